@@ -1,0 +1,7 @@
+package io.cqrs;
+
+/** Receives one command from a {@link CommandBus}; throwing asks the bus to retry it. */
+@FunctionalInterface
+public interface CommandConsumer {
+  void accept(Command command) throws Exception;
+}

@@ -1,0 +1,239 @@
+package io.cqrs;
+
+import io.cqrs.internal.Ids;
+import io.cqrs.spi.EventStreamRepository;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes commands to the handler registered for their type (andrewwebber's {@code
+ * CommandDispatchManager}), retrying on optimistic-concurrency conflicts.
+ *
+ * <p>{@link #dispatch} runs a command's handler on the calling thread. A {@link
+ * ConcurrencyException} re-runs the handler (which reloads the aggregate) up to {@code maxAttempts}
+ * times with a short random back-off. When a command fails for good, a {@link CommandFailed} event
+ * is recorded under its correlation id in the error log, if one is set, and the exception is
+ * rethrown to the caller.
+ *
+ * <p>Commands received from the bus through {@link #listen} are handled the same way, with one
+ * difference in what goes back to the bus: a rejection by the domain (any exception that is not a
+ * {@link CqrsException}) is recorded and the command consumed, since redelivery would only repeat
+ * it; transient failures are rethrown so the bus redelivers the command, and non-transient
+ * framework failures (no handler, unknown type) are rethrown so the bus dead-letters it.
+ *
+ * <p>Register handlers before {@link #listen}. Thread-safe.
+ */
+public final class CommandDispatchManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CommandDispatchManager.class);
+
+  private final CommandBus bus;
+  private final TypeRegistry registry;
+  private final EventStreamRepository errorLog;
+  private final int maxAttempts;
+  private final Duration maxBackoff;
+  private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
+  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+
+  private CommandDispatchManager(Builder builder) {
+    this.bus = builder.bus;
+    this.registry = builder.registry;
+    this.errorLog = builder.errorLog;
+    this.maxAttempts = builder.maxAttempts;
+    this.maxBackoff = builder.maxBackoff;
+  }
+
+  /** A manager for {@code bus} (which may be {@code null} for a manager that only dispatches). */
+  public static Builder builder(CommandBus bus, TypeRegistry registry) {
+    return new Builder(bus, registry);
+  }
+
+  /** Registers the handler of one command type; the type is registered in the registry too. */
+  public <C> CommandDispatchManager registerCommandHandler(
+      Class<C> commandType, CommandHandler<? super C> handler) {
+    Objects.requireNonNull(commandType, "commandType");
+    Objects.requireNonNull(handler, "handler");
+    registry.registerCommands(commandType);
+    String name = registry.nameOf(commandType);
+    if (handlers.putIfAbsent(name, new Registered<>(commandType, handler)) != null) {
+      throw new IllegalStateException("A handler for " + name + " is already registered");
+    }
+    return this;
+  }
+
+  /** The logical names of the command types with a handler. */
+  public Set<String> commandTypes() {
+    return Set.copyOf(handlers.keySet());
+  }
+
+  /**
+   * Handles one command on the calling thread.
+   *
+   * @throws MissingHandlerException if no handler is registered for its type
+   * @throws Exception whatever the handler threw on its last attempt
+   */
+  public void dispatch(Command command) throws Exception {
+    Objects.requireNonNull(command, "command");
+    Registered<?> registered = handlers.get(command.commandType());
+    if (registered == null) {
+      MissingHandlerException missing =
+          new MissingHandlerException(
+              "No command handler registered for " + command.commandType(),
+              CommandDispatchManager.class,
+              command.body().getClass());
+      recordFailure(command, missing);
+      throw missing;
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        registered.handle(command);
+        return;
+      } catch (ConcurrencyException e) {
+        if (attempt >= maxAttempts) {
+          recordFailure(command, e);
+          throw e;
+        }
+        log.debug("Conflict on {} (attempt {}), retrying", command.commandType(), attempt);
+        backOff(attempt);
+      } catch (TransientCqrsException e) {
+        throw e;
+      } catch (Exception | AssertionError e) {
+        recordFailure(command, e);
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Starts receiving this manager's command types from the bus on {@code listeners} threads.
+   *
+   * @param service the service name; instances with the same name compete for commands
+   */
+  public CommandDispatchManager listen(String service, int listeners) {
+    Objects.requireNonNull(bus, "this manager was built without a bus");
+    if (handlers.isEmpty()) {
+      throw new IllegalStateException("Register command handlers before listen()");
+    }
+    subscriptions.add(bus.subscribe(service, commandTypes(), listeners, this::receive));
+    return this;
+  }
+
+  private void receive(Command command) throws Exception {
+    try {
+      dispatch(command);
+    } catch (CqrsException e) {
+      throw e;
+    } catch (Exception e) {
+      log.info(
+          "Command {} ({}) rejected: {}", command.commandType(), command.messageId(), e.toString());
+    }
+  }
+
+  private void backOff(int attempt) {
+    long maxNanos = Math.min(maxBackoff.toNanos(), 1_000_000L << Math.min(attempt, 10));
+    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
+  }
+
+  private void recordFailure(Command command, Throwable error) {
+    if (errorLog == null) {
+      return;
+    }
+    try {
+      errorLog.recordIntegrationEvent(
+          new VersionedEvent(
+              Ids.newId(),
+              command.correlationId(),
+              command.messageId(),
+              command.messageId(),
+              command.metadata().get("actor"),
+              command.metadata().get("onBehalfOf"),
+              0,
+              registry.nameOf(CommandFailed.class),
+              Instant.now(),
+              new CommandFailed(
+                  command.messageId(),
+                  command.commandType(),
+                  error.getClass().getName(),
+                  String.valueOf(error.getMessage())),
+              Map.of()));
+    } catch (RuntimeException e) {
+      log.warn("Could not record the failure of command {}", command.messageId(), e);
+    }
+  }
+
+  /** Stops receiving; in-flight commands finish first. */
+  @Override
+  public void close() {
+    for (Subscription subscription : subscriptions) {
+      subscription.close();
+    }
+    subscriptions.clear();
+  }
+
+  private record Registered<C>(Class<C> type, CommandHandler<? super C> handler) {
+    void handle(Command command) throws Exception {
+      if (!type.isInstance(command.body())) {
+        throw new IllegalArgumentException(
+            "Command "
+                + command.messageId()
+                + " says "
+                + command.commandType()
+                + " but its body is a "
+                + command.body().getClass().getName());
+      }
+      handler.handle(type.cast(command.body()), command);
+    }
+  }
+
+  /** Builds a {@link CommandDispatchManager}. */
+  public static final class Builder {
+    private final CommandBus bus;
+    private final TypeRegistry registry;
+    private EventStreamRepository errorLog;
+    private int maxAttempts = 10;
+    private Duration maxBackoff = Duration.ofMillis(50);
+
+    private Builder(CommandBus bus, TypeRegistry registry) {
+      this.bus = bus;
+      this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** Records a {@link CommandFailed} event here for each command that fails for good. */
+    public Builder errorLog(EventStreamRepository errorLog) {
+      this.errorLog = Objects.requireNonNull(errorLog, "errorLog");
+      return this;
+    }
+
+    /** How often a command is tried when it keeps conflicting (default 10). */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /** The longest random pause between conflicting attempts (default 50 ms). */
+    public Builder maxBackoff(Duration maxBackoff) {
+      Objects.requireNonNull(maxBackoff, "maxBackoff");
+      if (maxBackoff.isNegative() || maxBackoff.isZero()) {
+        throw new IllegalArgumentException("maxBackoff must be positive, was " + maxBackoff);
+      }
+      this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    public CommandDispatchManager build() {
+      return new CommandDispatchManager(this);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.cqrs;
+
+import java.util.List;
+
+/**
+ * Carries committed {@link VersionedEvent}s to subscribers (andrewwebber's {@code
+ * VersionedEventPublisher} and {@code VersionedEventReceiver} in one).
+ *
+ * <p>Every named subscription receives every event published after it was first created; the
+ * listeners of one subscription (in this process or others) compete, so each event is handled once
+ * per subscription. Delivery is at least once: an event whose consumer throws is retried a bounded
+ * number of times, then dead-lettered with the reason, and the subscription goes on.
+ * Implementations pass {@code io.cqrs.testing.EventBusContract} and are thread-safe.
+ */
+public interface EventBus extends AutoCloseable {
+
+  /**
+   * Publishes events in order. Returns once the bus has accepted all of them durably (for a broker:
+   * confirmed them).
+   *
+   * @throws TransientCqrsException if the bus is unavailable; some of the events may have been
+   *     published, so publishers must tolerate duplicates downstream
+   */
+  void publish(List<VersionedEvent> events);
+
+  /**
+   * Starts consuming a named subscription on {@code listeners} threads.
+   *
+   * @param subscription the subscription's name; every subscription gets every event
+   * @param listeners how many events of this subscription may be handled at once here
+   * @param consumer called for each event; throwing makes the bus retry, then dead-letter
+   * @return a handle whose {@link Subscription#close()} stops consuming after in-flight events
+   */
+  Subscription subscribe(String subscription, int listeners, EventConsumer consumer);
+
+  /** Stops every subscription of this bus and releases its resources. */
+  @Override
+  void close();
+}

@@ -1,0 +1,276 @@
+package io.cqrs;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * JSON for {@link VersionedEvent} and {@link Command} envelopes, on Jackson.
+ *
+ * <p>The envelope names its payload by logical type ({@code eventType} / {@code commandType}), and
+ * the payload is read only as the class the {@link TypeRegistry} holds under that name: no class
+ * names travel, no default typing, an unknown name fails with {@link UnknownTypeException} before
+ * anything is instantiated. Records and {@code java.time} types work out of the box; unknown
+ * payload properties are ignored so that events can lose fields over time.
+ *
+ * <p>Thread-safe.
+ */
+public final class EventSerializer {
+  private final TypeRegistry registry;
+  private final ObjectMapper mapper;
+
+  /** A serializer with the default Jackson configuration. */
+  public EventSerializer(TypeRegistry registry) {
+    this(registry, new ObjectMapper());
+  }
+
+  /**
+   * A serializer on a copy of the caller's mapper (for custom modules), with the settings above
+   * added.
+   */
+  public EventSerializer(TypeRegistry registry, ObjectMapper mapper) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.mapper =
+        Objects.requireNonNull(mapper, "mapper")
+            .copy()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+  }
+
+  /** The registry this serializer resolves type names with. */
+  public TypeRegistry registry() {
+    return registry;
+  }
+
+  /** A copy of the configured mapper, for adapters that embed envelopes in their own JSON. */
+  public ObjectMapper mapper() {
+    return mapper.copy();
+  }
+
+  /** The envelope as a JSON tree. */
+  public ObjectNode toTree(VersionedEvent event) {
+    Objects.requireNonNull(event, "event");
+    ObjectNode node = mapper.createObjectNode();
+    node.put("id", event.id());
+    node.put("correlationId", event.correlationId());
+    node.put("causationId", event.causationId());
+    node.put("sourceId", event.sourceId());
+    node.put("actor", event.actor());
+    node.put("onBehalfOf", event.onBehalfOf());
+    node.put("version", event.version());
+    node.put("eventType", event.eventType());
+    node.put("created", event.created().toString());
+    node.set("event", mapper.valueToTree(event.event()));
+    node.set("metadata", mapper.valueToTree(event.metadata()));
+    return node;
+  }
+
+  /**
+   * Reads an envelope from a JSON tree.
+   *
+   * @throws UnknownTypeException if {@code eventType} is not registered
+   * @throws SerializationException if the JSON is not a well-formed envelope
+   */
+  public VersionedEvent fromTree(JsonNode node) {
+    Objects.requireNonNull(node, "node");
+    if (!node.isObject()) {
+      throw new SerializationException(
+          "An event envelope must be a JSON object, was " + node.getNodeType());
+    }
+    String eventType = text(node, "eventType", true);
+    Class<?> type = registry.typeOf(eventType);
+    String sourceId = text(node, "sourceId", true);
+    try {
+      return new VersionedEvent(
+          text(node, "id", true),
+          text(node, "correlationId", true),
+          text(node, "causationId", false),
+          sourceId,
+          text(node, "actor", false),
+          text(node, "onBehalfOf", false),
+          number(node, "version"),
+          eventType,
+          instant(node, "created"),
+          payload(node, "event", type),
+          metadata(node));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new SerializationException(
+          "Malformed " + eventType + " envelope of stream '" + sourceId + "': " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The envelope as UTF-8 JSON. */
+  public byte[] serialize(VersionedEvent event) {
+    return write(toTree(event));
+  }
+
+  /** Reads an envelope from UTF-8 JSON. */
+  public VersionedEvent deserializeEvent(byte[] json) {
+    return fromTree(read(json));
+  }
+
+  /** The command envelope as a JSON tree. */
+  public ObjectNode toTree(Command command) {
+    Objects.requireNonNull(command, "command");
+    ObjectNode node = mapper.createObjectNode();
+    node.put("messageId", command.messageId());
+    node.put("correlationId", command.correlationId());
+    node.put("causationId", command.causationId());
+    node.put("commandType", command.commandType());
+    node.put("created", command.created().toString());
+    node.set("body", mapper.valueToTree(command.body()));
+    node.set("metadata", mapper.valueToTree(command.metadata()));
+    return node;
+  }
+
+  /** Reads a command envelope from a JSON tree. */
+  public Command commandFromTree(JsonNode node) {
+    Objects.requireNonNull(node, "node");
+    if (!node.isObject()) {
+      throw new SerializationException(
+          "A command envelope must be a JSON object, was " + node.getNodeType());
+    }
+    String commandType = text(node, "commandType", true);
+    Class<?> type = registry.typeOf(commandType);
+    try {
+      return new Command(
+          text(node, "messageId", true),
+          text(node, "correlationId", true),
+          text(node, "causationId", false),
+          commandType,
+          instant(node, "created"),
+          payload(node, "body", type),
+          metadata(node));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new SerializationException(
+          "Malformed " + commandType + " command: " + e.getMessage(), e);
+    }
+  }
+
+  /** The command envelope as UTF-8 JSON. */
+  public byte[] serialize(Command command) {
+    return write(toTree(command));
+  }
+
+  /** Reads a command envelope from UTF-8 JSON. */
+  public Command deserializeCommand(byte[] json) {
+    return commandFromTree(read(json));
+  }
+
+  /** Any value as JSON text with this serializer's settings (used for snapshots). */
+  public String writeValue(Object value) {
+    try {
+      return mapper.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new SerializationException("Cannot write " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  ObjectMapper sharedMapper() {
+    return mapper;
+  }
+
+  private byte[] write(JsonNode node) {
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new SerializationException("Cannot write envelope", e);
+    }
+  }
+
+  private JsonNode read(byte[] json) {
+    Objects.requireNonNull(json, "json");
+    try {
+      JsonNode node = mapper.readTree(json);
+      if (node == null || node.isMissingNode()) {
+        throw new SerializationException("Empty message: expected a JSON envelope");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new SerializationException("Malformed JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private Object payload(JsonNode node, String field, Class<?> type) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new SerializationException(
+          "Missing field '" + field + "' in " + type.getSimpleName() + " envelope");
+    }
+    try {
+      return mapper.treeToValue(value, type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new SerializationException(
+          "Cannot read " + type.getSimpleName() + " from '" + field + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static String text(JsonNode node, String field, boolean required) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      if (required) {
+        throw new SerializationException("Missing field '" + field + "' in envelope");
+      }
+      return null;
+    }
+    if (value.getNodeType() != JsonNodeType.STRING) {
+      throw new SerializationException(
+          "Field '" + field + "' must be a string, was " + value.getNodeType());
+    }
+    return value.textValue();
+  }
+
+  private static long number(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.canConvertToLong() || !value.isIntegralNumber()) {
+      throw new SerializationException("Field '" + field + "' must be an integer");
+    }
+    return value.longValue();
+  }
+
+  private static Instant instant(JsonNode node, String field) {
+    String text = text(node, field, true);
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new SerializationException(
+          "Field '" + field + "' is not an ISO-8601 instant: " + text, e);
+    }
+  }
+
+  private static Map<String, String> metadata(JsonNode node) {
+    JsonNode value = node.get("metadata");
+    if (value == null || value.isNull()) {
+      return Map.of();
+    }
+    if (!value.isObject()) {
+      throw new SerializationException("Field 'metadata' must be an object of strings");
+    }
+    Map<String, String> metadata = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      if (!entry.getValue().isTextual()) {
+        throw new SerializationException("Metadata '" + entry.getKey() + "' must be a string");
+      }
+      metadata.put(entry.getKey(), entry.getValue().textValue());
+    }
+    return metadata;
+  }
+}

@@ -1,0 +1,146 @@
+package io.cqrs;
+
+import io.cqrs.internal.EventRouter;
+import io.cqrs.internal.Ids;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Base class of event-sourced aggregates, as andrewwebber's {@code cqrs.EventSourceBased}.
+ *
+ * <p>A subclass changes its state only in {@code handle<EventSimpleName>(EventSimpleName)} methods,
+ * one per event type, of any visibility. Business methods validate, then call {@link
+ * #update(Object)}, which routes the event to its handler and records it as pending. Saving the
+ * aggregate through {@link EventSourcingRepository} commits the pending events and clears them;
+ * loading it replays the stream through the same handlers without recording anything.
+ *
+ * <pre>{@code
+ * public final class Account extends EventSourceBased {
+ *   private BigDecimal balance = BigDecimal.ZERO;
+ *
+ *   public Account(String id) { super(id); }
+ *
+ *   public void credit(BigDecimal amount) { update(new AccountCredited(amount)); }
+ *
+ *   private void handleAccountCredited(AccountCredited e) { balance = balance.add(e.amount()); }
+ * }
+ * }</pre>
+ *
+ * <p>Routing is by the event's exact class (see {@link io.cqrs.internal.EventRouter}); handlers in
+ * superclasses are inherited and a subclass's handler for the same event type wins. Fields of a
+ * subclass are the aggregate's snapshot state; the bookkeeping fields here are transient.
+ *
+ * <p>Not thread-safe: an aggregate instance belongs to the one command that loaded it.
+ */
+public abstract class EventSourceBased {
+  private final transient EventRouter router;
+  private final transient String id;
+  private transient long version;
+  private transient List<Object> pending;
+
+  /** Creates an aggregate with a new random id. */
+  protected EventSourceBased() {
+    this(Ids.newId());
+  }
+
+  /**
+   * Creates an aggregate with the given id; the constructor repositories call, through the factory
+   * given to {@link EventSourcingRepository#get}, before replaying history.
+   */
+  protected EventSourceBased(String id) {
+    Objects.requireNonNull(id, "id");
+    if (id.isBlank()) {
+      throw new IllegalArgumentException("id must not be blank");
+    }
+    this.id = id;
+    this.router = EventRouter.of(getClass());
+  }
+
+  /** The aggregate's id, which is also its stream id. */
+  public final String id() {
+    return id;
+  }
+
+  /**
+   * The version of the last committed event this instance has seen; pending events will be
+   * committed as {@code version() + 1}, {@code version() + 2} and so on.
+   */
+  public final long version() {
+    return version;
+  }
+
+  /** The events raised since the aggregate was loaded or last saved, oldest first. */
+  public final List<Object> pendingEvents() {
+    return pending == null ? List.of() : Collections.unmodifiableList(pending);
+  }
+
+  /**
+   * Whether the aggregate asks for a snapshot after the next save; the repository's snapshot policy
+   * decides whether it is taken. Override to ask, for example when replay gets costly.
+   */
+  public boolean suggestSnapshot() {
+    return false;
+  }
+
+  /**
+   * Applies a new event: routes it to {@code handle<EventSimpleName>} and, if the handler returns
+   * normally, records it as pending. If the handler throws, nothing is recorded.
+   *
+   * @throws MissingHandlerException if this class has no handler for the event's class
+   * @throws EventHandlingException wrapping whatever the handler threw
+   */
+  protected final void update(Object event) {
+    Objects.requireNonNull(event, "event");
+    route(event);
+    if (pending == null) {
+      pending = new ArrayList<>(4);
+    }
+    pending.add(event);
+  }
+
+  /** Replays one committed event: applies it without recording it. */
+  final void replay(Object event, long eventVersion) {
+    if (eventVersion != version + 1) {
+      throw new IllegalStateException(
+          "Stream '"
+              + id
+              + "' is not contiguous: expected version "
+              + (version + 1)
+              + " but got "
+              + eventVersion);
+    }
+    route(event);
+    version = eventVersion;
+  }
+
+  /** Marks the pending events committed at {@code newVersion} and forgets them. */
+  final void markCommitted(long newVersion) {
+    version = newVersion;
+    pending = null;
+  }
+
+  /** Sets the version a snapshot was taken at, before the rest of the stream is replayed. */
+  final void restoreVersion(long snapshotVersion) {
+    version = snapshotVersion;
+  }
+
+  private void route(Object event) {
+    try {
+      router.invokerFor(event.getClass()).invoke(this, event);
+    } catch (MissingHandlerException e) {
+      throw e;
+    } catch (Throwable e) {
+      if (e instanceof Error && !(e instanceof AssertionError)) {
+        throw (Error) e;
+      }
+      throw new EventHandlingException(id, event.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[id=" + id + ", version=" + version + "]";
+  }
+}

@@ -1,0 +1,268 @@
+package io.cqrs;
+
+import io.cqrs.internal.Ids;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.Snapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads and saves event-sourced aggregates (andrewwebber's {@code EventSourcingRepository}).
+ *
+ * <p>{@link #save} wraps the aggregate's pending events in {@link VersionedEvent}s numbered after
+ * the aggregate's version, appends them atomically to the {@link EventStreamRepository} (failing
+ * with {@link ConcurrencyException} if another writer got there first), clears them from the
+ * aggregate, takes a snapshot if the {@link SnapshotPolicy} asks, and publishes them on the {@link
+ * EventBus} if one is set. {@link #get} rebuilds an aggregate from its latest usable snapshot plus
+ * the events after it.
+ *
+ * <p>Thread-safe; aggregates themselves are not, so give each command its own instance.
+ */
+public final class EventSourcingRepository {
+  private static final Logger log = LoggerFactory.getLogger(EventSourcingRepository.class);
+
+  private final EventStreamRepository store;
+  private final TypeRegistry registry;
+  private final EventBus publisher;
+  private final SnapshotPolicy snapshotPolicy;
+  private final SnapshotCodec snapshots;
+
+  private EventSourcingRepository(Builder builder) {
+    this.store = builder.store;
+    this.registry = builder.registry;
+    this.publisher = builder.publisher;
+    this.snapshotPolicy = builder.snapshotPolicy;
+    this.snapshots =
+        new SnapshotCodec(
+            builder.serializer != null ? builder.serializer : new EventSerializer(registry));
+  }
+
+  /** A repository over {@code store}, resolving event type names with {@code registry}. */
+  public static Builder builder(EventStreamRepository store, TypeRegistry registry) {
+    return new Builder(store, registry);
+  }
+
+  /** The underlying store. */
+  public EventStreamRepository store() {
+    return store;
+  }
+
+  /** The type registry events are named with. */
+  public TypeRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Commits the aggregate's pending events under a correlation id and publishes them.
+   *
+   * @return the committed events in version order; empty if nothing was pending
+   * @throws ConcurrencyException if the stream moved on since the aggregate was loaded; nothing was
+   *     written and the aggregate keeps its pending events
+   * @throws UnknownTypeException if a pending event's type is not registered; nothing was written
+   */
+  public List<VersionedEvent> save(EventSourceBased aggregate, String correlationId) {
+    Objects.requireNonNull(correlationId, "correlationId");
+    return save(aggregate, correlationId, null, Map.of());
+  }
+
+  /**
+   * Commits the aggregate's pending events as caused by a command: they take its correlation id,
+   * its message id as their causation id, and its {@code actor} and {@code onBehalfOf} metadata.
+   */
+  public List<VersionedEvent> save(EventSourceBased aggregate, Command cause) {
+    Objects.requireNonNull(cause, "cause");
+    return save(aggregate, cause.correlationId(), cause.messageId(), cause.metadata());
+  }
+
+  private List<VersionedEvent> save(
+      EventSourceBased aggregate,
+      String correlationId,
+      String causationId,
+      Map<String, String> metadata) {
+    Objects.requireNonNull(aggregate, "aggregate");
+    List<Object> pending = aggregate.pendingEvents();
+    if (pending.isEmpty()) {
+      return List.of();
+    }
+    long previousVersion = aggregate.version();
+    List<VersionedEvent> events =
+        envelope(aggregate, pending, correlationId, causationId, metadata);
+    store.save(aggregate.id(), previousVersion, events);
+    long newVersion = previousVersion + events.size();
+    aggregate.markCommitted(newVersion);
+    if (snapshotPolicy.shouldSnapshot(aggregate, previousVersion, newVersion)) {
+      snapshot(aggregate);
+    }
+    if (publisher != null) {
+      publish(events);
+    }
+    return events;
+  }
+
+  private List<VersionedEvent> envelope(
+      EventSourceBased aggregate,
+      List<Object> pending,
+      String correlationId,
+      String causationId,
+      Map<String, String> metadata) {
+    Instant now = Instant.now();
+    String actor = metadata.get("actor");
+    String onBehalfOf = metadata.get("onBehalfOf");
+    List<VersionedEvent> events = new ArrayList<>(pending.size());
+    long version = aggregate.version();
+    for (Object event : pending) {
+      events.add(
+          new VersionedEvent(
+              Ids.newId(),
+              correlationId,
+              causationId,
+              aggregate.id(),
+              actor,
+              onBehalfOf,
+              ++version,
+              registry.nameOf(event.getClass()),
+              now,
+              event,
+              Map.of()));
+    }
+    return events;
+  }
+
+  private void snapshot(EventSourceBased aggregate) {
+    try {
+      store.saveSnapshot(
+          snapshots.write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
+    } catch (RuntimeException e) {
+      log.warn(
+          "Snapshot of '{}' at version {} failed; the save stands and loading replays events",
+          aggregate.id(),
+          aggregate.version(),
+          e);
+    }
+  }
+
+  private void publish(List<VersionedEvent> events) {
+    try {
+      publisher.publish(events);
+    } catch (RuntimeException e) {
+      // The events are committed: failing here would make callers retry a command that already
+      // took effect. They stay readable from the integration log for replay.
+      log.error(
+          "Committed {} event(s) of '{}' but could not publish them",
+          events.size(),
+          events.get(0).sourceId(),
+          e);
+    }
+  }
+
+  /**
+   * Rebuilds an aggregate from its latest usable snapshot and the events after it.
+   *
+   * @param factory makes an empty aggregate with the given id, e.g. {@code Account::new}
+   * @throws AggregateNotFoundException if the stream has no events
+   */
+  public <A extends EventSourceBased> A get(String id, Function<String, A> factory) {
+    return find(id, factory).orElseThrow(() -> new AggregateNotFoundException(id));
+  }
+
+  /** Like {@link #get}, but empty where the stream has no events. */
+  public <A extends EventSourceBased> Optional<A> find(String id, Function<String, A> factory) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(factory, "factory");
+    A aggregate = create(id, factory);
+    if (!(snapshotPolicy instanceof SnapshotPolicy.Never)) {
+      aggregate = restoreSnapshot(aggregate, id, factory);
+    }
+    List<VersionedEvent> events = store.load(id, aggregate.version() + 1);
+    if (events.isEmpty() && aggregate.version() == 0) {
+      return Optional.empty();
+    }
+    for (int i = 0, n = events.size(); i < n; i++) {
+      VersionedEvent event = events.get(i);
+      aggregate.replay(event.event(), event.version());
+    }
+    return Optional.of(aggregate);
+  }
+
+  private <A extends EventSourceBased> A restoreSnapshot(
+      A aggregate, String id, Function<String, A> factory) {
+    Optional<Snapshot> snapshot;
+    try {
+      snapshot = store.loadSnapshot(id);
+    } catch (RuntimeException e) {
+      log.warn("Snapshot of '{}' could not be read; replaying its stream", id, e);
+      return aggregate;
+    }
+    if (snapshot.isEmpty()) {
+      return aggregate;
+    }
+    String type = TypeRegistry.logicalName(aggregate.getClass());
+    if (!snapshots.matches(snapshot.get(), aggregate.getClass(), type)) {
+      log.info("Snapshot of '{}' was taken of another shape of {}; replaying", id, type);
+      return aggregate;
+    }
+    try {
+      snapshots.read(snapshot.get(), aggregate);
+      return aggregate;
+    } catch (Exception e) {
+      log.warn("Snapshot of '{}' is unreadable; replaying its stream", id, e);
+      return create(id, factory);
+    }
+  }
+
+  private static <A extends EventSourceBased> A create(String id, Function<String, A> factory) {
+    A aggregate = Objects.requireNonNull(factory.apply(id), "factory returned null");
+    if (!aggregate.id().equals(id)) {
+      throw new IllegalStateException(
+          "factory made aggregate '" + aggregate.id() + "' when asked for '" + id + "'");
+    }
+    if (aggregate.version() != 0 || !aggregate.pendingEvents().isEmpty()) {
+      throw new IllegalStateException(
+          "factory must return an empty aggregate; got " + aggregate + " with pending events");
+    }
+    return aggregate;
+  }
+
+  /** Builds an {@link EventSourcingRepository}. */
+  public static final class Builder {
+    private final EventStreamRepository store;
+    private final TypeRegistry registry;
+    private EventBus publisher;
+    private EventSerializer serializer;
+    private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
+
+    private Builder(EventStreamRepository store, TypeRegistry registry) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** Publishes committed events on this bus (none by default). */
+    public Builder publisher(EventBus publisher) {
+      this.publisher = Objects.requireNonNull(publisher, "publisher");
+      return this;
+    }
+
+    /** The serializer snapshots are written with (default: one on the registry). */
+    public Builder serializer(EventSerializer serializer) {
+      this.serializer = Objects.requireNonNull(serializer, "serializer");
+      return this;
+    }
+
+    /** When to snapshot (default: {@link SnapshotPolicy#whenSuggested()}). */
+    public Builder snapshotPolicy(SnapshotPolicy snapshotPolicy) {
+      this.snapshotPolicy = Objects.requireNonNull(snapshotPolicy, "snapshotPolicy");
+      return this;
+    }
+
+    public EventSourcingRepository build() {
+      return new EventSourcingRepository(this);
+    }
+  }
+}

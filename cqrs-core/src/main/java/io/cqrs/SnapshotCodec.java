@@ -1,0 +1,89 @@
+package io.cqrs;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.spi.Snapshot;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Writes an aggregate's fields as a snapshot and reads them back into a fresh instance. The
+ * aggregate's non-static, non-transient fields (of its class and superclasses below {@link
+ * EventSourceBased}) are its state; their names and types make the schema fingerprint, so a
+ * snapshot of an older shape of the class is recognised and ignored.
+ */
+final class SnapshotCodec {
+  private static final ClassValue<String> SCHEMAS =
+      new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+          return fingerprint(type);
+        }
+      };
+
+  private final ObjectMapper mapper;
+
+  SnapshotCodec(EventSerializer serializer) {
+    this.mapper =
+        serializer
+            .sharedMapper()
+            .copy()
+            .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
+  }
+
+  Snapshot write(EventSourceBased aggregate, String aggregateType) {
+    try {
+      return new Snapshot(
+          aggregate.id(),
+          aggregate.version(),
+          aggregateType,
+          SCHEMAS.get(aggregate.getClass()),
+          mapper.writeValueAsString(aggregate),
+          Instant.now());
+    } catch (Exception e) {
+      throw new SerializationException(
+          "Cannot snapshot " + aggregateType + " '" + aggregate.id() + "'", e);
+    }
+  }
+
+  /** Whether the snapshot was taken of this aggregate class in its current shape. */
+  boolean matches(Snapshot snapshot, Class<?> type, String aggregateType) {
+    return snapshot.aggregateType().equals(aggregateType)
+        && snapshot.schema().equals(SCHEMAS.get(type));
+  }
+
+  void read(Snapshot snapshot, EventSourceBased into) throws Exception {
+    mapper.readerForUpdating(into).readValue(snapshot.state());
+    into.restoreVersion(snapshot.version());
+  }
+
+  private static String fingerprint(Class<?> type) {
+    List<String> fields = new ArrayList<>();
+    for (Class<?> c = type; c != null && c != EventSourceBased.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        int modifiers = field.getModifiers();
+        if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
+          fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
+        }
+      }
+    }
+    fields.sort(null);
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(String.join(";", fields).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.cqrs;
+
+import io.cqrs.internal.EventRouter;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The allow-list of event, command and aggregate types, each under a stable logical name.
+ *
+ * <p>The logical name is the class's simple name, or the value of its {@link TypeName} annotation.
+ * Only registered types are ever deserialized: an unregistered name fails with {@link
+ * UnknownTypeException} and nothing is instantiated. There is no global registry; create one per
+ * application and pass it where it is needed.
+ *
+ * <p>Thread-safe. Registration is idempotent; registering a second class under a name that is
+ * already taken fails.
+ */
+public final class TypeRegistry {
+  private final Map<String, Class<?>> byName = new ConcurrentHashMap<>();
+  private final Map<Class<?>, String> byClass = new ConcurrentHashMap<>();
+
+  /** Creates a registry that already holds the framework's own event types. */
+  public TypeRegistry() {
+    registerEvents(CommandFailed.class);
+  }
+
+  /** The logical name of a class: its {@link TypeName} value, else its simple name. */
+  public static String logicalName(Class<?> type) {
+    Objects.requireNonNull(type, "type");
+    TypeName annotation = type.getAnnotation(TypeName.class);
+    if (annotation != null) {
+      if (annotation.value().isBlank()) {
+        throw new IllegalArgumentException("@TypeName on " + type.getName() + " is blank");
+      }
+      return annotation.value();
+    }
+    if (type.isAnonymousClass() || type.isLocalClass() || type.isArray() || type.isPrimitive()) {
+      throw new IllegalArgumentException(
+          type.getName() + " cannot be a message type: it has no stable simple name");
+    }
+    return type.getSimpleName();
+  }
+
+  /** Registers event types. Returns this registry. */
+  public TypeRegistry registerEvents(Class<?>... eventTypes) {
+    Objects.requireNonNull(eventTypes, "eventTypes");
+    for (Class<?> type : eventTypes) {
+      register(Objects.requireNonNull(type, "eventTypes[]"));
+    }
+    return this;
+  }
+
+  /** Registers command body types. Returns this registry. */
+  public TypeRegistry registerCommands(Class<?>... commandTypes) {
+    Objects.requireNonNull(commandTypes, "commandTypes");
+    for (Class<?> type : commandTypes) {
+      register(Objects.requireNonNull(type, "commandTypes[]"));
+    }
+    return this;
+  }
+
+  /**
+   * Registers an aggregate with the events it handles, validating eagerly that it declares (or
+   * inherits) a {@code handle<EventName>(EventName)} method for each of them.
+   *
+   * @throws MissingHandlerException naming the aggregate and the expected method
+   */
+  public TypeRegistry registerAggregate(
+      Class<? extends EventSourceBased> aggregateType, Class<?>... eventTypes) {
+    Objects.requireNonNull(aggregateType, "aggregateType");
+    Objects.requireNonNull(eventTypes, "eventTypes");
+    EventRouter router = EventRouter.of(aggregateType);
+    for (Class<?> eventType : eventTypes) {
+      router.requireHandler(Objects.requireNonNull(eventType, "eventTypes[]"));
+    }
+    register(aggregateType);
+    return registerEvents(eventTypes);
+  }
+
+  /** The logical name of a registered type. */
+  public String nameOf(Class<?> type) {
+    Objects.requireNonNull(type, "type");
+    String name = byClass.get(type);
+    if (name == null) {
+      throw new UnknownTypeException(type.getName());
+    }
+    return name;
+  }
+
+  /** The class registered under a logical name. */
+  public Class<?> typeOf(String name) {
+    Objects.requireNonNull(name, "name");
+    Class<?> type = byName.get(name);
+    if (type == null) {
+      throw new UnknownTypeException(name);
+    }
+    return type;
+  }
+
+  /** Whether a class is registered. */
+  public boolean isRegistered(Class<?> type) {
+    return byClass.containsKey(type);
+  }
+
+  /** The registered logical names, a snapshot. */
+  public Set<String> names() {
+    return Set.copyOf(byName.keySet());
+  }
+
+  private void register(Class<?> type) {
+    String name = logicalName(type);
+    Class<?> previous = byName.putIfAbsent(name, type);
+    if (previous != null && previous != type) {
+      throw new IllegalArgumentException(
+          "Type name '"
+              + name
+              + "' is taken by "
+              + previous.getName()
+              + "; give "
+              + type.getName()
+              + " a distinct @TypeName");
+    }
+    byClass.putIfAbsent(type, name);
+  }
+}

@@ -1,0 +1,109 @@
+package io.cqrs.memory;
+
+import io.cqrs.Command;
+import io.cqrs.CommandBus;
+import io.cqrs.CommandConsumer;
+import io.cqrs.Subscription;
+import io.cqrs.UnroutableMessageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A {@link CommandBus} in memory: each service has a queue that its listener threads compete for,
+ * and a command goes to every service that subscribed to its type (normally exactly one). A
+ * consumer that throws gets the command again, up to {@code maxAttempts} tries, then the command is
+ * kept in {@link #deadLetters()}.
+ */
+public final class InMemoryCommandBus implements CommandBus {
+  private final int maxAttempts;
+  private final Map<String, ListenerGroup<Command>> services = new ConcurrentHashMap<>();
+  private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
+  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final List<DeadLetter<Command>> deadLetters = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  /** A bus that tries each command three times before dead-lettering it. */
+  public InMemoryCommandBus() {
+    this(3);
+  }
+
+  /** A bus that tries each command {@code maxAttempts} times before dead-lettering it. */
+  public InMemoryCommandBus(int maxAttempts) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+    }
+    this.maxAttempts = maxAttempts;
+  }
+
+  @Override
+  public void publish(List<Command> commands) {
+    Objects.requireNonNull(commands, "commands");
+    if (closed) {
+      throw new IllegalStateException("InMemoryCommandBus is closed");
+    }
+    List<List<ListenerGroup<Command>>> routes = new ArrayList<>(commands.size());
+    for (Command command : commands) {
+      Objects.requireNonNull(command, "commands[]");
+      List<ListenerGroup<Command>> route = byType.get(command.commandType());
+      if (route == null || route.isEmpty()) {
+        throw new UnroutableMessageException(
+            command.commandType(), "no service subscribed to it; nothing was published");
+      }
+      routes.add(route);
+    }
+    for (int i = 0; i < commands.size(); i++) {
+      for (ListenerGroup<Command> group : routes.get(i)) {
+        group.offer(commands.get(i));
+      }
+    }
+  }
+
+  @Override
+  public synchronized Subscription subscribe(
+      String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(commandTypes, "commandTypes");
+    Objects.requireNonNull(consumer, "consumer");
+    if (commandTypes.isEmpty()) {
+      throw new IllegalArgumentException("commandTypes must not be empty");
+    }
+    if (closed) {
+      throw new IllegalStateException("InMemoryCommandBus is closed");
+    }
+    ListenerGroup<Command> group =
+        services.computeIfAbsent(
+            service, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add));
+    for (String type : commandTypes) {
+      List<ListenerGroup<Command>> route =
+          byType.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
+      if (!route.contains(group)) {
+        route.add(group);
+      }
+    }
+    Subscription started = group.start(listeners, consumer::accept);
+    subscriptions.add(started);
+    return started;
+  }
+
+  /** The commands that exhausted their attempts, oldest first. */
+  public List<DeadLetter<Command>> deadLetters() {
+    return List.copyOf(deadLetters);
+  }
+
+  /** Whether every published command has been handled or dead-lettered. */
+  public boolean isIdle() {
+    return services.values().stream().allMatch(ListenerGroup::isIdle);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    subscriptions.forEach(Subscription::close);
+    subscriptions.clear();
+  }
+}

@@ -1,0 +1,82 @@
+package io.cqrs.memory;
+
+import io.cqrs.EventBus;
+import io.cqrs.EventConsumer;
+import io.cqrs.Subscription;
+import io.cqrs.VersionedEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An {@link EventBus} in memory: each named subscription has a queue that its listener threads
+ * compete for, and every subscription gets every event published after it was first subscribed. A
+ * consumer that throws gets the event again, up to {@code maxAttempts} tries (at once: there is no
+ * broker to delay it), then the event is kept in {@link #deadLetters()}.
+ */
+public final class InMemoryEventBus implements EventBus {
+  private final int maxAttempts;
+  private final Map<String, ListenerGroup<VersionedEvent>> groups = new ConcurrentHashMap<>();
+  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final List<DeadLetter<VersionedEvent>> deadLetters = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  /** A bus that tries each event three times before dead-lettering it. */
+  public InMemoryEventBus() {
+    this(3);
+  }
+
+  /** A bus that tries each event {@code maxAttempts} times before dead-lettering it. */
+  public InMemoryEventBus(int maxAttempts) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+    }
+    this.maxAttempts = maxAttempts;
+  }
+
+  @Override
+  public void publish(List<VersionedEvent> events) {
+    Objects.requireNonNull(events, "events");
+    events.forEach(event -> Objects.requireNonNull(event, "events[]"));
+    if (closed) {
+      throw new IllegalStateException("InMemoryEventBus is closed");
+    }
+    for (ListenerGroup<VersionedEvent> group : groups.values()) {
+      events.forEach(group::offer);
+    }
+  }
+
+  @Override
+  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    Objects.requireNonNull(subscription, "subscription");
+    Objects.requireNonNull(consumer, "consumer");
+    if (closed) {
+      throw new IllegalStateException("InMemoryEventBus is closed");
+    }
+    ListenerGroup<VersionedEvent> group =
+        groups.computeIfAbsent(
+            subscription, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add));
+    Subscription started = group.start(listeners, consumer::accept);
+    subscriptions.add(started);
+    return started;
+  }
+
+  /** The events that exhausted their attempts, oldest first. */
+  public List<DeadLetter<VersionedEvent>> deadLetters() {
+    return List.copyOf(deadLetters);
+  }
+
+  /** Whether every published event has been handled or dead-lettered by every subscription. */
+  public boolean isIdle() {
+    return groups.values().stream().allMatch(ListenerGroup::isIdle);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    subscriptions.forEach(Subscription::close);
+    subscriptions.clear();
+  }
+}

@@ -1,0 +1,202 @@
+package io.cqrs.testing;
+
+import io.cqrs.Command;
+import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventSourceBased;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.SnapshotPolicy;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.internal.Ids;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Given/when/then tests for aggregates and command handlers, in memory (in the spirit of
+ * altairsix's {@code scenario} and Axon's fixtures).
+ *
+ * <pre>{@code
+ * AggregateFixture.of(Account::new, registry)
+ *     .given("acc-1", new AccountOpened("Ada", BigDecimal.TEN))
+ *     .when("acc-1", account -> account.debit(new BigDecimal("3")))
+ *     .then(new AccountDebited(new BigDecimal("3")));
+ *
+ * AggregateFixture.of(Account::new, registry)
+ *     .withCommandHandlers(BankCommands::register)
+ *     .given("acc-1", new AccountOpened("Ada", BigDecimal.TEN))
+ *     .when(new DebitAccount("acc-1", new BigDecimal("30")))
+ *     .thenFails(InsufficientFundsException.class);
+ * }</pre>
+ *
+ * <p>{@code then} compares the events the step produced, in order, with {@code equals}, so events
+ * should be records. Failures are {@link AssertionError}s, so any test framework works.
+ *
+ * @param <A> the aggregate type
+ */
+public final class AggregateFixture<A extends EventSourceBased> {
+  private final Function<String, A> factory;
+  private final TypeRegistry registry;
+  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final EventSourcingRepository repository;
+  private final CommandDispatchManager commands;
+
+  private AggregateFixture(Function<String, A> factory, TypeRegistry registry) {
+    this.factory = factory;
+    this.registry = registry;
+    this.repository =
+        EventSourcingRepository.builder(store, registry)
+            .snapshotPolicy(SnapshotPolicy.never())
+            .build();
+    this.commands = CommandDispatchManager.builder(null, registry).maxAttempts(1).build();
+  }
+
+  /**
+   * A fixture for one aggregate type.
+   *
+   * @param factory makes an empty aggregate with a given id, e.g. {@code Account::new}
+   * @param registry the registry that holds the aggregate's events
+   */
+  public static <A extends EventSourceBased> AggregateFixture<A> of(
+      Function<String, A> factory, TypeRegistry registry) {
+    return new AggregateFixture<>(
+        Objects.requireNonNull(factory, "factory"), Objects.requireNonNull(registry, "registry"));
+  }
+
+  /**
+   * Registers the command handlers under test, the way the application does; they are given this
+   * fixture's in-memory repository.
+   */
+  public AggregateFixture<A> withCommandHandlers(
+      BiConsumer<CommandDispatchManager, EventSourcingRepository> registration) {
+    Objects.requireNonNull(registration, "registration").accept(commands, repository);
+    return this;
+  }
+
+  /** The in-memory repository, for handlers registered by hand. */
+  public EventSourcingRepository repository() {
+    return repository;
+  }
+
+  /** Commits {@code events} as the history of aggregate {@code id}. */
+  public AggregateFixture<A> given(String id, Object... events) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(events, "events");
+    if (events.length == 0) {
+      return this;
+    }
+    long version = store.version(id);
+    List<VersionedEvent> history = new ArrayList<>();
+    for (Object event : events) {
+      history.add(
+          new VersionedEvent(
+              Ids.newId(),
+              "given",
+              null,
+              id,
+              null,
+              null,
+              ++version,
+              registry.nameOf(event.getClass()),
+              Instant.now(),
+              Objects.requireNonNull(event, "events[]"),
+              Map.of()));
+    }
+    store.save(id, version - events.length, history);
+    return this;
+  }
+
+  /**
+   * Loads aggregate {@code id} (or makes an empty one if it has no history) and calls a business
+   * method on it; the events it raises are what {@code then} checks.
+   */
+  public Outcome when(String id, Consumer<? super A> action) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(action, "action");
+    A aggregate = repository.find(id, factory).orElseGet(() -> factory.apply(id));
+    try {
+      action.accept(aggregate);
+    } catch (RuntimeException | AssertionError e) {
+      return new Outcome(List.of(), e);
+    }
+    return new Outcome(aggregate.pendingEvents(), null);
+  }
+
+  /**
+   * Dispatches a command body to the handlers registered with {@link #withCommandHandlers}; the
+   * events the handler commits are what {@code then} checks.
+   */
+  public Outcome when(Object commandBody) {
+    Objects.requireNonNull(commandBody, "commandBody");
+    long before = store.readLog(1, Integer.MAX_VALUE).size();
+    try {
+      commands.dispatch(Command.create(commandBody));
+    } catch (Exception | AssertionError e) {
+      return new Outcome(List.of(), e);
+    }
+    List<Object> produced = new ArrayList<>();
+    store
+        .readLog(before + 1, Integer.MAX_VALUE)
+        .forEach(logged -> produced.add(logged.event().event()));
+    return new Outcome(produced, null);
+  }
+
+  /** What a {@code when} step did: the events it produced, or what it threw. */
+  public static final class Outcome {
+    private final List<Object> events;
+    private final Throwable failure;
+
+    private Outcome(List<Object> events, Throwable failure) {
+      this.events = List.copyOf(events);
+      this.failure = failure;
+    }
+
+    /** Asserts that the step succeeded and produced exactly these events, in this order. */
+    public Outcome then(Object... expected) {
+      if (failure != null) {
+        throw new AssertionError(
+            "Expected events " + Arrays.asList(expected) + " but the step failed with " + failure,
+            failure);
+      }
+      if (!events.equals(Arrays.asList(expected))) {
+        throw new AssertionError(
+            "Expected events " + Arrays.asList(expected) + "\n but got " + events);
+      }
+      return this;
+    }
+
+    /**
+     * Asserts that the step threw an exception of this type (or a subtype) and produced nothing.
+     */
+    public Outcome thenFails(Class<? extends Throwable> expected) {
+      Objects.requireNonNull(expected, "expected");
+      if (failure == null) {
+        throw new AssertionError(
+            "Expected " + expected.getSimpleName() + " but the step produced " + events);
+      }
+      if (!expected.isInstance(failure)) {
+        throw new AssertionError(
+            "Expected " + expected.getSimpleName() + " but the step failed with " + failure,
+            failure);
+      }
+      return this;
+    }
+
+    /** The events the step produced. */
+    public List<Object> events() {
+      return events;
+    }
+
+    /** What the step threw, if anything. */
+    public Throwable failure() {
+      return failure;
+    }
+  }
+}

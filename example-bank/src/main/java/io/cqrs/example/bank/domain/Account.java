@@ -102,7 +102,7 @@ public final class Account extends EventSourceBased {
   public void credit(BigDecimal amount) {
     BigDecimal valid = Money.amount(amount);
     requireOpen();
-    Money.balance(balance.add(valid));
+    Money.balance(balance.add(valid)); // refuses a credit that would pass Money.MAX
     update(new AccountCredited(valid, null));
   }
 

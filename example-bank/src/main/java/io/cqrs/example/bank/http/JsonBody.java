@@ -36,14 +36,18 @@ final class JsonBody {
     }
     if (node == null || !node.isObject()) {
       throw ApiException.badRequest(
-          "The request body must be a JSON object with " + String.join(", ", fields));
+          "The request body must be a JSON object"
+              + (fields.length == 0 ? "" : " with " + String.join(", ", fields)));
     }
     Set<String> expected = Set.of(fields);
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!expected.contains(name)) {
         throw ApiException.badRequest(
-            "Unknown field '" + name + "'; expected " + String.join(", ", new TreeSet<>(expected)));
+            "Unknown field '"
+                + name
+                + "'; expected "
+                + (expected.isEmpty() ? "none" : String.join(", ", new TreeSet<>(expected))));
       }
     }
     return new JsonBody(node);

@@ -256,6 +256,9 @@ class BankHttpApiTest {
     assertBadRequest(post(credit, "{\"amount\":-1}"), "amount must be positive");
     assertBadRequest(
         post("/accounts/" + id + "/email", "{\"email\":\"nowhere\"}"), "email must be");
+    assertBadRequest(
+        post("/accounts/" + id + "/close", "{\"force\":true}"),
+        "Unknown field 'force'; expected none");
     assertBadRequest(post("/accounts/" + id + "/password", "{\"password\":\"short\"}"), "8 to 128");
     assertBadRequest(
         post("/accounts", "{\"firstName\":\"K\",\"lastName\":\"L\",\"email\":\"k@l.example\"}"),

@@ -42,6 +42,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final int maxAttempts;
   private final Duration maxBackoff;
   private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
+  private final List<CommandHandler<Object>> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
   private CommandDispatchManager(Builder builder) {
@@ -70,6 +71,16 @@ public final class CommandDispatchManager implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Calls {@code handler} after the type's own handler has succeeded, for every command (for
+   * auditing or logging, as andrewwebber's global command handlers). If it throws, the command
+   * counts as failed and is recorded, but not retried: the command's own effect has happened.
+   */
+  public CommandDispatchManager registerGlobalHandler(CommandHandler<Object> handler) {
+    globalHandlers.add(Objects.requireNonNull(handler, "handler"));
+    return this;
+  }
+
   /** The logical names of the command types with a handler. */
   public Set<String> commandTypes() {
     return Set.copyOf(handlers.keySet());
@@ -93,6 +104,18 @@ public final class CommandDispatchManager implements AutoCloseable {
       recordFailure(command, missing);
       throw missing;
     }
+    runWithRetries(registered, command);
+    for (CommandHandler<Object> global : globalHandlers) {
+      try {
+        global.handle(command.body(), command);
+      } catch (Exception | AssertionError e) {
+        recordFailure(command, e);
+        throw e;
+      }
+    }
+  }
+
+  private void runWithRetries(Registered<?> registered, Command command) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
         registered.handle(command);

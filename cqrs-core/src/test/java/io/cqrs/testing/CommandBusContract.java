@@ -308,6 +308,16 @@ public abstract class CommandBusContract {
         .hasMessageContaining("listeners");
   }
 
+  @Test
+  void a_rejected_subscription_does_not_make_its_types_routable() {
+    assertThatThrownBy(
+            () -> bus.subscribe("nobody-service", Set.of("DoNobodysJob"), 0, command -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThatThrownBy(() -> bus.publish(Command.create(new DoNobodysJob("anyone?"))))
+        .isInstanceOf(UnroutableMessageException.class);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Subscribes and remembers the subscription, to close it after the test. */

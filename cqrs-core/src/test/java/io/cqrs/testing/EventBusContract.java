@@ -357,6 +357,22 @@ public abstract class EventBusContract {
         .hasMessageContaining("listeners");
   }
 
+  @Test
+  void a_rejected_subscription_is_not_created_and_keeps_no_events() {
+    assertThatThrownBy(() -> bus.subscribe("late", 0, event -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    VersionedEvent before = happened("published before the real subscription", 1);
+    bus.publish(List.of(before));
+    Received received = new Received();
+    subscribe(bus, "late", 1, received::record);
+    VersionedEvent after = happened("published after it", 2);
+
+    bus.publish(List.of(after));
+
+    received.awaitIds(List.of(after));
+    assertThat(received.ids()).doesNotContain(before.id());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Subscribes and remembers the subscription, to close it after the test. */

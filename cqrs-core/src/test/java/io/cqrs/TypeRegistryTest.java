@@ -76,6 +76,18 @@ class TypeRegistryTest {
   }
 
   @Test
+  void a_batch_with_a_clashing_name_registers_none_of_its_types() {
+    TypeRegistry registry = new TypeRegistry().registerEvents(FirstModule.Created.class);
+
+    assertThatThrownBy(
+            () -> registry.registerEvents(MoneyDeposited.class, SecondModule.Created.class))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(registry.isRegistered(MoneyDeposited.class)).isFalse();
+    assertThat(registry.isRegistered(FirstModule.Created.class)).isTrue();
+  }
+
+  @Test
   void two_classes_with_the_same_simple_name_are_rejected_naming_both() {
     TypeRegistry registry = new TypeRegistry().registerEvents(FirstModule.Created.class);
 

@@ -50,13 +50,12 @@ final class KeyLayout {
   String checkStreamId(String streamId) {
     Objects.requireNonNull(streamId, "streamId");
     if (streamId.isBlank()) {
-      throw new IllegalArgumentException(
-          "Stream id '" + streamId + "' is blank: a stream needs a non-blank id");
+      throw new IllegalArgumentException("streamId must not be blank, was '" + streamId + "'");
     }
     int bytes = utf8Length(streamId);
     if (bytes > maxStreamIdBytes) {
       throw new IllegalArgumentException(
-          "Stream id '"
+          "streamId '"
               + shown(streamId)
               + "' is "
               + bytes

@@ -83,6 +83,23 @@ final class Kv {
     }
   }
 
+  /**
+   * Inserts a new document and returns its CAS.
+   *
+   * @throws DocumentExistsException unmapped, for a caller that maps it to its own exception
+   */
+  long insertExclusive(String key, byte[] json) {
+    try {
+      return collection
+          .insert(key, json, insertOptions().transcoder(RawJsonTranscoder.INSTANCE))
+          .cas();
+    } catch (DocumentExistsException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("insert of '" + key + "'", e);
+    }
+  }
+
   /** Replaces a document if its CAS is still {@code cas}; false if it changed or vanished. */
   boolean replace(String key, byte[] json, long cas) {
     try {

@@ -32,6 +32,16 @@ final class StreamReader {
         .orElse(StreamHead.EMPTY);
   }
 
+  /** The head's version and the head document's CAS; empty if the stream has no head. */
+  Optional<Kv.NumberField> headVersion(String streamId) {
+    String key = keys.head(streamId);
+    try {
+      return kv.lookupNumber(key, "v");
+    } catch (SerializationException e) {
+      throw DocumentCodec.corrupt(key, streamId, e);
+    }
+  }
+
   /** The claims after {@code version}, followed until one is missing. */
   List<StreamHead.Entry> claimsAfter(String streamId, long version) {
     return Kv.await(
@@ -41,7 +51,7 @@ final class StreamReader {
 
   /** The stream's current version: its head, then any claims past it. */
   long version(String streamId) {
-    long head = kv.lookupNumber(keys.head(streamId), "v").map(Kv.NumberField::value).orElse(0L);
+    long head = headVersion(streamId).map(Kv.NumberField::value).orElse(0L);
     return end(head, claimsAfter(streamId, head));
   }
 

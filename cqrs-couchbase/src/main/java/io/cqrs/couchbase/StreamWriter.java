@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import com.couchbase.client.core.error.DocumentExistsException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
@@ -8,14 +9,13 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 
 /**
  * Appends commits to streams. The order of writes is what makes a save atomic and the integration
  * log complete (see {@code docs/couchbase.md}):
  *
  * <ol>
- *   <li>check that the expected version is the stream's end (head and next claim, in parallel);
+ *   <li>check that the expected version is the stream's end (the head, and claims past it);
  *   <li>take a log sequence from the global counter, append it to the correlation index, and insert
  *       the commit document under it ({@link LogWriter#store});
  *   <li>insert the claim on the first new version, naming the sequence: the commit point. Two
@@ -70,21 +70,16 @@ final class StreamWriter {
     }
   }
 
+  /**
+   * Checks that {@code expected} is where the stream ends. The head is only a hint, but every
+   * version it names is a commit boundary, so {@code head == expected} suffices; if the head lags,
+   * the claims past it are followed. A claim inserted since (by a racing writer) is caught by the
+   * claim insert, the commit point.
+   */
   private Position locate(String streamId, long expected) {
-    String headKey = keys.head(streamId);
-    String nextKey = keys.claim(streamId, expected + 1);
-    var both =
-        Kv.await(
-            Mono.zip(kv.lookupNumberAsync(headKey, "v"), kv.getAsync(nextKey)),
-            "read of the head of stream '" + KeyLayout.shown(streamId) + "'");
-    Optional<Kv.NumberField> head = both.getT1();
+    Optional<Kv.NumberField> head = reader.headVersion(streamId);
     long headVersion = head.map(Kv.NumberField::value).orElse(0L);
     long headCas = head.map(Kv.NumberField::cas).orElse(0L);
-    if (both.getT2().isPresent()) {
-      StreamHead.Entry taken =
-          codec.claim(nextKey, both.getT2().get().content(), streamId, expected + 1);
-      throw conflict(streamId, expected, Math.max(headVersion, taken.last()));
-    }
     if (headVersion > expected) {
       throw conflict(streamId, expected, headVersion);
     }
@@ -102,9 +97,18 @@ final class StreamWriter {
   /** Inserts the claim: the commit point. */
   private void claim(String streamId, long expected, LogWriter.Stored stored, long last) {
     String key = keys.claim(streamId, expected + 1);
-    long cas;
     try {
-      cas = kv.insert(key, codec.claim(stored.seq(), last));
+      kv.insertExclusive(key, codec.claim(stored.seq(), last));
+    } catch (DocumentExistsException e) {
+      StreamHead.Entry holder =
+          kv.get(key)
+              .map(doc -> codec.claim(key, doc.content(), streamId, expected + 1))
+              .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished", e));
+      if (holder.seq() == stored.seq()) {
+        return; // a log reader found our commit prepared and completed it for us
+      }
+      logWriter.abandon(stored, streamId);
+      throw conflict(streamId, expected, holder.last(), e);
     } catch (TransientCqrsException e) {
       throw new TransientCqrsException(
           "The save of versions "
@@ -116,23 +120,16 @@ final class StreamWriter {
               + "' may or may not have been committed; reload the stream to find out",
           e);
     }
-    if (cas != 0) {
-      return;
-    }
-    StreamHead.Entry holder =
-        kv.get(key)
-            .map(doc -> codec.claim(key, doc.content(), streamId, expected + 1))
-            .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished"));
-    if (holder.seq() == stored.seq()) {
-      return; // a log reader found our commit prepared and completed it for us
-    }
-    logWriter.abandon(stored, streamId);
-    throw conflict(streamId, expected, holder.last());
   }
 
   private ConcurrencyException conflict(String streamId, long expected, long knownVersion) {
+    return conflict(streamId, expected, knownVersion, null);
+  }
+
+  private ConcurrencyException conflict(
+      String streamId, long expected, long knownVersion, Throwable cause) {
     long actual = StreamReader.end(knownVersion, reader.claimsAfter(streamId, knownVersion));
-    return new ConcurrencyException(streamId, expected, actual);
+    return new ConcurrencyException(streamId, expected, actual, cause);
   }
 
   /**
@@ -156,7 +153,7 @@ final class StreamWriter {
       if (done) {
         return;
       }
-      Optional<Kv.NumberField> now = kv.lookupNumber(key, "v");
+      Optional<Kv.NumberField> now = reader.headVersion(streamId);
       version = now.map(Kv.NumberField::value).orElse(0L);
       cas = now.map(Kv.NumberField::cas).orElse(0L);
       if (version >= target) {

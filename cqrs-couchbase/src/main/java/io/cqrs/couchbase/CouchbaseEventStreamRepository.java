@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.EventSerializer;
@@ -64,7 +65,7 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
     this.keys = builder.keys;
     this.codec = new DocumentCodec(builder.serializer);
     this.maxDocumentBytes = builder.maxDocumentBytes;
-    Kv kv = new Kv(collection, builder.loadConcurrency);
+    Kv kv = new Kv(collection, builder.loadConcurrency, builder.durability);
     this.reader = new StreamReader(kv, keys, codec);
     this.logWriter = new LogWriter(kv, keys, codec);
     this.writer = new StreamWriter(kv, keys, codec, reader, logWriter);
@@ -235,6 +236,7 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
     private int maxDocumentBytes = MAX_DOCUMENT_BYTES;
     private int loadConcurrency = 32;
     private Duration connectTimeout = Duration.ofSeconds(30);
+    private DurabilityLevel durability = DurabilityLevel.NONE;
 
     private Builder(
         Collection collection, ConnectedCluster.Settings connection, EventSerializer serializer) {
@@ -309,6 +311,17 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
             "loadConcurrency must be between 1 and 1024, was " + loadConcurrency);
       }
       this.loadConcurrency = loadConcurrency;
+      return this;
+    }
+
+    /**
+     * The durability every write waits for (default {@link DurabilityLevel#NONE}: acknowledged once
+     * the active node holds it in memory). With {@code MAJORITY} or stronger, a commit that {@code
+     * save} reported survives the failover of its active node; without it, a failover right after a
+     * save can lose that save. Needs a bucket with replicas and Couchbase Server 6.5 or later.
+     */
+    public Builder durability(DurabilityLevel durability) {
+      this.durability = Objects.requireNonNull(durability, "durability");
       return this;
     }
 

@@ -8,6 +8,7 @@ import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 import com.couchbase.client.core.error.CasMismatchException;
 import com.couchbase.client.core.error.DocumentExistsException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.ReactiveCollection;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
@@ -39,11 +40,21 @@ final class Kv {
   private final Collection collection;
   private final ReactiveCollection reactive;
   private final int concurrency;
+  private final DurabilityLevel durability;
 
   Kv(Collection collection, int concurrency) {
+    this(collection, concurrency, DurabilityLevel.NONE);
+  }
+
+  /**
+   * @param durability applied to every mutation; {@link DurabilityLevel#NONE} acknowledges a write
+   *     once the active node holds it in memory
+   */
+  Kv(Collection collection, int concurrency, DurabilityLevel durability) {
     this.collection = collection;
     this.reactive = collection.reactive();
     this.concurrency = concurrency;
+    this.durability = durability;
   }
 
   Optional<Document> get(String key) {
@@ -74,7 +85,10 @@ final class Kv {
   long insert(String key, byte[] json) {
     try {
       return collection
-          .insert(key, json, insertOptions().transcoder(RawJsonTranscoder.INSTANCE))
+          .insert(
+              key,
+              json,
+              insertOptions().transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
           .cas();
     } catch (DocumentExistsException e) {
       return 0;
@@ -91,7 +105,10 @@ final class Kv {
   long insertExclusive(String key, byte[] json) {
     try {
       return collection
-          .insert(key, json, insertOptions().transcoder(RawJsonTranscoder.INSTANCE))
+          .insert(
+              key,
+              json,
+              insertOptions().transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
           .cas();
     } catch (DocumentExistsException e) {
       throw e;
@@ -104,7 +121,9 @@ final class Kv {
   boolean replace(String key, byte[] json, long cas) {
     try {
       collection.replace(
-          key, json, replaceOptions().cas(cas).transcoder(RawJsonTranscoder.INSTANCE));
+          key,
+          json,
+          replaceOptions().cas(cas).transcoder(RawJsonTranscoder.INSTANCE).durability(durability));
       return true;
     } catch (CasMismatchException | DocumentNotFoundException e) {
       return false;
@@ -116,7 +135,10 @@ final class Kv {
   /** Increments a counter, creating it at 1; returns the new value. */
   long increment(String key) {
     try {
-      return collection.binary().increment(key, incrementOptions().initial(1)).content();
+      return collection
+          .binary()
+          .increment(key, incrementOptions().initial(1).durability(durability))
+          .content();
     } catch (RuntimeException e) {
       throw CouchbaseErrors.map("increment of '" + key + "'", e);
     }
@@ -145,7 +167,7 @@ final class Kv {
         .mutateIn(
             key,
             List.of(MutateInSpec.arrayAppend(path, List.of(value)).createPath()),
-            mutateInOptions().storeSemantics(StoreSemantics.UPSERT))
+            mutateInOptions().storeSemantics(StoreSemantics.UPSERT).durability(durability))
         .then()
         .onErrorMap(e -> CouchbaseErrors.map("array append to '" + key + "'", e));
   }
@@ -173,7 +195,7 @@ final class Kv {
           key,
           List.of(
               MutateInSpec.upsert(numberPath, number), MutateInSpec.arrayAppend(arrayPath, values)),
-          mutateInOptions().cas(cas));
+          mutateInOptions().cas(cas).durability(durability));
       return true;
     } catch (CasMismatchException | DocumentNotFoundException e) {
       return false;

@@ -99,10 +99,11 @@ final class SnapshotStore {
               Instant.parse(text(node, "created"))));
     } catch (RuntimeException e) {
       log.warn(
-          "Snapshot '{}' of stream '{}' is unreadable and ignored; the stream will be replayed",
+          "Snapshot '{}' of stream '{}' is ignored and the stream replayed: {}",
           key,
           KeyLayout.shown(streamId),
-          e);
+          e.getMessage());
+      log.debug("Unreadable snapshot '{}'", key, e);
       return Optional.empty();
     }
   }

@@ -4,8 +4,12 @@ import static io.cqrs.couchbase.TestEvents.batch;
 import static io.cqrs.couchbase.TestEvents.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.couchbase.client.core.error.FeatureNotAvailableException;
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import io.cqrs.ConcurrencyException;
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,5 +170,40 @@ class CouchbaseStreamIT extends RepositoryIT {
       own.save("acc-1", 0, events);
     }
     assertThat(repository.load("acc-1")).containsExactlyElementsOf(events);
+  }
+
+  @Test
+  void a_repository_connecting_itself_can_be_pointed_at_a_scope_and_collection() {
+    List<VersionedEvent> events = batch("acc-1", 0, 1);
+    try (CouchbaseEventStreamRepository own =
+        CouchbaseEventStreamRepository.builder(
+                server.connectionString(),
+                server.username(),
+                server.password(),
+                server.bucketName(),
+                TestEvents.serializer())
+            .collection("_default", "_default")
+            .keyPrefix(prefix)
+            .build()) {
+      own.save("acc-1", 0, events);
+    }
+    assertThat(repository.load("acc-1")).containsExactlyElementsOf(events);
+    assertThatThrownBy(() -> builder().collection("_default", "_default"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("builder(Collection, EventSerializer)");
+  }
+
+  @Test
+  void a_durability_the_server_cannot_give_fails_the_save_and_commits_nothing() {
+    assumeTrue(
+        server.description().startsWith("CouchbaseMock"),
+        "only CouchbaseMock is known to refuse synchronous durability");
+    CouchbaseEventStreamRepository durable = builder().durability(DurabilityLevel.MAJORITY).build();
+
+    assertThatThrownBy(() -> durable.save("acc-1", 0, batch("acc-1", 0, 1)))
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasCauseInstanceOf(FeatureNotAvailableException.class);
+    assertThat(repository.version("acc-1")).isZero();
+    assertThat(repository.readLog(1, 10)).isEmpty();
   }
 }

@@ -59,4 +59,38 @@ class EventDeliveryIT {
     assertThat(handled.values()).allSatisfy(count -> assertThat(count).hasValue(1));
     assertThat(byConsumer.values()).allSatisfy(ids -> assertThat(ids).isNotEmpty());
   }
+
+  @Test
+  void two_subscriptions_each_get_all_the_events() {
+    Map<String, Set<String>> bySubscription = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+    RabbitEventBus consumers = namespace.eventBus(serializer);
+    for (String subscription : List.of("projection", "audit")) {
+      Set<String> ids = ConcurrentHashMap.newKeySet();
+      AtomicInteger count = new AtomicInteger();
+      bySubscription.put(subscription, ids);
+      deliveries.put(subscription, count);
+      consumers.subscribe(
+          subscription,
+          2,
+          event -> {
+            count.incrementAndGet();
+            ids.add(event.id());
+          });
+    }
+    List<VersionedEvent> events = TestMessages.events(EVENTS);
+
+    namespace.eventBus(serializer).publish(events);
+
+    Set<String> published = events.stream().map(VersionedEvent::id).collect(Collectors.toSet());
+    for (String subscription : bySubscription.keySet()) {
+      Set<String> ids = bySubscription.get(subscription);
+      Await.until(
+          Duration.ofSeconds(60),
+          () -> ids.size() == EVENTS,
+          () -> subscription + ": " + ids.size());
+      assertThat(ids).as(subscription).isEqualTo(published);
+      assertThat(deliveries.get(subscription)).as(subscription + " deliveries").hasValue(EVENTS);
+    }
+  }
 }

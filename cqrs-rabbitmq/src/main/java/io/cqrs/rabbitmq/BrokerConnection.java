@@ -238,19 +238,23 @@ final class BrokerConnection implements AutoCloseable {
     return topologyChannel;
   }
 
-  /** Closes a channel, or aborts it if closing fails; never throws. */
+  /**
+   * Closes a channel, or aborts it if it is already down or closing fails; never throws. Either way
+   * the client forgets the channel, so that connection recovery does not bring it back.
+   */
   static void closeQuietly(Channel channel) {
     try {
       if (channel.isOpen()) {
         channel.close();
+        return;
       }
     } catch (IOException | TimeoutException | ShutdownSignalException e) {
       log.debug("Closing a channel failed; aborting it", e);
-      try {
-        channel.abort();
-      } catch (IOException | ShutdownSignalException ignored) {
-        // Aborting a broken channel has nothing left to report.
-      }
+    }
+    try {
+      channel.abort();
+    } catch (IOException | ShutdownSignalException e) {
+      log.debug("Aborting a channel failed", e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.cqrs.NonTransientCqrsException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ final class ConfirmingPublisher implements AutoCloseable {
   private final Semaphore window;
   private final ReentrantLock lock = new ReentrantLock();
   private Confirms current; // guarded by lock
+  private volatile ShutdownSignalException refusal;
   private volatile boolean closed;
 
   ConfirmingPublisher(BrokerConnection connection, int window) {
@@ -58,6 +60,8 @@ final class ConfirmingPublisher implements AutoCloseable {
    * @return the messages the broker could not route (confirmed, but delivered to no queue)
    * @throws BrokerUnavailableException if the connection is not back, or the confirms are not in,
    *     within {@code timeout}
+   * @throws io.cqrs.NonTransientCqrsException if the broker closed the channel over a message (an
+   *     exchange that does not exist, say)
    * @throws IllegalStateException if the publisher is closed
    */
   List<Returned> publish(List<OutboundMessage> messages, Duration timeout) {
@@ -67,6 +71,7 @@ final class ConfirmingPublisher implements AutoCloseable {
     while (!remaining.isEmpty()) {
       ensureOpen();
       connection.awaitUsable(deadline);
+      refusal = null;
       List<Pending> sent = send(remaining, deadline);
       List<OutboundMessage> again = new ArrayList<>(0);
       for (Pending pending : sent) {
@@ -77,12 +82,32 @@ final class ConfirmingPublisher implements AutoCloseable {
         }
       }
       again.addAll(remaining.subList(sent.size(), remaining.size()));
+      failIfRefused(again);
       if (!again.isEmpty()) {
         log.debug("Publishing {} unconfirmed messages again", again.size());
       }
       remaining = again;
     }
     return returned;
+  }
+
+  /**
+   * A channel error (such as publishing to an exchange that was deleted) would only repeat: report
+   * it instead of publishing again until the deadline.
+   */
+  private void failIfRefused(List<OutboundMessage> lost) {
+    ShutdownSignalException refused = refusal;
+    if (refused != null && !lost.isEmpty()) {
+      throw new NonTransientCqrsException(
+          "RabbitMQ at "
+              + connection.broker()
+              + " closed the publishing channel: "
+              + Failures.reply(refused)
+              + "; "
+              + lost.size()
+              + " message(s) not published",
+          refused);
+    }
   }
 
   private void ensureOpen() {
@@ -166,7 +191,13 @@ final class ConfirmingPublisher implements AutoCloseable {
         (tag, multiple) -> confirms.settle(tag, multiple, Outcome.CONFIRMED),
         (tag, multiple) -> confirms.settle(tag, multiple, Outcome.LOST));
     channel.addReturnListener(confirms::returned);
-    channel.addShutdownListener(cause -> confirms.lost());
+    channel.addShutdownListener(
+        cause -> {
+          if (!cause.isHardError() && !cause.isInitiatedByApplication()) {
+            refusal = cause;
+          }
+          confirms.lost();
+        });
     current = confirms;
     return confirms;
   }

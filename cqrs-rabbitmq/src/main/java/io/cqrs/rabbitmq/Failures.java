@@ -56,7 +56,8 @@ final class Failures {
     return null;
   }
 
-  private static String reply(ShutdownSignalException signal) {
+  /** The broker's reply text in a shutdown signal, such as {@code NOT_FOUND - no exchange 'x'}. */
+  static String reply(ShutdownSignalException signal) {
     String message = String.valueOf(signal.getMessage());
     int start = message.indexOf("reply-text=");
     if (start < 0) {

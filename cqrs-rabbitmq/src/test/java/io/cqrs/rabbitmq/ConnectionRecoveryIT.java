@@ -16,11 +16,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Connections that the broker closes, or that cannot reach it, against the real broker. */
 class ConnectionRecoveryIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private static final int EVENTS = 10_000;
   private static final int BATCH = 100;
   private static final long BATCH_PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(60);

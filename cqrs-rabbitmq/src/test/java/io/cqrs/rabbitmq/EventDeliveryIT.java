@@ -12,11 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Competing consumers and fan-out over subscriptions, against the real broker. */
 class EventDeliveryIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private static final int EVENTS = 10_000;
   private final EventSerializer serializer = TestMessages.serializer();
   private RabbitNamespace namespace;

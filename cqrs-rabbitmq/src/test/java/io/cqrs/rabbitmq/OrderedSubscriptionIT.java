@@ -15,11 +15,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Per-aggregate ordering of an ordered subscription, against the real broker. */
 class OrderedSubscriptionIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private static final int AGGREGATES = 50;
   private static final int VERSIONS = 100;
   private static final String SUBSCRIPTION = "ledger";

@@ -7,11 +7,18 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@link RabbitCommandBus} keeps the {@link CommandBusContract}, each test in its own namespace.
  */
 class RabbitCommandBusIT extends CommandBusContract {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private final Map<CommandBus, RabbitNamespace> namespaces = new IdentityHashMap<>();
 
   @Override

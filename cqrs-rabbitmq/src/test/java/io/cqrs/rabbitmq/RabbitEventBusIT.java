@@ -7,9 +7,16 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 
 /** {@link RabbitEventBus} keeps the {@link EventBusContract}, each test in its own namespace. */
 class RabbitEventBusIT extends EventBusContract {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private final Map<EventBus, RabbitNamespace> namespaces = new IdentityHashMap<>();
 
   @Override

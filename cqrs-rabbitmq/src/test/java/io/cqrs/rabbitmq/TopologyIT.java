@@ -25,11 +25,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What the buses declare and publish, as the broker sees it. */
 class TopologyIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final EventSerializer serializer = TestMessages.serializer();
@@ -127,6 +134,20 @@ class TopologyIT {
         .isInstanceOf(UnroutableMessageException.class)
         .satisfies(
             e -> assertThat(((UnroutableMessageException) e).messageType()).isEqualTo("ItemAdded"));
+  }
+
+  @Test
+  void publishing_to_an_exchange_an_operator_deleted_fails_at_once_as_non_transient() {
+    RabbitEventBus bus = namespace.eventBus(serializer);
+    String exchange = namespace.prefix() + ".events";
+    namespace.withChannel(channel -> channel.exchangeDelete(exchange));
+
+    Throwable refused = catchThrowable(() -> bus.publish(List.of(TestMessages.event("gone", 1))));
+
+    assertThat(refused)
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasMessageContaining("NOT_FOUND")
+        .hasMessageContaining(exchange);
   }
 
   @Test

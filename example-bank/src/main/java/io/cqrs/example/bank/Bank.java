@@ -1,26 +1,26 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventRelay;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEventDispatchManager;
 import io.cqrs.example.bank.domain.AccountCommandHandlers;
-import io.cqrs.example.bank.domain.AccountEvent;
-import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommandHandlers;
-import io.cqrs.example.bank.domain.TransferEvent;
 import io.cqrs.example.bank.domain.TransferProcess;
 import io.cqrs.example.bank.readmodel.AccountsReadModel;
+import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.UsersReadModel;
-import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -39,27 +39,26 @@ public final class Bank implements AutoCloseable {
   public static final String COMMAND_SERVICE = "bank";
 
   /** The transfer process's subscription; its instances compete for events. */
-  public static final String TRANSFER_PROCESS = "bank-transfer-process";
+  public static final String TRANSFER_PROCESS = "bank-transfers";
 
-  /** The read models' subscription of a single-process bank. */
+  /**
+   * The read models' subscription. Read models in Couchbase are shared, so instances compete for
+   * its events; in-memory read models need every event, so each process names its own.
+   */
   public static final String READ_MODELS = "bank-read-models";
 
-  private static final int LOG_PAGE = 1_000;
-
   private final BankInfrastructure infrastructure;
-  private final TypeRegistry types = BankTypes.registry();
+  private final TypeRegistry types;
   private final EventSourcingRepository repository;
   private final CommandDispatchManager commands;
-  private final VersionedEventDispatchManager readModelEvents;
   private final VersionedEventDispatchManager processEvents;
-  private final AccountsReadModel accounts;
-  private final UsersReadModel users;
-  private final TransfersReadModel transfers;
-  private final EventJournal journal = new EventJournal();
+  private final BankReadModels readModels;
   private final BankService service;
+  private final List<AutoCloseable> running = new CopyOnWriteArrayList<>();
 
   private Bank(BankInfrastructure infrastructure, PasswordHasher passwords) {
     this.infrastructure = infrastructure;
+    this.types = infrastructure.types();
     this.repository =
         EventSourcingRepository.builder(infrastructure.store(), types)
             .publisher(infrastructure.eventBus())
@@ -68,35 +67,18 @@ public final class Bank implements AutoCloseable {
     this.commands =
         CommandDispatchManager.builder(infrastructure.commandBus(), types)
             .errorLog(infrastructure.store())
+            // The buses deliver at least once: a redelivered command takes effect once.
+            .deduplicate(true)
             .build();
     AccountCommandHandlers.register(commands, repository);
     TransferCommandHandlers.register(commands, repository);
 
-    this.accounts = new AccountsReadModel(infrastructure.store());
-    this.users = new UsersReadModel(infrastructure.store());
-    this.transfers = new TransfersReadModel(infrastructure.store());
-    this.readModelEvents = new VersionedEventDispatchManager(infrastructure.eventBus(), types);
-    registerReadModels();
+    this.readModels = new BankReadModels(infrastructure.store(), infrastructure.views());
 
     this.processEvents = new VersionedEventDispatchManager(infrastructure.eventBus(), types);
     new TransferProcess(repository, infrastructure.commandBus()).register(processEvents);
 
     this.service = new BankService(repository, commands, infrastructure.commandBus(), passwords);
-  }
-
-  /**
-   * Routes events to the read models, as andrewwebber's README does: each projection gets every
-   * event type of the streams it follows, and a global handler sees every event.
-   */
-  private void registerReadModels() {
-    for (Class<?> type : AccountEvent.types()) {
-      readModelEvents.registerEventHandler(type, accounts::apply);
-      readModelEvents.registerEventHandler(type, users::apply);
-    }
-    for (Class<?> type : TransferEvent.types()) {
-      readModelEvents.registerEventHandler(type, transfers::apply);
-    }
-    readModelEvents.registerGlobalHandler(journal::record);
   }
 
   /** A bank on {@code infrastructure}, hashing passwords with {@link PasswordHasher}'s defaults. */
@@ -113,7 +95,7 @@ public final class Bank implements AutoCloseable {
 
   /** Starts every part in this process: command handlers, transfer process and read models. */
   public Bank start() {
-    return startCommandHandlers(2).startTransferProcess(2).startReadModels(READ_MODELS);
+    return startCommandHandlers(2).startTransferProcess(2).startReadModels(READ_MODELS, 1);
   }
 
   /** Starts handling commands from the bus on {@code listeners} threads. */
@@ -129,39 +111,52 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Starts updating the read models from the bus.
+   * Starts updating the read models from the bus, after catching up with the integration log.
    *
-   * @param subscription the subscription's name; in-memory read models need every event, so each
-   *     process that keeps them needs a name of its own
+   * @param subscription the subscription's name; see {@link #READ_MODELS}
+   * @param listeners how many events may be applied at once here
    */
-  public Bank startReadModels(String subscription) {
-    // One listener: the views are updated one event at a time anyway.
-    readModelEvents.listen(Objects.requireNonNull(subscription, "subscription"), 1);
+  public Bank startReadModels(String subscription, int listeners) {
+    Objects.requireNonNull(subscription, "subscription");
+    try {
+      running.add(readModels.subscribe(infrastructure.eventBus(), subscription, listeners));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("Could not catch the read models up with the log", e);
+    }
     return this;
   }
 
   /**
-   * Rebuilds the read models from the store's integration log, replaying every committed event
-   * through the same handlers the bus feeds. Safe while the bus keeps delivering: views ignore what
-   * they have seen and fetch what they missed.
+   * Starts an {@link EventRelay} that publishes committed events the fast path did not (a process
+   * that died between commit and publish), if the store keeps publication marks ({@link
+   * RelayStore}); relays of one prefix share a lease, so one publishes at a time.
    *
-   * @return how many events were replayed
+   * @return whether a relay runs; {@code false} for a store without publication marks
+   */
+  public boolean startRelay(Duration grace) {
+    if (!(infrastructure.store() instanceof RelayStore)) {
+      return false;
+    }
+    running.add(
+        EventRelay.builder(infrastructure.store(), infrastructure.eventBus())
+            .name(infrastructure.prefix() + "-relay")
+            .grace(grace)
+            .build()
+            .start());
+    return true;
+  }
+
+  /**
+   * Forgets the read models' views and rebuilds them from the store's integration log. Safe while
+   * the bus keeps delivering: views ignore what they have seen and fetch what they missed.
+   *
+   * @return how many log entries were replayed
    */
   public long rebuildReadModels() throws Exception {
-    accounts.clear();
-    users.clear();
-    transfers.clear();
-    long replayed = 0;
-    long position = 1;
-    List<LoggedEvent> page;
-    while (!(page = infrastructure.store().readLog(position, LOG_PAGE)).isEmpty()) {
-      for (LoggedEvent logged : page) {
-        readModelEvents.dispatch(logged.event());
-        replayed++;
-      }
-      position = page.get(page.size() - 1).position() + 1;
-    }
-    return replayed;
+    readModels.clear();
+    return readModels.rebuild().events();
   }
 
   /**
@@ -179,9 +174,10 @@ public final class Bank implements AutoCloseable {
             accountIds.stream()
                     .allMatch(
                         id ->
-                            accounts.version(id) == storeVersion(id)
-                                && users.version(id) == storeVersion(id))
-                && transferIds.stream().allMatch(id -> transfers.version(id) == storeVersion(id)));
+                            accounts().version(id) == storeVersion(id)
+                                && users().version(id) == storeVersion(id))
+                && transferIds.stream()
+                    .allMatch(id -> transfers().version(id) == storeVersion(id)));
   }
 
   private long storeVersion(String id) {
@@ -198,24 +194,29 @@ public final class Bank implements AutoCloseable {
     return repository;
   }
 
+  /** The three read models and the journal. */
+  public BankReadModels readModels() {
+    return readModels;
+  }
+
   /** The accounts read model. */
   public AccountsReadModel accounts() {
-    return accounts;
+    return readModels.accounts();
   }
 
   /** The users read model. */
   public UsersReadModel users() {
-    return users;
+    return readModels.users();
   }
 
   /** The transfers read model. */
   public TransfersReadModel transfers() {
-    return transfers;
+    return readModels.transfers();
   }
 
   /** The global handler's journal of received events. */
   public EventJournal journal() {
-    return journal;
+    return readModels.journal();
   }
 
   /** The store and buses the bank runs on. */
@@ -223,11 +224,21 @@ public final class Bank implements AutoCloseable {
     return infrastructure;
   }
 
-  /** Stops the bank's subscriptions; in-flight messages finish first. */
+  /**
+   * Stops the bank's subscriptions and its relay; in-flight messages finish (and are acknowledged)
+   * first.
+   */
   @Override
   public void close() {
     commands.close();
     processEvents.close();
-    readModelEvents.close();
+    for (AutoCloseable part : running) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("Could not stop " + part, e);
+      }
+    }
+    running.clear();
   }
 }

@@ -4,6 +4,7 @@ import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.BankOptions.UsageException;
 import io.cqrs.example.bank.http.BankHttpServer;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -18,6 +19,9 @@ public final class BankApplication {
   private static final int OK = 0;
   private static final int FAILED = 1;
   private static final int USAGE = 2;
+
+  /** How long a commit is left to the publishing process before a worker's relay publishes it. */
+  private static final Duration RELAY_GRACE = Duration.ofSeconds(2);
 
   private BankApplication() {}
 
@@ -56,24 +60,20 @@ public final class BankApplication {
       // Read by slf4j-simple when the first logger is made, which has not happened yet.
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
     }
-    BankInfrastructure infrastructure;
-    try {
-      infrastructure = BankInfrastructure.create(options.infrastructure());
-    } catch (UnsupportedOperationException e) {
-      err.println("example-bank: " + e.getMessage());
-      return USAGE;
-    }
     // Closed in reverse order: the bank's subscriptions, the infrastructure, then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);
-        infrastructure;
+        BankInfrastructure infrastructure = BankInfrastructure.create(options.infrastructure());
         Bank bank = Bank.create(infrastructure)) {
-      return switch (options.mode()) {
-        case SCENARIO -> scenario(bank, out);
-        case SERVE -> serve(bank, options, out, shutdown);
-        case WORKER -> worker(bank, out, shutdown);
-        case REBUILD -> rebuild(bank, out);
-        case HELP -> throw new IllegalStateException("handled above");
-      };
+      int status =
+          switch (options.mode()) {
+            case SCENARIO -> scenario(bank, out);
+            case SERVE -> serve(bank, options, out, shutdown);
+            case WORKER -> worker(bank, options, out, err, shutdown);
+            case REBUILD -> rebuild(bank, out);
+            case HELP -> throw new IllegalStateException("handled above");
+          };
+      shutdown.exitStatus(status);
+      return status;
     } catch (Exception e) {
       err.println("example-bank: failed: " + e);
       e.printStackTrace(err);
@@ -88,7 +88,7 @@ public final class BankApplication {
 
   private static int serve(Bank bank, BankOptions options, PrintStream out, ShutdownSignal shutdown)
       throws Exception {
-    startInstance(bank);
+    startInstance(bank, options.listeners());
     try (BankHttpServer server = BankHttpServer.start(bank, options.host(), options.port())) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
@@ -98,32 +98,46 @@ public final class BankApplication {
     return OK;
   }
 
-  private static int worker(Bank bank, PrintStream out, ShutdownSignal shutdown) throws Exception {
-    startInstance(bank);
-    out.println("Bank worker running (" + bank.infrastructure().describe() + ")");
+  /**
+   * The worker's contract (the scale-out tests rely on it): consume, then print exactly one line
+   * {@code READY <pid>}; on SIGTERM close everything, letting in-flight handlers finish, and exit
+   * 0.
+   */
+  private static int worker(
+      Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
+      throws Exception {
+    startInstance(bank, options.listeners());
+    if (!bank.startRelay(RELAY_GRACE)) {
+      err.println(
+          "example-bank: warning: the store does not keep publication marks (RelayStore), so no"
+              + " relay runs: events of a process that dies between commit and publish stay"
+              + " unpublished");
+    }
+    out.println("READY " + ProcessHandle.current().pid());
     out.flush();
     shutdown.await();
     return OK;
   }
 
-  /** Starts every part, with read models of this instance's own, caught up with history. */
-  private static void startInstance(Bank bank) throws Exception {
-    String instance = UUID.randomUUID().toString().substring(0, 8);
-    bank.startCommandHandlers(2)
-        .startTransferProcess(2)
-        .startReadModels(Bank.READ_MODELS + "-" + instance);
-    bank.rebuildReadModels();
+  /**
+   * Starts every part. Read models in a shared store compete on one subscription; read models in
+   * this process's memory need every event, so they get a subscription of their own.
+   */
+  private static void startInstance(Bank bank, int listeners) {
+    String readModels =
+        bank.infrastructure().isSharedReadModels()
+            ? Bank.READ_MODELS
+            : Bank.READ_MODELS + "-" + UUID.randomUUID().toString().substring(0, 8);
+    bank.startCommandHandlers(listeners)
+        .startTransferProcess(listeners)
+        .startReadModels(readModels, listeners);
   }
 
   private static int rebuild(Bank bank, PrintStream out) throws Exception {
-    long events = bank.rebuildReadModels();
-    out.println(
-        "Rebuilt the read models from "
-            + events
-            + " events of the integration log ("
-            + bank.infrastructure().describe()
-            + ")");
-    new ScenarioReport(bank, out).readModels();
+    String namespace = bank.infrastructure().prefix() + "-rebuilt";
+    out.println("Rebuilding the read models into fresh documents under '" + namespace + "'");
+    out.println("(" + bank.infrastructure().describe() + ")");
+    new RebuildReport(bank, out).rebuildAndCompare(namespace);
     return OK;
   }
 }

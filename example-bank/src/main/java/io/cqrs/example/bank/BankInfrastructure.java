@@ -1,98 +1,204 @@
 package io.cqrs.example.bank;
 
+import com.couchbase.client.java.Bucket;
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.ClusterOptions;
+import com.couchbase.client.java.Collection;
 import io.cqrs.CommandBus;
 import io.cqrs.EventBus;
+import io.cqrs.EventSerializer;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.TypeRegistry;
+import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.example.bank.domain.BankTypes;
+import io.cqrs.example.bank.readmodel.CouchbaseViewStores;
+import io.cqrs.example.bank.readmodel.ViewStores;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.rabbitmq.RabbitCommandBus;
+import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.EventStreamRepository;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that chooses the bank's infrastructure: the event store, the event bus and the
- * command bus. Everything else takes them from here, so running on other servers changes this class
- * only.
+ * The one place that chooses the bank's infrastructure: the event store, the event bus, the command
+ * bus and where the read models keep their views. Everything else takes them from here, so running
+ * on other servers changes this class only.
  *
- * <p>Closing it closes what it created (buses first, so no handler runs against a closed store),
- * never what a caller passed in.
+ * <p>With {@code --store couchbase} the events and the read-model documents share one bucket under
+ * the {@linkplain InfrastructureOptions#prefix() prefix}; with {@code --bus rabbitmq} both buses
+ * name their exchanges and queues with it. Closing it closes what it created (buses first, so no
+ * handler runs against a closed store, then the Couchbase connection), never what a caller passed
+ * in.
  */
 public final class BankInfrastructure implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankInfrastructure.class);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Why {@code --store couchbase} fails until the Couchbase adapter is part of the build. */
-  static final String COUCHBASE_MISSING =
-      "--store couchbase needs the Couchbase adapter (module cqrs-couchbase), which this build"
-          + " does not have yet; use --store memory";
-
-  /** Why {@code --bus rabbitmq} fails until the RabbitMQ adapter is part of the build. */
-  static final String RABBITMQ_MISSING =
-      "--bus rabbitmq needs the RabbitMQ adapter (module cqrs-rabbitmq), which this build does not"
-          + " have yet; use --bus memory";
-
+  private final TypeRegistry types;
   private final EventStreamRepository store;
   private final EventBus eventBus;
   private final CommandBus commandBus;
+  private final ViewStores views;
+  private final String prefix;
   private final String description;
   private final List<AutoCloseable> owned;
+  private final Collection collection;
 
-  private BankInfrastructure(
-      EventStreamRepository store,
-      EventBus eventBus,
-      CommandBus commandBus,
-      String description,
-      List<AutoCloseable> owned) {
-    this.store = store;
-    this.eventBus = eventBus;
-    this.commandBus = commandBus;
-    this.description = description;
-    this.owned = owned;
+  private BankInfrastructure(Parts parts) {
+    this.types = parts.types;
+    this.store = parts.store;
+    this.eventBus = parts.eventBus;
+    this.commandBus = parts.commandBus;
+    this.views = parts.views;
+    this.prefix = parts.prefix;
+    this.description = parts.description;
+    this.owned = List.copyOf(parts.owned);
+    this.collection = parts.collection;
+  }
+
+  /** What an infrastructure is made of while it is being built. */
+  private static final class Parts {
+    TypeRegistry types = BankTypes.registry();
+    EventStreamRepository store;
+    EventBus eventBus;
+    CommandBus commandBus;
+    ViewStores views = ViewStores.inMemory();
+    String prefix = InfrastructureOptions.DEFAULT_PREFIX;
+    String description;
+    Collection collection;
+    final List<AutoCloseable> owned = new ArrayList<>();
   }
 
   /** A store and buses in this process's memory (andrewwebber's in-memory scenario). */
   public static BankInfrastructure inMemory() {
-    InMemoryEventBus eventBus = new InMemoryEventBus();
-    InMemoryCommandBus commandBus = new InMemoryCommandBus();
-    return new BankInfrastructure(
-        new InMemoryEventStreamRepository(),
-        eventBus,
-        commandBus,
-        InfrastructureOptions.inMemory().describe(),
-        List.of(commandBus, eventBus));
+    return create(InfrastructureOptions.inMemory());
   }
 
   /**
-   * The infrastructure the options ask for.
+   * The infrastructure the options ask for, connected.
    *
-   * @throws UnsupportedOperationException naming the option, while an adapter it needs is not part
-   *     of this build
+   * @throws TransientCqrsException if a server cannot be reached
+   * @throws IllegalArgumentException if a setting is missing or wrong
    */
   public static BankInfrastructure create(InfrastructureOptions options) {
     Objects.requireNonNull(options, "options");
-    if (options.store() == InfrastructureOptions.Store.COUCHBASE) {
-      throw new UnsupportedOperationException(COUCHBASE_MISSING);
+    Parts parts = new Parts();
+    parts.prefix = options.prefix();
+    parts.description = options.describe();
+    EventSerializer serializer = new EventSerializer(parts.types);
+    try {
+      // Buses are added to the owned list first so they are closed before the store.
+      if (options.bus() == InfrastructureOptions.Bus.RABBITMQ) {
+        openRabbitMq(options, serializer, parts);
+      } else {
+        InMemoryEventBus events = new InMemoryEventBus();
+        InMemoryCommandBus commands = new InMemoryCommandBus();
+        parts.eventBus = events;
+        parts.commandBus = commands;
+        parts.owned.add(commands);
+        parts.owned.add(events);
+      }
+      if (options.store() == InfrastructureOptions.Store.COUCHBASE) {
+        openCouchbase(options, serializer, parts);
+      } else {
+        parts.store = new InMemoryEventStreamRepository();
+      }
+    } catch (RuntimeException e) {
+      new BankInfrastructure(parts).close();
+      throw e;
     }
-    if (options.bus() == InfrastructureOptions.Bus.RABBITMQ) {
-      throw new UnsupportedOperationException(RABBITMQ_MISSING);
+    return new BankInfrastructure(parts);
+  }
+
+  private static void openRabbitMq(
+      InfrastructureOptions options, EventSerializer serializer, Parts parts) {
+    String uri = require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI");
+    RabbitCommandBus commands =
+        RabbitCommandBus.builder(uri, serializer)
+            .prefix(options.prefix())
+            .connectionName(options.prefix() + "-commands")
+            .build();
+    parts.commandBus = commands;
+    parts.owned.add(commands);
+    RabbitEventBus events =
+        RabbitEventBus.builder(uri, serializer)
+            .prefix(options.prefix())
+            .connectionName(options.prefix() + "-events")
+            .build();
+    parts.eventBus = events;
+    parts.owned.add(events);
+  }
+
+  private static void openCouchbase(
+      InfrastructureOptions options, EventSerializer serializer, Parts parts) {
+    String connection =
+        require(
+            options.couchbaseConnection(), "--couchbase-connection or CQRS_COUCHBASE_CONNECTION");
+    Cluster cluster;
+    try {
+      cluster =
+          Cluster.connect(
+              connection,
+              ClusterOptions.clusterOptions(
+                  require(
+                      options.couchbaseUsername(),
+                      "--couchbase-username or CQRS_COUCHBASE_USERNAME"),
+                  require(
+                      options.couchbasePassword(),
+                      "--couchbase-password or CQRS_COUCHBASE_PASSWORD")));
+    } catch (RuntimeException e) {
+      throw new TransientCqrsException("Could not connect to Couchbase at " + connection, e);
     }
-    return inMemory();
+    parts.owned.add(cluster::disconnect);
+    try {
+      Bucket bucket = cluster.bucket(options.couchbaseBucket());
+      bucket.waitUntilReady(CONNECT_TIMEOUT);
+      parts.collection = bucket.defaultCollection();
+    } catch (RuntimeException e) {
+      throw new TransientCqrsException(
+          "Couchbase bucket '" + options.couchbaseBucket() + "' at " + connection + " is not ready",
+          e);
+    }
+    parts.store =
+        CouchbaseEventStreamRepository.builder(parts.collection, serializer)
+            .keyPrefix(options.prefix())
+            .build();
+    parts.views = new CouchbaseViewStores(parts.collection, options.prefix());
+  }
+
+  private static String require(String value, String where) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("Missing setting: " + where);
+    }
+    return value;
   }
 
   /**
-   * Infrastructure the caller made and keeps ownership of; {@link #close()} leaves it open.
+   * Infrastructure the caller made and keeps ownership of; {@link #close()} leaves it open. Its
+   * read models are kept in memory.
    *
    * @param description how to describe it in output, without secrets
    */
   public static BankInfrastructure of(
       EventStreamRepository store, EventBus eventBus, CommandBus commandBus, String description) {
-    return new BankInfrastructure(
-        Objects.requireNonNull(store, "store"),
-        Objects.requireNonNull(eventBus, "eventBus"),
-        Objects.requireNonNull(commandBus, "commandBus"),
-        Objects.requireNonNull(description, "description"),
-        List.of());
+    Parts parts = new Parts();
+    parts.store = Objects.requireNonNull(store, "store");
+    parts.eventBus = Objects.requireNonNull(eventBus, "eventBus");
+    parts.commandBus = Objects.requireNonNull(commandBus, "commandBus");
+    parts.description = Objects.requireNonNull(description, "description");
+    return new BankInfrastructure(parts);
+  }
+
+  /** The registry of the bank's types that the store and buses serialize with. */
+  public TypeRegistry types() {
+    return types;
   }
 
   /** Where events, snapshots and the integration log are kept. */
@@ -108,6 +214,32 @@ public final class BankInfrastructure implements AutoCloseable {
   /** Where commands are sent. */
   public CommandBus commandBus() {
     return commandBus;
+  }
+
+  /** Where the read models keep their views: in memory, or in Couchbase under the prefix. */
+  public ViewStores views() {
+    return views;
+  }
+
+  /**
+   * Read-model views under another namespace of the same Couchbase bucket (for a rebuild into fresh
+   * documents), or new in-memory ones.
+   */
+  public ViewStores views(String namespace) {
+    Objects.requireNonNull(namespace, "namespace");
+    return collection == null
+        ? ViewStores.inMemory()
+        : new CouchbaseViewStores(collection, namespace);
+  }
+
+  /** The Couchbase key prefix and RabbitMQ name prefix. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Whether the read models' views are in Couchbase, shared with other processes. */
+  public boolean isSharedReadModels() {
+    return collection != null;
   }
 
   /** What this infrastructure is, without secrets. */

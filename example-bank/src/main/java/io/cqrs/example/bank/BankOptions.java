@@ -16,9 +16,16 @@ import java.util.Objects;
  * @param host the address {@code serve} binds
  * @param port the port {@code serve} listens on (0: any free port)
  * @param verbose whether to log at INFO instead of WARN
+ * @param listeners {@code serve} and {@code worker}: how many commands and events of each
+ *     subscription are handled at once
  */
 record BankOptions(
-    Mode mode, InfrastructureOptions infrastructure, String host, int port, boolean verbose) {
+    Mode mode,
+    InfrastructureOptions infrastructure,
+    String host,
+    int port,
+    boolean verbose,
+    int listeners) {
 
   /** What the application runs. */
   enum Mode {
@@ -31,6 +38,7 @@ record BankOptions(
 
   static final int DEFAULT_PORT = 8080;
   static final String DEFAULT_HOST = "127.0.0.1";
+  static final int DEFAULT_LISTENERS = 2;
 
   static final String USAGE =
       String.join(
@@ -47,9 +55,12 @@ record BankOptions(
           "                     POST /accounts/{id}/debit, POST /transfers, GET /accounts/{id},",
           "                     GET /accounts/{id}/history, GET /transfers/{id}, ...). Several",
           "                     instances can share one Couchbase and RabbitMQ.",
-          "  worker             Handle commands, run the transfer process and the read models,",
-          "                     without HTTP (needs --store couchbase --bus rabbitmq).",
-          "  rebuild            Rebuild the read models from the integration log and print them",
+          "  worker             Handle commands, publish what the store holds unpublished (relay),",
+          "                     run the transfer process and the read models, without HTTP",
+          "                     (needs --store couchbase --bus rabbitmq). Prints 'READY <pid>'",
+          "                     once consuming; stops cleanly on SIGTERM.",
+          "  rebuild            Rebuild the read models from the integration log into fresh",
+          "                     documents, compare them with the live ones and print counts",
           "                     (needs --store couchbase).",
           "",
           "Options:",
@@ -57,18 +68,21 @@ record BankOptions(
           "  --bus memory|rabbitmq        How commands and events travel (default: memory).",
           "  --port N                     serve: the port, 0 for any free one (default: 8080).",
           "  --host ADDRESS               serve: the address to bind (default: 127.0.0.1).",
+          "  --prefix P                   Couchbase key prefix and RabbitMQ name prefix; instances",
+          "                               with the same prefix are one bank (default: bank).",
+          "  --listeners N                serve, worker: commands and events handled at once per",
+          "                               subscription (default: 2).",
           "  --couchbase-connection S     Couchbase connection string   [CQRS_COUCHBASE_CONNECTION]",
           "  --couchbase-username U       Couchbase user                [CQRS_COUCHBASE_USERNAME]",
           "  --couchbase-password P       Couchbase password            [CQRS_COUCHBASE_PASSWORD]",
-          "  --couchbase-bucket B         Couchbase bucket              [CQRS_COUCHBASE_BUCKET]",
+          "  --couchbase-bucket B         Couchbase bucket (default cqrs) [CQRS_COUCHBASE_BUCKET]",
           "  --rabbitmq-uri URI           RabbitMQ URI, e.g. amqp://guest:guest@127.0.0.1:5672/%2f",
           "                                                             [CQRS_RABBITMQ_URI]",
           "  --verbose                    Log at INFO (default: warnings and errors only).",
           "  --help                       Show this help.",
           "",
-          "A flag wins over its environment variable. --store couchbase and --bus rabbitmq need",
-          "the cqrs-couchbase and cqrs-rabbitmq adapters; until this build has them they stop",
-          "with a message saying so.",
+          "A flag wins over its environment variable. With --store couchbase the read models are",
+          "documents in the bucket too, shared by every instance of the prefix.",
           "",
           "Exit status: 0 success, 1 failure (or read model out of sync), 2 bad usage.");
 
@@ -108,6 +122,8 @@ record BankOptions(
     private String couchbasePassword;
     private String couchbaseBucket;
     private String rabbitmqUri;
+    private String prefix;
+    private Integer listeners;
 
     Parser(List<String> args, Map<String, String> environment) {
       this.args = Objects.requireNonNull(args, "args");
@@ -170,6 +186,8 @@ record BankOptions(
         case "--couchbase-password" -> couchbasePassword = value(name, inline);
         case "--couchbase-bucket" -> couchbaseBucket = value(name, inline);
         case "--rabbitmq-uri" -> rabbitmqUri = value(name, inline);
+        case "--prefix" -> prefix = prefix(value(name, inline));
+        case "--listeners" -> listeners = listeners(value(name, inline));
         default -> throw new UsageException("Unknown option '" + name + "'");
       }
       return false;
@@ -218,6 +236,27 @@ record BankOptions(
           "Option --port must be a number from 0 to 65535, was '" + value + "'");
     }
 
+    private static String prefix(String value) throws UsageException {
+      if (!value.matches("[A-Za-z0-9_.-]{1,40}")) {
+        throw new UsageException(
+            "Option --prefix must be 1 to 40 characters of [A-Za-z0-9_.-], was '" + value + "'");
+      }
+      return value;
+    }
+
+    private static int listeners(String value) throws UsageException {
+      try {
+        int count = Integer.parseInt(value);
+        if (count >= 1 && count <= 64) {
+          return count;
+        }
+      } catch (NumberFormatException e) {
+        // Reported below with the accepted range.
+      }
+      throw new UsageException(
+          "Option --listeners must be a number from 1 to 64, was '" + value + "'");
+    }
+
     private void fillFromEnvironment() {
       couchbaseConnection = orEnvironment(couchbaseConnection, "CQRS_COUCHBASE_CONNECTION");
       couchbaseUsername = orEnvironment(couchbaseUsername, "CQRS_COUCHBASE_USERNAME");
@@ -233,7 +272,12 @@ record BankOptions(
 
     private BankOptions help() {
       return new BankOptions(
-          Mode.HELP, InfrastructureOptions.inMemory(), DEFAULT_HOST, DEFAULT_PORT, verbose);
+          Mode.HELP,
+          InfrastructureOptions.inMemory(),
+          DEFAULT_HOST,
+          DEFAULT_PORT,
+          verbose,
+          DEFAULT_LISTENERS);
     }
 
     private BankOptions check() throws UsageException {
@@ -250,15 +294,20 @@ record BankOptions(
               couchbaseUsername,
               couchbasePassword,
               couchbaseBucket,
-              rabbitmqUri),
+              rabbitmqUri,
+              prefix == null ? InfrastructureOptions.DEFAULT_PREFIX : prefix),
           host == null ? DEFAULT_HOST : host,
           port == null ? DEFAULT_PORT : port,
-          verbose);
+          verbose,
+          listeners == null ? DEFAULT_LISTENERS : listeners);
     }
 
     private void checkCombination() throws UsageException {
       if (mode != Mode.SERVE && (port != null || host != null)) {
         throw new UsageException("Options --port and --host are for serve only");
+      }
+      if (listeners != null && mode != Mode.SERVE && mode != Mode.WORKER) {
+        throw new UsageException("Option --listeners is for serve and worker only");
       }
       if (mode == Mode.WORKER && (store == Store.MEMORY || bus == Bus.MEMORY)) {
         throw new UsageException(
@@ -272,6 +321,11 @@ record BankOptions(
       if (store == Store.COUCHBASE && couchbaseConnection == null) {
         throw new UsageException(
             "--store couchbase needs --couchbase-connection or CQRS_COUCHBASE_CONNECTION");
+      }
+      if (store == Store.COUCHBASE && (couchbaseUsername == null || couchbasePassword == null)) {
+        throw new UsageException(
+            "--store couchbase needs --couchbase-username and --couchbase-password"
+                + " (or CQRS_COUCHBASE_USERNAME and CQRS_COUCHBASE_PASSWORD)");
       }
       if (bus == Bus.RABBITMQ && rabbitmqUri == null) {
         throw new UsageException("--bus rabbitmq needs --rabbitmq-uri or CQRS_RABBITMQ_URI");

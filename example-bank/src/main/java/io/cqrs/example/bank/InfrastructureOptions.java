@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param couchbaseBucket Couchbase bucket, or {@code null}
  * @param rabbitmqUri RabbitMQ URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2f}, or {@code
  *     null}; printed without its password
+ * @param prefix the Couchbase key prefix and the RabbitMQ name prefix; instances with the same
+ *     prefix form one bank (default {@value #DEFAULT_PREFIX})
  */
 public record InfrastructureOptions(
     Store store,
@@ -21,7 +23,16 @@ public record InfrastructureOptions(
     String couchbaseUsername,
     String couchbasePassword,
     String couchbaseBucket,
-    String rabbitmqUri) {
+    String rabbitmqUri,
+    String prefix) {
+
+  /** The prefix used unless {@code --prefix} gives one. */
+  public static final String DEFAULT_PREFIX = "bank";
+
+  /**
+   * The bucket used unless {@code --couchbase-bucket} or {@code CQRS_COUCHBASE_BUCKET} names one.
+   */
+  public static final String DEFAULT_BUCKET = "cqrs";
 
   /** Where events are kept. */
   public enum Store {
@@ -42,11 +53,18 @@ public record InfrastructureOptions(
   public InfrastructureOptions {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(bus, "bus");
+    Objects.requireNonNull(prefix, "prefix");
+    if (!prefix.matches("[A-Za-z0-9_.-]{1,40}")) {
+      throw new IllegalArgumentException(
+          "prefix must be 1 to 40 characters of [A-Za-z0-9_.-], was '" + prefix + "'");
+    }
+    couchbaseBucket = couchbaseBucket == null ? DEFAULT_BUCKET : couchbaseBucket;
   }
 
   /** Everything in memory, in this process. */
   public static InfrastructureOptions inMemory() {
-    return new InfrastructureOptions(Store.MEMORY, Bus.MEMORY, null, null, null, null, null);
+    return new InfrastructureOptions(
+        Store.MEMORY, Bus.MEMORY, null, null, null, null, null, DEFAULT_PREFIX);
   }
 
   /** Whether the store and both buses are in this process's memory. */
@@ -64,7 +82,7 @@ public record InfrastructureOptions(
         bus == Bus.MEMORY
             ? "buses in memory"
             : "buses on RabbitMQ " + (rabbitmqUri == null ? null : withoutPassword(rabbitmqUri));
-    return where + ", " + how;
+    return where + ", " + how + (isInMemory() ? "" : ", prefix " + prefix);
   }
 
   @Override

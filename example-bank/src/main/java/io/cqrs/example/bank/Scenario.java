@@ -38,7 +38,8 @@ public final class Scenario {
    * @param accountIds the accounts it opened, in order: John, Daenerys, Arya
    * @param transferIds the transfers it asked for, in order: the completed one, the failed one
    * @param refusedDebitCorrelationId the correlation id of the refused debit
-   * @param differences where the read models differ from the write model; empty when in sync
+   * @param differences where the read models differ from the write model, or a rebuild of them from
+   *     the live ones; empty when in sync
    */
   public record Result(
       List<String> accountIds,
@@ -62,8 +63,11 @@ public final class Scenario {
     this.out = Objects.requireNonNull(out, "out");
   }
 
-  /** Runs the scenario and prints what happened. */
-  public Result run() throws TimeoutException {
+  /**
+   * Runs the scenario and prints what happened, ending with a rebuild of the read models from the
+   * integration log compared with the live ones.
+   */
+  public Result run() throws Exception {
     out.println("cqrs example bank: the andrewwebber/cqrs scenario");
     out.println("(" + bank.infrastructure().describe() + ")");
     out.println();
@@ -86,8 +90,8 @@ public final class Scenario {
     return report(refusedDebit);
   }
 
-  private Result report(String refusedDebit) {
-    List<String> differences = awaitReadModels();
+  private Result report(String refusedDebit) throws Exception {
+    List<String> differences = new ArrayList<>(awaitReadModels());
     ScenarioReport report = new ScenarioReport(bank, out);
     report.readModels();
     report.writeModel(accountIds, transferIds);
@@ -96,7 +100,12 @@ public final class Scenario {
     report.correlation(refusedDebit, "the refused debit");
     report.journal();
     report.sync(differences);
-    return new Result(List.copyOf(accountIds), List.copyOf(transferIds), refusedDebit, differences);
+    out.println();
+    differences.addAll(
+        new RebuildReport(bank, out)
+            .rebuildAndCompare(bank.infrastructure().prefix() + "-scenario-rebuild"));
+    return new Result(
+        List.copyOf(accountIds), List.copyOf(transferIds), refusedDebit, List.copyOf(differences));
   }
 
   private String open(

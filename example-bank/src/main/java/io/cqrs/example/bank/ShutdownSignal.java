@@ -6,14 +6,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Lets a long-running command stop cleanly on Ctrl-C or SIGTERM: the JVM's shutdown hook releases
  * {@link #await()}, then holds the JVM until this signal is closed, which the application does
- * last, after it has closed everything else.
+ * last, after it has closed everything else. The JVM then exits with the application's status
+ * ({@link #exitStatus}), not the signal's 143: a worker stopped by SIGTERM that closed cleanly
+ * exits 0.
  */
 final class ShutdownSignal implements AutoCloseable {
-  private static final long CLOSE_SECONDS = 10;
+  private static final long CLOSE_SECONDS = 30;
 
   private final CountDownLatch stop;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread hook;
+  private volatile Integer exitStatus;
 
   /**
    * @param stop released by the hook, or by a caller that wants to stop without a signal
@@ -22,6 +25,11 @@ final class ShutdownSignal implements AutoCloseable {
     this.stop = stop;
     this.hook = new Thread(this::onShutdown, "bank-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** The status the JVM exits with if a signal stopped the application. */
+  void exitStatus(int status) {
+    this.exitStatus = status;
   }
 
   /** Returns once a shutdown was asked for. */
@@ -33,7 +41,12 @@ final class ShutdownSignal implements AutoCloseable {
     stop.countDown();
     try {
       // The JVM halts as soon as the hooks return: give the application time to close.
-      closed.await(CLOSE_SECONDS, TimeUnit.SECONDS);
+      if (closed.await(CLOSE_SECONDS, TimeUnit.SECONDS) && exitStatus != null) {
+        System.out.flush();
+        System.err.flush();
+        // The only way to choose the status of a shutdown the JVM began on a signal.
+        Runtime.getRuntime().halt(exitStatus);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -96,21 +96,28 @@ class BankApplicationTest {
   }
 
   @Test
-  void couchbase_and_rabbitmq_say_that_their_adapters_are_not_in_this_build_yet() {
-    Map<String, String> servers =
-        Map.of(
-            "CQRS_COUCHBASE_CONNECTION", "couchbase://127.0.0.1",
-            "CQRS_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672/%2f");
+  void couchbase_needs_a_user_and_password_and_options_are_checked() {
+    Map<String, String> servers = Map.of("CQRS_COUCHBASE_CONNECTION", "couchbase://127.0.0.1");
 
-    assertThat(run(servers, "--store", "couchbase", "--bus", "rabbitmq")).isEqualTo(2);
-    assertThat(run(servers, "--bus", "rabbitmq")).isEqualTo(2);
-    assertThat(run(servers, "worker", "--store", "couchbase", "--bus", "rabbitmq")).isEqualTo(2);
-    assertThat(run(servers, "rebuild", "--store", "couchbase")).isEqualTo(2);
+    assertThat(run(servers, "--store", "couchbase")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--prefix", "no spaces")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--listeners", "0")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--listeners", "2")).isEqualTo(2);
 
     assertThat(err())
-        .contains(BankInfrastructure.COUCHBASE_MISSING)
-        .contains(BankInfrastructure.RABBITMQ_MISSING)
-        .doesNotContain("guest:guest");
+        .contains("--store couchbase needs --couchbase-username and --couchbase-password")
+        .contains("Option --prefix must be 1 to 40 characters")
+        .contains("Option --listeners must be a number from 1 to 64, was '0'")
+        .contains("Option --listeners is for serve and worker only");
+  }
+
+  @Test
+  void an_unreachable_server_fails_with_a_message_that_hides_the_password() {
+    Map<String, String> servers = Map.of("CQRS_RABBITMQ_URI", "amqp://bank:s3cret@127.0.0.1:1/%2f");
+
+    assertThat(run(servers, "--bus", "rabbitmq")).isEqualTo(1);
+
+    assertThat(err()).contains("example-bank: failed").doesNotContain("s3cret");
   }
 
   @Test
@@ -164,10 +171,11 @@ class BankApplicationTest {
             "bank",
             "s3cret",
             "events",
-            "amqp://bank:s3cret@mq:5672/%2f");
+            "amqp://bank:s3cret@mq:5672/%2f",
+            "bank2");
 
     assertThat(options.toString())
-        .contains("couchbase://db", "events", "amqp://bank:***@mq:5672/%2f")
+        .contains("couchbase://db", "events", "amqp://bank:***@mq:5672/%2f", "prefix bank2")
         .doesNotContain("s3cret");
   }
 }

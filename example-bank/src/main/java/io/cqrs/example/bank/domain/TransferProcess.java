@@ -3,6 +3,7 @@ package io.cqrs.example.bank.domain;
 import io.cqrs.Command;
 import io.cqrs.CommandBus;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventDispatchManager;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
@@ -21,6 +22,8 @@ import io.cqrs.example.bank.domain.TransferCommand.RefuseTransferCredit;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -42,8 +45,11 @@ import java.util.function.Function;
  * <p>Every command joins the transfer's correlation id and names the event that caused it. The
  * buses deliver at least once, so before acting the process loads the transfer and acts only if the
  * transfer is still waiting for that step; the aggregates ignore repeated steps as well, so a
- * duplicate that slips through changes nothing. The process keeps no state of its own: any number
- * of instances may share its subscription.
+ * duplicate that slips through changes nothing. Each command's message id is derived from the
+ * transfer and the step ({@code <transferId>/<CommandType>}, each step happens once per transfer),
+ * so the same step sent twice (an event redelivered, or handled by two instances) is one message to
+ * a deduplicating {@link io.cqrs.CommandDispatchManager}. The process keeps no state of its own:
+ * any number of instances may share its subscription.
  */
 public final class TransferProcess {
   private final EventSourcingRepository repository;
@@ -144,8 +150,20 @@ public final class TransferProcess {
       Function<MoneyTransfer, Object> next) {
     MoneyTransfer transfer = AggregateLookup.transfer(repository, transferId);
     if (transfer.state() == awaiting) {
-      commands.publish(
-          Command.create(next.apply(transfer), cause.correlationId()).causedBy(cause.id()));
+      commands.publish(command(transferId, next.apply(transfer), cause));
     }
+  }
+
+  /** The command of one step of a transfer, with the message id every sender of it agrees on. */
+  static Command command(String transferId, Object body, VersionedEvent cause) {
+    String type = TypeRegistry.logicalName(body.getClass());
+    return new Command(
+        transferId + "/" + type,
+        cause.correlationId(),
+        cause.id(),
+        type,
+        Instant.now(),
+        body,
+        Map.of());
   }
 }

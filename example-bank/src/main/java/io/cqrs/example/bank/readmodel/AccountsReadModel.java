@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.AccountEvent;
 import io.cqrs.example.bank.domain.AccountEvent.AccountClosed;
 import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
 import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
@@ -46,10 +47,25 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
   }
 
   /**
+   * A read model with its views in this process's memory.
+   *
    * @param store where events missed by the bus are read from
    */
   public AccountsReadModel(EventStreamRepository store) {
-    super(store);
+    this(store, new InMemoryViewStore<>());
+  }
+
+  /**
+   * @param store where events missed by the bus are read from
+   * @param views where the views are kept
+   */
+  public AccountsReadModel(EventStreamRepository store, ViewStore<AccountView> views) {
+    super(store, views);
+  }
+
+  @Override
+  protected boolean follows(VersionedEvent event) {
+    return event.event() instanceof AccountEvent;
   }
 
   @Override

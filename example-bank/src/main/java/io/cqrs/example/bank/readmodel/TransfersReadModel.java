@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.TransferEvent;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCompleted;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
@@ -34,10 +35,25 @@ public final class TransfersReadModel extends StreamProjection<TransfersReadMode
   }
 
   /**
+   * A read model with its views in this process's memory.
+   *
    * @param store where events missed by the bus are read from
    */
   public TransfersReadModel(EventStreamRepository store) {
-    super(store);
+    this(store, new InMemoryViewStore<>());
+  }
+
+  /**
+   * @param store where events missed by the bus are read from
+   * @param views where the views are kept
+   */
+  public TransfersReadModel(EventStreamRepository store, ViewStore<TransferView> views) {
+    super(store, views);
+  }
+
+  @Override
+  protected boolean follows(VersionedEvent event) {
+    return event.event() instanceof TransferEvent;
   }
 
   @Override

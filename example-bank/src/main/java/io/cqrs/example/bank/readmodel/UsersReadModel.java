@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.AccountEvent;
 import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
@@ -31,10 +32,25 @@ public final class UsersReadModel extends StreamProjection<UsersReadModel.UserVi
   }
 
   /**
+   * A read model with its views in this process's memory.
+   *
    * @param store where events missed by the bus are read from
    */
   public UsersReadModel(EventStreamRepository store) {
-    super(store);
+    this(store, new InMemoryViewStore<>());
+  }
+
+  /**
+   * @param store where events missed by the bus are read from
+   * @param views where the views are kept
+   */
+  public UsersReadModel(EventStreamRepository store, ViewStore<UserView> views) {
+    super(store, views);
+  }
+
+  @Override
+  protected boolean follows(VersionedEvent event) {
+    return event.event() instanceof AccountEvent;
   }
 
   @Override

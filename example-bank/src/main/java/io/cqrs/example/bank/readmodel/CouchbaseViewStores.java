@@ -1,0 +1,43 @@
+package io.cqrs.example.bank.readmodel;
+
+import com.couchbase.client.java.Collection;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Objects;
+
+/**
+ * Read-model views in a Couchbase collection, one document per stream under {@code
+ * <namespace>::rm::<model>::v::<id>}, holding the view and the stream's applied version, written
+ * with CAS (see {@link CouchbaseViewStore}). Processes that open the same namespace share the
+ * views.
+ */
+public final class CouchbaseViewStores implements ViewStores {
+  private final Collection collection;
+  private final String namespace;
+  private final ObjectMapper json =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * @param collection where the documents are
+   * @param namespace the start of every key, e.g. the application's key prefix
+   */
+  public CouchbaseViewStores(Collection collection, String namespace) {
+    this.collection = Objects.requireNonNull(collection, "collection");
+    this.namespace = Objects.requireNonNull(namespace, "namespace");
+    if (namespace.isBlank() || namespace.contains("::")) {
+      throw new IllegalArgumentException(
+          "namespace must be non-blank and free of '::', was '" + namespace + "'");
+    }
+  }
+
+  /** The start of every key of these views. */
+  public String namespace() {
+    return namespace;
+  }
+
+  @Override
+  public <V> ViewStore<V> open(String model, Class<V> viewType) {
+    return new CouchbaseViewStore<>(
+        collection, namespace + "::rm::" + Objects.requireNonNull(model, "model"), viewType, json);
+  }
+}

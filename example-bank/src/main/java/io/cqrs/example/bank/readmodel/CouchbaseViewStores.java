@@ -3,6 +3,9 @@ package io.cqrs.example.bank.readmodel;
 import com.couchbase.client.java.Collection;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.math.BigDecimal;
 import java.util.Objects;
 
 /**
@@ -14,8 +17,12 @@ import java.util.Objects;
 public final class CouchbaseViewStores implements ViewStores {
   private final Collection collection;
   private final String namespace;
+  // Amounts as strings: a JSON number would lose their scale (100.00 read back as 100.0).
   private final ObjectMapper json =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      new ObjectMapper()
+          .registerModule(
+              new SimpleModule().addSerializer(BigDecimal.class, ToStringSerializer.instance))
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /**
    * @param collection where the documents are

@@ -1,0 +1,45 @@
+package io.cqrs.example.bank;
+
+import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import io.cqrs.rabbitmq.RabbitTestBroker;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The Couchbase and RabbitMQ of the example's integration tests, found as the adapters' tests find
+ * them ({@link CouchbaseTestServer}, {@link RabbitTestBroker}), and the {@code CQRS_*} variables
+ * that point a child process at them.
+ */
+final class BankServers {
+  private BankServers() {}
+
+  /**
+   * The variables for the bank's command line and child JVMs. Skips the test without a broker, or
+   * fails it when {@code CQRS_REQUIRE_SERVERS=true}.
+   */
+  static Map<String, String> environment() {
+    RabbitTestBroker.get();
+    String uri = System.getenv(RabbitTestBroker.URI_VARIABLE);
+    if (uri == null || uri.isBlank()) {
+      String why = "These tests pass the broker to child processes: set CQRS_RABBITMQ_URI";
+      if ("true".equalsIgnoreCase(System.getenv(RabbitTestBroker.REQUIRE_VARIABLE))) {
+        Assertions.fail(why);
+      }
+      Assumptions.abort(why);
+    }
+    CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
+    return Map.of(
+        "CQRS_COUCHBASE_CONNECTION", couchbase.connectionString(),
+        "CQRS_COUCHBASE_USERNAME", couchbase.username(),
+        "CQRS_COUCHBASE_PASSWORD", couchbase.password(),
+        "CQRS_COUCHBASE_BUCKET", couchbase.bucketName(),
+        "CQRS_RABBITMQ_URI", uri);
+  }
+
+  /** A prefix no other test uses, for Couchbase keys and RabbitMQ names alike. */
+  static String newPrefix(String hint) {
+    return "t-" + hint + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+}

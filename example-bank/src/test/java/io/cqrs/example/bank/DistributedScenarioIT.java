@@ -1,0 +1,49 @@
+package io.cqrs.example.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** The command line's scenario and rebuild against Couchbase and RabbitMQ, in this JVM. */
+class DistributedScenarioIT {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(Map<String, String> environment, String... args) {
+    return BankApplication.run(
+        args,
+        environment,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        new CountDownLatch(1));
+  }
+
+  @Test
+  void the_scenario_runs_on_couchbase_and_rabbitmq_and_a_rebuild_gives_the_same_read_models() {
+    Map<String, String> servers = BankServers.environment();
+    String prefix = BankServers.newPrefix("scenario");
+
+    int scenario = run(servers, "--store", "couchbase", "--bus", "rabbitmq", "--prefix", prefix);
+    String report = out.toString(StandardCharsets.UTF_8);
+    int rebuild = run(servers, "rebuild", "--store", "couchbase", "--prefix", prefix);
+    String rebuilt = out.toString(StandardCharsets.UTF_8).substring(report.length());
+
+    assertThat(scenario).as(report + err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(report)
+        .contains("events in Couchbase", "buses on RabbitMQ", "prefix " + prefix)
+        .contains("Accounts read model", "Transfers read model", "COMPLETED", "FAILED")
+        .contains("Read model in sync with write model: yes")
+        .contains("Rebuilt read models equal to the live ones: yes")
+        .doesNotContain(servers.get("CQRS_COUCHBASE_PASSWORD"));
+    assertThat(rebuild).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(rebuilt)
+        .contains("under '" + prefix + "-rebuilt'")
+        .contains("3 accounts", "3 users", "2 transfers")
+        .contains("Rebuilt read models equal to the live ones: yes");
+  }
+}

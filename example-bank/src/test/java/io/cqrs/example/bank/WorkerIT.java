@@ -1,0 +1,175 @@
+package io.cqrs.example.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.Subscription;
+import io.cqrs.example.bank.DistributedBank.AccountReading;
+import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.MoneyTransfer;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
+import io.cqrs.spi.RelayStore;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** {@code worker} as real processes: competing consumers, shared read models, SIGTERM, SIGKILL. */
+class WorkerIT {
+  private static final Duration START = Duration.ofSeconds(90);
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+  private static final String HASH = new PasswordHasher(1_000).hash("$ThisIsAPassword");
+
+  private static BankProcess worker(Map<String, String> servers, String prefix) throws Exception {
+    return BankProcess.start(
+        BankApplication.class,
+        servers,
+        "worker",
+        "--store",
+        "couchbase",
+        "--bus",
+        "rabbitmq",
+        "--prefix",
+        prefix,
+        "--listeners",
+        "2");
+  }
+
+  @Test
+  void two_workers_build_read_models_equal_to_the_store_and_exit_0_on_sigterm() throws Exception {
+    Map<String, String> servers = BankServers.environment();
+    String prefix = BankServers.newPrefix("workers");
+    try (BankProcess first = worker(servers, prefix);
+        BankProcess second = worker(servers, prefix);
+        DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers)) {
+      first.awaitReady(START);
+      second.awaitReady(START);
+
+      List<String> accounts = openAccounts(bank, 4);
+      for (String account : accounts) {
+        bank.send(new CreditAccount(account, new BigDecimal("10.00")));
+      }
+      List<String> transfers = new ArrayList<>();
+      transfers.add(transfer(bank, accounts.get(0), accounts.get(1), "30.00"));
+      transfers.add(transfer(bank, accounts.get(1), accounts.get(2), "20.00"));
+      transfers.add(transfer(bank, accounts.get(2), accounts.get(3), "500.00"));
+      transfers.add(transfer(bank, accounts.get(3), accounts.get(0), "5.00"));
+      Await.until(
+          "read models equal to the store", SETTLE, () -> settled(bank, accounts, transfers));
+
+      BigDecimal total = BigDecimal.ZERO;
+      for (String id : accounts) {
+        Account written = bank.bank().service().findAccount(id).orElseThrow();
+        AccountReading read = bank.account(id).orElseThrow();
+        assertThat(read.balance()).isEqualTo(written.balance());
+        assertThat(read.version()).isEqualTo(written.version());
+        total = total.add(read.balance());
+      }
+      assertThat(total).isEqualTo(new BigDecimal("440.00"));
+      for (String id : transfers) {
+        MoneyTransfer written = bank.bank().service().findTransfer(id).orElseThrow();
+        assertThat(bank.transfer(id).orElseThrow().state()).isEqualTo(written.state());
+      }
+
+      first.terminate();
+      second.terminate();
+      assertThat(first.awaitExit(Duration.ofSeconds(30))).as(first.describe()).isZero();
+      assertThat(second.awaitExit(Duration.ofSeconds(30))).as(second.describe()).isZero();
+    }
+  }
+
+  private static List<String> openAccounts(DistributedBank bank, int count) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      bank.send(
+          new OpenAccount(
+              id, "Owner", "No" + i, "owner" + i + "@bank.example", HASH, new BigDecimal("100")));
+    }
+    // Credits and transfers need the accounts: wait until the workers opened them.
+    Await.until(
+        "the accounts to be opened",
+        SETTLE,
+        () -> ids.stream().allMatch(id -> bank.storeVersion(id) > 0));
+    return ids;
+  }
+
+  private static String transfer(DistributedBank bank, String from, String to, String amount) {
+    String id = UUID.randomUUID().toString();
+    bank.send(new CreateMoneyTransfer(id, from, to, new BigDecimal(amount)));
+    return id;
+  }
+
+  /** Every transfer has ended, and every read-model view is at its stream's version. */
+  private static boolean settled(
+      DistributedBank bank, List<String> accounts, List<String> transfers) {
+    for (String id : transfers) {
+      Optional<MoneyTransfer> written = bank.bank().service().findTransfer(id);
+      if (written.isEmpty() || !written.get().state().isFinal()) {
+        return false;
+      }
+      if (bank.transfer(id).map(t -> t.version()).orElse(0L) != bank.storeVersion(id)) {
+        return false;
+      }
+    }
+    return accounts.stream()
+        .allMatch(
+            id ->
+                bank.account(id).map(AccountReading::version).orElse(0L) == bank.storeVersion(id)
+                    && bank.bank().users().version(id) == bank.storeVersion(id));
+  }
+
+  @Test
+  void a_commit_whose_process_was_killed_before_publishing_is_relayed_and_applied_once()
+      throws Exception {
+    Map<String, String> servers = BankServers.environment();
+    String prefix = BankServers.newPrefix("killed");
+    try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers)) {
+      Assumptions.assumeTrue(
+          bank.infrastructure().store() instanceof RelayStore,
+          "The Couchbase store does not implement RelayStore yet, so no relay can run on it");
+      String id = UUID.randomUUID().toString();
+      AtomicInteger published = new AtomicInteger();
+      try (Subscription probe =
+              bank.infrastructure()
+                  .eventBus()
+                  .subscribe(
+                      "probe",
+                      1,
+                      event -> {
+                        if (event.sourceId().equals(id)) {
+                          published.incrementAndGet();
+                        }
+                      });
+          BankProcess dying = BankProcess.start(CommitThenDie.class, servers, prefix, id)) {
+        assertThat(dying.awaitExit(START)).as(dying.describe()).isEqualTo(CommitThenDie.KILLED);
+        assertThat(bank.storeVersion(id)).isEqualTo(1);
+        assertThat(published).hasValue(0);
+
+        try (BankProcess relaying = worker(servers, prefix)) {
+          relaying.awaitReady(START);
+          Await.until("the relay to publish the commit", SETTLE, () -> published.get() > 0);
+          Await.until(
+              "the read models to apply it",
+              SETTLE,
+              () -> bank.account(id).isPresent() && bank.bank().users().find(id).isPresent());
+          relaying.terminate();
+          assertThat(relaying.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+      }
+      AccountReading ned = bank.account(id).orElseThrow();
+      assertThat(ned.balance()).isEqualTo(new BigDecimal("10.00"));
+      assertThat(ned.version()).isEqualTo(1);
+      assertThat(bank.bank().users().version(id)).isEqualTo(1);
+    }
+  }
+}

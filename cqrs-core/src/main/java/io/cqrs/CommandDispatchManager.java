@@ -39,15 +39,18 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final CommandBus bus;
   private final TypeRegistry registry;
   private final EventStreamRepository errorLog;
+  private final boolean deduplicate;
   private final int maxAttempts;
   private final Duration maxBackoff;
   private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
+  private final List<CommandHandler<Object>> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
   private CommandDispatchManager(Builder builder) {
     this.bus = builder.bus;
     this.registry = builder.registry;
     this.errorLog = builder.errorLog;
+    this.deduplicate = builder.deduplicate;
     this.maxAttempts = builder.maxAttempts;
     this.maxBackoff = builder.maxBackoff;
   }
@@ -67,6 +70,16 @@ public final class CommandDispatchManager implements AutoCloseable {
     if (handlers.putIfAbsent(name, new Registered<>(commandType, handler)) != null) {
       throw new IllegalStateException("A handler for " + name + " is already registered");
     }
+    return this;
+  }
+
+  /**
+   * Calls {@code handler} after the type's own handler has succeeded, for every command (for
+   * auditing or logging, as andrewwebber's global command handlers). If it throws, the command
+   * counts as failed and is recorded, but not retried: the command's own effect has happened.
+   */
+  public CommandDispatchManager registerGlobalHandler(CommandHandler<Object> handler) {
+    globalHandlers.add(Objects.requireNonNull(handler, "handler"));
     return this;
   }
 
@@ -93,8 +106,24 @@ public final class CommandDispatchManager implements AutoCloseable {
       recordFailure(command, missing);
       throw missing;
     }
+    runWithRetries(registered, command);
+    for (CommandHandler<Object> global : globalHandlers) {
+      try {
+        global.handle(command.body(), command);
+      } catch (Exception | AssertionError e) {
+        recordFailure(command, e);
+        throw e;
+      }
+    }
+  }
+
+  private void runWithRetries(Registered<?> registered, Command command) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
+        if (deduplicate && alreadyHandled(command)) {
+          log.debug("Command {} was handled before; not handling it again", command.messageId());
+          return;
+        }
         registered.handle(command);
         return;
       } catch (ConcurrencyException e) {
@@ -136,6 +165,19 @@ public final class CommandDispatchManager implements AutoCloseable {
       log.info(
           "Command {} ({}) rejected: {}", command.commandType(), command.messageId(), e.toString());
     }
+  }
+
+  /**
+   * Whether events caused by this command (or its recorded failure) are in the store already: a
+   * redelivered command, or a conflicting attempt that lost to another delivery of itself.
+   */
+  private boolean alreadyHandled(Command command) {
+    for (VersionedEvent event : errorLog.eventsByCorrelationId(command.correlationId())) {
+      if (command.messageId().equals(event.causationId())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void backOff(int attempt) {
@@ -199,6 +241,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     private final CommandBus bus;
     private final TypeRegistry registry;
     private EventStreamRepository errorLog;
+    private boolean deduplicate;
     private int maxAttempts = 10;
     private Duration maxBackoff = Duration.ofMillis(50);
 
@@ -210,6 +253,19 @@ public final class CommandDispatchManager implements AutoCloseable {
     /** Records a {@link CommandFailed} event here for each command that fails for good. */
     public Builder errorLog(EventStreamRepository errorLog) {
       this.errorLog = Objects.requireNonNull(errorLog, "errorLog");
+      return this;
+    }
+
+    /**
+     * Makes command handling idempotent: before each attempt the error log's store is asked whether
+     * an event caused by this command (its message id as causation id) or its {@link CommandFailed}
+     * is there already, and if so the command is not handled again. This turns the buses'
+     * at-least-once delivery into exactly-once effect, provided handlers save with {@link
+     * EventSourcingRepository#save(EventSourceBased, Command)} and commands that are re-issued keep
+     * their message id. Costs one correlation lookup per attempt. Needs {@link #errorLog}.
+     */
+    public Builder deduplicate(boolean deduplicate) {
+      this.deduplicate = deduplicate;
       return this;
     }
 
@@ -233,6 +289,9 @@ public final class CommandDispatchManager implements AutoCloseable {
     }
 
     public CommandDispatchManager build() {
+      if (deduplicate && errorLog == null) {
+        throw new IllegalStateException("deduplicate needs errorLog(store) to look commands up in");
+      }
       return new CommandDispatchManager(this);
     }
   }

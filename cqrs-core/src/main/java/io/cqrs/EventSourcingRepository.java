@@ -2,6 +2,7 @@ package io.cqrs;
 
 import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -149,16 +150,29 @@ public final class EventSourcingRepository {
   }
 
   private void publish(List<VersionedEvent> events) {
+    VersionedEvent first = events.get(0);
     try {
       publisher.publish(events);
     } catch (RuntimeException e) {
       // The events are committed: failing here would make callers retry a command that already
-      // took effect. They stay readable from the integration log for replay.
-      log.error(
-          "Committed {} event(s) of '{}' but could not publish them",
+      // took effect. They stay unmarked in the integration log, and an EventRelay publishes them.
+      log.warn(
+          "Committed {} event(s) of '{}' but could not publish them; the relay will",
           events.size(),
-          events.get(0).sourceId(),
+          first.sourceId(),
           e);
+      return;
+    }
+    if (store instanceof RelayStore relayStore) {
+      try {
+        relayStore.markPublished(
+            first.sourceId(), first.version(), events.get(events.size() - 1).version());
+      } catch (RuntimeException e) {
+        log.debug(
+            "Could not mark events of '{}' published; the relay may send them again",
+            first.sourceId(),
+            e);
+      }
     }
   }
 

@@ -4,9 +4,13 @@ import io.cqrs.ConcurrencyException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamPreconditions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,12 +25,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * wait for each other; the integration log and correlation index are appended under one short lock
  * while the stream's lock is held, so the log's order agrees with every stream's order. Events are
  * kept as the objects given, so they should be immutable (records).
+ *
+ * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live here
+ * too, so the relay and projections run in memory exactly as on a real store.
  */
-public final class InMemoryEventStreamRepository implements EventStreamRepository {
+public final class InMemoryEventStreamRepository implements EventStreamRepository, RelayStore {
   private final Map<String, List<VersionedEvent>> streams = new ConcurrentHashMap<>();
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final List<LoggedEvent> log = new ArrayList<>();
   private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
+  private final Map<String, BitSet> published = new HashMap<>();
+  private final Map<String, Lease> leases = new HashMap<>();
+  private final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
 
   @Override
   public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
@@ -37,7 +47,7 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
         throw new ConcurrencyException(streamId, expectedVersion, stream.size());
       }
       stream.addAll(events);
-      appendToLog(events);
+      appendToLog(events, false);
     }
   }
 
@@ -91,14 +101,29 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
         return List.of();
       }
       int from = (int) fromPosition - 1;
-      return List.copyOf(log.subList(from, (int) Math.min(log.size(), (long) from + maxEvents)));
+      int to = (int) Math.min(log.size(), (long) from + maxEvents);
+      List<LoggedEvent> entries = new ArrayList<>(to - from);
+      synchronized (published) {
+        for (LoggedEvent entry : log.subList(from, to)) {
+          entries.add(
+              entry.published() || !isPublished(entry.event())
+                  ? entry
+                  : new LoggedEvent(entry.position(), entry.event(), true));
+        }
+      }
+      return entries;
     }
+  }
+
+  private boolean isPublished(VersionedEvent event) {
+    BitSet versions = published.get(event.sourceId());
+    return versions != null && versions.get((int) event.version());
   }
 
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
-    appendToLog(List.of(event));
+    appendToLog(List.of(event), true);
   }
 
   @Override
@@ -110,12 +135,79 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
     }
   }
 
-  private void appendToLog(List<VersionedEvent> events) {
+  private void appendToLog(List<VersionedEvent> events, boolean published) {
     synchronized (log) {
       for (VersionedEvent event : events) {
-        log.add(new LoggedEvent(log.size() + 1, event));
+        log.add(new LoggedEvent(log.size() + 1, event, published));
         byCorrelation.computeIfAbsent(event.correlationId(), id -> new ArrayList<>()).add(event);
       }
     }
   }
+
+  @Override
+  public void markPublished(String streamId, long fromVersion, long toVersion) {
+    StreamPreconditions.checkFromVersion(streamId, fromVersion);
+    if (toVersion < fromVersion || toVersion > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "toVersion must be in ["
+              + fromVersion
+              + ", "
+              + Integer.MAX_VALUE
+              + "], was "
+              + toVersion);
+    }
+    synchronized (published) {
+      published
+          .computeIfAbsent(streamId, id -> new BitSet())
+          .set((int) fromVersion, (int) toVersion + 1);
+    }
+  }
+
+  @Override
+  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl must be positive, was " + ttl);
+    }
+    long now = System.nanoTime();
+    synchronized (leases) {
+      Lease current = leases.get(lease);
+      if (current != null && !current.owner().equals(owner) && current.expiresAt() - now > 0) {
+        return false;
+      }
+      leases.put(lease, new Lease(owner, now + ttl.toNanos()));
+      return true;
+    }
+  }
+
+  @Override
+  public void releaseLease(String lease, String owner) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(owner, "owner");
+    synchronized (leases) {
+      Lease current = leases.get(lease);
+      if (current != null && current.owner().equals(owner)) {
+        leases.remove(lease);
+      }
+    }
+  }
+
+  @Override
+  public long readCheckpoint(String name) {
+    Objects.requireNonNull(name, "name");
+    return checkpoints.getOrDefault(name, 0L);
+  }
+
+  @Override
+  public void saveCheckpoint(String name, long position) {
+    Objects.requireNonNull(name, "name");
+    if (position < 0) {
+      throw new IllegalArgumentException("position must be >= 0, was " + position);
+    }
+    checkpoints.merge(name, position, Math::max);
+  }
+
+  private record Lease(String owner, long expiresAt) {}
 }

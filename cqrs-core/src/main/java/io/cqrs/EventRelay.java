@@ -1,0 +1,324 @@
+package io.cqrs;
+
+import io.cqrs.internal.Ids;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes committed events that the fast path did not: the outbox relay that makes publication
+ * lossless.
+ *
+ * <p>{@link EventSourcingRepository} publishes right after each commit and then marks the commit
+ * published in the {@link RelayStore}. If the process dies between commit and publish, or the bus
+ * is down, the commit stays unmarked. The relay walks the integration log from its durable
+ * checkpoint and publishes every unmarked stream event older than the grace period (which gives the
+ * fast path time to mark what it published), marks it, and advances the checkpoint past every entry
+ * known to be published. Publication is therefore at least once; consumers make it exactly-once in
+ * effect (see {@link Projector}).
+ *
+ * <p>With several processes running a relay, a lease in the store lets exactly one publish at a
+ * time: the holder renews it before every batch, and when the holder dies the lease expires after
+ * its ttl and another relay takes over from the shared checkpoint, so nothing is lost. Entries of a
+ * batch a dying holder published but did not checkpoint are published again.
+ *
+ * <p>Thread-safe. {@link #start()} runs the relay on a daemon thread; {@link #publishPending()}
+ * runs one pass on the caller's thread.
+ */
+public final class EventRelay implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EventRelay.class);
+
+  private final EventStreamRepository store;
+  private final RelayStore relayStore;
+  private final EventBus bus;
+  private final String name;
+  private final String owner;
+  private final Duration leaseTtl;
+  private final Duration grace;
+  private final Duration pollInterval;
+  private final int batchSize;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wakeUp = lock.newCondition();
+  private volatile boolean running;
+  private volatile boolean leader;
+  private Thread thread;
+
+  private EventRelay(Builder builder) {
+    this.store = builder.store;
+    this.relayStore = (RelayStore) builder.store;
+    this.bus = builder.bus;
+    this.name = builder.name;
+    this.owner = builder.owner;
+    this.leaseTtl = builder.leaseTtl;
+    this.grace = builder.grace;
+    this.pollInterval = builder.pollInterval;
+    this.batchSize = builder.batchSize;
+  }
+
+  /**
+   * A relay from {@code store}'s integration log to {@code bus}.
+   *
+   * @param store an event store that also implements {@link RelayStore}
+   * @throws IllegalArgumentException if the store does not implement {@link RelayStore}
+   */
+  public static Builder builder(EventStreamRepository store, EventBus bus) {
+    return new Builder(store, bus);
+  }
+
+  /** Whether this relay held the lease at its last pass. */
+  public boolean isLeader() {
+    return leader;
+  }
+
+  /** The owner name this relay takes the lease under. */
+  public String owner() {
+    return owner;
+  }
+
+  /** Starts relaying on a daemon thread until {@link #close()}. */
+  public synchronized EventRelay start() {
+    if (thread != null) {
+      throw new IllegalStateException("EventRelay '" + name + "' is already started");
+    }
+    running = true;
+    thread = new Thread(this::run, "cqrs-relay-" + name);
+    thread.setDaemon(true);
+    thread.start();
+    return this;
+  }
+
+  /**
+   * Runs relay passes until the log holds nothing more to publish, if this relay holds (or can
+   * take) the lease.
+   *
+   * @return how many events this call published
+   */
+  public int publishPending() {
+    int published = 0;
+    while (true) {
+      leader = relayStore.tryAcquireLease(name, owner, leaseTtl);
+      if (!leader) {
+        return published;
+      }
+      Pass pass = onePass();
+      published += pass.published;
+      if (!pass.moreToRead) {
+        return published;
+      }
+    }
+  }
+
+  private record Pass(int published, boolean moreToRead) {}
+
+  private Pass onePass() {
+    long checkpoint = relayStore.readCheckpoint(name);
+    List<LoggedEvent> entries = store.readLog(checkpoint + 1, batchSize);
+    Instant youngest = Instant.now().minus(grace);
+    List<VersionedEvent> toPublish = new ArrayList<>();
+    long advanceTo = checkpoint;
+    boolean blocked = false;
+    for (LoggedEvent entry : entries) {
+      VersionedEvent event = entry.event();
+      if (!entry.published() && event.version() > 0) {
+        if (event.created().isAfter(youngest)) {
+          // The fast path may still be publishing it: look again at the next pass.
+          blocked = true;
+          break;
+        }
+        toPublish.add(event);
+      }
+      advanceTo = entry.position();
+    }
+    if (!toPublish.isEmpty()) {
+      bus.publish(toPublish);
+      markPublished(toPublish);
+      log.info("Relay '{}' published {} event(s) the fast path had not", name, toPublish.size());
+    }
+    if (advanceTo > checkpoint) {
+      relayStore.saveCheckpoint(name, advanceTo);
+    }
+    return new Pass(toPublish.size(), !blocked && entries.size() == batchSize);
+  }
+
+  private void markPublished(List<VersionedEvent> events) {
+    int start = 0;
+    for (int i = 1; i <= events.size(); i++) {
+      boolean runEnds =
+          i == events.size()
+              || !events.get(i).sourceId().equals(events.get(start).sourceId())
+              || events.get(i).version() != events.get(i - 1).version() + 1;
+      if (runEnds) {
+        relayStore.markPublished(
+            events.get(start).sourceId(), events.get(start).version(), events.get(i - 1).version());
+        start = i;
+      }
+    }
+  }
+
+  private void run() {
+    while (running) {
+      int published = 0;
+      try {
+        published = publishPending();
+      } catch (RuntimeException e) {
+        log.warn("Relay '{}' pass failed; retrying in {}", name, pollInterval, e);
+      }
+      if (published == 0) {
+        pause();
+      }
+    }
+  }
+
+  private void pause() {
+    lock.lock();
+    try {
+      if (running) {
+        wakeUp.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops relaying as a dying process would: the lease is kept until it expires. */
+  void abandon() {
+    stopThread();
+  }
+
+  /** Stops relaying and gives up the lease so another relay can take over at once. */
+  @Override
+  public void close() {
+    stopThread();
+    try {
+      relayStore.releaseLease(name, owner);
+    } catch (RuntimeException e) {
+      log.warn("Relay '{}' could not release its lease; it expires after {}", name, leaseTtl, e);
+    }
+    leader = false;
+  }
+
+  private void stopThread() {
+    Thread running;
+    synchronized (this) {
+      running = thread;
+      thread = null;
+    }
+    this.running = false;
+    lock.lock();
+    try {
+      wakeUp.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (running != null && running != Thread.currentThread()) {
+      try {
+        running.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Builds an {@link EventRelay}. */
+  public static final class Builder {
+    private final EventStreamRepository store;
+    private final EventBus bus;
+    private String name = "cqrs-relay";
+    private String owner = ProcessHandle.current().pid() + "-" + Ids.newId();
+    private Duration leaseTtl = Duration.ofSeconds(10);
+    private Duration grace = Duration.ofSeconds(2);
+    private Duration pollInterval = Duration.ofMillis(200);
+    private int batchSize = 500;
+
+    private Builder(EventStreamRepository store, EventBus bus) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.bus = Objects.requireNonNull(bus, "bus");
+      if (!(store instanceof RelayStore)) {
+        throw new IllegalArgumentException(
+            "store " + store.getClass().getName() + " does not implement RelayStore");
+      }
+    }
+
+    /**
+     * The name of the lease and checkpoint (default {@code cqrs-relay}); relays sharing it compete.
+     */
+    public Builder name(String name) {
+      this.name = requireText(name, "name");
+      return this;
+    }
+
+    /** This relay's owner name in the lease (default: pid and a random id). */
+    public Builder owner(String owner) {
+      this.owner = requireText(owner, "owner");
+      return this;
+    }
+
+    /** How long the lease lasts without renewal (default 10 s): the longest hand-over time. */
+    public Builder leaseTtl(Duration leaseTtl) {
+      this.leaseTtl = requirePositive(leaseTtl, "leaseTtl");
+      return this;
+    }
+
+    /** How long a commit is left to the fast path before the relay publishes it (default 2 s). */
+    public Builder grace(Duration grace) {
+      Objects.requireNonNull(grace, "grace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("grace must not be negative, was " + grace);
+      }
+      this.grace = grace;
+      return this;
+    }
+
+    /** How long an idle relay waits before it reads the log again (default 200 ms). */
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = requirePositive(pollInterval, "pollInterval");
+      return this;
+    }
+
+    /** How many log entries one pass reads (default 500). */
+    public Builder batchSize(int batchSize) {
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
+      }
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public EventRelay build() {
+      if (leaseTtl.compareTo(pollInterval) <= 0) {
+        throw new IllegalArgumentException(
+            "leaseTtl (" + leaseTtl + ") must be longer than pollInterval (" + pollInterval + ")");
+      }
+      return new EventRelay(this);
+    }
+
+    private static String requireText(String value, String setting) {
+      Objects.requireNonNull(value, setting);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(setting + " must not be blank");
+      }
+      return value;
+    }
+
+    private static Duration requirePositive(Duration value, String setting) {
+      Objects.requireNonNull(value, setting);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(setting + " must be positive, was " + value);
+      }
+      return value;
+    }
+  }
+}

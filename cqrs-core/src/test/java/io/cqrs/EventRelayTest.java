@@ -1,0 +1,208 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class EventRelayTest {
+  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final InMemoryEventBus bus = new InMemoryEventBus();
+  private final LedgerProjection ledger = new LedgerProjection();
+
+  @AfterEach
+  void closeBus() {
+    bus.close();
+  }
+
+  /** An event bus that dies like a process killed between commit and publish. */
+  private static final class DeadBus implements EventBus {
+    @Override
+    public void publish(List<VersionedEvent> events) {
+      throw new TransientCqrsException("process killed before publishing");
+    }
+
+    @Override
+    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  static final class Ledger extends EventSourceBased {
+    Ledger(String id) {
+      super(id);
+    }
+
+    void deposit(long amount) {
+      update(new LedgerProjection.Deposited(amount));
+    }
+
+    private void handleDeposited(LedgerProjection.Deposited e) {}
+  }
+
+  private EventSourcingRepository repository(EventBus publisher) {
+    TypeRegistry types =
+        new TypeRegistry().registerAggregate(Ledger.class, LedgerProjection.Deposited.class);
+    return EventSourcingRepository.builder(store, types).publisher(publisher).build();
+  }
+
+  @Test
+  void events_committed_but_never_published_are_published_by_the_relay_and_applied_once()
+      throws Exception {
+    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 1);
+    Ledger account = new Ledger("ledger-1");
+    account.deposit(5);
+    account.deposit(7);
+    repository(new DeadBus()).save(account, "corr-1");
+    assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(false);
+
+    EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ZERO).build();
+    assertThat(relay.publishPending()).isEqualTo(2);
+
+    Await.until(
+        Duration.ofSeconds(10), () -> "the ledger to apply both", () -> ledger.applications() == 2);
+    assertThat(ledger.entries()).isEqualTo(Ledgers.fold(store));
+    assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(true);
+    assertThat(relay.publishPending()).isZero();
+    subscription.close();
+  }
+
+  @Test
+  void events_the_fast_path_published_are_not_published_again() {
+    Ledger account = new Ledger("ledger-1");
+    account.deposit(5);
+    repository(bus).save(account, "corr-1");
+
+    EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ZERO).build();
+
+    assertThat(relay.publishPending()).isZero();
+    assertThat(store.readCheckpoint("cqrs-relay")).isEqualTo(1);
+  }
+
+  @Test
+  void unpublished_events_younger_than_the_grace_period_are_left_to_the_fast_path() {
+    Ledgers.append(store, "ledger-1", 3, Instant.now());
+    EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ofHours(1)).build();
+
+    assertThat(relay.publishPending()).isZero();
+    assertThat(store.readCheckpoint("cqrs-relay")).isZero();
+  }
+
+  @Test
+  void of_two_relays_only_one_publishes_at_a_time_and_a_dead_holder_is_replaced() throws Exception {
+    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 2);
+    AtomicInteger publishing = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    Set<String> publishers = ConcurrentHashMap.newKeySet();
+    EventRelay first = relay("first", publishing, mostAtOnce, publishers).start();
+    EventRelay second = relay("second", publishing, mostAtOnce, publishers).start();
+
+    Ledgers.append(store, "ledger-1", 50, Instant.now().minusSeconds(60));
+    Await.until(Duration.ofSeconds(10), () -> "50 applied", () -> ledger.applications() == 50);
+    assertThat(publishers).hasSize(1);
+    EventRelay holder = first.isLeader() ? first : second;
+    EventRelay other = holder == first ? second : first;
+
+    holder.abandon();
+    Ledgers.append(store, "ledger-2", 50, Instant.now().minusSeconds(60));
+    Await.until(Duration.ofSeconds(10), () -> "the other relay to take over", other::isLeader);
+    Await.until(Duration.ofSeconds(10), () -> "100 applied", () -> ledger.applications() == 100);
+
+    assertThat(publishers).containsExactlyInAnyOrder("first", "second");
+    assertThat(mostAtOnce.get()).isEqualTo(1);
+    assertThat(ledger.violations()).isEmpty();
+    assertThat(ledger.entries()).isEqualTo(Ledgers.fold(store));
+    other.close();
+    subscription.close();
+  }
+
+  private EventRelay relay(
+      String owner, AtomicInteger publishing, AtomicInteger mostAtOnce, Set<String> publishers) {
+    EventBus watched =
+        new EventBus() {
+          @Override
+          public void publish(List<VersionedEvent> events) {
+            mostAtOnce.accumulateAndGet(publishing.incrementAndGet(), Math::max);
+            try {
+              publishers.add(owner);
+              bus.publish(events);
+            } finally {
+              publishing.decrementAndGet();
+            }
+          }
+
+          @Override
+          public Subscription subscribe(String name, int listeners, EventConsumer consumer) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public void close() {}
+        };
+    return EventRelay.builder(store, watched)
+        .owner(owner)
+        .grace(Duration.ZERO)
+        .leaseTtl(Duration.ofMillis(500))
+        .pollInterval(Duration.ofMillis(20))
+        .batchSize(10)
+        .build();
+  }
+
+  @Test
+  void a_store_that_cannot_keep_a_relay_checkpoint_is_rejected_with_a_clear_message() {
+    var plainStore =
+        new io.cqrs.spi.EventStreamRepository() {
+          @Override
+          public void save(String s, long e, List<VersionedEvent> ev) {}
+
+          @Override
+          public List<VersionedEvent> load(String s, long f) {
+            return List.of();
+          }
+
+          @Override
+          public long version(String s) {
+            return 0;
+          }
+
+          @Override
+          public void saveSnapshot(io.cqrs.spi.Snapshot s) {}
+
+          @Override
+          public java.util.Optional<io.cqrs.spi.Snapshot> loadSnapshot(String s) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public List<LoggedEvent> readLog(long p, int m) {
+            return List.of();
+          }
+
+          @Override
+          public void recordIntegrationEvent(VersionedEvent e) {}
+
+          @Override
+          public List<VersionedEvent> eventsByCorrelationId(String c) {
+            return List.of();
+          }
+        };
+
+    assertThatThrownBy(() -> EventRelay.builder(plainStore, bus))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not implement RelayStore");
+  }
+}

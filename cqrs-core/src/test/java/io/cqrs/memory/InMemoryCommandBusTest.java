@@ -1,0 +1,11 @@
+package io.cqrs.memory;
+
+import io.cqrs.CommandBus;
+import io.cqrs.testing.CommandBusContract;
+
+class InMemoryCommandBusTest extends CommandBusContract {
+  @Override
+  protected CommandBus newBus() {
+    return new InMemoryCommandBus();
+  }
+}

@@ -1,0 +1,11 @@
+package io.cqrs.memory;
+
+import io.cqrs.EventBus;
+import io.cqrs.testing.EventBusContract;
+
+class InMemoryEventBusTest extends EventBusContract {
+  @Override
+  protected EventBus newBus() {
+    return new InMemoryEventBus();
+  }
+}

@@ -1,0 +1,461 @@
+package io.cqrs.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.EventBus;
+import io.cqrs.Subscription;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.testing.ContractEvents.Counted;
+import io.cqrs.testing.ContractEvents.Happened;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link EventBus} keeps. An implementation runs it through a subclass that
+ * implements {@link #newBus()} and, for a broker, {@link #secondInstanceOf(EventBus)}.
+ *
+ * <p>Waits use deadlines of up to {@link Await#DEFAULT_TIMEOUT}, long enough for a broker's retries
+ * with back-off; a passing run waits only as long as delivery takes.
+ */
+public abstract class EventBusContract {
+  private static final Duration HOLD = Duration.ofSeconds(10);
+
+  /** The bus under test, made fresh for each test and closed after it. */
+  protected EventBus bus;
+
+  private final List<AutoCloseable> toClose = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * A bus in a fresh, isolated namespace: it sees no subscription or event of earlier calls. The
+   * suite closes it after each test.
+   */
+  protected abstract EventBus newBus();
+
+  /**
+   * Another bus instance on the same namespace as {@code bus}, as another process would have. The
+   * default returns {@code bus} itself (an in-memory bus has no other instance); broker adapters
+   * return a second connection. The suite closes what it gets after the test.
+   */
+  protected EventBus secondInstanceOf(EventBus bus) {
+    return bus;
+  }
+
+  /**
+   * A new registry holding the suite's events ({@link ContractEvents}), from which serializing
+   * buses build their {@code EventSerializer}.
+   */
+  protected static TypeRegistry contractTypes() {
+    return new TypeRegistry().registerEvents(Happened.class, Counted.class);
+  }
+
+  @BeforeEach
+  void createBus() {
+    bus = newBus();
+  }
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    List<AutoCloseable> closing = new ArrayList<>(toClose);
+    Collections.reverse(closing);
+    for (AutoCloseable closeable : closing) {
+      closeable.close();
+    }
+    bus.close();
+  }
+
+  // ---------------------------------------------------------------- fan-out and competition
+
+  @Test
+  void every_subscription_gets_every_event_published_after_it_subscribed() {
+    Received first = new Received();
+    Received second = new Received();
+    subscribe(bus, "first", 1, first::record);
+    subscribe(bus, "second", 2, second::record);
+    List<VersionedEvent> events = happened(10);
+
+    bus.publish(events);
+
+    first.awaitIds(events);
+    second.awaitIds(events);
+  }
+
+  @Test
+  void listeners_of_one_subscription_compete_so_each_event_is_handled_once() {
+    Received received = new Received();
+    subscribe(bus, "shared", 3, received::record);
+    List<VersionedEvent> events = happened(30);
+
+    bus.publish(events);
+
+    received.awaitIds(events);
+    assertThat(received.count()).isEqualTo(events.size());
+  }
+
+  @Test
+  void a_subscription_with_two_listeners_handles_two_events_at_once() {
+    CountDownLatch bothInFlight = new CountDownLatch(2);
+    AtomicInteger sawTheOther = new AtomicInteger();
+    subscribe(
+        bus,
+        "parallel",
+        2,
+        event -> {
+          bothInFlight.countDown();
+          if (bothInFlight.await(HOLD.toMillis(), TimeUnit.MILLISECONDS)) {
+            sawTheOther.incrementAndGet();
+          }
+        });
+
+    bus.publish(happened(2));
+
+    Await.until(
+        HOLD.plusSeconds(5),
+        () -> "both listeners to hold an event at once (" + sawTheOther + " did)",
+        () -> sawTheOther.get() == 2);
+  }
+
+  @Test
+  void instances_on_one_namespace_share_a_subscriptions_events_each_handled_once() {
+    EventBus other = second();
+    Received received = new Received();
+    Map<String, Integer> byInstance = new ConcurrentHashMap<>();
+    CountDownLatch firstHandled = new CountDownLatch(1);
+    CountDownLatch otherHandled = new CountDownLatch(1);
+    subscribe(
+        bus,
+        "shared",
+        1,
+        holdUntilOtherHandled("first", byInstance, received, firstHandled, otherHandled));
+    subscribe(
+        other,
+        "shared",
+        1,
+        holdUntilOtherHandled("other", byInstance, received, otherHandled, firstHandled));
+    List<VersionedEvent> events = happened(20);
+
+    bus.publish(events);
+
+    received.awaitIds(events);
+    assertThat(received.count()).isEqualTo(events.size());
+    assertThat(byInstance).as("events handled per instance").containsKeys("first", "other");
+  }
+
+  @Test
+  void a_subscription_made_on_another_instance_gets_events_published_on_this_one() {
+    EventBus other = second();
+    Received received = new Received();
+    subscribe(other, "elsewhere", 1, received::record);
+    List<VersionedEvent> events = happened(3);
+
+    bus.publish(events);
+
+    received.awaitIds(events);
+  }
+
+  // ---------------------------------------------------------------- envelope
+
+  @Test
+  void events_arrive_with_every_envelope_field_intact() {
+    Received received = new Received();
+    subscribe(bus, "fields", 1, received::record);
+    VersionedEvent full =
+        new VersionedEvent(
+            id(),
+            "correlation-" + id(),
+            "cause-" + id(),
+            "account-7",
+            "ada",
+            "grace",
+            42,
+            "Counted",
+            Instant.parse("2024-02-29T23:59:59.123456789Z"),
+            new Counted(
+                Long.MAX_VALUE - 1,
+                new BigDecimal("12345678901234567890.123456789"),
+                Instant.parse("1999-12-31T23:59:59.987654321Z")),
+            Map.of("actor", "ada", "unicode", "Grüße ✓"));
+    VersionedEvent sparse =
+        new VersionedEvent(
+            id(),
+            "c",
+            null,
+            "s",
+            null,
+            null,
+            0,
+            "Happened",
+            Instant.now(),
+            new Happened("with \"quotes\"\n", -1),
+            Map.of());
+
+    bus.publish(List.of(full, sparse));
+
+    received.awaitIds(List.of(full, sparse));
+    assertThat(received.events()).containsExactlyInAnyOrder(full, sparse);
+  }
+
+  // ---------------------------------------------------------------- failures
+
+  @Test
+  void a_consumer_that_throws_once_gets_the_event_again() {
+    Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    Received received = new Received();
+    subscribe(
+        bus,
+        "flaky",
+        1,
+        event -> {
+          if (attempts.merge(event.id(), 1, Integer::sum) == 1) {
+            throw new IllegalStateException("first attempt fails on purpose");
+          }
+          received.record(event);
+        });
+    List<VersionedEvent> events = happened(3);
+
+    bus.publish(events);
+
+    received.awaitIds(events);
+    events.forEach(e -> assertThat(attempts.get(e.id())).isGreaterThanOrEqualTo(2));
+  }
+
+  @Test
+  void a_consumer_that_always_throws_on_one_event_still_handles_later_events() {
+    Received received = new Received();
+    AtomicInteger poisonAttempts = new AtomicInteger();
+    subscribe(
+        bus,
+        "poisoned",
+        1,
+        event -> {
+          if (event.event() instanceof Happened h && h.text().equals("poison")) {
+            poisonAttempts.incrementAndGet();
+            throw new IllegalStateException("this event always fails");
+          }
+          received.record(event);
+        });
+    VersionedEvent poison = happened("poison", 0);
+    List<VersionedEvent> later = happened(5);
+
+    bus.publish(List.of(poison));
+    bus.publish(later);
+
+    received.awaitIds(later);
+    assertThat(poisonAttempts.get()).isPositive();
+    assertThat(received.ids()).doesNotContain(poison.id());
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  @Test
+  void closing_a_subscription_waits_for_its_in_flight_handler() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean finished = new AtomicBoolean();
+    Subscription subscription =
+        subscribe(
+            bus,
+            "closing",
+            1,
+            event -> {
+              entered.countDown();
+              release.await(HOLD.toMillis() * 3, TimeUnit.MILLISECONDS);
+              finished.set(true);
+            });
+    bus.publish(happened(1));
+    assertThat(entered.await(Await.DEFAULT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    CompletableFuture<Boolean> closed =
+        CompletableFuture.supplyAsync(
+            () -> {
+              subscription.close();
+              return finished.get();
+            });
+    // A close() that does not wait returns at once; give it a moment to do so. A correct one
+    // cannot return before the handler is released, so this never fails spuriously.
+    assertThatThrownBy(() -> closed.get(200, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
+    release.countDown();
+
+    assertThat(closed.get(Await.DEFAULT_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+        .as("handler finished when close() returned")
+        .isTrue();
+  }
+
+  @Test
+  void a_closed_subscription_receives_nothing_more_and_its_events_wait_for_the_next_listener() {
+    Received before = new Received();
+    Subscription subscription = subscribe(bus, "durable", 1, before::record);
+    List<VersionedEvent> early = happened(2);
+    bus.publish(early);
+    before.awaitIds(early);
+
+    subscription.close();
+    List<VersionedEvent> late = happened(3);
+    bus.publish(late);
+    Received after = new Received();
+    subscribe(bus, "durable", 1, after::record);
+
+    after.awaitIds(late);
+    assertThat(before.ids()).doesNotContainAnyElementsOf(ids(late));
+    assertThat(after.ids()).doesNotContainAnyElementsOf(ids(early));
+  }
+
+  // ---------------------------------------------------------------- bad arguments
+
+  @Test
+  void publishing_null_is_rejected() {
+    assertThatThrownBy(() -> bus.publish(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("events");
+  }
+
+  @Test
+  void publishing_a_batch_with_a_null_event_publishes_none_of_it() {
+    Received received = new Received();
+    subscribe(bus, "batch", 1, received::record);
+    VersionedEvent good = happened("good", 1);
+    List<VersionedEvent> batch = new ArrayList<>();
+    batch.add(good);
+    batch.add(null);
+
+    assertThatThrownBy(() -> bus.publish(batch)).isInstanceOf(NullPointerException.class);
+    VersionedEvent marker = happened("marker", 2);
+    bus.publish(List.of(marker));
+
+    received.awaitIds(List.of(marker));
+    assertThat(received.ids()).doesNotContain(good.id());
+  }
+
+  @Test
+  void subscribing_with_bad_arguments_is_rejected() {
+    assertThatThrownBy(() -> bus.subscribe(null, 1, event -> {}))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("subscription");
+    assertThatThrownBy(() -> bus.subscribe("s", 1, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("consumer");
+    assertThatThrownBy(() -> bus.subscribe("s", 0, event -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("listeners");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Subscribes and remembers the subscription, to close it after the test. */
+  protected final Subscription subscribe(
+      EventBus on, String name, int listeners, io.cqrs.EventConsumer consumer) {
+    Subscription subscription = on.subscribe(name, listeners, consumer);
+    toClose.add(subscription);
+    return subscription;
+  }
+
+  private EventBus second() {
+    EventBus other = secondInstanceOf(bus);
+    if (other != bus) {
+      toClose.add(0, other);
+    }
+    return other;
+  }
+
+  private static io.cqrs.EventConsumer holdUntilOtherHandled(
+      String instance,
+      Map<String, Integer> byInstance,
+      Received received,
+      CountDownLatch mine,
+      CountDownLatch theirs) {
+    return event -> {
+      byInstance.merge(instance, 1, Integer::sum);
+      received.record(event);
+      mine.countDown();
+      // Holding the first event until the other instance has one proves they share the work;
+      // an instance that never gets any makes this wait out and the test fail on byInstance.
+      theirs.await(HOLD.toMillis(), TimeUnit.MILLISECONDS);
+    };
+  }
+
+  /** {@code count} distinct events of one stream, versions 1 upwards. */
+  protected static List<VersionedEvent> happened(int count) {
+    String stream = "stream-" + id();
+    List<VersionedEvent> events = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      events.add(happened(stream, "event " + i, i));
+    }
+    return events;
+  }
+
+  private static VersionedEvent happened(String text, int version) {
+    return happened("stream-" + id(), text, version);
+  }
+
+  private static VersionedEvent happened(String stream, String text, int version) {
+    return new VersionedEvent(
+        id(),
+        "correlation-" + id(),
+        null,
+        stream,
+        null,
+        null,
+        version,
+        "Happened",
+        Instant.now(),
+        new Happened(text, version),
+        Map.of("n", Integer.toString(version)));
+  }
+
+  private static List<String> ids(List<VersionedEvent> events) {
+    return events.stream().map(VersionedEvent::id).toList();
+  }
+
+  private static String id() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** What a consumer received, safe to read while listeners add to it. */
+  protected static final class Received {
+    private final List<VersionedEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    void record(VersionedEvent event) {
+      events.add(event);
+    }
+
+    List<VersionedEvent> events() {
+      synchronized (events) {
+        return List.copyOf(events);
+      }
+    }
+
+    List<String> ids() {
+      return EventBusContract.ids(events());
+    }
+
+    int count() {
+      return events.size();
+    }
+
+    void awaitIds(List<VersionedEvent> expected) {
+      List<String> wanted = EventBusContract.ids(expected);
+      Await.until(
+          Await.DEFAULT_TIMEOUT,
+          () -> "events " + wanted + "; received " + ids(),
+          () -> ids().containsAll(wanted));
+    }
+  }
+}

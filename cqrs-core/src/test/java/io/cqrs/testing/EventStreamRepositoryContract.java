@@ -1,0 +1,698 @@
+package io.cqrs.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.cqrs.CommandFailed;
+import io.cqrs.ConcurrencyException;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Snapshot;
+import io.cqrs.testing.ContractEvents.Counted;
+import io.cqrs.testing.ContractEvents.Happened;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link EventStreamRepository} keeps. An implementation runs it through a
+ * one-line subclass that implements {@link #newRepository()}.
+ *
+ * <p>Each test works on a repository of its own and asserts exact contents (of streams, the log and
+ * the correlation index), so {@link #newRepository()} must return a repository that sees nothing
+ * written through earlier calls: adapters use a fresh key prefix or namespace per call.
+ */
+public abstract class EventStreamRepositoryContract {
+  private static final int PAGE = 50;
+
+  /** The repository under test, made fresh for each test. */
+  protected EventStreamRepository repository;
+
+  /**
+   * A repository that sees nothing written through repositories returned by earlier calls. Called
+   * once before each test (and once more by the isolation test).
+   */
+  protected abstract EventStreamRepository newRepository();
+
+  /**
+   * A new registry holding the suite's events ({@link ContractEvents}), from which serializing
+   * stores build their {@code EventSerializer}.
+   */
+  protected static TypeRegistry contractTypes() {
+    return new TypeRegistry().registerEvents(Happened.class, Counted.class);
+  }
+
+  @BeforeEach
+  void createRepository() {
+    repository = newRepository();
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  @Test
+  void saved_events_load_back_with_every_envelope_field_intact() {
+    VersionedEvent first =
+        new VersionedEvent(
+            id(),
+            "correlation-1",
+            "cause-1",
+            "account-1",
+            "ada",
+            "grace",
+            1,
+            "Counted",
+            Instant.parse("2024-02-29T23:59:59.123456789Z"),
+            new Counted(
+                Long.MAX_VALUE - 1,
+                new BigDecimal("12345678901234567890.123456789"),
+                Instant.parse("1999-12-31T23:59:59.987654321Z")),
+            Map.of("actor", "ada", "tenant", "t-42", "unicode", "Grüße ✓"));
+    VersionedEvent second =
+        new VersionedEvent(
+            id(),
+            "correlation-1",
+            null,
+            "account-1",
+            null,
+            null,
+            2,
+            "Happened",
+            Instant.now(),
+            new Happened("with \"quotes\", newline\n and ünïcödé", -7),
+            Map.of());
+
+    repository.save("account-1", 0, List.of(first, second));
+
+    assertThat(repository.load("account-1")).containsExactly(first, second);
+    assertThat(repository.version("account-1")).isEqualTo(2);
+  }
+
+  @Test
+  void versions_run_from_one_without_gaps_across_saves() {
+    saveHappened("s", 0, 1);
+    saveHappened("s", 1, 3);
+    saveHappened("s", 4, 2);
+
+    assertThat(repository.load("s"))
+        .extracting(VersionedEvent::version)
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    assertThat(repository.load("s"))
+        .extracting(e -> ((Happened) e.event()).number())
+        .containsExactly(1, 2, 3, 4, 5, 6);
+    assertThat(repository.version("s")).isEqualTo(6);
+  }
+
+  @Test
+  void loading_from_a_version_returns_that_version_and_later_ones() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 5);
+
+    assertThat(repository.load("s", 3)).containsExactlyElementsOf(saved.subList(2, 5));
+    assertThat(repository.load("s", 5)).containsExactly(saved.get(4));
+    assertThat(repository.load("s", 1)).containsExactlyElementsOf(saved);
+  }
+
+  @Test
+  void loading_from_beyond_the_end_returns_nothing() {
+    saveHappened("s", 0, 2);
+
+    assertThat(repository.load("s", 3)).isEmpty();
+    assertThat(repository.load("s", Long.MAX_VALUE)).isEmpty();
+  }
+
+  @Test
+  void a_stream_that_was_never_written_is_at_version_zero_and_loads_empty() {
+    assertThat(repository.version("never-written")).isZero();
+    assertThat(repository.load("never-written")).isEmpty();
+    assertThat(repository.load("never-written", 4)).isEmpty();
+  }
+
+  @Test
+  void streams_are_isolated_from_each_other() {
+    List<VersionedEvent> a = saveHappened("stream-a", 0, 3);
+    List<VersionedEvent> b = saveHappened("stream-b", 0, 1);
+    List<VersionedEvent> moreA = saveHappened("stream-a", 3, 1);
+
+    assertThat(repository.load("stream-a")).containsExactlyElementsOf(concat(a, moreA));
+    assertThat(repository.load("stream-b")).containsExactlyElementsOf(b);
+    assertThat(repository.version("stream-a")).isEqualTo(4);
+    assertThat(repository.version("stream-b")).isEqualTo(1);
+    // A stream whose id extends another's must not see the other's events.
+    assertThat(repository.load("stream-a-2")).isEmpty();
+  }
+
+  @Test
+  void a_new_repository_sees_nothing_written_through_an_earlier_one() {
+    saveHappened("s", 0, 2);
+    repository.saveSnapshot(snapshot("s", 2, "{}"));
+    repository.recordIntegrationEvent(integrationEvent("correlation-x"));
+
+    EventStreamRepository other = newRepository();
+
+    assertThat(other.version("s")).isZero();
+    assertThat(other.load("s")).isEmpty();
+    assertThat(other.loadSnapshot("s")).isEmpty();
+    assertThat(other.readLog(1, PAGE)).isEmpty();
+    assertThat(other.eventsByCorrelationId("correlation-x")).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- optimistic concurrency
+
+  @Test
+  void saving_with_a_stale_version_throws_concurrency_exception_and_writes_nothing() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 2, "first");
+    List<VersionedEvent> stale = happened("s", 2, 2, "stale");
+
+    ConcurrencyException conflict =
+        catchThrowableOfType(() -> repository.save("s", 1, stale), ConcurrencyException.class);
+
+    assertThat(conflict.streamId()).isEqualTo("s");
+    assertThat(conflict.expected()).isEqualTo(1);
+    assertThat(conflict.actual()).isIn(2L, -1L);
+    assertThat(conflict.isTransient()).isTrue();
+    assertNothingBut(saved);
+    assertThat(repository.eventsByCorrelationId("stale")).isEmpty();
+  }
+
+  @Test
+  void saving_to_a_new_stream_with_a_positive_expected_version_throws_concurrency_exception() {
+    ConcurrencyException conflict =
+        catchThrowableOfType(
+            () -> repository.save("s", 3, happened("s", 4, 1, "c")), ConcurrencyException.class);
+
+    assertThat(conflict.streamId()).isEqualTo("s");
+    assertThat(conflict.expected()).isEqualTo(3);
+    assertThat(conflict.actual()).isIn(0L, -1L);
+    assertNothingBut(List.of());
+  }
+
+  @Test
+  void saving_ahead_of_the_stream_throws_concurrency_exception_and_writes_nothing() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 2, "first");
+
+    assertThatThrownBy(() -> repository.save("s", 5, happened("s", 6, 1, "ahead")))
+        .isInstanceOf(ConcurrencyException.class);
+
+    assertNothingBut(saved);
+  }
+
+  @Test
+  void a_conflicting_batch_writes_none_of_its_events() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 3, "first");
+    // Versions 3..6 overlap the stored version 3 only; nothing of the batch may appear.
+    List<VersionedEvent> batch = happened("s", 3, 4, "batch");
+
+    assertThatThrownBy(() -> repository.save("s", 2, batch))
+        .isInstanceOf(ConcurrencyException.class);
+
+    assertNothingBut(saved);
+    assertThat(repository.eventsByCorrelationId("batch")).isEmpty();
+  }
+
+  @Test
+  void a_batch_with_one_bad_event_writes_none_of_its_events() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 1, "first");
+    List<VersionedEvent> batch = new ArrayList<>(happened("s", 2, 3, "batch"));
+    batch.set(2, batch.get(2).withVersion(7));
+
+    assertThatThrownBy(() -> repository.save("s", 1, batch))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertNothingBut(saved);
+    assertThat(repository.eventsByCorrelationId("batch")).isEmpty();
+  }
+
+  @Test
+  void exactly_one_of_two_writers_racing_for_the_same_version_wins() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    int logged = 0;
+    try {
+      for (int round = 0; round < 50; round++) {
+        String stream = "race-" + round;
+        saveHappened(stream, 0, 1, "setup");
+        List<VersionedEvent> left = happened(stream, 2, 2, "left-" + round);
+        List<VersionedEvent> right = happened(stream, 2, 1, "right-" + round);
+        CountDownLatch start = new CountDownLatch(1);
+        Future<Throwable> l = pool.submit(attempt(start, () -> repository.save(stream, 1, left)));
+        Future<Throwable> r = pool.submit(attempt(start, () -> repository.save(stream, 1, right)));
+        start.countDown();
+        Throwable leftFailure = l.get(30, TimeUnit.SECONDS);
+        Throwable rightFailure = r.get(30, TimeUnit.SECONDS);
+
+        assertThat(leftFailure == null)
+            .as(
+                "round %d: exactly one writer fails (left: %s, right: %s)",
+                round, leftFailure, rightFailure)
+            .isNotEqualTo(rightFailure == null);
+        Throwable failure = leftFailure != null ? leftFailure : rightFailure;
+        assertThat(failure).as("round %d", round).isInstanceOf(ConcurrencyException.class);
+        List<VersionedEvent> winner = leftFailure == null ? left : right;
+        List<VersionedEvent> loser = leftFailure == null ? right : left;
+        List<VersionedEvent> stored = repository.load(stream, 2);
+        assertThat(stored).as("round %d", round).containsExactlyElementsOf(winner);
+        assertThat(repository.eventsByCorrelationId(loser.get(0).correlationId())).isEmpty();
+        logged += 1 + winner.size();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<LoggedEvent> log = readWholeLog();
+    assertThat(log).hasSize(logged);
+    assertEachEventOnceInStreamOrder(log);
+  }
+
+  @Test
+  void concurrent_writers_with_retries_leave_contiguous_streams_and_each_event_once_in_the_log()
+      throws Exception {
+    int threads = 4;
+    int streams = 3;
+    int commitsPerThread = 15;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    AtomicInteger conflicts = new AtomicInteger();
+    List<Future<List<VersionedEvent>>> results = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  List<VersionedEvent> written = new ArrayList<>();
+                  for (int i = 0; i < commitsPerThread; i++) {
+                    String stream = "busy-" + ((thread + i) % streams);
+                    int size = 1 + i % 2;
+                    written.addAll(saveWithRetries(stream, size, "t" + thread, conflicts));
+                  }
+                  return written;
+                }));
+      }
+      start.countDown();
+      List<VersionedEvent> written = new ArrayList<>();
+      for (Future<List<VersionedEvent>> result : results) {
+        written.addAll(result.get(60, TimeUnit.SECONDS));
+      }
+
+      Set<String> writtenIds = new HashSet<>();
+      written.forEach(e -> writtenIds.add(e.id()));
+      int total = 0;
+      for (int s = 0; s < streams; s++) {
+        List<VersionedEvent> stream = repository.load("busy-" + s);
+        total += stream.size();
+        for (int v = 0; v < stream.size(); v++) {
+          assertThat(stream.get(v).version()).isEqualTo(v + 1L);
+        }
+        assertThat(repository.version("busy-" + s)).isEqualTo(stream.size());
+        stream.forEach(e -> assertThat(writtenIds).contains(e.id()));
+      }
+      assertThat(total).isEqualTo(written.size()).isEqualTo(writtenIds.size());
+      List<LoggedEvent> log = readWholeLog();
+      assertThat(log).extracting(logged -> logged.event().id()).hasSameElementsAs(writtenIds);
+      assertEachEventOnceInStreamOrder(log);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---------------------------------------------------------------- bad arguments
+
+  @Test
+  void bad_save_arguments_are_rejected_naming_the_argument_and_write_nothing() {
+    List<VersionedEvent> good = happened("s", 1, 1, "c");
+
+    assertRejected(() -> repository.save(null, 0, good), NullPointerException.class, "streamId");
+    assertRejected(() -> repository.save(" ", 0, good), IllegalArgumentException.class, "streamId");
+    assertRejected(
+        () -> repository.save("s", -1, good), IllegalArgumentException.class, "expectedVersion");
+    assertRejected(() -> repository.save("s", 0, null), NullPointerException.class, "events");
+    assertRejected(
+        () -> repository.save("s", 0, List.of()), IllegalArgumentException.class, "events");
+    assertRejected(
+        () -> repository.save("s", 0, happened("other", 1, 1, "c")),
+        IllegalArgumentException.class,
+        "other");
+    assertRejected(
+        () -> repository.save("s", 0, List.of(good.get(0).withVersion(2))),
+        IllegalArgumentException.class,
+        "version");
+    List<VersionedEvent> gap = List.of(good.get(0), happened("s", 3, 1, "c").get(0));
+    assertRejected(() -> repository.save("s", 0, gap), IllegalArgumentException.class, "version");
+
+    assertNothingBut(List.of());
+  }
+
+  @Test
+  void bad_read_arguments_are_rejected_naming_the_argument() {
+    saveHappened("s", 0, 1);
+
+    assertRejected(() -> repository.load(null, 1), NullPointerException.class, "streamId");
+    assertRejected(() -> repository.load("", 1), IllegalArgumentException.class, "streamId");
+    assertRejected(() -> repository.load("s", 0), IllegalArgumentException.class, "fromVersion");
+    assertRejected(() -> repository.load("s", -3), IllegalArgumentException.class, "fromVersion");
+    assertRejected(() -> repository.version(null), NullPointerException.class, "streamId");
+    assertRejected(() -> repository.version(" "), IllegalArgumentException.class, "streamId");
+    assertRejected(() -> repository.loadSnapshot(null), NullPointerException.class, "streamId");
+    assertRejected(() -> repository.readLog(0, 10), IllegalArgumentException.class, "fromPosition");
+    assertRejected(() -> repository.readLog(1, 0), IllegalArgumentException.class, "maxEvents");
+    assertRejected(
+        () -> repository.eventsByCorrelationId(null), NullPointerException.class, "correlationId");
+  }
+
+  @Test
+  void bad_snapshot_and_integration_event_arguments_are_rejected_and_write_nothing() {
+    assertRejected(() -> repository.saveSnapshot(null), NullPointerException.class, "snapshot");
+    assertRejected(
+        () -> repository.recordIntegrationEvent(null), NullPointerException.class, "event");
+
+    assertThat(readWholeLog()).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  @Test
+  void a_saved_snapshot_loads_back_intact() {
+    Snapshot snapshot =
+        new Snapshot(
+            "s",
+            12,
+            "Account",
+            "0123456789abcdef",
+            "{\"balance\":12.50,\"owner\":\"Ada \\\"the\\\" Countess\",\"tags\":[\"a\"]}",
+            Instant.parse("2024-01-02T03:04:05.678901234Z"));
+
+    repository.saveSnapshot(snapshot);
+
+    Snapshot loaded = repository.loadSnapshot("s").orElseThrow();
+    assertThat(loaded.streamId()).isEqualTo("s");
+    assertThat(loaded.version()).isEqualTo(12);
+    assertThat(loaded.aggregateType()).isEqualTo("Account");
+    assertThat(loaded.schema()).isEqualTo("0123456789abcdef");
+    assertThat(loaded.created()).isEqualTo(snapshot.created());
+    assertThat(loaded.state()).isEqualTo(snapshot.state());
+  }
+
+  @Test
+  void a_stream_without_a_snapshot_has_none() {
+    repository.saveSnapshot(snapshot("other", 3, "{}"));
+
+    assertThat(repository.loadSnapshot("s")).isEmpty();
+  }
+
+  @Test
+  void a_newer_snapshot_replaces_an_older_one() {
+    repository.saveSnapshot(snapshot("s", 3, "{\"n\":3}"));
+    repository.saveSnapshot(snapshot("s", 7, "{\"n\":7}"));
+
+    Snapshot loaded = repository.loadSnapshot("s").orElseThrow();
+    assertThat(loaded.version()).isEqualTo(7);
+    assertThat(loaded.state()).isEqualTo("{\"n\":7}");
+  }
+
+  @Test
+  void an_older_snapshot_does_not_replace_a_newer_one() {
+    repository.saveSnapshot(snapshot("s", 7, "{\"n\":7}"));
+    repository.saveSnapshot(snapshot("s", 3, "{\"n\":3}"));
+
+    Snapshot loaded = repository.loadSnapshot("s").orElseThrow();
+    assertThat(loaded.version()).isEqualTo(7);
+    assertThat(loaded.state()).isEqualTo("{\"n\":7}");
+  }
+
+  @Test
+  void snapshots_are_kept_per_stream() {
+    repository.saveSnapshot(snapshot("a", 2, "{\"s\":\"a\"}"));
+    repository.saveSnapshot(snapshot("b", 5, "{\"s\":\"b\"}"));
+
+    assertThat(repository.loadSnapshot("a").orElseThrow().state()).isEqualTo("{\"s\":\"a\"}");
+    assertThat(repository.loadSnapshot("b").orElseThrow().version()).isEqualTo(5);
+  }
+
+  // ---------------------------------------------------------------- integration log
+
+  @Test
+  void the_log_holds_committed_events_in_commit_order() {
+    List<VersionedEvent> expected = new ArrayList<>();
+    expected.addAll(saveHappened("a", 0, 2));
+    expected.addAll(saveHappened("b", 0, 1));
+    expected.addAll(saveHappened("a", 2, 1));
+    VersionedEvent integration = integrationEvent("c-1");
+    repository.recordIntegrationEvent(integration);
+    expected.add(integration);
+    expected.addAll(saveHappened("b", 1, 2));
+
+    List<LoggedEvent> log = readWholeLog();
+
+    assertThat(log).extracting(LoggedEvent::event).containsExactlyElementsOf(expected);
+    assertPositionsIncrease(log);
+    assertThat(log.get(0).position()).isPositive();
+  }
+
+  @Test
+  void reading_the_log_from_a_position_returns_that_entry_and_later_ones() {
+    saveHappened("a", 0, 3);
+    saveHappened("b", 0, 2);
+    List<LoggedEvent> all = repository.readLog(1, 100);
+    assertThat(all).hasSize(5);
+
+    List<LoggedEvent> tail = repository.readLog(all.get(2).position(), 100);
+
+    assertThat(tail).containsExactlyElementsOf(all.subList(2, 5));
+    assertThat(repository.readLog(all.get(4).position() + 1, 100)).isEmpty();
+  }
+
+  @Test
+  void the_log_pages_with_max_events_and_the_last_position_plus_one() {
+    List<VersionedEvent> expected = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      expected.addAll(saveHappened("s-" + (i % 3), repository.version("s-" + (i % 3)), 1));
+    }
+
+    List<LoggedEvent> read = new ArrayList<>();
+    List<Integer> pageSizes = new ArrayList<>();
+    long from = 1;
+    for (List<LoggedEvent> page = repository.readLog(from, 3);
+        !page.isEmpty();
+        page = repository.readLog(from, 3)) {
+      pageSizes.add(page.size());
+      read.addAll(page);
+      from = page.get(page.size() - 1).position() + 1;
+    }
+
+    assertThat(pageSizes).containsExactly(3, 3, 1);
+    assertThat(read).extracting(LoggedEvent::event).containsExactlyElementsOf(expected);
+    assertPositionsIncrease(read);
+  }
+
+  @Test
+  void an_empty_log_reads_empty() {
+    assertThat(repository.readLog(1, 10)).isEmpty();
+    assertThat(repository.readLog(Long.MAX_VALUE, 10)).isEmpty();
+  }
+
+  @Test
+  void a_recorded_integration_event_appears_in_the_log_and_under_its_correlation_id() {
+    VersionedEvent failed = integrationEvent("c-9");
+
+    repository.recordIntegrationEvent(failed);
+
+    assertThat(readWholeLog()).extracting(LoggedEvent::event).containsExactly(failed);
+    assertThat(repository.eventsByCorrelationId("c-9")).containsExactly(failed);
+    assertThat(repository.version(failed.sourceId())).isZero();
+  }
+
+  @Test
+  void events_by_correlation_id_are_that_ids_stream_and_integration_events_in_commit_order() {
+    List<VersionedEvent> expected = new ArrayList<>();
+    expected.addAll(saveHappened("a", 0, 2, "wanted"));
+    saveHappened("b", 0, 1, "unwanted");
+    expected.addAll(saveHappened("b", 1, 1, "wanted"));
+    VersionedEvent failure = integrationEvent("wanted");
+    repository.recordIntegrationEvent(failure);
+    expected.add(failure);
+    repository.recordIntegrationEvent(integrationEvent("unwanted"));
+    expected.addAll(saveHappened("a", 2, 1, "wanted"));
+    saveHappened("c", 0, 2, "wanted-not");
+
+    assertThat(repository.eventsByCorrelationId("wanted")).containsExactlyElementsOf(expected);
+    assertThat(repository.eventsByCorrelationId("unwanted")).hasSize(2);
+    assertThat(repository.eventsByCorrelationId("nobody")).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Events {@code from .. from+count-1} of a stream, under a fresh correlation id. */
+  protected static List<VersionedEvent> happened(String stream, long from, int count) {
+    return happened(stream, from, count, "correlation-" + id());
+  }
+
+  /** Events {@code from .. from+count-1} of a stream, under {@code correlationId}. */
+  protected static List<VersionedEvent> happened(
+      String stream, long from, int count, String correlationId) {
+    List<VersionedEvent> events = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      long version = from + i;
+      events.add(
+          new VersionedEvent(
+              id(),
+              correlationId,
+              "cause-" + version,
+              stream,
+              "actor",
+              null,
+              version,
+              "Happened",
+              Instant.now(),
+              new Happened(stream, (int) version),
+              Map.of("n", Long.toString(version))));
+    }
+    return events;
+  }
+
+  private List<VersionedEvent> saveHappened(String stream, long expected, int count) {
+    return saveHappened(stream, expected, count, "correlation-" + id());
+  }
+
+  private List<VersionedEvent> saveHappened(
+      String stream, long expected, int count, String correlationId) {
+    List<VersionedEvent> events = happened(stream, expected + 1, count, correlationId);
+    repository.save(stream, expected, events);
+    return events;
+  }
+
+  private List<VersionedEvent> saveWithRetries(
+      String stream, int size, String writer, AtomicInteger conflicts) {
+    for (int attempt = 1; attempt <= 1000; attempt++) {
+      long version = repository.version(stream);
+      List<VersionedEvent> events = happened(stream, version + 1, size, writer);
+      try {
+        repository.save(stream, version, events);
+        return events;
+      } catch (ConcurrencyException e) {
+        conflicts.incrementAndGet();
+      }
+    }
+    throw new AssertionError("1000 conflicts in a row on " + stream);
+  }
+
+  private static VersionedEvent integrationEvent(String correlationId) {
+    String commandId = id();
+    return new VersionedEvent(
+        id(),
+        correlationId,
+        commandId,
+        commandId,
+        "ada",
+        null,
+        0,
+        "CommandFailed",
+        Instant.now(),
+        new CommandFailed(commandId, "DoThis", "java.lang.IllegalStateException", "no funds"),
+        Map.of("reason", "test"));
+  }
+
+  private static Snapshot snapshot(String stream, long version, String state) {
+    return new Snapshot(stream, version, "Account", "schema-1", state, Instant.now());
+  }
+
+  private List<LoggedEvent> readWholeLog() {
+    List<LoggedEvent> all = new ArrayList<>();
+    long from = 1;
+    for (List<LoggedEvent> page = repository.readLog(from, PAGE);
+        !page.isEmpty();
+        page = repository.readLog(from, PAGE)) {
+      assertThat(page.size()).isLessThanOrEqualTo(PAGE);
+      all.addAll(page);
+      from = page.get(page.size() - 1).position() + 1;
+    }
+    return all;
+  }
+
+  /** The repository holds exactly {@code events} (of one stream "s") and nothing else. */
+  private void assertNothingBut(List<VersionedEvent> events) {
+    assertThat(repository.load("s")).containsExactlyElementsOf(events);
+    assertThat(repository.version("s")).isEqualTo(events.size());
+    assertThat(readWholeLog()).extracting(LoggedEvent::event).containsExactlyElementsOf(events);
+    Map<String, List<VersionedEvent>> byCorrelation = new HashMap<>();
+    events.forEach(
+        e -> byCorrelation.computeIfAbsent(e.correlationId(), c -> new ArrayList<>()).add(e));
+    byCorrelation.forEach(
+        (correlationId, expected) ->
+            assertThat(repository.eventsByCorrelationId(correlationId))
+                .containsExactlyElementsOf(expected));
+  }
+
+  private static void assertPositionsIncrease(List<LoggedEvent> log) {
+    for (int i = 1; i < log.size(); i++) {
+      assertThat(log.get(i).position())
+          .as("position of log entry %d", i)
+          .isGreaterThan(log.get(i - 1).position());
+    }
+  }
+
+  private static void assertEachEventOnceInStreamOrder(List<LoggedEvent> log) {
+    assertPositionsIncrease(log);
+    Set<String> ids = new HashSet<>();
+    Map<String, Long> lastVersion = new HashMap<>();
+    for (LoggedEvent logged : log) {
+      VersionedEvent event = logged.event();
+      assertThat(ids.add(event.id())).as("event %s logged once", event.id()).isTrue();
+      long previous = lastVersion.getOrDefault(event.sourceId(), 0L);
+      assertThat(event.version())
+          .as("log order of stream %s", event.sourceId())
+          .isEqualTo(previous + 1);
+      lastVersion.put(event.sourceId(), event.version());
+    }
+  }
+
+  private static void assertRejected(
+      ThrowingCallable call, Class<? extends Throwable> type, String naming) {
+    assertThatThrownBy(call).isInstanceOf(type).hasMessageContaining(naming);
+  }
+
+  private static <T extends Throwable> T catchThrowableOfType(
+      ThrowingCallable call, Class<T> type) {
+    Throwable thrown = catchThrowable(call);
+    assertThat(thrown).isInstanceOf(type);
+    return type.cast(thrown);
+  }
+
+  private static Callable<Throwable> attempt(CountDownLatch start, Runnable save) {
+    return () -> {
+      start.await();
+      try {
+        save.run();
+        return null;
+      } catch (RuntimeException e) {
+        return e;
+      }
+    };
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  private static String id() {
+    return UUID.randomUUID().toString();
+  }
+}

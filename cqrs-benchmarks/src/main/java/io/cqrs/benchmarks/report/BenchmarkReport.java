@@ -73,7 +73,8 @@ public final class BenchmarkReport {
             command,
             notes,
             Machine.describe(),
-            ZonedDateTime.now(ZoneOffset.UTC));
+            // The run's date, not the page's: the results file is written as the run ends.
+            Files.getLastModifiedTime(Path.of(args[0])).toInstant().atZone(ZoneOffset.UTC));
     Path output = Path.of(args[1]);
     if (output.getParent() != null) {
       Files.createDirectories(output.getParent());
@@ -104,8 +105,12 @@ public final class BenchmarkReport {
 
   private String targetsTable() {
     StringBuilder table = new StringBuilder("| Target | Measured | Met |\n|---|---|---|\n");
+    List<String> missed = new ArrayList<>();
     for (Target target : Targets.all()) {
       Optional<Target.Outcome> outcome = target.evaluate(results);
+      if (outcome.isPresent() && outcome.get().verdict() == Target.Verdict.NOT_MET) {
+        missed.add(target.description() + " (" + outcome.get().measured() + ")");
+      }
       table
           .append("| ")
           .append(target.description())
@@ -115,6 +120,10 @@ public final class BenchmarkReport {
           .append(outcome.map(o -> o.verdict().text()).orElse("not run"))
           .append(" |\n");
     }
+    table.append(
+        missed.isEmpty()
+            ? "\n**Every target that was run was met in this run.**\n"
+            : "\n**Not met in this run:**\n\n- " + String.join("\n- ", missed) + "\n");
     return table.toString();
   }
 

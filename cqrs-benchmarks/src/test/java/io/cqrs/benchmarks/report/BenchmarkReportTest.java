@@ -109,6 +109,10 @@ class BenchmarkReportTest {
     assertThat(row(page, "| 3. Command path (through the in-memory command bus)"))
         .endsWith("| not run | not run |");
     assertThat(row(page, "| RehydrateBenchmark | cqrs |")).contains("| n/a | 800,000 |");
+    assertThat(page)
+        .contains(
+            "**Not met in this run:**\n\n- 2. Rehydrate 100,000 events: at least 50% of the"
+                + " hand-written fold (cqrs = 0.40 × handWrittenFold");
   }
 
   @Test
@@ -121,6 +125,7 @@ class BenchmarkReportTest {
         .contains("- **JVM:** JDK 17.0.15 (OpenJDK 64-Bit Server VM, 17.0.15+6)")
         .contains("JMH 1.37; DispatchBenchmark: 1 fork(s), 3 warm-up iteration(s) of 2 s")
         .contains("> The machine was shared.")
+        .contains("**Every target that was run was met in this run.**")
         .contains("```\ncqrs-benchmarks/run.sh\n```")
         .doesNotContain("{{");
   }

@@ -39,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       List<VersionedEvent>} applying each event to a plain object through an {@code instanceof}
  *       chain.
  *   <li>{@code cqrs}: {@link EventSourcingRepository#get} with {@link SnapshotPolicy#never()} over
- *       an {@link InMemoryEventStreamRepository} holding the same envelopes (its {@code load}
- *       copies the stream under the stream's lock, which is part of what is measured).
+ *       an {@link InMemoryEventStreamRepository} holding the same envelopes (its {@code load}, a
+ *       read-only view of the stream taken under the stream's lock, is part of what is measured).
  *   <li>{@code axon}: Axon Framework 4.13's {@code EventSourcingRepository.load} over an {@code
  *       EmbeddedEventStore} on an {@code InMemoryEventStorageEngine} holding the same events as
  *       {@code GenericDomainEventMessage}s, inside a unit of work that is rolled back afterwards.

@@ -10,9 +10,9 @@ import java.util.Optional;
 
 /**
  * A read-only {@link EventStreamRepository} holding one immutable stream, which {@link #load} hands
- * out without copying. The dispatch benchmark replays through the public repository API on it so
- * that what it measures per event is routing, not the in-memory store's defensive copy (the
- * rehydration benchmark measures that store).
+ * out as it is. The dispatch benchmark replays through the public repository API on it so that what
+ * it measures per event is routing alone, whatever a real store does on load (the rehydration
+ * benchmark measures the in-memory store).
  */
 final class ReplayOnlyStore implements EventStreamRepository {
   private final String streamId;

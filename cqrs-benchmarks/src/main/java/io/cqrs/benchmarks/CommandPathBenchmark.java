@@ -71,7 +71,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @OperationsPerInvocation(CommandPathBenchmark.COMMANDS)
 @Fork(1)
-@Warmup(iterations = 3, time = 2)
+// Axon's command path takes 10 s or more of JIT warm-up on two cores to reach its steady state;
+// a shorter warm-up would flatter cqrs.
+@Warmup(iterations = 10, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class CommandPathBenchmark {
   /** Commands per invocation, each to its own account. */

@@ -55,7 +55,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(
     value = 1,
     jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 3, time = 2)
+// Axon needs a few seconds of warm-up to reach its steady state; give every variant the same.
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class RehydrateBenchmark {
   /** Events in the stream. */

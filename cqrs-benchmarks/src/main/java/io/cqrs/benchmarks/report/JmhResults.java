@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The results of one JMH run, read from the file {@code -rf json -rff FILE} writes, with the JVM
@@ -15,7 +16,7 @@ import java.util.Map;
  *
  * @param results one per benchmark and parameter combination, in the file's order
  * @param jvm the JDK version, VM name and VM version of the forks
- * @param settings forks, warm-up and measurement settings, as JMH reports them
+ * @param settings the JMH version, then each benchmark class's forks, warm-up and measurement
  */
 public record JmhResults(List<Result> results, String jvm, String settings) {
 
@@ -42,16 +43,33 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
             + ", "
             + first.path("vmVersion").asText()
             + ")";
-    String settings =
-        String.format(
-            "JMH %s: %d fork(s), %d warm-up iteration(s) of %s, %d measured iteration(s) of %s",
-            first.path("jmhVersion").asText(),
-            first.path("forks").asInt(),
-            first.path("warmupIterations").asInt(),
-            first.path("warmupTime").asText(),
-            first.path("measurementIterations").asInt(),
-            first.path("measurementTime").asText());
-    return new JmhResults(results, jvm, settings);
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (JsonNode node : root) {
+      settings.putIfAbsent(benchmarkClass(node.path("benchmark").asText()), settings(node));
+    }
+    String described =
+        "JMH "
+            + first.path("jmhVersion").asText()
+            + "; "
+            + settings.entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue())
+                .collect(Collectors.joining("; "));
+    return new JmhResults(results, jvm, described);
+  }
+
+  private static String settings(JsonNode node) {
+    return String.format(
+        "%d fork(s), %d warm-up iteration(s) of %s, %d measured iteration(s) of %s",
+        node.path("forks").asInt(),
+        node.path("warmupIterations").asInt(),
+        node.path("warmupTime").asText(),
+        node.path("measurementIterations").asInt(),
+        node.path("measurementTime").asText());
+  }
+
+  private static String benchmarkClass(String name) {
+    int method = name.lastIndexOf('.');
+    return name.substring(name.lastIndexOf('.', method - 1) + 1, method);
   }
 
   private static Result result(JsonNode node) {

@@ -119,7 +119,7 @@ class BenchmarkReportTest {
         .contains("- **Date:** 2026-01-02 03:04 UTC")
         .contains("- **Machine:** Test CPU, 2 cores")
         .contains("- **JVM:** JDK 17.0.15 (OpenJDK 64-Bit Server VM, 17.0.15+6)")
-        .contains("JMH 1.37: 1 fork(s), 3 warm-up iteration(s) of 2 s")
+        .contains("JMH 1.37; DispatchBenchmark: 1 fork(s), 3 warm-up iteration(s) of 2 s")
         .contains("> The machine was shared.")
         .contains("```\ncqrs-benchmarks/run.sh\n```")
         .doesNotContain("{{");

@@ -35,8 +35,8 @@ final class CommitResolver {
     long seq();
   }
 
-  /** Committed events, of a stream commit or an integration event. */
-  record Events(long seq, List<VersionedEvent> events, boolean integration) implements Resolution {}
+  /** Committed events. */
+  record Events(long seq, List<VersionedEvent> events) implements Resolution {}
 
   /** Nothing to read: a marker, or a commit that lost the race for its stream's version. */
   record Skip(long seq) implements Resolution {}
@@ -67,7 +67,7 @@ final class CommitResolver {
       if (document instanceof LogDocument.Commit commit) {
         resolved.add(resolveCommit(seq, commit, claims.get(claimIndex++)));
       } else if (document instanceof LogDocument.Integration integration) {
-        resolved.add(new Events(seq, integration.events(), true));
+        resolved.add(new Events(seq, integration.events()));
       } else if (document == null) {
         resolved.add(new Missing(seq));
       } else {
@@ -97,6 +97,6 @@ final class CommitResolver {
               .map(d -> codec.claim(key, d.content(), commit.streamId(), commit.first()).seq())
               .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished"));
     }
-    return holder == seq ? new Events(seq, commit.events(), false) : new Skip(seq);
+    return holder == seq ? new Events(seq, commit.events()) : new Skip(seq);
   }
 }

@@ -9,7 +9,6 @@ import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
@@ -44,8 +43,7 @@ import java.util.Optional;
  * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
  * String, EventSerializer)}).
  */
-public final class CouchbaseEventStreamRepository
-    implements EventStreamRepository, RelayStore, AutoCloseable {
+public final class CouchbaseEventStreamRepository implements EventStreamRepository, AutoCloseable {
   /** The key prefix used unless {@link Builder#keyPrefix} sets one. */
   public static final String DEFAULT_KEY_PREFIX = "cqrs";
 
@@ -63,8 +61,6 @@ public final class CouchbaseEventStreamRepository
   private final LogWriter logWriter;
   private final LogReader logReader;
   private final SnapshotStore snapshots;
-  private final PublicationMarks marks;
-  private final RelayCoordination relay;
 
   private CouchbaseEventStreamRepository(
       Builder builder, Collection collection, ConnectedCluster owned) {
@@ -77,9 +73,7 @@ public final class CouchbaseEventStreamRepository
     this.logWriter = new LogWriter(kv, keys, codec);
     this.writer = new StreamWriter(kv, keys, codec, reader, logWriter);
     CommitResolver resolver = new CommitResolver(kv, keys, codec);
-    this.marks = new PublicationMarks(kv, keys, codec);
-    this.relay = new RelayCoordination(kv, keys, codec);
-    this.logReader = new LogReader(kv, keys, codec, resolver, marks, builder.gapGracePeriod);
+    this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
   }
 
@@ -206,65 +200,6 @@ public final class CouchbaseEventStreamRepository
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
     return logReader.byCorrelationId(correlationId);
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Marks are kept per stream, appended atomically on the server: concurrent marks are never
-   * lost. Versions beyond the stream's current version are not marked.
-   */
-  @Override
-  public void markPublished(String streamId, long fromVersion, long toVersion) {
-    keys.checkStreamId(streamId);
-    StreamPreconditions.checkFromVersion(streamId, fromVersion);
-    if (toVersion < fromVersion) {
-      throw new IllegalArgumentException(
-          "toVersion must be >= fromVersion " + fromVersion + ", was " + toVersion);
-    }
-    long last = Math.min(toVersion, reader.version(streamId));
-    if (last >= fromVersion) {
-      marks.mark(streamId, fromVersion, last);
-    }
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>The lease is a document the server deletes when {@code ttl} passes without a renewal, so
-   * expiry follows the server's clock. Couchbase counts expiry in whole seconds: a lease lasts at
-   * least {@code ttl} and at most two seconds longer.
-   */
-  @Override
-  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(owner, "owner");
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("ttl must be positive, was " + ttl);
-    }
-    return relay.tryAcquireLease(lease, owner, ttl);
-  }
-
-  @Override
-  public void releaseLease(String lease, String owner) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(owner, "owner");
-    relay.releaseLease(lease, owner);
-  }
-
-  @Override
-  public long readCheckpoint(String name) {
-    return relay.readCheckpoint(Objects.requireNonNull(name, "name"));
-  }
-
-  @Override
-  public void saveCheckpoint(String name, long position) {
-    Objects.requireNonNull(name, "name");
-    if (position < 0) {
-      throw new IllegalArgumentException("position must be >= 0, was " + position);
-    }
-    relay.saveCheckpoint(name, position);
   }
 
   /** Disconnects from the cluster if this repository connected to it; otherwise does nothing. */

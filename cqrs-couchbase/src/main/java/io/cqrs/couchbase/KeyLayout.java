@@ -95,21 +95,6 @@ final class KeyLayout {
     return prefix + "::snap::" + streamId;
   }
 
-  /** The publication marks of a stream: the version ranges known to be on the event bus. */
-  String published(String streamId) {
-    return prefix + "::pub::" + streamId;
-  }
-
-  /** A relay lease. */
-  String lease(String name) {
-    return checkedKey(prefix + "::lease::" + name, "lease", name);
-  }
-
-  /** A relay checkpoint. */
-  String checkpoint(String name) {
-    return checkedKey(prefix + "::ckpt::" + name, "name", name);
-  }
-
   /**
    * The correlation index entry of a correlation id; ids too long for a key are hashed (readers
    * filter events by their actual correlation id, so a hash collision cannot leak events).
@@ -120,19 +105,6 @@ final class KeyLayout {
       return key;
     }
     return prefix + "::corrh::" + sha256(correlationId);
-  }
-
-  private static String checkedKey(String key, String argument, String value) {
-    if (utf8Length(key) > MAX_KEY_BYTES) {
-      throw new IllegalArgumentException(
-          argument
-              + " '"
-              + shown(value)
-              + "' is too long for a key of "
-              + MAX_KEY_BYTES
-              + " bytes");
-    }
-    return key;
   }
 
   /** A stream id shortened for messages, so a huge id does not flood a log. */

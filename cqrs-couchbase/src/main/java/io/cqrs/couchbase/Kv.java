@@ -3,7 +3,6 @@ package io.cqrs.couchbase;
 import static com.couchbase.client.java.kv.IncrementOptions.incrementOptions;
 import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
 import static com.couchbase.client.java.kv.MutateInOptions.mutateInOptions;
-import static com.couchbase.client.java.kv.RemoveOptions.removeOptions;
 import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 
 import com.couchbase.client.core.error.CasMismatchException;
@@ -20,7 +19,6 @@ import com.couchbase.client.java.kv.MutateInSpec;
 import com.couchbase.client.java.kv.StoreSemantics;
 import io.cqrs.SerializationException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import reactor.core.Exceptions;
@@ -161,63 +159,10 @@ final class Kv {
   }
 
   /**
-   * Inserts a new document that the server deletes {@code expiry} after its last write; returns its
-   * CAS, or 0 if the key exists.
+   * Appends a number to an array field, creating the document and the array if needed. Atomic on
+   * the server: concurrent appends are never lost.
    */
-  long insert(String key, byte[] json, Duration expiry) {
-    try {
-      return collection
-          .insert(
-              key,
-              json,
-              insertOptions()
-                  .transcoder(RawJsonTranscoder.INSTANCE)
-                  .durability(durability)
-                  .expiry(expiry))
-          .cas();
-    } catch (DocumentExistsException e) {
-      return 0;
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("insert of '" + key + "'", e);
-    }
-  }
-
-  /** Like {@link #replace(String, byte[], long)}, resetting the document's expiry. */
-  boolean replace(String key, byte[] json, long cas, Duration expiry) {
-    try {
-      collection.replace(
-          key,
-          json,
-          replaceOptions()
-              .cas(cas)
-              .transcoder(RawJsonTranscoder.INSTANCE)
-              .durability(durability)
-              .expiry(expiry));
-      return true;
-    } catch (CasMismatchException | DocumentNotFoundException e) {
-      return false;
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("replace of '" + key + "'", e);
-    }
-  }
-
-  /** Removes a document if its CAS is still {@code cas}; false if it changed or vanished. */
-  boolean remove(String key, long cas) {
-    try {
-      collection.remove(key, removeOptions().cas(cas).durability(durability));
-      return true;
-    } catch (CasMismatchException | DocumentNotFoundException e) {
-      return false;
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("remove of '" + key + "'", e);
-    }
-  }
-
-  /**
-   * Appends a value to an array field, creating the document and the array if needed. Atomic on the
-   * server: concurrent appends are never lost.
-   */
-  Mono<Void> appendAsync(String key, String path, Object value) {
+  Mono<Void> appendAsync(String key, String path, long value) {
     return reactive
         .mutateIn(
             key,

@@ -5,11 +5,9 @@ import io.cqrs.VersionedEvent;
 import io.cqrs.spi.LoggedEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -45,22 +43,14 @@ final class LogReader {
   private final KeyLayout keys;
   private final DocumentCodec codec;
   private final CommitResolver resolver;
-  private final PublicationMarks marks;
   private final long graceNanos;
   private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
 
-  LogReader(
-      Kv kv,
-      KeyLayout keys,
-      DocumentCodec codec,
-      CommitResolver resolver,
-      PublicationMarks marks,
-      Duration grace) {
+  LogReader(Kv kv, KeyLayout keys, DocumentCodec codec, CommitResolver resolver, Duration grace) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.resolver = resolver;
-    this.marks = marks;
     this.graceNanos = grace.toNanos();
   }
 
@@ -68,34 +58,7 @@ final class LogReader {
     return (seq - 1) * POSITIONS_PER_SEQUENCE + index + 1;
   }
 
-  /** Reads the log, each entry flagged as its stream's publication marks say. */
   List<LoggedEvent> read(long fromPosition, int maxEvents) {
-    List<LoggedEvent> entries = readUnflagged(fromPosition, maxEvents);
-    Set<String> streams = new HashSet<>();
-    for (LoggedEvent entry : entries) {
-      if (!entry.published()) {
-        streams.add(entry.event().sourceId());
-      }
-    }
-    if (streams.isEmpty()) {
-      return entries;
-    }
-    Map<String, PublicationMarks.Ranges> published = marks.read(streams);
-    List<LoggedEvent> flagged = new ArrayList<>(entries.size());
-    for (LoggedEvent entry : entries) {
-      PublicationMarks.Ranges ranges = published.get(entry.event().sourceId());
-      boolean marked =
-          entry.published() || (ranges != null && ranges.contains(entry.event().version()));
-      flagged.add(
-          marked == entry.published()
-              ? entry
-              : new LoggedEvent(entry.position(), entry.event(), true));
-    }
-    return flagged;
-  }
-
-  /** The log's entries; integration events are flagged published, stream events not yet. */
-  private List<LoggedEvent> readUnflagged(long fromPosition, int maxEvents) {
     forgetOldGaps();
     long firstSeq = (fromPosition - 1) / POSITIONS_PER_SEQUENCE + 1;
     int firstIndex = (int) ((fromPosition - 1) % POSITIONS_PER_SEQUENCE);
@@ -127,8 +90,7 @@ final class LogReader {
             if (out.size() == maxEvents) {
               return out;
             }
-            // Integration events are never relayed, so they count as published.
-            out.add(new LoggedEvent(position(events.seq(), i), list.get(i), events.integration()));
+            out.add(new LoggedEvent(position(events.seq(), i), list.get(i)));
           }
         }
         seq = resolution.seq() + 1;

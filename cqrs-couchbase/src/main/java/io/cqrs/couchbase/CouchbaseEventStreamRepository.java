@@ -37,6 +37,9 @@ import java.util.Optional;
  * expected layout to {@link SerializationException} naming the stream and key; the SDK exception is
  * kept as the cause.
  *
+ * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live in the
+ * same bucket, so an {@link io.cqrs.EventRelay} makes publication from it lossless.
+ *
  * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
  * String, EventSerializer)}).
  */

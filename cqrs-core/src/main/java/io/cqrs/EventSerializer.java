@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -23,8 +24,9 @@ import java.util.Objects;
  * <p>The envelope names its payload by logical type ({@code eventType} / {@code commandType}), and
  * the payload is read only as the class the {@link TypeRegistry} holds under that name: no class
  * names travel, no default typing, an unknown name fails with {@link UnknownTypeException} before
- * anything is instantiated. Records and {@code java.time} types work out of the box; unknown
- * payload properties are ignored so that events can lose fields over time.
+ * anything is instantiated. Records and {@code java.time} types work out of the box; {@code
+ * BigDecimal}s keep their scale; unknown payload properties are ignored so that events can lose
+ * fields over time; anything after the envelope's closing brace is rejected as malformed.
  *
  * <p>Thread-safe.
  */
@@ -49,8 +51,12 @@ public final class EventSerializer {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            // Envelopes pass through JSON trees, whose default strips trailing zeros: 10.50
+            // would come back as 10.5, which is not equal() to it (money keeps its scale).
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
   }
 
   /** The registry this serializer resolves type names with. */

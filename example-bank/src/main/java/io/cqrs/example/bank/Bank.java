@@ -1,7 +1,9 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventRelay;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.Projector;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEventDispatchManager;
@@ -17,11 +19,14 @@ import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.UsersReadModel;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bank wired on the framework: the type registry, the repository, the command handlers, the
@@ -35,6 +40,8 @@ import java.util.concurrent.TimeoutException;
  * close.
  */
 public final class Bank implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Bank.class);
+
   /** The command service; its instances compete for commands. */
   public static final String COMMAND_SERVICE = "bank";
 
@@ -57,6 +64,7 @@ public final class Bank implements AutoCloseable {
   private final TransfersReadModel transfers;
   private final EventJournal journal = new EventJournal();
   private final BankService service;
+  private EventRelay relay;
 
   private Bank(BankInfrastructure infrastructure, PasswordHasher passwords) {
     this.infrastructure = infrastructure;
@@ -68,13 +76,14 @@ public final class Bank implements AutoCloseable {
     this.commands =
         CommandDispatchManager.builder(infrastructure.commandBus(), types)
             .errorLog(infrastructure.store())
+            .deduplicate(true)
             .build();
     AccountCommandHandlers.register(commands, repository);
     TransferCommandHandlers.register(commands, repository);
 
-    this.accounts = new AccountsReadModel(infrastructure.store());
-    this.users = new UsersReadModel(infrastructure.store());
-    this.transfers = new TransfersReadModel(infrastructure.store());
+    this.accounts = new AccountsReadModel();
+    this.users = new UsersReadModel();
+    this.transfers = new TransfersReadModel();
     this.readModelEvents = new VersionedEventDispatchManager(infrastructure.eventBus(), types);
     registerReadModels();
 
@@ -85,16 +94,20 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Routes events to the read models, as andrewwebber's README does: each projection gets every
-   * event type of the streams it follows, and a global handler sees every event.
+   * Routes events to the read models, as andrewwebber's README does: each read model, behind a
+   * {@link Projector} that applies every event exactly once, gets every event type of the streams
+   * it follows, and a global handler sees every event.
    */
   private void registerReadModels() {
+    Projector accountsProjector = new Projector(accounts, infrastructure.store());
+    Projector usersProjector = new Projector(users, infrastructure.store());
+    Projector transfersProjector = new Projector(transfers, infrastructure.store());
     for (Class<?> type : AccountEvent.types()) {
-      readModelEvents.registerEventHandler(type, accounts::apply);
-      readModelEvents.registerEventHandler(type, users::apply);
+      readModelEvents.registerEventHandler(type, accountsProjector::handle);
+      readModelEvents.registerEventHandler(type, usersProjector::handle);
     }
     for (Class<?> type : TransferEvent.types()) {
-      readModelEvents.registerEventHandler(type, transfers::apply);
+      readModelEvents.registerEventHandler(type, transfersProjector::handle);
     }
     readModelEvents.registerGlobalHandler(journal::record);
   }
@@ -111,9 +124,15 @@ public final class Bank implements AutoCloseable {
         Objects.requireNonNull(passwords, "passwords"));
   }
 
-  /** Starts every part in this process: command handlers, transfer process and read models. */
-  public Bank start() {
-    return startCommandHandlers(2).startTransferProcess(2).startReadModels(READ_MODELS);
+  /**
+   * Starts every part in this process: command handlers, transfer process, read models and the
+   * publication relay.
+   */
+  public Bank start() throws Exception {
+    return startCommandHandlers(2)
+        .startTransferProcess(2)
+        .startReadModels(READ_MODELS)
+        .startRelay();
   }
 
   /** Starts handling commands from the bus on {@code listeners} threads. */
@@ -129,28 +148,41 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Starts updating the read models from the bus.
+   * Starts updating the read models from the bus, then catches them up with the integration log (a
+   * catch-up subscription: live first, so nothing falls between history and live events).
    *
    * @param subscription the subscription's name; in-memory read models need every event, so each
    *     process that keeps them needs a name of its own
    */
-  public Bank startReadModels(String subscription) {
-    // One listener: the views are updated one event at a time anyway.
+  public Bank startReadModels(String subscription) throws Exception {
+    // One listener: the views are cheap to update, and one thread keeps the bus's order.
     readModelEvents.listen(Objects.requireNonNull(subscription, "subscription"), 1);
+    catchUpReadModels();
     return this;
   }
 
   /**
-   * Rebuilds the read models from the store's integration log, replaying every committed event
-   * through the same handlers the bus feeds. Safe while the bus keeps delivering: views ignore what
-   * they have seen and fetch what they missed.
-   *
-   * @return how many events were replayed
+   * Starts the relay that publishes committed events the fast path did not (a crash between commit
+   * and publish, a bus that was down), if the store keeps publication marks.
    */
-  public long rebuildReadModels() throws Exception {
-    accounts.clear();
-    users.clear();
-    transfers.clear();
+  public synchronized Bank startRelay() {
+    if (relay == null && infrastructure.store() instanceof RelayStore) {
+      relay = EventRelay.builder(infrastructure.store(), infrastructure.eventBus()).build().start();
+    } else if (relay == null) {
+      log.warn(
+          "The store keeps no publication marks: events lost between commit and publish stay so");
+    }
+    return this;
+  }
+
+  /**
+   * Applies every event of the integration log that the read models have not applied yet, through
+   * the same handlers the bus feeds: how a new process fills its read models, and how {@code
+   * rebuild} builds them. Safe while the bus keeps delivering.
+   *
+   * @return how many log entries were replayed
+   */
+  public long catchUpReadModels() throws Exception {
     long replayed = 0;
     long position = 1;
     List<LoggedEvent> page;
@@ -179,9 +211,10 @@ public final class Bank implements AutoCloseable {
             accountIds.stream()
                     .allMatch(
                         id ->
-                            accounts.version(id) == storeVersion(id)
-                                && users.version(id) == storeVersion(id))
-                && transferIds.stream().allMatch(id -> transfers.version(id) == storeVersion(id)));
+                            accounts.appliedVersion(id) == storeVersion(id)
+                                && users.appliedVersion(id) == storeVersion(id))
+                && transferIds.stream()
+                    .allMatch(id -> transfers.appliedVersion(id) == storeVersion(id)));
   }
 
   private long storeVersion(String id) {
@@ -223,11 +256,15 @@ public final class Bank implements AutoCloseable {
     return infrastructure;
   }
 
-  /** Stops the bank's subscriptions; in-flight messages finish first. */
+  /** Stops the bank's subscriptions and relay; in-flight messages finish first. */
   @Override
-  public void close() {
+  public synchronized void close() {
     commands.close();
     processEvents.close();
     readModelEvents.close();
+    if (relay != null) {
+      relay.close();
+      relay = null;
+    }
   }
 }

@@ -111,12 +111,12 @@ public final class BankApplication {
     String instance = UUID.randomUUID().toString().substring(0, 8);
     bank.startCommandHandlers(2)
         .startTransferProcess(2)
-        .startReadModels(Bank.READ_MODELS + "-" + instance);
-    bank.rebuildReadModels();
+        .startReadModels(Bank.READ_MODELS + "-" + instance)
+        .startRelay();
   }
 
   private static int rebuild(Bank bank, PrintStream out) throws Exception {
-    long events = bank.rebuildReadModels();
+    long events = bank.catchUpReadModels();
     out.println(
         "Rebuilt the read models from "
             + events

@@ -22,15 +22,15 @@ import org.slf4j.LoggerFactory;
 public final class BankInfrastructure implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankInfrastructure.class);
 
-  /** Why {@code --store couchbase} fails until the Couchbase adapter is part of the build. */
+  /** Why {@code --store couchbase} fails until the Couchbase adapter is wired in here. */
   static final String COUCHBASE_MISSING =
-      "--store couchbase needs the Couchbase adapter (module cqrs-couchbase), which this build"
-          + " does not have yet; use --store memory";
+      "--store couchbase needs the Couchbase adapter (cqrs-couchbase), which example-bank does not"
+          + " use yet; use --store memory";
 
-  /** Why {@code --bus rabbitmq} fails until the RabbitMQ adapter is part of the build. */
+  /** Why {@code --bus rabbitmq} fails until the RabbitMQ adapter is wired in here. */
   static final String RABBITMQ_MISSING =
-      "--bus rabbitmq needs the RabbitMQ adapter (module cqrs-rabbitmq), which this build does not"
-          + " have yet; use --bus memory";
+      "--bus rabbitmq needs the RabbitMQ adapter (cqrs-rabbitmq), which example-bank does not use"
+          + " yet; use --bus memory";
 
   private final EventStreamRepository store;
   private final EventBus eventBus;

@@ -67,7 +67,7 @@ record BankOptions(
           "  --help                       Show this help.",
           "",
           "A flag wins over its environment variable. --store couchbase and --bus rabbitmq need",
-          "the cqrs-couchbase and cqrs-rabbitmq adapters; until this build has them they stop",
+          "the cqrs-couchbase and cqrs-rabbitmq adapters; until example-bank uses them they stop",
           "with a message saying so.",
           "",
           "Exit status: 0 success, 1 failure (or read model out of sync), 2 bad usage.");

@@ -47,7 +47,7 @@ final class ReadModelCheck {
       compare("accounts", id, "email", view.get().email(), account.email());
       compare("accounts", id, "balance", view.get().balance(), account.balance());
       compare("accounts", id, "closed", view.get().closed(), account.isClosed());
-      compare("accounts", id, "version", bank.accounts().version(id), account.version());
+      compare("accounts", id, "version", bank.accounts().appliedVersion(id), account.version());
     }
     Optional<UserView> user = bank.users().find(id);
     if (user.isEmpty()) {
@@ -55,7 +55,7 @@ final class ReadModelCheck {
     } else {
       compare("users", id, "email", user.get().email(), account.email());
       compare("users", id, "password hash", user.get().passwordHash(), account.passwordHash());
-      compare("users", id, "version", bank.users().version(id), account.version());
+      compare("users", id, "version", bank.users().appliedVersion(id), account.version());
     }
   }
 
@@ -68,7 +68,8 @@ final class ReadModelCheck {
     }
     compare("transfers", id, "state", view.get().state(), written.get().state());
     compare("transfers", id, "reason", view.get().reason(), written.get().failureReason());
-    compare("transfers", id, "version", bank.transfers().version(id), written.get().version());
+    compare(
+        "transfers", id, "version", bank.transfers().appliedVersion(id), written.get().version());
   }
 
   private void compare(String model, String id, String field, Object read, Object written) {

@@ -37,7 +37,7 @@ final class ScenarioReport {
           a.email(),
           a.balance(),
           yesNo(a.closed()),
-          bank.accounts().version(a.id()));
+          bank.accounts().appliedVersion(a.id()));
     }
     accounts.print(out);
   }

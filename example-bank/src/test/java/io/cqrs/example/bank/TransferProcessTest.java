@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The money transfer process, end to end through the in-memory store and buses. */
@@ -28,9 +29,13 @@ class TransferProcessTest {
   private final InMemoryCommandBus commandBus = new InMemoryCommandBus();
   private final Bank bank =
       Bank.create(
-              BankInfrastructure.of(store, eventBus, commandBus, "test"), new PasswordHasher(1_000))
-          .start();
+          BankInfrastructure.of(store, eventBus, commandBus, "test"), new PasswordHasher(1_000));
   private final BankService service = bank.service();
+
+  @BeforeEach
+  void start() throws Exception {
+    bank.start();
+  }
 
   @AfterEach
   void close() {

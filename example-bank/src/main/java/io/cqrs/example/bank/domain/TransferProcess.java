@@ -3,6 +3,7 @@ package io.cqrs.example.bank.domain;
 import io.cqrs.Command;
 import io.cqrs.CommandBus;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventDispatchManager;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
@@ -21,7 +22,11 @@ import io.cqrs.example.bank.domain.TransferCommand.RefuseTransferCredit;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -144,8 +149,21 @@ public final class TransferProcess {
       Function<MoneyTransfer, Object> next) {
     MoneyTransfer transfer = AggregateLookup.transfer(repository, transferId);
     if (transfer.state() == awaiting) {
-      commands.publish(
-          Command.create(next.apply(transfer), cause.correlationId()).causedBy(cause.id()));
+      commands.publish(commandCausedBy(cause, next.apply(transfer)));
     }
+  }
+
+  /**
+   * The command an event causes. Its message id is derived from the event's id, so a redelivered
+   * event re-issues the very same command, which a deduplicating {@link
+   * io.cqrs.CommandDispatchManager} then recognises as handled.
+   */
+  static Command commandCausedBy(VersionedEvent cause, Object body) {
+    String type = TypeRegistry.logicalName(body.getClass());
+    String messageId =
+        UUID.nameUUIDFromBytes((cause.id() + "/" + type).getBytes(StandardCharsets.UTF_8))
+            .toString();
+    return new Command(
+        messageId, cause.correlationId(), cause.id(), type, Instant.now(), body, Map.of());
   }
 }

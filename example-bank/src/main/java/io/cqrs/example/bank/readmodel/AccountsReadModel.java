@@ -7,7 +7,6 @@ import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
 import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
-import io.cqrs.spi.EventStreamRepository;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -16,7 +15,7 @@ import java.util.List;
  * The accounts read model (andrewwebber's {@code ReadModelAccounts}): id, name, email address,
  * balance and whether the account is closed. Follows every account stream.
  */
-public final class AccountsReadModel extends StreamProjection<AccountsReadModel.AccountView> {
+public final class AccountsReadModel extends InMemoryProjection<AccountsReadModel.AccountView> {
 
   /** One account as the read model shows it. */
   public record AccountView(
@@ -43,13 +42,6 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
     AccountView closedNow() {
       return new AccountView(id, firstName, lastName, email, balance, true);
     }
-  }
-
-  /**
-   * @param store where events missed by the bus are read from
-   */
-  public AccountsReadModel(EventStreamRepository store) {
-    super(store);
   }
 
   @Override

@@ -7,13 +7,12 @@ import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferFailed;
 import io.cqrs.example.bank.domain.TransferState;
-import io.cqrs.spi.EventStreamRepository;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
 
 /** The transfers read model: each transfer's accounts, amount and state. */
-public final class TransfersReadModel extends StreamProjection<TransfersReadModel.TransferView> {
+public final class TransfersReadModel extends InMemoryProjection<TransfersReadModel.TransferView> {
 
   /**
    * One transfer.
@@ -31,13 +30,6 @@ public final class TransfersReadModel extends StreamProjection<TransfersReadMode
     TransferView in(TransferState next, String why) {
       return new TransferView(id, fromAccountId, toAccountId, amount, next, why);
     }
-  }
-
-  /**
-   * @param store where events missed by the bus are read from
-   */
-  public TransfersReadModel(EventStreamRepository store) {
-    super(store);
   }
 
   @Override

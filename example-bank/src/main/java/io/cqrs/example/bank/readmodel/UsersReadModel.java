@@ -4,7 +4,6 @@ import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
-import io.cqrs.spi.EventStreamRepository;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -14,7 +13,7 @@ import java.util.Optional;
  * The users read model (andrewwebber's {@code UsersModel}): who owns each account, and the hash to
  * check their password against. Follows every account stream.
  */
-public final class UsersReadModel extends StreamProjection<UsersReadModel.UserView> {
+public final class UsersReadModel extends InMemoryProjection<UsersReadModel.UserView> {
 
   /**
    * One user.
@@ -28,13 +27,6 @@ public final class UsersReadModel extends StreamProjection<UsersReadModel.UserVi
     public String name() {
       return firstName + " " + lastName;
     }
-  }
-
-  /**
-   * @param store where events missed by the bus are read from
-   */
-  public UsersReadModel(EventStreamRepository store) {
-    super(store);
   }
 
   @Override

@@ -8,7 +8,6 @@ import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
 import io.cqrs.example.bank.domain.PasswordHasher;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +31,7 @@ class BankHttpApiTest {
   private static final HttpClient client = HttpClient.newHttpClient();
 
   @BeforeAll
-  static void start() throws IOException {
+  static void start() throws Exception {
     infrastructure = BankInfrastructure.inMemory();
     bank = Bank.create(infrastructure, new PasswordHasher(1_000)).start();
     server = BankHttpServer.start(bank, "127.0.0.1", 0);

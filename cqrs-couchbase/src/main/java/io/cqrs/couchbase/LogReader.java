@@ -90,7 +90,9 @@ final class LogReader {
             if (out.size() == maxEvents) {
               return out;
             }
-            out.add(new LoggedEvent(position(events.seq(), i), list.get(i)));
+            VersionedEvent event = list.get(i);
+            boolean published = events.marks().covers(event.version());
+            out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
         }
         seq = resolution.seq() + 1;

@@ -2,6 +2,7 @@ package io.cqrs.scaleout;
 
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;

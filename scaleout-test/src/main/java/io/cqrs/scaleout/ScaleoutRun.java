@@ -25,8 +25,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * other's data.
  */
 public final class ScaleoutRun {
-  /** The worker main class, by default; {@code -Dscaleout.worker=...} picks another. */
-  public static final String DEFAULT_WORKER = "io.cqrs.example.bank.BankApplication";
+  /** example-bank's main class; run as {@code worker --store couchbase --bus rabbitmq}. */
+  public static final String BANK_WORKER = "io.cqrs.example.bank.BankApplication";
+
+  /**
+   * The worker main class unless {@code -Dscaleout.worker=...} picks another: the tests' stand-in
+   * until example-bank's distributed worker is in this build (then {@link #BANK_WORKER}).
+   */
+  public static final String DEFAULT_WORKER = "io.cqrs.scaleout.StandInWorker";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration PUBLISH_TIMEOUT = Duration.ofMinutes(10);

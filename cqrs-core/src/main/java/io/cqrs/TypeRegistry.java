@@ -45,20 +45,12 @@ public final class TypeRegistry {
 
   /** Registers event types. Returns this registry. */
   public TypeRegistry registerEvents(Class<?>... eventTypes) {
-    Objects.requireNonNull(eventTypes, "eventTypes");
-    for (Class<?> type : eventTypes) {
-      register(Objects.requireNonNull(type, "eventTypes[]"));
-    }
-    return this;
+    return registerAll("eventTypes", eventTypes);
   }
 
   /** Registers command body types. Returns this registry. */
   public TypeRegistry registerCommands(Class<?>... commandTypes) {
-    Objects.requireNonNull(commandTypes, "commandTypes");
-    for (Class<?> type : commandTypes) {
-      register(Objects.requireNonNull(type, "commandTypes[]"));
-    }
-    return this;
+    return registerAll("commandTypes", commandTypes);
   }
 
   /**
@@ -75,8 +67,9 @@ public final class TypeRegistry {
     for (Class<?> eventType : eventTypes) {
       router.requireHandler(Objects.requireNonNull(eventType, "eventTypes[]"));
     }
-    register(aggregateType);
-    return registerEvents(eventTypes);
+    Class<?>[] all = java.util.Arrays.copyOf(eventTypes, eventTypes.length + 1, Class[].class);
+    all[eventTypes.length] = aggregateType;
+    return registerAll("eventTypes", all);
   }
 
   /** The logical name of a registered type. */
@@ -109,19 +102,32 @@ public final class TypeRegistry {
     return Set.copyOf(byName.keySet());
   }
 
-  private void register(Class<?> type) {
-    String name = logicalName(type);
-    Class<?> previous = byName.putIfAbsent(name, type);
-    if (previous != null && previous != type) {
-      throw new IllegalArgumentException(
-          "Type name '"
-              + name
-              + "' is taken by "
-              + previous.getName()
-              + "; give "
-              + type.getName()
-              + " a distinct @TypeName");
+  /** Registers all of {@code types} or, if any name is taken by another class, none of them. */
+  private synchronized TypeRegistry registerAll(String argument, Class<?>... types) {
+    Objects.requireNonNull(types, argument);
+    Map<String, Class<?>> batch = new java.util.LinkedHashMap<>();
+    for (Class<?> type : types) {
+      String name = logicalName(Objects.requireNonNull(type, argument + "[]"));
+      Class<?> previous = byName.get(name);
+      if (previous == null) {
+        previous = batch.putIfAbsent(name, type);
+      }
+      if (previous != null && previous != type) {
+        throw new IllegalArgumentException(
+            "Type name '"
+                + name
+                + "' is taken by "
+                + previous.getName()
+                + "; give "
+                + type.getName()
+                + " a distinct @TypeName");
+      }
     }
-    byClass.putIfAbsent(type, name);
+    batch.forEach(
+        (name, type) -> {
+          byName.put(name, type);
+          byClass.put(type, name);
+        });
+    return this;
   }
 }

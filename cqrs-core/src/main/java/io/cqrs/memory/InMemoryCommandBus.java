@@ -72,6 +72,8 @@ public final class InMemoryCommandBus implements CommandBus {
     if (commandTypes.isEmpty()) {
       throw new IllegalArgumentException("commandTypes must not be empty");
     }
+    // Before any routing changes: otherwise the types would route to a service with no listener.
+    ListenerGroup.checkListeners(listeners);
     if (closed) {
       throw new IllegalStateException("InMemoryCommandBus is closed");
     }

@@ -52,6 +52,8 @@ public final class InMemoryEventBus implements EventBus {
   public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
     Objects.requireNonNull(subscription, "subscription");
     Objects.requireNonNull(consumer, "consumer");
+    // Before the group exists: a group without listeners would buffer every event from now on.
+    ListenerGroup.checkListeners(listeners);
     if (closed) {
       throw new IllegalStateException("InMemoryEventBus is closed");
     }

@@ -50,11 +50,19 @@ final class ListenerGroup<T> {
     return unfinished.get() == 0;
   }
 
-  /** Starts {@code listeners} threads on this group; the returned subscription stops them. */
-  Subscription start(int listeners, Handler<T> handler) {
+  /**
+   * Fails unless {@code listeners} is usable. Buses call it before they create or route to a group,
+   * so that a rejected subscribe leaves nothing behind.
+   */
+  static void checkListeners(int listeners) {
     if (listeners < 1) {
       throw new IllegalArgumentException("listeners must be >= 1, was " + listeners);
     }
+  }
+
+  /** Starts {@code listeners} threads on this group; the returned subscription stops them. */
+  Subscription start(int listeners, Handler<T> handler) {
+    checkListeners(listeners);
     Objects.requireNonNull(handler, "consumer");
     Listeners running = new Listeners();
     for (int i = 0; i < listeners; i++) {

@@ -215,7 +215,7 @@ public abstract class CommandBusContract {
             Instant.parse("2024-02-29T23:59:59.123456789Z"),
             new DoThat(
                 Long.MAX_VALUE - 1,
-                new BigDecimal("12345678901234567890.123456789"),
+                new BigDecimal("12345678901234567890.123456780"),
                 Instant.parse("1999-12-31T23:59:59.987654321Z")),
             Map.of("actor", "ada", "onBehalfOf", "grace", "unicode", "Grüße ✓"));
     Command sparse = Command.create(new DoThis("with \"quotes\"\n", -1));
@@ -306,6 +306,16 @@ public abstract class CommandBusContract {
     assertThatThrownBy(() -> bus.subscribe("s", Set.of(THIS), 0, ignore))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("listeners");
+  }
+
+  @Test
+  void a_rejected_subscription_does_not_make_its_types_routable() {
+    assertThatThrownBy(
+            () -> bus.subscribe("nobody-service", Set.of("DoNobodysJob"), 0, command -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThatThrownBy(() -> bus.publish(Command.create(new DoNobodysJob("anyone?"))))
+        .isInstanceOf(UnroutableMessageException.class);
   }
 
   // ---------------------------------------------------------------- helpers

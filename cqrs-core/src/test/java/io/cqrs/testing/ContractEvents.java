@@ -21,7 +21,8 @@ public final class ContractEvents {
 
   /**
    * An event with values that are easy to lose in JSON: a long beyond double precision, a
-   * BigDecimal with many digits and an Instant with nanoseconds.
+   * BigDecimal with many digits and a trailing zero (its scale must survive: 1.50 is not equal to
+   * 1.5) and an Instant with nanoseconds.
    */
   public record Counted(long count, BigDecimal amount, Instant at) {}
 }

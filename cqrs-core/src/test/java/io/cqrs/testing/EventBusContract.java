@@ -189,7 +189,7 @@ public abstract class EventBusContract {
             Instant.parse("2024-02-29T23:59:59.123456789Z"),
             new Counted(
                 Long.MAX_VALUE - 1,
-                new BigDecimal("12345678901234567890.123456789"),
+                new BigDecimal("12345678901234567890.123456780"),
                 Instant.parse("1999-12-31T23:59:59.987654321Z")),
             Map.of("actor", "ada", "unicode", "Grüße ✓"));
     VersionedEvent sparse =
@@ -355,6 +355,22 @@ public abstract class EventBusContract {
     assertThatThrownBy(() -> bus.subscribe("s", 0, event -> {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("listeners");
+  }
+
+  @Test
+  void a_rejected_subscription_is_not_created_and_keeps_no_events() {
+    assertThatThrownBy(() -> bus.subscribe("late", 0, event -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    VersionedEvent before = happened("published before the real subscription", 1);
+    bus.publish(List.of(before));
+    Received received = new Received();
+    subscribe(bus, "late", 1, received::record);
+    VersionedEvent after = happened("published after it", 2);
+
+    bus.publish(List.of(after));
+
+    received.awaitIds(List.of(after));
+    assertThat(received.ids()).doesNotContain(before.id());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,6 +1,6 @@
 /**
- * Couchbase adapters for cqrs, such as an event stream repository that stores each aggregate's
- * events in Couchbase documents. Applications pass in their own {@code Cluster}, which these
- * adapters never close.
+ * The Couchbase event store: {@link io.cqrs.couchbase.CouchbaseEventStreamRepository}, an {@link
+ * io.cqrs.spi.EventStreamRepository} on key-value operations only. Applications pass in their own
+ * {@code Collection}, which it never closes, or let it connect with a connection string.
  */
 package io.cqrs.couchbase;

@@ -1,5 +1,8 @@
 /**
- * An example bank application built on cqrs, with accounts as event-sourced aggregates. It stores
- * events in Couchbase and routes commands and events through RabbitMQ.
+ * The example bank as an application: {@link io.cqrs.example.bank.Bank} wires the domain onto the
+ * framework, {@link io.cqrs.example.bank.BankInfrastructure} chooses the store and buses, {@link
+ * io.cqrs.example.bank.BankService} is what clients call, and {@link
+ * io.cqrs.example.bank.BankApplication} is the command line that runs the {@link
+ * io.cqrs.example.bank.Scenario}, the HTTP API or a worker.
  */
 package io.cqrs.example.bank;

@@ -1,0 +1,488 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.cqrs.internal.EventRouter;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Convention routing: {@link EventSourceBased#update} and {@link EventRouter}. */
+class EventRoutingTest {
+
+  // ---------------------------------------------------------------- the aggregates under test
+
+  record Opened(String owner) {}
+
+  record Renamed(String owner) {}
+
+  record Noted(String note) {}
+
+  record Closed(String reason) {}
+
+  record Unhandled() {}
+
+  record Exploded(String why) {}
+
+  record FailedChecked() {}
+
+  /** One handler of each visibility. */
+  static final class Visibilities extends EventSourceBased {
+    final List<String> calls = new ArrayList<>();
+
+    Visibilities(String id) {
+      super(id);
+    }
+
+    void raise(Object event) {
+      update(event);
+    }
+
+    private void handleOpened(Opened e) {
+      calls.add("private " + e.owner());
+    }
+
+    void handleRenamed(Renamed e) {
+      calls.add("package " + e.owner());
+    }
+
+    protected void handleNoted(Noted e) {
+      calls.add("protected " + e.note());
+    }
+
+    public void handleClosed(Closed e) {
+      calls.add("public " + e.reason());
+    }
+
+    @SuppressWarnings("unused")
+    private void handleExploded(Exploded e) {
+      throw new IllegalStateException("cannot apply: " + e.why());
+    }
+
+    void handleFailedChecked(FailedChecked e) throws java.io.IOException {
+      throw new java.io.IOException("disk on fire");
+    }
+  }
+
+  record E0() {}
+
+  record E1() {}
+
+  record E2() {}
+
+  record E3() {}
+
+  record E4() {}
+
+  record E5() {}
+
+  record E6() {}
+
+  record E7() {}
+
+  record E8() {}
+
+  record E9() {}
+
+  /** More event types than the router scans linearly, so lookups go through its map. */
+  static final class ManyEvents extends EventSourceBased {
+    final List<Integer> calls = new ArrayList<>();
+
+    ManyEvents(String id) {
+      super(id);
+    }
+
+    void raise(Object event) {
+      update(event);
+    }
+
+    void handleE0(E0 e) {
+      calls.add(0);
+    }
+
+    void handleE1(E1 e) {
+      calls.add(1);
+    }
+
+    void handleE2(E2 e) {
+      calls.add(2);
+    }
+
+    void handleE3(E3 e) {
+      calls.add(3);
+    }
+
+    void handleE4(E4 e) {
+      calls.add(4);
+    }
+
+    void handleE5(E5 e) {
+      calls.add(5);
+    }
+
+    void handleE6(E6 e) {
+      calls.add(6);
+    }
+
+    void handleE7(E7 e) {
+      calls.add(7);
+    }
+
+    void handleE8(E8 e) {
+      calls.add(8);
+    }
+
+    void handleE9(E9 e) {
+      calls.add(9);
+    }
+  }
+
+  /** A base aggregate whose handlers subclasses inherit or replace. */
+  abstract static class Base extends EventSourceBased {
+    final List<String> calls = new ArrayList<>();
+
+    Base(String id) {
+      super(id);
+    }
+
+    void raise(Object event) {
+      update(event);
+    }
+
+    @SuppressWarnings("unused")
+    private void handleOpened(Opened e) {
+      calls.add("base private opened");
+    }
+
+    protected void handleRenamed(Renamed e) {
+      calls.add("base renamed");
+    }
+
+    @SuppressWarnings("unused")
+    private void handleNoted(Noted e) {
+      calls.add("base noted");
+    }
+  }
+
+  static final class Derived extends Base {
+    Derived(String id) {
+      super(id);
+    }
+
+    @Override
+    protected void handleRenamed(Renamed e) {
+      calls.add("derived renamed");
+    }
+
+    /** Hides (does not override: the base one is private) the base's handler. */
+    @SuppressWarnings("unused")
+    private void handleNoted(Noted e) {
+      calls.add("derived noted");
+    }
+  }
+
+  interface Credit {}
+
+  record BonusCredit(int amount) implements Credit {}
+
+  static class Transfer {}
+
+  static final class WireTransfer extends Transfer {}
+
+  /** Handles supertypes only: routing by exact class must not pick these for subtypes. */
+  static final class SupertypeHandlers extends EventSourceBased {
+    int calls;
+
+    SupertypeHandlers(String id) {
+      super(id);
+    }
+
+    void raise(Object event) {
+      update(event);
+    }
+
+    void handleCredit(Credit e) {
+      calls++;
+    }
+
+    void handleTransfer(Transfer e) {
+      calls++;
+    }
+  }
+
+  record AccountCredited(long amount) {}
+
+  /** Named Account so the eager-validation message reads exactly as documented. */
+  static final class Account extends EventSourceBased {
+    Account(String id) {
+      super(id);
+    }
+
+    void handleOpened(Opened e) {}
+  }
+
+  /** Has methods that look like the handler but do not match the convention. */
+  static final class NearMisses extends EventSourceBased {
+    NearMisses(String id) {
+      super(id);
+    }
+
+    void handleAccountCredited(Object e) {}
+
+    void handleAccountCredited(AccountCredited e, long extra) {}
+
+    static void handleOpened(Opened e) {}
+  }
+
+  // ---------------------------------------------------------------- visibility
+
+  @Test
+  void handlers_of_every_visibility_receive_their_events() {
+    Visibilities aggregate = new Visibilities("v-1");
+
+    aggregate.raise(new Opened("ada"));
+    aggregate.raise(new Renamed("grace"));
+    aggregate.raise(new Noted("hi"));
+    aggregate.raise(new Closed("done"));
+
+    assertThat(aggregate.calls)
+        .containsExactly("private ada", "package grace", "protected hi", "public done");
+    assertThat(aggregate.pendingEvents())
+        .containsExactly(
+            new Opened("ada"), new Renamed("grace"), new Noted("hi"), new Closed("done"));
+    assertThat(aggregate.version()).isZero();
+  }
+
+  // ---------------------------------------------------------------- inheritance
+
+  @Test
+  void a_subclass_inherits_its_superclass_handlers_even_private_ones() {
+    Derived aggregate = new Derived("d-1");
+
+    aggregate.raise(new Opened("ada"));
+
+    assertThat(aggregate.calls).containsExactly("base private opened");
+  }
+
+  @Test
+  void a_subclass_handler_replaces_the_superclass_handler_for_the_same_event() {
+    Derived aggregate = new Derived("d-1");
+
+    aggregate.raise(new Renamed("x"));
+    aggregate.raise(new Noted("y"));
+
+    assertThat(aggregate.calls).containsExactly("derived renamed", "derived noted");
+  }
+
+  @Test
+  void the_router_lists_each_event_type_once_across_the_hierarchy() {
+    assertThat(EventRouter.of(Derived.class).handledTypes())
+        .containsExactlyInAnyOrder(Opened.class, Renamed.class, Noted.class);
+  }
+
+  // ---------------------------------------------------------------- failures
+
+  @Test
+  void a_handler_that_throws_raises_event_handling_exception_and_records_nothing() {
+    Visibilities aggregate = new Visibilities("agg-42");
+    aggregate.raise(new Opened("ada"));
+
+    EventHandlingException failure =
+        catchThrowableOfType(
+            EventHandlingException.class, () -> aggregate.raise(new Exploded("boom")));
+
+    assertThat(failure.aggregateId()).isEqualTo("agg-42");
+    assertThat(failure.eventType()).isEqualTo("Exploded");
+    assertThat(failure)
+        .hasMessageContaining("agg-42")
+        .hasMessageContaining("Exploded")
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasRootCauseMessage("cannot apply: boom");
+    assertThat(failure.isTransient()).isFalse();
+    assertThat(aggregate.pendingEvents()).containsExactly(new Opened("ada"));
+  }
+
+  @Test
+  void a_checked_exception_from_a_handler_is_wrapped_too() {
+    Visibilities aggregate = new Visibilities("agg-7");
+
+    assertThatThrownBy(() -> aggregate.raise(new FailedChecked()))
+        .isInstanceOf(EventHandlingException.class)
+        .hasCauseInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("disk on fire");
+    assertThat(aggregate.pendingEvents()).isEmpty();
+  }
+
+  @Test
+  void an_aggregate_with_many_event_types_routes_each_to_its_own_handler() {
+    ManyEvents aggregate = new ManyEvents("m-1");
+    List<Object> events =
+        List.of(
+            new E9(), new E3(), new E0(), new E7(), new E1(), new E8(), new E2(), new E6(),
+            new E4(), new E5());
+
+    events.forEach(aggregate::raise);
+
+    assertThat(aggregate.calls).containsExactly(9, 3, 0, 7, 1, 8, 2, 6, 4, 5);
+    assertThatThrownBy(() -> aggregate.raise(new Opened("x")))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage("ManyEvents has no method handleOpened(Opened)");
+  }
+
+  @Test
+  void an_event_without_a_handler_raises_missing_handler_exception_and_records_nothing() {
+    Visibilities aggregate = new Visibilities("v-1");
+    aggregate.raise(new Opened("ada"));
+
+    MissingHandlerException missing =
+        catchThrowableOfType(MissingHandlerException.class, () -> aggregate.raise(new Unhandled()));
+
+    assertThat(missing).hasMessage("Visibilities has no method handleUnhandled(Unhandled)");
+    assertThat(missing.targetType()).isEqualTo(Visibilities.class);
+    assertThat(missing.messageType()).isEqualTo(Unhandled.class);
+    assertThat(aggregate.pendingEvents()).containsExactly(new Opened("ada"));
+  }
+
+  @Test
+  void updating_with_null_is_rejected() {
+    Visibilities aggregate = new Visibilities("v-1");
+
+    assertThatThrownBy(() -> aggregate.raise(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("event");
+    assertThat(aggregate.pendingEvents()).isEmpty();
+  }
+
+  @Test
+  void an_aggregate_id_must_not_be_blank() {
+    assertThatThrownBy(() -> new Visibilities(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("id");
+    assertThatThrownBy(() -> new Visibilities(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("id");
+  }
+
+  // ---------------------------------------------------------------- exact-class routing
+
+  @Test
+  void an_event_is_not_routed_to_a_handler_of_its_interface() {
+    SupertypeHandlers aggregate = new SupertypeHandlers("s-1");
+
+    assertThatThrownBy(() -> aggregate.raise(new BonusCredit(5)))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage("SupertypeHandlers has no method handleBonusCredit(BonusCredit)");
+    assertThat(aggregate.calls).isZero();
+  }
+
+  @Test
+  void an_event_is_not_routed_to_a_handler_of_its_superclass() {
+    SupertypeHandlers aggregate = new SupertypeHandlers("s-1");
+
+    assertThatThrownBy(() -> aggregate.raise(new WireTransfer()))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage("SupertypeHandlers has no method handleWireTransfer(WireTransfer)");
+    aggregate.raise(new Transfer());
+    assertThat(aggregate.calls).isOne();
+  }
+
+  // ---------------------------------------------------------------- eager validation
+
+  @Test
+  void registering_an_aggregate_without_a_handler_fails_eagerly_naming_the_method() {
+    TypeRegistry registry = new TypeRegistry();
+
+    assertThatThrownBy(
+            () -> registry.registerAggregate(Account.class, Opened.class, AccountCredited.class))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage("Account has no method handleAccountCredited(AccountCredited)");
+    assertThat(registry.isRegistered(Account.class)).isFalse();
+    assertThat(registry.isRegistered(AccountCredited.class)).isFalse();
+  }
+
+  @Test
+  void registering_an_aggregate_with_all_handlers_registers_it_and_its_events() {
+    TypeRegistry registry = new TypeRegistry().registerAggregate(Account.class, Opened.class);
+
+    assertThat(registry.nameOf(Account.class)).isEqualTo("Account");
+    assertThat(registry.typeOf("Opened")).isEqualTo(Opened.class);
+  }
+
+  @Test
+  void a_wrongly_typed_handler_is_reported_as_a_near_miss() {
+    TypeRegistry registry = new TypeRegistry();
+
+    assertThatThrownBy(() -> registry.registerAggregate(NearMisses.class, AccountCredited.class))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessageStartingWith("NearMisses has no method handleAccountCredited(AccountCredited)")
+        .hasMessageContaining("handleAccountCredited(Object)")
+        .hasMessageContaining("handleAccountCredited(AccountCredited, long)")
+        .hasMessageEndingWith("which does not match");
+  }
+
+  @Test
+  void a_static_handler_is_not_a_handler_and_is_reported_as_static() {
+    assertThatThrownBy(() -> new TypeRegistry().registerAggregate(NearMisses.class, Opened.class))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessageContaining("handleOpened(Opened) (static)");
+  }
+
+  // ---------------------------------------------------------------- save and replay
+
+  @Test
+  void pending_events_are_cleared_after_save_and_the_version_advances() {
+    TypeRegistry registry =
+        new TypeRegistry()
+            .registerAggregate(
+                Visibilities.class, Opened.class, Renamed.class, Noted.class, Closed.class);
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), registry).build();
+    Visibilities aggregate = new Visibilities("v-1");
+    aggregate.raise(new Opened("ada"));
+    aggregate.raise(new Noted("hi"));
+
+    repository.save(aggregate, "c-1");
+
+    assertThat(aggregate.pendingEvents()).isEmpty();
+    assertThat(aggregate.version()).isEqualTo(2);
+    aggregate.raise(new Closed("done"));
+    assertThat(aggregate.pendingEvents()).containsExactly(new Closed("done"));
+  }
+
+  @Test
+  void replaying_history_applies_events_without_recording_them() {
+    TypeRegistry registry =
+        new TypeRegistry()
+            .registerAggregate(
+                Visibilities.class, Opened.class, Renamed.class, Noted.class, Closed.class);
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), registry).build();
+    Visibilities original = new Visibilities("v-1");
+    original.raise(new Opened("ada"));
+    original.raise(new Renamed("grace"));
+    original.raise(new Closed("done"));
+    repository.save(original, "c-1");
+
+    Visibilities loaded = repository.get("v-1", Visibilities::new);
+
+    assertThat(loaded.calls).containsExactly("private ada", "package grace", "public done");
+    assertThat(loaded.pendingEvents()).isEmpty();
+    assertThat(loaded.version()).isEqualTo(3);
+  }
+
+  @Test
+  void replay_rejects_a_gap_in_versions() {
+    Visibilities aggregate = new Visibilities("v-1");
+    aggregate.replay(new Opened("ada"), 1);
+
+    assertThatThrownBy(() -> aggregate.replay(new Renamed("x"), 3))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("v-1")
+        .hasMessageContaining("expected version 2 but got 3");
+    assertThat(aggregate.calls).containsExactly("private ada");
+    assertThat(aggregate.version()).isOne();
+  }
+}

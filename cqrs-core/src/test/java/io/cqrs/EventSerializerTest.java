@@ -1,0 +1,361 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class EventSerializerTest {
+  static final AtomicInteger TRIPWIRE_LOADS = new AtomicInteger();
+  static final AtomicInteger TRIPWIRE_INSTANCES = new AtomicInteger();
+  static final AtomicInteger CONTROL_LOADS = new AtomicInteger();
+
+  record Deposited(BigDecimal amount, long cents, Instant at, List<String> tags) {}
+
+  record WithDetail(String name, Object detail) {}
+
+  @TypeName("transfer-requested")
+  record RequestTransfer(String from, String to, BigDecimal amount) {}
+
+  /** Never registered: if anything ever initializes or constructs it, the counters show it. */
+  record Tripwire(String text) {
+    static {
+      TRIPWIRE_LOADS.incrementAndGet();
+    }
+
+    Tripwire {
+      TRIPWIRE_INSTANCES.incrementAndGet();
+    }
+  }
+
+  /** Registered, to show that the counters do catch a class being initialized by the reader. */
+  record ControlTripwire(String text) {
+    static {
+      CONTROL_LOADS.incrementAndGet();
+    }
+  }
+
+  private final TypeRegistry registry =
+      new TypeRegistry()
+          .registerEvents(Deposited.class, WithDetail.class)
+          .registerCommands(RequestTransfer.class);
+  private final EventSerializer serializer = new EventSerializer(registry);
+  private final ObjectMapper json = new ObjectMapper();
+
+  // ---------------------------------------------------------------- round trips
+
+  @Test
+  void an_event_envelope_round_trips_with_every_field() {
+    VersionedEvent event =
+        new VersionedEvent(
+            "id-1",
+            "correlation-1",
+            "cause-1",
+            "wallet-1",
+            "ada",
+            "grace",
+            7,
+            "Deposited",
+            Instant.parse("2024-02-29T23:59:59.123456789Z"),
+            new Deposited(
+                new BigDecimal("12345678901234567890.120"),
+                Long.MAX_VALUE,
+                Instant.parse("1999-12-31T23:59:59.000000001Z"),
+                List.of("a", "ü")),
+            Map.of("actor", "ada", "quote", "\"x\""));
+
+    VersionedEvent read = serializer.deserializeEvent(serializer.serialize(event));
+
+    assertThat(read).isEqualTo(event);
+    assertThat(read.eventAs(Deposited.class).amount().scale()).isEqualTo(3);
+  }
+
+  @Test
+  void an_event_envelope_with_optional_fields_absent_round_trips() {
+    VersionedEvent event =
+        new VersionedEvent(
+            "id-2",
+            "c",
+            null,
+            "s",
+            null,
+            null,
+            0,
+            "Deposited",
+            Instant.now(),
+            new Deposited(BigDecimal.ONE, 1, Instant.EPOCH, List.of()),
+            Map.of());
+
+    assertThat(serializer.deserializeEvent(serializer.serialize(event))).isEqualTo(event);
+  }
+
+  @Test
+  void a_command_envelope_round_trips_under_its_type_name() {
+    Command command =
+        Command.create(new RequestTransfer("a", "b", new BigDecimal("10.05")), "correlation-9")
+            .causedBy("event-3")
+            .withMetadata("actor", "ada");
+
+    byte[] bytes = serializer.serialize(command);
+    Command read = serializer.deserializeCommand(bytes);
+
+    assertThat(read).isEqualTo(command);
+    assertThat(read.commandType()).isEqualTo("transfer-requested");
+  }
+
+  @Test
+  void the_json_carries_logical_names_and_no_class_names() {
+    VersionedEvent event = deposited();
+
+    String text = new String(serializer.serialize(event), StandardCharsets.UTF_8);
+
+    assertThat(text).contains("\"eventType\":\"Deposited\"").doesNotContain("io.cqrs");
+    assertThat(text).contains("\"amount\":10.50").contains("\"created\":\"");
+  }
+
+  @Test
+  void unknown_payload_properties_are_ignored_so_events_can_lose_fields() throws Exception {
+    ObjectNode tree = serializer.toTree(deposited());
+    ((ObjectNode) tree.get("event")).put("removedLongAgo", "whatever");
+
+    VersionedEvent read = serializer.fromTree(tree);
+
+    assertThat(read).isEqualTo(deposited());
+  }
+
+  @Test
+  void a_payload_field_added_after_the_event_was_stored_reads_as_null() {
+    ObjectNode tree = serializer.toTree(deposited());
+    ((ObjectNode) tree.get("event")).remove("tags");
+
+    assertThat(serializer.fromTree(tree).eventAs(Deposited.class).tags()).isNull();
+  }
+
+  // ---------------------------------------------------------------- the allow-list
+
+  @Test
+  void an_unknown_event_type_throws_and_never_loads_the_class() {
+    for (String name : List.of("Tripwire", Tripwire.class.getName(), "java.lang.Runtime")) {
+      ObjectNode tree = serializer.toTree(deposited());
+      tree.put("eventType", name);
+      tree.set("event", json.createObjectNode().put("text", "boom"));
+
+      assertThatThrownBy(() -> serializer.deserializeEvent(json.writeValueAsBytes(tree)))
+          .isInstanceOf(UnknownTypeException.class)
+          .hasMessageContaining(name);
+    }
+    assertThat(TRIPWIRE_LOADS).hasValue(0);
+    assertThat(TRIPWIRE_INSTANCES).hasValue(0);
+  }
+
+  @Test
+  void class_hints_inside_a_payload_are_not_followed() {
+    ObjectNode tree = serializer.toTree(deposited());
+    tree.put("eventType", "WithDetail");
+    ObjectNode detail = json.createObjectNode().put("@class", Tripwire.class.getName());
+    detail.put("text", "boom");
+    tree.set(
+        "event",
+        json.createObjectNode()
+            .put("@class", Tripwire.class.getName())
+            .put("name", "n")
+            .set("detail", detail));
+
+    WithDetail read = serializer.fromTree(tree).eventAs(WithDetail.class);
+
+    assertThat(read.detail()).isInstanceOf(Map.class);
+    assertThat(TRIPWIRE_LOADS).hasValue(0);
+    assertThat(TRIPWIRE_INSTANCES).hasValue(0);
+  }
+
+  @Test
+  void the_tripwire_does_detect_a_class_the_serializer_initializes() {
+    TypeRegistry withControl = new TypeRegistry().registerEvents(ControlTripwire.class);
+    EventSerializer controlled = new EventSerializer(withControl);
+    ObjectNode tree = serializer.toTree(deposited());
+    tree.put("eventType", "ControlTripwire");
+    tree.set("event", json.createObjectNode().put("text", "ok"));
+
+    assertThat(controlled.fromTree(tree).event()).isEqualTo(new ControlTripwire("ok"));
+    assertThat(CONTROL_LOADS).hasValue(1);
+  }
+
+  @Test
+  void an_unknown_command_type_throws_unknown_type_exception() {
+    ObjectNode tree = serializer.toTree(Command.create(new RequestTransfer("a", "b", null)));
+    tree.put("commandType", "Tripwire");
+
+    assertThatThrownBy(() -> serializer.commandFromTree(tree))
+        .isInstanceOf(UnknownTypeException.class)
+        .hasMessageContaining("Tripwire");
+    assertThat(TRIPWIRE_INSTANCES).hasValue(0);
+  }
+
+  @Test
+  void serializing_an_unregistered_payload_is_not_prevented_but_reading_it_is() {
+    VersionedEvent unregistered =
+        new VersionedEvent(
+            "id", "c", null, "s", null, null, 1, "Unregistered", Instant.now(), "x", Map.of());
+
+    byte[] bytes = serializer.serialize(unregistered);
+
+    assertThatThrownBy(() -> serializer.deserializeEvent(bytes))
+        .isInstanceOf(UnknownTypeException.class)
+        .hasMessageContaining("Unregistered");
+  }
+
+  // ---------------------------------------------------------------- malformed input
+
+  @Test
+  void malformed_json_throws_serialization_exception() {
+    assertRejected("{\"id\": ", "Malformed JSON");
+    assertRejected("not json at all", "Malformed JSON");
+    assertRejected("", "Empty message");
+    assertRejected("[1, 2]", "must be a JSON object, was ARRAY");
+    assertRejected("null", "must be a JSON object");
+    assertRejected("\"text\"", "must be a JSON object, was STRING");
+  }
+
+  @Test
+  void trailing_garbage_after_the_envelope_is_rejected() throws Exception {
+    byte[] valid = serializer.serialize(deposited());
+    byte[] withGarbage =
+        (new String(valid, StandardCharsets.UTF_8) + " {\"more\":1}")
+            .getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> serializer.deserializeEvent(withGarbage))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Malformed JSON");
+  }
+
+  @Test
+  void each_missing_required_envelope_field_is_named() {
+    for (String field :
+        List.of("id", "correlationId", "sourceId", "eventType", "created", "event", "version")) {
+      ObjectNode tree = serializer.toTree(deposited());
+      tree.remove(field);
+
+      assertThatThrownBy(() -> serializer.fromTree(tree))
+          .as("without %s", field)
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("'" + field + "'");
+    }
+  }
+
+  @Test
+  void each_missing_required_command_field_is_named() {
+    for (String field : List.of("messageId", "correlationId", "commandType", "created", "body")) {
+      ObjectNode tree = serializer.toTree(Command.create(new RequestTransfer("a", "b", null)));
+      tree.remove(field);
+
+      assertThatThrownBy(() -> serializer.commandFromTree(tree))
+          .as("without %s", field)
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("'" + field + "'");
+    }
+  }
+
+  @Test
+  void wrongly_typed_envelope_fields_are_named() {
+    assertFieldRejected("id", json.getNodeFactory().numberNode(5), "'id' must be a string");
+    assertFieldRejected("version", json.getNodeFactory().textNode("3"), "'version'");
+    assertFieldRejected("version", json.getNodeFactory().numberNode(1.5), "'version'");
+    assertFieldRejected(
+        "created", json.getNodeFactory().textNode("yesterday"), "'created' is not an ISO-8601");
+    assertFieldRejected("metadata", json.getNodeFactory().textNode("x"), "'metadata'");
+    assertFieldRejected(
+        "metadata", json.createObjectNode().put("n", 1), "Metadata 'n' must be a string");
+    assertFieldRejected("version", json.getNodeFactory().numberNode(-1), "version must be >= 0");
+  }
+
+  @Test
+  void a_wrongly_typed_payload_field_names_the_event_type() {
+    ObjectNode tree = serializer.toTree(deposited());
+    ((ObjectNode) tree.get("event")).put("cents", "many");
+
+    assertThatThrownBy(() -> serializer.fromTree(tree))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Cannot read Deposited from 'event'")
+        .hasMessageContaining("cents");
+  }
+
+  @Test
+  void a_payload_that_is_not_an_object_is_rejected() {
+    ObjectNode tree = serializer.toTree(deposited());
+    tree.put("event", "a string");
+
+    assertThatThrownBy(() -> serializer.fromTree(tree))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Cannot read Deposited");
+  }
+
+  @Test
+  void the_streamed_bytes_and_the_tree_are_the_same_json() throws Exception {
+    VersionedEvent withNulls = deposited();
+    VersionedEvent withMetadata =
+        new VersionedEvent(
+            "id-2",
+            "c-2",
+            "cause",
+            "wallet-2",
+            "ada",
+            "grace",
+            2,
+            "Deposited",
+            Instant.parse("2024-01-01T00:00:00Z"),
+            new Deposited(new BigDecimal("0.10"), 10, Instant.EPOCH, List.of()),
+            Map.of("k", "v"));
+
+    for (VersionedEvent event : List.of(withNulls, withMetadata)) {
+      assertThat(json.readTree(serializer.serialize(event)))
+          .isEqualTo(json.readTree(json.writeValueAsBytes(serializer.toTree(event))));
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static VersionedEvent deposited() {
+    return new VersionedEvent(
+        "id-1",
+        "c-1",
+        null,
+        "wallet-1",
+        null,
+        null,
+        1,
+        "Deposited",
+        Instant.parse("2024-01-01T00:00:00Z"),
+        new Deposited(new BigDecimal("10.50"), 1050, Instant.EPOCH, List.of("t")),
+        Map.of());
+  }
+
+  private void assertRejected(String text, String message) {
+    assertThatThrownBy(() -> serializer.deserializeEvent(text.getBytes(StandardCharsets.UTF_8)))
+        .as("reading %s", text)
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(message);
+    assertThatThrownBy(() -> serializer.deserializeCommand(text.getBytes(StandardCharsets.UTF_8)))
+        .as("reading %s as a command", text)
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(message);
+  }
+
+  private void assertFieldRejected(
+      String field, com.fasterxml.jackson.databind.JsonNode value, String message) {
+    ObjectNode tree = serializer.toTree(deposited());
+    tree.set(field, value);
+
+    assertThatThrownBy(() -> serializer.fromTree(tree))
+        .as("%s = %s", field, value)
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(message);
+  }
+}

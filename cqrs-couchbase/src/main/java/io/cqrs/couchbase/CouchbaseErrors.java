@@ -1,0 +1,63 @@
+package io.cqrs.couchbase;
+
+import com.couchbase.client.core.error.CouchbaseException;
+import com.couchbase.client.core.error.DocumentLockedException;
+import com.couchbase.client.core.error.RequestCanceledException;
+import com.couchbase.client.core.error.ServerOutOfMemoryException;
+import com.couchbase.client.core.error.ServiceNotAvailableException;
+import com.couchbase.client.core.error.TemporaryFailureException;
+import com.couchbase.client.core.error.TimeoutException;
+import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
+import io.cqrs.CqrsException;
+import io.cqrs.NonTransientCqrsException;
+import io.cqrs.SerializationException;
+import io.cqrs.TransientCqrsException;
+
+/**
+ * Maps SDK exceptions to the framework's at the adapter boundary, cause kept: what a retry may cure
+ * (timeouts, a busy or briefly unreachable server) becomes {@link TransientCqrsException},
+ * everything else {@link NonTransientCqrsException}.
+ */
+final class CouchbaseErrors {
+  private CouchbaseErrors() {}
+
+  /**
+   * The framework exception for a failed operation.
+   *
+   * @param operation what was attempted, naming the key, e.g. {@code "get of 'app::h::acc-1'"}
+   */
+  static RuntimeException map(String operation, Throwable error) {
+    if (error instanceof CqrsException cqrs) {
+      return cqrs;
+    }
+    if (error instanceof TimeoutException) {
+      return new TransientCqrsException(
+          "Couchbase " + operation + " timed out; it may or may not have taken effect", error);
+    }
+    if (isTransient(error)) {
+      return new TransientCqrsException(
+          "Couchbase " + operation + " failed for now: " + error.getMessage(), error);
+    }
+    if (error instanceof DocumentNotJsonException) {
+      return new SerializationException(
+          "Couchbase " + operation + " found a document that is not JSON", error);
+    }
+    if (error instanceof CouchbaseException) {
+      return new NonTransientCqrsException(
+          "Couchbase " + operation + " failed: " + error.getMessage(), error);
+    }
+    if (error instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    return new NonTransientCqrsException(
+        "Couchbase " + operation + " failed: " + error.getMessage(), error);
+  }
+
+  private static boolean isTransient(Throwable error) {
+    return error instanceof RequestCanceledException
+        || error instanceof TemporaryFailureException
+        || error instanceof ServiceNotAvailableException
+        || error instanceof DocumentLockedException
+        || error instanceof ServerOutOfMemoryException;
+  }
+}

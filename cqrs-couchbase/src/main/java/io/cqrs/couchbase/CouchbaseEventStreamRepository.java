@@ -1,0 +1,401 @@
+package io.cqrs.couchbase;
+
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
+import com.couchbase.client.java.Collection;
+import io.cqrs.ConcurrencyException;
+import io.cqrs.EventSerializer;
+import io.cqrs.SerializationException;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamPreconditions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An {@link EventStreamRepository} on Couchbase, using key-value operations only (insert, get,
+ * replace with CAS, counters, sub-document), so that it runs against any Couchbase cluster without
+ * a query service, and against CouchbaseMock.
+ *
+ * <p>Each {@link #save} stores all of its events in one commit document, inserted under a sequence
+ * taken from a global counter (which orders the integration log), and commits it by inserting a
+ * claim on the stream's next version: two writers of the same version cannot both insert it, and a
+ * batch is never half-written. A stream head lists each commit's sequence so that a load reads the
+ * head and then all commits in parallel. A writer that dies between storing its commit and claiming
+ * the version leaves no blocked stream: the next reader of the log completes the commit. The
+ * layout, what is atomic and what is not, and how to size a bucket are in {@code
+ * docs/couchbase.md}.
+ *
+ * <p>Every key starts with the {@linkplain Builder#keyPrefix key prefix}, so several applications
+ * can share a bucket. SDK failures are mapped at this boundary: timeouts and a busy or unreachable
+ * server to {@link TransientCqrsException} (a timed-out save may or may not have been committed),
+ * anything else to {@link io.cqrs.NonTransientCqrsException}, a document that is not in the
+ * expected layout to {@link SerializationException} naming the stream and key; the SDK exception is
+ * kept as the cause.
+ *
+ * <p>It is also a {@link RelayStore} for {@link io.cqrs.EventRelay}: publication marks live in the
+ * claims of the commits, leases and checkpoints in documents of their own, all under the key prefix
+ * ({@code docs/couchbase-relay.md}).
+ *
+ * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
+ * String, EventSerializer)}).
+ */
+public final class CouchbaseEventStreamRepository
+    implements EventStreamRepository, RelayStore, AutoCloseable {
+  /** The key prefix used unless {@link Builder#keyPrefix} sets one. */
+  public static final String DEFAULT_KEY_PREFIX = "cqrs";
+
+  /**
+   * Couchbase's limit on a document's size, and the default for {@link Builder#maxDocumentBytes}.
+   */
+  public static final int MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+
+  private final ConnectedCluster owned;
+  private final KeyLayout keys;
+  private final DocumentCodec codec;
+  private final int maxDocumentBytes;
+  private final StreamReader reader;
+  private final StreamWriter writer;
+  private final LogWriter logWriter;
+  private final LogReader logReader;
+  private final SnapshotStore snapshots;
+  private final RelayDocuments relay;
+
+  private CouchbaseEventStreamRepository(
+      Builder builder, Collection collection, ConnectedCluster owned) {
+    this.owned = owned;
+    this.keys = builder.keys;
+    this.codec = new DocumentCodec(builder.serializer);
+    this.maxDocumentBytes = builder.maxDocumentBytes;
+    Kv kv = new Kv(collection, builder.loadConcurrency, builder.durability);
+    this.reader = new StreamReader(kv, keys, codec);
+    this.logWriter = new LogWriter(kv, keys, codec);
+    this.writer = new StreamWriter(kv, keys, codec, reader, logWriter);
+    CommitResolver resolver = new CommitResolver(kv, keys, codec);
+    this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
+    this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
+    this.relay =
+        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, codec, reader);
+  }
+
+  /**
+   * A builder for a repository on a collection the caller owns and closes.
+   *
+   * @param collection where the documents go, e.g. {@code
+   *     cluster.bucket("app").defaultCollection()}
+   * @param serializer reads and writes event envelopes; its registry is the allow-list of types
+   */
+  public static Builder builder(Collection collection, EventSerializer serializer) {
+    return new Builder(
+        Objects.requireNonNull(collection, "collection"),
+        null,
+        Objects.requireNonNull(serializer, "serializer"));
+  }
+
+  /**
+   * A builder for a repository that connects to a cluster itself and disconnects on {@link
+   * #close()}.
+   *
+   * @param connectionString e.g. {@code couchbase://db1,db2}
+   * @param username the user, with read and write access to the bucket
+   * @param password the user's password; never logged
+   * @param bucketName the bucket; its default collection is used unless {@link
+   *     Builder#collection(String, String)} names another
+   */
+  public static Builder builder(
+      String connectionString,
+      String username,
+      String password,
+      String bucketName,
+      EventSerializer serializer) {
+    return new Builder(
+        null,
+        new ConnectedCluster.Settings(
+            Objects.requireNonNull(connectionString, "connectionString"),
+            Objects.requireNonNull(username, "username"),
+            Objects.requireNonNull(password, "password"),
+            Objects.requireNonNull(bucketName, "bucketName")),
+        Objects.requireNonNull(serializer, "serializer"));
+  }
+
+  /** The prefix of every key this repository reads and writes. */
+  public String keyPrefix() {
+    return keys.prefix();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException also if the stream id does not fit in a key, or the batch is
+   *     larger than a document may be; nothing was written
+   * @throws ConcurrencyException if another save took the version first; nothing was written
+   * @throws TransientCqrsException if Couchbase did not answer in time; a timeout while claiming
+   *     the version leaves the outcome unknown, so reload the stream before retrying
+   */
+  @Override
+  public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
+    keys.checkStreamId(streamId);
+    StreamPreconditions.checkSave(streamId, expectedVersion, events);
+    if (events.size() > LogReader.POSITIONS_PER_SEQUENCE) {
+      throw new IllegalArgumentException(
+          "Batch of "
+              + events.size()
+              + " events for stream '"
+              + KeyLayout.shown(streamId)
+              + "' is larger than the "
+              + LogReader.POSITIONS_PER_SEQUENCE
+              + " events one commit may hold");
+    }
+    byte[] commit = codec.commit(streamId, events);
+    checkSize(commit, "Batch of " + events.size() + " events for stream", streamId);
+    writer.save(streamId, expectedVersion, events, commit);
+  }
+
+  @Override
+  public List<VersionedEvent> load(String streamId, long fromVersion) {
+    keys.checkStreamId(streamId);
+    StreamPreconditions.checkFromVersion(streamId, fromVersion);
+    return reader.load(streamId, fromVersion);
+  }
+
+  @Override
+  public long version(String streamId) {
+    return reader.version(keys.checkStreamId(streamId));
+  }
+
+  @Override
+  public void saveSnapshot(Snapshot snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    keys.checkStreamId(snapshot.streamId());
+    snapshots.save(snapshot);
+  }
+
+  /** {@inheritDoc} A snapshot document that cannot be read is logged and treated as absent. */
+  @Override
+  public Optional<Snapshot> loadSnapshot(String streamId) {
+    return snapshots.load(keys.checkStreamId(streamId));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A position whose write is still in flight holds back the events after it. If it is the first
+   * position asked for, this call waits for it, at most the {@linkplain Builder#gapGracePeriod gap
+   * grace period}, and then skips it for good.
+   */
+  @Override
+  public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
+    StreamPreconditions.checkLogRead(fromPosition, maxEvents);
+    return logReader.read(fromPosition, maxEvents);
+  }
+
+  @Override
+  public void recordIntegrationEvent(VersionedEvent event) {
+    Objects.requireNonNull(event, "event");
+    byte[] document = codec.integration(event);
+    checkSize(document, "Integration event " + event.id() + " of", event.sourceId());
+    logWriter.store(document, List.of(event), "integration event " + event.id());
+  }
+
+  @Override
+  public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
+    Objects.requireNonNull(correlationId, "correlationId");
+    return logReader.byCorrelationId(correlationId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Costs one round trip when {@code fromVersion} starts a commit (as after each save); a range
+   * starting inside a commit first reads the stream's head.
+   */
+  @Override
+  public void markPublished(String streamId, long fromVersion, long toVersion) {
+    relay.markPublished(streamId, fromVersion, toVersion);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The lease document expires on the server, so expiry does not depend on the clients' clocks.
+   * Couchbase counts expiry in whole seconds: a lease lasts at least {@code ttl} and at most two
+   * seconds more. {@code ttl} is at most 30 days less two seconds.
+   */
+  @Override
+  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
+    return relay.tryAcquireLease(lease, owner, ttl);
+  }
+
+  @Override
+  public void releaseLease(String lease, String owner) {
+    relay.releaseLease(lease, owner);
+  }
+
+  @Override
+  public long readCheckpoint(String name) {
+    return relay.readCheckpoint(name);
+  }
+
+  @Override
+  public void saveCheckpoint(String name, long position) {
+    relay.saveCheckpoint(name, position);
+  }
+
+  /** Disconnects from the cluster if this repository connected to it; otherwise does nothing. */
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.close();
+    }
+  }
+
+  private void checkSize(byte[] document, String what, String streamId) {
+    if (document.length > maxDocumentBytes) {
+      throw new IllegalArgumentException(
+          what
+              + " '"
+              + KeyLayout.shown(streamId)
+              + "' is "
+              + document.length
+              + " bytes as JSON, more than the "
+              + maxDocumentBytes
+              + " bytes a document may hold; nothing was written");
+    }
+  }
+
+  /**
+   * Builds a {@link CouchbaseEventStreamRepository}. Every setting is optional; each is validated
+   * when set, with a message naming it.
+   */
+  public static final class Builder {
+    private final Collection collection;
+    private final ConnectedCluster.Settings connection;
+    private final EventSerializer serializer;
+    private KeyLayout keys = new KeyLayout(DEFAULT_KEY_PREFIX);
+    private String scopeName;
+    private String collectionName;
+    private Duration gapGracePeriod = Duration.ofSeconds(3);
+    private int maxDocumentBytes = MAX_DOCUMENT_BYTES;
+    private int loadConcurrency = 32;
+    private Duration connectTimeout = Duration.ofSeconds(30);
+    private DurabilityLevel durability = DurabilityLevel.NONE;
+
+    private Builder(
+        Collection collection, ConnectedCluster.Settings connection, EventSerializer serializer) {
+      this.collection = collection;
+      this.connection = connection;
+      this.serializer = serializer;
+    }
+
+    /**
+     * The prefix of every key (default {@value #DEFAULT_KEY_PREFIX}): 1 to 64 characters of {@code
+     * [A-Za-z0-9_.-]}. Applications sharing a bucket must use different prefixes. The longer the
+     * prefix, the shorter stream ids may be (keys are at most 250 bytes).
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      this.keys = new KeyLayout(keyPrefix);
+      return this;
+    }
+
+    /**
+     * The scope and collection to use instead of the bucket's default collection. Only for a
+     * repository that connects itself; otherwise pass the collection you want to {@link
+     * #builder(Collection, EventSerializer)}.
+     */
+    public Builder collection(String scopeName, String collectionName) {
+      if (connection == null) {
+        throw new IllegalStateException(
+            "collection(scope, collection) applies only when the repository connects itself;"
+                + " pass the Collection you want to builder(Collection, EventSerializer)");
+      }
+      this.scopeName = Objects.requireNonNull(scopeName, "scopeName");
+      this.collectionName = Objects.requireNonNull(collectionName, "collectionName");
+      return this;
+    }
+
+    /**
+     * How long a log reader waits for a log position whose write is in flight before skipping it
+     * for good (default 3 s); between 1 ms and 10 minutes. Make it longer than a write can take,
+     * including the SDK's retries: a writer slower than this takes a new position and retries.
+     */
+    public Builder gapGracePeriod(Duration gapGracePeriod) {
+      Objects.requireNonNull(gapGracePeriod, "gapGracePeriod");
+      if (gapGracePeriod.compareTo(Duration.ofMillis(1)) < 0
+          || gapGracePeriod.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "gapGracePeriod must be between 1 ms and 10 minutes, was " + gapGracePeriod);
+      }
+      this.gapGracePeriod = gapGracePeriod;
+      return this;
+    }
+
+    /**
+     * The largest commit or snapshot document to write, in bytes (default and maximum {@value
+     * #MAX_DOCUMENT_BYTES}, Couchbase's limit; at least 1024). A larger batch is rejected before
+     * anything is written.
+     */
+    public Builder maxDocumentBytes(int maxDocumentBytes) {
+      if (maxDocumentBytes < 1024 || maxDocumentBytes > MAX_DOCUMENT_BYTES) {
+        throw new IllegalArgumentException(
+            "maxDocumentBytes must be between 1024 and "
+                + MAX_DOCUMENT_BYTES
+                + ", was "
+                + maxDocumentBytes);
+      }
+      this.maxDocumentBytes = maxDocumentBytes;
+      return this;
+    }
+
+    /** How many documents one load or log read fetches at once (default 32; 1 to 1024). */
+    public Builder loadConcurrency(int loadConcurrency) {
+      if (loadConcurrency < 1 || loadConcurrency > 1024) {
+        throw new IllegalArgumentException(
+            "loadConcurrency must be between 1 and 1024, was " + loadConcurrency);
+      }
+      this.loadConcurrency = loadConcurrency;
+      return this;
+    }
+
+    /**
+     * The durability every write waits for (default {@link DurabilityLevel#NONE}: acknowledged once
+     * the active node holds it in memory). With {@code MAJORITY} or stronger, a commit that {@code
+     * save} reported survives the failover of its active node; without it, a failover right after a
+     * save can lose that save. Needs a bucket with replicas and Couchbase Server 6.5 or later.
+     */
+    public Builder durability(DurabilityLevel durability) {
+      this.durability = Objects.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    /** How long {@link #build()} waits for the bucket when connecting itself (default 30 s). */
+    public Builder connectTimeout(Duration connectTimeout) {
+      Objects.requireNonNull(connectTimeout, "connectTimeout");
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "connectTimeout must be positive, was " + connectTimeout);
+      }
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /**
+     * The repository. When built from a connection string this connects and waits until the bucket
+     * is ready.
+     *
+     * @throws TransientCqrsException if the cluster could not be reached in time
+     */
+    public CouchbaseEventStreamRepository build() {
+      if (connection == null) {
+        return new CouchbaseEventStreamRepository(this, collection, null);
+      }
+      ConnectedCluster cluster =
+          ConnectedCluster.connect(connection, scopeName, collectionName, connectTimeout);
+      return new CouchbaseEventStreamRepository(this, cluster.collection(), cluster);
+    }
+  }
+}

@@ -1,0 +1,269 @@
+package io.cqrs.couchbase;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cqrs.EventSerializer;
+import io.cqrs.SerializationException;
+import io.cqrs.UnknownTypeException;
+import io.cqrs.VersionedEvent;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON of every document the repository writes, and strict reading of it: a document that is
+ * not what the layout says fails with a {@link SerializationException} that names the stream and
+ * the key.
+ */
+final class DocumentCodec {
+  /** The layout version written into every document, so a future layout can tell them apart. */
+  static final int FORMAT = 1;
+
+  static final String COMMIT = "c";
+  static final String INTEGRATION = "i";
+  static final String GAP = "x";
+  static final String ABORTED = "a";
+
+  private final EventSerializer serializer;
+  private final ObjectMapper mapper;
+
+  DocumentCodec(EventSerializer serializer) {
+    this.serializer = serializer;
+    this.mapper = serializer.mapper();
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
+  byte[] commit(String streamId, List<VersionedEvent> events) {
+    ObjectNode node = document(COMMIT);
+    node.put("s", streamId);
+    node.put("v0", events.get(0).version());
+    node.put("v1", events.get(events.size() - 1).version());
+    ArrayNode array = node.putArray("e");
+    for (VersionedEvent event : events) {
+      array.add(serializer.toTree(event));
+    }
+    return write(node);
+  }
+
+  byte[] integration(VersionedEvent event) {
+    ObjectNode node = document(INTEGRATION);
+    node.putArray("e").add(serializer.toTree(event));
+    return write(node);
+  }
+
+  byte[] marker(String kind) {
+    return write(document(kind));
+  }
+
+  byte[] claim(long seq, long last) {
+    ObjectNode node = document(null);
+    node.put("q", seq);
+    node.put("l", last);
+    return write(node);
+  }
+
+  byte[] head(long version, List<StreamHead.Entry> entries) {
+    ObjectNode node = document(null);
+    node.put("v", version);
+    ArrayNode commits = node.putArray("c");
+    for (StreamHead.Entry entry : entries) {
+      commits.addArray().add(entry.last()).add(entry.seq());
+    }
+    return write(node);
+  }
+
+  /** A head entry as the head document's array holds it. */
+  static List<Long> headEntry(StreamHead.Entry entry) {
+    return List.of(entry.last(), entry.seq());
+  }
+
+  /**
+   * Reads a log document.
+   *
+   * @param stream the stream the caller expects it to belong to, for messages; may be null
+   */
+  LogDocument log(String key, byte[] json, String stream) {
+    JsonNode node = read(key, json, stream);
+    String kind = node.path("k").asText("");
+    try {
+      switch (kind) {
+        case COMMIT:
+          return commit(key, node);
+        case INTEGRATION:
+          return new LogDocument.Integration(events(node, 1, Long.MAX_VALUE));
+        case GAP:
+        case ABORTED:
+          return new LogDocument.Marker(kind);
+        default:
+          throw new IllegalArgumentException("unknown kind '" + kind + "'");
+      }
+    } catch (UnknownTypeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      String owner = node.path("s").isTextual() ? node.path("s").textValue() : stream;
+      throw corrupt(key, owner, e);
+    }
+  }
+
+  StreamHead.Entry claim(String key, byte[] json, String stream, long first) {
+    JsonNode node = read(key, json, stream);
+    try {
+      long last = number(node, "l");
+      long seq = number(node, "q");
+      if (last < first || seq < 1) {
+        throw new IllegalArgumentException("inconsistent claim " + node);
+      }
+      return new StreamHead.Entry(first, last, seq);
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
+  /** The publication marks a claim document holds. */
+  PublicationMarks marks(String key, byte[] claimJson, String stream) {
+    JsonNode node = read(key, claimJson, stream);
+    try {
+      return PublicationMarks.of(node);
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
+  StreamHead head(String key, byte[] json, String stream, long cas) {
+    JsonNode node = read(key, json, stream);
+    try {
+      long version = number(node, "v");
+      JsonNode array = node.get("c");
+      if (array == null || !array.isArray()) {
+        throw new IllegalArgumentException("field 'c' must be an array");
+      }
+      List<StreamHead.Entry> entries = new ArrayList<>(array.size());
+      long previous = 0;
+      for (JsonNode pair : array) {
+        long last = pair.path(0).asLong(-1);
+        long seq = pair.path(1).asLong(-1);
+        if (!pair.isArray() || last <= previous || seq < 1) {
+          throw new IllegalArgumentException("malformed commit entry " + pair);
+        }
+        entries.add(new StreamHead.Entry(previous + 1, last, seq));
+        previous = last;
+      }
+      if (previous != version) {
+        throw new IllegalArgumentException("commits end at " + previous + ", not at " + version);
+      }
+      return new StreamHead(version, List.copyOf(entries), cas);
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
+  /** The log sequences a correlation index document lists. */
+  List<Long> sequences(String key, byte[] json) {
+    // Written by sub-document appends alone, so it carries no layout version.
+    JsonNode node;
+    try {
+      node = mapper.readTree(json);
+    } catch (IOException e) {
+      throw corrupt(key, null, e);
+    }
+    JsonNode array = node == null ? null : node.get("q");
+    if (array == null || !array.isArray()) {
+      throw new SerializationException("Correlation index '" + key + "' has no array 'q'");
+    }
+    List<Long> seqs = new ArrayList<>(array.size());
+    for (JsonNode value : array) {
+      if (!value.isIntegralNumber()) {
+        throw new SerializationException("Correlation index '" + key + "' holds " + value);
+      }
+      seqs.add(value.longValue());
+    }
+    return seqs;
+  }
+
+  ObjectNode document(String kind) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("f", FORMAT);
+    if (kind != null) {
+      node.put("k", kind);
+    }
+    return node;
+  }
+
+  byte[] write(JsonNode node) {
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new SerializationException("Cannot write a document: " + e.getMessage(), e);
+    }
+  }
+
+  JsonNode read(String key, byte[] json, String stream) {
+    JsonNode node;
+    try {
+      node = mapper.readTree(json);
+    } catch (IOException e) {
+      throw corrupt(key, stream, e);
+    }
+    if (node == null || !node.isObject()) {
+      throw corrupt(key, stream, new IllegalArgumentException("not a JSON object"));
+    }
+    if (node.path("f").asInt(-1) != FORMAT) {
+      throw corrupt(key, stream, new IllegalArgumentException("layout version is not " + FORMAT));
+    }
+    return node;
+  }
+
+  static long number(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+      throw new IllegalArgumentException("field '" + field + "' must be an integer");
+    }
+    return value.longValue();
+  }
+
+  static SerializationException corrupt(String key, String stream, Exception cause) {
+    String owner = stream == null ? "" : " of stream '" + KeyLayout.shown(stream) + "'";
+    return new SerializationException(
+        "Document '" + key + "'" + owner + " is unreadable: " + cause.getMessage(), cause);
+  }
+
+  private LogDocument.Commit commit(String key, JsonNode node) {
+    String streamId = node.path("s").textValue();
+    if (streamId == null) {
+      throw new IllegalArgumentException("field 's' must be the stream id");
+    }
+    long first = number(node, "v0");
+    long last = number(node, "v1");
+    List<VersionedEvent> events = events(node, first, last);
+    for (int i = 0; i < events.size(); i++) {
+      VersionedEvent event = events.get(i);
+      if (event.version() != first + i || !event.sourceId().equals(streamId)) {
+        throw new IllegalArgumentException(
+            "event " + event.id() + " does not belong at version " + (first + i));
+      }
+    }
+    return new LogDocument.Commit(streamId, first, last, events);
+  }
+
+  private List<VersionedEvent> events(JsonNode node, long first, long last) {
+    JsonNode array = node.get("e");
+    if (array == null || !array.isArray() || array.isEmpty()) {
+      throw new IllegalArgumentException("field 'e' must be a non-empty array of events");
+    }
+    if (last != Long.MAX_VALUE && array.size() != last - first + 1) {
+      throw new IllegalArgumentException(
+          "holds " + array.size() + " events for versions " + first + ".." + last);
+    }
+    List<VersionedEvent> events = new ArrayList<>(array.size());
+    for (JsonNode event : array) {
+      events.add(serializer.fromTree(event));
+    }
+    return events;
+  }
+}

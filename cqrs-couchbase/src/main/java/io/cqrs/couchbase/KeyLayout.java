@@ -1,0 +1,130 @@
+package io.cqrs.couchbase;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The document keys of one repository, all under its key prefix (see {@code docs/couchbase.md}).
+ *
+ * <p>Stream ids are validated here because they become part of keys, which Couchbase limits to 250
+ * bytes: the longest key of a stream (its version claim with a 19-digit version) must fit.
+ */
+final class KeyLayout {
+  /** Couchbase's limit on a document key, in UTF-8 bytes. */
+  static final int MAX_KEY_BYTES = 250;
+
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+  private static final int MAX_VERSION_DIGITS = String.valueOf(Long.MAX_VALUE).length();
+  private static final int SHOWN_ID_CHARS = 80;
+
+  private final String prefix;
+  private final int maxStreamIdBytes;
+
+  KeyLayout(String prefix) {
+    Objects.requireNonNull(prefix, "keyPrefix");
+    if (!PREFIX.matcher(prefix).matches()) {
+      throw new IllegalArgumentException(
+          "keyPrefix must be 1 to 64 characters of [A-Za-z0-9_.-], was '" + prefix + "'");
+    }
+    this.prefix = prefix;
+    this.maxStreamIdBytes = MAX_KEY_BYTES - utf8Length(claim("", 0)) - MAX_VERSION_DIGITS + 1;
+  }
+
+  String prefix() {
+    return prefix;
+  }
+
+  /** The longest stream id, in UTF-8 bytes, that this prefix leaves room for. */
+  int maxStreamIdBytes() {
+    return maxStreamIdBytes;
+  }
+
+  /**
+   * Fails with a message naming the stream unless its id can be part of a key: not blank, and short
+   * enough.
+   */
+  String checkStreamId(String streamId) {
+    Objects.requireNonNull(streamId, "streamId");
+    if (streamId.isBlank()) {
+      throw new IllegalArgumentException("streamId must not be blank, was '" + streamId + "'");
+    }
+    int bytes = utf8Length(streamId);
+    if (bytes > maxStreamIdBytes) {
+      throw new IllegalArgumentException(
+          "streamId '"
+              + shown(streamId)
+              + "' is "
+              + bytes
+              + " bytes long; with key prefix '"
+              + prefix
+              + "' stream ids may be at most "
+              + maxStreamIdBytes
+              + " bytes (Couchbase keys are limited to "
+              + MAX_KEY_BYTES
+              + " bytes)");
+    }
+    return streamId;
+  }
+
+  /** The global counter that hands out log sequence numbers. */
+  String sequence() {
+    return prefix + "::seq";
+  }
+
+  /** The document of log sequence {@code seq}: a commit, an integration event or a marker. */
+  String log(long seq) {
+    return prefix + "::log::" + seq;
+  }
+
+  /** The claim on a stream's version: it exists once a commit starting there is committed. */
+  String claim(String streamId, long firstVersion) {
+    return prefix + "::v::" + streamId + "::" + firstVersion;
+  }
+
+  /** The stream head: its version and the log sequences of its commits. */
+  String head(String streamId) {
+    return prefix + "::h::" + streamId;
+  }
+
+  /** The stream's snapshot. */
+  String snapshot(String streamId) {
+    return prefix + "::snap::" + streamId;
+  }
+
+  /**
+   * The correlation index entry of a correlation id; ids too long for a key are hashed (readers
+   * filter events by their actual correlation id, so a hash collision cannot leak events).
+   */
+  String correlation(String correlationId) {
+    String key = prefix + "::corr::" + correlationId;
+    if (utf8Length(key) <= MAX_KEY_BYTES) {
+      return key;
+    }
+    return prefix + "::corrh::" + sha256(correlationId);
+  }
+
+  /** A stream id shortened for messages, so a huge id does not flood a log. */
+  static String shown(String streamId) {
+    return streamId.length() <= SHOWN_ID_CHARS
+        ? streamId
+        : streamId.substring(0, SHOWN_ID_CHARS) + "…(" + streamId.length() + " chars)";
+  }
+
+  private static int utf8Length(String text) {
+    return text.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package io.cqrs.couchbase;
+
+import static com.couchbase.client.java.kv.IncrementOptions.incrementOptions;
+import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
+import static com.couchbase.client.java.kv.MutateInOptions.mutateInOptions;
+import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
+
+import com.couchbase.client.core.error.CasMismatchException;
+import com.couchbase.client.core.error.DocumentExistsException;
+import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
+import com.couchbase.client.java.Collection;
+import com.couchbase.client.java.ReactiveCollection;
+import com.couchbase.client.java.codec.RawJsonTranscoder;
+import com.couchbase.client.java.kv.GetResult;
+import com.couchbase.client.java.kv.LookupInResult;
+import com.couchbase.client.java.kv.LookupInSpec;
+import com.couchbase.client.java.kv.MutateInSpec;
+import com.couchbase.client.java.kv.StoreSemantics;
+import io.cqrs.SerializationException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The key-value operations the repository uses, on raw JSON bytes, with SDK exceptions mapped at
+ * this boundary ({@link CouchbaseErrors}). Expected outcomes of exclusive writes (the key exists,
+ * the CAS moved on) are return values, not exceptions.
+ */
+final class Kv {
+  /** A document's raw JSON and its CAS. */
+  record Document(byte[] content, long cas) {}
+
+  /** A numeric field read with sub-document lookup, and the document's CAS. */
+  record NumberField(long value, long cas) {}
+
+  private final Collection collection;
+  private final ReactiveCollection reactive;
+  private final int concurrency;
+  private final DurabilityLevel durability;
+
+  Kv(Collection collection, int concurrency) {
+    this(collection, concurrency, DurabilityLevel.NONE);
+  }
+
+  /**
+   * @param durability applied to every mutation; {@link DurabilityLevel#NONE} acknowledges a write
+   *     once the active node holds it in memory
+   */
+  Kv(Collection collection, int concurrency, DurabilityLevel durability) {
+    this.collection = collection;
+    this.reactive = collection.reactive();
+    this.concurrency = concurrency;
+    this.durability = durability;
+  }
+
+  Optional<Document> get(String key) {
+    return await(getAsync(key), "get of '" + key + "'");
+  }
+
+  Mono<Optional<Document>> getAsync(String key) {
+    return reactive
+        .get(key)
+        .map(Kv::document)
+        .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()));
+  }
+
+  /** The documents of {@code keys} in the same order, fetched in parallel (bounded). */
+  List<Optional<Document>> getAll(List<String> keys) {
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    return await(
+        getAllAsync(keys), "get of " + keys.size() + " documents from '" + keys.get(0) + "'");
+  }
+
+  Mono<List<Optional<Document>>> getAllAsync(List<String> keys) {
+    return Flux.fromIterable(keys).flatMapSequential(this::getAsync, concurrency).collectList();
+  }
+
+  /** Inserts a new document; returns its CAS, or 0 if the key exists. */
+  long insert(String key, byte[] json) {
+    try {
+      return collection
+          .insert(
+              key,
+              json,
+              insertOptions().transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
+          .cas();
+    } catch (DocumentExistsException e) {
+      return 0;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("insert of '" + key + "'", e);
+    }
+  }
+
+  /**
+   * Inserts a new document and returns its CAS.
+   *
+   * @throws DocumentExistsException unmapped, for a caller that maps it to its own exception
+   */
+  long insertExclusive(String key, byte[] json) {
+    try {
+      return collection
+          .insert(
+              key,
+              json,
+              insertOptions().transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
+          .cas();
+    } catch (DocumentExistsException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("insert of '" + key + "'", e);
+    }
+  }
+
+  /** Replaces a document if its CAS is still {@code cas}; false if it changed or vanished. */
+  boolean replace(String key, byte[] json, long cas) {
+    try {
+      collection.replace(
+          key,
+          json,
+          replaceOptions().cas(cas).transcoder(RawJsonTranscoder.INSTANCE).durability(durability));
+      return true;
+    } catch (CasMismatchException | DocumentNotFoundException e) {
+      return false;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("replace of '" + key + "'", e);
+    }
+  }
+
+  /** Increments a counter, creating it at 1; returns the new value. */
+  long increment(String key) {
+    try {
+      return collection
+          .binary()
+          .increment(key, incrementOptions().initial(1).durability(durability))
+          .content();
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("increment of '" + key + "'", e);
+    }
+  }
+
+  /** A counter's value; 0 if it does not exist yet. */
+  long counter(String key) {
+    Optional<Document> document = get(key);
+    if (document.isEmpty()) {
+      return 0;
+    }
+    String text = new String(document.get().content(), StandardCharsets.US_ASCII).trim();
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new SerializationException("Counter '" + key + "' is not a number", e);
+    }
+  }
+
+  /**
+   * Appends a number to an array field, creating the document and the array if needed. Atomic on
+   * the server: concurrent appends are never lost.
+   */
+  Mono<Void> appendAsync(String key, String path, long value) {
+    return reactive
+        .mutateIn(
+            key,
+            List.of(MutateInSpec.arrayAppend(path, List.of(value)).createPath()),
+            mutateInOptions().storeSemantics(StoreSemantics.UPSERT).durability(durability))
+        .then()
+        .onErrorMap(e -> CouchbaseErrors.map("array append to '" + key + "'", e));
+  }
+
+  /** A numeric field of a document with the document's CAS; empty if the document is missing. */
+  Optional<NumberField> lookupNumber(String key, String path) {
+    return await(lookupNumberAsync(key, path), "lookup of '" + path + "' in '" + key + "'");
+  }
+
+  Mono<Optional<NumberField>> lookupNumberAsync(String key, String path) {
+    return reactive
+        .lookupIn(key, List.of(LookupInSpec.get(path)))
+        .map(result -> Optional.of(numberField(key, path, result)))
+        .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()));
+  }
+
+  /**
+   * Sets a number field and appends values to an array field in one atomic mutation, if the CAS is
+   * still {@code cas}; false if it changed or the document vanished.
+   */
+  boolean setAndAppend(
+      String key, long cas, String numberPath, long number, String arrayPath, List<?> values) {
+    try {
+      collection.mutateIn(
+          key,
+          List.of(
+              MutateInSpec.upsert(numberPath, number), MutateInSpec.arrayAppend(arrayPath, values)),
+          mutateInOptions().cas(cas).durability(durability));
+      return true;
+    } catch (CasMismatchException | DocumentNotFoundException e) {
+      return false;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("mutation of '" + key + "'", e);
+    }
+  }
+
+  /** Blocks for a reactive result, mapping its failure. */
+  static <T> T await(Mono<T> mono, String operation) {
+    try {
+      return mono.block();
+    } catch (RuntimeException e) {
+      // Reactor wraps only checked exceptions; Couchbase's are unchecked and arrive unwrapped.
+      throw CouchbaseErrors.map(operation, Exceptions.unwrap(e));
+    }
+  }
+
+  private static NumberField numberField(String key, String path, LookupInResult result) {
+    if (!result.exists(0)) {
+      throw new SerializationException("Document '" + key + "' has no field '" + path + "'");
+    }
+    byte[] raw = result.contentAsBytes(0);
+    try {
+      return new NumberField(
+          Long.parseLong(new String(raw, StandardCharsets.US_ASCII).trim()), result.cas());
+    } catch (NumberFormatException e) {
+      throw new SerializationException(
+          "Field '" + path + "' of document '" + key + "' is not an integer", e);
+    }
+  }
+
+  private static Optional<Document> document(GetResult result) {
+    return Optional.of(new Document(result.contentAsBytes(), result.cas()));
+  }
+}

@@ -1,0 +1,170 @@
+package io.cqrs.couchbase;
+
+import io.cqrs.TransientCqrsException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.spi.LoggedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the integration log and the correlation index.
+ *
+ * <p>The log is read in windows of sequences fetched in parallel, up to the counter's value. A
+ * sequence without a document is a write in flight or one that died: events after it are not
+ * returned until it is settled, so that the log's order holds. If it is the first sequence of a
+ * read, the reader waits for it, at most the grace period counted from when this repository first
+ * saw it missing, then closes it by inserting a gap marker. The marker and a late writer's insert
+ * are exclusive: either the writer's document lands and is read, or the marker does and the writer
+ * retries under a new sequence. A reader is never blocked for longer than the grace period, and a
+ * committed event is never skipped.
+ *
+ * <p>Events of one commit share its sequence; an event's position is {@code (seq - 1) * 2^20 +
+ * index + 1}, so positions increase in commit order and a read may stop and resume inside a commit.
+ */
+final class LogReader {
+  /** Positions per sequence: more than a commit can hold (20 MB at more than 20 bytes an event). */
+  static final long POSITIONS_PER_SEQUENCE = 1L << 20;
+
+  private static final Logger log = LoggerFactory.getLogger(LogReader.class);
+  private static final int MIN_WINDOW = 16;
+  private static final int MAX_WINDOW = 512;
+  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private final Kv kv;
+  private final KeyLayout keys;
+  private final DocumentCodec codec;
+  private final CommitResolver resolver;
+  private final long graceNanos;
+  private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
+
+  LogReader(Kv kv, KeyLayout keys, DocumentCodec codec, CommitResolver resolver, Duration grace) {
+    this.kv = kv;
+    this.keys = keys;
+    this.codec = codec;
+    this.resolver = resolver;
+    this.graceNanos = grace.toNanos();
+  }
+
+  static long position(long seq, int index) {
+    return (seq - 1) * POSITIONS_PER_SEQUENCE + index + 1;
+  }
+
+  List<LoggedEvent> read(long fromPosition, int maxEvents) {
+    forgetOldGaps();
+    long firstSeq = (fromPosition - 1) / POSITIONS_PER_SEQUENCE + 1;
+    int firstIndex = (int) ((fromPosition - 1) % POSITIONS_PER_SEQUENCE);
+    long top = kv.counter(keys.sequence());
+    List<LoggedEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
+    long seq = firstSeq;
+    while (out.size() < maxEvents && seq <= top) {
+      int wanted = Math.max(MIN_WINDOW, maxEvents - out.size());
+      int window = (int) Math.min(top - seq + 1, Math.min(MAX_WINDOW, wanted));
+      List<Long> seqs = new ArrayList<>(window);
+      List<String> logKeys = new ArrayList<>(window);
+      for (long s = seq; s < seq + window; s++) {
+        seqs.add(s);
+        logKeys.add(keys.log(s));
+      }
+      for (CommitResolver.Resolution resolution : resolver.resolve(seqs, kv.getAll(logKeys))) {
+        if (resolution instanceof CommitResolver.Missing) {
+          missingSince.putIfAbsent(resolution.seq(), System.nanoTime());
+          if (!out.isEmpty()) {
+            return out; // return what precedes the gap now; the next read settles it
+          }
+          resolution = settle(resolution.seq());
+        } else if (!missingSince.isEmpty()) {
+          missingSince.remove(resolution.seq());
+        }
+        if (resolution instanceof CommitResolver.Events events) {
+          List<VersionedEvent> list = events.events();
+          for (int i = events.seq() == firstSeq ? firstIndex : 0; i < list.size(); i++) {
+            if (out.size() == maxEvents) {
+              return out;
+            }
+            VersionedEvent event = list.get(i);
+            boolean published = events.marks().covers(event.version());
+            out.add(new LoggedEvent(position(events.seq(), i), event, published));
+          }
+        }
+        seq = resolution.seq() + 1;
+      }
+    }
+    return out;
+  }
+
+  List<VersionedEvent> byCorrelationId(String correlationId) {
+    String key = keys.correlation(correlationId);
+    Optional<Kv.Document> index = kv.get(key);
+    if (index.isEmpty()) {
+      return List.of();
+    }
+    // Appends are at-least-once and sequences may be listed out of order: dedupe and sort.
+    List<Long> seqs = new ArrayList<>(new TreeSet<>(codec.sequences(key, index.get().content())));
+    List<String> logKeys = new ArrayList<>(seqs.size());
+    for (long seq : seqs) {
+      logKeys.add(keys.log(seq));
+    }
+    List<VersionedEvent> out = new ArrayList<>();
+    for (CommitResolver.Resolution resolution : resolver.resolve(seqs, kv.getAll(logKeys))) {
+      // Missing sequences are writes not committed yet; they are not waited for here.
+      if (resolution instanceof CommitResolver.Events events) {
+        for (VersionedEvent event : events.events()) {
+          if (event.correlationId().equals(correlationId)) {
+            out.add(event);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Drops sequences seen missing long ago: another reader settled them, or this one moved on. Keeps
+   * the map small without tracking which reader settled what.
+   */
+  private void forgetOldGaps() {
+    if (missingSince.size() > 1024) {
+      long cutoff = System.nanoTime() - 10 * graceNanos;
+      missingSince.values().removeIf(seen -> seen - cutoff < 0);
+    }
+  }
+
+  /** Waits for a missing sequence until the grace period is over, then closes it as a gap. */
+  private CommitResolver.Resolution settle(long seq) {
+    String key = keys.log(seq);
+    long deadline = missingSince.computeIfAbsent(seq, s -> System.nanoTime()) + graceNanos;
+    long pause = TimeUnit.MILLISECONDS.toNanos(1);
+    while (true) {
+      Optional<Kv.Document> document = kv.get(key);
+      if (document.isPresent()) {
+        missingSince.remove(seq);
+        return resolver.resolve(List.of(seq), List.of(document)).get(0);
+      }
+      long now = System.nanoTime();
+      if (now - deadline >= 0) {
+        if (kv.insert(key, codec.marker(DocumentCodec.GAP)) != 0) {
+          missingSince.remove(seq);
+          log.warn("Closed log sequence {} as a gap: nothing was stored there in time", seq);
+          return new CommitResolver.Skip(seq);
+        }
+        continue; // the writer's document landed first: read it
+      }
+      LockSupport.parkNanos(Math.min(pause, deadline - now));
+      pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw new TransientCqrsException(
+            "Interrupted while waiting for log sequence " + seq + " to be written");
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package io.cqrs.couchbase;
+
+import java.util.List;
+
+/**
+ * A stream's head document: a hint of how far the stream is known to reach, with the log sequence
+ * of each of its commits so that loads fetch them in parallel. Claims beyond {@link #version()} may
+ * exist (a writer died before updating the head); readers follow them.
+ *
+ * @param version the last version covered by {@link #commits()}
+ * @param commits the stream's commits in version order, contiguous from version 1
+ * @param cas the head document's CAS; 0 when the document does not exist
+ */
+record StreamHead(long version, List<Entry> commits, long cas) {
+
+  /** No head document yet. */
+  static final StreamHead EMPTY = new StreamHead(0, List.of(), 0);
+
+  /** One commit: versions {@code first..last}, stored at log sequence {@code seq}. */
+  record Entry(long first, long last, long seq) {}
+}

@@ -1,0 +1,153 @@
+package io.cqrs.couchbase;
+
+import io.cqrs.SerializationException;
+import io.cqrs.VersionedEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads streams: the head names every commit's log sequence, so a load costs one read of the head
+ * and then one parallel wave of commit reads, whatever the number of events. Claims beyond the head
+ * (left by a writer that died before updating it) are followed one by one; that path only runs
+ * after such a failure, until the next save of the stream repairs the head.
+ */
+final class StreamReader {
+  private final Kv kv;
+  private final KeyLayout keys;
+  private final DocumentCodec codec;
+
+  StreamReader(Kv kv, KeyLayout keys, DocumentCodec codec) {
+    this.kv = kv;
+    this.keys = keys;
+    this.codec = codec;
+  }
+
+  /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
+  StreamHead head(String streamId) {
+    String key = keys.head(streamId);
+    return kv.get(key)
+        .map(doc -> codec.head(key, doc.content(), streamId, doc.cas()))
+        .orElse(StreamHead.EMPTY);
+  }
+
+  /** The head's version and the head document's CAS; empty if the stream has no head. */
+  Optional<Kv.NumberField> headVersion(String streamId) {
+    String key = keys.head(streamId);
+    try {
+      return kv.lookupNumber(key, "v");
+    } catch (SerializationException e) {
+      throw DocumentCodec.corrupt(key, streamId, e);
+    }
+  }
+
+  /** The claims after {@code version}, followed until one is missing. */
+  List<StreamHead.Entry> claimsAfter(String streamId, long version) {
+    return Kv.await(
+        claimsAfterAsync(streamId, version, new ArrayList<>()),
+        "read of the claims of stream '" + KeyLayout.shown(streamId) + "'");
+  }
+
+  /** The stream's current version: its head, then any claims past it. */
+  long version(String streamId) {
+    long head = headVersion(streamId).map(Kv.NumberField::value).orElse(0L);
+    return end(head, claimsAfter(streamId, head));
+  }
+
+  /** The events with version {@code >= fromVersion}, in order. */
+  List<VersionedEvent> load(String streamId, long fromVersion) {
+    StreamHead head = head(streamId);
+    List<StreamHead.Entry> wanted = new ArrayList<>();
+    for (StreamHead.Entry entry : head.commits()) {
+      if (entry.last() >= fromVersion) {
+        wanted.add(entry);
+      }
+    }
+    // The head's commits and the claims past the head are read at the same time.
+    var both =
+        Kv.await(
+            Mono.zip(
+                kv.getAllAsync(logKeys(wanted)),
+                claimsAfterAsync(streamId, head.version(), new ArrayList<>())),
+            "load of stream '" + KeyLayout.shown(streamId) + "'");
+    List<StreamHead.Entry> beyond = both.getT2();
+    List<VersionedEvent> events = new ArrayList<>();
+    collect(streamId, wanted, both.getT1(), fromVersion, events);
+    collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
+    return events;
+  }
+
+  static long end(long version, List<StreamHead.Entry> beyond) {
+    return beyond.isEmpty() ? version : beyond.get(beyond.size() - 1).last();
+  }
+
+  private List<String> logKeys(List<StreamHead.Entry> entries) {
+    List<String> logKeys = new ArrayList<>(entries.size());
+    for (StreamHead.Entry entry : entries) {
+      logKeys.add(keys.log(entry.seq()));
+    }
+    return logKeys;
+  }
+
+  private void collect(
+      String streamId,
+      List<StreamHead.Entry> entries,
+      List<Optional<Kv.Document>> documents,
+      long fromVersion,
+      List<VersionedEvent> out) {
+    for (int i = 0; i < entries.size(); i++) {
+      LogDocument.Commit commit = commit(streamId, entries.get(i), documents.get(i));
+      for (VersionedEvent event : commit.events()) {
+        if (event.version() >= fromVersion) {
+          out.add(event);
+        }
+      }
+    }
+  }
+
+  private LogDocument.Commit commit(
+      String streamId, StreamHead.Entry entry, Optional<Kv.Document> document) {
+    String key = keys.log(entry.seq());
+    if (document.isEmpty()) {
+      throw new SerializationException(
+          "Commit of stream '"
+              + KeyLayout.shown(streamId)
+              + "' at versions "
+              + entry.first()
+              + ".."
+              + entry.last()
+              + " is missing: document '"
+              + key
+              + "' does not exist");
+    }
+    LogDocument read = codec.log(key, document.get().content(), streamId);
+    if (!(read instanceof LogDocument.Commit commit)
+        || !commit.streamId().equals(streamId)
+        || commit.first() != entry.first()
+        || commit.last() != entry.last()) {
+      throw DocumentCodec.corrupt(
+          key,
+          streamId,
+          new IllegalArgumentException(
+              "it does not hold versions " + entry.first() + ".." + entry.last()));
+    }
+    return commit;
+  }
+
+  private Mono<List<StreamHead.Entry>> claimsAfterAsync(
+      String streamId, long version, List<StreamHead.Entry> found) {
+    String key = keys.claim(streamId, version + 1);
+    return kv.getAsync(key)
+        .flatMap(
+            claim -> {
+              if (claim.isEmpty()) {
+                return Mono.just(found);
+              }
+              StreamHead.Entry entry =
+                  codec.claim(key, claim.get().content(), streamId, version + 1);
+              found.add(entry);
+              return claimsAfterAsync(streamId, entry.last(), found);
+            });
+  }
+}

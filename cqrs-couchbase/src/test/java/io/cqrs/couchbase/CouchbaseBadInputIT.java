@@ -1,0 +1,187 @@
+package io.cqrs.couchbase;
+
+import static io.cqrs.couchbase.TestEvents.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.SerializationException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.spi.LoggedEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets an exception naming the stream, and nothing else in the bucket changes. */
+class CouchbaseBadInputIT extends RepositoryIT {
+  private static final String STREAM = "acc-1";
+
+  private final CouchbaseEventStreamRepository repository = repository();
+
+  @Test
+  void an_oversized_batch_is_rejected_naming_the_stream_before_anything_is_written() {
+    List<VersionedEvent> stored = save(STREAM, 0, 2, "corr-ok");
+    Map<String, String> before = documents();
+    String sevenMegabytes = "x".repeat(7 * 1024 * 1024);
+    List<VersionedEvent> huge =
+        List.of(
+            TestEvents.event(STREAM, 3, new TestEvents.Noted(sevenMegabytes), "corr-huge"),
+            TestEvents.event(STREAM, 4, new TestEvents.Noted(sevenMegabytes), "corr-huge"),
+            TestEvents.event(STREAM, 5, new TestEvents.Noted(sevenMegabytes), "corr-huge"));
+
+    assertThatThrownBy(() -> repository.save(STREAM, 2, huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + STREAM + "'")
+        .hasMessageContaining(String.valueOf(CouchbaseEventStreamRepository.MAX_DOCUMENT_BYTES))
+        .hasMessageContaining("nothing was written");
+
+    assertThat(documents()).isEqualTo(before);
+    assertThat(repository.load(STREAM)).containsExactlyElementsOf(stored);
+  }
+
+  @Test
+  void a_batch_over_a_lower_configured_document_limit_is_rejected_the_same_way() {
+    CouchbaseEventStreamRepository small = builder().maxDocumentBytes(4096).build();
+    Map<String, String> before = documents();
+
+    assertThatThrownBy(
+            () ->
+                small.save(
+                    STREAM,
+                    0,
+                    List.of(
+                        TestEvents.event(STREAM, 1, new TestEvents.Noted("y".repeat(5000)), "c"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + STREAM + "'")
+        .hasMessageContaining("4096");
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void an_empty_stream_id_is_rejected_and_nothing_is_written() {
+    Map<String, String> before = documents();
+
+    assertThatThrownBy(() -> repository.save("", 0, batch("", 0, 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("streamId")
+        .hasMessageContaining("''");
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void a_stream_id_too_long_for_a_key_is_rejected_naming_it_and_the_limit() {
+    int max = keys.maxStreamIdBytes();
+    String tooLong = "é".repeat(max / 2 + 1); // two bytes a character in UTF-8
+    Map<String, String> before = documents();
+
+    for (ThrowingCallable call :
+        List.<ThrowingCallable>of(
+            () -> repository.save(tooLong, 0, batch(tooLong, 0, 1)),
+            () -> repository.load(tooLong),
+            () -> repository.version(tooLong),
+            () -> repository.loadSnapshot(tooLong))) {
+      assertThatThrownBy(call)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(tooLong.substring(0, 40))
+          .hasMessageContaining("at most " + max + " bytes");
+    }
+    assertThat(documents()).isEqualTo(before);
+
+    String longest = "i".repeat(max);
+    List<VersionedEvent> events = save(longest, 0, 2, "corr-long");
+    assertThat(repository.load(longest)).containsExactlyElementsOf(events);
+  }
+
+  @Test
+  void a_corrupted_commit_document_fails_the_load_naming_the_stream_and_changes_nothing() {
+    save(STREAM, 0, 2, "corr-1");
+    save(STREAM, 2, 1, "corr-2");
+    writeRaw(keys.log(1), "{\"f\":1,\"k\":\"c\",\"s\":\"" + STREAM + "\",\"v0\":1");
+    Map<String, String> before = documents();
+
+    assertCorrupt(() -> repository.load(STREAM), keys.log(1));
+    assertCorrupt(() -> repository.readLog(1, 10), keys.log(1));
+
+    assertThat(documents()).isEqualTo(before);
+    assertThat(repository.load(STREAM, 3)).hasSize(1);
+  }
+
+  @Test
+  void a_commit_document_of_another_stream_where_the_head_points_fails_naming_the_stream() {
+    save(STREAM, 0, 1, "corr-1");
+    save("other", 0, 1, "corr-2");
+    writeRaw(keys.log(1), raw(keys.log(2)).orElseThrow());
+    Map<String, String> before = documents();
+
+    assertCorrupt(() -> repository.load(STREAM), keys.log(1));
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void a_corrupted_head_fails_save_load_and_version_naming_the_stream_and_changes_nothing() {
+    save(STREAM, 0, 2, "corr-1");
+    writeRaw(keys.head(STREAM), "not json at all");
+    Map<String, String> before = documents();
+
+    assertCorrupt(() -> repository.save(STREAM, 2, batch(STREAM, 2, 1)), keys.head(STREAM));
+    assertCorrupt(() -> repository.load(STREAM), keys.head(STREAM));
+    assertCorrupt(() -> repository.version(STREAM), keys.head(STREAM));
+
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void a_head_without_a_version_fails_naming_the_stream_and_changes_nothing() {
+    save(STREAM, 0, 1, "corr-1");
+    writeRaw(keys.head(STREAM), "{\"f\":1,\"c\":[]}");
+    Map<String, String> before = documents();
+
+    assertCorrupt(() -> repository.save(STREAM, 1, batch(STREAM, 1, 1)), keys.head(STREAM));
+    assertCorrupt(() -> repository.version(STREAM), keys.head(STREAM));
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void a_corrupted_claim_past_the_head_fails_naming_the_stream_and_changes_nothing() {
+    save(STREAM, 0, 1, "corr-1");
+    writeRaw(keys.claim(STREAM, 2), "{\"f\":1,\"q\":\"seven\"}");
+    Map<String, String> before = documents();
+
+    assertCorrupt(() -> repository.version(STREAM), keys.claim(STREAM, 2));
+    assertCorrupt(() -> repository.load(STREAM), keys.claim(STREAM, 2));
+    assertCorrupt(() -> repository.save(STREAM, 2, batch(STREAM, 2, 1)), keys.claim(STREAM, 2));
+    assertThat(documents()).isEqualTo(before);
+  }
+
+  @Test
+  void other_streams_stay_readable_next_to_a_corrupted_one() {
+    List<VersionedEvent> healthy = save("healthy", 0, 2, "corr-h");
+    save(STREAM, 0, 1, "corr-1");
+    writeRaw(keys.head(STREAM), "[]");
+
+    assertThat(repository.load("healthy")).containsExactlyElementsOf(healthy);
+    assertThat(repository.eventsByCorrelationId("corr-h")).containsExactlyElementsOf(healthy);
+    assertThat(repository.readLog(1, 10)).extracting(LoggedEvent::event).containsAll(healthy);
+  }
+
+  private void assertCorrupt(ThrowingCallable call, String key) {
+    assertThatThrownBy(call)
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("'" + key + "'")
+        .satisfiesAnyOf(
+            e -> assertThat(e).hasMessageContaining("stream '" + STREAM + "'"),
+            e -> assertThat(key).startsWith(prefix + "::log::"));
+  }
+
+  private List<VersionedEvent> save(String stream, long expected, int count, String correlation) {
+    List<VersionedEvent> events = batch(stream, expected, count, correlation);
+    repository.save(stream, expected, events);
+    return events;
+  }
+
+  private Map<String, String> documents() {
+    return documents(
+        Set.of(STREAM, "other", "healthy", ""), Set.of("corr-1", "corr-2", "corr-ok", "corr-huge"));
+  }
+}

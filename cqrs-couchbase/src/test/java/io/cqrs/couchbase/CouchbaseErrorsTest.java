@@ -1,0 +1,63 @@
+package io.cqrs.couchbase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.couchbase.client.core.error.AmbiguousTimeoutException;
+import com.couchbase.client.core.error.CouchbaseException;
+import com.couchbase.client.core.error.TemporaryFailureException;
+import com.couchbase.client.core.error.UnambiguousTimeoutException;
+import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
+import io.cqrs.ConcurrencyException;
+import io.cqrs.NonTransientCqrsException;
+import io.cqrs.SerializationException;
+import io.cqrs.TransientCqrsException;
+import org.junit.jupiter.api.Test;
+
+class CouchbaseErrorsTest {
+
+  @Test
+  void timeouts_become_transient_keeping_the_cause_and_saying_the_outcome_is_unknown() {
+    AmbiguousTimeoutException timeout = new AmbiguousTimeoutException("slow", null);
+
+    RuntimeException mapped = CouchbaseErrors.map("insert of 'k'", timeout);
+
+    assertThat(mapped)
+        .isInstanceOf(TransientCqrsException.class)
+        .hasCause(timeout)
+        .hasMessageContaining("insert of 'k'")
+        .hasMessageContaining("may or may not");
+    assertThat(CouchbaseErrors.map("get", new UnambiguousTimeoutException("slow", null)))
+        .isInstanceOf(TransientCqrsException.class);
+  }
+
+  @Test
+  void a_busy_server_is_transient() {
+    TemporaryFailureException busy = new TemporaryFailureException(null);
+
+    assertThat(CouchbaseErrors.map("get of 'k'", busy))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasCause(busy);
+  }
+
+  @Test
+  void a_document_that_is_not_json_is_a_serialization_error() {
+    DocumentNotJsonException notJson = new DocumentNotJsonException(null);
+
+    assertThat(CouchbaseErrors.map("lookup in 'k'", notJson))
+        .isInstanceOf(SerializationException.class)
+        .hasCause(notJson)
+        .hasMessageContaining("'k'");
+  }
+
+  @Test
+  void other_sdk_failures_are_non_transient_and_framework_exceptions_pass_through() {
+    CouchbaseException denied = new CouchbaseException("access denied");
+    ConcurrencyException conflict = new ConcurrencyException("s", 1, 2);
+
+    assertThat(CouchbaseErrors.map("get of 'k'", denied))
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasCause(denied)
+        .hasMessageContaining("access denied");
+    assertThat(CouchbaseErrors.map("get", conflict)).isSameAs(conflict);
+  }
+}

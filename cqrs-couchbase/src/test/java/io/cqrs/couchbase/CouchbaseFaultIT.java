@@ -1,0 +1,139 @@
+package io.cqrs.couchbase;
+
+import static io.cqrs.couchbase.TestEvents.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.couchbase.client.core.error.TimeoutException;
+import com.couchbase.client.java.Bucket;
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.ClusterOptions;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.couchbase.testing.CouchbaseMockProcess;
+import io.cqrs.spi.LoggedEvent;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Server failures at the SDK boundary. These need fault injection, so they always run against a
+ * CouchbaseMock of their own, whatever server the other tests use: its {@code OPFAIL} command makes
+ * chosen operations fail with a temporary failure, which the SDK retries until it times out.
+ */
+class CouchbaseFaultIT {
+  private static final int TEMPORARY_FAILURE = 0x86;
+  private static final int INSERT = 0x02;
+  private static final int SUBDOC_MUTATION = 0xd1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static CouchbaseMockProcess mock;
+  private static Cluster cluster;
+  private static Bucket bucket;
+
+  private final String prefix = "fault-" + System.nanoTime();
+  private final KeyLayout keys = new KeyLayout(prefix);
+  private CouchbaseEventStreamRepository repository;
+
+  @BeforeAll
+  static void startMock() {
+    mock = CouchbaseMockProcess.start("faults", "faults-password");
+    System.out.println("[CouchbaseFaultIT] own CouchbaseMock at " + mock.connectionString());
+    cluster =
+        Cluster.connect(
+            mock.connectionString(),
+            ClusterOptions.clusterOptions(mock.username(), mock.password())
+                .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofMillis(500)))));
+    bucket = cluster.bucket(mock.bucket());
+    bucket.waitUntilReady(Duration.ofSeconds(60));
+  }
+
+  @AfterAll
+  static void stopMock() {
+    cluster.disconnect();
+    mock.close();
+  }
+
+  @AfterEach
+  void heal() {
+    failNext(-1, 0, null);
+  }
+
+  private CouchbaseEventStreamRepository repository() {
+    if (repository == null) {
+      repository =
+          CouchbaseEventStreamRepository.builder(
+                  bucket.defaultCollection(), TestEvents.serializer())
+              .keyPrefix(prefix)
+              .gapGracePeriod(Duration.ofMillis(200))
+              .build();
+    }
+    return repository;
+  }
+
+  @Test
+  void a_timeout_becomes_a_transient_exception_with_the_sdk_exception_as_its_cause() {
+    failNext(TEMPORARY_FAILURE, -1, null);
+
+    assertThatThrownBy(() -> repository().version("acc-1"))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasMessageContaining(keys.head("acc-1"))
+        .hasCauseInstanceOf(TimeoutException.class);
+    assertThatThrownBy(() -> repository().save("acc-1", 0, batch("acc-1", 0, 1)))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasCauseInstanceOf(TimeoutException.class);
+
+    failNext(-1, 0, null);
+    assertThat(repository().version("acc-1")).isZero();
+    assertThat(repository().readLog(1, 10)).isEmpty();
+  }
+
+  @Test
+  void a_save_whose_commit_document_cannot_be_stored_commits_nothing_and_blocks_nobody() {
+    failNext(TEMPORARY_FAILURE, -1, INSERT);
+
+    assertThatThrownBy(() -> repository().save("acc-1", 0, batch("acc-1", 0, 2)))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasCauseInstanceOf(TimeoutException.class);
+
+    failNext(-1, 0, null);
+    assertThat(repository().version("acc-1")).isZero();
+    // The position it took stays empty: the reader closes it after the grace period.
+    assertThat(repository().readLog(1, 10)).isEmpty();
+    List<VersionedEvent> retried = batch("acc-1", 0, 2);
+    repository().save("acc-1", 0, retried);
+    assertThat(repository().readLog(1, 10))
+        .extracting(LoggedEvent::event)
+        .containsExactlyElementsOf(retried);
+  }
+
+  @Test
+  void a_save_whose_correlation_index_update_fails_closes_its_position_at_once() {
+    failNext(TEMPORARY_FAILURE, -1, SUBDOC_MUTATION);
+
+    assertThatThrownBy(() -> repository().save("acc-1", 0, batch("acc-1", 0, 1, "corr-f")))
+        .isInstanceOf(TransientCqrsException.class);
+
+    failNext(-1, 0, null);
+    assertThat(new Kv(bucket.defaultCollection(), 4).get(keys.log(1)))
+        .hasValueSatisfying(doc -> assertThat(new String(doc.content())).contains("\"k\":\"x\""));
+    assertThat(repository().readLog(1, 10)).isEmpty();
+    assertThat(repository().eventsByCorrelationId("corr-f")).isEmpty();
+    assertThat(repository().version("acc-1")).isZero();
+  }
+
+  /** Makes the next {@code count} operations (-1: all until healed) fail with {@code code}. */
+  private static void failNext(int code, int count, Integer operation) {
+    ObjectNode payload =
+        JSON.createObjectNode().put("code", code < 0 ? 0 : code).put("count", count);
+    if (operation != null) {
+      payload.put("operation", operation);
+    }
+    mock.command("OPFAIL", payload);
+  }
+}

@@ -1,0 +1,199 @@
+package io.cqrs.couchbase.testing;
+
+import com.couchbase.mock.CouchbaseMock;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CouchbaseMock ({@code com.couchbase.mock:CouchbaseMock}) running as its own process, with one
+ * Couchbase bucket, one node, no replicas, and CCCP on. Several client JVMs can share it.
+ *
+ * <p>The mock is started with {@code --harakiri-monitor}: it connects back to a socket this object
+ * holds, reports its REST port there, and takes control commands on it ({@link #command}). Closing
+ * that socket, or this JVM dying, makes the mock exit, so no mock outlives its tests.
+ */
+public final class CouchbaseMockProcess implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int STARTUP_SECONDS = 60;
+
+  private final Process process;
+  private final Socket control;
+  private final BufferedReader replies;
+  private final String bucket;
+  private final String password;
+  private final int httpPort;
+  private final int kvPort;
+  private final Path logFile;
+
+  private CouchbaseMockProcess(
+      Process process, Socket control, String bucket, String password, int httpPort, Path logFile)
+      throws IOException {
+    this.process = process;
+    this.control = control;
+    this.replies =
+        new BufferedReader(new InputStreamReader(control.getInputStream(), StandardCharsets.UTF_8));
+    this.bucket = bucket;
+    this.password = password;
+    this.httpPort = httpPort;
+    this.logFile = logFile;
+    JsonNode ports = command("GET_MCPORTS", JSON.createObjectNode().put("bucket", bucket));
+    this.kvPort = ports.path("payload").path(0).asInt();
+  }
+
+  /**
+   * Starts a mock with bucket {@code bucket} (password {@code password}) and waits until it is up.
+   */
+  public static CouchbaseMockProcess start(String bucket, String password) {
+    Path logFile;
+    try (ServerSocket harakiri = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      logFile = Files.createTempFile("couchbase-mock-", ".log");
+      harakiri.setSoTimeout((int) TimeUnit.SECONDS.toMillis(STARTUP_SECONDS));
+      Process process =
+          new ProcessBuilder(command(bucket, password, harakiri.getLocalPort()))
+              .redirectErrorStream(true)
+              .redirectOutput(logFile.toFile())
+              .start();
+      Socket control;
+      try {
+        control = harakiri.accept();
+      } catch (IOException e) {
+        process.destroyForcibly();
+        throw new IllegalStateException(
+            "CouchbaseMock did not start within " + STARTUP_SECONDS + " s; see " + logFile, e);
+      }
+      int httpPort = Integer.parseInt(readUntilNul(control.getInputStream()));
+      return new CouchbaseMockProcess(process, control, bucket, password, httpPort, logFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not start CouchbaseMock", e);
+    }
+  }
+
+  /** The connection string: the KV and REST ports of the single node. */
+  public String connectionString() {
+    return "couchbase://127.0.0.1:" + kvPort + "=kv,127.0.0.1:" + httpPort + "=manager";
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  /** The mock authenticates a bucket's user by the bucket name and password. */
+  public String username() {
+    return bucket;
+  }
+
+  public String password() {
+    return password;
+  }
+
+  public int kvPort() {
+    return kvPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** Where the mock's output goes. */
+  public Path logFile() {
+    return logFile;
+  }
+
+  /**
+   * Sends a control command (see the CouchbaseMock README, e.g. {@code OPFAIL}) and returns the
+   * reply.
+   *
+   * @throws IllegalStateException if the mock answers with a status other than {@code ok}
+   */
+  public synchronized JsonNode command(String name, JsonNode payload) {
+    try {
+      OutputStream out = control.getOutputStream();
+      String line =
+          JSON.writeValueAsString(
+                  JSON.createObjectNode().put("command", name).set("payload", payload))
+              + "\n";
+      out.write(line.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      String reply = replies.readLine();
+      JsonNode node = reply == null ? null : JSON.readTree(reply);
+      if (node == null || !"ok".equals(node.path("status").asText())) {
+        throw new IllegalStateException("CouchbaseMock refused " + name + ": " + reply);
+      }
+      return node;
+    } catch (IOException e) {
+      throw new UncheckedIOException("CouchbaseMock control connection failed", e);
+    }
+  }
+
+  /** Closes the control connection, which makes the mock exit, and waits for it. */
+  @Override
+  public void close() {
+    try {
+      control.close();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (IOException e) {
+      process.destroyForcibly();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static List<String> command(String bucket, String password, int harakiriPort) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(
+        java,
+        "-Xmx384m",
+        "-XX:+UseSerialGC",
+        "-jar",
+        mockJar().toString(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--buckets",
+        bucket + ":" + password + ":couchbase",
+        "--nodes",
+        "1",
+        "--replicas",
+        "0",
+        "--cccp",
+        "--harakiri-monitor",
+        "127.0.0.1:" + harakiriPort);
+  }
+
+  private static Path mockJar() {
+    try {
+      return Path.of(
+          CouchbaseMock.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("Cannot locate the CouchbaseMock jar", e);
+    }
+  }
+
+  private static String readUntilNul(InputStream in) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int b = in.read(); b > 0; b = in.read()) {
+      bytes.write(b);
+    }
+    return bytes.toString(StandardCharsets.US_ASCII).trim();
+  }
+}

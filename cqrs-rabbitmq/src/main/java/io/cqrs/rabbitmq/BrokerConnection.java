@@ -1,0 +1,273 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.cqrs.NonTransientCqrsException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One automatically recovering AMQP connection of a bus, with what the bus needs around it: whether
+ * it can be used right now (open, not recovering, not blocked by a resource alarm), a way to wait
+ * for that with a deadline, and a long-lived channel for declarations.
+ *
+ * <p>Thread-safe. Only host, port and virtual host are ever logged.
+ */
+final class BrokerConnection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final int CLOSE_TIMEOUT_MILLIS = 10_000;
+
+  private final Connection connection;
+  private final String broker;
+  private final String name;
+  private final ReentrantLock stateLock = new ReentrantLock();
+  private final Condition stateChanged = stateLock.newCondition();
+  private volatile boolean recovering;
+  private volatile String blockedReason;
+  private volatile boolean closed;
+  private final Object topologyLock = new Object();
+  private final Map<String, Declaration> declarations = new LinkedHashMap<>();
+  private Channel topologyChannel;
+
+  private BrokerConnection(Connection connection, String broker, String name) {
+    this.connection = connection;
+    this.broker = broker;
+    this.name = name;
+  }
+
+  /**
+   * Opens a connection named {@code name} (shown by the broker's management tools).
+   *
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   * @throws NonTransientCqrsException if the broker refuses the credentials
+   */
+  static BrokerConnection open(ConnectionFactory factory, String name) {
+    String broker = ConnectionFactories.describe(factory);
+    Connection connection;
+    try {
+      connection = factory.newConnection(name);
+    } catch (AuthenticationFailureException e) {
+      // Neither user name nor password goes into the message.
+      throw new NonTransientCqrsException(
+          "RabbitMQ at " + broker + " refused the credentials of connection '" + name + "'", e);
+    } catch (IOException | TimeoutException e) {
+      throw new BrokerUnavailableException(broker, "cannot open connection '" + name + "'", e);
+    }
+    BrokerConnection opened = new BrokerConnection(connection, broker, name);
+    opened.listen();
+    log.debug("Opened connection '{}' to {}", name, broker);
+    return opened;
+  }
+
+  private void listen() {
+    connection.addShutdownListener(this::lost);
+    connection.addBlockedListener(
+        reason -> {
+          log.warn("Broker {} blocks connection '{}': {}", broker, name, reason);
+          blockedReason = reason;
+        },
+        () -> {
+          log.info("Broker {} unblocked connection '{}'", broker, name);
+          blockedReason = null;
+          signal();
+        });
+    ((Recoverable) connection)
+        .addRecoveryListener(
+            new RecoveryListener() {
+              @Override
+              public void handleRecovery(Recoverable recoverable) {
+                log.info("Connection '{}' to {} recovered", name, broker);
+                recovering = false;
+                signal();
+              }
+
+              @Override
+              public void handleRecoveryStarted(Recoverable recoverable) {
+                recovering = true;
+              }
+            });
+  }
+
+  private void lost(ShutdownSignalException cause) {
+    if (cause.isInitiatedByApplication()) {
+      return;
+    }
+    recovering = true;
+    log.warn("Connection '{}' to {} lost, recovering: {}", name, broker, cause.getMessage());
+  }
+
+  private void signal() {
+    stateLock.lock();
+    try {
+      stateChanged.signalAll();
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  /** The broker as {@code host:port/vhost}. */
+  String broker() {
+    return broker;
+  }
+
+  /** The underlying connection, for channels. */
+  Connection connection() {
+    return connection;
+  }
+
+  /** Whether the connection is open, recovered and not blocked by the broker. */
+  boolean isUsable() {
+    return !closed && !recovering && blockedReason == null && connection.isOpen();
+  }
+
+  /**
+   * Waits until the connection is usable.
+   *
+   * @param deadlineNanos a {@link System#nanoTime()} deadline
+   * @throws BrokerUnavailableException when the deadline passes first
+   * @throws IllegalStateException if the connection was closed
+   */
+  void awaitUsable(long deadlineNanos) {
+    if (isUsable()) {
+      return;
+    }
+    stateLock.lock();
+    try {
+      while (!isUsable()) {
+        if (closed) {
+          throw new IllegalStateException("The connection '" + name + "' is closed");
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          throw new BrokerUnavailableException(broker, unusableBecause(), null);
+        }
+        // Re-checked every RECHECK_NANOS as well: isOpen() changes without a signal.
+        stateChanged.awaitNanos(Math.min(left, RECHECK_NANOS));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerUnavailableException(broker, "interrupted while waiting for it", e);
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  private String unusableBecause() {
+    String blocked = blockedReason;
+    if (blocked != null) {
+      return "it blocks publishing (" + blocked + ")";
+    }
+    return "connection '" + name + "' is down and did not recover in time";
+  }
+
+  /** A new channel. */
+  Channel createChannel() {
+    try {
+      Channel channel = connection.createChannel();
+      if (channel == null) {
+        throw new NonTransientCqrsException("No free channel on connection '" + name + "'");
+      }
+      return channel;
+    } catch (IOException | AlreadyClosedException e) {
+      throw new BrokerUnavailableException(broker, "cannot open a channel", e);
+    }
+  }
+
+  /**
+   * Declares exchanges, queues and bindings, in order, on the topology channel.
+   *
+   * @throws NonTransientCqrsException if the broker refuses one (for example an existing queue with
+   *     other arguments, or an exchange type whose plugin is not enabled)
+   * @throws BrokerUnavailableException if the connection fails
+   */
+  void declare(List<Declaration> wanted, long deadlineNanos) {
+    awaitUsable(deadlineNanos);
+    synchronized (topologyLock) {
+      for (Declaration declaration : wanted) {
+        Channel channel = topologyChannel();
+        try {
+          declaration.action().run(channel);
+        } catch (IOException | ShutdownSignalException e) {
+          throw Failures.declarationFailed(declaration, broker, e);
+        }
+        declarations.put(declaration.key(), declaration);
+      }
+    }
+  }
+
+  /** The declarations made so far, oldest first. */
+  List<Declaration> declarations() {
+    synchronized (topologyLock) {
+      return new ArrayList<>(declarations.values());
+    }
+  }
+
+  private Channel topologyChannel() {
+    if (topologyChannel != null && topologyChannel.isOpen()) {
+      return topologyChannel;
+    }
+    // The old channel was closed by a refused declaration. Topology recovery replays each entity
+    // on the channel that declared it, so repeat every declaration on the new one.
+    boolean replacing = topologyChannel != null;
+    topologyChannel = createChannel();
+    if (replacing) {
+      for (Declaration declaration : declarations.values()) {
+        try {
+          declaration.action().run(topologyChannel);
+        } catch (IOException | ShutdownSignalException e) {
+          throw Failures.declarationFailed(declaration, broker, e);
+        }
+      }
+    }
+    return topologyChannel;
+  }
+
+  /**
+   * Closes a channel, or aborts it if it is already down or closing fails; never throws. Either way
+   * the client forgets the channel, so that connection recovery does not bring it back.
+   */
+  static void closeQuietly(Channel channel) {
+    try {
+      if (channel.isOpen()) {
+        channel.close();
+        return;
+      }
+    } catch (IOException | TimeoutException | ShutdownSignalException e) {
+      log.debug("Closing a channel failed; aborting it", e);
+    }
+    try {
+      channel.abort();
+    } catch (IOException | ShutdownSignalException e) {
+      log.debug("Aborting a channel failed", e);
+    }
+  }
+
+  /** Closes the connection and every channel on it; waits up to ten seconds, then aborts. */
+  @Override
+  public void close() {
+    closed = true;
+    signal();
+    try {
+      connection.close(CLOSE_TIMEOUT_MILLIS);
+    } catch (IOException | AlreadyClosedException e) {
+      log.debug("Closing connection '{}' to {} failed; aborting it", name, broker, e);
+      connection.abort(CLOSE_TIMEOUT_MILLIS);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package io.cqrs.rabbitmq;
+
+import io.cqrs.Subscription;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What both RabbitMQ buses share: a publishing connection with its confirming publisher, a
+ * consuming connection opened on the first subscription, and the running subscriptions.
+ *
+ * <p>Publishing and consuming use separate connections so that a broker that blocks publishers
+ * (memory or disk alarm) does not also stop the acknowledgements that would relieve it.
+ */
+final class BusCore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BusCore.class);
+
+  private final Settings settings;
+  private final BrokerConnection publishing;
+  private final ConfirmingPublisher publisher;
+  private final Object consumingLock = new Object();
+  private final List<RabbitSubscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final AtomicInteger listenerIds = new AtomicInteger();
+  private BrokerConnection consuming; // guarded by consumingLock
+  private volatile boolean closed;
+
+  private BusCore(Settings settings, BrokerConnection publishing) {
+    this.settings = settings;
+    this.publishing = publishing;
+    this.publisher = new ConfirmingPublisher(publishing, settings.confirmWindow());
+  }
+
+  /** Connects for publishing and declares what publishers need. */
+  static BusCore open(Settings settings, List<Declaration> publisherTopology) {
+    BrokerConnection publishing =
+        BrokerConnection.open(settings.factory(), settings.connectionName() + "/publish");
+    try {
+      publishing.declare(publisherTopology, deadline(settings));
+    } catch (RuntimeException e) {
+      publishing.close();
+      throw e;
+    }
+    return new BusCore(settings, publishing);
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  private static long deadline(Settings settings) {
+    return System.nanoTime() + settings.publishTimeout().toNanos();
+  }
+
+  /** Publishes and waits for the confirms; see {@link ConfirmingPublisher#publish}. */
+  List<Returned> publish(List<OutboundMessage> messages) {
+    ensureOpen();
+    return publisher.publish(messages, settings.publishTimeout());
+  }
+
+  /** Declares a subscription's queues and starts {@code listeners} listeners on them. */
+  <T> Subscription subscribe(
+      SubscriptionTopology topology,
+      int listeners,
+      MessageProcessor.Decoder<T> decoder,
+      MessageProcessor.Consumer<T> consumer) {
+    ensureOpen();
+    BrokerConnection connection = consuming();
+    connection.declare(topology.declarations(), deadline(settings));
+    DeliveryHandler handler = handler(topology, decoder, consumer);
+    List<Listener> started = start(connection, topology, listeners, handler);
+    RabbitSubscription subscription =
+        new RabbitSubscription(topology.name(), started, subscriptions::remove);
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private <T> DeliveryHandler handler(
+      SubscriptionTopology topology,
+      MessageProcessor.Decoder<T> decoder,
+      MessageProcessor.Consumer<T> consumer) {
+    FailureRouter failures =
+        new FailureRouter(
+            publisher,
+            settings.publishTimeout(),
+            topology.deadLetterQueue(),
+            topology.retryQueues());
+    return topology.ordered()
+        ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
+        : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);
+  }
+
+  private List<Listener> start(
+      BrokerConnection connection,
+      SubscriptionTopology topology,
+      int listeners,
+      DeliveryHandler handler) {
+    List<Listener> started = new ArrayList<>();
+    try {
+      for (List<String> queues : assign(topology, listeners)) {
+        Listener listener = listener(connection, topology.name(), queues, handler);
+        listener.start();
+        started.add(listener);
+      }
+      return started;
+    } catch (RuntimeException e) {
+      new RabbitSubscription(topology.name(), started, s -> {}).close();
+      throw e;
+    }
+  }
+
+  private Listener listener(
+      BrokerConnection connection, String name, List<String> queues, DeliveryHandler handler) {
+    return new Listener(
+        connection,
+        "cqrs-rabbit-" + name + "-" + listenerIds.incrementAndGet(),
+        queues,
+        settings.prefetch(),
+        settings.ackBatch(),
+        handler);
+  }
+
+  /**
+   * Which queues each listener consumes: every listener the one work queue, or each partition on
+   * exactly one listener, so that a partition's messages are handled one after another.
+   */
+  static List<List<String>> assign(SubscriptionTopology topology, int listeners) {
+    List<String> queues = topology.consumeQueues();
+    if (!topology.ordered()) {
+      return Collections.nCopies(listeners, queues);
+    }
+    int used = Math.min(listeners, queues.size());
+    List<List<String>> assignment = new ArrayList<>();
+    for (int i = 0; i < used; i++) {
+      assignment.add(new ArrayList<>());
+    }
+    for (int i = 0; i < queues.size(); i++) {
+      assignment.get(i % used).add(queues.get(i));
+    }
+    return assignment;
+  }
+
+  private BrokerConnection consuming() {
+    synchronized (consumingLock) {
+      if (consuming == null) {
+        consuming =
+            BrokerConnection.open(settings.factory(), settings.connectionName() + "/consume");
+      }
+      return consuming;
+    }
+  }
+
+  /** Dead-letter inspection and replay through this bus's connection. */
+  DeadLetters deadLetters() {
+    ensureOpen();
+    return new DeadLetters(publishing, publisher, settings.publishTimeout());
+  }
+
+  /** The exchanges and queues this bus has declared (for tests that clean up after themselves). */
+  List<Declaration> declarations() {
+    List<Declaration> all = new ArrayList<>(publishing.declarations());
+    synchronized (consumingLock) {
+      if (consuming != null) {
+        all.addAll(consuming.declarations());
+      }
+    }
+    return all;
+  }
+
+  void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("The bus is closed");
+    }
+  }
+
+  /** Closes every subscription, then the publisher and the connections. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (RabbitSubscription subscription : List.copyOf(subscriptions)) {
+      subscription.close();
+    }
+    publisher.close();
+    synchronized (consumingLock) {
+      if (consuming != null) {
+        consuming.close();
+      }
+    }
+    publishing.close();
+    log.debug("Closed bus '{}'", settings.connectionName());
+  }
+}

@@ -1,0 +1,77 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * One idempotent declaration of an exchange, a queue or a binding. Declarations are kept so that a
+ * replacement topology channel can repeat them: the client's topology recovery replays each entity
+ * on the channel that declared it, so that channel must be a live one.
+ *
+ * @param kind what is declared
+ * @param name the exchange or queue name (for a binding: its destination)
+ * @param key what identifies this declaration among the others
+ * @param action the AMQP call
+ */
+record Declaration(Kind kind, String name, String key, Action action) {
+
+  /** What a declaration creates. */
+  enum Kind {
+    EXCHANGE,
+    QUEUE,
+    BINDING
+  }
+
+  /** The AMQP call of a declaration. */
+  @FunctionalInterface
+  interface Action {
+    void run(Channel channel) throws IOException;
+  }
+
+  /** A durable exchange of a built-in type. */
+  static Declaration exchange(String name, BuiltinExchangeType type) {
+    return new Declaration(
+        Kind.EXCHANGE,
+        name,
+        "exchange " + name,
+        channel -> channel.exchangeDeclare(name, type, true, false, Map.of()));
+  }
+
+  /** A durable exchange of a plugin's type, with arguments. */
+  static Declaration exchange(String name, String type, Map<String, Object> arguments) {
+    return new Declaration(
+        Kind.EXCHANGE,
+        name,
+        "exchange " + name,
+        channel -> channel.exchangeDeclare(name, type, true, false, arguments));
+  }
+
+  /** A durable, non-exclusive queue that is never deleted automatically. */
+  static Declaration queue(String name, Map<String, Object> arguments) {
+    return new Declaration(
+        Kind.QUEUE,
+        name,
+        "queue " + name,
+        channel -> channel.queueDeclare(name, true, false, false, arguments));
+  }
+
+  /** A binding of a queue to an exchange. */
+  static Declaration queueBinding(String queue, String exchange, String routingKey) {
+    return new Declaration(
+        Kind.BINDING,
+        queue,
+        "binding " + exchange + " -> queue " + queue + " [" + routingKey + "]",
+        channel -> channel.queueBind(queue, exchange, routingKey));
+  }
+
+  /** A binding of an exchange to another exchange. */
+  static Declaration exchangeBinding(String destination, String source, String routingKey) {
+    return new Declaration(
+        Kind.BINDING,
+        destination,
+        "binding " + source + " -> exchange " + destination + " [" + routingKey + "]",
+        channel -> channel.exchangeBind(destination, source, routingKey));
+  }
+}

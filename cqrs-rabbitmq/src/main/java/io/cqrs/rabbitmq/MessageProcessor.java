@@ -1,0 +1,127 @@
+package io.cqrs.rabbitmq;
+
+import io.cqrs.CqrsException;
+import io.cqrs.UnknownTypeException;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes a delivery and hands it to the application's consumer, then decides what becomes of it.
+ *
+ * <p>A body that does not decode, or names an unknown type, goes straight to the dead-letter queue:
+ * no retry can cure it. So does a message whose consumer throws a non-transient {@link
+ * CqrsException} (a missing handler, say). Any other failure is retried: through the broker's retry
+ * queues, or, for ordered subscriptions, in place, holding back the rest of the partition so that
+ * the order is kept.
+ *
+ * @param <T> the decoded message: an event or a command envelope
+ */
+final class MessageProcessor<T> implements DeliveryHandler {
+  private static final Logger log = LoggerFactory.getLogger(MessageProcessor.class);
+
+  /** Turns a body into a message; throws for malformed bodies and unknown types. */
+  @FunctionalInterface
+  interface Decoder<T> {
+    T decode(byte[] body);
+  }
+
+  /** The application's consumer. */
+  @FunctionalInterface
+  interface Consumer<T> {
+    void accept(T message) throws Exception;
+  }
+
+  private final Decoder<T> decoder;
+  private final Consumer<T> consumer;
+  private final FailureRouter failures;
+  private final List<Duration> inPlaceDelays;
+
+  private MessageProcessor(
+      Decoder<T> decoder, Consumer<T> consumer, FailureRouter failures, List<Duration> delays) {
+    this.decoder = decoder;
+    this.consumer = consumer;
+    this.failures = failures;
+    this.inPlaceDelays = delays;
+  }
+
+  /** Retries through the broker's delayed retry queues. */
+  static <T> MessageProcessor<T> retryingThroughBroker(
+      Decoder<T> decoder, Consumer<T> consumer, FailureRouter failures) {
+    return new MessageProcessor<>(decoder, consumer, failures, null);
+  }
+
+  /** Retries on the listener's thread after each delay, keeping the queue's order. */
+  static <T> MessageProcessor<T> retryingInPlace(
+      Decoder<T> decoder, Consumer<T> consumer, FailureRouter failures, List<Duration> delays) {
+    return new MessageProcessor<>(decoder, consumer, failures, List.copyOf(delays));
+  }
+
+  @Override
+  public Disposition handle(Inbound delivery, Control control) {
+    int attempt = delivery.previousAttempts() + 1;
+    T message;
+    try {
+      message = decoder.decode(delivery.body());
+    } catch (UnknownTypeException e) {
+      return failures.deadLetter(delivery, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
+    } catch (RuntimeException e) {
+      return failures.deadLetter(delivery, CqrsHeaders.REASON_MALFORMED, attempt, e);
+    }
+    return inPlaceDelays == null
+        ? handleOnce(delivery, message, attempt)
+        : handleInPlace(delivery, message, attempt, control);
+  }
+
+  private Disposition handleOnce(Inbound delivery, T message, int attempt) {
+    Throwable failure = attempt(message);
+    if (failure == null) {
+      return Disposition.ACK;
+    }
+    if (isNonTransient(failure)) {
+      return failures.deadLetter(delivery, CqrsHeaders.REASON_NON_TRANSIENT, attempt, failure);
+    }
+    return failures.retryOrDeadLetter(delivery, attempt, failure);
+  }
+
+  private Disposition handleInPlace(Inbound delivery, T message, int attempt, Control control) {
+    for (int current = attempt; ; current++) {
+      Throwable failure = attempt(message);
+      if (failure == null) {
+        return Disposition.ACK;
+      }
+      if (isNonTransient(failure)) {
+        return failures.deadLetter(delivery, CqrsHeaders.REASON_NON_TRANSIENT, current, failure);
+      }
+      if (current > inPlaceDelays.size()) {
+        return failures.deadLetter(delivery, CqrsHeaders.REASON_HANDLER_FAILED, current, failure);
+      }
+      Duration delay = inPlaceDelays.get(current - 1);
+      log.info(
+          "Attempt {} at {} failed, retrying in {}: {}",
+          current,
+          delivery.describe(),
+          delay,
+          Failures.summary(failure));
+      control.flushAcks();
+      if (control.awaitStop(delay)) {
+        // Back to the head of its partition, so whoever takes over keeps the order.
+        return Disposition.REQUEUE;
+      }
+    }
+  }
+
+  private Throwable attempt(T message) {
+    try {
+      consumer.accept(message);
+      return null;
+    } catch (Exception | AssertionError | LinkageError e) {
+      return e;
+    }
+  }
+
+  private static boolean isNonTransient(Throwable failure) {
+    return failure instanceof CqrsException cqrs && !cqrs.isTransient();
+  }
+}

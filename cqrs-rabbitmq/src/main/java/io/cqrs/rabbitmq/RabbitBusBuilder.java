@@ -1,0 +1,138 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventSerializer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings both RabbitMQ buses share. Every setting is optional; the defaults suit production.
+ *
+ * @param <B> the concrete builder, returned by each setter
+ */
+public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
+    permits RabbitEventBus.Builder, RabbitCommandBus.Builder {
+  private final ConnectionFactory factory;
+  private final EventSerializer serializer;
+  private String prefix = "cqrs";
+  private String connectionName;
+  private String exchange;
+  private Duration publishTimeout = Duration.ofSeconds(30);
+  private int confirmWindow = 1000;
+  private int prefetch = 250;
+  private List<Duration> retryDelays =
+      List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
+  private Duration recoveryInterval;
+
+  RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
+    this.factory = Objects.requireNonNull(factory, "connectionFactory");
+    this.serializer = Objects.requireNonNull(serializer, "serializer");
+    this.connectionName = connectionName;
+  }
+
+  abstract B self();
+
+  /**
+   * The namespace of every exchange and queue the bus declares (default {@code cqrs}). Instances
+   * that should talk to each other use the same prefix.
+   */
+  public B prefix(String prefix) {
+    this.prefix = Names.requireValid("prefix", prefix);
+    return self();
+  }
+
+  /**
+   * The name the bus's connections carry in the broker's tools (default {@code cqrs-events} or
+   * {@code cqrs-commands}); {@code /publish} and {@code /consume} are appended.
+   */
+  public B connectionName(String connectionName) {
+    this.connectionName = Names.requireValid("connectionName", connectionName);
+    return self();
+  }
+
+  /**
+   * The exchange messages are published to (default {@code <prefix>.events} or {@code .commands}).
+   */
+  public B exchange(String exchange) {
+    this.exchange = Names.requireValid("exchange", exchange);
+    return self();
+  }
+
+  /**
+   * How long {@code publish} may block while the broker is unreachable, blocks publishers or has
+   * not confirmed yet (default 30 s); then it throws {@link BrokerUnavailableException}.
+   */
+  public B publishTimeout(Duration publishTimeout) {
+    this.publishTimeout = positive("publishTimeout", publishTimeout);
+    return self();
+  }
+
+  /** How many published messages may await the broker's confirm at once (default 1000). */
+  public B confirmWindow(int confirmWindow) {
+    this.confirmWindow = atLeastOne("confirmWindow", confirmWindow);
+    return self();
+  }
+
+  /** How many unacknowledged messages each listener may hold (default 250). */
+  public B prefetch(int prefetch) {
+    this.prefetch = atLeastOne("prefetch", prefetch);
+    return self();
+  }
+
+  /**
+   * The delays before the second, third … attempt of a message whose consumer threw (default 1 s,
+   * 10 s, 60 s). A message is dead-lettered after {@code delays.length + 1} failed attempts; no
+   * delays means no retries.
+   */
+  public B retryDelays(Duration... delays) {
+    Objects.requireNonNull(delays, "retryDelays");
+    for (Duration delay : delays) {
+      positive("retryDelays[]", delay);
+    }
+    this.retryDelays = List.of(delays);
+    return self();
+  }
+
+  /**
+   * How long the connection waits between attempts to recover (default: the connection factory's
+   * setting, 5 s unless the caller changed it).
+   */
+  public B recoveryInterval(Duration recoveryInterval) {
+    this.recoveryInterval = positive("recoveryInterval", recoveryInterval);
+    return self();
+  }
+
+  EventSerializer serializer() {
+    return serializer;
+  }
+
+  Settings settings(int partitions) {
+    Names defaults = Names.of(prefix);
+    Names names = exchange == null ? defaults : new Names(prefix, exchange, exchange);
+    return new Settings(
+        ConnectionFactories.recovering(factory, recoveryInterval),
+        names,
+        connectionName,
+        publishTimeout,
+        confirmWindow,
+        prefetch,
+        retryDelays,
+        partitions);
+  }
+
+  static int atLeastOne(String setting, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(setting + " must be >= 1, was " + value);
+    }
+    return value;
+  }
+
+  private static Duration positive(String setting, Duration value) {
+    Objects.requireNonNull(value, setting);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(setting + " must be positive, was " + value);
+    }
+    return value;
+  }
+}

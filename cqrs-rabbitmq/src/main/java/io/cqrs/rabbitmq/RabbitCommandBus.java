@@ -1,0 +1,207 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.Command;
+import io.cqrs.CommandBus;
+import io.cqrs.CommandConsumer;
+import io.cqrs.EventSerializer;
+import io.cqrs.Subscription;
+import io.cqrs.UnroutableMessageException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A {@link CommandBus} on RabbitMQ: commands go to one direct exchange with their type as routing
+ * key; each service has one durable queue, bound with the types it handles, that its instances
+ * compete for.
+ *
+ * <p>{@link #publish} sends persistent, mandatory messages and returns once the broker has
+ * confirmed all of them. A command whose type no service queue is bound for comes back from the
+ * broker ({@code basic.return}) and makes {@code publish} throw {@link UnroutableMessageException}.
+ * Failures are handled as in {@link RabbitEventBus}: retries through delayed retry queues, then the
+ * service's dead-letter queue with the reason in the headers. See {@code docs/rabbitmq.md}.
+ *
+ * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
+ */
+public final class RabbitCommandBus implements CommandBus {
+  private final BusCore core;
+  private final EventSerializer serializer;
+  private final Declaration exchange;
+
+  private RabbitCommandBus(Builder builder) {
+    Settings settings = builder.settings(1);
+    this.exchange =
+        Declaration.exchange(settings.names().commandExchange(), BuiltinExchangeType.DIRECT);
+    this.serializer = builder.serializer();
+    this.core = BusCore.open(settings, List.of(exchange));
+  }
+
+  /**
+   * A builder for a bus that connects with an {@code amqp://} or {@code amqps://} URI. With {@code
+   * amqps} the server certificate is verified against the JVM's trust store.
+   */
+  public static Builder builder(String amqpUri, EventSerializer serializer) {
+    return new Builder(ConnectionFactories.fromUri(amqpUri), serializer);
+  }
+
+  /**
+   * A builder for a bus that connects with a copy of the caller's factory (credentials, TLS,
+   * timeouts kept; automatic recovery switched on in the copy). The caller's factory is not
+   * changed.
+   */
+  public static Builder builder(ConnectionFactory connectionFactory, EventSerializer serializer) {
+    return new Builder(connectionFactory, serializer);
+  }
+
+  /**
+   * Publishes commands in order and returns once the broker has confirmed every one of them.
+   *
+   * @throws UnroutableMessageException if no service queue is bound for a command's type; the other
+   *     commands of the call were delivered
+   * @throws BrokerUnavailableException if the broker does not confirm within the publish timeout;
+   *     some commands may have been published
+   * @throws IllegalStateException if the bus is closed
+   */
+  @Override
+  public void publish(List<Command> commands) {
+    Objects.requireNonNull(commands, "commands");
+    core.ensureOpen();
+    List<OutboundMessage> messages = new ArrayList<>(commands.size());
+    for (Command command : commands) {
+      messages.add(toMessage(Objects.requireNonNull(command, "commands[]")));
+    }
+    if (messages.isEmpty()) {
+      return;
+    }
+    List<Returned> returned = core.publish(messages);
+    if (!returned.isEmpty()) {
+      Returned first = returned.get(0);
+      throw new UnroutableMessageException(
+          first.message().messageType(),
+          "no service queue is bound for it; "
+              + returned.size()
+              + " of "
+              + messages.size()
+              + " command(s) not delivered: "
+              + first.describe());
+    }
+  }
+
+  private OutboundMessage toMessage(Command command) {
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .contentType("application/json")
+            .deliveryMode(2)
+            .messageId(command.messageId())
+            .correlationId(command.correlationId())
+            .type(command.commandType())
+            .timestamp(Date.from(command.created()))
+            .build();
+    return new OutboundMessage(
+        exchange.name(),
+        command.commandType(),
+        command.commandType(),
+        properties,
+        serializer.serialize(command));
+  }
+
+  /**
+   * Starts consuming a service's commands on {@code listeners} listeners. Declares the service's
+   * queue and binds it with each command type first (idempotent; bindings made by earlier versions
+   * of the service stay).
+   *
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   */
+  @Override
+  public Subscription subscribe(
+      String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+    Names.requireValid("service", service);
+    Objects.requireNonNull(commandTypes, "commandTypes");
+    if (commandTypes.isEmpty()) {
+      throw new IllegalArgumentException("commandTypes must not be empty");
+    }
+    commandTypes.forEach(type -> Names.requireValid("commandTypes[]", type));
+    RabbitBusBuilder.atLeastOne("listeners", listeners);
+    Objects.requireNonNull(consumer, "consumer");
+    SubscriptionTopology topology =
+        SubscriptionTopology.workQueue(
+            service,
+            queue(service),
+            exchange,
+            List.copyOf(new TreeSet<>(commandTypes)),
+            core.settings().retryDelays());
+    return core.subscribe(topology, listeners, serializer::deserializeCommand, consumer::accept);
+  }
+
+  private String queue(String service) {
+    return core.settings().names().commandQueue(service);
+  }
+
+  private SubscriptionTopology topology(String service) {
+    return SubscriptionTopology.workQueue(
+        service, queue(service), exchange, List.of(), core.settings().retryDelays());
+  }
+
+  /** The name of a service's dead-letter queue. */
+  public String deadLetterQueue(String service) {
+    return topology(Names.requireValid("service", service)).deadLetterQueue();
+  }
+
+  /** How many commands wait in a service's dead-letter queue. */
+  public long deadLetterCount(String service) {
+    return core.deadLetters().count(topology(Names.requireValid("service", service)));
+  }
+
+  /**
+   * Sends up to {@code max} commands from a service's dead-letter queue back to that service's
+   * queue (oldest first), each with its full number of attempts again.
+   *
+   * @return how many commands were replayed
+   */
+  public long replayDeadLetters(String service, long max) {
+    Names.requireValid("service", service);
+    if (max < 0) {
+      throw new IllegalArgumentException("max must be >= 0, was " + max);
+    }
+    return core.deadLetters().replay(topology(service), max);
+  }
+
+  /** What this bus declared, for tests that remove it again. */
+  List<Declaration> declarations() {
+    return core.declarations();
+  }
+
+  /** Closes every subscription (in-flight commands finish), then the connections. Idempotent. */
+  @Override
+  public void close() {
+    core.close();
+  }
+
+  /** Settings of a {@link RabbitCommandBus}; see {@link RabbitBusBuilder} for all of them. */
+  public static final class Builder extends RabbitBusBuilder<Builder> {
+    private Builder(ConnectionFactory factory, EventSerializer serializer) {
+      super(factory, serializer, "cqrs-commands");
+    }
+
+    @Override
+    Builder self() {
+      return this;
+    }
+
+    /**
+     * Connects and declares the command exchange.
+     *
+     * @throws BrokerUnavailableException if the broker cannot be reached
+     */
+    public RabbitCommandBus build() {
+      return new RabbitCommandBus(this);
+    }
+  }
+}

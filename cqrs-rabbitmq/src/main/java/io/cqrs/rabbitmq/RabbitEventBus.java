@@ -1,0 +1,255 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventBus;
+import io.cqrs.EventConsumer;
+import io.cqrs.EventSerializer;
+import io.cqrs.Subscription;
+import io.cqrs.UnroutableMessageException;
+import io.cqrs.VersionedEvent;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link EventBus} on RabbitMQ: every subscription is a durable queue bound to one topic
+ * exchange, so every subscription gets every event and the listeners of one subscription, in any
+ * number of processes, compete for them.
+ *
+ * <p>{@link #publish} sends persistent, mandatory messages (routing key: the event type) and
+ * returns once the broker has confirmed all of them; while the broker is unreachable it waits up to
+ * the publish timeout, then throws {@link BrokerUnavailableException}. Listeners acknowledge an
+ * event only after the consumer returned; a consumer that throws gets the event again after each of
+ * the retry delays, through delayed retry queues, and then it goes to the subscription's
+ * dead-letter queue with the failure in its headers. Malformed messages and unknown types go to the
+ * dead-letter queue at once.
+ *
+ * <p>A subscription named in {@link Builder#orderedSubscriptions} is split into partitions by the
+ * events' source id (consistent-hash exchange, single-active-consumer queues): the events of one
+ * aggregate are handled one at a time, in the order they were published, even across processes;
+ * failed events are retried in place so the order holds. See {@code docs/rabbitmq.md}.
+ *
+ * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
+ */
+public final class RabbitEventBus implements EventBus {
+  private static final Logger log = LoggerFactory.getLogger(RabbitEventBus.class);
+
+  private final BusCore core;
+  private final EventSerializer serializer;
+  private final Declaration exchange;
+  private final Set<String> ordered;
+  private final boolean failOnUnroutable;
+
+  private RabbitEventBus(Builder builder) {
+    Settings settings = builder.settings(builder.partitions);
+    this.exchange =
+        Declaration.exchange(settings.names().eventExchange(), BuiltinExchangeType.TOPIC);
+    this.serializer = builder.serializer();
+    this.ordered = Set.copyOf(builder.ordered);
+    this.failOnUnroutable = builder.failOnUnroutable;
+    this.core = BusCore.open(settings, List.of(exchange));
+  }
+
+  /**
+   * A builder for a bus that connects with an {@code amqp://} or {@code amqps://} URI, for example
+   * {@code amqp://user:password@host:5672/%2f}. With {@code amqps} the server certificate is
+   * verified against the JVM's trust store.
+   */
+  public static Builder builder(String amqpUri, EventSerializer serializer) {
+    return new Builder(ConnectionFactories.fromUri(amqpUri), serializer);
+  }
+
+  /**
+   * A builder for a bus that connects with a copy of the caller's factory (credentials, TLS,
+   * timeouts kept; automatic recovery switched on in the copy). The caller's factory is not
+   * changed.
+   */
+  public static Builder builder(ConnectionFactory connectionFactory, EventSerializer serializer) {
+    return new Builder(connectionFactory, serializer);
+  }
+
+  /**
+   * Publishes events in order and returns once the broker has confirmed every one of them.
+   *
+   * <p>An event that reaches no queue (no subscription exists yet) is logged as an error, or, with
+   * {@link Builder#failOnUnroutable}, reported by an {@link UnroutableMessageException} after all
+   * events were confirmed.
+   *
+   * @throws BrokerUnavailableException if the broker does not confirm within the publish timeout;
+   *     some events may have been published
+   * @throws IllegalStateException if the bus is closed
+   */
+  @Override
+  public void publish(List<VersionedEvent> events) {
+    Objects.requireNonNull(events, "events");
+    core.ensureOpen();
+    List<OutboundMessage> messages = new ArrayList<>(events.size());
+    for (VersionedEvent event : events) {
+      messages.add(toMessage(Objects.requireNonNull(event, "events[]")));
+    }
+    if (messages.isEmpty()) {
+      return;
+    }
+    List<Returned> returned = core.publish(messages);
+    if (!returned.isEmpty()) {
+      unroutable(returned);
+    }
+  }
+
+  private OutboundMessage toMessage(VersionedEvent event) {
+    Map<String, Object> headers = new HashMap<>(4);
+    headers.put(CqrsHeaders.SOURCE_ID, event.sourceId());
+    headers.put(CqrsHeaders.VERSION, event.version());
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .contentType("application/json")
+            .deliveryMode(2)
+            .messageId(event.id())
+            .correlationId(event.correlationId())
+            .type(event.eventType())
+            .timestamp(Date.from(event.created()))
+            .headers(headers)
+            .build();
+    return new OutboundMessage(
+        exchange.name(),
+        event.eventType(),
+        event.eventType(),
+        properties,
+        serializer.serialize(event));
+  }
+
+  private void unroutable(List<Returned> returned) {
+    Returned first = returned.get(0);
+    String detail =
+        returned.size() + " event(s) reached no subscription queue, first: " + first.describe();
+    if (failOnUnroutable) {
+      throw new UnroutableMessageException(first.message().messageType(), detail);
+    }
+    log.error("Unroutable events: {}", detail);
+  }
+
+  /**
+   * Starts consuming a subscription on {@code listeners} listeners, each with its own channel and
+   * thread. Declares the subscription's queues first (idempotent).
+   *
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   */
+  @Override
+  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    Names.requireValid("subscription", subscription);
+    RabbitBusBuilder.atLeastOne("listeners", listeners);
+    Objects.requireNonNull(consumer, "consumer");
+    return core.subscribe(
+        topology(subscription), listeners, serializer::deserializeEvent, consumer::accept);
+  }
+
+  private SubscriptionTopology topology(String subscription) {
+    String queue = core.settings().names().eventQueue(subscription);
+    return ordered.contains(subscription)
+        ? SubscriptionTopology.partitioned(
+            subscription, queue, exchange, core.settings().partitions())
+        : SubscriptionTopology.workQueue(
+            subscription, queue, exchange, List.of("#"), core.settings().retryDelays());
+  }
+
+  /** The name of a subscription's dead-letter queue. */
+  public String deadLetterQueue(String subscription) {
+    return topology(Names.requireValid("subscription", subscription)).deadLetterQueue();
+  }
+
+  /** How many events wait in a subscription's dead-letter queue. */
+  public long deadLetterCount(String subscription) {
+    return core.deadLetters().count(topology(Names.requireValid("subscription", subscription)));
+  }
+
+  /**
+   * Sends up to {@code max} events from a subscription's dead-letter queue back to that
+   * subscription only (oldest first), each with its full number of attempts again.
+   *
+   * @return how many events were replayed
+   */
+  public long replayDeadLetters(String subscription, long max) {
+    Names.requireValid("subscription", subscription);
+    if (max < 0) {
+      throw new IllegalArgumentException("max must be >= 0, was " + max);
+    }
+    return core.deadLetters().replay(topology(subscription), max);
+  }
+
+  /** What this bus declared, for tests that remove it again. */
+  List<Declaration> declarations() {
+    return core.declarations();
+  }
+
+  /** Closes every subscription (in-flight events finish), then the connections. Idempotent. */
+  @Override
+  public void close() {
+    core.close();
+  }
+
+  /** Settings of a {@link RabbitEventBus}; see {@link RabbitBusBuilder} for the shared ones. */
+  public static final class Builder extends RabbitBusBuilder<Builder> {
+    private final Set<String> ordered = new LinkedHashSet<>();
+    private int partitions = 8;
+    private boolean failOnUnroutable;
+
+    private Builder(ConnectionFactory factory, EventSerializer serializer) {
+      super(factory, serializer, "cqrs-events");
+    }
+
+    @Override
+    Builder self() {
+      return this;
+    }
+
+    /**
+     * Subscriptions whose events are handled in order per aggregate (source id). Every instance of
+     * an application must name the same ones, with the same {@link #partitions}.
+     */
+    public Builder orderedSubscriptions(String... subscriptions) {
+      Objects.requireNonNull(subscriptions, "orderedSubscriptions");
+      for (String subscription : subscriptions) {
+        ordered.add(Names.requireValid("orderedSubscriptions[]", subscription));
+      }
+      return this;
+    }
+
+    /**
+     * How many partitions an ordered subscription has (default 8): at most this many of its events
+     * are handled at once, each partition by one listener at a time.
+     */
+    public Builder partitions(int partitions) {
+      this.partitions = atLeastOne("partitions", partitions);
+      return this;
+    }
+
+    /**
+     * Whether {@code publish} throws {@link UnroutableMessageException} when an event reached no
+     * subscription queue (default {@code false}: it is logged as an error, since an event published
+     * before any subscription exists has no one to go to).
+     */
+    public Builder failOnUnroutable(boolean failOnUnroutable) {
+      this.failOnUnroutable = failOnUnroutable;
+      return this;
+    }
+
+    /**
+     * Connects and declares the event exchange.
+     *
+     * @throws BrokerUnavailableException if the broker cannot be reached
+     */
+    public RabbitEventBus build() {
+      return new RabbitEventBus(this);
+    }
+  }
+}

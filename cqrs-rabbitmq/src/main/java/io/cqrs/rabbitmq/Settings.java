@@ -1,0 +1,38 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.ConnectionFactory;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated settings of one bus, shared by its parts.
+ *
+ * @param factory a recovering copy of the caller's connection factory
+ * @param names exchange and queue names
+ * @param connectionName the name the bus's connections show in the broker's tools
+ * @param publishTimeout how long {@code publish} may wait for the broker
+ * @param confirmWindow how many published messages may await confirms at once
+ * @param prefetch how many unacknowledged messages each listener may hold
+ * @param retryDelays the delays before the second, third … attempt of a failed message
+ * @param partitions how many partitions an ordered subscription has
+ */
+record Settings(
+    ConnectionFactory factory,
+    Names names,
+    String connectionName,
+    Duration publishTimeout,
+    int confirmWindow,
+    int prefetch,
+    List<Duration> retryDelays,
+    int partitions) {
+
+  /** How many messages a listener handles before it acknowledges them with one multiple-ack. */
+  int ackBatch() {
+    return Math.max(1, Math.min(prefetch / 2, 64));
+  }
+
+  /** How many attempts a message gets before it is dead-lettered. */
+  int maxAttempts() {
+    return retryDelays.size() + 1;
+  }
+}

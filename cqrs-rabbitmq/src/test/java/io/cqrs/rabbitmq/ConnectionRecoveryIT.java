@@ -1,0 +1,175 @@
+package io.cqrs.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventSerializer;
+import io.cqrs.VersionedEvent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Connections that the broker closes, or that cannot reach it, against the real broker. */
+class ConnectionRecoveryIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
+  private static final int EVENTS = 10_000;
+  private static final int BATCH = 100;
+  private static final long BATCH_PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(60);
+
+  private final EventSerializer serializer = TestMessages.serializer();
+  private RabbitNamespace namespace;
+
+  @BeforeEach
+  void namespace() {
+    namespace = RabbitTestBroker.get().newNamespace("recovery");
+  }
+
+  @AfterEach
+  void cleanUp() {
+    namespace.close();
+  }
+
+  @Test
+  void events_flowing_while_the_broker_force_closes_the_connections_are_all_handled() {
+    namespace.requireAdmin();
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    AtomicInteger deliveries = new AtomicInteger();
+    namespace
+        .eventBus(serializer)
+        .subscribe(
+            "recovering",
+            2,
+            event -> {
+              deliveries.incrementAndGet();
+              handled.add(event.id());
+            });
+    RabbitEventBus publisher = namespace.eventBus(serializer);
+    List<VersionedEvent> events = TestMessages.events(EVENTS);
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(() -> publishPaced(publisher, events));
+
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> handled.size() >= EVENTS / 5,
+        () -> handled.size() + " handled");
+    int closed = namespace.forceCloseConnections();
+
+    assertThat(closed).as("connections closed by the broker").isGreaterThanOrEqualTo(3);
+    assertThat(publishing)
+        .as("publishing rides out the outage")
+        .succeedsWithin(Duration.ofSeconds(120));
+    Set<String> published = events.stream().map(VersionedEvent::id).collect(Collectors.toSet());
+    Await.until(
+        Duration.ofSeconds(120),
+        () -> handled.containsAll(published),
+        () -> (EVENTS - handled.size()) + " events not handled yet");
+    assertThat(handled).isEqualTo(published);
+    assertThat(deliveries.get()).isGreaterThanOrEqualTo(EVENTS);
+  }
+
+  /** Publishes in batches at about 1,600 events a second, so the stream outlasts the outage. */
+  private static void publishPaced(RabbitEventBus publisher, List<VersionedEvent> events) {
+    long next = System.nanoTime();
+    for (int from = 0; from < events.size(); from += BATCH) {
+      publisher.publish(events.subList(from, Math.min(from + BATCH, events.size())));
+      next += BATCH_PACE_NANOS;
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    }
+  }
+
+  @Test
+  void publishing_while_the_broker_is_away_blocks_for_the_timeout_then_throws_broker_unavailable()
+      throws Exception {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    namespace.eventBus(serializer).subscribe("away", 1, event -> handled.add(event.id()));
+    try (TcpProxy proxy = proxyToBroker()) {
+      Duration timeout = Duration.ofSeconds(2);
+      RabbitEventBus bus = throughProxy(proxy, timeout);
+      VersionedEvent before = TestMessages.event("a", 1);
+      bus.publish(List.of(before));
+
+      proxy.stop();
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> bus.publish(List.of(TestMessages.event("a", 2))))
+          .isInstanceOf(BrokerUnavailableException.class)
+          .hasMessageContaining("127.0.0.1:" + proxy.port())
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("guest"))
+          .satisfies(e -> assertThat(((BrokerUnavailableException) e).isTransient()).isTrue());
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(timeout);
+
+      proxy.start();
+      VersionedEvent after = TestMessages.event("a", 3);
+      Await.until(
+          Duration.ofSeconds(20), () -> publishes(bus, after), () -> "publish after recovery");
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> handled.containsAll(List.of(before.id(), after.id())),
+          () -> "handled " + handled);
+    }
+  }
+
+  @Test
+  void publishing_during_an_outage_completes_once_the_connection_has_recovered() throws Exception {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    namespace.eventBus(serializer).subscribe("outage", 1, event -> handled.add(event.id()));
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofSeconds(30));
+      bus.publish(List.of(TestMessages.event("b", 1)));
+      proxy.stop();
+      List<VersionedEvent> during = TestMessages.stream("b", 20);
+      CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> bus.publish(during));
+
+      proxy.start();
+
+      assertThat(publishing).succeedsWithin(Duration.ofSeconds(30));
+      Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
+      Await.until(
+          Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+    }
+  }
+
+  private static boolean publishes(RabbitEventBus bus, VersionedEvent event) {
+    try {
+      bus.publish(List.of(event));
+      return true;
+    } catch (BrokerUnavailableException e) {
+      return false;
+    }
+  }
+
+  private TcpProxy proxyToBroker() throws java.io.IOException {
+    ConnectionFactory direct = namespace.connectionFactory();
+    return TcpProxy.to(direct.getHost(), direct.getPort());
+  }
+
+  private RabbitEventBus throughProxy(TcpProxy proxy, Duration publishTimeout) {
+    ConnectionFactory viaProxy = namespace.connectionFactory();
+    viaProxy.setHost("127.0.0.1");
+    viaProxy.setPort(proxy.port());
+    return namespace.track(
+        RabbitEventBus.builder(viaProxy, serializer)
+            .prefix(namespace.prefix())
+            .connectionName(namespace.prefix() + "-proxied")
+            .publishTimeout(publishTimeout)
+            .build());
+  }
+}

@@ -1,0 +1,171 @@
+package io.cqrs.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.EventSerializer;
+import io.cqrs.VersionedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Per-aggregate ordering of an ordered subscription, against the real broker. */
+class OrderedSubscriptionIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
+  private static final int AGGREGATES = 50;
+  private static final int VERSIONS = 100;
+  private static final String SUBSCRIPTION = "ledger";
+
+  private final EventSerializer serializer = TestMessages.serializer();
+  private final Map<String, List<Long>> handled = new ConcurrentHashMap<>();
+  private final Set<String> threads = ConcurrentHashMap.newKeySet();
+  private RabbitNamespace namespace;
+
+  @BeforeEach
+  void namespace() {
+    namespace = RabbitTestBroker.get().newNamespace("ordered");
+  }
+
+  @AfterEach
+  void cleanUp() {
+    namespace.close();
+  }
+
+  @Test
+  void four_consumers_handle_every_aggregates_events_in_version_order() {
+    List<RabbitEventBus> consumers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RabbitEventBus consumer = orderedBus();
+      consumer.subscribe(SUBSCRIPTION, 2, this::record);
+      consumers.add(consumer);
+    }
+
+    publishInterleaved(orderedBus());
+
+    awaitAllHandled();
+    assertEveryAggregateInVersionOrder();
+    assertThat(threads).as("listener threads that handled events").hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void order_holds_when_the_active_consumer_closes_mid_stream_and_another_takes_over() {
+    RabbitEventBus first = orderedBus();
+    AtomicInteger seenByFirst = new AtomicInteger();
+    var firstSubscription =
+        first.subscribe(
+            SUBSCRIPTION,
+            4,
+            event -> {
+              seenByFirst.incrementAndGet();
+              record(event);
+            });
+    orderedBus().subscribe(SUBSCRIPTION, 4, this::record);
+    RabbitEventBus publisher = orderedBus();
+
+    publishInterleaved(publisher);
+    Await.until(
+        Duration.ofSeconds(60),
+        () -> seenByFirst.get() >= AGGREGATES * VERSIONS / 5,
+        () -> seenByFirst + " handled by the first consumer");
+    firstSubscription.close();
+
+    awaitAllHandled();
+    assertEveryAggregateInVersionOrder();
+  }
+
+  @Test
+  void a_failing_event_is_retried_in_place_so_later_versions_wait_for_it() {
+    Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
+    RabbitEventBus consumer =
+        namespace.track(
+            namespace
+                .eventBusBuilder(serializer)
+                .orderedSubscriptions(SUBSCRIPTION)
+                .retryDelays(Duration.ofMillis(100), Duration.ofMillis(100))
+                .build());
+    consumer.subscribe(
+        SUBSCRIPTION,
+        2,
+        event -> {
+          if (event.version() == 5
+              && failures
+                      .computeIfAbsent(event.sourceId(), k -> new AtomicInteger())
+                      .incrementAndGet()
+                  <= 2) {
+            throw new IllegalStateException("version 5 fails twice");
+          }
+          record(event);
+        });
+
+    orderedBus().publish(TestMessages.stream("flaky", 10));
+
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> handled.getOrDefault("flaky", List.of()).size() == 10,
+        () -> "handled " + handled);
+    assertThat(handled.get("flaky")).containsExactlyElementsOf(versions(10));
+    assertThat(failures.get("flaky")).hasValue(3);
+  }
+
+  private RabbitEventBus orderedBus() {
+    return namespace.track(
+        namespace.eventBusBuilder(serializer).orderedSubscriptions(SUBSCRIPTION).build());
+  }
+
+  private void record(VersionedEvent event) {
+    handled
+        .computeIfAbsent(event.sourceId(), k -> Collections.synchronizedList(new ArrayList<>()))
+        .add(event.version());
+    threads.add(Thread.currentThread().getName());
+  }
+
+  /** Version 1 of every aggregate, then version 2 of every aggregate, and so on. */
+  private static void publishInterleaved(RabbitEventBus publisher) {
+    List<List<VersionedEvent>> streams =
+        IntStream.range(0, AGGREGATES)
+            .mapToObj(i -> TestMessages.stream("aggregate-" + i, VERSIONS))
+            .toList();
+    List<VersionedEvent> interleaved = new ArrayList<>(AGGREGATES * VERSIONS);
+    for (int version = 0; version < VERSIONS; version++) {
+      for (List<VersionedEvent> stream : streams) {
+        interleaved.add(stream.get(version));
+      }
+    }
+    publisher.publish(interleaved);
+  }
+
+  private void awaitAllHandled() {
+    Await.until(
+        Duration.ofSeconds(90),
+        () ->
+            handled.size() == AGGREGATES
+                && handled.values().stream().allMatch(versions -> versions.size() >= VERSIONS),
+        () -> handled.values().stream().mapToInt(List::size).sum() + " events handled");
+  }
+
+  private void assertEveryAggregateInVersionOrder() {
+    assertThat(handled).hasSize(AGGREGATES);
+    handled.forEach(
+        (aggregate, versions) ->
+            assertThat(versions).as(aggregate).containsExactlyElementsOf(versions(VERSIONS)));
+  }
+
+  private static List<Long> versions(int count) {
+    return LongStream.rangeClosed(1, count).boxed().toList();
+  }
+}

@@ -1,0 +1,73 @@
+package io.cqrs.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventSerializer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Builder validation; nothing here connects. */
+class RabbitBusBuilderTest {
+  private final EventSerializer serializer = TestMessages.serializer();
+  private final ConnectionFactory factory = new ConnectionFactory();
+
+  @Test
+  void required_arguments_are_named_when_missing() {
+    assertThatThrownBy(() -> RabbitEventBus.builder((ConnectionFactory) null, serializer))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("connectionFactory");
+    assertThatThrownBy(() -> RabbitCommandBus.builder(factory, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("serializer");
+    assertThatThrownBy(() -> RabbitEventBus.builder((String) null, serializer))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("amqpUri");
+  }
+
+  @Test
+  void invalid_settings_are_rejected_naming_the_setting() {
+    RabbitEventBus.Builder builder = RabbitEventBus.builder(factory, serializer);
+
+    assertThatThrownBy(() -> builder.prefix("")).hasMessageContaining("prefix");
+    assertThatThrownBy(() -> builder.exchange("a b")).hasMessageContaining("exchange");
+    assertThatThrownBy(() -> builder.connectionName(" ")).hasMessageContaining("connectionName");
+    assertThatThrownBy(() -> builder.confirmWindow(0)).hasMessageContaining("confirmWindow");
+    assertThatThrownBy(() -> builder.prefetch(0)).hasMessageContaining("prefetch");
+    assertThatThrownBy(() -> builder.partitions(0)).hasMessageContaining("partitions");
+    assertThatThrownBy(() -> builder.publishTimeout(Duration.ZERO))
+        .hasMessageContaining("publishTimeout");
+    assertThatThrownBy(() -> builder.recoveryInterval(Duration.ofSeconds(-1)))
+        .hasMessageContaining("recoveryInterval");
+    assertThatThrownBy(() -> builder.retryDelays(Duration.ofSeconds(1), null))
+        .hasMessageContaining("retryDelays");
+    assertThatThrownBy(() -> builder.orderedSubscriptions("ok", "not ok"))
+        .hasMessageContaining("orderedSubscriptions");
+  }
+
+  @Test
+  void settings_default_to_production_values_and_take_the_callers_choices() {
+    Settings defaults = RabbitCommandBus.builder(factory, serializer).settings(1);
+    Settings chosen =
+        RabbitEventBus.builder(factory, serializer)
+            .prefix("shop")
+            .exchange("shop.all-events")
+            .confirmWindow(64)
+            .prefetch(10)
+            .retryDelays()
+            .settings(4);
+
+    assertThat(defaults.names()).isEqualTo(Names.of("cqrs"));
+    assertThat(defaults.connectionName()).isEqualTo("cqrs-commands");
+    assertThat(defaults.publishTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.maxAttempts()).isEqualTo(4);
+    assertThat(defaults.factory().isAutomaticRecoveryEnabled()).isTrue();
+    assertThat(chosen.names().eventExchange()).isEqualTo("shop.all-events");
+    assertThat(chosen.names().eventQueue("p")).isEqualTo("shop.events.p");
+    assertThat(chosen.confirmWindow()).isEqualTo(64);
+    assertThat(chosen.ackBatch()).isEqualTo(5);
+    assertThat(chosen.maxAttempts()).isEqualTo(1);
+    assertThat(chosen.partitions()).isEqualTo(4);
+  }
+}

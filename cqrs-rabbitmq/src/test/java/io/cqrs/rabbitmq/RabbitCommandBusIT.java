@@ -1,0 +1,49 @@
+package io.cqrs.rabbitmq;
+
+import io.cqrs.CommandBus;
+import io.cqrs.EventSerializer;
+import io.cqrs.testing.CommandBusContract;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * {@link RabbitCommandBus} keeps the {@link CommandBusContract}, each test in its own namespace.
+ */
+class RabbitCommandBusIT extends CommandBusContract {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
+  private final Map<CommandBus, RabbitNamespace> namespaces = new IdentityHashMap<>();
+
+  @Override
+  protected CommandBus newBus() {
+    return instanceIn(RabbitTestBroker.get().newNamespace("command-contract"));
+  }
+
+  @Override
+  protected CommandBus secondInstanceOf(CommandBus bus) {
+    return instanceIn(namespaces.get(bus));
+  }
+
+  private synchronized CommandBus instanceIn(RabbitNamespace namespace) {
+    RabbitCommandBus bus =
+        namespace.track(
+            namespace
+                .commandBusBuilder(new EventSerializer(contractCommandTypes()))
+                .retryDelays(Duration.ofMillis(200), Duration.ofMillis(400))
+                .build());
+    namespaces.put(bus, namespace);
+    return bus;
+  }
+
+  @AfterEach
+  synchronized void deleteNamespaces() {
+    namespaces.values().stream().distinct().forEach(RabbitNamespace::close);
+  }
+}

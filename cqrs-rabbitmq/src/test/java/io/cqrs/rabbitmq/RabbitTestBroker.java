@@ -1,0 +1,180 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RabbitMQ that integration tests run against, found once per JVM: the broker at {@code
+ * CQRS_RABBITMQ_URI}, else a Testcontainers {@code RabbitMQContainer} where a Docker engine
+ * answers, else none, in which case tests are skipped with a message, or fail when {@code
+ * CQRS_REQUIRE_SERVERS=true}.
+ *
+ * <p>Each test takes a {@link RabbitNamespace} with a unique prefix, so tests never see each
+ * other's queues, and closes it to delete what it declared. Shipped in this module's test jar for
+ * other modules' tests.
+ */
+public final class RabbitTestBroker {
+  /** The environment variable holding the broker's AMQP URI. */
+  public static final String URI_VARIABLE = "CQRS_RABBITMQ_URI";
+
+  /** The environment variable that, set to {@code true}, makes a missing broker a failure. */
+  public static final String REQUIRE_VARIABLE = "CQRS_REQUIRE_SERVERS";
+
+  private static final Logger log = LoggerFactory.getLogger(RabbitTestBroker.class);
+  private static final Duration RECOVERY_INTERVAL = Duration.ofMillis(500);
+  private static RabbitTestBroker instance;
+  private static String unavailable;
+
+  private final ConnectionFactory factory;
+  private final String description;
+  private final BrokerAdmin admin;
+
+  private RabbitTestBroker(ConnectionFactory factory, BrokerAdmin admin) {
+    this.factory = factory;
+    this.description = ConnectionFactories.describe(factory);
+    this.admin = admin;
+  }
+
+  /**
+   * The broker, found on first use. Skips the calling test (JUnit assumption) when there is none,
+   * or fails it when {@code CQRS_REQUIRE_SERVERS=true}.
+   */
+  public static synchronized RabbitTestBroker get() {
+    if (instance == null && unavailable == null) {
+      try {
+        instance = find();
+      } catch (RuntimeException | IOException e) {
+        unavailable = e.getMessage();
+      }
+    }
+    if (instance == null) {
+      missing(unavailable);
+    }
+    return instance;
+  }
+
+  private static RabbitTestBroker find() throws IOException {
+    String uri = System.getenv(URI_VARIABLE);
+    if (uri != null && !uri.isBlank()) {
+      ConnectionFactory factory = ConnectionFactories.fromUri(uri);
+      probe(factory);
+      return new RabbitTestBroker(factory, BrokerAdmin.local(isLoopback(factory.getHost())));
+    }
+    if (ContainerBroker.dockerAnswers()) {
+      return ContainerBroker.start();
+    }
+    throw new IllegalStateException(
+        "No RabbitMQ for integration tests: set "
+            + URI_VARIABLE
+            + " (for example amqp://guest:guest@127.0.0.1:5672/%2f) or run a Docker engine");
+  }
+
+  static RabbitTestBroker of(ConnectionFactory factory, BrokerAdmin admin) {
+    probe(factory);
+    return new RabbitTestBroker(factory, admin);
+  }
+
+  private static void probe(ConnectionFactory factory) {
+    try {
+      factory.newConnection("cqrs-test-probe").close();
+      log.info("Integration tests use RabbitMQ at {}", ConnectionFactories.describe(factory));
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "RabbitMQ at "
+              + ConnectionFactories.describe(factory)
+              + " does not answer: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Skips the test, or fails it when servers are required. */
+  static void missing(String why) {
+    if ("true".equalsIgnoreCase(System.getenv(REQUIRE_VARIABLE))) {
+      Assertions.fail(why + " (" + REQUIRE_VARIABLE + "=true)");
+    }
+    Assumptions.abort(why);
+  }
+
+  /**
+   * A new connection factory for the broker, recovering quickly (every 500 ms) so that fault tests
+   * do not wait.
+   */
+  public ConnectionFactory connectionFactory() {
+    ConnectionFactory copy = factory.clone();
+    copy.setNetworkRecoveryInterval(RECOVERY_INTERVAL.toMillis());
+    return copy;
+  }
+
+  /**
+   * The broker's AMQP URI, for test processes started by a test (scale-out tests). It holds the
+   * test broker's credentials: never log it.
+   */
+  public String amqpUri() {
+    return "amqp://"
+        + encode(factory.getUsername())
+        + ":"
+        + encode(factory.getPassword())
+        + "@"
+        + factory.getHost()
+        + ":"
+        + factory.getPort()
+        + "/"
+        + encode(factory.getVirtualHost());
+  }
+
+  private static String encode(String part) {
+    return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** The broker as {@code host:port/vhost}, without credentials. */
+  public String describe() {
+    return description;
+  }
+
+  /** A namespace with a unique prefix that starts with {@code hint}. */
+  public RabbitNamespace newNamespace(String hint) {
+    Objects.requireNonNull(hint, "hint");
+    String prefix =
+        "t-" + hint + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    return new RabbitNamespace(this, prefix);
+  }
+
+  /** The broker's command-line administration (rabbitmqctl), if the tests can reach it. */
+  BrokerAdmin admin() {
+    return admin;
+  }
+
+  /** Names of every queue of the broker's virtual host. */
+  List<String> queueNames() {
+    return admin.lines(
+        "list_queues", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name");
+  }
+
+  /** Names of every exchange of the broker's virtual host. */
+  List<String> exchangeNames() {
+    return admin.lines(
+        "list_exchanges", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name");
+  }
+}

@@ -1,0 +1,120 @@
+package io.cqrs.rabbitmq;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP forwarder between the buses and the broker, so that a test can make the broker "go away"
+ * for its own connections only: {@link #stop()} drops every connection and refuses new ones until
+ * {@link #start()} listens again on the same port.
+ */
+final class TcpProxy implements AutoCloseable {
+  private final String targetHost;
+  private final int targetPort;
+  private final int port;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket server;
+
+  private TcpProxy(String targetHost, int targetPort, int port) {
+    this.targetHost = targetHost;
+    this.targetPort = targetPort;
+    this.port = port;
+  }
+
+  /** A started proxy on a free local port. */
+  static TcpProxy to(String targetHost, int targetPort) throws IOException {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    TcpProxy proxy = new TcpProxy(targetHost, targetPort, port);
+    proxy.start();
+    return proxy;
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Listens (again) and forwards every accepted connection to the target. */
+  synchronized void start() throws IOException {
+    ServerSocket listening = new ServerSocket();
+    listening.setReuseAddress(true);
+    listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    server = listening;
+    Thread acceptor = new Thread(() -> accept(listening), "tcp-proxy-accept-" + port);
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Stops listening and drops every forwarded connection at once. */
+  synchronized void stop() throws IOException {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    sockets.clear();
+  }
+
+  private void accept(ServerSocket listening) {
+    while (!listening.isClosed()) {
+      try {
+        Socket client = listening.accept();
+        Socket broker = new Socket(targetHost, targetPort);
+        sockets.add(client);
+        sockets.add(broker);
+        pump(client, broker);
+        pump(broker, client);
+      } catch (IOException e) {
+        // Closed by stop(), or the target refused: either way nothing is forwarded.
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread thread =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[64 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int read;
+                while ((read = in.read(buffer)) >= 0) {
+                  out.write(buffer, 0, read);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // A dropped connection ends the pump.
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "tcp-proxy-pump-" + port);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // Already closed.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    stop();
+  }
+}

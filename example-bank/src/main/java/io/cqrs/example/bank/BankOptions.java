@@ -1,0 +1,281 @@
+package io.cqrs.example.bank;
+
+import io.cqrs.example.bank.InfrastructureOptions.Bus;
+import io.cqrs.example.bank.InfrastructureOptions.Store;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The application's command line, parsed and checked: what to run, on which infrastructure.
+ * Connection settings come from flags, else from the {@code CQRS_*} environment variables.
+ *
+ * @param mode what to run
+ * @param infrastructure which store and buses
+ * @param host the address {@code serve} binds
+ * @param port the port {@code serve} listens on (0: any free port)
+ * @param verbose whether to log at INFO instead of WARN
+ */
+record BankOptions(
+    Mode mode, InfrastructureOptions infrastructure, String host, int port, boolean verbose) {
+
+  /** What the application runs. */
+  enum Mode {
+    SCENARIO,
+    SERVE,
+    WORKER,
+    REBUILD,
+    HELP
+  }
+
+  static final int DEFAULT_PORT = 8080;
+  static final String DEFAULT_HOST = "127.0.0.1";
+
+  static final String USAGE =
+      String.join(
+          System.lineSeparator(),
+          "Usage: java -jar example-bank.jar [COMMAND] [OPTIONS]",
+          "",
+          "The cqrs example bank: accounts and money transfers, event-sourced.",
+          "",
+          "Commands:",
+          "  (none)             Run the andrewwebber/cqrs bank scenario and print the read",
+          "                     models, the write model reloaded from history, the events of",
+          "                     some correlation ids and whether the read model is in sync.",
+          "  serve              Serve the HTTP JSON API (POST /accounts, POST /accounts/{id}/credit,",
+          "                     POST /accounts/{id}/debit, POST /transfers, GET /accounts/{id},",
+          "                     GET /accounts/{id}/history, GET /transfers/{id}, ...). Several",
+          "                     instances can share one Couchbase and RabbitMQ.",
+          "  worker             Handle commands, run the transfer process and the read models,",
+          "                     without HTTP (needs --store couchbase --bus rabbitmq).",
+          "  rebuild            Rebuild the read models from the integration log and print them",
+          "                     (needs --store couchbase).",
+          "",
+          "Options:",
+          "  --store memory|couchbase     Where events are kept (default: memory).",
+          "  --bus memory|rabbitmq        How commands and events travel (default: memory).",
+          "  --port N                     serve: the port, 0 for any free one (default: 8080).",
+          "  --host ADDRESS               serve: the address to bind (default: 127.0.0.1).",
+          "  --couchbase-connection S     Couchbase connection string   [CQRS_COUCHBASE_CONNECTION]",
+          "  --couchbase-username U       Couchbase user                [CQRS_COUCHBASE_USERNAME]",
+          "  --couchbase-password P       Couchbase password            [CQRS_COUCHBASE_PASSWORD]",
+          "  --couchbase-bucket B         Couchbase bucket              [CQRS_COUCHBASE_BUCKET]",
+          "  --rabbitmq-uri URI           RabbitMQ URI, e.g. amqp://guest:guest@127.0.0.1:5672/%2f",
+          "                                                             [CQRS_RABBITMQ_URI]",
+          "  --verbose                    Log at INFO (default: warnings and errors only).",
+          "  --help                       Show this help.",
+          "",
+          "A flag wins over its environment variable. --store couchbase and --bus rabbitmq need",
+          "the cqrs-couchbase and cqrs-rabbitmq adapters; until example-bank uses them they stop",
+          "with a message saying so.",
+          "",
+          "Exit status: 0 success, 1 failure (or read model out of sync), 2 bad usage.");
+
+  /** The command line was wrong; the message says how. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Parses the command line.
+   *
+   * @param environment where {@code CQRS_*} settings are looked up when no flag gives them
+   * @throws UsageException naming what is wrong
+   */
+  static BankOptions parse(List<String> args, Map<String, String> environment)
+      throws UsageException {
+    return new Parser(args, environment).parse();
+  }
+
+  /** Walks the arguments once; not thread-safe, used once. */
+  private static final class Parser {
+    private final List<String> args;
+    private final Map<String, String> environment;
+    private int next;
+    private Mode mode = Mode.SCENARIO;
+    private Store store = Store.MEMORY;
+    private Bus bus = Bus.MEMORY;
+    private String host;
+    private Integer port;
+    private boolean verbose;
+    private String couchbaseConnection;
+    private String couchbaseUsername;
+    private String couchbasePassword;
+    private String couchbaseBucket;
+    private String rabbitmqUri;
+
+    Parser(List<String> args, Map<String, String> environment) {
+      this.args = Objects.requireNonNull(args, "args");
+      this.environment = Objects.requireNonNull(environment, "environment");
+    }
+
+    BankOptions parse() throws UsageException {
+      if (!args.isEmpty() && !args.get(0).startsWith("-")) {
+        mode = command(args.get(next++));
+      }
+      while (next < args.size()) {
+        if (option(args.get(next++))) {
+          return help();
+        }
+      }
+      fillFromEnvironment();
+      return check();
+    }
+
+    private static Mode command(String name) throws UsageException {
+      switch (name) {
+        case "serve":
+          return Mode.SERVE;
+        case "worker":
+          return Mode.WORKER;
+        case "rebuild":
+          return Mode.REBUILD;
+        case "help":
+          return Mode.HELP;
+        default:
+          throw new UsageException(
+              "Unknown command '" + name + "'; expected serve, worker, rebuild or none");
+      }
+    }
+
+    /** Reads one option; returns whether it asks for help. */
+    private boolean option(String arg) throws UsageException {
+      String name = arg;
+      String inline = null;
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 0) {
+        name = arg.substring(0, equals);
+        inline = arg.substring(equals + 1);
+      }
+      boolean flag = List.of("--help", "-h", "--verbose", "-v").contains(name);
+      if (flag && inline != null) {
+        throw new UsageException("Option " + name + " takes no value");
+      }
+      switch (name) {
+        case "--help", "-h" -> {
+          return true;
+        }
+        case "--verbose", "-v" -> verbose = true;
+        case "--store" -> store = choice(name, value(name, inline), Store.class);
+        case "--bus" -> bus = choice(name, value(name, inline), Bus.class);
+        case "--port" -> port = port(value(name, inline));
+        case "--host" -> host = value(name, inline);
+        case "--couchbase-connection" -> couchbaseConnection = value(name, inline);
+        case "--couchbase-username" -> couchbaseUsername = value(name, inline);
+        case "--couchbase-password" -> couchbasePassword = value(name, inline);
+        case "--couchbase-bucket" -> couchbaseBucket = value(name, inline);
+        case "--rabbitmq-uri" -> rabbitmqUri = value(name, inline);
+        default -> throw new UsageException("Unknown option '" + name + "'");
+      }
+      return false;
+    }
+
+    private String value(String name, String inline) throws UsageException {
+      if (inline != null) {
+        return inline;
+      }
+      if (next >= args.size() || args.get(next).startsWith("--")) {
+        throw new UsageException("Option " + name + " needs a value");
+      }
+      return args.get(next++);
+    }
+
+    private static <E extends Enum<E>> E choice(String name, String value, Class<E> type)
+        throws UsageException {
+      try {
+        return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(
+            "Option " + name + " must be one of " + names(type) + ", was '" + value + "'");
+      }
+    }
+
+    private static String names(Class<? extends Enum<?>> type) {
+      StringBuilder names = new StringBuilder();
+      for (Enum<?> constant : type.getEnumConstants()) {
+        names
+            .append(names.length() == 0 ? "" : ", ")
+            .append(constant.name().toLowerCase(Locale.ROOT));
+      }
+      return names.toString();
+    }
+
+    private static int port(String value) throws UsageException {
+      try {
+        int port = Integer.parseInt(value);
+        if (port >= 0 && port <= 65_535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // Reported below with the accepted range.
+      }
+      throw new UsageException(
+          "Option --port must be a number from 0 to 65535, was '" + value + "'");
+    }
+
+    private void fillFromEnvironment() {
+      couchbaseConnection = orEnvironment(couchbaseConnection, "CQRS_COUCHBASE_CONNECTION");
+      couchbaseUsername = orEnvironment(couchbaseUsername, "CQRS_COUCHBASE_USERNAME");
+      couchbasePassword = orEnvironment(couchbasePassword, "CQRS_COUCHBASE_PASSWORD");
+      couchbaseBucket = orEnvironment(couchbaseBucket, "CQRS_COUCHBASE_BUCKET");
+      rabbitmqUri = orEnvironment(rabbitmqUri, "CQRS_RABBITMQ_URI");
+    }
+
+    private String orEnvironment(String flag, String variable) {
+      String value = flag != null ? flag : environment.get(variable);
+      return value == null || value.isBlank() ? null : value;
+    }
+
+    private BankOptions help() {
+      return new BankOptions(
+          Mode.HELP, InfrastructureOptions.inMemory(), DEFAULT_HOST, DEFAULT_PORT, verbose);
+    }
+
+    private BankOptions check() throws UsageException {
+      if (mode == Mode.HELP) {
+        return help();
+      }
+      checkCombination();
+      return new BankOptions(
+          mode,
+          new InfrastructureOptions(
+              store,
+              bus,
+              couchbaseConnection,
+              couchbaseUsername,
+              couchbasePassword,
+              couchbaseBucket,
+              rabbitmqUri),
+          host == null ? DEFAULT_HOST : host,
+          port == null ? DEFAULT_PORT : port,
+          verbose);
+    }
+
+    private void checkCombination() throws UsageException {
+      if (mode != Mode.SERVE && (port != null || host != null)) {
+        throw new UsageException("Options --port and --host are for serve only");
+      }
+      if (mode == Mode.WORKER && (store == Store.MEMORY || bus == Bus.MEMORY)) {
+        throw new UsageException(
+            "worker needs a store and buses shared with other processes:"
+                + " --store couchbase --bus rabbitmq");
+      }
+      if (mode == Mode.REBUILD && store == Store.MEMORY) {
+        throw new UsageException(
+            "rebuild needs --store couchbase: an in-memory store starts empty");
+      }
+      if (store == Store.COUCHBASE && couchbaseConnection == null) {
+        throw new UsageException(
+            "--store couchbase needs --couchbase-connection or CQRS_COUCHBASE_CONNECTION");
+      }
+      if (bus == Bus.RABBITMQ && rabbitmqUri == null) {
+        throw new UsageException("--bus rabbitmq needs --rabbitmq-uri or CQRS_RABBITMQ_URI");
+      }
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.cqrs.example.bank;
+
+import io.cqrs.Command;
+import io.cqrs.CommandBus;
+import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
+import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
+import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.AggregateLookup;
+import io.cqrs.example.bank.domain.MoneyTransfer;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
+import io.cqrs.example.bank.domain.UnknownAccountException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What clients of the bank call: the Go example's "service" layer, which turns requests into
+ * commands (hashing passwords on the way in) and answers queries from the write model.
+ *
+ * <p>The command methods run the command's handler on the calling thread through {@link
+ * CommandDispatchManager#dispatch}, which retries optimistic-concurrency conflicts; they return
+ * when the events are committed and throw the domain's error if the command is refused (a {@link
+ * io.cqrs.example.bank.domain.BankException} or {@link IllegalArgumentException}). {@link #send}
+ * puts a command on the bus instead and returns at once. A transfer's later steps always run
+ * asynchronously, in the {@link io.cqrs.example.bank.domain.TransferProcess}.
+ *
+ * <p>Thread-safe.
+ */
+public final class BankService {
+  private final EventSourcingRepository repository;
+  private final CommandDispatchManager commands;
+  private final CommandBus bus;
+  private final PasswordHasher passwords;
+
+  BankService(
+      EventSourcingRepository repository,
+      CommandDispatchManager commands,
+      CommandBus bus,
+      PasswordHasher passwords) {
+    this.repository = repository;
+    this.commands = commands;
+    this.bus = bus;
+    this.passwords = passwords;
+  }
+
+  /**
+   * Opens an account.
+   *
+   * @return the new account's id
+   */
+  public String openAccount(
+      String firstName, String lastName, String email, String password, BigDecimal initialBalance) {
+    String id = UUID.randomUUID().toString();
+    execute(
+        Command.create(
+            new OpenAccount(
+                id, firstName, lastName, email, passwords.hash(password), initialBalance)));
+    return id;
+  }
+
+  /** Changes an account's email address. */
+  public void changeEmailAddress(String accountId, String newEmail) {
+    execute(Command.create(new ChangeEmailAddress(accountId, newEmail)));
+  }
+
+  /** Changes an account's password; only its hash leaves this method. */
+  public void changePassword(String accountId, String newPassword) {
+    execute(Command.create(new ChangePassword(accountId, passwords.hash(newPassword))));
+  }
+
+  /** Credits an account. */
+  public void credit(String accountId, BigDecimal amount) {
+    execute(Command.create(new CreditAccount(accountId, amount)));
+  }
+
+  /**
+   * Debits an account.
+   *
+   * @throws io.cqrs.example.bank.domain.InsufficientFundsException if the balance is too low
+   */
+  public void debit(String accountId, BigDecimal amount) {
+    execute(Command.create(new DebitAccount(accountId, amount)));
+  }
+
+  /** Closes an account whose balance is zero. */
+  public void closeAccount(String accountId) {
+    execute(Command.create(new CloseAccount(accountId)));
+  }
+
+  /**
+   * Asks for a transfer and returns its id, which is also the correlation id of every command and
+   * event of the transfer. The transfer is created at once; the money moves asynchronously (see
+   * {@link #awaitTransfer}).
+   *
+   * @throws UnknownAccountException if an account does not exist
+   */
+  public String transfer(String fromAccountId, String toAccountId, BigDecimal amount) {
+    String id = UUID.randomUUID().toString();
+    execute(Command.create(new CreateMoneyTransfer(id, fromAccountId, toAccountId, amount), id));
+    return id;
+  }
+
+  /**
+   * Handles a command now, on this thread, retrying conflicts.
+   *
+   * @throws RuntimeException whatever the handler refused the command with
+   */
+  public void execute(Command command) {
+    try {
+      commands.dispatch(command);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // The bank's handlers throw no checked exceptions; this is a handler that broke that rule.
+      throw new IllegalStateException("Command " + command.commandType() + " failed", e);
+    }
+  }
+
+  /**
+   * Puts a command on the bus for whichever instance takes it, and returns at once. Its outcome
+   * shows up under its correlation id: its events, or a {@code CommandFailed} error event.
+   *
+   * @return the envelope sent, with its correlation id
+   */
+  public Command send(Object commandBody) {
+    Command command = Command.create(Objects.requireNonNull(commandBody, "commandBody"));
+    bus.publish(command);
+    return command;
+  }
+
+  /** An account as the write model has it now, replayed from its history. */
+  public Optional<Account> findAccount(String accountId) {
+    return AggregateLookup.find(repository, accountId, Account::new);
+  }
+
+  /** A transfer as the write model has it now. */
+  public Optional<MoneyTransfer> findTransfer(String transferId) {
+    return AggregateLookup.find(repository, transferId, MoneyTransfer::new);
+  }
+
+  /**
+   * Every event of an account, oldest first.
+   *
+   * @throws UnknownAccountException if there is no such account
+   */
+  public List<VersionedEvent> history(String accountId) {
+    AggregateLookup.account(repository, accountId);
+    return repository.store().load(accountId);
+  }
+
+  /** Every event recorded under a correlation id, error events included, in commit order. */
+  public List<VersionedEvent> eventsOfCorrelation(String correlationId) {
+    return repository.store().eventsByCorrelationId(correlationId);
+  }
+
+  /**
+   * Waits until a transfer has completed or failed, and returns it.
+   *
+   * @throws TimeoutException if it is still under way after {@code timeout}
+   */
+  public MoneyTransfer awaitTransfer(String transferId, Duration timeout) throws TimeoutException {
+    Await.until(
+        "transfer " + transferId + " to complete or fail",
+        timeout,
+        () -> findTransfer(transferId).map(t -> t.state().isFinal()).orElse(false));
+    return findTransfer(transferId).orElseThrow();
+  }
+
+  /**
+   * Waits until a command sent with {@link #send} has an outcome under its correlation id (events
+   * or an error event), and returns those events. A command that changes nothing (changing an email
+   * address to itself) has no outcome to wait for.
+   *
+   * @throws TimeoutException if there is none after {@code timeout}
+   */
+  public List<VersionedEvent> awaitOutcome(Command command, Duration timeout)
+      throws TimeoutException {
+    Await.until(
+        "command " + command.commandType() + " to be handled",
+        timeout,
+        () -> !eventsOfCorrelation(command.correlationId()).isEmpty());
+    return eventsOfCorrelation(command.correlationId());
+  }
+}

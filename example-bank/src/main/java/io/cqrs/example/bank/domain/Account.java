@@ -1,0 +1,311 @@
+package io.cqrs.example.bank.domain;
+
+import io.cqrs.EventSourceBased;
+import io.cqrs.example.bank.domain.AccountEvent.AccountClosed;
+import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
+import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
+import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
+import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
+import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
+import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A bank account, event-sourced: the andrewwebber example's {@code Account}.
+ *
+ * <p>Business methods check the rules, then raise an event with {@link #update(Object)}; the state
+ * changes only in the private {@code handle<Event>} methods, which the framework also calls when it
+ * replays the account's history. A method that refuses throws before raising anything, so a refused
+ * command leaves no trace in the stream.
+ *
+ * <p>Transfers are different: the account is one step of a {@link MoneyTransfer} process that runs
+ * over an at-least-once bus, so it remembers which transfers it has paid, refused, received or
+ * refunded. A redelivered step finds its earlier decision and does nothing, and a refused step is
+ * recorded ({@link TransferDebitRefused}, {@link TransferCreditRefused}) so the process can react.
+ * A refund is always accepted, even by an account closed meanwhile: money a transfer took must be
+ * able to come back. (These records grow with the account's transfers; a bank with long-lived
+ * accounts would prune them once each transfer is final.)
+ */
+public final class Account extends EventSourceBased {
+  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
+  private static final int MAX_EMAIL_LENGTH = 254;
+  private static final int MAX_NAME_LENGTH = 100;
+
+  private String firstName;
+  private String lastName;
+  private String email;
+  private String passwordHash;
+  private BigDecimal balance = Money.ZERO;
+  private boolean closed;
+  private Set<String> decidedDebits = new HashSet<>();
+  private Map<String, BigDecimal> paidTransfers = new HashMap<>();
+  private Set<String> decidedCredits = new HashSet<>();
+  private Set<String> refundedTransfers = new HashSet<>();
+
+  /** An empty account with the given id, for the repository to replay history into. */
+  public Account(String id) {
+    super(id);
+  }
+
+  /**
+   * Opens a new account.
+   *
+   * @param passwordHash a hash made by {@link PasswordHasher}; a plain password is refused
+   * @throws IllegalArgumentException if a name is blank or too long, the email address is
+   *     malformed, the hash is not a hash, or the initial balance is negative or has more than two
+   *     decimals
+   */
+  public static Account open(
+      String id,
+      String firstName,
+      String lastName,
+      String email,
+      String passwordHash,
+      BigDecimal initialBalance) {
+    Account account = new Account(id);
+    account.update(
+        new AccountOpened(
+            name("firstName", firstName),
+            name("lastName", lastName),
+            email(email),
+            hash(passwordHash),
+            Money.balance(initialBalance)));
+    return account;
+  }
+
+  /** Changes the email address; changing it to the address it already has records nothing. */
+  public void changeEmailAddress(String newEmail) {
+    String valid = email(newEmail);
+    requireOpen();
+    if (!valid.equals(email)) {
+      update(new EmailAddressChanged(email, valid));
+    }
+  }
+
+  /** Changes the password, given as a {@link PasswordHasher} hash. */
+  public void changePassword(String newPasswordHash) {
+    String valid = hash(newPasswordHash);
+    requireOpen();
+    update(new PasswordChanged(valid));
+  }
+
+  /** Puts money in. */
+  public void credit(BigDecimal amount) {
+    BigDecimal valid = Money.amount(amount);
+    requireOpen();
+    Money.balance(balance.add(valid)); // refuses a credit that would pass Money.MAX
+    update(new AccountCredited(valid, null));
+  }
+
+  /**
+   * Takes money out.
+   *
+   * @throws InsufficientFundsException if the balance is lower than the amount; nothing is recorded
+   */
+  public void debit(BigDecimal amount) {
+    BigDecimal valid = Money.amount(amount);
+    requireOpen();
+    if (balance.compareTo(valid) < 0) {
+      throw new InsufficientFundsException(id(), balance, valid);
+    }
+    update(new AccountDebited(valid, null));
+  }
+
+  /**
+   * Closes the account; closing a closed account records nothing.
+   *
+   * @throws AccountNotEmptyException if the balance is not zero
+   */
+  public void close() {
+    if (closed) {
+      return;
+    }
+    if (balance.signum() != 0) {
+      throw new AccountNotEmptyException(id(), balance);
+    }
+    update(new AccountClosed());
+  }
+
+  /** Pays a transfer, or records why it cannot; a transfer already decided is left alone. */
+  public void debitForTransfer(String transferId, BigDecimal amount) {
+    Objects.requireNonNull(transferId, "transferId");
+    BigDecimal valid = Money.amount(amount);
+    if (decidedDebits.contains(transferId)) {
+      return;
+    }
+    if (closed) {
+      update(new TransferDebitRefused(transferId, valid, "the source account is closed"));
+    } else if (balance.compareTo(valid) < 0) {
+      update(
+          new TransferDebitRefused(
+              transferId, valid, "insufficient funds: the source account holds " + balance));
+    } else {
+      update(new AccountDebited(valid, transferId));
+    }
+  }
+
+  /** Receives a transfer, or records why it cannot; a transfer already decided is left alone. */
+  public void creditForTransfer(String transferId, BigDecimal amount) {
+    Objects.requireNonNull(transferId, "transferId");
+    BigDecimal valid = Money.amount(amount);
+    if (decidedCredits.contains(transferId)) {
+      return;
+    }
+    if (closed) {
+      update(new TransferCreditRefused(transferId, valid, "the destination account is closed"));
+    } else if (balance.add(valid).compareTo(Money.MAX) > 0) {
+      update(
+          new TransferCreditRefused(
+              transferId, valid, "the destination account would exceed " + Money.MAX));
+    } else {
+      update(new AccountCredited(valid, transferId));
+    }
+  }
+
+  /**
+   * Gives back exactly what this account paid for a transfer; a refund already made is left alone.
+   *
+   * @throws IllegalStateException if this account never paid the transfer
+   */
+  public void refundTransfer(String transferId) {
+    Objects.requireNonNull(transferId, "transferId");
+    if (refundedTransfers.contains(transferId)) {
+      return;
+    }
+    BigDecimal paid = paidTransfers.get(transferId);
+    if (paid == null) {
+      throw new IllegalStateException(
+          "Account "
+              + id()
+              + " has not paid transfer "
+              + transferId
+              + "; there is nothing to refund");
+    }
+    update(new AccountRefunded(paid, transferId));
+  }
+
+  /** The owner's first name. */
+  public String firstName() {
+    return firstName;
+  }
+
+  /** The owner's last name. */
+  public String lastName() {
+    return lastName;
+  }
+
+  /** First and last name, separated by a space. */
+  public String fullName() {
+    return firstName + " " + lastName;
+  }
+
+  /** The owner's email address, in lower case. */
+  public String email() {
+    return email;
+  }
+
+  /** The current password's hash. */
+  public String passwordHash() {
+    return passwordHash;
+  }
+
+  /** The balance, with two decimals. */
+  public BigDecimal balance() {
+    return balance;
+  }
+
+  /** Whether the account was closed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new AccountClosedException(id());
+    }
+  }
+
+  private void handleAccountOpened(AccountOpened event) {
+    firstName = event.firstName();
+    lastName = event.lastName();
+    email = event.email();
+    passwordHash = event.passwordHash();
+    balance = event.initialBalance();
+  }
+
+  private void handleEmailAddressChanged(EmailAddressChanged event) {
+    email = event.newEmail();
+  }
+
+  private void handlePasswordChanged(PasswordChanged event) {
+    passwordHash = event.newPasswordHash();
+  }
+
+  private void handleAccountCredited(AccountCredited event) {
+    balance = balance.add(event.amount());
+    if (event.transferId() != null) {
+      decidedCredits.add(event.transferId());
+    }
+  }
+
+  private void handleAccountDebited(AccountDebited event) {
+    balance = balance.subtract(event.amount());
+    if (event.transferId() != null) {
+      decidedDebits.add(event.transferId());
+      paidTransfers.put(event.transferId(), event.amount());
+    }
+  }
+
+  private void handleAccountRefunded(AccountRefunded event) {
+    balance = balance.add(event.amount());
+    refundedTransfers.add(event.transferId());
+  }
+
+  private void handleAccountClosed(AccountClosed event) {
+    closed = true;
+  }
+
+  private void handleTransferDebitRefused(TransferDebitRefused event) {
+    decidedDebits.add(event.transferId());
+  }
+
+  private void handleTransferCreditRefused(TransferCreditRefused event) {
+    decidedCredits.add(event.transferId());
+  }
+
+  private static String name(String field, String value) {
+    Objects.requireNonNull(value, field);
+    String trimmed = value.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          field + " must be 1 to " + MAX_NAME_LENGTH + " characters and not blank");
+    }
+    return trimmed;
+  }
+
+  private static String email(String value) {
+    Objects.requireNonNull(value, "email");
+    String trimmed = value.strip().toLowerCase(Locale.ROOT);
+    if (trimmed.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(trimmed).matches()) {
+      throw new IllegalArgumentException("email must be an address like ada@example.org");
+    }
+    return trimmed;
+  }
+
+  private static String hash(String passwordHash) {
+    if (!PasswordHasher.isEncodedHash(passwordHash)) {
+      // The message must not echo the value: it may be a password passed by mistake.
+      throw new IllegalArgumentException("passwordHash must be a hash made by PasswordHasher");
+    }
+    return passwordHash;
+  }
+}

@@ -1,0 +1,82 @@
+package io.cqrs.example.bank.domain;
+
+import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
+import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
+import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.AccountCommand.RefundAccountForTransfer;
+
+/**
+ * The command handlers of {@link Account}: each loads the account from its history, calls one
+ * business method and saves the new events under the command's correlation id. The {@link
+ * CommandDispatchManager} retries a handler whose save lost a race with another writer, so handlers
+ * need no locking.
+ */
+public final class AccountCommandHandlers {
+  private AccountCommandHandlers() {}
+
+  /**
+   * Registers a handler for every {@link AccountCommand}.
+   *
+   * @param commands where to register them
+   * @param repository where accounts are loaded and saved
+   */
+  public static void register(CommandDispatchManager commands, EventSourcingRepository repository) {
+    commands.registerCommandHandler(
+        OpenAccount.class, (open, command) -> repository.save(open(repository, open), command));
+    Registrar on = new Registrar(commands, repository);
+    on.command(ChangeEmailAddress.class, (c, account) -> account.changeEmailAddress(c.newEmail()));
+    on.command(ChangePassword.class, (c, account) -> account.changePassword(c.newPasswordHash()));
+    on.command(CreditAccount.class, (c, account) -> account.credit(c.amount()));
+    on.command(DebitAccount.class, (c, account) -> account.debit(c.amount()));
+    on.command(CloseAccount.class, (c, account) -> account.close());
+    on.command(
+        DebitAccountForTransfer.class,
+        (c, account) -> account.debitForTransfer(c.transferId(), c.amount()));
+    on.command(
+        CreditAccountForTransfer.class,
+        (c, account) -> account.creditForTransfer(c.transferId(), c.amount()));
+    on.command(
+        RefundAccountForTransfer.class, (c, account) -> account.refundTransfer(c.transferId()));
+  }
+
+  private static Account open(EventSourcingRepository repository, OpenAccount open) {
+    // The save also fails if another command opens the same id first, since it expects an empty
+    // stream; this check turns the common case into a clear refusal.
+    if (repository.store().version(open.accountId()) != 0) {
+      throw new AlreadyExistsException("Account", open.accountId());
+    }
+    return Account.open(
+        open.accountId(),
+        open.firstName(),
+        open.lastName(),
+        open.email(),
+        open.passwordHash(),
+        open.initialBalance());
+  }
+
+  /** Registers handlers that load the command's account, apply an action and save. */
+  private record Registrar(CommandDispatchManager commands, EventSourcingRepository repository) {
+    <C extends AccountCommand> void command(Class<C> type, AccountAction<C> action) {
+      commands.registerCommandHandler(
+          type,
+          (body, command) -> {
+            Account account = AggregateLookup.account(repository, body.accountId());
+            action.apply(body, account);
+            repository.save(account, command);
+          });
+    }
+  }
+
+  /** What a command does to the account it names. */
+  @FunctionalInterface
+  private interface AccountAction<C> {
+    void apply(C command, Account account);
+  }
+}

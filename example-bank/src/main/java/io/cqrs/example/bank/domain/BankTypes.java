@@ -1,0 +1,21 @@
+package io.cqrs.example.bank.domain;
+
+import io.cqrs.TypeRegistry;
+
+/** The bank's message types, for the framework's {@link TypeRegistry}. */
+public final class BankTypes {
+  private BankTypes() {}
+
+  /**
+   * A registry of every type the bank stores or sends, under its logical name: the allow-list the
+   * serializer reads messages with. Registering the aggregates checks their event handlers at once,
+   * so a missing {@code handle<Event>} method fails here, at startup, by name.
+   */
+  public static TypeRegistry registry() {
+    return new TypeRegistry()
+        .registerAggregate(Account.class, AccountEvent.types().toArray(Class<?>[]::new))
+        .registerAggregate(MoneyTransfer.class, TransferEvent.types().toArray(Class<?>[]::new))
+        .registerCommands(AccountCommand.class.getPermittedSubclasses())
+        .registerCommands(TransferCommand.class.getPermittedSubclasses());
+  }
+}

@@ -1,0 +1,169 @@
+package io.cqrs.example.bank.domain;
+
+import io.cqrs.Command;
+import io.cqrs.CommandBus;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventDispatchManager;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.RefundAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
+import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
+import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
+import io.cqrs.example.bank.domain.TransferCommand.CompleteTransfer;
+import io.cqrs.example.bank.domain.TransferCommand.FailTransferDebit;
+import io.cqrs.example.bank.domain.TransferCommand.RecordTransferDebit;
+import io.cqrs.example.bank.domain.TransferCommand.RecordTransferRefund;
+import io.cqrs.example.bank.domain.TransferCommand.RefuseTransferCredit;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The process manager of {@link MoneyTransfer}s: it listens to the events of transfers and accounts
+ * and sends each transfer's next command.
+ *
+ * <pre>
+ * MoneyTransferCreated        ─▶ DebitAccountForTransfer   (source)
+ *   AccountDebited            ─▶ RecordTransferDebit
+ *   TransferDebitRefused      ─▶ FailTransferDebit         ─▶ MoneyTransferFailed
+ * MoneyTransferDebited        ─▶ CreditAccountForTransfer  (destination)
+ *   AccountCredited           ─▶ CompleteTransfer          ─▶ MoneyTransferCompleted
+ *   TransferCreditRefused     ─▶ RefuseTransferCredit
+ * MoneyTransferCreditRefused  ─▶ RefundAccountForTransfer  (source)
+ *   AccountRefunded           ─▶ RecordTransferRefund      ─▶ MoneyTransferFailed
+ * </pre>
+ *
+ * <p>Every command joins the transfer's correlation id and names the event that caused it. The
+ * buses deliver at least once, so before acting the process loads the transfer and acts only if the
+ * transfer is still waiting for that step; the aggregates ignore repeated steps as well, so a
+ * duplicate that slips through changes nothing. The process keeps no state of its own: any number
+ * of instances may share its subscription.
+ */
+public final class TransferProcess {
+  private final EventSourcingRepository repository;
+  private final CommandBus commands;
+
+  /**
+   * @param repository where transfers are loaded to check their state
+   * @param commands where the process sends its commands
+   */
+  public TransferProcess(EventSourcingRepository repository, CommandBus commands) {
+    this.repository = Objects.requireNonNull(repository, "repository");
+    this.commands = Objects.requireNonNull(commands, "commands");
+  }
+
+  /** Registers the process's event handlers; start them with {@code events.listen(...)}. */
+  public void register(VersionedEventDispatchManager events) {
+    Objects.requireNonNull(events, "events");
+    events
+        .registerEventHandler(MoneyTransferCreated.class, this::onTransferCreated)
+        .registerEventHandler(AccountDebited.class, this::onAccountDebited)
+        .registerEventHandler(TransferDebitRefused.class, this::onDebitRefused)
+        .registerEventHandler(MoneyTransferDebited.class, this::onTransferDebited)
+        .registerEventHandler(AccountCredited.class, this::onAccountCredited)
+        .registerEventHandler(TransferCreditRefused.class, this::onCreditRefused)
+        .registerEventHandler(MoneyTransferCreditRefused.class, this::onTransferCreditRefused)
+        .registerEventHandler(AccountRefunded.class, this::onAccountRefunded);
+  }
+
+  private void onTransferCreated(VersionedEvent e) {
+    step(
+        e,
+        e.sourceId(),
+        TransferState.CREATED,
+        t -> new DebitAccountForTransfer(t.fromAccountId(), t.id(), t.amount()));
+  }
+
+  private void onAccountDebited(VersionedEvent e) {
+    String transferId = e.eventAs(AccountDebited.class).transferId();
+    if (transferId != null) {
+      step(e, transferId, TransferState.CREATED, t -> new RecordTransferDebit(t.id()));
+    }
+  }
+
+  private void onDebitRefused(VersionedEvent e) {
+    TransferDebitRefused refused = e.eventAs(TransferDebitRefused.class);
+    step(
+        e,
+        refused.transferId(),
+        TransferState.CREATED,
+        t -> new FailTransferDebit(t.id(), refused.reason()));
+  }
+
+  private void onTransferDebited(VersionedEvent e) {
+    step(
+        e,
+        e.sourceId(),
+        TransferState.DEBITED,
+        t -> new CreditAccountForTransfer(t.toAccountId(), t.id(), t.amount()));
+  }
+
+  private void onAccountCredited(VersionedEvent e) {
+    String transferId = e.eventAs(AccountCredited.class).transferId();
+    if (transferId != null) {
+      step(e, transferId, TransferState.DEBITED, t -> new CompleteTransfer(t.id()));
+    }
+  }
+
+  private void onCreditRefused(VersionedEvent e) {
+    TransferCreditRefused refused = e.eventAs(TransferCreditRefused.class);
+    step(
+        e,
+        refused.transferId(),
+        TransferState.DEBITED,
+        t -> new RefuseTransferCredit(t.id(), refused.reason()));
+  }
+
+  private void onTransferCreditRefused(VersionedEvent e) {
+    step(
+        e,
+        e.sourceId(),
+        TransferState.COMPENSATING,
+        t -> new RefundAccountForTransfer(t.fromAccountId(), t.id()));
+  }
+
+  private void onAccountRefunded(VersionedEvent e) {
+    String transferId = e.eventAs(AccountRefunded.class).transferId();
+    step(e, transferId, TransferState.COMPENSATING, t -> new RecordTransferRefund(t.id()));
+  }
+
+  /**
+   * Sends the command {@code next} makes, if transfer {@code transferId} is in {@code awaiting}; a
+   * transfer that has moved on already took this step (the event is a redelivery).
+   */
+  private void step(
+      VersionedEvent cause,
+      String transferId,
+      TransferState awaiting,
+      Function<MoneyTransfer, Object> next) {
+    MoneyTransfer transfer = AggregateLookup.transfer(repository, transferId);
+    if (transfer.state() == awaiting) {
+      commands.publish(commandCausedBy(cause, next.apply(transfer)));
+    }
+  }
+
+  /**
+   * The command an event causes. Its message id is derived from the event's id, so a redelivered
+   * event re-issues the very same command, which a deduplicating {@link
+   * io.cqrs.CommandDispatchManager} then recognises as handled.
+   */
+  static Command commandCausedBy(VersionedEvent cause, Object body) {
+    String type = TypeRegistry.logicalName(body.getClass());
+    String messageId =
+        UUID.nameUUIDFromBytes((cause.id() + "/" + type).getBytes(StandardCharsets.UTF_8))
+            .toString();
+    return new Command(
+        messageId, cause.correlationId(), cause.id(), type, Instant.now(), body, Map.of());
+  }
+}

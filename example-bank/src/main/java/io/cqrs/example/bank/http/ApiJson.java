@@ -1,0 +1,123 @@
+package io.cqrs.example.bank.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.MoneyTransfer;
+import io.cqrs.example.bank.domain.TransferState;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+
+/** The API's JSON: the mapper and the shapes of its responses. */
+final class ApiJson {
+  private static final String REDACTED = "[redacted]";
+
+  private ApiJson() {}
+
+  /**
+   * A mapper that reads numbers exactly (no binary floating point anywhere near money, and JSON
+   * trees keep an amount's trailing zeros), rejects duplicate keys, and writes amounts as plain
+   * decimals and times as ISO-8601.
+   */
+  static ObjectMapper mapper() {
+    return new ObjectMapper()
+        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+        .registerModule(new JavaTimeModule())
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+  }
+
+  /** An account as the write model has it. */
+  record AccountJson(
+      String id,
+      String firstName,
+      String lastName,
+      String email,
+      BigDecimal balance,
+      boolean closed,
+      long version) {
+    static AccountJson of(Account account) {
+      return new AccountJson(
+          account.id(),
+          account.firstName(),
+          account.lastName(),
+          account.email(),
+          account.balance(),
+          account.isClosed(),
+          account.version());
+    }
+  }
+
+  /** A transfer as the write model has it. */
+  record TransferJson(
+      String id,
+      String fromAccountId,
+      String toAccountId,
+      BigDecimal amount,
+      TransferState state,
+      String failureReason,
+      long version) {
+    static TransferJson of(MoneyTransfer transfer) {
+      return new TransferJson(
+          transfer.id(),
+          transfer.fromAccountId(),
+          transfer.toAccountId(),
+          transfer.amount(),
+          transfer.state(),
+          transfer.failureReason(),
+          transfer.version());
+    }
+  }
+
+  /** One event of an account's history. */
+  record EventJson(
+      long version,
+      String type,
+      Instant created,
+      String correlationId,
+      String causationId,
+      JsonNode event) {
+    static EventJson of(ObjectMapper mapper, VersionedEvent event) {
+      return new EventJson(
+          event.version(),
+          event.eventType(),
+          event.created(),
+          event.correlationId(),
+          event.causationId(),
+          redact(mapper.valueToTree(event.event())));
+    }
+  }
+
+  /** The body of every error response. */
+  record ErrorJson(String error, String message) {}
+
+  /** A health check's answer. */
+  record HealthJson(String status) {}
+
+  /**
+   * The event's fields with password hashes blanked: a hash is not the password, but it is what an
+   * attacker would try to crack, so the API never hands it out.
+   */
+  private static JsonNode redact(JsonNode event) {
+    if (event instanceof ObjectNode object) {
+      for (Map.Entry<String, JsonNode> field : object.properties()) {
+        if (field.getKey().toLowerCase(Locale.ROOT).contains("passwordhash")) {
+          field.setValue(object.textNode(REDACTED));
+        }
+      }
+    }
+    return event;
+  }
+}

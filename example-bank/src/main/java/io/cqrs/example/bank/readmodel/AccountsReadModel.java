@@ -1,0 +1,85 @@
+package io.cqrs.example.bank.readmodel;
+
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.AccountEvent.AccountClosed;
+import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
+import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
+import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
+import java.math.BigDecimal;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The accounts read model (andrewwebber's {@code ReadModelAccounts}): id, name, email address,
+ * balance and whether the account is closed. Follows every account stream.
+ */
+public final class AccountsReadModel extends InMemoryProjection<AccountsReadModel.AccountView> {
+
+  /** One account as the read model shows it. */
+  public record AccountView(
+      String id,
+      String firstName,
+      String lastName,
+      String email,
+      BigDecimal balance,
+      boolean closed) {
+
+    /** First and last name, separated by a space. */
+    public String name() {
+      return firstName + " " + lastName;
+    }
+
+    AccountView withEmail(String newEmail) {
+      return new AccountView(id, firstName, lastName, newEmail, balance, closed);
+    }
+
+    AccountView plus(BigDecimal amount) {
+      return new AccountView(id, firstName, lastName, email, balance.add(amount), closed);
+    }
+
+    AccountView closedNow() {
+      return new AccountView(id, firstName, lastName, email, balance, true);
+    }
+  }
+
+  @Override
+  protected AccountView evolve(AccountView view, VersionedEvent event) {
+    Object e = event.event();
+    if (e instanceof AccountOpened opened) {
+      return new AccountView(
+          event.sourceId(),
+          opened.firstName(),
+          opened.lastName(),
+          opened.email(),
+          opened.initialBalance(),
+          false);
+    }
+    if (view == null) {
+      throw new IllegalStateException(
+          "Account stream '" + event.sourceId() + "' does not start with AccountOpened");
+    }
+    if (e instanceof EmailAddressChanged changed) {
+      return view.withEmail(changed.newEmail());
+    }
+    if (e instanceof AccountCredited credited) {
+      return view.plus(credited.amount());
+    }
+    if (e instanceof AccountDebited debited) {
+      return view.plus(debited.amount().negate());
+    }
+    if (e instanceof AccountRefunded refunded) {
+      return view.plus(refunded.amount());
+    }
+    if (e instanceof AccountClosed) {
+      return view.closedNow();
+    }
+    return view;
+  }
+
+  /** Every account, by name. */
+  public List<AccountView> all() {
+    return all(Comparator.comparing(AccountView::name).thenComparing(AccountView::id));
+  }
+}

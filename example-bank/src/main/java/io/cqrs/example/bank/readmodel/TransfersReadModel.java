@@ -1,0 +1,70 @@
+package io.cqrs.example.bank.readmodel;
+
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCompleted;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferFailed;
+import io.cqrs.example.bank.domain.TransferState;
+import java.math.BigDecimal;
+import java.util.Comparator;
+import java.util.List;
+
+/** The transfers read model: each transfer's accounts, amount and state. */
+public final class TransfersReadModel extends InMemoryProjection<TransfersReadModel.TransferView> {
+
+  /**
+   * One transfer.
+   *
+   * @param reason why it failed or is being compensated; {@code null} otherwise
+   */
+  public record TransferView(
+      String id,
+      String fromAccountId,
+      String toAccountId,
+      BigDecimal amount,
+      TransferState state,
+      String reason) {
+
+    TransferView in(TransferState next, String why) {
+      return new TransferView(id, fromAccountId, toAccountId, amount, next, why);
+    }
+  }
+
+  @Override
+  protected TransferView evolve(TransferView view, VersionedEvent event) {
+    Object e = event.event();
+    if (e instanceof MoneyTransferCreated created) {
+      return new TransferView(
+          event.sourceId(),
+          created.fromAccountId(),
+          created.toAccountId(),
+          created.amount(),
+          TransferState.CREATED,
+          null);
+    }
+    if (view == null) {
+      throw new IllegalStateException(
+          "Transfer stream '" + event.sourceId() + "' does not start with MoneyTransferCreated");
+    }
+    if (e instanceof MoneyTransferDebited) {
+      return view.in(TransferState.DEBITED, null);
+    }
+    if (e instanceof MoneyTransferCompleted) {
+      return view.in(TransferState.COMPLETED, null);
+    }
+    if (e instanceof MoneyTransferCreditRefused refused) {
+      return view.in(TransferState.COMPENSATING, refused.reason());
+    }
+    if (e instanceof MoneyTransferFailed failed) {
+      return view.in(TransferState.FAILED, failed.reason());
+    }
+    return view;
+  }
+
+  /** Every transfer, by id. */
+  public List<TransferView> all() {
+    return all(Comparator.comparing(TransferView::id));
+  }
+}

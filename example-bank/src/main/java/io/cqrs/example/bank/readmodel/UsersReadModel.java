@@ -1,0 +1,68 @@
+package io.cqrs.example.bank.readmodel;
+
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
+import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
+import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The users read model (andrewwebber's {@code UsersModel}): who owns each account, and the hash to
+ * check their password against. Follows every account stream.
+ */
+public final class UsersReadModel extends InMemoryProjection<UsersReadModel.UserView> {
+
+  /**
+   * One user.
+   *
+   * @param passwordHash a {@link io.cqrs.example.bank.domain.PasswordHasher} hash
+   */
+  public record UserView(
+      String id, String firstName, String lastName, String email, String passwordHash) {
+
+    /** First and last name, separated by a space. */
+    public String name() {
+      return firstName + " " + lastName;
+    }
+  }
+
+  @Override
+  protected UserView evolve(UserView user, VersionedEvent event) {
+    Object e = event.event();
+    if (e instanceof AccountOpened opened) {
+      return new UserView(
+          event.sourceId(),
+          opened.firstName(),
+          opened.lastName(),
+          opened.email(),
+          opened.passwordHash());
+    }
+    if (user == null) {
+      throw new IllegalStateException(
+          "Account stream '" + event.sourceId() + "' does not start with AccountOpened");
+    }
+    if (e instanceof EmailAddressChanged changed) {
+      return new UserView(
+          user.id(), user.firstName(), user.lastName(), changed.newEmail(), user.passwordHash());
+    }
+    if (e instanceof PasswordChanged changed) {
+      return new UserView(
+          user.id(), user.firstName(), user.lastName(), user.email(), changed.newPasswordHash());
+    }
+    return user;
+  }
+
+  /** The user with this email address, as the login of a web front end would look it up. */
+  public Optional<UserView> findByEmail(String email) {
+    Objects.requireNonNull(email, "email");
+    return all().stream().filter(user -> user.email().equalsIgnoreCase(email.strip())).findFirst();
+  }
+
+  /** Every user, by name. */
+  public List<UserView> all() {
+    return all(Comparator.comparing(UserView::name).thenComparing(UserView::id));
+  }
+}

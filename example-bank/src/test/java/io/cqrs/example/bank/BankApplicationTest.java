@@ -1,0 +1,173 @@
+package io.cqrs.example.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The command line, run in this JVM. */
+class BankApplicationTest {
+  private static final Map<String, String> NO_ENVIRONMENT = Map.of();
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(Map<String, String> environment, String... args) {
+    return BankApplication.run(
+        args,
+        environment,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        new CountDownLatch(1));
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void help_lists_every_command_and_the_server_options() {
+    assertThat(run(NO_ENVIRONMENT, "--help")).isZero();
+
+    assertThat(out())
+        .contains("serve")
+        .contains("worker")
+        .contains("rebuild")
+        .contains("--port")
+        .contains("--store memory|couchbase")
+        .contains("--bus memory|rabbitmq")
+        .contains("CQRS_COUCHBASE_CONNECTION")
+        .contains("CQRS_RABBITMQ_URI");
+  }
+
+  @Test
+  void without_arguments_it_runs_the_scenario_in_memory() {
+    assertThat(run(NO_ENVIRONMENT)).isZero();
+
+    assertThat(out())
+        .contains("events in memory, buses in memory")
+        .contains("Read model in sync with write model: yes");
+  }
+
+  @Test
+  void unknown_commands_options_and_bad_values_are_usage_errors() {
+    assertThat(run(NO_ENVIRONMENT, "deploy")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--colour")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "serve", "--port", "http")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "serve", "--port")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--store", "postgres")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--port", "8080")).isEqualTo(2);
+
+    assertThat(err())
+        .contains("Unknown command 'deploy'")
+        .contains("Unknown option '--colour'")
+        .contains("--port must be a number from 0 to 65535, was 'http'")
+        .contains("Option --port needs a value")
+        .contains("--store must be one of memory, couchbase, was 'postgres'")
+        .contains("--port and --host are for serve only")
+        .contains("Run with --help for usage.");
+  }
+
+  @Test
+  void couchbase_and_rabbitmq_need_their_connection_settings() {
+    assertThat(run(NO_ENVIRONMENT, "--store", "couchbase")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--bus=rabbitmq")).isEqualTo(2);
+
+    assertThat(err())
+        .contains("--store couchbase needs --couchbase-connection or CQRS_COUCHBASE_CONNECTION")
+        .contains("--bus rabbitmq needs --rabbitmq-uri or CQRS_RABBITMQ_URI");
+  }
+
+  @Test
+  void couchbase_and_rabbitmq_say_that_their_adapters_are_not_in_this_build_yet() {
+    Map<String, String> servers =
+        Map.of(
+            "CQRS_COUCHBASE_CONNECTION", "couchbase://127.0.0.1",
+            "CQRS_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672/%2f");
+
+    assertThat(run(servers, "--store", "couchbase", "--bus", "rabbitmq")).isEqualTo(2);
+    assertThat(run(servers, "--bus", "rabbitmq")).isEqualTo(2);
+    assertThat(run(servers, "worker", "--store", "couchbase", "--bus", "rabbitmq")).isEqualTo(2);
+    assertThat(run(servers, "rebuild", "--store", "couchbase")).isEqualTo(2);
+
+    assertThat(err())
+        .contains(BankInfrastructure.COUCHBASE_MISSING)
+        .contains(BankInfrastructure.RABBITMQ_MISSING)
+        .doesNotContain("guest:guest");
+  }
+
+  @Test
+  void worker_and_rebuild_refuse_an_in_memory_store() {
+    assertThat(run(NO_ENVIRONMENT, "worker")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "rebuild")).isEqualTo(2);
+
+    assertThat(err())
+        .contains("worker needs a store and buses shared with other processes")
+        .contains("rebuild needs --store couchbase");
+  }
+
+  @Test
+  void serve_answers_http_until_it_is_stopped() throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    PrintStream printer = new PrintStream(out, true, StandardCharsets.UTF_8);
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                BankApplication.run(
+                    new String[] {"serve", "--port", "0"},
+                    NO_ENVIRONMENT,
+                    printer,
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    stop));
+    Pattern listening = Pattern.compile("listening on (http://\\S+/)");
+    Await.until(
+        "the server to listen", Duration.ofSeconds(30), () -> listening.matcher(out()).find());
+    Matcher url = listening.matcher(out());
+    assertThat(url.find()).isTrue();
+
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url.group(1) + "health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    stop.countDown();
+
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");
+    assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void connection_settings_are_described_without_passwords() {
+    InfrastructureOptions options =
+        new InfrastructureOptions(
+            InfrastructureOptions.Store.COUCHBASE,
+            InfrastructureOptions.Bus.RABBITMQ,
+            "couchbase://db",
+            "bank",
+            "s3cret",
+            "events",
+            "amqp://bank:s3cret@mq:5672/%2f");
+
+    assertThat(options.toString())
+        .contains("couchbase://db", "events", "amqp://bank:***@mq:5672/%2f")
+        .doesNotContain("s3cret");
+  }
+}

@@ -1,0 +1,130 @@
+package io.cqrs.example.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.Command;
+import io.cqrs.CommandFailed;
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.InsufficientFundsException;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.UnknownAccountException;
+import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The bank's wiring: commands synchronous and through the bus, read models, rebuilds. */
+class BankTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final BankInfrastructure infrastructure = BankInfrastructure.inMemory();
+  private final Bank bank = Bank.create(infrastructure, new PasswordHasher(1_000));
+  private final BankService service = bank.service();
+
+  @BeforeEach
+  void start() throws Exception {
+    bank.start();
+  }
+
+  @AfterEach
+  void close() {
+    bank.close();
+    infrastructure.close();
+  }
+
+  @Test
+  void the_read_models_catch_up_with_synchronous_commands() throws Exception {
+    String id =
+        service.openAccount("Ada", "Lovelace", "ada@cqrs.example", "$password", BigDecimal.TEN);
+    service.credit(id, new BigDecimal("2.50"));
+    service.changeEmailAddress(id, "ada@engine.example");
+
+    bank.awaitReadModels(List.of(id), List.of(), TIMEOUT);
+
+    assertThat(bank.accounts().find(id))
+        .contains(
+            new AccountView(
+                id, "Ada", "Lovelace", "ada@engine.example", new BigDecimal("12.50"), false));
+    assertThat(bank.users().find(id).orElseThrow().email()).isEqualTo("ada@engine.example");
+    assertThat(ReadModelCheck.differences(bank, List.of(id), List.of())).isEmpty();
+  }
+
+  @Test
+  void a_command_sent_through_the_bus_is_handled_under_its_correlation_id() throws Exception {
+    String id =
+        service.openAccount("Ada", "Lovelace", "ada@cqrs.example", "$password", BigDecimal.TEN);
+
+    Command credit = service.send(new CreditAccount(id, new BigDecimal("5")));
+    List<VersionedEvent> outcome = service.awaitOutcome(credit, TIMEOUT);
+
+    assertThat(outcome).extracting(VersionedEvent::eventType).containsExactly("AccountCredited");
+    assertThat(outcome.get(0).causationId()).isEqualTo(credit.messageId());
+    assertThat(service.findAccount(id).orElseThrow().balance()).isEqualTo(new BigDecimal("15.00"));
+  }
+
+  @Test
+  void a_refused_command_is_thrown_to_its_caller_and_recorded_under_its_correlation_id() {
+    String id =
+        service.openAccount("Ada", "Lovelace", "ada@cqrs.example", "$password", BigDecimal.TEN);
+    Command debit = Command.create(new DebitAccount(id, new BigDecimal("11")));
+
+    assertThatThrownBy(() -> service.execute(debit)).isInstanceOf(InsufficientFundsException.class);
+
+    assertThat(service.eventsOfCorrelation(debit.correlationId()))
+        .singleElement()
+        .satisfies(
+            event ->
+                assertThat(event.eventAs(CommandFailed.class).errorType())
+                    .isEqualTo(InsufficientFundsException.class.getName()));
+    assertThat(service.findAccount(id).orElseThrow().version()).isEqualTo(1);
+  }
+
+  @Test
+  void a_refused_command_sent_through_the_bus_is_recorded_not_retried() throws Exception {
+    Command credit = service.send(new CreditAccount("nobody", new BigDecimal("5")));
+
+    List<VersionedEvent> outcome = service.awaitOutcome(credit, TIMEOUT);
+
+    assertThat(outcome)
+        .singleElement()
+        .satisfies(
+            event ->
+                assertThat(event.eventAs(CommandFailed.class).errorType())
+                    .isEqualTo(UnknownAccountException.class.getName()));
+  }
+
+  @Test
+  void a_new_bank_on_the_same_store_fills_its_read_models_from_the_integration_log()
+      throws Exception {
+    String ada =
+        service.openAccount("Ada", "Lovelace", "ada@cqrs.example", "$password", BigDecimal.TEN);
+    String bob =
+        service.openAccount("Bob", "Babbage", "bob@cqrs.example", "$password", BigDecimal.ONE);
+    String transfer = service.transfer(ada, bob, new BigDecimal("3"));
+    service.awaitTransfer(transfer, TIMEOUT);
+    bank.awaitReadModels(List.of(ada, bob), List.of(transfer), TIMEOUT);
+
+    try (Bank newcomer = Bank.create(infrastructure, new PasswordHasher(1_000))) {
+      long replayed = newcomer.catchUpReadModels();
+
+      assertThat(replayed).isEqualTo(infrastructure.store().readLog(1, 1_000).size());
+      assertThat(newcomer.accounts().all()).isEqualTo(bank.accounts().all());
+      assertThat(newcomer.transfers().all()).isEqualTo(bank.transfers().all());
+      assertThat(ReadModelCheck.differences(newcomer, List.of(ada, bob), List.of(transfer)))
+          .isEmpty();
+      assertThat(newcomer.catchUpReadModels()).isEqualTo(replayed);
+      assertThat(newcomer.accounts().all()).isEqualTo(bank.accounts().all());
+    }
+  }
+
+  @Test
+  void the_history_of_an_unknown_account_is_refused() {
+    assertThatThrownBy(() -> service.history("nobody")).isInstanceOf(UnknownAccountException.class);
+  }
+}

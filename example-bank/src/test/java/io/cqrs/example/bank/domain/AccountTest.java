@@ -1,0 +1,284 @@
+package io.cqrs.example.bank.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.SnapshotPolicy;
+import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
+import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
+import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.AccountCommand.RefundAccountForTransfer;
+import io.cqrs.example.bank.domain.AccountEvent.AccountClosed;
+import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
+import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
+import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
+import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
+import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
+import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.testing.AggregateFixture;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+
+class AccountTest {
+  private static final PasswordHasher HASHER = new PasswordHasher(1_000);
+  private static final String HASH = HASHER.hash("$ThisIsAPassword");
+  private static final String NEW_HASH = HASHER.hash("$ThisIsANOTHERPassword");
+  private static final String ID = "acc-1";
+  private static final AccountOpened OPENED_WITH_100 =
+      new AccountOpened("John", "Snow", "john.snow@cqrs.example", HASH, money("100.00"));
+
+  private static BigDecimal money(String amount) {
+    return new BigDecimal(amount);
+  }
+
+  private static AggregateFixture<Account> fixture() {
+    return AggregateFixture.of(Account::new, BankTypes.registry())
+        .withCommandHandlers(AccountCommandHandlers::register);
+  }
+
+  @Test
+  void opening_an_account_records_the_owner_and_a_two_decimal_initial_balance() {
+    fixture()
+        .when(new OpenAccount(ID, " John ", "Snow", "John.Snow@CQRS.example", HASH, money("100")))
+        .then(OPENED_WITH_100);
+  }
+
+  @Test
+  void opening_an_account_under_a_taken_id_is_refused() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new OpenAccount(ID, "Arya", "Stark", "arya@cqrs.example", HASH, Money.ZERO))
+        .thenFails(AlreadyExistsException.class);
+  }
+
+  @Test
+  void opening_an_account_with_a_plain_password_is_refused_without_repeating_it() {
+    var outcome =
+        fixture()
+            .when(new OpenAccount(ID, "John", "Snow", "john@cqrs.example", "hunter2!!", Money.ZERO))
+            .thenFails(IllegalArgumentException.class);
+
+    assertThat(outcome.failure().getMessage()).doesNotContain("hunter2");
+  }
+
+  @Test
+  void opening_an_account_with_invalid_details_is_refused() {
+    fixture()
+        .when(new OpenAccount(ID, "John", "Snow", "not-an-address", HASH, Money.ZERO))
+        .thenFails(IllegalArgumentException.class);
+    fixture()
+        .when(new OpenAccount(ID, " ", "Snow", "john@cqrs.example", HASH, Money.ZERO))
+        .thenFails(IllegalArgumentException.class);
+    fixture()
+        .when(new OpenAccount(ID, "John", "Snow", "john@cqrs.example", HASH, money("-1")))
+        .thenFails(IllegalArgumentException.class);
+  }
+
+  @Test
+  void changing_the_email_address_records_the_previous_and_the_new_one() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new ChangeEmailAddress(ID, "john.snow@thewall.example"))
+        .then(new EmailAddressChanged("john.snow@cqrs.example", "john.snow@thewall.example"));
+  }
+
+  @Test
+  void changing_the_email_address_to_the_current_one_records_nothing() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new ChangeEmailAddress(ID, "JOHN.SNOW@cqrs.example"))
+        .then();
+  }
+
+  @Test
+  void changing_the_password_records_only_the_new_hash() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new ChangePassword(ID, NEW_HASH))
+        .then(new PasswordChanged(NEW_HASH));
+  }
+
+  @Test
+  void crediting_and_debiting_change_the_balance() {
+    AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+
+    fixture
+        .when(new CreditAccount(ID, money("25.5")))
+        .then(new AccountCredited(money("25.50"), null));
+    fixture
+        .when(new DebitAccount(ID, money("125.50")))
+        .then(new AccountDebited(money("125.50"), null));
+
+    assertThat(fixture.repository().get(ID, Account::new).balance()).isEqualTo(Money.ZERO);
+  }
+
+  @Test
+  void a_debit_beyond_the_balance_is_refused_and_records_nothing() {
+    AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+
+    var outcome =
+        fixture
+            .when(new DebitAccount(ID, money("100.01")))
+            .thenFails(InsufficientFundsException.class);
+
+    assertThat(outcome.failure()).hasMessageContaining("holds 100.00, cannot debit 100.01");
+    assertThat(fixture.repository().get(ID, Account::new).version()).isEqualTo(1);
+  }
+
+  @Test
+  void amounts_that_are_not_positive_or_have_three_decimals_are_refused() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new CreditAccount(ID, money("0.001")))
+        .thenFails(IllegalArgumentException.class);
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new DebitAccount(ID, money("-5")))
+        .thenFails(IllegalArgumentException.class);
+  }
+
+  @Test
+  void commands_for_an_account_that_does_not_exist_are_refused() {
+    fixture()
+        .when(new CreditAccount("nobody", money("1")))
+        .thenFails(UnknownAccountException.class);
+  }
+
+  @Test
+  void a_transfer_id_given_as_an_account_id_is_an_unknown_account() {
+    fixture()
+        .given("t-1", new MoneyTransferCreated("a", "b", money("1.00")))
+        .when(new CreditAccount("t-1", money("1")))
+        .thenFails(UnknownAccountException.class);
+  }
+
+  @Test
+  void only_an_empty_account_can_be_closed_and_then_it_takes_no_money() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new CloseAccount(ID))
+        .thenFails(AccountNotEmptyException.class);
+
+    AggregateFixture<Account> fixture =
+        fixture().given(ID, OPENED_WITH_100, new AccountDebited(money("100.00"), null));
+    fixture.when(new CloseAccount(ID)).then(new AccountClosed());
+    fixture.when(new CloseAccount(ID)).then();
+    fixture.when(new CreditAccount(ID, money("1"))).thenFails(AccountClosedException.class);
+    fixture
+        .when(new ChangeEmailAddress(ID, "new@cqrs.example"))
+        .thenFails(AccountClosedException.class);
+  }
+
+  @Test
+  void a_transfer_is_paid_once_even_when_its_command_is_delivered_again() {
+    AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+
+    fixture
+        .when(new DebitAccountForTransfer(ID, "t-1", money("30")))
+        .then(new AccountDebited(money("30.00"), "t-1"));
+    fixture.when(new DebitAccountForTransfer(ID, "t-1", money("30"))).then();
+
+    assertThat(fixture.repository().get(ID, Account::new).balance()).isEqualTo(money("70.00"));
+  }
+
+  @Test
+  void a_transfer_beyond_the_balance_is_refused_and_the_refusal_recorded() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new DebitAccountForTransfer(ID, "t-1", money("500")))
+        .then(
+            new TransferDebitRefused(
+                "t-1", money("500.00"), "insufficient funds: the source account holds 100.00"));
+  }
+
+  @Test
+  void a_refused_transfer_stays_refused_when_the_balance_grows_before_a_redelivery() {
+    fixture()
+        .given(
+            ID,
+            OPENED_WITH_100,
+            new TransferDebitRefused("t-1", money("500.00"), "insufficient funds"),
+            new AccountCredited(money("1000.00"), null))
+        .when(new DebitAccountForTransfer(ID, "t-1", money("500")))
+        .then();
+  }
+
+  @Test
+  void a_closed_account_refuses_a_transfer_and_records_why() {
+    AggregateFixture<Account> fixture =
+        fixture()
+            .given(
+                ID,
+                OPENED_WITH_100,
+                new AccountDebited(money("100.00"), null),
+                new AccountClosed());
+
+    fixture
+        .when(new CreditAccountForTransfer(ID, "t-1", money("20")))
+        .then(
+            new TransferCreditRefused("t-1", money("20.00"), "the destination account is closed"));
+    fixture.when(new CreditAccountForTransfer(ID, "t-1", money("20"))).then();
+  }
+
+  @Test
+  void a_refund_gives_back_what_the_transfer_took_once_even_to_a_closed_account() {
+    AggregateFixture<Account> fixture =
+        fixture()
+            .given(
+                ID,
+                new AccountOpened("John", "Snow", "john@cqrs.example", HASH, money("20.00")),
+                new AccountDebited(money("20.00"), "t-1"),
+                new AccountClosed());
+
+    fixture
+        .when(new RefundAccountForTransfer(ID, "t-1"))
+        .then(new AccountRefunded(money("20.00"), "t-1"));
+    fixture.when(new RefundAccountForTransfer(ID, "t-1")).then();
+  }
+
+  @Test
+  void a_refund_of_a_transfer_the_account_never_paid_is_refused() {
+    fixture()
+        .given(ID, OPENED_WITH_100)
+        .when(new RefundAccountForTransfer(ID, "t-1"))
+        .thenFails(IllegalStateException.class);
+  }
+
+  @Test
+  void an_account_restored_from_a_snapshot_remembers_its_balance_and_transfers() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    Account account = Account.open(ID, "John", "Snow", "john@cqrs.example", HASH, money("100"));
+    account.debitForTransfer("t-1", money("40"));
+    for (int i = 0; i < 10; i++) {
+      account.credit(money("1"));
+    }
+    EventSourcingRepository.builder(store, BankTypes.registry())
+        .snapshotPolicy(SnapshotPolicy.every(10))
+        .build()
+        .save(account, "correlation");
+    // A store holding the snapshot alone: what is restored can only come from the snapshot.
+    InMemoryEventStreamRepository snapshotOnly = new InMemoryEventStreamRepository();
+    snapshotOnly.saveSnapshot(store.loadSnapshot(ID).orElseThrow());
+
+    Account restored =
+        EventSourcingRepository.builder(snapshotOnly, BankTypes.registry())
+            .snapshotPolicy(SnapshotPolicy.every(10))
+            .build()
+            .get(ID, Account::new);
+    restored.debitForTransfer("t-1", money("40"));
+
+    assertThat(restored.version()).isEqualTo(12);
+    assertThat(restored.balance()).isEqualTo(money("70.00"));
+    assertThat(restored.email()).isEqualTo("john@cqrs.example");
+    assertThat(restored.pendingEvents()).isEmpty();
+  }
+}

@@ -128,7 +128,7 @@ public abstract class EventSourceBased {
 
   private void route(Object event) {
     try {
-      router.invokerFor(event.getClass()).invoke(this, event);
+      router.dispatch(this, event);
     } catch (MissingHandlerException e) {
       throw e;
     } catch (Throwable e) {

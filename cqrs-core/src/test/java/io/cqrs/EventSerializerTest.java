@@ -297,6 +297,29 @@ class EventSerializerTest {
         .hasMessageContaining("Cannot read Deposited");
   }
 
+  @Test
+  void the_streamed_bytes_and_the_tree_are_the_same_json() throws Exception {
+    VersionedEvent withNulls = deposited();
+    VersionedEvent withMetadata =
+        new VersionedEvent(
+            "id-2",
+            "c-2",
+            "cause",
+            "wallet-2",
+            "ada",
+            "grace",
+            2,
+            "Deposited",
+            Instant.parse("2024-01-01T00:00:00Z"),
+            new Deposited(new BigDecimal("0.10"), 10, Instant.EPOCH, List.of()),
+            Map.of("k", "v"));
+
+    for (VersionedEvent event : List.of(withNulls, withMetadata)) {
+      assertThat(json.readTree(serializer.serialize(event)))
+          .isEqualTo(json.readTree(json.writeValueAsBytes(serializer.toTree(event))));
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static VersionedEvent deposited() {

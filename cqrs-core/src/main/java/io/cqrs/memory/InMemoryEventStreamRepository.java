@@ -24,13 +24,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Streams are indexed by id and locked one at a time, so writers of different streams do not
  * wait for each other; the integration log and correlation index are appended under one short lock
  * while the stream's lock is held, so the log's order agrees with every stream's order. Events are
- * kept as the objects given, so they should be immutable (records).
+ * kept as the objects given, so they should be immutable (records). {@link #load} returns an
+ * immutable view that shares the stream's storage rather than a copy (see {@code
+ * AppendOnlyEvents}), so loading a long stream costs no copying.
  *
  * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live here
  * too, so the relay and projections run in memory exactly as on a real store.
  */
 public final class InMemoryEventStreamRepository implements EventStreamRepository, RelayStore {
-  private final Map<String, List<VersionedEvent>> streams = new ConcurrentHashMap<>();
+  private final Map<String, AppendOnlyEvents> streams = new ConcurrentHashMap<>();
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final List<LoggedEvent> log = new ArrayList<>();
   private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
@@ -41,12 +43,12 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   @Override
   public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
     StreamPreconditions.checkSave(streamId, expectedVersion, events);
-    List<VersionedEvent> stream = streams.computeIfAbsent(streamId, id -> new ArrayList<>());
+    AppendOnlyEvents stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
     synchronized (stream) {
       if (stream.size() != expectedVersion) {
         throw new ConcurrencyException(streamId, expectedVersion, stream.size());
       }
-      stream.addAll(events);
+      stream.append(events);
       appendToLog(events, false);
     }
   }
@@ -54,7 +56,7 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   @Override
   public List<VersionedEvent> load(String streamId, long fromVersion) {
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
-    List<VersionedEvent> stream = streams.get(streamId);
+    AppendOnlyEvents stream = streams.get(streamId);
     if (stream == null) {
       return List.of();
     }
@@ -62,14 +64,15 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
       if (fromVersion > stream.size()) {
         return List.of();
       }
-      return List.copyOf(stream.subList((int) fromVersion - 1, stream.size()));
+      // A view, not a copy: the slots it covers are never written again.
+      return stream.view((int) fromVersion - 1);
     }
   }
 
   @Override
   public long version(String streamId) {
     StreamPreconditions.checkStreamId(streamId);
-    List<VersionedEvent> stream = streams.get(streamId);
+    AppendOnlyEvents stream = streams.get(streamId);
     if (stream == null) {
       return 0;
     }

@@ -35,8 +35,9 @@ final class CommitResolver {
     long seq();
   }
 
-  /** Committed events. */
-  record Events(long seq, List<VersionedEvent> events) implements Resolution {}
+  /** Committed events, with the marks of those that reached the event bus. */
+  record Events(long seq, List<VersionedEvent> events, PublicationMarks marks)
+      implements Resolution {}
 
   /** Nothing to read: a marker, or a commit that lost the race for its stream's version. */
   record Skip(long seq) implements Resolution {}
@@ -67,7 +68,7 @@ final class CommitResolver {
       if (document instanceof LogDocument.Commit commit) {
         resolved.add(resolveCommit(seq, commit, claims.get(claimIndex++)));
       } else if (document instanceof LogDocument.Integration integration) {
-        resolved.add(new Events(seq, integration.events()));
+        resolved.add(new Events(seq, integration.events(), PublicationMarks.ALL));
       } else if (document == null) {
         resolved.add(new Missing(seq));
       } else {
@@ -80,23 +81,26 @@ final class CommitResolver {
   private Resolution resolveCommit(
       long seq, LogDocument.Commit commit, Optional<Kv.Document> claim) {
     String key = keys.claim(commit.streamId(), commit.first());
-    long holder;
-    if (claim.isPresent()) {
-      holder = codec.claim(key, claim.get().content(), commit.streamId(), commit.first()).seq();
-    } else if (kv.insert(key, codec.claim(seq, commit.last())) != 0) {
-      log.info(
-          "Completed prepared commit {} of stream '{}' (versions {}..{}) for its writer",
-          seq,
-          KeyLayout.shown(commit.streamId()),
-          commit.first(),
-          commit.last());
-      holder = seq;
-    } else {
-      holder =
-          kv.get(key)
-              .map(d -> codec.claim(key, d.content(), commit.streamId(), commit.first()).seq())
-              .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished"));
+    Optional<Kv.Document> holder = claim;
+    if (holder.isEmpty()) {
+      if (kv.insert(key, codec.claim(seq, commit.last())) != 0) {
+        log.info(
+            "Completed prepared commit {} of stream '{}' (versions {}..{}) for its writer",
+            seq,
+            KeyLayout.shown(commit.streamId()),
+            commit.first(),
+            commit.last());
+        return new Events(seq, commit.events(), PublicationMarks.NONE);
+      }
+      holder = kv.get(key);
     }
-    return holder == seq ? new Events(seq, commit.events()) : new Skip(seq);
+    byte[] content =
+        holder
+            .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished"))
+            .content();
+    if (codec.claim(key, content, commit.streamId(), commit.first()).seq() != seq) {
+      return new Skip(seq);
+    }
+    return new Events(seq, commit.events(), codec.marks(key, content, commit.streamId()));
   }
 }

@@ -9,6 +9,7 @@ import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
@@ -37,10 +38,15 @@ import java.util.Optional;
  * expected layout to {@link SerializationException} naming the stream and key; the SDK exception is
  * kept as the cause.
  *
+ * <p>It is also a {@link RelayStore} for {@link io.cqrs.EventRelay}: publication marks live in the
+ * claims of the commits, leases and checkpoints in documents of their own, all under the key prefix
+ * ({@code docs/couchbase-relay.md}).
+ *
  * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
  * String, EventSerializer)}).
  */
-public final class CouchbaseEventStreamRepository implements EventStreamRepository, AutoCloseable {
+public final class CouchbaseEventStreamRepository
+    implements EventStreamRepository, RelayStore, AutoCloseable {
   /** The key prefix used unless {@link Builder#keyPrefix} sets one. */
   public static final String DEFAULT_KEY_PREFIX = "cqrs";
 
@@ -58,6 +64,7 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
   private final LogWriter logWriter;
   private final LogReader logReader;
   private final SnapshotStore snapshots;
+  private final RelayDocuments relay;
 
   private CouchbaseEventStreamRepository(
       Builder builder, Collection collection, ConnectedCluster owned) {
@@ -72,6 +79,8 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
     CommitResolver resolver = new CommitResolver(kv, keys, codec);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
+    this.relay =
+        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, codec, reader);
   }
 
   /**
@@ -197,6 +206,44 @@ public final class CouchbaseEventStreamRepository implements EventStreamReposito
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
     return logReader.byCorrelationId(correlationId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Costs one round trip when {@code fromVersion} starts a commit (as after each save); a range
+   * starting inside a commit first reads the stream's head.
+   */
+  @Override
+  public void markPublished(String streamId, long fromVersion, long toVersion) {
+    relay.markPublished(streamId, fromVersion, toVersion);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The lease document expires on the server, so expiry does not depend on the clients' clocks.
+   * Couchbase counts expiry in whole seconds: a lease lasts at least {@code ttl} and at most two
+   * seconds more. {@code ttl} is at most 30 days less two seconds.
+   */
+  @Override
+  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
+    return relay.tryAcquireLease(lease, owner, ttl);
+  }
+
+  @Override
+  public void releaseLease(String lease, String owner) {
+    relay.releaseLease(lease, owner);
+  }
+
+  @Override
+  public long readCheckpoint(String name) {
+    return relay.readCheckpoint(name);
+  }
+
+  @Override
+  public void saveCheckpoint(String name, long position) {
+    relay.saveCheckpoint(name, position);
   }
 
   /** Disconnects from the cluster if this repository connected to it; otherwise does nothing. */

@@ -125,6 +125,16 @@ final class DocumentCodec {
     }
   }
 
+  /** The publication marks a claim document holds. */
+  PublicationMarks marks(String key, byte[] claimJson, String stream) {
+    JsonNode node = read(key, claimJson, stream);
+    try {
+      return PublicationMarks.of(node);
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
   StreamHead head(String key, byte[] json, String stream, long cas) {
     JsonNode node = read(key, json, stream);
     try {

@@ -118,7 +118,7 @@ final class KeyLayout {
     return text.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  private static String sha256(String text) {
+  static String sha256(String text) {
     try {
       return HexFormat.of()
           .formatHex(

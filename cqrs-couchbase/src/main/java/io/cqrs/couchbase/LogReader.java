@@ -59,6 +59,7 @@ final class LogReader {
   }
 
   List<LoggedEvent> read(long fromPosition, int maxEvents) {
+    forgetOldGaps();
     long firstSeq = (fromPosition - 1) / POSITIONS_PER_SEQUENCE + 1;
     int firstIndex = (int) ((fromPosition - 1) % POSITIONS_PER_SEQUENCE);
     long top = kv.counter(keys.sequence());
@@ -89,7 +90,9 @@ final class LogReader {
             if (out.size() == maxEvents) {
               return out;
             }
-            out.add(new LoggedEvent(position(events.seq(), i), list.get(i)));
+            VersionedEvent event = list.get(i);
+            boolean published = events.marks().covers(event.version());
+            out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
         }
         seq = resolution.seq() + 1;
@@ -122,6 +125,17 @@ final class LogReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Drops sequences seen missing long ago: another reader settled them, or this one moved on. Keeps
+   * the map small without tracking which reader settled what.
+   */
+  private void forgetOldGaps() {
+    if (missingSince.size() > 1024) {
+      long cutoff = System.nanoTime() - 10 * graceNanos;
+      missingSince.values().removeIf(seen -> seen - cutoff < 0);
+    }
   }
 
   /** Waits for a missing sequence until the grace period is over, then closes it as a gap. */

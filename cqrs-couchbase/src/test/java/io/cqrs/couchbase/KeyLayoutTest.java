@@ -42,6 +42,12 @@ class KeyLayoutTest {
   }
 
   @Test
+  void the_default_prefix_leaves_220_bytes_for_stream_ids_as_documented() {
+    assertThat(new KeyLayout(CouchbaseEventStreamRepository.DEFAULT_KEY_PREFIX).maxStreamIdBytes())
+        .isEqualTo(220);
+  }
+
+  @Test
   void a_longer_prefix_leaves_room_for_shorter_stream_ids() {
     assertThat(new KeyLayout("a-much-longer-prefix").maxStreamIdBytes())
         .isEqualTo(keys.maxStreamIdBytes() - "a-much-longer-prefix".length() + "app".length());

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import io.cqrs.Subscription;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,16 +70,34 @@ final class BusCore implements AutoCloseable {
     ensureOpen();
     BrokerConnection connection = consuming();
     connection.declare(topology.declarations(), deadline(settings));
+    DeliveryHandler handler = handler(topology, decoder, consumer);
+    List<Listener> started = start(connection, topology, listeners, handler);
+    RabbitSubscription subscription =
+        new RabbitSubscription(topology.name(), started, subscriptions::remove);
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private <T> DeliveryHandler handler(
+      SubscriptionTopology topology,
+      MessageProcessor.Decoder<T> decoder,
+      MessageProcessor.Consumer<T> consumer) {
     FailureRouter failures =
         new FailureRouter(
             publisher,
             settings.publishTimeout(),
             topology.deadLetterQueue(),
             topology.retryQueues());
-    DeliveryHandler handler =
-        topology.ordered()
-            ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
-            : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);
+    return topology.ordered()
+        ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
+        : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);
+  }
+
+  private List<Listener> start(
+      BrokerConnection connection,
+      SubscriptionTopology topology,
+      int listeners,
+      DeliveryHandler handler) {
     List<Listener> started = new ArrayList<>();
     try {
       for (List<String> queues : assign(topology, listeners)) {
@@ -86,14 +105,11 @@ final class BusCore implements AutoCloseable {
         listener.start();
         started.add(listener);
       }
+      return started;
     } catch (RuntimeException e) {
       new RabbitSubscription(topology.name(), started, s -> {}).close();
       throw e;
     }
-    RabbitSubscription subscription =
-        new RabbitSubscription(topology.name(), started, subscriptions::remove);
-    subscriptions.add(subscription);
-    return subscription;
   }
 
   private Listener listener(
@@ -114,7 +130,7 @@ final class BusCore implements AutoCloseable {
   static List<List<String>> assign(SubscriptionTopology topology, int listeners) {
     List<String> queues = topology.consumeQueues();
     if (!topology.ordered()) {
-      return java.util.Collections.nCopies(listeners, queues);
+      return Collections.nCopies(listeners, queues);
     }
     int used = Math.min(listeners, queues.size());
     List<List<String>> assignment = new ArrayList<>();

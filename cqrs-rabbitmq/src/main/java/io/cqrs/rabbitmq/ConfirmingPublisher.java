@@ -169,6 +169,9 @@ final class ConfirmingPublisher implements AutoCloseable {
     } catch (BrokerUnavailableException e) {
       pending.settle(Outcome.LOST);
       return false;
+    } catch (RuntimeException e) {
+      pending.settle(Outcome.LOST); // releases its window permit
+      throw e;
     } finally {
       lock.unlock();
     }

@@ -52,18 +52,8 @@ record SubscriptionTopology(
     declarations.add(Declaration.queue(deadLetters, Map.of()));
     List<String> retryQueues = new ArrayList<>();
     for (Duration delay : retryDelays) {
-      String retryQueue = Names.retryQueue(queue, delay);
-      retryQueues.add(retryQueue);
-      declarations.add(
-          Declaration.queue(
-              retryQueue,
-              Map.of(
-                  "x-message-ttl",
-                  delay.toMillis(),
-                  "x-dead-letter-exchange",
-                  "",
-                  "x-dead-letter-routing-key",
-                  queue)));
+      retryQueues.add(Names.retryQueue(queue, delay));
+      declarations.add(retryQueue(queue, delay));
     }
     declarations.add(Declaration.queue(queue, deadLetteringTo(deadLetters, false)));
     for (String routingKey : routingKeys) {
@@ -98,6 +88,22 @@ record SubscriptionTopology(
     }
     return new SubscriptionTopology(
         name, queue, partitionQueues, declarations, List.of(), true, hash, "");
+  }
+
+  /**
+   * A queue where failed messages wait {@code delay}, then the broker returns them to {@code
+   * queue}.
+   */
+  private static Declaration retryQueue(String queue, Duration delay) {
+    return Declaration.queue(
+        Names.retryQueue(queue, delay),
+        Map.of(
+            "x-message-ttl",
+            delay.toMillis(),
+            "x-dead-letter-exchange",
+            "",
+            "x-dead-letter-routing-key",
+            queue));
   }
 
   private static Map<String, Object> deadLetteringTo(String deadLetters, boolean singleActive) {

@@ -100,4 +100,21 @@ class EventDeliveryIT {
       assertThat(deliveries.get(subscription)).as(subscription + " deliveries").hasValue(EVENTS);
     }
   }
+
+  @Test
+  void a_list_far_larger_than_the_confirm_window_is_published_completely_and_in_order() {
+    List<VersionedEvent> events = TestMessages.stream("windowed", 2_000);
+    List<Long> versions = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    namespace.eventBus(serializer).subscribe("in-order", 1, event -> versions.add(event.version()));
+    RabbitEventBus publisher =
+        namespace.track(namespace.eventBusBuilder(serializer).confirmWindow(16).build());
+
+    publisher.publish(events);
+
+    Await.until(
+        Duration.ofSeconds(60),
+        () -> versions.size() == events.size(),
+        () -> versions.size() + " handled");
+    assertThat(versions).isSorted().doesNotHaveDuplicates();
+  }
 }

@@ -3,6 +3,8 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.ConnectionFactory;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -123,6 +125,27 @@ public final class RabbitTestBroker {
     ConnectionFactory copy = factory.clone();
     copy.setNetworkRecoveryInterval(RECOVERY_INTERVAL.toMillis());
     return copy;
+  }
+
+  /**
+   * The broker's AMQP URI, for test processes started by a test (scale-out tests). It holds the
+   * test broker's credentials: never log it.
+   */
+  public String amqpUri() {
+    return "amqp://"
+        + encode(factory.getUsername())
+        + ":"
+        + encode(factory.getPassword())
+        + "@"
+        + factory.getHost()
+        + ":"
+        + factory.getPort()
+        + "/"
+        + encode(factory.getVirtualHost());
+  }
+
+  private static String encode(String part) {
+    return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** The broker as {@code host:port/vhost}, without credentials. */

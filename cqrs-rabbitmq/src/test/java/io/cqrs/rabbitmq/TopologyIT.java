@@ -227,6 +227,20 @@ class TopologyIT {
     assertThat(unreachable.getMessage()).doesNotContain("s3cret-pw").doesNotContain("ada");
   }
 
+  @Test
+  void the_test_brokers_uri_connects_a_bus_built_from_a_uri() {
+    String uri = namespace.broker().amqpUri();
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    RabbitEventBus bus =
+        namespace.track(RabbitEventBus.builder(uri, serializer).prefix(namespace.prefix()).build());
+    bus.subscribe("from-uri", 1, event -> handled.add(event.id()));
+    VersionedEvent event = TestMessages.event("u", 1);
+
+    bus.publish(List.of(event));
+
+    Await.until(WAIT, () -> handled.contains(event.id()), () -> "event not handled");
+  }
+
   /** A test queue bound to an exchange, deleted with the namespace. */
   private String tap(String exchange, String routingKey) {
     String queue = namespace.prefix() + ".tap";

@@ -6,6 +6,7 @@ import io.cqrs.EventSourcingRepository;
 import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.PasswordHasher;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -39,7 +40,12 @@ public final class CommitThenDie {
             .build();
     Account account =
         Account.open(
-            args[1], "Ned", "Stark", "ned@winterfell.example", "hash", new BigDecimal("10.00"));
+            args[1],
+            "Ned",
+            "Stark",
+            "ned@winterfell.example",
+            new PasswordHasher(1_000).hash("$WinterIsComing"),
+            new BigDecimal("10.00"));
     repository.save(account, args[1]);
     throw new IllegalStateException("The publisher should have halted the JVM");
   }

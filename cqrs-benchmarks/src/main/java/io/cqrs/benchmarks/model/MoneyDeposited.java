@@ -1,0 +1,4 @@
+package io.cqrs.benchmarks.model;
+
+/** Money paid into an account. */
+public record MoneyDeposited(long amount) {}

@@ -1,0 +1,45 @@
+package io.cqrs.benchmarks.report;
+
+import java.util.Map;
+
+/**
+ * One benchmark's result from a JMH JSON file.
+ *
+ * @param benchmark the benchmark class's simple name, e.g. {@code DispatchBenchmark}
+ * @param variant the benchmark method, e.g. {@code generated}
+ * @param params the JMH parameters it ran with
+ * @param score the primary metric (ops/s for every benchmark here)
+ * @param error the primary metric's 99.9% confidence half-width; NaN with a single iteration
+ * @param unit the primary metric's unit
+ * @param allocatedPerOp bytes allocated per operation ({@code -prof gc}), or NaN without it
+ */
+public record Result(
+    String benchmark,
+    String variant,
+    Map<String, String> params,
+    double score,
+    double error,
+    String unit,
+    double allocatedPerOp) {
+
+  public Result {
+    params = Map.copyOf(params);
+  }
+
+  /** The lowest score within the error bars (the score itself when there is no error). */
+  public double low() {
+    return Double.isNaN(error) ? score : score - error;
+  }
+
+  /** The highest score within the error bars (the score itself when there is no error). */
+  public double high() {
+    return Double.isNaN(error) ? score : score + error;
+  }
+
+  /** Whether this result is of {@code benchmark}'s {@code variant} with these parameters. */
+  public boolean is(String benchmark, String variant, Map<String, String> params) {
+    return this.benchmark.equals(benchmark)
+        && this.variant.equals(variant)
+        && this.params.equals(params);
+  }
+}

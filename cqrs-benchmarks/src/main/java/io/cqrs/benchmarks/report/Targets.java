@@ -1,0 +1,79 @@
+package io.cqrs.benchmarks.report;
+
+import java.util.List;
+import java.util.Map;
+
+/** The targets of issue 2 and the baseline each benchmark's ratios are taken against. */
+final class Targets {
+  /** Each benchmark class's baseline variant. */
+  static final Map<String, String> BASELINES =
+      Map.of(
+          "DispatchBenchmark", "direct",
+          "RehydrateBenchmark", "handWrittenFold",
+          "CommandPathBenchmark", "axon");
+
+  /**
+   * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
+   * 1,000 events of an invocation.
+   */
+  private static final double NO_ALLOCATION = 1.0;
+
+  private Targets() {}
+
+  /** The targets, in the order the report lists them. */
+  static List<Target> all() {
+    Map<String, String> single = Map.of("mix", "SINGLE");
+    Map<String, String> mixed = Map.of("mix", "MIXED");
+    return List.of(
+        Target.ratio(
+            "1. Dispatch, one event type: within 1.2x of the direct call",
+            "DispatchBenchmark",
+            "generated",
+            "direct",
+            single,
+            1 / 1.2),
+        Target.ratio(
+            "1. Dispatch, five event types in random order: within 1.2x of the direct call",
+            "DispatchBenchmark",
+            "generated",
+            "direct",
+            mixed,
+            1 / 1.2),
+        Target.allocation(
+            "1. Dispatch, one event type: no allocation per event",
+            "DispatchBenchmark",
+            "generated",
+            single,
+            NO_ALLOCATION),
+        Target.allocation(
+            "1. Dispatch, five event types: no allocation per event",
+            "DispatchBenchmark",
+            "generated",
+            mixed,
+            NO_ALLOCATION),
+        Target.ratio(
+            "2. Rehydrate 100,000 events: at least 50% of the hand-written fold",
+            "RehydrateBenchmark", "cqrs", "handWrittenFold", Map.of(), 0.5),
+        Target.ratio(
+            "2. Rehydrate 100,000 events: at least 7x Axon 4.13",
+            "RehydrateBenchmark",
+            "cqrs",
+            "axon",
+            Map.of(),
+            7),
+        Target.ratio(
+            "3. Command path (dispatch manager): at least 10x Axon 4.13",
+            "CommandPathBenchmark",
+            "cqrsDispatch",
+            "axon",
+            Map.of(),
+            10),
+        Target.ratio(
+            "3. Command path (through the in-memory command bus): at least 10x Axon 4.13",
+            "CommandPathBenchmark",
+            "cqrsCommandBus",
+            "axon",
+            Map.of(),
+            10));
+  }
+}

@@ -1,0 +1,83 @@
+package io.cqrs.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.benchmarks.model.AccountState;
+import io.cqrs.benchmarks.model.EventMix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The benchmarks compare like with like only if every variant does the same work: these tests run
+ * each benchmark method once, outside JMH, and check that the variants end in the same state.
+ */
+class BenchmarkVariantsTest {
+
+  @ParameterizedTest
+  @EnumSource(EventMix.class)
+  void every_dispatch_variant_replays_the_stream_to_the_same_state(EventMix mix) throws Throwable {
+    DispatchBenchmark benchmark = new DispatchBenchmark();
+    benchmark.mix = mix;
+    benchmark.setUp();
+
+    AccountState expected = benchmark.direct().state();
+
+    assertThat(benchmark.direct().version()).isEqualTo(DispatchBenchmark.EVENTS);
+    assertThat(benchmark.generated().version()).isEqualTo(DispatchBenchmark.EVENTS);
+    assertThat(benchmark.generated().state()).isEqualTo(expected);
+    assertThat(benchmark.reflection().state()).isEqualTo(expected);
+    assertThat(benchmark.methodHandle().state()).isEqualTo(expected);
+  }
+
+  @Test
+  void the_mixed_stream_holds_every_event_type_and_the_single_stream_one() {
+    assertThat(EventMix.MIXED.events(1_000).stream().map(Object::getClass).distinct()).hasSize(5);
+    assertThat(EventMix.SINGLE.events(1_000).stream().map(Object::getClass).distinct()).hasSize(1);
+  }
+
+  @Test
+  void every_rehydration_variant_rebuilds_the_same_account() throws Exception {
+    RehydrateBenchmark benchmark = new RehydrateBenchmark();
+    benchmark.setUp();
+    try {
+      AccountState expected = benchmark.handWrittenFold().state();
+
+      assertThat(benchmark.cqrs().version()).isEqualTo(RehydrateBenchmark.EVENTS);
+      assertThat(benchmark.cqrs().state()).isEqualTo(expected);
+      assertThat(benchmark.axon().state()).isEqualTo(expected);
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+
+  @Test
+  void every_cqrs_command_reaches_the_event_subscriber_on_both_paths() throws Exception {
+    CommandPathBenchmark benchmark = new CommandPathBenchmark();
+    CommandPathBenchmark.Cqrs cqrs = new CommandPathBenchmark.Cqrs();
+    cqrs.start();
+    try {
+      cqrs.openAccounts();
+      benchmark.cqrsDispatch(cqrs);
+      assertThat(cqrs.balance(0)).isEqualTo(1);
+
+      cqrs.openAccounts();
+      benchmark.cqrsCommandBus(cqrs);
+      assertThat(cqrs.balance(CommandPathBenchmark.COMMANDS - 1)).isEqualTo(1);
+    } finally {
+      cqrs.stop();
+    }
+  }
+
+  @Test
+  void every_axon_command_reaches_the_event_subscriber() {
+    CommandPathBenchmark benchmark = new CommandPathBenchmark();
+    CommandPathBenchmark.Axon axon = new CommandPathBenchmark.Axon();
+    axon.openAccounts();
+
+    benchmark.axon(axon);
+
+    assertThat(axon.deposited()).isEqualTo(CommandPathBenchmark.COMMANDS);
+    axon.check();
+  }
+}

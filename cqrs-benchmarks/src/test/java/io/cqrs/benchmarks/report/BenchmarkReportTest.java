@@ -1,0 +1,142 @@
+package io.cqrs.benchmarks.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchmarkReportTest {
+  @TempDir Path dir;
+
+  private static String result(
+      String benchmark, String variant, String params, double score, String error, double bytes) {
+    return String.format(
+        Locale.ROOT,
+        """
+        {"jmhVersion": "1.37", "benchmark": "io.cqrs.benchmarks.%s.%s", "mode": "thrpt",
+         "forks": 1, "jdkVersion": "17.0.15", "vmName": "OpenJDK 64-Bit Server VM",
+         "vmVersion": "17.0.15+6", "warmupIterations": 3, "warmupTime": "2 s",
+         "measurementIterations": 5, "measurementTime": "2 s", "params": {%s},
+         "primaryMetric": {"score": %s, "scoreError": %s, "scoreUnit": "ops/s"},
+         "secondaryMetrics": {"gc.alloc.rate.norm": {"score": %s, "scoreUnit": "B/op"}}}
+        """,
+        benchmark,
+        variant,
+        params,
+        score,
+        error,
+        bytes);
+  }
+
+  private String render(String... results) throws IOException {
+    Path file = dir.resolve("result.json");
+    Files.writeString(file, "[" + String.join(",", results) + "]");
+    return new BenchmarkReport(
+            JmhResults.read(file),
+            "cqrs-benchmarks/run.sh",
+            List.of("The machine was shared."),
+            "Test CPU, 2 cores",
+            ZonedDateTime.of(2026, 1, 2, 3, 4, 0, 0, ZoneOffset.UTC))
+        .render();
+  }
+
+  private static String row(String page, String start) {
+    return page.lines().filter(line -> line.startsWith(start)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void ratios_are_taken_against_the_baseline_with_the_same_parameters() throws IOException {
+    String page =
+        render(
+            result("DispatchBenchmark", "direct", "\"mix\": \"SINGLE\"", 100, "5", 0.05),
+            result("DispatchBenchmark", "generated", "\"mix\": \"SINGLE\"", 90, "2", 0.08),
+            result("DispatchBenchmark", "direct", "\"mix\": \"MIXED\"", 200, "40", 0.05),
+            result("DispatchBenchmark", "generated", "\"mix\": \"MIXED\"", 170, "20", 24));
+
+    assertThat(row(page, "| DispatchBenchmark | generated | mix=SINGLE"))
+        .contains("| 90.00 | 2.00 | 0.080 | 0.90 × direct |");
+    assertThat(row(page, "| DispatchBenchmark | generated | mix=MIXED"))
+        .contains("| 0.85 × direct |");
+    assertThat(row(page, "| DispatchBenchmark | direct | mix=MIXED")).endsWith("1.00 (baseline) |");
+  }
+
+  @Test
+  void a_target_says_whether_it_holds_at_the_ends_of_the_error_bars() throws IOException {
+    String page =
+        render(
+            result("DispatchBenchmark", "direct", "\"mix\": \"SINGLE\"", 100, "5", 0.05),
+            result("DispatchBenchmark", "generated", "\"mix\": \"SINGLE\"", 90, "2", 0.08),
+            result("DispatchBenchmark", "direct", "\"mix\": \"MIXED\"", 200, "40", 0.05),
+            result("DispatchBenchmark", "generated", "\"mix\": \"MIXED\"", 170, "20", 24));
+
+    assertThat(row(page, "| 1. Dispatch, one event type: within 1.2x"))
+        .contains("generated = 0.90 × direct (at least 0.83 needed; 0.84 at the ends")
+        .endsWith("| yes |");
+    assertThat(row(page, "| 1. Dispatch, five event types in random order: within 1.2x"))
+        .contains("0.63 at the ends")
+        .endsWith("| yes, on the means (not at the ends of the error bars) |");
+    assertThat(row(page, "| 1. Dispatch, one event type: no allocation")).endsWith("| yes |");
+    assertThat(row(page, "| 1. Dispatch, five event types: no allocation"))
+        .contains("24.000 B per event")
+        .endsWith("| **no** |");
+  }
+
+  @Test
+  void missed_and_missing_targets_are_reported_as_such() throws IOException {
+    String page =
+        render(
+            result("RehydrateBenchmark", "handWrittenFold", "", 100, "\"NaN\"", 200),
+            result("RehydrateBenchmark", "cqrs", "", 40, "\"NaN\"", 800_000),
+            result("RehydrateBenchmark", "axon", "", 4, "\"NaN\"", 60_000_000),
+            result("CommandPathBenchmark", "axon", "", 10_000, "100", 25_000),
+            result("CommandPathBenchmark", "cqrsDispatch", "", 450_000, "1000", 2_000));
+
+    assertThat(row(page, "| 2. Rehydrate 100,000 events: at least 50%"))
+        .contains("cqrs = 0.40 × handWrittenFold")
+        .endsWith("| **no** |");
+    assertThat(row(page, "| 2. Rehydrate 100,000 events: at least 7x")).endsWith("| yes |");
+    assertThat(row(page, "| 3. Command path (dispatch manager)"))
+        .contains("cqrsDispatch = 45.00 × axon")
+        .endsWith("| yes |");
+    assertThat(row(page, "| 3. Command path (through the in-memory command bus)"))
+        .endsWith("| not run | not run |");
+    assertThat(row(page, "| RehydrateBenchmark | cqrs |")).contains("| n/a | 800,000 |");
+    assertThat(page)
+        .contains(
+            "**Not met in this run:**\n\n- 2. Rehydrate 100,000 events: at least 50% of the"
+                + " hand-written fold (cqrs = 0.40 × handWrittenFold");
+  }
+
+  @Test
+  void the_page_names_the_run_its_machine_and_how_to_reproduce_it() throws IOException {
+    String page = render(result("DispatchBenchmark", "direct", "\"mix\": \"SINGLE\"", 1, "0", 0));
+
+    assertThat(page)
+        .contains("- **Date:** 2026-01-02 03:04 UTC")
+        .contains("- **Machine:** Test CPU, 2 cores")
+        .contains("- **JVM:** JDK 17.0.15 (OpenJDK 64-Bit Server VM, 17.0.15+6)")
+        .contains("JMH 1.37; DispatchBenchmark: 1 fork(s), 3 warm-up iteration(s) of 2 s")
+        .contains("> The machine was shared.")
+        .contains("**Every target that was run was met in this run.**")
+        .contains("```\ncqrs-benchmarks/run.sh\n```")
+        .doesNotContain("{{");
+  }
+
+  @Test
+  void an_empty_result_file_is_refused_with_its_name() throws IOException {
+    Path file = dir.resolve("empty.json");
+    Files.writeString(file, "[]");
+
+    assertThatThrownBy(() -> JmhResults.read(file))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("empty.json");
+  }
+}

@@ -1,0 +1,97 @@
+package io.cqrs.couchbase;
+
+import io.cqrs.SerializationException;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * Marks stream events published by adding a {@linkplain PublicationMarks mark} to the claim of each
+ * commit that holds them. The claim is the document the log reader already fetches to decide
+ * whether a commit stands, so the marks cost readers nothing.
+ *
+ * <p>A range that starts at a commit's first version (what {@link io.cqrs.EventSourcingRepository}
+ * marks after each publish) costs one round trip: the mark is added to the claim at that version
+ * while its last version is looked up, in parallel. A range that starts inside a commit (a relay
+ * batch that ended mid-commit) first reads the stream's head to find the commit. Versions past the
+ * stream's end are ignored.
+ */
+final class PublicationMarker {
+  private final Kv kv;
+  private final RelayKv relayKv;
+  private final KeyLayout keys;
+  private final StreamReader reader;
+
+  PublicationMarker(Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader) {
+    this.kv = kv;
+    this.relayKv = relayKv;
+    this.keys = keys;
+    this.reader = reader;
+  }
+
+  void mark(String streamId, long fromVersion, long toVersion) {
+    long version = fromVersion;
+    while (version <= toVersion) {
+      Optional<Long> last = markCommitAt(streamId, version, toVersion);
+      if (last.isEmpty()) {
+        Optional<StreamHead.Entry> holding = commitHolding(streamId, version);
+        if (holding.isEmpty()) {
+          return; // past the stream's end: nothing there to mark
+        }
+        mark(streamId, holding.get().first(), version, toVersion);
+        last = Optional.of(holding.get().last());
+      }
+      version = last.get() + 1;
+    }
+  }
+
+  /**
+   * Marks {@code version..toVersion} on the claim at {@code version}, if a commit starts there.
+   *
+   * @return the commit's last version; empty if no commit starts at {@code version}
+   */
+  private Optional<Long> markCommitAt(String streamId, long version, long toVersion) {
+    String key = keys.claim(streamId, version);
+    String range = PublicationMarks.range(version, toVersion);
+    var both =
+        Kv.await(
+            Mono.zip(
+                relayKv.addUniqueAsync(key, PublicationMarks.FIELD, range),
+                kv.lookupNumberAsync(key, "l").onErrorMap(e -> corrupt(key, streamId, e))),
+            "publication mark on '" + key + "'");
+    if (both.getT2().isEmpty()) {
+      return Optional.empty();
+    }
+    if (!both.getT1()) {
+      mark(streamId, version, version, toVersion); // the claim landed between the two reads
+    }
+    return Optional.of(both.getT2().get().value());
+  }
+
+  /** Adds the mark of {@code from..to} to the claim of the commit starting at {@code first}. */
+  private void mark(String streamId, long first, long from, long to) {
+    String key = keys.claim(streamId, first);
+    Kv.await(
+        relayKv.addUniqueAsync(key, PublicationMarks.FIELD, PublicationMarks.range(from, to)),
+        "publication mark on '" + key + "'");
+  }
+
+  /** The commit holding {@code version}: from the head, or the claims past it. */
+  private Optional<StreamHead.Entry> commitHolding(String streamId, long version) {
+    StreamHead head = reader.head(streamId);
+    List<StreamHead.Entry> commits =
+        head.version() >= version ? head.commits() : reader.claimsAfter(streamId, head.version());
+    for (StreamHead.Entry commit : commits) {
+      if (commit.first() <= version && version <= commit.last()) {
+        return Optional.of(commit);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Throwable corrupt(String key, String streamId, Throwable error) {
+    return error instanceof SerializationException e
+        ? DocumentCodec.corrupt(key, streamId, e)
+        : error;
+  }
+}

@@ -1,0 +1,221 @@
+package io.cqrs.scaleout;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the harness does to RabbitMQ: reads queue depths over AMQP (passive declarations, cheap
+ * enough to poll) and, through {@code rabbitmqctl} where it can reach the broker, lists a prefix's
+ * queues, force-closes connections and stops and starts the broker application.
+ *
+ * <p>{@code rabbitmqctl} is used only for a broker on this machine (the AMQP host is a loopback
+ * address) and when it answers. Stopping the application additionally needs {@link
+ * #mayStopBroker()}: {@code CQRS_SCALEOUT_BROKER_CONTROL=true}, or a local broker unless that
+ * variable is {@code false}, since stopping a broker other people use breaks their work.
+ */
+public final class BrokerControl implements AutoCloseable {
+  private static final Pattern CONNECTION_NAME =
+      Pattern.compile("\\{\"connection_name\",\"([^\"]*)\"}");
+
+  private final ConnectionFactory factory;
+  private final File rabbitmqctl;
+  private final String whyNoCtl;
+  private Connection connection;
+
+  private BrokerControl(ConnectionFactory factory, File rabbitmqctl, String whyNoCtl) {
+    this.factory = factory;
+    this.rabbitmqctl = rabbitmqctl;
+    this.whyNoCtl = whyNoCtl;
+  }
+
+  /** Control of the broker {@code factory} connects to. */
+  public static BrokerControl of(ConnectionFactory factory) {
+    File ctl = onPath("rabbitmqctl");
+    if (!isLoopback(factory.getHost())) {
+      return new BrokerControl(factory, null, "the broker is not on this machine");
+    }
+    if (ctl == null) {
+      return new BrokerControl(factory, null, "rabbitmqctl is not on the PATH");
+    }
+    BrokerControl control = new BrokerControl(factory, ctl, null);
+    try {
+      control.ctl("status");
+      return control;
+    } catch (RuntimeException e) {
+      return new BrokerControl(factory, null, "rabbitmqctl does not answer: " + e.getMessage());
+    }
+  }
+
+  /** Whether {@code rabbitmqctl} reaches the broker, so connections can be force-closed. */
+  public boolean hasCtl() {
+    return rabbitmqctl != null;
+  }
+
+  /** Why {@code rabbitmqctl} cannot be used, or {@code null}. */
+  public String whyNoCtl() {
+    return whyNoCtl;
+  }
+
+  /** Whether the harness may stop and start the broker application (see the class comment). */
+  public boolean mayStopBroker() {
+    String setting = System.getenv("CQRS_SCALEOUT_BROKER_CONTROL");
+    return hasCtl() && (setting == null ? true : Boolean.parseBoolean(setting));
+  }
+
+  /** Every queue whose name starts with {@code prefix + "."}, by {@code rabbitmqctl}. */
+  public List<String> queuesOf(String prefix) {
+    List<String> queues = new ArrayList<>();
+    for (String line :
+        ctl("list_queues", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name")
+            .split("\n")) {
+      if (line.strip().startsWith(prefix + ".")) {
+        queues.add(line.strip());
+      }
+    }
+    return queues;
+  }
+
+  /**
+   * The number of messages (ready and unacknowledged) in each queue; a queue that does not exist is
+   * left out.
+   */
+  public synchronized Map<String, Long> depths(List<String> queues) {
+    Map<String, Long> depths = new LinkedHashMap<>();
+    for (String queue : queues) {
+      try (Channel channel = connection().createChannel()) {
+        depths.put(queue, (long) channel.queueDeclarePassive(queue).getMessageCount());
+      } catch (IOException | TimeoutException | RuntimeException e) {
+        // queueDeclarePassive closes the channel when the queue does not exist.
+      }
+    }
+    return depths;
+  }
+
+  /**
+   * The message ids of every message in {@code queue}, read without removing them: they are fetched
+   * unacknowledged and return to the queue when the channel closes.
+   */
+  public synchronized List<String> drainIds(String queue) throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (Channel channel = connection().createChannel()) {
+      for (GetResponse response = channel.basicGet(queue, false);
+          response != null;
+          response = channel.basicGet(queue, false)) {
+        ids.add(String.valueOf(response.getProps().getMessageId()));
+      }
+    } catch (TimeoutException e) {
+      throw new IOException("Could not read " + queue, e);
+    }
+    return ids;
+  }
+
+  /**
+   * Force-closes, as an operator would, every connection whose client-provided name contains {@code
+   * fragment}.
+   *
+   * @return how many were closed
+   */
+  public int closeConnections(String fragment, String reason) {
+    List<String> pids = new ArrayList<>();
+    for (String line :
+        ctl("list_connections", "-q", "--no-table-headers", "pid", "client_properties")
+            .split("\n")) {
+      Matcher name = CONNECTION_NAME.matcher(line);
+      int tab = line.indexOf('\t');
+      if (tab > 0 && name.find() && name.group(1).contains(fragment)) {
+        pids.add(line.substring(0, tab).strip());
+      }
+    }
+    pids.parallelStream().forEach(pid -> ctl("close_connection", pid, reason));
+    return pids.size();
+  }
+
+  /** {@code rabbitmqctl stop_app}: every connection drops and the broker refuses new ones. */
+  public void stopApp() {
+    ctl("stop_app");
+  }
+
+  /** {@code rabbitmqctl start_app}, then waits until the broker accepts connections again. */
+  public void startApp() {
+    ctl("start_app");
+    ctl("await_startup");
+  }
+
+  private synchronized Connection connection() throws IOException, TimeoutException {
+    if (connection == null || !connection.isOpen()) {
+      connection = factory.newConnection("scaleout-harness-probe");
+    }
+    return connection;
+  }
+
+  private String ctl(String... arguments) {
+    if (rabbitmqctl == null) {
+      throw new IllegalStateException("rabbitmqctl cannot be used: " + whyNoCtl);
+    }
+    List<String> command = new ArrayList<>();
+    command.add(rabbitmqctl.getPath());
+    command.addAll(Arrays.asList(arguments));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", command) + " failed: " + output.strip());
+      }
+      return output;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not run rabbitmqctl", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while running rabbitmqctl", e);
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static File onPath(String command) {
+    List<String> directories =
+        new ArrayList<>(Arrays.asList(System.getenv().getOrDefault("PATH", "").split(":")));
+    directories.addAll(List.of("/usr/sbin", "/usr/lib/rabbitmq/bin", "/usr/local/sbin"));
+    for (String directory : directories) {
+      File candidate = new File(directory, command);
+      if (candidate.canExecute()) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /** Closes the probe connection. */
+  @Override
+  public synchronized void close() {
+    if (connection != null && connection.isOpen()) {
+      try {
+        connection.close();
+      } catch (IOException e) {
+        // Shutting down; the broker drops the connection anyway.
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.cqrs.scaleout;
+
+import io.cqrs.Command;
+import io.cqrs.TypeRegistry;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
+import io.cqrs.scaleout.SentCommand.Kind;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * The commands a publisher sends: a deterministic mix (from a seed) of credits, debits, transfers
+ * and openings aimed at a small hot set of accounts, so that commands on the same account arrive at
+ * several workers at once and optimistic-concurrency conflicts are frequent.
+ *
+ * <p>Message ids are deterministic ({@code <publisher>-<sequence>}) and double as correlation ids,
+ * so a command resent after a broker failure is recognised by the workers' deduplication.
+ */
+public final class CommandPlan {
+  /** The balance the hot accounts open with. */
+  public static final BigDecimal INITIAL_BALANCE = new BigDecimal("500.00");
+
+  /**
+   * The password hash every opening carries. Passwords play no part in the test, so one hash made
+   * with few iterations spares the publishers the cost of the default PBKDF2 count.
+   */
+  private static final String PASSWORD_HASH = new PasswordHasher(1_000).hash("scale-out-password");
+
+  private CommandPlan() {}
+
+  /** The commands that open the hot accounts, sent by the harness before the publishers start. */
+  public static List<SentCommand> openings(List<String> accounts) {
+    List<SentCommand> openings = new ArrayList<>();
+    for (String account : accounts) {
+      openings.add(
+          new SentCommand("open-" + account, "harness", Kind.OPEN, account, null, INITIAL_BALANCE));
+    }
+    return openings;
+  }
+
+  /**
+   * {@code count} commands for publisher {@code publisher}: 35% credits, 30% debits (some refused
+   * for insufficient funds), 30% transfers between two hot accounts, 5% openings (half of new
+   * accounts, half of hot accounts that exist already, which are refused).
+   */
+  public static List<SentCommand> generate(
+      String publisher, long seed, List<String> accounts, int count) {
+    Objects.requireNonNull(publisher, "publisher");
+    if (accounts.size() < 2) {
+      throw new IllegalArgumentException("accounts must hold at least two accounts for transfers");
+    }
+    Random random = new Random(seed ^ publisher.hashCode());
+    List<SentCommand> plan = new ArrayList<>(count);
+    for (int i = 1; i <= count; i++) {
+      String id = String.format("%s-%06d", publisher, i);
+      String account = accounts.get(random.nextInt(accounts.size()));
+      BigDecimal amount = BigDecimal.valueOf(100 + random.nextInt(6_000), 2);
+      int roll = random.nextInt(100);
+      if (roll < 35) {
+        plan.add(new SentCommand(id, publisher, Kind.CREDIT, account, null, amount));
+      } else if (roll < 65) {
+        plan.add(new SentCommand(id, publisher, Kind.DEBIT, account, null, amount));
+      } else if (roll < 95) {
+        String to = accounts.get(random.nextInt(accounts.size()));
+        while (to.equals(account)) {
+          to = accounts.get(random.nextInt(accounts.size()));
+        }
+        plan.add(new SentCommand(id, publisher, Kind.TRANSFER, account, to, amount));
+      } else {
+        String opened = roll < 98 ? "acc-" + id : account;
+        plan.add(new SentCommand(id, publisher, Kind.OPEN, opened, null, INITIAL_BALANCE));
+      }
+    }
+    return plan;
+  }
+
+  /** The bus command for a planned one, with its deterministic message and correlation id. */
+  public static Command toCommand(SentCommand sent, TypeRegistry types) {
+    Object body =
+        switch (sent.kind()) {
+          case OPEN ->
+              new OpenAccount(
+                  sent.accountId(),
+                  "Scale",
+                  "Out",
+                  sent.accountId() + "@example.org",
+                  PASSWORD_HASH,
+                  sent.amount());
+          case CREDIT -> new CreditAccount(sent.accountId(), sent.amount());
+          case DEBIT -> new DebitAccount(sent.accountId(), sent.amount());
+          case TRANSFER ->
+              new CreateMoneyTransfer(
+                  sent.transferId(), sent.accountId(), sent.toAccountId(), sent.amount());
+        };
+    return new Command(
+        sent.messageId(),
+        sent.messageId(),
+        null,
+        types.nameOf(body.getClass()),
+        Instant.now(),
+        body,
+        Map.of());
+  }
+}

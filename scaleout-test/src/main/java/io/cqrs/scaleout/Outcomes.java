@@ -1,0 +1,75 @@
+package io.cqrs.scaleout;
+
+import io.cqrs.CommandFailed;
+import io.cqrs.VersionedEvent;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What became of each sent command, read from the store: accepted (events caused by it were
+ * committed), rejected (a {@link CommandFailed} names it), both (a violation) or neither (lost).
+ */
+public final class Outcomes {
+  /** One command's fate. */
+  public enum Outcome {
+    /** Events it caused were committed. */
+    ACCEPTED,
+    /** It failed for good and the failure was recorded. */
+    REJECTED,
+    /** Both: it took effect and was also recorded as failed. */
+    BOTH,
+    /** Neither: it left no trace. */
+    LOST
+  }
+
+  private final Map<String, Outcome> outcomes = new HashMap<>();
+  private final Map<String, String> rejectionReasons = new HashMap<>();
+
+  /** The outcome of every sent command. */
+  public Outcomes(List<SentCommand> sent, StoreContents store) {
+    Map<String, List<VersionedEvent>> caused = store.streamEventsByCause();
+    Map<String, List<CommandFailed>> failures = store.failuresByCommand();
+    for (SentCommand command : sent) {
+      boolean accepted = caused.containsKey(command.messageId());
+      List<CommandFailed> failed = failures.get(command.messageId());
+      boolean rejected = failed != null;
+      if (rejected) {
+        rejectionReasons.put(command.messageId(), simpleName(failed.get(0).errorType()));
+      }
+      outcomes.put(
+          command.messageId(),
+          accepted && rejected
+              ? Outcome.BOTH
+              : accepted ? Outcome.ACCEPTED : rejected ? Outcome.REJECTED : Outcome.LOST);
+    }
+  }
+
+  /** The outcome of a sent command. */
+  public Outcome of(String messageId) {
+    return outcomes.getOrDefault(messageId, Outcome.LOST);
+  }
+
+  /** Whether the command was accepted. */
+  public boolean accepted(String messageId) {
+    return of(messageId) == Outcome.ACCEPTED;
+  }
+
+  /** How many commands had each outcome. */
+  public Map<Outcome, Long> counts() {
+    Map<Outcome, Long> counts = new HashMap<>();
+    outcomes.values().forEach(o -> counts.merge(o, 1L, Long::sum));
+    return counts;
+  }
+
+  /** How many rejections each exception type caused, by its simple name. */
+  public Map<String, Long> rejectionsByReason() {
+    Map<String, Long> counts = new HashMap<>();
+    rejectionReasons.values().forEach(r -> counts.merge(r, 1L, Long::sum));
+    return counts;
+  }
+
+  private static String simpleName(String className) {
+    return className.substring(className.lastIndexOf('.') + 1);
+  }
+}

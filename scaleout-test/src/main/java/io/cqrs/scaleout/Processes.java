@@ -1,0 +1,147 @@
+package io.cqrs.scaleout;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The worker and publisher processes of a run: starts them, remembers every one (also the killed),
+ * and stops what still runs.
+ */
+final class Processes implements AutoCloseable {
+  private static final List<String> JVM =
+      List.of(
+          "-Xmx256m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+          // Conflicts and skipped duplicates are logged at debug; the harness counts those lines.
+          "-Dorg.slf4j.simpleLogger.log.io.cqrs.CommandDispatchManager=debug");
+
+  private final String prefix;
+  private final Servers servers;
+  private final Path directory;
+  private final PrintStream progress;
+  private final List<ChildProcess> workers = new CopyOnWriteArrayList<>();
+  private final List<ChildProcess> all = new CopyOnWriteArrayList<>();
+  private final List<String> table = new CopyOnWriteArrayList<>();
+  private int started;
+
+  Processes(String prefix, Servers servers, Path directory, PrintStream progress) {
+    this.prefix = prefix;
+    this.servers = servers;
+    this.directory = directory;
+    this.progress = progress;
+  }
+
+  /** Starts {@code count} workers at once and waits until each is consuming. */
+  void startWorkers(int count, Duration timeout) {
+    List<ChildProcess> starting = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      starting.add(launchWorker(List.of()));
+    }
+    starting.forEach(w -> w.awaitMarker("READY", timeout));
+  }
+
+  /** Starts one worker with extra JVM options and waits until it is consuming. */
+  ChildProcess startWorker(List<String> extraJvmOptions, Duration timeout) {
+    ChildProcess worker = launchWorker(extraJvmOptions);
+    worker.awaitMarker("READY", timeout);
+    return worker;
+  }
+
+  private synchronized ChildProcess launchWorker(List<String> extraJvmOptions) {
+    String main = System.getProperty("scaleout.worker", ScaleoutRun.DEFAULT_WORKER);
+    List<String> args = new ArrayList<>();
+    if (main.equals(ScaleoutRun.BANK_WORKER)) {
+      args.addAll(List.of("worker", "--store", "couchbase", "--bus", "rabbitmq"));
+    }
+    args.addAll(List.of("--prefix", prefix, "--listeners", "2"));
+    List<String> jvm = new ArrayList<>(JVM);
+    jvm.addAll(extraJvmOptions);
+    String name = "worker-" + (++started);
+    ChildProcess worker =
+        ChildProcess.start(
+            name, jvm, main, args, servers.environment(), directory, progress::println);
+    workers.add(worker);
+    all.add(worker);
+    table.add(name + " pid " + worker.pid() + " " + String.join(" ", extraJvmOptions));
+    return worker;
+  }
+
+  /** Starts the publishers; they run on their own and exit when done. */
+  List<ChildProcess> startPublishers(RunConfig config) {
+    List<ChildProcess> publishers = new ArrayList<>();
+    for (int i = 1; i <= config.publishers(); i++) {
+      String id = "p" + i;
+      List<String> args =
+          List.of(
+              "--prefix", prefix,
+              "--id", id,
+              "--accounts", String.join(",", config.accounts()),
+              "--count", String.valueOf(config.commandsPerPublisher()),
+              "--seed", String.valueOf(config.seed()),
+              "--out", directory.resolve(id + ".jsonl").toString());
+      ChildProcess publisher =
+          ChildProcess.start(
+              "publisher-" + id,
+              List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+              Publisher.class.getName(),
+              args,
+              Map.of("CQRS_RABBITMQ_URI", servers.rabbitUri()),
+              directory,
+              line -> {
+                if (!line.contains(" SENT ")) {
+                  progress.println(line);
+                }
+              });
+      publishers.add(publisher);
+      all.add(publisher);
+      table.add(publisher.name() + " pid " + publisher.pid());
+    }
+    return publishers;
+  }
+
+  /** Where a publisher wrote the commands it sent. */
+  Path sentFile(ChildProcess publisher) {
+    return directory.resolve(publisher.name().substring("publisher-".length()) + ".jsonl");
+  }
+
+  /** The workers started so far, killed ones included. */
+  List<ChildProcess> workers() {
+    return List.copyOf(workers);
+  }
+
+  /** Notes how a process ended, for the report. */
+  void ended(ChildProcess process, String how) {
+    table.replaceAll(line -> line.startsWith(process.name() + " ") ? line + " — " + how : line);
+  }
+
+  void ended(ChildProcess process, int status) {
+    ended(process, "exited " + status);
+  }
+
+  /** SIGTERM to every worker still running; notes each exit status. */
+  void stopWorkers() {
+    for (ChildProcess worker : workers) {
+      if (worker.isAlive()) {
+        ended(worker, "SIGTERM, exited " + worker.terminate(Duration.ofSeconds(30)));
+      }
+    }
+  }
+
+  /** One line per process: name, pid, options, how it ended. */
+  List<String> table() {
+    return List.copyOf(table);
+  }
+
+  /** Kills whatever still runs. */
+  @Override
+  public void close() {
+    all.forEach(ChildProcess::close);
+  }
+}

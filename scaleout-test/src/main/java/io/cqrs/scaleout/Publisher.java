@@ -1,0 +1,112 @@
+package io.cqrs.scaleout;
+
+import io.cqrs.Command;
+import io.cqrs.CqrsException;
+import io.cqrs.EventSerializer;
+import io.cqrs.TypeRegistry;
+import io.cqrs.example.bank.domain.BankTypes;
+import io.cqrs.rabbitmq.RabbitCommandBus;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A publisher process of the scale-out test: sends its {@link CommandPlan} to the bank's command
+ * service through {@link RabbitCommandBus} and appends every command the broker confirmed to a
+ * file, one JSON line each ({@link SentCommand}), for the harness to check against the store.
+ *
+ * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE}
+ * with the broker from {@code CQRS_RABBITMQ_URI}. A batch the broker did not confirm (for instance
+ * while the harness closes connections or stops the broker) is sent again with the same message ids
+ * until a deadline; the workers' deduplication makes a resent command harmless. Prints {@code SENT
+ * n} as it goes and {@code DONE n} at the end; exits 1 if a batch could not be sent in time.
+ */
+public final class Publisher {
+  private static final int BATCH = 20;
+  private static final int PROGRESS_EVERY = 200;
+  private static final Duration RESEND_DEADLINE = Duration.ofSeconds(90);
+  private static final Duration RESEND_PAUSE = Duration.ofMillis(250);
+
+  private Publisher() {}
+
+  /** Runs a publisher; see the class description for the arguments. */
+  public static void main(String[] args) throws IOException {
+    Map<String, String> options = Options.parse(args);
+    String uri = Objects.requireNonNull(System.getenv("CQRS_RABBITMQ_URI"), "CQRS_RABBITMQ_URI");
+    String prefix = Options.required(options, "prefix");
+    String id = Options.required(options, "id");
+    List<String> accounts = Arrays.asList(Options.required(options, "accounts").split(","));
+    int count = Integer.parseInt(Options.required(options, "count"));
+    long seed = Long.parseLong(Options.required(options, "seed"));
+    Path out = Path.of(Options.required(options, "out"));
+    TypeRegistry types = BankTypes.registry();
+    List<SentCommand> plan = CommandPlan.generate(id, seed, accounts, count);
+    try (RabbitCommandBus bus =
+        RabbitCommandBus.builder(uri, new EventSerializer(types))
+            .prefix(prefix)
+            .connectionName(prefix + "-publisher-" + id)
+            .build()) {
+      int sent = send(plan, bus, types, out, System.out);
+      System.out.println("DONE " + sent);
+    } catch (IllegalStateException e) {
+      System.out.println("FAILED " + e.getMessage());
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  /** Sends the plan in batches and records each confirmed batch; returns how many were sent. */
+  static int send(
+      List<SentCommand> plan, RabbitCommandBus bus, TypeRegistry types, Path out, PrintStream log)
+      throws IOException {
+    int sent = 0;
+    try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+      for (int from = 0; from < plan.size(); from += BATCH) {
+        List<SentCommand> batch = plan.subList(from, Math.min(plan.size(), from + BATCH));
+        List<Command> commands = new ArrayList<>(batch.size());
+        batch.forEach(c -> commands.add(CommandPlan.toCommand(c, types)));
+        publishUntilConfirmed(bus, commands, log);
+        for (SentCommand command : batch) {
+          writer.write(command.toJsonLine());
+          writer.newLine();
+        }
+        writer.flush();
+        int before = sent;
+        sent += batch.size();
+        if (sent / PROGRESS_EVERY != before / PROGRESS_EVERY || sent == plan.size()) {
+          log.println("SENT " + sent);
+        }
+      }
+    }
+    return sent;
+  }
+
+  private static void publishUntilConfirmed(
+      RabbitCommandBus bus, List<Command> commands, PrintStream log) {
+    long deadline = System.nanoTime() + RESEND_DEADLINE.toNanos();
+    while (true) {
+      try {
+        bus.publish(commands);
+        return;
+      } catch (CqrsException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "the broker did not confirm a batch within " + RESEND_DEADLINE + ": " + e, e);
+        }
+        log.println("RESEND " + commands.get(0).messageId() + " after " + e);
+        // A back-off while the broker recovers, not a synchronisation: the next attempt decides.
+        LockSupport.parkNanos(RESEND_PAUSE.toNanos());
+      }
+    }
+  }
+}

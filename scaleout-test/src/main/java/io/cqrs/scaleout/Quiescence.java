@@ -1,0 +1,115 @@
+package io.cqrs.scaleout;
+
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.RelayStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides when a run has settled: every queue of the prefix but the dead-letter queues is empty,
+ * every stream event in the integration log is marked published (the relay caught up), and the log
+ * has not grown for {@link #STABLE_POLLS} polls in a row.
+ */
+final class Quiescence {
+  private static final int STABLE_POLLS = 3;
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  private final EventStreamRepository store;
+  private final BrokerControl broker;
+  private final String prefix;
+  private final PrintStream progress;
+  private List<String> queues;
+
+  Quiescence(
+      EventStreamRepository store, BrokerControl broker, String prefix, PrintStream progress) {
+    this.store = store;
+    this.broker = broker;
+    this.prefix = prefix;
+    this.progress = progress;
+  }
+
+  /** Waits for quiescence; false if the timeout passed first. */
+  boolean await(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lastSize = -1;
+    int stable = 0;
+    while (System.nanoTime() < deadline) {
+      long pending = pendingMessages();
+      List<LoggedEvent> log = readLog();
+      long unpublished =
+          store instanceof RelayStore
+              ? log.stream().filter(e -> e.event().version() > 0 && !e.published()).count()
+              : 0;
+      stable = pending == 0 && unpublished == 0 && log.size() == lastSize ? stable + 1 : 0;
+      lastSize = log.size();
+      progress.printf(
+          "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished%n",
+          pending, log.size(), unpublished);
+      if (stable >= STABLE_POLLS) {
+        return true;
+      }
+      Await.until(() -> false, POLL);
+    }
+    return false;
+  }
+
+  private long pendingMessages() {
+    return broker.depths(queues()).entrySet().stream()
+        .filter(e -> !e.getKey().endsWith(".dlq"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  private List<String> queues() {
+    if (queues == null) {
+      queues = broker.hasCtl() ? broker.queuesOf(prefix) : knownQueues(prefix);
+    }
+    return queues;
+  }
+
+  /** The queues the bank declares, for a broker rabbitmqctl cannot reach. */
+  static List<String> knownQueues(String prefix) {
+    List<String> names = new ArrayList<>();
+    for (String base :
+        List.of(
+            prefix + ".commands.bank",
+            prefix + ".events.bank-read-models",
+            prefix + ".events.bank-transfers")) {
+      names.add(base);
+      names.add(base + ".dlq");
+      for (String delay : List.of("1000", "10000", "60000")) {
+        names.add(base + ".retry-" + delay + "ms");
+      }
+    }
+    return names;
+  }
+
+  private List<LoggedEvent> readLog() {
+    List<LoggedEvent> log = new ArrayList<>();
+    long position = 1;
+    List<LoggedEvent> page;
+    while (!(page = store.readLog(position, 1_000)).isEmpty()) {
+      log.addAll(page);
+      position = page.get(page.size() - 1).position() + 1;
+    }
+    return log;
+  }
+
+  /** The queue depths and the dead-lettered message ids, read after quiescence. */
+  QueueState finalState(Poison poison) throws IOException {
+    queues = null;
+    Map<String, Long> depths = broker.depths(queues());
+    List<String> deadLettered = new ArrayList<>();
+    for (String queue : depths.keySet()) {
+      if (queue.endsWith(".dlq")) {
+        deadLettered.addAll(broker.drainIds(queue));
+      }
+    }
+    return new QueueState(depths, deadLettered, poison.messageIds());
+  }
+}

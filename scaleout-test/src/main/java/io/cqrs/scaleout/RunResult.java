@@ -1,0 +1,51 @@
+package io.cqrs.scaleout;
+
+import io.cqrs.scaleout.Outcomes.Outcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one scale-out run did and found.
+ *
+ * @param config the run's size and faults
+ * @param prefix the key and queue prefix of the run
+ * @param processes each process, with its role, pid and how it ended
+ * @param sent commands sent (openings included)
+ * @param outcomes how many commands had each outcome
+ * @param rejections rejections by exception type
+ * @param publishing from the first command sent to the last one confirmed
+ * @param settled from the first command sent until quiescence
+ * @param conflicts optimistic-concurrency conflicts the workers retried (from their logs)
+ * @param duplicatesSkipped deliveries the workers' deduplication recognised as handled before
+ * @param workerShare per worker, the commands it handled according to its log, or empty
+ * @param faults the faults injected, each with when
+ * @param checks every invariant with its result
+ */
+public record RunResult(
+    RunConfig config,
+    String prefix,
+    List<String> processes,
+    long sent,
+    Map<Outcome, Long> outcomes,
+    Map<String, Long> rejections,
+    Duration publishing,
+    Duration settled,
+    long conflicts,
+    long duplicatesSkipped,
+    Map<String, Long> workerShare,
+    List<String> faults,
+    List<Check> checks) {
+
+  /** Whether every invariant holds. */
+  public boolean passed() {
+    return checks.stream().allMatch(Check::holds);
+  }
+
+  /** Commands with an outcome per second, from the first sent until quiescence. */
+  public double commandsPerSecond() {
+    long done =
+        outcomes.getOrDefault(Outcome.ACCEPTED, 0L) + outcomes.getOrDefault(Outcome.REJECTED, 0L);
+    return done / Math.max(0.001, settled.toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,103 @@
+package io.cqrs.scaleout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import io.cqrs.rabbitmq.RabbitTestBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scale-out test: worker and publisher processes on a shared Couchbase and RabbitMQ, with
+ * faults injected while commands flow, and every invariant checked afterwards. The default size
+ * fits the README's {@code ./mvnw -B verify}; {@code -Pscaleout-soak} runs a bigger one with every
+ * fault and the throughput runs with 1, 2 and 4 workers.
+ */
+class ScaleoutIT {
+  private static final Path TARGET = Path.of("target");
+
+  @Test
+  void many_workers_and_publishers_keep_every_invariant_through_faults() throws Exception {
+    boolean soak = Boolean.getBoolean("scaleout.soak");
+    Servers servers = servers();
+    RunConfig config = soak ? soak() : standard();
+    RunResult run = new ScaleoutRun(config, servers, TARGET.resolve("scaleout"), System.out).run();
+    List<RunResult> throughput = new ArrayList<>();
+    if (soak) {
+      for (int workers : List.of(1, 2, 4)) {
+        throughput.add(
+            new ScaleoutRun(
+                    config.throughputRun(workers), servers, TARGET.resolve("scaleout"), System.out)
+                .run());
+      }
+    }
+    String report = Report.markdown(run, throughput, servers.toString());
+    Report.write(TARGET.resolve("scaleout-report.md"), report);
+    System.out.println(report);
+    assertThat(run.passed()).as(Report.failures(run)).isTrue();
+    throughput.forEach(r -> assertThat(r.passed()).as(Report.failures(r)).isTrue());
+  }
+
+  private static RunConfig standard() {
+    return new RunConfig(
+        "default: 2 workers, 2 publishers, SIGKILL + connection close",
+        2,
+        2,
+        1_000,
+        8,
+        true,
+        true,
+        false,
+        false,
+        2,
+        Duration.ofSeconds(90),
+        7L);
+  }
+
+  private static RunConfig soak() {
+    return new RunConfig(
+        "soak: 3 workers + slow consumer, 3 publishers, every fault",
+        3,
+        3,
+        4_000,
+        8,
+        true,
+        true,
+        true,
+        true,
+        3,
+        Duration.ofSeconds(240),
+        11L);
+  }
+
+  private static Servers servers() {
+    RabbitTestBroker broker = RabbitTestBroker.get();
+    CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
+    String uri = System.getenv(RabbitTestBroker.URI_VARIABLE);
+    if (uri == null) {
+      var f = broker.connectionFactory();
+      uri =
+          "amqp://"
+              + f.getUsername()
+              + ":"
+              + f.getPassword()
+              + "@"
+              + f.getHost()
+              + ":"
+              + f.getPort()
+              + "/%2f";
+    }
+    return new Servers(
+        couchbase.connectionString(),
+        couchbase.username(),
+        couchbase.password(),
+        couchbase.bucketName(),
+        uri,
+        couchbase.description(),
+        broker.describe(),
+        broker.connectionFactory());
+  }
+}

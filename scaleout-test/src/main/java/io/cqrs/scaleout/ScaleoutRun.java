@@ -25,14 +25,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * other's data.
  */
 public final class ScaleoutRun {
-  /** example-bank's main class; run as {@code worker --store couchbase --bus rabbitmq}. */
-  public static final String BANK_WORKER = "io.cqrs.example.bank.BankApplication";
-
   /**
-   * The worker main class unless {@code -Dscaleout.worker=...} picks another: the tests' stand-in
-   * until example-bank's distributed worker is in this build (then {@link #BANK_WORKER}).
+   * The worker main class unless {@code -Dscaleout.worker=...} picks another with the same
+   * command-line contract: example-bank's {@code BankApplication}, run as {@code worker --store
+   * couchbase --bus rabbitmq --prefix P --listeners N}.
    */
-  public static final String DEFAULT_WORKER = "io.cqrs.scaleout.StandInWorker";
+  public static final String DEFAULT_WORKER = "io.cqrs.example.bank.BankApplication";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration PUBLISH_TIMEOUT = Duration.ofMinutes(10);

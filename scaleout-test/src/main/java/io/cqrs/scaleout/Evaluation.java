@@ -1,24 +1,22 @@
 package io.cqrs.scaleout;
 
-import io.cqrs.spi.EventStreamRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
-/** Turns a finished run (store, queues, process logs) into its {@link RunResult}. */
+/** Turns a finished run (store, read models, queues, process logs) into its {@link RunResult}. */
 final class Evaluation {
   private final RunConfig config;
   private final String prefix;
   private final Processes processes;
   private final List<String> faults;
   private final List<SentCommand> sent;
-  private final EventStreamRepository store;
+  private final StoreContents store;
+  private final ReadModelContents views;
   private final QueueState queues;
   private final boolean settled;
 
@@ -28,7 +26,8 @@ final class Evaluation {
       Processes processes,
       List<String> faults,
       List<SentCommand> sent,
-      EventStreamRepository store,
+      StoreContents store,
+      ReadModelContents views,
       QueueState queues,
       boolean settled) {
     this.config = config;
@@ -37,22 +36,17 @@ final class Evaluation {
     this.faults = faults;
     this.sent = sent;
     this.store = store;
+    this.views = views;
     this.queues = queues;
     this.settled = settled;
   }
 
   RunResult result(Duration publishing, Duration settledAfter) throws IOException {
-    Set<String> streamIds = new HashSet<>();
-    for (SentCommand command : sent) {
-      streamIds.add(command.accountId());
-      if (command.transferId() != null) {
-        streamIds.add(command.transferId());
-      }
-    }
-    Invariants invariants = new Invariants(sent, StoreContents.read(store, streamIds));
+    Invariants invariants = new Invariants(sent, store);
     List<Check> checks = new ArrayList<>();
     checks.add(quiescence(settledAfter));
     checks.addAll(invariants.checkAll());
+    checks.addAll(new ReadModelInvariants(store, views, sent).checkAll());
     checks.add(queuesEmpty());
     checks.add(deadLettersAreThePoison());
     Map<String, Long> logCounts = countLogLines();

@@ -56,11 +56,17 @@ final class Processes implements AutoCloseable {
 
   private synchronized ChildProcess launchWorker(List<String> extraJvmOptions) {
     String main = System.getProperty("scaleout.worker", ScaleoutRun.DEFAULT_WORKER);
-    List<String> args = new ArrayList<>();
-    if (main.equals(ScaleoutRun.BANK_WORKER)) {
-      args.addAll(List.of("worker", "--store", "couchbase", "--bus", "rabbitmq"));
-    }
-    args.addAll(List.of("--prefix", prefix, "--listeners", "2"));
+    List<String> args =
+        List.of(
+            "worker",
+            "--store",
+            "couchbase",
+            "--bus",
+            "rabbitmq",
+            "--prefix",
+            prefix,
+            "--listeners",
+            "2");
     List<String> jvm = new ArrayList<>(JVM);
     jvm.addAll(extraJvmOptions);
     String name = "worker-" + (++started);

@@ -2,7 +2,6 @@ package io.cqrs.scaleout;
 
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.RelayStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -42,9 +41,7 @@ final class Quiescence {
       long pending = pendingMessages();
       List<LoggedEvent> log = readLog();
       long unpublished =
-          store instanceof RelayStore
-              ? log.stream().filter(e -> e.event().version() > 0 && !e.published()).count()
-              : 0;
+          log.stream().filter(e -> e.event().version() > 0 && !e.published()).count();
       stable = pending == 0 && unpublished == 0 && log.size() == lastSize ? stable + 1 : 0;
       lastSize = log.size();
       progress.printf(

@@ -3,6 +3,7 @@ package io.cqrs.scaleout;
 import io.cqrs.EventSerializer;
 import io.cqrs.TypeRegistry;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.example.bank.DistributedBank;
 import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.rabbitmq.RabbitCommandBus;
 import java.io.IOException;
@@ -11,31 +12,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One scale-out run: starts the workers, opens the hot accounts, sends poison messages, starts the
  * publishers, injects the configured faults while commands flow, waits for quiescence, then reads
- * the store and the queues and checks every invariant.
+ * the store, the read models and the queues and checks every invariant.
  *
  * <p>Every process gets the servers through the {@code CQRS_*} environment variables and one fresh
  * prefix, both the Couchbase key prefix and the RabbitMQ name prefix, so runs never see each
  * other's data.
  */
 public final class ScaleoutRun {
-  /** example-bank's main class; run as {@code worker --store couchbase --bus rabbitmq}. */
-  public static final String BANK_WORKER = "io.cqrs.example.bank.BankApplication";
-
   /**
-   * The worker main class unless {@code -Dscaleout.worker=...} picks another: the tests' stand-in
-   * until example-bank's distributed worker is in this build (then {@link #BANK_WORKER}).
+   * The worker main class unless {@code -Dscaleout.worker=...} picks another with the same
+   * command-line contract: example-bank's {@code BankApplication}, run as {@code worker --store
+   * couchbase --bus rabbitmq --prefix P --listeners N}.
    */
-  public static final String DEFAULT_WORKER = "io.cqrs.scaleout.StandInWorker";
+  public static final String DEFAULT_WORKER = "io.cqrs.example.bank.BankApplication";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration PUBLISH_TIMEOUT = Duration.ofMinutes(10);
+  private static final Duration READ_MODEL_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunConfig config;
   private final Servers servers;
@@ -100,8 +102,13 @@ public final class ScaleoutRun {
       boolean settled = quiet.await(config.quiescenceTimeout());
       Duration settledAfter = elapsed();
       QueueState queues = quiet.finalState(poison);
+      StoreContents contents = StoreContents.read(store, streamIds(sent));
+      // Read while the workers still run: a read model applies what was delivered last after the
+      // queues look empty.
+      ReadModelContents views = readModels(contents, sent);
       processes.stopWorkers();
-      return new Evaluation(config, prefix, processes, faults, sent, store, queues, settled)
+      return new Evaluation(
+              config, prefix, processes, faults, sent, contents, views, queues, settled)
           .result(publishing, settledAfter);
     } finally {
       processes.close();
@@ -117,6 +124,25 @@ public final class ScaleoutRun {
             new EventSerializer(types))
         .keyPrefix(prefix)
         .build();
+  }
+
+  /** The read models as another process reads them, through example-bank's public API. */
+  private ReadModelContents readModels(StoreContents contents, List<SentCommand> sent) {
+    try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers.environment())) {
+      return ReadModelContents.awaitCaughtUp(bank, contents, sent, READ_MODEL_TIMEOUT);
+    }
+  }
+
+  /** Every stream a sent command names, opened or not. */
+  private static Set<String> streamIds(List<SentCommand> sent) {
+    Set<String> ids = new HashSet<>();
+    for (SentCommand command : sent) {
+      ids.add(command.accountId());
+      if (command.transferId() != null) {
+        ids.add(command.transferId());
+      }
+    }
+    return ids;
   }
 
   private void fault(String description) {

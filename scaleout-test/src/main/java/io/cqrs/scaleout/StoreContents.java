@@ -4,7 +4,6 @@ import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.RelayStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,10 +19,8 @@ import java.util.TreeSet;
  *
  * @param log the integration log in commit order
  * @param streams each stream's events as {@code load} returns them, by stream id
- * @param tracksPublication whether the store marks published events ({@link RelayStore})
  */
-public record StoreContents(
-    List<LoggedEvent> log, Map<String, List<VersionedEvent>> streams, boolean tracksPublication) {
+public record StoreContents(List<LoggedEvent> log, Map<String, List<VersionedEvent>> streams) {
   private static final int PAGE = 1_000;
 
   /** Reads the log and the streams of the log plus {@code moreStreamIds}. */
@@ -48,7 +45,7 @@ public record StoreContents(
         streams.put(id, events);
       }
     }
-    return new StoreContents(List.copyOf(log), streams, store instanceof RelayStore);
+    return new StoreContents(List.copyOf(log), streams);
   }
 
   /**

@@ -75,7 +75,8 @@ final class Processes implements AutoCloseable {
             name, jvm, main, args, servers.environment(), directory, progress::println);
     workers.add(worker);
     all.add(worker);
-    table.add(name + " pid " + worker.pid() + " " + String.join(" ", extraJvmOptions));
+    table.add(
+        name + " pid " + worker.pid() + (extraJvmOptions.isEmpty() ? "" : " " + extraJvmOptions));
     return worker;
   }
 

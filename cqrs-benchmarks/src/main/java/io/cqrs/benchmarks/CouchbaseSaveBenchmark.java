@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rawInserts} (baseline): the same documents with the SDK, in the order and the same
  *       round trips a save makes: a sub-document lookup of the (missing) head, an increment of the
  *       log sequence, an array append to the correlation index, then inserts of the commit
- *       document, the claim and the head, each with the bytes the repository wrote for a probe
- *       save in the set-up.
+ *       document, the claim and the head, each with the bytes the repository wrote for a probe save
+ *       in the set-up.
  *   <li>{@code rawCommitInsert}: one insert of the commit document alone, the cheapest way to store
  *       the event at all; it shows what the save protocol's six round trips cost, not the
  *       framework's overhead.

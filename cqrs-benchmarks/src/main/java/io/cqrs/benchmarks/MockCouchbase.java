@@ -18,8 +18,8 @@ import java.util.Set;
  * CouchbaseMock 1.5.27 (a Java simulator of Couchbase Server) started in the benchmark's JVM, with
  * one SDK connection to its single bucket. Timings against it say nothing about a real cluster: the
  * simulator shares the benchmark's two cores, and it leaves Nagle's algorithm on for its
- * connections, which delays every second response in flight on a connection by the client's
- * delayed ACK (see {@code docs/couchbase.md}).
+ * connections, which delays every second response in flight on a connection by the client's delayed
+ * ACK (see {@code docs/couchbase.md}).
  */
 final class MockCouchbase implements AutoCloseable {
   private static final String BUCKET = "bench";

@@ -3,14 +3,20 @@ package io.cqrs.benchmarks.report;
 import java.util.List;
 import java.util.Map;
 
-/** The targets of issue 2 and the baseline each benchmark's ratios are taken against. */
+/**
+ * The targets of issues 2, 3, 4 and 6, and the baseline each benchmark's ratios are taken against.
+ */
 final class Targets {
   /** Each benchmark class's baseline variant. */
   static final Map<String, String> BASELINES =
       Map.of(
           "DispatchBenchmark", "direct",
           "RehydrateBenchmark", "handWrittenFold",
-          "CommandPathBenchmark", "axon");
+          "CommandPathBenchmark", "axon",
+          "CouchbaseSaveBenchmark", "rawInserts",
+          "CouchbaseLoadBenchmark", "rawGets",
+          "RabbitBusBenchmark", "raw",
+          "PublicationBenchmark", "without");
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
@@ -74,6 +80,20 @@ final class Targets {
             "cqrsCommandBus",
             "axon",
             Map.of(),
-            10));
+            10),
+        Target.ratio(
+            "Issue 3. Couchbase saves (CouchbaseMock): at least 80% of raw SDK inserts of the same"
+                + " documents",
+            "CouchbaseSaveBenchmark", "repository", "rawInserts", Map.of(), 0.8),
+        Target.ratio(
+            "Issue 3. Couchbase loads of a 1,000-event stream (CouchbaseMock): at least 50% of raw"
+                + " parallel gets",
+            "CouchbaseLoadBenchmark", "repository", "rawGets", Map.of(), 0.5),
+        Target.ratio(
+            "Issue 4. RabbitEventBus: at least 90% of raw amqp-client with streaming confirms",
+            "RabbitBusBenchmark", "eventBus", "raw", Map.of(), 0.9),
+        Target.ratio(
+            "Issue 6. Commit to read model with relay, marks and Projector: at most 20% slower",
+            "PublicationBenchmark", "with", "without", Map.of(), 0.8));
   }
 }

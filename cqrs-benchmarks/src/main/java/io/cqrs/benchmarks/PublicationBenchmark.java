@@ -1,0 +1,193 @@
+package io.cqrs.benchmarks;
+
+import io.cqrs.EventRelay;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.Projection;
+import io.cqrs.Projector;
+import io.cqrs.Subscription;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventDispatchManager;
+import io.cqrs.benchmarks.model.AccountOpened;
+import io.cqrs.benchmarks.model.BenchAccount;
+import io.cqrs.benchmarks.model.Histories;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 6: the publication relay's and the projection helper's overhead, end to end in memory. One
+ * operation is one event from commit to read model: a new account is opened and saved through
+ * {@link EventSourcingRepository} on an {@link InMemoryEventStreamRepository}, published on an
+ * {@link InMemoryEventBus}, and applied to a read model (a map of account to owner) on the bus's
+ * listener thread. Each invocation saves {@value #EVENTS} accounts and waits until the read model
+ * has applied all of them.
+ *
+ * <ul>
+ *   <li>{@code without} (baseline): the store is wrapped so that it is not a {@code RelayStore}
+ *       (the repository marks nothing published), no relay runs, and the read model is a {@link
+ *       VersionedEventDispatchManager} handler.
+ *   <li>{@code with}: the repository marks every commit published in the store after publishing it,
+ *       an {@link EventRelay} (default settings: 200 ms poll, 2 s grace) walks the integration log
+ *       on its own thread, and the read model is a {@link Projection} behind a {@link Projector},
+ *       which checks each event's version against the applied version it keeps with the read model.
+ * </ul>
+ *
+ * <p>Each iteration starts with a new store, relay and subscription, so the store never grows
+ * beyond one iteration's events.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@OperationsPerInvocation(PublicationBenchmark.EVENTS)
+@Fork(1)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class PublicationBenchmark {
+  /** Events per invocation, each the first of a new stream. */
+  static final int EVENTS = 1_000;
+
+  private static final long AWAIT_SECONDS = 30;
+
+  /** One end-to-end pipeline, rebuilt each iteration. */
+  public abstract static class Pipeline {
+    private final boolean publication;
+
+    private final TypeRegistry registry = Histories.registry();
+    private final AtomicLong accounts = new AtomicLong();
+    private final Map<String, Owner> readModel = new ConcurrentHashMap<>();
+    private InMemoryEventBus bus;
+    private EventRelay relay;
+    private Subscription subscription;
+    private VersionedEventDispatchManager dispatcher;
+    private EventSourcingRepository repository;
+    private volatile CountDownLatch applied;
+
+    Pipeline(boolean publication) {
+      this.publication = publication;
+    }
+
+    /** The read model's entry: the owner and the stream's applied version, written together. */
+    record Owner(String owner, long version) {}
+
+    /** Builds the pipeline on a new store; not measured. */
+    @Setup(Level.Iteration)
+    public void start() throws Exception {
+      bus = new InMemoryEventBus();
+      readModel.clear();
+      InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+      if (publication) {
+        relay = EventRelay.builder(store, bus).build().start();
+        subscription = new Projector(new OwnerProjection(), store).subscribe(bus, "owners", 1);
+        repository = EventSourcingRepository.builder(store, registry).publisher(bus).build();
+      } else {
+        dispatcher =
+            new VersionedEventDispatchManager(bus, registry)
+                .registerEventHandler(AccountOpened.class, this::apply)
+                .listen("owners", 1);
+        repository =
+            EventSourcingRepository.builder(new UnmarkedStore(store), registry)
+                .publisher(bus)
+                .build();
+      }
+    }
+
+    private void apply(VersionedEvent event) {
+      AccountOpened opened = (AccountOpened) event.event();
+      readModel.put(event.sourceId(), new Owner(opened.owner(), event.version()));
+      applied.countDown();
+    }
+
+    /** The read model for the Projector: the same map, the same write. */
+    private final class OwnerProjection implements Projection {
+      @Override
+      public long appliedVersion(String streamId) {
+        Owner owner = readModel.get(streamId);
+        return owner == null ? 0 : owner.version();
+      }
+
+      @Override
+      public void apply(VersionedEvent event) {
+        Pipeline.this.apply(event);
+      }
+    }
+
+    /** A fresh count for the invocation. */
+    @Setup(Level.Invocation)
+    public void reset() {
+      applied = new CountDownLatch(EVENTS);
+    }
+
+    /** Stops the relay and the listener. */
+    @TearDown(Level.Iteration)
+    public void stop() {
+      if (relay != null) {
+        relay.close();
+        subscription.close();
+      } else {
+        dispatcher.close();
+      }
+      relay = null;
+      bus.close();
+    }
+  }
+
+  /** The pipeline without marks, relay or Projector. */
+  @State(Scope.Benchmark)
+  public static class Without extends Pipeline {
+    public Without() {
+      super(false);
+    }
+  }
+
+  /** The pipeline with marks, a running relay and the read model behind a Projector. */
+  @State(Scope.Benchmark)
+  public static class With extends Pipeline {
+    public With() {
+      super(true);
+    }
+  }
+
+  /** Baseline: no publication marks, no relay, a plain dispatch-manager read model. */
+  @Benchmark
+  public void without(Without pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** With publication marks, a running relay and a Projector. */
+  @Benchmark
+  public void with(With pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Saves {@value #EVENTS} new accounts and waits until the read model has them all. */
+  private static void commitToReadModel(Pipeline pipeline) throws InterruptedException {
+    for (int i = 0; i < EVENTS; i++) {
+      String id = "account-" + pipeline.accounts.incrementAndGet();
+      BenchAccount account = new BenchAccount(id);
+      account.open("alice");
+      // Each account its own correlation id, as each command would have.
+      pipeline.repository.save(account, id);
+    }
+    if (!pipeline.applied.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(
+          "Only " + (EVENTS - pipeline.applied.getCount()) + " of " + EVENTS + " were applied");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.cqrs.benchmarks;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventSerializer;
+import io.cqrs.VersionedEvent;
+import io.cqrs.benchmarks.model.AccountOpened;
+import io.cqrs.benchmarks.model.Histories;
+import io.cqrs.rabbitmq.RabbitEventBus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The RabbitMQ broker of {@code CQRS_RABBITMQ_URI} (default {@code
+ * amqp://guest:guest@127.0.0.1:5672/%2f}), a unique name prefix per run, the events both sides
+ * send, and the clean-up that deletes every queue and exchange the run declared.
+ */
+final class RabbitBroker {
+  /** The subscription the bus's consumer listens on. */
+  static final String SUBSCRIPTION = "bench";
+
+  private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+
+  private final String uri;
+  private final String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+  private final EventSerializer serializer = new EventSerializer(Histories.registry());
+
+  RabbitBroker() {
+    String configured = System.getenv("CQRS_RABBITMQ_URI");
+    uri =
+        configured == null || configured.isBlank()
+            ? "amqp://guest:guest@127.0.0.1:5672/%2f"
+            : configured;
+  }
+
+  /** The names' prefix of this run. */
+  String prefix() {
+    return prefix;
+  }
+
+  EventSerializer serializer() {
+    return serializer;
+  }
+
+  /** A bus under this run's prefix with a single retry delay, so clean-up knows every name. */
+  RabbitEventBus eventBus() {
+    return RabbitEventBus.builder(uri, serializer)
+        .prefix(prefix)
+        .connectionName(prefix)
+        .retryDelays(RETRY_DELAY)
+        .build();
+  }
+
+  /** A connection of the raw client. */
+  Connection connect(String name) throws Exception {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setUri(uri);
+    return factory.newConnection(prefix + "-" + name);
+  }
+
+  /**
+   * {@code count} events of about 300 bytes of JSON each (an envelope with a short payload), as
+   * versions 1..count of one stream.
+   */
+  List<VersionedEvent> events(int count) {
+    List<Object> payloads = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      payloads.add(new AccountOpened("account-" + i, "owner-" + i));
+    }
+    return Histories.envelopes("account", payloads, serializer.registry());
+  }
+
+  /**
+   * Deletes the bus's topology for the subscription, and {@code extraQueues}/{@code
+   * extraExchanges}.
+   */
+  void deleteAll(List<String> extraQueues, List<String> extraExchanges) throws Exception {
+    String queue = prefix + ".events." + SUBSCRIPTION;
+    List<String> queues = new ArrayList<>(extraQueues);
+    queues.addAll(
+        List.of(queue, queue + ".dlq", queue + ".retry-" + RETRY_DELAY.toMillis() + "ms"));
+    List<String> exchanges = new ArrayList<>(extraExchanges);
+    exchanges.add(prefix + ".events");
+    try (Connection connection = connect("cleanup");
+        Channel channel = connection.createChannel()) {
+      for (String name : queues) {
+        channel.queueDelete(name);
+      }
+      for (String name : exchanges) {
+        channel.exchangeDelete(name);
+      }
+    }
+  }
+}

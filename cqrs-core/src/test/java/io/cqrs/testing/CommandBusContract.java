@@ -89,7 +89,7 @@ public abstract class CommandBusContract {
 
   @Test
   void a_command_reaches_the_service_subscribed_to_its_type_once() {
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(bus, "this-service", Set.of(THIS), 1, received::record);
     Command command = doThis("hello", 1);
 
@@ -104,8 +104,8 @@ public abstract class CommandBusContract {
 
   @Test
   void two_services_each_get_only_the_commands_of_their_types() {
-    Received these = new Received();
-    Received those = new Received();
+    Received<Command> these = received();
+    Received<Command> those = received();
     subscribe(bus, "this-service", Set.of(THIS), 1, these::record);
     subscribe(bus, "that-service", Set.of(THAT), 1, those::record);
     List<Command> forThis = List.of(doThis("a", 1), doThis("b", 2));
@@ -121,7 +121,7 @@ public abstract class CommandBusContract {
 
   @Test
   void a_service_subscribed_to_two_types_gets_both() {
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(bus, "both-service", Set.of(THIS, THAT), 1, received::record);
     List<Command> commands = List.of(doThis("a", 1), doThat(2));
 
@@ -132,7 +132,7 @@ public abstract class CommandBusContract {
 
   @Test
   void listeners_of_one_service_compete_so_each_command_is_handled_once() {
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(bus, "this-service", Set.of(THIS), 3, received::record);
     List<Command> commands = doThese(30);
 
@@ -145,7 +145,7 @@ public abstract class CommandBusContract {
   @Test
   void instances_of_one_service_share_its_commands_each_handled_once() {
     CommandBus other = second();
-    Received received = new Received();
+    Received<Command> received = received();
     Map<String, Integer> byInstance = new ConcurrentHashMap<>();
     CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch otherHandled = new CountDownLatch(1);
@@ -173,7 +173,7 @@ public abstract class CommandBusContract {
   @Test
   void a_service_on_another_instance_gets_commands_published_on_this_one() {
     CommandBus other = second();
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(other, "this-service", Set.of(THIS), 1, received::record);
     List<Command> commands = doThese(3);
 
@@ -184,7 +184,7 @@ public abstract class CommandBusContract {
 
   @Test
   void publishing_a_type_nobody_subscribed_to_throws_unroutable_message_exception() {
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(bus, "this-service", Set.of(THIS), 1, received::record);
     Command unwanted = Command.create(new DoNobodysJob("anyone?"));
 
@@ -204,7 +204,7 @@ public abstract class CommandBusContract {
 
   @Test
   void commands_arrive_with_every_envelope_field_intact() {
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(bus, "both-service", Set.of(THIS, THAT), 1, received::record);
     Command full =
         new Command(
@@ -223,7 +223,7 @@ public abstract class CommandBusContract {
     bus.publish(List.of(full, sparse));
 
     received.awaitIds(List.of(full, sparse));
-    assertThat(received.commands()).containsExactlyInAnyOrder(full, sparse);
+    assertThat(received.messages()).containsExactlyInAnyOrder(full, sparse);
   }
 
   // ---------------------------------------------------------------- failures
@@ -231,7 +231,7 @@ public abstract class CommandBusContract {
   @Test
   void a_consumer_that_throws_once_gets_the_command_again() {
     Map<String, Integer> attempts = new ConcurrentHashMap<>();
-    Received received = new Received();
+    Received<Command> received = received();
     subscribe(
         bus,
         "flaky-service",
@@ -253,7 +253,7 @@ public abstract class CommandBusContract {
 
   @Test
   void a_poison_command_does_not_block_later_ones() {
-    Received received = new Received();
+    Received<Command> received = received();
     AtomicInteger poisonAttempts = new AtomicInteger();
     subscribe(
         bus,
@@ -339,7 +339,7 @@ public abstract class CommandBusContract {
   private static CommandConsumer holdUntilOtherHandled(
       String instance,
       Map<String, Integer> byInstance,
-      Received received,
+      Received<Command> received,
       CountDownLatch mine,
       CountDownLatch theirs) {
     return command -> {
@@ -368,42 +368,15 @@ public abstract class CommandBusContract {
     return commands;
   }
 
+  private static Received<Command> received() {
+    return new Received<>(Command::messageId, "commands");
+  }
+
   private static List<String> ids(List<Command> commands) {
     return commands.stream().map(Command::messageId).toList();
   }
 
   private static String id() {
     return UUID.randomUUID().toString();
-  }
-
-  /** What a consumer received, safe to read while listeners add to it. */
-  protected static final class Received {
-    private final List<Command> commands = Collections.synchronizedList(new ArrayList<>());
-
-    void record(Command command) {
-      commands.add(command);
-    }
-
-    List<Command> commands() {
-      synchronized (commands) {
-        return List.copyOf(commands);
-      }
-    }
-
-    List<String> ids() {
-      return CommandBusContract.ids(commands());
-    }
-
-    int count() {
-      return commands.size();
-    }
-
-    void awaitIds(List<Command> expected) {
-      List<String> wanted = CommandBusContract.ids(expected);
-      Await.until(
-          Await.DEFAULT_TIMEOUT,
-          () -> "commands " + wanted + "; received " + ids(),
-          () -> ids().containsAll(wanted));
-    }
   }
 }

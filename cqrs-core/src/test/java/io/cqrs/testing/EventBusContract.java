@@ -85,8 +85,8 @@ public abstract class EventBusContract {
 
   @Test
   void every_subscription_gets_every_event_published_after_it_subscribed() {
-    Received first = new Received();
-    Received second = new Received();
+    Received<VersionedEvent> first = received();
+    Received<VersionedEvent> second = received();
     subscribe(bus, "first", 1, first::record);
     subscribe(bus, "second", 2, second::record);
     List<VersionedEvent> events = happened(10);
@@ -99,7 +99,7 @@ public abstract class EventBusContract {
 
   @Test
   void listeners_of_one_subscription_compete_so_each_event_is_handled_once() {
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(bus, "shared", 3, received::record);
     List<VersionedEvent> events = happened(30);
 
@@ -135,7 +135,7 @@ public abstract class EventBusContract {
   @Test
   void instances_on_one_namespace_share_a_subscriptions_events_each_handled_once() {
     EventBus other = second();
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     Map<String, Integer> byInstance = new ConcurrentHashMap<>();
     CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch otherHandled = new CountDownLatch(1);
@@ -161,7 +161,7 @@ public abstract class EventBusContract {
   @Test
   void a_subscription_made_on_another_instance_gets_events_published_on_this_one() {
     EventBus other = second();
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(other, "elsewhere", 1, received::record);
     List<VersionedEvent> events = happened(3);
 
@@ -174,7 +174,7 @@ public abstract class EventBusContract {
 
   @Test
   void events_arrive_with_every_envelope_field_intact() {
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(bus, "fields", 1, received::record);
     VersionedEvent full =
         new VersionedEvent(
@@ -209,7 +209,7 @@ public abstract class EventBusContract {
     bus.publish(List.of(full, sparse));
 
     received.awaitIds(List.of(full, sparse));
-    assertThat(received.events()).containsExactlyInAnyOrder(full, sparse);
+    assertThat(received.messages()).containsExactlyInAnyOrder(full, sparse);
   }
 
   // ---------------------------------------------------------------- failures
@@ -217,7 +217,7 @@ public abstract class EventBusContract {
   @Test
   void a_consumer_that_throws_once_gets_the_event_again() {
     Map<String, Integer> attempts = new ConcurrentHashMap<>();
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(
         bus,
         "flaky",
@@ -238,7 +238,7 @@ public abstract class EventBusContract {
 
   @Test
   void a_consumer_that_always_throws_on_one_event_still_handles_later_events() {
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     AtomicInteger poisonAttempts = new AtomicInteger();
     subscribe(
         bus,
@@ -301,7 +301,7 @@ public abstract class EventBusContract {
 
   @Test
   void a_closed_subscription_receives_nothing_more_and_its_events_wait_for_the_next_listener() {
-    Received before = new Received();
+    Received<VersionedEvent> before = received();
     Subscription subscription = subscribe(bus, "durable", 1, before::record);
     List<VersionedEvent> early = happened(2);
     bus.publish(early);
@@ -310,7 +310,7 @@ public abstract class EventBusContract {
     subscription.close();
     List<VersionedEvent> late = happened(3);
     bus.publish(late);
-    Received after = new Received();
+    Received<VersionedEvent> after = received();
     subscribe(bus, "durable", 1, after::record);
 
     after.awaitIds(late);
@@ -329,7 +329,7 @@ public abstract class EventBusContract {
 
   @Test
   void publishing_a_batch_with_a_null_event_publishes_none_of_it() {
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(bus, "batch", 1, received::record);
     VersionedEvent good = happened("good", 1);
     List<VersionedEvent> batch = new ArrayList<>();
@@ -363,7 +363,7 @@ public abstract class EventBusContract {
         .isInstanceOf(IllegalArgumentException.class);
     VersionedEvent before = happened("published before the real subscription", 1);
     bus.publish(List.of(before));
-    Received received = new Received();
+    Received<VersionedEvent> received = received();
     subscribe(bus, "late", 1, received::record);
     VersionedEvent after = happened("published after it", 2);
 
@@ -394,7 +394,7 @@ public abstract class EventBusContract {
   private static io.cqrs.EventConsumer holdUntilOtherHandled(
       String instance,
       Map<String, Integer> byInstance,
-      Received received,
+      Received<VersionedEvent> received,
       CountDownLatch mine,
       CountDownLatch theirs) {
     return event -> {
@@ -436,42 +436,15 @@ public abstract class EventBusContract {
         Map.of("n", Integer.toString(version)));
   }
 
+  private static Received<VersionedEvent> received() {
+    return new Received<>(VersionedEvent::id, "events");
+  }
+
   private static List<String> ids(List<VersionedEvent> events) {
     return events.stream().map(VersionedEvent::id).toList();
   }
 
   private static String id() {
     return UUID.randomUUID().toString();
-  }
-
-  /** What a consumer received, safe to read while listeners add to it. */
-  protected static final class Received {
-    private final List<VersionedEvent> events = Collections.synchronizedList(new ArrayList<>());
-
-    void record(VersionedEvent event) {
-      events.add(event);
-    }
-
-    List<VersionedEvent> events() {
-      synchronized (events) {
-        return List.copyOf(events);
-      }
-    }
-
-    List<String> ids() {
-      return EventBusContract.ids(events());
-    }
-
-    int count() {
-      return events.size();
-    }
-
-    void awaitIds(List<VersionedEvent> expected) {
-      List<String> wanted = EventBusContract.ids(expected);
-      Await.until(
-          Await.DEFAULT_TIMEOUT,
-          () -> "events " + wanted + "; received " + ids(),
-          () -> ids().containsAll(wanted));
-    }
   }
 }

@@ -7,12 +7,11 @@ import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.DeadEventBus;
+import io.cqrs.testing.PublisherWatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,22 +23,6 @@ class EventRelayTest {
   @AfterEach
   void closeBus() {
     bus.close();
-  }
-
-  /** An event bus that dies like a process killed between commit and publish. */
-  private static final class DeadBus implements EventBus {
-    @Override
-    public void publish(List<VersionedEvent> events) {
-      throw new TransientCqrsException("process killed before publishing");
-    }
-
-    @Override
-    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
   }
 
   static final class Ledger extends EventSourceBased {
@@ -67,7 +50,7 @@ class EventRelayTest {
     Ledger account = new Ledger("ledger-1");
     account.deposit(5);
     account.deposit(7);
-    repository(new DeadBus()).save(account, "corr-1");
+    repository(new DeadEventBus()).save(account, "corr-1");
     assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(false);
 
     EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ZERO).build();
@@ -105,15 +88,13 @@ class EventRelayTest {
   @Test
   void of_two_relays_only_one_publishes_at_a_time_and_a_dead_holder_is_replaced() throws Exception {
     Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 2);
-    AtomicInteger publishing = new AtomicInteger();
-    AtomicInteger mostAtOnce = new AtomicInteger();
-    Set<String> publishers = ConcurrentHashMap.newKeySet();
-    EventRelay first = relay("first", publishing, mostAtOnce, publishers).start();
-    EventRelay second = relay("second", publishing, mostAtOnce, publishers).start();
+    PublisherWatch watch = new PublisherWatch();
+    EventRelay first = relay("first", watch).start();
+    EventRelay second = relay("second", watch).start();
 
     Ledgers.append(store, "ledger-1", 50, Instant.now().minusSeconds(60));
     Await.until(Duration.ofSeconds(10), () -> "50 applied", () -> ledger.applications() == 50);
-    assertThat(publishers).hasSize(1);
+    assertThat(watch.publishers()).hasSize(1);
     EventRelay holder = first.isLeader() ? first : second;
     EventRelay other = holder == first ? second : first;
 
@@ -122,38 +103,16 @@ class EventRelayTest {
     Await.until(Duration.ofSeconds(10), () -> "the other relay to take over", other::isLeader);
     Await.until(Duration.ofSeconds(10), () -> "100 applied", () -> ledger.applications() == 100);
 
-    assertThat(publishers).containsExactlyInAnyOrder("first", "second");
-    assertThat(mostAtOnce.get()).isEqualTo(1);
+    assertThat(watch.publishers()).containsExactlyInAnyOrder("first", "second");
+    assertThat(watch.mostAtOnce()).isEqualTo(1);
     assertThat(ledger.violations()).isEmpty();
     assertThat(ledger.entries()).isEqualTo(Ledgers.fold(store));
     other.close();
     subscription.close();
   }
 
-  private EventRelay relay(
-      String owner, AtomicInteger publishing, AtomicInteger mostAtOnce, Set<String> publishers) {
-    EventBus watched =
-        new EventBus() {
-          @Override
-          public void publish(List<VersionedEvent> events) {
-            mostAtOnce.accumulateAndGet(publishing.incrementAndGet(), Math::max);
-            try {
-              publishers.add(owner);
-              bus.publish(events);
-            } finally {
-              publishing.decrementAndGet();
-            }
-          }
-
-          @Override
-          public Subscription subscribe(String name, int listeners, EventConsumer consumer) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public void close() {}
-        };
-    return EventRelay.builder(store, watched)
+  private EventRelay relay(String owner, PublisherWatch watch) {
+    return EventRelay.builder(store, watch.watch(owner, bus))
         .owner(owner)
         .grace(Duration.ZERO)
         .leaseTtl(Duration.ofMillis(500))

@@ -1,0 +1,35 @@
+package io.cqrs.testing;
+
+import io.cqrs.EventBus;
+import io.cqrs.EventConsumer;
+import io.cqrs.Subscription;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.VersionedEvent;
+import java.util.List;
+
+/**
+ * An event bus that fails every publish, like a process killed between commit and publish: a
+ * repository that publishes to it commits its events but leaves them unmarked, so that only an
+ * {@link io.cqrs.EventRelay} publishes them. It cannot be subscribed to.
+ */
+public final class DeadEventBus implements EventBus {
+
+  /**
+   * @throws TransientCqrsException always
+   */
+  @Override
+  public void publish(List<VersionedEvent> events) {
+    throw new TransientCqrsException("process killed before publishing");
+  }
+
+  /**
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    throw new UnsupportedOperationException("A dead bus delivers nothing");
+  }
+
+  @Override
+  public void close() {}
+}

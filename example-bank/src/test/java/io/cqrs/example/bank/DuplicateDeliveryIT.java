@@ -1,0 +1,104 @@
+package io.cqrs.example.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.Subscription;
+import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.readmodel.BankReadModels;
+import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * At-least-once delivery at its worst, on the real servers: every committed event goes through
+ * RabbitMQ twice, each stream's deliveries in a shuffled order, to competing listeners, and the
+ * bank's Couchbase read models still end equal to a fold of the event store, each event applied
+ * once.
+ */
+class DuplicateDeliveryIT {
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+  private static final String SUBSCRIPTION = "read-models";
+
+  @Test
+  void every_event_delivered_twice_in_shuffled_order_is_applied_once_by_the_couchbase_read_models()
+      throws Exception {
+    Random random = new Random(6);
+    try (BankOnServers bank = BankOnServers.start("dup")) {
+      List<String> accounts = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String id = UUID.randomUUID().toString();
+        accounts.add(id);
+        bank.writeHistory(id, 20, random);
+      }
+      List<VersionedEvent> deliveries = twiceShuffledPerStream(bank, random);
+
+      CountingViewStores views = bank.views("");
+      BankReadModels readModels = new BankReadModels(bank.store(), views);
+      RabbitEventBus bus = bank.newEventBus();
+      AtomicInteger handled = new AtomicInteger();
+      // A plain subscription, not a catch-up one: the read models learn only what the bus brings.
+      try (Subscription subscription =
+          bus.subscribe(
+              SUBSCRIPTION,
+              4,
+              event -> {
+                readModels.handle(event);
+                handled.incrementAndGet();
+              })) {
+        for (int from = 0; from < deliveries.size(); from += 10) {
+          bus.publish(deliveries.subList(from, Math.min(from + 10, deliveries.size())));
+        }
+        Await.until(
+            SETTLE,
+            () -> handled.get() + " of " + deliveries.size() + " deliveries handled",
+            () -> handled.get() == deliveries.size());
+      }
+
+      assertThat(bank.caughtUp(readModels, accounts, List.of())).isTrue();
+      assertThat(bank.differences(readModels, views, accounts, List.of())).isEmpty();
+      assertThat(views.writes("accounts")).isEqualTo(deliveries.size() / 2);
+      assertThat(bus.deadLetterCount(SUBSCRIPTION)).isZero();
+    }
+  }
+
+  /**
+   * Every stream event of the integration log twice, each stream's copies in a random order, the
+   * streams interleaved at random.
+   */
+  private static List<VersionedEvent> twiceShuffledPerStream(BankOnServers bank, Random random) {
+    Map<String, List<VersionedEvent>> streams = new LinkedHashMap<>();
+    for (LoggedEvent entry : bank.store().readLog(1, 100_000)) {
+      VersionedEvent event = entry.event();
+      List<VersionedEvent> copies =
+          streams.computeIfAbsent(event.sourceId(), s -> new ArrayList<>());
+      copies.add(event);
+      copies.add(event);
+    }
+    List<Deque<VersionedEvent>> queues = new ArrayList<>();
+    for (List<VersionedEvent> copies : streams.values()) {
+      Collections.shuffle(copies, random);
+      queues.add(new ArrayDeque<>(copies));
+    }
+    List<VersionedEvent> deliveries = new ArrayList<>();
+    while (!queues.isEmpty()) {
+      int pick = random.nextInt(queues.size());
+      deliveries.add(queues.get(pick).poll());
+      if (queues.get(pick).isEmpty()) {
+        queues.remove(pick);
+      }
+    }
+    return deliveries;
+  }
+}

@@ -20,10 +20,12 @@ import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 
 /**
  * One test's bank on the integration-test servers, wired by hand so that the test decides who
@@ -36,6 +38,9 @@ import java.util.Random;
  * store, view by view, version by version, and counts how often each event was applied.
  */
 final class BankOnServers implements AutoCloseable {
+  /** How often conditions that read the servers are checked while awaited. */
+  static final Duration POLL = Duration.ofMillis(100);
+
   /** A password hash for the accounts tests open. */
   static final String HASH = new PasswordHasher(1_000).hash("$ThisIsAPassword");
 
@@ -139,6 +144,24 @@ final class BankOnServers implements AutoCloseable {
     } else {
       account.credit(amount);
     }
+  }
+
+  /**
+   * {@code condition}, evaluated at most once per {@code interval} (false in between): for awaiting
+   * conditions that read many documents without loading the shared servers every few milliseconds.
+   */
+  static BooleanSupplier atMostEvery(Duration interval, BooleanSupplier condition) {
+    Objects.requireNonNull(condition, "condition");
+    long nanos = interval.toNanos();
+    long[] last = {System.nanoTime() - nanos};
+    return () -> {
+      long now = System.nanoTime();
+      if (now - last[0] < nanos) {
+        return false;
+      }
+      last[0] = now;
+      return condition.getAsBoolean();
+    };
   }
 
   /** Whether every view of these streams is at its stream's version in the store. */

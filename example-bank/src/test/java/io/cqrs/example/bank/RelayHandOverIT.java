@@ -29,18 +29,22 @@ class RelayHandOverIT {
   private static final String SUBSCRIPTION = "read-models";
 
   /**
+   * Long enough that a holder renewing every 50 ms keeps its lease on a machine shared with other
+   * builds: a holder that cannot renew within the ttl loses the lease, rightly, and the test would
+   * see two publishers.
+   */
+  private static final Duration LEASE_TTL = Duration.ofSeconds(5);
+
+  /**
    * When another relay must have taken over, counted from when the holder stopped: the lease's ttl,
    * up to 2 s that Couchbase adds by rounding expiry up (docs/couchbase-relay.md), and 15 s of
    * slack for a busy machine. A lease that never expires fails it; a slow hand-over does not.
    */
-  private static Duration handOverDeadline(Duration leaseTtl) {
-    return leaseTtl.plusSeconds(2 + 15);
-  }
+  private static final Duration HAND_OVER = LEASE_TTL.plusSeconds(2 + 15);
 
   @Test
   void of_two_relays_one_publishes_at_a_time_and_a_stalled_holder_hands_over_losing_nothing()
       throws Exception {
-    Duration ttl = Duration.ofSeconds(2);
     Random random = new Random(62);
     try (BankOnServers bank = BankOnServers.start("race")) {
       CountingViewStores views = bank.views("");
@@ -48,8 +52,8 @@ class RelayHandOverIT {
       RabbitEventBus bus = bank.newEventBus();
       PublisherWatch watch = new PublisherWatch();
       // Two processes: each relay has its own repository and its own broker connection.
-      EventRelay first = relay(bank, watch, "first", ttl);
-      EventRelay second = relay(bank, watch, "second", ttl);
+      EventRelay first = relay(bank, watch, "first");
+      EventRelay second = relay(bank, watch, "second");
       try (Subscription subscription = bus.subscribe(SUBSCRIPTION, 2, readModels::handle)) {
         first.start();
         second.start();
@@ -62,7 +66,7 @@ class RelayHandOverIT {
         watch.stall(holder);
         write(bank, random, accounts, 4, 8);
         Await.until(
-            handOverDeadline(ttl),
+            HAND_OVER,
             "relay '" + other + "' to take over from the stalled '" + holder + "'",
             () -> watch.publishers().contains(other));
         awaitCaughtUp(bank, readModels, accounts);
@@ -80,7 +84,6 @@ class RelayHandOverIT {
 
   @Test
   void a_relay_process_killed_while_holding_the_lease_hands_over_losing_nothing() throws Exception {
-    Duration ttl = Duration.ofSeconds(3);
     Map<String, String> servers = BankServers.environment();
     Random random = new Random(63);
     try (BankOnServers bank = BankOnServers.start("kill")) {
@@ -88,7 +91,7 @@ class RelayHandOverIT {
       BankReadModels readModels = new BankReadModels(bank.store(), views);
       RabbitEventBus bus = bank.newEventBus();
       PublisherWatch watch = new PublisherWatch();
-      EventRelay here = relay(bank, watch, "here", ttl);
+      EventRelay here = relay(bank, watch, "here");
       try (Subscription subscription = bus.subscribe(SUBSCRIPTION, 2, readModels::handle);
           BankProcess child =
               BankProcess.start(
@@ -96,7 +99,7 @@ class RelayHandOverIT {
                   servers,
                   bank.prefix(),
                   "child",
-                  Long.toString(ttl.toMillis()))) {
+                  Long.toString(LEASE_TTL.toMillis()))) {
         child.awaitReady(START);
         List<String> accounts = write(bank, random, new ArrayList<>(), 3, 6);
         awaitCaughtUp(bank, readModels, accounts);
@@ -112,7 +115,7 @@ class RelayHandOverIT {
         assertThat(child.awaitExit(Duration.ofSeconds(30))).isEqualTo(CommitThenDie.KILLED);
         write(bank, random, accounts, 2, 4);
         Await.until(
-            handOverDeadline(ttl),
+            HAND_OVER,
             "the relay here to take over from the killed child",
             () -> watch.publishers().contains("here"));
         awaitCaughtUp(bank, readModels, accounts);
@@ -124,10 +127,9 @@ class RelayHandOverIT {
     }
   }
 
-  private static EventRelay relay(
-      BankOnServers bank, PublisherWatch watch, String owner, Duration ttl) {
+  private static EventRelay relay(BankOnServers bank, PublisherWatch watch, String owner) {
     return RelayProcess.relay(
-        bank.newStore(), watch.watch(owner, bank.newEventBus()), bank.prefix(), owner, ttl);
+        bank.newStore(), watch.watch(owner, bank.newEventBus()), bank.prefix(), owner, LEASE_TTL);
   }
 
   /** Adds {@code count} new accounts with {@code commits} commits each, and as many to each old. */
@@ -149,7 +151,8 @@ class RelayHandOverIT {
     Await.until(
         SETTLE,
         "the read models to apply every committed event",
-        () -> bank.caughtUp(readModels, accounts, List.of()));
+        BankOnServers.atMostEvery(
+            BankOnServers.POLL, () -> bank.caughtUp(readModels, accounts, List.of())));
   }
 
   private static void assertPublishedOnceAndApplied(
@@ -162,7 +165,9 @@ class RelayHandOverIT {
     Await.until(
         SETTLE,
         "every committed event to be marked published",
-        () -> bank.store().readLog(1, 100_000).stream().allMatch(LoggedEvent::published));
+        BankOnServers.atMostEvery(
+            BankOnServers.POLL,
+            () -> bank.store().readLog(1, 100_000).stream().allMatch(LoggedEvent::published)));
     assertThat(bank.differences(readModels, views, accounts, List.of())).isEmpty();
     assertThat(bus.deadLetterCount(SUBSCRIPTION)).isZero();
   }

@@ -112,18 +112,20 @@ final class BankOnServers implements AutoCloseable {
    * or two credits, debits or email changes each, with random amounts. Nothing is published.
    */
   void writeHistory(String accountId, int commits, Random random) {
-    Account account =
-        store.version(accountId) == 0
-            ? Account.open(
-                accountId,
-                "Owner",
-                "Of " + accountId.substring(0, 4),
-                accountId.substring(0, 4) + "@bank.example",
-                HASH,
-                new BigDecimal("100.00"))
-            : unpublished.get(accountId, Account::new);
-    if (account.version() == 0) {
+    Account account;
+    if (store.version(accountId) == 0) {
+      String name = accountId.substring(0, 4);
+      account =
+          Account.open(
+              accountId,
+              "Owner",
+              "Of " + name,
+              name + "@bank.example",
+              HASH,
+              new BigDecimal("100.00"));
       unpublished.save(account, accountId);
+    } else {
+      account = unpublished.get(accountId, Account::new);
     }
     for (int i = 0; i < commits; i++) {
       int events = 1 + random.nextInt(2);

@@ -65,9 +65,11 @@ public class PublicationBenchmark {
 
   private static final long AWAIT_SECONDS = 30;
 
-  /** One end-to-end pipeline, rebuilt each iteration. */
+  /** One end-to-end pipeline, rebuilt each iteration, with the parts of publication it names. */
   public abstract static class Pipeline {
-    private final boolean publication;
+    private final boolean marks;
+    private final boolean relayed;
+    private final boolean projected;
 
     private final TypeRegistry registry = Histories.registry();
     private final AtomicLong accounts = new AtomicLong();
@@ -79,8 +81,18 @@ public class PublicationBenchmark {
     private EventSourcingRepository repository;
     private volatile CountDownLatch applied;
 
-    Pipeline(boolean publication) {
-      this.publication = publication;
+    /**
+     * @param marks whether the repository marks commits published (else the store is hidden behind
+     *     {@link UnmarkedStore})
+     * @param relayed whether an {@link EventRelay} runs (only with marks: without them it would
+     *     publish everything again once the grace period passed)
+     * @param projected whether the read model sits behind a {@link Projector} (else it is a {@link
+     *     VersionedEventDispatchManager} handler)
+     */
+    Pipeline(boolean marks, boolean relayed, boolean projected) {
+      this.marks = marks;
+      this.relayed = relayed;
+      this.projected = projected;
     }
 
     /** The read model's entry: the owner and the stream's applied version, written together. */
@@ -92,20 +104,21 @@ public class PublicationBenchmark {
       bus = new InMemoryEventBus();
       readModel.clear();
       InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
-      if (publication) {
+      if (relayed) {
         relay = EventRelay.builder(store, bus).build().start();
+      }
+      if (projected) {
         subscription = new Projector(new OwnerProjection(), store).subscribe(bus, "owners", 1);
-        repository = EventSourcingRepository.builder(store, registry).publisher(bus).build();
       } else {
         dispatcher =
             new VersionedEventDispatchManager(bus, registry)
                 .registerEventHandler(AccountOpened.class, this::apply)
                 .listen("owners", 1);
-        repository =
-            EventSourcingRepository.builder(new UnmarkedStore(store), registry)
-                .publisher(bus)
-                .build();
       }
+      repository =
+          EventSourcingRepository.builder(marks ? store : new UnmarkedStore(store), registry)
+              .publisher(bus)
+              .build();
     }
 
     private void apply(VersionedEvent event) {
@@ -139,11 +152,16 @@ public class PublicationBenchmark {
     public void stop() {
       if (relay != null) {
         relay.close();
-        subscription.close();
-      } else {
-        dispatcher.close();
+        relay = null;
       }
-      relay = null;
+      if (subscription != null) {
+        subscription.close();
+        subscription = null;
+      }
+      if (dispatcher != null) {
+        dispatcher.close();
+        dispatcher = null;
+      }
       bus.close();
     }
   }
@@ -152,7 +170,7 @@ public class PublicationBenchmark {
   @State(Scope.Benchmark)
   public static class Without extends Pipeline {
     public Without() {
-      super(false);
+      super(false, false, false);
     }
   }
 
@@ -160,7 +178,31 @@ public class PublicationBenchmark {
   @State(Scope.Benchmark)
   public static class With extends Pipeline {
     public With() {
-      super(true);
+      super(true, true, true);
+    }
+  }
+
+  /** Diagnostic: marks alone, no relay, a dispatch-manager read model. */
+  @State(Scope.Benchmark)
+  public static class MarksOnly extends Pipeline {
+    public MarksOnly() {
+      super(true, false, false);
+    }
+  }
+
+  /** Diagnostic: marks and a running relay, a dispatch-manager read model. */
+  @State(Scope.Benchmark)
+  public static class MarksAndRelay extends Pipeline {
+    public MarksAndRelay() {
+      super(true, true, false);
+    }
+  }
+
+  /** Diagnostic: the Projector alone, no marks and no relay. */
+  @State(Scope.Benchmark)
+  public static class ProjectorOnly extends Pipeline {
+    public ProjectorOnly() {
+      super(false, false, true);
     }
   }
 
@@ -173,6 +215,24 @@ public class PublicationBenchmark {
   /** With publication marks, a running relay and a Projector. */
   @Benchmark
   public void with(With pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the publication marks alone cost. */
+  @Benchmark
+  public void marksOnly(MarksOnly pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the marks and a running relay cost, without the Projector. */
+  @Benchmark
+  public void marksAndRelay(MarksAndRelay pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the Projector alone costs. */
+  @Benchmark
+  public void projectorOnly(ProjectorOnly pipeline) throws InterruptedException {
     commitToReadModel(pipeline);
   }
 

@@ -13,6 +13,7 @@ import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -50,6 +51,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *       which checks each event's version against the applied version it keeps with the read model.
  * </ul>
  *
+ * <p>Three diagnostic variants (no target) take the parts of {@code with} one at a time, so that a
+ * report shows where its cost lies: {@code marksOnly} (marks, no relay, the dispatch-manager read
+ * model), {@code marksAndRelay} (marks and a running relay, the dispatch-manager read model) and
+ * {@code projectorOnly} (no marks, no relay, the Projector). A relay without marks is not one of
+ * them: it would publish every event again once the grace period passed.
+ *
  * <p>Each iteration starts with a new store, relay and subscription, so the store never grows
  * beyond one iteration's events.
  */
@@ -74,6 +81,7 @@ public class PublicationBenchmark {
     private final TypeRegistry registry = Histories.registry();
     private final AtomicLong accounts = new AtomicLong();
     private final Map<String, Owner> readModel = new ConcurrentHashMap<>();
+    private InMemoryEventStreamRepository store;
     private InMemoryEventBus bus;
     private EventRelay relay;
     private Subscription subscription;
@@ -103,7 +111,7 @@ public class PublicationBenchmark {
     public void start() throws Exception {
       bus = new InMemoryEventBus();
       readModel.clear();
-      InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+      store = new InMemoryEventStreamRepository();
       if (relayed) {
         relay = EventRelay.builder(store, bus).build().start();
       }
@@ -145,6 +153,26 @@ public class PublicationBenchmark {
     @Setup(Level.Invocation)
     public void reset() {
       applied = new CountDownLatch(EVENTS);
+    }
+
+    /** How many streams the read model holds, for tests. */
+    int applied() {
+      return readModel.size();
+    }
+
+    /** How many log entries are marked published, for tests. */
+    long marked() {
+      return store.readLog(1, Integer.MAX_VALUE).stream().filter(LoggedEvent::published).count();
+    }
+
+    /** Whether a relay runs, for tests. */
+    boolean relaying() {
+      return relay != null;
+    }
+
+    /** Whether the read model sits behind a Projector, for tests. */
+    boolean projecting() {
+      return subscription != null;
     }
 
     /** Stops the relay and the listener. */

@@ -13,6 +13,7 @@ import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -50,6 +51,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *       which checks each event's version against the applied version it keeps with the read model.
  * </ul>
  *
+ * <p>Three diagnostic variants (no target) take the parts of {@code with} one at a time, so that a
+ * report shows where its cost lies: {@code marksOnly} (marks, no relay, the dispatch-manager read
+ * model), {@code marksAndRelay} (marks and a running relay, the dispatch-manager read model) and
+ * {@code projectorOnly} (no marks, no relay, the Projector). A relay without marks is not one of
+ * them: it would publish every event again once the grace period passed.
+ *
  * <p>Each iteration starts with a new store, relay and subscription, so the store never grows
  * beyond one iteration's events.
  */
@@ -65,13 +72,16 @@ public class PublicationBenchmark {
 
   private static final long AWAIT_SECONDS = 30;
 
-  /** One end-to-end pipeline, rebuilt each iteration. */
+  /** One end-to-end pipeline, rebuilt each iteration, with the parts of publication it names. */
   public abstract static class Pipeline {
-    private final boolean publication;
+    private final boolean marks;
+    private final boolean relayed;
+    private final boolean projected;
 
     private final TypeRegistry registry = Histories.registry();
     private final AtomicLong accounts = new AtomicLong();
     private final Map<String, Owner> readModel = new ConcurrentHashMap<>();
+    private InMemoryEventStreamRepository store;
     private InMemoryEventBus bus;
     private EventRelay relay;
     private Subscription subscription;
@@ -79,8 +89,18 @@ public class PublicationBenchmark {
     private EventSourcingRepository repository;
     private volatile CountDownLatch applied;
 
-    Pipeline(boolean publication) {
-      this.publication = publication;
+    /**
+     * @param marks whether the repository marks commits published (else the store is hidden behind
+     *     {@link UnmarkedStore})
+     * @param relayed whether an {@link EventRelay} runs (only with marks: without them it would
+     *     publish everything again once the grace period passed)
+     * @param projected whether the read model sits behind a {@link Projector} (else it is a {@link
+     *     VersionedEventDispatchManager} handler)
+     */
+    Pipeline(boolean marks, boolean relayed, boolean projected) {
+      this.marks = marks;
+      this.relayed = relayed;
+      this.projected = projected;
     }
 
     /** The read model's entry: the owner and the stream's applied version, written together. */
@@ -91,21 +111,22 @@ public class PublicationBenchmark {
     public void start() throws Exception {
       bus = new InMemoryEventBus();
       readModel.clear();
-      InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
-      if (publication) {
+      store = new InMemoryEventStreamRepository();
+      if (relayed) {
         relay = EventRelay.builder(store, bus).build().start();
+      }
+      if (projected) {
         subscription = new Projector(new OwnerProjection(), store).subscribe(bus, "owners", 1);
-        repository = EventSourcingRepository.builder(store, registry).publisher(bus).build();
       } else {
         dispatcher =
             new VersionedEventDispatchManager(bus, registry)
                 .registerEventHandler(AccountOpened.class, this::apply)
                 .listen("owners", 1);
-        repository =
-            EventSourcingRepository.builder(new UnmarkedStore(store), registry)
-                .publisher(bus)
-                .build();
       }
+      repository =
+          EventSourcingRepository.builder(marks ? store : new UnmarkedStore(store), registry)
+              .publisher(bus)
+              .build();
     }
 
     private void apply(VersionedEvent event) {
@@ -134,16 +155,41 @@ public class PublicationBenchmark {
       applied = new CountDownLatch(EVENTS);
     }
 
+    /** How many streams the read model holds, for tests. */
+    int applied() {
+      return readModel.size();
+    }
+
+    /** How many log entries are marked published, for tests. */
+    long marked() {
+      return store.readLog(1, Integer.MAX_VALUE).stream().filter(LoggedEvent::published).count();
+    }
+
+    /** Whether a relay runs, for tests. */
+    boolean relaying() {
+      return relay != null;
+    }
+
+    /** Whether the read model sits behind a Projector, for tests. */
+    boolean projecting() {
+      return subscription != null;
+    }
+
     /** Stops the relay and the listener. */
     @TearDown(Level.Iteration)
     public void stop() {
       if (relay != null) {
         relay.close();
-        subscription.close();
-      } else {
-        dispatcher.close();
+        relay = null;
       }
-      relay = null;
+      if (subscription != null) {
+        subscription.close();
+        subscription = null;
+      }
+      if (dispatcher != null) {
+        dispatcher.close();
+        dispatcher = null;
+      }
       bus.close();
     }
   }
@@ -152,7 +198,7 @@ public class PublicationBenchmark {
   @State(Scope.Benchmark)
   public static class Without extends Pipeline {
     public Without() {
-      super(false);
+      super(false, false, false);
     }
   }
 
@@ -160,7 +206,31 @@ public class PublicationBenchmark {
   @State(Scope.Benchmark)
   public static class With extends Pipeline {
     public With() {
-      super(true);
+      super(true, true, true);
+    }
+  }
+
+  /** Diagnostic: marks alone, no relay, a dispatch-manager read model. */
+  @State(Scope.Benchmark)
+  public static class MarksOnly extends Pipeline {
+    public MarksOnly() {
+      super(true, false, false);
+    }
+  }
+
+  /** Diagnostic: marks and a running relay, a dispatch-manager read model. */
+  @State(Scope.Benchmark)
+  public static class MarksAndRelay extends Pipeline {
+    public MarksAndRelay() {
+      super(true, true, false);
+    }
+  }
+
+  /** Diagnostic: the Projector alone, no marks and no relay. */
+  @State(Scope.Benchmark)
+  public static class ProjectorOnly extends Pipeline {
+    public ProjectorOnly() {
+      super(false, false, true);
     }
   }
 
@@ -173,6 +243,24 @@ public class PublicationBenchmark {
   /** With publication marks, a running relay and a Projector. */
   @Benchmark
   public void with(With pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the publication marks alone cost. */
+  @Benchmark
+  public void marksOnly(MarksOnly pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the marks and a running relay cost, without the Projector. */
+  @Benchmark
+  public void marksAndRelay(MarksAndRelay pipeline) throws InterruptedException {
+    commitToReadModel(pipeline);
+  }
+
+  /** Diagnostic (no target): what the Projector alone costs. */
+  @Benchmark
+  public void projectorOnly(ProjectorOnly pipeline) throws InterruptedException {
     commitToReadModel(pipeline);
   }
 

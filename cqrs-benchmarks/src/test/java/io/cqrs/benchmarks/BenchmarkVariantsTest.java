@@ -80,4 +80,36 @@ class BenchmarkVariantsTest {
     assertThat(axon.deposited()).isEqualTo(CommandPathBenchmark.COMMANDS);
     axon.check();
   }
+
+  @Test
+  void every_publication_variant_applies_every_event_and_runs_only_the_parts_it_names()
+      throws Exception {
+    PublicationBenchmark benchmark = new PublicationBenchmark();
+    check(new PublicationBenchmark.Without(), benchmark::without, false, false, false);
+    check(new PublicationBenchmark.With(), benchmark::with, true, true, true);
+    check(new PublicationBenchmark.MarksOnly(), benchmark::marksOnly, true, false, false);
+    check(new PublicationBenchmark.MarksAndRelay(), benchmark::marksAndRelay, true, true, false);
+    check(new PublicationBenchmark.ProjectorOnly(), benchmark::projectorOnly, false, false, true);
+  }
+
+  private interface Variant<P> {
+    void run(P pipeline) throws Exception;
+  }
+
+  private static <P extends PublicationBenchmark.Pipeline> void check(
+      P pipeline, Variant<P> variant, boolean marks, boolean relay, boolean projector)
+      throws Exception {
+    pipeline.start();
+    try {
+      pipeline.reset();
+      variant.run(pipeline);
+
+      assertThat(pipeline.applied()).isEqualTo(PublicationBenchmark.EVENTS);
+      assertThat(pipeline.marked()).isEqualTo(marks ? PublicationBenchmark.EVENTS : 0);
+      assertThat(pipeline.relaying()).isEqualTo(relay);
+      assertThat(pipeline.projecting()).isEqualTo(projector);
+    } finally {
+      pipeline.stop();
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.cqrs.memory;
 import io.cqrs.VersionedEvent;
 import java.util.AbstractList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
@@ -17,11 +18,23 @@ import java.util.RandomAccess;
  * loading a long stream costs no copy, which {@code RehydrateBenchmark} showed to be half the time
  * of rebuilding an aggregate from 100,000 events.
  *
- * <p>Not thread-safe by itself: callers hold the lock of this object for every method.
+ * <p>It also holds the stream's publication marks (see {@link io.cqrs.spi.RelayStore}): the fast
+ * path marks each commit right after it, in order, so a watermark below which every version is
+ * marked says it all without an object per stream or per mark; marks that arrive out of order wait
+ * in a bit set until the versions below them are marked.
+ *
+ * <p>Not thread-safe by itself: callers hold the lock of this object for every method except {@link
+ * #isPublished}, which takes it itself when the watermark does not answer.
  */
 final class AppendOnlyEvents {
   private VersionedEvent[] events = new VersionedEvent[8];
   private int size;
+
+  /** Versions 1 to this are all marked published; volatile so the log reads it without the lock. */
+  private volatile int publishedThrough;
+
+  /** Marked versions above {@link #publishedThrough}; null while there are none. */
+  private BitSet publishedAbove;
 
   /** How many events the stream holds: its version. */
   int size() {
@@ -36,6 +49,46 @@ final class AppendOnlyEvents {
     }
     for (VersionedEvent event : more) {
       events[size++] = event;
+    }
+  }
+
+  /**
+   * Marks versions {@code from..to} published; versions beyond the stream's end are ignored, since
+   * they are not events yet.
+   */
+  void markPublished(int from, int to) {
+    int last = Math.min(to, size);
+    if (last < from) {
+      return;
+    }
+    int through = publishedThrough;
+    if (from > through + 1) {
+      if (publishedAbove == null) {
+        publishedAbove = new BitSet();
+      }
+      publishedAbove.set(from, last + 1);
+      return;
+    }
+    through = Math.max(through, last);
+    if (publishedAbove != null) {
+      if (publishedAbove.get(through + 1)) {
+        through = publishedAbove.nextClearBit(through + 1) - 1;
+      }
+      publishedAbove.clear(0, through + 1);
+      if (publishedAbove.isEmpty()) {
+        publishedAbove = null;
+      }
+    }
+    publishedThrough = through;
+  }
+
+  /** Whether {@code version} is marked published; callers need not hold the lock. */
+  boolean isPublished(long version) {
+    if (version <= publishedThrough) {
+      return true;
+    }
+    synchronized (this) {
+      return publishedAbove != null && publishedAbove.get((int) version);
     }
   }
 

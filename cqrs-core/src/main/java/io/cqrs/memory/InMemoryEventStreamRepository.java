@@ -9,7 +9,6 @@ import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,20 +22,23 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Streams are indexed by id and locked one at a time, so writers of different streams do not
  * wait for each other; the integration log and correlation index are appended under one short lock
- * while the stream's lock is held, so the log's order agrees with every stream's order. Events are
- * kept as the objects given, so they should be immutable (records). {@link #load} returns an
- * immutable view that shares the stream's storage rather than a copy (see {@code
- * AppendOnlyEvents}), so loading a long stream costs no copying.
+ * while the stream's lock is held, so the log's order agrees with every stream's order. The log is
+ * read without any lock (see {@code IntegrationLog}), so a relay or a rebuild walking it never
+ * holds up a commit. Events are kept as the objects given, so they should be immutable (records).
+ * {@link #load} returns an immutable view that shares the stream's storage rather than a copy (see
+ * {@code AppendOnlyEvents}), so loading a long stream costs no copying.
  *
  * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live here
- * too, so the relay and projections run in memory exactly as on a real store.
+ * too, so the relay and projections run in memory exactly as on a real store. A stream's marks live
+ * with the stream (see {@code AppendOnlyEvents}) and cost no allocation when commits are marked in
+ * order, as the fast path marks them.
  */
 public final class InMemoryEventStreamRepository implements EventStreamRepository, RelayStore {
   private final Map<String, AppendOnlyEvents> streams = new ConcurrentHashMap<>();
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
-  private final List<LoggedEvent> log = new ArrayList<>();
+  private final IntegrationLog log = new IntegrationLog();
+  private final Object logLock = new Object();
   private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
-  private final Map<String, BitSet> published = new HashMap<>();
   private final Map<String, Lease> leases = new HashMap<>();
   private final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
 
@@ -49,7 +51,7 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
         throw new ConcurrencyException(streamId, expectedVersion, stream.size());
       }
       stream.append(events);
-      appendToLog(events, false);
+      appendToLog(events, stream);
     }
   }
 
@@ -99,49 +101,31 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     StreamPreconditions.checkLogRead(fromPosition, maxEvents);
-    synchronized (log) {
-      if (fromPosition > log.size()) {
-        return List.of();
-      }
-      int from = (int) fromPosition - 1;
-      int to = (int) Math.min(log.size(), (long) from + maxEvents);
-      List<LoggedEvent> entries = new ArrayList<>(to - from);
-      synchronized (published) {
-        for (LoggedEvent entry : log.subList(from, to)) {
-          entries.add(
-              entry.published() || !isPublished(entry.event())
-                  ? entry
-                  : new LoggedEvent(entry.position(), entry.event(), true));
-        }
-      }
-      return entries;
-    }
-  }
-
-  private boolean isPublished(VersionedEvent event) {
-    BitSet versions = published.get(event.sourceId());
-    return versions != null && versions.get((int) event.version());
+    return log.read(fromPosition, maxEvents);
   }
 
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
-    appendToLog(List.of(event), true);
+    appendToLog(List.of(event), null);
   }
 
   @Override
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
-    synchronized (log) {
+    synchronized (logLock) {
       List<VersionedEvent> events = byCorrelation.get(correlationId);
       return events == null ? List.of() : List.copyOf(events);
     }
   }
 
-  private void appendToLog(List<VersionedEvent> events, boolean published) {
-    synchronized (log) {
+  /**
+   * Appends to the log and the correlation index; {@code stream} is null for integration events.
+   */
+  private void appendToLog(List<VersionedEvent> events, AppendOnlyEvents stream) {
+    synchronized (logLock) {
+      log.append(events, stream);
       for (VersionedEvent event : events) {
-        log.add(new LoggedEvent(log.size() + 1, event, published));
         byCorrelation.computeIfAbsent(event.correlationId(), id -> new ArrayList<>()).add(event);
       }
     }
@@ -159,10 +143,12 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
               + "], was "
               + toVersion);
     }
-    synchronized (published) {
-      published
-          .computeIfAbsent(streamId, id -> new BitSet())
-          .set((int) fromVersion, (int) toVersion + 1);
+    AppendOnlyEvents stream = streams.get(streamId);
+    if (stream == null) {
+      return;
+    }
+    synchronized (stream) {
+      stream.markPublished((int) fromVersion, (int) toVersion);
     }
   }
 

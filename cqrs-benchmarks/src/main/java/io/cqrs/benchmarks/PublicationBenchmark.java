@@ -58,12 +58,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * them: it would publish every event again once the grace period passed.
  *
  * <p>Each iteration starts with a new store, relay and subscription, so the store never grows
- * beyond one iteration's events.
+ * beyond one iteration's events. An iteration still keeps a few hundred thousand events, and with
+ * the JVM's default heap (growing from a small start) young-collection pauses took more than half
+ * of the wall time and made the variants' figures swing by a factor of two; every fork therefore
+ * runs with the same fixed 4 GiB heap.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @OperationsPerInvocation(PublicationBenchmark.EVENTS)
-@Fork(1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class PublicationBenchmark {

@@ -277,6 +277,72 @@ class EventSerializerTest {
   }
 
   @Test
+  void envelope_bytes_read_the_same_as_their_tree_whatever_the_field_order() throws Exception {
+    VersionedEvent event =
+        new VersionedEvent(
+            "id-3",
+            "c-3",
+            "cause",
+            "wallet-3",
+            "ada",
+            null,
+            3,
+            "Deposited",
+            Instant.parse("2024-03-01T10:15:30.120Z"),
+            new Deposited(new BigDecimal("7.10"), 710, Instant.EPOCH, List.of("x")),
+            Map.of("k", "v"));
+    ObjectMapper exact = serializer.mapper(); // keeps 7.10 as it is
+    ObjectNode written = (ObjectNode) exact.readTree(serializer.serialize(event));
+    ObjectNode payloadFirst = exact.createObjectNode();
+    payloadFirst.set("event", written.get("event"));
+    payloadFirst.put("unknownEnvelopeField", "ignored");
+    payloadFirst.setAll(written);
+
+    for (ObjectNode tree : List.of(written, payloadFirst)) {
+      VersionedEvent read = serializer.deserializeEvent(exact.writeValueAsBytes(tree));
+
+      assertThat(read).isEqualTo(event).isEqualTo(serializer.fromTree(tree));
+      assertThat(read.eventAs(Deposited.class).amount().scale()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void a_duplicated_envelope_field_reads_as_its_last_value_as_in_the_tree() {
+    String text =
+        new String(serializer.serialize(deposited()), StandardCharsets.UTF_8)
+            .replace("\"sourceId\":\"wallet-1\"", "\"sourceId\":\"x\",\"sourceId\":\"wallet-9\"");
+
+    VersionedEvent read = serializer.deserializeEvent(text.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(read.sourceId()).isEqualTo("wallet-9");
+  }
+
+  @Test
+  void an_unknown_type_in_bytes_is_reported_even_when_the_payload_comes_first() throws Exception {
+    ObjectNode tree = json.createObjectNode();
+    tree.set("event", json.createObjectNode().put("text", "boom"));
+    tree.setAll(serializer.toTree(deposited()).put("eventType", "Tripwire"));
+    tree.set("event", json.createObjectNode().put("text", "boom"));
+
+    assertThatThrownBy(() -> serializer.deserializeEvent(json.writeValueAsBytes(tree)))
+        .isInstanceOf(UnknownTypeException.class)
+        .hasMessageContaining("Tripwire");
+    assertThat(TRIPWIRE_LOADS).hasValue(0);
+    assertThat(TRIPWIRE_INSTANCES).hasValue(0);
+  }
+
+  @Test
+  void a_wrongly_typed_payload_field_in_bytes_names_the_event_type() throws Exception {
+    ObjectNode tree = serializer.toTree(deposited());
+    ((ObjectNode) tree.get("event")).put("cents", "many");
+
+    assertThatThrownBy(() -> serializer.deserializeEvent(json.writeValueAsBytes(tree)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Cannot read Deposited from 'event'")
+        .hasMessageContaining("cents");
+  }
+
+  @Test
   void a_wrongly_typed_payload_field_names_the_event_type() {
     ObjectNode tree = serializer.toTree(deposited());
     ((ObjectNode) tree.get("event")).put("cents", "many");
@@ -355,6 +421,10 @@ class EventSerializerTest {
 
     assertThatThrownBy(() -> serializer.fromTree(tree))
         .as("%s = %s", field, value)
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(message);
+    assertThatThrownBy(() -> serializer.deserializeEvent(json.writeValueAsBytes(tree)))
+        .as("%s = %s from bytes", field, value)
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining(message);
   }

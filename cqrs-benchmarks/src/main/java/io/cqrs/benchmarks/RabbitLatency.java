@@ -2,7 +2,9 @@ package io.cqrs.benchmarks;
 
 import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
+import io.cqrs.benchmarks.report.LatencyResult;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * Issue 4, latency: publish-to-handler latency through {@link RabbitEventBus} at a steady rate.
  *
  * <pre>
- * java -cp cqrs-benchmarks/target/benchmarks.jar io.cqrs.benchmarks.RabbitLatency [RATE [SECONDS]]
+ * java -cp cqrs-benchmarks/target/benchmarks.jar io.cqrs.benchmarks.RabbitLatency [RATE [SECONDS [RESULT.json]]]
  * </pre>
  *
  * <p>A scheduler thread releases one event at a time on a fixed schedule ({@code RATE} events per
@@ -25,7 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * one listener handles them. An event's latency is from its scheduled send time (so a publisher
  * that falls behind counts against the bus, not for it) to the moment its handler runs, both read
  * from {@link System#nanoTime()} in this JVM. Prints p50, p99, p99.9 and the maximum, from the
- * sorted latencies; no histogram library.
+ * sorted latencies; no histogram library. With {@code RESULT.json} it also writes them there as a
+ * {@link LatencyResult}, which {@code BenchmarkReport --latency} puts on the benchmarks page.
  */
 public final class RabbitLatency {
   /**
@@ -35,14 +38,17 @@ public final class RabbitLatency {
    */
   private static final int PUBLISHERS = 8;
 
+  private static final int WARMUP_SECONDS = 3;
+
   private RabbitLatency() {}
 
   /** Runs the measurement and prints the percentiles. */
   public static void main(String[] args) throws Exception {
     int rate = args.length > 0 ? Integer.parseInt(args[0]) : 1_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    Path output = args.length > 2 ? Path.of(args[2]) : null;
     RabbitBroker broker = new RabbitBroker();
-    int warmup = rate * 3;
+    int warmup = rate * WARMUP_SECONDS;
     int measured = rate * seconds;
     List<VersionedEvent> events = broker.events(warmup + measured);
     long[] scheduled = new long[events.size()];
@@ -78,28 +84,39 @@ public final class RabbitLatency {
         throw new IllegalStateException(all.getCount() + " events were never handled");
       }
       subscription.close();
-      report(rate, seconds, late, scheduled, handledAt, warmup);
+      LatencyResult result = result(rate, seconds, late, scheduled, handledAt, warmup);
+      System.out.printf(
+          Locale.ROOT,
+          "RabbitEventBus publish-to-handler latency, %d events at %d/s over %d s"
+              + " from %d publishing threads (scheduler more than one interval late %d times):%n"
+              + "%s%n",
+          result.events(),
+          rate,
+          seconds,
+          PUBLISHERS,
+          late,
+          result.summary());
+      if (output != null) {
+        result.write(output);
+      }
     } finally {
       publishers.shutdownNow();
       broker.deleteAll(List.of(), List.of());
     }
   }
 
-  private static void report(
+  private static LatencyResult result(
       int rate, int seconds, int late, long[] scheduled, long[] handledAt, int warmup) {
     long[] latencies = new long[scheduled.length - warmup];
     for (int i = warmup; i < scheduled.length; i++) {
       latencies[i - warmup] = handledAt[i] - scheduled[i];
     }
     Arrays.sort(latencies);
-    System.out.printf(
-        Locale.ROOT,
-        "RabbitEventBus publish-to-handler latency, %d events at %d/s over %d s"
-            + " from %d publishing threads (scheduler more than one interval late %d times):%n"
-            + "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
-        latencies.length,
+    return new LatencyResult(
         rate,
         seconds,
+        WARMUP_SECONDS,
+        latencies.length,
         PUBLISHERS,
         late,
         millis(latencies, 0.50),

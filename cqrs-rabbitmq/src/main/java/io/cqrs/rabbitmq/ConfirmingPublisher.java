@@ -5,17 +5,18 @@ import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.cqrs.NonTransientCqrsException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * Publishes persistent, mandatory messages on one confirm-mode channel and waits for the broker's
  * confirms asynchronously, with at most {@code window} messages unconfirmed at a time.
  *
- * <p>Confirms, nacks and returns arrive on the connection's I/O thread and only complete futures
- * there; serialization happens before, on the caller's thread. A message whose fate is unknown
- * because the connection or channel went down (or that the broker nacked) is published again once
- * the connection has recovered, until the call's deadline: delivery is at least once.
+ * <p>Confirms, nacks and returns arrive on the connection's I/O thread and only settle messages
+ * there (an outcome, a window permit, and a count per call that wakes the caller once at zero);
+ * serialization happens before, on the caller's thread. A message whose fate is unknown because the
+ * connection or channel went down (or that the broker nacked) is published again once the
+ * connection has recovered, until the call's deadline: delivery is at least once.
  *
  * <p>Thread-safe: callers share the channel, holding a lock only to pair a sequence number with its
  * {@code basic.publish}.
@@ -72,16 +74,19 @@ final class ConfirmingPublisher implements AutoCloseable {
       ensureOpen();
       connection.awaitUsable(deadline);
       refusal = null;
-      List<Pending> sent = send(remaining, deadline);
+      Batch batch = new Batch(remaining.size());
+      int sent = send(remaining, batch, deadline);
+      await(batch, deadline, timeout);
       List<OutboundMessage> again = new ArrayList<>(0);
-      for (Pending pending : sent) {
-        switch (await(pending, deadline, timeout)) {
+      for (int i = 0; i < sent; i++) {
+        Pending pending = batch.pending[i];
+        switch (pending.outcome) {
           case CONFIRMED -> {}
           case RETURNED -> returned.add(pending.returned);
           case LOST -> again.add(pending.message);
         }
       }
-      again.addAll(remaining.subList(sent.size(), remaining.size()));
+      again.addAll(remaining.subList(sent, remaining.size()));
       failIfRefused(again);
       if (!again.isEmpty()) {
         log.debug("Publishing {} unconfirmed messages again", again.size());
@@ -116,14 +121,13 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
   }
 
-  /** Sends messages until one cannot be sent; returns those that were handed to the channel. */
-  private List<Pending> send(List<OutboundMessage> messages, long deadline) {
-    List<Pending> sent = new ArrayList<>(messages.size());
+  /** Sends messages until one cannot be sent; returns how many were handed to the channel. */
+  private int send(List<OutboundMessage> messages, Batch batch, long deadline) {
+    int sent = 0;
     for (OutboundMessage message : messages) {
-      acquire(deadline);
-      Pending pending = new Pending(message);
-      pending.done.whenComplete((outcome, failure) -> window.release());
-      sent.add(pending);
+      acquire(deadline); // a permit per message, released when it is settled
+      Pending pending = batch.add(message);
+      sent++;
       if (!transmit(pending)) {
         break;
       }
@@ -205,17 +209,16 @@ final class ConfirmingPublisher implements AutoCloseable {
     return confirms;
   }
 
-  private Outcome await(Pending pending, long deadline, Duration timeout) {
+  /** Waits until every message the batch sent is settled. */
+  private void await(Batch batch, long deadline, Duration timeout) {
     try {
-      return pending.done.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new BrokerUnavailableException(
-          connection.broker(), "it did not confirm a message within " + timeout, null);
+      if (!batch.await(deadline)) {
+        throw new BrokerUnavailableException(
+            connection.broker(), "it did not confirm a message within " + timeout, null);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BrokerUnavailableException(connection.broker(), "interrupted while publishing", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("A publication cannot fail exceptionally", e);
     }
   }
 
@@ -236,18 +239,79 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
   }
 
-  /** One message handed to the channel. */
+  /**
+   * The messages of one round of a {@code publish} call: one count of unsettled messages that the
+   * confirms count down, and one wake-up of the caller when it reaches zero, rather than a future
+   * per message.
+   */
+  private final class Batch {
+    final Pending[] pending;
+    private final Thread caller = Thread.currentThread();
+    private final AtomicInteger unsettled = new AtomicInteger();
+    private int size;
+
+    Batch(int capacity) {
+      this.pending = new Pending[capacity];
+    }
+
+    /** Called by the caller's thread only, before the message is transmitted. */
+    Pending add(OutboundMessage message) {
+      Pending added = new Pending(this, message);
+      pending[size++] = added;
+      unsettled.incrementAndGet();
+      return added;
+    }
+
+    void settled() {
+      window.release();
+      if (unsettled.decrementAndGet() == 0) {
+        LockSupport.unpark(caller);
+      }
+    }
+
+    /** Whether every message was settled before the deadline. */
+    boolean await(long deadline) throws InterruptedException {
+      while (unsettled.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        LockSupport.parkNanos(this, left);
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+      }
+      return true;
+    }
+  }
+
+  /** One message handed to the channel; settled exactly once. */
   private static final class Pending {
+    private static final VarHandle OUTCOME;
+
+    static {
+      try {
+        OUTCOME = MethodHandles.lookup().findVarHandle(Pending.class, "outcome", Outcome.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    final Batch batch;
     final OutboundMessage message;
-    final CompletableFuture<Outcome> done = new CompletableFuture<>();
+    volatile Outcome outcome;
     volatile Returned returned;
 
-    Pending(OutboundMessage message) {
+    Pending(Batch batch, OutboundMessage message) {
+      this.batch = batch;
       this.message = message;
     }
 
-    void settle(Outcome outcome) {
-      done.complete(outcome);
+    /** Records the outcome and releases the window permit, unless it was settled already. */
+    void settle(Outcome settled) {
+      if (OUTCOME.compareAndSet(this, null, settled)) {
+        batch.settled();
+      }
     }
   }
 

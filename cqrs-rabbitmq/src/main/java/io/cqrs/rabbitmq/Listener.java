@@ -9,6 +9,7 @@ import io.cqrs.CqrsException;
 import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CountDownLatch;
@@ -22,11 +23,12 @@ import org.slf4j.LoggerFactory;
  * One listener: a channel with a prefetch limit that consumes one or more queues, and a thread of
  * its own that handles the deliveries one at a time, in the order the channel received them.
  *
- * <p>The client's dispatch thread only queues deliveries; decoding and handling happen on the
- * listener thread. Because deliveries are settled in order, acknowledgements are batched with
- * {@code multiple=true}: after {@code ackBatch} messages, or as soon as no delivery is waiting.
- * Stopping lets the message in hand finish and be acknowledged, then closes the channel, which
- * returns the prefetched rest to their queues in their original positions.
+ * <p>The client's dispatch thread only queues deliveries; the listener thread takes all that are
+ * queued at once, then decodes and handles them one by one. Because deliveries are settled in
+ * order, acknowledgements are batched with {@code multiple=true}: after {@code ackBatch} messages,
+ * or as soon as no delivery is waiting. Stopping lets the message in hand finish and be
+ * acknowledged, then closes the channel, which returns the prefetched rest to their queues in their
+ * original positions.
  */
 final class Listener implements DeliveryHandler.Control {
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -98,17 +100,26 @@ final class Listener implements DeliveryHandler.Control {
   }
 
   private void run() {
+    // Deliveries are taken in batches, one lock round for all that have arrived, rather than a
+    // lock round (and often a wake-up) per message: the hop from the dispatch thread is a hot path.
+    List<Inbound> batch = new ArrayList<>(prefetch);
     try {
       while (true) {
-        Inbound delivery = inbox.take();
-        if (stopping.getCount() == 0) {
-          break;
+        batch.add(inbox.take());
+        inbox.drainTo(batch, prefetch);
+        for (Inbound delivery : batch) {
+          if (stopping.getCount() == 0) {
+            return; // the rest go back to their queues when the channel closes
+          }
+          if (delivery.generation() == generation.get()) {
+            settle(delivery, handle(delivery));
+            if (unacked >= ackBatch) {
+              flushAcks();
+            }
+          }
         }
-        if (delivery.generation() != generation.get()) {
-          continue;
-        }
-        settle(delivery, handle(delivery));
-        if (unacked >= ackBatch || inbox.isEmpty()) {
+        batch.clear();
+        if (inbox.isEmpty()) {
           flushAcks();
         }
       }

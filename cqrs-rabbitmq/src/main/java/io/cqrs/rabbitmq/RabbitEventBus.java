@@ -11,7 +11,6 @@ import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -106,9 +105,8 @@ public final class RabbitEventBus implements EventBus {
   }
 
   private OutboundMessage toMessage(VersionedEvent event) {
-    Map<String, Object> headers = new HashMap<>(4);
-    headers.put(CqrsHeaders.SOURCE_ID, event.sourceId());
-    headers.put(CqrsHeaders.VERSION, event.version());
+    // The headers travel beside the properties: the publisher adds its sequence number to them
+    // and builds the properties it sends once, instead of copying a header map twice.
     AMQP.BasicProperties properties =
         new AMQP.BasicProperties.Builder()
             .contentType("application/json")
@@ -117,13 +115,13 @@ public final class RabbitEventBus implements EventBus {
             .correlationId(event.correlationId())
             .type(event.eventType())
             .timestamp(Date.from(event.created()))
-            .headers(headers)
             .build();
     return new OutboundMessage(
         exchange.name(),
         event.eventType(),
         event.eventType(),
         properties,
+        Map.of(CqrsHeaders.SOURCE_ID, event.sourceId(), CqrsHeaders.VERSION, event.version()),
         serializer.serialize(event));
   }
 

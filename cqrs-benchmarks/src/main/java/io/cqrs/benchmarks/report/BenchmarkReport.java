@@ -21,38 +21,57 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp cqrs-benchmarks/target/benchmarks.jar io.cqrs.benchmarks.report.BenchmarkReport \
- *     RESULTS.json OUTPUT.md --command "how the results were made" [--note "text"]...
+ *     RESULTS.json OUTPUT.md --command "how the results were made" [--note "text"]... \
+ *     [--latency LATENCY.json]
  * </pre>
  *
  * <p>The page is {@code benchmarks.md.template} (beside this class) with the run's date, machine,
- * JDK, settings, command, notes, the targets table and the results table filled in. Ratios are
- * always a variant's ops/s divided by its baseline's, from the same run.
+ * JDK, settings, command, notes, the targets table, the results table and the publish-to-handler
+ * latency ({@code RabbitLatency}'s result file, if one is given) filled in. Ratios are always a
+ * variant's ops/s divided by its baseline's, from the same run.
  */
 public final class BenchmarkReport {
   private static final String TEMPLATE = "benchmarks.md.template";
+  private static final String NO_LATENCY =
+      "Not measured in this run: `cqrs-benchmarks/run.sh` measures it when it runs the whole suite"
+          + " (or with `RABBIT_LATENCY=1`).";
 
   private final JmhResults results;
   private final String command;
   private final List<String> notes;
   private final String machine;
   private final ZonedDateTime date;
+  private final Optional<LatencyResult> latency;
 
   BenchmarkReport(
       JmhResults results, String command, List<String> notes, String machine, ZonedDateTime date) {
+    this(results, command, notes, machine, date, Optional.empty());
+  }
+
+  BenchmarkReport(
+      JmhResults results,
+      String command,
+      List<String> notes,
+      String machine,
+      ZonedDateTime date,
+      Optional<LatencyResult> latency) {
     this.results = results;
     this.command = command;
     this.notes = List.copyOf(notes);
     this.machine = machine;
     this.date = date;
+    this.latency = latency;
   }
 
   /** Reads the results, writes the page. */
   public static void main(String[] args) throws IOException {
     if (args.length < 2) {
       throw new IllegalArgumentException(
-          "usage: BenchmarkReport RESULTS.json OUTPUT.md --command CMD [--note TEXT]...");
+          "usage: BenchmarkReport RESULTS.json OUTPUT.md --command CMD [--note TEXT]..."
+              + " [--latency LATENCY.json]");
     }
     String command = null;
+    LatencyResult latency = null;
     List<String> notes = new ArrayList<>();
     for (int i = 2; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
@@ -61,6 +80,7 @@ public final class BenchmarkReport {
       switch (args[i]) {
         case "--command" -> command = args[i + 1];
         case "--note" -> notes.add(args[i + 1]);
+        case "--latency" -> latency = LatencyResult.read(Path.of(args[i + 1]));
         default -> throw new IllegalArgumentException("Unknown option " + args[i]);
       }
     }
@@ -74,7 +94,8 @@ public final class BenchmarkReport {
             notes,
             Machine.describe(),
             // The run's date, not the page's: the results file is written as the run ends.
-            Files.getLastModifiedTime(Path.of(args[0])).toInstant().atZone(ZoneOffset.UTC));
+            Files.getLastModifiedTime(Path.of(args[0])).toInstant().atZone(ZoneOffset.UTC),
+            Optional.ofNullable(latency));
     Path output = Path.of(args[1]);
     if (output.getParent() != null) {
       Files.createDirectories(output.getParent());
@@ -100,7 +121,8 @@ public final class BenchmarkReport {
         .replace(
             "{{notes}}", notes.stream().map(n -> "> " + n).collect(Collectors.joining("\n>\n")))
         .replace("{{targets}}", targetsTable())
-        .replace("{{results}}", resultsTable());
+        .replace("{{results}}", resultsTable())
+        .replace("{{latency}}", latency.map(LatencyResult::describe).orElse(NO_LATENCY));
   }
 
   private String targetsTable() {

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +129,38 @@ class BenchmarkReportTest {
         .contains("**Every target that was run was met in this run.**")
         .contains("```\ncqrs-benchmarks/run.sh\n```")
         .doesNotContain("{{");
+  }
+
+  @Test
+  void the_latency_run_is_on_the_page_when_given_and_said_to_be_missing_when_not()
+      throws IOException {
+    Path results = dir.resolve("result.json");
+    Files.writeString(
+        results, "[" + result("RabbitBusBenchmark", "raw", "", 12_000, "500", 6_000) + "]");
+    Path latencyFile = dir.resolve("latency.json");
+    new LatencyResult(1_000, 10, 3, 10_000, 8, 12, 1.234, 8.5, 20.25, 31.0).write(latencyFile);
+    ZonedDateTime date = ZonedDateTime.of(2026, 1, 2, 3, 4, 0, 0, ZoneOffset.UTC);
+
+    String with =
+        new BenchmarkReport(
+                JmhResults.read(results),
+                "cqrs-benchmarks/run.sh",
+                List.of(),
+                "Test CPU",
+                date,
+                Optional.of(LatencyResult.read(latencyFile)))
+            .render();
+    String without =
+        new BenchmarkReport(JmhResults.read(results), "run.sh", List.of(), "Test CPU", date)
+            .render();
+
+    assertThat(with)
+        .contains("## Latency\n\n**Publish-to-handler latency through RabbitEventBus at 1,000")
+        .contains("10,000 events over 10 s after a 3 s warm-up, 8 publishing threads")
+        .contains("**p50 1.23 ms, p99 8.50 ms**, p99.9 20 ms, max 31 ms")
+        .contains("more than one interval behind 12 times")
+        .doesNotContain("{{");
+    assertThat(without).contains("## Latency\n\nNot measured in this run").doesNotContain("{{");
   }
 
   @Test

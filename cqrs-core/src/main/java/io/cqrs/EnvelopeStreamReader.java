@@ -1,0 +1,207 @@
+package io.cqrs;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.cqrs.internal.Instants;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads a well-formed event envelope in one pass over its bytes, the payload straight into its
+ * class, without the JSON tree that {@link EventSerializer#fromTree} works on.
+ *
+ * <p>It is only a fast path: on anything it does not expect (a missing, null or wrongly typed
+ * field, a duplicated field, the payload before {@code eventType}, trailing tokens, a payload that
+ * does not bind, an unknown type, malformed JSON) it answers {@code null}, and the caller reads the
+ * envelope through the tree, which accepts and rejects exactly what it always did, with its
+ * messages. The type name is looked up before any payload is bound (a payload ahead of it sends the
+ * envelope to the tree), so no class is loaded for an unknown one.
+ *
+ * <p>Thread-safe.
+ */
+final class EnvelopeStreamReader {
+  private static final int ID = 1;
+  private static final int CORRELATION_ID = 1 << 1;
+  private static final int CAUSATION_ID = 1 << 2;
+  private static final int SOURCE_ID = 1 << 3;
+  private static final int ACTOR = 1 << 4;
+  private static final int ON_BEHALF_OF = 1 << 5;
+  private static final int VERSION = 1 << 6;
+  private static final int EVENT_TYPE = 1 << 7;
+  private static final int CREATED = 1 << 8;
+  private static final int EVENT = 1 << 9;
+  private static final int METADATA = 1 << 10;
+  private static final int REQUIRED = ID | CORRELATION_ID | SOURCE_ID | VERSION | EVENT_TYPE;
+
+  private final ObjectMapper mapper;
+  private final TypeRegistry registry;
+  private final ObjectReader payloads;
+  private final Map<Class<?>, ObjectReader> readers = new ConcurrentHashMap<>();
+
+  EnvelopeStreamReader(ObjectMapper mapper, TypeRegistry registry) {
+    this.mapper = mapper;
+    this.registry = registry;
+    // The payload is one value inside the envelope: what follows it is the envelope's business.
+    this.payloads = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** The envelope, or {@code null} if the tree must decide. */
+  VersionedEvent read(byte[] json) {
+    try (JsonParser parser = mapper.createParser(json)) {
+      return parser.nextToken() == JsonToken.START_OBJECT ? envelope(parser) : null;
+    } catch (IOException | RuntimeException e) {
+      // Including UnknownTypeException: the tree reports whichever fault it finds first.
+      return null;
+    }
+  }
+
+  // A hot path of every delivery: one switch over the envelope's fields, longer than usual.
+  private VersionedEvent envelope(JsonParser parser) throws IOException {
+    String id = null;
+    String correlationId = null;
+    String causationId = null;
+    String sourceId = null;
+    String actor = null;
+    String onBehalfOf = null;
+    long version = 0;
+    String eventType = null;
+    Class<?> type = null;
+    Instant created = null;
+    Object event = null;
+    Map<String, String> metadata = Map.of();
+    int seen = 0;
+    for (JsonToken token = parser.nextToken();
+        token != JsonToken.END_OBJECT;
+        token = parser.nextToken()) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      int bit = bit(field);
+      if ((seen & bit) != 0) {
+        return null;
+      }
+      seen |= bit;
+      switch (bit) {
+        case ID -> id = text(parser, value);
+        case CORRELATION_ID -> correlationId = text(parser, value);
+        case CAUSATION_ID -> causationId = optionalText(parser, value);
+        case SOURCE_ID -> sourceId = text(parser, value);
+        case ACTOR -> actor = optionalText(parser, value);
+        case ON_BEHALF_OF -> onBehalfOf = optionalText(parser, value);
+        case VERSION -> {
+          if (value != JsonToken.VALUE_NUMBER_INT
+              || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            return null;
+          }
+          version = parser.getLongValue();
+        }
+        case EVENT_TYPE -> {
+          eventType = text(parser, value);
+          type = eventType == null ? null : registry.typeOf(eventType);
+        }
+        case CREATED -> {
+          String text = text(parser, value);
+          created = text == null ? null : Instants.parse(text);
+        }
+        case EVENT -> {
+          if (type == null || value == JsonToken.VALUE_NULL) {
+            return null;
+          }
+          event = reader(type).readValue(parser);
+        }
+        case METADATA -> {
+          metadata = metadata(parser, value);
+          if (metadata == null) {
+            return null;
+          }
+        }
+        default -> parser.skipChildren(); // unknown fields are ignored, as in the tree
+      }
+    }
+    if ((seen & REQUIRED) != REQUIRED
+        || created == null
+        || event == null
+        || id == null
+        || correlationId == null
+        || sourceId == null
+        || eventType == null
+        || version < 0
+        || parser.nextToken() != null) {
+      return null;
+    }
+    return new VersionedEvent(
+        id,
+        correlationId,
+        causationId,
+        sourceId,
+        actor,
+        onBehalfOf,
+        version,
+        eventType,
+        created,
+        event,
+        metadata);
+  }
+
+  private static int bit(String field) {
+    return switch (field) {
+      case "id" -> ID;
+      case "correlationId" -> CORRELATION_ID;
+      case "causationId" -> CAUSATION_ID;
+      case "sourceId" -> SOURCE_ID;
+      case "actor" -> ACTOR;
+      case "onBehalfOf" -> ON_BEHALF_OF;
+      case "version" -> VERSION;
+      case "eventType" -> EVENT_TYPE;
+      case "created" -> CREATED;
+      case "event" -> EVENT;
+      case "metadata" -> METADATA;
+      default -> 0;
+    };
+  }
+
+  private ObjectReader reader(Class<?> type) {
+    return readers.computeIfAbsent(type, payloads::forType);
+  }
+
+  /** A required string: {@code null} (so the tree decides) for anything else. */
+  private static String text(JsonParser parser, JsonToken value) throws IOException {
+    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+  }
+
+  private static String optionalText(JsonParser parser, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (value != JsonToken.VALUE_STRING) {
+      throw new IllegalStateException("not a string"); // caught in read(): the tree names it
+    }
+    return parser.getText();
+  }
+
+  private static Map<String, String> metadata(JsonParser parser, JsonToken value)
+      throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return Map.of();
+    }
+    if (value != JsonToken.START_OBJECT) {
+      return null;
+    }
+    Map<String, String> metadata = new HashMap<>();
+    for (JsonToken token = parser.nextToken();
+        token != JsonToken.END_OBJECT;
+        token = parser.nextToken()) {
+      String key = parser.currentName();
+      if (parser.nextToken() != JsonToken.VALUE_STRING || metadata.containsKey(key)) {
+        return null;
+      }
+      metadata.put(key, parser.getText());
+    }
+    return metadata;
+  }
+}

@@ -137,18 +137,29 @@ public final class ScaleoutRun {
       ReadModelContents views = readModels(servers, contents, sent);
       injector.close();
       processes.stopWorkers();
-      return new Evaluation(
-              config,
-              prefix,
-              brokerDescription,
-              processes,
-              faultLog,
-              sent,
-              contents,
-              views,
-              queues,
-              settled)
-          .result(publishing, settledAfter);
+      RunResult result =
+          new Evaluation(
+                  config,
+                  prefix,
+                  brokerDescription,
+                  processes,
+                  faultLog,
+                  sent,
+                  contents,
+                  views,
+                  queues,
+                  settled)
+              .result(publishing, settledAfter);
+      say(
+          String.format(
+              "run '%s' done: %d commands, %.0f commands/s, %s",
+              config.label(),
+              result.sent(),
+              result.commandsPerSecond(),
+              result.passed()
+                  ? "all " + result.checks().size() + " invariants hold"
+                  : "INVARIANTS VIOLATED:\n" + Report.failures(result)));
+      return result;
     }
   }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class ScaleoutIT {
   private static final Path TARGET = Path.of("target");
-  private static final int THROUGHPUT_COMMANDS_EACH = 700;
+  private static final int THROUGHPUT_COMMANDS_EACH = 500;
 
   @Test
   void many_workers_and_publishers_keep_every_invariant_through_faults() throws Exception {
@@ -62,9 +62,10 @@ class ScaleoutIT {
         false,
         false,
         2,
-        // The backlog left when the publishers finish takes well under a minute here; the rest is
-        // headroom for other builds sharing the cores.
-        Duration.ofSeconds(120),
+        // The backlog left when the publishers finish takes under a minute on a quiet machine and
+        // up to two with other builds sharing the cores (load average 10 or more); this is the
+        // limit, not a wait: the run goes on as soon as it has settled.
+        Duration.ofSeconds(180),
         7L);
   }
 
@@ -73,16 +74,17 @@ class ScaleoutIT {
         "soak: 3 workers + slow consumer, 3 publishers, every fault",
         3,
         3,
-        2_000,
+        1_500,
         8,
-        // 3 x 12 commands/s: about 170 s of sending, with faults at 25, 50 and 75 % of it.
-        12,
+        // 3 x 10 commands/s: about 150 s of sending, with faults at 25, 50 and 75 % of it.
+        10,
         true,
         true,
         true,
         true,
         3,
-        Duration.ofSeconds(300),
+        // The first soak here (load average 10 to 26) needed 300 s for 6000 commands.
+        Duration.ofSeconds(420),
         11L);
   }
 

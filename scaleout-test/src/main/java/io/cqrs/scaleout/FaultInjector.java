@@ -66,6 +66,23 @@ final class FaultInjector implements AutoCloseable {
       restartBroker(at);
     }
     Await.until(() -> publishers.stream().noneMatch(ChildProcess::isAlive), PUBLISHING);
+    notInThisRun();
+  }
+
+  /** Lists the faults this run's configuration leaves out, so that the report shows every one. */
+  private void notInThisRun() {
+    if (slow == null && !config.slowConsumer()) {
+      record.accept("slow consumer: not part of this run");
+    }
+    if (!config.killWorker()) {
+      record.accept("SIGKILL of a worker: not part of this run");
+    }
+    if (!config.closeConnections()) {
+      record.accept("forced connection close: not part of this run");
+    }
+    if (!config.restartBroker()) {
+      record.accept("broker stop_app/start_app: not part of this run (soak profile only)");
+    }
   }
 
   private void killAndReplace(String at) {

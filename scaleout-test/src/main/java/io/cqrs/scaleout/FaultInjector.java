@@ -81,7 +81,8 @@ final class FaultInjector implements AutoCloseable {
       record.accept("forced connection close: not part of this run");
     }
     if (!config.restartBroker()) {
-      record.accept("broker stop_app/start_app: not part of this run (soak profile only)");
+      record.accept(
+          "broker stop_app/start_app: not part of this run (only in the soak profile's fault run)");
     }
   }
 

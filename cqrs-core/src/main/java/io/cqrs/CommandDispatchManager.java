@@ -125,6 +125,9 @@ public final class CommandDispatchManager implements AutoCloseable {
           return;
         }
         registered.handle(command);
+        // One line per handled command at debug: lets an operator (and the scale-out test) see
+        // how commands spread over competing processes.
+        log.debug("Handled {} ({})", command.commandType(), command.messageId());
         return;
       } catch (ConcurrencyException e) {
         if (attempt >= maxAttempts) {

@@ -16,50 +16,65 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * What the harness does to RabbitMQ: reads queue depths over AMQP (passive declarations, cheap
  * enough to poll) and, through {@code rabbitmqctl} where it can reach the broker, lists a prefix's
- * queues, force-closes connections and stops and starts the broker application.
+ * queues, force-closes the run's connections and, on a {@link PrivateBroker} only, stops and starts
+ * the broker application.
  *
  * <p>{@code rabbitmqctl} is used only for a broker on this machine (the AMQP host is a loopback
- * address) and when it answers. Stopping the application additionally needs {@link
- * #mayStopBroker()}: {@code CQRS_SCALEOUT_BROKER_CONTROL=true}, or a local broker unless that
- * variable is {@code false}, since stopping a broker other people use breaks their work.
+ * address) and when it answers. On a shared broker the harness touches nothing but its own
+ * connections and queues: stopping the application of a broker other people use breaks their work,
+ * so {@link #mayStopBroker()} is true only for the harness's private node.
  */
 public final class BrokerControl implements AutoCloseable {
   private static final Pattern CONNECTION_NAME =
       Pattern.compile("\\{\"connection_name\",\"([^\"]*)\"}");
 
   private final ConnectionFactory factory;
-  private final File rabbitmqctl;
+  private final Function<String[], String> rabbitmqctl;
   private final String whyNoCtl;
+  private final boolean privateNode;
   private Connection connection;
 
-  private BrokerControl(ConnectionFactory factory, File rabbitmqctl, String whyNoCtl) {
+  private BrokerControl(
+      ConnectionFactory factory,
+      Function<String[], String> rabbitmqctl,
+      String whyNoCtl,
+      boolean privateNode) {
     this.factory = factory;
     this.rabbitmqctl = rabbitmqctl;
     this.whyNoCtl = whyNoCtl;
+    this.privateNode = privateNode;
   }
 
-  /** Control of the broker {@code factory} connects to. */
-  public static BrokerControl of(ConnectionFactory factory) {
+  /** Control of a broker others may use, which {@code factory} connects to: never stopped. */
+  public static BrokerControl shared(ConnectionFactory factory) {
     File ctl = onPath("rabbitmqctl");
     if (!isLoopback(factory.getHost())) {
-      return new BrokerControl(factory, null, "the broker is not on this machine");
+      return new BrokerControl(factory, null, "the broker is not on this machine", false);
     }
     if (ctl == null) {
-      return new BrokerControl(factory, null, "rabbitmqctl is not on the PATH");
+      return new BrokerControl(factory, null, "rabbitmqctl is not on the PATH", false);
     }
-    BrokerControl control = new BrokerControl(factory, ctl, null);
+    BrokerControl control =
+        new BrokerControl(factory, arguments -> run(ctl, arguments), null, false);
     try {
       control.ctl("status");
       return control;
     } catch (RuntimeException e) {
-      return new BrokerControl(factory, null, "rabbitmqctl does not answer: " + e.getMessage());
+      return new BrokerControl(
+          factory, null, "rabbitmqctl does not answer: " + e.getMessage(), false);
     }
+  }
+
+  /** Full control of the harness's own node, which it may stop and start. */
+  public static BrokerControl of(PrivateBroker broker) {
+    return new BrokerControl(broker.connectionFactory(), broker::ctl, null, true);
   }
 
   /** Whether {@code rabbitmqctl} reaches the broker, so connections can be force-closed. */
@@ -72,10 +87,9 @@ public final class BrokerControl implements AutoCloseable {
     return whyNoCtl;
   }
 
-  /** Whether the harness may stop and start the broker application (see the class comment). */
+  /** Whether the harness may stop and start the broker application: on its private node only. */
   public boolean mayStopBroker() {
-    String setting = System.getenv("CQRS_SCALEOUT_BROKER_CONTROL");
-    return hasCtl() && (setting == null ? true : Boolean.parseBoolean(setting));
+    return privateNode;
   }
 
   /** Every queue whose name starts with {@code prefix + "."}, by {@code rabbitmqctl}. */
@@ -146,8 +160,15 @@ public final class BrokerControl implements AutoCloseable {
     return pids.size();
   }
 
-  /** {@code rabbitmqctl stop_app}: every connection drops and the broker refuses new ones. */
+  /**
+   * {@code rabbitmqctl stop_app}: every connection drops and the broker refuses new ones.
+   *
+   * @throws IllegalStateException unless this is the harness's private node
+   */
   public void stopApp() {
+    if (!privateNode) {
+      throw new IllegalStateException("stop_app is only ever run on the harness's private node");
+    }
     ctl("stop_app");
   }
 
@@ -168,6 +189,10 @@ public final class BrokerControl implements AutoCloseable {
     if (rabbitmqctl == null) {
       throw new IllegalStateException("rabbitmqctl cannot be used: " + whyNoCtl);
     }
+    return rabbitmqctl.apply(arguments);
+  }
+
+  private static String run(File rabbitmqctl, String... arguments) {
     List<String> command = new ArrayList<>();
     command.add(rabbitmqctl.getPath());
     command.addAll(Arrays.asList(arguments));
@@ -186,7 +211,8 @@ public final class BrokerControl implements AutoCloseable {
     }
   }
 
-  private static boolean isLoopback(String host) {
+  /** Whether {@code host} names this machine. */
+  static boolean isLoopback(String host) {
     try {
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (IOException e) {

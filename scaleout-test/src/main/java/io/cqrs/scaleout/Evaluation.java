@@ -2,16 +2,16 @@ package io.cqrs.scaleout;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Turns a finished run (store, read models, queues, process logs) into its {@link RunResult}. */
 final class Evaluation {
   private final RunConfig config;
   private final String prefix;
+  private final String broker;
   private final Processes processes;
   private final List<String> faults;
   private final List<SentCommand> sent;
@@ -23,6 +23,7 @@ final class Evaluation {
   Evaluation(
       RunConfig config,
       String prefix,
+      String broker,
       Processes processes,
       List<String> faults,
       List<SentCommand> sent,
@@ -32,6 +33,7 @@ final class Evaluation {
       boolean settled) {
     this.config = config;
     this.prefix = prefix;
+    this.broker = broker;
     this.processes = processes;
     this.faults = faults;
     this.sent = sent;
@@ -49,21 +51,26 @@ final class Evaluation {
     checks.addAll(new ReadModelInvariants(store, views, sent).checkAll());
     checks.add(queuesEmpty());
     checks.add(deadLettersAreThePoison());
-    Map<String, Long> logCounts = countLogLines();
+    List<WorkerShare> shares = new ArrayList<>();
+    for (ChildProcess worker : processes.workers()) {
+      shares.add(WorkerShare.fromLog(worker.name(), worker.log()));
+    }
     return new RunResult(
         config,
         prefix,
+        broker,
         processes.table(),
         sent.size(),
         invariants.outcomes().counts(),
         invariants.outcomes().rejectionsByReason(),
         publishing,
         settledAfter,
-        logCounts.getOrDefault("conflicts", 0L),
-        logCounts.getOrDefault("duplicates", 0L),
-        workerConflicts(),
+        shares.stream().mapToLong(WorkerShare::conflicts).sum(),
+        shares.stream().mapToLong(WorkerShare::duplicatesSkipped).sum(),
+        List.copyOf(shares),
         List.copyOf(faults),
-        checks);
+        checks,
+        loadAverage());
   }
 
   private Check quiescence(Duration after) {
@@ -95,28 +102,13 @@ final class Evaluation {
     return check.expect(expected.equals(actual), "dead-letter queues", expected, actual).build();
   }
 
-  private Map<String, Long> countLogLines() throws IOException {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    for (ChildProcess worker : processes.workers()) {
-      for (String line : Files.readAllLines(worker.log())) {
-        if (line.contains("Conflict on ")) {
-          counts.merge("conflicts", 1L, Long::sum);
-        } else if (line.contains("was handled before")) {
-          counts.merge("duplicates", 1L, Long::sum);
-        }
-      }
+  /** The 1, 5 and 15 minute load averages, where {@code /proc/loadavg} tells them. */
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + ", " + fields[1] + ", " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
     }
-    return counts;
-  }
-
-  /** Conflicts retried per worker: how much of the contended work each one did. */
-  private Map<String, Long> workerConflicts() throws IOException {
-    Map<String, Long> share = new LinkedHashMap<>();
-    for (ChildProcess worker : processes.workers()) {
-      long conflicts =
-          Files.readAllLines(worker.log()).stream().filter(l -> l.contains("Conflict on ")).count();
-      share.put(worker.name(), conflicts);
-    }
-    return share;
   }
 }

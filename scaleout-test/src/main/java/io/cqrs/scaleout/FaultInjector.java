@@ -6,95 +6,136 @@ import java.util.function.Consumer;
 
 /**
  * Injects a run's faults while its publishers send, each once the publishers have sent a given
- * share of their commands: SIGKILL a worker and start another (30%), force-close every broker
- * connection of the run (50%), stop and start the broker application (65%), add a slow consumer (at
- * the start). A fault the environment does not allow is reported as skipped, with why.
+ * share of their commands: SIGKILL a worker and start another (25 %), force-close every broker
+ * connection of the run (50 %), stop and start the broker application (75 %). A slow consumer, if
+ * configured, is throttled from the start until {@link #close()}. A fault the environment does not
+ * allow is reported as skipped, with why; one whose share is never reached (the publishers finished
+ * first) still fires, against the backlog, and the report says how much had been sent.
  */
-final class FaultInjector {
+final class FaultInjector implements AutoCloseable {
   private static final Duration WORKER_START = Duration.ofSeconds(120);
+  private static final Duration PUBLISHING = Duration.ofMinutes(15);
 
   private final RunConfig config;
   private final Processes processes;
   private final BrokerControl broker;
+  private final String whyNoRestart;
   private final String prefix;
   private final Consumer<String> record;
+  private SlowConsumer slow;
 
+  /**
+   * @param whyNoRestart why the broker cannot be stopped and started in this run, or {@code null}
+   *     if {@code broker} is the run's private node
+   */
   FaultInjector(
       RunConfig config,
       Processes processes,
       BrokerControl broker,
+      String whyNoRestart,
       String prefix,
       Consumer<String> record) {
     this.config = config;
     this.processes = processes;
     this.broker = broker;
+    this.whyNoRestart = whyNoRestart;
     this.prefix = prefix;
     this.record = record;
   }
 
-  /** Injects the faults at their points, returning when the publishers have all finished. */
-  void runWhile(List<ChildProcess> publishers) {
+  /**
+   * Injects the faults at their points, returning when the publishers have all finished. The slow
+   * consumer, if any, is the worker {@code slowWorker} and stays slow until {@link #close()}.
+   */
+  void runWhile(List<ChildProcess> publishers, ChildProcess slowWorker) {
     long total = (long) config.publishers() * config.commandsPerPublisher();
-    if (config.slowConsumer()) {
-      ChildProcess slow = processes.startWorker(List.of("-Xint"), WORKER_START);
-      record.accept("slow consumer " + slow.name() + " (pid " + slow.pid() + ", -Xint) joined");
+    if (slowWorker != null) {
+      slow = SlowConsumer.start(slowWorker);
+      record.accept(slow.describe() + ", from the first command on");
     }
-    if (config.killWorker() && awaitShare(publishers, total, 0.30)) {
-      killAndReplace();
+    if (config.killWorker()) {
+      String at = awaitShare(publishers, total, 0.25);
+      killAndReplace(at);
     }
-    // Publishers usually finish long before the workers drain the queue, so the later faults
-    // come right after the first: the workers are still busy with the backlog.
     if (config.closeConnections()) {
-      closeConnections();
+      String at = awaitShare(publishers, total, 0.50);
+      closeConnections(at);
     }
     if (config.restartBroker()) {
-      restartBroker();
+      String at = awaitShare(publishers, total, 0.75);
+      restartBroker(at);
     }
-    Await.until(() -> publishers.stream().noneMatch(ChildProcess::isAlive), Duration.ofMinutes(10));
+    Await.until(() -> publishers.stream().noneMatch(ChildProcess::isAlive), PUBLISHING);
+    notInThisRun();
   }
 
-  private void killAndReplace() {
+  /** Lists the faults this run's configuration leaves out, so that the report shows every one. */
+  private void notInThisRun() {
+    if (slow == null && !config.slowConsumer()) {
+      record.accept("slow consumer: not part of this run");
+    }
+    if (!config.killWorker()) {
+      record.accept("SIGKILL of a worker: not part of this run");
+    }
+    if (!config.closeConnections()) {
+      record.accept("forced connection close: not part of this run");
+    }
+    if (!config.restartBroker()) {
+      record.accept(
+          "broker stop_app/start_app: not part of this run (only in the soak profile's fault run)");
+    }
+  }
+
+  private void killAndReplace(String at) {
     ChildProcess victim = processes.workers().get(0);
     victim.kill();
     processes.ended(victim, "SIGKILL");
-    record.accept("SIGKILL " + victim.name() + " (pid " + victim.pid() + ")");
+    record.accept("SIGKILL " + victim.name() + " (pid " + victim.pid() + ") " + at);
     ChildProcess replacement = processes.startWorker(List.of(), WORKER_START);
     record.accept(
         "started " + replacement.name() + " (pid " + replacement.pid() + ") in its place");
   }
 
-  private void closeConnections() {
+  private void closeConnections(String at) {
     if (!broker.hasCtl()) {
       record.accept("connection close SKIPPED: " + broker.whyNoCtl());
       return;
     }
     int closed = broker.closeConnections(prefix, "scale-out test: forced close");
-    record.accept("force-closed " + closed + " broker connection(s) of the run (rabbitmqctl)");
+    record.accept(
+        "force-closed " + closed + " broker connection(s) of the run (rabbitmqctl) " + at);
   }
 
-  private void restartBroker() {
+  private void restartBroker(String at) {
     if (!broker.mayStopBroker()) {
-      record.accept(
-          "broker stop_app/start_app SKIPPED: "
-              + (broker.hasCtl() ? "CQRS_SCALEOUT_BROKER_CONTROL=false" : broker.whyNoCtl()));
+      record.accept("broker stop_app/start_app SKIPPED: " + whyNoRestart);
       return;
     }
     broker.stopApp();
-    record.accept("rabbitmqctl stop_app");
+    record.accept("rabbitmqctl stop_app on the run's private node " + at);
     broker.startApp();
     record.accept("rabbitmqctl start_app (broker up again)");
   }
 
   /**
-   * Waits until the publishers sent {@code share} of all commands; false if they finished first.
+   * Waits until the publishers sent {@code share} of all commands, or finished; says which, and how
+   * many had been sent.
    */
-  private static boolean awaitShare(List<ChildProcess> publishers, long total, double share) {
-    return Await.until(
-            () ->
-                sent(publishers) >= total * share
-                    || publishers.stream().noneMatch(ChildProcess::isAlive),
-            Duration.ofMinutes(10))
-        && publishers.stream().anyMatch(ChildProcess::isAlive);
+  private static String awaitShare(List<ChildProcess> publishers, long total, double share) {
+    Await.until(
+        () ->
+            sent(publishers) >= total * share
+                || publishers.stream().noneMatch(ChildProcess::isAlive),
+        PUBLISHING);
+    long sent = sent(publishers);
+    boolean publishing = publishers.stream().anyMatch(ChildProcess::isAlive);
+    return String.format(
+        "at %d of %d commands sent (%.0f %%, due at %.0f %%)%s",
+        sent,
+        total,
+        100.0 * sent / total,
+        100 * share,
+        publishing ? "" : ", publishers finished: against the backlog");
   }
 
   /** The publishers' last {@code SENT n} progress lines, summed. */
@@ -110,5 +151,14 @@ final class FaultInjector {
       }
     }
     return sum;
+  }
+
+  /** Stops throttling the slow consumer, if any, so that it can be stopped normally. */
+  @Override
+  public void close() {
+    if (slow != null) {
+      slow.close();
+      slow = null;
+    }
   }
 }

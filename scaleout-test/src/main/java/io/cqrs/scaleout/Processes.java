@@ -38,13 +38,14 @@ final class Processes implements AutoCloseable {
     this.progress = progress;
   }
 
-  /** Starts {@code count} workers at once and waits until each is consuming. */
-  void startWorkers(int count, Duration timeout) {
+  /** Starts {@code count} workers at once, waits until each is consuming, and returns them. */
+  List<ChildProcess> startWorkers(int count, Duration timeout) {
     List<ChildProcess> starting = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       starting.add(launchWorker(List.of()));
     }
     starting.forEach(w -> w.awaitMarker("READY", timeout));
+    return starting;
   }
 
   /** Starts one worker with extra JVM options and waits until it is consuming. */
@@ -92,6 +93,7 @@ final class Processes implements AutoCloseable {
               "--accounts", String.join(",", config.accounts()),
               "--count", String.valueOf(config.commandsPerPublisher()),
               "--seed", String.valueOf(config.seed()),
+              "--rate", String.valueOf(config.publishRate()),
               "--out", directory.resolve(id + ".jsonl").toString());
       ChildProcess publisher =
           ChildProcess.start(
@@ -121,6 +123,12 @@ final class Processes implements AutoCloseable {
   /** The workers started so far, killed ones included. */
   List<ChildProcess> workers() {
     return List.copyOf(workers);
+  }
+
+  /** Notes a process's role, for the report. */
+  void annotate(ChildProcess process, String role) {
+    table.replaceAll(
+        line -> line.startsWith(process.name() + " ") ? line + " (" + role + ")" : line);
   }
 
   /** Notes how a process ended, for the report. */

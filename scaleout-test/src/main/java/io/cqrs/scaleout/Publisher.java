@@ -25,15 +25,17 @@ import java.util.concurrent.locks.LockSupport;
  * service through {@link RabbitCommandBus} and appends every command the broker confirmed to a
  * file, one JSON line each ({@link SentCommand}), for the harness to check against the store.
  *
- * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE}
- * with the broker from {@code CQRS_RABBITMQ_URI}. A batch the broker did not confirm (for instance
- * while the harness closes connections or stops the broker) is sent again with the same message ids
- * until a deadline; the workers' deduplication makes a resent command harmless. Prints {@code SENT
- * n} as it goes and {@code DONE n} at the end; exits 1 if a batch could not be sent in time.
+ * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE
+ * [--rate R]} with the broker from {@code CQRS_RABBITMQ_URI}. With a rate, it sends at most R
+ * commands per second, so that its commands are spread over the run rather than sent at once. A
+ * batch the broker did not confirm (for instance while the harness closes connections or stops the
+ * broker) is sent again with the same message ids until a deadline; the workers' deduplication
+ * makes a resent command harmless. Prints {@code SENT n} as it goes and {@code DONE n} at the end;
+ * exits 1 if a batch could not be sent in time.
  */
 public final class Publisher {
   private static final int BATCH = 20;
-  private static final int PROGRESS_EVERY = 200;
+  private static final int PROGRESS_EVERY = 100;
   private static final Duration RESEND_DEADLINE = Duration.ofSeconds(90);
   private static final Duration RESEND_PAUSE = Duration.ofMillis(250);
 
@@ -49,6 +51,7 @@ public final class Publisher {
     int count = Integer.parseInt(Options.required(options, "count"));
     long seed = Long.parseLong(Options.required(options, "seed"));
     Path out = Path.of(Options.required(options, "out"));
+    int rate = Integer.parseInt(options.getOrDefault("rate", "0"));
     TypeRegistry types = BankTypes.registry();
     List<SentCommand> plan = CommandPlan.generate(id, seed, accounts, count);
     try (RabbitCommandBus bus =
@@ -56,7 +59,7 @@ public final class Publisher {
             .prefix(prefix)
             .connectionName(prefix + "-publisher-" + id)
             .build()) {
-      int sent = send(plan, bus, types, out, System.out);
+      int sent = send(plan, bus, types, out, rate, System.out);
       System.out.println("DONE " + sent);
     } catch (IllegalStateException e) {
       System.out.println("FAILED " + e.getMessage());
@@ -65,13 +68,28 @@ public final class Publisher {
     System.exit(0);
   }
 
-  /** Sends the plan in batches and records each confirmed batch; returns how many were sent. */
+  /**
+   * Sends the plan in batches and records each confirmed batch; returns how many were sent.
+   *
+   * @param rate at most this many commands per second, or 0 for no limit
+   */
   static int send(
-      List<SentCommand> plan, RabbitCommandBus bus, TypeRegistry types, Path out, PrintStream log)
+      List<SentCommand> plan,
+      RabbitCommandBus bus,
+      TypeRegistry types,
+      Path out,
+      int rate,
+      PrintStream log)
       throws IOException {
     int sent = 0;
+    long start = System.nanoTime();
     try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
       for (int from = 0; from < plan.size(); from += BATCH) {
+        if (rate > 0) {
+          // Pacing, not synchronisation: batch k is due k * BATCH / rate seconds after the start.
+          long due = start + (long) (from * 1e9 / rate);
+          LockSupport.parkNanos(due - System.nanoTime());
+        }
         List<SentCommand> batch = plan.subList(from, Math.min(plan.size(), from + BATCH));
         List<Command> commands = new ArrayList<>(batch.size());
         batch.forEach(c -> commands.add(CommandPlan.toCommand(c, types)));

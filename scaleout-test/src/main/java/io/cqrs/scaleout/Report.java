@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Writes the Markdown report of one or more runs. */
 public final class Report {
@@ -22,33 +23,43 @@ public final class Report {
     if (!throughput.isEmpty()) {
       md.append("\n## Throughput by number of workers\n\n");
       md.append(
-          "| workers | commands | accepted | rejected | conflicts retried | seconds | commands/s |\n");
-      md.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+          "| workers | commands | accepted | rejected | conflicts retried | seconds | commands/s"
+              + " | commands per worker | invariants | load average (1, 5, 15 min) |\n");
+      md.append("|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
       for (RunResult r : throughput) {
         md.append(
             String.format(
-                "| %d | %d | %d | %d | %d | %.1f | %.0f |%n",
+                "| %d | %d | %d | %d | %d | %.1f | %.0f | %s | %s | %s |%n",
                 r.config().workers(),
                 r.sent(),
                 r.outcomes().getOrDefault(Outcome.ACCEPTED, 0L),
                 r.outcomes().getOrDefault(Outcome.REJECTED, 0L),
                 r.conflicts(),
                 r.settled().toMillis() / 1000.0,
-                r.commandsPerSecond()));
+                r.commandsPerSecond(),
+                r.workerShare().stream()
+                    .map(w -> String.valueOf(w.commands()))
+                    .collect(Collectors.joining(" / ")),
+                r.passed() ? "all hold" : "VIOLATED",
+                r.loadAverage()));
       }
       md.append(
-          "\nEvery process of these runs (workers, publishers, CouchbaseMock, RabbitMQ) shares the"
-              + " same cores: with "
+          "\nCommands are sent as fast as the broker confirms them; seconds run from the first"
+              + " command sent to quiescence. Every process of these runs (workers, publishers,"
+              + " CouchbaseMock, RabbitMQ) and whatever else runs on the machine share the same "
               + Runtime.getRuntime().availableProcessors()
-              + " core(s) more workers add contention rather than capacity, so the figures show"
-              + " the cost of coordination, not how far the design scales on real hardware.\n");
+              + " core(s): here more workers add contention rather than capacity, so the figures"
+              + " show the cost of coordination, not how far the design scales on real hardware,"
+              + " where each worker would have cores of its own.\n");
     }
     return md.toString();
   }
 
   private static String run(RunResult r) {
     StringBuilder md = new StringBuilder("## Run: " + r.config().label() + "\n\n");
-    md.append("Prefix `").append(r.prefix()).append("`, ").append(r.config()).append("\n\n");
+    md.append("Prefix `").append(r.prefix()).append("`, ").append(r.config()).append("  \n");
+    md.append("Broker: ").append(r.broker()).append("  \n");
+    md.append("Load average (1, 5, 15 min) at the end: ").append(r.loadAverage()).append("\n\n");
     md.append("### Processes\n\n");
     r.processes().forEach(p -> md.append("- ").append(p).append('\n'));
     md.append("\n### Commands\n\n");
@@ -71,8 +82,7 @@ public final class Report {
         String.format(
             "Published in %.1f s; settled %.1f s after the first command.%n%n",
             r.publishing().toMillis() / 1000.0, r.settled().toMillis() / 1000.0));
-    md.append("Conflicts retried per worker (from each worker's log): ");
-    md.append(r.workerShare()).append("\n\n### Faults injected\n\n");
+    md.append(workers(r)).append("\n### Faults injected\n\n");
     if (r.faults().isEmpty()) {
       md.append("none\n");
     }
@@ -91,6 +101,30 @@ public final class Report {
         c.evidence().forEach(e -> md.append("- ").append(e).append('\n'));
       }
     }
+    return md.toString();
+  }
+
+  /** The per-worker table: what each worker handled, from its log. */
+  private static String workers(RunResult r) {
+    long total = r.workerShare().stream().mapToLong(WorkerShare::commands).sum();
+    StringBuilder md = new StringBuilder("### Share per worker (from each worker's log)\n\n");
+    md.append(
+        "| worker | commands handled | of which rejected | share | duplicates skipped"
+            + " | conflicts retried |\n|---|---:|---:|---:|---:|---:|\n");
+    for (WorkerShare w : r.workerShare()) {
+      md.append(
+          String.format(
+              "| %s | %d | %d | %.0f %% | %d | %d |%n",
+              w.worker(),
+              w.commands(),
+              w.rejected(),
+              total == 0 ? 0.0 : 100.0 * w.commands() / total,
+              w.duplicatesSkipped(),
+              w.conflicts()));
+    }
+    md.append(
+        "\nCommands handled include the debits and credits the transfer process sends, so they"
+            + " outnumber the commands sent.\n");
     return md.toString();
   }
 

@@ -13,12 +13,16 @@ import java.util.Objects;
  * @param publishers publisher processes
  * @param commandsPerPublisher commands each publisher sends
  * @param hotAccounts how many accounts the commands aim at
- * @param killWorker SIGKILL a worker while commands flow and start a new one
- * @param closeConnections force-close every broker connection of the run while commands flow
- * @param restartBroker {@code rabbitmqctl stop_app} / {@code start_app} while commands flow (only
- *     where {@link BrokerControl#mayStopBroker()})
- * @param slowConsumer add a worker running in interpreted mode ({@code -Xint}), far slower than the
- *     others, competing for the same commands
+ * @param publishRate commands per second each publisher sends at most, so that the faults come
+ *     while commands flow; 0 sends as fast as the broker confirms
+ * @param killWorker SIGKILL a worker once a quarter of the commands are sent, and start a new one
+ * @param closeConnections force-close every broker connection of the run once half the commands are
+ *     sent
+ * @param restartBroker {@code rabbitmqctl stop_app} / {@code start_app} once three quarters of the
+ *     commands are sent; the run then uses a {@link PrivateBroker} of its own, and where none can
+ *     be started the fault is skipped
+ * @param slowConsumer add a worker that the harness throttles with SIGSTOP / SIGCONT ({@link
+ *     SlowConsumer}), holding its prefetched commands while stopped, for the whole run
  * @param poisonMessages malformed commands sent on purpose, which must end in the dead-letter queue
  * @param quiescenceTimeout how long the queues and the relay may take to settle after publishing
  * @param seed seeds every publisher's plan
@@ -29,6 +33,7 @@ public record RunConfig(
     int publishers,
     int commandsPerPublisher,
     int hotAccounts,
+    int publishRate,
     boolean killWorker,
     boolean closeConnections,
     boolean restartBroker,
@@ -40,9 +45,14 @@ public record RunConfig(
   public RunConfig {
     Objects.requireNonNull(label, "label");
     Objects.requireNonNull(quiescenceTimeout, "quiescenceTimeout");
-    if (workers < 1 || publishers < 1 || commandsPerPublisher < 1 || hotAccounts < 2) {
+    if (workers < 1
+        || publishers < 1
+        || commandsPerPublisher < 1
+        || hotAccounts < 2
+        || publishRate < 0) {
       throw new IllegalArgumentException(
-          "workers, publishers and commandsPerPublisher must be >= 1 and hotAccounts >= 2: "
+          "workers, publishers and commandsPerPublisher must be >= 1, hotAccounts >= 2 and"
+              + " publishRate >= 0: "
               + this);
     }
   }
@@ -56,14 +66,18 @@ public record RunConfig(
     return accounts;
   }
 
-  /** The same run without faults and with another number of workers, for throughput. */
-  public RunConfig throughputRun(int workerCount) {
+  /**
+   * A run without faults, with another number of workers and commands sent as fast as the broker
+   * confirms them, for throughput.
+   */
+  public RunConfig throughputRun(int workerCount, int commandsEach) {
     return new RunConfig(
-        workerCount + " worker(s), no faults",
+        "throughput: " + workerCount + " worker(s), no faults",
         workerCount,
         publishers,
-        commandsPerPublisher,
+        commandsEach,
         hotAccounts,
+        0,
         false,
         false,
         false,

@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param config the run's size and faults
  * @param prefix the key and queue prefix of the run
+ * @param broker which RabbitMQ the run used, and how long a private node took to start
  * @param processes each process, with its role, pid and how it ended
  * @param sent commands sent (openings included)
  * @param outcomes how many commands had each outcome
@@ -18,13 +19,15 @@ import java.util.Map;
  * @param settled from the first command sent until quiescence
  * @param conflicts optimistic-concurrency conflicts the workers retried (from their logs)
  * @param duplicatesSkipped deliveries the workers' deduplication recognised as handled before
- * @param workerShare per worker, the commands it handled according to its log, or empty
+ * @param workerShare per worker, what it handled according to its log
  * @param faults the faults injected, each with when
  * @param checks every invariant with its result
+ * @param loadAverage the machine's load averages (1, 5, 15 min) when the run ended, if known
  */
 public record RunResult(
     RunConfig config,
     String prefix,
+    String broker,
     List<String> processes,
     long sent,
     Map<Outcome, Long> outcomes,
@@ -33,9 +36,10 @@ public record RunResult(
     Duration settled,
     long conflicts,
     long duplicatesSkipped,
-    Map<String, Long> workerShare,
+    List<WorkerShare> workerShare,
     List<String> faults,
-    List<Check> checks) {
+    List<Check> checks,
+    String loadAverage) {
 
   /** Whether every invariant holds. */
   public boolean passed() {

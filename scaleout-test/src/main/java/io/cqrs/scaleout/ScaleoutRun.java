@@ -46,8 +46,7 @@ public final class ScaleoutRun {
   private final String prefix =
       "so" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private final TypeRegistry types = BankTypes.registry();
-  private final Processes processes;
-  private final List<String> faults = new ArrayList<>();
+  private final List<String> faultLog = new ArrayList<>();
   private long startNanos;
 
   /**
@@ -61,21 +60,51 @@ public final class ScaleoutRun {
     this.servers = Objects.requireNonNull(servers, "servers");
     this.directory = directory.resolve(prefix);
     this.progress = Objects.requireNonNull(progress, "progress");
-    this.processes = new Processes(prefix, servers, this.directory, progress);
   }
 
   /** Runs it and returns what happened; the processes it started are stopped in every case. */
   public RunResult run() throws IOException {
     Files.createDirectories(directory);
+    String whyShared = whySharedBroker();
+    PrivateBroker own = whyShared == null ? startPrivateBroker() : null;
+    try (PrivateBroker closedLast = own) {
+      Servers runServers =
+          own == null
+              ? servers
+              : servers.withRabbit(own.uri(), own.toString(), own.connectionFactory());
+      String broker =
+          own == null
+              ? servers.rabbitDescription()
+              : own + ", started in " + own.startup().toMillis() / 100 / 10.0 + " s";
+      return run(
+          runServers,
+          own == null ? BrokerControl.shared(servers.rabbitFactory()) : BrokerControl.of(own),
+          broker,
+          whyShared);
+    }
+  }
+
+  private RunResult run(
+      Servers servers, BrokerControl broker, String brokerDescription, String whyShared)
+      throws IOException {
     say("run '" + config.label() + "' with prefix " + prefix + " on " + servers);
-    try (CouchbaseEventStreamRepository store = store();
-        BrokerControl broker = BrokerControl.of(servers.rabbitFactory());
+    Processes processes = new Processes(prefix, servers, directory, progress);
+    try (processes;
+        broker;
+        CouchbaseEventStreamRepository store = store();
         RabbitCommandBus bus =
             RabbitCommandBus.builder(servers.rabbitFactory(), new EventSerializer(types))
                 .prefix(prefix)
                 .connectionName(prefix + "-harness")
-                .build()) {
-      processes.startWorkers(config.workers(), START_TIMEOUT);
+                .build();
+        FaultInjector injector =
+            new FaultInjector(config, processes, broker, whyShared, prefix, this::fault)) {
+      List<ChildProcess> workers =
+          processes.startWorkers(config.workers() + (config.slowConsumer() ? 1 : 0), START_TIMEOUT);
+      ChildProcess slow = config.slowConsumer() ? workers.get(workers.size() - 1) : null;
+      if (slow != null) {
+        processes.annotate(slow, "slow consumer");
+      }
       List<SentCommand> sent = new ArrayList<>(CommandPlan.openings(config.accounts()));
       for (SentCommand opening : sent) {
         bus.publish(CommandPlan.toCommand(opening, types));
@@ -87,7 +116,7 @@ public final class ScaleoutRun {
       Poison poison = Poison.send(servers.rabbitFactory(), prefix, config.poisonMessages());
       startNanos = System.nanoTime();
       List<ChildProcess> publishers = processes.startPublishers(config);
-      new FaultInjector(config, processes, broker, prefix, this::fault).runWhile(publishers);
+      injector.runWhile(publishers, slow);
       Duration publishing = elapsed();
       for (ChildProcess publisher : publishers) {
         int status = publisher.awaitExit(PUBLISH_TIMEOUT);
@@ -105,14 +134,63 @@ public final class ScaleoutRun {
       StoreContents contents = StoreContents.read(store, streamIds(sent));
       // Read while the workers still run: a read model applies what was delivered last after the
       // queues look empty.
-      ReadModelContents views = readModels(contents, sent);
+      ReadModelContents views = readModels(servers, contents, sent);
+      injector.close();
       processes.stopWorkers();
-      return new Evaluation(
-              config, prefix, processes, faults, sent, contents, views, queues, settled)
-          .result(publishing, settledAfter);
-    } finally {
-      processes.close();
+      RunResult result =
+          new Evaluation(
+                  config,
+                  prefix,
+                  brokerDescription,
+                  processes,
+                  faultLog,
+                  sent,
+                  contents,
+                  views,
+                  queues,
+                  settled)
+              .result(publishing, settledAfter);
+      say(
+          String.format(
+              "run '%s' done: %d commands, %.0f commands/s, %s",
+              config.label(),
+              result.sent(),
+              result.commandsPerSecond(),
+              result.passed()
+                  ? "all " + result.checks().size() + " invariants hold"
+                  : "INVARIANTS VIOLATED:\n" + Report.failures(result)));
+      return result;
     }
+  }
+
+  /**
+   * Why this run uses the broker it was given rather than a private node of its own, or {@code
+   * null} if it needs and may start one: only a run that stops and starts the broker does, and only
+   * where RabbitMQ is installed and the given broker is on this machine too (a remote broker is the
+   * one to test, and is never stopped).
+   */
+  private String whySharedBroker() {
+    if (!config.restartBroker()) {
+      return "this run does not stop the broker";
+    }
+    if ("false".equalsIgnoreCase(System.getenv("CQRS_SCALEOUT_PRIVATE_BROKER"))) {
+      return "CQRS_SCALEOUT_PRIVATE_BROKER=false, and the harness never stops a shared broker";
+    }
+    if (!BrokerControl.isLoopback(servers.rabbitFactory().getHost())) {
+      return "the broker ("
+          + servers.rabbitDescription()
+          + ") is not on this machine; the harness stops no broker but a private node of its own";
+    }
+    return PrivateBroker.unavailable()
+        .map(why -> why + ", so no private node; the harness never stops a shared broker")
+        .orElse(null);
+  }
+
+  private PrivateBroker startPrivateBroker() throws IOException {
+    say("starting a private RabbitMQ node for this run's broker faults");
+    PrivateBroker own = PrivateBroker.start(directory.resolve("rabbitmq"), START_TIMEOUT);
+    say("started " + own + " in " + own.startup().toMillis() + " ms");
+    return own;
   }
 
   private CouchbaseEventStreamRepository store() {
@@ -127,7 +205,8 @@ public final class ScaleoutRun {
   }
 
   /** The read models as another process reads them, through example-bank's public API. */
-  private ReadModelContents readModels(StoreContents contents, List<SentCommand> sent) {
+  private ReadModelContents readModels(
+      Servers servers, StoreContents contents, List<SentCommand> sent) {
     try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers.environment())) {
       return ReadModelContents.awaitCaughtUp(bank, contents, sent, READ_MODEL_TIMEOUT);
     }
@@ -147,7 +226,7 @@ public final class ScaleoutRun {
 
   private void fault(String description) {
     String line = String.format("%5.1f s  %s", elapsed().toMillis() / 1000.0, description);
-    faults.add(line);
+    faultLog.add(line);
     say("fault: " + line);
   }
 

@@ -41,6 +41,19 @@ public record Servers(
         "CQRS_RABBITMQ_URI", rabbitUri);
   }
 
+  /** The same Couchbase with another RabbitMQ. */
+  public Servers withRabbit(String uri, String description, ConnectionFactory factory) {
+    return new Servers(
+        couchbaseConnection,
+        couchbaseUsername,
+        couchbasePassword,
+        couchbaseBucket,
+        uri,
+        couchbaseDescription,
+        description,
+        factory);
+  }
+
   @Override
   public String toString() {
     return "Servers[" + couchbaseDescription + "; " + rabbitDescription + "]";

@@ -111,9 +111,18 @@ final class BankProcess implements AutoCloseable {
     return "pid " + process.pid() + ", out " + output() + ", err " + err;
   }
 
+  /**
+   * Kills the process and waits (boundedly) until it is gone, so that a clean-up after the test
+   * cannot race a dying process that still declares or consumes under the test's prefix.
+   */
   @Override
   public void close() throws IOException {
     process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     Files.deleteIfExists(errors);
   }
 }

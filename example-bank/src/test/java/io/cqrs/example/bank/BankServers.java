@@ -3,7 +3,6 @@ package io.cqrs.example.bank;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -36,10 +35,5 @@ final class BankServers {
         "CQRS_COUCHBASE_PASSWORD", couchbase.password(),
         "CQRS_COUCHBASE_BUCKET", couchbase.bucketName(),
         "CQRS_RABBITMQ_URI", uri);
-  }
-
-  /** A prefix no other test uses, for Couchbase keys and RabbitMQ names alike. */
-  static String newPrefix(String hint) {
-    return "t-" + hint + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 }

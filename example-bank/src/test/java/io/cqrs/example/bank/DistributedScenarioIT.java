@@ -2,17 +2,34 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.rabbitmq.RabbitNamespace;
+import io.cqrs.rabbitmq.RabbitTestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The command line's scenario and rebuild against Couchbase and RabbitMQ, in this JVM. */
 class DistributedScenarioIT {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  /**
+   * The running test's corner of the broker, its prefix also the Couchbase key prefix. The
+   * scenario's buses declare their queues inside the application, out of the test's sight, so
+   * everything under the prefix is deleted after the test, passed or failed.
+   */
+  private RabbitNamespace rabbit;
+
+  @AfterEach
+  void deleteWhatTheTestDeclared() {
+    if (rabbit != null) {
+      rabbit.deleteEverythingWithPrefix();
+    }
+  }
 
   private int run(Map<String, String> environment, String... args) {
     return BankApplication.run(
@@ -26,7 +43,8 @@ class DistributedScenarioIT {
   @Test
   void the_scenario_runs_on_couchbase_and_rabbitmq_and_a_rebuild_gives_the_same_read_models() {
     Map<String, String> servers = BankServers.environment();
-    String prefix = BankServers.newPrefix("scenario");
+    rabbit = RabbitTestBroker.get().newNamespace("scenario");
+    String prefix = rabbit.prefix();
 
     int scenario = run(servers, "--store", "couchbase", "--bus", "rabbitmq", "--prefix", prefix);
     String report = out.toString(StandardCharsets.UTF_8);

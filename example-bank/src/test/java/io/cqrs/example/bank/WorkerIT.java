@@ -10,6 +10,8 @@ import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
 import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
+import io.cqrs.rabbitmq.RabbitNamespace;
+import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.RelayStore;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +30,20 @@ class WorkerIT {
   private static final Duration START = Duration.ofSeconds(90);
   private static final Duration SETTLE = Duration.ofSeconds(60);
   private static final String HASH = new PasswordHasher(1_000).hash("$ThisIsAPassword");
+
+  /**
+   * The running test's corner of the broker, its prefix also the Couchbase key prefix. The worker
+   * processes declare queues this JVM never learns of, so everything under the prefix is deleted
+   * after the test, passed or failed.
+   */
+  private RabbitNamespace rabbit;
+
+  @AfterEach
+  void deleteWhatTheTestDeclared() {
+    if (rabbit != null) {
+      rabbit.deleteEverythingWithPrefix();
+    }
+  }
 
   private static BankProcess worker(Map<String, String> servers, String prefix) throws Exception {
     return BankProcess.start(
@@ -46,7 +63,8 @@ class WorkerIT {
   @Test
   void two_workers_build_read_models_equal_to_the_store_and_exit_0_on_sigterm() throws Exception {
     Map<String, String> servers = BankServers.environment();
-    String prefix = BankServers.newPrefix("workers");
+    rabbit = RabbitTestBroker.get().newNamespace("workers");
+    String prefix = rabbit.prefix();
     try (BankProcess first = worker(servers, prefix);
         BankProcess second = worker(servers, prefix);
         DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers)) {
@@ -132,7 +150,8 @@ class WorkerIT {
   void a_commit_whose_process_was_killed_before_publishing_is_relayed_and_applied_once()
       throws Exception {
     Map<String, String> servers = BankServers.environment();
-    String prefix = BankServers.newPrefix("killed");
+    rabbit = RabbitTestBroker.get().newNamespace("killed");
+    String prefix = rabbit.prefix();
     try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers)) {
       Assumptions.assumeTrue(
           bank.infrastructure().store() instanceof RelayStore,

@@ -88,7 +88,9 @@ final class AppendOnlyEvents {
       return true;
     }
     synchronized (this) {
-      return publishedAbove != null && publishedAbove.get((int) version);
+      // The watermark again: a mark may have folded the bit set into it since the read above.
+      return version <= publishedThrough
+          || (publishedAbove != null && publishedAbove.get((int) version));
     }
   }
 

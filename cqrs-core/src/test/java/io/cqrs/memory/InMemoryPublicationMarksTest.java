@@ -121,4 +121,42 @@ class InMemoryPublicationMarksTest {
           .doesNotHaveDuplicates();
     }
   }
+
+  @Test
+  void a_mark_once_seen_is_never_unseen_while_out_of_order_marks_fold_into_the_watermark()
+      throws Exception {
+    // Each stream has version 2 marked out of order (waiting in the bit set); the writer then marks
+    // version 1, which folds both into the watermark. A reader that saw the old watermark and then
+    // looked at the emptied bit set would report version 2 unpublished.
+    int streams = 200_000;
+    AppendOnlyEvents[] all = new AppendOnlyEvents[streams];
+    for (int i = 0; i < streams; i++) {
+      all[i] = new AppendOnlyEvents();
+      synchronized (all[i]) {
+        all[i].append(events("s" + i, 1, 2));
+        all[i].markPublished(2, 2);
+      }
+    }
+    Thread writer =
+        new Thread(
+            () -> {
+              for (AppendOnlyEvents stream : all) {
+                synchronized (stream) {
+                  stream.markPublished(1, 1);
+                }
+              }
+            });
+    writer.start();
+    int unseen = 0;
+    do {
+      for (AppendOnlyEvents stream : all) {
+        if (!stream.isPublished(2)) {
+          unseen++;
+        }
+      }
+    } while (writer.isAlive());
+    writer.join();
+    assertThat(unseen).as("reads of a marked version that answered unpublished").isZero();
+    assertThat(all).allMatch(stream -> stream.isPublished(1) && stream.isPublished(2));
+  }
 }

@@ -106,6 +106,35 @@ public final class BrokerControl implements AutoCloseable {
   }
 
   /**
+   * Deletes every queue and exchange whose name starts with {@code prefix + "."}, found by {@code
+   * rabbitmqctl}: what the run's processes declared on a broker that outlives the run.
+   *
+   * @return how many queues and exchanges were deleted
+   */
+  public synchronized int deleteTopology(String prefix) {
+    List<String> exchanges = new ArrayList<>();
+    for (String line :
+        ctl("list_exchanges", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name")
+            .split("\n")) {
+      if (line.strip().startsWith(prefix + ".")) {
+        exchanges.add(line.strip());
+      }
+    }
+    List<String> queues = queuesOf(prefix);
+    try (Channel channel = connection().createChannel()) {
+      for (String queue : queues) {
+        channel.queueDelete(queue);
+      }
+      for (String exchange : exchanges) {
+        channel.exchangeDelete(exchange);
+      }
+    } catch (IOException | TimeoutException e) {
+      throw new IllegalStateException("Could not delete the topology under " + prefix, e);
+    }
+    return queues.size() + exchanges.size();
+  }
+
+  /**
    * The number of messages (ready and unacknowledged) in each queue; a queue that does not exist is
    * left out.
    */

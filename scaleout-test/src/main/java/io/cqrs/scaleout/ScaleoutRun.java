@@ -150,6 +150,7 @@ public final class ScaleoutRun {
                   queues,
                   settled)
               .result(publishing, settledAfter);
+      cleanUp(broker, result.passed());
       say(
           String.format(
               "run '%s' done: %d commands, %.0f commands/s, %s",
@@ -184,6 +185,24 @@ public final class ScaleoutRun {
     return PrivateBroker.unavailable()
         .map(why -> why + ", so no private node; the harness never stops a shared broker")
         .orElse(null);
+  }
+
+  /**
+   * Deletes the run's queues and exchanges from a broker that outlives it once every invariant
+   * held; after a violation they stay, with their messages, as evidence. A private node goes away
+   * with the run.
+   */
+  private void cleanUp(BrokerControl broker, boolean passed) {
+    if (broker.mayStopBroker()) {
+      return;
+    }
+    if (!passed) {
+      say("invariants violated: the queues and exchanges under " + prefix + " are kept");
+    } else if (!broker.hasCtl()) {
+      say("queues and exchanges under " + prefix + " left in place: " + broker.whyNoCtl());
+    } else {
+      say("deleted " + broker.deleteTopology(prefix) + " queues and exchanges under " + prefix);
+    }
   }
 
   private PrivateBroker startPrivateBroker() throws IOException {

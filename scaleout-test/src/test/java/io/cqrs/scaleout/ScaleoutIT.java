@@ -45,6 +45,23 @@ class ScaleoutIT {
     System.out.println(report);
     assertThat(run.passed()).as(Report.failures(run)).isTrue();
     throughput.forEach(r -> assertThat(r.passed()).as(Report.failures(r)).isTrue());
+    assertNothingLeftOnTheBroker(servers, throughput, run);
+  }
+
+  /** A passing run deletes what its processes declared on a broker that outlives it. */
+  private static void assertNothingLeftOnTheBroker(
+      Servers servers, List<RunResult> throughput, RunResult run) {
+    try (BrokerControl broker = BrokerControl.shared(servers.rabbitFactory())) {
+      if (!broker.hasCtl()) {
+        return; // the runs could not delete anything either, and said so
+      }
+      // A run on a private node left nothing here either: its names never reached this broker.
+      List<RunResult> runs = new ArrayList<>(throughput);
+      runs.add(run);
+      for (RunResult r : runs) {
+        assertThat(broker.queuesOf(r.prefix())).as("queues left by " + r.prefix()).isEmpty();
+      }
+    }
   }
 
   private static RunConfig standard() {

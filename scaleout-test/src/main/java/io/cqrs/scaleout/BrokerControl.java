@@ -94,15 +94,20 @@ public final class BrokerControl implements AutoCloseable {
 
   /** Every queue whose name starts with {@code prefix + "."}, by {@code rabbitmqctl}. */
   public List<String> queuesOf(String prefix) {
-    List<String> queues = new ArrayList<>();
+    return namesOf("list_queues", prefix);
+  }
+
+  /** The names a {@code rabbitmqctl list_*} command lists that start with {@code prefix + "."}. */
+  private List<String> namesOf(String listCommand, String prefix) {
+    List<String> names = new ArrayList<>();
     for (String line :
-        ctl("list_queues", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name")
+        ctl(listCommand, "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name")
             .split("\n")) {
       if (line.strip().startsWith(prefix + ".")) {
-        queues.add(line.strip());
+        names.add(line.strip());
       }
     }
-    return queues;
+    return names;
   }
 
   /**
@@ -112,14 +117,7 @@ public final class BrokerControl implements AutoCloseable {
    * @return how many queues and exchanges were deleted
    */
   public synchronized int deleteTopology(String prefix) {
-    List<String> exchanges = new ArrayList<>();
-    for (String line :
-        ctl("list_exchanges", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name")
-            .split("\n")) {
-      if (line.strip().startsWith(prefix + ".")) {
-        exchanges.add(line.strip());
-      }
-    }
+    List<String> exchanges = namesOf("list_exchanges", prefix);
     List<String> queues = queuesOf(prefix);
     try (Channel channel = connection().createChannel()) {
       for (String queue : queues) {

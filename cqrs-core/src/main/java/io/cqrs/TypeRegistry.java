@@ -26,9 +26,25 @@ public final class TypeRegistry {
     registerEvents(CommandFailed.class);
   }
 
+  /**
+   * Logical names by class, worked out once per class: {@link Command#create} asks for one per
+   * command, and the annotation and simple name of a class never change.
+   */
+  private static final ClassValue<String> LOGICAL_NAMES =
+      new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+          return computeLogicalName(type);
+        }
+      };
+
   /** The logical name of a class: its {@link TypeName} value, else its simple name. */
   public static String logicalName(Class<?> type) {
     Objects.requireNonNull(type, "type");
+    return LOGICAL_NAMES.get(type);
+  }
+
+  private static String computeLogicalName(Class<?> type) {
     TypeName annotation = type.getAnnotation(TypeName.class);
     if (annotation != null) {
       if (annotation.value().isBlank()) {

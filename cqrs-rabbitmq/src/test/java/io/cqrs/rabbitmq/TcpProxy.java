@@ -3,12 +3,14 @@ package io.cqrs.rabbitmq;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A TCP forwarder between the buses and the broker, so that a test can make the broker "go away"
@@ -28,15 +30,25 @@ final class TcpProxy implements AutoCloseable {
     this.port = port;
   }
 
-  /** A started proxy on a free local port. */
+  /**
+   * A started proxy on a free local port below the ephemeral range (10000-19999). A port from the
+   * ephemeral range, as {@code new ServerSocket(0)} gives, can be taken while the proxy is stopped:
+   * by any outgoing connection as its source port, or by the client's own reconnection attempt
+   * connecting to itself (TCP simultaneous open); {@link #start()} then fails with "Address already
+   * in use", as it once did in CI.
+   */
   static TcpProxy to(String targetHost, int targetPort) throws IOException {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 10_000 + ThreadLocalRandom.current().nextInt(10_000);
+      TcpProxy proxy = new TcpProxy(targetHost, targetPort, port);
+      try {
+        proxy.start();
+        return proxy;
+      } catch (BindException taken) {
+        // Try another.
+      }
     }
-    TcpProxy proxy = new TcpProxy(targetHost, targetPort, port);
-    proxy.start();
-    return proxy;
+    throw new IOException("no free port for the proxy in 10000-19999");
   }
 
   int port() {
@@ -46,8 +58,13 @@ final class TcpProxy implements AutoCloseable {
   /** Listens (again) and forwards every accepted connection to the target. */
   synchronized void start() throws IOException {
     ServerSocket listening = new ServerSocket();
-    listening.setReuseAddress(true);
-    listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    try {
+      listening.setReuseAddress(true);
+      listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    } catch (IOException e) {
+      listening.close();
+      throw e;
+    }
     server = listening;
     Thread acceptor = new Thread(() -> accept(listening), "tcp-proxy-accept-" + port);
     acceptor.setDaemon(true);

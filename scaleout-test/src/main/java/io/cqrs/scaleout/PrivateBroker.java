@@ -252,10 +252,21 @@ public final class PrivateBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * A free port for AMQP, drawn from 10000–19999: below the ephemeral range, so that while the
+   * application is stopped no outgoing connection (nor a client reconnecting to itself) can take
+   * the port that {@code start_app} listens on again; and below the distribution ports.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 10_000 + ThreadLocalRandom.current().nextInt(10_000);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // Try another.
+      }
     }
+    throw new IOException("no free port for AMQP in 10000-19999");
   }
 
   /**

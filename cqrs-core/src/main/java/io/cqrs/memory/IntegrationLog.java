@@ -37,11 +37,6 @@ final class IntegrationLog {
     final AppendOnlyEvents[] streams = new AppendOnlyEvents[CHUNK_SIZE];
   }
 
-  /** How many entries the log holds. */
-  int size() {
-    return size;
-  }
-
   /**
    * Appends events of one stream, or integration events if {@code stream} is null. The caller holds
    * the log lock.
@@ -53,9 +48,8 @@ final class IntegrationLog {
       int chunk = next >>> CHUNK_BITS;
       if (chunk == directory.length) {
         directory = Arrays.copyOf(directory, directory.length * 2);
-        directory[chunk] = new Chunk();
-        chunks = directory;
-      } else if (directory[chunk] == null) {
+      }
+      if (directory[chunk] == null) {
         directory[chunk] = new Chunk();
         // Re-published so that readers which see the new size also see the new chunk.
         chunks = directory;

@@ -258,15 +258,7 @@ public final class PrivateBroker implements AutoCloseable {
    * the port that {@code start_app} listens on again; and below the distribution ports.
    */
   private static int freePort() throws IOException {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int port = 10_000 + ThreadLocalRandom.current().nextInt(10_000);
-      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-        return port;
-      } catch (IOException taken) {
-        // Try another.
-      }
-    }
-    throw new IOException("no free port for AMQP in 10000-19999");
+    return freePortIn(10_000, 10_000, "AMQP");
   }
 
   /**
@@ -274,14 +266,19 @@ public final class PrivateBroker implements AutoCloseable {
    * up, so it is drawn from 20000–39999 rather than the ephemeral range.
    */
   private static int freeDistributionPort() throws IOException {
+    return freePortIn(20_000, 20_000, "Erlang distribution");
+  }
+
+  /** A port from {@code first} to {@code first + count - 1} that nothing listens on now. */
+  private static int freePortIn(int first, int count, String what) throws IOException {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int port = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+      int port = first + ThreadLocalRandom.current().nextInt(count);
       try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
         return port;
       } catch (IOException taken) {
         // Try another.
       }
     }
-    throw new IOException("no free port for Erlang distribution in 20000-39999");
+    throw new IOException("no free port for " + what + " in " + first + "-" + (first + count - 1));
   }
 }

@@ -60,17 +60,9 @@ public final class DistributedBank implements AutoCloseable {
 
   /** Like {@link #fromEnvironment(String)}, with the variables from {@code environment}. */
   public static DistributedBank fromEnvironment(String prefix, Map<String, String> environment) {
-    Objects.requireNonNull(environment, "environment");
     return connect(
-        new InfrastructureOptions(
-            Store.COUCHBASE,
-            Bus.RABBITMQ,
-            environment.get("CQRS_COUCHBASE_CONNECTION"),
-            environment.get("CQRS_COUCHBASE_USERNAME"),
-            environment.get("CQRS_COUCHBASE_PASSWORD"),
-            environment.get("CQRS_COUCHBASE_BUCKET"),
-            environment.get("CQRS_RABBITMQ_URI"),
-            Objects.requireNonNull(prefix, "prefix")));
+        InfrastructureOptions.fromEnvironment(
+            Store.COUCHBASE, Bus.RABBITMQ, Objects.requireNonNull(prefix, "prefix"), environment));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -65,6 +66,25 @@ public record InfrastructureOptions(
   public static InfrastructureOptions inMemory() {
     return new InfrastructureOptions(
         Store.MEMORY, Bus.MEMORY, null, null, null, null, null, DEFAULT_PREFIX);
+  }
+
+  /**
+   * The given store and bus with the servers of the {@code CQRS_*} variables in {@code environment}
+   * ({@code CQRS_COUCHBASE_CONNECTION}, {@code _USERNAME}, {@code _PASSWORD}, {@code _BUCKET},
+   * {@code CQRS_RABBITMQ_URI}), as a worker's child processes get them.
+   */
+  public static InfrastructureOptions fromEnvironment(
+      Store store, Bus bus, String prefix, Map<String, String> environment) {
+    Objects.requireNonNull(environment, "environment");
+    return new InfrastructureOptions(
+        store,
+        bus,
+        environment.get("CQRS_COUCHBASE_CONNECTION"),
+        environment.get("CQRS_COUCHBASE_USERNAME"),
+        environment.get("CQRS_COUCHBASE_PASSWORD"),
+        environment.get("CQRS_COUCHBASE_BUCKET"),
+        environment.get("CQRS_RABBITMQ_URI"),
+        prefix);
   }
 
   /** Whether the store and both buses are in this process's memory. */

@@ -24,15 +24,11 @@ public final class CommitThenDie {
 
   public static void main(String[] args) {
     InfrastructureOptions options =
-        new InfrastructureOptions(
+        InfrastructureOptions.fromEnvironment(
             InfrastructureOptions.Store.COUCHBASE,
             InfrastructureOptions.Bus.MEMORY,
-            System.getenv("CQRS_COUCHBASE_CONNECTION"),
-            System.getenv("CQRS_COUCHBASE_USERNAME"),
-            System.getenv("CQRS_COUCHBASE_PASSWORD"),
-            System.getenv("CQRS_COUCHBASE_BUCKET"),
-            null,
-            args[0]);
+            args[0],
+            System.getenv());
     BankInfrastructure infrastructure = BankInfrastructure.create(options);
     EventSourcingRepository repository =
         EventSourcingRepository.builder(infrastructure.store(), infrastructure.types())

@@ -33,15 +33,11 @@ public final class RelayProcess {
   public static void main(String[] args) throws InterruptedException {
     String prefix = args[0];
     InfrastructureOptions options =
-        new InfrastructureOptions(
+        InfrastructureOptions.fromEnvironment(
             InfrastructureOptions.Store.COUCHBASE,
             InfrastructureOptions.Bus.MEMORY,
-            System.getenv("CQRS_COUCHBASE_CONNECTION"),
-            System.getenv("CQRS_COUCHBASE_USERNAME"),
-            System.getenv("CQRS_COUCHBASE_PASSWORD"),
-            System.getenv("CQRS_COUCHBASE_BUCKET"),
-            null,
-            prefix);
+            prefix,
+            System.getenv());
     BankInfrastructure infrastructure = BankInfrastructure.create(options);
     // Only the event exchange is declared here, which the test's own buses declare and delete too.
     RabbitEventBus bus =

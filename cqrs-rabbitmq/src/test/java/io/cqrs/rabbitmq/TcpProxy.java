@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP forwarder between the buses and the broker, so that a test can make the broker "go away"
@@ -23,6 +24,7 @@ final class TcpProxy implements AutoCloseable {
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
+  private Thread acceptor;
 
   private TcpProxy(String targetHost, int targetPort, int port) {
     this.targetHost = targetHost;
@@ -66,16 +68,32 @@ final class TcpProxy implements AutoCloseable {
       throw e;
     }
     server = listening;
-    Thread acceptor = new Thread(() -> accept(listening), "tcp-proxy-accept-" + port);
+    acceptor = new Thread(() -> accept(listening), "tcp-proxy-accept-" + port);
     acceptor.setDaemon(true);
     acceptor.start();
   }
 
-  /** Stops listening and drops every forwarded connection at once. */
+  /**
+   * Stops listening and drops every forwarded connection at once. Returns only once the accepting
+   * thread has left {@code accept()}: closing a server socket does not end a blocked accept at
+   * once, and until it ends the kernel keeps the socket listening, so an immediate {@link #start()}
+   * would fail with "Address already in use" (it did, about once in 15 stop/start pairs, and once
+   * in CI). Connections accepted in that window are dropped too.
+   */
   synchronized void stop() throws IOException {
     if (server != null) {
       server.close();
       server = null;
+      try {
+        acceptor.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the proxy stopped listening", e);
+      }
+      if (acceptor.isAlive()) {
+        throw new IOException("the proxy's accepting thread did not stop within 10 s");
+      }
+      acceptor = null;
     }
     for (Socket socket : sockets) {
       socket.close();

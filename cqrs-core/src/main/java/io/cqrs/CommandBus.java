@@ -1,7 +1,9 @@
 package io.cqrs;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries {@link Command}s to the service that handles their type (andrewwebber's {@code
@@ -25,6 +27,31 @@ public interface CommandBus extends AutoCloseable {
   /** Publishes one command. */
   default void publish(Command command) {
     publish(List.of(command));
+  }
+
+  /**
+   * Publishes commands in order without waiting for the bus: the future completes once the bus has
+   * accepted all of them durably, or fails with the {@link UnroutableMessageException} or {@link
+   * TransientCqrsException} that {@link #publish(List)} would have thrown. What is wrong with the
+   * call itself (a null command, a closed bus) is thrown at once and publishes nothing.
+   *
+   * <p>A broker bus returns at once (it may wait while too many messages await the broker's
+   * confirms, as back-pressure); the default, for buses that accept commands synchronously anyway,
+   * publishes on the calling thread and returns a completed future.
+   */
+  default CompletableFuture<Void> publishAsync(List<Command> commands) {
+    Objects.requireNonNull(commands, "commands");
+    try {
+      publish(commands);
+      return CompletableFuture.completedFuture(null);
+    } catch (TransientCqrsException | UnroutableMessageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Publishes one command without waiting for the bus; see {@link #publishAsync(List)}. */
+  default CompletableFuture<Void> publishAsync(Command command) {
+    return publishAsync(List.of(command));
   }
 
   /**

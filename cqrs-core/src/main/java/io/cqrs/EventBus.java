@@ -1,6 +1,8 @@
 package io.cqrs;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries committed {@link VersionedEvent}s to subscribers (andrewwebber's {@code
@@ -22,6 +24,27 @@ public interface EventBus extends AutoCloseable {
    *     published, so publishers must tolerate duplicates downstream
    */
   void publish(List<VersionedEvent> events);
+
+  /**
+   * Publishes events in order without waiting for the bus: the future completes once the bus has
+   * accepted all of them durably, or fails with the {@link TransientCqrsException} (or {@link
+   * UnroutableMessageException}) that {@link #publish} would have thrown. What is wrong with the
+   * call itself (a null event, an event that cannot be serialized, a closed bus) is thrown at once
+   * and publishes nothing.
+   *
+   * <p>A broker bus returns at once (it may wait while too many messages await the broker's
+   * confirms, as back-pressure); the default, for buses that accept events synchronously anyway,
+   * publishes on the calling thread and returns a completed future.
+   */
+  default CompletableFuture<Void> publishAsync(List<VersionedEvent> events) {
+    Objects.requireNonNull(events, "events");
+    try {
+      publish(events);
+      return CompletableFuture.completedFuture(null);
+    } catch (TransientCqrsException | UnroutableMessageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /**
    * Starts consuming a named subscription on {@code listeners} threads.

@@ -22,8 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -200,6 +202,36 @@ public abstract class CommandBusContract {
     received.awaitIds(List.of(fine));
   }
 
+  @Test
+  void an_asynchronous_publication_completes_once_and_its_commands_are_handled() {
+    Received<Command> received = received();
+    subscribe(bus, "this-service", Set.of(THIS), 1, received::record);
+    List<Command> commands = List.of(doThis("one", 1), doThis("two", 2), doThis("three", 3));
+
+    CompletableFuture<Void> published = bus.publishAsync(commands);
+
+    assertThat(published).succeedsWithin(Await.DEFAULT_TIMEOUT);
+    received.awaitIds(commands);
+  }
+
+  @Test
+  void an_asynchronous_publication_of_a_type_nobody_subscribed_to_fails_its_future() {
+    Received<Command> received = received();
+    subscribe(bus, "this-service", Set.of(THIS), 1, received::record);
+    Command unwanted = Command.create(new DoNobodysJob("anyone?"));
+
+    CompletableFuture<Void> published = bus.publishAsync(unwanted);
+
+    assertThat(published)
+        .failsWithin(Await.DEFAULT_TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(UnroutableMessageException.class);
+    Command fine = doThis("after", 1);
+    assertThat(bus.publishAsync(fine)).succeedsWithin(Await.DEFAULT_TIMEOUT);
+    received.awaitIds(List.of(fine));
+  }
+
   // ---------------------------------------------------------------- envelope
 
   @Test
@@ -286,6 +318,34 @@ public abstract class CommandBusContract {
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("commands");
     assertThatThrownBy(() -> bus.publish((Command) null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void an_asynchronous_publication_with_a_null_command_throws_at_once() {
+    Received<Command> received = received();
+    subscribe(bus, "this-service", Set.of(THIS), 1, received::record);
+    assertThatThrownBy(() -> bus.publishAsync((List<Command>) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("commands");
+    List<Command> withNull = new ArrayList<>();
+    withNull.add(doThis("fine", 1));
+    withNull.add(null);
+    assertThatThrownBy(() -> bus.publishAsync(withNull)).isInstanceOf(NullPointerException.class);
+    Command marker = doThis("marker", 2);
+    assertThat(bus.publishAsync(marker)).succeedsWithin(Await.DEFAULT_TIMEOUT);
+    received.awaitIds(List.of(marker));
+    assertThat(received.ids()).doesNotContain(withNull.get(0).messageId());
+  }
+
+  @Test
+  void publishing_on_a_closed_bus_throws_at_once() {
+    CommandBus closing = newBus();
+    closing.close();
+
+    assertThatThrownBy(() -> closing.publish(doThis("late", 1)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> closing.publishAsync(doThis("late", 2)))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

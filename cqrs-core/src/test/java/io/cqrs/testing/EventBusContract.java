@@ -318,6 +318,59 @@ public abstract class EventBusContract {
     assertThat(after.ids()).doesNotContainAnyElementsOf(ids(early));
   }
 
+  // ---------------------------------------------------------------- asynchronous publishing
+
+  @Test
+  void an_asynchronous_publication_completes_and_every_subscription_gets_its_events() {
+    Received<VersionedEvent> first = received();
+    Received<VersionedEvent> second = received();
+    subscribe(bus, "first", 1, first::record);
+    subscribe(bus, "second", 1, second::record);
+    List<VersionedEvent> events = happened(10);
+    List<VersionedEvent> more = happened(10);
+
+    CompletableFuture<Void> one = bus.publishAsync(events);
+    CompletableFuture<Void> two = bus.publishAsync(more);
+
+    assertThat(one).succeedsWithin(Await.DEFAULT_TIMEOUT);
+    assertThat(two).succeedsWithin(Await.DEFAULT_TIMEOUT);
+    List<VersionedEvent> all = new ArrayList<>(events);
+    all.addAll(more);
+    first.awaitIds(all);
+    second.awaitIds(all);
+  }
+
+  @Test
+  void an_asynchronous_publication_with_a_null_event_throws_at_once_and_publishes_none_of_it() {
+    Received<VersionedEvent> received = received();
+    subscribe(bus, "batch", 1, received::record);
+    VersionedEvent good = happened("good", 1);
+    List<VersionedEvent> batch = new ArrayList<>();
+    batch.add(good);
+    batch.add(null);
+
+    assertThatThrownBy(() -> bus.publishAsync(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("events");
+    assertThatThrownBy(() -> bus.publishAsync(batch)).isInstanceOf(NullPointerException.class);
+    VersionedEvent marker = happened("marker", 2);
+    assertThat(bus.publishAsync(List.of(marker))).succeedsWithin(Await.DEFAULT_TIMEOUT);
+
+    received.awaitIds(List.of(marker));
+    assertThat(received.ids()).doesNotContain(good.id());
+  }
+
+  @Test
+  void publishing_on_a_closed_bus_throws_at_once() {
+    EventBus closing = newBus();
+    closing.close();
+
+    assertThatThrownBy(() -> closing.publish(happened(1)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> closing.publishAsync(happened(1)))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
   // ---------------------------------------------------------------- bad arguments
 
   @Test

@@ -126,6 +126,11 @@ final class BrokerConnection implements AutoCloseable {
     return broker;
   }
 
+  /** The connection's name, as the broker's tools show it. */
+  String name() {
+    return name;
+  }
+
   /** The underlying connection, for channels. */
   Connection connection() {
     return connection;

@@ -4,6 +4,7 @@ import io.cqrs.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -59,6 +60,15 @@ final class BusCore implements AutoCloseable {
   List<Returned> publish(List<OutboundMessage> messages) {
     ensureOpen();
     return publisher.publish(messages, settings.publishTimeout());
+  }
+
+  /**
+   * Publishes without waiting for the confirms; see {@link ConfirmingPublisher#publishAsync}. The
+   * future completes on the bus's completion executor.
+   */
+  CompletableFuture<List<Returned>> publishAsync(List<OutboundMessage> messages) {
+    ensureOpen();
+    return publisher.publishAsync(messages, settings.publishTimeout(), settings.completions());
   }
 
   /** Declares a subscription's queues and starts {@code listeners} listeners on them. */

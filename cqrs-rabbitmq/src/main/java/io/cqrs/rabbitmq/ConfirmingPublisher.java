@@ -9,12 +9,23 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * serialization happens before, on the caller's thread. A message whose fate is unknown because the
  * connection or channel went down (or that the broker nacked) is published again once the
  * connection has recovered, until the call's deadline: delivery is at least once.
+ *
+ * <p>{@link #publishAsync} does the same without waiting: the caller's thread sends (waiting only
+ * for window permits, as back-pressure), the confirms settle the call, and a publisher thread of
+ * its own sends again what was lost once the connection is back; the future completes on the given
+ * executor, never on the connection's I/O thread.
  *
  * <p>Thread-safe: callers share the channel, holding a lock only to pair a sequence number with its
  * {@code basic.publish}.
@@ -50,6 +66,9 @@ final class ConfirmingPublisher implements AutoCloseable {
   private Confirms current; // guarded by lock
   private volatile ShutdownSignalException refusal;
   private volatile boolean closed;
+  private final Object asyncLock = new Object();
+  private ExecutorService republisher; // guarded by asyncLock; created on first need
+  private ScheduledThreadPoolExecutor timer; // guarded by asyncLock; created on first need
 
   ConfirmingPublisher(BrokerConnection connection, int window) {
     this.connection = connection;
@@ -74,19 +93,11 @@ final class ConfirmingPublisher implements AutoCloseable {
       ensureOpen();
       connection.awaitUsable(deadline);
       refusal = null;
-      Batch batch = new Batch(remaining.size());
+      WaitingBatch batch = new WaitingBatch(remaining.size());
       int sent = send(remaining, batch, deadline);
+      batch.seal();
       await(batch, deadline, timeout);
-      List<OutboundMessage> again = new ArrayList<>(0);
-      for (int i = 0; i < sent; i++) {
-        Pending pending = batch.pending[i];
-        switch (pending.outcome) {
-          case CONFIRMED -> {}
-          case RETURNED -> returned.add(pending.returned);
-          case LOST -> again.add(pending.message);
-        }
-      }
-      again.addAll(remaining.subList(sent, remaining.size()));
+      List<OutboundMessage> again = batch.collect(remaining, sent, returned);
       failIfRefused(again);
       if (!again.isEmpty()) {
         log.debug("Publishing {} unconfirmed messages again", again.size());
@@ -94,6 +105,28 @@ final class ConfirmingPublisher implements AutoCloseable {
       remaining = again;
     }
     return returned;
+  }
+
+  /**
+   * Publishes the messages without waiting for the broker: the returned future completes with the
+   * messages the broker could not route once every message is confirmed, or fails with what {@link
+   * #publish} would have thrown. The calling thread sends what it can at once and waits only while
+   * the confirm window is full (back-pressure, bounded by {@code timeout}); if the connection is
+   * down, or messages are lost on the way, a publisher thread sends them again after recovery,
+   * until {@code timeout} has passed. The future completes on {@code completions}.
+   *
+   * @throws IllegalStateException if the publisher is closed
+   */
+  CompletableFuture<List<Returned>> publishAsync(
+      List<OutboundMessage> messages, Duration timeout, Executor completions) {
+    ensureOpen();
+    AsyncPublication publication = new AsyncPublication(timeout, completions);
+    if (connection.isUsable()) {
+      publication.attempt(messages);
+    } else {
+      publication.attemptLater(messages);
+    }
+    return publication.future;
   }
 
   /**
@@ -210,7 +243,7 @@ final class ConfirmingPublisher implements AutoCloseable {
   }
 
   /** Waits until every message the batch sent is settled. */
-  private void await(Batch batch, long deadline, Duration timeout) {
+  private void await(WaitingBatch batch, long deadline, Duration timeout) {
     try {
       if (!batch.await(deadline)) {
         throw new BrokerUnavailableException(
@@ -237,24 +270,76 @@ final class ConfirmingPublisher implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    List<Runnable> waiting = List.of();
+    synchronized (asyncLock) {
+      if (republisher != null) {
+        waiting = republisher.shutdownNow();
+      }
+      if (timer != null) {
+        timer.shutdownNow();
+      }
+    }
+    // Rounds that were still to be sent again: on a closed publisher each fails its future at once.
+    waiting.forEach(Runnable::run);
+  }
+
+  /** The thread that sends asynchronous publications again; it may wait for recovery. */
+  private Executor republisher() {
+    synchronized (asyncLock) {
+      rejectIfClosed();
+      if (republisher == null) {
+        republisher =
+            Executors.newSingleThreadExecutor(daemon("cqrs-rabbit-republish-" + connection.name()));
+      }
+      return republisher;
+    }
+  }
+
+  /** The thread that fails asynchronous publications at their deadline; it never blocks. */
+  private ScheduledExecutorService timer() {
+    synchronized (asyncLock) {
+      rejectIfClosed();
+      if (timer == null) {
+        timer =
+            new ScheduledThreadPoolExecutor(1, daemon("cqrs-rabbit-deadline-" + connection.name()));
+        // A publication confirmed in time leaves nothing behind in the timer's queue.
+        timer.setRemoveOnCancelPolicy(true);
+      }
+      return timer;
+    }
+  }
+
+  /** Called under asyncLock: after close() no thread may be started that nothing would stop. */
+  private void rejectIfClosed() {
+    if (closed) {
+      throw new RejectedExecutionException("The publisher is closed");
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return task -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /**
-   * The messages of one round of a {@code publish} call: one count of unsettled messages that the
-   * confirms count down, and one wake-up of the caller when it reaches zero, rather than a future
-   * per message.
+   * The messages of one round of a publication: one count of unsettled messages that the confirms
+   * count down, and one notification when it reaches zero, rather than a future per message. The
+   * count starts at one, held by the sender until {@link #seal()}, so that messages settled while
+   * later ones are still being sent cannot finish the round early.
    */
-  private final class Batch {
+  private abstract class Batch {
     final Pending[] pending;
-    private final Thread caller = Thread.currentThread();
-    private final AtomicInteger unsettled = new AtomicInteger();
+    private final AtomicInteger unsettled = new AtomicInteger(1);
     private int size;
 
     Batch(int capacity) {
       this.pending = new Pending[capacity];
     }
 
-    /** Called by the caller's thread only, before the message is transmitted. */
+    /** Called by the sending thread only, before the message is transmitted. */
     Pending add(OutboundMessage message) {
       Pending added = new Pending(this, message);
       pending[size++] = added;
@@ -262,16 +347,63 @@ final class ConfirmingPublisher implements AutoCloseable {
       return added;
     }
 
+    /** The sender is done adding messages. */
+    void seal() {
+      if (unsettled.decrementAndGet() == 0) {
+        allSettled();
+      }
+    }
+
     void settled() {
       window.release();
       if (unsettled.decrementAndGet() == 0) {
-        LockSupport.unpark(caller);
+        allSettled();
       }
+    }
+
+    boolean isSettled() {
+      return unsettled.get() == 0;
+    }
+
+    /** Called once, on the thread that settled the last message (often the I/O thread). */
+    abstract void allSettled();
+
+    /**
+     * Adds the returned messages to {@code returned}, and answers what must be sent again: the lost
+     * ones, and those of {@code messages} from {@code sent} on, which were never handed over.
+     */
+    List<OutboundMessage> collect(
+        List<OutboundMessage> messages, int sent, List<Returned> returned) {
+      List<OutboundMessage> again = new ArrayList<>(0);
+      for (int i = 0; i < sent; i++) {
+        Pending p = pending[i];
+        switch (p.outcome) {
+          case CONFIRMED -> {}
+          case RETURNED -> returned.add(p.returned);
+          case LOST -> again.add(p.message);
+        }
+      }
+      again.addAll(messages.subList(sent, messages.size()));
+      return again;
+    }
+  }
+
+  /** A round of a {@code publish} call, whose caller parks until it is settled. */
+  private final class WaitingBatch extends Batch {
+    private final Thread caller = Thread.currentThread();
+
+    WaitingBatch(int capacity) {
+      super(capacity);
+    }
+
+    @Override
+    void allSettled() {
+      LockSupport.unpark(caller);
     }
 
     /** Whether every message was settled before the deadline. */
     boolean await(long deadline) throws InterruptedException {
-      while (unsettled.get() > 0) {
+      while (!isSettled()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -282,6 +414,133 @@ final class ConfirmingPublisher implements AutoCloseable {
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * One {@code publishAsync} call: rounds of sending until nothing is left to send, then its future
+   * completes. Its deadline fails it whatever round it is in; later settlements are then ignored.
+   */
+  private final class AsyncPublication {
+    final CompletableFuture<List<Returned>> future = new CompletableFuture<>();
+    private final long deadline;
+    private final Executor completions;
+    private final List<Returned> returned = Collections.synchronizedList(new ArrayList<>(0));
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile ScheduledFuture<?> expiry;
+
+    AsyncPublication(Duration timeout, Executor completions) {
+      this.deadline = System.nanoTime() + timeout.toNanos();
+      this.completions = completions;
+      try {
+        expiry =
+            timer()
+                .schedule(
+                    () ->
+                        fail(
+                            new BrokerUnavailableException(
+                                connection.broker(),
+                                "it did not confirm a message within " + timeout,
+                                null)),
+                    timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        throw new IllegalStateException("The publisher is closed", e);
+      }
+    }
+
+    /** One round: sends on this thread; the last settlement decides what comes next. */
+    void attempt(List<OutboundMessage> messages) {
+      if (finished.get()) {
+        return;
+      }
+      try {
+        ensureOpen();
+        connection.awaitUsable(deadline);
+        refusal = null;
+        AsyncBatch batch = new AsyncBatch(this, messages);
+        batch.sent = send(messages, batch, deadline);
+        batch.seal();
+      } catch (RuntimeException e) {
+        // Closing interrupts a round waiting for recovery: report the closing, not the interrupt.
+        fail(closed ? new IllegalStateException("The publisher is closed", e) : e);
+      }
+    }
+
+    /** A round on the publisher's own thread, which may wait for the connection to recover. */
+    void attemptLater(List<OutboundMessage> messages) {
+      try {
+        republisher().execute(() -> attempt(messages));
+      } catch (RejectedExecutionException e) {
+        fail(new IllegalStateException("The publisher is closed", e));
+      }
+    }
+
+    void roundSettled(AsyncBatch batch) {
+      if (finished.get()) {
+        return;
+      }
+      List<OutboundMessage> again = batch.collect(batch.messages, batch.sent, returned);
+      if (again.isEmpty()) {
+        complete();
+        return;
+      }
+      try {
+        failIfRefused(again);
+      } catch (RuntimeException e) {
+        fail(e);
+        return;
+      }
+      log.debug("Publishing {} unconfirmed messages again", again.size());
+      attemptLater(again);
+    }
+
+    private void complete() {
+      if (finished.compareAndSet(false, true)) {
+        cancelExpiry();
+        List<Returned> result = List.copyOf(returned);
+        completeOn(() -> future.complete(result));
+      }
+    }
+
+    private void fail(Throwable failure) {
+      if (finished.compareAndSet(false, true)) {
+        cancelExpiry();
+        completeOn(() -> future.completeExceptionally(failure));
+      }
+    }
+
+    private void cancelExpiry() {
+      ScheduledFuture<?> scheduled = expiry;
+      if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+    }
+
+    private void completeOn(Runnable completion) {
+      try {
+        completions.execute(completion);
+      } catch (RejectedExecutionException e) {
+        completion.run(); // the caller's executor is shut down: complete here rather than never
+      }
+    }
+  }
+
+  /** A round of a {@code publishAsync} call. */
+  private final class AsyncBatch extends Batch {
+    final AsyncPublication publication;
+    final List<OutboundMessage> messages;
+    volatile int sent;
+
+    AsyncBatch(AsyncPublication publication, List<OutboundMessage> messages) {
+      super(messages.size());
+      this.publication = publication;
+      this.messages = messages;
+    }
+
+    @Override
+    void allSettled() {
+      publication.roundSettled(this);
     }
   }
 

@@ -5,6 +5,8 @@ import io.cqrs.EventSerializer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The settings both RabbitMQ buses share. Every setting is optional; the defaults suit production.
@@ -24,6 +26,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private List<Duration> retryDelays =
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
   private Duration recoveryInterval;
+  private Executor completionExecutor = ForkJoinPool.commonPool();
 
   RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
     this.factory = Objects.requireNonNull(factory, "connectionFactory");
@@ -103,6 +106,16 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     return self();
   }
 
+  /**
+   * Where the futures returned by {@code publishAsync} complete, and so where stages added to them
+   * without an executor of their own run (default: {@link ForkJoinPool#commonPool()}). They never
+   * complete on the connection's I/O thread, so a stage that publishes again cannot deadlock it.
+   */
+  public B completionExecutor(Executor completionExecutor) {
+    this.completionExecutor = Objects.requireNonNull(completionExecutor, "completionExecutor");
+    return self();
+  }
+
   EventSerializer serializer() {
     return serializer;
   }
@@ -118,7 +131,8 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
         confirmWindow,
         prefetch,
         retryDelays,
-        partitions);
+        partitions,
+        completionExecutor);
   }
 
   static int atLeastOne(String setting, int value) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A {@link CommandBus} on RabbitMQ: commands go to one direct exchange with their type as routing
@@ -70,27 +71,64 @@ public final class RabbitCommandBus implements CommandBus {
    */
   @Override
   public void publish(List<Command> commands) {
+    List<OutboundMessage> messages = toMessages(commands);
+    if (messages.isEmpty()) {
+      return;
+    }
+    unroutable(core.publish(messages), messages.size());
+  }
+
+  /**
+   * Publishes commands in order without waiting for the broker's confirms. The future completes (on
+   * the {@linkplain Builder#completionExecutor completion executor}) once the broker has confirmed
+   * every command, and fails with {@link UnroutableMessageException} if no service queue is bound
+   * for a command's type (the other commands of the call were delivered), or with {@link
+   * BrokerUnavailableException} if the broker has not confirmed within the publish timeout.
+   *
+   * <p>This thread serializes the commands and hands them to the channel; it waits only while
+   * {@code confirmWindow} messages already await their confirms (back-pressure, up to the publish
+   * timeout). Commands lost on the way are published again after recovery.
+   *
+   * @throws NullPointerException if {@code commands} is or holds null (nothing is published)
+   * @throws IllegalStateException if the bus is closed
+   */
+  @Override
+  public CompletableFuture<Void> publishAsync(List<Command> commands) {
+    List<OutboundMessage> messages = toMessages(commands);
+    if (messages.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return core.publishAsync(messages)
+        .thenApply(
+            returned -> {
+              unroutable(returned, messages.size());
+              return null;
+            });
+  }
+
+  private List<OutboundMessage> toMessages(List<Command> commands) {
     Objects.requireNonNull(commands, "commands");
     core.ensureOpen();
     List<OutboundMessage> messages = new ArrayList<>(commands.size());
     for (Command command : commands) {
       messages.add(toMessage(Objects.requireNonNull(command, "commands[]")));
     }
-    if (messages.isEmpty()) {
+    return messages;
+  }
+
+  private static void unroutable(List<Returned> returned, int published) {
+    if (returned.isEmpty()) {
       return;
     }
-    List<Returned> returned = core.publish(messages);
-    if (!returned.isEmpty()) {
-      Returned first = returned.get(0);
-      throw new UnroutableMessageException(
-          first.message().messageType(),
-          "no service queue is bound for it; "
-              + returned.size()
-              + " of "
-              + messages.size()
-              + " command(s) not delivered: "
-              + first.describe());
-    }
+    Returned first = returned.get(0);
+    throw new UnroutableMessageException(
+        first.message().messageType(),
+        "no service queue is bound for it; "
+            + returned.size()
+            + " of "
+            + published
+            + " command(s) not delivered: "
+            + first.describe());
   }
 
   private OutboundMessage toMessage(Command command) {

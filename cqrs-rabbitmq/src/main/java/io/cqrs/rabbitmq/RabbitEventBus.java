@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,12 +90,7 @@ public final class RabbitEventBus implements EventBus {
    */
   @Override
   public void publish(List<VersionedEvent> events) {
-    Objects.requireNonNull(events, "events");
-    core.ensureOpen();
-    List<OutboundMessage> messages = new ArrayList<>(events.size());
-    for (VersionedEvent event : events) {
-      messages.add(toMessage(Objects.requireNonNull(event, "events[]")));
-    }
+    List<OutboundMessage> messages = toMessages(events);
     if (messages.isEmpty()) {
       return;
     }
@@ -102,6 +98,48 @@ public final class RabbitEventBus implements EventBus {
     if (!returned.isEmpty()) {
       unroutable(returned);
     }
+  }
+
+  /**
+   * Publishes events in order without waiting for the broker's confirms. The future completes (on
+   * the {@linkplain Builder#completionExecutor completion executor}) once the broker has confirmed
+   * every event, and fails with {@link BrokerUnavailableException} if it has not within the publish
+   * timeout, or with {@link UnroutableMessageException} under {@link Builder#failOnUnroutable}.
+   *
+   * <p>This thread serializes the events and hands them to the channel; it waits only while {@code
+   * confirmWindow} messages already await their confirms (back-pressure, up to the publish
+   * timeout). Events lost on the way (a connection that fails before their confirm) are published
+   * again once the connection has recovered, so the events of one call may then arrive out of
+   * order, and, as always, more than once.
+   *
+   * @throws NullPointerException if {@code events} is or holds null (nothing is published)
+   * @throws io.cqrs.SerializationException if an event cannot be serialized (nothing is published)
+   * @throws IllegalStateException if the bus is closed
+   */
+  @Override
+  public CompletableFuture<Void> publishAsync(List<VersionedEvent> events) {
+    List<OutboundMessage> messages = toMessages(events);
+    if (messages.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return core.publishAsync(messages)
+        .thenApply(
+            returned -> {
+              if (!returned.isEmpty()) {
+                unroutable(returned);
+              }
+              return null;
+            });
+  }
+
+  private List<OutboundMessage> toMessages(List<VersionedEvent> events) {
+    Objects.requireNonNull(events, "events");
+    core.ensureOpen();
+    List<OutboundMessage> messages = new ArrayList<>(events.size());
+    for (VersionedEvent event : events) {
+      messages.add(toMessage(Objects.requireNonNull(event, "events[]")));
+    }
+    return messages;
   }
 
   private OutboundMessage toMessage(VersionedEvent event) {

@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.ConnectionFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * The validated settings of one bus, shared by its parts.
@@ -15,6 +16,7 @@ import java.util.List;
  * @param prefetch how many unacknowledged messages each listener may hold
  * @param retryDelays the delays before the second, third … attempt of a failed message
  * @param partitions how many partitions an ordered subscription has
+ * @param completions where the futures of {@code publishAsync} complete
  */
 record Settings(
     ConnectionFactory factory,
@@ -24,7 +26,8 @@ record Settings(
     int confirmWindow,
     int prefetch,
     List<Duration> retryDelays,
-    int partitions) {
+    int partitions,
+    Executor completions) {
 
   /** How many messages a listener handles before it acknowledges them with one multiple-ack. */
   int ackBatch() {

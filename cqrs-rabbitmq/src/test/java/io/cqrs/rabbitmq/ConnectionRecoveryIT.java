@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -144,6 +145,74 @@ class ConnectionRecoveryIT {
       Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
       Await.until(
           Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+    }
+  }
+
+  @Test
+  void an_asynchronous_publication_during_an_outage_returns_at_once_and_completes_after_recovery()
+      throws Exception {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    namespace.eventBus(serializer).subscribe("async-outage", 1, event -> handled.add(event.id()));
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofSeconds(60));
+      bus.publish(List.of(TestMessages.event("c", 1)));
+      proxy.stop();
+      List<VersionedEvent> during = TestMessages.stream("c", 20);
+
+      CompletableFuture<Void> publishing = bus.publishAsync(during);
+
+      // Nothing can be confirmed while the proxy is down, and the timeout is far off: the call
+      // returned without waiting for the broker.
+      assertThat(publishing).isNotDone();
+      proxy.start();
+      assertThat(publishing).succeedsWithin(Duration.ofSeconds(60));
+      Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
+      Await.until(
+          Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+    }
+  }
+
+  @Test
+  void an_asynchronous_publication_fails_with_broker_unavailable_once_the_timeout_has_passed()
+      throws Exception {
+    namespace.eventBus(serializer).subscribe("async-away", 1, event -> {});
+    try (TcpProxy proxy = proxyToBroker()) {
+      Duration timeout = Duration.ofSeconds(2);
+      RabbitEventBus bus = throughProxy(proxy, timeout);
+      bus.publish(List.of(TestMessages.event("d", 1)));
+      proxy.stop();
+
+      CompletableFuture<Void> publishing = bus.publishAsync(TestMessages.stream("d", 5));
+
+      assertThat(publishing)
+          .failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(BrokerUnavailableException.class)
+          .withMessageContaining("127.0.0.1:" + proxy.port())
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("guest"));
+    }
+  }
+
+  @Test
+  void closing_the_bus_fails_the_asynchronous_publications_still_waiting_for_the_broker()
+      throws Exception {
+    namespace.eventBus(serializer).subscribe("async-closed", 1, event -> {});
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofMinutes(10));
+      bus.publish(List.of(TestMessages.event("e", 1)));
+      proxy.stop();
+      CompletableFuture<Void> waiting = bus.publishAsync(TestMessages.stream("e", 5));
+
+      bus.close();
+
+      // Long before the ten-minute timeout: closing settles what waits.
+      assertThat(waiting)
+          .failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(IllegalStateException.class)
+          .withMessageContaining("closed");
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import java.time.Duration;
+import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 /** Builder validation; nothing here connects. */
@@ -44,6 +45,8 @@ class RabbitBusBuilderTest {
         .hasMessageContaining("retryDelays");
     assertThatThrownBy(() -> builder.orderedSubscriptions("ok", "not ok"))
         .hasMessageContaining("orderedSubscriptions");
+    assertThatThrownBy(() -> builder.completionExecutor(null))
+        .hasMessageContaining("completionExecutor");
   }
 
   @Test
@@ -56,6 +59,7 @@ class RabbitBusBuilderTest {
             .confirmWindow(64)
             .prefetch(10)
             .retryDelays()
+            .completionExecutor(Runnable::run)
             .settings(4);
 
     assertThat(defaults.names()).isEqualTo(Names.of("cqrs"));
@@ -63,11 +67,13 @@ class RabbitBusBuilderTest {
     assertThat(defaults.publishTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(defaults.maxAttempts()).isEqualTo(4);
     assertThat(defaults.factory().isAutomaticRecoveryEnabled()).isTrue();
+    assertThat(defaults.completions()).isSameAs(ForkJoinPool.commonPool());
     assertThat(chosen.names().eventExchange()).isEqualTo("shop.all-events");
     assertThat(chosen.names().eventQueue("p")).isEqualTo("shop.events.p");
     assertThat(chosen.confirmWindow()).isEqualTo(64);
     assertThat(chosen.ackBatch()).isEqualTo(5);
     assertThat(chosen.maxAttempts()).isEqualTo(1);
     assertThat(chosen.partitions()).isEqualTo(4);
+    assertThat(chosen.completions()).isNotSameAs(ForkJoinPool.commonPool());
   }
 }

@@ -14,6 +14,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -48,6 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       acks it after the consumer returned.
  *   <li>{@code eventBusOnePerCall}: the same bus, one {@code publish} call per event, as a
  *       repository does for a one-event commit: each call waits for its own confirm.
+ *   <li>{@code eventBusAsyncOnePerCall}: the same bus, one {@link RabbitEventBus#publishAsync} call
+ *       per event, every future joined at the end: the calls share the confirm window instead of
+ *       each waiting for its own confirm.
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -217,6 +221,17 @@ public class RabbitBusBenchmark {
     for (VersionedEvent event : bus.events) {
       bus.bus.publish(List.of(event));
     }
+    await(bus.handled);
+  }
+
+  /** The bus, one publishAsync call per event, then every future joined. */
+  @Benchmark
+  public void eventBusAsyncOnePerCall(Bus bus) throws Exception {
+    CompletableFuture<?>[] published = new CompletableFuture<?>[EVENTS];
+    for (int i = 0; i < EVENTS; i++) {
+      published[i] = bus.bus.publishAsync(List.of(bus.events.get(i)));
+    }
+    CompletableFuture.allOf(published).get(AWAIT_SECONDS, TimeUnit.SECONDS);
     await(bus.handled);
   }
 

@@ -27,6 +27,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
   private Duration recoveryInterval;
   private Executor completionExecutor = ForkJoinPool.commonPool();
+  private QueueType queueType = QueueType.CLASSIC;
 
   RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
     this.factory = Objects.requireNonNull(factory, "connectionFactory");
@@ -116,6 +117,16 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     return self();
   }
 
+  /**
+   * The type of the queues the bus declares (default {@link QueueType#CLASSIC}); {@link
+   * QueueType#QUORUM} replicates them over a cluster. Every instance of a subscription or service
+   * must use the same type: the broker refuses to declare an existing queue with another one.
+   */
+  public B queueType(QueueType queueType) {
+    this.queueType = Objects.requireNonNull(queueType, "queueType");
+    return self();
+  }
+
   EventSerializer serializer() {
     return serializer;
   }
@@ -132,7 +143,8 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
         prefetch,
         retryDelays,
         partitions,
-        completionExecutor);
+        completionExecutor,
+        queueType);
   }
 
   static int atLeastOne(String setting, int value) {

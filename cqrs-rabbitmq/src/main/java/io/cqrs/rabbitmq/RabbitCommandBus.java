@@ -174,7 +174,8 @@ public final class RabbitCommandBus implements CommandBus {
             queue(service),
             exchange,
             List.copyOf(new TreeSet<>(commandTypes)),
-            core.settings().retryDelays());
+            core.settings().retryDelays(),
+            core.settings().queueType());
     return core.subscribe(topology, listeners, serializer::deserializeCommand, consumer::accept);
   }
 
@@ -184,7 +185,12 @@ public final class RabbitCommandBus implements CommandBus {
 
   private SubscriptionTopology topology(String service) {
     return SubscriptionTopology.workQueue(
-        service, queue(service), exchange, List.of(), core.settings().retryDelays());
+        service,
+        queue(service),
+        exchange,
+        List.of(),
+        core.settings().retryDelays(),
+        core.settings().queueType());
   }
 
   /** The name of a service's dead-letter queue. */

@@ -193,9 +193,18 @@ public final class RabbitEventBus implements EventBus {
     String queue = core.settings().names().eventQueue(subscription);
     return ordered.contains(subscription)
         ? SubscriptionTopology.partitioned(
-            subscription, queue, exchange, core.settings().partitions())
+            subscription,
+            queue,
+            exchange,
+            core.settings().partitions(),
+            core.settings().queueType())
         : SubscriptionTopology.workQueue(
-            subscription, queue, exchange, List.of("#"), core.settings().retryDelays());
+            subscription,
+            queue,
+            exchange,
+            List.of("#"),
+            core.settings().retryDelays(),
+            core.settings().queueType());
   }
 
   /** The name of a subscription's dead-letter queue. */

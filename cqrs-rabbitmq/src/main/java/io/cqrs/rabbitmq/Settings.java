@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
  * @param retryDelays the delays before the second, third … attempt of a failed message
  * @param partitions how many partitions an ordered subscription has
  * @param completions where the futures of {@code publishAsync} complete
+ * @param queueType the type of every queue the bus declares
  */
 record Settings(
     ConnectionFactory factory,
@@ -27,7 +28,8 @@ record Settings(
     int prefetch,
     List<Duration> retryDelays,
     int partitions,
-    Executor completions) {
+    Executor completions,
+    QueueType queueType) {
 
   /** How many messages a listener handles before it acknowledges them with one multiple-ack. */
   int ackBatch() {

@@ -2,6 +2,8 @@ package io.cqrs.rabbitmq;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,17 +47,18 @@ record SubscriptionTopology(
       String queue,
       Declaration exchange,
       List<String> routingKeys,
-      List<Duration> retryDelays) {
+      List<Duration> retryDelays,
+      QueueType type) {
     List<Declaration> declarations = new ArrayList<>();
     declarations.add(exchange);
     String deadLetters = Names.deadLetterQueue(queue);
-    declarations.add(Declaration.queue(deadLetters, Map.of()));
+    declarations.add(Declaration.queue(deadLetters, typed(type, Map.of())));
     List<String> retryQueues = new ArrayList<>();
     for (Duration delay : retryDelays) {
       retryQueues.add(Names.retryQueue(queue, delay));
-      declarations.add(retryQueue(queue, delay));
+      declarations.add(retryQueue(queue, delay, type));
     }
-    declarations.add(Declaration.queue(queue, deadLetteringTo(deadLetters, false)));
+    declarations.add(Declaration.queue(queue, typed(type, deadLetteringTo(deadLetters, false))));
     for (String routingKey : routingKeys) {
       declarations.add(Declaration.queueBinding(queue, exchange.name(), routingKey));
     }
@@ -69,11 +72,11 @@ record SubscriptionTopology(
    * partition, which one listener at a time handles in order.
    */
   static SubscriptionTopology partitioned(
-      String name, String queue, Declaration exchange, int partitions) {
+      String name, String queue, Declaration exchange, int partitions, QueueType type) {
     List<Declaration> declarations = new ArrayList<>();
     declarations.add(exchange);
     String deadLetters = Names.deadLetterQueue(queue);
-    declarations.add(Declaration.queue(deadLetters, Map.of()));
+    declarations.add(Declaration.queue(deadLetters, typed(type, Map.of())));
     String hash = Names.hashExchange(queue);
     declarations.add(
         Declaration.exchange(
@@ -83,7 +86,8 @@ record SubscriptionTopology(
     for (int i = 0; i < partitions; i++) {
       String partition = Names.partition(queue, i);
       partitionQueues.add(partition);
-      declarations.add(Declaration.queue(partition, deadLetteringTo(deadLetters, true)));
+      declarations.add(
+          Declaration.queue(partition, typed(type, deadLetteringTo(deadLetters, true))));
       declarations.add(Declaration.queueBinding(partition, hash, PARTITION_WEIGHT));
     }
     return new SubscriptionTopology(
@@ -94,16 +98,37 @@ record SubscriptionTopology(
    * A queue where failed messages wait {@code delay}, then the broker returns them to {@code
    * queue}.
    */
-  private static Declaration retryQueue(String queue, Duration delay) {
+  private static Declaration retryQueue(String queue, Duration delay, QueueType type) {
     return Declaration.queue(
         Names.retryQueue(queue, delay),
-        Map.of(
-            "x-message-ttl",
-            delay.toMillis(),
-            "x-dead-letter-exchange",
-            "",
-            "x-dead-letter-routing-key",
-            queue));
+        typed(
+            type,
+            Map.of(
+                "x-message-ttl",
+                delay.toMillis(),
+                "x-dead-letter-exchange",
+                "",
+                "x-dead-letter-routing-key",
+                queue)));
+  }
+
+  /**
+   * The queue arguments for the bus's queue type. A quorum queue that dead-letters does so at least
+   * once, which needs {@code x-overflow: reject-publish}; without it the broker would quietly fall
+   * back to at most once, and a retry whose delay ran out while its target queue was unavailable
+   * would be lost.
+   */
+  static Map<String, Object> typed(QueueType type, Map<String, Object> arguments) {
+    if (type == QueueType.CLASSIC) {
+      return arguments;
+    }
+    Map<String, Object> quorum = new LinkedHashMap<>(arguments);
+    quorum.put("x-queue-type", "quorum");
+    if (arguments.containsKey("x-dead-letter-exchange")) {
+      quorum.put("x-dead-letter-strategy", "at-least-once");
+      quorum.put("x-overflow", "reject-publish");
+    }
+    return Collections.unmodifiableMap(quorum);
   }
 
   private static Map<String, Object> deadLetteringTo(String deadLetters, boolean singleActive) {

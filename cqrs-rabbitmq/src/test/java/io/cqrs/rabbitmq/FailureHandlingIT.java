@@ -36,6 +36,11 @@ class FailureHandlingIT {
     RabbitTestBroker.get();
   }
 
+  /** The type of the queues the buses of this class declare; a subclass runs it on another. */
+  protected QueueType queueType() {
+    return QueueType.CLASSIC;
+  }
+
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final EventSerializer serializer = TestMessages.serializer();
@@ -44,7 +49,7 @@ class FailureHandlingIT {
 
   @BeforeEach
   void namespace() {
-    namespace = RabbitTestBroker.get().newNamespace("failures");
+    namespace = RabbitTestBroker.get().newNamespace("failures", queueType());
   }
 
   @AfterEach

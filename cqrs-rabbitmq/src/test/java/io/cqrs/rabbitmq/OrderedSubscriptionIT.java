@@ -27,6 +27,11 @@ class OrderedSubscriptionIT {
     RabbitTestBroker.get();
   }
 
+  /** The type of the queues the buses of this class declare; a subclass runs it on another. */
+  protected QueueType queueType() {
+    return QueueType.CLASSIC;
+  }
+
   private static final int AGGREGATES = 50;
   private static final int VERSIONS = 100;
   private static final String SUBSCRIPTION = "ledger";
@@ -38,7 +43,7 @@ class OrderedSubscriptionIT {
 
   @BeforeEach
   void namespace() {
-    namespace = RabbitTestBroker.get().newNamespace("ordered");
+    namespace = RabbitTestBroker.get().newNamespace("ordered", queueType());
   }
 
   @AfterEach

@@ -15,7 +15,12 @@ class PartitionAssignmentTest {
   void every_listener_of_a_plain_subscription_consumes_its_one_queue() {
     SubscriptionTopology plain =
         SubscriptionTopology.workQueue(
-            "s", "p.events.s", exchange, List.of("#"), List.of(Duration.ofSeconds(1)));
+            "s",
+            "p.events.s",
+            exchange,
+            List.of("#"),
+            List.of(Duration.ofSeconds(1)),
+            QueueType.CLASSIC);
 
     assertThat(BusCore.assign(plain, 3))
         .containsExactly(List.of("p.events.s"), List.of("p.events.s"), List.of("p.events.s"));
@@ -23,7 +28,8 @@ class PartitionAssignmentTest {
 
   @Test
   void each_partition_of_an_ordered_subscription_goes_to_exactly_one_listener() {
-    SubscriptionTopology ordered = SubscriptionTopology.partitioned("s", "p.events.s", exchange, 8);
+    SubscriptionTopology ordered =
+        SubscriptionTopology.partitioned("s", "p.events.s", exchange, 8, QueueType.CLASSIC);
 
     List<List<String>> three = BusCore.assign(ordered, 3);
     List<List<String>> many = BusCore.assign(ordered, 20);
@@ -38,7 +44,8 @@ class PartitionAssignmentTest {
 
   @Test
   void an_ordered_subscription_declares_single_active_consumer_partitions_behind_a_hash_exchange() {
-    SubscriptionTopology ordered = SubscriptionTopology.partitioned("s", "p.events.s", exchange, 2);
+    SubscriptionTopology ordered =
+        SubscriptionTopology.partitioned("s", "p.events.s", exchange, 2, QueueType.CLASSIC);
 
     assertThat(ordered.consumeQueues()).containsExactly("p.events.s.p0", "p.events.s.p1");
     assertThat(ordered.retryQueues()).isEmpty();

@@ -19,11 +19,16 @@ class RabbitCommandBusIT extends CommandBusContract {
     RabbitTestBroker.get();
   }
 
+  /** The type of the queues the buses of this class declare; a subclass runs it on another. */
+  protected QueueType queueType() {
+    return QueueType.CLASSIC;
+  }
+
   private final Map<CommandBus, RabbitNamespace> namespaces = new IdentityHashMap<>();
 
   @Override
   protected CommandBus newBus() {
-    return instanceIn(RabbitTestBroker.get().newNamespace("command-contract"));
+    return instanceIn(RabbitTestBroker.get().newNamespace("command-contract", queueType()));
   }
 
   @Override

@@ -29,13 +29,15 @@ public final class RabbitNamespace implements AutoCloseable {
 
   private final RabbitTestBroker broker;
   private final String prefix;
+  private final QueueType queueType;
   private final List<AutoCloseable> buses = new CopyOnWriteArrayList<>();
   private final Set<String> queues = new LinkedHashSet<>();
   private final Set<String> exchanges = new LinkedHashSet<>();
 
-  RabbitNamespace(RabbitTestBroker broker, String prefix) {
+  RabbitNamespace(RabbitTestBroker broker, String prefix, QueueType queueType) {
     this.broker = broker;
     this.prefix = prefix;
+    this.queueType = queueType;
   }
 
   /** The prefix of every name in this namespace. */
@@ -53,17 +55,24 @@ public final class RabbitNamespace implements AutoCloseable {
     return broker.connectionFactory();
   }
 
-  /** An event bus builder under this prefix, its connections named after it. */
+  /** The type of the queues this namespace's bus builders declare. */
+  public QueueType queueType() {
+    return queueType;
+  }
+
+  /** An event bus builder under this prefix and queue type, its connections named after it. */
   public RabbitEventBus.Builder eventBusBuilder(EventSerializer serializer) {
     return RabbitEventBus.builder(connectionFactory(), serializer)
         .prefix(prefix)
+        .queueType(queueType)
         .connectionName(prefix + "-events");
   }
 
-  /** A command bus builder under this prefix, its connections named after it. */
+  /** A command bus builder under this prefix and queue type, its connections named after it. */
   public RabbitCommandBus.Builder commandBusBuilder(EventSerializer serializer) {
     return RabbitCommandBus.builder(connectionFactory(), serializer)
         .prefix(prefix)
+        .queueType(queueType)
         .connectionName(prefix + "-commands");
   }
 

@@ -6,7 +6,9 @@ import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Assertions;
@@ -153,12 +155,21 @@ public final class RabbitTestBroker {
     return description;
   }
 
-  /** A namespace with a unique prefix that starts with {@code hint}. */
+  /** A namespace with a unique prefix that starts with {@code hint}, of classic queues. */
   public RabbitNamespace newNamespace(String hint) {
+    return newNamespace(hint, QueueType.CLASSIC);
+  }
+
+  /**
+   * A namespace with a unique prefix that starts with {@code hint}, whose bus builders declare
+   * queues of {@code queueType}.
+   */
+  public RabbitNamespace newNamespace(String hint, QueueType queueType) {
     Objects.requireNonNull(hint, "hint");
+    Objects.requireNonNull(queueType, "queueType");
     String prefix =
         "t-" + hint + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-    return new RabbitNamespace(this, prefix);
+    return new RabbitNamespace(this, prefix, queueType);
   }
 
   /** The broker's command-line administration (rabbitmqctl), if the tests can reach it. */
@@ -170,6 +181,26 @@ public final class RabbitTestBroker {
   List<String> queueNames() {
     return admin.lines(
         "list_queues", "-p", factory.getVirtualHost(), "-q", "--no-table-headers", "name");
+  }
+
+  /** The type ({@code classic}, {@code quorum} …) of every queue of the broker's virtual host. */
+  Map<String, String> queueTypes() {
+    Map<String, String> types = new HashMap<>();
+    for (String line :
+        admin.lines(
+            "list_queues",
+            "-p",
+            factory.getVirtualHost(),
+            "-q",
+            "--no-table-headers",
+            "name",
+            "type")) {
+      int tab = line.lastIndexOf('\t');
+      if (tab > 0) {
+        types.put(line.substring(0, tab), line.substring(tab + 1).trim());
+      }
+    }
+    return types;
   }
 
   /** Names of every exchange of the broker's virtual host. */

@@ -1,0 +1,9 @@
+package io.cqrs.rabbitmq;
+
+/** {@link OrderedSubscriptionIT} with every queue a quorum queue. */
+class QuorumOrderedSubscriptionIT extends OrderedSubscriptionIT {
+  @Override
+  protected QueueType queueType() {
+    return QueueType.QUORUM;
+  }
+}

@@ -227,6 +227,10 @@ public abstract class CommandBusContract {
         .withThrowableOfType(ExecutionException.class)
         .havingCause()
         .isInstanceOf(UnroutableMessageException.class);
+    // Stages see the exception itself, as from a failed future, not a CompletionException.
+    assertThat(published.handle((done, failure) -> failure))
+        .succeedsWithin(Await.DEFAULT_TIMEOUT)
+        .isInstanceOf(UnroutableMessageException.class);
     Command fine = doThis("after", 1);
     assertThat(bus.publishAsync(fine)).succeedsWithin(Await.DEFAULT_TIMEOUT);
     received.awaitIds(List.of(fine));

@@ -6,7 +6,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,8 @@ final class BusCore implements AutoCloseable {
   private final Settings settings;
   private final BrokerConnection publishing;
   private final ConfirmingPublisher publisher;
+  private final Executor completions;
+  private final ExecutorService ownCompletions; // null when the caller gave an executor
   private final Object consumingLock = new Object();
   private final List<RabbitSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final AtomicInteger listenerIds = new AtomicInteger();
@@ -33,6 +39,15 @@ final class BusCore implements AutoCloseable {
     this.settings = settings;
     this.publishing = publishing;
     this.publisher = new ConfirmingPublisher(publishing, settings.confirmWindow());
+    if (settings.completions() == null) {
+      ownCompletions =
+          Executors.newCachedThreadPool(
+              ConfirmingPublisher.daemon("cqrs-rabbit-complete-" + settings.connectionName()));
+      completions = ownCompletions;
+    } else {
+      ownCompletions = null;
+      completions = settings.completions();
+    }
   }
 
   /** Connects for publishing and declares what publishers need. */
@@ -64,11 +79,32 @@ final class BusCore implements AutoCloseable {
 
   /**
    * Publishes without waiting for the confirms; see {@link ConfirmingPublisher#publishAsync}. The
-   * future completes on the bus's completion executor.
+   * future completes on the caller's completion executor, or on a pool of the bus's own, after
+   * {@code returned} has looked at the messages the broker could not route (it may throw to fail
+   * the future). The future fails with the exception itself, not wrapped in a {@link
+   * java.util.concurrent.CompletionException}, as a failed future of the core's default
+   * publishAsync does.
    */
-  CompletableFuture<List<Returned>> publishAsync(List<OutboundMessage> messages) {
+  CompletableFuture<Void> publishAsync(
+      List<OutboundMessage> messages, Consumer<List<Returned>> returned) {
     ensureOpen();
-    return publisher.publishAsync(messages, settings.publishTimeout(), settings.completions());
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    publisher
+        .publishAsync(messages, settings.publishTimeout(), completions)
+        .whenComplete(
+            (unroutable, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+              }
+              try {
+                returned.accept(unroutable);
+                result.complete(null);
+              } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+              }
+            });
+    return result;
   }
 
   /** Declares a subscription's queues and starts {@code listeners} listeners on them. */
@@ -197,6 +233,9 @@ final class BusCore implements AutoCloseable {
       subscription.close();
     }
     publisher.close();
+    if (ownCompletions != null) {
+      ownCompletions.shutdown(); // completions already handed over, such as closing's, still run
+    }
     synchronized (consumingLock) {
       if (consuming != null) {
         consuming.close();

@@ -70,6 +70,9 @@ final class ConfirmingPublisher implements AutoCloseable {
   private ExecutorService republisher; // guarded by asyncLock; created on first need
   private ScheduledThreadPoolExecutor timer; // guarded by asyncLock; created on first need
 
+  /** Rounds queued on or running in the republisher; while any are, new calls queue behind them. */
+  private final AtomicInteger republishing = new AtomicInteger();
+
   ConfirmingPublisher(BrokerConnection connection, int window) {
     this.connection = connection;
     this.window = new Semaphore(window);
@@ -121,11 +124,7 @@ final class ConfirmingPublisher implements AutoCloseable {
       List<OutboundMessage> messages, Duration timeout, Executor completions) {
     ensureOpen();
     AsyncPublication publication = new AsyncPublication(timeout, completions);
-    if (connection.isUsable()) {
-      publication.attempt(messages);
-    } else {
-      publication.attemptLater(messages);
-    }
+    publication.attemptFromCaller(messages);
     return publication.future;
   }
 
@@ -316,10 +315,13 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory daemon(String name) {
+  /** Daemon threads named {@code name}, with this library's class loader as context loader. */
+  static ThreadFactory daemon(String name) {
     return task -> {
       Thread thread = new Thread(task, name);
       thread.setDaemon(true);
+      // Not the context loader of whichever thread happened to start it (an application's, say).
+      thread.setContextClassLoader(ConfirmingPublisher.class.getClassLoader());
       return thread;
     };
   }
@@ -449,6 +451,19 @@ final class ConfirmingPublisher implements AutoCloseable {
       }
     }
 
+    /**
+     * The first round, on the caller's thread if the connection is usable and nothing waits in the
+     * republisher (so that calls keep their order), else queued there: the caller never waits for
+     * recovery, only for window permits.
+     */
+    void attemptFromCaller(List<OutboundMessage> messages) {
+      if (republishing.get() == 0 && connection.isUsable()) {
+        attempt(messages);
+      } else {
+        attemptLater(messages);
+      }
+    }
+
     /** One round: sends on this thread; the last settlement decides what comes next. */
     void attempt(List<OutboundMessage> messages) {
       if (finished.get()) {
@@ -469,9 +484,19 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     /** A round on the publisher's own thread, which may wait for the connection to recover. */
     void attemptLater(List<OutboundMessage> messages) {
+      republishing.incrementAndGet();
       try {
-        republisher().execute(() -> attempt(messages));
+        republisher()
+            .execute(
+                () -> {
+                  try {
+                    attempt(messages);
+                  } finally {
+                    republishing.decrementAndGet();
+                  }
+                });
       } catch (RejectedExecutionException e) {
+        republishing.decrementAndGet();
         fail(new IllegalStateException("The publisher is closed", e));
       }
     }
@@ -503,7 +528,7 @@ final class ConfirmingPublisher implements AutoCloseable {
       }
     }
 
-    private void fail(Throwable failure) {
+    void fail(Throwable failure) {
       if (finished.compareAndSet(false, true)) {
         cancelExpiry();
         completeOn(() -> future.completeExceptionally(failure));
@@ -517,11 +542,17 @@ final class ConfirmingPublisher implements AutoCloseable {
       }
     }
 
+    /**
+     * Completes the future on the completion executor; if that refuses (shut down, saturated, or
+     * throwing), here rather than never, whichever thread this is.
+     */
     private void completeOn(Runnable completion) {
       try {
         completions.execute(completion);
-      } catch (RejectedExecutionException e) {
-        completion.run(); // the caller's executor is shut down: complete here rather than never
+      } catch (RuntimeException e) {
+        log.warn(
+            "The completion executor refused a publishAsync completion; completing it here", e);
+        completion.run();
       }
     }
   }
@@ -540,7 +571,12 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     @Override
     void allSettled() {
-      publication.roundSettled(this);
+      try {
+        publication.roundSettled(this);
+      } catch (RuntimeException e) {
+        // Often on the client's I/O thread, which must never see it; the publication fails.
+        publication.fail(e);
+      }
     }
   }
 

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * The settings both RabbitMQ buses share. Every setting is optional; the defaults suit production.
@@ -26,7 +25,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private List<Duration> retryDelays =
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
   private Duration recoveryInterval;
-  private Executor completionExecutor = ForkJoinPool.commonPool();
+  private Executor completionExecutor; // null: the bus's own
   private QueueType queueType = QueueType.CLASSIC;
 
   RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
@@ -109,8 +108,12 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
 
   /**
    * Where the futures returned by {@code publishAsync} complete, and so where stages added to them
-   * without an executor of their own run (default: {@link ForkJoinPool#commonPool()}). They never
-   * complete on the connection's I/O thread, so a stage that publishes again cannot deadlock it.
+   * without an executor of their own run. By default each bus has its own pool of daemon threads,
+   * created as needed and shut down by {@code close()}, so that a stage that blocks holds up
+   * neither the connection nor other buses nor the common fork-join pool. An executor given here
+   * must run tasks on threads of its own (not inline on the calling thread) and not drop them: a
+   * task it refuses is run on the thread that settled the publication, which may be the
+   * connection's I/O thread. The bus does not shut it down.
    */
   public B completionExecutor(Executor completionExecutor) {
     this.completionExecutor = Objects.requireNonNull(completionExecutor, "completionExecutor");

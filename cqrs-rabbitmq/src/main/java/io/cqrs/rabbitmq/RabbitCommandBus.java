@@ -87,7 +87,10 @@ public final class RabbitCommandBus implements CommandBus {
    *
    * <p>This thread serializes the commands and hands them to the channel; it waits only while
    * {@code confirmWindow} messages already await their confirms (back-pressure, up to the publish
-   * timeout). Commands lost on the way are published again after recovery.
+   * timeout); while the connection is down, the call is queued and sent after recovery. Commands
+   * lost on the way are published again after recovery. The future also fails with {@link
+   * io.cqrs.NonTransientCqrsException} if the broker closed the channel over a command; some
+   * commands of a failed call may have been delivered.
    *
    * @throws NullPointerException if {@code commands} is or holds null (nothing is published)
    * @throws IllegalStateException if the bus is closed
@@ -98,12 +101,7 @@ public final class RabbitCommandBus implements CommandBus {
     if (messages.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return core.publishAsync(messages)
-        .thenApply(
-            returned -> {
-              unroutable(returned, messages.size());
-              return null;
-            });
+    return core.publishAsync(messages, returned -> unroutable(returned, messages.size()));
   }
 
   private List<OutboundMessage> toMessages(List<Command> commands) {

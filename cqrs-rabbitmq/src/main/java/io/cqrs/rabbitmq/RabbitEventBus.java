@@ -108,9 +108,11 @@ public final class RabbitEventBus implements EventBus {
    *
    * <p>This thread serializes the events and hands them to the channel; it waits only while {@code
    * confirmWindow} messages already await their confirms (back-pressure, up to the publish
-   * timeout). Events lost on the way (a connection that fails before their confirm) are published
-   * again once the connection has recovered, so the events of one call may then arrive out of
-   * order, and, as always, more than once.
+   * timeout); while the connection is down, the call is queued and sent after recovery. Events lost
+   * on the way (a connection that fails before their confirm) are published again once the
+   * connection has recovered, so they may then arrive after later events, and, as always, more than
+   * once. The future also fails with {@link io.cqrs.NonTransientCqrsException} if the broker closed
+   * the channel over an event; some events of a failed call may have been delivered.
    *
    * @throws NullPointerException if {@code events} is or holds null (nothing is published)
    * @throws io.cqrs.SerializationException if an event cannot be serialized (nothing is published)
@@ -122,14 +124,13 @@ public final class RabbitEventBus implements EventBus {
     if (messages.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return core.publishAsync(messages)
-        .thenApply(
-            returned -> {
-              if (!returned.isEmpty()) {
-                unroutable(returned);
-              }
-              return null;
-            });
+    return core.publishAsync(
+        messages,
+        returned -> {
+          if (!returned.isEmpty()) {
+            unroutable(returned);
+          }
+        });
   }
 
   private List<OutboundMessage> toMessages(List<VersionedEvent> events) {

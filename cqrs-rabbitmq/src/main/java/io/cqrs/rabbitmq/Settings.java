@@ -16,7 +16,8 @@ import java.util.concurrent.Executor;
  * @param prefetch how many unacknowledged messages each listener may hold
  * @param retryDelays the delays before the second, third … attempt of a failed message
  * @param partitions how many partitions an ordered subscription has
- * @param completions where the futures of {@code publishAsync} complete
+ * @param completions where the futures of {@code publishAsync} complete; {@code null} for a pool of
+ *     the bus's own
  * @param queueType the type of every queue the bus declares
  */
 record Settings(

@@ -13,11 +13,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,6 +141,63 @@ class AsyncPublishIT {
       assertThat(completions).hasValue(1);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void a_completion_executor_that_refuses_or_throws_still_gets_every_future_completed() {
+    ExecutorService shutDown = Executors.newSingleThreadExecutor();
+    shutDown.shutdown();
+    Executor throwing =
+        task -> {
+          throw new IllegalStateException("this executor is broken");
+        };
+    for (Executor refusing : List.of(shutDown, throwing)) {
+      RabbitEventBus bus =
+          namespace.track(
+              namespace
+                  .eventBusBuilder(serializer)
+                  .connectionName(namespace.prefix() + "-refusing-" + refusing.hashCode())
+                  .completionExecutor(refusing)
+                  .build());
+      bus.subscribe("refused", 1, event -> {});
+
+      assertThat(bus.publishAsync(TestMessages.events(3))).succeedsWithin(WAIT);
+    }
+  }
+
+  @Test
+  void by_default_a_stage_that_blocks_does_not_hold_up_the_completion_of_later_publications()
+      throws Exception {
+    RabbitEventBus bus = namespace.eventBus(serializer);
+    bus.subscribe("blocking", 1, event -> {});
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocking = new CountDownLatch(1);
+    CompletableFuture<Void> blocked =
+        bus.publishAsync(TestMessages.events(1))
+            .thenRun(
+                () -> {
+                  blocking.countDown();
+                  awaitQuietly(release);
+                });
+    try {
+      assertThat(blocking.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      // The first stage holds its completion thread until released; the bus's own pool completes
+      // the next publication on another.
+      assertThat(bus.publishAsync(TestMessages.events(1))).succeedsWithin(WAIT);
+      assertThat(blocked).isNotDone();
+    } finally {
+      release.countDown();
+    }
+    assertThat(blocked).succeedsWithin(WAIT);
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

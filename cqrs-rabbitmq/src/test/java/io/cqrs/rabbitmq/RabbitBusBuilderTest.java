@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import java.time.Duration;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /** Builder validation; nothing here connects. */
@@ -51,6 +52,7 @@ class RabbitBusBuilderTest {
 
   @Test
   void settings_default_to_production_values_and_take_the_callers_choices() {
+    Executor completions = Executors.newSingleThreadExecutor();
     Settings defaults = RabbitCommandBus.builder(factory, serializer).settings(1);
     Settings chosen =
         RabbitEventBus.builder(factory, serializer)
@@ -59,7 +61,7 @@ class RabbitBusBuilderTest {
             .confirmWindow(64)
             .prefetch(10)
             .retryDelays()
-            .completionExecutor(Runnable::run)
+            .completionExecutor(completions)
             .settings(4);
 
     assertThat(defaults.names()).isEqualTo(Names.of("cqrs"));
@@ -67,13 +69,13 @@ class RabbitBusBuilderTest {
     assertThat(defaults.publishTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(defaults.maxAttempts()).isEqualTo(4);
     assertThat(defaults.factory().isAutomaticRecoveryEnabled()).isTrue();
-    assertThat(defaults.completions()).isSameAs(ForkJoinPool.commonPool());
+    assertThat(defaults.completions()).as("null: a pool of the bus's own").isNull();
     assertThat(chosen.names().eventExchange()).isEqualTo("shop.all-events");
     assertThat(chosen.names().eventQueue("p")).isEqualTo("shop.events.p");
     assertThat(chosen.confirmWindow()).isEqualTo(64);
     assertThat(chosen.ackBatch()).isEqualTo(5);
     assertThat(chosen.maxAttempts()).isEqualTo(1);
     assertThat(chosen.partitions()).isEqualTo(4);
-    assertThat(chosen.completions()).isNotSameAs(ForkJoinPool.commonPool());
+    assertThat(chosen.completions()).isSameAs(completions);
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * the aggregate's version, appends them atomically to the {@link EventStreamRepository} (failing
  * with {@link ConcurrencyException} if another writer got there first), clears them from the
  * aggregate, takes a snapshot if the {@link SnapshotPolicy} asks, and publishes them on the {@link
- * EventBus} if one is set. {@link #get} rebuilds an aggregate from its latest usable snapshot plus
+ * EventBus} if one is set: by default {@code save} returns once the bus has accepted them; with
+ * {@link Builder#publishAsynchronously} it returns once they are committed and the bus confirms
+ * them in the background. {@link #get} rebuilds an aggregate from its latest usable snapshot plus
  * the events after it.
  *
  * <p>Thread-safe; aggregates themselves are not, so give each command its own instance.
@@ -32,6 +35,7 @@ public final class EventSourcingRepository {
   private final EventStreamRepository store;
   private final TypeRegistry registry;
   private final EventBus publisher;
+  private final boolean publishAsynchronously;
   private final SnapshotPolicy snapshotPolicy;
   private final SnapshotCodec snapshots;
 
@@ -39,6 +43,7 @@ public final class EventSourcingRepository {
     this.store = builder.store;
     this.registry = builder.registry;
     this.publisher = builder.publisher;
+    this.publishAsynchronously = builder.publishAsynchronously;
     this.snapshotPolicy = builder.snapshotPolicy;
     this.snapshots =
         new SnapshotCodec(
@@ -150,20 +155,54 @@ public final class EventSourcingRepository {
   }
 
   private void publish(List<VersionedEvent> events) {
-    VersionedEvent first = events.get(0);
+    if (publishAsynchronously) {
+      publishInBackground(events);
+      return;
+    }
     try {
       publisher.publish(events);
     } catch (RuntimeException e) {
-      // The events are committed: failing here would make callers retry a command that already
-      // took effect. They stay unmarked in the integration log, and an EventRelay publishes them.
-      log.warn(
-          "Committed {} event(s) of '{}' but could not publish them; the relay will",
-          events.size(),
-          first.sourceId(),
-          e);
+      notPublished(events, e);
       return;
     }
+    markPublished(events);
+  }
+
+  /**
+   * Hands the events to the bus without waiting for it; they are marked published when the bus has
+   * confirmed them, on whatever thread completes its future.
+   */
+  private void publishInBackground(List<VersionedEvent> events) {
+    CompletableFuture<Void> published;
+    try {
+      published = publisher.publishAsync(events);
+    } catch (RuntimeException e) {
+      notPublished(events, e);
+      return;
+    }
+    published.whenComplete(
+        (done, failure) -> {
+          if (failure != null) {
+            notPublished(events, failure);
+          } else {
+            markPublished(events);
+          }
+        });
+  }
+
+  private static void notPublished(List<VersionedEvent> events, Throwable failure) {
+    // The events are committed: failing here would make callers retry a command that already
+    // took effect. They stay unmarked in the integration log, and an EventRelay publishes them.
+    log.warn(
+        "Committed {} event(s) of '{}' but could not publish them; the relay will",
+        events.size(),
+        events.get(0).sourceId(),
+        failure);
+  }
+
+  private void markPublished(List<VersionedEvent> events) {
     if (store instanceof RelayStore relayStore) {
+      VersionedEvent first = events.get(0);
       try {
         relayStore.markPublished(
             first.sourceId(), first.version(), events.get(events.size() - 1).version());
@@ -249,6 +288,7 @@ public final class EventSourcingRepository {
     private final EventStreamRepository store;
     private final TypeRegistry registry;
     private EventBus publisher;
+    private boolean publishAsynchronously;
     private EventSerializer serializer;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
 
@@ -260,6 +300,20 @@ public final class EventSourcingRepository {
     /** Publishes committed events on this bus (none by default). */
     public Builder publisher(EventBus publisher) {
       this.publisher = Objects.requireNonNull(publisher, "publisher");
+      return this;
+    }
+
+    /**
+     * Whether {@code save} returns as soon as the events are committed, leaving the bus to confirm
+     * them in the background ({@link EventBus#publishAsync}), instead of waiting for the bus
+     * (default {@code false}). A command handler then no longer waits a broker round trip per save,
+     * and events are marked published when the bus has confirmed them. Nothing is lost either way,
+     * provided an {@link EventRelay} runs: events a crash or a broker outage kept from the bus stay
+     * unmarked and the relay publishes them. What changes is the order of effects: a caller may see
+     * {@code save} return, and answer its client, before subscribers could have seen the events.
+     */
+    public Builder publishAsynchronously(boolean publishAsynchronously) {
+      this.publishAsynchronously = publishAsynchronously;
       return this;
     }
 

@@ -3,15 +3,18 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.cqrs.Wallet.Deposited;
 import io.cqrs.Wallet.Opened;
+import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -175,6 +178,63 @@ class EventSourcingRepositoryTest {
         .extracting(LoggedEvent::event)
         .containsExactlyElementsOf(committed);
     assertThat(wallet.pendingEvents()).isEmpty();
+  }
+
+  @Test
+  void published_asynchronously_save_returns_before_the_bus_confirms_and_marks_once_it_has() {
+    InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
+    ConfirmLaterBus later = new ConfirmLaterBus();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(marks, registry)
+            .publisher(later)
+            .publishAsynchronously(true)
+            .build();
+    Wallet wallet = Wallet.open("w-1", "ada");
+    wallet.deposit(BigDecimal.ONE);
+
+    List<VersionedEvent> committed = repository.save(wallet, "c-1");
+
+    assertThat(later.calls).singleElement().isEqualTo(committed);
+    assertThat(marks.readLog(1, 10)).noneMatch(LoggedEvent::published);
+    later.confirm(0);
+    assertThat(marks.readLog(1, 10)).hasSize(2).allMatch(LoggedEvent::published);
+  }
+
+  @Test
+  void published_asynchronously_events_the_bus_fails_stay_unmarked_for_the_relay() {
+    InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
+    ConfirmLaterBus later = new ConfirmLaterBus();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(marks, registry)
+            .publisher(later)
+            .publishAsynchronously(true)
+            .build();
+    repository.save(Wallet.open("w-1", "ada"), "c-1");
+    repository.save(Wallet.open("w-2", "bob"), "c-2");
+
+    later.fail(0, new TransientCqrsException("broker down"));
+    later.confirm(1);
+
+    assertThat(marks.readLog(1, 10))
+        .extracting(entry -> entry.event().sourceId(), LoggedEvent::published)
+        .containsExactly(tuple("w-1", false), tuple("w-2", true));
+  }
+
+  @Test
+  void published_asynchronously_a_bus_that_refuses_at_once_does_not_fail_the_committed_save() {
+    InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
+    ConfirmLaterBus closed = new ConfirmLaterBus();
+    closed.refusal = new IllegalStateException("The bus is closed");
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(marks, registry)
+            .publisher(closed)
+            .publishAsynchronously(true)
+            .build();
+
+    List<VersionedEvent> committed = repository.save(Wallet.open("w-1", "ada"), "c-1");
+
+    assertThat(marks.load("w-1")).containsExactlyElementsOf(committed);
+    assertThat(marks.readLog(1, 10)).noneMatch(LoggedEvent::published);
   }
 
   // ---------------------------------------------------------------- snapshot policies
@@ -403,6 +463,45 @@ class EventSourcingRepositoryTest {
         .publisher(bus)
         .snapshotPolicy(policy)
         .build();
+  }
+
+  /** A bus whose asynchronous publications the test confirms or fails, one call at a time. */
+  static final class ConfirmLaterBus implements EventBus {
+    final List<List<VersionedEvent>> calls = new CopyOnWriteArrayList<>();
+    private final List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+    volatile RuntimeException refusal;
+
+    @Override
+    public CompletableFuture<Void> publishAsync(List<VersionedEvent> events) {
+      if (refusal != null) {
+        throw refusal;
+      }
+      calls.add(List.copyOf(events));
+      CompletableFuture<Void> future = new CompletableFuture<>();
+      futures.add(future);
+      return future;
+    }
+
+    void confirm(int call) {
+      futures.get(call).complete(null);
+    }
+
+    void fail(int call, RuntimeException failure) {
+      futures.get(call).completeExceptionally(failure);
+    }
+
+    @Override
+    public void publish(List<VersionedEvent> events) {
+      throw new AssertionError("published synchronously: " + events);
+    }
+
+    @Override
+    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+      throw new UnsupportedOperationException("publish-only test bus");
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Records what is published and how far the store was when it was. */

@@ -64,7 +64,6 @@ final class ConfirmingPublisher implements AutoCloseable {
   private final Semaphore window;
   private final ReentrantLock lock = new ReentrantLock();
   private Confirms current; // guarded by lock
-  private volatile ShutdownSignalException refusal;
   private volatile boolean closed;
   private final Object asyncLock = new Object();
   private ExecutorService republisher; // guarded by asyncLock; created on first need
@@ -95,13 +94,12 @@ final class ConfirmingPublisher implements AutoCloseable {
     while (!remaining.isEmpty()) {
       ensureOpen();
       connection.awaitUsable(deadline);
-      refusal = null;
       WaitingBatch batch = new WaitingBatch(remaining.size());
       int sent = send(remaining, batch, deadline);
       batch.seal();
       await(batch, deadline, timeout);
       List<OutboundMessage> again = batch.collect(remaining, sent, returned);
-      failIfRefused(again);
+      failIfRefused(batch, again);
       if (!again.isEmpty()) {
         log.debug("Publishing {} unconfirmed messages again", again.size());
       }
@@ -132,8 +130,8 @@ final class ConfirmingPublisher implements AutoCloseable {
    * A channel error (such as publishing to an exchange that was deleted) would only repeat: report
    * it instead of publishing again until the deadline.
    */
-  private void failIfRefused(List<OutboundMessage> lost) {
-    ShutdownSignalException refused = refusal;
+  private void failIfRefused(Batch batch, List<OutboundMessage> lost) {
+    ShutdownSignalException refused = batch.refusal;
     if (refused != null && !lost.isEmpty()) {
       throw new NonTransientCqrsException(
           "RabbitMQ at "
@@ -184,6 +182,7 @@ final class ConfirmingPublisher implements AutoCloseable {
     try {
       Confirms confirms = confirms();
       long seq = confirms.channel.getNextPublishSeqNo();
+      pending.sentOn = confirms;
       ConcurrentNavigableMap<Long, Pending> map = confirms.pending;
       map.put(seq, pending);
       OutboundMessage message = pending.message;
@@ -233,7 +232,7 @@ final class ConfirmingPublisher implements AutoCloseable {
     channel.addShutdownListener(
         cause -> {
           if (!cause.isHardError() && !cause.isInitiatedByApplication()) {
-            refusal = cause;
+            confirms.refusal = cause;
           }
           confirms.lost();
         });
@@ -337,6 +336,9 @@ final class ConfirmingPublisher implements AutoCloseable {
     private final AtomicInteger unsettled = new AtomicInteger(1);
     private int size;
 
+    /** Set by {@link #collect}: why the broker closed a channel that lost one of its messages. */
+    ShutdownSignalException refusal;
+
     Batch(int capacity) {
       this.pending = new Pending[capacity];
     }
@@ -382,7 +384,13 @@ final class ConfirmingPublisher implements AutoCloseable {
         switch (p.outcome) {
           case CONFIRMED -> {}
           case RETURNED -> returned.add(p.returned);
-          case LOST -> again.add(p.message);
+          case LOST -> {
+            again.add(p.message);
+            Confirms channel = p.sentOn;
+            if (refusal == null && channel != null) {
+              refusal = channel.refusal;
+            }
+          }
         }
       }
       again.addAll(messages.subList(sent, messages.size()));
@@ -472,7 +480,6 @@ final class ConfirmingPublisher implements AutoCloseable {
       try {
         ensureOpen();
         connection.awaitUsable(deadline);
-        refusal = null;
         AsyncBatch batch = new AsyncBatch(this, messages);
         batch.sent = send(messages, batch, deadline);
         batch.seal();
@@ -511,7 +518,7 @@ final class ConfirmingPublisher implements AutoCloseable {
         return;
       }
       try {
-        failIfRefused(again);
+        failIfRefused(batch, again);
       } catch (RuntimeException e) {
         fail(e);
         return;
@@ -594,6 +601,7 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     final Batch batch;
     final OutboundMessage message;
+    volatile Confirms sentOn;
     volatile Outcome outcome;
     volatile Returned returned;
 
@@ -614,6 +622,12 @@ final class ConfirmingPublisher implements AutoCloseable {
   private static final class Confirms {
     final Channel channel;
     volatile ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+
+    /**
+     * Why the broker closed this channel, if it closed it over a message (a channel error, not a
+     * lost connection); kept per channel so that one publication's rounds cannot clear another's.
+     */
+    volatile ShutdownSignalException refusal;
 
     Confirms(Channel channel) {
       this.channel = channel;

@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -148,6 +150,25 @@ class TopologyIT {
         .isInstanceOf(NonTransientCqrsException.class)
         .hasMessageContaining("NOT_FOUND")
         .hasMessageContaining(exchange);
+  }
+
+  @Test
+  void an_asynchronous_publication_to_a_deleted_exchange_fails_long_before_its_timeout() {
+    RabbitEventBus bus =
+        namespace.track(
+            namespace.eventBusBuilder(serializer).publishTimeout(Duration.ofMinutes(10)).build());
+    String exchange = namespace.prefix() + ".events";
+    namespace.withChannel(channel -> channel.exchangeDelete(exchange));
+
+    CompletableFuture<Void> published = bus.publishAsync(List.of(TestMessages.event("gone", 1)));
+
+    assertThat(published)
+        .failsWithin(Duration.ofSeconds(60))
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(NonTransientCqrsException.class)
+        .withMessageContaining("NOT_FOUND")
+        .withMessageContaining(exchange);
   }
 
   @Test

@@ -184,11 +184,7 @@ class EventSourcingRepositoryTest {
   void published_asynchronously_save_returns_before_the_bus_confirms_and_marks_once_it_has() {
     InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
     ConfirmLaterBus later = new ConfirmLaterBus();
-    EventSourcingRepository repository =
-        EventSourcingRepository.builder(marks, registry)
-            .publisher(later)
-            .publishAsynchronously(true)
-            .build();
+    EventSourcingRepository repository = publishingAsynchronously(marks, later);
     Wallet wallet = Wallet.open("w-1", "ada");
     wallet.deposit(BigDecimal.ONE);
 
@@ -204,11 +200,7 @@ class EventSourcingRepositoryTest {
   void published_asynchronously_events_the_bus_fails_stay_unmarked_for_the_relay() {
     InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
     ConfirmLaterBus later = new ConfirmLaterBus();
-    EventSourcingRepository repository =
-        EventSourcingRepository.builder(marks, registry)
-            .publisher(later)
-            .publishAsynchronously(true)
-            .build();
+    EventSourcingRepository repository = publishingAsynchronously(marks, later);
     repository.save(Wallet.open("w-1", "ada"), "c-1");
     repository.save(Wallet.open("w-2", "bob"), "c-2");
 
@@ -225,11 +217,7 @@ class EventSourcingRepositoryTest {
     InMemoryEventStreamRepository marks = new InMemoryEventStreamRepository();
     ConfirmLaterBus closed = new ConfirmLaterBus();
     closed.refusal = new IllegalStateException("The bus is closed");
-    EventSourcingRepository repository =
-        EventSourcingRepository.builder(marks, registry)
-            .publisher(closed)
-            .publishAsynchronously(true)
-            .build();
+    EventSourcingRepository repository = publishingAsynchronously(marks, closed);
 
     List<VersionedEvent> committed = repository.save(Wallet.open("w-1", "ada"), "c-1");
 
@@ -456,6 +444,14 @@ class EventSourcingRepositoryTest {
     repository.save(wallet, "c");
     assertThat(store.delegate.loadSnapshot("w-1").orElseThrow().version()).isEqualTo(2);
     return repository;
+  }
+
+  private EventSourcingRepository publishingAsynchronously(
+      InMemoryEventStreamRepository marks, EventBus bus) {
+    return EventSourcingRepository.builder(marks, registry)
+        .publisher(bus)
+        .publishAsynchronously(true)
+        .build();
   }
 
   private EventSourcingRepository repository(SnapshotPolicy policy) {

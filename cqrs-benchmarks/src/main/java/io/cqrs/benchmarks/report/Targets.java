@@ -16,6 +16,7 @@ final class Targets {
           "CouchbaseSaveBenchmark", "rawInserts",
           "CouchbaseLoadBenchmark", "rawGets",
           "RabbitBusBenchmark", "raw",
+          "RabbitSaveBenchmark", "confirmed",
           "PublicationBenchmark", "without");
 
   /**

@@ -180,12 +180,14 @@ public final class EventSourcingRepository {
       notPublished(events, e);
       return;
     }
+    // The caller owns the returned list by then: what is marked is fixed now.
+    List<VersionedEvent> committed = List.copyOf(events);
     published.whenComplete(
         (done, failure) -> {
           if (failure != null) {
-            notPublished(events, failure);
+            notPublished(committed, failure);
           } else {
-            markPublished(events);
+            markPublished(committed);
           }
         });
   }

@@ -19,9 +19,10 @@ import java.util.RandomAccess;
  * of rebuilding an aggregate from 100,000 events.
  *
  * <p>It also holds the stream's publication marks (see {@link io.cqrs.spi.RelayStore}): the fast
- * path marks each commit right after it, in order, so a watermark below which every version is
- * marked says it all without an object per stream or per mark; marks that arrive out of order wait
- * in a bit set until the versions below them are marked.
+ * path marks each commit right after it, usually in order (publishing asynchronously, or with the
+ * relay, out of order now and then), so a watermark below which every version is marked says it all
+ * without an object per stream or per mark; marks that arrive out of order wait in a bit set until
+ * the versions below them are marked.
  *
  * <p>Not thread-safe by itself: callers hold the lock of this object for every method except {@link
  * #isPublished}, which takes it itself when the watermark does not answer.

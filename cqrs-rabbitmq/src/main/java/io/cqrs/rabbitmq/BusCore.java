@@ -38,7 +38,8 @@ final class BusCore implements AutoCloseable {
   private BusCore(Settings settings, BrokerConnection publishing) {
     this.settings = settings;
     this.publishing = publishing;
-    this.publisher = new ConfirmingPublisher(publishing, settings.confirmWindow());
+    this.publisher =
+        new ConfirmingPublisher(publishing, settings.confirmWindow(), settings.publishTimeout());
     if (settings.completions() == null) {
       ownCompletions =
           Executors.newCachedThreadPool(
@@ -100,7 +101,7 @@ final class BusCore implements AutoCloseable {
               try {
                 returned.accept(unroutable);
                 result.complete(null);
-              } catch (RuntimeException e) {
+              } catch (Throwable e) { // an Error too: the caller's future must not hang
                 result.completeExceptionally(e);
               }
             });
@@ -222,7 +223,11 @@ final class BusCore implements AutoCloseable {
     }
   }
 
-  /** Closes every subscription, then the publisher and the connections. Idempotent. */
+  /**
+   * Closes every subscription, then the publisher (after the asynchronous publications in flight
+   * were confirmed, up to the publish timeout, while the broker is reachable) and the connections.
+   * Idempotent.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -233,15 +238,15 @@ final class BusCore implements AutoCloseable {
       subscription.close();
     }
     publisher.close();
-    if (ownCompletions != null) {
-      ownCompletions.shutdown(); // completions already handed over, such as closing's, still run
-    }
     synchronized (consumingLock) {
       if (consuming != null) {
         consuming.close();
       }
     }
     publishing.close();
+    if (ownCompletions != null) {
+      ownCompletions.shutdown(); // completions already handed over, such as closing's, still run
+    }
     log.debug("Closed bus '{}'", settings.connectionName());
   }
 }

@@ -62,9 +62,18 @@ final class ConfirmingPublisher implements AutoCloseable {
 
   private final BrokerConnection connection;
   private final Semaphore window;
+  private final int windowSize;
+  private final Duration drainTimeout;
+
+  /** Messages of calls queued on the republisher behind earlier ones, bounded like the window. */
+  private final Semaphore queueRoom;
+
   private final ReentrantLock lock = new ReentrantLock();
   private Confirms current; // guarded by lock
+  private volatile boolean closing; // no new calls; those in flight may finish
   private volatile boolean closed;
+  private final AtomicInteger asyncInFlight = new AtomicInteger();
+  private final Object drained = new Object();
   private final Object asyncLock = new Object();
   private ExecutorService republisher; // guarded by asyncLock; created on first need
   private ScheduledThreadPoolExecutor timer; // guarded by asyncLock; created on first need
@@ -72,9 +81,12 @@ final class ConfirmingPublisher implements AutoCloseable {
   /** Rounds queued on or running in the republisher; while any are, new calls queue behind them. */
   private final AtomicInteger republishing = new AtomicInteger();
 
-  ConfirmingPublisher(BrokerConnection connection, int window) {
+  ConfirmingPublisher(BrokerConnection connection, int window, Duration drainTimeout) {
     this.connection = connection;
     this.window = new Semaphore(window);
+    this.windowSize = window;
+    this.drainTimeout = drainTimeout;
+    this.queueRoom = new Semaphore(window);
   }
 
   /**
@@ -88,6 +100,7 @@ final class ConfirmingPublisher implements AutoCloseable {
    * @throws IllegalStateException if the publisher is closed
    */
   List<Returned> publish(List<OutboundMessage> messages, Duration timeout) {
+    ensureAccepting();
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Returned> returned = new ArrayList<>(0);
     List<OutboundMessage> remaining = messages;
@@ -120,8 +133,9 @@ final class ConfirmingPublisher implements AutoCloseable {
    */
   CompletableFuture<List<Returned>> publishAsync(
       List<OutboundMessage> messages, Duration timeout, Executor completions) {
-    ensureOpen();
+    ensureAccepting();
     AsyncPublication publication = new AsyncPublication(timeout, completions);
+    asyncInFlight.incrementAndGet();
     publication.attemptFromCaller(messages);
     return publication.future;
   }
@@ -147,6 +161,12 @@ final class ConfirmingPublisher implements AutoCloseable {
 
   private void ensureOpen() {
     if (closed) {
+      throw new IllegalStateException("The publisher is closed");
+    }
+  }
+
+  private void ensureAccepting() {
+    if (closing || closed) {
       throw new IllegalStateException("The publisher is closed");
     }
   }
@@ -256,6 +276,8 @@ final class ConfirmingPublisher implements AutoCloseable {
   /** Closes the channel; publications still waiting for confirms are published again or fail. */
   @Override
   public void close() {
+    closing = true;
+    drain();
     closed = true;
     lock.lock();
     try {
@@ -279,6 +301,35 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
     // Rounds that were still to be sent again: on a closed publisher each fails its future at once.
     waiting.forEach(Runnable::run);
+  }
+
+  /**
+   * Waits, up to the drain timeout and while the connection is usable, for the asynchronous
+   * publications in flight to be confirmed, so that closing a bus right after {@code publishAsync}
+   * does not abandon what the broker was about to confirm. With the broker away nothing could
+   * complete: they fail at once instead.
+   */
+  private void drain() {
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    synchronized (drained) {
+      while (asyncInFlight.get() > 0 && connection.isUsable()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          log.warn(
+              "Closing with {} asynchronous publication(s) still unconfirmed after {}",
+              asyncInFlight.get(),
+              drainTimeout);
+          return;
+        }
+        try {
+          // Also re-checked every 50 ms: the connection can fail without a notification here.
+          drained.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   /** The thread that sends asynchronous publications again; it may wait for recovery. */
@@ -467,9 +518,25 @@ final class ConfirmingPublisher implements AutoCloseable {
     void attemptFromCaller(List<OutboundMessage> messages) {
       if (republishing.get() == 0 && connection.isUsable()) {
         attempt(messages);
-      } else {
-        attemptLater(messages);
+        return;
       }
+      // Queued calls hold room for their messages (at most a window's worth each) until their
+      // round starts: the caller waits while the queue is full, as it would for the window.
+      int room = Math.min(messages.size(), windowSize);
+      try {
+        if (!queueRoom.tryAcquire(room, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          fail(
+              new BrokerUnavailableException(
+                  connection.broker(), "no publisher confirms arrived in time", null));
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(
+            new BrokerUnavailableException(connection.broker(), "interrupted while publishing", e));
+        return;
+      }
+      attemptLater(messages, room);
     }
 
     /** One round: sends on this thread; the last settlement decides what comes next. */
@@ -491,20 +558,32 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     /** A round on the publisher's own thread, which may wait for the connection to recover. */
     void attemptLater(List<OutboundMessage> messages) {
+      attemptLater(messages, 0);
+    }
+
+    /** The same, giving back {@code room} of the queue's room once the round starts. */
+    private void attemptLater(List<OutboundMessage> messages, int room) {
       republishing.incrementAndGet();
+      boolean queued = false;
       try {
         republisher()
             .execute(
                 () -> {
                   try {
+                    queueRoom.release(room);
                     attempt(messages);
                   } finally {
                     republishing.decrementAndGet();
                   }
                 });
+        queued = true;
       } catch (RejectedExecutionException e) {
-        republishing.decrementAndGet();
         fail(new IllegalStateException("The publisher is closed", e));
+      } finally {
+        if (!queued) {
+          queueRoom.release(room);
+          republishing.decrementAndGet();
+        }
       }
     }
 
@@ -529,7 +608,7 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     private void complete() {
       if (finished.compareAndSet(false, true)) {
-        cancelExpiry();
+        finished();
         List<Returned> result = List.copyOf(returned);
         completeOn(() -> future.complete(result));
       }
@@ -537,15 +616,21 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     void fail(Throwable failure) {
       if (finished.compareAndSet(false, true)) {
-        cancelExpiry();
+        finished();
         completeOn(() -> future.completeExceptionally(failure));
       }
     }
 
-    private void cancelExpiry() {
+    /** Called once: the deadline is moot, and close() may stop waiting for this one. */
+    private void finished() {
       ScheduledFuture<?> scheduled = expiry;
       if (scheduled != null) {
         scheduled.cancel(false);
+      }
+      if (asyncInFlight.decrementAndGet() == 0) {
+        synchronized (drained) {
+          drained.notifyAll();
+        }
       }
     }
 
@@ -665,6 +750,15 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     /** The channel went down: the fate of every pending message is unknown. */
     void lost() {
+      // The channel's close reason is set before isOpen() turns false, and so before a caller that
+      // saw it closed calls lost(); the shutdown listener, which also records it, may run later.
+      ShutdownSignalException reason = channel.getCloseReason();
+      if (refusal == null
+          && reason != null
+          && !reason.isHardError()
+          && !reason.isInitiatedByApplication()) {
+        refusal = reason;
+      }
       ConcurrentNavigableMap<Long, Pending> lost = pending;
       pending = new ConcurrentSkipListMap<>();
       lost.values().forEach(p -> p.settle(Outcome.LOST));

@@ -87,10 +87,11 @@ public final class RabbitCommandBus implements CommandBus {
    *
    * <p>This thread serializes the commands and hands them to the channel; it waits only while
    * {@code confirmWindow} messages already await their confirms (back-pressure, up to the publish
-   * timeout); while the connection is down, the call is queued and sent after recovery. Commands
-   * lost on the way are published again after recovery. The future also fails with {@link
-   * io.cqrs.NonTransientCqrsException} if the broker closed the channel over a command; some
-   * commands of a failed call may have been delivered.
+   * timeout); while the connection is down, or earlier calls wait to be sent again, the call is
+   * queued and sent after recovery (the caller waits only while a window's worth of messages is
+   * queued so). Commands lost on the way are published again after recovery. The future also fails
+   * with {@link io.cqrs.NonTransientCqrsException} if the broker closed the channel over a command;
+   * some commands of a failed call may have been delivered.
    *
    * @throws NullPointerException if {@code commands} is or holds null (nothing is published)
    * @throws IllegalStateException if the bus is closed
@@ -220,7 +221,11 @@ public final class RabbitCommandBus implements CommandBus {
     return core.declarations();
   }
 
-  /** Closes every subscription (in-flight commands finish), then the connections. Idempotent. */
+  /**
+   * Closes every subscription (in-flight commands finish), waits for the confirms of {@code
+   * publishAsync} calls in flight (up to the publish timeout, while the broker is reachable), then
+   * closes the connections. Idempotent.
+   */
   @Override
   public void close() {
     core.close();

@@ -108,11 +108,13 @@ public final class RabbitEventBus implements EventBus {
    *
    * <p>This thread serializes the events and hands them to the channel; it waits only while {@code
    * confirmWindow} messages already await their confirms (back-pressure, up to the publish
-   * timeout); while the connection is down, the call is queued and sent after recovery. Events lost
-   * on the way (a connection that fails before their confirm) are published again once the
-   * connection has recovered, so they may then arrive after later events, and, as always, more than
-   * once. The future also fails with {@link io.cqrs.NonTransientCqrsException} if the broker closed
-   * the channel over an event; some events of a failed call may have been delivered.
+   * timeout); while the connection is down, or earlier calls wait to be sent again, the call is
+   * queued and sent after recovery (the caller waits only while a window's worth of messages is
+   * queued so). Events lost on the way (a connection that fails before their confirm) are published
+   * again once the connection has recovered, so they may then arrive after later events, and, as
+   * always, more than once. The future also fails with {@link io.cqrs.NonTransientCqrsException} if
+   * the broker closed the channel over an event; some events of a failed call may have been
+   * delivered.
    *
    * @throws NullPointerException if {@code events} is or holds null (nothing is published)
    * @throws io.cqrs.SerializationException if an event cannot be serialized (nothing is published)
@@ -237,7 +239,11 @@ public final class RabbitEventBus implements EventBus {
     return core.declarations();
   }
 
-  /** Closes every subscription (in-flight events finish), then the connections. Idempotent. */
+  /**
+   * Closes every subscription (in-flight events finish), waits for the confirms of {@code
+   * publishAsync} calls in flight (up to the publish timeout, while the broker is reachable), then
+   * closes the connections. Idempotent.
+   */
   @Override
   public void close() {
     core.close();

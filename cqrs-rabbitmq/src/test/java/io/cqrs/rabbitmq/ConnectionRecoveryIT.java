@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -169,6 +170,44 @@ class ConnectionRecoveryIT {
       Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
       Await.until(
           Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+    }
+  }
+
+  @Test
+  void by_default_a_completion_stage_that_blocks_does_not_hold_up_later_publications()
+      throws Exception {
+    namespace.eventBus(serializer).subscribe("async-blocking", 1, event -> {});
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofSeconds(60));
+      bus.publish(List.of(TestMessages.event("f", 1)));
+      proxy.stop();
+      // With the proxy down the future cannot be complete yet, so the stage is sure to run on a
+      // completion thread of the bus, not on this one.
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch blocking = new CountDownLatch(1);
+      CompletableFuture<Void> blocked =
+          bus.publishAsync(List.of(TestMessages.event("f", 2)))
+              .thenRun(
+                  () -> {
+                    blocking.countDown();
+                    try {
+                      release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      proxy.start();
+      try {
+        assertThat(blocking.await(60, TimeUnit.SECONDS)).as("the stage started").isTrue();
+
+        // That stage holds its completion thread; the bus completes the next call on another.
+        assertThat(bus.publishAsync(List.of(TestMessages.event("f", 3))))
+            .succeedsWithin(Duration.ofSeconds(60));
+        assertThat(blocked).isNotDone();
+      } finally {
+        release.countDown();
+      }
+      assertThat(blocked).succeedsWithin(Duration.ofSeconds(60));
     }
   }
 

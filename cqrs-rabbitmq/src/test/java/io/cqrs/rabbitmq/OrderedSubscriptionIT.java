@@ -166,8 +166,40 @@ class OrderedSubscriptionIT {
   private void assertEveryAggregateInVersionOrder() {
     assertThat(handled).hasSize(AGGREGATES);
     handled.forEach(
-        (aggregate, versions) ->
-            assertThat(versions).as(aggregate).containsExactlyElementsOf(versions(VERSIONS)));
+        (aggregate, versions) -> {
+          if (aHandoverMayReplay()) {
+            assertInOrderWithReplays(aggregate, List.copyOf(versions));
+          } else {
+            assertThat(versions).as(aggregate).containsExactlyElementsOf(versions(VERSIONS));
+          }
+        });
+  }
+
+  /**
+   * Whether a consumer that takes over a partition may get again, in order, events the closing
+   * consumer had handled: seen with quorum queues on RabbitMQ 3.10 (at-least-once allows it).
+   */
+  protected boolean aHandoverMayReplay() {
+    return false;
+  }
+
+  /**
+   * Every version handled, first in version order, and anything handled again a replay of a run of
+   * earlier versions, itself in order.
+   */
+  private static void assertInOrderWithReplays(String aggregate, List<Long> versions) {
+    long highest = 0;
+    for (int i = 0; i < versions.size(); i++) {
+      long version = versions.get(i);
+      boolean next = version == highest + 1;
+      boolean replayStep = i > 0 && version <= highest && version == versions.get(i - 1) + 1;
+      boolean replayStart = i > 0 && version <= versions.get(i - 1) && version <= highest;
+      assertThat(next || replayStep || replayStart)
+          .as("%s: version %d at %d of %s", aggregate, version, i, versions)
+          .isTrue();
+      highest = Math.max(highest, version);
+    }
+    assertThat(highest).as(aggregate).isEqualTo(VERSIONS);
   }
 
   private static List<Long> versions(int count) {

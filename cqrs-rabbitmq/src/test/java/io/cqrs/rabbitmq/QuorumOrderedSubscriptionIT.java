@@ -6,4 +6,9 @@ class QuorumOrderedSubscriptionIT extends OrderedSubscriptionIT {
   protected QueueType queueType() {
     return QueueType.QUORUM;
   }
+
+  @Override
+  protected boolean aHandoverMayReplay() {
+    return true;
+  }
 }

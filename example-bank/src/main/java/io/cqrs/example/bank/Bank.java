@@ -62,8 +62,9 @@ public final class Bank implements AutoCloseable {
     this.repository =
         EventSourcingRepository.builder(infrastructure.store(), types)
             .publisher(infrastructure.eventBus())
-            // A command handler need not wait for the broker's confirm: the relay (startRelay)
-            // publishes whatever a crash or an outage kept from the bus.
+            // A command handler need not wait for the broker's confirm: the relay (startRelay, as
+            // a worker runs it) publishes whatever a crash or an outage kept from the bus, and
+            // closing the bus waits for the confirms in flight.
             .publishAsynchronously(true)
             .snapshotPolicy(SnapshotPolicy.every(100))
             .build();

@@ -66,11 +66,15 @@ final class LeaseDocuments {
   }
 
   /**
-   * The ttl in whole seconds, rounded up: a lease may last up to a second longer, never shorter.
+   * The expiry to ask the server for: the ttl in whole seconds, rounded up, plus one second. The
+   * server counts expiry in whole seconds on a clock that ticks once a second, so a document
+   * written with an expiry of {@code n} seconds is dropped between {@code n - 1} and {@code n}
+   * seconds later; the extra second makes a lease last at least its ttl (and at most about two
+   * seconds more), as {@link io.cqrs.spi.RelayStore#tryAcquireLease} promises.
    */
   static Duration expiry(Duration ttl) {
     long seconds = ttl.getSeconds() + (ttl.getNano() > 0 ? 1 : 0);
-    return Duration.ofSeconds(Math.max(1, seconds));
+    return Duration.ofSeconds(seconds + 1);
   }
 
   private byte[] document(String owner) {

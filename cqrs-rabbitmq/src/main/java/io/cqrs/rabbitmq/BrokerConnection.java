@@ -54,20 +54,49 @@ final class BrokerConnection implements AutoCloseable {
   /**
    * Opens a connection named {@code name} (shown by the broker's management tools).
    *
-   * @throws BrokerUnavailableException if the broker cannot be reached
+   * <p>A broker that takes the TCP connection but does not answer the AMQP handshake within the
+   * factory's handshake timeout (the client waits half of it, 5 s by default, for the broker's
+   * first frame) is busy, not gone: a RabbitMQ starved of CPU has been seen to take 7 to 8 s to
+   * take on a new connection while serving its open ones. Such a handshake is tried again, on a new
+   * connection, until {@code deadlineNanos}. An address that refuses or cannot be reached fails at
+   * once.
+   *
+   * @param deadlineNanos a {@link System#nanoTime()} deadline for handshakes that time out
+   * @throws BrokerUnavailableException if the broker cannot be reached, or answers no handshake
+   *     before the deadline
    * @throws NonTransientCqrsException if the broker refuses the credentials
    */
-  static BrokerConnection open(ConnectionFactory factory, String name) {
+  static BrokerConnection open(ConnectionFactory factory, String name, long deadlineNanos) {
     String broker = ConnectionFactories.describe(factory);
-    Connection connection;
-    try {
-      connection = factory.newConnection(name);
-    } catch (AuthenticationFailureException e) {
-      // Neither user name nor password goes into the message.
-      throw new NonTransientCqrsException(
-          "RabbitMQ at " + broker + " refused the credentials of connection '" + name + "'", e);
-    } catch (IOException | TimeoutException e) {
-      throw new BrokerUnavailableException(broker, "cannot open connection '" + name + "'", e);
+    Connection connection = null;
+    for (int attempt = 1; connection == null; attempt++) {
+      try {
+        connection = factory.newConnection(name);
+      } catch (AuthenticationFailureException e) {
+        // Neither user name nor password goes into the message.
+        throw new NonTransientCqrsException(
+            "RabbitMQ at " + broker + " refused the credentials of connection '" + name + "'", e);
+      } catch (TimeoutException e) {
+        if (deadlineNanos - System.nanoTime() <= 0) {
+          throw new BrokerUnavailableException(
+              broker,
+              "cannot open connection '"
+                  + name
+                  + "': no answer to its handshake in "
+                  + attempt
+                  + " attempt(s)",
+              e);
+        }
+        log.warn(
+            "RabbitMQ at {} did not answer the handshake of connection '{}' within {} ms"
+                + " (attempt {}); trying again",
+            broker,
+            name,
+            factory.getHandshakeTimeout(),
+            attempt);
+      } catch (IOException e) {
+        throw new BrokerUnavailableException(broker, "cannot open connection '" + name + "'", e);
+      }
     }
     BrokerConnection opened = new BrokerConnection(connection, broker, name);
     opened.listen();

@@ -53,10 +53,11 @@ final class BusCore implements AutoCloseable {
 
   /** Connects for publishing and declares what publishers need. */
   static BusCore open(Settings settings, List<Declaration> publisherTopology) {
+    long deadline = deadline(settings);
     BrokerConnection publishing =
-        BrokerConnection.open(settings.factory(), settings.connectionName() + "/publish");
+        BrokerConnection.open(settings.factory(), settings.connectionName() + "/publish", deadline);
     try {
-      publishing.declare(publisherTopology, deadline(settings));
+      publishing.declare(publisherTopology, deadline);
     } catch (RuntimeException e) {
       publishing.close();
       throw e;
@@ -194,7 +195,8 @@ final class BusCore implements AutoCloseable {
     synchronized (consumingLock) {
       if (consuming == null) {
         consuming =
-            BrokerConnection.open(settings.factory(), settings.connectionName() + "/consume");
+            BrokerConnection.open(
+                settings.factory(), settings.connectionName() + "/consume", deadline(settings));
       }
       return consuming;
     }

@@ -64,7 +64,10 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
 
   /**
    * How long {@code publish} may block while the broker is unreachable, blocks publishers or has
-   * not confirmed yet (default 30 s); then it throws {@link BrokerUnavailableException}.
+   * not confirmed yet (default 30 s); then it throws {@link BrokerUnavailableException}. It also
+   * bounds how long {@code build()} and the first {@code subscribe} keep trying to open their
+   * connection while the broker takes it but does not answer the handshake (a broker short of CPU);
+   * an address that refuses connections fails them at once.
    */
   public B publishTimeout(Duration publishTimeout) {
     this.publishTimeout = positive("publishTimeout", publishTimeout);

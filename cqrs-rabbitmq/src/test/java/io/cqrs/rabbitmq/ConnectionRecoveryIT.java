@@ -34,6 +34,13 @@ class ConnectionRecoveryIT {
   private static final int BATCH = 100;
   private static final long BATCH_PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(60);
 
+  /**
+   * A handshake timeout short enough that a connection left unanswered times out soon (the client
+   * waits half of it for the broker's first frame); the tests' broker answers well within it, and a
+   * handshake that does time out is only tried again.
+   */
+  private static final int SHORT_HANDSHAKE_MILLIS = 2_000;
+
   private final EventSerializer serializer = TestMessages.serializer();
   private RabbitNamespace namespace;
 
@@ -174,6 +181,25 @@ class ConnectionRecoveryIT {
   }
 
   @Test
+  void a_broker_that_takes_the_connection_but_answers_no_handshake_is_tried_again()
+      throws Exception {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    namespace.eventBus(serializer).subscribe("handshake", 1, event -> handled.add(event.id()));
+    try (TcpProxy proxy = proxyToBroker()) {
+      // As a broker too busy to take on the first connection would: it never answers it.
+      proxy.holdNext(1);
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofSeconds(30), SHORT_HANDSHAKE_MILLIS);
+      VersionedEvent event = TestMessages.event("h", 1);
+
+      bus.publish(List.of(event));
+
+      assertThat(proxy.held()).as("connections left unanswered").isEqualTo(1);
+      Await.until(
+          Duration.ofSeconds(20), () -> handled.contains(event.id()), () -> "handled " + handled);
+    }
+  }
+
+  @Test
   void by_default_a_completion_stage_that_blocks_does_not_hold_up_later_publications()
       throws Exception {
     namespace.eventBus(serializer).subscribe("async-blocking", 1, event -> {});
@@ -255,6 +281,21 @@ class ConnectionRecoveryIT {
     }
   }
 
+  @Test
+  void a_broker_that_never_answers_the_handshake_fails_the_build_as_transient() throws Exception {
+    try (TcpProxy proxy = proxyToBroker()) {
+      proxy.holdNext(Integer.MAX_VALUE);
+
+      assertThatThrownBy(() -> throughProxy(proxy, Duration.ofSeconds(2), SHORT_HANDSHAKE_MILLIS))
+          .isInstanceOf(BrokerUnavailableException.class)
+          .hasMessageContaining("127.0.0.1:" + proxy.port())
+          .hasMessageContaining("handshake")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("guest"))
+          .satisfies(e -> assertThat(((BrokerUnavailableException) e).isTransient()).isTrue());
+      assertThat(proxy.held()).isPositive();
+    }
+  }
+
   private static boolean publishes(RabbitEventBus bus, VersionedEvent event) {
     try {
       bus.publish(List.of(event));
@@ -270,9 +311,15 @@ class ConnectionRecoveryIT {
   }
 
   private RabbitEventBus throughProxy(TcpProxy proxy, Duration publishTimeout) {
+    return throughProxy(proxy, publishTimeout, ConnectionFactory.DEFAULT_HANDSHAKE_TIMEOUT);
+  }
+
+  private RabbitEventBus throughProxy(
+      TcpProxy proxy, Duration publishTimeout, int handshakeTimeoutMillis) {
     ConnectionFactory viaProxy = namespace.connectionFactory();
     viaProxy.setHost("127.0.0.1");
     viaProxy.setPort(proxy.port());
+    viaProxy.setHandshakeTimeout(handshakeTimeoutMillis);
     return namespace.track(
         RabbitEventBus.builder(viaProxy, serializer)
             .prefix(namespace.prefix())

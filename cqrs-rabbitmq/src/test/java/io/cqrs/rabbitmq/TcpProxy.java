@@ -12,17 +12,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder between the buses and the broker, so that a test can make the broker "go away"
  * for its own connections only: {@link #stop()} drops every connection and refuses new ones until
- * {@link #start()} listens again on the same port.
+ * {@link #start()} listens again on the same port. {@link #holdNext} makes it take connections but
+ * pass nothing on, as a broker too busy to take them on would.
  */
 final class TcpProxy implements AutoCloseable {
   private final String targetHost;
   private final int targetPort;
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final AtomicInteger toHold = new AtomicInteger();
+  private final AtomicInteger held = new AtomicInteger();
   private volatile ServerSocket server;
   private Thread acceptor;
 
@@ -55,6 +59,20 @@ final class TcpProxy implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /**
+   * The next {@code count} connections are accepted but neither forwarded nor answered, until the
+   * client gives up or the proxy stops: to the client the broker took the TCP connection and never
+   * answered the AMQP handshake.
+   */
+  void holdNext(int count) {
+    toHold.set(count);
+  }
+
+  /** How many connections were held unanswered so far. */
+  int held() {
+    return held.get();
   }
 
   /** Listens (again) and forwards every accepted connection to the target. */
@@ -105,6 +123,11 @@ final class TcpProxy implements AutoCloseable {
     while (!listening.isClosed()) {
       try {
         Socket client = listening.accept();
+        if (toHold.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          sockets.add(client);
+          held.incrementAndGet();
+          continue;
+        }
         Socket broker = new Socket(targetHost, targetPort);
         sockets.add(client);
         sockets.add(broker);

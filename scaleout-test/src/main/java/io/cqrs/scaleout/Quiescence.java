@@ -38,7 +38,17 @@ final class Quiescence {
     long lastSize = -1;
     int stable = 0;
     while (System.nanoTime() < deadline) {
-      long pending = pendingMessages();
+      long pending;
+      try {
+        pending = pendingMessages();
+      } catch (RuntimeException e) {
+        // A broker short of CPU can leave rabbitmqctl unable to reach its node for a while; that
+        // says nothing about the queues, so this poll does not count and the next one asks again.
+        progress.printf("[scaleout] settling: cannot read the queues now (%s)%n", e.getMessage());
+        stable = 0;
+        Await.until(() -> false, POLL);
+        continue;
+      }
       List<LoggedEvent> log = readLog();
       long unpublished =
           log.stream().filter(e -> e.event().version() > 0 && !e.published()).count();

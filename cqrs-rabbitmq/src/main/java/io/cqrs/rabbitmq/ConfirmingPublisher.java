@@ -107,11 +107,10 @@ final class ConfirmingPublisher implements AutoCloseable {
     while (!remaining.isEmpty()) {
       ensureOpen();
       connection.awaitUsable(deadline);
-      WaitingBatch batch = new WaitingBatch(remaining.size());
-      int sent = send(remaining, batch, deadline);
-      batch.seal();
+      WaitingBatch batch = new WaitingBatch(remaining);
+      batch.send(deadline);
       await(batch, deadline, timeout);
-      List<OutboundMessage> again = batch.collect(remaining, sent, returned);
+      List<OutboundMessage> again = batch.collect(returned);
       failIfRefused(batch, again);
       if (!again.isEmpty()) {
         log.debug("Publishing {} unconfirmed messages again", again.size());
@@ -171,23 +170,13 @@ final class ConfirmingPublisher implements AutoCloseable {
     }
   }
 
-  /** Sends messages until one cannot be sent; returns how many were handed to the channel. */
-  private int send(List<OutboundMessage> messages, Batch batch, long deadline) {
-    int sent = 0;
-    for (OutboundMessage message : messages) {
-      acquire(deadline); // a permit per message, released when it is settled
-      Pending pending = batch.add(message);
-      sent++;
-      if (!transmit(pending)) {
-        break;
-      }
-    }
-    return sent;
-  }
-
-  private void acquire(long deadline) {
+  /**
+   * Takes {@code permits} of {@code semaphore} (the confirm window, or the republisher's queue
+   * room), waiting until {@code deadline}.
+   */
+  private void acquire(Semaphore semaphore, int permits, long deadline) {
     try {
-      if (!window.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+      if (!semaphore.tryAcquire(permits, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         throw new BrokerUnavailableException(
             connection.broker(), "no publisher confirms arrived in time", null);
       }
@@ -379,31 +368,45 @@ final class ConfirmingPublisher implements AutoCloseable {
   /**
    * The messages of one round of a publication: one count of unsettled messages that the confirms
    * count down, and one notification when it reaches zero, rather than a future per message. The
-   * count starts at one, held by the sender until {@link #seal()}, so that messages settled while
-   * later ones are still being sent cannot finish the round early.
+   * count starts at one, held by the sender until {@link #send} is done, so that messages settled
+   * while later ones are still being sent cannot finish the round early.
    */
   private abstract class Batch {
-    final Pending[] pending;
+    private final List<OutboundMessage> messages;
+    private final Pending[] pending;
     private final AtomicInteger unsettled = new AtomicInteger(1);
-    private int size;
+
+    /**
+     * How many of the messages were handed to the channel. Written by the sending thread only,
+     * before it gives up its hold on {@code unsettled}; whoever finishes the round reads it after
+     * that atomic update, so it needs no volatile.
+     */
+    private int sent;
 
     /** Set by {@link #collect}: why the broker closed a channel that lost one of its messages. */
     ShutdownSignalException refusal;
 
-    Batch(int capacity) {
-      this.pending = new Pending[capacity];
+    Batch(List<OutboundMessage> messages) {
+      this.messages = messages;
+      this.pending = new Pending[messages.size()];
     }
 
-    /** Called by the sending thread only, before the message is transmitted. */
-    Pending add(OutboundMessage message) {
-      Pending added = new Pending(this, message);
-      pending[size++] = added;
-      unsettled.incrementAndGet();
-      return added;
-    }
-
-    /** The sender is done adding messages. */
-    void seal() {
+    /**
+     * Sends the messages until one cannot be sent, each taking a window permit that its settlement
+     * releases, then gives up the sender's hold on the round. Called once, by the sending thread.
+     */
+    void send(long deadline) {
+      for (OutboundMessage message : messages) {
+        acquire(window, 1, deadline);
+        Pending added = new Pending(this, message);
+        pending[sent] = added;
+        unsettled.incrementAndGet();
+        sent++;
+        if (!transmit(added)) {
+          break;
+        }
+      }
+      // The sender's hold is given up only now: the round cannot finish before this.
       if (unsettled.decrementAndGet() == 0) {
         allSettled();
       }
@@ -425,10 +428,9 @@ final class ConfirmingPublisher implements AutoCloseable {
 
     /**
      * Adds the returned messages to {@code returned}, and answers what must be sent again: the lost
-     * ones, and those of {@code messages} from {@code sent} on, which were never handed over.
+     * ones, and those that were never handed over.
      */
-    List<OutboundMessage> collect(
-        List<OutboundMessage> messages, int sent, List<Returned> returned) {
+    List<OutboundMessage> collect(List<Returned> returned) {
       List<OutboundMessage> again = new ArrayList<>(0);
       for (int i = 0; i < sent; i++) {
         Pending p = pending[i];
@@ -453,8 +455,8 @@ final class ConfirmingPublisher implements AutoCloseable {
   private final class WaitingBatch extends Batch {
     private final Thread caller = Thread.currentThread();
 
-    WaitingBatch(int capacity) {
-      super(capacity);
+    WaitingBatch(List<OutboundMessage> messages) {
+      super(messages);
     }
 
     @Override
@@ -524,16 +526,9 @@ final class ConfirmingPublisher implements AutoCloseable {
       // round starts: the caller waits while the queue is full, as it would for the window.
       int room = Math.min(messages.size(), windowSize);
       try {
-        if (!queueRoom.tryAcquire(room, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          fail(
-              new BrokerUnavailableException(
-                  connection.broker(), "no publisher confirms arrived in time", null));
-          return;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail(
-            new BrokerUnavailableException(connection.broker(), "interrupted while publishing", e));
+        acquire(queueRoom, room, deadline);
+      } catch (BrokerUnavailableException e) {
+        fail(e);
         return;
       }
       attemptLater(messages, room);
@@ -547,9 +542,7 @@ final class ConfirmingPublisher implements AutoCloseable {
       try {
         ensureOpen();
         connection.awaitUsable(deadline);
-        AsyncBatch batch = new AsyncBatch(this, messages);
-        batch.sent = send(messages, batch, deadline);
-        batch.seal();
+        new AsyncBatch(this, messages).send(deadline);
       } catch (RuntimeException e) {
         // Closing interrupts a round waiting for recovery: report the closing, not the interrupt.
         fail(closed ? new IllegalStateException("The publisher is closed", e) : e);
@@ -591,7 +584,7 @@ final class ConfirmingPublisher implements AutoCloseable {
       if (finished.get()) {
         return;
       }
-      List<OutboundMessage> again = batch.collect(batch.messages, batch.sent, returned);
+      List<OutboundMessage> again = batch.collect(returned);
       if (again.isEmpty()) {
         complete();
         return;
@@ -652,13 +645,10 @@ final class ConfirmingPublisher implements AutoCloseable {
   /** A round of a {@code publishAsync} call. */
   private final class AsyncBatch extends Batch {
     final AsyncPublication publication;
-    final List<OutboundMessage> messages;
-    volatile int sent;
 
     AsyncBatch(AsyncPublication publication, List<OutboundMessage> messages) {
-      super(messages.size());
+      super(messages);
       this.publication = publication;
-      this.messages = messages;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.cqrs.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -11,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,21 @@ final class BusCore implements AutoCloseable {
 
   private static long deadline(Settings settings) {
     return System.nanoTime() + settings.publishTimeout().toNanos();
+  }
+
+  /**
+   * The messages for a call's {@code items}, checked before anything is sent: a null list or item
+   * throws (naming {@code argument}), as does a closed bus, and nothing is published.
+   */
+  <T> List<OutboundMessage> messages(
+      List<T> items, String argument, Function<T, OutboundMessage> toMessage) {
+    Objects.requireNonNull(items, argument);
+    ensureOpen();
+    List<OutboundMessage> messages = new ArrayList<>(items.size());
+    for (T item : items) {
+      messages.add(toMessage.apply(Objects.requireNonNull(item, argument + "[]")));
+    }
+    return messages;
   }
 
   /** Publishes and waits for the confirms; see {@link ConfirmingPublisher#publish}. */

@@ -9,7 +9,6 @@ import io.cqrs.CommandConsumer;
 import io.cqrs.EventSerializer;
 import io.cqrs.Subscription;
 import io.cqrs.UnroutableMessageException;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
@@ -106,13 +105,7 @@ public final class RabbitCommandBus implements CommandBus {
   }
 
   private List<OutboundMessage> toMessages(List<Command> commands) {
-    Objects.requireNonNull(commands, "commands");
-    core.ensureOpen();
-    List<OutboundMessage> messages = new ArrayList<>(commands.size());
-    for (Command command : commands) {
-      messages.add(toMessage(Objects.requireNonNull(command, "commands[]")));
-    }
-    return messages;
+    return core.messages(commands, "commands", this::toMessage);
   }
 
   private static void unroutable(List<Returned> returned, int published) {

@@ -9,7 +9,6 @@ import io.cqrs.EventSerializer;
 import io.cqrs.Subscription;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -136,13 +135,7 @@ public final class RabbitEventBus implements EventBus {
   }
 
   private List<OutboundMessage> toMessages(List<VersionedEvent> events) {
-    Objects.requireNonNull(events, "events");
-    core.ensureOpen();
-    List<OutboundMessage> messages = new ArrayList<>(events.size());
-    for (VersionedEvent event : events) {
-      messages.add(toMessage(Objects.requireNonNull(event, "events[]")));
-    }
-    return messages;
+    return core.messages(events, "events", this::toMessage);
   }
 
   private OutboundMessage toMessage(VersionedEvent event) {

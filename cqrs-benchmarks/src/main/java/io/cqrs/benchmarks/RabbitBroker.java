@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The RabbitMQ broker of {@code CQRS_RABBITMQ_URI} (default {@code
@@ -34,6 +36,17 @@ final class RabbitBroker {
         configured == null || configured.isBlank()
             ? "amqp://guest:guest@127.0.0.1:5672/%2f"
             : configured;
+  }
+
+  /** How long an invocation waits for its events to be handled before it fails. */
+  static final long AWAIT_SECONDS = 60;
+
+  /** Waits until a subscriber has counted down all {@code total} events of an invocation. */
+  static void awaitHandled(CountDownLatch handled, int total) throws InterruptedException {
+    if (!handled.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(
+          "Only " + (total - handled.getCount()) + " of " + total + " events were handled");
+    }
   }
 
   /** The names' prefix of this run. */

@@ -70,8 +70,6 @@ public class RabbitBusBenchmark {
   /** Unacknowledged deliveries at most, the bus's default prefetch. */
   static final int PREFETCH = 250;
 
-  private static final long AWAIT_SECONDS = 60;
-
   /** The bus with its subscription. */
   @State(Scope.Benchmark)
   public static class Bus {
@@ -193,7 +191,7 @@ public class RabbitBusBenchmark {
         publisher.basicPublish(exchange, "AccountOpened", true, properties[i], bodies[i]);
       }
       // All confirmed once the whole window is free again.
-      if (!window.tryAcquire(WINDOW, AWAIT_SECONDS, TimeUnit.SECONDS)) {
+      if (!window.tryAcquire(WINDOW, RabbitBroker.AWAIT_SECONDS, TimeUnit.SECONDS)) {
         throw new IllegalStateException(unconfirmed.size() + " messages were never confirmed");
       }
       window.release(WINDOW);
@@ -212,7 +210,7 @@ public class RabbitBusBenchmark {
   @Benchmark
   public void eventBus(Bus bus) throws InterruptedException {
     bus.bus.publish(bus.events);
-    await(bus.handled);
+    RabbitBroker.awaitHandled(bus.handled, EVENTS);
   }
 
   /** The bus, one publish call per event. */
@@ -221,7 +219,7 @@ public class RabbitBusBenchmark {
     for (VersionedEvent event : bus.events) {
       bus.bus.publish(List.of(event));
     }
-    await(bus.handled);
+    RabbitBroker.awaitHandled(bus.handled, EVENTS);
   }
 
   /** The bus, one publishAsync call per event, then every future joined. */
@@ -231,21 +229,14 @@ public class RabbitBusBenchmark {
     for (int i = 0; i < EVENTS; i++) {
       published[i] = bus.bus.publishAsync(List.of(bus.events.get(i)));
     }
-    CompletableFuture.allOf(published).get(AWAIT_SECONDS, TimeUnit.SECONDS);
-    await(bus.handled);
+    CompletableFuture.allOf(published).get(RabbitBroker.AWAIT_SECONDS, TimeUnit.SECONDS);
+    RabbitBroker.awaitHandled(bus.handled, EVENTS);
   }
 
   /** amqp-client with streaming confirms. */
   @Benchmark
   public void raw(Raw raw) throws Exception {
     raw.publishAll();
-    await(raw.handled);
-  }
-
-  private static void await(CountDownLatch handled) throws InterruptedException {
-    if (!handled.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(
-          "Only " + (EVENTS - handled.getCount()) + " of " + EVENTS + " events were handled");
-    }
+    RabbitBroker.awaitHandled(raw.handled, EVENTS);
   }
 }

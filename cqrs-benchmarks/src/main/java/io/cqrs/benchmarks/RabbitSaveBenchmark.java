@@ -46,8 +46,6 @@ public class RabbitSaveBenchmark {
   /** Saves per invocation. */
   static final int SAVES = 500;
 
-  private static final long AWAIT_SECONDS = 60;
-
   /** The bus with a counting subscription, and both repositories' settings. */
   @State(Scope.Benchmark)
   public static class Saving {
@@ -94,14 +92,14 @@ public class RabbitSaveBenchmark {
   @Benchmark
   public void confirmed(Saving saving) throws InterruptedException {
     saveAll(saving.confirmed);
-    await(saving.handled);
+    RabbitBroker.awaitHandled(saving.handled, SAVES);
   }
 
   /** Each save returns once committed; the confirms arrive in the background. */
   @Benchmark
   public void asynchronous(Saving saving) throws InterruptedException {
     saveAll(saving.asynchronous);
-    await(saving.handled);
+    RabbitBroker.awaitHandled(saving.handled, SAVES);
   }
 
   private static void saveAll(EventSourcingRepository repository) {
@@ -110,13 +108,6 @@ public class RabbitSaveBenchmark {
       BenchAccount account = new BenchAccount("account-" + i);
       account.open("owner-" + i);
       repository.save(account, correlation);
-    }
-  }
-
-  private static void await(CountDownLatch handled) throws InterruptedException {
-    if (!handled.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(
-          "Only " + (SAVES - handled.getCount()) + " of " + SAVES + " events were handled");
     }
   }
 }

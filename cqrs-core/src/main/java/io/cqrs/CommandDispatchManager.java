@@ -21,9 +21,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #dispatch} runs a command's handler on the calling thread. A {@link
  * ConcurrencyException} re-runs the handler (which reloads the aggregate) up to {@code maxAttempts}
- * times with a short random back-off. When a command fails for good, a {@link CommandFailed} event
- * is recorded under its correlation id in the error log, if one is set, and the exception is
- * rethrown to the caller.
+ * times with a short random back-off. When a command fails for good (a rejection by the domain or a
+ * non-transient failure), a {@link CommandFailed} event is recorded under its correlation id in the
+ * error log, if one is set, and the exception is rethrown to the caller. A transient failure
+ * (conflicts that outlast the retries, a store or broker away) is rethrown and never recorded: it
+ * is not an outcome, and the command may be tried again.
+ *
+ * <p>Every command takes effect at most once, whatever the deliveries: a handler that saves with
+ * {@link EventSourcingRepository#save(EventSourceBased, Command)} commits only if the stream holds
+ * no effect of the same command, checked in the same atomic step as the commit, and a {@link
+ * DuplicateCommandException} from that save counts as "handled by an earlier delivery" (global
+ * handlers do not run again). See {@link Builder#deduplicate} for rejections.
  *
  * <p>Commands received from the bus through {@link #listen} are handled the same way, with one
  * difference in what goes back to the bus: a rejection by the domain (any exception that is not a
@@ -106,7 +114,9 @@ public final class CommandDispatchManager implements AutoCloseable {
       recordFailure(command, missing);
       throw missing;
     }
-    runWithRetries(registered, command);
+    if (!runWithRetries(registered, command)) {
+      return;
+    }
     for (CommandHandler<Object> global : globalHandlers) {
       try {
         global.handle(command.body(), command);
@@ -117,21 +127,35 @@ public final class CommandDispatchManager implements AutoCloseable {
     }
   }
 
-  private void runWithRetries(Registered<?> registered, Command command) throws Exception {
+  /**
+   * Runs the command's handler until it succeeds, fails for good or runs out of conflict retries.
+   *
+   * @return whether this call took effect; {@code false} if an earlier delivery of the command did
+   */
+  private boolean runWithRetries(Registered<?> registered, Command command) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
         if (deduplicate && alreadyHandled(command)) {
           log.debug("Command {} was handled before; not handling it again", command.messageId());
-          return;
+          return false;
         }
         registered.handle(command);
         // One line per handled command at debug: lets an operator (and the scale-out test) see
         // how commands spread over competing processes.
         log.debug("Handled {} ({})", command.commandType(), command.messageId());
-        return;
+        return true;
+      } catch (DuplicateCommandException e) {
+        // The store found this command's effect already committed, in the same atomic step that
+        // would have committed it again: another delivery won. Nothing to record or retry.
+        log.debug(
+            "Command {} took effect in an earlier delivery ({})",
+            command.messageId(),
+            e.streamId());
+        return false;
       } catch (ConcurrencyException e) {
         if (attempt >= maxAttempts) {
-          recordFailure(command, e);
+          // Transient: not an outcome. Recording it would make a redelivery believe the command
+          // handled; the caller (or the bus, by redelivering and at last dead-lettering) decides.
           throw e;
         }
         log.debug("Conflict on {} (attempt {}), retrying", command.commandType(), attempt);
@@ -260,12 +284,16 @@ public final class CommandDispatchManager implements AutoCloseable {
     }
 
     /**
-     * Makes command handling idempotent: before each attempt the error log's store is asked whether
-     * an event caused by this command (its message id as causation id) or its {@link CommandFailed}
-     * is there already, and if so the command is not handled again. This turns the buses'
-     * at-least-once delivery into exactly-once effect, provided handlers save with {@link
-     * EventSourcingRepository#save(EventSourceBased, Command)} and commands that are re-issued keep
-     * their message id. Costs one correlation lookup per attempt. Needs {@link #errorLog}.
+     * Makes outcomes final, not only effects: before each attempt the error log's store is asked
+     * whether an event caused by this command (its message id as causation id) or its {@link
+     * CommandFailed} is there already, and if so the command is not handled again. Effects are
+     * exactly-once without this (the save refuses a second effect atomically); what this adds is
+     * that a redelivery of a command that was <em>rejected</em> is not run again, where the
+     * domain's answer might have changed since, and that a redelivery of a handled command skips
+     * the handler's work. Only final outcomes are recorded, so a command that failed transiently
+     * runs again. A rejection and a racing delivery that succeeds can still both happen, since the
+     * rejection commits nothing to check against; an effect never happens twice. Costs one
+     * correlation lookup per attempt. Needs {@link #errorLog}.
      */
     public Builder deduplicate(boolean deduplicate) {
       this.deduplicate = deduplicate;

@@ -39,6 +39,7 @@ public abstract class EventSourceBased {
   private final transient String id;
   private transient long version;
   private transient List<Object> pending;
+  private transient String committedFor;
 
   /** Creates an aggregate with a new random id. */
   protected EventSourceBased() {
@@ -115,10 +116,22 @@ public abstract class EventSourceBased {
     version = eventVersion;
   }
 
-  /** Marks the pending events committed at {@code newVersion} and forgets them. */
-  final void markCommitted(long newVersion) {
+  /**
+   * Marks the pending events committed at {@code newVersion}, as the effect of command {@code
+   * commandId} (or of none), and forgets them.
+   */
+  final void markCommitted(long newVersion, String commandId) {
     version = newVersion;
     pending = null;
+    committedFor = commandId;
+  }
+
+  /**
+   * The command this instance last committed events for, if that was its last save; a second save
+   * of the same instance for the same command is then part of the same effect, not a duplicate.
+   */
+  final String committedFor() {
+    return committedFor;
   }
 
   /** Sets the version a snapshot was taken at, before the rest of the stream is replayed. */

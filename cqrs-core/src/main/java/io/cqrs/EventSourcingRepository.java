@@ -75,23 +75,38 @@ public final class EventSourcingRepository {
    */
   public List<VersionedEvent> save(EventSourceBased aggregate, String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
-    return save(aggregate, correlationId, null, Map.of());
+    return save(aggregate, correlationId, null, Map.of(), null);
   }
 
   /**
-   * Commits the aggregate's pending events as caused by a command: they take its correlation id,
-   * its message id as their causation id, and its {@code actor} and {@code onBehalfOf} metadata.
+   * Commits the aggregate's pending events as the effect of a command, at most once: they take its
+   * correlation id, its message id as their causation id, and its {@code actor} and {@code
+   * onBehalfOf} metadata, and the store commits them only if the stream holds no earlier effect of
+   * the same command (see {@link EventStreamRepository#save(String, long, List, String)}). A
+   * redelivered command, or a second delivery racing the first, thus fails here with {@link
+   * DuplicateCommandException}, which {@link CommandDispatchManager} takes as "already handled".
+   *
+   * <p>One command's effect on one aggregate is one commit: saving the same instance again for the
+   * same command appends to that effect, but saving a second instance of the same aggregate, loaded
+   * afresh, for the same command is refused as a duplicate.
+   *
+   * @throws DuplicateCommandException if the stream already holds this command's effect; nothing
+   *     was written
    */
   public List<VersionedEvent> save(EventSourceBased aggregate, Command cause) {
     Objects.requireNonNull(cause, "cause");
-    return save(aggregate, cause.correlationId(), cause.messageId(), cause.metadata());
+    Objects.requireNonNull(aggregate, "aggregate");
+    String commandId =
+        cause.messageId().equals(aggregate.committedFor()) ? null : cause.messageId();
+    return save(aggregate, cause.correlationId(), cause.messageId(), cause.metadata(), commandId);
   }
 
   private List<VersionedEvent> save(
       EventSourceBased aggregate,
       String correlationId,
       String causationId,
-      Map<String, String> metadata) {
+      Map<String, String> metadata,
+      String commandId) {
     Objects.requireNonNull(aggregate, "aggregate");
     List<Object> pending = aggregate.pendingEvents();
     if (pending.isEmpty()) {
@@ -100,9 +115,9 @@ public final class EventSourcingRepository {
     long previousVersion = aggregate.version();
     List<VersionedEvent> events =
         envelope(aggregate, pending, correlationId, causationId, metadata);
-    store.save(aggregate.id(), previousVersion, events);
+    store.save(aggregate.id(), previousVersion, events, commandId);
     long newVersion = previousVersion + events.size();
-    aggregate.markCommitted(newVersion);
+    aggregate.markCommitted(newVersion, causationId);
     if (snapshotPolicy.shouldSnapshot(aggregate, previousVersion, newVersion)) {
       snapshot(aggregate);
     }

@@ -80,14 +80,35 @@ class CommandDeduplicationTest {
   }
 
   @Test
-  void without_deduplication_a_redelivered_command_takes_effect_twice() throws Exception {
+  void without_the_lookup_a_redelivered_command_runs_again_but_its_save_is_refused()
+      throws Exception {
     CommandDispatchManager commands = manager(false);
     Command add = Command.create(new Add("counter-1", 5));
 
     commands.dispatch(add);
     commands.dispatch(add);
 
-    assertThat(repository.get("counter-1", Counter::new).total).isEqualTo(10);
+    assertThat(runs.get()).isEqualTo(2);
+    assertThat(repository.get("counter-1", Counter::new).total).isEqualTo(5);
+  }
+
+  @Test
+  void saving_one_instance_twice_for_one_command_is_one_effect_not_a_duplicate() throws Exception {
+    Command add = Command.create(new Add("counter-1", 5));
+    Counter counter = new Counter("counter-1");
+    counter.add(2);
+    repository.save(counter, add);
+    counter.add(3);
+
+    repository.save(counter, add);
+
+    assertThat(repository.get("counter-1", Counter::new).total).isEqualTo(5);
+    Counter fresh = repository.get("counter-1", Counter::new);
+    fresh.add(7);
+    assertThatThrownBy(() -> repository.save(fresh, add))
+        .isInstanceOf(DuplicateCommandException.class)
+        .hasMessageContaining("counter-1")
+        .hasMessageContaining(add.messageId());
   }
 
   @Test

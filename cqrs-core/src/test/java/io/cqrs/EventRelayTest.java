@@ -126,7 +126,7 @@ class EventRelayTest {
     var plainStore =
         new io.cqrs.spi.EventStreamRepository() {
           @Override
-          public void save(String s, long e, List<VersionedEvent> ev) {}
+          public void save(String s, long e, List<VersionedEvent> ev, String c) {}
 
           @Override
           public List<VersionedEvent> load(String s, long f) {

@@ -24,10 +24,11 @@ final class ObservedStore implements EventStreamRepository {
   volatile Consumer<String> beforeSave = streamId -> {};
 
   @Override
-  public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
+  public void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
     calls.add("save " + streamId + " @" + expectedVersion + " +" + events.size());
     beforeSave.accept(streamId);
-    delegate.save(streamId, expectedVersion, events);
+    delegate.save(streamId, expectedVersion, events, commandId);
   }
 
   @Override

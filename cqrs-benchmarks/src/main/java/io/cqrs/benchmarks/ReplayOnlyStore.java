@@ -42,7 +42,7 @@ final class ReplayOnlyStore implements EventStreamRepository {
   }
 
   @Override
-  public void save(String id, long expectedVersion, List<VersionedEvent> events) {
+  public void save(String id, long expectedVersion, List<VersionedEvent> events, String commandId) {
     throw new UnsupportedOperationException("ReplayOnlyStore is read-only");
   }
 

@@ -20,8 +20,9 @@ final class UnmarkedStore implements EventStreamRepository {
   }
 
   @Override
-  public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
-    store.save(streamId, expectedVersion, events);
+  public void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+    store.save(streamId, expectedVersion, events, commandId);
   }
 
   @Override

@@ -4,9 +4,11 @@ import io.cqrs.VersionedEvent;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
+import java.util.Set;
 
 /**
  * One stream's events in {@link InMemoryEventStreamRepository}: appended under the owner's lock and
@@ -42,8 +44,25 @@ final class AppendOnlyEvents {
     return size;
   }
 
-  /** Appends events, which the caller has checked to be the next versions. */
-  void append(List<VersionedEvent> more) {
+  /** Ids of the commands whose effects this stream holds; null while there are none. */
+  private Set<String> commands;
+
+  /** Whether a commit of this stream was the effect of command {@code commandId}. */
+  boolean holdsCommand(String commandId) {
+    return commands != null && commands.contains(commandId);
+  }
+
+  /**
+   * Appends events, which the caller has checked to be the next versions, as the effect of command
+   * {@code commandId} (or of none, if null).
+   */
+  void append(List<VersionedEvent> more, String commandId) {
+    if (commandId != null) {
+      if (commands == null) {
+        commands = new HashSet<>();
+      }
+      commands.add(commandId);
+    }
     int needed = size + more.size();
     if (needed > events.length) {
       events = Arrays.copyOf(events, Math.max(needed, events.length * 2));

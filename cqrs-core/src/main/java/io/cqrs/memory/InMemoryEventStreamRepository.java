@@ -1,6 +1,7 @@
 package io.cqrs.memory;
 
 import io.cqrs.ConcurrencyException;
+import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -26,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * read without any lock (see {@code IntegrationLog}), so a relay or a rebuild walking it never
  * holds up a commit. Events are kept as the objects given, so they should be immutable (records).
  * {@link #load} returns an immutable view that shares the stream's storage rather than a copy (see
- * {@code AppendOnlyEvents}), so loading a long stream costs no copying.
+ * {@code AppendOnlyEvents}), so loading a long stream costs no copying. Each stream remembers the
+ * ids of the commands its commits were the effect of, for as long as the store lives.
  *
  * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live here
  * too, so the relay and projections run in memory exactly as on a real store. A stream's marks live
@@ -43,14 +45,19 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   private final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
 
   @Override
-  public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
-    StreamPreconditions.checkSave(streamId, expectedVersion, events);
+  public void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+    StreamPreconditions.checkSave(streamId, expectedVersion, events, commandId);
     AppendOnlyEvents stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
     synchronized (stream) {
+      // Both checks and the append under the stream's lock: one atomic step.
+      if (commandId != null && stream.holdsCommand(commandId)) {
+        throw new DuplicateCommandException(streamId, commandId);
+      }
       if (stream.size() != expectedVersion) {
         throw new ConcurrencyException(streamId, expectedVersion, stream.size());
       }
-      stream.append(events);
+      stream.append(events, commandId);
       appendToLog(events, stream);
     }
   }

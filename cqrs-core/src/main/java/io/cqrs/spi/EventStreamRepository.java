@@ -1,6 +1,7 @@
 package io.cqrs.spi;
 
 import io.cqrs.ConcurrencyException;
+import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,9 @@ import java.util.Optional;
  *       writers that expect the same version cannot both succeed.
  *   <li>Every committed event can be read back from the integration log in commit order, each
  *       exactly once, and by correlation id.
+ *   <li>A stream holds the effect of a command at most once: of all saves of a stream made with the
+ *       same command id, at most one commits, however they race and whatever versions they expect
+ *       (see {@link #save(String, long, List, String)}).
  * </ul>
  *
  * <p>Implementations are thread-safe.
@@ -35,7 +39,34 @@ public interface EventStreamRepository {
    * @throws IllegalArgumentException if the events are empty, belong to another stream or are not
    *     numbered contiguously from {@code expectedVersion + 1}
    */
-  void save(String streamId, long expectedVersion, List<VersionedEvent> events);
+  default void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
+    save(streamId, expectedVersion, events, null);
+  }
+
+  /**
+   * Appends {@code events} to a stream, all or nothing, as the effect of command {@code commandId}
+   * if one is given: at most once per stream and command.
+   *
+   * <p>The check that no commit of the stream carries {@code commandId} and the append are one
+   * atomic step, like the version check: of any number of saves of one stream with the same command
+   * id, racing or one after another, at most one commits. A duplicate that expects a stale version
+   * may be told either {@link ConcurrencyException} or {@link DuplicateCommandException}; after
+   * reloading, it is told the latter. Command ids are remembered for as long as the stream exists,
+   * and only by the stream they were committed to.
+   *
+   * @param streamId the stream (aggregate) id; every event's {@code sourceId} must equal it
+   * @param expectedVersion the version the stream must be at now; 0 for a new stream
+   * @param events one or more events numbered {@code expectedVersion + 1} upwards
+   * @param commandId the message id of the command these events are the effect of, or {@code null}
+   *     for a save that is not deduplicated
+   * @throws ConcurrencyException if the stream is not at {@code expectedVersion}; nothing was
+   *     written
+   * @throws DuplicateCommandException if a commit of this stream already carries {@code commandId};
+   *     nothing was written
+   * @throws IllegalArgumentException if the events are empty, belong to another stream or are not
+   *     numbered contiguously from {@code expectedVersion + 1}, or the command id is blank
+   */
+  void save(String streamId, long expectedVersion, List<VersionedEvent> events, String commandId);
 
   /**
    * The events of a stream with version {@code >= fromVersion}, in version order; empty if there

@@ -63,6 +63,19 @@ public final class StreamPreconditions {
     }
   }
 
+  /**
+   * Like {@link #checkSave(String, long, List)}, and fails unless {@code commandId} is {@code null}
+   * or not blank.
+   */
+  public static void checkSave(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+    checkSave(streamId, expectedVersion, events);
+    if (commandId != null && commandId.isBlank()) {
+      throw new IllegalArgumentException(
+          "commandId must be null or not blank for stream '" + streamId + "'");
+    }
+  }
+
   /** Fails unless {@code fromVersion} is at least 1. */
   public static void checkFromVersion(String streamId, long fromVersion) {
     checkStreamId(streamId);

@@ -133,7 +133,7 @@ class InMemoryPublicationMarksTest {
     for (int i = 0; i < streams; i++) {
       all[i] = new AppendOnlyEvents();
       synchronized (all[i]) {
-        all[i].append(events("s" + i, 1, 2));
+        all[i].append(events("s" + i, 1, 2), null);
         all[i].markPublished(2, 2);
       }
     }

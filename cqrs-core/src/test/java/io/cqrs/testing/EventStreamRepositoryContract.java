@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.cqrs.CommandFailed;
 import io.cqrs.ConcurrencyException;
+import io.cqrs.DuplicateCommandException;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
@@ -332,6 +333,200 @@ public abstract class EventStreamRepositoryContract {
     }
   }
 
+  // ---------------------------------------------------------------- at most once per command
+
+  @Test
+  void a_save_for_a_command_the_stream_already_holds_is_refused_and_writes_nothing() {
+    List<VersionedEvent> saved = happened("s", 1, 2, "first");
+    repository.save("s", 0, saved, "command-1");
+
+    // The racing duplicate of issue 12: it loaded after the first delivery committed, so its
+    // expected version is current and only the command id can stop it.
+    DuplicateCommandException duplicate =
+        catchThrowableOfType(
+            () -> repository.save("s", 2, happened("s", 3, 1, "again"), "command-1"),
+            DuplicateCommandException.class);
+
+    assertThat(duplicate.streamId()).isEqualTo("s");
+    assertThat(duplicate.commandId()).isEqualTo("command-1");
+    assertThat(duplicate.isTransient()).isFalse();
+    assertNothingBut(saved);
+    assertThat(repository.eventsByCorrelationId("again")).isEmpty();
+  }
+
+  @Test
+  void a_duplicate_with_a_stale_version_is_refused_and_after_reloading_is_told_duplicate() {
+    List<VersionedEvent> saved = happened("s", 1, 1, "first");
+    repository.save("s", 0, saved, "command-1");
+
+    assertThatThrownBy(() -> repository.save("s", 0, happened("s", 1, 1, "stale"), "command-1"))
+        .isInstanceOfAny(ConcurrencyException.class, DuplicateCommandException.class);
+    long reloaded = repository.version("s");
+    assertThatThrownBy(
+            () ->
+                repository.save(
+                    "s", reloaded, happened("s", reloaded + 1, 1, "reloaded"), "command-1"))
+        .isInstanceOf(DuplicateCommandException.class);
+
+    assertNothingBut(saved);
+  }
+
+  @Test
+  void a_command_is_remembered_by_every_later_commit_of_its_stream() {
+    List<VersionedEvent> all = new ArrayList<>(happened("s", 1, 1, "first"));
+    repository.save("s", 0, all, "command-0");
+    for (int i = 1; i <= 40; i++) {
+      List<VersionedEvent> next = happened("s", i + 1, 1, "next-" + i);
+      repository.save("s", i, next, i % 2 == 0 ? "command-" + i : null);
+      all.addAll(next);
+    }
+
+    for (String old : List.of("command-0", "command-2", "command-40")) {
+      assertThatThrownBy(() -> repository.save("s", 41, happened("s", 42, 1, "late"), old))
+          .as(old)
+          .isInstanceOf(DuplicateCommandException.class);
+    }
+    assertNothingBut(all);
+  }
+
+  @Test
+  void one_command_may_take_effect_once_in_each_of_several_streams() {
+    repository.save("a", 0, happened("a", 1, 1, "c"), "command-1");
+    repository.save("b", 0, happened("b", 1, 1, "c"), "command-1");
+
+    assertThat(repository.version("a")).isEqualTo(1);
+    assertThat(repository.version("b")).isEqualTo(1);
+    assertThatThrownBy(() -> repository.save("b", 1, happened("b", 2, 1, "c"), "command-1"))
+        .isInstanceOf(DuplicateCommandException.class);
+  }
+
+  @Test
+  void saves_without_a_command_id_are_never_deduplicated() {
+    List<VersionedEvent> first = happened("s", 1, 1, "c");
+    List<VersionedEvent> second = happened("s", 2, 1, "c");
+    repository.save("s", 0, first, null);
+    repository.save("s", 1, second);
+
+    assertNothingBut(concat(first, second));
+  }
+
+  @Test
+  void command_ids_of_any_length_and_characters_are_deduplicated_exactly() {
+    List<String> hostile =
+        List.of(
+            "x".repeat(10_000),
+            "a.b`c[0]\"d\\e::v::s::1",
+            "\u00e9\u4e2d\ud83d\ude00 spaced\ttab\nnewline",
+            "\u0000\u0001control",
+            "command-1",
+            "COMMAND-1",
+            "command-1 ");
+    List<VersionedEvent> all = new ArrayList<>();
+    for (String commandId : hostile) {
+      List<VersionedEvent> events = happened("s", all.size() + 1, 1, "c");
+      repository.save("s", all.size(), events, commandId);
+      all.addAll(events);
+    }
+    for (String commandId : hostile) {
+      long version = all.size();
+      assertThatThrownBy(
+              () -> repository.save("s", version, happened("s", version + 1, 1, "c"), commandId))
+          .as("command id of %d chars", commandId.length())
+          .isInstanceOf(DuplicateCommandException.class);
+    }
+    assertNothingBut(all);
+  }
+
+  @Test
+  void of_many_deliveries_of_each_command_racing_with_retries_exactly_one_commits()
+      throws Exception {
+    int threads = 8;
+    int commands = 60;
+    int deliveries = 3;
+    int streams = 3;
+    List<String> work = new ArrayList<>();
+    for (int c = 0; c < commands; c++) {
+      for (int d = 0; d < deliveries; d++) {
+        work.add("command-" + c);
+      }
+    }
+    java.util.Collections.shuffle(work, new java.util.Random(12));
+    java.util.concurrent.ConcurrentLinkedQueue<String> queue =
+        new java.util.concurrent.ConcurrentLinkedQueue<>(work);
+    AtomicInteger duplicates = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> results = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (String command = queue.poll(); command != null; command = queue.poll()) {
+                    String stream = "hot-" + Math.floorMod(command.hashCode(), streams);
+                    if (!saveOnce(stream, command)) {
+                      duplicates.incrementAndGet();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> result : results) {
+        result.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    Map<String, Integer> effects = new HashMap<>();
+    for (int s = 0; s < streams; s++) {
+      for (VersionedEvent event : repository.load("hot-" + s)) {
+        effects.merge(event.causationId(), 1, Integer::sum);
+      }
+    }
+    assertThat(effects).hasSize(commands);
+    assertThat(effects.values()).as("effects per command").containsOnly(1);
+    assertThat(duplicates.get()).isEqualTo(commands * (deliveries - 1));
+    List<LoggedEvent> log = readWholeLog();
+    assertThat(log).hasSize(commands);
+    assertEachEventOnceInStreamOrder(log);
+  }
+
+  /**
+   * One delivery of a command: reload, save, retry on conflicts. Returns false if the stream held
+   * the command's effect already.
+   */
+  private boolean saveOnce(String stream, String command) {
+    for (int attempt = 1; attempt <= 1000; attempt++) {
+      long version = repository.version(stream);
+      VersionedEvent event = happened(stream, version + 1, 1, "corr-" + command).get(0);
+      VersionedEvent caused =
+          new VersionedEvent(
+              event.id(),
+              event.correlationId(),
+              command,
+              event.sourceId(),
+              event.actor(),
+              event.onBehalfOf(),
+              event.version(),
+              event.eventType(),
+              event.created(),
+              event.event(),
+              event.metadata());
+      try {
+        repository.save(stream, version, List.of(caused), command);
+        return true;
+      } catch (ConcurrencyException e) {
+        // reload and try again
+      } catch (DuplicateCommandException e) {
+        return false;
+      }
+    }
+    throw new AssertionError("1000 conflicts in a row on " + stream);
+  }
+
   // ---------------------------------------------------------------- bad arguments
 
   @Test
@@ -355,6 +550,8 @@ public abstract class EventStreamRepositoryContract {
         "version");
     List<VersionedEvent> gap = List.of(good.get(0), happened("s", 3, 1, "c").get(0));
     assertRejected(() -> repository.save("s", 0, gap), IllegalArgumentException.class, "version");
+    assertRejected(
+        () -> repository.save("s", 0, good, " "), IllegalArgumentException.class, "commandId");
 
     assertNothingBut(List.of());
   }

@@ -1,0 +1,302 @@
+package io.cqrs.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.Command;
+import io.cqrs.CommandDispatchManager;
+import io.cqrs.ConcurrencyException;
+import io.cqrs.EventSourceBased;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.SnapshotPolicy;
+import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.memory.DeadLetter;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.spi.EventStreamRepository;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exactly-once effect of commands, end to end through {@link CommandDispatchManager} and {@link
+ * EventSourcingRepository}, on a store under test: every order of two deliveries' steps, a command
+ * whose conflicts outlast its retries, and thousands of commands each delivered two or three times
+ * to competing listeners. A store runs it through a one-line subclass.
+ *
+ * <p>The effect of a command is counted by causation id: each command must leave exactly one event
+ * caused by it, however its deliveries raced.
+ */
+public abstract class CommandDeduplicationContract {
+
+  /** A command and its event, on a counter aggregate. */
+  public record Add(String counterId, int amount) {}
+
+  /** The event of {@link Add}. */
+  public record Added(int amount) {}
+
+  /** The aggregate the suite's commands change. */
+  public static final class Counter extends EventSourceBased {
+    private int total;
+
+    public Counter(String id) {
+      super(id);
+    }
+
+    void add(int amount) {
+      if (amount < 0) {
+        throw new IllegalArgumentException("negative amount " + amount);
+      }
+      update(new Added(amount));
+    }
+
+    private void handleAdded(Added event) {
+      total += event.amount();
+    }
+  }
+
+  /** The types of the suite, for stores that serialize. */
+  protected static TypeRegistry types() {
+    return new TypeRegistry()
+        .registerAggregate(Counter.class, Added.class)
+        .registerCommands(Add.class);
+  }
+
+  /** A store that sees nothing written through earlier calls, holding {@code types}. */
+  protected abstract EventStreamRepository newStore(TypeRegistry types);
+
+  /** How many commands the stress test sends (each two or three times). */
+  protected int stressCommands() {
+    return 2000;
+  }
+
+  // ---------------------------------------------------------------- every interleaving
+
+  @Test
+  void two_deliveries_take_effect_once_in_every_order_of_check_load_and_commit() throws Exception {
+    // Each delivery: look the command up, load the counter, commit.
+    for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
+      assertOneEffectOfTwoDeliveries(schedule, true);
+    }
+  }
+
+  @Test
+  void two_deliveries_take_effect_once_in_every_order_of_load_and_commit_without_lookup()
+      throws Exception {
+    // Without deduplicate(true) there is no lookup: only the commit can stop the second effect.
+    for (List<Integer> schedule : Turnstile.interleavings(2, 2)) {
+      assertOneEffectOfTwoDeliveries(schedule, false);
+    }
+  }
+
+  private void assertOneEffectOfTwoDeliveries(List<Integer> schedule, boolean lookup)
+      throws Exception {
+    TypeRegistry types = types();
+    EventStreamRepository store = newStore(types);
+    ScheduledStore scheduled = new ScheduledStore(store, new Turnstile(schedule));
+    CommandDispatchManager manager = manager(types, scheduled, lookup, 10);
+    // Another command first, so that the stream exists and versions are not all 1.
+    manager.dispatch(Command.create(new Add("c", 1)));
+    Command add = Command.create(new Add("c", 5));
+
+    ExecutorService deliveries = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int party = 1; party <= 2; party++) {
+        int delivery = party;
+        done.add(
+            deliveries.submit(
+                () -> {
+                  scheduled.as(delivery, () -> dispatch(manager, add));
+                  return null;
+                }));
+      }
+      for (Future<?> each : done) {
+        each.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      deliveries.shutdownNow();
+    }
+
+    assertThat(effectsOf(store, "c", add.messageId())).as("effects in order %s", schedule).isOne();
+    assertThat(load(types, store, "c").total).as("total in order %s", schedule).isEqualTo(6);
+  }
+
+  // ---------------------------------------------------------------- transient is not an outcome
+
+  @Test
+  void a_command_whose_conflicts_outlast_its_retries_takes_effect_when_redelivered()
+      throws Exception {
+    TypeRegistry types = types();
+    EventStreamRepository store = newStore(types);
+    CommandDispatchManager manager = manager(types, store, true, 1);
+    manager.dispatch(Command.create(new Add("c", 1)));
+    EventSourcingRepository competitor = repository(types, store);
+    AtomicBoolean compete = new AtomicBoolean(true);
+    CommandDispatchManager racing =
+        CommandDispatchManager.builder(null, types)
+            .errorLog(store)
+            .deduplicate(true)
+            .maxAttempts(1)
+            .build()
+            .registerCommandHandler(
+                Add.class,
+                (add, envelope) -> {
+                  Counter counter = load(types, store, add.counterId());
+                  if (compete.getAndSet(false)) {
+                    // Another command commits between this delivery's load and its save.
+                    Counter other = load(types, store, add.counterId());
+                    other.add(100);
+                    competitor.save(other, "competitor");
+                  }
+                  counter.add(add.amount());
+                  repository(types, store).save(counter, envelope);
+                });
+    Command add = Command.create(new Add("c", 5));
+
+    assertThatThrownBy(() -> racing.dispatch(add)).isInstanceOf(ConcurrencyException.class);
+    assertThat(effectsOf(store, "c", add.messageId())).isZero();
+    manager.dispatch(add);
+
+    assertThat(effectsOf(store, "c", add.messageId())).isOne();
+    assertThat(load(types, store, "c").total).isEqualTo(106);
+  }
+
+  // ---------------------------------------------------------------- stress
+
+  @Test
+  void every_command_delivered_two_or_three_times_to_competing_listeners_takes_effect_once()
+      throws Exception {
+    TypeRegistry types = types();
+    EventStreamRepository store = newStore(types);
+    InMemoryCommandBus bus = new InMemoryCommandBus(20);
+    int hot = 5;
+    int commands = stressCommands();
+    Random random = new Random(20261203L);
+    List<Command> sent = new ArrayList<>();
+    List<Command> deliveries = new ArrayList<>();
+    for (int i = 0; i < commands; i++) {
+      Command add = Command.create(new Add("hot-" + random.nextInt(hot), 1 + random.nextInt(9)));
+      sent.add(add);
+      for (int copies = 2 + random.nextInt(2); copies > 0; copies--) {
+        deliveries.add(add);
+      }
+    }
+    Collections.shuffle(deliveries, random);
+    try (CommandDispatchManager manager = manager(bus, types, store, true, 3)) {
+      manager.listen("counters", 8);
+      int publishers = 4;
+      ExecutorService pool = Executors.newFixedThreadPool(publishers);
+      try {
+        List<Future<?>> published = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+          List<Command> share =
+              deliveries.subList(
+                  p * deliveries.size() / publishers, (p + 1) * deliveries.size() / publishers);
+          published.add(pool.submit(() -> share.forEach(c -> bus.publish(List.of(c)))));
+        }
+        for (Future<?> each : published) {
+          each.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      Await.until(java.time.Duration.ofMinutes(5), "the bus to be idle", bus::isIdle);
+    }
+
+    Map<String, Integer> effects = new HashMap<>();
+    Map<String, Integer> expectedTotals = new HashMap<>();
+    for (int h = 0; h < hot; h++) {
+      for (VersionedEvent event : store.load("hot-" + h)) {
+        effects.merge(event.causationId(), 1, Integer::sum);
+      }
+    }
+    Set<String> deadLettered = new HashSet<>();
+    for (DeadLetter<Command> dead : bus.deadLetters()) {
+      deadLettered.add(dead.message().messageId());
+    }
+    for (Command add : sent) {
+      String id = add.messageId();
+      int effect = effects.getOrDefault(id, 0);
+      assertThat(effect).as("effects of command %s", id).isLessThanOrEqualTo(1);
+      if (effect == 0) {
+        assertThat(deadLettered).as("command %s: no effect, so dead-lettered", id).contains(id);
+      } else {
+        Add body = add.bodyAs(Add.class);
+        expectedTotals.merge(body.counterId(), body.amount(), Integer::sum);
+      }
+    }
+    assertThat(effects.keySet()).isSubsetOf(sent.stream().map(Command::messageId).toList());
+    for (int h = 0; h < hot; h++) {
+      assertThat(load(types, store, "hot-" + h).total)
+          .as("total of hot-%d", h)
+          .isEqualTo(expectedTotals.getOrDefault("hot-" + h, 0));
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static CommandDispatchManager manager(
+      TypeRegistry types, EventStreamRepository store, boolean lookup, int maxAttempts) {
+    return manager(null, types, store, lookup, maxAttempts);
+  }
+
+  private static CommandDispatchManager manager(
+      InMemoryCommandBus bus,
+      TypeRegistry types,
+      EventStreamRepository store,
+      boolean lookup,
+      int maxAttempts) {
+    EventSourcingRepository repository = repository(types, store);
+    return CommandDispatchManager.builder(bus, types)
+        .errorLog(store)
+        .deduplicate(lookup)
+        .maxAttempts(maxAttempts)
+        .maxBackoff(java.time.Duration.ofMillis(5))
+        .build()
+        .registerCommandHandler(
+            Add.class,
+            (add, envelope) -> {
+              Counter counter =
+                  repository
+                      .find(add.counterId(), Counter::new)
+                      .orElseGet(() -> new Counter(add.counterId()));
+              counter.add(add.amount());
+              repository.save(counter, envelope);
+            });
+  }
+
+  private static EventSourcingRepository repository(
+      TypeRegistry types, EventStreamRepository store) {
+    return EventSourcingRepository.builder(store, types)
+        .snapshotPolicy(SnapshotPolicy.never())
+        .build();
+  }
+
+  private static Counter load(TypeRegistry types, EventStreamRepository store, String id) {
+    return repository(types, store).get(id, Counter::new);
+  }
+
+  private static long effectsOf(EventStreamRepository store, String stream, String commandId) {
+    return store.load(stream).stream().filter(e -> commandId.equals(e.causationId())).count();
+  }
+
+  private static void dispatch(CommandDispatchManager manager, Command command) {
+    try {
+      manager.dispatch(command);
+    } catch (Exception e) {
+      throw new AssertionError("delivery of " + command.messageId() + " failed", e);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.cqrs.testing;
+
+import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Snapshot;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A store decorator through which a test orders the steps of competing deliveries: each call a
+ * delivery makes to look a command up ({@link #eventsByCorrelationId}), to load ({@link #load}) or
+ * to commit ({@link #save}) waits for that delivery's turn in a {@link Turnstile}. The thread of a
+ * delivery says which party it is with {@link #as}; other threads pass freely.
+ */
+public final class ScheduledStore implements EventStreamRepository {
+  private final EventStreamRepository delegate;
+  private final Turnstile turnstile;
+  private final ThreadLocal<Integer> party = new ThreadLocal<>();
+
+  public ScheduledStore(EventStreamRepository delegate, Turnstile turnstile) {
+    this.delegate = delegate;
+    this.turnstile = turnstile;
+  }
+
+  /** Runs {@code work} on this thread as {@code party}, and says when the party is finished. */
+  public void as(int party, Runnable work) {
+    this.party.set(party);
+    try {
+      work.run();
+    } finally {
+      this.party.remove();
+      turnstile.finish(party);
+    }
+  }
+
+  private <T> T step(Turnstile.Step<T> step) {
+    Integer current = party.get();
+    return current == null ? step.run() : turnstile.step(current, step);
+  }
+
+  @Override
+  public void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+    step(
+        () -> {
+          delegate.save(streamId, expectedVersion, events, commandId);
+          return null;
+        });
+  }
+
+  @Override
+  public List<VersionedEvent> load(String streamId, long fromVersion) {
+    return step(() -> delegate.load(streamId, fromVersion));
+  }
+
+  @Override
+  public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
+    return step(() -> delegate.eventsByCorrelationId(correlationId));
+  }
+
+  @Override
+  public long version(String streamId) {
+    return delegate.version(streamId);
+  }
+
+  @Override
+  public void saveSnapshot(Snapshot snapshot) {
+    delegate.saveSnapshot(snapshot);
+  }
+
+  @Override
+  public Optional<Snapshot> loadSnapshot(String streamId) {
+    return delegate.loadSnapshot(streamId);
+  }
+
+  @Override
+  public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
+    return delegate.readLog(fromPosition, maxEvents);
+  }
+
+  @Override
+  public void recordIntegrationEvent(VersionedEvent event) {
+    delegate.recordIntegrationEvent(event);
+  }
+}

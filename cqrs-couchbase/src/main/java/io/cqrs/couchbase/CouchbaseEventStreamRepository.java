@@ -3,6 +3,7 @@ package io.cqrs.couchbase;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
 import io.cqrs.ConcurrencyException;
+import io.cqrs.DuplicateCommandException;
 import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
@@ -134,13 +135,16 @@ public final class CouchbaseEventStreamRepository
    * @throws IllegalArgumentException also if the stream id does not fit in a key, or the batch is
    *     larger than a document may be; nothing was written
    * @throws ConcurrencyException if another save took the version first; nothing was written
+   * @throws DuplicateCommandException if a commit of the stream is the effect of the same command;
+   *     nothing was written
    * @throws TransientCqrsException if Couchbase did not answer in time; a timeout while claiming
    *     the version leaves the outcome unknown, so reload the stream before retrying
    */
   @Override
-  public void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
+  public void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
     keys.checkStreamId(streamId);
-    StreamPreconditions.checkSave(streamId, expectedVersion, events);
+    StreamPreconditions.checkSave(streamId, expectedVersion, events, commandId);
     if (events.size() > LogReader.POSITIONS_PER_SEQUENCE) {
       throw new IllegalArgumentException(
           "Batch of "
@@ -151,9 +155,10 @@ public final class CouchbaseEventStreamRepository
               + LogReader.POSITIONS_PER_SEQUENCE
               + " events one commit may hold");
     }
-    byte[] commit = codec.commit(streamId, events);
+    String command = commandId == null ? null : KeyLayout.commandHash(commandId);
+    byte[] commit = codec.commit(streamId, events, command);
     checkSize(commit, "Batch of " + events.size() + " events for stream", streamId);
-    writer.save(streamId, expectedVersion, events, commit);
+    writer.save(streamId, expectedVersion, events, commit, command, commandId);
   }
 
   @Override

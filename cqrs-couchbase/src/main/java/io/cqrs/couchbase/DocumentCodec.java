@@ -27,6 +27,12 @@ final class DocumentCodec {
   static final String GAP = "x";
   static final String ABORTED = "a";
 
+  /** The field of a commit or claim that holds the hash of the command it is the effect of. */
+  static final String COMMAND = "d";
+
+  /** The head's object of command hashes, each mapped to the first version of its commit. */
+  static final String COMMANDS = "m";
+
   private final EventSerializer serializer;
   private final ObjectMapper mapper;
 
@@ -40,10 +46,18 @@ final class DocumentCodec {
   }
 
   byte[] commit(String streamId, List<VersionedEvent> events) {
+    return commit(streamId, events, null);
+  }
+
+  /** A commit document; {@code command} is the hash of the command it is the effect of, or null. */
+  byte[] commit(String streamId, List<VersionedEvent> events, String command) {
     ObjectNode node = document(COMMIT);
     node.put("s", streamId);
     node.put("v0", events.get(0).version());
     node.put("v1", events.get(events.size() - 1).version());
+    if (command != null) {
+      node.put(COMMAND, command);
+    }
     ArrayNode array = node.putArray("e");
     for (VersionedEvent event : events) {
       array.add(serializer.toTree(event));
@@ -62,18 +76,31 @@ final class DocumentCodec {
   }
 
   byte[] claim(long seq, long last) {
+    return claim(seq, last, null);
+  }
+
+  /** A claim document; {@code command} is the hash of the command the commit is the effect of. */
+  byte[] claim(long seq, long last, String command) {
     ObjectNode node = document(null);
     node.put("q", seq);
     node.put("l", last);
+    if (command != null) {
+      node.put(COMMAND, command);
+    }
     return write(node);
   }
 
+  /** A new head listing {@code entries}, and the commands they are the effects of under "m". */
   byte[] head(long version, List<StreamHead.Entry> entries) {
     ObjectNode node = document(null);
     node.put("v", version);
     ArrayNode commits = node.putArray("c");
+    ObjectNode commands = node.putObject(COMMANDS);
     for (StreamHead.Entry entry : entries) {
       commits.addArray().add(entry.last()).add(entry.seq());
+      if (entry.command() != null) {
+        commands.put(entry.command(), entry.first());
+      }
     }
     return write(node);
   }
@@ -119,7 +146,7 @@ final class DocumentCodec {
       if (last < first || seq < 1) {
         throw new IllegalArgumentException("inconsistent claim " + node);
       }
-      return new StreamHead.Entry(first, last, seq);
+      return new StreamHead.Entry(first, last, seq, command(node));
     } catch (RuntimeException e) {
       throw corrupt(key, stream, e);
     }
@@ -219,6 +246,18 @@ final class DocumentCodec {
     return node;
   }
 
+  /** The command hash of a commit or claim; null if it has none. */
+  private static String command(JsonNode node) {
+    JsonNode value = node.get(COMMAND);
+    if (value == null) {
+      return null;
+    }
+    if (!value.isTextual() || value.textValue().isEmpty()) {
+      throw new IllegalArgumentException("field '" + COMMAND + "' must be a command hash");
+    }
+    return value.textValue();
+  }
+
   static long number(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
@@ -248,7 +287,7 @@ final class DocumentCodec {
             "event " + event.id() + " does not belong at version " + (first + i));
       }
     }
-    return new LogDocument.Commit(streamId, first, last, events);
+    return new LogDocument.Commit(streamId, first, last, events, command(node));
   }
 
   private List<VersionedEvent> events(JsonNode node, long first, long last) {

@@ -107,6 +107,15 @@ final class KeyLayout {
     return prefix + "::corrh::" + sha256(correlationId);
   }
 
+  /**
+   * The name under which a stream's documents record a command id: the first 128 bits of its
+   * SHA-256 in hex, so that ids of any length and characters become a fixed-size sub-document path
+   * segment. Two command ids share a name only by a SHA-256 prefix collision.
+   */
+  static String commandHash(String commandId) {
+    return sha256(commandId).substring(0, 32);
+  }
+
   /** A stream id shortened for messages, so a huge id does not flood a log. */
   static String shown(String streamId) {
     return streamId.length() <= SHOWN_ID_CHARS

@@ -19,7 +19,9 @@ import com.couchbase.client.java.kv.MutateInSpec;
 import com.couchbase.client.java.kv.StoreSemantics;
 import io.cqrs.SerializationException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -36,6 +38,15 @@ final class Kv {
 
   /** A numeric field read with sub-document lookup, and the document's CAS. */
   record NumberField(long value, long cas) {}
+
+  /**
+   * A numeric field, the document's CAS, and whether a second path exists in the same document,
+   * read in one sub-document lookup.
+   */
+  record NumberAndPath(long value, long cas, boolean pathExists) {}
+
+  /** The most sub-document specs one lookup or mutation may carry. */
+  static final int MAX_SPECS = 16;
 
   private final Collection collection;
   private final ReactiveCollection reactive;
@@ -185,20 +196,63 @@ final class Kv {
   }
 
   /**
-   * Sets a number field and appends values to an array field in one atomic mutation, if the CAS is
-   * still {@code cas}; false if it changed or the document vanished.
+   * A numeric field and whether {@code path} exists, in one lookup; empty if the document is
+   * missing.
+   */
+  Optional<NumberAndPath> lookupNumberAndPath(String key, String numberPath, String path) {
+    try {
+      LookupInResult result =
+          collection.lookupIn(
+              key, List.of(LookupInSpec.get(numberPath), LookupInSpec.exists(path)));
+      NumberField number = numberField(key, numberPath, result);
+      return Optional.of(new NumberAndPath(number.value(), number.cas(), result.exists(1)));
+    } catch (DocumentNotFoundException e) {
+      return Optional.empty();
+    } catch (SerializationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("lookup of '" + numberPath + "' in '" + key + "'", e);
+    }
+  }
+
+  /**
+   * Sets a number field, appends values to an array field and upserts {@code fields} (creating
+   * their parents) in one atomic mutation, if the CAS is still {@code cas}; false if it changed or
+   * the document vanished. At most {@code MAX_SPECS - 2} fields.
    */
   boolean setAndAppend(
-      String key, long cas, String numberPath, long number, String arrayPath, List<?> values) {
+      String key,
+      long cas,
+      String numberPath,
+      long number,
+      String arrayPath,
+      List<?> values,
+      Map<String, ?> fields) {
+    List<MutateInSpec> specs = new ArrayList<>(2 + fields.size());
+    specs.add(MutateInSpec.upsert(numberPath, number));
+    specs.add(MutateInSpec.arrayAppend(arrayPath, values));
+    fields.forEach((path, value) -> specs.add(MutateInSpec.upsert(path, value).createPath()));
+    return mutate(key, cas, specs) != 0;
+  }
+
+  /**
+   * Upserts {@code fields} (creating their parents) in one atomic mutation if the CAS is still
+   * {@code cas}; returns the new CAS, or 0 if it changed or the document vanished. At most {@code
+   * MAX_SPECS} fields.
+   */
+  long upsertFields(String key, long cas, Map<String, ?> fields) {
+    List<MutateInSpec> specs = new ArrayList<>(fields.size());
+    fields.forEach((path, value) -> specs.add(MutateInSpec.upsert(path, value).createPath()));
+    return mutate(key, cas, specs);
+  }
+
+  private long mutate(String key, long cas, List<MutateInSpec> specs) {
     try {
-      collection.mutateIn(
-          key,
-          List.of(
-              MutateInSpec.upsert(numberPath, number), MutateInSpec.arrayAppend(arrayPath, values)),
-          mutateInOptions().cas(cas).durability(durability));
-      return true;
+      return collection
+          .mutateIn(key, specs, mutateInOptions().cas(cas).durability(durability))
+          .cas();
     } catch (CasMismatchException | DocumentNotFoundException e) {
-      return false;
+      return 0;
     } catch (RuntimeException e) {
       throw CouchbaseErrors.map("mutation of '" + key + "'", e);
     }

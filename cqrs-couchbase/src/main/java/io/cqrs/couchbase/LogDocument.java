@@ -8,10 +8,16 @@ sealed interface LogDocument {
 
   /**
    * The events of one {@code save}: committed once the claim on {@code first} of the stream names
-   * this sequence.
+   * this sequence. {@code command} is the hash of the command it is the effect of, or null; whoever
+   * completes the commit writes it into the claim.
    */
-  record Commit(String streamId, long first, long last, List<VersionedEvent> events)
-      implements LogDocument {}
+  record Commit(String streamId, long first, long last, List<VersionedEvent> events, String command)
+      implements LogDocument {
+    /** A commit that is the effect of no command. */
+    Commit(String streamId, long first, long last, List<VersionedEvent> events) {
+      this(streamId, first, last, events, null);
+    }
+  }
 
   /** An event outside any stream, committed as soon as it is stored. */
   record Integration(List<VersionedEvent> events) implements LogDocument {}

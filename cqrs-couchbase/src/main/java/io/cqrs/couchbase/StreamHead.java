@@ -16,6 +16,14 @@ record StreamHead(long version, List<Entry> commits, long cas) {
   /** No head document yet. */
   static final StreamHead EMPTY = new StreamHead(0, List.of(), 0);
 
-  /** One commit: versions {@code first..last}, stored at log sequence {@code seq}. */
-  record Entry(long first, long last, long seq) {}
+  /**
+   * One commit: versions {@code first..last}, stored at log sequence {@code seq}, the effect of the
+   * command whose {@linkplain KeyLayout#commandHash hash} is {@code command} (null if none, or not
+   * known to the reader: the head lists commands apart from its entries).
+   */
+  record Entry(long first, long last, long seq, String command) {
+    Entry(long first, long last, long seq) {
+      this(first, last, seq, null);
+    }
+  }
 }

@@ -42,6 +42,23 @@ final class StreamReader {
     }
   }
 
+  /**
+   * The head's version, the head document's CAS and whether the head records command {@code
+   * command} (a {@linkplain KeyLayout#commandHash hash}; null to ask only for the version), in one
+   * lookup; empty if the stream has no head.
+   */
+  Optional<Kv.NumberAndPath> headVersion(String streamId, String command) {
+    if (command == null) {
+      return headVersion(streamId).map(v -> new Kv.NumberAndPath(v.value(), v.cas(), false));
+    }
+    String key = keys.head(streamId);
+    try {
+      return kv.lookupNumberAndPath(key, "v", DocumentCodec.COMMANDS + "." + command);
+    } catch (SerializationException e) {
+      throw DocumentCodec.corrupt(key, streamId, e);
+    }
+  }
+
   /** The claims after {@code version}, followed until one is missing. */
   List<StreamHead.Entry> claimsAfter(String streamId, long version) {
     return Kv.await(

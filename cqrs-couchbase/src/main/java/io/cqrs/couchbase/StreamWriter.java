@@ -2,10 +2,13 @@ package io.cqrs.couchbase;
 
 import com.couchbase.client.core.error.DocumentExistsException;
 import io.cqrs.ConcurrencyException;
+import io.cqrs.DuplicateCommandException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,13 +18,22 @@ import org.slf4j.LoggerFactory;
  * log complete (see {@code docs/couchbase.md}):
  *
  * <ol>
- *   <li>check that the expected version is the stream's end (the head, and claims past it);
+ *   <li>check that the expected version is the stream's end (the head, and claims past it), and
+ *       that no commit up to it is the effect of the same command (the head's command set, and the
+ *       claims past it);
  *   <li>take a log sequence from the global counter, append it to the correlation index, and insert
  *       the commit document under it ({@link LogWriter#store});
- *   <li>insert the claim on the first new version, naming the sequence: the commit point. Two
- *       writers of the same version cannot both insert it;
- *   <li>move the head on (a hint; a failure here leaves the commit standing).
+ *   <li>insert the claim on the first new version, naming the sequence and the command: the commit
+ *       point. Two writers of the same version cannot both insert it;
+ *   <li>move the head on, recording the command (a hint; a failure here leaves the commit
+ *       standing).
  * </ol>
+ *
+ * <p>Why the command check is atomic with the commit although it is read before it: a commit at
+ * version {@code n} lands only through the exclusive claim on {@code n}, by a writer that saw the
+ * stream end at {@code n - 1} and no effect of its command in versions {@code 1..n-1}; those
+ * versions are fixed once committed. Two effects of one command at versions {@code m < n} would
+ * need the second writer to have missed the first in {@code 1..n-1}, which it read.
  */
 final class StreamWriter {
   private static final Logger log = LoggerFactory.getLogger(StreamWriter.class);
@@ -45,8 +57,21 @@ final class StreamWriter {
   /** Where the stream ends: the head read and the claims found past it. */
   private record Position(long headVersion, long headCas, List<StreamHead.Entry> beyond) {}
 
-  void save(String streamId, long expected, List<VersionedEvent> events, byte[] commit) {
-    Position position = locate(streamId, expected);
+  /**
+   * Saves a commit.
+   *
+   * @param command the {@linkplain KeyLayout#commandHash hash} of the command the events are the
+   *     effect of, which {@code commit} carries too; null if none
+   * @param commandId the command id itself, for the exception; null if none
+   */
+  void save(
+      String streamId,
+      long expected,
+      List<VersionedEvent> events,
+      byte[] commit,
+      String command,
+      String commandId) {
+    Position position = locate(streamId, expected, command, commandId);
     long first = expected + 1;
     long last = expected + events.size();
     LogWriter.Stored stored =
@@ -54,9 +79,9 @@ final class StreamWriter {
             commit,
             events,
             "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
-    claim(streamId, expected, stored, last);
+    claim(streamId, expected, stored, last, command, commandId);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
-    added.add(new StreamHead.Entry(first, last, stored.seq()));
+    added.add(new StreamHead.Entry(first, last, stored.seq(), command));
     try {
       updateHead(streamId, position.headVersion(), position.headCas(), added);
     } catch (RuntimeException e) {
@@ -76,10 +101,14 @@ final class StreamWriter {
    * the claims past it are followed. A claim inserted since (by a racing writer) is caught by the
    * claim insert, the commit point.
    */
-  private Position locate(String streamId, long expected) {
-    Optional<Kv.NumberField> head = reader.headVersion(streamId);
-    long headVersion = head.map(Kv.NumberField::value).orElse(0L);
-    long headCas = head.map(Kv.NumberField::cas).orElse(0L);
+  private Position locate(String streamId, long expected, String command, String commandId) {
+    // One lookup whether or not there is a command: the head's version, and the command's entry.
+    Optional<Kv.NumberAndPath> head = reader.headVersion(streamId, command);
+    long headVersion = head.map(Kv.NumberAndPath::value).orElse(0L);
+    long headCas = head.map(Kv.NumberAndPath::cas).orElse(0L);
+    if (head.isPresent() && head.get().pathExists()) {
+      throw new DuplicateCommandException(streamId, commandId);
+    }
     if (headVersion > expected) {
       throw conflict(streamId, expected, headVersion);
     }
@@ -87,6 +116,11 @@ final class StreamWriter {
     if (headVersion < expected) {
       beyond = reader.claimsAfter(streamId, headVersion);
       long end = StreamReader.end(headVersion, beyond);
+      for (StreamHead.Entry entry : beyond) {
+        if (command != null && command.equals(entry.command()) && entry.last() <= expected) {
+          throw new DuplicateCommandException(streamId, commandId);
+        }
+      }
       if (end != expected) {
         throw new ConcurrencyException(streamId, expected, end);
       }
@@ -95,10 +129,16 @@ final class StreamWriter {
   }
 
   /** Inserts the claim: the commit point. */
-  private void claim(String streamId, long expected, LogWriter.Stored stored, long last) {
+  private void claim(
+      String streamId,
+      long expected,
+      LogWriter.Stored stored,
+      long last,
+      String command,
+      String commandId) {
     String key = keys.claim(streamId, expected + 1);
     try {
-      kv.insertExclusive(key, codec.claim(stored.seq(), last));
+      kv.insertExclusive(key, codec.claim(stored.seq(), last, command));
     } catch (DocumentExistsException e) {
       StreamHead.Entry holder =
           kv.get(key)
@@ -108,6 +148,9 @@ final class StreamWriter {
         return; // a log reader found our commit prepared and completed it for us
       }
       logWriter.abandon(stored, streamId);
+      if (command != null && command.equals(holder.command())) {
+        throw new DuplicateCommandException(streamId, commandId); // another delivery won
+      }
       throw conflict(streamId, expected, holder.last(), e);
     } catch (TransientCqrsException e) {
       throw new TransientCqrsException(
@@ -149,7 +192,7 @@ final class StreamWriter {
       boolean done =
           cas == 0
               ? kv.insert(key, codec.head(target, missing)) != 0
-              : kv.setAndAppend(key, cas, "v", target, "c", headEntries(missing));
+              : moveHead(key, cas, target, missing);
       if (done) {
         return;
       }
@@ -165,6 +208,35 @@ final class StreamWriter {
         KeyLayout.shown(streamId),
         target,
         HEAD_ATTEMPTS);
+  }
+
+  /**
+   * Appends {@code missing} to the head and records their commands, in one mutation when they fit,
+   * else recording the commands first: the head's command set must never lag its version, since a
+   * save that finds the head at its expected version trusts the set for every version below.
+   */
+  private boolean moveHead(String key, long cas, long target, List<StreamHead.Entry> missing) {
+    Map<String, Long> commands = new LinkedHashMap<>();
+    for (StreamHead.Entry entry : missing) {
+      if (entry.command() != null) {
+        commands.put(DocumentCodec.COMMANDS + "." + entry.command(), entry.first());
+      }
+    }
+    int room = Kv.MAX_SPECS - 2;
+    while (commands.size() > room) {
+      Map<String, Long> chunk = new LinkedHashMap<>();
+      var iterator = commands.entrySet().iterator();
+      while (chunk.size() < Kv.MAX_SPECS && commands.size() - chunk.size() > room) {
+        var next = iterator.next();
+        chunk.put(next.getKey(), next.getValue());
+        iterator.remove();
+      }
+      cas = kv.upsertFields(key, cas, chunk);
+      if (cas == 0) {
+        return false;
+      }
+    }
+    return kv.setAndAppend(key, cas, "v", target, "c", headEntries(missing), commands);
   }
 
   private static List<List<Long>> headEntries(List<StreamHead.Entry> entries) {

@@ -54,7 +54,8 @@ public abstract class CommandDeduplicationContract {
       super(id);
     }
 
-    void add(int amount) {
+    /** Adds a non-negative amount. */
+    public void add(int amount) {
       if (amount < 0) {
         throw new IllegalArgumentException("negative amount " + amount);
       }
@@ -63,6 +64,11 @@ public abstract class CommandDeduplicationContract {
 
     private void handleAdded(Added event) {
       total += event.amount();
+    }
+
+    /** The sum of the amounts added. */
+    public int total() {
+      return total;
     }
   }
 

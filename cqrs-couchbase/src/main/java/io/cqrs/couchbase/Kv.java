@@ -79,6 +79,39 @@ final class Kv {
         .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()));
   }
 
+  /**
+   * Some top-level fields of a document, read with one sub-document lookup, as a document of their
+   * own: a JSON object holding the fields that exist (at most {@code MAX_SPECS}, simple names), and
+   * the whole document's CAS. Empty if the document is missing.
+   */
+  Optional<Document> getFields(String key, List<String> fields) {
+    List<LookupInSpec> specs = new ArrayList<>(fields.size());
+    for (String field : fields) {
+      specs.add(LookupInSpec.get(field));
+    }
+    LookupInResult result;
+    try {
+      result = collection.lookupIn(key, specs);
+    } catch (DocumentNotFoundException e) {
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("lookup of " + fields + " in '" + key + "'", e);
+    }
+    var json = new java.io.ByteArrayOutputStream();
+    json.write('{');
+    for (int i = 0; i < fields.size(); i++) {
+      if (result.exists(i)) {
+        if (json.size() > 1) {
+          json.write(',');
+        }
+        json.writeBytes(("\"" + fields.get(i) + "\":").getBytes(StandardCharsets.UTF_8));
+        json.writeBytes(result.contentAsBytes(i));
+      }
+    }
+    json.write('}');
+    return Optional.of(new Document(json.toByteArray(), result.cas()));
+  }
+
   /** The documents of {@code keys} in the same order, fetched in parallel (bounded). */
   List<Optional<Document>> getAll(List<String> keys) {
     if (keys.isEmpty()) {

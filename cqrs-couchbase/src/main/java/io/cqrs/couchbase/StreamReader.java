@@ -24,10 +24,19 @@ final class StreamReader {
     this.codec = codec;
   }
 
+  /** The fields of the head a reader needs: not its command set, which only saves consult. */
+  private static final List<String> HEAD_FIELDS = List.of("f", "v", "c");
+
   /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
   StreamHead head(String streamId) {
     String key = keys.head(streamId);
-    return kv.get(key)
+    Optional<Kv.Document> fields;
+    try {
+      fields = kv.getFields(key, HEAD_FIELDS);
+    } catch (SerializationException e) {
+      throw DocumentCodec.corrupt(key, streamId, e);
+    }
+    return fields
         .map(doc -> codec.head(key, doc.content(), streamId, doc.cas()))
         .orElse(StreamHead.EMPTY);
   }

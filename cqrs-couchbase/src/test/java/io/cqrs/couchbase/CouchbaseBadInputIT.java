@@ -125,6 +125,8 @@ class CouchbaseBadInputIT extends RepositoryIT {
     Map<String, String> before = documents();
 
     assertCorrupt(() -> repository.save(STREAM, 2, batch(STREAM, 2, 1)), keys.head(STREAM));
+    assertCorrupt(
+        () -> repository.save(STREAM, 2, batch(STREAM, 2, 1), "command-1"), keys.head(STREAM));
     assertCorrupt(() -> repository.load(STREAM), keys.head(STREAM));
     assertCorrupt(() -> repository.version(STREAM), keys.head(STREAM));
 
@@ -138,6 +140,8 @@ class CouchbaseBadInputIT extends RepositoryIT {
     Map<String, String> before = documents();
 
     assertCorrupt(() -> repository.save(STREAM, 1, batch(STREAM, 1, 1)), keys.head(STREAM));
+    assertCorrupt(
+        () -> repository.save(STREAM, 1, batch(STREAM, 1, 1), "command-1"), keys.head(STREAM));
     assertCorrupt(() -> repository.version(STREAM), keys.head(STREAM));
     assertThat(documents()).isEqualTo(before);
   }

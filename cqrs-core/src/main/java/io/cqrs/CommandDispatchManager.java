@@ -135,7 +135,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private boolean runWithRetries(Registered<?> registered, Command command) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
-        if (deduplicate && alreadyHandled(command)) {
+        if (deduplicate && earlierOutcome(command) != Outcome.NONE) {
           log.debug("Command {} was handled before; not handling it again", command.messageId());
           return false;
         }
@@ -163,7 +163,19 @@ public final class CommandDispatchManager implements AutoCloseable {
       } catch (TransientCqrsException e) {
         throw e;
       } catch (Exception | AssertionError e) {
-        recordFailure(command, e);
+        Outcome earlier = outcomeBeside(command, e);
+        if (earlier == Outcome.EFFECT) {
+          // A racing delivery committed first and this one failed on what it saw, e.g. "already
+          // exists": the command took effect, so this delivery must not report it rejected.
+          log.debug(
+              "Command {} failed ({}) after an earlier delivery took effect; handled",
+              command.messageId(),
+              e.toString());
+          return false;
+        }
+        if (earlier == Outcome.NONE) {
+          recordFailure(command, e);
+        }
         throw e;
       }
     }
@@ -194,17 +206,41 @@ public final class CommandDispatchManager implements AutoCloseable {
     }
   }
 
+  /** What an earlier delivery of a command left in the store. */
+  private enum Outcome {
+    NONE,
+    FAILED,
+    EFFECT
+  }
+
   /**
-   * Whether events caused by this command (or its recorded failure) are in the store already: a
-   * redelivered command, or a conflicting attempt that lost to another delivery of itself.
+   * What the error log's store holds of this command: its effect (stream events caused by it), its
+   * recorded failure, or nothing ({@code NONE} also without an error log).
    */
-  private boolean alreadyHandled(Command command) {
+  private Outcome earlierOutcome(Command command) {
+    if (errorLog == null) {
+      return Outcome.NONE;
+    }
+    Outcome found = Outcome.NONE;
     for (VersionedEvent event : errorLog.eventsByCorrelationId(command.correlationId())) {
       if (command.messageId().equals(event.causationId())) {
-        return true;
+        if (event.version() > 0) {
+          return Outcome.EFFECT;
+        }
+        found = Outcome.FAILED;
       }
     }
-    return false;
+    return found;
+  }
+
+  /** {@link #earlierOutcome}, or {@code NONE} if the store cannot tell while handling a failure. */
+  private Outcome outcomeBeside(Command command, Throwable failure) {
+    try {
+      return earlierOutcome(command);
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+      return Outcome.NONE;
+    }
   }
 
   private void backOff(int attempt) {

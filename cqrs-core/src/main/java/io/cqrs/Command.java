@@ -8,10 +8,15 @@ import java.util.Objects;
 /**
  * The envelope of a command: andrewwebber's {@code Command} plus a causation id and metadata.
  *
+ * <p>A command never misnames its body: construction fails with an {@link IllegalArgumentException}
+ * naming the message id and both names unless {@code commandType} is the logical name of the body's
+ * class, so no bus carries a command that would be read back as another one.
+ *
  * @param messageId unique id of this command message
  * @param correlationId id shared by the command and every event it causes
  * @param causationId id of the message that caused this command, or {@code null}
- * @param commandType the body's logical type name (see {@link TypeRegistry})
+ * @param commandType the body's logical type name: {@link TypeRegistry#logicalName} of {@code
+ *     body}'s class, checked on construction
  * @param created when the command was created
  * @param body the command itself, usually a record
  * @param metadata free-form string metadata; never {@code null}
@@ -31,6 +36,7 @@ public record Command(
     Objects.requireNonNull(commandType, "commandType");
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(body, "body");
+    TypeRegistry.requireNames("Command", messageId, "commandType", commandType, body, "body");
     metadata = metadata == null || metadata.isEmpty() ? Map.of() : Map.copyOf(metadata);
   }
 

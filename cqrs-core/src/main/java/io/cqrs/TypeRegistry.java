@@ -44,6 +44,43 @@ public final class TypeRegistry {
     return LOGICAL_NAMES.get(type);
   }
 
+  /**
+   * Fails unless {@code name} is the logical name of {@code payload}'s class: the one check that
+   * keeps every envelope's type name honest (see {@link VersionedEvent} and {@link Command}).
+   *
+   * <p>On the hot path of every envelope built or read: one {@link ClassValue} lookup and, as a
+   * registry's name is the very string this lookup returns, usually an identity comparison.
+   *
+   * @throws IllegalArgumentException naming the envelope, both names and the payload's class
+   */
+  static void requireNames(
+      String envelope, String id, String field, String name, Object payload, String part) {
+    Class<?> type = payload.getClass();
+    String actual;
+    try {
+      actual = LOGICAL_NAMES.get(type);
+    } catch (IllegalArgumentException e) {
+      actual = null; // an anonymous or local class names no type at all: a mismatch too
+    }
+    if (!name.equals(actual)) {
+      throw new IllegalArgumentException(
+          envelope
+              + " "
+              + id
+              + " has "
+              + field
+              + " '"
+              + name
+              + "' but its "
+              + part
+              + " is a "
+              + type.getName()
+              + (actual == null
+                  ? ", which cannot be a message type"
+                  : ", whose type name is '" + actual + "'"));
+    }
+  }
+
   private static String computeLogicalName(Class<?> type) {
     TypeName annotation = type.getAnnotation(TypeName.class);
     if (annotation != null) {

@@ -26,6 +26,10 @@ class CommandDispatchManagerTest {
 
   record Unhandled(String text) {}
 
+  /** Not the registered Deposit, though it goes by the same name. */
+  @TypeName("Deposit")
+  record ForeignDeposit(String walletId) {}
+
   private final ObservedStore store = new ObservedStore();
   private final TypeRegistry registry = Wallet.types();
   private final EventSourcingRepository repository =
@@ -152,14 +156,15 @@ class CommandDispatchManagerTest {
   }
 
   @Test
-  void a_command_whose_body_does_not_match_its_type_is_rejected() {
+  void a_command_whose_body_is_not_the_registered_class_of_its_type_is_rejected() {
     Command lying =
-        new Command("m-1", "correlation-6", null, "Deposit", Instant.now(), "not a deposit", null);
+        new Command(
+            "m-1", "correlation-6", null, "Deposit", Instant.now(), new ForeignDeposit("w"), null);
 
     assertThatThrownBy(() -> manager.dispatch(lying))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("says Deposit")
-        .hasMessageContaining("java.lang.String");
+        .hasMessageContaining(ForeignDeposit.class.getName());
     assertThat(handlerCalls).hasValue(0);
     assertThat(failuresOf("correlation-6")).hasSize(1);
   }

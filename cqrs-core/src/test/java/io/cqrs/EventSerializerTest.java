@@ -25,6 +25,9 @@ class EventSerializerTest {
   @TypeName("transfer-requested")
   record RequestTransfer(String from, String to, BigDecimal amount) {}
 
+  /** Never registered, and harmless. */
+  record Unregistered(String text) {}
+
   /** Never registered: if anything ever initializes or constructs it, the counters show it. */
   record Tripwire(String text) {
     static {
@@ -203,7 +206,17 @@ class EventSerializerTest {
   void serializing_an_unregistered_payload_is_not_prevented_but_reading_it_is() {
     VersionedEvent unregistered =
         new VersionedEvent(
-            "id", "c", null, "s", null, null, 1, "Unregistered", Instant.now(), "x", Map.of());
+            "id",
+            "c",
+            null,
+            "s",
+            null,
+            null,
+            1,
+            "Unregistered",
+            Instant.now(),
+            new Unregistered("x"),
+            Map.of());
 
     byte[] bytes = serializer.serialize(unregistered);
 

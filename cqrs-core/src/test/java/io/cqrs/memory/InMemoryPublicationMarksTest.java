@@ -31,7 +31,7 @@ class InMemoryPublicationMarksTest {
               null,
               null,
               v,
-              "Number",
+              "Long",
               Instant.EPOCH,
               v,
               Map.of()));

@@ -32,7 +32,7 @@ class InMemoryStreamViewTest {
               null,
               null,
               v,
-              "Number",
+              "Long",
               Instant.EPOCH,
               v,
               Map.of()));

@@ -892,4 +892,39 @@ public abstract class EventStreamRepositoryContract {
   private static String id() {
     return UUID.randomUUID().toString();
   }
+
+  // ---------------------------------------------------------------- envelope integrity
+
+  /**
+   * A store may rely on every envelope's type name naming its payload: one that does not cannot
+   * even be built, so it never reaches {@code save}, and the stream is as it was.
+   */
+  @Test
+  void an_envelope_that_misnames_its_payload_never_reaches_the_store() {
+    List<VersionedEvent> saved = saveHappened("s", 0, 1);
+
+    assertThatThrownBy(
+            () ->
+                repository.save(
+                    "s",
+                    1,
+                    List.of(
+                        new VersionedEvent(
+                            "misnamed-" + id(),
+                            saved.get(0).correlationId(),
+                            null,
+                            "s",
+                            null,
+                            null,
+                            2,
+                            "Counted",
+                            Instant.now(),
+                            new Happened("s", 2),
+                            Map.of()))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("misnamed-")
+        .hasMessageContaining("'Counted'")
+        .hasMessageContaining("'Happened'");
+    assertNothingBut(saved);
+  }
 }

@@ -48,7 +48,10 @@ public final class CqrsHeaders {
   /** {@link #REASON}: the handler threw a non-transient framework error; retrying cannot help. */
   public static final String REASON_NON_TRANSIENT = "non-transient-failure";
 
-  /** {@link #REASON}: the body is not a well-formed envelope. */
+  /**
+   * {@link #REASON}: the body is not a well-formed envelope, or the envelope's type name is not the
+   * message's {@code type} property.
+   */
   public static final String REASON_MALFORMED = "malformed-message";
 
   /** {@link #REASON}: the envelope names a type that the registry does not hold. */

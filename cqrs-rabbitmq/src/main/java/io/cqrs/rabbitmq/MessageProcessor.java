@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 final class MessageProcessor<T> implements DeliveryHandler {
   private static final Logger log = LoggerFactory.getLogger(MessageProcessor.class);
 
-  /** Turns a body into a message; throws for malformed bodies and unknown types. */
+  /** Turns a delivery into a message; throws for malformed messages and unknown types. */
   @FunctionalInterface
   interface Decoder<T> {
-    T decode(byte[] body);
+    T decode(Inbound delivery);
   }
 
   /** The application's consumer. */
@@ -63,7 +63,7 @@ final class MessageProcessor<T> implements DeliveryHandler {
     int attempt = delivery.previousAttempts() + 1;
     T message;
     try {
-      message = decoder.decode(delivery.body());
+      message = decoder.decode(delivery);
     } catch (UnknownTypeException e) {
       return failures.deadLetter(delivery, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
     } catch (RuntimeException e) {

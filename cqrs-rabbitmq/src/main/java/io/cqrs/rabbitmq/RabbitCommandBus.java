@@ -168,7 +168,8 @@ public final class RabbitCommandBus implements CommandBus {
             List.copyOf(new TreeSet<>(commandTypes)),
             core.settings().retryDelays(),
             core.settings().queueType());
-    return core.subscribe(topology, listeners, serializer::deserializeCommand, consumer::accept);
+    return core.subscribe(
+        topology, listeners, EnvelopeDecoders.commands(serializer), consumer::accept);
   }
 
   private String queue(String service) {

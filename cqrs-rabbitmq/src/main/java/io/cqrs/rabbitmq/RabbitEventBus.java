@@ -182,7 +182,7 @@ public final class RabbitEventBus implements EventBus {
     RabbitBusBuilder.atLeastOne("listeners", listeners);
     Objects.requireNonNull(consumer, "consumer");
     return core.subscribe(
-        topology(subscription), listeners, serializer::deserializeEvent, consumer::accept);
+        topology(subscription), listeners, EnvelopeDecoders.events(serializer), consumer::accept);
   }
 
   private SubscriptionTopology topology(String subscription) {

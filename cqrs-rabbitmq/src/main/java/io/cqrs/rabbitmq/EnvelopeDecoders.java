@@ -1,0 +1,55 @@
+package io.cqrs.rabbitmq;
+
+import io.cqrs.Command;
+import io.cqrs.EventSerializer;
+import io.cqrs.SerializationException;
+import io.cqrs.VersionedEvent;
+
+/**
+ * Reads a delivery's envelope and holds it to the {@code type} property it travelled under.
+ *
+ * <p>The envelope itself cannot misname its payload (its constructor sees to that), but a message
+ * is two claims: the broker routed it, and logs and dead-letter tools show it, by its {@code type}
+ * property, while the consumer gets the envelope in its body. A bus sets both from one envelope, so
+ * a message whose two disagree was not published by one: it is refused with a {@link
+ * SerializationException} (dead-lettered as malformed) rather than handed, say, to a service that
+ * never subscribed to the body's command type. A message without a {@code type} property is judged
+ * by its body alone.
+ */
+final class EnvelopeDecoders {
+  private EnvelopeDecoders() {}
+
+  static MessageProcessor.Decoder<VersionedEvent> events(EventSerializer serializer) {
+    return delivery -> {
+      VersionedEvent event = serializer.deserializeEvent(delivery.body());
+      requireType(delivery, event.eventType(), "event", event.id());
+      return event;
+    };
+  }
+
+  static MessageProcessor.Decoder<Command> commands(EventSerializer serializer) {
+    return delivery -> {
+      Command command = serializer.deserializeCommand(delivery.body());
+      requireType(delivery, command.commandType(), "command", command.messageId());
+      return command;
+    };
+  }
+
+  private static void requireType(Inbound delivery, String bodyType, String kind, String id) {
+    String type = delivery.properties().getType();
+    if (type != null && !type.equals(bodyType)) {
+      throw new SerializationException(
+          "Message of type '"
+              + type
+              + "' from "
+              + delivery.queue()
+              + " carries "
+              + kind
+              + " "
+              + id
+              + " of type '"
+              + bodyType
+              + "'; its type property and its body disagree");
+    }
+  }
+}

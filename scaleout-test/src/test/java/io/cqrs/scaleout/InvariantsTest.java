@@ -74,6 +74,30 @@ class InvariantsTest {
   }
 
   @Test
+  void a_transfer_created_and_also_rejected_as_existing_fails_only_the_outcome_checks() {
+    // A racing second delivery found the transfer the first one had just created: the transfer
+    // still ran, so balances, money and the transfer's end are judged with its effect.
+    Invariants invariants =
+        RunFixture.consistent()
+            .fail(
+                "p1-000003",
+                "CreateMoneyTransfer",
+                "io.cqrs.example.bank.domain.AlreadyExistsException",
+                "Transfer 'tr-p1-000003' already exists")
+            .invariants();
+
+    assertThat(invariants.checkAll())
+        .filteredOn(check -> !check.holds())
+        .extracting(Check::name)
+        .containsExactly(invariants.everyCommandHasOneOutcome().name(), NO_EFFECT_TWICE);
+    assertFailsWith(
+        reported(invariants, NO_EFFECT_TWICE),
+        "command p1-000003: expected one event on each stream it touched and no CommandFailed,"
+            + " actual [tr-p1-000003@1 MoneyTransferCreated] and CommandFailed"
+            + " AlreadyExistsException: Transfer 'tr-p1-000003' already exists");
+  }
+
+  @Test
   void a_transfer_step_that_took_effect_and_failed_fails_the_no_effect_twice_check_with_both() {
     String debit = RunFixture.step("DebitAccountForTransfer");
     Invariants invariants =

@@ -202,7 +202,7 @@ public final class Invariants {
   }
 
   Check transfersFinished() {
-    Check.Builder check = new Check.Builder("every accepted transfer completed or failed");
+    Check.Builder check = new Check.Builder("every transfer that took effect completed or failed");
     for (SentCommand command : sent) {
       if (command.kind() == Kind.TRANSFER && outcomes.tookEffect(command.messageId())) {
         List<VersionedEvent> events = store.streams().getOrDefault(command.transferId(), List.of());
@@ -220,7 +220,8 @@ public final class Invariants {
   Check balancesEqualTheFoldOfAcceptedCommands() {
     Check.Builder check =
         new Check.Builder(
-            "each balance equals the fold of its accepted openings, credits, debits, transfers");
+            "each balance equals the fold of its openings, credits, debits, transfers"
+                + " that took effect");
     Map<String, BigDecimal> expected = expectedBalances();
     expected.forEach(
         (account, balance) -> {

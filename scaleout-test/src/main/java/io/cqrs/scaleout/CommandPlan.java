@@ -11,6 +11,8 @@ import io.cqrs.scaleout.SentCommand.Kind;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,9 +24,18 @@ import java.util.Random;
  * several workers at once and optimistic-concurrency conflicts are frequent.
  *
  * <p>Message ids are deterministic ({@code <publisher>-<sequence>}) and double as correlation ids,
- * so a command resent after a broker failure is recognised by the workers' deduplication.
+ * so a command resent after a broker failure is recognised by the workers' deduplication. A share
+ * of the commands is published a second time on purpose ({@link #publications}), as a redelivery or
+ * a client's retry would, so that every run tests that no command takes effect twice.
  */
 public final class CommandPlan {
+  /**
+   * How many of the plan's other commands a later duplicate may follow its original by, at most: up
+   * to five of the publisher's batches, so that it comes in another batch, after other commands on
+   * the same accounts.
+   */
+  static final int MAX_DUPLICATE_DELAY = 100;
+
   /** The balance the hot accounts open with. */
   public static final BigDecimal INITIAL_BALANCE = new BigDecimal("500.00");
 
@@ -80,6 +91,49 @@ public final class CommandPlan {
       }
     }
     return plan;
+  }
+
+  /**
+   * The order in which a publisher sends {@code plan}: every command once, and {@code
+   * duplicatePercent} % of them (rounded down, chosen from {@code seed}) a second time with the
+   * same message id ({@link SentCommand#duplicate()}). Of the duplicated commands, the first half
+   * (in the order they were chosen) have their copy right after the original, in the same batch, so
+   * that two listeners may handle both at once; the other half have it after 1 to {@value
+   * #MAX_DUPLICATE_DELAY} further commands of the plan (at the end, for the last ones), so that it
+   * is reordered with commands on the same accounts and usually arrives once the original was
+   * handled. A copy never precedes its original.
+   */
+  public static List<SentCommand> publications(
+      List<SentCommand> plan, int duplicatePercent, long seed) {
+    if (duplicatePercent < 0 || duplicatePercent > 100) {
+      throw new IllegalArgumentException(
+          "duplicatePercent must be between 0 and 100: " + duplicatePercent);
+    }
+    Random random = new Random(seed);
+    List<Integer> indices = new ArrayList<>();
+    for (int i = 0; i < plan.size(); i++) {
+      indices.add(i);
+    }
+    Collections.shuffle(indices, random);
+    int copies = plan.size() * duplicatePercent / 100;
+    // The copy of plan[i] is published after plan[i + delay]; delay 0 is right after the original.
+    Map<Integer, List<SentCommand>> after = new HashMap<>();
+    for (int n = 0; n < copies; n++) {
+      int i = indices.get(n);
+      int delay = n < copies / 2 ? 0 : 1 + random.nextInt(MAX_DUPLICATE_DELAY);
+      int slot = Math.min(i + delay, plan.size() - 1);
+      after.computeIfAbsent(slot, k -> new ArrayList<>()).add(plan.get(i).asDuplicate());
+    }
+    List<SentCommand> publications = new ArrayList<>(plan.size() + copies);
+    for (int i = 0; i < plan.size(); i++) {
+      String original = plan.get(i).messageId();
+      publications.add(plan.get(i));
+      List<SentCommand> due = after.getOrDefault(i, List.of());
+      // An immediate copy of plan[i] first, then the later copies due here, in the order chosen.
+      due.stream().filter(c -> c.messageId().equals(original)).forEach(publications::add);
+      due.stream().filter(c -> !c.messageId().equals(original)).forEach(publications::add);
+    }
+    return publications;
   }
 
   /** The bus command for a planned one, with its deterministic message and correlation id. */

@@ -15,6 +15,7 @@ final class Evaluation {
   private final Processes processes;
   private final List<String> faults;
   private final List<SentCommand> sent;
+  private final int duplicatesPublished;
   private final StoreContents store;
   private final ReadModelContents views;
   private final QueueState queues;
@@ -27,6 +28,7 @@ final class Evaluation {
       Processes processes,
       List<String> faults,
       List<SentCommand> sent,
+      int duplicatesPublished,
       StoreContents store,
       ReadModelContents views,
       QueueState queues,
@@ -37,6 +39,7 @@ final class Evaluation {
     this.processes = processes;
     this.faults = faults;
     this.sent = sent;
+    this.duplicatesPublished = duplicatesPublished;
     this.store = store;
     this.views = views;
     this.queues = queues;
@@ -61,12 +64,14 @@ final class Evaluation {
         broker,
         processes.table(),
         sent.size(),
+        duplicatesPublished,
         invariants.outcomes().counts(),
         invariants.outcomes().rejectionsByReason(),
         publishing,
         settledAfter,
         shares.stream().mapToLong(WorkerShare::conflicts).sum(),
         shares.stream().mapToLong(WorkerShare::duplicatesSkipped).sum(),
+        shares.stream().mapToLong(WorkerShare::duplicatesRefused).sum(),
         List.copyOf(shares),
         List.copyOf(faults),
         checks,

@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.AccountEvent.AccountCredited;
 import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
@@ -17,12 +18,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The store-side invariants of a scale-out run: each sent command has exactly one outcome and an
- * accepted one took effect exactly once; streams are gapless; the integration log holds every
- * committed event once and the relay published it; balances equal the fold of the accepted
- * commands; transfers finished and conserved money.
+ * accepted one took effect exactly once on its stream; no command, sent or sent by the transfer
+ * process, took effect twice or both took effect and failed; streams are gapless; the integration
+ * log holds every committed event once and the relay published it; balances equal the fold of the
+ * accepted commands; transfers finished and conserved money.
+ *
+ * <p>A command's effect is found by its message id, which every event it caused carries as its
+ * causation id. The publishers' commands have the ids they were sent with (some were sent twice,
+ * with the same id); the transfer process's have ids derived from the transfer and the step ({@code
+ * tr-p1-000003/CreditAccountForTransfer}), the same for every sender of that step. Each command of
+ * the bank saves one aggregate once and each business method raises one event, so one effect is one
+ * event on a stream.
  */
 public final class Invariants {
   private final List<SentCommand> sent;
@@ -46,6 +56,7 @@ public final class Invariants {
     return List.of(
         everyCommandHasOneOutcome(),
         acceptedCommandsTookEffectOnce(),
+        noCommandTookEffectTwice(),
         streamsAreGapless(),
         logHoldsEachCommittedEventOnce(),
         relayPublishedEverything(),
@@ -77,7 +88,8 @@ public final class Invariants {
     Check.Builder check = new Check.Builder("every accepted command was applied exactly once");
     Map<String, List<VersionedEvent>> caused = store.streamEventsByCause();
     for (SentCommand command : sent) {
-      if (outcomes.accepted(command.messageId())) {
+      // Also a command that was rejected besides: that is one violation, an effect twice another.
+      if (outcomes.tookEffect(command.messageId())) {
         List<VersionedEvent> events = caused.get(command.messageId());
         String expectedStream =
             command.kind() == Kind.TRANSFER ? command.transferId() : command.accountId();
@@ -90,6 +102,45 @@ public final class Invariants {
       }
     }
     return check.build();
+  }
+
+  /**
+   * Every message id in the store, not only the sent ones (the transfer process's commands and
+   * every resent or duplicated publication share their command's id): one event on each stream it
+   * touched, and no {@link CommandFailed} beside that effect.
+   */
+  Check noCommandTookEffectTwice() {
+    Check.Builder check =
+        new Check.Builder(
+            "no command took effect twice, nor took effect and was rejected (every message id)");
+    Map<String, List<CommandFailed>> failures = store.failuresByCommand();
+    new TreeMap<>(store.streamEventsByCause())
+        .forEach(
+            (commandId, events) -> {
+              List<String> twice = streamsWithMoreThanOneEvent(events);
+              List<CommandFailed> failed = failures.getOrDefault(commandId, List.of());
+              String effect = twice.isEmpty() ? describe(events) : String.join(", ", twice);
+              check.expect(
+                  twice.isEmpty() && failed.isEmpty(),
+                  "command " + commandId,
+                  "one event on each stream it touched and no CommandFailed",
+                  failed.isEmpty() ? effect : effect + " and " + describeFailures(failed));
+            });
+    return check.build();
+  }
+
+  /** "2 events on hot-01 [hot-01@2 AccountCredited, hot-01@4 AccountCredited]", per stream. */
+  private static List<String> streamsWithMoreThanOneEvent(List<VersionedEvent> events) {
+    Map<String, List<VersionedEvent>> byStream = new TreeMap<>();
+    events.forEach(e -> byStream.computeIfAbsent(e.sourceId(), k -> new ArrayList<>()).add(e));
+    List<String> twice = new ArrayList<>();
+    byStream.forEach(
+        (stream, onStream) -> {
+          if (onStream.size() > 1) {
+            twice.add(onStream.size() + " events on " + stream + " " + describe(onStream));
+          }
+        });
+    return twice;
   }
 
   Check streamsAreGapless() {
@@ -151,9 +202,9 @@ public final class Invariants {
   }
 
   Check transfersFinished() {
-    Check.Builder check = new Check.Builder("every accepted transfer completed or failed");
+    Check.Builder check = new Check.Builder("every transfer that took effect completed or failed");
     for (SentCommand command : sent) {
-      if (command.kind() == Kind.TRANSFER && outcomes.accepted(command.messageId())) {
+      if (command.kind() == Kind.TRANSFER && outcomes.tookEffect(command.messageId())) {
         List<VersionedEvent> events = store.streams().getOrDefault(command.transferId(), List.of());
         Object last = events.isEmpty() ? null : events.get(events.size() - 1).event();
         check.expect(
@@ -169,7 +220,8 @@ public final class Invariants {
   Check balancesEqualTheFoldOfAcceptedCommands() {
     Check.Builder check =
         new Check.Builder(
-            "each balance equals the fold of its accepted openings, credits, debits, transfers");
+            "each balance equals the fold of its openings, credits, debits, transfers"
+                + " that took effect");
     Map<String, BigDecimal> expected = expectedBalances();
     expected.forEach(
         (account, balance) -> {
@@ -189,7 +241,7 @@ public final class Invariants {
     BigDecimal expected = BigDecimal.ZERO;
     BigDecimal actual = BigDecimal.ZERO;
     for (SentCommand command : sent) {
-      if (outcomes.accepted(command.messageId())) {
+      if (outcomes.tookEffect(command.messageId())) {
         switch (command.kind()) {
           case OPEN, CREDIT -> expected = expected.add(command.amount());
           case DEBIT -> expected = expected.subtract(command.amount());
@@ -205,11 +257,16 @@ public final class Invariants {
     return check.build();
   }
 
-  /** The balance of every opened account from the accepted commands and transfer outcomes. */
+  /**
+   * The balance of every opened account from the commands that took effect and the transfers'
+   * outcomes. A command that took effect and was also rejected counts with its effect: the store
+   * holds it, and the outcome checks report the rejection beside it, so that one violation does not
+   * show up as wrong balances too.
+   */
   Map<String, BigDecimal> expectedBalances() {
     Map<String, BigDecimal> balances = new HashMap<>();
     for (SentCommand command : sent) {
-      if (!outcomes.accepted(command.messageId())) {
+      if (!outcomes.tookEffect(command.messageId())) {
         continue;
       }
       switch (command.kind()) {
@@ -249,6 +306,15 @@ public final class Invariants {
       }
     }
     return balance;
+  }
+
+  private static String describeFailures(List<CommandFailed> failures) {
+    List<String> parts = new ArrayList<>();
+    for (CommandFailed f : failures) {
+      String type = f.errorType().substring(f.errorType().lastIndexOf('.') + 1);
+      parts.add("CommandFailed " + type + ": " + f.message());
+    }
+    return String.join(", ", parts);
   }
 
   private static String describe(List<VersionedEvent> events) {

@@ -9,6 +9,9 @@ import java.util.Map;
 /**
  * What became of each sent command, read from the store: accepted (events caused by it were
  * committed), rejected (a {@link CommandFailed} names it), both (a violation) or neither (lost).
+ * Each command counts once however often it was published: a command whose two deliveries were both
+ * rejected, each recording a {@link CommandFailed}, is rejected, and how often an accepted one took
+ * effect is {@link Invariants}' business.
  */
 public final class Outcomes {
   /** One command's fate. */
@@ -53,6 +56,12 @@ public final class Outcomes {
   /** Whether the command was accepted. */
   public boolean accepted(String messageId) {
     return of(messageId) == Outcome.ACCEPTED;
+  }
+
+  /** Whether the command took effect: accepted, or accepted and also rejected. */
+  public boolean tookEffect(String messageId) {
+    Outcome outcome = of(messageId);
+    return outcome == Outcome.ACCEPTED || outcome == Outcome.BOTH;
   }
 
   /** How many commands had each outcome. */

@@ -94,6 +94,7 @@ final class Processes implements AutoCloseable {
               "--count", String.valueOf(config.commandsPerPublisher()),
               "--seed", String.valueOf(config.seed()),
               "--rate", String.valueOf(config.publishRate()),
+              "--duplicates", String.valueOf(config.duplicatePercent()),
               "--out", directory.resolve(id + ".jsonl").toString());
       ChildProcess publisher =
           ChildProcess.start(

@@ -26,12 +26,15 @@ import java.util.concurrent.locks.LockSupport;
  * file, one JSON line each ({@link SentCommand}), for the harness to check against the store.
  *
  * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE
- * [--rate R]} with the broker from {@code CQRS_RABBITMQ_URI}. With a rate, it sends at most R
- * commands per second, so that its commands are spread over the run rather than sent at once. A
- * batch the broker did not confirm (for instance while the harness closes connections or stops the
- * broker) is sent again with the same message ids until a deadline; the workers' deduplication
- * makes a resent command harmless. Prints {@code SENT n} as it goes and {@code DONE n} at the end;
- * exits 1 if a batch could not be sent in time.
+ * [--rate R] [--duplicates D]} with the broker from {@code CQRS_RABBITMQ_URI}. With a rate, it
+ * sends at most R commands per second, so that its commands are spread over the run rather than
+ * sent at once. With duplicates, D % of the N commands are published a second time with the same
+ * message id, some right after the original and some later ({@link CommandPlan#publications}); the
+ * second publication is logged as a line of its own, marked {@code duplicate}. A batch the broker
+ * did not confirm (for instance while the harness closes connections or stops the broker) is sent
+ * again with the same message ids until a deadline; the workers' deduplication makes a resent
+ * command harmless. Prints {@code SENT n} (first publications) as it goes and {@code DONE n d}
+ * (commands, duplicates) at the end; exits 1 if a batch could not be sent in time.
  */
 public final class Publisher {
   private static final int BATCH = 20;
@@ -52,15 +55,20 @@ public final class Publisher {
     long seed = Long.parseLong(Options.required(options, "seed"));
     Path out = Path.of(Options.required(options, "out"));
     int rate = Integer.parseInt(options.getOrDefault("rate", "0"));
+    int duplicatePercent = Integer.parseInt(options.getOrDefault("duplicates", "0"));
     TypeRegistry types = BankTypes.registry();
-    List<SentCommand> plan = CommandPlan.generate(id, seed, accounts, count);
+    List<SentCommand> publications =
+        CommandPlan.publications(
+            CommandPlan.generate(id, seed, accounts, count),
+            duplicatePercent,
+            seed ^ id.hashCode());
     try (RabbitCommandBus bus =
         RabbitCommandBus.builder(uri, new EventSerializer(types))
             .prefix(prefix)
             .connectionName(prefix + "-publisher-" + id)
             .build()) {
-      int sent = send(plan, bus, types, out, rate, System.out);
-      System.out.println("DONE " + sent);
+      int sent = send(publications, bus, types, out, rate, System.out);
+      System.out.println("DONE " + sent + " " + (publications.size() - sent));
     } catch (IllegalStateException e) {
       System.out.println("FAILED " + e.getMessage());
       System.exit(1);
@@ -69,28 +77,31 @@ public final class Publisher {
   }
 
   /**
-   * Sends the plan in batches and records each confirmed batch; returns how many were sent.
+   * Sends the publications in batches and records each confirmed batch; returns how many commands
+   * were sent, duplicates not counted.
    *
-   * @param rate at most this many commands per second, or 0 for no limit
+   * @param rate at most this many publications per second, or 0 for no limit
    */
   static int send(
-      List<SentCommand> plan,
+      List<SentCommand> publications,
       RabbitCommandBus bus,
       TypeRegistry types,
       Path out,
       int rate,
       PrintStream log)
       throws IOException {
+    long planned = publications.stream().filter(p -> !p.duplicate()).count();
     int sent = 0;
     long start = System.nanoTime();
     try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-      for (int from = 0; from < plan.size(); from += BATCH) {
+      for (int from = 0; from < publications.size(); from += BATCH) {
         if (rate > 0) {
           // Pacing, not synchronisation: batch k is due k * BATCH / rate seconds after the start.
           long due = start + (long) (from * 1e9 / rate);
           LockSupport.parkNanos(due - System.nanoTime());
         }
-        List<SentCommand> batch = plan.subList(from, Math.min(plan.size(), from + BATCH));
+        List<SentCommand> batch =
+            publications.subList(from, Math.min(publications.size(), from + BATCH));
         List<Command> commands = new ArrayList<>(batch.size());
         batch.forEach(c -> commands.add(CommandPlan.toCommand(c, types)));
         publishUntilConfirmed(bus, commands, log);
@@ -100,8 +111,8 @@ public final class Publisher {
         }
         writer.flush();
         int before = sent;
-        sent += batch.size();
-        if (sent / PROGRESS_EVERY != before / PROGRESS_EVERY || sent == plan.size()) {
+        sent += (int) batch.stream().filter(c -> !c.duplicate()).count();
+        if (sent / PROGRESS_EVERY != before / PROGRESS_EVERY || sent == planned) {
           log.println("SENT " + sent);
         }
       }

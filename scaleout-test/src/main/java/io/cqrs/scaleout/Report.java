@@ -23,15 +23,17 @@ public final class Report {
     if (!throughput.isEmpty()) {
       md.append("\n## Throughput by number of workers\n\n");
       md.append(
-          "| workers | commands | accepted | rejected | conflicts retried | seconds | commands/s"
-              + " | commands per worker | invariants | load average (1, 5, 15 min) |\n");
-      md.append("|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+          "| workers | commands | duplicates published | accepted | rejected | conflicts retried"
+              + " | seconds | commands/s | commands per worker | invariants"
+              + " | load average (1, 5, 15 min) |\n");
+      md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
       for (RunResult r : throughput) {
         md.append(
             String.format(
-                "| %d | %d | %d | %d | %d | %.1f | %.0f | %s | %s | %s |%n",
+                "| %d | %d | %d | %d | %d | %d | %.1f | %.0f | %s | %s | %s |%n",
                 r.config().workers(),
                 r.sent(),
+                r.duplicatesPublished(),
                 r.outcomes().getOrDefault(Outcome.ACCEPTED, 0L),
                 r.outcomes().getOrDefault(Outcome.REJECTED, 0L),
                 r.conflicts(),
@@ -44,7 +46,8 @@ public final class Report {
                 r.loadAverage()));
       }
       md.append(
-          "\nCommands are sent as fast as the broker confirms them; seconds run from the first"
+          "\nCommands (and their duplicates) are sent as fast as the broker confirms them; seconds"
+              + " run from the first"
               + " command sent to quiescence. Every process of these runs (workers, publishers,"
               + " CouchbaseMock, RabbitMQ) and whatever else runs on the machine share the same "
               + Runtime.getRuntime().availableProcessors()
@@ -64,19 +67,29 @@ public final class Report {
     r.processes().forEach(p -> md.append("- ").append(p).append('\n'));
     md.append("\n### Commands\n\n");
     md.append(
-        "| sent | accepted | rejected | lost | both | commands/s | conflicts retried | duplicates skipped |\n");
-    md.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| sent | duplicates published | accepted | rejected | lost | both | commands/s"
+            + " | conflicts retried | duplicates skipped | duplicates refused at commit |\n");
+    md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     md.append(
         String.format(
-            "| %d | %d | %d | %d | %d | %.0f | %d | %d |%n%n",
+            "| %d | %d | %d | %d | %d | %d | %.0f | %d | %d | %d |%n%n",
             r.sent(),
+            r.duplicatesPublished(),
             r.outcomes().getOrDefault(Outcome.ACCEPTED, 0L),
             r.outcomes().getOrDefault(Outcome.REJECTED, 0L),
             r.outcomes().getOrDefault(Outcome.LOST, 0L),
             r.outcomes().getOrDefault(Outcome.BOTH, 0L),
             r.commandsPerSecond(),
             r.conflicts(),
-            r.duplicatesSkipped()));
+            r.duplicatesSkipped(),
+            r.duplicatesRefused()));
+    md.append(
+        "Sent counts each command once; duplicates published are second publications of a"
+            + " command with the same message id. Duplicates skipped (found handled before the"
+            + " handler ran) and refused at commit (the stream already held the command's effect)"
+            + " count deliveries, from the workers' logs: they include the publishers' resends"
+            + " after a broker failure and the transfer process's repeated steps, so they need not"
+            + " add up to the duplicates published.  \n");
     md.append("Rejections by reason: ").append(r.rejections()).append("  \n");
     md.append(
         String.format(
@@ -110,16 +123,18 @@ public final class Report {
     StringBuilder md = new StringBuilder("### Share per worker (from each worker's log)\n\n");
     md.append(
         "| worker | commands handled | of which rejected | share | duplicates skipped"
-            + " | conflicts retried |\n|---|---:|---:|---:|---:|---:|\n");
+            + " | duplicates refused at commit | conflicts retried |\n"
+            + "|---|---:|---:|---:|---:|---:|---:|\n");
     for (WorkerShare w : r.workerShare()) {
       md.append(
           String.format(
-              "| %s | %d | %d | %.0f %% | %d | %d |%n",
+              "| %s | %d | %d | %.0f %% | %d | %d | %d |%n",
               w.worker(),
               w.commands(),
               w.rejected(),
               total == 0 ? 0.0 : 100.0 * w.commands() / total,
               w.duplicatesSkipped(),
+              w.duplicatesRefused(),
               w.conflicts()));
     }
     md.append(

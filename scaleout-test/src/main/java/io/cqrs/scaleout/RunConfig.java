@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param hotAccounts how many accounts the commands aim at
  * @param publishRate commands per second each publisher sends at most, so that the faults come
  *     while commands flow; 0 sends as fast as the broker confirms
+ * @param duplicatePercent the share of each publisher's commands, in percent, that it publishes a
+ *     second time with the same message id ({@link CommandPlan#publications}); the rate counts
+ *     these publications too
  * @param killWorker SIGKILL a worker once a quarter of the commands are sent, and start a new one
  * @param closeConnections force-close every broker connection of the run once half the commands are
  *     sent
@@ -34,6 +37,7 @@ public record RunConfig(
     int commandsPerPublisher,
     int hotAccounts,
     int publishRate,
+    int duplicatePercent,
     boolean killWorker,
     boolean closeConnections,
     boolean restartBroker,
@@ -49,10 +53,12 @@ public record RunConfig(
         || publishers < 1
         || commandsPerPublisher < 1
         || hotAccounts < 2
-        || publishRate < 0) {
+        || publishRate < 0
+        || duplicatePercent < 0
+        || duplicatePercent > 100) {
       throw new IllegalArgumentException(
-          "workers, publishers and commandsPerPublisher must be >= 1, hotAccounts >= 2 and"
-              + " publishRate >= 0: "
+          "workers, publishers and commandsPerPublisher must be >= 1, hotAccounts >= 2,"
+              + " publishRate >= 0 and duplicatePercent 0..100: "
               + this);
     }
   }
@@ -68,7 +74,8 @@ public record RunConfig(
 
   /**
    * A run without faults, with another number of workers and commands sent as fast as the broker
-   * confirms them, for throughput.
+   * confirms them, for throughput. It publishes the same share of duplicates: redeliveries are part
+   * of the work a deployment does.
    */
   public RunConfig throughputRun(int workerCount, int commandsEach) {
     return new RunConfig(
@@ -78,6 +85,7 @@ public record RunConfig(
         commandsEach,
         hotAccounts,
         0,
+        duplicatePercent,
         false,
         false,
         false,

@@ -12,13 +12,17 @@ import java.util.Map;
  * @param prefix the key and queue prefix of the run
  * @param broker which RabbitMQ the run used, and how long a private node took to start
  * @param processes each process, with its role, pid and how it ended
- * @param sent commands sent (openings included)
+ * @param sent commands sent (openings included), each counted once
+ * @param duplicatesPublished commands the publishers published a second time on purpose
  * @param outcomes how many commands had each outcome
  * @param rejections rejections by exception type
  * @param publishing from the first command sent to the last one confirmed
  * @param settled from the first command sent until quiescence
  * @param conflicts optimistic-concurrency conflicts the workers retried (from their logs)
  * @param duplicatesSkipped deliveries the workers' deduplication recognised as handled before
+ *     running the handler (from their logs)
+ * @param duplicatesRefused deliveries whose commit the store refused because the stream already
+ *     held the command's effect (from the workers' logs)
  * @param workerShare per worker, what it handled according to its log
  * @param faults the faults injected, each with when
  * @param checks every invariant with its result
@@ -30,12 +34,14 @@ public record RunResult(
     String broker,
     List<String> processes,
     long sent,
+    long duplicatesPublished,
     Map<Outcome, Long> outcomes,
     Map<String, Long> rejections,
     Duration publishing,
     Duration settled,
     long conflicts,
     long duplicatesSkipped,
+    long duplicatesRefused,
     List<WorkerShare> workerShare,
     List<String> faults,
     List<Check> checks,

@@ -118,15 +118,26 @@ public final class ScaleoutRun {
       List<ChildProcess> publishers = processes.startPublishers(config);
       injector.runWhile(publishers, slow);
       Duration publishing = elapsed();
+      int duplicates = 0;
       for (ChildProcess publisher : publishers) {
         int status = publisher.awaitExit(PUBLISH_TIMEOUT);
         processes.ended(publisher, status);
         if (status != 0) {
           throw new IllegalStateException(publisher.name() + " failed; see " + publisher.log());
         }
-        sent.addAll(readSent(processes.sentFile(publisher)));
+        List<SentCommand> publications = readSent(processes.sentFile(publisher));
+        List<SentCommand> commands = SentCommand.distinct(publications);
+        sent.addAll(commands);
+        duplicates += publications.size() - commands.size();
       }
-      say("published " + sent.size() + " commands in " + publishing.toSeconds() + " s");
+      say(
+          "published "
+              + sent.size()
+              + " commands, "
+              + duplicates
+              + " of them twice, in "
+              + publishing.toSeconds()
+              + " s");
       Quiescence quiet = new Quiescence(store, broker, prefix, progress);
       boolean settled = quiet.await(config.quiescenceTimeout());
       Duration settledAfter = elapsed();
@@ -145,6 +156,7 @@ public final class ScaleoutRun {
                   processes,
                   faultLog,
                   sent,
+                  duplicates,
                   contents,
                   views,
                   queues,

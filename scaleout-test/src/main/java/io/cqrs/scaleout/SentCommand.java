@@ -3,18 +3,25 @@ package io.cqrs.scaleout;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * One command a publisher sent, as it writes it to its log (one JSON line per command): what the
- * harness later compares with the event store.
+ * One publication of a command, as a publisher writes it to its log (one JSON line per
+ * publication): what the harness later compares with the event store. A command the publisher sent
+ * a second time on purpose has a second line, equal but for {@code duplicate}.
  *
- * @param messageId the command's message id, also its correlation id; unique in the run
+ * @param messageId the command's message id, also its correlation id; unique in the run but for
+ *     duplicates
  * @param publisher which publisher sent it
  * @param kind what it asks for
  * @param accountId the account it names (the source of a transfer)
  * @param toAccountId the destination of a transfer, else {@code null}
  * @param amount the amount (the initial balance of an opening)
+ * @param duplicate whether this is a second publication of the command, with the same message id
  */
 public record SentCommand(
     String messageId,
@@ -22,7 +29,8 @@ public record SentCommand(
     Kind kind,
     String accountId,
     String toAccountId,
-    BigDecimal amount) {
+    BigDecimal amount,
+    boolean duplicate) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What a command asks the bank to do. */
@@ -46,6 +54,48 @@ public record SentCommand(
     if (kind == Kind.TRANSFER) {
       Objects.requireNonNull(toAccountId, "toAccountId");
     }
+  }
+
+  /** A command's first (and usually only) publication. */
+  public SentCommand(
+      String messageId,
+      String publisher,
+      Kind kind,
+      String accountId,
+      String toAccountId,
+      BigDecimal amount) {
+    this(messageId, publisher, kind, accountId, toAccountId, amount, false);
+  }
+
+  /** A second publication of this command: the same message, marked as a duplicate. */
+  public SentCommand asDuplicate() {
+    return new SentCommand(messageId, publisher, kind, accountId, toAccountId, amount, true);
+  }
+
+  /**
+   * Each command of {@code publications} once, in the order of their first publications: the
+   * duplicates dropped.
+   *
+   * @throws IllegalArgumentException if a duplicate has no earlier first publication, or differs
+   *     from it (two commands with one message id), or a message id is published first twice
+   */
+  public static List<SentCommand> distinct(List<SentCommand> publications) {
+    Map<String, SentCommand> firsts = new HashMap<>();
+    List<SentCommand> commands = new ArrayList<>();
+    for (SentCommand publication : publications) {
+      SentCommand first = firsts.get(publication.messageId());
+      if (!publication.duplicate()) {
+        if (first != null) {
+          throw new IllegalArgumentException("Published first twice: " + publication);
+        }
+        firsts.put(publication.messageId(), publication);
+        commands.add(publication);
+      } else if (first == null || !first.asDuplicate().equals(publication)) {
+        throw new IllegalArgumentException(
+            "Duplicate " + publication + " does not repeat an earlier command: " + first);
+      }
+    }
+    return commands;
   }
 
   /** The id of the transfer this command creates, or {@code null} if it is not a transfer. */

@@ -8,17 +8,25 @@ import java.util.List;
 /**
  * What one worker did, counted from its log ({@code io.cqrs.CommandDispatchManager} at debug): the
  * commands it handled, of which rejected ones are logged apart, deliveries it skipped as handled
- * before, and optimistic-concurrency conflicts it retried. Commands include those the transfer
- * process sends, not only the publishers'.
+ * before, deliveries whose commit the store refused as a second effect of their command, and
+ * optimistic-concurrency conflicts it retried. Commands include those the transfer process sends,
+ * not only the publishers'.
  *
  * @param worker the worker's name
  * @param handled commands whose handler completed here
  * @param rejected commands rejected here (a domain rule refused them)
- * @param duplicatesSkipped redeliveries recognised as handled before
+ * @param duplicatesSkipped deliveries recognised as handled before, without running the handler
+ * @param duplicatesRefused deliveries that ran the handler and whose commit the store refused
+ *     because the stream already held the command's effect ({@code DuplicateCommandException})
  * @param conflicts conflicts retried here
  */
 public record WorkerShare(
-    String worker, long handled, long rejected, long duplicatesSkipped, long conflicts) {
+    String worker,
+    long handled,
+    long rejected,
+    long duplicatesSkipped,
+    long duplicatesRefused,
+    long conflicts) {
 
   /** Counts the lines of {@code log}. */
   static WorkerShare fromLog(String worker, Path log) throws IOException {
@@ -30,6 +38,7 @@ public record WorkerShare(
     long handled = 0;
     long rejected = 0;
     long duplicates = 0;
+    long refused = 0;
     long conflicts = 0;
     for (String line : lines) {
       if (!line.contains("CommandDispatchManager - ")) {
@@ -41,11 +50,13 @@ public record WorkerShare(
         rejected++;
       } else if (line.contains(" was handled before")) {
         duplicates++;
+      } else if (line.contains(" took effect in an earlier delivery")) {
+        refused++;
       } else if (line.contains(" - Conflict on ")) {
         conflicts++;
       }
     }
-    return new WorkerShare(worker, handled, rejected, duplicates, conflicts);
+    return new WorkerShare(worker, handled, rejected, duplicates, refused, conflicts);
   }
 
   /** Commands this worker took to an outcome: handled plus rejected. */

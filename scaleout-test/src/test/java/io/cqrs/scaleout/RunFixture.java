@@ -26,9 +26,10 @@ import java.util.Map;
  * spoil it in one way and expect an invariant to catch it.
  *
  * <p>The run: hot-01 and hot-02 opened with 500.00; p1-000001 credits 10.00 to hot-01; p1-000002
- * debits 5.00 from hot-02; p1-000003 transfers 20.00 from hot-01 to hot-02 (completed); p1-000004
- * debits 9999.00 from hot-02 and is rejected. Balances: hot-01 490.00, hot-02 515.00, each at
- * version 3; total 1005.00.
+ * debits 5.00 from hot-02; p1-000003 transfers 20.00 from hot-01 to hot-02 (completed, through the
+ * transfer process's commands, whose ids are derived as {@link #step} shows); p1-000004 debits
+ * 9999.00 from hot-02 and is rejected. Balances: hot-01 490.00, hot-02 515.00, each at version 3;
+ * total 1005.00.
  */
 final class RunFixture {
   static final String TRANSFER = "tr-p1-000003";
@@ -52,10 +53,16 @@ final class RunFixture {
         .append("hot-02", "p1-000002", new AccountDebited(money("5.00"), null))
         .command("p1-000003", Kind.TRANSFER, "hot-01", "hot-02", "20.00")
         .append(TRANSFER, "p1-000003", new MoneyTransferCreated("hot-01", "hot-02", money("20.00")))
-        .append("hot-01", "process-1", new AccountDebited(money("20.00"), TRANSFER))
-        .append(TRANSFER, "process-2", new MoneyTransferDebited("hot-01", money("20.00")))
-        .append("hot-02", "process-3", new AccountCredited(money("20.00"), TRANSFER))
-        .append(TRANSFER, "process-4", new MoneyTransferCompleted("hot-02", money("20.00")))
+        .append("hot-01", step("DebitAccountForTransfer"), debitedForTransfer())
+        .append(
+            TRANSFER,
+            step("RecordTransferDebit"),
+            new MoneyTransferDebited("hot-01", money("20.00")))
+        .append("hot-02", step("CreditAccountForTransfer"), creditedForTransfer())
+        .append(
+            TRANSFER,
+            step("CompleteTransfer"),
+            new MoneyTransferCompleted("hot-02", money("20.00")))
         .command("p1-000004", Kind.DEBIT, "hot-02", null, "9999.00")
         .fail("p1-000004");
     run.accounts.put("hot-01", account("hot-01", "490.00", 3));
@@ -79,10 +86,32 @@ final class RunFixture {
     return this;
   }
 
-  /** Logs a {@link CommandFailed} for a command. */
+  /**
+   * The message id of the transfer process's command of type {@code commandType} for the fixture's
+   * transfer, as {@code TransferProcess} derives it.
+   */
+  static String step(String commandType) {
+    return TRANSFER + "/" + commandType;
+  }
+
+  /** The transfer's debit of hot-01, as the transfer process's command makes it. */
+  static AccountDebited debitedForTransfer() {
+    return new AccountDebited(money("20.00"), TRANSFER);
+  }
+
+  /** The transfer's credit of hot-02, as the transfer process's command makes it. */
+  static AccountCredited creditedForTransfer() {
+    return new AccountCredited(money("20.00"), TRANSFER);
+  }
+
+  /** Logs a {@link CommandFailed} for a debit that found no money. */
   RunFixture fail(String commandId) {
-    CommandFailed failed =
-        new CommandFailed(commandId, "DebitAccount", "io.cqrs.InsufficientFunds", "no money");
+    return fail(commandId, "DebitAccount", "io.cqrs.InsufficientFunds", "no money");
+  }
+
+  /** Logs a {@link CommandFailed} for a command. */
+  RunFixture fail(String commandId, String commandType, String errorType, String message) {
+    CommandFailed failed = new CommandFailed(commandId, commandType, errorType, message);
     log.add(new LoggedEvent(log.size() + 1, event(commandId, commandId, 0, failed), true));
     return this;
   }

@@ -74,6 +74,8 @@ class ScaleoutIT {
         // 2 x 15 commands/s: the publishers send for about 70 s, so the faults (at 25 % and 50 %
         // sent) come while commands flow.
         15,
+        // 10 % of the commands published twice, half right after the original, half later.
+        10,
         true,
         true,
         false,
@@ -94,6 +96,7 @@ class ScaleoutIT {
         1_500,
         8,
         // 3 x 10 commands/s: about 150 s of sending, with faults at 25, 50 and 75 % of it.
+        10,
         10,
         true,
         true,

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class WorkerShareTest {
 
   @Test
-  void a_worker_log_is_counted_as_handled_rejected_skipped_and_conflicting_commands() {
+  void a_worker_log_is_counted_as_handled_rejected_skipped_refused_and_conflicting_commands() {
     List<String> log =
         List.of(
             "02:50:12.001 [cqrs-rabbit-bank-1] DEBUG CommandDispatchManager - Handled"
@@ -22,11 +22,13 @@ class WorkerShareTest {
                 + " Account 'hot-06' already exists",
             "02:50:13.000 [cqrs-rabbit-bank-1] DEBUG CommandDispatchManager - Command"
                 + " CreditAccount (p1-000001) was handled before; not handling it again",
+            "02:50:13.050 [cqrs-rabbit-bank-2] DEBUG CommandDispatchManager - Command"
+                + " p1-000003 took effect in an earlier delivery (tr-p1-000003)",
             "02:50:13.100 [main] WARN SomethingElse - Handled nothing");
 
     WorkerShare share = WorkerShare.fromLines("worker-1", log);
 
-    assertThat(share).isEqualTo(new WorkerShare("worker-1", 2, 1, 1, 1));
+    assertThat(share).isEqualTo(new WorkerShare("worker-1", 2, 1, 1, 1, 1));
     assertThat(share.commands()).isEqualTo(3);
   }
 }

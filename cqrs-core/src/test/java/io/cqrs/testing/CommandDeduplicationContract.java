@@ -15,12 +15,10 @@ import io.cqrs.memory.DeadLetter;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.spi.EventStreamRepository;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -217,18 +215,9 @@ public abstract class CommandDeduplicationContract {
     EventStreamRepository store = newStore(types);
     InMemoryCommandBus bus = new InMemoryCommandBus(20);
     int hot = 5;
-    int commands = stressCommands();
-    Random random = new Random(20261203L);
-    List<Command> sent = new ArrayList<>();
-    List<Command> deliveries = new ArrayList<>();
-    for (int i = 0; i < commands; i++) {
-      Command add = Command.create(new Add("hot-" + random.nextInt(hot), 1 + random.nextInt(9)));
-      sent.add(add);
-      for (int copies = 2 + random.nextInt(2); copies > 0; copies--) {
-        deliveries.add(add);
-      }
-    }
-    Collections.shuffle(deliveries, random);
+    DuplicatedCommands load = DuplicatedCommands.of(stressCommands(), hot, 20261203L);
+    List<Command> sent = load.sent();
+    List<Command> deliveries = load.deliveries();
     // No lookup before handling: every duplicate reaches the store, which alone must stop it.
     try (CommandDispatchManager manager = manager(bus, types, store, false, 3)) {
       manager.listen("counters", 8);

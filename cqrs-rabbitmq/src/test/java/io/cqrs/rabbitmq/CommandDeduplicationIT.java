@@ -13,13 +13,11 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.CommandDeduplicationContract.Add;
 import io.cqrs.testing.CommandDeduplicationContract.Added;
 import io.cqrs.testing.CommandDeduplicationContract.Counter;
+import io.cqrs.testing.DuplicatedCommands;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,17 +61,9 @@ class CommandDeduplicationIT {
     RabbitCommandBus publisher = bus();
     String deadLetters = publisher.deadLetterQueue(SERVICE);
     queue = deadLetters.substring(0, deadLetters.length() - ".dlq".length());
-    Random random = new Random(12);
-    List<Command> sent = new ArrayList<>();
-    List<Command> deliveries = new ArrayList<>();
-    for (int i = 0; i < COMMANDS; i++) {
-      Command add = Command.create(new Add("hot-" + random.nextInt(HOT), 1 + random.nextInt(9)));
-      sent.add(add);
-      for (int copies = 2 + random.nextInt(2); copies > 0; copies--) {
-        deliveries.add(add);
-      }
-    }
-    Collections.shuffle(deliveries, random);
+    DuplicatedCommands load = DuplicatedCommands.of(COMMANDS, HOT, 12);
+    List<Command> sent = load.sent();
+    List<Command> deliveries = load.deliveries();
 
     publisher.publish(deliveries.subList(0, deliveries.size() / 2));
     Await.until(

@@ -47,16 +47,111 @@ public record Command(
 
   /** Wraps a command body in a new envelope that joins an existing correlation id. */
   public static Command create(Object body, String correlationId) {
+    return builder(body).correlationId(correlationId).build();
+  }
+
+  /**
+   * A builder of an envelope for {@code body}, its type name worked out from the body's class.
+   * Without further settings: a fresh message id, a fresh correlation id, created now.
+   */
+  public static Builder builder(Object body) {
+    return new Builder(body);
+  }
+
+  /** Builds a {@link Command}; see {@link Command#builder}. */
+  public static final class Builder {
+    private final Object body;
+    private String messageId;
+    private String correlationId;
+    private String causationId;
+    private Instant created;
+    private Map<String, String> metadata = Map.of();
+
+    private Builder(Object body) {
+      this.body = Objects.requireNonNull(body, "body");
+    }
+
+    /**
+     * The message id (default: a fresh one). Give a command that may be sent more than once the
+     * same id every time, so that it takes effect once.
+     */
+    public Builder messageId(String messageId) {
+      this.messageId = Objects.requireNonNull(messageId, "messageId");
+      return this;
+    }
+
+    /** The correlation id (default: a fresh one). */
+    public Builder correlationId(String correlationId) {
+      this.correlationId = Objects.requireNonNull(correlationId, "correlationId");
+      return this;
+    }
+
+    /** The id of the message that caused this command, or {@code null} (the default). */
+    public Builder causationId(String causationId) {
+      this.causationId = causationId;
+      return this;
+    }
+
+    /** When the command was created (default: when {@link #build} runs). */
+    public Builder created(Instant created) {
+      this.created = Objects.requireNonNull(created, "created");
+      return this;
+    }
+
+    /** Free-form string metadata such as {@code actor} (default: none). */
+    public Builder metadata(Map<String, String> metadata) {
+      this.metadata = Objects.requireNonNull(metadata, "metadata");
+      return this;
+    }
+
+    public Command build() {
+      return new Command(
+          messageId != null ? messageId : Ids.newId(),
+          correlationId != null ? correlationId : Ids.newId(),
+          causationId,
+          TypeRegistry.logicalName(body.getClass()),
+          created != null ? created : Instant.now(),
+          body,
+          metadata);
+    }
+  }
+
+  /**
+   * The command a process manager sends in reaction to an event, with a message id derived from the
+   * event: {@code <event id>/<command type>}. A redelivered event thus re-issues the same command,
+   * which takes effect once (see {@link CommandDispatchManager}). It joins the event's correlation
+   * id, names the event as its cause, and carries its actor and on-behalf-of. Where one event leads
+   * to two commands of the same type, give them distinct ids with {@link
+   * #reactingTo(VersionedEvent, Object, String)}.
+   */
+  public static Command reactingTo(VersionedEvent cause, Object body) {
+    Objects.requireNonNull(cause, "cause");
     Objects.requireNonNull(body, "body");
-    Objects.requireNonNull(correlationId, "correlationId");
-    return new Command(
-        Ids.newId(),
-        correlationId,
-        null,
-        TypeRegistry.logicalName(body.getClass()),
-        Instant.now(),
-        body,
-        Map.of());
+    return reactingTo(cause, body, cause.id() + "/" + TypeRegistry.logicalName(body.getClass()));
+  }
+
+  /**
+   * Like {@link #reactingTo(VersionedEvent, Object)}, with a message id of the caller's: it must be
+   * the same every time the same step is taken (derive it from the event or the process's own id,
+   * never from a clock or a random source).
+   */
+  public static Command reactingTo(VersionedEvent cause, Object body, String messageId) {
+    Objects.requireNonNull(cause, "cause");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(messageId, "messageId");
+    Map<String, String> metadata = new java.util.HashMap<>(2);
+    if (cause.actor() != null) {
+      metadata.put("actor", cause.actor());
+    }
+    if (cause.onBehalfOf() != null) {
+      metadata.put("onBehalfOf", cause.onBehalfOf());
+    }
+    return builder(body)
+        .messageId(messageId)
+        .correlationId(cause.correlationId())
+        .causationId(cause.id())
+        .metadata(metadata)
+        .build();
   }
 
   /** The same command caused by another message (kept for tracing). */

@@ -1,9 +1,7 @@
 package io.cqrs;
 
-import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventStreamRepository;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -254,22 +252,16 @@ public final class CommandDispatchManager implements AutoCloseable {
     }
     try {
       errorLog.recordIntegrationEvent(
-          new VersionedEvent(
-              Ids.newId(),
-              command.correlationId(),
-              command.messageId(),
-              command.messageId(),
-              command.metadata().get("actor"),
-              command.metadata().get("onBehalfOf"),
-              0,
-              registry.nameOf(CommandFailed.class),
-              Instant.now(),
-              new CommandFailed(
+          VersionedEvent.builder(
                   command.messageId(),
-                  command.commandType(),
-                  error.getClass().getName(),
-                  String.valueOf(error.getMessage())),
-              Map.of()));
+                  0,
+                  new CommandFailed(
+                      command.messageId(),
+                      command.commandType(),
+                      error.getClass().getName(),
+                      String.valueOf(error.getMessage())))
+              .causedBy(command)
+              .build());
     } catch (RuntimeException e) {
       log.warn("Could not record the failure of command {}", command.messageId(), e);
     }

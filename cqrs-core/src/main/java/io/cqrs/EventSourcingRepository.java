@@ -1,6 +1,5 @@
 package io.cqrs;
 
-import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
@@ -139,19 +138,15 @@ public final class EventSourcingRepository {
     List<VersionedEvent> events = new ArrayList<>(pending.size());
     long version = aggregate.version();
     for (Object event : pending) {
+      registry.nameOf(event.getClass()); // only registered types are stored: fails if not
       events.add(
-          new VersionedEvent(
-              Ids.newId(),
-              correlationId,
-              causationId,
-              aggregate.id(),
-              actor,
-              onBehalfOf,
-              ++version,
-              registry.nameOf(event.getClass()),
-              now,
-              event,
-              Map.of()));
+          VersionedEvent.builder(aggregate.id(), ++version, event)
+              .correlationId(correlationId)
+              .causationId(causationId)
+              .actor(actor)
+              .onBehalfOf(onBehalfOf)
+              .created(now)
+              .build());
     }
     return events;
   }

@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.internal.Ids;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +54,115 @@ public record VersionedEvent(
     }
     TypeRegistry.requireNames("VersionedEvent", id, "eventType", eventType, event, "event");
     metadata = metadata == null || metadata.isEmpty() ? Map.of() : Map.copyOf(metadata);
+  }
+
+  /**
+   * A new envelope for {@code event} at {@code version} of stream {@code sourceId}, under a
+   * correlation id: a fresh id, created now, its type name worked out from the event's class, no
+   * causation, actor or metadata. {@link #builder} sets the rest.
+   */
+  public static VersionedEvent of(
+      String sourceId, long version, Object event, String correlationId) {
+    return builder(sourceId, version, event).correlationId(correlationId).build();
+  }
+
+  /**
+   * A builder of an envelope for {@code event} at {@code version} of stream {@code sourceId}; its
+   * type name is worked out from the event's class. Without further settings: a fresh id, a fresh
+   * correlation id, created now.
+   */
+  public static Builder builder(String sourceId, long version, Object event) {
+    return new Builder(sourceId, version, event);
+  }
+
+  /** Builds a {@link VersionedEvent}; see {@link VersionedEvent#builder}. */
+  public static final class Builder {
+    private final String sourceId;
+    private final long version;
+    private final Object event;
+    private String id;
+    private String correlationId;
+    private String causationId;
+    private String actor;
+    private String onBehalfOf;
+    private Instant created;
+    private Map<String, String> metadata = Map.of();
+
+    private Builder(String sourceId, long version, Object event) {
+      this.sourceId = Objects.requireNonNull(sourceId, "sourceId");
+      this.version = version;
+      this.event = Objects.requireNonNull(event, "event");
+    }
+
+    /** The event's id (default: a fresh one). */
+    public Builder id(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+      return this;
+    }
+
+    /** The correlation id (default: a fresh one). */
+    public Builder correlationId(String correlationId) {
+      this.correlationId = Objects.requireNonNull(correlationId, "correlationId");
+      return this;
+    }
+
+    /** The id of the message that caused the event, or {@code null} (the default). */
+    public Builder causationId(String causationId) {
+      this.causationId = causationId;
+      return this;
+    }
+
+    /**
+     * Correlation id, causation id (the command's message id), actor and on-behalf-of taken from
+     * the command that caused the event.
+     */
+    public Builder causedBy(Command command) {
+      Objects.requireNonNull(command, "command");
+      this.correlationId = command.correlationId();
+      this.causationId = command.messageId();
+      this.actor = command.metadata().get("actor");
+      this.onBehalfOf = command.metadata().get("onBehalfOf");
+      return this;
+    }
+
+    /** Who caused the event, or {@code null} (the default). */
+    public Builder actor(String actor) {
+      this.actor = actor;
+      return this;
+    }
+
+    /** On whose behalf the actor acted, or {@code null} (the default). */
+    public Builder onBehalfOf(String onBehalfOf) {
+      this.onBehalfOf = onBehalfOf;
+      return this;
+    }
+
+    /** When the event was raised (default: when {@link #build} runs). */
+    public Builder created(Instant created) {
+      this.created = Objects.requireNonNull(created, "created");
+      return this;
+    }
+
+    /** Free-form string metadata (default: none). */
+    public Builder metadata(Map<String, String> metadata) {
+      this.metadata = Objects.requireNonNull(metadata, "metadata");
+      return this;
+    }
+
+    public VersionedEvent build() {
+      return new VersionedEvent(
+          id != null ? id : Ids.newId(),
+          correlationId != null ? correlationId : Ids.newId(),
+          causationId,
+          sourceId,
+          actor,
+          onBehalfOf,
+          version,
+          TypeRegistry.logicalName(event.getClass()),
+          created != null ? created : Instant.now(),
+          event,
+          metadata);
+    }
   }
 
   /** The same envelope with another version; used by stores that assign versions. */

@@ -7,13 +7,10 @@ import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
-import io.cqrs.internal.Ids;
 import io.cqrs.memory.InMemoryEventStreamRepository;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -95,19 +92,8 @@ public final class AggregateFixture<A extends EventSourceBased> {
     long version = store.version(id);
     List<VersionedEvent> history = new ArrayList<>();
     for (Object event : events) {
-      history.add(
-          new VersionedEvent(
-              Ids.newId(),
-              "given",
-              null,
-              id,
-              null,
-              null,
-              ++version,
-              registry.nameOf(event.getClass()),
-              Instant.now(),
-              Objects.requireNonNull(event, "events[]"),
-              Map.of()));
+      registry.nameOf(Objects.requireNonNull(event, "events[]").getClass());
+      history.add(VersionedEvent.of(id, ++version, event, "given"));
     }
     store.save(id, version - events.length, history);
     return this;

@@ -9,7 +9,6 @@ import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.scaleout.SentCommand.Kind;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -154,13 +153,10 @@ public final class CommandPlan {
               new CreateMoneyTransfer(
                   sent.transferId(), sent.accountId(), sent.toAccountId(), sent.amount());
         };
-    return new Command(
-        sent.messageId(),
-        sent.messageId(),
-        null,
-        types.nameOf(body.getClass()),
-        Instant.now(),
-        body,
-        Map.of());
+    types.nameOf(body.getClass()); // fails for a body the bank does not register
+    return Command.builder(body)
+        .messageId(sent.messageId())
+        .correlationId(sent.messageId())
+        .build();
   }
 }

@@ -5,7 +5,6 @@ import io.cqrs.VersionedEvent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
@@ -38,19 +37,12 @@ public final class Histories {
     List<VersionedEvent> envelopes = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       Object event = events.get(i);
+      registry.nameOf(event.getClass()); // fails for an unregistered event
       envelopes.add(
-          new VersionedEvent(
-              UUID.randomUUID().toString(),
-              correlationId,
-              null,
-              streamId,
-              null,
-              null,
-              i + 1,
-              registry.nameOf(event.getClass()),
-              now,
-              event,
-              Map.of()));
+          VersionedEvent.builder(streamId, i + 1, event)
+              .correlationId(correlationId)
+              .created(now)
+              .build());
     }
     return envelopes;
   }

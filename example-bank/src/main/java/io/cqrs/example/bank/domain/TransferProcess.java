@@ -22,8 +22,6 @@ import io.cqrs.example.bank.domain.TransferCommand.RefuseTransferCredit;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -156,14 +154,7 @@ public final class TransferProcess {
 
   /** The command of one step of a transfer, with the message id every sender of it agrees on. */
   static Command command(String transferId, Object body, VersionedEvent cause) {
-    String type = TypeRegistry.logicalName(body.getClass());
-    return new Command(
-        transferId + "/" + type,
-        cause.correlationId(),
-        cause.id(),
-        type,
-        Instant.now(),
-        body,
-        Map.of());
+    return Command.reactingTo(
+        cause, body, transferId + "/" + TypeRegistry.logicalName(body.getClass()));
   }
 }

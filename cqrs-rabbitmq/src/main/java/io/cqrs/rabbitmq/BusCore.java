@@ -175,12 +175,7 @@ final class BusCore implements AutoCloseable {
       SubscriptionTopology topology,
       MessageProcessor.Decoder<T> decoder,
       MessageProcessor.Consumer<T> consumer) {
-    FailureRouter failures =
-        new FailureRouter(
-            publisher,
-            settings.publishTimeout(),
-            topology.deadLetterQueue(),
-            topology.retryQueues());
+    FailureRouter failures = new FailureRouter(publisher, settings.publishTimeout(), topology);
     return topology.ordered()
         ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
         : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);

@@ -65,7 +65,7 @@ final class MessageProcessor<T> implements DeliveryHandler {
 
   @Override
   public Disposition handle(Inbound delivery, Control control) {
-    int attempt = delivery.previousAttempts() + 1;
+    int attempt = failures.attemptOf(delivery);
     T message;
     try {
       message = decoder.decode(delivery.body());

@@ -16,7 +16,7 @@ final class BusConsumers {
 
   /** Listener threads of one subscription, as the bus sees them. */
   interface Running {
-    /** How many of its threads run. */
+    /** How many of its threads run and take messages (none once it was told to stop). */
     int alive();
 
     /** How many threads it started. */
@@ -72,13 +72,13 @@ final class BusConsumers {
         lastFailure = fatal;
       }
     }
+    running.forEach(Running::stop); // before the slow log: health() must not see them run on
     log.error(
-        "Fatal error in a consumer of '{}' on {}: stopping every consumer of the bus; the message"
+        "Fatal error in a consumer of '{}' on {}: stopped every consumer of the bus; the message"
             + " stays queued. Restart the process.",
         subscription,
         bus,
         error);
-    running.forEach(Running::stop);
   }
 
   /**

@@ -164,6 +164,9 @@ final class ListenerGroup<T> {
 
     @Override
     public int alive() {
+      if (closed) {
+        return 0; // told to stop: no longer takes messages, even while its thread winds down
+      }
       int alive = 0;
       for (Thread thread : threads) {
         alive += thread.isAlive() ? 1 : 0;

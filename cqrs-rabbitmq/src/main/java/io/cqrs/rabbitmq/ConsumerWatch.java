@@ -53,13 +53,13 @@ final class ConsumerWatch {
         lastFailure = failure; // even over a listener lost for good: this one says more
       }
     }
+    stopEveryListener.run(); // before the slow log: health() must not see them run on
     log.error(
-        "Fatal error on bus '{}': {}. Stopping every consumer of the bus; the message is not"
+        "Fatal error on bus '{}': {}. Stopped every consumer of the bus; the message is not"
             + " acknowledged and goes back to its queue. Restart the process.",
         bus,
         description,
         error);
-    stopEveryListener.run();
   }
 
   /** Whether a fatal error has stopped the bus's listeners. */

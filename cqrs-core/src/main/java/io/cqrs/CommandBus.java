@@ -11,8 +11,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>A command is delivered to exactly one listener of one service that subscribed to its type;
  * instances of one service compete. Delivery is at least once: a consumer that throws gets the
- * command again a bounded number of times, then it is dead-lettered with the reason.
- * Implementations pass {@code io.cqrs.testing.CommandBusContract} and are thread-safe.
+ * command again a bounded number of times, then it is dead-lettered with the reason, and the
+ * listener goes on; this holds for any {@link Throwable} a consumer throws, {@code Error}s
+ * included, except the fatal ones ({@link BusHealth#isFatal}), which stop the bus's consumers and
+ * show in {@link #health()}. Implementations pass {@code io.cqrs.testing.CommandBusContract} and
+ * are thread-safe.
  */
 public interface CommandBus extends AutoCloseable {
 
@@ -60,10 +63,23 @@ public interface CommandBus extends AutoCloseable {
    * @param service the handling service's name; its instances compete for its commands
    * @param commandTypes the logical command types this service handles
    * @param listeners how many commands may be handled at once here
-   * @param consumer called for each command; throwing makes the bus retry, then dead-letter
+   * @param consumer called for each command; throwing makes the bus retry, then dead-letter (a
+   *     fatal error stops the bus instead, see {@link BusHealth})
    */
   Subscription subscribe(
       String service, Set<String> commandTypes, int listeners, CommandConsumer consumer);
+
+  /**
+   * How this bus's consumers are doing: whether every listener it started consumes, how many do,
+   * and the last failure that took consumers away (see {@link BusHealth} for which failures stop a
+   * bus). Cheap and thread-safe, for readiness checks.
+   *
+   * <p>The default, for buses that run no consumers of their own (test doubles, publishing-only
+   * wrappers), reports healthy with no consumers; a bus that runs consumers overrides it.
+   */
+  default BusHealth health() {
+    return BusHealth.healthy(0);
+  }
 
   /** Stops every subscription of this bus and releases its resources. */
   @Override

@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>Every named subscription receives every event published after it was first created; the
  * listeners of one subscription (in this process or others) compete, so each event is handled once
  * per subscription. Delivery is at least once: an event whose consumer throws is retried a bounded
- * number of times, then dead-lettered with the reason, and the subscription goes on.
+ * number of times, then dead-lettered with the reason, and the subscription goes on; this holds for
+ * any {@link Throwable} a consumer throws, {@code Error}s included, except the fatal ones ({@link
+ * BusHealth#isFatal}), which stop the bus's consumers and show in {@link #health()}.
  * Implementations pass {@code io.cqrs.testing.EventBusContract} and are thread-safe.
  */
 public interface EventBus extends AutoCloseable {
@@ -51,10 +53,23 @@ public interface EventBus extends AutoCloseable {
    *
    * @param subscription the subscription's name; every subscription gets every event
    * @param listeners how many events of this subscription may be handled at once here
-   * @param consumer called for each event; throwing makes the bus retry, then dead-letter
+   * @param consumer called for each event; throwing makes the bus retry, then dead-letter (a fatal
+   *     error stops the bus instead, see {@link BusHealth})
    * @return a handle whose {@link Subscription#close()} stops consuming after in-flight events
    */
   Subscription subscribe(String subscription, int listeners, EventConsumer consumer);
+
+  /**
+   * How this bus's consumers are doing: whether every listener it started consumes, how many do,
+   * and the last failure that took consumers away (see {@link BusHealth} for which failures stop a
+   * bus). Cheap and thread-safe, for readiness checks.
+   *
+   * <p>The default, for buses that run no consumers of their own (test doubles, publishing-only
+   * wrappers), reports healthy with no consumers; a bus that runs consumers overrides it.
+   */
+  default BusHealth health() {
+    return BusHealth.healthy(0);
+  }
 
   /** Stops every subscription of this bus and releases its resources. */
   @Override

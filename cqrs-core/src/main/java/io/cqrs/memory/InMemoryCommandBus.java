@@ -1,5 +1,6 @@
 package io.cqrs.memory;
 
+import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.CommandBus;
 import io.cqrs.CommandConsumer;
@@ -17,7 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A {@link CommandBus} in memory: each service has a queue that its listener threads compete for,
  * and a command goes to every service that subscribed to its type (normally exactly one). A
  * consumer that throws gets the command again, up to {@code maxAttempts} tries, then the command is
- * kept in {@link #deadLetters()}.
+ * kept in {@link #deadLetters()}; that holds for {@code Error}s too. A fatal error ({@link
+ * BusHealth#isFatal}) stops every listener of the bus instead, and the command stays queued; see
+ * {@link #health()}.
  */
 public final class InMemoryCommandBus implements CommandBus {
   private final int maxAttempts;
@@ -25,6 +28,7 @@ public final class InMemoryCommandBus implements CommandBus {
   private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final List<DeadLetter<Command>> deadLetters = new CopyOnWriteArrayList<>();
+  private final BusConsumers consumers = new BusConsumers("InMemoryCommandBus");
   private volatile boolean closed;
 
   /** A bus that tries each command three times before dead-lettering it. */
@@ -77,9 +81,10 @@ public final class InMemoryCommandBus implements CommandBus {
     if (closed) {
       throw new IllegalStateException("InMemoryCommandBus is closed");
     }
+    consumers.ensureNotStopped();
     ListenerGroup<Command> group =
         services.computeIfAbsent(
-            service, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add));
+            service, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add, consumers));
     for (String type : commandTypes) {
       List<ListenerGroup<Command>> route =
           byType.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
@@ -102,9 +107,19 @@ public final class InMemoryCommandBus implements CommandBus {
     return services.values().stream().allMatch(ListenerGroup::isIdle);
   }
 
+  /**
+   * Whether every listener of this bus runs: a handler's fatal error ({@link BusHealth#isFatal})
+   * stops them all, leaves its message queued and makes this unhealthy for good.
+   */
+  @Override
+  public BusHealth health() {
+    return consumers.health();
+  }
+
   @Override
   public void close() {
     closed = true;
+    consumers.close();
     subscriptions.forEach(Subscription::close);
     subscriptions.clear();
   }

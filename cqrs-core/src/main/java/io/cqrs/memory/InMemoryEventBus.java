@@ -1,5 +1,6 @@
 package io.cqrs.memory;
 
+import io.cqrs.BusHealth;
 import io.cqrs.EventBus;
 import io.cqrs.EventConsumer;
 import io.cqrs.Subscription;
@@ -14,13 +15,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An {@link EventBus} in memory: each named subscription has a queue that its listener threads
  * compete for, and every subscription gets every event published after it was first subscribed. A
  * consumer that throws gets the event again, up to {@code maxAttempts} tries (at once: there is no
- * broker to delay it), then the event is kept in {@link #deadLetters()}.
+ * broker to delay it), then the event is kept in {@link #deadLetters()}; that holds for {@code
+ * Error}s too. A fatal error ({@link BusHealth#isFatal}) stops every listener of the bus instead,
+ * and the event stays queued; see {@link #health()}.
  */
 public final class InMemoryEventBus implements EventBus {
   private final int maxAttempts;
   private final Map<String, ListenerGroup<VersionedEvent>> groups = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final List<DeadLetter<VersionedEvent>> deadLetters = new CopyOnWriteArrayList<>();
+  private final BusConsumers consumers = new BusConsumers("InMemoryEventBus");
   private volatile boolean closed;
 
   /** A bus that tries each event three times before dead-lettering it. */
@@ -57,9 +61,11 @@ public final class InMemoryEventBus implements EventBus {
     if (closed) {
       throw new IllegalStateException("InMemoryEventBus is closed");
     }
+    consumers.ensureNotStopped();
     ListenerGroup<VersionedEvent> group =
         groups.computeIfAbsent(
-            subscription, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add));
+            subscription,
+            name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add, consumers));
     Subscription started = group.start(listeners, consumer::accept);
     subscriptions.add(started);
     return started;
@@ -75,9 +81,19 @@ public final class InMemoryEventBus implements EventBus {
     return groups.values().stream().allMatch(ListenerGroup::isIdle);
   }
 
+  /**
+   * Whether every listener of this bus runs: a handler's fatal error ({@link BusHealth#isFatal})
+   * stops them all, leaves its message queued and makes this unhealthy for good.
+   */
+  @Override
+  public BusHealth health() {
+    return consumers.health();
+  }
+
   @Override
   public void close() {
     closed = true;
+    consumers.close();
     subscriptions.forEach(Subscription::close);
     subscriptions.clear();
   }

@@ -1,12 +1,13 @@
 package io.cqrs.memory;
 
+import io.cqrs.BusHealth;
 import io.cqrs.CqrsException;
 import io.cqrs.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One named subscription of an in-memory bus: a queue that its listeners compete for. Each message
  * is tried up to {@code maxAttempts} times, then handed to the dead-letter sink; the listeners go
- * on either way.
+ * on either way, whatever the handler throws, unless it is a fatal error ({@link
+ * BusHealth#isFatal}): then the message goes back to the head of the queue and every listener of
+ * the bus stops.
  */
 final class ListenerGroup<T> {
   private static final Logger log = LoggerFactory.getLogger(ListenerGroup.class);
@@ -30,14 +33,17 @@ final class ListenerGroup<T> {
   private final String name;
   private final int maxAttempts;
   private final Consumer<DeadLetter<T>> deadLetters;
-  private final BlockingQueue<T> queue = new LinkedBlockingQueue<>();
+  private final BusConsumers consumers;
+  private final BlockingDeque<T> queue = new LinkedBlockingDeque<>();
   private final AtomicInteger unfinished = new AtomicInteger();
   private final AtomicInteger threadIds = new AtomicInteger();
 
-  ListenerGroup(String name, int maxAttempts, Consumer<DeadLetter<T>> deadLetters) {
+  ListenerGroup(
+      String name, int maxAttempts, Consumer<DeadLetter<T>> deadLetters, BusConsumers consumers) {
     this.name = name;
     this.maxAttempts = maxAttempts;
     this.deadLetters = deadLetters;
+    this.consumers = consumers;
   }
 
   void offer(T message) {
@@ -73,37 +79,68 @@ final class ListenerGroup<T> {
       running.threads.add(thread);
     }
     running.threads.forEach(Thread::start);
+    consumers.add(running);
     return running;
   }
 
   private void run(Listeners running, Handler<T> handler) {
-    while (!running.closed) {
-      T message;
-      try {
-        message = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (message != null) {
-        try {
-          deliver(message, handler);
-        } finally {
-          unfinished.decrementAndGet();
+    try {
+      while (!running.closed) {
+        T message = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (message == null) {
+          continue;
         }
+        if (running.closed) {
+          queue.offerFirst(message); // closed or stopped while waiting: for the next listener
+          return;
+        }
+        Throwable fatal = deliver(message, handler);
+        if (fatal != null) {
+          consumers.stop(name, fatal);
+          queue.offerFirst(message); // not handled: it waits, as a broker would redeliver it
+          return;
+        }
+        unfinished.decrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (!running.closed) {
+        consumers.lost(
+            "Listener " + Thread.currentThread().getName() + " of '" + name + "' was interrupted");
+      }
+    } catch (RuntimeException | Error e) { // not from the handler: deliver() keeps those
+      if (BusHealth.isFatal(e)) {
+        consumers.stop(name, e);
+      } else {
+        consumers.lost(
+            "Listener "
+                + Thread.currentThread().getName()
+                + " of '"
+                + name
+                + "' ended: "
+                + BusConsumers.summary(e));
       }
     }
   }
 
-  private void deliver(T message, Handler<T> handler) {
+  /**
+   * Tries a message up to {@code maxAttempts} times, then dead-letters it.
+   *
+   * @return a fatal error the handler threw, after which the message was not tried again, or {@code
+   *     null}
+   */
+  private Throwable deliver(T message, Handler<T> handler) {
     Throwable last = null;
     int attempt = 0;
     while (attempt < maxAttempts) {
       attempt++;
       try {
         handler.handle(message);
-        return;
-      } catch (Exception | AssertionError e) {
+        return null;
+      } catch (Throwable e) { // Errors too: only a fatal one may end a listener
+        if (BusHealth.isFatal(e)) {
+          return e;
+        }
         last = e;
         if (e instanceof CqrsException cqrs && !cqrs.isTransient()) {
           // A retry cannot cure a missing handler or an unknown type.
@@ -112,12 +149,11 @@ final class ListenerGroup<T> {
       }
     }
     log.warn("Dead-lettering a message of subscription '{}'", name, last);
-    deadLetters.accept(
-        new DeadLetter<>(
-            name, message, last.getClass().getName() + ": " + last.getMessage(), attempt));
+    deadLetters.accept(new DeadLetter<>(name, message, BusConsumers.summary(last), attempt));
+    return null;
   }
 
-  private final class Listeners implements Subscription {
+  private final class Listeners implements Subscription, BusConsumers.Running {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
 
@@ -127,18 +163,44 @@ final class ListenerGroup<T> {
     }
 
     @Override
+    public int alive() {
+      if (closed) {
+        return 0; // told to stop: no longer takes messages, even while its thread winds down
+      }
+      int alive = 0;
+      for (Thread thread : threads) {
+        alive += thread.isAlive() ? 1 : 0;
+      }
+      return alive;
+    }
+
+    @Override
+    public int started() {
+      return threads.size();
+    }
+
+    @Override
+    public void stop() {
+      closed = true;
+    }
+
+    @Override
     public void close() {
       closed = true;
-      for (Thread thread : threads) {
-        if (thread == Thread.currentThread()) {
-          continue;
+      try {
+        for (Thread thread : threads) {
+          if (thread == Thread.currentThread()) {
+            continue;
+          }
+          try {
+            thread.join();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+      } finally {
+        consumers.remove(this);
       }
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.CommandBus;
 import io.cqrs.CommandConsumer;
@@ -31,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The contract every {@link CommandBus} keeps. An implementation runs it through a subclass that
@@ -312,6 +315,98 @@ public abstract class CommandBusContract {
     received.awaitIds(later);
     assertThat(poisonAttempts.get()).isPositive();
     assertThat(received.ids()).doesNotContain(poison.messageId());
+  }
+
+  @ParameterizedTest
+  @EnumSource(mode = EnumSource.Mode.EXCLUDE, names = "OUT_OF_MEMORY_ERROR")
+  void any_non_fatal_throwable_from_a_consumer_fails_one_delivery_and_the_listener_goes_on(
+      ConsumerFailure failure) {
+    Received<Command> received = received();
+    AtomicInteger poisonAttempts = new AtomicInteger();
+    subscribe(
+        bus,
+        "throwing-service",
+        Set.of(THIS),
+        1,
+        command -> {
+          if (command.body() instanceof DoThis d && d.text().equals("poison")) {
+            poisonAttempts.incrementAndGet();
+            failure.throwIt();
+          }
+          received.record(command);
+        });
+    Command poison = doThis("poison", 0);
+    List<Command> later = doThese(5);
+
+    bus.publish(poison);
+    bus.publish(later);
+
+    // One listener: it handled the later commands after the poison's first attempt: it survived.
+    received.awaitIds(later);
+    Await.until("the poison command to be retried", () -> poisonAttempts.get() >= 2);
+    assertThat(received.ids()).doesNotContain(poison.messageId());
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+  }
+
+  @Test
+  void a_fatal_error_stops_every_consumer_of_the_bus_and_its_command_is_not_lost() {
+    AtomicInteger calls = new AtomicInteger();
+    subscribe(
+        bus,
+        "fatal-service",
+        Set.of(THIS),
+        1,
+        command -> {
+          calls.incrementAndGet();
+          ConsumerFailure.OUT_OF_MEMORY_ERROR.throwIt();
+        });
+    subscribe(bus, "bystander-service", Set.of(THAT), 2, command -> {});
+    Command command = doThis("fatal", 1);
+
+    bus.publish(command);
+
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "the bus to stop; health " + bus.health(),
+        () -> bus.health().needsRestart() && bus.health().consumers() == 0);
+    BusHealth health = bus.health();
+    assertThat(health.healthy()).isFalse();
+    assertThat(health.lastFailure().description())
+        .contains(OutOfMemoryError.class.getName())
+        .contains("poison: simulated out of memory");
+    assertThat(calls).as("attempts: a fatal error is not retried here").hasValue(1);
+    assertThatThrownBy(() -> bus.subscribe("late-service", Set.of(THAT), 1, c -> {}))
+        .isInstanceOf(IllegalStateException.class);
+    CommandBus other = second();
+    if (other != bus) {
+      // Not acknowledged: another instance of the service gets the command.
+      Received<Command> redelivered = received();
+      subscribe(other, "fatal-service", Set.of(THIS), 1, redelivered::record);
+      redelivered.awaitIds(List.of(command));
+    }
+  }
+
+  // ---------------------------------------------------------------- health
+
+  @Test
+  void health_counts_the_listeners_that_consume() {
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(0));
+    Subscription two = subscribe(bus, "this-service", Set.of(THIS), 2, command -> {});
+    subscribe(bus, "that-service", Set.of(THAT), 1, command -> {});
+
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(3));
+    two.close();
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+  }
+
+  @Test
+  void a_closed_bus_is_not_healthy() {
+    CommandBus closing = newBus();
+    closing.subscribe("closed-with-the-bus", Set.of(THIS), 1, command -> {});
+    closing.close();
+
+    assertThat(closing.health().healthy()).isFalse();
+    assertThat(closing.health().consumers()).isZero();
   }
 
   // ---------------------------------------------------------------- bad arguments

@@ -3,6 +3,7 @@ package io.cqrs.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.BusHealth;
 import io.cqrs.EventBus;
 import io.cqrs.Subscription;
 import io.cqrs.TypeRegistry;
@@ -27,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The contract every {@link EventBus} keeps. An implementation runs it through a subclass that
@@ -260,6 +263,96 @@ public abstract class EventBusContract {
     received.awaitIds(later);
     assertThat(poisonAttempts.get()).isPositive();
     assertThat(received.ids()).doesNotContain(poison.id());
+  }
+
+  @ParameterizedTest
+  @EnumSource(mode = EnumSource.Mode.EXCLUDE, names = "OUT_OF_MEMORY_ERROR")
+  void any_non_fatal_throwable_from_a_consumer_fails_one_delivery_and_the_listener_goes_on(
+      ConsumerFailure failure) {
+    Received<VersionedEvent> received = received();
+    AtomicInteger poisonAttempts = new AtomicInteger();
+    subscribe(
+        bus,
+        "throwing",
+        1,
+        event -> {
+          if (event.event() instanceof Happened h && h.text().equals("poison")) {
+            poisonAttempts.incrementAndGet();
+            failure.throwIt();
+          }
+          received.record(event);
+        });
+    VersionedEvent poison = happened("poison", 0);
+    List<VersionedEvent> later = happened(5);
+
+    bus.publish(List.of(poison));
+    bus.publish(later);
+
+    // One listener: it handled the later events after the poison's first attempt, so it survived.
+    received.awaitIds(later);
+    Await.until("the poison event to be retried", () -> poisonAttempts.get() >= 2);
+    assertThat(received.ids()).doesNotContain(poison.id());
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+  }
+
+  @Test
+  void a_fatal_error_stops_every_consumer_of_the_bus_and_its_event_is_not_lost() {
+    AtomicInteger calls = new AtomicInteger();
+    subscribe(
+        bus,
+        "fatal",
+        1,
+        event -> {
+          calls.incrementAndGet();
+          ConsumerFailure.OUT_OF_MEMORY_ERROR.throwIt();
+        });
+    subscribe(bus, "bystander", 2, event -> {});
+    VersionedEvent event = happened("fatal", 1);
+
+    bus.publish(List.of(event));
+
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "the bus to stop; health " + bus.health(),
+        () -> bus.health().needsRestart() && bus.health().consumers() == 0);
+    BusHealth health = bus.health();
+    assertThat(health.healthy()).isFalse();
+    assertThat(health.lastFailure().description())
+        .contains(OutOfMemoryError.class.getName())
+        .contains("poison: simulated out of memory");
+    assertThat(calls).as("attempts: a fatal error is not retried here").hasValue(1);
+    assertThatThrownBy(() -> bus.subscribe("late", 1, e -> {}))
+        .isInstanceOf(IllegalStateException.class);
+    EventBus other = second();
+    if (other != bus) {
+      // Not acknowledged: another instance of the subscription gets the event.
+      Received<VersionedEvent> redelivered = received();
+      subscribe(other, "fatal", 1, redelivered::record);
+      redelivered.awaitIds(List.of(event));
+    }
+  }
+
+  // ---------------------------------------------------------------- health
+
+  @Test
+  void health_counts_the_listeners_that_consume() {
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(0));
+    Subscription two = subscribe(bus, "two-listeners", 2, event -> {});
+    subscribe(bus, "one-listener", 1, event -> {});
+
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(3));
+    two.close();
+    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+  }
+
+  @Test
+  void a_closed_bus_is_not_healthy() {
+    EventBus closing = newBus();
+    closing.subscribe("closed-with-the-bus", 1, event -> {});
+    closing.close();
+
+    assertThat(closing.health().healthy()).isFalse();
+    assertThat(closing.health().consumers()).isZero();
   }
 
   // ---------------------------------------------------------------- closing

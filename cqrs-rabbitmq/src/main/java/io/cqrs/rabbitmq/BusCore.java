@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import io.cqrs.BusHealth;
 import io.cqrs.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,6 +35,7 @@ final class BusCore implements AutoCloseable {
   private final Object consumingLock = new Object();
   private final List<RabbitSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final AtomicInteger listenerIds = new AtomicInteger();
+  private final ConsumerWatch watch;
   private BrokerConnection consuming; // guarded by consumingLock
   private volatile boolean closed;
 
@@ -42,6 +44,7 @@ final class BusCore implements AutoCloseable {
     this.publishing = publishing;
     this.publisher =
         new ConfirmingPublisher(publishing, settings.confirmWindow(), settings.publishTimeout());
+    this.watch = new ConsumerWatch(settings.connectionName(), this::stopListeners);
     if (settings.completions() == null) {
       ownCompletions =
           Executors.newCachedThreadPool(
@@ -133,6 +136,7 @@ final class BusCore implements AutoCloseable {
       MessageProcessor.Decoder<T> decoder,
       MessageProcessor.Consumer<T> consumer) {
     ensureOpen();
+    watch.ensureNotStopped();
     BrokerConnection connection = consuming();
     connection.declare(topology.declarations(), deadline(settings));
     DeliveryHandler handler = handler(topology, decoder, consumer);
@@ -140,19 +144,38 @@ final class BusCore implements AutoCloseable {
     RabbitSubscription subscription =
         new RabbitSubscription(topology.name(), started, subscriptions::remove);
     subscriptions.add(subscription);
+    if (watch.isStopped()) {
+      subscription.stopListeners(); // a fatal error raced with this call
+    }
     return subscription;
+  }
+
+  /**
+   * How the bus's consumers are doing: every listener of every open subscription consuming, none
+   * lost for good, no fatal error, the bus open.
+   */
+  BusHealth health() {
+    int consuming = 0;
+    int running = 0;
+    for (RabbitSubscription subscription : subscriptions) {
+      for (Listener listener : subscription.listeners()) {
+        running++;
+        consuming += listener.isConsuming() ? 1 : 0;
+      }
+    }
+    return watch.health(consuming, running, closed);
+  }
+
+  /** After a fatal error: every listener stops after the message in hand; nothing waits. */
+  private void stopListeners() {
+    subscriptions.forEach(RabbitSubscription::stopListeners);
   }
 
   private <T> DeliveryHandler handler(
       SubscriptionTopology topology,
       MessageProcessor.Decoder<T> decoder,
       MessageProcessor.Consumer<T> consumer) {
-    FailureRouter failures =
-        new FailureRouter(
-            publisher,
-            settings.publishTimeout(),
-            topology.deadLetterQueue(),
-            topology.retryQueues());
+    FailureRouter failures = new FailureRouter(publisher, settings.publishTimeout(), topology);
     return topology.ordered()
         ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
         : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);
@@ -185,7 +208,8 @@ final class BusCore implements AutoCloseable {
         queues,
         settings.prefetch(),
         settings.ackBatch(),
-        handler);
+        handler,
+        watch);
   }
 
   /**

@@ -3,6 +3,11 @@ package io.cqrs.rabbitmq;
 /**
  * The AMQP header names the RabbitMQ buses set, for operators and tools that read the queues.
  *
+ * <p>The failure headers ({@link #ATTEMPTS}, {@link #EXCEPTION}, {@link #REASON}, {@link #QUEUE},
+ * {@link #DEAD_LETTERED_AT}, {@link #ORIGINAL_EXCHANGE}, {@link #ORIGINAL_ROUTING_KEY}, {@link
+ * #REPLAYED}) are written by the framework only: on a message as it was published they are ignored,
+ * and the framework's copies of it do not carry them on.
+ *
  * <p>Every message also carries the standard properties: {@code message_id} (the event id or
  * command message id), {@code correlation_id}, {@code type} (the logical type name), {@code
  * content_type} ({@code application/json}), {@code timestamp} and {@code delivery_mode} 2

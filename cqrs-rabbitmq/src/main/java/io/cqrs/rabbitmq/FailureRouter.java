@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * queue: it publishes a copy with the failure in its headers, waits for the broker's confirm, and
  * only then lets the listener acknowledge the original. Nothing is lost if the process dies in
  * between; the message may be handled once more.
+ *
+ * <p>The attempt count and every failure header come from the framework's own path ({@link
+ * DeliveryOrigin}), never from what a publisher put on the message; every dead letter the framework
+ * writes carries {@link CqrsHeaders#REASON}.
  */
 final class FailureRouter {
   private static final Logger log = LoggerFactory.getLogger(FailureRouter.class);
@@ -24,24 +28,25 @@ final class FailureRouter {
   private final Duration publishTimeout;
   private final String deadLetterQueue;
   private final List<String> retryQueues;
+  private final DeliveryOrigin origin;
 
-  /**
-   * @param retryQueues the queue that holds a message before its second, third … attempt
-   */
   FailureRouter(
-      ConfirmingPublisher publisher,
-      Duration publishTimeout,
-      String deadLetterQueue,
-      List<String> retryQueues) {
+      ConfirmingPublisher publisher, Duration publishTimeout, SubscriptionTopology topology) {
     this.publisher = publisher;
     this.publishTimeout = publishTimeout;
-    this.deadLetterQueue = deadLetterQueue;
-    this.retryQueues = List.copyOf(retryQueues);
+    this.deadLetterQueue = topology.deadLetterQueue();
+    this.retryQueues = List.copyOf(topology.retryQueues());
+    this.origin = DeliveryOrigin.of(topology);
+  }
+
+  /** Which attempt this delivery is: 1, unless the broker returned it from a retry queue. */
+  int attemptOf(Inbound delivery) {
+    return origin.previousAttempts(delivery) + 1;
   }
 
   /** Sends a message whose handler failed on attempt {@code attempt} to be tried again, or dead. */
   Disposition retryOrDeadLetter(Inbound delivery, int attempt, Throwable failure) {
-    if (attempt > retryQueues.size()) {
+    if (attempt < 1 || attempt > retryQueues.size()) {
       return deadLetter(delivery, CqrsHeaders.REASON_HANDLER_FAILED, attempt, failure);
     }
     log.info(
@@ -50,7 +55,12 @@ final class FailureRouter {
         delivery.describe(),
         Failures.summary(failure));
     Map<String, Object> headers = failureHeaders(delivery, attempt, failure);
-    return publishCopy(delivery, retryQueues.get(attempt - 1), headers);
+    Disposition moved = publishCopy(delivery, retryQueues.get(attempt - 1), headers);
+    // A retry queue someone deleted: dead-letter with the reason rather than let the broker
+    // dead-letter the original without one.
+    return moved == Disposition.REJECT
+        ? deadLetter(delivery, CqrsHeaders.REASON_HANDLER_FAILED, attempt, failure)
+        : moved;
   }
 
   /** Sends a message to the dead-letter queue with the reason in its headers. */
@@ -68,13 +78,12 @@ final class FailureRouter {
     return publishCopy(delivery, deadLetterQueue, headers);
   }
 
-  private static Map<String, Object> failureHeaders(
-      Inbound delivery, int attempts, Throwable failure) {
-    Map<String, Object> headers = withoutBrokerHeaders(delivery.properties().getHeaders());
+  private Map<String, Object> failureHeaders(Inbound delivery, int attempts, Throwable failure) {
+    Map<String, Object> headers = origin.headersForCopy(delivery);
     headers.put(CqrsHeaders.ATTEMPTS, attempts);
     headers.put(CqrsHeaders.EXCEPTION, Failures.describe(failure));
     headers.put(CqrsHeaders.QUEUE, delivery.queue());
-    // After a retry the envelope shows the retry queue's route: keep the first one.
+    // After a retry or a replay the envelope shows that route: keep the first one.
     headers.putIfAbsent(CqrsHeaders.ORIGINAL_EXCHANGE, delivery.envelope().getExchange());
     headers.putIfAbsent(CqrsHeaders.ORIGINAL_ROUTING_KEY, delivery.envelope().getRoutingKey());
     return headers;

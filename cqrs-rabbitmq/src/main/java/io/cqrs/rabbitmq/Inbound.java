@@ -20,12 +20,6 @@ record Inbound(
     AMQP.BasicProperties properties,
     byte[] body) {
 
-  /** How many attempts to handle it have failed before this delivery. */
-  int previousAttempts() {
-    Object attempts = header(CqrsHeaders.ATTEMPTS);
-    return attempts instanceof Number number ? number.intValue() : 0;
-  }
-
   /** A header's value, or {@code null}. */
   Object header(String name) {
     Map<String, Object> headers = properties.getHeaders();

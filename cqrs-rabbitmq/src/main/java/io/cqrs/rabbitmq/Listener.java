@@ -5,6 +5,8 @@ import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.cqrs.BusHealth;
 import io.cqrs.CqrsException;
 import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import java.io.IOException;
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * or as soon as no delivery is waiting. Stopping lets the message in hand finish and be
  * acknowledged, then closes the channel, which returns the prefetched rest to their queues in their
  * original positions.
+ *
+ * <p>Whatever the handler throws, the thread goes on with the next delivery, unless it is a fatal
+ * error ({@link BusHealth#isFatal}): then the delivery is left unacknowledged and the {@link
+ * ConsumerWatch} stops every listener of the bus. {@link #isConsuming()} tells whether this
+ * listener consumes right now, as {@code health()} counts it.
  */
 final class Listener implements DeliveryHandler.Control {
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -40,11 +47,13 @@ final class Listener implements DeliveryHandler.Control {
   private final int prefetch;
   private final int ackBatch;
   private final DeliveryHandler handler;
+  private final ConsumerWatch watch;
+  private final List<Deliveries> consumers = new ArrayList<>();
   private final BlockingDeque<Inbound> inbox = new LinkedBlockingDeque<>();
   private final AtomicLong generation = new AtomicLong();
   private final CountDownLatch stopping = new CountDownLatch(1);
-  private Channel channel;
-  private Thread worker;
+  private volatile Channel channel;
+  private volatile Thread worker;
   private long lastUnacked;
   private int unacked;
 
@@ -54,28 +63,47 @@ final class Listener implements DeliveryHandler.Control {
       List<String> queues,
       int prefetch,
       int ackBatch,
-      DeliveryHandler handler) {
+      DeliveryHandler handler,
+      ConsumerWatch watch) {
     this.connection = connection;
     this.threadName = threadName;
     this.queues = List.copyOf(queues);
     this.prefetch = prefetch;
     this.ackBatch = ackBatch;
     this.handler = handler;
+    this.watch = watch;
   }
 
   /** Opens the channel, sets the prefetch, starts consuming and starts the thread. */
   void start() {
-    channel = connection.createChannel();
+    Channel opened = connection.createChannel();
+    channel = opened;
     // Deliveries of a channel incarnation that died are redelivered by the broker: drop ours.
-    channel.addShutdownListener(
+    opened.addShutdownListener(
         cause -> {
           long dead = generation.getAndIncrement();
           inbox.removeIf(delivery -> delivery.generation() == dead);
+          if (!cause.isInitiatedByApplication() && stopping.getCount() != 0) {
+            // A connection failure is recovered with every channel on it; a channel error is not.
+            boolean recovers = cause.isHardError();
+            watch.lost(
+                "Listener "
+                    + threadName
+                    + " of "
+                    + queues
+                    + " lost its channel: "
+                    + Failures.reply(cause)
+                    + (recovers ? "" : " (a channel error, which recovery does not undo)"),
+                !recovers);
+          }
         });
     try {
-      channel.basicQos(prefetch);
+      opened.basicQos(prefetch);
       for (String queue : queues) {
-        channel.basicConsume(queue, false, new Deliveries(channel, queue));
+        Deliveries deliveries = new Deliveries(opened, queue);
+        consumers.add(deliveries);
+        opened.basicConsume(queue, false, deliveries);
+        deliveries.active = true; // consume-ok also says so, a little later
       }
     } catch (IOException | AlreadyClosedException e) {
       closeChannel();
@@ -90,6 +118,27 @@ final class Listener implements DeliveryHandler.Control {
   void stop() {
     stopping.countDown();
     inbox.offerFirst(STOP);
+  }
+
+  /**
+   * Whether this listener consumes right now: not stopping, its thread alive, its channel open and
+   * each of its consumers registered with the broker (not cancelled, not waiting for recovery).
+   */
+  boolean isConsuming() {
+    Thread thread = worker;
+    Channel current = channel;
+    if (stopping.getCount() == 0 || thread == null || !thread.isAlive() || current == null) {
+      return false;
+    }
+    if (!current.isOpen()) {
+      return false;
+    }
+    for (Deliveries deliveries : consumers) {
+      if (!deliveries.active) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Waits until the listener's thread has settled its message and closed the channel. */
@@ -112,7 +161,11 @@ final class Listener implements DeliveryHandler.Control {
             return; // the rest go back to their queues when the channel closes
           }
           if (delivery.generation() == generation.get()) {
-            settle(delivery, handle(delivery));
+            Disposition disposition = handle(delivery);
+            if (disposition == null) {
+              return; // fatal: unacknowledged, it goes back to its queue with the channel
+            }
+            settle(delivery, disposition);
             if (unacked >= ackBatch) {
               flushAcks();
             }
@@ -125,16 +178,30 @@ final class Listener implements DeliveryHandler.Control {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) { // the listener's own failure: handle() keeps the rest
+      ended(e);
     } finally {
-      flushAcks();
-      closeChannel();
+      try {
+        flushAcks(); // what was handled before, never the delivery in hand
+      } finally {
+        closeChannel();
+      }
     }
   }
 
+  /**
+   * Handles a delivery and says how to settle it, whatever the handler throws.
+   *
+   * @return {@code null} after a fatal error, which has stopped the bus
+   */
   private Disposition handle(Inbound delivery) {
     try {
       return handler.handle(delivery, this);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // an Error must not end the thread, or the bus loses a consumer unseen
+      if (BusHealth.isFatal(e)) {
+        watch.fatal(Failures.summary(e) + " while handling " + delivery.describe(), e);
+        return null;
+      }
       boolean transientFailure = e instanceof CqrsException cqrs && cqrs.isTransient();
       log.error(
           "Cannot settle {}; {}",
@@ -142,6 +209,16 @@ final class Listener implements DeliveryHandler.Control {
           transientFailure ? "requeued" : "rejected",
           e);
       return transientFailure ? Disposition.REQUEUE : Disposition.REJECT;
+    }
+  }
+
+  private void ended(Throwable e) {
+    if (BusHealth.isFatal(e)) {
+      watch.fatal(Failures.summary(e) + " in listener " + threadName, e);
+    } else {
+      log.error("Listener {} of {} failed", threadName, queues, e);
+      watch.lost(
+          "Listener " + threadName + " of " + queues + " ended: " + Failures.summary(e), true);
     }
   }
 
@@ -195,9 +272,23 @@ final class Listener implements DeliveryHandler.Control {
   private final class Deliveries extends DefaultConsumer {
     private final String queue;
 
+    /** Whether the broker has this consumer registered: consume-ok, and no cancel or shutdown. */
+    private volatile boolean active;
+
     Deliveries(Channel channel, String queue) {
       super(channel);
       this.queue = queue;
+    }
+
+    @Override
+    public void handleConsumeOk(String consumerTag) {
+      super.handleConsumeOk(consumerTag);
+      active = true; // also after connection recovery has consumed again
+    }
+
+    @Override
+    public void handleShutdownSignal(String consumerTag, ShutdownSignalException signal) {
+      active = false;
     }
 
     @Override
@@ -208,7 +299,14 @@ final class Listener implements DeliveryHandler.Control {
 
     @Override
     public void handleCancel(String consumerTag) {
-      log.warn("The broker cancelled consuming {} (was the queue deleted?)", queue);
+      active = false;
+      watch.lost(
+          "The broker cancelled listener "
+              + threadName
+              + "'s consumer of "
+              + queue
+              + " (was the queue deleted?)",
+          true);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import io.cqrs.BusHealth;
 import io.cqrs.CqrsException;
 import io.cqrs.UnknownTypeException;
 import java.time.Duration;
@@ -15,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * CqrsException} (a missing handler, say). Any other failure is retried: through the broker's retry
  * queues, or, for ordered subscriptions, in place, holding back the rest of the partition so that
  * the order is kept.
+ *
+ * <p>"Failure" means any {@link Throwable} the consumer (or the decoder) throws, {@code Error}s
+ * included, except a fatal one ({@link BusHealth#isFatal}): that is not retried or dead-lettered
+ * but thrown on to the {@link Listener}, which stops the bus and leaves the message unacknowledged.
  *
  * @param <T> the decoded message: an event or a command envelope
  */
@@ -60,7 +65,7 @@ final class MessageProcessor<T> implements DeliveryHandler {
 
   @Override
   public Disposition handle(Inbound delivery, Control control) {
-    int attempt = delivery.previousAttempts() + 1;
+    int attempt = failures.attemptOf(delivery);
     T message;
     try {
       message = decoder.decode(delivery);
@@ -68,6 +73,9 @@ final class MessageProcessor<T> implements DeliveryHandler {
       return failures.deadLetter(delivery, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
     } catch (RuntimeException e) {
       return failures.deadLetter(delivery, CqrsHeaders.REASON_MALFORMED, attempt, e);
+    } catch (Error e) { // a type's class that cannot load, say: not the body's fault, so retried
+      rethrowIfFatal(e);
+      return failures.retryOrDeadLetter(delivery, attempt, e);
     }
     return inPlaceDelays == null
         ? handleOnce(delivery, message, attempt)
@@ -112,12 +120,20 @@ final class MessageProcessor<T> implements DeliveryHandler {
     }
   }
 
+  /** Runs the consumer; returns what it threw, or {@code null}; throws on a fatal error. */
   private Throwable attempt(T message) {
     try {
       consumer.accept(message);
       return null;
-    } catch (Exception | AssertionError | LinkageError e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       return e;
+    }
+  }
+
+  private static void rethrowIfFatal(Throwable e) {
+    if (BusHealth.isFatal(e)) {
+      throw (VirtualMachineError) e;
     }
   }
 

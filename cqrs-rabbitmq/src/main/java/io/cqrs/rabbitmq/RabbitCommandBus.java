@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.CommandBus;
 import io.cqrs.CommandConsumer;
@@ -208,6 +209,20 @@ public final class RabbitCommandBus implements CommandBus {
       throw new IllegalArgumentException("max must be >= 0, was " + max);
     }
     return core.deadLetters().replay(topology(service), max);
+  }
+
+  /**
+   * Whether every listener of this bus consumes. A listener counts while its channel is open and
+   * its consumers are registered with the broker: not while its connection recovers, and never
+   * again once the broker cancelled its consumer (a deleted queue) or closed its channel with a
+   * channel error, which automatic recovery does not undo ({@link BusHealth#needsRestart()}). A
+   * fatal error in a consumer ({@link BusHealth#isFatal}) stops every listener of the bus for good:
+   * it is logged, its command is left unacknowledged (the broker delivers it again, to another
+   * instance) and the bus takes no new subscriptions. Closed subscriptions do not count.
+   */
+  @Override
+  public BusHealth health() {
+    return core.health();
   }
 
   /** What this bus declared, for tests that remove it again. */

@@ -23,6 +23,16 @@ final class RabbitSubscription implements Subscription {
     return name;
   }
 
+  /** Its listeners, for {@code health()}. */
+  List<Listener> listeners() {
+    return listeners;
+  }
+
+  /** Asks every listener to stop after the message in hand (a fatal error); does not wait. */
+  void stopListeners() {
+    listeners.forEach(Listener::stop);
+  }
+
   /**
    * Stops every listener: each finishes and acknowledges the message in hand, then closes its
    * channel, which returns its prefetched messages to the queue. Idempotent.

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Retries through the broker, dead letters and their replay, against the real broker. */
 class FailureHandlingIT {
@@ -254,16 +257,234 @@ class FailureHandlingIT {
         WAIT, () -> handled.contains(command.messageId()), () -> "replayed command not handled");
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {3, 99, Integer.MAX_VALUE, 0, -1})
+  void a_forged_attempts_header_is_ignored_and_the_event_gets_every_attempt(int forged)
+      throws Exception {
+    RabbitEventBus bus = eventBus(Duration.ofMillis(50), Duration.ofMillis(50));
+    AtomicInteger attempts = new AtomicInteger();
+    bus.subscribe(
+        "forged",
+        1,
+        event -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("always fails");
+        });
+    VersionedEvent event = TestMessages.event("f", 1);
+
+    publishRaw(event, Map.of(CqrsHeaders.ATTEMPTS, forged));
+
+    Await.until(WAIT, () -> bus.deadLetterCount("forged") == 1, () -> attempts + " attempts");
+    assertThat(attempts).hasValue(3);
+    Map<String, Object> headers = take(bus.deadLetterQueue("forged")).getProps().getHeaders();
+    assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
+    assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(3);
+    assertThat(text(headers, CqrsHeaders.EXCEPTION))
+        .startsWith("java.lang.IllegalStateException: always fails");
+  }
+
+  @Test
+  void a_forged_broker_death_record_does_not_make_a_fresh_event_a_retry() throws Exception {
+    RabbitEventBus bus = eventBus(Duration.ofMillis(50), Duration.ofMillis(50));
+    AtomicInteger attempts = new AtomicInteger();
+    bus.subscribe(
+        "forged-death",
+        1,
+        event -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("always fails");
+        });
+    String queue = namespace.prefix() + ".events.forged-death";
+    String lastRetryQueue = Names.retryQueue(queue, Duration.ofMillis(50));
+    Map<String, Object> death =
+        Map.of(
+            "queue",
+            lastRetryQueue,
+            "reason",
+            "expired",
+            "count",
+            1L,
+            "exchange",
+            "",
+            "routing-keys",
+            List.of(lastRetryQueue));
+
+    publishRaw(
+        TestMessages.event("d", 1), Map.of("x-death", List.of(death), CqrsHeaders.ATTEMPTS, 2));
+
+    Await.until(WAIT, () -> bus.deadLetterCount("forged-death") == 1, () -> attempts + " attempts");
+    assertThat(attempts).hasValue(3);
+  }
+
+  @Test
+  void forged_failure_headers_on_a_fresh_event_do_not_reach_the_dead_letter_queue()
+      throws Exception {
+    RabbitEventBus bus = eventBus(Duration.ofMillis(50));
+    bus.subscribe(
+        "forged-headers",
+        1,
+        event -> {
+          throw new NonTransientCqrsException("no retry can fix this");
+        });
+    Map<String, Object> forged = new HashMap<>();
+    forged.put(CqrsHeaders.REASON, "forged-reason");
+    forged.put(CqrsHeaders.EXCEPTION, "forged.Exception: lies");
+    forged.put(CqrsHeaders.ORIGINAL_EXCHANGE, "forged-exchange");
+    forged.put(CqrsHeaders.ORIGINAL_ROUTING_KEY, "ForgedKey");
+    forged.put(CqrsHeaders.QUEUE, "forged-queue");
+    forged.put(CqrsHeaders.DEAD_LETTERED_AT, "1970-01-01T00:00:00Z");
+    forged.put(CqrsHeaders.REPLAYED, 7);
+    forged.put(CqrsHeaders.ATTEMPTS, 2);
+    forged.put("x-tenant", "kept: not the framework's");
+
+    publishRaw(TestMessages.event("h", 1), forged);
+
+    Await.until(WAIT, () -> bus.deadLetterCount("forged-headers") == 1, () -> "no dead letter");
+    Map<String, Object> headers =
+        take(bus.deadLetterQueue("forged-headers")).getProps().getHeaders();
+    assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_NON_TRANSIENT);
+    assertThat(text(headers, CqrsHeaders.EXCEPTION))
+        .startsWith(NonTransientCqrsException.class.getName() + ": no retry can fix this");
+    assertThat(text(headers, CqrsHeaders.ORIGINAL_EXCHANGE))
+        .isEqualTo(namespace.prefix() + ".events");
+    assertThat(text(headers, CqrsHeaders.ORIGINAL_ROUTING_KEY)).isEqualTo("ItemAdded");
+    assertThat(text(headers, CqrsHeaders.QUEUE))
+        .isEqualTo(namespace.prefix() + ".events.forged-headers");
+    assertThat(text(headers, CqrsHeaders.DEAD_LETTERED_AT)).isNotEqualTo("1970-01-01T00:00:00Z");
+    assertThat(headers).doesNotContainKey(CqrsHeaders.REPLAYED);
+    assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(1);
+    assertThat(text(headers, "x-tenant")).isEqualTo("kept: not the framework's");
+  }
+
+  @Test
+  void a_malformed_event_with_a_forged_reason_is_dead_lettered_with_the_real_one() {
+    RabbitEventBus bus = eventBus(Duration.ofMillis(50));
+    bus.subscribe("strict-forged", 1, event -> handled.add(event.id()));
+
+    publishRaw(
+        "ItemAdded",
+        "{not json".getBytes(StandardCharsets.UTF_8),
+        Map.of(CqrsHeaders.REASON, CqrsHeaders.REASON_NON_TRANSIENT, CqrsHeaders.ATTEMPTS, 9));
+
+    Await.until(WAIT, () -> bus.deadLetterCount("strict-forged") == 1, () -> "no dead letter");
+    Map<String, Object> headers =
+        take(bus.deadLetterQueue("strict-forged")).getProps().getHeaders();
+    assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_MALFORMED);
+    assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(1);
+  }
+
+  @Test
+  void a_replayed_dead_letter_that_fails_again_keeps_its_first_route_and_counts_the_replay() {
+    RabbitEventBus bus = eventBus(Duration.ofMillis(50));
+    AtomicInteger attempts = new AtomicInteger();
+    bus.subscribe(
+        "replayed",
+        1,
+        event -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("still broken");
+        });
+    bus.publish(List.of(TestMessages.event("again", 1)));
+    Await.until(WAIT, () -> bus.deadLetterCount("replayed") == 1, () -> "no dead letter");
+
+    bus.replayDeadLetters("replayed", 1);
+
+    Await.until(WAIT, () -> attempts.get() == 4, () -> attempts + " attempts");
+    Await.until(WAIT, () -> bus.deadLetterCount("replayed") == 1, () -> "no dead letter again");
+    Map<String, Object> headers = take(bus.deadLetterQueue("replayed")).getProps().getHeaders();
+    assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(2);
+    assertThat(headers.get(CqrsHeaders.REPLAYED)).isEqualTo(1);
+    assertThat(text(headers, CqrsHeaders.ORIGINAL_EXCHANGE))
+        .isEqualTo(namespace.prefix() + ".events");
+    assertThat(text(headers, CqrsHeaders.ORIGINAL_ROUTING_KEY)).isEqualTo("ItemAdded");
+  }
+
+  @Test
+  void with_its_retry_queue_deleted_a_failed_event_is_dead_lettered_with_its_reason() {
+    Duration delay = Duration.ofMillis(50);
+    RabbitEventBus bus = eventBus(delay);
+    bus.subscribe(
+        "no-retry-queue",
+        1,
+        event -> {
+          throw new IllegalStateException("fails");
+        });
+    String queue = namespace.prefix() + ".events.no-retry-queue";
+    namespace.withChannel(channel -> channel.queueDelete(Names.retryQueue(queue, delay)));
+
+    bus.publish(List.of(TestMessages.event("n", 1)));
+
+    Await.until(WAIT, () -> bus.deadLetterCount("no-retry-queue") == 1, () -> "no dead letter");
+    Map<String, Object> headers =
+        take(bus.deadLetterQueue("no-retry-queue")).getProps().getHeaders();
+    assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
+    assertThat(text(headers, CqrsHeaders.EXCEPTION)).startsWith("java.lang.IllegalStateException");
+  }
+
+  @Test
+  void a_command_with_a_forged_attempts_header_gets_every_attempt() {
+    RabbitCommandBus bus =
+        namespace.track(
+            namespace
+                .commandBusBuilder(serializer)
+                .retryDelays(Duration.ofMillis(50), Duration.ofMillis(50))
+                .build());
+    AtomicInteger attempts = new AtomicInteger();
+    bus.subscribe(
+        "forged-orders",
+        Set.of("AddItem"),
+        1,
+        command -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("orders are down");
+        });
+    Command command = TestMessages.addItem("forged");
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .type("AddItem")
+            .messageId(command.messageId())
+            .deliveryMode(2)
+            .headers(Map.of(CqrsHeaders.ATTEMPTS, 3, CqrsHeaders.REASON, "forged"))
+            .build();
+    namespace.withChannel(
+        channel -> {
+          channel.basicPublish(
+              namespace.prefix() + ".commands",
+              "AddItem",
+              properties,
+              serializer.serialize(command));
+          return null;
+        });
+
+    Await.until(WAIT, () -> bus.deadLetterCount("forged-orders") == 1, () -> attempts + "");
+    assertThat(attempts).hasValue(3);
+    assertThat(
+            text(
+                take(bus.deadLetterQueue("forged-orders")).getProps().getHeaders(),
+                CqrsHeaders.REASON))
+        .isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
+  }
+
   private RabbitEventBus eventBus(Duration... retryDelays) {
     return namespace.track(namespace.eventBusBuilder(serializer).retryDelays(retryDelays).build());
   }
 
   private void publishRaw(String type, byte[] body) {
+    publishRaw(type, body, Map.of());
+  }
+
+  /** Publishes a well-formed event as an outside publisher would, with headers of its choice. */
+  private void publishRaw(VersionedEvent event, Map<String, Object> headers) {
+    publishRaw(event.eventType(), serializer.serialize(event), headers);
+  }
+
+  private void publishRaw(String type, byte[] body, Map<String, Object> headers) {
     AMQP.BasicProperties properties =
         new AMQP.BasicProperties.Builder()
             .type(type)
             .messageId("raw-" + type)
             .deliveryMode(2)
+            .headers(headers)
             .build();
     namespace.withChannel(
         channel -> {

@@ -36,7 +36,8 @@ public final class BankApplication {
    *
    * @param stop released to stop {@code serve} and {@code worker}; a JVM shutdown (Ctrl-C, SIGTERM)
    *     releases it too
-   * @return the exit status: 0 success, 1 failure, 2 bad usage
+   * @return the exit status: 0 success, 1 failure, 2 bad usage, 70 ({@link BusWatch#BUS_STOPPED})
+   *     when {@code serve} or {@code worker} stopped because a bus lost its consumers for good
    */
   static int run(
       String[] args,
@@ -67,7 +68,7 @@ public final class BankApplication {
       int status =
           switch (options.mode()) {
             case SCENARIO -> scenario(bank, out);
-            case SERVE -> serve(bank, options, out, shutdown);
+            case SERVE -> serve(bank, options, out, err, shutdown);
             case WORKER -> worker(bank, options, out, err, shutdown);
             case REBUILD -> rebuild(bank, out);
             case HELP -> throw new IllegalStateException("handled above");
@@ -86,22 +87,24 @@ public final class BankApplication {
     return new Scenario(bank, out).run().inSync() ? OK : FAILED;
   }
 
-  private static int serve(Bank bank, BankOptions options, PrintStream out, ShutdownSignal shutdown)
+  private static int serve(
+      Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
       throws Exception {
     startInstance(bank, options.listeners());
     try (BankHttpServer server = BankHttpServer.start(bank, options.host(), options.port())) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
       out.flush();
-      shutdown.await();
+      return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
     }
-    return OK;
   }
 
   /**
    * The worker's contract (the scale-out tests rely on it): consume, then print exactly one line
    * {@code READY <pid>}; on SIGTERM close everything, letting in-flight handlers finish, and exit
-   * 0.
+   * 0. If a bus loses its consumers for good (a handler's fatal error, a consumer the broker
+   * cancelled), say so on standard error, close everything and exit 70, so that a supervisor
+   * restarts the worker: never a live worker that consumes nothing.
    */
   private static int worker(
       Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
@@ -115,8 +118,7 @@ public final class BankApplication {
     }
     out.println("READY " + ProcessHandle.current().pid());
     out.flush();
-    shutdown.await();
-    return OK;
+    return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
   }
 
   /**

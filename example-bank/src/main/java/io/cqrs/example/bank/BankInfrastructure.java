@@ -216,6 +216,11 @@ public final class BankInfrastructure implements AutoCloseable {
     return commandBus;
   }
 
+  /** How the command and event buses' consumers are doing, now. */
+  public BankHealth health() {
+    return new BankHealth(commandBus.health(), eventBus.health());
+  }
+
   /** Where the read models keep their views: in memory, or in Couchbase under the prefix. */
   public ViewStores views() {
     return views;

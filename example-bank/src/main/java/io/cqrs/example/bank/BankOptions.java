@@ -84,7 +84,8 @@ record BankOptions(
           "A flag wins over its environment variable. With --store couchbase the read models are",
           "documents in the bucket too, shared by every instance of the prefix.",
           "",
-          "Exit status: 0 success, 1 failure (or read model out of sync), 2 bad usage.");
+          "Exit status: 0 success, 1 failure (or read model out of sync), 2 bad usage, 70 serve",
+          "or worker stopped because a bus lost its consumers for good (restart it).");
 
   /** The command line was wrong; the message says how. */
   static final class UsageException extends Exception {

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,15 @@ final class ShutdownSignal implements AutoCloseable {
   /** Returns once a shutdown was asked for. */
   void await() throws InterruptedException {
     stop.await();
+  }
+
+  /**
+   * Waits up to {@code timeout} for a shutdown to be asked for.
+   *
+   * @return whether it was
+   */
+  boolean await(Duration timeout) throws InterruptedException {
+    return stop.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void onShutdown() {

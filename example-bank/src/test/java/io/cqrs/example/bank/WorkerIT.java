@@ -61,6 +61,25 @@ class WorkerIT {
   }
 
   @Test
+  void a_worker_whose_consumers_the_broker_cancelled_exits_70_for_its_supervisor()
+      throws Exception {
+    Map<String, String> servers = BankServers.environment();
+    rabbit = RabbitTestBroker.get().newNamespace("worker-exit");
+    String prefix = rabbit.prefix();
+    try (BankProcess worker = worker(servers, prefix)) {
+      worker.awaitReady(START);
+
+      // Deleting its queue makes the broker cancel the worker's command consumers, which no
+      // connection recovery brings back: the worker must not stay up consuming nothing.
+      rabbit.withChannel(
+          channel -> channel.queueDelete(prefix + ".commands." + Bank.COMMAND_SERVICE));
+
+      assertThat(worker.awaitExit(SETTLE)).as(worker.describe()).isEqualTo(70);
+      assertThat(worker.describe()).contains("exiting with status 70").contains("cancelled");
+    }
+  }
+
+  @Test
   void two_workers_build_read_models_equal_to_the_store_and_exit_0_on_sigterm() throws Exception {
     Map<String, String> servers = BankServers.environment();
     rabbit = RabbitTestBroker.get().newNamespace("workers");

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.cqrs.BusHealth;
 import io.cqrs.VersionedEvent;
+import io.cqrs.example.bank.BankHealth;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.TransferState;
@@ -103,8 +105,34 @@ final class ApiJson {
   /** The body of every error response. */
   record ErrorJson(String error, String message) {}
 
-  /** A health check's answer. */
-  record HealthJson(String status) {}
+  /**
+   * The readiness check's answer: {@code ok} while every listener of both buses consumes, else
+   * {@code unavailable}, with each bus's state.
+   */
+  record HealthJson(String status, BusJson commandBus, BusJson eventBus) {
+    static HealthJson of(BankHealth health) {
+      return new HealthJson(
+          health.ready() ? "ok" : "unavailable",
+          BusJson.of(health.commandBus()),
+          BusJson.of(health.eventBus()));
+    }
+  }
+
+  /** One bus in the readiness check; {@code lastFailure} is null if consumers never failed. */
+  record BusJson(boolean healthy, int consumers, FailureJson lastFailure) {
+    static BusJson of(BusHealth health) {
+      BusHealth.Failure failure = health.lastFailure();
+      return new BusJson(
+          health.healthy(),
+          health.consumers(),
+          failure == null
+              ? null
+              : new FailureJson(failure.description(), failure.at(), failure.fatal()));
+    }
+  }
+
+  /** What last took consumers away, and whether only a restart brings them back. */
+  record FailureJson(String description, Instant at, boolean fatal) {}
 
   /**
    * The event's fields with password hashes blanked: a hash is not the password, but it is what an

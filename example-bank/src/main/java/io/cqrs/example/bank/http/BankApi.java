@@ -2,6 +2,7 @@ package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.example.bank.Bank;
+import io.cqrs.example.bank.BankHealth;
 import io.cqrs.example.bank.BankService;
 import io.cqrs.example.bank.domain.Money;
 import io.cqrs.example.bank.domain.UnknownAccountException;
@@ -12,6 +13,7 @@ import io.cqrs.example.bank.http.ApiJson.HealthJson;
 import io.cqrs.example.bank.http.ApiJson.TransferJson;
 import io.cqrs.example.bank.http.Router.Request;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The bank's routes. Commands run synchronously through {@link BankService}, so a client learns at
@@ -31,7 +33,7 @@ final class BankApi {
 
   Router router() {
     return new Router()
-        .add("GET", "/health", request -> Response.ok(new HealthJson("ok")))
+        .add("GET", "/health", this::health)
         .add("POST", "/accounts", this::openAccount)
         .add("GET", "/accounts", request -> Response.ok(bank.accounts().all()))
         .add("GET", "/accounts/{id}", request -> Response.ok(account(request.path("id"))))
@@ -44,6 +46,12 @@ final class BankApi {
         .add("POST", "/transfers", this::transfer)
         .add("GET", "/transfers", request -> Response.ok(bank.transfers().all()))
         .add("GET", "/transfers/{id}", request -> Response.ok(transfer(request.path("id"))));
+  }
+
+  /** 200 while both buses consume with every listener, 503 otherwise: a readiness check. */
+  private Response health(Request request) {
+    BankHealth health = bank.infrastructure().health();
+    return new Response(health.ready() ? 200 : 503, HealthJson.of(health), Map.of());
   }
 
   private Response openAccount(Request request) {

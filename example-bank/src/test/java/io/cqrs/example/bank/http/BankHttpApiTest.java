@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.Command;
 import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,12 +116,65 @@ class BankHttpApiTest {
   }
 
   @Test
-  void health_answers_ok() throws Exception {
+  void health_answers_ok_with_the_consumers_of_each_bus() throws Exception {
     Reply reply = get("/health");
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.raw().headers().firstValue("Content-Type"))
         .contains("application/json; charset=utf-8");
+    assertThat(reply.body().get("status").asText()).isEqualTo("ok");
+    // Bank.start(): 2 command listeners; 2 for the transfer process and 1 for the read models.
+    assertThat(reply.body().at("/commandBus/consumers").asInt()).isEqualTo(2);
+    assertThat(reply.body().at("/eventBus/consumers").asInt()).isEqualTo(3);
+    assertThat(reply.body().at("/eventBus/healthy").asBoolean()).isTrue();
+    assertThat(reply.body().at("/eventBus/lastFailure").isNull()).isTrue();
+  }
+
+  @Test
+  void health_answers_503_once_a_fatal_error_stopped_a_bus() throws Exception {
+    BankInfrastructure stopping = BankInfrastructure.inMemory();
+    try (Bank started = Bank.create(stopping, new PasswordHasher(1_000)).start();
+        BankHttpServer api = BankHttpServer.start(started, "127.0.0.1", 0)) {
+      stopping
+          .commandBus()
+          .subscribe(
+              "poisoned",
+              Set.of("Poison"),
+              1,
+              command -> {
+                throw new OutOfMemoryError("simulated in a handler");
+              });
+      stopping.commandBus().publish(Command.create(new Poison()));
+      HttpRequest health = HttpRequest.newBuilder(api.uri().resolve("health")).build();
+
+      Await.until(
+          "the readiness check to fail with no command consumer left",
+          TIMEOUT,
+          () -> {
+            HttpResponse<String> reply = send(health);
+            return reply.statusCode() == 503 && reply.body().contains("\"consumers\":0");
+          });
+      JsonNode body = JSON.readTree(send(health).body());
+      assertThat(body.get("status").asText()).isEqualTo("unavailable");
+      assertThat(body.at("/commandBus/healthy").asBoolean()).isFalse();
+      assertThat(body.at("/commandBus/consumers").asInt()).isZero();
+      assertThat(body.at("/commandBus/lastFailure/fatal").asBoolean()).isTrue();
+      assertThat(body.at("/commandBus/lastFailure/description").asText())
+          .contains("OutOfMemoryError: simulated in a handler");
+      assertThat(body.at("/eventBus/healthy").asBoolean()).isTrue();
+    } finally {
+      stopping.close();
+    }
+  }
+
+  record Poison() {}
+
+  private static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

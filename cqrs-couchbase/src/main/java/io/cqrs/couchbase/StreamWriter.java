@@ -226,7 +226,7 @@ final class StreamWriter {
     while (commands.size() > room) {
       Map<String, Long> chunk = new LinkedHashMap<>();
       var iterator = commands.entrySet().iterator();
-      while (chunk.size() < Kv.MAX_SPECS && commands.size() - chunk.size() > room) {
+      while (chunk.size() < Kv.MAX_SPECS && commands.size() > room) {
         var next = iterator.next();
         chunk.put(next.getKey(), next.getValue());
         iterator.remove();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +31,12 @@ import org.junit.jupiter.api.Test;
  * command must take effect exactly once, counted by causation id in the store.
  */
 class CommandDeduplicationIT {
+  /** Skips (or fails) the whole class at once when there is no broker. */
+  @BeforeAll
+  static void requireBroker() {
+    RabbitTestBroker.get();
+  }
+
   private static final int COMMANDS = 600;
   private static final int HOT = 5;
   private static final String SERVICE = "counters";

@@ -124,7 +124,8 @@ class CqrsTest {
           }
 
           @Override
-          public Subscription subscribe(String name, int listeners, EventConsumer consumer) {
+          public Subscription subscribe(
+              String name, int listeners, VersionedEventHandler consumer) {
             return delegate.subscribe(name, listeners, consumer);
           }
 

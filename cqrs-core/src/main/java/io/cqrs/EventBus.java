@@ -57,7 +57,7 @@ public interface EventBus extends AutoCloseable {
    *     error stops the bus instead, see {@link BusHealth})
    * @return a handle whose {@link Subscription#close()} stops consuming after in-flight events
    */
-  Subscription subscribe(String subscription, int listeners, EventConsumer consumer);
+  Subscription subscribe(String subscription, int listeners, VersionedEventHandler consumer);
 
   /**
    * How this bus's consumers are doing: whether every listener it started consumes, how many do,

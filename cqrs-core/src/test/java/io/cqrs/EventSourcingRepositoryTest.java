@@ -492,7 +492,8 @@ class EventSourcingRepositoryTest {
     }
 
     @Override
-    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    public Subscription subscribe(
+        String subscription, int listeners, VersionedEventHandler consumer) {
       throw new UnsupportedOperationException("publish-only test bus");
     }
 
@@ -521,7 +522,8 @@ class EventSourcingRepositoryTest {
     }
 
     @Override
-    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    public Subscription subscribe(
+        String subscription, int listeners, VersionedEventHandler consumer) {
       throw new UnsupportedOperationException("publish-only test bus");
     }
 

@@ -2,9 +2,9 @@ package io.cqrs.memory;
 
 import io.cqrs.BusHealth;
 import io.cqrs.EventBus;
-import io.cqrs.EventConsumer;
 import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +53,8 @@ public final class InMemoryEventBus implements EventBus {
   }
 
   @Override
-  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+  public Subscription subscribe(
+      String subscription, int listeners, VersionedEventHandler consumer) {
     Objects.requireNonNull(subscription, "subscription");
     Objects.requireNonNull(consumer, "consumer");
     // Before the group exists: a group without listeners would buffer every event from now on.
@@ -66,7 +67,7 @@ public final class InMemoryEventBus implements EventBus {
         groups.computeIfAbsent(
             subscription,
             name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add, consumers));
-    Subscription started = group.start(listeners, consumer::accept);
+    Subscription started = group.start(listeners, consumer::handle);
     subscriptions.add(started);
     return started;
   }

@@ -2,15 +2,8 @@ package io.cqrs.readme;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.Command;
-import io.cqrs.CommandDispatchManager;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourceBased;
-import io.cqrs.EventSourcingRepository;
-import io.cqrs.TypeRegistry;
-import io.cqrs.VersionedEventDispatchManager;
-import io.cqrs.memory.InMemoryCommandBus;
-import io.cqrs.memory.InMemoryEventBus;
-import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -46,50 +39,36 @@ class ReadmeExampleTest {
 
   @Test
   void deposits_reach_the_read_model() {
-    var types = new TypeRegistry().registerAggregate(Account.class, MoneyDeposited.class);
-    var eventBus = new InMemoryEventBus();
-    var repository =
-        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), types)
-            .publisher(eventBus)
-            .build();
+    var cqrs = Cqrs.builder().aggregate(Account.class, MoneyDeposited.class).build(); // in memory
+    var accounts = cqrs.repository();
+    cqrs.onCommand(
+        Deposit.class,
+        (deposit, command) -> {
+          var account =
+              accounts
+                  .find(deposit.accountId(), Account::new) // snapshot + events
+                  .orElseGet(() -> new Account(deposit.accountId()));
+          account.deposit(deposit.amount());
+          accounts.save(account, command); // optimistic, and at most once per command
+        });
 
-    var commandBus = new InMemoryCommandBus();
-    var commands =
-        CommandDispatchManager.builder(commandBus, types)
-            .build()
-            .registerCommandHandler(
-                Deposit.class,
-                (deposit, envelope) -> {
-                  var account =
-                      repository
-                          .find(deposit.accountId(), Account::new)
-                          .orElseGet(() -> new Account(deposit.accountId()));
-                  account.deposit(deposit.amount());
-                  repository.save(account, envelope);
-                })
-            .listen("accounts", 1);
+    Map<String, BigDecimal> balances = new ConcurrentHashMap<>(); // a read model
+    cqrs.onEvent(
+        "balances",
+        MoneyDeposited.class,
+        e ->
+            balances.merge(
+                e.sourceId(), e.eventAs(MoneyDeposited.class).amount(), BigDecimal::add));
 
-    Map<String, BigDecimal> balances = new ConcurrentHashMap<>(); // the read model
-    var readModel =
-        new VersionedEventDispatchManager(eventBus, types)
-            .registerEventHandler(
-                MoneyDeposited.class,
-                e ->
-                    balances.merge(
-                        e.sourceId(), e.eventAs(MoneyDeposited.class).amount(), BigDecimal::add))
-            .listen("balances", 1);
-
-    commandBus.publish(Command.create(new Deposit("acc-1", new BigDecimal("50.00"))));
+    cqrs.start();
+    cqrs.send(new Deposit("acc-1", new BigDecimal("50.00")));
     // README-END
 
     Await.until(
         Duration.ofSeconds(10),
         () -> "balance of acc-1 to be 50.00, is " + balances.get("acc-1"),
         () -> new BigDecimal("50.00").equals(balances.get("acc-1")));
-    assertThat(repository.get("acc-1", Account::new).balance).isEqualByComparingTo("50.00");
-    commands.close();
-    readModel.close();
-    commandBus.close();
-    eventBus.close();
+    assertThat(accounts.get("acc-1", Account::new).balance).isEqualByComparingTo("50.00");
+    cqrs.close();
   }
 }

@@ -1,10 +1,10 @@
 package io.cqrs.testing;
 
 import io.cqrs.EventBus;
-import io.cqrs.EventConsumer;
 import io.cqrs.Subscription;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import java.util.List;
 
 /**
@@ -26,7 +26,8 @@ public final class DeadEventBus implements EventBus {
    * @throws UnsupportedOperationException always
    */
   @Override
-  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+  public Subscription subscribe(
+      String subscription, int listeners, VersionedEventHandler consumer) {
     throw new UnsupportedOperationException("A dead bus delivers nothing");
   }
 

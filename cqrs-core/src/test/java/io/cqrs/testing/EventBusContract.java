@@ -523,7 +523,7 @@ public abstract class EventBusContract {
 
   /** Subscribes and remembers the subscription, to close it after the test. */
   protected final Subscription subscribe(
-      EventBus on, String name, int listeners, io.cqrs.EventConsumer consumer) {
+      EventBus on, String name, int listeners, io.cqrs.VersionedEventHandler consumer) {
     Subscription subscription = on.subscribe(name, listeners, consumer);
     toClose.add(subscription);
     return subscription;
@@ -537,7 +537,7 @@ public abstract class EventBusContract {
     return other;
   }
 
-  private static io.cqrs.EventConsumer holdUntilOtherHandled(
+  private static io.cqrs.VersionedEventHandler holdUntilOtherHandled(
       String instance,
       Map<String, Integer> byInstance,
       Received<VersionedEvent> received,

@@ -1,10 +1,10 @@
 package io.cqrs.testing;
 
 import io.cqrs.EventBus;
-import io.cqrs.EventConsumer;
 import io.cqrs.Subscription;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +55,8 @@ public final class PublisherWatch {
       }
 
       @Override
-      public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+      public Subscription subscribe(
+          String subscription, int listeners, VersionedEventHandler consumer) {
         throw new UnsupportedOperationException("A watched bus only publishes");
       }
 

@@ -5,11 +5,11 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.BusHealth;
 import io.cqrs.EventBus;
-import io.cqrs.EventConsumer;
 import io.cqrs.EventSerializer;
 import io.cqrs.Subscription;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -178,12 +178,13 @@ public final class RabbitEventBus implements EventBus {
    * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
    */
   @Override
-  public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+  public Subscription subscribe(
+      String subscription, int listeners, VersionedEventHandler consumer) {
     Names.requireValid("subscription", subscription);
     RabbitBusBuilder.atLeastOne("listeners", listeners);
     Objects.requireNonNull(consumer, "consumer");
     return core.subscribe(
-        topology(subscription), listeners, EnvelopeDecoders.events(serializer), consumer::accept);
+        topology(subscription), listeners, EnvelopeDecoders.events(serializer), consumer::handle);
   }
 
   private SubscriptionTopology topology(String subscription) {

@@ -206,7 +206,7 @@ class ConsumerFailureIT {
     Await.until(WAIT, () -> handled.contains(event.id()), () -> "the event after recovery");
   }
 
-  private io.cqrs.EventConsumer poisonedBy(
+  private io.cqrs.VersionedEventHandler poisonedBy(
       String poisonId, AtomicInteger poisonAttempts, ConsumerFailure failure) {
     return event -> {
       if (event.id().equals(poisonId)) {

@@ -1,10 +1,10 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.EventBus;
-import io.cqrs.EventConsumer;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import java.math.BigDecimal;
@@ -54,7 +54,8 @@ public final class CommitThenDie {
     }
 
     @Override
-    public Subscription subscribe(String subscription, int listeners, EventConsumer consumer) {
+    public Subscription subscribe(
+        String subscription, int listeners, VersionedEventHandler consumer) {
       throw new UnsupportedOperationException("This bus only dies");
     }
 

@@ -1,0 +1,345 @@
+package io.cqrs;
+
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.RelayStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one entry point of an application: a store, a command bus and an event bus (in memory unless
+ * given), the type registry, the repository, the command dispatch manager, the event handlers of
+ * each subscription and the relay, wired together and started and stopped in the right order.
+ *
+ * <pre>{@code
+ * Cqrs cqrs = Cqrs.builder().aggregate(Account.class, MoneyDeposited.class).build();
+ * EventSourcingRepository accounts = cqrs.repository();
+ * cqrs.onCommand(Deposit.class, (deposit, command) -> { ... accounts.save(account, command); });
+ * cqrs.onEvent("balances", MoneyDeposited.class, event -> ...);
+ * cqrs.start();
+ * cqrs.send(new Deposit("acc-1", new BigDecimal("50.00")));
+ * }</pre>
+ *
+ * <p>{@link #start()} subscribes the event handlers first (so no event published from then on is
+ * missed), then starts the relay, then takes commands. {@link #close()} stops in the opposite
+ * order: commands, event handlers, relay, then the buses and the store this instance created (a
+ * store or bus passed in belongs to the caller and stays open). Each part stays usable on its own:
+ * this class only builds and orders them.
+ *
+ * <p>The relay ({@link EventRelay}) runs whenever the store can keep its marks ({@link
+ * RelayStore}), unless {@link Builder#relay(boolean) turned off}: without it, events a crash kept
+ * from the bus would stay unpublished. Thread-safe.
+ */
+public final class Cqrs implements AutoCloseable {
+  private final TypeRegistry types;
+  private final EventStreamRepository store;
+  private final CommandBus commandBus;
+  private final EventBus eventBus;
+  private final EventSourcingRepository repository;
+  private final CommandDispatchManager commands;
+  private final EventRelay relay;
+  private final String service;
+  private final int commandListeners;
+  private final int eventListeners;
+  private final List<AutoCloseable> owned;
+  private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
+  private State state = State.NEW;
+
+  private enum State {
+    NEW,
+    STARTED,
+    CLOSED
+  }
+
+  private Cqrs(Builder builder) {
+    this.types = builder.types;
+    this.owned = new ArrayList<>();
+    this.store = builder.store != null ? builder.store : own(new InMemoryEventStreamRepository());
+    this.commandBus =
+        builder.commandBus != null ? builder.commandBus : own(new InMemoryCommandBus());
+    this.eventBus = builder.eventBus != null ? builder.eventBus : own(new InMemoryEventBus());
+    this.service = builder.service;
+    this.commandListeners = builder.commandListeners;
+    this.eventListeners = builder.eventListeners;
+    this.repository =
+        EventSourcingRepository.builder(store, types)
+            .publisher(eventBus)
+            .publishAsynchronously(builder.publishAsynchronously)
+            .snapshotPolicy(builder.snapshotPolicy)
+            .build();
+    this.commands =
+        CommandDispatchManager.builder(commandBus, types)
+            .errorLog(store)
+            .deduplicate(builder.deduplicate)
+            .build();
+    this.relay =
+        builder.relay && store instanceof RelayStore
+            ? EventRelay.builder(store, eventBus).name(service + "-relay").build()
+            : null;
+  }
+
+  /** A builder with in-memory store and buses and a new type registry. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private <T> T own(T part) {
+    if (part instanceof AutoCloseable closeable) {
+      owned.add(closeable);
+    }
+    return part;
+  }
+
+  /** The registry of every aggregate, event and command type. */
+  public TypeRegistry types() {
+    return types;
+  }
+
+  /** The event store. */
+  public EventStreamRepository store() {
+    return store;
+  }
+
+  /** The repository that loads and saves aggregates; it publishes on the event bus. */
+  public EventSourcingRepository repository() {
+    return repository;
+  }
+
+  /** The command dispatch manager, e.g. to {@link CommandDispatchManager#dispatch} directly. */
+  public CommandDispatchManager commands() {
+    return commands;
+  }
+
+  /** The command bus. */
+  public CommandBus commandBus() {
+    return commandBus;
+  }
+
+  /** The event bus. */
+  public EventBus eventBus() {
+    return eventBus;
+  }
+
+  /**
+   * Registers the handler of one command type. Before {@link #start()}.
+   *
+   * @throws IllegalStateException if started, or the type has a handler already
+   */
+  public synchronized <C> Cqrs onCommand(Class<C> commandType, CommandHandler<? super C> handler) {
+    requireNew("onCommand");
+    commands.registerCommandHandler(commandType, handler);
+    return this;
+  }
+
+  /**
+   * Registers a handler of one event type in the named subscription: every subscription gets every
+   * event, and the handlers of one subscription share its listeners. Before {@link #start()}.
+   *
+   * @param subscription a stable name; instances of the application with the same name compete for
+   *     the subscription's events
+   */
+  public synchronized Cqrs onEvent(
+      String subscription, Class<?> eventType, VersionedEventHandler handler) {
+    requireNew("onEvent");
+    Objects.requireNonNull(subscription, "subscription");
+    subscriptions
+        .computeIfAbsent(subscription, name -> new VersionedEventDispatchManager(eventBus, types))
+        .registerEventHandler(eventType, handler);
+    return this;
+  }
+
+  /**
+   * Starts the event subscriptions, the relay and the command listeners, in that order.
+   *
+   * @throws IllegalStateException if started or closed before
+   */
+  public synchronized Cqrs start() {
+    requireNew("start");
+    state = State.STARTED;
+    try {
+      subscriptions.forEach((name, manager) -> manager.listen(name, eventListeners));
+      if (relay != null) {
+        relay.start();
+      }
+      if (!commands.commandTypes().isEmpty()) {
+        commands.listen(service, commandListeners);
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  /** Sends a command in a new envelope on the command bus; returns the envelope sent. */
+  public Command send(Object body) {
+    Command command = Command.create(body);
+    commandBus.publish(command);
+    return command;
+  }
+
+  /**
+   * Stops taking commands, stops the event subscriptions and the relay (in-flight work finishes
+   * first), then closes the buses and the store this instance created. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    List<RuntimeException> failures = new ArrayList<>();
+    run(commands::close, failures);
+    subscriptions.values().forEach(manager -> run(manager::close, failures));
+    if (relay != null) {
+      run(relay::close, failures);
+    }
+    for (AutoCloseable part : owned) {
+      run(
+          () -> {
+            try {
+              part.close();
+            } catch (RuntimeException e) {
+              throw e;
+            } catch (Exception e) {
+              throw new IllegalStateException("Could not close " + part, e);
+            }
+          },
+          failures);
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
+  }
+
+  private static void run(Runnable step, List<RuntimeException> failures) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      failures.add(e);
+    }
+  }
+
+  private void requireNew(String what) {
+    if (state != State.NEW) {
+      throw new IllegalStateException(what + "() must come before start(); this Cqrs is " + state);
+    }
+  }
+
+  /** Builds a {@link Cqrs}; every setting is optional. */
+  public static final class Builder {
+    private TypeRegistry types = new TypeRegistry();
+    private EventStreamRepository store;
+    private CommandBus commandBus;
+    private EventBus eventBus;
+    private String service = "app";
+    private int commandListeners = 1;
+    private int eventListeners = 1;
+    private boolean publishAsynchronously;
+    private boolean deduplicate = true;
+    private boolean relay = true;
+    private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
+
+    private Builder() {}
+
+    /** The type registry (default: a new one); {@link #aggregate} registers into it. */
+    public Builder types(TypeRegistry types) {
+      this.types = Objects.requireNonNull(types, "types");
+      return this;
+    }
+
+    /** Registers an aggregate and its events, checking its handlers eagerly. */
+    public Builder aggregate(Class<? extends EventSourceBased> aggregateType, Class<?>... events) {
+      types.registerAggregate(aggregateType, events);
+      return this;
+    }
+
+    /** The event store (default: in memory, closed with this instance). */
+    public Builder store(EventStreamRepository store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The command bus (default: in memory, closed with this instance). */
+    public Builder commandBus(CommandBus commandBus) {
+      this.commandBus = Objects.requireNonNull(commandBus, "commandBus");
+      return this;
+    }
+
+    /** The event bus (default: in memory, closed with this instance). */
+    public Builder eventBus(EventBus eventBus) {
+      this.eventBus = Objects.requireNonNull(eventBus, "eventBus");
+      return this;
+    }
+
+    /**
+     * The service name (default {@code "app"}): instances with the same name compete for its
+     * commands, and the relay is named after it.
+     */
+    public Builder service(String service) {
+      Objects.requireNonNull(service, "service");
+      if (service.isBlank()) {
+        throw new IllegalArgumentException("service must not be blank");
+      }
+      this.service = service;
+      return this;
+    }
+
+    /** Threads taking commands (default 1). */
+    public Builder commandListeners(int commandListeners) {
+      this.commandListeners = positive("commandListeners", commandListeners);
+      return this;
+    }
+
+    /** Threads per event subscription (default 1, which keeps each subscription in order). */
+    public Builder eventListeners(int eventListeners) {
+      this.eventListeners = positive("eventListeners", eventListeners);
+      return this;
+    }
+
+    /** See {@link EventSourcingRepository.Builder#publishAsynchronously} (default false). */
+    public Builder publishAsynchronously(boolean publishAsynchronously) {
+      this.publishAsynchronously = publishAsynchronously;
+      return this;
+    }
+
+    /**
+     * Whether the command dispatch manager also remembers rejections (default true; see {@link
+     * CommandDispatchManager.Builder#deduplicate}). Effects are exactly-once either way.
+     */
+    public Builder deduplicate(boolean deduplicate) {
+      this.deduplicate = deduplicate;
+      return this;
+    }
+
+    /** Whether to run the relay when the store supports it (default true). */
+    public Builder relay(boolean relay) {
+      this.relay = relay;
+      return this;
+    }
+
+    /** When to snapshot (default {@link SnapshotPolicy#whenSuggested()}). */
+    public Builder snapshotPolicy(SnapshotPolicy snapshotPolicy) {
+      this.snapshotPolicy = Objects.requireNonNull(snapshotPolicy, "snapshotPolicy");
+      return this;
+    }
+
+    public Cqrs build() {
+      return new Cqrs(this);
+    }
+
+    private static int positive(String setting, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(setting + " must be >= 1, was " + value);
+      }
+      return value;
+    }
+  }
+}

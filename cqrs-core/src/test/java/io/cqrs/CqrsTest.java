@@ -1,0 +1,167 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CqrsTest {
+  record Add(String counterId, int amount) {}
+
+  record Added(int amount) {}
+
+  static final class Counter extends EventSourceBased {
+    Counter(String id) {
+      super(id);
+    }
+
+    void add(int amount) {
+      update(new Added(amount));
+    }
+
+    private void handleAdded(Added e) {}
+  }
+
+  private static Cqrs.Builder counters() {
+    return Cqrs.builder().aggregate(Counter.class, Added.class);
+  }
+
+  private static void handleAdds(Cqrs cqrs) {
+    EventSourcingRepository repository = cqrs.repository();
+    cqrs.onCommand(
+        Add.class,
+        (add, command) -> {
+          Counter counter =
+              repository
+                  .find(add.counterId(), Counter::new)
+                  .orElseGet(() -> new Counter(add.counterId()));
+          counter.add(add.amount());
+          repository.save(counter, command);
+        });
+  }
+
+  @Test
+  void a_command_sent_after_start_reaches_every_subscription_and_the_store() {
+    Map<String, Integer> totals = new ConcurrentHashMap<>();
+    List<String> audit = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs = counters().build()) {
+      handleAdds(cqrs);
+      cqrs.onEvent(
+          "totals",
+          Added.class,
+          e -> totals.merge(e.sourceId(), e.eventAs(Added.class).amount(), Integer::sum));
+      cqrs.onEvent("audit", Added.class, e -> audit.add(e.causationId()));
+      cqrs.start();
+
+      Command first = cqrs.send(new Add("c-1", 2));
+      Command second = cqrs.send(new Add("c-1", 3));
+
+      Await.until("both adds in both read models", () -> audit.size() == 2 && totals.size() == 1);
+      assertThat(totals).containsEntry("c-1", 5);
+      assertThat(audit).containsExactlyInAnyOrder(first.messageId(), second.messageId());
+      assertThat(cqrs.store().version("c-1")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void handlers_are_registered_before_start_and_start_runs_once() {
+    try (Cqrs cqrs = counters().build()) {
+      handleAdds(cqrs);
+      cqrs.start();
+
+      assertThatThrownBy(() -> cqrs.onCommand(Add.class, (add, command) -> {}))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("onCommand() must come before start()");
+      assertThatThrownBy(() -> cqrs.onEvent("late", Added.class, e -> {}))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("onEvent()");
+      assertThatThrownBy(cqrs::start).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void close_stops_everything_and_closes_only_the_parts_it_created() {
+    InMemoryEventBus given = new InMemoryEventBus();
+    Cqrs cqrs = counters().eventBus(given).build();
+    handleAdds(cqrs);
+    cqrs.start();
+    cqrs.close();
+    cqrs.close(); // idempotent
+
+    assertThatThrownBy(() -> cqrs.send(new Add("c-1", 1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    AtomicInteger received = new AtomicInteger();
+    given.subscribe("still-open", 1, e -> received.incrementAndGet());
+    given.publish(List.of(VersionedEvent.of("c-9", 1, new Added(1), "corr")));
+    Await.until("the caller's bus still delivers", () -> received.get() == 1);
+    given.close();
+  }
+
+  @Test
+  void events_the_bus_refused_at_commit_are_published_by_the_relay() {
+    // A bus that refuses the first publish: the save commits, the fast path fails, and only the
+    // relay that Cqrs runs by default can publish the event.
+    InMemoryEventBus delegate = new InMemoryEventBus();
+    AtomicInteger refusals = new AtomicInteger(1);
+    EventBus flaky =
+        new EventBus() {
+          @Override
+          public void publish(List<VersionedEvent> events) {
+            if (refusals.getAndDecrement() > 0) {
+              throw new TransientCqrsException("broker away");
+            }
+            delegate.publish(events);
+          }
+
+          @Override
+          public Subscription subscribe(
+              String name, int listeners, VersionedEventHandler consumer) {
+            return delegate.subscribe(name, listeners, consumer);
+          }
+
+          @Override
+          public void close() {
+            delegate.close();
+          }
+        };
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs =
+        counters().store(new InMemoryEventStreamRepository()).eventBus(flaky).build()) {
+      handleAdds(cqrs);
+      cqrs.onEvent("seen", Added.class, e -> seen.add(e.sourceId()));
+      cqrs.start();
+
+      cqrs.send(new Add("c-1", 1));
+
+      Await.until(Duration.ofSeconds(30), "the relay to publish the event", () -> !seen.isEmpty());
+      assertThat(seen).containsExactly("c-1");
+    }
+    delegate.close();
+  }
+
+  @Test
+  void builder_settings_are_validated_naming_the_setting() {
+    assertThatThrownBy(() -> Cqrs.builder().service(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("service");
+    assertThatThrownBy(() -> Cqrs.builder().commandListeners(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("commandListeners");
+    assertThatThrownBy(() -> Cqrs.builder().eventListeners(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("eventListeners");
+    assertThatThrownBy(() -> Cqrs.builder().store(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("store");
+  }
+}

@@ -82,6 +82,15 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         .forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
     JsonNode primary = node.path("primaryMetric");
     JsonNode allocation = node.path("secondaryMetrics").path("gc.alloc.rate.norm");
+    Map<String, Double> events = new LinkedHashMap<>();
+    node.path("secondaryMetrics")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if ("#".equals(e.getValue().path("scoreUnit").asText())) {
+                events.put(e.getKey(), number(e.getValue().path("score")));
+              }
+            });
     return new Result(
         name.substring(type + 1, method),
         name.substring(method + 1),
@@ -89,7 +98,8 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         number(primary.path("score")),
         number(primary.path("scoreError")),
         primary.path("scoreUnit").asText(),
-        allocation.isMissingNode() ? Double.NaN : number(allocation.path("score")));
+        allocation.isMissingNode() ? Double.NaN : number(allocation.path("score")),
+        events);
   }
 
   /** JMH writes NaN as the string "NaN". */

@@ -1,6 +1,7 @@
 package io.cqrs.benchmarks.report;
 
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * One benchmark's result from a JMH JSON file.
@@ -12,6 +13,8 @@ import java.util.Map;
  * @param error the primary metric's 99.9% confidence half-width; NaN with a single iteration
  * @param unit the primary metric's unit
  * @param allocatedPerOp bytes allocated per operation ({@code -prof gc}), or NaN without it
+ * @param events the benchmark's own event counters ({@code @AuxCounters(EVENTS)}, unit {@code #}),
+ *     each summed over the measured iterations and threads; empty if it has none
  */
 public record Result(
     String benchmark,
@@ -20,10 +23,25 @@ public record Result(
     double score,
     double error,
     String unit,
-    double allocatedPerOp) {
+    double allocatedPerOp,
+    Map<String, Double> events) {
 
   public Result {
     params = Map.copyOf(params);
+    events = Map.copyOf(events);
+  }
+
+  /**
+   * One event counter divided by another, e.g. KV operations per command; empty if the run lacks
+   * either or the divisor is zero.
+   */
+  public OptionalDouble eventsPer(String counter, String divisor) {
+    Double count = events.get(counter);
+    Double per = events.get(divisor);
+    if (count == null || per == null || per == 0) {
+      return OptionalDouble.empty();
+    }
+    return OptionalDouble.of(count / per);
   }
 
   /** The lowest score within the error bars (the score itself when there is no error). */

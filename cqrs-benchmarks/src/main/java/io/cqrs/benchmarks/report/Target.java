@@ -3,8 +3,9 @@ package io.cqrs.benchmarks.report;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
-/** A performance target of issue 2, checked against a run's results. */
+/** A performance target of an issue, checked against a run's results. */
 public sealed interface Target {
 
   /** What the target asks, in words. */
@@ -36,6 +37,22 @@ public sealed interface Target {
       Map<String, String> params,
       double maximum) {
     return new Allocation(description, benchmark, variant, Map.copyOf(params), maximum);
+  }
+
+  /**
+   * {@code variant} must wait for no more sequential round trips per command than {@code baseline}:
+   * the mean of its {@code roundTrips} event counter per {@code commands} at most {@link
+   * RoundTrips#TOLERANCE} above the baseline's. The counts are means over every measured command,
+   * so a fraction of a round trip is noise (a fan-out whose first answer came back before its
+   * second request left); a whole one is an extra step of the protocol.
+   */
+  static Target noExtraRoundTrip(
+      String description,
+      String benchmark,
+      String variant,
+      String baseline,
+      Map<String, String> params) {
+    return new RoundTrips(description, benchmark, variant, baseline, Map.copyOf(params));
   }
 
   /** Whether a target was met. */
@@ -93,6 +110,48 @@ public sealed interface Target {
               minimum,
               worst);
       return Optional.of(new Outcome(text, verdict));
+    }
+  }
+
+  /** See {@link Target#noExtraRoundTrip}. */
+  record RoundTrips(
+      String description,
+      String benchmark,
+      String variant,
+      String baseline,
+      Map<String, String> params)
+      implements Target {
+    /** How many more round trips per command, on average, still count as none. */
+    static final double TOLERANCE = 0.5;
+
+    @Override
+    public Optional<Outcome> evaluate(JmhResults results) {
+      Optional<Result> measured = results.find(benchmark, variant, params);
+      Optional<Result> base = results.find(benchmark, baseline, params);
+      if (measured.isEmpty() || base.isEmpty()) {
+        return Optional.empty();
+      }
+      OptionalDouble trips = measured.get().eventsPer(KvCounts.ROUND_TRIPS, KvCounts.COMMANDS);
+      OptionalDouble baseTrips = base.get().eventsPer(KvCounts.ROUND_TRIPS, KvCounts.COMMANDS);
+      if (trips.isEmpty() || baseTrips.isEmpty()) {
+        return Optional.empty();
+      }
+      // Rounded first, so that the same count on both sides prints as +0.00, never -0.00.
+      double extra = Math.round((trips.getAsDouble() - baseTrips.getAsDouble()) * 100) / 100.0;
+      String text =
+          String.format(
+              Locale.ROOT,
+              "%s: %.2f sequential round trips per command (%s KV operations); %s: %.2f (%s);"
+                  + " %+.2f (less than %.2f more needed)",
+              variant,
+              trips.getAsDouble(),
+              KvCounts.operations(measured.get()),
+              baseline,
+              baseTrips.getAsDouble(),
+              KvCounts.operations(base.get()),
+              extra,
+              TOLERANCE);
+      return Optional.of(new Outcome(text, extra < TOLERANCE ? Verdict.MET : Verdict.NOT_MET));
     }
   }
 

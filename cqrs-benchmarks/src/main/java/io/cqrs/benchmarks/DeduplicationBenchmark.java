@@ -9,8 +9,11 @@ import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,6 +40,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * sends {@value #COMMANDS} commands, one to each of {@value #COMMANDS} accounts that its set-up has
  * just opened in a fresh store, so every command replays a one-event stream and appends one event.
  * Three forks per variant, since a 10% target needs the spread between JVMs in the error bars.
+ *
+ * <p>The whole path runs on the calling thread, so its CPU time per command is counted too ({@link
+ * CpuTime}): on a machine shared with other work, wall-clock throughput measures the neighbours as
+ * much as the code, and the thread's own CPU time much less so.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -97,27 +104,70 @@ public class DeduplicationBenchmark {
     }
   }
 
+  /**
+   * The CPU time the measuring thread spent in the measured commands. JMH reports the public
+   * accessors as event counters summed over the measured iterations; CPU time per command is {@code
+   * cpuNanos / commands}. Work on other threads (the JIT, the garbage collector) is not in it.
+   */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class CpuTime {
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private long commands;
+    private long cpuNanos;
+
+    /** Checks the JVM can measure a thread's CPU time; not measured. */
+    @Setup(Level.Trial)
+    public void check() {
+      if (!threads.isCurrentThreadCpuTimeSupported()) {
+        throw new IllegalStateException("This JVM cannot measure a thread's CPU time");
+      }
+      threads.setThreadCpuTimeEnabled(true);
+    }
+
+    /** Starts the iteration's counts at zero. */
+    @Setup(Level.Iteration)
+    public void reset() {
+      commands = 0;
+      cpuNanos = 0;
+    }
+
+    /** Commands sent in the iteration. */
+    public long commands() {
+      return commands;
+    }
+
+    /** CPU time the iteration's commands took on the measuring thread, in nanoseconds. */
+    public long cpuNanos() {
+      return cpuNanos;
+    }
+
+    /** Sends one deposit to each account, timing this thread's CPU. */
+    void send(CommandDispatchManager manager) throws Exception {
+      long start = threads.getCurrentThreadCpuTime();
+      for (int i = 0; i < COMMANDS; i++) {
+        manager.dispatch(Command.create(new Deposit(IDS[i], 1)));
+      }
+      cpuNanos += threads.getCurrentThreadCpuTime() - start;
+      commands += COMMANDS;
+    }
+  }
+
   /** Baseline: saved under the correlation id; nothing deduplicates the command. */
   @Benchmark
-  public void without(Accounts accounts) throws Exception {
-    send(accounts.without);
+  public void without(Accounts accounts, CpuTime cpu) throws Exception {
+    cpu.send(accounts.without);
   }
 
   /** Saved with the command: the store refuses a second effect in the commit's own step. */
   @Benchmark
-  public void atomic(Accounts accounts) throws Exception {
-    send(accounts.atomic);
+  public void atomic(Accounts accounts, CpuTime cpu) throws Exception {
+    cpu.send(accounts.atomic);
   }
 
   /** Saved with the command, and the manager's {@code deduplicate(true)} look-up first. */
   @Benchmark
-  public void atomicAndLookup(Accounts accounts) throws Exception {
-    send(accounts.atomicAndLookup);
-  }
-
-  private static void send(CommandDispatchManager manager) throws Exception {
-    for (int i = 0; i < COMMANDS; i++) {
-      manager.dispatch(Command.create(new Deposit(IDS[i], 1)));
-    }
+  public void atomicAndLookup(Accounts accounts, CpuTime cpu) throws Exception {
+    cpu.send(accounts.atomicAndLookup);
   }
 }

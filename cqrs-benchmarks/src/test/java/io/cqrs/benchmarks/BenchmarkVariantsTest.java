@@ -88,15 +88,23 @@ class BenchmarkVariantsTest {
   void every_deduplication_variant_deposits_once_into_every_account() throws Exception {
     DeduplicationBenchmark benchmark = new DeduplicationBenchmark();
     DeduplicationBenchmark.Accounts accounts = new DeduplicationBenchmark.Accounts();
+    DeduplicationBenchmark.CpuTime cpu = new DeduplicationBenchmark.CpuTime();
+    cpu.check();
     List<Variant<DeduplicationBenchmark.Accounts>> variants =
-        List.of(benchmark::without, benchmark::atomic, benchmark::atomicAndLookup);
+        List.of(
+            a -> benchmark.without(a, cpu),
+            a -> benchmark.atomic(a, cpu),
+            a -> benchmark.atomicAndLookup(a, cpu));
     for (Variant<DeduplicationBenchmark.Accounts> variant : variants) {
       accounts.openAccounts();
+      cpu.reset();
 
       variant.run(accounts);
 
       assertThat(accounts.account(0).state().balance()).isEqualTo(1);
       assertThat(accounts.account(DeduplicationBenchmark.COMMANDS - 1).version()).isEqualTo(2);
+      assertThat(cpu.commands()).isEqualTo(DeduplicationBenchmark.COMMANDS);
+      assertThat(cpu.cpuNanos()).isPositive();
     }
   }
 

@@ -82,13 +82,13 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         .forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
     JsonNode primary = node.path("primaryMetric");
     JsonNode allocation = node.path("secondaryMetrics").path("gc.alloc.rate.norm");
-    Map<String, Double> events = new LinkedHashMap<>();
+    Map<String, Counter> events = new LinkedHashMap<>();
     node.path("secondaryMetrics")
         .fields()
         .forEachRemaining(
             e -> {
               if ("#".equals(e.getValue().path("scoreUnit").asText())) {
-                events.put(e.getKey(), number(e.getValue().path("score")));
+                events.put(e.getKey(), counter(e.getValue()));
               }
             });
     return new Result(
@@ -100,6 +100,17 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         primary.path("scoreUnit").asText(),
         allocation.isMissingNode() ? Double.NaN : number(allocation.path("score")),
         events);
+  }
+
+  /** An event counter: its score (the total), and its raw data (one array per fork). */
+  private static Counter counter(JsonNode metric) {
+    List<Double> iterations = new ArrayList<>();
+    for (JsonNode fork : metric.path("rawData")) {
+      for (JsonNode iteration : fork) {
+        iterations.add(number(iteration));
+      }
+    }
+    return new Counter(number(metric.path("score")), iterations);
   }
 
   /** JMH writes NaN as the string "NaN". */

@@ -55,6 +55,21 @@ public sealed interface Target {
     return new RoundTrips(description, benchmark, variant, baseline, Map.copyOf(params));
   }
 
+  /**
+   * {@code variant}'s CPU time per command (its {@code cpuNanos} event counter per {@code
+   * commands}, iteration by iteration) must be at most {@code maximum} times {@code baseline}'s.
+   */
+  static Target cpuPerCommand(
+      String description,
+      String benchmark,
+      String variant,
+      String baseline,
+      Map<String, String> params,
+      double maximum) {
+    return new CpuPerCommand(
+        description, benchmark, variant, baseline, Map.copyOf(params), maximum);
+  }
+
   /** Whether a target was met. */
   enum Verdict {
     /** Met even comparing the unfavourable ends of the two error bars. */
@@ -131,8 +146,10 @@ public sealed interface Target {
       if (measured.isEmpty() || base.isEmpty()) {
         return Optional.empty();
       }
-      OptionalDouble trips = measured.get().eventsPer(KvCounts.ROUND_TRIPS, KvCounts.COMMANDS);
-      OptionalDouble baseTrips = base.get().eventsPer(KvCounts.ROUND_TRIPS, KvCounts.COMMANDS);
+      OptionalDouble trips =
+          measured.get().eventsPer(CommandCounters.ROUND_TRIPS, CommandCounters.COMMANDS);
+      OptionalDouble baseTrips =
+          base.get().eventsPer(CommandCounters.ROUND_TRIPS, CommandCounters.COMMANDS);
       if (trips.isEmpty() || baseTrips.isEmpty()) {
         return Optional.empty();
       }
@@ -145,13 +162,53 @@ public sealed interface Target {
                   + " %+.2f (less than %.2f more needed)",
               variant,
               trips.getAsDouble(),
-              KvCounts.operations(measured.get()),
+              CommandCounters.kvOperations(measured.get()),
               baseline,
               baseTrips.getAsDouble(),
-              KvCounts.operations(base.get()),
+              CommandCounters.kvOperations(base.get()),
               extra,
               TOLERANCE);
       return Optional.of(new Outcome(text, extra < TOLERANCE ? Verdict.MET : Verdict.NOT_MET));
+    }
+  }
+
+  /** See {@link Target#cpuPerCommand}. */
+  record CpuPerCommand(
+      String description,
+      String benchmark,
+      String variant,
+      String baseline,
+      Map<String, String> params,
+      double maximum)
+      implements Target {
+    @Override
+    public Optional<Outcome> evaluate(JmhResults results) {
+      Optional<Estimate> measured =
+          results.find(benchmark, variant, params).flatMap(CommandCounters::cpuMicros);
+      Optional<Estimate> base =
+          results.find(benchmark, baseline, params).flatMap(CommandCounters::cpuMicros);
+      if (measured.isEmpty() || base.isEmpty()) {
+        return Optional.empty();
+      }
+      double ratio = measured.get().mean() / base.get().mean();
+      double worst = measured.get().high() / base.get().low();
+      Verdict verdict =
+          ratio > maximum
+              ? Verdict.NOT_MET
+              : worst > maximum ? Verdict.MET_WITHIN_ERROR : Verdict.MET;
+      String text =
+          String.format(
+              Locale.ROOT,
+              "%s: %.3f µs of CPU per command; %s: %.3f µs; %.2f × (at most %.2f allowed; %.2f at"
+                  + " the ends of the error bars)",
+              variant,
+              measured.get().mean(),
+              baseline,
+              base.get().mean(),
+              ratio,
+              maximum,
+              worst);
+      return Optional.of(new Outcome(text, verdict));
     }
   }
 

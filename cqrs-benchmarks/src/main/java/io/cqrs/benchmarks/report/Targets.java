@@ -28,8 +28,11 @@ final class Targets {
    */
   private static final double NO_ALLOCATION = 1.0;
 
-  /** At most 10% overhead: time per command at most 1.1 times the baseline's. */
-  private static final double TEN_PERCENT_OVERHEAD = 1 / 1.1;
+  /**
+   * At most 10% overhead: time per command at most 1.1 times the baseline's, so ops/s at least
+   * 1/1.1 of it.
+   */
+  private static final double TEN_PERCENT = 1.1;
 
   private Targets() {}
 
@@ -103,12 +106,21 @@ final class Targets {
             "Issue 6. Commit to read model with relay, marks and Projector: at most 20% slower",
             "PublicationBenchmark", "with", "without", Map.of(), 0.8),
         Target.ratio(
-            "Issue 12. Deduplication in memory (save with the command): at most 10% overhead",
-            "DeduplicationBenchmark", "atomic", "without", Map.of(), TEN_PERCENT_OVERHEAD),
+            "Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                + " in throughput",
+            "DeduplicationBenchmark", "atomic", "without", Map.of(), 1 / TEN_PERCENT),
+        Target.cpuPerCommand(
+            "Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                + " in CPU time per command",
+            "DeduplicationBenchmark", "atomic", "without", Map.of(), TEN_PERCENT),
         Target.ratio(
             "Issue 12. Deduplication in memory (save with the command, and deduplicate(true)):"
-                + " at most 10% overhead",
-            "DeduplicationBenchmark", "atomicAndLookup", "without", Map.of(), TEN_PERCENT_OVERHEAD),
+                + " at most 10% overhead, in throughput",
+            "DeduplicationBenchmark", "atomicAndLookup", "without", Map.of(), 1 / TEN_PERCENT),
+        Target.cpuPerCommand(
+            "Issue 12. Deduplication in memory (save with the command, and deduplicate(true)):"
+                + " at most 10% overhead, in CPU time per command",
+            "DeduplicationBenchmark", "atomicAndLookup", "without", Map.of(), TEN_PERCENT),
         Target.noExtraRoundTrip(
             "Issue 12. Deduplication on Couchbase (save with the command): no extra sequential"
                 + " round trip",

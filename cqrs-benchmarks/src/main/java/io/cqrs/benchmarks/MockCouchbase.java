@@ -1,5 +1,6 @@
 package io.cqrs.benchmarks;
 
+import com.couchbase.client.core.cnc.RequestTracer;
 import com.couchbase.client.core.env.SeedNode;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
@@ -37,6 +38,14 @@ final class MockCouchbase implements AutoCloseable {
 
   /** Starts the simulator with CCCP on (else the SDK logs refresh failures) and connects. */
   static MockCouchbase start() throws IOException, InterruptedException {
+    return start(null);
+  }
+
+  /**
+   * Starts the simulator and connects with {@code tracer} as the SDK's request tracer (which sees
+   * every operation the connection makes), or the SDK's default tracer if null.
+   */
+  static MockCouchbase start(RequestTracer tracer) throws IOException, InterruptedException {
     BucketConfiguration bucket = new BucketConfiguration();
     bucket.type = com.couchbase.mock.Bucket.BucketType.COUCHBASE;
     bucket.numNodes = 1;
@@ -56,7 +65,10 @@ final class MockCouchbase implements AutoCloseable {
                     "127.0.0.1",
                     Optional.of(mock.getCarrierPort(BUCKET)),
                     Optional.of(mock.getHttpPort()))),
-            ClusterOptions.clusterOptions(BUCKET, PASSWORD));
+            tracer == null
+                ? ClusterOptions.clusterOptions(BUCKET, PASSWORD)
+                : ClusterOptions.clusterOptions(BUCKET, PASSWORD)
+                    .environment(env -> env.requestTracer(tracer)));
     Bucket connected = cluster.bucket(BUCKET);
     connected.waitUntilReady(Duration.ofSeconds(30));
     return new MockCouchbase(mock, cluster, connected.defaultCollection());

@@ -2,8 +2,11 @@ package io.cqrs.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.Command;
 import io.cqrs.benchmarks.model.AccountState;
+import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.EventMix;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -79,6 +82,45 @@ class BenchmarkVariantsTest {
 
     assertThat(axon.deposited()).isEqualTo(CommandPathBenchmark.COMMANDS);
     axon.check();
+  }
+
+  @Test
+  void every_deduplication_variant_deposits_once_into_every_account() throws Exception {
+    DeduplicationBenchmark benchmark = new DeduplicationBenchmark();
+    DeduplicationBenchmark.Accounts accounts = new DeduplicationBenchmark.Accounts();
+    DeduplicationBenchmark.CpuTime cpu = new DeduplicationBenchmark.CpuTime();
+    cpu.check();
+    List<Variant<DeduplicationBenchmark.Accounts>> variants =
+        List.of(
+            a -> benchmark.without(a, cpu),
+            a -> benchmark.atomic(a, cpu),
+            a -> benchmark.atomicAndLookup(a, cpu));
+    for (Variant<DeduplicationBenchmark.Accounts> variant : variants) {
+      accounts.openAccounts();
+      cpu.reset();
+
+      variant.run(accounts);
+
+      assertThat(accounts.account(0).state().balance()).isEqualTo(1);
+      assertThat(accounts.account(DeduplicationBenchmark.COMMANDS - 1).version()).isEqualTo(2);
+      assertThat(cpu.commands()).isEqualTo(DeduplicationBenchmark.COMMANDS);
+      assertThat(cpu.cpuNanos()).isPositive();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Deduplication.class)
+  void only_the_baseline_lets_a_redelivered_command_take_effect_twice(Deduplication variant)
+      throws Exception {
+    DeduplicationBenchmark.Accounts accounts = new DeduplicationBenchmark.Accounts();
+    accounts.openAccounts();
+    Command command = Command.create(new Deposit(accounts.account(0).id(), 1));
+
+    accounts.manager(variant).dispatch(command);
+    accounts.manager(variant).dispatch(command);
+
+    assertThat(accounts.account(0).state().balance())
+        .isEqualTo(variant == Deduplication.WITHOUT ? 2 : 1);
   }
 
   @Test

@@ -26,9 +26,10 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <p>The page is {@code benchmarks.md.template} (beside this class) with the run's date, machine,
- * JDK, settings, command, notes, the targets table, the results table and the publish-to-handler
- * latency ({@code RabbitLatency}'s result file, if one is given) filled in. Ratios are always a
- * variant's ops/s divided by its baseline's, from the same run.
+ * JDK, settings, command, notes, the targets table, the results table, the KV operations and CPU
+ * time per command of the benchmarks that count them, and the publish-to-handler latency ({@code
+ * RabbitLatency}'s result file, if one is given) filled in. Ratios are always a variant's ops/s
+ * divided by its baseline's, from the same run.
  */
 public final class BenchmarkReport {
   private static final String TEMPLATE = "benchmarks.md.template";
@@ -122,6 +123,8 @@ public final class BenchmarkReport {
             "{{notes}}", notes.stream().map(n -> "> " + n).collect(Collectors.joining("\n>\n")))
         .replace("{{targets}}", targetsTable())
         .replace("{{results}}", resultsTable())
+        .replace("{{kvCounts}}", CommandCounters.kvTable(results))
+        .replace("{{cpuCounts}}", CommandCounters.cpuTable(results))
         .replace("{{latency}}", latency.map(LatencyResult::describe).orElse(NO_LATENCY));
   }
 

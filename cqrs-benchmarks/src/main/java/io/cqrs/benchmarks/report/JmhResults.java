@@ -82,6 +82,15 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         .forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
     JsonNode primary = node.path("primaryMetric");
     JsonNode allocation = node.path("secondaryMetrics").path("gc.alloc.rate.norm");
+    Map<String, Counter> events = new LinkedHashMap<>();
+    node.path("secondaryMetrics")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if ("#".equals(e.getValue().path("scoreUnit").asText())) {
+                events.put(e.getKey(), counter(e.getValue()));
+              }
+            });
     return new Result(
         name.substring(type + 1, method),
         name.substring(method + 1),
@@ -89,7 +98,19 @@ public record JmhResults(List<Result> results, String jvm, String settings) {
         number(primary.path("score")),
         number(primary.path("scoreError")),
         primary.path("scoreUnit").asText(),
-        allocation.isMissingNode() ? Double.NaN : number(allocation.path("score")));
+        allocation.isMissingNode() ? Double.NaN : number(allocation.path("score")),
+        events);
+  }
+
+  /** An event counter: its score (the total), and its raw data (one array per fork). */
+  private static Counter counter(JsonNode metric) {
+    List<Double> iterations = new ArrayList<>();
+    for (JsonNode fork : metric.path("rawData")) {
+      for (JsonNode iteration : fork) {
+        iterations.add(number(iteration));
+      }
+    }
+    return new Counter(number(metric.path("score")), iterations);
   }
 
   /** JMH writes NaN as the string "NaN". */

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The targets of issues 2, 3, 4 and 6, and the baseline each benchmark's ratios are taken against.
+ * The targets of issues 2, 3, 4, 6 and 12, and the baseline each benchmark's ratios are taken
+ * against.
  */
 final class Targets {
   /** Each benchmark class's baseline variant. */
@@ -17,13 +18,21 @@ final class Targets {
           "CouchbaseLoadBenchmark", "rawGets",
           "RabbitBusBenchmark", "raw",
           "RabbitSaveBenchmark", "confirmed",
-          "PublicationBenchmark", "without");
+          "PublicationBenchmark", "without",
+          "DeduplicationBenchmark", "without",
+          "CouchbaseDeduplicationBenchmark", "without");
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
    * 1,000 events of an invocation.
    */
   private static final double NO_ALLOCATION = 1.0;
+
+  /**
+   * At most 10% overhead: time per command at most 1.1 times the baseline's, so ops/s at least
+   * 1/1.1 of it.
+   */
+  private static final double TEN_PERCENT = 1.1;
 
   private Targets() {}
 
@@ -95,6 +104,36 @@ final class Targets {
             "RabbitBusBenchmark", "eventBus", "raw", Map.of(), 0.9),
         Target.ratio(
             "Issue 6. Commit to read model with relay, marks and Projector: at most 20% slower",
-            "PublicationBenchmark", "with", "without", Map.of(), 0.8));
+            "PublicationBenchmark", "with", "without", Map.of(), 0.8),
+        Target.ratio(
+            "Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                + " in throughput",
+            "DeduplicationBenchmark", "atomic", "without", Map.of(), 1 / TEN_PERCENT),
+        Target.cpuPerCommand(
+            "Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                + " in CPU time per command",
+            "DeduplicationBenchmark", "atomic", "without", Map.of(), TEN_PERCENT),
+        Target.ratio(
+            "Issue 12. Deduplication in memory (save with the command, and deduplicate(true)):"
+                + " at most 10% overhead, in throughput",
+            "DeduplicationBenchmark", "atomicAndLookup", "without", Map.of(), 1 / TEN_PERCENT),
+        Target.cpuPerCommand(
+            "Issue 12. Deduplication in memory (save with the command, and deduplicate(true)):"
+                + " at most 10% overhead, in CPU time per command",
+            "DeduplicationBenchmark", "atomicAndLookup", "without", Map.of(), TEN_PERCENT),
+        Target.noExtraRoundTrip(
+            "Issue 12. Deduplication on Couchbase (save with the command): no extra sequential"
+                + " round trip",
+            "CouchbaseDeduplicationBenchmark",
+            "atomic",
+            "without",
+            Map.of()),
+        Target.noExtraRoundTrip(
+            "Issue 12. Deduplication on Couchbase (save with the command, and"
+                + " deduplicate(true)): no extra sequential round trip",
+            "CouchbaseDeduplicationBenchmark",
+            "atomicAndLookup",
+            "without",
+            Map.of()));
   }
 }

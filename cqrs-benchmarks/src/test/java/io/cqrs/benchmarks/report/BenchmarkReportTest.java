@@ -37,6 +37,57 @@ class BenchmarkReportTest {
         bytes);
   }
 
+  /** A result with the KV event counters of {@code CouchbaseDeduplicationBenchmark}. */
+  private static String counted(
+      String variant, double score, double commands, double operations, double roundTrips) {
+    return String.format(
+        Locale.ROOT,
+        """
+        {"jmhVersion": "1.37",
+         "benchmark": "io.cqrs.benchmarks.CouchbaseDeduplicationBenchmark.%s",
+         "mode": "thrpt", "forks": 1, "jdkVersion": "17.0.15",
+         "vmName": "OpenJDK 64-Bit Server VM", "vmVersion": "17.0.15+6", "warmupIterations": 3,
+         "warmupTime": "3 s", "measurementIterations": 5, "measurementTime": "3 s", "params": {},
+         "primaryMetric": {"score": %s, "scoreError": 10, "scoreUnit": "ops/s"},
+         "secondaryMetrics": {
+           "gc.alloc.rate.norm": {"score": 500000, "scoreUnit": "B/op"},
+           "gc.count": {"score": 5, "scoreUnit": "counts"},
+           "commands": {"score": %s, "scoreError": "NaN", "scoreUnit": "#"},
+           "kvOperations": {"score": %s, "scoreError": "NaN", "scoreUnit": "#"},
+           "kvDispatches": {"score": %s, "scoreError": "NaN", "scoreUnit": "#"},
+           "roundTrips": {"score": %s, "scoreError": "NaN", "scoreUnit": "#"}}}
+        """,
+        variant,
+        score,
+        commands,
+        operations,
+        operations,
+        roundTrips);
+  }
+
+  /** A result of {@code DeduplicationBenchmark} with CPU time counted in three iterations. */
+  private static String timed(
+      String variant, double score, double cpuNanos1, double cpuNanos2, double cpuNanos3) {
+    return String.format(
+        Locale.ROOT,
+        """
+        {"jmhVersion": "1.37", "benchmark": "io.cqrs.benchmarks.DeduplicationBenchmark.%s",
+         "mode": "thrpt", "forks": 1, "jdkVersion": "17.0.15",
+         "vmName": "OpenJDK 64-Bit Server VM", "vmVersion": "17.0.15+6", "warmupIterations": 3,
+         "warmupTime": "1 s", "measurementIterations": 3, "measurementTime": "1 s", "params": {},
+         "primaryMetric": {"score": %s, "scoreError": "NaN", "scoreUnit": "ops/s"},
+         "secondaryMetrics": {
+           "commands": {"score": 3000, "scoreUnit": "#", "rawData": [[1000, 1000, 1000]]},
+           "cpuNanos": {"score": %s, "scoreUnit": "#", "rawData": [[%s, %s, %s]]}}}
+        """,
+        variant,
+        score,
+        cpuNanos1 + cpuNanos2 + cpuNanos3,
+        cpuNanos1,
+        cpuNanos2,
+        cpuNanos3);
+  }
+
   private String render(String... results) throws IOException {
     Path file = dir.resolve("result.json");
     Files.writeString(file, "[" + String.join(",", results) + "]");
@@ -114,6 +165,89 @@ class BenchmarkReportTest {
         .contains(
             "**Not met in this run:**\n\n- 2. Rehydrate 100,000 events: at least 50% of the"
                 + " hand-written fold (cqrs = 0.40 × handWrittenFold");
+  }
+
+  @Test
+  void kv_operations_and_round_trips_are_reported_per_command() throws IOException {
+    String page =
+        render(
+            counted("without", 300, 1_000, 10_000, 9_010),
+            counted("atomic", 290, 1_000, 10_000, 9_020),
+            counted("atomicAndLookup", 270, 2_000, 22_000, 20_000));
+
+    assertThat(row(page, "| CouchbaseDeduplicationBenchmark | atomicAndLookup |  | 2,000 |"))
+        .isEqualTo(
+            "| CouchbaseDeduplicationBenchmark | atomicAndLookup |  | 2,000 | 11.00 | 11.00 |"
+                + " 10.00 |");
+    assertThat(row(page, "| CouchbaseDeduplicationBenchmark | atomic |  | 290 |"))
+        .endsWith("| 0.97 × without |");
+    assertThat(page).doesNotContain("Not measured in this run: `CouchbaseDeduplicationBenchmark`");
+  }
+
+  @Test
+  void an_extra_round_trip_misses_its_target_and_a_fraction_of_one_does_not() throws IOException {
+    String page =
+        render(
+            counted("without", 300, 1_000, 10_000, 9_010),
+            counted("atomic", 290, 1_000, 10_000, 9_020),
+            counted("atomicAndLookup", 270, 1_000, 11_000, 10_000));
+
+    assertThat(row(page, "| Issue 12. Deduplication on Couchbase (save with the command):"))
+        .contains(
+            "atomic: 9.02 sequential round trips per command (10.00 KV operations); without: 9.01"
+                + " (10.00); +0.01 (less than 0.50 more needed)")
+        .endsWith("| yes |");
+    assertThat(row(page, "| Issue 12. Deduplication on Couchbase (save with the command, and"))
+        .contains("atomicAndLookup: 10.00 sequential round trips per command (11.00 KV operations)")
+        .contains("+0.99")
+        .endsWith("| **no** |");
+    assertThat(row(page, "| Issue 12. Deduplication in memory (save with the command):"))
+        .endsWith("| not run | not run |");
+  }
+
+  @Test
+  void cpu_time_per_command_is_a_mean_over_iterations_and_has_its_own_target() throws IOException {
+    String page =
+        render(
+            timed("without", 300_000, 3_000_000, 3_200_000, 3_100_000),
+            timed("atomic", 280_000, 3_100_000, 3_300_000, 3_200_000),
+            timed("atomicAndLookup", 250_000, 3_700_000, 3_700_000, 3_700_000));
+
+    assertThat(row(page, "| DeduplicationBenchmark | atomic |  | 3,000 |"))
+        .startsWith("| DeduplicationBenchmark | atomic |  | 3,000 | 3.200 | 1.824 | ")
+        .endsWith("| 1.03 × without |");
+    assertThat(row(page, "| DeduplicationBenchmark | without |  | 3,000 |"))
+        .endsWith("| 1.00 (baseline) |");
+    assertThat(
+            row(
+                page,
+                "| Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                    + " in CPU"))
+        .contains("atomic: 3.200 µs of CPU per command; without: 3.100 µs; 1.03 ×")
+        .endsWith("| yes, on the means (not at the ends of the error bars) |");
+    assertThat(
+            row(
+                page,
+                "| Issue 12. Deduplication in memory (save with the command, and deduplicate(true)):"
+                    + " at most 10% overhead, in CPU"))
+        .contains("1.19 ×")
+        .endsWith("| **no** |");
+    assertThat(
+            row(
+                page,
+                "| Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"
+                    + " in throughput"))
+        .contains("atomic = 0.93 × without (at least 0.91 needed")
+        .endsWith("| yes |");
+  }
+
+  @Test
+  void a_run_without_counters_says_so() throws IOException {
+    String page = render(result("DispatchBenchmark", "direct", "\"mix\": \"SINGLE\"", 1, "0", 0));
+
+    assertThat(page)
+        .contains("Not measured in this run: `CouchbaseDeduplicationBenchmark` counts them.")
+        .contains("Not measured in this run: `DeduplicationBenchmark` counts it.");
   }
 
   @Test

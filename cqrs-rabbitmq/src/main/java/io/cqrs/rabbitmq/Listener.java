@@ -299,7 +299,7 @@ final class Listener implements DeliveryHandler.Control {
 
     @Override
     public void handleCancel(String consumerTag) {
-      active = false;
+      // The loss first: health() must never count one consumer fewer without saying why.
       watch.lost(
           "The broker cancelled listener "
               + threadName
@@ -307,6 +307,7 @@ final class Listener implements DeliveryHandler.Control {
               + queue
               + " (was the queue deleted?)",
           true);
+      active = false;
     }
   }
 }

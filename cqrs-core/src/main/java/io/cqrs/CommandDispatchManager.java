@@ -1,6 +1,8 @@
 package io.cqrs;
 
+import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.Subscription;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

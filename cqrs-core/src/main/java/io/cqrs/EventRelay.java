@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import io.cqrs.internal.Ids;
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.RelayStore;

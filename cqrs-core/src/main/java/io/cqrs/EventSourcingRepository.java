@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;

@@ -1,5 +1,7 @@
 package io.cqrs;
 
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package io.cqrs;
 
+import io.cqrs.spi.EventBus;
+
 /**
  * Handles one committed event: in a read model or process manager registered with {@link
  * VersionedEventDispatchManager} or {@link Cqrs#onEvent}, or as the consumer of an {@link EventBus}

@@ -1,7 +1,7 @@
 /**
  * The cqrs user API: aggregates extend {@link io.cqrs.EventSourceBased}, are loaded and saved
  * through {@link io.cqrs.EventSourcingRepository}, and commands and events travel on a {@link
- * io.cqrs.CommandBus} and an {@link io.cqrs.EventBus} to the handlers registered with {@link
- * io.cqrs.CommandDispatchManager} and {@link io.cqrs.VersionedEventDispatchManager}.
+ * io.cqrs.spi.CommandBus} and an {@link io.cqrs.spi.EventBus} to the handlers registered with
+ * {@link io.cqrs.CommandDispatchManager} and {@link io.cqrs.VersionedEventDispatchManager}.
  */
 package io.cqrs;

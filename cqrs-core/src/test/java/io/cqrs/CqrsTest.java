@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.List;

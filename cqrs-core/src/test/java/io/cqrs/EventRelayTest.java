@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.DeadEventBus;
 import io.cqrs.testing.PublisherWatch;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.time.Instant;

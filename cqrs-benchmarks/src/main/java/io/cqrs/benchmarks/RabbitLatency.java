@@ -1,9 +1,9 @@
 package io.cqrs.benchmarks;
 
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
 import io.cqrs.benchmarks.report.LatencyResult;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.Subscription;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

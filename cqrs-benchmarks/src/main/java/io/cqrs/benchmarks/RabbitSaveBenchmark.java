@@ -1,10 +1,10 @@
 package io.cqrs.benchmarks;
 
 import io.cqrs.EventSourcingRepository;
-import io.cqrs.Subscription;
 import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;

@@ -1,6 +1,6 @@
 package io.cqrs.memory;
 
-import io.cqrs.BusHealth;
+import io.cqrs.spi.BusHealth;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

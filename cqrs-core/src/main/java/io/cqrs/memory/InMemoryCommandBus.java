@@ -1,11 +1,11 @@
 package io.cqrs.memory;
 
-import io.cqrs.BusHealth;
 import io.cqrs.Command;
-import io.cqrs.CommandBus;
-import io.cqrs.CommandConsumer;
-import io.cqrs.Subscription;
 import io.cqrs.UnroutableMessageException;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.cqrs.memory;
 
-import io.cqrs.BusHealth;
 import io.cqrs.CqrsException;
-import io.cqrs.Subscription;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.cqrs.memory;
 
-import io.cqrs.CommandBus;
+import io.cqrs.spi.CommandBus;
 import io.cqrs.testing.CommandBusContract;
 
 class InMemoryCommandBusTest extends CommandBusContract {

@@ -2,9 +2,9 @@ package io.cqrs.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ConsumerFailure;
 import java.time.Instant;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.Command;
 import io.cqrs.MissingHandlerException;
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Instant;
 import java.util.List;

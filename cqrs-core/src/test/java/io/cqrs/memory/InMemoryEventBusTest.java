@@ -1,6 +1,6 @@
 package io.cqrs.memory;
 
-import io.cqrs.EventBus;
+import io.cqrs.spi.EventBus;
 import io.cqrs.testing.EventBusContract;
 
 class InMemoryEventBusTest extends EventBusContract {

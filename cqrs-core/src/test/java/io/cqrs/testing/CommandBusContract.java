@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.cqrs.BusHealth;
 import io.cqrs.Command;
-import io.cqrs.CommandBus;
-import io.cqrs.CommandConsumer;
-import io.cqrs.Subscription;
 import io.cqrs.TypeRegistry;
 import io.cqrs.UnroutableMessageException;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.ContractCommands.DoNobodysJob;
 import io.cqrs.testing.ContractCommands.DoThat;
 import io.cqrs.testing.ContractCommands.DoThis;

@@ -1,10 +1,10 @@
 package io.cqrs.testing;
 
-import io.cqrs.EventBus;
-import io.cqrs.Subscription;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.Subscription;
 import java.util.List;
 
 /**

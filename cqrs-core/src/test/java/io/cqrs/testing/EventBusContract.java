@@ -3,11 +3,11 @@ package io.cqrs.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cqrs.BusHealth;
-import io.cqrs.EventBus;
-import io.cqrs.Subscription;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.ContractEvents.Counted;
 import io.cqrs.testing.ContractEvents.Happened;
 import java.math.BigDecimal;

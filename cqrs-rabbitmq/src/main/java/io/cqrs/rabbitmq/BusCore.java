@@ -1,7 +1,7 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.BusHealth;
-import io.cqrs.Subscription;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.BusHealth;
+import io.cqrs.spi.BusHealth;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

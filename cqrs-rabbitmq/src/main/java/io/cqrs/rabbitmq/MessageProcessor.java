@@ -1,8 +1,8 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.BusHealth;
 import io.cqrs.CqrsException;
 import io.cqrs.UnknownTypeException;
+import io.cqrs.spi.BusHealth;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;

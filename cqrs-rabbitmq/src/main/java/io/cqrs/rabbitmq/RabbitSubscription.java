@@ -1,6 +1,6 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.Subscription;
+import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.GetResponse;
-import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.ConsumerFailure;
 import java.time.Duration;
 import java.util.ArrayList;

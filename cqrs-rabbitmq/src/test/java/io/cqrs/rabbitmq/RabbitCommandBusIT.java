@@ -1,7 +1,7 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.CommandBus;
 import io.cqrs.EventSerializer;
+import io.cqrs.spi.CommandBus;
 import io.cqrs.testing.CommandBusContract;
 import java.time.Duration;
 import java.util.IdentityHashMap;

@@ -1,7 +1,7 @@
 package io.cqrs.rabbitmq;
 
-import io.cqrs.EventBus;
 import io.cqrs.EventSerializer;
+import io.cqrs.spi.EventBus;
 import io.cqrs.testing.EventBusContract;
 import java.time.Duration;
 import java.util.IdentityHashMap;

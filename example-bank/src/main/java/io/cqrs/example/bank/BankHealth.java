@@ -1,6 +1,6 @@
 package io.cqrs.example.bank;
 
-import io.cqrs.BusHealth;
+import io.cqrs.spi.BusHealth;
 import java.util.Objects;
 
 /**

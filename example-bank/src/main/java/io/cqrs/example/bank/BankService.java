@@ -1,7 +1,6 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.Command;
-import io.cqrs.CommandBus;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.VersionedEvent;
@@ -17,6 +16,7 @@ import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
+import io.cqrs.spi.CommandBus;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.BusHealth;
 import io.cqrs.Command;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.spi.BusHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

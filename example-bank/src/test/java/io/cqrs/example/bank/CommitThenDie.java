@@ -1,12 +1,12 @@
 package io.cqrs.example.bank;
 
-import io.cqrs.EventBus;
 import io.cqrs.EventSourcingRepository;
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.Subscription;
 import java.math.BigDecimal;
 import java.util.List;
 

@@ -2,11 +2,11 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -5,13 +5,13 @@ import static io.cqrs.example.bank.BankOnServers.atMostEvery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Command;
-import io.cqrs.Subscription;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -3,10 +3,10 @@ package io.cqrs.example.bank;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.EventRelay;
-import io.cqrs.Subscription;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.PublisherWatch;
 import java.time.Duration;

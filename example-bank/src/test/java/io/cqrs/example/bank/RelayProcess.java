@@ -1,9 +1,9 @@
 package io.cqrs.example.bank;
 
-import io.cqrs.EventBus;
 import io.cqrs.EventRelay;
 import io.cqrs.EventSerializer;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

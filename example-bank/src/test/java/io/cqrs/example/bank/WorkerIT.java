@@ -2,7 +2,6 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.Subscription;
 import io.cqrs.example.bank.DistributedBank.AccountReading;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
@@ -13,6 +12,7 @@ import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.Subscription;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.Command;
-import io.cqrs.CommandBus;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
@@ -22,6 +21,7 @@ import io.cqrs.example.bank.domain.TransferCommand.RefuseTransferCredit;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
+import io.cqrs.spi.CommandBus;
 import java.util.Objects;
 import java.util.function.Function;
 

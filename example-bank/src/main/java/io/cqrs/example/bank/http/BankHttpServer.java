@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * for unknown accounts, transfers and paths, 405 for a wrong method, 409 for refusals by the bank's
  * rules, 413 for a body over 64 KiB, 503 when conflicts outlast the retries. {@code /health} is a
  * readiness check: 503 while a bus is not consuming with every listener (see {@link
- * io.cqrs.BusHealth}). Any number of instances can serve the same bank: they share nothing but the
- * store and the buses.
+ * io.cqrs.spi.BusHealth}). Any number of instances can serve the same bank: they share nothing but
+ * the store and the buses.
  */
 public final class BankHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankHttpServer.class);

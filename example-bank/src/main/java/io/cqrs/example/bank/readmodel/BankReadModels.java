@@ -1,11 +1,11 @@
 package io.cqrs.example.bank.readmodel;
 
-import io.cqrs.EventBus;
 import io.cqrs.Projector;
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

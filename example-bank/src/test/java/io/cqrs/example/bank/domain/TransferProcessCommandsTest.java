@@ -3,15 +3,15 @@ package io.cqrs.example.bank.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Command;
-import io.cqrs.CommandBus;
-import io.cqrs.CommandConsumer;
 import io.cqrs.EventSourcingRepository;
-import io.cqrs.Subscription;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventDispatchManager;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.Subscription;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;

@@ -1,5 +1,8 @@
-package io.cqrs;
+package io.cqrs.spi;
 
+import io.cqrs.Command;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.UnroutableMessageException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;

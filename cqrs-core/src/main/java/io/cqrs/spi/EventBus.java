@@ -1,5 +1,9 @@
-package io.cqrs;
+package io.cqrs.spi;
 
+import io.cqrs.TransientCqrsException;
+import io.cqrs.UnroutableMessageException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

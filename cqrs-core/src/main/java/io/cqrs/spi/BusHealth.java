@@ -1,4 +1,4 @@
-package io.cqrs;
+package io.cqrs.spi;
 
 import java.time.Instant;
 import java.util.Objects;

@@ -1,4 +1,6 @@
-package io.cqrs;
+package io.cqrs.spi;
+
+import io.cqrs.Command;
 
 /** Receives one command from a {@link CommandBus}; throwing asks the bus to retry it. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package io.cqrs;
+package io.cqrs.spi;
 
 /** A running consumer of a bus. Closing it stops consuming and waits for in-flight messages. */
 public interface Subscription extends AutoCloseable {

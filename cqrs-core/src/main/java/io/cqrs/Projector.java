@@ -6,7 +6,6 @@ import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Feeds a {@link Projection} so that each stream's events are applied exactly once and in version
@@ -25,12 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * a gap nor a duplicate.
  */
 public final class Projector {
-  private static final int STRIPES = 64;
   private static final int LOG_PAGE = 1_000;
 
-  private final Projection projection;
   private final EventStreamRepository store;
-  private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+  private final VersionGate gate;
 
   /**
    * @param projection the read model
@@ -38,11 +35,8 @@ public final class Projector {
    *     and to rebuild
    */
   public Projector(Projection projection, EventStreamRepository store) {
-    this.projection = Objects.requireNonNull(projection, "projection");
     this.store = Objects.requireNonNull(store, "store");
-    for (int i = 0; i < STRIPES; i++) {
-      locks[i] = new ReentrantLock();
-    }
+    this.gate = new VersionGate(projection, store);
   }
 
   /**
@@ -51,50 +45,7 @@ public final class Projector {
    * @return how many events were applied: 0 for a duplicate, more than 1 where a hole was filled
    */
   public int handle(VersionedEvent event) throws Exception {
-    Objects.requireNonNull(event, "event");
-    if (event.version() == 0) {
-      return 0;
-    }
-    String streamId = event.sourceId();
-    ReentrantLock lock = locks[Math.floorMod(streamId.hashCode(), STRIPES)];
-    lock.lock();
-    try {
-      long applied = projection.appliedVersion(streamId);
-      if (event.version() <= applied) {
-        return 0;
-      }
-      if (event.version() == applied + 1) {
-        projection.apply(event);
-        return 1;
-      }
-      return fillHole(streamId, applied, event.version());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private int fillHole(String streamId, long applied, long upTo) throws Exception {
-    int count = 0;
-    for (VersionedEvent missing : store.load(streamId, applied + 1)) {
-      if (missing.version() > upTo) {
-        break;
-      }
-      projection.apply(missing);
-      count++;
-    }
-    if (count != upTo - applied) {
-      throw new IllegalStateException(
-          "Stream '"
-              + streamId
-              + "' has no events "
-              + (applied + 1)
-              + ".."
-              + upTo
-              + " in the store although version "
-              + upTo
-              + " was delivered");
-    }
-    return count;
+    return gate.handle(event);
   }
 
   /**

@@ -149,6 +149,11 @@ class EventRelayTest {
           }
 
           @Override
+          public long logHead() {
+            return 0;
+          }
+
+          @Override
           public List<LoggedEvent> readLog(long p, int m) {
             return List.of();
           }

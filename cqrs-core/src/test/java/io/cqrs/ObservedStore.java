@@ -61,6 +61,11 @@ final class ObservedStore implements EventStreamRepository {
   }
 
   @Override
+  public long logHead() {
+    return delegate.logHead();
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     return delegate.readLog(fromPosition, maxEvents);
   }

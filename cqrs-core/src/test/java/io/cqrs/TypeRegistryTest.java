@@ -134,7 +134,9 @@ class TypeRegistryTest {
   void a_new_registry_knows_the_framework_events_and_nothing_else() {
     TypeRegistry registry = new TypeRegistry();
 
-    assertThat(registry.names()).containsExactly("CommandFailed");
+    assertThat(registry.names())
+        .containsExactlyInAnyOrder("CommandFailed", "EventProcessingFailed");
+    assertThat(registry.typeOf("EventProcessingFailed")).isEqualTo(EventProcessingFailed.class);
     assertThat(registry.typeOf("CommandFailed")).isEqualTo(CommandFailed.class);
     assertThat(registry.isRegistered(MoneyDeposited.class)).isFalse();
   }

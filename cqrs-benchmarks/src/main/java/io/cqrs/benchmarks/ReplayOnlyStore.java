@@ -52,6 +52,11 @@ final class ReplayOnlyStore implements EventStreamRepository {
   }
 
   @Override
+  public long logHead() {
+    throw new UnsupportedOperationException("ReplayOnlyStore has no integration log");
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     throw new UnsupportedOperationException("ReplayOnlyStore has no integration log");
   }

@@ -46,6 +46,11 @@ final class UnmarkedStore implements EventStreamRepository {
   }
 
   @Override
+  public long logHead() {
+    return store.logHead();
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     return store.readLog(fromPosition, maxEvents);
   }

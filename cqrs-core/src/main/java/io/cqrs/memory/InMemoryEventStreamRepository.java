@@ -5,10 +5,14 @@ import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.SegmentClaim;
+import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,12 +34,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code AppendOnlyEvents}), so loading a long stream costs no copying. Each stream remembers the
  * ids of the commands its commits were the effect of, for as long as the store lives.
  *
- * <p>It is also a {@link RelayStore}: publication marks, relay leases and checkpoints live here
- * too, so the relay and projections run in memory exactly as on a real store. A stream's marks live
- * with the stream (see {@code AppendOnlyEvents}) and cost no allocation when commits are marked in
- * order, as the fast path marks them.
+ * <p>It is also a {@link RelayStore} and a {@link ProcessorStore}: publication marks, relay leases,
+ * checkpoints and event processors' segment claims live here too, so the relay and event processors
+ * run in memory exactly as on a real store. A stream's marks live with the stream (see {@code
+ * AppendOnlyEvents}) and cost no allocation when commits are marked in order, as the fast path
+ * marks them.
  */
-public final class InMemoryEventStreamRepository implements EventStreamRepository, RelayStore {
+public final class InMemoryEventStreamRepository
+    implements EventStreamRepository, RelayStore, ProcessorStore {
   private final Map<String, AppendOnlyEvents> streams = new ConcurrentHashMap<>();
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final IntegrationLog log = new IntegrationLog();
@@ -43,6 +49,7 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
   private final Map<String, Lease> leases = new HashMap<>();
   private final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
+  private final ProcessorTable processors = new ProcessorTable();
 
   @Override
   public void save(
@@ -109,6 +116,11 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     StreamPreconditions.checkLogRead(fromPosition, maxEvents);
     return log.read(fromPosition, maxEvents);
+  }
+
+  @Override
+  public long logHead() {
+    return log.size();
   }
 
   @Override
@@ -203,6 +215,47 @@ public final class InMemoryEventStreamRepository implements EventStreamRepositor
       throw new IllegalArgumentException("position must be >= 0, was " + position);
     }
     checkpoints.merge(name, position, Math::max);
+  }
+
+  @Override
+  public int segmentCount(String processor, int segments) {
+    return processors.segmentCount(processor, segments);
+  }
+
+  @Override
+  public Optional<SegmentClaim> claim(
+      String processor, int segment, String owner, Instant now, Duration ttl) {
+    return processors.claim(processor, segment, owner, now, ttl);
+  }
+
+  @Override
+  public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+    processors.saveCheckpoint(claim, position, now);
+  }
+
+  @Override
+  public void release(SegmentClaim claim) {
+    processors.release(claim);
+  }
+
+  @Override
+  public List<SegmentState> segments(String processor) {
+    return processors.segments(processor);
+  }
+
+  @Override
+  public void reset(String processor, long position, Instant now) {
+    processors.reset(processor, position, now);
+  }
+
+  @Override
+  public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+    return processors.heartbeat(processor, owner, now, ttl);
+  }
+
+  @Override
+  public void leave(String processor, String owner) {
+    processors.leave(processor, owner);
   }
 
   private record Lease(String owner, long expiresAt) {}

@@ -62,6 +62,11 @@ final class IntegrationLog {
     size = next;
   }
 
+  /** How many entries are readable: the position of the last one, 0 if none. */
+  int size() {
+    return size;
+  }
+
   /**
    * Reads up to {@code max} entries from {@code fromPosition} (1-based) without locking.
    *

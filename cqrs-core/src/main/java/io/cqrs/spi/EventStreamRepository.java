@@ -99,6 +99,13 @@ public interface EventStreamRepository {
   List<LoggedEvent> readLog(long fromPosition, int maxEvents);
 
   /**
+   * The position of the last event in the integration log whose commit had completed when this call
+   * began, 0 if there is none: a reader that has read up to this position has seen every such
+   * commit. Event processors measure their lag against it.
+   */
+  long logHead();
+
+  /**
    * Records an event that belongs to no stream, such as {@link io.cqrs.CommandFailed}, in the
    * integration log and the correlation index (andrewwebber's {@code SaveIntegrationEvent}).
    */

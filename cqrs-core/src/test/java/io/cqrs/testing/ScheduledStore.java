@@ -75,6 +75,11 @@ public final class ScheduledStore implements EventStreamRepository {
   }
 
   @Override
+  public long logHead() {
+    return delegate.logHead();
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     return delegate.readLog(fromPosition, maxEvents);
   }

@@ -199,6 +199,19 @@ public final class CouchbaseEventStreamRepository
     return logReader.read(fromPosition, maxEvents);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here positions skip numbers: an event's position is {@code (seq - 1) * 2^20 + index + 1} for
+   * the {@code index}-th event of the commit at log sequence {@code seq} (see {@code
+   * docs/couchbase.md}), so a difference of positions counts commits in its upper bits, not events.
+   * Costs one counter read and one document read per sequence looked at from the top.
+   */
+  @Override
+  public long logHead() {
+    return logReader.head();
+  }
+
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");

@@ -36,6 +36,7 @@ final class LogReader {
 
   private static final Logger log = LoggerFactory.getLogger(LogReader.class);
   private static final int MIN_WINDOW = 16;
+  private static final long HEAD_SCAN = 1024;
   private static final int MAX_WINDOW = 512;
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -99,6 +100,29 @@ final class LogReader {
       }
     }
     return out;
+  }
+
+  /**
+   * The position of the last event of the highest sequence that holds a commit or an integration
+   * event now: sequences above it are writes in flight, abandoned commits or gaps. Looks at most
+   * {@link #HEAD_SCAN} sequences back from the counter.
+   */
+  long head() {
+    long top = kv.counter(keys.sequence());
+    long lowest = Math.max(1, top - HEAD_SCAN + 1);
+    for (long seq = top; seq >= lowest; seq--) {
+      Optional<Kv.Document> document = kv.get(keys.log(seq));
+      if (document.isEmpty()) {
+        continue; // in flight, or a writer that died before its insert
+      }
+      CommitResolver.Resolution resolution =
+          resolver.resolve(List.of(seq), List.of(document)).get(0);
+      if (resolution instanceof CommitResolver.Events events) {
+        return position(seq, events.events().size() - 1);
+      }
+    }
+    // Nothing readable in the scanned window: everything below it counts as read.
+    return lowest == 1 ? 0 : (lowest - 1) * POSITIONS_PER_SEQUENCE;
   }
 
   List<VersionedEvent> byCorrelationId(String correlationId) {

@@ -1,0 +1,82 @@
+package io.cqrs;
+
+import io.cqrs.spi.EventStreamRepository;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The version gate in front of a {@link Projection}: each stream's events are applied exactly once
+ * and in version order, whatever order and however often they arrive. A version the projection has
+ * applied is skipped; the next one is applied; one beyond the next means something was missed (a
+ * bus reordered or lost it, or a processor was reset past the projection's state), so the missing
+ * events are read from the store and applied first. Events outside streams (version 0) are not
+ * applied. Events of one stream go through a lock striped by stream id, so several threads may feed
+ * one gate.
+ */
+final class VersionGate {
+  private static final int STRIPES = 64;
+
+  private final Projection projection;
+  private final EventStreamRepository store;
+  private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+
+  VersionGate(Projection projection, EventStreamRepository store) {
+    this.projection = Objects.requireNonNull(projection, "projection");
+    this.store = Objects.requireNonNull(store, "store");
+    for (int i = 0; i < STRIPES; i++) {
+      locks[i] = new ReentrantLock();
+    }
+  }
+
+  /**
+   * Applies one event, exactly once in effect.
+   *
+   * @return how many events were applied: 0 for a duplicate, more than 1 where a hole was filled
+   */
+  int handle(VersionedEvent event) throws Exception {
+    Objects.requireNonNull(event, "event");
+    if (event.version() == 0) {
+      return 0;
+    }
+    String streamId = event.sourceId();
+    ReentrantLock lock = locks[Math.floorMod(streamId.hashCode(), STRIPES)];
+    lock.lock();
+    try {
+      long applied = projection.appliedVersion(streamId);
+      if (event.version() <= applied) {
+        return 0;
+      }
+      if (event.version() == applied + 1) {
+        projection.apply(event);
+        return 1;
+      }
+      return fillHole(streamId, applied, event.version());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private int fillHole(String streamId, long applied, long upTo) throws Exception {
+    int count = 0;
+    for (VersionedEvent missing : store.load(streamId, applied + 1)) {
+      if (missing.version() > upTo) {
+        break;
+      }
+      projection.apply(missing);
+      count++;
+    }
+    if (count != upTo - applied) {
+      throw new IllegalStateException(
+          "Stream '"
+              + streamId
+              + "' has no events "
+              + (applied + 1)
+              + ".."
+              + upTo
+              + " in the store although version "
+              + upTo
+              + " was delivered");
+    }
+    return count;
+  }
+}

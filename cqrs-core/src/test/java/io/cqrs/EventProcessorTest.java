@@ -1,0 +1,366 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.SegmentState;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class EventProcessorTest {
+  private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
+
+  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final List<EventProcessor> started = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    started.forEach(EventProcessor::close);
+  }
+
+  private EventProcessor start(EventProcessor.Builder builder) {
+    EventProcessor processor = builder.idleWait(Duration.ofMillis(5)).build();
+    started.add(processor);
+    processor.start();
+    return processor;
+  }
+
+  /** Records every event a handler got, per stream, in arrival order. */
+  private static final class Recorder implements VersionedEventHandler {
+    final Map<String, List<Long>> versions = new ConcurrentHashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public void handle(VersionedEvent event) {
+      calls.incrementAndGet();
+      versions
+          .computeIfAbsent(event.sourceId(), id -> new CopyOnWriteArrayList<>())
+          .add(event.version());
+    }
+
+    int count() {
+      return calls.get();
+    }
+  }
+
+  private void appendStreams(int streams, int eventsEach) {
+    for (int s = 0; s < streams; s++) {
+      Ledgers.append(store, "ledger-" + s, eventsEach, CREATED);
+    }
+  }
+
+  private static void assertInVersionOrderWithoutRepeats(Recorder recorder, int streams, int each) {
+    assertThat(recorder.versions).hasSize(streams);
+    recorder.versions.forEach(
+        (stream, got) -> {
+          List<Long> expected = new ArrayList<>();
+          for (long v = 1; v <= each; v++) {
+            expected.add(v);
+          }
+          assertThat(got).as(stream).isEqualTo(expected);
+        });
+  }
+
+  @Test
+  void it_catches_up_on_history_then_follows_new_events() {
+    appendStreams(5, 20);
+    Recorder recorder = new Recorder();
+
+    EventProcessor processor = start(EventProcessor.tracking("ledgers", store).handler(recorder));
+    Await.until("history handled", () -> recorder.count() == 100);
+    Ledgers.append(store, "ledger-5", 7, CREATED);
+    Await.until("new events handled", () -> recorder.count() == 107);
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    assertThat(processor.lag()).isEqualTo(new ProcessorLag(107, 107));
+    assertThat(processor.ownedSegments()).containsExactly(0);
+    assertThat(recorder.versions.get("ledger-5")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+  }
+
+  @Test
+  void a_restart_resumes_after_the_checkpoint_and_handles_only_new_events() {
+    appendStreams(4, 250);
+    Recorder first = new Recorder();
+    EventProcessor processor =
+        start(EventProcessor.tracking("ledgers", store).handler(first).batchSize(64));
+    Await.until("history handled", () -> processor.lag().caughtUp() && first.count() == 1000);
+    processor.close();
+
+    Ledgers.append(store, "ledger-0", 3, CREATED);
+    Recorder second = new Recorder();
+    EventProcessor restarted =
+        start(EventProcessor.tracking("ledgers", store).handler(second).batchSize(64));
+    Await.until("new events handled", () -> restarted.lag().caughtUp());
+
+    assertThat(second.count()).isEqualTo(3);
+    assertThat(second.versions.get("ledger-0")).containsExactly(251L, 252L, 253L);
+  }
+
+  @Test
+  void processes_sharing_a_processor_split_the_segments_and_handle_each_event_once() {
+    appendStreams(40, 10);
+    Recorder recorder = new Recorder();
+    EventProcessor.Builder builder =
+        EventProcessor.tracking("shared", store)
+            .handler(recorder)
+            .segments(4)
+            .claimTtl(Duration.ofMillis(600));
+    EventProcessor a = start(builder.owner("a"));
+    Await.until("a holds every segment", () -> a.ownedSegments().size() == 4);
+    EventProcessor b = start(builder.owner("b"));
+
+    Await.until(
+        "the segments are shared 2 and 2",
+        () -> a.ownedSegments().size() == 2 && b.ownedSegments().size() == 2);
+    Ledgers.append(store, "ledger-late", 5, CREATED);
+    Await.until("everything handled", () -> a.lag().caughtUp() && recorder.count() >= 405);
+
+    assertThat(recorder.count()).isEqualTo(405);
+    recorder.versions.remove("ledger-late");
+    assertInVersionOrderWithoutRepeats(recorder, 40, 10);
+    assertThat(a.ownedSegments()).doesNotContainAnyElementsOf(b.ownedSegments());
+  }
+
+  @Test
+  void the_segments_of_a_crashed_process_move_to_the_survivor_and_nothing_is_lost() {
+    appendStreams(30, 10);
+    Map<String, List<Long>> applied = new ConcurrentHashMap<>();
+    AtomicInteger calls = new AtomicInteger();
+    VersionedEventHandler handler =
+        event -> {
+          calls.incrementAndGet();
+          applied
+              .computeIfAbsent(event.sourceId(), id -> new CopyOnWriteArrayList<>())
+              .add(event.version());
+        };
+    EventProcessor.Builder builder =
+        EventProcessor.tracking("crashy", store)
+            .handler(handler)
+            .segments(3)
+            .batchSize(7)
+            .claimTtl(Duration.ofMillis(300));
+    EventProcessor a = start(builder.owner("a"));
+    EventProcessor b = start(builder.owner("b"));
+    Await.until(
+        "both hold segments", () -> !a.ownedSegments().isEmpty() && !b.ownedSegments().isEmpty());
+    Await.until("history handled", () -> a.lag().caughtUp());
+
+    b.halt(); // as SIGKILL would: no final checkpoint, no release
+    Ledgers.append(store, "ledger-after", 20, CREATED);
+    for (int s = 0; s < 30; s++) {
+      Ledgers.append(store, "ledger-" + s, 2, CREATED);
+    }
+
+    Await.until("a took every segment", () -> a.ownedSegments().size() == 3);
+    Await.until("a caught up", () -> a.lag().caughtUp());
+    List<SegmentState> states = store.segments("crashy");
+    assertThat(states).allMatch(state -> "a".equals(state.owner()));
+    // At least once: each stream got every version, in order; a repeat can only follow the crash.
+    applied.forEach(
+        (stream, versions) -> {
+          long expected = 1;
+          for (long version : versions) {
+            assertThat(version).as(stream + " " + versions).isLessThanOrEqualTo(expected);
+            expected = Math.max(expected, version + 1);
+          }
+          assertThat(expected - 1).as(stream).isEqualTo(stream.equals("ledger-after") ? 20 : 12);
+        });
+  }
+
+  @Test
+  void a_projection_gets_each_event_exactly_once_in_effect_even_after_a_reset() {
+    appendStreams(6, 15);
+    LedgerProjection projection = new LedgerProjection();
+    EventProcessor processor =
+        start(EventProcessor.tracking("ledger-view", store).projection(projection));
+    Await.until("caught up", () -> processor.lag().caughtUp());
+    processor.close();
+    int applications = projection.applications();
+
+    processor.resetTo(0);
+    EventProcessor again =
+        start(EventProcessor.tracking("ledger-view", store).projection(projection));
+    Await.until("caught up again", () -> again.lag().caughtUp());
+
+    assertThat(projection.applications()).isEqualTo(applications).isEqualTo(90);
+    assertThat(projection.entries()).isEqualTo(Ledgers.fold(store));
+    assertThat(projection.violations()).isEmpty();
+  }
+
+  @Test
+  void reset_replays_into_a_cleared_read_model_and_is_refused_while_running() {
+    appendStreams(3, 4);
+    Recorder recorder = new Recorder();
+    EventProcessor processor = start(EventProcessor.tracking("again", store).handler(recorder));
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    assertThatThrownBy(() -> processor.resetTo(0))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("close it");
+    processor.close();
+    processor.resetTo(0);
+    Recorder replay = new Recorder();
+    EventProcessor replaying = start(EventProcessor.tracking("again", store).handler(replay));
+    Await.until("replayed", () -> replaying.lag().caughtUp());
+
+    assertThat(replay.count()).isEqualTo(12);
+    assertInVersionOrderWithoutRepeats(replay, 3, 4);
+  }
+
+  @Test
+  void a_poison_event_is_dead_lettered_with_its_reason_and_later_events_go_on() {
+    appendStreams(2, 5);
+    List<VersionedEvent> handled = new CopyOnWriteArrayList<>();
+    EventProcessor processor =
+        start(
+            EventProcessor.tracking("picky", store)
+                .maxAttempts(2)
+                .handler(
+                    event -> {
+                      if (event.sourceId().equals("ledger-1") && event.version() == 3) {
+                        throw new IllegalArgumentException("cannot take version 3");
+                      }
+                      if (event.version() > 0) {
+                        handled.add(event);
+                      } else {
+                        throw new IllegalStateException("nor dead letters, which must not loop");
+                      }
+                    }));
+    Await.until("caught up", () -> handled.size() == 9 && processor.lag().caughtUp());
+    assertThat(store.readLog(1, 100))
+        .as("one dead letter: a failure on a dead letter of its own is not dead-lettered again")
+        .filteredOn(e -> e.event().event() instanceof EventProcessingFailed)
+        .hasSize(1);
+
+    VersionedEvent poison = store.load("ledger-1").get(2);
+    List<VersionedEvent> letters = store.eventsByCorrelationId(poison.correlationId());
+    EventProcessingFailed failed =
+        letters.stream()
+            .filter(e -> e.event() instanceof EventProcessingFailed)
+            .map(e -> e.eventAs(EventProcessingFailed.class))
+            .findFirst()
+            .orElseThrow();
+    assertThat(failed.processor()).isEqualTo("picky");
+    assertThat(failed.eventId()).isEqualTo(poison.id());
+    assertThat(failed.version()).isEqualTo(3);
+    assertThat(failed.errorType()).isEqualTo(IllegalArgumentException.class.getName());
+    assertThat(failed.message()).isEqualTo("cannot take version 3");
+    assertThat(processor.failure()).isNull();
+  }
+
+  @Test
+  void with_stop_on_failure_the_segment_stops_before_the_poison_and_says_why() {
+    appendStreams(1, 5);
+    Recorder recorder = new Recorder();
+    EventProcessor processor =
+        start(
+            EventProcessor.tracking("strict", store)
+                .maxAttempts(1)
+                .stopOnFailure()
+                .handler(
+                    event -> {
+                      if (event.version() == 4) {
+                        throw new IllegalStateException("no 4");
+                      }
+                      recorder.handle(event);
+                    }));
+    Await.until("stopped", () -> processor.failure() != null);
+
+    assertThat(processor.failure()).hasMessage("no 4");
+    Await.until("checkpoint saved", () -> store.segments("strict").get(0).checkpoint() == 3);
+    assertThat(recorder.versions.get("ledger-0")).containsExactly(1L, 2L, 3L);
+    assertThat(processor.ownedSegments()).containsExactly(0);
+    assertThat(processor.lag().caughtUp()).isFalse();
+  }
+
+  @Test
+  void a_transient_failure_is_retried_until_it_passes() {
+    appendStreams(1, 3);
+    AtomicInteger failures = new AtomicInteger();
+    Recorder recorder = new Recorder();
+    EventProcessor processor =
+        start(
+            EventProcessor.tracking("patient", store)
+                .maxAttempts(1)
+                .handler(
+                    event -> {
+                      if (event.version() == 2 && failures.getAndIncrement() < 5) {
+                        throw new TransientCqrsException("read model away");
+                      }
+                      recorder.handle(event);
+                    }));
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    assertThat(failures.get()).isEqualTo(6);
+    assertThat(recorder.versions.get("ledger-0")).containsExactly(1L, 2L, 3L);
+    assertThat(store.readLog(1, 100))
+        .noneMatch(e -> e.event().event() instanceof EventProcessingFailed);
+  }
+
+  @Test
+  void pause_holds_events_back_and_resume_goes_on() {
+    appendStreams(1, 2);
+    Recorder recorder = new Recorder();
+    EventProcessor processor = start(EventProcessor.tracking("pausing", store).handler(recorder));
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    processor.pause();
+    Ledgers.append(store, "ledger-0", 3, CREATED);
+
+    assertThat(processor.isPaused()).isTrue();
+    assertThat(processor.lag().positionsBehind()).isEqualTo(3);
+    assertThat(recorder.count()).isEqualTo(2);
+    processor.resume();
+    Await.until("resumed", () -> processor.lag().caughtUp());
+    assertThat(recorder.count()).isEqualTo(5);
+  }
+
+  @Test
+  void a_different_segment_count_for_an_existing_processor_is_refused_at_start() {
+    EventProcessor first =
+        start(EventProcessor.tracking("fixed", store).handler(e -> {}).segments(4));
+    first.close();
+
+    EventProcessor other =
+        EventProcessor.tracking("fixed", store).handler(e -> {}).segments(8).build();
+    assertThatThrownBy(other::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("has 4 segments in the store, not 8");
+  }
+
+  @Test
+  void building_without_a_handler_or_with_bad_settings_fails_clearly() {
+    assertThatThrownBy(() -> EventProcessor.tracking("x", store).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("handler");
+    assertThatThrownBy(() -> EventProcessor.tracking(" ", store))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EventProcessor.tracking("x", store).segments(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EventProcessor.tracking("x", store).batchSize(0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void every_stream_lands_in_one_segment_and_the_segments_are_used_evenly() {
+    Map<Integer, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 8000; i++) {
+      int segment = EventProcessor.segmentOf("account-" + i, 8);
+      assertThat(EventProcessor.segmentOf("account-" + i, 8)).isEqualTo(segment);
+      counts.merge(segment, 1, Integer::sum);
+    }
+    assertThat(counts).hasSize(8);
+    assertThat(counts.values()).allMatch(n -> n > 800 && n < 1200);
+  }
+}

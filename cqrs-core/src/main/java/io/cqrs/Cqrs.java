@@ -22,16 +22,21 @@ import java.util.Objects;
  * Cqrs cqrs = Cqrs.builder().aggregate(Account.class, MoneyDeposited.class).build();
  * EventSourcingRepository accounts = cqrs.repository();
  * cqrs.onCommand(Deposit.class, (deposit, command) -> { ... accounts.save(account, command); });
- * cqrs.onEvent("balances", MoneyDeposited.class, event -> ...);
+ * cqrs.processor("balances", balances); // a Projection: exactly once in effect
+ * cqrs.onEvent("mailer", MoneyDeposited.class, event -> ...);
  * cqrs.start();
  * cqrs.send(new Deposit("acc-1", new BigDecimal("50.00")));
  * }</pre>
  *
- * <p>{@link #start()} subscribes the event handlers first (so no event published from then on is
- * missed), then starts the relay, then takes commands. {@link #close()} stops in the opposite
- * order: commands, event handlers, relay, then the buses and the store this instance created (a
- * store or bus passed in belongs to the caller and stays open). Each part stays usable on its own:
- * this class only builds and orders them.
+ * <p>Read models run as {@linkplain #processor(String, Projection) event processors} on the store's
+ * integration log; {@link #onEvent} handlers get events from the event bus (at least once), for
+ * reactions such as sending an e-mail.
+ *
+ * <p>{@link #start()} starts the processors, subscribes the event handlers (so no event published
+ * from then on is missed), then starts the relay, then takes commands. {@link #close()} stops in
+ * the opposite order: commands, event handlers, processors, relay, then the buses and the store
+ * this instance created (a store or bus passed in belongs to the caller and stays open). Each part
+ * stays usable on its own: this class only builds and orders them.
  *
  * <p>The relay ({@link EventRelay}) runs whenever the store can keep its marks ({@link
  * RelayStore}), unless {@link Builder#relay(boolean) turned off}: without it, events a crash kept
@@ -50,6 +55,7 @@ public final class Cqrs implements AutoCloseable {
   private final int eventListeners;
   private final List<AutoCloseable> owned;
   private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
+  private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
   private State state = State.NEW;
 
   private enum State {
@@ -156,7 +162,38 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * Starts the event subscriptions, the relay and the command listeners, in that order.
+   * Runs a read model as a tracking {@link EventProcessor} on this instance's store: it catches up
+   * from its checkpoint and follows the integration log, and {@code projection} gets every stream
+   * event exactly once in effect (see {@link EventProcessor.Builder#projection}). The way to build
+   * read models; before {@link #start()}.
+   *
+   * @param name the processor's name, unique per store and stable across restarts
+   * @throws IllegalArgumentException if the store keeps no processor state, or the name is taken
+   */
+  public synchronized Cqrs processor(String name, Projection projection) {
+    return processor(EventProcessor.tracking(name, store).projection(projection).build());
+  }
+
+  /**
+   * Runs a processor built with {@link EventProcessor#tracking} (for segments, batch size, a
+   * handler instead of a projection...). Started by {@link #start()} and closed by {@link
+   * #close()}; before {@link #start()}.
+   *
+   * @throws IllegalArgumentException if a processor of that name is registered already
+   */
+  public synchronized Cqrs processor(EventProcessor processor) {
+    requireNew("processor");
+    Objects.requireNonNull(processor, "processor");
+    if (processors.putIfAbsent(processor.name(), processor) != null) {
+      throw new IllegalArgumentException(
+          "A processor named '" + processor.name() + "' is registered already");
+    }
+    return this;
+  }
+
+  /**
+   * Starts the event processors, the event subscriptions, the relay and the command listeners, in
+   * that order.
    *
    * @throws IllegalStateException if started or closed before
    */
@@ -164,6 +201,7 @@ public final class Cqrs implements AutoCloseable {
     requireNew("start");
     state = State.STARTED;
     try {
+      processors.values().forEach(EventProcessor::start);
       subscriptions.forEach((name, manager) -> manager.listen(name, eventListeners));
       if (relay != null) {
         relay.start();
@@ -186,8 +224,9 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * Stops taking commands, stops the event subscriptions and the relay (in-flight work finishes
-   * first), then closes the buses and the store this instance created. Idempotent.
+   * Stops taking commands, stops the event subscriptions, the processors and the relay (in-flight
+   * work finishes first, processors save their checkpoints), then closes the buses and the store
+   * this instance created. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -198,6 +237,7 @@ public final class Cqrs implements AutoCloseable {
     List<RuntimeException> failures = new ArrayList<>();
     run(commands::close, failures);
     subscriptions.values().forEach(manager -> run(manager::close, failures));
+    processors.values().forEach(processor -> run(processor::close, failures));
     if (relay != null) {
       run(relay::close, failures);
     }

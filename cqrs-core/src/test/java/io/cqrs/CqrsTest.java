@@ -74,6 +74,67 @@ class CqrsTest {
     }
   }
 
+  /** A read model of counter totals that keeps each stream's applied version with its total. */
+  static final class Totals implements Projection {
+    record Entry(long version, int total) {}
+
+    final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    @Override
+    public long appliedVersion(String streamId) {
+      Entry entry = entries.get(streamId);
+      return entry == null ? 0 : entry.version();
+    }
+
+    @Override
+    public void apply(VersionedEvent event) {
+      entries.merge(
+          event.sourceId(),
+          new Entry(event.version(), event.eventAs(Added.class).amount()),
+          (old, add) -> new Entry(add.version(), old.total() + add.total()));
+    }
+  }
+
+  @Test
+  void a_processor_builds_a_read_model_from_the_log_and_a_restart_resumes_it() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    Totals totals = new Totals();
+    try (Cqrs cqrs = counters().store(store).build()) {
+      handleAdds(cqrs);
+      cqrs.processor("totals", totals);
+      cqrs.start();
+      cqrs.send(new Add("c-1", 2));
+      cqrs.send(new Add("c-1", 3));
+      Await.until("both adds applied", () -> totals.appliedVersion("c-1") == 2);
+    }
+    assertThat(totals.entries).containsEntry("c-1", new Totals.Entry(2, 5));
+
+    // A second instance on the same store: it resumes after the checkpoint, nothing twice.
+    try (Cqrs cqrs = counters().store(store).build()) {
+      handleAdds(cqrs);
+      cqrs.processor("totals", totals);
+      cqrs.start();
+      cqrs.send(new Add("c-1", 10));
+      Await.until("the new add applied", () -> totals.appliedVersion("c-1") == 3);
+    }
+    assertThat(totals.entries).containsEntry("c-1", new Totals.Entry(3, 15));
+    assertThat(store.segments("totals")).singleElement().matches(s -> s.checkpoint() == 3);
+  }
+
+  @Test
+  void a_processor_name_is_registered_once_and_before_start() {
+    try (Cqrs cqrs = counters().build()) {
+      cqrs.processor("totals", new Totals());
+      assertThatThrownBy(() -> cqrs.processor("totals", new Totals()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'totals'");
+      cqrs.start();
+      assertThatThrownBy(() -> cqrs.processor("late", new Totals()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("processor() must come before start()");
+    }
+  }
+
   @Test
   void handlers_are_registered_before_start_and_start_runs_once() {
     try (Cqrs cqrs = counters().build()) {

@@ -154,4 +154,28 @@ class BenchmarkVariantsTest {
       pipeline.stop();
     }
   }
+
+  @Test
+  void the_processor_and_the_hand_written_loop_build_the_same_read_model() {
+    ProcessorCatchUpBenchmark benchmark = new ProcessorCatchUpBenchmark();
+    benchmark.writeLog();
+
+    java.util.Map<String, Long> expected = benchmark.handWrittenLoop();
+
+    assertThat(expected).hasSize(ProcessedLog.STREAMS);
+    assertThat(benchmark.processor()).isEqualTo(expected);
+    assertThat(benchmark.processor()).as("a second run starts from 1 again").isEqualTo(expected);
+  }
+
+  @Test
+  void a_restart_hands_the_new_event_to_the_processor_without_replaying_history() {
+    ProcessorRestartBenchmark.History1k history = new ProcessorRestartBenchmark.History1k();
+    history.processHistory();
+
+    io.cqrs.VersionedEvent first = history.restart();
+    io.cqrs.VersionedEvent second = history.restart();
+
+    assertThat(first.sourceId()).isEqualTo("account-0");
+    assertThat(second.sourceId()).isEqualTo("account-1");
+  }
 }

@@ -4,23 +4,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The targets of issues 2, 3, 4, 6 and 12, and the baseline each benchmark's ratios are taken
+ * The targets of issues 2, 3, 4, 6, 12 and 13, and the baseline each benchmark's ratios are taken
  * against.
  */
 final class Targets {
   /** Each benchmark class's baseline variant. */
   static final Map<String, String> BASELINES =
-      Map.of(
-          "DispatchBenchmark", "direct",
-          "RehydrateBenchmark", "handWrittenFold",
-          "CommandPathBenchmark", "axon",
-          "CouchbaseSaveBenchmark", "rawInserts",
-          "CouchbaseLoadBenchmark", "rawGets",
-          "RabbitBusBenchmark", "raw",
-          "RabbitSaveBenchmark", "confirmed",
-          "PublicationBenchmark", "without",
-          "DeduplicationBenchmark", "without",
-          "CouchbaseDeduplicationBenchmark", "without");
+      Map.ofEntries(
+          Map.entry("DispatchBenchmark", "direct"),
+          Map.entry("RehydrateBenchmark", "handWrittenFold"),
+          Map.entry("CommandPathBenchmark", "axon"),
+          Map.entry("CouchbaseSaveBenchmark", "rawInserts"),
+          Map.entry("CouchbaseLoadBenchmark", "rawGets"),
+          Map.entry("RabbitBusBenchmark", "raw"),
+          Map.entry("RabbitSaveBenchmark", "confirmed"),
+          Map.entry("PublicationBenchmark", "without"),
+          Map.entry("DeduplicationBenchmark", "without"),
+          Map.entry("CouchbaseDeduplicationBenchmark", "without"),
+          Map.entry("ProcessorRestartBenchmark", "after1k"),
+          Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"));
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
@@ -134,6 +136,26 @@ final class Targets {
             "CouchbaseDeduplicationBenchmark",
             "atomicAndLookup",
             "without",
-            Map.of()));
+            Map.of()),
+        Target.ratio(
+            "Issue 13. Processor restart after 100,000 events: within 1.5x of a restart after"
+                + " 1,000 (in memory)",
+            "ProcessorRestartBenchmark",
+            "after100k",
+            "after1k",
+            Map.of(),
+            1 / 1.5),
+        Target.ratio(
+            "Issue 13. Processor restart after 1,000,000 events: within 1.5x of a restart after"
+                + " 1,000 (in memory)",
+            "ProcessorRestartBenchmark",
+            "after1m",
+            "after1k",
+            Map.of(),
+            1 / 1.5),
+        Target.ratio(
+            "Issue 13. Processor catch-up into an in-memory read model: at least 70% of a"
+                + " hand-written loop over the same log reads",
+            "ProcessorCatchUpBenchmark", "processor", "handWrittenLoop", Map.of(), 0.7));
   }
 }

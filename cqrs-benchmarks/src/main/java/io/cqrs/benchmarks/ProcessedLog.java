@@ -8,8 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * An in-memory store holding a log of deposits over {@value #STREAMS} streams, and the pieces the
@@ -82,21 +81,25 @@ final class ProcessedLog {
    */
   Map<String, Long> process(String name, long events) {
     Map<String, Long> totals = new HashMap<>();
-    AtomicLong handled = new AtomicLong();
+    long[] handled = {0};
+    CountDownLatch done = new CountDownLatch(1);
     EventProcessor processor =
         EventProcessor.tracking(name, store)
             .batchSize(PAGE)
             .handler(
                 event -> {
                   totals.merge(event.sourceId(), ((Credited) event.event()).amount(), Long::sum);
-                  handled.lazySet(handled.get() + 1);
+                  if (++handled[0] == events) {
+                    done.countDown();
+                  }
                 })
             .build();
     processor.start();
     try {
-      while (handled.get() < events) {
-        LockSupport.parkNanos(1_000);
-      }
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while the processor caught up", e);
     } finally {
       processor.close(); // joins the segment's thread: its writes to totals are visible after
     }

@@ -164,8 +164,8 @@ public final class Cqrs implements AutoCloseable {
   /**
    * Runs a read model as a tracking {@link EventProcessor} on this instance's store: it catches up
    * from its checkpoint and follows the integration log, and {@code projection} gets every stream
-   * event exactly once in effect (see {@link EventProcessor.Builder#projection}). The way to build
-   * read models; before {@link #start()}.
+   * event exactly once in effect (see {@link TrackingEventProcessor.Builder#projection}). The way
+   * to build read models; before {@link #start()}.
    *
    * @param name the processor's name, unique per store and stable across restarts
    * @throws IllegalArgumentException if the store keeps no processor state, or the name is taken
@@ -176,8 +176,8 @@ public final class Cqrs implements AutoCloseable {
 
   /**
    * Runs a processor built with {@link EventProcessor#tracking} (for segments, batch size, a
-   * handler instead of a projection...). Started by {@link #start()} and closed by {@link
-   * #close()}; before {@link #start()}.
+   * handler instead of a projection...) or {@link EventProcessor#subscribing}. Started by {@link
+   * #start()} and closed by {@link #close()}; before {@link #start()}.
    *
    * @throws IllegalArgumentException if a processor of that name is registered already
    */

@@ -1,838 +1,90 @@
 package io.cqrs;
 
-import io.cqrs.internal.Ids;
-import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
-import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
-import io.cqrs.spi.SegmentClaim;
-import io.cqrs.spi.SegmentState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A named, durable consumer of the integration log: the one way to build a read model or run a
- * process manager from events. It catches up from its stored checkpoint, then follows the log as it
- * grows; a restart resumes after the last checkpoint, so it costs time in proportion to the events
- * added since, not to all history.
- *
- * <p><b>Segments.</b> The log is split into {@code segments} by a hash of each event's stream id,
- * so all events of one aggregate fall into one segment and are handled in log order (which is
- * version order). Any number of processes may run a processor of the same name on the same store:
- * each segment is handled by one of them at a time, under a claim with a fencing token (see {@link
- * ProcessorStore}); the processes share the segments evenly, take over the segments of a process
- * that stops renewing its claims, and hand segments to a process that joins.
- *
- * <p><b>Delivery.</b> At least once: a segment saves its checkpoint after each batch of {@code
- * batchSize} log positions, so after a crash, a lost claim or a hand-over the events since the last
- * checkpoint are handled again. A handler gets an exactly-once effect in one of two ways:
+ * A named consumer of events that feeds a read model or a process manager: the one way to build
+ * either. Two kinds:
  *
  * <ul>
- *   <li>a {@link Projection} ({@link Builder#projection}): the read model stores each stream's
- *       applied version with its data, and an event at or below it is skipped (the version gate);
- *   <li>a handler that is idempotent on its own, for example one that sends commands with a
- *       deterministic message id ({@link Command#reactingTo}), which the command path deduplicates.
+ *   <li>{@link #tracking tracking}: reads the store's integration log from a durable checkpoint and
+ *       follows it, split into segments that several processes share ({@link
+ *       TrackingEventProcessor}). A restart resumes after the checkpoint, a reset or a new name
+ *       replays history, and the lag is known. The default choice.
+ *   <li>{@link #subscribing subscribing}: consumes a subscription of an {@link EventBus} ({@link
+ *       SubscribingEventProcessor}); the broker keeps the position, competing instances share the
+ *       events, and the bus retries and dead-letters. For reactions to new events where a broker is
+ *       the natural transport; it cannot replay history.
  * </ul>
  *
- * <p><b>Failures.</b> A handler that throws a {@link TransientCqrsException} or an I/O exception is
- * retried with back-off until it succeeds (the segment waits; its lag shows it). Any other
- * exception is retried {@code maxAttempts} times; then, by default, an {@link
- * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
- * with the next event; with {@link Builder#stopOnFailure()} the segment stops instead, keeps its
- * claim and checkpoint, and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal})
- * stops the whole processor.
- *
- * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
- * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.
+ * <p>Both deliver at least once; a {@link Projection} or an idempotent handler makes the effect
+ * exactly once (see {@code docs/architecture.md}, "Event processors").
  */
-public final class EventProcessor implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(EventProcessor.class);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
-
-  private final String name;
-  private final EventStreamRepository events;
-  private final ProcessorStore store;
-  private final VersionedEventHandler handler;
-  private final int requestedSegments;
-  private final int batchSize;
-  private final String owner;
-  private final Duration claimTtl;
-  private final Duration idleWait;
-  private final Clock clock;
-  private final int maxAttempts;
-  private final boolean stopOnFailure;
-
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private final Map<Integer, Worker> workers = new HashMap<>();
-  private volatile int segments;
-  private volatile boolean running;
-  private volatile boolean paused;
-  private volatile boolean halted;
-  private volatile Throwable failure;
-  private Thread coordinator;
-
-  private EventProcessor(Builder builder) {
-    this.name = builder.name;
-    this.events = builder.events;
-    this.store = builder.store;
-    this.handler = builder.handler;
-    this.requestedSegments = builder.segments;
-    this.batchSize = builder.batchSize;
-    this.owner = builder.owner != null ? builder.owner : Ids.newId();
-    this.claimTtl = builder.claimTtl;
-    this.idleWait = builder.idleWait;
-    this.clock = builder.clock;
-    this.maxAttempts = builder.maxAttempts;
-    this.stopOnFailure = builder.stopOnFailure;
-  }
+public interface EventProcessor extends AutoCloseable {
 
   /**
    * A builder of a processor named {@code name} that tracks the integration log of {@code store},
-   * which must also be a {@link ProcessorStore} (the in-memory and Couchbase stores are).
+   * which keeps the processor's checkpoints and claims too (the in-memory and Couchbase stores do).
    *
-   * @throws IllegalArgumentException if {@code store} keeps no processor state
+   * @throws IllegalArgumentException if {@code store} is not a {@link ProcessorStore}
    */
-  public static Builder tracking(String name, EventStreamRepository store) {
+  static TrackingEventProcessor.Builder tracking(String name, EventStreamRepository store) {
     Objects.requireNonNull(store, "store");
     if (!(store instanceof ProcessorStore processors)) {
       throw new IllegalArgumentException(
           store.getClass().getName()
               + " is not a ProcessorStore: pass one with tracking(name, store, processorStore)");
     }
-    return new Builder(name, store, processors);
+    return TrackingEventProcessor.builder(name, store, processors);
   }
 
   /**
    * A builder of a processor named {@code name} that tracks the integration log of {@code store}
    * and keeps its checkpoints and claims in {@code processors}.
    */
-  public static Builder tracking(
+  static TrackingEventProcessor.Builder tracking(
       String name, EventStreamRepository store, ProcessorStore processors) {
-    return new Builder(name, store, processors);
-  }
-
-  /** The processor's name, unique per store. */
-  public String name() {
-    return name;
-  }
-
-  /** This process's id among the processes that run the processor. */
-  public String owner() {
-    return owner;
+    return TrackingEventProcessor.builder(name, store, processors);
   }
 
   /**
-   * Starts handling: fixes the segment count in the store on first use, claims this process's share
-   * of the segments and starts handling them; returns without waiting for the catch-up.
+   * A builder of a processor that consumes subscription {@code name} of {@code bus}; {@code store}
+   * is where a {@link Projection}'s version gate reads events the bus has not delivered yet.
+   */
+  static SubscribingEventProcessor.Builder subscribing(
+      String name, EventBus bus, EventStreamRepository store) {
+    return SubscribingEventProcessor.builder(name, bus, store);
+  }
+
+  /** The processor's name: the tracking processor's key in the store, or the subscription. */
+  String name();
+
+  /**
+   * Starts consuming; returns without waiting for a catch-up.
    *
-   * @throws IllegalStateException if the store holds another segment count for this processor, or
-   *     the processor was started already
+   * @throws IllegalStateException if started before
    */
-  public void start() {
-    lock.lock();
-    try {
-      if (coordinator != null) {
-        throw new IllegalStateException("Processor '" + name + "' was started already");
-      }
-      int fixed = store.segmentCount(name, requestedSegments);
-      if (fixed != requestedSegments) {
-        throw new IllegalStateException(
-            "Processor '"
-                + name
-                + "' has "
-                + fixed
-                + " segments in the store, not "
-                + requestedSegments
-                + ": use "
-                + fixed
-                + ", or a new processor name to change the count");
-      }
-      segments = fixed;
-      running = true;
-      coordinator = new Thread(this::coordinate, "cqrs-processor-" + name);
-      coordinator.setDaemon(true);
-      coordinator.start();
-    } finally {
-      lock.unlock();
-    }
-  }
+  void start();
 
   /**
-   * Stops handling events in this process, keeping its claims, until {@link #resume()}: returns
-   * once every segment here has finished the event in hand and handles no more.
+   * Stops handling events in this process until {@link #resume()}; returns once no handler here is
+   * running.
    */
-  public void pause() {
-    lock.lock();
-    try {
-      paused = true;
-      changed.signalAll();
-      while (workers.values().stream().anyMatch(w -> !w.parked && w.thread.isAlive())) {
-        changed.awaitUninterruptibly();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
+  void pause();
 
   /** Goes on after {@link #pause()}. */
-  public void resume() {
-    lock.lock();
-    try {
-      paused = false;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
+  void resume();
 
-  /** Whether {@link #pause()} holds this process's segments. */
-  public boolean isPaused() {
-    return paused;
-  }
+  /** Whether {@link #pause()} holds the processor in this process. */
+  boolean isPaused();
 
-  /** The segments this process holds now, in order. */
-  public List<Integer> ownedSegments() {
-    lock.lock();
-    try {
-      return List.copyOf(new TreeSet<>(workers.keySet()));
-    } finally {
-      lock.unlock();
-    }
-  }
+  /** Why the processor stopped handling in this process, or {@code null} while all is well. */
+  Throwable failure();
 
-  /** How far the processor is behind the log, over all segments, whoever holds them. */
-  public ProcessorLag lag() {
-    long head = events.logHead();
-    List<SegmentState> states = store.segments(name);
-    long lowest = states.stream().mapToLong(SegmentState::checkpoint).min().orElse(0);
-    return new ProcessorLag(head, lowest);
-  }
-
-  /**
-   * Why the processor, or one of its segments here, stopped handling: a fatal error, or a failed
-   * event with {@link Builder#stopOnFailure()}; {@code null} while all is well.
-   */
-  public Throwable failure() {
-    return failure;
-  }
-
-  /**
-   * Moves every segment's checkpoint to {@code position} (0: handle the whole log again), for
-   * example after clearing the read model. Only while the processor runs nowhere: call it before
-   * {@link #start()} or after {@link #close()}, on every process.
-   *
-   * @throws IllegalStateException if this processor runs, or a segment is claimed elsewhere
-   */
-  public void resetTo(long position) {
-    lock.lock();
-    try {
-      if (running) {
-        throw new IllegalStateException(
-            "Processor '" + name + "' runs here: close it before resetting it");
-      }
-      store.segmentCount(name, requestedSegments);
-      store.reset(name, position, clock.instant());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Stops handling: each segment finishes the event in hand, saves its checkpoint and gives up its
-   * claim, and this process leaves the processor's members, so the others take its segments over at
-   * once. Idempotent.
-   */
+  /** Stops consuming; handlers in flight finish first. Idempotent. */
   @Override
-  public void close() {
-    Thread stopping;
-    lock.lock();
-    try {
-      running = false;
-      changed.signalAll();
-      stopping = coordinator;
-    } finally {
-      lock.unlock();
-    }
-    if (stopping != null && stopping != Thread.currentThread()) {
-      joinQuietly(stopping);
-    }
-  }
-
-  /**
-   * Stops every thread the way a crash would, for tests: no final checkpoint, no release, no
-   * leaving; the claims run out on their own.
-   */
-  void halt() {
-    halted = true;
-    close();
-  }
-
-  // ------------------------------------------------------------------ coordination
-
-  private void coordinate() {
-    try {
-      while (running) {
-        rebalance();
-        awaitChange(claimTtl.dividedBy(3));
-      }
-    } catch (Throwable e) {
-      if (BusHealth.isFatal(e)) {
-        failure = e;
-      }
-      log.error("Processor '{}' stopped coordinating", name, e);
-    } finally {
-      if (halted) {
-        for (Worker worker : snapshotWorkers()) {
-          worker.stop();
-          joinQuietly(worker.thread);
-        }
-      } else {
-        stopAll();
-      }
-    }
-  }
-
-  /** One round: heartbeat, renew what is held, give up or claim to reach the fair share. */
-  private void rebalance() {
-    Instant now = clock.instant();
-    List<String> members = store.heartbeat(name, owner, now, claimTtl);
-    int count = segments;
-    int share = (count + members.size() - 1) / members.size();
-
-    for (Worker worker : snapshotWorkers()) {
-      Optional<SegmentClaim> renewed =
-          store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
-      if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
-        worker.claim = renewed.get();
-      } else {
-        log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
-        stopWorker(worker, false);
-      }
-    }
-
-    List<Worker> held = snapshotWorkers();
-    for (int i = held.size() - 1; i >= share; i--) {
-      stopWorker(held.get(i), true); // hand over the highest segments first
-    }
-
-    int mine = Math.max(0, members.indexOf(owner));
-    for (int i = 0; i < count && workerCount() < share && running; i++) {
-      int segment = (mine * share + i) % count;
-      if (hasWorker(segment)) {
-        continue;
-      }
-      store
-          .claim(name, segment, owner, clock.instant(), claimTtl)
-          .ifPresent(claim -> startWorker(claim));
-    }
-  }
-
-  private void stopAll() {
-    for (Worker worker : snapshotWorkers()) {
-      stopWorker(worker, true);
-    }
-    try {
-      store.leave(name, owner);
-    } catch (RuntimeException e) {
-      log.warn("Processor '{}' could not leave its members", name, e);
-    }
-  }
-
-  private void startWorker(SegmentClaim claim) {
-    Worker worker = new Worker(claim);
-    lock.lock();
-    try {
-      if (!running) {
-        store.release(claim);
-        return;
-      }
-      workers.put(claim.segment(), worker);
-    } finally {
-      lock.unlock();
-    }
-    worker.thread.start();
-  }
-
-  /** Stops a worker; with {@code release}, saves its checkpoint and gives up its claim. */
-  private void stopWorker(Worker worker, boolean release) {
-    worker.stop();
-    lock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (worker.thread != Thread.currentThread()) {
-      joinQuietly(worker.thread);
-    }
-    lock.lock();
-    try {
-      workers.remove(worker.segment, worker);
-    } finally {
-      lock.unlock();
-    }
-    if (release) {
-      try {
-        store.release(worker.claim);
-      } catch (RuntimeException e) {
-        log.warn("Processor '{}' could not release segment {}", name, worker.segment, e);
-      }
-    }
-  }
-
-  private List<Worker> snapshotWorkers() {
-    lock.lock();
-    try {
-      return workers.values().stream()
-          .sorted((a, b) -> Integer.compare(a.segment, b.segment))
-          .toList();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private int workerCount() {
-    lock.lock();
-    try {
-      return workers.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private boolean hasWorker(int segment) {
-    lock.lock();
-    try {
-      return workers.containsKey(segment);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void awaitChange(Duration timeout) {
-    lock.lock();
-    try {
-      if (running) {
-        changed.awaitNanos(timeout.toNanos());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running = false;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private static void joinQuietly(Thread thread) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Which segment an event belongs to: a hash of its stream id, the same in every process. */
-  static int segmentOf(String streamId, int segments) {
-    int h = streamId.hashCode();
-    h ^= h >>> 16; // spread the high bits, as HashMap does
-    h *= 0x45d9f3b;
-    h ^= h >>> 16;
-    return Math.floorMod(h, segments);
-  }
-
-  // ------------------------------------------------------------------ one segment
-
-  /** Handles one claimed segment on its own thread until stopped or the claim is lost. */
-  private final class Worker {
-    final int segment;
-    final Thread thread;
-    volatile SegmentClaim claim;
-    volatile boolean stopped;
-    volatile boolean parked;
-
-    Worker(SegmentClaim claim) {
-      this.segment = claim.segment();
-      this.claim = claim;
-      this.thread = new Thread(this::run, "cqrs-processor-" + name + "-" + segment);
-      thread.setDaemon(true);
-    }
-
-    void stop() {
-      stopped = true;
-    }
-
-    boolean active() {
-      return !stopped && running;
-    }
-
-    private void run() {
-      long handled = claim.checkpoint();
-      long saved = handled;
-      int storeFailures = 0;
-      try {
-        while (active()) {
-          if (paused) {
-            park();
-            continue;
-          }
-          try {
-            List<LoggedEvent> page = events.readLog(handled + 1, batchSize);
-            if (page.isEmpty()) {
-              awaitChange(idleWait);
-              continue;
-            }
-            for (LoggedEvent entry : page) {
-              if (!active() || paused || !holdsClaim()) {
-                break;
-              }
-              String stream = entry.event().sourceId();
-              if (segmentOf(stream, segments) == segment && !handle(entry)) {
-                stopped = true; // stopOnFailure: the checkpoint stays before this event
-                break;
-              }
-              handled = entry.position();
-            }
-            if (handled > saved && holdsClaim() && !halted) {
-              store.saveCheckpoint(claim, handled, clock.instant());
-              saved = handled;
-            }
-            storeFailures = 0;
-          } catch (ClaimLostException e) {
-            throw e;
-          } catch (RuntimeException e) {
-            if (!isTransient(e)) {
-              throw e;
-            }
-            log.warn("Processor '{}' segment {}: the store failed, retrying", name, segment, e);
-            backOff(++storeFailures);
-            storeFailures = Math.min(storeFailures, 10);
-          }
-        }
-      } catch (ClaimLostException e) {
-        log.warn("Processor '{}' stops segment {}: {}", name, segment, e.getMessage());
-        stopped = true;
-        saved = Long.MAX_VALUE; // nothing more may be written under this claim
-      } catch (Throwable e) {
-        if (BusHealth.isFatal(e)) {
-          failure = e;
-          running = false;
-        } else {
-          failure = e;
-        }
-        log.error("Processor '{}' stopped segment {}", name, segment, e);
-        stopped = true;
-      }
-      if (handled > saved && !halted) {
-        saveOnStop(handled);
-      }
-      lock.lock();
-      try {
-        changed.signalAll(); // a pause() may wait for this thread
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** Waits while the processor is paused, saying so to {@link #pause()}. */
-    private void park() {
-      lock.lock();
-      try {
-        parked = true;
-        changed.signalAll();
-        while (paused && active()) {
-          changed.awaitNanos(idleWait.toNanos());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        stopped = true;
-      } finally {
-        parked = false;
-        lock.unlock();
-      }
-    }
-
-    /** The last checkpoint, on the way out, if the claim still allows it. */
-    private void saveOnStop(long handled) {
-      try {
-        store.saveCheckpoint(claim, handled, clock.instant());
-      } catch (ClaimLostException e) {
-        log.debug("Processor '{}' segment {}: no final checkpoint, {}", name, segment, e);
-      } catch (RuntimeException e) {
-        log.warn("Processor '{}' segment {}: final checkpoint failed", name, segment, e);
-      }
-    }
-
-    /** Whether the claim is still valid on this process's clock; a stalled worker stops here. */
-    private boolean holdsClaim() {
-      if (claim.expiresAt().isAfter(clock.instant())) {
-        return true;
-      }
-      log.warn("Processor '{}' segment {}: claim expired before renewal, stopping", name, segment);
-      stopped = true;
-      return false;
-    }
-
-    /** Handles one event with the retry policy; false if the segment must stop. */
-    private boolean handle(LoggedEvent entry) throws Exception {
-      VersionedEvent event = entry.event();
-      int attempts = 0;
-      while (true) {
-        try {
-          handler.handle(event);
-          return true;
-        } catch (Exception e) {
-          if (!active()) {
-            throw e;
-          }
-          if (isTransient(e)) {
-            log.warn(
-                "Processor '{}' retries {} at position {}: {}",
-                name,
-                event.eventType(),
-                entry.position(),
-                e.toString());
-            backOff(++attempts);
-            attempts = Math.min(attempts, 10);
-            continue;
-          }
-          if (++attempts < maxAttempts) {
-            backOff(attempts);
-            continue;
-          }
-          return giveUp(entry, e);
-        } catch (Error e) {
-          if (BusHealth.isFatal(e) || ++attempts >= maxAttempts) {
-            if (BusHealth.isFatal(e)) {
-              throw e;
-            }
-            return giveUp(entry, e);
-          }
-          backOff(attempts);
-        }
-      }
-    }
-
-    private boolean giveUp(LoggedEvent entry, Throwable error) {
-      VersionedEvent event = entry.event();
-      if (stopOnFailure) {
-        failure = error;
-        log.error(
-            "Processor '{}' segment {} stops at {} (position {}) of stream '{}'",
-            name,
-            segment,
-            event.eventType(),
-            entry.position(),
-            event.sourceId(),
-            error);
-        return false;
-      }
-      if (event.event() instanceof EventProcessingFailed letter
-          && letter.processor().equals(name)) {
-        log.warn(
-            "Processor '{}' skips its own dead letter at position {} that failed again",
-            name,
-            entry.position(),
-            error);
-        return true; // a dead letter of a dead letter would loop forever
-      }
-      log.warn(
-          "Processor '{}' dead-letters {} (position {}) of stream '{}'",
-          name,
-          event.eventType(),
-          entry.position(),
-          event.sourceId(),
-          error);
-      events.recordIntegrationEvent(
-          VersionedEvent.builder(
-                  name + "@" + entry.position(),
-                  0,
-                  new EventProcessingFailed(
-                      name,
-                      entry.position(),
-                      event.id(),
-                      event.eventType(),
-                      event.sourceId(),
-                      event.version(),
-                      error.getClass().getName(),
-                      String.valueOf(error.getMessage())))
-              .correlationId(event.correlationId())
-              .causationId(event.id())
-              .build());
-      return true;
-    }
-
-    private void backOff(int attempt) {
-      long maxNanos = Math.min(MAX_BACKOFF.toNanos(), 1_000_000L << Math.min(attempt, 20));
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
-    }
-  }
-
-  private static boolean isTransient(Throwable e) {
-    return (e instanceof CqrsException cqrs && cqrs.isTransient())
-        || e instanceof IOException
-        || e instanceof UncheckedIOException;
-  }
-
-  /** Settings of an {@link EventProcessor}. */
-  public static final class Builder {
-    private final String name;
-    private final EventStreamRepository events;
-    private final ProcessorStore store;
-    private VersionedEventHandler handler;
-    private int segments = 1;
-    private int batchSize = 256;
-    private String owner;
-    private Duration claimTtl = Duration.ofSeconds(30);
-    private Duration idleWait = Duration.ofMillis(100);
-    private Clock clock = Clock.systemUTC();
-    private int maxAttempts = 3;
-    private boolean stopOnFailure;
-
-    private Builder(String name, EventStreamRepository events, ProcessorStore store) {
-      this.name = Objects.requireNonNull(name, "name");
-      if (name.isBlank() || name.chars().anyMatch(Character::isISOControl)) {
-        throw new IllegalArgumentException("name must be non-blank text, was '" + name + "'");
-      }
-      this.events = Objects.requireNonNull(events, "store");
-      this.store = Objects.requireNonNull(store, "processors");
-    }
-
-    /**
-     * Handles each event at least once, in log order per stream. Exactly one of {@code handler} and
-     * {@link #projection} is required.
-     */
-    public Builder handler(VersionedEventHandler handler) {
-      this.handler = Objects.requireNonNull(handler, "handler");
-      return this;
-    }
-
-    /**
-     * Applies each stream event to {@code projection} exactly once in effect, in version order: an
-     * event at or below the stream's applied version is skipped, and a stream whose applied version
-     * is behind the event (the read model was cleared, or the processor was reset past it) is
-     * filled in from the store first. Events outside streams (version 0) are not applied.
-     */
-    public Builder projection(Projection projection) {
-      this.handler =
-          new VersionGate(Objects.requireNonNull(projection, "projection"), events)::handle;
-      return this;
-    }
-
-    /**
-     * How many segments the log is split into (default 1): the most processes that can share the
-     * work. Fixed in the store by the first start; changing it needs a new processor name.
-     */
-    public Builder segments(int segments) {
-      if (segments < 1 || segments > 1024) {
-        throw new IllegalArgumentException("segments must be in [1, 1024], was " + segments);
-      }
-      this.segments = segments;
-      return this;
-    }
-
-    /**
-     * How many log positions a segment reads at once and handles before it saves its checkpoint
-     * (default 256): larger batches cost fewer checkpoint writes and repeat more events after a
-     * crash.
-     */
-    public Builder batchSize(int batchSize) {
-      if (batchSize < 1 || batchSize > 10_000) {
-        throw new IllegalArgumentException("batchSize must be in [1, 10000], was " + batchSize);
-      }
-      this.batchSize = batchSize;
-      return this;
-    }
-
-    /** This process's id among the processes that run the processor (default: a fresh id). */
-    public Builder owner(String owner) {
-      this.owner = Objects.requireNonNull(owner, "owner");
-      return this;
-    }
-
-    /**
-     * How long a claim lasts without renewal (default 30 s): how long the segments of a process
-     * that died unannounced wait before another takes them. Claims are renewed every third of it.
-     */
-    public Builder claimTtl(Duration claimTtl) {
-      Objects.requireNonNull(claimTtl, "claimTtl");
-      if (claimTtl.compareTo(Duration.ofMillis(30)) < 0) {
-        throw new IllegalArgumentException("claimTtl must be at least 30 ms, was " + claimTtl);
-      }
-      this.claimTtl = claimTtl;
-      return this;
-    }
-
-    /** How long a caught-up segment waits before it reads the log again (default 100 ms). */
-    public Builder idleWait(Duration idleWait) {
-      Objects.requireNonNull(idleWait, "idleWait");
-      if (idleWait.isNegative() || idleWait.isZero()) {
-        throw new IllegalArgumentException("idleWait must be positive, was " + idleWait);
-      }
-      this.idleWait = idleWait;
-      return this;
-    }
-
-    /** The clock claims are timed by (default the system clock, UTC). */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /**
-     * How often an event is tried when its handler throws a non-transient exception (default 3)
-     * before it is dead-lettered, or the segment stops ({@link #stopOnFailure()}).
-     */
-    public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-      }
-      this.maxAttempts = maxAttempts;
-      return this;
-    }
-
-    /**
-     * Stops a segment at an event that keeps failing instead of dead-lettering it: the segment
-     * keeps its claim and checkpoint, and {@link EventProcessor#failure()} says why.
-     */
-    public Builder stopOnFailure() {
-      this.stopOnFailure = true;
-      return this;
-    }
-
-    /**
-     * The processor, not yet started.
-     *
-     * @throws IllegalStateException if no handler or projection was given
-     */
-    public EventProcessor build() {
-      if (handler == null) {
-        throw new IllegalStateException(
-            "Processor '" + name + "' needs a handler(...) or a projection(...)");
-      }
-      return new EventProcessor(this);
-    }
-  }
+  void close();
 }

@@ -1,6 +1,7 @@
 package io.cqrs.benchmarks;
 
 import io.cqrs.EventProcessor;
+import io.cqrs.TrackingEventProcessor;
 import io.cqrs.VersionedEvent;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -83,7 +84,7 @@ final class ProcessedLog {
     Map<String, Long> totals = new HashMap<>();
     long[] handled = {0};
     CountDownLatch done = new CountDownLatch(1);
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         EventProcessor.tracking(name, store)
             .batchSize(PAGE)
             .handler(

@@ -1,6 +1,7 @@
 package io.cqrs.benchmarks;
 
 import io.cqrs.EventProcessor;
+import io.cqrs.TrackingEventProcessor;
 import io.cqrs.VersionedEvent;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,7 +51,7 @@ public class ProcessorRestartBenchmark {
     VersionedEvent restart() {
       VersionedEvent appended = log.append(next++ % ProcessedLog.STREAMS, 1);
       AtomicReference<VersionedEvent> seen = new AtomicReference<>();
-      EventProcessor processor =
+      TrackingEventProcessor processor =
           EventProcessor.tracking("restarting", log.store())
               .batchSize(ProcessedLog.PAGE)
               .handler(seen::set)

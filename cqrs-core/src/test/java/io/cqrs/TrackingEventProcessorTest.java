@@ -18,19 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class EventProcessorTest {
+class TrackingEventProcessorTest {
   private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
 
   private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
-  private final List<EventProcessor> started = new ArrayList<>();
+  private final List<TrackingEventProcessor> started = new ArrayList<>();
 
   @AfterEach
   void closeAll() {
-    started.forEach(EventProcessor::close);
+    started.forEach(TrackingEventProcessor::close);
   }
 
-  private EventProcessor start(EventProcessor.Builder builder) {
-    EventProcessor processor = builder.idleWait(Duration.ofMillis(5)).build();
+  private TrackingEventProcessor start(TrackingEventProcessor.Builder builder) {
+    TrackingEventProcessor processor = builder.idleWait(Duration.ofMillis(5)).build();
     started.add(processor);
     processor.start();
     return processor;
@@ -77,7 +77,8 @@ class EventProcessorTest {
     appendStreams(5, 20);
     Recorder recorder = new Recorder();
 
-    EventProcessor processor = start(EventProcessor.tracking("ledgers", store).handler(recorder));
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("ledgers", store).handler(recorder));
     Await.until("history handled", () -> recorder.count() == 100);
     Ledgers.append(store, "ledger-5", 7, CREATED);
     Await.until("new events handled", () -> recorder.count() == 107);
@@ -92,14 +93,14 @@ class EventProcessorTest {
   void a_restart_resumes_after_the_checkpoint_and_handles_only_new_events() {
     appendStreams(4, 250);
     Recorder first = new Recorder();
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         start(EventProcessor.tracking("ledgers", store).handler(first).batchSize(64));
     Await.until("history handled", () -> processor.lag().caughtUp() && first.count() == 1000);
     processor.close();
 
     Ledgers.append(store, "ledger-0", 3, CREATED);
     Recorder second = new Recorder();
-    EventProcessor restarted =
+    TrackingEventProcessor restarted =
         start(EventProcessor.tracking("ledgers", store).handler(second).batchSize(64));
     Await.until("new events handled", () -> restarted.lag().caughtUp());
 
@@ -111,14 +112,14 @@ class EventProcessorTest {
   void processes_sharing_a_processor_split_the_segments_and_handle_each_event_once() {
     appendStreams(40, 10);
     Recorder recorder = new Recorder();
-    EventProcessor.Builder builder =
+    TrackingEventProcessor.Builder builder =
         EventProcessor.tracking("shared", store)
             .handler(recorder)
             .segments(4)
             .claimTtl(Duration.ofMillis(600));
-    EventProcessor a = start(builder.owner("a"));
+    TrackingEventProcessor a = start(builder.owner("a"));
     Await.until("a holds every segment", () -> a.ownedSegments().size() == 4);
-    EventProcessor b = start(builder.owner("b"));
+    TrackingEventProcessor b = start(builder.owner("b"));
 
     Await.until(
         "the segments are shared 2 and 2",
@@ -144,14 +145,14 @@ class EventProcessorTest {
               .computeIfAbsent(event.sourceId(), id -> new CopyOnWriteArrayList<>())
               .add(event.version());
         };
-    EventProcessor.Builder builder =
+    TrackingEventProcessor.Builder builder =
         EventProcessor.tracking("crashy", store)
             .handler(handler)
             .segments(3)
             .batchSize(7)
             .claimTtl(Duration.ofMillis(300));
-    EventProcessor a = start(builder.owner("a"));
-    EventProcessor b = start(builder.owner("b"));
+    TrackingEventProcessor a = start(builder.owner("a"));
+    TrackingEventProcessor b = start(builder.owner("b"));
     Await.until(
         "both hold segments", () -> !a.ownedSegments().isEmpty() && !b.ownedSegments().isEmpty());
     Await.until("history handled", () -> a.lag().caughtUp());
@@ -182,14 +183,14 @@ class EventProcessorTest {
   void a_projection_gets_each_event_exactly_once_in_effect_even_after_a_reset() {
     appendStreams(6, 15);
     LedgerProjection projection = new LedgerProjection();
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         start(EventProcessor.tracking("ledger-view", store).projection(projection));
     Await.until("caught up", () -> processor.lag().caughtUp());
     processor.close();
     int applications = projection.applications();
 
     processor.resetTo(0);
-    EventProcessor again =
+    TrackingEventProcessor again =
         start(EventProcessor.tracking("ledger-view", store).projection(projection));
     Await.until("caught up again", () -> again.lag().caughtUp());
 
@@ -202,7 +203,8 @@ class EventProcessorTest {
   void reset_replays_into_a_cleared_read_model_and_is_refused_while_running() {
     appendStreams(3, 4);
     Recorder recorder = new Recorder();
-    EventProcessor processor = start(EventProcessor.tracking("again", store).handler(recorder));
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("again", store).handler(recorder));
     Await.until("caught up", () -> processor.lag().caughtUp());
 
     assertThatThrownBy(() -> processor.resetTo(0))
@@ -211,7 +213,8 @@ class EventProcessorTest {
     processor.close();
     processor.resetTo(0);
     Recorder replay = new Recorder();
-    EventProcessor replaying = start(EventProcessor.tracking("again", store).handler(replay));
+    TrackingEventProcessor replaying =
+        start(EventProcessor.tracking("again", store).handler(replay));
     Await.until("replayed", () -> replaying.lag().caughtUp());
 
     assertThat(replay.count()).isEqualTo(12);
@@ -222,7 +225,7 @@ class EventProcessorTest {
   void a_poison_event_is_dead_lettered_with_its_reason_and_later_events_go_on() {
     appendStreams(2, 5);
     List<VersionedEvent> handled = new CopyOnWriteArrayList<>();
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         start(
             EventProcessor.tracking("picky", store)
                 .maxAttempts(2)
@@ -263,7 +266,7 @@ class EventProcessorTest {
   void with_stop_on_failure_the_segment_stops_before_the_poison_and_says_why() {
     appendStreams(1, 5);
     Recorder recorder = new Recorder();
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         start(
             EventProcessor.tracking("strict", store)
                 .maxAttempts(1)
@@ -289,7 +292,7 @@ class EventProcessorTest {
     appendStreams(1, 3);
     AtomicInteger failures = new AtomicInteger();
     Recorder recorder = new Recorder();
-    EventProcessor processor =
+    TrackingEventProcessor processor =
         start(
             EventProcessor.tracking("patient", store)
                 .maxAttempts(1)
@@ -312,7 +315,8 @@ class EventProcessorTest {
   void pause_holds_events_back_and_resume_goes_on() {
     appendStreams(1, 2);
     Recorder recorder = new Recorder();
-    EventProcessor processor = start(EventProcessor.tracking("pausing", store).handler(recorder));
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("pausing", store).handler(recorder));
     Await.until("caught up", () -> processor.lag().caughtUp());
 
     processor.pause();
@@ -328,11 +332,11 @@ class EventProcessorTest {
 
   @Test
   void a_different_segment_count_for_an_existing_processor_is_refused_at_start() {
-    EventProcessor first =
+    TrackingEventProcessor first =
         start(EventProcessor.tracking("fixed", store).handler(e -> {}).segments(4));
     first.close();
 
-    EventProcessor other =
+    TrackingEventProcessor other =
         EventProcessor.tracking("fixed", store).handler(e -> {}).segments(8).build();
     assertThatThrownBy(other::start)
         .isInstanceOf(IllegalStateException.class)
@@ -356,8 +360,8 @@ class EventProcessorTest {
   void every_stream_lands_in_one_segment_and_the_segments_are_used_evenly() {
     Map<Integer, Integer> counts = new HashMap<>();
     for (int i = 0; i < 8000; i++) {
-      int segment = EventProcessor.segmentOf("account-" + i, 8);
-      assertThat(EventProcessor.segmentOf("account-" + i, 8)).isEqualTo(segment);
+      int segment = TrackingEventProcessor.segmentOf("account-" + i, 8);
+      assertThat(TrackingEventProcessor.segmentOf("account-" + i, 8)).isEqualTo(segment);
       counts.merge(segment, 1, Integer::sum);
     }
     assertThat(counts).hasSize(8);

@@ -44,11 +44,13 @@ public final class SkippedSuitesSummary {
   /** The line for these records (lines of server, remedy, suite, reason). */
   static String summary(List<String[]> records) {
     Map<String, TreeSet<String>> suites = new TreeMap<>();
-    Map<String, String> remedies = new TreeMap<>();
+    TreeSet<String> remedies = new TreeSet<>();
     for (String[] r : records) {
       suites.computeIfAbsent(r[0], s -> new TreeSet<>()).add(r[2]);
-      remedies.putIfAbsent(r[0], r[1]);
+      remedies.add(r[1]);
     }
+    // "set X" says less than "set X, e.g. ...": keep only the fuller of such remedies.
+    remedies.removeIf(r -> remedies.stream().anyMatch(o -> !o.equals(r) && o.startsWith(r)));
     if (suites.isEmpty()) {
       return "No suite skipped for lack of a server";
     }
@@ -60,7 +62,7 @@ public final class SkippedSuitesSummary {
         + (total == 1 ? " suite (" : " suites (")
         + String.join(", ", counts)
         + ") — "
-        + String.join("; ", remedies.values());
+        + String.join("; ", remedies);
   }
 
   private static List<String[]> read(Path dir) throws IOException {

@@ -19,12 +19,12 @@ class SkippedSuitesSummaryTest {
         List.of(
             new String[] {"RabbitMQ", "set CQRS_RABBITMQ_URI", "a.BusIT", "refused"},
             new String[] {"RabbitMQ", "set CQRS_RABBITMQ_URI", "a.BusIT", "refused"},
-            new String[] {"RabbitMQ", "set CQRS_RABBITMQ_URI", "a.OtherIT", "refused"},
+            new String[] {"RabbitMQ", "set CQRS_RABBITMQ_URI, or else", "a.OtherIT", "refused"},
             new String[] {"Couchbase", "set CQRS_COUCHBASE_CONNECTION", "b.StoreIT", "gone"});
 
     assertThat(SkippedSuitesSummary.summary(records))
         .isEqualTo(
             "Skipped for lack of a server: 3 suites (Couchbase: 1, RabbitMQ: 2) — set"
-                + " CQRS_COUCHBASE_CONNECTION; set CQRS_RABBITMQ_URI");
+                + " CQRS_COUCHBASE_CONNECTION; set CQRS_RABBITMQ_URI, or else");
   }
 }

@@ -2,9 +2,8 @@ package io.cqrs.example.bank;
 
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.rabbitmq.RabbitTestBroker;
+import io.cqrs.testing.ServerMissingException;
 import java.util.Map;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The Couchbase and RabbitMQ of the example's integration tests, found as the adapters' tests find
@@ -22,11 +21,10 @@ final class BankServers {
     RabbitTestBroker.get();
     String uri = System.getenv(RabbitTestBroker.URI_VARIABLE);
     if (uri == null || uri.isBlank()) {
-      String why = "These tests pass the broker to child processes: set CQRS_RABBITMQ_URI";
-      if ("true".equalsIgnoreCase(System.getenv(RabbitTestBroker.REQUIRE_VARIABLE))) {
-        Assertions.fail(why);
-      }
-      Assumptions.abort(why);
+      ServerMissingException.skipOrFail(
+          "RabbitMQ",
+          "these tests pass the broker to child processes",
+          "set " + RabbitTestBroker.URI_VARIABLE);
     }
     CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
     return Map.of(

@@ -166,9 +166,10 @@ public final class RabbitTestBroker {
     ServerMissingException.skipOrFail(
         "RabbitMQ",
         why,
-        "set "
+        "start RabbitMQ on 127.0.0.1:5672 (guest/guest, with rabbitmq_consistent_hash_exchange),"
+            + " or set "
             + URI_VARIABLE
-            + ", e.g. amqp://guest:guest@127.0.0.1:5672/%2f, or run a Docker engine");
+            + ", or run a Docker engine");
   }
 
   /**

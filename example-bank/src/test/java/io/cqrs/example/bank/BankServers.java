@@ -2,7 +2,6 @@ package io.cqrs.example.bank;
 
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.rabbitmq.RabbitTestBroker;
-import io.cqrs.testing.ServerMissingException;
 import java.util.Map;
 
 /**
@@ -18,14 +17,8 @@ final class BankServers {
    * fails it when {@code CQRS_REQUIRE_SERVERS=true}.
    */
   static Map<String, String> environment() {
-    RabbitTestBroker.get();
-    String uri = System.getenv(RabbitTestBroker.URI_VARIABLE);
-    if (uri == null || uri.isBlank()) {
-      ServerMissingException.skipOrFail(
-          "RabbitMQ",
-          "these tests pass the broker to child processes",
-          "set " + RabbitTestBroker.URI_VARIABLE);
-    }
+    // The broker the tests found (a URI, the local one, or a container), passed on as a URI.
+    String uri = RabbitTestBroker.get().amqpUri();
     CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
     return Map.of(
         "CQRS_COUCHBASE_CONNECTION", couchbase.connectionString(),

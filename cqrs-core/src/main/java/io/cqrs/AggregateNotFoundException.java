@@ -6,11 +6,13 @@ public class AggregateNotFoundException extends NonTransientCqrsException {
 
   private final String aggregateId;
 
+  /** An exception for the aggregate id asked for, which the message names. */
   public AggregateNotFoundException(String aggregateId) {
     super("Aggregate '" + aggregateId + "' not found: its stream has no events");
     this.aggregateId = aggregateId;
   }
 
+  /** The aggregate id that has no stream. */
   public String aggregateId() {
     return aggregateId;
   }

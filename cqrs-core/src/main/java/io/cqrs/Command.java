@@ -30,6 +30,12 @@ public record Command(
     Object body,
     Map<String, String> metadata) {
 
+  /**
+   * Checks the envelope and copies the metadata.
+   *
+   * @throws NullPointerException if a required field is null
+   * @throws IllegalArgumentException if {@code commandType} does not name {@code body}'s class
+   */
   public Command {
     Objects.requireNonNull(messageId, "messageId");
     Objects.requireNonNull(correlationId, "correlationId");

@@ -349,6 +349,11 @@ public final class CommandDispatchManager implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The manager; it consumes nothing until {@code start}.
+     *
+     * @throws IllegalStateException if {@code deduplicate(true)} was asked for without an error log
+     */
     public CommandDispatchManager build() {
       if (deduplicate && errorLog == null) {
         throw new IllegalStateException("deduplicate needs errorLog(store) to look commands up in");

@@ -3,14 +3,11 @@ package io.cqrs;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.cqrs.internal.Instants;
 import java.io.IOException;
 import java.time.Instant;
@@ -37,29 +34,18 @@ public final class EventSerializer {
   private final ObjectMapper mapper;
   private final EnvelopeStreamReader streamReader;
 
-  /** A serializer with the default Jackson configuration. */
+  /** A serializer with the settings of {@link ObjectMappers#create()}. */
   public EventSerializer(TypeRegistry registry) {
     this(registry, new ObjectMapper());
   }
 
   /**
-   * A serializer on a copy of the caller's mapper (for custom modules), with the settings above
-   * added.
+   * A serializer on a copy of the caller's mapper (for custom modules), with the settings of {@link
+   * ObjectMappers#configure(ObjectMapper)} added.
    */
   public EventSerializer(TypeRegistry registry, ObjectMapper mapper) {
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.mapper =
-        Objects.requireNonNull(mapper, "mapper")
-            .copy()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-            // Envelopes pass through JSON trees, whose default strips trailing zeros: 10.50
-            // would come back as 10.5, which is not equal() to it (money keeps its scale).
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+    this.mapper = ObjectMappers.configure(mapper);
     this.streamReader = new EnvelopeStreamReader(this.mapper, registry);
   }
 
@@ -73,22 +59,19 @@ public final class EventSerializer {
     return mapper.copy();
   }
 
-  /** The envelope as a JSON tree. */
+  /**
+   * The envelope as a JSON tree: the same JSON as {@link #serialize(VersionedEvent)}, for adapters
+   * that embed envelopes in tree-built documents.
+   */
   public ObjectNode toTree(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
-    ObjectNode node = mapper.createObjectNode();
-    node.put("id", event.id());
-    node.put("correlationId", event.correlationId());
-    node.put("causationId", event.causationId());
-    node.put("sourceId", event.sourceId());
-    node.put("actor", event.actor());
-    node.put("onBehalfOf", event.onBehalfOf());
-    node.put("version", event.version());
-    node.put("eventType", event.eventType());
-    node.put("created", event.created().toString());
-    node.set("event", mapper.valueToTree(event.event()));
-    node.set("metadata", mapper.valueToTree(event.metadata()));
-    return node;
+    try (TokenBuffer buffer = new TokenBuffer(mapper, false)) {
+      write(buffer, event);
+      return mapper.readTree(buffer.asParser());
+    } catch (IOException e) {
+      throw new SerializationException(
+          "Cannot write " + event.eventType() + " of stream '" + event.sourceId() + "'", e);
+    }
   }
 
   /**
@@ -130,28 +113,41 @@ public final class EventSerializer {
   public byte[] serialize(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
     // Hot path of every publish: stream the envelope instead of building a tree first, which
-    // halved the bus's CPU per message. The layout is the same as toTree's.
+    // halved the bus's CPU per message.
     ByteArrayBuilder bytes = new ByteArrayBuilder(512);
     try (JsonGenerator json = mapper.getFactory().createGenerator(bytes)) {
-      json.writeStartObject();
-      json.writeStringField("id", event.id());
-      json.writeStringField("correlationId", event.correlationId());
-      json.writeStringField("causationId", event.causationId());
-      json.writeStringField("sourceId", event.sourceId());
-      json.writeStringField("actor", event.actor());
-      json.writeStringField("onBehalfOf", event.onBehalfOf());
-      json.writeNumberField("version", event.version());
-      json.writeStringField("eventType", event.eventType());
-      json.writeStringField("created", Instants.format(event.created()));
-      json.writeFieldName("event");
-      mapper.writeValue(json, event.event());
-      writeMetadata(json, event.metadata());
-      json.writeEndObject();
+      write(json, event);
     } catch (IOException e) {
       throw new SerializationException(
           "Cannot write " + event.eventType() + " of stream '" + event.sourceId() + "'", e);
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * Writes the envelope as one JSON object at the generator's position: the one writer of event
+   * envelopes, which {@link #serialize(VersionedEvent)}, {@link #toTree(VersionedEvent)} and
+   * adapters that stream envelopes into their own documents (such as a store's commit document) all
+   * go through. The generator should come from {@link #mapper()} (or this serializer's settings),
+   * so payloads are written the same way everywhere.
+   *
+   * @throws IOException if the generator fails
+   */
+  public void write(JsonGenerator json, VersionedEvent event) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", event.id());
+    json.writeStringField("correlationId", event.correlationId());
+    json.writeStringField("causationId", event.causationId());
+    json.writeStringField("sourceId", event.sourceId());
+    json.writeStringField("actor", event.actor());
+    json.writeStringField("onBehalfOf", event.onBehalfOf());
+    json.writeNumberField("version", event.version());
+    json.writeStringField("eventType", event.eventType());
+    json.writeStringField("created", Instants.format(event.created()));
+    json.writeFieldName("event");
+    mapper.writeValue(json, event.event());
+    writeMetadata(json, event.metadata());
+    json.writeEndObject();
   }
 
   private static void writeMetadata(JsonGenerator json, Map<String, String> metadata)
@@ -172,18 +168,15 @@ public final class EventSerializer {
     return event != null ? event : fromTree(read(json));
   }
 
-  /** The command envelope as a JSON tree. */
+  /** The command envelope as a JSON tree: the same JSON as {@link #serialize(Command)}. */
   public ObjectNode toTree(Command command) {
     Objects.requireNonNull(command, "command");
-    ObjectNode node = mapper.createObjectNode();
-    node.put("messageId", command.messageId());
-    node.put("correlationId", command.correlationId());
-    node.put("causationId", command.causationId());
-    node.put("commandType", command.commandType());
-    node.put("created", command.created().toString());
-    node.set("body", mapper.valueToTree(command.body()));
-    node.set("metadata", mapper.valueToTree(command.metadata()));
-    return node;
+    try (TokenBuffer buffer = new TokenBuffer(mapper, false)) {
+      write(buffer, command);
+      return mapper.readTree(buffer.asParser());
+    } catch (IOException e) {
+      throw new SerializationException("Cannot write command " + command.commandType(), e);
+    }
   }
 
   /** Reads a command envelope from a JSON tree. */
@@ -215,20 +208,30 @@ public final class EventSerializer {
     Objects.requireNonNull(command, "command");
     ByteArrayBuilder bytes = new ByteArrayBuilder(512);
     try (JsonGenerator json = mapper.getFactory().createGenerator(bytes)) {
-      json.writeStartObject();
-      json.writeStringField("messageId", command.messageId());
-      json.writeStringField("correlationId", command.correlationId());
-      json.writeStringField("causationId", command.causationId());
-      json.writeStringField("commandType", command.commandType());
-      json.writeStringField("created", Instants.format(command.created()));
-      json.writeFieldName("body");
-      mapper.writeValue(json, command.body());
-      writeMetadata(json, command.metadata());
-      json.writeEndObject();
+      write(json, command);
     } catch (IOException e) {
       throw new SerializationException("Cannot write command " + command.commandType(), e);
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * Writes the command envelope as one JSON object at the generator's position: the one writer of
+   * command envelopes (see {@link #write(JsonGenerator, VersionedEvent)}).
+   *
+   * @throws IOException if the generator fails
+   */
+  public void write(JsonGenerator json, Command command) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("messageId", command.messageId());
+    json.writeStringField("correlationId", command.correlationId());
+    json.writeStringField("causationId", command.causationId());
+    json.writeStringField("commandType", command.commandType());
+    json.writeStringField("created", Instants.format(command.created()));
+    json.writeFieldName("body");
+    mapper.writeValue(json, command.body());
+    writeMetadata(json, command.metadata());
+    json.writeEndObject();
   }
 
   /** Reads a command envelope from UTF-8 JSON. */

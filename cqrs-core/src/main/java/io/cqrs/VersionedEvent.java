@@ -42,6 +42,13 @@ public record VersionedEvent(
     Object event,
     Map<String, String> metadata) {
 
+  /**
+   * Checks the envelope and copies the metadata.
+   *
+   * @throws NullPointerException if a required field is null
+   * @throws IllegalArgumentException if {@code eventType} does not name {@code event}'s class, or
+   *     the version is negative
+   */
   public VersionedEvent {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(correlationId, "correlationId");

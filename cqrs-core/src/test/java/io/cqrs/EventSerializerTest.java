@@ -82,6 +82,43 @@ class EventSerializerTest {
   }
 
   @Test
+  void the_tree_and_the_bytes_of_a_command_and_an_event_are_the_same_json() throws Exception {
+    VersionedEvent event =
+        new VersionedEvent(
+            "id-1",
+            "correlation-1",
+            null,
+            "wallet-1",
+            "ada",
+            null,
+            7,
+            "Deposited",
+            Instant.parse("2024-02-29T23:59:59.120Z"),
+            new Deposited(
+                new BigDecimal("10.50"), 3, Instant.parse("1999-12-31T23:59:59Z"), List.of()),
+            Map.of("k", "v"));
+    Command command =
+        new Command(
+            "m-1",
+            "c-1",
+            "cause",
+            "transfer-requested",
+            Instant.parse("2024-01-01T00:00:00.000000001Z"),
+            new RequestTransfer("a", "b", new BigDecimal("1.000")),
+            Map.of());
+    ObjectMapper exact = serializer.mapper();
+
+    assertThat(exact.readTree(exact.writeValueAsBytes(serializer.toTree(event))))
+        .isEqualTo(exact.readTree(serializer.serialize(event)));
+    assertThat(exact.readTree(exact.writeValueAsBytes(serializer.toTree(command))))
+        .isEqualTo(exact.readTree(serializer.serialize(command)));
+    assertThat(serializer.toTree(event).at("/event/amount").decimalValue())
+        .isEqualTo(new BigDecimal("10.50"));
+    assertThat(serializer.fromTree(serializer.toTree(event))).isEqualTo(event);
+    assertThat(serializer.commandFromTree(serializer.toTree(command))).isEqualTo(command);
+  }
+
+  @Test
   void an_event_envelope_with_optional_fields_absent_round_trips() {
     VersionedEvent event =
         new VersionedEvent(

@@ -1,6 +1,8 @@
 package io.cqrs.couchbase;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -51,24 +53,54 @@ final class DocumentCodec {
 
   /** A commit document; {@code command} is the hash of the command it is the effect of, or null. */
   byte[] commit(String streamId, List<VersionedEvent> events, String command) {
-    ObjectNode node = document(COMMIT);
-    node.put("s", streamId);
-    node.put("v0", events.get(0).version());
-    node.put("v1", events.get(events.size() - 1).version());
-    if (command != null) {
-      node.put(COMMAND, command);
-    }
-    ArrayNode array = node.putArray("e");
-    for (VersionedEvent event : events) {
-      array.add(serializer.toTree(event));
-    }
-    return write(node);
+    // Streamed, not built as a tree: every save writes one, and the envelopes go through the
+    // serializer's one writer (the same JSON as on the buses).
+    return stream(
+        json -> {
+          json.writeStringField("s", streamId);
+          json.writeNumberField("v0", events.get(0).version());
+          json.writeNumberField("v1", events.get(events.size() - 1).version());
+          if (command != null) {
+            json.writeStringField(COMMAND, command);
+          }
+          json.writeArrayFieldStart("e");
+          for (VersionedEvent event : events) {
+            serializer.write(json, event);
+          }
+          json.writeEndArray();
+        },
+        COMMIT,
+        512 * events.size());
   }
 
   byte[] integration(VersionedEvent event) {
-    ObjectNode node = document(INTEGRATION);
-    node.putArray("e").add(serializer.toTree(event));
-    return write(node);
+    return stream(
+        json -> {
+          json.writeArrayFieldStart("e");
+          serializer.write(json, event);
+          json.writeEndArray();
+        },
+        INTEGRATION,
+        512);
+  }
+
+  /** The fields of a streamed document after its layout version and kind. */
+  private interface Fields {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  private byte[] stream(Fields fields, String kind, int sizeHint) {
+    ByteArrayBuilder bytes = new ByteArrayBuilder(sizeHint);
+    try (JsonGenerator json = mapper.getFactory().createGenerator(bytes)) {
+      json.writeStartObject();
+      json.writeNumberField("f", FORMAT);
+      json.writeStringField("k", kind);
+      fields.write(json);
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new SerializationException("Cannot write a document: " + e.getMessage(), e);
+    }
+    return bytes.toByteArray();
   }
 
   byte[] marker(String kind) {

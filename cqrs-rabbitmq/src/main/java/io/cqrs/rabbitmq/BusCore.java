@@ -48,7 +48,7 @@ final class BusCore implements AutoCloseable {
     if (settings.completions() == null) {
       ownCompletions =
           Executors.newCachedThreadPool(
-              ConfirmingPublisher.daemon("cqrs-rabbit-complete-" + settings.connectionName()));
+              DaemonThreads.named("cqrs-rabbit-complete-" + settings.connectionName()));
       completions = ownCompletions;
     } else {
       ownCompletions = null;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cqrs.EventSerializer;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ class AsyncPublishIT {
     VersionedEvent marker = TestMessages.event("marker", 1);
     bus.publish(List.of(marker));
     Await.until(
-        WAIT, () -> deliveries.containsKey(marker.id()), () -> deliveries.size() + " handled");
+        WAIT, () -> deliveries.size() + " handled", () -> deliveries.containsKey(marker.id()));
     assertThat(deliveries.keySet()).containsAll(ids(events));
     assertThat(deliveries.values()).as("deliveries per event").containsOnly(1);
   }
@@ -112,7 +113,7 @@ class AsyncPublishIT {
     } finally {
       publishers.shutdownNow();
     }
-    Await.until(WAIT, () -> handled.containsAll(ids(all)), () -> handled.size() + " handled");
+    Await.until(WAIT, () -> handled.size() + " handled", () -> handled.containsAll(ids(all)));
   }
 
   @Test
@@ -182,7 +183,7 @@ class AsyncPublishIT {
     // close() returned only once the call was confirmed; its completion may still be on its way
     // to the completion thread.
     assertThat(published).succeedsWithin(WAIT);
-    Await.until(WAIT, () -> handled.containsAll(ids(events)), () -> handled.size() + " handled");
+    Await.until(WAIT, () -> handled.size() + " handled", () -> handled.containsAll(ids(events)));
   }
 
   @Test
@@ -201,8 +202,8 @@ class AsyncPublishIT {
     assertThat(chained).succeedsWithin(WAIT);
     Await.until(
         WAIT,
-        () -> handled.containsAll(ids(first)) && handled.containsAll(ids(second)),
-        () -> handled.size() + " handled");
+        () -> handled.size() + " handled",
+        () -> handled.containsAll(ids(first)) && handled.containsAll(ids(second)));
   }
 
   @Test
@@ -240,11 +241,11 @@ class AsyncPublishIT {
     assertThat(bus.publishAsync(commands)).succeedsWithin(WAIT);
     Await.until(
         WAIT,
+        () -> "handled " + handled,
         () ->
             handled
                 .keySet()
-                .containsAll(commands.stream().map(io.cqrs.Command::messageId).toList()),
-        () -> "handled " + handled);
+                .containsAll(commands.stream().map(io.cqrs.Command::messageId).toList()));
 
     RabbitCommandBus elsewhere =
         namespace.track(

@@ -10,6 +10,7 @@ import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.testing.Await;
 import io.cqrs.testing.CommandDeduplicationContract.Add;
 import io.cqrs.testing.CommandDeduplicationContract.Added;
 import io.cqrs.testing.CommandDeduplicationContract.Counter;
@@ -75,15 +76,15 @@ class CommandDeduplicationIT {
     publisher.publish(deliveries.subList(0, deliveries.size() / 2));
     Await.until(
         Duration.ofSeconds(60),
-        () -> effects().size() >= COMMANDS / 5,
-        () -> effects().size() + " commands took effect before the fault");
+        () -> effects().size() + " commands took effect before the fault",
+        () -> effects().size() >= COMMANDS / 5);
     assertThat(namespace.forceCloseConnections()).isPositive();
     publisher.publish(deliveries.subList(deliveries.size() / 2, deliveries.size()));
 
     Await.until(
         Duration.ofSeconds(120),
-        () -> effects().size() == COMMANDS && settled(),
-        () -> effects().size() + " of " + COMMANDS + " commands took effect");
+        () -> effects().size() + " of " + COMMANDS + " commands took effect",
+        () -> effects().size() == COMMANDS && settled());
     Map<String, Integer> effects = effects();
     for (Command add : sent) {
       assertThat(effects.get(add.messageId())).as("effects of %s", add.messageId()).isEqualTo(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -75,8 +76,8 @@ class ConnectionRecoveryIT {
 
     Await.until(
         Duration.ofSeconds(30),
-        () -> handled.size() >= EVENTS / 5,
-        () -> handled.size() + " handled");
+        () -> handled.size() + " handled",
+        () -> handled.size() >= EVENTS / 5);
     int closed = namespace.forceCloseConnections();
 
     assertThat(closed).as("connections closed by the broker").isGreaterThanOrEqualTo(3);
@@ -86,8 +87,8 @@ class ConnectionRecoveryIT {
     Set<String> published = events.stream().map(VersionedEvent::id).collect(Collectors.toSet());
     Await.until(
         Duration.ofSeconds(120),
-        () -> handled.containsAll(published),
-        () -> (EVENTS - handled.size()) + " events not handled yet");
+        () -> (EVENTS - handled.size()) + " events not handled yet",
+        () -> handled.containsAll(published));
     assertThat(handled).isEqualTo(published);
     assertThat(deliveries.get()).isGreaterThanOrEqualTo(EVENTS);
   }
@@ -128,11 +129,11 @@ class ConnectionRecoveryIT {
       proxy.start();
       VersionedEvent after = TestMessages.event("a", 3);
       Await.until(
-          Duration.ofSeconds(20), () -> publishes(bus, after), () -> "publish after recovery");
+          Duration.ofSeconds(20), () -> "publish after recovery", () -> publishes(bus, after));
       Await.until(
           Duration.ofSeconds(20),
-          () -> handled.containsAll(List.of(before.id(), after.id())),
-          () -> "handled " + handled);
+          () -> "handled " + handled,
+          () -> handled.containsAll(List.of(before.id(), after.id())));
     }
   }
 
@@ -152,7 +153,7 @@ class ConnectionRecoveryIT {
       assertThat(publishing).succeedsWithin(Duration.ofSeconds(30));
       Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
       Await.until(
-          Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+          Duration.ofSeconds(20), () -> "handled " + handled, () -> handled.containsAll(ids));
     }
   }
 
@@ -176,7 +177,7 @@ class ConnectionRecoveryIT {
       assertThat(publishing).succeedsWithin(Duration.ofSeconds(60));
       Set<String> ids = during.stream().map(VersionedEvent::id).collect(Collectors.toSet());
       Await.until(
-          Duration.ofSeconds(20), () -> handled.containsAll(ids), () -> "handled " + handled);
+          Duration.ofSeconds(20), () -> "handled " + handled, () -> handled.containsAll(ids));
     }
   }
 
@@ -195,7 +196,7 @@ class ConnectionRecoveryIT {
 
       assertThat(proxy.held()).as("connections left unanswered").isEqualTo(1);
       Await.until(
-          Duration.ofSeconds(20), () -> handled.contains(event.id()), () -> "handled " + handled);
+          Duration.ofSeconds(20), () -> "handled " + handled, () -> handled.contains(event.id()));
     }
   }
 

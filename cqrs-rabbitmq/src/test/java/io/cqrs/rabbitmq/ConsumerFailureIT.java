@@ -8,6 +8,7 @@ import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.testing.Await;
 import io.cqrs.testing.ConsumerFailure;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ class ConsumerFailureIT {
     bus.publish(List.of(poison));
     bus.publish(later);
 
-    Await.until(WAIT, () -> bus.deadLetterCount("throwing") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("throwing") == 1);
     assertThat(poisonAttempts).hasValue(3);
     Map<String, Object> headers = take(bus.deadLetterQueue("throwing")).getProps().getHeaders();
     assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
@@ -74,7 +75,7 @@ class ConsumerFailureIT {
     // The listener outlived the last attempt too.
     VersionedEvent last = TestMessages.event("after-the-dead-letter", 1);
     bus.publish(List.of(last));
-    Await.until(WAIT, () -> handled.containsAll(ids(later, last)), () -> "handled " + handled);
+    Await.until(WAIT, () -> "handled " + handled, () -> handled.containsAll(ids(later, last)));
     assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
   }
 
@@ -97,7 +98,7 @@ class ConsumerFailureIT {
     bus.publish(stream);
 
     Await.until(
-        WAIT, () -> handled.containsAll(ids(stream.subList(1, 3))), () -> "handled " + handled);
+        WAIT, () -> "handled " + handled, () -> handled.containsAll(ids(stream.subList(1, 3))));
     assertThat(poisonAttempts).hasValue(3);
     assertThat(bus.deadLetterCount("ordered")).isOne();
     assertThat(
@@ -125,11 +126,12 @@ class ConsumerFailureIT {
 
     bus.publish(command);
 
-    Await.until(WAIT, () -> bus.health().needsRestart(), () -> "health " + bus.health());
+    Await.until(WAIT, () -> "health " + bus.health(), () -> bus.health().needsRestart());
     Await.until(
         WAIT,
-        () -> queueState(queue).getMessageCount() == 1 && queueState(queue).getConsumerCount() == 0,
-        () -> "queue " + queue + ": " + queueState(queue));
+        () -> "queue " + queue + ": " + queueState(queue),
+        () ->
+            queueState(queue).getMessageCount() == 1 && queueState(queue).getConsumerCount() == 0);
     BusHealth health = bus.health();
     assertThat(health.healthy()).isFalse();
     assertThat(health.consumers()).isZero();
@@ -154,14 +156,14 @@ class ConsumerFailureIT {
 
     bus.publish(List.of(TestMessages.event("ordered-stream", 1)));
 
-    Await.until(WAIT, () -> bus.health().needsRestart(), () -> "health " + bus.health());
+    Await.until(WAIT, () -> "health " + bus.health(), () -> bus.health().needsRestart());
     Await.until(
         WAIT,
+        () -> "the event back in its partition",
         () ->
             queueState(Names.partition(queue, 0)).getMessageCount()
                     + queueState(Names.partition(queue, 1)).getMessageCount()
-                == 1,
-        () -> "the event back in its partition");
+                == 1);
     assertThat(bus.health().consumers()).isZero();
     assertThat(bus.deadLetterCount("ordered-fatal")).isZero();
   }
@@ -175,14 +177,14 @@ class ConsumerFailureIT {
 
     namespace.withChannel(channel -> channel.queueDelete(namespace.prefix() + ".events.doomed"));
 
-    Await.until(WAIT, () -> bus.health().consumers() == 1, () -> "health " + bus.health());
+    Await.until(WAIT, () -> "health " + bus.health(), () -> bus.health().consumers() == 1);
     BusHealth health = bus.health();
     assertThat(health.healthy()).isFalse();
     assertThat(health.needsRestart()).isTrue();
     assertThat(health.lastFailure().description()).contains(".events.doomed").contains("cancel");
     VersionedEvent event = TestMessages.event("still-flowing", 1);
     bus.publish(List.of(event));
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> "the kept subscription");
+    Await.until(WAIT, () -> "the kept subscription", () -> handled.contains(event.id()));
   }
 
   @Test
@@ -194,16 +196,16 @@ class ConsumerFailureIT {
 
     namespace.forceCloseConnections();
 
-    Await.until(WAIT, () -> bus.health().lastFailure() != null, () -> "the loss recorded");
+    Await.until(WAIT, () -> "the loss recorded", () -> bus.health().lastFailure() != null);
     Await.until(
         WAIT,
-        () -> bus.health().healthy() && bus.health().consumers() == 2,
-        () -> "health " + bus.health());
+        () -> "health " + bus.health(),
+        () -> bus.health().healthy() && bus.health().consumers() == 2);
     assertThat(bus.health().needsRestart()).isFalse();
     assertThat(bus.health().lastFailure().description()).contains("lost its channel");
     VersionedEvent event = TestMessages.event("after-recovery", 1);
     bus.publish(List.of(event));
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> "the event after recovery");
+    Await.until(WAIT, () -> "the event after recovery", () -> handled.contains(event.id()));
   }
 
   private io.cqrs.VersionedEventHandler poisonedBy(

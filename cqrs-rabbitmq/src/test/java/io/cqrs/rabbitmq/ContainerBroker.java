@@ -9,8 +9,9 @@ import org.testcontainers.containers.RabbitMQContainer;
 
 /**
  * A RabbitMQ in a Testcontainers container, started once per JVM when no {@code CQRS_RABBITMQ_URI}
- * is set and a Docker engine answers. Kept apart from {@link RabbitTestBroker} so that modules
- * without Testcontainers on their class path can use the broker from the URI.
+ * is set, no local broker answers and a Docker engine does (see {@link BrokerChoice}). Kept apart
+ * from {@link RabbitTestBroker} so that modules without Testcontainers on their class path can use
+ * the broker from the URI.
  */
 final class ContainerBroker {
   private static final String IMAGE = "rabbitmq:3.13";

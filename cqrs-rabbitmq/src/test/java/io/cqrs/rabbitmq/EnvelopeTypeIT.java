@@ -11,6 +11,7 @@ import io.cqrs.VersionedEvent;
 import io.cqrs.rabbitmq.TestMessages.AddItem;
 import io.cqrs.rabbitmq.TestMessages.ItemAdded;
 import io.cqrs.rabbitmq.TestMessages.RemoveItem;
+import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -71,8 +72,8 @@ class EnvelopeTypeIT {
     VersionedEvent later = event(new ItemAdded("lamp", 1));
     bus.publish(List.of(later));
 
-    Await.until(WAIT, () -> handled.containsKey(later.id()), () -> "later event not handled");
-    Await.until(WAIT, () -> bus.deadLetterCount("audit") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "later event not handled", () -> handled.containsKey(later.id()));
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("audit") == 1);
     assertThat(handled).containsOnlyKeys(untyped.id(), later.id());
     assertRefused(take(bus.deadLetterQueue("audit")), removed.id(), "ItemAdded", "ItemRemoved");
   }
@@ -92,8 +93,8 @@ class EnvelopeTypeIT {
     Command later = Command.create(new AddItem("lamp", 1));
     bus.publish(later);
 
-    Await.until(WAIT, () -> handled.containsKey(later.messageId()), () -> "later not handled");
-    Await.until(WAIT, () -> bus.deadLetterCount("orders") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "later not handled", () -> handled.containsKey(later.messageId()));
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("orders") == 1);
     assertThat(handled).containsOnlyKeys(later.messageId());
     assertRefused(take(bus.deadLetterQueue("orders")), remove.messageId(), "AddItem", "RemoveItem");
   }

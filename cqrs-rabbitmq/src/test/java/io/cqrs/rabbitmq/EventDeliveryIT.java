@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ class EventDeliveryIT {
     namespace.eventBus(serializer).publish(events);
 
     Await.until(
-        Duration.ofSeconds(60), () -> handled.size() == EVENTS, () -> handled.size() + " handled");
+        Duration.ofSeconds(60), () -> handled.size() + " handled", () -> handled.size() == EVENTS);
     assertThat(handled.keySet())
         .isEqualTo(events.stream().map(VersionedEvent::id).collect(Collectors.toSet()));
     assertThat(handled.values()).allSatisfy(count -> assertThat(count).hasValue(1));
@@ -94,8 +95,8 @@ class EventDeliveryIT {
       Set<String> ids = bySubscription.get(subscription);
       Await.until(
           Duration.ofSeconds(60),
-          () -> ids.size() == EVENTS,
-          () -> subscription + ": " + ids.size());
+          () -> subscription + ": " + ids.size(),
+          () -> ids.size() == EVENTS);
       assertThat(ids).as(subscription).isEqualTo(published);
       assertThat(deliveries.get(subscription)).as(subscription + " deliveries").hasValue(EVENTS);
     }
@@ -113,8 +114,8 @@ class EventDeliveryIT {
 
     Await.until(
         Duration.ofSeconds(60),
-        () -> versions.size() == events.size(),
-        () -> versions.size() + " handled");
+        () -> versions.size() + " handled",
+        () -> versions.size() == events.size());
     assertThat(versions).isSorted().doesNotHaveDuplicates();
   }
 }

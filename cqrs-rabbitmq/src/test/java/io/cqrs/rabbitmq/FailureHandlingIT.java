@@ -10,6 +10,7 @@ import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.NonTransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -82,10 +83,10 @@ class FailureHandlingIT {
     String retryQueue = Names.retryQueue(namespace.prefix() + ".events.flaky", delay);
     namespace.withChannel(
         channel -> {
-          Await.until(WAIT, () -> count(channel, retryQueue) == 1, () -> "event in " + retryQueue);
+          Await.until(WAIT, () -> "event in " + retryQueue, () -> count(channel, retryQueue) == 1);
           return null;
         });
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> attempts.size() + " attempts");
+    Await.until(WAIT, () -> attempts.size() + " attempts", () -> handled.contains(event.id()));
     assertThat(attempts).hasSize(3);
     assertThat(Duration.between(attempts.get(0), attempts.get(1))).isGreaterThanOrEqualTo(delay);
     assertThat(Duration.between(attempts.get(1), attempts.get(2))).isGreaterThanOrEqualTo(delay);
@@ -112,8 +113,8 @@ class FailureHandlingIT {
     bus.publish(List.of(poison));
     bus.publish(later);
 
-    Await.until(WAIT, () -> handled.containsAll(ids(later)), () -> "handled " + handled);
-    Await.until(WAIT, () -> bus.deadLetterCount("poisoned") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "handled " + handled, () -> handled.containsAll(ids(later)));
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("poisoned") == 1);
     assertThat(poisonAttempts).hasValue(3);
     GetResponse dead = take(bus.deadLetterQueue("poisoned"));
     Map<String, Object> headers = dead.getProps().getHeaders();
@@ -150,8 +151,8 @@ class FailureHandlingIT {
 
     bus.publish(List.of(valid));
 
-    Await.until(WAIT, () -> handled.contains(valid.id()), () -> "valid event not handled");
-    Await.until(WAIT, () -> bus.deadLetterCount("strict") == 2, () -> "dead letters missing");
+    Await.until(WAIT, () -> "valid event not handled", () -> handled.contains(valid.id()));
+    Await.until(WAIT, () -> "dead letters missing", () -> bus.deadLetterCount("strict") == 2);
     assertThat(calls).as("consumer calls").hasValue(1);
     List<GetResponse> dead =
         List.of(take(bus.deadLetterQueue("strict")), take(bus.deadLetterQueue("strict")));
@@ -181,7 +182,7 @@ class FailureHandlingIT {
 
     bus.publish(List.of(TestMessages.event("h", 1)));
 
-    Await.until(WAIT, () -> bus.deadLetterCount("hopeless") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("hopeless") == 1);
     assertThat(attempts).hasValue(1);
     assertThat(
             text(take(bus.deadLetterQueue("hopeless")).getProps().getHeaders(), CqrsHeaders.REASON))
@@ -211,13 +212,13 @@ class FailureHandlingIT {
                 .incrementAndGet());
     VersionedEvent event = TestMessages.event("r", 1);
     bus.publish(List.of(event));
-    Await.until(WAIT, () -> bus.deadLetterCount("fragile") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("fragile") == 1);
 
     broken.set(false);
     long replayed = bus.replayDeadLetters("fragile", 10);
 
     assertThat(replayed).isEqualTo(1);
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> "replayed event not handled");
+    Await.until(WAIT, () -> "replayed event not handled", () -> handled.contains(event.id()));
     assertThat(bus.deadLetterCount("fragile")).isZero();
     assertThat(otherDeliveries.get(event.id()))
         .as("deliveries to the other subscription")
@@ -242,7 +243,7 @@ class FailureHandlingIT {
         });
     Command command = TestMessages.addItem("book");
     bus.publish(command);
-    Await.until(WAIT, () -> bus.deadLetterCount("orders") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("orders") == 1);
 
     Map<String, Object> headers = peek(bus.deadLetterQueue("orders")).getProps().getHeaders();
     broken.set(false);
@@ -254,7 +255,7 @@ class FailureHandlingIT {
     assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(2);
     assertThat(replayed).isEqualTo(1);
     Await.until(
-        WAIT, () -> handled.contains(command.messageId()), () -> "replayed command not handled");
+        WAIT, () -> "replayed command not handled", () -> handled.contains(command.messageId()));
   }
 
   @ParameterizedTest
@@ -274,7 +275,7 @@ class FailureHandlingIT {
 
     publishRaw(event, Map.of(CqrsHeaders.ATTEMPTS, forged));
 
-    Await.until(WAIT, () -> bus.deadLetterCount("forged") == 1, () -> attempts + " attempts");
+    Await.until(WAIT, () -> attempts + " attempts", () -> bus.deadLetterCount("forged") == 1);
     assertThat(attempts).hasValue(3);
     Map<String, Object> headers = take(bus.deadLetterQueue("forged")).getProps().getHeaders();
     assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
@@ -312,7 +313,7 @@ class FailureHandlingIT {
     publishRaw(
         TestMessages.event("d", 1), Map.of("x-death", List.of(death), CqrsHeaders.ATTEMPTS, 2));
 
-    Await.until(WAIT, () -> bus.deadLetterCount("forged-death") == 1, () -> attempts + " attempts");
+    Await.until(WAIT, () -> attempts + " attempts", () -> bus.deadLetterCount("forged-death") == 1);
     assertThat(attempts).hasValue(3);
   }
 
@@ -339,7 +340,7 @@ class FailureHandlingIT {
 
     publishRaw(TestMessages.event("h", 1), forged);
 
-    Await.until(WAIT, () -> bus.deadLetterCount("forged-headers") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("forged-headers") == 1);
     Map<String, Object> headers =
         take(bus.deadLetterQueue("forged-headers")).getProps().getHeaders();
     assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_NON_TRANSIENT);
@@ -366,7 +367,7 @@ class FailureHandlingIT {
         "{not json".getBytes(StandardCharsets.UTF_8),
         Map.of(CqrsHeaders.REASON, CqrsHeaders.REASON_NON_TRANSIENT, CqrsHeaders.ATTEMPTS, 9));
 
-    Await.until(WAIT, () -> bus.deadLetterCount("strict-forged") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("strict-forged") == 1);
     Map<String, Object> headers =
         take(bus.deadLetterQueue("strict-forged")).getProps().getHeaders();
     assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_MALFORMED);
@@ -385,12 +386,12 @@ class FailureHandlingIT {
           throw new IllegalStateException("still broken");
         });
     bus.publish(List.of(TestMessages.event("again", 1)));
-    Await.until(WAIT, () -> bus.deadLetterCount("replayed") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("replayed") == 1);
 
     bus.replayDeadLetters("replayed", 1);
 
-    Await.until(WAIT, () -> attempts.get() == 4, () -> attempts + " attempts");
-    Await.until(WAIT, () -> bus.deadLetterCount("replayed") == 1, () -> "no dead letter again");
+    Await.until(WAIT, () -> attempts + " attempts", () -> attempts.get() == 4);
+    Await.until(WAIT, () -> "no dead letter again", () -> bus.deadLetterCount("replayed") == 1);
     Map<String, Object> headers = take(bus.deadLetterQueue("replayed")).getProps().getHeaders();
     assertThat(headers.get(CqrsHeaders.ATTEMPTS)).isEqualTo(2);
     assertThat(headers.get(CqrsHeaders.REPLAYED)).isEqualTo(1);
@@ -414,7 +415,7 @@ class FailureHandlingIT {
 
     bus.publish(List.of(TestMessages.event("n", 1)));
 
-    Await.until(WAIT, () -> bus.deadLetterCount("no-retry-queue") == 1, () -> "no dead letter");
+    Await.until(WAIT, () -> "no dead letter", () -> bus.deadLetterCount("no-retry-queue") == 1);
     Map<String, Object> headers =
         take(bus.deadLetterQueue("no-retry-queue")).getProps().getHeaders();
     assertThat(text(headers, CqrsHeaders.REASON)).isEqualTo(CqrsHeaders.REASON_HANDLER_FAILED);
@@ -456,7 +457,7 @@ class FailureHandlingIT {
           return null;
         });
 
-    Await.until(WAIT, () -> bus.deadLetterCount("forged-orders") == 1, () -> attempts + "");
+    Await.until(WAIT, () -> attempts + "", () -> bus.deadLetterCount("forged-orders") == 1);
     assertThat(attempts).hasValue(3);
     assertThat(
             text(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -85,8 +86,8 @@ class OrderedSubscriptionIT {
     publishInterleaved(publisher);
     Await.until(
         Duration.ofSeconds(60),
-        () -> seenByFirst.get() >= AGGREGATES * VERSIONS / 5,
-        () -> seenByFirst + " handled by the first consumer");
+        () -> seenByFirst + " handled by the first consumer",
+        () -> seenByFirst.get() >= AGGREGATES * VERSIONS / 5);
     firstSubscription.close();
 
     awaitAllHandled();
@@ -121,8 +122,8 @@ class OrderedSubscriptionIT {
 
     Await.until(
         Duration.ofSeconds(30),
-        () -> handled.getOrDefault("flaky", List.of()).size() == 10,
-        () -> "handled " + handled);
+        () -> "handled " + handled,
+        () -> handled.getOrDefault("flaky", List.of()).size() == 10);
     assertThat(handled.get("flaky")).containsExactlyElementsOf(versions(10));
     assertThat(failures.get("flaky")).hasValue(3);
   }
@@ -157,10 +158,10 @@ class OrderedSubscriptionIT {
   private void awaitAllHandled() {
     Await.until(
         Duration.ofSeconds(90),
+        () -> handled.values().stream().mapToInt(List::size).sum() + " events handled",
         () ->
             handled.size() == AGGREGATES
-                && handled.values().stream().allMatch(versions -> versions.size() >= VERSIONS),
-        () -> handled.values().stream().mapToInt(List::size).sum() + " events handled");
+                && handled.values().stream().allMatch(versions -> versions.size() >= VERSIONS));
   }
 
   private void assertEveryAggregateInVersionOrder() {

@@ -1,8 +1,11 @@
 package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.testing.ServerMissingException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,16 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The RabbitMQ that integration tests run against, found once per JVM: the broker at {@code
- * CQRS_RABBITMQ_URI}, else a Testcontainers {@code RabbitMQContainer} where a Docker engine
- * answers, else none, in which case tests are skipped with a message, or fail when {@code
- * CQRS_REQUIRE_SERVERS=true}.
+ * CQRS_RABBITMQ_URI}, else the local one at {@code 127.0.0.1:5672} (guest/guest) if it answers
+ * quickly, else a Testcontainers {@code RabbitMQContainer} where a Docker engine answers, else
+ * none, in which case tests are skipped with a message saying how to give them one, or fail when
+ * {@code CQRS_REQUIRE_SERVERS=true}. {@link BrokerChoice} decides; the choice and its reason are
+ * logged in one line.
  *
  * <p>Each test takes a {@link RabbitNamespace} with a unique prefix, so tests never see each
  * other's queues, and closes it to delete what it declared. Shipped in this module's test jar for
@@ -35,6 +38,8 @@ public final class RabbitTestBroker {
 
   private static final Logger log = LoggerFactory.getLogger(RabbitTestBroker.class);
   private static final Duration RECOVERY_INTERVAL = Duration.ofMillis(500);
+  private static final Duration LOCAL_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration LOCAL_HANDSHAKE_TIMEOUT = Duration.ofSeconds(4);
   private static RabbitTestBroker instance;
   private static String unavailable;
 
@@ -56,8 +61,9 @@ public final class RabbitTestBroker {
     if (instance == null && unavailable == null) {
       try {
         instance = find();
-      } catch (RuntimeException | IOException e) {
+      } catch (RuntimeException e) {
         unavailable = e.getMessage();
+        log.info("{}", unavailable); // the one line saying why, as a chosen broker's says which
       }
     }
     if (instance == null) {
@@ -66,20 +72,33 @@ public final class RabbitTestBroker {
     return instance;
   }
 
-  private static RabbitTestBroker find() throws IOException {
-    String uri = System.getenv(URI_VARIABLE);
-    if (uri != null && !uri.isBlank()) {
-      ConnectionFactory factory = ConnectionFactories.fromUri(uri);
-      probe(factory);
-      return new RabbitTestBroker(factory, BrokerAdmin.local(isLoopback(factory.getHost())));
+  private static RabbitTestBroker find() {
+    BrokerChoice choice =
+        BrokerChoice.choose(
+            System.getenv(URI_VARIABLE),
+            RabbitTestBroker::probeLocal,
+            ContainerBroker::dockerAnswers);
+    if (choice.kind() == BrokerChoice.Kind.NONE) {
+      throw new IllegalStateException(choice.reason());
     }
-    if (ContainerBroker.dockerAnswers()) {
-      return ContainerBroker.start();
+    RabbitTestBroker broker;
+    try {
+      broker =
+          choice.kind() == BrokerChoice.Kind.CONTAINER
+              ? ContainerBroker.start()
+              : fromUri(choice.uri());
+    } catch (RuntimeException | IOException e) {
+      throw new IllegalStateException(
+          "No RabbitMQ for integration tests: " + choice.reason() + ", but " + e.getMessage(), e);
     }
-    throw new IllegalStateException(
-        "No RabbitMQ for integration tests: set "
-            + URI_VARIABLE
-            + " (for example amqp://guest:guest@127.0.0.1:5672/%2f) or run a Docker engine");
+    log.info("Integration tests use RabbitMQ at {}: {}", broker.describe(), choice.reason());
+    return broker;
+  }
+
+  private static RabbitTestBroker fromUri(String uri) {
+    ConnectionFactory factory = ConnectionFactories.fromUri(uri);
+    probe(factory);
+    return new RabbitTestBroker(factory, BrokerAdmin.local(isLoopback(factory.getHost())));
   }
 
   static RabbitTestBroker of(ConnectionFactory factory, BrokerAdmin admin) {
@@ -90,7 +109,6 @@ public final class RabbitTestBroker {
   private static void probe(ConnectionFactory factory) {
     try {
       factory.newConnection("cqrs-test-probe").close();
-      log.info("Integration tests use RabbitMQ at {}", ConnectionFactories.describe(factory));
     } catch (Exception e) {
       throw new IllegalStateException(
           "RabbitMQ at "
@@ -103,6 +121,35 @@ public final class RabbitTestBroker {
     }
   }
 
+  /**
+   * Whether the local broker takes a TCP connection within {@link #LOCAL_CONNECT_TIMEOUT} and an
+   * AMQP connection within {@link #LOCAL_HANDSHAKE_TIMEOUT}: long enough for a busy broker on this
+   * machine, short enough that a machine without one does not wait.
+   */
+  static BrokerChoice.LocalProbe probeLocal() {
+    ConnectionFactory factory = ConnectionFactories.fromUri(BrokerChoice.LOCAL_URI);
+    try (Socket socket = new Socket()) {
+      socket.connect(
+          new InetSocketAddress(factory.getHost(), factory.getPort()),
+          (int) LOCAL_CONNECT_TIMEOUT.toMillis());
+    } catch (IOException e) {
+      return BrokerChoice.LocalProbe.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    factory.setConnectionTimeout((int) LOCAL_CONNECT_TIMEOUT.toMillis());
+    factory.setHandshakeTimeout((int) LOCAL_HANDSHAKE_TIMEOUT.toMillis());
+    factory.setAutomaticRecoveryEnabled(false);
+    try {
+      factory.newConnection("cqrs-test-probe").close();
+      return BrokerChoice.LocalProbe.answered();
+    } catch (Exception e) {
+      return BrokerChoice.LocalProbe.failed(
+          "it took the TCP connection but no AMQP connection: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage());
+    }
+  }
+
   private static boolean isLoopback(String host) {
     try {
       return InetAddress.getByName(host).isLoopbackAddress();
@@ -111,12 +158,18 @@ public final class RabbitTestBroker {
     }
   }
 
-  /** Skips the test, or fails it when servers are required. */
+  /**
+   * Skips the test, or fails it when servers are required; the build's last line counts the skip
+   * (see {@link ServerMissingException}).
+   */
   static void missing(String why) {
-    if ("true".equalsIgnoreCase(System.getenv(REQUIRE_VARIABLE))) {
-      Assertions.fail(why + " (" + REQUIRE_VARIABLE + "=true)");
-    }
-    Assumptions.abort(why);
+    ServerMissingException.skipOrFail(
+        "RabbitMQ",
+        why,
+        "start RabbitMQ on 127.0.0.1:5672 (guest/guest, with rabbitmq_consistent_hash_exchange),"
+            + " or set "
+            + URI_VARIABLE
+            + ", or run a Docker engine");
   }
 
   /**

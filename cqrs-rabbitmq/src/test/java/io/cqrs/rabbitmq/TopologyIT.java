@@ -13,6 +13,7 @@ import io.cqrs.NonTransientCqrsException;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.Subscription;
+import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -122,7 +123,7 @@ class TopologyIT {
     bus.subscribe("fine", 1, event -> handled.add(event.id()));
     VersionedEvent event = TestMessages.event("x", 1);
     bus.publish(List.of(event));
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> "event not handled");
+    Await.until(WAIT, () -> "event not handled", () -> handled.contains(event.id()));
   }
 
   @Test
@@ -193,7 +194,7 @@ class TopologyIT {
     Thread closing = new Thread(subscription::close, "closing");
     closing.start();
     // Release the handler only once close() waits for it, so no second event starts.
-    Await.until(WAIT, () -> closing.getState() == Thread.State.WAITING, () -> "close() waiting");
+    Await.until(WAIT, () -> "close() waiting", () -> closing.getState() == Thread.State.WAITING);
     release.countDown();
     closing.join(WAIT.toMillis());
     assertThat(closing.isAlive()).as("close() still running").isFalse();
@@ -203,7 +204,7 @@ class TopologyIT {
     namespace.withChannel(
         channel -> {
           Await.until(
-              WAIT, () -> ready(channel, queue) == 9, () -> ready(channel, queue) + " ready");
+              WAIT, () -> ready(channel, queue) + " ready", () -> ready(channel, queue) == 9);
           return null;
         });
   }
@@ -259,7 +260,7 @@ class TopologyIT {
 
     bus.publish(List.of(event));
 
-    Await.until(WAIT, () -> handled.contains(event.id()), () -> "event not handled");
+    Await.until(WAIT, () -> "event not handled", () -> handled.contains(event.id()));
   }
 
   /** A test queue bound to an exchange, deleted with the namespace. */

@@ -2,6 +2,7 @@ package io.cqrs.scaleout;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.ObjectMappers;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +32,7 @@ public record SentCommand(
     String toAccountId,
     BigDecimal amount,
     boolean duplicate) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ObjectMappers.create();
 
   /** What a command asks the bank to do. */
   public enum Kind {

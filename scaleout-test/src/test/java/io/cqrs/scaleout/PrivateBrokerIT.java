@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.rabbitmq.client.Connection;
+import io.cqrs.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ class PrivateBrokerIT {
 
       control.stopApp();
 
-      assertThat(Await.until(() -> !connection.isOpen(), Duration.ofSeconds(30))).isTrue();
+      Await.until(Duration.ofSeconds(30), "the connection to close", () -> !connection.isOpen());
       assertThatThrownBy(() -> broker.connectionFactory().newConnection()).isNotNull();
       control.startApp();
       try (Connection again = broker.connectionFactory().newConnection("private-broker-it")) {

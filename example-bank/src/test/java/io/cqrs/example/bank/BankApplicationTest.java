@@ -2,6 +2,7 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -145,7 +146,7 @@ class BankApplicationTest {
                     stop));
     Pattern listening = Pattern.compile("listening on (http://\\S+/)");
     Await.until(
-        "the server to listen", Duration.ofSeconds(30), () -> listening.matcher(out()).find());
+        Duration.ofSeconds(30), "the server to listen", () -> listening.matcher(out()).find());
     Matcher url = listening.matcher(out());
     assertThat(url.find()).isTrue();
 

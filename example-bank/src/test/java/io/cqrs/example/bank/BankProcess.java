@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A child JVM on this JVM's java and classpath, with its standard output read line by line (so
@@ -62,11 +62,11 @@ final class BankProcess implements AutoCloseable {
   }
 
   /** Waits for the worker's {@code READY <pid>} line. */
-  void awaitReady(Duration timeout) throws TimeoutException {
+  void awaitReady(Duration timeout) {
     String ready = "READY " + process.pid();
     Await.until(
-        "'" + ready + "' from the worker (" + describe() + ")",
         timeout,
+        "'" + ready + "' from the worker (" + describe() + ")",
         () -> {
           if (!process.isAlive()) {
             throw new AssertionError("The worker exited early: " + describe());

@@ -9,6 +9,7 @@ import io.cqrs.example.bank.domain.TransferState;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,7 +116,7 @@ class TransferProcessTest {
     long transferVersion = store.version(transferId);
 
     eventBus.publish(service.eventsOfCorrelation(transferId));
-    Await.until("the redelivered events to be handled", TIMEOUT, this::busesIdle);
+    Await.until(TIMEOUT, "the redelivered events to be handled", this::busesIdle);
 
     assertThat(store.version(ada)).isEqualTo(adaVersion);
     assertThat(store.version(transferId)).isEqualTo(transferVersion);

@@ -13,6 +13,7 @@ import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Subscription;
+import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ class WorkerIT {
       transfers.add(transfer(bank, accounts.get(2), accounts.get(3), "500.00"));
       transfers.add(transfer(bank, accounts.get(3), accounts.get(0), "5.00"));
       Await.until(
-          "read models equal to the store", SETTLE, () -> settled(bank, accounts, transfers));
+          SETTLE, "read models equal to the store", () -> settled(bank, accounts, transfers));
 
       BigDecimal total = BigDecimal.ZERO;
       for (String id : accounts) {
@@ -134,8 +135,8 @@ class WorkerIT {
     }
     // Credits and transfers need the accounts: wait until the workers opened them.
     Await.until(
-        "the accounts to be opened",
         SETTLE,
+        "the accounts to be opened",
         () -> ids.stream().allMatch(id -> bank.storeVersion(id) > 0));
     return ids;
   }
@@ -195,10 +196,10 @@ class WorkerIT {
 
         try (BankProcess relaying = worker(servers, prefix)) {
           relaying.awaitReady(START);
-          Await.until("the relay to publish the commit", SETTLE, () -> published.get() > 0);
+          Await.until(SETTLE, "the relay to publish the commit", () -> published.get() > 0);
           Await.until(
-              "the read models to apply it",
               SETTLE,
+              "the read models to apply it",
               () -> bank.account(id).isPresent() && bank.bank().users().find(id).isPresent());
           relaying.terminate();
           assertThat(relaying.awaitExit(Duration.ofSeconds(30))).isZero();

@@ -1,14 +1,10 @@
 package io.cqrs.example.bank.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.cqrs.ObjectMappers;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.BankHealth;
 import io.cqrs.example.bank.domain.Account;
@@ -32,13 +28,7 @@ final class ApiJson {
    * decimals and times as ISO-8601.
    */
   static ObjectMapper mapper() {
-    return new ObjectMapper()
-        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
-        .registerModule(new JavaTimeModule())
-        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-        .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    return ObjectMappers.create().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   }
 
   /** An account as the write model has it. */

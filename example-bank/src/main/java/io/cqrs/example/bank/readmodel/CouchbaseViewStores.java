@@ -1,10 +1,10 @@
 package io.cqrs.example.bank.readmodel;
 
 import com.couchbase.client.java.Collection;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import io.cqrs.ObjectMappers;
 import java.math.BigDecimal;
 import java.util.Objects;
 
@@ -19,10 +19,9 @@ public final class CouchbaseViewStores implements ViewStores {
   private final String namespace;
   // Amounts as strings: a JSON number would lose their scale (100.00 read back as 100.0).
   private final ObjectMapper json =
-      new ObjectMapper()
+      ObjectMappers.create()
           .registerModule(
-              new SimpleModule().addSerializer(BigDecimal.class, ToStringSerializer.instance))
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+              new SimpleModule().addSerializer(BigDecimal.class, ToStringSerializer.instance));
 
   /**
    * @param collection where the documents are

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.Command;
-import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
 import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
@@ -102,8 +102,8 @@ class BankHttpApiTest {
 
   private static JsonNode awaitTransfer(String transferId) throws Exception {
     Await.until(
-        "transfer " + transferId + " to finish",
         TIMEOUT,
+        "transfer " + transferId + " to finish",
         () -> {
           try {
             String state = get("/transfers/" + transferId).body().get("state").asText();
@@ -148,8 +148,8 @@ class BankHttpApiTest {
       HttpRequest health = HttpRequest.newBuilder(api.uri().resolve("health")).build();
 
       Await.until(
-          "the readiness check to fail with no command consumer left",
           TIMEOUT,
+          "the readiness check to fail with no command consumer left",
           () -> {
             HttpResponse<String> reply = send(health);
             return reply.statusCode() == 503 && reply.body().contains("\"consumers\":0");
@@ -282,8 +282,8 @@ class BankHttpApiTest {
     String id = open("Ivy", "3.00");
 
     Await.until(
-        "the accounts read model to show the new account",
         TIMEOUT,
+        "the accounts read model to show the new account",
         () -> {
           try {
             return get("/accounts").raw().body().contains(id);

@@ -37,7 +37,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The contract every {@link CommandBus} keeps. An implementation runs it through a subclass that
- * implements {@link #newBus()} and, for a broker, {@link #secondInstanceOf(CommandBus)}.
+ * implements {@link #newBus()} and, for a broker, {@link #secondInstanceOf(CommandBus)}; for a bus
+ * in one JVM that is one line:
+ *
+ * <pre>{@code
+ * class MyCommandBusContractTest extends CommandBusContract {
+ *   protected CommandBus newBus() { return new MyCommandBus(); }
+ * }
+ * }</pre>
  *
  * <p>Waits use deadlines of up to {@link Await#DEFAULT_TIMEOUT}, long enough for a broker's retries
  * with back-off; a passing run waits only as long as delivery takes.

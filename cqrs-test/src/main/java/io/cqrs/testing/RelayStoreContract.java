@@ -21,7 +21,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract of a store that also implements {@link RelayStore}: publication marks that show in
  * the integration log, leases that exclude each other and expire, and checkpoints that never go
- * back. An implementation runs it through a one-line subclass.
+ * back. An implementation runs it through a one-line subclass:
+ *
+ * <pre>{@code
+ * class MyRelayStoreContractTest extends RelayStoreContract {
+ *   protected EventStreamRepository newStore() { return new MyStore(freshNamespace()); }
+ * }
+ * }</pre>
  */
 public abstract class RelayStoreContract {
   private EventStreamRepository store;

@@ -31,7 +31,13 @@ import org.junit.jupiter.api.Test;
  * Exactly-once effect of commands, end to end through {@link CommandDispatchManager} and {@link
  * EventSourcingRepository}, on a store under test: every order of two deliveries' steps, a command
  * whose conflicts outlast its retries, and thousands of commands each delivered two or three times
- * to competing listeners. A store runs it through a one-line subclass.
+ * to competing listeners. A store runs it through a one-line subclass:
+ *
+ * <pre>{@code
+ * class MyStoreDeduplicationTest extends CommandDeduplicationContract {
+ *   protected EventStreamRepository newStore(TypeRegistry types) { return new MyStore(types); }
+ * }
+ * }</pre>
  *
  * <p>The effect of a command is counted by causation id: each command must leave exactly one event
  * caused by it, however its deliveries raced.

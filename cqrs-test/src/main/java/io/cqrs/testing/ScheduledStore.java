@@ -13,7 +13,7 @@ import java.util.Optional;
  * to commit ({@link #save}) waits for that delivery's turn in a {@link Turnstile}. The thread of a
  * delivery says which party it is with {@link #as}; other threads pass freely.
  */
-public final class ScheduledStore implements EventStreamRepository {
+final class ScheduledStore implements EventStreamRepository {
   private final EventStreamRepository delegate;
   private final Turnstile turnstile;
   private final ThreadLocal<Integer> party = new ThreadLocal<>();

@@ -33,7 +33,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The contract every {@link EventBus} keeps. An implementation runs it through a subclass that
- * implements {@link #newBus()} and, for a broker, {@link #secondInstanceOf(EventBus)}.
+ * implements {@link #newBus()} and, for a broker, {@link #secondInstanceOf(EventBus)}; for a bus in
+ * one JVM that is one line:
+ *
+ * <pre>{@code
+ * class MyEventBusContractTest extends EventBusContract {
+ *   protected EventBus newBus() { return new MyEventBus(); }
+ * }
+ * }</pre>
  *
  * <p>Waits use deadlines of up to {@link Await#DEFAULT_TIMEOUT}, long enough for a broker's retries
  * with back-off; a passing run waits only as long as delivery takes.

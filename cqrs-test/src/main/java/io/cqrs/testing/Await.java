@@ -11,6 +11,12 @@ import java.util.function.Supplier;
  * Waits for a condition with a deadline, so that tests of asynchronous code never sleep for a
  * guessed time: they go on as soon as the condition holds and fail with a message when it does not
  * hold in time.
+ *
+ * <p>It is the one waiting helper of the project's tests and of the contract suites. Awaitility
+ * (4.3.0) does the same and more, but is not used: this kit would then impose it, and Hamcrest with
+ * it, on every adapter author's test classpath for three methods; the suites' waits would read
+ * differently from their failure messages (a state described when the deadline passes, which this
+ * class takes as a {@code Supplier}); and about sixty lines need no upgrade.
  */
 public final class Await {
   /** Long enough for a broker's retries with back-off; a passing test never waits this long. */

@@ -36,7 +36,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The contract every {@link EventStreamRepository} keeps. An implementation runs it through a
- * one-line subclass that implements {@link #newRepository()}.
+ * one-line subclass that implements {@link #newRepository()}, in its own test sources:
+ *
+ * <pre>{@code
+ * class MyStoreContractTest extends EventStreamRepositoryContract {
+ *   protected EventStreamRepository newRepository() { return new MyStore(freshNamespace()); }
+ * }
+ * }</pre>
  *
  * <p>Each test works on a repository of its own and asserts exact contents (of streams, the log and
  * the correlation index), so {@link #newRepository()} must return a repository that sees nothing

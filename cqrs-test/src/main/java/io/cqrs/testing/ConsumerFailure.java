@@ -5,8 +5,8 @@ import java.util.function.Supplier;
 
 /**
  * The kinds of {@link Throwable} a consumer may throw, for tests that every one of them is handled
- * as the bus promises: each but {@link #OUT_OF_MEMORY} is a failed delivery, {@code OUT_OF_MEMORY}
- * stops the bus ({@link io.cqrs.spi.BusHealth#isFatal}).
+ * as the bus promises: each but {@link #OUT_OF_MEMORY_ERROR} is a failed delivery, {@code
+ * OUT_OF_MEMORY_ERROR} stops the bus ({@link io.cqrs.spi.BusHealth#isFatal}).
  */
 public enum ConsumerFailure {
   RUNTIME_EXCEPTION(() -> new IllegalStateException("poison: runtime exception")),

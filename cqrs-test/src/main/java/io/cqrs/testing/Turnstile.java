@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>No sleeps: waiting parties block on a condition, with a deadline that fails the test instead
  * of hanging it.
  */
-public final class Turnstile {
+final class Turnstile {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
 
   private final List<Integer> schedule;

@@ -1,0 +1,66 @@
+package io.cqrs.rabbitmq;
+
+import com.rabbitmq.client.ShutdownSignalException;
+import io.cqrs.NonTransientCqrsException;
+import java.time.Duration;
+
+/**
+ * The exceptions publishing throws (or fails a future with), so that the blocking and the
+ * asynchronous publisher report a failure with the same type and the same words. Messages name the
+ * broker as {@code host:port/vhost} only.
+ *
+ * <p>Stateless.
+ */
+final class PublishErrors {
+  private static final String CLOSED = "The publisher is closed";
+
+  private PublishErrors() {}
+
+  /** A call on a publisher that is closing or closed. */
+  static IllegalStateException closed() {
+    return new IllegalStateException(CLOSED);
+  }
+
+  /** A call that the publisher's closing cut short. */
+  static IllegalStateException closed(Throwable cause) {
+    return new IllegalStateException(CLOSED, cause);
+  }
+
+  /** The confirms of a call were not all in by its deadline. */
+  static BrokerUnavailableException notConfirmed(String broker, Duration timeout) {
+    return new BrokerUnavailableException(
+        broker, "it did not confirm a message within " + timeout, null);
+  }
+
+  /** The confirm window (or the republisher's queue) had no room by the call's deadline. */
+  static BrokerUnavailableException noConfirms(String broker) {
+    return new BrokerUnavailableException(broker, "no publisher confirms arrived in time", null);
+  }
+
+  static BrokerUnavailableException interrupted(String broker, InterruptedException e) {
+    return new BrokerUnavailableException(broker, "interrupted while publishing", e);
+  }
+
+  /**
+   * Throws if the broker closed the channel over a message of a round and messages are left to
+   * send: a channel error (such as publishing to an exchange that was deleted) would only repeat,
+   * so it is reported instead of publishing again until the deadline.
+   *
+   * @param refusal why the broker closed a channel of the round, or {@code null}
+   * @param notPublished how many messages are left to send
+   * @throws NonTransientCqrsException naming the broker's reply
+   */
+  static void failIfRefused(String broker, ShutdownSignalException refusal, int notPublished) {
+    if (refusal != null && notPublished > 0) {
+      throw new NonTransientCqrsException(
+          "RabbitMQ at "
+              + broker
+              + " closed the publishing channel: "
+              + Failures.reply(refusal)
+              + "; "
+              + notPublished
+              + " message(s) not published",
+          refusal);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The test kit of cqrs, published as {@code cqrs-test} for users' test scope: {@link
+ * io.cqrs.testing.AggregateFixture} runs given/when/then scenarios in memory, and the contract
+ * suites ({@link io.cqrs.testing.EventStreamRepositoryContract}, {@link
+ * io.cqrs.testing.RelayStoreContract}, {@link io.cqrs.testing.CommandDeduplicationContract}, {@link
+ * io.cqrs.testing.CommandBusContract}, {@link io.cqrs.testing.EventBusContract}) are what every
+ * store and bus adapter passes, each through a one-line subclass. {@link io.cqrs.testing.Await}
+ * waits for asynchronous outcomes with a deadline.
+ */
+package io.cqrs.testing;

@@ -2,16 +2,19 @@ package io.cqrs.couchbase;
 
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
+import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.util.List;
@@ -137,14 +140,16 @@ public final class CouchbaseEventStreamRepository
    * @throws ConcurrencyException if another save took the version first; nothing was written
    * @throws DuplicateCommandException if a commit of the stream is the effect of the same command;
    *     nothing was written
+   * @throws AggregateTypeMismatchException if the stream was created for another aggregate type;
+   *     nothing was written
    * @throws TransientCqrsException if Couchbase did not answer in time; a timeout while claiming
    *     the version leaves the outcome unknown, so reload the stream before retrying
    */
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
-    keys.checkStreamId(streamId);
-    StreamPreconditions.checkSave(streamId, expectedVersion, events, commandId);
+  public void save(StreamAppend append) {
+    Objects.requireNonNull(append, "append");
+    String streamId = keys.checkStreamId(append.streamId());
+    List<VersionedEvent> events = append.events();
     if (events.size() > LogReader.POSITIONS_PER_SEQUENCE) {
       throw new IllegalArgumentException(
           "Batch of "
@@ -155,14 +160,21 @@ public final class CouchbaseEventStreamRepository
               + LogReader.POSITIONS_PER_SEQUENCE
               + " events one commit may hold");
     }
-    String command = commandId == null ? null : KeyLayout.commandHash(commandId);
-    byte[] commit = codec.commit(streamId, events, command);
+    String command = append.commandId() == null ? null : KeyLayout.commandHash(append.commandId());
+    String type = append.expectedVersion() == 0 ? append.aggregateType() : null;
+    byte[] commit = codec.commit(streamId, events, command, type);
     checkSize(commit, "Batch of " + events.size() + " events for stream", streamId);
-    writer.save(streamId, expectedVersion, events, commit, command, commandId);
+    writer.save(append, commit, command);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The type comes from the same read of the stream's head as the events' commits: it costs no
+   * extra request.
+   */
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
+  public EventStream loadStream(String streamId, long fromVersion) {
     keys.checkStreamId(streamId);
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
     return reader.load(streamId, fromVersion);

@@ -7,9 +7,9 @@ package io.cqrs;
  *
  * <p>This is how a redelivered command, or a second delivery racing the first, is stopped from
  * taking effect twice: the store checks the command id in the same atomic step that commits the
- * events (see {@link io.cqrs.spi.EventStreamRepository#save(String, long, java.util.List,
- * String)}). {@link CommandDispatchManager} treats it as "already handled" and acknowledges the
- * command; other callers should do the same. Not transient: trying again finds the same commit.
+ * events (see {@link io.cqrs.spi.EventStreamRepository#save(io.cqrs.spi.StreamAppend)}). {@link
+ * CommandDispatchManager} treats it as "already handled" and acknowledges the command; other
+ * callers should do the same. Not transient: trying again finds the same commit.
  */
 public class DuplicateCommandException extends NonTransientCqrsException {
   private static final long serialVersionUID = 1L;

@@ -1,9 +1,11 @@
 package io.cqrs;
 
 import io.cqrs.spi.EventBus;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,9 +84,9 @@ public final class EventSourcingRepository {
    * Commits the aggregate's pending events as the effect of a command, at most once: they take its
    * correlation id, its message id as their causation id, and its {@code actor} and {@code
    * onBehalfOf} metadata, and the store commits them only if the stream holds no earlier effect of
-   * the same command (see {@link EventStreamRepository#save(String, long, List, String)}). A
-   * redelivered command, or a second delivery racing the first, thus fails here with {@link
-   * DuplicateCommandException}, which {@link CommandDispatchManager} takes as "already handled".
+   * the same command (see {@link EventStreamRepository#save(StreamAppend)}). A redelivered command,
+   * or a second delivery racing the first, thus fails here with {@link DuplicateCommandException},
+   * which {@link CommandDispatchManager} takes as "already handled".
    *
    * <p>One command's effect on one aggregate is one commit: saving the same instance again for the
    * same command appends to that effect, but saving a second instance of the same aggregate, loaded
@@ -115,7 +117,13 @@ public final class EventSourcingRepository {
     long previousVersion = aggregate.version();
     List<VersionedEvent> events =
         envelope(aggregate, pending, correlationId, causationId, metadata);
-    store.save(aggregate.id(), previousVersion, events, commandId);
+    store.save(
+        new StreamAppend(
+            aggregate.id(),
+            previousVersion,
+            events,
+            commandId,
+            TypeRegistry.logicalName(aggregate.getClass())));
     long newVersion = previousVersion + events.size();
     aggregate.markCommitted(newVersion, causationId);
     if (snapshotPolicy.shouldSnapshot(aggregate, previousVersion, newVersion)) {
@@ -233,20 +241,32 @@ public final class EventSourcingRepository {
    *
    * @param factory makes an empty aggregate with the given id, e.g. {@code Account::new}
    * @throws AggregateNotFoundException if the stream has no events
+   * @throws AggregateTypeMismatchException if the stream belongs to another type of aggregate than
+   *     the one {@code factory} makes
    */
   public <A extends EventSourceBased> A get(String id, Function<String, A> factory) {
     return find(id, factory).orElseThrow(() -> new AggregateNotFoundException(id));
   }
 
-  /** Like {@link #get}, but empty where the stream has no events. */
+  /**
+   * Like {@link #get}, but empty where the stream has no events.
+   *
+   * @throws AggregateTypeMismatchException if the stream belongs to another type of aggregate than
+   *     the one {@code factory} makes: the type its first save recorded, or that of its snapshot
+   */
   public <A extends EventSourceBased> Optional<A> find(String id, Function<String, A> factory) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
+    String type = TypeRegistry.logicalName(aggregate.getClass());
     if (!(snapshotPolicy instanceof SnapshotPolicy.Never)) {
-      aggregate = restoreSnapshot(aggregate, id, factory);
+      aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
-    List<VersionedEvent> events = store.load(id, aggregate.version() + 1);
+    EventStream stream = store.loadStream(id, aggregate.version() + 1);
+    if (stream.aggregateType() != null && !stream.aggregateType().equals(type)) {
+      throw new AggregateTypeMismatchException(id, stream.aggregateType(), type);
+    }
+    List<VersionedEvent> events = stream.events();
     if (events.isEmpty() && aggregate.version() == 0) {
       return Optional.empty();
     }
@@ -258,7 +278,7 @@ public final class EventSourcingRepository {
   }
 
   private <A extends EventSourceBased> A restoreSnapshot(
-      A aggregate, String id, Function<String, A> factory) {
+      A aggregate, String id, String type, Function<String, A> factory) {
     Optional<Snapshot> snapshot;
     try {
       snapshot = store.loadSnapshot(id);
@@ -269,7 +289,11 @@ public final class EventSourcingRepository {
     if (snapshot.isEmpty()) {
       return aggregate;
     }
-    String type = TypeRegistry.logicalName(aggregate.getClass());
+    if (!snapshot.get().aggregateType().equals(type)) {
+      // Taken of the aggregate that owns the stream, so the stream is of that type too; this
+      // also catches streams written before their type was recorded.
+      throw new AggregateTypeMismatchException(id, snapshot.get().aggregateType(), type);
+    }
     if (!snapshots.matches(snapshot.get(), aggregate.getClass(), type)) {
       log.info("Snapshot of '{}' was taken of another shape of {}; replaying", id, type);
       return aggregate;

@@ -128,11 +128,11 @@ class EventRelayTest {
     var plainStore =
         new io.cqrs.spi.EventStreamRepository() {
           @Override
-          public void save(String s, long e, List<VersionedEvent> ev, String c) {}
+          public void save(io.cqrs.spi.StreamAppend a) {}
 
           @Override
-          public List<VersionedEvent> load(String s, long f) {
-            return List.of();
+          public io.cqrs.spi.EventStream loadStream(String s, long f) {
+            return new io.cqrs.spi.EventStream(s, null, List.of());
           }
 
           @Override

@@ -352,13 +352,18 @@ class EventSourcingRepositoryTest {
   }
 
   @Test
-  void a_snapshot_of_another_aggregate_type_is_ignored() {
+  void a_snapshot_of_another_aggregate_type_is_never_applied_and_fails_the_load_naming_both() {
     EventSourcingRepository repository = seededWithSnapshot();
     Snapshot real = store.delegate.loadSnapshot("w-1").orElseThrow();
     store.delegate.saveSnapshot(
         new Snapshot("w-1", 2, "Purse", real.schema(), "{\"balance\":1000}", Instant.now()));
 
-    assertThat(repository.get("w-1", Wallet::new).balance()).isEqualByComparingTo("11");
+    AggregateTypeMismatchException mismatch =
+        catchThrowableOfType(
+            () -> repository.get("w-1", Wallet::new), AggregateTypeMismatchException.class);
+
+    assertThat(mismatch.recordedType()).isEqualTo("Purse");
+    assertThat(mismatch.requestedType()).isEqualTo("Wallet");
   }
 
   @Test
@@ -416,6 +421,74 @@ class EventSourcingRepositoryTest {
     assertThat(store.calls).containsExactly("load w-1 from 1");
   }
 
+  // ---------------------------------------------------------------- aggregate types
+
+  @Test
+  void a_save_records_the_aggregates_logical_type_name_with_its_stream() {
+    repository(SnapshotPolicy.never()).save(Wallet.open("w-1", "ada"), "c");
+
+    assertThat(store.loadStream("w-1", 1).aggregateType()).isEqualTo("Wallet");
+  }
+
+  @Test
+  void loading_a_stream_into_another_aggregate_class_fails_naming_the_stream_and_both_types() {
+    EventSourcingRepository repository = repository(SnapshotPolicy.never());
+    repository.save(Wallet.open("w-1", "ada"), "c");
+
+    AggregateTypeMismatchException mismatch =
+        catchThrowableOfType(
+            () -> repository.find("w-1", Purse::new), AggregateTypeMismatchException.class);
+
+    assertThat(mismatch.streamId()).isEqualTo("w-1");
+    assertThat(mismatch.recordedType()).isEqualTo("Wallet");
+    assertThat(mismatch.requestedType()).isEqualTo("Purse");
+    assertThat(mismatch)
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasMessage("Stream 'w-1' belongs to a Wallet, not to a Purse");
+    assertThatThrownBy(() -> repository.get("w-1", Purse::new))
+        .isInstanceOf(AggregateTypeMismatchException.class);
+  }
+
+  @Test
+  void loading_from_a_snapshot_still_checks_the_streams_type() {
+    EventSourcingRepository repository = seededWithSnapshot();
+    Snapshot real = store.delegate.loadSnapshot("w-1").orElseThrow();
+    // A snapshot that claims the requested type cannot hide the stream's own.
+    store.delegate.saveSnapshot(
+        new Snapshot("w-1", 2, "Purse", real.schema(), real.state(), real.created()));
+
+    assertThatThrownBy(() -> repository.get("w-1", Purse::new))
+        .isInstanceOf(AggregateTypeMismatchException.class)
+        .hasMessageContaining("belongs to a Wallet, not to a Purse");
+  }
+
+  @Test
+  void saving_an_aggregate_of_another_class_to_a_typed_stream_is_refused_and_writes_nothing() {
+    EventSourcingRepository repository = repository(SnapshotPolicy.never());
+    List<VersionedEvent> committed = repository.save(Wallet.open("w-1", "ada"), "c");
+    Purse purse = new Purse("w-1");
+    purse.replay(new Opened("ada"), 1);
+    purse.raise(new Opened("eve"));
+
+    assertThatThrownBy(() -> repository.save(purse, "c-2"))
+        .isInstanceOf(AggregateTypeMismatchException.class)
+        .hasMessageContaining("'w-1'")
+        .hasMessageContaining("Wallet")
+        .hasMessageContaining("Purse");
+    assertThat(store.load("w-1")).containsExactlyElementsOf(committed);
+    assertThat(purse.pendingEvents()).hasSize(1);
+  }
+
+  @Test
+  void a_stream_written_without_a_type_loads_into_any_class_as_before() {
+    EventSourcingRepository repository = repository(SnapshotPolicy.never());
+    VersionedEvent opened = VersionedEvent.of("w-1", 1, new Opened("ada"), "c");
+    store.delegate.save("w-1", 0, List.of(opened));
+
+    assertThat(repository.get("w-1", Wallet::new).owner()).isEqualTo("ada");
+    assertThat(repository.get("w-1", Purse::new).version()).isEqualTo(1);
+  }
+
   // ---------------------------------------------------------------- factories
 
   @Test
@@ -435,6 +508,19 @@ class EventSourcingRepositoryTest {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Another kind of aggregate that also handles {@link Opened}. */
+  static final class Purse extends EventSourceBased {
+    Purse(String id) {
+      super(id);
+    }
+
+    void raise(Object event) {
+      update(event);
+    }
+
+    private void handleOpened(Opened e) {}
+  }
 
   /** A wallet w-1 at version 3 (opened, +1, +10) with a snapshot at version 2. */
   private EventSourcingRepository seededWithSnapshot() {

@@ -1,9 +1,11 @@
 package io.cqrs;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,17 +26,22 @@ final class ObservedStore implements EventStreamRepository {
   volatile Consumer<String> beforeSave = streamId -> {};
 
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
-    calls.add("save " + streamId + " @" + expectedVersion + " +" + events.size());
-    beforeSave.accept(streamId);
-    delegate.save(streamId, expectedVersion, events, commandId);
+  public void save(StreamAppend append) {
+    calls.add(
+        "save "
+            + append.streamId()
+            + " @"
+            + append.expectedVersion()
+            + " +"
+            + append.events().size());
+    beforeSave.accept(append.streamId());
+    delegate.save(append);
   }
 
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
+  public EventStream loadStream(String streamId, long fromVersion) {
     calls.add("load " + streamId + " from " + fromVersion);
-    return delegate.load(streamId, fromVersion);
+    return delegate.loadStream(streamId, fromVersion);
   }
 
   @Override

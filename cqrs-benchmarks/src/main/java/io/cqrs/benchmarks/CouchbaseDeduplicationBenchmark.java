@@ -6,9 +6,11 @@ import io.cqrs.EventSerializer;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
 import io.cqrs.benchmarks.model.AccountOpened;
+import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -90,9 +92,15 @@ public class CouchbaseDeduplicationBenchmark {
       atomicAndLookup = Deduplication.ATOMIC_AND_LOOKUP.manager(repository);
     }
 
-    /** Opens an account: a one-event stream. */
+    /**
+     * Opens an account: a one-event stream, recording its aggregate type as the repository would,
+     * so that each command's load and save check it.
+     */
     void open(String id) {
-      store.save(id, 0, Histories.envelopes(id, List.of(new AccountOpened(id, "alice")), registry));
+      store.save(
+          StreamAppend.of(
+                  id, 0, Histories.envelopes(id, List.of(new AccountOpened(id, "alice")), registry))
+              .withAggregateType(TypeRegistry.logicalName(BenchAccount.class)));
     }
 
     /** The counter of the SDK's operations. */

@@ -1,18 +1,20 @@
 package io.cqrs.benchmarks;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A read-only {@link EventStreamRepository} holding one immutable stream, which {@link #load} hands
- * out as it is. The dispatch benchmark replays through the public repository API on it so that what
- * it measures per event is routing alone, whatever a real store does on load (the rehydration
- * benchmark measures the in-memory store).
+ * A read-only {@link EventStreamRepository} holding one immutable stream, which {@link #loadStream}
+ * hands out as it is. The dispatch benchmark replays through the public repository API on it so
+ * that what it measures per event is routing alone, whatever a real store does on load (the
+ * rehydration benchmark measures the in-memory store).
  */
 final class ReplayOnlyStore implements EventStreamRepository {
   private final String streamId;
@@ -24,11 +26,12 @@ final class ReplayOnlyStore implements EventStreamRepository {
   }
 
   @Override
-  public List<VersionedEvent> load(String id, long fromVersion) {
+  public EventStream loadStream(String id, long fromVersion) {
     if (!streamId.equals(id) || fromVersion > stream.size()) {
-      return List.of();
+      return new EventStream(id, null, List.of());
     }
-    return fromVersion == 1 ? stream : stream.subList((int) fromVersion - 1, stream.size());
+    return new EventStream(
+        id, null, fromVersion == 1 ? stream : stream.subList((int) fromVersion - 1, stream.size()));
   }
 
   @Override
@@ -42,7 +45,7 @@ final class ReplayOnlyStore implements EventStreamRepository {
   }
 
   @Override
-  public void save(String id, long expectedVersion, List<VersionedEvent> events, String commandId) {
+  public void save(StreamAppend append) {
     throw new UnsupportedOperationException("ReplayOnlyStore is read-only");
   }
 

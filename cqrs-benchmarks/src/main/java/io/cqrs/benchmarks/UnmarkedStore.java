@@ -1,9 +1,11 @@
 package io.cqrs.benchmarks;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,14 +22,13 @@ final class UnmarkedStore implements EventStreamRepository {
   }
 
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
-    store.save(streamId, expectedVersion, events, commandId);
+  public void save(StreamAppend append) {
+    store.save(append);
   }
 
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
-    return store.load(streamId, fromVersion);
+  public EventStream loadStream(String streamId, long fromVersion) {
+    return store.loadStream(streamId, fromVersion);
   }
 
   @Override

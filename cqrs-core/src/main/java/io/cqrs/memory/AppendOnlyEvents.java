@@ -44,6 +44,19 @@ final class AppendOnlyEvents {
     return size;
   }
 
+  /** The aggregate type the stream was created for; null if none was named. */
+  private String aggregateType;
+
+  /** The aggregate type recorded when the stream was created; null if none. */
+  String aggregateType() {
+    return aggregateType;
+  }
+
+  /** Records the stream's aggregate type; called by the save that creates the stream. */
+  void recordType(String type) {
+    this.aggregateType = type;
+  }
+
   /** Ids of the commands whose effects this stream holds; null while there are none. */
   private Set<String> commands;
 

@@ -3,6 +3,7 @@ package io.cqrs.memory;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
@@ -10,6 +11,7 @@ import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * while the stream's lock is held, so the log's order agrees with every stream's order. The log is
  * read without any lock (see {@code IntegrationLog}), so a relay or a rebuild walking it never
  * holds up a commit. Events are kept as the objects given, so they should be immutable (records).
- * {@link #load} returns an immutable view that shares the stream's storage rather than a copy (see
- * {@code AppendOnlyEvents}), so loading a long stream costs no copying. Each stream remembers the
- * ids of the commands its commits were the effect of, for as long as the store lives.
+ * {@link #loadStream} returns an immutable view that shares the stream's storage rather than a copy
+ * (see {@code AppendOnlyEvents}), so loading a long stream costs no copying. Each stream remembers
+ * the ids of the commands its commits were the effect of, for as long as the store lives, and the
+ * aggregate type its first save named.
  *
  * <p>It is also a {@link RelayStore} and a {@link ProcessorStore}: publication marks, relay leases,
  * checkpoints and event processors' segment claims live here too, so the relay and event processors
@@ -52,36 +55,42 @@ public final class InMemoryEventStreamRepository
   private final ProcessorTable processors = new ProcessorTable();
 
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
-    StreamPreconditions.checkSave(streamId, expectedVersion, events, commandId);
+  public void save(StreamAppend append) {
+    Objects.requireNonNull(append, "append");
+    String streamId = append.streamId();
+    String commandId = append.commandId();
     AppendOnlyEvents stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
     synchronized (stream) {
-      // Both checks and the append under the stream's lock: one atomic step.
+      // The checks and the append under the stream's lock: one atomic step.
       if (commandId != null && stream.holdsCommand(commandId)) {
         throw new DuplicateCommandException(streamId, commandId);
       }
-      if (stream.size() != expectedVersion) {
-        throw new ConcurrencyException(streamId, expectedVersion, stream.size());
+      if (stream.size() != append.expectedVersion()) {
+        throw new ConcurrencyException(streamId, append.expectedVersion(), stream.size());
       }
-      stream.append(events, commandId);
-      appendToLog(events, stream);
+      if (stream.size() == 0) {
+        stream.recordType(append.aggregateType());
+      } else {
+        append.checkType(stream.aggregateType());
+      }
+      stream.append(append.events(), commandId);
+      appendToLog(append.events(), stream);
     }
   }
 
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
+  public EventStream loadStream(String streamId, long fromVersion) {
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
     AppendOnlyEvents stream = streams.get(streamId);
     if (stream == null) {
-      return List.of();
+      return new EventStream(streamId, null, List.of());
     }
     synchronized (stream) {
       if (fromVersion > stream.size()) {
-        return List.of();
+        return new EventStream(streamId, stream.aggregateType(), List.of());
       }
       // A view, not a copy: the slots it covers are never written again.
-      return stream.view((int) fromVersion - 1);
+      return new EventStream(streamId, stream.aggregateType(), stream.view((int) fromVersion - 1));
     }
   }
 

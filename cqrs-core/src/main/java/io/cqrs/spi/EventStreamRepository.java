@@ -1,5 +1,6 @@
 package io.cqrs.spi;
 
+import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
@@ -21,7 +22,9 @@ import java.util.Optional;
  *       exactly once, and by correlation id.
  *   <li>A stream holds the effect of a command at most once: of all saves of a stream made with the
  *       same command id, at most one commits, however they race and whatever versions they expect
- *       (see {@link #save(String, long, List, String)}).
+ *       (see {@link #save(StreamAppend)}).
+ *   <li>A stream created for an aggregate type keeps it: loads return it, and saves for another
+ *       type are refused.
  * </ul>
  *
  * <p>Implementations are thread-safe.
@@ -29,7 +32,35 @@ import java.util.Optional;
 public interface EventStreamRepository {
 
   /**
-   * Appends {@code events} to a stream, all or nothing.
+   * Appends events to a stream, all or nothing: the one {@code save} an implementation provides;
+   * the other overloads are shorthands for it.
+   *
+   * <p><b>Command.</b> If {@link StreamAppend#commandId()} is given, the append is the effect of
+   * that command, at most once per stream and command. The check that no commit of the stream
+   * carries the command id and the append are one atomic step, like the version check: of any
+   * number of saves of one stream with the same command id, racing or one after another, at most
+   * one commits. A duplicate that expects a stale version may be told either {@link
+   * ConcurrencyException} or {@link DuplicateCommandException}; after reloading, it is told the
+   * latter. Command ids are remembered for as long as the stream exists, and only by the stream
+   * they were committed to.
+   *
+   * <p><b>Aggregate type.</b> If {@link StreamAppend#aggregateType()} is given, the save that
+   * creates the stream (expected version 0) records it, and {@link #loadStream} returns it from
+   * then on; a save to a stream whose recorded type is another one is refused. A stream created
+   * without a type (or before types were recorded) keeps none, and is never checked. The type is
+   * recorded in the same atomic step as the stream's first events.
+   *
+   * @throws ConcurrencyException if the stream is not at the expected version; nothing was written
+   * @throws DuplicateCommandException if a commit of this stream already carries the command id;
+   *     nothing was written
+   * @throws AggregateTypeMismatchException if the stream records an aggregate type other than the
+   *     append's; nothing was written
+   */
+  void save(StreamAppend append);
+
+  /**
+   * Appends {@code events} to a stream, all or nothing: {@link #save(StreamAppend)} for no command
+   * and no aggregate type.
    *
    * @param streamId the stream (aggregate) id; every event's {@code sourceId} must equal it
    * @param expectedVersion the version the stream must be at now; 0 for a new stream
@@ -40,23 +71,13 @@ public interface EventStreamRepository {
    *     numbered contiguously from {@code expectedVersion + 1}
    */
   default void save(String streamId, long expectedVersion, List<VersionedEvent> events) {
-    save(streamId, expectedVersion, events, null);
+    save(StreamAppend.of(streamId, expectedVersion, events));
   }
 
   /**
    * Appends {@code events} to a stream, all or nothing, as the effect of command {@code commandId}
-   * if one is given: at most once per stream and command.
+   * if one is given: {@link #save(StreamAppend)} with a command id and no aggregate type.
    *
-   * <p>The check that no commit of the stream carries {@code commandId} and the append are one
-   * atomic step, like the version check: of any number of saves of one stream with the same command
-   * id, racing or one after another, at most one commits. A duplicate that expects a stale version
-   * may be told either {@link ConcurrencyException} or {@link DuplicateCommandException}; after
-   * reloading, it is told the latter. Command ids are remembered for as long as the stream exists,
-   * and only by the stream they were committed to.
-   *
-   * @param streamId the stream (aggregate) id; every event's {@code sourceId} must equal it
-   * @param expectedVersion the version the stream must be at now; 0 for a new stream
-   * @param events one or more events numbered {@code expectedVersion + 1} upwards
    * @param commandId the message id of the command these events are the effect of, or {@code null}
    *     for a save that is not deduplicated
    * @throws ConcurrencyException if the stream is not at {@code expectedVersion}; nothing was
@@ -66,13 +87,25 @@ public interface EventStreamRepository {
    * @throws IllegalArgumentException if the events are empty, belong to another stream or are not
    *     numbered contiguously from {@code expectedVersion + 1}, or the command id is blank
    */
-  void save(String streamId, long expectedVersion, List<VersionedEvent> events, String commandId);
+  default void save(
+      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+    save(StreamAppend.of(streamId, expectedVersion, events).withCommandId(commandId));
+  }
+
+  /**
+   * The events of a stream with version {@code >= fromVersion}, in version order (empty if there
+   * are none), and the aggregate type the stream recorded when it was created (null if none). The
+   * one load an implementation provides; it costs no more than reading the events alone.
+   */
+  EventStream loadStream(String streamId, long fromVersion);
 
   /**
    * The events of a stream with version {@code >= fromVersion}, in version order; empty if there
    * are none.
    */
-  List<VersionedEvent> load(String streamId, long fromVersion);
+  default List<VersionedEvent> load(String streamId, long fromVersion) {
+    return loadStream(streamId, fromVersion).events();
+  }
 
   /** All events of a stream, in version order. */
   default List<VersionedEvent> load(String streamId) {

@@ -12,7 +12,7 @@ public final class StreamPreconditions {
   public static String checkStreamId(String streamId) {
     Objects.requireNonNull(streamId, "streamId");
     if (streamId.isBlank()) {
-      throw new IllegalArgumentException("streamId must not be blank");
+      throw new IllegalArgumentException("streamId must not be blank, was '" + streamId + "'");
     }
     return streamId;
   }

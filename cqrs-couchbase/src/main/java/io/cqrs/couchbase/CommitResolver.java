@@ -83,7 +83,7 @@ final class CommitResolver {
     String key = keys.claim(commit.streamId(), commit.first());
     Optional<Kv.Document> holder = claim;
     if (holder.isEmpty()) {
-      if (kv.insert(key, codec.claim(seq, commit.last(), commit.command())) != 0) {
+      if (kv.insert(key, codec.claim(seq, commit.last(), commit.command(), commit.type())) != 0) {
         log.info(
             "Completed prepared commit {} of stream '{}' (versions {}..{}) for its writer",
             seq,

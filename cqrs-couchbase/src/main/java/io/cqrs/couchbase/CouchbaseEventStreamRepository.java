@@ -2,16 +2,19 @@ package io.cqrs.couchbase;
 
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
+import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.util.List;
@@ -100,27 +103,16 @@ public final class CouchbaseEventStreamRepository
 
   /**
    * A builder for a repository that connects to a cluster itself and disconnects on {@link
-   * #close()}.
+   * #close()}. {@link Builder#credentials} and {@link Builder#bucket} are required; {@link
+   * Builder#build()} says which is missing.
    *
    * @param connectionString e.g. {@code couchbase://db1,db2}
-   * @param username the user, with read and write access to the bucket
-   * @param password the user's password; never logged
-   * @param bucketName the bucket; its default collection is used unless {@link
-   *     Builder#collection(String, String)} names another
+   * @param serializer reads and writes event envelopes; its registry is the allow-list of types
    */
-  public static Builder builder(
-      String connectionString,
-      String username,
-      String password,
-      String bucketName,
-      EventSerializer serializer) {
+  public static Builder builder(String connectionString, EventSerializer serializer) {
     return new Builder(
         null,
-        new ConnectedCluster.Settings(
-            Objects.requireNonNull(connectionString, "connectionString"),
-            Objects.requireNonNull(username, "username"),
-            Objects.requireNonNull(password, "password"),
-            Objects.requireNonNull(bucketName, "bucketName")),
+        Objects.requireNonNull(connectionString, "connectionString"),
         Objects.requireNonNull(serializer, "serializer"));
   }
 
@@ -137,14 +129,16 @@ public final class CouchbaseEventStreamRepository
    * @throws ConcurrencyException if another save took the version first; nothing was written
    * @throws DuplicateCommandException if a commit of the stream is the effect of the same command;
    *     nothing was written
+   * @throws AggregateTypeMismatchException if the stream was created for another aggregate type;
+   *     nothing was written
    * @throws TransientCqrsException if Couchbase did not answer in time; a timeout while claiming
    *     the version leaves the outcome unknown, so reload the stream before retrying
    */
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
-    keys.checkStreamId(streamId);
-    StreamPreconditions.checkSave(streamId, expectedVersion, events, commandId);
+  public void save(StreamAppend append) {
+    Objects.requireNonNull(append, "append");
+    String streamId = keys.checkStreamId(append.streamId());
+    List<VersionedEvent> events = append.events();
     if (events.size() > LogReader.POSITIONS_PER_SEQUENCE) {
       throw new IllegalArgumentException(
           "Batch of "
@@ -155,14 +149,21 @@ public final class CouchbaseEventStreamRepository
               + LogReader.POSITIONS_PER_SEQUENCE
               + " events one commit may hold");
     }
-    String command = commandId == null ? null : KeyLayout.commandHash(commandId);
-    byte[] commit = codec.commit(streamId, events, command);
+    String command = append.commandId() == null ? null : KeyLayout.commandHash(append.commandId());
+    String type = append.expectedVersion() == 0 ? append.aggregateType() : null;
+    byte[] commit = codec.commit(streamId, events, command, type);
     checkSize(commit, "Batch of " + events.size() + " events for stream", streamId);
-    writer.save(streamId, expectedVersion, events, commit, command, commandId);
+    writer.save(append, commit, command);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The type comes from the same read of the stream's head as the events' commits: it costs no
+   * extra request.
+   */
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
+  public EventStream loadStream(String streamId, long fromVersion) {
     keys.checkStreamId(streamId);
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
     return reader.load(streamId, fromVersion);
@@ -292,8 +293,11 @@ public final class CouchbaseEventStreamRepository
    */
   public static final class Builder {
     private final Collection collection;
-    private final ConnectedCluster.Settings connection;
+    private final String connectionString;
     private final EventSerializer serializer;
+    private String username;
+    private String password;
+    private String bucketName;
     private KeyLayout keys = new KeyLayout(DEFAULT_KEY_PREFIX);
     private String scopeName;
     private String collectionName;
@@ -303,11 +307,44 @@ public final class CouchbaseEventStreamRepository
     private Duration connectTimeout = Duration.ofSeconds(30);
     private DurabilityLevel durability = DurabilityLevel.NONE;
 
-    private Builder(
-        Collection collection, ConnectedCluster.Settings connection, EventSerializer serializer) {
+    private Builder(Collection collection, String connectionString, EventSerializer serializer) {
       this.collection = collection;
-      this.connection = connection;
+      this.connectionString = connectionString;
       this.serializer = serializer;
+    }
+
+    /**
+     * The user to connect as, with read and write access to the bucket, and its password (never
+     * logged). Required, and only for a repository that connects itself.
+     */
+    public Builder credentials(String username, String password) {
+      requireConnecting("credentials(username, password)");
+      this.username = Objects.requireNonNull(username, "username");
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * The bucket; its default collection is used unless {@link #collection(String, String)} names
+     * another. Required, and only for a repository that connects itself.
+     */
+    public Builder bucket(String bucketName) {
+      requireConnecting("bucket(name)");
+      Objects.requireNonNull(bucketName, "bucketName");
+      if (bucketName.isBlank()) {
+        throw new IllegalArgumentException("bucketName must not be blank");
+      }
+      this.bucketName = bucketName;
+      return this;
+    }
+
+    private void requireConnecting(String setting) {
+      if (connectionString == null) {
+        throw new IllegalStateException(
+            setting
+                + " applies only when the repository connects itself;"
+                + " the Collection passed to builder(Collection, EventSerializer) is connected");
+      }
     }
 
     /**
@@ -326,7 +363,7 @@ public final class CouchbaseEventStreamRepository
      * #builder(Collection, EventSerializer)}.
      */
     public Builder collection(String scopeName, String collectionName) {
-      if (connection == null) {
+      if (connectionString == null) {
         throw new IllegalStateException(
             "collection(scope, collection) applies only when the repository connects itself;"
                 + " pass the Collection you want to builder(Collection, EventSerializer)");
@@ -405,12 +442,24 @@ public final class CouchbaseEventStreamRepository
      * The repository. When built from a connection string this connects and waits until the bucket
      * is ready.
      *
+     * @throws IllegalStateException if a repository that connects itself lacks its credentials or
+     *     bucket
      * @throws TransientCqrsException if the cluster could not be reached in time
      */
     public CouchbaseEventStreamRepository build() {
-      if (connection == null) {
+      if (connectionString == null) {
         return new CouchbaseEventStreamRepository(this, collection, null);
       }
+      if (username == null) {
+        throw new IllegalStateException(
+            "credentials(username, password) must be set to connect to " + connectionString);
+      }
+      if (bucketName == null) {
+        throw new IllegalStateException(
+            "bucket(name) must be set to connect to " + connectionString);
+      }
+      ConnectedCluster.Settings connection =
+          new ConnectedCluster.Settings(connectionString, username, password, bucketName);
       ConnectedCluster cluster =
           ConnectedCluster.connect(connection, scopeName, collectionName, connectTimeout);
       return new CouchbaseEventStreamRepository(this, cluster.collection(), cluster);

@@ -35,6 +35,12 @@ final class DocumentCodec {
   /** The head's object of command hashes, each mapped to the first version of its commit. */
   static final String COMMANDS = "m";
 
+  /**
+   * The field of a stream's head, its first claim and its first commit that holds the aggregate
+   * type the stream was created for.
+   */
+  static final String TYPE = "t";
+
   private final EventSerializer serializer;
   private final ObjectMapper mapper;
 
@@ -48,11 +54,18 @@ final class DocumentCodec {
   }
 
   byte[] commit(String streamId, List<VersionedEvent> events) {
-    return commit(streamId, events, null);
+    return commit(streamId, events, null, null);
   }
 
-  /** A commit document; {@code command} is the hash of the command it is the effect of, or null. */
   byte[] commit(String streamId, List<VersionedEvent> events, String command) {
+    return commit(streamId, events, command, null);
+  }
+
+  /**
+   * A commit document; {@code command} is the hash of the command it is the effect of, or null;
+   * {@code type} the stream's aggregate type, for its first commit, or null.
+   */
+  byte[] commit(String streamId, List<VersionedEvent> events, String command, String type) {
     // Streamed, not built as a tree: every save writes one, and the envelopes go through the
     // serializer's one writer (the same JSON as on the buses).
     return stream(
@@ -62,6 +75,9 @@ final class DocumentCodec {
           json.writeNumberField("v1", events.get(events.size() - 1).version());
           if (command != null) {
             json.writeStringField(COMMAND, command);
+          }
+          if (type != null) {
+            json.writeStringField(TYPE, type);
           }
           json.writeArrayFieldStart("e");
           for (VersionedEvent event : events) {
@@ -108,24 +124,40 @@ final class DocumentCodec {
   }
 
   byte[] claim(long seq, long last) {
-    return claim(seq, last, null);
+    return claim(seq, last, null, null);
   }
 
-  /** A claim document; {@code command} is the hash of the command the commit is the effect of. */
   byte[] claim(long seq, long last, String command) {
+    return claim(seq, last, command, null);
+  }
+
+  /**
+   * A claim document; {@code command} is the hash of the command the commit is the effect of, or
+   * null; {@code type} the stream's aggregate type, for the claim on version 1, or null.
+   */
+  byte[] claim(long seq, long last, String command, String type) {
     ObjectNode node = document(null);
     node.put("q", seq);
     node.put("l", last);
     if (command != null) {
       node.put(COMMAND, command);
     }
+    if (type != null) {
+      node.put(TYPE, type);
+    }
     return write(node);
   }
 
-  /** A new head listing {@code entries}, and the commands they are the effects of under "m". */
-  byte[] head(long version, List<StreamHead.Entry> entries) {
+  /**
+   * A new head listing {@code entries}, the commands they are the effects of under "m", and the
+   * stream's aggregate type under "t" (none if null).
+   */
+  byte[] head(long version, List<StreamHead.Entry> entries, String type) {
     ObjectNode node = document(null);
     node.put("v", version);
+    if (type != null) {
+      node.put(TYPE, type);
+    }
     ArrayNode commits = node.putArray("c");
     ObjectNode commands = node.putObject(COMMANDS);
     for (StreamHead.Entry entry : entries) {
@@ -178,7 +210,7 @@ final class DocumentCodec {
       if (last < first || seq < 1) {
         throw new IllegalArgumentException("inconsistent claim " + node);
       }
-      return new StreamHead.Entry(first, last, seq, command(node));
+      return new StreamHead.Entry(first, last, seq, command(node), type(node));
     } catch (RuntimeException e) {
       throw corrupt(key, stream, e);
     }
@@ -216,7 +248,7 @@ final class DocumentCodec {
       if (previous != version) {
         throw new IllegalArgumentException("commits end at " + previous + ", not at " + version);
       }
-      return new StreamHead(version, List.copyOf(entries), cas);
+      return new StreamHead(version, List.copyOf(entries), cas, type(node));
     } catch (RuntimeException e) {
       throw corrupt(key, stream, e);
     }
@@ -278,6 +310,34 @@ final class DocumentCodec {
     return node;
   }
 
+  /** The aggregate type a head, claim or commit records; null if it has none. */
+  private static String type(JsonNode node) {
+    JsonNode value = node.get(TYPE);
+    if (value == null) {
+      return null;
+    }
+    if (!value.isTextual() || value.textValue().isBlank()) {
+      throw new IllegalArgumentException("field '" + TYPE + "' must be an aggregate type name");
+    }
+    return value.textValue();
+  }
+
+  /** An aggregate type read on its own with a sub-document lookup (raw JSON); null if absent. */
+  String type(String key, byte[] raw, String stream) {
+    if (raw == null) {
+      return null;
+    }
+    try {
+      JsonNode value = mapper.readTree(raw);
+      if (value == null || !value.isTextual() || value.textValue().isBlank()) {
+        throw new IllegalArgumentException("field '" + TYPE + "' must be an aggregate type name");
+      }
+      return value.textValue();
+    } catch (IOException | RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
   /** The command hash of a commit or claim; null if it has none. */
   private static String command(JsonNode node) {
     JsonNode value = node.get(COMMAND);
@@ -319,7 +379,7 @@ final class DocumentCodec {
             "event " + event.id() + " does not belong at version " + (first + i));
       }
     }
-    return new LogDocument.Commit(streamId, first, last, events, command(node));
+    return new LogDocument.Commit(streamId, first, last, events, command(node), type(node));
   }
 
   private List<VersionedEvent> events(JsonNode node, long first, long last) {

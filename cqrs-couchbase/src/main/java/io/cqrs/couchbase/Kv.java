@@ -40,10 +40,10 @@ final class Kv {
   record NumberField(long value, long cas) {}
 
   /**
-   * A numeric field, the document's CAS, and whether a second path exists in the same document,
-   * read in one sub-document lookup.
+   * A numeric field, the document's CAS, a second field's raw JSON (null if absent), and whether a
+   * third path exists in the same document, read in one sub-document lookup.
    */
-  record NumberAndPath(long value, long cas, boolean pathExists) {}
+  record NumberAndPath(long value, long cas, byte[] field, boolean pathExists) {}
 
   /** The most sub-document specs one lookup or mutation may carry. */
   static final int MAX_SPECS = 16;
@@ -229,16 +229,23 @@ final class Kv {
   }
 
   /**
-   * A numeric field and whether {@code path} exists, in one lookup; empty if the document is
-   * missing.
+   * A numeric field, the raw JSON of {@code fieldPath}, and whether {@code path} exists (null: not
+   * asked), in one lookup; empty if the document is missing.
    */
-  Optional<NumberAndPath> lookupNumberAndPath(String key, String numberPath, String path) {
+  Optional<NumberAndPath> lookupNumberAndPath(
+      String key, String numberPath, String fieldPath, String path) {
+    List<LookupInSpec> specs = new ArrayList<>(3);
+    specs.add(LookupInSpec.get(numberPath));
+    specs.add(LookupInSpec.get(fieldPath));
+    if (path != null) {
+      specs.add(LookupInSpec.exists(path));
+    }
     try {
-      LookupInResult result =
-          collection.lookupIn(
-              key, List.of(LookupInSpec.get(numberPath), LookupInSpec.exists(path)));
+      LookupInResult result = collection.lookupIn(key, specs);
       NumberField number = numberField(key, numberPath, result);
-      return Optional.of(new NumberAndPath(number.value(), number.cas(), result.exists(1)));
+      byte[] field = result.exists(1) ? result.contentAsBytes(1) : null;
+      boolean exists = path != null && result.exists(2);
+      return Optional.of(new NumberAndPath(number.value(), number.cas(), field, exists));
     } catch (DocumentNotFoundException e) {
       return Optional.empty();
     } catch (SerializationException e) {

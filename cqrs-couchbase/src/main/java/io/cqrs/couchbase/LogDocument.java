@@ -8,16 +8,18 @@ sealed interface LogDocument {
 
   /**
    * The events of one {@code save}: committed once the claim on {@code first} of the stream names
-   * this sequence. {@code command} is the hash of the command it is the effect of, or null; whoever
-   * completes the commit writes it into the claim.
+   * this sequence. {@code command} is the hash of the command it is the effect of, or null; {@code
+   * type} the stream's aggregate type, carried only by a stream's first commit, or null; whoever
+   * completes the commit writes both into the claim.
    */
-  record Commit(String streamId, long first, long last, List<VersionedEvent> events, String command)
-      implements LogDocument {
-    /** A commit that is the effect of no command. */
-    Commit(String streamId, long first, long last, List<VersionedEvent> events) {
-      this(streamId, first, last, events, null);
-    }
-  }
+  record Commit(
+      String streamId,
+      long first,
+      long last,
+      List<VersionedEvent> events,
+      String command,
+      String type)
+      implements LogDocument {}
 
   /** An event outside any stream, committed as soon as it is stored. */
   record Integration(List<VersionedEvent> events) implements LogDocument {}

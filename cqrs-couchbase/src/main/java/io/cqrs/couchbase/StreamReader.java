@@ -2,6 +2,7 @@ package io.cqrs.couchbase;
 
 import io.cqrs.SerializationException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +26,7 @@ final class StreamReader {
   }
 
   /** The fields of the head a reader needs: not its command set, which only saves consult. */
-  private static final List<String> HEAD_FIELDS = List.of("f", "v", "c");
+  private static final List<String> HEAD_FIELDS = List.of("f", "v", "c", DocumentCodec.TYPE);
 
   /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
   StreamHead head(String streamId) {
@@ -51,21 +52,34 @@ final class StreamReader {
     }
   }
 
+  /** What a save checks in the head: its version and CAS, its type, and a command. */
+  record HeadCheck(long version, long cas, String type, boolean holdsCommand) {}
+
   /**
-   * The head's version, the head document's CAS and whether the head records command {@code
-   * command} (a {@linkplain KeyLayout#commandHash hash}; null to ask only for the version), in one
-   * lookup; empty if the stream has no head.
+   * The head's version, the head document's CAS, the stream's aggregate type and whether the head
+   * records command {@code command} (a {@linkplain KeyLayout#commandHash hash}; null to ask only
+   * for the version and type), in one lookup; empty if the stream has no head.
    */
-  Optional<Kv.NumberAndPath> headVersion(String streamId, String command) {
-    if (command == null) {
-      return headVersion(streamId).map(v -> new Kv.NumberAndPath(v.value(), v.cas(), false));
-    }
+  Optional<HeadCheck> headCheck(String streamId, String command) {
     String key = keys.head(streamId);
+    Optional<Kv.NumberAndPath> found;
     try {
-      return kv.lookupNumberAndPath(key, "v", DocumentCodec.COMMANDS + "." + command);
+      found =
+          kv.lookupNumberAndPath(
+              key,
+              "v",
+              DocumentCodec.TYPE,
+              command == null ? null : DocumentCodec.COMMANDS + "." + command);
     } catch (SerializationException e) {
       throw DocumentCodec.corrupt(key, streamId, e);
     }
+    return found.map(
+        head ->
+            new HeadCheck(
+                head.value(),
+                head.cas(),
+                codec.type(key, head.field(), streamId),
+                head.pathExists()));
   }
 
   /** The claims after {@code version}, followed until one is missing. */
@@ -81,8 +95,11 @@ final class StreamReader {
     return end(head, claimsAfter(streamId, head));
   }
 
-  /** The events with version {@code >= fromVersion}, in order. */
-  List<VersionedEvent> load(String streamId, long fromVersion) {
+  /**
+   * The events with version {@code >= fromVersion}, in order, and the stream's aggregate type: the
+   * head's, or, while a stream has no head yet, its first claim's.
+   */
+  EventStream load(String streamId, long fromVersion) {
     StreamHead head = head(streamId);
     List<StreamHead.Entry> wanted = new ArrayList<>();
     for (StreamHead.Entry entry : head.commits()) {
@@ -101,7 +118,11 @@ final class StreamReader {
     List<VersionedEvent> events = new ArrayList<>();
     collect(streamId, wanted, both.getT1(), fromVersion, events);
     collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
-    return events;
+    String type = head.type();
+    if (type == null && head.version() == 0 && !beyond.isEmpty()) {
+      type = beyond.get(0).type();
+    }
+    return new EventStream(streamId, type, events);
   }
 
   static long end(long version, List<StreamHead.Entry> beyond) {

@@ -4,7 +4,7 @@ import com.couchbase.client.core.error.DocumentExistsException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.TransientCqrsException;
-import io.cqrs.VersionedEvent;
+import io.cqrs.spi.StreamAppend;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,36 +54,38 @@ final class StreamWriter {
     this.logWriter = logWriter;
   }
 
-  /** Where the stream ends: the head read and the claims found past it. */
-  private record Position(long headVersion, long headCas, List<StreamHead.Entry> beyond) {}
+  /**
+   * Where the stream ends: the head read and the claims found past it, and the aggregate type the
+   * stream was created for (null if none was recorded, or the stream is new).
+   */
+  private record Position(
+      long headVersion, long headCas, List<StreamHead.Entry> beyond, String type) {}
 
   /**
    * Saves a commit.
    *
+   * @param commit the commit document, carrying {@code command} and, for a new stream, the type
    * @param command the {@linkplain KeyLayout#commandHash hash} of the command the events are the
-   *     effect of, which {@code commit} carries too; null if none
-   * @param commandId the command id itself, for the exception; null if none
+   *     effect of; null if none
    */
-  void save(
-      String streamId,
-      long expected,
-      List<VersionedEvent> events,
-      byte[] commit,
-      String command,
-      String commandId) {
-    Position position = locate(streamId, expected, command, commandId);
+  void save(StreamAppend append, byte[] commit, String command) {
+    String streamId = append.streamId();
+    long expected = append.expectedVersion();
+    Position position = locate(append, command);
     long first = expected + 1;
-    long last = expected + events.size();
+    long last = append.lastVersion();
     LogWriter.Stored stored =
         logWriter.store(
             commit,
-            events,
+            append.events(),
             "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
-    claim(streamId, expected, stored, last, command, commandId);
+    // A new stream records its type in its first claim; an existing one keeps what it has.
+    String type = expected == 0 ? append.aggregateType() : position.type();
+    claim(streamId, expected, stored, last, command, append.commandId(), type);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
     added.add(new StreamHead.Entry(first, last, stored.seq(), command));
     try {
-      updateHead(streamId, position.headVersion(), position.headCas(), added);
+      updateHead(streamId, position.headVersion(), position.headCas(), added, type);
     } catch (RuntimeException e) {
       log.warn(
           "Committed versions {}..{} of stream '{}' but could not move its head; readers follow"
@@ -96,17 +98,22 @@ final class StreamWriter {
   }
 
   /**
-   * Checks that {@code expected} is where the stream ends. The head is only a hint, but every
-   * version it names is a commit boundary, so {@code head == expected} suffices; if the head lags,
-   * the claims past it are followed. A claim inserted since (by a racing writer) is caught by the
-   * claim insert, the commit point.
+   * Checks that {@code expected} is where the stream ends, that the stream holds no effect of the
+   * command, and that it was created for the append's aggregate type, if both are known. The head
+   * is only a hint, but every version it names is a commit boundary, so {@code head == expected}
+   * suffices; if the head lags, the claims past it are followed. A claim inserted since (by a
+   * racing writer) is caught by the claim insert, the commit point.
    */
-  private Position locate(String streamId, long expected, String command, String commandId) {
-    // One lookup whether or not there is a command: the head's version, and the command's entry.
-    Optional<Kv.NumberAndPath> head = reader.headVersion(streamId, command);
-    long headVersion = head.map(Kv.NumberAndPath::value).orElse(0L);
-    long headCas = head.map(Kv.NumberAndPath::cas).orElse(0L);
-    if (head.isPresent() && head.get().pathExists()) {
+  private Position locate(StreamAppend append, String command) {
+    String streamId = append.streamId();
+    long expected = append.expectedVersion();
+    String commandId = append.commandId();
+    // One lookup whatever is asked: the head's version, its type, and the command's entry.
+    Optional<StreamReader.HeadCheck> head = reader.headCheck(streamId, command);
+    long headVersion = head.map(StreamReader.HeadCheck::version).orElse(0L);
+    long headCas = head.map(StreamReader.HeadCheck::cas).orElse(0L);
+    String type = head.map(StreamReader.HeadCheck::type).orElse(null);
+    if (head.isPresent() && head.get().holdsCommand()) {
       throw new DuplicateCommandException(streamId, commandId);
     }
     if (headVersion > expected) {
@@ -124,8 +131,12 @@ final class StreamWriter {
       if (end != expected) {
         throw new ConcurrencyException(streamId, expected, end);
       }
+      if (headVersion == 0 && !beyond.isEmpty()) {
+        type = beyond.get(0).type(); // no head yet: the first claim records the type
+      }
     }
-    return new Position(headVersion, headCas, beyond);
+    append.checkType(type);
+    return new Position(headVersion, headCas, beyond, type);
   }
 
   /** Inserts the claim: the commit point. */
@@ -135,10 +146,12 @@ final class StreamWriter {
       LogWriter.Stored stored,
       long last,
       String command,
-      String commandId) {
+      String commandId,
+      String type) {
     String key = keys.claim(streamId, expected + 1);
     try {
-      kv.insertExclusive(key, codec.claim(stored.seq(), last, command));
+      kv.insertExclusive(
+          key, codec.claim(stored.seq(), last, command, expected == 0 ? type : null));
     } catch (DocumentExistsException e) {
       StreamHead.Entry holder =
           kv.get(key)
@@ -179,7 +192,8 @@ final class StreamWriter {
    * Moves the head from {@code version} to the end of {@code added}, appending their entries, with
    * CAS so that the head only ever lists the stream's commits contiguously.
    */
-  private void updateHead(String streamId, long version, long cas, List<StreamHead.Entry> added) {
+  private void updateHead(
+      String streamId, long version, long cas, List<StreamHead.Entry> added, String type) {
     String key = keys.head(streamId);
     long target = added.get(added.size() - 1).last();
     for (int attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
@@ -191,7 +205,7 @@ final class StreamWriter {
       }
       boolean done =
           cas == 0
-              ? kv.insert(key, codec.head(target, missing)) != 0
+              ? kv.insert(key, codec.head(target, missing, type)) != 0
               : moveHead(key, cas, target, missing);
       if (done) {
         return;

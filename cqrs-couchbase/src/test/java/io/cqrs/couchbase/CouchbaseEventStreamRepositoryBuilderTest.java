@@ -2,14 +2,16 @@ package io.cqrs.couchbase;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.couchbase.client.java.Collection;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Settings are validated when set, without touching the network. */
 class CouchbaseEventStreamRepositoryBuilderTest {
   private final CouchbaseEventStreamRepository.Builder builder =
-      CouchbaseEventStreamRepository.builder(
-          "couchbase://db", "user", "secret", "bucket", TestEvents.serializer());
+      CouchbaseEventStreamRepository.builder("couchbase://db", TestEvents.serializer())
+          .credentials("user", "secret")
+          .bucket("bucket");
 
   @Test
   void each_bad_setting_is_rejected_with_a_message_naming_it() {
@@ -30,17 +32,39 @@ class CouchbaseEventStreamRepositoryBuilderTest {
 
   @Test
   void required_arguments_are_checked_naming_them() {
-    assertThatThrownBy(
-            () ->
-                CouchbaseEventStreamRepository.builder(
-                    "couchbase://db", "user", null, "bucket", TestEvents.serializer()))
+    assertThatThrownBy(() -> builder.credentials("user", null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("password");
-    assertThatThrownBy(() -> CouchbaseEventStreamRepository.builder(null, TestEvents.serializer()))
+    assertThatThrownBy(() -> builder.bucket(" ")).hasMessageContaining("bucketName");
+    assertThatThrownBy(
+            () ->
+                CouchbaseEventStreamRepository.builder((Collection) null, TestEvents.serializer()))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("collection");
+    assertThatThrownBy(
+            () -> CouchbaseEventStreamRepository.builder((String) null, TestEvents.serializer()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("connectionString");
     assertThatThrownBy(() -> builder.collection("scope", null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("collectionName");
+  }
+
+  @Test
+  void a_repository_that_connects_itself_needs_credentials_and_a_bucket_before_connecting() {
+    assertThatThrownBy(
+            () ->
+                CouchbaseEventStreamRepository.builder("couchbase://db", TestEvents.serializer())
+                    .bucket("bucket")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("credentials(username, password)");
+    assertThatThrownBy(
+            () ->
+                CouchbaseEventStreamRepository.builder("couchbase://db", TestEvents.serializer())
+                    .credentials("user", "secret")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("bucket(name)");
   }
 }

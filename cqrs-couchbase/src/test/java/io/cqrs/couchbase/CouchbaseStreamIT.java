@@ -159,12 +159,9 @@ class CouchbaseStreamIT extends RepositoryIT {
   void a_repository_built_from_a_connection_string_works_and_disconnects_on_close() {
     List<VersionedEvent> events = batch("acc-1", 0, 2);
     try (CouchbaseEventStreamRepository own =
-        CouchbaseEventStreamRepository.builder(
-                server.connectionString(),
-                server.username(),
-                server.password(),
-                server.bucketName(),
-                TestEvents.serializer())
+        CouchbaseEventStreamRepository.builder(server.connectionString(), TestEvents.serializer())
+            .credentials(server.username(), server.password())
+            .bucket(server.bucketName())
             .keyPrefix(prefix)
             .build()) {
       own.save("acc-1", 0, events);
@@ -176,12 +173,9 @@ class CouchbaseStreamIT extends RepositoryIT {
   void a_repository_connecting_itself_can_be_pointed_at_a_scope_and_collection() {
     List<VersionedEvent> events = batch("acc-1", 0, 1);
     try (CouchbaseEventStreamRepository own =
-        CouchbaseEventStreamRepository.builder(
-                server.connectionString(),
-                server.username(),
-                server.password(),
-                server.bucketName(),
-                TestEvents.serializer())
+        CouchbaseEventStreamRepository.builder(server.connectionString(), TestEvents.serializer())
+            .credentials(server.username(), server.password())
+            .bucket(server.bucketName())
             .collection("_default", "_default")
             .keyPrefix(prefix)
             .build()) {
@@ -191,6 +185,12 @@ class CouchbaseStreamIT extends RepositoryIT {
     assertThatThrownBy(() -> builder().collection("_default", "_default"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("builder(Collection, EventSerializer)");
+    assertThatThrownBy(() -> builder().credentials("user", "secret"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("credentials(username, password) applies only");
+    assertThatThrownBy(() -> builder().bucket("app"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("bucket(name) applies only");
   }
 
   @Test

@@ -20,7 +20,40 @@ class DocumentCodecTest {
 
     LogDocument read = codec.log("k", codec.commit("acc-1", events), null);
 
-    assertThat(read).isEqualTo(new LogDocument.Commit("acc-1", 5, 7, events));
+    assertThat(read).isEqualTo(new LogDocument.Commit("acc-1", 5, 7, events, null, null));
+  }
+
+  @Test
+  void a_streams_first_commit_claim_and_head_carry_its_aggregate_type() {
+    List<VersionedEvent> events = batch("acc-1", 0, 2);
+    byte[] commit = codec.commit("acc-1", events, null, "Account");
+    byte[] claim = codec.claim(9, 2, null, "Account");
+    List<StreamHead.Entry> entries = List.of(new StreamHead.Entry(1, 2, 9));
+    byte[] head = codec.head(2, entries, "Account");
+
+    assertThat(codec.log("k", commit, null))
+        .isEqualTo(new LogDocument.Commit("acc-1", 1, 2, events, null, "Account"));
+    assertThat(codec.claim("k", claim, "acc-1", 1).type()).isEqualTo("Account");
+    assertThat(codec.head("k", head, "acc-1", 5))
+        .isEqualTo(new StreamHead(2, entries, 5, "Account"));
+    assertThat(new String(head, StandardCharsets.UTF_8)).contains("\"t\":\"Account\"");
+  }
+
+  @Test
+  void a_head_written_before_types_were_recorded_reads_with_no_type() {
+    byte[] json = json("{\"f\":1,\"v\":2,\"c\":[[2,10]],\"m\":{}}");
+
+    assertThat(codec.head("k", json, "acc-1", 1).type()).isNull();
+    assertThat(codec.claim("k", json("{\"f\":1,\"q\":10,\"l\":2}"), "acc-1", 1).type()).isNull();
+  }
+
+  @Test
+  void a_type_that_is_not_a_name_is_corrupt() {
+    byte[] json = json("{\"f\":1,\"v\":2,\"c\":[[2,10]],\"t\":7}");
+
+    assertThatThrownBy(() -> codec.head("app::h::acc-1", json, "acc-1", 1))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("field 't'");
   }
 
   @Test
@@ -38,9 +71,9 @@ class DocumentCodecTest {
     List<StreamHead.Entry> entries =
         List.of(new StreamHead.Entry(1, 2, 10), new StreamHead.Entry(3, 3, 12));
 
-    StreamHead head = codec.head("k", codec.head(3, entries), "acc-1", 77);
+    StreamHead head = codec.head("k", codec.head(3, entries, null), "acc-1", 77);
 
-    assertThat(head).isEqualTo(new StreamHead(3, entries, 77));
+    assertThat(head).isEqualTo(new StreamHead(3, entries, 77, null));
   }
 
   @Test

@@ -933,4 +933,103 @@ public abstract class EventStreamRepositoryContract {
         .hasMessageContaining("'Happened'");
     assertNothingBut(saved);
   }
+
+  // ---------------------------------------------------------------- aggregate types
+
+  @Test
+  void a_stream_loads_with_the_aggregate_type_its_first_save_named() {
+    List<VersionedEvent> first = happened("s", 1, 2, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, first).withAggregateType("Ledger"));
+    List<VersionedEvent> second = happened("s", 3, 1, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 2, second).withAggregateType("Ledger"));
+
+    io.cqrs.spi.EventStream all = repository.loadStream("s", 1);
+    assertThat(all.streamId()).isEqualTo("s");
+    assertThat(all.aggregateType()).isEqualTo("Ledger");
+    assertThat(all.events()).containsExactlyElementsOf(concat(first, second));
+    assertThat(repository.loadStream("s", 3).events()).containsExactlyElementsOf(second);
+    assertThat(repository.loadStream("s", 4).aggregateType())
+        .as("the type of a stream read past its end")
+        .isEqualTo("Ledger");
+  }
+
+  @Test
+  void a_stream_that_does_not_exist_loads_without_a_type() {
+    io.cqrs.spi.EventStream nothing = repository.loadStream("nobody", 1);
+
+    assertThat(nothing.aggregateType()).isNull();
+    assertThat(nothing.events()).isEmpty();
+  }
+
+  @Test
+  void a_stream_created_without_a_type_keeps_none_and_takes_saves_of_any_type() {
+    List<VersionedEvent> first = saveHappened("s", 0, 1);
+    List<VersionedEvent> second = happened("s", 2, 1, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 1, second).withAggregateType("Ledger"));
+    List<VersionedEvent> third = happened("s", 3, 1, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 2, third).withAggregateType("Budget"));
+
+    io.cqrs.spi.EventStream stream = repository.loadStream("s", 1);
+    assertThat(stream.aggregateType()).isNull();
+    assertThat(stream.events()).containsExactlyElementsOf(concat(concat(first, second), third));
+  }
+
+  @Test
+  void a_save_for_another_aggregate_type_is_refused_naming_both_and_writes_nothing() {
+    List<VersionedEvent> saved = happened("s", 1, 2, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, saved).withAggregateType("Ledger"));
+    List<VersionedEvent> refused = happened("s", 3, 1, "refused-" + id());
+
+    io.cqrs.AggregateTypeMismatchException mismatch =
+        catchThrowableOfType(
+            () ->
+                repository.save(
+                    io.cqrs.spi.StreamAppend.of("s", 2, refused)
+                        .withCommandId("command-" + id())
+                        .withAggregateType("Budget")),
+            io.cqrs.AggregateTypeMismatchException.class);
+
+    assertThat(mismatch.streamId()).isEqualTo("s");
+    assertThat(mismatch.recordedType()).isEqualTo("Ledger");
+    assertThat(mismatch.requestedType()).isEqualTo("Budget");
+    assertThat(mismatch).hasMessageContaining("'s'").hasMessageContaining("Ledger");
+    assertThat(mismatch.getMessage()).contains("Budget");
+    assertNothingBut(saved);
+    assertThat(repository.eventsByCorrelationId(refused.get(0).correlationId())).isEmpty();
+    assertThat(repository.loadStream("s", 1).aggregateType()).isEqualTo("Ledger");
+  }
+
+  @Test
+  void a_save_without_a_type_to_a_typed_stream_is_taken_and_the_type_stays() {
+    List<VersionedEvent> first = happened("s", 1, 1, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, first).withAggregateType("Ledger"));
+    List<VersionedEvent> second = saveHappened("s", 1, 2);
+
+    io.cqrs.spi.EventStream stream = repository.loadStream("s", 1);
+    assertThat(stream.aggregateType()).isEqualTo("Ledger");
+    assertThat(stream.events()).containsExactlyElementsOf(concat(first, second));
+  }
+
+  @Test
+  void a_racing_first_save_of_another_type_loses_and_the_winners_type_stays() {
+    List<VersionedEvent> winner = happened("s", 1, 1, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, winner).withAggregateType("Ledger"));
+
+    assertThatThrownBy(
+            () ->
+                repository.save(
+                    io.cqrs.spi.StreamAppend.of("s", 0, happened("s", 1, 1, "late-" + id()))
+                        .withAggregateType("Budget")))
+        .isInstanceOf(ConcurrencyException.class);
+    assertThat(repository.loadStream("s", 1).aggregateType()).isEqualTo("Ledger");
+    assertNothingBut(winner);
+  }
+
+  @Test
+  void a_blank_aggregate_type_is_refused() {
+    assertRejected(
+        () -> io.cqrs.spi.StreamAppend.of("s", 0, happened("s", 1, 1, "c")).withAggregateType(" "),
+        IllegalArgumentException.class,
+        "aggregateType");
+  }
 }

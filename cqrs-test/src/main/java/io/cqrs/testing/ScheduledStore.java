@@ -1,9 +1,11 @@
 package io.cqrs.testing;
 
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
+import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,18 +42,17 @@ final class ScheduledStore implements EventStreamRepository {
   }
 
   @Override
-  public void save(
-      String streamId, long expectedVersion, List<VersionedEvent> events, String commandId) {
+  public void save(StreamAppend append) {
     step(
         () -> {
-          delegate.save(streamId, expectedVersion, events, commandId);
+          delegate.save(append);
           return null;
         });
   }
 
   @Override
-  public List<VersionedEvent> load(String streamId, long fromVersion) {
-    return step(() -> delegate.load(streamId, fromVersion));
+  public EventStream loadStream(String streamId, long fromVersion) {
+    return step(() -> delegate.loadStream(streamId, fromVersion));
   }
 
   @Override

@@ -226,11 +226,9 @@ public final class ScaleoutRun {
 
   private CouchbaseEventStreamRepository store() {
     return CouchbaseEventStreamRepository.builder(
-            servers.couchbaseConnection(),
-            servers.couchbaseUsername(),
-            servers.couchbasePassword(),
-            servers.couchbaseBucket(),
-            new EventSerializer(types))
+            servers.couchbaseConnection(), new EventSerializer(types))
+        .credentials(servers.couchbaseUsername(), servers.couchbasePassword())
+        .bucket(servers.couchbaseBucket())
         .keyPrefix(prefix)
         .build();
   }

@@ -1,8 +1,8 @@
 package io.cqrs.example.bank.domain;
 
+import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
-import io.cqrs.MissingHandlerException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -10,7 +10,9 @@ import java.util.function.Function;
 /**
  * Loads an aggregate of an expected kind by id. Accounts and transfers share one id space in the
  * store, so an id can name a stream of the other kind (a client passing a transfer id as an account
- * id); such a stream counts as not found rather than as a failure.
+ * id); such a stream counts as not found rather than as a failure. Streams record the type of
+ * aggregate they belong to, and the repository refuses one of another kind before replaying it, so
+ * finding out costs no more than the load itself.
  */
 public final class AggregateLookup {
   private AggregateLookup() {}
@@ -26,9 +28,8 @@ public final class AggregateLookup {
     Objects.requireNonNull(id, "id");
     try {
       return repository.find(id, factory);
-    } catch (MissingHandlerException e) {
-      // Aggregates are registered with all their event types, which checks their handlers
-      // eagerly; a missing handler here means the stream belongs to another kind of aggregate.
+    } catch (AggregateTypeMismatchException e) {
+      // Asking for the stream's type first would cost a second read on every command.
       return Optional.empty();
     }
   }

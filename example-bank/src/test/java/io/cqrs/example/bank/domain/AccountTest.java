@@ -22,7 +22,6 @@ import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
 import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
 import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
-import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.AggregateFixture;
 import java.math.BigDecimal;
@@ -155,10 +154,11 @@ class AccountTest {
 
   @Test
   void a_transfer_id_given_as_an_account_id_is_an_unknown_account() {
-    fixture()
-        .given("t-1", new MoneyTransferCreated("a", "b", money("1.00")))
-        .when(new CreditAccount("t-1", money("1")))
-        .thenFails(UnknownAccountException.class);
+    AggregateFixture<Account> fixture = fixture();
+    // Saved through the repository, as the application does: the stream records its type.
+    fixture.repository().save(MoneyTransfer.create("t-1", "a", "b", money("1.00")), "given");
+
+    fixture.when(new CreditAccount("t-1", money("1"))).thenFails(UnknownAccountException.class);
   }
 
   @Test

@@ -338,7 +338,10 @@ public final class CouchbaseEventStreamRepository
     processors.leave(processor, owner);
   }
 
-  /** Disconnects from the cluster if this repository connected to it; otherwise does nothing. */
+  /**
+   * Disconnects from the cluster if this repository connected to it; otherwise does nothing.
+   * Idempotent.
+   */
   @Override
   public void close() {
     if (owned != null) {

@@ -44,8 +44,8 @@ import java.util.Optional;
  * kept as the cause.
  *
  * <p>It is also a {@link RelayStore} for {@link io.cqrs.EventRelay}: publication marks live in the
- * claims of the commits, leases and checkpoints in documents of their own, all under the key prefix
- * ({@code docs/couchbase-relay.md}).
+ * claims of the commits ({@code docs/couchbase-relay.md}); the relay's lease and checkpoint are a
+ * processor's claim, below.
  *
  * <p>It is also the {@link ProcessorStore} of {@link io.cqrs.EventProcessor}s tracking its log: one
  * document per processor fixing its segment count, one per segment holding its checkpoint and
@@ -90,8 +90,7 @@ public final class CouchbaseEventStreamRepository
     CommitResolver resolver = new CommitResolver(kv, keys, codec);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
-    this.relay =
-        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, codec, reader);
+    this.relay = new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, reader);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
@@ -246,33 +245,6 @@ public final class CouchbaseEventStreamRepository
   @Override
   public void markPublished(String streamId, long fromVersion, long toVersion) {
     relay.markPublished(streamId, fromVersion, toVersion);
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>The lease document expires on the server, so expiry does not depend on the clients' clocks.
-   * Couchbase counts expiry in whole seconds: a lease lasts at least {@code ttl} and at most two
-   * seconds more. {@code ttl} is at most 30 days less two seconds.
-   */
-  @Override
-  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
-    return relay.tryAcquireLease(lease, owner, ttl);
-  }
-
-  @Override
-  public void releaseLease(String lease, String owner) {
-    relay.releaseLease(lease, owner);
-  }
-
-  @Override
-  public long readCheckpoint(String name) {
-    return relay.readCheckpoint(name);
-  }
-
-  @Override
-  public void saveCheckpoint(String name, long position) {
-    relay.saveCheckpoint(name, position);
   }
 
   /**

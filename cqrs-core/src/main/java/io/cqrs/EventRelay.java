@@ -329,7 +329,12 @@ public final class EventRelay implements AutoCloseable {
       return this;
     }
 
-    /** How long the lease lasts without renewal (default 10 s): the longest hand-over time. */
+    /**
+     * How long the lease lasts without renewal (default 10 s): the longest hand-over time. The
+     * lease is renewed before each pass, so a pass (reading, publishing and marking {@link
+     * #batchSize} entries) must end within it, or its checkpoint write is refused and the pass is
+     * repeated by whoever leads next.
+     */
     public Builder leaseTtl(Duration leaseTtl) {
       this.leaseTtl = requirePositive(leaseTtl, "leaseTtl");
       return this;

@@ -6,6 +6,7 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,9 +39,9 @@ import java.util.Objects;
  * this instance created (a store or bus passed in belongs to the caller and stays open). Each part
  * stays usable on its own: this class only builds and orders them.
  *
- * <p>The relay ({@link EventRelay}) runs whenever the store can keep its marks ({@link
- * RelayStore}), unless {@link Builder#relay(boolean) turned off}: without it, events a crash kept
- * from the bus would stay unpublished. Thread-safe.
+ * <p>The relay ({@link EventRelay}) runs whenever the store can keep its marks and lease ({@link
+ * RelayStore} and {@link ProcessorStore}), unless {@link Builder#relay(boolean) turned off}:
+ * without it, events a crash kept from the bus would stay unpublished. Thread-safe.
  */
 public final class Cqrs implements AutoCloseable {
   private final TypeRegistry types;
@@ -86,7 +87,7 @@ public final class Cqrs implements AutoCloseable {
             .deduplicate(builder.deduplicate)
             .build();
     this.relay =
-        builder.relay && store instanceof RelayStore
+        builder.relay && store instanceof RelayStore && store instanceof ProcessorStore
             ? EventRelay.builder(store, eventBus).name(service + "-relay").build()
             : null;
   }

@@ -4,12 +4,16 @@ import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.SegmentClaim;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,10 +32,15 @@ import org.slf4j.LoggerFactory;
  * known to be published. Publication is therefore at least once; consumers make it exactly-once in
  * effect (see {@link Projector}).
  *
- * <p>With several processes running a relay, a lease in the store lets exactly one publish at a
- * time: the holder renews it before every batch, and when the holder dies the lease expires after
- * its ttl and another relay takes over from the shared checkpoint, so nothing is lost. Entries of a
- * batch a dying holder published but did not checkpoint are published again.
+ * <p>With several processes running a relay, a lease lets one publish at a time: the relay's lease
+ * and checkpoint are the claim and checkpoint of a one-segment {@link ProcessorStore} processor
+ * named {@code relay:<name>}, the same fenced claims event processors use. The holder renews the
+ * claim before every batch; when the holder dies the claim expires after its ttl and another relay
+ * takes over from the shared checkpoint, so nothing is lost. Entries of a batch a dying holder
+ * published but did not checkpoint are published again. A holder that stalled past its lease (a GC
+ * pause, a partition) and was replaced may publish its batch once more, but its checkpoint write is
+ * refused ({@link ClaimLostException}): it stops leading and cannot move the new holder's
+ * checkpoint.
  *
  * <p>Thread-safe. {@link #start()} runs the relay on a daemon thread; {@link #publishPending()}
  * runs one pass on the caller's thread.
@@ -41,8 +50,11 @@ public final class EventRelay implements AutoCloseable {
 
   private final EventStreamRepository store;
   private final RelayStore relayStore;
+  private final ProcessorStore leases;
   private final EventBus bus;
   private final String name;
+  private final String processor;
+  private final Clock clock;
   private final String owner;
   private final Duration leaseTtl;
   private final Duration grace;
@@ -52,13 +64,18 @@ public final class EventRelay implements AutoCloseable {
   private final Condition wakeUp = lock.newCondition();
   private volatile boolean running;
   private volatile boolean leader;
+  private volatile SegmentClaim claim;
+  private volatile boolean segmentCountFixed;
   private Thread thread;
 
   private EventRelay(Builder builder) {
     this.store = builder.store;
     this.relayStore = (RelayStore) builder.store;
+    this.leases = (ProcessorStore) builder.store;
     this.bus = builder.bus;
     this.name = builder.name;
+    this.processor = processorName(builder.name);
+    this.clock = builder.clock;
     this.owner = builder.owner;
     this.leaseTtl = builder.leaseTtl;
     this.grace = builder.grace;
@@ -69,11 +86,20 @@ public final class EventRelay implements AutoCloseable {
   /**
    * A relay from {@code store}'s integration log to {@code bus}.
    *
-   * @param store an event store that also implements {@link RelayStore}
-   * @throws IllegalArgumentException if the store does not implement {@link RelayStore}
+   * @param store an event store that also implements {@link RelayStore} and {@link ProcessorStore}
+   * @throws IllegalArgumentException if the store does not implement both
    */
   public static Builder builder(EventStreamRepository store, EventBus bus) {
     return new Builder(store, bus);
+  }
+
+  /**
+   * The name of the one-segment processor whose claim and checkpoint are the lease and checkpoint
+   * of the relay named {@code relayName}, e.g. for {@link ProcessorStore#segments} in a health
+   * check.
+   */
+  public static String processorName(String relayName) {
+    return "relay:" + Objects.requireNonNull(relayName, "relayName");
   }
 
   /** Whether this relay held the lease at its last pass. */
@@ -107,11 +133,11 @@ public final class EventRelay implements AutoCloseable {
   public int publishPending() {
     int published = 0;
     while (true) {
-      leader = relayStore.tryAcquireLease(name, owner, leaseTtl);
+      leader = acquire();
       if (!leader) {
         return published;
       }
-      Pass pass = onePass();
+      Pass pass = onePass(claim);
       published += pass.published;
       if (!pass.moreToRead) {
         return published;
@@ -119,12 +145,31 @@ public final class EventRelay implements AutoCloseable {
     }
   }
 
+  /** Takes or renews the lease: a claim on the relay processor's only segment. */
+  private boolean acquire() {
+    if (!segmentCountFixed) {
+      int count = leases.segmentCount(processor, 1);
+      if (count != 1) {
+        throw new IllegalStateException(
+            "Processor '" + processor + "' has " + count + " segments; a relay's must have 1");
+      }
+      segmentCountFixed = true;
+    }
+    SegmentClaim held = claim;
+    Optional<SegmentClaim> got = leases.claim(processor, 0, owner, clock.instant(), leaseTtl);
+    if (got.isPresent() && held != null && got.get().token() != held.token()) {
+      log.warn("Relay '{}' lost its lease since its last pass and took it again", name);
+    }
+    claim = got.orElse(null);
+    return got.isPresent();
+  }
+
   private record Pass(int published, boolean moreToRead) {}
 
-  private Pass onePass() {
-    long checkpoint = relayStore.readCheckpoint(name);
+  private Pass onePass(SegmentClaim lease) {
+    long checkpoint = lease.checkpoint();
     List<LoggedEvent> entries = store.readLog(checkpoint + 1, batchSize);
-    Instant youngest = Instant.now().minus(grace);
+    Instant youngest = clock.instant().minus(grace);
     List<VersionedEvent> toPublish = new ArrayList<>();
     long advanceTo = checkpoint;
     boolean blocked = false;
@@ -146,7 +191,16 @@ public final class EventRelay implements AutoCloseable {
       log.info("Relay '{}' published {} event(s) the fast path had not", name, toPublish.size());
     }
     if (advanceTo > checkpoint) {
-      relayStore.saveCheckpoint(name, advanceTo);
+      try {
+        leases.saveCheckpoint(lease, advanceTo, clock.instant());
+      } catch (ClaimLostException e) {
+        // Stalled past the lease and replaced: the batch went out once more (at least once), but
+        // the new holder's checkpoint is not ours to move.
+        log.warn("Relay '{}' lost its lease during a pass: {}", name, e.getMessage());
+        leader = false;
+        claim = null;
+        return new Pass(toPublish.size(), false);
+      }
     }
     return new Pass(toPublish.size(), !blocked && entries.size() == batchSize);
   }
@@ -203,8 +257,12 @@ public final class EventRelay implements AutoCloseable {
   @Override
   public void close() {
     stopThread();
+    SegmentClaim held = claim;
+    claim = null;
     try {
-      relayStore.releaseLease(name, owner);
+      if (held != null) {
+        leases.release(held);
+      }
     } catch (RuntimeException e) {
       log.warn("Relay '{}' could not release its lease; it expires after {}", name, leaseTtl, e);
     }
@@ -243,18 +301,22 @@ public final class EventRelay implements AutoCloseable {
     private Duration grace = Duration.ofSeconds(2);
     private Duration pollInterval = Duration.ofMillis(200);
     private int batchSize = 500;
+    private Clock clock = Clock.systemUTC();
 
     private Builder(EventStreamRepository store, EventBus bus) {
       this.store = Objects.requireNonNull(store, "store");
       this.bus = Objects.requireNonNull(bus, "bus");
-      if (!(store instanceof RelayStore)) {
+      if (!(store instanceof RelayStore) || !(store instanceof ProcessorStore)) {
         throw new IllegalArgumentException(
-            "store " + store.getClass().getName() + " does not implement RelayStore");
+            "store "
+                + store.getClass().getName()
+                + " does not implement RelayStore and ProcessorStore");
       }
     }
 
     /**
      * The name of the lease and checkpoint (default {@code cqrs-relay}); relays sharing it compete.
+     * They are kept as the processor {@link EventRelay#processorName processorName(name)}.
      */
     public Builder name(String name) {
       this.name = requireText(name, "name");
@@ -267,7 +329,12 @@ public final class EventRelay implements AutoCloseable {
       return this;
     }
 
-    /** How long the lease lasts without renewal (default 10 s): the longest hand-over time. */
+    /**
+     * How long the lease lasts without renewal (default 10 s): the longest hand-over time. The
+     * lease is renewed before each pass, so a pass (reading, publishing and marking {@link
+     * #batchSize} entries) must end within it, or its checkpoint write is refused and the pass is
+     * repeated by whoever leads next.
+     */
     public Builder leaseTtl(Duration leaseTtl) {
       this.leaseTtl = requirePositive(leaseTtl, "leaseTtl");
       return this;
@@ -298,6 +365,16 @@ public final class EventRelay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The clock the lease and the grace period are timed by (default the system clock, UTC). Claims
+     * are fenced, so relays whose clocks disagree never both move the checkpoint.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The relay, not yet started. */
     public EventRelay build() {
       if (leaseTtl.compareTo(pollInterval) <= 0) {
         throw new IllegalArgumentException(

@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
  * with the next event; with {@link Builder#stopOnFailure()} the segment stops instead, keeps its
  * claim and checkpoint, and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal})
- * stops the whole processor.
+ * stops the whole processor. A store that fails transiently (a timeout) is tried again; any other
+ * store failure stops the processor, and {@link #failure()} says why.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.
@@ -274,13 +275,20 @@ public final class TrackingEventProcessor implements EventProcessor {
   private void coordinate() {
     try {
       while (running) {
-        rebalance();
+        try {
+          rebalance();
+        } catch (RuntimeException e) {
+          if (!isTransient(e)) {
+            throw e;
+          }
+          // A store that times out must not end coordination: the next round tries again, and
+          // meanwhile workers stop on their own if their claims run out unrenewed.
+          log.warn("Processor '{}' could not coordinate, retrying: {}", name, e.toString());
+        }
         awaitChange(claimTtl.dividedBy(3));
       }
     } catch (Throwable e) {
-      if (BusHealth.isFatal(e)) {
-        failure = e;
-      }
+      failure = e; // whatever stopped it, failure() must say so
       log.error("Processor '{}' stopped coordinating", name, e);
     } finally {
       if (halted) {

@@ -7,13 +7,21 @@ import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.DeadEventBus;
+import io.cqrs.testing.ParkingBus;
 import io.cqrs.testing.PublisherWatch;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +83,7 @@ class EventRelayTest {
     EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ZERO).build();
 
     assertThat(relay.publishPending()).isZero();
-    assertThat(store.readCheckpoint("cqrs-relay")).isEqualTo(1);
+    assertThat(checkpoint()).isEqualTo(1);
   }
 
   @Test
@@ -84,7 +92,7 @@ class EventRelayTest {
     EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ofHours(1)).build();
 
     assertThat(relay.publishPending()).isZero();
-    assertThat(store.readCheckpoint("cqrs-relay")).isZero();
+    assertThat(checkpoint()).isZero();
   }
 
   @Test
@@ -111,6 +119,59 @@ class EventRelayTest {
     assertThat(ledger.entries()).isEqualTo(Ledgers.fold(store));
     other.close();
     subscription.close();
+  }
+
+  private SegmentState lease() {
+    return store.segments(EventRelay.processorName("cqrs-relay")).get(0);
+  }
+
+  private long checkpoint() {
+    return lease().checkpoint();
+  }
+
+  @Test
+  void a_relay_that_stalled_past_its_lease_cannot_save_its_checkpoint_after_another_took_over()
+      throws Exception {
+    Instant t0 = Instant.now();
+    Ledgers.append(store, "ledger-1", 3, t0.minusSeconds(60)); // committed, never published
+    ParkingBus parking = new ParkingBus(bus);
+    EventRelay stalled =
+        EventRelay.builder(store, parking)
+            .owner("stalled")
+            .grace(Duration.ZERO)
+            .leaseTtl(Duration.ofSeconds(10))
+            .clock(Clock.fixed(t0, ZoneOffset.UTC)) // its clock never sees the lease run out
+            .build();
+    // The successor leaves young events to the fast path, so it takes the lease but, this pass,
+    // does not move the checkpoint: any move would be the stalled relay's.
+    EventRelay successor =
+        EventRelay.builder(store, bus)
+            .owner("successor")
+            .grace(Duration.ofHours(1))
+            .leaseTtl(Duration.ofSeconds(10))
+            .clock(Clock.fixed(t0.plusSeconds(11), ZoneOffset.UTC))
+            .build();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> stalledPass = thread.submit(stalled::publishPending);
+      parking.awaitParked(Duration.ofSeconds(10)); // published, checkpoint not saved yet
+
+      assertThat(successor.publishPending()).isZero();
+      assertThat(successor.isLeader()).isTrue();
+      parking.release();
+
+      assertThat(stalledPass.get(10, TimeUnit.SECONDS))
+          .as("it did publish, once more")
+          .isEqualTo(3);
+      assertThat(stalled.isLeader()).isFalse();
+      assertThat(lease().checkpoint()).as("the stalled relay's write was refused").isZero();
+      assertThat(lease().owner()).isEqualTo("successor");
+      assertThat(stalled.publishPending()).isZero();
+      assertThat(stalled.isLeader()).isFalse();
+    } finally {
+      parking.release();
+      thread.shutdownNow();
+    }
   }
 
   private EventRelay relay(String owner, PublisherWatch watch) {

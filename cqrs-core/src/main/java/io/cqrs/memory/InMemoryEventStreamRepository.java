@@ -16,7 +16,6 @@ import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,11 +36,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * the ids of the commands its commits were the effect of, for as long as the store lives, and the
  * aggregate type its first save named.
  *
- * <p>It is also a {@link RelayStore} and a {@link ProcessorStore}: publication marks, relay leases,
- * checkpoints and event processors' segment claims live here too, so the relay and event processors
- * run in memory exactly as on a real store. A stream's marks live with the stream (see {@code
- * AppendOnlyEvents}) and cost no allocation when commits are marked in order, as the fast path
- * marks them.
+ * <p>It is also a {@link RelayStore} and a {@link ProcessorStore}: publication marks and event
+ * processors' segment claims and checkpoints (the relay's lease among them) live here too, so the
+ * relay and event processors run in memory exactly as on a real store. A stream's marks live with
+ * the stream (see {@code AppendOnlyEvents}) and cost no allocation when commits are marked in
+ * order, as the fast path marks them.
  */
 public final class InMemoryEventStreamRepository
     implements EventStreamRepository, RelayStore, ProcessorStore {
@@ -50,8 +49,6 @@ public final class InMemoryEventStreamRepository
   private final IntegrationLog log = new IntegrationLog();
   private final Object logLock = new Object();
   private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
-  private final Map<String, Lease> leases = new HashMap<>();
-  private final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
   private final ProcessorTable processors = new ProcessorTable();
 
   @Override
@@ -181,52 +178,6 @@ public final class InMemoryEventStreamRepository
   }
 
   @Override
-  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(owner, "owner");
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("ttl must be positive, was " + ttl);
-    }
-    long now = System.nanoTime();
-    synchronized (leases) {
-      Lease current = leases.get(lease);
-      if (current != null && !current.owner().equals(owner) && current.expiresAt() - now > 0) {
-        return false;
-      }
-      leases.put(lease, new Lease(owner, now + ttl.toNanos()));
-      return true;
-    }
-  }
-
-  @Override
-  public void releaseLease(String lease, String owner) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(owner, "owner");
-    synchronized (leases) {
-      Lease current = leases.get(lease);
-      if (current != null && current.owner().equals(owner)) {
-        leases.remove(lease);
-      }
-    }
-  }
-
-  @Override
-  public long readCheckpoint(String name) {
-    Objects.requireNonNull(name, "name");
-    return checkpoints.getOrDefault(name, 0L);
-  }
-
-  @Override
-  public void saveCheckpoint(String name, long position) {
-    Objects.requireNonNull(name, "name");
-    if (position < 0) {
-      throw new IllegalArgumentException("position must be >= 0, was " + position);
-    }
-    checkpoints.merge(name, position, Math::max);
-  }
-
-  @Override
   public int segmentCount(String processor, int segments) {
     return processors.segmentCount(processor, segments);
   }
@@ -266,6 +217,4 @@ public final class InMemoryEventStreamRepository
   public void leave(String processor, String owner) {
     processors.leave(processor, owner);
   }
-
-  private record Lease(String owner, long expiresAt) {}
 }

@@ -5,6 +5,7 @@ import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A cluster connection the repository opened itself, and so closes. */
 final class ConnectedCluster implements AutoCloseable {
@@ -19,6 +20,7 @@ final class ConnectedCluster implements AutoCloseable {
 
   private final Cluster cluster;
   private final Collection collection;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private ConnectedCluster(Cluster cluster, Collection collection) {
     this.cluster = cluster;
@@ -56,8 +58,11 @@ final class ConnectedCluster implements AutoCloseable {
     return collection;
   }
 
+  /** Disconnects once: the SDK's disconnect of a disconnected cluster waits out a timeout. */
   @Override
   public void close() {
-    cluster.disconnect();
+    if (closed.compareAndSet(false, true)) {
+      cluster.disconnect();
+    }
   }
 }

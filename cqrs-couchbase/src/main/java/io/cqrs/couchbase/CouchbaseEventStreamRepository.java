@@ -12,11 +12,15 @@ import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.SegmentClaim;
+import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,14 +47,19 @@ import java.util.Optional;
  * kept as the cause.
  *
  * <p>It is also a {@link RelayStore} for {@link io.cqrs.EventRelay}: publication marks live in the
- * claims of the commits, leases and checkpoints in documents of their own, all under the key prefix
- * ({@code docs/couchbase-relay.md}).
+ * claims of the commits ({@code docs/couchbase-relay.md}); the relay's lease and checkpoint are a
+ * processor's claim, below.
+ *
+ * <p>It is also the {@link ProcessorStore} of {@link io.cqrs.EventProcessor}s tracking its log: one
+ * document per processor fixing its segment count, one per segment holding its checkpoint and
+ * claim, one per processor listing its live members, each changed only by insert or CAS replace
+ * ("Event processors" in {@code docs/couchbase.md}).
  *
  * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
  * String, EventSerializer)}).
  */
 public final class CouchbaseEventStreamRepository
-    implements EventStreamRepository, RelayStore, AutoCloseable {
+    implements EventStreamRepository, RelayStore, ProcessorStore, AutoCloseable {
   /** The key prefix used unless {@link Builder#keyPrefix} sets one. */
   public static final String DEFAULT_KEY_PREFIX = "cqrs";
 
@@ -69,6 +78,7 @@ public final class CouchbaseEventStreamRepository
   private final LogReader logReader;
   private final SnapshotStore snapshots;
   private final RelayDocuments relay;
+  private final ProcessorDocuments processors;
 
   private CouchbaseEventStreamRepository(
       Builder builder, Collection collection, ConnectedCluster owned) {
@@ -83,8 +93,8 @@ public final class CouchbaseEventStreamRepository
     CommitResolver resolver = new CommitResolver(kv, keys, codec);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
-    this.relay =
-        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, codec, reader);
+    this.relay = new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, reader);
+    this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
   /**
@@ -241,31 +251,70 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
-   * <p>The lease document expires on the server, so expiry does not depend on the clients' clocks.
-   * Couchbase counts expiry in whole seconds: a lease lasts at least {@code ttl} and at most two
-   * seconds more. {@code ttl} is at most 30 days less two seconds.
+   * <p>One get and, on first use, one insert; free once this repository has read the count.
    */
   @Override
-  public boolean tryAcquireLease(String lease, String owner, Duration ttl) {
-    return relay.tryAcquireLease(lease, owner, ttl);
+  public int segmentCount(String processor, int segments) {
+    return processors.segmentCount(processor, segments);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Two round trips (a get, then an insert or a CAS replace), more only after a lost race. The
+   * claim's end is kept to the millisecond, rounded down.
+   */
+  @Override
+  public Optional<SegmentClaim> claim(
+      String processor, int segment, String owner, Instant now, Duration ttl) {
+    return processors.claim(processor, segment, owner, now, ttl);
+  }
+
+  /** {@inheritDoc} Two round trips (a get, then a CAS replace), more only after a lost race. */
+  @Override
+  public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+    processors.saveCheckpoint(claim, position, now);
+  }
+
+  /** {@inheritDoc} Two round trips (a get, then a CAS replace). */
+  @Override
+  public void release(SegmentClaim claim) {
+    processors.release(claim);
+  }
+
+  /** {@inheritDoc} One parallel fan-out of gets, one per segment. */
+  @Override
+  public List<SegmentState> segments(String processor) {
+    return processors.segments(processor);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Claims every segment for the reset first (four round trips per segment in all), so a
+   * processor starting meanwhile finds them taken; if a segment is claimed, the segments already
+   * taken are given back unchanged.
+   */
+  @Override
+  public void reset(String processor, long position, Instant now) {
+    processors.reset(processor, position, now);
+  }
+
+  /** {@inheritDoc} Two round trips (a get, then an insert or a CAS replace). */
+  @Override
+  public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+    return processors.heartbeat(processor, owner, now, ttl);
   }
 
   @Override
-  public void releaseLease(String lease, String owner) {
-    relay.releaseLease(lease, owner);
+  public void leave(String processor, String owner) {
+    processors.leave(processor, owner);
   }
 
-  @Override
-  public long readCheckpoint(String name) {
-    return relay.readCheckpoint(name);
-  }
-
-  @Override
-  public void saveCheckpoint(String name, long position) {
-    relay.saveCheckpoint(name, position);
-  }
-
-  /** Disconnects from the cluster if this repository connected to it; otherwise does nothing. */
+  /**
+   * Disconnects from the cluster if this repository connected to it; otherwise does nothing.
+   * Idempotent.
+   */
   @Override
   public void close() {
     if (owned != null) {

@@ -108,6 +108,32 @@ final class KeyLayout {
   }
 
   /**
+   * The document that fixes an event processor's segment count. Every key of a processor ends with
+   * its name, or with the name's SHA-256 if the longest of them, a segment's, would not fit.
+   */
+  String processor(String processor) {
+    return processorKey("::proc::", "::proch::", "", processor);
+  }
+
+  /** The claim and checkpoint of one segment of an event processor. */
+  String processorSegment(String processor, int segment) {
+    return processorKey("::pseg::", "::psegh::", segment + "::", processor);
+  }
+
+  /** The live members of an event processor. */
+  String processorMembers(String processor) {
+    return processorKey("::pmem::", "::pmemh::", "", processor);
+  }
+
+  private String processorKey(String infix, String hashedInfix, String segment, String processor) {
+    // The segment goes before the name, so no name can make one processor's key another's.
+    int longest = utf8Length(prefix + "::pseg::" + Integer.MAX_VALUE + "::" + processor);
+    return longest <= MAX_KEY_BYTES
+        ? prefix + infix + segment + processor
+        : prefix + hashedInfix + segment + sha256(processor);
+  }
+
+  /**
    * The name under which a stream's documents record a command id: the first 128 bits of its
    * SHA-256 in hex, so that ids of any length and characters become a fixed-size sub-document path
    * segment. Two command ids share a name only by a SHA-256 prefix collision.

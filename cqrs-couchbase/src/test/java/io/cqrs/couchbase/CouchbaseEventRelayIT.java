@@ -10,13 +10,22 @@ import io.cqrs.Projector;
 import io.cqrs.TypeRegistry;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.DeadEventBus;
+import io.cqrs.testing.ParkingBus;
 import io.cqrs.testing.PublisherWatch;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +102,7 @@ class CouchbaseEventRelayIT extends RepositoryIT {
     assertThat(log).extracting(LoggedEvent::published).containsExactly(true, true, true);
     EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ZERO).build();
     assertThat(relay.publishPending()).isZero();
-    assertThat(store.readCheckpoint("cqrs-relay")).isEqualTo(log.get(2).position());
+    assertThat(lease(store).checkpoint()).isEqualTo(log.get(2).position());
   }
 
   @Test
@@ -135,13 +144,64 @@ class CouchbaseEventRelayIT extends RepositoryIT {
     }
   }
 
+  private static SegmentState lease(CouchbaseEventStreamRepository repository) {
+    return repository.segments(EventRelay.processorName("cqrs-relay")).get(0);
+  }
+
+  @Test
+  void a_relay_that_stalled_past_its_lease_cannot_save_its_checkpoint_after_another_took_over()
+      throws Exception {
+    append("ledger-1", 1, 3); // committed, never published
+    Instant t0 = store.readLog(1, 1).get(0).event().created();
+    ParkingBus parking = new ParkingBus(bus);
+    // Two processes: each relay has its own repository on the same documents.
+    EventRelay stalled =
+        EventRelay.builder(builder().build(), parking)
+            .owner("stalled")
+            .grace(Duration.ZERO)
+            .leaseTtl(Duration.ofSeconds(10))
+            .clock(Clock.fixed(t0.plusSeconds(1), ZoneOffset.UTC)) // never sees the lease run out
+            .build();
+    // The successor leaves young events to the fast path, so it takes the lease but, this pass,
+    // does not move the checkpoint: any move would be the stalled relay's.
+    EventRelay successor =
+        EventRelay.builder(builder().build(), bus)
+            .owner("successor")
+            .grace(Duration.ofHours(1))
+            .leaseTtl(Duration.ofSeconds(10))
+            .clock(Clock.fixed(t0.plusSeconds(12), ZoneOffset.UTC))
+            .build();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> stalledPass = thread.submit(stalled::publishPending);
+      parking.awaitParked(WAIT); // published, checkpoint not saved yet
+
+      assertThat(successor.publishPending()).isZero();
+      assertThat(successor.isLeader()).isTrue();
+      parking.release();
+
+      assertThat(stalledPass.get(30, TimeUnit.SECONDS))
+          .as("it did publish, once more")
+          .isEqualTo(3);
+      assertThat(stalled.isLeader()).isFalse();
+      assertThat(lease(store).checkpoint()).as("the stalled relay's write was refused").isZero();
+      assertThat(lease(store).owner()).isEqualTo("successor");
+      assertThat(stalled.publishPending()).isZero();
+    } finally {
+      parking.release();
+      thread.shutdownNow();
+    }
+  }
+
   private EventRelay relay(
       String owner, CouchbaseEventStreamRepository repository, PublisherWatch watch) {
     // A stalled holder stops renewing its lease and never publishes again, as a hung process.
     return EventRelay.builder(repository, watch.watch(owner, bus))
         .owner(owner)
         .grace(Duration.ZERO)
-        .leaseTtl(Duration.ofSeconds(2))
+        // A pass must end within the lease, now exactly ttl on the relay's clock (the old
+        // server-side expiry gave 1-2 s more): passes here took over 2 s on a loaded machine.
+        .leaseTtl(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(50))
         .batchSize(7) // smaller than two commits of 5: passes end inside commits
         .build();

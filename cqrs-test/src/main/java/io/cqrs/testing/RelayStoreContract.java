@@ -7,9 +7,9 @@ import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.testing.ContractEvents.Happened;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The contract of a store that also implements {@link RelayStore}: publication marks that show in
- * the integration log, leases that exclude each other and expire, and checkpoints that never go
- * back. An implementation runs it through a one-line subclass:
+ * the integration log. The relay's lease and checkpoint are a {@link ProcessorStore}'s claims,
+ * which {@link ProcessorStoreContract} covers. An implementation runs it through a one-line
+ * subclass:
  *
  * <pre>{@code
  * class MyRelayStoreContractTest extends RelayStoreContract {
@@ -123,53 +124,13 @@ public abstract class RelayStoreContract {
   }
 
   @Test
-  void a_lease_held_by_one_owner_is_refused_to_another_until_released() {
-    assertThat(relay.tryAcquireLease("relay", "first", Duration.ofMinutes(1))).isTrue();
-    assertThat(relay.tryAcquireLease("relay", "second", Duration.ofMinutes(1))).isFalse();
-    assertThat(relay.tryAcquireLease("relay", "first", Duration.ofMinutes(1))).isTrue();
-    assertThat(relay.tryAcquireLease("other-relay", "second", Duration.ofMinutes(1))).isTrue();
-
-    relay.releaseLease("relay", "second");
-    assertThat(relay.tryAcquireLease("relay", "second", Duration.ofMinutes(1))).isFalse();
-
-    relay.releaseLease("relay", "first");
-    assertThat(relay.tryAcquireLease("relay", "second", Duration.ofMinutes(1))).isTrue();
-  }
-
-  @Test
-  void a_lease_that_is_not_renewed_expires_and_another_owner_takes_it() {
-    assertThat(relay.tryAcquireLease("relay", "first", Duration.ofSeconds(1))).isTrue();
-    assertThat(relay.tryAcquireLease("relay", "second", Duration.ofSeconds(1))).isFalse();
-
-    Await.until(
-        Duration.ofSeconds(10),
-        "the expired lease to pass to the second owner",
-        () -> relay.tryAcquireLease("relay", "second", Duration.ofMinutes(1)));
-    assertThat(relay.tryAcquireLease("relay", "first", Duration.ofSeconds(1))).isFalse();
-  }
-
-  @Test
-  void checkpoints_start_at_zero_and_never_go_back() {
-    assertThat(relay.readCheckpoint("relay")).isZero();
-
-    relay.saveCheckpoint("relay", 7);
-    relay.saveCheckpoint("relay", 5);
-    relay.saveCheckpoint("other", 2);
-
-    assertThat(relay.readCheckpoint("relay")).isEqualTo(7);
-    assertThat(relay.readCheckpoint("other")).isEqualTo(2);
+  void the_store_also_keeps_the_relays_lease_and_checkpoint_as_a_processor_store() {
+    // EventRelay takes its lease as a fenced claim: without a ProcessorStore it cannot run.
+    assertThat(store).isInstanceOf(ProcessorStore.class);
   }
 
   @Test
   void bad_arguments_are_rejected_naming_the_argument() {
-    assertThatThrownBy(() -> relay.tryAcquireLease("relay", "first", Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("ttl");
-    assertThatThrownBy(() -> relay.tryAcquireLease(null, "first", Duration.ofSeconds(1)))
-        .hasMessageContaining("lease");
-    assertThatThrownBy(() -> relay.saveCheckpoint("relay", -1))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("position");
     assertThatThrownBy(() -> relay.markPublished("stream-a", 0, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fromVersion");

@@ -15,6 +15,7 @@ import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.UsersReadModel;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import java.time.Duration;
 import java.util.Collection;
@@ -140,7 +141,8 @@ public final class Bank implements AutoCloseable {
    * @return whether a relay runs; {@code false} for a store without publication marks
    */
   public boolean startRelay(Duration grace) {
-    if (!(infrastructure.store() instanceof RelayStore)) {
+    if (!(infrastructure.store() instanceof RelayStore)
+        || !(infrastructure.store() instanceof ProcessorStore)) {
       return false;
     }
     running.add(

@@ -55,8 +55,8 @@ import java.util.Optional;
  * claim, one per processor listing its live members, each changed only by insert or CAS replace
  * ("Event processors" in {@code docs/couchbase.md}).
  *
- * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String, String, String,
- * String, EventSerializer)}).
+ * <p>Thread-safe. Closes the cluster only if it opened it ({@link #builder(String,
+ * EventSerializer)}).
  */
 public final class CouchbaseEventStreamRepository
     implements EventStreamRepository, RelayStore, ProcessorStore, AutoCloseable {

@@ -307,7 +307,15 @@ public final class TrackingEventProcessor implements EventProcessor {
     Instant now = clock.instant();
     List<String> members = store.heartbeat(name, owner, now, claimTtl);
     int count = segments;
-    int share = (count + members.size() - 1) / members.size();
+    int mine = members.indexOf(owner);
+    if (mine < 0) {
+      mine = members.size(); // not listed (yet): count as the last member
+    }
+    int live = Math.max(members.size(), mine + 1);
+    // Every member computes the same shares from the same ordered list: count / live each, and
+    // one more for the first count % live members, so the shares add up to the segment count
+    // (with a rounded-up share for all, 4 segments over 3 members would leave one member idle).
+    int share = count / live + (mine < count % live ? 1 : 0);
 
     for (Worker worker : snapshotWorkers()) {
       Optional<SegmentClaim> renewed =
@@ -325,9 +333,8 @@ public final class TrackingEventProcessor implements EventProcessor {
       stopWorker(held.get(i), true); // hand over the highest segments first
     }
 
-    int mine = Math.max(0, members.indexOf(owner));
     for (int i = 0; i < count && workerCount() < share && running; i++) {
-      int segment = (mine * share + i) % count;
+      int segment = (mine * (count / live) + i) % count;
       if (hasWorker(segment)) {
         continue;
       }

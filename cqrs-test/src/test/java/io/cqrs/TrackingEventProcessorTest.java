@@ -134,6 +134,32 @@ class TrackingEventProcessorTest {
   }
 
   @Test
+  void three_processes_share_four_segments_two_one_and_one() {
+    appendStreams(20, 5);
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor.Builder builder =
+        EventProcessor.tracking("three", store)
+            .handler(recorder)
+            .segments(4)
+            .claimTtl(Duration.ofMillis(600));
+    TrackingEventProcessor a = start(builder.owner("a"));
+    TrackingEventProcessor b = start(builder.owner("b"));
+    TrackingEventProcessor c = start(builder.owner("c"));
+
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "shares 2, 1, 1; were " + a.ownedSegments() + b.ownedSegments() + c.ownedSegments(),
+        () ->
+            a.ownedSegments().size() == 2
+                && b.ownedSegments().size() == 1
+                && c.ownedSegments().size() == 1);
+    Await.until("everything handled", () -> a.lag().caughtUp());
+
+    assertThat(recorder.count()).isEqualTo(100);
+    assertInVersionOrderWithoutRepeats(recorder, 20, 5);
+  }
+
+  @Test
   void the_segments_of_a_crashed_process_move_to_the_survivor_and_nothing_is_lost() {
     appendStreams(30, 10);
     Map<String, List<Long>> applied = new ConcurrentHashMap<>();

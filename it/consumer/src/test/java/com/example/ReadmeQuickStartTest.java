@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
@@ -51,14 +52,14 @@ class ReadmeQuickStartTest {
       Map<String, Object> ran =
           (Map<String, Object>) quickStart.getClass().getMethod("run").invoke(quickStart);
       @SuppressWarnings("unchecked")
-      Map<String, BigDecimal> balances = (Map<String, BigDecimal>) ran.get("balances");
+      Function<String, BigDecimal> balances = (Function<String, BigDecimal>) ran.get("balances");
       @SuppressWarnings("unchecked")
       Supplier<BigDecimal> aggregateBalance = (Supplier<BigDecimal>) ran.get("balance");
       try (Cqrs cqrs = (Cqrs) ran.get("cqrs")) {
         Await.until(
             Duration.ofSeconds(10),
-            () -> "balance of acc-1 to be 50.00, is " + balances.get("acc-1"),
-            () -> new BigDecimal("50.00").equals(balances.get("acc-1")));
+            () -> "balance of acc-1 to be 50.00, is " + balances.apply("acc-1"),
+            () -> new BigDecimal("50.00").equals(balances.apply("acc-1")));
         assertThat(aggregateBalance.get()).isEqualByComparingTo("50.00");
       }
     }
@@ -102,7 +103,10 @@ class ReadmeQuickStartTest {
     block.subList(0, statements).forEach(line -> java.append(line).append('\n'));
     java.append("public Map<String, Object> run() throws Exception {\n");
     block.subList(statements, block.size()).forEach(line -> java.append(line).append('\n'));
-    java.append("return Map.of(\"cqrs\", cqrs, \"balances\", balances, \"balance\",\n")
+    java.append("return Map.of(\"cqrs\", cqrs,\n")
+        .append(
+            "    \"balances\", (java.util.function.Function<String, BigDecimal>) balances::balance,\n")
+        .append("    \"balance\",\n")
         .append("    (java.util.function.Supplier<BigDecimal>)\n")
         .append("        () -> accounts.get(\"acc-1\", Account::new).balance);\n")
         .append("}\n}\n");

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class TrackingEventProcessor implements EventProcessor {
   private static final Logger log = LoggerFactory.getLogger(TrackingEventProcessor.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
-  private static final int CLAIM_CHECK = 32;
+  private static final int CLAIM_CHECK_MASK = 31; // every 32 events
 
   private final String name;
   private final EventStreamRepository events;
@@ -508,15 +508,17 @@ public final class TrackingEventProcessor implements EventProcessor {
             int count = segments;
             int sinceCheck = 0;
             for (LoggedEvent entry : page) {
-              // The claim's expiry is read off the clock every CLAIM_CHECK events, not every event:
+              // The claim's expiry is read off the clock every 32 events, not every event:
               // it narrows the window in which a stalled worker goes on (the store's fencing is
               // what keeps it from writing), and a clock read per event cost a tenth of the
               // catch-up rate.
-              if (!active() || paused || (sinceCheck++ % CLAIM_CHECK == 0 && !holdsClaim())) {
+              if (!active()
+                  || paused
+                  || ((sinceCheck++ & CLAIM_CHECK_MASK) == 0 && !holdsClaim())) {
                 break;
               }
-              String stream = entry.event().sourceId();
-              if (segmentOf(stream, count) == segment && !handle(entry)) {
+              boolean mine = count == 1 || segmentOf(entry.event().sourceId(), count) == segment;
+              if (mine && !handle(entry)) {
                 stopped = true; // stopOnFailure: the checkpoint stays before this event
                 break;
               }

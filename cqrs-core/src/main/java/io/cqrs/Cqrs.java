@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The one entry point of an application: a store, a command bus and an event bus (in memory unless
@@ -54,6 +55,7 @@ public final class Cqrs implements AutoCloseable {
   private final String service;
   private final int commandListeners;
   private final int eventListeners;
+  private final Map<String, Integer> subscriptionListeners;
   private final List<AutoCloseable> owned;
   private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
   private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
@@ -75,6 +77,7 @@ public final class Cqrs implements AutoCloseable {
     this.service = builder.service;
     this.commandListeners = builder.commandListeners;
     this.eventListeners = builder.eventListeners;
+    this.subscriptionListeners = Map.copyOf(builder.subscriptionListeners);
     this.repository =
         EventSourcingRepository.builder(store, types)
             .publisher(eventBus)
@@ -122,6 +125,14 @@ public final class Cqrs implements AutoCloseable {
   /** The command dispatch manager, e.g. to {@link CommandDispatchManager#dispatch} directly. */
   public CommandDispatchManager commands() {
     return commands;
+  }
+
+  /**
+   * The relay, if one runs: when the store is a {@link RelayStore} and {@link Builder#relay} was
+   * not turned off.
+   */
+  public Optional<EventRelay> relay() {
+    return Optional.ofNullable(relay);
   }
 
   /** The command bus. */
@@ -203,7 +214,9 @@ public final class Cqrs implements AutoCloseable {
     state = State.STARTED;
     try {
       processors.values().forEach(EventProcessor::start);
-      subscriptions.forEach((name, manager) -> manager.listen(name, eventListeners));
+      subscriptions.forEach(
+          (name, manager) ->
+              manager.listen(name, subscriptionListeners.getOrDefault(name, eventListeners)));
       if (relay != null) {
         relay.start();
       }
@@ -285,6 +298,7 @@ public final class Cqrs implements AutoCloseable {
     private String service = "app";
     private int commandListeners = 1;
     private int eventListeners = 1;
+    private final Map<String, Integer> subscriptionListeners = new LinkedHashMap<>();
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
     private boolean relay = true;
@@ -344,6 +358,16 @@ public final class Cqrs implements AutoCloseable {
     /** Threads per event subscription (default 1, which keeps each subscription in order). */
     public Builder eventListeners(int eventListeners) {
       this.eventListeners = positive("eventListeners", eventListeners);
+      return this;
+    }
+
+    /**
+     * Threads of the named subscription, instead of {@link #eventListeners(int)} for it: e.g. more
+     * for a process manager whose handlers wait on the store, one for a handler that needs order.
+     */
+    public Builder eventListeners(String subscription, int listeners) {
+      Objects.requireNonNull(subscription, "subscription");
+      subscriptionListeners.put(subscription, positive("eventListeners", listeners));
       return this;
     }
 

@@ -213,6 +213,28 @@ class CqrsTest {
   }
 
   @Test
+  void a_subscription_can_have_its_own_number_of_listeners() {
+    InMemoryEventBus bus = new InMemoryEventBus();
+    try (Cqrs cqrs = counters().eventBus(bus).eventListeners(3).eventListeners("one", 1).build()) {
+      cqrs.onEvent("one", Added.class, e -> {});
+      cqrs.onEvent("many", Added.class, e -> {});
+      cqrs.start();
+
+      assertThat(bus.health().consumers()).isEqualTo(1 + 3);
+    }
+    bus.close();
+  }
+
+  @Test
+  void the_relay_is_there_when_the_store_keeps_marks_and_it_is_not_turned_off() {
+    try (Cqrs withRelay = counters().build();
+        Cqrs withoutRelay = counters().relay(false).build()) {
+      assertThat(withRelay.relay()).isPresent();
+      assertThat(withoutRelay.relay()).isEmpty();
+    }
+  }
+
+  @Test
   void builder_settings_are_validated_naming_the_setting() {
     assertThatThrownBy(() -> Cqrs.builder().service(" "))
         .isInstanceOf(IllegalArgumentException.class)
@@ -221,6 +243,9 @@ class CqrsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("commandListeners");
     assertThatThrownBy(() -> Cqrs.builder().eventListeners(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("eventListeners");
+    assertThatThrownBy(() -> Cqrs.builder().eventListeners("s", 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("eventListeners");
     assertThatThrownBy(() -> Cqrs.builder().store(null))

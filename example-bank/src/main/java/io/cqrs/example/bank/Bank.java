@@ -1,11 +1,8 @@
 package io.cqrs.example.bank;
 
-import io.cqrs.CommandDispatchManager;
-import io.cqrs.EventRelay;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
-import io.cqrs.TypeRegistry;
-import io.cqrs.VersionedEventDispatchManager;
 import io.cqrs.example.bank.domain.AccountCommandHandlers;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommandHandlers;
@@ -15,25 +12,25 @@ import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.UsersReadModel;
-import io.cqrs.spi.ProcessorStore;
-import io.cqrs.spi.RelayStore;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The bank wired on the framework: the type registry, the repository, the command handlers, the
- * transfer process and the read models, on the store and buses of a {@link BankInfrastructure}.
+ * The bank as an application of the framework: one {@link Cqrs} on the store and buses of a {@link
+ * BankInfrastructure}, with the bank's command handlers, its transfer process and its read models
+ * registered on it.
  *
- * <p>Building a bank registers everything; nothing runs until one of the {@code start} methods
- * subscribes a part to its bus. A single process starts all parts; in a scaled-out deployment each
- * instance starts the parts it runs. {@link #service()} is what clients call.
+ * <p>Building a bank registers everything; nothing runs until {@link #start()}, which starts the
+ * whole {@link Cqrs} (subscriptions, relay, command handlers, in that order) and then catches the
+ * read models up with the integration log. Every instance of a scaled-out bank runs all of it; the
+ * buses share the work out. A bank that is never started (another process's view of a running bank,
+ * a rebuild) still sends commands, runs them on the calling thread and reads the models. {@link
+ * #service()} is what clients call.
  *
- * <p>Closing the bank stops its subscriptions; the infrastructure stays open for its owner to
- * close.
+ * <p>Closing the bank stops what {@link #start()} started; the infrastructure stays open for its
+ * owner to close.
  */
 public final class Bank implements AutoCloseable {
   /** The command service; its instances compete for commands. */
@@ -49,109 +46,83 @@ public final class Bank implements AutoCloseable {
   public static final String READ_MODELS = "bank-read-models";
 
   private final BankInfrastructure infrastructure;
-  private final TypeRegistry types;
-  private final EventSourcingRepository repository;
-  private final CommandDispatchManager commands;
-  private final VersionedEventDispatchManager processEvents;
+  private final Cqrs cqrs;
   private final BankReadModels readModels;
+  private final boolean updatesReadModels;
   private final BankService service;
-  private final List<AutoCloseable> running = new CopyOnWriteArrayList<>();
 
-  private Bank(BankInfrastructure infrastructure, PasswordHasher passwords) {
-    this.infrastructure = infrastructure;
-    this.types = infrastructure.types();
-    this.repository =
-        EventSourcingRepository.builder(infrastructure.store(), types)
-            .publisher(infrastructure.eventBus())
-            // A command handler need not wait for the broker's confirm: the relay (startRelay, as
-            // a worker runs it) publishes whatever a crash or an outage kept from the bus, and
-            // closing the bus waits for the confirms in flight.
+  private Bank(Builder builder) {
+    this.infrastructure = builder.infrastructure;
+    Cqrs.Builder cqrs =
+        Cqrs.builder()
+            // The registry the store and the buses serialize with; it holds the aggregates, their
+            // events and the commands (BankTypes), their handlers checked when it was made.
+            .types(infrastructure.types())
+            .store(infrastructure.store())
+            .commandBus(infrastructure.commandBus())
+            .eventBus(infrastructure.eventBus())
+            .service(COMMAND_SERVICE)
+            // A command handler need not wait for the broker's confirm: the relay publishes
+            // whatever a crash or an outage kept from the bus, and closing the bus waits for the
+            // confirms in flight.
             .publishAsynchronously(true)
             .snapshotPolicy(SnapshotPolicy.every(100))
-            .build();
-    this.commands =
-        CommandDispatchManager.builder(infrastructure.commandBus(), types)
-            .errorLog(infrastructure.store())
-            // The buses deliver at least once: a redelivered command takes effect once.
-            .deduplicate(true)
-            .build();
-    AccountCommandHandlers.register(commands, repository);
-    TransferCommandHandlers.register(commands, repository);
+            .commandListeners(builder.commandListeners)
+            .eventListeners(TRANSFER_PROCESS, builder.transferListeners);
+    if (builder.readModelSubscription != null) {
+      cqrs.eventListeners(builder.readModelSubscription, builder.readModelListeners);
+    }
+    this.cqrs = cqrs.build();
+
+    AccountCommandHandlers.register(this.cqrs);
+    TransferCommandHandlers.register(this.cqrs);
+    new TransferProcess(this.cqrs.repository(), this.cqrs.commandBus())
+        .register(this.cqrs, TRANSFER_PROCESS);
 
     this.readModels = new BankReadModels(infrastructure.store(), infrastructure.views());
-
-    this.processEvents = new VersionedEventDispatchManager(infrastructure.eventBus(), types);
-    new TransferProcess(repository, infrastructure.commandBus()).register(processEvents);
-
-    this.service = new BankService(repository, commands, infrastructure.commandBus(), passwords);
+    this.updatesReadModels = builder.readModelSubscription != null;
+    if (updatesReadModels) {
+      readModels.register(this.cqrs, builder.readModelSubscription);
+    }
+    this.service = new BankService(this.cqrs, builder.passwords);
   }
 
-  /** A bank on {@code infrastructure}, hashing passwords with {@link PasswordHasher}'s defaults. */
+  /**
+   * A bank on {@code infrastructure} with the default settings of {@link #builder}, hashing
+   * passwords with {@link PasswordHasher}'s defaults.
+   */
   public static Bank create(BankInfrastructure infrastructure) {
-    return create(infrastructure, new PasswordHasher());
+    return builder(infrastructure).build();
   }
 
   /** A bank on {@code infrastructure} that hashes passwords with {@code passwords}. */
   public static Bank create(BankInfrastructure infrastructure, PasswordHasher passwords) {
-    return new Bank(
-        Objects.requireNonNull(infrastructure, "infrastructure"),
-        Objects.requireNonNull(passwords, "passwords"));
+    return builder(infrastructure).passwords(passwords).build();
   }
 
-  /** Starts every part in this process: command handlers, transfer process and read models. */
+  /** A builder of a bank on {@code infrastructure}. */
+  public static Builder builder(BankInfrastructure infrastructure) {
+    return new Builder(Objects.requireNonNull(infrastructure, "infrastructure"));
+  }
+
+  /**
+   * Starts the bank in this process: the transfer process's and the read models' subscriptions, the
+   * relay (when the store keeps publication marks), then the command handlers ({@link
+   * Cqrs#start()}); then catches the read models up with the integration log, so that they miss
+   * nothing published before their subscription existed (live first, then the log: the read models
+   * skip what they have seen, so the switch has neither gap nor duplicate).
+   */
   public Bank start() {
-    return startCommandHandlers(2).startTransferProcess(2).startReadModels(READ_MODELS, 1);
-  }
-
-  /** Starts handling commands from the bus on {@code listeners} threads. */
-  public Bank startCommandHandlers(int listeners) {
-    commands.listen(COMMAND_SERVICE, listeners);
-    return this;
-  }
-
-  /** Starts the transfer process on {@code listeners} threads. */
-  public Bank startTransferProcess(int listeners) {
-    processEvents.listen(TRANSFER_PROCESS, listeners);
-    return this;
-  }
-
-  /**
-   * Starts updating the read models from the bus, after catching up with the integration log.
-   *
-   * @param subscription the subscription's name; see {@link #READ_MODELS}
-   * @param listeners how many events may be applied at once here
-   */
-  public Bank startReadModels(String subscription, int listeners) {
-    Objects.requireNonNull(subscription, "subscription");
-    try {
-      running.add(readModels.subscribe(infrastructure.eventBus(), subscription, listeners));
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("Could not catch the read models up with the log", e);
+    cqrs.start();
+    if (updatesReadModels) {
+      try {
+        readModels.rebuild();
+      } catch (Exception e) {
+        cqrs.close();
+        throw new IllegalStateException("Could not catch the read models up with the log", e);
+      }
     }
     return this;
-  }
-
-  /**
-   * Starts an {@link EventRelay} that publishes committed events the fast path did not (a process
-   * that died between commit and publish), if the store keeps publication marks ({@link
-   * RelayStore}); relays of one prefix share a lease, so one publishes at a time.
-   *
-   * @return whether a relay runs; {@code false} for a store without publication marks
-   */
-  public boolean startRelay(Duration grace) {
-    if (!(infrastructure.store() instanceof RelayStore)
-        || !(infrastructure.store() instanceof ProcessorStore)) {
-      return false;
-    }
-    running.add(
-        EventRelay.builder(infrastructure.store(), infrastructure.eventBus())
-            .name(infrastructure.prefix() + "-relay")
-            .grace(grace)
-            .build()
-            .start());
-    return true;
   }
 
   /**
@@ -197,7 +168,12 @@ public final class Bank implements AutoCloseable {
 
   /** The write model. */
   public EventSourcingRepository repository() {
-    return repository;
+    return cqrs.repository();
+  }
+
+  /** The framework's entry point this bank runs on: its parts, and whether a relay runs. */
+  public Cqrs cqrs() {
+    return cqrs;
   }
 
   /** The three read models and the journal. */
@@ -231,20 +207,74 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Stops the bank's subscriptions and its relay; in-flight messages finish (and are acknowledged)
-   * first.
+   * Stops the command handlers, the subscriptions and the relay, in that order; in-flight messages
+   * finish (and are acknowledged) first.
    */
   @Override
   public void close() {
-    commands.close();
-    processEvents.close();
-    for (AutoCloseable part : running) {
-      try {
-        part.close();
-      } catch (Exception e) {
-        throw new IllegalStateException("Could not stop " + part, e);
-      }
+    cqrs.close();
+  }
+
+  /** Builds a {@link Bank}; every setting is optional. */
+  public static final class Builder {
+    private final BankInfrastructure infrastructure;
+    private PasswordHasher passwords;
+    private int commandListeners = 2;
+    private int transferListeners = 2;
+    private int readModelListeners = 1;
+    private String readModelSubscription = READ_MODELS;
+
+    private Builder(BankInfrastructure infrastructure) {
+      this.infrastructure = infrastructure;
     }
-    running.clear();
+
+    /** How passwords are hashed (default: {@link PasswordHasher}'s defaults). */
+    public Builder passwords(PasswordHasher passwords) {
+      this.passwords = Objects.requireNonNull(passwords, "passwords");
+      return this;
+    }
+
+    /**
+     * Commands, transfer-process events and read-model events handled at once, each (default: 2
+     * commands, 2 transfer-process events, 1 read-model event).
+     */
+    public Builder listeners(int listeners) {
+      if (listeners < 1) {
+        throw new IllegalArgumentException("listeners must be >= 1, was " + listeners);
+      }
+      this.commandListeners = listeners;
+      this.transferListeners = listeners;
+      this.readModelListeners = listeners;
+      return this;
+    }
+
+    /**
+     * The subscription that feeds the read models (default {@link #READ_MODELS}); see there which
+     * name to give.
+     */
+    public Builder readModels(String subscription) {
+      Objects.requireNonNull(subscription, "subscription");
+      if (subscription.isBlank()) {
+        throw new IllegalArgumentException("the read models' subscription must not be blank");
+      }
+      this.readModelSubscription = subscription;
+      return this;
+    }
+
+    /**
+     * This instance does not keep the read models up to date (another one does, or a test feeds
+     * them itself); it still reads them.
+     */
+    public Builder withoutReadModelUpdates() {
+      this.readModelSubscription = null;
+      return this;
+    }
+
+    public Bank build() {
+      if (passwords == null) {
+        passwords = new PasswordHasher();
+      }
+      return new Bank(this);
+    }
   }
 }

@@ -4,7 +4,6 @@ import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.BankOptions.UsageException;
 import io.cqrs.example.bank.http.BankHttpServer;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -19,9 +18,6 @@ public final class BankApplication {
   private static final int OK = 0;
   private static final int FAILED = 1;
   private static final int USAGE = 2;
-
-  /** How long a commit is left to the publishing process before a worker's relay publishes it. */
-  private static final Duration RELAY_GRACE = Duration.ofSeconds(2);
 
   private BankApplication() {}
 
@@ -64,7 +60,7 @@ public final class BankApplication {
     // Closed in reverse order: the bank's subscriptions, the infrastructure, then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);
         BankInfrastructure infrastructure = BankInfrastructure.create(options.infrastructure());
-        Bank bank = Bank.create(infrastructure)) {
+        Bank bank = bank(options, infrastructure)) {
       int status =
           switch (options.mode()) {
             case SCENARIO -> scenario(bank, out);
@@ -82,6 +78,23 @@ public final class BankApplication {
     }
   }
 
+  /**
+   * The bank this run needs. {@code serve} and {@code worker} run the number of listeners asked
+   * for; their read models in a shared store compete on one subscription, while read models in this
+   * process's memory need every event, so they get a subscription of their own.
+   */
+  private static Bank bank(BankOptions options, BankInfrastructure infrastructure) {
+    Bank.Builder bank = Bank.builder(infrastructure);
+    if (options.mode() == Mode.SERVE || options.mode() == Mode.WORKER) {
+      bank.listeners(options.listeners())
+          .readModels(
+              infrastructure.isSharedReadModels()
+                  ? Bank.READ_MODELS
+                  : Bank.READ_MODELS + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    return bank.build();
+  }
+
   private static int scenario(Bank bank, PrintStream out) throws Exception {
     bank.start();
     return new Scenario(bank, out).run().inSync() ? OK : FAILED;
@@ -90,7 +103,7 @@ public final class BankApplication {
   private static int serve(
       Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
       throws Exception {
-    startInstance(bank, options.listeners());
+    bank.start();
     try (BankHttpServer server = BankHttpServer.start(bank, options.host(), options.port())) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
@@ -109,8 +122,8 @@ public final class BankApplication {
   private static int worker(
       Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
       throws Exception {
-    startInstance(bank, options.listeners());
-    if (!bank.startRelay(RELAY_GRACE)) {
+    bank.start();
+    if (bank.cqrs().relay().isEmpty()) {
       err.println(
           "example-bank: warning: the store does not keep publication marks (RelayStore), so no"
               + " relay runs: events of a process that dies between commit and publish stay"
@@ -119,20 +132,6 @@ public final class BankApplication {
     out.println("READY " + ProcessHandle.current().pid());
     out.flush();
     return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
-  }
-
-  /**
-   * Starts every part. Read models in a shared store compete on one subscription; read models in
-   * this process's memory need every event, so they get a subscription of their own.
-   */
-  private static void startInstance(Bank bank, int listeners) {
-    String readModels =
-        bank.infrastructure().isSharedReadModels()
-            ? Bank.READ_MODELS
-            : Bank.READ_MODELS + "-" + UUID.randomUUID().toString().substring(0, 8);
-    bank.startCommandHandlers(listeners)
-        .startTransferProcess(listeners)
-        .startReadModels(readModels, listeners);
   }
 
   private static int rebuild(Bank bank, PrintStream out) throws Exception {

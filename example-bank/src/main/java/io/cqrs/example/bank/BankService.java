@@ -2,6 +2,7 @@ package io.cqrs.example.bank;
 
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.Account;
@@ -16,7 +17,6 @@ import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
-import io.cqrs.spi.CommandBus;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -33,25 +33,19 @@ import java.util.concurrent.TimeoutException;
  * CommandDispatchManager#dispatch}, which retries optimistic-concurrency conflicts; they return
  * when the events are committed and throw the domain's error if the command is refused (a {@link
  * io.cqrs.example.bank.domain.BankException} or {@link IllegalArgumentException}). {@link #send}
- * puts a command on the bus instead and returns at once. A transfer's later steps always run
- * asynchronously, in the {@link io.cqrs.example.bank.domain.TransferProcess}.
+ * puts a command on the bus instead ({@link Cqrs#send}) and returns at once. A transfer's later
+ * steps always run asynchronously, in the {@link io.cqrs.example.bank.domain.TransferProcess}.
  *
  * <p>Thread-safe.
  */
 public final class BankService {
+  private final Cqrs cqrs;
   private final EventSourcingRepository repository;
-  private final CommandDispatchManager commands;
-  private final CommandBus bus;
   private final PasswordHasher passwords;
 
-  BankService(
-      EventSourcingRepository repository,
-      CommandDispatchManager commands,
-      CommandBus bus,
-      PasswordHasher passwords) {
-    this.repository = repository;
-    this.commands = commands;
-    this.bus = bus;
+  BankService(Cqrs cqrs, PasswordHasher passwords) {
+    this.cqrs = cqrs;
+    this.repository = cqrs.repository();
     this.passwords = passwords;
   }
 
@@ -119,7 +113,7 @@ public final class BankService {
    */
   public void execute(Command command) {
     try {
-      commands.dispatch(command);
+      cqrs.commands().dispatch(command);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -135,9 +129,7 @@ public final class BankService {
    * @return the envelope sent, with its correlation id
    */
   public Command send(Object commandBody) {
-    Command command = Command.create(Objects.requireNonNull(commandBody, "commandBody"));
-    bus.publish(command);
-    return command;
+    return cqrs.send(Objects.requireNonNull(commandBody, "commandBody"));
   }
 
   /** An account as the write model has it now, replayed from its history. */

@@ -117,7 +117,8 @@ public final class DistributedBank implements AutoCloseable {
 
   /**
    * The whole bank on this infrastructure: its service (commands run here, synchronously), the
-   * write model, and the read models. Starting its subscriptions makes this JVM a worker too.
+   * write model, and the read models. Starting it ({@code bank().start()}) makes this JVM a worker
+   * too.
    */
   public Bank bank() {
     return bank;

@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
 import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
@@ -22,13 +23,20 @@ public final class AccountCommandHandlers {
   private AccountCommandHandlers() {}
 
   /**
-   * Registers a handler for every {@link AccountCommand}.
-   *
-   * @param commands where to register them
-   * @param repository where accounts are loaded and saved
+   * Registers a handler for every {@link AccountCommand} on {@code cqrs}; they load and save
+   * through its repository.
    */
-  public static void register(CommandDispatchManager commands, EventSourcingRepository repository) {
-    commands.registerCommandHandler(
+  public static void register(Cqrs cqrs) {
+    registerAll(cqrs::onCommand, cqrs.repository());
+  }
+
+  /** The same handlers on a dispatch manager, as {@code AggregateFixture.withCommandHandlers}. */
+  static void register(CommandDispatchManager commands, EventSourcingRepository repository) {
+    registerAll(commands::registerCommandHandler, repository);
+  }
+
+  private static void registerAll(CommandRegistry commands, EventSourcingRepository repository) {
+    commands.register(
         OpenAccount.class, (open, command) -> repository.save(open(repository, open), command));
     Registrar on = new Registrar(commands, repository);
     on.command(ChangeEmailAddress.class, (c, account) -> account.changeEmailAddress(c.newEmail()));
@@ -62,9 +70,9 @@ public final class AccountCommandHandlers {
   }
 
   /** Registers handlers that load the command's account, apply an action and save. */
-  private record Registrar(CommandDispatchManager commands, EventSourcingRepository repository) {
+  private record Registrar(CommandRegistry commands, EventSourcingRepository repository) {
     <C extends AccountCommand> void command(Class<C> type, AccountAction<C> action) {
-      commands.registerCommandHandler(
+      commands.register(
           type,
           (body, command) -> {
             Account account = AggregateLookup.account(repository, body.accountId());

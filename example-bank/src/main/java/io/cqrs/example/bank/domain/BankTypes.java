@@ -1,6 +1,8 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.TypeRegistry;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** The bank's message types, for the framework's {@link TypeRegistry}. */
 public final class BankTypes {
@@ -17,5 +19,10 @@ public final class BankTypes {
         .registerAggregate(MoneyTransfer.class, TransferEvent.types().toArray(Class<?>[]::new))
         .registerCommands(AccountCommand.class.getPermittedSubclasses())
         .registerCommands(TransferCommand.class.getPermittedSubclasses());
+  }
+
+  /** Every event type of the bank's aggregates: what its event bus carries. */
+  public static List<Class<?>> events() {
+    return Stream.concat(AccountEvent.types().stream(), TransferEvent.types().stream()).toList();
   }
 }

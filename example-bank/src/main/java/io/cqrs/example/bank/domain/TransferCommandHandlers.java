@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.example.bank.domain.TransferCommand.CompleteTransfer;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
@@ -17,13 +18,20 @@ public final class TransferCommandHandlers {
   private TransferCommandHandlers() {}
 
   /**
-   * Registers a handler for every {@link TransferCommand}.
-   *
-   * @param commands where to register them
-   * @param repository where transfers (and, to check they exist, accounts) are loaded and saved
+   * Registers a handler for every {@link TransferCommand} on {@code cqrs}; they load and save
+   * through its repository.
    */
-  public static void register(CommandDispatchManager commands, EventSourcingRepository repository) {
-    commands.registerCommandHandler(
+  public static void register(Cqrs cqrs) {
+    registerAll(cqrs::onCommand, cqrs.repository());
+  }
+
+  /** The same handlers on a dispatch manager, as {@code AggregateFixture.withCommandHandlers}. */
+  static void register(CommandDispatchManager commands, EventSourcingRepository repository) {
+    registerAll(commands::registerCommandHandler, repository);
+  }
+
+  private static void registerAll(CommandRegistry commands, EventSourcingRepository repository) {
+    commands.register(
         CreateMoneyTransfer.class,
         (create, command) -> repository.save(create(repository, create), command));
     Registrar on = new Registrar(commands, repository);
@@ -48,9 +56,9 @@ public final class TransferCommandHandlers {
   }
 
   /** Registers handlers that load the command's transfer, take a step and save. */
-  private record Registrar(CommandDispatchManager commands, EventSourcingRepository repository) {
+  private record Registrar(CommandRegistry commands, EventSourcingRepository repository) {
     <C extends TransferCommand> void command(Class<C> type, TransferStep<C> step) {
-      commands.registerCommandHandler(
+      commands.register(
           type,
           (body, command) -> {
             MoneyTransfer transfer = AggregateLookup.transfer(repository, body.transferId());

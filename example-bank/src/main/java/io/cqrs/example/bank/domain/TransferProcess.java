@@ -1,10 +1,11 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.Command;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
-import io.cqrs.VersionedEventDispatchManager;
+import io.cqrs.VersionedEventHandler;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccountForTransfer;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
 import io.cqrs.example.bank.domain.AccountCommand.RefundAccountForTransfer;
@@ -22,6 +23,8 @@ import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
 import io.cqrs.spi.CommandBus;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -62,18 +65,30 @@ public final class TransferProcess {
     this.commands = Objects.requireNonNull(commands, "commands");
   }
 
-  /** Registers the process's event handlers; start them with {@code events.listen(...)}. */
-  public void register(VersionedEventDispatchManager events) {
-    Objects.requireNonNull(events, "events");
-    events
-        .registerEventHandler(MoneyTransferCreated.class, this::onTransferCreated)
-        .registerEventHandler(AccountDebited.class, this::onAccountDebited)
-        .registerEventHandler(TransferDebitRefused.class, this::onDebitRefused)
-        .registerEventHandler(MoneyTransferDebited.class, this::onTransferDebited)
-        .registerEventHandler(AccountCredited.class, this::onAccountCredited)
-        .registerEventHandler(TransferCreditRefused.class, this::onCreditRefused)
-        .registerEventHandler(MoneyTransferCreditRefused.class, this::onTransferCreditRefused)
-        .registerEventHandler(AccountRefunded.class, this::onAccountRefunded);
+  /**
+   * Registers the process's event handlers on {@code cqrs}'s named subscription; {@link
+   * Cqrs#start()} starts them.
+   *
+   * @param subscription the subscription's name; instances with the same name compete
+   */
+  public void register(Cqrs cqrs, String subscription) {
+    Objects.requireNonNull(cqrs, "cqrs");
+    Objects.requireNonNull(subscription, "subscription");
+    handlers().forEach((type, handler) -> cqrs.onEvent(subscription, type, handler));
+  }
+
+  /** The handler of each event type the process reacts to. */
+  Map<Class<?>, VersionedEventHandler> handlers() {
+    Map<Class<?>, VersionedEventHandler> handlers = new LinkedHashMap<>();
+    handlers.put(MoneyTransferCreated.class, this::onTransferCreated);
+    handlers.put(AccountDebited.class, this::onAccountDebited);
+    handlers.put(TransferDebitRefused.class, this::onDebitRefused);
+    handlers.put(MoneyTransferDebited.class, this::onTransferDebited);
+    handlers.put(AccountCredited.class, this::onAccountCredited);
+    handlers.put(TransferCreditRefused.class, this::onCreditRefused);
+    handlers.put(MoneyTransferCreditRefused.class, this::onTransferCreditRefused);
+    handlers.put(AccountRefunded.class, this::onAccountRefunded);
+    return handlers;
   }
 
   private void onTransferCreated(VersionedEvent e) {

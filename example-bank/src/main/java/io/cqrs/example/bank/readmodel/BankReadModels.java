@@ -1,11 +1,11 @@
 package io.cqrs.example.bank.readmodel;
 
+import io.cqrs.Cqrs;
 import io.cqrs.Projector;
 import io.cqrs.VersionedEvent;
-import io.cqrs.spi.EventBus;
+import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,9 +16,11 @@ import java.util.Objects;
  *
  * <p>Each read model is a {@link StreamProjection} driven by its own {@link Projector}, so each
  * applies every event of the streams it follows exactly once in effect. One subscription feeds all
- * three, rather than one {@link Projector#subscribe} each, so the bank declares one queue; and
- * {@link #rebuild} walks the integration log once, giving each event to the read models that follow
- * its stream ({@link Projector#rebuild()} would give every stream to each of them).
+ * three ({@link #register}), rather than one {@link Projector#subscribe} each, so the bank declares
+ * one queue; and {@link #rebuild} walks the integration log once, giving each event to the read
+ * models that follow its stream ({@link Projector#rebuild()} would give every stream to each of
+ * them). Registered, then {@linkplain #rebuild() rebuilt} once the subscription runs, they form a
+ * catch-up subscription: live events first, then the log, each applied once.
  *
  * <p>Thread-safe.
  */
@@ -69,21 +71,17 @@ public final class BankReadModels {
   }
 
   /**
-   * Subscribes to live events, then catches up from the integration log (a catch-up subscription,
-   * as {@link Projector#subscribe}): the read models miss nothing published before the
-   * subscription's queue existed.
+   * Has {@code cqrs} hand every event of the bank's types to {@link #handle}, on the named
+   * subscription; start it, then {@link #rebuild()} to catch up with what was published before the
+   * subscription existed.
    *
    * @param subscription the subscription's name; instances with the same name compete
    */
-  public Subscription subscribe(EventBus bus, String subscription, int listeners) throws Exception {
-    Subscription live = bus.subscribe(subscription, listeners, this::handle);
-    try {
-      rebuild();
-    } catch (Exception e) {
-      live.close();
-      throw e;
+  public void register(Cqrs cqrs, String subscription) {
+    Objects.requireNonNull(subscription, "subscription");
+    for (Class<?> eventType : BankTypes.events()) {
+      cqrs.onEvent(subscription, eventType, this::handle);
     }
-    return live;
   }
 
   /**

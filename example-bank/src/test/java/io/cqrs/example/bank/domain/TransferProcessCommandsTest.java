@@ -28,7 +28,7 @@ class TransferProcessCommandsTest {
       new VersionedEventDispatchManager(new InMemoryEventBus(), BankTypes.registry());
 
   TransferProcessCommandsTest() {
-    new TransferProcess(repository, sent).register(events);
+    new TransferProcess(repository, sent).handlers().forEach(events::registerEventHandler);
   }
 
   @Test

@@ -14,6 +14,15 @@ package io.cqrs;
  */
 public interface Projection {
 
+  /**
+   * Whether this read model follows the stream of {@code event} (default: every stream). Events of
+   * streams it does not follow never reach {@link #appliedVersion} or {@link #apply}, so a read
+   * model of one aggregate type is not asked for the versions of the others' streams.
+   */
+  default boolean follows(VersionedEvent event) {
+    return true;
+  }
+
   /** The version of the last event of {@code streamId} this read model applied; 0 if none. */
   long appliedVersion(String streamId);
 

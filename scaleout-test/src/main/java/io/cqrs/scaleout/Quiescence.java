@@ -85,7 +85,7 @@ final class Quiescence {
     for (String base :
         List.of(
             prefix + ".commands.bank",
-            prefix + ".events.bank-read-models",
+            prefix + ".events.bank-journal",
             prefix + ".events.bank-transfers")) {
       names.add(base);
       names.add(base + ".dlq");

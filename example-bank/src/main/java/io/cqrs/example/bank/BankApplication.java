@@ -80,17 +80,18 @@ public final class BankApplication {
 
   /**
    * The bank this run needs. {@code serve} and {@code worker} run the number of listeners asked
-   * for; their read models in a shared store compete on one subscription, while read models in this
-   * process's memory need every event, so they get a subscription of their own.
+   * for; with views in a shared store their journals compete on one subscription (as their read
+   * models' processors share segments), while a process with views in its own memory sees every
+   * event, so its journal gets a subscription of its own.
    */
   private static Bank bank(BankOptions options, BankInfrastructure infrastructure) {
     Bank.Builder bank = Bank.builder(infrastructure);
     if (options.mode() == Mode.SERVE || options.mode() == Mode.WORKER) {
       bank.listeners(options.listeners())
-          .readModels(
+          .journal(
               infrastructure.isSharedReadModels()
-                  ? Bank.READ_MODELS
-                  : Bank.READ_MODELS + "-" + UUID.randomUUID().toString().substring(0, 8));
+                  ? Bank.JOURNAL
+                  : Bank.JOURNAL + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
     return bank.build();
   }

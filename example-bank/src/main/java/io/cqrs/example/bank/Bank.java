@@ -21,8 +21,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The bank as an application of the framework: one {@link Cqrs} on the store and buses of a {@link
- * BankInfrastructure}, with the bank's command handlers, its transfer process, its read models (as
- * tracking event processors) and the journal registered on it.
+ * BankInfrastructure}, with the bank's command handlers, its transfer process and its read models
+ * (as tracking event processors) and the journal registered on it.
  *
  * <p>Building a bank registers everything; nothing runs until {@link #start()}, which starts the
  * whole {@link Cqrs} (processors, subscriptions, relay, command handlers, in that order). Every
@@ -38,8 +38,11 @@ public final class Bank implements AutoCloseable {
   /** The command service; its instances compete for commands. */
   public static final String COMMAND_SERVICE = "bank";
 
-  /** The transfer process's subscription; its instances compete for events. */
-  public static final String TRANSFER_PROCESS = "bank-transfers";
+  /**
+   * The transfer process's tracking event processor; its instances share its segments (as many as
+   * {@link #READ_MODEL_SEGMENTS}).
+   */
+  public static final String TRANSFER_PROCESS = "bank-transfer-process";
 
   /**
    * The journal's subscription (the global handler, {@link EventJournal}). With read models in
@@ -76,8 +79,7 @@ public final class Bank implements AutoCloseable {
             // confirms in flight.
             .publishAsynchronously(true)
             .snapshotPolicy(SnapshotPolicy.every(100))
-            .commandListeners(builder.commandListeners)
-            .eventListeners(TRANSFER_PROCESS, builder.transferListeners);
+            .commandListeners(builder.commandListeners);
     if (builder.updatesReadModels) {
       cqrs.eventListeners(builder.journalSubscription, builder.journalListeners);
     }
@@ -86,7 +88,7 @@ public final class Bank implements AutoCloseable {
     AccountCommandHandlers.register(this.cqrs);
     TransferCommandHandlers.register(this.cqrs);
     new TransferProcess(this.cqrs.repository(), this.cqrs.commandBus())
-        .register(this.cqrs, TRANSFER_PROCESS);
+        .register(this.cqrs, TRANSFER_PROCESS, READ_MODEL_SEGMENTS);
 
     this.readModels = new BankReadModels(infrastructure.store(), infrastructure.views());
     this.updatesReadModels = builder.updatesReadModels;
@@ -118,9 +120,9 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Starts the bank in this process: the read models' processors (which catch up from their
-   * checkpoints by themselves), the transfer process's and the journal's subscriptions, the relay
-   * (when the store keeps publication marks), then the command handlers ({@link Cqrs#start()}).
+   * Starts the bank in this process: the read models' and the transfer process's processors (which
+   * catch up from their checkpoints by themselves), the journal's subscription, the relay (when the
+   * store keeps publication marks), then the command handlers ({@link Cqrs#start()}).
    */
   public Bank start() {
     cqrs.start();
@@ -224,7 +226,6 @@ public final class Bank implements AutoCloseable {
     private final BankInfrastructure infrastructure;
     private PasswordHasher passwords;
     private int commandListeners = 2;
-    private int transferListeners = 2;
     private int journalListeners = 1;
     private String journalSubscription = JOURNAL;
     private int readModelSegments = READ_MODEL_SEGMENTS;
@@ -241,15 +242,14 @@ public final class Bank implements AutoCloseable {
     }
 
     /**
-     * Commands, transfer-process events and journal events handled at once, each (default: 2
-     * commands, 2 transfer-process events, 1 journal event).
+     * Commands and journal events handled at once, each (default: 2 commands, 1 journal event). The
+     * transfer process and the read models run one thread per segment they hold.
      */
     public Builder listeners(int listeners) {
       if (listeners < 1) {
         throw new IllegalArgumentException("listeners must be >= 1, was " + listeners);
       }
       this.commandListeners = listeners;
-      this.transferListeners = listeners;
       this.journalListeners = listeners;
       return this;
     }

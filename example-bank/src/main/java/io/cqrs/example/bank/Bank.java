@@ -60,6 +60,7 @@ public final class Bank implements AutoCloseable {
   private final Cqrs cqrs;
   private final BankReadModels readModels;
   private final EventJournal journal = new EventJournal();
+  private final String generation;
   private final boolean updatesReadModels;
   private final BankService service;
 
@@ -90,10 +91,13 @@ public final class Bank implements AutoCloseable {
     new TransferProcess(this.cqrs.repository(), this.cqrs.commandBus())
         .register(this.cqrs, TRANSFER_PROCESS, READ_MODEL_SEGMENTS);
 
-    this.readModels = new BankReadModels(infrastructure.store(), infrastructure.views());
+    // The generation serving now; a blue/green rebuild switches it for processes started later.
+    this.generation = infrastructure.generation().current();
+    this.readModels =
+        new BankReadModels(infrastructure.store(), infrastructure.viewsOf(generation));
     this.updatesReadModels = builder.updatesReadModels;
     if (updatesReadModels) {
-      readModels.register(this.cqrs, "", builder.readModelSegments);
+      readModels.register(this.cqrs, generation, builder.readModelSegments);
       for (Class<?> eventType : BankTypes.events()) {
         this.cqrs.onEvent(builder.journalSubscription, eventType, journal::record);
       }
@@ -180,6 +184,14 @@ public final class Bank implements AutoCloseable {
   /** The framework's entry point this bank runs on: its parts, and whether a relay runs. */
   public Cqrs cqrs() {
     return cqrs;
+  }
+
+  /**
+   * The generation of read models this bank serves and (when it updates them) feeds, read from
+   * {@link BankInfrastructure#generation()} when the bank was built.
+   */
+  public String generation() {
+    return generation;
   }
 
   /** The three read models. */

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 public final class BankApplication {
   private static final int OK = 0;
   private static final int FAILED = 1;
+  private static final java.time.Duration REBUILD_TIMEOUT = java.time.Duration.ofMinutes(30);
   private static final int USAGE = 2;
 
   private BankApplication() {}
@@ -135,11 +136,14 @@ public final class BankApplication {
     return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
   }
 
+  /**
+   * A blue/green rebuild ({@link BlueGreenRebuild}): a new generation of the read models replayed
+   * beside the serving one, compared, and switched to if equal; exits 1 if they differ.
+   */
   private static int rebuild(Bank bank, PrintStream out) throws Exception {
-    String namespace = bank.infrastructure().prefix() + "-rebuilt";
-    out.println("Rebuilding the read models into fresh documents under '" + namespace + "'");
     out.println("(" + bank.infrastructure().describe() + ")");
-    new RebuildReport(bank, out).rebuildAndCompare(namespace);
-    return OK;
+    return new BlueGreenRebuild(bank, out, REBUILD_TIMEOUT).run().differences().isEmpty()
+        ? OK
+        : FAILED;
   }
 }

@@ -78,6 +78,11 @@ public abstract class StreamProjection<V> implements Projection {
     }
   }
 
+  /** The entry of a stream (view and applied version, read together), if it has one. */
+  public Optional<ViewStore.Stored<V>> entry(String id) {
+    return views.get(Objects.requireNonNull(id, "id"));
+  }
+
   /** The view of a stream, if it has one. */
   public Optional<V> find(String id) {
     return views.get(Objects.requireNonNull(id, "id")).map(ViewStore.Stored::view);

@@ -1,7 +1,8 @@
 package io.cqrs;
 
 /**
- * A read model that a {@link Projector} keeps exactly-once in effect.
+ * A read model that an event processor keeps exactly-once in effect ({@link
+ * TrackingEventProcessor.Builder#projection}, or a {@link Projector}).
  *
  * <p>The rule a projection must follow: <b>the applied version of a stream is stored with the read
  * model, in the same atomic write as the change the event makes</b>. {@link #apply} both changes

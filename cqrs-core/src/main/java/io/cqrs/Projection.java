@@ -1,7 +1,8 @@
 package io.cqrs;
 
 /**
- * A read model that a {@link Projector} keeps exactly-once in effect.
+ * A read model that an event processor keeps exactly-once in effect ({@link
+ * TrackingEventProcessor.Builder#projection}, or a {@link Projector}).
  *
  * <p>The rule a projection must follow: <b>the applied version of a stream is stored with the read
  * model, in the same atomic write as the change the event makes</b>. {@link #apply} both changes
@@ -13,6 +14,15 @@ package io.cqrs;
  * (with a CAS replace where several processes share the document).
  */
 public interface Projection {
+
+  /**
+   * Whether this read model follows the stream of {@code event} (default: every stream). Events of
+   * streams it does not follow never reach {@link #appliedVersion} or {@link #apply}, so a read
+   * model of one aggregate type is not asked for the versions of the others' streams.
+   */
+  default boolean follows(VersionedEvent event) {
+    return true;
+  }
 
   /** The version of the last event of {@code streamId} this read model applied; 0 if none. */
   long appliedVersion(String streamId);

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and in version order, whatever order and however often they arrive. A version the projection has
  * applied is skipped; the next one is applied; one beyond the next means something was missed (a
  * bus reordered or lost it, or a processor was reset past the projection's state), so the missing
- * events are read from the store and applied first. Events outside streams (version 0) are not
- * applied. Events of one stream go through a lock striped by stream id, so several threads may feed
- * one gate.
+ * events are read from the store and applied first. Events outside streams (version 0) and of
+ * streams the projection does not {@linkplain Projection#follows follow} are not applied. Events of
+ * one stream go through a lock striped by stream id, so several threads may feed one gate.
  */
 final class VersionGate {
   private static final int STRIPES = 64;
@@ -35,7 +35,7 @@ final class VersionGate {
    */
   int handle(VersionedEvent event) throws Exception {
     Objects.requireNonNull(event, "event");
-    if (event.version() == 0) {
+    if (event.version() == 0 || !projection.follows(event)) {
       return 0;
     }
     String streamId = event.sourceId();

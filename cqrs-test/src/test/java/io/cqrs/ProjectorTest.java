@@ -86,6 +86,39 @@ class ProjectorTest {
   }
 
   @Test
+  void events_of_streams_the_projection_does_not_follow_are_neither_asked_for_nor_applied()
+      throws Exception {
+    List<VersionedEvent> events = Ledgers.append(store, "other-1", 3, Instant.now());
+    List<String> asked = new ArrayList<>();
+    Projection onlyLedgers =
+        new Projection() {
+          @Override
+          public boolean follows(VersionedEvent event) {
+            return event.sourceId().startsWith("ledger-");
+          }
+
+          @Override
+          public long appliedVersion(String streamId) {
+            asked.add(streamId);
+            return ledger.appliedVersion(streamId);
+          }
+
+          @Override
+          public void apply(VersionedEvent event) {
+            ledger.apply(event);
+          }
+        };
+    Projector filtered = new Projector(onlyLedgers, store);
+
+    for (VersionedEvent event : events) {
+      assertThat(filtered.handle(event)).isZero();
+    }
+
+    assertThat(asked).isEmpty();
+    assertThat(ledger.applications()).isZero();
+  }
+
+  @Test
   void a_rebuild_while_events_keep_arriving_ends_equal_to_the_live_read_model() throws Exception {
     try (InMemoryEventBus bus = new InMemoryEventBus()) {
       LedgerProjection live = new LedgerProjection();

@@ -1,7 +1,11 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.example.bank.Bank;
+import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
+import io.cqrs.spi.SegmentState;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -52,17 +56,48 @@ final class Quiescence {
       List<LoggedEvent> log = readLog();
       long unpublished =
           log.stream().filter(e -> e.event().version() > 0 && !e.published()).count();
-      stable = pending == 0 && unpublished == 0 && log.size() == lastSize ? stable + 1 : 0;
+      long behind = processorsBehind();
+      stable =
+          pending == 0 && unpublished == 0 && behind == 0 && log.size() == lastSize
+              ? stable + 1
+              : 0;
       lastSize = log.size();
       progress.printf(
-          "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished%n",
-          pending, log.size(), unpublished);
+          "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished,"
+              + " %d processor(s) behind the log%n",
+          pending, log.size(), unpublished, behind);
       if (stable >= STABLE_POLLS) {
         return true;
       }
       Await.until(() -> false, POLL);
     }
     return false;
+  }
+
+  /**
+   * How many of the bank's tracking processors (the transfer process, the read models) have a
+   * segment whose checkpoint is behind the log's head: a segment of a killed worker waits for its
+   * claim to run out, and until another worker has taken it over and caught up, transfers may still
+   * take steps and the read models still change, while queues and log look quiet.
+   */
+  private long processorsBehind() {
+    if (!(store instanceof ProcessorStore processors)) {
+      return 0;
+    }
+    List<String> names = new ArrayList<>();
+    names.add(Bank.TRANSFER_PROCESS);
+    for (String model : BankReadModels.MODELS) {
+      names.add(BankReadModels.processorName(model, ""));
+    }
+    long head = store.logHead();
+    return names.stream()
+        .filter(
+            name -> {
+              List<SegmentState> segments = processors.segments(name);
+              return segments.isEmpty()
+                  || segments.stream().anyMatch(segment -> segment.checkpoint() < head);
+            })
+        .count();
   }
 
   private long pendingMessages() {
@@ -82,11 +117,7 @@ final class Quiescence {
   /** The queues the bank declares, for a broker rabbitmqctl cannot reach. */
   static List<String> knownQueues(String prefix) {
     List<String> names = new ArrayList<>();
-    for (String base :
-        List.of(
-            prefix + ".commands.bank",
-            prefix + ".events.bank-read-models",
-            prefix + ".events.bank-transfers")) {
+    for (String base : List.of(prefix + ".commands.bank", prefix + ".events.bank-journal")) {
       names.add(base);
       names.add(base + ".dlq");
       for (String delay : List.of("1000", "10000", "60000")) {

@@ -27,9 +27,9 @@ public record ReadModelContents(
 
   /**
    * Reads the views of every stream {@link ReadModelInvariants} checks, until each has applied its
-   * stream's last event or {@code timeout} passes. The read models follow the bus asynchronously:
-   * an empty queue does not mean the last delivered event was applied yet. Returns the last reading
-   * either way, for the invariants to judge.
+   * stream's last event or {@code timeout} passes. The read models follow the integration log on
+   * the workers' tracking processors, asynchronously: empty queues do not mean the last committed
+   * event was applied yet. Returns the last reading either way, for the invariants to judge.
    */
   static ReadModelContents awaitCaughtUp(
       DistributedBank bank, StoreContents store, List<SentCommand> sent, Duration timeout) {

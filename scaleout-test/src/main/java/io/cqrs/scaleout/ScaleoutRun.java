@@ -143,8 +143,8 @@ public final class ScaleoutRun {
       Duration settledAfter = elapsed();
       QueueState queues = quiet.finalState(poison);
       StoreContents contents = StoreContents.read(store, streamIds(sent));
-      // Read while the workers still run: a read model applies what was delivered last after the
-      // queues look empty.
+      // Read while the workers still run: their read models' processors apply the last committed
+      // events after the queues look empty.
       ReadModelContents views = readModels(servers, contents, sent);
       injector.close();
       processes.stopWorkers();

@@ -4,6 +4,7 @@ import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.example.bank.domain.AccountCommandHandlers;
+import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommandHandlers;
 import io.cqrs.example.bank.domain.TransferProcess;
@@ -15,19 +16,20 @@ import io.cqrs.example.bank.readmodel.UsersReadModel;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The bank as an application of the framework: one {@link Cqrs} on the store and buses of a {@link
  * BankInfrastructure}, with the bank's command handlers, its transfer process and its read models
- * registered on it.
+ * (as tracking event processors) and the journal registered on it.
  *
  * <p>Building a bank registers everything; nothing runs until {@link #start()}, which starts the
- * whole {@link Cqrs} (subscriptions, relay, command handlers, in that order) and then catches the
- * read models up with the integration log. Every instance of a scaled-out bank runs all of it; the
- * buses share the work out. A bank that is never started (another process's view of a running bank,
- * a rebuild) still sends commands, runs them on the calling thread and reads the models. {@link
- * #service()} is what clients call.
+ * whole {@link Cqrs} (processors, subscriptions, relay, command handlers, in that order). Every
+ * instance of a scaled-out bank runs all of it; the buses and the processors' segments share the
+ * work out. A bank that is never started (another process's view of a running bank, a rebuild)
+ * still sends commands, runs them on the calling thread and reads the models. {@link #service()} is
+ * what clients call.
  *
  * <p>Closing the bank stops what {@link #start()} started; the infrastructure stays open for its
  * owner to close.
@@ -36,18 +38,29 @@ public final class Bank implements AutoCloseable {
   /** The command service; its instances compete for commands. */
   public static final String COMMAND_SERVICE = "bank";
 
-  /** The transfer process's subscription; its instances compete for events. */
-  public static final String TRANSFER_PROCESS = "bank-transfers";
+  /**
+   * The transfer process's tracking event processor; its instances share its segments (as many as
+   * {@link #READ_MODEL_SEGMENTS}).
+   */
+  public static final String TRANSFER_PROCESS = "bank-transfer-process";
 
   /**
-   * The read models' subscription. Read models in Couchbase are shared, so instances compete for
-   * its events; in-memory read models need every event, so each process names its own.
+   * The journal's subscription (the global handler, {@link EventJournal}). With read models in
+   * Couchbase instances compete for its events; with in-memory ones each process names its own.
    */
-  public static final String READ_MODELS = "bank-read-models";
+  public static final String JOURNAL = "bank-journal";
+
+  /**
+   * How many segments the read models' processors split the log into by default: up to this many
+   * processes share each read model's work. Fixed in the store by a processor's first start.
+   */
+  public static final int READ_MODEL_SEGMENTS = 4;
 
   private final BankInfrastructure infrastructure;
   private final Cqrs cqrs;
   private final BankReadModels readModels;
+  private final EventJournal journal = new EventJournal();
+  private final String generation;
   private final boolean updatesReadModels;
   private final BankService service;
 
@@ -67,22 +80,27 @@ public final class Bank implements AutoCloseable {
             // confirms in flight.
             .publishAsynchronously(true)
             .snapshotPolicy(SnapshotPolicy.every(100))
-            .commandListeners(builder.commandListeners)
-            .eventListeners(TRANSFER_PROCESS, builder.transferListeners);
-    if (builder.readModelSubscription != null) {
-      cqrs.eventListeners(builder.readModelSubscription, builder.readModelListeners);
+            .commandListeners(builder.commandListeners);
+    if (builder.updatesReadModels) {
+      cqrs.eventListeners(builder.journalSubscription, builder.journalListeners);
     }
     this.cqrs = cqrs.build();
 
     AccountCommandHandlers.register(this.cqrs);
     TransferCommandHandlers.register(this.cqrs);
     new TransferProcess(this.cqrs.repository(), this.cqrs.commandBus())
-        .register(this.cqrs, TRANSFER_PROCESS);
+        .register(this.cqrs, TRANSFER_PROCESS, READ_MODEL_SEGMENTS);
 
-    this.readModels = new BankReadModels(infrastructure.store(), infrastructure.views());
-    this.updatesReadModels = builder.readModelSubscription != null;
+    // The generation serving now; a blue/green rebuild switches it for processes started later.
+    this.generation = infrastructure.generation().current();
+    this.readModels =
+        new BankReadModels(infrastructure.store(), infrastructure.viewsOf(generation));
+    this.updatesReadModels = builder.updatesReadModels;
     if (updatesReadModels) {
-      readModels.register(this.cqrs, builder.readModelSubscription);
+      readModels.register(this.cqrs, generation, builder.readModelSegments);
+      for (Class<?> eventType : BankTypes.events()) {
+        this.cqrs.onEvent(builder.journalSubscription, eventType, journal::record);
+      }
     }
     this.service = new BankService(this.cqrs, builder.passwords);
   }
@@ -106,34 +124,26 @@ public final class Bank implements AutoCloseable {
   }
 
   /**
-   * Starts the bank in this process: the transfer process's and the read models' subscriptions, the
-   * relay (when the store keeps publication marks), then the command handlers ({@link
-   * Cqrs#start()}); then catches the read models up with the integration log, so that they miss
-   * nothing published before their subscription existed (live first, then the log: the read models
-   * skip what they have seen, so the switch has neither gap nor duplicate).
+   * Starts the bank in this process: the read models' and the transfer process's processors (which
+   * catch up from their checkpoints by themselves), the journal's subscription, the relay (when the
+   * store keeps publication marks), then the command handlers ({@link Cqrs#start()}).
    */
   public Bank start() {
     cqrs.start();
-    if (updatesReadModels) {
-      try {
-        readModels.rebuild();
-      } catch (Exception e) {
-        cqrs.close();
-        throw new IllegalStateException("Could not catch the read models up with the log", e);
-      }
-    }
     return this;
   }
 
   /**
-   * Forgets the read models' views and rebuilds them from the store's integration log. Safe while
-   * the bus keeps delivering: views ignore what they have seen and fetch what they missed.
+   * Forgets the read models' views and replays the whole integration log into them with processors
+   * of a fresh generation, beside the live ones (the version gate and the views' writes make each
+   * event count once).
    *
-   * @return how many log entries were replayed
+   * @return the log head the replay caught up with
+   * @throws TimeoutException if it had not caught up within {@code timeout}
    */
-  public long rebuildReadModels() throws Exception {
+  public long rebuildReadModels(Duration timeout) throws TimeoutException {
     readModels.clear();
-    return readModels.rebuild().events();
+    return readModels.replay("rebuild-" + UUID.randomUUID().toString().substring(0, 8), 1, timeout);
   }
 
   /**
@@ -176,7 +186,15 @@ public final class Bank implements AutoCloseable {
     return cqrs;
   }
 
-  /** The three read models and the journal. */
+  /**
+   * The generation of read models this bank serves and (when it updates them) feeds, read from
+   * {@link BankInfrastructure#generation()} when the bank was built.
+   */
+  public String generation() {
+    return generation;
+  }
+
+  /** The three read models. */
   public BankReadModels readModels() {
     return readModels;
   }
@@ -198,7 +216,7 @@ public final class Bank implements AutoCloseable {
 
   /** The global handler's journal of received events. */
   public EventJournal journal() {
-    return readModels.journal();
+    return journal;
   }
 
   /** The store and buses the bank runs on. */
@@ -220,9 +238,10 @@ public final class Bank implements AutoCloseable {
     private final BankInfrastructure infrastructure;
     private PasswordHasher passwords;
     private int commandListeners = 2;
-    private int transferListeners = 2;
-    private int readModelListeners = 1;
-    private String readModelSubscription = READ_MODELS;
+    private int journalListeners = 1;
+    private String journalSubscription = JOURNAL;
+    private int readModelSegments = READ_MODEL_SEGMENTS;
+    private boolean updatesReadModels = true;
 
     private Builder(BankInfrastructure infrastructure) {
       this.infrastructure = infrastructure;
@@ -235,38 +254,49 @@ public final class Bank implements AutoCloseable {
     }
 
     /**
-     * Commands, transfer-process events and read-model events handled at once, each (default: 2
-     * commands, 2 transfer-process events, 1 read-model event).
+     * Commands and journal events handled at once, each (default: 2 commands, 1 journal event). The
+     * transfer process and the read models run one thread per segment they hold.
      */
     public Builder listeners(int listeners) {
       if (listeners < 1) {
         throw new IllegalArgumentException("listeners must be >= 1, was " + listeners);
       }
       this.commandListeners = listeners;
-      this.transferListeners = listeners;
-      this.readModelListeners = listeners;
+      this.journalListeners = listeners;
       return this;
     }
 
     /**
-     * The subscription that feeds the read models (default {@link #READ_MODELS}); see there which
-     * name to give.
+     * The subscription that feeds the journal (default {@link #JOURNAL}); see there which name to
+     * give.
      */
-    public Builder readModels(String subscription) {
+    public Builder journal(String subscription) {
       Objects.requireNonNull(subscription, "subscription");
       if (subscription.isBlank()) {
-        throw new IllegalArgumentException("the read models' subscription must not be blank");
+        throw new IllegalArgumentException("the journal's subscription must not be blank");
       }
-      this.readModelSubscription = subscription;
+      this.journalSubscription = subscription;
       return this;
     }
 
     /**
-     * This instance does not keep the read models up to date (another one does, or a test feeds
-     * them itself); it still reads them.
+     * How many segments the read models' processors split the log into (default {@link
+     * #READ_MODEL_SEGMENTS}).
+     */
+    public Builder readModelSegments(int segments) {
+      if (segments < 1) {
+        throw new IllegalArgumentException("readModelSegments must be >= 1, was " + segments);
+      }
+      this.readModelSegments = segments;
+      return this;
+    }
+
+    /**
+     * This instance runs neither the read models' processors nor the journal (another one does, or
+     * a test runs them itself); it still reads the read models.
      */
     public Builder withoutReadModelUpdates() {
-      this.readModelSubscription = null;
+      this.updatesReadModels = false;
       return this;
     }
 

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 public final class BankApplication {
   private static final int OK = 0;
   private static final int FAILED = 1;
+  private static final java.time.Duration REBUILD_TIMEOUT = java.time.Duration.ofMinutes(30);
   private static final int USAGE = 2;
 
   private BankApplication() {}
@@ -80,17 +81,18 @@ public final class BankApplication {
 
   /**
    * The bank this run needs. {@code serve} and {@code worker} run the number of listeners asked
-   * for; their read models in a shared store compete on one subscription, while read models in this
-   * process's memory need every event, so they get a subscription of their own.
+   * for; with views in a shared store their journals compete on one subscription (as their read
+   * models' processors share segments), while a process with views in its own memory sees every
+   * event, so its journal gets a subscription of its own.
    */
   private static Bank bank(BankOptions options, BankInfrastructure infrastructure) {
     Bank.Builder bank = Bank.builder(infrastructure);
     if (options.mode() == Mode.SERVE || options.mode() == Mode.WORKER) {
       bank.listeners(options.listeners())
-          .readModels(
+          .journal(
               infrastructure.isSharedReadModels()
-                  ? Bank.READ_MODELS
-                  : Bank.READ_MODELS + "-" + UUID.randomUUID().toString().substring(0, 8));
+                  ? Bank.JOURNAL
+                  : Bank.JOURNAL + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
     return bank.build();
   }
@@ -134,11 +136,14 @@ public final class BankApplication {
     return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
   }
 
+  /**
+   * A blue/green rebuild ({@link BlueGreenRebuild}): a new generation of the read models replayed
+   * beside the serving one, compared, and switched to if equal; exits 1 if they differ.
+   */
   private static int rebuild(Bank bank, PrintStream out) throws Exception {
-    String namespace = bank.infrastructure().prefix() + "-rebuilt";
-    out.println("Rebuilding the read models into fresh documents under '" + namespace + "'");
     out.println("(" + bank.infrastructure().describe() + ")");
-    new RebuildReport(bank, out).rebuildAndCompare(namespace);
-    return OK;
+    return new BlueGreenRebuild(bank, out, REBUILD_TIMEOUT).run().differences().isEmpty()
+        ? OK
+        : FAILED;
   }
 }

@@ -9,7 +9,9 @@ import io.cqrs.TransientCqrsException;
 import io.cqrs.TypeRegistry;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.example.bank.domain.BankTypes;
+import io.cqrs.example.bank.readmodel.CouchbaseReadModelGeneration;
 import io.cqrs.example.bank.readmodel.CouchbaseViewStores;
+import io.cqrs.example.bank.readmodel.ReadModelGeneration;
 import io.cqrs.example.bank.readmodel.ViewStores;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
@@ -22,7 +24,9 @@ import io.cqrs.spi.EventStreamRepository;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +54,8 @@ public final class BankInfrastructure implements AutoCloseable {
   private final String description;
   private final List<AutoCloseable> owned;
   private final Collection collection;
+  private final ReadModelGeneration generation;
+  private final Map<String, ViewStores> inMemoryGenerations = new ConcurrentHashMap<>();
 
   private BankInfrastructure(Parts parts) {
     this.types = parts.types;
@@ -61,6 +67,10 @@ public final class BankInfrastructure implements AutoCloseable {
     this.description = parts.description;
     this.owned = List.copyOf(parts.owned);
     this.collection = parts.collection;
+    this.generation =
+        collection == null
+            ? ReadModelGeneration.inMemory()
+            : new CouchbaseReadModelGeneration(collection, prefix);
   }
 
   /** What an infrastructure is made of while it is being built. */
@@ -235,6 +245,27 @@ public final class BankInfrastructure implements AutoCloseable {
     return collection == null
         ? ViewStores.inMemory()
         : new CouchbaseViewStores(collection, namespace);
+  }
+
+  /**
+   * Which generation of the read models serves: in Couchbase, shared by every process of the bank
+   * (see {@link ReadModelGeneration}); otherwise this process's own.
+   */
+  public ReadModelGeneration generation() {
+    return generation;
+  }
+
+  /**
+   * The views of one generation of the read models: {@link #views()} for {@code ""}, else views
+   * under {@code <prefix>-<generation>} (in Couchbase) or new in-memory ones.
+   */
+  public ViewStores viewsOf(String generation) {
+    if (ReadModelGeneration.validated(generation).isEmpty()) {
+      return views;
+    }
+    return collection == null
+        ? inMemoryGenerations.computeIfAbsent(generation, g -> ViewStores.inMemory())
+        : views(prefix + "-" + generation);
   }
 
   /** The Couchbase key prefix and RabbitMQ name prefix. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.Command;
 import io.cqrs.CommandFailed;
+import io.cqrs.TrackingEventProcessor;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
@@ -12,9 +13,19 @@ import io.cqrs.example.bank.domain.InsufficientFundsException;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.UnknownAccountException;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import io.cqrs.example.bank.readmodel.BankReadModels;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -104,11 +115,74 @@ class BankTest {
     bank.awaitReadModels(List.of(ada, bob), List.of(transfer), TIMEOUT);
     List<AccountView> live = bank.accounts().all();
 
-    long replayed = bank.rebuildReadModels();
+    long replayed = bank.rebuildReadModels(TIMEOUT);
 
+    // In memory a log position counts entries: the replay read the whole log.
     assertThat(replayed).isEqualTo(infrastructure.store().readLog(1, 1_000).size());
     assertThat(bank.accounts().all()).isEqualTo(live);
     assertThat(ReadModelCheck.differences(bank, List.of(ada, bob), List.of(transfer))).isEmpty();
+  }
+
+  @Test
+  void
+      a_blue_green_rebuild_while_commands_keep_flowing_ends_equal_to_the_live_read_models_and_a_fold()
+          throws Exception {
+    String ada =
+        service.openAccount(
+            "Ada", "Lovelace", "ada@cqrs.example", "$password", new BigDecimal("500"));
+    String bob =
+        service.openAccount("Bob", "Babbage", "bob@cqrs.example", "$password", BigDecimal.ONE);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger commands = new AtomicInteger();
+    List<String> transfers = new CopyOnWriteArrayList<>();
+    ExecutorService sender = Executors.newSingleThreadExecutor();
+    Future<?> traffic =
+        sender.submit(
+            () -> {
+              while (!stop.get()) {
+                service.credit(bob, new BigDecimal("1.25"));
+                if (commands.incrementAndGet() % 5 == 0) {
+                  transfers.add(service.transfer(ada, bob, BigDecimal.ONE));
+                }
+              }
+              return null;
+            });
+    try {
+      Await.until("commands before the rebuild", TIMEOUT, () -> commands.get() >= 20);
+      BlueGreenRebuild.Result result =
+          new BlueGreenRebuild(bank, new PrintStream(OutputStream.nullOutputStream()), TIMEOUT)
+              .run();
+      int atSwitch = commands.get();
+      Await.until("commands after the switch", TIMEOUT, () -> commands.get() >= atSwitch + 20);
+      stop.set(true);
+      traffic.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+      assertThat(result.differences()).isEmpty();
+      assertThat(result.switched()).isTrue();
+      assertThat(infrastructure.generation().current()).isEqualTo(result.rebuilt());
+      // A process started now serves the new generation; its processors resume from the rebuild's
+      // checkpoints and catch up with what came after the switch.
+      BankReadModels next =
+          new BankReadModels(infrastructure.store(), infrastructure.viewsOf(result.rebuilt()));
+      List<TrackingEventProcessor> processors = next.processors(result.rebuilt(), 4);
+      try {
+        processors.forEach(TrackingEventProcessor::start);
+        for (String transfer : transfers) {
+          service.awaitTransfer(transfer, TIMEOUT);
+        }
+        BankReadModels.awaitCaughtUp(processors, TIMEOUT);
+        bank.awaitReadModels(List.of(ada, bob), transfers, TIMEOUT);
+      } finally {
+        processors.forEach(TrackingEventProcessor::close);
+      }
+      assertThat(transfers).isNotEmpty();
+      assertThat(next.differencesFrom(bank.readModels())).isEmpty();
+      assertThat(next.differencesFrom(BankOnServers.fold(infrastructure.store()))).isEmpty();
+      assertThat(next.accounts().version(bob)).isEqualTo(infrastructure.store().version(bob));
+    } finally {
+      stop.set(true);
+      sender.shutdownNow();
+    }
   }
 
   @Test

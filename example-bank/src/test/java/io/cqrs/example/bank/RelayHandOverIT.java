@@ -6,7 +6,6 @@ import io.cqrs.EventRelay;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.PublisherWatch;
 import java.time.Duration;
@@ -54,7 +53,8 @@ class RelayHandOverIT {
       // Two processes: each relay has its own repository and its own broker connection.
       EventRelay first = relay(bank, watch, "first");
       EventRelay second = relay(bank, watch, "second");
-      try (Subscription subscription = bus.subscribe(SUBSCRIPTION, 2, readModels::handle)) {
+      try (BusFedReadModels fed =
+          new BusFedReadModels(readModels, bus, bank.store(), SUBSCRIPTION, 2)) {
         first.start();
         second.start();
         List<String> accounts = write(bank, random, new ArrayList<>(), 4, 8);
@@ -73,7 +73,7 @@ class RelayHandOverIT {
 
         assertThat(watch.stalledCalls()).as("the holder stalled while publishing").isPositive();
         assertThat(watch.mostAtOnce()).as("relays publishing at once").isEqualTo(1);
-        assertPublishedOnceAndApplied(bank, readModels, views, bus, accounts);
+        assertPublishedOnceAndApplied(bank, readModels, views, fed, accounts);
       } finally {
         watch.releaseStalled();
         first.close();
@@ -92,7 +92,8 @@ class RelayHandOverIT {
       RabbitEventBus bus = bank.newEventBus();
       PublisherWatch watch = new PublisherWatch();
       EventRelay here = relay(bank, watch, "here");
-      try (Subscription subscription = bus.subscribe(SUBSCRIPTION, 2, readModels::handle);
+      try (BusFedReadModels fed =
+              new BusFedReadModels(readModels, bus, bank.store(), SUBSCRIPTION, 2);
           BankProcess child =
               BankProcess.start(
                   RelayProcess.class,
@@ -120,7 +121,7 @@ class RelayHandOverIT {
             () -> watch.publishers().contains("here"));
         awaitCaughtUp(bank, readModels, accounts);
 
-        assertPublishedOnceAndApplied(bank, readModels, views, bus, accounts);
+        assertPublishedOnceAndApplied(bank, readModels, views, fed, accounts);
       } finally {
         here.close();
       }
@@ -159,7 +160,7 @@ class RelayHandOverIT {
       BankOnServers bank,
       BankReadModels readModels,
       CountingViewStores views,
-      RabbitEventBus bus,
+      BusFedReadModels fed,
       List<String> accounts)
       throws Exception {
     Await.until(
@@ -169,6 +170,6 @@ class RelayHandOverIT {
             BankOnServers.POLL,
             () -> bank.store().readLog(1, 100_000).stream().allMatch(LoggedEvent::published)));
     assertThat(bank.differences(readModels, views, accounts, List.of())).isEmpty();
-    assertThat(bus.deadLetterCount(SUBSCRIPTION)).isZero();
+    assertThat(fed.deadLetters()).isZero();
   }
 }

@@ -2,6 +2,7 @@ package io.cqrs.example.bank.domain;
 
 import io.cqrs.Command;
 import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
@@ -43,14 +44,18 @@ import java.util.function.Function;
  *   AccountRefunded           ─▶ RecordTransferRefund      ─▶ MoneyTransferFailed
  * </pre>
  *
- * <p>Every command joins the transfer's correlation id and names the event that caused it. The
- * buses deliver at least once, so before acting the process loads the transfer and acts only if the
- * transfer is still waiting for that step; the aggregates ignore repeated steps as well, so a
- * duplicate that slips through changes nothing. Each command's message id is derived from the
- * transfer and the step ({@code <transferId>/<CommandType>}, each step happens once per transfer),
- * so the same step sent twice (an event redelivered, or handled by two instances) is one message to
- * a deduplicating {@link io.cqrs.CommandDispatchManager}. The process keeps no state of its own:
- * any number of instances may share its subscription.
+ * <p>It runs as a tracking event processor ({@link #register}): it reads the store's integration
+ * log from a durable checkpoint, so it sees every committed event, published on the bus or not, and
+ * a restart resumes where it stopped. Every command joins the transfer's correlation id and names
+ * the event that caused it. The processor delivers at least once (events after the last checkpoint
+ * are handled again after a crash or a hand-over), so before acting the process loads the transfer
+ * and acts only if the transfer is still waiting for that step; the aggregates ignore repeated
+ * steps as well, so a duplicate that slips through changes nothing. Each command's message id is
+ * derived from the transfer and the step ({@code <transferId>/<CommandType>}, each step happens
+ * once per transfer), so the same step sent twice (an event handled again, or by two instances) is
+ * one message to a deduplicating {@link io.cqrs.CommandDispatchManager}: at least once from the log
+ * is exactly once in effect. The process keeps no state of its own: any number of instances may
+ * share its processor's segments.
  */
 public final class TransferProcess {
   private final EventSourcingRepository repository;
@@ -66,15 +71,26 @@ public final class TransferProcess {
   }
 
   /**
-   * Registers the process's event handlers on {@code cqrs}'s named subscription; {@link
-   * Cqrs#start()} starts them.
+   * Registers the process on {@code cqrs} as a tracking event processor on its store; {@link
+   * Cqrs#start()} starts it.
    *
-   * @param subscription the subscription's name; instances with the same name compete
+   * @param name the processor's name; instances with the same name share its segments
+   * @param segments how many segments the log is split into: the most processes that share the work
    */
-  public void register(Cqrs cqrs, String subscription) {
+  public void register(Cqrs cqrs, String name, int segments) {
     Objects.requireNonNull(cqrs, "cqrs");
-    Objects.requireNonNull(subscription, "subscription");
-    handlers().forEach((type, handler) -> cqrs.onEvent(subscription, type, handler));
+    Map<Class<?>, VersionedEventHandler> handlers = handlers();
+    cqrs.processor(
+        EventProcessor.tracking(name, cqrs.store())
+            .handler(
+                event -> {
+                  VersionedEventHandler handler = handlers.get(event.event().getClass());
+                  if (handler != null) {
+                    handler.handle(event);
+                  }
+                })
+            .segments(segments)
+            .build());
   }
 
   /** The handler of each event type the process reacts to. */

@@ -8,7 +8,6 @@ import io.cqrs.example.bank.domain.AccountEvent.AccountDebited;
 import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
-import io.cqrs.spi.EventStreamRepository;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -46,25 +45,20 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
     }
   }
 
-  /**
-   * A read model with its views in this process's memory.
-   *
-   * @param store where events missed by the bus are read from
-   */
-  public AccountsReadModel(EventStreamRepository store) {
-    this(store, new InMemoryViewStore<>());
+  /** A read model with its views in this process's memory. */
+  public AccountsReadModel() {
+    this(new InMemoryViewStore<>());
   }
 
   /**
-   * @param store where events missed by the bus are read from
    * @param views where the views are kept
    */
-  public AccountsReadModel(EventStreamRepository store, ViewStore<AccountView> views) {
-    super(store, views);
+  public AccountsReadModel(ViewStore<AccountView> views) {
+    super(views);
   }
 
   @Override
-  protected boolean follows(VersionedEvent event) {
+  public boolean follows(VersionedEvent event) {
     return event.event() instanceof AccountEvent;
   }
 

@@ -1,111 +1,153 @@
 package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.Cqrs;
-import io.cqrs.Projector;
-import io.cqrs.VersionedEvent;
-import io.cqrs.example.bank.domain.BankTypes;
+import io.cqrs.EventProcessor;
+import io.cqrs.Projection;
+import io.cqrs.TrackingEventProcessor;
+import io.cqrs.example.bank.Await;
 import io.cqrs.spi.EventStreamRepository;
-import io.cqrs.spi.LoggedEvent;
+import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * The bank's three read models (accounts, users, transfers) and the global {@link EventJournal},
- * fed together by one subscription.
+ * The bank's three read models (accounts, users, transfers), each a {@link Projection} run by a
+ * tracking event processor of its own on the bank's store.
  *
- * <p>Each read model is a {@link StreamProjection} driven by its own {@link Projector}, so each
- * applies every event of the streams it follows exactly once in effect. One subscription feeds all
- * three ({@link #register}), rather than one {@link Projector#subscribe} each, so the bank declares
- * one queue; and {@link #rebuild} walks the integration log once, giving each event to the read
- * models that follow its stream ({@link Projector#rebuild()} would give every stream to each of
- * them). Registered, then {@linkplain #rebuild() rebuilt} once the subscription runs, they form a
- * catch-up subscription: live events first, then the log, each applied once.
+ * <p>A processor reads the store's integration log from a durable checkpoint, so a read model
+ * catches up with what it missed by itself, after a restart as at its first start, and several
+ * processes running processors of the same name share the log's segments. The version gate in front
+ * of each projection makes redelivered events (after a crash, a lost claim, a hand-over) no-ops.
+ * The processors are named {@code bank-<model>} ({@link #processorName}); a rebuild runs processors
+ * of another generation ({@code bank-<model>-<generation>}) into fresh views while the live ones
+ * keep serving ({@link #replay}).
  *
  * <p>Thread-safe.
  */
 public final class BankReadModels {
-  private static final int LOG_PAGE = 1_000;
+  /** The read models' names: of their views and, after {@code bank-}, of their processors. */
+  public static final List<String> MODELS = List.of("accounts", "users", "transfers");
 
   private final EventStreamRepository store;
   private final AccountsReadModel accounts;
   private final UsersReadModel users;
   private final TransfersReadModel transfers;
-  private final EventJournal journal = new EventJournal();
 
   /**
-   * What a rebuild did.
-   *
-   * @param events how many log entries it read
-   * @param accounts how many events the accounts read model applied (the rest it had already)
-   * @param users how many events the users read model applied
-   * @param transfers how many events the transfers read model applied
-   */
-  public record RebuildCounts(long events, long accounts, long users, long transfers) {}
-
-  /**
-   * @param store the event store: holes are filled and rebuilds read from it
+   * @param store the event store whose integration log the processors read
    * @param views where the read models keep their views
    */
   public BankReadModels(EventStreamRepository store, ViewStores views) {
     this.store = Objects.requireNonNull(store, "store");
     Objects.requireNonNull(views, "views");
     this.accounts =
-        new AccountsReadModel(store, views.open("accounts", AccountsReadModel.AccountView.class));
-    this.users = new UsersReadModel(store, views.open("users", UsersReadModel.UserView.class));
+        new AccountsReadModel(views.open("accounts", AccountsReadModel.AccountView.class));
+    this.users = new UsersReadModel(views.open("users", UsersReadModel.UserView.class));
     this.transfers =
-        new TransfersReadModel(
-            store, views.open("transfers", TransfersReadModel.TransferView.class));
-  }
-
-  /** Handles one delivered event: the journal records it, each read model applies it once. */
-  public void handle(VersionedEvent event) throws Exception {
-    journal.record(event);
-    project(event);
-  }
-
-  private void project(VersionedEvent event) throws Exception {
-    accounts.handle(event);
-    users.handle(event);
-    transfers.handle(event);
+        new TransfersReadModel(views.open("transfers", TransfersReadModel.TransferView.class));
   }
 
   /**
-   * Has {@code cqrs} hand every event of the bank's types to {@link #handle}, on the named
-   * subscription; start it, then {@link #rebuild()} to catch up with what was published before the
-   * subscription existed.
+   * The name of a read model's processor: {@code bank-<model>}, or {@code
+   * bank-<model>-<generation>} for a generation other than the live one ({@code ""}).
+   */
+  public static String processorName(String model, String generation) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(generation, "generation");
+    return generation.isEmpty() ? "bank-" + model : "bank-" + model + "-" + generation;
+  }
+
+  /** The projections by model name, in {@link #MODELS} order. */
+  public Map<String, Projection> projections() {
+    Map<String, Projection> projections = new LinkedHashMap<>();
+    projections.put("accounts", accounts);
+    projections.put("users", users);
+    projections.put("transfers", transfers);
+    return projections;
+  }
+
+  /**
+   * One tracking processor per read model, not started, named for {@code generation} (see {@link
+   * #processorName}).
    *
-   * @param subscription the subscription's name; instances with the same name compete
+   * @param segments how many segments each splits the log into: the most processes that share it;
+   *     fixed by a processor's first start
    */
-  public void register(Cqrs cqrs, String subscription) {
-    Objects.requireNonNull(subscription, "subscription");
-    for (Class<?> eventType : BankTypes.events()) {
-      cqrs.onEvent(subscription, eventType, this::handle);
+  public List<TrackingEventProcessor> processors(String generation, int segments) {
+    List<TrackingEventProcessor> processors = new ArrayList<>();
+    projections()
+        .forEach(
+            (model, projection) ->
+                processors.add(
+                    EventProcessor.tracking(processorName(model, generation), store)
+                        .projection(projection)
+                        .segments(segments)
+                        .build()));
+    return processors;
+  }
+
+  /**
+   * Registers the read models' processors of {@code generation} on {@code cqrs}, which starts them
+   * before its subscriptions and closes them after.
+   */
+  public void register(Cqrs cqrs, String generation, int segments) {
+    processors(generation, segments).forEach(cqrs::processor);
+  }
+
+  /**
+   * Runs processors of {@code generation} (a name not used before, so that they start from the
+   * beginning of the log) until they have caught up with the log, then closes them: these read
+   * models then hold everything committed up to about then. Safe beside live processors feeding the
+   * same views (the version gate and the views' CAS writes decide), and beside processors of other
+   * generations feeding other views.
+   *
+   * @return the log head the processors had caught up with
+   * @throws TimeoutException if they had not caught up within {@code timeout}
+   */
+  public long replay(String generation, int segments, Duration timeout) throws TimeoutException {
+    List<TrackingEventProcessor> processors = processors(generation, segments);
+    try {
+      processors.forEach(TrackingEventProcessor::start);
+      return awaitCaughtUp(processors, timeout);
+    } finally {
+      processors.forEach(TrackingEventProcessor::close);
     }
   }
 
   /**
-   * Replays the whole integration log into the read models; views that have an event already skip
-   * it, so this is safe beside live delivery. On empty view stores it rebuilds them from scratch.
+   * Waits until every processor has caught up with the head of the log as it is when each is asked.
+   *
+   * @return the lowest head position the processors reported as caught up with
    */
-  public RebuildCounts rebuild() throws Exception {
-    long events = 0;
-    long[] applied = new long[3];
-    long position = 1;
-    while (true) {
-      List<LoggedEvent> page = store.readLog(position, LOG_PAGE);
-      for (LoggedEvent entry : page) {
-        VersionedEvent event = entry.event();
-        applied[0] += accounts.handle(event);
-        applied[1] += users.handle(event);
-        applied[2] += transfers.handle(event);
-        events++;
-        position = entry.position() + 1;
-      }
-      if (page.size() < LOG_PAGE) {
-        return new RebuildCounts(events, applied[0], applied[1], applied[2]);
-      }
-    }
+  public static long awaitCaughtUp(
+      List<? extends TrackingEventProcessor> processors, Duration timeout) throws TimeoutException {
+    long[] head = new long[1];
+    Await.until(
+        "the read models' processors to catch up with the integration log",
+        timeout,
+        () -> {
+          long lowest = Long.MAX_VALUE;
+          for (TrackingEventProcessor processor : processors) {
+            var lag = processor.lag();
+            if (!lag.caughtUp()) {
+              return false;
+            }
+            lowest = Math.min(lowest, lag.headPosition());
+          }
+          head[0] = lowest;
+          return true;
+        });
+    return head[0];
   }
 
   /** Where these read models differ from {@code other}; empty if they hold the same views. */
@@ -115,6 +157,68 @@ public final class BankReadModels {
     compare("users", users.all(), other.users.all(), differences);
     compare("transfers", transfers.all(), other.transfers.all(), differences);
     return differences;
+  }
+
+  /**
+   * Where these read models differ from {@code other} on the streams both have applied to the same
+   * version, for comparing two generations while events keep coming: a stream one of them has
+   * applied further (or has not reached yet) is in flight and not compared. Prints how many streams
+   * were compared and how many were in flight.
+   *
+   * @return the differences; empty if every stream compared agrees
+   */
+  public List<String> differencesAtEqualVersions(BankReadModels other, PrintStream out) {
+    List<String> differences = new ArrayList<>();
+    int[] counts = new int[2];
+    compareAtEqualVersions(
+        "accounts",
+        accounts,
+        other.accounts,
+        AccountsReadModel.AccountView::id,
+        counts,
+        differences);
+    compareAtEqualVersions(
+        "users", users, other.users, UsersReadModel.UserView::id, counts, differences);
+    compareAtEqualVersions(
+        "transfers",
+        transfers,
+        other.transfers,
+        TransfersReadModel.TransferView::id,
+        counts,
+        differences);
+    out.println(
+        "Compared "
+            + counts[0]
+            + " views at equal versions, "
+            + counts[1]
+            + " in flight, "
+            + differences.size()
+            + " different");
+    return differences;
+  }
+
+  private static <V> void compareAtEqualVersions(
+      String model,
+      StreamProjection<V> mine,
+      StreamProjection<V> theirs,
+      Function<V, String> id,
+      int[] counts,
+      List<String> out) {
+    Set<String> ids = new TreeSet<>();
+    mine.all(Comparator.comparing(id)).forEach(view -> ids.add(id.apply(view)));
+    theirs.all(Comparator.comparing(id)).forEach(view -> ids.add(id.apply(view)));
+    for (String stream : ids) {
+      Optional<ViewStore.Stored<V>> a = mine.entry(stream);
+      Optional<ViewStore.Stored<V>> b = theirs.entry(stream);
+      if (a.isEmpty() || b.isEmpty() || a.get().version() != b.get().version()) {
+        counts[1]++;
+        continue;
+      }
+      counts[0]++;
+      if (!a.get().view().equals(b.get().view())) {
+        out.add(model + " view of '" + stream + "' differs at version " + a.get().version());
+      }
+    }
   }
 
   private static void compare(String model, List<?> mine, List<?> theirs, List<String> out) {
@@ -143,10 +247,5 @@ public final class BankReadModels {
   /** The transfers read model. */
   public TransfersReadModel transfers() {
     return transfers;
-  }
-
-  /** The global handler's journal of received events. */
-  public EventJournal journal() {
-    return journal;
   }
 }

@@ -1,9 +1,7 @@
 package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.Projection;
-import io.cqrs.Projector;
 import io.cqrs.VersionedEvent;
-import io.cqrs.spi.EventStreamRepository;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -13,13 +11,13 @@ import java.util.Optional;
  * A read model that keeps one immutable view per event stream, folded from the stream's events in
  * version order, and that stays right under at-least-once delivery, across processes.
  *
- * <p>It is a {@link Projection}: each view is stored in a {@link ViewStore} together with the
- * version of the last event applied to it, and both change in one atomic write; if another process
- * wrote the entry first, {@link #apply} reads it again and finds the event applied. {@link #handle}
- * feeds it through a {@link Projector}, which skips duplicates and fills holes from the store, so
- * delivery order, duplicates, competing workers and a rebuild running beside live delivery all end
- * in the same views. Events of streams the read model does not follow ({@link #follows}) are
- * ignored.
+ * <p>It is a {@link Projection}, run by a tracking event processor ({@link BankReadModels}): each
+ * view is stored in a {@link ViewStore} together with the version of the last event applied to it,
+ * and both change in one atomic write; if another process wrote the entry first, {@link #apply}
+ * reads it again and finds the event applied. The processor's version gate skips duplicates and
+ * fills holes from the store, so redelivery after a crash, processes sharing segments and a second
+ * processor replaying into the same views all end in the same views. Events of streams the read
+ * model does not follow ({@link #follows}) never reach it.
  *
  * <p>Thread-safe.
  *
@@ -27,19 +25,17 @@ import java.util.Optional;
  */
 public abstract class StreamProjection<V> implements Projection {
   private final ViewStore<V> views;
-  private final Projector projector;
 
   /**
-   * @param store where missed events are read from
    * @param views where the views and applied versions are kept
    */
-  protected StreamProjection(EventStreamRepository store, ViewStore<V> views) {
+  protected StreamProjection(ViewStore<V> views) {
     this.views = Objects.requireNonNull(views, "views");
-    this.projector = new Projector(this, Objects.requireNonNull(store, "store"));
   }
 
   /** Whether this read model follows the stream of {@code event}. */
-  protected abstract boolean follows(VersionedEvent event);
+  @Override
+  public abstract boolean follows(VersionedEvent event);
 
   /**
    * The next view of a stream.
@@ -49,16 +45,6 @@ public abstract class StreamProjection<V> implements Projection {
    * @return the new view, or {@code current} if the event does not change it
    */
   protected abstract V evolve(V current, VersionedEvent event);
-
-  /**
-   * Applies one delivered event exactly once in effect; usable directly as an event handler.
-   *
-   * @return how many events were applied (0 for a duplicate or an event of another stream)
-   */
-  public final int handle(VersionedEvent event) throws Exception {
-    Objects.requireNonNull(event, "event");
-    return follows(event) ? projector.handle(event) : 0;
-  }
 
   @Override
   public final long appliedVersion(String streamId) {
@@ -90,6 +76,11 @@ public abstract class StreamProjection<V> implements Projection {
         return;
       }
     }
+  }
+
+  /** The entry of a stream (view and applied version, read together), if it has one. */
+  public Optional<ViewStore.Stored<V>> entry(String id) {
+    return views.get(Objects.requireNonNull(id, "id"));
   }
 
   /** The view of a stream, if it has one. */

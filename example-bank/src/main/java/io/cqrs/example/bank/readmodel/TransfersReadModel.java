@@ -8,7 +8,6 @@ import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
 import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferFailed;
 import io.cqrs.example.bank.domain.TransferState;
-import io.cqrs.spi.EventStreamRepository;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -34,25 +33,20 @@ public final class TransfersReadModel extends StreamProjection<TransfersReadMode
     }
   }
 
-  /**
-   * A read model with its views in this process's memory.
-   *
-   * @param store where events missed by the bus are read from
-   */
-  public TransfersReadModel(EventStreamRepository store) {
-    this(store, new InMemoryViewStore<>());
+  /** A read model with its views in this process's memory. */
+  public TransfersReadModel() {
+    this(new InMemoryViewStore<>());
   }
 
   /**
-   * @param store where events missed by the bus are read from
    * @param views where the views are kept
    */
-  public TransfersReadModel(EventStreamRepository store, ViewStore<TransferView> views) {
-    super(store, views);
+  public TransfersReadModel(ViewStore<TransferView> views) {
+    super(views);
   }
 
   @Override
-  protected boolean follows(VersionedEvent event) {
+  public boolean follows(VersionedEvent event) {
     return event.event() instanceof TransferEvent;
   }
 

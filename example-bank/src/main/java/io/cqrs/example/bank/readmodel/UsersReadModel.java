@@ -5,7 +5,6 @@ import io.cqrs.example.bank.domain.AccountEvent;
 import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
-import io.cqrs.spi.EventStreamRepository;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -31,25 +30,20 @@ public final class UsersReadModel extends StreamProjection<UsersReadModel.UserVi
     }
   }
 
-  /**
-   * A read model with its views in this process's memory.
-   *
-   * @param store where events missed by the bus are read from
-   */
-  public UsersReadModel(EventStreamRepository store) {
-    this(store, new InMemoryViewStore<>());
+  /** A read model with its views in this process's memory. */
+  public UsersReadModel() {
+    this(new InMemoryViewStore<>());
   }
 
   /**
-   * @param store where events missed by the bus are read from
    * @param views where the views are kept
    */
-  public UsersReadModel(EventStreamRepository store, ViewStore<UserView> views) {
-    super(store, views);
+  public UsersReadModel(ViewStore<UserView> views) {
+    super(views);
   }
 
   @Override
-  protected boolean follows(VersionedEvent event) {
+  public boolean follows(VersionedEvent event) {
     return event.event() instanceof AccountEvent;
   }
 

@@ -1,5 +1,8 @@
 package io.cqrs.example.bank.readmodel;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Opens the {@link ViewStore}s of the bank's read models: in memory, or in Couchbase ({@link
  * CouchbaseViewStores}).
@@ -15,12 +18,18 @@ public interface ViewStores {
    */
   <V> ViewStore<V> open(String model, Class<V> viewType);
 
-  /** View stores in this process's memory: each call opens an empty one. */
+  /**
+   * View stores in this process's memory, empty at first; opening a model again gives the same
+   * store, so banks built on one in-memory infrastructure share views as they share the store's
+   * processor checkpoints.
+   */
   static ViewStores inMemory() {
+    Map<String, ViewStore<?>> stores = new ConcurrentHashMap<>();
     return new ViewStores() {
       @Override
+      @SuppressWarnings("unchecked")
       public <V> ViewStore<V> open(String model, Class<V> viewType) {
-        return new InMemoryViewStore<>();
+        return (ViewStore<V>) stores.computeIfAbsent(model, m -> new InMemoryViewStore<V>());
       }
     };
   }

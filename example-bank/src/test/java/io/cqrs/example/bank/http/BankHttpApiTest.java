@@ -123,9 +123,10 @@ class BankHttpApiTest {
     assertThat(reply.raw().headers().firstValue("Content-Type"))
         .contains("application/json; charset=utf-8");
     assertThat(reply.body().get("status").asText()).isEqualTo("ok");
-    // Bank.start(): 2 command listeners; 2 for the transfer process and 1 for the read models.
+    // Bank.start(): 2 command listeners; 1 for the journal (the transfer process and the read
+    // models run on tracking processors, which read the store's log, not the bus).
     assertThat(reply.body().at("/commandBus/consumers").asInt()).isEqualTo(2);
-    assertThat(reply.body().at("/eventBus/consumers").asInt()).isEqualTo(3);
+    assertThat(reply.body().at("/eventBus/consumers").asInt()).isEqualTo(1);
     assertThat(reply.body().at("/eventBus/healthy").asBoolean()).isTrue();
     assertThat(reply.body().at("/eventBus/lastFailure").isNull()).isTrue();
   }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint and publishes every unmarked stream event older than the grace period (which gives the
  * fast path time to mark what it published), marks it, and advances the checkpoint past every entry
  * known to be published. Publication is therefore at least once; consumers make it exactly-once in
- * effect (see {@link Projector}).
+ * effect (see {@link Projection}).
  *
  * <p>With several processes running a relay, a lease lets one publish at a time: the relay's lease
  * and checkpoint are the claim and checkpoint of a one-segment {@link ProcessorStore} processor

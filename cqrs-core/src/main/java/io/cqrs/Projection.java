@@ -2,7 +2,8 @@ package io.cqrs;
 
 /**
  * A read model that an event processor keeps exactly-once in effect ({@link
- * TrackingEventProcessor.Builder#projection}, or a {@link Projector}).
+ * TrackingEventProcessor.Builder#projection}, {@link
+ * SubscribingEventProcessor.Builder#projection}).
  *
  * <p>The rule a projection must follow: <b>the applied version of a stream is stored with the read
  * model, in the same atomic write as the change the event makes</b>. {@link #apply} both changes

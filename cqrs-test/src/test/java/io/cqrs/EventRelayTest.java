@@ -8,7 +8,6 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.SegmentState;
-import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.DeadEventBus;
 import io.cqrs.testing.ParkingBus;
@@ -56,7 +55,9 @@ class EventRelayTest {
   @Test
   void events_committed_but_never_published_are_published_by_the_relay_and_applied_once()
       throws Exception {
-    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 1);
+    SubscribingEventProcessor subscription =
+        EventProcessor.subscribing("ledger", bus, store).projection(ledger).listeners(1).build();
+    subscription.start();
     Ledger account = new Ledger("ledger-1");
     account.deposit(5);
     account.deposit(7);
@@ -97,7 +98,9 @@ class EventRelayTest {
 
   @Test
   void of_two_relays_only_one_publishes_at_a_time_and_a_dead_holder_is_replaced() throws Exception {
-    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 2);
+    SubscribingEventProcessor subscription =
+        EventProcessor.subscribing("ledger", bus, store).projection(ledger).listeners(2).build();
+    subscription.start();
     PublisherWatch watch = new PublisherWatch();
     EventRelay first = relay("first", watch).start();
     EventRelay second = relay("second", watch).start();

@@ -1,9 +1,10 @@
 package io.cqrs.benchmarks;
 
+import io.cqrs.EventProcessor;
 import io.cqrs.EventRelay;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.Projection;
-import io.cqrs.Projector;
+import io.cqrs.SubscribingEventProcessor;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventDispatchManager;
@@ -13,7 +14,6 @@ import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.Subscription;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -47,15 +47,17 @@ import org.openjdk.jmh.annotations.Warmup;
  *       VersionedEventDispatchManager} handler.
  *   <li>{@code with}: the repository marks every commit published in the store after publishing it,
  *       an {@link EventRelay} (default settings: 200 ms poll, 2 s grace) walks the integration log
- *       on its own thread, and the read model is a {@link Projection} behind a {@link Projector},
- *       which checks each event's version against the applied version it keeps with the read model.
+ *       on its own thread, and the read model is a {@link Projection} fed by a {@link
+ *       SubscribingEventProcessor}, whose version gate checks each event's version against the
+ *       applied version the read model keeps (until issue 13 the same gate was the {@code
+ *       Projector}'s).
  * </ul>
  *
  * <p>Three diagnostic variants (no target) take the parts of {@code with} one at a time, so that a
  * report shows where its cost lies: {@code marksOnly} (marks, no relay, the dispatch-manager read
  * model), {@code marksAndRelay} (marks and a running relay, the dispatch-manager read model) and
- * {@code projectorOnly} (no marks, no relay, the Projector). A relay without marks is not one of
- * them: it would publish every event again once the grace period passed.
+ * {@code projectorOnly} (no marks, no relay, the version-gated read model). A relay without marks
+ * is not one of them: it would publish every event again once the grace period passed.
  *
  * <p>Each iteration starts with a new store, relay and subscription, so the store never grows
  * beyond one iteration's events. An iteration still keeps a few hundred thousand events, and with
@@ -89,7 +91,7 @@ public class PublicationBenchmark {
     private InMemoryEventStreamRepository store;
     private InMemoryEventBus bus;
     private EventRelay relay;
-    private Subscription subscription;
+    private EventProcessor subscription;
     private VersionedEventDispatchManager dispatcher;
     private EventSourcingRepository repository;
     private volatile CountDownLatch applied;
@@ -99,7 +101,8 @@ public class PublicationBenchmark {
      *     {@link UnmarkedStore})
      * @param relayed whether an {@link EventRelay} runs (only with marks: without them it would
      *     publish everything again once the grace period passed)
-     * @param projected whether the read model sits behind a {@link Projector} (else it is a {@link
+     * @param projected whether the read model sits behind a version gate (a {@link
+     *     SubscribingEventProcessor} with a projection; else it is a {@link
      *     VersionedEventDispatchManager} handler)
      */
     Pipeline(boolean marks, boolean relayed, boolean projected) {
@@ -121,7 +124,12 @@ public class PublicationBenchmark {
         relay = EventRelay.builder(store, bus).build().start();
       }
       if (projected) {
-        subscription = new Projector(new OwnerProjection(), store).subscribe(bus, "owners", 1);
+        SubscribingEventProcessor processor =
+            EventProcessor.subscribing("owners", bus, store)
+                .projection(new OwnerProjection())
+                .build();
+        processor.start();
+        subscription = processor;
       } else {
         dispatcher =
             new VersionedEventDispatchManager(bus, registry)
@@ -140,7 +148,7 @@ public class PublicationBenchmark {
       applied.countDown();
     }
 
-    /** The read model for the Projector: the same map, the same write. */
+    /** The version-gated read model: the same map, the same write. */
     private final class OwnerProjection implements Projection {
       @Override
       public long appliedVersion(String streamId) {
@@ -175,7 +183,7 @@ public class PublicationBenchmark {
       return relay != null;
     }
 
-    /** Whether the read model sits behind a Projector, for tests. */
+    /** Whether the read model sits behind a version gate, for tests. */
     boolean projecting() {
       return subscription != null;
     }
@@ -199,7 +207,7 @@ public class PublicationBenchmark {
     }
   }
 
-  /** The pipeline without marks, relay or Projector. */
+  /** The pipeline without marks, relay or version gate. */
   @State(Scope.Benchmark)
   public static class Without extends Pipeline {
     public Without() {
@@ -207,7 +215,7 @@ public class PublicationBenchmark {
     }
   }
 
-  /** The pipeline with marks, a running relay and the read model behind a Projector. */
+  /** The pipeline with marks, a running relay and the read model behind a version gate. */
   @State(Scope.Benchmark)
   public static class With extends Pipeline {
     public With() {
@@ -231,7 +239,7 @@ public class PublicationBenchmark {
     }
   }
 
-  /** Diagnostic: the Projector alone, no marks and no relay. */
+  /** Diagnostic: the version gate alone, no marks and no relay. */
   @State(Scope.Benchmark)
   public static class ProjectorOnly extends Pipeline {
     public ProjectorOnly() {
@@ -245,7 +253,7 @@ public class PublicationBenchmark {
     commitToReadModel(pipeline);
   }
 
-  /** With publication marks, a running relay and a Projector. */
+  /** With publication marks, a running relay and a version-gated read model. */
   @Benchmark
   public void with(With pipeline) throws InterruptedException {
     commitToReadModel(pipeline);
@@ -257,13 +265,13 @@ public class PublicationBenchmark {
     commitToReadModel(pipeline);
   }
 
-  /** Diagnostic (no target): what the marks and a running relay cost, without the Projector. */
+  /** Diagnostic (no target): what the marks and a running relay cost, without the gate. */
   @Benchmark
   public void marksAndRelay(MarksAndRelay pipeline) throws InterruptedException {
     commitToReadModel(pipeline);
   }
 
-  /** Diagnostic (no target): what the Projector alone costs. */
+  /** Diagnostic (no target): what the version gate alone costs. */
   @Benchmark
   public void projectorOnly(ProjectorOnly pipeline) throws InterruptedException {
     commitToReadModel(pipeline);

@@ -2,16 +2,16 @@ package io.cqrs.couchbase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.EventProcessor;
 import io.cqrs.EventRelay;
 import io.cqrs.EventSerializer;
 import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
-import io.cqrs.Projector;
+import io.cqrs.SubscribingEventProcessor;
 import io.cqrs.TypeRegistry;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.SegmentState;
-import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.DeadEventBus;
 import io.cqrs.testing.ParkingBus;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Core's {@link EventRelay} and {@link Projector} over the Couchbase store: lossless publication.
+ * Core's {@link EventRelay} and a version-gated {@link SubscribingEventProcessor} over the
+ * Couchbase store: lossless publication.
  */
 class CouchbaseEventRelayIT extends RepositoryIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -65,7 +66,9 @@ class CouchbaseEventRelayIT extends RepositoryIT {
   @Test
   void events_committed_with_a_dead_publisher_are_published_by_the_relay_and_applied_once()
       throws Exception {
-    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 1);
+    SubscribingEventProcessor subscription =
+        EventProcessor.subscribing("ledger", bus, store).projection(ledger).listeners(1).build();
+    subscription.start();
     Ledger account = new Ledger("ledger-1");
     account.deposit(5);
     account.deposit(7);
@@ -108,7 +111,9 @@ class CouchbaseEventRelayIT extends RepositoryIT {
   @Test
   void of_two_relays_only_one_publishes_at_a_time_and_a_stalled_holder_is_replaced()
       throws Exception {
-    Subscription subscription = new Projector(ledger, store).subscribe(bus, "ledger", 2);
+    SubscribingEventProcessor subscription =
+        EventProcessor.subscribing("ledger", bus, store).projection(ledger).listeners(2).build();
+    subscription.start();
     PublisherWatch watch = new PublisherWatch();
     // Two processes: each relay has its own repository on the same documents.
     EventRelay first = relay("first", builder().build(), watch).start();

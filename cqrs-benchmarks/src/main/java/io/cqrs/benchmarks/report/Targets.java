@@ -105,7 +105,7 @@ final class Targets {
             "Issue 4. RabbitEventBus: at least 90% of raw amqp-client with streaming confirms",
             "RabbitBusBenchmark", "eventBus", "raw", Map.of(), 0.9),
         Target.ratio(
-            "Issue 6. Commit to read model with relay, marks and Projector: at most 20% slower",
+            "Issue 6. Commit to read model with relay, marks and version gate: at most 20% slower",
             "PublicationBenchmark", "with", "without", Map.of(), 0.8),
         Target.ratio(
             "Issue 12. Deduplication in memory (save with the command): at most 10% overhead,"

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
-import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-class ProjectorTest {
+/** The version gate that processors put in front of a {@link Projection}. */
+class VersionGateTest {
   private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
   private final LedgerProjection ledger = new LedgerProjection();
-  private final Projector projector = new Projector(ledger, store);
+  private final VersionGate gate = new VersionGate(ledger, store);
 
   @Test
   void every_event_delivered_twice_and_shuffled_ends_equal_to_a_fold_of_the_store()
@@ -47,7 +47,7 @@ class ProjectorTest {
                 () -> {
                   int applied = 0;
                   for (VersionedEvent event : part) {
-                    applied += projector.handle(event);
+                    applied += gate.handle(event);
                   }
                   return applied;
                 }));
@@ -69,9 +69,9 @@ class ProjectorTest {
   void a_version_beyond_the_next_fills_the_hole_from_the_store_in_order() throws Exception {
     List<VersionedEvent> events = Ledgers.append(store, "ledger-1", 5, Instant.now());
 
-    assertThat(projector.handle(events.get(0))).isEqualTo(1);
-    assertThat(projector.handle(events.get(4))).isEqualTo(4);
-    assertThat(projector.handle(events.get(2))).isZero();
+    assertThat(gate.handle(events.get(0))).isEqualTo(1);
+    assertThat(gate.handle(events.get(4))).isEqualTo(4);
+    assertThat(gate.handle(events.get(2))).isZero();
 
     assertThat(ledger.violations()).isEmpty();
     assertThat(ledger.entries()).isEqualTo(Ledgers.fold(store));
@@ -81,7 +81,7 @@ class ProjectorTest {
   void events_outside_any_stream_are_not_projected() throws Exception {
     VersionedEvent failure = Ledgers.deposit("cmd-1", 0, 5, Instant.now());
 
-    assertThat(projector.handle(failure)).isZero();
+    assertThat(gate.handle(failure)).isZero();
     assertThat(ledger.applications()).isZero();
   }
 
@@ -108,7 +108,7 @@ class ProjectorTest {
             ledger.apply(event);
           }
         };
-    Projector filtered = new Projector(onlyLedgers, store);
+    VersionGate filtered = new VersionGate(onlyLedgers, store);
 
     for (VersionedEvent event : events) {
       assertThat(filtered.handle(event)).isZero();
@@ -119,10 +119,13 @@ class ProjectorTest {
   }
 
   @Test
-  void a_rebuild_while_events_keep_arriving_ends_equal_to_the_live_read_model() throws Exception {
+  void a_tracking_rebuild_while_events_keep_arriving_ends_equal_to_the_live_read_model()
+      throws Exception {
     try (InMemoryEventBus bus = new InMemoryEventBus()) {
       LedgerProjection live = new LedgerProjection();
-      Subscription liveSubscription = new Projector(live, store).subscribe(bus, "live", 2);
+      SubscribingEventProcessor liveProcessor =
+          EventProcessor.subscribing("live", bus, store).projection(live).listeners(2).build();
+      liveProcessor.start();
       AtomicBoolean writing = new AtomicBoolean(true);
       Thread writer =
           new Thread(
@@ -143,18 +146,24 @@ class ProjectorTest {
           () -> store.readLog(100, 1).size() == 1);
 
       LedgerProjection rebuilt = new LedgerProjection();
-      Subscription rebuiltSubscription = new Projector(rebuilt, store).subscribe(bus, "rebuilt", 2);
+      TrackingEventProcessor rebuiltProcessor =
+          EventProcessor.tracking("rebuilt", store).projection(rebuilt).segments(2).build();
+      rebuiltProcessor.start();
       writing.set(false);
       writer.join(30_000);
       Await.until(Duration.ofSeconds(10), () -> "the bus to drain", bus::isIdle);
+      Await.until(
+          Duration.ofSeconds(10),
+          () -> "the rebuild to catch up: " + rebuiltProcessor.lag(),
+          () -> rebuiltProcessor.lag().caughtUp());
 
       Map<String, LedgerProjection.Entry> expected = Ledgers.fold(store);
       assertThat(live.entries()).isEqualTo(expected);
       assertThat(rebuilt.entries()).isEqualTo(expected);
       assertThat(live.violations()).isEmpty();
       assertThat(rebuilt.violations()).isEmpty();
-      liveSubscription.close();
-      rebuiltSubscription.close();
+      liveProcessor.close();
+      rebuiltProcessor.close();
     }
   }
 }

@@ -2,8 +2,10 @@ package io.cqrs.benchmarks;
 
 import io.cqrs.EventProcessor;
 import io.cqrs.TrackingEventProcessor;
+import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,11 +28,20 @@ final class ProcessedLog {
   /** One deposit. */
   record Credited(long amount) {}
 
-  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final EventStreamRepository store;
   private final long[] versions = new long[STREAMS];
 
-  /** A log of {@code events} deposits, written in commits of up to 100 events per stream. */
+  /** A log of {@code events} deposits in memory, written in commits of up to 100 per stream. */
   ProcessedLog(int events) {
+    this(new InMemoryEventStreamRepository(), events);
+  }
+
+  /**
+   * A log of {@code events} deposits in {@code store} (which must be empty and a {@link
+   * io.cqrs.spi.ProcessorStore}), written in commits of up to 100 events per stream.
+   */
+  ProcessedLog(EventStreamRepository store, int events) {
+    this.store = store;
     int perStream = Math.max(1, events / STREAMS);
     int written = 0;
     while (written < events) {
@@ -42,7 +53,12 @@ final class ProcessedLog {
     }
   }
 
-  InMemoryEventStreamRepository store() {
+  /** The types of the log's events, for a store that serializes them. */
+  static TypeRegistry registry() {
+    return new TypeRegistry().registerEvents(Credited.class);
+  }
+
+  EventStreamRepository store() {
     return store;
   }
 

@@ -168,7 +168,7 @@ class BenchmarkVariantsTest {
   }
 
   @Test
-  void a_restart_hands_the_new_event_to_the_processor_without_replaying_history() {
+  void a_restart_hands_the_new_event_to_the_processor_without_replaying_history() throws Exception {
     ProcessorRestartBenchmark.History1k history = new ProcessorRestartBenchmark.History1k();
     history.processHistory();
 

@@ -22,6 +22,7 @@ final class Targets {
           Map.entry("DeduplicationBenchmark", "without"),
           Map.entry("CouchbaseDeduplicationBenchmark", "without"),
           Map.entry("ProcessorRestartBenchmark", "after1k"),
+          Map.entry("CouchbaseProcessorRestartBenchmark", "after1k"),
           Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"));
 
   /**
@@ -150,6 +151,14 @@ final class Targets {
                 + " 1,000 (in memory)",
             "ProcessorRestartBenchmark",
             "after1m",
+            "after1k",
+            Map.of(),
+            1 / 1.5),
+        Target.ratio(
+            "Issue 13. Processor restart after 100,000 events: within 1.5x of a restart after"
+                + " 1,000 (Couchbase, CouchbaseMock)",
+            "CouchbaseProcessorRestartBenchmark",
+            "after100k",
             "after1k",
             Map.of(),
             1 / 1.5),

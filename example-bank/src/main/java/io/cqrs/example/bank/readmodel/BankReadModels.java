@@ -125,29 +125,21 @@ public final class BankReadModels {
   }
 
   /**
-   * Waits until every processor has caught up with the head of the log as it is when each is asked.
+   * Waits until every processor has handled the log up to its head as it was when this method was
+   * called. Not "until the lag is zero": while commands keep coming the head moves, and a rebuild
+   * busy on a loaded machine might never see a moment with nothing left to do.
    *
-   * @return the lowest head position the processors reported as caught up with
+   * @return the head position the processors have all handled
    */
   public static long awaitCaughtUp(
       List<? extends TrackingEventProcessor> processors, Duration timeout) throws TimeoutException {
-    long[] head = new long[1];
+    long target =
+        processors.stream().mapToLong(processor -> processor.lag().headPosition()).max().orElse(0);
     Await.until(
-        "the read models' processors to catch up with the integration log",
+        "the read models' processors to handle the integration log up to position " + target,
         timeout,
-        () -> {
-          long lowest = Long.MAX_VALUE;
-          for (TrackingEventProcessor processor : processors) {
-            var lag = processor.lag();
-            if (!lag.caughtUp()) {
-              return false;
-            }
-            lowest = Math.min(lowest, lag.headPosition());
-          }
-          head[0] = lowest;
-          return true;
-        });
-    return head[0];
+        () -> processors.stream().allMatch(processor -> processor.lag().checkpoint() >= target));
+    return target;
   }
 
   /** Where these read models differ from {@code other}; empty if they hold the same views. */

@@ -306,6 +306,8 @@ class BankHttpApiTest {
     assertBadRequest(post(credit, "{}"), "Missing field 'amount'");
     assertBadRequest(post(credit, "{\"amount\":1,\"ammount\":1}"), "Unknown field 'ammount'");
     assertBadRequest(post(credit, "{\"amount\":1,\"amount\":2}"), "Duplicate field 'amount'");
+    assertBadRequest(post(credit, "{\"amount\":1} {\"amount\":1000}"), "Malformed JSON");
+    assertBadRequest(post(credit, "{\"amount\":1}]"), "Malformed JSON");
     assertBadRequest(post(credit, "{\"amount\":true}"), "Field 'amount' must be a number");
     assertBadRequest(post(credit, "{\"amount\":\"ten\"}"), "Field 'amount' must be a number");
     assertBadRequest(post(credit, "{\"amount\":1.005}"), "at most two decimals");

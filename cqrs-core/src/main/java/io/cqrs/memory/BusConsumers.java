@@ -2,6 +2,7 @@ package io.cqrs.memory;
 
 import io.cqrs.spi.BusHealth;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -98,13 +99,22 @@ final class BusConsumers {
   }
 
   BusHealth health() {
+    return health(running, false);
+  }
+
+  /**
+   * The health of some of the bus's listeners (one subscription's, or all of them), unhealthy if
+   * {@code closedSubscription}.
+   */
+  BusHealth health(Collection<? extends Running> listeners, boolean closedSubscription) {
     int alive = 0;
     int started = 0;
-    for (Running listeners : running) {
-      alive += listeners.alive();
-      started += listeners.started();
+    for (Running group : listeners) {
+      alive += group.alive();
+      started += group.started();
     }
-    return new BusHealth(fatal == null && !closed && alive == started, alive, lastFailure);
+    boolean healthy = fatal == null && !closed && !closedSubscription && alive == started;
+    return new BusHealth(healthy, alive, lastFailure);
   }
 
   /** Class and message, as dead letters and failures give them. */

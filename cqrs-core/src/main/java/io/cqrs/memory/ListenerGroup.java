@@ -180,6 +180,11 @@ final class ListenerGroup<T> {
     }
 
     @Override
+    public BusHealth health() {
+      return consumers.health(List.of(this), closed);
+    }
+
+    @Override
     public void stop() {
       closed = true;
     }

@@ -1,6 +1,7 @@
 package io.cqrs.spi;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,8 +31,12 @@ import java.util.Objects;
  *     does not count
  * @param lastFailure the last failure that took consumers away, or {@code null} if none did; a
  *     fatal failure stays the last one
+ * @param connections the bus's connections to its broker, for buses that connect to one (empty for
+ *     the in-memory buses): which node each reached, whether it is up, since when it is down and
+ *     why
  */
-public record BusHealth(boolean healthy, int consumers, Failure lastFailure) {
+public record BusHealth(
+    boolean healthy, int consumers, Failure lastFailure, List<Connection> connections) {
 
   /**
    * Checks the values.
@@ -46,6 +51,12 @@ public record BusHealth(boolean healthy, int consumers, Failure lastFailure) {
     if (healthy && lastFailure != null && lastFailure.fatal()) {
       throw new IllegalArgumentException("a bus with a fatal failure is not healthy");
     }
+    connections = List.copyOf(Objects.requireNonNull(connections, "connections"));
+  }
+
+  /** The health of a bus without broker connections (an in-memory bus). */
+  public BusHealth(boolean healthy, int consumers, Failure lastFailure) {
+    this(healthy, consumers, lastFailure, List.of());
   }
 
   /** A bus with {@code consumers} listeners, all consuming, that has not failed. */
@@ -68,6 +79,37 @@ public record BusHealth(boolean healthy, int consumers, Failure lastFailure) {
    */
   public static boolean isFatal(Throwable failure) {
     return failure instanceof VirtualMachineError && !(failure instanceof StackOverflowError);
+  }
+
+  /**
+   * One connection of a bus to its broker, as the bus saw it when asked.
+   *
+   * @param name the connection's name, as the broker's tools show it
+   * @param node the broker node it is connected to, or was last connected to, as {@code host:port};
+   *     {@code null} if it never connected
+   * @param connected whether it is open and not recovering
+   * @param downSince since when it has been down, or {@code null} while it is connected
+   * @param failedAttempts how many attempts to reconnect have failed since it went down
+   * @param lastError the last error it saw: why it was lost, or why the last attempt to reconnect
+   *     failed; {@code null} if none; never credentials
+   */
+  public record Connection(
+      String name,
+      String node,
+      boolean connected,
+      Instant downSince,
+      int failedAttempts,
+      String lastError) {
+    /** Checks that the name is there and the counts make sense. */
+    public Connection {
+      Objects.requireNonNull(name, "name");
+      if (failedAttempts < 0) {
+        throw new IllegalArgumentException("failedAttempts must be >= 0, was " + failedAttempts);
+      }
+      if (connected && downSince != null) {
+        throw new IllegalArgumentException("a connected connection has no downSince");
+      }
+    }
   }
 
   /**

@@ -29,6 +29,7 @@ final class AsyncPublication {
   private final PublishChannel channel;
   private final CompletableFuture<List<Returned>> future = new CompletableFuture<>();
   private final long deadline;
+  private final Duration timeout;
   private final Executor completions;
   private final List<Returned> returned = Collections.synchronizedList(new ArrayList<>(0));
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -41,11 +42,10 @@ final class AsyncPublication {
     this.publisher = publisher;
     this.channel = publisher.channel();
     this.deadline = System.nanoTime() + timeout.toNanos();
+    this.timeout = timeout;
     this.completions = completions;
     try {
-      expiry =
-          publisher.schedule(
-              () -> fail(PublishErrors.notConfirmed(channel.broker(), timeout)), timeout);
+      expiry = publisher.schedule(() -> fail(PublishErrors.unavailable(channel, timeout)), timeout);
     } catch (RejectedExecutionException e) {
       throw PublishErrors.closed(e);
     }
@@ -62,7 +62,7 @@ final class AsyncPublication {
    */
   void attemptFromCaller(List<OutboundMessage> messages) {
     if (publisher.canSendNow()) {
-      attempt(messages);
+      attempt(messages, false);
       return;
     }
     // Queued calls hold room for their messages (at most a window's worth each) until their round
@@ -77,14 +77,21 @@ final class AsyncPublication {
     attemptLater(messages, room);
   }
 
-  /** One round: sends on this thread; the last settlement decides what comes next. */
-  private void attempt(List<OutboundMessage> messages) {
+  /**
+   * One round: sends on this thread; the last settlement decides what comes next. On the caller's
+   * thread ({@code mayWait} false) it never waits for the connection: if the connection went down
+   * since {@link AsyncPublisher#canSendNow}, the messages it cannot hand over are sent again from
+   * the republisher.
+   */
+  private void attempt(List<OutboundMessage> messages, boolean mayWait) {
     if (finished.get()) {
       return;
     }
     try {
       channel.ensureOpen();
-      channel.awaitUsable(deadline);
+      if (mayWait) {
+        channel.awaitUsable(deadline, timeout);
+      }
       new AsyncRound(messages).send(deadline, channel::transmit);
     } catch (RuntimeException e) {
       // Closing interrupts a round waiting for recovery: report the closing, not the interrupt.
@@ -95,7 +102,7 @@ final class AsyncPublication {
   /** A round on the republisher, which may wait for the connection to recover. */
   private void attemptLater(List<OutboundMessage> messages, int room) {
     try {
-      publisher.republish(() -> attempt(messages), room);
+      publisher.republish(() -> attempt(messages, true), room);
     } catch (RejectedExecutionException e) {
       fail(PublishErrors.closed(e));
     }

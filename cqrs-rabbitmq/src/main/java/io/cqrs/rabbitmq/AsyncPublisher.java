@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +46,15 @@ final class AsyncPublisher {
   private ExecutorService republisher; // guarded by lock; created on first need
   private ScheduledThreadPoolExecutor timer; // guarded by lock; created on first need
 
-  AsyncPublisher(PublishChannel channel, Permits window, int windowSize) {
+  AsyncPublisher(
+      PublishChannel channel,
+      Permits window,
+      int windowSize,
+      Supplier<BrokerUnavailableException> exhausted) {
     this.channel = channel;
     this.window = window;
     this.windowSize = windowSize;
-    this.queueRoom = new Permits(windowSize, channel.broker());
+    this.queueRoom = new Permits(windowSize, channel.broker(), exhausted);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import com.rabbitmq.client.AddressResolver;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Channel;
@@ -9,6 +10,7 @@ import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.cqrs.NonTransientCqrsException;
+import io.cqrs.spi.BusHealth;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +38,7 @@ final class BrokerConnection implements AutoCloseable {
   private final Connection connection;
   private final String broker;
   private final String name;
+  private final ConnectionStatus status;
   private final ReentrantLock stateLock = new ReentrantLock();
   private final Condition stateChanged = stateLock.newCondition();
   private volatile boolean recovering;
@@ -45,33 +48,41 @@ final class BrokerConnection implements AutoCloseable {
   private final Map<String, Declaration> declarations = new LinkedHashMap<>();
   private Channel topologyChannel;
 
-  private BrokerConnection(Connection connection, String broker, String name) {
+  private BrokerConnection(
+      Connection connection, String broker, String name, ConnectionStatus status) {
     this.connection = connection;
     this.broker = broker;
     this.name = name;
+    this.status = status;
   }
 
   /**
-   * Opens a connection named {@code name} (shown by the broker's management tools).
+   * Opens a connection named {@code name} (shown by the broker's management tools) to the first of
+   * {@code addresses} that takes it; recovery later tries every one of them again.
    *
    * <p>A broker that takes the TCP connection but does not answer the AMQP handshake within the
    * factory's handshake timeout (the client waits half of it, 5 s by default, for the broker's
    * first frame) is busy, not gone: a RabbitMQ starved of CPU has been seen to take 7 to 8 s to
    * take on a new connection while serving its open ones. Such a handshake is tried again, on a new
-   * connection, until {@code deadlineNanos}. An address that refuses or cannot be reached fails at
-   * once.
+   * connection, until {@code deadlineNanos}. When every node refuses or cannot be reached, opening
+   * fails at once.
    *
    * @param deadlineNanos a {@link System#nanoTime()} deadline for handshakes that time out
-   * @throws BrokerUnavailableException if the broker cannot be reached, or answers no handshake
+   * @throws BrokerUnavailableException if no node can be reached, or none answers a handshake
    *     before the deadline
    * @throws NonTransientCqrsException if the broker refuses the credentials
    */
-  static BrokerConnection open(ConnectionFactory factory, String name, long deadlineNanos) {
-    String broker = ConnectionFactories.describe(factory);
+  static BrokerConnection open(
+      ConnectionFactory factory, BrokerAddresses addresses, String name, long deadlineNanos) {
+    String broker = addresses.describe();
+    ConnectionStatus status = new ConnectionStatus(name, broker);
+    ConnectionFactory own = factory.clone();
+    own.setExceptionHandler(status.reporting(factory.getExceptionHandler()));
+    AddressResolver resolver = addresses.forConnection();
     Connection connection = null;
     for (int attempt = 1; connection == null; attempt++) {
       try {
-        connection = factory.newConnection(name);
+        connection = own.newConnection(null, resolver, name);
       } catch (AuthenticationFailureException e) {
         // Neither user name nor password goes into the message.
         throw new NonTransientCqrsException(
@@ -92,15 +103,17 @@ final class BrokerConnection implements AutoCloseable {
                 + " (attempt {}); trying again",
             broker,
             name,
-            factory.getHandshakeTimeout(),
+            own.getHandshakeTimeout(),
             attempt);
       } catch (IOException e) {
-        throw new BrokerUnavailableException(broker, "cannot open connection '" + name + "'", e);
+        throw new BrokerUnavailableException(
+            broker, "cannot open connection '" + name + "': no node took it (last: " + e + ")", e);
       }
     }
-    BrokerConnection opened = new BrokerConnection(connection, broker, name);
+    BrokerConnection opened = new BrokerConnection(connection, broker, name, status);
+    status.connected(ConnectionStatus.node(connection));
     opened.listen();
-    log.debug("Opened connection '{}' to {}", name, broker);
+    log.info("Opened connection '{}' to node {}", name, status.node());
     return opened;
   }
 
@@ -108,11 +121,11 @@ final class BrokerConnection implements AutoCloseable {
     connection.addShutdownListener(this::lost);
     connection.addBlockedListener(
         reason -> {
-          log.warn("Broker {} blocks connection '{}': {}", broker, name, reason);
+          log.warn("Broker {} blocks connection '{}': {}", status.node(), name, reason);
           blockedReason = reason;
         },
         () -> {
-          log.info("Broker {} unblocked connection '{}'", broker, name);
+          log.info("Broker {} unblocked connection '{}'", status.node(), name);
           blockedReason = null;
           signal();
         });
@@ -121,7 +134,7 @@ final class BrokerConnection implements AutoCloseable {
             new RecoveryListener() {
               @Override
               public void handleRecovery(Recoverable recoverable) {
-                log.info("Connection '{}' to {} recovered", name, broker);
+                status.recovered(ConnectionStatus.node(connection));
                 recovering = false;
                 signal();
               }
@@ -138,7 +151,8 @@ final class BrokerConnection implements AutoCloseable {
       return;
     }
     recovering = true;
-    log.warn("Connection '{}' to {} lost, recovering: {}", name, broker, cause.getMessage());
+    Throwable driver = cause.getCause();
+    status.lost(Failures.reply(cause) + (driver == null ? "" : " (" + driver + ")"));
   }
 
   private void signal() {
@@ -165,6 +179,16 @@ final class BrokerConnection implements AutoCloseable {
     return connection;
   }
 
+  /** What the connection is doing now, for health reports. */
+  BusHealth.Connection state() {
+    return status.snapshot(!closed && !recovering && connection.isOpen());
+  }
+
+  /** How long the connection has been down, in nanoseconds; 0 while it is up. */
+  long downForNanos() {
+    return status.downForNanos();
+  }
+
   /** Whether the connection is open, recovered and not blocked by the broker. */
   boolean isUsable() {
     return !closed && !recovering && blockedReason == null && connection.isOpen();
@@ -189,7 +213,7 @@ final class BrokerConnection implements AutoCloseable {
         }
         long left = deadlineNanos - System.nanoTime();
         if (left <= 0) {
-          throw new BrokerUnavailableException(broker, unusableBecause(), null);
+          throw new BrokerUnavailableException(broker, condition(), null);
         }
         // Re-checked every RECHECK_NANOS as well: isOpen() changes without a signal.
         stateChanged.awaitNanos(Math.min(left, RECHECK_NANOS));
@@ -202,12 +226,16 @@ final class BrokerConnection implements AutoCloseable {
     }
   }
 
-  private String unusableBecause() {
+  /**
+   * Why the connection is not usable, or what it is doing if it is: blocked by the broker, down
+   * since when and why, or up on which node. For the exceptions that report an unavailable broker.
+   */
+  String condition() {
     String blocked = blockedReason;
     if (blocked != null) {
-      return "it blocks publishing (" + blocked + ")";
+      return "the broker blocks publishing on connection '" + name + "' (" + blocked + ")";
     }
-    return "connection '" + name + "' is down and did not recover in time";
+    return status.condition();
   }
 
   /** A new channel. */

@@ -60,7 +60,11 @@ final class BusCore implements AutoCloseable {
   static BusCore open(Settings settings, List<Declaration> publisherTopology) {
     long deadline = deadline(settings);
     BrokerConnection publishing =
-        BrokerConnection.open(settings.factory(), settings.connectionName() + "/publish", deadline);
+        BrokerConnection.open(
+            settings.factory(),
+            settings.addresses(),
+            settings.connectionName() + "/publish",
+            deadline);
     try {
       publishing.declare(publisherTopology, deadline);
     } catch (RuntimeException e) {
@@ -142,7 +146,7 @@ final class BusCore implements AutoCloseable {
     DeliveryHandler handler = handler(topology, decoder, consumer);
     List<Listener> started = start(connection, topology, listeners, handler);
     RabbitSubscription subscription =
-        new RabbitSubscription(topology.name(), started, subscriptions::remove);
+        new RabbitSubscription(topology.name(), started, subscriptions::remove, this::health);
     subscriptions.add(subscription);
     if (watch.isStopped()) {
       subscription.stopListeners(); // a fatal error raced with this call
@@ -151,19 +155,49 @@ final class BusCore implements AutoCloseable {
   }
 
   /**
-   * How the bus's consumers are doing: every listener of every open subscription consuming, none
-   * lost for good, no fatal error, the bus open.
+   * How the bus's consumers are doing: every listener of every open subscription consuming (or
+   * waiting for its connection to recover, for less than {@code unhealthyAfter}), none lost for
+   * good, no fatal error, no connection down for longer than {@code unhealthyAfter}, the bus open.
    */
   BusHealth health() {
-    int consuming = 0;
-    int running = 0;
+    List<Listener> listeners = new ArrayList<>();
     for (RabbitSubscription subscription : subscriptions) {
-      for (Listener listener : subscription.listeners()) {
-        running++;
-        consuming += listener.isConsuming() ? 1 : 0;
+      listeners.addAll(subscription.listeners());
+    }
+    return health(listeners, false);
+  }
+
+  /** The same for some of the bus's listeners (one subscription's), unhealthy if it is closed. */
+  BusHealth health(List<Listener> listeners, boolean closedSubscription) {
+    long grace = settings.unhealthyAfter().toNanos();
+    List<BrokerConnection> connections = connections();
+    List<BusHealth.Connection> states = new ArrayList<>(connections.size());
+    boolean unreachable = false;
+    for (BrokerConnection connection : connections) {
+      states.add(connection.state());
+      unreachable |= connection.downForNanos() > grace;
+    }
+    int consumingNow = 0;
+    int recovering = 0;
+    for (Listener listener : listeners) {
+      if (listener.isConsuming()) {
+        consumingNow++;
+      } else if (listener.connectionDownWithin(grace)) {
+        recovering++;
       }
     }
-    return watch.health(consuming, running, closed);
+    return watch.health(
+        consumingNow,
+        recovering,
+        listeners.size(),
+        closed || closedSubscription || unreachable,
+        states);
+  }
+
+  private List<BrokerConnection> connections() {
+    synchronized (consumingLock) {
+      return consuming == null ? List.of(publishing) : List.of(publishing, consuming);
+    }
   }
 
   /** After a fatal error: every listener stops after the message in hand; nothing waits. */
@@ -195,7 +229,7 @@ final class BusCore implements AutoCloseable {
       }
       return started;
     } catch (RuntimeException e) {
-      new RabbitSubscription(topology.name(), started, s -> {}).close();
+      new RabbitSubscription(topology.name(), started, s -> {}, this::health).close();
       throw e;
     }
   }
@@ -237,7 +271,10 @@ final class BusCore implements AutoCloseable {
       if (consuming == null) {
         consuming =
             BrokerConnection.open(
-                settings.factory(), settings.connectionName() + "/consume", deadline(settings));
+                settings.factory(),
+                settings.addresses(),
+                settings.connectionName() + "/consume",
+                deadline(settings));
       }
       return consuming;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +43,10 @@ final class ConfirmingPublisher implements AutoCloseable {
 
   ConfirmingPublisher(BrokerConnection connection, int window, Duration drainTimeout) {
     this.channel = new PublishChannel(connection);
-    this.window = new Permits(window, connection.broker());
-    this.async = new AsyncPublisher(channel, this.window, window);
+    Supplier<BrokerUnavailableException> exhausted =
+        () -> PublishErrors.unavailable(channel, drainTimeout);
+    this.window = new Permits(window, connection.broker(), exhausted);
+    this.async = new AsyncPublisher(channel, this.window, window, exhausted);
     this.drainTimeout = drainTimeout;
   }
 
@@ -65,7 +68,7 @@ final class ConfirmingPublisher implements AutoCloseable {
     List<OutboundMessage> remaining = messages;
     while (!remaining.isEmpty()) {
       channel.ensureOpen();
-      channel.awaitUsable(deadline);
+      channel.awaitUsable(deadline, timeout);
       WaitingRound round = new WaitingRound(remaining, window);
       round.send(deadline, channel::transmit);
       await(round, deadline, timeout);
@@ -83,7 +86,7 @@ final class ConfirmingPublisher implements AutoCloseable {
   private void await(WaitingRound round, long deadline, Duration timeout) {
     try {
       if (!round.await(deadline)) {
-        throw PublishErrors.notConfirmed(channel.broker(), timeout);
+        throw PublishErrors.unavailable(channel, timeout);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import io.cqrs.spi.BusHealth;
 import java.time.Instant;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,14 +78,26 @@ final class ConsumerWatch {
     }
   }
 
-  /** The bus's health, given how many of its listeners consume out of how many run. */
-  BusHealth health(int consuming, int running, boolean closed) {
+  /**
+   * The bus's health, given how many of its listeners consume, how many wait for their connection
+   * to recover (within the grace the bus allows), out of how many run.
+   *
+   * @param down whether the bus (or subscription) is closed, or a connection has been down for
+   *     longer than the grace
+   */
+  BusHealth health(
+      int consuming,
+      int recovering,
+      int running,
+      boolean down,
+      List<BusHealth.Connection> connections) {
     BusHealth.Failure failure;
     synchronized (this) {
       failure = lastFailure;
     }
     boolean lostForGood = failure != null && failure.fatal();
-    return new BusHealth(!closed && !lostForGood && consuming == running, consuming, failure);
+    boolean healthy = !down && !lostForGood && consuming + recovering == running;
+    return new BusHealth(healthy, consuming, failure, connections);
   }
 
   private synchronized void record(BusHealth.Failure failure) {

@@ -141,6 +141,15 @@ final class Listener implements DeliveryHandler.Control {
     return true;
   }
 
+  /**
+   * Whether this listener's connection is down and recovering, for no longer than {@code
+   * graceNanos}: it does not consume, but should soon again.
+   */
+  boolean connectionDownWithin(long graceNanos) {
+    long down = connection.downForNanos();
+    return stopping.getCount() != 0 && down > 0 && down <= graceNanos;
+  }
+
   /** Waits until the listener's thread has settled its message and closed the channel. */
   void awaitStopped() throws InterruptedException {
     if (worker != null && worker != Thread.currentThread()) {

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Permits that publishing takes with a deadline, as back-pressure: the confirm window (one permit
@@ -15,14 +16,17 @@ import java.util.concurrent.TimeUnit;
 final class Permits {
   private final Semaphore semaphore;
   private final String broker;
+  private final Supplier<BrokerUnavailableException> exhausted;
 
   /**
    * @param permits how many permits there are
    * @param broker the broker as {@code host:port/vhost}, for the exceptions
+   * @param exhausted the exception for permits that did not come back in time
    */
-  Permits(int permits, String broker) {
+  Permits(int permits, String broker, Supplier<BrokerUnavailableException> exhausted) {
     this.semaphore = new Semaphore(permits);
     this.broker = broker;
+    this.exhausted = exhausted;
   }
 
   /**
@@ -34,7 +38,7 @@ final class Permits {
   void acquire(int permits, long deadlineNanos) {
     try {
       if (!semaphore.tryAcquire(permits, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-        throw PublishErrors.noConfirms(broker);
+        throw exhausted.get();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

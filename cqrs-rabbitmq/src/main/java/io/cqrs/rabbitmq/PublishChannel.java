@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,14 +48,28 @@ final class PublishChannel implements AutoCloseable {
     return connection.isUsable();
   }
 
+  /** What the connection is doing, for exception messages. */
+  String condition() {
+    return connection.condition();
+  }
+
   /**
    * Waits until the connection is usable.
    *
-   * @throws BrokerUnavailableException when {@code deadlineNanos} passes first
+   * @param timeout the call's timeout, for the exception
+   * @throws BrokerUnavailableException as {@link PublishErrors#unavailable} when {@code
+   *     deadlineNanos} passes first, or if the thread is interrupted
    * @throws IllegalStateException if the connection was closed
    */
-  void awaitUsable(long deadlineNanos) {
-    connection.awaitUsable(deadlineNanos);
+  void awaitUsable(long deadlineNanos, Duration timeout) {
+    try {
+      connection.awaitUsable(deadlineNanos);
+    } catch (BrokerUnavailableException e) {
+      if (e.getCause() instanceof InterruptedException) {
+        throw e;
+      }
+      throw PublishErrors.unavailable(this, timeout);
+    }
   }
 
   boolean isClosed() {

@@ -26,15 +26,29 @@ final class PublishErrors {
     return new IllegalStateException(CLOSED, cause);
   }
 
-  /** The confirms of a call were not all in by its deadline. */
-  static BrokerUnavailableException notConfirmed(String broker, Duration timeout) {
-    return new BrokerUnavailableException(
-        broker, "it did not confirm a message within " + timeout, null);
+  /**
+   * A call's messages were not all confirmed by its deadline, whatever it was waiting for (the
+   * connection to recover, room in the confirm window or the republisher's queue, the confirms):
+   * one type and one message for one cause, naming what the connection is doing.
+   */
+  static BrokerUnavailableException unavailable(PublishChannel channel, Duration timeout) {
+    return unavailable(channel.broker(), channel.condition(), timeout);
   }
 
-  /** The confirm window (or the republisher's queue) had no room by the call's deadline. */
-  static BrokerUnavailableException noConfirms(String broker) {
-    return new BrokerUnavailableException(broker, "no publisher confirms arrived in time", null);
+  /**
+   * The same, given the broker and what its connection is doing.
+   *
+   * @param condition what the publishing connection is doing (down since when and why, blocked, up)
+   */
+  static BrokerUnavailableException unavailable(String broker, String condition, Duration timeout) {
+    return new BrokerUnavailableException(
+        broker,
+        "messages not confirmed within "
+            + timeout
+            + "; "
+            + condition
+            + ". Some of them may have been delivered: publishing them again is safe",
+        null);
   }
 
   static BrokerUnavailableException interrupted(String broker, InterruptedException e) {

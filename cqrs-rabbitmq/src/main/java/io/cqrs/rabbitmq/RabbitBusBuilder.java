@@ -1,8 +1,11 @@
 package io.cqrs.rabbitmq;
 
+import com.rabbitmq.client.Address;
+import com.rabbitmq.client.AddressResolver;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -25,6 +28,12 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private List<Duration> retryDelays =
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
   private Duration recoveryInterval;
+  private Duration heartbeat;
+  private Duration connectionTimeout;
+  private Duration handshakeTimeout;
+  private Duration unhealthyAfter = Duration.ofSeconds(15);
+  private List<Address> addresses; // null: the factory's host and port
+  private AddressResolver addressResolver;
   private Executor completionExecutor; // null: the bus's own
   private QueueType queueType = QueueType.CLASSIC;
 
@@ -101,11 +110,102 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   }
 
   /**
-   * How long the connection waits between attempts to recover (default: the connection factory's
-   * setting, 5 s unless the caller changed it).
+   * The broker nodes to connect to, each as {@code host}, {@code host:port}, {@code [ipv6]} or
+   * {@code [ipv6]:port} (the default port is the URI's or factory's), instead of the one node of
+   * the URI or connection factory; credentials, virtual host and TLS still come from those. The
+   * first connection goes to the first node that takes it, and every attempt to recover tries each
+   * node again, so a bus can be built and keeps working while any listed node is up. Each bus
+   * shuffles the list, so the processes of a deployment spread over the nodes. Replaces an {@link
+   * #addressResolver}.
+   *
+   * @throws IllegalArgumentException naming the entry if one is not such an address
+   */
+  public B addresses(String... addresses) {
+    Objects.requireNonNull(addresses, "addresses");
+    if (addresses.length == 0) {
+      throw new IllegalArgumentException("addresses must name at least one broker node");
+    }
+    List<Address> parsed = new ArrayList<>(addresses.length);
+    for (int i = 0; i < addresses.length; i++) {
+      parsed.add(BrokerAddresses.parse(addresses[i], factory.getPort(), "addresses[" + i + "]"));
+    }
+    return nodes(parsed);
+  }
+
+  /** The nodes of several URIs (the static {@code builder(List, …)} methods). */
+  B nodes(List<Address> nodes) {
+    this.addresses = List.copyOf(nodes);
+    this.addressResolver = null;
+    return self();
+  }
+
+  /**
+   * Where the broker nodes come from when they are not a fixed list (DNS, service discovery): the
+   * resolver is asked at the first connection and at every attempt to recover, and its {@link
+   * AddressResolver#maybeShuffle} decides the order. Replaces {@link #addresses}.
+   */
+  public B addressResolver(AddressResolver addressResolver) {
+    this.addressResolver = Objects.requireNonNull(addressResolver, "addressResolver");
+    this.addresses = null;
+    return self();
+  }
+
+  /**
+   * How long the connection waits before each attempt to recover (default 2 s). Each attempt tries
+   * every node.
    */
   public B recoveryInterval(Duration recoveryInterval) {
     this.recoveryInterval = positive("recoveryInterval", recoveryInterval);
+    return self();
+  }
+
+  /**
+   * The heartbeat interval asked of the broker, in whole seconds (default 5 s). A node that stops
+   * answering (a hung host, a network partition) is noticed after two missed heartbeats, 10 to 12.5
+   * s at the default; amqp-client's own default of 60 s takes two minutes. The broker may lower it
+   * with its own {@code heartbeat} setting.
+   */
+  public B heartbeat(Duration heartbeat) {
+    positive("heartbeat", heartbeat);
+    if (heartbeat.toNanos() % 1_000_000_000L != 0 || heartbeat.toSeconds() > 65535) {
+      throw new IllegalArgumentException(
+          "heartbeat must be whole seconds from 1 s to 65535 s, was " + heartbeat);
+    }
+    this.heartbeat = heartbeat;
+    return self();
+  }
+
+  /**
+   * How long opening the TCP connection to one node may take (default 5 s); then the next node is
+   * tried.
+   */
+  public B connectionTimeout(Duration connectionTimeout) {
+    this.connectionTimeout = positiveMillis("connectionTimeout", connectionTimeout);
+    return self();
+  }
+
+  /**
+   * How long a node may take to answer the AMQP handshake (default 10 s); then the next node is
+   * tried.
+   */
+  public B handshakeTimeout(Duration handshakeTimeout) {
+    this.handshakeTimeout = positiveMillis("handshakeTimeout", handshakeTimeout);
+    return self();
+  }
+
+  /**
+   * How long a connection of the bus may be down before {@code health()} reports the bus unhealthy
+   * (default 15 s). Within it, listeners whose connection recovers do not count as consumers but do
+   * not make the bus unhealthy either, so that a readiness check does not flap while a bus moves to
+   * another node; a bus that publishes only is reported unhealthy once it cannot reach any node for
+   * longer than this.
+   */
+  public B unhealthyAfter(Duration unhealthyAfter) {
+    this.unhealthyAfter = Objects.requireNonNull(unhealthyAfter, "unhealthyAfter");
+    if (unhealthyAfter.isNegative()) {
+      throw new IllegalArgumentException(
+          "unhealthyAfter must not be negative, was " + unhealthyAfter);
+    }
     return self();
   }
 
@@ -140,8 +240,21 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   Settings settings(int partitions) {
     Names defaults = Names.of(prefix);
     Names names = exchange == null ? defaults : new Names(prefix, exchange, exchange);
+    ConnectionSettings connection =
+        new ConnectionSettings(heartbeat, connectionTimeout, handshakeTimeout, recoveryInterval);
+    String virtualHost = factory.getVirtualHost();
+    BrokerAddresses nodes =
+        addressResolver != null
+            ? BrokerAddresses.resolvedBy(addressResolver, virtualHost)
+            : BrokerAddresses.of(
+                addresses != null
+                    ? addresses
+                    : List.of(new Address(factory.getHost(), factory.getPort())),
+                virtualHost);
     return new Settings(
-        ConnectionFactories.recovering(factory, recoveryInterval),
+        ConnectionFactories.recovering(factory, connection),
+        nodes,
+        unhealthyAfter,
         names,
         connectionName,
         publishTimeout,
@@ -156,6 +269,15 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   static int atLeastOne(String setting, int value) {
     if (value < 1) {
       throw new IllegalArgumentException(setting + " must be >= 1, was " + value);
+    }
+    return value;
+  }
+
+  private static Duration positiveMillis(String setting, Duration value) {
+    positive(setting, value);
+    if (value.toMillis() < 1 || value.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          setting + " must be from 1 ms to " + Integer.MAX_VALUE + " ms, was " + value);
     }
     return value;
   }

@@ -61,6 +61,29 @@ public final class RabbitCommandBus implements CommandBus {
   }
 
   /**
+   * A builder for a bus connected to the nodes of a cluster, one {@code amqp://} or {@code
+   * amqps://} URI per node (see {@link RabbitBusBuilder#addresses}). Every URI must agree on
+   * scheme, user, password and virtual host; error messages name a URI by its index only, since
+   * URIs hold passwords. One comma-separated string, as an environment variable holds it, is split
+   * by {@link #splitUris}.
+   *
+   * @throws IllegalArgumentException if a URI is malformed or disagrees with the first
+   */
+  public static Builder builder(List<String> amqpUris, EventSerializer serializer) {
+    ConnectionFactories.Parsed parsed = ConnectionFactories.fromUris(amqpUris);
+    return new Builder(parsed.factory(), serializer).nodes(parsed.nodes());
+  }
+
+  /**
+   * Splits a comma-separated list of AMQP URIs, as an environment variable or a command-line option
+   * holds them, before each {@code amqp://} or {@code amqps://} (a comma in a password needs no
+   * escaping), for {@link #builder(List, EventSerializer)}.
+   */
+  public static List<String> splitUris(String amqpUris) {
+    return ConnectionFactories.splitUris(amqpUris);
+  }
+
+  /**
    * Publishes commands in order and returns once the broker has confirmed every one of them.
    *
    * @throws UnroutableMessageException if no service queue is bound for a command's type; the other

@@ -1,8 +1,10 @@
 package io.cqrs.rabbitmq;
 
+import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /** The listeners one {@code subscribe} call started. */
@@ -10,12 +12,27 @@ final class RabbitSubscription implements Subscription {
   private final String name;
   private final List<Listener> listeners;
   private final Consumer<RabbitSubscription> onClose;
+  private final BiFunction<List<Listener>, Boolean, BusHealth> health;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  RabbitSubscription(String name, List<Listener> listeners, Consumer<RabbitSubscription> onClose) {
+  /**
+   * @param health the bus's health of some of its listeners, and whether they were closed
+   */
+  RabbitSubscription(
+      String name,
+      List<Listener> listeners,
+      Consumer<RabbitSubscription> onClose,
+      BiFunction<List<Listener>, Boolean, BusHealth> health) {
     this.name = name;
     this.listeners = List.copyOf(listeners);
     this.onClose = onClose;
+    this.health = health;
+  }
+
+  @Override
+  public BusHealth health() {
+    boolean isClosed = closed.get();
+    return health.apply(isClosed ? List.of() : listeners, isClosed);
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.util.concurrent.Executor;
  * The validated settings of one bus, shared by its parts.
  *
  * @param factory a recovering copy of the caller's connection factory
+ * @param addresses the broker nodes the bus's connections go to
+ * @param unhealthyAfter how long a connection may be down before {@code health()} says so
  * @param names exchange and queue names
  * @param connectionName the name the bus's connections show in the broker's tools
  * @param publishTimeout how long {@code publish} may wait for the broker
@@ -22,6 +24,8 @@ import java.util.concurrent.Executor;
  */
 record Settings(
     ConnectionFactory factory,
+    BrokerAddresses addresses,
+    Duration unhealthyAfter,
     Names names,
     String connectionName,
     Duration publishTimeout,

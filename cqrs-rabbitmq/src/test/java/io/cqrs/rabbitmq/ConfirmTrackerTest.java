@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 class ConfirmTrackerTest {
   private static final int WINDOW = 10;
 
-  private final Permits window = new Permits(WINDOW, "rabbit:5672/");
+  private final Permits window =
+      new Permits(
+          WINDOW, "rabbit:5672/", () -> new BrokerUnavailableException("rabbit:5672/", "x", null));
   private final ConfirmTracker tracker = new ConfirmTracker();
   private final AtomicInteger roundsEnded = new AtomicInteger();
   private long nextSeq = 1;

@@ -2,12 +2,15 @@ package io.cqrs.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.Await;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -295,6 +298,177 @@ class ConnectionRecoveryIT {
           .satisfies(e -> assertThat(((BrokerUnavailableException) e).isTransient()).isTrue());
       assertThat(proxy.held()).isPositive();
     }
+  }
+
+  @Test
+  void publish_and_publish_async_fail_alike_and_publish_async_never_waits_for_the_broker()
+      throws Exception {
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus bus = throughProxy(proxy, Duration.ofSeconds(2));
+      bus.publish(List.of(TestMessages.event("c", 1)));
+      proxy.stop();
+      Await.until(
+          Duration.ofSeconds(10),
+          () -> "the loss noticed; health " + bus.health(),
+          () -> !bus.health().connections().get(0).connected());
+
+      CompletableFuture<Void> async = bus.publishAsync(List.of(TestMessages.event("c", 2)));
+      assertThat(async).as("publishAsync returned without waiting for the broker").isNotDone();
+      Throwable asyncFailure = catchThrowable(() -> async.get(30, TimeUnit.SECONDS));
+      Throwable syncFailure =
+          catchThrowable(() -> bus.publish(List.of(TestMessages.event("c", 3))));
+
+      assertThat(asyncFailure).isInstanceOf(ExecutionException.class);
+      String broker = "127.0.0.1:" + proxy.port() + "//";
+      for (Throwable failure : List.of(asyncFailure.getCause(), syncFailure)) {
+        assertThat(failure)
+            .isInstanceOf(BrokerUnavailableException.class)
+            .hasMessageStartingWith(
+                "RabbitMQ at "
+                    + broker
+                    + " is unavailable: messages not confirmed within PT2S; connection '"
+                    + namespace.prefix()
+                    + "-proxied/publish' has been down since ")
+            .hasMessageContaining("failed attempt(s) to reconnect to any of " + broker)
+            .hasMessageEndingWith(
+                ". Some of them may have been delivered: publishing them again is safe")
+            .hasMessageNotContaining("guest");
+      }
+    }
+  }
+
+  @Test
+  void health_names_the_node_reached_reports_an_outage_and_turns_unhealthy_only_after_the_grace()
+      throws Exception {
+    try (TcpProxy proxy = proxyToBroker()) {
+      RabbitEventBus patient =
+          proxiedBus(proxy, "patient", b -> b.unhealthyAfter(Duration.ofHours(1)));
+      RabbitEventBus strict = proxiedBus(proxy, "strict", b -> b.unhealthyAfter(Duration.ZERO));
+      patient.subscribe("patient", 1, event -> {});
+      strict.subscribe("strict", 1, event -> {});
+      String node = "127.0.0.1:" + proxy.port();
+      for (RabbitEventBus bus : List.of(patient, strict)) {
+        assertThat(bus.health().healthy()).isTrue();
+        assertThat(bus.health().connections())
+            .hasSize(2)
+            .allSatisfy(
+                c -> {
+                  assertThat(c.node()).isEqualTo(node);
+                  assertThat(c.connected()).isTrue();
+                  assertThat(c.failedAttempts()).isZero();
+                });
+      }
+
+      proxy.stop();
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> "failed attempts to reconnect; health " + patient.health(),
+          () ->
+              patient.health().connections().stream()
+                  .allMatch(c -> !c.connected() && c.failedAttempts() >= 1));
+      BusHealth waiting = patient.health();
+      assertThat(waiting.consumers()).isZero();
+      assertThat(waiting.healthy()).as("within unhealthyAfter: %s", waiting).isTrue();
+      assertThat(waiting.connections())
+          .allSatisfy(
+              c -> {
+                assertThat(c.downSince()).isNotNull();
+                assertThat(c.lastError()).isNotBlank();
+                assertThat(c.node()).isEqualTo(node);
+              });
+      assertThat(strict.health().healthy()).as("past unhealthyAfter").isFalse();
+
+      proxy.start();
+      for (RabbitEventBus bus : List.of(patient, strict)) {
+        Await.until(
+            Duration.ofSeconds(20),
+            () -> "recovery; health " + bus.health(),
+            () ->
+                bus.health().healthy()
+                    && bus.health().consumers() == 1
+                    && bus.health().connections().stream()
+                        .allMatch(BusHealth.Connection::connected));
+        assertThat(bus.health().connections())
+            .allSatisfy(
+                c -> {
+                  assertThat(c.connected()).isTrue();
+                  assertThat(c.downSince()).isNull();
+                  assertThat(c.failedAttempts()).isZero();
+                });
+      }
+    }
+  }
+
+  @Test
+  void a_bus_given_two_nodes_builds_while_one_is_down_and_moves_to_the_other_when_its_own_goes()
+      throws Exception {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    try (TcpProxy first = proxyToBroker();
+        TcpProxy second = proxyToBroker()) {
+      first.stop();
+      // Each bus shuffles its nodes: of several, some try the node that is down first.
+      List<RabbitEventBus> built = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        built.add(twoNodeBus(first, second, "down-" + i));
+      }
+      built.forEach(bus -> assertThat(bus.health().healthy()).isTrue());
+      built.forEach(bus -> bus.publish(List.of(TestMessages.event("d", 1))));
+      first.start();
+
+      RabbitEventBus bus = twoNodeBus(first, second, "moving");
+      bus.subscribe("moving", 1, event -> handled.add(event.id()));
+      String consumeNode = node(bus, "/consume");
+      TcpProxy own = consumeNode.endsWith(":" + first.port()) ? first : second;
+      TcpProxy other = own == first ? second : first;
+      own.stop();
+
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> "the consumer to move; health " + bus.health(),
+          () ->
+              node(bus, "/consume").equals("127.0.0.1:" + other.port())
+                  && bus.health().consumers() == 1);
+      VersionedEvent after = TestMessages.event("d", 2);
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> "publishing through the other",
+          () -> publishes(bus, after));
+      Await.until(
+          Duration.ofSeconds(20), () -> "handled " + handled, () -> handled.contains(after.id()));
+      assertThat(bus.health().connections())
+          .allSatisfy(c -> assertThat(c.node()).isEqualTo("127.0.0.1:" + other.port()));
+    }
+  }
+
+  private static String node(RabbitEventBus bus, String suffix) {
+    return bus.health().connections().stream()
+        .filter(c -> c.name().endsWith(suffix) && c.connected())
+        .map(BusHealth.Connection::node)
+        .findFirst()
+        .orElse("none");
+  }
+
+  private RabbitEventBus twoNodeBus(TcpProxy first, TcpProxy second, String name) {
+    ConnectionFactory factory = namespace.connectionFactory();
+    return namespace.track(
+        RabbitEventBus.builder(factory, serializer)
+            .addresses("127.0.0.1:" + first.port(), "127.0.0.1:" + second.port())
+            .prefix(namespace.prefix())
+            .connectionName(namespace.prefix() + "-" + name)
+            .build());
+  }
+
+  private RabbitEventBus proxiedBus(
+      TcpProxy proxy, String name, java.util.function.UnaryOperator<RabbitEventBus.Builder> more) {
+    ConnectionFactory viaProxy = namespace.connectionFactory();
+    viaProxy.setHost("127.0.0.1");
+    viaProxy.setPort(proxy.port());
+    return namespace.track(
+        more.apply(
+                RabbitEventBus.builder(viaProxy, serializer)
+                    .prefix(namespace.prefix())
+                    .connectionName(namespace.prefix() + "-" + name))
+            .build());
   }
 
   private static boolean publishes(RabbitEventBus bus, VersionedEvent event) {

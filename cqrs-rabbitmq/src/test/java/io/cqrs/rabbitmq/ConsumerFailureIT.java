@@ -76,7 +76,7 @@ class ConsumerFailureIT {
     VersionedEvent last = TestMessages.event("after-the-dead-letter", 1);
     bus.publish(List.of(last));
     Await.until(WAIT, () -> "handled " + handled, () -> handled.containsAll(ids(later, last)));
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertHealthy(bus.health(), 1);
   }
 
   @ParameterizedTest
@@ -106,7 +106,7 @@ class ConsumerFailureIT {
                 take(bus.deadLetterQueue("ordered")).getProps().getHeaders(),
                 CqrsHeaders.EXCEPTION))
         .startsWith(failure.type().getName());
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertHealthy(bus.health(), 1);
   }
 
   @Test
@@ -173,7 +173,7 @@ class ConsumerFailureIT {
     RabbitEventBus bus = namespace.eventBus(serializer);
     bus.subscribe("doomed", 2, event -> {});
     bus.subscribe("kept", 1, event -> handled.add(event.id()));
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(3));
+    assertHealthy(bus.health(), 3);
 
     namespace.withChannel(channel -> channel.queueDelete(namespace.prefix() + ".events.doomed"));
 
@@ -192,7 +192,7 @@ class ConsumerFailureIT {
     namespace.requireAdmin();
     RabbitEventBus bus = namespace.eventBus(serializer);
     bus.subscribe("recovering", 2, event -> handled.add(event.id()));
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(2));
+    assertHealthy(bus.health(), 2);
 
     namespace.forceCloseConnections();
 
@@ -240,5 +240,22 @@ class ConsumerFailureIT {
       ids.add(event.id());
     }
     return ids;
+  }
+
+  /** Healthy with that many consumers, no failure, and both connections up on a node. */
+  private static void assertHealthy(BusHealth health, int consumers) {
+    assertThat(new BusHealth(health.healthy(), health.consumers(), health.lastFailure()))
+        .isEqualTo(BusHealth.healthy(consumers));
+    assertThat(health.connections())
+        .extracting(BusHealth.Connection::name)
+        .allMatch(name -> name.endsWith("/publish") || name.endsWith("/consume"))
+        .hasSize(2);
+    assertThat(health.connections())
+        .allSatisfy(
+            connection -> {
+              assertThat(connection.connected()).isTrue();
+              assertThat(connection.node()).matches(".+:\\d+");
+              assertThat(connection.downSince()).isNull();
+            });
   }
 }

@@ -30,10 +30,17 @@ class PublishErrorsTest {
   }
 
   @Test
-  void missing_confirms_are_the_broker_being_unavailable() {
-    Assertions.assertThat(PublishErrors.notConfirmed(BROKER, Duration.ofSeconds(30)))
+  void missing_confirms_are_the_broker_being_unavailable_with_what_its_connection_does() {
+    Assertions.assertThat(
+            PublishErrors.unavailable(
+                BROKER,
+                "connection 'bus/publish' has been down since 2026-12-03T09:00:00Z",
+                Duration.ofSeconds(30)))
+        .isInstanceOf(BrokerUnavailableException.class)
         .hasMessage(
-            "RabbitMQ at rabbit:5672/ is unavailable: it did not confirm a message within PT30S");
+            "RabbitMQ at rabbit:5672/ is unavailable: messages not confirmed within PT30S;"
+                + " connection 'bus/publish' has been down since 2026-12-03T09:00:00Z. Some of them"
+                + " may have been delivered: publishing them again is safe");
     Assertions.assertThat(PublishErrors.closed()).hasMessage("The publisher is closed");
   }
 }

@@ -4,6 +4,7 @@ import static io.cqrs.rabbitmq.ConfirmTrackerTest.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class PublishRoundTest {
   private static final long LONG_DEADLINE = TimeUnit.SECONDS.toNanos(30);
 
-  private final Permits window = new Permits(3, "rabbit:5672/");
+  private final Permits window = new Permits(3, "rabbit:5672/", PublishRoundTest::unavailable);
   private final ConfirmTracker tracker = new ConfirmTracker();
   private final AtomicInteger transmitted = new AtomicInteger();
 
@@ -72,7 +73,7 @@ class PublishRoundTest {
 
   @Test
   void a_full_window_fails_the_sender_at_its_deadline_as_the_broker_not_confirming() {
-    Permits one = new Permits(1, "rabbit:5672/");
+    Permits one = new Permits(1, "rabbit:5672/", PublishRoundTest::unavailable);
     WaitingRound round = new WaitingRound(List.of(message("a"), message("b")), one);
 
     assertThatThrownBy(
@@ -84,8 +85,9 @@ class PublishRoundTest {
                       return true;
                     }))
         .isInstanceOf(BrokerUnavailableException.class)
-        .hasMessage(
-            "RabbitMQ at rabbit:5672/ is unavailable: no publisher confirms arrived in time");
+        .hasMessageStartingWith(
+            "RabbitMQ at rabbit:5672/ is unavailable: messages not confirmed within PT30S;"
+                + " connection 'bus/publish' has been down");
     assertThat(transmitted).hasValue(1);
 
     tracker.acked(1, false);
@@ -146,5 +148,12 @@ class PublishRoundTest {
 
   private static long deadline() {
     return System.nanoTime() + LONG_DEADLINE;
+  }
+
+  private static BrokerUnavailableException unavailable() {
+    return PublishErrors.unavailable(
+        "rabbit:5672/",
+        "connection 'bus/publish' has been down since then",
+        Duration.ofSeconds(30));
   }
 }

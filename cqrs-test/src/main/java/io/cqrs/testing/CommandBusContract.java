@@ -1,5 +1,6 @@
 package io.cqrs.testing;
 
+import static io.cqrs.testing.BusHealths.consumersOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -352,7 +353,7 @@ public abstract class CommandBusContract {
     received.awaitIds(later);
     Await.until("the poison command to be retried", () -> poisonAttempts.get() >= 2);
     assertThat(received.ids()).doesNotContain(poison.messageId());
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(1));
   }
 
   @Test
@@ -397,13 +398,18 @@ public abstract class CommandBusContract {
 
   @Test
   void health_counts_the_listeners_that_consume() {
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(0));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(0));
     Subscription two = subscribe(bus, "this-service", Set.of(THIS), 2, command -> {});
-    subscribe(bus, "that-service", Set.of(THAT), 1, command -> {});
+    Subscription one = subscribe(bus, "that-service", Set.of(THAT), 1, command -> {});
 
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(3));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(3));
+    assertThat(consumersOf(two.health())).isEqualTo(BusHealth.healthy(2));
+    assertThat(consumersOf(one.health())).isEqualTo(BusHealth.healthy(1));
     two.close();
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(1));
+    assertThat(two.health().healthy()).as("a closed subscription").isFalse();
+    assertThat(two.health().consumers()).isZero();
+    assertThat(consumersOf(one.health())).isEqualTo(BusHealth.healthy(1));
   }
 
   @Test

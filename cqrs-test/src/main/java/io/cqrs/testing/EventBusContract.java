@@ -1,5 +1,6 @@
 package io.cqrs.testing;
 
+import static io.cqrs.testing.BusHealths.consumersOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -299,7 +300,7 @@ public abstract class EventBusContract {
     received.awaitIds(later);
     Await.until("the poison event to be retried", () -> poisonAttempts.get() >= 2);
     assertThat(received.ids()).doesNotContain(poison.id());
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(1));
   }
 
   @Test
@@ -343,13 +344,18 @@ public abstract class EventBusContract {
 
   @Test
   void health_counts_the_listeners_that_consume() {
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(0));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(0));
     Subscription two = subscribe(bus, "two-listeners", 2, event -> {});
-    subscribe(bus, "one-listener", 1, event -> {});
+    Subscription one = subscribe(bus, "one-listener", 1, event -> {});
 
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(3));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(3));
+    assertThat(consumersOf(two.health())).isEqualTo(BusHealth.healthy(2));
+    assertThat(consumersOf(one.health())).isEqualTo(BusHealth.healthy(1));
     two.close();
-    assertThat(bus.health()).isEqualTo(BusHealth.healthy(1));
+    assertThat(consumersOf(bus.health())).isEqualTo(BusHealth.healthy(1));
+    assertThat(two.health().healthy()).as("a closed subscription").isFalse();
+    assertThat(two.health().consumers()).isZero();
+    assertThat(consumersOf(one.health())).isEqualTo(BusHealth.healthy(1));
   }
 
   @Test

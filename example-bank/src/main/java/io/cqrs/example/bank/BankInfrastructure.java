@@ -129,16 +129,19 @@ public final class BankInfrastructure implements AutoCloseable {
 
   private static void openRabbitMq(
       InfrastructureOptions options, EventSerializer serializer, Parts parts) {
-    String uri = require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI");
+    // One URI, or one per node of a cluster separated by commas.
+    List<String> uris =
+        RabbitCommandBus.splitUris(
+            require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI"));
     RabbitCommandBus commands =
-        RabbitCommandBus.builder(uri, serializer)
+        RabbitCommandBus.builder(uris, serializer)
             .prefix(options.prefix())
             .connectionName(options.prefix() + "-commands")
             .build();
     parts.commandBus = commands;
     parts.owned.add(commands);
     RabbitEventBus events =
-        RabbitEventBus.builder(uri, serializer)
+        RabbitEventBus.builder(uris, serializer)
             .prefix(options.prefix())
             .connectionName(options.prefix() + "-events")
             .build();

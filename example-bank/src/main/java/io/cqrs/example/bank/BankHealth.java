@@ -37,6 +37,20 @@ public record BankHealth(BusHealth commandBus, BusHealth eventBus) {
   private static String describe(BusHealth bus) {
     String state =
         (bus.healthy() ? "healthy" : "unhealthy") + ", " + bus.consumers() + " consumer(s)";
+    for (BusHealth.Connection connection : bus.connections()) {
+      state +=
+          connection.connected()
+              ? ", " + connection.name() + " on " + connection.node()
+              : ", "
+                  + connection.name()
+                  + " down since "
+                  + connection.downSince()
+                  + " ("
+                  + connection.failedAttempts()
+                  + " failed attempt(s): "
+                  + connection.lastError()
+                  + ")";
+    }
     BusHealth.Failure failure = bus.lastFailure();
     return failure == null
         ? state

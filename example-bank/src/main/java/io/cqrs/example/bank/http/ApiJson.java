@@ -13,6 +13,7 @@ import io.cqrs.example.bank.domain.TransferState;
 import io.cqrs.spi.BusHealth;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -108,8 +109,15 @@ final class ApiJson {
     }
   }
 
-  /** One bus in the readiness check; {@code lastFailure} is null if consumers never failed. */
-  record BusJson(boolean healthy, int consumers, FailureJson lastFailure) {
+  /**
+   * One bus in the readiness check; {@code lastFailure} is null if consumers never failed, and
+   * {@code connections} is empty for the in-memory bus.
+   */
+  record BusJson(
+      boolean healthy,
+      int consumers,
+      FailureJson lastFailure,
+      List<BusHealth.Connection> connections) {
     static BusJson of(BusHealth health) {
       BusHealth.Failure failure = health.lastFailure();
       return new BusJson(
@@ -117,7 +125,8 @@ final class ApiJson {
           health.consumers(),
           failure == null
               ? null
-              : new FailureJson(failure.description(), failure.at(), failure.fatal()));
+              : new FailureJson(failure.description(), failure.at(), failure.fatal()),
+          health.connections());
     }
   }
 

@@ -188,7 +188,10 @@ final class ConnectionStatus {
 
       @Override
       public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
-        delegate.handleUnexpectedConnectionDriverException(conn, exception);
+        // The connection is shut down after this, which logs the loss with its node and cause.
+        if (!quiet) {
+          delegate.handleUnexpectedConnectionDriverException(conn, exception);
+        }
       }
 
       @Override

@@ -281,21 +281,10 @@ final class BrokerConnection implements AutoCloseable {
   }
 
   private Channel topologyChannel() {
-    if (topologyChannel != null && topologyChannel.isOpen()) {
-      return topologyChannel;
-    }
-    // The old channel was closed by a refused declaration. Topology recovery replays each entity
-    // on the channel that declared it, so repeat every declaration on the new one.
-    boolean replacing = topologyChannel != null;
-    topologyChannel = createChannel();
-    if (replacing) {
-      for (Declaration declaration : declarations.values()) {
-        try {
-          declaration.action().run(topologyChannel);
-        } catch (IOException | ShutdownSignalException e) {
-          throw Failures.declarationFailed(declaration, broker, e);
-        }
-      }
+    if (topologyChannel == null || !topologyChannel.isOpen()) {
+      // None yet, or closed by a refused declaration. Recovery declares no exchanges, queues or
+      // bindings again (see ConsumersOnlyRecovery), so nothing needs repeating on the new one.
+      topologyChannel = createChannel();
     }
     return topologyChannel;
   }

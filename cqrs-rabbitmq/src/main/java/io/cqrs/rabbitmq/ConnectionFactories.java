@@ -132,6 +132,7 @@ final class ConnectionFactories {
     ConnectionFactory factory = template.clone();
     factory.setAutomaticRecoveryEnabled(true);
     factory.setTopologyRecoveryEnabled(true);
+    factory.setTopologyRecoveryFilter(new ConsumersOnlyRecovery());
     connection.applyTo(factory);
     return factory;
   }

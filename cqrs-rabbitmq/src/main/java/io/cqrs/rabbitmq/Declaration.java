@@ -6,9 +6,8 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * One idempotent declaration of an exchange, a queue or a binding. Declarations are kept so that a
- * replacement topology channel can repeat them: the client's topology recovery replays each entity
- * on the channel that declared it, so that channel must be a live one.
+ * One idempotent declaration of an exchange, a queue or a binding. A bus keeps the declarations it
+ * made, so that tests can delete what a bus declared.
  *
  * @param kind what is declared
  * @param name the exchange or queue name (for a binding: its destination)

@@ -78,12 +78,15 @@ public final class Cqrs implements AutoCloseable {
     this.commandListeners = builder.commandListeners;
     this.eventListeners = builder.eventListeners;
     this.subscriptionListeners = Map.copyOf(builder.subscriptionListeners);
-    this.repository =
+    EventSourcingRepository.Builder repositoryBuilder =
         EventSourcingRepository.builder(store, types)
             .publisher(eventBus)
             .publishAsynchronously(builder.publishAsynchronously)
-            .snapshotPolicy(builder.snapshotPolicy)
-            .build();
+            .snapshotPolicy(builder.snapshotPolicy);
+    if (builder.aggregateCache != null) {
+      repositoryBuilder.cache(builder.aggregateCache);
+    }
+    this.repository = repositoryBuilder.build();
     this.commands =
         CommandDispatchManager.builder(commandBus, types)
             .errorLog(store)
@@ -303,6 +306,7 @@ public final class Cqrs implements AutoCloseable {
     private boolean deduplicate = true;
     private boolean relay = true;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
+    private AggregateCache aggregateCache;
 
     private Builder() {}
 
@@ -395,6 +399,16 @@ public final class Cqrs implements AutoCloseable {
     /** When to snapshot (default {@link SnapshotPolicy#whenSuggested()}). */
     public Builder snapshotPolicy(SnapshotPolicy snapshotPolicy) {
       this.snapshotPolicy = Objects.requireNonNull(snapshotPolicy, "snapshotPolicy");
+      return this;
+    }
+
+    /**
+     * Caches the latest state of aggregates in this process (none by default); see {@link
+     * EventSourcingRepository.Builder#cache} and {@link AggregateCache}, e.g. {@code
+     * aggregateCache(AggregateCache.maximumSize(10_000))}.
+     */
+    public Builder aggregateCache(AggregateCache aggregateCache) {
+      this.aggregateCache = Objects.requireNonNull(aggregateCache, "aggregateCache");
       return this;
     }
 

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,8 @@ public final class EventSourcingRepository {
   private final boolean publishAsynchronously;
   private final SnapshotPolicy snapshotPolicy;
   private final SnapshotCodec snapshots;
+  private final AggregateCache cache; // null: none
+  private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
 
   private EventSourcingRepository(Builder builder) {
     this.store = builder.store;
@@ -47,6 +51,7 @@ public final class EventSourcingRepository {
     this.publisher = builder.publisher;
     this.publishAsynchronously = builder.publishAsynchronously;
     this.snapshotPolicy = builder.snapshotPolicy;
+    this.cache = builder.cache;
     this.snapshots =
         new SnapshotCodec(
             builder.serializer != null ? builder.serializer : new EventSerializer(registry));
@@ -55,6 +60,11 @@ public final class EventSourcingRepository {
   /** A repository over {@code store}, resolving event type names with {@code registry}. */
   public static Builder builder(EventStreamRepository store, TypeRegistry registry) {
     return new Builder(store, registry);
+  }
+
+  /** The aggregate cache, if the repository was built with one. */
+  public Optional<AggregateCache> cache() {
+    return Optional.ofNullable(cache);
   }
 
   /** The underlying store. */
@@ -117,15 +127,18 @@ public final class EventSourcingRepository {
     long previousVersion = aggregate.version();
     List<VersionedEvent> events =
         envelope(aggregate, pending, correlationId, causationId, metadata);
-    store.save(
-        new StreamAppend(
-            aggregate.id(),
-            previousVersion,
-            events,
-            commandId,
-            TypeRegistry.logicalName(aggregate.getClass())));
+    String type = TypeRegistry.logicalName(aggregate.getClass());
+    try {
+      store.save(new StreamAppend(aggregate.id(), previousVersion, events, commandId, type));
+    } catch (RuntimeException e) {
+      if (cache != null) {
+        cache.invalidate(aggregate.id()); // a conflict: another writer is ahead of what we held
+      }
+      throw e;
+    }
     long newVersion = previousVersion + events.size();
     aggregate.markCommitted(newVersion, causationId);
+    remember(aggregate, type);
     if (snapshotPolicy.shouldSnapshot(aggregate, previousVersion, newVersion)) {
       snapshot(aggregate);
     }
@@ -259,7 +272,11 @@ public final class EventSourcingRepository {
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
     String type = TypeRegistry.logicalName(aggregate.getClass());
-    if (!(snapshotPolicy instanceof SnapshotPolicy.Never)) {
+    A restored = cache == null ? null : restoreCached(id, type, factory);
+    boolean cached = restored != null;
+    if (cached) {
+      aggregate = restored;
+    } else if (!(snapshotPolicy instanceof SnapshotPolicy.Never)) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
     EventStream stream = store.loadStream(id, aggregate.version() + 1);
@@ -274,7 +291,51 @@ public final class EventSourcingRepository {
       VersionedEvent event = events.get(i);
       aggregate.replay(event.event(), event.version());
     }
+    if (!cached || !events.isEmpty()) {
+      remember(aggregate, type);
+    }
     return Optional.of(aggregate);
+  }
+
+  /**
+   * The aggregate restored from the cache, or {@code null} if the cache does not hold it (or holds
+   * an entry that cannot be read, which it then drops).
+   */
+  private <A extends EventSourceBased> A restoreCached(
+      String id, String type, Function<String, A> factory) {
+    Snapshot entry = cache.get(id);
+    if (entry == null) {
+      return null;
+    }
+    if (!entry.aggregateType().equals(type)) {
+      throw new AggregateTypeMismatchException(id, entry.aggregateType(), type);
+    }
+    A aggregate = create(id, factory);
+    try {
+      snapshots.read(entry, aggregate);
+      return aggregate;
+    } catch (Exception e) {
+      log.warn("Cached state of '{}' is unreadable; loading it from the store", id, e);
+      cache.invalidate(id);
+      return null;
+    }
+  }
+
+  /** Puts the aggregate's committed state in the cache, if there is one and it can hold it. */
+  private void remember(EventSourceBased aggregate, String type) {
+    if (cache == null || uncacheable.contains(aggregate.getClass())) {
+      return;
+    }
+    try {
+      cache.put(snapshots.write(aggregate, type));
+    } catch (RuntimeException e) {
+      uncacheable.add(aggregate.getClass());
+      cache.invalidate(aggregate.id());
+      log.warn(
+          "{} cannot be serialized as a snapshot, so it is not cached; loads read its stream",
+          type,
+          e);
+    }
   }
 
   private <A extends EventSourceBased> A restoreSnapshot(
@@ -328,6 +389,7 @@ public final class EventSourcingRepository {
     private boolean publishAsynchronously;
     private EventSerializer serializer;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
+    private AggregateCache cache;
 
     private Builder(EventStreamRepository store, TypeRegistry registry) {
       this.store = Objects.requireNonNull(store, "store");
@@ -363,6 +425,16 @@ public final class EventSourcingRepository {
     /** When to snapshot (default: {@link SnapshotPolicy#whenSuggested()}). */
     public Builder snapshotPolicy(SnapshotPolicy snapshotPolicy) {
       this.snapshotPolicy = Objects.requireNonNull(snapshotPolicy, "snapshotPolicy");
+      return this;
+    }
+
+    /**
+     * Keeps the latest committed state of loaded and saved aggregates in {@code cache} (none by
+     * default), so that loading one costs a read of the events after it rather than of its stream
+     * (see {@link AggregateCache}). A cache belongs to one repository.
+     */
+    public Builder cache(AggregateCache cache) {
+      this.cache = Objects.requireNonNull(cache, "cache");
       return this;
     }
 

@@ -38,10 +38,15 @@ final class ObservedStore implements EventStreamRepository {
     delegate.save(append);
   }
 
+  /** Runs after a stream was read and before it is returned, e.g. to park the reader there. */
+  volatile Consumer<String> afterLoad = streamId -> {};
+
   @Override
   public EventStream loadStream(String streamId, long fromVersion) {
     calls.add("load " + streamId + " from " + fromVersion);
-    return delegate.loadStream(streamId, fromVersion);
+    EventStream stream = delegate.loadStream(streamId, fromVersion);
+    afterLoad.accept(streamId);
+    return stream;
   }
 
   @Override

@@ -16,6 +16,7 @@ final class Targets {
           Map.entry("CommandPathBenchmark", "axon"),
           Map.entry("CouchbaseSaveBenchmark", "rawInserts"),
           Map.entry("CouchbaseLoadBenchmark", "rawGets"),
+          Map.entry("CouchbaseCachedLoadBenchmark", "rawGet"),
           Map.entry("RabbitBusBenchmark", "raw"),
           Map.entry("RabbitSaveBenchmark", "confirmed"),
           Map.entry("PublicationBenchmark", "without"),
@@ -102,6 +103,9 @@ final class Targets {
             "Issue 3. Couchbase loads of a 1,000-event stream (CouchbaseMock): at least 50% of raw"
                 + " parallel gets",
             "CouchbaseLoadBenchmark", "repository", "rawGets", Map.of(), 0.5),
+        Target.ratio(
+            "Issue 14. Cached aggregate load (CouchbaseMock): at least 80% of one raw get",
+            "CouchbaseCachedLoadBenchmark", "cached", "rawGet", Map.of(), 0.8),
         Target.ratio(
             "Issue 4. RabbitEventBus: at least 90% of raw amqp-client with streaming confirms",
             "RabbitBusBenchmark", "eventBus", "raw", Map.of(), 0.9),

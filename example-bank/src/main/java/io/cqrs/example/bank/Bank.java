@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.AggregateCache;
 import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
@@ -80,6 +81,9 @@ public final class Bank implements AutoCloseable {
             // confirms in flight.
             .publishAsynchronously(true)
             .snapshotPolicy(SnapshotPolicy.every(100))
+            // Hot accounts are loaded by every command: keep their state here, so a load reads
+            // only what other workers committed since.
+            .aggregateCache(AggregateCache.maximumSize(10_000))
             .commandListeners(builder.commandListeners);
     if (builder.updatesReadModels) {
       cqrs.eventListeners(builder.journalSubscription, builder.journalListeners);

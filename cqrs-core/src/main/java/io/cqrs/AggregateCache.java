@@ -1,0 +1,94 @@
+package io.cqrs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cqrs.spi.Snapshot;
+
+/**
+ * A bounded, per-process cache of the latest committed state of aggregates, for an {@link
+ * EventSourcingRepository} ({@link EventSourcingRepository.Builder#cache}).
+ *
+ * <p>A load of a cached aggregate restores its state from memory and asks the store only for the
+ * events after the cached version, one read of the stream's head when no other process wrote since;
+ * a save puts the committed state back; a failed save (a conflict with another writer, say) evicts
+ * it. Entries hold the state serialized, as a snapshot is ({@link Snapshot}), never the aggregate
+ * object a command handler changes, so an aggregate changed by a command that then fails leaves
+ * nothing behind in the cache.
+ *
+ * <p>Correct under any number of processes and threads: an entry is a state the stream really had
+ * at its version, and every load reads what was committed after it, so an entry that another
+ * process made stale costs the events since, never correctness. The one assumption is the store's
+ * own: streams are only ever appended to. A stream deleted or rewritten behind the framework's back
+ * is served from the cache until its entry is evicted or {@link #invalidate}d.
+ *
+ * <p>Aggregates that cannot be snapshotted (see {@link SnapshotPolicy}) are not cached. Thread-safe
+ * (Caffeine); bounded by the number of aggregates, least recently used first out.
+ */
+public final class AggregateCache {
+  private final Cache<String, Snapshot> entries;
+
+  private AggregateCache(long maximumSize) {
+    this.entries = Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
+  }
+
+  /**
+   * A cache of at most {@code aggregates} aggregates.
+   *
+   * @throws IllegalArgumentException if {@code aggregates} is less than 1
+   */
+  public static AggregateCache maximumSize(long aggregates) {
+    if (aggregates < 1) {
+      throw new IllegalArgumentException("aggregates must be >= 1, was " + aggregates);
+    }
+    return new AggregateCache(aggregates);
+  }
+
+  /** Forgets one aggregate, for a stream changed behind the framework's back. */
+  public void invalidate(String aggregateId) {
+    entries.invalidate(aggregateId);
+  }
+
+  /** Forgets every aggregate. */
+  public void invalidateAll() {
+    entries.invalidateAll();
+  }
+
+  /** Loads served from the cache and not, evictions and the entries held now. */
+  public Stats stats() {
+    entries.cleanUp(); // evictions run in the background; count the pending ones now
+    var stats = entries.stats();
+    return new Stats(
+        stats.hitCount(), stats.missCount(), stats.evictionCount(), entries.estimatedSize());
+  }
+
+  /** The cached state of the aggregate, or {@code null}; counts a hit or a miss. */
+  Snapshot get(String aggregateId) {
+    return entries.getIfPresent(aggregateId);
+  }
+
+  /** Keeps {@code state} unless the cache holds a later version already. */
+  void put(Snapshot state) {
+    entries
+        .asMap()
+        .merge(
+            state.streamId(),
+            state,
+            (held, offered) -> offered.version() >= held.version() ? offered : held);
+  }
+
+  /**
+   * What the cache has done so far.
+   *
+   * @param hits loads that found the aggregate in the cache
+   * @param misses loads that did not
+   * @param evictions entries dropped to keep the cache within its size
+   * @param size entries held now (an estimate, as Caffeine gives it)
+   */
+  public record Stats(long hits, long misses, long evictions, long size) {
+    /** Hits out of all loads, or 0 before the first load. */
+    public double hitRatio() {
+      long loads = hits + misses;
+      return loads == 0 ? 0 : (double) hits / loads;
+    }
+  }
+}

@@ -72,6 +72,29 @@ public final class RabbitCluster implements AutoCloseable {
     }
   }
 
+  private static RabbitCluster shared;
+  private static RuntimeException sharedFailure;
+
+  /**
+   * A three-node cluster shared by every test class of this JVM: started on first use, stopped when
+   * the JVM exits. A test that takes a node down brings it back before it ends. Skips or fails as
+   * {@link #start} does, every time it is asked after a failed start.
+   */
+  public static synchronized RabbitCluster shared() {
+    if (sharedFailure != null) {
+      throw sharedFailure;
+    }
+    if (shared == null) {
+      try {
+        shared = start(3);
+      } catch (RuntimeException e) {
+        sharedFailure = e;
+        throw e;
+      }
+    }
+    return shared;
+  }
+
   /**
    * Starts a cluster of {@code size} nodes and returns once every node runs and is a member: the
    * nodes boot in parallel, then nodes 2..n join node 1. Removes first the runs of JVMs that died.

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -30,15 +29,8 @@ class RabbitClusterIT {
 
   /** Skips (or fails) the whole class at once when the cluster cannot start. */
   @BeforeAll
-  static void startCluster() {
-    cluster = RabbitCluster.start(3);
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
+  static void cluster() {
+    cluster = RabbitCluster.shared();
   }
 
   @Test

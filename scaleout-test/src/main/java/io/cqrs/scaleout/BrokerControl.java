@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -9,11 +10,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -24,7 +27,8 @@ import java.util.regex.Pattern;
  * What the harness does to RabbitMQ: reads queue depths over AMQP (passive declarations, cheap
  * enough to poll) and, through {@code rabbitmqctl} where it can reach the broker, lists a prefix's
  * queues, force-closes the run's connections and, on a {@link PrivateBroker} only, stops and starts
- * the broker application.
+ * the broker application. On a {@link BrokerCluster} of the run's own, {@code rabbitmqctl} goes
+ * through any node that runs and the AMQP probe connection to any node that takes it.
  *
  * <p>{@code rabbitmqctl} is used only for a broker on this machine (the AMQP host is a loopback
  * address) and when it answers. On a shared broker the harness touches nothing but its own
@@ -39,6 +43,7 @@ public final class BrokerControl implements AutoCloseable {
   private final Function<String[], String> rabbitmqctl;
   private final String whyNoCtl;
   private final boolean privateNode;
+  private final List<Address> addresses;
   private Connection connection;
 
   private BrokerControl(
@@ -46,10 +51,20 @@ public final class BrokerControl implements AutoCloseable {
       Function<String[], String> rabbitmqctl,
       String whyNoCtl,
       boolean privateNode) {
+    this(factory, rabbitmqctl, whyNoCtl, privateNode, List.of());
+  }
+
+  private BrokerControl(
+      ConnectionFactory factory,
+      Function<String[], String> rabbitmqctl,
+      String whyNoCtl,
+      boolean privateNode,
+      List<Address> addresses) {
     this.factory = factory;
     this.rabbitmqctl = rabbitmqctl;
     this.whyNoCtl = whyNoCtl;
     this.privateNode = privateNode;
+    this.addresses = List.copyOf(addresses);
   }
 
   /** Control of a broker others may use, which {@code factory} connects to: never stopped. */
@@ -77,6 +92,29 @@ public final class BrokerControl implements AutoCloseable {
     return new BrokerControl(broker.connectionFactory(), broker::ctl, null, true);
   }
 
+  /**
+   * Full control of a cluster of the run's own: {@code rabbitmqctl} through the first node that
+   * runs, the probe connection to any node, so that both work while a node is down.
+   */
+  public static BrokerControl of(BrokerCluster cluster) {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setHost("127.0.0.1");
+    factory.setPort(cluster.port(1));
+    // A probe lost with its node is replaced by a new connection to another node (connection());
+    // a recovering copy in the background would only linger.
+    factory.setAutomaticRecoveryEnabled(false);
+    // A queue electing a new leader must not hold a poll for the client's default 10 minutes.
+    factory.setChannelRpcTimeout((int) Duration.ofSeconds(10).toMillis());
+    List<Address> nodes =
+        cluster.nodes().stream().map(n -> new Address("127.0.0.1", cluster.port(n))).toList();
+    return new BrokerControl(
+        factory,
+        arguments -> cluster.rabbitmqctl(cluster.anyRunningNode(), arguments),
+        null,
+        true,
+        nodes);
+  }
+
   /** Whether {@code rabbitmqctl} reaches the broker, so connections can be force-closed. */
   public boolean hasCtl() {
     return rabbitmqctl != null;
@@ -90,6 +128,30 @@ public final class BrokerControl implements AutoCloseable {
   /** Whether the harness may stop and start the broker application: on its private node only. */
   public boolean mayStopBroker() {
     return privateNode;
+  }
+
+  /**
+   * The type ({@code classic}, {@code quorum}) of every queue whose name starts with {@code prefix
+   * + "."}, by {@code rabbitmqctl}.
+   */
+  public Map<String, String> queueTypes(String prefix) {
+    Map<String, String> types = new LinkedHashMap<>();
+    for (String line :
+        ctl(
+                "list_queues",
+                "-p",
+                factory.getVirtualHost(),
+                "-q",
+                "--no-table-headers",
+                "name",
+                "type")
+            .split("\n")) {
+      String[] columns = line.strip().split("\t");
+      if (columns.length == 2 && columns[0].startsWith(prefix + ".")) {
+        types.put(columns[0], columns[1].strip());
+      }
+    }
+    return types;
   }
 
   /** Every queue whose name starts with {@code prefix + "."}, by {@code rabbitmqctl}. */
@@ -149,6 +211,22 @@ public final class BrokerControl implements AutoCloseable {
   }
 
   /**
+   * The number of consumers of each queue; a queue that does not exist or does not answer (a quorum
+   * queue electing a leader) is left out.
+   */
+  public synchronized Map<String, Integer> consumers(List<String> queues) {
+    Map<String, Integer> consumers = new LinkedHashMap<>();
+    for (String queue : queues) {
+      try (Channel channel = connection().createChannel()) {
+        consumers.put(queue, channel.queueDeclarePassive(queue).getConsumerCount());
+      } catch (IOException | TimeoutException | RuntimeException e) {
+        // Left out: the caller asks again.
+      }
+    }
+    return consumers;
+  }
+
+  /**
    * The message ids of every message in {@code queue}, read without removing them: they are fetched
    * unacknowledged and return to the queue when the channel closes.
    */
@@ -188,6 +266,29 @@ public final class BrokerControl implements AutoCloseable {
   }
 
   /**
+   * The broker connections whose client-provided name contains {@code fragment}, by the AMQP port
+   * of the node that holds them ({@code rabbitmqctl list_connections port client_properties}).
+   */
+  public Map<Integer, List<String>> connectionsByPort(String fragment) {
+    return connectionsByPort(
+        ctl("list_connections", "-q", "--no-table-headers", "port", "client_properties"), fragment);
+  }
+
+  /** Parses {@code rabbitmqctl list_connections port client_properties} output. */
+  static Map<Integer, List<String>> connectionsByPort(String output, String fragment) {
+    Map<Integer, List<String>> byPort = new TreeMap<>();
+    for (String line : output.split("\n")) {
+      Matcher name = CONNECTION_NAME.matcher(line);
+      int tab = line.indexOf('\t');
+      if (tab > 0 && name.find() && name.group(1).contains(fragment)) {
+        int port = Integer.parseInt(line.substring(0, tab).strip());
+        byPort.computeIfAbsent(port, p -> new ArrayList<>()).add(name.group(1));
+      }
+    }
+    return byPort;
+  }
+
+  /**
    * {@code rabbitmqctl stop_app}: every connection drops and the broker refuses new ones.
    *
    * @throws IllegalStateException unless this is the harness's private node
@@ -207,7 +308,10 @@ public final class BrokerControl implements AutoCloseable {
 
   private synchronized Connection connection() throws IOException, TimeoutException {
     if (connection == null || !connection.isOpen()) {
-      connection = factory.newConnection("scaleout-harness-probe");
+      connection =
+          addresses.isEmpty()
+              ? factory.newConnection("scaleout-harness-probe")
+              : factory.newConnection(addresses, "scaleout-harness-probe");
     }
     return connection;
   }

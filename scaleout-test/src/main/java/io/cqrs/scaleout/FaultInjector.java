@@ -6,11 +6,13 @@ import java.util.function.Consumer;
 
 /**
  * Injects a run's faults while its publishers send, each once the publishers have sent a given
- * share of their commands: SIGKILL a worker and start another (25 %), force-close every broker
- * connection of the run (50 %), stop and start the broker application (75 %). A slow consumer, if
- * configured, is throttled from the start until {@link #close()}. A fault the environment does not
- * allow is reported as skipped, with why; one whose share is never reached (the publishers finished
- * first) still fires, against the backlog, and the report says how much had been sent.
+ * share of their commands: SIGKILL a worker and start another (25 %), SIGKILL the cluster node
+ * holding the most of the run's connections ({@link NodeKill}, 33 %), force-close every broker
+ * connection of the run (50 %), restart the killed node (67 %), stop and start the broker
+ * application (75 %). A slow consumer, if configured, is throttled from the start until {@link
+ * #close()}. A fault the environment does not allow is reported as skipped, with why; one whose
+ * share is never reached (the publishers finished first) still fires, against the backlog, and the
+ * report says how much had been sent.
  */
 final class FaultInjector implements AutoCloseable {
   private static final Duration WORKER_START = Duration.ofSeconds(120);
@@ -22,17 +24,20 @@ final class FaultInjector implements AutoCloseable {
   private final String whyNoRestart;
   private final String prefix;
   private final Consumer<String> record;
+  private final NodeKill nodeKill;
   private SlowConsumer slow;
 
   /**
    * @param whyNoRestart why the broker cannot be stopped and started in this run, or {@code null}
    *     if {@code broker} is the run's private node
+   * @param cluster the run's own cluster, whose node the node-loss fault kills, or {@code null}
    */
   FaultInjector(
       RunConfig config,
       Processes processes,
       BrokerControl broker,
       String whyNoRestart,
+      BrokerCluster cluster,
       String prefix,
       Consumer<String> record) {
     this.config = config;
@@ -41,6 +46,9 @@ final class FaultInjector implements AutoCloseable {
     this.whyNoRestart = whyNoRestart;
     this.prefix = prefix;
     this.record = record;
+    // ScaleoutRun gives a cluster to every run that kills a node.
+    this.nodeKill =
+        config.killBrokerNode() ? new NodeKill(cluster, broker, processes, prefix, record) : null;
   }
 
   /**
@@ -57,9 +65,15 @@ final class FaultInjector implements AutoCloseable {
       String at = awaitShare(publishers, total, 0.25);
       killAndReplace(at);
     }
+    if (nodeKill != null) {
+      nodeKill.kill(awaitShare(publishers, total, 1 / 3.0));
+    }
     if (config.closeConnections()) {
       String at = awaitShare(publishers, total, 0.50);
       closeConnections(at);
+    }
+    if (nodeKill != null) {
+      nodeKill.restart(awaitShare(publishers, total, 2 / 3.0));
     }
     if (config.restartBroker()) {
       String at = awaitShare(publishers, total, 0.75);
@@ -84,6 +98,14 @@ final class FaultInjector implements AutoCloseable {
       record.accept(
           "broker stop_app/start_app: not part of this run (only in the soak profile's fault run)");
     }
+    if (!config.killBrokerNode()) {
+      record.accept("SIGKILL of a cluster node: not part of this run (only in the cluster run)");
+    }
+  }
+
+  /** What the node-loss fault did, or {@code null} if the run has none or it did not happen. */
+  NodeLoss nodeLoss() {
+    return nodeKill == null ? null : nodeKill.result();
   }
 
   private void killAndReplace(String at) {

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,6 +14,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and stops what still runs.
  */
 final class Processes implements AutoCloseable {
+  /**
+   * The node each broker connection reached and recovered on, a line per opening and recovery
+   * ({@link ConnectionLog}): where a cluster run's connections went.
+   */
+  private static final String BROKER_CONNECTIONS_LOG =
+      "-Dorg.slf4j.simpleLogger.log.io.cqrs.rabbitmq.BrokerConnection=info";
+
+  private static final String CONNECTION_RECOVERY_LOG =
+      "-Dorg.slf4j.simpleLogger.log.io.cqrs.rabbitmq.ConnectionStatus=info";
+
   private static final List<String> JVM =
       List.of(
           "-Xmx256m",
@@ -20,10 +31,16 @@ final class Processes implements AutoCloseable {
           "-XX:TieredStopAtLevel=1",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
           // Conflicts and skipped duplicates are logged at debug; the harness counts those lines.
-          "-Dorg.slf4j.simpleLogger.log.io.cqrs.CommandDispatchManager=debug");
+          "-Dorg.slf4j.simpleLogger.log.io.cqrs.CommandDispatchManager=debug",
+          BROKER_CONNECTIONS_LOG,
+          CONNECTION_RECOVERY_LOG);
+
+  /** The variables a publisher reads: it needs the broker only. */
+  private static final List<String> PUBLISHER_VARIABLES =
+      List.of("CQRS_RABBITMQ_URI", "CQRS_RABBITMQ_QUEUE_TYPE");
 
   private final String prefix;
-  private final Servers servers;
+  private final Map<String, String> environment;
   private final Path directory;
   private final PrintStream progress;
   private final List<ChildProcess> workers = new CopyOnWriteArrayList<>();
@@ -31,9 +48,13 @@ final class Processes implements AutoCloseable {
   private final List<String> table = new CopyOnWriteArrayList<>();
   private int started;
 
-  Processes(String prefix, Servers servers, Path directory, PrintStream progress) {
+  /**
+   * @param environment the {@code CQRS_*} variables every worker gets (servers and queue type); a
+   *     publisher gets the RabbitMQ ones
+   */
+  Processes(String prefix, Map<String, String> environment, Path directory, PrintStream progress) {
     this.prefix = prefix;
-    this.servers = servers;
+    this.environment = Map.copyOf(environment);
     this.directory = directory;
     this.progress = progress;
   }
@@ -72,8 +93,7 @@ final class Processes implements AutoCloseable {
     jvm.addAll(extraJvmOptions);
     String name = "worker-" + (++started);
     ChildProcess worker =
-        ChildProcess.start(
-            name, jvm, main, args, servers.environment(), directory, progress::println);
+        ChildProcess.start(name, jvm, main, args, environment, directory, progress::println);
     workers.add(worker);
     all.add(worker);
     table.add(
@@ -99,10 +119,15 @@ final class Processes implements AutoCloseable {
       ChildProcess publisher =
           ChildProcess.start(
               "publisher-" + id,
-              List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+              List.of(
+                  "-Xmx128m",
+                  "-XX:+UseSerialGC",
+                  "-XX:TieredStopAtLevel=1",
+                  BROKER_CONNECTIONS_LOG,
+                  CONNECTION_RECOVERY_LOG),
               Publisher.class.getName(),
               args,
-              Map.of("CQRS_RABBITMQ_URI", servers.rabbitUri()),
+              publisherEnvironment(),
               directory,
               line -> {
                 if (!line.contains(" SENT ")) {
@@ -116,6 +141,17 @@ final class Processes implements AutoCloseable {
     return publishers;
   }
 
+  private Map<String, String> publisherEnvironment() {
+    Map<String, String> variables = new HashMap<>();
+    PUBLISHER_VARIABLES.forEach(
+        name -> {
+          if (environment.containsKey(name)) {
+            variables.put(name, environment.get(name));
+          }
+        });
+    return variables;
+  }
+
   /** Where a publisher wrote the commands it sent. */
   Path sentFile(ChildProcess publisher) {
     return directory.resolve(publisher.name().substring("publisher-".length()) + ".jsonl");
@@ -124,6 +160,11 @@ final class Processes implements AutoCloseable {
   /** The workers started so far, killed ones included. */
   List<ChildProcess> workers() {
     return List.copyOf(workers);
+  }
+
+  /** Every process started so far, workers and publishers, ended ones included. */
+  List<ChildProcess> all() {
+    return List.copyOf(all);
   }
 
   /** Notes a process's role, for the report. */

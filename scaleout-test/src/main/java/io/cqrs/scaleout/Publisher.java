@@ -4,6 +4,9 @@ import io.cqrs.Command;
 import io.cqrs.CqrsException;
 import io.cqrs.EventSerializer;
 import io.cqrs.TypeRegistry;
+import io.cqrs.example.bank.InfrastructureOptions;
+import io.cqrs.example.bank.InfrastructureOptions.Bus;
+import io.cqrs.example.bank.InfrastructureOptions.Store;
 import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.rabbitmq.RabbitCommandBus;
 import java.io.BufferedWriter;
@@ -26,15 +29,18 @@ import java.util.concurrent.locks.LockSupport;
  * file, one JSON line each ({@link SentCommand}), for the harness to check against the store.
  *
  * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE
- * [--rate R] [--duplicates D]} with the broker from {@code CQRS_RABBITMQ_URI}. With a rate, it
- * sends at most R commands per second, so that its commands are spread over the run rather than
- * sent at once. With duplicates, D % of the N commands are published a second time with the same
- * message id, some right after the original and some later ({@link CommandPlan#publications}); the
- * second publication is logged as a line of its own, marked {@code duplicate}. A batch the broker
- * did not confirm (for instance while the harness closes connections or stops the broker) is sent
- * again with the same message ids until a deadline; the workers' deduplication makes a resent
- * command harmless. Prints {@code SENT n} (first publications) as it goes and {@code DONE n d}
- * (commands, duplicates) at the end; exits 1 if a batch could not be sent in time.
+ * [--rate R] [--duplicates D]} with the broker from {@code CQRS_RABBITMQ_URI} (one URI, or one per
+ * node of a cluster separated by commas, as example-bank takes it) and the queue type from {@code
+ * CQRS_RABBITMQ_QUEUE_TYPE} ({@code classic} by default), so that its bus is built as the workers'
+ * are. With a rate, it sends at most R commands per second, so that its commands are spread over
+ * the run rather than sent at once. With duplicates, D % of the N commands are published a second
+ * time with the same message id, some right after the original and some later ({@link
+ * CommandPlan#publications}); the second publication is logged as a line of its own, marked {@code
+ * duplicate}. A batch the broker did not confirm (for instance while the harness closes connections
+ * or stops the broker) is sent again with the same message ids until a deadline; the workers'
+ * deduplication makes a resent command harmless. Prints {@code SENT n} (first publications) as it
+ * goes and {@code DONE n d} (commands, duplicates) at the end; exits 1 if a batch could not be sent
+ * in time.
  */
 public final class Publisher {
   private static final int BATCH = 20;
@@ -47,8 +53,14 @@ public final class Publisher {
   /** Runs a publisher; see the class description for the arguments. */
   public static void main(String[] args) throws IOException {
     Map<String, String> options = Options.parse(args);
-    String uri = Objects.requireNonNull(System.getenv("CQRS_RABBITMQ_URI"), "CQRS_RABBITMQ_URI");
     String prefix = Options.required(options, "prefix");
+    // The broker settings as example-bank reads them, so that this bus is built as the workers'
+    // are; a publisher declares exchanges only, so the queue type matters once it declares more.
+    InfrastructureOptions broker =
+        InfrastructureOptions.fromEnvironment(Store.MEMORY, Bus.RABBITMQ, prefix, System.getenv());
+    List<String> uris =
+        RabbitCommandBus.splitUris(
+            Objects.requireNonNull(broker.rabbitmqUri(), "CQRS_RABBITMQ_URI"));
     String id = Options.required(options, "id");
     List<String> accounts = Arrays.asList(Options.required(options, "accounts").split(","));
     int count = Integer.parseInt(Options.required(options, "count"));
@@ -63,9 +75,10 @@ public final class Publisher {
             duplicatePercent,
             seed ^ id.hashCode());
     try (RabbitCommandBus bus =
-        RabbitCommandBus.builder(uri, new EventSerializer(types))
+        RabbitCommandBus.builder(uris, new EventSerializer(types))
             .prefix(prefix)
             .connectionName(prefix + "-publisher-" + id)
+            .queueType(broker.rabbitmqQueueType())
             .build()) {
       int sent = send(publications, bus, types, out, rate, System.out);
       System.out.println("DONE " + sent + " " + (publications.size() - sent));

@@ -138,7 +138,7 @@ final class Quiescence {
     return log;
   }
 
-  /** The queue depths and the dead-lettered message ids, read after quiescence. */
+  /** The queue depths, the dead-lettered message ids and the queue types, read after quiescence. */
   QueueState finalState(Poison poison) throws IOException {
     queues = null;
     Map<String, Long> depths = broker.depths(queues());
@@ -148,6 +148,7 @@ final class Quiescence {
         deadLettered.addAll(broker.drainIds(queue));
       }
     }
-    return new QueueState(depths, deadLettered, poison.messageIds());
+    Map<String, String> types = broker.hasCtl() ? broker.queueTypes(prefix) : Map.of();
+    return new QueueState(depths, deadLettered, poison.messageIds(), types);
   }
 }

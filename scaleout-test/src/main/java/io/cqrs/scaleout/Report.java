@@ -100,6 +100,11 @@ public final class Report {
       md.append("none\n");
     }
     r.faults().forEach(f -> md.append("- ").append(f).append('\n'));
+    if (r.nodeLoss() != null) {
+      md.append(nodeLoss(r.nodeLoss()));
+    }
+    md.append("\n### Broker connections (from each process's log)\n\n");
+    r.connections().forEach(c -> md.append("- ").append(c).append('\n'));
     md.append(
         "\n### Invariants\n\n| result | invariant | checked | violations |\n|---|---|---:|---:|\n");
     for (Check c : r.checks()) {
@@ -114,6 +119,39 @@ public final class Report {
         c.evidence().forEach(e -> md.append("- ").append(e).append('\n'));
       }
     }
+    return md.toString();
+  }
+
+  /** The node-loss fault of a cluster run: where the connections were, what was lost, recovery. */
+  private static String nodeLoss(NodeLoss loss) {
+    StringBuilder md = new StringBuilder("\n### Node loss\n\n");
+    md.append("Cluster: ").append(loss.cluster()).append("  \n");
+    md.append(
+            String.format(
+                "Connections of the run per node before the kill (rabbitmqctl list_connections):"
+                    + " %s; node n%d killed (SIGKILL), the one holding the most.  %n",
+                NodeLoss.perNode(loss.connectionsPerNode()), loss.node()))
+        .append("Connections it held: ")
+        .append(
+            loss.lostConnections().isEmpty() ? "none" : String.join(", ", loss.lostConnections()))
+        .append("  \n");
+    md.append(
+        loss.consumingAgain() == null
+            ? "Workers consuming again: NOT within " + loss.deadline().toSeconds() + " s  \n"
+            : String.format(
+                "Workers consuming again %.1f s after the kill (all %d consumers of the run's"
+                    + " queues back, every lost consuming connection recovered on another node)."
+                    + "  %n",
+                loss.consumingAgain().toMillis() / 1000.0, loss.consumersBefore()));
+    md.append(
+        loss.restartTook() == null
+            ? "The node was not restarted.\n"
+            : String.format(
+                "Node n%d restarted and rejoined in %.1f s; the run's connections per node then:"
+                    + " %s (a connection stays on the node it recovered to).%n",
+                loss.node(),
+                loss.restartTook().toMillis() / 1000.0,
+                NodeLoss.perNode(loss.connectionsPerNodeAfterRestart())));
     return md.toString();
   }
 

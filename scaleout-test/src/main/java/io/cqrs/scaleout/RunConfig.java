@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.rabbitmq.QueueType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.Objects;
  * @param duplicatePercent the share of each publisher's commands, in percent, that it publishes a
  *     second time with the same message id ({@link CommandPlan#publications}); the rate counts
  *     these publications too
+ * @param queueType the type of every queue the workers' buses declare ({@code
+ *     CQRS_RABBITMQ_QUEUE_TYPE} of every process)
  * @param killWorker SIGKILL a worker once a quarter of the commands are sent, and start a new one
  * @param closeConnections force-close every broker connection of the run once half the commands are
  *     sent
@@ -26,6 +29,9 @@ import java.util.Objects;
  *     be started the fault is skipped
  * @param slowConsumer add a worker that the harness throttles with SIGSTOP / SIGCONT ({@link
  *     SlowConsumer}), holding its prefetched commands while stopped, for the whole run
+ * @param killBrokerNode SIGKILL the node of the run's {@link BrokerCluster} that holds the most of
+ *     the run's connections once a third of the commands are sent, and start it again at two thirds
+ *     ({@link NodeKill}); only for a run on a cluster
  * @param poisonMessages malformed commands sent on purpose, which must end in the dead-letter queue
  * @param quiescenceTimeout how long the queues and the relay may take to settle after publishing
  * @param seed seeds every publisher's plan
@@ -38,16 +44,19 @@ public record RunConfig(
     int hotAccounts,
     int publishRate,
     int duplicatePercent,
+    QueueType queueType,
     boolean killWorker,
     boolean closeConnections,
     boolean restartBroker,
     boolean slowConsumer,
+    boolean killBrokerNode,
     int poisonMessages,
     Duration quiescenceTimeout,
     long seed) {
 
   public RunConfig {
     Objects.requireNonNull(label, "label");
+    Objects.requireNonNull(queueType, "queueType");
     Objects.requireNonNull(quiescenceTimeout, "quiescenceTimeout");
     if (workers < 1
         || publishers < 1
@@ -86,6 +95,8 @@ public record RunConfig(
         hotAccounts,
         0,
         duplicatePercent,
+        queueType,
+        false,
         false,
         false,
         false,

@@ -27,6 +27,9 @@ import java.util.Map;
  * @param faults the faults injected, each with when
  * @param checks every invariant with its result
  * @param loadAverage the machine's load averages (1, 5, 15 min) when the run ended, if known
+ * @param connections per process, the broker node each of its connections opened on and where it
+ *     recovered to, from the processes' logs
+ * @param nodeLoss what the node-loss fault of a cluster run did, or {@code null} if it had none
  */
 public record RunResult(
     RunConfig config,
@@ -45,7 +48,9 @@ public record RunResult(
     List<WorkerShare> workerShare,
     List<String> faults,
     List<Check> checks,
-    String loadAverage) {
+    String loadAverage,
+    List<String> connections,
+    NodeLoss nodeLoss) {
 
   /** Whether every invariant holds. */
   public boolean passed() {

@@ -1,9 +1,11 @@
 package io.cqrs.scaleout;
 
+import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import io.cqrs.TypeRegistry;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.example.bank.DistributedBank;
+import io.cqrs.example.bank.InfrastructureOptions;
 import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.rabbitmq.RabbitCommandBus;
 import java.io.IOException;
@@ -12,8 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,7 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Every process gets the servers through the {@code CQRS_*} environment variables and one fresh
  * prefix, both the Couchbase key prefix and the RabbitMQ name prefix, so runs never see each
- * other's data.
+ * other's data. A run given a {@link BrokerCluster} gives every process all of its nodes' URIs
+ * ({@code CQRS_RABBITMQ_URI}, comma-separated; each bus shuffles them, so connections spread).
  */
 public final class ScaleoutRun {
   /**
@@ -43,6 +49,7 @@ public final class ScaleoutRun {
   private final Servers servers;
   private final Path directory;
   private final PrintStream progress;
+  private final BrokerCluster cluster;
   private final String prefix =
       "so" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private final TypeRegistry types = BankTypes.registry();
@@ -56,15 +63,46 @@ public final class ScaleoutRun {
    * @param progress where progress lines go
    */
   public ScaleoutRun(RunConfig config, Servers servers, Path directory, PrintStream progress) {
+    this(config, servers, null, directory, progress);
+  }
+
+  /**
+   * A run on a RabbitMQ cluster of its own: every process gets the URIs of all its nodes, and the
+   * node-loss fault ({@link RunConfig#killBrokerNode()}) kills and restarts one of them. The
+   * Couchbase of {@code servers} is used; its RabbitMQ is not.
+   *
+   * @param cluster the cluster, or {@code null} for a run on the broker of {@code servers}
+   */
+  public ScaleoutRun(
+      RunConfig config,
+      Servers servers,
+      BrokerCluster cluster,
+      Path directory,
+      PrintStream progress) {
     this.config = Objects.requireNonNull(config, "config");
     this.servers = Objects.requireNonNull(servers, "servers");
+    this.cluster = cluster;
     this.directory = directory.resolve(prefix);
     this.progress = Objects.requireNonNull(progress, "progress");
+    if (config.killBrokerNode() && cluster == null) {
+      throw new IllegalArgumentException(
+          "run '" + config.label() + "' kills a broker node and needs a cluster");
+    }
   }
 
   /** Runs it and returns what happened; the processes it started are stopped in every case. */
   public RunResult run() throws IOException {
     Files.createDirectories(directory);
+    if (cluster != null) {
+      Servers onCluster =
+          servers.withRabbit(
+              String.join(",", cluster.uris()), cluster.describe(), nodeFactory(cluster));
+      return run(
+          onCluster,
+          BrokerControl.of(cluster),
+          cluster.describe(),
+          "the run's broker is its own cluster, whose nodes it kills rather than stops");
+    }
     String whyShared = whySharedBroker();
     PrivateBroker own = whyShared == null ? startPrivateBroker() : null;
     try (PrivateBroker closedLast = own) {
@@ -88,7 +126,11 @@ public final class ScaleoutRun {
       Servers servers, BrokerControl broker, String brokerDescription, String whyShared)
       throws IOException {
     say("run '" + config.label() + "' with prefix " + prefix + " on " + servers);
-    Processes processes = new Processes(prefix, servers, directory, progress);
+    Map<String, String> environment = new HashMap<>(servers.environment());
+    environment.put(
+        InfrastructureOptions.QUEUE_TYPE_VARIABLE,
+        config.queueType().name().toLowerCase(Locale.ROOT));
+    Processes processes = new Processes(prefix, environment, directory, progress);
     try (processes;
         broker;
         CouchbaseEventStreamRepository store = store();
@@ -98,7 +140,7 @@ public final class ScaleoutRun {
                 .connectionName(prefix + "-harness")
                 .build();
         FaultInjector injector =
-            new FaultInjector(config, processes, broker, whyShared, prefix, this::fault)) {
+            new FaultInjector(config, processes, broker, whyShared, cluster, prefix, this::fault)) {
       List<ChildProcess> workers =
           processes.startWorkers(config.workers() + (config.slowConsumer() ? 1 : 0), START_TIMEOUT);
       ChildProcess slow = config.slowConsumer() ? workers.get(workers.size() - 1) : null;
@@ -145,7 +187,7 @@ public final class ScaleoutRun {
       StoreContents contents = StoreContents.read(store, streamIds(sent));
       // Read while the workers still run: their read models' processors apply the last committed
       // events after the queues look empty.
-      ReadModelContents views = readModels(servers, contents, sent);
+      ReadModelContents views = readModels(environment, contents, sent);
       injector.close();
       processes.stopWorkers();
       RunResult result =
@@ -160,7 +202,9 @@ public final class ScaleoutRun {
                   contents,
                   views,
                   queues,
-                  settled)
+                  settled,
+                  injector.nodeLoss(),
+                  this::nodeName)
               .result(publishing, settledAfter);
       cleanUp(broker, result.passed());
       say(
@@ -235,8 +279,8 @@ public final class ScaleoutRun {
 
   /** The read models as another process reads them, through example-bank's public API. */
   private ReadModelContents readModels(
-      Servers servers, StoreContents contents, List<SentCommand> sent) {
-    try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers.environment())) {
+      Map<String, String> environment, StoreContents contents, List<SentCommand> sent) {
+    try (DistributedBank bank = DistributedBank.fromEnvironment(prefix, environment)) {
       return ReadModelContents.awaitCaughtUp(bank, contents, sent, READ_MODEL_TIMEOUT);
     }
   }
@@ -251,6 +295,25 @@ public final class ScaleoutRun {
       }
     }
     return ids;
+  }
+
+  /** A factory for the harness's own connections to a cluster: node 1. */
+  private static ConnectionFactory nodeFactory(BrokerCluster cluster) {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setHost("127.0.0.1");
+    factory.setPort(cluster.port(1));
+    return factory;
+  }
+
+  /** A node's short name for the report: {@code n2} on a cluster, else its address. */
+  private String nodeName(String address) {
+    if (cluster != null && address.startsWith("127.0.0.1:")) {
+      int node = cluster.nodeOfPort(Integer.parseInt(address.substring("127.0.0.1:".length())));
+      if (node > 0) {
+        return "n" + node;
+      }
+    }
+    return address;
   }
 
   private void fault(String description) {

@@ -137,6 +137,7 @@ public final class BankInfrastructure implements AutoCloseable {
         RabbitCommandBus.builder(uris, serializer)
             .prefix(options.prefix())
             .connectionName(options.prefix() + "-commands")
+            .queueType(options.rabbitmqQueueType())
             .build();
     parts.commandBus = commands;
     parts.owned.add(commands);
@@ -144,6 +145,7 @@ public final class BankInfrastructure implements AutoCloseable {
         RabbitEventBus.builder(uris, serializer)
             .prefix(options.prefix())
             .connectionName(options.prefix() + "-events")
+            .queueType(options.rabbitmqQueueType())
             .build();
     parts.eventBus = events;
     parts.owned.add(events);

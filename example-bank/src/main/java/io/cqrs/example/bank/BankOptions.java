@@ -2,6 +2,7 @@ package io.cqrs.example.bank;
 
 import io.cqrs.example.bank.InfrastructureOptions.Bus;
 import io.cqrs.example.bank.InfrastructureOptions.Store;
+import io.cqrs.rabbitmq.QueueType;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,6 +82,10 @@ record BankOptions(
           "  --rabbitmq-uri URI           RabbitMQ URI, e.g. amqp://guest:guest@127.0.0.1:5672/%2f,",
           "                               or one per cluster node, separated by commas",
           "                                                             [CQRS_RABBITMQ_URI]",
+          "  --rabbitmq-queue-type classic|quorum",
+          "                               The type of every queue both buses declare (default",
+          "                               classic); quorum on a cluster, and the same in every",
+          "                               process of a prefix       [CQRS_RABBITMQ_QUEUE_TYPE]",
           "  --verbose                    Log at INFO (default: warnings and errors only).",
           "  --help                       Show this help.",
           "",
@@ -126,6 +131,7 @@ record BankOptions(
     private String couchbasePassword;
     private String couchbaseBucket;
     private String rabbitmqUri;
+    private QueueType rabbitmqQueueType;
     private String prefix;
     private Integer listeners;
 
@@ -190,6 +196,8 @@ record BankOptions(
         case "--couchbase-password" -> couchbasePassword = value(name, inline);
         case "--couchbase-bucket" -> couchbaseBucket = value(name, inline);
         case "--rabbitmq-uri" -> rabbitmqUri = value(name, inline);
+        case "--rabbitmq-queue-type" ->
+            rabbitmqQueueType = queueTypeOption(name, value(name, inline));
         case "--prefix" -> prefix = prefix(value(name, inline));
         case "--listeners" -> listeners = listeners(value(name, inline));
         default -> throw new UsageException("Unknown option '" + name + "'");
@@ -227,6 +235,25 @@ record BankOptions(
       return names.toString();
     }
 
+    /** The queue type a flag names; a blank value is refused like any other wrong one. */
+    private static QueueType queueTypeOption(String name, String value) throws UsageException {
+      QueueType type = queueType(value, "Option " + name);
+      if (type == null) {
+        throw new UsageException(
+            "Option " + name + " must be one of classic, quorum, was '" + value + "'");
+      }
+      return type;
+    }
+
+    /** The queue type {@code value} names, or {@code null} if it is unset or blank. */
+    private static QueueType queueType(String value, String setting) throws UsageException {
+      try {
+        return InfrastructureOptions.queueType(value, setting);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
+
     private static int port(String value) throws UsageException {
       try {
         int port = Integer.parseInt(value);
@@ -261,12 +288,16 @@ record BankOptions(
           "Option --listeners must be a number from 1 to 64, was '" + value + "'");
     }
 
-    private void fillFromEnvironment() {
+    private void fillFromEnvironment() throws UsageException {
       couchbaseConnection = orEnvironment(couchbaseConnection, "CQRS_COUCHBASE_CONNECTION");
       couchbaseUsername = orEnvironment(couchbaseUsername, "CQRS_COUCHBASE_USERNAME");
       couchbasePassword = orEnvironment(couchbasePassword, "CQRS_COUCHBASE_PASSWORD");
       couchbaseBucket = orEnvironment(couchbaseBucket, "CQRS_COUCHBASE_BUCKET");
       rabbitmqUri = orEnvironment(rabbitmqUri, "CQRS_RABBITMQ_URI");
+      if (rabbitmqQueueType == null) {
+        String variable = InfrastructureOptions.QUEUE_TYPE_VARIABLE;
+        rabbitmqQueueType = queueType(environment.get(variable), variable);
+      }
     }
 
     private String orEnvironment(String flag, String variable) {
@@ -299,6 +330,7 @@ record BankOptions(
               couchbasePassword,
               couchbaseBucket,
               rabbitmqUri,
+              rabbitmqQueueType,
               prefix == null ? InfrastructureOptions.DEFAULT_PREFIX : prefix),
           host == null ? DEFAULT_HOST : host,
           port == null ? DEFAULT_PORT : port,

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.rabbitmq.QueueType;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,8 +13,11 @@ import java.util.Objects;
  * @param couchbaseUsername Couchbase user, or {@code null}
  * @param couchbasePassword Couchbase password, or {@code null}; never printed
  * @param couchbaseBucket Couchbase bucket, or {@code null}
- * @param rabbitmqUri RabbitMQ URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2f}, or {@code
- *     null}; printed without its password
+ * @param rabbitmqUri RabbitMQ URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2f}, or one per
+ *     node of a cluster separated by commas, or {@code null}; printed without its password
+ * @param rabbitmqQueueType the type of every queue both buses declare; {@code null} means {@link
+ *     QueueType#CLASSIC}. Every process of a prefix must use the same type: the broker refuses to
+ *     declare an existing queue as the other type
  * @param prefix the Couchbase key prefix and the RabbitMQ name prefix; instances with the same
  *     prefix form one bank (default {@value #DEFAULT_PREFIX})
  */
@@ -25,6 +29,7 @@ public record InfrastructureOptions(
     String couchbasePassword,
     String couchbaseBucket,
     String rabbitmqUri,
+    QueueType rabbitmqQueueType,
     String prefix) {
 
   /** The prefix used unless {@code --prefix} gives one. */
@@ -34,6 +39,9 @@ public record InfrastructureOptions(
    * The bucket used unless {@code --couchbase-bucket} or {@code CQRS_COUCHBASE_BUCKET} names one.
    */
   public static final String DEFAULT_BUCKET = "cqrs";
+
+  /** The variable {@link #fromEnvironment} reads the queue type from. */
+  public static final String QUEUE_TYPE_VARIABLE = "CQRS_RABBITMQ_QUEUE_TYPE";
 
   /** Where events are kept. */
   public enum Store {
@@ -60,18 +68,23 @@ public record InfrastructureOptions(
           "prefix must be 1 to 40 characters of [A-Za-z0-9_.-], was '" + prefix + "'");
     }
     couchbaseBucket = couchbaseBucket == null ? DEFAULT_BUCKET : couchbaseBucket;
+    rabbitmqQueueType = rabbitmqQueueType == null ? QueueType.CLASSIC : rabbitmqQueueType;
   }
 
   /** Everything in memory, in this process. */
   public static InfrastructureOptions inMemory() {
     return new InfrastructureOptions(
-        Store.MEMORY, Bus.MEMORY, null, null, null, null, null, DEFAULT_PREFIX);
+        Store.MEMORY, Bus.MEMORY, null, null, null, null, null, null, DEFAULT_PREFIX);
   }
 
   /**
    * The given store and bus with the servers of the {@code CQRS_*} variables in {@code environment}
    * ({@code CQRS_COUCHBASE_CONNECTION}, {@code _USERNAME}, {@code _PASSWORD}, {@code _BUCKET},
-   * {@code CQRS_RABBITMQ_URI}), as a worker's child processes get them.
+   * {@code CQRS_RABBITMQ_URI}, {@code CQRS_RABBITMQ_QUEUE_TYPE}), as a worker's child processes get
+   * them.
+   *
+   * @throws IllegalArgumentException if {@code CQRS_RABBITMQ_QUEUE_TYPE} is neither {@code classic}
+   *     nor {@code quorum}
    */
   public static InfrastructureOptions fromEnvironment(
       Store store, Bus bus, String prefix, Map<String, String> environment) {
@@ -84,7 +97,28 @@ public record InfrastructureOptions(
         environment.get("CQRS_COUCHBASE_PASSWORD"),
         environment.get("CQRS_COUCHBASE_BUCKET"),
         environment.get("CQRS_RABBITMQ_URI"),
+        queueType(environment.get(QUEUE_TYPE_VARIABLE), QUEUE_TYPE_VARIABLE),
         prefix);
+  }
+
+  /**
+   * The queue type named {@code value} ({@code classic} or {@code quorum}, in any case), or {@code
+   * null} for a missing or blank value.
+   *
+   * @param setting the option or variable {@code value} came from, for the error message
+   * @throws IllegalArgumentException naming {@code setting} and the accepted values otherwise
+   */
+  static QueueType queueType(String value, String setting) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    for (QueueType type : QueueType.values()) {
+      if (type.name().equalsIgnoreCase(value.strip())) {
+        return type;
+      }
+    }
+    throw new IllegalArgumentException(
+        setting + " must be one of classic, quorum, was '" + value + "'");
   }
 
   /** Whether the store and both buses are in this process's memory. */
@@ -101,7 +135,9 @@ public record InfrastructureOptions(
     String how =
         bus == Bus.MEMORY
             ? "buses in memory"
-            : "buses on RabbitMQ " + (rabbitmqUri == null ? null : withoutPassword(rabbitmqUri));
+            : "buses on RabbitMQ "
+                + (rabbitmqUri == null ? null : withoutPassword(rabbitmqUri))
+                + (rabbitmqQueueType == QueueType.QUORUM ? " (quorum queues)" : "");
     return where + ", " + how + (isInMemory() ? "" : ", prefix " + prefix);
   }
 
@@ -111,7 +147,7 @@ public record InfrastructureOptions(
   }
 
   private static String withoutPassword(String uri) {
-    // amqp://user:password@host → amqp://user:***@host
-    return uri.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", "$1:***@");
+    // amqp://user:password@host → amqp://user:***@host, for each URI of a comma-separated list
+    return uri.replaceAll("(^|,)([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@,]*):[^@/]*@", "$1$2:***@");
   }
 }

@@ -1,7 +1,10 @@
 package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.example.bank.BankOptions.UsageException;
+import io.cqrs.rabbitmq.QueueType;
 import io.cqrs.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -11,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -55,7 +60,9 @@ class BankApplicationTest {
         .contains("--store memory|couchbase")
         .contains("--bus memory|rabbitmq")
         .contains("CQRS_COUCHBASE_CONNECTION")
-        .contains("CQRS_RABBITMQ_URI");
+        .contains("CQRS_RABBITMQ_URI")
+        .contains("--rabbitmq-queue-type classic|quorum")
+        .contains("CQRS_RABBITMQ_QUEUE_TYPE");
   }
 
   @Test
@@ -94,6 +101,78 @@ class BankApplicationTest {
     assertThat(err())
         .contains("--store couchbase needs --couchbase-connection or CQRS_COUCHBASE_CONNECTION")
         .contains("--bus rabbitmq needs --rabbitmq-uri or CQRS_RABBITMQ_URI");
+  }
+
+  @Test
+  void the_queue_type_is_classic_unless_the_flag_or_the_environment_says_quorum()
+      throws UsageException {
+    Map<String, String> quorum = Map.of(InfrastructureOptions.QUEUE_TYPE_VARIABLE, "quorum");
+
+    assertThat(queueType(NO_ENVIRONMENT)).isEqualTo(QueueType.CLASSIC);
+    assertThat(queueType(NO_ENVIRONMENT, "--rabbitmq-queue-type", "quorum"))
+        .isEqualTo(QueueType.QUORUM);
+    assertThat(queueType(NO_ENVIRONMENT, "--rabbitmq-queue-type=QUORUM"))
+        .isEqualTo(QueueType.QUORUM);
+    assertThat(queueType(quorum)).isEqualTo(QueueType.QUORUM);
+    assertThat(queueType(quorum, "--rabbitmq-queue-type", "classic"))
+        .as("a flag wins over its variable")
+        .isEqualTo(QueueType.CLASSIC);
+    assertThat(
+            InfrastructureOptions.fromEnvironment(
+                    InfrastructureOptions.Store.COUCHBASE,
+                    InfrastructureOptions.Bus.RABBITMQ,
+                    "bank",
+                    quorum)
+                .rabbitmqQueueType())
+        .as("what DistributedBank and a worker's child processes read")
+        .isEqualTo(QueueType.QUORUM);
+  }
+
+  private static QueueType queueType(Map<String, String> environment, String... flags)
+      throws UsageException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "worker",
+                "--store",
+                "couchbase",
+                "--couchbase-connection",
+                "couchbase://127.0.0.1",
+                "--couchbase-username",
+                "bank",
+                "--couchbase-password",
+                "secret",
+                "--bus",
+                "rabbitmq",
+                "--rabbitmq-uri",
+                "amqp://guest:guest@127.0.0.1:5672/%2f"));
+    args.addAll(List.of(flags));
+    return BankOptions.parse(args, environment).infrastructure().rabbitmqQueueType();
+  }
+
+  @Test
+  void a_queue_type_other_than_classic_or_quorum_is_a_usage_error() {
+    Map<String, String> lazy = Map.of(InfrastructureOptions.QUEUE_TYPE_VARIABLE, "lazy");
+
+    assertThat(run(NO_ENVIRONMENT, "--rabbitmq-queue-type", "stream")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--rabbitmq-queue-type=")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--rabbitmq-queue-type")).isEqualTo(2);
+    assertThat(run(lazy, "--bus", "rabbitmq", "--rabbitmq-uri", "amqp://127.0.0.1")).isEqualTo(2);
+
+    assertThat(err())
+        .contains("Option --rabbitmq-queue-type must be one of classic, quorum, was 'stream'")
+        .contains("Option --rabbitmq-queue-type must be one of classic, quorum, was ''")
+        .contains("Option --rabbitmq-queue-type needs a value")
+        .contains("CQRS_RABBITMQ_QUEUE_TYPE must be one of classic, quorum, was 'lazy'");
+    assertThatThrownBy(
+            () ->
+                InfrastructureOptions.fromEnvironment(
+                    InfrastructureOptions.Store.COUCHBASE,
+                    InfrastructureOptions.Bus.RABBITMQ,
+                    "bank",
+                    lazy))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("CQRS_RABBITMQ_QUEUE_TYPE must be one of classic, quorum, was 'lazy'");
   }
 
   @Test
@@ -172,11 +251,16 @@ class BankApplicationTest {
             "bank",
             "s3cret",
             "events",
-            "amqp://bank:s3cret@mq:5672/%2f",
+            "amqp://bank:s3cret@mq1:5672/%2f,amqp://bank:s3cret@mq2:5672/%2f",
+            QueueType.QUORUM,
             "bank2");
 
     assertThat(options.toString())
-        .contains("couchbase://db", "events", "amqp://bank:***@mq:5672/%2f", "prefix bank2")
+        .contains(
+            "couchbase://db",
+            "events",
+            "amqp://bank:***@mq1:5672/%2f,amqp://bank:***@mq2:5672/%2f (quorum queues)",
+            "prefix bank2")
         .doesNotContain("s3cret");
   }
 }

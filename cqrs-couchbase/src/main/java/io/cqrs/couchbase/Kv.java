@@ -85,18 +85,22 @@ final class Kv {
    * the whole document's CAS. Empty if the document is missing.
    */
   Optional<Document> getFields(String key, List<String> fields) {
+    return await(getFieldsAsync(key, fields), "lookup of " + fields + " in '" + key + "'");
+  }
+
+  /** {@link #getFields}, without waiting. */
+  Mono<Optional<Document>> getFieldsAsync(String key, List<String> fields) {
     List<LookupInSpec> specs = new ArrayList<>(fields.size());
     for (String field : fields) {
       specs.add(LookupInSpec.get(field));
     }
-    LookupInResult result;
-    try {
-      result = collection.lookupIn(key, specs);
-    } catch (DocumentNotFoundException e) {
-      return Optional.empty();
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("lookup of " + fields + " in '" + key + "'", e);
-    }
+    return reactive
+        .lookupIn(key, specs)
+        .map(result -> Optional.of(fieldsDocument(fields, result)))
+        .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()));
+  }
+
+  private static Document fieldsDocument(List<String> fields, LookupInResult result) {
     var json = new java.io.ByteArrayOutputStream();
     json.write('{');
     for (int i = 0; i < fields.size(); i++) {
@@ -109,7 +113,7 @@ final class Kv {
       }
     }
     json.write('}');
-    return Optional.of(new Document(json.toByteArray(), result.cas()));
+    return new Document(json.toByteArray(), result.cas());
   }
 
   /** The documents of {@code keys} in the same order, fetched in parallel (bounded). */

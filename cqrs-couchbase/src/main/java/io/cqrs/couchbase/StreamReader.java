@@ -30,16 +30,31 @@ final class StreamReader {
 
   /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
   StreamHead head(String streamId) {
+    return Kv.await(headAsync(streamId), "read of the head of '" + KeyLayout.shown(streamId) + "'");
+  }
+
+  private Mono<StreamHead> headAsync(String streamId) {
     String key = keys.head(streamId);
-    Optional<Kv.Document> fields;
-    try {
-      fields = kv.getFields(key, HEAD_FIELDS);
-    } catch (SerializationException e) {
-      throw DocumentCodec.corrupt(key, streamId, e);
-    }
-    return fields
-        .map(doc -> codec.head(key, doc.content(), streamId, doc.cas()))
-        .orElse(StreamHead.EMPTY);
+    return kv.getFieldsAsync(key, HEAD_FIELDS)
+        // Named here, with the document's key and stream, whichever read it is part of.
+        .onErrorMap(
+            e -> {
+              RuntimeException mapped =
+                  CouchbaseErrors.map("lookup of " + HEAD_FIELDS + " in '" + key + "'", e);
+              return mapped instanceof SerializationException unreadable
+                  ? DocumentCodec.corrupt(key, streamId, unreadable)
+                  : mapped;
+            })
+        .map(
+            fields -> {
+              try {
+                return fields
+                    .map(doc -> codec.head(key, doc.content(), streamId, doc.cas()))
+                    .orElse(StreamHead.EMPTY);
+              } catch (SerializationException e) {
+                throw DocumentCodec.corrupt(key, streamId, e);
+              }
+            });
   }
 
   /** The head's version and the head document's CAS; empty if the stream has no head. */
@@ -100,7 +115,30 @@ final class StreamReader {
    * head's, or, while a stream has no head yet, its first claim's.
    */
   EventStream load(String streamId, long fromVersion) {
-    StreamHead head = head(streamId);
+    if (fromVersion > 1) {
+      // A reader that holds the stream up to fromVersion - 1 (a cached aggregate) usually finds
+      // the head right there: read the head and the claims past that version at once, one round
+      // trip when nothing was committed since. The claims are trusted only if the head is at
+      // exactly that version, so that the first of them starts a commit.
+      var both =
+          Kv.await(
+              Mono.zip(
+                  headAsync(streamId),
+                  claimsAfterAsync(streamId, fromVersion - 1, new ArrayList<>())),
+              "load of stream '" + KeyLayout.shown(streamId) + "'");
+      StreamHead head = both.getT1();
+      if (head.version() == fromVersion - 1) {
+        List<StreamHead.Entry> beyond = both.getT2();
+        List<VersionedEvent> events = new ArrayList<>();
+        collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
+        return new EventStream(streamId, type(head, beyond), events);
+      }
+      return load(streamId, fromVersion, head);
+    }
+    return load(streamId, fromVersion, head(streamId));
+  }
+
+  private EventStream load(String streamId, long fromVersion, StreamHead head) {
     List<StreamHead.Entry> wanted = new ArrayList<>();
     for (StreamHead.Entry entry : head.commits()) {
       if (entry.last() >= fromVersion) {
@@ -118,11 +156,16 @@ final class StreamReader {
     List<VersionedEvent> events = new ArrayList<>();
     collect(streamId, wanted, both.getT1(), fromVersion, events);
     collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
+    return new EventStream(streamId, type(head, beyond), events);
+  }
+
+  /** The stream's aggregate type: the head's, or, while it has no head yet, its first claim's. */
+  private static String type(StreamHead head, List<StreamHead.Entry> beyond) {
     String type = head.type();
     if (type == null && head.version() == 0 && !beyond.isEmpty()) {
       type = beyond.get(0).type();
     }
-    return new EventStream(streamId, type, events);
+    return type;
   }
 
   static long end(long version, List<StreamHead.Entry> beyond) {

@@ -15,14 +15,21 @@ import io.cqrs.spi.Snapshot;
  * object a command handler changes, so an aggregate changed by a command that then fails leaves
  * nothing behind in the cache.
  *
- * <p>Correct under any number of processes and threads: an entry is a state the stream really had
- * at its version, and every load reads what was committed after it, so an entry that another
- * process made stale costs the events since, never correctness. The one assumption is the store's
- * own: streams are only ever appended to. A stream deleted or rewritten behind the framework's back
- * is served from the cache until its entry is evicted or {@link #invalidate}d.
+ * <p>Correct under any number of processes and threads: an entry is a state the stream had at its
+ * version when this process committed or read it, and every load reads what was committed after it,
+ * so an entry that another process made stale costs the events since, never correctness. It assumes
+ * what the store promises: streams are only appended to, and an acknowledged commit stays. A stream
+ * deleted or rewritten behind the framework's back is served from the cache until its entry is
+ * evicted or {@link #invalidate}d. On Couchbase with durability {@code NONE} (the default), a
+ * failover can lose a commit the store had acknowledged; a process that cached the state after it
+ * would go on from that state while the stream goes on without it. Use a durability level of at
+ * least {@code MAJORITY} with a cache where that matters, or no cache.
  *
- * <p>Aggregates that cannot be snapshotted (see {@link SnapshotPolicy}) are not cached. Thread-safe
- * (Caffeine); bounded by the number of aggregates, least recently used first out.
+ * <p>The state is cached in its snapshot form (the aggregate's non-transient fields as JSON, see
+ * {@link SnapshotPolicy}), whatever the snapshot policy: cache only aggregates whose state survives
+ * that round trip (transient fields are lost; fields typed {@code Object} come back as maps). An
+ * aggregate class that cannot be written or read back so is logged once and not cached from then
+ * on. Thread-safe (Caffeine); bounded by the number of aggregates, least recently used first out.
  */
 public final class AggregateCache {
   private final Cache<String, Snapshot> entries;

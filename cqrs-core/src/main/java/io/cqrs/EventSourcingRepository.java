@@ -315,8 +315,14 @@ public final class EventSourcingRepository {
       snapshots.read(entry, aggregate);
       return aggregate;
     } catch (Exception e) {
-      log.warn("Cached state of '{}' is unreadable; loading it from the store", id, e);
+      uncacheable.add(aggregate.getClass()); // it would fail again for every aggregate of the class
       cache.invalidate(id);
+      log.warn(
+          "Cached state of {} '{}' cannot be read back, so {} is not cached; loads read its stream",
+          type,
+          id,
+          type,
+          e);
       return null;
     }
   }

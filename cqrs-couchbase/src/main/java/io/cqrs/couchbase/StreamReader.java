@@ -117,18 +117,24 @@ final class StreamReader {
   EventStream load(String streamId, long fromVersion) {
     if (fromVersion > 1) {
       // A reader that holds the stream up to fromVersion - 1 (a cached aggregate) usually finds
-      // the head right there: read the head and the claims past that version at once, one round
-      // trip when nothing was committed since. The claims are trusted only if the head is at
-      // exactly that version, so that the first of them starts a commit.
+      // the head right there: read the head and the one claim that would start the next commit at
+      // once, one round trip when nothing was committed since. The claim is trusted only if the
+      // head is at exactly fromVersion - 1, so that it starts a commit; the chain is followed only
+      // then (claims stay after the head moves on, so a reader further behind would walk them all).
+      String claimKey = keys.claim(streamId, fromVersion);
       var both =
           Kv.await(
-              Mono.zip(
-                  headAsync(streamId),
-                  claimsAfterAsync(streamId, fromVersion - 1, new ArrayList<>())),
+              Mono.zip(headAsync(streamId), kv.getAsync(claimKey)),
               "load of stream '" + KeyLayout.shown(streamId) + "'");
       StreamHead head = both.getT1();
       if (head.version() == fromVersion - 1) {
-        List<StreamHead.Entry> beyond = both.getT2();
+        List<StreamHead.Entry> beyond = new ArrayList<>();
+        if (both.getT2().isPresent()) {
+          StreamHead.Entry next =
+              codec.claim(claimKey, both.getT2().get().content(), streamId, fromVersion);
+          beyond.add(next);
+          beyond.addAll(claimsAfter(streamId, next.last()));
+        }
         List<VersionedEvent> events = new ArrayList<>();
         collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
         return new EventStream(streamId, type(head, beyond), events);

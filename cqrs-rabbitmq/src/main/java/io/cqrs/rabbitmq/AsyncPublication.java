@@ -58,7 +58,8 @@ final class AsyncPublication {
   /**
    * The first round, on the caller's thread if the connection is usable and nothing waits in the
    * republisher (so that calls keep their order), else queued there: the caller never waits for
-   * recovery, only for window permits.
+   * recovery, only for window permits (and for its socket write, if the broker blocks the
+   * connection or stops reading in the instant after the check).
    */
   void attemptFromCaller(List<OutboundMessage> messages) {
     if (publisher.canSendNow()) {

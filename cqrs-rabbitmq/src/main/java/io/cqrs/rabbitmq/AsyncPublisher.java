@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * count of publications in flight that closing waits for.
  *
  * <p>Threading: the caller of {@link #publish} sends the first round itself unless rounds wait for
- * the republisher; it never waits for recovery, only for window permits and queue room. The
- * republisher is a single thread, created on first need, and may block waiting for recovery; the
- * timer never blocks. Neither is started once the channel is closed, and {@link #shutdown} stops
- * both, failing the rounds still queued on the thread that calls it.
+ * the republisher; it never waits for recovery, only for window permits and queue room (and its
+ * socket write, should the broker block the connection just after the check). The republisher is a
+ * single thread, created on first need, and may block waiting for recovery; the timer never blocks.
+ * Neither is started once the channel is closed, and {@link #shutdown} stops both, failing the
+ * rounds still queued on the thread that calls it.
  */
 final class AsyncPublisher {
   private static final Logger log = LoggerFactory.getLogger(AsyncPublisher.class);

@@ -134,6 +134,9 @@ final class BrokerConnection implements AutoCloseable {
             new RecoveryListener() {
               @Override
               public void handleRecovery(Recoverable recoverable) {
+                if (!connection.isOpen()) {
+                  return; // the new connection died during recovery: still down, and timed so
+                }
                 status.recovered(ConnectionStatus.node(connection));
                 recovering = false;
                 signal();
@@ -142,6 +145,7 @@ final class BrokerConnection implements AutoCloseable {
               @Override
               public void handleRecoveryStarted(Recoverable recoverable) {
                 recovering = true;
+                status.down(); // in case the loss itself was not reported
               }
             });
   }

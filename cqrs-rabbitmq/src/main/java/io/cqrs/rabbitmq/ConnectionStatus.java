@@ -67,16 +67,21 @@ final class ConnectionStatus {
   void lost(String why) {
     String was;
     synchronized (this) {
-      if (downSince == null) {
-        downSince = Instant.now();
-        downSinceNanos = System.nanoTime();
-        failedAttempts = 0;
-      }
+      down();
       lastError = why;
       was = node;
     }
     log.warn(
         "Connection '{}' to node {} lost, reconnecting to any of {}: {}", name, was, nodes, why);
+  }
+
+  /** The connection is down from now, unless it was already. */
+  synchronized void down() {
+    if (downSince == null) {
+      downSince = Instant.now();
+      downSinceNanos = System.nanoTime();
+      failedAttempts = 0;
+    }
   }
 
   /** An attempt to recover failed; logged the first time and then every {@link #REPEAT_WARNING}. */

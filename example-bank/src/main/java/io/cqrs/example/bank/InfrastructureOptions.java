@@ -1,6 +1,9 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.rabbitmq.QueueType;
+import io.cqrs.rabbitmq.RabbitEventBus;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -146,8 +149,25 @@ public record InfrastructureOptions(
     return "InfrastructureOptions[" + describe() + "]";
   }
 
-  private static String withoutPassword(String uri) {
-    // amqp://user:password@host → amqp://user:***@host, for each URI of a comma-separated list
-    return uri.replaceAll("(^|,)([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@,]*):[^@/]*@", "$1$2:***@");
+  /** amqp://user:password@host → amqp://user:***@host, for each URI of a comma-separated list. */
+  private static String withoutPassword(String uris) {
+    List<String> masked = new ArrayList<>();
+    for (String uri : RabbitEventBus.splitUris(uris)) {
+      masked.add(withoutPasswordOne(uri));
+    }
+    return String.join(",", masked);
+  }
+
+  private static String withoutPasswordOne(String uri) {
+    int scheme = uri.indexOf("://");
+    int at = uri.lastIndexOf('@'); // a password may hold '/', ':' or '@'; a host holds none
+    if (scheme < 0) {
+      return at < 0 ? uri : "***" + uri.substring(at); // not a URI, but maybe user:password@host
+    }
+    int colon = uri.indexOf(':', scheme + 3);
+    if (at < scheme || colon < 0 || colon > at) {
+      return uri; // no password
+    }
+    return uri.substring(0, colon + 1) + "***" + uri.substring(at);
   }
 }

@@ -251,7 +251,7 @@ class BankApplicationTest {
             "bank",
             "s3cret",
             "events",
-            "amqp://bank:s3cret@mq1:5672/%2f,amqp://bank:s3cret@mq2:5672/%2f",
+            "amqp://bank:s3cret@mq1:5672/%2f, amqp://bank:s3/cr@t@mq2:5672/%2f",
             QueueType.QUORUM,
             "bank2");
 
@@ -261,6 +261,7 @@ class BankApplicationTest {
             "events",
             "amqp://bank:***@mq1:5672/%2f,amqp://bank:***@mq2:5672/%2f (quorum queues)",
             "prefix bank2")
-        .doesNotContain("s3cret");
+        .doesNotContain("s3cret")
+        .doesNotContain("cr@t");
   }
 }

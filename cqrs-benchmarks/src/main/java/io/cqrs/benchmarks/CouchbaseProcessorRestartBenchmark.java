@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ProcessorRestartBenchmark} measures in memory. One operation: an event is appended, a processor
  * of the same name starts from its stored checkpoint, and the operation ends when its handler has
  * the new event and the processor has closed. Every step is KV operations on the mock (heartbeat,
- * claim, the log from the checkpoint, final checkpoint, release, leave), so the mock's Nagle delays
- * are in every figure alike; the target compares the two histories, not absolute times.
+ * claim, the log from the checkpoint, final checkpoint, release, leave), so the mock's speed is in
+ * every figure alike; the target compares the two histories, not absolute times.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

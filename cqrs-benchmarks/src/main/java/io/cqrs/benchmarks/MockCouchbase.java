@@ -6,38 +6,34 @@ import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
-import com.couchbase.mock.BucketConfiguration;
-import com.couchbase.mock.CouchbaseMock;
-import com.couchbase.mock.memcached.MemcachedServer;
-import java.io.IOException;
+import io.cqrs.couchbase.mock.InProcessCouchbaseMock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * CouchbaseMock 1.5.27 (a Java simulator of Couchbase Server) started in the benchmark's JVM, with
- * one SDK connection to its single bucket. Timings against it say nothing about a real cluster: the
- * simulator shares the benchmark's two cores, and it leaves Nagle's algorithm on for its
- * connections, which delays every second response in flight on a connection by the client's delayed
- * ACK (see {@code docs/couchbase.md}).
+ * one SDK connection to its single bucket. It runs with TCP_NODELAY on, as a real server does
+ * ({@link InProcessCouchbaseMock}; unpatched, every second response in flight on a connection
+ * waited about 40 ms for the client's delayed ACK). Timings against it still say little about a
+ * real cluster: the simulator shares the benchmark's two cores and its heap.
  */
 final class MockCouchbase implements AutoCloseable {
   private static final String BUCKET = "bench";
   private static final String PASSWORD = "benchpw";
 
-  private final CouchbaseMock mock;
+  private final InProcessCouchbaseMock mock;
   private final Cluster cluster;
   private final Collection collection;
 
-  private MockCouchbase(CouchbaseMock mock, Cluster cluster, Collection collection) {
+  private MockCouchbase(InProcessCouchbaseMock mock, Cluster cluster, Collection collection) {
     this.mock = mock;
     this.cluster = cluster;
     this.collection = collection;
   }
 
-  /** Starts the simulator with CCCP on (else the SDK logs refresh failures) and connects. */
-  static MockCouchbase start() throws IOException, InterruptedException {
+  /** Starts the simulator and connects. */
+  static MockCouchbase start() {
     return start(null);
   }
 
@@ -45,26 +41,13 @@ final class MockCouchbase implements AutoCloseable {
    * Starts the simulator and connects with {@code tracer} as the SDK's request tracer (which sees
    * every operation the connection makes), or the SDK's default tracer if null.
    */
-  static MockCouchbase start(RequestTracer tracer) throws IOException, InterruptedException {
-    BucketConfiguration bucket = new BucketConfiguration();
-    bucket.type = com.couchbase.mock.Bucket.BucketType.COUCHBASE;
-    bucket.numNodes = 1;
-    bucket.numReplicas = 0;
-    bucket.name = BUCKET;
-    bucket.password = PASSWORD;
-    CouchbaseMock mock = new CouchbaseMock(0, List.of(bucket));
-    mock.start();
-    mock.waitForStartup();
-    for (MemcachedServer server : mock.getBuckets().get(BUCKET).getServers()) {
-      server.setCccpEnabled(true);
-    }
+  static MockCouchbase start(RequestTracer tracer) {
+    InProcessCouchbaseMock mock = InProcessCouchbaseMock.start(BUCKET, PASSWORD);
     Cluster cluster =
         Cluster.connect(
             Set.of(
                 SeedNode.create(
-                    "127.0.0.1",
-                    Optional.of(mock.getCarrierPort(BUCKET)),
-                    Optional.of(mock.getHttpPort()))),
+                    "127.0.0.1", Optional.of(mock.kvPort()), Optional.of(mock.httpPort()))),
             tracer == null
                 ? ClusterOptions.clusterOptions(BUCKET, PASSWORD)
                 : ClusterOptions.clusterOptions(BUCKET, PASSWORD)
@@ -83,6 +66,6 @@ final class MockCouchbase implements AutoCloseable {
   @Override
   public void close() {
     cluster.disconnect();
-    mock.stop();
+    mock.close();
   }
 }

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
-import io.cqrs.couchbase.testing.CouchbaseMockProcess;
+import io.cqrs.couchbase.mock.CouchbaseMockProcess;
 import io.cqrs.spi.LoggedEvent;
 import java.time.Duration;
 import java.util.List;

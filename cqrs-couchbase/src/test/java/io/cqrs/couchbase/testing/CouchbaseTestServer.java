@@ -4,6 +4,7 @@ import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
+import io.cqrs.couchbase.mock.CouchbaseMockProcess;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
@@ -21,7 +22,8 @@ import org.testcontainers.utility.DockerImageName;
  *       CQRS_COUCHBASE_PASSWORD}, and {@code CQRS_COUCHBASE_BUCKET}, default {@code cqrs}): a
  *       running cluster;
  *   <li>else a Testcontainers {@link CouchbaseContainer} where a Docker engine answers;
- *   <li>else CouchbaseMock started as a separate process ({@link CouchbaseMockProcess}).
+ *   <li>else CouchbaseMock started as a separate process, with TCP_NODELAY on as on a real server
+ *       ({@link CouchbaseMockProcess}, from the cqrs-couchbase-mock module).
  * </ol>
  *
  * <p>{@link #shared()} starts it once per JVM, connects one {@link Cluster}, and prints which
@@ -147,7 +149,7 @@ public final class CouchbaseTestServer {
     Runtime.getRuntime().addShutdownHook(new Thread(mock::close, "couchbase-mock-stop"));
     return withShutdown(
         new CouchbaseTestServer(
-            "CouchbaseMock 1.5.27 in a separate process ("
+            "CouchbaseMock 1.5.27 in a separate process, TCP_NODELAY on ("
                 + mock.connectionString()
                 + ", log "
                 + mock.logFile()

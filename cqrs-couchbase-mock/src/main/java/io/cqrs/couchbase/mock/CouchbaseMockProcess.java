@@ -1,10 +1,10 @@
-package io.cqrs.couchbase.testing;
+package io.cqrs.couchbase.mock;
 
-import com.couchbase.mock.CouchbaseMock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,16 +13,29 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import net.bytebuddy.ByteBuddy;
 
 /**
  * CouchbaseMock ({@code com.couchbase.mock:CouchbaseMock}) running as its own process, with one
- * Couchbase bucket, one node, no replicas, and CCCP on. Several client JVMs can share it.
+ * Couchbase bucket, one node, no replicas, CCCP on, and TCP_NODELAY on its KV connections (it runs
+ * {@link CouchbaseMockMain}, which applies {@link TcpNoDelayPatch}). Several client JVMs can share
+ * it.
+ *
+ * <p>{@link #start} fails when the process exits before it is up (its output, with the patch's
+ * exception if the patch did not fit, is in the message) and when the process did not report the
+ * patch.
  *
  * <p>The mock is started with {@code --harakiri-monitor}: it connects back to a socket this object
  * holds, reports its REST port there, and takes control commands on it ({@link #command}). Closing
@@ -58,29 +71,64 @@ public final class CouchbaseMockProcess implements AutoCloseable {
 
   /**
    * Starts a mock with bucket {@code bucket} (password {@code password}) and waits until it is up.
+   *
+   * @throws IllegalStateException if the mock exits or does not start within a minute, or runs
+   *     without the TCP_NODELAY patch
    */
   public static CouchbaseMockProcess start(String bucket, String password) {
-    Path logFile;
+    return start(bucket, password, classPath());
+  }
+
+  /** {@link #start(String, String)} with the mock's class path given, for tests of the patch. */
+  static CouchbaseMockProcess start(String bucket, String password, String classPath) {
+    Objects.requireNonNull(bucket, "bucket");
+    Objects.requireNonNull(password, "password");
     try (ServerSocket harakiri = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      logFile = Files.createTempFile("couchbase-mock-", ".log");
-      harakiri.setSoTimeout((int) TimeUnit.SECONDS.toMillis(STARTUP_SECONDS));
+      Path logFile = Files.createTempFile("couchbase-mock-", ".log");
       Process process =
-          new ProcessBuilder(command(bucket, password, harakiri.getLocalPort()))
+          new ProcessBuilder(command(classPath, bucket, password, harakiri.getLocalPort()))
               .redirectErrorStream(true)
               .redirectOutput(logFile.toFile())
               .start();
-      Socket control;
-      try {
-        control = harakiri.accept();
-      } catch (IOException e) {
+      Socket control = awaitConnection(harakiri, process, logFile);
+      int httpPort = Integer.parseInt(readUntilNul(control.getInputStream()));
+      if (!Files.readString(logFile).contains(TcpNoDelayPatch.APPLIED)) {
+        control.close();
         process.destroyForcibly();
         throw new IllegalStateException(
-            "CouchbaseMock did not start within " + STARTUP_SECONDS + " s; see " + logFile, e);
+            "CouchbaseMock started without reporting the TCP_NODELAY patch; see " + logFile);
       }
-      int httpPort = Integer.parseInt(readUntilNul(control.getInputStream()));
       return new CouchbaseMockProcess(process, control, bucket, password, httpPort, logFile);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not start CouchbaseMock", e);
+    }
+  }
+
+  /** The mock's connection to {@code harakiri}, awaited while the process lives, for a minute. */
+  private static Socket awaitConnection(ServerSocket harakiri, Process process, Path logFile)
+      throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STARTUP_SECONDS);
+    harakiri.setSoTimeout(250);
+    while (true) {
+      try {
+        return harakiri.accept();
+      } catch (SocketTimeoutException e) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "CouchbaseMock exited with code "
+                  + process.exitValue()
+                  + " before it started; its output ("
+                  + logFile
+                  + "):\n"
+                  + Files.readString(logFile),
+              e);
+        }
+        if (System.nanoTime() > deadline) {
+          process.destroyForcibly();
+          throw new IllegalStateException(
+              "CouchbaseMock did not start within " + STARTUP_SECONDS + " s; see " + logFile, e);
+        }
+      }
     }
   }
 
@@ -157,35 +205,51 @@ public final class CouchbaseMockProcess implements AutoCloseable {
     }
   }
 
-  private static List<String> command(String bucket, String password, int harakiriPort) {
+  private static List<String> command(
+      String classPath, String bucket, String password, int harakiriPort) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(
-        java,
-        "-Xmx384m",
-        "-XX:+UseSerialGC",
-        "-jar",
-        mockJar().toString(),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--buckets",
-        bucket + ":" + password + ":couchbase",
-        "--nodes",
-        "1",
-        "--replicas",
-        "0",
-        "--cccp",
-        "--harakiri-monitor",
-        "127.0.0.1:" + harakiriPort);
+    List<String> command = new ArrayList<>();
+    command.addAll(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", classPath));
+    command.add(CouchbaseMockMain.class.getName());
+    command.addAll(
+        List.of(
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--buckets",
+            bucket + ":" + password + ":couchbase",
+            "--nodes",
+            "1",
+            "--replicas",
+            "0",
+            "--cccp",
+            "--harakiri-monitor",
+            "127.0.0.1:" + harakiriPort));
+    return command;
   }
 
-  private static Path mockJar() {
+  /**
+   * Where the mock, byte-buddy and this module's classes come from in this JVM (jars or class
+   * directories; one jar in a shaded jar), as the process's class path.
+   */
+  static String classPath() {
+    Set<String> entries = new LinkedHashSet<>();
+    entries.add(location(TcpNoDelayPatch.anchor()));
+    entries.add(location(ByteBuddy.class));
+    entries.add(location(CouchbaseMockMain.class));
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static String location(Class<?> type) {
+    CodeSource source = type.getProtectionDomain().getCodeSource();
+    if (source == null) {
+      throw new IllegalStateException("Cannot locate the jar of " + type.getName());
+    }
     try {
-      return Path.of(
-          CouchbaseMock.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Path.of(source.getLocation().toURI()).toString();
     } catch (URISyntaxException e) {
-      throw new IllegalStateException("Cannot locate the CouchbaseMock jar", e);
+      throw new IllegalStateException("Cannot locate the jar of " + type.getName(), e);
     }
   }
 

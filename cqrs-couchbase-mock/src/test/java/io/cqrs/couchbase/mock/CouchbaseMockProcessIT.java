@@ -1,0 +1,43 @@
+package io.cqrs.couchbase.mock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CouchbaseMockProcessIT {
+  @Test
+  void a_mock_process_runs_patched_and_takes_control_commands() throws Exception {
+    try (CouchbaseMockProcess mock = CouchbaseMockProcess.start("process", "process-pw")) {
+      assertThat(Files.readString(mock.logFile())).contains(TcpNoDelayPatch.APPLIED);
+      assertThat(
+              mock.command(
+                      "GET_MCPORTS", new ObjectMapper().createObjectNode().put("bucket", "process"))
+                  .path("payload")
+                  .path(0)
+                  .asInt())
+          .isEqualTo(mock.kvPort());
+    }
+  }
+
+  @Test
+  void a_mock_the_patch_does_not_fit_exits_at_once_and_the_start_names_the_method(
+      @TempDir Path stubs) {
+    String classPath =
+        MockStubs.saveIn(MockStubs.withoutSetTcpNoDelay(), stubs)
+            + File.pathSeparator
+            + CouchbaseMockProcess.classPath();
+
+    assertThatThrownBy(() -> CouchbaseMockProcess.start("stub", "stub-pw", classPath))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("CouchbaseMock exited with code 1 before it started")
+        .hasMessageContaining(
+            "com.couchbase.mock.memcached.MemcachedServer.handleNewClient() has 0 calls to"
+                + " java.net.Socket.setTcpNoDelay(boolean)");
+  }
+}

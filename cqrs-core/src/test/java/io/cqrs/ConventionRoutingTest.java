@@ -1,17 +1,27 @@
 package io.cqrs;
 
+import static java.util.stream.Collectors.toList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Convention routing through the public API: {@code update} on live aggregates and replay through
- * {@link EventSourcingRepository#get}, on both of the router's paths (the generated chain for up to
- * eight event types, the hash lookup beyond).
+ * {@link EventSourcingRepository#get}, for aggregates of one to fifty event types, all routed by
+ * the one class generated per aggregate class.
  */
 class ConventionRoutingTest {
   record Opened(String owner) {}
@@ -24,7 +34,7 @@ class ConventionRoutingTest {
 
   static final class Dog extends Animal {}
 
-  /** Few event types: routed by the generated chain. Handlers of every visibility. */
+  /** Few event types, handlers of every visibility. */
   static class Small extends EventSourceBased {
     final List<String> seen = new ArrayList<>();
 
@@ -82,7 +92,7 @@ class ConventionRoutingTest {
 
   record E9(int n) {}
 
-  /** More event types than the chain takes: routed by the hash lookup. */
+  /** Nine event types: more than the eight the first generated routing took. */
   static final class Large extends EventSourceBased {
     long sum;
 
@@ -229,5 +239,85 @@ class ConventionRoutingTest {
     assertThat(loaded.seen).containsExactlyElementsOf(original.seen);
     assertThat(loaded.version()).isEqualTo(3);
     assertThat(loaded.pendingEvents()).isEmpty();
+  }
+
+  @Test
+  void fifty_event_types_each_reach_their_own_handler_whatever_its_visibility() {
+    WideAggregate wide = new WideAggregate("w-1");
+    List<Integer> order = IntStream.range(0, WideAggregate.TYPES).boxed().collect(toList());
+    Collections.shuffle(order, new Random(7));
+
+    for (int type : order) {
+      wide.raise(WideAggregate.event(type, 1_000 + type));
+    }
+
+    assertThat(wide.calls).containsExactlyElementsOf(order);
+    for (int type = 0; type < WideAggregate.TYPES; type++) {
+      assertThat(wide.received[type]).as("W%d's handler", type).isEqualTo(1_000 + type);
+    }
+    assertThat(wide.pendingEvents()).hasSize(WideAggregate.TYPES);
+    assertThatThrownBy(() -> wide.raise(new Opened("x")))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage("WideAggregate has no method handleOpened(Opened)");
+  }
+
+  @Test
+  void fifty_event_types_replay_through_the_repository_to_the_same_handlers() {
+    Class<?>[] events = new Class<?>[WideAggregate.TYPES];
+    for (int type = 0; type < events.length; type++) {
+      events[type] = WideAggregate.event(type, 0).getClass();
+    }
+    TypeRegistry types = new TypeRegistry().registerAggregate(WideAggregate.class, events);
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), types).build();
+    WideAggregate original = new WideAggregate("w-2");
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < 500; i++) {
+      original.raise(WideAggregate.event(random.nextInt(WideAggregate.TYPES), i));
+    }
+    repository.save(original, "correlation-w");
+
+    WideAggregate loaded = repository.get("w-2", WideAggregate::new);
+
+    assertThat(loaded.calls).containsExactlyElementsOf(original.calls);
+    assertThat(loaded.received).containsExactly(original.received);
+    assertThat(loaded.version()).isEqualTo(500);
+  }
+
+  @Test
+  void many_threads_route_through_one_generated_class_at_once() throws Exception {
+    int threads = 8;
+    int eventsPerThread = 20_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<long[]>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long seed = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  WideAggregate wide = new WideAggregate("w-thread-" + seed);
+                  SplittableRandom random = new SplittableRandom(seed);
+                  long[] expected = new long[WideAggregate.TYPES];
+                  start.await();
+                  for (int i = 0; i < eventsPerThread; i++) {
+                    int type = random.nextInt(WideAggregate.TYPES);
+                    wide.raise(WideAggregate.event(type, i));
+                    expected[type] += i;
+                  }
+                  assertThat(wide.received).containsExactly(expected);
+                  assertThat(wide.calls).hasSize(eventsPerThread);
+                  return wide.received;
+                }));
+      }
+      start.countDown();
+
+      for (Future<long[]> result : results) {
+        assertThat(result.get(60, TimeUnit.SECONDS)).hasSize(WideAggregate.TYPES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

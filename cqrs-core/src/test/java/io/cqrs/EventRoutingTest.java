@@ -87,7 +87,7 @@ class EventRoutingTest {
 
   record E9() {}
 
-  /** More event types than the router scans linearly, so lookups go through its map. */
+  /** Ten event types: more than the eight the first generated routing took. */
   static final class ManyEvents extends EventSourceBased {
     final List<Integer> calls = new ArrayList<>();
 

@@ -1,78 +1,388 @@
 package io.cqrs.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.ClassFileVersion;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.modifier.FieldManifestation;
+import net.bytebuddy.description.modifier.Ownership;
+import net.bytebuddy.description.modifier.SyntheticState;
+import net.bytebuddy.description.modifier.TypeManifestation;
+import net.bytebuddy.description.modifier.Visibility;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.implementation.bytecode.ByteCodeAppender;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.Label;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
+import net.bytebuddy.matcher.ElementMatchers;
 
 /**
- * Builds an aggregate class's event dispatcher: a hidden class made from the {@link
- * ConstantDispatcher} template whose constants are the aggregate's event classes and handler method
- * handles, so that the JIT compiles routing to the compare-and-call chain a developer would write
- * by hand, with the handlers inlined.
+ * Generates an aggregate class's event dispatcher with byte-buddy: one class per aggregate class,
+ * in the aggregate's own package, whose {@code test(aggregate, event)} is the code a developer
+ * would write by hand:
  *
- * <p>Measured in cqrs-benchmarks' {@code DispatchBenchmark}: a per-type invoker behind one
- * interface call was 2.5 to 4.5 times slower than the direct call (the call site sees every handler
- * of every aggregate, so it cannot inline). A chain of nested {@code guardWithTest} handles matched
- * the direct call under JMH but, replayed from a method the JIT compiled without knowing the
- * aggregate's class, took 1.9 times as long with five event types; this flat chain, with one cast
- * to the aggregate class up front, took 1.6 times as long there and matches the direct call under
- * JMH.
+ * <pre>{@code
+ * Account account = (Account) aggregate;
+ * if (event.getClass() == MoneyDeposited.class) {
+ *   account.handleMoneyDeposited((MoneyDeposited) event);
+ *   return true;
+ * }
+ * if (event.getClass() == MoneyWithdrawn.class) { ... }
+ * return false;
+ * }</pre>
+ *
+ * <p>With more than {@value #CHAIN_LIMIT} event types, the comparisons are preceded by a {@code
+ * switch} on the identity hash of the event's class, so that an event meets one comparison, or a
+ * few if hashes collide, instead of half of them on average.
+ *
+ * <p>The class is defined through a {@link MethodHandles.Lookup} on the aggregate class, never
+ * {@code Unsafe}. With a lookup of full privilege (the aggregate and cqrs in the same module, as on
+ * the class path) it is a hidden class and a nestmate of the aggregate, so every handler of the
+ * aggregate's nest, private ones included, is called with a plain {@code invokevirtual}. Otherwise
+ * (the aggregate in a named module that opens its package to cqrs, or loaded by another class
+ * loader than cqrs) it is an ordinary class of the aggregate's package ({@code
+ * ClassLoadingStrategy.UsingLookup}), which calls private handlers through method handles. Handlers
+ * it cannot call directly (a superclass's in another package or nest) it calls through a method
+ * handle looked up once, in its static initializer, and held in a {@code static final} field, which
+ * the JIT treats as a constant.
+ *
+ * <p>Why this shape, as measured with cqrs-benchmarks' {@code DispatchBenchmark} and CPU time per
+ * event on JDK 17 (docs/benchmarks.md has the numbers):
+ *
+ * <ul>
+ *   <li>A chain of class comparisons up to {@value #CHAIN_LIMIT} event types, and a switch on the
+ *       event class's identity hash beyond: the switch loads the {@code Class} object and its
+ *       header on every event, which made it 2.3 times slower than the chain with one event type
+ *       and 1.8 times with five; the two took the same time with twenty, and with fifty the switch
+ *       took 0.75 of the chain's time. (Both are faster than the hand-written {@code instanceof}
+ *       chain from twenty event types on.)
+ *   <li>{@code getClass()} again for every comparison rather than once into a local: a local keeps
+ *       the {@code Class} object alive for deoptimisation, which costs a load of it on every event
+ *       (1.6 times slower with five event types); repeated, the JIT compares class pointers only.
+ *   <li>{@code invokevirtual} rather than method handles wherever the JVM allows it: the JIT
+ *       inlines a handle's target through profiles that all handles of the same shape share, and in
+ *       2 of 13 JVMs it did not, doubling the time per event.
+ * </ul>
  */
 final class Dispatchers {
-  /** The type every handler handle is adapted to. */
-  static final MethodType GENERIC = MethodType.methodType(void.class, Object.class, Object.class);
+  private static final AtomicLong GENERATED = new AtomicLong();
+  private static final AtomicLong NAMES = new AtomicLong();
 
-  /** The most event types one dispatcher routes. */
-  static final int MAX_TYPES = ConstantDispatcher.SLOTS;
+  private static final String OBJECT = Type.getInternalName(Object.class);
+  private static final String CLASS = Type.getInternalName(Class.class);
+  private static final String HANDLE = Type.getInternalName(MethodHandle.class);
+  private static final String HANDLES = Type.getInternalName(MethodHandles.class);
+  private static final String LOOKUP = Type.getInternalName(MethodHandles.Lookup.class);
+  private static final String METHOD_TYPE = Type.getInternalName(MethodType.class);
+  private static final String SYSTEM = Type.getInternalName(System.class);
+
+  /**
+   * The most event types routed by a chain of class comparisons; more are routed by a switch on the
+   * event class's identity hash first (see the class comment for the measurements).
+   */
+  static final int CHAIN_LIMIT = 20;
 
   private Dispatchers() {}
 
+  /** How many dispatcher classes this copy of cqrs has generated, for tests. */
+  static long generated() {
+    return GENERATED.get();
+  }
+
   /**
-   * A dispatcher for aggregates of exactly {@code aggregateType} that calls {@code handlers[i]} for
-   * an event of exactly {@code types[i]}, and {@code missing} for any other event.
+   * Generates the dispatcher of {@code aggregateType}: its {@code test(aggregate, event)} calls the
+   * handler whose parameter type is exactly {@code event}'s class on {@code aggregate} and returns
+   * {@code true}, or returns {@code false} if no handler takes it. Whatever a handler throws
+   * propagates unchanged. Thread-safe, and it allocates nothing.
    *
-   * @param handlers handles of type {@code (Object aggregate, Object event)void}
-   * @throws IllegalArgumentException if there are more than {@link #MAX_TYPES} types
-   * @throws IllegalStateException if the hidden class cannot be defined
+   * @param lookup a lookup on {@code aggregateType} with at least package access
+   * @param handlers the handlers, one per event type, each declared by {@code aggregateType} or a
+   *     superclass
+   * @throws IllegalStateException if the class cannot be generated or defined, for example because
+   *     an inherited handler's event type is not accessible from the aggregate's package
    */
-  static EventHandlerInvoker of(
-      Class<?> aggregateType, Class<?>[] types, MethodHandle[] handlers, MethodHandle missing) {
-    Objects.requireNonNull(missing, "missing");
-    if (types.length > MAX_TYPES || handlers.length != types.length) {
-      throw new IllegalArgumentException(
-          "A dispatcher routes up to " + MAX_TYPES + " types, one handler each");
+  static BiPredicate<Object, Object> of(
+      MethodHandles.Lookup lookup, Class<?> aggregateType, List<Method> handlers) {
+    boolean nestmate = lookup.hasFullPrivilegeAccess();
+    List<Entry> entries = new ArrayList<>(handlers.size());
+    for (int i = 0; i < handlers.size(); i++) {
+      entries.add(Entry.of(aggregateType, handlers.get(i), i, nestmate));
     }
-    List<Object> data = new ArrayList<>(2 * MAX_TYPES + 2);
-    for (int i = 0; i < MAX_TYPES; i++) {
-      data.add(i < types.length ? types[i] : void.class);
-    }
-    for (int i = 0; i < MAX_TYPES; i++) {
-      data.add(i < types.length ? handlers[i].asType(GENERIC) : missing);
-    }
-    data.add(missing);
-    data.add(aggregateType);
-    try {
-      MethodHandles.Lookup hidden =
-          MethodHandles.lookup()
-              .defineHiddenClassWithClassData(template(), List.copyOf(data), true);
-      return (EventHandlerInvoker)
-          hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
+    try (DynamicType.Unloaded<?> unloaded = generate(aggregateType, entries)) {
+      MethodHandles.Lookup defined;
+      if (nestmate) {
+        defined =
+            lookup.defineHiddenClass(
+                unloaded.getBytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
+      } else {
+        defined =
+            lookup.in(
+                unloaded
+                    .load(
+                        aggregateType.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(lookup))
+                    .getLoaded());
+      }
+      @SuppressWarnings("unchecked")
+      BiPredicate<Object, Object> dispatcher =
+          (BiPredicate<Object, Object>)
+              defined
+                  .findConstructor(defined.lookupClass(), MethodType.methodType(void.class))
+                  .invoke();
+      GENERATED.incrementAndGet();
+      return dispatcher;
     } catch (Throwable e) {
-      throw new IllegalStateException("Cannot define an event dispatcher class", e);
+      Throwable cause =
+          e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException(
+          "Cannot generate the event dispatcher of "
+              + aggregateType.getName()
+              + ": "
+              + cause
+              + (cause instanceof IllegalAccessError
+                  ? " (the event type of a handler inherited from another package must be public"
+                      + " or in the aggregate's package)"
+                  : ""),
+          e);
     }
   }
 
-  private static byte[] template() throws IOException {
-    try (InputStream in = Dispatchers.class.getResourceAsStream("ConstantDispatcher.class")) {
-      if (in == null) {
-        throw new IOException("ConstantDispatcher.class is not readable as a resource");
+  private static DynamicType.Unloaded<?> generate(Class<?> aggregateType, List<Entry> entries) {
+    DynamicType.Builder<?> builder =
+        new ByteBuddy(ClassFileVersion.JAVA_V17)
+            .with(TypeValidation.DISABLED)
+            .subclass(Object.class)
+            // Unique even if two copies of cqrs route the same class through one class loader.
+            .name(aggregateType.getName() + "$CqrsDispatcher" + NAMES.incrementAndGet())
+            .modifiers(TypeManifestation.FINAL, SyntheticState.SYNTHETIC)
+            .implement(
+                TypeDescription.Generic.Builder.parameterizedType(
+                        BiPredicate.class, Object.class, Object.class)
+                    .build())
+            .method(ElementMatchers.named("test"))
+            .intercept(new Implementation.Simple(new Routing(aggregateType, entries)))
+            .initializer(new Initializer(aggregateType, entries))
+            .visit(
+                new AsmVisitorWrapper.ForDeclaredMethods()
+                    .writerFlags(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS));
+    for (Entry entry : entries) {
+      if (!entry.direct()) {
+        builder =
+            builder.defineField(
+                entry.field(),
+                MethodHandle.class,
+                Visibility.PRIVATE,
+                Ownership.STATIC,
+                FieldManifestation.FINAL);
       }
-      return in.readAllBytes();
+    }
+    return builder.make();
+  }
+
+  /**
+   * One handler: the event class it takes, and whether the generated class calls it with {@code
+   * invokevirtual} ({@code direct}) or through the method handle in its field {@code H<index>}.
+   */
+  private record Entry(Method method, Class<?> eventType, int index, boolean direct) {
+    static Entry of(Class<?> aggregateType, Method method, int index, boolean nestmate) {
+      Class<?> declaring = method.getDeclaringClass();
+      int modifiers = method.getModifiers();
+      boolean direct =
+          Modifier.isPrivate(modifiers)
+              ? nestmate && declaring.getNestHost() == aggregateType.getNestHost()
+              : Modifier.isPublic(modifiers) || samePackage(declaring, aggregateType);
+      return new Entry(method, method.getParameterTypes()[0], index, direct);
+    }
+
+    String field() {
+      return "H" + index;
+    }
+
+    /** The handle's type, and the descriptor of its call: {@code (Aggregate, Event)void}. */
+    String handleDescriptor(Class<?> aggregateType) {
+      return Type.getMethodDescriptor(
+          Type.VOID_TYPE, Type.getType(aggregateType), Type.getType(eventType));
+    }
+  }
+
+  /** Whether two classes are in the same run-time package, where package access holds. */
+  private static boolean samePackage(Class<?> a, Class<?> b) {
+    return a.getClassLoader() == b.getClassLoader()
+        && a.getPackageName().equals(b.getPackageName());
+  }
+
+  /**
+   * {@code test(Object aggregate, Object event)}: the aggregate cast once to its class (local 3),
+   * then the handler of the event's class, then {@code return false}. Up to {@link #CHAIN_LIMIT}
+   * handlers it compares the event's class with each handled class in turn, in discovery order;
+   * beyond, it switches on the identity hash of the event's class first, then compares with the one
+   * or few classes of that hash.
+   */
+  private record Routing(Class<?> aggregateType, List<Entry> entries) implements ByteCodeAppender {
+    @Override
+    public Size apply(
+        MethodVisitor code, Implementation.Context context, MethodDescription method) {
+      String owner = context.getInstrumentedType().getInternalName();
+      code.visitVarInsn(Opcodes.ALOAD, 1);
+      code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(aggregateType));
+      code.visitVarInsn(Opcodes.ASTORE, 3);
+      if (entries.size() <= CHAIN_LIMIT) {
+        for (Entry entry : entries) {
+          callIfExactly(code, owner, entry);
+        }
+      } else {
+        hashSwitch(code, owner);
+      }
+      code.visitInsn(Opcodes.ICONST_0);
+      code.visitInsn(Opcodes.IRETURN);
+      return new Size(0, 0);
+    }
+
+    /**
+     * {@code switch (System.identityHashCode(event.getClass()))}, whose cases are the handled
+     * classes' identity hashes (fixed for the life of a class), each a chain of the classes that
+     * share it: one class, unless two hashes collide.
+     */
+    private void hashSwitch(MethodVisitor code, String owner) {
+      Map<Integer, List<Entry>> byHash = new TreeMap<>();
+      for (Entry entry : entries) {
+        byHash
+            .computeIfAbsent(System.identityHashCode(entry.eventType()), h -> new ArrayList<>())
+            .add(entry);
+      }
+      int[] hashes = byHash.keySet().stream().mapToInt(Integer::intValue).toArray();
+      Label[] cases = new Label[hashes.length];
+      for (int i = 0; i < cases.length; i++) {
+        cases[i] = new Label();
+      }
+      Label unhandled = new Label();
+      code.visitVarInsn(Opcodes.ALOAD, 2);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
+      code.visitMethodInsn(
+          Opcodes.INVOKESTATIC, SYSTEM, "identityHashCode", "(L" + OBJECT + ";)I", false);
+      code.visitLookupSwitchInsn(unhandled, hashes, cases);
+      int i = 0;
+      for (List<Entry> sameHash : byHash.values()) {
+        code.visitLabel(cases[i++]);
+        for (Entry entry : sameHash) {
+          callIfExactly(code, owner, entry);
+        }
+        code.visitJumpInsn(Opcodes.GOTO, unhandled);
+      }
+      code.visitLabel(unhandled);
+    }
+
+    /**
+     * {@code if (event.getClass() == Type.class) { aggregate.handleType((Type) event); return true;
+     * }}. It calls {@code getClass()} for each comparison: the JIT merges the calls into one load
+     * of the class pointer, where a {@code Class} kept in a local would stay live, and loaded, for
+     * deoptimisation.
+     */
+    private void callIfExactly(MethodVisitor code, String owner, Entry entry) {
+      Label next = new Label();
+      code.visitVarInsn(Opcodes.ALOAD, 2);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
+      code.visitLdcInsn(Type.getType(entry.eventType()));
+      code.visitJumpInsn(Opcodes.IF_ACMPNE, next);
+      if (!entry.direct()) {
+        code.visitFieldInsn(
+            Opcodes.GETSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
+      }
+      code.visitVarInsn(Opcodes.ALOAD, 3);
+      code.visitVarInsn(Opcodes.ALOAD, 2);
+      code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(entry.eventType()));
+      Method handler = entry.method();
+      if (entry.direct()) {
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            // A private method is not inherited: name the class that declares it.
+            Modifier.isPrivate(handler.getModifiers())
+                ? Type.getInternalName(handler.getDeclaringClass())
+                : Type.getInternalName(aggregateType),
+            handler.getName(),
+            Type.getMethodDescriptor(handler),
+            false);
+      } else {
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            HANDLE,
+            "invokeExact",
+            entry.handleDescriptor(aggregateType),
+            false);
+      }
+      code.visitInsn(Opcodes.ICONST_1);
+      code.visitInsn(Opcodes.IRETURN);
+      code.visitLabel(next);
+    }
+  }
+
+  /**
+   * The static initializer. It resolves every event class, so that one the aggregate's package
+   * cannot access fails now, while the dispatcher is generated, rather than on the first event; and
+   * it looks up the handlers that are not called directly, each through the generated class's own
+   * lookup into the class that declares it: {@code H<i> = privateLookupIn(Declaring.class,
+   * lookup()).findVirtual(Declaring.class, name, (Event)void).asType((Aggregate, Event)void)}.
+   */
+  private record Initializer(Class<?> aggregateType, List<Entry> entries)
+      implements ByteCodeAppender {
+    @Override
+    public Size apply(
+        MethodVisitor code, Implementation.Context context, MethodDescription method) {
+      String owner = context.getInstrumentedType().getInternalName();
+      for (Entry entry : entries) {
+        code.visitLdcInsn(Type.getType(entry.eventType()));
+        code.visitInsn(Opcodes.POP);
+      }
+      for (Entry entry : entries) {
+        if (entry.direct()) {
+          continue;
+        }
+        Method handler = entry.method();
+        Type declaring = Type.getType(handler.getDeclaringClass());
+        code.visitLdcInsn(declaring);
+        code.visitMethodInsn(Opcodes.INVOKESTATIC, HANDLES, "lookup", "()L" + LOOKUP + ";", false);
+        code.visitMethodInsn(
+            Opcodes.INVOKESTATIC,
+            HANDLES,
+            "privateLookupIn",
+            "(L" + CLASS + ";L" + LOOKUP + ";)L" + LOOKUP + ";",
+            false);
+        code.visitLdcInsn(declaring);
+        code.visitLdcInsn(handler.getName());
+        code.visitLdcInsn(Type.getMethodType(Type.getMethodDescriptor(handler)));
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            LOOKUP,
+            "findVirtual",
+            "(L" + CLASS + ";Ljava/lang/String;L" + METHOD_TYPE + ";)L" + HANDLE + ";",
+            false);
+        code.visitLdcInsn(Type.getMethodType(entry.handleDescriptor(aggregateType)));
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            HANDLE,
+            "asType",
+            "(L" + METHOD_TYPE + ";)L" + HANDLE + ";",
+            false);
+        code.visitFieldInsn(
+            Opcodes.PUTSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
+      }
+      return new Size(0, 0);
     }
   }
 }

@@ -101,19 +101,46 @@ public abstract class EventSourceBased {
     pending.add(event);
   }
 
+  /**
+   * Replays committed events, oldest first, as {@link #replay} does each: the repository's load
+   * loop. It is the hot path of a load, written for the JIT: in a method of its own (compiled
+   * inside the repository's large load method, the loop kept the aggregate on the stack), and with
+   * the last version in a local rather than read back from the field after every event. Measured
+   * with DispatchBenchmark's aggregate of one event type (CPU time per event, JDK 17): 1.67 ns in
+   * the repository's loop, 1.46 here reading the field, 1.42 with the local; the hand-written loop
+   * takes 1.34.
+   */
+  final void replayAll(List<VersionedEvent> events) {
+    long last = version;
+    for (int i = 0, n = events.size(); i < n; i++) {
+      VersionedEvent event = events.get(i);
+      long eventVersion = event.version();
+      if (eventVersion != last + 1) {
+        throw notContiguous(eventVersion);
+      }
+      route(event.event());
+      version = eventVersion;
+      last = eventVersion;
+    }
+  }
+
   /** Replays one committed event: applies it without recording it. */
   final void replay(Object event, long eventVersion) {
     if (eventVersion != version + 1) {
-      throw new IllegalStateException(
-          "Stream '"
-              + id
-              + "' is not contiguous: expected version "
-              + (version + 1)
-              + " but got "
-              + eventVersion);
+      throw notContiguous(eventVersion);
     }
     route(event);
     version = eventVersion;
+  }
+
+  private IllegalStateException notContiguous(long eventVersion) {
+    return new IllegalStateException(
+        "Stream '"
+            + id
+            + "' is not contiguous: expected version "
+            + (version + 1)
+            + " but got "
+            + eventVersion);
   }
 
   /**

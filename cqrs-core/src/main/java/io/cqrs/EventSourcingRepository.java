@@ -270,10 +270,7 @@ public final class EventSourcingRepository {
     if (events.isEmpty() && aggregate.version() == 0) {
       return Optional.empty();
     }
-    for (int i = 0, n = events.size(); i < n; i++) {
-      VersionedEvent event = events.get(i);
-      aggregate.replay(event.event(), event.version());
-    }
+    aggregate.replayAll(events);
     return Optional.of(aggregate);
   }
 

@@ -1,25 +1,20 @@
 package io.cqrs.benchmarks;
 
+import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
-import io.cqrs.benchmarks.model.AccountOpened;
-import io.cqrs.benchmarks.model.BenchAccount;
-import io.cqrs.benchmarks.model.EventMix;
 import io.cqrs.benchmarks.model.Histories;
-import io.cqrs.benchmarks.model.MoneyDeposited;
-import io.cqrs.benchmarks.model.MoneyWithdrawn;
-import io.cqrs.benchmarks.model.OverdraftLimitChanged;
-import io.cqrs.benchmarks.model.OwnerChanged;
-import io.cqrs.benchmarks.model.PlainAccount;
-import io.cqrs.benchmarks.model.StatementIssued;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Method;
+import io.cqrs.benchmarks.model.sized.HandRouted1;
+import io.cqrs.benchmarks.model.sized.HandRouted20;
+import io.cqrs.benchmarks.model.sized.HandRouted5;
+import io.cqrs.benchmarks.model.sized.HandRouted50;
+import io.cqrs.benchmarks.model.sized.SizedEvents;
+import io.cqrs.benchmarks.model.sized.Summed;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,144 +30,120 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Benchmark 1: the cost of dispatching one event to its handler.
+ * Benchmark 1: the cost of dispatching one event to its handler, for aggregates of 1, 5, 20 and 50
+ * event types.
  *
  * <p>Every variant replays the same immutable stream of {@value #EVENTS} events into a new
- * aggregate with six handlers, and does the same bookkeeping per event as cqrs's replay (check the
- * version is the next one, then record it); they differ only in how the handler is reached:
+ * aggregate with {@link #types} handlers, drawn from those types in a seeded random order (one type
+ * only when {@code types} is 1), and does the same bookkeeping per event as cqrs's replay (check
+ * the version is the next one, then record it); they differ only in how the handler is reached:
  *
  * <ul>
  *   <li>{@code direct}: the hand-written baseline, an {@code instanceof} chain calling each handler
- *       directly ({@link PlainAccount#apply}).
+ *       directly ({@link HandRouted5#apply} and its siblings), in a loop on the concrete class.
  *   <li>{@code generated}: cqrs itself, {@link EventSourcingRepository#get} over a store that hands
  *       out the stream without copying, so each event goes through {@code EventSourceBased}'s
- *       routing to the handler's {@code LambdaMetafactory}-generated invoker.
- *   <li>{@code reflection}: a cached {@link Method} per event class, called with {@link
- *       Method#invoke}.
- *   <li>{@code methodHandle}: a cached, non-constant {@link MethodHandle} per event class, called
- *       with {@code invokeExact}.
+ *       routing to the handler, through the class cqrs generated for the aggregate class.
+ *   <li>{@code generatedAmongOthers} (no target): the same, in a JVM that has first loaded the
+ *       three other aggregates of this benchmark ({@link Others}), as an application with several
+ *       aggregate classes does. JMH runs every variant and size in a JVM of its own, where {@code
+ *       generated} sees one aggregate class only, so that the JIT can inline its routing class into
+ *       the replay loop; here the loop's call to the routing class has seen four classes and is a
+ *       virtual call per event.
  * </ul>
  *
- * <p>The reflective variants find their {@code Method} or handle with the same identity scan over
- * the handled classes that cqrs's router uses. One operation is one event ({@link
- * OperationsPerInvocation}); the aggregate's construction is shared by all {@value #EVENTS} events
- * of an invocation. {@link EventMix#SINGLE} replays one event type, {@link EventMix#MIXED} five
- * types in a seeded random order so that no call site can specialise on one type.
+ * <p>One operation is one event ({@link OperationsPerInvocation}); the aggregate's construction is
+ * shared by all {@value #EVENTS} events of an invocation. The handlers are private, as in {@link
+ * io.cqrs.EventSourceBased}'s example.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @OperationsPerInvocation(DispatchBenchmark.EVENTS)
-@Fork(1)
+@Fork(2)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class DispatchBenchmark {
   /** Events replayed per invocation. */
   static final int EVENTS = 1_000;
 
-  private static final String ID = "account-1";
+  private static final String ID = "aggregate-1";
 
-  @Param({"SINGLE", "MIXED"})
-  EventMix mix;
+  /** How many event types the aggregate handles and the stream holds. */
+  @Param({"1", "5", "20", "50"})
+  int types;
 
   private List<VersionedEvent> stream;
   private EventSourcingRepository repository;
-  private Class<?>[] eventTypes;
-  private Method[] methods;
-  private MethodHandle[] handles;
+  private Function<String, ? extends EventSourceBased> factory;
 
-  /** Builds the stream and the reflective lookup tables; not measured. */
+  /** Builds the stream and the repository; not measured. */
   @Setup(Level.Trial)
-  public void setUp() throws ReflectiveOperationException {
-    TypeRegistry registry = Histories.registry();
-    stream = List.copyOf(Histories.envelopes(ID, mix.events(EVENTS), registry));
+  public void setUp() {
+    TypeRegistry registry = SizedEvents.registry(types);
+    stream = List.copyOf(Histories.envelopes(ID, SizedEvents.events(types, EVENTS), registry));
     repository =
         EventSourcingRepository.builder(new ReplayOnlyStore(ID, stream), registry)
             .snapshotPolicy(SnapshotPolicy.never())
             .build();
-    eventTypes =
-        new Class<?>[] { // the order of PlainAccount.apply's instanceof chain
-          MoneyDeposited.class,
-          MoneyWithdrawn.class,
-          OverdraftLimitChanged.class,
-          OwnerChanged.class,
-          StatementIssued.class,
-          AccountOpened.class
-        };
-    methods = new Method[eventTypes.length];
-    handles = new MethodHandle[eventTypes.length];
-    MethodHandles.Lookup lookup =
-        MethodHandles.privateLookupIn(PlainAccount.class, MethodHandles.lookup());
-    for (int i = 0; i < eventTypes.length; i++) {
-      Method method =
-          PlainAccount.class.getDeclaredMethod(
-              "handle" + eventTypes[i].getSimpleName(), eventTypes[i]);
-      method.setAccessible(true);
-      methods[i] = method;
-      handles[i] =
-          lookup
-              .unreflect(method)
-              .asType(MethodType.methodType(void.class, Object.class, Object.class));
-    }
+    factory = SizedEvents.factory(types);
   }
 
   /** Hand-written dispatch: the baseline. */
   @Benchmark
-  public PlainAccount direct() {
-    PlainAccount account = new PlainAccount(ID);
-    List<VersionedEvent> events = stream;
-    for (int i = 0, n = events.size(); i < n; i++) {
-      VersionedEvent event = events.get(i);
-      account.checkNext(event.version());
-      account.apply(event.event());
-      account.replayed(event.version());
+  public Summed direct() {
+    // One switch per invocation, outside the per-event loop, so that the loop runs on the
+    // concrete class with nothing virtual in it.
+    switch (types) {
+      case 1:
+        return HandRouted1.replay(ID, stream);
+      case 5:
+        return HandRouted5.replay(ID, stream);
+      case 20:
+        return HandRouted20.replay(ID, stream);
+      case 50:
+        return HandRouted50.replay(ID, stream);
+      default:
+        throw new IllegalStateException("No hand-written aggregate of " + types + " types");
     }
-    return account;
   }
 
   /** cqrs's convention routing, through the public repository API. */
   @Benchmark
-  public BenchAccount generated() {
-    return repository.get(ID, BenchAccount::new);
+  public Summed generated() {
+    return (Summed) repository.get(ID, factory);
   }
 
-  /** A cached {@code Method} per event class. */
+  /** The same after the JVM has loaded three other aggregate classes. */
   @Benchmark
-  public PlainAccount reflection() throws ReflectiveOperationException {
-    PlainAccount account = new PlainAccount(ID);
-    List<VersionedEvent> events = stream;
-    for (int i = 0, n = events.size(); i < n; i++) {
-      VersionedEvent event = events.get(i);
-      account.checkNext(event.version());
-      Object payload = event.event();
-      methods[indexOf(payload.getClass())].invoke(account, payload);
-      account.replayed(event.version());
-    }
-    return account;
+  public Summed generatedAmongOthers(Others others) {
+    return (Summed) repository.get(ID, factory);
   }
 
-  /** A cached, non-constant {@code MethodHandle} per event class. */
-  @Benchmark
-  public PlainAccount methodHandle() throws Throwable {
-    PlainAccount account = new PlainAccount(ID);
-    List<VersionedEvent> events = stream;
-    for (int i = 0, n = events.size(); i < n; i++) {
-      VersionedEvent event = events.get(i);
-      account.checkNext(event.version());
-      Object payload = event.event();
-      handles[indexOf(payload.getClass())].invokeExact((Object) account, payload);
-      account.replayed(event.version());
-    }
-    return account;
-  }
+  /**
+   * Loads the aggregates of the sizes this trial does not measure, replaying a stream into each
+   * until the JIT has compiled the replay loop with all of them in its profile. Referenced only by
+   * {@link #generatedAmongOthers}, so only its JVMs pay for it.
+   */
+  @State(Scope.Thread)
+  public static class Others {
+    private static final int LOADS = 3_000;
 
-  private int indexOf(Class<?> type) {
-    Class<?>[] types = eventTypes;
-    for (int i = 0; i < types.length; i++) {
-      if (types[i] == type) {
-        return i;
+    /** Replays every other size's stream {@value #LOADS} times; not measured. */
+    @Setup(Level.Trial)
+    public void loadOthers(DispatchBenchmark benchmark) {
+      for (int size : SizedEvents.SIZES) {
+        if (size == benchmark.types) {
+          continue;
+        }
+        DispatchBenchmark other = new DispatchBenchmark();
+        other.types = size;
+        other.setUp();
+        for (int i = 0; i < LOADS; i++) {
+          other.generated();
+          benchmark.generated();
+        }
       }
     }
-    throw new IllegalArgumentException("No handler for " + type);
   }
 }

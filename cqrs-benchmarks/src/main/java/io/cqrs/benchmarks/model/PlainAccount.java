@@ -1,13 +1,12 @@
 package io.cqrs.benchmarks.model;
 
 /**
- * The account written by hand, without a framework: the baseline of the dispatch and rehydration
- * benchmarks. Its handlers are the same as {@link BenchAccount}'s; {@link #apply(Object)} is the
- * hand-written dispatch a developer would write instead of convention routing.
+ * The account written by hand, without a framework: the baseline of the rehydration benchmark. Its
+ * handlers are the same as {@link BenchAccount}'s; {@link #apply(Object)} is the hand-written
+ * dispatch a developer would write instead of convention routing.
  */
 public final class PlainAccount {
   private final String id;
-  private long version;
   private String owner;
   private long balance;
   private long overdraftLimit;
@@ -21,11 +20,6 @@ public final class PlainAccount {
   /** The account's id. */
   public String id() {
     return id;
-  }
-
-  /** The version of the last event applied through {@link #replayed(long)}. */
-  public long version() {
-    return version;
   }
 
   /**
@@ -48,27 +42,6 @@ public final class PlainAccount {
     } else {
       throw new IllegalArgumentException("PlainAccount has no handler for " + event.getClass());
     }
-  }
-
-  /**
-   * The bookkeeping cqrs does around each replayed event (a contiguity check, then the new
-   * version), so that the dispatch benchmark's variants differ only in how they reach the handler.
-   */
-  public void checkNext(long eventVersion) {
-    if (eventVersion != version + 1) {
-      throw new IllegalStateException(
-          "Stream '"
-              + id
-              + "' is not contiguous: expected "
-              + (version + 1)
-              + ", got "
-              + eventVersion);
-    }
-  }
-
-  /** Records that the event at {@code eventVersion} was applied. */
-  public void replayed(long eventVersion) {
-    version = eventVersion;
   }
 
   /** The state every variant of a benchmark must agree on, for the consistency checks. */

@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * An aggregate with fifty event types, {@code W0} to {@code W49}, whose handlers take every
- * visibility in turn (private, package, protected, public): far more types than routing ever had
- * special cases for. Each handler records its type's number and adds the event's value to its own
- * slot, so a test sees both the order of calls and that no event reached another type's handler.
+ * visibility in turn (private, package, protected, public): more than the twenty that the generated
+ * routing compares one by one, so its events are routed through the switch on their class's
+ * identity hash. Each handler records its type's number and adds the event's value to its own slot,
+ * so a test sees both the order of calls and that no event reached another type's handler.
  */
 final class WideAggregate extends EventSourceBased {
   static final int TYPES = 50;

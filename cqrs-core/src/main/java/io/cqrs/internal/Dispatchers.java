@@ -126,19 +126,7 @@ final class Dispatchers {
       entries.add(Entry.of(aggregateType, handlers.get(i), i, nestmate));
     }
     try (DynamicType.Unloaded<?> unloaded = generate(aggregateType, entries)) {
-      MethodHandles.Lookup defined;
-      if (nestmate) {
-        defined =
-            lookup.defineHiddenClass(
-                unloaded.getBytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
-      } else {
-        defined =
-            lookup.in(
-                unloaded
-                    .load(
-                        aggregateType.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(lookup))
-                    .getLoaded());
-      }
+      MethodHandles.Lookup defined = define(lookup, aggregateType, unloaded, nestmate);
       @SuppressWarnings("unchecked")
       BiPredicate<Object, Object> dispatcher =
           (BiPredicate<Object, Object>)
@@ -148,19 +136,40 @@ final class Dispatchers {
       GENERATED.incrementAndGet();
       return dispatcher;
     } catch (Throwable e) {
-      Throwable cause =
-          e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException(
-          "Cannot generate the event dispatcher of "
-              + aggregateType.getName()
-              + ": "
-              + cause
-              + (cause instanceof IllegalAccessError
-                  ? " (the event type of a handler inherited from another package must be public"
-                      + " or in the aggregate's package)"
-                  : ""),
-          e);
+      throw cannotGenerate(aggregateType, e);
     }
+  }
+
+  /** Defines the class, initialised, and returns a lookup on it. */
+  private static MethodHandles.Lookup define(
+      MethodHandles.Lookup lookup,
+      Class<?> aggregateType,
+      DynamicType.Unloaded<?> unloaded,
+      boolean nestmate)
+      throws IllegalAccessException {
+    if (nestmate) {
+      return lookup.defineHiddenClass(
+          unloaded.getBytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
+    }
+    return lookup.in(
+        unloaded
+            .load(aggregateType.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(lookup))
+            .getLoaded());
+  }
+
+  private static IllegalStateException cannotGenerate(Class<?> aggregateType, Throwable e) {
+    Throwable cause =
+        e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+    return new IllegalStateException(
+        "Cannot generate the event dispatcher of "
+            + aggregateType.getName()
+            + ": "
+            + cause
+            + (cause instanceof IllegalAccessError
+                ? " (the event type of a handler inherited from another package must be public"
+                    + " or in the aggregate's package)"
+                : ""),
+        e);
   }
 
   private static DynamicType.Unloaded<?> generate(Class<?> aggregateType, List<Entry> entries) {
@@ -171,6 +180,8 @@ final class Dispatchers {
             // Unique even if two copies of cqrs route the same class through one class loader.
             .name(aggregateType.getName() + "$CqrsDispatcher" + NAMES.incrementAndGet())
             .modifiers(TypeManifestation.FINAL, SyntheticState.SYNTHETIC)
+            // A JDK interface, so that the class depends on nothing in io.cqrs.internal, which a
+            // module-info will not export to the aggregate's module.
             .implement(
                 TypeDescription.Generic.Builder.parameterizedType(
                         BiPredicate.class, Object.class, Object.class)

@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
  * the class and its superclasses up to {@link EventSourceBased}; a subclass's handler for an event
  * type hides a superclass's. Any visibility works. {@link #dispatch} is the hot path: a class
  * generated once per aggregate class (see {@link Dispatchers}) that compares the event's class with
- * each handled class and calls the handler directly, as hand-written code would. No map lookup, no
- * reflection and never {@code Method.invoke} per event.
+ * each handled class (beyond twenty, after a switch on its identity hash) and calls the handler
+ * directly, as hand-written code would. No map lookup, no reflection and never {@code
+ * Method.invoke} per event.
  *
  * <p>Routing is by the event's exact class: a handler for a supertype does not receive subtypes.
  * This keeps routing predictable and the lookup a plain identity comparison.

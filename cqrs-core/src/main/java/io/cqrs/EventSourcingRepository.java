@@ -272,11 +272,12 @@ public final class EventSourcingRepository {
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
     String type = TypeRegistry.logicalName(aggregate.getClass());
-    A restored = cache == null ? null : restoreCached(id, type, factory);
-    boolean cached = restored != null;
-    if (cached) {
-      aggregate = restored;
-    } else if (!(snapshotPolicy instanceof SnapshotPolicy.Never)) {
+    Snapshot entry = cache == null ? null : cachedEntry(id, type);
+    boolean cached = entry != null && restoreCached(entry, aggregate);
+    if (entry != null && !cached) {
+      aggregate = create(id, factory); // what a half-read entry set is not kept
+    }
+    if (!cached && !(snapshotPolicy instanceof SnapshotPolicy.Never)) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
     EventStream stream = store.loadStream(id, aggregate.version() + 1);
@@ -295,32 +296,38 @@ public final class EventSourcingRepository {
   }
 
   /**
-   * The aggregate restored from the cache, or {@code null} if the cache does not hold it (or holds
-   * an entry that cannot be read, which it then drops).
+   * The cached state of the aggregate, or {@code null} if the cache does not hold it.
+   *
+   * @throws AggregateTypeMismatchException if it was cached as another type of aggregate
    */
-  private <A extends EventSourceBased> A restoreCached(
-      String id, String type, Function<String, A> factory) {
+  private Snapshot cachedEntry(String id, String type) {
     Snapshot entry = cache.get(id);
-    if (entry == null) {
-      return null;
-    }
-    if (!entry.aggregateType().equals(type)) {
+    if (entry != null && !entry.aggregateType().equals(type)) {
       throw new AggregateTypeMismatchException(id, entry.aggregateType(), type);
     }
-    A aggregate = create(id, factory);
+    return entry;
+  }
+
+  /**
+   * Restores {@code aggregate} from a cached entry.
+   *
+   * @return whether it could; if not, the entry is dropped, its class is not cached again, and
+   *     {@code aggregate} may be half restored
+   */
+  private boolean restoreCached(Snapshot entry, EventSourceBased aggregate) {
     try {
       snapshots.read(entry, aggregate);
-      return aggregate;
+      return true;
     } catch (Exception e) {
       uncacheable.add(aggregate.getClass()); // it would fail again for every aggregate of the class
-      cache.invalidate(id);
+      cache.invalidate(entry.streamId());
       log.warn(
           "Cached state of {} '{}' cannot be read back, so {} is not cached; loads read its stream",
-          type,
-          id,
-          type,
+          entry.aggregateType(),
+          entry.streamId(),
+          entry.aggregateType(),
           e);
-      return null;
+      return false;
     }
   }
 

@@ -287,13 +287,10 @@ class ClusterFailoverIT {
 
   /** The cluster node (from 1) that the bus's connection ending in {@code suffix} is on, or 0. */
   private static int nodeOf(RabbitEventBus bus, String suffix) {
-    for (BusHealth.Connection connection : bus.health().connections()) {
-      if (connection.name().endsWith(suffix) && connection.connected()) {
-        for (int node = 1; node <= cluster.size(); node++) {
-          if (("127.0.0.1:" + cluster.port(node)).equals(connection.node())) {
-            return node;
-          }
-        }
+    String connected = BusNodes.connectedNode(bus, suffix);
+    for (int node = 1; node <= cluster.size(); node++) {
+      if (("127.0.0.1:" + cluster.port(node)).equals(connected)) {
+        return node;
       }
     }
     return 0;

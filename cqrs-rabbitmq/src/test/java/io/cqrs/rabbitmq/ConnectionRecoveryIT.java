@@ -417,7 +417,7 @@ class ConnectionRecoveryIT {
 
       RabbitEventBus bus = twoNodeBus(first, second, "moving");
       bus.subscribe("moving", 1, event -> handled.add(event.id()));
-      String consumeNode = node(bus, "/consume");
+      String consumeNode = BusNodes.connectedNode(bus, "/consume");
       TcpProxy own = consumeNode.endsWith(":" + first.port()) ? first : second;
       TcpProxy other = own == first ? second : first;
       own.stop();
@@ -426,7 +426,7 @@ class ConnectionRecoveryIT {
           Duration.ofSeconds(20),
           () -> "the consumer to move; health " + bus.health(),
           () ->
-              node(bus, "/consume").equals("127.0.0.1:" + other.port())
+              ("127.0.0.1:" + other.port()).equals(BusNodes.connectedNode(bus, "/consume"))
                   && bus.health().consumers() == 1);
       VersionedEvent after = TestMessages.event("d", 2);
       Await.until(
@@ -440,20 +440,11 @@ class ConnectionRecoveryIT {
     }
   }
 
-  private static String node(RabbitEventBus bus, String suffix) {
-    return bus.health().connections().stream()
-        .filter(c -> c.name().endsWith(suffix) && c.connected())
-        .map(BusHealth.Connection::node)
-        .findFirst()
-        .orElse("none");
-  }
-
   private RabbitEventBus twoNodeBus(TcpProxy first, TcpProxy second, String name) {
-    ConnectionFactory factory = namespace.connectionFactory();
     return namespace.track(
-        RabbitEventBus.builder(factory, serializer)
+        namespace
+            .eventBusBuilder(serializer)
             .addresses("127.0.0.1:" + first.port(), "127.0.0.1:" + second.port())
-            .prefix(namespace.prefix())
             .connectionName(namespace.prefix() + "-" + name)
             .build());
   }
@@ -491,15 +482,12 @@ class ConnectionRecoveryIT {
 
   private RabbitEventBus throughProxy(
       TcpProxy proxy, Duration publishTimeout, int handshakeTimeoutMillis) {
-    ConnectionFactory viaProxy = namespace.connectionFactory();
-    viaProxy.setHost("127.0.0.1");
-    viaProxy.setPort(proxy.port());
-    viaProxy.setHandshakeTimeout(handshakeTimeoutMillis);
-    return namespace.track(
-        RabbitEventBus.builder(viaProxy, serializer)
-            .prefix(namespace.prefix())
-            .connectionName(namespace.prefix() + "-proxied")
-            .publishTimeout(publishTimeout)
-            .build());
+    return proxiedBus(
+        proxy,
+        "proxied",
+        builder ->
+            builder
+                .publishTimeout(publishTimeout)
+                .handshakeTimeout(Duration.ofMillis(handshakeTimeoutMillis)));
   }
 }

@@ -92,4 +92,31 @@ class CouchbaseCommandCrashIT extends RepositoryIT {
     }
     assertThat(repository.load("acc-1")).extracting(VersionedEvent::version).hasSize(42);
   }
+
+  /**
+   * A load from just past the head (a cached aggregate's) reads the head and the next claim at
+   * once: it must follow a dead writer's claim chain past the head, and must not take a claim the
+   * head has already moved past for a new one.
+   */
+  @Test
+  void a_load_from_just_past_the_head_reads_a_dead_writers_claims_and_never_a_stale_one() {
+    repository.save("acc-3", 0, batch("acc-3", 0, 1));
+    List<VersionedEvent> dead = batch("acc-3", 1, 2); // versions 2 and 3, never in the head
+    long seq = kv.increment(keys.sequence());
+    kv.insert(keys.log(seq), codec.commit("acc-3", dead));
+    kv.insert(keys.claim("acc-3", 2), codec.claim(seq, 3));
+
+    assertThat(repository.loadStream("acc-3", 2).events()).containsExactlyElementsOf(dead);
+    assertThat(repository.loadStream("acc-3", 3).events()).containsExactly(dead.get(1));
+    assertThat(repository.loadStream("acc-3", 4).events()).isEmpty();
+
+    List<VersionedEvent> next = batch("acc-3", 3, 1);
+    repository.save("acc-3", 3, next); // moves the head to 4; the claim at 2 stays behind it
+    assertThat(new StreamReader(kv, keys, codec).head("acc-3").version()).isEqualTo(4);
+    assertThat(repository.loadStream("acc-3", 2).events())
+        .extracting(VersionedEvent::version)
+        .containsExactly(2L, 3L, 4L);
+    assertThat(repository.loadStream("acc-3", 4).events()).containsExactlyElementsOf(next);
+    assertThat(repository.loadStream("acc-3", 5).events()).isEmpty();
+  }
 }

@@ -126,9 +126,9 @@ public record Command(
    * The command a process manager sends in reaction to an event, with a message id derived from the
    * event: {@code <event id>/<command type>}. A redelivered event thus re-issues the same command,
    * which takes effect once (see {@link CommandDispatchManager}). It joins the event's correlation
-   * id, names the event as its cause, and carries its actor and on-behalf-of. Where one event leads
-   * to two commands of the same type, give them distinct ids with {@link
-   * #reactingTo(VersionedEvent, Object, String)}.
+   * id, names the event as its cause, and carries its actor, on-behalf-of and metadata (a trace
+   * context among them). Where one event leads to two commands of the same type, give them distinct
+   * ids with {@link #reactingTo(VersionedEvent, Object, String)}.
    */
   public static Command reactingTo(VersionedEvent cause, Object body) {
     Objects.requireNonNull(cause, "cause");
@@ -145,12 +145,12 @@ public record Command(
     Objects.requireNonNull(cause, "cause");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(messageId, "messageId");
-    Map<String, String> metadata = new java.util.HashMap<>(2);
+    Map<String, String> metadata = new java.util.HashMap<>(cause.metadata());
     if (cause.actor() != null) {
-      metadata.put("actor", cause.actor());
+      metadata.put(MetadataKey.ACTOR.name(), cause.actor());
     }
     if (cause.onBehalfOf() != null) {
-      metadata.put("onBehalfOf", cause.onBehalfOf());
+      metadata.put(MetadataKey.ON_BEHALF_OF.name(), cause.onBehalfOf());
     }
     return builder(body)
         .messageId(messageId)
@@ -166,13 +166,40 @@ public record Command(
         messageId, correlationId, causingMessageId, commandType, created, body, metadata);
   }
 
-  /** The same command with one more metadata entry. */
+  /** The same command with one more metadata entry (replacing one of the same key). */
   public Command withMetadata(String key, String value) {
-    Objects.requireNonNull(key, "key");
+    MetadataKey.requireName(key);
     Objects.requireNonNull(value, "value");
     var copy = new java.util.HashMap<>(metadata);
     copy.put(key, value);
     return new Command(messageId, correlationId, causationId, commandType, created, body, copy);
+  }
+
+  /** The same command with one more typed metadata entry (replacing one of the same key). */
+  public <T> Command withMetadata(MetadataKey<T> key, T value) {
+    Objects.requireNonNull(key, "key");
+    return withMetadata(key.name(), key.write(value));
+  }
+
+  /** The same command with these metadata entries added (replacing those of the same keys). */
+  public Command withMetadata(Map<String, String> more) {
+    Objects.requireNonNull(more, "more");
+    if (more.isEmpty()) {
+      return this;
+    }
+    var copy = new java.util.HashMap<>(metadata);
+    more.forEach(
+        (key, value) -> copy.put(MetadataKey.requireName(key), Objects.requireNonNull(value, key)));
+    return new Command(messageId, correlationId, causationId, commandType, created, body, copy);
+  }
+
+  /**
+   * A typed metadata value, or empty if absent.
+   *
+   * @throws IllegalArgumentException naming the key if the value cannot be read
+   */
+  public <T> java.util.Optional<T> metadata(MetadataKey<T> key) {
+    return key.get(metadata);
   }
 
   /** The body cast to the type the caller expects. */

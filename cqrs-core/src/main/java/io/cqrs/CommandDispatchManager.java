@@ -1,5 +1,9 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.Interceptors;
+import io.cqrs.interceptor.Outcome;
+import io.cqrs.internal.HandlingChain;
+import io.cqrs.internal.SameMessage;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.Subscription;
@@ -43,6 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CommandDispatchManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandDispatchManager.class);
+  private static final String DIRECT = "direct";
 
   private final CommandBus bus;
   private final TypeRegistry registry;
@@ -53,6 +58,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
   private final List<CommandHandler<Object>> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final HandlingChain.Link<Command>[] interceptors;
 
   private CommandDispatchManager(Builder builder) {
     this.bus = builder.bus;
@@ -61,6 +67,14 @@ public final class CommandDispatchManager implements AutoCloseable {
     this.deduplicate = builder.deduplicate;
     this.maxAttempts = builder.maxAttempts;
     this.maxBackoff = builder.maxBackoff;
+    this.interceptors = links(builder.interceptors);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static HandlingChain.Link<Command>[] links(Interceptors interceptors) {
+    return interceptors.commandHandler().stream()
+        .map(interceptor -> (HandlingChain.Link<Command>) interceptor::interceptCommand)
+        .toArray(HandlingChain.Link[]::new);
   }
 
   /** A manager for {@code bus} (which may be {@code null} for a manager that only dispatches). */
@@ -103,7 +117,20 @@ public final class CommandDispatchManager implements AutoCloseable {
    * @throws Exception whatever the handler threw on its last attempt
    */
   public void dispatch(Command command) throws Exception {
+    dispatch(command, DIRECT);
+  }
+
+  private void dispatch(Command command, String component) throws Exception {
     Objects.requireNonNull(command, "command");
+    if (interceptors.length == 0) {
+      handle(command, new HandlingChain.Attempts());
+    } else {
+      HandlingChain.run(interceptors, command, component, this::handle, SameMessage::commands);
+    }
+  }
+
+  /** Handles one command: the end of the interceptors' chain. */
+  private Outcome handle(Command command, HandlingChain.Attempts attempts) throws Exception {
     Registered<?> registered = handlers.get(command.commandType());
     if (registered == null) {
       MissingHandlerException missing =
@@ -114,8 +141,8 @@ public final class CommandDispatchManager implements AutoCloseable {
       recordFailure(command, missing);
       throw missing;
     }
-    if (!runWithRetries(registered, command)) {
-      return;
+    if (!runWithRetries(registered, command, attempts)) {
+      return Outcome.DUPLICATE;
     }
     for (CommandHandler<Object> global : globalHandlers) {
       try {
@@ -125,6 +152,7 @@ public final class CommandDispatchManager implements AutoCloseable {
         throw e;
       }
     }
+    return Outcome.SUCCEEDED;
   }
 
   /**
@@ -132,10 +160,12 @@ public final class CommandDispatchManager implements AutoCloseable {
    *
    * @return whether this call took effect; {@code false} if an earlier delivery of the command did
    */
-  private boolean runWithRetries(Registered<?> registered, Command command) throws Exception {
+  private boolean runWithRetries(
+      Registered<?> registered, Command command, HandlingChain.Attempts attempts) throws Exception {
     for (int attempt = 1; ; attempt++) {
+      attempts.next();
       try {
-        if (deduplicate && earlierOutcome(command) != Outcome.NONE) {
+        if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
           log.debug("Command {} was handled before; not handling it again", command.messageId());
           return false;
         }
@@ -163,8 +193,8 @@ public final class CommandDispatchManager implements AutoCloseable {
       } catch (TransientCqrsException e) {
         throw e;
       } catch (Exception | AssertionError e) {
-        Outcome earlier = outcomeBeside(command, e);
-        if (earlier == Outcome.EFFECT) {
+        Earlier earlier = outcomeBeside(command, e);
+        if (earlier == Earlier.EFFECT) {
           // A racing delivery committed first and this one failed on what it saw, e.g. "already
           // exists": the command took effect, so this delivery must not report it rejected.
           log.debug(
@@ -173,7 +203,7 @@ public final class CommandDispatchManager implements AutoCloseable {
               e.toString());
           return false;
         }
-        if (earlier == Outcome.NONE) {
+        if (earlier == Earlier.NONE) {
           recordFailure(command, e);
         }
         throw e;
@@ -191,13 +221,14 @@ public final class CommandDispatchManager implements AutoCloseable {
     if (handlers.isEmpty()) {
       throw new IllegalStateException("Register command handlers before listen()");
     }
-    subscriptions.add(bus.subscribe(service, commandTypes(), listeners, this::receive));
+    subscriptions.add(
+        bus.subscribe(service, commandTypes(), listeners, command -> receive(service, command)));
     return this;
   }
 
-  private void receive(Command command) throws Exception {
+  private void receive(String service, Command command) throws Exception {
     try {
-      dispatch(command);
+      dispatch(command, service);
     } catch (CqrsException e) {
       throw e;
     } catch (Exception e) {
@@ -207,7 +238,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   /** What an earlier delivery of a command left in the store. */
-  private enum Outcome {
+  private enum Earlier {
     NONE,
     FAILED,
     EFFECT
@@ -217,29 +248,29 @@ public final class CommandDispatchManager implements AutoCloseable {
    * What the error log's store holds of this command: its effect (stream events caused by it), its
    * recorded failure, or nothing ({@code NONE} also without an error log).
    */
-  private Outcome earlierOutcome(Command command) {
+  private Earlier earlierOutcome(Command command) {
     if (errorLog == null) {
-      return Outcome.NONE;
+      return Earlier.NONE;
     }
-    Outcome found = Outcome.NONE;
+    Earlier found = Earlier.NONE;
     for (VersionedEvent event : errorLog.eventsByCorrelationId(command.correlationId())) {
       if (command.messageId().equals(event.causationId())) {
         if (event.version() > 0) {
-          return Outcome.EFFECT;
+          return Earlier.EFFECT;
         }
-        found = Outcome.FAILED;
+        found = Earlier.FAILED;
       }
     }
     return found;
   }
 
   /** {@link #earlierOutcome}, or {@code NONE} if the store cannot tell while handling a failure. */
-  private Outcome outcomeBeside(Command command, Throwable failure) {
+  private Earlier outcomeBeside(Command command, Throwable failure) {
     try {
       return earlierOutcome(command);
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
-      return Outcome.NONE;
+      return Earlier.NONE;
     }
   }
 
@@ -301,6 +332,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     private boolean deduplicate;
     private int maxAttempts = 10;
     private Duration maxBackoff = Duration.ofMillis(50);
+    private Interceptors interceptors = Interceptors.none();
 
     private Builder(CommandBus bus, TypeRegistry registry) {
       this.bus = bus;
@@ -346,6 +378,15 @@ public final class CommandDispatchManager implements AutoCloseable {
         throw new IllegalArgumentException("maxBackoff must be positive, was " + maxBackoff);
       }
       this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    /**
+     * Runs the {@link io.cqrs.interceptor.CommandHandlerInterceptor}s among {@code interceptors}
+     * around the handling of every command, outside the conflict retries (none by default).
+     */
+    public Builder interceptors(Interceptors interceptors) {
+      this.interceptors = Objects.requireNonNull(interceptors, "interceptors");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
@@ -40,6 +41,10 @@ import java.util.Optional;
  * this instance created (a store or bus passed in belongs to the caller and stays open). Each part
  * stays usable on its own: this class only builds and orders them.
  *
+ * <p>{@link Builder#interceptors Interceptors} run around every command sent and handled, every
+ * event published and handled and every aggregate loaded and saved; metrics, tracing and the SLF4J
+ * MDC are interceptors.
+ *
  * <p>The relay ({@link EventRelay}) runs whenever the store can keep its marks and lease ({@link
  * RelayStore} and {@link ProcessorStore}), unless {@link Builder#relay(boolean) turned off}:
  * without it, events a crash kept from the bus would stay unpublished. Thread-safe.
@@ -52,6 +57,7 @@ public final class Cqrs implements AutoCloseable {
   private final EventSourcingRepository repository;
   private final CommandDispatchManager commands;
   private final EventRelay relay;
+  private final Interceptors interceptors;
   private final String service;
   private final int commandListeners;
   private final int eventListeners;
@@ -71,9 +77,13 @@ public final class Cqrs implements AutoCloseable {
     this.types = builder.types;
     this.owned = new ArrayList<>();
     this.store = builder.store != null ? builder.store : own(new InMemoryEventStreamRepository());
+    this.interceptors = builder.interceptors;
     this.commandBus =
-        builder.commandBus != null ? builder.commandBus : own(new InMemoryCommandBus());
-    this.eventBus = builder.eventBus != null ? builder.eventBus : own(new InMemoryEventBus());
+        interceptors.commandBus(
+            builder.commandBus != null ? builder.commandBus : own(new InMemoryCommandBus()));
+    this.eventBus =
+        interceptors.eventBus(
+            builder.eventBus != null ? builder.eventBus : own(new InMemoryEventBus()));
     this.service = builder.service;
     this.commandListeners = builder.commandListeners;
     this.eventListeners = builder.eventListeners;
@@ -82,7 +92,8 @@ public final class Cqrs implements AutoCloseable {
         EventSourcingRepository.builder(store, types)
             .publisher(eventBus)
             .publishAsynchronously(builder.publishAsynchronously)
-            .snapshotPolicy(builder.snapshotPolicy);
+            .snapshotPolicy(builder.snapshotPolicy)
+            .interceptors(interceptors);
     if (builder.aggregateCache != null) {
       repositoryBuilder.cache(builder.aggregateCache);
     }
@@ -91,6 +102,7 @@ public final class Cqrs implements AutoCloseable {
         CommandDispatchManager.builder(commandBus, types)
             .errorLog(store)
             .deduplicate(builder.deduplicate)
+            .interceptors(interceptors)
             .build();
     this.relay =
         builder.relay && store instanceof RelayStore && store instanceof ProcessorStore
@@ -138,14 +150,22 @@ public final class Cqrs implements AutoCloseable {
     return Optional.ofNullable(relay);
   }
 
-  /** The command bus. */
+  /** The command bus, with the command dispatch interceptors around its publish calls. */
   public CommandBus commandBus() {
     return commandBus;
   }
 
-  /** The event bus. */
+  /** The event bus, with the event publish interceptors around its publish calls. */
   public EventBus eventBus() {
     return eventBus;
+  }
+
+  /**
+   * The interceptors every part of this instance runs; pass them to a processor built by hand
+   * ({@code EventProcessor.tracking(name, cqrs.store()).interceptors(cqrs.interceptors())}).
+   */
+  public Interceptors interceptors() {
+    return interceptors;
   }
 
   /**
@@ -171,7 +191,8 @@ public final class Cqrs implements AutoCloseable {
     requireNew("onEvent");
     Objects.requireNonNull(subscription, "subscription");
     subscriptions
-        .computeIfAbsent(subscription, name -> new VersionedEventDispatchManager(eventBus, types))
+        .computeIfAbsent(
+            subscription, name -> new VersionedEventDispatchManager(eventBus, types, interceptors))
         .registerEventHandler(eventType, handler);
     return this;
   }
@@ -186,7 +207,11 @@ public final class Cqrs implements AutoCloseable {
    * @throws IllegalArgumentException if the store keeps no processor state, or the name is taken
    */
   public synchronized Cqrs processor(String name, Projection projection) {
-    return processor(EventProcessor.tracking(name, store).projection(projection).build());
+    return processor(
+        EventProcessor.tracking(name, store)
+            .projection(projection)
+            .interceptors(interceptors)
+            .build());
   }
 
   /**
@@ -307,6 +332,7 @@ public final class Cqrs implements AutoCloseable {
     private boolean relay = true;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
     private AggregateCache aggregateCache;
+    private Interceptors interceptors = Interceptors.none();
 
     private Builder() {}
 
@@ -409,6 +435,20 @@ public final class Cqrs implements AutoCloseable {
      */
     public Builder aggregateCache(AggregateCache aggregateCache) {
       this.aggregateCache = Objects.requireNonNull(aggregateCache, "aggregateCache");
+      return this;
+    }
+
+    /**
+     * Adds interceptors (see {@link Interceptors}): each takes part where it implements an
+     * interceptor interface, around commands sent and handled, events published and handled by
+     * subscriptions and by {@link #processor(String, Projection) processors}, and aggregates loaded
+     * and saved. The first one added is the outermost. For metrics, tracing and the SLF4J MDC (see
+     * {@link io.cqrs.interceptor.MdcInterceptor}).
+     *
+     * @throws IllegalArgumentException if one implements no interceptor interface
+     */
+    public Builder interceptors(Object... interceptors) {
+      this.interceptors = this.interceptors.with(interceptors);
       return this;
     }
 

@@ -1,5 +1,9 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.AggregateCall;
+import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.Interceptors;
+import io.cqrs.internal.AggregateChain;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
@@ -43,6 +47,7 @@ public final class EventSourcingRepository {
   private final SnapshotPolicy snapshotPolicy;
   private final SnapshotCodec snapshots;
   private final AggregateCache cache; // null: none
+  private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
 
   private EventSourcingRepository(Builder builder) {
@@ -52,6 +57,7 @@ public final class EventSourcingRepository {
     this.publishAsynchronously = builder.publishAsynchronously;
     this.snapshotPolicy = builder.snapshotPolicy;
     this.cache = builder.cache;
+    this.interceptors = builder.interceptors.aggregate().toArray(new AggregateInterceptor[0]);
     this.snapshots =
         new SnapshotCodec(
             builder.serializer != null ? builder.serializer : new EventSerializer(registry));
@@ -87,16 +93,17 @@ public final class EventSourcingRepository {
    */
   public List<VersionedEvent> save(EventSourceBased aggregate, String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
-    return save(aggregate, correlationId, null, Map.of(), null);
+    return save(aggregate, correlationId, null, Map.of(), null, null);
   }
 
   /**
    * Commits the aggregate's pending events as the effect of a command, at most once: they take its
-   * correlation id, its message id as their causation id, and its {@code actor} and {@code
-   * onBehalfOf} metadata, and the store commits them only if the stream holds no earlier effect of
-   * the same command (see {@link EventStreamRepository#save(StreamAppend)}). A redelivered command,
-   * or a second delivery racing the first, thus fails here with {@link DuplicateCommandException},
-   * which {@link CommandDispatchManager} takes as "already handled".
+   * correlation id, its message id as their causation id, its {@code actor} and {@code onBehalfOf}
+   * and the rest of its metadata (see {@link MetadataKey}), and the store commits them only if the
+   * stream holds no earlier effect of the same command (see {@link
+   * EventStreamRepository#save(StreamAppend)}). A redelivered command, or a second delivery racing
+   * the first, thus fails here with {@link DuplicateCommandException}, which {@link
+   * CommandDispatchManager} takes as "already handled".
    *
    * <p>One command's effect on one aggregate is one commit: saving the same instance again for the
    * same command appends to that effect, but saving a second instance of the same aggregate, loaded
@@ -110,7 +117,8 @@ public final class EventSourcingRepository {
     Objects.requireNonNull(aggregate, "aggregate");
     String commandId =
         cause.messageId().equals(aggregate.committedFor()) ? null : cause.messageId();
-    return save(aggregate, cause.correlationId(), cause.messageId(), cause.metadata(), commandId);
+    return save(
+        aggregate, cause.correlationId(), cause.messageId(), cause.metadata(), commandId, cause);
   }
 
   private List<VersionedEvent> save(
@@ -118,7 +126,8 @@ public final class EventSourcingRepository {
       String correlationId,
       String causationId,
       Map<String, String> metadata,
-      String commandId) {
+      String commandId,
+      Command cause) {
     Objects.requireNonNull(aggregate, "aggregate");
     List<Object> pending = aggregate.pendingEvents();
     if (pending.isEmpty()) {
@@ -128,6 +137,31 @@ public final class EventSourcingRepository {
     List<VersionedEvent> events =
         envelope(aggregate, pending, correlationId, causationId, metadata);
     String type = TypeRegistry.logicalName(aggregate.getClass());
+    if (interceptors.length == 0) {
+      commit(aggregate, events, type, previousVersion, causationId, commandId);
+      return events;
+    }
+    AggregateChain call =
+        AggregateChain.of(
+            interceptors,
+            AggregateCall.Kind.SAVE,
+            aggregate.id(),
+            type,
+            cause,
+            events,
+            () -> commit(aggregate, events, type, previousVersion, causationId, commandId));
+    call.found(true);
+    call.run();
+    return events;
+  }
+
+  private void commit(
+      EventSourceBased aggregate,
+      List<VersionedEvent> events,
+      String type,
+      long previousVersion,
+      String causationId,
+      String commandId) {
     try {
       store.save(new StreamAppend(aggregate.id(), previousVersion, events, commandId, type));
     } catch (RuntimeException e) {
@@ -145,7 +179,6 @@ public final class EventSourcingRepository {
     if (publisher != null) {
       publish(events);
     }
-    return events;
   }
 
   private List<VersionedEvent> envelope(
@@ -155,8 +188,9 @@ public final class EventSourcingRepository {
       String causationId,
       Map<String, String> metadata) {
     Instant now = Instant.now();
-    String actor = metadata.get("actor");
-    String onBehalfOf = metadata.get("onBehalfOf");
+    String actor = metadata.get(MetadataKey.ACTOR.name());
+    String onBehalfOf = metadata.get(MetadataKey.ON_BEHALF_OF.name());
+    Map<String, String> propagated = VersionedEvent.propagated(metadata);
     List<VersionedEvent> events = new ArrayList<>(pending.size());
     long version = aggregate.version();
     for (Object event : pending) {
@@ -167,6 +201,7 @@ public final class EventSourcingRepository {
               .causationId(causationId)
               .actor(actor)
               .onBehalfOf(onBehalfOf)
+              .metadata(propagated)
               .created(now)
               .build());
     }
@@ -272,6 +307,27 @@ public final class EventSourcingRepository {
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
     String type = TypeRegistry.logicalName(aggregate.getClass());
+    if (interceptors.length == 0) {
+      return load(id, factory, aggregate, type, null);
+    }
+    // The terminal reports what it did to the call it runs in.
+    AggregateChain[] self = new AggregateChain[1];
+    List<Optional<A>> result = new ArrayList<>(1);
+    self[0] =
+        AggregateChain.of(
+            interceptors,
+            AggregateCall.Kind.LOAD,
+            id,
+            type,
+            null,
+            List.of(),
+            () -> result.add(load(id, factory, aggregate, type, self[0])));
+    self[0].run();
+    return result.get(0);
+  }
+
+  private <A extends EventSourceBased> Optional<A> load(
+      String id, Function<String, A> factory, A aggregate, String type, AggregateChain call) {
     Snapshot entry = cache == null ? null : cachedEntry(id, type);
     boolean cached = entry != null && restoreCached(entry, aggregate);
     if (entry != null && !cached) {
@@ -285,6 +341,11 @@ public final class EventSourcingRepository {
       throw new AggregateTypeMismatchException(id, stream.aggregateType(), type);
     }
     List<VersionedEvent> events = stream.events();
+    if (call != null) {
+      call.fromCache(cached);
+      call.events(events);
+      call.found(!events.isEmpty() || aggregate.version() > 0);
+    }
     if (events.isEmpty() && aggregate.version() == 0) {
       return Optional.empty();
     }
@@ -400,6 +461,7 @@ public final class EventSourcingRepository {
     private EventSerializer serializer;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
     private AggregateCache cache;
+    private Interceptors interceptors = Interceptors.none();
 
     private Builder(EventStreamRepository store, TypeRegistry registry) {
       this.store = Objects.requireNonNull(store, "store");
@@ -445,6 +507,15 @@ public final class EventSourcingRepository {
      */
     public Builder cache(AggregateCache cache) {
       this.cache = Objects.requireNonNull(cache, "cache");
+      return this;
+    }
+
+    /**
+     * Runs the {@link AggregateInterceptor}s among {@code interceptors} around every load and save
+     * (none by default).
+     */
+    public Builder interceptors(Interceptors interceptors) {
+      this.interceptors = Objects.requireNonNull(interceptors, "interceptors");
       return this;
     }
 

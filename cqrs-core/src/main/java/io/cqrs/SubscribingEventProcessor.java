@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.Subscription;
@@ -34,7 +35,7 @@ public final class SubscribingEventProcessor implements EventProcessor {
   private SubscribingEventProcessor(Builder builder) {
     this.name = builder.name;
     this.bus = builder.bus;
-    this.handler = builder.handler;
+    this.handler = builder.interceptors.eventHandler(builder.name, builder.handler);
     this.listeners = builder.listeners;
   }
 
@@ -153,6 +154,7 @@ public final class SubscribingEventProcessor implements EventProcessor {
     private final EventStreamRepository store;
     private VersionedEventHandler handler;
     private int listeners = 1;
+    private Interceptors interceptors = Interceptors.none();
 
     private Builder(String name, EventBus bus, EventStreamRepository store) {
       this.name = Objects.requireNonNull(name, "name");
@@ -177,6 +179,16 @@ public final class SubscribingEventProcessor implements EventProcessor {
     public Builder projection(Projection projection) {
       this.handler =
           new VersionGate(Objects.requireNonNull(projection, "projection"), store)::handle;
+      return this;
+    }
+
+    /**
+     * Runs the {@link io.cqrs.interceptor.EventHandlerInterceptor}s among {@code interceptors}
+     * around the handling of every event, each attempt apart (none by default); {@link
+     * io.cqrs.interceptor.Handling#component()} is the processor's name.
+     */
+    public Builder interceptors(Interceptors interceptors) {
+      this.interceptors = Objects.requireNonNull(interceptors, "interceptors");
       return this;
     }
 

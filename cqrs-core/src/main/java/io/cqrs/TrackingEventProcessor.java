@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.Ids;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.EventStreamRepository;
@@ -93,7 +94,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.name = builder.name;
     this.events = builder.events;
     this.store = builder.store;
-    this.handler = builder.handler;
+    this.handler = builder.interceptors.eventHandler(builder.name, builder.handler);
     this.requestedSegments = builder.segments;
     this.batchSize = builder.batchSize;
     this.owner = builder.owner != null ? builder.owner : Ids.newId();
@@ -719,6 +720,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private Clock clock = Clock.systemUTC();
     private int maxAttempts = 3;
     private boolean stopOnFailure;
+    private Interceptors interceptors = Interceptors.none();
 
     private Builder(String name, EventStreamRepository events, ProcessorStore store) {
       this.name = Objects.requireNonNull(name, "name");
@@ -747,6 +749,16 @@ public final class TrackingEventProcessor implements EventProcessor {
     public Builder projection(Projection projection) {
       this.handler =
           new VersionGate(Objects.requireNonNull(projection, "projection"), events)::handle;
+      return this;
+    }
+
+    /**
+     * Runs the {@link io.cqrs.interceptor.EventHandlerInterceptor}s among {@code interceptors}
+     * around the handling of every event, each attempt apart (none by default); {@link
+     * io.cqrs.interceptor.Handling#component()} is the processor's name.
+     */
+    public Builder interceptors(Interceptors interceptors) {
+      this.interceptors = Objects.requireNonNull(interceptors, "interceptors");
       return this;
     }
 

@@ -120,15 +120,16 @@ public record VersionedEvent(
     }
 
     /**
-     * Correlation id, causation id (the command's message id), actor and on-behalf-of taken from
-     * the command that caused the event.
+     * Correlation id, causation id (the command's message id), actor, on-behalf-of and the rest of
+     * the metadata (a trace context among them) taken from the command that caused the event.
      */
     public Builder causedBy(Command command) {
       Objects.requireNonNull(command, "command");
       this.correlationId = command.correlationId();
       this.causationId = command.messageId();
-      this.actor = command.metadata().get("actor");
-      this.onBehalfOf = command.metadata().get("onBehalfOf");
+      this.actor = command.metadata().get(MetadataKey.ACTOR.name());
+      this.onBehalfOf = command.metadata().get(MetadataKey.ON_BEHALF_OF.name());
+      this.metadata = propagated(command.metadata());
       return this;
     }
 
@@ -170,6 +171,66 @@ public record VersionedEvent(
           event,
           metadata);
     }
+  }
+
+  /**
+   * The metadata a command hands on to the events it causes: all of it but the actor and
+   * on-behalf-of, which the events carry as fields.
+   */
+  static Map<String, String> propagated(Map<String, String> commandMetadata) {
+    if (!commandMetadata.containsKey(MetadataKey.ACTOR.name())
+        && !commandMetadata.containsKey(MetadataKey.ON_BEHALF_OF.name())) {
+      return commandMetadata;
+    }
+    Map<String, String> copy = new java.util.HashMap<>(commandMetadata);
+    copy.remove(MetadataKey.ACTOR.name());
+    copy.remove(MetadataKey.ON_BEHALF_OF.name());
+    return copy;
+  }
+
+  /** The same envelope with one more metadata entry (replacing one of the same key). */
+  public VersionedEvent withMetadata(String key, String value) {
+    MetadataKey.requireName(key);
+    Objects.requireNonNull(value, "value");
+    return withMetadata(Map.of(key, value));
+  }
+
+  /** The same envelope with one more typed metadata entry (replacing one of the same key). */
+  public <T> VersionedEvent withMetadata(MetadataKey<T> key, T value) {
+    Objects.requireNonNull(key, "key");
+    return withMetadata(key.name(), key.write(value));
+  }
+
+  /** The same envelope with these metadata entries added (replacing those of the same keys). */
+  public VersionedEvent withMetadata(Map<String, String> more) {
+    Objects.requireNonNull(more, "more");
+    if (more.isEmpty()) {
+      return this;
+    }
+    Map<String, String> copy = new java.util.HashMap<>(metadata);
+    more.forEach(
+        (key, value) -> copy.put(MetadataKey.requireName(key), Objects.requireNonNull(value, key)));
+    return new VersionedEvent(
+        id,
+        correlationId,
+        causationId,
+        sourceId,
+        actor,
+        onBehalfOf,
+        version,
+        eventType,
+        created,
+        event,
+        copy);
+  }
+
+  /**
+   * A typed metadata value, or empty if absent.
+   *
+   * @throws IllegalArgumentException naming the key if the value cannot be read
+   */
+  public <T> java.util.Optional<T> metadata(MetadataKey<T> key) {
+    return key.get(metadata);
   }
 
   /** The same envelope with another version; used by stores that assign versions. */

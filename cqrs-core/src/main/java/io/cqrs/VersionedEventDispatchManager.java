@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.Subscription;
 import java.util.List;
@@ -26,10 +27,24 @@ public final class VersionedEventDispatchManager implements AutoCloseable {
   private final Map<String, List<VersionedEventHandler>> handlers = new ConcurrentHashMap<>();
   private final List<VersionedEventHandler> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final Interceptors interceptors;
+  private final VersionedEventHandler direct;
 
   public VersionedEventDispatchManager(EventBus bus, TypeRegistry registry) {
+    this(bus, registry, Interceptors.none());
+  }
+
+  /**
+   * A manager whose handlers run inside the {@link io.cqrs.interceptor.EventHandlerInterceptor}s
+   * among {@code interceptors}, once per delivery; {@link io.cqrs.interceptor.Handling#component()}
+   * is the subscription's name, or {@code "direct"} for {@link #dispatch}.
+   */
+  public VersionedEventDispatchManager(
+      EventBus bus, TypeRegistry registry, Interceptors interceptors) {
     this.bus = Objects.requireNonNull(bus, "bus");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.interceptors = Objects.requireNonNull(interceptors, "interceptors");
+    this.direct = interceptors.eventHandler("direct", this::handle);
   }
 
   /** Calls {@code handler} for every event of a registered type. */
@@ -52,6 +67,10 @@ public final class VersionedEventDispatchManager implements AutoCloseable {
   /** Runs the handlers for one event on the calling thread. */
   public void dispatch(VersionedEvent event) throws Exception {
     Objects.requireNonNull(event, "event");
+    direct.handle(event);
+  }
+
+  private void handle(VersionedEvent event) throws Exception {
     List<VersionedEventHandler> typed = handlers.get(event.eventType());
     if (typed != null) {
       for (VersionedEventHandler handler : typed) {
@@ -69,7 +88,12 @@ public final class VersionedEventDispatchManager implements AutoCloseable {
    * @param subscription the subscription name; instances with the same name compete
    */
   public VersionedEventDispatchManager listen(String subscription, int listeners) {
-    subscriptions.add(bus.subscribe(subscription, listeners, this::dispatch));
+    subscriptions.add(
+        bus.subscribe(
+            subscription,
+            listeners,
+            interceptors.eventHandler(
+                Objects.requireNonNull(subscription, "subscription"), this::handle)));
     return this;
   }
 

@@ -11,7 +11,9 @@ package io.cqrs.rabbitmq;
  * <p>Every message also carries the standard properties: {@code message_id} (the event id or
  * command message id), {@code correlation_id}, {@code type} (the logical type name), {@code
  * content_type} ({@code application/json}), {@code timestamp} and {@code delivery_mode} 2
- * (persistent). See {@code docs/rabbitmq.md} for how they are used.
+ * (persistent). See {@code docs/rabbitmq.md} for how they are used. A message whose metadata holds
+ * a W3C trace context also carries it as the headers {@code traceparent} and {@code tracestate},
+ * and a valid trace context in those headers is taken into the consumed envelope's metadata.
  */
 public final class CqrsHeaders {
   /** The event's stream (aggregate) id; ordered subscriptions partition on it. */

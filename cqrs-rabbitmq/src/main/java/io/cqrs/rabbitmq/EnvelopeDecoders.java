@@ -23,7 +23,7 @@ final class EnvelopeDecoders {
     return delivery -> {
       VersionedEvent event = serializer.deserializeEvent(delivery.body());
       requireType(delivery, event.eventType(), "event", event.id());
-      return event;
+      return TraceHeaders.onto(event, delivery);
     };
   }
 
@@ -31,7 +31,7 @@ final class EnvelopeDecoders {
     return delivery -> {
       Command command = serializer.deserializeCommand(delivery.body());
       requireType(delivery, command.commandType(), "command", command.messageId());
-      return command;
+      return TraceHeaders.onto(command, delivery);
     };
   }
 

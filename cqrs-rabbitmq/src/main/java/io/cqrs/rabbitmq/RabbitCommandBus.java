@@ -162,6 +162,7 @@ public final class RabbitCommandBus implements CommandBus {
         command.commandType(),
         command.commandType(),
         properties,
+        TraceHeaders.withTrace(command.metadata(), null),
         serializer.serialize(command));
   }
 

@@ -179,7 +179,9 @@ public final class RabbitEventBus implements EventBus {
         event.eventType(),
         event.eventType(),
         properties,
-        Map.of(CqrsHeaders.SOURCE_ID, event.sourceId(), CqrsHeaders.VERSION, event.version()),
+        TraceHeaders.withTrace(
+            event.metadata(),
+            Map.of(CqrsHeaders.SOURCE_ID, event.sourceId(), CqrsHeaders.VERSION, event.version())),
         serializer.serialize(event));
   }
 

@@ -1,0 +1,107 @@
+package io.cqrs;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A typed key of the string metadata that {@link Command}s and {@link VersionedEvent}s carry: a
+ * name and how its value is written and read. Metadata travels with the envelope through stores and
+ * buses, and from a command to the events it causes and from an event to the commands a process
+ * manager sends in reaction ({@link Command#reactingTo}).
+ *
+ * <pre>{@code
+ * static final MetadataKey<String> TENANT = MetadataKey.string("tenant");
+ * Command command = Command.create(body).withMetadata(TENANT, "acme");
+ * Optional<String> tenant = event.metadata(TENANT);
+ * }</pre>
+ *
+ * @param <T> the value's type
+ */
+public final class MetadataKey<T> {
+  /** Who sent the command; carried to the events as {@link VersionedEvent#actor()}. */
+  public static final MetadataKey<String> ACTOR = string("actor");
+
+  /** On whose behalf; carried to the events as {@link VersionedEvent#onBehalfOf()}. */
+  public static final MetadataKey<String> ON_BEHALF_OF = string("onBehalfOf");
+
+  /** The W3C trace context's {@code traceparent} of the span the message was sent or made in. */
+  public static final MetadataKey<String> TRACEPARENT = string("traceparent");
+
+  /** The W3C trace context's {@code tracestate}, beside {@link #TRACEPARENT}. */
+  public static final MetadataKey<String> TRACESTATE = string("tracestate");
+
+  private final String name;
+  private final Function<String, T> read;
+  private final Function<T, String> write;
+
+  private MetadataKey(String name, Function<String, T> read, Function<T, String> write) {
+    this.name = requireName(name);
+    this.read = Objects.requireNonNull(read, "read");
+    this.write = Objects.requireNonNull(write, "write");
+  }
+
+  /** A key whose value is a string. */
+  public static MetadataKey<String> string(String name) {
+    return new MetadataKey<>(name, Function.identity(), Function.identity());
+  }
+
+  /** A key whose value is a long, written in decimal. */
+  public static MetadataKey<Long> number(String name) {
+    return new MetadataKey<>(name, Long::valueOf, String::valueOf);
+  }
+
+  /** A key whose value is an instant, written in ISO-8601. */
+  public static MetadataKey<Instant> instant(String name) {
+    return new MetadataKey<>(name, Instant::parse, Instant::toString);
+  }
+
+  /** A key whose value {@code write} turns into a string and {@code read} back. */
+  public static <T> MetadataKey<T> of(
+      String name, Function<String, T> read, Function<T, String> write) {
+    return new MetadataKey<>(name, read, write);
+  }
+
+  /** The key's name in the metadata map. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The value in {@code metadata}, or empty if absent.
+   *
+   * @throws IllegalArgumentException naming the key if the value cannot be read
+   */
+  public Optional<T> get(Map<String, String> metadata) {
+    String text = metadata.get(name);
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(read.apply(text));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Metadata '" + name + "' cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** The value written as text. */
+  public String write(T value) {
+    return Objects.requireNonNull(write.apply(Objects.requireNonNull(value, name)), name);
+  }
+
+  static String requireName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("A metadata key must not be blank");
+    }
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    return "MetadataKey[" + name + "]";
+  }
+}

@@ -1,0 +1,46 @@
+package io.cqrs.interceptor;
+
+/**
+ * One message on its way to a handler, as a {@link CommandHandlerInterceptor} or {@link
+ * EventHandlerInterceptor} sees it: the interceptor calls {@link #proceed()} (or {@link
+ * #proceed(Object)} with a copy of the message carrying more metadata) exactly once to run the rest
+ * of the chain and the handler, on the same thread.
+ *
+ * @param <M> {@link io.cqrs.Command} or {@link io.cqrs.VersionedEvent}
+ */
+public interface Handling<M> {
+
+  /** The message as this link received it. */
+  M message();
+
+  /**
+   * What handles it: the service taking commands from a bus, the subscription or the event
+   * processor; {@code "direct"} for a message dispatched by a direct call.
+   */
+  String component();
+
+  /**
+   * How many times the handler has run for this handling so far: after {@link #proceed()}, more
+   * than 1 where optimistic-concurrency conflicts were retried inside it.
+   */
+  int attempts();
+
+  /**
+   * Runs the rest of the chain and the handler with {@link #message()}.
+   *
+   * @return {@link Outcome#SUCCEEDED}, or {@link Outcome#DUPLICATE} where an earlier delivery of
+   *     the command took effect
+   * @throws Exception what the handler threw; {@link Outcome#of(Throwable)} names it
+   */
+  default Outcome proceed() throws Exception {
+    return proceed(message());
+  }
+
+  /**
+   * Runs the rest of the chain and the handler with {@code message} instead: the same message with
+   * more (or other) metadata. The id, type and body must stay those of {@link #message()}.
+   *
+   * @throws IllegalArgumentException if {@code message} is not the same message
+   */
+  Outcome proceed(M message) throws Exception;
+}

@@ -1,0 +1,117 @@
+package io.cqrs.internal;
+
+import io.cqrs.interceptor.Handling;
+import io.cqrs.interceptor.Outcome;
+import java.util.function.BiPredicate;
+
+/**
+ * One link of a chain of handler interceptors: {@link #proceed} hands the message to the next link,
+ * or after the last one to the handler. One object per link and message, so that an interceptor
+ * that holds on to its {@link Handling} sees its own message.
+ *
+ * @param <M> the message type
+ */
+public final class HandlingChain<M> implements Handling<M> {
+
+  /** A handler interceptor, whatever its interface. */
+  @FunctionalInterface
+  public interface Link<M> {
+    Outcome intercept(Handling<M> handling) throws Exception;
+  }
+
+  /** The handler at the end of the chain; it counts its runs in {@code attempts}. */
+  @FunctionalInterface
+  public interface Terminal<M> {
+    Outcome run(M message, Attempts attempts) throws Exception;
+  }
+
+  /** How many times the handler ran, shared by every link of one handling. */
+  public static final class Attempts {
+    private int count;
+
+    public void next() {
+      count++;
+    }
+
+    public int count() {
+      return count;
+    }
+  }
+
+  private final Link<M>[] links;
+  private final int index;
+  private final M message;
+  private final String component;
+  private final Terminal<M> terminal;
+  private final BiPredicate<M, M> sameMessage;
+  private final Attempts attempts;
+  private boolean proceeded;
+
+  private HandlingChain(
+      Link<M>[] links,
+      int index,
+      M message,
+      String component,
+      Terminal<M> terminal,
+      BiPredicate<M, M> sameMessage,
+      Attempts attempts) {
+    this.links = links;
+    this.index = index;
+    this.message = message;
+    this.component = component;
+    this.terminal = terminal;
+    this.sameMessage = sameMessage;
+    this.attempts = attempts;
+  }
+
+  /** Runs {@code message} through {@code links} to {@code terminal}. */
+  public static <M> Outcome run(
+      Link<M>[] links,
+      M message,
+      String component,
+      Terminal<M> terminal,
+      BiPredicate<M, M> sameMessage)
+      throws Exception {
+    Attempts attempts = new Attempts();
+    if (links.length == 0) {
+      return terminal.run(message, attempts);
+    }
+    return links[0].intercept(
+        new HandlingChain<>(links, 1, message, component, terminal, sameMessage, attempts));
+  }
+
+  @Override
+  public M message() {
+    return message;
+  }
+
+  @Override
+  public String component() {
+    return component;
+  }
+
+  @Override
+  public int attempts() {
+    return attempts.count();
+  }
+
+  @Override
+  public Outcome proceed(M next) throws Exception {
+    if (proceeded) {
+      throw new IllegalStateException("proceed() was called twice by an interceptor");
+    }
+    proceeded = true;
+    if (next == null || !sameMessage.test(message, next)) {
+      throw new IllegalArgumentException(
+          "An interceptor may change a message's metadata only, not the message: was "
+              + message
+              + ", got "
+              + next);
+    }
+    if (index == links.length) {
+      return terminal.run(next, attempts);
+    }
+    return links[index].intercept(
+        new HandlingChain<>(links, index + 1, next, component, terminal, sameMessage, attempts));
+  }
+}

@@ -1,0 +1,82 @@
+package io.cqrs.rabbitmq;
+
+import io.cqrs.Command;
+import io.cqrs.MetadataKey;
+import io.cqrs.VersionedEvent;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Carries the W3C trace context of a message's metadata ({@link MetadataKey#TRACEPARENT}, {@link
+ * MetadataKey#TRACESTATE}) in AMQP headers of the same names as well, where tracing tools that read
+ * the broker look for it, and takes it back from there on consume. A header that is not a valid
+ * trace context (a forged or oversized one) is ignored; a valid one wins over the body's copy.
+ */
+final class TraceHeaders {
+  private static final String TRACEPARENT = MetadataKey.TRACEPARENT.name();
+  private static final String TRACESTATE = MetadataKey.TRACESTATE.name();
+  private static final Pattern PARENT =
+      Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+  private static final Pattern STATE = Pattern.compile("[\\x20-\\x7e]{1,512}");
+
+  private TraceHeaders() {}
+
+  /** {@code headers} plus the trace context of {@code metadata}; {@code headers} if none. */
+  static Map<String, Object> withTrace(Map<String, String> metadata, Map<String, Object> headers) {
+    String parent = metadata.get(TRACEPARENT);
+    if (parent == null) {
+      return headers;
+    }
+    Map<String, Object> all = new HashMap<>(headers == null ? 4 : headers.size() + 2);
+    if (headers != null) {
+      all.putAll(headers);
+    }
+    all.put(TRACEPARENT, parent);
+    String state = metadata.get(TRACESTATE);
+    if (state != null) {
+      all.put(TRACESTATE, state);
+    }
+    return all;
+  }
+
+  static VersionedEvent onto(VersionedEvent event, Inbound delivery) {
+    Map<String, String> trace = trace(delivery, event.metadata());
+    return trace == null ? event : event.withMetadata(trace);
+  }
+
+  static Command onto(Command command, Inbound delivery) {
+    Map<String, String> trace = trace(delivery, command.metadata());
+    return trace == null ? command : command.withMetadata(trace);
+  }
+
+  /** The headers' trace context where it is valid and not what the body has; else null. */
+  private static Map<String, String> trace(Inbound delivery, Map<String, String> metadata) {
+    String parent = text(delivery.header(TRACEPARENT));
+    if (parent == null || !PARENT.matcher(parent).matches()) {
+      return null;
+    }
+    String state = text(delivery.header(TRACESTATE));
+    if (state != null && !STATE.matcher(state).matches()) {
+      state = null;
+    }
+    if (parent.equals(metadata.get(TRACEPARENT))
+        && (state == null || state.equals(metadata.get(TRACESTATE)))) {
+      return null;
+    }
+    return state == null
+        ? Map.of(TRACEPARENT, parent)
+        : Map.of(TRACEPARENT, parent, TRACESTATE, state);
+  }
+
+  private static String text(Object header) {
+    if (header == null) {
+      return null;
+    }
+    String text =
+        header instanceof byte[] bytes
+            ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+            : header.toString();
+    return text.length() > 600 ? null : text;
+  }
+}

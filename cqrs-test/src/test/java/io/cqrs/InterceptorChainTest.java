@@ -1,0 +1,345 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.interceptor.AggregateCall;
+import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.CommandHandlerInterceptor;
+import io.cqrs.interceptor.Dispatch;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.EventPublishInterceptor;
+import io.cqrs.interceptor.Handling;
+import io.cqrs.interceptor.Interceptors;
+import io.cqrs.interceptor.Outcome;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.testing.Await;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class InterceptorChainTest {
+  record Deposit(String walletId, BigDecimal amount) {}
+
+  record Withdraw(String walletId, BigDecimal amount) {}
+
+  /** Records what each link of the chain saw, in order. */
+  static final class Recorder
+      implements CommandDispatchInterceptor,
+          CommandHandlerInterceptor,
+          EventPublishInterceptor,
+          EventHandlerInterceptor,
+          AggregateInterceptor {
+    final String name;
+    final List<String> log;
+
+    Recorder(String name, List<String> log) {
+      this.name = name;
+      this.log = log;
+    }
+
+    @Override
+    public CompletableFuture<Void> interceptDispatch(Dispatch<Command> dispatch) {
+      log.add(name + " dispatch " + dispatch.messages().size());
+      return dispatch.proceed(
+          dispatch.messages().stream().map(c -> c.withMetadata("seen-by-" + name, "y")).toList());
+    }
+
+    @Override
+    public Outcome interceptCommand(Handling<Command> handling) throws Exception {
+      log.add(name + " before " + handling.message().commandType());
+      try {
+        Outcome outcome = handling.proceed(handling.message().withMetadata("handled-by", name));
+        log.add(name + " after " + outcome.tag() + " attempts=" + handling.attempts());
+        return outcome;
+      } catch (Exception e) {
+        log.add(name + " threw " + Outcome.of(e).tag());
+        throw e;
+      }
+    }
+
+    @Override
+    public CompletableFuture<Void> interceptPublish(Dispatch<VersionedEvent> dispatch) {
+      log.add(name + " publish " + dispatch.messages().size());
+      return dispatch.proceed();
+    }
+
+    @Override
+    public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
+      log.add(name + " event " + handling.component() + " " + handling.message().eventType());
+      return handling.proceed();
+    }
+
+    @Override
+    public void interceptAggregate(AggregateCall call) {
+      call.proceed();
+      log.add(
+          name
+              + " "
+              + call.kind()
+              + " "
+              + call.aggregateId()
+              + " events="
+              + call.events().size()
+              + " cached="
+              + call.fromCache());
+    }
+  }
+
+  private static Cqrs wallets(Object... interceptors) {
+    Cqrs cqrs =
+        Cqrs.builder()
+            .types(Wallet.types())
+            .aggregateCache(AggregateCache.maximumSize(100))
+            .interceptors(interceptors)
+            .build();
+    EventSourcingRepository repository = cqrs.repository();
+    cqrs.onCommand(
+        Deposit.class,
+        (deposit, command) -> {
+          Wallet wallet =
+              repository
+                  .find(deposit.walletId(), Wallet::new)
+                  .orElseGet(() -> Wallet.open(deposit.walletId(), "owner"));
+          wallet.deposit(deposit.amount());
+          repository.save(wallet, command);
+        });
+    cqrs.onCommand(
+        Withdraw.class,
+        (withdraw, command) -> {
+          Wallet wallet = repository.get(withdraw.walletId(), Wallet::new);
+          wallet.withdraw(withdraw.amount());
+          repository.save(wallet, command);
+        });
+    return cqrs;
+  }
+
+  @Test
+  void the_first_interceptor_is_the_outermost_link_of_every_chain() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs = wallets(new Recorder("outer", log), new Recorder("inner", log))) {
+      cqrs.commands().dispatch(Command.create(new Deposit("w-1", BigDecimal.TEN)));
+
+      assertThat(log)
+          .containsExactly(
+              "outer before " + TypeRegistry.logicalName(Deposit.class),
+              "inner before " + TypeRegistry.logicalName(Deposit.class),
+              "inner LOAD w-1 events=0 cached=false",
+              "outer LOAD w-1 events=0 cached=false",
+              "outer publish 2",
+              "inner publish 2",
+              "inner SAVE w-1 events=2 cached=false",
+              "outer SAVE w-1 events=2 cached=false",
+              "inner after succeeded attempts=1",
+              "outer after succeeded attempts=1");
+    }
+  }
+
+  @Test
+  void metadata_a_handler_interceptor_adds_reaches_the_events_the_command_causes()
+      throws Exception {
+    try (Cqrs cqrs = wallets(new Recorder("tracer", new CopyOnWriteArrayList<>()))) {
+      Command command =
+          Command.create(new Deposit("w-1", BigDecimal.ONE))
+              .withMetadata(MetadataKey.ACTOR, "alice")
+              .withMetadata("tenant", "acme");
+      cqrs.commands().dispatch(command);
+
+      List<VersionedEvent> events = cqrs.store().loadStream("w-1", 1).events();
+      assertThat(events).hasSize(2);
+      for (VersionedEvent event : events) {
+        assertThat(event.actor()).isEqualTo("alice");
+        assertThat(event.metadata())
+            .containsEntry("tenant", "acme")
+            .containsEntry("handled-by", "tracer")
+            .doesNotContainKey("actor");
+        assertThat(event.causationId()).isEqualTo(command.messageId());
+      }
+      Command reaction = Command.reactingTo(events.get(1), new Withdraw("w-1", BigDecimal.ONE));
+      assertThat(reaction.metadata(MetadataKey.ACTOR)).contains("alice");
+      assertThat(reaction.metadata()).containsEntry("tenant", "acme");
+    }
+  }
+
+  @Test
+  void dispatch_interceptors_add_metadata_that_reaches_the_command_handler() {
+    List<Command> handled = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs =
+        Cqrs.builder()
+            .types(Wallet.types())
+            .interceptors(new Recorder("client", new CopyOnWriteArrayList<>()))
+            .build()) {
+      cqrs.onCommand(Deposit.class, (deposit, command) -> handled.add(command));
+      cqrs.start();
+      Command sent = cqrs.send(new Deposit("w-1", BigDecimal.ONE));
+
+      Await.until("the command handled", () -> handled.size() == 1);
+      assertThat(handled.get(0).messageId()).isEqualTo(sent.messageId());
+      assertThat(handled.get(0).metadata())
+          .containsEntry("seen-by-client", "y")
+          .containsEntry("handled-by", "client");
+    }
+  }
+
+  @Test
+  void a_rejection_is_seen_by_the_interceptors_and_still_reaches_the_caller() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs = wallets(new Recorder("r", log))) {
+      cqrs.commands().dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+      log.clear();
+
+      assertThatThrownBy(
+              () -> cqrs.commands().dispatch(Command.create(new Withdraw("w-1", BigDecimal.TEN))))
+          .isInstanceOf(Wallet.InsufficientFunds.class);
+      assertThat(log).contains("r threw rejected");
+    }
+  }
+
+  @Test
+  void a_redelivered_command_is_seen_as_a_duplicate() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs = wallets(new Recorder("r", log))) {
+      Command command = Command.create(new Deposit("w-1", BigDecimal.ONE));
+      cqrs.commands().dispatch(command);
+      log.clear();
+
+      cqrs.commands().dispatch(command);
+
+      assertThat(log).contains("r after duplicate attempts=1");
+      assertThat(cqrs.store().version("w-1")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void attempts_count_the_conflicts_retried_inside_one_handling() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    CommandHandlerInterceptor counting =
+        handling -> {
+          Outcome outcome = handling.proceed();
+          attempts.add(handling.attempts());
+          return outcome;
+        };
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    TypeRegistry types = Wallet.types();
+    EventSourcingRepository repository = EventSourcingRepository.builder(store, types).build();
+    repository.save(Wallet.open("w-1", "owner"), "c");
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, types).interceptors(Interceptors.of(counting)).build();
+    manager.registerCommandHandler(
+        Deposit.class,
+        (deposit, command) -> {
+          Wallet wallet = repository.get("w-1", Wallet::new);
+          if (runs.incrementAndGet() <= 2) {
+            // Another writer commits between this load and this save: a conflict, twice.
+            Wallet other = repository.get("w-1", Wallet::new);
+            other.deposit(BigDecimal.ONE);
+            repository.save(other, "other-" + runs.get());
+          }
+          wallet.deposit(deposit.amount());
+          repository.save(wallet, command);
+        });
+
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.TEN)));
+
+    assertThat(attempts).containsExactly(3);
+    assertThat(store.version("w-1")).isEqualTo(4);
+  }
+
+  @Test
+  void an_event_handler_interceptor_names_the_subscription_and_may_add_metadata() throws Exception {
+    List<VersionedEvent> seen = new CopyOnWriteArrayList<>();
+    List<String> components = new CopyOnWriteArrayList<>();
+    EventHandlerInterceptor tagging =
+        handling -> {
+          components.add(handling.component());
+          return handling.proceed(handling.message().withMetadata("via", handling.component()));
+        };
+    try (Cqrs cqrs = wallets(tagging)) {
+      cqrs.onEvent("audit", Wallet.Deposited.class, seen::add);
+      cqrs.start();
+      cqrs.send(new Deposit("w-1", BigDecimal.ONE));
+
+      Await.until("the deposit audited", () -> seen.size() == 1);
+      assertThat(seen.get(0).metadata()).containsEntry("via", "audit");
+      assertThat(components).contains("audit");
+    }
+  }
+
+  @Test
+  void an_interceptor_may_not_swap_the_message_or_proceed_twice() {
+    CommandHandlerInterceptor swapping =
+        handling -> handling.proceed(Command.create(new Deposit("w-2", BigDecimal.ONE)));
+    CommandHandlerInterceptor twice =
+        handling -> {
+          handling.proceed();
+          return handling.proceed();
+        };
+    for (CommandHandlerInterceptor bad : List.of(swapping, twice)) {
+      CommandDispatchManager manager =
+          CommandDispatchManager.builder(null, Wallet.types())
+              .interceptors(Interceptors.of(bad))
+              .build();
+      AtomicInteger runs = new AtomicInteger();
+      manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
+
+      assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+          .isInstanceOf(
+              bad == swapping ? IllegalArgumentException.class : IllegalStateException.class);
+      assertThat(runs.get()).isLessThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  void an_aggregate_interceptor_that_does_not_proceed_fails_the_save_loudly() {
+    AggregateInterceptor swallowing = call -> {};
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), Wallet.types())
+            .interceptors(Interceptors.of(swallowing))
+            .build();
+
+    assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("without proceeding with the SAVE");
+  }
+
+  @Test
+  void a_publish_failure_reaches_the_caller_through_the_dispatch_chain() {
+    List<String> outcomes = new CopyOnWriteArrayList<>();
+    CommandDispatchInterceptor observing =
+        dispatch ->
+            dispatch
+                .proceed()
+                .whenComplete((ok, e) -> outcomes.add(e == null ? "ok" : e.getClass().getName()));
+    CommandBus bus = Interceptors.of(observing).commandBus(new InMemoryCommandBus());
+
+    // No service subscribed: the in-memory bus refuses the command as unroutable.
+    Command command = Command.create(new Deposit("w-1", BigDecimal.ONE));
+    assertThatThrownBy(() -> bus.publish(command)).isInstanceOf(UnroutableMessageException.class);
+    assertThat(outcomes).containsExactly(UnroutableMessageException.class.getName());
+    assertThatThrownBy(() -> bus.publishAsync(List.of(command, null)))
+        .isInstanceOf(NullPointerException.class);
+    assertThat(bus.publishAsync(command)).isCompletedExceptionally();
+    bus.close();
+  }
+
+  @Test
+  void only_objects_that_implement_an_interceptor_interface_are_taken() {
+    assertThatThrownBy(() -> Interceptors.of("not an interceptor"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.lang.String implements none of");
+    assertThat(Interceptors.none().isEmpty()).isTrue();
+    Recorder recorder = new Recorder("r", List.of());
+    Interceptors set = Interceptors.of(recorder, Interceptors.of((AggregateInterceptor) c -> {}));
+    assertThat(set.commandHandler()).containsExactly(recorder);
+    assertThat(set.aggregate()).hasSize(2);
+    assertThat(Map.of("all", set.all().size())).containsEntry("all", 2);
+  }
+}

@@ -14,8 +14,11 @@ import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.UsersReadModel;
+import io.cqrs.interceptor.MdcInterceptor;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -84,7 +87,10 @@ public final class Bank implements AutoCloseable {
             // Hot accounts are loaded by every command: keep their state here, so a load reads
             // only what other workers committed since.
             .aggregateCache(AggregateCache.maximumSize(10_000))
-            .commandListeners(builder.commandListeners);
+            .commandListeners(builder.commandListeners)
+            // Outermost, so that what the others log while a message is handled names it.
+            .interceptors(new MdcInterceptor())
+            .interceptors(builder.interceptors.toArray());
     if (builder.updatesReadModels) {
       cqrs.eventListeners(builder.journalSubscription, builder.journalListeners);
     }
@@ -246,9 +252,19 @@ public final class Bank implements AutoCloseable {
     private String journalSubscription = JOURNAL;
     private int readModelSegments = READ_MODEL_SEGMENTS;
     private boolean updatesReadModels = true;
+    private final List<Object> interceptors = new ArrayList<>();
 
     private Builder(BankInfrastructure infrastructure) {
       this.infrastructure = infrastructure;
+    }
+
+    /**
+     * Interceptors (metrics, tracing) every part of the bank runs, inside the {@link
+     * MdcInterceptor} the bank always runs; see {@link Cqrs.Builder#interceptors}.
+     */
+    public Builder interceptors(Object... interceptors) {
+      this.interceptors.addAll(List.of(interceptors));
+      return this;
     }
 
     /** How passwords are hashed (default: {@link PasswordHasher}'s defaults). */

@@ -55,8 +55,8 @@ public final class BankApplication {
       return OK;
     }
     if (options.verbose()) {
-      // Read by slf4j-simple when the first logger is made, which has not happened yet.
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+      // Read by logback.xml when the first logger is made, which has not happened yet.
+      System.setProperty("bank.log.level", "INFO");
     }
     // Closed in reverse order: the bank's subscriptions, the infrastructure, then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);

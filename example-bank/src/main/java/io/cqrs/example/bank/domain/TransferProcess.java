@@ -90,6 +90,7 @@ public final class TransferProcess {
                   }
                 })
             .segments(segments)
+            .interceptors(cqrs.interceptors())
             .build());
   }
 

@@ -5,6 +5,7 @@ import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.example.bank.Await;
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.spi.EventStreamRepository;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -84,6 +85,15 @@ public final class BankReadModels {
    *     fixed by a processor's first start
    */
   public List<TrackingEventProcessor> processors(String generation, int segments) {
+    return processors(generation, segments, Interceptors.none());
+  }
+
+  /**
+   * Like {@link #processors(String, int)}, the processors running {@code interceptors} around every
+   * event they handle (metrics, tracing, the MDC).
+   */
+  public List<TrackingEventProcessor> processors(
+      String generation, int segments, Interceptors interceptors) {
     List<TrackingEventProcessor> processors = new ArrayList<>();
     projections()
         .forEach(
@@ -92,6 +102,7 @@ public final class BankReadModels {
                     EventProcessor.tracking(processorName(model, generation), store)
                         .projection(projection)
                         .segments(segments)
+                        .interceptors(interceptors)
                         .build()));
     return processors;
   }
@@ -101,7 +112,7 @@ public final class BankReadModels {
    * before its subscriptions and closes them after.
    */
   public void register(Cqrs cqrs, String generation, int segments) {
-    processors(generation, segments).forEach(cqrs::processor);
+    processors(generation, segments, cqrs.interceptors()).forEach(cqrs::processor);
   }
 
   /**

@@ -59,6 +59,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final List<CommandHandler<Object>> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final HandlingChain.Link<Command>[] interceptors;
+  private final HandlingChain.Terminal<Command> terminal = this::handle;
 
   private CommandDispatchManager(Builder builder) {
     this.bus = builder.bus;
@@ -125,7 +126,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     if (interceptors.length == 0) {
       handle(command, new HandlingChain.Attempts());
     } else {
-      HandlingChain.run(interceptors, command, component, this::handle, SameMessage::commands);
+      HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
     }
   }
 

@@ -9,6 +9,7 @@ import io.cqrs.spi.EventBus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiPredicate;
 
 /**
  * An ordered, immutable set of interceptors, handed to the components that run them: {@link
@@ -151,17 +152,14 @@ public final class Interceptors {
         eventHandler.stream()
             .map(i -> (HandlingChain.Link<VersionedEvent>) i::interceptEvent)
             .toArray(HandlingChain.Link[]::new);
-    return event ->
-        HandlingChain.run(
-            links,
-            event,
-            component,
-            (message, attempts) -> {
-              attempts.next();
-              handler.handle(message);
-              return Outcome.SUCCEEDED;
-            },
-            SameMessage::events);
+    HandlingChain.Terminal<VersionedEvent> terminal =
+        (message, attempts) -> {
+          attempts.next();
+          handler.handle(message);
+          return Outcome.SUCCEEDED;
+        };
+    BiPredicate<VersionedEvent, VersionedEvent> same = SameMessage::events;
+    return event -> HandlingChain.run(links, event, component, terminal, same);
   }
 
   @Override

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param verbose whether to log at INFO instead of WARN
  * @param listeners {@code serve} and {@code worker}: how many commands and events of each
  *     subscription are handled at once
+ * @param metricsPort {@code worker}: the port of its {@code GET /metrics} (0: any free port), or
+ *     {@code null} for none; {@code serve} answers {@code /metrics} on its own port
  */
 record BankOptions(
     Mode mode,
@@ -26,7 +28,8 @@ record BankOptions(
     String host,
     int port,
     boolean verbose,
-    int listeners) {
+    int listeners,
+    Integer metricsPort) {
 
   /** What the application runs. */
   enum Mode {
@@ -70,7 +73,10 @@ record BankOptions(
           "  --store memory|couchbase     Where events are kept (default: memory).",
           "  --bus memory|rabbitmq        How commands and events travel (default: memory).",
           "  --port N                     serve: the port, 0 for any free one (default: 8080).",
-          "  --host ADDRESS               serve: the address to bind (default: 127.0.0.1).",
+          "  --host ADDRESS               serve, worker: the address to bind (default: 127.0.0.1).",
+          "  --metrics-port N             worker: serve GET /metrics (Prometheus) on this port, 0",
+          "                               for any free one (default: none; serve answers",
+          "                               /metrics on its own port).",
           "  --prefix P                   Couchbase key prefix and RabbitMQ name prefix; instances",
           "                               with the same prefix are one bank (default: bank).",
           "  --listeners N                serve, worker: commands and events handled at once per",
@@ -87,6 +93,10 @@ record BankOptions(
           "                               classic); quorum on a cluster, and the same in every",
           "                               process of a prefix       [CQRS_RABBITMQ_QUEUE_TYPE]",
           "  --verbose                    Log at INFO (default: warnings and errors only).",
+          "",
+          "Traces are exported when the standard OpenTelemetry variables ask for it, e.g.",
+          "OTEL_TRACES_EXPORTER=otlp with OTEL_EXPORTER_OTLP_ENDPOINT, or =logging to log spans",
+          "(default: off).",
           "  --help                       Show this help.",
           "",
           "A flag wins over its environment variable. With --store couchbase the read models are",
@@ -134,6 +144,7 @@ record BankOptions(
     private QueueType rabbitmqQueueType;
     private String prefix;
     private Integer listeners;
+    private Integer metricsPort;
 
     Parser(List<String> args, Map<String, String> environment) {
       this.args = Objects.requireNonNull(args, "args");
@@ -189,7 +200,8 @@ record BankOptions(
         case "--verbose", "-v" -> verbose = true;
         case "--store" -> store = choice(name, value(name, inline), Store.class);
         case "--bus" -> bus = choice(name, value(name, inline), Bus.class);
-        case "--port" -> port = port(value(name, inline));
+        case "--port" -> port = port(name, value(name, inline));
+        case "--metrics-port" -> metricsPort = port(name, value(name, inline));
         case "--host" -> host = value(name, inline);
         case "--couchbase-connection" -> couchbaseConnection = value(name, inline);
         case "--couchbase-username" -> couchbaseUsername = value(name, inline);
@@ -254,7 +266,7 @@ record BankOptions(
       }
     }
 
-    private static int port(String value) throws UsageException {
+    private static int port(String name, String value) throws UsageException {
       try {
         int port = Integer.parseInt(value);
         if (port >= 0 && port <= 65_535) {
@@ -264,7 +276,7 @@ record BankOptions(
         // Reported below with the accepted range.
       }
       throw new UsageException(
-          "Option --port must be a number from 0 to 65535, was '" + value + "'");
+          "Option " + name + " must be a number from 0 to 65535, was '" + value + "'");
     }
 
     private static String prefix(String value) throws UsageException {
@@ -312,7 +324,8 @@ record BankOptions(
           DEFAULT_HOST,
           DEFAULT_PORT,
           verbose,
-          DEFAULT_LISTENERS);
+          DEFAULT_LISTENERS,
+          null);
     }
 
     private BankOptions check() throws UsageException {
@@ -335,12 +348,20 @@ record BankOptions(
           host == null ? DEFAULT_HOST : host,
           port == null ? DEFAULT_PORT : port,
           verbose,
-          listeners == null ? DEFAULT_LISTENERS : listeners);
+          listeners == null ? DEFAULT_LISTENERS : listeners,
+          metricsPort);
     }
 
     private void checkCombination() throws UsageException {
-      if (mode != Mode.SERVE && (port != null || host != null)) {
-        throw new UsageException("Options --port and --host are for serve only");
+      if (mode != Mode.SERVE && port != null) {
+        throw new UsageException("Option --port is for serve only");
+      }
+      if (metricsPort != null && mode != Mode.WORKER) {
+        throw new UsageException(
+            "Option --metrics-port is for worker only; serve answers /metrics on --port");
+      }
+      if (host != null && mode != Mode.SERVE && !(mode == Mode.WORKER && metricsPort != null)) {
+        throw new UsageException("Option --host is for serve, and worker with --metrics-port");
       }
       if (listeners != null && mode != Mode.SERVE && mode != Mode.WORKER) {
         throw new UsageException("Option --listeners is for serve and worker only");

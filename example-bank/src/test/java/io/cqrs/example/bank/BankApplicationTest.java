@@ -82,6 +82,9 @@ class BankApplicationTest {
     assertThat(run(NO_ENVIRONMENT, "serve", "--port")).isEqualTo(2);
     assertThat(run(NO_ENVIRONMENT, "--store", "postgres")).isEqualTo(2);
     assertThat(run(NO_ENVIRONMENT, "--port", "8080")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "serve", "--metrics-port", "9090")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--host", "0.0.0.0")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "worker", "--metrics-port", "65536")).isEqualTo(2);
 
     assertThat(err())
         .contains("Unknown command 'deploy'")
@@ -89,7 +92,10 @@ class BankApplicationTest {
         .contains("--port must be a number from 0 to 65535, was 'http'")
         .contains("Option --port needs a value")
         .contains("--store must be one of memory, couchbase, was 'postgres'")
-        .contains("--port and --host are for serve only")
+        .contains("Option --port is for serve only")
+        .contains("Option --metrics-port is for worker only; serve answers /metrics on --port")
+        .contains("Option --host is for serve, and worker with --metrics-port")
+        .contains("Option --metrics-port must be a number from 0 to 65535, was '65536'")
         .contains("Run with --help for usage.");
   }
 

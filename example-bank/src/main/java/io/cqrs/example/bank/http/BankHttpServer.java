@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * GET  /health                    200 {"status":"ok", commandBus, eventBus}; 503 "unavailable"
+ * GET  /metrics                   200 the metrics in the Prometheus text format
  * POST /accounts                  201 {firstName, lastName, email, password, initialBalance?}
  * GET  /accounts                  200 every account (read model)
  * GET  /accounts/{id}             200 the account (write model)
@@ -66,7 +68,20 @@ public final class BankHttpServer implements AutoCloseable {
    * @throws IOException if the address cannot be bound
    */
   public static BankHttpServer start(Bank bank, String host, int port) throws IOException {
+    return start(bank, host, port, () -> "");
+  }
+
+  /**
+   * Starts serving {@code bank} on {@code host}:{@code port}, and {@code GET /metrics} with the
+   * text {@code metrics} gives (a Prometheus registry's scrape).
+   *
+   * @param port the port, or 0 for any free one (see {@link #port()})
+   * @throws IOException if the address cannot be bound
+   */
+  public static BankHttpServer start(Bank bank, String host, int port, Supplier<String> metrics)
+      throws IOException {
     Objects.requireNonNull(bank, "bank");
+    Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
@@ -84,6 +99,7 @@ public final class BankHttpServer implements AutoCloseable {
     BankHttpServer api = new BankHttpServer(server, executor, bank);
     server.setExecutor(executor);
     server.createContext("/", api::handle);
+    server.createContext("/metrics", MetricsEndpoint.route(metrics));
     server.start();
     log.info("Bank API listening on {}", api.uri());
     return api;

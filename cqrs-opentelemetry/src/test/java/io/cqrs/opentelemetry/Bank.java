@@ -4,6 +4,7 @@ import io.cqrs.Command;
 import io.cqrs.Cqrs;
 import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
 
 /** The small domain the tests trace: deposits into accounts, and a notice a deposit causes. */
 final class Bank {
@@ -42,9 +43,16 @@ final class Bank {
     }
   }
 
-  /** A builder with the account aggregate and its event registered. */
+  /** A registry of the account aggregate, its event and the commands. */
+  static TypeRegistry types() {
+    return new TypeRegistry()
+        .registerAggregate(Account.class, Deposited.class)
+        .registerCommands(Deposit.class, Notify.class);
+  }
+
+  /** A builder with {@link #types()}. */
   static Cqrs.Builder builder() {
-    return Cqrs.builder().aggregate(Account.class, Deposited.class);
+    return Cqrs.builder().types(types());
   }
 
   /** Registers the handler of {@link Deposit}: load (or open) the account, deposit, save. */

@@ -3,6 +3,7 @@ package io.cqrs.opentelemetry;
 import static io.cqrs.opentelemetry.RecordedSpans.traceparent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.cqrs.Command;
 import io.cqrs.Cqrs;
@@ -185,7 +186,7 @@ class CqrsTracingTest {
     assertThat(old.getLinks())
         .extracting(LinkData::getSpanContext)
         .extracting(SpanContext::getTraceId, SpanContext::getSpanId)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(ORIGIN_TRACE, ORIGIN_SPAN));
+        .containsExactly(tuple(ORIGIN_TRACE, ORIGIN_SPAN));
     assertThat(old.getAttributes().asMap())
         .containsEntry(AttributeKey.booleanKey("cqrs.replay"), true);
     assertThat(recent.getTraceId()).isEqualTo(ORIGIN_TRACE);

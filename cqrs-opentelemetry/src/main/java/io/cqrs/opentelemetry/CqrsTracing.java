@@ -1,0 +1,305 @@
+package io.cqrs.opentelemetry;
+
+import io.cqrs.Command;
+import io.cqrs.VersionedEvent;
+import io.cqrs.interceptor.AggregateCall;
+import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.CommandHandlerInterceptor;
+import io.cqrs.interceptor.Dispatch;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.EventPublishInterceptor;
+import io.cqrs.interceptor.Handling;
+import io.cqrs.interceptor.Outcome;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OpenTelemetry tracing of commands, events and aggregates: one interceptor that takes part in
+ * every chain, so that the whole setup is one line.
+ *
+ * <pre>{@code
+ * OpenTelemetry otel = AutoConfiguredOpenTelemetrySdk.initialize().getOpenTelemetrySdk();
+ * Cqrs cqrs = Cqrs.builder().interceptors(CqrsTracing.of(otel)) ... .build();
+ * }</pre>
+ *
+ * <p>Spans, named as OpenTelemetry's messaging conventions name them ({@code <operation>
+ * <destination>}, the destination being the message's logical type, which the buses route by):
+ *
+ * <ul>
+ *   <li>{@code publish <CommandType>}, PRODUCER, one per command sent; its context is written into
+ *       the command's metadata ({@code traceparent}, {@code tracestate}), which the RabbitMQ bus
+ *       also sends as AMQP headers;
+ *   <li>{@code process <CommandType>}, CONSUMER, around the command's handler, a child of the
+ *       context the command carries; the handler gets the command with this span's context in its
+ *       metadata, so the events it saves carry it;
+ *   <li>{@code load <AggregateType>} and {@code save <AggregateType>}, INTERNAL, children of the
+ *       current span;
+ *   <li>{@code publish <EventType>}, PRODUCER, one per event published; a child of the current span
+ *       (the save), else of the context the event carries (the relay's case);
+ *   <li>{@code process <EventType>}, CONSUMER, around the handlers of a subscription or processor,
+ *       a child of the context the event carries; an event older than {@link
+ *       Builder#replayAge(Duration) the replay age} starts a new trace linked to it instead. The
+ *       handlers get the event with this span's context in its metadata, so the commands a process
+ *       manager sends with {@link Command#reactingTo} continue the trace.
+ * </ul>
+ *
+ * <p>Each handling span is current while the handler runs, so spans the handler starts nest under
+ * it. A failure sets status ERROR and records the exception; {@code cqrs.outcome} holds the {@link
+ * Outcome#tag() outcome}. Metadata that holds no valid trace context (a forged {@code traceparent})
+ * is ignored by the propagator and never fails a message. See {@code docs/observability.md} for the
+ * attributes.
+ *
+ * <p>Immutable and thread-safe; one instance serves every component of an application.
+ */
+public final class CqrsTracing
+    implements CommandDispatchInterceptor,
+        CommandHandlerInterceptor,
+        EventPublishInterceptor,
+        EventHandlerInterceptor,
+        AggregateInterceptor {
+
+  /** The instrumentation scope of every span: this module's root package. */
+  public static final String INSTRUMENTATION_NAME = "io.cqrs.opentelemetry";
+
+  /** The default {@link Builder#replayAge}, as Axon's time limit for joining a trace. */
+  public static final Duration DEFAULT_REPLAY_AGE = Duration.ofMinutes(2);
+
+  private final MessageSpans spans;
+  private final TraceContexts contexts;
+  private final Clock clock;
+
+  private CqrsTracing(Builder builder) {
+    this.spans =
+        new MessageSpans(
+            builder.openTelemetry.getTracer(INSTRUMENTATION_NAME), builder.messagingSystem);
+    this.contexts =
+        new TraceContexts(
+            builder.openTelemetry.getPropagators().getTextMapPropagator(), builder.replayAge);
+    this.clock = builder.clock;
+  }
+
+  /** Tracing with the default settings through {@code openTelemetry}'s tracer and propagators. */
+  public static CqrsTracing of(OpenTelemetry openTelemetry) {
+    return builder(openTelemetry).build();
+  }
+
+  /**
+   * A builder of tracing through {@code openTelemetry}'s tracer provider and text-map propagator
+   * (give it the W3C trace-context propagator, which the SDK's autoconfiguration sets by default,
+   * for {@code traceparent} to reach the metadata).
+   */
+  public static Builder builder(OpenTelemetry openTelemetry) {
+    return new Builder(openTelemetry);
+  }
+
+  /**
+   * Starts a PRODUCER span per command, writes its context into a copy of the command's metadata
+   * and publishes the copies; the spans end when the bus has accepted the commands, failed if it
+   * did not.
+   */
+  @Override
+  public CompletableFuture<Void> interceptDispatch(Dispatch<Command> dispatch) {
+    Context current = Context.current();
+    Instant now = clock.instant();
+    List<Command> traced = new ArrayList<>(dispatch.messages().size());
+    List<Span> started = new ArrayList<>(dispatch.messages().size());
+    for (Command command : dispatch.messages()) {
+      TraceContexts.Parent parent = contexts.forPublish(current, command.metadata(), null, now);
+      Span span = spans.publish(command, parent);
+      started.add(span);
+      traced.add(
+          command.withMetadata(contexts.inject(parent.context().with(span), command.metadata())));
+    }
+    return publish(dispatch, traced, started);
+  }
+
+  /**
+   * Starts a PRODUCER span per event, a child of the current span or else of the context the event
+   * carries, writes its context into a copy of the event's metadata (on the bus only: the stored
+   * event keeps its own) and publishes the copies.
+   */
+  @Override
+  public CompletableFuture<Void> interceptPublish(Dispatch<VersionedEvent> dispatch) {
+    Context current = Context.current();
+    Instant now = clock.instant();
+    List<VersionedEvent> traced = new ArrayList<>(dispatch.messages().size());
+    List<Span> started = new ArrayList<>(dispatch.messages().size());
+    for (VersionedEvent event : dispatch.messages()) {
+      TraceContexts.Parent parent =
+          contexts.forPublish(current, event.metadata(), event.created(), now);
+      Span span = spans.publish(event, parent);
+      started.add(span);
+      traced.add(
+          event.withMetadata(contexts.inject(parent.context().with(span), event.metadata())));
+    }
+    return publish(dispatch, traced, started);
+  }
+
+  /**
+   * Runs the command's handling in a CONSUMER span, a child of the context the command carries (or
+   * of the current one, for a command without any), current while the handler runs; the handler
+   * gets the command with this span's context in its metadata.
+   */
+  @Override
+  public Outcome interceptCommand(Handling<Command> handling) throws Exception {
+    Command command = handling.message();
+    TraceContexts.Parent parent =
+        contexts.forHandling(Context.current(), command.metadata(), null, clock.instant());
+    Span span = spans.process(command, parent, handling.component());
+    Context context = parent.context().with(span);
+    return handle(
+        handling,
+        span,
+        context,
+        command.withMetadata(contexts.inject(context, command.metadata())));
+  }
+
+  /**
+   * Runs the event's handling in a CONSUMER span, current while the handlers run: a child of the
+   * context the event carries, or, for an event older than the replay age, the root of a new trace
+   * linked to that context ({@code cqrs.replay=true}). The handlers get the event with this span's
+   * context in its metadata.
+   */
+  @Override
+  public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
+    VersionedEvent event = handling.message();
+    TraceContexts.Parent parent =
+        contexts.forHandling(Context.current(), event.metadata(), event.created(), clock.instant());
+    Span span = spans.process(event, parent, handling.component());
+    Context context = parent.context().with(span);
+    return handle(
+        handling, span, context, event.withMetadata(contexts.inject(context, event.metadata())));
+  }
+
+  /**
+   * Runs a load or save in an INTERNAL span ({@code load <AggregateType>}, {@code save
+   * <AggregateType>}), a child of the current span and current itself while the repository works,
+   * so the publication of a save's events nests under it.
+   */
+  @Override
+  public void interceptAggregate(AggregateCall call) {
+    Span span = spans.aggregate(call);
+    Scope scope = span.makeCurrent();
+    try {
+      call.proceed();
+      MessageSpans.aggregateResult(span, call);
+      SpanOutcomes.outcome(span, Outcome.SUCCEEDED);
+    } catch (RuntimeException | Error failure) {
+      SpanOutcomes.thrown(span, failure);
+      throw failure;
+    } finally {
+      scope.close();
+      span.end();
+    }
+  }
+
+  private static <M> Outcome handle(Handling<M> handling, Span span, Context context, M traced)
+      throws Exception {
+    Scope scope = context.makeCurrent();
+    try {
+      Outcome outcome = handling.proceed(traced);
+      SpanOutcomes.outcome(span, outcome);
+      return outcome;
+    } catch (Throwable failure) {
+      SpanOutcomes.thrown(span, failure);
+      throw failure;
+    } finally {
+      scope.close();
+      span.setAttribute(TraceKeys.ATTEMPTS, (long) handling.attempts());
+      span.end();
+    }
+  }
+
+  private static <M> CompletableFuture<Void> publish(
+      Dispatch<M> dispatch, List<M> traced, List<Span> started) {
+    // One message: its span is current while the bus sends, so a transport's own instrumentation
+    // nests under it. Several: none of them can be; the caller's context stays.
+    Scope scope = started.size() == 1 ? started.get(0).makeCurrent() : Scope.noop();
+    CompletableFuture<Void> sent;
+    try {
+      sent = dispatch.proceed(traced);
+    } catch (RuntimeException | Error failure) {
+      scope.close();
+      SpanOutcomes.endFailed(started, failure);
+      throw failure;
+    }
+    scope.close();
+    return SpanOutcomes.endWhenSent(sent, started);
+  }
+
+  @Override
+  public String toString() {
+    return "CqrsTracing[messagingSystem="
+        + spans.system()
+        + ", replayAge="
+        + contexts.replayAge()
+        + "]";
+  }
+
+  /** Builds a {@link CqrsTracing}; every setting is optional. */
+  public static final class Builder {
+    private final OpenTelemetry openTelemetry;
+    private Duration replayAge = DEFAULT_REPLAY_AGE;
+    private String messagingSystem = "cqrs";
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+    }
+
+    /**
+     * How old an event may be and still be handled, or published, in the trace it carries (default
+     * {@link #DEFAULT_REPLAY_AGE}, two minutes). An older one (a tracking processor catching up or
+     * rebuilding a read model, the relay sending what a crash held back) gets a span that starts a
+     * new trace with a link to the one the event carries, and {@code cqrs.replay=true}, so that
+     * replays do not stretch old traces over hours or days. The age is measured from the event's
+     * {@link VersionedEvent#created()}.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder replayAge(Duration replayAge) {
+      Objects.requireNonNull(replayAge, "replayAge");
+      if (replayAge.isNegative()) {
+        throw new IllegalArgumentException("replayAge must not be negative, was " + replayAge);
+      }
+      this.replayAge = replayAge;
+      return this;
+    }
+
+    /**
+     * The {@code messaging.system} attribute of message spans (default {@code cqrs}); e.g. {@code
+     * rabbitmq} where every bus of the application is a RabbitMQ bus.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder messagingSystem(String messagingSystem) {
+      Objects.requireNonNull(messagingSystem, "messagingSystem");
+      if (messagingSystem.isBlank()) {
+        throw new IllegalArgumentException("messagingSystem must not be blank");
+      }
+      this.messagingSystem = messagingSystem;
+      return this;
+    }
+
+    /** The clock that the replay age is measured with (default the system's, in UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The tracing interceptor. */
+    public CqrsTracing build() {
+      return new CqrsTracing(this);
+    }
+  }
+}

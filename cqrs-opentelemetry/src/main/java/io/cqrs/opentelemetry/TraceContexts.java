@@ -1,0 +1,114 @@
+package io.cqrs.opentelemetry;
+
+import io.cqrs.MetadataKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads and writes trace contexts in message metadata with the application's propagator (W3C {@code
+ * traceparent}/{@code tracestate} under the SDK's defaults), and decides what a new span's parent
+ * is. The propagator ignores a value it cannot parse (a forged or truncated {@code traceparent}),
+ * so such metadata reads as "no context" and never fails a message.
+ */
+final class TraceContexts {
+  private static final String TRACESTATE = MetadataKey.TRACESTATE.name();
+
+  private static final TextMapGetter<Map<String, String>> GETTER =
+      (carrier, key) -> carrier == null ? null : carrier.get(key);
+
+  private static final TextMapSetter<Map<String, String>> SETTER =
+      (carrier, key, value) -> {
+        if (carrier != null && key != null && !key.isBlank() && value != null) {
+          carrier.put(key, value);
+        }
+      };
+
+  /**
+   * A new span's parent context, and the context it links to instead where it starts a trace of its
+   * own; {@code replay} when the message is older than the replay age.
+   */
+  record Parent(Context context, SpanContext link, boolean replay) {}
+
+  private final TextMapPropagator propagator;
+  private final Duration replayAge;
+
+  TraceContexts(TextMapPropagator propagator, Duration replayAge) {
+    this.propagator = propagator;
+    this.replayAge = replayAge;
+  }
+
+  /** How old an event may be and still join the trace it carries. */
+  Duration replayAge() {
+    return replayAge;
+  }
+
+  /**
+   * The span context a message's metadata carries; invalid where it carries none (or a bad one).
+   */
+  SpanContext origin(Map<String, String> metadata) {
+    return Span.fromContext(propagator.extract(Context.root(), metadata, GETTER)).getSpanContext();
+  }
+
+  /**
+   * The parent of a span that publishes a message: the current span where there is one (the handler
+   * or save that publishes), else the context the message carries, the relay's case, which
+   * publishes long after the commit on a thread of its own. {@code created} is the event's, for the
+   * replay rule, or {@code null} for a command, which always joins its trace.
+   */
+  Parent forPublish(Context current, Map<String, String> metadata, Instant created, Instant now) {
+    SpanContext origin = origin(metadata);
+    SpanContext active = Span.fromContext(current).getSpanContext();
+    if (active.isValid()) {
+      boolean elsewhere = origin.isValid() && !origin.getTraceId().equals(active.getTraceId());
+      return new Parent(current, elsewhere ? origin : null, false);
+    }
+    return fromMessage(current, metadata, origin, created, now);
+  }
+
+  /**
+   * The parent of a span that handles a message: the context the message carries (its sender's),
+   * unless the message is an event older than the replay age, which starts a new trace linked to
+   * it; the current context where the message carries none (a direct dispatch). {@code created} is
+   * {@code null} for a command.
+   */
+  Parent forHandling(Context current, Map<String, String> metadata, Instant created, Instant now) {
+    return fromMessage(current, metadata, origin(metadata), created, now);
+  }
+
+  private Parent fromMessage(
+      Context current,
+      Map<String, String> metadata,
+      SpanContext origin,
+      Instant created,
+      Instant now) {
+    if (created != null && Duration.between(created, now).compareTo(replayAge) > 0) {
+      return new Parent(Context.root(), origin.isValid() ? origin : null, true);
+    }
+    if (!origin.isValid()) {
+      return new Parent(current, null, false);
+    }
+    return new Parent(propagator.extract(current, metadata, GETTER), null, false);
+  }
+
+  /**
+   * The metadata entries that carry {@code context} (the propagator's fields), to add to a message
+   * whose metadata is {@code metadata}. A {@code tracestate} the message has but the new context
+   * does not is overwritten with an empty value, so that no stale state rides with the new parent.
+   */
+  Map<String, String> inject(Context context, Map<String, String> metadata) {
+    Map<String, String> fields = new HashMap<>(4);
+    propagator.inject(context, fields, SETTER);
+    if (!fields.isEmpty() && !fields.containsKey(TRACESTATE) && metadata.containsKey(TRACESTATE)) {
+      fields.put(TRACESTATE, "");
+    }
+    return fields;
+  }
+}

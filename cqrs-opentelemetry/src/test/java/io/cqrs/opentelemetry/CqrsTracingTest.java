@@ -1,0 +1,354 @@
+package io.cqrs.opentelemetry;
+
+import static io.cqrs.opentelemetry.RecordedSpans.traceparent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.cqrs.Command;
+import io.cqrs.Cqrs;
+import io.cqrs.MetadataKey;
+import io.cqrs.Projection;
+import io.cqrs.UnroutableMessageException;
+import io.cqrs.VersionedEvent;
+import io.cqrs.opentelemetry.Bank.Deposit;
+import io.cqrs.opentelemetry.Bank.Deposited;
+import io.cqrs.opentelemetry.Bank.Notify;
+import io.cqrs.spi.StreamAppend;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Spans and trace propagation of {@link CqrsTracing} on an in-memory {@link Cqrs}. */
+class CqrsTracingTest {
+  private static final String ORIGIN_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String ORIGIN_SPAN = "00f067aa0ba902b7";
+  private static final String ORIGIN = "00-" + ORIGIN_TRACE + "-" + ORIGIN_SPAN + "-01";
+
+  private final RecordedSpans spans = new RecordedSpans();
+  private Cqrs cqrs;
+
+  @AfterEach
+  void close() {
+    if (cqrs != null) {
+      cqrs.close();
+    }
+    spans.close();
+  }
+
+  private Cqrs build() {
+    cqrs = Bank.builder().interceptors(CqrsTracing.of(spans.sdk())).build();
+    Bank.handleDeposits(cqrs);
+    return cqrs;
+  }
+
+  @Test
+  void a_command_sent_and_handled_is_one_trace_of_publish_process_load_save_and_event_publish() {
+    build().start();
+    Command sent = cqrs.send(new Deposit("acc-1", 50));
+
+    SpanData publish = spans.await("publish Deposit");
+    SpanData process = spans.await("process Deposit");
+    SpanData load = spans.await("load Account");
+    SpanData save = spans.await("save Account");
+    SpanData published = spans.await("publish Deposited");
+
+    assertThat(publish.getKind()).isEqualTo(SpanKind.PRODUCER);
+    assertThat(publish.getParentSpanContext().isValid()).isFalse();
+    assertThat(process.getKind()).isEqualTo(SpanKind.CONSUMER);
+    assertThat(load.getKind()).isEqualTo(SpanKind.INTERNAL);
+    assertThat(save.getKind()).isEqualTo(SpanKind.INTERNAL);
+    assertThat(published.getKind()).isEqualTo(SpanKind.PRODUCER);
+    assertThat(List.of(process, load, save, published))
+        .allSatisfy(span -> assertThat(span.getTraceId()).isEqualTo(publish.getTraceId()));
+    assertThat(process.getParentSpanId()).isEqualTo(publish.getSpanId());
+    assertThat(process.getParentSpanContext().isRemote()).isTrue();
+    assertThat(load.getParentSpanId()).isEqualTo(process.getSpanId());
+    assertThat(save.getParentSpanId()).isEqualTo(process.getSpanId());
+    assertThat(published.getParentSpanId()).isEqualTo(save.getSpanId());
+
+    assertThat(publish.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("messaging.system"), "cqrs")
+        .containsEntry(AttributeKey.stringKey("messaging.operation.type"), "send")
+        .containsEntry(AttributeKey.stringKey("messaging.destination.name"), "Deposit")
+        .containsEntry(AttributeKey.stringKey("messaging.message.id"), sent.messageId())
+        .containsEntry(
+            AttributeKey.stringKey("messaging.message.conversation_id"), sent.correlationId());
+    assertThat(process.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("messaging.operation.type"), "process")
+        .containsEntry(AttributeKey.stringKey("messaging.message.id"), sent.messageId())
+        .containsEntry(AttributeKey.stringKey("cqrs.component"), "app")
+        .containsEntry(AttributeKey.stringKey("messaging.consumer.group.name"), "app")
+        .containsEntry(AttributeKey.stringKey("cqrs.outcome"), "succeeded")
+        .containsEntry(AttributeKey.longKey("cqrs.attempts"), 1L);
+    assertThat(process.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(load.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.aggregate.id"), "acc-1")
+        .containsEntry(AttributeKey.booleanKey("cqrs.aggregate.found"), false);
+    assertThat(save.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.aggregate.id"), "acc-1")
+        .containsEntry(AttributeKey.stringKey("cqrs.causation_id"), sent.messageId())
+        .containsEntry(AttributeKey.longKey("cqrs.aggregate.events"), 1L)
+        .containsEntry(AttributeKey.longKey("cqrs.aggregate.version"), 1L);
+    assertThat(published.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("messaging.destination.name"), "Deposited")
+        .containsEntry(AttributeKey.stringKey("cqrs.aggregate.id"), "acc-1")
+        .containsEntry(
+            AttributeKey.stringKey("messaging.message.conversation_id"), sent.correlationId());
+  }
+
+  @Test
+  void the_events_a_command_caused_carry_the_handle_spans_traceparent() {
+    build().start();
+    cqrs.send(new Deposit("acc-1", 50));
+
+    SpanData process = spans.await("process Deposit");
+    spans.await("save Account");
+    List<VersionedEvent> stored = cqrs.store().load("acc-1");
+
+    assertThat(stored).hasSize(1);
+    assertThat(stored.get(0).metadata(MetadataKey.TRACEPARENT)).contains(traceparent(process));
+  }
+
+  @Test
+  void
+      an_event_handled_by_a_subscription_is_a_child_of_its_publish_span_and_a_process_managers_command_continues_the_trace() {
+    build();
+    List<Command> notices = new CopyOnWriteArrayList<>();
+    cqrs.onEvent(
+        "notifier",
+        Deposited.class,
+        event ->
+            cqrs.commandBus().publish(Command.reactingTo(event, new Notify(event.sourceId()))));
+    cqrs.onCommand(Notify.class, (notify, command) -> notices.add(command));
+    cqrs.start();
+    cqrs.send(new Deposit("acc-1", 50));
+
+    SpanData published = spans.await("publish Deposited");
+    SpanData handled = spans.await("process Deposited");
+    SpanData sent = spans.await("publish Notify");
+    SpanData notified = spans.await("process Notify");
+
+    assertThat(List.of(handled, sent, notified))
+        .allSatisfy(span -> assertThat(span.getTraceId()).isEqualTo(published.getTraceId()));
+    assertThat(handled.getParentSpanId()).isEqualTo(published.getSpanId());
+    assertThat(handled.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.component"), "notifier")
+        .containsEntry(AttributeKey.stringKey("cqrs.outcome"), "succeeded");
+    assertThat(sent.getParentSpanId()).isEqualTo(handled.getSpanId());
+    assertThat(notified.getParentSpanId()).isEqualTo(sent.getSpanId());
+    assertThat(notices).hasSize(1);
+    assertThat(notices.get(0).metadata(MetadataKey.TRACEPARENT)).contains(traceparent(notified));
+  }
+
+  @Test
+  void an_event_handled_by_a_tracking_processor_is_a_child_of_the_command_handle_span() {
+    build();
+    cqrs.processor("balances", new Balances());
+    cqrs.start();
+    cqrs.send(new Deposit("acc-1", 50));
+
+    SpanData process = spans.await("process Deposit");
+    SpanData handled = spans.await("process Deposited");
+
+    assertThat(handled.getTraceId()).isEqualTo(process.getTraceId());
+    assertThat(handled.getParentSpanId()).isEqualTo(process.getSpanId());
+    assertThat(handled.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.component"), "balances")
+        .doesNotContainKey(AttributeKey.booleanKey("cqrs.replay"));
+  }
+
+  @Test
+  void an_event_older_than_the_replay_age_is_handled_in_a_new_trace_linked_to_its_origin() {
+    build();
+    cqrs.processor("balances", new Balances());
+    Instant now = Instant.now();
+    store("acc-old", now.minus(Duration.ofHours(1)));
+    store("acc-new", now.minus(Duration.ofSeconds(5)));
+    cqrs.start();
+
+    SpanData old = spans.await("process Deposited", span -> aggregate(span).equals("acc-old"));
+    SpanData recent = spans.await("process Deposited", span -> aggregate(span).equals("acc-new"));
+
+    assertThat(old.getParentSpanContext().isValid()).isFalse();
+    assertThat(old.getTraceId()).isNotEqualTo(ORIGIN_TRACE);
+    assertThat(old.getLinks())
+        .extracting(LinkData::getSpanContext)
+        .extracting(SpanContext::getTraceId, SpanContext::getSpanId)
+        .containsExactly(tuple(ORIGIN_TRACE, ORIGIN_SPAN));
+    assertThat(old.getAttributes().asMap())
+        .containsEntry(AttributeKey.booleanKey("cqrs.replay"), true);
+    assertThat(recent.getTraceId()).isEqualTo(ORIGIN_TRACE);
+    assertThat(recent.getParentSpanId()).isEqualTo(ORIGIN_SPAN);
+    assertThat(recent.getLinks()).isEmpty();
+  }
+
+  @Test
+  void the_replay_age_is_a_setting() {
+    cqrs =
+        Bank.builder()
+            .interceptors(CqrsTracing.builder(spans.sdk()).replayAge(Duration.ofDays(2)).build())
+            .build();
+    cqrs.processor("balances", new Balances());
+    store("acc-old", Instant.now().minus(Duration.ofHours(1)));
+    cqrs.start();
+
+    SpanData handled = spans.await("process Deposited");
+
+    assertThat(handled.getTraceId()).isEqualTo(ORIGIN_TRACE);
+    assertThat(handled.getParentSpanId()).isEqualTo(ORIGIN_SPAN);
+    assertThatThrownBy(() -> CqrsTracing.builder(spans.sdk()).replayAge(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("replayAge");
+  }
+
+  @Test
+  void an_event_the_relay_publishes_continues_the_trace_it_carries() {
+    build();
+    cqrs.onEvent("readmodel", Deposited.class, event -> {});
+    // Committed but never published, as when a process dies between commit and publish: the
+    // relay sends it after its grace period, on its own thread, where no span is current.
+    store("acc-1", Instant.now().minus(Duration.ofSeconds(10)));
+    cqrs.start();
+
+    SpanData published = spans.await("publish Deposited");
+    SpanData handled = spans.await("process Deposited");
+    assertThat(published.getTraceId()).isEqualTo(ORIGIN_TRACE);
+    assertThat(published.getParentSpanId()).isEqualTo(ORIGIN_SPAN);
+    assertThat(handled.getParentSpanId()).isEqualTo(published.getSpanId());
+  }
+
+  @Test
+  void an_old_event_the_relay_publishes_starts_a_new_trace_linked_to_its_origin() {
+    build();
+    store("acc-1", Instant.now().minus(Duration.ofHours(1)));
+    cqrs.start();
+
+    SpanData published = spans.await("publish Deposited");
+    assertThat(published.getParentSpanContext().isValid()).isFalse();
+    assertThat(published.getLinks())
+        .extracting(link -> link.getSpanContext().getSpanId())
+        .containsExactly(ORIGIN_SPAN);
+  }
+
+  @Test
+  void a_failing_handler_gives_an_error_span_with_the_exception() {
+    build().start();
+    cqrs.send(new Deposit("acc-1", -5));
+
+    SpanData process = spans.await("process Deposit");
+
+    assertThat(process.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(process.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.outcome"), "rejected")
+        .containsEntry(
+            AttributeKey.stringKey("error.type"), IllegalArgumentException.class.getName());
+    assertThat(process.getEvents())
+        .anySatisfy(
+            event -> {
+              assertThat(event.getName()).isEqualTo("exception");
+              assertThat(event.getAttributes().asMap())
+                  .containsEntry(
+                      AttributeKey.stringKey("exception.message"), "a deposit of -5 is refused");
+            });
+  }
+
+  @Test
+  void a_command_no_service_takes_gives_an_error_publish_span() {
+    cqrs = Bank.builder().interceptors(CqrsTracing.of(spans.sdk())).build().start();
+
+    assertThatThrownBy(() -> cqrs.send(new Deposit("acc-1", 5)))
+        .isInstanceOf(UnroutableMessageException.class);
+
+    SpanData publish = spans.await("publish Deposit");
+    assertThat(publish.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(publish.getAttributes().asMap())
+        .containsEntry(
+            AttributeKey.stringKey("error.type"), UnroutableMessageException.class.getName());
+  }
+
+  @Test
+  void a_forged_traceparent_does_not_fail_handling() throws Exception {
+    build().start();
+    Command forged =
+        Command.builder(new Deposit("acc-1", 50))
+            .metadata(
+                Map.of(
+                    "traceparent",
+                    "00-zzzz-not-a-trace-context-" + "x".repeat(500),
+                    "tracestate",
+                    "=,=,\u0000"))
+            .build();
+
+    cqrs.commands().dispatch(forged);
+
+    SpanData process = spans.await("process Deposit");
+    assertThat(process.getParentSpanContext().isValid()).isFalse();
+    assertThat(process.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    VersionedEvent saved = cqrs.store().load("acc-1").get(0);
+    assertThat(saved.metadata(MetadataKey.TRACEPARENT)).contains(traceparent(process));
+    assertThat(saved.metadata(MetadataKey.TRACESTATE)).contains("");
+  }
+
+  @Test
+  void a_forged_traceparent_sent_on_the_bus_is_replaced_by_the_publish_spans() {
+    build().start();
+    Command forged =
+        Command.builder(new Deposit("acc-1", 50))
+            .metadata(
+                Map.of("traceparent", "00-00000000000000000000000000000000-0000000000000000-01"))
+            .build();
+
+    cqrs.commandBus().publish(forged);
+
+    SpanData publish = spans.await("publish Deposit");
+    SpanData process = spans.await("process Deposit");
+    assertThat(publish.getParentSpanContext().isValid()).isFalse();
+    assertThat(process.getParentSpanId()).isEqualTo(publish.getSpanId());
+    assertThat(process.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+  }
+
+  private void store(String accountId, Instant created) {
+    cqrs.store()
+        .save(
+            new StreamAppend(
+                accountId, 0, List.of(deposited(accountId, created)), null, "Account"));
+  }
+
+  private static VersionedEvent deposited(String accountId, Instant created) {
+    return VersionedEvent.builder(accountId, 1, new Deposited(10))
+        .created(created)
+        .metadata(Map.of("traceparent", ORIGIN))
+        .build();
+  }
+
+  private static String aggregate(SpanData span) {
+    return String.valueOf(span.getAttributes().get(AttributeKey.stringKey("cqrs.aggregate.id")));
+  }
+
+  /** Balances in memory, with the version of each stream applied. */
+  private static final class Balances implements Projection {
+    private final Map<String, Long> applied = new ConcurrentHashMap<>();
+
+    @Override
+    public long appliedVersion(String streamId) {
+      return applied.getOrDefault(streamId, 0L);
+    }
+
+    @Override
+    public void apply(VersionedEvent event) {
+      applied.put(event.sourceId(), event.version());
+    }
+  }
+}

@@ -169,6 +169,15 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
+   * The event processors registered with {@link #processor(EventProcessor)} and {@link
+   * #processor(String, Projection)}, in the order they were registered: for health checks and
+   * metrics (their lag, say).
+   */
+  public synchronized List<EventProcessor> processors() {
+    return List.copyOf(processors.values());
+  }
+
+  /**
    * Registers the handler of one command type. Before {@link #start()}.
    *
    * @throws IllegalStateException if started, or the type has a handler already

@@ -7,6 +7,7 @@ import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
+import io.cqrs.spi.SegmentState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,26 @@ public final class EventRelay implements AutoCloseable {
    */
   public static String processorName(String relayName) {
     return "relay:" + Objects.requireNonNull(relayName, "relayName");
+  }
+
+  /**
+   * The relay's name, under which its lease and checkpoint are kept (see {@link #processorName}).
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * How far the relay's checkpoint is behind the integration log, whoever holds the lease: the log
+   * positions still to walk, to publish what the fast path did not and to pass over what it did. It
+   * stays near 0 while a relay runs; a value that keeps growing means no relay runs, or the bus
+   * refuses what it publishes. Reads the store (its log head and the relay's checkpoint).
+   */
+  public ProcessorLag lag() {
+    long head = store.logHead();
+    long checkpoint =
+        leases.segments(processor).stream().mapToLong(SegmentState::checkpoint).min().orElse(0);
+    return new ProcessorLag(head, checkpoint);
   }
 
   /** Whether this relay held the lease at its last pass. */

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -83,6 +84,7 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<Integer, Worker> workers = new HashMap<>();
+  private final LongAdder deadLettered = new LongAdder();
   private volatile int segments;
   private volatile boolean running;
   private volatile boolean paused;
@@ -218,6 +220,15 @@ public final class TrackingEventProcessor implements EventProcessor {
   @Override
   public Throwable failure() {
     return failure;
+  }
+
+  /**
+   * How many events this process has dead-lettered since the processor was built: {@link
+   * EventProcessingFailed} entries it recorded after a handler failed {@code maxAttempts} times. A
+   * count for metrics; the dead letters themselves are in the integration log.
+   */
+  public long deadLettered() {
+    return deadLettered.sum();
   }
 
   /**
@@ -691,6 +702,7 @@ public final class TrackingEventProcessor implements EventProcessor {
               .correlationId(event.correlationId())
               .causationId(event.id())
               .build());
+      deadLettered.increment();
       return true;
     }
 

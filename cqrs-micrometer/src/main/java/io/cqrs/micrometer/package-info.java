@@ -1,6 +1,7 @@
 /**
- * Micrometer metrics for cqrs, built on the interceptor SPI ({@link io.cqrs.interceptor}): timers
- * and counters of commands, events and aggregates tagged by type and outcome, and gauges of
- * processor lag. See {@code docs/observability.md}.
+ * Micrometer metrics for cqrs, built on the interceptor SPI ({@link io.cqrs.interceptor}): {@link
+ * io.cqrs.micrometer.CqrsMetrics} times commands, events and aggregates by type and outcome, counts
+ * retries, appended events and cache hits, and binds gauges of processor and relay lag and of
+ * dead-letter queues. See {@code docs/observability.md}.
  */
 package io.cqrs.micrometer;

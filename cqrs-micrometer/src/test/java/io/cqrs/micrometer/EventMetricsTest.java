@@ -1,0 +1,109 @@
+package io.cqrs.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.Command;
+import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.micrometer.Account.Deposit;
+import io.cqrs.micrometer.Account.Deposited;
+import io.cqrs.micrometer.Account.Open;
+import io.cqrs.testing.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class EventMetricsTest {
+  private static final String HANDLED = "cqrs.events.handled";
+  private static final long POISON = 13;
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Meters meters = new Meters(registry);
+
+  @Test
+  void a_poison_event_in_a_subscription_counts_each_attempt_and_the_dead_letter_queue_shows_it()
+      throws Exception {
+    CqrsMetrics metrics = CqrsMetrics.of(registry);
+    try (InMemoryEventBus bus = new InMemoryEventBus(3);
+        Cqrs cqrs = Account.cqrs().eventBus(bus).interceptors(metrics).build()) {
+      Account.handle(cqrs);
+      cqrs.onEvent(
+          "audit",
+          Deposited.class,
+          event -> {
+            if (event.eventAs(Deposited.class).amount() == POISON) {
+              throw new IllegalStateException("poison");
+            }
+          });
+      metrics.bindEventDeadLetters(
+          "audit",
+          subscription ->
+              bus.deadLetters().stream()
+                  .filter(d -> d.subscription().equals(subscription))
+                  .count());
+      cqrs.start();
+
+      dispatch(cqrs, new Open("a-1"));
+      dispatch(cqrs, new Deposit("a-1", 5));
+      dispatch(cqrs, new Deposit("a-1", POISON));
+      dispatch(cqrs, new Deposit("a-1", 6));
+      Await.until(
+          "the poison dead-lettered and every event handled",
+          () ->
+              meters.gauge("cqrs.events.dead.letters", "component", "audit") == 1 && bus.isIdle());
+    }
+
+    assertThat(handled("Opened", "audit", "succeeded")).isEqualTo(1);
+    assertThat(handled("Deposited", "audit", "succeeded")).isEqualTo(2);
+    assertThat(handled("Deposited", "audit", "rejected")).as("three attempts").isEqualTo(3);
+    assertThat(meters.timed(HANDLED)).isEqualTo(6);
+  }
+
+  @Test
+  void a_poison_event_in_a_tracking_processor_counts_each_attempt_and_one_dead_letter()
+      throws Exception {
+    CqrsMetrics metrics = CqrsMetrics.of(registry);
+    try (Cqrs cqrs = Account.cqrs().interceptors(metrics).build()) {
+      Account.handle(cqrs);
+      cqrs.processor(
+          EventProcessor.tracking("ledger", cqrs.store())
+              .handler(
+                  event -> {
+                    if (event.event() instanceof Deposited deposited
+                        && deposited.amount() == POISON) {
+                      throw new IllegalStateException("poison");
+                    }
+                  })
+              .maxAttempts(2)
+              .idleWait(Duration.ofMillis(10))
+              .interceptors(cqrs.interceptors())
+              .build());
+      metrics.bind(cqrs);
+      cqrs.start();
+
+      dispatch(cqrs, new Open("a-1"));
+      dispatch(cqrs, new Deposit("a-1", 5));
+      dispatch(cqrs, new Deposit("a-1", POISON));
+      dispatch(cqrs, new Deposit("a-1", 6));
+      // The dead letter is an entry of the log too, which the processor reads back.
+      Await.until(
+          "the processor past its own dead letter",
+          () -> handled("EventProcessingFailed", "ledger", "succeeded") == 1);
+    }
+
+    assertThat(meters.counted("cqrs.processor.dead.letters", "processor", "ledger")).isEqualTo(1);
+    assertThat(handled("Opened", "ledger", "succeeded")).isEqualTo(1);
+    assertThat(handled("Deposited", "ledger", "succeeded")).isEqualTo(2);
+    assertThat(handled("Deposited", "ledger", "rejected")).as("maxAttempts(2)").isEqualTo(2);
+    assertThat(meters.timed(HANDLED)).isEqualTo(6);
+  }
+
+  private static void dispatch(Cqrs cqrs, Object body) throws Exception {
+    cqrs.commands().dispatch(Command.create(body));
+  }
+
+  private long handled(String event, String component, String outcome) {
+    return meters.timed(HANDLED, "event", event, "component", component, "outcome", outcome);
+  }
+}

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The targets of issues 2, 3, 4, 6, 12, 13 and 14, and the baseline each benchmark's ratios are
+ * The targets of issues 2, 3, 4, 6, 12, 13, 14 and 16, and the baseline each benchmark's ratios are
  * taken against.
  */
 final class Targets {
@@ -25,7 +25,8 @@ final class Targets {
           Map.entry("CouchbaseDeduplicationBenchmark", "without"),
           Map.entry("ProcessorRestartBenchmark", "after1k"),
           Map.entry("CouchbaseProcessorRestartBenchmark", "after1k"),
-          Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"));
+          Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"),
+          Map.entry("ObservabilityBenchmark", "plain"));
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
@@ -176,6 +177,11 @@ final class Targets {
         Target.ratio(
             "Issue 13. Processor catch-up into an in-memory read model: at least 70% of a"
                 + " hand-written loop over the same log reads",
-            "ProcessorCatchUpBenchmark", "processor", "handWrittenLoop", Map.of(), 0.7));
+            "ProcessorCatchUpBenchmark", "processor", "handWrittenLoop", Map.of(), 0.7),
+        Target.ratio(
+            "Issue 16. In-memory command path with the MDC, metrics (Prometheus registry) and"
+                + " tracing (SDK, every trace sampled, spans dropped) on: at most 10% slower than"
+                + " with none",
+            "ObservabilityBenchmark", "observed", "plain", Map.of(), 1 / TEN_PERCENT));
   }
 }

@@ -65,6 +65,7 @@ public final class Bank implements AutoCloseable {
   private final BankReadModels readModels;
   private final EventJournal journal = new EventJournal();
   private final String generation;
+  private final String journalSubscription;
   private final boolean updatesReadModels;
   private final BankService service;
 
@@ -106,6 +107,7 @@ public final class Bank implements AutoCloseable {
     this.readModels =
         new BankReadModels(infrastructure.store(), infrastructure.viewsOf(generation));
     this.updatesReadModels = builder.updatesReadModels;
+    this.journalSubscription = builder.journalSubscription;
     if (updatesReadModels) {
       readModels.register(this.cqrs, generation, builder.readModelSegments);
       for (Class<?> eventType : BankTypes.events()) {
@@ -229,6 +231,11 @@ public final class Bank implements AutoCloseable {
     return journal;
   }
 
+  /** The subscription that feeds the journal (see {@link Builder#journal}). */
+  public String journalSubscription() {
+    return journalSubscription;
+  }
+
   /** The store and buses the bank runs on. */
   public BankInfrastructure infrastructure() {
     return infrastructure;
@@ -262,8 +269,8 @@ public final class Bank implements AutoCloseable {
      * Interceptors (metrics, tracing) every part of the bank runs, inside the {@link
      * MdcInterceptor} the bank always runs; see {@link Cqrs.Builder#interceptors}.
      */
-    public Builder interceptors(Object... interceptors) {
-      this.interceptors.addAll(List.of(interceptors));
+    public Builder interceptors(List<Object> interceptors) {
+      this.interceptors.addAll(interceptors);
       return this;
     }
 

@@ -3,6 +3,7 @@ package io.cqrs.example.bank;
 import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.BankOptions.UsageException;
 import io.cqrs.example.bank.http.BankHttpServer;
+import io.cqrs.example.bank.http.MetricsEndpoint;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;
@@ -58,15 +59,17 @@ public final class BankApplication {
       // Read by logback.xml when the first logger is made, which has not happened yet.
       System.setProperty("bank.log.level", "INFO");
     }
-    // Closed in reverse order: the bank's subscriptions, the infrastructure, then the signal.
+    // Closed in reverse order: the bank's subscriptions, the infrastructure, the telemetry (which
+    // exports the last spans), then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);
+        BankTelemetry telemetry = BankTelemetry.create(environment);
         BankInfrastructure infrastructure = BankInfrastructure.create(options.infrastructure());
-        Bank bank = bank(options, infrastructure)) {
+        Bank bank = bank(options, infrastructure, telemetry)) {
       int status =
           switch (options.mode()) {
             case SCENARIO -> scenario(bank, out);
-            case SERVE -> serve(bank, options, out, err, shutdown);
-            case WORKER -> worker(bank, options, out, err, shutdown);
+            case SERVE -> serve(bank, options, telemetry, out, err, shutdown);
+            case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
             case REBUILD -> rebuild(bank, out);
             case HELP -> throw new IllegalStateException("handled above");
           };
@@ -85,8 +88,9 @@ public final class BankApplication {
    * models' processors share segments), while a process with views in its own memory sees every
    * event, so its journal gets a subscription of its own.
    */
-  private static Bank bank(BankOptions options, BankInfrastructure infrastructure) {
-    Bank.Builder bank = Bank.builder(infrastructure);
+  private static Bank bank(
+      BankOptions options, BankInfrastructure infrastructure, BankTelemetry telemetry) {
+    Bank.Builder bank = Bank.builder(infrastructure).interceptors(telemetry.interceptors());
     if (options.mode() == Mode.SERVE || options.mode() == Mode.WORKER) {
       bank.listeners(options.listeners())
           .journal(
@@ -94,7 +98,9 @@ public final class BankApplication {
                   ? Bank.JOURNAL
                   : Bank.JOURNAL + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
-    return bank.build();
+    Bank built = bank.build();
+    telemetry.bind(built);
+    return built;
   }
 
   private static int scenario(Bank bank, PrintStream out) throws Exception {
@@ -103,10 +109,16 @@ public final class BankApplication {
   }
 
   private static int serve(
-      Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
+      Bank bank,
+      BankOptions options,
+      BankTelemetry telemetry,
+      PrintStream out,
+      PrintStream err,
+      ShutdownSignal shutdown)
       throws Exception {
     bank.start();
-    try (BankHttpServer server = BankHttpServer.start(bank, options.host(), options.port())) {
+    try (BankHttpServer server =
+        BankHttpServer.start(bank, options.host(), options.port(), telemetry::scrape)) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
       out.flush();
@@ -122,7 +134,22 @@ public final class BankApplication {
    * restarts the worker: never a live worker that consumes nothing.
    */
   private static int worker(
-      Bank bank, BankOptions options, PrintStream out, PrintStream err, ShutdownSignal shutdown)
+      Bank bank,
+      BankOptions options,
+      BankTelemetry telemetry,
+      PrintStream out,
+      PrintStream err,
+      ShutdownSignal shutdown)
+      throws Exception {
+    try (MetricsEndpoint metrics =
+        options.metricsPort() == null
+            ? null
+            : MetricsEndpoint.start(options.host(), options.metricsPort(), telemetry::scrape)) {
+      return work(bank, out, err, shutdown);
+    }
+  }
+
+  private static int work(Bank bank, PrintStream out, PrintStream err, ShutdownSignal shutdown)
       throws Exception {
     bank.start();
     if (bank.cqrs().relay().isEmpty()) {

@@ -34,7 +34,8 @@ public record Command(
    * Checks the envelope and copies the metadata.
    *
    * @throws NullPointerException if a required field is null
-   * @throws IllegalArgumentException if {@code commandType} does not name {@code body}'s class
+   * @throws IllegalArgumentException if {@code commandType} does not name {@code body}'s class, or
+   *     the metadata exceeds {@link MetadataKey}'s bounds
    */
   public Command {
     Objects.requireNonNull(messageId, "messageId");
@@ -43,7 +44,12 @@ public record Command(
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(body, "body");
     TypeRegistry.requireNames("Command", messageId, "commandType", commandType, body, "body");
-    metadata = metadata == null || metadata.isEmpty() ? Map.of() : Map.copyOf(metadata);
+    if (metadata == null || metadata.isEmpty()) {
+      metadata = Map.of();
+    } else {
+      MetadataKey.requireBounded(metadata, "Command " + messageId);
+      metadata = Map.copyOf(metadata);
+    }
   }
 
   /** Wraps a command body in a new envelope with a fresh correlation id. */
@@ -146,6 +152,9 @@ public record Command(
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(messageId, "messageId");
     Map<String, String> metadata = new java.util.HashMap<>(cause.metadata());
+    // Actor and on-behalf-of come from the event's fields only, never from its metadata.
+    metadata.remove(MetadataKey.ACTOR.name());
+    metadata.remove(MetadataKey.ON_BEHALF_OF.name());
     if (cause.actor() != null) {
       metadata.put(MetadataKey.ACTOR.name(), cause.actor());
     }

@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.interceptor.Outcome;
 import io.cqrs.internal.HandlingChain;
@@ -124,9 +125,14 @@ public final class CommandDispatchManager implements AutoCloseable {
   private void dispatch(Command command, String component) throws Exception {
     Objects.requireNonNull(command, "command");
     if (interceptors.length == 0) {
-      handle(command, new HandlingChain.Attempts());
-    } else {
+      handle(command, HandlingChain.Attempts.UNCOUNTED);
+      return;
+    }
+    try {
       HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
+    } catch (InterceptorFailedException e) {
+      recordFailure(command, e);
+      throw e;
     }
   }
 

@@ -33,6 +33,19 @@ public final class MetadataKey<T> {
   /** The W3C trace context's {@code tracestate}, beside {@link #TRACEPARENT}. */
   public static final MetadataKey<String> TRACESTATE = string("tracestate");
 
+  /**
+   * The most entries an envelope's metadata may hold. Metadata travels with every event a command
+   * causes and every command a process manager sends in reaction, so it is bounded: a message
+   * carrying more (a forged one, say) is refused when it is made or read, never copied onward.
+   */
+  public static final int MAX_ENTRIES = 64;
+
+  /** The longest key, in characters. */
+  public static final int MAX_KEY_LENGTH = 128;
+
+  /** The most characters of all keys and values of one envelope's metadata together. */
+  public static final int MAX_TOTAL_LENGTH = 16 * 1024;
+
   private final String name;
   private final Function<String, T> read;
   private final Function<T, String> write;
@@ -90,6 +103,35 @@ public final class MetadataKey<T> {
   /** The value written as text. */
   public String write(T value) {
     return Objects.requireNonNull(write.apply(Objects.requireNonNull(value, name)), name);
+  }
+
+  /**
+   * Checks an envelope's metadata against {@link #MAX_ENTRIES}, {@link #MAX_KEY_LENGTH} and {@link
+   * #MAX_TOTAL_LENGTH}, and that no key is blank or value null.
+   *
+   * @throws IllegalArgumentException naming the limit and the envelope
+   */
+  static void requireBounded(Map<String, String> metadata, String envelope) {
+    if (metadata.size() > MAX_ENTRIES) {
+      throw new IllegalArgumentException(
+          envelope + " has " + metadata.size() + " metadata entries; at most " + MAX_ENTRIES);
+    }
+    long total = 0;
+    for (Map.Entry<String, String> entry : metadata.entrySet()) {
+      String key = entry.getKey();
+      if (key == null || key.isBlank() || key.length() > MAX_KEY_LENGTH) {
+        throw new IllegalArgumentException(
+            envelope + " has a metadata key that is blank or longer than " + MAX_KEY_LENGTH);
+      }
+      if (entry.getValue() == null) {
+        throw new IllegalArgumentException(envelope + " has no value for metadata '" + key + "'");
+      }
+      total += key.length() + entry.getValue().length();
+    }
+    if (total > MAX_TOTAL_LENGTH) {
+      throw new IllegalArgumentException(
+          envelope + " has " + total + " characters of metadata; at most " + MAX_TOTAL_LENGTH);
+    }
   }
 
   static String requireName(String name) {

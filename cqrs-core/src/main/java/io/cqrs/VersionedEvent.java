@@ -46,8 +46,8 @@ public record VersionedEvent(
    * Checks the envelope and copies the metadata.
    *
    * @throws NullPointerException if a required field is null
-   * @throws IllegalArgumentException if {@code eventType} does not name {@code event}'s class, or
-   *     the version is negative
+   * @throws IllegalArgumentException if {@code eventType} does not name {@code event}'s class, the
+   *     version is negative, or the metadata exceeds {@link MetadataKey}'s bounds
    */
   public VersionedEvent {
     Objects.requireNonNull(id, "id");
@@ -60,7 +60,12 @@ public record VersionedEvent(
       throw new IllegalArgumentException("version must be >= 0, was " + version);
     }
     TypeRegistry.requireNames("VersionedEvent", id, "eventType", eventType, event, "event");
-    metadata = metadata == null || metadata.isEmpty() ? Map.of() : Map.copyOf(metadata);
+    if (metadata == null || metadata.isEmpty()) {
+      metadata = Map.of();
+    } else {
+      MetadataKey.requireBounded(metadata, "Event " + id);
+      metadata = Map.copyOf(metadata);
+    }
   }
 
   /**
@@ -185,7 +190,7 @@ public record VersionedEvent(
     Map<String, String> copy = new java.util.HashMap<>(commandMetadata);
     copy.remove(MetadataKey.ACTOR.name());
     copy.remove(MetadataKey.ON_BEHALF_OF.name());
-    return copy;
+    return Map.copyOf(copy); // once per save, not once per event
   }
 
   /** The same envelope with one more metadata entry (replacing one of the same key). */

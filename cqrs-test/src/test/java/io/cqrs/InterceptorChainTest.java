@@ -2,6 +2,7 @@ package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
@@ -11,11 +12,14 @@ import io.cqrs.interceptor.Dispatch;
 import io.cqrs.interceptor.EventHandlerInterceptor;
 import io.cqrs.interceptor.EventPublishInterceptor;
 import io.cqrs.interceptor.Handling;
+import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.interceptor.Outcome;
 import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.LoggedEvent;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.util.List;
@@ -290,9 +294,17 @@ class InterceptorChainTest {
       AtomicInteger runs = new AtomicInteger();
       manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
 
-      assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
-          .isInstanceOf(
-              bad == swapping ? IllegalArgumentException.class : IllegalStateException.class);
+      // Swapping fails before the handler ran: a failure of the message, with the reason inside.
+      Throwable thrown =
+          catchThrowable(
+              () -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))));
+      if (bad == swapping) {
+        assertThat(thrown)
+            .isInstanceOf(InterceptorFailedException.class)
+            .hasCauseInstanceOf(IllegalArgumentException.class);
+      } else {
+        assertThat(thrown).isInstanceOf(IllegalStateException.class);
+      }
       assertThat(runs.get()).isLessThanOrEqualTo(1);
     }
   }
@@ -341,5 +353,177 @@ class InterceptorChainTest {
     assertThat(set.commandHandler()).containsExactly(recorder);
     assertThat(set.aggregate()).hasSize(2);
     assertThat(Map.of("all", set.all().size())).containsEntry("all", 2);
+  }
+
+  @Test
+  void events_a_publish_interceptor_dropped_are_not_marked_published_so_the_relay_sends_them() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    InMemoryEventBus raw = new InMemoryEventBus();
+    List<VersionedEvent> onBus = new CopyOnWriteArrayList<>();
+    raw.subscribe("watch", 1, onBus::add);
+    EventPublishInterceptor dropping = dispatch -> CompletableFuture.completedFuture(null);
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(store, Wallet.types())
+            .publisher(Interceptors.of(dropping).eventBus(raw))
+            .build();
+
+    repository.save(Wallet.open("w-1", "o"), "c");
+
+    assertThat(onBus).isEmpty();
+    assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(false);
+    raw.close();
+  }
+
+  @Test
+  void a_handler_interceptor_that_never_proceeds_fails_loudly() throws Exception {
+    CommandHandlerInterceptor skipping = handling -> Outcome.SUCCEEDED;
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, Wallet.types())
+            .interceptors(Interceptors.of(skipping))
+            .build();
+    AtomicInteger runs = new AtomicInteger();
+    manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
+
+    assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("returned without proceeding");
+    assertThat(runs.get()).isZero();
+
+    VersionedEventHandler handler =
+        Interceptors.of((EventHandlerInterceptor) handling -> Outcome.SUCCEEDED)
+            .eventHandler("audit", event -> runs.incrementAndGet());
+    assertThatThrownBy(
+            () -> handler.handle(VersionedEvent.of("w-1", 1, new Wallet.Opened("o"), "c")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(runs.get()).isZero();
+  }
+
+  @Test
+  void an_aggregate_chain_refuses_a_second_proceed_even_when_an_inner_link_skipped() {
+    AggregateInterceptor twice =
+        call -> {
+          call.proceed();
+          call.proceed();
+        };
+    AggregateInterceptor skipping = call -> {};
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(new InMemoryEventStreamRepository(), Wallet.types())
+            .interceptors(Interceptors.of(twice, skipping))
+            .build();
+
+    assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void an_aggregate_interceptor_sees_the_events_of_a_save_but_cannot_change_them() {
+    AggregateInterceptor meddling =
+        call -> {
+          call.events().clear();
+          call.proceed();
+        };
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(store, Wallet.types())
+            .interceptors(Interceptors.of(meddling))
+            .build();
+
+    assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(store.version("w-1")).isZero();
+  }
+
+  @Test
+  void
+      a_command_an_interceptor_failed_on_is_recorded_and_dead_lettered_not_taken_for_a_rejection() {
+    MetadataKey<java.time.Instant> deadline = MetadataKey.instant("deadline");
+    CommandHandlerInterceptor reading =
+        handling -> {
+          handling.message().metadata(deadline); // a forged value does not read
+          return handling.proceed();
+        };
+    InMemoryCommandBus bus = new InMemoryCommandBus();
+    try (Cqrs cqrs =
+        Cqrs.builder().types(Wallet.types()).commandBus(bus).interceptors(reading).build()) {
+      List<Command> handled = new CopyOnWriteArrayList<>();
+      cqrs.onCommand(Deposit.class, (d, c) -> handled.add(c));
+      cqrs.start();
+      Command command =
+          Command.create(new Deposit("w-1", BigDecimal.ONE)).withMetadata("deadline", "garbage");
+      cqrs.commandBus().publish(command);
+
+      Await.until(
+          "the command dead-lettered and its failure recorded",
+          () ->
+              !bus.deadLetters().isEmpty()
+                  && !cqrs.store().eventsByCorrelationId(command.correlationId()).isEmpty());
+      VersionedEvent failed = cqrs.store().eventsByCorrelationId(command.correlationId()).get(0);
+      assertThat(failed.eventAs(CommandFailed.class).errorType())
+          .isEqualTo(InterceptorFailedException.class.getName());
+      assertThat(handled).isEmpty();
+    } finally {
+      bus.close();
+    }
+  }
+
+  @Test
+  void an_interceptor_may_not_change_a_messages_correlation_or_type() {
+    CommandHandlerInterceptor recorrelating =
+        handling ->
+            handling.proceed(
+                Command.builder(handling.message().body())
+                    .messageId(handling.message().messageId())
+                    .correlationId("another")
+                    .created(handling.message().created())
+                    .build());
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, Wallet.types())
+            .interceptors(Interceptors.of(recorrelating))
+            .build();
+    manager.registerCommandHandler(Deposit.class, (d, c) -> {});
+
+    assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasMessageContaining("metadata only");
+  }
+
+  @Test
+  void metadata_beyond_its_bounds_is_refused_where_an_envelope_is_made_or_read() {
+    Map<String, String> many = new java.util.HashMap<>();
+    for (int i = 0; i <= MetadataKey.MAX_ENTRIES; i++) {
+      many.put("k" + i, "v");
+    }
+    Command command = Command.create(new Deposit("w-1", BigDecimal.ONE));
+    assertThatThrownBy(() -> command.withMetadata(many))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most " + MetadataKey.MAX_ENTRIES);
+    assertThatThrownBy(() -> command.withMetadata("big", "x".repeat(MetadataKey.MAX_TOTAL_LENGTH)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("characters of metadata");
+
+    EventSerializer serializer =
+        new EventSerializer(Wallet.types().registerCommands(Deposit.class));
+    String json =
+        new String(serializer.serialize(command), java.nio.charset.StandardCharsets.UTF_8)
+            .replace("\"metadata\":{}", "\"metadata\":{\"big\":\"" + "x".repeat(20_000) + "\"}");
+    assertThat(json).contains("xxxx");
+    assertThatThrownBy(
+            () ->
+                serializer.deserializeCommand(
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("characters of metadata");
+  }
+
+  @Test
+  void a_process_managers_command_takes_actor_from_the_events_field_never_its_metadata() {
+    VersionedEvent event =
+        VersionedEvent.builder("w-1", 1, new Wallet.Opened("o"))
+            .metadata(Map.of("actor", "forged", "tenant", "acme"))
+            .build();
+
+    Command reaction = Command.reactingTo(event, new Deposit("w-1", BigDecimal.ONE));
+
+    assertThat(reaction.metadata()).containsEntry("tenant", "acme").doesNotContainKey("actor");
   }
 }

@@ -108,4 +108,48 @@ class MdcInterceptorTest {
       }
     }
   }
+
+  @Test
+  void a_load_inside_an_event_handler_does_not_rename_the_events_stream_afterwards()
+      throws Exception {
+    List<String> after = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs =
+        Cqrs.builder().types(Wallet.types()).interceptors(new MdcInterceptor()).build()) {
+      cqrs.repository().save(Wallet.open("other", "o"), "c");
+      VersionedEventDispatchManager events =
+          new VersionedEventDispatchManager(cqrs.eventBus(), cqrs.types(), cqrs.interceptors());
+      events.registerEventHandler(
+          Wallet.Opened.class,
+          event -> {
+            cqrs.repository().get("other", Wallet::new);
+            after.add(MDC.get(MdcInterceptor.AGGREGATE_ID));
+          });
+
+      events.dispatch(VersionedEvent.of("w-1", 1, new Wallet.Opened("o"), "c"));
+
+      assertThat(after).containsExactly("w-1");
+    } finally {
+      MDC.clear();
+    }
+  }
+
+  @Test
+  void forged_ids_cannot_forge_log_lines() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs =
+        Cqrs.builder().types(Wallet.types()).interceptors(new MdcInterceptor()).build()) {
+      cqrs.onCommand(
+          Open.class, (open, command) -> seen.add(MDC.get(MdcInterceptor.CORRELATION_ID)));
+      String forged = "c-1\n12:00:00 ERROR forged line\r" + "x".repeat(500);
+
+      cqrs.commands().dispatch(Command.create(new Open("w-1"), forged));
+
+      assertThat(seen.get(0))
+          .startsWith("c-1?12:00:00 ERROR forged line?")
+          .doesNotContain("\n", "\r")
+          .hasSizeLessThanOrEqualTo(201);
+    } finally {
+      MDC.clear();
+    }
+  }
 }

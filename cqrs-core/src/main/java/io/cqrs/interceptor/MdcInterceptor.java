@@ -38,19 +38,32 @@ public final class MdcInterceptor
     CORRELATION_ID, CAUSATION_ID, MESSAGE_ID, MESSAGE_TYPE, AGGREGATE_ID
   };
 
+  /** The longest value put in the MDC; ids are far shorter, a forged one is cut. */
+  private static final int MAX_VALUE_LENGTH = 200;
+
+  /** Whether this thread is handling a command, whose aggregate the MDC names once loaded. */
+  private static final ThreadLocal<Boolean> IN_COMMAND = new ThreadLocal<>();
+
   @Override
   public Outcome interceptCommand(Handling<Command> handling) throws Exception {
     Command command = handling.message();
     String[] previous = save();
+    Boolean wasInCommand = IN_COMMAND.get();
     try {
       put(CORRELATION_ID, command.correlationId());
       put(CAUSATION_ID, command.causationId());
       put(MESSAGE_ID, command.messageId());
       put(MESSAGE_TYPE, command.commandType());
       MDC.remove(AGGREGATE_ID);
+      IN_COMMAND.set(Boolean.TRUE);
       return handling.proceed();
     } finally {
       restore(previous);
+      if (wasInCommand == null) {
+        IN_COMMAND.remove();
+      } else {
+        IN_COMMAND.set(wasInCommand);
+      }
     }
   }
 
@@ -58,7 +71,9 @@ public final class MdcInterceptor
   public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
     VersionedEvent event = handling.message();
     String[] previous = save();
+    Boolean wasInCommand = IN_COMMAND.get();
     try {
+      IN_COMMAND.remove();
       put(CORRELATION_ID, event.correlationId());
       put(CAUSATION_ID, event.causationId());
       put(MESSAGE_ID, event.id());
@@ -67,22 +82,26 @@ public final class MdcInterceptor
       return handling.proceed();
     } finally {
       restore(previous);
+      if (wasInCommand != null) {
+        IN_COMMAND.set(wasInCommand);
+      }
     }
   }
 
   /**
    * Inside a command's handling, names the aggregate from here on (the command interceptor restores
-   * the MDC when the handler returns); outside one, only while the load or save runs.
+   * the MDC when the handler returns); elsewhere (an event handler, which names its event's stream;
+   * a query) only while the load or save runs.
    */
   @Override
   public void interceptAggregate(AggregateCall call) {
-    if (MDC.get(MESSAGE_ID) != null) {
-      MDC.put(AGGREGATE_ID, call.aggregateId());
+    if (IN_COMMAND.get() != null) {
+      put(AGGREGATE_ID, call.aggregateId());
       call.proceed();
       return;
     }
     String previous = MDC.get(AGGREGATE_ID);
-    MDC.put(AGGREGATE_ID, call.aggregateId());
+    put(AGGREGATE_ID, call.aggregateId());
     try {
       call.proceed();
     } finally {
@@ -108,7 +127,31 @@ public final class MdcInterceptor
     if (value == null) {
       MDC.remove(key);
     } else {
-      MDC.put(key, value);
+      MDC.put(key, printable(value));
     }
+  }
+
+  /**
+   * {@code value} as it may go into a log line: ids come from messages, which a client may have
+   * forged, and a line break in one would forge log lines. Control characters become {@code ?}, and
+   * a value longer than ids are is cut.
+   */
+  static String printable(String value) {
+    int length = Math.min(value.length(), MAX_VALUE_LENGTH);
+    for (int i = 0; i < length; i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        return clean(value, length);
+      }
+    }
+    return length == value.length() ? value : value.substring(0, length) + "…";
+  }
+
+  private static String clean(String value, int length) {
+    StringBuilder clean = new StringBuilder(length + 1);
+    for (int i = 0; i < length; i++) {
+      char c = value.charAt(i);
+      clean.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return length == value.length() ? clean.toString() : clean.append('…').toString();
   }
 }

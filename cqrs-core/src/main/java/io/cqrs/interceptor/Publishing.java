@@ -9,7 +9,6 @@ import io.cqrs.internal.SameMessage;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -77,6 +76,9 @@ final class Publishing<M> {
   CompletableFuture<Void> publishAsync(
       List<M> messages, Function<List<M>, CompletableFuture<Void>> bus) {
     List<M> checked = checked(messages);
+    // What the bus threw on the calling thread, as opposed to a future it failed later: the
+    // former is a failure of the call, which publishAsync throws at once.
+    Throwable[] thrown = new Throwable[1];
     CompletableFuture<Void> done =
         DispatchChain.run(
             links,
@@ -86,20 +88,16 @@ final class Publishing<M> {
               try {
                 return bus.apply(next);
               } catch (RuntimeException | Error e) {
+                thrown[0] = e;
                 return CompletableFuture.failedFuture(e);
               }
             },
             sameMessage);
-    if (done.isCompletedExceptionally()) {
-      Throwable failure = done.handle((ok, e) -> e).join();
-      Throwable cause =
-          failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause()
-              : failure;
-      if (!(cause instanceof TransientCqrsException)
-          && !(cause instanceof UnroutableMessageException)) {
-        throw rethrow(cause);
-      }
+    Throwable call = thrown[0];
+    if (call != null
+        && !(call instanceof TransientCqrsException)
+        && !(call instanceof UnroutableMessageException)) {
+      throw rethrow(call);
     }
     return done;
   }

@@ -26,6 +26,7 @@ public final class DispatchChain<M> implements Dispatch<M> {
   private final boolean async;
   private final Function<List<M>, CompletableFuture<Void>> bus;
   private final BiPredicate<M, M> sameMessage;
+  private final boolean[] reached; // shared by the links of one call: whether the bus got them
   private boolean proceeded;
 
   private DispatchChain(
@@ -34,18 +35,23 @@ public final class DispatchChain<M> implements Dispatch<M> {
       List<M> messages,
       boolean async,
       Function<List<M>, CompletableFuture<Void>> bus,
-      BiPredicate<M, M> sameMessage) {
+      BiPredicate<M, M> sameMessage,
+      boolean[] reached) {
     this.links = links;
     this.index = index;
     this.messages = messages;
     this.async = async;
     this.bus = bus;
     this.sameMessage = sameMessage;
+    this.reached = reached;
   }
 
   /**
    * Runs {@code messages} through {@code links} to {@code bus}, which never throws: it returns a
    * failed future instead.
+   *
+   * @throws IllegalStateException if an interceptor returned without handing the messages on: a
+   *     caller (the repository) must not take them for published
    */
   public static <M> CompletableFuture<Void> run(
       Link<M>[] links,
@@ -56,8 +62,14 @@ public final class DispatchChain<M> implements Dispatch<M> {
     if (links.length == 0) {
       return bus.apply(messages);
     }
+    boolean[] reached = new boolean[1];
     CompletableFuture<Void> result =
-        links[0].intercept(new DispatchChain<>(links, 1, messages, async, bus, sameMessage));
+        links[0].intercept(
+            new DispatchChain<>(links, 1, messages, async, bus, sameMessage, reached));
+    if (!reached[0]) {
+      throw new IllegalStateException(
+          "An interceptor returned without proceeding: the bus never got " + messages);
+    }
     if (result == null) {
       throw new IllegalStateException(
           links[0].getClass().getName() + " returned no future from intercept(dispatch)");
@@ -83,11 +95,13 @@ public final class DispatchChain<M> implements Dispatch<M> {
     proceeded = true;
     requireSame(next);
     if (index == links.length) {
+      reached[0] = true;
       return bus.apply(next);
     }
     CompletableFuture<Void> result =
         links[index].intercept(
-            new DispatchChain<>(links, index + 1, List.copyOf(next), async, bus, sameMessage));
+            new DispatchChain<>(
+                links, index + 1, List.copyOf(next), async, bus, sameMessage, reached));
     if (result == null) {
       throw new IllegalStateException(
           links[index].getClass().getName() + " returned no future from intercept(dispatch)");

@@ -1,6 +1,8 @@
 package io.cqrs.internal;
 
+import io.cqrs.CqrsException;
 import io.cqrs.interceptor.Handling;
+import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Outcome;
 import java.util.function.BiPredicate;
 
@@ -25,16 +27,39 @@ public final class HandlingChain<M> implements Handling<M> {
     Outcome run(M message, Attempts attempts) throws Exception;
   }
 
-  /** How many times the handler ran, shared by every link of one handling. */
+  /**
+   * How many times the handler ran, and whether the chain reached it, shared by every link of one
+   * handling.
+   */
   public static final class Attempts {
+    /** For a handler called without a chain: counts nothing, so one instance serves all. */
+    public static final Attempts UNCOUNTED = new Attempts(false);
+
+    private final boolean counting;
     private int count;
+    private boolean reached;
+
+    public Attempts() {
+      this(true);
+    }
+
+    private Attempts(boolean counting) {
+      this.counting = counting;
+    }
 
     public void next() {
-      count++;
+      if (counting) {
+        count++;
+      }
     }
 
     public int count() {
       return count;
+    }
+
+    /** Whether the last link handed the message to the handler. */
+    public boolean reached() {
+      return reached;
     }
   }
 
@@ -72,12 +97,31 @@ public final class HandlingChain<M> implements Handling<M> {
       Terminal<M> terminal,
       BiPredicate<M, M> sameMessage)
       throws Exception {
-    Attempts attempts = new Attempts();
     if (links.length == 0) {
-      return terminal.run(message, attempts);
+      return terminal.run(message, Attempts.UNCOUNTED);
     }
-    return links[0].intercept(
-        new HandlingChain<>(links, 1, message, component, terminal, sameMessage, attempts));
+    Attempts attempts = new Attempts();
+    Outcome outcome;
+    try {
+      outcome =
+          links[0].intercept(
+              new HandlingChain<>(links, 1, message, component, terminal, sameMessage, attempts));
+    } catch (Exception e) {
+      // What an interceptor threw before the handler ran is no rejection by the domain: unless it
+      // may pass (transient) or is the framework's own, it is a failure of the message.
+      if (!attempts.reached() && !(e instanceof CqrsException)) {
+        throw new InterceptorFailedException(message, e);
+      }
+      throw e;
+    }
+    if (!attempts.reached()) {
+      throw new IllegalStateException(
+          "An interceptor returned without proceeding: the handler never saw " + message);
+    }
+    if (outcome == null) {
+      throw new IllegalStateException("An interceptor returned no outcome for " + message);
+    }
+    return outcome;
   }
 
   @Override
@@ -109,6 +153,7 @@ public final class HandlingChain<M> implements Handling<M> {
               + next);
     }
     if (index == links.length) {
+      attempts.reached = true;
       return terminal.run(next, attempts);
     }
     return links[index].intercept(

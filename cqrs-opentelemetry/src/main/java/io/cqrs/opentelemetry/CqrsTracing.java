@@ -113,12 +113,17 @@ public final class CqrsTracing
     Instant now = clock.instant();
     List<Command> traced = new ArrayList<>(dispatch.messages().size());
     List<Span> started = new ArrayList<>(dispatch.messages().size());
-    for (Command command : dispatch.messages()) {
-      TraceContexts.Parent parent = contexts.forPublish(current, command.metadata(), null, now);
-      Span span = spans.publish(command, parent);
-      started.add(span);
-      traced.add(
-          command.withMetadata(contexts.inject(parent.context().with(span), command.metadata())));
+    try {
+      for (Command command : dispatch.messages()) {
+        TraceContexts.Parent parent = contexts.forPublish(current, command.metadata(), null, now);
+        Span span = spans.publish(command, parent);
+        started.add(span);
+        traced.add(
+            command.withMetadata(contexts.inject(parent.context().with(span), command.metadata())));
+      }
+    } catch (RuntimeException | Error failure) {
+      SpanOutcomes.endFailed(started, failure);
+      throw failure;
     }
     return publish(dispatch, traced, started);
   }
@@ -134,13 +139,18 @@ public final class CqrsTracing
     Instant now = clock.instant();
     List<VersionedEvent> traced = new ArrayList<>(dispatch.messages().size());
     List<Span> started = new ArrayList<>(dispatch.messages().size());
-    for (VersionedEvent event : dispatch.messages()) {
-      TraceContexts.Parent parent =
-          contexts.forPublish(current, event.metadata(), event.created(), now);
-      Span span = spans.publish(event, parent);
-      started.add(span);
-      traced.add(
-          event.withMetadata(contexts.inject(parent.context().with(span), event.metadata())));
+    try {
+      for (VersionedEvent event : dispatch.messages()) {
+        TraceContexts.Parent parent =
+            contexts.forPublish(current, event.metadata(), event.created(), now);
+        Span span = spans.publish(event, parent);
+        started.add(span);
+        traced.add(
+            event.withMetadata(contexts.inject(parent.context().with(span), event.metadata())));
+      }
+    } catch (RuntimeException | Error failure) {
+      SpanOutcomes.endFailed(started, failure);
+      throw failure;
     }
     return publish(dispatch, traced, started);
   }
@@ -157,11 +167,15 @@ public final class CqrsTracing
         contexts.forHandling(Context.current(), command.metadata(), null, clock.instant());
     Span span = spans.process(command, parent, handling.component());
     Context context = parent.context().with(span);
-    return handle(
-        handling,
-        span,
-        context,
-        command.withMetadata(contexts.inject(context, command.metadata())));
+    Command traced;
+    try {
+      traced = command.withMetadata(contexts.inject(context, command.metadata()));
+    } catch (RuntimeException failure) {
+      SpanOutcomes.thrown(span, failure);
+      span.end();
+      throw failure;
+    }
+    return handle(handling, span, context, traced);
   }
 
   /**
@@ -177,8 +191,15 @@ public final class CqrsTracing
         contexts.forHandling(Context.current(), event.metadata(), event.created(), clock.instant());
     Span span = spans.process(event, parent, handling.component());
     Context context = parent.context().with(span);
-    return handle(
-        handling, span, context, event.withMetadata(contexts.inject(context, event.metadata())));
+    VersionedEvent traced;
+    try {
+      traced = event.withMetadata(contexts.inject(context, event.metadata()));
+    } catch (RuntimeException failure) {
+      SpanOutcomes.thrown(span, failure);
+      span.end();
+      throw failure;
+    }
+    return handle(handling, span, context, traced);
   }
 
   /**

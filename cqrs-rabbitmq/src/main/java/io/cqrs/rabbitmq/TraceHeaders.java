@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * Carries the W3C trace context of a message's metadata ({@link MetadataKey#TRACEPARENT}, {@link
  * MetadataKey#TRACESTATE}) in AMQP headers of the same names as well, where tracing tools that read
  * the broker look for it, and takes it back from there on consume. A header that is not a valid
- * trace context (a forged or oversized one) is ignored; a valid one wins over the body's copy.
+ * trace context (a forged or oversized one) is ignored; a valid one wins over the body's copy, and
+ * a {@code tracestate} the body has but the winning header does not is blanked.
  */
 final class TraceHeaders {
   private static final String TRACEPARENT = MetadataKey.TRACEPARENT.name();
@@ -34,7 +35,7 @@ final class TraceHeaders {
     }
     all.put(TRACEPARENT, parent);
     String state = metadata.get(TRACESTATE);
-    if (state != null) {
+    if (state != null && !state.isEmpty()) {
       all.put(TRACESTATE, state);
     }
     return all;
@@ -64,9 +65,11 @@ final class TraceHeaders {
         && (state == null || state.equals(metadata.get(TRACESTATE)))) {
       return null;
     }
-    return state == null
-        ? Map.of(TRACEPARENT, parent)
-        : Map.of(TRACEPARENT, parent, TRACESTATE, state);
+    if (state == null && !metadata.containsKey(TRACESTATE)) {
+      return Map.of(TRACEPARENT, parent);
+    }
+    // A new parent without a state of its own must not keep the body's: that belongs to another.
+    return Map.of(TRACEPARENT, parent, TRACESTATE, state == null ? "" : state);
   }
 
   private static String text(Object header) {

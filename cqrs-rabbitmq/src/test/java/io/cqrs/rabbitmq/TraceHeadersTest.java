@@ -80,6 +80,20 @@ class TraceHeadersTest {
   }
 
   @Test
+  void a_winning_trace_header_without_a_state_blanks_the_bodys_stale_state() {
+    VersionedEvent consumed =
+        TraceHeaders.onto(
+            event(Map.of("traceparent", PARENT, "tracestate", "vendor=old")),
+            delivery(Map.of("traceparent", text(OTHER))));
+
+    assertThat(consumed.metadata(MetadataKey.TRACEPARENT)).contains(OTHER);
+    assertThat(consumed.metadata(MetadataKey.TRACESTATE)).contains("");
+    assertThat(TraceHeaders.withTrace(consumed.metadata(), null))
+        .containsEntry("traceparent", OTHER)
+        .doesNotContainKey("tracestate");
+  }
+
+  @Test
   void a_message_without_trace_headers_keeps_its_envelope() {
     VersionedEvent original = event(Map.of("traceparent", PARENT));
     assertThat(TraceHeaders.onto(original, delivery(null))).isSameAs(original);

@@ -99,7 +99,12 @@ public final class BankApplication {
                   : Bank.JOURNAL + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
     Bank built = bank.build();
-    telemetry.bind(built);
+    try {
+      telemetry.bind(built);
+    } catch (RuntimeException e) {
+      built.close();
+      throw e;
+    }
     return built;
   }
 

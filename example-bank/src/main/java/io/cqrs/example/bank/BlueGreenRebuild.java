@@ -65,7 +65,8 @@ public final class BlueGreenRebuild {
         new BankReadModels(bank.infrastructure().store(), bank.infrastructure().viewsOf(next));
     rebuilt.clear();
     out.println("Rebuilding the read models as generation '" + next + "' beside '" + live + "'");
-    List<TrackingEventProcessor> processors = rebuilt.processors(next, Bank.READ_MODEL_SEGMENTS);
+    List<TrackingEventProcessor> processors =
+        rebuilt.processors(next, Bank.READ_MODEL_SEGMENTS, bank.cqrs().interceptors());
     List<String> differences;
     try {
       processors.forEach(TrackingEventProcessor::start);

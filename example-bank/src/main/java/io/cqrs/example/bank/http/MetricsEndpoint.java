@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,15 +27,17 @@ public final class MetricsEndpoint implements HttpHandler, AutoCloseable {
 
   private final Supplier<String> scrape;
   private final HttpServer server; // null: a route of another server
+  private final ExecutorService executor; // null: a route of another server
 
-  private MetricsEndpoint(Supplier<String> scrape, HttpServer server) {
+  private MetricsEndpoint(Supplier<String> scrape, HttpServer server, ExecutorService executor) {
     this.scrape = scrape;
     this.server = server;
+    this.executor = executor;
   }
 
   /** The handler of {@code /metrics} for another server; {@code scrape} gives the text. */
   static MetricsEndpoint route(Supplier<String> scrape) {
-    return new MetricsEndpoint(Objects.requireNonNull(scrape, "scrape"), null);
+    return new MetricsEndpoint(Objects.requireNonNull(scrape, "scrape"), null, null);
   }
 
   /**
@@ -50,15 +54,17 @@ public final class MetricsEndpoint implements HttpHandler, AutoCloseable {
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
     }
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    MetricsEndpoint endpoint = new MetricsEndpoint(scrape, server);
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            task -> {
+              Thread thread = new Thread(task, "bank-metrics");
+              thread.setDaemon(true);
+              return thread;
+            });
+    MetricsEndpoint endpoint = new MetricsEndpoint(scrape, server, executor);
     server.createContext("/metrics", endpoint);
     server.createContext("/", MetricsEndpoint::notFound);
-    server.setExecutor(
-        task -> {
-          Thread thread = new Thread(task, "bank-metrics");
-          thread.setDaemon(true);
-          thread.start();
-        });
+    server.setExecutor(executor);
     server.start();
     log.info("Metrics on {}", endpoint.uri());
     return endpoint;
@@ -110,6 +116,7 @@ public final class MetricsEndpoint implements HttpHandler, AutoCloseable {
   public void close() {
     if (server != null) {
       server.stop(0);
+      executor.shutdownNow();
     }
   }
 }

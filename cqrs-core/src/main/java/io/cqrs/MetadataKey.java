@@ -116,21 +116,40 @@ public final class MetadataKey<T> {
       throw new IllegalArgumentException(
           envelope + " has " + metadata.size() + " metadata entries; at most " + MAX_ENTRIES);
     }
-    long total = 0;
-    for (Map.Entry<String, String> entry : metadata.entrySet()) {
-      String key = entry.getKey();
-      if (key == null || key.isBlank() || key.length() > MAX_KEY_LENGTH) {
-        throw new IllegalArgumentException(
-            envelope + " has a metadata key that is blank or longer than " + MAX_KEY_LENGTH);
-      }
-      if (entry.getValue() == null) {
-        throw new IllegalArgumentException(envelope + " has no value for metadata '" + key + "'");
-      }
-      total += key.length() + entry.getValue().length();
+    // forEach rather than an entry iterator: every envelope passes here, and the iterator of a
+    // HashMap was a sixth of what the traced command path allocated.
+    Bounds bounds = new Bounds();
+    metadata.forEach(bounds);
+    if (bounds.problem != null) {
+      throw new IllegalArgumentException(envelope + bounds.problem);
     }
-    if (total > MAX_TOTAL_LENGTH) {
+    if (bounds.total > MAX_TOTAL_LENGTH) {
       throw new IllegalArgumentException(
-          envelope + " has " + total + " characters of metadata; at most " + MAX_TOTAL_LENGTH);
+          envelope
+              + " has "
+              + bounds.total
+              + " characters of metadata; at most "
+              + MAX_TOTAL_LENGTH);
+    }
+  }
+
+  /** Adds up the characters of metadata entries and notes the first malformed one. */
+  private static final class Bounds implements java.util.function.BiConsumer<String, String> {
+    long total;
+    String problem;
+
+    @Override
+    public void accept(String key, String value) {
+      if (problem != null) {
+        return;
+      }
+      if (key == null || key.isBlank() || key.length() > MAX_KEY_LENGTH) {
+        problem = " has a metadata key that is blank or longer than " + MAX_KEY_LENGTH;
+      } else if (value == null) {
+        problem = " has no value for metadata '" + key + "'";
+      } else {
+        total += key.length() + value.length();
+      }
     }
   }
 

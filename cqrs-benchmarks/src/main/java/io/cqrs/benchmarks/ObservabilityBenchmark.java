@@ -22,6 +22,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -46,8 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * and saves; a subscription sees the event) runs with no interceptors ({@code plain}) and with
  * {@link MdcInterceptor}, {@link CqrsMetrics} on a Prometheus registry and {@link CqrsTracing} on
  * the OpenTelemetry SDK, sampling every trace, its spans batched to an exporter that drops them
- * ({@code observed}). One operation is one command, through the command bus to the subscriber, as
- * {@link CommandPathBenchmark#cqrsCommandBus} measures it.
+ * ({@code observed}); with one trace in ten sampled ({@code observedSampled}); and with metrics or
+ * tracing alone ({@code metricsOnly}, {@code tracingOnly}). One operation is one command, through
+ * the command bus to the subscriber, as {@link CommandPathBenchmark#cqrsCommandBus} measures it.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -116,6 +118,7 @@ public class ObservabilityBenchmark {
             OpenTelemetrySdk.builder()
                 .setTracerProvider(
                     SdkTracerProvider.builder()
+                        .setSampler(sampler())
                         .addSpanProcessor(
                             BatchSpanProcessor.builder(new DroppingExporter()).build())
                         .build())
@@ -153,6 +156,11 @@ public class ObservabilityBenchmark {
     abstract boolean metrics();
 
     abstract boolean tracing();
+
+    /** Which traces are recorded: every one, unless a variant samples. */
+    Sampler sampler() {
+      return Sampler.alwaysOn();
+    }
 
     /** A fresh latch for the invocation's deposits; not measured. */
     @Setup(Level.Invocation)
@@ -210,6 +218,18 @@ public class ObservabilityBenchmark {
     }
   }
 
+  /**
+   * The application with the MDC, metrics and tracing, recording one trace in ten (parent-based, as
+   * production set-ups sample): the spans of the other nine are not recorded.
+   */
+  @State(Scope.Benchmark)
+  public static class ObservedSampled extends Observed {
+    @Override
+    Sampler sampler() {
+      return Sampler.parentBased(Sampler.traceIdRatioBased(0.1));
+    }
+  }
+
   /** The application with metrics only. */
   @State(Scope.Benchmark)
   public static class Metrics extends App {
@@ -247,6 +267,12 @@ public class ObservabilityBenchmark {
   /** With the MDC, metrics and tracing. */
   @Benchmark
   public void observed(Observed app) throws InterruptedException {
+    send(app);
+  }
+
+  /** With the MDC, metrics and tracing of one trace in ten. */
+  @Benchmark
+  public void observedSampled(ObservedSampled app) throws InterruptedException {
     send(app);
   }
 

@@ -51,26 +51,20 @@ final class TraceContexts {
   }
 
   /**
-   * The span context a message's metadata carries; invalid where it carries none (or a bad one).
-   */
-  SpanContext origin(Map<String, String> metadata) {
-    return Span.fromContext(propagator.extract(Context.root(), metadata, GETTER)).getSpanContext();
-  }
-
-  /**
    * The parent of a span that publishes a message: the current span where there is one (the handler
    * or save that publishes), else the context the message carries, the relay's case, which
    * publishes long after the commit on a thread of its own. {@code created} is the event's, for the
    * replay rule, or {@code null} for a command, which always joins its trace.
    */
   Parent forPublish(Context current, Map<String, String> metadata, Instant created, Instant now) {
-    SpanContext origin = origin(metadata);
+    Context extracted = propagator.extract(current, metadata, GETTER);
+    SpanContext origin = carried(extracted, current);
     SpanContext active = Span.fromContext(current).getSpanContext();
     if (active.isValid()) {
       boolean elsewhere = origin.isValid() && !origin.getTraceId().equals(active.getTraceId());
       return new Parent(current, elsewhere ? origin : null, false);
     }
-    return fromMessage(current, metadata, origin, created, now);
+    return fromMessage(current, extracted, origin, created, now);
   }
 
   /**
@@ -80,22 +74,29 @@ final class TraceContexts {
    * {@code null} for a command.
    */
   Parent forHandling(Context current, Map<String, String> metadata, Instant created, Instant now) {
-    return fromMessage(current, metadata, origin(metadata), created, now);
+    Context extracted = propagator.extract(current, metadata, GETTER);
+    return fromMessage(current, extracted, carried(extracted, current), created, now);
+  }
+
+  /**
+   * The span context the metadata carried: the one extraction put in place of the current span;
+   * invalid where it found none (or a bad one) and left the context as it was. One extraction per
+   * message, which parses the {@code traceparent}.
+   */
+  private static SpanContext carried(Context extracted, Context current) {
+    Span span = Span.fromContext(extracted);
+    return span == Span.fromContext(current) ? SpanContext.getInvalid() : span.getSpanContext();
   }
 
   private Parent fromMessage(
-      Context current,
-      Map<String, String> metadata,
-      SpanContext origin,
-      Instant created,
-      Instant now) {
+      Context current, Context extracted, SpanContext origin, Instant created, Instant now) {
     if (created != null && Duration.between(created, now).compareTo(replayAge) > 0) {
       return new Parent(Context.root(), origin.isValid() ? origin : null, true);
     }
     if (!origin.isValid()) {
       return new Parent(current, null, false);
     }
-    return new Parent(propagator.extract(current, metadata, GETTER), null, false);
+    return new Parent(extracted, null, false);
   }
 
   /**

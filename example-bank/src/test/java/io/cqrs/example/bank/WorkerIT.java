@@ -14,7 +14,13 @@ import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -46,19 +54,59 @@ class WorkerIT {
     }
   }
 
-  private static BankProcess worker(Map<String, String> servers, String prefix) throws Exception {
-    return BankProcess.start(
-        BankApplication.class,
-        servers,
-        "worker",
-        "--store",
-        "couchbase",
-        "--bus",
-        "rabbitmq",
-        "--prefix",
-        prefix,
-        "--listeners",
-        "2");
+  /** A worker of {@code prefix}, with {@code extra} options (such as {@code --metrics-port}). */
+  private static BankProcess worker(Map<String, String> servers, String prefix, String... extra)
+      throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "worker",
+                "--store",
+                "couchbase",
+                "--bus",
+                "rabbitmq",
+                "--prefix",
+                prefix,
+                "--listeners",
+                "2"));
+    args.addAll(List.of(extra));
+    return BankProcess.start(BankApplication.class, servers, args.toArray(String[]::new));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The sum over {@code texts} of the samples of a command counter with these labels. */
+  private static long handled(List<String> texts, String command, String outcome) {
+    Pattern sample =
+        Pattern.compile(
+            "^cqrs_commands_handled_seconds_count\\{([^}]*)\\} ([0-9.E]+)$", Pattern.MULTILINE);
+    long total = 0;
+    for (String text : texts) {
+      Matcher matcher = sample.matcher(text);
+      while (matcher.find()) {
+        String labels = matcher.group(1);
+        if (labels.contains("command=\"" + command + "\"")
+            && labels.contains("component=\"" + Bank.COMMAND_SERVICE + "\"")
+            && labels.contains("outcome=\"" + outcome + "\"")) {
+          total += (long) Double.parseDouble(matcher.group(2));
+        }
+      }
+    }
+    return total;
+  }
+
+  private static String scrape(int port) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
   }
 
   @Test
@@ -85,8 +133,12 @@ class WorkerIT {
     Map<String, String> servers = BankServers.environment();
     rabbit = RabbitTestBroker.get().newNamespace("workers");
     String prefix = rabbit.prefix();
-    try (BankProcess first = worker(servers, prefix);
-        BankProcess second = worker(servers, prefix);
+    int firstMetrics = freePort();
+    int secondMetrics = freePort();
+    try (BankProcess first =
+            worker(servers, prefix, "--metrics-port", String.valueOf(firstMetrics));
+        BankProcess second =
+            worker(servers, prefix, "--metrics-port", String.valueOf(secondMetrics));
         DistributedBank bank = DistributedBank.fromEnvironment(prefix, servers)) {
       first.awaitReady(START);
       second.awaitReady(START);
@@ -116,6 +168,11 @@ class WorkerIT {
         MoneyTransfer written = bank.bank().service().findTransfer(id).orElseThrow();
         assertThat(bank.transfer(id).orElseThrow().state()).isEqualTo(written.state());
       }
+      // The two workers' /metrics together count every command the bus brought them.
+      List<String> metrics = List.of(scrape(firstMetrics), scrape(secondMetrics));
+      assertThat(handled(metrics, "OpenAccount", "succeeded")).isEqualTo(4);
+      assertThat(handled(metrics, "CreditAccount", "succeeded")).isEqualTo(4);
+      assertThat(handled(metrics, "CreateMoneyTransfer", "succeeded")).isEqualTo(4);
 
       first.terminate();
       second.terminate();

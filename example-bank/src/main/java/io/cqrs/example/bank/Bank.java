@@ -236,6 +236,18 @@ public final class Bank implements AutoCloseable {
     return journalSubscription;
   }
 
+  /**
+   * How this instance is doing: its buses' consumers and its event processors (the read models' and
+   * the transfer process's), for the readiness check.
+   */
+  public BankHealth health() {
+    BankHealth buses = infrastructure.health();
+    return new BankHealth(
+        buses.commandBus(),
+        buses.eventBus(),
+        cqrs.processors().stream().map(BankHealth.Processor::of).toList());
+  }
+
   /** The store and buses the bank runs on. */
   public BankInfrastructure infrastructure() {
     return infrastructure;

@@ -127,7 +127,7 @@ public final class BankApplication {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
       out.flush();
-      return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
+      return BusWatch.await(shutdown, bank::health, BusWatch.INTERVAL, err);
     }
   }
 
@@ -165,7 +165,7 @@ public final class BankApplication {
     }
     out.println("READY " + ProcessHandle.current().pid());
     out.flush();
-    return BusWatch.await(shutdown, bank.infrastructure()::health, BusWatch.INTERVAL, err);
+    return BusWatch.await(shutdown, bank::health, BusWatch.INTERVAL, err);
   }
 
   /**

@@ -100,12 +100,14 @@ final class ApiJson {
    * The readiness check's answer: {@code ok} while every listener of both buses consumes, else
    * {@code unavailable}, with each bus's state.
    */
-  record HealthJson(String status, BusJson commandBus, BusJson eventBus) {
+  record HealthJson(
+      String status, BusJson commandBus, BusJson eventBus, List<BankHealth.Processor> processors) {
     static HealthJson of(BankHealth health) {
       return new HealthJson(
           health.ready() ? "ok" : "unavailable",
           BusJson.of(health.commandBus()),
-          BusJson.of(health.eventBus()));
+          BusJson.of(health.eventBus()),
+          health.processors());
     }
   }
 

@@ -50,7 +50,7 @@ final class BankApi {
 
   /** 200 while both buses consume with every listener, 503 otherwise: a readiness check. */
   private Response health(Request request) {
-    BankHealth health = bank.infrastructure().health();
+    BankHealth health = bank.health();
     return new Response(health.ready() ? 200 : 503, HealthJson.of(health), Map.of());
   }
 

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The bank's HTTP JSON API on the JDK's own {@link HttpServer}.
  *
  * <pre>
- * GET  /health                    200 {"status":"ok", commandBus, eventBus}; 503 "unavailable"
+ * GET  /health                    200 {"status":"ok", commandBus, eventBus, processors}; 503
  * GET  /metrics                   200 the metrics in the Prometheus text format
  * POST /accounts                  201 {firstName, lastName, email, password, initialBalance?}
  * GET  /accounts                  200 every account (read model)
@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * for unknown accounts, transfers and paths, 405 for a wrong method, 409 for refusals by the bank's
  * rules, 413 for a body over 64 KiB, 503 when conflicts outlast the retries. {@code /health} is a
  * readiness check: 503 while a bus is not consuming with every listener (see {@link
- * io.cqrs.spi.BusHealth}). Any number of instances can serve the same bank: they share nothing but
- * the store and the buses.
+ * io.cqrs.spi.BusHealth}) or an event processor has stopped on a failure. Any number of instances
+ * can serve the same bank: they share nothing but the store and the buses.
  */
 public final class BankHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankHttpServer.class);

@@ -74,6 +74,7 @@ public final class Cqrs implements AutoCloseable {
   }
 
   private Cqrs(Builder builder) {
+    builder.types.validateUpcasters();
     this.types = builder.types;
     this.owned = new ArrayList<>();
     this.store = builder.store != null ? builder.store : own(new InMemoryEventStreamRepository());
@@ -461,6 +462,12 @@ public final class Cqrs implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The instance, not started.
+     *
+     * @throws IllegalStateException if a type's chain of upcasters has a gap (see {@link
+     *     TypeRegistry#validateUpcasters()})
+     */
     public Cqrs build() {
       return new Cqrs(this);
     }

@@ -37,6 +37,7 @@ final class EnvelopeStreamReader {
   private static final int CREATED = 1 << 8;
   private static final int EVENT = 1 << 9;
   private static final int METADATA = 1 << 10;
+  private static final int REVISION = 1 << 11;
   private static final int REQUIRED = ID | CORRELATION_ID | SOURCE_ID | VERSION | EVENT_TYPE;
 
   private final ObjectMapper mapper;
@@ -75,6 +76,7 @@ final class EnvelopeStreamReader {
     Instant created = null;
     Object event = null;
     Map<String, String> metadata = Map.of();
+    int revision = 1;
     int seen = 0;
     for (JsonToken token = parser.nextToken();
         token != JsonToken.END_OBJECT;
@@ -108,8 +110,19 @@ final class EnvelopeStreamReader {
           String text = text(parser, value);
           created = text == null ? null : Instants.parse(text);
         }
+        case REVISION -> {
+          if (value != JsonToken.VALUE_NUMBER_INT
+              || parser.getNumberType() != JsonParser.NumberType.INT) {
+            return null;
+          }
+          revision = parser.getIntValue();
+        }
         case EVENT -> {
-          if (type == null || value == JsonToken.VALUE_NULL) {
+          // An old revision or an old name: the tree upcasts and renames.
+          if (type == null
+              || value == JsonToken.VALUE_NULL
+              || revision != TypeRegistry.revisionOf(type)
+              || !eventType.equals(TypeRegistry.logicalName(type))) {
             return null;
           }
           event = reader(type).readValue(parser);
@@ -131,6 +144,7 @@ final class EnvelopeStreamReader {
         || sourceId == null
         || eventType == null
         || version < 0
+        || revision != TypeRegistry.revisionOf(type)
         || parser.nextToken() != null) {
       return null;
     }
@@ -161,6 +175,7 @@ final class EnvelopeStreamReader {
       case "created" -> CREATED;
       case "event" -> EVENT;
       case "metadata" -> METADATA;
+      case "revision" -> REVISION;
       default -> 0;
     };
   }

@@ -98,9 +98,9 @@ public final class EventSerializer {
           text(node, "actor", false),
           text(node, "onBehalfOf", false),
           number(node, "version"),
-          eventType,
+          registry.nameOf(type), // the current name of a type stored under an alias
           instant(node, "created"),
-          payload(node, "event", type),
+          payload(node, "event", type, revision(node)),
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -143,11 +143,24 @@ public final class EventSerializer {
     json.writeStringField("onBehalfOf", event.onBehalfOf());
     json.writeNumberField("version", event.version());
     json.writeStringField("eventType", event.eventType());
+    writeRevision(json, event.event());
     json.writeStringField("created", Instants.format(event.created()));
     json.writeFieldName("event");
     mapper.writeValue(json, event.event());
     writeMetadata(json, event.metadata());
     json.writeEndObject();
+  }
+
+  /**
+   * The payload type's revision, where it is above 1: an envelope without one is at revision 1, so
+   * the JSON of types that never changed stays as it was. Before the payload, so that a reader
+   * knows it when the payload comes.
+   */
+  private static void writeRevision(JsonGenerator json, Object payload) throws IOException {
+    int revision = TypeRegistry.revisionOf(payload.getClass());
+    if (revision > 1) {
+      json.writeNumberField("revision", revision);
+    }
   }
 
   private static void writeMetadata(JsonGenerator json, Map<String, String> metadata)
@@ -193,9 +206,9 @@ public final class EventSerializer {
           text(node, "messageId", true),
           text(node, "correlationId", true),
           text(node, "causationId", false),
-          commandType,
+          registry.nameOf(type), // the current name of a type sent under an alias
           instant(node, "created"),
-          payload(node, "body", type),
+          payload(node, "body", type, revision(node)),
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -227,6 +240,7 @@ public final class EventSerializer {
     json.writeStringField("correlationId", command.correlationId());
     json.writeStringField("causationId", command.causationId());
     json.writeStringField("commandType", command.commandType());
+    writeRevision(json, command.body());
     json.writeStringField("created", Instants.format(command.created()));
     json.writeFieldName("body");
     mapper.writeValue(json, command.body());
@@ -265,11 +279,18 @@ public final class EventSerializer {
     }
   }
 
-  private Object payload(JsonNode node, String field, Class<?> type) {
+  private Object payload(JsonNode node, String field, Class<?> type, int revision) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
       throw new SerializationException(
           "Missing field '" + field + "' in " + type.getSimpleName() + " envelope");
+    }
+    if (revision != TypeRegistry.revisionOf(type)) {
+      if (!value.isObject()) {
+        throw new SerializationException(
+            "Field '" + field + "' of " + type.getSimpleName() + " must be an object to upcast");
+      }
+      value = registry.upcast(type, revision, ((ObjectNode) value).deepCopy());
     }
     try {
       return mapper.treeToValue(value, type);
@@ -292,6 +313,18 @@ public final class EventSerializer {
           "Field '" + field + "' must be a string, was " + value.getNodeType());
     }
     return value.textValue();
+  }
+
+  /** The envelope's {@code revision}: 1 where it has none. */
+  private static int revision(JsonNode node) {
+    JsonNode value = node.get("revision");
+    if (value == null || value.isNull()) {
+      return 1;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 1) {
+      throw new SerializationException("Field 'revision' must be a whole number from 1");
+    }
+    return value.intValue();
   }
 
   private static long number(JsonNode node, String field) {

@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.internal.EventRouter;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TypeRegistry {
   private final Map<String, Class<?>> byName = new ConcurrentHashMap<>();
   private final Map<Class<?>, String> byClass = new ConcurrentHashMap<>();
+  private final Map<String, Class<?>> aliases = new ConcurrentHashMap<>();
+
+  /** Per current type name, the upcaster from each revision (index) to the next; may have gaps. */
+  private final Map<String, Upcaster[]> upcasters = new ConcurrentHashMap<>();
 
   /** Creates a registry that already holds the framework's own event types. */
   public TypeRegistry() {
@@ -81,9 +86,34 @@ public final class TypeRegistry {
     }
   }
 
+  /** Revisions by class, from {@link TypeName#revision()}: read on every envelope written. */
+  private static final ClassValue<Integer> REVISIONS =
+      new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+          TypeName annotation = type.getAnnotation(TypeName.class);
+          int revision = annotation == null ? 1 : annotation.revision();
+          if (revision < 1) {
+            throw new IllegalArgumentException(
+                "@TypeName on "
+                    + type.getName()
+                    + " has revision "
+                    + revision
+                    + "; revisions start at 1");
+          }
+          return revision;
+        }
+      };
+
+  /** The revision of a class's JSON shape: its {@link TypeName#revision()}, else 1. */
+  public static int revisionOf(Class<?> type) {
+    Objects.requireNonNull(type, "type");
+    return REVISIONS.get(type);
+  }
+
   private static String computeLogicalName(Class<?> type) {
     TypeName annotation = type.getAnnotation(TypeName.class);
-    if (annotation != null) {
+    if (annotation != null && !annotation.value().isEmpty()) {
       if (annotation.value().isBlank()) {
         throw new IllegalArgumentException("@TypeName on " + type.getName() + " is blank");
       }
@@ -135,14 +165,159 @@ public final class TypeRegistry {
     return name;
   }
 
-  /** The class registered under a logical name. */
+  /** The class registered under a logical name, or under an {@linkplain #alias alias} of it. */
   public Class<?> typeOf(String name) {
     Objects.requireNonNull(name, "name");
     Class<?> type = byName.get(name);
     if (type == null) {
-      throw new UnknownTypeException(name);
+      type = aliases.get(name);
+      if (type == null) {
+        throw new UnknownTypeException(name);
+      }
     }
     return type;
+  }
+
+  /**
+   * Makes an old type name read as a registered type: envelopes written under {@code oldName} (an
+   * event renamed since, say) load as {@code type}, under its current name, with no upcaster. Their
+   * revision carries on: an envelope without one is at revision 1 of {@code type}.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code oldName} is blank, a registered type's name, or an
+   *     alias of another type
+   */
+  public synchronized TypeRegistry alias(String oldName, Class<?> type) {
+    Objects.requireNonNull(oldName, "oldName");
+    String current = nameOf(type);
+    if (oldName.isBlank()) {
+      throw new IllegalArgumentException("An alias of " + current + " must not be blank");
+    }
+    if (byName.containsKey(oldName)) {
+      throw new IllegalArgumentException(
+          "'" + oldName + "' cannot be an alias of " + current + ": it names a registered type");
+    }
+    Class<?> previous = aliases.putIfAbsent(oldName, type);
+    if (previous != null && previous != type) {
+      throw new IllegalArgumentException(
+          "'" + oldName + "' is an alias of " + nameOf(previous) + " already, not of " + current);
+    }
+    return this;
+  }
+
+  /**
+   * Registers the upcaster of a registered type from {@code fromRevision} to the next revision.
+   * Chains are checked whole by {@link #validateUpcasters()}, which {@link Cqrs.Builder#build()}
+   * runs.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code fromRevision} is not below the type's revision, or
+   *     the step has an upcaster already; the message names the type and the revisions
+   */
+  public synchronized TypeRegistry upcaster(Class<?> type, int fromRevision, Upcaster upcaster) {
+    Objects.requireNonNull(upcaster, "upcaster");
+    String name = nameOf(type);
+    int current = revisionOf(type);
+    if (fromRevision < 1 || fromRevision >= current) {
+      throw new IllegalArgumentException(
+          "An upcaster of "
+              + name
+              + " from revision "
+              + fromRevision
+              + " has nothing to upcast to: "
+              + name
+              + " is at revision "
+              + current
+              + (current == 1
+                  ? " (give it @TypeName(revision = 2) first)"
+                  : ", so upcasters go from revision 1 to " + (current - 1)));
+    }
+    Upcaster[] chain = upcasters.computeIfAbsent(name, n -> new Upcaster[current]);
+    if (chain[fromRevision] != null) {
+      throw new IllegalArgumentException(
+          "Two upcasters of "
+              + name
+              + " from revision "
+              + fromRevision
+              + " to "
+              + (fromRevision + 1));
+    }
+    chain[fromRevision] = upcaster;
+    return this;
+  }
+
+  /**
+   * Checks every type's chain of upcasters: from the lowest revision one is registered for, each
+   * step up to the type's current revision must have one.
+   *
+   * @throws IllegalStateException naming the type and the missing step
+   */
+  public void validateUpcasters() {
+    upcasters.forEach(
+        (name, chain) -> {
+          int lowest = 1;
+          while (chain[lowest] == null) {
+            lowest++;
+          }
+          for (int step = lowest; step < chain.length; step++) {
+            if (chain[step] == null) {
+              throw new IllegalStateException(
+                  "The upcasters of "
+                      + name
+                      + " have a gap: none from revision "
+                      + step
+                      + " to "
+                      + (step + 1)
+                      + ", between the one from revision "
+                      + lowest
+                      + " and revision "
+                      + chain.length);
+            }
+          }
+        });
+  }
+
+  /**
+   * {@code payload} (the reader's own copy) of type {@code name} at {@code revision}, brought to
+   * the type's current revision.
+   *
+   * @throws SerializationException if the revision is newer than the type's, or a step has no
+   *     upcaster
+   */
+  ObjectNode upcast(Class<?> type, int revision, ObjectNode payload) {
+    int current = revisionOf(type);
+    if (revision == current) {
+      return payload;
+    }
+    String name = nameOf(type);
+    if (revision > current) {
+      throw new SerializationException(
+          name
+              + " at revision "
+              + revision
+              + " was written by a newer version of the application: this one knows revision "
+              + current);
+    }
+    Upcaster[] chain = upcasters.get(name);
+    ObjectNode upcast = payload;
+    for (int step = revision; step < current; step++) {
+      Upcaster upcaster = chain == null ? null : chain[step];
+      if (upcaster == null) {
+        throw new SerializationException(
+            "No upcaster of " + name + " from revision " + step + " to " + (step + 1));
+      }
+      try {
+        upcast = upcaster.upcast(upcast);
+      } catch (RuntimeException e) {
+        throw new SerializationException(
+            "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
+      }
+      if (upcast == null) {
+        throw new SerializationException(
+            "The upcaster of " + name + " from revision " + step + " returned no payload");
+      }
+    }
+    return upcast;
   }
 
   /** Whether a class is registered. */
@@ -162,6 +337,9 @@ public final class TypeRegistry {
     for (Class<?> type : types) {
       String name = logicalName(Objects.requireNonNull(type, argument + "[]"));
       Class<?> previous = byName.get(name);
+      if (previous == null) {
+        previous = aliases.get(name);
+      }
       if (previous == null) {
         previous = batch.putIfAbsent(name, type);
       }

@@ -1,13 +1,18 @@
 package io.cqrs.testing;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventSerializer;
 import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +49,7 @@ public final class AggregateFixture<A extends EventSourceBased> {
   private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
   private final EventSourcingRepository repository;
   private final CommandDispatchManager commands;
+  private final EventSerializer serializer;
 
   private AggregateFixture(Function<String, A> factory, TypeRegistry registry) {
     this.factory = factory;
@@ -53,6 +59,7 @@ public final class AggregateFixture<A extends EventSourceBased> {
             .snapshotPolicy(SnapshotPolicy.never())
             .build();
     this.commands = CommandDispatchManager.builder(null, registry).maxAttempts(1).build();
+    this.serializer = new EventSerializer(registry);
   }
 
   /**
@@ -96,6 +103,44 @@ public final class AggregateFixture<A extends EventSourceBased> {
       history.add(VersionedEvent.of(id, ++version, event, "given"));
     }
     store.save(id, version - events.length, history);
+    return this;
+  }
+
+  /**
+   * Commits one event of aggregate {@code id}'s history as an earlier version of the application
+   * stored it: its payload's JSON under a type name (an old one that is an {@linkplain
+   * TypeRegistry#alias alias} too) at a revision, read through the registry's upcasters like any
+   * stored event. For testing that old streams still load and fold as they should:
+   *
+   * <pre>{@code
+   * fixture.givenJson("acc-1", "MoneyDeposited", 1, "{\"amount\": 10}")
+   *     .when("acc-1", account -> account.withdraw(new BigDecimal("5")))
+   *     .then(new MoneyWithdrawn(new BigDecimal("5"), "EUR"));
+   * }</pre>
+   *
+   * @throws io.cqrs.SerializationException if the payload is not JSON or does not upcast and read
+   *     as the type
+   * @throws io.cqrs.UnknownTypeException if the type name is neither registered nor an alias
+   */
+  public AggregateFixture<A> givenJson(String id, String type, int revision, String payload) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(payload, "payload");
+    long version = store.version(id) + 1;
+    ObjectNode envelope = JsonNodeFactory.instance.objectNode();
+    envelope.put("id", id + "-" + version);
+    envelope.put("correlationId", "given");
+    envelope.put("sourceId", id);
+    envelope.put("version", version);
+    envelope.put("eventType", type);
+    envelope.put("revision", revision);
+    envelope.put("created", Instant.now().toString());
+    try {
+      envelope.set("event", serializer.mapper().readTree(payload));
+    } catch (JsonProcessingException e) {
+      throw new io.cqrs.SerializationException("The given payload is not JSON: " + payload, e);
+    }
+    store.save(id, version - 1, List.of(serializer.fromTree(envelope)));
     return this;
   }
 

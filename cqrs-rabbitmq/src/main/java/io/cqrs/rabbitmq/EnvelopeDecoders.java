@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
+import io.cqrs.UnknownTypeException;
 import io.cqrs.VersionedEvent;
 
 /**
@@ -14,15 +15,28 @@ import io.cqrs.VersionedEvent;
  * a message whose two disagree was not published by one: it is refused with a {@link
  * SerializationException} (dead-lettered as malformed) rather than handed, say, to a service that
  * never subscribed to the body's command type. A message without a {@code type} property is judged
- * by its body alone.
+ * by its body alone; one whose property is an old name of the body's type (a {@linkplain
+ * io.cqrs.TypeRegistry#alias type alias}, sent by a publisher of an earlier version) agrees.
  */
 final class EnvelopeDecoders {
   private EnvelopeDecoders() {}
 
+  /**
+   * Whether two names are one type: an old name (an alias, as a publisher of an earlier version
+   * still sends it) and the current name the body was read under.
+   */
+  private static boolean sameType(EventSerializer serializer, String type, String bodyType) {
+    try {
+      return serializer.registry().typeOf(type) == serializer.registry().typeOf(bodyType);
+    } catch (UnknownTypeException e) {
+      return false;
+    }
+  }
+
   static MessageProcessor.Decoder<VersionedEvent> events(EventSerializer serializer) {
     return delivery -> {
       VersionedEvent event = serializer.deserializeEvent(delivery.body());
-      requireType(delivery, event.eventType(), "event", event.id());
+      requireType(serializer, delivery, event.eventType(), "event", event.id());
       return TraceHeaders.onto(event, delivery);
     };
   }
@@ -30,14 +44,15 @@ final class EnvelopeDecoders {
   static MessageProcessor.Decoder<Command> commands(EventSerializer serializer) {
     return delivery -> {
       Command command = serializer.deserializeCommand(delivery.body());
-      requireType(delivery, command.commandType(), "command", command.messageId());
+      requireType(serializer, delivery, command.commandType(), "command", command.messageId());
       return TraceHeaders.onto(command, delivery);
     };
   }
 
-  private static void requireType(Inbound delivery, String bodyType, String kind, String id) {
+  private static void requireType(
+      EventSerializer serializer, Inbound delivery, String bodyType, String kind, String id) {
     String type = delivery.properties().getType();
-    if (type != null && !type.equals(bodyType)) {
+    if (type != null && !type.equals(bodyType) && !sameType(serializer, type, bodyType)) {
       throw new SerializationException(
           "Message of type '"
               + type

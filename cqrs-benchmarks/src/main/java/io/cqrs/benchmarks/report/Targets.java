@@ -26,7 +26,8 @@ final class Targets {
           Map.entry("ProcessorRestartBenchmark", "after1k"),
           Map.entry("CouchbaseProcessorRestartBenchmark", "after1k"),
           Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"),
-          Map.entry("ObservabilityBenchmark", "plain"));
+          Map.entry("ObservabilityBenchmark", "plain"),
+          Map.entry("UpcastingBenchmark", "current"));
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the

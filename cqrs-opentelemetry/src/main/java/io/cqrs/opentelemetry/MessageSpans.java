@@ -32,52 +32,62 @@ final class MessageSpans {
 
   /** A started PRODUCER span of one command sent. */
   Span publish(Command command, TraceContexts.Parent parent) {
-    return command(TraceKeys.PUBLISH, command, SpanKind.PRODUCER, parent)
-        .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
-        .startSpan();
+    Span span =
+        message(TraceKeys.PUBLISH, command.commandType(), SpanKind.PRODUCER, parent)
+            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
+            .startSpan();
+    return describe(span, command, null);
   }
 
   /** A started CONSUMER span of one command handled by {@code component}. */
   Span process(Command command, TraceContexts.Parent parent, String component) {
-    return component(
-            command(TraceKeys.PROCESS, command, SpanKind.CONSUMER, parent)
-                .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS),
-            component)
-        .startSpan();
+    Span span =
+        message(TraceKeys.PROCESS, command.commandType(), SpanKind.CONSUMER, parent)
+            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS)
+            .startSpan();
+    return describe(span, command, component);
   }
 
   /** A started PRODUCER span of one event published. */
   Span publish(VersionedEvent event, TraceContexts.Parent parent) {
-    return event(TraceKeys.PUBLISH, event, SpanKind.PRODUCER, parent)
-        .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
-        .startSpan();
+    Span span =
+        message(TraceKeys.PUBLISH, event.eventType(), SpanKind.PRODUCER, parent)
+            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
+            .startSpan();
+    return describe(span, event, null);
   }
 
   /** A started CONSUMER span of one event handled by {@code component}. */
   Span process(VersionedEvent event, TraceContexts.Parent parent, String component) {
-    return component(
-            event(TraceKeys.PROCESS, event, SpanKind.CONSUMER, parent)
-                .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS),
-            component)
-        .startSpan();
+    Span span =
+        message(TraceKeys.PROCESS, event.eventType(), SpanKind.CONSUMER, parent)
+            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS)
+            .startSpan();
+    return describe(span, event, component);
   }
 
   /** A started INTERNAL span of a load or save, a child of the current span. */
   Span aggregate(AggregateCall call) {
-    SpanBuilder builder =
+    Span span =
         tracer
             .spanBuilder(call.kind().name().toLowerCase(Locale.ROOT) + " " + call.aggregateType())
             .setSpanKind(SpanKind.INTERNAL)
-            .setAttribute(TraceKeys.AGGREGATE_ID, call.aggregateId())
-            .setAttribute(TraceKeys.AGGREGATE_TYPE, call.aggregateType());
-    if (call.cause() != null) {
-      builder.setAttribute(TraceKeys.CAUSATION_ID, call.cause().messageId());
+            .setAttribute(TraceKeys.AGGREGATE_TYPE, call.aggregateType())
+            .startSpan();
+    if (span.isRecording()) {
+      span.setAttribute(TraceKeys.AGGREGATE_ID, call.aggregateId());
+      if (call.cause() != null) {
+        span.setAttribute(TraceKeys.CAUSATION_ID, call.cause().messageId());
+      }
     }
-    return builder.startSpan();
+    return span;
   }
 
   /** Records what a load or save did, once it has. */
   static void aggregateResult(Span span, AggregateCall call) {
+    if (!span.isRecording()) {
+      return;
+    }
     List<VersionedEvent> events = call.events();
     span.setAttribute(TraceKeys.EVENT_COUNT, (long) events.size());
     if (!events.isEmpty()) {
@@ -89,30 +99,35 @@ final class MessageSpans {
     }
   }
 
-  private SpanBuilder command(
-      String operation, Command command, SpanKind kind, TraceContexts.Parent parent) {
-    SpanBuilder builder =
-        message(operation, command.commandType(), kind, parent)
-            .setAttribute(TraceKeys.MESSAGE_ID, command.messageId())
-            .setAttribute(TraceKeys.CONVERSATION_ID, command.correlationId());
-    if (command.causationId() != null) {
-      builder.setAttribute(TraceKeys.CAUSATION_ID, command.causationId());
+  /**
+   * The attributes of one command, on a span that records: set after the sampler decided (which
+   * sees the messaging attributes only), so that a span not sampled costs no attribute map.
+   */
+  private static Span describe(Span span, Command command, String component) {
+    if (span.isRecording()) {
+      span.setAttribute(TraceKeys.MESSAGE_ID, command.messageId());
+      span.setAttribute(TraceKeys.CONVERSATION_ID, command.correlationId());
+      if (command.causationId() != null) {
+        span.setAttribute(TraceKeys.CAUSATION_ID, command.causationId());
+      }
+      component(span, component);
     }
-    return builder;
+    return span;
   }
 
-  private SpanBuilder event(
-      String operation, VersionedEvent event, SpanKind kind, TraceContexts.Parent parent) {
-    SpanBuilder builder =
-        message(operation, event.eventType(), kind, parent)
-            .setAttribute(TraceKeys.MESSAGE_ID, event.id())
-            .setAttribute(TraceKeys.CONVERSATION_ID, event.correlationId())
-            .setAttribute(TraceKeys.AGGREGATE_ID, event.sourceId())
-            .setAttribute(TraceKeys.AGGREGATE_VERSION, event.version());
-    if (event.causationId() != null) {
-      builder.setAttribute(TraceKeys.CAUSATION_ID, event.causationId());
+  /** The attributes of one event, on a span that records (see the command's). */
+  private static Span describe(Span span, VersionedEvent event, String component) {
+    if (span.isRecording()) {
+      span.setAttribute(TraceKeys.MESSAGE_ID, event.id());
+      span.setAttribute(TraceKeys.CONVERSATION_ID, event.correlationId());
+      span.setAttribute(TraceKeys.AGGREGATE_ID, event.sourceId());
+      span.setAttribute(TraceKeys.AGGREGATE_VERSION, event.version());
+      if (event.causationId() != null) {
+        span.setAttribute(TraceKeys.CAUSATION_ID, event.causationId());
+      }
+      component(span, component);
     }
-    return builder;
+    return span;
   }
 
   private SpanBuilder message(
@@ -134,13 +149,15 @@ final class MessageSpans {
     return builder;
   }
 
-  private static SpanBuilder component(SpanBuilder builder, String component) {
-    builder.setAttribute(TraceKeys.COMPONENT, component);
+  private static void component(Span span, String component) {
+    if (component == null) {
+      return;
+    }
+    span.setAttribute(TraceKeys.COMPONENT, component);
     // The subscription, processor or service is the consumer group its instances compete in; a
     // direct dispatch has none.
     if (!DIRECT.equals(component)) {
-      builder.setAttribute(TraceKeys.CONSUMER_GROUP, component);
+      span.setAttribute(TraceKeys.CONSUMER_GROUP, component);
     }
-    return builder;
   }
 }

@@ -351,4 +351,35 @@ class CqrsTracingTest {
       applied.put(event.sourceId(), event.version());
     }
   }
+
+  @Test
+  void a_trace_the_sampler_drops_records_nothing_but_still_carries_its_context_onward()
+      throws Exception {
+    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter exporter =
+        io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    try (io.opentelemetry.sdk.OpenTelemetrySdk dropping =
+        io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                    .setSampler(io.opentelemetry.sdk.trace.samplers.Sampler.alwaysOff())
+                    .addSpanProcessor(
+                        io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
+                    .build())
+            .setPropagators(
+                io.opentelemetry.context.propagation.ContextPropagators.create(
+                    io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance()))
+            .build()) {
+      cqrs = Bank.builder().interceptors(CqrsTracing.of(dropping)).build();
+      Bank.handleDeposits(cqrs);
+      Command command = Command.create(new Deposit("acc-1", 5));
+
+      cqrs.commands().dispatch(command);
+
+      assertThat(exporter.getFinishedSpanItems()).isEmpty();
+      VersionedEvent deposited = cqrs.store().loadStream("acc-1", 1).events().get(0);
+      assertThat(deposited.metadata(MetadataKey.TRACEPARENT))
+          .hasValueSatisfying(
+              parent -> assertThat(parent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]"));
+    }
+  }
 }

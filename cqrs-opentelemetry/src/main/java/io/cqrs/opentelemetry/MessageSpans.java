@@ -32,38 +32,26 @@ final class MessageSpans {
 
   /** A started PRODUCER span of one command sent. */
   Span publish(Command command, TraceContexts.Parent parent) {
-    Span span =
-        message(TraceKeys.PUBLISH, command.commandType(), SpanKind.PRODUCER, parent)
-            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
-            .startSpan();
-    return describe(span, command, null);
+    Span span = message(TraceKeys.PUBLISH, command.commandType(), SpanKind.PRODUCER, parent);
+    return describe(span, TraceKeys.PUBLISH, command, null, parent);
   }
 
   /** A started CONSUMER span of one command handled by {@code component}. */
   Span process(Command command, TraceContexts.Parent parent, String component) {
-    Span span =
-        message(TraceKeys.PROCESS, command.commandType(), SpanKind.CONSUMER, parent)
-            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS)
-            .startSpan();
-    return describe(span, command, component);
+    Span span = message(TraceKeys.PROCESS, command.commandType(), SpanKind.CONSUMER, parent);
+    return describe(span, TraceKeys.PROCESS, command, component, parent);
   }
 
   /** A started PRODUCER span of one event published. */
   Span publish(VersionedEvent event, TraceContexts.Parent parent) {
-    Span span =
-        message(TraceKeys.PUBLISH, event.eventType(), SpanKind.PRODUCER, parent)
-            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.SEND)
-            .startSpan();
-    return describe(span, event, null);
+    Span span = message(TraceKeys.PUBLISH, event.eventType(), SpanKind.PRODUCER, parent);
+    return describe(span, TraceKeys.PUBLISH, event, null, parent);
   }
 
   /** A started CONSUMER span of one event handled by {@code component}. */
   Span process(VersionedEvent event, TraceContexts.Parent parent, String component) {
-    Span span =
-        message(TraceKeys.PROCESS, event.eventType(), SpanKind.CONSUMER, parent)
-            .setAttribute(TraceKeys.OPERATION_TYPE, TraceKeys.PROCESS)
-            .startSpan();
-    return describe(span, event, component);
+    Span span = message(TraceKeys.PROCESS, event.eventType(), SpanKind.CONSUMER, parent);
+    return describe(span, TraceKeys.PROCESS, event, component, parent);
   }
 
   /** A started INTERNAL span of a load or save, a child of the current span. */
@@ -72,9 +60,9 @@ final class MessageSpans {
         tracer
             .spanBuilder(call.kind().name().toLowerCase(Locale.ROOT) + " " + call.aggregateType())
             .setSpanKind(SpanKind.INTERNAL)
-            .setAttribute(TraceKeys.AGGREGATE_TYPE, call.aggregateType())
             .startSpan();
     if (span.isRecording()) {
+      span.setAttribute(TraceKeys.AGGREGATE_TYPE, call.aggregateType());
       span.setAttribute(TraceKeys.AGGREGATE_ID, call.aggregateId());
       if (call.cause() != null) {
         span.setAttribute(TraceKeys.CAUSATION_ID, call.cause().messageId());
@@ -101,10 +89,13 @@ final class MessageSpans {
 
   /**
    * The attributes of one command, on a span that records: set after the sampler decided (which
-   * sees the messaging attributes only), so that a span not sampled costs no attribute map.
+   * sees the span's name and kind), so that a span not sampled costs no attribute map (the SDK
+   * makes one for a builder's first attribute, sampled or not).
    */
-  private static Span describe(Span span, Command command, String component) {
+  private Span describe(
+      Span span, String operation, Command command, String component, TraceContexts.Parent parent) {
     if (span.isRecording()) {
+      messaging(span, operation, command.commandType(), parent);
       span.setAttribute(TraceKeys.MESSAGE_ID, command.messageId());
       span.setAttribute(TraceKeys.CONVERSATION_ID, command.correlationId());
       if (command.causationId() != null) {
@@ -116,8 +107,14 @@ final class MessageSpans {
   }
 
   /** The attributes of one event, on a span that records (see the command's). */
-  private static Span describe(Span span, VersionedEvent event, String component) {
+  private Span describe(
+      Span span,
+      String operation,
+      VersionedEvent event,
+      String component,
+      TraceContexts.Parent parent) {
     if (span.isRecording()) {
+      messaging(span, operation, event.eventType(), parent);
       span.setAttribute(TraceKeys.MESSAGE_ID, event.id());
       span.setAttribute(TraceKeys.CONVERSATION_ID, event.correlationId());
       span.setAttribute(TraceKeys.AGGREGATE_ID, event.sourceId());
@@ -130,23 +127,27 @@ final class MessageSpans {
     return span;
   }
 
-  private SpanBuilder message(
-      String operation, String type, SpanKind kind, TraceContexts.Parent parent) {
+  /** A started span of one message, a child of (or linked to) {@code parent}. */
+  private Span message(String operation, String type, SpanKind kind, TraceContexts.Parent parent) {
     SpanBuilder builder =
-        tracer
-            .spanBuilder(operation + " " + type)
-            .setSpanKind(kind)
-            .setParent(parent.context())
-            .setAttribute(TraceKeys.MESSAGING_SYSTEM, system)
-            .setAttribute(TraceKeys.OPERATION_NAME, operation)
-            .setAttribute(TraceKeys.DESTINATION, type);
+        tracer.spanBuilder(operation + " " + type).setSpanKind(kind).setParent(parent.context());
     if (parent.link() != null) {
       builder.addLink(parent.link());
     }
+    return builder.startSpan();
+  }
+
+  /** The messaging conventions' attributes of a message span. */
+  private void messaging(Span span, String operation, String type, TraceContexts.Parent parent) {
+    span.setAttribute(TraceKeys.MESSAGING_SYSTEM, system);
+    span.setAttribute(TraceKeys.OPERATION_NAME, operation);
+    span.setAttribute(
+        TraceKeys.OPERATION_TYPE,
+        TraceKeys.PUBLISH.equals(operation) ? TraceKeys.SEND : TraceKeys.PROCESS);
+    span.setAttribute(TraceKeys.DESTINATION, type);
     if (parent.replay()) {
-      builder.setAttribute(TraceKeys.REPLAY, true);
+      span.setAttribute(TraceKeys.REPLAY, true);
     }
-    return builder;
   }
 
   private static void component(Span span, String component) {

@@ -119,7 +119,10 @@ public final class CqrsTracing
         Span span = spans.publish(command, parent);
         started.add(span);
         traced.add(
-            command.withMetadata(contexts.inject(parent.context().with(span), command.metadata())));
+            parent.carriesUnsampled(span)
+                ? command
+                : command.withMetadata(
+                    contexts.inject(parent.context().with(span), command.metadata())));
       }
     } catch (RuntimeException | Error failure) {
       SpanOutcomes.endFailed(started, failure);
@@ -146,7 +149,10 @@ public final class CqrsTracing
         Span span = spans.publish(event, parent);
         started.add(span);
         traced.add(
-            event.withMetadata(contexts.inject(parent.context().with(span), event.metadata())));
+            parent.carriesUnsampled(span)
+                ? event
+                : event.withMetadata(
+                    contexts.inject(parent.context().with(span), event.metadata())));
       }
     } catch (RuntimeException | Error failure) {
       SpanOutcomes.endFailed(started, failure);
@@ -169,7 +175,10 @@ public final class CqrsTracing
     Context context = parent.context().with(span);
     Command traced;
     try {
-      traced = command.withMetadata(contexts.inject(context, command.metadata()));
+      traced =
+          parent.carriesUnsampled(span)
+              ? command
+              : command.withMetadata(contexts.inject(context, command.metadata()));
     } catch (RuntimeException failure) {
       SpanOutcomes.thrown(span, failure);
       span.end();
@@ -193,7 +202,10 @@ public final class CqrsTracing
     Context context = parent.context().with(span);
     VersionedEvent traced;
     try {
-      traced = event.withMetadata(contexts.inject(context, event.metadata()));
+      traced =
+          parent.carriesUnsampled(span)
+              ? event
+              : event.withMetadata(contexts.inject(context, event.metadata()));
     } catch (RuntimeException failure) {
       SpanOutcomes.thrown(span, failure);
       span.end();

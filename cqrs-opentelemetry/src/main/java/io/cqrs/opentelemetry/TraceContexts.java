@@ -35,7 +35,19 @@ final class TraceContexts {
    * A new span's parent context, and the context it links to instead where it starts a trace of its
    * own; {@code replay} when the message is older than the replay age.
    */
-  record Parent(Context context, SpanContext link, boolean replay) {}
+  record Parent(Context context, SpanContext link, boolean replay, SpanContext carried) {
+    /**
+     * Whether a message may go on with the context it carries instead of a copy naming {@code
+     * span}: {@code span} records nothing and the message already carries its trace, not sampled
+     * either, so whoever reads it next decides the same and the copy would change nothing seen.
+     */
+    boolean carriesUnsampled(Span span) {
+      return !span.isRecording()
+          && carried.isValid()
+          && !carried.isSampled()
+          && carried.getTraceId().equals(span.getSpanContext().getTraceId());
+    }
+  }
 
   private final TextMapPropagator propagator;
   private final Duration replayAge;
@@ -62,7 +74,7 @@ final class TraceContexts {
     SpanContext active = Span.fromContext(current).getSpanContext();
     if (active.isValid()) {
       boolean elsewhere = origin.isValid() && !origin.getTraceId().equals(active.getTraceId());
-      return new Parent(current, elsewhere ? origin : null, false);
+      return new Parent(current, elsewhere ? origin : null, false, origin);
     }
     return fromMessage(current, extracted, origin, created, now);
   }
@@ -91,12 +103,12 @@ final class TraceContexts {
   private Parent fromMessage(
       Context current, Context extracted, SpanContext origin, Instant created, Instant now) {
     if (created != null && Duration.between(created, now).compareTo(replayAge) > 0) {
-      return new Parent(Context.root(), origin.isValid() ? origin : null, true);
+      return new Parent(Context.root(), origin.isValid() ? origin : null, true, origin);
     }
     if (!origin.isValid()) {
-      return new Parent(current, null, false);
+      return new Parent(current, null, false, origin);
     }
-    return new Parent(extracted, null, false);
+    return new Parent(extracted, null, false, origin);
   }
 
   /**

@@ -371,15 +371,22 @@ class CqrsTracingTest {
             .build()) {
       cqrs = Bank.builder().interceptors(CqrsTracing.of(dropping)).build();
       Bank.handleDeposits(cqrs);
-      Command command = Command.create(new Deposit("acc-1", 5));
+      java.util.List<VersionedEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      cqrs.onEvent("audit", Deposited.class, heard::add);
+      cqrs.start();
 
-      cqrs.commands().dispatch(command);
+      Command sent = cqrs.send(new Deposit("acc-1", 5));
+      io.cqrs.testing.Await.until("the deposit heard", () -> heard.size() == 1);
 
       assertThat(exporter.getFinishedSpanItems()).isEmpty();
       VersionedEvent deposited = cqrs.store().loadStream("acc-1", 1).events().get(0);
-      assertThat(deposited.metadata(MetadataKey.TRACEPARENT))
-          .hasValueSatisfying(
-              parent -> assertThat(parent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]"));
+      String stored = deposited.metadata(MetadataKey.TRACEPARENT).orElseThrow();
+      String first = sent.metadata(MetadataKey.TRACEPARENT).orElse(null);
+      assertThat(stored).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]");
+      // The client's context was the first of the trace: every hop after carries it unchanged,
+      // as no span recorded anything that a new parent id could point to.
+      assertThat(heard.get(0).metadata(MetadataKey.TRACEPARENT)).contains(stored);
+      assertThat(first).isNull(); // the envelope the client kept; the bus got a traced copy
     }
   }
 }

@@ -107,19 +107,9 @@ public final class CqrsMetrics
   public Outcome interceptCommand(Handling<Command> handling) throws Exception {
     MeterTable.Row row =
         meters.commands.row(handling.component(), handling.message().commandType());
-    boolean timed = row.live(SUCCEEDED);
-    long start = timed ? clock.monotonicTime() : 0;
-    Outcome outcome = Outcome.FAILED;
     try {
-      outcome = handling.proceed();
-      return outcome;
-    } catch (Throwable failure) {
-      outcome = Outcome.of(failure);
-      throw failure;
+      return timeHandling(row, handling);
     } finally {
-      if (timed) {
-        row.timer(outcome.ordinal()).record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
-      }
       int retries = handling.attempts() - 1;
       if (retries > 0) {
         row.counter(RETRIES).increment(retries);
@@ -136,8 +126,12 @@ public final class CqrsMetrics
   /** Times one delivery of an event to a subscription's or processor's handlers. */
   @Override
   public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
-    MeterTable.Row row =
-        meters.eventsHandled.row(handling.component(), handling.message().eventType());
+    return timeHandling(
+        meters.eventsHandled.row(handling.component(), handling.message().eventType()), handling);
+  }
+
+  /** Proceeds with {@code handling}, timing it in {@code row}'s timer of the outcome. */
+  private Outcome timeHandling(MeterTable.Row row, Handling<?> handling) throws Exception {
     boolean timed = row.live(SUCCEEDED);
     long start = timed ? clock.monotonicTime() : 0;
     Outcome outcome = Outcome.FAILED;

@@ -20,8 +20,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * OpenTelemetry tracing of commands, events and aggregates: one interceptor that takes part in
@@ -109,26 +112,8 @@ public final class CqrsTracing
    */
   @Override
   public CompletableFuture<Void> interceptDispatch(Dispatch<Command> dispatch) {
-    Context current = Context.current();
-    Instant now = clock.instant();
-    List<Command> traced = new ArrayList<>(dispatch.messages().size());
-    List<Span> started = new ArrayList<>(dispatch.messages().size());
-    try {
-      for (Command command : dispatch.messages()) {
-        TraceContexts.Parent parent = contexts.forPublish(current, command.metadata(), null, now);
-        Span span = spans.publish(command, parent);
-        started.add(span);
-        traced.add(
-            parent.carriesUnsampled(span)
-                ? command
-                : command.withMetadata(
-                    contexts.inject(parent.context().with(span), command.metadata())));
-      }
-    } catch (RuntimeException | Error failure) {
-      SpanOutcomes.endFailed(started, failure);
-      throw failure;
-    }
-    return publish(dispatch, traced, started);
+    return publish(
+        dispatch, Command::metadata, command -> null, spans::publish, Command::withMetadata);
   }
 
   /**
@@ -138,27 +123,12 @@ public final class CqrsTracing
    */
   @Override
   public CompletableFuture<Void> interceptPublish(Dispatch<VersionedEvent> dispatch) {
-    Context current = Context.current();
-    Instant now = clock.instant();
-    List<VersionedEvent> traced = new ArrayList<>(dispatch.messages().size());
-    List<Span> started = new ArrayList<>(dispatch.messages().size());
-    try {
-      for (VersionedEvent event : dispatch.messages()) {
-        TraceContexts.Parent parent =
-            contexts.forPublish(current, event.metadata(), event.created(), now);
-        Span span = spans.publish(event, parent);
-        started.add(span);
-        traced.add(
-            parent.carriesUnsampled(span)
-                ? event
-                : event.withMetadata(
-                    contexts.inject(parent.context().with(span), event.metadata())));
-      }
-    } catch (RuntimeException | Error failure) {
-      SpanOutcomes.endFailed(started, failure);
-      throw failure;
-    }
-    return publish(dispatch, traced, started);
+    return publish(
+        dispatch,
+        VersionedEvent::metadata,
+        VersionedEvent::created,
+        spans::publish,
+        VersionedEvent::withMetadata);
   }
 
   /**
@@ -171,20 +141,12 @@ public final class CqrsTracing
     Command command = handling.message();
     TraceContexts.Parent parent =
         contexts.forHandling(Context.current(), command.metadata(), null, clock.instant());
-    Span span = spans.process(command, parent, handling.component());
-    Context context = parent.context().with(span);
-    Command traced;
-    try {
-      traced =
-          parent.carriesUnsampled(span)
-              ? command
-              : command.withMetadata(contexts.inject(context, command.metadata()));
-    } catch (RuntimeException failure) {
-      SpanOutcomes.thrown(span, failure);
-      span.end();
-      throw failure;
-    }
-    return handle(handling, span, context, traced);
+    return handle(
+        handling,
+        spans.process(command, parent, handling.component()),
+        parent,
+        command.metadata(),
+        Command::withMetadata);
   }
 
   /**
@@ -198,20 +160,12 @@ public final class CqrsTracing
     VersionedEvent event = handling.message();
     TraceContexts.Parent parent =
         contexts.forHandling(Context.current(), event.metadata(), event.created(), clock.instant());
-    Span span = spans.process(event, parent, handling.component());
-    Context context = parent.context().with(span);
-    VersionedEvent traced;
-    try {
-      traced =
-          parent.carriesUnsampled(span)
-              ? event
-              : event.withMetadata(contexts.inject(context, event.metadata()));
-    } catch (RuntimeException failure) {
-      SpanOutcomes.thrown(span, failure);
-      span.end();
-      throw failure;
-    }
-    return handle(handling, span, context, traced);
+    return handle(
+        handling,
+        spans.process(event, parent, handling.component()),
+        parent,
+        event.metadata(),
+        VersionedEvent::withMetadata);
   }
 
   /**
@@ -236,8 +190,26 @@ public final class CqrsTracing
     }
   }
 
-  private static <M> Outcome handle(Handling<M> handling, Span span, Context context, M traced)
+  /**
+   * Runs a handling in {@code span}, current while the handler runs, which gets the message
+   * {@linkplain #carrying carrying} the span's context.
+   */
+  private <M> Outcome handle(
+      Handling<M> handling,
+      Span span,
+      TraceContexts.Parent parent,
+      Map<String, String> metadata,
+      BiFunction<M, Map<String, String>, M> withMetadata)
       throws Exception {
+    Context context = parent.context().with(span);
+    M traced;
+    try {
+      traced = carrying(handling.message(), metadata, context, span, parent, withMetadata);
+    } catch (RuntimeException failure) {
+      SpanOutcomes.thrown(span, failure);
+      span.end();
+      throw failure;
+    }
     Scope scope = context.makeCurrent();
     try {
       Outcome outcome = handling.proceed(traced);
@@ -253,8 +225,40 @@ public final class CqrsTracing
     }
   }
 
-  private static <M> CompletableFuture<Void> publish(
-      Dispatch<M> dispatch, List<M> traced, List<Span> started) {
+  /**
+   * Starts a PRODUCER span per message and publishes the messages {@linkplain #carrying carrying}
+   * their spans' contexts; the spans end when the bus has accepted the messages, failed if it did
+   * not.
+   */
+  private <M> CompletableFuture<Void> publish(
+      Dispatch<M> dispatch,
+      Function<M, Map<String, String>> metadata,
+      Function<M, Instant> created,
+      BiFunction<M, TraceContexts.Parent, Span> start,
+      BiFunction<M, Map<String, String>, M> withMetadata) {
+    Context current = Context.current();
+    Instant now = clock.instant();
+    List<M> traced = new ArrayList<>(dispatch.messages().size());
+    List<Span> started = new ArrayList<>(dispatch.messages().size());
+    try {
+      for (M message : dispatch.messages()) {
+        TraceContexts.Parent parent =
+            contexts.forPublish(current, metadata.apply(message), created.apply(message), now);
+        Span span = start.apply(message, parent);
+        started.add(span);
+        traced.add(
+            carrying(
+                message,
+                metadata.apply(message),
+                parent.context().with(span),
+                span,
+                parent,
+                withMetadata));
+      }
+    } catch (RuntimeException | Error failure) {
+      SpanOutcomes.endFailed(started, failure);
+      throw failure;
+    }
     // One message: its span is current while the bus sends, so a transport's own instrumentation
     // nests under it. Several: none of them can be; the caller's context stays.
     Scope scope = started.size() == 1 ? started.get(0).makeCurrent() : Scope.noop();
@@ -268,6 +272,23 @@ public final class CqrsTracing
     }
     scope.close();
     return SpanOutcomes.endWhenSent(sent, started);
+  }
+
+  /**
+   * The message as it goes on from {@code span}: a copy with {@code context} in its metadata, or
+   * the message itself where it already carries its trace, not sampled (see {@link
+   * TraceContexts.Parent#carriesUnsampled}).
+   */
+  private <M> M carrying(
+      M message,
+      Map<String, String> metadata,
+      Context context,
+      Span span,
+      TraceContexts.Parent parent,
+      BiFunction<M, Map<String, String>, M> withMetadata) {
+    return parent.carriesUnsampled(span)
+        ? message
+        : withMetadata.apply(message, contexts.inject(context, metadata));
   }
 
   @Override

@@ -28,8 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -81,22 +79,11 @@ class WorkerIT {
 
   /** The sum over {@code texts} of the samples of a command counter with these labels. */
   private static long handled(List<String> texts, String command, String outcome) {
-    Pattern sample =
-        Pattern.compile(
-            "^cqrs_commands_handled_seconds_count\\{([^}]*)\\} ([0-9.E]+)$", Pattern.MULTILINE);
-    long total = 0;
-    for (String text : texts) {
-      Matcher matcher = sample.matcher(text);
-      while (matcher.find()) {
-        String labels = matcher.group(1);
-        if (labels.contains("command=\"" + command + "\"")
-            && labels.contains("component=\"" + Bank.COMMAND_SERVICE + "\"")
-            && labels.contains("outcome=\"" + outcome + "\"")) {
-          total += (long) Double.parseDouble(matcher.group(2));
-        }
-      }
-    }
-    return total;
+    Map<String, String> labels =
+        Map.of("command", command, "component", Bank.COMMAND_SERVICE, "outcome", outcome);
+    return texts.stream()
+        .mapToLong(text -> PrometheusText.sum(text, "cqrs_commands_handled_seconds_count", labels))
+        .sum();
   }
 
   private static String scrape(int port) throws Exception {

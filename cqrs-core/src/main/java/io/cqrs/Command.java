@@ -179,9 +179,7 @@ public record Command(
   public Command withMetadata(String key, String value) {
     MetadataKey.requireName(key);
     Objects.requireNonNull(value, "value");
-    var copy = new java.util.HashMap<>(metadata);
-    copy.put(key, value);
-    return new Command(messageId, correlationId, causationId, commandType, created, body, copy);
+    return withMetadata(Map.of(key, value));
   }
 
   /** The same command with one more typed metadata entry (replacing one of the same key). */
@@ -196,10 +194,14 @@ public record Command(
     if (more.isEmpty()) {
       return this;
     }
-    var copy = new java.util.HashMap<>(metadata);
-    more.forEach(
-        (key, value) -> copy.put(MetadataKey.requireName(key), Objects.requireNonNull(value, key)));
-    return new Command(messageId, correlationId, causationId, commandType, created, body, copy);
+    return new Command(
+        messageId,
+        correlationId,
+        causationId,
+        commandType,
+        created,
+        body,
+        MetadataKey.merged(metadata, more));
   }
 
   /**

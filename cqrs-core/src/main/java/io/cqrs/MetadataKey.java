@@ -153,6 +153,19 @@ public final class MetadataKey<T> {
     }
   }
 
+  /**
+   * {@code metadata} with {@code more} added (replacing entries of the same keys): what the
+   * envelopes' {@code withMetadata} copy.
+   *
+   * @throws NullPointerException if a key or value of {@code more} is null
+   * @throws IllegalArgumentException if a key of {@code more} is blank
+   */
+  static Map<String, String> merged(Map<String, String> metadata, Map<String, String> more) {
+    Map<String, String> copy = new java.util.HashMap<>(metadata);
+    more.forEach((key, value) -> copy.put(requireName(key), Objects.requireNonNull(value, key)));
+    return copy;
+  }
+
   static String requireName(String name) {
     Objects.requireNonNull(name, "name");
     if (name.isBlank()) {

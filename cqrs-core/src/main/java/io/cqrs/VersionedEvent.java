@@ -212,9 +212,6 @@ public record VersionedEvent(
     if (more.isEmpty()) {
       return this;
     }
-    Map<String, String> copy = new java.util.HashMap<>(metadata);
-    more.forEach(
-        (key, value) -> copy.put(MetadataKey.requireName(key), Objects.requireNonNull(value, key)));
     return new VersionedEvent(
         id,
         correlationId,
@@ -226,7 +223,7 @@ public record VersionedEvent(
         eventType,
         created,
         event,
-        copy);
+        MetadataKey.merged(metadata, more));
   }
 
   /**

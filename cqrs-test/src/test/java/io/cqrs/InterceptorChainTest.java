@@ -500,6 +500,12 @@ class InterceptorChainTest {
     assertThatThrownBy(() -> command.withMetadata("big", "x".repeat(MetadataKey.MAX_TOTAL_LENGTH)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("characters of metadata");
+    String longKey = "k".repeat(MetadataKey.MAX_KEY_LENGTH + 1);
+    assertThatThrownBy(() -> command.withMetadata(longKey, "v"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("longer than " + MetadataKey.MAX_KEY_LENGTH);
+    assertThat(command.withMetadata("k".repeat(MetadataKey.MAX_KEY_LENGTH), "v").metadata())
+        .hasSize(1);
 
     EventSerializer serializer =
         new EventSerializer(Wallet.types().registerCommands(Deposit.class));

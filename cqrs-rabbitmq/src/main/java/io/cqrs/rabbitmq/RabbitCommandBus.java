@@ -172,7 +172,8 @@ public final class RabbitCommandBus implements CommandBus {
    * of the service stay); with {@code declareTopology(false)} only checks that its queues exist.
    *
    * @throws BrokerUnavailableException if the broker cannot be reached
-   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology or the consumer
+   *     (no permission), or, with {@code declareTopology(false)}, a queue does not exist
    */
   @Override
   public Subscription subscribe(
@@ -302,6 +303,9 @@ public final class RabbitCommandBus implements CommandBus {
      * declareTopology(false)}).
      *
      * @throws BrokerUnavailableException if the broker cannot be reached
+     * @throws io.cqrs.NonTransientCqrsException if the broker refuses the credentials or the
+     *     declaration (no configure permission), or, with {@code declareTopology(false)}, the
+     *     exchange does not exist
      */
     public RabbitCommandBus build() {
       return new RabbitCommandBus(this);

@@ -201,7 +201,8 @@ public final class RabbitEventBus implements EventBus {
    * declareTopology(false)} only checks that they exist.
    *
    * @throws BrokerUnavailableException if the broker cannot be reached
-   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology or the consumer
+   *     (no permission), or, with {@code declareTopology(false)}, a queue does not exist
    */
   @Override
   public Subscription subscribe(
@@ -356,6 +357,9 @@ public final class RabbitEventBus implements EventBus {
      * declareTopology(false)}).
      *
      * @throws BrokerUnavailableException if the broker cannot be reached
+     * @throws io.cqrs.NonTransientCqrsException if the broker refuses the credentials or the
+     *     declaration (no configure permission), or, with {@code declareTopology(false)}, the
+     *     exchange does not exist
      */
     public RabbitEventBus build() {
       return new RabbitEventBus(this);

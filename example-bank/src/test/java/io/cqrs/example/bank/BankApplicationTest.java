@@ -2,7 +2,6 @@ package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.cqrs.rabbitmq.QueueType;
 import java.io.ByteArrayOutputStream;
@@ -230,7 +229,7 @@ class BankApplicationTest {
                     new PrintStream(err, true, StandardCharsets.UTF_8),
                     stop));
     Pattern listening = Pattern.compile("listening on (http://\\S+/)");
-    await("the server to listen")
+    Await.await("the server to listen")
         .atMost(Duration.ofSeconds(30))
         .until(() -> listening.matcher(out()).find());
     Matcher url = listening.matcher(out());

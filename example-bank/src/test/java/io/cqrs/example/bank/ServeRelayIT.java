@@ -1,7 +1,6 @@
 package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
@@ -90,11 +89,11 @@ class ServeRelayIT {
                       new PrintStream(err, true, StandardCharsets.UTF_8),
                       stop));
       try {
-        await("the serve process's relay to publish the dead writer's commit")
+        Await.await("the serve process's relay to publish the dead writer's commit")
             .atMost(SETTLE)
             .pollInterval(Duration.ofMillis(100))
             .until(() -> published.stream().anyMatch(event -> event.sourceId().equals(account)));
-        await("the commit to be marked published")
+        Await.await("the commit to be marked published")
             .atMost(SETTLE)
             .pollInterval(Duration.ofMillis(100))
             .until(

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -148,5 +150,20 @@ class BankCommandLineTest {
     assertThat(run("--store", "memory")).as(err()).isZero();
 
     assertThat(out()).contains("Read model in sync with write model: yes");
+  }
+
+  @ParameterizedTest(name = "example-bank {0} --help")
+  @ValueSource(strings = {"", "demo", "serve", "worker", "rebuild"})
+  void the_help_in_the_docs_is_what_the_command_prints(String command) throws Exception {
+    String docs = Files.readString(Path.of("..", "docs", "example-bank-cli.md"));
+    String heading = "### `example-bank " + (command.isEmpty() ? "" : command + " ") + "--help`";
+    int start = docs.indexOf("```text\n", docs.indexOf(heading)) + "```text\n".length();
+    String documented = docs.substring(start, docs.indexOf("```", start));
+
+    assertThat(command.isEmpty() ? run("--help") : run(command, "--help")).isZero();
+
+    assertThat(out().replace(System.lineSeparator(), "\n"))
+        .as("docs/example-bank-cli.md, under %s", heading)
+        .isEqualTo(documented);
   }
 }

@@ -47,7 +47,7 @@ public record Command(
     if (metadata == null || metadata.isEmpty()) {
       metadata = Map.of();
     } else {
-      MetadataKey.requireBounded(metadata, "Command " + messageId);
+      MetadataKey.requireBounded(metadata, "Command", messageId);
       metadata = Map.copyOf(metadata);
     }
   }

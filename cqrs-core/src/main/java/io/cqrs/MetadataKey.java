@@ -111,6 +111,20 @@ public final class MetadataKey<T> {
    *
    * @throws IllegalArgumentException naming the limit and the envelope
    */
+  static void requireBounded(Map<String, String> metadata, String kind, String id) {
+    if (metadata.size() > MAX_ENTRIES || !withinBounds(metadata)) {
+      // Named only on failure: every envelope with metadata passes here, and building the name
+      // up front was the largest allocation of the traced command path.
+      requireBounded(metadata, kind + " " + id);
+    }
+  }
+
+  private static boolean withinBounds(Map<String, String> metadata) {
+    Bounds bounds = new Bounds();
+    metadata.forEach(bounds);
+    return bounds.problem == null && bounds.total <= MAX_TOTAL_LENGTH;
+  }
+
   static void requireBounded(Map<String, String> metadata, String envelope) {
     if (metadata.size() > MAX_ENTRIES) {
       throw new IllegalArgumentException(

@@ -63,7 +63,7 @@ public record VersionedEvent(
     if (metadata == null || metadata.isEmpty()) {
       metadata = Map.of();
     } else {
-      MetadataKey.requireBounded(metadata, "Event " + id);
+      MetadataKey.requireBounded(metadata, "Event", id);
       metadata = Map.copyOf(metadata);
     }
   }

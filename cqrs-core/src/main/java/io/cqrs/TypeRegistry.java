@@ -2,9 +2,11 @@ package io.cqrs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.internal.EventRouter;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -203,6 +205,27 @@ public final class TypeRegistry {
           "'" + oldName + "' is an alias of " + nameOf(previous) + " already, not of " + current);
     }
     return this;
+  }
+
+  /**
+   * The old names that read as the type registered under {@code name} ({@link #alias}), none if it
+   * has none or is not registered: what a command bus also routes to that type's handlers, so that
+   * a sender still using an old name reaches them.
+   */
+  public Set<String> aliasesOf(String name) {
+    Objects.requireNonNull(name, "name");
+    Class<?> type = byName.get(name);
+    if (type == null) {
+      return Set.of();
+    }
+    Set<String> names = new TreeSet<>();
+    aliases.forEach(
+        (alias, target) -> {
+          if (target == type) {
+            names.add(alias);
+          }
+        });
+    return Collections.unmodifiableSet(names);
   }
 
   /**

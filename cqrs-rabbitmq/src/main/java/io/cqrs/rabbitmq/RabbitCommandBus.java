@@ -168,8 +168,9 @@ public final class RabbitCommandBus implements CommandBus {
 
   /**
    * Starts consuming a service's commands on {@code listeners} listeners. Declares the service's
-   * queue and binds it with each command type first (idempotent; bindings made by earlier versions
-   * of the service stay); with {@code declareTopology(false)} only checks that its queues exist.
+   * queue and binds it with each command type, and each old name of one ({@link
+   * io.cqrs.TypeRegistry#alias}), first (idempotent; bindings made by earlier versions of the
+   * service stay); with {@code declareTopology(false)} only checks that its queues exist.
    *
    * @throws BrokerUnavailableException if the broker cannot be reached
    * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology or the consumer
@@ -209,11 +210,17 @@ public final class RabbitCommandBus implements CommandBus {
       throw new IllegalArgumentException("commandTypes must not be empty");
     }
     commandTypes.forEach(type -> Names.requireValid("commandTypes[]", type));
+    // A command renamed since (an alias of its type) is still sent under its old name by clients
+    // of an earlier version: bind that name too, so it reaches the handler of today's type.
+    TreeSet<String> routed = new TreeSet<>(commandTypes);
+    for (String type : commandTypes) {
+      routed.addAll(serializer.registry().aliasesOf(type));
+    }
     return SubscriptionTopology.workQueue(
         service,
         queue(service),
         exchange,
-        List.copyOf(new TreeSet<>(commandTypes)),
+        List.copyOf(routed),
         core.settings().retryDelays(),
         core.settings().queueType(),
         core.settings().names().failureExchange());

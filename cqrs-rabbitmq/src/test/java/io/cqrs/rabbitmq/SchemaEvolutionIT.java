@@ -31,14 +31,19 @@ class SchemaEvolutionIT {
   /** What the earlier version called "Refunded". */
   record Reimbursed(long amount) {}
 
+  /** A command the earlier version called "Refund". */
+  record Reimburse(String accountId, long amount) {}
+
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final EventSerializer serializer =
       new EventSerializer(
           new TypeRegistry()
               .registerEvents(Paid.class, Reimbursed.class)
+              .registerCommands(Reimburse.class)
               .upcaster(Paid.class, 1, payload -> payload.put("currency", "EUR"))
-              .alias("Refunded", Reimbursed.class));
+              .alias("Refunded", Reimbursed.class)
+              .alias("Refund", Reimburse.class));
   private final Map<String, VersionedEvent> handled = new ConcurrentHashMap<>();
   private RabbitNamespace namespace;
 
@@ -75,6 +80,45 @@ class SchemaEvolutionIT {
             org.assertj.core.groups.Tuple.tuple("Reimbursed", new Reimbursed(3)),
             org.assertj.core.groups.Tuple.tuple("Paid", new Paid(5, "USD")));
     assertThat(bus.deadLetterCount("ledger")).isZero();
+  }
+
+  @Test
+  void a_command_sent_under_its_old_name_reaches_the_handler_of_todays_type() {
+    RabbitCommandBus bus = namespace.track(namespace.commandBusBuilder(serializer).build());
+    Map<String, io.cqrs.Command> received = new ConcurrentHashMap<>();
+    bus.subscribe(
+        "refunds",
+        java.util.Set.of("Reimburse"),
+        1,
+        command -> received.put(command.messageId(), command));
+
+    io.cqrs.Command old = io.cqrs.Command.create(new Reimburse("acc-1", 4));
+    String envelope =
+        new String(serializer.serialize(old), StandardCharsets.UTF_8)
+            .replace("\"Reimburse\"", "\"Refund\"");
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .type("Refund")
+            .messageId(old.messageId())
+            .contentType("application/json")
+            .deliveryMode(2)
+            .build();
+    namespace.withChannel(
+        channel -> {
+          channel.basicPublish(
+              namespace.prefix() + ".commands",
+              "Refund",
+              true,
+              properties,
+              envelope.getBytes(StandardCharsets.UTF_8));
+          return null;
+        });
+    bus.publish(io.cqrs.Command.create(new Reimburse("acc-2", 5)));
+
+    Await.until(WAIT, () -> "two commands, got " + received.values(), () -> received.size() == 2);
+    assertThat(received.get(old.messageId()).body()).isEqualTo(new Reimburse("acc-1", 4));
+    assertThat(received.get(old.messageId()).commandType()).isEqualTo("Reimburse");
+    assertThat(bus.deadLetterCount("refunds")).isZero();
   }
 
   /** As the earlier version's bus sent it: its type name as routing key and type property. */

@@ -2,6 +2,7 @@ package io.cqrs.example.bank;
 
 import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.BankOptions.UsageException;
+import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
 import io.cqrs.example.bank.http.MetricsEndpoint;
 import java.io.PrintStream;
@@ -68,7 +69,7 @@ public final class BankApplication {
       int status =
           switch (options.mode()) {
             case SCENARIO -> scenario(bank, out);
-            case SERVE -> serve(bank, options, telemetry, out, err, shutdown);
+            case SERVE -> serve(bank, options, environment, telemetry, out, err, shutdown);
             case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
             case REBUILD -> rebuild(bank, out);
             case HELP -> throw new IllegalStateException("handled above");
@@ -116,14 +117,32 @@ public final class BankApplication {
   private static int serve(
       Bank bank,
       BankOptions options,
+      Map<String, String> environment,
       BankTelemetry telemetry,
       PrintStream out,
       PrintStream err,
       ShutdownSignal shutdown)
       throws Exception {
+    ApiUsers users = ApiUsers.fromEnvironment(environment).orElse(null);
+    if (users == null) {
+      ApiUsers.Generated generated = ApiUsers.generate();
+      out.println(
+          "No API users configured ("
+              + ApiUsers.USERS_VARIABLE
+              + "): for this run, user '"
+              + generated.name()
+              + "' has the secret "
+              + generated.secret());
+      out.println("To keep it, set " + ApiUsers.USERS_VARIABLE + "='" + generated.entry() + "'");
+      users = generated.users();
+    }
     bank.start();
-    try (BankHttpServer server =
-        BankHttpServer.start(bank, options.host(), options.port(), telemetry::scrape)) {
+    BankHttpServer.Settings settings =
+        BankHttpServer.Settings.of(options.host(), options.port(), users)
+            .withMetrics(telemetry::scrape)
+            .withCommandsOverBus(
+                options.infrastructure().bus() == InfrastructureOptions.Bus.RABBITMQ);
+    try (BankHttpServer server = BankHttpServer.start(bank, settings)) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
       out.flush();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cqrs.Command;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
 import io.cqrs.example.bank.http.MetricsEndpoint;
 import io.cqrs.opentelemetry.CqrsTracing;
@@ -37,7 +38,10 @@ class BankMetricsTest {
       telemetry.bind(bank);
       try (bank;
           BankHttpServer server =
-              BankHttpServer.start(bank.start(), "127.0.0.1", 0, telemetry::scrape)) {
+              BankHttpServer.start(
+                  bank.start(),
+                  BankHttpServer.Settings.of("127.0.0.1", 0, ApiUsers.none())
+                      .withMetrics(telemetry::scrape))) {
         BankService service = bank.service();
         String ada =
             service.openAccount("Ada", "L", "ada@cqrs.example", "$password", BigDecimal.TEN);

@@ -93,6 +93,25 @@ public abstract class StreamProjection<V> implements Projection {
     return views.all().stream().map(ViewStore.Stored::view).sorted(order).toList();
   }
 
+  /**
+   * Every view that can be read, in the given order, and the ids of those that cannot (see {@link
+   * ViewStore#list()}).
+   */
+  public Listing<V> list(Comparator<? super V> order) {
+    ViewStore.Listing<V> listing = views.list();
+    return new Listing<>(
+        listing.entries().stream().map(ViewStore.Stored::view).sorted(order).toList(),
+        listing.unreadable());
+  }
+
+  /**
+   * What {@link #list} found.
+   *
+   * @param views the readable views, in order
+   * @param unreadable the ids of the streams whose view could not be read
+   */
+  public record Listing<V>(List<V> views, List<String> unreadable) {}
+
   /** The version of the last event applied to a stream's view; 0 if none. */
   public long version(String id) {
     return appliedVersion(Objects.requireNonNull(id, "id"));

@@ -1,0 +1,261 @@
+package io.cqrs.example.bank.http;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The users of the HTTP API and their hashed secrets, checked with HTTP Basic authentication.
+ *
+ * <p>Configured as entries {@code name:hash} or {@code name:hash:admin}, separated by commas or
+ * line breaks, where {@code hash} is a {@link PasswordHasher} hash ({@code pbkdf2-sha256$...}): the
+ * server never holds a secret in the clear. An administrator reaches every account and the lists of
+ * all accounts and transfers; any other user only the accounts it opened, and transfers from or to
+ * them. {@link #generate()} makes one administrator with a random secret for a server started
+ * without users, so no default secret ever works.
+ *
+ * <p>A PBKDF2 check costs tens to hundreds of milliseconds by design; a verified credential is
+ * remembered for {@link #REMEMBERED} (under a digest of it, never the secret), so a client pays it
+ * once, and at most {@link #CONCURRENT_CHECKS} checks run at once, so a flood of wrong secrets
+ * cannot take every core. Thread-safe.
+ */
+public final class ApiUsers {
+  /** How long a verified credential is remembered. */
+  public static final Duration REMEMBERED = Duration.ofMinutes(10);
+
+  /** How many slow secret checks run at once; more wait, at most {@link #CHECK_WAIT}. */
+  public static final int CONCURRENT_CHECKS = 2;
+
+  private static final Duration CHECK_WAIT = Duration.ofSeconds(5);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final String ADMIN = "admin";
+
+  /** One user of the API. */
+  public record User(String name, boolean admin) {
+    public User {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  private record Entry(User user, String hash) {}
+
+  private final Map<String, Entry> entries;
+  private final PasswordHasher hasher = new PasswordHasher();
+  private final Semaphore checks = new Semaphore(CONCURRENT_CHECKS, true);
+  private final Cache<String, User> verified =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(REMEMBERED).build();
+  private final byte[] pepper = new byte[32];
+  private final String decoyHash;
+
+  private ApiUsers(Map<String, Entry> entries) {
+    this.entries = Map.copyOf(entries);
+    new SecureRandom().nextBytes(pepper);
+    // An unknown user's secret is checked against this, so a wrong name costs what a wrong secret
+    // does and timing does not tell which names exist.
+    this.decoyHash =
+        entries.values().stream()
+            .map(Entry::hash)
+            .findFirst()
+            .orElse(
+                "pbkdf2-sha256$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  }
+
+  /**
+   * Reads entries {@code name:hash[:admin]} separated by commas or line breaks.
+   *
+   * @throws IllegalArgumentException naming the entry (never its hash) if one is malformed, a name
+   *     repeats, or there is none
+   */
+  public static ApiUsers parse(String configuration) {
+    Objects.requireNonNull(configuration, "configuration");
+    Map<String, Entry> entries = new HashMap<>();
+    int index = 0;
+    for (String raw : configuration.split("[,\\r\\n]+")) {
+      String entry = raw.strip();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      index++;
+      String[] parts = entry.split(":", -1);
+      if (parts.length < 2 || parts.length > 3 || parts.length == 3 && !ADMIN.equals(parts[2])) {
+        throw new IllegalArgumentException(
+            "API user entry " + index + " must be name:hash or name:hash:admin");
+      }
+      if (!NAME.matcher(parts[0]).matches()) {
+        throw new IllegalArgumentException(
+            "API user entry "
+                + index
+                + ": the name must be 1 to 64 letters, digits, '.', '_' or '-'");
+      }
+      if (!PasswordHasher.isEncodedHash(parts[1])) {
+        throw new IllegalArgumentException(
+            "API user '"
+                + parts[0]
+                + "': the secret must be given as a hash (pbkdf2-sha256$...), never in the clear");
+      }
+      if (entries.put(parts[0], new Entry(new User(parts[0], parts.length == 3), parts[1]))
+          != null) {
+        throw new IllegalArgumentException("API user '" + parts[0] + "' is given twice");
+      }
+    }
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("no API user is configured");
+    }
+    return new ApiUsers(entries);
+  }
+
+  /** The variable {@link #fromEnvironment} reads entries from. */
+  public static final String USERS_VARIABLE = "BANK_API_USERS";
+
+  /** The variable {@link #fromEnvironment} reads the path of a file of entries from. */
+  public static final String USERS_FILE_VARIABLE = "BANK_API_USERS_FILE";
+
+  /**
+   * The users configured by {@value #USERS_VARIABLE} (entries) or {@value #USERS_FILE_VARIABLE} (a
+   * file of entries, one per line), if either is set.
+   *
+   * @throws IllegalArgumentException if both are set, the file cannot be read, or an entry is
+   *     malformed
+   */
+  public static Optional<ApiUsers> fromEnvironment(Map<String, String> environment) {
+    String inline = environment.get(USERS_VARIABLE);
+    String file = environment.get(USERS_FILE_VARIABLE);
+    if (inline != null && file != null) {
+      throw new IllegalArgumentException(
+          "set " + USERS_VARIABLE + " or " + USERS_FILE_VARIABLE + ", not both");
+    }
+    if (inline != null) {
+      return Optional.of(parse(inline));
+    }
+    if (file != null) {
+      try {
+        return Optional.of(parse(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
+      } catch (IOException | InvalidPathException e) {
+        throw new IllegalArgumentException(
+            USERS_FILE_VARIABLE + ": cannot read '" + file + "': " + e.getMessage(), e);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** No users: every request that needs one is answered 401 (endpoints for operators only). */
+  public static ApiUsers none() {
+    return new ApiUsers(Map.of());
+  }
+
+  /** A new administrator {@code admin} with a random secret, for a server given no users. */
+  public static Generated generate() {
+    byte[] random = new byte[24];
+    new SecureRandom().nextBytes(random);
+    String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    String entry = ADMIN + ":" + new PasswordHasher().hash(secret) + ":" + ADMIN;
+    return new Generated(parse(entry), ADMIN, secret, entry);
+  }
+
+  /**
+   * A generated administrator.
+   *
+   * @param users the users: that administrator alone
+   * @param name its name
+   * @param secret its secret, to show the operator once
+   * @param entry the configuration entry that keeps it (its hash, not the secret)
+   */
+  public record Generated(ApiUsers users, String name, String secret, String entry) {}
+
+  /** How many users there are. */
+  public int size() {
+    return entries.size();
+  }
+
+  /**
+   * The user an {@code Authorization: Basic} header proves, if it does.
+   *
+   * @throws ApiException 503 if too many checks are waiting
+   */
+  Optional<User> authenticate(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return Optional.empty();
+    }
+    String credentials;
+    try {
+      credentials =
+          new String(
+              Base64.getDecoder().decode(authorization.substring(6).strip()),
+              StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    int colon = credentials.indexOf(':');
+    if (colon < 0 || credentials.length() > 300) {
+      return Optional.empty();
+    }
+    String name = credentials.substring(0, colon);
+    String secret = credentials.substring(colon + 1);
+    String key = digest(credentials);
+    User remembered = verified.getIfPresent(key);
+    if (remembered != null) {
+      return Optional.of(remembered);
+    }
+    Entry entry = entries.get(name);
+    boolean matches = check(secret, entry == null ? decoyHash : entry.hash()) && entry != null;
+    if (!matches) {
+      return Optional.empty();
+    }
+    verified.put(key, entry.user());
+    return Optional.of(entry.user());
+  }
+
+  private boolean check(String secret, String hash) {
+    try {
+      if (!checks.tryAcquire(CHECK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new ApiException(
+            503,
+            "busy",
+            "Too many sign-ins at once; please retry",
+            null,
+            Map.of("Retry-After", "1"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "busy", "Interrupted; please retry");
+    }
+    try {
+      return hasher.matches(secret, hash);
+    } finally {
+      checks.release();
+    }
+  }
+
+  private String digest(String credentials) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(pepper);
+      return HexFormat.of().formatHex(sha.digest(credentials.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ApiUsers[" + entries.size() + " users]";
+  }
+}

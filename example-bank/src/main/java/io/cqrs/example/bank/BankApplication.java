@@ -4,7 +4,6 @@ import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.BankOptions.UsageException;
 import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
-import io.cqrs.example.bank.http.MetricsEndpoint;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;
@@ -165,10 +164,13 @@ public final class BankApplication {
       PrintStream err,
       ShutdownSignal shutdown)
       throws Exception {
-    try (MetricsEndpoint metrics =
+    // --metrics-port: the operator's endpoints, /health, /ready (503 until it consumes) and
+    // /metrics.
+    try (BankHttpServer operations =
         options.metricsPort() == null
             ? null
-            : MetricsEndpoint.start(options.host(), options.metricsPort(), telemetry::scrape)) {
+            : BankHttpServer.startOperations(
+                bank, options.host(), options.metricsPort(), telemetry::scrape)) {
       return work(bank, out, err, shutdown);
     }
   }

@@ -8,7 +8,6 @@ import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
-import io.cqrs.example.bank.http.MetricsEndpoint;
 import io.cqrs.opentelemetry.CqrsTracing;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -61,7 +60,7 @@ class BankMetricsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type"))
-            .contains(MetricsEndpoint.CONTENT_TYPE);
+            .contains(BankHttpServer.METRICS_CONTENT_TYPE);
         assertThat(
                 PrometheusText.sum(
                     text,
@@ -124,18 +123,25 @@ class BankMetricsTest {
   }
 
   @Test
-  void the_metrics_endpoint_answers_get_and_head_only() throws Exception {
-    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> "up 1\n")) {
-      assertThat(get(endpoint.uri()).body()).isEqualTo("up 1\n");
+  void a_workers_operations_endpoints_answer_metrics_health_and_readiness_only() throws Exception {
+    try (BankInfrastructure infrastructure = BankInfrastructure.inMemory();
+        Bank bank = Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build();
+        BankHttpServer endpoint =
+            BankHttpServer.startOperations(bank, "127.0.0.1", 0, () -> "up 1\n")) {
+      assertThat(get(endpoint.uri().resolve("metrics")).body()).isEqualTo("up 1\n");
+      // Not started: nothing consumes yet, so it is alive but not ready.
+      assertThat(get(endpoint.uri().resolve("health")).statusCode()).isEqualTo(200);
+      assertThat(get(endpoint.uri().resolve("ready")).statusCode()).isEqualTo(503);
+      bank.start();
+      assertThat(get(endpoint.uri().resolve("ready")).statusCode()).isEqualTo(200);
       HttpResponse<String> post =
           client.send(
-              HttpRequest.newBuilder(endpoint.uri())
+              HttpRequest.newBuilder(endpoint.uri().resolve("metrics"))
                   .POST(HttpRequest.BodyPublishers.ofString("x"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(post.statusCode()).isEqualTo(405);
-      assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
-      assertThat(get(endpoint.uri().resolve("/other")).statusCode()).isEqualTo(404);
+      assertThat(get(endpoint.uri().resolve("accounts")).statusCode()).isEqualTo(404);
     }
   }
 

@@ -53,6 +53,9 @@ import org.slf4j.LoggerFactory;
 public final class BankHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankHttpServer.class);
 
+  /** The Prometheus text exposition format's content type, of {@code GET /metrics}. */
+  public static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
   /** The largest request body taken; a larger one is answered 413. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
@@ -225,7 +228,7 @@ public final class BankHttpServer implements AutoCloseable {
   }
 
   private static void metrics(Context ctx, Supplier<String> metrics) {
-    ctx.contentType(MetricsEndpoint.CONTENT_TYPE).result(metrics.get());
+    ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.get());
   }
 
   static void problem(Context ctx, ErrorMapping.Failure failure) {

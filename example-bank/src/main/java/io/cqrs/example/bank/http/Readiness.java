@@ -83,6 +83,9 @@ final class Readiness {
     if (store != null) {
       reasons.add(store);
     }
+    if (!bank.isStarted()) {
+      reasons.add("not started: this instance does not handle commands or events yet");
+    }
     BankHealth health = bank.health();
     if (!health.commandBus().healthy()) {
       reasons.add("command bus: " + describe(health.commandBus()));

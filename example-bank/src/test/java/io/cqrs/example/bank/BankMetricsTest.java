@@ -133,7 +133,10 @@ class BankMetricsTest {
       assertThat(get(endpoint.uri().resolve("health")).statusCode()).isEqualTo(200);
       assertThat(get(endpoint.uri().resolve("ready")).statusCode()).isEqualTo(503);
       bank.start();
-      assertThat(get(endpoint.uri().resolve("ready")).statusCode()).isEqualTo(200);
+      // The report is remade at most once a second: it turns ready within that.
+      org.awaitility.Awaitility.await()
+          .atMost(TIMEOUT)
+          .until(() -> get(endpoint.uri().resolve("ready")).statusCode() == 200);
       HttpResponse<String> post =
           client.send(
               HttpRequest.newBuilder(endpoint.uri().resolve("metrics"))

@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -32,21 +33,30 @@ import java.util.regex.Pattern;
  * them. {@link #generate()} makes one administrator with a random secret for a server started
  * without users, so no default secret ever works.
  *
- * <p>A PBKDF2 check costs tens to hundreds of milliseconds by design; a verified credential is
- * remembered for {@link #REMEMBERED} (under a digest of it, never the secret), so a client pays it
- * once, and at most {@link #CONCURRENT_CHECKS} checks run at once, so a flood of wrong secrets
- * cannot take every core. Thread-safe.
+ * <p>A PBKDF2 check costs tens to hundreds of milliseconds by design, so it is rationed: a verified
+ * credential is remembered for {@link #REMEMBERED} and a refused one for {@link #REFUSED_FOR}
+ * (under a digest of it, never the secret), so neither is checked again; at most {@link
+ * #CONCURRENT_CHECKS} checks run at once and a request finding none free is answered 503 at once
+ * (no request thread waits); and a client address whose checks failed {@link
+ * #MAX_FAILURES_PER_MINUTE} times in a minute is answered 429 without a check. A flood of wrong
+ * secrets thus costs at most two cores' worth of checks and never a request thread. Thread-safe.
  */
 public final class ApiUsers {
   /** How long a verified credential is remembered. */
   public static final Duration REMEMBERED = Duration.ofMinutes(10);
 
-  /** How many slow secret checks run at once; more wait, at most {@link #CHECK_WAIT}. */
+  /** How many slow secret checks run at once; a request finding none free is answered 503. */
   public static final int CONCURRENT_CHECKS = 2;
 
-  private static final Duration CHECK_WAIT = Duration.ofSeconds(5);
+  /** How long a refused credential is answered 401 without a check. */
+  public static final Duration REFUSED_FOR = Duration.ofMinutes(1);
+
+  /** How many failed checks a client address may cause in a minute before it is answered 429. */
+  public static final int MAX_FAILURES_PER_MINUTE = 20;
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final String ADMIN = "admin";
+  private static final Map<String, String> RETRY_LATER = Map.of("Retry-After", "60");
 
   /** One user of the API. */
   public record User(String name, boolean admin) {
@@ -62,6 +72,11 @@ public final class ApiUsers {
   private final Semaphore checks = new Semaphore(CONCURRENT_CHECKS, true);
   private final Cache<String, User> verified =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(REMEMBERED).build();
+  private final Cache<String, Boolean> refused =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(REFUSED_FOR).build();
+  private final Cache<String, AtomicInteger> failures =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+  private final AtomicLong slowChecks = new AtomicLong();
   private final byte[] pepper = new byte[32];
   private final String decoyHash;
 
@@ -191,6 +206,16 @@ public final class ApiUsers {
    * @throws ApiException 503 if too many checks are waiting
    */
   Optional<User> authenticate(String authorization) {
+    return authenticate(authorization, "");
+  }
+
+  /**
+   * The user an {@code Authorization: Basic} header proves, if it does, for a request from {@code
+   * client} (its address).
+   *
+   * @throws ApiException 503 if every check slot is taken, 429 if the client failed too often
+   */
+  Optional<User> authenticate(String authorization, String client) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
       return Optional.empty();
     }
@@ -214,9 +239,19 @@ public final class ApiUsers {
     if (remembered != null) {
       return Optional.of(remembered);
     }
+    if (refused.getIfPresent(key) != null) {
+      return Optional.empty();
+    }
+    AtomicInteger failed = failures.get(client, c -> new AtomicInteger());
+    if (failed.get() >= MAX_FAILURES_PER_MINUTE) {
+      throw new ApiException(
+          429, "too_many_failures", "Too many failed sign-ins; wait a minute", null, RETRY_LATER);
+    }
     Entry entry = entries.get(name);
     boolean matches = check(secret, entry == null ? decoyHash : entry.hash()) && entry != null;
     if (!matches) {
+      failed.incrementAndGet();
+      refused.put(key, Boolean.TRUE);
       return Optional.empty();
     }
     verified.put(key, entry.user());
@@ -224,19 +259,11 @@ public final class ApiUsers {
   }
 
   private boolean check(String secret, String hash) {
-    try {
-      if (!checks.tryAcquire(CHECK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new ApiException(
-            503,
-            "busy",
-            "Too many sign-ins at once; please retry",
-            null,
-            Map.of("Retry-After", "1"));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiException(503, "busy", "Interrupted; please retry");
+    if (!checks.tryAcquire()) {
+      throw new ApiException(
+          503, "busy", "Too many sign-ins at once; please retry", null, Map.of("Retry-After", "1"));
     }
+    slowChecks.incrementAndGet();
     try {
       return hasher.matches(secret, hash);
     } finally {
@@ -252,6 +279,11 @@ public final class ApiUsers {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  /** How many slow (PBKDF2) checks were made: what the caches and limits save. */
+  long slowChecks() {
+    return slowChecks.get();
   }
 
   @Override

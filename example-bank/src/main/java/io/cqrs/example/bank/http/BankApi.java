@@ -29,10 +29,11 @@ import io.javalin.http.Context;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -48,8 +49,15 @@ import java.util.stream.Collectors;
  * queries read the read models, which lag by milliseconds (each view says the stream version it
  * reflects, which a client compares with its command's).
  */
-final class BankApi {
+final class BankApi implements AutoCloseable {
   private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final String REQUEST_DIGEST = "bank.requestDigest";
+  private static final Map<String, String> RETRY_AFTER = Map.of("Retry-After", "1");
+
+  /** How many password hashes requests make at once. */
+  static final int CONCURRENT_HASHES = 2;
+
+  private final Semaphore hashes = new Semaphore(CONCURRENT_HASHES);
   private static final int MAX_KEY_LENGTH = 200;
 
   private final Bank bank;
@@ -86,10 +94,26 @@ final class BankApi {
     routes.get("/commands/{id}", this::commandStatus);
   }
 
-  /** 200 when this instance can take work, 503 with the reasons when not: a readiness check. */
+  /**
+   * 200 when this instance can take work, 503 with the reasons when not: a readiness check, open to
+   * anyone (a load balancer, a probe) with its status and short reasons; the details (connections,
+   * lag, failures' text) only for an administrator's credentials.
+   */
   private void ready(Context ctx) {
     Readiness.Report report = readiness.check();
-    ctx.status(report.ready() ? 200 : 503).json(report);
+    boolean admin =
+        ctx.header("Authorization") != null
+            && users
+                .authenticate(ctx.header("Authorization"), ctx.ip())
+                .map(User::admin)
+                .orElse(false);
+    ctx.status(report.ready() ? 200 : 503).json(admin ? report : report.brief());
+  }
+
+  /** Releases the readiness probe's thread. */
+  @Override
+  public void close() {
+    readiness.close();
   }
 
   // ---- commands
@@ -97,61 +121,87 @@ final class BankApi {
   private void openAccount(Context ctx) {
     User user = authenticate(ctx);
     JsonBody body = body(ctx, "firstName", "lastName", "email", "password", "initialBalance");
-    String id = messageId(ctx, user);
-    Object command =
-        service.openAccountCommand(
-            id,
-            body.text("firstName"),
-            body.text("lastName"),
-            body.text("email"),
-            body.text("password"),
-            body.balance("initialBalance", Money.ZERO),
-            user.name());
-    submit(ctx, user, command, id, "/accounts/" + id, 201);
+    String firstName = body.text("firstName");
+    String lastName = body.text("lastName");
+    String email = body.text("email");
+    String password = body.text("password");
+    BigDecimal initialBalance = body.balance("initialBalance", Money.ZERO);
+    Submission submission = submission(ctx, user, "open-account", body);
+    String id = submission.messageId();
+    submit(
+        ctx,
+        submission,
+        "/accounts/" + id,
+        201,
+        () ->
+            hashing(
+                () ->
+                    service.openAccountCommand(
+                        id, firstName, lastName, email, password, initialBalance, user.name())));
   }
 
   private void credit(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    BigDecimal amount = body(ctx, "amount").amount("amount");
-    submit(ctx, user, new CreditAccount(id, amount), messageId(ctx, user), "/accounts/" + id, 200);
+    JsonBody body = body(ctx, "amount");
+    BigDecimal amount = body.amount("amount");
+    submit(
+        ctx,
+        submission(ctx, user, "credit:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new CreditAccount(id, amount));
   }
 
   private void debit(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    BigDecimal amount = body(ctx, "amount").amount("amount");
-    submit(ctx, user, new DebitAccount(id, amount), messageId(ctx, user), "/accounts/" + id, 200);
+    JsonBody body = body(ctx, "amount");
+    BigDecimal amount = body.amount("amount");
+    submit(
+        ctx,
+        submission(ctx, user, "debit:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new DebitAccount(id, amount));
   }
 
   private void changeEmail(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    String email = body(ctx, "email").text("email");
+    JsonBody body = body(ctx, "email");
+    String email = body.text("email");
     submit(
-        ctx, user, new ChangeEmailAddress(id, email), messageId(ctx, user), "/accounts/" + id, 200);
+        ctx,
+        submission(ctx, user, "email:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new ChangeEmailAddress(id, email));
   }
 
   private void changePassword(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    String password = body(ctx, "password").text("password");
+    JsonBody body = body(ctx, "password");
+    String password = body.text("password");
     submit(
         ctx,
-        user,
-        service.changePasswordCommand(id, password),
-        messageId(ctx, user),
+        submission(ctx, user, "password:" + id, body),
         "/accounts/" + id,
-        200);
+        200,
+        () -> hashing(() -> service.changePasswordCommand(id, password)));
   }
 
   private void close(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    if (ctx.bodyAsBytes().length > 0) {
-      body(ctx);
-    }
-    submit(ctx, user, new CloseAccount(id), messageId(ctx, user), "/accounts/" + id, 200);
+    JsonBody body = ctx.bodyAsBytes().length > 0 ? body(ctx) : null;
+    submit(
+        ctx,
+        submission(ctx, user, "close:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new CloseAccount(id));
   }
 
   private void transfer(Context ctx) {
@@ -161,29 +211,54 @@ final class BankApi {
     String to = body.id("toAccountId");
     BigDecimal amount = body.amount("amount");
     requireOwner(user, from, writeModelOwner(from));
-    String id = messageId(ctx, user);
+    Submission submission = submission(ctx, user, "transfer", body);
+    String id = submission.messageId();
     // The transfer's id is its command's id: its status and the transfer are found by it.
-    submit(ctx, user, new CreateMoneyTransfer(id, from, to, amount), id, "/transfers/" + id, 202);
+    submit(
+        ctx,
+        submission,
+        "/transfers/" + id,
+        202,
+        () -> new CreateMoneyTransfer(id, from, to, amount));
+  }
+
+  /**
+   * One request's command: who sends it, its message id, and a digest of what was asked (the
+   * operation and the body, canonical), which travels in the command's metadata to its events.
+   */
+  private record Submission(User user, String messageId, String digest) {}
+
+  private static Submission submission(Context ctx, User user, String operation, JsonBody body) {
+    String digest = Digests.sha256(operation + "\n" + (body == null ? "" : body.canonical()));
+    return new Submission(user, messageId(ctx, user, operation), digest);
   }
 
   /**
    * Sends or runs a command and answers with its status (see the class comment). A retried request
-   * whose command already has an outcome gets that outcome again, and the command is not sent
-   * again.
+   * whose command already has an outcome gets that outcome again, and the command is neither made
+   * (no password hashed) nor sent again; a key reused for another request is refused with 422.
    */
   private void submit(
-      Context ctx, User user, Object body, String messageId, String resource, int succeeded) {
-    Command command =
-        Command.builder(body)
-            .messageId(messageId)
-            .correlationId(messageId)
-            .metadata(Map.of(MetadataKey.ACTOR.name(), user.name()))
-            .build();
-    CommandStatus earlier = status(messageId, resource);
+      Context ctx, Submission submission, String resource, int succeeded, Supplier<Object> body) {
+    String messageId = submission.messageId();
+    List<VersionedEvent> recorded = service.eventsOfCorrelation(messageId);
+    CommandStatus earlier = CommandStatus.of(messageId, recorded, resource);
     if (!earlier.isPending()) {
+      requireSameRequest(recorded, submission);
       answer(ctx, earlier, succeeded);
       return;
     }
+    Command command =
+        Command.builder(body.get())
+            .messageId(messageId)
+            .correlationId(messageId)
+            .metadata(
+                Map.of(
+                    MetadataKey.ACTOR.name(),
+                    submission.user().name(),
+                    REQUEST_DIGEST,
+                    submission.digest()))
+            .build();
     if (!synchronous) {
       service.send(command);
       ctx.status(202).header("Location", "/commands/" + messageId).json(earlier);
@@ -195,6 +270,40 @@ final class BankApi {
         ctx,
         outcome.isPending() ? CommandStatus.unchanged(messageId, resource) : outcome,
         succeeded);
+  }
+
+  /** Refuses a request whose key names an earlier command that asked for something else. */
+  private static void requireSameRequest(List<VersionedEvent> recorded, Submission submission) {
+    for (VersionedEvent event : recorded) {
+      if (submission.messageId().equals(event.causationId())) {
+        String digest = event.metadata().get(REQUEST_DIGEST);
+        if (digest != null && !digest.equals(submission.digest())) {
+          throw new ApiException(
+              422,
+              "idempotency_key_reused",
+              IDEMPOTENCY_KEY + " was used before for another request; use a new key",
+              IDEMPOTENCY_KEY,
+              Map.of());
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * Makes a command that hashes a password (PBKDF2, a third of a second of a core), if a hashing
+   * slot is free: at most {@link #CONCURRENT_HASHES} at once, the others answered 503 at once.
+   */
+  private <T> T hashing(Supplier<T> work) {
+    if (!hashes.tryAcquire()) {
+      throw new ApiException(
+          503, "busy", "Too many passwords being hashed; please retry", null, RETRY_AFTER);
+    }
+    try {
+      return work.get();
+    } finally {
+      hashes.release();
+    }
   }
 
   private CommandStatus status(String messageId, String resource) {
@@ -220,17 +329,18 @@ final class BankApi {
     String id = JsonBody.id("id", ctx.pathParam("id"));
     List<VersionedEvent> events = service.eventsOfCorrelation(id);
     String actor = CommandStatus.actor(id, events);
-    if (actor != null && !user.admin() && !actor.equals(user.name())) {
+    boolean recorded = events.stream().anyMatch(event -> id.equals(event.causationId()));
+    if (recorded && !user.admin() && !user.name().equals(actor)) {
       throw new ApiException(403, "forbidden", "This command was sent by another user");
     }
     ctx.json(CommandStatus.of(id, events, null));
   }
 
   /**
-   * The command's id: a UUID derived from the user, the route and the {@code Idempotency-Key}
-   * header, or a fresh one without that header.
+   * The command's id: a UUID derived from the user, the operation (with its account id) and the
+   * {@code Idempotency-Key} header, or a fresh one without that header.
    */
-  private static String messageId(Context ctx, User user) {
+  private static String messageId(Context ctx, User user, String operation) {
     String key = ctx.header(IDEMPOTENCY_KEY);
     if (key == null) {
       return UUID.randomUUID().toString();
@@ -242,7 +352,9 @@ final class BankApi {
           IDEMPOTENCY_KEY,
           IDEMPOTENCY_KEY + " must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");
     }
-    String scoped = user.name() + "\n" + ctx.method() + " " + ctx.path() + "\n" + key;
+    // Scoped by the operation and its validated ids, not the raw path: /accounts/a/credit/ and
+    // /accounts/%61/credit are the same request.
+    String scoped = user.name() + "\n" + operation + "\n" + key;
     return UUID.nameUUIDFromBytes(scoped.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
@@ -252,9 +364,9 @@ final class BankApi {
     User user = authenticate(ctx);
     Listing<AccountView> listing = bank.accounts().list();
     List<AccountJson> accounts =
-        listing.views().stream()
-            .filter(view -> user.admin() || user.name().equals(view.owner()))
-            .map(view -> AccountJson.of(view, bank.accounts().version(view.id())))
+        listing.entries().stream()
+            .filter(entry -> user.admin() || user.name().equals(entry.view().owner()))
+            .map(entry -> AccountJson.of(entry.view(), entry.version()))
             .toList();
     // Only administrators see which documents of others are broken.
     List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
@@ -283,18 +395,19 @@ final class BankApi {
     Set<String> own =
         user.admin()
             ? Set.of()
-            : bank.accounts().all().stream()
+            : bank.accounts().list().entries().stream()
+                .map(Stored::view)
                 .filter(view -> user.name().equals(view.owner()))
                 .map(AccountView::id)
                 .collect(Collectors.toSet());
     List<TransferJson> transfers =
-        listing.views().stream()
+        listing.entries().stream()
             .filter(
-                view ->
+                entry ->
                     user.admin()
-                        || own.contains(view.fromAccountId())
-                        || own.contains(view.toAccountId()))
-            .map(view -> TransferJson.of(view, bank.transfers().version(view.id())))
+                        || own.contains(entry.view().fromAccountId())
+                        || own.contains(entry.view().toAccountId()))
+            .map(entry -> TransferJson.of(shown(user, entry.view()), entry.version()))
             .toList();
     List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
     ctx.json(new ListJson<>(transfers, unreadable));
@@ -313,14 +426,31 @@ final class BankApi {
         && !user.name().equals(readModelOwner(view.toAccountId()))) {
       throw new ApiException(403, "forbidden", "This transfer is between other users' accounts");
     }
-    ctx.json(TransferJson.of(view, entry.version()));
+    ctx.json(TransferJson.of(shown(user, view), entry.version()));
+  }
+
+  /**
+   * A transfer as a customer sees it: why it failed, without amounts. A reason may quote a balance
+   * ("the source account holds 1234.56"), which the other account's owner must not learn.
+   */
+  private static TransferView shown(User user, TransferView view) {
+    if (user.admin() || view.reason() == null) {
+      return view;
+    }
+    return new TransferView(
+        view.id(),
+        view.fromAccountId(),
+        view.toAccountId(),
+        view.amount(),
+        view.state(),
+        view.reason().replaceAll("[0-9]", "#"));
   }
 
   // ---- authentication and ownership
 
   private User authenticate(Context ctx) {
     return users
-        .authenticate(ctx.header("Authorization"))
+        .authenticate(ctx.header("Authorization"), ctx.ip())
         .orElseThrow(
             () ->
                 new ApiException(
@@ -363,11 +493,19 @@ final class BankApi {
     }
   }
 
+  /** {@code application/json}, with parameters such as a charset or none. */
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return type.strip().equalsIgnoreCase("application/json");
+  }
+
   private JsonBody body(Context ctx, String... fields) {
-    String type = ctx.contentType();
     byte[] bytes = ctx.bodyAsBytes();
-    if (bytes.length > 0
-        && (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json"))) {
+    if (bytes.length > 0 && !isJson(ctx.contentType())) {
       throw new ApiException(415, "unsupported_media_type", "Send the body as application/json");
     }
     return JsonBody.parse(mapper, bytes, fields);

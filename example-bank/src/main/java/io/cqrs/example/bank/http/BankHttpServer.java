@@ -62,9 +62,11 @@ public final class BankHttpServer implements AutoCloseable {
   private static final int MAX_HEADER_BYTES = 8 * 1024;
 
   private final Javalin app;
+  private final AutoCloseable routes;
 
-  private BankHttpServer(Javalin app) {
+  private BankHttpServer(Javalin app, AutoCloseable routes) {
     this.app = app;
+    this.routes = routes;
   }
 
   /**
@@ -140,7 +142,7 @@ public final class BankHttpServer implements AutoCloseable {
               config.routes.get("/metrics", ctx -> metrics(ctx, settings.metrics()));
             });
     app.start();
-    BankHttpServer server = new BankHttpServer(app);
+    BankHttpServer server = new BankHttpServer(app, api);
     log.info("Bank API listening on {}", server.uri());
     return server;
   }
@@ -170,7 +172,7 @@ public final class BankHttpServer implements AutoCloseable {
               config.routes.get("/metrics", ctx -> metrics(ctx, metrics));
             });
     app.start();
-    return new BankHttpServer(app);
+    return new BankHttpServer(app, readiness);
   }
 
   private static void common(JavalinConfig config, Settings settings, ObjectMapper mapper) {
@@ -260,5 +262,10 @@ public final class BankHttpServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    try {
+      routes.close();
+    } catch (Exception e) {
+      log.warn("Could not release the API's resources", e);
+    }
   }
 }

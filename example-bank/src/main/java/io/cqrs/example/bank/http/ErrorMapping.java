@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.http;
 
+import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.example.bank.domain.AccountClosedException;
 import io.cqrs.example.bank.domain.AccountNotEmptyException;
@@ -9,6 +10,8 @@ import io.cqrs.example.bank.domain.InsufficientFundsException;
 import io.cqrs.example.bank.domain.UnknownAccountException;
 import io.cqrs.example.bank.domain.UnknownTransferException;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
@@ -43,6 +46,15 @@ final class ErrorMapping {
     if (failure instanceof BadMessageException e) {
       // Jetty's: a request it could not read (a timeout while reading the body among them).
       return new Failure(e.getCode(), code(e.getCode()), "The request could not be read");
+    }
+    if (failure instanceof IOException || failure instanceof UncheckedIOException) {
+      // The client went away or stalled mid-body: its problem, not a server error to log.
+      return new Failure(400, "bad_request", "The request body could not be read");
+    }
+    if (failure instanceof SerializationException) {
+      log.warn("A stored document could not be read: {}", failure.getMessage());
+      return new Failure(
+          500, "unreadable_document", "A stored document of this resource cannot be read");
     }
     if (failure instanceof IllegalArgumentException) {
       return new Failure(400, "invalid_request", failure.getMessage());

@@ -29,6 +29,9 @@ final class JsonBody {
   /** The longest amount, as a string or a JSON number: more digits than any valid amount has. */
   private static final int MAX_AMOUNT_CHARS = 40;
 
+  /** ASCII digits only: BigDecimal also reads other scripts' digits, which no client means. */
+  private static final Pattern ASCII_NUMBER = Pattern.compile("[+-]?[0-9.]+([eE][+-]?[0-9]+)?");
+
   private static final int MAX_INTEGER_DIGITS = Money.MAX.precision() - Money.MAX.scale();
 
   private final JsonNode node;
@@ -141,7 +144,9 @@ final class JsonBody {
     BigDecimal amount = null;
     if (value.isNumber()) {
       amount = value.decimalValue(); // exact: the mapper reads floats as BigDecimal
-    } else if (value.isTextual() && value.textValue().length() <= MAX_AMOUNT_CHARS) {
+    } else if (value.isTextual()
+        && value.textValue().length() <= MAX_AMOUNT_CHARS
+        && ASCII_NUMBER.matcher(value.textValue().strip()).matches()) {
       try {
         amount = new BigDecimal(value.textValue().strip());
       } catch (NumberFormatException e) {
@@ -193,6 +198,46 @@ final class JsonBody {
       }
     }
     return text;
+  }
+
+  /**
+   * The body in one canonical form (keys sorted at every level), so that the same request sent
+   * again with its keys in another order or other spacing reads as the same.
+   */
+  String canonical() {
+    StringBuilder out = new StringBuilder();
+    canonical(node, out);
+    return out.toString();
+  }
+
+  private static void canonical(JsonNode node, StringBuilder out) {
+    if (node.isObject()) {
+      out.append('{');
+      TreeSet<String> names = new TreeSet<>();
+      node.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        out.append(TextNodeQuote.quote(name)).append(':');
+        canonical(node.get(name), out);
+        out.append(',');
+      }
+      out.append('}');
+    } else if (node.isArray()) {
+      out.append('[');
+      for (JsonNode element : node) {
+        canonical(element, out);
+        out.append(',');
+      }
+      out.append(']');
+    } else {
+      out.append(node.toString());
+    }
+  }
+
+  /** JSON string quoting. */
+  private static final class TextNodeQuote {
+    static String quote(String text) {
+      return com.fasterxml.jackson.databind.node.TextNode.valueOf(text).toString();
+    }
   }
 
   /** A client's field name, fit to be echoed in an error: printable, at most 100 characters. */

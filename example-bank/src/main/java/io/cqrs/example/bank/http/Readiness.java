@@ -12,10 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -25,10 +25,12 @@ import java.util.concurrent.TimeoutException;
  * no event processor has stopped on a failure. The report names each reason it is not ready, and
  * shows the relay's and the processors' lag.
  *
- * <p>The store is probed at most once per {@link #PROBE_INTERVAL} whatever the request rate, so a
- * client polling {@code /ready} cannot turn into load on the store.
+ * <p>The report is made at most once per {@link #PROBE_INTERVAL} whatever the request rate (the
+ * store probe and the lag reads included), so a client polling {@code /ready} cannot turn into load
+ * on the store. Its reasons are short and fixed; failures' texts (which may name hosts) are only in
+ * the details, for administrators ({@link Report#brief()} is what others get).
  */
-final class Readiness {
+final class Readiness implements AutoCloseable {
   static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
   static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
   private static final String PROBE_ID = "bank-readiness-probe";
@@ -41,8 +43,8 @@ final class Readiness {
             thread.setDaemon(true);
             return thread;
           });
-  private long probedAt = Long.MIN_VALUE;
-  private String storeProblem;
+  private long reportedAt = Long.MIN_VALUE;
+  private Report report;
 
   Readiness(Bank bank) {
     this.bank = bank;
@@ -53,7 +55,8 @@ final class Readiness {
   record Report(
       String status,
       List<String> reasons,
-      boolean storeReachable,
+      Boolean storeReachable,
+      String storeProblem,
       Bus commandBus,
       Bus eventBus,
       Relay relay,
@@ -61,12 +64,24 @@ final class Readiness {
     boolean ready() {
       return reasons.isEmpty();
     }
+
+    /** The status and the reasons alone: what anyone may see. */
+    Report brief() {
+      return new Report(status, reasons, null, null, null, null, null, null);
+    }
   }
 
-  /** A bus's consumers and connections. */
-  record Bus(boolean healthy, int consumers, List<BusHealth.Connection> connections) {
+  /** A bus's consumers, connections and last failure. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Bus(
+      boolean healthy, int consumers, String lastFailure, List<BusHealth.Connection> connections) {
     static Bus of(BusHealth health) {
-      return new Bus(health.healthy(), health.consumers(), health.connections());
+      BusHealth.Failure failure = health.lastFailure();
+      return new Bus(
+          health.healthy(),
+          health.consumers(),
+          failure == null ? null : failure.description(),
+          health.connections());
     }
   }
 
@@ -77,21 +92,31 @@ final class Readiness {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Processor(String name, boolean paused, String failure, Long lag) {}
 
-  Report check() {
+  /** The report, made afresh at most once per {@link #PROBE_INTERVAL}. */
+  synchronized Report check() {
+    long now = System.nanoTime();
+    if (report == null || now - reportedAt >= PROBE_INTERVAL.toNanos()) {
+      report = make();
+      reportedAt = System.nanoTime();
+    }
+    return report;
+  }
+
+  private Report make() {
     List<String> reasons = new ArrayList<>();
     String store = storeProblem();
     if (store != null) {
-      reasons.add(store);
+      reasons.add("store unreachable");
     }
     if (!bank.isStarted()) {
       reasons.add("not started: this instance does not handle commands or events yet");
     }
     BankHealth health = bank.health();
     if (!health.commandBus().healthy()) {
-      reasons.add("command bus: " + describe(health.commandBus()));
+      reasons.add("command bus: " + health.commandBus().consumers() + " consumers");
     }
     if (!health.eventBus().healthy()) {
-      reasons.add("event bus: " + describe(health.eventBus()));
+      reasons.add("event bus: " + health.eventBus().consumers() + " consumers");
     }
     Optional<EventRelay> relay = bank.cqrs().relay();
     Relay relayReport = null;
@@ -104,7 +129,7 @@ final class Readiness {
     for (EventProcessor processor : bank.cqrs().processors()) {
       Throwable failure = processor.failure();
       if (failure != null) {
-        reasons.add("processor " + processor.name() + " stopped: " + failure);
+        reasons.add("processor " + processor.name() + " stopped on a failure");
       }
       Long lag =
           store == null && processor instanceof TrackingEventProcessor tracking
@@ -121,17 +146,11 @@ final class Readiness {
         reasons.isEmpty() ? "ready" : "not ready",
         List.copyOf(reasons),
         store == null,
+        store,
         Bus.of(health.commandBus()),
         Bus.of(health.eventBus()),
         relayReport,
         List.copyOf(processors));
-  }
-
-  private static String describe(BusHealth health) {
-    BusHealth.Failure failure = health.lastFailure();
-    return health.consumers()
-        + " consumers"
-        + (failure == null ? "" : ", last failure: " + failure.description());
   }
 
   private static Long lag(EventRelay relay) {
@@ -151,30 +170,26 @@ final class Readiness {
     }
   }
 
-  /**
-   * Why the store is not reachable, or {@code null} if it answered; probed at most once a second.
-   */
-  private synchronized String storeProblem() {
-    long now = System.nanoTime();
-    if (probedAt != Long.MIN_VALUE && now - probedAt < PROBE_INTERVAL.toNanos()) {
-      return storeProblem;
-    }
-    CompletableFuture<Long> probe =
-        CompletableFuture.supplyAsync(
-            () -> bank.infrastructure().store().version(PROBE_ID), probes);
+  /** Why the store is not reachable, or {@code null} if it answered within the timeout. */
+  private String storeProblem() {
+    Future<Long> probe = probes.submit(() -> bank.infrastructure().store().version(PROBE_ID));
     try {
       probe.get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      storeProblem = null;
+      return null;
     } catch (TimeoutException e) {
       probe.cancel(true);
-      storeProblem = "store: no answer within " + STORE_TIMEOUT.toMillis() + " ms";
+      return "no answer within " + STORE_TIMEOUT.toMillis() + " ms";
     } catch (ExecutionException e) {
-      storeProblem = "store: " + e.getCause();
+      return String.valueOf(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      storeProblem = "store: interrupted while probing";
+      return "interrupted while probing";
     }
-    probedAt = System.nanoTime();
-    return storeProblem;
+  }
+
+  /** Stops the probe's thread. */
+  @Override
+  public void close() {
+    probes.shutdownNow();
   }
 }

@@ -99,18 +99,17 @@ public abstract class StreamProjection<V> implements Projection {
    */
   public Listing<V> list(Comparator<? super V> order) {
     ViewStore.Listing<V> listing = views.list();
-    return new Listing<>(
-        listing.entries().stream().map(ViewStore.Stored::view).sorted(order).toList(),
-        listing.unreadable());
+    Comparator<ViewStore.Stored<V>> byView = Comparator.comparing(ViewStore.Stored::view, order);
+    return new Listing<>(listing.entries().stream().sorted(byView).toList(), listing.unreadable());
   }
 
   /**
    * What {@link #list} found.
    *
-   * @param views the readable views, in order
+   * @param entries the readable views, each with the version it reflects (read together), in order
    * @param unreadable the ids of the streams whose view could not be read
    */
-  public record Listing<V>(List<V> views, List<String> unreadable) {}
+  public record Listing<V>(List<ViewStore.Stored<V>> entries, List<String> unreadable) {}
 
   /** The version of the last event applied to a stream's view; 0 if none. */
   public long version(String id) {

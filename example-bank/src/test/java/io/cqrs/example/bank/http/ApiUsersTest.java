@@ -32,13 +32,31 @@ class ApiUsersTest {
 
     assertThat(users.authenticate(basic("ada", "her-secret-1")))
         .contains(new ApiUsers.User("ada", true));
-    assertThat(users.authenticate(basic("ada", "her-secret-1"))).isPresent(); // remembered
+    assertThat(users.authenticate(basic("ada", "her-secret-1"))).isPresent();
+    assertThat(users.slowChecks()).as("a verified credential is remembered").isEqualTo(1);
     assertThat(users.authenticate(basic("ada", "her-secret-2"))).isEmpty();
+    assertThat(users.authenticate(basic("ada", "her-secret-2"))).isEmpty();
+    assertThat(users.slowChecks()).as("a refused one too").isEqualTo(2);
     assertThat(users.authenticate(basic("bob", "her-secret-1"))).isEmpty();
     assertThat(users.authenticate("Bearer x")).isEmpty();
     assertThat(users.authenticate("Basic !!!not-base64")).isEmpty();
     assertThat(users.authenticate(null)).isEmpty();
     assertThat(users.authenticate(basic("ada", "x".repeat(1_000)))).isEmpty();
+  }
+
+  @Test
+  void a_client_address_that_keeps_failing_is_answered_429_without_a_check() {
+    ApiUsers users = ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1"));
+    for (int i = 0; i < ApiUsers.MAX_FAILURES_PER_MINUTE; i++) {
+      assertThat(users.authenticate(basic("ada", "guess-" + i), "10.0.0.66")).isEmpty();
+    }
+    long checks = users.slowChecks();
+
+    assertThatThrownBy(() -> users.authenticate(basic("ada", "her-secret-1"), "10.0.0.66"))
+        .isInstanceOf(ApiException.class)
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(429));
+    assertThat(users.slowChecks()).isEqualTo(checks);
+    assertThat(users.authenticate(basic("ada", "her-secret-1"), "10.0.0.7")).isPresent();
   }
 
   @Test

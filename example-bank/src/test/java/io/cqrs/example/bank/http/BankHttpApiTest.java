@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,7 @@ class BankHttpApiTest {
   @Test
   void health_is_liveness_and_ready_shows_the_consumers_relay_and_processors() throws Exception {
     Reply health = anonymous.get("/health");
-    Reply ready = anonymous.get("/ready");
+    Reply ready = root.get("/ready");
 
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.body().get("status").asText()).isEqualTo("up");
@@ -85,6 +86,22 @@ class BankHttpApiTest {
     assertThat(ready.body().get("relay").isObject()).isTrue();
     assertThat(ready.body().get("processors").size()).isGreaterThan(0);
     assertThat(ready.body().get("processors").get(0).has("lag")).isTrue();
+  }
+
+  @Test
+  void ready_shows_anyone_its_status_and_reasons_and_only_an_administrator_the_details()
+      throws Exception {
+    Reply anyone = anonymous.get("/ready");
+    Reply customer = alice.get("/ready");
+
+    for (Reply brief : List.of(anyone, customer)) {
+      assertThat(brief.status()).isEqualTo(200);
+      assertThat(brief.body().get("status").asText()).isEqualTo("ready");
+      assertThat(brief.body().has("commandBus")).isFalse();
+      assertThat(brief.body().has("processors")).isFalse();
+      assertThat(brief.body().has("storeProblem")).isFalse();
+    }
+    assertThat(root.get("/ready").body().has("commandBus")).isTrue();
   }
 
   @Test
@@ -110,10 +127,14 @@ class BankHttpApiTest {
           Awaitility.await("the readiness check to fail with no command consumer left")
               .atMost(ApiClient.TIMEOUT)
               .until(() -> probe.get("/ready"), reply -> reply.status() == 503);
+      ApiClient admin = ApiClient.as("root", api.uri());
 
       assertThat(ready.body().get("status").asText()).isEqualTo("not ready");
       assertThat(ready.body().get("reasons").toString()).contains("command bus: 0 consumers");
-      assertThat(ready.body().get("reasons").toString()).contains("OutOfMemoryError");
+      // The failure's text is a detail: for administrators, never in the open answer.
+      assertThat(ready.raw().body()).doesNotContain("OutOfMemoryError");
+      assertThat(admin.get("/ready").body().at("/commandBus/lastFailure").asText())
+          .contains("OutOfMemoryError: simulated in a handler");
       assertThat(probe.get("/health").status()).isEqualTo(200); // alive, just not ready
     } finally {
       stopping.close();
@@ -247,13 +268,27 @@ class BankHttpApiTest {
     ApiClient wrongSecret = new ApiClient(alice.http(), server.uri(), "alice", "not-her-secret");
     ApiClient unknownUser = new ApiClient(alice.http(), server.uri(), "mallory", "whatever-1");
 
+    List<String[]> routes =
+        List.of(
+            new String[] {"POST", "/accounts", "{}"},
+            new String[] {"GET", "/accounts", null},
+            new String[] {"GET", "/accounts/" + id, null},
+            new String[] {"GET", "/accounts/" + id + "/history", null},
+            new String[] {"POST", "/accounts/" + id + "/credit", "{\"amount\":1}"},
+            new String[] {"POST", "/accounts/" + id + "/debit", "{\"amount\":1}"},
+            new String[] {"POST", "/accounts/" + id + "/email", "{\"email\":\"x@y.example\"}"},
+            new String[] {"POST", "/accounts/" + id + "/password", "{\"password\":\"12345678\"}"},
+            new String[] {"POST", "/accounts/" + id + "/close", null},
+            new String[] {"POST", "/transfers", "{}"},
+            new String[] {"GET", "/transfers", null},
+            new String[] {"GET", "/transfers/" + id, null},
+            new String[] {"GET", "/commands/" + id, null});
     for (ApiClient client : List.of(anonymous, wrongSecret, unknownUser)) {
-      Reply reply = client.get("/accounts/" + id);
-      assertProblem(reply, 401, "unauthorized", "HTTP Basic");
-      assertThat(reply.header("WWW-Authenticate")).startsWith("Basic realm=");
-      assertThat(client.post("/accounts/" + id + "/credit", "{\"amount\":1}").status())
-          .isEqualTo(401);
-      assertThat(client.get("/accounts").status()).isEqualTo(401);
+      for (String[] route : routes) {
+        Reply reply = client.send(route[0], route[1], route[2], Map.of());
+        assertProblem(reply, 401, "unauthorized", "HTTP Basic");
+        assertThat(reply.header("WWW-Authenticate")).startsWith("Basic realm=");
+      }
     }
     assertThat(anonymous.get("/metrics").status()).isEqualTo(200);
     assertThat(alice.balance(id)).isEqualTo(new BigDecimal("1.00"));
@@ -270,6 +305,18 @@ class BankHttpApiTest {
     assertProblem(
         bob.post("/accounts/" + id + "/debit", "{\"amount\":1}"), 403, "forbidden", "another");
     assertProblem(bob.post("/accounts/" + id + "/close", null), 403, "forbidden", "another");
+    assertProblem(
+        bob.post("/accounts/" + id + "/credit", "{\"amount\":1}"), 403, "forbidden", "another");
+    assertProblem(
+        bob.post("/accounts/" + id + "/email", "{\"email\":\"bob@x.example\"}"),
+        403,
+        "forbidden",
+        "another");
+    assertProblem(
+        bob.post("/accounts/" + id + "/password", "{\"password\":\"bobs-password\"}"),
+        403,
+        "forbidden",
+        "another");
     assertProblem(
         bob.post(
             "/transfers",
@@ -323,19 +370,113 @@ class BankHttpApiTest {
   }
 
   @Test
+  void a_key_reused_for_another_request_is_refused_and_changes_nothing() throws Exception {
+    String id = alice.open("Ray", "0.00");
+    Reply first = alice.post("/accounts/" + id + "/credit", "{\"amount\":1}", "key-1");
+
+    Reply reordered =
+        alice.send(
+            "POST",
+            "/accounts/" + id + "/credit",
+            "{ \"amount\" : 1 }",
+            Map.of("Idempotency-Key", "key-1"));
+    Reply other = alice.post("/accounts/" + id + "/credit", "{\"amount\":1000}", "key-1");
+
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(reordered.status()).as("the same request, spaced otherwise").isEqualTo(200);
+    assertProblem(other, 422, "idempotency_key_reused", "another request");
+    assertThat(other.body().get("field").asText()).isEqualTo("Idempotency-Key");
+    assertThat(bank.repository().store().version(id)).isEqualTo(2);
+  }
+
+  @Test
+  void one_key_on_the_same_path_written_otherwise_is_one_command() throws Exception {
+    String id = alice.open("Sid", "0.00");
+
+    Reply plain = alice.post("/accounts/" + id + "/credit", "{\"amount\":3}", "k");
+    Reply slash = alice.post("/accounts/" + id + "/credit/", "{\"amount\":3}", "k");
+    Reply encoded =
+        alice.post(
+            "/accounts/%" + Integer.toHexString(id.charAt(0)) + id.substring(1) + "/credit",
+            "{\"amount\":3}",
+            "k");
+
+    for (Reply reply : List.of(plain, slash, encoded)) {
+      assertThat(reply.status()).as(reply.raw().body()).isEqualTo(200);
+      assertThat(reply.body().get("commandId").asText())
+          .isEqualTo(plain.body().get("commandId").asText());
+    }
+    assertThat(bank.repository().store().version(id)).isEqualTo(2);
+  }
+
+  @Test
+  void a_failed_transfers_reason_shows_no_amounts_to_customers() throws Exception {
+    String from = alice.open("Tom", "5.00");
+    String to = bob.open("Ugo", "0.00");
+    String transferId =
+        alice
+            .post(
+                "/transfers",
+                "{\"fromAccountId\":\"" + from + "\",\"toAccountId\":\"" + to + "\",\"amount\":7}")
+            .body()
+            .get("commandId")
+            .asText();
+
+    JsonNode failed = awaitFinal(root, transferId);
+    JsonNode seenByBob = bob.get("/transfers/" + transferId).body();
+    Reply seenByMallory = ApiClient.as("root", server.uri()).get("/transfers/" + transferId);
+
+    assertThat(failed.get("state").asText()).isEqualTo("FAILED");
+    assertThat(failed.get("reason").asText()).contains("5.00");
+    assertThat(seenByBob.get("reason").asText()).doesNotContainPattern("[0-9]");
+    assertThat(alice.get("/transfers/" + transferId).body().get("reason").asText())
+        .doesNotContainPattern("[0-9]");
+    assertThat(seenByMallory.status()).isEqualTo(200);
+  }
+
+  @Test
+  void a_transfer_between_other_users_accounts_answers_403() throws Exception {
+    String from = alice.open("Vic", "5.00");
+    String to = alice.open("Wes", "0.00");
+    String transferId =
+        alice
+            .post(
+                "/transfers",
+                "{\"fromAccountId\":\"" + from + "\",\"toAccountId\":\"" + to + "\",\"amount\":1}")
+            .body()
+            .get("commandId")
+            .asText();
+    awaitFinal(alice, transferId);
+
+    assertProblem(bob.get("/transfers/" + transferId), 403, "forbidden", "other users");
+    assertThat(bob.get("/transfers").raw().body()).doesNotContain(transferId);
+  }
+
+  @Test
   void a_retried_rejected_command_is_rejected_again_without_running_again() throws Exception {
     String id = alice.open("Ola", "1.00");
 
     Reply first = alice.post("/accounts/" + id + "/debit", "{\"amount\":5}", "overdraw");
     Reply again = alice.post("/accounts/" + id + "/debit", "{\"amount\":5}", "overdraw");
 
+    alice.command("/accounts/" + id + "/credit", "{\"amount\":10}");
+    Reply afterCredit = alice.post("/accounts/" + id + "/debit", "{\"amount\":5}", "overdraw");
+
     assertProblem(first, 409, "insufficient_funds", "cannot debit 5.00");
     assertProblem(again, 409, "insufficient_funds", "cannot debit 5.00");
+    // The balance would now allow it, but the retry is the same command: rejected, not run.
+    assertProblem(afterCredit, 409, "insufficient_funds", "cannot debit 5.00");
+    String commandId =
+        UUID.nameUUIDFromBytes(
+                ("alice\ndebit:" + id + "\noverdraw").getBytes(StandardCharsets.UTF_8))
+            .toString();
     long failures =
-        bank.service().eventsOfCorrelation(id).stream()
+        bank.service().eventsOfCorrelation(commandId).stream()
             .filter(event -> event.event() instanceof CommandFailed)
             .count();
-    assertThat(failures).isZero(); // recorded under the command's own id, below
+    assertThat(failures).isEqualTo(1);
+    assertThat(alice.awaitVersion("/accounts/" + id, 2).get("balance").decimalValue())
+        .isEqualTo(new BigDecimal("11.00"));
   }
 
   @Test

@@ -161,6 +161,12 @@ class BankServiceIT {
       assertThat(own.status()).isEqualTo(200);
       assertThat(own.body().get("items").toString()).contains(good);
       assertThat(alice.get("/accounts/" + good).status()).isEqualTo(200);
+      // A customer's list of transfers looks through the accounts too: still served.
+      assertThat(alice.get("/transfers").status()).isEqualTo(200);
+      Reply single = root.get("/accounts/" + bad);
+      assertThat(single.status()).isEqualTo(500);
+      assertThat(single.code()).isEqualTo("unreadable_document");
+      assertThat(single.raw().body()).doesNotContain("::rm::");
     }
   }
 

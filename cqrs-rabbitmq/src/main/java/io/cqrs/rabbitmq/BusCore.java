@@ -56,7 +56,10 @@ final class BusCore implements AutoCloseable {
     }
   }
 
-  /** Connects for publishing and declares what publishers need. */
+  /**
+   * Connects for publishing and declares what publishers need (or checks that it exists, when the
+   * bus does not declare its topology).
+   */
   static BusCore open(Settings settings, List<Declaration> publisherTopology) {
     long deadline = deadline(settings);
     BrokerConnection publishing =
@@ -66,7 +69,7 @@ final class BusCore implements AutoCloseable {
             settings.connectionName() + "/publish",
             deadline);
     try {
-      publishing.declare(publisherTopology, deadline);
+      publishing.declare(settings.topology(publisherTopology), deadline);
     } catch (RuntimeException e) {
       publishing.close();
       throw e;
@@ -133,7 +136,10 @@ final class BusCore implements AutoCloseable {
     return result;
   }
 
-  /** Declares a subscription's queues and starts {@code listeners} listeners on them. */
+  /**
+   * Declares a subscription's queues (or checks that they exist, when the bus does not declare its
+   * topology) and starts {@code listeners} listeners on them.
+   */
   <T> Subscription subscribe(
       SubscriptionTopology topology,
       int listeners,
@@ -142,7 +148,7 @@ final class BusCore implements AutoCloseable {
     ensureOpen();
     watch.ensureNotStopped();
     BrokerConnection connection = consuming();
-    connection.declare(topology.declarations(), deadline(settings));
+    connection.declare(settings.topology(topology.declarations()), deadline(settings));
     DeliveryHandler handler = handler(topology, decoder, consumer);
     List<Listener> started = start(connection, topology, listeners, handler);
     RabbitSubscription subscription =
@@ -278,6 +284,16 @@ final class BusCore implements AutoCloseable {
       }
       return consuming;
     }
+  }
+
+  /**
+   * Declares everything a subscription uses, on the publishing connection, whether or not the bus
+   * declares its topology itself: for an operator's tool that prepares the broker for buses that do
+   * not ({@code declareTopology(false)}).
+   */
+  void declare(SubscriptionTopology topology) {
+    ensureOpen();
+    publishing.declare(topology.declarations(), deadline(settings));
   }
 
   /** Dead-letter inspection and replay through this bus's connection. */

@@ -3,18 +3,21 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * One idempotent declaration of an exchange, a queue or a binding. A bus keeps the declarations it
- * made, so that tests can delete what a bus declared.
+ * One idempotent declaration of an exchange, a queue or a binding, or a check that an exchange or
+ * queue exists. A bus keeps the declarations it made, so that tests can delete what a bus declared.
  *
  * @param kind what is declared
  * @param name the exchange or queue name (for a binding: its destination)
  * @param key what identifies this declaration among the others
+ * @param check whether the call only checks that the entity exists (a passive declaration)
  * @param action the AMQP call
  */
-record Declaration(Kind kind, String name, String key, Action action) {
+record Declaration(Kind kind, String name, String key, boolean check, Action action) {
 
   /** What a declaration creates. */
   enum Kind {
@@ -35,6 +38,7 @@ record Declaration(Kind kind, String name, String key, Action action) {
         Kind.EXCHANGE,
         name,
         "exchange " + name,
+        false,
         channel -> channel.exchangeDeclare(name, type, true, false, Map.of()));
   }
 
@@ -44,6 +48,7 @@ record Declaration(Kind kind, String name, String key, Action action) {
         Kind.EXCHANGE,
         name,
         "exchange " + name,
+        false,
         channel -> channel.exchangeDeclare(name, type, true, false, arguments));
   }
 
@@ -53,6 +58,7 @@ record Declaration(Kind kind, String name, String key, Action action) {
         Kind.QUEUE,
         name,
         "queue " + name,
+        false,
         channel -> channel.queueDeclare(name, true, false, false, arguments));
   }
 
@@ -62,6 +68,7 @@ record Declaration(Kind kind, String name, String key, Action action) {
         Kind.BINDING,
         queue,
         "binding " + exchange + " -> queue " + queue + " [" + routingKey + "]",
+        false,
         channel -> channel.queueBind(queue, exchange, routingKey));
   }
 
@@ -71,6 +78,39 @@ record Declaration(Kind kind, String name, String key, Action action) {
         Kind.BINDING,
         destination,
         "binding " + source + " -> exchange " + destination + " [" + routingKey + "]",
+        false,
         channel -> channel.exchangeBind(destination, source, routingKey));
+  }
+
+  /**
+   * The checks that stand for {@code declarations} when a bus does not declare its topology: a
+   * passive declaration of each exchange and queue, which fails if it does not exist and needs no
+   * configure permission. Bindings are left out: AMQP cannot check them.
+   */
+  static List<Declaration> checks(List<Declaration> declarations) {
+    List<Declaration> checks = new ArrayList<>(declarations.size());
+    for (Declaration declaration : declarations) {
+      String name = declaration.name();
+      switch (declaration.kind()) {
+        case EXCHANGE ->
+            checks.add(
+                new Declaration(
+                    Kind.EXCHANGE,
+                    name,
+                    declaration.key(),
+                    true,
+                    channel -> channel.exchangeDeclarePassive(name)));
+        case QUEUE ->
+            checks.add(
+                new Declaration(
+                    Kind.QUEUE,
+                    name,
+                    declaration.key(),
+                    true,
+                    channel -> channel.queueDeclarePassive(name)));
+        case BINDING -> {}
+      }
+    }
+    return checks;
   }
 }

@@ -24,9 +24,9 @@ import java.util.Set;
  *       CqrsHeaders#VERSION}) is dropped from the copies the framework makes of it.
  * </ul>
  *
- * <p>A publisher that may write to the default exchange can still make a message look replayed
- * (that route is the queue's own name): it gains nothing but an original route and replay count of
- * its choosing; attempts and reasons stay the framework's.
+ * <p>A publisher that may write to the prefix's failure exchange ({@link Names#failureExchange})
+ * can still make a message look replayed (that route is the queue's own name): it gains nothing but
+ * an original route and replay count of its choosing; attempts and reasons stay the framework's.
  */
 final class DeliveryOrigin {
   /** Framework headers that say what happened to a message; never taken from a publisher. */

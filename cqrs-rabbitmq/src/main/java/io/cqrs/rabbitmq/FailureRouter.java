@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves a failed message of one subscription (or service) to its retry queue or its dead-letter
- * queue: it publishes a copy with the failure in its headers, waits for the broker's confirm, and
+ * queue: it publishes a copy with the failure in its headers, through the prefix's failure exchange
+ * ({@link Names#failureExchange}) with the target queue's name, waits for the broker's confirm, and
  * only then lets the listener acknowledge the original. Nothing is lost if the process dies in
  * between; the message may be handled once more.
  *
@@ -27,6 +28,7 @@ final class FailureRouter {
   private final ConfirmingPublisher publisher;
   private final Duration publishTimeout;
   private final String deadLetterQueue;
+  private final String failureExchange;
   private final List<String> retryQueues;
   private final DeliveryOrigin origin;
 
@@ -35,6 +37,7 @@ final class FailureRouter {
     this.publisher = publisher;
     this.publishTimeout = publishTimeout;
     this.deadLetterQueue = topology.deadLetterQueue();
+    this.failureExchange = topology.failureExchange();
     this.retryQueues = List.copyOf(topology.retryQueues());
     this.origin = DeliveryOrigin.of(topology);
   }
@@ -108,11 +111,12 @@ final class FailureRouter {
         delivery.properties().builder().headers(headers).deliveryMode(2).expiration(null).build();
     OutboundMessage copy =
         new OutboundMessage(
-            "", queue, delivery.properties().getType(), properties, delivery.body());
+            failureExchange, queue, delivery.properties().getType(), properties, delivery.body());
     try {
       List<Returned> returned = publisher.publish(List.of(copy), publishTimeout);
       if (!returned.isEmpty()) {
-        // The queue is gone; the broker's own dead-lettering of the original is all that is left.
+        // The queue (or its binding) is gone; the broker's own dead-lettering of the original is
+        // all that is left.
         log.error(
             "Cannot move {}: {}; rejecting it", delivery.describe(), returned.get(0).describe());
         return Disposition.REJECT;

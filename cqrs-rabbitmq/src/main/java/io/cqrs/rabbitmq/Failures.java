@@ -5,6 +5,7 @@ import io.cqrs.CqrsException;
 import io.cqrs.NonTransientCqrsException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 
 /** Maps driver exceptions to cqrs exceptions, and describes failures for message headers. */
 final class Failures {
@@ -17,12 +18,27 @@ final class Failures {
 
   /**
    * A declaration failed: non-transient if the broker refused it on the channel (wrong arguments,
-   * unknown exchange type), transient if the connection went away.
+   * unknown exchange type, no permission, or, for a check, no such exchange or queue), transient if
+   * the connection went away.
    */
   static CqrsException declarationFailed(Declaration declaration, String broker, Exception e) {
     ShutdownSignalException signal = signalOf(e);
     if (signal == null || signal.isHardError() && !isRefusal(signal)) {
-      return new BrokerUnavailableException(broker, "cannot declare " + declaration.key(), e);
+      return new BrokerUnavailableException(
+          broker,
+          (declaration.check() ? "cannot check " : "cannot declare ") + declaration.key(),
+          e);
+    }
+    if (declaration.check()) {
+      return new NonTransientCqrsException(
+          "RabbitMQ at "
+              + broker
+              + " has no "
+              + declaration.key()
+              + ", and this bus does not declare its topology (declareTopology(false)): an"
+              + " operator must declare it first: "
+              + reply(signal),
+          e);
     }
     String hint =
         declaration.key().startsWith("exchange ")
@@ -36,6 +52,25 @@ final class Failures {
             + " refused to declare "
             + declaration.key()
             + hint
+            + ": "
+            + reply(signal),
+        e);
+  }
+
+  /**
+   * Starting to consume failed: non-transient if the broker refused it on the channel (no read
+   * permission on the queue, no such queue), transient if the connection went away.
+   */
+  static CqrsException consumeFailed(String broker, List<String> queues, Exception e) {
+    ShutdownSignalException signal = signalOf(e);
+    if (signal == null || signal.isHardError()) {
+      return new BrokerUnavailableException(broker, "cannot consume " + queues, e);
+    }
+    return new NonTransientCqrsException(
+        "RabbitMQ at "
+            + broker
+            + " refused to let a listener consume "
+            + queues
             + ": "
             + reply(signal),
         e);

@@ -107,7 +107,7 @@ final class Listener implements DeliveryHandler.Control {
       }
     } catch (IOException | AlreadyClosedException e) {
       closeChannel();
-      throw new BrokerUnavailableException(connection.broker(), "cannot consume " + queues, e);
+      throw Failures.consumeFailed(connection.broker(), queues, e);
     }
     worker = new Thread(this::run, threadName);
     worker.setDaemon(true);

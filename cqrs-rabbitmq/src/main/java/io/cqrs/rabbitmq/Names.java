@@ -30,6 +30,17 @@ record Names(String prefix, String eventExchange, String commandExchange) {
     return prefix + ".commands." + service;
   }
 
+  /**
+   * The direct exchange the framework moves failed messages through: into retry and dead-letter
+   * queues, and replayed dead letters back into their queue, each bound with its own name. A named
+   * exchange under the prefix rather than the default exchange, so that a broker user who may write
+   * to it reaches this prefix's queues only (write permission on the default exchange reaches every
+   * queue of the virtual host).
+   */
+  String failureExchange() {
+    return prefix + ".failures";
+  }
+
   /** The consistent-hash exchange that spreads an ordered subscription over its partitions. */
   static String hashExchange(String queue) {
     return queue + ".hash";

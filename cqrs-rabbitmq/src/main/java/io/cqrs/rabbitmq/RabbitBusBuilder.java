@@ -36,6 +36,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private AddressResolver addressResolver;
   private Executor completionExecutor; // null: the bus's own
   private QueueType queueType = QueueType.CLASSIC;
+  private boolean declareTopology = true;
 
   RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
     this.factory = Objects.requireNonNull(factory, "connectionFactory");
@@ -233,6 +234,20 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     return self();
   }
 
+  /**
+   * Whether the bus declares the exchanges, queues and bindings it uses (default {@code true}).
+   * With {@code false} it declares nothing: {@code build()} and {@code subscribe} only check, by
+   * passive declarations, that each exchange and queue they use exists, and fail with a {@link
+   * io.cqrs.NonTransientCqrsException} naming the first one missing. Its broker user then needs no
+   * configure permission at all. Bindings cannot be checked: an operator declares the topology
+   * beforehand, with a bus whose user may ({@code RabbitCommandBus.declareService}, {@code
+   * RabbitEventBus.declareSubscription}); see {@code docs/security.md}.
+   */
+  public B declareTopology(boolean declareTopology) {
+    this.declareTopology = declareTopology;
+    return self();
+  }
+
   EventSerializer serializer() {
     return serializer;
   }
@@ -263,7 +278,8 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
         retryDelays,
         partitions,
         completionExecutor,
-        queueType);
+        queueType,
+        declareTopology);
   }
 
   static int atLeastOne(String setting, int value) {

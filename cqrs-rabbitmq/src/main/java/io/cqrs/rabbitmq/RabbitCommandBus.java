@@ -169,32 +169,54 @@ public final class RabbitCommandBus implements CommandBus {
   /**
    * Starts consuming a service's commands on {@code listeners} listeners. Declares the service's
    * queue and binds it with each command type first (idempotent; bindings made by earlier versions
-   * of the service stay).
+   * of the service stay); with {@code declareTopology(false)} only checks that its queues exist.
    *
    * @throws BrokerUnavailableException if the broker cannot be reached
-   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology or the consumer
+   *     (no permission), or, with {@code declareTopology(false)}, a queue does not exist
    */
   @Override
   public Subscription subscribe(
       String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+    SubscriptionTopology topology = topology(service, commandTypes);
+    RabbitBusBuilder.atLeastOne("listeners", listeners);
+    Objects.requireNonNull(consumer, "consumer");
+    return core.subscribe(
+        topology, listeners, EnvelopeDecoders.commands(serializer), consumer::accept);
+  }
+
+  /**
+   * Declares what {@link #subscribe} would for a service, without consuming: the command exchange,
+   * the service's queue bound with each command type, its retry and dead-letter queues and their
+   * bindings to the failure exchange. For an operator's tool that prepares the broker for buses
+   * built with {@link RabbitBusBuilder#declareTopology declareTopology(false)}: it declares whether
+   * or not this bus declares its own topology, so this bus's broker user needs configure permission
+   * on these names (see {@code docs/security.md}). Idempotent; bindings are only ever added.
+   *
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses a declaration (no permission,
+   *     or a queue that exists with other arguments)
+   * @throws IllegalStateException if the bus is closed
+   */
+  public void declareService(String service, Set<String> commandTypes) {
+    core.declare(topology(service, commandTypes));
+  }
+
+  private SubscriptionTopology topology(String service, Set<String> commandTypes) {
     Names.requireValid("service", service);
     Objects.requireNonNull(commandTypes, "commandTypes");
     if (commandTypes.isEmpty()) {
       throw new IllegalArgumentException("commandTypes must not be empty");
     }
     commandTypes.forEach(type -> Names.requireValid("commandTypes[]", type));
-    RabbitBusBuilder.atLeastOne("listeners", listeners);
-    Objects.requireNonNull(consumer, "consumer");
-    SubscriptionTopology topology =
-        SubscriptionTopology.workQueue(
-            service,
-            queue(service),
-            exchange,
-            List.copyOf(new TreeSet<>(commandTypes)),
-            core.settings().retryDelays(),
-            core.settings().queueType());
-    return core.subscribe(
-        topology, listeners, EnvelopeDecoders.commands(serializer), consumer::accept);
+    return SubscriptionTopology.workQueue(
+        service,
+        queue(service),
+        exchange,
+        List.copyOf(new TreeSet<>(commandTypes)),
+        core.settings().retryDelays(),
+        core.settings().queueType(),
+        core.settings().names().failureExchange());
   }
 
   private String queue(String service) {
@@ -208,7 +230,8 @@ public final class RabbitCommandBus implements CommandBus {
         exchange,
         List.of(),
         core.settings().retryDelays(),
-        core.settings().queueType());
+        core.settings().queueType(),
+        core.settings().names().failureExchange());
   }
 
   /** The name of a service's dead-letter queue. */
@@ -276,9 +299,13 @@ public final class RabbitCommandBus implements CommandBus {
     }
 
     /**
-     * Connects and declares the command exchange.
+     * Connects and declares the command exchange (or checks that it exists, with {@code
+     * declareTopology(false)}).
      *
      * @throws BrokerUnavailableException if the broker cannot be reached
+     * @throws io.cqrs.NonTransientCqrsException if the broker refuses the credentials or the
+     *     declaration (no configure permission), or, with {@code declareTopology(false)}, the
+     *     exchange does not exist
      */
     public RabbitCommandBus build() {
       return new RabbitCommandBus(this);

@@ -197,10 +197,12 @@ public final class RabbitEventBus implements EventBus {
 
   /**
    * Starts consuming a subscription on {@code listeners} listeners, each with its own channel and
-   * thread. Declares the subscription's queues first (idempotent).
+   * thread. Declares the subscription's queues first (idempotent); with {@code
+   * declareTopology(false)} only checks that they exist.
    *
    * @throws BrokerUnavailableException if the broker cannot be reached
-   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses the topology or the consumer
+   *     (no permission), or, with {@code declareTopology(false)}, a queue does not exist
    */
   @Override
   public Subscription subscribe(
@@ -212,6 +214,25 @@ public final class RabbitEventBus implements EventBus {
         topology(subscription), listeners, EnvelopeDecoders.events(serializer), consumer::handle);
   }
 
+  /**
+   * Declares what {@link #subscribe} would for a subscription, without consuming: the event
+   * exchange, the subscription's queue bound to it (or, for an ordered subscription, its hash
+   * exchange and partitions), its retry and dead-letter queues and their bindings to the failure
+   * exchange. For an operator's tool that prepares the broker for buses built with {@link
+   * RabbitBusBuilder#declareTopology declareTopology(false)}: it declares whether or not this bus
+   * declares its own topology, so this bus's broker user needs configure permission on these names
+   * (see {@code docs/security.md}). The subscription gets every event published from then on, even
+   * before anyone consumes it. Idempotent.
+   *
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses a declaration (no permission, a
+   *     queue that exists with other arguments, or the consistent-hash plugin missing)
+   * @throws IllegalStateException if the bus is closed
+   */
+  public void declareSubscription(String subscription) {
+    core.declare(topology(Names.requireValid("subscription", subscription)));
+  }
+
   private SubscriptionTopology topology(String subscription) {
     String queue = core.settings().names().eventQueue(subscription);
     return ordered.contains(subscription)
@@ -220,14 +241,16 @@ public final class RabbitEventBus implements EventBus {
             queue,
             exchange,
             core.settings().partitions(),
-            core.settings().queueType())
+            core.settings().queueType(),
+            core.settings().names().failureExchange())
         : SubscriptionTopology.workQueue(
             subscription,
             queue,
             exchange,
             List.of("#"),
             core.settings().retryDelays(),
-            core.settings().queueType());
+            core.settings().queueType(),
+            core.settings().names().failureExchange());
   }
 
   /** The name of a subscription's dead-letter queue. */
@@ -330,9 +353,13 @@ public final class RabbitEventBus implements EventBus {
     }
 
     /**
-     * Connects and declares the event exchange.
+     * Connects and declares the event exchange (or checks that it exists, with {@code
+     * declareTopology(false)}).
      *
      * @throws BrokerUnavailableException if the broker cannot be reached
+     * @throws io.cqrs.NonTransientCqrsException if the broker refuses the credentials or the
+     *     declaration (no configure permission), or, with {@code declareTopology(false)}, the
+     *     exchange does not exist
      */
     public RabbitEventBus build() {
       return new RabbitEventBus(this);

@@ -21,6 +21,8 @@ import java.util.concurrent.Executor;
  * @param completions where the futures of {@code publishAsync} complete; {@code null} for a pool of
  *     the bus's own
  * @param queueType the type of every queue the bus declares
+ * @param declareTopology whether the bus declares its exchanges, queues and bindings, or only
+ *     checks that its exchanges and queues exist
  */
 record Settings(
     ConnectionFactory factory,
@@ -34,7 +36,16 @@ record Settings(
     List<Duration> retryDelays,
     int partitions,
     Executor completions,
-    QueueType queueType) {
+    QueueType queueType,
+    boolean declareTopology) {
+
+  /**
+   * What the bus does on the broker for {@code declarations}: the declarations themselves, or, when
+   * it does not declare its topology, the checks that stand for them ({@link Declaration#checks}).
+   */
+  List<Declaration> topology(List<Declaration> declarations) {
+    return declareTopology ? declarations : Declaration.checks(declarations);
+  }
 
   /** How many messages a listener handles before it acknowledges them with one multiple-ack. */
   int ackBatch() {

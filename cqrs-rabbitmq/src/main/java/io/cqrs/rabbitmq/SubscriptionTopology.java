@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import com.rabbitmq.client.BuiltinExchangeType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +20,9 @@ import java.util.Map;
  * @param ordered whether messages of one partition are handled strictly one after another
  * @param replayExchange the exchange a replayed dead letter is published to
  * @param replayRoutingKey the routing key it is published with
+ * @param failureExchange the direct exchange the framework moves failed messages through, to the
+ *     retry and dead-letter queues (each bound with its own name); see {@link
+ *     Names#failureExchange}
  */
 record SubscriptionTopology(
     String name,
@@ -28,7 +32,8 @@ record SubscriptionTopology(
     List<String> retryQueues,
     boolean ordered,
     String replayExchange,
-    String replayRoutingKey) {
+    String replayRoutingKey,
+    String failureExchange) {
 
   /** Consistent-hash binding weight: more points on the ring spread sources more evenly. */
   private static final String PARTITION_WEIGHT = "10";
@@ -40,7 +45,9 @@ record SubscriptionTopology(
 
   /**
    * One durable queue that competing listeners share, bound to {@code exchange} with each routing
-   * key, with delayed retry queues that return messages to it.
+   * key, with delayed retry queues that return messages to it. The dead-letter queue, the retry
+   * queues and the queue itself (for replayed dead letters) are bound to {@code failureExchange}
+   * with their own names.
    */
   static SubscriptionTopology workQueue(
       String name,
@@ -48,35 +55,57 @@ record SubscriptionTopology(
       Declaration exchange,
       List<String> routingKeys,
       List<Duration> retryDelays,
-      QueueType type) {
+      QueueType type,
+      String failureExchange) {
     List<Declaration> declarations = new ArrayList<>();
     declarations.add(exchange);
+    declarations.add(Declaration.exchange(failureExchange, BuiltinExchangeType.DIRECT));
     String deadLetters = Names.deadLetterQueue(queue);
     declarations.add(Declaration.queue(deadLetters, typed(type, Map.of())));
+    declarations.add(Declaration.queueBinding(deadLetters, failureExchange, deadLetters));
     List<String> retryQueues = new ArrayList<>();
     for (Duration delay : retryDelays) {
-      retryQueues.add(Names.retryQueue(queue, delay));
+      String retryQueue = Names.retryQueue(queue, delay);
+      retryQueues.add(retryQueue);
       declarations.add(retryQueue(queue, delay, type));
+      declarations.add(Declaration.queueBinding(retryQueue, failureExchange, retryQueue));
     }
     declarations.add(Declaration.queue(queue, typed(type, deadLetteringTo(deadLetters, false))));
+    declarations.add(Declaration.queueBinding(queue, failureExchange, queue));
     for (String routingKey : routingKeys) {
       declarations.add(Declaration.queueBinding(queue, exchange.name(), routingKey));
     }
     return new SubscriptionTopology(
-        name, queue, List.of(queue), declarations, retryQueues, false, "", queue);
+        name,
+        queue,
+        List.of(queue),
+        declarations,
+        retryQueues,
+        false,
+        failureExchange,
+        queue,
+        failureExchange);
   }
 
   /**
    * {@code partitions} single-active-consumer queues behind a consistent-hash exchange that hashes
    * the {@link CqrsHeaders#SOURCE_ID} header, so that all events of one aggregate land in one
-   * partition, which one listener at a time handles in order.
+   * partition, which one listener at a time handles in order. Failed events are retried in place;
+   * the dead-letter queue is bound to {@code failureExchange} with its own name.
    */
   static SubscriptionTopology partitioned(
-      String name, String queue, Declaration exchange, int partitions, QueueType type) {
+      String name,
+      String queue,
+      Declaration exchange,
+      int partitions,
+      QueueType type,
+      String failureExchange) {
     List<Declaration> declarations = new ArrayList<>();
     declarations.add(exchange);
+    declarations.add(Declaration.exchange(failureExchange, BuiltinExchangeType.DIRECT));
     String deadLetters = Names.deadLetterQueue(queue);
     declarations.add(Declaration.queue(deadLetters, typed(type, Map.of())));
+    declarations.add(Declaration.queueBinding(deadLetters, failureExchange, deadLetters));
     String hash = Names.hashExchange(queue);
     declarations.add(
         Declaration.exchange(
@@ -91,7 +120,7 @@ record SubscriptionTopology(
       declarations.add(Declaration.queueBinding(partition, hash, PARTITION_WEIGHT));
     }
     return new SubscriptionTopology(
-        name, queue, partitionQueues, declarations, List.of(), true, hash, "");
+        name, queue, partitionQueues, declarations, List.of(), true, hash, "", failureExchange);
   }
 
   /**

@@ -62,6 +62,7 @@ class RabbitBusBuilderTest {
             .prefetch(10)
             .retryDelays()
             .completionExecutor(completions)
+            .declareTopology(false)
             .settings(4);
 
     assertThat(defaults.names()).isEqualTo(Names.of("cqrs"));
@@ -70,6 +71,7 @@ class RabbitBusBuilderTest {
     assertThat(defaults.maxAttempts()).isEqualTo(4);
     assertThat(defaults.factory().isAutomaticRecoveryEnabled()).isTrue();
     assertThat(defaults.completions()).as("null: a pool of the bus's own").isNull();
+    assertThat(defaults.declareTopology()).isTrue();
     assertThat(chosen.names().eventExchange()).isEqualTo("shop.all-events");
     assertThat(chosen.names().eventQueue("p")).isEqualTo("shop.events.p");
     assertThat(chosen.confirmWindow()).isEqualTo(64);
@@ -77,5 +79,9 @@ class RabbitBusBuilderTest {
     assertThat(chosen.maxAttempts()).isEqualTo(1);
     assertThat(chosen.partitions()).isEqualTo(4);
     assertThat(chosen.completions()).isSameAs(completions);
+    assertThat(chosen.declareTopology()).isFalse();
+    assertThat(chosen.names().failureExchange())
+        .as("under the prefix, whatever the event exchange is called")
+        .isEqualTo("shop.failures");
   }
 }

@@ -79,9 +79,10 @@ final class RabbitClusterNode {
   }
 
   /**
-   * Writes the node's {@code rabbitmq.conf}: its listener, and partitions healing by themselves.
+   * Writes the node's {@code rabbitmq.conf}: its listener, partitions healing by themselves, and
+   * {@code extraConfig}.
    */
-  void configure() {
+  void configure(String extraConfig) {
     try {
       Files.createDirectories(dir);
       Files.writeString(
@@ -93,7 +94,8 @@ final class RabbitClusterNode {
               // each saw a partition: with the default (ignore) it stayed partitioned; with
               // autoheal the thawed node restarted its app and rejoined within 7 s. Unlike
               // pause_minority, autoheal never pauses survivors (the last node of two, say).
-              + "cluster_partition_handling = autoheal\n");
+              + "cluster_partition_handling = autoheal\n"
+              + extraConfig);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -66,4 +66,8 @@ final class TestMessages {
   static Command addItem(String item) {
     return Command.create(new AddItem(item, 1));
   }
+
+  static Command removeItem(String item) {
+    return Command.create(new RemoveItem(item));
+  }
 }

@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.example.bank.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A JVM child process of the harness: the same {@code java} and class path as this JVM, its output
@@ -28,6 +30,9 @@ import java.util.function.Consumer;
  * shutdown.
  */
 public final class ChildProcess implements AutoCloseable {
+  /** How often a condition that asks the servers or a child process is checked while awaited. */
+  private static final Duration POLL = Duration.ofMillis(100);
+
   private final String name;
   private final Process process;
   private final Path log;
@@ -125,21 +130,34 @@ public final class ChildProcess implements AutoCloseable {
    * @throws IllegalStateException naming the log file if it exits first or the timeout passes
    */
   public String awaitMarker(String marker, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String line : markers) {
-        if (line.startsWith(marker)) {
-          return line;
-        }
-      }
-      if (!process.isAlive() && !pump.isAlive()) {
-        throw new IllegalStateException(
-            name + " exited with " + process.exitValue() + " before '" + marker + "'; see " + log);
-      }
-      Await.pause();
+    try {
+      return Await.await(name + " to print '" + marker + "'")
+          .atMost(timeout)
+          .pollInterval(POLL)
+          .until(() -> marker(marker), Optional::isPresent)
+          .orElseThrow();
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException(
+          name + " did not print '" + marker + "' within " + timeout + "; see " + log);
     }
-    throw new IllegalStateException(
-        name + " did not print '" + marker + "' within " + timeout + "; see " + log);
+  }
+
+  /**
+   * The first marker line starting with {@code marker}, if printed yet.
+   *
+   * @throws IllegalStateException if the process exited without printing it
+   */
+  private Optional<String> marker(String marker) {
+    for (String line : markers) {
+      if (line.startsWith(marker)) {
+        return Optional.of(line);
+      }
+    }
+    if (!process.isAlive() && !pump.isAlive()) {
+      throw new IllegalStateException(
+          name + " exited with " + process.exitValue() + " before '" + marker + "'; see " + log);
+    }
+    return Optional.empty();
   }
 
   /** Every marker line printed so far. */

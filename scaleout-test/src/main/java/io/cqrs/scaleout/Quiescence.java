@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.spi.EventStreamRepository;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Decides when a run has settled: every queue of the prefix but the dead-letter queues is empty,
@@ -38,20 +40,32 @@ final class Quiescence {
 
   /** Waits for quiescence; false if the timeout passed first. */
   boolean await(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long lastSize = -1;
-    int stable = 0;
-    while (System.nanoTime() < deadline) {
+    Readings readings = new Readings();
+    try {
+      Await.await("the run to settle").atMost(timeout).pollInterval(POLL).until(readings::settled);
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
+    }
+  }
+
+  /** The readings so far: how many in a row found everything settled and the log unchanged. */
+  private final class Readings {
+    private long lastSize = -1;
+    private int stable;
+
+    /** Takes one reading; true once {@link #STABLE_POLLS} in a row were settled. */
+    boolean settled() {
       long pending;
       try {
         pending = pendingMessages();
       } catch (RuntimeException e) {
         // A broker short of CPU can leave rabbitmqctl unable to reach its node for a while; that
-        // says nothing about the queues, so this poll does not count and the next one asks again.
+        // says nothing about the queues, so this reading does not count and the next one asks
+        // again.
         progress.printf("[scaleout] settling: cannot read the queues now (%s)%n", e.getMessage());
         stable = 0;
-        Await.until(() -> false, POLL);
-        continue;
+        return false;
       }
       List<LoggedEvent> log = readLog();
       long unpublished =
@@ -66,12 +80,8 @@ final class Quiescence {
           "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished,"
               + " %d processor(s) behind the log%n",
           pending, log.size(), unpublished, behind);
-      if (stable >= STABLE_POLLS) {
-        return true;
-      }
-      Await.until(() -> false, POLL);
+      return stable >= STABLE_POLLS;
     }
-    return false;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.DistributedBank;
 import io.cqrs.example.bank.DistributedBank.AccountReading;
 import io.cqrs.example.bank.DistributedBank.TransferReading;
@@ -8,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * What the bank's shared read models show for the streams of a run, read through {@link
@@ -19,6 +22,8 @@ import java.util.Objects;
  */
 public record ReadModelContents(
     Map<String, AccountReading> accounts, Map<String, TransferReading> transfers) {
+  /** How often the read models are read while awaited. */
+  private static final Duration POLL = Duration.ofMillis(100);
 
   public ReadModelContents {
     accounts = Map.copyOf(accounts);
@@ -34,13 +39,16 @@ public record ReadModelContents(
   static ReadModelContents awaitCaughtUp(
       DistributedBank bank, StoreContents store, List<SentCommand> sent, Duration timeout) {
     Objects.requireNonNull(bank, "bank");
-    long deadline = System.nanoTime() + timeout.toNanos();
-    ReadModelContents reading = read(bank, store, sent);
-    while (!reading.caughtUpWith(store) && System.nanoTime() < deadline) {
-      Await.pause();
-      reading = read(bank, store, sent);
+    AtomicReference<ReadModelContents> reading = new AtomicReference<>();
+    try {
+      Await.await("the read models to catch up with the store")
+          .atMost(timeout)
+          .pollInterval(POLL)
+          .until(() -> reading.updateAndGet(r -> read(bank, store, sent)).caughtUpWith(store));
+    } catch (ConditionTimeoutException e) {
+      // The invariants judge the last reading.
     }
-    return reading;
+    return reading.get();
   }
 
   /** Reads the views of every stream {@link ReadModelInvariants} checks, once. */

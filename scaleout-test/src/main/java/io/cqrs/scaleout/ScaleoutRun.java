@@ -4,6 +4,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import io.cqrs.TypeRegistry;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.DistributedBank;
 import io.cqrs.example.bank.InfrastructureOptions;
 import io.cqrs.example.bank.domain.BankTypes;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One scale-out run: starts the workers, opens the hot accounts, sends poison messages, starts the
@@ -34,6 +36,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * ({@code CQRS_RABBITMQ_URI}, comma-separated; each bus shuffles them, so connections spread).
  */
 public final class ScaleoutRun {
+  /** How often a condition that asks the servers or a child process is checked while awaited. */
+  private static final Duration POLL = Duration.ofMillis(100);
+
   /**
    * The worker main class unless {@code -Dscaleout.worker=...} picks another with the same
    * command-line contract: example-bank's {@code BankApplication}, run as {@code worker --store
@@ -151,8 +156,12 @@ public final class ScaleoutRun {
       for (SentCommand opening : sent) {
         bus.publish(CommandPlan.toCommand(opening, types));
       }
-      if (!Await.until(
-          () -> config.accounts().stream().allMatch(a -> store.version(a) == 1), START_TIMEOUT)) {
+      try {
+        Await.await("the hot accounts to be opened")
+            .atMost(START_TIMEOUT)
+            .pollInterval(POLL)
+            .until(() -> config.accounts().stream().allMatch(a -> store.version(a) == 1));
+      } catch (ConditionTimeoutException e) {
         throw new IllegalStateException("the hot accounts were not opened within " + START_TIMEOUT);
       }
       Poison poison = Poison.send(servers.rabbitFactory(), prefix, config.poisonMessages());

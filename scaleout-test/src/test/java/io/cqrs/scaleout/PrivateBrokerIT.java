@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.rabbitmq.client.Connection;
-import io.cqrs.testing.Await;
+import io.cqrs.example.bank.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +32,9 @@ class PrivateBrokerIT {
 
       control.stopApp();
 
-      Await.until(Duration.ofSeconds(30), "the connection to close", () -> !connection.isOpen());
+      Await.await("the connection to close")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> !connection.isOpen());
       assertThatThrownBy(() -> broker.connectionFactory().newConnection()).isNotNull();
       control.startApp();
       try (Connection again = broker.connectionFactory().newConnection("private-broker-it")) {

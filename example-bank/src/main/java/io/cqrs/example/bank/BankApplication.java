@@ -1,25 +1,29 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.example.bank.BankOptions.Mode;
-import io.cqrs.example.bank.BankOptions.UsageException;
+import io.cqrs.example.bank.InfrastructureOptions.Store;
 import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The example bank's command line: {@code java -jar example-bank.jar [serve|worker|rebuild]
- * [options]}; {@code --help} lists everything. Without a command it runs the {@link Scenario} in
- * memory, which is the quickest way to see the framework work.
+ * The example bank's application: {@code java -jar example-bank.jar [demo|serve|worker|rebuild]
+ * [OPTIONS]}; {@code --help} lists everything ({@link BankCommandLine} parses and checks the
+ * command line). Without a command it runs the {@link Scenario} in memory, which is the quickest
+ * way to see the framework work.
+ *
+ * <p>Every command that writes events ({@code demo}, {@code serve}, {@code worker}) starts the
+ * whole {@link io.cqrs.Cqrs}, relay included: a process that dies between a commit and its publish
+ * leaves the events to whichever of them runs next, whatever the deployment's mix of commands.
  */
 public final class BankApplication {
-  private static final int OK = 0;
-  private static final int FAILED = 1;
+  private static final int OK = BankCommandLine.OK;
+  private static final int FAILED = BankCommandLine.FAILED;
+  private static final int USAGE = BankCommandLine.USAGE;
   private static final java.time.Duration REBUILD_TIMEOUT = java.time.Duration.ofMinutes(30);
-  private static final int USAGE = 2;
 
   private BankApplication() {}
 
@@ -32,6 +36,8 @@ public final class BankApplication {
   /**
    * Runs the application.
    *
+   * @param environment where the {@code CQRS_*} settings and the OpenTelemetry variables are read;
+   *     nothing is read from {@link System#getenv()} here
    * @param stop released to stop {@code serve} and {@code worker}; a JVM shutdown (Ctrl-C, SIGTERM)
    *     releases it too
    * @return the exit status: 0 success, 1 failure, 2 bad usage, 70 ({@link BusWatch#BUS_STOPPED})
@@ -43,18 +49,16 @@ public final class BankApplication {
       PrintStream out,
       PrintStream err,
       CountDownLatch stop) {
-    BankOptions options;
-    try {
-      options = BankOptions.parse(Arrays.asList(args), environment);
-    } catch (UsageException e) {
-      err.println("example-bank: " + e.getMessage());
-      err.println("Run with --help for usage.");
-      return USAGE;
-    }
-    if (options.mode() == Mode.HELP) {
-      out.println(BankOptions.USAGE);
-      return OK;
-    }
+    return BankCommandLine.execute(
+        args, environment, out, err, options -> run(options, environment, out, err, stop));
+  }
+
+  private static int run(
+      BankOptions options,
+      Map<String, String> environment,
+      PrintStream out,
+      PrintStream err,
+      CountDownLatch stop) {
     if (options.verbose()) {
       // Read by logback.xml when the first logger is made, which has not happened yet.
       System.setProperty("bank.log.level", "INFO");
@@ -67,11 +71,10 @@ public final class BankApplication {
         Bank bank = bank(options, infrastructure, telemetry)) {
       int status =
           switch (options.mode()) {
-            case SCENARIO -> scenario(bank, out);
+            case DEMO -> demo(bank, out);
             case SERVE -> serve(bank, options, environment, telemetry, out, err, shutdown);
             case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
-            case REBUILD -> rebuild(bank, out);
-            case HELP -> throw new IllegalStateException("handled above");
+            case REBUILD -> rebuild(bank, options, out, err);
           };
       shutdown.exitStatus(status);
       return status;
@@ -108,7 +111,7 @@ public final class BankApplication {
     return built;
   }
 
-  private static int scenario(Bank bank, PrintStream out) throws Exception {
+  private static int demo(Bank bank, PrintStream out) throws Exception {
     bank.start();
     return new Scenario(bank, out).run().inSync() ? OK : FAILED;
   }
@@ -135,9 +138,9 @@ public final class BankApplication {
       out.println("To keep it, set " + ApiUsers.USERS_VARIABLE + "='" + generated.entry() + "'");
       users = generated.users();
     }
-    bank.start();
+    start(bank, options, err);
     BankHttpServer.Settings settings =
-        BankHttpServer.Settings.of(options.host(), options.port(), users)
+        BankHttpServer.Settings.of(options.http().host(), options.http().port(), users)
             .withMetrics(telemetry::scrape)
             .withCommandsOverBus(
                 options.infrastructure().bus() == InfrastructureOptions.Bus.RABBITMQ);
@@ -170,33 +173,45 @@ public final class BankApplication {
         options.metricsPort() == null
             ? null
             : BankHttpServer.startOperations(
-                bank, options.host(), options.metricsPort(), telemetry::scrape)) {
-      return work(bank, out, err, shutdown);
+                bank, options.http().host(), options.metricsPort(), telemetry::scrape)) {
+      start(bank, options, err);
+      out.println("READY " + ProcessHandle.current().pid());
+      out.flush();
+      return BusWatch.await(shutdown, bank::health, BusWatch.INTERVAL, err);
     }
   }
 
-  private static int work(Bank bank, PrintStream out, PrintStream err, ShutdownSignal shutdown)
-      throws Exception {
+  /**
+   * Starts the bank, relay included. Only a store that keeps no publication marks runs none; with
+   * events kept beyond this process that is worth a warning.
+   */
+  private static void start(Bank bank, BankOptions options, PrintStream err) {
     bank.start();
-    if (bank.cqrs().relay().isEmpty()) {
+    if (bank.cqrs().relay().isEmpty() && options.infrastructure().store() != Store.MEMORY) {
       err.println(
           "example-bank: warning: the store does not keep publication marks (RelayStore), so no"
               + " relay runs: events of a process that dies between commit and publish stay"
               + " unpublished");
     }
-    out.println("READY " + ProcessHandle.current().pid());
-    out.flush();
-    return BusWatch.await(shutdown, bank::health, BusWatch.INTERVAL, err);
   }
 
   /**
    * A blue/green rebuild ({@link BlueGreenRebuild}): a new generation of the read models replayed
-   * beside the serving one, compared, and switched to if equal; exits 1 if they differ.
+   * beside the serving one, compared, and switched to if equal; exits 1 if they differ, 2 if the
+   * generation's documents exist already (another bank's, or an earlier rebuild's).
    */
-  private static int rebuild(Bank bank, PrintStream out) throws Exception {
+  private static int rebuild(Bank bank, BankOptions options, PrintStream out, PrintStream err)
+      throws Exception {
     out.println("(" + bank.infrastructure().describe() + ")");
-    return new BlueGreenRebuild(bank, out, REBUILD_TIMEOUT).run().differences().isEmpty()
-        ? OK
-        : FAILED;
+    BlueGreenRebuild rebuild = new BlueGreenRebuild(bank, out, REBUILD_TIMEOUT);
+    try {
+      BlueGreenRebuild.Result result =
+          options.generation() == null ? rebuild.run() : rebuild.run(options.generation());
+      return result.differences().isEmpty() ? OK : FAILED;
+    } catch (BlueGreenRebuild.TargetInUseException e) {
+      err.println("example-bank: " + e.getMessage());
+      err.println("Run 'example-bank rebuild --help' for usage.");
+      return USAGE;
+    }
   }
 }

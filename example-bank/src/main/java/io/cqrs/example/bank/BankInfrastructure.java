@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import com.couchbase.client.core.error.DocumentNotFoundException;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
@@ -130,9 +131,11 @@ public final class BankInfrastructure implements AutoCloseable {
   private static void openRabbitMq(
       InfrastructureOptions options, EventSerializer serializer, Parts parts) {
     // One URI, or one per node of a cluster separated by commas.
-    List<String> uris =
-        RabbitCommandBus.splitUris(
-            require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI"));
+    String value = require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI");
+    // Checked here too for options made in code: the client alone would read a malformed URI as
+    // localhost and guest (AmqpUri).
+    AmqpUri.parseList(value, "rabbitmqUri");
+    List<String> uris = RabbitCommandBus.splitUris(value);
     RabbitCommandBus commands =
         RabbitCommandBus.builder(uris, serializer)
             .prefix(options.prefix())
@@ -156,6 +159,8 @@ public final class BankInfrastructure implements AutoCloseable {
     String connection =
         require(
             options.couchbaseConnection(), "--couchbase-connection or CQRS_COUCHBASE_CONNECTION");
+    CouchbaseConnection.parse(connection, "couchbaseConnection");
+    CouchbaseConnection.bucket(options.couchbaseBucket(), "couchbaseBucket");
     Cluster cluster;
     try {
       cluster =
@@ -270,7 +275,47 @@ public final class BankInfrastructure implements AutoCloseable {
     }
     return collection == null
         ? inMemoryGenerations.computeIfAbsent(generation, g -> ViewStores.inMemory())
-        : views(prefix + "-" + generation);
+        : views(namespaceOf(generation));
+  }
+
+  /**
+   * Where the views of {@code generation} go: {@code <prefix>-<generation>}, or the prefix itself
+   * for {@code ""}.
+   */
+  public String namespaceOf(String generation) {
+    return ReadModelGeneration.validated(generation).isEmpty() ? prefix : prefix + "-" + generation;
+  }
+
+  /**
+   * Whether the bucket holds a bank's documents under {@code namespace}: an event log ({@code
+   * <namespace>::seq}), a generation pointer, or a read model's index (every view is listed in its
+   * model's index before it is written). Always false in memory, where every namespace is new.
+   */
+  public boolean holdsDocuments(String namespace) {
+    Objects.requireNonNull(namespace, "namespace");
+    if (collection == null) {
+      return false;
+    }
+    List<String> keys =
+        List.of(
+            namespace + "::seq",
+            namespace + "::rm::generation",
+            namespace + "::rm::accounts::index",
+            namespace + "::rm::users::index",
+            namespace + "::rm::transfers::index");
+    // A get, not exists(): CouchbaseMock, which the tests run on, has no GET_META.
+    for (String key : keys) {
+      try {
+        collection.get(key);
+        return true;
+      } catch (DocumentNotFoundException e) {
+        // Not this one.
+      } catch (RuntimeException e) {
+        throw new TransientCqrsException(
+            "Could not look for documents under '" + namespace + "'", e);
+      }
+    }
+    return false;
   }
 
   /** The Couchbase key prefix and RabbitMQ name prefix. */

@@ -87,11 +87,24 @@ public record InfrastructureOptions(
    * them.
    *
    * @throws IllegalArgumentException if {@code CQRS_RABBITMQ_QUEUE_TYPE} is neither {@code classic}
-   *     nor {@code quorum}
+   *     nor {@code quorum}, or ({@link SettingException}) if a server setting the store or bus
+   *     needs is malformed: the message names the variable, and never holds a password
    */
   public static InfrastructureOptions fromEnvironment(
       Store store, Bus bus, String prefix, Map<String, String> environment) {
     Objects.requireNonNull(environment, "environment");
+    String uri = environment.get("CQRS_RABBITMQ_URI");
+    if (bus == Bus.RABBITMQ && uri != null) {
+      AmqpUri.parseList(uri, "CQRS_RABBITMQ_URI");
+    }
+    String connection = environment.get("CQRS_COUCHBASE_CONNECTION");
+    if (store == Store.COUCHBASE && connection != null) {
+      CouchbaseConnection.parse(connection, "CQRS_COUCHBASE_CONNECTION");
+    }
+    String bucket = environment.get("CQRS_COUCHBASE_BUCKET");
+    if (store == Store.COUCHBASE && bucket != null) {
+      CouchbaseConnection.bucket(bucket, "CQRS_COUCHBASE_BUCKET");
+    }
     return new InfrastructureOptions(
         store,
         bus,
@@ -109,7 +122,7 @@ public record InfrastructureOptions(
    * null} for a missing or blank value.
    *
    * @param setting the option or variable {@code value} came from, for the error message
-   * @throws IllegalArgumentException naming {@code setting} and the accepted values otherwise
+   * @throws SettingException naming {@code setting} and the accepted values otherwise
    */
   static QueueType queueType(String value, String setting) {
     if (value == null || value.isBlank()) {
@@ -120,8 +133,7 @@ public record InfrastructureOptions(
         return type;
       }
     }
-    throw new IllegalArgumentException(
-        setting + " must be one of classic, quorum, was '" + value + "'");
+    throw new SettingException(setting, "must be one of classic, quorum, was '" + value + "'");
   }
 
   /** Whether the store and both buses are in this process's memory. */

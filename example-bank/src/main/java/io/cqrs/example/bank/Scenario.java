@@ -101,9 +101,7 @@ public final class Scenario {
     report.journal();
     report.sync(differences);
     out.println();
-    differences.addAll(
-        new RebuildReport(bank, out)
-            .rebuildAndCompare(bank.infrastructure().prefix() + "-scenario-rebuild"));
+    differences.addAll(new RebuildReport(bank, out).rebuildAndCompare());
     return new Result(
         List.copyOf(accountIds), List.copyOf(transferIds), refusedDebit, List.copyOf(differences));
   }

@@ -20,6 +20,19 @@ class AwaitTest {
   }
 
   @Test
+  void a_condition_that_holds_already_is_checked_once_without_a_pause() {
+    AtomicInteger checks = new AtomicInteger();
+    long start = System.nanoTime();
+
+    Await.await("a true condition")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> checks.incrementAndGet() > 0);
+
+    assertThat(checks).hasValue(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void gives_up_at_the_deadline_naming_what_it_waited_for() {
     assertThatThrownBy(() -> Await.until("Godot", Duration.ofMillis(20), () -> false))
         .isInstanceOf(TimeoutException.class)
@@ -49,11 +62,15 @@ class AwaitTest {
   @Test
   void an_interrupted_wait_gives_up_and_keeps_the_interrupt() {
     Thread.currentThread().interrupt();
+    long start = System.nanoTime();
     try {
       assertThatThrownBy(() -> Await.until("nothing", Duration.ofSeconds(30), () -> false))
           .isInstanceOf(TimeoutException.class)
           .hasMessageContaining("Interrupted");
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("gave up at once, not at the deadline")
+          .isLessThan(Duration.ofSeconds(10));
     } finally {
       Thread.interrupted();
     }

@@ -3,9 +3,7 @@ package io.cqrs.example.bank;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cqrs.example.bank.BankOptions.UsageException;
 import io.cqrs.rabbitmq.QueueType;
-import io.cqrs.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -52,16 +50,19 @@ class BankApplicationTest {
   void help_lists_every_command_and_the_server_options() {
     assertThat(run(NO_ENVIRONMENT, "--help")).isZero();
 
+    assertThat(out()).contains("serve").contains("worker").contains("rebuild").contains("demo");
+    out.reset();
+    assertThat(run(NO_ENVIRONMENT, "serve", "--help")).isZero();
     assertThat(out())
-        .contains("serve")
-        .contains("worker")
-        .contains("rebuild")
         .contains("--port")
-        .contains("--store memory|couchbase")
-        .contains("--bus memory|rabbitmq")
+        .contains("--store=<store>")
+        .contains("memory, couchbase")
+        .contains("--bus=<bus>")
+        .contains("memory, rabbitmq")
         .contains("CQRS_COUCHBASE_CONNECTION")
         .contains("CQRS_RABBITMQ_URI")
-        .contains("--rabbitmq-queue-type classic|quorum")
+        .contains("--rabbitmq-queue-type=<rabbitmqQueueType>")
+        .contains("classic, quorum")
         .contains("CQRS_RABBITMQ_QUEUE_TYPE");
   }
 
@@ -88,15 +89,15 @@ class BankApplicationTest {
 
     assertThat(err())
         .contains("Unknown command 'deploy'")
-        .contains("Unknown option '--colour'")
-        .contains("--port must be a number from 0 to 65535, was 'http'")
-        .contains("Option --port needs a value")
-        .contains("--store must be one of memory, couchbase, was 'postgres'")
-        .contains("Option --port is for serve only")
-        .contains("Option --metrics-port is for worker only; serve answers /metrics on --port")
-        .contains("Option --host is for serve, and worker with --metrics-port")
-        .contains("Option --metrics-port must be a number from 0 to 65535, was '65536'")
-        .contains("Run with --help for usage.");
+        .contains("Unknown option: '--colour'")
+        .contains("--port': must be a number from 0 to 65535, was 'http'")
+        .contains("Missing required parameter for option '--port'")
+        .contains("--store': expected one of memory, couchbase, was 'postgres'")
+        .contains("Unknown options: '--port', '8080'")
+        .contains("Unknown options: '--metrics-port', '9090'")
+        .contains("Unknown options: '--host', '0.0.0.0'")
+        .contains("--metrics-port': must be a number from 0 to 65535, was '65536'")
+        .contains("--help' for usage.");
   }
 
   @Test
@@ -110,8 +111,7 @@ class BankApplicationTest {
   }
 
   @Test
-  void the_queue_type_is_classic_unless_the_flag_or_the_environment_says_quorum()
-      throws UsageException {
+  void the_queue_type_is_classic_unless_the_flag_or_the_environment_says_quorum() {
     Map<String, String> quorum = Map.of(InfrastructureOptions.QUEUE_TYPE_VARIABLE, "quorum");
 
     assertThat(queueType(NO_ENVIRONMENT)).isEqualTo(QueueType.CLASSIC);
@@ -134,8 +134,7 @@ class BankApplicationTest {
         .isEqualTo(QueueType.QUORUM);
   }
 
-  private static QueueType queueType(Map<String, String> environment, String... flags)
-      throws UsageException {
+  private static QueueType queueType(Map<String, String> environment, String... flags) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -166,10 +165,10 @@ class BankApplicationTest {
     assertThat(run(lazy, "--bus", "rabbitmq", "--rabbitmq-uri", "amqp://127.0.0.1")).isEqualTo(2);
 
     assertThat(err())
-        .contains("Option --rabbitmq-queue-type must be one of classic, quorum, was 'stream'")
-        .contains("Option --rabbitmq-queue-type must be one of classic, quorum, was ''")
-        .contains("Option --rabbitmq-queue-type needs a value")
-        .contains("CQRS_RABBITMQ_QUEUE_TYPE must be one of classic, quorum, was 'lazy'");
+        .contains("--rabbitmq-queue-type': expected one of classic, quorum, was 'stream'")
+        .contains("--rabbitmq-queue-type': expected one of classic, quorum, was ''")
+        .contains("Missing required parameter for option '--rabbitmq-queue-type'")
+        .contains("CQRS_RABBITMQ_QUEUE_TYPE: must be one of classic, quorum, was 'lazy'");
     assertThatThrownBy(
             () ->
                 InfrastructureOptions.fromEnvironment(
@@ -178,7 +177,7 @@ class BankApplicationTest {
                     "bank",
                     lazy))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("CQRS_RABBITMQ_QUEUE_TYPE must be one of classic, quorum, was 'lazy'");
+        .hasMessage("CQRS_RABBITMQ_QUEUE_TYPE: must be one of classic, quorum, was 'lazy'");
   }
 
   @Test
@@ -187,14 +186,14 @@ class BankApplicationTest {
 
     assertThat(run(servers, "--store", "couchbase")).isEqualTo(2);
     assertThat(run(NO_ENVIRONMENT, "--prefix", "no spaces")).isEqualTo(2);
-    assertThat(run(NO_ENVIRONMENT, "--listeners", "0")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "serve", "--listeners", "0")).isEqualTo(2);
     assertThat(run(NO_ENVIRONMENT, "--listeners", "2")).isEqualTo(2);
 
     assertThat(err())
-        .contains("--store couchbase needs --couchbase-username and --couchbase-password")
-        .contains("Option --prefix must be 1 to 40 characters")
-        .contains("Option --listeners must be a number from 1 to 64, was '0'")
-        .contains("Option --listeners is for serve and worker only");
+        .contains("--store couchbase needs --couchbase-username or CQRS_COUCHBASE_USERNAME")
+        .contains("--prefix': must be 1 to 40 characters")
+        .contains("--listeners': must be a number from 1 to 64, was '0'")
+        .contains("Unknown options: '--listeners', '2'");
   }
 
   @Test
@@ -230,8 +229,9 @@ class BankApplicationTest {
                     new PrintStream(err, true, StandardCharsets.UTF_8),
                     stop));
     Pattern listening = Pattern.compile("listening on (http://\\S+/)");
-    Await.until(
-        Duration.ofSeconds(30), "the server to listen", () -> listening.matcher(out()).find());
+    Await.await("the server to listen")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> listening.matcher(out()).find());
     Matcher url = listening.matcher(out());
     assertThat(url.find()).isTrue();
 

@@ -7,7 +7,6 @@ import io.cqrs.TrackingEventProcessor;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.BusHealth;
-import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,9 @@ class BankHealthTest {
       assertThat(before.ready()).isTrue();
 
       store.recordIntegrationEvent(io.cqrs.VersionedEvent.of("s-1", 0, new Happened("x"), "c"));
-      Await.until("the processor to stop on its failure", () -> failing.failure() != null);
+      Await.await("the processor to stop on its failure")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> failing.failure() != null);
 
       BankHealth after =
           new BankHealth(

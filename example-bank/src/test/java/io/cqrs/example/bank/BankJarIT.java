@@ -85,9 +85,16 @@ class BankJarIT {
   @Test
   void the_jar_explains_itself() throws Exception {
     Run run = runToEnd("--help");
+    Run serve = runToEnd("serve", "--help");
+    Run version = runToEnd("--version");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("serve", "worker", "rebuild", "--store memory|couchbase");
+    assertThat(run.out()).contains("demo", "serve", "worker", "rebuild", "Exit codes:");
+    assertThat(serve.exitCode()).isZero();
+    assertThat(serve.out()).contains("--store=<store>", "memory, couchbase", "CQRS_RABBITMQ_URI");
+    assertThat(version.exitCode()).isZero();
+    // The version the build filtered into the jar, not the fallback of a missing resource.
+    assertThat(version.out()).containsPattern("example-bank \\d+\\.\\d+\\.\\d+");
   }
 
   @Test

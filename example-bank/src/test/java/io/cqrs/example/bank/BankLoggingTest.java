@@ -13,7 +13,6 @@ import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.readmodel.EventJournal;
 import io.cqrs.interceptor.MdcInterceptor;
-import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -59,9 +58,9 @@ class BankLoggingTest {
     Command credit = bank.service().send(new CreditAccount(id, new BigDecimal("5")));
     VersionedEvent credited = bank.service().awaitOutcome(credit, Duration.ofSeconds(30)).get(0);
 
-    Await.until(
-        "the journal's line of the credit",
-        () -> lines.list.stream().anyMatch(line -> isAbout(line, credited.id())));
+    Await.await("the journal's line of the credit")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> lines.list.stream().anyMatch(line -> isAbout(line, credited.id())));
     ILoggingEvent eventLine =
         lines.list.stream().filter(line -> isAbout(line, credited.id())).findFirst().orElseThrow();
     assertThat(eventLine.getThreadName()).isNotEqualTo(Thread.currentThread().getName());

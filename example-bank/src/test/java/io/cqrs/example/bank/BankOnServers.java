@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
 /**
  * One test's bank on the integration-test servers, wired by hand so that the test decides who
@@ -42,7 +41,11 @@ import java.util.function.BooleanSupplier;
  * store, view by view, version by version, and counts how often each event was applied.
  */
 final class BankOnServers implements AutoCloseable {
-  /** How often conditions that read the servers are checked while awaited. */
+  /**
+   * How often conditions that read the servers are checked while awaited ({@code
+   * Await.await(...).pollInterval(POLL)}): not every few milliseconds, which would load the shared
+   * servers.
+   */
   static final Duration POLL = Duration.ofMillis(100);
 
   /** A password hash for the accounts tests open. */
@@ -150,24 +153,6 @@ final class BankOnServers implements AutoCloseable {
     } else {
       account.credit(amount);
     }
-  }
-
-  /**
-   * {@code condition}, evaluated at most once per {@code interval} (false in between): for awaiting
-   * conditions that read many documents without loading the shared servers every few milliseconds.
-   */
-  static BooleanSupplier atMostEvery(Duration interval, BooleanSupplier condition) {
-    Objects.requireNonNull(condition, "condition");
-    long nanos = interval.toNanos();
-    long[] last = {System.nanoTime() - nanos};
-    return () -> {
-      long now = System.nanoTime();
-      if (now - last[0] < nanos) {
-        return false;
-      }
-      last[0] = now;
-      return condition.getAsBoolean();
-    };
   }
 
   /** Whether every view of these streams is at its stream's version in the store. */

@@ -1,6 +1,5 @@
 package io.cqrs.example.bank;
 
-import io.cqrs.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -64,15 +63,15 @@ final class BankProcess implements AutoCloseable {
   /** Waits for the worker's {@code READY <pid>} line. */
   void awaitReady(Duration timeout) {
     String ready = "READY " + process.pid();
-    Await.until(
-        timeout,
-        "'" + ready + "' from the worker (" + describe() + ")",
-        () -> {
-          if (!process.isAlive()) {
-            throw new AssertionError("The worker exited early: " + describe());
-          }
-          return output().contains(ready);
-        });
+    Await.await("'" + ready + "' from the worker (" + describe() + ")")
+        .atMost(timeout)
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new AssertionError("The worker exited early: " + describe());
+              }
+              return output().contains(ready);
+            });
   }
 
   /** Every line the process printed so far. */

@@ -148,12 +148,14 @@ class BankTest {
               return null;
             });
     try {
-      Await.until("commands before the rebuild", TIMEOUT, () -> commands.get() >= 20);
+      Await.await("commands before the rebuild").atMost(TIMEOUT).until(() -> commands.get() >= 20);
       BlueGreenRebuild.Result result =
           new BlueGreenRebuild(bank, new PrintStream(OutputStream.nullOutputStream()), TIMEOUT)
               .run();
       int atSwitch = commands.get();
-      Await.until("commands after the switch", TIMEOUT, () -> commands.get() >= atSwitch + 20);
+      Await.await("commands after the switch")
+          .atMost(TIMEOUT)
+          .until(() -> commands.get() >= atSwitch + 20);
       stop.set(true);
       traffic.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 

@@ -1,12 +1,12 @@
 package io.cqrs.example.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,10 +51,10 @@ class DuplicateDeliveryIT {
         for (int from = 0; from < deliveries.size(); from += 10) {
           bus.publish(deliveries.subList(from, Math.min(from + 10, deliveries.size())));
         }
-        Await.until(
-            SETTLE,
-            () -> fed.deliveries("accounts") + " of " + deliveries.size() + " deliveries handled",
-            () -> fed.deliveries("accounts") == deliveries.size());
+        // The timeout's message says how many were handled: "Expected: <n> but: was <m>".
+        Await.await("every delivery to be handled by the accounts read model")
+            .atMost(SETTLE)
+            .until(() -> fed.deliveries("accounts"), equalTo(deliveries.size()));
         assertThat(fed.deadLetters()).isZero();
       }
 

@@ -1,7 +1,6 @@
 package io.cqrs.example.bank;
 
 import static io.cqrs.example.bank.BankOnServers.POLL;
-import static io.cqrs.example.bank.BankOnServers.atMostEvery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Command;
@@ -13,7 +12,6 @@ import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
-import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -72,27 +70,26 @@ class RebuildWhileCommandsIT {
         Traffic traffic = new Traffic(bank, accounts);
         try (Processors liveProcessors = new Processors(live, "live")) {
           Future<?> sending = sender.submit(traffic);
-          Await.until(
-              SETTLE, "commands before the rebuild", () -> traffic.handled() >= COMMANDS_EACH_SIDE);
+          Await.await("commands before the rebuild")
+              .atMost(SETTLE)
+              .until(() -> traffic.handled() >= COMMANDS_EACH_SIDE);
 
           CountingViewStores rebuiltViews = servers.views("-rebuilt");
           BankReadModels rebuilt = new BankReadModels(servers.store(), rebuiltViews);
           rebuilt.clear();
           try (Processors rebuiltProcessors = new Processors(rebuilt, "rebuilt")) {
             int atRebuild = traffic.handled();
-            Await.until(
-                SETTLE,
-                "commands after the rebuild",
-                () -> traffic.handled() >= atRebuild + COMMANDS_EACH_SIDE);
+            Await.await("commands after the rebuild")
+                .atMost(SETTLE)
+                .until(() -> traffic.handled() >= atRebuild + COMMANDS_EACH_SIDE);
             traffic.stop();
             sending.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
             traffic.awaitEveryCommandHandled();
             List<String> transfers = traffic.transfers();
-            Await.until(
-                SETTLE,
-                "every transfer to complete or fail",
-                atMostEvery(
-                    POLL,
+            Await.await("every transfer to complete or fail")
+                .atMost(SETTLE)
+                .pollInterval(POLL)
+                .until(
                     () ->
                         transfers.stream()
                             .allMatch(
@@ -100,15 +97,14 @@ class RebuildWhileCommandsIT {
                                     bank.service()
                                         .findTransfer(id)
                                         .map(t -> t.state().isFinal())
-                                        .orElse(false))));
-            Await.until(
-                SETTLE,
-                "both read models to apply every committed event",
-                atMostEvery(
-                    POLL,
+                                        .orElse(false)));
+            Await.await("both read models to apply every committed event")
+                .atMost(SETTLE)
+                .pollInterval(POLL)
+                .until(
                     () ->
                         servers.caughtUp(live, accounts, transfers)
-                            && servers.caughtUp(rebuilt, accounts, transfers)));
+                            && servers.caughtUp(rebuilt, accounts, transfers));
 
             assertThat(transfers).isNotEmpty();
             assertThat(rebuilt.differencesFrom(live)).isEmpty();
@@ -154,10 +150,10 @@ class RebuildWhileCommandsIT {
       while (!stopped) {
         unhandled.add(bank.service().send(nextCommand()));
         sent.incrementAndGet();
-        Await.until(
-            SETTLE,
-            "the commands sent to be handled",
-            atMostEvery(POLL, () -> forgetHandled() < IN_FLIGHT));
+        Await.await("the commands sent to be handled")
+            .atMost(SETTLE)
+            .pollInterval(POLL)
+            .until(() -> forgetHandled() < IN_FLIGHT);
       }
     }
 
@@ -206,10 +202,10 @@ class RebuildWhileCommandsIT {
 
     /** After {@link #run} returned: waits until every command sent has an outcome. */
     void awaitEveryCommandHandled() {
-      Await.until(
-          SETTLE,
-          "every command sent to be handled",
-          atMostEvery(POLL, () -> forgetHandled() == 0));
+      Await.await("every command sent to be handled")
+          .atMost(SETTLE)
+          .pollInterval(POLL)
+          .until(() -> forgetHandled() == 0);
     }
   }
 

@@ -6,7 +6,6 @@ import io.cqrs.EventRelay;
 import io.cqrs.example.bank.readmodel.BankReadModels;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.testing.Await;
 import io.cqrs.testing.PublisherWatch;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,10 +64,9 @@ class RelayHandOverIT {
 
         watch.stall(holder);
         write(bank, random, accounts, 4, 8);
-        Await.until(
-            HAND_OVER,
-            "relay '" + other + "' to take over from the stalled '" + holder + "'",
-            () -> watch.publishers().contains(other));
+        Await.await("relay '" + other + "' to take over from the stalled '" + holder + "'")
+            .atMost(HAND_OVER)
+            .until(() -> watch.publishers().contains(other));
         awaitCaughtUp(bank, readModels, accounts);
 
         assertThat(watch.stalledCalls()).as("the holder stalled while publishing").isPositive();
@@ -115,10 +113,9 @@ class RelayHandOverIT {
         child.kill();
         assertThat(child.awaitExit(Duration.ofSeconds(30))).isEqualTo(CommitThenDie.KILLED);
         write(bank, random, accounts, 2, 4);
-        Await.until(
-            HAND_OVER,
-            "the relay here to take over from the killed child",
-            () -> watch.publishers().contains("here"));
+        Await.await("the relay here to take over from the killed child")
+            .atMost(HAND_OVER)
+            .until(() -> watch.publishers().contains("here"));
         awaitCaughtUp(bank, readModels, accounts);
 
         assertPublishedOnceAndApplied(bank, readModels, views, fed, accounts);
@@ -149,11 +146,10 @@ class RelayHandOverIT {
 
   private static void awaitCaughtUp(
       BankOnServers bank, BankReadModels readModels, List<String> accounts) {
-    Await.until(
-        SETTLE,
-        "the read models to apply every committed event",
-        BankOnServers.atMostEvery(
-            BankOnServers.POLL, () -> bank.caughtUp(readModels, accounts, List.of())));
+    Await.await("the read models to apply every committed event")
+        .atMost(SETTLE)
+        .pollInterval(BankOnServers.POLL)
+        .until(() -> bank.caughtUp(readModels, accounts, List.of()));
   }
 
   private static void assertPublishedOnceAndApplied(
@@ -163,12 +159,10 @@ class RelayHandOverIT {
       BusFedReadModels fed,
       List<String> accounts)
       throws Exception {
-    Await.until(
-        SETTLE,
-        "every committed event to be marked published",
-        BankOnServers.atMostEvery(
-            BankOnServers.POLL,
-            () -> bank.store().readLog(1, 100_000).stream().allMatch(LoggedEvent::published)));
+    Await.await("every committed event to be marked published")
+        .atMost(SETTLE)
+        .pollInterval(BankOnServers.POLL)
+        .until(() -> bank.store().readLog(1, 100_000).stream().allMatch(LoggedEvent::published));
     assertThat(bank.differences(readModels, views, accounts, List.of())).isEmpty();
     assertThat(fed.deadLetters()).isZero();
   }

@@ -9,7 +9,6 @@ import io.cqrs.example.bank.domain.TransferState;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
-import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,7 +115,7 @@ class TransferProcessTest {
     long transferVersion = store.version(transferId);
 
     eventBus.publish(service.eventsOfCorrelation(transferId));
-    Await.until(TIMEOUT, "the redelivered events to be handled", this::busesIdle);
+    Await.await("the redelivered events to be handled").atMost(TIMEOUT).until(this::busesIdle);
 
     assertThat(store.version(ada)).isEqualTo(adaVersion);
     assertThat(store.version(transferId)).isEqualTo(transferVersion);

@@ -13,7 +13,6 @@ import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Subscription;
-import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
@@ -139,8 +138,9 @@ class WorkerIT {
       transfers.add(transfer(bank, accounts.get(1), accounts.get(2), "20.00"));
       transfers.add(transfer(bank, accounts.get(2), accounts.get(3), "500.00"));
       transfers.add(transfer(bank, accounts.get(3), accounts.get(0), "5.00"));
-      Await.until(
-          SETTLE, "read models equal to the store", () -> settled(bank, accounts, transfers));
+      Await.await("read models equal to the store")
+          .atMost(SETTLE)
+          .until(() -> settled(bank, accounts, transfers));
 
       BigDecimal total = BigDecimal.ZERO;
       for (String id : accounts) {
@@ -178,10 +178,9 @@ class WorkerIT {
               id, "Owner", "No" + i, "owner" + i + "@bank.example", HASH, new BigDecimal("100")));
     }
     // Credits and transfers need the accounts: wait until the workers opened them.
-    Await.until(
-        SETTLE,
-        "the accounts to be opened",
-        () -> ids.stream().allMatch(id -> bank.storeVersion(id) > 0));
+    Await.await("the accounts to be opened")
+        .atMost(SETTLE)
+        .until(() -> ids.stream().allMatch(id -> bank.storeVersion(id) > 0));
     return ids;
   }
 
@@ -240,11 +239,13 @@ class WorkerIT {
 
         try (BankProcess relaying = worker(servers, prefix)) {
           relaying.awaitReady(START);
-          Await.until(SETTLE, "the relay to publish the commit", () -> published.get() > 0);
-          Await.until(
-              SETTLE,
-              "the read models to apply it",
-              () -> bank.account(id).isPresent() && bank.bank().users().find(id).isPresent());
+          Await.await("the relay to publish the commit")
+              .atMost(SETTLE)
+              .until(() -> published.get() > 0);
+          Await.await("the read models to apply it")
+              .atMost(SETTLE)
+              .until(
+                  () -> bank.account(id).isPresent() && bank.bank().users().find(id).isPresent());
           relaying.terminate();
           assertThat(relaying.awaitExit(Duration.ofSeconds(30))).isZero();
         }

@@ -50,6 +50,9 @@ public final class CommandDispatchManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandDispatchManager.class);
   private static final String DIRECT = "direct";
 
+  /** The longest message a recorded {@link CommandFailed} keeps; a longer one is cut. */
+  public static final int MAX_FAILURE_MESSAGE = 1024;
+
   private final CommandBus bus;
   private final TypeRegistry registry;
   private final EventStreamRepository errorLog;
@@ -299,12 +302,27 @@ public final class CommandDispatchManager implements AutoCloseable {
                       command.messageId(),
                       command.commandType(),
                       error.getClass().getName(),
-                      String.valueOf(error.getMessage())))
+                      bounded(String.valueOf(error.getMessage()))))
               .causedBy(command)
               .build());
     } catch (RuntimeException e) {
       log.warn("Could not record the failure of command {}", command.messageId(), e);
     }
+  }
+
+  /**
+   * A failure's message cut to {@link #MAX_FAILURE_MESSAGE} characters: what a handler threw may
+   * quote its input, and input can be huge, but the error log keeps every failure for good.
+   */
+  static String bounded(String message) {
+    if (message.length() <= MAX_FAILURE_MESSAGE) {
+      return message;
+    }
+    int cut = MAX_FAILURE_MESSAGE;
+    if (Character.isHighSurrogate(message.charAt(cut - 1))) {
+      cut--; // never half a character
+    }
+    return message.substring(0, cut) + "... (" + (message.length() - cut) + " characters cut)";
   }
 
   /** Stops receiving; in-flight commands finish first. */

@@ -68,6 +68,7 @@ public final class Bank implements AutoCloseable {
   private final String journalSubscription;
   private final boolean updatesReadModels;
   private final BankService service;
+  private volatile boolean started;
 
   private Bank(Builder builder) {
     this.infrastructure = builder.infrastructure;
@@ -142,7 +143,13 @@ public final class Bank implements AutoCloseable {
    */
   public Bank start() {
     cqrs.start();
+    started = true;
     return this;
+  }
+
+  /** Whether {@link #start()} ran and {@link #close()} has not: this instance takes work. */
+  public boolean isStarted() {
+    return started;
   }
 
   /**
@@ -259,6 +266,7 @@ public final class Bank implements AutoCloseable {
    */
   @Override
   public void close() {
+    started = false;
     cqrs.close();
   }
 

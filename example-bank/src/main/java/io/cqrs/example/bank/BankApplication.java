@@ -2,8 +2,8 @@ package io.cqrs.example.bank;
 
 import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.InfrastructureOptions.Store;
+import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
-import io.cqrs.example.bank.http.MetricsEndpoint;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.UUID;
@@ -72,7 +72,7 @@ public final class BankApplication {
       int status =
           switch (options.mode()) {
             case DEMO -> demo(bank, out);
-            case SERVE -> serve(bank, options, telemetry, out, err, shutdown);
+            case SERVE -> serve(bank, options, environment, telemetry, out, err, shutdown);
             case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
             case REBUILD -> rebuild(bank, options, out, err);
           };
@@ -119,15 +119,32 @@ public final class BankApplication {
   private static int serve(
       Bank bank,
       BankOptions options,
+      Map<String, String> environment,
       BankTelemetry telemetry,
       PrintStream out,
       PrintStream err,
       ShutdownSignal shutdown)
       throws Exception {
+    ApiUsers users = ApiUsers.fromEnvironment(environment).orElse(null);
+    if (users == null) {
+      ApiUsers.Generated generated = ApiUsers.generate();
+      out.println(
+          "No API users configured ("
+              + ApiUsers.USERS_VARIABLE
+              + "): for this run, user '"
+              + generated.name()
+              + "' has the secret "
+              + generated.secret());
+      out.println("To keep it, set " + ApiUsers.USERS_VARIABLE + "='" + generated.entry() + "'");
+      users = generated.users();
+    }
     start(bank, options, err);
-    try (BankHttpServer server =
-        BankHttpServer.start(
-            bank, options.http().host(), options.http().port(), telemetry::scrape)) {
+    BankHttpServer.Settings settings =
+        BankHttpServer.Settings.of(options.http().host(), options.http().port(), users)
+            .withMetrics(telemetry::scrape)
+            .withCommandsOverBus(
+                options.infrastructure().bus() == InfrastructureOptions.Bus.RABBITMQ);
+    try (BankHttpServer server = BankHttpServer.start(bank, settings)) {
       out.println(
           "Bank API listening on " + server.uri() + " (" + bank.infrastructure().describe() + ")");
       out.flush();
@@ -150,11 +167,13 @@ public final class BankApplication {
       PrintStream err,
       ShutdownSignal shutdown)
       throws Exception {
-    try (MetricsEndpoint metrics =
+    // --metrics-port: the operator's endpoints, /health, /ready (503 until it consumes) and
+    // /metrics.
+    try (BankHttpServer operations =
         options.metricsPort() == null
             ? null
-            : MetricsEndpoint.start(
-                options.http().host(), options.metricsPort(), telemetry::scrape)) {
+            : BankHttpServer.startOperations(
+                bank, options.http().host(), options.metricsPort(), telemetry::scrape)) {
       start(bank, options, err);
       out.println("READY " + ProcessHandle.current().pid());
       out.flush();

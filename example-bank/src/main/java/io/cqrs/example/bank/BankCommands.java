@@ -89,9 +89,11 @@ final class BankCommands {
       description = {
         "Serve the HTTP JSON API (POST /accounts, POST /accounts/{id}/credit, POST"
             + " /accounts/{id}/debit, POST /transfers, GET /accounts/{id}, GET"
-            + " /accounts/{id}/history, GET /transfers/{id}, GET /metrics, ...). Several instances"
-            + " can share one Couchbase and RabbitMQ; each also runs what a worker runs, the relay"
-            + " included."
+            + " /accounts/{id}/history, GET /transfers/{id}, GET /commands/{id}, GET /ready, GET"
+            + " /metrics, ...). Several instances can share one Couchbase and RabbitMQ; each also"
+            + " runs what a worker runs, the relay included. Callers sign in with HTTP Basic as"
+            + " the users of BANK_API_USERS (name:hash[:admin],...) or BANK_API_USERS_FILE;"
+            + " without either, an administrator with a random secret is made and printed."
       })
   static final class Serve extends Base {
     @Mixin HttpOptions http;
@@ -138,7 +140,8 @@ final class BankCommands {
         names = "--metrics-port",
         converter = OptionConverters.Port.class,
         description =
-            "Serve GET /metrics (Prometheus) on this port, 0 for any free one (default: none).")
+            "Serve GET /health, /ready and /metrics (Prometheus) on this port, 0 for any free"
+                + " one (default: none).")
     Integer metricsPort;
 
     @Option(

@@ -64,6 +64,27 @@ public final class BankService {
     return id;
   }
 
+  /**
+   * The command that opens an account with a given id for {@code owner}, its password hashed: what
+   * the HTTP API sends, under an id derived from the request's idempotency key.
+   */
+  public OpenAccount openAccountCommand(
+      String accountId,
+      String firstName,
+      String lastName,
+      String email,
+      String password,
+      BigDecimal initialBalance,
+      String owner) {
+    return new OpenAccount(
+        accountId, firstName, lastName, email, passwords.hash(password), initialBalance, owner);
+  }
+
+  /** The command that changes an account's password; only its hash leaves this method. */
+  public ChangePassword changePasswordCommand(String accountId, String newPassword) {
+    return new ChangePassword(accountId, passwords.hash(newPassword));
+  }
+
   /** Changes an account's email address. */
   public void changeEmailAddress(String accountId, String newEmail) {
     execute(Command.create(new ChangeEmailAddress(accountId, newEmail)));
@@ -130,6 +151,14 @@ public final class BankService {
    */
   public Command send(Object commandBody) {
     return cqrs.send(Objects.requireNonNull(commandBody, "commandBody"));
+  }
+
+  /**
+   * Puts a command envelope on the bus as it is (its message id keeps a retried request to one
+   * effect), and returns at once.
+   */
+  public void send(Command command) {
+    cqrs.commandBus().publish(Objects.requireNonNull(command, "command"));
   }
 
   /** An account as the write model has it now, replayed from its history. */

@@ -235,16 +235,35 @@ class BankApplicationTest {
     Matcher url = listening.matcher(out());
     assertThat(url.find()).isTrue();
 
-    HttpResponse<String> health =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(url.group(1) + "health")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    Matcher secret = Pattern.compile("user 'admin' has the secret (\\S+)").matcher(out());
+    assertThat(secret.find()).as(out()).isTrue();
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> ready =
+        client.send(
+            HttpRequest.newBuilder(URI.create(url.group(1) + "ready")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> withSecret = accounts(client, url.group(1), "admin:" + secret.group(1));
+    HttpResponse<String> withDefault = accounts(client, url.group(1), "admin:admin");
     stop.countDown();
 
-    assertThat(health.statusCode()).isEqualTo(200);
-    assertThat(health.body()).startsWith("{\"status\":\"ok\",\"commandBus\":{\"healthy\":true");
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    assertThat(ready.body()).startsWith("{\"status\":\"ready\"");
+    assertThat(withSecret.statusCode()).as(withSecret.body()).isEqualTo(200);
+    assertThat(withDefault.statusCode()).isEqualTo(401);
     assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
+  }
+
+  private static HttpResponse<String> accounts(HttpClient client, String base, String credentials)
+      throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(base + "accounts"))
+            .header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString(credentials.getBytes(StandardCharsets.UTF_8)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

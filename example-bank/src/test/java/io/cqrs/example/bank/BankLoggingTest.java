@@ -60,9 +60,9 @@ class BankLoggingTest {
 
     Await.await("the journal's line of the credit")
         .atMost(Duration.ofSeconds(30))
-        .until(() -> lines.list.stream().anyMatch(line -> isAbout(line, credited.id())));
+        .until(() -> snapshot().stream().anyMatch(line -> isAbout(line, credited.id())));
     ILoggingEvent eventLine =
-        lines.list.stream().filter(line -> isAbout(line, credited.id())).findFirst().orElseThrow();
+        snapshot().stream().filter(line -> isAbout(line, credited.id())).findFirst().orElseThrow();
     assertThat(eventLine.getThreadName()).isNotEqualTo(Thread.currentThread().getName());
     assertThat(eventLine.getMDCPropertyMap())
         .containsEntry(MdcInterceptor.CORRELATION_ID, credit.correlationId())
@@ -70,16 +70,30 @@ class BankLoggingTest {
         .containsEntry(MdcInterceptor.AGGREGATE_ID, id)
         .containsEntry(MdcInterceptor.MESSAGE_TYPE, "AccountCredited");
 
+    // The handler logs "Handled" after its save returns, which may be after the event reached the
+    // journal: wait for that line too.
     ILoggingEvent commandLine =
-        lines.list.stream()
-            .filter(line -> line.getFormattedMessage().startsWith("Handled "))
-            .filter(line -> line.getFormattedMessage().contains(credit.messageId()))
-            .findFirst()
+        Await.await("the dispatcher's line of the credit")
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    snapshot().stream()
+                        .filter(line -> line.getFormattedMessage().startsWith("Handled "))
+                        .filter(line -> line.getFormattedMessage().contains(credit.messageId()))
+                        .findFirst(),
+                java.util.Optional::isPresent)
             .orElseThrow();
     assertThat(commandLine.getMDCPropertyMap())
         .containsEntry(MdcInterceptor.MESSAGE_ID, credit.messageId())
         .containsEntry(MdcInterceptor.CORRELATION_ID, credit.correlationId())
         .containsEntry(MdcInterceptor.AGGREGATE_ID, id);
+  }
+
+  /** The lines so far; ListAppender appends under its own lock (AppenderBase is synchronized). */
+  private List<ILoggingEvent> snapshot() {
+    synchronized (lines) {
+      return List.copyOf(lines.list);
+    }
   }
 
   private static boolean isAbout(ILoggingEvent line, String eventId) {

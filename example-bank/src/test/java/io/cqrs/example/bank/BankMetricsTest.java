@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cqrs.Command;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
-import io.cqrs.example.bank.http.MetricsEndpoint;
 import io.cqrs.opentelemetry.CqrsTracing;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -37,7 +37,10 @@ class BankMetricsTest {
       telemetry.bind(bank);
       try (bank;
           BankHttpServer server =
-              BankHttpServer.start(bank.start(), "127.0.0.1", 0, telemetry::scrape)) {
+              BankHttpServer.start(
+                  bank.start(),
+                  BankHttpServer.Settings.of("127.0.0.1", 0, ApiUsers.none())
+                      .withMetrics(telemetry::scrape))) {
         BankService service = bank.service();
         String ada =
             service.openAccount("Ada", "L", "ada@cqrs.example", "$password", BigDecimal.TEN);
@@ -57,7 +60,7 @@ class BankMetricsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type"))
-            .contains(MetricsEndpoint.CONTENT_TYPE);
+            .contains(BankHttpServer.METRICS_CONTENT_TYPE);
         assertThat(
                 PrometheusText.sum(
                     text,
@@ -120,18 +123,28 @@ class BankMetricsTest {
   }
 
   @Test
-  void the_metrics_endpoint_answers_get_and_head_only() throws Exception {
-    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> "up 1\n")) {
-      assertThat(get(endpoint.uri()).body()).isEqualTo("up 1\n");
+  void a_workers_operations_endpoints_answer_metrics_health_and_readiness_only() throws Exception {
+    try (BankInfrastructure infrastructure = BankInfrastructure.inMemory();
+        Bank bank = Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build();
+        BankHttpServer endpoint =
+            BankHttpServer.startOperations(bank, "127.0.0.1", 0, () -> "up 1\n")) {
+      assertThat(get(endpoint.uri().resolve("metrics")).body()).isEqualTo("up 1\n");
+      // Not started: nothing consumes yet, so it is alive but not ready.
+      assertThat(get(endpoint.uri().resolve("health")).statusCode()).isEqualTo(200);
+      assertThat(get(endpoint.uri().resolve("ready")).statusCode()).isEqualTo(503);
+      bank.start();
+      // The report is remade at most once a second: it turns ready within that.
+      org.awaitility.Awaitility.await()
+          .atMost(TIMEOUT)
+          .until(() -> get(endpoint.uri().resolve("ready")).statusCode() == 200);
       HttpResponse<String> post =
           client.send(
-              HttpRequest.newBuilder(endpoint.uri())
+              HttpRequest.newBuilder(endpoint.uri().resolve("metrics"))
                   .POST(HttpRequest.BodyPublishers.ofString("x"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(post.statusCode()).isEqualTo(405);
-      assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
-      assertThat(get(endpoint.uri().resolve("/other")).statusCode()).isEqualTo(404);
+      assertThat(get(endpoint.uri().resolve("accounts")).statusCode()).isEqualTo(404);
     }
   }
 

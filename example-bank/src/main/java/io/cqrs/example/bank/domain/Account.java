@@ -40,6 +40,10 @@ public final class Account extends EventSourceBased {
   private static final int MAX_EMAIL_LENGTH = 254;
   private static final int MAX_NAME_LENGTH = 100;
 
+  /** The owner of an account that no API user owns: only administrators reach it. */
+  public static final String NO_OWNER = "";
+
+  private String owner = NO_OWNER;
   private String firstName;
   private String lastName;
   private String email;
@@ -71,6 +75,28 @@ public final class Account extends EventSourceBased {
       String email,
       String passwordHash,
       BigDecimal initialBalance) {
+    return open(id, firstName, lastName, email, passwordHash, initialBalance, NO_OWNER);
+  }
+
+  /**
+   * Opens a new account that belongs to {@code owner}, the API user who may use it.
+   *
+   * @throws IllegalArgumentException as {@link #open(String, String, String, String, String,
+   *     BigDecimal)}, or if the owner is longer than 100 characters
+   */
+  public static Account open(
+      String id,
+      String firstName,
+      String lastName,
+      String email,
+      String passwordHash,
+      BigDecimal initialBalance,
+      String owner) {
+    Objects.requireNonNull(owner, "owner");
+    if (owner.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "owner must be at most " + MAX_NAME_LENGTH + " characters");
+    }
     Account account = new Account(id);
     account.update(
         new AccountOpened(
@@ -78,7 +104,8 @@ public final class Account extends EventSourceBased {
             name("lastName", lastName),
             email(email),
             hash(passwordHash),
-            Money.balance(initialBalance)));
+            Money.balance(initialBalance),
+            owner));
     return account;
   }
 
@@ -193,14 +220,9 @@ public final class Account extends EventSourceBased {
     update(new AccountRefunded(paid, transferId));
   }
 
-  /** The owner's first name. */
-  public String firstName() {
-    return firstName;
-  }
-
-  /** The owner's last name. */
-  public String lastName() {
-    return lastName;
+  /** The API user the account belongs to, or {@link #NO_OWNER}. */
+  public String owner() {
+    return owner;
   }
 
   /** First and last name, separated by a space. */
@@ -240,6 +262,7 @@ public final class Account extends EventSourceBased {
     email = event.email();
     passwordHash = event.passwordHash();
     balance = event.initialBalance();
+    owner = event.owner();
   }
 
   private void handleEmailAddressChanged(EmailAddressChanged event) {

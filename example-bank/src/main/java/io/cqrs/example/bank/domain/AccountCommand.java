@@ -13,15 +13,31 @@ public sealed interface AccountCommand {
   /** The id of the account the command is for. */
   String accountId();
 
-  /** Opens an account under a new id. */
+  /**
+   * Opens an account under a new id, for {@code owner}: the API user who may use it ({@link
+   * Account#NO_OWNER} for an account that only administrators reach).
+   */
   record OpenAccount(
       String accountId,
       String firstName,
       String lastName,
       String email,
       String passwordHash,
-      BigDecimal initialBalance)
-      implements AccountCommand {}
+      BigDecimal initialBalance,
+      String owner)
+      implements AccountCommand {
+
+    /** An account that no API user owns. */
+    public OpenAccount(
+        String accountId,
+        String firstName,
+        String lastName,
+        String email,
+        String passwordHash,
+        BigDecimal initialBalance) {
+      this(accountId, firstName, lastName, email, passwordHash, initialBalance, Account.NO_OWNER);
+    }
+  }
 
   /** Changes the owner's email address. */
   record ChangeEmailAddress(String accountId, String newEmail) implements AccountCommand {}

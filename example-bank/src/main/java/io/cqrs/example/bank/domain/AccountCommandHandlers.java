@@ -66,7 +66,8 @@ public final class AccountCommandHandlers {
         open.lastName(),
         open.email(),
         open.passwordHash(),
-        open.initialBalance());
+        open.initialBalance(),
+        open.owner());
   }
 
   /** Registers handlers that load the command's account, apply an action and save. */

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.domain;
 
+import io.cqrs.TypeName;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -18,15 +19,32 @@ public sealed interface AccountEvent {
   /**
    * An account was opened (andrewwebber's {@code AccountCreatedEvent}).
    *
+   * <p>Revision 2 added {@code owner}; {@link BankTypes#registry()} upcasts a revision-1 event
+   * (stored before accounts had owners) to one with {@link Account#NO_OWNER}.
+   *
    * @param passwordHash a {@link PasswordHasher} hash, never the password
+   * @param owner the API user the account belongs to, or {@link Account#NO_OWNER}
    */
+  @TypeName(revision = 2)
   record AccountOpened(
       String firstName,
       String lastName,
       String email,
       String passwordHash,
-      BigDecimal initialBalance)
-      implements AccountEvent {}
+      BigDecimal initialBalance,
+      String owner)
+      implements AccountEvent {
+
+    /** An account that no API user owns. */
+    public AccountOpened(
+        String firstName,
+        String lastName,
+        String email,
+        String passwordHash,
+        BigDecimal initialBalance) {
+      this(firstName, lastName, email, passwordHash, initialBalance, Account.NO_OWNER);
+    }
+  }
 
   /** The owner's email address changed. */
   record EmailAddressChanged(String previousEmail, String newEmail) implements AccountEvent {}

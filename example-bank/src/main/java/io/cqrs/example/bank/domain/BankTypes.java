@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.domain;
 
 import io.cqrs.TypeRegistry;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -18,7 +19,9 @@ public final class BankTypes {
         .registerAggregate(Account.class, AccountEvent.types().toArray(Class<?>[]::new))
         .registerAggregate(MoneyTransfer.class, TransferEvent.types().toArray(Class<?>[]::new))
         .registerCommands(AccountCommand.class.getPermittedSubclasses())
-        .registerCommands(TransferCommand.class.getPermittedSubclasses());
+        .registerCommands(TransferCommand.class.getPermittedSubclasses())
+        // Accounts opened before they had owners belong to no API user: administrators only.
+        .upcaster(AccountOpened.class, 1, opened -> opened.put("owner", Account.NO_OWNER));
   }
 
   /** Every event type of the bank's aggregates: what its event bus carries. */

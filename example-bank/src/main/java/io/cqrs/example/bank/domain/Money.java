@@ -49,6 +49,11 @@ public final class Money {
     return normalised;
   }
 
+  private static String shortForm(BigDecimal value) {
+    String text = value.toString();
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+
   private static BigDecimal normalise(String what, BigDecimal value) {
     Objects.requireNonNull(value, what);
     // Checked before any scaling: a value such as 1E+999999999 must be refused, not expanded.
@@ -58,7 +63,8 @@ public final class Money {
     BigDecimal stripped = value.stripTrailingZeros();
     if (stripped.scale() > 2) {
       throw new IllegalArgumentException(
-          what + " must have at most two decimals, was " + value.toPlainString());
+          // toString, not toPlainString: 1E-10000000 would be ten million characters.
+          what + " must have at most two decimals, was " + shortForm(value));
     }
     BigDecimal normalised = stripped.setScale(2, RoundingMode.UNNECESSARY);
     if (normalised.abs().compareTo(MAX) > 0) {

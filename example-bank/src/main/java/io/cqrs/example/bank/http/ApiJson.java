@@ -1,15 +1,16 @@
 package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.ObjectMappers;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.BankHealth;
-import io.cqrs.example.bank.domain.Account;
-import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.TransferState;
+import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import io.cqrs.example.bank.readmodel.TransfersReadModel.TransferView;
 import io.cqrs.spi.BusHealth;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -25,14 +26,32 @@ final class ApiJson {
 
   /**
    * A mapper that reads numbers exactly (no binary floating point anywhere near money, and JSON
-   * trees keep an amount's trailing zeros), rejects duplicate keys, and writes amounts as plain
+   * trees keep an amount's trailing zeros), rejects duplicate keys and trailing data, bounds
+   * numbers, strings and nesting ({@link JsonBody#constraints()}), and writes amounts as plain
    * decimals and times as ISO-8601.
    */
   static ObjectMapper mapper() {
-    return ObjectMappers.create().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    ObjectMapper mapper =
+        ObjectMappers.create()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            // "{...} trailing" is not one JSON document: refuse it rather than ignore the rest.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    mapper.getFactory().setStreamReadConstraints(JsonBody.constraints());
+    return mapper;
   }
 
-  /** An account as the write model has it. */
+  private static final ObjectMapper PROBLEMS = mapper();
+
+  /** A problem as JSON bytes. */
+  static byte[] problemBytes(Problem problem) {
+    try {
+      return PROBLEMS.writeValueAsBytes(problem);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("A problem could not be written as JSON", e);
+    }
+  }
+
+  /** An account as the read model has it, with the version of its stream the view reflects. */
   record AccountJson(
       String id,
       String firstName,
@@ -40,37 +59,52 @@ final class ApiJson {
       String email,
       BigDecimal balance,
       boolean closed,
+      String owner,
       long version) {
-    static AccountJson of(Account account) {
+    static AccountJson of(AccountView view, long version) {
       return new AccountJson(
-          account.id(),
-          account.firstName(),
-          account.lastName(),
-          account.email(),
-          account.balance(),
-          account.isClosed(),
-          account.version());
+          view.id(),
+          view.firstName(),
+          view.lastName(),
+          view.email(),
+          view.balance(),
+          view.closed(),
+          view.owner(),
+          version);
     }
   }
 
-  /** A transfer as the write model has it. */
+  /** A transfer as the read model has it, with the version of its stream the view reflects. */
   record TransferJson(
       String id,
       String fromAccountId,
       String toAccountId,
       BigDecimal amount,
       TransferState state,
-      String failureReason,
+      String reason,
       long version) {
-    static TransferJson of(MoneyTransfer transfer) {
+    static TransferJson of(TransferView view, long version) {
       return new TransferJson(
-          transfer.id(),
-          transfer.fromAccountId(),
-          transfer.toAccountId(),
-          transfer.amount(),
-          transfer.state(),
-          transfer.failureReason(),
-          transfer.version());
+          view.id(),
+          view.fromAccountId(),
+          view.toAccountId(),
+          view.amount(),
+          view.state(),
+          view.reason(),
+          version);
+    }
+  }
+
+  /**
+   * A list from a read model: the readable entries, and a marker for each stream whose view could
+   * not be read (it is left out, reported, and never fails the whole list).
+   */
+  record ListJson<T>(List<T> items, List<Unreadable> unreadable) {}
+
+  /** A view that could not be read. */
+  record Unreadable(String id, String problem) {
+    static List<Unreadable> of(List<String> ids) {
+      return ids.stream().map(id -> new Unreadable(id, "unreadable read-model document")).toList();
     }
   }
 
@@ -92,9 +126,6 @@ final class ApiJson {
           redact(mapper.valueToTree(event.event())));
     }
   }
-
-  /** The body of every error response. */
-  record ErrorJson(String error, String message) {}
 
   /**
    * The readiness check's answer: {@code ok} while every listener of both buses consumes, else

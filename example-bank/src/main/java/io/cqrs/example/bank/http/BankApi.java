@@ -1,130 +1,513 @@
 package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.Command;
+import io.cqrs.MetadataKey;
+import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.Bank;
-import io.cqrs.example.bank.BankHealth;
 import io.cqrs.example.bank.BankService;
+import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
+import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
 import io.cqrs.example.bank.domain.Money;
+import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
-import io.cqrs.example.bank.domain.UnknownTransferException;
 import io.cqrs.example.bank.http.ApiJson.AccountJson;
 import io.cqrs.example.bank.http.ApiJson.EventJson;
-import io.cqrs.example.bank.http.ApiJson.HealthJson;
+import io.cqrs.example.bank.http.ApiJson.ListJson;
 import io.cqrs.example.bank.http.ApiJson.TransferJson;
-import io.cqrs.example.bank.http.Router.Request;
+import io.cqrs.example.bank.http.ApiJson.Unreadable;
+import io.cqrs.example.bank.http.ApiUsers.User;
+import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import io.cqrs.example.bank.readmodel.StreamProjection.Listing;
+import io.cqrs.example.bank.readmodel.TransfersReadModel.TransferView;
+import io.cqrs.example.bank.readmodel.ViewStore.Stored;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * The bank's routes. Commands run synchronously through {@link BankService}, so a client learns at
- * once whether its command was refused; single resources are read from the write model, so a client
- * always sees its own writes; lists come from the read models, which lag by a few milliseconds.
+ * The bank's routes.
+ *
+ * <p>Every command gets a message id: the request's {@code Idempotency-Key} (with the user and the
+ * route) turned into a UUID, so a retried request is the same command and takes effect once, or a
+ * fresh one. It is also the command's correlation id (and the id of the account or transfer it
+ * opens), so its outcome is found by that id alone: {@code GET /commands/{id}} on any instance.
+ * With commands on an in-process bus the request runs the command and answers with its outcome;
+ * with commands on RabbitMQ it answers 202 Accepted with that status resource as {@code Location}.
+ * A response renders from the events the command caused, never from a second load of the aggregate;
+ * queries read the read models, which lag by milliseconds (each view says the stream version it
+ * reflects, which a client compares with its command's).
  */
-final class BankApi {
+final class BankApi implements AutoCloseable {
+  private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final String REQUEST_DIGEST = "bank.requestDigest";
+  private static final Map<String, String> RETRY_AFTER = Map.of("Retry-After", "1");
+
+  /** How many password hashes requests make at once. */
+  static final int CONCURRENT_HASHES = 2;
+
+  private final Semaphore hashes = new Semaphore(CONCURRENT_HASHES);
+  private static final int MAX_KEY_LENGTH = 200;
+
   private final Bank bank;
   private final BankService service;
   private final ObjectMapper mapper;
+  private final ApiUsers users;
+  private final boolean synchronous;
+  private final Readiness readiness;
 
-  BankApi(Bank bank, ObjectMapper mapper) {
+  BankApi(Bank bank, ObjectMapper mapper, ApiUsers users, boolean synchronous) {
     this.bank = bank;
     this.service = bank.service();
     this.mapper = mapper;
+    this.users = users;
+    this.synchronous = synchronous;
+    this.readiness = new Readiness(bank);
   }
 
-  Router router() {
-    return new Router()
-        .add("GET", "/health", this::health)
-        .add("POST", "/accounts", this::openAccount)
-        .add("GET", "/accounts", request -> Response.ok(bank.accounts().all()))
-        .add("GET", "/accounts/{id}", request -> Response.ok(account(request.path("id"))))
-        .add("GET", "/accounts/{id}/history", this::history)
-        .add("POST", "/accounts/{id}/credit", this::credit)
-        .add("POST", "/accounts/{id}/debit", this::debit)
-        .add("POST", "/accounts/{id}/email", this::changeEmail)
-        .add("POST", "/accounts/{id}/password", this::changePassword)
-        .add("POST", "/accounts/{id}/close", this::close)
-        .add("POST", "/transfers", this::transfer)
-        .add("GET", "/transfers", request -> Response.ok(bank.transfers().all()))
-        .add("GET", "/transfers/{id}", request -> Response.ok(transfer(request.path("id"))));
+  void routes(RoutesConfig routes) {
+    routes.get("/health", ctx -> ctx.json(Map.of("status", "up")));
+    routes.get("/ready", this::ready);
+    routes.post("/accounts", this::openAccount);
+    routes.get("/accounts", this::accounts);
+    routes.get("/accounts/{id}", this::account);
+    routes.get("/accounts/{id}/history", this::history);
+    routes.post("/accounts/{id}/credit", this::credit);
+    routes.post("/accounts/{id}/debit", this::debit);
+    routes.post("/accounts/{id}/email", this::changeEmail);
+    routes.post("/accounts/{id}/password", this::changePassword);
+    routes.post("/accounts/{id}/close", this::close);
+    routes.post("/transfers", this::transfer);
+    routes.get("/transfers", this::transfers);
+    routes.get("/transfers/{id}", this::transferView);
+    routes.get("/commands/{id}", this::commandStatus);
   }
 
-  /** 200 while both buses consume with every listener, 503 otherwise: a readiness check. */
-  private Response health(Request request) {
-    BankHealth health = bank.health();
-    return new Response(health.ready() ? 200 : 503, HealthJson.of(health), Map.of());
+  /**
+   * 200 when this instance can take work, 503 with the reasons when not: a readiness check, open to
+   * anyone (a load balancer, a probe) with its status and short reasons; the details (connections,
+   * lag, failures' text) only for an administrator's credentials.
+   */
+  private void ready(Context ctx) {
+    Readiness.Report report = readiness.check();
+    boolean admin =
+        ctx.header("Authorization") != null
+            && users
+                .authenticate(ctx.header("Authorization"), ctx.ip())
+                .map(User::admin)
+                .orElse(false);
+    ctx.status(report.ready() ? 200 : 503).json(admin ? report : report.brief());
   }
 
-  private Response openAccount(Request request) {
-    JsonBody body =
-        JsonBody.parse(
-            mapper, request.body(), "firstName", "lastName", "email", "password", "initialBalance");
-    String id =
-        service.openAccount(
-            body.text("firstName"),
-            body.text("lastName"),
-            body.text("email"),
-            body.text("password"),
-            body.amount("initialBalance", Money.ZERO));
-    return Response.created("/accounts/" + id, account(id));
+  /** Releases the readiness probe's thread. */
+  @Override
+  public void close() {
+    readiness.close();
   }
 
-  private Response history(Request request) {
-    List<EventJson> events =
-        service.history(request.path("id")).stream()
-            .map(event -> EventJson.of(mapper, event))
-            .toList();
-    return Response.ok(events);
+  // ---- commands
+
+  private void openAccount(Context ctx) {
+    User user = authenticate(ctx);
+    JsonBody body = body(ctx, "firstName", "lastName", "email", "password", "initialBalance");
+    String firstName = body.text("firstName");
+    String lastName = body.text("lastName");
+    String email = body.text("email");
+    String password = body.text("password");
+    BigDecimal initialBalance = body.balance("initialBalance", Money.ZERO);
+    Submission submission = submission(ctx, user, "open-account", body);
+    String id = submission.messageId();
+    submit(
+        ctx,
+        submission,
+        "/accounts/" + id,
+        201,
+        () ->
+            hashing(
+                () ->
+                    service.openAccountCommand(
+                        id, firstName, lastName, email, password, initialBalance, user.name())));
   }
 
-  private Response credit(Request request) {
-    String id = request.path("id");
-    service.credit(id, JsonBody.parse(mapper, request.body(), "amount").amount("amount"));
-    return Response.ok(account(id));
+  private void credit(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    JsonBody body = body(ctx, "amount");
+    BigDecimal amount = body.amount("amount");
+    submit(
+        ctx,
+        submission(ctx, user, "credit:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new CreditAccount(id, amount));
   }
 
-  private Response debit(Request request) {
-    String id = request.path("id");
-    service.debit(id, JsonBody.parse(mapper, request.body(), "amount").amount("amount"));
-    return Response.ok(account(id));
+  private void debit(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    JsonBody body = body(ctx, "amount");
+    BigDecimal amount = body.amount("amount");
+    submit(
+        ctx,
+        submission(ctx, user, "debit:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new DebitAccount(id, amount));
   }
 
-  private Response changeEmail(Request request) {
-    String id = request.path("id");
-    service.changeEmailAddress(id, JsonBody.parse(mapper, request.body(), "email").text("email"));
-    return Response.ok(account(id));
+  private void changeEmail(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    JsonBody body = body(ctx, "email");
+    String email = body.text("email");
+    submit(
+        ctx,
+        submission(ctx, user, "email:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new ChangeEmailAddress(id, email));
   }
 
-  private Response changePassword(Request request) {
-    String id = request.path("id");
-    service.changePassword(id, JsonBody.parse(mapper, request.body(), "password").text("password"));
-    return Response.ok(account(id));
+  private void changePassword(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    JsonBody body = body(ctx, "password");
+    String password = body.text("password");
+    submit(
+        ctx,
+        submission(ctx, user, "password:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> hashing(() -> service.changePasswordCommand(id, password)));
   }
 
-  private Response close(Request request) {
-    String id = request.path("id");
-    if (request.body().length > 0) {
-      JsonBody.parse(mapper, request.body());
+  private void close(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    JsonBody body = ctx.bodyAsBytes().length > 0 ? body(ctx) : null;
+    submit(
+        ctx,
+        submission(ctx, user, "close:" + id, body),
+        "/accounts/" + id,
+        200,
+        () -> new CloseAccount(id));
+  }
+
+  private void transfer(Context ctx) {
+    User user = authenticate(ctx);
+    JsonBody body = body(ctx, "fromAccountId", "toAccountId", "amount");
+    String from = body.id("fromAccountId");
+    String to = body.id("toAccountId");
+    BigDecimal amount = body.amount("amount");
+    requireOwner(user, from, writeModelOwner(from));
+    Submission submission = submission(ctx, user, "transfer", body);
+    String id = submission.messageId();
+    // The transfer's id is its command's id: its status and the transfer are found by it.
+    submit(
+        ctx,
+        submission,
+        "/transfers/" + id,
+        202,
+        () -> new CreateMoneyTransfer(id, from, to, amount));
+  }
+
+  /**
+   * One request's command: who sends it, its message id, and a digest of what was asked (the
+   * operation and the body, canonical), which travels in the command's metadata to its events.
+   */
+  private record Submission(User user, String messageId, String digest) {}
+
+  private static Submission submission(Context ctx, User user, String operation, JsonBody body) {
+    String digest = Digests.sha256(operation + "\n" + (body == null ? "" : body.canonical()));
+    return new Submission(user, messageId(ctx, user, operation), digest);
+  }
+
+  /**
+   * Sends or runs a command and answers with its status (see the class comment). A retried request
+   * whose command already has an outcome gets that outcome again, and the command is neither made
+   * (no password hashed) nor sent again; a key reused for another request is refused with 422.
+   */
+  private void submit(
+      Context ctx, Submission submission, String resource, int succeeded, Supplier<Object> body) {
+    String messageId = submission.messageId();
+    List<VersionedEvent> recorded = service.eventsOfCorrelation(messageId);
+    CommandStatus earlier = CommandStatus.of(messageId, recorded, resource);
+    if (!earlier.isPending()) {
+      requireSameRequest(recorded, submission);
+      answer(ctx, earlier, succeeded);
+      return;
     }
-    service.closeAccount(id);
-    return Response.ok(account(id));
+    Command command =
+        Command.builder(body.get())
+            .messageId(messageId)
+            .correlationId(messageId)
+            .metadata(
+                Map.of(
+                    MetadataKey.ACTOR.name(),
+                    submission.user().name(),
+                    REQUEST_DIGEST,
+                    submission.digest()))
+            .build();
+    if (!synchronous) {
+      service.send(command);
+      ctx.status(202).header("Location", "/commands/" + messageId).json(earlier);
+      return;
+    }
+    service.execute(command);
+    CommandStatus outcome = status(messageId, resource);
+    answer(
+        ctx,
+        outcome.isPending() ? CommandStatus.unchanged(messageId, resource) : outcome,
+        succeeded);
   }
 
-  private Response transfer(Request request) {
-    JsonBody body =
-        JsonBody.parse(mapper, request.body(), "fromAccountId", "toAccountId", "amount");
-    String id =
-        service.transfer(
-            body.text("fromAccountId"), body.text("toAccountId"), body.amount("amount"));
-    return Response.accepted("/transfers/" + id, transfer(id));
+  /** Refuses a request whose key names an earlier command that asked for something else. */
+  private static void requireSameRequest(List<VersionedEvent> recorded, Submission submission) {
+    for (VersionedEvent event : recorded) {
+      if (submission.messageId().equals(event.causationId())) {
+        String digest = event.metadata().get(REQUEST_DIGEST);
+        if (digest != null && !digest.equals(submission.digest())) {
+          throw new ApiException(
+              422,
+              "idempotency_key_reused",
+              IDEMPOTENCY_KEY + " was used before for another request; use a new key",
+              IDEMPOTENCY_KEY,
+              Map.of());
+        }
+        return;
+      }
+    }
   }
 
-  private AccountJson account(String id) {
-    return AccountJson.of(
-        service.findAccount(id).orElseThrow(() -> new UnknownAccountException(id)));
+  /**
+   * Makes a command that hashes a password (PBKDF2, a third of a second of a core), if a hashing
+   * slot is free: at most {@link #CONCURRENT_HASHES} at once, the others answered 503 at once.
+   */
+  private <T> T hashing(Supplier<T> work) {
+    if (!hashes.tryAcquire()) {
+      throw new ApiException(
+          503, "busy", "Too many passwords being hashed; please retry", null, RETRY_AFTER);
+    }
+    try {
+      return work.get();
+    } finally {
+      hashes.release();
+    }
   }
 
-  private TransferJson transfer(String id) {
-    return TransferJson.of(
-        service.findTransfer(id).orElseThrow(() -> new UnknownTransferException(id)));
+  private CommandStatus status(String messageId, String resource) {
+    return CommandStatus.of(messageId, service.eventsOfCorrelation(messageId), resource);
+  }
+
+  private void answer(Context ctx, CommandStatus status, int succeeded) {
+    if (CommandStatus.REJECTED.equals(status.status())) {
+      CommandStatus.Rejection rejection = status.rejection();
+      throw new ApiException(
+          rejection.status(), rejection.code(), rejection.detail(), null, Map.of());
+    }
+    ctx.header("Content-Location", "/commands/" + status.commandId());
+    if (succeeded == 201 || succeeded == 202) {
+      ctx.header("Location", status.resource());
+    }
+    ctx.status(succeeded).json(status);
+  }
+
+  /** {@code GET /commands/{id}}: a command's status, to its sender and to administrators. */
+  private void commandStatus(Context ctx) {
+    User user = authenticate(ctx);
+    String id = JsonBody.id("id", ctx.pathParam("id"));
+    List<VersionedEvent> events = service.eventsOfCorrelation(id);
+    String actor = CommandStatus.actor(id, events);
+    boolean recorded = events.stream().anyMatch(event -> id.equals(event.causationId()));
+    if (recorded && !user.admin() && !user.name().equals(actor)) {
+      throw new ApiException(403, "forbidden", "This command was sent by another user");
+    }
+    ctx.json(CommandStatus.of(id, events, null));
+  }
+
+  /**
+   * The command's id: a UUID derived from the user, the operation (with its account id) and the
+   * {@code Idempotency-Key} header, or a fresh one without that header.
+   */
+  private static String messageId(Context ctx, User user, String operation) {
+    String key = ctx.header(IDEMPOTENCY_KEY);
+    if (key == null) {
+      return UUID.randomUUID().toString();
+    }
+    if (key.isEmpty()
+        || key.length() > MAX_KEY_LENGTH
+        || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw ApiException.invalid(
+          IDEMPOTENCY_KEY,
+          IDEMPOTENCY_KEY + " must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");
+    }
+    // Scoped by the operation and its validated ids, not the raw path: /accounts/a/credit/ and
+    // /accounts/%61/credit are the same request.
+    String scoped = user.name() + "\n" + operation + "\n" + key;
+    return UUID.nameUUIDFromBytes(scoped.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  // ---- queries
+
+  private void accounts(Context ctx) {
+    User user = authenticate(ctx);
+    Listing<AccountView> listing = bank.accounts().list();
+    List<AccountJson> accounts =
+        listing.entries().stream()
+            .filter(entry -> user.admin() || user.name().equals(entry.view().owner()))
+            .map(entry -> AccountJson.of(entry.view(), entry.version()))
+            .toList();
+    // Only administrators see which documents of others are broken.
+    List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
+    ctx.json(new ListJson<>(accounts, unreadable));
+  }
+
+  private void account(Context ctx) {
+    User user = authenticate(ctx);
+    String id = JsonBody.id("id", ctx.pathParam("id"));
+    Stored<AccountView> entry = accountEntry(id);
+    requireOwner(user, id, entry.view().owner());
+    ctx.json(AccountJson.of(entry.view(), entry.version()));
+  }
+
+  private void history(Context ctx) {
+    User user = authenticate(ctx);
+    String id = ownedAccount(ctx, user);
+    List<EventJson> events =
+        service.history(id).stream().map(event -> EventJson.of(mapper, event)).toList();
+    ctx.json(events);
+  }
+
+  private void transfers(Context ctx) {
+    User user = authenticate(ctx);
+    Listing<TransferView> listing = bank.transfers().list();
+    Set<String> own =
+        user.admin()
+            ? Set.of()
+            : bank.accounts().list().entries().stream()
+                .map(Stored::view)
+                .filter(view -> user.name().equals(view.owner()))
+                .map(AccountView::id)
+                .collect(Collectors.toSet());
+    List<TransferJson> transfers =
+        listing.entries().stream()
+            .filter(
+                entry ->
+                    user.admin()
+                        || own.contains(entry.view().fromAccountId())
+                        || own.contains(entry.view().toAccountId()))
+            .map(entry -> TransferJson.of(shown(user, entry.view()), entry.version()))
+            .toList();
+    List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
+    ctx.json(new ListJson<>(transfers, unreadable));
+  }
+
+  private void transferView(Context ctx) {
+    User user = authenticate(ctx);
+    String id = JsonBody.id("id", ctx.pathParam("id"));
+    Stored<TransferView> entry =
+        bank.transfers()
+            .entry(id)
+            .orElseThrow(() -> new ApiException(404, "not_found", "No transfer '" + id + "'"));
+    TransferView view = entry.view();
+    if (!user.admin()
+        && !user.name().equals(readModelOwner(view.fromAccountId()))
+        && !user.name().equals(readModelOwner(view.toAccountId()))) {
+      throw new ApiException(403, "forbidden", "This transfer is between other users' accounts");
+    }
+    ctx.json(TransferJson.of(shown(user, view), entry.version()));
+  }
+
+  /**
+   * A transfer as a customer sees it: why it failed, without amounts. A reason may quote a balance
+   * ("the source account holds 1234.56"), which the other account's owner must not learn.
+   */
+  private static TransferView shown(User user, TransferView view) {
+    if (user.admin() || view.reason() == null) {
+      return view;
+    }
+    return new TransferView(
+        view.id(),
+        view.fromAccountId(),
+        view.toAccountId(),
+        view.amount(),
+        view.state(),
+        view.reason().replaceAll("[0-9]", "#"));
+  }
+
+  // ---- authentication and ownership
+
+  private User authenticate(Context ctx) {
+    return users
+        .authenticate(ctx.header("Authorization"), ctx.ip())
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    401,
+                    "unauthorized",
+                    "Sign in with HTTP Basic authentication",
+                    null,
+                    Map.of("WWW-Authenticate", "Basic realm=\"bank\", charset=\"UTF-8\"")));
+  }
+
+  /** The path's account id, after checking that the user may act on that account. */
+  private String ownedAccount(Context ctx, User user) {
+    String id = JsonBody.id("id", ctx.pathParam("id"));
+    requireOwner(user, id, writeModelOwner(id));
+    return id;
+  }
+
+  /** The owner as the write model has it: what commands are checked against. */
+  private String writeModelOwner(String accountId) {
+    return service
+        .findAccount(accountId)
+        .map(Account::owner)
+        .orElseThrow(() -> new UnknownAccountException(accountId));
+  }
+
+  private String readModelOwner(String accountId) {
+    return bank.accounts().find(accountId).map(AccountView::owner).orElse(null);
+  }
+
+  private Stored<AccountView> accountEntry(String id) {
+    return bank.accounts()
+        .entry(id)
+        .orElseThrow(() -> new ApiException(404, "not_found", "No account '" + id + "'"));
+  }
+
+  private static void requireOwner(User user, String accountId, String owner) {
+    if (!user.admin() && !user.name().equals(owner)) {
+      throw new ApiException(
+          403, "forbidden", "Account '" + accountId + "' belongs to another user");
+    }
+  }
+
+  /** {@code application/json}, with parameters such as a charset or none. */
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return type.strip().equalsIgnoreCase("application/json");
+  }
+
+  private JsonBody body(Context ctx, String... fields) {
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length > 0 && !isJson(ctx.contentType())) {
+      throw new ApiException(415, "unsupported_media_type", "Send the body as application/json");
+    }
+    return JsonBody.parse(mapper, bytes, fields);
   }
 }

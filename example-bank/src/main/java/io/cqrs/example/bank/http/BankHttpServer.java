@@ -1,32 +1,31 @@
 package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.cqrs.example.bank.Bank;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bank's HTTP JSON API on the JDK's own {@link HttpServer}.
+ * The bank's HTTP JSON API, on Javalin (Jetty 12).
  *
  * <pre>
- * GET  /health                    200 {"status":"ok", commandBus, eventBus, processors}; 503
+ * GET  /health                    200 {"status":"up"}: the process answers (liveness)
+ * GET  /ready                     200 ready; 503 not ready, with the reasons (readiness)
  * GET  /metrics                   200 the metrics in the Prometheus text format
  * POST /accounts                  201 {firstName, lastName, email, password, initialBalance?}
- * GET  /accounts                  200 every account (read model)
- * GET  /accounts/{id}             200 the account (write model)
+ * GET  /accounts                  200 {items, unreadable}: the user's accounts (read model)
+ * GET  /accounts/{id}             200 the account (read model)
  * GET  /accounts/{id}/history     200 its events, oldest first
  * POST /accounts/{id}/credit      200 {amount}
  * POST /accounts/{id}/debit       200 {amount}; 409 insufficient_funds
@@ -34,134 +33,239 @@ import org.slf4j.LoggerFactory;
  * POST /accounts/{id}/password    200 {password}
  * POST /accounts/{id}/close       200; 409 account_not_empty
  * POST /transfers                 202 {fromAccountId, toAccountId, amount}; poll its Location
- * GET  /transfers                 200 every transfer (read model)
- * GET  /transfers/{id}            200 the transfer (write model)
+ * GET  /transfers                 200 {items, unreadable}: the user's transfers (read model)
+ * GET  /transfers/{id}            200 the transfer (read model)
+ * GET  /commands/{id}             200 a command's status: pending, succeeded, rejected
  * </pre>
  *
- * <p>Errors are {@code {"error": code, "message": reason}}: 400 for malformed or invalid input, 404
- * for unknown accounts, transfers and paths, 405 for a wrong method, 409 for refusals by the bank's
- * rules, 413 for a body over 64 KiB, 503 when conflicts outlast the retries. {@code /health} is a
- * readiness check: 503 while a bus is not consuming with every listener (see {@link
- * io.cqrs.spi.BusHealth}) or an event processor has stopped on a failure. Any number of instances
- * can serve the same bank: they share nothing but the store and the buses.
+ * <p>With commands on RabbitMQ every command answers 202 Accepted with its status resource as
+ * {@code Location} (see {@link BankApi}). Every route but {@code /health}, {@code /ready} and
+ * {@code /metrics} needs HTTP Basic credentials of an {@link ApiUsers} user (401 without, 403 on
+ * another user's account). Every error is an RFC 9457 problem ({@link Problem}) naming the field at
+ * fault where there is one.
+ *
+ * <p>Hostile clients: a body is at most {@link #MAX_BODY_BYTES}; Jetty reads requests on selector
+ * threads, so a client that sends its headers a byte at a time holds no request thread, and a
+ * connection silent for {@link Settings#idleTimeout()} is closed. (A request body is read on a
+ * request thread; Jetty's minimum data rate is not used because it counts the time a request waited
+ * for a thread, so it refuses small bodies under load.)
  */
 public final class BankHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankHttpServer.class);
-  private static final int MAX_BODY_BYTES = 64 * 1024;
-  private static final int THREADS = 8;
 
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final Router router;
-  private final ObjectMapper mapper = ApiJson.mapper();
+  /** The Prometheus text exposition format's content type, of {@code GET /metrics}. */
+  public static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  private BankHttpServer(HttpServer server, ExecutorService executor, Bank bank) {
-    this.server = server;
-    this.executor = executor;
-    this.router = new BankApi(bank, mapper).router();
+  /** The largest request body taken; a larger one is answered 413. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private static final int MAX_HEADER_BYTES = 8 * 1024;
+
+  private final Javalin app;
+  private final AutoCloseable routes;
+
+  private BankHttpServer(Javalin app, AutoCloseable routes) {
+    this.app = app;
+    this.routes = routes;
   }
 
   /**
-   * Starts serving {@code bank} on {@code host}:{@code port}.
+   * How the server runs.
    *
-   * @param port the port, or 0 for any free one (see {@link #port()})
-   * @throws IOException if the address cannot be bound
+   * @param host the address to bind
+   * @param port the port, or 0 for any free one
+   * @param users who may call the API
+   * @param metrics the text of {@code GET /metrics} (a Prometheus registry's scrape)
+   * @param commandsOverBus whether commands go over the bus and answer 202 (RabbitMQ), rather than
+   *     run in the request (an in-process bus)
+   * @param idleTimeout how long a connection may stay silent, mid-request or between requests
    */
-  public static BankHttpServer start(Bank bank, String host, int port) throws IOException {
-    return start(bank, host, port, () -> "");
-  }
+  public record Settings(
+      String host,
+      int port,
+      ApiUsers users,
+      Supplier<String> metrics,
+      boolean commandsOverBus,
+      Duration idleTimeout) {
+    /** The default {@link #idleTimeout}. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-  /**
-   * Starts serving {@code bank} on {@code host}:{@code port}, and {@code GET /metrics} with the
-   * text {@code metrics} gives (a Prometheus registry's scrape).
-   *
-   * @param port the port, or 0 for any free one (see {@link #port()})
-   * @throws IOException if the address cannot be bound
-   */
-  public static BankHttpServer start(Bank bank, String host, int port, Supplier<String> metrics)
-      throws IOException {
-    Objects.requireNonNull(bank, "bank");
-    Objects.requireNonNull(metrics, "metrics");
-    Objects.requireNonNull(host, "host");
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+    public Settings {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(users, "users");
+      Objects.requireNonNull(metrics, "metrics");
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+      }
+      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive, was " + idleTimeout);
+      }
     }
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            THREADS,
-            task -> {
-              Thread thread = new Thread(task, "bank-http-" + threads.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
+
+    /** Settings with no metrics, commands run in the request, and the default idle timeout. */
+    public static Settings of(String host, int port, ApiUsers users) {
+      return new Settings(host, port, users, () -> "", false, IDLE_TIMEOUT);
+    }
+
+    /** These settings with {@code metrics} as the text of {@code GET /metrics}. */
+    public Settings withMetrics(Supplier<String> metrics) {
+      return new Settings(host, port, users, metrics, commandsOverBus, idleTimeout);
+    }
+
+    /** These settings with commands sent over the bus (202 Accepted) or run in the request. */
+    public Settings withCommandsOverBus(boolean overBus) {
+      return new Settings(host, port, users, metrics, overBus, idleTimeout);
+    }
+
+    /** These settings with another idle timeout. */
+    public Settings withIdleTimeout(Duration timeout) {
+      return new Settings(host, port, users, metrics, commandsOverBus, timeout);
+    }
+  }
+
+  /**
+   * Starts serving {@code bank}.
+   *
+   * @throws IllegalStateException if the address cannot be bound
+   */
+  public static BankHttpServer start(Bank bank, Settings settings) {
+    Objects.requireNonNull(bank, "bank");
+    Objects.requireNonNull(settings, "settings");
+    ObjectMapper mapper = ApiJson.mapper();
+    BankApi api = new BankApi(bank, mapper, settings.users(), !settings.commandsOverBus());
+    Javalin app =
+        Javalin.create(
+            config -> {
+              common(config, settings, mapper);
+              api.routes(config.routes);
+              config.routes.get("/metrics", ctx -> metrics(ctx, settings.metrics()));
             });
-    BankHttpServer api = new BankHttpServer(server, executor, bank);
-    server.setExecutor(executor);
-    server.createContext("/", api::handle);
-    server.createContext("/metrics", MetricsEndpoint.route(metrics));
-    server.start();
-    log.info("Bank API listening on {}", api.uri());
-    return api;
+    app.start();
+    BankHttpServer server = new BankHttpServer(app, api);
+    log.info("Bank API listening on {}", server.uri());
+    return server;
+  }
+
+  /**
+   * Starts the endpoints an operator needs from a process that serves no API (a worker): {@code GET
+   * /health}, {@code GET /ready} and {@code GET /metrics}, unauthenticated, with the same
+   * protection against slow clients.
+   */
+  public static BankHttpServer startOperations(
+      Bank bank, String host, int port, Supplier<String> metrics) {
+    Settings settings =
+        new Settings(host, port, ApiUsers.none(), metrics, true, Settings.IDLE_TIMEOUT);
+    ObjectMapper mapper = ApiJson.mapper();
+    Readiness readiness = new Readiness(bank);
+    Javalin app =
+        Javalin.create(
+            config -> {
+              common(config, settings, mapper);
+              config.routes.get("/health", ctx -> ctx.json(java.util.Map.of("status", "up")));
+              config.routes.get(
+                  "/ready",
+                  ctx -> {
+                    Readiness.Report report = readiness.check();
+                    ctx.status(report.ready() ? 200 : 503).json(report);
+                  });
+              config.routes.get("/metrics", ctx -> metrics(ctx, metrics));
+            });
+    app.start();
+    return new BankHttpServer(app, readiness);
+  }
+
+  private static void common(JavalinConfig config, Settings settings, ObjectMapper mapper) {
+    config.startup.showJavalinBanner = false;
+    config.startup.showOldJavalinVersionWarning = false;
+    config.jsonMapper(new JavalinJackson(mapper, false));
+    config.http.maxRequestSize = MAX_BODY_BYTES;
+    config.http.prefer405over404 = true;
+    config.http.defaultContentType = "application/json";
+    config.jetty.host = settings.host();
+    config.jetty.port = settings.port();
+    config.jetty.modifyHttpConfiguration(
+        http -> {
+          http.setSendServerVersion(false);
+          http.setRequestHeaderSize(MAX_HEADER_BYTES);
+          http.setIdleTimeout(settings.idleTimeout().toMillis());
+        });
+    // The one connector, so that its idle timeout is ours: a connection that sends nothing (a slow
+    // client between header bytes included) for this long is closed; reading it holds no request
+    // thread meanwhile.
+    config.jetty.addConnector(
+        (server, http) -> {
+          ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+          connector.setHost(settings.host());
+          connector.setPort(settings.port());
+          connector.setIdleTimeout(settings.idleTimeout().toMillis());
+          return connector;
+        });
+    config.routes.exception(Exception.class, (e, ctx) -> problem(ctx, ErrorMapping.of(e)));
+    // Javalin answers its own (a body over the limit) unless told otherwise for this very type.
+    config.routes.exception(
+        HttpResponseException.class, (e, ctx) -> problem(ctx, ErrorMapping.of(e)));
+    config.routes.error(404, ctx -> unlessProblem(ctx, 404, "not_found", "No such path"));
+    config.routes.error(
+        413,
+        ctx ->
+            unlessProblem(
+                ctx, 413, "too_large", "The request body exceeds " + MAX_BODY_BYTES + " bytes"));
+    config.routes.error(
+        405,
+        ctx ->
+            problem(
+                ctx,
+                new ErrorMapping.Failure(
+                    405, "method_not_allowed", ctx.method() + " is not allowed on this path")));
+  }
+
+  /** Answers a problem for a status Javalin or Jetty set, unless a route answered one already. */
+  private static void unlessProblem(Context ctx, int status, String code, String detail) {
+    String type = ctx.res().getContentType();
+    if (type != null && type.startsWith(Problem.CONTENT_TYPE)) {
+      return;
+    }
+    problem(ctx, new ErrorMapping.Failure(status, code, detail));
+  }
+
+  private static void metrics(Context ctx, Supplier<String> metrics) {
+    ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.get());
+  }
+
+  static void problem(Context ctx, ErrorMapping.Failure failure) {
+    failure.headers().forEach(ctx::header);
+    ctx.status(failure.status())
+        .contentType(Problem.CONTENT_TYPE)
+        .result(
+            ApiJson.problemBytes(
+                Problem.of(
+                    failure.status(),
+                    failure.code(),
+                    failure.detail(),
+                    ctx.path(),
+                    failure.field())));
   }
 
   /** The port the server listens on. */
   public int port() {
-    return server.getAddress().getPort();
+    return app.port();
   }
 
   /** The server's base URI, such as {@code http://127.0.0.1:8080/}. */
   public URI uri() {
-    InetSocketAddress address = server.getAddress();
-    return URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/");
+    String host = app.unsafe.jetty.host;
+    return URI.create("http://" + (host == null ? "127.0.0.1" : host) + ":" + port() + "/");
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    Response response;
-    try {
-      byte[] body = readBody(exchange.getRequestBody());
-      response =
-          router.route(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), body);
-    } catch (Exception e) {
-      response = ErrorMapping.toResponse(e);
-    }
-    write(exchange, response);
-  }
-
-  private static byte[] readBody(InputStream in) throws IOException {
-    byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-    if (body.length > MAX_BODY_BYTES) {
-      throw new ApiException(
-          413, "too_large", "The request body exceeds " + MAX_BODY_BYTES + " bytes");
-    }
-    return body;
-  }
-
-  private void write(HttpExchange exchange, Response response) throws IOException {
-    try (exchange) {
-      byte[] json =
-          response.body() == null ? new byte[0] : mapper.writeValueAsBytes(response.body());
-      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-      response.headers().forEach(exchange.getResponseHeaders()::set);
-      exchange.sendResponseHeaders(response.status(), json.length == 0 ? -1 : json.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(json);
-      }
-    }
-  }
-
-  /** Stops taking requests, lets running ones finish for up to a second, and releases threads. */
+  /** Stops taking requests and lets running ones finish. */
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdown();
+    app.stop();
     try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
+      routes.close();
+    } catch (Exception e) {
+      log.warn("Could not release the API's resources", e);
     }
   }
 }

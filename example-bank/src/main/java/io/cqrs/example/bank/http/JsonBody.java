@@ -1,19 +1,39 @@
 package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.example.bank.domain.Money;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
- * A request's JSON object, read strictly: malformed JSON, a field that is not expected, a missing
- * field or a field of the wrong type each become a 400 that names the field. Values are checked
- * further by the domain (an amount's sign and decimals, an email address's form).
+ * A request's JSON object, read strictly: malformed JSON, trailing data after the object, a
+ * duplicate key, a field that is not expected, a missing field, a field of the wrong type, text
+ * that is not well-formed Unicode or holds control characters, an id that does not match {@link
+ * #ID}, and an amount outside {@link Money}'s bounds each become a 400 that names the field, before
+ * any command is made. The domain checks values further (an email address's form, a name's length).
  */
 final class JsonBody {
+  /** What an id looks like: the bank's UUIDs, and any short, printable name a test picks. */
+  static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  /** The longest text field taken; the domain's limits are lower still. */
+  static final int MAX_TEXT = 1_000;
+
+  /** The longest amount, as a string or a JSON number: more digits than any valid amount has. */
+  private static final int MAX_AMOUNT_CHARS = 40;
+
+  /** ASCII digits only: BigDecimal also reads other scripts' digits, which no client means. */
+  private static final Pattern ASCII_NUMBER = Pattern.compile("[+-]?[0-9.]+([eE][+-]?[0-9]+)?");
+
+  private static final int MAX_INTEGER_DIGITS = Money.MAX.precision() - Money.MAX.scale();
+
   private final JsonNode node;
 
   private JsonBody(JsonNode node) {
@@ -31,8 +51,8 @@ final class JsonBody {
       node = body.length == 0 ? null : mapper.readTree(body);
     } catch (JsonProcessingException e) {
       throw ApiException.badRequest("Malformed JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
-      throw ApiException.badRequest("Unreadable request body: " + e.getMessage());
+    } catch (IOException e) {
+      throw ApiException.badRequest("Unreadable request body");
     }
     if (node == null || !node.isObject()) {
       throw ApiException.badRequest(
@@ -43,9 +63,10 @@ final class JsonBody {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!expected.contains(name)) {
-        throw ApiException.badRequest(
+        throw ApiException.invalid(
+            printable(name),
             "Unknown field '"
-                + name
+                + printable(name)
                 + "'; expected "
                 + (expected.isEmpty() ? "none" : String.join(", ", new TreeSet<>(expected))));
       }
@@ -53,45 +74,188 @@ final class JsonBody {
     return new JsonBody(node);
   }
 
-  /** A required string field. */
+  /** A required string field of well-formed, printable Unicode. */
   String text(String field) {
     JsonNode value = required(field);
     if (!value.isTextual()) {
-      throw ApiException.badRequest("Field '" + field + "' must be a string");
+      throw ApiException.invalid(field, "Field '" + field + "' must be a string");
     }
-    return value.textValue();
+    return checkedText(field, value.textValue());
   }
 
-  /** A required amount: a JSON number or a string such as {@code "12.50"}. */
+  /** A required id field (see {@link #ID}). */
+  String id(String field) {
+    return id(field, text(field));
+  }
+
+  /**
+   * {@code value} if it is an id (see {@link #ID}).
+   *
+   * @throws ApiException 400 naming {@code field} otherwise
+   */
+  static String id(String field, String value) {
+    if (value == null || !ID.matcher(value).matches()) {
+      throw ApiException.invalid(
+          field,
+          "'"
+              + field
+              + "' must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or"
+              + " digit");
+    }
+    return value;
+  }
+
+  /** A required positive amount: a JSON number or a string such as {@code "12.50"}. */
   BigDecimal amount(String field) {
-    return decimal(field, required(field));
+    BigDecimal amount = decimal(field, required(field));
+    if (amount.signum() <= 0) {
+      throw ApiException.invalid(field, "Field '" + field + "' must be positive");
+    }
+    return amount;
   }
 
-  /** An optional amount, {@code otherwise} when absent. */
-  BigDecimal amount(String field, BigDecimal otherwise) {
+  /** An optional amount that may be zero, {@code otherwise} when absent. */
+  BigDecimal balance(String field, BigDecimal otherwise) {
     JsonNode value = node.get(field);
-    return value == null || value.isNull() ? otherwise : decimal(field, value);
+    if (value == null || value.isNull()) {
+      return otherwise;
+    }
+    BigDecimal amount = decimal(field, value);
+    if (amount.signum() < 0) {
+      throw ApiException.invalid(field, "Field '" + field + "' must not be negative");
+    }
+    return amount;
   }
 
   private JsonNode required(String field) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
-      throw ApiException.badRequest("Missing field '" + field + "'");
+      throw ApiException.invalid(field, "Missing field '" + field + "'");
     }
     return value;
   }
 
+  /**
+   * An amount within {@link Money}'s bounds (at most two decimals, at most {@link Money#MAX}),
+   * checked on precision and scale alone: {@code 1E-999999999} is refused without ever being
+   * written out in full.
+   */
   private static BigDecimal decimal(String field, JsonNode value) {
+    BigDecimal amount = null;
     if (value.isNumber()) {
-      return value.decimalValue();
-    }
-    if (value.isTextual()) {
+      amount = value.decimalValue(); // exact: the mapper reads floats as BigDecimal
+    } else if (value.isTextual()
+        && value.textValue().length() <= MAX_AMOUNT_CHARS
+        && ASCII_NUMBER.matcher(value.textValue().strip()).matches()) {
       try {
-        return new BigDecimal(value.textValue().strip());
+        amount = new BigDecimal(value.textValue().strip());
       } catch (NumberFormatException e) {
         // Reported below, like any other value that is not a number.
       }
     }
-    throw ApiException.badRequest("Field '" + field + "' must be a number such as 12.50");
+    if (amount == null) {
+      throw ApiException.invalid(field, "Field '" + field + "' must be a number such as 12.50");
+    }
+    if (amount.precision() - amount.scale() > MAX_INTEGER_DIGITS
+        || amount.abs().compareTo(Money.MAX) > 0) {
+      throw ApiException.invalid(field, "Field '" + field + "' must not exceed " + Money.MAX);
+    }
+    if (amount.scale() > 2 && amount.stripTrailingZeros().scale() > 2) {
+      throw ApiException.invalid(field, "Field '" + field + "' must have at most two decimals");
+    }
+    return amount;
+  }
+
+  /**
+   * {@code text} if it is well-formed Unicode (no lone surrogate) without control or formatting
+   * characters (no line breaks to forge log lines, no bidirectional overrides), at most {@link
+   * #MAX_TEXT} characters.
+   */
+  static String checkedText(String field, String text) {
+    if (text.length() > MAX_TEXT) {
+      throw ApiException.invalid(
+          field, "Field '" + field + "' must be at most " + MAX_TEXT + " characters");
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+        continue;
+      }
+      if (Character.isSurrogate(c)) {
+        throw ApiException.invalid(
+            field, "Field '" + field + "' is not valid Unicode (a lone surrogate)");
+      }
+      int type = Character.getType(c);
+      if (type == Character.CONTROL
+          || type == Character.FORMAT
+          || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        throw ApiException.invalid(
+            field, "Field '" + field + "' must not hold control or formatting characters");
+      }
+    }
+    return text;
+  }
+
+  /**
+   * The body in one canonical form (keys sorted at every level), so that the same request sent
+   * again with its keys in another order or other spacing reads as the same.
+   */
+  String canonical() {
+    StringBuilder out = new StringBuilder();
+    canonical(node, out);
+    return out.toString();
+  }
+
+  private static void canonical(JsonNode node, StringBuilder out) {
+    if (node.isObject()) {
+      out.append('{');
+      TreeSet<String> names = new TreeSet<>();
+      node.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        out.append(TextNodeQuote.quote(name)).append(':');
+        canonical(node.get(name), out);
+        out.append(',');
+      }
+      out.append('}');
+    } else if (node.isArray()) {
+      out.append('[');
+      for (JsonNode element : node) {
+        canonical(element, out);
+        out.append(',');
+      }
+      out.append(']');
+    } else {
+      out.append(node.toString());
+    }
+  }
+
+  /** JSON string quoting. */
+  private static final class TextNodeQuote {
+    static String quote(String text) {
+      return com.fasterxml.jackson.databind.node.TextNode.valueOf(text).toString();
+    }
+  }
+
+  /** A client's field name, fit to be echoed in an error: printable, at most 100 characters. */
+  private static String printable(String name) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < name.length() && out.length() < 100; i++) {
+      char c = name.charAt(i);
+      out.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+    }
+    return out.toString();
+  }
+
+  /** The limits the mapper reads request bodies with (documents, numbers, nesting). */
+  static StreamReadConstraints constraints() {
+    return StreamReadConstraints.builder()
+        .maxNestingDepth(20)
+        .maxNumberLength(MAX_AMOUNT_CHARS)
+        .maxStringLength(64 * 1024)
+        .build();
   }
 }

@@ -18,14 +18,30 @@ import java.util.List;
  */
 public final class AccountsReadModel extends StreamProjection<AccountsReadModel.AccountView> {
 
-  /** One account as the read model shows it. */
+  /**
+   * One account as the read model shows it.
+   *
+   * @param owner the API user it belongs to ({@code ""} for none: administrators only)
+   */
   public record AccountView(
       String id,
       String firstName,
       String lastName,
       String email,
       BigDecimal balance,
-      boolean closed) {
+      boolean closed,
+      String owner) {
+
+    /** A view of an account that no API user owns. */
+    public AccountView(
+        String id,
+        String firstName,
+        String lastName,
+        String email,
+        BigDecimal balance,
+        boolean closed) {
+      this(id, firstName, lastName, email, balance, closed, "");
+    }
 
     /** First and last name, separated by a space. */
     public String name() {
@@ -33,17 +49,20 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
     }
 
     AccountView withEmail(String newEmail) {
-      return new AccountView(id, firstName, lastName, newEmail, balance, closed);
+      return new AccountView(id, firstName, lastName, newEmail, balance, closed, owner);
     }
 
     AccountView plus(BigDecimal amount) {
-      return new AccountView(id, firstName, lastName, email, balance.add(amount), closed);
+      return new AccountView(id, firstName, lastName, email, balance.add(amount), closed, owner);
     }
 
     AccountView closedNow() {
-      return new AccountView(id, firstName, lastName, email, balance, true);
+      return new AccountView(id, firstName, lastName, email, balance, true, owner);
     }
   }
+
+  private static final Comparator<AccountView> ORDER =
+      Comparator.comparing(AccountView::name).thenComparing(AccountView::id);
 
   /** A read model with its views in this process's memory. */
   public AccountsReadModel() {
@@ -72,7 +91,8 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
           opened.lastName(),
           opened.email(),
           opened.initialBalance(),
-          false);
+          false,
+          opened.owner());
     }
     if (view == null) {
       throw new IllegalStateException(
@@ -98,6 +118,11 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
 
   /** Every account, by name. */
   public List<AccountView> all() {
-    return all(Comparator.comparing(AccountView::name).thenComparing(AccountView::id));
+    return all(ORDER);
+  }
+
+  /** Every readable account, by name, and the ids of unreadable ones. */
+  public Listing<AccountView> list() {
+    return list(ORDER);
   }
 }

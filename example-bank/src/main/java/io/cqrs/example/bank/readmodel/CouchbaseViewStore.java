@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ViewStore} in Couchbase, key-value operations only: document {@code
@@ -39,6 +41,7 @@ import java.util.Set;
  * @param <V> the view type, a record Jackson can read and write
  */
 final class CouchbaseViewStore<V> implements ViewStore<V> {
+  private static final Logger log = LoggerFactory.getLogger(CouchbaseViewStore.class);
   private static final int INDEX_ATTEMPTS = 100;
 
   private final Collection collection;
@@ -90,6 +93,22 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
       get(id).ifPresent(all::add);
     }
     return all;
+  }
+
+  @Override
+  public Listing<V> list() {
+    List<Stored<V>> entries = new ArrayList<>();
+    List<String> unreadable = new ArrayList<>();
+    for (String id : indexedIds()) {
+      try {
+        get(id).ifPresent(entries::add);
+      } catch (SerializationException e) {
+        // The document is there but is not a view: report it, serve the others.
+        log.warn("Skipping an unreadable read-model document: {}", e.getMessage());
+        unreadable.add(id);
+      }
+    }
+    return new Listing<>(entries, unreadable);
   }
 
   @Override

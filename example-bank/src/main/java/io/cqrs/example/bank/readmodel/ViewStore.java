@@ -38,6 +38,28 @@ public interface ViewStore<V> {
   /** Every entry, in no particular order. */
   List<Stored<V>> all();
 
+  /**
+   * Every entry that can be read, and the ids of those that cannot (a document someone corrupted):
+   * one bad entry must not hide all the others. A store whose entries are always readable lists
+   * none.
+   */
+  default Listing<V> list() {
+    return new Listing<>(all(), List.of());
+  }
+
+  /**
+   * What {@link #list()} found.
+   *
+   * @param entries the readable entries, in no particular order
+   * @param unreadable the ids of the entries that could not be read
+   */
+  record Listing<V>(List<Stored<V>> entries, List<String> unreadable) {
+    public Listing {
+      entries = List.copyOf(entries);
+      unreadable = List.copyOf(unreadable);
+    }
+  }
+
   /** Removes every entry, before a rebuild. */
   void clear();
 }

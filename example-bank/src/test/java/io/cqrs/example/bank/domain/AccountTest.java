@@ -52,6 +52,37 @@ class AccountTest {
   }
 
   @Test
+  void an_account_opened_for_an_api_user_records_its_owner() {
+    fixture()
+        .when(
+            new OpenAccount(
+                ID, "John", "Snow", "john.snow@cqrs.example", HASH, money("100"), "alice"))
+        .then(
+            new AccountOpened(
+                "John", "Snow", "john.snow@cqrs.example", HASH, money("100.00"), "alice"));
+  }
+
+  @Test
+  void an_account_opened_before_owners_existed_loads_with_no_owner_and_keeps_working() {
+    // AccountOpened as revision 1 wrote it: no owner field, no revision in the envelope.
+    AggregateFixture<Account> fixture =
+        fixture()
+            .givenJson(
+                ID,
+                "AccountOpened",
+                1,
+                "{\"firstName\":\"John\",\"lastName\":\"Snow\","
+                    + "\"email\":\"john.snow@cqrs.example\",\"passwordHash\":\""
+                    + HASH
+                    + "\",\"initialBalance\":100.00}");
+
+    fixture.when(new CreditAccount(ID, money("1"))).then(new AccountCredited(money("1.00"), null));
+    Account loaded = fixture.repository().find(ID, Account::new).orElseThrow();
+    assertThat(loaded.owner()).isEqualTo(Account.NO_OWNER);
+    assertThat(loaded.balance()).isEqualTo(money("101.00"));
+  }
+
+  @Test
   void opening_an_account_under_a_taken_id_is_refused() {
     fixture()
         .given(ID, OPENED_WITH_100)

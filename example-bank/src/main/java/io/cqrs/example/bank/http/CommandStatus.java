@@ -1,0 +1,95 @@
+package io.cqrs.example.bank.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.cqrs.CommandFailed;
+import io.cqrs.VersionedEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What became of a command, read from the store: the events it caused ({@code succeeded}, with the
+ * version of its stream after them), the {@link CommandFailed} recorded for it ({@code rejected},
+ * with the reason), or neither yet ({@code pending}). The API's commands share their message id as
+ * correlation id, so one lookup by correlation id finds both; it works on any instance.
+ *
+ * @param commandId the command's message id
+ * @param status {@code pending}, {@code succeeded} or {@code rejected}
+ * @param version the stream's version after the command's events; {@code null} unless succeeded
+ * @param events the command's events, oldest first
+ * @param rejection why it was refused; {@code null} unless rejected
+ * @param resource the path of what the command made or changed, or {@code null}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record CommandStatus(
+    String commandId,
+    String status,
+    Long version,
+    List<EventRef> events,
+    Rejection rejection,
+    String resource) {
+
+  static final String PENDING = "pending";
+  static final String SUCCEEDED = "succeeded";
+  static final String REJECTED = "rejected";
+
+  /** One event a command caused. */
+  record EventRef(String type, String streamId, long version) {}
+
+  /** Why a command was refused: the problem's code, its HTTP status, and the domain's reason. */
+  record Rejection(String code, int status, String detail) {}
+
+  /**
+   * The status of {@code commandId} from the events recorded under its correlation id.
+   *
+   * @param events every event of the correlation id
+   */
+  static CommandStatus of(String commandId, List<VersionedEvent> events, String resource) {
+    List<EventRef> caused = new ArrayList<>();
+    long version = 0;
+    CommandFailed failed = null;
+    for (VersionedEvent event : events) {
+      if (!commandId.equals(event.causationId())) {
+        continue;
+      }
+      if (event.event() instanceof CommandFailed failure) {
+        failed = failure;
+      } else if (event.version() > 0) {
+        caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
+        version = Math.max(version, event.version());
+      }
+    }
+    if (!caused.isEmpty()) {
+      return new CommandStatus(commandId, SUCCEEDED, version, List.copyOf(caused), null, resource);
+    }
+    if (failed != null) {
+      ErrorMapping.Failure mapped = ErrorMapping.rejection(failed.errorType(), failed.message());
+      Rejection rejection =
+          mapped == null
+              ? new Rejection("failed", 500, "The command failed; the server log has the details")
+              : new Rejection(mapped.code(), mapped.status(), mapped.detail());
+      return new CommandStatus(commandId, REJECTED, null, List.of(), rejection, resource);
+    }
+    return new CommandStatus(commandId, PENDING, null, List.of(), null, resource);
+  }
+
+  /** A command that was handled and changed nothing (a new email address equal to the old). */
+  static CommandStatus unchanged(String commandId, String resource) {
+    return new CommandStatus(commandId, SUCCEEDED, null, List.of(), null, resource);
+  }
+
+  /**
+   * Who sent the command, from the actor its events carry ({@code null} while pending or if none).
+   */
+  static String actor(String commandId, List<VersionedEvent> events) {
+    for (VersionedEvent event : events) {
+      if (commandId.equals(event.causationId())) {
+        return event.actor();
+      }
+    }
+    return null;
+  }
+
+  boolean isPending() {
+    return PENDING.equals(status);
+  }
+}

@@ -1,0 +1,133 @@
+package io.cqrs.example.bank.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.example.bank.domain.PasswordHasher;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who may call the API: configuration read strictly, secrets never in the clear. */
+class ApiUsersTest {
+  private static final PasswordHasher CHEAP = new PasswordHasher(1_000);
+
+  private static String basic(String user, String secret) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void a_configured_user_signs_in_with_its_secret_and_nothing_else() {
+    ApiUsers users = ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1") + ":admin");
+
+    assertThat(users.authenticate(basic("ada", "her-secret-1")))
+        .contains(new ApiUsers.User("ada", true));
+    assertThat(users.authenticate(basic("ada", "her-secret-1"))).isPresent();
+    assertThat(users.slowChecks()).as("a verified credential is remembered").isEqualTo(1);
+    assertThat(users.authenticate(basic("ada", "her-secret-2"))).isEmpty();
+    assertThat(users.authenticate(basic("ada", "her-secret-2"))).isEmpty();
+    assertThat(users.slowChecks()).as("a refused one too").isEqualTo(2);
+    assertThat(users.authenticate(basic("bob", "her-secret-1"))).isEmpty();
+    assertThat(users.authenticate("Bearer x")).isEmpty();
+    assertThat(users.authenticate("Basic !!!not-base64")).isEmpty();
+    assertThat(users.authenticate(null)).isEmpty();
+    assertThat(users.authenticate(basic("ada", "x".repeat(1_000)))).isEmpty();
+  }
+
+  @Test
+  void a_client_address_that_keeps_failing_is_answered_429_without_a_check() {
+    ApiUsers users = ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1"));
+    for (int i = 0; i < ApiUsers.MAX_FAILURES_PER_MINUTE; i++) {
+      assertThat(users.authenticate(basic("ada", "guess-" + i), "10.0.0.66")).isEmpty();
+    }
+    long checks = users.slowChecks();
+
+    assertThatThrownBy(() -> users.authenticate(basic("ada", "her-secret-1"), "10.0.0.66"))
+        .isInstanceOf(ApiException.class)
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(429));
+    assertThat(users.slowChecks()).isEqualTo(checks);
+    assertThat(users.authenticate(basic("ada", "her-secret-1"), "10.0.0.7")).isPresent();
+  }
+
+  @Test
+  void malformed_configuration_is_refused_naming_the_entry_never_the_secret() {
+    String hash = CHEAP.hash("a-secret-99");
+
+    assertThatThrownBy(() -> ApiUsers.parse("ada:plain-secret-in-the-clear"))
+        .hasMessageContaining("ada")
+        .hasMessageContaining("never in the clear")
+        .hasMessageNotContaining("plain-secret");
+    assertThatThrownBy(() -> ApiUsers.parse("ada:" + hash + ",ada:" + hash))
+        .hasMessageContaining("'ada' is given twice");
+    assertThatThrownBy(() -> ApiUsers.parse("a b:" + hash)).hasMessageContaining("entry 1");
+    assertThatThrownBy(() -> ApiUsers.parse("ada:" + hash + ":root"))
+        .hasMessageContaining("name:hash:admin");
+    assertThatThrownBy(() -> ApiUsers.parse(" , ")).hasMessageContaining("no API user");
+    assertThatThrownBy(
+            () ->
+                ApiUsers.fromEnvironment(
+                    Map.of("BANK_API_USERS", "x", "BANK_API_USERS_FILE", "/y")))
+        .hasMessageContaining("not both");
+  }
+
+  @Test
+  void users_come_from_a_file_one_per_line(@TempDir Path directory) throws Exception {
+    Path file = directory.resolve("users");
+    Files.writeString(
+        file,
+        "ada:" + CHEAP.hash("ada-secret-1") + "\nbob:" + CHEAP.hash("bob-secret-1") + ":admin\n");
+
+    ApiUsers users =
+        ApiUsers.fromEnvironment(Map.of("BANK_API_USERS_FILE", file.toString())).orElseThrow();
+
+    assertThat(users.size()).isEqualTo(2);
+    assertThat(users.authenticate(basic("bob", "bob-secret-1")))
+        .contains(new ApiUsers.User("bob", true));
+    assertThat(ApiUsers.fromEnvironment(Map.of())).isEmpty();
+  }
+
+  @Test
+  void a_generated_administrator_signs_in_with_the_printed_secret_and_its_entry_keeps_it() {
+    ApiUsers.Generated generated = ApiUsers.generate();
+
+    assertThat(generated.users().authenticate(basic("admin", generated.secret())))
+        .contains(new ApiUsers.User("admin", true));
+    assertThat(generated.entry()).doesNotContain(generated.secret());
+    assertThat(ApiUsers.parse(generated.entry()).authenticate(basic("admin", generated.secret())))
+        .isPresent();
+    assertThat(ApiUsers.generate().secret()).isNotEqualTo(generated.secret());
+  }
+
+  @Test
+  void hash_secret_reads_standard_input_and_prints_a_hash_that_matches() throws Exception {
+    InputStream stdin = System.in;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setIn(new ByteArrayInputStream("sesame-street-9\n".getBytes(StandardCharsets.UTF_8)));
+      int status =
+          HashSecret.run(
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertThat(status).isZero();
+      System.setIn(new ByteArrayInputStream("short\n".getBytes(StandardCharsets.UTF_8)));
+      assertThat(HashSecret.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err)))
+          .isEqualTo(2);
+    } finally {
+      System.setIn(stdin);
+    }
+    String hash = out.toString(StandardCharsets.UTF_8).strip();
+    assertThat(CHEAP.matches("sesame-street-9", hash)).isTrue();
+    assertThat(hash).doesNotContain("sesame");
+  }
+}

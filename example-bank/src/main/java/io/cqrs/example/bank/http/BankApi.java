@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -141,55 +142,64 @@ final class BankApi implements AutoCloseable {
   }
 
   private void credit(Context ctx) {
-    User user = authenticate(ctx);
-    String id = ownedAccount(ctx, user);
-    JsonBody body = body(ctx, "amount");
-    BigDecimal amount = body.amount("amount");
-    submit(
+    accountCommand(
         ctx,
-        submission(ctx, user, "credit:" + id, body),
-        "/accounts/" + id,
-        200,
-        () -> new CreditAccount(id, amount));
+        "credit",
+        "amount",
+        (id, body) -> {
+          BigDecimal amount = body.amount("amount");
+          return () -> new CreditAccount(id, amount);
+        });
   }
 
   private void debit(Context ctx) {
-    User user = authenticate(ctx);
-    String id = ownedAccount(ctx, user);
-    JsonBody body = body(ctx, "amount");
-    BigDecimal amount = body.amount("amount");
-    submit(
+    accountCommand(
         ctx,
-        submission(ctx, user, "debit:" + id, body),
-        "/accounts/" + id,
-        200,
-        () -> new DebitAccount(id, amount));
+        "debit",
+        "amount",
+        (id, body) -> {
+          BigDecimal amount = body.amount("amount");
+          return () -> new DebitAccount(id, amount);
+        });
   }
 
   private void changeEmail(Context ctx) {
-    User user = authenticate(ctx);
-    String id = ownedAccount(ctx, user);
-    JsonBody body = body(ctx, "email");
-    String email = body.text("email");
-    submit(
+    accountCommand(
         ctx,
-        submission(ctx, user, "email:" + id, body),
-        "/accounts/" + id,
-        200,
-        () -> new ChangeEmailAddress(id, email));
+        "email",
+        "email",
+        (id, body) -> {
+          String email = body.text("email");
+          return () -> new ChangeEmailAddress(id, email);
+        });
   }
 
   private void changePassword(Context ctx) {
+    accountCommand(
+        ctx,
+        "password",
+        "password",
+        (id, body) -> {
+          String password = body.text("password");
+          return () -> hashing(() -> service.changePasswordCommand(id, password));
+        });
+  }
+
+  /**
+   * A command on the path's account, which the user must own, from a body of one field: {@code
+   * command} reads and checks the field (a 400 comes before anything else happens) and returns how
+   * to make the command, which {@link #submit} calls only if the request has no outcome yet.
+   */
+  private void accountCommand(
+      Context ctx,
+      String operation,
+      String field,
+      BiFunction<String, JsonBody, Supplier<Object>> command) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
-    JsonBody body = body(ctx, "password");
-    String password = body.text("password");
-    submit(
-        ctx,
-        submission(ctx, user, "password:" + id, body),
-        "/accounts/" + id,
-        200,
-        () -> hashing(() -> service.changePasswordCommand(id, password)));
+    JsonBody body = body(ctx, field);
+    Supplier<Object> made = command.apply(id, body);
+    submit(ctx, submission(ctx, user, operation + ":" + id, body), "/accounts/" + id, 200, made);
   }
 
   private void close(Context ctx) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -16,10 +17,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("cqrs")
 public class CqrsProperties {
   /**
-   * The command service: instances with the same name compete for its commands, and the relay is
-   * named after it.
+   * The command service: instances with the same name compete for its commands, and the relay and
+   * the RabbitMQ connections are named after it. Default: spring.application.name, else "app".
    */
-  private String service = "app";
+  private String service;
+
+  // Not a property of its own: where the service name falls back to.
+  @Value("${spring.application.name:app}")
+  private String applicationName = "app";
 
   /** Whether handlers and processors start with the application context. */
   private boolean autoStartup = true;
@@ -35,8 +40,9 @@ public class CqrsProperties {
   /** Settings of the tracking processors that run projection beans, by processor (bean) name. */
   private final Map<String, Processor> processors = new LinkedHashMap<>();
 
+  /** {@code cqrs.service}, else {@code spring.application.name}, else {@code app}. */
   public String getService() {
-    return service;
+    return service != null && !service.isBlank() ? service : applicationName;
   }
 
   public void setService(String service) {

@@ -173,6 +173,24 @@ class CqrsAutoConfigurationTest {
   }
 
   @Test
+  void without_cqrs_service_the_service_is_named_after_the_application() {
+    runner
+        .withPropertyValues("spring.application.name=ledger")
+        .run(
+            context -> {
+              assertThat(context.getBean(CqrsProperties.class).getService()).isEqualTo("ledger");
+              assertThat(context.getBean(Cqrs.class).relay().get().name())
+                  .isEqualTo("ledger-relay");
+            });
+    runner
+        .withPropertyValues("spring.application.name=ledger", "cqrs.service=payments")
+        .run(
+            context ->
+                assertThat(context.getBean(Cqrs.class).relay().get().name())
+                    .isEqualTo("payments-relay"));
+  }
+
+  @Test
   void a_processor_setting_that_names_no_processor_fails_the_start() {
     runner
         .withPropertyValues("cqrs.processors.balance.segments=2")

@@ -1,0 +1,212 @@
+package io.cqrs.spring;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.AggregateCache;
+import io.cqrs.Cqrs;
+import io.cqrs.EventSerializer;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.SnapshotPolicy;
+import io.cqrs.TypeRegistry;
+import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.CommandHandlerInterceptor;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.EventPublishInterceptor;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.EventStreamRepository;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+
+/**
+ * Builds the application's {@link Cqrs} from {@code cqrs.*} properties and the beans it finds: the
+ * type registry, the serializer (on the application's Jackson 2 {@code ObjectMapper} if it has
+ * one), the store and buses (in memory unless {@code cqrs.store.type} or {@code cqrs.bus.type} say
+ * otherwise), the interceptor beans, and {@link CqrsConfigurer}s; then the repository and the
+ * {@link CqrsLifecycle} that registers the command handlers and processors of the context and
+ * starts and stops it with the context.
+ *
+ * <p>Every bean backs off when the application defines its own of the same type.
+ */
+@AutoConfiguration(
+    afterName = {
+      "org.springframework.boot.jackson2.autoconfigure.Jackson2AutoConfiguration",
+      "org.springframework.boot.couchbase.autoconfigure.CouchbaseAutoConfiguration",
+      "org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration"
+    })
+@EnableConfigurationProperties(CqrsProperties.class)
+@Import({CqrsCouchbaseConfiguration.class, CqrsRabbitConfiguration.class})
+public class CqrsAutoConfiguration {
+  private static final String STORE_TYPE = "cqrs.store.type";
+  private static final String BUS_TYPE = "cqrs.bus.type";
+
+  /** The auto-configuration; Spring creates it. */
+  public CqrsAutoConfiguration() {}
+
+  /**
+   * An empty registry: register aggregates with a {@link CqrsConfigurer}, or declare a {@link
+   * TypeRegistry} bean of your own that holds them.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public TypeRegistry cqrsTypeRegistry() {
+    return new TypeRegistry();
+  }
+
+  /**
+   * The serializer of the store and the buses: on a copy of the application's Jackson 2 {@code
+   * ObjectMapper} (its modules and settings, with cqrs's added) when it has exactly one, else on
+   * cqrs's own. Spring Boot 4's default Jackson 3 {@code JsonMapper} is a different library and is
+   * not used.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public EventSerializer cqrsEventSerializer(
+      TypeRegistry types, ObjectProvider<ObjectMapper> objectMapper) {
+    ObjectMapper mapper = objectMapper.getIfUnique();
+    return mapper == null ? new EventSerializer(types) : new EventSerializer(types, mapper);
+  }
+
+  /** The in-memory store, unless {@code cqrs.store.type} names another. */
+  @Bean
+  @ConditionalOnMissingBean(EventStreamRepository.class)
+  @ConditionalOnProperty(name = STORE_TYPE, havingValue = "memory", matchIfMissing = true)
+  public InMemoryEventStreamRepository cqrsStore() {
+    return new InMemoryEventStreamRepository();
+  }
+
+  /** The in-memory command bus, unless {@code cqrs.bus.type} names another. */
+  @Bean
+  @ConditionalOnMissingBean(CommandBus.class)
+  @ConditionalOnProperty(name = BUS_TYPE, havingValue = "memory", matchIfMissing = true)
+  public InMemoryCommandBus cqrsCommandBus() {
+    return new InMemoryCommandBus();
+  }
+
+  /** The in-memory event bus, unless {@code cqrs.bus.type} names another. */
+  @Bean
+  @ConditionalOnMissingBean(EventBus.class)
+  @ConditionalOnProperty(name = BUS_TYPE, havingValue = "memory", matchIfMissing = true)
+  public InMemoryEventBus cqrsEventBus() {
+    return new InMemoryEventBus();
+  }
+
+  /**
+   * The application's {@link Cqrs}, not started: {@link CqrsLifecycle} registers handlers and
+   * starts it with the context. The store and buses are beans, closed by the context after it.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public Cqrs cqrs(
+      CqrsProperties properties,
+      TypeRegistry types,
+      ObjectProvider<EventStreamRepository> store,
+      ObjectProvider<CommandBus> commandBus,
+      ObjectProvider<EventBus> eventBus,
+      ObjectProvider<CqrsConfigurer> configurers,
+      ConfigurableListableBeanFactory beanFactory) {
+    Cqrs.Builder builder =
+        Cqrs.builder()
+            .types(types)
+            .store(required(store, "an event store", STORE_TYPE, properties.getStore().getType()))
+            .commandBus(
+                required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType()))
+            .eventBus(required(eventBus, "an event bus", BUS_TYPE, properties.getBus().getType()))
+            .service(properties.getService())
+            .commandListeners(properties.getBus().getCommandListeners())
+            .eventListeners(properties.getBus().getEventListeners())
+            .publishAsynchronously(properties.getBus().isPublishAsynchronously())
+            .relay(properties.getRelay().isEnabled())
+            .deduplicate(properties.getDeduplication().isEnabled())
+            .snapshotPolicy(snapshotPolicy(properties.getSnapshots()));
+    if (properties.getCache().getMaximumSize() > 0) {
+      builder.aggregateCache(AggregateCache.maximumSize(properties.getCache().getMaximumSize()));
+    }
+    List<Object> interceptors = interceptors(beanFactory);
+    if (!interceptors.isEmpty()) {
+      builder.interceptors(interceptors.toArray());
+    }
+    configurers.orderedStream().forEach(configurer -> configurer.configure(builder));
+    return builder.build();
+  }
+
+  /** The repository of every aggregate: {@code get(id, Account::new)}, {@code save(...)}. */
+  @Bean
+  @ConditionalOnMissingBean
+  public EventSourcingRepository cqrsRepository(Cqrs cqrs) {
+    return cqrs.repository();
+  }
+
+  /** Registers the context's handlers and processors, and starts and stops the {@link Cqrs}. */
+  @Bean
+  @ConditionalOnMissingBean
+  public CqrsLifecycle cqrsLifecycle(
+      Cqrs cqrs,
+      CqrsProperties properties,
+      ObjectProvider<CqrsConfigurer> configurers,
+      ConfigurableListableBeanFactory beanFactory) {
+    return new CqrsLifecycle(cqrs, properties, configurers, beanFactory);
+  }
+
+  private static <T> T required(
+      ObjectProvider<T> provider, String what, String property, Object value) {
+    T bean = provider.getIfUnique();
+    if (bean == null) {
+      throw new IllegalStateException(
+          "cqrs needs "
+              + what
+              + " bean: "
+              + property
+              + "="
+              + value.toString().toLowerCase(java.util.Locale.ROOT)
+              + " found none (is its cqrs module on the class path?) or more than one"
+              + " (mark one @Primary)");
+    }
+    return bean;
+  }
+
+  static SnapshotPolicy snapshotPolicy(CqrsProperties.Snapshots snapshots) {
+    return switch (snapshots.getMode()) {
+      case WHEN_SUGGESTED -> SnapshotPolicy.whenSuggested();
+      case EVERY -> SnapshotPolicy.every(snapshots.getEvery());
+      case NEVER -> SnapshotPolicy.never();
+    };
+  }
+
+  /** Every bean that implements an interceptor interface, once, in {@code @Order}. */
+  private static List<Object> interceptors(ConfigurableListableBeanFactory beanFactory) {
+    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<Object> found = new ArrayList<>();
+    Stream.of(
+            CommandDispatchInterceptor.class,
+            CommandHandlerInterceptor.class,
+            EventPublishInterceptor.class,
+            EventHandlerInterceptor.class,
+            AggregateInterceptor.class)
+        .flatMap(type -> beanFactory.getBeanProvider(type).stream())
+        .forEach(
+            interceptor -> {
+              if (seen.add(interceptor)) {
+                found.add(interceptor);
+              }
+            });
+    found.sort(AnnotationAwareOrderComparator.INSTANCE);
+    return found;
+  }
+}

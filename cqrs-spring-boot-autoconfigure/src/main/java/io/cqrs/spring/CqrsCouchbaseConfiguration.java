@@ -1,0 +1,83 @@
+package io.cqrs.spring;
+
+import com.couchbase.client.java.Bucket;
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.Collection;
+import io.cqrs.EventSerializer;
+import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The Couchbase event store, with {@code cqrs.store.type=couchbase}: on the application's own
+ * Couchbase {@link Cluster} bean (Spring Boot's, from {@code spring.couchbase.*}) when it has one,
+ * so that the application keeps one connection pool; else connected by the store itself from {@code
+ * cqrs.store.couchbase.connection-string}, username and password.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(
+    name = {
+      "io.cqrs.couchbase.CouchbaseEventStreamRepository",
+      "com.couchbase.client.java.Cluster"
+    })
+@ConditionalOnProperty(name = "cqrs.store.type", havingValue = "couchbase")
+class CqrsCouchbaseConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean(EventStreamRepository.class)
+  CouchbaseEventStreamRepository cqrsStore(
+      CqrsProperties properties, EventSerializer serializer, ObjectProvider<Cluster> clusters) {
+    CqrsProperties.Couchbase settings = properties.getStore().getCouchbase();
+    String bucketName = required(settings.getBucket(), "cqrs.store.couchbase.bucket");
+    if ((settings.getScope() == null) != (settings.getCollection() == null)) {
+      throw new IllegalStateException(
+          "cqrs.store.couchbase.scope and cqrs.store.couchbase.collection go together");
+    }
+    Cluster cluster = clusters.getIfUnique();
+    if (cluster != null) {
+      if (settings.getConnectionString() != null) {
+        throw new IllegalStateException(
+            "cqrs.store.couchbase.connection-string is set, but the application has a Couchbase"
+                + " Cluster bean (spring.couchbase.*): the store uses that cluster; remove one");
+      }
+      Bucket bucket = cluster.bucket(bucketName);
+      bucket.waitUntilReady(settings.getConnectTimeout());
+      Collection collection =
+          settings.getScope() == null
+              ? bucket.defaultCollection()
+              : bucket.scope(settings.getScope()).collection(settings.getCollection());
+      return CouchbaseEventStreamRepository.builder(collection, serializer)
+          .keyPrefix(settings.getKeyPrefix())
+          .build();
+    }
+    CouchbaseEventStreamRepository.Builder builder =
+        CouchbaseEventStreamRepository.builder(
+                required(
+                    settings.getConnectionString(),
+                    "cqrs.store.couchbase.connection-string (or spring.couchbase.connection-string"
+                        + " for a Cluster bean)"),
+                serializer)
+            .credentials(
+                required(settings.getUsername(), "cqrs.store.couchbase.username"),
+                required(settings.getPassword(), "cqrs.store.couchbase.password"))
+            .bucket(bucketName)
+            .keyPrefix(settings.getKeyPrefix())
+            .connectTimeout(settings.getConnectTimeout());
+    if (settings.getScope() != null) {
+      builder.collection(settings.getScope(), settings.getCollection());
+    }
+    return builder.build();
+  }
+
+  static String required(String value, String property) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException("Missing setting: " + property);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,186 @@
+package io.cqrs.spring;
+
+import io.cqrs.CommandHandler;
+import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
+import io.cqrs.Projection;
+import io.cqrs.TrackingEventProcessor;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.ResolvableType;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Ties the {@link Cqrs} to the application context. When the context starts (after every bean is
+ * created, in the last lifecycle phase, so after the web server) it registers the context's {@link
+ * CommandHandler} beans (each for the command type it declares), runs each {@link Projection} bean
+ * as a tracking processor named after the bean ({@code cqrs.processors.<name>.*}), registers each
+ * {@link EventProcessor} bean, runs the {@link CqrsConfigurer}s' {@code register}, and starts the
+ * {@link Cqrs}. When the context stops it closes the {@link Cqrs} first of all lifecycle beans
+ * (commands, subscriptions, processors and relay stop, in-flight work finishing), before the web
+ * server and before the store and buses are closed.
+ *
+ * <p>A {@link Cqrs} runs once: started again after a stop, this throws.
+ */
+public class CqrsLifecycle implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(CqrsLifecycle.class);
+
+  private final Cqrs cqrs;
+  private final CqrsProperties properties;
+  private final ObjectProvider<CqrsConfigurer> configurers;
+  private final ConfigurableListableBeanFactory beanFactory;
+  private volatile boolean running;
+  private boolean started;
+
+  /**
+   * A lifecycle for {@code cqrs}, registering what {@code beanFactory} holds.
+   *
+   * @param cqrs the instance to register on, start and stop
+   * @param properties the processors' settings and auto-startup
+   * @param configurers run after the found handlers and processors are registered
+   * @param beanFactory where the handlers, projections and processors are found
+   */
+  public CqrsLifecycle(
+      Cqrs cqrs,
+      CqrsProperties properties,
+      ObjectProvider<CqrsConfigurer> configurers,
+      ConfigurableListableBeanFactory beanFactory) {
+    this.cqrs = Objects.requireNonNull(cqrs, "cqrs");
+    this.properties = Objects.requireNonNull(properties, "properties");
+    this.configurers = Objects.requireNonNull(configurers, "configurers");
+    this.beanFactory = Objects.requireNonNull(beanFactory, "beanFactory");
+  }
+
+  /**
+   * Registers the handlers and processors and starts the {@link Cqrs}.
+   *
+   * @throws IllegalStateException if a handler does not declare its command type, a processor
+   *     setting names no processor, or this lifecycle ran before
+   */
+  @Override
+  public synchronized void start() {
+    if (started) {
+      throw new IllegalStateException("A Cqrs runs once; it cannot be started after a stop");
+    }
+    started = true;
+    registerCommandHandlers();
+    Set<String> processors = registerProcessors();
+    configurers.orderedStream().forEach(configurer -> configurer.register(cqrs));
+    cqrs.processors().forEach(processor -> processors.add(processor.name()));
+    Set<String> unknown = new LinkedHashSet<>(properties.getProcessors().keySet());
+    unknown.removeAll(processors);
+    if (!unknown.isEmpty()) {
+      throw new IllegalStateException(
+          "cqrs.processors names no registered processor: "
+              + unknown
+              + "; the processors are "
+              + processors);
+    }
+    cqrs.start();
+    running = true;
+    log.info(
+        "cqrs started: service '{}', {} command type(s), {} processor(s)",
+        properties.getService(),
+        cqrs.commands().commandTypes().size(),
+        cqrs.processors().size());
+  }
+
+  /** Closes the {@link Cqrs}: in-flight commands and events finish, checkpoints are saved. */
+  @Override
+  public synchronized void stop() {
+    if (running) {
+      running = false;
+      cqrs.close();
+      log.info("cqrs stopped");
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public boolean isAutoStartup() {
+    return properties.isAutoStartup();
+  }
+
+  /** The last phase: started after, and stopped before, every other lifecycle bean. */
+  @Override
+  public int getPhase() {
+    return SmartLifecycle.DEFAULT_PHASE;
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private void registerCommandHandlers() {
+    for (String name : beanFactory.getBeanNamesForType(CommandHandler.class)) {
+      CommandHandler handler = beanFactory.getBean(name, CommandHandler.class);
+      cqrs.onCommand(commandType(name, handler), handler);
+    }
+  }
+
+  /** The command type of a handler bean: from its @Bean method's return type or its class. */
+  private Class<?> commandType(String name, CommandHandler<?> handler) {
+    Class<?> type = null;
+    if (beanFactory.containsBeanDefinition(name)) {
+      type =
+          beanFactory
+              .getMergedBeanDefinition(name)
+              .getResolvableType()
+              .as(CommandHandler.class)
+              .resolveGeneric(0);
+    }
+    if (type == null) {
+      type =
+          ResolvableType.forClass(ClassUtils.getUserClass(handler))
+              .as(CommandHandler.class)
+              .resolveGeneric(0);
+    }
+    if (type == null || type == Object.class) {
+      throw new IllegalStateException(
+          "Command handler bean '"
+              + name
+              + "' does not declare its command type: implement CommandHandler<YourCommand> in a"
+              + " class, or declare the @Bean method's return type as CommandHandler<YourCommand>");
+    }
+    return type;
+  }
+
+  private Set<String> registerProcessors() {
+    Set<String> names = new LinkedHashSet<>();
+    List<String> projections = new ArrayList<>();
+    for (String name : beanFactory.getBeanNamesForType(EventProcessor.class)) {
+      EventProcessor processor = beanFactory.getBean(name, EventProcessor.class);
+      cqrs.processor(processor);
+      names.add(processor.name());
+    }
+    for (String name : beanFactory.getBeanNamesForType(Projection.class)) {
+      Projection projection = beanFactory.getBean(name, Projection.class);
+      CqrsProperties.Processor settings =
+          properties.getProcessors().getOrDefault(name, new CqrsProperties.Processor());
+      TrackingEventProcessor.Builder builder =
+          EventProcessor.tracking(name, cqrs.store())
+              .projection(projection)
+              .interceptors(cqrs.interceptors())
+              .segments(settings.getSegments());
+      if (settings.getBatchSize() != null) {
+        builder.batchSize(settings.getBatchSize());
+      }
+      cqrs.processor(builder.build());
+      names.add(name);
+      projections.add(name);
+    }
+    if (!projections.isEmpty()) {
+      log.debug("Projections run as tracking processors: {}", projections);
+    }
+    return names;
+  }
+}

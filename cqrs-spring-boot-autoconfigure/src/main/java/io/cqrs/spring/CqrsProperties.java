@@ -1,0 +1,490 @@
+package io.cqrs.spring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code cqrs.*} properties: which store and buses to use and how to reach them, the command
+ * service, listeners and retries, the relay, event processors, snapshots, deduplication, the
+ * aggregate cache and the health thresholds. Every property has a default that suits a single
+ * in-memory application; {@code docs/spring-boot.md} lists them with examples.
+ */
+@ConfigurationProperties("cqrs")
+public class CqrsProperties {
+  /**
+   * The command service: instances with the same name compete for its commands, and the relay and
+   * the RabbitMQ connections are named after it. Default: spring.application.name, else "app".
+   */
+  private String service;
+
+  // Not a property of its own: where the service name falls back to.
+  @Value("${spring.application.name:app}")
+  private String applicationName = "app";
+
+  /** Whether handlers and processors start with the application context. */
+  private boolean autoStartup = true;
+
+  private final Store store = new Store();
+  private final Bus bus = new Bus();
+  private final Relay relay = new Relay();
+  private final Snapshots snapshots = new Snapshots();
+  private final Deduplication deduplication = new Deduplication();
+  private final Cache cache = new Cache();
+  private final Health health = new Health();
+
+  /** Settings of the tracking processors that run projection beans, by processor (bean) name. */
+  private final Map<String, Processor> processors = new LinkedHashMap<>();
+
+  /** {@code cqrs.service}, else {@code spring.application.name}, else {@code app}. */
+  public String getService() {
+    return service != null && !service.isBlank() ? service : applicationName;
+  }
+
+  public void setService(String service) {
+    this.service = service;
+  }
+
+  public boolean isAutoStartup() {
+    return autoStartup;
+  }
+
+  public void setAutoStartup(boolean autoStartup) {
+    this.autoStartup = autoStartup;
+  }
+
+  public Store getStore() {
+    return store;
+  }
+
+  public Bus getBus() {
+    return bus;
+  }
+
+  public Relay getRelay() {
+    return relay;
+  }
+
+  public Snapshots getSnapshots() {
+    return snapshots;
+  }
+
+  public Deduplication getDeduplication() {
+    return deduplication;
+  }
+
+  public Cache getCache() {
+    return cache;
+  }
+
+  public Health getHealth() {
+    return health;
+  }
+
+  public Map<String, Processor> getProcessors() {
+    return processors;
+  }
+
+  /** Where events, snapshots and the integration log are kept. */
+  public static class Store {
+    /** The event store: memory (the default) or couchbase. */
+    private StoreType type = StoreType.MEMORY;
+
+    private final Couchbase couchbase = new Couchbase();
+
+    public StoreType getType() {
+      return type;
+    }
+
+    public void setType(StoreType type) {
+      this.type = type;
+    }
+
+    public Couchbase getCouchbase() {
+      return couchbase;
+    }
+  }
+
+  /** The kinds of event store. */
+  public enum StoreType {
+    /** In this process's memory: for tests and single-process demos. */
+    MEMORY,
+    /** Couchbase, with the application's {@code Cluster} or a connection of its own. */
+    COUCHBASE
+  }
+
+  /** The Couchbase event store. */
+  public static class Couchbase {
+    /**
+     * The cluster to connect to, when the application has no Couchbase {@code Cluster} bean
+     * (spring.couchbase.*); with one, leave this unset and the store uses that cluster.
+     */
+    private String connectionString;
+
+    /** The user, when the store connects itself. */
+    private String username;
+
+    /** The user's password, when the store connects itself. */
+    private String password;
+
+    /** The bucket of the event store (required). */
+    private String bucket;
+
+    /** The scope, with collection, instead of the bucket's default collection. */
+    private String scope;
+
+    /** The collection, with scope, instead of the bucket's default collection. */
+    private String collection;
+
+    /** The prefix of every key; applications sharing a bucket use different prefixes. */
+    private String keyPrefix = "cqrs";
+
+    /** How long to wait for the bucket to be ready at start-up. */
+    private Duration connectTimeout = Duration.ofSeconds(30);
+
+    public String getConnectionString() {
+      return connectionString;
+    }
+
+    public void setConnectionString(String connectionString) {
+      this.connectionString = connectionString;
+    }
+
+    public String getUsername() {
+      return username;
+    }
+
+    public void setUsername(String username) {
+      this.username = username;
+    }
+
+    public String getPassword() {
+      return password;
+    }
+
+    public void setPassword(String password) {
+      this.password = password;
+    }
+
+    public String getBucket() {
+      return bucket;
+    }
+
+    public void setBucket(String bucket) {
+      this.bucket = bucket;
+    }
+
+    public String getScope() {
+      return scope;
+    }
+
+    public void setScope(String scope) {
+      this.scope = scope;
+    }
+
+    public String getCollection() {
+      return collection;
+    }
+
+    public void setCollection(String collection) {
+      this.collection = collection;
+    }
+
+    public String getKeyPrefix() {
+      return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
+    }
+
+    public Duration getConnectTimeout() {
+      return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+    }
+  }
+
+  /** The command and event buses. */
+  public static class Bus {
+    /** The buses: memory (the default) or rabbitmq. */
+    private BusType type = BusType.MEMORY;
+
+    /** Threads taking commands. */
+    private int commandListeners = 1;
+
+    /** Threads per event subscription (1 keeps each subscription in order). */
+    private int eventListeners = 1;
+
+    /**
+     * Whether a command handler returns before the broker confirms its events (the relay publishes
+     * what a crash kept from the bus).
+     */
+    private boolean publishAsynchronously = false;
+
+    private final Rabbitmq rabbitmq = new Rabbitmq();
+
+    public BusType getType() {
+      return type;
+    }
+
+    public void setType(BusType type) {
+      this.type = type;
+    }
+
+    public int getCommandListeners() {
+      return commandListeners;
+    }
+
+    public void setCommandListeners(int commandListeners) {
+      this.commandListeners = commandListeners;
+    }
+
+    public int getEventListeners() {
+      return eventListeners;
+    }
+
+    public void setEventListeners(int eventListeners) {
+      this.eventListeners = eventListeners;
+    }
+
+    public boolean isPublishAsynchronously() {
+      return publishAsynchronously;
+    }
+
+    public void setPublishAsynchronously(boolean publishAsynchronously) {
+      this.publishAsynchronously = publishAsynchronously;
+    }
+
+    public Rabbitmq getRabbitmq() {
+      return rabbitmq;
+    }
+  }
+
+  /** The kinds of bus. */
+  public enum BusType {
+    /** In this process's memory. */
+    MEMORY,
+    /** RabbitMQ, with the application's connection factory or a URI. */
+    RABBITMQ
+  }
+
+  /** The RabbitMQ buses. */
+  public static class Rabbitmq {
+    /**
+     * The broker as an amqp:// or amqps:// URI (several, comma-separated, for the nodes of a
+     * cluster), when the application has no Spring AMQP connection factory (spring.rabbitmq.*);
+     * with one, leave this unset and the buses connect with its settings.
+     */
+    private String uri;
+
+    /**
+     * The namespace of every exchange and queue; instances that talk to each other use the same.
+     */
+    private String prefix = "cqrs";
+
+    /** The type of the queues the buses declare: classic or quorum. */
+    private String queueType = "classic";
+
+    /**
+     * Delays before the second, third... attempt of a message whose handler threw; then it is
+     * dead-lettered. Empty: no retries.
+     */
+    private List<Duration> retryDelays =
+        new ArrayList<>(
+            List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)));
+
+    /** Unacknowledged messages per listener. */
+    private int prefetch = 250;
+
+    /** How long a connection may be down before the bus reports itself unhealthy. */
+    private Duration unhealthyAfter = Duration.ofSeconds(15);
+
+    /** How long a lost connection waits before each attempt to recover. */
+    private Duration recoveryInterval = Duration.ofSeconds(2);
+
+    public String getUri() {
+      return uri;
+    }
+
+    public void setUri(String uri) {
+      this.uri = uri;
+    }
+
+    public String getPrefix() {
+      return prefix;
+    }
+
+    public void setPrefix(String prefix) {
+      this.prefix = prefix;
+    }
+
+    public String getQueueType() {
+      return queueType;
+    }
+
+    public void setQueueType(String queueType) {
+      this.queueType = queueType;
+    }
+
+    public List<Duration> getRetryDelays() {
+      return retryDelays;
+    }
+
+    public void setRetryDelays(List<Duration> retryDelays) {
+      this.retryDelays = retryDelays;
+    }
+
+    public int getPrefetch() {
+      return prefetch;
+    }
+
+    public void setPrefetch(int prefetch) {
+      this.prefetch = prefetch;
+    }
+
+    public Duration getUnhealthyAfter() {
+      return unhealthyAfter;
+    }
+
+    public void setUnhealthyAfter(Duration unhealthyAfter) {
+      this.unhealthyAfter = unhealthyAfter;
+    }
+
+    public Duration getRecoveryInterval() {
+      return recoveryInterval;
+    }
+
+    public void setRecoveryInterval(Duration recoveryInterval) {
+      this.recoveryInterval = recoveryInterval;
+    }
+  }
+
+  /** The relay that publishes committed events a crash kept from the bus. */
+  public static class Relay {
+    /** Whether the relay runs (when the store supports it). */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
+  /** When aggregates are snapshotted. */
+  public static class Snapshots {
+    /** when-suggested (the aggregate asks), every (see cqrs.snapshots.every) or never. */
+    private SnapshotMode mode = SnapshotMode.WHEN_SUGGESTED;
+
+    /** Events between snapshots, with mode every. */
+    private long every = 100;
+
+    public SnapshotMode getMode() {
+      return mode;
+    }
+
+    public void setMode(SnapshotMode mode) {
+      this.mode = mode;
+    }
+
+    public long getEvery() {
+      return every;
+    }
+
+    public void setEvery(long every) {
+      this.every = every;
+    }
+  }
+
+  /** The snapshot policies. */
+  public enum SnapshotMode {
+    /** When the aggregate suggests one. */
+    WHEN_SUGGESTED,
+    /** Every {@code cqrs.snapshots.every} events. */
+    EVERY,
+    /** Never. */
+    NEVER
+  }
+
+  /** What the command dispatch manager remembers of handled commands. */
+  public static class Deduplication {
+    /**
+     * Whether rejections are remembered too, so that a redelivered rejected command is rejected
+     * again without running; effects are exactly-once either way.
+     */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
+  /** The cache of aggregates' latest state in this process. */
+  public static class Cache {
+    /** Aggregates kept; 0 (the default) keeps none. */
+    private long maximumSize = 0;
+
+    public long getMaximumSize() {
+      return maximumSize;
+    }
+
+    public void setMaximumSize(long maximumSize) {
+      this.maximumSize = maximumSize;
+    }
+  }
+
+  /** One tracking event processor. */
+  public static class Processor {
+    /** Segments the log is split into (fixed in the store by the processor's first start). */
+    private int segments = 1;
+
+    /** Log positions a segment reads and handles before saving its checkpoint (default 256). */
+    private Integer batchSize;
+
+    public int getSegments() {
+      return segments;
+    }
+
+    public void setSegments(int segments) {
+      this.segments = segments;
+    }
+
+    public Integer getBatchSize() {
+      return batchSize;
+    }
+
+    public void setBatchSize(Integer batchSize) {
+      this.batchSize = batchSize;
+    }
+  }
+
+  /** The Actuator health of cqrs. */
+  public static class Health {
+    /**
+     * Log positions a processor or the relay may be behind before the processors' health is DOWN;
+     * unset: lag is reported, never DOWN.
+     */
+    private Long maxLag;
+
+    public Long getMaxLag() {
+      return maxLag;
+    }
+
+    public void setMaxLag(Long maxLag) {
+      this.maxLag = maxLag;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.cqrs.spring;
+
+import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.EventSerializer;
+import io.cqrs.rabbitmq.QueueType;
+import io.cqrs.rabbitmq.RabbitBusBuilder;
+import io.cqrs.rabbitmq.RabbitCommandBus;
+import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.EventBus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
+
+/**
+ * The RabbitMQ buses, with {@code cqrs.bus.type=rabbitmq}: connected with the settings of the
+ * application's Spring AMQP connection factory (Spring Boot's, from {@code spring.rabbitmq.*}:
+ * nodes, credentials, virtual host, TLS) or its amqp-client {@link ConnectionFactory} bean when it
+ * has one, else with {@code cqrs.bus.rabbitmq.uri}. Each bus opens its own publishing and consuming
+ * connections from those settings (publisher confirms, manual acknowledgements and automatic
+ * recovery need connections of their own); no connection of the application's pool is taken.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(name = {"io.cqrs.rabbitmq.RabbitCommandBus", "com.rabbitmq.client.Channel"})
+@ConditionalOnProperty(name = "cqrs.bus.type", havingValue = "rabbitmq")
+class CqrsRabbitConfiguration {
+  private static final String SPRING_AMQP_FACTORY =
+      "org.springframework.amqp.rabbit.connection.AbstractConnectionFactory";
+
+  @Bean
+  @ConditionalOnMissingBean(CommandBus.class)
+  RabbitCommandBus cqrsCommandBus(
+      CqrsProperties properties,
+      EventSerializer serializer,
+      ObjectProvider<ConnectionFactory> factories,
+      ConfigurableListableBeanFactory beanFactory) {
+    BrokerSettings broker = broker(properties, factories, beanFactory);
+    RabbitCommandBus.Builder builder =
+        broker.uris() != null
+            ? RabbitCommandBus.builder(broker.uris(), serializer)
+            : RabbitCommandBus.builder(broker.factory(), serializer);
+    return configure(builder, broker, properties, "-commands").build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(EventBus.class)
+  RabbitEventBus cqrsEventBus(
+      CqrsProperties properties,
+      EventSerializer serializer,
+      ObjectProvider<ConnectionFactory> factories,
+      ConfigurableListableBeanFactory beanFactory) {
+    BrokerSettings broker = broker(properties, factories, beanFactory);
+    RabbitEventBus.Builder builder =
+        broker.uris() != null
+            ? RabbitEventBus.builder(broker.uris(), serializer)
+            : RabbitEventBus.builder(broker.factory(), serializer);
+    return configure(builder, broker, properties, "-events").build();
+  }
+
+  private static <B extends RabbitBusBuilder<B>> B configure(
+      B builder, BrokerSettings broker, CqrsProperties properties, String suffix) {
+    CqrsProperties.Rabbitmq settings = properties.getBus().getRabbitmq();
+    if (!broker.addresses().isEmpty()) {
+      builder.addresses(broker.addresses().toArray(String[]::new));
+    }
+    return builder
+        .prefix(settings.getPrefix())
+        .connectionName(properties.getService() + suffix)
+        .queueType(queueType(settings.getQueueType()))
+        .retryDelays(settings.getRetryDelays().toArray(Duration[]::new))
+        .prefetch(settings.getPrefetch())
+        .unhealthyAfter(settings.getUnhealthyAfter())
+        .recoveryInterval(settings.getRecoveryInterval());
+  }
+
+  private static QueueType queueType(String name) {
+    try {
+      return QueueType.valueOf(name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "cqrs.bus.rabbitmq.queue-type must be classic or quorum, was '" + name + "'", e);
+    }
+  }
+
+  /** Where the buses connect: the application's factory (and its nodes), or the URIs. */
+  record BrokerSettings(ConnectionFactory factory, List<String> addresses, List<String> uris) {}
+
+  private static BrokerSettings broker(
+      CqrsProperties properties,
+      ObjectProvider<ConnectionFactory> factories,
+      ConfigurableListableBeanFactory beanFactory) {
+    String uri = properties.getBus().getRabbitmq().getUri();
+    BrokerSettings application = null;
+    if (ClassUtils.isPresent(SPRING_AMQP_FACTORY, CqrsRabbitConfiguration.class.getClassLoader())) {
+      application = SpringAmqpBroker.find(beanFactory);
+    }
+    if (application == null) {
+      ConnectionFactory factory = factories.getIfUnique();
+      if (factory != null) {
+        application = new BrokerSettings(factory, List.of(), null);
+      }
+    }
+    if (application != null && uri != null) {
+      throw new IllegalStateException(
+          "cqrs.bus.rabbitmq.uri is set, but the application has a RabbitMQ connection factory"
+              + " (spring.rabbitmq.*): the buses connect with its settings; remove one");
+    }
+    if (application != null) {
+      return application;
+    }
+    if (uri == null || uri.isBlank()) {
+      throw new IllegalStateException(
+          "Missing setting: cqrs.bus.rabbitmq.uri (or spring.rabbitmq.* with Spring AMQP)");
+    }
+    return new BrokerSettings(null, List.of(), RabbitCommandBus.splitUris(uri));
+  }
+}

@@ -1,0 +1,72 @@
+package io.cqrs.spring.actuate;
+
+import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
+import io.cqrs.EventRelay;
+import io.cqrs.ProcessorLag;
+import io.cqrs.TrackingEventProcessor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * The health of the event processors and the relay: DOWN when a processor has stopped handling on a
+ * failure ({@link EventProcessor#failure()}), or when {@code maxLag} is set and a tracking
+ * processor or the relay is more log positions behind than that; UP otherwise. Details per
+ * processor: paused, failure, lag (positions behind, read from the store at each call); for the
+ * relay: its lag and whether this process leads it.
+ */
+public final class ProcessorsHealthIndicator implements HealthIndicator {
+  private final Cqrs cqrs;
+  private final Long maxLag;
+
+  /**
+   * An indicator of {@code cqrs}'s processors.
+   *
+   * @param cqrs whose processors and relay to report
+   * @param maxLag the positions behind that make it DOWN, or null for never
+   */
+  public ProcessorsHealthIndicator(Cqrs cqrs, Long maxLag) {
+    this.cqrs = Objects.requireNonNull(cqrs, "cqrs");
+    this.maxLag = maxLag;
+  }
+
+  @Override
+  public Health health() {
+    boolean up = true;
+    Map<String, Object> processors = new LinkedHashMap<>();
+    for (EventProcessor processor : cqrs.processors()) {
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("paused", processor.isPaused());
+      Throwable failure = processor.failure();
+      if (failure != null) {
+        details.put("failure", failure.toString());
+        up = false;
+      }
+      if (processor instanceof TrackingEventProcessor tracking) {
+        up &= lag(tracking.lag(), details);
+      }
+      processors.put(processor.name(), details);
+    }
+    Health.Builder builder = Health.up().withDetail("processors", processors);
+    if (cqrs.relay().isPresent()) {
+      EventRelay relay = cqrs.relay().get();
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("leader", relay.isLeader());
+      up &= lag(relay.lag(), details);
+      builder.withDetail("relay", details);
+    }
+    if (maxLag != null) {
+      builder.withDetail("maxLag", maxLag);
+    }
+    return (up ? builder : builder.down()).build();
+  }
+
+  /** Adds the lag; false if it is over the limit. */
+  private boolean lag(ProcessorLag lag, Map<String, Object> details) {
+    details.put("lag", lag.positionsBehind());
+    return maxLag == null || lag.positionsBehind() <= maxLag;
+  }
+}

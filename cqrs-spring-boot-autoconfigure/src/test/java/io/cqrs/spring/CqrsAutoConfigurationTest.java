@@ -1,0 +1,379 @@
+package io.cqrs.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.cqrs.Command;
+import io.cqrs.CommandHandler;
+import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
+import io.cqrs.EventSerializer;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.TrackingEventProcessor;
+import io.cqrs.TypeRegistry;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.Subscription;
+import io.cqrs.spring.TestDomain.Account;
+import io.cqrs.spring.TestDomain.Balances;
+import io.cqrs.spring.TestDomain.Deposit;
+import io.cqrs.spring.TestDomain.DepositHandler;
+import io.cqrs.spring.TestDomain.MoneyDeposited;
+import io.cqrs.spring.TestDomain.Withdraw;
+import io.cqrs.testing.Await;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class CqrsAutoConfigurationTest {
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+          .withUserConfiguration(Bank.class);
+
+  /** The application of most tests: an aggregate, a command handler and a read model. */
+  @Configuration(proxyBeanMethods = false)
+  static class Bank {
+    @Bean
+    CqrsConfigurer accounts() {
+      return new CqrsConfigurer() {
+        @Override
+        public void configure(Cqrs.Builder builder) {
+          builder.aggregate(Account.class, MoneyDeposited.class);
+        }
+      };
+    }
+
+    @Bean
+    DepositHandler depositHandler(EventSourcingRepository accounts) {
+      return new DepositHandler(accounts);
+    }
+
+    @Bean
+    Balances balances() {
+      return new Balances();
+    }
+  }
+
+  @Test
+  void with_no_properties_a_command_sent_reaches_the_read_model_in_memory() {
+    runner.run(
+        context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(EventStreamRepository.class))
+              .isInstanceOf(InMemoryEventStreamRepository.class);
+          assertThat(context.getBean(CommandBus.class)).isInstanceOf(InMemoryCommandBus.class);
+          assertThat(context.getBean(EventBus.class)).isInstanceOf(InMemoryEventBus.class);
+          Cqrs cqrs = context.getBean(Cqrs.class);
+          assertThat(context.getBean(EventSourcingRepository.class)).isSameAs(cqrs.repository());
+          assertThat(cqrs.processors())
+              .extracting(EventProcessor::name)
+              .containsExactly("balances");
+
+          cqrs.send(new Deposit("acc-1", new BigDecimal("50.00")));
+
+          Balances balances = context.getBean(Balances.class);
+          Await.until(
+              "the deposit in the read model",
+              () -> new BigDecimal("50.00").equals(balances.balances.get("acc-1")));
+          assertThat(cqrs.repository().get("acc-1", Account::new).balance())
+              .isEqualByComparingTo("50.00");
+        });
+  }
+
+  @Test
+  void a_handler_declared_as_a_lambda_bean_is_registered_for_the_command_type_of_its_bean_method() {
+    runner
+        .withUserConfiguration(LambdaHandler.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              assertThat(cqrs.commands().commandTypes()).contains("Deposit", "Withdraw");
+              cqrs.send(new Withdraw("acc-2", BigDecimal.ONE));
+              LambdaHandler handler = context.getBean(LambdaHandler.class);
+              Await.until("the withdrawal handled", () -> handler.handled.size() == 1);
+              assertThat(handler.handled.get(0).accountId()).isEqualTo("acc-2");
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class LambdaHandler {
+    final List<Withdraw> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Bean
+    CommandHandler<Withdraw> withdrawHandler() {
+      return (withdraw, command) -> handled.add(withdraw);
+    }
+  }
+
+  @Test
+  void a_handler_bean_that_does_not_name_its_command_type_fails_the_start_naming_the_bean() {
+    runner
+        .withUserConfiguration(RawHandler.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("'rawHandler' does not declare its command type"));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class RawHandler {
+    @Bean
+    @SuppressWarnings("rawtypes")
+    CommandHandler rawHandler() {
+      return (body, command) -> {};
+    }
+  }
+
+  @Test
+  void settings_from_properties_reach_the_cqrs() {
+    runner
+        .withPropertyValues(
+            "cqrs.service=ledger",
+            "cqrs.relay.enabled=false",
+            "cqrs.cache.maximum-size=10",
+            "cqrs.processors.balances.segments=3")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              assertThat(cqrs.relay()).isEmpty();
+              assertThat(cqrs.repository().cache()).isPresent();
+              TrackingEventProcessor balances = (TrackingEventProcessor) cqrs.processors().get(0);
+              Await.until("three segments owned", () -> balances.ownedSegments().size() == 3);
+            });
+  }
+
+  @Test
+  void by_default_the_relay_runs_and_no_aggregate_is_cached() {
+    runner.run(
+        context -> {
+          Cqrs cqrs = context.getBean(Cqrs.class);
+          assertThat(cqrs.relay()).isPresent();
+          assertThat(cqrs.relay().get().name()).isEqualTo("app-relay");
+          assertThat(cqrs.repository().cache()).isEmpty();
+        });
+  }
+
+  @Test
+  void without_cqrs_service_the_service_is_named_after_the_application() {
+    runner
+        .withPropertyValues("spring.application.name=ledger")
+        .run(
+            context -> {
+              assertThat(context.getBean(CqrsProperties.class).getService()).isEqualTo("ledger");
+              assertThat(context.getBean(Cqrs.class).relay().get().name())
+                  .isEqualTo("ledger-relay");
+            });
+    runner
+        .withPropertyValues("spring.application.name=ledger", "cqrs.service=payments")
+        .run(
+            context ->
+                assertThat(context.getBean(Cqrs.class).relay().get().name())
+                    .isEqualTo("payments-relay"));
+  }
+
+  @Test
+  void a_processor_setting_that_names_no_processor_fails_the_start() {
+    runner
+        .withPropertyValues("cqrs.processors.balance.segments=2")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "cqrs.processors names no registered processor: [balance]"));
+  }
+
+  @Test
+  void auto_startup_off_leaves_the_cqrs_unstarted() {
+    runner
+        .withPropertyValues("cqrs.auto-startup=false")
+        .run(
+            context -> {
+              assertThat(context.getBean(CqrsLifecycle.class).isRunning()).isFalse();
+              assertThat(context.getBean(Cqrs.class).processors()).isEmpty();
+            });
+  }
+
+  @Test
+  void closing_the_context_closes_the_cqrs_before_the_buses() {
+    List<String> closed = new CopyOnWriteArrayList<>();
+    AtomicReference<CqrsLifecycle> lifecycle = new AtomicReference<>();
+    runner
+        .withBean(
+            "recordingCommandBus",
+            CommandBus.class,
+            () -> new RecordingCommandBus(closed, lifecycle),
+            definition -> definition.setDestroyMethodName("close"))
+        .run(
+            context -> {
+              lifecycle.set(context.getBean(CqrsLifecycle.class));
+              assertThat(lifecycle.get().isRunning()).isTrue();
+              TrackingEventProcessor balances =
+                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+              Await.until(
+                  "the processor claims its segment", () -> !balances.ownedSegments().isEmpty());
+
+              context.close();
+
+              assertThat(lifecycle.get().isRunning()).isFalse();
+              assertThat(closed).containsExactly("command bus closed after the cqrs stopped");
+              assertThat(balances.ownedSegments()).isEmpty();
+            });
+  }
+
+  /** A command bus that records, when closed, whether the Cqrs was still running. */
+  private static final class RecordingCommandBus implements CommandBus {
+    private final InMemoryCommandBus bus = new InMemoryCommandBus();
+    private final List<String> closed;
+    private final AtomicReference<CqrsLifecycle> lifecycle;
+
+    RecordingCommandBus(List<String> closed, AtomicReference<CqrsLifecycle> lifecycle) {
+      this.closed = closed;
+      this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void publish(List<Command> commands) {
+      bus.publish(commands);
+    }
+
+    @Override
+    public Subscription subscribe(
+        String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+      return bus.subscribe(service, commandTypes, listeners, consumer);
+    }
+
+    @Override
+    public void close() {
+      closed.add(
+          lifecycle.get().isRunning()
+              ? "command bus closed while the cqrs ran"
+              : "command bus closed after the cqrs stopped");
+      bus.close();
+    }
+  }
+
+  @Test
+  void beans_of_the_application_replace_the_auto_configured_ones() {
+    TypeRegistry types = new TypeRegistry();
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    InMemoryCommandBus commands = new InMemoryCommandBus();
+    InMemoryEventBus events = new InMemoryEventBus();
+    EventSerializer serializer = new EventSerializer(types);
+    runner
+        .withBean(TypeRegistry.class, () -> types)
+        .withBean(EventStreamRepository.class, () -> store)
+        .withBean(CommandBus.class, () -> commands)
+        .withBean(EventBus.class, () -> events)
+        .withBean(EventSerializer.class, () -> serializer)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(EventStreamRepository.class);
+              assertThat(context).hasSingleBean(CommandBus.class);
+              assertThat(context).hasSingleBean(EventBus.class);
+              assertThat(context.getBean(TypeRegistry.class)).isSameAs(types);
+              assertThat(context.getBean(EventSerializer.class)).isSameAs(serializer);
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              assertThat(cqrs.types()).isSameAs(types);
+              assertThat(cqrs.store()).isSameAs(store);
+              assertThat(types.isRegistered(Account.class)).isTrue();
+              cqrs.send(new Deposit("acc-3", BigDecimal.TEN));
+              Await.until("the deposit stored", () -> store.version("acc-3") == 1);
+            });
+  }
+
+  @Test
+  void an_application_cqrs_replaces_the_auto_configured_one_and_still_gets_the_handlers() {
+    Cqrs own = Cqrs.builder().service("own").aggregate(Account.class, MoneyDeposited.class).build();
+    runner
+        .withBean("ownCqrs", Cqrs.class, () -> own)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(Cqrs.class);
+              assertThat(context.getBean(EventSourcingRepository.class)).isSameAs(own.repository());
+              assertThat(own.commands().commandTypes()).contains("Deposit");
+            });
+  }
+
+  @Test
+  void the_serializer_is_built_on_the_applications_jackson_2_object_mapper() {
+    runner
+        .withBean(
+            ObjectMapper.class,
+            () -> new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+        .run(
+            context -> {
+              EventSerializer serializer = context.getBean(EventSerializer.class);
+              String json =
+                  new String(
+                      serializer.serialize(Command.create(new Deposit("acc-4", BigDecimal.ONE))),
+                      StandardCharsets.UTF_8);
+              assertThat(json).contains("\"account_id\":\"acc-4\"");
+            });
+  }
+
+  @Test
+  void without_an_object_mapper_the_serializer_uses_cqrss_own_settings() {
+    runner.run(
+        context -> {
+          String json =
+              new String(
+                  context
+                      .getBean(EventSerializer.class)
+                      .serialize(Command.create(new Deposit("acc-5", new BigDecimal("1.50")))),
+                  StandardCharsets.UTF_8);
+          assertThat(json).contains("\"accountId\":\"acc-5\"").contains("1.50");
+        });
+  }
+
+  @Test
+  void snapshots_every_n_events_are_written_when_the_properties_ask() {
+    runner
+        .withPropertyValues("cqrs.snapshots.mode=every", "cqrs.snapshots.every=2")
+        .run(
+            context -> {
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              cqrs.commands().dispatch(Command.create(new Deposit("acc-6", BigDecimal.ONE)));
+              assertThat(cqrs.store().loadSnapshot("acc-6")).isEmpty();
+              cqrs.commands().dispatch(Command.create(new Deposit("acc-6", BigDecimal.ONE)));
+              assertThat(cqrs.store().loadSnapshot("acc-6")).isPresent();
+            });
+  }
+
+  @Test
+  void with_snapshots_never_no_snapshot_is_written() {
+    runner
+        .withPropertyValues("cqrs.snapshots.mode=never")
+        .run(
+            context -> {
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              for (int i = 0; i < 3; i++) {
+                cqrs.commands().dispatch(Command.create(new Deposit("acc-7", BigDecimal.ONE)));
+              }
+              assertThat(cqrs.store().version("acc-7")).isEqualTo(3);
+              assertThat(cqrs.store().loadSnapshot("acc-7")).isEmpty();
+            });
+  }
+}

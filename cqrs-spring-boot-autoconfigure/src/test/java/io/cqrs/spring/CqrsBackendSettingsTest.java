@@ -1,0 +1,136 @@
+package io.cqrs.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.rabbitmq.RabbitCommandBus;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * Store and bus settings that are wrong or incomplete fail the start with a message naming the
+ * property, before anything connects. The settings that connect are run against the servers in
+ * {@code CqrsServersIT}.
+ */
+class CqrsBackendSettingsTest {
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class));
+
+  @Test
+  void couchbase_without_a_bucket_names_the_missing_property() {
+    runner
+        .withPropertyValues(
+            "cqrs.store.type=couchbase", "cqrs.store.couchbase.connection-string=couchbase://x")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessage("Missing setting: cqrs.store.couchbase.bucket"));
+  }
+
+  @Test
+  void couchbase_without_a_cluster_bean_or_connection_string_names_both_ways() {
+    runner
+        .withPropertyValues("cqrs.store.type=couchbase", "cqrs.store.couchbase.bucket=b")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "Missing setting: cqrs.store.couchbase.connection-string (or"
+                            + " spring.couchbase.connection-string"));
+  }
+
+  @Test
+  void couchbase_scope_without_collection_is_refused() {
+    runner
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=b",
+            "cqrs.store.couchbase.scope=s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("scope and cqrs.store.couchbase.collection go together"));
+  }
+
+  @Test
+  void couchbase_store_without_the_cqrs_couchbase_module_says_so() {
+    runner
+        .withClassLoader(new FilteredClassLoader(CouchbaseEventStreamRepository.class))
+        .withPropertyValues("cqrs.store.type=couchbase")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "cqrs needs an event store bean: cqrs.store.type=couchbase found none"));
+  }
+
+  @Test
+  void rabbitmq_without_a_uri_or_connection_factory_names_both_ways() {
+    runner
+        .withClassLoader(new FilteredClassLoader(AbstractConnectionFactory.class))
+        .withPropertyValues("cqrs.bus.type=rabbitmq")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessage(
+                        "Missing setting: cqrs.bus.rabbitmq.uri (or spring.rabbitmq.* with Spring"
+                            + " AMQP)"));
+  }
+
+  @Test
+  void rabbitmq_with_a_uri_and_an_application_connection_factory_is_refused() {
+    runner
+        .withBean(com.rabbitmq.client.ConnectionFactory.class)
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq", "cqrs.bus.rabbitmq.uri=amqp://guest:guest@127.0.0.1:5672")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("cqrs.bus.rabbitmq.uri is set, but the application has"));
+  }
+
+  @Test
+  void an_unknown_queue_type_is_refused() {
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@127.0.0.1:5672",
+            "cqrs.bus.rabbitmq.queue-type=stream")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.bus.rabbitmq.queue-type must be classic or quorum, was 'stream'"));
+  }
+
+  @Test
+  void rabbitmq_buses_without_the_cqrs_rabbitmq_module_say_so() {
+    runner
+        .withClassLoader(new FilteredClassLoader(RabbitCommandBus.class))
+        .withPropertyValues("cqrs.bus.type=rabbitmq")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "cqrs needs a command bus bean: cqrs.bus.type=rabbitmq found none"));
+  }
+}

@@ -1,0 +1,222 @@
+package io.cqrs.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.couchbase.client.java.Cluster;
+import io.cqrs.Cqrs;
+import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import io.cqrs.rabbitmq.RabbitCommandBus;
+import io.cqrs.rabbitmq.RabbitEventBus;
+import io.cqrs.rabbitmq.RabbitNamespace;
+import io.cqrs.rabbitmq.RabbitTestBroker;
+import io.cqrs.spring.TestDomain.Balances;
+import io.cqrs.spring.TestDomain.Deposit;
+import io.cqrs.spring.actuate.CqrsHealthAutoConfiguration;
+import io.cqrs.testing.Await;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
+import org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.couchbase.autoconfigure.CouchbaseAutoConfiguration;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * The Couchbase store and the RabbitMQ buses from properties, against the servers: on Spring Boot's
+ * own {@code Cluster} and connection factory, and connected by cqrs itself.
+ */
+class CqrsServersIT {
+  private final CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
+  private RabbitNamespace rabbit;
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  CouchbaseAutoConfiguration.class,
+                  RabbitAutoConfiguration.class,
+                  CqrsAutoConfiguration.class,
+                  CqrsHealthAutoConfiguration.class))
+          .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class);
+
+  @AfterEach
+  void deleteQueues() {
+    if (rabbit != null) {
+      rabbit.deleteEverythingWithPrefix();
+      rabbit.close();
+    }
+  }
+
+  @Test
+  void the_couchbase_store_uses_spring_boots_cluster_when_there_is_one() {
+    runner
+        .withPropertyValues(
+            "spring.couchbase.connection-string=" + couchbase.connectionString(),
+            "spring.couchbase.username=" + couchbase.username(),
+            "spring.couchbase.password=" + couchbase.password(),
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(Cluster.class);
+              depositReachesTheReadModel(
+                  context.getBean(Cqrs.class), context.getBean(Balances.class));
+              assertThat(context.getBean(Cqrs.class).store())
+                  .isInstanceOf(CouchbaseEventStreamRepository.class);
+            });
+  }
+
+  @Test
+  void without_a_cluster_bean_the_couchbase_store_connects_itself() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString(),
+            "cqrs.store.couchbase.username=" + couchbase.username(),
+            "cqrs.store.couchbase.password=" + couchbase.password(),
+            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().doesNotHaveBean(Cluster.class);
+              depositReachesTheReadModel(
+                  context.getBean(Cqrs.class), context.getBean(Balances.class));
+            });
+  }
+
+  @Test
+  void a_connection_string_beside_spring_boots_cluster_is_refused() {
+    runner
+        .withPropertyValues(
+            "spring.couchbase.connection-string=" + couchbase.connectionString(),
+            "spring.couchbase.username=" + couchbase.username(),
+            "spring.couchbase.password=" + couchbase.password(),
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString())
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("the application has a Couchbase Cluster bean"));
+  }
+
+  @Test
+  void the_rabbitmq_buses_connect_with_spring_boots_rabbitmq_settings() {
+    rabbit = RabbitTestBroker.get().newNamespace("boot");
+    var factory = rabbit.connectionFactory();
+    runner
+        .withPropertyValues(
+            "spring.rabbitmq.host=" + factory.getHost(),
+            "spring.rabbitmq.port=" + factory.getPort(),
+            "spring.rabbitmq.username=" + factory.getUsername(),
+            "spring.rabbitmq.password=" + factory.getPassword(),
+            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.service=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(Cqrs.class).commandBus().health().connections())
+                  .extracting(connection -> connection.name())
+                  .allMatch(name -> name.startsWith(rabbit.prefix() + "-commands"));
+              assertThat(context.getBean(io.cqrs.spi.CommandBus.class))
+                  .isInstanceOf(RabbitCommandBus.class);
+              assertThat(context.getBean(io.cqrs.spi.EventBus.class))
+                  .isInstanceOf(RabbitEventBus.class);
+              depositReachesTheReadModel(
+                  context.getBean(Cqrs.class), context.getBean(Balances.class));
+            });
+  }
+
+  @Test
+  void without_spring_amqp_the_rabbitmq_buses_connect_with_the_uri() {
+    rabbit = RabbitTestBroker.get().newNamespace("uri");
+    rabbit.requireAdmin();
+    new ApplicationContextRunner()
+        .withClassLoader(new FilteredClassLoader(AbstractConnectionFactory.class))
+        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=" + rabbit.broker().amqpUri(),
+            "cqrs.service=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.queue-type=quorum")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              depositReachesTheReadModel(
+                  context.getBean(Cqrs.class), context.getBean(Balances.class));
+              String queue = rabbit.prefix() + ".commands." + rabbit.prefix();
+              assertThat(queueTypes()).contains(queue + "\tquorum");
+            });
+  }
+
+  @Test
+  void the_command_bus_health_is_down_while_its_connection_is_closed_and_up_once_recovered() {
+    rabbit = RabbitTestBroker.get().newNamespace("health");
+    rabbit.requireAdmin();
+    var factory = rabbit.connectionFactory();
+    runner
+        .withPropertyValues(
+            "spring.rabbitmq.host=" + factory.getHost(),
+            "spring.rabbitmq.port=" + factory.getPort(),
+            "spring.rabbitmq.username=" + factory.getUsername(),
+            "spring.rabbitmq.password=" + factory.getPassword(),
+            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.service=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.unhealthy-after=0s",
+            "cqrs.bus.rabbitmq.recovery-interval=5s")
+        .run(
+            context -> {
+              HealthIndicator commands =
+                  (HealthIndicator)
+                      context
+                          .getBean("cqrsHealthContributor", CompositeHealthContributor.class)
+                          .getContributor("commandBus");
+              assertThat(commands.health().getStatus()).isEqualTo(Status.UP);
+
+              assertThat(rabbit.forceCloseConnections()).isPositive();
+
+              Await.until(
+                  "the command bus DOWN", () -> commands.health().getStatus().equals(Status.DOWN));
+              Await.until(
+                  "the command bus UP again",
+                  () -> commands.health().getStatus().equals(Status.UP));
+            });
+  }
+
+  /** Every queue of the broker with its type, one "name\ttype" per line (rabbitmqctl). */
+  private static String queueTypes() throws Exception {
+    Process process =
+        new ProcessBuilder("rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name", "type")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(output).isZero();
+    return output;
+  }
+
+  private static void depositReachesTheReadModel(Cqrs cqrs, Balances balances) {
+    String account = "acc-" + System.nanoTime();
+    cqrs.send(new Deposit(account, new BigDecimal("12.50")));
+    Await.until(
+        "the deposit in the read model",
+        () -> new BigDecimal("12.50").equals(balances.balances.get(account)));
+  }
+}

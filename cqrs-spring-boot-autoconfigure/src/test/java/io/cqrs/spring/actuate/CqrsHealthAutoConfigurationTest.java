@@ -1,0 +1,144 @@
+package io.cqrs.spring.actuate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.Cqrs;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spring.CqrsAutoConfiguration;
+import io.cqrs.spring.CqrsConfigurer;
+import io.cqrs.testing.Await;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class CqrsHealthAutoConfigurationTest {
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(CqrsAutoConfiguration.class, CqrsHealthAutoConfiguration.class))
+          .withUserConfiguration(HealthBank.class);
+
+  @Configuration(proxyBeanMethods = false)
+  static class HealthBank {
+    @Bean
+    CqrsConfigurer accounts() {
+      return new CqrsConfigurer() {
+        @Override
+        public void configure(Cqrs.Builder builder) {
+          builder.aggregate(HealthDomain.Account.class, HealthDomain.Deposited.class);
+        }
+      };
+    }
+
+    @Bean
+    HealthDomain.DepositHandler depositHandler(EventSourcingRepository accounts) {
+      return new HealthDomain.DepositHandler(accounts);
+    }
+
+    @Bean
+    HealthDomain.HeldProjection balances() {
+      return new HealthDomain.HeldProjection();
+    }
+  }
+
+  @Test
+  void store_buses_and_processors_are_up_in_a_running_application() {
+    runner.run(
+        context -> {
+          CompositeHealthContributor cqrs =
+              context.getBean("cqrsHealthContributor", CompositeHealthContributor.class);
+          for (String part : List.of("store", "commandBus", "eventBus", "processors")) {
+            Health health = ((HealthIndicator) cqrs.getContributor(part)).health();
+            assertThat(health.getStatus()).as(part).isEqualTo(Status.UP);
+          }
+          Health commands = indicator(cqrs, "commandBus").health();
+          assertThat(commands.getDetails()).containsEntry("consumers", 1);
+          assertThat(indicator(cqrs, "processors").health().getDetails())
+              .containsKey("processors")
+              .containsKey("relay");
+        });
+  }
+
+  @Test
+  void processors_are_down_while_one_lags_more_than_the_maximum_and_up_once_it_caught_up() {
+    runner
+        .withPropertyValues("cqrs.health.max-lag=0")
+        .run(
+            context -> {
+              HealthIndicator processors =
+                  indicator(
+                      context.getBean("cqrsHealthContributor", CompositeHealthContributor.class),
+                      "processors");
+              assertThat(processors.health().getStatus()).isEqualTo(Status.UP);
+              HealthDomain.HeldProjection projection =
+                  context.getBean(HealthDomain.HeldProjection.class);
+              projection.hold();
+              context.getBean(Cqrs.class).send(new HealthDomain.Deposit("acc-1", BigDecimal.ONE));
+              projection.applying.await();
+
+              assertThat(processors.health().getStatus()).isEqualTo(Status.DOWN);
+
+              projection.release();
+              Await.until(
+                  "the processors' health back UP",
+                  () -> processors.health().getStatus().equals(Status.UP));
+            });
+  }
+
+  @Test
+  void a_bus_that_lost_consumers_is_down_with_its_last_failure() {
+    Instant at = Instant.parse("2026-01-01T00:00:00Z");
+    BusHealth lost =
+        new BusHealth(
+            false,
+            0,
+            new BusHealth.Failure("channel closed by the broker", at, false),
+            List.of(
+                new BusHealth.Connection(
+                    "app-commands/consume", "rabbit@node", false, at, 2, "connection reset")));
+    Health health = new BusHealthIndicator(() -> lost).health();
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(health.getDetails()).containsEntry("consumers", 0);
+    assertThat(health.getDetails().get("lastFailure"))
+        .isEqualTo(
+            Map.of(
+                "description",
+                "channel closed by the broker",
+                "at",
+                at.toString(),
+                "fatal",
+                false));
+    assertThat(health.getDetails().get("connections").toString())
+        .contains("app-commands/consume", "connected=false", "connection reset");
+  }
+
+  @Test
+  void the_indicator_can_be_turned_off() {
+    runner
+        .withPropertyValues("management.health.cqrs.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean("cqrsHealthContributor"));
+  }
+
+  @Test
+  void an_application_contributor_of_the_same_name_replaces_it() {
+    HealthIndicator own = () -> Health.outOfService().build();
+    runner
+        .withBean("cqrsHealthContributor", HealthIndicator.class, () -> own)
+        .run(context -> assertThat(context.getBean("cqrsHealthContributor")).isSameAs(own));
+  }
+
+  private static HealthIndicator indicator(CompositeHealthContributor cqrs, String part) {
+    return (HealthIndicator) cqrs.getContributor(part);
+  }
+}

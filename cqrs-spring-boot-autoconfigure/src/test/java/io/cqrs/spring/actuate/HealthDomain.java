@@ -1,0 +1,91 @@
+package io.cqrs.spring.actuate;
+
+import io.cqrs.Command;
+import io.cqrs.CommandHandler;
+import io.cqrs.EventSourceBased;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.Projection;
+import io.cqrs.VersionedEvent;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+/** A one-aggregate domain the auto-configuration tests run. */
+final class HealthDomain {
+  private HealthDomain() {}
+
+  record Deposit(String accountId, BigDecimal amount) {}
+
+  record Withdraw(String accountId, BigDecimal amount) {}
+
+  record Deposited(BigDecimal amount) {}
+
+  static final class Account extends EventSourceBased {
+    private BigDecimal balance = BigDecimal.ZERO;
+
+    Account(String id) {
+      super(id);
+    }
+
+    void deposit(BigDecimal amount) {
+      update(new Deposited(amount));
+    }
+
+    BigDecimal balance() {
+      return balance;
+    }
+
+    private void handleDeposited(Deposited event) {
+      balance = balance.add(event.amount());
+    }
+  }
+
+  /** A handler bean that declares its command type by implementing the interface in a class. */
+  static final class DepositHandler implements CommandHandler<Deposit> {
+    private final EventSourcingRepository accounts;
+
+    DepositHandler(EventSourcingRepository accounts) {
+      this.accounts = accounts;
+    }
+
+    @Override
+    public void handle(Deposit deposit, Command command) {
+      Account account =
+          accounts
+              .find(deposit.accountId(), Account::new)
+              .orElseGet(() -> new Account(deposit.accountId()));
+      account.deposit(deposit.amount());
+      accounts.save(account, command);
+    }
+  }
+
+  /** A read model of balances; {@link #hold()} makes it wait in {@code apply} until released. */
+  static final class HeldProjection implements Projection {
+    final Map<String, BigDecimal> balances = new ConcurrentHashMap<>();
+    final Map<String, Long> versions = new ConcurrentHashMap<>();
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    final CountDownLatch applying = new CountDownLatch(1);
+
+    void hold() {
+      gate = new CountDownLatch(1);
+    }
+
+    void release() {
+      gate.countDown();
+    }
+
+    @Override
+    public long appliedVersion(String streamId) {
+      return versions.getOrDefault(streamId, 0L);
+    }
+
+    @Override
+    public void apply(VersionedEvent event) throws InterruptedException {
+      applying.countDown();
+      gate.await();
+      balances.merge(event.sourceId(), event.eventAs(Deposited.class).amount(), BigDecimal::add);
+      versions.put(event.sourceId(), event.version());
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.cqrs.example.bank.spring;
+
+import com.couchbase.client.java.Cluster;
+import io.cqrs.Cqrs;
+import io.cqrs.TypeRegistry;
+import io.cqrs.example.bank.Bank;
+import io.cqrs.example.bank.domain.AccountCommandHandlers;
+import io.cqrs.example.bank.domain.BankTypes;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.TransferCommandHandlers;
+import io.cqrs.example.bank.domain.TransferProcess;
+import io.cqrs.example.bank.readmodel.AccountsReadModel;
+import io.cqrs.example.bank.readmodel.BankReadModels;
+import io.cqrs.example.bank.readmodel.CouchbaseViewStores;
+import io.cqrs.example.bank.readmodel.TransfersReadModel;
+import io.cqrs.example.bank.readmodel.UsersReadModel;
+import io.cqrs.example.bank.readmodel.ViewStores;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spring.CqrsConfigurer;
+import io.cqrs.spring.CqrsProperties;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * What the bank adds to the auto-configured cqrs: its types, its read models (each a projection
+ * bean, so the starter runs it as a tracking processor named after the bean) and, on a worker, its
+ * command handlers and transfer process.
+ *
+ * <p>With {@code bank.worker=false} an instance takes HTTP requests, sends commands on the bus and
+ * serves the read models, and leaves the commands to the workers.
+ */
+@Configuration(proxyBeanMethods = false)
+public class BankConfiguration {
+
+  /** The bank's aggregates, events and commands, the allow-list of what is deserialized. */
+  @Bean
+  TypeRegistry bankTypes() {
+    return BankTypes.registry();
+  }
+
+  /** Hashes passwords before they go into a command. */
+  @Bean
+  PasswordHasher passwordHasher() {
+    return new PasswordHasher();
+  }
+
+  /**
+   * Where the read models keep their views: beside the events, in the bucket of the event store,
+   * when the store is Couchbase (so every instance serves the same views and a restart keeps them);
+   * in memory with the in-memory store.
+   */
+  @Bean
+  ViewStores bankViews(CqrsProperties cqrs, ObjectProvider<Cluster> clusters) {
+    if (cqrs.getStore().getType() != CqrsProperties.StoreType.COUCHBASE) {
+      return ViewStores.inMemory();
+    }
+    Cluster cluster = clusters.getIfUnique();
+    if (cluster == null) {
+      throw new IllegalStateException(
+          "The bank keeps its read models in Couchbase with the store: set spring.couchbase.*");
+    }
+    CqrsProperties.Couchbase settings = cqrs.getStore().getCouchbase();
+    return new CouchbaseViewStores(
+        cluster.bucket(settings.getBucket()).defaultCollection(), settings.getKeyPrefix());
+  }
+
+  /** The read models on those views. */
+  @Bean
+  BankReadModels bankReadModels(EventStreamRepository store, ViewStores views) {
+    return new BankReadModels(store, views);
+  }
+
+  /**
+   * The accounts read model; a projection bean, so its processor is named {@code bank-accounts}.
+   */
+  @Bean("bank-accounts")
+  AccountsReadModel accounts(BankReadModels readModels) {
+    return readModels.accounts();
+  }
+
+  /** The users read model, processor {@code bank-users}. */
+  @Bean("bank-users")
+  UsersReadModel users(BankReadModels readModels) {
+    return readModels.users();
+  }
+
+  /** The transfers read model, processor {@code bank-transfers}. */
+  @Bean("bank-transfers")
+  TransfersReadModel transfers(BankReadModels readModels) {
+    return readModels.transfers();
+  }
+
+  /** On a worker (the default): the command handlers and the transfer process. */
+  @Bean
+  @ConditionalOnProperty(name = "bank.worker", havingValue = "true", matchIfMissing = true)
+  CqrsConfigurer bankWorker() {
+    return new CqrsConfigurer() {
+      @Override
+      public void register(Cqrs cqrs) {
+        AccountCommandHandlers.register(cqrs);
+        TransferCommandHandlers.register(cqrs);
+        new TransferProcess(cqrs.repository(), cqrs.commandBus())
+            .register(cqrs, Bank.TRANSFER_PROCESS, Bank.READ_MODEL_SEGMENTS);
+      }
+    };
+  }
+}

@@ -1,0 +1,126 @@
+package io.cqrs.example.bank.spring;
+
+import io.cqrs.Command;
+import io.cqrs.Cqrs;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
+import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.PasswordHasher;
+import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
+import io.cqrs.example.bank.readmodel.AccountsReadModel;
+import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import io.cqrs.example.bank.readmodel.TransfersReadModel;
+import io.cqrs.example.bank.readmodel.TransfersReadModel.TransferView;
+import java.math.BigDecimal;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The bank's HTTP API. Writes put a command on the bus and answer {@code 202 Accepted} with the ids
+ * to follow it by; a worker handles it, and the read models (the {@code GET}s) show the outcome
+ * once their processors have applied its events.
+ */
+@RestController
+public class BankController {
+  private final Cqrs cqrs;
+  private final PasswordHasher passwords;
+  private final AccountsReadModel accounts;
+  private final TransfersReadModel transfers;
+
+  BankController(
+      Cqrs cqrs,
+      PasswordHasher passwords,
+      @Qualifier("bank-accounts") AccountsReadModel accounts,
+      @Qualifier("bank-transfers") TransfersReadModel transfers) {
+    this.cqrs = cqrs;
+    this.passwords = passwords;
+    this.accounts = accounts;
+    this.transfers = transfers;
+  }
+
+  /** An account to open. */
+  public record NewAccount(
+      String firstName, String lastName, String email, String password, BigDecimal balance) {}
+
+  /** An amount to credit or debit. */
+  public record Amount(BigDecimal amount) {}
+
+  /** A transfer to make. */
+  public record NewTransfer(String fromAccountId, String toAccountId, BigDecimal amount) {}
+
+  /** What was accepted: the id of what it creates or changes, and the command's correlation id. */
+  public record Accepted(String id, String correlationId) {}
+
+  /** Opens an account; the password is hashed here and never leaves the process in clear. */
+  @PostMapping("/accounts")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  public Accepted openAccount(@RequestBody NewAccount account) {
+    String id = UUID.randomUUID().toString();
+    Command sent =
+        cqrs.send(
+            new OpenAccount(
+                id,
+                account.firstName(),
+                account.lastName(),
+                account.email(),
+                passwords.hash(account.password()),
+                account.balance() == null ? BigDecimal.ZERO : account.balance()));
+    return new Accepted(id, sent.correlationId());
+  }
+
+  /** Credits an account. */
+  @PostMapping("/accounts/{id}/credits")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  public Accepted credit(@PathVariable("id") String id, @RequestBody Amount amount) {
+    return new Accepted(id, cqrs.send(new CreditAccount(id, amount.amount())).correlationId());
+  }
+
+  /** Debits an account. */
+  @PostMapping("/accounts/{id}/debits")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  public Accepted debit(@PathVariable("id") String id, @RequestBody Amount amount) {
+    return new Accepted(id, cqrs.send(new DebitAccount(id, amount.amount())).correlationId());
+  }
+
+  /** Asks for a transfer; its id is the correlation id of every command and event it causes. */
+  @PostMapping("/transfers")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  public Accepted transfer(@RequestBody NewTransfer transfer) {
+    String id = UUID.randomUUID().toString();
+    cqrs.commandBus()
+        .publish(
+            Command.create(
+                new CreateMoneyTransfer(
+                    id, transfer.fromAccountId(), transfer.toAccountId(), transfer.amount()),
+                id));
+    return new Accepted(id, id);
+  }
+
+  /** Every account, as the accounts read model has it. */
+  @GetMapping("/accounts")
+  public List<AccountView> accounts() {
+    return accounts.all(Comparator.comparing(AccountView::id));
+  }
+
+  /** One account, as the accounts read model has it; 404 until its events are applied. */
+  @GetMapping("/accounts/{id}")
+  public ResponseEntity<AccountView> account(@PathVariable("id") String id) {
+    return ResponseEntity.of(accounts.find(id));
+  }
+
+  /** One transfer, as the transfers read model has it. */
+  @GetMapping("/transfers/{id}")
+  public ResponseEntity<TransferView> transfer(@PathVariable("id") String id) {
+    return ResponseEntity.of(transfers.find(id));
+  }
+}

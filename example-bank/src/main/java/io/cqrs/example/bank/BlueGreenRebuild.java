@@ -105,7 +105,9 @@ public final class BlueGreenRebuild {
     List<String> differences;
     try {
       processors.forEach(TrackingEventProcessor::start);
-      long head = BankReadModels.awaitCaughtUp(processors, timeout);
+      long head =
+          BankReadModels.awaitCaughtUp(
+              processors, timeout, Progress.to(out, "replay", "log positions"));
       out.println(
           "Caught up with the integration log at position "
               + head

@@ -5,6 +5,7 @@ import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.example.bank.Await;
+import io.cqrs.example.bank.Progress;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.spi.EventStreamRepository;
 import java.io.PrintStream;
@@ -144,12 +145,37 @@ public final class BankReadModels {
    */
   public static long awaitCaughtUp(
       List<? extends TrackingEventProcessor> processors, Duration timeout) throws TimeoutException {
+    return awaitCaughtUp(processors, timeout, null);
+  }
+
+  /**
+   * {@link #awaitCaughtUp(List, Duration)}, reporting how far the slowest processor is to {@code
+   * progress} (log positions handled of those to handle) while it waits, and the end.
+   *
+   * @param progress where to report, or {@code null} for nowhere
+   */
+  public static long awaitCaughtUp(
+      List<? extends TrackingEventProcessor> processors, Duration timeout, Progress progress)
+      throws TimeoutException {
     long target =
         processors.stream().mapToLong(processor -> processor.lag().headPosition()).max().orElse(0);
     Await.until(
         "the read models' processors to handle the integration log up to position " + target,
         timeout,
-        () -> processors.stream().allMatch(processor -> processor.lag().checkpoint() >= target));
+        () -> {
+          long slowest =
+              processors.stream()
+                  .mapToLong(processor -> processor.lag().checkpoint())
+                  .min()
+                  .orElse(target);
+          if (progress != null) {
+            progress.update(Math.min(slowest, target), target);
+          }
+          return slowest >= target;
+        });
+    if (progress != null) {
+      progress.finish(target, target);
+    }
     return target;
   }
 

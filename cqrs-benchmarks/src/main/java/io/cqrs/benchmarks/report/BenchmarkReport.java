@@ -28,11 +28,16 @@ import java.util.stream.Stream;
  * <p>The page is {@code benchmarks.md.template} (beside this class) with the run's date, machine,
  * JDK, settings, command, notes, the targets table, the results table, the KV operations and CPU
  * time per command of the benchmarks that count them, and the publish-to-handler latency ({@code
- * RabbitLatency}'s result file, if one is given) filled in. Ratios are always a variant's ops/s
- * divided by its baseline's, from the same run.
+ * RabbitLatency}'s result file, if one is given) filled in, and a chart per benchmark with a
+ * baseline ({@link RatioCharts}) written as PNG into {@code benchmarks/} beside the page and shown
+ * in it. Ratios are always a variant's ops/s divided by its baseline's, from the same run.
  */
 public final class BenchmarkReport {
   private static final String TEMPLATE = "benchmarks.md.template";
+
+  /** The directory, beside the page, that holds its charts. */
+  static final String CHARTS = "benchmarks";
+
   private static final String NO_LATENCY =
       "Not measured in this run: `cqrs-benchmarks/run.sh` measures it when it runs the whole suite"
           + " (or with `RABBIT_LATENCY=1`).";
@@ -98,14 +103,20 @@ public final class BenchmarkReport {
             Files.getLastModifiedTime(Path.of(args[0])).toInstant().atZone(ZoneOffset.UTC),
             Optional.ofNullable(latency));
     Path output = Path.of(args[1]);
-    if (output.getParent() != null) {
-      Files.createDirectories(output.getParent());
-    }
-    Files.writeString(output, report.render(), StandardCharsets.UTF_8);
+    Path directory = output.toAbsolutePath().getParent();
+    Files.createDirectories(directory);
+    // The charts beside the page, in a directory named after it: docs/benchmarks/*.png.
+    List<String> charted = RatioCharts.write(report.results, directory.resolve(CHARTS));
+    Files.writeString(output, report.render(charted), StandardCharsets.UTF_8);
   }
 
-  /** The page. */
+  /** The page, without charts. */
   String render() throws IOException {
+    return render(List.of());
+  }
+
+  /** The page, showing the charts of {@code charted} (written by {@link RatioCharts#write}). */
+  String render(List<String> charted) throws IOException {
     String page;
     try (InputStream in = BenchmarkReport.class.getResourceAsStream(TEMPLATE)) {
       if (in == null) {
@@ -123,6 +134,7 @@ public final class BenchmarkReport {
             "{{notes}}", notes.stream().map(n -> "> " + n).collect(Collectors.joining("\n>\n")))
         .replace("{{targets}}", targetsTable())
         .replace("{{results}}", resultsTable())
+        .replace("{{charts}}", RatioCharts.markdown(charted, CHARTS))
         .replace("{{kvCounts}}", CommandCounters.kvTable(results))
         .replace("{{cpuCounts}}", CommandCounters.cpuTable(results))
         .replace("{{latency}}", latency.map(LatencyResult::describe).orElse(NO_LATENCY));

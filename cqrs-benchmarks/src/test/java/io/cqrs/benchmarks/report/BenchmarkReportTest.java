@@ -105,6 +105,57 @@ class BenchmarkReportTest {
   }
 
   @Test
+  void the_main_writes_a_chart_per_benchmark_with_the_tables_ratios_and_links_it()
+      throws Exception {
+    Path file = dir.resolve("result.json");
+    Files.writeString(
+        file,
+        "["
+            + String.join(
+                ",",
+                result("DispatchBenchmark", "direct", "\"types\": \"1\"", 100, "5", 0.05),
+                result("DispatchBenchmark", "generated", "\"types\": \"1\"", 90, "2", 0.08),
+                result("DispatchBenchmark", "direct", "\"types\": \"50\"", 200, "40", 0.05),
+                result("DispatchBenchmark", "generated", "\"types\": \"50\"", 170, "20", 24),
+                result("RehydrateBenchmark", "handWrittenFold", "", 1000, "\"NaN\"", 1),
+                result("RehydrateBenchmark", "cqrs", "", 800, "\"NaN\"", 1),
+                result("UnknownBenchmark", "alone", "", 5, "1", 1))
+            + "]");
+    Path page = dir.resolve("docs").resolve("benchmarks.md");
+
+    BenchmarkReport.main(
+        new String[] {file.toString(), page.toString(), "--command", "cqrs-benchmarks/run.sh"});
+
+    String markdown = Files.readString(page);
+    for (String benchmark : List.of("DispatchBenchmark", "RehydrateBenchmark")) {
+      Path chart = dir.resolve("docs").resolve("benchmarks").resolve(benchmark + ".png");
+      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(chart.toFile());
+      assertThat(image).as(chart.toString()).isNotNull();
+      assertThat(image.getWidth()).isEqualTo(RatioCharts.WIDTH);
+      assertThat(markdown).contains("(benchmarks/" + benchmark + ".png)");
+    }
+    assertThat(dir.resolve("docs").resolve("benchmarks").resolve("UnknownBenchmark.png"))
+        .doesNotExist();
+    // The charted values are the table's ratios.
+    java.util.Map<String, List<RatioCharts.Bar>> bars = RatioCharts.bars(JmhResults.read(file));
+    assertThat(bars.get("DispatchBenchmark"))
+        .extracting(
+            RatioCharts.Bar::label,
+            bar -> String.format(java.util.Locale.ROOT, "%.2f", bar.ratio()))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("generated types=1", "0.90"),
+            org.assertj.core.groups.Tuple.tuple("generated types=50", "0.85"));
+    assertThat(row(markdown, "| DispatchBenchmark | generated | types=1"))
+        .contains("0.90 × direct");
+    assertThat(row(markdown, "| DispatchBenchmark | generated | types=50"))
+        .contains("0.85 × direct");
+    // Error bars from the confidence intervals: 88/105 .. 92/95 around 0.90; none without them.
+    assertThat(bars.get("DispatchBenchmark").get(0).error())
+        .isCloseTo(92.0 / 95 - 0.9, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(bars.get("RehydrateBenchmark").get(0).error()).isZero();
+  }
+
+  @Test
   void ratios_are_taken_against_the_baseline_with_the_same_parameters() throws IOException {
     String page =
         render(

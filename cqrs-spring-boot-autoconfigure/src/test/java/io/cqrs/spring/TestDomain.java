@@ -11,28 +11,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
-/** A one-aggregate domain the auto-configuration tests run. */
-final class TestDomain {
+/** A one-aggregate domain the auto-configuration tests run (the actuator's tests too). */
+public final class TestDomain {
   private TestDomain() {}
 
-  record Deposit(String accountId, BigDecimal amount) {}
+  public record Deposit(String accountId, BigDecimal amount) {}
 
-  record Withdraw(String accountId, BigDecimal amount) {}
+  public record Withdraw(String accountId, BigDecimal amount) {}
 
-  record MoneyDeposited(BigDecimal amount) {}
+  public record MoneyDeposited(BigDecimal amount) {}
 
-  static final class Account extends EventSourceBased {
+  public static final class Account extends EventSourceBased {
     private BigDecimal balance = BigDecimal.ZERO;
 
-    Account(String id) {
+    public Account(String id) {
       super(id);
     }
 
-    void deposit(BigDecimal amount) {
+    public void deposit(BigDecimal amount) {
       update(new MoneyDeposited(amount));
     }
 
-    BigDecimal balance() {
+    public BigDecimal balance() {
       return balance;
     }
 
@@ -42,10 +42,10 @@ final class TestDomain {
   }
 
   /** A handler bean that declares its command type by implementing the interface in a class. */
-  static final class DepositHandler implements CommandHandler<Deposit> {
+  public static final class DepositHandler implements CommandHandler<Deposit> {
     private final EventSourcingRepository accounts;
 
-    DepositHandler(EventSourcingRepository accounts) {
+    public DepositHandler(EventSourcingRepository accounts) {
       this.accounts = accounts;
     }
 
@@ -61,17 +61,22 @@ final class TestDomain {
   }
 
   /** A read model of balances; {@link #hold()} makes it wait in {@code apply} until released. */
-  static final class Balances implements Projection {
+  public static final class Balances implements Projection {
     final Map<String, BigDecimal> balances = new ConcurrentHashMap<>();
     final Map<String, Long> versions = new ConcurrentHashMap<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
-    final CountDownLatch applying = new CountDownLatch(1);
+    private final CountDownLatch applying = new CountDownLatch(1);
 
-    void hold() {
+    /** Waits until an event reached {@code apply}. */
+    public void awaitApplying() throws InterruptedException {
+      applying.await();
+    }
+
+    public void hold() {
       gate = new CountDownLatch(1);
     }
 
-    void release() {
+    public void release() {
       gate.countDown();
     }
 

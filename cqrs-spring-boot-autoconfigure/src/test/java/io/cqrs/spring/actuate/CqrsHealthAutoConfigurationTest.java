@@ -7,6 +7,7 @@ import io.cqrs.EventSourcingRepository;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spring.CqrsAutoConfiguration;
 import io.cqrs.spring.CqrsConfigurer;
+import io.cqrs.spring.TestDomain;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -36,19 +37,19 @@ class CqrsHealthAutoConfigurationTest {
       return new CqrsConfigurer() {
         @Override
         public void configure(Cqrs.Builder builder) {
-          builder.aggregate(HealthDomain.Account.class, HealthDomain.Deposited.class);
+          builder.aggregate(TestDomain.Account.class, TestDomain.MoneyDeposited.class);
         }
       };
     }
 
     @Bean
-    HealthDomain.DepositHandler depositHandler(EventSourcingRepository accounts) {
-      return new HealthDomain.DepositHandler(accounts);
+    TestDomain.DepositHandler depositHandler(EventSourcingRepository accounts) {
+      return new TestDomain.DepositHandler(accounts);
     }
 
     @Bean
-    HealthDomain.HeldProjection balances() {
-      return new HealthDomain.HeldProjection();
+    TestDomain.Balances balances() {
+      return new TestDomain.Balances();
     }
   }
 
@@ -81,11 +82,10 @@ class CqrsHealthAutoConfigurationTest {
                       context.getBean("cqrsHealthContributor", CompositeHealthContributor.class),
                       "processors");
               assertThat(processors.health().getStatus()).isEqualTo(Status.UP);
-              HealthDomain.HeldProjection projection =
-                  context.getBean(HealthDomain.HeldProjection.class);
+              TestDomain.Balances projection = context.getBean(TestDomain.Balances.class);
               projection.hold();
-              context.getBean(Cqrs.class).send(new HealthDomain.Deposit("acc-1", BigDecimal.ONE));
-              projection.applying.await();
+              context.getBean(Cqrs.class).send(new TestDomain.Deposit("acc-1", BigDecimal.ONE));
+              projection.awaitApplying();
 
               assertThat(processors.health().getStatus()).isEqualTo(Status.DOWN);
 

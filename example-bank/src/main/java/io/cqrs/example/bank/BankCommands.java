@@ -98,14 +98,7 @@ final class BankCommands {
   static final class Serve extends Base {
     @Mixin HttpOptions http;
 
-    @Option(
-        names = "--listeners",
-        converter = OptionConverters.Listeners.class,
-        defaultValue = "" + BankOptions.DEFAULT_LISTENERS,
-        description =
-            "Commands and events handled at once per subscription, 1 to 64 (default:"
-                + " ${DEFAULT-VALUE}).")
-    int listeners;
+    @Mixin ListenerOptions listeners;
 
     Serve(Map<String, String> environment, Runner runner) {
       super(environment, runner);
@@ -115,7 +108,7 @@ final class BankCommands {
     BankOptions options(InfrastructureOptions infrastructure) {
       return BankOptions.of(Mode.SERVE, infrastructure, connection.verbose)
           .withHttp(http)
-          .withListeners(listeners);
+          .withListeners(listeners.listeners);
     }
   }
 
@@ -127,14 +120,7 @@ final class BankCommands {
             + " rabbitmq). Prints 'READY <pid>' once consuming; stops cleanly on SIGTERM."
       })
   static final class Worker extends Base {
-    @Option(
-        names = "--listeners",
-        converter = OptionConverters.Listeners.class,
-        defaultValue = "" + BankOptions.DEFAULT_LISTENERS,
-        description =
-            "Commands and events handled at once per subscription, 1 to 64 (default:"
-                + " ${DEFAULT-VALUE}).")
-    int listeners;
+    @Mixin ListenerOptions listeners;
 
     @Option(
         names = "--metrics-port",
@@ -172,7 +158,7 @@ final class BankCommands {
       metrics.host = host == null ? HttpOptions.DEFAULT_HOST : host;
       return BankOptions.of(Mode.WORKER, infrastructure, connection.verbose)
           .withHttp(metrics)
-          .withListeners(listeners)
+          .withListeners(listeners.listeners)
           .withMetricsPort(metricsPort);
     }
   }

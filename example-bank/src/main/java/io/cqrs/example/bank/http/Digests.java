@@ -7,13 +7,20 @@ import java.util.HexFormat;
 
 /** SHA-256 in hex. */
 final class Digests {
+  private static final byte[] NO_PEPPER = new byte[0];
+
   private Digests() {}
 
   static String sha256(String text) {
+    return sha256(NO_PEPPER, text);
+  }
+
+  /** The digest of {@code pepper} followed by {@code text}'s UTF-8 bytes. */
+  static String sha256(byte[] pepper, String text) {
     try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(pepper);
+      return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

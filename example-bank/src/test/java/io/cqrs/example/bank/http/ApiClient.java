@@ -100,6 +100,19 @@ record ApiClient(HttpClient http, URI base, String name, String secret) {
     return send("POST", path, body, Map.of("Idempotency-Key", idempotencyKey));
   }
 
+  /** Asks for a transfer of {@code amount} (a JSON number) between two accounts. */
+  Reply transfer(String from, String to, String amount) throws Exception {
+    return post(
+        "/transfers",
+        "{\"fromAccountId\":\""
+            + from
+            + "\",\"toAccountId\":\""
+            + to
+            + "\",\"amount\":"
+            + amount
+            + "}");
+  }
+
   /** Opens an account and returns its id, once the read model shows it. */
   String open(String firstName, String balance) throws Exception {
     Reply reply =

@@ -219,10 +219,7 @@ class BankHttpApiTest {
     String from = alice.open("Eve", "50.00");
     String to = bob.open("Finn", "0.00");
 
-    Reply reply =
-        alice.post(
-            "/transfers",
-            "{\"fromAccountId\":\"" + from + "\",\"toAccountId\":\"" + to + "\",\"amount\":20}");
+    Reply reply = alice.transfer(from, to, "20");
 
     assertThat(reply.status()).as(reply.raw().body()).isEqualTo(202);
     String transferId = reply.body().get("commandId").asText();
@@ -317,13 +314,7 @@ class BankHttpApiTest {
         403,
         "forbidden",
         "another");
-    assertProblem(
-        bob.post(
-            "/transfers",
-            "{\"fromAccountId\":\"" + id + "\",\"toAccountId\":\"" + theirs + "\",\"amount\":5}"),
-        403,
-        "forbidden",
-        "another");
+    assertProblem(bob.transfer(id, theirs, "5"), 403, "forbidden", "another");
     assertProblem(bob.get(credit.header("Content-Location")), 403, "forbidden", "another user");
     assertThat(root.get("/accounts/" + id).status()).isEqualTo(200);
     assertThat(alice.awaitVersion("/accounts/" + id, 2).get("balance").decimalValue())
@@ -413,14 +404,7 @@ class BankHttpApiTest {
   void a_failed_transfers_reason_shows_no_amounts_to_customers() throws Exception {
     String from = alice.open("Tom", "5.00");
     String to = bob.open("Ugo", "0.00");
-    String transferId =
-        alice
-            .post(
-                "/transfers",
-                "{\"fromAccountId\":\"" + from + "\",\"toAccountId\":\"" + to + "\",\"amount\":7}")
-            .body()
-            .get("commandId")
-            .asText();
+    String transferId = alice.transfer(from, to, "7").body().get("commandId").asText();
 
     JsonNode failed = awaitFinal(root, transferId);
     JsonNode seenByBob = bob.get("/transfers/" + transferId).body();
@@ -438,14 +422,7 @@ class BankHttpApiTest {
   void a_transfer_between_other_users_accounts_answers_403() throws Exception {
     String from = alice.open("Vic", "5.00");
     String to = alice.open("Wes", "0.00");
-    String transferId =
-        alice
-            .post(
-                "/transfers",
-                "{\"fromAccountId\":\"" + from + "\",\"toAccountId\":\"" + to + "\",\"amount\":1}")
-            .body()
-            .get("commandId")
-            .asText();
+    String transferId = alice.transfer(from, to, "1").body().get("commandId").asText();
     awaitFinal(alice, transferId);
 
     assertProblem(bob.get("/transfers/" + transferId), 403, "forbidden", "other users");
@@ -521,12 +498,7 @@ class BankHttpApiTest {
         "control");
     assertInvalid(
         alice.post("/accounts/" + id + "/close", "{\"force\":true}"), "force", "expected none");
-    assertInvalid(
-        alice.post(
-            "/transfers",
-            "{\"fromAccountId\":\"" + id + "\",\"toAccountId\":\"a b\",\"amount\":1}"),
-        "toAccountId",
-        "must be 1 to 100 letters");
+    assertInvalid(alice.transfer(id, "a b", "1"), "toAccountId", "must be 1 to 100 letters");
     assertInvalid(alice.get("/accounts/" + "x".repeat(101)), "id", "must be 1 to 100");
     assertInvalid(
         alice.post(credit, "{\"amount\":1}", "bad key"), "Idempotency-Key", "visible ASCII");

@@ -361,6 +361,32 @@ class BankHttpApiTest {
   }
 
   @Test
+  void one_key_sent_by_eight_racing_requests_has_one_effect() throws Exception {
+    String id = alice.open("Raz", "0.00");
+    List<CompletableFuture<HttpResponse<String>>> racing = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      racing.add(
+          alice
+              .http()
+              .sendAsync(
+                  HttpRequest.newBuilder(server.uri().resolve("accounts/" + id + "/credit"))
+                      .header("Content-Type", "application/json")
+                      .header("Authorization", basic("alice"))
+                      .header("Idempotency-Key", "race-1")
+                      .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":2}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+    }
+
+    for (CompletableFuture<HttpResponse<String>> reply : racing) {
+      assertThat(reply.get().statusCode()).as(reply.get().body()).isEqualTo(200);
+    }
+    assertThat(bank.repository().store().version(id)).isEqualTo(2);
+    assertThat(alice.awaitVersion("/accounts/" + id, 2).get("balance").decimalValue())
+        .isEqualTo(new BigDecimal("2.00"));
+  }
+
+  @Test
   void a_key_reused_for_another_request_is_refused_and_changes_nothing() throws Exception {
     String id = alice.open("Ray", "0.00");
     Reply first = alice.post("/accounts/" + id + "/credit", "{\"amount\":1}", "key-1");

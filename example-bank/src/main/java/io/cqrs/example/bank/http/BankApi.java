@@ -468,7 +468,7 @@ final class BankApi implements AutoCloseable {
                     "unauthorized",
                     "Sign in with HTTP Basic authentication",
                     null,
-                    Map.of("WWW-Authenticate", "Basic realm=\"bank\", charset=\"UTF-8\"")));
+                    Map.of("WWW-Authenticate", Console.challenge(ctx))));
   }
 
   /** The path's account id, after checking that the user may act on that account. */

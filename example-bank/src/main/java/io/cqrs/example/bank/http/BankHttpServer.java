@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * GET  /transfers                 200 {items, unreadable}: the user's transfers (read model)
  * GET  /transfers/{id}            200 the transfer (read model)
  * GET  /commands/{id}             200 a command's status: pending, succeeded, rejected
+ * GET  /                          302 to the web console
+ * GET  /console/                  the web console (static HTML, CSS and JavaScript; {@link Console})
  * </pre>
  *
  * <p>With commands on RabbitMQ every command answers 202 Accepted with its status resource as
@@ -138,6 +140,7 @@ public final class BankHttpServer implements AutoCloseable {
         Javalin.create(
             config -> {
               common(config, settings, mapper);
+              Console.serve(config);
               api.routes(config.routes);
               config.routes.get("/metrics", ctx -> metrics(ctx, settings.metrics()));
             });

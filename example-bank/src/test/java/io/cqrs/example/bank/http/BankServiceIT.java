@@ -9,11 +9,8 @@ import io.cqrs.couchbase.mock.CouchbaseMockProcess;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
-import io.cqrs.example.bank.InfrastructureOptions;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.http.ApiClient.Reply;
-import io.cqrs.rabbitmq.RabbitNamespace;
-import io.cqrs.rabbitmq.RabbitTestBroker;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,38 +27,11 @@ import org.junit.jupiter.api.Test;
  * and a corrupt read-model document that spoils nothing but itself.
  */
 class BankServiceIT {
-  private RabbitNamespace rabbit;
+  private final ServiceServers servers = new ServiceServers();
 
   @AfterEach
   void deleteWhatTheTestDeclared() {
-    if (rabbit != null) {
-      rabbit.deleteEverythingWithPrefix();
-    }
-  }
-
-  private InfrastructureOptions options(
-      String hint, String couchbaseConnection, String user, String password, String bucket) {
-    rabbit = RabbitTestBroker.get().newNamespace(hint);
-    return new InfrastructureOptions(
-        InfrastructureOptions.Store.COUCHBASE,
-        InfrastructureOptions.Bus.RABBITMQ,
-        couchbaseConnection,
-        user,
-        password,
-        bucket,
-        RabbitTestBroker.get().amqpUri(),
-        null,
-        rabbit.prefix());
-  }
-
-  private InfrastructureOptions sharedServers(String hint) {
-    CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
-    return options(
-        hint,
-        couchbase.connectionString(),
-        couchbase.username(),
-        couchbase.password(),
-        couchbase.bucketName());
+    servers.close();
   }
 
   private static BankHttpServer serve(Bank bank) {
@@ -84,7 +54,7 @@ class BankServiceIT {
   @Test
   void commands_over_the_bus_answer_202_and_their_status_resource_tells_the_outcome()
       throws Exception {
-    try (BankInfrastructure infrastructure = BankInfrastructure.create(sharedServers("svc-bus"));
+    try (BankInfrastructure infrastructure = BankInfrastructure.create(servers.shared("svc-bus"));
         Bank bank =
             Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build().start();
         BankHttpServer server = serve(bank)) {
@@ -133,7 +103,7 @@ class BankServiceIT {
       throws Exception {
     CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
     try (BankInfrastructure infrastructure =
-            BankInfrastructure.create(sharedServers("svc-corrupt"));
+            BankInfrastructure.create(servers.shared("svc-corrupt"));
         Bank bank =
             Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build().start();
         BankHttpServer server = serve(bank)) {
@@ -180,7 +150,8 @@ class BankServiceIT {
 
   @Test
   void ready_answers_503_when_the_consumers_are_gone() throws Exception {
-    try (BankInfrastructure infrastructure = BankInfrastructure.create(sharedServers("svc-ready"));
+    try (BankInfrastructure infrastructure =
+            BankInfrastructure.create(servers.shared("svc-ready"));
         Bank bank =
             Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build().start();
         BankHttpServer server = serve(bank)) {
@@ -189,8 +160,10 @@ class BankServiceIT {
       assertThat(probe.get("/ready").status()).isEqualTo(200);
 
       String prefix = infrastructure.prefix();
-      rabbit.withChannel(
-          channel -> channel.queueDelete(prefix + ".commands." + Bank.COMMAND_SERVICE));
+      servers
+          .rabbit()
+          .withChannel(
+              channel -> channel.queueDelete(prefix + ".commands." + Bank.COMMAND_SERVICE));
 
       Reply ready =
           Awaitility.await("readiness to notice the cancelled consumers")
@@ -205,7 +178,7 @@ class BankServiceIT {
     try (CouchbaseMockProcess couchbase = CouchbaseMockProcess.start("ready", "password")) {
       try (BankInfrastructure infrastructure =
               BankInfrastructure.create(
-                  options(
+                  servers.options(
                       "svc-cb-down",
                       couchbase.connectionString(),
                       couchbase.username(),

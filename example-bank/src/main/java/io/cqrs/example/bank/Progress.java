@@ -53,8 +53,14 @@ public final class Progress {
     return new Progress(out, what, unit, terminal, System::nanoTime);
   }
 
-  /** Reports {@code done} of {@code total}; written only if its interval has passed. */
+  /**
+   * Reports {@code done} of {@code total}; written only if its interval has passed and work is left
+   * ({@link #finish} writes the end).
+   */
   public void update(long done, long total) {
+    if (total > 0 && done >= total) {
+      return; // the end is for finish to show, once
+    }
     long now = nanoTime.getAsLong();
     long interval = (terminal ? TERMINAL_INTERVAL : PLAIN_INTERVAL).toNanos();
     if (shownAt != Long.MIN_VALUE && now - shownAt < interval) {

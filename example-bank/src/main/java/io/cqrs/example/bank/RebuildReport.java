@@ -38,7 +38,8 @@ final class RebuildReport {
         new BankReadModels(bank.infrastructure().store(), ViewStores.inMemory());
     // A generation of its own: processors of a new name start from the beginning of the log.
     String generation = "rebuild-" + UUID.randomUUID().toString().substring(0, 8);
-    long head = rebuilt.replay(generation, 1, REPLAY_TIMEOUT);
+    long head =
+        rebuilt.replay(generation, 1, REPLAY_TIMEOUT, Progress.to(out, "replay", "log positions"));
     out.println(
         "Rebuilt the read models from the integration log up to position "
             + head

@@ -51,6 +51,9 @@ class ScenarioTest {
         .contains("MoneyTransferCompleted")
         .contains("AccountRefunded")
         .contains("Read model in sync with write model: yes")
+        // The rebuild's progress: written as plain lines here (the output is not a terminal),
+        // the last one the whole log.
+        .containsPattern("(?m)^replay: (\\d+) of \\1 log positions \\(100%\\)")
         .doesNotContain("ThisIsAPassword")
         .doesNotContain("ThisIsANOTHERPassword");
   }

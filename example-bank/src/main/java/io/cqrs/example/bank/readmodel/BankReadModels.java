@@ -127,10 +127,21 @@ public final class BankReadModels {
    * @throws TimeoutException if they had not caught up within {@code timeout}
    */
   public long replay(String generation, int segments, Duration timeout) throws TimeoutException {
+    return replay(generation, segments, timeout, null);
+  }
+
+  /**
+   * {@link #replay(String, int, Duration)}, reporting to {@code progress} (log positions handled of
+   * those to handle) while it runs, and the end.
+   *
+   * @param progress where to report, or {@code null} for nowhere
+   */
+  public long replay(String generation, int segments, Duration timeout, Progress progress)
+      throws TimeoutException {
     List<TrackingEventProcessor> processors = processors(generation, segments);
     try {
       processors.forEach(TrackingEventProcessor::start);
-      return awaitCaughtUp(processors, timeout);
+      return awaitCaughtUp(processors, timeout, progress);
     } finally {
       processors.forEach(TrackingEventProcessor::close);
     }

@@ -8,6 +8,7 @@ import io.cqrs.VersionedEvent;
 import io.cqrs.benchmarks.model.AccountOpened;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.rabbitmq.RabbitEventBus;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,49 @@ final class RabbitBroker {
       throw new IllegalStateException(
           "Only " + (total - handled.getCount()) + " of " + total + " events were handled");
     }
+  }
+
+  /** The broker's URI. */
+  String uri() {
+    return uri;
+  }
+
+  /**
+   * Deletes every queue and exchange whose name starts with this run's prefix, as {@code
+   * rabbitmqctl} lists them: for what an application declared by names of its own (the broker is
+   * then the local one; without {@code rabbitmqctl} the names are left and said so).
+   */
+  void deleteEverythingWithPrefix() throws Exception {
+    List<String> queues = rabbitmqctl("list_queues");
+    List<String> exchanges = rabbitmqctl("list_exchanges");
+    try (Connection connection = connect("cleanup");
+        Channel channel = connection.createChannel()) {
+      for (String name : queues) {
+        channel.queueDelete(name);
+      }
+      for (String name : exchanges) {
+        channel.exchangeDelete(name);
+      }
+    }
+  }
+
+  private List<String> rabbitmqctl(String list) throws Exception {
+    Process process;
+    try {
+      process =
+          new ProcessBuilder("rabbitmqctl", list, "-q", "--no-table-headers", "name")
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      System.err.println("rabbitmqctl is not here: queues and exchanges " + prefix + ".* stay");
+      return List.of();
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (process.waitFor() != 0) {
+      System.err.println("rabbitmqctl " + list + " failed: " + output.strip());
+      return List.of();
+    }
+    return output.lines().map(String::strip).filter(name -> name.startsWith(prefix)).toList();
   }
 
   /** The names' prefix of this run. */

@@ -27,7 +27,8 @@ final class Targets {
           Map.entry("CouchbaseProcessorRestartBenchmark", "after1k"),
           Map.entry("ProcessorCatchUpBenchmark", "handWrittenLoop"),
           Map.entry("ObservabilityBenchmark", "plain"),
-          Map.entry("UpcastingBenchmark", "current"));
+          Map.entry("UpcastingBenchmark", "current"),
+          Map.entry("DistributedPathBenchmark", "handWritten"));
 
   /**
    * Less than one byte per event: the only allocation left is the aggregate itself, shared by the
@@ -104,6 +105,10 @@ final class Targets {
             "axon",
             Map.of(),
             10),
+        Target.ratio(
+            "Issue 14. example-bank's distributed command path (CouchbaseMock, RabbitMQ): at least"
+                + " 40% of a hand-written pipeline doing the minimum I/O",
+            "DistributedPathBenchmark", "bank", "handWritten", Map.of(), 0.4),
         Target.ratio(
             "Issue 3. Couchbase saves (CouchbaseMock): at least 80% of raw SDK inserts of the same"
                 + " documents",

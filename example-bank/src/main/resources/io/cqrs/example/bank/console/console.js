@@ -7,6 +7,8 @@
   const POLL_MILLIS = 1000;
   const OPERATIONS_EVERY = 2; // polls
   const COMMAND_POLL_MILLIS = 400;
+  const COMMAND_POLL_PATIENT_MILLIS = 5000; // once a command has been pending for a while
+  const COMMAND_PATIENCE_MILLIS = 30000;
   const SEND_ATTEMPTS = 3;
 
   const state = {
@@ -162,9 +164,7 @@
       user: null, authorization: null, admin: false, accounts: new Map(), accountsText: null,
       transfersText: null, historyOf: null, historyVersion: -1, polls: 0, timer: null,
     });
-    for (const id of ['commands']) {
-      $(id).replaceChildren();
-    }
+    $('commands').replaceChildren();
     for (const id of ['accounts', 'transfers', 'history-table', 'processors']) {
       $(id).tBodies[0].replaceChildren();
     }
@@ -517,8 +517,11 @@
     }
     let status = reply.body;
     settle(li, status.status, describe(status), status.commandId);
-    while (status.status === 'pending') {
-      await new Promise((resolve) => setTimeout(resolve, COMMAND_POLL_MILLIS));
+    const sent = Date.now();
+    while (status.status === 'pending' && state.authorization) {
+      const patient = Date.now() - sent > COMMAND_PATIENCE_MILLIS;
+      await new Promise((resolve) =>
+        setTimeout(resolve, patient ? COMMAND_POLL_PATIENT_MILLIS : COMMAND_POLL_MILLIS));
       try {
         status = (await api('GET', '/commands/' + encodeURIComponent(status.commandId))).body;
       } catch (e) {

@@ -39,17 +39,7 @@ class CouchbaseSaveKillIT extends RepositoryIT {
         ChildJvm.start(
             SaveChild.class,
             Map.of(),
-            server.connectionString(),
-            server.username(),
-            server.password(),
-            server.bucketName(),
-            prefix,
-            step.name(),
-            "acc-1",
-            "1",
-            "2",
-            "command-x",
-            "c-dead")) {
+            childArgs(step.name(), "acc-1", "1", "2", "command-x", "c-dead"))) {
       child.awaitLine("PARKED", WAIT);
       child.kill();
     }

@@ -38,10 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * account from a {@link CouchbaseEventStreamRepository}, deposit (one event), save. The variants
  * are the three of {@link Deduplication}, as in {@link DeduplicationBenchmark}.
  *
- * <p>{@value #THREADS} threads send commands at once, as in {@link CouchbaseSaveBenchmark}. Each
- * invocation sends {@value #COMMANDS} commands, one to each of {@value #COMMANDS} accounts that the
- * thread's set-up has just opened (a one-event stream each, under new ids), so every command does
- * the same work however long the run.
+ * <p>{@value #THREADS} threads send commands at once. Each invocation sends {@value #COMMANDS}
+ * commands, one to each of {@value #COMMANDS} accounts that the thread's set-up has just opened (a
+ * one-event stream each, under new ids), so every command does the same work however long the run.
  *
  * <p>Besides ops/s, the SDK's operations are counted ({@link KvOperationCounter}, the connection's
  * request tracer) per thread while it runs the measured commands, and reported as JMH event

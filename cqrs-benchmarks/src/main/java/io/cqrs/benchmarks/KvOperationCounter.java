@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import reactor.core.publisher.Mono;
 
 /**
@@ -63,6 +64,22 @@ final class KvOperationCounter implements RequestTracer {
     /** Operations started, by the SDK's name for them ({@code get}, {@code lookup_in}, …). */
     Map<String, Long> byOperation() {
       return Map.copyOf(byOperation);
+    }
+
+    /**
+     * Waits until none of the counted operations is in flight: a save sends its head update without
+     * waiting for it, so it may still be on its way when the command returns.
+     *
+     * @throws IllegalStateException if one still is after {@code timeout}
+     */
+    void awaitAnswers(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (inFlight.get() > 0) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(inFlight.get() + " KV operations still in flight");
+        }
+        LockSupport.parkNanos(100_000);
+      }
     }
 
     /** Forgets what was counted. */

@@ -6,6 +6,7 @@ import io.cqrs.Command;
 import io.cqrs.VersionedEvent;
 import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.MoneyDeposited;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -41,11 +42,11 @@ class CouchbaseDeduplicationBenchmarkIT {
 
   /**
    * Load: a get of the snapshot, a lookup of the head's version, type and commits, then the commit
-   * and the next claim in parallel (3 gets, 1 lookup). Save: the head lookup (version, type and
-   * command), the log sequence, the correlation append, the commit insert, the claim insert, the
-   * head mutation (6 operations). The command id and the aggregate type ride in the save's own
-   * lookup and writes; {@code deduplicate(true)} adds a get of the correlation index, which a new
-   * command's correlation id does not have yet.
+   * and the next claim in parallel (3 gets, 1 lookup). Save: the head lookup (version, type,
+   * command and last commit) with the log sequence, the correlation append with the commit insert,
+   * the claim insert, the head mutation (6 operations). The command id and the aggregate type ride
+   * in the save's own lookup and writes; {@code deduplicate(true)} adds a get of the correlation
+   * index, which a new command's correlation id does not have yet.
    */
   @ParameterizedTest
   @EnumSource(Deduplication.class)
@@ -67,32 +68,36 @@ class CouchbaseDeduplicationBenchmarkIT {
                 "mutate_in", 2L * n,
                 "insert", 2L * n));
     assertThat(commands.kvOperations()).isEqualTo((lookup ? 11L : 10L) * n);
+    commands.tally().awaitAnswers(Duration.ofSeconds(10)); // the last head update, not waited for
     assertThat(commands.kvDispatches()).isEqualTo(commands.kvOperations());
     assertThat(server.counter().unattributed()).isZero();
   }
 
   /**
-   * Sequential round trips: 3 for the load (the commit and the claim go together), 6 for the save,
-   * and 1 more for the look-up of {@code deduplicate(true)}. The counter sees time, not intent: if
-   * the first answer of the load's fan-out arrives before the second request is sent (a cold JIT, a
-   * thread descheduled on a busy machine), that command did wait for one more round trip. So each
-   * command takes the protocol's count or one more, never fewer, and the protocol's count is seen.
+   * Sequential round trips: 3 for the load (the commit and the claim go together), 3 for the save
+   * (the head lookup with the sequence increment, the index append with the commit insert, the
+   * claim insert), 1 for the head mutation, which the save sends as it returns and does not wait
+   * for (it is still a stretch of time with an operation in flight), and 1 more for the look-up of
+   * {@code deduplicate(true)}. The counter sees time, not intent: if the first answer of a fan-out
+   * arrives before the second request is sent (a cold JIT, a thread descheduled on a busy machine),
+   * that command did wait for one more round trip. So each command takes the protocol's count or
+   * one more, never fewer, and the protocol's count is seen. Each command gets its own tally, since
+   * the head mutation of the one before may still be in flight when it starts.
    */
   @ParameterizedTest
   @EnumSource(Deduplication.class)
   void each_command_waits_for_the_documented_sequential_round_trips(Deduplication variant)
       throws Exception {
-    long expected = variant == Deduplication.ATOMIC_AND_LOOKUP ? 10 : 9;
+    long expected = variant == Deduplication.ATOMIC_AND_LOOKUP ? 8 : 7;
     commands.openAccounts(server);
     for (String account : commands.accounts()) {
       server.manager(variant).dispatch(Command.create(new Deposit(account, 1))); // warm-up
     }
     commands.openAccounts(server);
-    KvOperationCounter.Tally tally = new KvOperationCounter.Tally();
     Map<Long, Integer> commandsByRoundTrips = new TreeMap<>();
 
     for (String account : commands.accounts()) {
-      tally.reset();
+      KvOperationCounter.Tally tally = new KvOperationCounter.Tally();
       server.counter().start(tally);
       try {
         server.manager(variant).dispatch(Command.create(new Deposit(account, 1)));
@@ -104,7 +109,7 @@ class CouchbaseDeduplicationBenchmarkIT {
 
     assertThat(commandsByRoundTrips.keySet())
         .as("commands by round trips: %s", commandsByRoundTrips)
-        .isSubsetOf(expected, expected + 1)
+        .isSubsetOf(expected, expected + 1, expected + 2, expected + 3)
         .contains(expected);
   }
 

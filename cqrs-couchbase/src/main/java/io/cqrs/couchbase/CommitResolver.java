@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * stream's end before taking the sequence, so the claim is still free and the document complete.
  * The resolver completes it by inserting the claim itself; if the writer (or another reader)
  * inserted it first, the claim says whose commit won. Either way the decision is final, so no
- * reader ever waits on a writer that died after storing its document.
+ * reader ever waits on a writer that died after storing its document. The writer indexes a commit
+ * while storing it, and may have died before its index entries landed, so the resolver appends them
+ * before it claims: a committed commit is always found by its correlation ids.
  */
 final class CommitResolver {
   private static final Logger log = LoggerFactory.getLogger(CommitResolver.class);
@@ -23,11 +25,13 @@ final class CommitResolver {
   private final Kv kv;
   private final KeyLayout keys;
   private final DocumentCodec codec;
+  private final CorrelationIndex index;
 
-  CommitResolver(Kv kv, KeyLayout keys, DocumentCodec codec) {
+  CommitResolver(Kv kv, KeyLayout keys, DocumentCodec codec, CorrelationIndex index) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
+    this.index = index;
   }
 
   /** What one sequence holds. */
@@ -83,6 +87,7 @@ final class CommitResolver {
     String key = keys.claim(commit.streamId(), commit.first());
     Optional<Kv.Document> holder = claim;
     if (holder.isEmpty()) {
+      index.appendNow(seq, commit.events());
       if (kv.insert(key, codec.claim(seq, commit.last(), commit.command(), commit.type())) != 0) {
         log.info(
             "Completed prepared commit {} of stream '{}' (versions {}..{}) for its writer",

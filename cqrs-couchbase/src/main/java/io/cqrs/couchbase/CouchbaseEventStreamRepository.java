@@ -68,6 +68,12 @@ public final class CouchbaseEventStreamRepository
    */
   public static final int MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 
+  /**
+   * How long {@link #close()} waits for head updates still in flight: the SDK's default KV timeout.
+   * A head that is not moved only costs readers a claim read until the next save repairs it.
+   */
+  static final Duration CLOSE_WAIT = Duration.ofMillis(2500);
+
   private final ConnectedCluster owned;
   private final KeyLayout keys;
   private final DocumentCodec codec;
@@ -88,12 +94,15 @@ public final class CouchbaseEventStreamRepository
     this.maxDocumentBytes = builder.maxDocumentBytes;
     Kv kv = new Kv(collection, builder.loadConcurrency, builder.durability);
     this.reader = new StreamReader(kv, keys, codec);
-    this.logWriter = new LogWriter(kv, keys, codec);
-    this.writer = new StreamWriter(kv, keys, codec, reader, logWriter);
-    CommitResolver resolver = new CommitResolver(kv, keys, codec);
+    CorrelationIndex index = new CorrelationIndex(kv, keys);
+    RecentCommits recent = new RecentCommits();
+    this.logWriter = new LogWriter(kv, keys, codec, index);
+    this.writer = new StreamWriter(kv, keys, codec, reader, logWriter, recent, builder.saveHook);
+    CommitResolver resolver = new CommitResolver(kv, keys, codec, index);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
-    this.relay = new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, reader);
+    this.relay =
+        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, reader, recent);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
@@ -312,11 +321,16 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * Disconnects from the cluster if this repository connected to it; otherwise does nothing.
-   * Idempotent.
+   * Waits for the head updates that saves sent without waiting (at most {@link #CLOSE_WAIT}), then
+   * disconnects from the cluster if this repository connected to it. Idempotent.
    */
   @Override
   public void close() {
+    try {
+      writer.awaitHeads(CLOSE_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (owned != null) {
       owned.close();
     }
@@ -355,6 +369,7 @@ public final class CouchbaseEventStreamRepository
     private int loadConcurrency = 32;
     private Duration connectTimeout = Duration.ofSeconds(30);
     private DurabilityLevel durability = DurabilityLevel.NONE;
+    private StreamWriter.Hook saveHook = StreamWriter.Hook.NONE;
 
     private Builder(Collection collection, String connectionString, EventSerializer serializer) {
       this.collection = collection;
@@ -473,6 +488,12 @@ public final class CouchbaseEventStreamRepository
      */
     public Builder durability(DurabilityLevel durability) {
       this.durability = Objects.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    /** For tests: called between a save's writes, to stop or hold it there. */
+    Builder saveHook(StreamWriter.Hook saveHook) {
+      this.saveHook = Objects.requireNonNull(saveHook, "saveHook");
       return this;
     }
 

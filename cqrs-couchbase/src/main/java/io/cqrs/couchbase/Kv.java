@@ -40,10 +40,10 @@ final class Kv {
   record NumberField(long value, long cas) {}
 
   /**
-   * A numeric field, the document's CAS, a second field's raw JSON (null if absent), and whether a
-   * third path exists in the same document, read in one sub-document lookup.
+   * A numeric field, the document's CAS, other fields' raw JSON (null where absent), and whether a
+   * path exists in the same document, read in one sub-document lookup.
    */
-  record NumberAndPath(long value, long cas, byte[] field, boolean pathExists) {}
+  record NumberAndFields(long value, long cas, List<byte[]> fields, boolean pathExists) {}
 
   /** The most sub-document specs one lookup or mutation may carry. */
   static final int MAX_SPECS = 16;
@@ -145,6 +145,18 @@ final class Kv {
     }
   }
 
+  /** {@link #insert}, without waiting: its CAS, or 0 if the key exists. */
+  Mono<Long> insertAsync(String key, byte[] json) {
+    return reactive
+        .insert(
+            key,
+            json,
+            insertOptions().transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
+        .map(result -> result.cas())
+        .onErrorResume(DocumentExistsException.class, e -> Mono.just(0L))
+        .onErrorMap(e -> CouchbaseErrors.map("insert of '" + key + "'", e));
+  }
+
   /**
    * Inserts a new document and returns its CAS.
    *
@@ -192,6 +204,15 @@ final class Kv {
     }
   }
 
+  /** {@link #increment}, without waiting. */
+  Mono<Long> incrementAsync(String key) {
+    return reactive
+        .binary()
+        .increment(key, incrementOptions().initial(1).durability(durability))
+        .map(result -> result.content())
+        .onErrorMap(e -> CouchbaseErrors.map("increment of '" + key + "'", e));
+  }
+
   /** A counter's value; 0 if it does not exist yet. */
   long counter(String key) {
     Optional<Document> document = get(key);
@@ -233,38 +254,46 @@ final class Kv {
   }
 
   /**
-   * A numeric field, the raw JSON of {@code fieldPath}, and whether {@code path} exists (null: not
-   * asked), in one lookup; empty if the document is missing.
+   * A numeric field, the raw JSON of each of {@code fieldPaths} (null where absent), and whether
+   * {@code path} exists (null: not asked), in one lookup; empty if the document is missing. At most
+   * {@code MAX_SPECS - 2} field paths.
    */
-  Optional<NumberAndPath> lookupNumberAndPath(
-      String key, String numberPath, String fieldPath, String path) {
-    List<LookupInSpec> specs = new ArrayList<>(3);
+  Mono<Optional<NumberAndFields>> lookupNumberAndFieldsAsync(
+      String key, String numberPath, List<String> fieldPaths, String path) {
+    List<LookupInSpec> specs = new ArrayList<>(fieldPaths.size() + 2);
     specs.add(LookupInSpec.get(numberPath));
-    specs.add(LookupInSpec.get(fieldPath));
+    for (String fieldPath : fieldPaths) {
+      specs.add(LookupInSpec.get(fieldPath));
+    }
     if (path != null) {
       specs.add(LookupInSpec.exists(path));
     }
-    try {
-      LookupInResult result = collection.lookupIn(key, specs);
-      NumberField number = numberField(key, numberPath, result);
-      byte[] field = result.exists(1) ? result.contentAsBytes(1) : null;
-      boolean exists = path != null && result.exists(2);
-      return Optional.of(new NumberAndPath(number.value(), number.cas(), field, exists));
-    } catch (DocumentNotFoundException e) {
-      return Optional.empty();
-    } catch (SerializationException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("lookup of '" + numberPath + "' in '" + key + "'", e);
-    }
+    return reactive
+        .lookupIn(key, specs)
+        .map(
+            result -> {
+              NumberField number = numberField(key, numberPath, result);
+              List<byte[]> fields = new ArrayList<>(fieldPaths.size());
+              for (int i = 1; i <= fieldPaths.size(); i++) {
+                fields.add(result.exists(i) ? result.contentAsBytes(i) : null);
+              }
+              boolean exists = path != null && result.exists(fieldPaths.size() + 1);
+              return Optional.of(new NumberAndFields(number.value(), number.cas(), fields, exists));
+            })
+        .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()))
+        .onErrorMap(
+            e ->
+                e instanceof SerializationException
+                    ? e
+                    : CouchbaseErrors.map("lookup of '" + numberPath + "' in '" + key + "'", e));
   }
 
   /**
    * Sets a number field, appends values to an array field and upserts {@code fields} (creating
-   * their parents) in one atomic mutation, if the CAS is still {@code cas}; false if it changed or
-   * the document vanished. At most {@code MAX_SPECS - 2} fields.
+   * their parents) in one atomic mutation, if the CAS is still {@code cas}, without waiting: the
+   * new CAS, or 0 if it changed or the document vanished. At most {@code MAX_SPECS - 2} fields.
    */
-  boolean setAndAppend(
+  Mono<Long> setAndAppendAsync(
       String key,
       long cas,
       String numberPath,
@@ -276,30 +305,28 @@ final class Kv {
     specs.add(MutateInSpec.upsert(numberPath, number));
     specs.add(MutateInSpec.arrayAppend(arrayPath, values));
     fields.forEach((path, value) -> specs.add(MutateInSpec.upsert(path, value).createPath()));
-    return mutate(key, cas, specs) != 0;
+    return mutateAsync(key, cas, specs);
   }
 
   /**
    * Upserts {@code fields} (creating their parents) in one atomic mutation if the CAS is still
-   * {@code cas}; returns the new CAS, or 0 if it changed or the document vanished. At most {@code
-   * MAX_SPECS} fields.
+   * {@code cas}, without waiting: the new CAS, or 0 if it changed or the document vanished. At most
+   * {@code MAX_SPECS} fields.
    */
-  long upsertFields(String key, long cas, Map<String, ?> fields) {
+  Mono<Long> upsertFieldsAsync(String key, long cas, Map<String, ?> fields) {
     List<MutateInSpec> specs = new ArrayList<>(fields.size());
     fields.forEach((path, value) -> specs.add(MutateInSpec.upsert(path, value).createPath()));
-    return mutate(key, cas, specs);
+    return mutateAsync(key, cas, specs);
   }
 
-  private long mutate(String key, long cas, List<MutateInSpec> specs) {
-    try {
-      return collection
-          .mutateIn(key, specs, mutateInOptions().cas(cas).durability(durability))
-          .cas();
-    } catch (CasMismatchException | DocumentNotFoundException e) {
-      return 0;
-    } catch (RuntimeException e) {
-      throw CouchbaseErrors.map("mutation of '" + key + "'", e);
-    }
+  private Mono<Long> mutateAsync(String key, long cas, List<MutateInSpec> specs) {
+    return reactive
+        .mutateIn(key, specs, mutateInOptions().cas(cas).durability(durability))
+        .map(result -> result.cas())
+        .onErrorResume(
+            e -> e instanceof CasMismatchException || e instanceof DocumentNotFoundException,
+            e -> Mono.just(0L))
+        .onErrorMap(e -> CouchbaseErrors.map("mutation of '" + key + "'", e));
   }
 
   /** Blocks for a reactive result, mapping its failure. */

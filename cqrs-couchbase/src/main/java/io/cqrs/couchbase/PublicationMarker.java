@@ -12,21 +12,25 @@ import reactor.core.publisher.Mono;
  *
  * <p>A range that starts at a commit's first version (what {@link io.cqrs.EventSourcingRepository}
  * marks after each publish) costs one round trip: the mark is added to the claim at that version
- * while its last version is looked up, in parallel. A range that starts inside a commit (a relay
- * batch that ended mid-commit) first reads the stream's head to find the commit. Versions past the
- * stream's end are ignored.
+ * while its last version is looked up, in parallel; for a commit this repository has just claimed,
+ * whose last version it knows ({@link RecentCommits}), the add alone. A range that starts inside a
+ * commit (a relay batch that ended mid-commit) first reads the stream's head to find the commit.
+ * Versions past the stream's end are ignored.
  */
 final class PublicationMarker {
   private final Kv kv;
   private final RelayKv relayKv;
   private final KeyLayout keys;
   private final StreamReader reader;
+  private final RecentCommits recent;
 
-  PublicationMarker(Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader) {
+  PublicationMarker(
+      Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader, RecentCommits recent) {
     this.kv = kv;
     this.relayKv = relayKv;
     this.keys = keys;
     this.reader = reader;
+    this.recent = recent;
   }
 
   void mark(String streamId, long fromVersion, long toVersion) {
@@ -53,6 +57,11 @@ final class PublicationMarker {
   private Optional<Long> markCommitAt(String streamId, long version, long toVersion) {
     String key = keys.claim(streamId, version);
     String range = PublicationMarks.range(version, toVersion);
+    long known = recent.take(key);
+    if (known != 0) {
+      mark(streamId, version, version, toVersion); // the claim exists: this repository wrote it
+      return Optional.of(known);
+    }
     var both =
         Kv.await(
             Mono.zip(

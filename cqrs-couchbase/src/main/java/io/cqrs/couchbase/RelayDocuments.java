@@ -12,9 +12,10 @@ final class RelayDocuments implements RelayStore {
   private final KeyLayout keys;
   private final PublicationMarker marker;
 
-  RelayDocuments(Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader) {
+  RelayDocuments(
+      Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader, RecentCommits recent) {
     this.keys = keys;
-    this.marker = new PublicationMarker(kv, relayKv, keys, reader);
+    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.cqrs.couchbase;
 import io.cqrs.SerializationException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,34 +68,66 @@ final class StreamReader {
     }
   }
 
-  /** What a save checks in the head: its version and CAS, its type, and a command. */
-  record HeadCheck(long version, long cas, String type, boolean holdsCommand) {}
+  /**
+   * What a save checks in the head: its version and CAS, its type, whether it records the command,
+   * and the log sequence of the commit ending at its version (0 if it lists none).
+   */
+  record HeadCheck(long version, long cas, String type, boolean holdsCommand, long lastSeq) {}
+
+  /** The head's last commit entry and its type, read beside its version. */
+  private static final List<String> CHECKED_FIELDS = List.of(DocumentCodec.TYPE, "c[-1]");
 
   /**
-   * The head's version, the head document's CAS, the stream's aggregate type and whether the head
+   * The head's version, the head document's CAS, the stream's aggregate type, whether the head
    * records command {@code command} (a {@linkplain KeyLayout#commandHash hash}; null to ask only
-   * for the version and type), in one lookup; empty if the stream has no head.
+   * for the version and type) and the log sequence of its last commit, in one lookup, without
+   * waiting; empty if the stream has no head.
    */
-  Optional<HeadCheck> headCheck(String streamId, String command) {
+  Mono<Optional<HeadCheck>> headCheckAsync(String streamId, String command) {
     String key = keys.head(streamId);
-    Optional<Kv.NumberAndPath> found;
-    try {
-      found =
-          kv.lookupNumberAndPath(
-              key,
-              "v",
-              DocumentCodec.TYPE,
-              command == null ? null : DocumentCodec.COMMANDS + "." + command);
-    } catch (SerializationException e) {
-      throw DocumentCodec.corrupt(key, streamId, e);
+    return kv.lookupNumberAndFieldsAsync(
+            key,
+            "v",
+            CHECKED_FIELDS,
+            command == null ? null : DocumentCodec.COMMANDS + "." + command)
+        .onErrorMap(SerializationException.class, e -> DocumentCodec.corrupt(key, streamId, e))
+        .map(
+            found ->
+                found.map(
+                    head ->
+                        new HeadCheck(
+                            head.value(),
+                            head.cas(),
+                            codec.type(key, head.fields().get(0), streamId),
+                            head.pathExists(),
+                            lastSeq(key, streamId, head.fields().get(1)))));
+  }
+
+  /** The sequence of a head entry {@code [last, seq]} as raw JSON; 0 if there is none. */
+  private static long lastSeq(String key, String streamId, byte[] entry) {
+    if (entry == null) {
+      return 0;
     }
-    return found.map(
-        head ->
-            new HeadCheck(
-                head.value(),
-                head.cas(),
-                codec.type(key, head.field(), streamId),
-                head.pathExists()));
+    String text = new String(entry, StandardCharsets.US_ASCII).trim();
+    int comma = text.indexOf(',');
+    try {
+      if (!text.startsWith("[") || !text.endsWith("]") || comma < 0) {
+        throw new NumberFormatException(text);
+      }
+      return Long.parseLong(text.substring(comma + 1, text.length() - 1).trim());
+    } catch (NumberFormatException e) {
+      throw DocumentCodec.corrupt(
+          key,
+          streamId,
+          new SerializationException("head entry " + text + " is not [last, seq]", e));
+    }
+  }
+
+  /** The head's version and the head document's CAS, without waiting; empty if it has no head. */
+  Mono<Optional<Kv.NumberField>> headVersionAsync(String streamId) {
+    String key = keys.head(streamId);
+    return kv.lookupNumberAsync(key, "v")
+        .onErrorMap(SerializationException.class, e -> DocumentCodec.corrupt(key, streamId, e));
   }
 
   /** The claims after {@code version}, followed until one is missing. */

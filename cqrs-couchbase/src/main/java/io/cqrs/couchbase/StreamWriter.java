@@ -5,28 +5,35 @@ import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.spi.StreamAppend;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
- * Appends commits to streams. The order of writes is what makes a save atomic and the integration
- * log complete (see {@code docs/couchbase.md}):
+ * Appends commits to streams, in three sequential round trips. The order of writes is what makes a
+ * save atomic and the integration log complete (see {@code docs/couchbase.md}, with what a crash
+ * between any two writes leaves):
  *
  * <ol>
- *   <li>check that the expected version is the stream's end (the head, and claims past it), and
- *       that no commit up to it is the effect of the same command (the head's command set, and the
- *       claims past it);
- *   <li>take a log sequence from the global counter, append it to the correlation index, and insert
- *       the commit document under it ({@link LogWriter#store});
+ *   <li>at once: check that the expected version is the stream's end (the head, and claims past it)
+ *       and that no commit up to it is the effect of the same command (the head's command set, and
+ *       the claims past it); and take a log sequence from the global counter. If the sequence is
+ *       not above that of the commit the new one follows (the counter answered before that commit
+ *       took its own), take another: the log's order must agree with every stream's;
+ *   <li>at once: append the sequence to the correlation index and insert the commit document under
+ *       it ({@link LogWriter#storeCommit});
  *   <li>insert the claim on the first new version, naming the sequence and the command: the commit
  *       point. Two writers of the same version cannot both insert it;
- *   <li>move the head on, recording the command (a hint; a failure here leaves the commit
- *       standing).
+ *   <li>move the head on, recording the command, without waiting: the head is a hint, and every
+ *       reader and writer follows the claims past it.
  * </ol>
  *
  * <p>Why the command check is atomic with the commit although it is read before it: a commit at
@@ -44,22 +51,57 @@ final class StreamWriter {
   private final DocumentCodec codec;
   private final StreamReader reader;
   private final LogWriter logWriter;
+  private final RecentCommits recent;
+  private final Hook hook;
+  private final AtomicInteger headsInFlight = new AtomicInteger();
+  private final Object headsDone = new Object();
 
   StreamWriter(
-      Kv kv, KeyLayout keys, DocumentCodec codec, StreamReader reader, LogWriter logWriter) {
+      Kv kv,
+      KeyLayout keys,
+      DocumentCodec codec,
+      StreamReader reader,
+      LogWriter logWriter,
+      RecentCommits recent,
+      Hook hook) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.reader = reader;
     this.logWriter = logWriter;
+    this.recent = recent;
+    this.hook = hook;
+  }
+
+  /** The points between a save's writes, where a test stops or holds a save. */
+  enum Step {
+    /** The increment has been sent; the head lookup of the same round trip has not. */
+    SEQUENCE_ASKED,
+    /** Round trip 1 is done: a sequence is taken and the stream's end checked; nothing written. */
+    CHECKED,
+    /** Round trip 2 is done: the index entries and the commit document are written; no claim. */
+    STORED,
+    /** Round trip 3 is done: the claim is inserted, so the commit stands; the head is not moved. */
+    CLAIMED
   }
 
   /**
-   * Where the stream ends: the head read and the claims found past it, and the aggregate type the
-   * stream was created for (null if none was recorded, or the stream is new).
+   * Called at each {@link Step} of every save, on the saving thread; a test throws to play a writer
+   * that dies there, or blocks to hold the save while others run. Production uses {@link #NONE}.
+   */
+  interface Hook {
+    Hook NONE = step -> {};
+
+    void at(Step step);
+  }
+
+  /**
+   * Where the stream ends: the head read and the claims found past it, the aggregate type the
+   * stream was created for (null if none was recorded, or the stream is new), and the log sequence
+   * of the commit the new one follows (0 if none).
    */
   private record Position(
-      long headVersion, long headCas, List<StreamHead.Entry> beyond, String type) {}
+      long headVersion, long headCas, List<StreamHead.Entry> beyond, String type, long lastSeq) {}
 
   /**
    * Saves a commit.
@@ -71,30 +113,85 @@ final class StreamWriter {
   void save(StreamAppend append, byte[] commit, String command) {
     String streamId = append.streamId();
     long expected = append.expectedVersion();
-    Position position = locate(append, command);
     long first = expected + 1;
     long last = append.lastVersion();
+    // Round trip 1: the stream's end and a log sequence at once.
+    var checked =
+        Kv.await(
+            Mono.zip(
+                Settled.of(kv.incrementAsync(keys.sequence()), "increment of the log sequence"),
+                Settled.of(
+                    Mono.defer(
+                        () -> {
+                          hook.at(Step.SEQUENCE_ASKED);
+                          return reader.headCheckAsync(streamId, command);
+                        }),
+                    "lookup of the head of '" + KeyLayout.shown(streamId) + "'")),
+            "check of stream '" + KeyLayout.shown(streamId) + "'");
+    long seq = checked.getT1().get();
+    Position position;
+    try {
+      position = locate(append, command, checked.getT2().get());
+    } catch (RuntimeException e) {
+      logWriter.giveBack(seq); // so that log readers need not wait for it
+      throw e;
+    }
+    if (seq <= position.lastSeq()) {
+      // The counter answered before the commit this one follows took its sequence: stored under
+      // this one, the commit would come before its predecessor in the log. A sequence taken now,
+      // after this writer saw that commit, is above it.
+      logWriter.giveBack(seq);
+      seq = kv.increment(keys.sequence());
+    }
+    hook.at(Step.CHECKED);
+    // Round trip 2: the index entries and the commit document at once.
     LogWriter.Stored stored =
-        logWriter.store(
+        logWriter.storeCommit(
+            seq,
             commit,
             append.events(),
             "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
+    hook.at(Step.STORED);
     // A new stream records its type in its first claim; an existing one keeps what it has.
     String type = expected == 0 ? append.aggregateType() : position.type();
+    // Round trip 3: the commit point.
     claim(streamId, expected, stored, last, command, append.commandId(), type);
+    recent.claimed(keys.claim(streamId, first), last);
+    hook.at(Step.CLAIMED);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
     added.add(new StreamHead.Entry(first, last, stored.seq(), command));
-    try {
-      updateHead(streamId, position.headVersion(), position.headCas(), added, type);
-    } catch (RuntimeException e) {
-      log.warn(
-          "Committed versions {}..{} of stream '{}' but could not move its head; readers follow"
-              + " the claims and the next save repairs it",
-          first,
-          last,
-          KeyLayout.shown(streamId),
-          e);
-    }
+    moveHeadInBackground(streamId, position, added, type);
+  }
+
+  /**
+   * Sends the head's update and returns: it needs no answer, since a head that lags (or never
+   * moves, if this process dies now) only makes readers and the next writer follow the claims past
+   * it, and the next save of the stream repairs it.
+   */
+  private void moveHeadInBackground(
+      String streamId, Position position, List<StreamHead.Entry> added, String type) {
+    long first = added.get(added.size() - 1).first();
+    long last = added.get(added.size() - 1).last();
+    headsInFlight.incrementAndGet();
+    updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
+        .doFinally(
+            signal -> {
+              if (headsInFlight.decrementAndGet() == 0) {
+                synchronized (headsDone) {
+                  headsDone.notifyAll();
+                }
+              }
+            })
+        .subscribe(
+            null,
+            e ->
+                log.warn(
+                    "Committed versions {}..{} of stream '{}' but could not move its head; readers"
+                        + " follow the claims and the next save repairs it",
+                    first,
+                    last,
+                    KeyLayout.shown(streamId),
+                    e));
   }
 
   /**
@@ -104,12 +201,11 @@ final class StreamWriter {
    * suffices; if the head lags, the claims past it are followed. A claim inserted since (by a
    * racing writer) is caught by the claim insert, the commit point.
    */
-  private Position locate(StreamAppend append, String command) {
+  private Position locate(
+      StreamAppend append, String command, Optional<StreamReader.HeadCheck> head) {
     String streamId = append.streamId();
     long expected = append.expectedVersion();
     String commandId = append.commandId();
-    // One lookup whatever is asked: the head's version, its type, and the command's entry.
-    Optional<StreamReader.HeadCheck> head = reader.headCheck(streamId, command);
     long headVersion = head.map(StreamReader.HeadCheck::version).orElse(0L);
     long headCas = head.map(StreamReader.HeadCheck::cas).orElse(0L);
     String type = head.map(StreamReader.HeadCheck::type).orElse(null);
@@ -136,7 +232,11 @@ final class StreamWriter {
       }
     }
     append.checkType(type);
-    return new Position(headVersion, headCas, beyond, type);
+    long lastSeq =
+        !beyond.isEmpty()
+            ? beyond.get(beyond.size() - 1).seq()
+            : head.map(StreamReader.HeadCheck::lastSeq).orElse(0L);
+    return new Position(headVersion, headCas, beyond, type, lastSeq);
   }
 
   /** Inserts the claim: the commit point. */
@@ -189,68 +289,112 @@ final class StreamWriter {
   }
 
   /**
-   * Moves the head from {@code version} to the end of {@code added}, appending their entries, with
-   * CAS so that the head only ever lists the stream's commits contiguously.
+   * Waits until no head update this writer sent is in flight, at most {@code timeout}: a repository
+   * that closes its connection would otherwise cancel them.
    */
-  private void updateHead(
-      String streamId, long version, long cas, List<StreamHead.Entry> added, String type) {
-    String key = keys.head(streamId);
-    long target = added.get(added.size() - 1).last();
-    for (int attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
-      List<StreamHead.Entry> missing = new ArrayList<>();
-      for (StreamHead.Entry entry : added) {
-        if (entry.first() > version) {
-          missing.add(entry);
+  void awaitHeads(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (headsDone) {
+      while (headsInFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
         }
-      }
-      boolean done =
-          cas == 0
-              ? kv.insert(key, codec.head(target, missing, type)) != 0
-              : moveHead(key, cas, target, missing);
-      if (done) {
-        return;
-      }
-      Optional<Kv.NumberField> now = reader.headVersion(streamId);
-      version = now.map(Kv.NumberField::value).orElse(0L);
-      cas = now.map(Kv.NumberField::cas).orElse(0L);
-      if (version >= target) {
-        return; // another writer moved it past our commit, listing it
+        TimeUnit.NANOSECONDS.timedWait(headsDone, left);
       }
     }
-    log.warn(
-        "Head of stream '{}' is still behind version {} after {} attempts; readers follow claims",
-        KeyLayout.shown(streamId),
-        target,
-        HEAD_ATTEMPTS);
+  }
+
+  /**
+   * Moves the head from {@code version} to the end of {@code added}, appending their entries, with
+   * CAS so that the head only ever lists the stream's commits contiguously. Sent from the saving
+   * thread; a retry after a lost race runs on the thread that read the answer.
+   */
+  private Mono<Void> updateHead(
+      String streamId,
+      long version,
+      long cas,
+      List<StreamHead.Entry> added,
+      String type,
+      int attempt) {
+    String key = keys.head(streamId);
+    long target = added.get(added.size() - 1).last();
+    if (attempt >= HEAD_ATTEMPTS) {
+      log.warn(
+          "Head of stream '{}' is still behind version {} after {} attempts; readers follow"
+              + " claims",
+          KeyLayout.shown(streamId),
+          target,
+          HEAD_ATTEMPTS);
+      return Mono.empty();
+    }
+    List<StreamHead.Entry> missing = new ArrayList<>();
+    for (StreamHead.Entry entry : added) {
+      if (entry.first() > version) {
+        missing.add(entry);
+      }
+    }
+    Mono<Long> written =
+        cas == 0
+            ? kv.insertAsync(key, codec.head(target, missing, type))
+            : moveHead(key, cas, target, missing);
+    return written.flatMap(
+        done -> {
+          if (done != 0) {
+            return Mono.empty();
+          }
+          return reader
+              .headVersionAsync(streamId)
+              .flatMap(
+                  now -> {
+                    long nowVersion = now.map(Kv.NumberField::value).orElse(0L);
+                    if (nowVersion >= target) {
+                      return Mono.empty(); // another writer moved it past our commit, listing it
+                    }
+                    long nowCas = now.map(Kv.NumberField::cas).orElse(0L);
+                    return updateHead(streamId, nowVersion, nowCas, added, type, attempt + 1);
+                  });
+        });
   }
 
   /**
    * Appends {@code missing} to the head and records their commands, in one mutation when they fit,
    * else recording the commands first: the head's command set must never lag its version, since a
-   * save that finds the head at its expected version trusts the set for every version below.
+   * save that finds the head at its expected version trusts the set for every version below. Emits
+   * the new CAS, or 0 if the head changed first.
    */
-  private boolean moveHead(String key, long cas, long target, List<StreamHead.Entry> missing) {
+  private Mono<Long> moveHead(String key, long cas, long target, List<StreamHead.Entry> missing) {
     Map<String, Long> commands = new LinkedHashMap<>();
     for (StreamHead.Entry entry : missing) {
       if (entry.command() != null) {
         commands.put(DocumentCodec.COMMANDS + "." + entry.command(), entry.first());
       }
     }
+    return moveHead(key, cas, target, missing, commands);
+  }
+
+  private Mono<Long> moveHead(
+      String key,
+      long cas,
+      long target,
+      List<StreamHead.Entry> missing,
+      Map<String, Long> commands) {
     int room = Kv.MAX_SPECS - 2;
-    while (commands.size() > room) {
-      Map<String, Long> chunk = new LinkedHashMap<>();
-      var iterator = commands.entrySet().iterator();
-      while (chunk.size() < Kv.MAX_SPECS && commands.size() > room) {
-        var next = iterator.next();
-        chunk.put(next.getKey(), next.getValue());
-        iterator.remove();
-      }
-      cas = kv.upsertFields(key, cas, chunk);
-      if (cas == 0) {
-        return false;
-      }
+    if (commands.size() <= room) {
+      return kv.setAndAppendAsync(key, cas, "v", target, "c", headEntries(missing), commands);
     }
-    return kv.setAndAppend(key, cas, "v", target, "c", headEntries(missing), commands);
+    // Only a head repaired over many dead writers' commits gets here: the commands that do not
+    // fit go first, in chunks, along the same CAS chain.
+    Map<String, Long> chunk = new LinkedHashMap<>();
+    var iterator = commands.entrySet().iterator();
+    while (chunk.size() < Kv.MAX_SPECS && commands.size() > room) {
+      var next = iterator.next();
+      chunk.put(next.getKey(), next.getValue());
+      iterator.remove();
+    }
+    return kv.upsertFieldsAsync(key, cas, chunk)
+        .flatMap(
+            next -> next == 0 ? Mono.just(0L) : moveHead(key, next, target, missing, commands));
   }
 
   private static List<List<Long>> headEntries(List<StreamHead.Entry> entries) {

@@ -184,8 +184,19 @@ class CouchbaseBadInputIT extends RepositoryIT {
     return events;
   }
 
+  /**
+   * The documents a failed operation must not change. A save takes its log position in the same
+   * round trip as it reads the stream, so one refused there has moved the counter and gives the
+   * position back (an abandon marker, written without waiting): those are left out, and nothing
+   * else may differ.
+   */
   private Map<String, String> documents() {
-    return documents(
-        Set.of(STREAM, "other", "healthy", ""), Set.of("corr-1", "corr-2", "corr-ok", "corr-huge"));
+    Map<String, String> found =
+        documents(
+            Set.of(STREAM, "other", "healthy", ""),
+            Set.of("corr-1", "corr-2", "corr-ok", "corr-huge"));
+    found.remove(keys.sequence());
+    found.values().removeIf("{\"f\":1,\"k\":\"a\"}"::equals);
+    return found;
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,10 @@ class CouchbaseCommandCrashIT extends RepositoryIT {
 
     repository.save("acc-1", 41, batch("acc-1", 41, 1), "command-42");
 
-    assertThat(new StreamReader(kv, keys, codec).head("acc-1").version()).isEqualTo(42);
+    // The save moves the head without waiting: three CAS-chained mutations here.
+    Await.until(
+        "the head repaired to version 42",
+        () -> new StreamReader(kv, keys, codec).head("acc-1").version() == 42);
     for (String commandId : commands) {
       assertThatThrownBy(() -> repository.save("acc-1", 42, batch("acc-1", 42, 1), commandId))
           .as(commandId)

@@ -18,7 +18,7 @@ class CouchbaseCommandDeduplicationIT extends CommandDeduplicationContract {
 
   @Override
   protected int stressCommands() {
-    // Each save is six round trips to a simulator on two cores: fewer commands, same races.
+    // Each save is three round trips to a simulator on two cores: fewer commands, same races.
     return 300;
   }
 }

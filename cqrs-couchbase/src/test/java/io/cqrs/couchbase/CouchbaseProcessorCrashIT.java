@@ -46,17 +46,13 @@ class CouchbaseProcessorCrashIT extends RepositoryIT {
         ChildJvm.start(
             ProcessorChild.class,
             Map.of(),
-            server.connectionString(),
-            server.username(),
-            server.password(),
-            server.bucketName(),
-            prefix,
-            processor,
-            String.valueOf(segments),
-            owner,
-            "1500",
-            "40",
-            String.valueOf(parkAfter));
+            childArgs(
+                processor,
+                String.valueOf(segments),
+                owner,
+                "1500",
+                "40",
+                String.valueOf(parkAfter)));
     children.add(child);
     child.awaitLine("READY " + child.pid(), WAIT);
     return child;

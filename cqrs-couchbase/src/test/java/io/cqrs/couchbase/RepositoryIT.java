@@ -34,6 +34,21 @@ abstract class RepositoryIT {
     return builder().build();
   }
 
+  /**
+   * The arguments that lead a child process to this test's documents (connection string, user,
+   * password, bucket, key prefix), followed by {@code more}.
+   */
+  String[] childArgs(String... more) {
+    String[] args = new String[5 + more.length];
+    args[0] = server.connectionString();
+    args[1] = server.username();
+    args[2] = server.password();
+    args[3] = server.bucketName();
+    args[4] = prefix;
+    System.arraycopy(more, 0, args, 5, more.length);
+    return args;
+  }
+
   Optional<String> raw(String key) {
     return kv.get(key).map(doc -> new String(doc.content(), StandardCharsets.UTF_8));
   }

@@ -51,10 +51,11 @@ import org.slf4j.LoggerFactory;
  * retried with back-off until it succeeds (the segment waits; its lag shows it). Any other
  * exception is retried {@code maxAttempts} times; then, by default, an {@link
  * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
- * with the next event; with {@link Builder#stopOnFailure()} the segment stops instead, keeps its
- * claim and checkpoint, and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal})
- * stops the whole processor. A store that fails transiently (a timeout) is tried again; any other
- * store failure stops the processor, and {@link #failure()} says why.
+ * with the next event ({@link #deadLetters()} lists them, {@link #replayDeadLetter} replays one);
+ * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint,
+ * and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
+ * processor. A store that fails transiently (a timeout) is tried again; any other store failure
+ * stops the processor, and {@link #failure()} says why.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.

@@ -51,6 +51,9 @@ final class DeadLetters {
    * of them first: they are then shown, and replayed, once.
    */
   List<QueuedDeadLetter> peek(SubscriptionTopology topology, int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must be >= 0, was " + max);
+    }
     return withChannel(
         topology,
         channel -> {

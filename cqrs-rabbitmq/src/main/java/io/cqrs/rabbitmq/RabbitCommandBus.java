@@ -261,11 +261,7 @@ public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
    */
   @Override
   public List<QueuedDeadLetter> peekDeadLetters(String service, int max) {
-    Names.requireValid("service", service);
-    if (max < 0) {
-      throw new IllegalArgumentException("max must be >= 0, was " + max);
-    }
-    return core.deadLetters().peek(topology(service), max);
+    return core.deadLetters().peek(topology(Names.requireValid("service", service)), max);
   }
 
   @Override

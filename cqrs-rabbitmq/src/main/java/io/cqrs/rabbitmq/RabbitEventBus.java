@@ -273,11 +273,7 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
    */
   @Override
   public List<QueuedDeadLetter> peekDeadLetters(String subscription, int max) {
-    Names.requireValid("subscription", subscription);
-    if (max < 0) {
-      throw new IllegalArgumentException("max must be >= 0, was " + max);
-    }
-    return core.deadLetters().peek(topology(subscription), max);
+    return core.deadLetters().peek(topology(Names.requireValid("subscription", subscription)), max);
   }
 
   @Override

@@ -136,13 +136,8 @@ public abstract class ProcessorDeadLetterContract {
   void two_racing_replays_in_one_process_apply_the_event_once() throws Exception {
     TrackingEventProcessor processor = deadLetterOneEvent();
     String id = processor.deadLetters().get(0).id();
-    tally.cure();
-    CountDownLatch firstInside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    tally.holdFirstApply(firstInside, release);
-
-    CompletableFuture<DeadLetterReplay> first = replayAsync(processor, id);
-    assertThat(firstInside.await(HOLD.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<DeadLetterReplay> first = replayHeldInsideApply(processor, id, release);
     Thread[] second = new Thread[1];
     CompletableFuture<DeadLetterReplay> secondReplay =
         CompletableFuture.supplyAsync(
@@ -173,13 +168,8 @@ public abstract class ProcessorDeadLetterContract {
     TrackingEventProcessor processor = deadLetterOneEvent();
     TrackingEventProcessor other = otherProcess();
     String id = processor.deadLetters().get(0).id();
-    tally.cure();
-    CountDownLatch firstInside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    tally.holdFirstApply(firstInside, release);
-
-    CompletableFuture<DeadLetterReplay> first = replayAsync(processor, id);
-    assertThat(firstInside.await(HOLD.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<DeadLetterReplay> first = replayHeldInsideApply(processor, id, release);
     // The other process's gate has no lock in common with this one: it reads version 1 and
     // applies version 2 while the first replay is inside apply; the read model's conditional
     // write then refuses the first one, whose retry finds the event applied.
@@ -234,9 +224,21 @@ public abstract class ProcessorDeadLetterContract {
     return processor;
   }
 
-  private static CompletableFuture<DeadLetterReplay> replayAsync(
-      TrackingEventProcessor processor, String id) {
-    return CompletableFuture.supplyAsync(() -> processor.replayDeadLetter(id));
+  /**
+   * Cures the read model and starts a replay that stops inside the read model's apply, before it
+   * writes, until {@code release}; returns once it is there.
+   */
+  private CompletableFuture<DeadLetterReplay> replayHeldInsideApply(
+      TrackingEventProcessor processor, String id, CountDownLatch release) throws Exception {
+    tally.cure();
+    CountDownLatch inside = new CountDownLatch(1);
+    tally.holdFirstApply(inside, release);
+    CompletableFuture<DeadLetterReplay> replay =
+        CompletableFuture.supplyAsync(() -> processor.replayDeadLetter(id));
+    assertThat(inside.await(HOLD.toSeconds(), TimeUnit.SECONDS))
+        .as("the first replay inside")
+        .isTrue();
+    return replay;
   }
 
   /**

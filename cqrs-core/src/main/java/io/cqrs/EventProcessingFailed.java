@@ -3,8 +3,10 @@ package io.cqrs;
 /**
  * The dead letter of an {@link EventProcessor}: recorded in the integration log, under the failed
  * event's correlation id, when a handler failed on an event for good and the processor went on
- * without it. Find them with {@code eventsByCorrelationId} or by reading the log; replay one by
- * loading the event ({@code sourceId}, {@code version}) and handing it to the handler again.
+ * without it. {@link TrackingEventProcessor#deadLetters()} lists a processor's dead letters that
+ * are not resolved yet, and {@link TrackingEventProcessor#replayDeadLetter} hands the event to the
+ * handler again and records the outcome as an {@link EventProcessingRetried} entry. They can also
+ * be found with {@code eventsByCorrelationId} or by reading the log.
  *
  * @param processor the processor's name
  * @param position the event's position in the integration log

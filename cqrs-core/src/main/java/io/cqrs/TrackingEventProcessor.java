@@ -8,8 +8,6 @@ import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +17,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,17 +51,17 @@ import org.slf4j.LoggerFactory;
  * retried with back-off until it succeeds (the segment waits; its lag shows it). Any other
  * exception is retried {@code maxAttempts} times; then, by default, an {@link
  * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
- * with the next event; with {@link Builder#stopOnFailure()} the segment stops instead, keeps its
- * claim and checkpoint, and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal})
- * stops the whole processor. A store that fails transiently (a timeout) is tried again; any other
- * store failure stops the processor, and {@link #failure()} says why.
+ * with the next event ({@link #deadLetters()} lists them, {@link #replayDeadLetter} replays one);
+ * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint,
+ * and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
+ * processor. A store that fails transiently (a timeout) is tried again; any other store failure
+ * stops the processor, and {@link #failure()} says why.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.
  */
 public final class TrackingEventProcessor implements EventProcessor {
   private static final Logger log = LoggerFactory.getLogger(TrackingEventProcessor.class);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
   private static final int CLAIM_CHECK_MASK = 31; // every 32 events
 
   private final String name;
@@ -85,6 +81,7 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final Condition changed = lock.newCondition();
   private final Map<Integer, Worker> workers = new HashMap<>();
   private final LongAdder deadLettered = new LongAdder();
+  private final ProcessorDeadLetters deadLetters;
   private volatile int segments;
   private volatile boolean running;
   private volatile boolean paused;
@@ -105,6 +102,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.clock = builder.clock;
     this.maxAttempts = builder.maxAttempts;
     this.stopOnFailure = builder.stopOnFailure;
+    this.deadLetters = new ProcessorDeadLetters(name, events, handler, maxAttempts);
   }
 
   /** See {@link EventProcessor#tracking(String, EventStreamRepository, ProcessorStore)}. */
@@ -229,6 +227,37 @@ public final class TrackingEventProcessor implements EventProcessor {
    */
   public long deadLettered() {
     return deadLettered.sum();
+  }
+
+  /**
+   * The dead letters of this processor that no replay has resolved, oldest first: its {@link
+   * EventProcessingFailed} entries in the integration log, recorded by any process that runs it,
+   * each with the reason of its last failure. The first call reads the whole log, later ones only
+   * what was committed since.
+   */
+  public List<ProcessorDeadLetter> deadLetters() {
+    return deadLetters.open();
+  }
+
+  /**
+   * Replays one dead letter: loads the event it names from the integration log and hands it to the
+   * handler again, through the same interceptors and version gate as normal handling and with the
+   * same retries ({@code maxAttempts}; transient failures a few more times, with back-off), then
+   * records an {@link EventProcessingRetried} entry in the log. A success resolves the dead letter
+   * everywhere; a failure leaves it listed with the new reason, which the result holds. Works
+   * whether or not this processor runs here.
+   *
+   * <p>Racing replays of one dead letter (two calls, two processes) may both reach the handler: as
+   * for any redelivery, the version gate of a {@link Builder#projection projection}, or the
+   * handler's own idempotency, makes the event take effect once.
+   *
+   * @param failureId the {@link ProcessorDeadLetter#id() id} of the dead letter
+   * @return what happened; {@link DeadLetterReplay.Outcome#NOT_FOUND} for an id that names no open
+   *     dead letter of this processor (unknown, of another processor, or resolved already)
+   * @throws IllegalStateException if the log no longer holds the event at the recorded position
+   */
+  public DeadLetterReplay replayDeadLetter(String failureId) {
+    return deadLetters.replay(failureId);
   }
 
   /**
@@ -670,14 +699,15 @@ public final class TrackingEventProcessor implements EventProcessor {
             error);
         return false;
       }
-      if (event.event() instanceof EventProcessingFailed letter
-          && letter.processor().equals(name)) {
+      if (event.event() instanceof EventProcessingFailed letter && letter.processor().equals(name)
+          || event.event() instanceof EventProcessingRetried retried
+              && retried.processor().equals(name)) {
         log.warn(
-            "Processor '{}' skips its own dead letter at position {} that failed again",
+            "Processor '{}' skips its own dead-letter record at position {} that failed",
             name,
             entry.position(),
             error);
-        return true; // a dead letter of a dead letter would loop forever
+        return true; // a dead letter of a dead letter (or of its replay) would loop forever
       }
       log.warn(
           "Processor '{}' dead-letters {} (position {}) of stream '{}'",
@@ -707,15 +737,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
 
     private void backOff(int attempt) {
-      long maxNanos = Math.min(MAX_BACKOFF.toNanos(), 1_000_000L << Math.min(attempt, 20));
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
+      Retries.backOff(attempt);
     }
   }
 
   private static boolean isTransient(Throwable e) {
-    return (e instanceof CqrsException cqrs && cqrs.isTransient())
-        || e instanceof IOException
-        || e instanceof UncheckedIOException;
+    return Retries.isTransient(e);
   }
 
   /** Settings of a {@link TrackingEventProcessor}. */

@@ -30,7 +30,7 @@ public final class TypeRegistry {
 
   /** Creates a registry that already holds the framework's own event types. */
   public TypeRegistry() {
-    registerEvents(CommandFailed.class, EventProcessingFailed.class);
+    registerEvents(CommandFailed.class, EventProcessingFailed.class, EventProcessingRetried.class);
   }
 
   /**

@@ -135,8 +135,10 @@ class TypeRegistryTest {
     TypeRegistry registry = new TypeRegistry();
 
     assertThat(registry.names())
-        .containsExactlyInAnyOrder("CommandFailed", "EventProcessingFailed");
+        .containsExactlyInAnyOrder(
+            "CommandFailed", "EventProcessingFailed", "EventProcessingRetried");
     assertThat(registry.typeOf("EventProcessingFailed")).isEqualTo(EventProcessingFailed.class);
+    assertThat(registry.typeOf("EventProcessingRetried")).isEqualTo(EventProcessingRetried.class);
     assertThat(registry.typeOf("CommandFailed")).isEqualTo(CommandFailed.class);
     assertThat(registry.isRegistered(MoneyDeposited.class)).isFalse();
   }

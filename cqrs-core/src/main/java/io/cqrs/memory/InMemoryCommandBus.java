@@ -5,6 +5,8 @@ import io.cqrs.UnroutableMessageException;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.DeadLetterQueues;
+import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +20,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A {@link CommandBus} in memory: each service has a queue that its listener threads compete for,
  * and a command goes to every service that subscribed to its type (normally exactly one). A
  * consumer that throws gets the command again, up to {@code maxAttempts} tries, then the command is
- * kept in {@link #deadLetters()}; that holds for {@code Error}s too. A fatal error ({@link
- * BusHealth#isFatal}) stops every listener of the bus instead, and the command stays queued; see
- * {@link #health()}.
+ * kept in {@link #deadLetters()} until {@linkplain #replayDeadLetters replayed}; that holds for
+ * {@code Error}s too. A fatal error ({@link BusHealth#isFatal}) stops every listener of the bus
+ * instead, and the command stays queued; see {@link #health()}.
  */
-public final class InMemoryCommandBus implements CommandBus {
+public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   private final int maxAttempts;
   private final Map<String, ListenerGroup<Command>> services = new ConcurrentHashMap<>();
   private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-  private final List<DeadLetter<Command>> deadLetters = new CopyOnWriteArrayList<>();
+  private final DeadLetterShelf<Command> deadLetters;
   private final BusConsumers consumers = new BusConsumers("InMemoryCommandBus");
   private volatile boolean closed;
 
@@ -42,6 +44,7 @@ public final class InMemoryCommandBus implements CommandBus {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
     this.maxAttempts = maxAttempts;
+    this.deadLetters = new DeadLetterShelf<>(maxAttempts, Command::messageId, Command::commandType);
   }
 
   @Override
@@ -99,7 +102,29 @@ public final class InMemoryCommandBus implements CommandBus {
 
   /** The commands that exhausted their attempts, oldest first. */
   public List<DeadLetter<Command>> deadLetters() {
-    return List.copyOf(deadLetters);
+    return deadLetters.all();
+  }
+
+  /**
+   * How many commands of service {@code service} exhausted their attempts and wait for a replay.
+   */
+  @Override
+  public long deadLetterCount(String service) {
+    return deadLetters.count(service);
+  }
+
+  @Override
+  public List<QueuedDeadLetter> peekDeadLetters(String service, int max) {
+    return deadLetters.peek(service, max);
+  }
+
+  /**
+   * Offers up to {@code max} dead letters of {@code service} to its listeners again, oldest first,
+   * each with {@code maxAttempts} attempts again. Each dead letter is taken by one call only.
+   */
+  @Override
+  public long replayDeadLetters(String service, long max) {
+    return deadLetters.replay(service, max, services);
   }
 
   /** Whether every published command has been handled or dead-lettered. */

@@ -3,7 +3,9 @@ package io.cqrs.memory;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.EventBus;
+import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
 import java.util.List;
 import java.util.Map;
@@ -15,15 +17,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An {@link EventBus} in memory: each named subscription has a queue that its listener threads
  * compete for, and every subscription gets every event published after it was first subscribed. A
  * consumer that throws gets the event again, up to {@code maxAttempts} tries (at once: there is no
- * broker to delay it), then the event is kept in {@link #deadLetters()}; that holds for {@code
- * Error}s too. A fatal error ({@link BusHealth#isFatal}) stops every listener of the bus instead,
- * and the event stays queued; see {@link #health()}.
+ * broker to delay it), then the event is kept in {@link #deadLetters()} until {@linkplain
+ * #replayDeadLetters replayed}; that holds for {@code Error}s too. A fatal error ({@link
+ * BusHealth#isFatal}) stops every listener of the bus instead, and the event stays queued; see
+ * {@link #health()}.
  */
-public final class InMemoryEventBus implements EventBus {
+public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
   private final int maxAttempts;
   private final Map<String, ListenerGroup<VersionedEvent>> groups = new ConcurrentHashMap<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-  private final List<DeadLetter<VersionedEvent>> deadLetters = new CopyOnWriteArrayList<>();
+  private final DeadLetterShelf<VersionedEvent> deadLetters;
   private final BusConsumers consumers = new BusConsumers("InMemoryEventBus");
   private volatile boolean closed;
 
@@ -38,6 +41,8 @@ public final class InMemoryEventBus implements EventBus {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
     this.maxAttempts = maxAttempts;
+    this.deadLetters =
+        new DeadLetterShelf<>(maxAttempts, VersionedEvent::id, VersionedEvent::eventType);
   }
 
   @Override
@@ -74,7 +79,31 @@ public final class InMemoryEventBus implements EventBus {
 
   /** The events that exhausted their attempts, oldest first. */
   public List<DeadLetter<VersionedEvent>> deadLetters() {
-    return List.copyOf(deadLetters);
+    return deadLetters.all();
+  }
+
+  /**
+   * How many events of subscription {@code subscription} exhausted their attempts and wait for a
+   * replay.
+   */
+  @Override
+  public long deadLetterCount(String subscription) {
+    return deadLetters.count(subscription);
+  }
+
+  @Override
+  public List<QueuedDeadLetter> peekDeadLetters(String subscription, int max) {
+    return deadLetters.peek(subscription, max);
+  }
+
+  /**
+   * Offers up to {@code max} dead letters of {@code subscription} to its listeners again, oldest
+   * first, each with {@code maxAttempts} attempts again. Each dead letter is taken by one call
+   * only.
+   */
+  @Override
+  public long replayDeadLetters(String subscription, long max) {
+    return deadLetters.replay(subscription, max, groups);
   }
 
   /** Whether every published event has been handled or dead-lettered by every subscription. */

@@ -5,20 +5,24 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.cqrs.NonTransientCqrsException;
+import io.cqrs.spi.QueuedDeadLetter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Counts and replays a subscription's dead letters. A replayed message goes back to the queue it
- * failed in, without its failure headers and with {@link CqrsHeaders#REPLAYED} counted up, so it
- * gets all its attempts again; it is removed from the dead-letter queue only once the broker has
- * confirmed the copy.
+ * Counts, shows and replays a subscription's dead letters. A replayed message goes back to the
+ * queue it failed in, without its failure headers and with {@link CqrsHeaders#REPLAYED} counted up,
+ * so it gets all its attempts again; it is removed from the dead-letter queue only once the broker
+ * has confirmed the copy.
  */
 final class DeadLetters {
   private static final int BATCH = 500;
+  private static final Duration RETURN_WAIT = Duration.ofSeconds(2);
+  private static final Duration RETURN_POLL = Duration.ofMillis(5);
 
   private final BrokerConnection connection;
   private final ConfirmingPublisher publisher;
@@ -33,6 +37,68 @@ final class DeadLetters {
   /** How many messages wait in the topology's dead-letter queue. */
   long count(SubscriptionTopology topology) {
     return withChannel(topology, channel -> channel.messageCount(topology.deadLetterQueue()));
+  }
+
+  /**
+   * The oldest {@code max} dead letters, fetched unacknowledged on a channel of their own and given
+   * back with one {@code basic.nack} (requeue, multiple) before the channel closes; if the call
+   * fails half-way, closing the channel gives them back just the same. The broker puts a message it
+   * gets back at its old place in a classic queue (nothing else consumes a dead-letter queue, so
+   * the place is free), and at the head of a quorum queue in the order they were fetched, so the
+   * queue keeps its order either way. A {@code basic.nack} is not counted as a failed delivery by a
+   * quorum queue's delivery limit (RabbitMQ 4), and the buses set none on their dead-letter queues
+   * (3.x), so looking never drops a dead letter. A replay that runs at the same time may take some
+   * of them first: they are then shown, and replayed, once.
+   */
+  List<QueuedDeadLetter> peek(SubscriptionTopology topology, int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must be >= 0, was " + max);
+    }
+    return withChannel(
+        topology,
+        channel -> {
+          List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), max);
+          if (!fetched.isEmpty()) {
+            long lastTag = fetched.get(fetched.size() - 1).getEnvelope().getDeliveryTag();
+            channel.basicNack(lastTag, true, true);
+            awaitReturned(channel, topology.deadLetterQueue(), fetched.size());
+          }
+          return fetched.stream().map(DeadLetters::queued).toList();
+        });
+  }
+
+  /**
+   * Waits, briefly, until the queue counts the messages given back as ready again. A {@code
+   * basic.nack} has no reply, and a quorum queue applies the return through its Raft log: without
+   * the wait, a count or a replay right after a look would miss them for some milliseconds. A
+   * replay racing the look may take them first; the wait then ends at its deadline, and nothing is
+   * lost.
+   */
+  private void awaitReturned(Channel channel, String queue, int returned) throws IOException {
+    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), RETURN_WAIT.toNanos());
+    while (channel.messageCount(queue) < returned && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(RETURN_POLL.toNanos());
+    }
+  }
+
+  /** What the failure headers say about a dead letter. */
+  static QueuedDeadLetter queued(GetResponse response) {
+    AMQP.BasicProperties properties = response.getProps();
+    Map<String, Object> headers =
+        properties.getHeaders() == null ? Map.of() : properties.getHeaders();
+    String failure = text(headers.get(CqrsHeaders.EXCEPTION));
+    int lineEnd = failure.indexOf('\n');
+    return new QueuedDeadLetter(
+        String.valueOf(properties.getMessageId()),
+        String.valueOf(properties.getType()),
+        text(headers.get(CqrsHeaders.REASON)),
+        (lineEnd < 0 ? failure : failure.substring(0, lineEnd)).strip(),
+        headers.get(CqrsHeaders.ATTEMPTS) instanceof Number attempts ? attempts.intValue() : 0);
+  }
+
+  /** A header's value as text: the broker hands strings over as {@code LongString}s. */
+  private static String text(Object value) {
+    return value == null ? "" : value.toString();
   }
 
   /**
@@ -109,11 +175,11 @@ final class DeadLetters {
   }
 
   @FunctionalInterface
-  private interface ChannelWork {
-    long run(Channel channel) throws IOException;
+  private interface ChannelWork<R> {
+    R run(Channel channel) throws IOException;
   }
 
-  private long withChannel(SubscriptionTopology topology, ChannelWork work) {
+  private <R> R withChannel(SubscriptionTopology topology, ChannelWork<R> work) {
     connection.awaitUsable(System.nanoTime() + timeout.toNanos());
     Channel channel = connection.createChannel();
     try {

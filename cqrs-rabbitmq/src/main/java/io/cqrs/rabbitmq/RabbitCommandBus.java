@@ -9,6 +9,8 @@ import io.cqrs.UnroutableMessageException;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.CommandConsumer;
+import io.cqrs.spi.DeadLetterQueues;
+import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
 import java.util.Date;
 import java.util.List;
@@ -30,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
  */
-public final class RabbitCommandBus implements CommandBus {
+public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
   private final BusCore core;
   private final EventSerializer serializer;
   private final Declaration exchange;
@@ -246,6 +248,23 @@ public final class RabbitCommandBus implements CommandBus {
     return topology(Names.requireValid("service", service)).deadLetterQueue();
   }
 
+  /**
+   * The oldest {@code max} messages in a service's dead-letter queue, oldest first, each with its
+   * message id, type, the {@link CqrsHeaders#REASON reason}, the first line of the {@link
+   * CqrsHeaders#EXCEPTION failure} and the {@link CqrsHeaders#ATTEMPTS attempts}. Every message
+   * stays in the queue, in its place, for classic and quorum queues alike: they are fetched
+   * unacknowledged and given back in one {@code basic.nack} with requeue (see {@code
+   * docs/rabbitmq.md}).
+   *
+   * @throws io.cqrs.NonTransientCqrsException if the queue does not exist
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   */
+  @Override
+  public List<QueuedDeadLetter> peekDeadLetters(String service, int max) {
+    return core.deadLetters().peek(topology(Names.requireValid("service", service)), max);
+  }
+
+  @Override
   /** How many commands wait in a service's dead-letter queue. */
   public long deadLetterCount(String service) {
     return core.deadLetters().count(topology(Names.requireValid("service", service)));
@@ -257,6 +276,7 @@ public final class RabbitCommandBus implements CommandBus {
    *
    * @return how many commands were replayed
    */
+  @Override
   public long replayDeadLetters(String service, long max) {
     Names.requireValid("service", service);
     if (max < 0) {

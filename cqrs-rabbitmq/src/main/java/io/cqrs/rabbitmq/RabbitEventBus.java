@@ -8,7 +8,9 @@ import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.EventBus;
+import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
 import java.util.Date;
 import java.util.LinkedHashSet;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
  */
-public final class RabbitEventBus implements EventBus {
+public final class RabbitEventBus implements EventBus, DeadLetterQueues {
   private static final Logger log = LoggerFactory.getLogger(RabbitEventBus.class);
 
   private final BusCore core;
@@ -258,6 +260,23 @@ public final class RabbitEventBus implements EventBus {
     return topology(Names.requireValid("subscription", subscription)).deadLetterQueue();
   }
 
+  /**
+   * The oldest {@code max} messages in a subscription's dead-letter queue, oldest first, each with
+   * its message id, type, the {@link CqrsHeaders#REASON reason}, the first line of the {@link
+   * CqrsHeaders#EXCEPTION failure} and the {@link CqrsHeaders#ATTEMPTS attempts}. Every message
+   * stays in the queue, in its place, for classic and quorum queues alike: they are fetched
+   * unacknowledged and given back in one {@code basic.nack} with requeue (see {@code
+   * docs/rabbitmq.md}).
+   *
+   * @throws io.cqrs.NonTransientCqrsException if the queue does not exist
+   * @throws BrokerUnavailableException if the broker cannot be reached
+   */
+  @Override
+  public List<QueuedDeadLetter> peekDeadLetters(String subscription, int max) {
+    return core.deadLetters().peek(topology(Names.requireValid("subscription", subscription)), max);
+  }
+
+  @Override
   /** How many events wait in a subscription's dead-letter queue. */
   public long deadLetterCount(String subscription) {
     return core.deadLetters().count(topology(Names.requireValid("subscription", subscription)));
@@ -269,6 +288,7 @@ public final class RabbitEventBus implements EventBus {
    *
    * @return how many events were replayed
    */
+  @Override
   public long replayDeadLetters(String subscription, long max) {
     Names.requireValid("subscription", subscription);
     if (max < 0) {

@@ -490,6 +490,38 @@ public abstract class CommandBusContract {
         .isInstanceOf(UnroutableMessageException.class);
   }
 
+  // ---------------------------------------------------------------- dead letters
+
+  @Test
+  void dead_letters_are_shown_in_place_and_replayed_once_the_consumer_is_cured() throws Exception {
+    Received<Command> received = received();
+    DeadLetterDrill<Command> drill = new DeadLetterDrill<>(bus, "dead-letter-service", received);
+    subscribe(bus, "dead-letter-service", Set.of(THIS), 1, drill::handle);
+    List<Command> dead = doThese(3);
+
+    bus.publish(dead);
+
+    drill.looksThenReplays(dead, ids(dead), THIS, this::publishMarker);
+  }
+
+  @Test
+  void two_racing_replays_replay_each_dead_letter_once() throws Exception {
+    Received<Command> received = received();
+    DeadLetterDrill<Command> drill = new DeadLetterDrill<>(bus, "raced-service", received);
+    subscribe(bus, "raced-service", Set.of(THIS), 1, drill::handle);
+    List<Command> dead = doThese(6);
+
+    bus.publish(dead);
+
+    drill.racingReplaysTakeEachOnce(dead, ids(dead), this::publishMarker);
+  }
+
+  private Command publishMarker() {
+    Command marker = doThis("marker", 0);
+    bus.publish(marker);
+    return marker;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Subscribes and remembers the subscription, to close it after the test. */

@@ -532,6 +532,38 @@ public abstract class EventBusContract {
     assertThat(received.ids()).doesNotContain(before.id());
   }
 
+  // ---------------------------------------------------------------- dead letters
+
+  @Test
+  void dead_letters_are_shown_in_place_and_replayed_once_the_consumer_is_cured() throws Exception {
+    Received<VersionedEvent> received = received();
+    DeadLetterDrill<VersionedEvent> drill = new DeadLetterDrill<>(bus, "dead-letters", received);
+    subscribe(bus, "dead-letters", 1, drill::handle);
+    List<VersionedEvent> dead = happened(3);
+
+    bus.publish(dead);
+
+    drill.looksThenReplays(dead, ids(dead), "Happened", this::publishMarker);
+  }
+
+  @Test
+  void two_racing_replays_replay_each_dead_letter_once() throws Exception {
+    Received<VersionedEvent> received = received();
+    DeadLetterDrill<VersionedEvent> drill = new DeadLetterDrill<>(bus, "raced", received);
+    subscribe(bus, "raced", 1, drill::handle);
+    List<VersionedEvent> dead = happened(6);
+
+    bus.publish(dead);
+
+    drill.racingReplaysTakeEachOnce(dead, ids(dead), this::publishMarker);
+  }
+
+  private VersionedEvent publishMarker() {
+    VersionedEvent marker = happened("marker", 1);
+    bus.publish(List.of(marker));
+    return marker;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Subscribes and remembers the subscription, to close it after the test. */

@@ -208,10 +208,27 @@ public final class BankInfrastructure implements AutoCloseable {
    */
   public static BankInfrastructure of(
       EventStreamRepository store, EventBus eventBus, CommandBus commandBus, String description) {
+    return of(store, eventBus, commandBus, ViewStores.inMemory(), description);
+  }
+
+  /**
+   * Infrastructure the caller made and keeps ownership of, its read models kept in {@code views}
+   * (in memory, or Couchbase documents under a prefix of the caller's); {@link #close()} leaves it
+   * open.
+   *
+   * @param description how to describe it in output, without secrets
+   */
+  public static BankInfrastructure of(
+      EventStreamRepository store,
+      EventBus eventBus,
+      CommandBus commandBus,
+      ViewStores views,
+      String description) {
     Parts parts = new Parts();
     parts.store = Objects.requireNonNull(store, "store");
     parts.eventBus = Objects.requireNonNull(eventBus, "eventBus");
     parts.commandBus = Objects.requireNonNull(commandBus, "commandBus");
+    parts.views = Objects.requireNonNull(views, "views");
     parts.description = Objects.requireNonNull(description, "description");
     return new BankInfrastructure(parts);
   }

@@ -64,7 +64,7 @@ final class BankApi implements AutoCloseable {
   private final Bank bank;
   private final BankService service;
   private final ObjectMapper mapper;
-  private final ApiUsers users;
+  private final Authentication authentication;
   private final boolean synchronous;
   private final Readiness readiness;
 
@@ -72,7 +72,7 @@ final class BankApi implements AutoCloseable {
     this.bank = bank;
     this.service = bank.service();
     this.mapper = mapper;
-    this.users = users;
+    this.authentication = new Authentication(users);
     this.synchronous = synchronous;
     this.readiness = new Readiness(bank);
   }
@@ -102,13 +102,8 @@ final class BankApi implements AutoCloseable {
    */
   private void ready(Context ctx) {
     Readiness.Report report = readiness.check();
-    boolean admin =
-        ctx.header("Authorization") != null
-            && users
-                .authenticate(ctx.header("Authorization"), ctx.ip())
-                .map(User::admin)
-                .orElse(false);
-    ctx.status(report.ready() ? 200 : 503).json(admin ? report : report.brief());
+    ctx.status(report.ready() ? 200 : 503)
+        .json(authentication.isAdmin(ctx) ? report : report.brief());
   }
 
   /** Releases the readiness probe's thread. */
@@ -459,16 +454,7 @@ final class BankApi implements AutoCloseable {
   // ---- authentication and ownership
 
   private User authenticate(Context ctx) {
-    return users
-        .authenticate(ctx.header("Authorization"), ctx.ip())
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    401,
-                    "unauthorized",
-                    "Sign in with HTTP Basic authentication",
-                    null,
-                    Map.of("WWW-Authenticate", Console.challenge(ctx))));
+    return authentication.user(ctx);
   }
 
   /** The path's account id, after checking that the user may act on that account. */

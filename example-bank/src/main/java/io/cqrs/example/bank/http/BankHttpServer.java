@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * GET  /transfers                 200 {items, unreadable}: the user's transfers (read model)
  * GET  /transfers/{id}            200 the transfer (read model)
  * GET  /commands/{id}             200 a command's status: pending, succeeded, rejected
+ * GET  /admin/dead-letters        200 {queues, processors}: dead letters (administrators)
+ * POST /admin/dead-letters/queues/{bus}/{name}/replay   200 {replayed}: a queue's, back to it
+ * POST /admin/dead-letters/processors/{id}/replay       200; 409 replay_failed: one event again
  * GET  /                          302 to the web console
  * GET  /console/                  the web console (static HTML, CSS and JavaScript; {@link Console})
  * </pre>
@@ -43,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>With commands on RabbitMQ every command answers 202 Accepted with its status resource as
  * {@code Location} (see {@link BankApi}). Every route but {@code /health}, {@code /ready} and
  * {@code /metrics} needs HTTP Basic credentials of an {@link ApiUsers} user (401 without, 403 on
- * another user's account). Every error is an RFC 9457 problem ({@link Problem}) naming the field at
- * fault where there is one.
+ * another user's account; the {@code /admin} routes need an administrator, see {@link
+ * DeadLetterApi}). Every error is an RFC 9457 problem ({@link Problem}) naming the field at fault
+ * where there is one.
  *
  * <p>Hostile clients: a body is at most {@link #MAX_BODY_BYTES}; Jetty reads requests on selector
  * threads, so a client that sends its headers a byte at a time holds no request thread, and a
@@ -142,6 +146,7 @@ public final class BankHttpServer implements AutoCloseable {
               common(config, settings, mapper);
               Console.serve(config);
               api.routes(config.routes);
+              new DeadLetterApi(bank, new Authentication(settings.users())).routes(config.routes);
               config.routes.get("/metrics", ctx -> metrics(ctx, settings.metrics()));
             });
     app.start();

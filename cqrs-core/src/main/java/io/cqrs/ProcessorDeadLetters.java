@@ -1,0 +1,176 @@
+package io.cqrs;
+
+import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open dead letters of one {@link TrackingEventProcessor}, and their replay.
+ *
+ * <p>The integration log is the ledger: an {@link EventProcessingFailed} entry of the processor
+ * opens a dead letter, an {@link EventProcessingRetried} entry that succeeded closes it, one that
+ * failed gives it a new reason. So every process that runs the processor sees the same list. The
+ * ledger is folded from the log incrementally: the first look reads the whole log (an operator's
+ * call, not a hot path), later ones only what was committed since, up to the log head.
+ */
+final class ProcessorDeadLetters {
+  private static final Logger log = LoggerFactory.getLogger(ProcessorDeadLetters.class);
+  private static final int PAGE = 500;
+  private static final int MAX_TRANSIENT_RETRIES = 10;
+
+  private final String processor;
+  private final EventStreamRepository events;
+  private final VersionedEventHandler handler;
+  private final int maxAttempts;
+
+  /** Open dead letters by failure id, in log order; guarded by {@code this}. */
+  private final Map<String, ProcessorDeadLetter> open = new LinkedHashMap<>();
+
+  private long folded;
+
+  ProcessorDeadLetters(
+      String processor,
+      EventStreamRepository events,
+      VersionedEventHandler handler,
+      int maxAttempts) {
+    this.processor = processor;
+    this.events = events;
+    this.handler = handler;
+    this.maxAttempts = maxAttempts;
+  }
+
+  /** The open dead letters, oldest first. */
+  synchronized List<ProcessorDeadLetter> open() {
+    fold();
+    return List.copyOf(open.values());
+  }
+
+  private synchronized ProcessorDeadLetter find(String failureId) {
+    fold();
+    return open.get(failureId);
+  }
+
+  /**
+   * Hands the failed event to the handler again, with the processor's retry policy, and records the
+   * outcome in the log. Racing replays of one dead letter may both reach the handler: its version
+   * gate (or its own idempotency) makes the second one a no-op, as for any redelivery.
+   */
+  DeadLetterReplay replay(String failureId) {
+    Objects.requireNonNull(failureId, "failureId");
+    ProcessorDeadLetter letter = find(failureId);
+    if (letter == null) {
+      return new DeadLetterReplay(DeadLetterReplay.Outcome.NOT_FOUND, null);
+    }
+    LoggedEvent entry = failedEvent(letter);
+    Throwable failure = handle(entry.event());
+    VersionedEvent event = entry.event();
+    events.recordIntegrationEvent(
+        VersionedEvent.builder(
+                processor + "@" + letter.position() + "/retry",
+                0,
+                new EventProcessingRetried(
+                    processor,
+                    failureId,
+                    letter.position(),
+                    event.id(),
+                    failure == null,
+                    failure == null ? null : failure.getClass().getName(),
+                    failure == null ? null : String.valueOf(failure.getMessage())))
+            .correlationId(event.correlationId())
+            .causationId(failureId)
+            .build());
+    if (failure == null) {
+      log.info(
+          "Processor '{}' replayed dead letter {} ({})", processor, failureId, event.eventType());
+      return new DeadLetterReplay(DeadLetterReplay.Outcome.REPLAYED, letter);
+    }
+    log.warn("Processor '{}' failed again on dead letter {}", processor, failureId, failure);
+    return new DeadLetterReplay(
+        DeadLetterReplay.Outcome.FAILED,
+        letter.failedAgain(failure.getClass().getName(), String.valueOf(failure.getMessage())));
+  }
+
+  private LoggedEvent failedEvent(ProcessorDeadLetter letter) {
+    List<LoggedEvent> found = events.readLog(letter.position(), 1);
+    if (found.isEmpty()
+        || found.get(0).position() != letter.position()
+        || !found.get(0).event().id().equals(letter.eventId())) {
+      throw new IllegalStateException(
+          "Dead letter "
+              + letter.id()
+              + " of processor '"
+              + processor
+              + "' names event "
+              + letter.eventId()
+              + " at log position "
+              + letter.position()
+              + ", which the log does not hold there");
+    }
+    return found.get(0);
+  }
+
+  /** Handles the event as a segment would; returns the last failure, or null on success. */
+  private Throwable handle(VersionedEvent event) {
+    int attempts = 0;
+    int transientRetries = 0;
+    while (true) {
+      try {
+        handler.handle(event);
+        return null;
+      } catch (Exception | Error e) {
+        if (e instanceof Error error && BusHealth.isFatal(error)) {
+          throw error;
+        }
+        if (Retries.isTransient(e) && ++transientRetries <= MAX_TRANSIENT_RETRIES) {
+          Retries.backOff(transientRetries);
+          continue;
+        }
+        if (++attempts >= maxAttempts || Retries.isTransient(e)) {
+          return e;
+        }
+        Retries.backOff(attempts);
+      }
+    }
+  }
+
+  /** Reads what the log holds beyond the last fold, up to its head; guarded by {@code this}. */
+  private void fold() {
+    long head = events.logHead();
+    while (folded < head) {
+      List<LoggedEvent> page = events.readLog(folded + 1, PAGE);
+      boolean end = page.size() < PAGE;
+      long last = folded;
+      for (LoggedEvent entry : page) {
+        if (entry.position() > head) {
+          end = true; // positions come in order: nothing at or below the head is left
+          break;
+        }
+        take(entry.event());
+        last = entry.position();
+      }
+      folded = end ? head : last;
+    }
+  }
+
+  private void take(VersionedEvent event) {
+    if (event.event() instanceof EventProcessingFailed failed
+        && failed.processor().equals(processor)) {
+      open.put(event.id(), ProcessorDeadLetter.of(event.id(), failed));
+    } else if (event.event() instanceof EventProcessingRetried retried
+        && retried.processor().equals(processor)) {
+      if (retried.succeeded()) {
+        open.remove(retried.failureId());
+      } else {
+        open.computeIfPresent(
+            retried.failureId(),
+            (id, letter) -> letter.failedAgain(retried.errorType(), retried.message()));
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package io.cqrs.example.bank.http;
+
+import io.cqrs.example.bank.http.ApiUsers.User;
+import io.javalin.http.Context;
+import java.util.Map;
+
+/**
+ * Who sent a request: its HTTP Basic credentials checked against the {@link ApiUsers}, for every
+ * group of routes that needs a user or an administrator.
+ */
+final class Authentication {
+  private final ApiUsers users;
+
+  Authentication(ApiUsers users) {
+    this.users = users;
+  }
+
+  /**
+   * The request's user; 401 without valid credentials, with a Basic challenge (the console's own
+   * requests get one browsers do not answer with a dialog: {@link Console#challenge}).
+   */
+  User user(Context ctx) {
+    return users
+        .authenticate(ctx.header("Authorization"), ctx.ip())
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    401,
+                    "unauthorized",
+                    "Sign in with HTTP Basic authentication",
+                    null,
+                    Map.of("WWW-Authenticate", Console.challenge(ctx))));
+  }
+
+  /** The request's user if an administrator: 401 without valid credentials, 403 for a customer. */
+  User admin(Context ctx) {
+    User user = user(ctx);
+    if (!user.admin()) {
+      throw new ApiException(403, "forbidden", "Only an administrator may do this");
+    }
+    return user;
+  }
+
+  /**
+   * Whether the request carries an administrator's valid credentials, without a 401: for routes
+   * open to anyone that show an administrator more.
+   */
+  boolean isAdmin(Context ctx) {
+    return ctx.header("Authorization") != null
+        && users.authenticate(ctx.header("Authorization"), ctx.ip()).map(User::admin).orElse(false);
+  }
+}

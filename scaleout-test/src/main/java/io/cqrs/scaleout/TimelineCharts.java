@@ -108,18 +108,25 @@ final class TimelineCharts {
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     List<Timeline.Marker> faults = timeline.faults();
     for (int i = 0; i < faults.size(); i++) {
-      plot.addDomainMarker(marker(faults.get(i), i), Layer.FOREGROUND);
+      plot.addDomainMarker(marker(faults.get(i), i, end), Layer.FOREGROUND);
     }
     return new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, legend);
   }
 
-  private static ValueMarker marker(Timeline.Marker fault, int index) {
+  /**
+   * A red line at the fault, labelled to its right, or to its left in the last quarter of the axis
+   * (which ends at {@code end}), so that no label runs off the chart.
+   */
+  private static ValueMarker marker(Timeline.Marker fault, int index, double end) {
     ValueMarker marker = new ValueMarker(fault.atSeconds(), Color.RED, new BasicStroke(1.5f));
     marker.setLabel(fault.label());
     marker.setLabelPaint(Color.RED);
-    marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-    marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
-    marker.setLabelOffset(new RectangleInsets(4 + 13 * (index % LABEL_ROWS), 3, 0, 0));
+    boolean late = fault.atSeconds() > 0.75 * end;
+    marker.setLabelAnchor(late ? RectangleAnchor.TOP_LEFT : RectangleAnchor.TOP_RIGHT);
+    marker.setLabelTextAnchor(late ? TextAnchor.TOP_RIGHT : TextAnchor.TOP_LEFT);
+    int down = 4 + 13 * (index % LABEL_ROWS);
+    marker.setLabelOffset(
+        late ? new RectangleInsets(down, 0, 0, 3) : new RectangleInsets(down, 3, 0, 0));
     return marker;
   }
 

@@ -16,6 +16,7 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,10 @@ class TimelineChartsTest {
         List.of(TimelineCharts.throughput(late, "run"), TimelineCharts.latency(late, "run"))) {
       assertThat(chart.getXYPlot().getDomainAxis().getUpperBound()).isGreaterThan(10.5);
       assertThat(chart.getXYPlot().getDomainAxis().getLowerBound()).isZero();
+      // Near the right edge, the label goes to the left of its line, not off the chart.
+      ValueMarker marker =
+          (ValueMarker) chart.getXYPlot().getDomainMarkers(Layer.FOREGROUND).iterator().next();
+      assertThat(marker.getLabelTextAnchor()).isEqualTo(TextAnchor.TOP_RIGHT);
     }
   }
 

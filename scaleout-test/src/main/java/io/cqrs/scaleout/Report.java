@@ -72,9 +72,9 @@ public final class Report {
         md.append("\n### Over time, ")
             .append(r.config().workers())
             .append(" worker(s)\n\n")
-            .append(
-                TimelineCharts.markdown(
-                    TimelineCharts.ChartFiles.of(name(r)), CHARTS, r.timeline()));
+            .append(clock(r))
+            .append("\n\n")
+            .append(overTime(r));
       }
     }
     return md.toString();
@@ -82,13 +82,21 @@ public final class Report {
 
   /**
    * Writes the charts and tables of every run into {@link #CHARTS} beside {@code report}, under the
-   * names the Markdown links to.
+   * names the Markdown links to, in place of whatever that directory held.
    *
    * @param run the fault run, or {@code null}
    */
   public static void writeCharts(Path report, RunResult run, List<RunResult> throughput)
       throws IOException {
     Path directory = report.resolveSibling(CHARTS);
+    if (Files.isDirectory(directory)) {
+      // An earlier report's charts (another profile's runs) would otherwise lie beside this one's.
+      try (var old = Files.list(directory)) {
+        for (Path file : old.toList()) {
+          Files.delete(file);
+        }
+      }
+    }
     List<RunResult> runs = new ArrayList<>(throughput);
     if (run != null) {
       runs.add(0, run);
@@ -141,23 +149,13 @@ public final class Report {
             + " after a broker failure and the transfer process's repeated steps, so they need not"
             + " add up to the duplicates published.  \n");
     md.append("Rejections by reason: ").append(r.rejections()).append("  \n");
-    md.append(
-        String.format(
-            "On the run's clock (from the publishers' launch, as the faults and the charts): first"
-                + " command sent at %.1f s, last confirmed at %.1f s, settled at %.1f s, so %.1f s"
-                + " from the first command to quiescence.%n%n",
-            r.firstSent().toMillis() / 1000.0,
-            r.publishing().toMillis() / 1000.0,
-            r.settled().toMillis() / 1000.0,
-            r.secondsToSettle()));
+    md.append(clock(r)).append("\n\n");
     md.append(workers(r)).append("\n### Faults injected\n\n");
     if (r.faults().isEmpty()) {
       md.append("none\n");
     }
     r.faults().forEach(f -> md.append("- ").append(f).append('\n'));
-    md.append("\n### Over time\n\n")
-        .append(
-            TimelineCharts.markdown(TimelineCharts.ChartFiles.of(name(r)), CHARTS, r.timeline()));
+    md.append("\n### Over time\n\n").append(overTime(r));
     if (r.nodeLoss() != null) {
       md.append(nodeLoss(r.nodeLoss()));
     }
@@ -178,6 +176,23 @@ public final class Report {
       }
     }
     return md.toString();
+  }
+
+  /** The run's charts and the link to their table. */
+  private static String overTime(RunResult r) {
+    return TimelineCharts.markdown(TimelineCharts.ChartFiles.of(name(r)), CHARTS, r.timeline());
+  }
+
+  /** When the run's commands were sent and when it settled, on the run's clock. */
+  private static String clock(RunResult r) {
+    return String.format(
+        "On the run's clock (from the publishers' launch, as the faults and the charts): first"
+            + " command sent at %.1f s, last confirmed at %.1f s, settled at %.1f s, so %.1f s"
+            + " from the first command to quiescence.",
+        r.firstSent().toMillis() / 1000.0,
+        r.publishing().toMillis() / 1000.0,
+        r.settled().toMillis() / 1000.0,
+        r.secondsToSettle());
   }
 
   /** The node-loss fault of a cluster run: where the connections were, what was lost, recovery. */

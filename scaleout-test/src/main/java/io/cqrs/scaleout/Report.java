@@ -31,7 +31,10 @@ public final class Report {
     md.append("Servers: ").append(servers).append("  \n");
     md.append("Machine: ")
         .append(Runtime.getRuntime().availableProcessors())
-        .append(" core(s)\n\n");
+        .append(" core(s)  \n");
+    md.append("Listener threads per worker: ")
+        .append(Processes.LISTENERS)
+        .append(" for commands, as many for events (`-Dscaleout.listeners`)\n\n");
     md.append(run == null ? "No fault run: the throughput runs only.\n" : run(run));
     if (!throughput.isEmpty()) {
       md.append("\n## Throughput by number of workers\n\n");

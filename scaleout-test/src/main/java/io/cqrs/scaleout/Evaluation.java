@@ -15,7 +15,7 @@ final class Evaluation {
   private final String prefix;
   private final String broker;
   private final Processes processes;
-  private final List<String> faults;
+  private final FaultLog faults;
   private final List<SentCommand> sent;
   private final int duplicatesPublished;
   private final StoreContents store;
@@ -30,7 +30,7 @@ final class Evaluation {
       String prefix,
       String broker,
       Processes processes,
-      List<String> faults,
+      FaultLog faults,
       List<SentCommand> sent,
       int duplicatesPublished,
       StoreContents store,
@@ -82,17 +82,37 @@ final class Evaluation {
         duplicatesPublished,
         invariants.outcomes().counts(),
         invariants.outcomes().rejectionsByReason(),
+        firstSent(),
         publishing,
         settledAfter,
         shares.stream().mapToLong(WorkerShare::conflicts).sum(),
         shares.stream().mapToLong(WorkerShare::duplicatesSkipped).sum(),
         shares.stream().mapToLong(WorkerShare::duplicatesRefused).sum(),
         List.copyOf(shares),
-        List.copyOf(faults),
+        faults.lines(),
         checks,
         loadAverage(),
         connections(),
-        nodeLoss);
+        nodeLoss,
+        timeline(invariants.outcomes()));
+  }
+
+  /**
+   * When the publishers sent their first command, on the run's clock: the clock starts as they are
+   * launched, and a JVM takes a few seconds to start.
+   */
+  private Duration firstSent() {
+    long first = sent.stream().mapToLong(SentCommand::sentAt).filter(t -> t > 0).min().orElse(0);
+    return Duration.ofMillis(first == 0 ? 0 : Math.max(0, first - faults.startMillis()));
+  }
+
+  /** The run second by second, from the publishers' send times and the store's outcome times. */
+  private Timeline timeline(Outcomes outcomes) {
+    long[] sentAt = new long[sent.size()];
+    for (int i = 0; i < sentAt.length; i++) {
+      sentAt[i] = sent.get(i).sentAt();
+    }
+    return Timeline.of(sentAt, outcomes.decidedAtMillis(), faults.startMillis(), faults.markers());
   }
 
   /** Per process, where each broker connection opened and recovered, from its log. */

@@ -4,7 +4,6 @@ import io.cqrs.example.bank.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -15,7 +14,8 @@ import org.awaitility.core.ConditionTimeoutException;
  * application (75 %). A slow consumer, if configured, is throttled from the start until {@link
  * #close()}. A fault the environment does not allow is reported as skipped, with why; one whose
  * share is never reached (the publishers finished first) still fires, against the backlog, and the
- * report says how much had been sent.
+ * report says how much had been sent. Each fault is recorded at the time it began; one that takes a
+ * while (closing connections, stopping the broker) says when it was done.
  */
 final class FaultInjector implements AutoCloseable {
   private static final Duration WORKER_START = Duration.ofSeconds(120);
@@ -26,7 +26,7 @@ final class FaultInjector implements AutoCloseable {
   private final BrokerControl broker;
   private final String whyNoRestart;
   private final String prefix;
-  private final Consumer<String> record;
+  private final FaultLog record;
   private final NodeKill nodeKill;
   private SlowConsumer slow;
 
@@ -42,7 +42,7 @@ final class FaultInjector implements AutoCloseable {
       String whyNoRestart,
       BrokerCluster cluster,
       String prefix,
-      Consumer<String> record) {
+      FaultLog record) {
     this.config = config;
     this.processes = processes;
     this.broker = broker;
@@ -62,7 +62,8 @@ final class FaultInjector implements AutoCloseable {
     long total = (long) config.publishers() * config.commandsPerPublisher();
     if (slowWorker != null) {
       slow = SlowConsumer.start(slowWorker);
-      record.accept(slow.describe() + ", from the first command on");
+      record.injected(
+          "slow consumer " + slowWorker.name(), slow.describe() + ", from the first command on");
     }
     if (config.killWorker()) {
       String at = awaitShare(publishers, total, 0.25);
@@ -105,20 +106,20 @@ final class FaultInjector implements AutoCloseable {
   /** Lists the faults this run's configuration leaves out, so that the report shows every one. */
   private void notInThisRun() {
     if (slow == null && !config.slowConsumer()) {
-      record.accept("slow consumer: not part of this run");
+      record.note("slow consumer: not part of this run");
     }
     if (!config.killWorker()) {
-      record.accept("SIGKILL of a worker: not part of this run");
+      record.note("SIGKILL of a worker: not part of this run");
     }
     if (!config.closeConnections()) {
-      record.accept("forced connection close: not part of this run");
+      record.note("forced connection close: not part of this run");
     }
     if (!config.restartBroker()) {
-      record.accept(
+      record.note(
           "broker stop_app/start_app: not part of this run (only in the soak profile's fault run)");
     }
     if (!config.killBrokerNode()) {
-      record.accept("SIGKILL of a cluster node: not part of this run (only in the cluster run)");
+      record.note("SIGKILL of a cluster node: not part of this run (only in the cluster run)");
     }
   }
 
@@ -131,31 +132,48 @@ final class FaultInjector implements AutoCloseable {
     ChildProcess victim = processes.workers().get(0);
     victim.kill();
     processes.ended(victim, "SIGKILL");
-    record.accept("SIGKILL " + victim.name() + " (pid " + victim.pid() + ") " + at);
+    record.injected(
+        "SIGKILL " + victim.name(),
+        "SIGKILL " + victim.name() + " (pid " + victim.pid() + ") " + at);
     ChildProcess replacement = processes.startWorker(List.of(), WORKER_START);
-    record.accept(
+    record.injected(
+        replacement.name() + " started",
         "started " + replacement.name() + " (pid " + replacement.pid() + ") in its place");
   }
 
   private void closeConnections(String at) {
     if (!broker.hasCtl()) {
-      record.accept("connection close SKIPPED: " + broker.whyNoCtl());
+      record.note("connection close SKIPPED: " + broker.whyNoCtl());
       return;
     }
+    // rabbitmqctl closes one connection per call, which takes seconds each on a loaded machine:
+    // the fault is marked where it began, and says how long it took.
+    Duration began = record.elapsed();
     int closed = broker.closeConnections(prefix, "scale-out test: forced close");
-    record.accept(
-        "force-closed " + closed + " broker connection(s) of the run (rabbitmqctl) " + at);
+    record.injected(
+        began,
+        "connections closed",
+        String.format(
+            "force-closed %d broker connection(s) of the run (rabbitmqctl) %s, the last %.1f s"
+                + " later",
+            closed, at, record.elapsed().minus(began).toMillis() / 1000.0));
   }
 
   private void restartBroker(String at) {
     if (!broker.mayStopBroker()) {
-      record.accept("broker stop_app/start_app SKIPPED: " + whyNoRestart);
+      record.note("broker stop_app/start_app SKIPPED: " + whyNoRestart);
       return;
     }
+    Duration began = record.elapsed();
     broker.stopApp();
-    record.accept("rabbitmqctl stop_app on the run's private node " + at);
+    record.injected(
+        began,
+        "stop_app",
+        String.format(
+            "rabbitmqctl stop_app on the run's private node %s, done %.1f s later",
+            at, record.elapsed().minus(began).toMillis() / 1000.0));
     broker.startApp();
-    record.accept("rabbitmqctl start_app (broker up again)");
+    record.injected("start_app", "rabbitmqctl start_app (broker up again)");
   }
 
   /**

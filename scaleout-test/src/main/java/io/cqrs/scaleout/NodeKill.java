@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -36,7 +35,7 @@ final class NodeKill {
   private final BrokerControl broker;
   private final Processes processes;
   private final String prefix;
-  private final Consumer<String> record;
+  private final FaultLog record;
   private int node;
   private Map<Integer, Integer> before = Map.of();
   private List<String> lost = List.of();
@@ -50,7 +49,7 @@ final class NodeKill {
       BrokerControl broker,
       Processes processes,
       String prefix,
-      Consumer<String> record) {
+      FaultLog record) {
     this.cluster = cluster;
     this.broker = broker;
     this.processes = processes;
@@ -71,7 +70,8 @@ final class NodeKill {
     Map<String, Integer> recoveriesBefore = recoveries(held);
     long killed = System.nanoTime();
     cluster.kill(node);
-    record.accept(
+    record.injected(
+        "SIGKILL node n" + node,
         String.format(
             "SIGKILL of RabbitMQ node n%d (%s, %s), which held %d of the run's %d connections"
                 + " (%s), %d of them workers' consuming connections, %s",
@@ -98,7 +98,8 @@ final class NodeKill {
     }
     Duration took = Duration.ofNanos(System.nanoTime() - killed);
     consumingAgain = again ? took : null;
-    record.accept(
+    record.injected(
+        again ? "consuming again" : "NOT consuming again",
         again
             ? String.format(
                 "workers consuming again %.1f s after the kill: the run's %d queues have their %d"
@@ -114,12 +115,13 @@ final class NodeKill {
 
   /** Starts the killed node again and waits until it has rejoined. */
   void restart(String at) {
-    record.accept("starting node n" + node + " again " + at);
+    record.injected("starting n" + node, "starting node n" + node + " again " + at);
     long start = System.nanoTime();
     cluster.restart(node);
     restartTook = Duration.ofNanos(System.nanoTime() - start);
     afterRestart = connectionsPerNode();
-    record.accept(
+    record.injected(
+        "n" + node + " rejoined",
         String.format(
             "node n%d rejoined the cluster, %.1f s after its start; the run's connections per node"
                 + " now: %s",

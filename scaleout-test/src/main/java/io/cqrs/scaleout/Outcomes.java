@@ -2,6 +2,7 @@ package io.cqrs.scaleout;
 
 import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,10 @@ import java.util.Map;
  * Each command counts once however often it was published: a command whose two deliveries were both
  * rejected, each recording a {@link CommandFailed}, is rejected, and how often an accepted one took
  * effect is {@link Invariants}' business.
+ *
+ * <p>It also tells when each command's outcome was recorded: the {@code created} time of the first
+ * event it caused or of its first {@link CommandFailed}, whichever came first (the time a worker
+ * handled it; the clocks of the processes of a run are the machine's).
  */
 public final class Outcomes {
   /** One command's fate. */
@@ -28,12 +33,21 @@ public final class Outcomes {
 
   private final Map<String, Outcome> outcomes = new HashMap<>();
   private final Map<String, String> rejectionReasons = new HashMap<>();
+  private final long[] decidedAt;
 
   /** The outcome of every sent command. */
   public Outcomes(List<SentCommand> sent, StoreContents store) {
     Map<String, List<VersionedEvent>> caused = store.streamEventsByCause();
     Map<String, List<CommandFailed>> failures = store.failuresByCommand();
-    for (SentCommand command : sent) {
+    Map<String, Instant> failedAt = store.firstFailureTimes();
+    decidedAt = new long[sent.size()];
+    for (int i = 0; i < decidedAt.length; i++) {
+      SentCommand command = sent.get(i);
+      Instant decided = failedAt.get(command.messageId());
+      for (VersionedEvent event : caused.getOrDefault(command.messageId(), List.of())) {
+        decided = decided == null ? event.created() : earlier(decided, event.created());
+      }
+      decidedAt[i] = decided == null ? 0 : decided.toEpochMilli();
       boolean accepted = caused.containsKey(command.messageId());
       List<CommandFailed> failed = failures.get(command.messageId());
       boolean rejected = failed != null;
@@ -62,6 +76,18 @@ public final class Outcomes {
   public boolean tookEffect(String messageId) {
     Outcome outcome = of(messageId);
     return outcome == Outcome.ACCEPTED || outcome == Outcome.BOTH;
+  }
+
+  /**
+   * When each command's outcome was recorded, in epoch milliseconds, index for index the commands
+   * given to the constructor; 0 for a command without an outcome.
+   */
+  public long[] decidedAtMillis() {
+    return decidedAt.clone();
+  }
+
+  static Instant earlier(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   /** How many commands had each outcome. */

@@ -35,6 +35,22 @@ final class Processes implements AutoCloseable {
           BROKER_CONNECTIONS_LOG,
           CONNECTION_RECOVERY_LOG);
 
+  /**
+   * Extra JVM options for every worker, from {@code -Dscaleout.workerJvmOptions} (separated by
+   * spaces), for instance to record a flight recording of each: {@code
+   * -XX:StartFlightRecording=filename=worker.jfr,settings=profile}.
+   */
+  private static final List<String> WORKER_JVM_OPTIONS =
+      System.getProperty("scaleout.workerJvmOptions", "").isBlank()
+          ? List.of()
+          : List.of(System.getProperty("scaleout.workerJvmOptions").strip().split("\\s+"));
+
+  /**
+   * Listener threads per worker, for commands and for events each ({@code --listeners}): {@code
+   * -Dscaleout.listeners}, 2 unless set.
+   */
+  static final int LISTENERS = Integer.getInteger("scaleout.listeners", 2);
+
   /** The variables a publisher reads: it needs the broker only. */
   private static final List<String> PUBLISHER_VARIABLES =
       List.of("CQRS_RABBITMQ_URI", "CQRS_RABBITMQ_QUEUE_TYPE");
@@ -88,8 +104,9 @@ final class Processes implements AutoCloseable {
             "--prefix",
             prefix,
             "--listeners",
-            "2");
+            String.valueOf(LISTENERS));
     List<String> jvm = new ArrayList<>(JVM);
+    jvm.addAll(WORKER_JVM_OPTIONS);
     jvm.addAll(extraJvmOptions);
     String name = "worker-" + (++started);
     ChildProcess worker =

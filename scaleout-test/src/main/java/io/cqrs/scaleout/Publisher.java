@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A publisher process of the scale-out test: sends its {@link CommandPlan} to the bank's command
  * service through {@link RabbitCommandBus} and appends every command the broker confirmed to a
- * file, one JSON line each ({@link SentCommand}), for the harness to check against the store.
+ * file, one JSON line each ({@link SentCommand}, with the time its batch was first sent), for the
+ * harness to check against the store and to chart.
  *
  * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE
  * [--rate R] [--duplicates D]} with the broker from {@code CQRS_RABBITMQ_URI} (one URI, or one per
@@ -117,9 +118,10 @@ public final class Publisher {
             publications.subList(from, Math.min(publications.size(), from + BATCH));
         List<Command> commands = new ArrayList<>(batch.size());
         batch.forEach(c -> commands.add(CommandPlan.toCommand(c, types)));
+        long sentAt = System.currentTimeMillis();
         publishUntilConfirmed(bus, commands, log);
         for (SentCommand command : batch) {
-          writer.write(command.toJsonLine());
+          writer.write(command.sentAt(sentAt).toJsonLine());
           writer.newLine();
         }
         writer.flush();

@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Decides when a run has settled: every queue of the prefix but the dead-letter queues is empty,
  * every stream event in the integration log is marked published (the relay caught up), and the log
- * has not grown for {@link #STABLE_POLLS} polls in a row.
+ * has not grown for {@link #STABLE_POLLS} polls in a row. The run settled at the first of those
+ * polls ({@link #settledAt()}); the others only confirm it.
  */
 final class Quiescence {
   private static final int STABLE_POLLS = 3;
@@ -28,14 +30,32 @@ final class Quiescence {
   private final BrokerControl broker;
   private final String prefix;
   private final PrintStream progress;
+  private final Supplier<Duration> clock;
   private List<String> queues;
+  private Duration settledAt;
 
+  /**
+   * @param clock the run's clock, which {@link #settledAt()} reads
+   */
   Quiescence(
-      EventStreamRepository store, BrokerControl broker, String prefix, PrintStream progress) {
+      EventStreamRepository store,
+      BrokerControl broker,
+      String prefix,
+      PrintStream progress,
+      Supplier<Duration> clock) {
     this.store = store;
     this.broker = broker;
     this.prefix = prefix;
     this.progress = progress;
+    this.clock = clock;
+  }
+
+  /**
+   * When the run settled, on the run's clock: the first of the {@link #STABLE_POLLS} polls in a row
+   * that found it settled; {@code null} unless {@link #await} returned true.
+   */
+  Duration settledAt() {
+    return settledAt;
   }
 
   /** Waits for quiescence; false if the timeout passed first. */
@@ -75,6 +95,9 @@ final class Quiescence {
           pending == 0 && unpublished == 0 && behind == 0 && log.size() == lastSize
               ? stable + 1
               : 0;
+      if (stable == 1) {
+        settledAt = clock.get();
+      }
       lastSize = log.size();
       progress.printf(
           "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished,"

@@ -1,25 +1,41 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.ObjectMappers;
 import io.cqrs.scaleout.Outcomes.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Writes the Markdown report of one or more runs. */
+/**
+ * Writes the Markdown report of one or more runs, with each run's charts over time ({@link
+ * TimelineCharts}) in a directory beside it, {@link #CHARTS}.
+ */
 public final class Report {
+  /** The directory of the charts and their tables, beside the report, named after it. */
+  public static final String CHARTS = "scaleout-report";
+
   private Report() {}
 
-  /** The report of a fault run, with a throughput table of further runs if any. */
+  /**
+   * The report of a fault run, with a throughput table of further runs if any.
+   *
+   * @param run the fault run, or {@code null} if only throughput runs were made
+   */
   public static String markdown(RunResult run, List<RunResult> throughput, String servers) {
     StringBuilder md = new StringBuilder("# Scale-out test report\n\n");
     md.append("Servers: ").append(servers).append("  \n");
     md.append("Machine: ")
         .append(Runtime.getRuntime().availableProcessors())
-        .append(" core(s)\n\n");
-    md.append(run(run));
+        .append(" core(s)  \n");
+    md.append("Listener threads per worker: ")
+        .append(Processes.LISTENERS)
+        .append(" for commands, as many for events (`-Dscaleout.listeners`)\n\n");
+    md.append(run == null ? "No fault run: the throughput runs only.\n" : run(run));
     if (!throughput.isEmpty()) {
       md.append("\n## Throughput by number of workers\n\n");
       md.append(
@@ -37,7 +53,7 @@ public final class Report {
                 r.outcomes().getOrDefault(Outcome.ACCEPTED, 0L),
                 r.outcomes().getOrDefault(Outcome.REJECTED, 0L),
                 r.conflicts(),
-                r.settled().toMillis() / 1000.0,
+                r.secondsToSettle(),
                 r.commandsPerSecond(),
                 r.workerShare().stream()
                     .map(w -> String.valueOf(w.commands()))
@@ -47,15 +63,60 @@ public final class Report {
       }
       md.append(
           "\nCommands (and their duplicates) are sent as fast as the broker confirms them; seconds"
-              + " run from the first"
-              + " command sent to quiescence. Every process of these runs (workers, publishers,"
+              + " run from the first command sent until the run was first found quiet (queues"
+              + " empty, relay and processors caught up), and commands/s divides the commands with"
+              + " an outcome by them. Every process of these runs (workers, publishers,"
               + " CouchbaseMock, RabbitMQ) and whatever else runs on the machine share the same "
               + Runtime.getRuntime().availableProcessors()
               + " core(s): here more workers add contention rather than capacity, so the figures"
               + " show the cost of coordination, not how far the design scales on real hardware,"
               + " where each worker would have cores of its own.\n");
+      for (RunResult r : throughput) {
+        md.append("\n### Over time, ")
+            .append(r.config().workers())
+            .append(" worker(s)\n\n")
+            .append(clock(r))
+            .append("\n\n")
+            .append(overTime(r));
+      }
     }
     return md.toString();
+  }
+
+  /**
+   * Writes the charts and tables of every run into {@link #CHARTS} beside {@code report}, under the
+   * names the Markdown links to, in place of whatever that directory held.
+   *
+   * @param run the fault run, or {@code null}
+   */
+  public static void writeCharts(Path report, RunResult run, List<RunResult> throughput)
+      throws IOException {
+    Path directory = report.resolveSibling(CHARTS);
+    if (Files.isDirectory(directory)) {
+      // An earlier report's charts (another profile's runs) would otherwise lie beside this one's.
+      try (var old = Files.list(directory)) {
+        for (Path file : old.toList()) {
+          Files.delete(file);
+        }
+      }
+    }
+    List<RunResult> runs = new ArrayList<>(throughput);
+    if (run != null) {
+      runs.add(0, run);
+    }
+    for (RunResult r : runs) {
+      TimelineCharts.write(r.timeline(), r.config().label(), directory, name(r));
+    }
+  }
+
+  /**
+   * The file name stem of a run's charts: {@code fault-run}, or {@code throughput-2-workers} for a
+   * throughput run (no faults, no rate limit).
+   */
+  static String name(RunResult r) {
+    return r.config().throughput()
+        ? "throughput-" + r.config().workers() + "-workers"
+        : "fault-run";
   }
 
   private static String run(RunResult r) {
@@ -91,15 +152,13 @@ public final class Report {
             + " after a broker failure and the transfer process's repeated steps, so they need not"
             + " add up to the duplicates published.  \n");
     md.append("Rejections by reason: ").append(r.rejections()).append("  \n");
-    md.append(
-        String.format(
-            "Published in %.1f s; settled %.1f s after the first command.%n%n",
-            r.publishing().toMillis() / 1000.0, r.settled().toMillis() / 1000.0));
+    md.append(clock(r)).append("\n\n");
     md.append(workers(r)).append("\n### Faults injected\n\n");
     if (r.faults().isEmpty()) {
       md.append("none\n");
     }
     r.faults().forEach(f -> md.append("- ").append(f).append('\n'));
+    md.append("\n### Over time\n\n").append(overTime(r));
     if (r.nodeLoss() != null) {
       md.append(nodeLoss(r.nodeLoss()));
     }
@@ -120,6 +179,23 @@ public final class Report {
       }
     }
     return md.toString();
+  }
+
+  /** The run's charts and the link to their table. */
+  private static String overTime(RunResult r) {
+    return TimelineCharts.markdown(TimelineCharts.ChartFiles.of(name(r)), CHARTS, r.timeline());
+  }
+
+  /** When the run's commands were sent and when it settled, on the run's clock. */
+  private static String clock(RunResult r) {
+    return String.format(
+        "On the run's clock (from the publishers' launch, as the faults and the charts): first"
+            + " command sent at %.1f s, last confirmed at %.1f s, settled at %.1f s, so %.1f s"
+            + " from the first command to quiescence.",
+        r.firstSent().toMillis() / 1000.0,
+        r.publishing().toMillis() / 1000.0,
+        r.settled().toMillis() / 1000.0,
+        r.secondsToSettle());
   }
 
   /** The node-loss fault of a cluster run: where the connections were, what was lost, recovery. */
@@ -185,6 +261,22 @@ public final class Report {
   public static void write(Path file, String markdown) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, markdown);
+  }
+
+  /**
+   * Writes the throughput runs' figures as JSON, {@code [{"workers": 1, "commandsPerSecond":
+   * 123.4}, ...]}, in the order of the runs.
+   */
+  public static void writeThroughput(Path file, List<RunResult> throughput) throws IOException {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (RunResult r : throughput) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("workers", r.config().workers());
+      row.put("commandsPerSecond", Math.round(r.commandsPerSecond() * 10) / 10.0);
+      rows.add(row);
+    }
+    Files.createDirectories(file.getParent());
+    ObjectMappers.create().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), rows);
   }
 
   /** The failed checks of a run, with evidence, for an assertion message. */

@@ -81,16 +81,29 @@ public record RunConfig(
     return accounts;
   }
 
+  /** Whether this is a throughput run: no rate limit and no fault. */
+  public boolean throughput() {
+    return publishRate == 0
+        && !killWorker
+        && !closeConnections
+        && !restartBroker
+        && !slowConsumer
+        && !killBrokerNode;
+  }
+
+  /** The publishers of every throughput run. */
+  public static final int THROUGHPUT_PUBLISHERS = 3;
+
   /**
-   * A run without faults, with another number of workers and commands sent as fast as the broker
-   * confirms them, for throughput. It publishes the same share of duplicates: redeliveries are part
-   * of the work a deployment does.
+   * A run without faults, with another number of workers and {@link #THROUGHPUT_PUBLISHERS}
+   * publishers sending commands as fast as the broker confirms them, for throughput. It publishes
+   * the same share of duplicates: redeliveries are part of the work a deployment does.
    */
   public RunConfig throughputRun(int workerCount, int commandsEach) {
     return new RunConfig(
         "throughput: " + workerCount + " worker(s), no faults",
         workerCount,
-        publishers,
+        THROUGHPUT_PUBLISHERS,
         commandsEach,
         hotAccounts,
         0,

@@ -16,8 +16,11 @@ import java.util.Map;
  * @param duplicatesPublished commands the publishers published a second time on purpose
  * @param outcomes how many commands had each outcome
  * @param rejections rejections by exception type
- * @param publishing from the first command sent to the last one confirmed
- * @param settled from the first command sent until quiescence
+ * @param firstSent when the publishers sent their first command, on the run's clock, which starts
+ *     as they are launched (as do the faults' times and the timeline)
+ * @param publishing on the run's clock, when the last command was confirmed
+ * @param settled on the run's clock, when the run was first found quiet (queues empty, relay and
+ *     processors caught up, then confirmed by further polls)
  * @param conflicts optimistic-concurrency conflicts the workers retried (from their logs)
  * @param duplicatesSkipped deliveries the workers' deduplication recognised as handled before
  *     running the handler (from their logs)
@@ -30,6 +33,7 @@ import java.util.Map;
  * @param connections per process, the broker node each of its connections opened on and where it
  *     recovered to, from the processes' logs
  * @param nodeLoss what the node-loss fault of a cluster run did, or {@code null} if it had none
+ * @param timeline the run second by second: throughput, latency and the faults
  */
 public record RunResult(
     RunConfig config,
@@ -40,6 +44,7 @@ public record RunResult(
     long duplicatesPublished,
     Map<Outcome, Long> outcomes,
     Map<String, Long> rejections,
+    Duration firstSent,
     Duration publishing,
     Duration settled,
     long conflicts,
@@ -50,17 +55,23 @@ public record RunResult(
     List<Check> checks,
     String loadAverage,
     List<String> connections,
-    NodeLoss nodeLoss) {
+    NodeLoss nodeLoss,
+    Timeline timeline) {
 
   /** Whether every invariant holds. */
   public boolean passed() {
     return checks.stream().allMatch(Check::holds);
   }
 
-  /** Commands with an outcome per second, from the first sent until quiescence. */
+  /** Commands with an outcome per second, from the first sent until the run settled. */
   public double commandsPerSecond() {
     long done =
         outcomes.getOrDefault(Outcome.ACCEPTED, 0L) + outcomes.getOrDefault(Outcome.REJECTED, 0L);
-    return done / Math.max(0.001, settled.toMillis() / 1000.0);
+    return done / Math.max(0.001, secondsToSettle());
+  }
+
+  /** Seconds from the first command sent until the run settled. */
+  public double secondsToSettle() {
+    return settled.minus(firstSent).toMillis() / 1000.0;
   }
 }

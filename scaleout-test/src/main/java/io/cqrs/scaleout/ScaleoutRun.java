@@ -58,8 +58,7 @@ public final class ScaleoutRun {
   private final String prefix =
       "so" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
   private final TypeRegistry types = BankTypes.registry();
-  private final List<String> faultLog = new ArrayList<>();
-  private long startNanos;
+  private final FaultLog faults;
 
   /**
    * A run.
@@ -89,6 +88,7 @@ public final class ScaleoutRun {
     this.cluster = cluster;
     this.directory = directory.resolve(prefix);
     this.progress = Objects.requireNonNull(progress, "progress");
+    this.faults = new FaultLog(this::say);
     if (config.killBrokerNode() && cluster == null) {
       throw new IllegalArgumentException(
           "run '" + config.label() + "' kills a broker node and needs a cluster");
@@ -145,7 +145,7 @@ public final class ScaleoutRun {
                 .connectionName(prefix + "-harness")
                 .build();
         FaultInjector injector =
-            new FaultInjector(config, processes, broker, whyShared, cluster, prefix, this::fault)) {
+            new FaultInjector(config, processes, broker, whyShared, cluster, prefix, faults)) {
       List<ChildProcess> workers =
           processes.startWorkers(config.workers() + (config.slowConsumer() ? 1 : 0), START_TIMEOUT);
       ChildProcess slow = config.slowConsumer() ? workers.get(workers.size() - 1) : null;
@@ -164,11 +164,17 @@ public final class ScaleoutRun {
       } catch (ConditionTimeoutException e) {
         throw new IllegalStateException("the hot accounts were not opened within " + START_TIMEOUT);
       }
+      // The run's clock starts here, so that the poison messages are on the charts too.
+      faults.start();
       Poison poison = Poison.send(servers.rabbitFactory(), prefix, config.poisonMessages());
-      startNanos = System.nanoTime();
+      if (config.poisonMessages() > 0) {
+        faults.injected(
+            config.poisonMessages() + " poison",
+            config.poisonMessages() + " poison messages sent to the command exchange");
+      }
       List<ChildProcess> publishers = processes.startPublishers(config);
       injector.runWhile(publishers, slow);
-      Duration publishing = elapsed();
+      Duration publishing = faults.elapsed();
       int duplicates = 0;
       for (ChildProcess publisher : publishers) {
         int status = publisher.awaitExit(PUBLISH_TIMEOUT);
@@ -189,9 +195,9 @@ public final class ScaleoutRun {
               + " of them twice, in "
               + publishing.toSeconds()
               + " s");
-      Quiescence quiet = new Quiescence(store, broker, prefix, progress);
+      Quiescence quiet = new Quiescence(store, broker, prefix, progress, faults::elapsed);
       boolean settled = quiet.await(config.quiescenceTimeout());
-      Duration settledAfter = elapsed();
+      Duration settledAfter = settled ? quiet.settledAt() : faults.elapsed();
       QueueState queues = quiet.finalState(poison);
       StoreContents contents = StoreContents.read(store, streamIds(sent));
       // Read while the workers still run: their read models' processors apply the last committed
@@ -205,7 +211,7 @@ public final class ScaleoutRun {
                   prefix,
                   brokerDescription,
                   processes,
-                  faultLog,
+                  faults,
                   sent,
                   duplicates,
                   contents,
@@ -323,16 +329,6 @@ public final class ScaleoutRun {
       }
     }
     return address;
-  }
-
-  private void fault(String description) {
-    String line = String.format("%5.1f s  %s", elapsed().toMillis() / 1000.0, description);
-    faultLog.add(line);
-    say("fault: " + line);
-  }
-
-  private Duration elapsed() {
-    return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
   private static List<SentCommand> readSent(Path file) throws IOException {

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param toAccountId the destination of a transfer, else {@code null}
  * @param amount the amount (the initial balance of an opening)
  * @param duplicate whether this is a second publication of the command, with the same message id
+ * @param sentAt when the publisher first tried to send this publication's batch, in epoch
+ *     milliseconds (its latency runs from there, through any resend); 0 if not sent by a publisher
  */
 public record SentCommand(
     String messageId,
@@ -31,7 +33,8 @@ public record SentCommand(
     String accountId,
     String toAccountId,
     BigDecimal amount,
-    boolean duplicate) {
+    boolean duplicate,
+    long sentAt) {
   private static final ObjectMapper JSON = ObjectMappers.create();
 
   /** What a command asks the bank to do. */
@@ -65,12 +68,24 @@ public record SentCommand(
       String accountId,
       String toAccountId,
       BigDecimal amount) {
-    this(messageId, publisher, kind, accountId, toAccountId, amount, false);
+    this(messageId, publisher, kind, accountId, toAccountId, amount, false, 0);
   }
 
   /** A second publication of this command: the same message, marked as a duplicate. */
   public SentCommand asDuplicate() {
-    return new SentCommand(messageId, publisher, kind, accountId, toAccountId, amount, true);
+    return new SentCommand(
+        messageId, publisher, kind, accountId, toAccountId, amount, true, sentAt);
+  }
+
+  /** This publication, sent at {@code epochMillis}. */
+  public SentCommand sentAt(long epochMillis) {
+    return new SentCommand(
+        messageId, publisher, kind, accountId, toAccountId, amount, duplicate, epochMillis);
+  }
+
+  /** Whether {@code other} publishes the same command: equal but for duplicate and send time. */
+  public boolean sameCommand(SentCommand other) {
+    return asDuplicate().sentAt(0).equals(other.asDuplicate().sentAt(0));
   }
 
   /**
@@ -91,7 +106,7 @@ public record SentCommand(
         }
         firsts.put(publication.messageId(), publication);
         commands.add(publication);
-      } else if (first == null || !first.asDuplicate().equals(publication)) {
+      } else if (first == null || !first.sameCommand(publication)) {
         throw new IllegalArgumentException(
             "Duplicate " + publication + " does not repeat an earlier command: " + first);
       }

@@ -4,6 +4,7 @@ import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,6 +62,20 @@ public record StoreContents(List<LoggedEvent> log, Map<String, List<VersionedEve
       }
     }
     return byCause;
+  }
+
+  /**
+   * When the first {@link CommandFailed} of each failed command was raised (its envelope's {@code
+   * created}), by the id of the command.
+   */
+  public Map<String, Instant> firstFailureTimes() {
+    Map<String, Instant> times = new HashMap<>();
+    for (LoggedEvent entry : log) {
+      if (entry.event().event() instanceof CommandFailed failed) {
+        times.merge(failed.commandId(), entry.event().created(), Outcomes::earlier);
+      }
+    }
+    return times;
   }
 
   /** The {@link CommandFailed} events of the log by the id of the command that failed. */

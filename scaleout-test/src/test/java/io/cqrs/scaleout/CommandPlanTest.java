@@ -60,6 +60,16 @@ class CommandPlanTest {
   }
 
   @Test
+  void each_publication_keeps_its_send_time_and_the_command_keeps_its_first() {
+    SentCommand original = CommandPlan.generate("p1", 7L, ACCOUNTS, 1).get(0).sentAt(1_000L);
+    SentCommand copy = SentCommand.fromJsonLine(original.asDuplicate().sentAt(2_000L).toJsonLine());
+
+    assertThat(SentCommand.fromJsonLine(original.toJsonLine()).sentAt()).isEqualTo(1_000L);
+    assertThat(copy.sentAt()).isEqualTo(2_000L);
+    assertThat(SentCommand.distinct(List.of(original, copy))).containsExactly(original);
+  }
+
+  @Test
   void a_duplicate_that_repeats_no_earlier_command_is_refused() {
     SentCommand original = CommandPlan.generate("p1", 7L, ACCOUNTS, 1).get(0);
 

@@ -187,6 +187,12 @@ final class RunFixture {
   }
 
   private static VersionedEvent event(String stream, String cause, long version, Object event) {
+    return event(stream, cause, version, Instant.parse("2026-01-01T00:00:00Z"), event);
+  }
+
+  /** An event of {@code stream} caused by command {@code cause}, raised at {@code created}. */
+  static VersionedEvent event(
+      String stream, String cause, long version, Instant created, Object event) {
     return new VersionedEvent(
         stream + "@" + version + "-" + cause,
         cause,
@@ -196,7 +202,7 @@ final class RunFixture {
         null,
         version,
         event.getClass().getSimpleName(),
-        Instant.parse("2026-01-01T00:00:00Z"),
+        created,
         event,
         Map.of());
   }

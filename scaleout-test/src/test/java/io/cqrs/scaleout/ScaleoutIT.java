@@ -1,60 +1,102 @@
 package io.cqrs.scaleout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.rabbitmq.QueueType;
 import io.cqrs.rabbitmq.RabbitCluster;
 import io.cqrs.rabbitmq.RabbitTestBroker;
+import io.cqrs.scaleout.Outcomes.Outcome;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
  * The scale-out test: worker and publisher processes on a shared Couchbase and RabbitMQ, with
  * faults injected while commands flow, and every invariant checked afterwards. The default size
  * fits the README's {@code ./mvnw -B verify} (a worker SIGKILLed and replaced, the run's broker
- * connections force-closed); {@code -Pscaleout-soak} runs a bigger one that adds a slow consumer
- * and {@code stop_app} / {@code start_app} on a private RabbitMQ node, then the throughput runs
- * with 1, 2 and 4 workers. {@code -Pscaleout-cluster} runs the cluster run instead: a private
- * three-node RabbitMQ cluster, quorum queues, and the node holding the most of the run's
- * connections killed and restarted while commands flow.
+ * connections force-closed), followed by a short throughput run with 1 worker (no fault, no rate
+ * limit); {@code -Pscaleout-soak} runs a bigger one that adds a slow consumer and {@code stop_app}
+ * / {@code start_app} on a private RabbitMQ node, then the throughput runs with 1, 2 and 4 workers;
+ * {@code -Pscaleout-throughput} runs those three only. {@code -Pscaleout-cluster} runs the cluster
+ * run instead: a private three-node RabbitMQ cluster, quorum queues, and the node holding the most
+ * of the run's connections killed and restarted while commands flow. Every run's charts over time
+ * are checked against their tables; no speed is asserted.
  */
 class ScaleoutIT {
   private static final Path TARGET = Path.of("target");
+
+  /** Commands per publisher of each throughput run of the soak and throughput profiles. */
   private static final int THROUGHPUT_COMMANDS_EACH = 500;
+
+  /** Commands per publisher of the default run's 1-worker throughput run: well under 2 minutes. */
+  private static final int CI_THROUGHPUT_COMMANDS_EACH = 200;
+
   private static final boolean CLUSTER = Boolean.getBoolean("scaleout.cluster");
 
   @Test
   void many_workers_and_publishers_keep_every_invariant_through_faults() throws Exception {
     assumeFalse(CLUSTER, "-Pscaleout-cluster runs the cluster run instead");
     boolean soak = Boolean.getBoolean("scaleout.soak");
+    boolean throughputOnly = Boolean.getBoolean("scaleout.throughput");
     Servers servers = servers();
     RunConfig config = soak ? soak() : standard();
-    RunResult run = new ScaleoutRun(config, servers, TARGET.resolve("scaleout"), System.out).run();
+    RunResult run =
+        throughputOnly
+            ? null
+            : new ScaleoutRun(config, servers, TARGET.resolve("scaleout"), System.out).run();
     List<RunResult> throughput = new ArrayList<>();
-    if (soak) {
-      for (int workers : List.of(1, 2, 4)) {
-        throughput.add(
-            new ScaleoutRun(
-                    config.throughputRun(workers, THROUGHPUT_COMMANDS_EACH),
-                    servers,
-                    TARGET.resolve("scaleout"),
-                    System.out)
-                .run());
-      }
+    boolean all = soak || throughputOnly;
+    for (int workers : all ? throughputWorkers() : List.of(1)) {
+      throughput.add(
+          new ScaleoutRun(
+                  config.throughputRun(
+                      workers, all ? THROUGHPUT_COMMANDS_EACH : CI_THROUGHPUT_COMMANDS_EACH),
+                  servers,
+                  TARGET.resolve("scaleout"),
+                  System.out)
+              .run());
     }
     String report = Report.markdown(run, throughput, servers.toString());
-    Report.write(TARGET.resolve("scaleout-report.md"), report);
+    Path file = TARGET.resolve("scaleout-report.md");
+    Report.write(file, report);
+    Report.writeCharts(file, run, throughput);
+    Report.writeThroughput(TARGET.resolve("scaleout-throughput.json"), throughput);
     System.out.println(report);
-    assertThat(run.passed()).as(Report.failures(run)).isTrue();
-    throughput.forEach(r -> assertThat(r.passed()).as(Report.failures(r)).isTrue());
+    if (run != null) {
+      assertThat(run.passed()).as(Report.failures(run)).isTrue();
+      assertChartsShowTheTables(file, report, run);
+    }
+    for (RunResult r : throughput) {
+      assertThat(r.passed()).as(Report.failures(r)).isTrue();
+      assertChartsShowTheTables(file, report, r);
+    }
+    assertThroughputFile(throughput);
     assertNothingLeftOnTheBroker(servers, throughput, run);
+  }
+
+  /**
+   * The worker counts of the throughput runs: 1, 2 and 4, or those of {@code
+   * -Dscaleout.throughput.workers=1,2}.
+   */
+  private static List<Integer> throughputWorkers() {
+    return Arrays.stream(System.getProperty("scaleout.throughput.workers", "1,2,4").split(","))
+        .map(String::strip)
+        .map(Integer::valueOf)
+        .toList();
   }
 
   @Test
@@ -84,15 +126,57 @@ class ScaleoutIT {
             + String.format(
                 "%nWall time, cluster start to cluster stop: %.1f s%n",
                 (System.nanoTime() - start) / 1e9);
-    Report.write(TARGET.resolve("scaleout-report.md"), report);
+    Path file = TARGET.resolve("scaleout-report.md");
+    Report.write(file, report);
+    Report.writeCharts(file, run, List.of());
     System.out.println(report);
     assertThat(run.passed()).as(Report.failures(run)).isTrue();
+    assertChartsShowTheTables(file, report, run);
     assertThat(run.nodeLoss()).as("the node-loss fault happened").isNotNull();
     assertThat(run.nodeLoss().restartTook()).as("the killed node was restarted").isNotNull();
     for (int node = 1; node <= cluster.size(); node++) {
       assertThat(cluster.isRunning(node))
           .as("node %d after the cluster was closed", node)
           .isFalse();
+    }
+  }
+
+  /**
+   * The run's charts are images beside the report, linked from it, and show its table: the CSV
+   * beside them reads back as the timeline both were drawn from, which dates every command with an
+   * outcome but the harness's openings.
+   */
+  private static void assertChartsShowTheTables(Path file, String report, RunResult run)
+      throws IOException {
+    Path charts = file.resolveSibling(Report.CHARTS);
+    TimelineCharts.ChartFiles files = TimelineCharts.ChartFiles.of(Report.name(run));
+    for (String png : List.of(files.throughput(), files.latency())) {
+      BufferedImage image = ImageIO.read(charts.resolve(png).toFile());
+      assertThat(image).as(png).isNotNull();
+      assertThat(image.getWidth()).as(png).isEqualTo(TimelineCharts.WIDTH);
+      assertThat(image.getHeight()).as(png).isEqualTo(TimelineCharts.HEIGHT);
+      assertThat(report).contains("(" + Report.CHARTS + "/" + png + ")");
+    }
+    assertThat(Timeline.parseCsv(Files.readString(charts.resolve(files.table()))))
+        .isEqualTo(run.timeline().seconds());
+    long decided =
+        run.outcomes().getOrDefault(Outcome.ACCEPTED, 0L)
+            + run.outcomes().getOrDefault(Outcome.REJECTED, 0L);
+    assertThat(run.timeline().completed())
+        .as("commands dated on the timeline")
+        .isEqualTo(decided - run.config().hotAccounts());
+  }
+
+  /** The throughput file names each run's workers and commands/s, as the report does. */
+  private static void assertThroughputFile(List<RunResult> throughput) throws IOException {
+    JsonNode rows =
+        new ObjectMapper().readTree(TARGET.resolve("scaleout-throughput.json").toFile());
+    assertThat(rows.size()).isEqualTo(throughput.size());
+    for (int i = 0; i < throughput.size(); i++) {
+      assertThat(rows.get(i).get("workers").asInt())
+          .isEqualTo(throughput.get(i).config().workers());
+      assertThat(rows.get(i).get("commandsPerSecond").asDouble())
+          .isCloseTo(throughput.get(i).commandsPerSecond(), within(0.05));
     }
   }
 
@@ -105,7 +189,9 @@ class ScaleoutIT {
       }
       // A run on a private node left nothing here either: its names never reached this broker.
       List<RunResult> runs = new ArrayList<>(throughput);
-      runs.add(run);
+      if (run != null) {
+        runs.add(run);
+      }
       for (RunResult r : runs) {
         assertThat(broker.queuesOf(r.prefix())).as("queues left by " + r.prefix()).isEmpty();
       }

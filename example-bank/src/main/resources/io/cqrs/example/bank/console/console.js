@@ -393,6 +393,11 @@
       parts.push(paragraph('None: every message and event was handled.', 'muted'));
     }
     for (const queue of queues) {
+      if (queue.error) {
+        parts.push(paragraph('The ' + queue.bus + ' bus\'s ' + queue.name
+          + ' dead letters could not be read: ' + queue.error, 'error'));
+        continue;
+      }
       if (queue.count === 0) {
         continue;
       }
@@ -405,10 +410,14 @@
       for (const item of queue.items || []) {
         const li = document.createElement('li');
         li.textContent = item.type + ' ' + item.messageId + ': ' + (item.reason || 'no reason')
+          + (item.failure ? ': ' + item.failure : '')
           + (item.attempts ? ' (' + item.attempts + ' attempts)' : '');
         list.appendChild(li);
       }
       section.appendChild(list);
+      if (queue.more > 0) {
+        section.appendChild(paragraph('and ' + queue.more + ' more', 'muted'));
+      }
       section.appendChild(button('Replay', 'Replay the dead letters of ' + queue.name, () =>
         replay('/admin/dead-letters/queues/' + encodeURIComponent(queue.bus) + '/'
           + encodeURIComponent(queue.name) + '/replay', 'Replay ' + queue.name)));

@@ -2,10 +2,14 @@ package io.cqrs.example.bank.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.Command;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
+import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.PasswordHasher;
-import io.cqrs.example.bank.http.ConsolePage.Command;
+import io.cqrs.example.bank.http.ConsolePage.Entry;
+import java.math.BigDecimal;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +28,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  */
 class ConsoleBrowserTest {
   @RegisterExtension static final Browser browser = new Browser();
+  private static final Breakdown breakdown = new Breakdown();
 
   private static BankInfrastructure infrastructure;
   private static Bank bank;
@@ -34,7 +39,12 @@ class ConsoleBrowserTest {
   static void start() {
     browser.start(1280, 900);
     infrastructure = BankInfrastructure.inMemory();
-    bank = Bank.create(infrastructure, new PasswordHasher(1_000)).start();
+    bank =
+        Bank.builder(infrastructure)
+            .passwords(new PasswordHasher(1_000))
+            .interceptors(List.of(breakdown))
+            .build()
+            .start();
     server =
         BankHttpServer.start(bank, BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users()));
   }
@@ -51,6 +61,7 @@ class ConsoleBrowserTest {
 
   @BeforeEach
   void freshPage() {
+    breakdown.repair();
     browser.driver().manage().window().setSize(new Dimension(1280, 900));
     page = new ConsolePage(browser, server.uri());
   }
@@ -103,7 +114,7 @@ class ConsoleBrowserTest {
     browser.driver().manage().window().setSize(new Dimension(375, 740));
     page.load().signInAs("bob");
     String account = page.openAccount("Phoebe", "Phone", "10");
-    Command deposit = page.deposit(account, "2.50");
+    Entry deposit = page.deposit(account, "2.50");
 
     assertThat(deposit.status()).as(deposit.detail()).isEqualTo("succeeded");
     page.awaitBalance(account, "12.50");
@@ -141,7 +152,7 @@ class ConsoleBrowserTest {
 
     browser.byId("money-account").sendKeys(Keys.HOME);
     new org.openqa.selenium.support.ui.Select(browser.byId("money-account")).selectByValue(account);
-    Command deposit = page.submit(() -> browser.byId("money-amount").sendKeys("4", Keys.ENTER));
+    Entry deposit = page.submit(() -> browser.byId("money-amount").sendKeys("4", Keys.ENTER));
 
     assertThat(deposit.status()).as(deposit.detail()).isEqualTo("succeeded");
     page.awaitBalance(account, "4.00");
@@ -171,5 +182,51 @@ class ConsoleBrowserTest {
       assertThat(lag.getText()).matches("\\d+|n/a");
     }
     assertThat(browser.byId("readiness").getText()).isEqualTo("This instance is ready.");
+  }
+
+  @Test
+  void an_administrator_replays_a_dead_command_and_a_dead_event_from_the_operations_panel()
+      throws Exception {
+    ApiClient alice = ApiClient.as("alice", server.uri());
+    String account = alice.open("Dora", "100");
+    breakdown.breakDown(Bank.COMMAND_SERVICE);
+    infrastructure
+        .commandBus()
+        .publish(Command.create(new CreditAccount(account, new BigDecimal("25.00"))));
+    page.load().signInAs("root");
+
+    WebElement queue =
+        browser
+            .waiting()
+            .until(
+                ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("[data-queue='commands/" + Bank.COMMAND_SERVICE + "']")));
+    assertThat(queue.getText()).contains("CreditAccount").contains(Breakdown.FAILURE);
+    breakdown.repair();
+    Entry replayed = page.submit(() -> queue.findElement(By.tagName("button")).click());
+
+    assertThat(replayed.status()).as(replayed.detail()).isEqualTo("succeeded");
+    assertThat(replayed.detail()).isEqualTo("1 replayed");
+    page.awaitBalance(account, "125.00");
+
+    breakdown.breakDown("bank-accounts");
+    alice.post("/accounts/" + account + "/credit", "{\"amount\":\"5.00\"}");
+    WebElement letter =
+        browser
+            .waiting()
+            .until(
+                ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("#dead-letters li[data-failure-id]")));
+    assertThat(letter.getText()).contains("AccountCredited").contains(account);
+    breakdown.repair();
+    Entry applied = page.submit(() -> letter.findElement(By.tagName("button")).click());
+
+    assertThat(applied.status()).as(applied.detail()).isEqualTo("succeeded");
+    page.awaitBalance(account, "130.00");
+    browser
+        .waiting()
+        .until(
+            ExpectedConditions.textToBe(
+                By.id("dead-letters"), "None: every message and event was handled."));
   }
 }

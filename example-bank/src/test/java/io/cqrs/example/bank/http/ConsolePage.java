@@ -58,27 +58,27 @@ final class ConsolePage {
     fill("open-email", firstName.toLowerCase().replaceAll("[^a-z]", "") + "@cqrs.example");
     fill("open-password", "$ecretPassw0rd");
     fill("open-balance", initialBalance);
-    Command command = submit(() -> button("open-form", "Open account").click());
+    Entry command = submit(() -> button("open-form", "Open account").click());
     assertThat(command.status()).as(command.detail()).isEqualTo("succeeded");
     return command.id();
   }
 
-  Command deposit(String accountId, String amount) {
+  Entry deposit(String accountId, String amount) {
     return money(accountId, amount, "deposit");
   }
 
-  Command withdraw(String accountId, String amount) {
+  Entry withdraw(String accountId, String amount) {
     return money(accountId, amount, "withdraw");
   }
 
-  private Command money(String accountId, String amount, String button) {
+  private Entry money(String accountId, String amount, String button) {
     awaitChoice("money-account", accountId);
     new Select(browser.byId("money-account")).selectByValue(accountId);
     fill("money-amount", amount);
     return submit(() -> browser.byId(button).click());
   }
 
-  Command transfer(String from, String to, String amount) {
+  Entry transfer(String from, String to, String amount) {
     awaitChoice("transfer-from", from);
     new Select(browser.byId("transfer-from")).selectByValue(from);
     fill("transfer-to", to);
@@ -104,10 +104,10 @@ final class ConsolePage {
   }
 
   /** What became of one command, as its entry in the command list shows it. */
-  record Command(String id, String status, String detail) {}
+  record Entry(String id, String status, String detail) {}
 
   /** Does {@code action}, then waits for the new command entry it makes to show an outcome. */
-  Command submit(Runnable action) {
+  Entry submit(Runnable action) {
     int before = commandEntries().size();
     action.run();
     browser.waiting().until(driver -> commandEntries().size() > before);
@@ -116,7 +116,7 @@ final class ConsolePage {
         .waiting()
         .withMessage(() -> "an outcome for: " + entry.getText())
         .until(driver -> SETTLED.contains(entry.getDomAttribute("data-status")));
-    return new Command(
+    return new Entry(
         entry.getDomAttribute("data-command-id"),
         entry.getDomAttribute("data-status"),
         entry.findElement(By.className("detail")).getText());

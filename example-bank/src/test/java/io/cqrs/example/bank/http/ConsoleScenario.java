@@ -2,7 +2,7 @@ package io.cqrs.example.bank.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.example.bank.http.ConsolePage.Command;
+import io.cqrs.example.bank.http.ConsolePage.Entry;
 import java.util.List;
 
 /**
@@ -22,7 +22,7 @@ final class ConsoleScenario {
     page.awaitBalance(ada, "100.00");
     page.awaitBalance(bea, "0.00");
 
-    Command transfer = page.transfer(ada, bea, "30");
+    Entry transfer = page.transfer(ada, bea, "30");
     assertThat(transfer.status()).as(transfer.detail()).isEqualTo("succeeded");
     // The transfer process debits one account and credits the other in the background; the page
     // polls the read models and shows both without being reloaded.
@@ -30,12 +30,12 @@ final class ConsoleScenario {
     page.awaitBalance(bea, "30.00");
     assertThat(page.documentMarker()).as("the page was never reloaded").isEqualTo(marker);
 
-    Command refused = page.withdraw(bea, "1000");
+    Entry refused = page.withdraw(bea, "1000");
     assertThat(refused.status()).isEqualTo("rejected");
     assertThat(refused.detail()).contains("Insufficient funds").contains(bea);
     page.awaitBalance(bea, "30.00");
 
-    Command deposit = page.deposit(bea, "5.25");
+    Entry deposit = page.deposit(bea, "5.25");
     assertThat(deposit.status()).as(deposit.detail()).isEqualTo("succeeded");
     page.awaitBalance(bea, "35.25");
 

@@ -12,8 +12,10 @@ import io.cqrs.internal.Instants;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -30,6 +32,9 @@ import java.util.Objects;
  * <p>Thread-safe.
  */
 public final class EventSerializer {
+  /** The type name of a {@link SplitEvent}, which is read here, not through the registry. */
+  private static final String SPLIT_EVENT = TypeRegistry.logicalName(SplitEvent.class);
+
   private final TypeRegistry registry;
   private final ObjectMapper mapper;
   private final EnvelopeStreamReader streamReader;
@@ -87,8 +92,14 @@ public final class EventSerializer {
           "An event envelope must be a JSON object, was " + node.getNodeType());
     }
     String eventType = text(node, "eventType", true);
-    Class<?> type = registry.typeOf(eventType);
     String sourceId = text(node, "sourceId", true);
+    Object event;
+    if (SPLIT_EVENT.equals(eventType)) {
+      event = splitEvent(node.get("event")); // as written by write(): parts at current revisions
+    } else {
+      Class<?> type = registry.typeOf(eventType);
+      event = event(node, type, revision(node));
+    }
     try {
       return new VersionedEvent(
           text(node, "id", true),
@@ -98,9 +109,10 @@ public final class EventSerializer {
           text(node, "actor", false),
           text(node, "onBehalfOf", false),
           number(node, "version"),
-          registry.nameOf(type), // the current name of a type stored under an alias
+          // the current name of a type stored under an alias, or of what upcasters made of it
+          TypeRegistry.logicalName(event.getClass()),
           instant(node, "created"),
-          payload(node, "event", type, revision(node)),
+          event,
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -146,9 +158,55 @@ public final class EventSerializer {
     writeRevision(json, event.event());
     json.writeStringField("created", Instants.format(event.created()));
     json.writeFieldName("event");
-    mapper.writeValue(json, event.event());
+    if (event.event() instanceof SplitEvent split) {
+      writeSplit(json, split);
+    } else {
+      mapper.writeValue(json, event.event());
+    }
     writeMetadata(json, event.metadata());
     json.writeEndObject();
+  }
+
+  /**
+   * A split or dropped stored event as read (a relay publishing it, say): its parts, each with its
+   * type name and revision, so that the reader gets the same parts without upcasting again. A
+   * reader of an earlier version, which knows no splits, refuses it as an unknown type rather than
+   * reading half of it.
+   */
+  private void writeSplit(JsonGenerator json, SplitEvent split) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("storedType", split.storedType());
+    json.writeArrayFieldStart("events");
+    for (Object part : split.events()) {
+      json.writeStartObject();
+      json.writeStringField("eventType", TypeRegistry.logicalName(part.getClass()));
+      writeRevision(json, part);
+      json.writeFieldName("event");
+      mapper.writeValue(json, part);
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    json.writeEndObject();
+  }
+
+  private Object splitEvent(JsonNode value) {
+    if (value == null || !value.isObject() || !value.path("events").isArray()) {
+      throw new SerializationException(
+          "Field 'event' of " + SPLIT_EVENT + " must be an object with an array of 'events'");
+    }
+    List<Object> events = new ArrayList<>(value.get("events").size());
+    for (JsonNode part : value.get("events")) {
+      if (!part.isObject()) {
+        throw new SerializationException("The parts of " + SPLIT_EVENT + " must be objects");
+      }
+      Object event = event(part, registry.typeOf(text(part, "eventType", true)), revision(part));
+      if (event instanceof SplitEvent) {
+        throw new SerializationException("A part of " + SPLIT_EVENT + " splits again");
+      }
+      events.add(event);
+    }
+    String storedType = text(value, "storedType", true);
+    return events.size() == 1 ? events.get(0) : new SplitEvent(storedType, events);
   }
 
   /**
@@ -208,7 +266,7 @@ public final class EventSerializer {
           text(node, "causationId", false),
           registry.nameOf(type), // the current name of a type sent under an alias
           instant(node, "created"),
-          payload(node, "body", type, revision(node)),
+          commandBody(node, type, revision(node)),
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -279,19 +337,67 @@ public final class EventSerializer {
     }
   }
 
-  private Object payload(JsonNode node, String field, Class<?> type, int revision) {
+  /**
+   * The event in an envelope's {@code event} field, upcast from {@code revision}: the event, or,
+   * where a {@link SplittingUpcaster} split or dropped it, a {@link SplitEvent} of what it became.
+   */
+  private Object event(JsonNode node, Class<?> type, int revision) {
+    JsonNode value = field(node, "event", type);
+    if (revision == TypeRegistry.revisionOf(type)) {
+      return bind(value, type, "event");
+    }
+    List<TypeRegistry.Upcast> parts = upcast(value, "event", type, revision);
+    if (parts.size() == 1) {
+      return bind(parts.get(0).payload(), parts.get(0).type(), "event");
+    }
+    List<Object> events = new ArrayList<>(parts.size());
+    for (TypeRegistry.Upcast part : parts) {
+      events.add(bind(part.payload(), part.type(), "event"));
+    }
+    return new SplitEvent(registry.nameOf(type), events);
+  }
+
+  /** A command's body, upcast from {@code revision}; a command is never split or dropped. */
+  private Object commandBody(JsonNode node, Class<?> type, int revision) {
+    JsonNode value = field(node, "body", type);
+    if (revision == TypeRegistry.revisionOf(type)) {
+      return bind(value, type, "body");
+    }
+    List<TypeRegistry.Upcast> parts = upcast(value, "body", type, revision);
+    if (parts.size() != 1) {
+      throw new SerializationException(
+          "The upcasters of command "
+              + registry.nameOf(type)
+              + " made "
+              + parts.size()
+              + " commands of one at revision "
+              + revision
+              + ": a command can only be upcast one to one");
+    }
+    return bind(parts.get(0).payload(), parts.get(0).type(), "body");
+  }
+
+  private static JsonNode field(JsonNode node, String field, Class<?> type) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
       throw new SerializationException(
           "Missing field '" + field + "' in " + type.getSimpleName() + " envelope");
     }
-    if (revision != TypeRegistry.revisionOf(type)) {
-      if (!value.isObject()) {
-        throw new SerializationException(
-            "Field '" + field + "' of " + type.getSimpleName() + " must be an object to upcast");
-      }
-      value = registry.upcast(type, revision, ((ObjectNode) value).deepCopy());
+    return value;
+  }
+
+  private List<TypeRegistry.Upcast> upcast(
+      JsonNode value, String field, Class<?> type, int revision) {
+    if (!value.isObject()) {
+      throw new SerializationException(
+          "Field '" + field + "' of " + type.getSimpleName() + " must be an object to upcast");
     }
+    List<TypeRegistry.Upcast> parts = new ArrayList<>(2);
+    registry.upcast(type, revision, ((ObjectNode) value).deepCopy(), parts);
+    return parts;
+  }
+
+  private Object bind(JsonNode value, Class<?> type, String field) {
     try {
       return mapper.treeToValue(value, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {

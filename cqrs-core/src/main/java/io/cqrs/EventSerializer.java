@@ -93,12 +93,23 @@ public final class EventSerializer {
     }
     String eventType = text(node, "eventType", true);
     String sourceId = text(node, "sourceId", true);
+    String name;
     Object event;
     if (SPLIT_EVENT.equals(eventType)) {
-      event = splitEvent(node.get("event")); // as written by write(): parts at current revisions
+      Read read = splitEvent(node.get("event")); // as write() wrote it: parts at current revisions
+      name = read.name();
+      event = read.event();
     } else {
       Class<?> type = registry.typeOf(eventType);
-      event = event(node, type, revision(node));
+      int revision = revision(node);
+      if (revision == TypeRegistry.revisionOf(type)) {
+        name = registry.nameOf(type); // the current name of a type stored under an alias
+        event = bind(field(node, "event", type), type, "event");
+      } else {
+        Read read = upcastEvent(node, type, revision);
+        name = read.name();
+        event = read.event();
+      }
     }
     try {
       return new VersionedEvent(
@@ -109,8 +120,7 @@ public final class EventSerializer {
           text(node, "actor", false),
           text(node, "onBehalfOf", false),
           number(node, "version"),
-          // the current name of a type stored under an alias, or of what upcasters made of it
-          TypeRegistry.logicalName(event.getClass()),
+          name,
           instant(node, "created"),
           event,
           metadata(node));
@@ -189,24 +199,28 @@ public final class EventSerializer {
     json.writeEndObject();
   }
 
-  private Object splitEvent(JsonNode value) {
+  private Read splitEvent(JsonNode value) {
     if (value == null || !value.isObject() || !value.path("events").isArray()) {
       throw new SerializationException(
           "Field 'event' of " + SPLIT_EVENT + " must be an object with an array of 'events'");
     }
-    List<Object> events = new ArrayList<>(value.get("events").size());
+    List<Read> parts = new ArrayList<>(value.get("events").size());
     for (JsonNode part : value.get("events")) {
       if (!part.isObject()) {
         throw new SerializationException("The parts of " + SPLIT_EVENT + " must be objects");
       }
-      Object event = event(part, registry.typeOf(text(part, "eventType", true)), revision(part));
-      if (event instanceof SplitEvent) {
+      Class<?> type = registry.typeOf(text(part, "eventType", true));
+      int revision = revision(part);
+      Read read =
+          revision == TypeRegistry.revisionOf(type)
+              ? new Read(registry.nameOf(type), bindPart(field(part, "event", type), type))
+              : upcastEvent(part, type, revision);
+      if (read.event() instanceof SplitEvent) {
         throw new SerializationException("A part of " + SPLIT_EVENT + " splits again");
       }
-      events.add(event);
+      parts.add(read);
     }
-    String storedType = text(value, "storedType", true);
-    return events.size() == 1 ? events.get(0) : new SplitEvent(storedType, events);
+    return parts(text(value, "storedType", true), parts);
   }
 
   /**
@@ -337,24 +351,59 @@ public final class EventSerializer {
     }
   }
 
+  /** An event read from an envelope, and the name its envelope gets. */
+  private record Read(String name, Object event) {}
+
   /**
-   * The event in an envelope's {@code event} field, upcast from {@code revision}: the event, or,
-   * where a {@link SplittingUpcaster} split or dropped it, a {@link SplitEvent} of what it became.
+   * The event in an envelope's {@code event} field, upcast from {@code revision} (below its type's
+   * current one): the event, or, where a {@link SplittingUpcaster} split or dropped it, a {@link
+   * SplitEvent} of what it became.
    */
-  private Object event(JsonNode node, Class<?> type, int revision) {
-    JsonNode value = field(node, "event", type);
-    if (revision == TypeRegistry.revisionOf(type)) {
-      return bind(value, type, "event");
+  private Read upcastEvent(JsonNode node, Class<?> type, int revision) {
+    List<TypeRegistry.Upcast> upcast = upcast(field(node, "event", type), "event", type, revision);
+    List<Read> parts = new ArrayList<>(upcast.size());
+    for (TypeRegistry.Upcast part : upcast) {
+      parts.add(new Read(registry.nameOf(part.type()), bindPart(part.payload(), part.type())));
     }
-    List<TypeRegistry.Upcast> parts = upcast(value, "event", type, revision);
+    return parts(registry.nameOf(type), parts);
+  }
+
+  /** One event as it is, several or none as a {@link SplitEvent} of the stored type. */
+  private static Read parts(String storedType, List<Read> parts) {
     if (parts.size() == 1) {
-      return bind(parts.get(0).payload(), parts.get(0).type(), "event");
+      return parts.get(0);
     }
     List<Object> events = new ArrayList<>(parts.size());
-    for (TypeRegistry.Upcast part : parts) {
-      events.add(bind(part.payload(), part.type(), "event"));
+    for (Read part : parts) {
+      events.add(part.event());
     }
-    return new SplitEvent(registry.nameOf(type), events);
+    return new Read(SPLIT_EVENT, new SplitEvent(storedType, events));
+  }
+
+  /**
+   * A part bound as its type; refused if it reads as another class, as an envelope would be (a
+   * split's parts get their names from their classes).
+   */
+  private Object bindPart(JsonNode value, Class<?> type) {
+    Object event = bind(value, type, "event");
+    String name = registry.nameOf(type);
+    String actual;
+    try {
+      actual = TypeRegistry.logicalName(event.getClass());
+    } catch (IllegalArgumentException e) {
+      actual = event.getClass().getName();
+    }
+    if (!name.equals(actual)) {
+      throw new SerializationException(
+          "A "
+              + name
+              + " event reads as a "
+              + event.getClass().getName()
+              + " named '"
+              + actual
+              + "'");
+    }
+    return event;
   }
 
   /** A command's body, upcast from {@code revision}; a command is never split or dropped. */

@@ -445,23 +445,17 @@ public final class TypeRegistry {
     }
     for (SplittingUpcaster.Part part : parts) {
       if (part == null || !splitter.partTypes().contains(part.type())) {
-        throw new SerializationException(
-            "The upcaster of "
-                + name
-                + " from revision "
-                + step
-                + " made a part of "
-                + (part == null ? "null" : part.type().getName())
+        throw madeAPart(
+            name,
+            step,
+            (part == null ? "null" : part.type().getName())
                 + ", which is not among the part types it was registered with");
       }
       if (part.type() == type && part.revision() <= step) {
-        throw new SerializationException(
-            "The upcaster of "
-                + name
-                + " from revision "
-                + step
-                + " made a part of "
-                + name
+        throw madeAPart(
+            name,
+            step,
+            name
                 + " at revision "
                 + part.revision()
                 + ": a part of its own type must be at a revision above "
@@ -469,6 +463,11 @@ public final class TypeRegistry {
       }
       upcast(part.type(), part.revision(), part.payload(), out, depth + 1);
     }
+  }
+
+  private static SerializationException madeAPart(String name, int step, String what) {
+    return new SerializationException(
+        "The upcaster of " + name + " from revision " + step + " made a part of " + what);
   }
 
   private static SerializationException failed(String name, int step, RuntimeException e) {

@@ -421,6 +421,101 @@ class SplitEventsTest {
         .then(new Deposited(10, "EUR"));
   }
 
+  /** docs/schema-evolution.md's worked example, on example-bank's account events. */
+  static final class BankExample {
+    @TypeName(revision = 2)
+    record EmailAddressChanged(String previousEmail, String newEmail) {}
+
+    record PasswordChanged(String newPasswordHash) {}
+
+    static final class Login extends EventSourceBased {
+      String email;
+      String passwordHash;
+
+      Login(String id) {
+        super(id);
+      }
+
+      void changePassword(String hash) {
+        update(new PasswordChanged(hash));
+      }
+
+      private void handleEmailAddressChanged(EmailAddressChanged event) {
+        email = event.newEmail();
+      }
+
+      private void handlePasswordChanged(PasswordChanged event) {
+        passwordHash = event.newPasswordHash();
+      }
+    }
+
+    static TypeRegistry types() {
+      return new TypeRegistry()
+          .registerAggregate(Login.class, EmailAddressChanged.class, PasswordChanged.class)
+          .splittingUpcaster(
+              EmailAddressChanged.class,
+              1,
+              List.of(EmailAddressChanged.class, PasswordChanged.class),
+              changed -> {
+                com.fasterxml.jackson.databind.JsonNode hash = changed.remove("newPasswordHash");
+                SplittingUpcaster.Part address =
+                    SplittingUpcaster.part(EmailAddressChanged.class, 2, changed);
+                if (hash == null) {
+                  return List.of(address); // an address change alone: one event, as before
+                }
+                ObjectNode password = changed.objectNode().set("newPasswordHash", hash);
+                return List.of(address, SplittingUpcaster.part(PasswordChanged.class, 1, password));
+              });
+    }
+  }
+
+  @Test
+  void the_worked_example_an_address_change_that_reset_the_password_reads_as_two_events() {
+    EventSerializer bank = new EventSerializer(BankExample.types());
+    String storedByTheFirstVersion =
+        """
+        {"id":"e-3","correlationId":"c-3","causationId":null,"sourceId":"john","actor":null,        "onBehalfOf":null,"version":3,"eventType":"EmailAddressChanged",        "created":"2024-01-02T03:04:05Z","event":{"previousEmail":"john@old.example",        "newEmail":"john@cqrs.example","newPasswordHash":"pbkdf2$1000$c2FsdA$aGFzaA"},        "metadata":{}}""";
+
+    VersionedEvent read =
+        bank.deserializeEvent(storedByTheFirstVersion.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(read.version()).isEqualTo(3);
+    assertThat(read.parts())
+        .extracting(VersionedEvent::id, VersionedEvent::version, VersionedEvent::event)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "e-3#1",
+                3L,
+                new BankExample.EmailAddressChanged("john@old.example", "john@cqrs.example")),
+            org.assertj.core.groups.Tuple.tuple(
+                "e-3#2", 3L, new BankExample.PasswordChanged("pbkdf2$1000$c2FsdA$aGFzaA")));
+    VersionedEvent alone =
+        bank.deserializeEvent(
+            storedByTheFirstVersion
+                .replace(",\"newPasswordHash\":\"pbkdf2$1000$c2FsdA$aGFzaA\"", "")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(alone.isSplit()).isFalse();
+    assertThat(alone.eventType()).isEqualTo("EmailAddressChanged");
+
+    AggregateFixture<BankExample.Login> fixture =
+        AggregateFixture.of(BankExample.Login::new, BankExample.types());
+    fixture
+        .givenJson(
+            "john",
+            "EmailAddressChanged",
+            1,
+            "{\"previousEmail\":\"a@x\",\"newEmail\":\"b@x\",\"newPasswordHash\":\"h1\"}")
+        .when(
+            "john",
+            login -> {
+              assertThat(login.version()).isEqualTo(1);
+              assertThat(login.email).isEqualTo("b@x");
+              assertThat(login.passwordHash).isEqualTo("h1");
+              login.changePassword("h2");
+            })
+        .then(new BankExample.PasswordChanged("h2"));
+  }
+
   @Test
   void registration_mistakes_of_splitting_upcasters_fail_at_start_up_naming_type_and_revisions() {
     assertThatThrownBy(() -> registry().upcaster(Opened.class, 1, payload -> payload))

@@ -540,6 +540,38 @@ class SplitEventsTest {
         .hasMessageContaining("Deposited is at revision 2, so upcasters go from revision 1 to 1");
   }
 
+  /** A part type whose JSON binds as another class, as in EnvelopeIntegrityTest. */
+  @com.fasterxml.jackson.databind.annotation.JsonDeserialize(as = Impostor.class)
+  interface Shifty {}
+
+  record Impostor(long amount) implements Shifty {}
+
+  @Test
+  void a_part_that_binds_as_another_class_than_its_type_is_refused() {
+    TypeRegistry shifty =
+        new TypeRegistry()
+            .registerEvents(Opened.class, Shifty.class, Impostor.class)
+            .splittingUpcaster(
+                Opened.class,
+                1,
+                List.of(Opened.class, Shifty.class),
+                opened ->
+                    List.of(
+                        SplittingUpcaster.part(Opened.class, 2, opened.deepCopy()),
+                        SplittingUpcaster.part(
+                            Shifty.class, 1, opened.objectNode().put("amount", 1))));
+
+    assertThatThrownBy(
+            () ->
+                new EventSerializer(shifty)
+                    .deserializeEvent(
+                        stored("a", 1, "Opened", "{\"owner\":\"x\"}")
+                            .getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("A Shifty event reads as a " + Impostor.class.getName())
+        .hasMessageContaining("named 'Impostor'");
+  }
+
   @Test
   void a_part_the_upcaster_did_not_declare_or_that_would_loop_is_refused_when_read() {
     TypeRegistry undeclared =

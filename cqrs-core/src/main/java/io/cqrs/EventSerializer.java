@@ -12,8 +12,10 @@ import io.cqrs.internal.Instants;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -30,6 +32,9 @@ import java.util.Objects;
  * <p>Thread-safe.
  */
 public final class EventSerializer {
+  /** The type name of a {@link SplitEvent}, which is read here, not through the registry. */
+  private static final String SPLIT_EVENT = TypeRegistry.logicalName(SplitEvent.class);
+
   private final TypeRegistry registry;
   private final ObjectMapper mapper;
   private final EnvelopeStreamReader streamReader;
@@ -87,8 +92,25 @@ public final class EventSerializer {
           "An event envelope must be a JSON object, was " + node.getNodeType());
     }
     String eventType = text(node, "eventType", true);
-    Class<?> type = registry.typeOf(eventType);
     String sourceId = text(node, "sourceId", true);
+    String name;
+    Object event;
+    if (SPLIT_EVENT.equals(eventType)) {
+      Read read = splitEvent(node.get("event")); // as write() wrote it: parts at current revisions
+      name = read.name();
+      event = read.event();
+    } else {
+      Class<?> type = registry.typeOf(eventType);
+      int revision = revision(node);
+      if (revision == TypeRegistry.revisionOf(type)) {
+        name = registry.nameOf(type); // the current name of a type stored under an alias
+        event = bind(field(node, "event", type), type, "event");
+      } else {
+        Read read = upcastEvent(node, type, revision);
+        name = read.name();
+        event = read.event();
+      }
+    }
     try {
       return new VersionedEvent(
           text(node, "id", true),
@@ -98,9 +120,9 @@ public final class EventSerializer {
           text(node, "actor", false),
           text(node, "onBehalfOf", false),
           number(node, "version"),
-          registry.nameOf(type), // the current name of a type stored under an alias
+          name,
           instant(node, "created"),
-          payload(node, "event", type, revision(node)),
+          event,
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -146,9 +168,59 @@ public final class EventSerializer {
     writeRevision(json, event.event());
     json.writeStringField("created", Instants.format(event.created()));
     json.writeFieldName("event");
-    mapper.writeValue(json, event.event());
+    if (event.event() instanceof SplitEvent split) {
+      writeSplit(json, split);
+    } else {
+      mapper.writeValue(json, event.event());
+    }
     writeMetadata(json, event.metadata());
     json.writeEndObject();
+  }
+
+  /**
+   * A split or dropped stored event as read (a relay publishing it, say): its parts, each with its
+   * type name and revision, so that the reader gets the same parts without upcasting again. A
+   * reader of an earlier version, which knows no splits, refuses it as an unknown type rather than
+   * reading half of it.
+   */
+  private void writeSplit(JsonGenerator json, SplitEvent split) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("storedType", split.storedType());
+    json.writeArrayFieldStart("events");
+    for (Object part : split.events()) {
+      json.writeStartObject();
+      json.writeStringField("eventType", TypeRegistry.logicalName(part.getClass()));
+      writeRevision(json, part);
+      json.writeFieldName("event");
+      mapper.writeValue(json, part);
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    json.writeEndObject();
+  }
+
+  private Read splitEvent(JsonNode value) {
+    if (value == null || !value.isObject() || !value.path("events").isArray()) {
+      throw new SerializationException(
+          "Field 'event' of " + SPLIT_EVENT + " must be an object with an array of 'events'");
+    }
+    List<Read> parts = new ArrayList<>(value.get("events").size());
+    for (JsonNode part : value.get("events")) {
+      if (!part.isObject()) {
+        throw new SerializationException("The parts of " + SPLIT_EVENT + " must be objects");
+      }
+      Class<?> type = registry.typeOf(text(part, "eventType", true));
+      int revision = revision(part);
+      Read read =
+          revision == TypeRegistry.revisionOf(type)
+              ? new Read(registry.nameOf(type), bindPart(field(part, "event", type), type))
+              : upcastEvent(part, type, revision);
+      if (read.event() instanceof SplitEvent) {
+        throw new SerializationException("A part of " + SPLIT_EVENT + " splits again");
+      }
+      parts.add(read);
+    }
+    return parts(text(value, "storedType", true), parts);
   }
 
   /**
@@ -208,7 +280,7 @@ public final class EventSerializer {
           text(node, "causationId", false),
           registry.nameOf(type), // the current name of a type sent under an alias
           instant(node, "created"),
-          payload(node, "body", type, revision(node)),
+          commandBody(node, type, revision(node)),
           metadata(node));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SerializationException(
@@ -279,19 +351,102 @@ public final class EventSerializer {
     }
   }
 
-  private Object payload(JsonNode node, String field, Class<?> type, int revision) {
+  /** An event read from an envelope, and the name its envelope gets. */
+  private record Read(String name, Object event) {}
+
+  /**
+   * The event in an envelope's {@code event} field, upcast from {@code revision} (below its type's
+   * current one): the event, or, where a {@link SplittingUpcaster} split or dropped it, a {@link
+   * SplitEvent} of what it became.
+   */
+  private Read upcastEvent(JsonNode node, Class<?> type, int revision) {
+    List<TypeRegistry.Upcast> upcast = upcast(field(node, "event", type), "event", type, revision);
+    List<Read> parts = new ArrayList<>(upcast.size());
+    for (TypeRegistry.Upcast part : upcast) {
+      parts.add(new Read(registry.nameOf(part.type()), bindPart(part.payload(), part.type())));
+    }
+    return parts(registry.nameOf(type), parts);
+  }
+
+  /** One event as it is, several or none as a {@link SplitEvent} of the stored type. */
+  private static Read parts(String storedType, List<Read> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    List<Object> events = new ArrayList<>(parts.size());
+    for (Read part : parts) {
+      events.add(part.event());
+    }
+    return new Read(SPLIT_EVENT, new SplitEvent(storedType, events));
+  }
+
+  /**
+   * A part bound as its type; refused if it reads as another class, as an envelope would be (a
+   * split's parts get their names from their classes).
+   */
+  private Object bindPart(JsonNode value, Class<?> type) {
+    Object event = bind(value, type, "event");
+    String name = registry.nameOf(type);
+    String actual;
+    try {
+      actual = TypeRegistry.logicalName(event.getClass());
+    } catch (IllegalArgumentException e) {
+      actual = event.getClass().getName();
+    }
+    if (!name.equals(actual)) {
+      throw new SerializationException(
+          "A "
+              + name
+              + " event reads as a "
+              + event.getClass().getName()
+              + " named '"
+              + actual
+              + "'");
+    }
+    return event;
+  }
+
+  /** A command's body, upcast from {@code revision}; a command is never split or dropped. */
+  private Object commandBody(JsonNode node, Class<?> type, int revision) {
+    JsonNode value = field(node, "body", type);
+    if (revision == TypeRegistry.revisionOf(type)) {
+      return bind(value, type, "body");
+    }
+    List<TypeRegistry.Upcast> parts = upcast(value, "body", type, revision);
+    if (parts.size() != 1) {
+      throw new SerializationException(
+          "The upcasters of command "
+              + registry.nameOf(type)
+              + " made "
+              + parts.size()
+              + " commands of one at revision "
+              + revision
+              + ": a command can only be upcast one to one");
+    }
+    return bind(parts.get(0).payload(), parts.get(0).type(), "body");
+  }
+
+  private static JsonNode field(JsonNode node, String field, Class<?> type) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
       throw new SerializationException(
           "Missing field '" + field + "' in " + type.getSimpleName() + " envelope");
     }
-    if (revision != TypeRegistry.revisionOf(type)) {
-      if (!value.isObject()) {
-        throw new SerializationException(
-            "Field '" + field + "' of " + type.getSimpleName() + " must be an object to upcast");
-      }
-      value = registry.upcast(type, revision, ((ObjectNode) value).deepCopy());
+    return value;
+  }
+
+  private List<TypeRegistry.Upcast> upcast(
+      JsonNode value, String field, Class<?> type, int revision) {
+    if (!value.isObject()) {
+      throw new SerializationException(
+          "Field '" + field + "' of " + type.getSimpleName() + " must be an object to upcast");
     }
+    List<TypeRegistry.Upcast> parts = new ArrayList<>(2);
+    registry.upcast(type, revision, ((ObjectNode) value).deepCopy(), parts);
+    return parts;
+  }
+
+  private Object bind(JsonNode value, Class<?> type, String field) {
     try {
       return mapper.treeToValue(value, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {

@@ -118,7 +118,7 @@ public abstract class EventSourceBased {
       if (eventVersion != last + 1) {
         throw notContiguous(eventVersion);
       }
-      route(event.event());
+      routeStored(event.event());
       version = eventVersion;
       last = eventVersion;
     }
@@ -129,8 +129,23 @@ public abstract class EventSourceBased {
     if (eventVersion != version + 1) {
       throw notContiguous(eventVersion);
     }
-    route(event);
+    routeStored(event);
     version = eventVersion;
+  }
+
+  /**
+   * Routes one stored event: the event, or each part of one that upcasters split (none of one they
+   * dropped), in order. Its version stays the stored one either way, so the aggregate's version is
+   * its stream's and a save after it expects exactly what the store holds.
+   */
+  private void routeStored(Object event) {
+    if (event instanceof SplitEvent split) {
+      for (Object part : split.events()) {
+        route(part);
+      }
+    } else {
+      route(event);
+    }
   }
 
   private IllegalStateException notContiguous(long eventVersion) {

@@ -1,5 +1,7 @@
 package io.cqrs;
 
+import java.util.List;
+
 /**
  * A read model that an event processor keeps exactly-once in effect ({@link
  * TrackingEventProcessor.Builder#projection}, {@link
@@ -33,4 +35,33 @@ public interface Projection {
    * records that version as applied, atomically.
    */
   void apply(VersionedEvent event) throws Exception;
+
+  /**
+   * Applies what upcasters made of one stored event ({@link SplitEvent}): the parts of a split,
+   * events of stream {@code streamId} that share the stored {@code version}, or none for a dropped
+   * event; {@code version} is exactly {@code appliedVersion(streamId) + 1}. Records {@code version}
+   * as applied in the same atomic write as the changes of all the parts: all or none. Applying
+   * parts one by one would lose one to a crash between them (the version is recorded with the
+   * first) or skip the second (its version is applied already).
+   *
+   * <p>The default refuses, with {@link UnsupportedOperationException}, as a projection that cannot
+   * apply a group atomically must: the processor retries, then dead-letters or stops, and nothing
+   * is half-applied.
+   *
+   * @param streamId the stream
+   * @param version the stored event's version, which the parts share
+   * @param events the parts, in order; empty if the event was dropped
+   */
+  default void applyAll(String streamId, long version, List<VersionedEvent> events)
+      throws Exception {
+    throw new UnsupportedOperationException(
+        getClass().getName()
+            + " cannot apply version "
+            + version
+            + " of stream '"
+            + streamId
+            + "', which upcasters "
+            + (events.isEmpty() ? "dropped" : "split into " + events.size() + " events")
+            + ", atomically: override Projection.applyAll");
+  }
 }

@@ -167,7 +167,7 @@ public final class SubscribingEventProcessor implements EventProcessor {
 
     /** Handles each event at least once. One of this and {@link #projection} is required. */
     public Builder handler(VersionedEventHandler handler) {
-      this.handler = Objects.requireNonNull(handler, "handler");
+      this.handler = PartsHandler.of(Objects.requireNonNull(handler, "handler"));
       return this;
     }
 

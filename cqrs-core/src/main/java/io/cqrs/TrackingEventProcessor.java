@@ -775,7 +775,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * {@link #projection} is required.
      */
     public Builder handler(VersionedEventHandler handler) {
-      this.handler = Objects.requireNonNull(handler, "handler");
+      this.handler = PartsHandler.of(Objects.requireNonNull(handler, "handler"));
       return this;
     }
 

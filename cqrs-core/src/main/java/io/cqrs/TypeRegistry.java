@@ -3,6 +3,8 @@ package io.cqrs;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.internal.EventRouter;
 import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -25,8 +27,17 @@ public final class TypeRegistry {
   private final Map<Class<?>, String> byClass = new ConcurrentHashMap<>();
   private final Map<String, Class<?>> aliases = new ConcurrentHashMap<>();
 
-  /** Per current type name, the upcaster from each revision (index) to the next; may have gaps. */
-  private final Map<String, Upcaster[]> upcasters = new ConcurrentHashMap<>();
+  /**
+   * Per current type name, the upcaster from each revision (index) to the next, an {@link Upcaster}
+   * or a {@link Splitter}; may have gaps.
+   */
+  private final Map<String, Object[]> upcasters = new ConcurrentHashMap<>();
+
+  /** A {@link SplittingUpcaster} and the types it declared its parts to be. */
+  private record Splitter(SplittingUpcaster upcaster, Set<Class<?>> partTypes) {}
+
+  /** How deep splits may nest (a part whose own chain splits again) before a loop is assumed. */
+  private static final int MAX_SPLIT_DEPTH = 16;
 
   /** Creates a registry that already holds the framework's own event types. */
   public TypeRegistry() {
@@ -237,8 +248,35 @@ public final class TypeRegistry {
    * @throws IllegalArgumentException if {@code fromRevision} is not below the type's revision, or
    *     the step has an upcaster already; the message names the type and the revisions
    */
-  public synchronized TypeRegistry upcaster(Class<?> type, int fromRevision, Upcaster upcaster) {
+  public TypeRegistry upcaster(Class<?> type, int fromRevision, Upcaster upcaster) {
     Objects.requireNonNull(upcaster, "upcaster");
+    return step(type, fromRevision, upcaster);
+  }
+
+  /**
+   * Registers the upcaster of a registered event type from {@code fromRevision} at which one stored
+   * event becomes several events, or none (see {@link SplittingUpcaster}): a step of the type's
+   * chain like any other, checked the same way, and by {@link #validateUpcasters()} also for the
+   * types its parts may have.
+   *
+   * @param partTypes every type a part may have (the type itself among them if it stays one of the
+   *     parts); empty for an upcaster that only drops
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code fromRevision} is not below the type's revision, or
+   *     the step has an upcaster already; the message names the type and the revisions
+   */
+  public TypeRegistry splittingUpcaster(
+      Class<?> type, int fromRevision, List<Class<?>> partTypes, SplittingUpcaster upcaster) {
+    Objects.requireNonNull(upcaster, "upcaster");
+    Objects.requireNonNull(partTypes, "partTypes");
+    Set<Class<?>> parts = new LinkedHashSet<>();
+    for (Class<?> part : partTypes) {
+      parts.add(Objects.requireNonNull(part, "partTypes[]"));
+    }
+    return step(type, fromRevision, new Splitter(upcaster, Collections.unmodifiableSet(parts)));
+  }
+
+  private synchronized TypeRegistry step(Class<?> type, int fromRevision, Object upcaster) {
     String name = nameOf(type);
     int current = revisionOf(type);
     if (fromRevision < 1 || fromRevision >= current) {
@@ -255,7 +293,7 @@ public final class TypeRegistry {
                   ? " (give it @TypeName(revision = 2) first)"
                   : ", so upcasters go from revision 1 to " + (current - 1)));
     }
-    Upcaster[] chain = upcasters.computeIfAbsent(name, n -> new Upcaster[current]);
+    Object[] chain = upcasters.computeIfAbsent(name, n -> new Object[current]);
     if (chain[fromRevision] != null) {
       throw new IllegalArgumentException(
           "Two upcasters of "
@@ -271,9 +309,10 @@ public final class TypeRegistry {
 
   /**
    * Checks every type's chain of upcasters: from the lowest revision one is registered for, each
-   * step up to the type's current revision must have one.
+   * step up to the type's current revision must have one, and every type a {@linkplain
+   * #splittingUpcaster splitting upcaster} declared for its parts must be registered.
    *
-   * @throws IllegalStateException naming the type and the missing step
+   * @throws IllegalStateException naming the type and the missing step or part type
    */
   public void validateUpcasters() {
     upcasters.forEach(
@@ -296,21 +335,53 @@ public final class TypeRegistry {
                       + " and revision "
                       + chain.length);
             }
+            if (chain[step] instanceof Splitter splitter) {
+              for (Class<?> part : splitter.partTypes()) {
+                if (!isRegistered(part)) {
+                  throw new IllegalStateException(
+                      "The splitting upcaster of "
+                          + name
+                          + " from revision "
+                          + step
+                          + " to "
+                          + (step + 1)
+                          + " makes parts of "
+                          + part.getName()
+                          + ", which is not registered");
+                }
+              }
+            }
           }
         });
   }
 
   /**
-   * {@code payload} (the reader's own copy) of type {@code name} at {@code revision}, brought to
-   * the type's current revision.
+   * One event an upcast payload became: its type and its JSON at the type's current revision.
    *
-   * @throws SerializationException if the revision is newer than the type's, or a step has no
-   *     upcaster
+   * @param type the event's registered type
+   * @param payload the event's JSON at {@code type}'s current revision
    */
-  ObjectNode upcast(Class<?> type, int revision, ObjectNode payload) {
+  record Upcast(Class<?> type, ObjectNode payload) {}
+
+  /**
+   * {@code payload} (the reader's own copy) of type {@code name} at {@code revision}, brought to
+   * the type's current revision: one event, or, where a {@link SplittingUpcaster} is on the way,
+   * any number of events, each brought to its own type's current revision, appended to {@code out}
+   * in order.
+   *
+   * @throws SerializationException if a revision is newer than its type's, a step has no upcaster,
+   *     an upcaster fails or returns nothing, or a part has a type its upcaster did not declare
+   */
+  void upcast(Class<?> type, int revision, ObjectNode payload, List<Upcast> out) {
+    upcast(type, revision, payload, out, 0);
+  }
+
+  private void upcast(
+      Class<?> type, int revision, ObjectNode payload, List<Upcast> out, int depth) {
     int current = revisionOf(type);
     if (revision == current) {
-      return payload;
+      out.add(new Upcast(type, payload));
+      return;
     }
     String name = nameOf(type);
     if (revision > current) {
@@ -321,26 +392,87 @@ public final class TypeRegistry {
               + " was written by a newer version of the application: this one knows revision "
               + current);
     }
-    Upcaster[] chain = upcasters.get(name);
+    Object[] chain = upcasters.get(name);
     ObjectNode upcast = payload;
     for (int step = revision; step < current; step++) {
-      Upcaster upcaster = chain == null ? null : chain[step];
+      Object upcaster = chain == null ? null : chain[step];
       if (upcaster == null) {
         throw new SerializationException(
             "No upcaster of " + name + " from revision " + step + " to " + (step + 1));
       }
+      if (upcaster instanceof Splitter splitter) {
+        split(name, type, step, splitter, upcast, out, depth);
+        return;
+      }
       try {
-        upcast = upcaster.upcast(upcast);
+        upcast = ((Upcaster) upcaster).upcast(upcast);
       } catch (RuntimeException e) {
-        throw new SerializationException(
-            "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
+        throw failed(name, step, e);
       }
       if (upcast == null) {
         throw new SerializationException(
             "The upcaster of " + name + " from revision " + step + " returned no payload");
       }
     }
-    return upcast;
+    out.add(new Upcast(type, upcast));
+  }
+
+  private void split(
+      String name,
+      Class<?> type,
+      int step,
+      Splitter splitter,
+      ObjectNode payload,
+      List<Upcast> out,
+      int depth) {
+    if (depth == MAX_SPLIT_DEPTH) {
+      throw new SerializationException(
+          "The upcasters of " + name + " split more than " + MAX_SPLIT_DEPTH + " times deep");
+    }
+    List<SplittingUpcaster.Part> parts;
+    try {
+      parts = splitter.upcaster().upcast(payload);
+    } catch (RuntimeException e) {
+      throw failed(name, step, e);
+    }
+    if (parts == null) {
+      throw new SerializationException(
+          "The upcaster of "
+              + name
+              + " from revision "
+              + step
+              + " returned no list (an empty one drops the event)");
+    }
+    for (SplittingUpcaster.Part part : parts) {
+      if (part == null || !splitter.partTypes().contains(part.type())) {
+        throw madeAPart(
+            name,
+            step,
+            (part == null ? "null" : part.type().getName())
+                + ", which is not among the part types it was registered with");
+      }
+      if (part.type() == type && part.revision() <= step) {
+        throw madeAPart(
+            name,
+            step,
+            name
+                + " at revision "
+                + part.revision()
+                + ": a part of its own type must be at a revision above "
+                + step);
+      }
+      upcast(part.type(), part.revision(), part.payload(), out, depth + 1);
+    }
+  }
+
+  private static SerializationException madeAPart(String name, int step, String what) {
+    return new SerializationException(
+        "The upcaster of " + name + " from revision " + step + " made a part of " + what);
+  }
+
+  private static SerializationException failed(String name, int step, RuntimeException e) {
+    return new SerializationException(
+        "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
   }
 
   /** Whether a class is registered. */

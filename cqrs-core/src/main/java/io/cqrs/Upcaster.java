@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * }</pre>
  *
  * <p>An upcaster works on a copy it may change and return, or it returns a new object. It must be a
- * pure function of its input (the same old event is upcast again on every read) and thread-safe.
+ * pure function of its input (the same old event is upcast again on every read) and thread-safe. A
+ * step at which one stored event becomes several events, or none, is a {@link SplittingUpcaster}.
  */
 @FunctionalInterface
 public interface Upcaster {

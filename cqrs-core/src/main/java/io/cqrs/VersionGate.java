@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import io.cqrs.spi.EventStreamRepository;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,8 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * applied is skipped; the next one is applied; one beyond the next means something was missed (a
  * bus reordered or lost it, or a processor was reset past the projection's state), so the missing
  * events are read from the store and applied first. Events outside streams (version 0) and of
- * streams the projection does not {@linkplain Projection#follows follow} are not applied. Events of
- * one stream go through a lock striped by stream id, so several threads may feed one gate.
+ * streams the projection does not {@linkplain Projection#follows follow} are not applied. A stored
+ * event that upcasters split or dropped reaches the projection as one group ({@link
+ * Projection#applyAll}; none for a drop): versions here are always stored versions. Events of one
+ * stream go through a lock striped by stream id, so several threads may feed one gate.
  */
 final class VersionGate {
   private static final int STRIPES = 64;
@@ -35,7 +38,7 @@ final class VersionGate {
    */
   int handle(VersionedEvent event) throws Exception {
     Objects.requireNonNull(event, "event");
-    if (event.version() == 0 || !projection.follows(event)) {
+    if (event.version() == 0 || !follows(event)) {
       return 0;
     }
     String streamId = event.sourceId();
@@ -47,7 +50,7 @@ final class VersionGate {
         return 0;
       }
       if (event.version() == applied + 1) {
-        projection.apply(event);
+        apply(event);
         return 1;
       }
       return fillHole(streamId, applied, event.version());
@@ -56,13 +59,44 @@ final class VersionGate {
     }
   }
 
+  /**
+   * Whether the projection follows the event's stream: for a split, whether it follows a part; a
+   * dropped event goes to every projection.
+   */
+  private boolean follows(VersionedEvent event) {
+    if (!event.isSplit()) {
+      return projection.follows(event);
+    }
+    List<VersionedEvent> parts = event.parts();
+    for (VersionedEvent part : parts) {
+      if (projection.follows(part)) {
+        return true;
+      }
+    }
+    // A dropped event: the projection follows the stream if it follows its stored type, which it
+    // cannot be asked about; it records the version, so that the next event is the next version.
+    return parts.isEmpty();
+  }
+
+  /**
+   * Applies one stored event: the event, or what upcasters made of it (the parts of a split, none
+   * for a dropped one) as one group. Versions compared here are stored versions, never parts.
+   */
+  private void apply(VersionedEvent event) throws Exception {
+    if (!event.isSplit()) {
+      projection.apply(event);
+      return;
+    }
+    projection.applyAll(event.sourceId(), event.version(), event.parts());
+  }
+
   private int fillHole(String streamId, long applied, long upTo) throws Exception {
     int count = 0;
     for (VersionedEvent missing : store.load(streamId, applied + 1)) {
       if (missing.version() > upTo) {
         break;
       }
-      projection.apply(missing);
+      apply(missing);
       count++;
     }
     if (count != upTo - applied) {

@@ -2,6 +2,7 @@ package io.cqrs;
 
 import io.cqrs.internal.Ids;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -66,6 +67,23 @@ public record VersionedEvent(
       MetadataKey.requireBounded(metadata, "Event", id);
       metadata = Map.copyOf(metadata);
     }
+  }
+
+  /**
+   * Whether this envelope is a stored event that its upcasters split or dropped: its payload is a
+   * {@link SplitEvent} and {@link #parts()} are the events it holds.
+   */
+  public boolean isSplit() {
+    return event instanceof SplitEvent;
+  }
+
+  /**
+   * The events this envelope holds, in order: itself, or, for a stored event that its upcasters
+   * split or dropped ({@link SplitEvent}), its parts at its version (none if dropped), each with an
+   * id of its own ({@code id#1}, {@code id#2}, ...).
+   */
+  public List<VersionedEvent> parts() {
+    return event instanceof SplitEvent split ? split.envelopes(this) : List.of(this);
   }
 
   /**

@@ -71,6 +71,12 @@ public final class VersionedEventDispatchManager implements AutoCloseable {
   }
 
   private void handle(VersionedEvent event) throws Exception {
+    if (event.isSplit()) {
+      for (VersionedEvent part : event.parts()) {
+        handle(part);
+      }
+      return;
+    }
     List<VersionedEventHandler> typed = handlers.get(event.eventType());
     if (typed != null) {
       for (VersionedEventHandler handler : typed) {

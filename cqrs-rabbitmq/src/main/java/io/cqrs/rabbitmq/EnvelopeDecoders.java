@@ -3,6 +3,8 @@ package io.cqrs.rabbitmq;
 import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
+import io.cqrs.SplitEvent;
+import io.cqrs.TypeRegistry;
 import io.cqrs.UnknownTypeException;
 import io.cqrs.VersionedEvent;
 
@@ -16,9 +18,14 @@ import io.cqrs.VersionedEvent;
  * SerializationException} (dead-lettered as malformed) rather than handed, say, to a service that
  * never subscribed to the body's command type. A message without a {@code type} property is judged
  * by its body alone; one whose property is an old name of the body's type (a {@linkplain
- * io.cqrs.TypeRegistry#alias type alias}, sent by a publisher of an earlier version) agrees.
+ * io.cqrs.TypeRegistry#alias type alias}, sent by a publisher of an earlier version) agrees, and so
+ * does the type an event was published as by an earlier version whose upcasters now split or drop
+ * it ({@link SplitEvent}): the one message is handed on as one envelope, whose parts the consumer's
+ * handlers get in order before it is acked.
  */
 final class EnvelopeDecoders {
+  private static final String SPLIT_EVENT = TypeRegistry.logicalName(SplitEvent.class);
+
   private EnvelopeDecoders() {}
 
   /**
@@ -36,7 +43,13 @@ final class EnvelopeDecoders {
   static MessageProcessor.Decoder<VersionedEvent> events(EventSerializer serializer) {
     return delivery -> {
       VersionedEvent event = serializer.deserializeEvent(delivery.body());
-      requireType(serializer, delivery, event.eventType(), "event", event.id());
+      // An event that upcasters split or dropped was published under the type it was stored as.
+      String bodyType =
+          event.event() instanceof SplitEvent split
+                  && !SPLIT_EVENT.equals(delivery.properties().getType())
+              ? split.storedType()
+              : event.eventType();
+      requireType(serializer, delivery, bodyType, "event", event.id());
       return TraceHeaders.onto(event, delivery);
     };
   }

@@ -110,7 +110,10 @@ public final class AggregateFixture<A extends EventSourceBased> {
    * Commits one event of aggregate {@code id}'s history as an earlier version of the application
    * stored it: its payload's JSON under a type name (an old one that is an {@linkplain
    * TypeRegistry#alias alias} too) at a revision, read through the registry's upcasters like any
-   * stored event. For testing that old streams still load and fold as they should:
+   * stored event. It takes the next version of the stream whatever the upcasters make of it: an
+   * event they split into several is one stored event whose parts share that version, and one they
+   * drop keeps its version with no event, as in a real store ({@link io.cqrs.SplittingUpcaster}).
+   * For testing that old streams still load and fold as they should:
    *
    * <pre>{@code
    * fixture.givenJson("acc-1", "MoneyDeposited", 1, "{\"amount\": 10}")

@@ -53,17 +53,25 @@ public abstract class StreamProjection<V> implements Projection {
 
   @Override
   public final void apply(VersionedEvent event) {
-    String id = event.sourceId();
+    applyAll(event.sourceId(), event.version(), List.of(event));
+  }
+
+  /**
+   * Applies the parts of a split stored event (or one event, or none for a dropped one) in one
+   * write of the view and the version they share: a crash leaves all of them applied or none.
+   */
+  @Override
+  public final void applyAll(String id, long version, List<VersionedEvent> events) {
     while (true) {
       Optional<ViewStore.Stored<V>> current = views.get(id);
       long applied = current.map(ViewStore.Stored::version).orElse(0L);
-      if (event.version() <= applied) {
+      if (version <= applied) {
         return; // another process applied it between the projector's check and now
       }
-      if (event.version() != applied + 1) {
+      if (version != applied + 1) {
         throw new IllegalStateException(
             "Event "
-                + event.version()
+                + version
                 + " of '"
                 + id
                 + "' given to "
@@ -71,8 +79,11 @@ public abstract class StreamProjection<V> implements Projection {
                 + " at version "
                 + applied);
       }
-      V next = evolve(current.map(ViewStore.Stored::view).orElse(null), event);
-      if (views.replace(id, current.orElse(null), next, event.version())) {
+      V next = current.map(ViewStore.Stored::view).orElse(null);
+      for (VersionedEvent event : events) {
+        next = evolve(next, event);
+      }
+      if (views.replace(id, current.orElse(null), next, version)) {
         return;
       }
     }

@@ -6,6 +6,7 @@ import io.cqrs.EventSourcingRepository;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.Account;
+import io.cqrs.example.bank.domain.AccountEvent;
 import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.PasswordHasher;
@@ -88,6 +89,68 @@ class ReadModelsTest {
     history.forEach(e -> feed(accounts, e));
 
     assertThat(accounts.find("john").orElseThrow().balance()).isEqualTo(new BigDecimal("7.00"));
+  }
+
+  /** A view store whose next write fails, before it changes anything. */
+  private static final class FailingOnce<V> implements ViewStore<V> {
+    private final ViewStore<V> delegate = new InMemoryViewStore<>();
+    private final java.util.concurrent.atomic.AtomicBoolean fail =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger writes =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public java.util.Optional<Stored<V>> get(String id) {
+      return delegate.get(id);
+    }
+
+    @Override
+    public boolean replace(String id, Stored<V> current, V view, long version) {
+      if (fail.compareAndSet(true, false)) {
+        throw new IllegalStateException("the view store fails");
+      }
+      writes.incrementAndGet();
+      return delegate.replace(id, current, view, version);
+    }
+
+    @Override
+    public List<Stored<V>> all() {
+      return delegate.all();
+    }
+
+    @Override
+    public void clear() {
+      delegate.clear();
+    }
+  }
+
+  @Test
+  void the_parts_of_a_split_event_are_applied_in_one_write_or_not_at_all() {
+    List<VersionedEvent> history = johnsHistory();
+    FailingOnce<AccountView> views = new FailingOnce<>();
+    AccountsReadModel model = new AccountsReadModel(views);
+    model.apply(history.get(0));
+    // Version 2 as upcasters might make it of one stored event: a credit and a debit.
+    VersionedEvent credit = history.get(1);
+    VersionedEvent debit =
+        VersionedEvent.builder(
+                "john", 2, new AccountEvent.AccountDebited(new BigDecimal("4"), null))
+            .correlationId("c")
+            .build();
+    List<VersionedEvent> parts = List.of(credit, debit);
+
+    views.fail.set(true);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.applyAll("john", 2, parts))
+        .hasMessage("the view store fails");
+    assertThat(model.version("john")).isEqualTo(1);
+    assertThat(model.find("john").orElseThrow().balance()).isEqualByComparingTo("0");
+
+    model.applyAll("john", 2, parts);
+    model.applyAll("john", 2, parts); // delivered again: applied already
+
+    assertThat(model.version("john")).isEqualTo(2);
+    assertThat(model.find("john").orElseThrow().balance()).isEqualByComparingTo("6");
+    assertThat(views.writes.get()).isEqualTo(2);
   }
 
   @Test

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP API over real HTTP, on a free port, with commands run in the request. */
 class BankHttpApiTest {
+  private static ServedBank served;
   private static BankInfrastructure infrastructure;
   private static Bank bank;
   private static BankHttpServer server;
@@ -39,10 +40,10 @@ class BankHttpApiTest {
 
   @BeforeAll
   static void start() {
-    infrastructure = BankInfrastructure.inMemory();
-    bank = Bank.create(infrastructure, new PasswordHasher(1_000)).start();
-    server =
-        BankHttpServer.start(bank, BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users()));
+    served = ServedBank.inMemory();
+    infrastructure = served.infrastructure();
+    bank = served.bank();
+    server = served.server();
     URI base = server.uri();
     alice = ApiClient.as("alice", base);
     bob = ApiClient.as("bob", base);
@@ -52,9 +53,7 @@ class BankHttpApiTest {
 
   @AfterAll
   static void stop() {
-    server.close();
-    bank.close();
-    infrastructure.close();
+    served.close();
   }
 
   private static void assertProblem(Reply reply, int status, String code, String detail) {

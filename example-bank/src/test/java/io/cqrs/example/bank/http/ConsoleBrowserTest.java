@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Command;
 import io.cqrs.example.bank.Bank;
-import io.cqrs.example.bank.BankInfrastructure;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
-import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.http.ConsolePage.Entry;
 import java.math.BigDecimal;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,32 +27,20 @@ class ConsoleBrowserTest {
   @RegisterExtension static final Browser browser = new Browser();
   private static final Breakdown breakdown = new Breakdown();
 
-  private static BankInfrastructure infrastructure;
-  private static Bank bank;
-  private static BankHttpServer server;
+  private static ServedBank served;
   private ConsolePage page;
 
   @BeforeAll
   static void start() {
     browser.start(1280, 900);
-    infrastructure = BankInfrastructure.inMemory();
-    bank =
-        Bank.builder(infrastructure)
-            .passwords(new PasswordHasher(1_000))
-            .interceptors(List.of(breakdown))
-            .build()
-            .start();
-    server =
-        BankHttpServer.start(bank, BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users()));
+    served = ServedBank.inMemory(breakdown);
   }
 
   @AfterAll
   static void stop() {
     browser.close();
-    if (server != null) {
-      server.close();
-      bank.close();
-      infrastructure.close();
+    if (served != null) {
+      served.close();
     }
   }
 
@@ -63,7 +48,7 @@ class ConsoleBrowserTest {
   void freshPage() {
     breakdown.repair();
     browser.driver().manage().window().setSize(new Dimension(1280, 900));
-    page = new ConsolePage(browser, server.uri());
+    page = new ConsolePage(browser, served.uri());
   }
 
   @Test
@@ -84,7 +69,7 @@ class ConsoleBrowserTest {
   @Test
   void text_from_the_read_models_is_shown_as_text_never_run_as_markup() throws Exception {
     String hostile = "<img src=x onerror=\"window.pwned=1\">";
-    ApiClient alice = ApiClient.as("alice", server.uri());
+    ApiClient alice = ApiClient.as("alice", served.uri());
     // An account's holder name is what a customer typed: open one named with markup.
     ApiClient.Reply opened =
         alice.post(
@@ -139,7 +124,7 @@ class ConsoleBrowserTest {
   void the_keyboard_alone_signs_in_and_deposits() {
     String account;
     try {
-      account = ApiClient.as("bob", server.uri()).open("Kim", "0");
+      account = ApiClient.as("bob", served.uri()).open("Kim", "0");
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -187,10 +172,11 @@ class ConsoleBrowserTest {
   @Test
   void an_administrator_replays_a_dead_command_and_a_dead_event_from_the_operations_panel()
       throws Exception {
-    ApiClient alice = ApiClient.as("alice", server.uri());
+    ApiClient alice = ApiClient.as("alice", served.uri());
     String account = alice.open("Dora", "100");
     breakdown.breakDown(Bank.COMMAND_SERVICE);
-    infrastructure
+    served
+        .infrastructure()
         .commandBus()
         .publish(Command.create(new CreditAccount(account, new BigDecimal("25.00"))));
     page.load().signInAs("root");

@@ -2,9 +2,6 @@ package io.cqrs.example.bank.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.example.bank.Bank;
-import io.cqrs.example.bank.BankInfrastructure;
-import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.http.ApiClient.Reply;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,33 +19,27 @@ import org.junit.jupiter.api.Test;
  * page can report itself, and nothing else of the class path.
  */
 class ConsoleHttpTest {
-  private static BankInfrastructure infrastructure;
-  private static Bank bank;
-  private static BankHttpServer server;
+  private static ServedBank served;
   private static ApiClient alice;
   private static ApiClient anonymous;
 
   @BeforeAll
   static void start() {
-    infrastructure = BankInfrastructure.inMemory();
-    bank = Bank.create(infrastructure, new PasswordHasher(1_000)).start();
-    server =
-        BankHttpServer.start(bank, BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users()));
-    alice = ApiClient.as("alice", server.uri());
-    anonymous = new ApiClient(alice.http(), server.uri(), null, null);
+    served = ServedBank.inMemory();
+    alice = ApiClient.as("alice", served.uri());
+    anonymous = new ApiClient(alice.http(), served.uri(), null, null);
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    bank.close();
-    infrastructure.close();
+    served.close();
   }
 
   private static HttpResponse<String> raw(String rawPath) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + rawPath))
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + served.server().port() + rawPath))
                 .timeout(ApiClient.TIMEOUT)
                 .build(),
             HttpResponse.BodyHandlers.ofString());

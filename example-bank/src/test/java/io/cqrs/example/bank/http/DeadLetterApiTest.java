@@ -7,7 +7,6 @@ import io.cqrs.Command;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
-import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.http.ApiClient.Reply;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class DeadLetterApiTest {
   private final Breakdown breakdown = new Breakdown();
+  private ServedBank served;
   private BankInfrastructure infrastructure;
   private Bank bank;
   private BankHttpServer server;
@@ -34,15 +34,10 @@ class DeadLetterApiTest {
 
   @BeforeEach
   void start() {
-    infrastructure = BankInfrastructure.inMemory();
-    bank =
-        Bank.builder(infrastructure)
-            .passwords(new PasswordHasher(1_000))
-            .interceptors(List.of(breakdown))
-            .build()
-            .start();
-    server =
-        BankHttpServer.start(bank, BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users()));
+    served = ServedBank.inMemory(breakdown);
+    infrastructure = served.infrastructure();
+    bank = served.bank();
+    server = served.server();
     URI base = server.uri();
     alice = ApiClient.as("alice", base);
     root = ApiClient.as("root", base);
@@ -51,9 +46,7 @@ class DeadLetterApiTest {
 
   @AfterEach
   void stop() {
-    server.close();
-    bank.close();
-    infrastructure.close();
+    served.close();
   }
 
   @Test

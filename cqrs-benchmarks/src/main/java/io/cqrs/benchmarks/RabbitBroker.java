@@ -61,17 +61,7 @@ final class RabbitBroker {
    * then the local one; without {@code rabbitmqctl} the names are left and said so).
    */
   void deleteEverythingWithPrefix() throws Exception {
-    List<String> queues = rabbitmqctl("list_queues");
-    List<String> exchanges = rabbitmqctl("list_exchanges");
-    try (Connection connection = connect("cleanup");
-        Channel channel = connection.createChannel()) {
-      for (String name : queues) {
-        channel.queueDelete(name);
-      }
-      for (String name : exchanges) {
-        channel.exchangeDelete(name);
-      }
-    }
+    delete(rabbitmqctl("list_queues"), rabbitmqctl("list_exchanges"));
   }
 
   private List<String> rabbitmqctl(String list) throws Exception {
@@ -141,6 +131,10 @@ final class RabbitBroker {
         List.of(queue, queue + ".dlq", queue + ".retry-" + RETRY_DELAY.toMillis() + "ms"));
     List<String> exchanges = new ArrayList<>(extraExchanges);
     exchanges.add(prefix + ".events");
+    delete(queues, exchanges);
+  }
+
+  private void delete(List<String> queues, List<String> exchanges) throws Exception {
     try (Connection connection = connect("cleanup");
         Channel channel = connection.createChannel()) {
       for (String name : queues) {

@@ -2,9 +2,7 @@ package io.cqrs.example.bank.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
-import io.cqrs.example.bank.domain.PasswordHasher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,45 +19,31 @@ class ConsoleBrowserIT {
   @RegisterExtension static final Browser browser = new Browser();
 
   private static final ServiceServers servers = new ServiceServers();
-  private static BankInfrastructure infrastructure;
-  private static Bank bank;
-  private static BankHttpServer server;
+  private static ServedBank served;
 
   @BeforeAll
   static void start() {
     browser.start(1280, 900);
-    infrastructure = BankInfrastructure.create(servers.shared("console"));
-    bank = Bank.builder(infrastructure).passwords(new PasswordHasher(1_000)).build().start();
-    server =
-        BankHttpServer.start(
-            bank,
-            BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users())
-                .withCommandsOverBus(true));
+    served = ServedBank.on(BankInfrastructure.create(servers.shared("console")), true);
   }
 
   @AfterAll
   static void stop() {
     browser.close();
-    if (server != null) {
-      server.close();
-    }
-    if (bank != null) {
-      bank.close();
-    }
-    if (infrastructure != null) {
-      infrastructure.close();
+    if (served != null) {
+      served.close();
     }
     servers.close();
   }
 
   @Test
   void sign_in_open_two_accounts_transfer_watch_balances_see_a_refusal_and_the_history() {
-    ConsoleScenario.run(new ConsolePage(browser, server.uri()));
+    ConsoleScenario.run(new ConsolePage(browser, served.uri()));
   }
 
   @Test
   void an_administrator_sees_the_relay_and_every_processor_with_its_lag() {
-    new ConsolePage(browser, server.uri()).load().signInAs("root");
+    new ConsolePage(browser, served.uri()).load().signInAs("root");
 
     browser
         .waiting()

@@ -24,24 +24,34 @@ record ServedBank(BankInfrastructure infrastructure, Bank bank, BankHttpServer s
   }
 
   /**
-   * The bank on {@code infrastructure}, which it closes when closed.
+   * The bank on {@code infrastructure}, which it closes when closed (or when the bank cannot
+   * start).
    *
    * @param commandsOverBus whether commands answer 202 and go over the bus
    */
   static ServedBank on(
       BankInfrastructure infrastructure, boolean commandsOverBus, Object... interceptors) {
-    Bank bank =
-        Bank.builder(infrastructure)
-            .passwords(new PasswordHasher(1_000))
-            .interceptors(List.of(interceptors))
-            .build()
-            .start();
-    BankHttpServer server =
-        BankHttpServer.start(
-            bank,
-            BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users())
-                .withCommandsOverBus(commandsOverBus));
-    return new ServedBank(infrastructure, bank, server);
+    Bank bank = null;
+    try {
+      bank =
+          Bank.builder(infrastructure)
+              .passwords(new PasswordHasher(1_000))
+              .interceptors(List.of(interceptors))
+              .build()
+              .start();
+      BankHttpServer server =
+          BankHttpServer.start(
+              bank,
+              BankHttpServer.Settings.of("127.0.0.1", 0, ApiClient.users())
+                  .withCommandsOverBus(commandsOverBus));
+      return new ServedBank(infrastructure, bank, server);
+    } catch (RuntimeException | Error e) {
+      if (bank != null) {
+        bank.close();
+      }
+      infrastructure.close();
+      throw e;
+    }
   }
 
   URI uri() {

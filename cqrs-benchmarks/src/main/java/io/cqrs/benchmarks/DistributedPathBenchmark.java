@@ -1,8 +1,5 @@
 package io.cqrs.benchmarks;
 
-import com.couchbase.client.java.Bucket;
-import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.kv.InsertOptions;
@@ -183,8 +180,7 @@ public class DistributedPathBenchmark {
   @State(Scope.Benchmark)
   public static class HandWritten {
     private final RabbitBroker broker = new RabbitBroker();
-    private InProcessCouchbaseMock couchbase;
-    private Cluster cluster;
+    private MockCouchbase couchbase;
     private Collection collection;
     private Connection publishing;
     private Connection consuming;
@@ -197,14 +193,8 @@ public class DistributedPathBenchmark {
     /** Declares the queue and exchange and starts the consumers; not measured. */
     @Setup(Level.Trial)
     public void start() throws Exception {
-      couchbase = InProcessCouchbaseMock.start(BUCKET, PASSWORD);
-      cluster =
-          Cluster.connect(
-              couchbase.connectionString(),
-              ClusterOptions.clusterOptions(couchbase.username(), couchbase.password()));
-      Bucket bucket = cluster.bucket(couchbase.bucket());
-      bucket.waitUntilReady(Duration.ofSeconds(30));
-      collection = bucket.defaultCollection();
+      couchbase = MockCouchbase.start();
+      collection = couchbase.collection();
       commandQueue = broker.prefix() + ".hand.commands";
       eventExchange = broker.prefix() + ".hand.events";
       publishing = broker.connect("hand-publish");
@@ -276,7 +266,6 @@ public class DistributedPathBenchmark {
     public void stop() throws Exception {
       consuming.close();
       publishing.close();
-      cluster.disconnect();
       couchbase.close();
       broker.deleteEverythingWithPrefix();
     }

@@ -88,8 +88,11 @@ class FailureHandlingIT {
         });
     Await.until(WAIT, () -> attempts.size() + " attempts", () -> handled.contains(event.id()));
     assertThat(attempts).hasSize(3);
-    assertThat(Duration.between(attempts.get(0), attempts.get(1))).isGreaterThanOrEqualTo(delay);
-    assertThat(Duration.between(attempts.get(1), attempts.get(2))).isGreaterThanOrEqualTo(delay);
+    // The broker times the message TTL on Erlang's corrected clock, which may run up to 1% apart
+    // from the JVM's; an immediate retry would show a gap of milliseconds, not most of the delay.
+    Duration atLeast = delay.minus(delay.dividedBy(20));
+    assertThat(Duration.between(attempts.get(0), attempts.get(1))).isGreaterThanOrEqualTo(atLeast);
+    assertThat(Duration.between(attempts.get(1), attempts.get(2))).isGreaterThanOrEqualTo(atLeast);
     assertThat(bus.deadLetterCount("flaky")).isZero();
   }
 

@@ -24,6 +24,10 @@ class LogFormatTest {
 
   /** The shipped logback.xml, configured into a context of its own with that format. */
   private static String encode(String format) throws Exception {
+    return encode(format, null);
+  }
+
+  private static String encode(String format, Throwable thrown) throws Exception {
     LoggerContext context = new LoggerContext();
     context.putProperty("bank.log.format", format);
     JoranConfigurator configurator = new JoranConfigurator();
@@ -40,7 +44,7 @@ class LogFormatTest {
             context.getLogger("io.cqrs.example.bank.Test"),
             Level.WARN,
             "Account {} not found",
-            null,
+            thrown,
             new Object[] {FORGED});
     event.setMDCPropertyMap(Map.of("cqrs.aggregateId", FORGED));
     try {
@@ -57,6 +61,35 @@ class LogFormatTest {
     assertThat(line).endsWith(System.lineSeparator());
     assertThat(line.strip()).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u2028");
     assertThat(line).contains("acc-1\\n\\n12:00:00.000 [main] ERROR Bank - forged\\nx");
+  }
+
+  @Test
+  void line_breaks_in_an_exceptions_messages_are_escaped_and_its_trace_keeps_its_lines()
+      throws Exception {
+    IllegalStateException thrown =
+        new IllegalStateException("Unknown account '" + FORGED + "'", new RuntimeException(FORGED));
+    thrown.addSuppressed(new IllegalArgumentException("suppressed " + FORGED));
+
+    String[] lines = encode("TEXT", thrown).split("\\R", -1);
+
+    assertThat(lines[0]).contains("Account acc-1\\n\\n12:00:00.000");
+    assertThat(lines[1])
+        .isEqualTo(
+            "java.lang.IllegalStateException: Unknown account 'acc-1\\n\\n12:00:00.000 [main]"
+                + " ERROR Bank - forged\\nx'");
+    for (String line : java.util.Arrays.copyOfRange(lines, 2, lines.length - 1)) {
+      assertThat(line)
+          .as("every line after the exception's own is part of its trace")
+          .matches("(\t|Caused by: |\tSuppressed: |\t\t).*");
+    }
+    assertThat(lines)
+        .anyMatch(line -> line.startsWith("Caused by: java.lang.RuntimeException: acc-1\\n"));
+    assertThat(lines)
+        .anyMatch(
+            line ->
+                line.contains(
+                    "Suppressed: java.lang.IllegalArgumentException: suppressed acc-1\\n"));
+    assertThat(lines).noneMatch(line -> line.startsWith("12:00:00.000"));
   }
 
   @Test

@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <pre>
  * GET  /admin/dead-letters                             200 {queues, processors}
- * POST /admin/dead-letters/queues/{bus}/{name}/replay  200 {replayed}; bus: commands or events
+ * POST /admin/dead-letters/queues/{bus}/{name}/replay  200 {replayed}; bus: commands or events;
+ *                                                     ?max=n replays the oldest n at most
  * POST /admin/dead-letters/processors/{id}/replay      200 {status: replayed}; 409 replay_failed
  * </pre>
  *
@@ -80,7 +81,7 @@ final class DeadLetterApi {
                         404,
                         "not_found",
                         "No dead-letter queue '" + name + "' on bus '" + bus + "'"));
-    long replayed = queue.queues().replayDeadLetters(name, Long.MAX_VALUE);
+    long replayed = queue.queues().replayDeadLetters(name, max(ctx.queryParam("max")));
     ctx.json(Map.of("replayed", replayed));
   }
 
@@ -119,6 +120,33 @@ final class DeadLetterApi {
     }
     throw new ApiException(
         404, "not_found", "No open dead letter '" + id + "' (unknown, or replayed already)");
+  }
+
+  /**
+   * The {@code max} of a queue replay: every dead letter when absent, else a whole number from 1 to
+   * {@link Long#MAX_VALUE} in plain ASCII digits (no sign, no exponent, no spaces).
+   */
+  static long max(String value) {
+    if (value == null) {
+      return Long.MAX_VALUE;
+    }
+    if (value.isEmpty()
+        || value.length() > 19
+        || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new ApiException(
+          400,
+          "invalid_max",
+          "max must be a whole number from 1 to "
+              + Long.MAX_VALUE
+              + ", was '"
+              + JsonBody.printable(value)
+              + "'");
+    }
+    long max = Long.parseLong(value); // at most 19 digits: 9999999999999999999 overflows
+    if (max < 1) {
+      throw new ApiException(400, "invalid_max", "max must be at least 1, was " + max);
+    }
+    return max;
   }
 
   // ---- what the bank has

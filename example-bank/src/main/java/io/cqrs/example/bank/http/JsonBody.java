@@ -241,7 +241,7 @@ final class JsonBody {
   }
 
   /** A client's field name, fit to be echoed in an error: printable, at most 100 characters. */
-  private static String printable(String name) {
+  static String printable(String name) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < name.length() && out.length() < 100; i++) {
       char c = name.charAt(i);

@@ -130,6 +130,41 @@ class DeadLetterApiTest {
   }
 
   @Test
+  void a_queue_replay_with_max_sends_back_only_the_oldest_ones_and_refuses_a_bad_max()
+      throws Exception {
+    String account = alice.open("Batched", "100.00");
+    breakdown.breakDown(Bank.COMMAND_SERVICE);
+    List<Command> credits = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Command credit = Command.create(new CreditAccount(account, new BigDecimal("1.00")));
+      credits.add(credit);
+      infrastructure.commandBus().publish(credit);
+      DeadLetterChecks.awaitQueue(root, "commands", Bank.COMMAND_SERVICE, i + 1);
+    }
+    String path = "/admin/dead-letters/queues/commands/" + Bank.COMMAND_SERVICE + "/replay";
+    for (String bad : List.of("0", "-1", "1e3", "%2B1", "%201", "99999999999999999999", "", "x")) {
+      Reply refused = root.post(path + "?max=" + bad, "");
+      DeadLetterChecks.assertProblem(refused, 400, "invalid_max");
+    }
+    assertThat(DeadLetterChecks.awaitQueue(root, "commands", Bank.COMMAND_SERVICE, 3).get("items"))
+        .as("a refused replay takes nothing")
+        .hasSize(3);
+
+    breakdown.repair();
+    Reply replay = root.post(path + "?max=2", "");
+
+    assertThat(replay.status()).as(replay.raw().body()).isEqualTo(200);
+    assertThat(replay.body().get("replayed").asLong()).isEqualTo(2);
+    alice.awaitVersion("/accounts/" + account, 3);
+    JsonNode left = DeadLetterChecks.awaitQueue(root, "commands", Bank.COMMAND_SERVICE, 1);
+    assertThat(left.get("items").get(0).get("messageId").asText())
+        .as("the oldest two went back, the newest waits")
+        .isEqualTo(credits.get(2).messageId());
+    assertThat(alice.get("/accounts/" + account).body().get("balance").decimalValue())
+        .isEqualByComparingTo("102.00");
+  }
+
+  @Test
   void a_read_model_event_that_failed_is_replayed_after_the_fix_and_applied_once()
       throws Exception {
     String account = alice.open("Stuck", "100.00");

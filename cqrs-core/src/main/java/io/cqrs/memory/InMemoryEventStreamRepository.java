@@ -15,7 +15,6 @@ import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +47,6 @@ public final class InMemoryEventStreamRepository
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final IntegrationLog log = new IntegrationLog();
   private final Object logLock = new Object();
-  private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
   private final ProcessorTable processors = new ProcessorTable();
 
   @Override
@@ -139,8 +137,7 @@ public final class InMemoryEventStreamRepository
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
     synchronized (logLock) {
-      List<VersionedEvent> events = byCorrelation.get(correlationId);
-      return events == null ? List.of() : List.copyOf(events);
+      return log.byCorrelationId(correlationId);
     }
   }
 
@@ -149,10 +146,7 @@ public final class InMemoryEventStreamRepository
    */
   private void appendToLog(List<VersionedEvent> events, AppendOnlyEvents stream) {
     synchronized (logLock) {
-      log.append(events, stream);
-      for (VersionedEvent event : events) {
-        byCorrelation.computeIfAbsent(event.correlationId(), id -> new ArrayList<>()).add(event);
-      }
+      log.append(events, stream); // indexes them by correlation id too
     }
   }
 

@@ -81,6 +81,11 @@ public abstract class EventSourceBased {
    * Whether the aggregate asks for a snapshot after the next save; the repository's snapshot policy
    * decides whether it is taken. Override to ask, for example when replay gets costly.
    */
+  /** The pending events themselves, for the repository, which only reads them. */
+  final List<Object> pending() {
+    return pending == null ? List.of() : pending;
+  }
+
   public boolean suggestSnapshot() {
     return false;
   }

@@ -4,6 +4,7 @@ import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.AggregateChain;
+import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
@@ -45,7 +46,9 @@ public final class EventSourcingRepository {
   private final EventBus publisher;
   private final boolean publishAsynchronously;
   private final SnapshotPolicy snapshotPolicy;
-  private final SnapshotCodec snapshots;
+  private final EventSerializer serializer; // null: one on the registry, made when first needed
+  private volatile SnapshotCodec snapshots; // made when first needed: see snapshots()
+  private final Object snapshotsLock = new Object();
   private final AggregateCache cache; // null: none
   private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
@@ -58,9 +61,7 @@ public final class EventSourcingRepository {
     this.snapshotPolicy = builder.snapshotPolicy;
     this.cache = builder.cache;
     this.interceptors = builder.interceptors.aggregate().toArray(new AggregateInterceptor[0]);
-    this.snapshots =
-        new SnapshotCodec(
-            builder.serializer != null ? builder.serializer : new EventSerializer(registry));
+    this.serializer = builder.serializer;
   }
 
   /** A repository over {@code store}, resolving event type names with {@code registry}. */
@@ -129,7 +130,7 @@ public final class EventSourcingRepository {
       String commandId,
       Command cause) {
     Objects.requireNonNull(aggregate, "aggregate");
-    List<Object> pending = aggregate.pendingEvents();
+    List<Object> pending = aggregate.pending();
     if (pending.isEmpty()) {
       return List.of();
     }
@@ -181,6 +182,10 @@ public final class EventSourcingRepository {
     }
   }
 
+  /**
+   * The pending events in envelopes, as an immutable list: the store's {@link StreamAppend} then
+   * keeps it as it is instead of copying it, and the caller of {@code save} gets it back.
+   */
   private List<VersionedEvent> envelope(
       EventSourceBased aggregate,
       List<Object> pending,
@@ -191,27 +196,53 @@ public final class EventSourcingRepository {
     String actor = metadata.get(MetadataKey.ACTOR.name());
     String onBehalfOf = metadata.get(MetadataKey.ON_BEHALF_OF.name());
     Map<String, String> propagated = VersionedEvent.propagated(metadata);
-    List<VersionedEvent> events = new ArrayList<>(pending.size());
+    int count = pending.size();
+    VersionedEvent[] events = new VersionedEvent[count];
     long version = aggregate.version();
-    for (Object event : pending) {
+    for (int i = 0; i < count; i++) {
+      Object event = pending.get(i);
       registry.nameOf(event.getClass()); // only registered types are stored: fails if not
-      events.add(
-          VersionedEvent.builder(aggregate.id(), ++version, event)
-              .correlationId(correlationId)
-              .causationId(causationId)
-              .actor(actor)
-              .onBehalfOf(onBehalfOf)
-              .metadata(propagated)
-              .created(now)
-              .build());
+      events[i] =
+          new VersionedEvent(
+              Ids.newId(),
+              correlationId,
+              causationId,
+              aggregate.id(),
+              actor,
+              onBehalfOf,
+              ++version,
+              TypeRegistry.logicalName(event.getClass()),
+              now,
+              event,
+              propagated);
     }
-    return events;
+    return count == 1 ? List.of(events[0]) : List.of(events);
+  }
+
+  /**
+   * The snapshot codec, made on first use: its default serializer builds an {@code ObjectMapper},
+   * which a repository whose aggregates are never snapshotted or cached need not pay for (issue 14:
+   * it was most of what building a repository allocated).
+   */
+  private SnapshotCodec snapshots() {
+    SnapshotCodec codec = snapshots;
+    if (codec == null) {
+      synchronized (snapshotsLock) {
+        codec = snapshots;
+        if (codec == null) {
+          codec =
+              new SnapshotCodec(serializer != null ? serializer : new EventSerializer(registry));
+          snapshots = codec;
+        }
+      }
+    }
+    return codec;
   }
 
   private void snapshot(EventSourceBased aggregate) {
     try {
       store.saveSnapshot(
-          snapshots.write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
+          snapshots().write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
     } catch (RuntimeException e) {
       log.warn(
           "Snapshot of '{}' at version {} failed; the save stands and loading replays events",
@@ -377,7 +408,7 @@ public final class EventSourcingRepository {
    */
   private boolean restoreCached(Snapshot entry, EventSourceBased aggregate) {
     try {
-      snapshots.read(entry, aggregate);
+      snapshots().read(entry, aggregate);
       return true;
     } catch (Exception e) {
       uncacheable.add(aggregate.getClass()); // it would fail again for every aggregate of the class
@@ -398,7 +429,7 @@ public final class EventSourcingRepository {
       return;
     }
     try {
-      cache.put(snapshots.write(aggregate, type));
+      cache.put(snapshots().write(aggregate, type));
     } catch (RuntimeException e) {
       uncacheable.add(aggregate.getClass());
       cache.invalidate(aggregate.id());
@@ -426,12 +457,12 @@ public final class EventSourcingRepository {
       // also catches streams written before their type was recorded.
       throw new AggregateTypeMismatchException(id, snapshot.get().aggregateType(), type);
     }
-    if (!snapshots.matches(snapshot.get(), aggregate.getClass(), type)) {
+    if (!snapshots().matches(snapshot.get(), aggregate.getClass(), type)) {
       log.info("Snapshot of '{}' was taken of another shape of {}; replaying", id, type);
       return aggregate;
     }
     try {
-      snapshots.read(snapshot.get(), aggregate);
+      snapshots().read(snapshot.get(), aggregate);
       return aggregate;
     } catch (Exception e) {
       log.warn("Snapshot of '{}' is unreadable; replaying its stream", id, e);

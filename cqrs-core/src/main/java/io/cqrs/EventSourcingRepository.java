@@ -130,13 +130,11 @@ public final class EventSourcingRepository {
       String commandId,
       Command cause) {
     Objects.requireNonNull(aggregate, "aggregate");
-    List<Object> pending = aggregate.pending();
-    if (pending.isEmpty()) {
+    if (aggregate.pendingCount() == 0) {
       return List.of();
     }
     long previousVersion = aggregate.version();
-    List<VersionedEvent> events =
-        envelope(aggregate, pending, correlationId, causationId, metadata);
+    List<VersionedEvent> events = envelope(aggregate, correlationId, causationId, metadata);
     String type = TypeRegistry.logicalName(aggregate.getClass());
     if (interceptors.length == 0) {
       commit(aggregate, events, type, previousVersion, causationId, commandId);
@@ -188,7 +186,6 @@ public final class EventSourcingRepository {
    */
   private List<VersionedEvent> envelope(
       EventSourceBased aggregate,
-      List<Object> pending,
       String correlationId,
       String causationId,
       Map<String, String> metadata) {
@@ -196,13 +193,14 @@ public final class EventSourcingRepository {
     String actor = metadata.get(MetadataKey.ACTOR.name());
     String onBehalfOf = metadata.get(MetadataKey.ON_BEHALF_OF.name());
     Map<String, String> propagated = VersionedEvent.propagated(metadata);
-    int count = pending.size();
-    VersionedEvent[] events = new VersionedEvent[count];
+    int count = aggregate.pendingCount();
+    VersionedEvent[] events = count == 1 ? null : new VersionedEvent[count];
+    VersionedEvent last = null;
     long version = aggregate.version();
     for (int i = 0; i < count; i++) {
-      Object event = pending.get(i);
+      Object event = aggregate.pendingAt(i);
       registry.nameOf(event.getClass()); // only registered types are stored: fails if not
-      events[i] =
+      last =
           new VersionedEvent(
               Ids.newId(),
               correlationId,
@@ -215,8 +213,11 @@ public final class EventSourcingRepository {
               now,
               event,
               propagated);
+      if (events != null) {
+        events[i] = last;
+      }
     }
-    return count == 1 ? List.of(events[0]) : List.of(events);
+    return events == null ? List.of(last) : List.of(events);
   }
 
   /**
@@ -324,7 +325,11 @@ public final class EventSourcingRepository {
    *     the one {@code factory} makes
    */
   public <A extends EventSourceBased> A get(String id, Function<String, A> factory) {
-    return find(id, factory).orElseThrow(() -> new AggregateNotFoundException(id));
+    A aggregate = findOrNull(id, factory);
+    if (aggregate == null) {
+      throw new AggregateNotFoundException(id);
+    }
+    return aggregate;
   }
 
   /**
@@ -334,6 +339,11 @@ public final class EventSourcingRepository {
    *     the one {@code factory} makes: the type its first save recorded, or that of its snapshot
    */
   public <A extends EventSourceBased> Optional<A> find(String id, Function<String, A> factory) {
+    return Optional.ofNullable(findOrNull(id, factory));
+  }
+
+  /** {@link #find} without the {@code Optional}, which {@link #get} would only unwrap. */
+  private <A extends EventSourceBased> A findOrNull(String id, Function<String, A> factory) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
@@ -343,7 +353,7 @@ public final class EventSourcingRepository {
     }
     // The terminal reports what it did to the call it runs in.
     AggregateChain[] self = new AggregateChain[1];
-    List<Optional<A>> result = new ArrayList<>(1);
+    List<A> result = new ArrayList<>(1);
     self[0] =
         AggregateChain.of(
             interceptors,
@@ -357,7 +367,8 @@ public final class EventSourcingRepository {
     return result.get(0);
   }
 
-  private <A extends EventSourceBased> Optional<A> load(
+  /** The aggregate loaded into {@code aggregate} (or a fresh one), or null if it has no events. */
+  private <A extends EventSourceBased> A load(
       String id, Function<String, A> factory, A aggregate, String type, AggregateChain call) {
     Snapshot entry = cache == null ? null : cachedEntry(id, type);
     boolean cached = entry != null && restoreCached(entry, aggregate);
@@ -378,13 +389,13 @@ public final class EventSourcingRepository {
       call.found(!events.isEmpty() || aggregate.version() > 0);
     }
     if (events.isEmpty() && aggregate.version() == 0) {
-      return Optional.empty();
+      return null;
     }
     aggregate.replayAll(events);
     if (!cached || !events.isEmpty()) {
       remember(aggregate, type);
     }
-    return Optional.of(aggregate);
+    return aggregate;
   }
 
   /**

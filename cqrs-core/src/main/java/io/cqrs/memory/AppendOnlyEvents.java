@@ -28,7 +28,7 @@ import java.util.RandomAccess;
  * #isPublished}, which takes it itself when the watermark does not answer.
  */
 final class AppendOnlyEvents {
-  private VersionedEvent[] events = new VersionedEvent[8];
+  private VersionedEvent[] events = new VersionedEvent[4];
   private int size;
 
   /** Versions 1 to this are all marked published; volatile so the log reads it without the lock. */

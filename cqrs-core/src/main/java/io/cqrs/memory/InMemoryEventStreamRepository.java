@@ -54,7 +54,10 @@ public final class InMemoryEventStreamRepository
     Objects.requireNonNull(append, "append");
     String streamId = append.streamId();
     String commandId = append.commandId();
-    AppendOnlyEvents stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
+    AppendOnlyEvents stream = streams.get(streamId); // most saves append to a stream that exists
+    if (stream == null) {
+      stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
+    }
     synchronized (stream) {
       // The checks and the append under the stream's lock: one atomic step.
       if (commandId != null && stream.holdsCommand(commandId)) {

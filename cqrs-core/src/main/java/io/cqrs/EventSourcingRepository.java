@@ -87,7 +87,7 @@ public final class EventSourcingRepository {
   /**
    * Commits the aggregate's pending events under a correlation id and publishes them.
    *
-   * @return the committed events in version order; empty if nothing was pending
+   * @return the committed events in version order, an immutable list; empty if nothing was pending
    * @throws ConcurrencyException if the stream moved on since the aggregate was loaded; nothing was
    *     written and the aggregate keeps its pending events
    * @throws UnknownTypeException if a pending event's type is not registered; nothing was written

@@ -4,6 +4,7 @@ import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.AggregateChain;
+import io.cqrs.internal.Ids;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
@@ -45,7 +46,9 @@ public final class EventSourcingRepository {
   private final EventBus publisher;
   private final boolean publishAsynchronously;
   private final SnapshotPolicy snapshotPolicy;
-  private final SnapshotCodec snapshots;
+  private final EventSerializer serializer; // null: one on the registry, made when first needed
+  private volatile SnapshotCodec snapshots; // made when first needed: see snapshots()
+  private final Object snapshotsLock = new Object();
   private final AggregateCache cache; // null: none
   private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
@@ -58,9 +61,7 @@ public final class EventSourcingRepository {
     this.snapshotPolicy = builder.snapshotPolicy;
     this.cache = builder.cache;
     this.interceptors = builder.interceptors.aggregate().toArray(new AggregateInterceptor[0]);
-    this.snapshots =
-        new SnapshotCodec(
-            builder.serializer != null ? builder.serializer : new EventSerializer(registry));
+    this.serializer = builder.serializer;
   }
 
   /** A repository over {@code store}, resolving event type names with {@code registry}. */
@@ -86,7 +87,7 @@ public final class EventSourcingRepository {
   /**
    * Commits the aggregate's pending events under a correlation id and publishes them.
    *
-   * @return the committed events in version order; empty if nothing was pending
+   * @return the committed events in version order, an immutable list; empty if nothing was pending
    * @throws ConcurrencyException if the stream moved on since the aggregate was loaded; nothing was
    *     written and the aggregate keeps its pending events
    * @throws UnknownTypeException if a pending event's type is not registered; nothing was written
@@ -129,13 +130,11 @@ public final class EventSourcingRepository {
       String commandId,
       Command cause) {
     Objects.requireNonNull(aggregate, "aggregate");
-    List<Object> pending = aggregate.pendingEvents();
-    if (pending.isEmpty()) {
+    if (aggregate.pendingCount() == 0) {
       return List.of();
     }
     long previousVersion = aggregate.version();
-    List<VersionedEvent> events =
-        envelope(aggregate, pending, correlationId, causationId, metadata);
+    List<VersionedEvent> events = envelope(aggregate, correlationId, causationId, metadata);
     String type = TypeRegistry.logicalName(aggregate.getClass());
     if (interceptors.length == 0) {
       commit(aggregate, events, type, previousVersion, causationId, commandId);
@@ -181,9 +180,12 @@ public final class EventSourcingRepository {
     }
   }
 
+  /**
+   * The pending events in envelopes, as an immutable list: the store's {@link StreamAppend} then
+   * keeps it as it is instead of copying it, and the caller of {@code save} gets it back.
+   */
   private List<VersionedEvent> envelope(
       EventSourceBased aggregate,
-      List<Object> pending,
       String correlationId,
       String causationId,
       Map<String, String> metadata) {
@@ -191,27 +193,57 @@ public final class EventSourcingRepository {
     String actor = metadata.get(MetadataKey.ACTOR.name());
     String onBehalfOf = metadata.get(MetadataKey.ON_BEHALF_OF.name());
     Map<String, String> propagated = VersionedEvent.propagated(metadata);
-    List<VersionedEvent> events = new ArrayList<>(pending.size());
+    int count = aggregate.pendingCount();
+    VersionedEvent[] events = count == 1 ? null : new VersionedEvent[count];
+    VersionedEvent last = null;
     long version = aggregate.version();
-    for (Object event : pending) {
+    for (int i = 0; i < count; i++) {
+      Object event = aggregate.pendingAt(i);
       registry.nameOf(event.getClass()); // only registered types are stored: fails if not
-      events.add(
-          VersionedEvent.builder(aggregate.id(), ++version, event)
-              .correlationId(correlationId)
-              .causationId(causationId)
-              .actor(actor)
-              .onBehalfOf(onBehalfOf)
-              .metadata(propagated)
-              .created(now)
-              .build());
+      last =
+          new VersionedEvent(
+              Ids.newId(),
+              correlationId,
+              causationId,
+              aggregate.id(),
+              actor,
+              onBehalfOf,
+              ++version,
+              TypeRegistry.logicalName(event.getClass()),
+              now,
+              event,
+              propagated);
+      if (events != null) {
+        events[i] = last;
+      }
     }
-    return events;
+    return events == null ? List.of(last) : List.of(events);
+  }
+
+  /**
+   * The snapshot codec, made on first use: its default serializer builds an {@code ObjectMapper},
+   * which a repository whose aggregates are never snapshotted or cached need not pay for (issue 14:
+   * it was most of what building a repository allocated).
+   */
+  private SnapshotCodec snapshots() {
+    SnapshotCodec codec = snapshots;
+    if (codec == null) {
+      synchronized (snapshotsLock) {
+        codec = snapshots;
+        if (codec == null) {
+          codec =
+              new SnapshotCodec(serializer != null ? serializer : new EventSerializer(registry));
+          snapshots = codec;
+        }
+      }
+    }
+    return codec;
   }
 
   private void snapshot(EventSourceBased aggregate) {
     try {
       store.saveSnapshot(
-          snapshots.write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
+          snapshots().write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
     } catch (RuntimeException e) {
       log.warn(
           "Snapshot of '{}' at version {} failed; the save stands and loading replays events",
@@ -293,7 +325,11 @@ public final class EventSourcingRepository {
    *     the one {@code factory} makes
    */
   public <A extends EventSourceBased> A get(String id, Function<String, A> factory) {
-    return find(id, factory).orElseThrow(() -> new AggregateNotFoundException(id));
+    A aggregate = findOrNull(id, factory);
+    if (aggregate == null) {
+      throw new AggregateNotFoundException(id);
+    }
+    return aggregate;
   }
 
   /**
@@ -303,6 +339,11 @@ public final class EventSourcingRepository {
    *     the one {@code factory} makes: the type its first save recorded, or that of its snapshot
    */
   public <A extends EventSourceBased> Optional<A> find(String id, Function<String, A> factory) {
+    return Optional.ofNullable(findOrNull(id, factory));
+  }
+
+  /** {@link #find} without the {@code Optional}, which {@link #get} would only unwrap. */
+  private <A extends EventSourceBased> A findOrNull(String id, Function<String, A> factory) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(factory, "factory");
     A aggregate = create(id, factory);
@@ -312,7 +353,7 @@ public final class EventSourcingRepository {
     }
     // The terminal reports what it did to the call it runs in.
     AggregateChain[] self = new AggregateChain[1];
-    List<Optional<A>> result = new ArrayList<>(1);
+    List<A> result = new ArrayList<>(1);
     self[0] =
         AggregateChain.of(
             interceptors,
@@ -326,7 +367,8 @@ public final class EventSourcingRepository {
     return result.get(0);
   }
 
-  private <A extends EventSourceBased> Optional<A> load(
+  /** The aggregate loaded into {@code aggregate} (or a fresh one), or null if it has no events. */
+  private <A extends EventSourceBased> A load(
       String id, Function<String, A> factory, A aggregate, String type, AggregateChain call) {
     Snapshot entry = cache == null ? null : cachedEntry(id, type);
     boolean cached = entry != null && restoreCached(entry, aggregate);
@@ -347,13 +389,13 @@ public final class EventSourcingRepository {
       call.found(!events.isEmpty() || aggregate.version() > 0);
     }
     if (events.isEmpty() && aggregate.version() == 0) {
-      return Optional.empty();
+      return null;
     }
     aggregate.replayAll(events);
     if (!cached || !events.isEmpty()) {
       remember(aggregate, type);
     }
-    return Optional.of(aggregate);
+    return aggregate;
   }
 
   /**
@@ -377,7 +419,7 @@ public final class EventSourcingRepository {
    */
   private boolean restoreCached(Snapshot entry, EventSourceBased aggregate) {
     try {
-      snapshots.read(entry, aggregate);
+      snapshots().read(entry, aggregate);
       return true;
     } catch (Exception e) {
       uncacheable.add(aggregate.getClass()); // it would fail again for every aggregate of the class
@@ -398,7 +440,7 @@ public final class EventSourcingRepository {
       return;
     }
     try {
-      cache.put(snapshots.write(aggregate, type));
+      cache.put(snapshots().write(aggregate, type));
     } catch (RuntimeException e) {
       uncacheable.add(aggregate.getClass());
       cache.invalidate(aggregate.id());
@@ -426,12 +468,12 @@ public final class EventSourcingRepository {
       // also catches streams written before their type was recorded.
       throw new AggregateTypeMismatchException(id, snapshot.get().aggregateType(), type);
     }
-    if (!snapshots.matches(snapshot.get(), aggregate.getClass(), type)) {
+    if (!snapshots().matches(snapshot.get(), aggregate.getClass(), type)) {
       log.info("Snapshot of '{}' was taken of another shape of {}; replaying", id, type);
       return aggregate;
     }
     try {
-      snapshots.read(snapshot.get(), aggregate);
+      snapshots().read(snapshot.get(), aggregate);
       return aggregate;
     } catch (Exception e) {
       log.warn("Snapshot of '{}' is unreadable; replaying its stream", id, e);

@@ -4,11 +4,9 @@ import io.cqrs.VersionedEvent;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
-import java.util.Set;
 
 /**
  * One stream's events in {@link InMemoryEventStreamRepository}: appended under the owner's lock and
@@ -30,7 +28,7 @@ import java.util.Set;
  * #isPublished}, which takes it itself when the watermark does not answer.
  */
 final class AppendOnlyEvents {
-  private VersionedEvent[] events = new VersionedEvent[8];
+  private VersionedEvent[] events = new VersionedEvent[4];
   private int size;
 
   /** Versions 1 to this are all marked published; volatile so the log reads it without the lock. */
@@ -57,12 +55,19 @@ final class AppendOnlyEvents {
     this.aggregateType = type;
   }
 
-  /** Ids of the commands whose effects this stream holds; null while there are none. */
-  private Set<String> commands;
+  /**
+   * The id of the first command whose effect this stream holds; null while there is none. Most
+   * streams in a test or a benchmark see one command, so the table waits for a second.
+   */
+  private String firstCommand;
+
+  /** Ids of the commands after the first whose effects this stream holds; null while none. */
+  private StringIntTable moreCommands;
 
   /** Whether a commit of this stream was the effect of command {@code commandId}. */
   boolean holdsCommand(String commandId) {
-    return commands != null && commands.contains(commandId);
+    return commandId.equals(firstCommand)
+        || (moreCommands != null && moreCommands.get(commandId) != 0);
   }
 
   /**
@@ -71,17 +76,21 @@ final class AppendOnlyEvents {
    */
   void append(List<VersionedEvent> more, String commandId) {
     if (commandId != null) {
-      if (commands == null) {
-        commands = new HashSet<>();
+      if (firstCommand == null) {
+        firstCommand = commandId;
+      } else if (!commandId.equals(firstCommand)) {
+        if (moreCommands == null) {
+          moreCommands = new StringIntTable(4);
+        }
+        moreCommands.put(commandId, 1);
       }
-      commands.add(commandId);
     }
     int needed = size + more.size();
     if (needed > events.length) {
       events = Arrays.copyOf(events, Math.max(needed, events.length * 2));
     }
-    for (VersionedEvent event : more) {
-      events[size++] = event;
+    for (int i = 0, n = more.size(); i < n; i++) {
+      events[size++] = more.get(i);
     }
   }
 

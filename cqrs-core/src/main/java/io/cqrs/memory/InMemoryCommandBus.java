@@ -70,6 +70,24 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
     }
   }
 
+  /** The same as publishing a list of one, without the lists. */
+  @Override
+  public void publish(Command command) {
+    Objects.requireNonNull(command, "commands[]");
+    if (closed) {
+      throw new IllegalStateException("InMemoryCommandBus is closed");
+    }
+    List<ListenerGroup<Command>> route = byType.get(command.commandType());
+    int groups = route == null ? 0 : route.size();
+    if (groups == 0) {
+      throw new UnroutableMessageException(
+          command.commandType(), "no service subscribed to it; nothing was published");
+    }
+    for (int i = 0; i < groups; i++) {
+      route.get(i).offer(command); // routes only grow, so every index below the size holds
+    }
+  }
+
   @Override
   public synchronized Subscription subscribe(
       String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {

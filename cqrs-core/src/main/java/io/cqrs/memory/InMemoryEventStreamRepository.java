@@ -15,7 +15,6 @@ import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +47,6 @@ public final class InMemoryEventStreamRepository
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final IntegrationLog log = new IntegrationLog();
   private final Object logLock = new Object();
-  private final Map<String, List<VersionedEvent>> byCorrelation = new ConcurrentHashMap<>();
   private final ProcessorTable processors = new ProcessorTable();
 
   @Override
@@ -56,7 +54,10 @@ public final class InMemoryEventStreamRepository
     Objects.requireNonNull(append, "append");
     String streamId = append.streamId();
     String commandId = append.commandId();
-    AppendOnlyEvents stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
+    AppendOnlyEvents stream = streams.get(streamId); // most saves append to a stream that exists
+    if (stream == null) {
+      stream = streams.computeIfAbsent(streamId, id -> new AppendOnlyEvents());
+    }
     synchronized (stream) {
       // The checks and the append under the stream's lock: one atomic step.
       if (commandId != null && stream.holdsCommand(commandId)) {
@@ -139,8 +140,7 @@ public final class InMemoryEventStreamRepository
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
     synchronized (logLock) {
-      List<VersionedEvent> events = byCorrelation.get(correlationId);
-      return events == null ? List.of() : List.copyOf(events);
+      return log.byCorrelationId(correlationId);
     }
   }
 
@@ -149,10 +149,7 @@ public final class InMemoryEventStreamRepository
    */
   private void appendToLog(List<VersionedEvent> events, AppendOnlyEvents stream) {
     synchronized (logLock) {
-      log.append(events, stream);
-      for (VersionedEvent event : events) {
-        byCorrelation.computeIfAbsent(event.correlationId(), id -> new ArrayList<>()).add(event);
-      }
+      log.append(events, stream); // indexes them by correlation id too
     }
   }
 

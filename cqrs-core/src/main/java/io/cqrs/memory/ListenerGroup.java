@@ -6,8 +6,6 @@ import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -34,7 +32,7 @@ final class ListenerGroup<T> {
   private final int maxAttempts;
   private final Consumer<DeadLetter<T>> deadLetters;
   private final BusConsumers consumers;
-  private final BlockingDeque<T> queue = new LinkedBlockingDeque<>();
+  private final HandOff<T> queue = new HandOff<>();
   private final AtomicInteger unfinished = new AtomicInteger();
   private final AtomicInteger threadIds = new AtomicInteger();
 
@@ -91,13 +89,13 @@ final class ListenerGroup<T> {
           continue;
         }
         if (running.closed) {
-          queue.offerFirst(message); // closed or stopped while waiting: for the next listener
+          queue.addFirst(message); // closed or stopped while waiting: for the next listener
           return;
         }
         Throwable fatal = deliver(message, handler);
         if (fatal != null) {
           consumers.stop(name, fatal);
-          queue.offerFirst(message); // not handled: it waits, as a broker would redeliver it
+          queue.addFirst(message); // not handled: it waits, as a broker would redeliver it
           return;
         }
         unfinished.decrementAndGet();

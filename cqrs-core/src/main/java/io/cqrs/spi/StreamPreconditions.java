@@ -1,8 +1,10 @@
 package io.cqrs.spi;
 
 import io.cqrs.VersionedEvent;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.RandomAccess;
 
 /** The argument checks every {@link EventStreamRepository} applies, so that all agree on them. */
 public final class StreamPreconditions {
@@ -36,7 +38,12 @@ public final class StreamPreconditions {
       throw new IllegalArgumentException("events must not be empty for stream '" + streamId + "'");
     }
     long version = expectedVersion;
-    for (VersionedEvent event : events) {
+    // By index where that is cheap: an iterator here was a measurable part of a command's
+    // allocation in memory (issue 14).
+    boolean byIndex = events instanceof RandomAccess;
+    Iterator<VersionedEvent> iterator = byIndex ? null : events.iterator();
+    for (int i = 0, n = events.size(); i < n; i++) {
+      VersionedEvent event = byIndex ? events.get(i) : iterator.next();
       Objects.requireNonNull(event, "events[]");
       if (!streamId.equals(event.sourceId())) {
         throw new IllegalArgumentException(

@@ -29,14 +29,18 @@ public sealed interface Target {
     return new Ratio(description, benchmark, variant, baseline, Map.copyOf(params), minimum);
   }
 
-  /** {@code variant} must allocate less than {@code maximum} bytes per operation. */
+  /**
+   * {@code variant} must allocate less than {@code maximum} bytes per operation, an operation being
+   * {@code operation} (an event, a command) in the report's words.
+   */
   static Target allocation(
       String description,
       String benchmark,
       String variant,
       Map<String, String> params,
-      double maximum) {
-    return new Allocation(description, benchmark, variant, Map.copyOf(params), maximum);
+      double maximum,
+      String operation) {
+    return new Allocation(description, benchmark, variant, Map.copyOf(params), maximum, operation);
   }
 
   /**
@@ -218,7 +222,8 @@ public sealed interface Target {
       String benchmark,
       String variant,
       Map<String, String> params,
-      double maximum)
+      double maximum,
+      String operation)
       implements Target {
     @Override
     public Optional<Outcome> evaluate(JmhResults results) {
@@ -230,9 +235,10 @@ public sealed interface Target {
       String text =
           String.format(
               Locale.ROOT,
-              "%s allocates %.3f B per event (less than %.1f needed)",
+              "%s allocates %.3f B per %s (less than %.1f needed)",
               variant,
               bytes,
+              operation,
               maximum);
       return Optional.of(new Outcome(text, bytes < maximum ? Verdict.MET : Verdict.NOT_MET));
     }

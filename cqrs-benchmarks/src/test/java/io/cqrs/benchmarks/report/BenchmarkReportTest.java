@@ -213,10 +213,15 @@ class BenchmarkReportTest {
         .contains("cqrs = 0.40 × handWrittenFold")
         .endsWith("| **no** |");
     assertThat(row(page, "| 2. Rehydrate 100,000 events: at least 7x")).endsWith("| yes |");
-    assertThat(row(page, "| 3. Command path (dispatch manager)"))
+    assertThat(row(page, "| Issue 14. Command path (dispatch manager): at least 15x"))
         .contains("cqrsDispatch = 45.00 × axon")
         .endsWith("| yes |");
-    assertThat(row(page, "| 3. Command path (through the in-memory command bus)"))
+    assertThat(row(page, "| Issue 14. Command path (through the in-memory command bus): at least"))
+        .endsWith("| not run | not run |");
+    assertThat(row(page, "| Issue 14. Command path (dispatch manager): at most 1 KB"))
+        .contains("cqrsDispatch allocates 2000.000 B per command (less than 1024.0 needed)")
+        .endsWith("| **no** |");
+    assertThat(row(page, "| Issue 14. Command path (through the in-memory command bus): at most"))
         .endsWith("| not run | not run |");
     assertThat(row(page, "| RehydrateBenchmark | cqrs |")).contains("| n/a | 800,000 |");
     assertThat(page)

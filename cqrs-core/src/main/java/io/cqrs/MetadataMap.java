@@ -19,6 +19,7 @@ import java.util.function.BiConsumer;
  */
 final class MetadataMap extends AbstractMap<String, String> {
   private static final String[] NONE = new String[0];
+  private static final MetadataMap EMPTY = new MetadataMap(NONE);
 
   private final String[] pairs; // key, value, key, value, ...
 
@@ -34,6 +35,9 @@ final class MetadataMap extends AbstractMap<String, String> {
     if (metadata instanceof MetadataMap map) {
       return map;
     }
+    if (metadata.isEmpty()) {
+      return EMPTY;
+    }
     Pairs pairs = new Pairs(metadata.size());
     metadata.forEach(pairs);
     return new MetadataMap(pairs.finish());
@@ -46,19 +50,27 @@ final class MetadataMap extends AbstractMap<String, String> {
    * @throws IllegalArgumentException if a key of {@code more} is blank
    */
   static MetadataMap merged(Map<String, String> metadata, Map<String, String> more) {
-    Pairs pairs = new Pairs(metadata.size() + more.size());
-    if (!metadata.isEmpty()) {
-      metadata.forEach(
-          (key, value) -> {
-            if (!more.containsKey(key)) {
-              pairs.accept(key, value);
-            }
-          });
+    Pairs added = new Pairs(more.size());
+    more.forEach(added::addChecked);
+    MetadataMap base = copyOf(metadata);
+    String[] kept = base.pairs;
+    int keep = 0;
+    for (int i = 0; i < kept.length; i += 2) {
+      if (added.indexOf(kept[i]) < 0) {
+        keep++;
+      }
     }
-    more.forEach(
-        (key, value) ->
-            pairs.accept(MetadataKey.requireName(key), Objects.requireNonNull(value, key)));
-    return new MetadataMap(pairs.finish());
+    // Sized exactly: the usual merge replaces an entry (a hop's new traceparent).
+    String[] pairs = new String[2 * keep + added.length];
+    int length = 0;
+    for (int i = 0; i < kept.length; i += 2) {
+      if (added.indexOf(kept[i]) < 0) {
+        pairs[length++] = kept[i];
+        pairs[length++] = kept[i + 1];
+      }
+    }
+    System.arraycopy(added.pairs, 0, pairs, length, added.length);
+    return new MetadataMap(pairs);
   }
 
   @Override
@@ -146,6 +158,26 @@ final class MetadataMap extends AbstractMap<String, String> {
 
     Pairs(int capacity) {
       this.pairs = capacity == 0 ? NONE : new String[2 * capacity];
+    }
+
+    void addChecked(String key, String value) {
+      MetadataKey.requireName(key);
+      Objects.requireNonNull(value, key);
+      int i = indexOf(key);
+      if (i >= 0) { // a map whose entries name one key twice (a broken one): the last wins
+        pairs[i + 1] = value;
+      } else {
+        accept(key, value);
+      }
+    }
+
+    int indexOf(String key) {
+      for (int i = 0; i < length; i += 2) {
+        if (pairs[i].equals(key)) {
+          return i;
+        }
+      }
+      return -1;
     }
 
     @Override

@@ -48,7 +48,7 @@ public record Command(
       metadata = Map.of();
     } else {
       MetadataKey.requireBounded(metadata, "Command", messageId);
-      metadata = Map.copyOf(metadata);
+      metadata = MetadataMap.copyOf(metadata);
     }
   }
 

@@ -175,9 +175,7 @@ public final class MetadataKey<T> {
    * @throws IllegalArgumentException if a key of {@code more} is blank
    */
   static Map<String, String> merged(Map<String, String> metadata, Map<String, String> more) {
-    Map<String, String> copy = new java.util.HashMap<>(metadata);
-    more.forEach((key, value) -> copy.put(requireName(key), Objects.requireNonNull(value, key)));
-    return copy;
+    return MetadataMap.merged(metadata, more);
   }
 
   static String requireName(String name) {

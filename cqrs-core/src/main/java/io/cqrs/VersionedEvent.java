@@ -65,7 +65,7 @@ public record VersionedEvent(
       metadata = Map.of();
     } else {
       MetadataKey.requireBounded(metadata, "Event", id);
-      metadata = Map.copyOf(metadata);
+      metadata = MetadataMap.copyOf(metadata);
     }
   }
 

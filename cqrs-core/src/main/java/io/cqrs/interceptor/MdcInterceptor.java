@@ -41,14 +41,18 @@ public final class MdcInterceptor
   /** The longest value put in the MDC; ids are far shorter, a forged one is cut. */
   private static final int MAX_VALUE_LENGTH = 200;
 
-  /** Whether this thread is handling a command, whose aggregate the MDC names once loaded. */
-  private static final ThreadLocal<Boolean> IN_COMMAND = new ThreadLocal<>();
+  /**
+   * Whether this thread is handling a command, whose aggregate the MDC names once loaded. Set to
+   * {@code FALSE} rather than removed: a removed thread-local is a new map entry at the next set,
+   * one per handling, and a {@code Boolean} left on a thread holds nothing.
+   */
+  private static final ThreadLocal<Boolean> IN_COMMAND = ThreadLocal.withInitial(() -> false);
 
   @Override
   public Outcome interceptCommand(Handling<Command> handling) throws Exception {
     Command command = handling.message();
     String[] previous = save();
-    Boolean wasInCommand = IN_COMMAND.get();
+    boolean wasInCommand = IN_COMMAND.get();
     try {
       put(CORRELATION_ID, command.correlationId());
       put(CAUSATION_ID, command.causationId());
@@ -59,11 +63,7 @@ public final class MdcInterceptor
       return handling.proceed();
     } finally {
       restore(previous);
-      if (wasInCommand == null) {
-        IN_COMMAND.remove();
-      } else {
-        IN_COMMAND.set(wasInCommand);
-      }
+      IN_COMMAND.set(wasInCommand);
     }
   }
 
@@ -71,9 +71,9 @@ public final class MdcInterceptor
   public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
     VersionedEvent event = handling.message();
     String[] previous = save();
-    Boolean wasInCommand = IN_COMMAND.get();
+    boolean wasInCommand = IN_COMMAND.get();
     try {
-      IN_COMMAND.remove();
+      IN_COMMAND.set(Boolean.FALSE);
       put(CORRELATION_ID, event.correlationId());
       put(CAUSATION_ID, event.causationId());
       put(MESSAGE_ID, event.id());
@@ -82,9 +82,7 @@ public final class MdcInterceptor
       return handling.proceed();
     } finally {
       restore(previous);
-      if (wasInCommand != null) {
-        IN_COMMAND.set(wasInCommand);
-      }
+      IN_COMMAND.set(wasInCommand);
     }
   }
 
@@ -95,7 +93,7 @@ public final class MdcInterceptor
    */
   @Override
   public void interceptAggregate(AggregateCall call) {
-    if (IN_COMMAND.get() != null) {
+    if (IN_COMMAND.get()) {
       put(AGGREGATE_ID, call.aggregateId());
       call.proceed();
       return;

@@ -79,7 +79,6 @@ public final class CqrsTracing
 
   private final MessageSpans spans;
   private final TraceContexts contexts;
-  private final Clock clock;
 
   private CqrsTracing(Builder builder) {
     this.spans =
@@ -87,8 +86,9 @@ public final class CqrsTracing
             builder.openTelemetry.getTracer(INSTRUMENTATION_NAME), builder.messagingSystem);
     this.contexts =
         new TraceContexts(
-            builder.openTelemetry.getPropagators().getTextMapPropagator(), builder.replayAge);
-    this.clock = builder.clock;
+            builder.openTelemetry.getPropagators().getTextMapPropagator(),
+            builder.replayAge,
+            builder.clock);
   }
 
   /** Tracing with the default settings through {@code openTelemetry}'s tracer and propagators. */
@@ -139,8 +139,7 @@ public final class CqrsTracing
   @Override
   public Outcome interceptCommand(Handling<Command> handling) throws Exception {
     Command command = handling.message();
-    TraceContexts.Parent parent =
-        contexts.forHandling(Context.current(), command.metadata(), null, clock.instant());
+    TraceContexts.Parent parent = contexts.forHandling(Context.current(), command.metadata(), null);
     return handle(
         handling,
         spans.process(command, parent, handling.component()),
@@ -159,7 +158,7 @@ public final class CqrsTracing
   public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
     VersionedEvent event = handling.message();
     TraceContexts.Parent parent =
-        contexts.forHandling(Context.current(), event.metadata(), event.created(), clock.instant());
+        contexts.forHandling(Context.current(), event.metadata(), event.created());
     return handle(
         handling,
         spans.process(event, parent, handling.component()),
@@ -237,13 +236,16 @@ public final class CqrsTracing
       BiFunction<M, TraceContexts.Parent, Span> start,
       BiFunction<M, Map<String, String>, M> withMetadata) {
     Context current = Context.current();
-    Instant now = clock.instant();
-    List<M> traced = new ArrayList<>(dispatch.messages().size());
-    List<Span> started = new ArrayList<>(dispatch.messages().size());
+    List<M> messages = dispatch.messages();
+    if (messages.size() == 1) {
+      return publishOne(dispatch, messages.get(0), current, metadata, created, start, withMetadata);
+    }
+    List<M> traced = new ArrayList<>(messages.size());
+    List<Span> started = new ArrayList<>(messages.size());
     try {
-      for (M message : dispatch.messages()) {
+      for (M message : messages) {
         TraceContexts.Parent parent =
-            contexts.forPublish(current, metadata.apply(message), created.apply(message), now);
+            contexts.forPublish(current, metadata.apply(message), created.apply(message));
         Span span = start.apply(message, parent);
         started.add(span);
         traced.add(
@@ -271,6 +273,42 @@ public final class CqrsTracing
       throw failure;
     }
     scope.close();
+    return SpanOutcomes.endWhenSent(sent, started);
+  }
+
+  /**
+   * {@link #publish} of a call with one message, the usual case: without the lists of several, and
+   * with its span current while the bus sends, so a transport's own instrumentation nests under it.
+   */
+  private <M> CompletableFuture<Void> publishOne(
+      Dispatch<M> dispatch,
+      M message,
+      Context current,
+      Function<M, Map<String, String>> metadata,
+      Function<M, Instant> created,
+      BiFunction<M, TraceContexts.Parent, Span> start,
+      BiFunction<M, Map<String, String>, M> withMetadata) {
+    Span span = null;
+    M traced;
+    try {
+      Map<String, String> carried = metadata.apply(message);
+      TraceContexts.Parent parent = contexts.forPublish(current, carried, created.apply(message));
+      span = start.apply(message, parent);
+      traced = carrying(message, carried, parent.context().with(span), span, parent, withMetadata);
+    } catch (RuntimeException | Error failure) {
+      if (span != null) {
+        SpanOutcomes.endFailed(List.of(span), failure);
+      }
+      throw failure;
+    }
+    List<Span> started = List.of(span);
+    CompletableFuture<Void> sent;
+    try (Scope scope = span.makeCurrent()) {
+      sent = dispatch.proceed(List.of(traced));
+    } catch (RuntimeException | Error failure) {
+      SpanOutcomes.endFailed(started, failure);
+      throw failure;
+    }
     return SpanOutcomes.endWhenSent(sent, started);
   }
 

@@ -8,7 +8,7 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import java.util.List;
-import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Starts the spans of {@link CqrsTracing}, named {@code <operation> <type>} as the messaging
@@ -20,6 +20,13 @@ final class MessageSpans {
 
   private final Tracer tracer;
   private final String system;
+
+  // Span names by type, made once: every span of a type has the same name, and building it anew
+  // was a string per span. Bounded by the application's registered types.
+  private final Names publishNames = new Names(TraceKeys.PUBLISH);
+  private final Names processNames = new Names(TraceKeys.PROCESS);
+  private final Names loadNames = new Names("load");
+  private final Names saveNames = new Names("save");
 
   MessageSpans(Tracer tracer, String system) {
     this.tracer = tracer;
@@ -58,7 +65,9 @@ final class MessageSpans {
   Span aggregate(AggregateCall call) {
     Span span =
         tracer
-            .spanBuilder(call.kind().name().toLowerCase(Locale.ROOT) + " " + call.aggregateType())
+            .spanBuilder(
+                (call.kind() == AggregateCall.Kind.LOAD ? loadNames : saveNames)
+                    .of(call.aggregateType()))
             .setSpanKind(SpanKind.INTERNAL)
             .startSpan();
     if (span.isRecording()) {
@@ -129,8 +138,9 @@ final class MessageSpans {
 
   /** A started span of one message, a child of (or linked to) {@code parent}. */
   private Span message(String operation, String type, SpanKind kind, TraceContexts.Parent parent) {
+    Names names = TraceKeys.PUBLISH.equals(operation) ? publishNames : processNames;
     SpanBuilder builder =
-        tracer.spanBuilder(operation + " " + type).setSpanKind(kind).setParent(parent.context());
+        tracer.spanBuilder(names.of(type)).setSpanKind(kind).setParent(parent.context());
     if (parent.link() != null) {
       builder.addLink(parent.link());
     }
@@ -159,6 +169,25 @@ final class MessageSpans {
     // direct dispatch has none.
     if (!DIRECT.equals(component)) {
       span.setAttribute(TraceKeys.CONSUMER_GROUP, component);
+    }
+  }
+
+  /** The names {@code <operation> <type>} of one operation's spans, by type. */
+  private static final class Names {
+    private final String prefix;
+    private final ConcurrentHashMap<String, String> byType = new ConcurrentHashMap<>();
+
+    Names(String operation) {
+      this.prefix = operation + " ";
+    }
+
+    String of(String type) {
+      String name = byType.get(type);
+      if (name == null) {
+        name = prefix + type;
+        byType.putIfAbsent(type, name);
+      }
+      return name;
     }
   }
 }

@@ -195,6 +195,35 @@ class CqrsTracingTest {
   }
 
   @Test
+  void an_event_exactly_the_replay_age_old_joins_its_trace_and_one_a_nanosecond_older_does_not() {
+    // Counted in milliseconds but decided to the nanosecond: both ages fall in the same
+    // millisecond.
+    Instant now = Instant.parse("2026-12-03T10:00:00.000500Z");
+    cqrs =
+        Bank.builder()
+            .interceptors(
+                CqrsTracing.builder(spans.sdk())
+                    .replayAge(Duration.ofMinutes(2))
+                    .clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+                    .build())
+            .build();
+    cqrs.processor("balances", new Balances());
+    store("acc-at", now.minus(Duration.ofMinutes(2)));
+    store("acc-past", now.minus(Duration.ofMinutes(2)).minusNanos(1));
+    cqrs.start();
+
+    SpanData at = spans.await("process Deposited", span -> aggregate(span).equals("acc-at"));
+    SpanData past = spans.await("process Deposited", span -> aggregate(span).equals("acc-past"));
+
+    assertThat(at.getTraceId()).isEqualTo(ORIGIN_TRACE);
+    assertThat(at.getLinks()).isEmpty();
+    assertThat(past.getTraceId()).isNotEqualTo(ORIGIN_TRACE);
+    assertThat(past.getLinks())
+        .extracting(link -> link.getSpanContext().getSpanId())
+        .containsExactly(ORIGIN_SPAN);
+  }
+
+  @Test
   void the_replay_age_is_a_setting() {
     cqrs =
         Bank.builder()
@@ -240,6 +269,47 @@ class CqrsTracingTest {
     assertThat(published.getLinks())
         .extracting(link -> link.getSpanContext().getSpanId())
         .containsExactly(ORIGIN_SPAN);
+  }
+
+  @Test
+  void a_command_published_inside_a_span_links_the_other_trace_it_carries_but_not_its_own() {
+    build().start();
+    io.opentelemetry.api.trace.Span client =
+        spans.sdk().getTracer("test").spanBuilder("client").startSpan();
+    String ownTrace = "00-" + client.getSpanContext().getTraceId() + "-" + ORIGIN_SPAN + "-01";
+    try (io.opentelemetry.context.Scope scope = client.makeCurrent()) {
+      cqrs.commandBus()
+          .publish(
+              Command.create(new Deposit("acc-1", 1))
+                  .withMetadata(MetadataKey.TRACEPARENT, ORIGIN));
+      cqrs.commandBus()
+          .publish(
+              Command.create(new Deposit("acc-2", 1))
+                  .withMetadata(MetadataKey.TRACEPARENT, ownTrace));
+    } finally {
+      client.end();
+    }
+
+    List<SpanData> published = awaitAll("publish Deposit", 2);
+    assertThat(published)
+        .allSatisfy(
+            span -> {
+              assertThat(span.getTraceId()).isEqualTo(client.getSpanContext().getTraceId());
+              assertThat(span.getParentSpanId()).isEqualTo(client.getSpanContext().getSpanId());
+            });
+    // The one from another trace links to it; the one from the current trace has nothing to link.
+    assertThat(published)
+        .extracting(span -> span.getLinks().size())
+        .containsExactlyInAnyOrder(1, 0);
+    assertThat(published)
+        .flatExtracting(SpanData::getLinks)
+        .extracting(link -> link.getSpanContext().getTraceId())
+        .containsExactly(ORIGIN_TRACE);
+  }
+
+  private List<SpanData> awaitAll(String name, int count) {
+    io.cqrs.testing.Await.until(name + " x" + count, () -> spans.named(name).size() >= count);
+    return spans.named(name);
   }
 
   @Test

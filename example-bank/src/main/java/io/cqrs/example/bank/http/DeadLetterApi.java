@@ -130,9 +130,15 @@ final class DeadLetterApi {
     if (value == null) {
       return Long.MAX_VALUE;
     }
-    if (value.isEmpty()
-        || value.length() > 19
-        || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    long max = 0;
+    if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        max = Long.parseLong(value);
+      } catch (NumberFormatException e) {
+        // above Long.MAX_VALUE: refused below like 0
+      }
+    }
+    if (max < 1) {
       throw new ApiException(
           400,
           "invalid_max",
@@ -141,10 +147,6 @@ final class DeadLetterApi {
               + ", was '"
               + JsonBody.printable(value)
               + "'");
-    }
-    long max = Long.parseLong(value); // at most 19 digits: 9999999999999999999 overflows
-    if (max < 1) {
-      throw new ApiException(400, "invalid_max", "max must be at least 1, was " + max);
     }
     return max;
   }

@@ -142,7 +142,17 @@ class DeadLetterApiTest {
       DeadLetterChecks.awaitQueue(root, "commands", Bank.COMMAND_SERVICE, i + 1);
     }
     String path = "/admin/dead-letters/queues/commands/" + Bank.COMMAND_SERVICE + "/replay";
-    for (String bad : List.of("0", "-1", "1e3", "%2B1", "%201", "99999999999999999999", "", "x")) {
+    for (String bad :
+        List.of(
+            "0",
+            "-1",
+            "1e3",
+            "%2B1",
+            "%201",
+            "99999999999999999999",
+            "9999999999999999999",
+            "",
+            "x")) {
       Reply refused = root.post(path + "?max=" + bad, "");
       DeadLetterChecks.assertProblem(refused, 400, "invalid_max");
     }

@@ -50,18 +50,10 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   @Override
   public void publish(List<Command> commands) {
     Objects.requireNonNull(commands, "commands");
-    if (closed) {
-      throw new IllegalStateException("InMemoryCommandBus is closed");
-    }
+    ensureOpen();
     List<List<ListenerGroup<Command>>> routes = new ArrayList<>(commands.size());
     for (Command command : commands) {
-      Objects.requireNonNull(command, "commands[]");
-      List<ListenerGroup<Command>> route = byType.get(command.commandType());
-      if (route == null || route.isEmpty()) {
-        throw new UnroutableMessageException(
-            command.commandType(), "no service subscribed to it; nothing was published");
-      }
-      routes.add(route);
+      routes.add(route(command));
     }
     for (int i = 0; i < commands.size(); i++) {
       for (ListenerGroup<Command> group : routes.get(i)) {
@@ -73,19 +65,29 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   /** The same as publishing a list of one, without the lists. */
   @Override
   public void publish(Command command) {
-    Objects.requireNonNull(command, "commands[]");
-    if (closed) {
-      throw new IllegalStateException("InMemoryCommandBus is closed");
-    }
-    List<ListenerGroup<Command>> route = byType.get(command.commandType());
-    int groups = route == null ? 0 : route.size();
-    if (groups == 0) {
-      throw new UnroutableMessageException(
-          command.commandType(), "no service subscribed to it; nothing was published");
-    }
+    ensureOpen();
+    List<ListenerGroup<Command>> route = route(command);
+    int groups = route.size();
     for (int i = 0; i < groups; i++) {
       route.get(i).offer(command); // routes only grow, so every index below the size holds
     }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("InMemoryCommandBus is closed");
+    }
+  }
+
+  /** The listener groups {@code command} goes to; unroutable if none. */
+  private List<ListenerGroup<Command>> route(Command command) {
+    Objects.requireNonNull(command, "commands[]");
+    List<ListenerGroup<Command>> route = byType.get(command.commandType());
+    if (route == null || route.isEmpty()) {
+      throw new UnroutableMessageException(
+          command.commandType(), "no service subscribed to it; nothing was published");
+    }
+    return route;
   }
 
   @Override
@@ -99,9 +101,7 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
     }
     // Before any routing changes: otherwise the types would route to a service with no listener.
     ListenerGroup.checkListeners(listeners);
-    if (closed) {
-      throw new IllegalStateException("InMemoryCommandBus is closed");
-    }
+    ensureOpen();
     consumers.ensureNotStopped();
     ListenerGroup<Command> group =
         services.computeIfAbsent(

@@ -378,7 +378,12 @@ public final class EventSourcingRepository {
     if (!cached && !(snapshotPolicy instanceof SnapshotPolicy.Never)) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
-    EventStream stream = store.loadStream(id, aggregate.version() + 1);
+    // A cached aggregate stands at a version its stream reached after a commit: the store need
+    // only say whether anything came after it (one read on Couchbase).
+    EventStream stream =
+        cached && aggregate.version() > 0
+            ? store.loadStreamAfter(id, aggregate.version())
+            : store.loadStream(id, aggregate.version() + 1);
     if (stream.aggregateType() != null && !stream.aggregateType().equals(type)) {
       throw new AggregateTypeMismatchException(id, stream.aggregateType(), type);
     }

@@ -28,7 +28,7 @@ class AggregateCacheTest {
 
     Wallet loaded = cached.get("w-1", Wallet::new);
 
-    assertThat(store.calls).containsExactly("load w-1 from 3");
+    assertThat(store.calls).containsExactly("load w-1 after 2");
     assertThat(loaded.version()).isEqualTo(2);
     assertThat(loaded.owner()).isEqualTo("ada");
     assertThat(loaded.balance()).isEqualByComparingTo("10");
@@ -52,7 +52,7 @@ class AggregateCacheTest {
     assertThat(loaded.version()).isEqualTo(3);
     assertThat(loaded.balance()).isEqualByComparingTo("12");
     assertThat(again.balance()).isEqualByComparingTo("12");
-    assertThat(store.calls).containsExactly("load w-1 from 2", "load w-1 from 4");
+    assertThat(store.calls).containsExactly("load w-1 after 1", "load w-1 after 3");
   }
 
   @Test
@@ -118,7 +118,7 @@ class AggregateCacheTest {
     store.calls.clear();
     Wallet loaded = cached.get("w-1", Wallet::new);
 
-    assertThat(store.calls).containsExactly("load w-1 from 3");
+    assertThat(store.calls).containsExactly("load w-1 after 2");
     assertThat(loaded.version()).isEqualTo(2);
     assertThat(loaded.balance()).isEqualByComparingTo("4");
   }

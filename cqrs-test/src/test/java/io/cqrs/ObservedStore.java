@@ -50,6 +50,14 @@ final class ObservedStore implements EventStreamRepository {
   }
 
   @Override
+  public EventStream loadStreamAfter(String streamId, long readVersion) {
+    calls.add("load " + streamId + " after " + readVersion);
+    EventStream stream = delegate.loadStreamAfter(streamId, readVersion);
+    afterLoad.accept(streamId);
+    return stream;
+  }
+
+  @Override
   public long version(String streamId) {
     return delegate.version(streamId);
   }

@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rawGet} (baseline): one get of one document with the SDK, as raw JSON: the least a
  *       program needs to learn that nothing changed.
  *   <li>{@code cached}: {@link EventSourcingRepository#get} with a cache: the state from memory and
- *       the store asked for the events after it (its head, and the claim past it).
+ *       the store asked for the events after it: one get of the claim that would start the next
+ *       commit, missing.
  *   <li>{@code uncached}: the same repository without a cache, with the default snapshot policy of
  *       example-bank (every 100 events): the snapshot and the events after it.
  * </ul>

@@ -32,6 +32,11 @@ final class UnmarkedStore implements EventStreamRepository {
   }
 
   @Override
+  public EventStream loadStreamAfter(String streamId, long readVersion) {
+    return store.loadStreamAfter(streamId, readVersion);
+  }
+
+  @Override
   public long version(String streamId) {
     return store.version(streamId);
   }

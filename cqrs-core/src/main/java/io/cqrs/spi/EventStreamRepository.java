@@ -100,6 +100,27 @@ public interface EventStreamRepository {
   EventStream loadStream(String streamId, long fromVersion);
 
   /**
+   * The events committed after {@code readVersion}, in version order, for a caller that has read
+   * the stream up to {@code readVersion} (an aggregate held in a cache): {@code readVersion} ends a
+   * commit of the stream, so a store can answer "nothing new" by probing for the commit after it,
+   * one read instead of a load. The same events as {@code loadStream(streamId, readVersion + 1)};
+   * the aggregate type may be {@code null} when there are none, since the caller already knows it.
+   *
+   * <p>The result is only defined if {@code readVersion} is a version the stream was at after one
+   * of its commits (a version some load or save returned). Asked from inside a commit, a store may
+   * answer that nothing came after it.
+   *
+   * @param readVersion a version the stream has reached, at least 1
+   * @throws IllegalArgumentException if {@code readVersion} is below 1
+   */
+  default EventStream loadStreamAfter(String streamId, long readVersion) {
+    if (readVersion < 1) {
+      throw new IllegalArgumentException("readVersion must be at least 1, was " + readVersion);
+    }
+    return loadStream(streamId, readVersion + 1);
+  }
+
+  /**
    * The events of a stream with version {@code >= fromVersion}, in version order; empty if there
    * are none.
    */

@@ -188,6 +188,21 @@ public final class CouchbaseEventStreamRepository
     return reader.load(streamId, fromVersion);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One get, of the claim that would start the commit after {@code readVersion}, when nothing
+   * was committed since; a {@linkplain #loadStream load} from there otherwise.
+   */
+  @Override
+  public EventStream loadStreamAfter(String streamId, long readVersion) {
+    keys.checkStreamId(streamId);
+    if (readVersion < 1) {
+      throw new IllegalArgumentException("readVersion must be at least 1, was " + readVersion);
+    }
+    return reader.loadAfter(streamId, readVersion);
+  }
+
   @Override
   public long version(String streamId) {
     return reader.version(keys.checkStreamId(streamId));

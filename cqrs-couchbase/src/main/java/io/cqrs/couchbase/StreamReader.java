@@ -149,7 +149,7 @@ final class StreamReader {
    */
   EventStream load(String streamId, long fromVersion) {
     if (fromVersion > 1) {
-      // A reader that holds the stream up to fromVersion - 1 (a cached aggregate) usually finds
+      // A reader that holds the stream up to fromVersion - 1 (from a snapshot, say) often finds
       // the head right there: read the head and the one claim that would start the next commit at
       // once, one round trip when nothing was committed since. The claim is trusted only if the
       // head is at exactly fromVersion - 1, so that it starts a commit; the chain is followed only
@@ -175,6 +175,20 @@ final class StreamReader {
       return load(streamId, fromVersion, head);
     }
     return load(streamId, fromVersion, head(streamId));
+  }
+
+  /**
+   * The events after {@code readVersion}, which ends a commit of the stream: one get of the claim
+   * that would start the next commit, which, missing, proves the stream ends there (a version is
+   * committed exactly when its claim exists, whatever the head says). (A get: CouchbaseMock does
+   * not know the metadata read that {@code exists} sends.). Only if it exists is the stream loaded
+   * from there, as {@link #load(String, long)} does.
+   */
+  EventStream loadAfter(String streamId, long readVersion) {
+    if (kv.get(keys.claim(streamId, readVersion + 1)).isEmpty()) {
+      return new EventStream(streamId, null, List.of());
+    }
+    return load(streamId, readVersion + 1);
   }
 
   private EventStream load(String streamId, long fromVersion, StreamHead head) {

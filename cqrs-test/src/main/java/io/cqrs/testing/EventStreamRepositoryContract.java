@@ -954,6 +954,31 @@ public abstract class EventStreamRepositoryContract {
   }
 
   @Test
+  void a_load_after_a_version_the_stream_reached_returns_exactly_what_was_committed_since() {
+    List<VersionedEvent> first = happened("s", 1, 2, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, first).withAggregateType("Ledger"));
+    assertThat(repository.loadStreamAfter("s", 2).events()).as("nothing since").isEmpty();
+
+    List<VersionedEvent> second = happened("s", 3, 3, "c-" + id());
+    repository.save("s", 2, second);
+    List<VersionedEvent> third = happened("s", 6, 1, "c-" + id());
+    repository.save("s", 5, third);
+
+    io.cqrs.spi.EventStream sinceFirst = repository.loadStreamAfter("s", 2);
+    assertThat(sinceFirst.events()).containsExactlyElementsOf(concat(second, third));
+    assertThat(sinceFirst.aggregateType()).isEqualTo("Ledger");
+    assertThat(repository.loadStreamAfter("s", 5).events()).containsExactlyElementsOf(third);
+    assertThat(repository.loadStreamAfter("s", 6).events()).isEmpty();
+    assertThat(repository.loadStreamAfter("nobody", 3).events()).isEmpty();
+    assertRejected(
+        () -> repository.loadStreamAfter("s", 0), IllegalArgumentException.class, "readVersion");
+    assertRejected(
+        () -> repository.loadStreamAfter(null, 1), NullPointerException.class, "streamId");
+    assertRejected(
+        () -> repository.loadStreamAfter(" ", 1), IllegalArgumentException.class, "streamId");
+  }
+
+  @Test
   void a_stream_that_does_not_exist_loads_without_a_type() {
     io.cqrs.spi.EventStream nothing = repository.loadStream("nobody", 1);
 

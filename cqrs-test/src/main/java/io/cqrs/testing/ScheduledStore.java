@@ -56,6 +56,11 @@ final class ScheduledStore implements EventStreamRepository {
   }
 
   @Override
+  public EventStream loadStreamAfter(String streamId, long readVersion) {
+    return step(() -> delegate.loadStreamAfter(streamId, readVersion));
+  }
+
+  @Override
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     return step(() -> delegate.eventsByCorrelationId(correlationId));
   }

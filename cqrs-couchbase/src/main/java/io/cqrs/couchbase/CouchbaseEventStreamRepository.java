@@ -68,6 +68,12 @@ public final class CouchbaseEventStreamRepository
    */
   public static final int MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 
+  /** The default {@linkplain Builder#headWindow head window}, in versions. */
+  public static final int DEFAULT_HEAD_WINDOW = 128;
+
+  /** The largest {@linkplain Builder#headWindow head window}, in versions. */
+  public static final int MAX_HEAD_WINDOW = 65_536;
+
   /**
    * How long {@link #close()} waits for head updates still in flight: the SDK's default KV timeout.
    * A head that is not moved only costs readers a claim read until the next save repairs it.
@@ -97,7 +103,9 @@ public final class CouchbaseEventStreamRepository
     CorrelationIndex index = new CorrelationIndex(kv, keys);
     RecentCommits recent = new RecentCommits();
     this.logWriter = new LogWriter(kv, keys, codec, index);
-    this.writer = new StreamWriter(kv, keys, codec, reader, logWriter, recent, builder.saveHook);
+    HeadArchive archive = new HeadArchive(kv, keys, codec, builder.headWindow);
+    this.writer =
+        new StreamWriter(kv, keys, codec, reader, logWriter, recent, archive, builder.saveHook);
     CommitResolver resolver = new CommitResolver(kv, keys, codec, index);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
@@ -382,6 +390,7 @@ public final class CouchbaseEventStreamRepository
     private Duration gapGracePeriod = Duration.ofSeconds(3);
     private int maxDocumentBytes = MAX_DOCUMENT_BYTES;
     private int loadConcurrency = 32;
+    private int headWindow = DEFAULT_HEAD_WINDOW;
     private Duration connectTimeout = Duration.ofSeconds(30);
     private DurabilityLevel durability = DurabilityLevel.NONE;
     private StreamWriter.Hook saveHook = StreamWriter.Hook.NONE;
@@ -482,6 +491,25 @@ public final class CouchbaseEventStreamRepository
                 + maxDocumentBytes);
       }
       this.maxDocumentBytes = maxDocumentBytes;
+      return this;
+    }
+
+    /**
+     * How many of a stream's latest versions its head lists at least (default {@value
+     * #DEFAULT_HEAD_WINDOW}; 1 to {@value #MAX_HEAD_WINDOW}). Once a head spans twice as many, the
+     * commits before the last {@code versions} move to pages and their commands to buckets, so a
+     * head stays under about {@code 2 · versions · 60} bytes however long the stream grows. A load
+     * from a version the head still lists (a snapshot's, a cached aggregate's) reads no page; a
+     * save to a stream that has pages and is made for a command reads one more document, its
+     * command's bucket. Keep it above the snapshot interval. See docs/couchbase.md, "Bounded
+     * heads".
+     */
+    public Builder headWindow(int versions) {
+      if (versions < 1 || versions > MAX_HEAD_WINDOW) {
+        throw new IllegalArgumentException(
+            "headWindow must be between 1 and " + MAX_HEAD_WINDOW + " versions, was " + versions);
+      }
+      this.headWindow = versions;
       return this;
     }
 

@@ -13,7 +13,9 @@ import io.cqrs.UnknownTypeException;
 import io.cqrs.VersionedEvent;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON of every document the repository writes, and strict reading of it: a document that is
@@ -23,6 +25,18 @@ import java.util.List;
 final class DocumentCodec {
   /** The layout version written into every document, so a future layout can tell them apart. */
   static final int FORMAT = 1;
+
+  /**
+   * The layout of a head that has moved commits to pages, and of its pages: a build that knows only
+   * layout 1 refuses to read such a head rather than miss the commits it no longer lists.
+   */
+  static final int PAGED_FORMAT = 2;
+
+  /** A head's last archived version: its commits up to here are in pages. */
+  static final String ARCHIVED_THROUGH = "b";
+
+  /** A head's number of pages. */
+  static final String PAGES = "p";
 
   static final String COMMIT = "c";
   static final String INTEGRATION = "i";
@@ -169,6 +183,117 @@ final class DocumentCodec {
     return write(node);
   }
 
+  /**
+   * A head that has moved the commits up to {@code archivedThrough} to {@code pages} pages: it
+   * lists {@code entries} (from {@code archivedThrough + 1} to {@code version}) and the {@code
+   * commands} of their commits.
+   */
+  byte[] pagedHead(
+      long version,
+      String type,
+      List<StreamHead.Entry> entries,
+      Map<String, Long> commands,
+      long pages,
+      long archivedThrough) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("f", PAGED_FORMAT);
+    node.put("v", version);
+    if (type != null) {
+      node.put(TYPE, type);
+    }
+    node.put(ARCHIVED_THROUGH, archivedThrough);
+    node.put(PAGES, pages);
+    ArrayNode commits = node.putArray("c");
+    for (StreamHead.Entry entry : entries) {
+      commits.addArray().add(entry.last()).add(entry.seq());
+    }
+    ObjectNode commandNode = node.putObject(COMMANDS);
+    commands.forEach(commandNode::put);
+    return write(node);
+  }
+
+  /** The commands a head lists ({@code "m"}), hash to first version, in document order. */
+  Map<String, Long> headCommands(String key, byte[] json, String stream) {
+    JsonNode node = read(key, json, stream, PAGED_FORMAT);
+    Map<String, Long> commands = new LinkedHashMap<>();
+    JsonNode object = node.path(COMMANDS);
+    if (!object.isMissingNode() && !object.isObject()) {
+      throw corrupt(key, stream, new IllegalArgumentException("field 'm' must be an object"));
+    }
+    var fields = object.fields();
+    while (fields.hasNext()) {
+      var field = fields.next();
+      if (!field.getValue().canConvertToExactIntegral() || field.getValue().asLong() < 1) {
+        throw corrupt(
+            key, stream, new IllegalArgumentException("command entry " + field + " is malformed"));
+      }
+      commands.put(field.getKey(), field.getValue().asLong());
+    }
+    return commands;
+  }
+
+  /**
+   * Page {@code page} of a stream's archived commits: {@code entries}, which follow version {@code
+   * offset}.
+   */
+  byte[] headPage(String stream, long page, long offset, List<StreamHead.Entry> entries) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("f", PAGED_FORMAT);
+    node.put("s", stream);
+    node.put("i", page);
+    node.put("o", offset);
+    ArrayNode commits = node.putArray("c");
+    for (StreamHead.Entry entry : entries) {
+      commits.addArray().add(entry.last()).add(entry.seq());
+    }
+    return write(node);
+  }
+
+  /**
+   * Reads a page of archived commits, which must follow version {@code offset}.
+   *
+   * @return its commits, in version order
+   */
+  List<StreamHead.Entry> headPage(String key, byte[] json, String stream, long offset) {
+    JsonNode node = read(key, json, stream, PAGED_FORMAT);
+    try {
+      if (node.path("f").asInt() != PAGED_FORMAT || !stream.equals(node.path("s").asText(null))) {
+        throw new IllegalArgumentException(
+            "not a page of stream '" + KeyLayout.shown(stream) + "'");
+      }
+      if (number(node, "o") != offset) {
+        throw new IllegalArgumentException(
+            "page follows version " + number(node, "o") + ", not " + offset);
+      }
+      List<StreamHead.Entry> entries = entries(node.get("c"), offset);
+      if (entries.isEmpty()) {
+        throw new IllegalArgumentException("page lists no commits");
+      }
+      return entries;
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
+  /** Commit entries {@code [last, seq]} following version {@code offset}, checked contiguous. */
+  private static List<StreamHead.Entry> entries(JsonNode array, long offset) {
+    if (array == null || !array.isArray()) {
+      throw new IllegalArgumentException("field 'c' must be an array");
+    }
+    List<StreamHead.Entry> entries = new ArrayList<>(array.size());
+    long previous = offset;
+    for (JsonNode pair : array) {
+      long last = pair.path(0).asLong(-1);
+      long seq = pair.path(1).asLong(-1);
+      if (!pair.isArray() || last <= previous || seq < 1) {
+        throw new IllegalArgumentException("malformed commit entry " + pair);
+      }
+      entries.add(new StreamHead.Entry(previous + 1, last, seq));
+      previous = last;
+    }
+    return entries;
+  }
+
   /** A head entry as the head document's array holds it. */
   static List<Long> headEntry(StreamHead.Entry entry) {
     return List.of(entry.last(), entry.seq());
@@ -227,28 +352,21 @@ final class DocumentCodec {
   }
 
   StreamHead head(String key, byte[] json, String stream, long cas) {
-    JsonNode node = read(key, json, stream);
+    JsonNode node = read(key, json, stream, PAGED_FORMAT);
     try {
       long version = number(node, "v");
-      JsonNode array = node.get("c");
-      if (array == null || !array.isArray()) {
-        throw new IllegalArgumentException("field 'c' must be an array");
+      long archivedThrough = optionalNumber(node, ARCHIVED_THROUGH);
+      long pages = optionalNumber(node, PAGES);
+      if ((archivedThrough == 0) != (pages == 0)) {
+        throw new IllegalArgumentException(
+            "pages " + pages + " hold versions 1.." + archivedThrough);
       }
-      List<StreamHead.Entry> entries = new ArrayList<>(array.size());
-      long previous = 0;
-      for (JsonNode pair : array) {
-        long last = pair.path(0).asLong(-1);
-        long seq = pair.path(1).asLong(-1);
-        if (!pair.isArray() || last <= previous || seq < 1) {
-          throw new IllegalArgumentException("malformed commit entry " + pair);
-        }
-        entries.add(new StreamHead.Entry(previous + 1, last, seq));
-        previous = last;
-      }
+      List<StreamHead.Entry> entries = entries(node.get("c"), archivedThrough);
+      long previous = entries.isEmpty() ? archivedThrough : entries.get(entries.size() - 1).last();
       if (previous != version) {
         throw new IllegalArgumentException("commits end at " + previous + ", not at " + version);
       }
-      return new StreamHead(version, List.copyOf(entries), cas, type(node));
+      return new StreamHead(version, List.copyOf(entries), cas, type(node), archivedThrough, pages);
     } catch (RuntimeException e) {
       throw corrupt(key, stream, e);
     }
@@ -295,6 +413,11 @@ final class DocumentCodec {
   }
 
   JsonNode read(String key, byte[] json, String stream) {
+    return read(key, json, stream, FORMAT);
+  }
+
+  /** Reads a document of any layout version from 1 to {@code newest}. */
+  private JsonNode read(String key, byte[] json, String stream, int newest) {
     JsonNode node;
     try {
       node = mapper.readTree(json);
@@ -304,8 +427,15 @@ final class DocumentCodec {
     if (node == null || !node.isObject()) {
       throw corrupt(key, stream, new IllegalArgumentException("not a JSON object"));
     }
-    if (node.path("f").asInt(-1) != FORMAT) {
-      throw corrupt(key, stream, new IllegalArgumentException("layout version is not " + FORMAT));
+    int format = node.path("f").asInt(-1);
+    if (format < FORMAT || format > newest) {
+      throw corrupt(
+          key,
+          stream,
+          new IllegalArgumentException(
+              newest == FORMAT
+                  ? "layout version is not " + FORMAT
+                  : "layout version is not " + FORMAT + " to " + newest));
     }
     return node;
   }
@@ -356,6 +486,18 @@ final class DocumentCodec {
       throw new IllegalArgumentException("field '" + field + "' must be an integer");
     }
     return value.longValue();
+  }
+
+  /** A non-negative integer field that may be absent (0). */
+  private static long optionalNumber(JsonNode node, String field) {
+    if (!node.has(field)) {
+      return 0;
+    }
+    long value = number(node, field);
+    if (value < 0) {
+      throw new IllegalArgumentException("field '" + field + "' must not be negative");
+    }
+    return value;
   }
 
   static SerializationException corrupt(String key, String stream, Exception cause) {

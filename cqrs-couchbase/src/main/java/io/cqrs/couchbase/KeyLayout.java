@@ -90,6 +90,22 @@ final class KeyLayout {
     return prefix + "::h::" + streamId;
   }
 
+  /**
+   * Page {@code page} (0, 1, …) of the commits a stream's head no longer lists: written once, never
+   * changed.
+   */
+  String headPage(String streamId, long page) {
+    return prefix + "::hp::" + streamId + "::" + page;
+  }
+
+  /**
+   * The bucket of the commands a stream's head no longer lists whose {@linkplain #commandHash hash}
+   * starts with {@code command}'s first hex digit: 16 per stream.
+   */
+  String commandBucket(String streamId, String command) {
+    return prefix + "::hm::" + streamId + "::" + command.charAt(0);
+  }
+
   /** The stream's snapshot. */
   String snapshot(String streamId) {
     return prefix + "::snap::" + streamId;

@@ -192,6 +192,46 @@ final class Kv {
     }
   }
 
+  /** {@link #replace}, without waiting: false if the CAS changed or the document vanished. */
+  Mono<Boolean> replaceAsync(String key, byte[] json, long cas) {
+    return reactive
+        .replace(
+            key,
+            json,
+            replaceOptions().cas(cas).transcoder(RawJsonTranscoder.INSTANCE).durability(durability))
+        .map(result -> true)
+        .onErrorResume(
+            e -> e instanceof CasMismatchException || e instanceof DocumentNotFoundException,
+            e -> Mono.just(false))
+        .onErrorMap(e -> CouchbaseErrors.map("replace of '" + key + "'", e));
+  }
+
+  /**
+   * Upserts {@code fields} (creating the document and their parents), without CAS, in one atomic
+   * mutation, without waiting. At most {@code MAX_SPECS} fields.
+   */
+  Mono<Void> upsertCreatingAsync(String key, Map<String, ?> fields) {
+    List<MutateInSpec> specs = new ArrayList<>(fields.size());
+    fields.forEach((path, value) -> specs.add(MutateInSpec.upsert(path, value).createPath()));
+    return reactive
+        .mutateIn(
+            key,
+            specs,
+            mutateInOptions().storeSemantics(StoreSemantics.UPSERT).durability(durability))
+        .then()
+        .onErrorMap(e -> CouchbaseErrors.map("mutation of '" + key + "'", e));
+  }
+
+  /** Whether {@code path} exists in a document; false if the document is missing. */
+  boolean pathExists(String key, String path) {
+    return await(
+        reactive
+            .lookupIn(key, List.of(LookupInSpec.exists(path)))
+            .map(result -> result.exists(0))
+            .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(false)),
+        "lookup of '" + path + "' in '" + key + "'");
+  }
+
   /** Increments a counter, creating it at 1; returns the new value. */
   long increment(String key) {
     try {

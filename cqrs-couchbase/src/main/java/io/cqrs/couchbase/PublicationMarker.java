@@ -89,7 +89,9 @@ final class PublicationMarker {
   private Optional<StreamHead.Entry> commitHolding(String streamId, long version) {
     StreamHead head = reader.head(streamId);
     List<StreamHead.Entry> commits =
-        head.version() >= version ? head.commits() : reader.claimsAfter(streamId, head.version());
+        head.version() >= version
+            ? reader.commitsFrom(streamId, head, version)
+            : reader.claimsAfter(streamId, head.version());
     for (StreamHead.Entry commit : commits) {
       if (commit.first() <= version && version <= commit.last()) {
         return Optional.of(commit);

@@ -27,7 +27,9 @@ final class StreamReader {
   }
 
   /** The fields of the head a reader needs: not its command set, which only saves consult. */
-  private static final List<String> HEAD_FIELDS = List.of("f", "v", "c", DocumentCodec.TYPE);
+  private static final List<String> HEAD_FIELDS =
+      List.of(
+          "f", "v", "c", DocumentCodec.TYPE, DocumentCodec.ARCHIVED_THROUGH, DocumentCodec.PAGES);
 
   /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
   StreamHead head(String streamId) {
@@ -72,10 +74,21 @@ final class StreamReader {
    * What a save checks in the head: its version and CAS, its type, whether it records the command,
    * and the log sequence of the commit ending at its version (0 if it lists none).
    */
-  record HeadCheck(long version, long cas, String type, boolean holdsCommand, long lastSeq) {}
+  record HeadCheck(
+      long version,
+      long cas,
+      String type,
+      boolean holdsCommand,
+      long lastSeq,
+      long archivedThrough,
+      long pages) {}
 
-  /** The head's last commit entry and its type, read beside its version. */
-  private static final List<String> CHECKED_FIELDS = List.of(DocumentCodec.TYPE, "c[-1]");
+  /**
+   * The head's last commit entry and its type, read beside its version, and how much of the stream
+   * it has moved to pages (its commands to buckets, which a save then reads too).
+   */
+  private static final List<String> CHECKED_FIELDS =
+      List.of(DocumentCodec.TYPE, "c[-1]", DocumentCodec.ARCHIVED_THROUGH, DocumentCodec.PAGES);
 
   /**
    * The head's version, the head document's CAS, the stream's aggregate type, whether the head
@@ -100,7 +113,27 @@ final class StreamReader {
                             head.cas(),
                             codec.type(key, head.fields().get(0), streamId),
                             head.pathExists(),
-                            lastSeq(key, streamId, head.fields().get(1)))));
+                            lastSeq(key, streamId, head.fields().get(1)),
+                            count(key, streamId, head.fields().get(2)),
+                            count(key, streamId, head.fields().get(3)))));
+  }
+
+  /** A non-negative count as raw JSON; 0 if absent. */
+  private static long count(String key, String streamId, byte[] field) {
+    if (field == null) {
+      return 0;
+    }
+    String text = new String(field, StandardCharsets.US_ASCII).trim();
+    try {
+      long value = Long.parseLong(text);
+      if (value < 0) {
+        throw new NumberFormatException(text);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw DocumentCodec.corrupt(
+          key, streamId, new SerializationException("head field " + text + " is not a count", e));
+    }
   }
 
   /** The sequence of a head entry {@code [last, seq]} as raw JSON; 0 if there is none. */
@@ -192,12 +225,7 @@ final class StreamReader {
   }
 
   private EventStream load(String streamId, long fromVersion, StreamHead head) {
-    List<StreamHead.Entry> wanted = new ArrayList<>();
-    for (StreamHead.Entry entry : head.commits()) {
-      if (entry.last() >= fromVersion) {
-        wanted.add(entry);
-      }
-    }
+    List<StreamHead.Entry> wanted = commitsFrom(streamId, head, fromVersion);
     // The head's commits and the claims past the head are read at the same time.
     var both =
         Kv.await(
@@ -210,6 +238,66 @@ final class StreamReader {
     collect(streamId, wanted, both.getT1(), fromVersion, events);
     collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
     return new EventStream(streamId, type(head, beyond), events);
+  }
+
+  /**
+   * The commits the head names (its own and, if {@code fromVersion} is at or before its last
+   * archived version, its pages') that end at or after {@code fromVersion}, in version order.
+   */
+  List<StreamHead.Entry> commitsFrom(String streamId, StreamHead head, long fromVersion) {
+    List<StreamHead.Entry> wanted = new ArrayList<>();
+    if (fromVersion <= head.archivedThrough()) {
+      for (StreamHead.Entry entry : archivedCommits(streamId, head)) {
+        if (entry.last() >= fromVersion) {
+          wanted.add(entry);
+        }
+      }
+    }
+    for (StreamHead.Entry entry : head.commits()) {
+      if (entry.last() >= fromVersion) {
+        wanted.add(entry);
+      }
+    }
+    return wanted;
+  }
+
+  /**
+   * The commits in the head's pages, read in parallel: contiguous from version 1 to the head's last
+   * archived version, or a {@link SerializationException} naming the page that breaks it.
+   */
+  private List<StreamHead.Entry> archivedCommits(String streamId, StreamHead head) {
+    List<String> pageKeys = new ArrayList<>();
+    for (long page = 0; page < head.pages(); page++) {
+      pageKeys.add(keys.headPage(streamId, page));
+    }
+    List<Optional<Kv.Document>> pages = kv.getAll(pageKeys);
+    List<StreamHead.Entry> commits = new ArrayList<>();
+    long offset = 0;
+    for (int i = 0; i < pages.size(); i++) {
+      String key = pageKeys.get(i);
+      if (pages.get(i).isEmpty()) {
+        throw DocumentCodec.corrupt(
+            key,
+            streamId,
+            new SerializationException(
+                "page " + i + " of the head's " + head.pages() + " is missing"));
+      }
+      List<StreamHead.Entry> entries =
+          codec.headPage(key, pages.get(i).get().content(), streamId, offset);
+      commits.addAll(entries);
+      offset = entries.get(entries.size() - 1).last();
+    }
+    if (offset != head.archivedThrough()) {
+      throw DocumentCodec.corrupt(
+          keys.head(streamId),
+          streamId,
+          new SerializationException(
+              "its pages end at version "
+                  + offset
+                  + ", not at its last archived version "
+                  + head.archivedThrough()));
+    }
+    return commits;
   }
 
   /** The stream's aggregate type: the head's, or, while it has no head yet, its first claim's. */

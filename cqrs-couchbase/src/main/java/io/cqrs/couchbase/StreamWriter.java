@@ -52,6 +52,7 @@ final class StreamWriter {
   private final StreamReader reader;
   private final LogWriter logWriter;
   private final RecentCommits recent;
+  private final HeadArchive archive;
   private final Hook hook;
   private final AtomicInteger headsInFlight = new AtomicInteger();
   private final Object headsDone = new Object();
@@ -63,7 +64,9 @@ final class StreamWriter {
       StreamReader reader,
       LogWriter logWriter,
       RecentCommits recent,
+      HeadArchive archive,
       Hook hook) {
+    this.archive = archive;
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
@@ -101,7 +104,12 @@ final class StreamWriter {
    * of the commit the new one follows (0 if none).
    */
   private record Position(
-      long headVersion, long headCas, List<StreamHead.Entry> beyond, String type, long lastSeq) {}
+      long headVersion,
+      long headCas,
+      List<StreamHead.Entry> beyond,
+      String type,
+      long lastSeq,
+      long archivedThrough) {}
 
   /**
    * Saves a commit.
@@ -174,6 +182,12 @@ final class StreamWriter {
     long last = added.get(added.size() - 1).last();
     headsInFlight.incrementAndGet();
     updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
+        .then(
+            Mono.defer(
+                () ->
+                    archive.due(last, position.archivedThrough())
+                        ? archive.archive(streamId).onErrorResume(e -> archiveFailed(streamId, e))
+                        : Mono.<Void>empty()))
         .doFinally(
             signal -> {
               if (headsInFlight.decrementAndGet() == 0) {
@@ -194,6 +208,15 @@ final class StreamWriter {
                     e));
   }
 
+  private static Mono<Void> archiveFailed(String streamId, Throwable e) {
+    log.warn(
+        "Could not move the oldest commits of stream '{}' out of its head; the head keeps them"
+            + " until a later save's archive succeeds",
+        KeyLayout.shown(streamId),
+        e);
+    return Mono.empty();
+  }
+
   /**
    * Checks that {@code expected} is where the stream ends, that the stream holds no effect of the
    * command, and that it was created for the append's aggregate type, if both are known. The head
@@ -211,6 +234,16 @@ final class StreamWriter {
     String type = head.map(StreamReader.HeadCheck::type).orElse(null);
     if (head.isPresent() && head.get().holdsCommand()) {
       throw new DuplicateCommandException(streamId, commandId);
+    }
+    long archivedThrough = head.map(StreamReader.HeadCheck::archivedThrough).orElse(0L);
+    if (command != null && head.isPresent() && head.get().pages() > 0) {
+      // The head has moved older commands to buckets: read the command's bucket now, after the
+      // head. An archiver copies commands to their buckets before it replaces the head without
+      // them, so a command missing from the head read above was in its bucket before this read.
+      String bucket = keys.commandBucket(streamId, command);
+      if (kv.pathExists(bucket, DocumentCodec.COMMANDS + "." + command)) {
+        throw new DuplicateCommandException(streamId, commandId);
+      }
     }
     if (headVersion > expected) {
       throw conflict(streamId, expected, headVersion);
@@ -236,7 +269,7 @@ final class StreamWriter {
         !beyond.isEmpty()
             ? beyond.get(beyond.size() - 1).seq()
             : head.map(StreamReader.HeadCheck::lastSeq).orElse(0L);
-    return new Position(headVersion, headCas, beyond, type, lastSeq);
+    return new Position(headVersion, headCas, beyond, type, lastSeq, archivedThrough);
   }
 
   /** Inserts the claim: the commit point. */

@@ -1,0 +1,225 @@
+package io.cqrs.couchbase;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps a stream's head bounded. A head lists the stream's commits (15 bytes each) and the commands
+ * they are the effects of (45 bytes each), and every save reads and mutates it, so a head that grew
+ * with the stream would make saves and loads of a long stream ever slower and hit Couchbase's 20
+ * MiB document limit at about 350,000 commands. Once a head spans {@code 2 · window} versions past
+ * what it has archived, the commits that end at or before {@code version − window} move out:
+ *
+ * <ol>
+ *   <li>their entries into a new <b>page</b>, {@code p::hp::<stream>::<n>} (an {@code insert}: a
+ *       page is written once and never changes);
+ *   <li>their commands into the stream's <b>command buckets</b>, {@code p::hm::<stream>::<x>}, by
+ *       the first hex digit {@code x} of the command hash (sub-document upserts, 16 buckets);
+ *   <li>then the head is <b>replaced</b>, with the CAS it was read with, by one that no longer
+ *       lists them and records the number of pages ({@code "p"}) and the last archived version
+ *       ({@code "b"}).
+ * </ol>
+ *
+ * <p>So a head never stops naming anything before its pages and buckets hold it: a reader that sees
+ * {@code p} pages finds all of them, and a command is always in the head or in its bucket (a save
+ * reads the bucket after the head, see {@link StreamWriter}). An archiver that dies after step 1 or
+ * 2 leaves a page or bucket entries that the head also still lists; the next archiver finds the
+ * page taken, reads it, and goes on with what it holds (it may hold fewer commits than this
+ * archiver would have moved, never others: the head lists commits in order and only ever appends).
+ * A lost CAS race (a save moved the head meanwhile) reads the head again and starts over. None of
+ * it is waited for by a save; a failure is logged and the next save of the stream tries again.
+ */
+final class HeadArchive {
+  private static final Logger log = LoggerFactory.getLogger(HeadArchive.class);
+  private static final int ATTEMPTS = 8;
+
+  private final Kv kv;
+  private final KeyLayout keys;
+  private final DocumentCodec codec;
+  private final long window;
+
+  HeadArchive(Kv kv, KeyLayout keys, DocumentCodec codec, long window) {
+    this.kv = kv;
+    this.keys = keys;
+    this.codec = codec;
+    this.window = window;
+  }
+
+  /** Whether a head at {@code version} that has archived up to {@code archivedThrough} is due. */
+  boolean due(long version, long archivedThrough) {
+    return version - archivedThrough >= 2 * window;
+  }
+
+  /** Archives the oldest commits of the stream's head, if it is due; without waiting. */
+  Mono<Void> archive(String streamId) {
+    return archive(streamId, 0);
+  }
+
+  private Mono<Void> archive(String streamId, int attempt) {
+    if (attempt >= ATTEMPTS) {
+      log.warn(
+          "Head of stream '{}' could not be archived after {} attempts (saves kept moving it);"
+              + " the next save tries again",
+          KeyLayout.shown(streamId),
+          ATTEMPTS);
+      return Mono.empty();
+    }
+    String key = keys.head(streamId);
+    return kv.getAsync(key)
+        .flatMap(
+            found -> {
+              if (found.isEmpty()) {
+                return Mono.empty();
+              }
+              Kv.Document document = found.get();
+              StreamHead head = codec.head(key, document.content(), streamId, document.cas());
+              if (!due(head.version(), head.archivedThrough())) {
+                return Mono.empty(); // another archiver was first
+              }
+              List<StreamHead.Entry> moving = new ArrayList<>();
+              for (StreamHead.Entry entry : head.commits()) {
+                if (entry.last() <= head.version() - window) {
+                  moving.add(entry);
+                }
+              }
+              if (moving.isEmpty()) {
+                return Mono.empty(); // one commit spans the window; it moves when it can
+              }
+              return writePage(streamId, head, moving)
+                  .flatMap(
+                      moved -> {
+                        if (moved.isEmpty()) {
+                          return archive(streamId, attempt + 1); // our head read was stale
+                        }
+                        Map<String, Long> commands =
+                            codec.headCommands(key, document.content(), streamId);
+                        return replaceHead(
+                            streamId, head, document, moved.get(), commands, attempt);
+                      });
+            });
+  }
+
+  /**
+   * Inserts the next page with {@code moving}; if another archiver (a dead one, or one racing this
+   * one) already wrote it, what it holds, which must be the head's first commits. Empty if it holds
+   * commits past the end of the head this archiver read: that head was stale.
+   */
+  private Mono<Optional<List<StreamHead.Entry>>> writePage(
+      String streamId, StreamHead head, List<StreamHead.Entry> moving) {
+    String pageKey = keys.headPage(streamId, head.pages());
+    byte[] page = codec.headPage(streamId, head.pages(), head.archivedThrough(), moving);
+    return kv.insertAsync(pageKey, page)
+        .flatMap(
+            cas -> {
+              if (cas != 0) {
+                return Mono.just(Optional.of(moving));
+              }
+              return kv.getAsync(pageKey)
+                  .map(
+                      existing -> {
+                        List<StreamHead.Entry> held =
+                            codec.headPage(
+                                pageKey,
+                                existing
+                                    .orElseThrow(
+                                        () ->
+                                            new IllegalStateException(
+                                                "page '" + pageKey + "' vanished"))
+                                    .content(),
+                                streamId,
+                                head.archivedThrough());
+                        checkAgrees(pageKey, streamId, held, head.commits());
+                        return held.size() <= head.commits().size()
+                            ? Optional.of(held)
+                            : Optional.<List<StreamHead.Entry>>empty();
+                      });
+            });
+  }
+
+  /** A page and a head list the same commits as far as both go, or one of them is corrupt. */
+  private static void checkAgrees(
+      String pageKey, String streamId, List<StreamHead.Entry> held, List<StreamHead.Entry> head) {
+    for (int i = 0; i < Math.min(held.size(), head.size()); i++) {
+      if (held.get(i).last() != head.get(i).last() || held.get(i).seq() != head.get(i).seq()) {
+        throw DocumentCodec.corrupt(
+            pageKey,
+            streamId,
+            new IllegalArgumentException(
+                "the page lists commit "
+                    + held.get(i).first()
+                    + ".."
+                    + held.get(i).last()
+                    + " at sequence "
+                    + held.get(i).seq()
+                    + " where its head lists "
+                    + head.get(i).first()
+                    + ".."
+                    + head.get(i).last()
+                    + " at "
+                    + head.get(i).seq()));
+      }
+    }
+  }
+
+  /** Copies the commands of {@code moved} to their buckets, then replaces the head without them. */
+  private Mono<Void> replaceHead(
+      String streamId,
+      StreamHead head,
+      Kv.Document document,
+      List<StreamHead.Entry> moved,
+      Map<String, Long> commands,
+      int attempt) {
+    long through = moved.get(moved.size() - 1).last();
+    Map<String, Map<String, Long>> buckets = new TreeMap<>();
+    Map<String, Long> kept = new LinkedHashMap<>();
+    commands.forEach(
+        (command, first) -> {
+          if (first <= through) {
+            buckets
+                .computeIfAbsent(keys.commandBucket(streamId, command), k -> new LinkedHashMap<>())
+                .put(DocumentCodec.COMMANDS + "." + command, first);
+          } else {
+            kept.put(command, first);
+          }
+        });
+    List<StreamHead.Entry> remaining = head.commits().subList(moved.size(), head.commits().size());
+    byte[] replacement =
+        codec.pagedHead(head.version(), head.type(), remaining, kept, head.pages() + 1, through);
+    String key = keys.head(streamId);
+    return Flux.fromIterable(chunks(buckets))
+        .concatMap(chunk -> kv.upsertCreatingAsync(chunk.getKey(), chunk.getValue()))
+        .then(Mono.defer(() -> kv.replaceAsync(key, replacement, document.cas())))
+        // Replaced: archive again if the head is still due (a head repaired over a long lag, or
+        // one whose archives kept losing to saves); lost the race: read it again.
+        .flatMap(replaced -> archive(streamId, replaced ? attempt : attempt + 1));
+  }
+
+  /** Each bucket's upserts in mutations of at most {@link Kv#MAX_SPECS}. */
+  private static List<Map.Entry<String, Map<String, Long>>> chunks(
+      Map<String, Map<String, Long>> buckets) {
+    List<Map.Entry<String, Map<String, Long>>> chunks = new ArrayList<>();
+    buckets.forEach(
+        (bucket, upserts) -> {
+          Map<String, Long> chunk = new LinkedHashMap<>();
+          for (Map.Entry<String, Long> upsert : upserts.entrySet()) {
+            chunk.put(upsert.getKey(), upsert.getValue());
+            if (chunk.size() == Kv.MAX_SPECS) {
+              chunks.add(Map.entry(bucket, chunk));
+              chunk = new LinkedHashMap<>();
+            }
+          }
+          if (!chunk.isEmpty()) {
+            chunks.add(Map.entry(bucket, chunk));
+          }
+        });
+    return chunks;
+  }
+}

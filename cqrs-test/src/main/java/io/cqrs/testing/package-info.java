@@ -4,7 +4,8 @@
  * suites ({@link io.cqrs.testing.EventStreamRepositoryContract}, {@link
  * io.cqrs.testing.RelayStoreContract}, {@link io.cqrs.testing.CommandDeduplicationContract}, {@link
  * io.cqrs.testing.CommandBusContract}, {@link io.cqrs.testing.EventBusContract}) are what every
- * store and bus adapter passes, each through a one-line subclass. {@link io.cqrs.testing.Await}
- * waits for asynchronous outcomes with a deadline.
+ * store and bus adapter passes, each through a one-line subclass; {@link
+ * io.cqrs.testing.SplitEventsContract} is what a store makes of events that upcasters split or
+ * drop. {@link io.cqrs.testing.Await} waits for asynchronous outcomes with a deadline.
  */
 package io.cqrs.testing;

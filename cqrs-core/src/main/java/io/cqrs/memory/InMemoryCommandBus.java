@@ -25,13 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * instead, and the command stays queued; see {@link #health()}.
  */
 public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
-  private final int maxAttempts;
-  private final Map<String, ListenerGroup<Command>> services = new ConcurrentHashMap<>();
+  private final BusGroups<Command> services;
   private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
-  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-  private final DeadLetterShelf<Command> deadLetters;
-  private final BusConsumers consumers = new BusConsumers("InMemoryCommandBus");
-  private volatile boolean closed;
 
   /** A bus that tries each command three times before dead-lettering it. */
   public InMemoryCommandBus() {
@@ -40,17 +35,15 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
 
   /** A bus that tries each command {@code maxAttempts} times before dead-lettering it. */
   public InMemoryCommandBus(int maxAttempts) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-    }
-    this.maxAttempts = maxAttempts;
-    this.deadLetters = new DeadLetterShelf<>(maxAttempts, Command::messageId, Command::commandType);
+    this.services =
+        new BusGroups<>(
+            "InMemoryCommandBus", maxAttempts, Command::messageId, Command::commandType);
   }
 
   @Override
   public void publish(List<Command> commands) {
     Objects.requireNonNull(commands, "commands");
-    ensureOpen();
+    services.ensureOpen();
     List<List<ListenerGroup<Command>>> routes = new ArrayList<>(commands.size());
     for (Command command : commands) {
       routes.add(route(command));
@@ -65,17 +58,11 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   /** The same as publishing a list of one, without the lists. */
   @Override
   public void publish(Command command) {
-    ensureOpen();
+    services.ensureOpen();
     List<ListenerGroup<Command>> route = route(command);
     int groups = route.size();
     for (int i = 0; i < groups; i++) {
       route.get(i).offer(command); // routes only grow, so every index below the size holds
-    }
-  }
-
-  private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("InMemoryCommandBus is closed");
     }
   }
 
@@ -101,11 +88,7 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
     }
     // Before any routing changes: otherwise the types would route to a service with no listener.
     ListenerGroup.checkListeners(listeners);
-    ensureOpen();
-    consumers.ensureNotStopped();
-    ListenerGroup<Command> group =
-        services.computeIfAbsent(
-            service, name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add, consumers));
+    ListenerGroup<Command> group = services.groupFor(service);
     for (String type : commandTypes) {
       List<ListenerGroup<Command>> route =
           byType.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
@@ -113,14 +96,12 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
         route.add(group);
       }
     }
-    Subscription started = group.start(listeners, consumer::accept);
-    subscriptions.add(started);
-    return started;
+    return services.start(group, listeners, consumer::accept);
   }
 
   /** The commands that exhausted their attempts, oldest first. */
   public List<DeadLetter<Command>> deadLetters() {
-    return deadLetters.all();
+    return services.deadLetters();
   }
 
   /**
@@ -128,12 +109,12 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
    */
   @Override
   public long deadLetterCount(String service) {
-    return deadLetters.count(service);
+    return services.deadLetterCount(service);
   }
 
   @Override
   public List<QueuedDeadLetter> peekDeadLetters(String service, int max) {
-    return deadLetters.peek(service, max);
+    return services.peekDeadLetters(service, max);
   }
 
   /**
@@ -142,12 +123,12 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
    */
   @Override
   public long replayDeadLetters(String service, long max) {
-    return deadLetters.replay(service, max, services);
+    return services.replayDeadLetters(service, max);
   }
 
   /** Whether every published command has been handled or dead-lettered. */
   public boolean isIdle() {
-    return services.values().stream().allMatch(ListenerGroup::isIdle);
+    return services.isIdle();
   }
 
   /**
@@ -156,14 +137,11 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
    */
   @Override
   public BusHealth health() {
-    return consumers.health();
+    return services.health();
   }
 
   @Override
   public void close() {
-    closed = true;
-    consumers.close();
-    subscriptions.forEach(Subscription::close);
-    subscriptions.clear();
+    services.close();
   }
 }

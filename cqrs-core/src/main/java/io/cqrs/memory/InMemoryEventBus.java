@@ -9,11 +9,8 @@ import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.RandomAccess;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An {@link EventBus} in memory: each named subscription has a queue that its listener threads
@@ -25,20 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #health()}.
  */
 public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
-  private final int maxAttempts;
-  private final Map<String, ListenerGroup<VersionedEvent>> groups = new ConcurrentHashMap<>();
-
-  /**
-   * The groups' values as an array, replaced when a group is added: {@link #publish} walks it
-   * without the iterator a map's values cost on every call.
-   */
-  @SuppressWarnings("unchecked")
-  private volatile ListenerGroup<VersionedEvent>[] published = new ListenerGroup[0];
-
-  private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-  private final DeadLetterShelf<VersionedEvent> deadLetters;
-  private final BusConsumers consumers = new BusConsumers("InMemoryEventBus");
-  private volatile boolean closed;
+  private final BusGroups<VersionedEvent> groups;
 
   /** A bus that tries each event three times before dead-lettering it. */
   public InMemoryEventBus() {
@@ -47,12 +31,9 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
 
   /** A bus that tries each event {@code maxAttempts} times before dead-lettering it. */
   public InMemoryEventBus(int maxAttempts) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-    }
-    this.maxAttempts = maxAttempts;
-    this.deadLetters =
-        new DeadLetterShelf<>(maxAttempts, VersionedEvent::id, VersionedEvent::eventType);
+    this.groups =
+        new BusGroups<>(
+            "InMemoryEventBus", maxAttempts, VersionedEvent::id, VersionedEvent::eventType);
   }
 
   @Override
@@ -64,10 +45,8 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
     for (int i = 0; i < count; i++) {
       Objects.requireNonNull(events.get(i), "events[]");
     }
-    if (closed) {
-      throw new IllegalStateException("InMemoryEventBus is closed");
-    }
-    for (ListenerGroup<VersionedEvent> group : published) {
+    groups.ensureOpen();
+    for (ListenerGroup<VersionedEvent> group : groups.all()) {
       for (int i = 0; i < count; i++) {
         group.offer(events.get(i));
       }
@@ -81,28 +60,12 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
     Objects.requireNonNull(consumer, "consumer");
     // Before the group exists: a group without listeners would buffer every event from now on.
     ListenerGroup.checkListeners(listeners);
-    if (closed) {
-      throw new IllegalStateException("InMemoryEventBus is closed");
-    }
-    consumers.ensureNotStopped();
-    ListenerGroup<VersionedEvent> group;
-    synchronized (groups) {
-      group =
-          groups.computeIfAbsent(
-              subscription,
-              name -> new ListenerGroup<>(name, maxAttempts, deadLetters::add, consumers));
-      if (groups.size() != published.length) {
-        published = groups.values().toArray(published);
-      }
-    }
-    Subscription started = group.start(listeners, consumer::handle);
-    subscriptions.add(started);
-    return started;
+    return groups.start(groups.groupFor(subscription), listeners, consumer::handle);
   }
 
   /** The events that exhausted their attempts, oldest first. */
   public List<DeadLetter<VersionedEvent>> deadLetters() {
-    return deadLetters.all();
+    return groups.deadLetters();
   }
 
   /**
@@ -111,12 +74,12 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
    */
   @Override
   public long deadLetterCount(String subscription) {
-    return deadLetters.count(subscription);
+    return groups.deadLetterCount(subscription);
   }
 
   @Override
   public List<QueuedDeadLetter> peekDeadLetters(String subscription, int max) {
-    return deadLetters.peek(subscription, max);
+    return groups.peekDeadLetters(subscription, max);
   }
 
   /**
@@ -126,12 +89,12 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
    */
   @Override
   public long replayDeadLetters(String subscription, long max) {
-    return deadLetters.replay(subscription, max, groups);
+    return groups.replayDeadLetters(subscription, max);
   }
 
   /** Whether every published event has been handled or dead-lettered by every subscription. */
   public boolean isIdle() {
-    return groups.values().stream().allMatch(ListenerGroup::isIdle);
+    return groups.isIdle();
   }
 
   /**
@@ -140,14 +103,11 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
    */
   @Override
   public BusHealth health() {
-    return consumers.health();
+    return groups.health();
   }
 
   @Override
   public void close() {
-    closed = true;
-    consumers.close();
-    subscriptions.forEach(Subscription::close);
-    subscriptions.clear();
+    groups.close();
   }
 }

@@ -3,6 +3,7 @@ package io.cqrs;
 import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.interceptor.Outcome;
+import io.cqrs.internal.Attempts;
 import io.cqrs.internal.HandlingChain;
 import io.cqrs.internal.SameMessage;
 import io.cqrs.spi.CommandBus;
@@ -128,7 +129,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private void dispatch(Command command, String component) throws Exception {
     Objects.requireNonNull(command, "command");
     if (interceptors.length == 0) {
-      handle(command, HandlingChain.Attempts.UNCOUNTED);
+      handle(command, Attempts.UNCOUNTED);
       return;
     }
     try {
@@ -140,7 +141,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   /** Handles one command: the end of the interceptors' chain. */
-  private Outcome handle(Command command, HandlingChain.Attempts attempts) throws Exception {
+  private Outcome handle(Command command, Attempts attempts) throws Exception {
     Registered<?> registered = handlers.get(command.commandType());
     if (registered == null) {
       MissingHandlerException missing =
@@ -170,8 +171,8 @@ public final class CommandDispatchManager implements AutoCloseable {
    *
    * @return whether this call took effect; {@code false} if an earlier delivery of the command did
    */
-  private boolean runWithRetries(
-      Registered<?> registered, Command command, HandlingChain.Attempts attempts) throws Exception {
+  private boolean runWithRetries(Registered<?> registered, Command command, Attempts attempts)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
       attempts.next();
       try {

@@ -12,7 +12,6 @@ import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -140,18 +139,38 @@ public final class EventSourcingRepository {
       commit(aggregate, events, type, previousVersion, causationId, commandId);
       return events;
     }
-    AggregateChain call =
-        AggregateChain.of(
-            interceptors,
-            AggregateCall.Kind.SAVE,
-            aggregate.id(),
-            type,
-            cause,
-            events,
-            () -> commit(aggregate, events, type, previousVersion, causationId, commandId));
+    Save call = new Save(aggregate, type, cause, events, previousVersion, causationId, commandId);
     call.found(true);
     call.run();
     return events;
+  }
+
+  /** A save through the aggregate interceptors: the chain and its terminal in one object. */
+  private final class Save extends AggregateChain {
+    private final EventSourceBased aggregate;
+    private final long previousVersion;
+    private final String causationId;
+    private final String commandId;
+
+    Save(
+        EventSourceBased aggregate,
+        String type,
+        Command cause,
+        List<VersionedEvent> events,
+        long previousVersion,
+        String causationId,
+        String commandId) {
+      super(interceptors, AggregateCall.Kind.SAVE, aggregate.id(), type, cause, events);
+      this.aggregate = aggregate;
+      this.previousVersion = previousVersion;
+      this.causationId = causationId;
+      this.commandId = commandId;
+    }
+
+    @Override
+    protected void perform() {
+      commit(aggregate, events(), aggregateType(), previousVersion, causationId, commandId);
+    }
   }
 
   private void commit(
@@ -351,20 +370,30 @@ public final class EventSourcingRepository {
     if (interceptors.length == 0) {
       return load(id, factory, aggregate, type, null);
     }
-    // The terminal reports what it did to the call it runs in.
-    AggregateChain[] self = new AggregateChain[1];
-    List<A> result = new ArrayList<>(1);
-    self[0] =
-        AggregateChain.of(
-            interceptors,
-            AggregateCall.Kind.LOAD,
-            id,
-            type,
-            null,
-            List.of(),
-            () -> result.add(load(id, factory, aggregate, type, self[0])));
-    self[0].run();
-    return result.get(0);
+    Load<A> call = new Load<>(id, type, factory, aggregate);
+    call.run();
+    return call.loaded;
+  }
+
+  /**
+   * A load through the aggregate interceptors: the chain, its terminal and what it loaded in one
+   * object.
+   */
+  private final class Load<A extends EventSourceBased> extends AggregateChain {
+    private final Function<String, A> factory;
+    private final A aggregate;
+    private A loaded; // null: the stream has no events
+
+    Load(String id, String type, Function<String, A> factory, A aggregate) {
+      super(interceptors, AggregateCall.Kind.LOAD, id, type, null, List.of());
+      this.factory = factory;
+      this.aggregate = aggregate;
+    }
+
+    @Override
+    protected void perform() {
+      loaded = load(aggregateId(), factory, aggregate, aggregateType(), this);
+    }
   }
 
   /** The aggregate loaded into {@code aggregate} (or a fresh one), or null if it has no events. */

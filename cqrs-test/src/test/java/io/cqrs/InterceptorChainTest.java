@@ -19,11 +19,14 @@ import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.CommandConsumer;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -412,7 +415,157 @@ class InterceptorChainTest {
             .build();
 
     assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("called twice");
+  }
+
+  @Test
+  void each_handler_interceptor_sees_the_message_it_received_before_and_after_it_proceeds()
+      throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, Wallet.types())
+            .interceptors(
+                Interceptors.of(
+                    tagging("outer", log), tagging("middle", log), tagging("inner", log)))
+            .build();
+    manager.registerCommandHandler(
+        Deposit.class, (deposit, command) -> log.add("handler " + tags(command.metadata())));
+
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+
+    assertThat(log)
+        .containsExactly(
+            "outer before []",
+            "middle before [by-outer]",
+            "inner before [by-middle, by-outer]",
+            "handler [by-inner, by-middle, by-outer]",
+            "inner after [by-middle, by-outer]",
+            "middle after [by-outer]",
+            "outer after []");
+  }
+
+  /** Adds {@code by-<name>} to the message it hands on; logs the message it sees around that. */
+  private static CommandHandlerInterceptor tagging(String name, List<String> log) {
+    return handling -> {
+      log.add(name + " before " + tags(handling.message().metadata()));
+      Outcome outcome = handling.proceed(handling.message().withMetadata("by-" + name, "y"));
+      log.add(name + " after " + tags(handling.message().metadata()));
+      return outcome;
+    };
+  }
+
+  private static List<String> tags(Map<String, String> metadata) {
+    return metadata.keySet().stream().filter(key -> key.startsWith("by-")).sorted().toList();
+  }
+
+  @Test
+  void each_dispatch_interceptor_sees_the_messages_it_received_before_and_after_it_proceeds() {
+    List<String> log = new CopyOnWriteArrayList<>();
+    List<Command> published = new CopyOnWriteArrayList<>();
+    CommandBus bus =
+        Interceptors.of(
+                taggingDispatch("outer", log),
+                taggingDispatch("middle", log),
+                taggingDispatch("inner", log))
+            .commandBus(recordingBus(published));
+
+    bus.publish(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+
+    assertThat(log)
+        .containsExactly(
+            "outer before []",
+            "middle before [by-outer]",
+            "inner before [by-middle, by-outer]",
+            "inner after [by-middle, by-outer]",
+            "middle after [by-outer]",
+            "outer after []");
+    assertThat(published).hasSize(1);
+    assertThat(tags(published.get(0).metadata()))
+        .containsExactly("by-inner", "by-middle", "by-outer");
+  }
+
+  private static CommandDispatchInterceptor taggingDispatch(String name, List<String> log) {
+    return dispatch -> {
+      log.add(name + " before " + tags(dispatch.messages().get(0).metadata()));
+      CompletableFuture<Void> sent =
+          dispatch.proceed(
+              dispatch.messages().stream().map(c -> c.withMetadata("by-" + name, "y")).toList());
+      log.add(name + " after " + tags(dispatch.messages().get(0).metadata()));
+      return sent;
+    };
+  }
+
+  /** A bus that takes commands into {@code published} on the calling thread. */
+  private static CommandBus recordingBus(List<Command> published) {
+    return new CommandBus() {
+      @Override
+      public void publish(List<Command> commands) {
+        published.addAll(commands);
+      }
+
+      @Override
+      public Subscription subscribe(
+          String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Test
+  void a_handler_chain_refuses_a_second_proceed_of_any_link_even_when_an_inner_link_skipped() {
+    AtomicInteger runs = new AtomicInteger();
+    CommandHandlerInterceptor twice =
+        handling -> {
+          handling.proceed();
+          return handling.proceed();
+        };
+    CommandHandlerInterceptor once = Handling::proceed;
+    CommandHandlerInterceptor skipping = handling -> Outcome.SUCCEEDED;
+
+    // The outer link proceeds again after the inner one returned without proceeding.
+    Throwable outerTwice = catchThrowable(() -> dispatch(runs, twice, skipping));
+    assertThat(outerTwice)
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasRootCauseMessage("proceed() was called twice by an interceptor");
+    assertThat(runs).hasValue(0);
+
+    // The inner link proceeds again after the handler ran.
+    Throwable innerTwice = catchThrowable(() -> dispatch(runs, once, twice));
+    assertThat(innerTwice)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("proceed() was called twice by an interceptor");
+    assertThat(runs).hasValue(1);
+  }
+
+  private static void dispatch(AtomicInteger runs, CommandHandlerInterceptor... links)
+      throws Exception {
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, Wallet.types())
+            .interceptors(Interceptors.of((Object[]) links))
+            .build();
+    manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+  }
+
+  @Test
+  void a_dispatch_chain_refuses_a_second_proceed_even_when_an_inner_link_skipped() {
+    List<Command> published = new CopyOnWriteArrayList<>();
+    CommandDispatchInterceptor twice =
+        dispatch -> {
+          dispatch.proceed();
+          return dispatch.proceed();
+        };
+    CommandDispatchInterceptor skipping = dispatch -> CompletableFuture.completedFuture(null);
+    CommandBus bus = Interceptors.of(twice, skipping).commandBus(recordingBus(published));
+
+    assertThatThrownBy(() -> bus.publish(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("proceed() was called twice by an interceptor");
+    assertThat(published).isEmpty();
   }
 
   @Test

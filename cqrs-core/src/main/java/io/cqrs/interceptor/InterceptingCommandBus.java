@@ -16,17 +16,17 @@ final class InterceptingCommandBus implements CommandBus {
 
   InterceptingCommandBus(CommandBus bus, List<CommandDispatchInterceptor> interceptors) {
     this.bus = bus;
-    this.publishing = Publishing.commands(interceptors);
+    this.publishing = Publishing.commands(interceptors, bus);
   }
 
   @Override
   public void publish(List<Command> commands) {
-    publishing.publish(commands, bus::publish);
+    publishing.publish(commands);
   }
 
   @Override
   public CompletableFuture<Void> publishAsync(List<Command> commands) {
-    return publishing.publishAsync(commands, bus::publishAsync);
+    return publishing.publishAsync(commands);
   }
 
   @Override

@@ -15,17 +15,17 @@ final class InterceptingEventBus implements EventBus {
 
   InterceptingEventBus(EventBus bus, List<EventPublishInterceptor> interceptors) {
     this.bus = bus;
-    this.publishing = Publishing.events(interceptors);
+    this.publishing = Publishing.events(interceptors, bus);
   }
 
   @Override
   public void publish(List<VersionedEvent> events) {
-    publishing.publish(events, bus::publish);
+    publishing.publish(events);
   }
 
   @Override
   public CompletableFuture<Void> publishAsync(List<VersionedEvent> events) {
-    return publishing.publishAsync(events, bus::publishAsync);
+    return publishing.publishAsync(events);
   }
 
   @Override

@@ -34,10 +34,6 @@ public final class MdcInterceptor
   /** The aggregate (stream) id. */
   public static final String AGGREGATE_ID = "cqrs.aggregateId";
 
-  private static final String[] KEYS = {
-    CORRELATION_ID, CAUSATION_ID, MESSAGE_ID, MESSAGE_TYPE, AGGREGATE_ID
-  };
-
   /** The longest value put in the MDC; ids are far shorter, a forged one is cut. */
   private static final int MAX_VALUE_LENGTH = 200;
 
@@ -51,37 +47,63 @@ public final class MdcInterceptor
   @Override
   public Outcome interceptCommand(Handling<Command> handling) throws Exception {
     Command command = handling.message();
-    String[] previous = save();
-    boolean wasInCommand = IN_COMMAND.get();
-    try {
-      put(CORRELATION_ID, command.correlationId());
-      put(CAUSATION_ID, command.causationId());
-      put(MESSAGE_ID, command.messageId());
-      put(MESSAGE_TYPE, command.commandType());
-      MDC.remove(AGGREGATE_ID);
-      IN_COMMAND.set(Boolean.TRUE);
-      return handling.proceed();
-    } finally {
-      restore(previous);
-      IN_COMMAND.set(wasInCommand);
-    }
+    // No aggregate yet: interceptAggregate names it once the handler loads or saves one.
+    return handle(
+        handling,
+        true,
+        command.correlationId(),
+        command.causationId(),
+        command.messageId(),
+        command.commandType(),
+        null);
   }
 
   @Override
   public Outcome interceptEvent(Handling<VersionedEvent> handling) throws Exception {
     VersionedEvent event = handling.message();
-    String[] previous = save();
+    return handle(
+        handling,
+        false,
+        event.correlationId(),
+        event.causationId(),
+        event.id(),
+        event.eventType(),
+        event.sourceId());
+  }
+
+  /**
+   * Proceeds with {@code handling} with its message's ids in the MDC, then puts back what was
+   * there. What was there is kept in locals, not an array: this runs for every command and event.
+   */
+  private static Outcome handle(
+      Handling<?> handling,
+      boolean inCommand,
+      String correlationId,
+      String causationId,
+      String messageId,
+      String messageType,
+      String aggregateId)
+      throws Exception {
+    String previousCorrelationId = MDC.get(CORRELATION_ID);
+    String previousCausationId = MDC.get(CAUSATION_ID);
+    String previousMessageId = MDC.get(MESSAGE_ID);
+    String previousMessageType = MDC.get(MESSAGE_TYPE);
+    String previousAggregateId = MDC.get(AGGREGATE_ID);
     boolean wasInCommand = IN_COMMAND.get();
     try {
-      IN_COMMAND.set(Boolean.FALSE);
-      put(CORRELATION_ID, event.correlationId());
-      put(CAUSATION_ID, event.causationId());
-      put(MESSAGE_ID, event.id());
-      put(MESSAGE_TYPE, event.eventType());
-      put(AGGREGATE_ID, event.sourceId());
+      IN_COMMAND.set(inCommand);
+      put(CORRELATION_ID, correlationId);
+      put(CAUSATION_ID, causationId);
+      put(MESSAGE_ID, messageId);
+      put(MESSAGE_TYPE, messageType);
+      put(AGGREGATE_ID, aggregateId);
       return handling.proceed();
     } finally {
-      restore(previous);
+      put(CORRELATION_ID, previousCorrelationId);
+      put(CAUSATION_ID, previousCausationId);
+      put(MESSAGE_ID, previousMessageId);
+      put(MESSAGE_TYPE, previousMessageType);
+      put(AGGREGATE_ID, previousAggregateId);
       IN_COMMAND.set(wasInCommand);
     }
   }
@@ -104,20 +126,6 @@ public final class MdcInterceptor
       call.proceed();
     } finally {
       put(AGGREGATE_ID, previous);
-    }
-  }
-
-  private static String[] save() {
-    String[] values = new String[KEYS.length];
-    for (int i = 0; i < KEYS.length; i++) {
-      values[i] = MDC.get(KEYS[i]);
-    }
-    return values;
-  }
-
-  private static void restore(String[] values) {
-    for (int i = 0; i < KEYS.length; i++) {
-      put(KEYS[i], values[i]);
     }
   }
 

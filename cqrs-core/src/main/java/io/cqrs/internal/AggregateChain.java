@@ -4,68 +4,63 @@ import io.cqrs.Command;
 import io.cqrs.VersionedEvent;
 import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
-import java.util.Collections;
 import java.util.List;
 
 /**
- * One load or save run through aggregate interceptors. The repository reports what it did through
- * the setters; each link gets a view of its own (so that each may proceed once), and every view
- * shows what the repository reported.
+ * One load or save run through aggregate interceptors: the repository subclasses it with the load
+ * or save itself ({@link #perform()}), which reports what it did through the setters.
+ *
+ * <p>One object per call is all the chain costs: it is the {@link AggregateCall} every link sees (a
+ * link's view of the call differs from another's in nothing but whose turn {@link #proceed()} is),
+ * and it holds what the terminal needs. The links run nested, each inside the previous one's {@code
+ * proceed()}, so the chain knows whose turn it is without a view per link: the next call of {@code
+ * proceed()} runs link {@code next}, and once any {@code proceed()} has returned or thrown, every
+ * link that will ever get its turn has had it, and a further call is a second one.
  */
-public final class AggregateChain {
+public abstract class AggregateChain implements AggregateCall {
   private final AggregateInterceptor[] links;
   private final AggregateCall.Kind kind;
   private final String aggregateId;
   private final String aggregateType;
   private final Command cause;
-  private final Runnable terminal;
   private List<VersionedEvent> events;
   private boolean fromCache;
   private boolean found;
+  private int next; // the link the next proceed() runs; links.length: the load or save
+  private boolean unwound; // a proceed() has returned or thrown: no link may proceed again
   private boolean reached;
   private boolean ran;
 
-  private AggregateChain(
+  /**
+   * A call through {@code links} to {@link #perform()}. Interceptors see {@code events}
+   * unmodifiable.
+   */
+  protected AggregateChain(
       AggregateInterceptor[] links,
       AggregateCall.Kind kind,
       String aggregateId,
       String aggregateType,
       Command cause,
-      List<VersionedEvent> events,
-      Runnable terminal) {
+      List<VersionedEvent> events) {
     this.links = links;
     this.kind = kind;
     this.aggregateId = aggregateId;
     this.aggregateType = aggregateType;
     this.cause = cause;
-    this.events = Collections.unmodifiableList(events);
-    this.terminal = terminal;
+    this.events = List.copyOf(events); // the list itself where it is immutable already
   }
 
-  /**
-   * A call through {@code links} to {@code terminal}, which reports through the setters of the
-   * returned chain (so it is built before the terminal runs). Interceptors see {@code events}
-   * unmodifiable.
-   */
-  public static AggregateChain of(
-      AggregateInterceptor[] links,
-      AggregateCall.Kind kind,
-      String aggregateId,
-      String aggregateType,
-      Command cause,
-      List<VersionedEvent> events,
-      Runnable terminal) {
-    return new AggregateChain(links, kind, aggregateId, aggregateType, cause, events, terminal);
-  }
+  /** The load or save, at the end of the chain; it reports through the setters. */
+  protected abstract void perform();
 
   /**
-   * Runs the first link (or the terminal where there are none).
+   * Runs the first link (or the load or save where there are none).
    *
    * @throws IllegalStateException if an interceptor returned without proceeding, or swallowed the
    *     repository's failure
    */
-  public void run() {
-    new Link(0).proceed();
+  public final void run() {
+    proceed();
     if (!reached) {
       throw new IllegalStateException(
           "An aggregate interceptor returned without proceeding with the " + kind);
@@ -77,77 +72,71 @@ public final class AggregateChain {
   }
 
   /** What a load replayed, or a save committed. */
-  public void events(List<VersionedEvent> events) {
+  public final void events(List<VersionedEvent> events) {
     this.events = List.copyOf(events);
   }
 
   /** Whether a load started from the cache. */
-  public void fromCache(boolean fromCache) {
+  public final void fromCache(boolean fromCache) {
     this.fromCache = fromCache;
   }
 
   /** Whether the stream was found. */
-  public void found(boolean found) {
+  public final void found(boolean found) {
     this.found = found;
   }
 
-  /** The call as the link at {@code index} sees it; it may proceed once. */
-  private final class Link implements AggregateCall {
-    private final int index;
-    private boolean proceeded;
+  @Override
+  public final Kind kind() {
+    return kind;
+  }
 
-    Link(int index) {
-      this.index = index;
+  @Override
+  public final String aggregateId() {
+    return aggregateId;
+  }
+
+  @Override
+  public final String aggregateType() {
+    return aggregateType;
+  }
+
+  @Override
+  public final Command cause() {
+    return cause;
+  }
+
+  @Override
+  public final List<VersionedEvent> events() {
+    return events;
+  }
+
+  @Override
+  public final boolean fromCache() {
+    return fromCache;
+  }
+
+  @Override
+  public final boolean found() {
+    return found;
+  }
+
+  @Override
+  public final void proceed() {
+    if (unwound) {
+      throw new IllegalStateException("proceed() was called twice by an aggregate interceptor");
     }
-
-    @Override
-    public Kind kind() {
-      return kind;
-    }
-
-    @Override
-    public String aggregateId() {
-      return aggregateId;
-    }
-
-    @Override
-    public String aggregateType() {
-      return aggregateType;
-    }
-
-    @Override
-    public Command cause() {
-      return cause;
-    }
-
-    @Override
-    public List<VersionedEvent> events() {
-      return events;
-    }
-
-    @Override
-    public boolean fromCache() {
-      return fromCache;
-    }
-
-    @Override
-    public boolean found() {
-      return found;
-    }
-
-    @Override
-    public void proceed() {
-      if (proceeded) {
-        throw new IllegalStateException("proceed() was called twice by an aggregate interceptor");
-      }
-      proceeded = true;
-      if (index == links.length) {
+    int link = next++;
+    try {
+      if (link == links.length) {
         reached = true;
-        terminal.run();
+        perform();
         ran = true;
       } else {
-        links[index].interceptAggregate(new Link(index + 1));
+        links[link].interceptAggregate(this);
       }
+    } finally {
+      unwound = true;
     }
   }
 }

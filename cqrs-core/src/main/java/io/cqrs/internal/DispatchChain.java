@@ -4,15 +4,22 @@ import io.cqrs.interceptor.Dispatch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiPredicate;
-import java.util.function.Function;
 
 /**
- * One link of a chain of dispatch interceptors; {@link #proceed} hands the messages to the next
- * link, or after the last one to the bus.
+ * One publish call run through dispatch interceptors: {@link #proceed} hands the messages to the
+ * next link, or after the last one to the bus ({@link #send}, which a subclass implements).
+ *
+ * <p>One object per call is all the chain costs: it is the {@link Dispatch} every link sees, and a
+ * subclass adds what its bus needs. The links run nested, each inside the previous one's {@code
+ * proceed}, so the chain shows each link its own view by taking the next link's on entering it and
+ * giving the previous one back on leaving: {@link #messages()} are the messages as the running link
+ * received them, before and after its {@code proceed}. A link may proceed once: the links proceed
+ * in order, so the chain remembers the innermost one that did. As {@link Dispatch} says, an
+ * interceptor uses its dispatch while it runs, on the calling thread.
  *
  * @param <M> the message type
  */
-public final class DispatchChain<M> implements Dispatch<M> {
+public abstract class DispatchChain<M> implements Dispatch<M> {
 
   /** A dispatch interceptor, whatever its interface. */
   @FunctionalInterface
@@ -21,52 +28,36 @@ public final class DispatchChain<M> implements Dispatch<M> {
   }
 
   private final Link<M>[] links;
-  private final int index;
-  private final List<M> messages;
   private final boolean async;
-  private final Function<List<M>, CompletableFuture<Void>> bus;
   private final BiPredicate<M, M> sameMessage;
-  private final boolean[] reached; // shared by the links of one call: whether the bus got them
-  private boolean proceeded;
+  private List<M> messages; // as the running link received them
+  private int link; // the running link
+  private int proceeded = -1; // the innermost link that has proceeded
+  private boolean reached; // whether the bus got the messages
 
-  private DispatchChain(
-      Link<M>[] links,
-      int index,
-      List<M> messages,
-      boolean async,
-      Function<List<M>, CompletableFuture<Void>> bus,
-      BiPredicate<M, M> sameMessage,
-      boolean[] reached) {
+  /** A call through {@code links} to {@link #send}; {@code async}: see {@link #async()}. */
+  protected DispatchChain(Link<M>[] links, boolean async, BiPredicate<M, M> sameMessage) {
     this.links = links;
-    this.index = index;
-    this.messages = messages;
     this.async = async;
-    this.bus = bus;
     this.sameMessage = sameMessage;
-    this.reached = reached;
   }
 
+  /** Hands the messages to the bus; never throws, but returns a failed future instead. */
+  protected abstract CompletableFuture<Void> send(List<M> messages);
+
   /**
-   * Runs {@code messages} through {@code links} to {@code bus}, which never throws: it returns a
-   * failed future instead.
+   * Runs {@code messages} through the links to {@link #send}. Once per chain.
    *
    * @throws IllegalStateException if an interceptor returned without handing the messages on: a
    *     caller (the repository) must not take them for published
    */
-  public static <M> CompletableFuture<Void> run(
-      Link<M>[] links,
-      List<M> messages,
-      boolean async,
-      Function<List<M>, CompletableFuture<Void>> bus,
-      BiPredicate<M, M> sameMessage) {
+  public final CompletableFuture<Void> run(List<M> messages) {
     if (links.length == 0) {
-      return bus.apply(messages);
+      return send(messages);
     }
-    boolean[] reached = new boolean[1];
-    CompletableFuture<Void> result =
-        links[0].intercept(
-            new DispatchChain<>(links, 1, messages, async, bus, sameMessage, reached));
-    if (!reached[0]) {
+    this.messages = messages;
+    CompletableFuture<Void> result = links[0].intercept(this);
+    if (!reached) {
       throw new IllegalStateException(
           "An interceptor returned without proceeding: the bus never got " + messages);
     }
@@ -78,33 +69,40 @@ public final class DispatchChain<M> implements Dispatch<M> {
   }
 
   @Override
-  public List<M> messages() {
+  public final List<M> messages() {
     return messages;
   }
 
   @Override
-  public boolean async() {
+  public final boolean async() {
     return async;
   }
 
   @Override
-  public CompletableFuture<Void> proceed(List<M> next) {
-    if (proceeded) {
+  public final CompletableFuture<Void> proceed(List<M> next) {
+    int from = link;
+    if (from <= proceeded) {
       throw new IllegalStateException("proceed() was called twice by an interceptor");
     }
-    proceeded = true;
+    proceeded = from;
     requireSame(next);
-    if (index == links.length) {
-      reached[0] = true;
-      return bus.apply(next);
+    if (from + 1 == links.length) {
+      reached = true;
+      return send(next);
     }
-    CompletableFuture<Void> result =
-        links[index].intercept(
-            new DispatchChain<>(
-                links, index + 1, List.copyOf(next), async, bus, sameMessage, reached));
+    List<M> received = messages;
+    messages = List.copyOf(next);
+    link = from + 1;
+    CompletableFuture<Void> result;
+    try {
+      result = links[from + 1].intercept(this);
+    } finally {
+      messages = received;
+      link = from;
+    }
     if (result == null) {
       throw new IllegalStateException(
-          links[index].getClass().getName() + " returned no future from intercept(dispatch)");
+          links[from + 1].getClass().getName() + " returned no future from intercept(dispatch)");
     }
     return result;
   }

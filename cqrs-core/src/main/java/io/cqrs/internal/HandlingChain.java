@@ -7,13 +7,20 @@ import io.cqrs.interceptor.Outcome;
 import java.util.function.BiPredicate;
 
 /**
- * One link of a chain of handler interceptors: {@link #proceed} hands the message to the next link,
- * or after the last one to the handler. One object per link and message, so that an interceptor
- * that holds on to its {@link Handling} sees its own message.
+ * One message run through handler interceptors to its handler: {@link #proceed} hands the message
+ * to the next link, or after the last one to the handler.
+ *
+ * <p>One object per handling is all the chain costs: it is the {@link Handling} every link sees,
+ * and the handling's count of {@link Attempts}. The links run nested, each inside the previous
+ * one's {@code proceed}, so the chain shows each link its own view by taking the next link's on
+ * entering it and giving the previous one back on leaving: {@link #message()} is the message as the
+ * running link received it, before and after its {@code proceed}. A link may proceed once: the
+ * links proceed in order, so the chain remembers the innermost one that did. As {@link Handling}
+ * says, an interceptor uses its handling while it runs, on the calling thread.
  *
  * @param <M> the message type
  */
-public final class HandlingChain<M> implements Handling<M> {
+public final class HandlingChain<M> implements Handling<M>, Attempts {
 
   /** A handler interceptor, whatever its interface. */
   @FunctionalInterface
@@ -27,66 +34,23 @@ public final class HandlingChain<M> implements Handling<M> {
     Outcome run(M message, Attempts attempts) throws Exception;
   }
 
-  /**
-   * How many times the handler ran, and whether the chain reached it, shared by every link of one
-   * handling.
-   */
-  public static final class Attempts {
-    /** For a handler called without a chain: counts nothing, so one instance serves all. */
-    public static final Attempts UNCOUNTED = new Attempts(false);
-
-    private final boolean counting;
-    private int count;
-    private boolean reached;
-
-    public Attempts() {
-      this(true);
-    }
-
-    private Attempts(boolean counting) {
-      this.counting = counting;
-    }
-
-    public void next() {
-      if (counting) {
-        count++;
-      }
-    }
-
-    public int count() {
-      return count;
-    }
-
-    /** Whether the last link handed the message to the handler. */
-    public boolean reached() {
-      return reached;
-    }
-  }
-
   private final Link<M>[] links;
-  private final int index;
-  private final M message;
   private final String component;
   private final Terminal<M> terminal;
   private final BiPredicate<M, M> sameMessage;
-  private final Attempts attempts;
-  private boolean proceeded;
+  private M message; // as the running link received it
+  private int link; // the running link
+  private int proceeded = -1; // the innermost link that has proceeded
+  private boolean reached; // whether the last link handed the message to the handler
+  private int attempts;
 
   private HandlingChain(
-      Link<M>[] links,
-      int index,
-      M message,
-      String component,
-      Terminal<M> terminal,
-      BiPredicate<M, M> sameMessage,
-      Attempts attempts) {
+      Link<M>[] links, M message, String component, Terminal<M> terminal, BiPredicate<M, M> same) {
     this.links = links;
-    this.index = index;
     this.message = message;
     this.component = component;
     this.terminal = terminal;
-    this.sameMessage = sameMessage;
-    this.attempts = attempts;
+    this.sameMessage = same;
   }
 
   /** Runs {@code message} through {@code links} to {@code terminal}. */
@@ -100,21 +64,19 @@ public final class HandlingChain<M> implements Handling<M> {
     if (links.length == 0) {
       return terminal.run(message, Attempts.UNCOUNTED);
     }
-    Attempts attempts = new Attempts();
+    HandlingChain<M> chain = new HandlingChain<>(links, message, component, terminal, sameMessage);
     Outcome outcome;
     try {
-      outcome =
-          links[0].intercept(
-              new HandlingChain<>(links, 1, message, component, terminal, sameMessage, attempts));
+      outcome = links[0].intercept(chain);
     } catch (Exception e) {
       // What an interceptor threw before the handler ran is no rejection by the domain: unless it
       // may pass (transient) or is the framework's own, it is a failure of the message.
-      if (!attempts.reached() && !(e instanceof CqrsException)) {
+      if (!chain.reached && !(e instanceof CqrsException)) {
         throw new InterceptorFailedException(message, e);
       }
       throw e;
     }
-    if (!attempts.reached()) {
+    if (!chain.reached) {
       throw new IllegalStateException(
           "An interceptor returned without proceeding: the handler never saw " + message);
     }
@@ -136,15 +98,22 @@ public final class HandlingChain<M> implements Handling<M> {
 
   @Override
   public int attempts() {
-    return attempts.count();
+    return attempts;
+  }
+
+  /** Counts a run of the handler: for the terminal. */
+  @Override
+  public void next() {
+    attempts++;
   }
 
   @Override
   public Outcome proceed(M next) throws Exception {
-    if (proceeded) {
+    int from = link;
+    if (from <= proceeded) {
       throw new IllegalStateException("proceed() was called twice by an interceptor");
     }
-    proceeded = true;
+    proceeded = from;
     if (next == null || !sameMessage.test(message, next)) {
       throw new IllegalArgumentException(
           "An interceptor may change a message's metadata only, not the message: was "
@@ -152,11 +121,18 @@ public final class HandlingChain<M> implements Handling<M> {
               + ", got "
               + next);
     }
-    if (index == links.length) {
-      attempts.reached = true;
-      return terminal.run(next, attempts);
+    if (from + 1 == links.length) {
+      reached = true;
+      return terminal.run(next, this);
     }
-    return links[index].intercept(
-        new HandlingChain<>(links, index + 1, next, component, terminal, sameMessage, attempts));
+    M received = message;
+    message = next;
+    link = from + 1;
+    try {
+      return links[from + 1].intercept(this);
+    } finally {
+      message = received;
+      link = from;
+    }
   }
 }

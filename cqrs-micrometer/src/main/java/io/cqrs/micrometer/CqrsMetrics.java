@@ -278,11 +278,18 @@ public final class CqrsMetrics
   private <M> CompletableFuture<Void> timePublish(
       Dispatch<M> dispatch, MeterTable table, Function<M, String> typeOf) {
     List<M> messages = dispatch.messages();
-    MeterTable.Row[] rows = new MeterTable.Row[messages.size()];
+    MeterTable.Row[] rows;
+    if (messages.size() == 1) {
+      rows = table.row(NONE, typeOf.apply(messages.get(0))).alone(); // no array per call
+    } else {
+      rows = new MeterTable.Row[messages.size()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = table.row(NONE, typeOf.apply(messages.get(i)));
+      }
+    }
     boolean timed = false;
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = table.row(NONE, typeOf.apply(messages.get(i)));
-      timed |= rows[i].live(SUCCEEDED);
+    for (MeterTable.Row row : rows) {
+      timed |= row.live(SUCCEEDED);
     }
     if (!timed) {
       return dispatch.proceed();

@@ -71,12 +71,21 @@ final class MeterTable {
     private final AtomicReferenceArray<Meter> slots;
     private final Factory factory;
     private volatile Row next; // the row of the next component of the same type
+    private final Row[] alone = {this};
 
     private Row(String component, String type, AtomicReferenceArray<Meter> slots, Factory factory) {
       this.component = component;
       this.type = type;
       this.slots = slots;
       this.factory = factory;
+    }
+
+    /**
+     * This row alone, for a call of one message (the usual publish): one array made with the row,
+     * which callers only read.
+     */
+    Row[] alone() {
+      return alone;
     }
 
     /** The meter of a slot, registered now if this is its first use. */

@@ -32,11 +32,12 @@ final class DocumentCodec {
    */
   static final int PAGED_FORMAT = 2;
 
-  /** A head's last archived version: its commits up to here are in pages. */
-  static final String ARCHIVED_THROUGH = "b";
-
-  /** A head's number of pages. */
-  static final String PAGES = "p";
+  /**
+   * A paged head's archive: {@code [archivedThrough, pages]}, the last version of the commits it
+   * has moved to pages and the number of those pages (one field, so that a save reads it with one
+   * sub-document path).
+   */
+  static final String ARCHIVE = "a";
 
   static final String COMMIT = "c";
   static final String INTEGRATION = "i";
@@ -201,8 +202,7 @@ final class DocumentCodec {
     if (type != null) {
       node.put(TYPE, type);
     }
-    node.put(ARCHIVED_THROUGH, archivedThrough);
-    node.put(PAGES, pages);
+    node.putArray(ARCHIVE).add(archivedThrough).add(pages);
     ArrayNode commits = node.putArray("c");
     for (StreamHead.Entry entry : entries) {
       commits.addArray().add(entry.last()).add(entry.seq());
@@ -355,8 +355,9 @@ final class DocumentCodec {
     JsonNode node = read(key, json, stream, PAGED_FORMAT);
     try {
       long version = number(node, "v");
-      long archivedThrough = optionalNumber(node, ARCHIVED_THROUGH);
-      long pages = optionalNumber(node, PAGES);
+      long[] archive = archive(node.get(ARCHIVE));
+      long archivedThrough = archive[0];
+      long pages = archive[1];
       if ((archivedThrough == 0) != (pages == 0)) {
         throw new IllegalArgumentException(
             "pages " + pages + " hold versions 1.." + archivedThrough);
@@ -488,16 +489,36 @@ final class DocumentCodec {
     return value.longValue();
   }
 
-  /** A non-negative integer field that may be absent (0). */
-  private static long optionalNumber(JsonNode node, String field) {
-    if (!node.has(field)) {
-      return 0;
+  /**
+   * A head's {@code [archivedThrough, pages]}; {@code [0, 0]} if absent (a head that never moved
+   * commits to pages).
+   */
+  static long[] archive(JsonNode value) {
+    if (value == null) {
+      return new long[] {0, 0};
     }
-    long value = number(node, field);
-    if (value < 0) {
-      throw new IllegalArgumentException("field '" + field + "' must not be negative");
+    if (!value.isArray()
+        || value.size() != 2
+        || !value.get(0).canConvertToExactIntegral()
+        || !value.get(1).canConvertToExactIntegral()
+        || value.get(0).asLong() < 0
+        || value.get(1).asLong() < 0) {
+      throw new IllegalArgumentException(
+          "field '" + ARCHIVE + "' must be [archivedThrough, pages], was " + value);
     }
-    return value;
+    return new long[] {value.get(0).asLong(), value.get(1).asLong()};
+  }
+
+  /** {@link #archive(JsonNode)} from the field's raw JSON, as a sub-document lookup returns it. */
+  long[] archive(byte[] json) {
+    if (json == null) {
+      return archive((JsonNode) null);
+    }
+    try {
+      return archive(mapper.readTree(json));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("field '" + ARCHIVE + "' is not JSON", e);
+    }
   }
 
   static SerializationException corrupt(String key, String stream, Exception cause) {

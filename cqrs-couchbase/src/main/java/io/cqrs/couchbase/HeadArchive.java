@@ -24,8 +24,8 @@ import reactor.core.publisher.Mono;
  *   <li>their commands into the stream's <b>command buckets</b>, {@code p::hm::<stream>::<x>}, by
  *       the first hex digit {@code x} of the command hash (sub-document upserts, 16 buckets);
  *   <li>then the head is <b>replaced</b>, with the CAS it was read with, by one that no longer
- *       lists them and records the number of pages ({@code "p"}) and the last archived version
- *       ({@code "b"}).
+ *       lists them and records the last archived version and the number of pages ({@code "a":
+ *       [archivedThrough, pages]}).
  * </ol>
  *
  * <p>So a head never stops naming anything before its pages and buckets hold it: a reader that sees

@@ -28,8 +28,7 @@ final class StreamReader {
 
   /** The fields of the head a reader needs: not its command set, which only saves consult. */
   private static final List<String> HEAD_FIELDS =
-      List.of(
-          "f", "v", "c", DocumentCodec.TYPE, DocumentCodec.ARCHIVED_THROUGH, DocumentCodec.PAGES);
+      List.of("f", "v", "c", DocumentCodec.TYPE, DocumentCodec.ARCHIVE);
 
   /** The stream's head document; {@link StreamHead#EMPTY} if it has none. */
   StreamHead head(String streamId) {
@@ -88,7 +87,7 @@ final class StreamReader {
    * it has moved to pages (its commands to buckets, which a save then reads too).
    */
   private static final List<String> CHECKED_FIELDS =
-      List.of(DocumentCodec.TYPE, "c[-1]", DocumentCodec.ARCHIVED_THROUGH, DocumentCodec.PAGES);
+      List.of(DocumentCodec.TYPE, "c[-1]", DocumentCodec.ARCHIVE);
 
   /**
    * The head's version, the head document's CAS, the stream's aggregate type, whether the head
@@ -107,32 +106,25 @@ final class StreamReader {
         .map(
             found ->
                 found.map(
-                    head ->
-                        new HeadCheck(
-                            head.value(),
-                            head.cas(),
-                            codec.type(key, head.fields().get(0), streamId),
-                            head.pathExists(),
-                            lastSeq(key, streamId, head.fields().get(1)),
-                            count(key, streamId, head.fields().get(2)),
-                            count(key, streamId, head.fields().get(3)))));
+                    head -> {
+                      long[] archive = archive(key, streamId, head.fields().get(2));
+                      return new HeadCheck(
+                          head.value(),
+                          head.cas(),
+                          codec.type(key, head.fields().get(0), streamId),
+                          head.pathExists(),
+                          lastSeq(key, streamId, head.fields().get(1)),
+                          archive[0],
+                          archive[1]);
+                    }));
   }
 
-  /** A non-negative count as raw JSON; 0 if absent. */
-  private static long count(String key, String streamId, byte[] field) {
-    if (field == null) {
-      return 0;
-    }
-    String text = new String(field, StandardCharsets.US_ASCII).trim();
+  /** The head's {@code [archivedThrough, pages]} from its raw JSON; {@code [0, 0]} if absent. */
+  private long[] archive(String key, String streamId, byte[] field) {
     try {
-      long value = Long.parseLong(text);
-      if (value < 0) {
-        throw new NumberFormatException(text);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw DocumentCodec.corrupt(
-          key, streamId, new SerializationException("head field " + text + " is not a count", e));
+      return codec.archive(field);
+    } catch (IllegalArgumentException e) {
+      throw DocumentCodec.corrupt(key, streamId, e);
     }
   }
 

@@ -58,7 +58,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
         () -> {
           JsonNode head = head(stream);
           return head.path("v").asLong() == version
-              && version - head.path("b").asLong() < 2 * WINDOW;
+              && version - head.path("a").path(0).asLong() < 2 * WINDOW;
         });
   }
 
@@ -72,7 +72,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     assertThat(head.path("f").asInt()).isEqualTo(DocumentCodec.PAGED_FORMAT);
     assertThat(head.path("c").size()).isLessThanOrEqualTo(2 * WINDOW);
     assertThat(head.path("m").size()).isLessThanOrEqualTo(head.path("c").size());
-    long pages = head.path("p").asLong();
+    long pages = head.path("a").path(1).asLong();
     assertThat(pages).isPositive();
     assertThat(raw(keys.headPage("acc-1", pages))).isEmpty();
     int listed = head.path("c").size();
@@ -100,7 +100,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
   void every_command_stays_refused_after_its_commit_moved_to_a_page() throws Exception {
     long last = writeCommits(repository, "acc-2", 40);
     awaitSettled("acc-2", last);
-    assertThat(head("acc-2").path("p").asLong()).isPositive();
+    assertThat(head("acc-2").path("a").path(1).asLong()).isPositive();
 
     for (long version = 0; version < last; version++) {
       String commandId = "command-acc-2-" + version;
@@ -171,7 +171,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     assertThat(refused.get()).as("duplicates refused while racing").isPositive();
     assertThat(repository.load("acc-3")).hasSize(80);
     awaitSettled("acc-3", 80);
-    assertThat(head("acc-3").path("p").asLong()).isPositive();
+    assertThat(head("acc-3").path("a").path(1).asLong()).isPositive();
   }
 
   /**
@@ -197,7 +197,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     awaitSettled("acc-4", last + 1);
 
     JsonNode archived = head("acc-4");
-    assertThat(archived.path("p").asLong()).isGreaterThanOrEqualTo(2);
+    assertThat(archived.path("a").path(1).asLong()).isGreaterThanOrEqualTo(2);
     assertThat(JSON.readTree(raw(keys.headPage("acc-4", 0)).orElseThrow()).path("c").size())
         .as("the dead archiver's page, kept as it was")
         .isEqualTo(3);
@@ -220,7 +220,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
   void a_corrupt_or_missing_page_fails_the_loads_that_need_it_and_no_other() throws Exception {
     long last = writeCommits(repository, "acc-5", 30);
     awaitSettled("acc-5", last);
-    long archivedThrough = head("acc-5").path("b").asLong();
+    long archivedThrough = head("acc-5").path("a").path(0).asLong();
 
     writeRaw(
         keys.headPage("acc-5", 0), "{\"f\":2,\"s\":\"acc-5\",\"i\":0,\"o\":0,\"c\":[[1,999999]]}");

@@ -4,6 +4,7 @@ import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +50,105 @@ final class CommitResolver {
   /** No document yet: a write in flight, or one that died before storing it. */
   record Missing(long seq) implements Resolution {}
 
+  /**
+   * Resolves {@code seqs} in order, reading only what it does not know yet. A commit's events and
+   * whether it won its version never change once resolved, nor does a skipped sequence, so those
+   * are kept in a ring of {@value #KEPT} slots (commits of at most {@value #KEPT_EVENTS} events),
+   * by sequence, for the next reader of the same positions (every segment of every tracking
+   * processor of this repository reads the whole log): only the publication marks can still change,
+   * and only by growing, so a kept commit not yet marked published throughout has its claim read
+   * again, and one marked throughout costs nothing. The answer is what {@link #resolve} would give
+   * from the documents now.
+   */
+  List<Resolution> resolveWindow(List<Long> seqs) {
+    Resolution[] out = new Resolution[seqs.size()];
+    List<Long> unknown = new ArrayList<>();
+    List<Integer> unknownAt = new ArrayList<>();
+    List<Integer> refreshAt = new ArrayList<>();
+    List<String> refreshKeys = new ArrayList<>();
+    for (int i = 0; i < seqs.size(); i++) {
+      long seq = seqs.get(i);
+      Kept kept = this.kept.get(slot(seq));
+      if (kept == null || kept.resolution().seq() != seq) {
+        unknown.add(seq);
+        unknownAt.add(i);
+        continue;
+      }
+      out[i] = kept.resolution();
+      if (kept.claimKey() != null) {
+        refreshAt.add(i);
+        refreshKeys.add(kept.claimKey());
+      }
+    }
+    if (!unknown.isEmpty()) {
+      List<String> logKeys = new ArrayList<>(unknown.size());
+      for (long seq : unknown) {
+        logKeys.add(keys.log(seq));
+      }
+      List<Resolution> resolved = resolve(unknown, kv.getAll(logKeys), true);
+      for (int j = 0; j < resolved.size(); j++) {
+        out[unknownAt.get(j)] = resolved.get(j);
+      }
+    }
+    if (!refreshKeys.isEmpty()) {
+      List<Optional<Kv.Document>> claims = kv.getAll(refreshKeys);
+      for (int j = 0; j < refreshAt.size(); j++) {
+        Events events = (Events) out[refreshAt.get(j)];
+        String key = refreshKeys.get(j);
+        String stream = events.events().isEmpty() ? null : events.events().get(0).sourceId();
+        byte[] claim =
+            claims
+                .get(j)
+                .orElseThrow(() -> new IllegalStateException("claim '" + key + "' vanished"))
+                .content();
+        Events now = new Events(events.seq(), events.events(), codec.marks(key, claim, stream));
+        out[refreshAt.get(j)] = now;
+        keep(now, key);
+      }
+    }
+    return List.of(out);
+  }
+
+  /** How many settled resolutions are kept: a power of two. */
+  static final int KEPT = 1024;
+
+  /**
+   * The most events a kept commit holds: with {@link #KEPT}, bounds what the ring holds to about
+   * 16,000 decoded events (the commits of commands are small; a bulk import's are not kept).
+   */
+  static final int KEPT_EVENTS = 16;
+
+  /** A settled resolution, with the claim to read again for its marks (null: they are final). */
+  private record Kept(Resolution resolution, String claimKey) {}
+
+  private final AtomicReferenceArray<Kept> kept = new AtomicReferenceArray<>(KEPT);
+
+  private static int slot(long seq) {
+    return (int) (seq & (KEPT - 1));
+  }
+
+  private void keep(Resolution resolution, String claimKey) {
+    if (resolution instanceof Events events) {
+      if (events.events().size() > KEPT_EVENTS) {
+        return;
+      }
+      boolean marked = true;
+      for (VersionedEvent event : events.events()) {
+        marked &= events.marks().covers(event.version());
+      }
+      kept.set(slot(resolution.seq()), new Kept(resolution, marked ? null : claimKey));
+    } else if (resolution instanceof Skip) {
+      kept.set(slot(resolution.seq()), new Kept(resolution, null));
+    }
+  }
+
   /** Resolves {@code seqs}, whose documents were read as {@code documents}, in order. */
   List<Resolution> resolve(List<Long> seqs, List<Optional<Kv.Document>> documents) {
+    return resolve(seqs, documents, false);
+  }
+
+  private List<Resolution> resolve(
+      List<Long> seqs, List<Optional<Kv.Document>> documents, boolean keep) {
     List<LogDocument> decoded = new ArrayList<>(seqs.size());
     List<String> claimKeys = new ArrayList<>();
     for (int i = 0; i < seqs.size(); i++) {
@@ -69,15 +167,22 @@ final class CommitResolver {
     for (int i = 0; i < seqs.size(); i++) {
       long seq = seqs.get(i);
       LogDocument document = decoded.get(i);
+      Resolution resolution;
+      String claimKey = null;
       if (document instanceof LogDocument.Commit commit) {
-        resolved.add(resolveCommit(seq, commit, claims.get(claimIndex++)));
+        resolution = resolveCommit(seq, commit, claims.get(claimIndex++));
+        claimKey = keys.claim(commit.streamId(), commit.first());
       } else if (document instanceof LogDocument.Integration integration) {
-        resolved.add(new Events(seq, integration.events(), PublicationMarks.ALL));
+        resolution = new Events(seq, integration.events(), PublicationMarks.ALL);
       } else if (document == null) {
-        resolved.add(new Missing(seq));
+        resolution = new Missing(seq);
       } else {
-        resolved.add(new Skip(seq));
+        resolution = new Skip(seq);
       }
+      if (keep) {
+        keep(resolution, claimKey);
+      }
+      resolved.add(resolution);
     }
     return resolved;
   }

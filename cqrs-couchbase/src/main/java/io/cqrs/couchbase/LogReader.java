@@ -70,12 +70,10 @@ final class LogReader {
       int wanted = Math.max(MIN_WINDOW, maxEvents - out.size());
       int window = (int) Math.min(top - seq + 1, Math.min(MAX_WINDOW, wanted));
       List<Long> seqs = new ArrayList<>(window);
-      List<String> logKeys = new ArrayList<>(window);
       for (long s = seq; s < seq + window; s++) {
         seqs.add(s);
-        logKeys.add(keys.log(s));
       }
-      for (CommitResolver.Resolution resolution : resolver.resolve(seqs, kv.getAll(logKeys))) {
+      for (CommitResolver.Resolution resolution : resolver.resolveWindow(seqs)) {
         if (resolution instanceof CommitResolver.Missing) {
           missingSince.putIfAbsent(resolution.seq(), System.nanoTime());
           if (!out.isEmpty()) {

@@ -173,7 +173,10 @@ class BrokerPermissionsIT {
     assertThat(asyncRefused.getCause())
         .isInstanceOf(NonTransientCqrsException.class)
         .hasMessageContaining("ACCESS_REFUSED");
-    assertThat(messagesIn(namespace, namespace.prefix() + ".events.api-probe")).isZero();
+    // Not "the queue is empty": the namespace is shared by the class, and a worker of an earlier
+    // test may still publish (a retried command's handler), so look for these two events.
+    assertThat(bodiesIn(namespace, namespace.prefix() + ".events.api-probe"))
+        .noneMatch(body -> body.contains("source-x") || body.contains("source-y"));
   }
 
   @Test
@@ -357,6 +360,20 @@ class BrokerPermissionsIT {
         template.created(),
         new TestMessages.ItemAdded(item, 1),
         template.metadata());
+  }
+
+  /** Takes every message in {@code queue} and returns its body. */
+  private static List<String> bodiesIn(RabbitNamespace in, String queue) {
+    return in.withChannel(
+        channel -> {
+          List<String> bodies = new java.util.ArrayList<>();
+          for (var got = channel.basicGet(queue, true);
+              got != null;
+              got = channel.basicGet(queue, true)) {
+            bodies.add(new String(got.getBody(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+          return bodies;
+        });
   }
 
   private static long messagesIn(RabbitNamespace in, String queue) {

@@ -45,12 +45,31 @@ final class HeadArchive {
   private final KeyLayout keys;
   private final DocumentCodec codec;
   private final long window;
+  private final Hook hook;
 
-  HeadArchive(Kv kv, KeyLayout keys, DocumentCodec codec, long window) {
+  HeadArchive(Kv kv, KeyLayout keys, DocumentCodec codec, long window, Hook hook) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.window = window;
+    this.hook = hook;
+  }
+
+  /** The point between an archiver's writes where a test lets a save move the head. */
+  enum Step {
+    /** The page is written and the commands are in their buckets; the head is not replaced. */
+    COMMANDS_COPIED
+  }
+
+  /**
+   * Called at each {@link Step} of every archive, on the SDK's thread, so it must not block: a test
+   * returns a write to run there (a save that moves the head meanwhile). Production uses {@link
+   * #NONE}.
+   */
+  interface Hook {
+    Hook NONE = (step, streamId) -> Mono.empty();
+
+    Mono<Void> at(Step step, String streamId);
   }
 
   /** Whether a head at {@code version} that has archived up to {@code archivedThrough} is due. */
@@ -196,6 +215,7 @@ final class HeadArchive {
     String key = keys.head(streamId);
     return Flux.fromIterable(chunks(buckets))
         .concatMap(chunk -> kv.upsertCreatingAsync(chunk.getKey(), chunk.getValue()))
+        .then(Mono.defer(() -> hook.at(Step.COMMANDS_COPIED, streamId)))
         .then(Mono.defer(() -> kv.replaceAsync(key, replacement, document.cas())))
         // Replaced: archive again if the head is still due (a head repaired over a long lag, or
         // one whose archives kept losing to saves); lost the race: read it again.

@@ -43,7 +43,9 @@ class CouchbaseHeadArchiveRaceIT extends RepositoryIT {
     }
   }
 
-  /** A save of one event for {@code command} at the stream's end, its head moved when it returns. */
+  /**
+   * A save of one event for {@code command} at the stream's end, its head moved when it returns.
+   */
   private void saveAtEnd(String stream, String command) {
     try (CouchbaseEventStreamRepository other = wide()) {
       long version = other.version(stream);

@@ -111,4 +111,38 @@ class CouchbaseHeadArchiveRaceIT extends RepositoryIT {
     assertThatThrownBy(() -> archiving.save(stream, 0, batch(stream, 0, 1), "trigger"))
         .isInstanceOf(DuplicateCommandException.class);
   }
+
+  /**
+   * The relay marks a range that starts inside a commit whose entry has moved to a page (a relay
+   * catching up after a long stop): the marker finds the commit through the pages, and marks the
+   * claim of every commit the range touches, archived or not.
+   */
+  @Test
+  void a_publication_mark_inside_an_archived_commit_lands_on_its_claim() throws Exception {
+    String stream = "acc-2";
+    try (CouchbaseEventStreamRepository writer = builder().headWindow(WINDOW).build()) {
+      for (long version = 0; version < 60; version += 3) {
+        writer.save(stream, version, batch(stream, version, 3), "command-" + version);
+      }
+    }
+    Await.until(
+        "the head of " + stream + " archived",
+        () ->
+            head(stream).path("v").asLong() == 60
+                && 60 - head(stream).path("a").path(0).asLong() < 2 * WINDOW);
+    assertThat(head(stream).path("a").path(0).asLong()).isGreaterThan(30);
+
+    CouchbaseEventStreamRepository relay = builder().headWindow(WINDOW).build();
+    relay.markPublished(stream, 2, 2);
+    relay.markPublished(stream, 5, 59);
+    assertThat(JSON.readTree(raw(keys.claim(stream, 1)).orElseThrow()).path("p").toString())
+        .contains(PublicationMarks.range(2, 2));
+    assertThat(JSON.readTree(raw(keys.claim(stream, 4)).orElseThrow()).path("p").toString())
+        .contains(PublicationMarks.range(5, 59));
+    for (long first = 7; first <= 58; first += 3) {
+      assertThat(JSON.readTree(raw(keys.claim(stream, first)).orElseThrow()).path("p").size())
+          .as("marks on the claim of version %d", first)
+          .isPositive();
+    }
+  }
 }

@@ -103,7 +103,7 @@ public final class CouchbaseEventStreamRepository
     CorrelationIndex index = new CorrelationIndex(kv, keys);
     RecentCommits recent = new RecentCommits();
     this.logWriter = new LogWriter(kv, keys, codec, index);
-    HeadArchive archive = new HeadArchive(kv, keys, codec, builder.headWindow);
+    HeadArchive archive = new HeadArchive(kv, keys, codec, builder.headWindow, builder.archiveHook);
     this.writer =
         new StreamWriter(kv, keys, codec, reader, logWriter, recent, archive, builder.saveHook);
     CommitResolver resolver = new CommitResolver(kv, keys, codec, index);
@@ -394,6 +394,7 @@ public final class CouchbaseEventStreamRepository
     private Duration connectTimeout = Duration.ofSeconds(30);
     private DurabilityLevel durability = DurabilityLevel.NONE;
     private StreamWriter.Hook saveHook = StreamWriter.Hook.NONE;
+    private HeadArchive.Hook archiveHook = HeadArchive.Hook.NONE;
 
     private Builder(Collection collection, String connectionString, EventSerializer serializer) {
       this.collection = collection;
@@ -537,6 +538,12 @@ public final class CouchbaseEventStreamRepository
     /** For tests: called between a save's writes, to stop or hold it there. */
     Builder saveHook(StreamWriter.Hook saveHook) {
       this.saveHook = Objects.requireNonNull(saveHook, "saveHook");
+      return this;
+    }
+
+    /** For tests: called between an archiver's writes, to move the head there. */
+    Builder archiveHook(HeadArchive.Hook archiveHook) {
+      this.archiveHook = Objects.requireNonNull(archiveHook, "archiveHook");
       return this;
     }
 

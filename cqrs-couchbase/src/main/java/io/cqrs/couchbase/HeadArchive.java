@@ -34,8 +34,10 @@ import reactor.core.publisher.Mono;
  * 2 leaves a page or bucket entries that the head also still lists; the next archiver finds the
  * page taken, reads it, and goes on with what it holds (it may hold fewer commits than this
  * archiver would have moved, never others: the head lists commits in order and only ever appends).
- * A lost CAS race (a save moved the head meanwhile) reads the head again and starts over. None of
- * it is waited for by a save; a failure is logged and the next save of the stream tries again.
+ * A lost CAS race reads the head again: if only saves moved it (they append), the archiver replaces
+ * it as it is now, without copying the commands again; if another archiver replaced it, it starts
+ * over. None of it is waited for by a save; a failure is logged and the next save of the stream
+ * tries again.
  */
 final class HeadArchive {
   private static final Logger log = LoggerFactory.getLogger(HeadArchive.class);
@@ -45,12 +47,31 @@ final class HeadArchive {
   private final KeyLayout keys;
   private final DocumentCodec codec;
   private final long window;
+  private final Hook hook;
 
-  HeadArchive(Kv kv, KeyLayout keys, DocumentCodec codec, long window) {
+  HeadArchive(Kv kv, KeyLayout keys, DocumentCodec codec, long window, Hook hook) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.window = window;
+    this.hook = hook;
+  }
+
+  /** The point between an archiver's writes where a test lets a save move the head. */
+  enum Step {
+    /** The page is written and the commands are in their buckets; the head is not replaced. */
+    COMMANDS_COPIED
+  }
+
+  /**
+   * Called at each {@link Step} of every archive, on the SDK's thread, so it must not block: a test
+   * returns a write to run there (a save that moves the head meanwhile). Production uses {@link
+   * #NONE}.
+   */
+  interface Hook {
+    Hook NONE = (step, streamId) -> Mono.empty();
+
+    Mono<Void> at(Step step, String streamId);
   }
 
   /** Whether a head at {@code version} that has archived up to {@code archivedThrough} is due. */
@@ -99,10 +120,17 @@ final class HeadArchive {
                         if (moved.isEmpty()) {
                           return archive(streamId, attempt + 1); // our head read was stale
                         }
+                        List<StreamHead.Entry> page = moved.get();
+                        long through = page.get(page.size() - 1).last();
                         Map<String, Long> commands =
                             codec.headCommands(key, document.content(), streamId);
-                        return replaceHead(
-                            streamId, head, document, moved.get(), commands, attempt);
+                        return copyCommands(streamId, commands, Map.of(), through)
+                            .then(Mono.defer(() -> hook.at(Step.COMMANDS_COPIED, streamId)))
+                            .then(
+                                Mono.defer(
+                                    () ->
+                                        replaceHead(
+                                            streamId, document, head, commands, page, attempt)));
                       });
             });
   }
@@ -169,57 +197,128 @@ final class HeadArchive {
     }
   }
 
-  /** Copies the commands of {@code moved} to their buckets, then replaces the head without them. */
+  /**
+   * Replaces the head read as {@code document} ({@code head}, listing {@code commands}) by one that
+   * no longer lists the commits of the page, {@code moved}, nor their commands, which are in their
+   * buckets by now.
+   */
   private Mono<Void> replaceHead(
       String streamId,
-      StreamHead head,
       Kv.Document document,
-      List<StreamHead.Entry> moved,
+      StreamHead head,
       Map<String, Long> commands,
+      List<StreamHead.Entry> moved,
       int attempt) {
     long through = moved.get(moved.size() - 1).last();
-    Map<String, Map<String, Long>> buckets = new TreeMap<>();
     Map<String, Long> kept = new LinkedHashMap<>();
     commands.forEach(
         (command, first) -> {
-          if (first <= through) {
-            buckets
-                .computeIfAbsent(keys.commandBucket(streamId, command), k -> new LinkedHashMap<>())
-                .put(DocumentCodec.COMMANDS + "." + command, first);
-          } else {
+          if (first > through) {
             kept.put(command, first);
           }
         });
     List<StreamHead.Entry> remaining = head.commits().subList(moved.size(), head.commits().size());
     byte[] replacement =
         codec.pagedHead(head.version(), head.type(), remaining, kept, head.pages() + 1, through);
-    String key = keys.head(streamId);
-    return Flux.fromIterable(chunks(buckets))
-        .concatMap(chunk -> kv.upsertCreatingAsync(chunk.getKey(), chunk.getValue()))
-        .then(Mono.defer(() -> kv.replaceAsync(key, replacement, document.cas())))
+    return kv.replaceAsync(keys.head(streamId), replacement, document.cas())
         // Replaced: archive again if the head is still due (a head repaired over a long lag, or
-        // one whose archives kept losing to saves); lost the race: read it again.
-        .flatMap(replaced -> archive(streamId, replaced ? attempt : attempt + 1));
+        // one whose archives kept losing to saves). Lost the race: most likely to a save, which
+        // only appends, so replace the head as it is now rather than copy everything again.
+        .flatMap(
+            replaced ->
+                replaced
+                    ? archive(streamId, attempt)
+                    : replaceAgain(streamId, head, commands, moved, attempt + 1));
   }
 
-  /** Each bucket's upserts in mutations of at most {@link Kv#MAX_SPECS}. */
-  private static List<Map.Entry<String, Map<String, Long>>> chunks(
-      Map<String, Map<String, Long>> buckets) {
-    List<Map.Entry<String, Map<String, Long>>> chunks = new ArrayList<>();
-    buckets.forEach(
-        (bucket, upserts) -> {
-          Map<String, Long> chunk = new LinkedHashMap<>();
-          for (Map.Entry<String, Long> upsert : upserts.entrySet()) {
-            chunk.put(upsert.getKey(), upsert.getValue());
-            if (chunk.size() == Kv.MAX_SPECS) {
-              chunks.add(Map.entry(bucket, chunk));
-              chunk = new LinkedHashMap<>();
-            }
-          }
-          if (!chunk.isEmpty()) {
-            chunks.add(Map.entry(bucket, chunk));
+  /**
+   * After a lost race: reads the head again and, if it still has the archive this archiver read (so
+   * saves moved it on, appending commits and commands, and no other archiver replaced it), replaces
+   * it the same way; otherwise starts over. The copy of the page's commands is not repeated: that
+   * is the long part, a round trip per bucket, and a stream that is being written would move its
+   * head during every copy, so an archiver that started over each time would never finish and the
+   * head would grow without bound.
+   */
+  private Mono<Void> replaceAgain(
+      String streamId,
+      StreamHead before,
+      Map<String, Long> copied,
+      List<StreamHead.Entry> moved,
+      int attempt) {
+    if (attempt >= ATTEMPTS) {
+      return archive(streamId, attempt); // gives up, saying so
+    }
+    String key = keys.head(streamId);
+    return kv.getAsync(key)
+        .flatMap(
+            found -> {
+              if (found.isEmpty()) {
+                return Mono.empty();
+              }
+              Kv.Document document = found.get();
+              StreamHead head = codec.head(key, document.content(), streamId, document.cas());
+              if (head.pages() != before.pages()
+                  || head.archivedThrough() != before.archivedThrough()) {
+                return archive(streamId, attempt); // another archiver replaced it first
+              }
+              String pageKey = keys.headPage(streamId, before.pages());
+              checkAgrees(pageKey, streamId, moved, head.commits());
+              if (head.commits().size() <= moved.size()) {
+                throw DocumentCodec.corrupt(
+                    key,
+                    streamId,
+                    new IllegalArgumentException(
+                        "it lists fewer commits than before, or no more than page '"
+                            + pageKey
+                            + "'"));
+              }
+              long through = moved.get(moved.size() - 1).last();
+              Map<String, Long> commands = codec.headCommands(key, document.content(), streamId);
+              return copyCommands(streamId, commands, copied, through)
+                  .then(
+                      Mono.defer(
+                          () -> replaceHead(streamId, document, head, commands, moved, attempt)));
+            });
+  }
+
+  /**
+   * Copies the commands of the commits up to {@code through} to their buckets, but those {@code
+   * copied} already: the buckets at once, each bucket's mutations in turn.
+   */
+  private Mono<Void> copyCommands(
+      String streamId, Map<String, Long> commands, Map<String, Long> copied, long through) {
+    Map<String, Map<String, Long>> buckets = new TreeMap<>();
+    commands.forEach(
+        (command, first) -> {
+          if (first <= through && !first.equals(copied.get(command))) {
+            buckets
+                .computeIfAbsent(keys.commandBucket(streamId, command), k -> new LinkedHashMap<>())
+                .put(DocumentCodec.COMMANDS + "." + command, first);
           }
         });
+    return Flux.fromIterable(buckets.entrySet())
+        .flatMap(
+            bucket ->
+                Flux.fromIterable(chunks(bucket.getValue()))
+                    .concatMap(chunk -> kv.upsertCreatingAsync(bucket.getKey(), chunk)),
+            buckets.size() + 1)
+        .then();
+  }
+
+  /** A bucket's upserts in mutations of at most {@link Kv#MAX_SPECS}. */
+  private static List<Map<String, Long>> chunks(Map<String, Long> upserts) {
+    List<Map<String, Long>> chunks = new ArrayList<>();
+    Map<String, Long> chunk = new LinkedHashMap<>();
+    for (Map.Entry<String, Long> upsert : upserts.entrySet()) {
+      chunk.put(upsert.getKey(), upsert.getValue());
+      if (chunk.size() == Kv.MAX_SPECS) {
+        chunks.add(chunk);
+        chunk = new LinkedHashMap<>();
+      }
+    }
+    if (!chunk.isEmpty()) {
+      chunks.add(chunk);
+    }
     return chunks;
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -94,45 +95,40 @@ final class HeadArchive {
       return Mono.empty();
     }
     String key = keys.head(streamId);
-    return kv.getAsync(key)
-        .flatMap(
-            found -> {
-              if (found.isEmpty()) {
-                return Mono.empty();
-              }
-              Kv.Document document = found.get();
-              StreamHead head = codec.head(key, document.content(), streamId, document.cas());
-              if (!due(head.version(), head.archivedThrough())) {
-                return Mono.empty(); // another archiver was first
-              }
-              List<StreamHead.Entry> moving = new ArrayList<>();
-              for (StreamHead.Entry entry : head.commits()) {
-                if (entry.last() <= head.version() - window) {
-                  moving.add(entry);
-                }
-              }
-              if (moving.isEmpty()) {
-                return Mono.empty(); // one commit spans the window; it moves when it can
-              }
-              return writePage(streamId, head, moving)
-                  .flatMap(
-                      moved -> {
-                        if (moved.isEmpty()) {
-                          return archive(streamId, attempt + 1); // our head read was stale
-                        }
-                        List<StreamHead.Entry> page = moved.get();
-                        long through = page.get(page.size() - 1).last();
-                        Map<String, Long> commands =
-                            codec.headCommands(key, document.content(), streamId);
-                        return copyCommands(streamId, commands, Map.of(), through)
-                            .then(Mono.defer(() -> hook.at(Step.COMMANDS_COPIED, streamId)))
-                            .then(
-                                Mono.defer(
-                                    () ->
-                                        replaceHead(
-                                            streamId, document, head, commands, page, attempt)));
-                      });
-            });
+    return withHead(
+        streamId,
+        (document, head) -> {
+          if (!due(head.version(), head.archivedThrough())) {
+            return Mono.empty(); // another archiver was first
+          }
+          List<StreamHead.Entry> moving = new ArrayList<>();
+          for (StreamHead.Entry entry : head.commits()) {
+            if (entry.last() <= head.version() - window) {
+              moving.add(entry);
+            }
+          }
+          if (moving.isEmpty()) {
+            return Mono.empty(); // one commit spans the window; it moves when it can
+          }
+          return writePage(streamId, head, moving)
+              .flatMap(
+                  moved -> {
+                    if (moved.isEmpty()) {
+                      return archive(streamId, attempt + 1); // our head read was stale
+                    }
+                    List<StreamHead.Entry> page = moved.get();
+                    long through = page.get(page.size() - 1).last();
+                    Map<String, Long> commands =
+                        codec.headCommands(key, document.content(), streamId);
+                    return copyCommands(streamId, commands, Map.of(), through)
+                        .then(Mono.defer(() -> hook.at(Step.COMMANDS_COPIED, streamId)))
+                        .then(
+                            Mono.defer(
+                                () ->
+                                    replaceHead(
+                                        streamId, document, head, commands, page, attempt)));
+                  });
+        });
   }
 
   /**
@@ -239,6 +235,20 @@ final class HeadArchive {
    * head during every copy, so an archiver that started over each time would never finish and the
    * head would grow without bound.
    */
+  /** Reads the stream's head and hands it to {@code then}, with its document; nothing if none. */
+  private Mono<Void> withHead(
+      String streamId, BiFunction<Kv.Document, StreamHead, Mono<Void>> then) {
+    String key = keys.head(streamId);
+    return kv.getAsync(key)
+        .flatMap(
+            found ->
+                found.isEmpty()
+                    ? Mono.empty()
+                    : then.apply(
+                        found.get(),
+                        codec.head(key, found.get().content(), streamId, found.get().cas())));
+  }
+
   private Mono<Void> replaceAgain(
       String streamId,
       StreamHead before,
@@ -249,36 +259,29 @@ final class HeadArchive {
       return archive(streamId, attempt); // gives up, saying so
     }
     String key = keys.head(streamId);
-    return kv.getAsync(key)
-        .flatMap(
-            found -> {
-              if (found.isEmpty()) {
-                return Mono.empty();
-              }
-              Kv.Document document = found.get();
-              StreamHead head = codec.head(key, document.content(), streamId, document.cas());
-              if (head.pages() != before.pages()
-                  || head.archivedThrough() != before.archivedThrough()) {
-                return archive(streamId, attempt); // another archiver replaced it first
-              }
-              String pageKey = keys.headPage(streamId, before.pages());
-              checkAgrees(pageKey, streamId, moved, head.commits());
-              if (head.commits().size() <= moved.size()) {
-                throw DocumentCodec.corrupt(
-                    key,
-                    streamId,
-                    new IllegalArgumentException(
-                        "it lists fewer commits than before, or no more than page '"
-                            + pageKey
-                            + "'"));
-              }
-              long through = moved.get(moved.size() - 1).last();
-              Map<String, Long> commands = codec.headCommands(key, document.content(), streamId);
-              return copyCommands(streamId, commands, copied, through)
-                  .then(
-                      Mono.defer(
-                          () -> replaceHead(streamId, document, head, commands, moved, attempt)));
-            });
+    return withHead(
+        streamId,
+        (document, head) -> {
+          if (head.pages() != before.pages()
+              || head.archivedThrough() != before.archivedThrough()) {
+            return archive(streamId, attempt); // another archiver replaced it first
+          }
+          String pageKey = keys.headPage(streamId, before.pages());
+          checkAgrees(pageKey, streamId, moved, head.commits());
+          if (head.commits().size() <= moved.size()) {
+            throw DocumentCodec.corrupt(
+                key,
+                streamId,
+                new IllegalArgumentException(
+                    "it lists fewer commits than before, or no more than page '" + pageKey + "'"));
+          }
+          long through = moved.get(moved.size() - 1).last();
+          Map<String, Long> commands = codec.headCommands(key, document.content(), streamId);
+          return copyCommands(streamId, commands, copied, through)
+              .then(
+                  Mono.defer(
+                      () -> replaceHead(streamId, document, head, commands, moved, attempt)));
+        });
   }
 
   /**

@@ -140,9 +140,12 @@ class DeclareTopologyIT {
     Run worker = run(servers, worker(prefix));
 
     assertThat(worker.status()).as(worker.describe()).isEqualTo(1);
+    List<String> names = new ArrayList<>(queues(prefix));
+    names.add(prefix + ".failures");
+    String missing = String.join("|", names.stream().map(java.util.regex.Pattern::quote).toList());
     assertThat(worker.err())
-        .containsPattern("has no (queue|exchange) " + prefix.replace(".", "\\.") + "\\.")
-        .contains("does not declare its topology");
+        .containsPattern("has no (queue|exchange) (" + missing + "), and this bus does not declare")
+        .contains("example-bank declare-topology --bus rabbitmq --prefix " + prefix);
     for (String queue : queues(prefix)) {
       assertThatThrownBy(() -> rabbit.withChannel(channel -> channel.queueDeclarePassive(queue)))
           .as("queue %s", queue)
@@ -206,15 +209,22 @@ class DeclareTopologyIT {
       bank.send(
           new OpenAccount(
               account, "Owner", "Least", "least@bank.example", HASH, new BigDecimal("100")));
-      bank.send(new CreditAccount(account, new BigDecimal("25.00")));
-
-      Await.await("the worker to handle both commands")
-          .atMost(SETTLE)
-          .until(
-              () ->
-                  bank.account(account)
-                      .map(view -> view.balance().compareTo(new BigDecimal("125.00")) == 0)
-                      .orElse(false));
+      try {
+        // The credit needs the account: it is sent once the worker opened it.
+        Await.await("the worker to open the account")
+            .atMost(SETTLE)
+            .until(() -> bank.storeVersion(account) > 0);
+        bank.send(new CreditAccount(account, new BigDecimal("25.00")));
+        Await.await("the worker to credit it and the read model to show it")
+            .atMost(SETTLE)
+            .until(
+                () ->
+                    bank.account(account)
+                        .map(view -> view.balance().compareTo(new BigDecimal("125.00")) == 0)
+                        .orElse(false));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(process.describe(), e);
+      }
       // The events went through the event bus to the journal's subscription, which the worker
       // consumes: its queue drains.
       String journal = prefix + ".events." + Bank.JOURNAL;

@@ -1,6 +1,8 @@
 package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.ConnectionFactory;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -13,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * with a unique name and a random password, deleted again by {@link #close()}. The roles and their
  * permission patterns are those of {@code docs/security.md}, for one prefix.
  */
-final class BrokerUsers implements AutoCloseable {
+public final class BrokerUsers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrokerUsers.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -21,9 +23,9 @@ final class BrokerUsers implements AutoCloseable {
    * The permissions of a role on one virtual host, as {@code rabbitmqctl set_permissions} takes
    * them: regular expressions over exchange and queue names.
    */
-  record Role(String name, String configure, String write, String read) {
+  public record Role(String name, String configure, String write, String read) {
     /** Sends commands; publishes no events, declares and reads nothing. */
-    static Role api(String prefix) {
+    public static Role api(String prefix) {
       String p = quote(prefix);
       return new Role("api", "^$", "^" + p + "\\.commands$", "^$");
     }
@@ -32,7 +34,7 @@ final class BrokerUsers implements AutoCloseable {
      * Handles commands, publishes events (and the commands of process managers), runs read models
      * through subscriptions, moves failed messages through the failure exchange; declares nothing.
      */
-    static Role worker(String prefix) {
+    public static Role worker(String prefix) {
       String p = quote(prefix);
       return new Role(
           "worker",
@@ -42,7 +44,7 @@ final class BrokerUsers implements AutoCloseable {
     }
 
     /** Declares (and may delete) the prefix's exchanges, queues and bindings. */
-    static Role operator(String prefix) {
+    public static Role operator(String prefix) {
       String p = quote(prefix);
       return new Role(
           "operator", "^" + p + "\\.", "^(" + p + "\\..*|amq\\.default)$", "^" + p + "\\.");
@@ -55,19 +57,23 @@ final class BrokerUsers implements AutoCloseable {
   }
 
   /** A user that exists on the broker. */
-  record User(String name, String password, Role role) {}
+  public record User(String name, String password, Role role) {}
 
   private final RabbitTestBroker broker;
   private final String vhost;
   private final List<User> created = new ArrayList<>();
 
-  BrokerUsers(RabbitTestBroker broker) {
+  /**
+   * Users of {@code broker}'s virtual host. Call {@link RabbitNamespace#requireAdmin()} first: they
+   * are made with rabbitmqctl.
+   */
+  public BrokerUsers(RabbitTestBroker broker) {
     this.broker = broker;
     this.vhost = broker.connectionFactory().getVirtualHost();
   }
 
   /** Creates a user named after {@code hint} and the role, with the role's permissions. */
-  synchronized User create(String hint, Role role) {
+  public synchronized User create(String hint, Role role) {
     String name = "cqrs-test-" + hint + "-" + role.name() + "-" + hex(4);
     String password = hex(16);
     broker.admin().run("add_user", name, password);
@@ -80,11 +86,33 @@ final class BrokerUsers implements AutoCloseable {
   }
 
   /** A connection factory for the test broker that logs in as {@code user}. */
-  ConnectionFactory factory(User user) {
+  public ConnectionFactory factory(User user) {
     ConnectionFactory factory = broker.connectionFactory();
     factory.setUsername(user.name());
     factory.setPassword(user.password());
     return factory;
+  }
+
+  /**
+   * The test broker's AMQP URI with {@code user}'s credentials, for processes a test starts. It
+   * holds the password: never log it.
+   */
+  public String amqpUri(User user) {
+    ConnectionFactory factory = broker.connectionFactory();
+    return "amqp://"
+        + encode(user.name())
+        + ":"
+        + encode(user.password())
+        + "@"
+        + factory.getHost()
+        + ":"
+        + factory.getPort()
+        + "/"
+        + encode(factory.getVirtualHost());
+  }
+
+  private static String encode(String part) {
+    return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** Deletes every user created here. */

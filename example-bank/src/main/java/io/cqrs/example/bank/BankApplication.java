@@ -1,19 +1,22 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.example.bank.BankOptions.Mode;
 import io.cqrs.example.bank.InfrastructureOptions.Store;
 import io.cqrs.example.bank.http.ApiUsers;
 import io.cqrs.example.bank.http.BankHttpServer;
+import io.cqrs.rabbitmq.QueueType;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The example bank's application: {@code java -jar example-bank.jar [demo|serve|worker|rebuild]
- * [OPTIONS]}; {@code --help} lists everything ({@link BankCommandLine} parses and checks the
- * command line). Without a command it runs the {@link Scenario} in memory, which is the quickest
- * way to see the framework work.
+ * The example bank's application: {@code java -jar example-bank.jar
+ * [demo|serve|worker|rebuild|declare-topology] [OPTIONS]}; {@code --help} lists everything ({@link
+ * BankCommandLine} parses and checks the command line). Without a command it runs the {@link
+ * Scenario} in memory, which is the quickest way to see the framework work.
  *
  * <p>Every command that writes events ({@code demo}, {@code serve}, {@code worker}) starts the
  * whole {@link io.cqrs.Cqrs}, relay included: a process that dies between a commit and its publish
@@ -63,6 +66,9 @@ public final class BankApplication {
       // Read by logback.xml when the first logger is made, which has not happened yet.
       System.setProperty("bank.log.level", "INFO");
     }
+    if (options.mode() == Mode.DECLARE_TOPOLOGY) {
+      return declareTopology(options, out, err);
+    }
     // Closed in reverse order: the bank's subscriptions, the infrastructure, the telemetry (which
     // exports the last spans), then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);
@@ -75,12 +81,24 @@ public final class BankApplication {
             case SERVE -> serve(bank, options, environment, telemetry, out, err, shutdown);
             case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
             case REBUILD -> rebuild(bank, options, out, err);
+            case DECLARE_TOPOLOGY -> throw new IllegalStateException("runs without a bank");
           };
       shutdown.exitStatus(status);
       return status;
     } catch (Exception e) {
       err.println("example-bank: failed: " + e);
       e.printStackTrace(err);
+      InfrastructureOptions infrastructure = options.infrastructure();
+      if (e instanceof NonTransientCqrsException && !infrastructure.rabbitmqDeclareTopology()) {
+        // Most likely a missing exchange or queue: say who declares it, and how.
+        err.println(
+            "example-bank: with --rabbitmq-declare-topology false an operator declares the topology"
+                + " first: example-bank declare-topology --bus rabbitmq --prefix "
+                + infrastructure.prefix()
+                + (infrastructure.rabbitmqQueueType() == QueueType.QUORUM
+                    ? " --rabbitmq-queue-type quorum"
+                    : ""));
+      }
       return FAILED;
     }
   }
@@ -192,6 +210,26 @@ public final class BankApplication {
           "example-bank: warning: the store does not keep publication marks (RelayStore), so no"
               + " relay runs: events of a process that dies between commit and publish stay"
               + " unpublished");
+    }
+  }
+
+  /**
+   * The operator's step before processes with {@code --rabbitmq-declare-topology false} start:
+   * declares what the bank's buses use, with the credentials given, and prints it. Opens neither
+   * the store nor the bank's own buses.
+   */
+  private static int declareTopology(BankOptions options, PrintStream out, PrintStream err) {
+    try {
+      InfrastructureOptions infrastructure = options.infrastructure();
+      List<String> declared =
+          BankInfrastructure.declareTopology(infrastructure, BankTopology.required());
+      out.println("Declared the bank's RabbitMQ topology (" + infrastructure.describe() + "):");
+      declared.forEach(line -> out.println("  " + line));
+      return OK;
+    } catch (RuntimeException e) {
+      err.println("example-bank: failed: " + e);
+      e.printStackTrace(err);
+      return FAILED;
     }
   }
 

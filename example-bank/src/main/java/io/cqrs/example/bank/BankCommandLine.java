@@ -19,10 +19,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The command line, on picocli: {@code example-bank [demo|serve|worker|rebuild] [OPTIONS]}, {@code
- * --help} on the top level and on each command, {@code --version}. Without a command (or with
- * options only) it runs {@code demo}, so {@code java -jar example-bank.jar} shows the framework at
- * work. A wrong command line prints what is wrong and exits {@value #USAGE}.
+ * The command line, on picocli: {@code example-bank [demo|serve|worker|rebuild|declare-topology]
+ * [OPTIONS]}, {@code --help} on the top level and on each command, {@code --version}. Without a
+ * command (or with options only) it runs {@code demo}, so {@code java -jar example-bank.jar} shows
+ * the framework at work. A wrong command line prints what is wrong and exits {@value #USAGE}.
  */
 @Command(
     name = "example-bank",
@@ -49,7 +49,8 @@ final class BankCommandLine {
   static final int USAGE = 2;
 
   /** The commands, in the order help lists them; the first runs when none is given. */
-  static final List<String> COMMANDS = List.of("demo", "serve", "worker", "rebuild");
+  static final List<String> COMMANDS =
+      List.of("demo", "serve", "worker", "rebuild", "declare-topology");
 
   private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
@@ -80,7 +81,8 @@ final class BankCommandLine {
             .addSubcommand(new BankCommands.Demo(environment, runner))
             .addSubcommand(new BankCommands.Serve(environment, runner))
             .addSubcommand(new BankCommands.Worker(environment, runner))
-            .addSubcommand(new BankCommands.Rebuild(environment, runner));
+            .addSubcommand(new BankCommands.Rebuild(environment, runner))
+            .addSubcommand(new BankCommands.DeclareTopology(environment, runner));
     List<CommandLine> all = new ArrayList<>(List.of(commandLine));
     all.addAll(commandLine.getSubcommands().values());
     for (CommandLine command : all) {

@@ -106,6 +106,14 @@ final class BankCommands {
 
     @Override
     BankOptions options(InfrastructureOptions infrastructure) {
+      if (!infrastructure.rabbitmqDeclareTopology()
+          && infrastructure.bus() == Bus.RABBITMQ
+          && infrastructure.store() == Store.MEMORY) {
+        throw usage(
+            "serve with --rabbitmq-declare-topology false needs --store couchbase: with read models"
+                + " in its memory each serve process consumes events on a subscription of its own,"
+                + " named at random, which no operator can declare beforehand");
+      }
       return BankOptions.of(Mode.SERVE, infrastructure, connection.verbose)
           .withHttp(http)
           .withListeners(listeners.listeners);
@@ -197,6 +205,43 @@ final class BankCommands {
     BankOptions options(InfrastructureOptions infrastructure) {
       return BankOptions.of(Mode.REBUILD, infrastructure, connection.verbose)
           .withGeneration(generation);
+    }
+  }
+
+  @Command(
+      name = "declare-topology",
+      description = {
+        "Declare on RabbitMQ, as the user of --rabbitmq-uri (an operator's, allowed to configure),"
+            + " every exchange, queue and binding the bank's buses use under the prefix, print"
+            + " them and exit (needs --bus rabbitmq; touches nothing else). Run it before serve,"
+            + " worker or demo with --rabbitmq-declare-topology false, with the same prefix and"
+            + " queue type, and again after an upgrade that adds a command type."
+      })
+  static final class DeclareTopology extends Base {
+    DeclareTopology(Map<String, String> environment, Runner runner) {
+      super(environment, runner);
+    }
+
+    @Override
+    void check() {
+      if (connection.bus != Bus.RABBITMQ) {
+        throw usage("declare-topology needs --bus rabbitmq");
+      }
+      if (Boolean.FALSE.equals(connection.rabbitmqDeclareTopology)) {
+        throw usage(
+            "declare-topology always declares: --rabbitmq-declare-topology false is for the"
+                + " processes that run the bank");
+      }
+    }
+
+    @Override
+    BankOptions options(InfrastructureOptions infrastructure) {
+      // The operator may share the deployment's variables, CQRS_RABBITMQ_DECLARE_TOPOLOGY=false
+      // included: this command declares whatever they say.
+      return BankOptions.of(
+          Mode.DECLARE_TOPOLOGY,
+          infrastructure.withRabbitmqDeclareTopology(true),
+          connection.verbose);
     }
   }
 }

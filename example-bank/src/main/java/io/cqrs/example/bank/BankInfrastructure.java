@@ -130,28 +130,109 @@ public final class BankInfrastructure implements AutoCloseable {
 
   private static void openRabbitMq(
       InfrastructureOptions options, EventSerializer serializer, Parts parts) {
-    // One URI, or one per node of a cluster separated by commas.
-    String value = require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI");
-    // Checked here too for options made in code: the client alone would read a malformed URI as
-    // localhost and guest (AmqpUri).
-    AmqpUri.parseList(value, "rabbitmqUri");
-    List<String> uris = RabbitCommandBus.splitUris(value);
+    List<String> uris = rabbitMqUris(options);
     RabbitCommandBus commands =
-        RabbitCommandBus.builder(uris, serializer)
-            .prefix(options.prefix())
-            .connectionName(options.prefix() + "-commands")
-            .queueType(options.rabbitmqQueueType())
+        commandBus(options, uris, serializer, options.prefix() + "-commands")
+            .declareTopology(options.rabbitmqDeclareTopology())
             .build();
     parts.commandBus = commands;
     parts.owned.add(commands);
     RabbitEventBus events =
-        RabbitEventBus.builder(uris, serializer)
-            .prefix(options.prefix())
-            .connectionName(options.prefix() + "-events")
-            .queueType(options.rabbitmqQueueType())
+        eventBus(options, uris, serializer, options.prefix() + "-events")
+            .declareTopology(options.rabbitmqDeclareTopology())
             .build();
     parts.eventBus = events;
     parts.owned.add(events);
+  }
+
+  /** The options' RabbitMQ URIs: one, or one per node of a cluster. */
+  private static List<String> rabbitMqUris(InfrastructureOptions options) {
+    String value = require(options.rabbitmqUri(), "--rabbitmq-uri or CQRS_RABBITMQ_URI");
+    // Checked here too for options made in code: the client alone would read a malformed URI as
+    // localhost and guest (AmqpUri).
+    AmqpUri.parseList(value, "rabbitmqUri");
+    return RabbitCommandBus.splitUris(value);
+  }
+
+  // The bank's buses and the operator's (declareTopology) are built here alone, so that they agree
+  // on every setting the broker compares when a queue is declared again.
+  private static RabbitCommandBus.Builder commandBus(
+      InfrastructureOptions options,
+      List<String> uris,
+      EventSerializer serializer,
+      String connectionName) {
+    return RabbitCommandBus.builder(uris, serializer)
+        .prefix(options.prefix())
+        .connectionName(connectionName)
+        .queueType(options.rabbitmqQueueType());
+  }
+
+  private static RabbitEventBus.Builder eventBus(
+      InfrastructureOptions options,
+      List<String> uris,
+      EventSerializer serializer,
+      String connectionName) {
+    return RabbitEventBus.builder(uris, serializer)
+        .prefix(options.prefix())
+        .connectionName(connectionName)
+        .queueType(options.rabbitmqQueueType());
+  }
+
+  /**
+   * Declares on the options' RabbitMQ, as the options' user, every exchange, queue and binding that
+   * the bank's buses under the options' prefix use for {@code topology}: what buses built with
+   * {@link InfrastructureOptions#rabbitmqDeclareTopology()} {@code false} only check. The buses it
+   * declares with are the bank's own, with the same queue type and retry delays, whatever {@code
+   * rabbitmqDeclareTopology()} says; the user needs the operator's permissions of {@code
+   * docs/security.md}. Idempotent: run it again after an upgrade that adds a command type.
+   *
+   * @return what was declared, one line each, for people
+   * @throws IllegalArgumentException if the options' bus is not RabbitMQ
+   * @throws io.cqrs.NonTransientCqrsException if the broker refuses a declaration (no permission,
+   *     or a queue that exists with other arguments, such as another queue type)
+   * @throws io.cqrs.rabbitmq.BrokerUnavailableException if the broker cannot be reached
+   */
+  public static List<String> declareTopology(InfrastructureOptions options, BankTopology topology) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(topology, "topology");
+    if (options.bus() != InfrastructureOptions.Bus.RABBITMQ) {
+      throw new IllegalArgumentException(
+          "Declaring a topology needs bus RABBITMQ, was " + options.bus());
+    }
+    List<String> uris = rabbitMqUris(options);
+    EventSerializer serializer = new EventSerializer(BankTypes.registry());
+    String prefix = options.prefix();
+    List<String> declared = new ArrayList<>();
+    try (RabbitCommandBus commands =
+            commandBus(options, uris, serializer, prefix + "-operator-commands")
+                .declareTopology(true)
+                .build();
+        RabbitEventBus events =
+            eventBus(options, uris, serializer, prefix + "-operator-events")
+                .declareTopology(true)
+                .build()) {
+      declared.add("exchanges " + prefix + ".commands, " + prefix + ".events");
+      commands.declareService(topology.service(), topology.commandTypes());
+      declared.add(
+          "command service "
+              + topology.service()
+              + ", bound with "
+              + String.join(", ", topology.sortedCommandTypes())
+              + " (dead letters: "
+              + commands.deadLetterQueue(topology.service())
+              + ")");
+      for (String subscription : topology.subscriptions()) {
+        events.declareSubscription(subscription);
+        declared.add(
+            "event subscription "
+                + subscription
+                + " (dead letters: "
+                + events.deadLetterQueue(subscription)
+                + ")");
+      }
+      declared.add("failure exchange " + prefix + ".failures");
+    }
+    return declared;
   }
 
   private static void openCouchbase(

@@ -37,7 +37,8 @@ record BankOptions(
     DEMO,
     SERVE,
     WORKER,
-    REBUILD
+    REBUILD,
+    DECLARE_TOPOLOGY
   }
 
   static final int DEFAULT_LISTENERS = 2;

@@ -94,6 +94,19 @@ final class ConnectionOptions {
   QueueType rabbitmqQueueType;
 
   @Option(
+      names = "--rabbitmq-declare-topology",
+      arity = "1",
+      paramLabel = "<true|false>",
+      converter = OptionConverters.Bool.class,
+      description = {
+        "Whether both buses declare their exchanges and queues (default: true; env: "
+            + InfrastructureOptions.DECLARE_TOPOLOGY_VARIABLE
+            + "). false: they only check that they exist, so the broker user needs no configure"
+            + " permission; an operator runs declare-topology first."
+      })
+  Boolean rabbitmqDeclareTopology;
+
+  @Option(
       names = {"-v", "--verbose"},
       description = "Log at INFO (default: warnings and errors only).")
   boolean verbose;
@@ -119,6 +132,12 @@ final class ConnectionOptions {
       String variable = InfrastructureOptions.QUEUE_TYPE_VARIABLE;
       queueType = InfrastructureOptions.queueType(environment.get(variable), variable);
     }
+    boolean declareTopology =
+        rabbitmqDeclareTopology != null
+            ? rabbitmqDeclareTopology
+            : InfrastructureOptions.declareTopology(
+                environment.get(InfrastructureOptions.DECLARE_TOPOLOGY_VARIABLE),
+                InfrastructureOptions.DECLARE_TOPOLOGY_VARIABLE);
     if (store == Store.COUCHBASE) {
       connection.require("--store couchbase");
       username.require("--store couchbase");
@@ -141,7 +160,8 @@ final class ConnectionOptions {
         bucket.value(),
         uri.value(),
         queueType,
-        prefix);
+        prefix,
+        declareTopology);
   }
 
   /**

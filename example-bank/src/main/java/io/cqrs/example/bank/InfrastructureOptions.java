@@ -23,6 +23,9 @@ import java.util.Objects;
  *     declare an existing queue as the other type
  * @param prefix the Couchbase key prefix and the RabbitMQ name prefix; instances with the same
  *     prefix form one bank (default {@value #DEFAULT_PREFIX})
+ * @param rabbitmqDeclareTopology whether both buses declare their exchanges and queues (the
+ *     default), or only check that they exist ({@code declareTopology(false)}): for a broker user
+ *     without configure permission, after an operator ran {@code declare-topology}
  */
 public record InfrastructureOptions(
     Store store,
@@ -33,7 +36,8 @@ public record InfrastructureOptions(
     String couchbaseBucket,
     String rabbitmqUri,
     QueueType rabbitmqQueueType,
-    String prefix) {
+    String prefix,
+    boolean rabbitmqDeclareTopology) {
 
   /** The prefix used unless {@code --prefix} gives one. */
   public static final String DEFAULT_PREFIX = "bank";
@@ -45,6 +49,9 @@ public record InfrastructureOptions(
 
   /** The variable {@link #fromEnvironment} reads the queue type from. */
   public static final String QUEUE_TYPE_VARIABLE = "CQRS_RABBITMQ_QUEUE_TYPE";
+
+  /** The variable {@link #fromEnvironment} reads whether the buses declare their topology from. */
+  public static final String DECLARE_TOPOLOGY_VARIABLE = "CQRS_RABBITMQ_DECLARE_TOPOLOGY";
 
   /** Where events are kept. */
   public enum Store {
@@ -74,6 +81,48 @@ public record InfrastructureOptions(
     rabbitmqQueueType = rabbitmqQueueType == null ? QueueType.CLASSIC : rabbitmqQueueType;
   }
 
+  /** Options whose buses declare their own topology (the default). */
+  public InfrastructureOptions(
+      Store store,
+      Bus bus,
+      String couchbaseConnection,
+      String couchbaseUsername,
+      String couchbasePassword,
+      String couchbaseBucket,
+      String rabbitmqUri,
+      QueueType rabbitmqQueueType,
+      String prefix) {
+    this(
+        store,
+        bus,
+        couchbaseConnection,
+        couchbaseUsername,
+        couchbasePassword,
+        couchbaseBucket,
+        rabbitmqUri,
+        rabbitmqQueueType,
+        prefix,
+        true);
+  }
+
+  /**
+   * These options with buses that declare their topology ({@code true}) or only check that it
+   * exists ({@code false}).
+   */
+  public InfrastructureOptions withRabbitmqDeclareTopology(boolean declare) {
+    return new InfrastructureOptions(
+        store,
+        bus,
+        couchbaseConnection,
+        couchbaseUsername,
+        couchbasePassword,
+        couchbaseBucket,
+        rabbitmqUri,
+        rabbitmqQueueType,
+        prefix,
+        declare);
+  }
+
   /** Everything in memory, in this process. */
   public static InfrastructureOptions inMemory() {
     return new InfrastructureOptions(
@@ -83,12 +132,13 @@ public record InfrastructureOptions(
   /**
    * The given store and bus with the servers of the {@code CQRS_*} variables in {@code environment}
    * ({@code CQRS_COUCHBASE_CONNECTION}, {@code _USERNAME}, {@code _PASSWORD}, {@code _BUCKET},
-   * {@code CQRS_RABBITMQ_URI}, {@code CQRS_RABBITMQ_QUEUE_TYPE}), as a worker's child processes get
-   * them.
+   * {@code CQRS_RABBITMQ_URI}, {@code CQRS_RABBITMQ_QUEUE_TYPE}, {@code
+   * CQRS_RABBITMQ_DECLARE_TOPOLOGY}), as a worker's child processes get them.
    *
    * @throws IllegalArgumentException if {@code CQRS_RABBITMQ_QUEUE_TYPE} is neither {@code classic}
-   *     nor {@code quorum}, or ({@link SettingException}) if a server setting the store or bus
-   *     needs is malformed: the message names the variable, and never holds a password
+   *     nor {@code quorum}, {@code CQRS_RABBITMQ_DECLARE_TOPOLOGY} neither {@code true} nor {@code
+   *     false}, or ({@link SettingException}) if a server setting the store or bus needs is
+   *     malformed: the message names the variable, and never holds a password
    */
   public static InfrastructureOptions fromEnvironment(
       Store store, Bus bus, String prefix, Map<String, String> environment) {
@@ -114,7 +164,25 @@ public record InfrastructureOptions(
         environment.get("CQRS_COUCHBASE_BUCKET"),
         environment.get("CQRS_RABBITMQ_URI"),
         queueType(environment.get(QUEUE_TYPE_VARIABLE), QUEUE_TYPE_VARIABLE),
-        prefix);
+        prefix,
+        declareTopology(environment.get(DECLARE_TOPOLOGY_VARIABLE), DECLARE_TOPOLOGY_VARIABLE));
+  }
+
+  /**
+   * Whether the buses declare their topology, as {@code value} says ({@code true} or {@code false},
+   * in any case); {@code true} for a missing or blank value.
+   *
+   * @param setting the option or variable {@code value} came from, for the error message
+   * @throws SettingException naming {@code setting} and the accepted values otherwise
+   */
+  static boolean declareTopology(String value, String setting) {
+    if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.strip().equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new SettingException(setting, "must be one of true, false, was '" + value + "'");
   }
 
   /**
@@ -152,7 +220,8 @@ public record InfrastructureOptions(
             ? "buses in memory"
             : "buses on RabbitMQ "
                 + (rabbitmqUri == null ? null : withoutPassword(rabbitmqUri))
-                + (rabbitmqQueueType == QueueType.QUORUM ? " (quorum queues)" : "");
+                + (rabbitmqQueueType == QueueType.QUORUM ? " (quorum queues)" : "")
+                + (rabbitmqDeclareTopology ? "" : " (topology declared by an operator)");
     return where + ", " + how + (isInMemory() ? "" : ", prefix " + prefix);
   }
 

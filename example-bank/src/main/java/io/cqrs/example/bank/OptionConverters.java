@@ -83,6 +83,20 @@ final class OptionConverters {
     }
   }
 
+  /** {@code true} or {@code false}, in any case: nothing else, not even {@code yes}. */
+  static final class Bool implements ITypeConverter<Boolean> {
+    @Override
+    public Boolean convert(String value) {
+      if (value.strip().equalsIgnoreCase("true")) {
+        return true;
+      }
+      if (value.strip().equalsIgnoreCase("false")) {
+        return false;
+      }
+      throw new TypeConversionException("expected one of true, false, was '" + value + "'");
+    }
+  }
+
   private static int number(String value, int lowest, int highest) {
     if (value.matches("\\d{1,9}")) {
       int number = Integer.parseInt(value);

@@ -156,6 +156,117 @@ class BankApplicationTest {
   }
 
   @Test
+  void the_buses_declare_their_topology_unless_the_flag_or_the_environment_says_false() {
+    String variable = InfrastructureOptions.DECLARE_TOPOLOGY_VARIABLE;
+    Map<String, String> checkOnly = Map.of(variable, "false");
+
+    assertThat(declares(NO_ENVIRONMENT, "worker")).isTrue();
+    assertThat(declares(NO_ENVIRONMENT, "worker", "--rabbitmq-declare-topology", "false"))
+        .isFalse();
+    assertThat(declares(NO_ENVIRONMENT, "worker", "--rabbitmq-declare-topology=FALSE")).isFalse();
+    assertThat(declares(checkOnly, "worker")).isFalse();
+    assertThat(declares(Map.of(variable, " "), "worker")).as("blank is unset").isTrue();
+    assertThat(declares(checkOnly, "worker", "--rabbitmq-declare-topology", "true"))
+        .as("a flag wins over its variable")
+        .isTrue();
+    assertThat(declares(checkOnly, "serve")).isFalse();
+    assertThat(declares(checkOnly, "rebuild")).isFalse();
+    assertThat(declares(checkOnly, "demo")).isFalse();
+    assertThat(declares(checkOnly, "declare-topology"))
+        .as("the operator's command declares whatever the deployment's variable says")
+        .isTrue();
+    assertThat(
+            InfrastructureOptions.fromEnvironment(
+                    InfrastructureOptions.Store.COUCHBASE,
+                    InfrastructureOptions.Bus.RABBITMQ,
+                    "bank",
+                    checkOnly)
+                .rabbitmqDeclareTopology())
+        .as("what DistributedBank and a worker's child processes read")
+        .isFalse();
+    assertThat(InfrastructureOptions.inMemory().rabbitmqDeclareTopology()).isTrue();
+  }
+
+  private static boolean declares(
+      Map<String, String> environment, String command, String... flags) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                command,
+                "--store",
+                "couchbase",
+                "--couchbase-connection",
+                "couchbase://127.0.0.1",
+                "--couchbase-username",
+                "bank",
+                "--couchbase-password",
+                "secret",
+                "--bus",
+                "rabbitmq",
+                "--rabbitmq-uri",
+                "amqp://guest:guest@127.0.0.1:5672/%2f"));
+    args.addAll(List.of(flags));
+    return BankOptions.parse(args, environment).infrastructure().rabbitmqDeclareTopology();
+  }
+
+  @Test
+  void a_declare_topology_setting_other_than_true_or_false_and_contradictions_are_usage_errors() {
+    String variable = InfrastructureOptions.DECLARE_TOPOLOGY_VARIABLE;
+    String uri = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+    assertThat(run(NO_ENVIRONMENT, "--rabbitmq-declare-topology", "no")).isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "--rabbitmq-declare-topology")).isEqualTo(2);
+    assertThat(run(Map.of(variable, "yes"), "--bus", "rabbitmq", "--rabbitmq-uri", uri))
+        .isEqualTo(2);
+    assertThat(run(NO_ENVIRONMENT, "declare-topology")).isEqualTo(2);
+    assertThat(
+            run(
+                NO_ENVIRONMENT,
+                "declare-topology",
+                "--bus",
+                "rabbitmq",
+                "--rabbitmq-uri",
+                uri,
+                "--rabbitmq-declare-topology",
+                "false"))
+        .isEqualTo(2);
+    assertThat(run(Map.of(variable, "false"), "serve", "--bus", "rabbitmq", "--rabbitmq-uri", uri))
+        .isEqualTo(2);
+
+    assertThat(err())
+        .contains("--rabbitmq-declare-topology': expected one of true, false, was 'no'")
+        .contains("Missing required parameter for option '--rabbitmq-declare-topology'")
+        .contains("CQRS_RABBITMQ_DECLARE_TOPOLOGY: must be one of true, false, was 'yes'")
+        .contains("declare-topology needs --bus rabbitmq")
+        .contains("declare-topology always declares")
+        .contains("serve with --rabbitmq-declare-topology false needs --store couchbase");
+    assertThatThrownBy(
+            () ->
+                InfrastructureOptions.fromEnvironment(
+                    InfrastructureOptions.Store.COUCHBASE,
+                    InfrastructureOptions.Bus.RABBITMQ,
+                    "bank",
+                    Map.of(variable, "0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("CQRS_RABBITMQ_DECLARE_TOPOLOGY: must be one of true, false, was '0'");
+  }
+
+  @Test
+  void the_topology_the_operator_declares_is_what_a_bank_consumes() {
+    BankTopology topology = BankTopology.required();
+
+    assertThat(topology.service()).isEqualTo(Bank.COMMAND_SERVICE);
+    assertThat(topology.subscriptions()).containsExactly(Bank.JOURNAL);
+    try (BankInfrastructure memory = BankInfrastructure.inMemory();
+        Bank bank = Bank.create(memory)) {
+      // Every command type the bank registers a handler for, so that none is unroutable.
+      assertThat(topology.commandTypes())
+          .isEqualTo(bank.cqrs().commands().commandTypes())
+          .contains("OpenAccount", "CreditAccount", "DebitAccount", "CreateMoneyTransfer");
+    }
+  }
+
+  @Test
   void a_queue_type_other_than_classic_or_quorum_is_a_usage_error() {
     Map<String, String> lazy = Map.of(InfrastructureOptions.QUEUE_TYPE_VARIABLE, "lazy");
 

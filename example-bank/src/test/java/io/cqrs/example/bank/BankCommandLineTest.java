@@ -40,7 +40,8 @@ class BankCommandLineTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "deploy | Unknown command 'deploy'; the commands are demo, serve, worker, rebuild",
+        "deploy | Unknown command 'deploy'; the commands are demo, serve, worker, rebuild,"
+            + " declare-topology",
         "--colour | Unknown option: '--colour'",
         "serve --port http | Invalid value for option '--port': must be a number from 0 to"
             + " 65535, was 'http'",
@@ -88,7 +89,7 @@ class BankCommandLineTest {
   }
 
   @ParameterizedTest(name = "{0} --help")
-  @ValueSource(strings = {"demo", "serve", "worker", "rebuild"})
+  @ValueSource(strings = {"demo", "serve", "worker", "rebuild", "declare-topology"})
   void each_command_has_help_with_its_options_defaults_variables_and_exit_codes(String command) {
     assertThat(run(command, "--help")).isZero();
 
@@ -103,6 +104,7 @@ class BankCommandLineTest {
         .contains("CQRS_COUCHBASE_BUCKET")
         .contains("default: cqrs")
         .contains("CQRS_RABBITMQ_QUEUE_TYPE")
+        .contains("CQRS_RABBITMQ_DECLARE_TOPOLOGY")
         .contains("Exit codes:")
         .contains("0   ")
         .contains("2   ")
@@ -153,7 +155,7 @@ class BankCommandLineTest {
   }
 
   @ParameterizedTest(name = "example-bank {0} --help")
-  @ValueSource(strings = {"", "demo", "serve", "worker", "rebuild"})
+  @ValueSource(strings = {"", "demo", "serve", "worker", "rebuild", "declare-topology"})
   void the_help_in_the_docs_is_what_the_command_prints(String command) throws Exception {
     String docs = Files.readString(Path.of("..", "docs", "example-bank-cli.md"));
     String heading = "### `example-bank " + (command.isEmpty() ? "" : command + " ") + "--help`";

@@ -275,6 +275,20 @@ final class DocumentCodec {
     }
   }
 
+  /** The version a page of archived commits follows ({@code "o"}). */
+  long headPageOffset(String key, byte[] json, String stream) {
+    JsonNode node = read(key, json, stream, PAGED_FORMAT);
+    try {
+      long offset = number(node, "o");
+      if (offset < 0) {
+        throw new IllegalArgumentException("page follows version " + offset);
+      }
+      return offset;
+    } catch (RuntimeException e) {
+      throw corrupt(key, stream, e);
+    }
+  }
+
   /** Commit entries {@code [last, seq]} following version {@code offset}, checked contiguous. */
   private static List<StreamHead.Entry> entries(JsonNode array, long offset) {
     if (array == null || !array.isArray()) {

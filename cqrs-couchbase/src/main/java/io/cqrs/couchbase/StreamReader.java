@@ -239,7 +239,7 @@ final class StreamReader {
   List<StreamHead.Entry> commitsFrom(String streamId, StreamHead head, long fromVersion) {
     List<StreamHead.Entry> wanted = new ArrayList<>();
     if (fromVersion <= head.archivedThrough()) {
-      for (StreamHead.Entry entry : archivedCommits(streamId, head)) {
+      for (StreamHead.Entry entry : archivedCommits(streamId, head, fromVersion)) {
         if (entry.last() >= fromVersion) {
           wanted.add(entry);
         }
@@ -253,26 +253,46 @@ final class StreamReader {
     return wanted;
   }
 
+  /** Up to this many pages a load reads all at once; beyond, it first looks for where to start. */
+  static final int PAGES_READ_WHOLE = 16;
+
   /**
-   * The commits in the head's pages, read in parallel: contiguous from version 1 to the head's last
-   * archived version, or a {@link SerializationException} naming the page that breaks it.
+   * The commits in the head's pages from the one holding {@code fromVersion} on, read in parallel:
+   * contiguous up to the head's last archived version, or a {@link SerializationException} naming
+   * the page that breaks it. A head with more than {@value #PAGES_READ_WHOLE} pages has its pages
+   * searched first (a binary search on the version each page follows, one get per step), so that a
+   * load from late in a long stream does not read every page from the first.
    */
-  private List<StreamHead.Entry> archivedCommits(String streamId, StreamHead head) {
+  private List<StreamHead.Entry> archivedCommits(
+      String streamId, StreamHead head, long fromVersion) {
+    long first = 0;
+    long offset = 0;
+    if (head.pages() > PAGES_READ_WHOLE) {
+      // The last page that follows a version before fromVersion holds it: pages are contiguous.
+      long low = 0;
+      long high = head.pages() - 1;
+      while (low < high) {
+        long middle = (low + high + 1) >>> 1;
+        long follows = pageOffset(streamId, middle);
+        if (follows < fromVersion) {
+          low = middle;
+          offset = follows;
+        } else {
+          high = middle - 1;
+        }
+      }
+      first = low;
+    }
     List<String> pageKeys = new ArrayList<>();
-    for (long page = 0; page < head.pages(); page++) {
+    for (long page = first; page < head.pages(); page++) {
       pageKeys.add(keys.headPage(streamId, page));
     }
     List<Optional<Kv.Document>> pages = kv.getAll(pageKeys);
     List<StreamHead.Entry> commits = new ArrayList<>();
-    long offset = 0;
     for (int i = 0; i < pages.size(); i++) {
       String key = pageKeys.get(i);
       if (pages.get(i).isEmpty()) {
-        throw DocumentCodec.corrupt(
-            key,
-            streamId,
-            new SerializationException(
-                "page " + i + " of the head's " + head.pages() + " is missing"));
+        throw missingPage(streamId, head, first + i);
       }
       List<StreamHead.Entry> entries =
           codec.headPage(key, pages.get(i).get().content(), streamId, offset);
@@ -290,6 +310,24 @@ final class StreamReader {
                   + head.archivedThrough()));
     }
     return commits;
+  }
+
+  /** The version page {@code page} follows. */
+  private long pageOffset(String streamId, long page) {
+    String key = keys.headPage(streamId, page);
+    return codec.headPageOffset(
+        key, kv.get(key).orElseThrow(() -> missingPage(streamId, null, page)).content(), streamId);
+  }
+
+  private SerializationException missingPage(String streamId, StreamHead head, long page) {
+    return DocumentCodec.corrupt(
+        keys.headPage(streamId, page),
+        streamId,
+        new SerializationException(
+            "page "
+                + page
+                + (head == null ? "" : " of the head's " + head.pages())
+                + " is missing"));
   }
 
   /** The stream's aggregate type: the head's, or, while it has no head yet, its first claim's. */

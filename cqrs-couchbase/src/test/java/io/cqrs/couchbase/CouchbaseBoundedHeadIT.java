@@ -96,6 +96,48 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     assertThat(builder().build().load("acc-1")).containsExactlyElementsOf(all);
   }
 
+  /**
+   * A head with more pages than a load reads whole: a load from late in the stream searches for its
+   * first page and reads no page before it (page 0 is removed to prove it), and a load from
+   * anywhere still returns exactly the events from there.
+   */
+  @Test
+  void a_load_from_late_in_a_long_stream_reads_only_the_pages_from_there() {
+    CouchbaseEventStreamRepository narrow = builder().headWindow(1).build();
+    long version = 0;
+    for (int n = 0; n < StreamReader.PAGES_READ_WHOLE * 2 + 8; n++) {
+      narrow.save("acc-6", version, batch("acc-6", version, 1));
+      version++;
+      long now = version;
+      // One archive per save: a page per save, so the pages outnumber what a load reads whole.
+      Await.until(
+          "the head of acc-6 at " + now + " and archived",
+          () -> {
+            JsonNode head = head("acc-6");
+            return head.path("v").asLong() == now && now - head.path("a").path(0).asLong() < 2;
+          });
+    }
+    long last = version;
+    long pages = head("acc-6").path("a").path(1).asLong();
+    assertThat(pages).isGreaterThan(StreamReader.PAGES_READ_WHOLE);
+    List<VersionedEvent> all = narrow.load("acc-6");
+    assertThat(all).hasSize((int) last);
+    for (long from = 1; from <= last + 1; from++) {
+      assertThat(narrow.load("acc-6", from))
+          .as("load from %d", from)
+          .containsExactlyElementsOf(all.subList((int) from - 1, all.size()));
+    }
+
+    collection.remove(keys.headPage("acc-6", 0));
+    long late = last - 3;
+    assertThat(narrow.load("acc-6", late))
+        .containsExactlyElementsOf(all.subList((int) late - 1, all.size()));
+    assertThatThrownBy(() -> narrow.load("acc-6", 1))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(keys.headPage("acc-6", 0))
+        .hasMessageContaining("missing");
+  }
+
   @Test
   void every_command_stays_refused_after_its_commit_moved_to_a_page() throws Exception {
     long last = writeCommits(repository, "acc-2", 40);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
  * Decides what a log sequence holds for readers: committed events, nothing (a marker, or a commit
@@ -80,18 +81,24 @@ final class CommitResolver {
         refreshKeys.add(kept.claimKey());
       }
     }
+    List<String> logKeys = new ArrayList<>(unknown.size());
+    for (long seq : unknown) {
+      logKeys.add(keys.log(seq));
+    }
+    // The unknown sequences' documents and the kept commits' claims are independent: one round
+    // trip for both.
+    var fetched =
+        Kv.await(
+            Mono.zip(kv.getAllAsync(logKeys), kv.getAllAsync(refreshKeys)),
+            "read of " + seqs.size() + " log sequences from " + keys.log(seqs.get(0)));
     if (!unknown.isEmpty()) {
-      List<String> logKeys = new ArrayList<>(unknown.size());
-      for (long seq : unknown) {
-        logKeys.add(keys.log(seq));
-      }
-      List<Resolution> resolved = resolve(unknown, kv.getAll(logKeys), true);
+      List<Resolution> resolved = resolve(unknown, fetched.getT1(), true);
       for (int j = 0; j < resolved.size(); j++) {
         out[unknownAt.get(j)] = resolved.get(j);
       }
     }
     if (!refreshKeys.isEmpty()) {
-      List<Optional<Kv.Document>> claims = kv.getAll(refreshKeys);
+      List<Optional<Kv.Document>> claims = fetched.getT2();
       for (int j = 0; j < refreshAt.size(); j++) {
         Events events = (Events) out[refreshAt.get(j)];
         String key = refreshKeys.get(j);

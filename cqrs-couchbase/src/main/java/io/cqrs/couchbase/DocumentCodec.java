@@ -173,10 +173,9 @@ final class DocumentCodec {
     if (type != null) {
       node.put(TYPE, type);
     }
-    ArrayNode commits = node.putArray("c");
+    putCommits(node, entries);
     ObjectNode commands = node.putObject(COMMANDS);
     for (StreamHead.Entry entry : entries) {
-      commits.addArray().add(entry.last()).add(entry.seq());
       if (entry.command() != null) {
         commands.put(entry.command(), entry.first());
       }
@@ -203,10 +202,7 @@ final class DocumentCodec {
       node.put(TYPE, type);
     }
     node.putArray(ARCHIVE).add(archivedThrough).add(pages);
-    ArrayNode commits = node.putArray("c");
-    for (StreamHead.Entry entry : entries) {
-      commits.addArray().add(entry.last()).add(entry.seq());
-    }
+    putCommits(node, entries);
     ObjectNode commandNode = node.putObject(COMMANDS);
     commands.forEach(commandNode::put);
     return write(node);
@@ -242,10 +238,7 @@ final class DocumentCodec {
     node.put("s", stream);
     node.put("i", page);
     node.put("o", offset);
-    ArrayNode commits = node.putArray("c");
-    for (StreamHead.Entry entry : entries) {
-      commits.addArray().add(entry.last()).add(entry.seq());
-    }
+    putCommits(node, entries);
     return write(node);
   }
 
@@ -306,6 +299,14 @@ final class DocumentCodec {
       previous = last;
     }
     return entries;
+  }
+
+  /** Puts {@code entries} under {@code "c"} as {@code [last, seq]} pairs: heads and pages alike. */
+  private static void putCommits(ObjectNode node, List<StreamHead.Entry> entries) {
+    ArrayNode commits = node.putArray("c");
+    for (StreamHead.Entry entry : entries) {
+      commits.addArray().add(entry.last()).add(entry.seq());
+    }
   }
 
   /** A head entry as the head document's array holds it. */

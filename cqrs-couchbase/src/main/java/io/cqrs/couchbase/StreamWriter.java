@@ -66,13 +66,13 @@ final class StreamWriter {
       RecentCommits recent,
       HeadArchive archive,
       Hook hook) {
-    this.archive = archive;
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.reader = reader;
     this.logWriter = logWriter;
     this.recent = recent;
+    this.archive = archive;
     this.hook = hook;
   }
 

@@ -1,8 +1,6 @@
 package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.ConnectionFactory;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -98,21 +96,7 @@ public final class BrokerUsers implements AutoCloseable {
    * holds the password: never log it.
    */
   public String amqpUri(User user) {
-    ConnectionFactory factory = broker.connectionFactory();
-    return "amqp://"
-        + encode(user.name())
-        + ":"
-        + encode(user.password())
-        + "@"
-        + factory.getHost()
-        + ":"
-        + factory.getPort()
-        + "/"
-        + encode(factory.getVirtualHost());
-  }
-
-  private static String encode(String part) {
-    return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
+    return broker.amqpUri(user.name(), user.password());
   }
 
   /** Deletes every user created here. */

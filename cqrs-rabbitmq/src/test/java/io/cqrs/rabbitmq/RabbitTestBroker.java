@@ -187,10 +187,15 @@ public final class RabbitTestBroker {
    * test broker's credentials: never log it.
    */
   public String amqpUri() {
+    return amqpUri(factory.getUsername(), factory.getPassword());
+  }
+
+  /** The broker's AMQP URI with another user's credentials, which it holds: never log it. */
+  public String amqpUri(String username, String password) {
     return "amqp://"
-        + encode(factory.getUsername())
+        + encode(username)
         + ":"
-        + encode(factory.getPassword())
+        + encode(password)
         + "@"
         + factory.getHost()
         + ":"

@@ -320,19 +320,35 @@ public final class EventSourcingRepository {
         failure);
   }
 
+  /**
+   * Marks the events published without waiting for the store: a mark that is late or lost only
+   * makes the relay publish them again, which consumers tolerate, so no save waits a round trip for
+   * it.
+   */
   private void markPublished(List<VersionedEvent> events) {
     if (store instanceof RelayStore relayStore) {
       VersionedEvent first = events.get(0);
       try {
-        relayStore.markPublished(
-            first.sourceId(), first.version(), events.get(events.size() - 1).version());
+        relayStore
+            .markPublishedAsync(
+                first.sourceId(), first.version(), events.get(events.size() - 1).version())
+            .whenComplete(
+                (done, failure) -> {
+                  if (failure != null) {
+                    notMarked(first, failure);
+                  }
+                });
       } catch (RuntimeException e) {
-        log.debug(
-            "Could not mark events of '{}' published; the relay may send them again",
-            first.sourceId(),
-            e);
+        notMarked(first, e);
       }
     }
+  }
+
+  private static void notMarked(VersionedEvent first, Throwable failure) {
+    log.debug(
+        "Could not mark events of '{}' published; the relay may send them again",
+        first.sourceId(),
+        failure);
   }
 
   /**

@@ -227,6 +227,42 @@ class EventSourcingRepositoryTest {
     assertThat(marks.readLog(1, 10)).noneMatch(LoggedEvent::published);
   }
 
+  @Test
+  void a_save_does_not_wait_for_its_publication_mark_and_the_mark_shows_once_written() {
+    MarkLaterStore marking = new MarkLaterStore();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(marking, registry).publisher(bus).build();
+    Wallet wallet = Wallet.open("w-1", "ada");
+    wallet.deposit(BigDecimal.ONE);
+
+    List<VersionedEvent> committed = repository.save(wallet, "c-1"); // the mark is still in flight
+
+    assertThat(bus.published).containsExactly(committed);
+    assertThat(marking.marks).containsExactly("w-1 1..2");
+    assertThat(marking.synchronousMarks).isEmpty();
+    assertThat(marking.readLog(1, 10)).noneMatch(LoggedEvent::published);
+    marking.land(0);
+    assertThat(marking.readLog(1, 10)).hasSize(2).allMatch(LoggedEvent::published);
+  }
+
+  @Test
+  void a_publication_mark_that_fails_leaves_the_events_to_the_relay_and_later_saves_unharmed() {
+    MarkLaterStore marking = new MarkLaterStore();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(marking, registry).publisher(bus).build();
+    repository.save(Wallet.open("w-1", "ada"), "c-1");
+
+    marking.fail(0, new TransientCqrsException("store down"));
+    Wallet again = repository.get("w-1", Wallet::new);
+    again.deposit(BigDecimal.TEN);
+    repository.save(again, "c-2");
+    marking.land(1);
+
+    assertThat(marking.readLog(1, 10))
+        .extracting(entry -> entry.event().version(), LoggedEvent::published)
+        .containsExactly(tuple(1L, false), tuple(2L, true));
+  }
+
   // ---------------------------------------------------------------- snapshot policies
 
   @Test

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * An {@link EventStreamRepository} on Couchbase, using key-value operations only (insert, get,
@@ -91,6 +92,7 @@ public final class CouchbaseEventStreamRepository
   private final SnapshotStore snapshots;
   private final RelayDocuments relay;
   private final ProcessorDocuments processors;
+  private final InFlight inFlight;
 
   private CouchbaseEventStreamRepository(
       Builder builder, Collection collection, ConnectedCluster owned) {
@@ -102,15 +104,18 @@ public final class CouchbaseEventStreamRepository
     this.reader = new StreamReader(kv, keys, codec);
     CorrelationIndex index = new CorrelationIndex(kv, keys);
     RecentCommits recent = new RecentCommits();
+    this.inFlight = new InFlight();
     this.logWriter = new LogWriter(kv, keys, codec, index);
     HeadArchive archive = new HeadArchive(kv, keys, codec, builder.headWindow, builder.archiveHook);
     this.writer =
-        new StreamWriter(kv, keys, codec, reader, logWriter, recent, archive, builder.saveHook);
+        new StreamWriter(
+            kv, keys, codec, reader, logWriter, recent, archive, builder.saveHook, inFlight);
     CommitResolver resolver = new CommitResolver(kv, keys, codec, index);
     this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
     this.relay =
-        new RelayDocuments(kv, new RelayKv(collection, builder.durability), keys, reader, recent);
+        new RelayDocuments(
+            kv, new RelayKv(collection, builder.durability), keys, reader, recent, inFlight);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
@@ -283,6 +288,20 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
+   * <p>A range this repository has just saved as one commit (what {@link
+   * io.cqrs.EventSourcingRepository} marks after each publish) is sent as one sub-document add and
+   * not waited for; {@link #close()} waits for marks in flight. Any other range is marked as {@link
+   * #markPublished} does, on the caller's thread.
+   */
+  @Override
+  public CompletionStage<Void> markPublishedAsync(
+      String streamId, long fromVersion, long toVersion) {
+    return relay.markPublishedAsync(streamId, fromVersion, toVersion);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One get and, on first use, one insert; free once this repository has read the count.
    */
   @Override
@@ -344,13 +363,14 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * Waits for the head updates that saves sent without waiting (at most {@link #CLOSE_WAIT}), then
-   * disconnects from the cluster if this repository connected to it. Idempotent.
+   * Waits for the head updates and publication marks sent without waiting (at most {@link
+   * #CLOSE_WAIT} in all), then disconnects from the cluster if this repository connected to it.
+   * Idempotent.
    */
   @Override
   public void close() {
     try {
-      writer.awaitHeads(CLOSE_WAIT);
+      inFlight.await(CLOSE_WAIT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

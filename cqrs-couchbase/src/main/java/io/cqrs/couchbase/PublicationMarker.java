@@ -3,6 +3,8 @@ package io.cqrs.couchbase;
 import io.cqrs.SerializationException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import reactor.core.publisher.Mono;
 
 /**
@@ -23,14 +25,50 @@ final class PublicationMarker {
   private final KeyLayout keys;
   private final StreamReader reader;
   private final RecentCommits recent;
+  private final InFlight inFlight;
 
   PublicationMarker(
-      Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader, RecentCommits recent) {
+      Kv kv,
+      RelayKv relayKv,
+      KeyLayout keys,
+      StreamReader reader,
+      RecentCommits recent,
+      InFlight inFlight) {
     this.kv = kv;
     this.relayKv = relayKv;
     this.keys = keys;
     this.reader = reader;
     this.recent = recent;
+    this.inFlight = inFlight;
+  }
+
+  /**
+   * {@link #mark}, sent without waiting when the range is one commit this repository has just
+   * claimed (its claim exists and its last version is known, so the add alone marks it, and a lost
+   * add only lets the relay publish the events again); otherwise marked on the caller's thread.
+   */
+  CompletionStage<Void> markAsync(String streamId, long fromVersion, long toVersion) {
+    String key = keys.claim(streamId, fromVersion);
+    long known = recent.take(key);
+    if (known == 0 || toVersion > known) {
+      if (known != 0) {
+        recent.claimed(key, known); // a range past the commit: the synchronous path needs it
+      }
+      try {
+        mark(streamId, fromVersion, toVersion);
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    inFlight
+        .track(
+            relayKv.addUniqueAsync(
+                key, PublicationMarks.FIELD, PublicationMarks.range(fromVersion, toVersion)))
+        .subscribe(
+            exists -> done.complete(null), done::completeExceptionally, () -> done.complete(null));
+    return done;
   }
 
   void mark(String streamId, long fromVersion, long toVersion) {

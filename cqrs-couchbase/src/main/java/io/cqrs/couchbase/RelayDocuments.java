@@ -2,6 +2,7 @@ package io.cqrs.couchbase;
 
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.StreamPreconditions;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The {@link RelayStore} half of {@link CouchbaseEventStreamRepository}: validates arguments and
@@ -13,19 +14,35 @@ final class RelayDocuments implements RelayStore {
   private final PublicationMarker marker;
 
   RelayDocuments(
-      Kv kv, RelayKv relayKv, KeyLayout keys, StreamReader reader, RecentCommits recent) {
+      Kv kv,
+      RelayKv relayKv,
+      KeyLayout keys,
+      StreamReader reader,
+      RecentCommits recent,
+      InFlight inFlight) {
     this.keys = keys;
-    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent);
+    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent, inFlight);
   }
 
   @Override
   public void markPublished(String streamId, long fromVersion, long toVersion) {
+    check(streamId, fromVersion, toVersion);
+    marker.mark(streamId, fromVersion, toVersion);
+  }
+
+  @Override
+  public CompletionStage<Void> markPublishedAsync(
+      String streamId, long fromVersion, long toVersion) {
+    check(streamId, fromVersion, toVersion);
+    return marker.markAsync(streamId, fromVersion, toVersion);
+  }
+
+  private void check(String streamId, long fromVersion, long toVersion) {
     keys.checkStreamId(streamId);
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
     if (toVersion < fromVersion) {
       throw new IllegalArgumentException(
           "toVersion must be >= fromVersion (" + fromVersion + "), was " + toVersion);
     }
-    marker.mark(streamId, fromVersion, toVersion);
   }
 }

@@ -5,14 +5,11 @@ import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.spi.StreamAppend;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -54,8 +51,7 @@ final class StreamWriter {
   private final RecentCommits recent;
   private final HeadArchive archive;
   private final Hook hook;
-  private final AtomicInteger headsInFlight = new AtomicInteger();
-  private final Object headsDone = new Object();
+  private final InFlight inFlight;
 
   StreamWriter(
       Kv kv,
@@ -65,7 +61,8 @@ final class StreamWriter {
       LogWriter logWriter,
       RecentCommits recent,
       HeadArchive archive,
-      Hook hook) {
+      Hook hook,
+      InFlight inFlight) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
@@ -74,6 +71,7 @@ final class StreamWriter {
     this.recent = recent;
     this.archive = archive;
     this.hook = hook;
+    this.inFlight = inFlight;
   }
 
   /** The points between a save's writes, where a test stops or holds a save. */
@@ -180,22 +178,17 @@ final class StreamWriter {
       String streamId, Position position, List<StreamHead.Entry> added, String type) {
     long first = added.get(added.size() - 1).first();
     long last = added.get(added.size() - 1).last();
-    headsInFlight.incrementAndGet();
-    updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
-        .then(
-            Mono.defer(
-                () ->
-                    archive.due(last, position.archivedThrough())
-                        ? archive.archive(streamId).onErrorResume(e -> archiveFailed(streamId, e))
-                        : Mono.<Void>empty()))
-        .doFinally(
-            signal -> {
-              if (headsInFlight.decrementAndGet() == 0) {
-                synchronized (headsDone) {
-                  headsDone.notifyAll();
-                }
-              }
-            })
+    inFlight
+        .track(
+            updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
+                .then(
+                    Mono.defer(
+                        () ->
+                            archive.due(last, position.archivedThrough())
+                                ? archive
+                                    .archive(streamId)
+                                    .onErrorResume(e -> archiveFailed(streamId, e))
+                                : Mono.<Void>empty())))
         .subscribe(
             null,
             e ->
@@ -319,23 +312,6 @@ final class StreamWriter {
       String streamId, long expected, long knownVersion, Throwable cause) {
     long actual = StreamReader.end(knownVersion, reader.claimsAfter(streamId, knownVersion));
     return new ConcurrencyException(streamId, expected, actual, cause);
-  }
-
-  /**
-   * Waits until no head update this writer sent is in flight, at most {@code timeout}: a repository
-   * that closes its connection would otherwise cancel them.
-   */
-  void awaitHeads(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (headsDone) {
-      while (headsInFlight.get() > 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        TimeUnit.NANOSECONDS.timedWait(headsDone, left);
-      }
-    }
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +106,32 @@ public abstract class RelayStoreContract {
   }
 
   @Test
+  void a_mark_sent_without_waiting_shows_in_the_log_once_its_stage_completes() throws Exception {
+    append("stream-a", 3); // one commit, 1..3, just saved through this store
+    append("stream-a", 2); // 4..5
+    append("stream-b", 2); // 1..2
+    append("stream-b", 1); // 3
+
+    relay.markPublishedAsync("stream-a", 1, 3).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // a range over two commits, and one that runs past the stream's end
+    relay.markPublishedAsync("stream-b", 1, 9).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(store.readLog(1, 10))
+        .extracting(
+            entry ->
+                entry.event().sourceId() + "@" + entry.event().version() + "=" + entry.published())
+        .containsExactly(
+            "stream-a@1=true",
+            "stream-a@2=true",
+            "stream-a@3=true",
+            "stream-a@4=false",
+            "stream-a@5=false",
+            "stream-b@1=true",
+            "stream-b@2=true",
+            "stream-b@3=true");
+  }
+
+  @Test
   void integration_events_outside_streams_are_never_waiting_for_the_relay() {
     store.recordIntegrationEvent(
         new VersionedEvent(
@@ -134,5 +161,11 @@ public abstract class RelayStoreContract {
     assertThatThrownBy(() -> relay.markPublished("stream-a", 0, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fromVersion");
+    assertThatThrownBy(() -> relay.markPublishedAsync("stream-a", 0, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fromVersion");
+    assertThatThrownBy(() -> relay.markPublishedAsync("stream-a", 3, 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("toVersion");
   }
 }

@@ -1,0 +1,140 @@
+package io.cqrs.couchbase.mock;
+
+import com.couchbase.mock.deps.com.google.gson.JsonArray;
+import com.couchbase.mock.deps.com.google.gson.JsonElement;
+import com.couchbase.mock.deps.com.google.gson.JsonObject;
+import com.couchbase.mock.deps.com.google.gson.JsonPrimitive;
+import com.couchbase.mock.deps.com.google.gson.internal.LazilyParsedNumber;
+import com.couchbase.mock.deps.org.json.simple.parser.JSONParser;
+import com.couchbase.mock.deps.org.json.simple.parser.ParseException;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What CouchbaseMock's sub-document code calls once {@link SubdocParsePatch} has rewritten it: a
+ * json-simple parser per thread, and a per-thread memo of the documents parsed last.
+ *
+ * <p>Public only because the rewritten mock classes, in another package, call it; nothing else
+ * should. Each mock node runs its KV commands on one thread, so the memo needs no locking, and it
+ * holds at most {@value #SLOTS} documents per thread.
+ *
+ * <p>The memo is keyed by the identity of the {@code String} parsed, which the memo holds, so a key
+ * can never stand for other text. The trees it holds are copies nobody else sees, and every hit
+ * returns a fresh copy, so the mock's in-place mutations of a parsed document never reach the memo.
+ */
+public final class SubdocParseMemo {
+  /**
+   * A multi-path command parses its body, and its extended attributes when a spec names them: two
+   * slots keep both.
+   */
+  private static final int SLOTS = 2;
+
+  private static final ThreadLocal<SubdocParseMemo> MEMO =
+      ThreadLocal.withInitial(SubdocParseMemo::new);
+
+  private static final LongAdder HITS = new LongAdder();
+
+  /**
+   * Reused: json-simple's {@code JSONValue.parseWithException} makes a new parser per call, whose
+   * lexer allocates a 32 KB buffer.
+   */
+  private final JSONParser parser = new JSONParser();
+
+  private final String[] texts = new String[SLOTS];
+  private final JsonElement[] trees = new JsonElement[SLOTS];
+  private int oldest;
+
+  private SubdocParseMemo() {}
+
+  /**
+   * What {@code JSONValue.parseWithException(text)} does, with this thread's parser: {@code
+   * JSONParser.parse} resets the parser and its lexer first, also after a parse that threw.
+   */
+  public static Object validate(String text) throws ParseException {
+    return MEMO.get().parser.parse(text);
+  }
+
+  /**
+   * A copy of the document this thread last parsed from this very {@code text} object (or wrote as
+   * {@code text}, see {@link #rememberDocument}), or null. Only whole documents ({@code type}
+   * {@code JsonElement}) are memoised: value fragments are new strings every time.
+   */
+  public static Object cached(String text, Class<?> type) {
+    if (text == null || type != JsonElement.class) {
+      return null;
+    }
+    SubdocParseMemo memo = MEMO.get();
+    for (int i = 0; i < SLOTS; i++) {
+      if (memo.texts[i] == text) {
+        HITS.increment();
+        return copy(memo.trees[i]);
+      }
+    }
+    return null;
+  }
+
+  /** Remembers a copy of {@code parsed}, what the mock parsed from {@code text} as {@code type}. */
+  public static void remember(String text, Class<?> type, Object parsed) {
+    if (text != null && type == JsonElement.class && parsed instanceof JsonElement tree) {
+      MEMO.get().put(text, copy(tree));
+    }
+  }
+
+  /**
+   * Remembers a copy of {@code document} as the parse of {@code text}, its serialization: the next
+   * spec of a multi-path mutation parses exactly that string. Parsing gson's output yields the same
+   * tree, except that numbers come back as {@link LazilyParsedNumber}, which {@link #copy} makes
+   * them.
+   */
+  public static void rememberDocument(String text, JsonElement document) {
+    if (text != null && document != null) {
+      MEMO.get().put(text, copy(document));
+    }
+  }
+
+  /** How many parses the memo answered in this JVM, for tests. */
+  static long hits() {
+    return HITS.sum();
+  }
+
+  private void put(String text, JsonElement tree) {
+    for (int i = 0; i < SLOTS; i++) {
+      if (texts[i] == text) {
+        trees[i] = tree;
+        return;
+      }
+    }
+    texts[oldest] = text;
+    trees[oldest] = tree;
+    oldest = (oldest + 1) % SLOTS;
+  }
+
+  /**
+   * A deep copy as gson's own (package-private) {@code deepCopy} makes it: objects and arrays are
+   * new, primitives shared (they are immutable outside gson's package), with any number that is not
+   * a {@link LazilyParsedNumber} (a counter's result) turned into the one parsing its text gives.
+   */
+  static JsonElement copy(JsonElement element) {
+    if (element.isJsonObject()) {
+      JsonObject copy = new JsonObject();
+      for (Map.Entry<String, JsonElement> member : element.getAsJsonObject().entrySet()) {
+        copy.add(member.getKey(), copy(member.getValue()));
+      }
+      return copy;
+    }
+    if (element.isJsonArray()) {
+      JsonArray copy = new JsonArray();
+      for (JsonElement item : element.getAsJsonArray()) {
+        copy.add(copy(item));
+      }
+      return copy;
+    }
+    if (element.isJsonPrimitive()) {
+      JsonPrimitive primitive = element.getAsJsonPrimitive();
+      if (primitive.isNumber() && !(primitive.getAsNumber() instanceof LazilyParsedNumber)) {
+        return new JsonPrimitive(new LazilyParsedNumber(primitive.getAsString()));
+      }
+    }
+    return element;
+  }
+}

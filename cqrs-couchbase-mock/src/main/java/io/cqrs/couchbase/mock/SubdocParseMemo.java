@@ -8,6 +8,7 @@ import com.couchbase.mock.deps.com.google.gson.internal.LazilyParsedNumber;
 import com.couchbase.mock.deps.org.json.simple.parser.JSONParser;
 import com.couchbase.mock.deps.org.json.simple.parser.ParseException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,8 +20,17 @@ import java.util.concurrent.atomic.LongAdder;
  * holds at most {@value #SLOTS} documents per thread.
  *
  * <p>The memo is keyed by the identity of the {@code String} parsed, which the memo holds, so a key
- * can never stand for other text. The trees it holds are copies nobody else sees, and every hit
- * returns a fresh copy, so the mock's in-place mutations of a parsed document never reach the memo.
+ * can never stand for other text. No tree the mock changes is ever answered again:
+ *
+ * <ul>
+ *   <li>A lookup (the {@code Executor} being built for {@code GET}, {@code EXISTS}, {@code
+ *       GET_COUNT} or {@code GET_FULLDOC}, see {@link #expect}) only reads its tree, so lookups
+ *       share one: the one parsed first, or the copy {@link #rememberDocument} made.
+ *   <li>A mutation changes its tree in place, so a hit hands the remembered tree over and forgets
+ *       it: a later parse of the same string parses again. A mutation's own parse is not
+ *       remembered; the document it writes is ({@link #rememberDocument}).
+ *   <li>A parse whose purpose is unknown gets, and leaves, copies only.
+ * </ul>
  */
 public final class SubdocParseMemo {
   /**
@@ -29,10 +39,19 @@ public final class SubdocParseMemo {
    */
   private static final int SLOTS = 2;
 
+  /** The {@code com.couchbase.mock.subdoc.Operation} constants that only read a document. */
+  private static final Set<String> LOOKUPS = Set.of("GET", "EXISTS", "GET_COUNT", "GET_FULLDOC");
+
   private static final ThreadLocal<SubdocParseMemo> MEMO =
       ThreadLocal.withInitial(SubdocParseMemo::new);
 
   private static final LongAdder HITS = new LongAdder();
+
+  private enum Intent {
+    UNKNOWN,
+    LOOKUP,
+    MUTATION
+  }
 
   /**
    * Reused: json-simple's {@code JSONValue.parseWithException} makes a new parser per call, whose
@@ -43,6 +62,7 @@ public final class SubdocParseMemo {
   private final String[] texts = new String[SLOTS];
   private final JsonElement[] trees = new JsonElement[SLOTS];
   private int oldest;
+  private Intent intent = Intent.UNKNOWN;
 
   private SubdocParseMemo() {}
 
@@ -55,9 +75,21 @@ public final class SubdocParseMemo {
   }
 
   /**
-   * A copy of the document this thread last parsed from this very {@code text} object (or wrote as
-   * {@code text}, see {@link #rememberDocument}), or null. Only whole documents ({@code type}
-   * {@code JsonElement}) are memoised: value fragments are new strings every time.
+   * Says what the {@code Executor} now being built for {@code operation} (an {@code Operation}
+   * constant) does with the document it is about to parse; holds until that parse ends.
+   */
+  public static void expect(Object operation) {
+    MEMO.get().intent =
+        operation instanceof Enum<?> constant
+            ? LOOKUPS.contains(constant.name()) ? Intent.LOOKUP : Intent.MUTATION
+            : Intent.UNKNOWN;
+  }
+
+  /**
+   * The document this thread last parsed from this very {@code text} object (or wrote as {@code
+   * text}, see {@link #rememberDocument}), or null; see the class comment for which tree. Only
+   * whole documents ({@code type} {@code JsonElement}) are memoised: value fragments are new
+   * strings every time.
    */
   public static Object cached(String text, Class<?> type) {
     if (text == null || type != JsonElement.class) {
@@ -67,16 +99,34 @@ public final class SubdocParseMemo {
     for (int i = 0; i < SLOTS; i++) {
       if (memo.texts[i] == text) {
         HITS.increment();
-        return copy(memo.trees[i]);
+        JsonElement tree = memo.trees[i];
+        Intent intent = memo.intent;
+        memo.intent = Intent.UNKNOWN;
+        switch (intent) {
+          case LOOKUP:
+            return tree;
+          case MUTATION:
+            memo.texts[i] = null;
+            memo.trees[i] = null;
+            return tree;
+          default:
+            return copy(tree);
+        }
       }
     }
     return null;
   }
 
-  /** Remembers a copy of {@code parsed}, what the mock parsed from {@code text} as {@code type}. */
+  /** Remembers {@code parsed}, what the mock parsed from {@code text} as {@code type}, or not. */
   public static void remember(String text, Class<?> type, Object parsed) {
-    if (text != null && type == JsonElement.class && parsed instanceof JsonElement tree) {
-      MEMO.get().put(text, copy(tree));
+    if (type != JsonElement.class) {
+      return;
+    }
+    SubdocParseMemo memo = MEMO.get();
+    Intent intent = memo.intent;
+    memo.intent = Intent.UNKNOWN;
+    if (text != null && parsed instanceof JsonElement tree && intent != Intent.MUTATION) {
+      memo.put(text, intent == Intent.LOOKUP ? tree : copy(tree));
     }
   }
 

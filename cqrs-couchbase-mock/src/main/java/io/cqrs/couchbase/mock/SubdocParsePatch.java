@@ -1,9 +1,11 @@
 package io.cqrs.couchbase.mock;
 
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
@@ -59,6 +61,9 @@ final class SubdocParsePatch {
   static final String EXECUTOR = "com.couchbase.mock.subdoc.Executor";
 
   static final String PARSE = "parseStrictJson";
+
+  /** The type of the third argument of the {@code Executor} constructor that parses. */
+  static final String OPERATION = "com.couchbase.mock.subdoc.Operation";
 
   static final String RESULT = "com.couchbase.mock.subdoc.Result";
 
@@ -158,9 +163,13 @@ final class SubdocParsePatch {
    * {@code Executor}'s class file, as {@code classFiles} holds it, with {@code parseStrictJson}
    * memoised and its json-simple parser reused.
    *
+   * <p>The constructor that parses the document first tells {@link SubdocParseMemo#expect} its
+   * operation, so that lookups share a remembered tree and mutations take it over.
+   *
    * @throws IllegalStateException unless there is exactly one static {@code parseStrictJson(String,
    *     Class)} with exactly one {@code JSONValue.parseWithException(String)} and one {@code
-   *     Gson.fromJson(JsonReader, Type)} call
+   *     Gson.fromJson(JsonReader, Type)} call, and one constructor taking an {@code Operation}
+   *     third of five arguments
    */
   static byte[] rewriteExecutor(ClassFileLocator classFiles) {
     TypeDescription type = describe(classFiles, EXECUTOR);
@@ -169,10 +178,14 @@ final class SubdocParsePatch {
             .and(isStatic())
             .and(takesArguments(String.class, Class.class))
             .and(returns(Object.class));
+    ElementMatcher.Junction<MethodDescription> constructor =
+        isConstructor().and(takesArguments(5)).and(takesArgument(2, named(OPERATION)));
     AtomicInteger methods = new AtomicInteger();
+    AtomicInteger constructors = new AtomicInteger();
     AtomicInteger validations = new AtomicInteger();
     AtomicInteger parses = new AtomicInteger();
     Advice advice = Advice.to(ParseAdvice.class);
+    Advice intent = Advice.to(ConstructorAdvice.class);
     byte[] patched =
         new ByteBuddy()
             .with(TypeValidation.DISABLED)
@@ -197,6 +210,25 @@ final class SubdocParsePatch {
                               pool,
                               writerFlags,
                               readerFlags);
+                        })
+                    .invokable(
+                        constructor,
+                        (instrumentedType,
+                            method,
+                            visitor,
+                            context,
+                            pool,
+                            writerFlags,
+                            readerFlags) -> {
+                          constructors.incrementAndGet();
+                          return intent.wrap(
+                              instrumentedType,
+                              method,
+                              visitor,
+                              context,
+                              pool,
+                              writerFlags,
+                              readerFlags);
                         }))
             .make()
             .getBytes();
@@ -213,6 +245,14 @@ final class SubdocParsePatch {
               + parses.get()
               + " calls to Gson.fromJson(JsonReader, Type) where CouchbaseMock 1.5.27 has one of"
               + " each");
+    }
+    if (constructors.get() != 1) {
+      throw notFitting(
+          EXECUTOR
+              + " has "
+              + constructors.get()
+              + " constructors (String, Path, Operation, String, boolean) where CouchbaseMock"
+              + " 1.5.27 has one");
     }
     return patched;
   }
@@ -338,6 +378,20 @@ final class SubdocParsePatch {
         parses.incrementAndGet();
       }
       super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+    }
+  }
+
+  /**
+   * Inlined at the start of {@code Executor(String input, Path path, Operation code, String
+   * valueFragment, boolean shouldCreateParents)}, which parses {@code input} with {@code
+   * parseStrictJson} once.
+   */
+  static final class ConstructorAdvice {
+    private ConstructorAdvice() {}
+
+    @Advice.OnMethodEnter
+    static void enter(@Advice.Argument(2) Object operation) {
+      SubdocParseMemo.expect(operation);
     }
   }
 

@@ -12,6 +12,11 @@ import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.implementation.FixedValue;
 import net.bytebuddy.implementation.MethodCall;
 import net.bytebuddy.implementation.StubMethod;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.utility.OpenedClassReader;
 
 /**
  * Stand-ins for another CouchbaseMock version's {@code MemcachedServer}, sub-document {@code
@@ -87,6 +92,24 @@ final class MockStubs {
         .defineMethod(SubdocParsePatch.NEW_DOC_STRING, String.class, Visibility.PUBLIC)
         .intercept(FixedValue.value("{}"))
         .make();
+  }
+
+  /** {@code classFile} without its constructors. */
+  static byte[] withoutConstructors(byte[] classFile) {
+    ClassWriter writer = new ClassWriter(0);
+    new ClassReader(classFile)
+        .accept(
+            new ClassVisitor(OpenedClassReader.ASM_API, writer) {
+              @Override
+              public MethodVisitor visitMethod(
+                  int access, String name, String descriptor, String signature, String[] ex) {
+                return name.equals("<init>")
+                    ? null
+                    : super.visitMethod(access, name, descriptor, signature, ex);
+              }
+            },
+            0);
+    return writer.toByteArray();
   }
 
   /** Writes {@code type} as a class file under {@code directory}, a class path entry. */

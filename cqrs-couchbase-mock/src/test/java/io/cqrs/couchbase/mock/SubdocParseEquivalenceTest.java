@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.couchbase.mock.deps.com.google.gson.JsonElement;
 import com.couchbase.mock.deps.com.google.gson.JsonParser;
 import com.couchbase.mock.deps.com.google.gson.JsonPrimitive;
+import com.couchbase.mock.subdoc.Operation;
 import io.cqrs.couchbase.mock.IsolatedSubdoc.Outcome;
 import io.cqrs.couchbase.mock.SubdocRequests.Request;
 import io.cqrs.couchbase.mock.SubdocRequests.Spec;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +26,12 @@ import org.junit.jupiter.api.Test;
 class SubdocParseEquivalenceTest {
   private static final IsolatedSubdoc ORIGINAL = IsolatedSubdoc.original();
   private static final IsolatedSubdoc PATCHED = IsolatedSubdoc.patched();
+
+  /** No test starts with what another told the memo about the parse to come. */
+  @BeforeEach
+  void forgetIntent() {
+    SubdocParseMemo.expect(null);
+  }
 
   @Test
   void every_operation_and_the_usual_errors_give_the_same_outcomes() {
@@ -84,6 +92,33 @@ class SubdocParseEquivalenceTest {
         .as("an equal string that is not the one parsed")
         .isNull();
     assertThat(SubdocParseMemo.cached(text, Object.class)).as("not a whole document").isNull();
+  }
+
+  @Test
+  void lookups_share_a_remembered_tree_and_a_mutation_takes_it_over() {
+    String text = new String("{\"a\":1}");
+    SubdocParseMemo.expect(Operation.GET);
+    JsonElement parsed = new JsonParser().parse(text);
+    SubdocParseMemo.remember(text, JsonElement.class, parsed);
+
+    SubdocParseMemo.expect(Operation.EXISTS);
+    assertThat(SubdocParseMemo.cached(text, JsonElement.class)).isSameAs(parsed);
+    SubdocParseMemo.expect(Operation.DICT_UPSERT);
+    assertThat(SubdocParseMemo.cached(text, JsonElement.class)).isSameAs(parsed);
+    SubdocParseMemo.expect(Operation.GET);
+    assertThat(SubdocParseMemo.cached(text, JsonElement.class))
+        .as("the tree a mutation took over")
+        .isNull();
+  }
+
+  @Test
+  void a_mutation_s_own_parse_is_not_remembered() {
+    String text = new String("{\"a\":1}");
+    SubdocParseMemo.expect(Operation.COUNTER);
+    SubdocParseMemo.remember(text, JsonElement.class, new JsonParser().parse(text));
+
+    SubdocParseMemo.expect(Operation.GET);
+    assertThat(SubdocParseMemo.cached(text, JsonElement.class)).isNull();
   }
 
   /**

@@ -51,6 +51,28 @@ class SubdocParsePatchTest {
   }
 
   @Test
+  void the_rewritten_constructor_tells_the_memo_its_operation_before_anything_else() {
+    byte[] patched = SubdocParsePatch.rewriteExecutor(CLASS_PATH);
+
+    assertThat(calls(patched, "<init>")).first().isEqualTo(MEMO + ".expect");
+  }
+
+  @Test
+  void an_executor_without_the_constructor_that_parses_fails_naming_it() throws IOException {
+    byte[] withoutConstructors =
+        MockStubs.withoutConstructors(CLASS_PATH.locate(SubdocParsePatch.EXECUTOR).resolve());
+    ClassFileLocator stub =
+        new ClassFileLocator.Compound(
+            ClassFileLocator.Simple.of(SubdocParsePatch.EXECUTOR, withoutConstructors), CLASS_PATH);
+
+    assertThatThrownBy(() -> SubdocParsePatch.rewriteExecutor(stub))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(
+            "com.couchbase.mock.subdoc.Executor has 0 constructors (String, Path, Operation,"
+                + " String, boolean) where CouchbaseMock 1.5.27 has one");
+  }
+
+  @Test
   void the_rewritten_new_doc_string_remembers_the_document_it_serialized() {
     byte[] patched = SubdocParsePatch.rewriteResult(CLASS_PATH);
 

@@ -5,8 +5,12 @@ import com.couchbase.mock.deps.com.google.gson.JsonElement;
 import com.couchbase.mock.deps.com.google.gson.JsonObject;
 import com.couchbase.mock.deps.com.google.gson.JsonPrimitive;
 import com.couchbase.mock.deps.com.google.gson.internal.LazilyParsedNumber;
+import com.couchbase.mock.deps.org.json.simple.parser.ContainerFactory;
 import com.couchbase.mock.deps.org.json.simple.parser.JSONParser;
 import com.couchbase.mock.deps.org.json.simple.parser.ParseException;
+import java.util.AbstractList;
+import java.util.AbstractMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -67,11 +71,13 @@ public final class SubdocParseMemo {
   private SubdocParseMemo() {}
 
   /**
-   * What {@code JSONValue.parseWithException(text)} does, with this thread's parser: {@code
-   * JSONParser.parse} resets the parser and its lexer first, also after a parse that threw.
+   * What {@code JSONValue.parseWithException(text)} does, with this thread's parser ({@code
+   * JSONParser.parse} resets the parser and its lexer first, also after a parse that threw) and
+   * containers that keep nothing: the mock discards the result, only whether the text parses
+   * matters, and json-simple only ever adds to its containers.
    */
   public static Object validate(String text) throws ParseException {
-    return MEMO.get().parser.parse(text);
+    return MEMO.get().parser.parse(text, Discarding.FACTORY);
   }
 
   /**
@@ -157,6 +163,53 @@ public final class SubdocParseMemo {
     texts[oldest] = text;
     trees[oldest] = tree;
     oldest = (oldest + 1) % SLOTS;
+  }
+
+  /** json-simple containers that drop what is added to them; shared, as they hold nothing. */
+  private static final class Discarding {
+    static final Map<Object, Object> OBJECT =
+        new AbstractMap<>() {
+          @Override
+          public Object put(Object key, Object value) {
+            return null;
+          }
+
+          @Override
+          public Set<Map.Entry<Object, Object>> entrySet() {
+            return Set.of();
+          }
+        };
+
+    static final List<Object> ARRAY =
+        new AbstractList<>() {
+          @Override
+          public boolean add(Object value) {
+            return true;
+          }
+
+          @Override
+          public Object get(int index) {
+            throw new IndexOutOfBoundsException(index);
+          }
+
+          @Override
+          public int size() {
+            return 0;
+          }
+        };
+
+    static final ContainerFactory FACTORY =
+        new ContainerFactory() {
+          @Override
+          public Map<Object, Object> createObjectContainer() {
+            return OBJECT;
+          }
+
+          @Override
+          public List<Object> creatArrayContainer() {
+            return ARRAY;
+          }
+        };
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.couchbase.mock.deps.com.google.gson.JsonElement;
 import com.couchbase.mock.deps.com.google.gson.JsonParser;
 import com.couchbase.mock.deps.com.google.gson.JsonPrimitive;
+import com.couchbase.mock.deps.org.json.simple.JSONValue;
 import com.couchbase.mock.subdoc.Operation;
 import io.cqrs.couchbase.mock.IsolatedSubdoc.Outcome;
 import io.cqrs.couchbase.mock.SubdocRequests.Request;
@@ -119,6 +120,62 @@ class SubdocParseEquivalenceTest {
 
     SubdocParseMemo.expect(Operation.GET);
     assertThat(SubdocParseMemo.cached(text, JsonElement.class)).isNull();
+  }
+
+  @Test
+  void validation_accepts_and_refuses_what_json_simple_does_and_the_same_way() {
+    List<String> texts =
+        List.of(
+            "{}",
+            "[]",
+            "{\"a\":[1,{\"b\":null}],\"c\":\"d\"}",
+            "5",
+            "\"s\"",
+            "",
+            " ",
+            "{",
+            "}",
+            "[1,",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "tru",
+            "'s'",
+            "{\"a\":1} x",
+            "[1] [2]",
+            "99999999999999999999",
+            "[1.5e400]",
+            "{\"a\":\"\\u00zz\"}",
+            "[\"\\q\"]",
+            "{\"a\":1,\"a\":2}",
+            "[[[[[]]]]]",
+            "{\"K\":1,2}",
+            "[1,2]",
+            "-",
+            "01",
+            "1.",
+            "nul");
+
+    for (String text : texts) {
+      assertThat(outcome(() -> SubdocParseMemo.validate(text)))
+          .as("json-simple on %s", text)
+          .isEqualTo(outcome(() -> JSONValue.parseWithException(text)));
+    }
+  }
+
+  private interface Parse {
+    Object run() throws Exception;
+  }
+
+  /** "parses", or the exception as json-simple describes it. */
+  private static String outcome(Parse parse) {
+    try {
+      parse.run();
+      return "parses";
+    } catch (Exception e) {
+      return e.getClass().getName() + ": " + e;
+    }
   }
 
   /**

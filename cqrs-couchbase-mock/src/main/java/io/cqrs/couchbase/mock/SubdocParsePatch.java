@@ -44,11 +44,12 @@ import net.bytebuddy.utility.OpenedClassReader;
  * <p>{@link #apply} rewrites two classes, through {@link SubdocParseMemo}:
  *
  * <ul>
- *   <li>{@code Executor.parseStrictJson}: its json-simple call uses this thread's parser; a whole
- *       document parsed from a {@code String} this thread parsed (or wrote) last is answered with a
- *       copy of the remembered tree, and a new one is remembered.
- *   <li>{@code Result.getNewDocString()}: remembers the document it serializes as the parse of the
- *       string it returns, which the next spec of a multi-path mutation parses.
+ *   <li>{@code Executor.parseStrictJson}: its json-simple check uses this thread's parser; a whole
+ *       document parsed from a {@code String} this thread parsed (or wrote) last is answered from
+ *       the memo (shared by lookups, taken over by a mutation), and a lookup's parse is remembered.
+ *       The {@code Executor} constructor first tells the memo its operation.
+ *   <li>{@code Result.getNewDocString()}: remembers a copy of the document it serializes as the
+ *       parse of the string it returns, which the next spec of a multi-path mutation parses.
  * </ul>
  *
  * Responses stay byte for byte the same (the module's tests compare a patched and an unpatched mock

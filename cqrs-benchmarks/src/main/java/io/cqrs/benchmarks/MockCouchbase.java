@@ -15,7 +15,8 @@ import java.util.Set;
  * CouchbaseMock 1.5.27 (a Java simulator of Couchbase Server) started in the benchmark's JVM, with
  * one SDK connection to its single bucket. It runs with TCP_NODELAY on, as a real server does
  * ({@link InProcessCouchbaseMock}; unpatched, every second response in flight on a connection
- * waited about 40 ms for the client's delayed ACK). Timings against it still say little about a
+ * waited about 40 ms for the client's delayed ACK), and with its sub-document parses memoised (the
+ * bytes it allocates count in {@code -prof gc}'s B/op). Timings against it still say little about a
  * real cluster: the simulator shares the benchmark's two cores and its heap.
  */
 final class MockCouchbase implements AutoCloseable {

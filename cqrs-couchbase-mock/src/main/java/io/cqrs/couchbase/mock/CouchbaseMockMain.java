@@ -5,17 +5,17 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
 /**
- * CouchbaseMock's command line with TCP_NODELAY on: patches the mock ({@link TcpNoDelayPatch}),
- * prints {@link TcpNoDelayPatch#APPLIED}, then runs {@code com.couchbase.mock.CouchbaseMock}'s
- * {@code main} with the same arguments. {@link CouchbaseMockProcess} starts mocks this way; by
- * hand:
+ * CouchbaseMock's command line with TCP_NODELAY on and sub-document parses memoised: patches the
+ * mock ({@link TcpNoDelayPatch}, {@link SubdocParsePatch}), prints each patch's {@code APPLIED}
+ * line, then runs {@code com.couchbase.mock.CouchbaseMock}'s {@code main} with the same arguments.
+ * {@link CouchbaseMockProcess} starts mocks this way; by hand:
  *
  * <pre>
  * java -cp CouchbaseMock-1.5.27.jar:byte-buddy.jar:cqrs-couchbase-mock.jar \
  *     io.cqrs.couchbase.mock.CouchbaseMockMain --port 0 --buckets NAME:PASS:couchbase ...
  * </pre>
  *
- * A mock the patch does not fit exits with the patch's exception before it starts.
+ * A mock a patch does not fit exits with the patch's exception before it starts.
  */
 public final class CouchbaseMockMain {
   private CouchbaseMockMain() {}
@@ -24,9 +24,11 @@ public final class CouchbaseMockMain {
   public static void main(String[] args) throws Throwable {
     TcpNoDelayPatch.apply();
     System.out.println(TcpNoDelayPatch.APPLIED);
+    SubdocParsePatch.apply();
+    System.out.println(SubdocParsePatch.APPLIED);
     System.out.flush();
-    // Looked up by name after the patch: a direct call would not load MemcachedServer before it,
-    // but this keeps the order obvious.
+    // Looked up by name after the patches: a direct call would not load the patched classes before
+    // them, but this keeps the order obvious.
     MethodHandle main =
         MethodHandles.publicLookup()
             .findStatic(

@@ -29,13 +29,13 @@ import net.bytebuddy.ByteBuddy;
 
 /**
  * CouchbaseMock ({@code com.couchbase.mock:CouchbaseMock}) running as its own process, with one
- * Couchbase bucket, one node, no replicas, CCCP on, and TCP_NODELAY on its KV connections (it runs
- * {@link CouchbaseMockMain}, which applies {@link TcpNoDelayPatch}). Several client JVMs can share
- * it.
+ * Couchbase bucket, one node, no replicas, CCCP on, TCP_NODELAY on its KV connections and its
+ * sub-document parses memoised (it runs {@link CouchbaseMockMain}, which applies {@link
+ * TcpNoDelayPatch} and {@link SubdocParsePatch}). Several client JVMs can share it.
  *
  * <p>{@link #start} fails when the process exits before it is up (its output, with the patch's
- * exception if the patch did not fit, is in the message) and when the process did not report the
- * patch.
+ * exception if a patch did not fit, is in the message) and when the process did not report both
+ * patches.
  *
  * <p>The mock is started with {@code --harakiri-monitor}: it connects back to a socket this object
  * holds, reports its REST port there, and takes control commands on it ({@link #command}). Closing
@@ -44,6 +44,10 @@ import net.bytebuddy.ByteBuddy;
 public final class CouchbaseMockProcess implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int STARTUP_SECONDS = 60;
+
+  /** The lines {@link CouchbaseMockMain} prints once each patch took. */
+  private static final List<String> PATCHES =
+      List.of(TcpNoDelayPatch.APPLIED, SubdocParsePatch.APPLIED);
 
   private final Process process;
   private final Socket control;
@@ -73,7 +77,7 @@ public final class CouchbaseMockProcess implements AutoCloseable {
    * Starts a mock with bucket {@code bucket} (password {@code password}) and waits until it is up.
    *
    * @throws IllegalStateException if the mock exits or does not start within a minute, or runs
-   *     without the TCP_NODELAY patch
+   *     without the TCP_NODELAY or the sub-document parse patch
    */
   public static CouchbaseMockProcess start(String bucket, String password) {
     return start(bucket, password, classPath());
@@ -81,22 +85,36 @@ public final class CouchbaseMockProcess implements AutoCloseable {
 
   /** {@link #start(String, String)} with the mock's class path given, for tests of the patch. */
   static CouchbaseMockProcess start(String bucket, String password, String classPath) {
+    return start(bucket, password, classPath, CouchbaseMockMain.class.getName(), PATCHES);
+  }
+
+  /**
+   * A mock started by {@code mainClass} (which takes CouchbaseMock's arguments) from {@code
+   * classPath}, refused unless its output holds every line of {@code patches}: for tests that
+   * compare a patched mock with another.
+   */
+  static CouchbaseMockProcess start(
+      String bucket, String password, String classPath, String mainClass, List<String> patches) {
     Objects.requireNonNull(bucket, "bucket");
     Objects.requireNonNull(password, "password");
     try (ServerSocket harakiri = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Path logFile = Files.createTempFile("couchbase-mock-", ".log");
       Process process =
-          new ProcessBuilder(command(classPath, bucket, password, harakiri.getLocalPort()))
+          new ProcessBuilder(
+                  command(classPath, mainClass, bucket, password, harakiri.getLocalPort()))
               .redirectErrorStream(true)
               .redirectOutput(logFile.toFile())
               .start();
       Socket control = awaitConnection(harakiri, process, logFile);
       int httpPort = Integer.parseInt(readUntilNul(control.getInputStream()));
-      if (!Files.readString(logFile).contains(TcpNoDelayPatch.APPLIED)) {
-        control.close();
-        process.destroyForcibly();
-        throw new IllegalStateException(
-            "CouchbaseMock started without reporting the TCP_NODELAY patch; see " + logFile);
+      String output = Files.readString(logFile);
+      for (String patch : patches) {
+        if (!output.contains(patch)) {
+          control.close();
+          process.destroyForcibly();
+          throw new IllegalStateException(
+              "CouchbaseMock started without reporting \"" + patch + "\"; see " + logFile);
+        }
       }
       return new CouchbaseMockProcess(process, control, bucket, password, httpPort, logFile);
     } catch (IOException e) {
@@ -206,11 +224,11 @@ public final class CouchbaseMockProcess implements AutoCloseable {
   }
 
   private static List<String> command(
-      String classPath, String bucket, String password, int harakiriPort) {
+      String classPath, String mainClass, String bucket, String password, int harakiriPort) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>();
     command.addAll(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", classPath));
-    command.add(CouchbaseMockMain.class.getName());
+    command.add(mainClass);
     command.addAll(
         List.of(
             "--host",

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * CouchbaseMock running in this JVM, with one Couchbase bucket, one node, no replicas, CCCP on, and
- * TCP_NODELAY on its KV connections ({@link TcpNoDelayPatch}). For benchmarks that want the mock
- * beside the code they measure; tests share a {@link CouchbaseMockProcess} instead.
+ * CouchbaseMock running in this JVM, with one Couchbase bucket, one node, no replicas, CCCP on,
+ * TCP_NODELAY on its KV connections ({@link TcpNoDelayPatch}) and its sub-document parses memoised
+ * ({@link SubdocParsePatch}). For benchmarks that want the mock beside the code they measure; tests
+ * share a {@link CouchbaseMockProcess} instead.
  *
  * <p>Connect the SDK with a seed node of {@code 127.0.0.1}, {@link #kvPort()} and {@link
  * #httpPort()}, and the bucket name and password as the credentials.
@@ -31,12 +32,14 @@ public final class InProcessCouchbaseMock implements AutoCloseable {
    * Patches the mock (once per JVM), starts it with bucket {@code bucket} (password {@code
    * password}) and waits until it is up.
    *
-   * @throws IllegalStateException if the mock cannot be patched (see {@link TcpNoDelayPatch})
+   * @throws IllegalStateException if the mock cannot be patched (see {@link TcpNoDelayPatch} and
+   *     {@link SubdocParsePatch})
    */
   public static InProcessCouchbaseMock start(String bucket, String password) {
     Objects.requireNonNull(bucket, "bucket");
     Objects.requireNonNull(password, "password");
     TcpNoDelayPatch.apply();
+    SubdocParsePatch.apply();
     BucketConfiguration configuration = new BucketConfiguration();
     configuration.type = com.couchbase.mock.Bucket.BucketType.COUCHBASE;
     configuration.numNodes = 1;

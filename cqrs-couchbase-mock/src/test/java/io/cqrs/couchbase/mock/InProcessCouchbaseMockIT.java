@@ -2,6 +2,8 @@ package io.cqrs.couchbase.mock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.couchbase.mock.SubdocRequests.Request;
+import io.cqrs.couchbase.mock.SubdocRequests.Spec;
 import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -43,6 +45,26 @@ class InProcessCouchbaseMockIT {
 
         assertThat(accepted.getOption(StandardSocketOptions.TCP_NODELAY)).isTrue();
       }
+    }
+  }
+
+  @Test
+  void the_mock_answers_every_spec_of_a_multi_path_lookup_from_one_parse() throws Exception {
+    try (InProcessCouchbaseMock mock = InProcessCouchbaseMock.start("memo", "memo-pw");
+        KvClient client = new KvClient(mock.kvPort(), "memo", "memo-pw")) {
+      client.send(Request.store("doc", "{\"a\":1,\"b\":[2]}"));
+      long before = SubdocParseMemo.hits();
+
+      byte[] response =
+          client.send(
+              Request.multi(
+                  "doc",
+                  Spec.lookup("GET", "a"),
+                  Spec.lookup("GET_COUNT", "b"),
+                  Spec.lookup("EXISTS", "c")));
+
+      assertThat(KvClient.status(response)).as("one path of three missing").isEqualTo(0xcc);
+      assertThat(SubdocParseMemo.hits() - before).isEqualTo(2);
     }
   }
 

@@ -1,16 +1,27 @@
 package io.cqrs.couchbase.mock;
 
+import com.couchbase.mock.deps.com.google.gson.JsonElement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Path;
 import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.description.modifier.Ownership;
 import net.bytebuddy.description.modifier.Visibility;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.implementation.FixedValue;
 import net.bytebuddy.implementation.MethodCall;
 import net.bytebuddy.implementation.StubMethod;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.utility.OpenedClassReader;
 
-/** Stand-ins for another CouchbaseMock version's {@code MemcachedServer}. */
+/**
+ * Stand-ins for another CouchbaseMock version's {@code MemcachedServer}, sub-document {@code
+ * Executor} and {@code Result}.
+ */
 final class MockStubs {
   private MockStubs() {}
 
@@ -44,6 +55,61 @@ final class MockStubs {
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** An {@code Executor} without {@code parseStrictJson}. */
+  static DynamicType.Unloaded<Object> executorWithoutParseStrictJson() {
+    return new ByteBuddy().subclass(Object.class).name(SubdocParsePatch.EXECUTOR).make();
+  }
+
+  /**
+   * An {@code Executor} whose {@code parseStrictJson(String, Class)} returns null, parsing nothing.
+   */
+  static DynamicType.Unloaded<Object> executorWhoseParseStrictJsonParsesNothing() {
+    return new ByteBuddy()
+        .subclass(Object.class)
+        .name(SubdocParsePatch.EXECUTOR)
+        .defineMethod(SubdocParsePatch.PARSE, Object.class, Visibility.PRIVATE, Ownership.STATIC)
+        .withParameters(String.class, Class.class)
+        .intercept(FixedValue.nullValue())
+        .make();
+  }
+
+  /** A {@code Result} with its {@code document} field but no {@code getNewDocString()}. */
+  static DynamicType.Unloaded<Object> resultWithoutGetNewDocString() {
+    return new ByteBuddy()
+        .subclass(Object.class)
+        .name(SubdocParsePatch.RESULT)
+        .defineField(SubdocParsePatch.DOCUMENT, JsonElement.class, Visibility.PRIVATE)
+        .make();
+  }
+
+  /** A {@code Result} whose {@code getNewDocString()} has no {@code document} field to read. */
+  static DynamicType.Unloaded<Object> resultWithoutDocumentField() {
+    return new ByteBuddy()
+        .subclass(Object.class)
+        .name(SubdocParsePatch.RESULT)
+        .defineMethod(SubdocParsePatch.NEW_DOC_STRING, String.class, Visibility.PUBLIC)
+        .intercept(FixedValue.value("{}"))
+        .make();
+  }
+
+  /** {@code classFile} without its constructors. */
+  static byte[] withoutConstructors(byte[] classFile) {
+    ClassWriter writer = new ClassWriter(0);
+    new ClassReader(classFile)
+        .accept(
+            new ClassVisitor(OpenedClassReader.ASM_API, writer) {
+              @Override
+              public MethodVisitor visitMethod(
+                  int access, String name, String descriptor, String signature, String[] ex) {
+                return name.equals("<init>")
+                    ? null
+                    : super.visitMethod(access, name, descriptor, signature, ex);
+              }
+            },
+            0);
+    return writer.toByteArray();
   }
 
   /** Writes {@code type} as a class file under {@code directory}, a class path entry. */

@@ -572,7 +572,7 @@ public final class TrackingEventProcessor implements EventProcessor {
               park();
               continue;
             }
-            List<LoggedEvent> page = events.readLog(handled + 1, batchSize);
+            List<LoggedEvent> page = events.readLogEvents(handled + 1, batchSize);
             if (page.isEmpty()) {
               checkpoint(); // caught up: the log's end is where a restart should resume
               awaitChange(idleWait);

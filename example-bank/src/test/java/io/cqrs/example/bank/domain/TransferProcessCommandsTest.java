@@ -94,7 +94,9 @@ class TransferProcessCommandsTest {
     assertThat(step).isCompleted();
   }
 
-  /** A command bus whose asynchronous publishes complete when the test says the broker confirmed. */
+  /**
+   * A command bus whose asynchronous publishes complete when the test says the broker confirmed.
+   */
   private static final class HoldingCommandBus implements CommandBus {
     final List<Command> commands = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> accepted = new CompletableFuture<>();

@@ -11,15 +11,22 @@ import io.cqrs.spi.SegmentState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +43,12 @@ import org.slf4j.LoggerFactory;
  * ProcessorStore}); the processes share the segments evenly, take over the segments of a process
  * that stops renewing its claims, and hand segments to a process that joins.
  *
- * <p><b>Delivery.</b> At least once: a segment saves its checkpoint after each batch of {@code
- * batchSize} log positions, so after a crash, a lost claim or a hand-over the events since the last
- * checkpoint are handled again. A handler gets an exactly-once effect in one of two ways:
+ * <p><b>Delivery.</b> At least once: a segment saves its checkpoint (the last log position it has
+ * handled) when it reaches the end of the log, after at most {@code batchSize} log positions or
+ * {@code checkpointInterval} (1 s) while busy, when it pauses and when it stops; never after every
+ * read, which cost a store write per poll. After a crash, a lost claim or a hand-over the events
+ * since the last checkpoint are handled again. A handler gets an exactly-once effect in one of two
+ * ways:
  *
  * <ul>
  *   <li>a {@link Projection} ({@link Builder#projection}): the read model stores each stream's
@@ -68,6 +78,9 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final EventStreamRepository events;
   private final ProcessorStore store;
   private final VersionedEventHandler handler;
+  private final AsyncStarts starts;
+  private final VersionedEventHandler starter;
+  private final long checkpointIntervalMillis;
   private final int requestedSegments;
   private final int batchSize;
   private final String owner;
@@ -93,7 +106,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.name = builder.name;
     this.events = builder.events;
     this.store = builder.store;
-    this.handler = builder.interceptors.eventHandler(builder.name, builder.handler);
+    VersionedEventHandler chain = builder.interceptors.eventHandler(builder.name, builder.handler);
+    this.starts = builder.starts;
+    this.starter = starts == null ? null : chain;
+    // Retries, dead letters and their replays wait for each event's stage.
+    this.handler = starts == null ? chain : starts.awaiting(chain);
+    this.checkpointIntervalMillis = builder.checkpointInterval.toMillis();
     this.requestedSegments = builder.segments;
     this.batchSize = builder.batchSize;
     this.owner = builder.owner != null ? builder.owner : Ids.newId();
@@ -505,6 +523,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     return Math.floorMod(h, segments);
   }
 
+  /** An event whose asynchronous handling was started, and its stage. */
+  private record Started(LoggedEvent entry, CompletableFuture<?> stage) {}
+
   // ------------------------------------------------------------------ one segment
 
   /** Handles one claimed segment on its own thread until stopped or the claim is lost. */
@@ -514,6 +535,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile SegmentClaim claim;
     volatile boolean stopped;
     volatile boolean parked;
+    // The worker thread's own state: the last position handled (or started), the last saved.
+    private long handled;
+    private long saved;
+    private int sinceSave;
+    private long savedAt;
+    private final ArrayDeque<Started> inFlight = new ArrayDeque<>();
 
     Worker(SegmentClaim claim) {
       this.segment = claim.segment();
@@ -530,44 +557,30 @@ public final class TrackingEventProcessor implements EventProcessor {
       return !stopped && running;
     }
 
+    // The loop is long because it is the hot path and its state (what is handled, what is saved,
+    // what is in flight) is what the checkpoint rules read; the rules are in the class Javadoc.
     private void run() {
-      long handled = claim.checkpoint();
-      long saved = handled;
+      handled = claim.checkpoint();
+      saved = handled;
+      savedAt = clock.millis();
       int storeFailures = 0;
       try {
         while (active()) {
-          if (paused) {
-            park();
-            continue;
-          }
           try {
-            List<LoggedEvent> page = events.readLog(handled + 1, batchSize);
+            if (paused) {
+              checkpoint(); // pause() returns with the checkpoint at what was handled
+              park();
+              continue;
+            }
+            List<LoggedEvent> page = events.readLogEvents(handled + 1, batchSize);
             if (page.isEmpty()) {
+              checkpoint(); // caught up: the log's end is where a restart should resume
               awaitChange(idleWait);
               continue;
             }
-            int count = segments;
-            int sinceCheck = 0;
-            for (LoggedEvent entry : page) {
-              // The claim's expiry is read off the clock every 32 events, not every event:
-              // it narrows the window in which a stalled worker goes on (the store's fencing is
-              // what keeps it from writing), and a clock read per event cost a tenth of the
-              // catch-up rate.
-              if (!active()
-                  || paused
-                  || ((sinceCheck++ & CLAIM_CHECK_MASK) == 0 && !holdsClaim())) {
-                break;
-              }
-              boolean mine = count == 1 || segmentOf(entry.event().sourceId(), count) == segment;
-              if (mine && !handle(entry)) {
-                stopped = true; // stopOnFailure: the checkpoint stays before this event
-                break;
-              }
-              handled = entry.position();
-            }
-            if (handled > saved && holdsClaim() && !halted) {
-              store.saveCheckpoint(claim, handled, clock.instant());
-              saved = handled;
+            handlePage(page);
+            if (sinceSave >= batchSize || clock.millis() - savedAt >= checkpointIntervalMillis) {
+              checkpoint();
             }
             storeFailures = 0;
           } catch (ClaimLostException e) {
@@ -595,8 +608,11 @@ public final class TrackingEventProcessor implements EventProcessor {
         log.error("Processor '{}' stopped segment {}", name, segment, e);
         stopped = true;
       }
-      if (handled > saved && !halted) {
-        saveOnStop(handled);
+      if (!halted && saved != Long.MAX_VALUE) {
+        settleQuietly();
+        if (handled > saved) {
+          saveOnStop(handled);
+        }
       }
       lock.lock();
       try {
@@ -604,6 +620,147 @@ public final class TrackingEventProcessor implements EventProcessor {
       } finally {
         lock.unlock();
       }
+    }
+
+    /** Handles (or, with an asynchronous handler, starts) the events of one page in order. */
+    private void handlePage(List<LoggedEvent> page) throws Exception {
+      int count = segments;
+      int sinceCheck = 0;
+      for (LoggedEvent entry : page) {
+        // The claim's expiry is read off the clock every 32 events, not every event: it narrows
+        // the window in which a stalled worker goes on (the store's fencing is what keeps it from
+        // writing), and a clock read per event cost a tenth of the catch-up rate.
+        if (!active() || paused || ((sinceCheck++ & CLAIM_CHECK_MASK) == 0 && !holdsClaim())) {
+          return;
+        }
+        boolean mine = count == 1 || segmentOf(entry.event().sourceId(), count) == segment;
+        if (mine) {
+          if (starts != null) {
+            if (!start(entry)) {
+              return; // rewound to a failed event, or stopped at it
+            }
+          } else if (!handle(entry)) {
+            stopped = true; // stopOnFailure: the checkpoint stays before this event
+            return;
+          }
+        }
+        handled = entry.position();
+        sinceSave++;
+      }
+    }
+
+    /**
+     * Starts the asynchronous handler on an event, keeping at most {@code batchSize} events in
+     * flight; false if waiting for the oldest found a failure (see {@link #settle}).
+     */
+    private boolean start(LoggedEvent entry) throws Exception {
+      if (inFlight.size() >= batchSize && !settle(false)) {
+        return false;
+      }
+      CompletableFuture<?> stage;
+      try {
+        stage = starts.start(starter, entry.event());
+      } catch (Exception e) {
+        stage = CompletableFuture.failedFuture(e); // a start that throws fails like its stage
+      }
+      inFlight.add(new Started(entry, stage));
+      return true;
+    }
+
+    /**
+     * Waits for the events in flight: all of them, or with {@code all} false only the oldest. A
+     * failed one rewinds the segment to it: the events started after it are dropped (they are
+     * handled again), and the failed event goes through the synchronous retry policy ({@link
+     * #handle}), so it is retried, dead-lettered or stops the segment as a failure of a synchronous
+     * handler would. False if it rewound.
+     */
+    private boolean settle(boolean all) throws Exception {
+      while (!inFlight.isEmpty()) {
+        Started oldest = inFlight.peekFirst();
+        if (!awaitStage(oldest.stage())) {
+          return false; // stopping: the way out waits for what is in flight, for a bounded time
+        }
+        try {
+          AsyncStarts.await(oldest.stage());
+          inFlight.removeFirst();
+        } catch (Exception e) {
+          rewind(oldest);
+          return false;
+        }
+        if (!all) {
+          return true;
+        }
+      }
+      return true;
+    }
+
+    /** Waits for a stage to complete while the segment is active; false if it stopped first. */
+    private boolean awaitStage(CompletableFuture<?> stage) {
+      while (!stage.isDone()) {
+        if (!active()) {
+          return false;
+        }
+        try {
+          stage.get(idleWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+          // not done yet, or done: the loop looks again
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          stopped = true;
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void rewind(Started failed) throws Exception {
+      for (Started started : inFlight) {
+        started.stage().exceptionally(e -> null).join(); // let the dropped ones finish first
+      }
+      inFlight.clear();
+      handled = failed.entry().position() - 1;
+      if (!handle(failed.entry())) {
+        stopped = true; // stopOnFailure: the checkpoint stays before this event
+        return;
+      }
+      handled = failed.entry().position();
+    }
+
+    /**
+     * Waits for the events in flight on the way out, at most a claim's lifetime in all (a stage
+     * that never completes must not hold up {@link #close()} for ever); the checkpoint stays before
+     * the first that failed or did not complete in time.
+     */
+    private void settleQuietly() {
+      long deadline = System.nanoTime() + claimTtl.toNanos();
+      for (Started started : inFlight) {
+        try {
+          started.stage().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (Exception e) {
+          if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+          }
+          handled = started.entry().position() - 1;
+          break;
+        }
+      }
+      inFlight.clear();
+    }
+
+    /**
+     * Saves the checkpoint at what was handled, if it moved, after waiting for the events in flight
+     * (a checkpoint never passes an event whose effect has not completed).
+     */
+    private void checkpoint() throws Exception {
+      if (!settle(true)) {
+        return; // rewound: the events from the failed one on are read again before any checkpoint
+      }
+      if (handled > saved && holdsClaim() && !halted) {
+        store.saveCheckpoint(claim, handled, clock.instant());
+        saved = handled;
+      }
+      sinceSave = 0;
+      savedAt = clock.millis();
     }
 
     /** Waits while the processor is paused, saying so to {@link #pause()}. */
@@ -751,6 +908,8 @@ public final class TrackingEventProcessor implements EventProcessor {
     private final EventStreamRepository events;
     private final ProcessorStore store;
     private VersionedEventHandler handler;
+    private AsyncStarts starts;
+    private Duration checkpointInterval = Duration.ofSeconds(1);
     private int segments = 1;
     private int batchSize = 256;
     private String owner;
@@ -776,6 +935,32 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     public Builder handler(VersionedEventHandler handler) {
       this.handler = PartsHandler.of(Objects.requireNonNull(handler, "handler"));
+      this.starts = null;
+      return this;
+    }
+
+    /**
+     * Handles each event at least once, in log order per stream, without waiting for one event's
+     * effect before starting the next: {@code handler} starts the work (for example a {@link
+     * io.cqrs.spi.CommandBus#publishAsync(Command) publishAsync} of the commands a process manager
+     * sends) and returns a stage that completes when the effect is done. Instead of {@link
+     * #handler} or {@link #projection}.
+     *
+     * <p>Each segment keeps at most {@link #batchSize} events in flight, and waits for all of them
+     * before it saves a checkpoint: a checkpoint never passes an event whose stage has not
+     * completed. A stage that fails (or a handler that throws) rewinds the segment to its event:
+     * the events started after it are handled again, and the failed event is retried with the
+     * policy of a synchronous handler (back-off, {@link #maxAttempts}, then a dead letter or {@link
+     * #stopOnFailure}), waiting for its stage each time. Events of one stream are started in order,
+     * but their effects may complete in any order; a handler that needs them ordered must order
+     * them itself (a channel's publishes keep their order). Interceptors see the call that starts
+     * the work.
+     */
+    public Builder asyncHandler(
+        Function<? super VersionedEvent, ? extends CompletionStage<?>> handler) {
+      Objects.requireNonNull(handler, "asyncHandler");
+      this.starts = new AsyncStarts();
+      this.handler = PartsHandler.of(starts.starting(handler));
       return this;
     }
 
@@ -786,6 +971,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * filled in from the store first. Events outside streams (version 0) are not applied.
      */
     public Builder projection(Projection projection) {
+      this.starts = null;
       this.handler =
           new VersionGate(Objects.requireNonNull(projection, "projection"), events)::handle;
       return this;
@@ -814,15 +1000,31 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
 
     /**
-     * How many log positions a segment reads at once and handles before it saves its checkpoint
-     * (default 256): larger batches cost fewer checkpoint writes and repeat more events after a
-     * crash.
+     * How many log positions a segment reads at once, and the most it passes before it saves its
+     * checkpoint (default 256): larger batches cost fewer checkpoint writes and repeat more events
+     * after a crash. See {@link #checkpointInterval} for the other moments a checkpoint is saved.
      */
     public Builder batchSize(int batchSize) {
       if (batchSize < 1 || batchSize > 10_000) {
         throw new IllegalArgumentException("batchSize must be in [1, 10000], was " + batchSize);
       }
       this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * The longest a busy segment goes without saving its checkpoint (default 1 s): while events
+     * keep coming, a segment saves every {@link #batchSize} log positions or after this long,
+     * whichever is first, and always when it reaches the end of the log, pauses or stops. Longer
+     * intervals cost fewer checkpoint writes and repeat more events after a crash.
+     */
+    public Builder checkpointInterval(Duration checkpointInterval) {
+      Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+      if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+        throw new IllegalArgumentException(
+            "checkpointInterval must be positive, was " + checkpointInterval);
+      }
+      this.checkpointInterval = checkpointInterval;
       return this;
     }
 
@@ -885,12 +1087,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     /**
      * The processor, not yet started.
      *
-     * @throws IllegalStateException if no handler or projection was given
+     * @throws IllegalStateException if no handler, async handler or projection was given
      */
     public TrackingEventProcessor build() {
       if (handler == null) {
         throw new IllegalStateException(
-            "Processor '" + name + "' needs a handler(...) or a projection(...)");
+            "Processor '" + name + "' needs a handler(...), asyncHandler(...) or projection(...)");
       }
       return new TrackingEventProcessor(this);
     }

@@ -62,6 +62,15 @@ final class CommitResolver {
    * from the documents now.
    */
   List<Resolution> resolveWindow(List<Long> seqs) {
+    return resolveWindow(seqs, true);
+  }
+
+  /**
+   * {@link #resolveWindow(List)}, with {@code marks} false for a reader that does not look at the
+   * publication marks (an event processor): a kept commit is then answered from memory, its claim
+   * not read again, and its marks may be stale.
+   */
+  List<Resolution> resolveWindow(List<Long> seqs, boolean marks) {
     Resolution[] out = new Resolution[seqs.size()];
     List<Long> unknown = new ArrayList<>();
     List<Integer> unknownAt = new ArrayList<>();
@@ -76,7 +85,7 @@ final class CommitResolver {
         continue;
       }
       out[i] = kept.resolution();
-      if (kept.claimKey() != null) {
+      if (marks && kept.claimKey() != null) {
         refreshAt.add(i);
         refreshKeys.add(kept.claimKey());
       }
@@ -147,6 +156,16 @@ final class CommitResolver {
     } else if (resolution instanceof Skip) {
       kept.set(slot(resolution.seq()), new Kept(resolution, null));
     }
+  }
+
+  /**
+   * Keeps a commit this repository has just committed (its claim inserted) at {@code seq}, so that
+   * its own log readers answer it from memory instead of reading its document: what a reader would
+   * resolve from the documents now, marks aside (none yet; a reader that wants them reads the claim
+   * at {@code claimKey}, as for any kept commit not marked throughout).
+   */
+  void committed(long seq, List<VersionedEvent> events, String claimKey) {
+    keep(new Events(seq, List.copyOf(events), PublicationMarks.NONE), claimKey);
   }
 
   /** Resolves {@code seqs}, whose documents were read as {@code documents}, in order. */

@@ -46,6 +46,7 @@ final class LogReader {
   private final CommitResolver resolver;
   private final long graceNanos;
   private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
+  private final SharedRead sharedTop;
 
   LogReader(Kv kv, KeyLayout keys, DocumentCodec codec, CommitResolver resolver, Duration grace) {
     this.kv = kv;
@@ -53,6 +54,7 @@ final class LogReader {
     this.codec = codec;
     this.resolver = resolver;
     this.graceNanos = grace.toNanos();
+    this.sharedTop = new SharedRead(() -> kv.counter(keys.sequence()));
   }
 
   static long position(long seq, int index) {
@@ -60,10 +62,19 @@ final class LogReader {
   }
 
   List<LoggedEvent> read(long fromPosition, int maxEvents) {
+    return read(fromPosition, maxEvents, true);
+  }
+
+  /**
+   * Reads the log; with {@code marks} false for a reader that does not look at the publication
+   * marks (an event processor), which gets kept commits from memory without their claims and the
+   * log's end from a counter read it may share with concurrent readers ({@link SharedRead}).
+   */
+  List<LoggedEvent> read(long fromPosition, int maxEvents, boolean marks) {
     forgetOldGaps();
     long firstSeq = (fromPosition - 1) / POSITIONS_PER_SEQUENCE + 1;
     int firstIndex = (int) ((fromPosition - 1) % POSITIONS_PER_SEQUENCE);
-    long top = kv.counter(keys.sequence());
+    long top = marks ? kv.counter(keys.sequence()) : sharedTop.get();
     List<LoggedEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
     long seq = firstSeq;
     while (out.size() < maxEvents && seq <= top) {
@@ -73,7 +84,7 @@ final class LogReader {
       for (long s = seq; s < seq + window; s++) {
         seqs.add(s);
       }
-      for (CommitResolver.Resolution resolution : resolver.resolveWindow(seqs)) {
+      for (CommitResolver.Resolution resolution : resolver.resolveWindow(seqs, marks)) {
         if (resolution instanceof CommitResolver.Missing) {
           missingSince.putIfAbsent(resolution.seq(), System.nanoTime());
           if (!out.isEmpty()) {

@@ -52,6 +52,7 @@ final class StreamWriter {
   private final HeadArchive archive;
   private final Hook hook;
   private final InFlight inFlight;
+  private final CommitResolver resolver;
 
   StreamWriter(
       Kv kv,
@@ -62,7 +63,8 @@ final class StreamWriter {
       RecentCommits recent,
       HeadArchive archive,
       Hook hook,
-      InFlight inFlight) {
+      InFlight inFlight,
+      CommitResolver resolver) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
@@ -72,6 +74,7 @@ final class StreamWriter {
     this.archive = archive;
     this.hook = hook;
     this.inFlight = inFlight;
+    this.resolver = resolver;
   }
 
   /** The points between a save's writes, where a test stops or holds a save. */
@@ -163,6 +166,7 @@ final class StreamWriter {
     // Round trip 3: the commit point.
     claim(streamId, expected, stored, last, command, append.commandId(), type);
     recent.claimed(keys.claim(streamId, first), last);
+    resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
     hook.at(Step.CLAIMED);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
     added.add(new StreamHead.Entry(first, last, stored.seq(), command));

@@ -705,6 +705,38 @@ public abstract class EventStreamRepositoryContract {
   }
 
   @Test
+  void reading_the_log_for_its_events_gives_the_same_events_at_the_same_positions() {
+    List<VersionedEvent> expected = new ArrayList<>();
+    expected.addAll(saveHappened("a", 0, 2));
+    expected.addAll(saveHappened("b", 0, 1));
+    VersionedEvent integration = integrationEvent("c-events");
+    repository.recordIntegrationEvent(integration);
+    expected.add(integration);
+    expected.addAll(saveHappened("a", 2, 3));
+    List<LoggedEvent> log = repository.readLog(1, 100);
+
+    List<LoggedEvent> read = new ArrayList<>();
+    long from = 1;
+    for (List<LoggedEvent> page = repository.readLogEvents(from, 2);
+        !page.isEmpty();
+        page = repository.readLogEvents(from, 2)) {
+      assertThat(page).hasSizeLessThanOrEqualTo(2);
+      read.addAll(page);
+      from = page.get(page.size() - 1).position() + 1;
+    }
+
+    assertThat(read).extracting(LoggedEvent::event).containsExactlyElementsOf(expected);
+    assertThat(read)
+        .extracting(LoggedEvent::position)
+        .containsExactlyElementsOf(log.stream().map(LoggedEvent::position).toList());
+    assertThat(repository.readLogEvents(log.get(3).position(), 100))
+        .extracting(LoggedEvent::event)
+        .containsExactlyElementsOf(expected.subList(3, expected.size()));
+    assertRejected(
+        () -> repository.readLogEvents(0, 10), IllegalArgumentException.class, "fromPosition");
+  }
+
+  @Test
   void an_empty_log_reads_empty() {
     assertThat(repository.readLog(1, 10)).isEmpty();
     assertThat(repository.readLog(Long.MAX_VALUE, 10)).isEmpty();

@@ -91,6 +91,11 @@ final class ScheduledStore implements EventStreamRepository {
   }
 
   @Override
+  public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+    return delegate.readLogEvents(fromPosition, maxEvents);
+  }
+
+  @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     delegate.recordIntegrationEvent(event);
   }

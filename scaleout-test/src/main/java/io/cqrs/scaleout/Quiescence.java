@@ -13,18 +13,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Decides when a run has settled: every queue of the prefix but the dead-letter queues is empty,
- * every stream event in the integration log is marked published (the relay caught up), and the log
- * has not grown for {@link #STABLE_POLLS} polls in a row. The run settled at the first of those
- * polls ({@link #settledAt()}); the others only confirm it.
+ * every stream event in the integration log is marked published (the relay caught up), every
+ * processor has caught up with the log, and the log has not grown, in every poll (every {@link
+ * #POLL}) for {@link #STABLE_FOR}. The run settled at the first of those polls ({@link
+ * #settledAt()}); the others only confirm it. Each poll reads only the log entries it has not seen
+ * and those not yet marked published, not the whole log: a run's figure is taken from {@link
+ * #settledAt()}, so a poll that costs seconds would both load the workers and blur the figure.
  */
 final class Quiescence {
-  private static final int STABLE_POLLS = 3;
-  private static final Duration POLL = Duration.ofSeconds(1);
+  private static final Duration STABLE_FOR = Duration.ofSeconds(2);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final int PROGRESS_EVERY = 5; // polls: a line a second
 
   private final EventStreamRepository store;
   private final BrokerControl broker;
@@ -51,8 +56,8 @@ final class Quiescence {
   }
 
   /**
-   * When the run settled, on the run's clock: the first of the {@link #STABLE_POLLS} polls in a row
-   * that found it settled; {@code null} unless {@link #await} returned true.
+   * When the run settled, on the run's clock: the first of the polls in a row over {@link
+   * #STABLE_FOR} that found it settled; {@code null} unless {@link #await} returned true.
    */
   Duration settledAt() {
     return settledAt;
@@ -71,10 +76,12 @@ final class Quiescence {
 
   /** The readings so far: how many in a row found everything settled and the log unchanged. */
   private final class Readings {
+    private final LogTail log = new LogTail();
     private long lastSize = -1;
     private int stable;
+    private int polls;
 
-    /** Takes one reading; true once {@link #STABLE_POLLS} in a row were settled. */
+    /** Takes one reading; true once the readings were settled for {@link #STABLE_FOR}. */
     boolean settled() {
       long pending;
       try {
@@ -87,23 +94,61 @@ final class Quiescence {
         stable = 0;
         return false;
       }
-      List<LoggedEvent> log = readLog();
-      long unpublished =
-          log.stream().filter(e -> e.event().version() > 0 && !e.published()).count();
+      log.read();
+      long size = log.size();
+      long unpublished = log.unpublished();
       long behind = processorsBehind();
-      stable =
-          pending == 0 && unpublished == 0 && behind == 0 && log.size() == lastSize
-              ? stable + 1
-              : 0;
+      stable = pending == 0 && unpublished == 0 && behind == 0 && size == lastSize ? stable + 1 : 0;
+      Duration now = clock.get();
       if (stable == 1) {
-        settledAt = clock.get();
+        settledAt = now;
       }
-      lastSize = log.size();
-      progress.printf(
-          "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished,"
-              + " %d processor(s) behind the log%n",
-          pending, log.size(), unpublished, behind);
-      return stable >= STABLE_POLLS;
+      lastSize = size;
+      if (polls++ % PROGRESS_EVERY == 0 || stable == 1) {
+        progress.printf(
+            "[scaleout] settling: %d message(s) queued, %d log entries, %d unpublished,"
+                + " %d processor(s) behind the log%n",
+            pending, size, unpublished, behind);
+      }
+      return stable > 0 && now.minus(settledAt).compareTo(STABLE_FOR) >= 0;
+    }
+  }
+
+  /**
+   * What the polls know of the integration log: how many entries it holds and which stream events
+   * are not yet marked published. A read starts at the first entry not yet seen, or earlier at the
+   * first one still unpublished (its mark may have landed since), never at the start of the log.
+   */
+  private final class LogTail {
+    private final TreeSet<Long> unpublished = new TreeSet<>();
+    private long next = 1;
+    private long size;
+
+    void read() {
+      long position = unpublished.isEmpty() ? next : Math.min(unpublished.first(), next);
+      List<LoggedEvent> page;
+      while (!(page = store.readLog(position, 1_000)).isEmpty()) {
+        for (LoggedEvent entry : page) {
+          if (entry.position() >= next) {
+            size++;
+            next = entry.position() + 1;
+          }
+          if (entry.event().version() > 0 && !entry.published()) {
+            unpublished.add(entry.position());
+          } else {
+            unpublished.remove(entry.position());
+          }
+        }
+        position = page.get(page.size() - 1).position() + 1;
+      }
+    }
+
+    long size() {
+      return size;
+    }
+
+    long unpublished() {
+      return unpublished.size();
     }
   }
 
@@ -158,17 +203,6 @@ final class Quiescence {
       }
     }
     return names;
-  }
-
-  private List<LoggedEvent> readLog() {
-    List<LoggedEvent> log = new ArrayList<>();
-    long position = 1;
-    List<LoggedEvent> page;
-    while (!(page = store.readLog(position, 1_000)).isEmpty()) {
-      log.addAll(page);
-      position = page.get(page.size() - 1).position() + 1;
-    }
-    return log;
   }
 
   /** The queue depths, the dead-lettered message ids and the queue types, read after quiescence. */

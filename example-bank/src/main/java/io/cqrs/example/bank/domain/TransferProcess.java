@@ -27,6 +27,8 @@ import io.cqrs.spi.CommandBus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -56,8 +58,15 @@ import java.util.function.Function;
  * one message to a deduplicating {@link io.cqrs.CommandDispatchManager}: at least once from the log
  * is exactly once in effect. The process keeps no state of its own: any number of instances may
  * share its processor's segments.
+ *
+ * <p>It publishes with {@link CommandBus#publishAsync(Command)} through the processor's {@link
+ * io.cqrs.TrackingEventProcessor.Builder#asyncHandler asyncHandler}: a segment does not wait for
+ * each command's confirm before the next event, and its checkpoint never passes a command the bus
+ * has not accepted (a refused one is sent again, with the same message id).
  */
 public final class TransferProcess {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
   private final EventSourcingRepository repository;
   private final CommandBus commands;
 
@@ -79,24 +88,50 @@ public final class TransferProcess {
    */
   public void register(Cqrs cqrs, String name, int segments) {
     Objects.requireNonNull(cqrs, "cqrs");
-    Map<Class<?>, VersionedEventHandler> handlers = handlers();
+    Map<Class<?>, Function<VersionedEvent, CompletableFuture<Void>>> steps = steps();
     cqrs.processor(
         EventProcessor.tracking(name, cqrs.store())
-            .handler(
+            // The process waits for no confirm before the next event: a segment pipelines its
+            // publishes and waits for them all only before each checkpoint.
+            .asyncHandler(
                 event -> {
-                  VersionedEventHandler handler = handlers.get(event.event().getClass());
-                  if (handler != null) {
-                    handler.handle(event);
-                  }
+                  Function<VersionedEvent, CompletableFuture<Void>> step =
+                      steps.get(event.event().getClass());
+                  return step == null ? DONE : step.apply(event);
                 })
             .segments(segments)
             .interceptors(cqrs.interceptors())
             .build());
   }
 
-  /** The handler of each event type the process reacts to. */
+  /**
+   * The handler of each event type the process reacts to, waiting for each command to be accepted
+   * by the bus.
+   */
   Map<Class<?>, VersionedEventHandler> handlers() {
     Map<Class<?>, VersionedEventHandler> handlers = new LinkedHashMap<>();
+    steps()
+        .forEach(
+            (type, step) ->
+                handlers.put(
+                    type,
+                    event -> {
+                      try {
+                        step.apply(event).join();
+                      } catch (CompletionException e) {
+                        throw e.getCause() instanceof Exception cause ? cause : e;
+                      }
+                    }));
+    return handlers;
+  }
+
+  /**
+   * The step of each event type the process reacts to: its stage completes when the bus accepted
+   * the command (the broker confirmed it), or at once if there is none to send.
+   */
+  Map<Class<?>, Function<VersionedEvent, CompletableFuture<Void>>> steps() {
+    Map<Class<?>, Function<VersionedEvent, CompletableFuture<Void>>> handlers =
+        new LinkedHashMap<>();
     handlers.put(MoneyTransferCreated.class, this::onTransferCreated);
     handlers.put(AccountDebited.class, this::onAccountDebited);
     handlers.put(TransferDebitRefused.class, this::onDebitRefused);
@@ -108,80 +143,82 @@ public final class TransferProcess {
     return handlers;
   }
 
-  private void onTransferCreated(VersionedEvent e) {
-    step(
+  private CompletableFuture<Void> onTransferCreated(VersionedEvent e) {
+    return step(
         e,
         e.sourceId(),
         TransferState.CREATED,
         t -> new DebitAccountForTransfer(t.fromAccountId(), t.id(), t.amount()));
   }
 
-  private void onAccountDebited(VersionedEvent e) {
+  private CompletableFuture<Void> onAccountDebited(VersionedEvent e) {
     String transferId = e.eventAs(AccountDebited.class).transferId();
-    if (transferId != null) {
-      step(e, transferId, TransferState.CREATED, t -> new RecordTransferDebit(t.id()));
-    }
+    return transferId == null
+        ? DONE
+        : step(e, transferId, TransferState.CREATED, t -> new RecordTransferDebit(t.id()));
   }
 
-  private void onDebitRefused(VersionedEvent e) {
+  private CompletableFuture<Void> onDebitRefused(VersionedEvent e) {
     TransferDebitRefused refused = e.eventAs(TransferDebitRefused.class);
-    step(
+    return step(
         e,
         refused.transferId(),
         TransferState.CREATED,
         t -> new FailTransferDebit(t.id(), refused.reason()));
   }
 
-  private void onTransferDebited(VersionedEvent e) {
-    step(
+  private CompletableFuture<Void> onTransferDebited(VersionedEvent e) {
+    return step(
         e,
         e.sourceId(),
         TransferState.DEBITED,
         t -> new CreditAccountForTransfer(t.toAccountId(), t.id(), t.amount()));
   }
 
-  private void onAccountCredited(VersionedEvent e) {
+  private CompletableFuture<Void> onAccountCredited(VersionedEvent e) {
     String transferId = e.eventAs(AccountCredited.class).transferId();
-    if (transferId != null) {
-      step(e, transferId, TransferState.DEBITED, t -> new CompleteTransfer(t.id()));
-    }
+    return transferId == null
+        ? DONE
+        : step(e, transferId, TransferState.DEBITED, t -> new CompleteTransfer(t.id()));
   }
 
-  private void onCreditRefused(VersionedEvent e) {
+  private CompletableFuture<Void> onCreditRefused(VersionedEvent e) {
     TransferCreditRefused refused = e.eventAs(TransferCreditRefused.class);
-    step(
+    return step(
         e,
         refused.transferId(),
         TransferState.DEBITED,
         t -> new RefuseTransferCredit(t.id(), refused.reason()));
   }
 
-  private void onTransferCreditRefused(VersionedEvent e) {
-    step(
+  private CompletableFuture<Void> onTransferCreditRefused(VersionedEvent e) {
+    return step(
         e,
         e.sourceId(),
         TransferState.COMPENSATING,
         t -> new RefundAccountForTransfer(t.fromAccountId(), t.id()));
   }
 
-  private void onAccountRefunded(VersionedEvent e) {
+  private CompletableFuture<Void> onAccountRefunded(VersionedEvent e) {
     String transferId = e.eventAs(AccountRefunded.class).transferId();
-    step(e, transferId, TransferState.COMPENSATING, t -> new RecordTransferRefund(t.id()));
+    return step(e, transferId, TransferState.COMPENSATING, t -> new RecordTransferRefund(t.id()));
   }
 
   /**
    * Sends the command {@code next} makes, if transfer {@code transferId} is in {@code awaiting}; a
-   * transfer that has moved on already took this step (the event is a redelivery).
+   * transfer that has moved on already took this step (the event is a redelivery). The stage
+   * completes once the bus accepted the command.
    */
-  private void step(
+  private CompletableFuture<Void> step(
       VersionedEvent cause,
       String transferId,
       TransferState awaiting,
       Function<MoneyTransfer, Object> next) {
     MoneyTransfer transfer = AggregateLookup.transfer(repository, transferId);
-    if (transfer.state() == awaiting) {
-      commands.publish(command(transferId, next.apply(transfer), cause));
+    if (transfer.state() != awaiting) {
+      return DONE;
     }
+    return commands.publishAsync(command(transferId, next.apply(transfer), cause));
   }
 
   /** The command of one step of a transfer, with the message id every sender of it agrees on. */

@@ -15,6 +15,7 @@ import io.cqrs.spi.Subscription;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +74,52 @@ class TransferProcessCommandsTest {
     events.dispatch(created);
 
     assertThat(sent.commands).isEmpty();
+  }
+
+  @Test
+  void a_step_does_not_wait_for_the_bus_to_accept_its_command() {
+    HoldingCommandBus holding = new HoldingCommandBus();
+    VersionedEvent created =
+        repository.save(MoneyTransfer.create("t-1", "a", "b", BigDecimal.TEN), "t-1").get(0);
+
+    CompletableFuture<Void> step =
+        new TransferProcess(repository, holding)
+            .steps()
+            .get(TransferEvent.MoneyTransferCreated.class)
+            .apply(created);
+
+    assertThat(holding.commands).singleElement();
+    assertThat(step).isNotDone(); // the processor's checkpoint waits for it, the next event not
+    holding.accepted.complete(null);
+    assertThat(step).isCompleted();
+  }
+
+  /**
+   * A command bus whose asynchronous publishes complete when the test says the broker confirmed.
+   */
+  private static final class HoldingCommandBus implements CommandBus {
+    final List<Command> commands = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Void> accepted = new CompletableFuture<>();
+
+    @Override
+    public void publish(List<Command> published) {
+      throw new AssertionError("the transfer process must not wait for a publish");
+    }
+
+    @Override
+    public CompletableFuture<Void> publishAsync(List<Command> published) {
+      commands.addAll(published);
+      return accepted;
+    }
+
+    @Override
+    public Subscription subscribe(
+        String service, Set<String> commandTypes, int listeners, CommandConsumer consumer) {
+      throw new UnsupportedOperationException("this bus only records");
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** A command bus that keeps what is published and delivers nothing. */

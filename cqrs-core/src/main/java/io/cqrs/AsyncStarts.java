@@ -1,0 +1,64 @@
+package io.cqrs;
+
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Carries the stages an asynchronous handler returns through the synchronous handler chain
+ * (interceptors, split parts) of a {@link TrackingEventProcessor}: the chain's innermost handler
+ * starts the work and leaves its stage here, and the worker thread that called the chain takes it.
+ * Each worker calls the chain on its own thread, so a thread-local holds one event's stage.
+ */
+final class AsyncStarts {
+  private final ThreadLocal<CompletableFuture<?>> started = new ThreadLocal<>();
+
+  /** The innermost handler: starts {@code handler}'s work on an event and records its stage. */
+  VersionedEventHandler starting(
+      Function<? super VersionedEvent, ? extends CompletionStage<?>> handler) {
+    return event -> {
+      CompletableFuture<?> stage =
+          Objects.requireNonNull(handler.apply(event), "asyncHandler returned null")
+              .toCompletableFuture();
+      CompletableFuture<?> before = started.get();
+      // The parts of a split event each start work; the event is done when all of them are.
+      started.set(before == null ? stage : CompletableFuture.allOf(before, stage));
+    };
+  }
+
+  /** Runs {@code chain} on {@code event} and returns the stage it started (done if none). */
+  CompletableFuture<?> start(VersionedEventHandler chain, VersionedEvent event) throws Exception {
+    started.remove();
+    try {
+      chain.handle(event);
+      CompletableFuture<?> stage = started.get();
+      return stage == null ? CompletableFuture.completedFuture(null) : stage;
+    } finally {
+      started.remove();
+    }
+  }
+
+  /** A synchronous handler: starts the work on each event and waits for it. */
+  VersionedEventHandler awaiting(VersionedEventHandler chain) {
+    return event -> await(start(chain, event));
+  }
+
+  /** Waits for {@code stage}, throwing what it failed with. */
+  static void await(CompletableFuture<?> stage) throws Exception {
+    try {
+      stage.join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof Exception exception) {
+        throw exception;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
+  }
+}

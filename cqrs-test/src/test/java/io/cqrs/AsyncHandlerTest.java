@@ -1,0 +1,147 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A tracking processor with an asynchronous handler: what its checkpoints wait for. */
+class AsyncHandlerTest {
+  private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
+
+  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final List<TrackingEventProcessor> started = new ArrayList<>();
+  private final List<Long> startedVersions = new CopyOnWriteArrayList<>();
+  private final List<CompletableFuture<Void>> stages = new CopyOnWriteArrayList<>();
+
+  private volatile boolean closing;
+
+  @AfterEach
+  void closeAll() {
+    closing = true; // stages started from now on complete at once
+    stages.forEach(stage -> stage.complete(null));
+    started.forEach(TrackingEventProcessor::close);
+  }
+
+  private TrackingEventProcessor start(TrackingEventProcessor.Builder builder) {
+    TrackingEventProcessor processor = builder.idleWait(Duration.ofMillis(5)).build();
+    started.add(processor);
+    processor.start();
+    return processor;
+  }
+
+  /** Starts each event's work and leaves its stage for the test to complete. */
+  private CompletableFuture<Void> held(VersionedEvent event) {
+    startedVersions.add(event.version());
+    CompletableFuture<Void> stage = new CompletableFuture<>();
+    stages.add(stage);
+    if (closing) {
+      stage.complete(null);
+    }
+    return stage;
+  }
+
+  private long positionOf(long version) {
+    return store.readLog(1, 1_000).stream()
+        .filter(e -> e.event().version() == version)
+        .mapToLong(LoggedEvent::position)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private long checkpoint(String name) {
+    return store.segments(name).get(0).checkpoint();
+  }
+
+  @Test
+  void events_are_started_without_waiting_and_the_checkpoint_waits_for_every_stage() {
+    Ledgers.append(store, "ledger", 5, CREATED);
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("async", store).asyncHandler(this::held));
+
+    Await.until("all five started", () -> stages.size() == 5);
+    for (int i = 0; i < 4; i++) {
+      stages.get(i).complete(null);
+    }
+    // The fifth effect is not done: no checkpoint may pass it, and none lands before it.
+    assertThat(checkpoint("async")).isZero();
+    stages.get(4).complete(null);
+
+    Await.until("checkpoint at the end", () -> checkpoint("async") == positionOf(5));
+    assertThat(startedVersions).containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(processor.lag().caughtUp()).isTrue();
+  }
+
+  @Test
+  void a_full_batch_is_checkpointed_once_its_stages_completed_before_the_next_is_started() {
+    Ledgers.append(store, "ledger", 5, CREATED);
+    start(EventProcessor.tracking("bounded", store).batchSize(2).asyncHandler(this::held));
+
+    Await.until("two started", () -> stages.size() == 2);
+    assertThat(stages).hasSize(2); // the third waits for the batch's checkpoint
+    assertThat(checkpoint("bounded")).isZero();
+    stages.get(0).complete(null);
+    stages.get(1).complete(null);
+    Await.until("the next batch started", () -> stages.size() == 4);
+    assertThat(checkpoint("bounded")).isEqualTo(positionOf(2));
+    assertThat(startedVersions).containsExactly(1L, 2L, 3L, 4L);
+  }
+
+  @Test
+  void a_failed_stage_rewinds_to_its_event_and_the_events_after_it_are_handled_again() {
+    Ledgers.append(store, "ledger", 4, CREATED);
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("rewind", store)
+                .batchSize(100)
+                .asyncHandler(
+                    event -> {
+                      startedVersions.add(event.version());
+                      if (event.version() == 2 && failedOnce.compareAndSet(false, true)) {
+                        return CompletableFuture.failedFuture(
+                            new IllegalStateException("confirm refused"));
+                      }
+                      return CompletableFuture.completedFuture(null);
+                    }));
+
+    Await.until("checkpoint at the end", () -> checkpoint("rewind") == positionOf(4));
+
+    // 2 failed after 3 and 4 were started: 2 again (retried, and waited for), then 3 and 4.
+    assertThat(startedVersions).containsExactly(1L, 2L, 3L, 4L, 2L, 3L, 4L);
+    assertThat(processor.deadLettered()).isZero();
+    assertThat(processor.failure()).isNull();
+  }
+
+  @Test
+  void a_stage_that_keeps_failing_is_dead_lettered_like_a_failing_handler() {
+    Ledgers.append(store, "ledger", 3, CREATED);
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("poison", store)
+                .maxAttempts(2)
+                .asyncHandler(
+                    event -> {
+                      startedVersions.add(event.version());
+                      return event.version() == 2
+                          ? CompletableFuture.failedFuture(new IllegalStateException("never"))
+                          : CompletableFuture.completedFuture(null);
+                    }));
+
+    Await.until("dead-lettered", () -> processor.deadLettered() == 1);
+    Await.until("caught up", () -> processor.lag().caughtUp());
+    assertThat(processor.deadLetters())
+        .singleElement()
+        .satisfies(letter -> assertThat(letter.message()).isEqualTo("never"));
+  }
+}

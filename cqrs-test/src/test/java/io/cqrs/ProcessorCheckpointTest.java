@@ -1,0 +1,340 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.ProcessorStore;
+import io.cqrs.spi.SegmentClaim;
+import io.cqrs.spi.SegmentState;
+import io.cqrs.testing.Await;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When a tracking processor saves its checkpoint: at the end of the log, every {@code batchSize}
+ * positions or {@code checkpointInterval} while busy, on pause and on stop, and never once per
+ * read; and what a crash costs: the events since the last checkpoint, no more.
+ */
+class ProcessorCheckpointTest {
+  private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration NEVER = Duration.ofHours(1);
+
+  private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+  private final SavedCheckpoints processors = new SavedCheckpoints(store);
+  private final MutableClock clock = new MutableClock();
+  private final List<TrackingEventProcessor> started = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    started.forEach(TrackingEventProcessor::close);
+  }
+
+  private TrackingEventProcessor start(TrackingEventProcessor.Builder builder) {
+    TrackingEventProcessor processor = builder.idleWait(Duration.ofMillis(5)).clock(clock).build();
+    started.add(processor);
+    processor.start();
+    return processor;
+  }
+
+  private TrackingEventProcessor.Builder tracking(String name) {
+    return EventProcessor.tracking(name, store, processors);
+  }
+
+  private long positionOf(long version) {
+    return store.readLog(1, 1_000).stream()
+        .filter(e -> e.event().version() == version)
+        .mapToLong(LoggedEvent::position)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private long checkpoint(String name) {
+    return store.segments(name).get(0).checkpoint();
+  }
+
+  /**
+   * A handler that, on each event below {@code last}, appends the next one before it returns, so
+   * that every read finds exactly one new event and the log's end is only reached after {@code
+   * last}: a segment that is busy all along.
+   */
+  private VersionedEventHandler chained(long last, Runnable eachEvent) {
+    return event -> {
+      eachEvent.run();
+      if (event.version() < last) {
+        Ledgers.append(store, "ledger", 1, CREATED);
+      }
+    };
+  }
+
+  @Test
+  void a_busy_segment_saves_no_checkpoint_per_read_only_when_it_reaches_the_end_of_the_log() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    TrackingEventProcessor processor =
+        start(
+            tracking("busy")
+                .batchSize(100)
+                .checkpointInterval(NEVER)
+                .handler(chained(5, () -> {})));
+
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    // Five reads of one event each, then an empty one: one checkpoint, at the end.
+    assertThat(processors.saved).containsExactly(positionOf(5));
+  }
+
+  @Test
+  void a_busy_segment_saves_every_batch_size_positions() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    TrackingEventProcessor processor =
+        start(
+            tracking("batches")
+                .batchSize(3)
+                .checkpointInterval(NEVER)
+                .handler(chained(10, () -> {})));
+
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    assertThat(processors.saved)
+        .containsExactly(positionOf(3), positionOf(6), positionOf(9), positionOf(10));
+  }
+
+  @Test
+  void catching_up_on_history_saves_after_each_full_batch_and_at_the_end() {
+    Ledgers.append(store, "ledger", 10, CREATED);
+    TrackingEventProcessor processor =
+        start(tracking("history").batchSize(4).checkpointInterval(NEVER).handler(event -> {}));
+
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    assertThat(processors.saved).containsExactly(positionOf(4), positionOf(8), positionOf(10));
+  }
+
+  @Test
+  void a_busy_segment_saves_at_least_once_per_checkpoint_interval() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    // Each event takes 600 ms on the processor's clock.
+    TrackingEventProcessor processor =
+        start(
+            tracking("timed")
+                .batchSize(100)
+                .checkpointInterval(Duration.ofSeconds(1))
+                .handler(chained(5, () -> clock.advance(Duration.ofMillis(600)))));
+
+    Await.until("caught up", () -> processor.lag().caughtUp());
+
+    // 1.2 s after the start at event 2, 1.2 s later at event 4, then at the end of the log.
+    assertThat(processors.saved).containsExactly(positionOf(2), positionOf(4), positionOf(5));
+  }
+
+  @Test
+  void pause_returns_with_the_checkpoint_at_the_last_event_handled() throws Exception {
+    Ledgers.append(store, "ledger", 5, CREATED);
+    Blocker blocker = new Blocker(3);
+    TrackingEventProcessor processor =
+        start(tracking("pausing").batchSize(100).checkpointInterval(NEVER).handler(blocker));
+    blocker.entered.await();
+
+    Thread pausing = new Thread(processor::pause);
+    pausing.start();
+    Await.until("pausing", processor::isPaused);
+    blocker.release.countDown();
+    pausing.join();
+
+    assertThat(processors.saved).containsExactly(positionOf(3));
+    assertThat(checkpoint("pausing")).isEqualTo(positionOf(3));
+    processor.resume();
+    Await.until("resumed", () -> processor.lag().caughtUp());
+    assertThat(blocker.versions).containsExactly(1L, 2L, 3L, 4L, 5L);
+  }
+
+  @Test
+  void close_saves_the_checkpoint_at_the_last_event_handled() throws Exception {
+    Ledgers.append(store, "ledger", 5, CREATED);
+    Blocker blocker = new Blocker(3);
+    TrackingEventProcessor processor =
+        start(tracking("closing").batchSize(100).checkpointInterval(NEVER).handler(blocker));
+    blocker.entered.await();
+
+    Thread closing = new Thread(processor::close);
+    closing.start();
+    Await.until("close waits for the segment", () -> closing.getState() == Thread.State.WAITING);
+    blocker.release.countDown();
+    closing.join();
+
+    assertThat(processors.saved).containsExactly(positionOf(3));
+    assertThat(store.segments("closing").get(0).owner()).isNull();
+  }
+
+  @Test
+  void a_crash_replays_only_the_events_after_the_last_checkpoint() throws Exception {
+    Ledgers.append(store, "ledger", 10, CREATED);
+    Blocker first = new Blocker(7);
+    TrackingEventProcessor crashing =
+        start(
+            tracking("crash")
+                .batchSize(4)
+                .checkpointInterval(NEVER)
+                .claimTtl(Duration.ofMillis(50))
+                .handler(first));
+    first.entered.await();
+
+    Thread crash = new Thread(crashing::halt); // as SIGKILL would: no final checkpoint
+    crash.start();
+    Await.until("halt waits for the segment", () -> crash.getState() == Thread.State.WAITING);
+    first.release.countDown();
+    crash.join();
+    assertThat(first.versions).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    assertThat(checkpoint("crash")).isEqualTo(positionOf(4));
+
+    clock.advance(Duration.ofSeconds(1)); // the crashed process's claim runs out
+    Blocker second = new Blocker(Long.MAX_VALUE);
+    TrackingEventProcessor restarted =
+        start(tracking("crash").batchSize(4).checkpointInterval(NEVER).handler(second));
+    Await.until("caught up", () -> restarted.lag().caughtUp());
+
+    assertThat(second.versions).containsExactly(5L, 6L, 7L, 8L, 9L, 10L);
+  }
+
+  @Test
+  void a_segment_whose_claim_was_taken_over_writes_no_checkpoint_and_stops() throws Exception {
+    Ledgers.append(store, "ledger", 5, CREATED);
+    Blocker blocker = new Blocker(3);
+    TrackingEventProcessor processor =
+        start(tracking("fenced").batchSize(100).checkpointInterval(NEVER).handler(blocker));
+    blocker.entered.await();
+
+    // Another process takes the segment over after the claim ran out on its clock; this one's
+    // clock still finds the claim valid, so only the store's fencing can stop its writes.
+    Instant later = clock.instant().plus(Duration.ofMinutes(1));
+    Optional<SegmentClaim> taken = store.claim("fenced", 0, "thief", later, Duration.ofMinutes(5));
+    assertThat(taken).isPresent();
+    blocker.release.countDown();
+
+    Await.until("stopped the segment", () -> processor.ownedSegments().isEmpty());
+    SegmentState state = store.segments("fenced").get(0);
+    assertThat(state.owner()).isEqualTo("thief");
+    assertThat(state.checkpoint()).isZero();
+    assertThat(processors.saved).isEmpty();
+    assertThat(processors.refused).isNotEmpty();
+  }
+
+  /** Records the handled versions and blocks at one of them until released. */
+  private static final class Blocker implements VersionedEventHandler {
+    final long at;
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final List<Long> versions = new CopyOnWriteArrayList<>();
+
+    Blocker(long at) {
+      this.at = at;
+    }
+
+    @Override
+    public void handle(VersionedEvent event) throws InterruptedException {
+      versions.add(event.version());
+      if (event.version() == at) {
+        entered.countDown();
+        release.await();
+      }
+    }
+  }
+
+  /** The store's processor part, recording the checkpoints saved and those it refused. */
+  static final class SavedCheckpoints implements ProcessorStore {
+    final ProcessorStore delegate;
+    final List<Long> saved = new CopyOnWriteArrayList<>();
+    final List<Long> refused = new CopyOnWriteArrayList<>();
+
+    SavedCheckpoints(ProcessorStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public int segmentCount(String processor, int segments) {
+      return delegate.segmentCount(processor, segments);
+    }
+
+    @Override
+    public Optional<SegmentClaim> claim(
+        String processor, int segment, String owner, Instant now, Duration ttl) {
+      return delegate.claim(processor, segment, owner, now, ttl);
+    }
+
+    @Override
+    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+      try {
+        delegate.saveCheckpoint(claim, position, now);
+        saved.add(position);
+      } catch (RuntimeException e) {
+        refused.add(position);
+        throw e;
+      }
+    }
+
+    @Override
+    public void release(SegmentClaim claim) {
+      delegate.release(claim);
+    }
+
+    @Override
+    public List<SegmentState> segments(String processor) {
+      return delegate.segments(processor);
+    }
+
+    @Override
+    public void reset(String processor, long position, Instant now) {
+      delegate.reset(processor, position, now);
+    }
+
+    @Override
+    public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+      return delegate.heartbeat(processor, owner, now, ttl);
+    }
+
+    @Override
+    public void leave(String processor, String owner) {
+      delegate.leave(processor, owner);
+    }
+  }
+
+  /** A clock a test moves by hand. */
+  static final class MutableClock extends Clock {
+    private final AtomicLong millis = new AtomicLong(CREATED.toEpochMilli());
+
+    void advance(Duration by) {
+      millis.addAndGet(by.toMillis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public long millis() {
+      return millis.get();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+  }
+}

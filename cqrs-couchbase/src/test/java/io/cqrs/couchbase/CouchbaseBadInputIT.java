@@ -101,7 +101,8 @@ class CouchbaseBadInputIT extends RepositoryIT {
     Map<String, String> before = documents();
 
     assertCorrupt(() -> repository.load(STREAM), keys.log(1));
-    assertCorrupt(() -> repository.readLog(1, 10), keys.log(1));
+    // The writer answers its own fresh commits from memory: another process reads the document.
+    assertCorrupt(() -> repository().readLog(1, 10), keys.log(1));
 
     assertThat(documents()).isEqualTo(before);
     assertThat(repository.load(STREAM, 3)).hasSize(1);

@@ -77,10 +77,19 @@ class CouchbaseEnvelopeIntegrityIT extends RepositoryIT {
     writeRaw(keys.log(1), edited);
   }
 
+  /** A repository of another process over the same documents. */
+  private CouchbaseEventStreamRepository reader() {
+    return CouchbaseEventStreamRepository.builder(collection, serializer)
+        .keyPrefix(prefix)
+        .gapGracePeriod(SHORT_GRACE)
+        .build();
+  }
+
   private List<ThrowingCallable> reads() {
     return List.of(
         () -> repository.load(STREAM),
-        () -> repository.readLog(1, 10),
+        // The writer answers its own fresh commits from memory: another process reads the log.
+        () -> reader().readLog(1, 10),
         () -> repository.eventsByCorrelationId(CORRELATION));
   }
 

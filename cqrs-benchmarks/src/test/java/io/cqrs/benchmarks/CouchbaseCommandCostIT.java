@@ -116,7 +116,8 @@ class CouchbaseCommandCostIT {
     assertThat(tally.byOperation())
         .isEqualTo(
             Map.of(
-                "get", 2L,
+                "get", 1L,
+                "exists", 1L,
                 "lookup_in", 1L,
                 "increment", 1L,
                 "mutate_in", 3L,

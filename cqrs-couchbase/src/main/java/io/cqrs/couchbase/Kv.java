@@ -6,12 +6,15 @@ import static com.couchbase.client.java.kv.MutateInOptions.mutateInOptions;
 import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 
 import com.couchbase.client.core.error.CasMismatchException;
+import com.couchbase.client.core.error.CouchbaseException;
 import com.couchbase.client.core.error.DocumentExistsException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.core.msg.ResponseStatus;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.ReactiveCollection;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
+import com.couchbase.client.java.kv.ExistsResult;
 import com.couchbase.client.java.kv.GetResult;
 import com.couchbase.client.java.kv.LookupInResult;
 import com.couchbase.client.java.kv.LookupInSpec;
@@ -23,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,6 +38,8 @@ import reactor.core.publisher.Mono;
  * the CAS moved on) are return values, not exceptions.
  */
 final class Kv {
+  private static final Logger log = LoggerFactory.getLogger(Kv.class);
+
   /** A document's raw JSON and its CAS. */
   record Document(byte[] content, long cas) {}
 
@@ -53,6 +60,9 @@ final class Kv {
   private final int concurrency;
   private final DurabilityLevel durability;
 
+  /** False once the server refused {@code GET_META}: {@link #exists} then gets. */
+  private volatile boolean metadataReads = true;
+
   Kv(Collection collection, int concurrency) {
     this(collection, concurrency, DurabilityLevel.NONE);
   }
@@ -70,6 +80,48 @@ final class Kv {
 
   Optional<Document> get(String key) {
     return await(getAsync(key), "get of '" + key + "'");
+  }
+
+  /**
+   * Whether a document exists, asked by its metadata alone ({@code Collection.exists}, the
+   * protocol's {@code GET_META}): no body comes back, and a missing key is an answer, not the SDK's
+   * {@code DocumentNotFoundException} (whose stack trace and error context cost more than the read
+   * on a probe that usually misses). A server that does not know {@code GET_META}, such as
+   * CouchbaseMock without {@code cqrs-couchbase-mock}'s patch, is asked with a get from then on.
+   */
+  boolean exists(String key) {
+    return await(existsAsync(key), "exists of '" + key + "'");
+  }
+
+  /** {@link #exists}, without waiting. */
+  Mono<Boolean> existsAsync(String key) {
+    if (!metadataReads) {
+      return getAsync(key).map(Optional::isPresent);
+    }
+    return reactive
+        .exists(key)
+        .map(ExistsResult::exists)
+        .onErrorResume(
+            Kv::unsupported,
+            e -> {
+              if (metadataReads) {
+                metadataReads = false;
+                log.warn(
+                    "The Couchbase server does not answer GET_META ({}); existence probes are"
+                        + " gets from now on",
+                    e.getMessage());
+              }
+              return getAsync(key).map(Optional::isPresent);
+            });
+  }
+
+  /** Whether the server refused an operation as unknown or unsupported, whatever the document. */
+  static boolean unsupported(Throwable e) {
+    if (!(e instanceof CouchbaseException couchbase) || couchbase.context() == null) {
+      return false;
+    }
+    ResponseStatus status = couchbase.context().responseStatus();
+    return status == ResponseStatus.UNSUPPORTED || status == ResponseStatus.UNKNOWN;
   }
 
   Mono<Optional<Document>> getAsync(String key) {

@@ -203,14 +203,14 @@ final class StreamReader {
   }
 
   /**
-   * The events after {@code readVersion}, which ends a commit of the stream: one get of the claim
-   * that would start the next commit, which, missing, proves the stream ends there (a version is
-   * committed exactly when its claim exists, whatever the head says). (A get: CouchbaseMock does
-   * not know the metadata read that {@code exists} sends.). Only if it exists is the stream loaded
-   * from there, as {@link #load(String, long)} does.
+   * The events after {@code readVersion}, which ends a commit of the stream: one existence probe
+   * ({@link Kv#exists}, a metadata read) of the claim that would start the next commit, which,
+   * missing, proves the stream ends there (a version is committed exactly when its claim exists,
+   * whatever the head says). Only if it exists is the stream loaded from there, as {@link
+   * #load(String, long)} does.
    */
   EventStream loadAfter(String streamId, long readVersion) {
-    if (kv.get(keys.claim(streamId, readVersion + 1)).isEmpty()) {
+    if (!kv.exists(keys.claim(streamId, readVersion + 1))) {
       return new EventStream(streamId, null, List.of());
     }
     return load(streamId, readVersion + 1);

@@ -6,7 +6,9 @@ import com.couchbase.client.core.error.AmbiguousTimeoutException;
 import com.couchbase.client.core.error.CouchbaseException;
 import com.couchbase.client.core.error.TemporaryFailureException;
 import com.couchbase.client.core.error.UnambiguousTimeoutException;
+import com.couchbase.client.core.error.context.ErrorContext;
 import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
+import com.couchbase.client.core.msg.ResponseStatus;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.NonTransientCqrsException;
 import io.cqrs.SerializationException;
@@ -59,5 +61,21 @@ class CouchbaseErrorsTest {
         .hasCause(denied)
         .hasMessageContaining("access denied");
     assertThat(CouchbaseErrors.map("get", conflict)).isSameAs(conflict);
+  }
+
+  @Test
+  void a_server_that_does_not_know_an_operation_is_told_apart_from_other_failures() {
+    CouchbaseException unknown =
+        new CouchbaseException("unknown", new ErrorContext(ResponseStatus.UNKNOWN) {});
+    CouchbaseException unsupported =
+        new CouchbaseException("unsupported", new ErrorContext(ResponseStatus.UNSUPPORTED) {});
+    CouchbaseException busy =
+        new CouchbaseException("busy", new ErrorContext(ResponseStatus.TEMPORARY_FAILURE) {});
+
+    assertThat(Kv.unsupported(unknown)).isTrue();
+    assertThat(Kv.unsupported(unsupported)).isTrue();
+    assertThat(Kv.unsupported(busy)).isFalse();
+    assertThat(Kv.unsupported(new CouchbaseException("no context"))).isFalse();
+    assertThat(Kv.unsupported(new UnambiguousTimeoutException("slow", null))).isFalse();
   }
 }

@@ -33,6 +33,10 @@ import net.bytebuddy.utility.OpenedClassReader;
  * know. The rewrite fails loudly, naming the class and method, when the call is not there exactly
  * once (another CouchbaseMock version), and when {@code MemcachedServer} was loaded before the
  * patch could take.
+ *
+ * <p>The same rewrite of {@code MemcachedServer} adds the protocol's {@code GET_META} command
+ * ({@link GetMetaPatch}), which the SDK's {@code exists} sends; it fails as loudly when its patch
+ * point is missing.
  */
 final class TcpNoDelayPatch {
   /** The class and method holding the patch point. */
@@ -42,7 +46,15 @@ final class TcpNoDelayPatch {
 
   /** What a patched mock process prints before it starts; {@link CouchbaseMockProcess} checks. */
   static final String APPLIED =
-      "[cqrs-couchbase-mock] TCP_NODELAY on: " + TYPE + "." + METHOD + "() patched";
+      "[cqrs-couchbase-mock] TCP_NODELAY on: "
+          + TYPE
+          + "."
+          + METHOD
+          + "() patched; GET_META answered: "
+          + TYPE
+          + "."
+          + GetMetaPatch.METHOD
+          + "() patched";
 
   /**
    * A class of the mock's package that does not refer to {@code MemcachedServer}, so loading it
@@ -66,6 +78,21 @@ final class TcpNoDelayPatch {
     ClassLoader loader = anchor.getClassLoader();
     if (PATCHED.containsKey(loader)) {
       return;
+    }
+    // The rewritten execute() calls this class of the mock's package, which this module holds;
+    // loading it (not initializing it) loads no class of the mock but its executor interface.
+    Class<?> getMeta;
+    try {
+      getMeta = Class.forName("com.couchbase.mock.memcached.CqrsGetMetaExecutor", false, loader);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "CqrsGetMetaExecutor is not in CouchbaseMock's class loader: the GET_META patch needs"
+              + " cqrs-couchbase-mock beside CouchbaseMock on one class path",
+          e);
+    }
+    if (getMeta.getClassLoader() != loader) {
+      throw new IllegalStateException(
+          "CqrsGetMetaExecutor was loaded by another class loader than CouchbaseMock's");
     }
     byte[] patched = rewrite(ClassFileLocator.ForClassLoader.of(loader));
     try {
@@ -99,6 +126,7 @@ final class TcpNoDelayPatch {
     }
     TypeDescription type = resolution.resolve();
     AtomicInteger rewrites = new AtomicInteger();
+    AtomicInteger getMetaRewrites = new AtomicInteger();
     byte[] patched =
         new ByteBuddy()
             .with(TypeValidation.DISABLED)
@@ -114,6 +142,7 @@ final class TcpNoDelayPatch {
                             pool,
                             writerFlags,
                             readerFlags) -> new NoDelayRewriter(visitor, rewrites)))
+            .visit(GetMetaPatch.visitor(getMetaRewrites))
             .make()
             .getBytes();
     if (rewrites.get() != 1) {
@@ -127,6 +156,7 @@ final class TcpNoDelayPatch {
               + " exactly one: the TCP_NODELAY patch does not fit this CouchbaseMock, and without"
               + " it every second response in flight waits about 40 ms for a delayed ACK");
     }
+    GetMetaPatch.check(TYPE, getMetaRewrites.get());
     return patched;
   }
 

@@ -11,10 +11,12 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +67,41 @@ class InProcessCouchbaseMockIT {
 
       assertThat(KvClient.status(response)).as("one path of three missing").isEqualTo(0xcc);
       assertThat(SubdocParseMemo.hits() - before).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void the_mock_answers_get_meta_as_couchbase_server_does() throws Exception {
+    try (InProcessCouchbaseMock mock = InProcessCouchbaseMock.start("meta", "meta-pw");
+        KvClient client = new KvClient(mock.kvPort(), "meta", "meta-pw")) {
+      byte[] stored = client.send(Request.store("doc", "{\"a\":1}"));
+      long cas = ByteBuffer.wrap(stored).getLong(16);
+
+      byte[] missing = client.getMeta("no-such-doc", (byte) 2);
+      byte[] version2 = client.getMeta("doc", (byte) 2);
+      byte[] version1 = client.getMeta("doc");
+
+      assertThat(KvClient.status(missing)).as("KEY_ENOENT").isEqualTo(0x01);
+      for (byte[] response : List.of(version2, version1)) {
+        ByteBuffer packet = ByteBuffer.wrap(response);
+        assertThat(packet.get(0)).as("response magic").isEqualTo((byte) 0x81);
+        assertThat(packet.get(1)).as("opcode").isEqualTo((byte) 0xa0);
+        assertThat(KvClient.status(response)).isZero();
+        assertThat(packet.getShort(2)).as("no key").isZero();
+        assertThat(packet.getLong(16)).as("the document's CAS").isEqualTo(cas).isNotZero();
+        assertThat(packet.getInt(24)).as("deleted flag").isZero();
+        assertThat(packet.getInt(28)).as("flags of the SET").isZero();
+        assertThat(packet.getInt(32)).as("expiry of the SET").isZero();
+      }
+      assertThat(version2[4])
+          .as("extras: deleted, flags, expiry, seqno, datatype")
+          .isEqualTo((byte) 21);
+      assertThat(version2).hasSize(24 + 21);
+      assertThat(version1[4]).as("extras: deleted, flags, expiry, seqno").isEqualTo((byte) 20);
+      assertThat(version1).hasSize(24 + 20);
+      assertThat(KvClient.document(client.get("doc")))
+          .as("the document is untouched")
+          .isEqualTo("{\"a\":1}");
     }
   }
 

@@ -22,6 +22,7 @@ final class KvClient implements AutoCloseable {
   private static final int GET = 0x00;
   private static final int SET = 0x01;
   private static final int SASL_AUTH = 0x21;
+  private static final int GET_META = 0xa0;
   private static final int MULTI_LOOKUP = 0xd0;
   private static final int MULTI_MUTATION = 0xd1;
   private static final int MKDIR_P = 0x01;
@@ -88,6 +89,13 @@ final class KvClient implements AutoCloseable {
   /** The response to a GET of {@code key}. */
   byte[] get(String key) throws IOException {
     return send(GET, new byte[0], key, new byte[0]);
+  }
+
+  /**
+   * The response to a GET_META of {@code key} with the given extras (none, or one version byte).
+   */
+  byte[] getMeta(String key, byte... extras) throws IOException {
+    return send(GET_META, extras, key, new byte[0]);
   }
 
   /** The document in a GET's response, or null if there is none. */

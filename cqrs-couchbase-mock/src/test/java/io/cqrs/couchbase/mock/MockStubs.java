@@ -35,6 +35,27 @@ final class MockStubs {
         .make();
   }
 
+  /**
+   * A {@code MemcachedServer} whose {@code handleNewClient()} calls setTcpNoDelay once, as 1.5.27's
+   * does, but without the {@code execute} whose executor the GET_META patch wraps.
+   */
+  static DynamicType.Unloaded<Object> withoutExecute() {
+    try {
+      return new ByteBuddy()
+          .subclass(Object.class)
+          .name(TcpNoDelayPatch.TYPE)
+          .defineField("socket", Socket.class, Visibility.PRIVATE)
+          .defineMethod(TcpNoDelayPatch.METHOD, void.class, Visibility.PRIVATE)
+          .intercept(
+              MethodCall.invoke(Socket.class.getMethod("setTcpNoDelay", boolean.class))
+                  .onField("socket")
+                  .with(false))
+          .make();
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A {@code MemcachedServer} whose {@code handleNewClient()} calls setTcpNoDelay twice. */
   static DynamicType.Unloaded<Object> withTwoSetTcpNoDelayCalls() {
     try {

@@ -66,6 +66,57 @@ class TcpNoDelayPatchTest {
   }
 
   @Test
+  void a_mock_without_the_get_meta_patch_point_fails_naming_it() {
+    ClassFileLocator stub =
+        new ClassFileLocator.Compound(
+            ClassFileLocator.Simple.of(TcpNoDelayPatch.TYPE, MockStubs.withoutExecute().getBytes()),
+            CLASS_PATH);
+
+    assertThatThrownBy(() -> TcpNoDelayPatch.rewrite(stub))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(
+            "com.couchbase.mock.memcached.MemcachedServer.execute(BinaryCommand,"
+                + " MemcachedConnection) has 0 calls to getExecutor(CommandCode) where"
+                + " CouchbaseMock 1.5.27 has exactly one: the GET_META patch does not fit");
+  }
+
+  @Test
+  void the_rewritten_execute_passes_the_mock_s_executor_through_the_get_meta_executor() {
+    byte[] patched = TcpNoDelayPatch.rewrite(CLASS_PATH);
+
+    List<String> calls = new ArrayList<>();
+    new ClassReader(patched)
+        .accept(
+            new ClassVisitor(OpenedClassReader.ASM_API) {
+              @Override
+              public MethodVisitor visitMethod(
+                  int access, String name, String descriptor, String signature, String[] ex) {
+                if (!name.equals("execute")) {
+                  return null;
+                }
+                return new MethodVisitor(OpenedClassReader.ASM_API) {
+                  @Override
+                  public void visitMethodInsn(
+                      int opcode, String owner, String method, String desc, boolean itf) {
+                    if (method.equals("getExecutor")
+                        || method.equals("orGetMeta")
+                        || method.equals("execute")) {
+                      calls.add(owner.substring(owner.lastIndexOf('/') + 1) + "." + method);
+                    }
+                  }
+                };
+              }
+            },
+            0);
+
+    assertThat(calls)
+        .containsExactly(
+            "MemcachedServer.getExecutor",
+            "CqrsGetMetaExecutor.orGetMeta",
+            "CommandExecutor.execute");
+  }
+
+  @Test
   void no_mock_on_the_class_path_fails_saying_so() {
     ClassFileLocator empty = ClassFileLocator.Simple.of(Map.of());
 

@@ -213,8 +213,9 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
-   * <p>One get, of the claim that would start the commit after {@code readVersion}, when nothing
-   * was committed since; a {@linkplain #loadStream load} from there otherwise.
+   * <p>One existence probe ({@code exists}, a metadata read) of the claim that would start the
+   * commit after {@code readVersion}, when nothing was committed since; a {@linkplain #loadStream
+   * load} from there otherwise.
    */
   @Override
   public EventStream loadStreamAfter(String streamId, long readVersion) {

@@ -10,9 +10,10 @@ import java.util.Objects;
 
 /**
  * CouchbaseMock running in this JVM, with one Couchbase bucket, one node, no replicas, CCCP on,
- * TCP_NODELAY on its KV connections ({@link TcpNoDelayPatch}) and its sub-document parses memoised
- * ({@link SubdocParsePatch}). For benchmarks that want the mock beside the code they measure; tests
- * share a {@link CouchbaseMockProcess} instead.
+ * TCP_NODELAY on its KV connections ({@link TcpNoDelayPatch}), {@code GET_META} answered ({@link
+ * GetMetaPatch}) and its sub-document parses memoised ({@link SubdocParsePatch}). For benchmarks
+ * that want the mock beside the code they measure; tests share a {@link CouchbaseMockProcess}
+ * instead.
  *
  * <p>Connect the SDK with a seed node of {@code 127.0.0.1}, {@link #kvPort()} and {@link
  * #httpPort()}, and the bucket name and password as the credentials.

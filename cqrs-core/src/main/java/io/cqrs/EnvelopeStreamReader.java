@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Reads a well-formed event envelope in one pass over its bytes, the payload straight into its
- * class, without the JSON tree that {@link EventSerializer#fromTree} works on.
+ * Reads a well-formed event or command envelope in one pass over its bytes, the payload straight
+ * into its class, without the JSON tree that {@link EventSerializer#fromTree} and {@link
+ * EventSerializer#commandFromTree} work on.
  *
  * <p>It is only a fast path: on anything it does not expect (a missing, null or wrongly typed
  * field, a duplicated field, the payload before {@code eventType}, trailing tokens, a payload that
@@ -40,6 +41,14 @@ final class EnvelopeStreamReader {
   private static final int REVISION = 1 << 11;
   private static final int REQUIRED = ID | CORRELATION_ID | SOURCE_ID | VERSION | EVENT_TYPE;
 
+  // A command envelope's fields; correlationId, causationId, created, metadata and revision share
+  // the event's bits.
+  private static final int MESSAGE_ID = 1 << 12;
+  private static final int COMMAND_TYPE = 1 << 13;
+  private static final int BODY = 1 << 14;
+  private static final int REQUIRED_OF_COMMAND =
+      MESSAGE_ID | CORRELATION_ID | COMMAND_TYPE | CREATED | BODY;
+
   private final ObjectMapper mapper;
   private final TypeRegistry registry;
   private final ObjectReader payloads;
@@ -50,6 +59,15 @@ final class EnvelopeStreamReader {
     this.registry = registry;
     // The payload is one value inside the envelope: what follows it is the envelope's business.
     this.payloads = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** The command envelope, or {@code null} if the tree must decide. */
+  Command readCommand(byte[] json) {
+    try (JsonParser parser = mapper.createParser(json)) {
+      return parser.nextToken() == JsonToken.START_OBJECT ? command(parser) : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** The envelope, or {@code null} if the tree must decide. */
@@ -160,6 +178,93 @@ final class EnvelopeStreamReader {
         created,
         event,
         metadata);
+  }
+
+  // The hot path of every command delivery, as envelope() is of every event delivery.
+  private Command command(JsonParser parser) throws IOException {
+    String messageId = null;
+    String correlationId = null;
+    String causationId = null;
+    String commandType = null;
+    Class<?> type = null;
+    Instant created = null;
+    Object body = null;
+    Map<String, String> metadata = Map.of();
+    int revision = 1;
+    int seen = 0;
+    for (JsonToken token = parser.nextToken();
+        token != JsonToken.END_OBJECT;
+        token = parser.nextToken()) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      int bit = commandBit(field);
+      if ((seen & bit) != 0) {
+        return null;
+      }
+      seen |= bit;
+      switch (bit) {
+        case MESSAGE_ID -> messageId = text(parser, value);
+        case CORRELATION_ID -> correlationId = text(parser, value);
+        case CAUSATION_ID -> causationId = optionalText(parser, value);
+        case COMMAND_TYPE -> {
+          commandType = text(parser, value);
+          type = commandType == null ? null : registry.typeOf(commandType);
+        }
+        case CREATED -> {
+          String text = text(parser, value);
+          created = text == null ? null : Instants.parse(text);
+        }
+        case REVISION -> {
+          if (value != JsonToken.VALUE_NUMBER_INT
+              || parser.getNumberType() != JsonParser.NumberType.INT) {
+            return null;
+          }
+          revision = parser.getIntValue();
+        }
+        case BODY -> {
+          // An old revision or an old name: the tree upcasts and renames.
+          if (type == null
+              || value == JsonToken.VALUE_NULL
+              || revision != TypeRegistry.revisionOf(type)
+              || !commandType.equals(TypeRegistry.logicalName(type))) {
+            return null;
+          }
+          body = reader(type).readValue(parser);
+        }
+        case METADATA -> {
+          metadata = metadata(parser, value);
+          if (metadata == null) {
+            return null;
+          }
+        }
+        default -> parser.skipChildren(); // unknown fields are ignored, as in the tree
+      }
+    }
+    if ((seen & REQUIRED_OF_COMMAND) != REQUIRED_OF_COMMAND
+        || messageId == null
+        || correlationId == null
+        || commandType == null
+        || created == null
+        || body == null
+        || revision != TypeRegistry.revisionOf(type)
+        || parser.nextToken() != null) {
+      return null;
+    }
+    return new Command(messageId, correlationId, causationId, commandType, created, body, metadata);
+  }
+
+  private static int commandBit(String field) {
+    return switch (field) {
+      case "messageId" -> MESSAGE_ID;
+      case "correlationId" -> CORRELATION_ID;
+      case "causationId" -> CAUSATION_ID;
+      case "commandType" -> COMMAND_TYPE;
+      case "created" -> CREATED;
+      case "body" -> BODY;
+      case "metadata" -> METADATA;
+      case "revision" -> REVISION;
+      default -> 0;
+    };
   }
 
   private static int bit(String field) {

@@ -322,7 +322,9 @@ public final class EventSerializer {
 
   /** Reads a command envelope from UTF-8 JSON. */
   public Command deserializeCommand(byte[] json) {
-    return commandFromTree(read(json));
+    // A single pass, as for events; the tree decides everything the fast path does not expect.
+    Command command = streamReader.readCommand(Objects.requireNonNull(json, "json"));
+    return command != null ? command : commandFromTree(read(json));
   }
 
   /** Any value as JSON text with this serializer's settings (used for snapshots). */

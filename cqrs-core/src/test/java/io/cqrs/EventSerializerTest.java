@@ -436,6 +436,83 @@ class EventSerializerTest {
     }
   }
 
+  @Test
+  void command_bytes_read_in_one_pass_the_same_as_their_tree_whatever_the_field_order()
+      throws Exception {
+    Command command =
+        Command.create(new RequestTransfer("a", "b", new BigDecimal("7.10")), "correlation-7")
+            .causedBy("event-7")
+            .withMetadata("actor", "ada");
+    EnvelopeStreamReader onePass = new EnvelopeStreamReader(serializer.mapper(), registry);
+    ObjectMapper exact = serializer.mapper();
+    ObjectNode written = (ObjectNode) exact.readTree(serializer.serialize(command));
+    ObjectNode bodyFirst = exact.createObjectNode();
+    bodyFirst.set("body", written.get("body"));
+    bodyFirst.put("unknownEnvelopeField", "ignored");
+    bodyFirst.setAll(written);
+
+    for (ObjectNode tree : List.of(written, bodyFirst)) {
+      byte[] bytes = exact.writeValueAsBytes(tree);
+      Command read = serializer.deserializeCommand(bytes);
+
+      assertThat(read).isEqualTo(command).isEqualTo(serializer.commandFromTree(tree));
+      assertThat(((RequestTransfer) read.body()).amount().scale()).isEqualTo(2);
+    }
+    assertThat(onePass.readCommand(serializer.serialize(command)))
+        .as("a well-formed command takes the one-pass path")
+        .isEqualTo(command);
+  }
+
+  @Test
+  void a_command_the_one_pass_reader_does_not_expect_goes_to_the_tree_with_its_message()
+      throws Exception {
+    EnvelopeStreamReader onePass = new EnvelopeStreamReader(serializer.mapper(), registry);
+    Command command = Command.create(new RequestTransfer("a", "b", BigDecimal.ONE));
+    String text = new String(serializer.serialize(command), StandardCharsets.UTF_8);
+    String duplicated =
+        text.replace(
+            "\"messageId\":\"" + command.messageId() + "\"",
+            "\"messageId\":\"first\",\"messageId\":\"" + command.messageId() + "\"");
+    ObjectNode unknownBodyFirst = json.createObjectNode();
+    unknownBodyFirst.set("body", json.createObjectNode().put("text", "boom"));
+    unknownBodyFirst.setAll(serializer.toTree(command).put("commandType", "Tripwire"));
+    unknownBodyFirst.set("body", json.createObjectNode().put("text", "boom"));
+    ObjectNode wrongBody = serializer.toTree(command);
+    ((ObjectNode) wrongBody.get("body")).set("amount", json.createObjectNode());
+    ObjectNode numericId = serializer.toTree(command);
+    numericId.put("messageId", 5);
+
+    assertThat(onePass.readCommand(duplicated.getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(serializer.deserializeCommand(duplicated.getBytes(StandardCharsets.UTF_8)))
+        .as("a duplicated field reads as its last value, as in the tree")
+        .isEqualTo(command);
+    assertThat(onePass.readCommand(json.writeValueAsBytes(unknownBodyFirst))).isNull();
+    assertThatThrownBy(
+            () -> serializer.deserializeCommand(json.writeValueAsBytes(unknownBodyFirst)))
+        .isInstanceOf(UnknownTypeException.class)
+        .hasMessageContaining("Tripwire");
+    assertThat(TRIPWIRE_LOADS).hasValue(0);
+    assertThat(TRIPWIRE_INSTANCES).hasValue(0);
+    assertThat(onePass.readCommand(json.writeValueAsBytes(wrongBody))).isNull();
+    assertThatThrownBy(() -> serializer.deserializeCommand(json.writeValueAsBytes(wrongBody)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Cannot read RequestTransfer from 'body'");
+    assertThat(onePass.readCommand(json.writeValueAsBytes(numericId))).isNull();
+    assertThatThrownBy(() -> serializer.deserializeCommand(json.writeValueAsBytes(numericId)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("'messageId' must be a string");
+    for (String field : List.of("messageId", "correlationId", "commandType", "created", "body")) {
+      ObjectNode without = serializer.toTree(command);
+      without.remove(field);
+
+      assertThat(onePass.readCommand(json.writeValueAsBytes(without))).as(field).isNull();
+      assertThatThrownBy(() -> serializer.deserializeCommand(json.writeValueAsBytes(without)))
+          .as("without %s", field)
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("'" + field + "'");
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static VersionedEvent deposited() {

@@ -34,8 +34,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rawGet} (baseline): one get of one document with the SDK, as raw JSON: the least a
  *       program needs to learn that nothing changed.
  *   <li>{@code cached}: {@link EventSourcingRepository#get} with a cache: the state from memory and
- *       the store asked for the events after it: one get of the claim that would start the next
- *       commit, missing.
+ *       the store asked for the events after it: one existence probe ({@code exists}, the
+ *       protocol's {@code GET_META}) of the claim that would start the next commit, missing.
+ *   <li>{@code rawExists}: one {@code exists} of a missing document with the SDK alone: the I/O a
+ *       cached load makes, without the framework around it (issue 14 names the raw get as the
+ *       target's baseline; this shows what the framework adds to its own operation).
  *   <li>{@code uncached}: the same repository without a cache, with the default snapshot policy of
  *       example-bank (every 100 events): the snapshot and the events after it.
  * </ul>
@@ -60,6 +63,7 @@ public class CouchbaseCachedLoadBenchmark {
     private EventSourcingRepository cachedRepository;
     private EventSourcingRepository uncachedRepository;
     private String headKey;
+    private String missingKey;
 
     /** Starts the simulator and saves the account, one command per event; not measured. */
     @Setup(Level.Trial)
@@ -92,6 +96,10 @@ public class CouchbaseCachedLoadBenchmark {
         throw new IllegalStateException("The account was not stored whole");
       }
       headKey = prefix + "::h::" + ACCOUNT;
+      missingKey = prefix + "::v::" + ACCOUNT + "::" + (EVENTS + 1); // the claim probed
+      if (couchbase.collection().exists(missingKey).exists()) {
+        throw new IllegalStateException(missingKey + " should be missing");
+      }
       couchbase.collection().get(headKey); // the baseline reads a document that is there
     }
 
@@ -123,6 +131,12 @@ public class CouchbaseCachedLoadBenchmark {
         .collection()
         .get(server.headKey, GetOptions.getOptions().transcoder(RawJsonTranscoder.INSTANCE))
         .contentAsBytes();
+  }
+
+  /** One {@code exists} of a missing document with the SDK alone: the cached load's own I/O. */
+  @Benchmark
+  public boolean rawExists(Server server) {
+    return server.couchbase.collection().exists(server.missingKey).exists();
   }
 
   private static BenchAccount check(BenchAccount account) {

@@ -8,6 +8,7 @@ import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.pool.TypePool;
@@ -52,17 +53,18 @@ final class PatchPoints {
   }
 
   /**
-   * {@code type}'s class file with its methods rewritten by {@code methods}; types are not
-   * validated, since a patch keeps the class's shape and only rewrites method bodies.
+   * {@code type}'s class file with its methods rewritten by each of {@code methods} (several
+   * patches may rewrite one class); types are not validated, since a patch keeps the class's shape
+   * and only rewrites method bodies.
    */
   static byte[] redefine(
-      TypeDescription type, ClassFileLocator classFiles, AsmVisitorWrapper methods) {
-    return new ByteBuddy()
-        .with(TypeValidation.DISABLED)
-        .redefine(type, classFiles)
-        .visit(methods)
-        .make()
-        .getBytes();
+      TypeDescription type, ClassFileLocator classFiles, AsmVisitorWrapper... methods) {
+    DynamicType.Builder<?> redefined =
+        new ByteBuddy().with(TypeValidation.DISABLED).redefine(type, classFiles);
+    for (AsmVisitorWrapper wrapper : methods) {
+      redefined = redefined.visit(wrapper);
+    }
+    return redefined.make().getBytes();
   }
 
   /** Rewrites each method it is given to with {@code rewriter}. */

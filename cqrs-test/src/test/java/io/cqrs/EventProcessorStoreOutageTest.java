@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.ProcessorStore;
-import io.cqrs.spi.SegmentClaim;
-import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -24,12 +22,11 @@ class EventProcessorStoreOutageTest {
   private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
 
   /** Fails the first {@code failures} heartbeats with a transient error, then passes through. */
-  private static final class FlakyHeartbeats implements ProcessorStore {
-    private final ProcessorStore target;
+  private static final class FlakyHeartbeats extends ForwardingProcessorStore {
     private final AtomicInteger failuresLeft;
 
     FlakyHeartbeats(ProcessorStore target, int failures) {
-      this.target = target;
+      super(target);
       this.failuresLeft = new AtomicInteger(failures);
     }
 
@@ -38,43 +35,7 @@ class EventProcessorStoreOutageTest {
       if (failuresLeft.getAndDecrement() > 0) {
         throw new TransientCqrsException("store timed out");
       }
-      return target.heartbeat(processor, owner, now, ttl);
-    }
-
-    @Override
-    public int segmentCount(String processor, int segments) {
-      return target.segmentCount(processor, segments);
-    }
-
-    @Override
-    public Optional<SegmentClaim> claim(
-        String processor, int segment, String owner, Instant now, Duration ttl) {
-      return target.claim(processor, segment, owner, now, ttl);
-    }
-
-    @Override
-    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-      target.saveCheckpoint(claim, position, now);
-    }
-
-    @Override
-    public void release(SegmentClaim claim) {
-      target.release(claim);
-    }
-
-    @Override
-    public List<SegmentState> segments(String processor) {
-      return target.segments(processor);
-    }
-
-    @Override
-    public void reset(String processor, long position, Instant now) {
-      target.reset(processor, position, now);
-    }
-
-    @Override
-    public void leave(String processor, String owner) {
-      target.leave(processor, owner);
+      return super.heartbeat(processor, owner, now, ttl);
     }
   }
 

@@ -2,10 +2,9 @@ package io.cqrs;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventStream;
-import io.cqrs.spi.EventStreamRepository;
-import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
+import io.cqrs.testing.ForwardingEventStreamRepository;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,8 +14,8 @@ import java.util.function.Consumer;
  * An in-memory store that records the calls made to it and can be told to fail some of them, for
  * tests of what the repository and dispatcher do around the store.
  */
-final class ObservedStore implements EventStreamRepository {
-  final InMemoryEventStreamRepository delegate = new InMemoryEventStreamRepository();
+final class ObservedStore extends ForwardingEventStreamRepository {
+  final InMemoryEventStreamRepository delegate;
   final List<String> calls = new CopyOnWriteArrayList<>();
   volatile RuntimeException failSaveSnapshot;
   volatile RuntimeException failLoadSnapshot;
@@ -24,6 +23,18 @@ final class ObservedStore implements EventStreamRepository {
 
   /** Runs before each save reaches the store, e.g. to let a competing writer in. */
   volatile Consumer<String> beforeSave = streamId -> {};
+
+  /** Runs after a stream was read and before it is returned, e.g. to park the reader there. */
+  volatile Consumer<String> afterLoad = streamId -> {};
+
+  ObservedStore() {
+    this(new InMemoryEventStreamRepository());
+  }
+
+  private ObservedStore(InMemoryEventStreamRepository delegate) {
+    super(delegate);
+    this.delegate = delegate;
+  }
 
   @Override
   public void save(StreamAppend append) {
@@ -35,16 +46,13 @@ final class ObservedStore implements EventStreamRepository {
             + " +"
             + append.events().size());
     beforeSave.accept(append.streamId());
-    delegate.save(append);
+    super.save(append);
   }
-
-  /** Runs after a stream was read and before it is returned, e.g. to park the reader there. */
-  volatile Consumer<String> afterLoad = streamId -> {};
 
   @Override
   public EventStream loadStream(String streamId, long fromVersion) {
     calls.add("load " + streamId + " from " + fromVersion);
-    EventStream stream = delegate.loadStream(streamId, fromVersion);
+    EventStream stream = super.loadStream(streamId, fromVersion);
     afterLoad.accept(streamId);
     return stream;
   }
@@ -52,14 +60,9 @@ final class ObservedStore implements EventStreamRepository {
   @Override
   public EventStream loadStreamAfter(String streamId, long readVersion) {
     calls.add("load " + streamId + " after " + readVersion);
-    EventStream stream = delegate.loadStreamAfter(streamId, readVersion);
+    EventStream stream = super.loadStreamAfter(streamId, readVersion);
     afterLoad.accept(streamId);
     return stream;
-  }
-
-  @Override
-  public long version(String streamId) {
-    return delegate.version(streamId);
   }
 
   @Override
@@ -68,7 +71,7 @@ final class ObservedStore implements EventStreamRepository {
     if (failSaveSnapshot != null) {
       throw failSaveSnapshot;
     }
-    delegate.saveSnapshot(snapshot);
+    super.saveSnapshot(snapshot);
   }
 
   @Override
@@ -77,17 +80,7 @@ final class ObservedStore implements EventStreamRepository {
     if (failLoadSnapshot != null) {
       throw failLoadSnapshot;
     }
-    return delegate.loadSnapshot(streamId);
-  }
-
-  @Override
-  public long logHead() {
-    return delegate.logHead();
-  }
-
-  @Override
-  public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
-    return delegate.readLog(fromPosition, maxEvents);
+    return super.loadSnapshot(streamId);
   }
 
   @Override
@@ -96,11 +89,6 @@ final class ObservedStore implements EventStreamRepository {
     if (failRecordIntegrationEvent != null) {
       throw failRecordIntegrationEvent;
     }
-    delegate.recordIntegrationEvent(event);
-  }
-
-  @Override
-  public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
-    return delegate.eventsByCorrelationId(correlationId);
+    super.recordIntegrationEvent(event);
   }
 }

@@ -8,6 +8,7 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -252,60 +253,23 @@ class ProcessorCheckpointTest {
   }
 
   /** The store's processor part, recording the checkpoints saved and those it refused. */
-  static final class SavedCheckpoints implements ProcessorStore {
-    final ProcessorStore delegate;
+  static final class SavedCheckpoints extends ForwardingProcessorStore {
     final List<Long> saved = new CopyOnWriteArrayList<>();
     final List<Long> refused = new CopyOnWriteArrayList<>();
 
     SavedCheckpoints(ProcessorStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public int segmentCount(String processor, int segments) {
-      return delegate.segmentCount(processor, segments);
-    }
-
-    @Override
-    public Optional<SegmentClaim> claim(
-        String processor, int segment, String owner, Instant now, Duration ttl) {
-      return delegate.claim(processor, segment, owner, now, ttl);
+      super(delegate);
     }
 
     @Override
     public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
       try {
-        delegate.saveCheckpoint(claim, position, now);
+        super.saveCheckpoint(claim, position, now);
         saved.add(position);
       } catch (RuntimeException e) {
         refused.add(position);
         throw e;
       }
-    }
-
-    @Override
-    public void release(SegmentClaim claim) {
-      delegate.release(claim);
-    }
-
-    @Override
-    public List<SegmentState> segments(String processor) {
-      return delegate.segments(processor);
-    }
-
-    @Override
-    public void reset(String processor, long position, Instant now) {
-      delegate.reset(processor, position, now);
-    }
-
-    @Override
-    public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
-      return delegate.heartbeat(processor, owner, now, ttl);
-    }
-
-    @Override
-    public void leave(String processor, String owner) {
-      delegate.leave(processor, owner);
     }
   }
 

@@ -43,24 +43,21 @@ final class PublicationMarker {
   }
 
   /**
-   * {@link #mark}, sent without waiting when the range is one commit this repository has just
-   * claimed (its claim exists and its last version is known, so the add alone marks it, and a lost
-   * add only lets the relay publish the events again); otherwise marked on the caller's thread.
+   * Whether {@code fromVersion..toVersion} is one commit this repository has just claimed: its
+   * claim exists and its last version is known, so {@link #markInBackground} alone marks it.
    */
-  CompletionStage<Void> markAsync(String streamId, long fromVersion, long toVersion) {
+  boolean canMarkInBackground(String streamId, long fromVersion, long toVersion) {
+    long known = recent.last(keys.claim(streamId, fromVersion));
+    return known != 0 && toVersion <= known;
+  }
+
+  /**
+   * Sends the mark of a range {@link #canMarkInBackground} accepted without waiting for it: a lost
+   * add only lets the relay publish the events again. The stage completes once the mark is written.
+   */
+  CompletionStage<Void> markInBackground(String streamId, long fromVersion, long toVersion) {
     String key = keys.claim(streamId, fromVersion);
-    long known = recent.take(key);
-    if (known == 0 || toVersion > known) {
-      if (known != 0) {
-        recent.claimed(key, known); // a range past the commit: the synchronous path needs it
-      }
-      try {
-        mark(streamId, fromVersion, toVersion);
-        return CompletableFuture.completedFuture(null);
-      } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    }
+    recent.take(key); // marked: a later mark of the commit needs no shortcut
     CompletableFuture<Void> done = new CompletableFuture<>();
     inFlight
         .track(

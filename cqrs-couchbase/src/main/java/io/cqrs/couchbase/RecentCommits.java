@@ -22,6 +22,12 @@ final class RecentCommits {
     lastByClaim.put(claimKey, last);
   }
 
+  /** The last version of the commit claimed at {@code claimKey}, or 0 if not known. */
+  long last(String claimKey) {
+    Long last = lastByClaim.get(claimKey);
+    return last == null ? 0 : last;
+  }
+
   /** The last version of the commit claimed at {@code claimKey}, or 0 if not known; forgets it. */
   long take(String claimKey) {
     Long last = lastByClaim.remove(claimKey);

@@ -34,7 +34,11 @@ final class RelayDocuments implements RelayStore {
   public CompletionStage<Void> markPublishedAsync(
       String streamId, long fromVersion, long toVersion) {
     check(streamId, fromVersion, toVersion);
-    return marker.markAsync(streamId, fromVersion, toVersion);
+    if (marker.canMarkInBackground(streamId, fromVersion, toVersion)) {
+      return marker.markInBackground(streamId, fromVersion, toVersion);
+    }
+    // Any other range is marked on the caller's thread, as the SPI's default does.
+    return RelayStore.super.markPublishedAsync(streamId, fromVersion, toVersion);
   }
 
   private void check(String streamId, long fromVersion, long toVersion) {

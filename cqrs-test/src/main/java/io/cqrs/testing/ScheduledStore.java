@@ -3,11 +3,8 @@ package io.cqrs.testing;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
-import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A store decorator through which a test orders the steps of competing deliveries: each call a
@@ -15,13 +12,12 @@ import java.util.Optional;
  * to commit ({@link #save}) waits for that delivery's turn in a {@link Turnstile}. The thread of a
  * delivery says which party it is with {@link #as}; other threads pass freely.
  */
-final class ScheduledStore implements EventStreamRepository {
-  private final EventStreamRepository delegate;
+final class ScheduledStore extends ForwardingEventStreamRepository {
   private final Turnstile turnstile;
   private final ThreadLocal<Integer> party = new ThreadLocal<>();
 
   public ScheduledStore(EventStreamRepository delegate, Turnstile turnstile) {
-    this.delegate = delegate;
+    super(delegate);
     this.turnstile = turnstile;
   }
 
@@ -45,58 +41,23 @@ final class ScheduledStore implements EventStreamRepository {
   public void save(StreamAppend append) {
     step(
         () -> {
-          delegate.save(append);
+          super.save(append);
           return null;
         });
   }
 
   @Override
   public EventStream loadStream(String streamId, long fromVersion) {
-    return step(() -> delegate.loadStream(streamId, fromVersion));
+    return step(() -> super.loadStream(streamId, fromVersion));
   }
 
   @Override
   public EventStream loadStreamAfter(String streamId, long readVersion) {
-    return step(() -> delegate.loadStreamAfter(streamId, readVersion));
+    return step(() -> super.loadStreamAfter(streamId, readVersion));
   }
 
   @Override
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
-    return step(() -> delegate.eventsByCorrelationId(correlationId));
-  }
-
-  @Override
-  public long version(String streamId) {
-    return delegate.version(streamId);
-  }
-
-  @Override
-  public void saveSnapshot(Snapshot snapshot) {
-    delegate.saveSnapshot(snapshot);
-  }
-
-  @Override
-  public Optional<Snapshot> loadSnapshot(String streamId) {
-    return delegate.loadSnapshot(streamId);
-  }
-
-  @Override
-  public long logHead() {
-    return delegate.logHead();
-  }
-
-  @Override
-  public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
-    return delegate.readLog(fromPosition, maxEvents);
-  }
-
-  @Override
-  public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-    return delegate.readLogEvents(fromPosition, maxEvents);
-  }
-
-  @Override
-  public void recordIntegrationEvent(VersionedEvent event) {
-    delegate.recordIntegrationEvent(event);
+    return step(() -> super.eventsByCorrelationId(correlationId));
   }
 }

@@ -35,8 +35,7 @@ final class GetMetaPatch {
     return new AsmVisitorWrapper.ForDeclaredMethods()
         .method(
             named(METHOD).and(takesArguments(2)),
-            (instrumentedType, method, visitor, context, pool, writerFlags, readerFlags) ->
-                new ExecutorRewriter(visitor, rewrites));
+            PatchPoints.rewritten(visitor -> new ExecutorRewriter(visitor, rewrites)));
   }
 
   /**

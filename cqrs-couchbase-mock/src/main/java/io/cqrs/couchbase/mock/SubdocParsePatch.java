@@ -10,23 +10,19 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
 import com.couchbase.mock.deps.com.google.gson.JsonElement;
-import java.lang.invoke.MethodHandles;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.field.FieldDescription;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.OpenedClassReader;
 
 /**
@@ -94,6 +90,9 @@ final class SubdocParsePatch {
 
   private static final String MEMO = SubdocParseMemo.class.getName().replace('.', '/');
 
+  /** Completes "{@code type} was loaded before ..." when a class to patch was loaded unpatched. */
+  private static final String MEMOISING = "it could be patched to memoise sub-document parses";
+
   private static final Map<ClassLoader, Boolean> PATCHED = new WeakHashMap<>();
 
   private SubdocParsePatch() {}
@@ -107,7 +106,7 @@ final class SubdocParsePatch {
    *     does not see {@link SubdocParseMemo}, which the rewritten classes call
    */
   static synchronized void apply() {
-    Class<?> anchor = anchor();
+    Class<?> anchor = PatchPoints.anchor(ANCHOR);
     ClassLoader loader = anchor.getClassLoader();
     if (PATCHED.containsKey(loader)) {
       return;
@@ -116,29 +115,9 @@ final class SubdocParsePatch {
     ClassFileLocator classFiles = ClassFileLocator.ForClassLoader.of(loader);
     byte[] result = rewriteResult(classFiles);
     byte[] executor = rewriteExecutor(classFiles);
-    MethodHandles.Lookup lookup;
-    try {
-      lookup = MethodHandles.privateLookupIn(anchor, MethodHandles.lookup());
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException("Cannot define the patched " + EXECUTOR, e);
-    }
-    define(lookup, RESULT, result);
-    define(lookup, EXECUTOR, executor);
+    PatchPoints.define(anchor, RESULT, result, MEMOISING);
+    PatchPoints.define(anchor, EXECUTOR, executor, MEMOISING);
     PATCHED.put(loader, Boolean.TRUE);
-  }
-
-  private static void define(MethodHandles.Lookup lookup, String type, byte[] classFile) {
-    try {
-      lookup.defineClass(classFile);
-    } catch (LinkageError e) {
-      throw new IllegalStateException(
-          type
-              + " was loaded before it could be patched to memoise sub-document parses; start"
-              + " CouchbaseMock only through InProcessCouchbaseMock or CouchbaseMockProcess",
-          e);
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException("Cannot define the patched " + type, e);
-    }
   }
 
   private static void requireMemoVisibleFrom(ClassLoader loader) {
@@ -173,7 +152,6 @@ final class SubdocParsePatch {
    *     third of five arguments
    */
   static byte[] rewriteExecutor(ClassFileLocator classFiles) {
-    TypeDescription type = describe(classFiles, EXECUTOR);
     ElementMatcher.Junction<MethodDescription> parse =
         named(PARSE)
             .and(isStatic())
@@ -185,54 +163,21 @@ final class SubdocParsePatch {
     AtomicInteger constructors = new AtomicInteger();
     AtomicInteger validations = new AtomicInteger();
     AtomicInteger parses = new AtomicInteger();
-    Advice advice = Advice.to(ParseAdvice.class);
-    Advice intent = Advice.to(ConstructorAdvice.class);
     byte[] patched =
-        new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .redefine(type, classFiles)
-            .visit(
-                new AsmVisitorWrapper.ForDeclaredMethods()
-                    .method(
-                        parse,
-                        (instrumentedType,
-                            method,
-                            visitor,
-                            context,
-                            pool,
-                            writerFlags,
-                            readerFlags) -> {
-                          methods.incrementAndGet();
-                          return advice.wrap(
-                              instrumentedType,
-                              method,
-                              new ValidationRewriter(visitor, validations, parses),
-                              context,
-                              pool,
-                              writerFlags,
-                              readerFlags);
-                        })
-                    .invokable(
-                        constructor,
-                        (instrumentedType,
-                            method,
-                            visitor,
-                            context,
-                            pool,
-                            writerFlags,
-                            readerFlags) -> {
-                          constructors.incrementAndGet();
-                          return intent.wrap(
-                              instrumentedType,
-                              method,
-                              visitor,
-                              context,
-                              pool,
-                              writerFlags,
-                              readerFlags);
-                        }))
-            .make()
-            .getBytes();
+        PatchPoints.redefine(
+            PatchPoints.describe(classFiles, EXECUTOR),
+            classFiles,
+            new AsmVisitorWrapper.ForDeclaredMethods()
+                .method(
+                    parse,
+                    PatchPoints.advised(
+                        methods,
+                        Advice.to(ParseAdvice.class),
+                        visitor -> new ValidationRewriter(visitor, validations, parses)))
+                .invokable(
+                    constructor,
+                    PatchPoints.advised(
+                        constructors, Advice.to(ConstructorAdvice.class), visitor -> visitor)));
     String method = EXECUTOR + "." + PARSE + "(String, Class)";
     if (methods.get() != 1) {
       throw notFitting(method + " is missing");
@@ -266,7 +211,7 @@ final class SubdocParsePatch {
    *     {@code JsonElement document} field
    */
   static byte[] rewriteResult(ClassFileLocator classFiles) {
-    TypeDescription type = describe(classFiles, RESULT);
+    TypeDescription type = PatchPoints.describe(classFiles, RESULT);
     boolean hasDocument =
         type.getDeclaredFields().stream()
             .anyMatch(
@@ -282,60 +227,22 @@ final class SubdocParsePatch {
       throw notFitting(RESULT + " has no field JsonElement " + DOCUMENT);
     }
     AtomicInteger methods = new AtomicInteger();
-    Advice advice = Advice.to(NewDocStringAdvice.class);
     byte[] patched =
-        new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .redefine(type, classFiles)
-            .visit(
-                new AsmVisitorWrapper.ForDeclaredMethods()
-                    .method(
-                        named(NEW_DOC_STRING)
-                            .and(takesNoArguments())
-                            .and(returns(String.class))
-                            .and(not(isStatic())),
-                        (instrumentedType,
-                            method,
-                            visitor,
-                            context,
-                            pool,
-                            writerFlags,
-                            readerFlags) -> {
-                          methods.incrementAndGet();
-                          return advice.wrap(
-                              instrumentedType,
-                              method,
-                              visitor,
-                              context,
-                              pool,
-                              writerFlags,
-                              readerFlags);
-                        }))
-            .make()
-            .getBytes();
+        PatchPoints.redefine(
+            type,
+            classFiles,
+            new AsmVisitorWrapper.ForDeclaredMethods()
+                .method(
+                    named(NEW_DOC_STRING)
+                        .and(takesNoArguments())
+                        .and(returns(String.class))
+                        .and(not(isStatic())),
+                    PatchPoints.advised(
+                        methods, Advice.to(NewDocStringAdvice.class), visitor -> visitor)));
     if (methods.get() != 1) {
       throw notFitting(RESULT + "." + NEW_DOC_STRING + "() is missing");
     }
     return patched;
-  }
-
-  /** A class of CouchbaseMock's sub-document package that loading does not patch too late. */
-  static Class<?> anchor() {
-    try {
-      return Class.forName(ANCHOR, false, SubdocParsePatch.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(
-          ANCHOR + " is not on the class path: no CouchbaseMock to patch", e);
-    }
-  }
-
-  private static TypeDescription describe(ClassFileLocator classFiles, String name) {
-    TypePool.Resolution resolution = TypePool.Default.of(classFiles).describe(name);
-    if (!resolution.isResolved()) {
-      throw new IllegalStateException(
-          name + " is not on the class path: no CouchbaseMock to patch");
-    }
-    return resolution.resolve();
   }
 
   private static IllegalStateException notFitting(String what) {

@@ -3,18 +3,13 @@ package io.cqrs.couchbase.mock;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
-import java.lang.invoke.MethodHandles;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.OpenedClassReader;
 
 /**
@@ -27,12 +22,12 @@ import net.bytebuddy.utility.OpenedClassReader;
  *
  * <p>{@link #apply} reads {@code MemcachedServer}'s class file from the class path, has byte-buddy
  * rewrite that one call to pass {@code true}, and defines the rewritten class in the mock's class
- * loader and package (through a {@link MethodHandles.Lookup} on a class of that package) before
- * anything loads the original. No java agent is needed, so no JVM flag either: self-attaching an
- * agent warns on JDK 21+ and needs {@code -XX:+EnableDynamicAgentLoading}, which JDK 17 does not
- * know. The rewrite fails loudly, naming the class and method, when the call is not there exactly
- * once (another CouchbaseMock version), and when {@code MemcachedServer} was loaded before the
- * patch could take.
+ * loader and package (through a {@link java.lang.invoke.MethodHandles.Lookup} on a class of that
+ * package) before anything loads the original. No java agent is needed, so no JVM flag either:
+ * self-attaching an agent warns on JDK 21+ and needs {@code -XX:+EnableDynamicAgentLoading}, which
+ * JDK 17 does not know. The rewrite fails loudly, naming the class and method, when the call is not
+ * there exactly once (another CouchbaseMock version), and when {@code MemcachedServer} was loaded
+ * before the patch could take.
  *
  * <p>The same rewrite of {@code MemcachedServer} adds the protocol's {@code GET_META} command
  * ({@link GetMetaPatch}), which the SDK's {@code exists} sends; it fails as loudly when its patch
@@ -95,21 +90,10 @@ final class TcpNoDelayPatch {
           "CqrsGetMetaExecutor was loaded by another class loader than CouchbaseMock's");
     }
     byte[] patched = rewrite(ClassFileLocator.ForClassLoader.of(loader));
-    try {
-      Class<?> type =
-          MethodHandles.privateLookupIn(anchor, MethodHandles.lookup()).defineClass(patched);
-      PATCHED.put(loader, type);
-    } catch (LinkageError e) {
-      throw new IllegalStateException(
-          TYPE
-              + " was loaded before its "
-              + METHOD
-              + "() could be patched to set TCP_NODELAY; start CouchbaseMock only through"
-              + " InProcessCouchbaseMock or CouchbaseMockProcess",
-          e);
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException("Cannot define the patched " + TYPE, e);
-    }
+    PATCHED.put(
+        loader,
+        PatchPoints.define(
+            anchor, TYPE, patched, "its " + METHOD + "() could be patched to set TCP_NODELAY"));
   }
 
   /**
@@ -119,32 +103,17 @@ final class TcpNoDelayPatch {
    * @throws IllegalStateException unless there is exactly one such call to rewrite
    */
   static byte[] rewrite(ClassFileLocator classFiles) {
-    TypePool.Resolution resolution = TypePool.Default.of(classFiles).describe(TYPE);
-    if (!resolution.isResolved()) {
-      throw new IllegalStateException(
-          TYPE + " is not on the class path: no CouchbaseMock to patch");
-    }
-    TypeDescription type = resolution.resolve();
     AtomicInteger rewrites = new AtomicInteger();
     AtomicInteger getMetaRewrites = new AtomicInteger();
     byte[] patched =
-        new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .redefine(type, classFiles)
-            .visit(
-                new AsmVisitorWrapper.ForDeclaredMethods()
-                    .method(
-                        named(METHOD).and(takesNoArguments()),
-                        (instrumentedType,
-                            method,
-                            visitor,
-                            context,
-                            pool,
-                            writerFlags,
-                            readerFlags) -> new NoDelayRewriter(visitor, rewrites)))
-            .visit(GetMetaPatch.visitor(getMetaRewrites))
-            .make()
-            .getBytes();
+        PatchPoints.redefine(
+            PatchPoints.describe(classFiles, TYPE),
+            classFiles,
+            new AsmVisitorWrapper.ForDeclaredMethods()
+                .method(
+                    named(METHOD).and(takesNoArguments()),
+                    PatchPoints.rewritten(visitor -> new NoDelayRewriter(visitor, rewrites))),
+            GetMetaPatch.visitor(getMetaRewrites));
     if (rewrites.get() != 1) {
       throw new IllegalStateException(
           TYPE
@@ -162,12 +131,7 @@ final class TcpNoDelayPatch {
 
   /** A class of CouchbaseMock's that loading does not patch too late, e.g. to find its jar. */
   static Class<?> anchor() {
-    try {
-      return Class.forName(ANCHOR, false, TcpNoDelayPatch.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(
-          ANCHOR + " is not on the class path: no CouchbaseMock to patch", e);
-    }
+    return PatchPoints.anchor(ANCHOR);
   }
 
   /**

@@ -124,23 +124,10 @@ final class EnvelopeStreamReader {
           eventType = text(parser, value);
           type = eventType == null ? null : registry.typeOf(eventType);
         }
-        case CREATED -> {
-          String text = text(parser, value);
-          created = text == null ? null : Instants.parse(text);
-        }
-        case REVISION -> {
-          if (value != JsonToken.VALUE_NUMBER_INT
-              || parser.getNumberType() != JsonParser.NumberType.INT) {
-            return null;
-          }
-          revision = parser.getIntValue();
-        }
+        case CREATED -> created = instant(parser, value);
+        case REVISION -> revision = revision(parser, value);
         case EVENT -> {
-          // An old revision or an old name: the tree upcasts and renames.
-          if (type == null
-              || value == JsonToken.VALUE_NULL
-              || revision != TypeRegistry.revisionOf(type)
-              || !eventType.equals(TypeRegistry.logicalName(type))) {
+          if (!current(type, eventType, revision, value)) {
             return null;
           }
           event = reader(type).readValue(parser);
@@ -210,23 +197,10 @@ final class EnvelopeStreamReader {
           commandType = text(parser, value);
           type = commandType == null ? null : registry.typeOf(commandType);
         }
-        case CREATED -> {
-          String text = text(parser, value);
-          created = text == null ? null : Instants.parse(text);
-        }
-        case REVISION -> {
-          if (value != JsonToken.VALUE_NUMBER_INT
-              || parser.getNumberType() != JsonParser.NumberType.INT) {
-            return null;
-          }
-          revision = parser.getIntValue();
-        }
+        case CREATED -> created = instant(parser, value);
+        case REVISION -> revision = revision(parser, value);
         case BODY -> {
-          // An old revision or an old name: the tree upcasts and renames.
-          if (type == null
-              || value == JsonToken.VALUE_NULL
-              || revision != TypeRegistry.revisionOf(type)
-              || !commandType.equals(TypeRegistry.logicalName(type))) {
+          if (!current(type, commandType, revision, value)) {
             return null;
           }
           body = reader(type).readValue(parser);
@@ -283,6 +257,34 @@ final class EnvelopeStreamReader {
       case "revision" -> REVISION;
       default -> 0;
     };
+  }
+
+  /**
+   * Whether a payload of {@code type}, named {@code name} at {@code revision}, binds as it is: not
+   * an old revision or an old name, which the tree upcasts and renames, and not null.
+   */
+  private static boolean current(Class<?> type, String name, int revision, JsonToken value) {
+    return type != null
+        && value != JsonToken.VALUE_NULL
+        && revision == TypeRegistry.revisionOf(type)
+        && name.equals(TypeRegistry.logicalName(type));
+  }
+
+  /** An envelope's {@code created}, or {@code null} (so the tree decides) if it is no string. */
+  private static Instant instant(JsonParser parser, JsonToken value) throws IOException {
+    String text = text(parser, value);
+    return text == null ? null : Instants.parse(text);
+  }
+
+  /**
+   * An envelope's {@code revision}; 0, which no type has (so the tree decides), if it is not an
+   * {@code int}.
+   */
+  private static int revision(JsonParser parser, JsonToken value) throws IOException {
+    return value == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() == JsonParser.NumberType.INT
+        ? parser.getIntValue()
+        : 0;
   }
 
   private ObjectReader reader(Class<?> type) {

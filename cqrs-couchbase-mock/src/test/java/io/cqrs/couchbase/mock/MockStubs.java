@@ -10,6 +10,7 @@ import net.bytebuddy.description.modifier.Ownership;
 import net.bytebuddy.description.modifier.Visibility;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.implementation.FixedValue;
+import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.implementation.MethodCall;
 import net.bytebuddy.implementation.StubMethod;
 import net.bytebuddy.jar.asm.ClassReader;
@@ -40,38 +41,33 @@ final class MockStubs {
    * does, but without the {@code execute} whose executor the GET_META patch wraps.
    */
   static DynamicType.Unloaded<Object> withoutExecute() {
-    try {
-      return new ByteBuddy()
-          .subclass(Object.class)
-          .name(TcpNoDelayPatch.TYPE)
-          .defineField("socket", Socket.class, Visibility.PRIVATE)
-          .defineMethod(TcpNoDelayPatch.METHOD, void.class, Visibility.PRIVATE)
-          .intercept(
-              MethodCall.invoke(Socket.class.getMethod("setTcpNoDelay", boolean.class))
-                  .onField("socket")
-                  .with(false))
-          .make();
-    } catch (NoSuchMethodException e) {
-      throw new IllegalStateException(e);
-    }
+    return withSetTcpNoDelayCalls(1);
   }
 
   /** A {@code MemcachedServer} whose {@code handleNewClient()} calls setTcpNoDelay twice. */
   static DynamicType.Unloaded<Object> withTwoSetTcpNoDelayCalls() {
+    return withSetTcpNoDelayCalls(2);
+  }
+
+  /**
+   * A {@code MemcachedServer} whose {@code handleNewClient()} calls setTcpNoDelay {@code n} times.
+   */
+  private static DynamicType.Unloaded<Object> withSetTcpNoDelayCalls(int n) {
     try {
+      Implementation.Composable calls = null;
+      for (int i = 0; i < n; i++) {
+        MethodCall call =
+            MethodCall.invoke(Socket.class.getMethod("setTcpNoDelay", boolean.class))
+                .onField("socket")
+                .with(false);
+        calls = calls == null ? call : calls.andThen(call);
+      }
       return new ByteBuddy()
           .subclass(Object.class)
           .name(TcpNoDelayPatch.TYPE)
           .defineField("socket", Socket.class, Visibility.PRIVATE)
           .defineMethod(TcpNoDelayPatch.METHOD, void.class, Visibility.PRIVATE)
-          .intercept(
-              MethodCall.invoke(Socket.class.getMethod("setTcpNoDelay", boolean.class))
-                  .onField("socket")
-                  .with(false)
-                  .andThen(
-                      MethodCall.invoke(Socket.class.getMethod("setTcpNoDelay", boolean.class))
-                          .onField("socket")
-                          .with(false)))
+          .intercept(calls)
           .make();
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.internal.PendingWork;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -10,11 +11,11 @@ import java.util.function.Function;
 /**
  * Carries the stages an asynchronous handler returns through the synchronous handler chain
  * (interceptors, split parts) of a {@link TrackingEventProcessor}: the chain's innermost handler
- * starts the work and leaves its stage here, and the worker thread that called the chain takes it.
+ * starts the work and leaves its stage in {@link PendingWork}, where interceptors see it ({@link
+ * io.cqrs.interceptor.Handling#pending()}), and the worker thread that called the chain takes it.
  * Each worker calls the chain on its own thread, so a thread-local holds one event's stage.
  */
 final class AsyncStarts {
-  private final ThreadLocal<CompletableFuture<?>> started = new ThreadLocal<>();
 
   /** The innermost handler: starts {@code handler}'s work on an event and records its stage. */
   VersionedEventHandler starting(
@@ -23,21 +24,20 @@ final class AsyncStarts {
       CompletableFuture<?> stage =
           Objects.requireNonNull(handler.apply(event), "asyncHandler returned null")
               .toCompletableFuture();
-      CompletableFuture<?> before = started.get();
       // The parts of a split event each start work; the event is done when all of them are.
-      started.set(before == null ? stage : CompletableFuture.allOf(before, stage));
+      PendingWork.add(stage);
     };
   }
 
   /** Runs {@code chain} on {@code event} and returns the stage it started (done if none). */
   CompletableFuture<?> start(VersionedEventHandler chain, VersionedEvent event) throws Exception {
-    started.remove();
+    PendingWork work = PendingWork.open();
     try {
       chain.handle(event);
-      CompletableFuture<?> stage = started.get();
+      CompletableFuture<?> stage = work.stage();
       return stage == null ? CompletableFuture.completedFuture(null) : stage;
     } finally {
-      started.remove();
+      PendingWork.close();
     }
   }
 

@@ -953,8 +953,9 @@ public final class TrackingEventProcessor implements EventProcessor {
      * policy of a synchronous handler (back-off, {@link #maxAttempts}, then a dead letter or {@link
      * #stopOnFailure}), waiting for its stage each time. Events of one stream are started in order,
      * but their effects may complete in any order; a handler that needs them ordered must order
-     * them itself (a channel's publishes keep their order). Interceptors see the call that starts
-     * the work.
+     * them itself (a channel's publishes keep their order). Interceptors run around the call that
+     * starts the work and find the stage in {@link io.cqrs.interceptor.Handling#pending()}: metrics
+     * and traces end when it completes.
      */
     public Builder asyncHandler(
         Function<? super VersionedEvent, ? extends CompletionStage<?>> handler) {

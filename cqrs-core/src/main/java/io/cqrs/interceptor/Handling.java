@@ -1,5 +1,7 @@
 package io.cqrs.interceptor;
 
+import java.util.concurrent.CompletionStage;
+
 /**
  * One message on its way to a handler, as a {@link CommandHandlerInterceptor} or {@link
  * EventHandlerInterceptor} sees it: the interceptor calls {@link #proceed()} (or {@link
@@ -24,6 +26,19 @@ public interface Handling<M> {
    * than 1 where optimistic-concurrency conflicts were retried inside it.
    */
   int attempts();
+
+  /**
+   * The work the handler started and had not finished when {@link #proceed()} returned, or {@code
+   * null} if it finished its work within {@code proceed} (every handler but an {@linkplain
+   * io.cqrs.TrackingEventProcessor.Builder#asyncHandler asynchronous} one). Read after {@code
+   * proceed} returns: the handling ends when the stage completes, and failed if it fails (the
+   * processor then retries the event as it would a handler that threw). An interceptor that times
+   * or traces handlings ends its timer or span then, as {@code CqrsMetrics} and {@code CqrsTracing}
+   * do.
+   */
+  default CompletionStage<?> pending() {
+    return null;
+  }
 
   /**
    * Runs the rest of the chain and the handler with {@link #message()}.

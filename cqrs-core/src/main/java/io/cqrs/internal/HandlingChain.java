@@ -4,6 +4,7 @@ import io.cqrs.CqrsException;
 import io.cqrs.interceptor.Handling;
 import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Outcome;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiPredicate;
 
 /**
@@ -43,6 +44,7 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
   private int proceeded = -1; // the innermost link that has proceeded
   private boolean reached; // whether the last link handed the message to the handler
   private int attempts;
+  private final PendingWork pending; // an asynchronous handler's work, if this handling has any
 
   private HandlingChain(
       Link<M>[] links, M message, String component, Terminal<M> terminal, BiPredicate<M, M> same) {
@@ -51,6 +53,7 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
     this.component = component;
     this.terminal = terminal;
     this.sameMessage = same;
+    this.pending = PendingWork.claim();
   }
 
   /** Runs {@code message} through {@code links} to {@code terminal}. */
@@ -99,6 +102,11 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
   @Override
   public int attempts() {
     return attempts;
+  }
+
+  @Override
+  public CompletionStage<?> pending() {
+    return pending == null ? null : pending.stage();
   }
 
   /** Counts a run of the handler: for the terminal. */

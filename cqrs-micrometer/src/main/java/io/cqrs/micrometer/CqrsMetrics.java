@@ -30,6 +30,8 @@ import io.micrometer.core.instrument.Tags;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -135,17 +137,38 @@ public final class CqrsMetrics
     boolean timed = row.live(SUCCEEDED);
     long start = timed ? clock.monotonicTime() : 0;
     Outcome outcome = Outcome.FAILED;
+    CompletionStage<?> pending = null;
     try {
       outcome = handling.proceed();
+      pending = handling.pending();
       return outcome;
     } catch (Throwable failure) {
       outcome = Outcome.of(failure);
       throw failure;
     } finally {
       if (timed) {
-        row.timer(outcome.ordinal()).record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
+        if (pending == null) {
+          row.timer(outcome.ordinal()).record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS);
+        } else {
+          // An asynchronous handler's work: the handling ends, and fails, with its stage.
+          Outcome started = outcome;
+          pending.whenComplete(
+              (result, failure) ->
+                  row.timer(
+                          failure == null
+                              ? started.ordinal()
+                              : Outcome.of(cause(failure)).ordinal())
+                      .record(clock.monotonicTime() - start, TimeUnit.NANOSECONDS));
+        }
       }
     }
+  }
+
+  /** What a stage failed with, without the wrapper {@code whenComplete} may add. */
+  private static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
   }
 
   /**

@@ -10,8 +10,16 @@ import io.cqrs.micrometer.Account.Deposit;
 import io.cqrs.micrometer.Account.Deposited;
 import io.cqrs.micrometer.Account.Open;
 import io.cqrs.testing.Await;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class EventMetricsTest {
@@ -97,6 +105,65 @@ class EventMetricsTest {
     assertThat(handled("Deposited", "ledger", "succeeded")).isEqualTo(2);
     assertThat(handled("Deposited", "ledger", "rejected")).as("maxAttempts(2)").isEqualTo(2);
     assertThat(meters.timed(HANDLED)).isEqualTo(6);
+  }
+
+  @Test
+  void an_asynchronous_handler_is_timed_until_its_stage_completes_and_fails_with_it()
+      throws Exception {
+    MockClock clock = new MockClock();
+    SimpleMeterRegistry timed = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
+    Meters meters = new Meters(timed);
+    List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+    AtomicBoolean holding = new AtomicBoolean(true);
+    try (Cqrs cqrs = Account.cqrs().interceptors(CqrsMetrics.of(timed)).build()) {
+      Account.handle(cqrs);
+      cqrs.processor(
+          EventProcessor.tracking("process", cqrs.store())
+              .asyncHandler(
+                  event -> {
+                    if (!(event.event() instanceof Deposited) || !holding.get()) {
+                      return CompletableFuture.completedFuture(null);
+                    }
+                    CompletableFuture<Void> stage = new CompletableFuture<>();
+                    held.add(stage);
+                    return stage;
+                  })
+              .maxAttempts(3)
+              .idleWait(Duration.ofMillis(10))
+              .interceptors(cqrs.interceptors())
+              .build());
+      cqrs.start();
+      dispatch(cqrs, new Open("a-1"));
+      dispatch(cqrs, new Deposit("a-1", 5));
+      dispatch(cqrs, new Deposit("a-1", 6));
+
+      // The second deposit's work started after the first one's handling returned.
+      Await.until("both deposits started", () -> held.size() == 2);
+      assertThat(meters.timed(HANDLED, "event", "Deposited"))
+          .as("no handling ends before its stage")
+          .isZero();
+      clock.add(Duration.ofSeconds(3));
+      held.get(0).complete(null);
+      holding.set(false); // the retry of the second completes at once
+      held.get(1).completeExceptionally(new IllegalStateException("refused downstream"));
+
+      Await.until(
+          "the second deposit retried", () -> handled(meters, "Deposited", "succeeded") == 2);
+    }
+    Timer first =
+        timed
+            .find(HANDLED)
+            .tags("event", "Deposited", "component", "process", "outcome", "succeeded")
+            .timer();
+    assertThat(first.totalTime(TimeUnit.SECONDS))
+        .as("timed until completion")
+        .isGreaterThanOrEqualTo(3);
+    assertThat(handled(meters, "Deposited", "rejected")).as("the failed stage").isEqualTo(1);
+    assertThat(handled(meters, "Opened", "succeeded")).isEqualTo(1);
+  }
+
+  private static long handled(Meters meters, String event, String outcome) {
+    return meters.timed(HANDLED, "event", event, "component", "process", "outcome", outcome);
   }
 
   private static void dispatch(Cqrs cqrs, Object body) throws Exception {

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -210,9 +212,28 @@ public final class CqrsTracing
       throw failure;
     }
     Scope scope = context.makeCurrent();
+    CompletionStage<?> pending = null;
     try {
       Outcome outcome = handling.proceed(traced);
-      SpanOutcomes.outcome(span, outcome);
+      pending = handling.pending();
+      if (pending == null) {
+        SpanOutcomes.outcome(span, outcome);
+      } else {
+        // An asynchronous handler's work: the span ends, and fails, with its stage.
+        pending.whenComplete(
+            (result, failure) -> {
+              if (failure == null) {
+                SpanOutcomes.outcome(span, outcome);
+              } else {
+                SpanOutcomes.thrown(
+                    span,
+                    failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure);
+              }
+              span.end();
+            });
+      }
       return outcome;
     } catch (Throwable failure) {
       SpanOutcomes.thrown(span, failure);
@@ -220,7 +241,9 @@ public final class CqrsTracing
     } finally {
       scope.close();
       span.setAttribute(TraceKeys.ATTEMPTS, (long) handling.attempts());
-      span.end();
+      if (pending == null) {
+        span.end();
+      }
     }
   }
 

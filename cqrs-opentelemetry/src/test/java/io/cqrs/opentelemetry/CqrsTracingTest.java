@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.cqrs.Command;
 import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
 import io.cqrs.MetadataKey;
 import io.cqrs.Projection;
 import io.cqrs.UnroutableMessageException;
@@ -15,6 +16,7 @@ import io.cqrs.opentelemetry.Bank.Deposit;
 import io.cqrs.opentelemetry.Bank.Deposited;
 import io.cqrs.opentelemetry.Bank.Notify;
 import io.cqrs.spi.StreamAppend;
+import io.cqrs.testing.Await;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
@@ -25,8 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -310,6 +314,54 @@ class CqrsTracingTest {
   private List<SpanData> awaitAll(String name, int count) {
     io.cqrs.testing.Await.until(name + " x" + count, () -> spans.named(name).size() >= count);
     return spans.named(name);
+  }
+
+  @Test
+  void an_asynchronous_handler_s_span_ends_when_its_stage_completes_and_fails_with_it() {
+    List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+    AtomicBoolean holding = new AtomicBoolean(true);
+    build();
+    cqrs.processor(
+        EventProcessor.tracking("steps", cqrs.store())
+            .asyncHandler(
+                event -> {
+                  if (!holding.get()) {
+                    return CompletableFuture.completedFuture(null);
+                  }
+                  CompletableFuture<Void> stage = new CompletableFuture<>();
+                  held.add(stage);
+                  return stage;
+                })
+            .idleWait(Duration.ofMillis(10))
+            .interceptors(cqrs.interceptors())
+            .build());
+    cqrs.start();
+    cqrs.send(new Deposit("acc-1", 50));
+    cqrs.send(new Deposit("acc-1", 60));
+
+    // The second event's work started after the first one's handling had returned.
+    Await.until("both events started", () -> held.size() == 2);
+    assertThat(spans.named("process Deposited")).as("no span ends before its stage").isEmpty();
+    held.get(0).complete(null);
+    SpanData first = spans.await("process Deposited");
+    holding.set(false); // the retry completes at once
+    held.get(1).completeExceptionally(new IllegalStateException("refused downstream"));
+    SpanData failed =
+        spans.await(
+            "process Deposited", span -> span.getStatus().getStatusCode() == StatusCode.ERROR);
+
+    assertThat(first.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+    assertThat(first.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("cqrs.outcome"), "succeeded")
+        .containsEntry(AttributeKey.stringKey("cqrs.component"), "steps");
+    assertThat(failed.getAttributes().asMap())
+        .containsEntry(AttributeKey.stringKey("error.type"), IllegalStateException.class.getName());
+    assertThat(failed.getEvents())
+        .anySatisfy(
+            event ->
+                assertThat(event.getAttributes().asMap())
+                    .containsEntry(
+                        AttributeKey.stringKey("exception.message"), "refused downstream"));
   }
 
   @Test

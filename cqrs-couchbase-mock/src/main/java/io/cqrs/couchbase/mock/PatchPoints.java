@@ -109,4 +109,31 @@ final class PatchPoints {
       throw new IllegalStateException("Cannot define the patched " + type, e);
     }
   }
+
+  /**
+   * Requires CouchbaseMock's class loader {@code loader} to resolve {@code type}'s name to this
+   * module's {@code type}: a rewritten class of the mock calls it, so both must be on one class
+   * path. Loading it does not initialize it.
+   *
+   * @param caller the rewritten class that calls {@code type}, for the message
+   * @throws IllegalStateException naming the loader, the class and its caller otherwise
+   */
+  static void requireVisible(ClassLoader loader, Class<?> type, String caller) {
+    Class<?> seen;
+    try {
+      seen = Class.forName(type.getName(), false, loader);
+    } catch (ClassNotFoundException e) {
+      seen = null;
+    }
+    if (seen != type) {
+      throw new IllegalStateException(
+          "CouchbaseMock's class loader "
+              + loader
+              + " does not see this module's "
+              + type.getName()
+              + ", which the patched "
+              + caller
+              + " calls: put both on one class path");
+    }
+  }
 }

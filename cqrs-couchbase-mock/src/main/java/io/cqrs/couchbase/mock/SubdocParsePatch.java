@@ -111,32 +111,13 @@ final class SubdocParsePatch {
     if (PATCHED.containsKey(loader)) {
       return;
     }
-    requireMemoVisibleFrom(loader);
+    PatchPoints.requireVisible(loader, SubdocParseMemo.class, EXECUTOR);
     ClassFileLocator classFiles = ClassFileLocator.ForClassLoader.of(loader);
     byte[] result = rewriteResult(classFiles);
     byte[] executor = rewriteExecutor(classFiles);
     PatchPoints.define(anchor, RESULT, result, MEMOISING);
     PatchPoints.define(anchor, EXECUTOR, executor, MEMOISING);
     PATCHED.put(loader, Boolean.TRUE);
-  }
-
-  private static void requireMemoVisibleFrom(ClassLoader loader) {
-    Class<?> seen;
-    try {
-      seen = Class.forName(SubdocParseMemo.class.getName(), false, loader);
-    } catch (ClassNotFoundException e) {
-      seen = null;
-    }
-    if (seen != SubdocParseMemo.class) {
-      throw new IllegalStateException(
-          "CouchbaseMock's class loader "
-              + loader
-              + " does not see this module's "
-              + SubdocParseMemo.class.getName()
-              + ", which the patched "
-              + EXECUTOR
-              + " calls: put both on one class path");
-    }
   }
 
   /**

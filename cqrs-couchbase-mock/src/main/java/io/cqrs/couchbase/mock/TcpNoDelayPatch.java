@@ -3,6 +3,7 @@ package io.cqrs.couchbase.mock;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import com.couchbase.mock.memcached.CqrsGetMetaExecutor;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,19 +77,7 @@ final class TcpNoDelayPatch {
     }
     // The rewritten execute() calls this class of the mock's package, which this module holds;
     // loading it (not initializing it) loads no class of the mock but its executor interface.
-    Class<?> getMeta;
-    try {
-      getMeta = Class.forName("com.couchbase.mock.memcached.CqrsGetMetaExecutor", false, loader);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(
-          "CqrsGetMetaExecutor is not in CouchbaseMock's class loader: the GET_META patch needs"
-              + " cqrs-couchbase-mock beside CouchbaseMock on one class path",
-          e);
-    }
-    if (getMeta.getClassLoader() != loader) {
-      throw new IllegalStateException(
-          "CqrsGetMetaExecutor was loaded by another class loader than CouchbaseMock's");
-    }
+    PatchPoints.requireVisible(loader, CqrsGetMetaExecutor.class, TYPE);
     byte[] patched = rewrite(ClassFileLocator.ForClassLoader.of(loader));
     PATCHED.put(
         loader,

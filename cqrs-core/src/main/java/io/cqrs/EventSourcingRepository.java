@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -328,19 +329,28 @@ public final class EventSourcingRepository {
   private void markPublished(List<VersionedEvent> events) {
     if (store instanceof RelayStore relayStore) {
       VersionedEvent first = events.get(0);
+      CompletionStage<Void> marked;
       try {
-        relayStore
-            .markPublishedAsync(
-                first.sourceId(), first.version(), events.get(events.size() - 1).version())
-            .whenComplete(
-                (done, failure) -> {
-                  if (failure != null) {
-                    notMarked(first, failure);
-                  }
-                });
+        marked =
+            relayStore.markPublishedAsync(
+                first.sourceId(), first.version(), events.get(events.size() - 1).version());
       } catch (RuntimeException e) {
         notMarked(first, e);
+        return;
       }
+      if (marked instanceof CompletableFuture<Void> done
+          && done.isDone()
+          && !done.isCompletedExceptionally()) {
+        // Marked on this thread (RelayStore's default, the in-memory store): no callback to
+        // register, so the stage does not escape and the JIT need not allocate it.
+        return;
+      }
+      marked.whenComplete(
+          (ignored, failure) -> {
+            if (failure != null) {
+              notMarked(first, failure);
+            }
+          });
     }
   }
 

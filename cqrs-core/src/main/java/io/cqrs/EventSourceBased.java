@@ -131,24 +131,33 @@ public abstract class EventSourceBased {
 
   /**
    * Replays committed events, oldest first, as {@link #replay} does each: the repository's load
-   * loop. It is the hot path of a load, written for the JIT: in a method of its own (compiled
-   * inside the repository's large load method, the loop kept the aggregate on the stack), and with
-   * the last version in a local rather than read back from the field after every event. Measured
-   * with DispatchBenchmark's aggregate of one event type (CPU time per event, JDK 17): 1.67 ns in
-   * the repository's loop, 1.46 here reading the field, 1.42 with the local; the hand-written loop
-   * takes 1.34.
+   * loop. The loop itself is generated per aggregate class ({@link EventRouter#replay}), next to
+   * the class's routing, so that the call into generated code is made once per load rather than
+   * once per event: with several aggregate classes in one JVM that call cannot be inlined, and made
+   * per event it cost about 4 ns each (docs/benchmarks.md, "Dispatch"). The generated loop applies
+   * events while their versions are contiguous and their classes have handlers, setting the version
+   * after each as {@link #replay} does; it stops at any other event (one that upcasters split, a
+   * gap, or one without a handler), which this method replays, or fails on, here before going on.
    */
   final void replayAll(List<VersionedEvent> events) {
-    long last = version;
-    for (int i = 0, n = events.size(); i < n; i++) {
-      VersionedEvent event = events.get(i);
-      long eventVersion = event.version();
-      if (eventVersion != last + 1) {
-        throw notContiguous(eventVersion);
+    int n = events.size();
+    int start = 0;
+    while (start < n) {
+      List<VersionedEvent> rest = start == 0 ? events : events.subList(start, n);
+      long before = version;
+      int applied;
+      try {
+        applied = router.replay(this, rest);
+      } catch (Throwable e) {
+        // Each event applied set the version: the one after the last of them threw.
+        throw handlingFailure(rest.get((int) (version - before)).event(), e);
       }
-      routeStored(event.event());
-      version = eventVersion;
-      last = eventVersion;
+      start += applied;
+      if (start < n) {
+        VersionedEvent stopped = events.get(start);
+        replay(stopped.event(), stopped.version());
+        start++;
+      }
     }
   }
 
@@ -213,14 +222,24 @@ public abstract class EventSourceBased {
   private void route(Object event) {
     try {
       router.dispatch(this, event);
-    } catch (MissingHandlerException e) {
-      throw e;
     } catch (Throwable e) {
-      if (e instanceof Error && !(e instanceof AssertionError)) {
-        throw (Error) e;
-      }
-      throw new EventHandlingException(id, event.getClass().getSimpleName(), e);
+      throw handlingFailure(event, e);
     }
+  }
+
+  /**
+   * What a handler's failure on {@code event} becomes: a {@link MissingHandlerException} as it is,
+   * an {@link Error} other than an {@link AssertionError} thrown as it is, anything else wrapped in
+   * an {@link EventHandlingException}.
+   */
+  private RuntimeException handlingFailure(Object event, Throwable e) {
+    if (e instanceof MissingHandlerException missing) {
+      return missing;
+    }
+    if (e instanceof Error && !(e instanceof AssertionError)) {
+      throw (Error) e;
+    }
+    return new EventHandlingException(id, event.getClass().getSimpleName(), e);
   }
 
   @Override

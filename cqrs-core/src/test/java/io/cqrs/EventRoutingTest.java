@@ -485,4 +485,102 @@ class EventRoutingTest {
     assertThat(aggregate.calls).containsExactly("private ada");
     assertThat(aggregate.version()).isOne();
   }
+
+  // ------------------------------------------------- the generated replay loop (replayAll)
+
+  /** Records the version it sees while each event is applied. */
+  static final class Watcher extends EventSourceBased {
+    final List<String> seen = new ArrayList<>();
+
+    Watcher(String id) {
+      super(id);
+    }
+
+    private void handleOpened(Opened e) {
+      seen.add(e.owner() + "@" + version());
+    }
+
+    void handleRenamed(Renamed e) {
+      seen.add(e.owner() + "@" + version());
+    }
+
+    void handleExploded(Exploded e) {
+      throw new IllegalStateException(e.why());
+    }
+  }
+
+  private static List<VersionedEvent> stream(long first, Object... events) {
+    List<VersionedEvent> stream = new ArrayList<>();
+    for (int i = 0; i < events.length; i++) {
+      stream.add(VersionedEvent.of("w-1", first + i, events[i], "c-1"));
+    }
+    return stream;
+  }
+
+  @Test
+  void a_replayed_handler_sees_the_version_of_the_event_before_its_own_as_replay_shows_it() {
+    Watcher aggregate = new Watcher("w-1");
+
+    aggregate.replayAll(stream(1, new Opened("a"), new Renamed("b"), new Renamed("c")));
+
+    assertThat(aggregate.seen).containsExactly("a@0", "b@1", "c@2");
+    assertThat(aggregate.version()).isEqualTo(3);
+    assertThat(aggregate.pendingEvents()).isEmpty();
+  }
+
+  @Test
+  void replay_goes_on_after_a_split_and_a_dropped_event_at_their_stored_versions() {
+    Watcher aggregate = new Watcher("w-1");
+    aggregate.restoreVersion(10); // as after a snapshot
+
+    aggregate.replayAll(
+        stream(
+            11,
+            new Opened("a"),
+            new SplitEvent("Both", List.of(new Renamed("b1"), new Renamed("b2"))),
+            new SplitEvent("Gone", List.of()),
+            new Renamed("c")));
+
+    assertThat(aggregate.seen).containsExactly("a@10", "b1@11", "b2@11", "c@13");
+    assertThat(aggregate.version()).isEqualTo(14);
+  }
+
+  @Test
+  void a_handler_failing_mid_stream_names_its_event_and_leaves_the_version_of_the_last_applied() {
+    Watcher aggregate = new Watcher("w-1");
+    List<VersionedEvent> events =
+        stream(1, new Opened("a"), new Renamed("b"), new Exploded("boom"), new Renamed("c"));
+
+    assertThatThrownBy(() -> aggregate.replayAll(events))
+        .isInstanceOf(EventHandlingException.class)
+        .hasMessageContaining("Exploded")
+        .hasRootCauseMessage("boom");
+    assertThat(aggregate.seen).containsExactly("a@0", "b@1");
+    assertThat(aggregate.version()).isEqualTo(2);
+  }
+
+  @Test
+  void a_gap_mid_stream_fails_naming_the_expected_version_after_applying_what_came_before() {
+    Watcher aggregate = new Watcher("w-1");
+    List<VersionedEvent> events = stream(1, new Opened("a"), new Renamed("b"));
+    events.add(VersionedEvent.of("w-1", 4, new Renamed("d"), "c-1"));
+
+    assertThatThrownBy(() -> aggregate.replayAll(events))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("expected version 3 but got 4");
+    assertThat(aggregate.seen).containsExactly("a@0", "b@1");
+    assertThat(aggregate.version()).isEqualTo(2);
+  }
+
+  @Test
+  void an_event_without_a_handler_mid_stream_raises_missing_handler_exception() {
+    Watcher aggregate = new Watcher("w-1");
+    List<VersionedEvent> events = stream(1, new Opened("a"), new Closed("x"), new Renamed("c"));
+
+    assertThatThrownBy(() -> aggregate.replayAll(events))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessageContaining("handleClosed(Closed)");
+    assertThat(aggregate.seen).containsExactly("a@0");
+    assertThat(aggregate.version()).isEqualTo(1);
+  }
 }

@@ -47,9 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code generatedAmongOthers} (no target): the same, in a JVM that has first loaded the
  *       three other aggregates of this benchmark ({@link Others}), as an application with several
  *       aggregate classes does. JMH runs every variant and size in a JVM of its own, where {@code
- *       generated} sees one aggregate class only, so that the JIT can inline its routing class into
- *       the replay loop; here the loop's call to the routing class has seen four classes and is a
- *       virtual call per event.
+ *       generated} sees one aggregate class only; here the repository's call into the generated
+ *       class has seen four classes and cannot be inlined. Since the replay loop is generated per
+ *       aggregate class too, that call is made once per load rather than once per event.
  * </ul>
  *
  * <p>One operation is one event ({@link OperationsPerInvocation}); the aggregate's construction is

@@ -1,8 +1,11 @@
 package io.cqrs.internal;
 
+import io.cqrs.EventSourceBased;
+import io.cqrs.VersionedEvent;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -11,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
+import java.util.function.ToIntBiFunction;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.ClassFileVersion;
 import net.bytebuddy.asm.AsmVisitorWrapper;
@@ -47,6 +51,15 @@ import net.bytebuddy.matcher.ElementMatchers;
  * if (event.getClass() == MoneyWithdrawn.class) { ... }
  * return false;
  * }</pre>
+ *
+ * <p>For an aggregate (an {@link EventSourceBased} subclass) the class also holds the load's replay
+ * loop, {@code applyAsInt(aggregate, events)} ({@link java.util.function.ToIntBiFunction}): the
+ * same routing inside a loop over the stored events that checks each version and sets the
+ * aggregate's after each event (through a {@link VarHandle} on {@code EventSourceBased.version},
+ * which its static initializer looks up with {@code privateLookupIn}: cqrs-core must be on the
+ * class path or an automatic module, whose packages are open). Generated per class, the loop calls
+ * its handlers directly; the one call into generated code is then made per load, not per event,
+ * which matters once several aggregate classes share a JVM and that call can no longer be inlined.
  *
  * <p>With more than {@value #CHAIN_LIMIT} event types, the comparisons are preceded by a {@code
  * switch} on the identity hash of the event's class, so that an event meets one comparison, or a
@@ -98,6 +111,9 @@ final class Dispatchers {
    * event class's identity hash first (see the class comment for the measurements).
    */
   static final int CHAIN_LIMIT = 20;
+
+  /** The generated replay loop's handle on {@code EventSourceBased.version}. */
+  private static final String VERSION_FIELD = "VERSION";
 
   private Dispatchers() {}
 
@@ -188,10 +204,28 @@ final class Dispatchers {
                     .build())
             .method(ElementMatchers.named("test"))
             .intercept(new Implementation.Simple(new Routing(aggregateType, entries)))
-            .initializer(new Initializer(aggregateType, entries))
+            .initializer(
+                new Initializer(
+                    aggregateType, entries, EventSourceBased.class.isAssignableFrom(aggregateType)))
             .visit(
                 new AsmVisitorWrapper.ForDeclaredMethods()
                     .writerFlags(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS));
+    if (EventSourceBased.class.isAssignableFrom(aggregateType)) {
+      builder =
+          builder
+              .implement(
+                  TypeDescription.Generic.Builder.parameterizedType(
+                          ToIntBiFunction.class, Object.class, Object.class)
+                      .build())
+              .method(ElementMatchers.named("applyAsInt"))
+              .intercept(new Implementation.Simple(new Replay(aggregateType, entries)))
+              .defineField(
+                  VERSION_FIELD,
+                  VarHandle.class,
+                  Visibility.PRIVATE,
+                  Ownership.STATIC,
+                  FieldManifestation.FINAL);
+    }
     for (Entry entry : entries) {
       if (!entry.direct()) {
         builder =
@@ -253,93 +287,226 @@ final class Dispatchers {
       code.visitVarInsn(Opcodes.ALOAD, 1);
       code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(aggregateType));
       code.visitVarInsn(Opcodes.ASTORE, 3);
-      if (entries.size() <= CHAIN_LIMIT) {
-        for (Entry entry : entries) {
-          callIfExactly(code, owner, entry);
-        }
-      } else {
-        hashSwitch(code, owner);
-      }
+      route(code, owner, aggregateType, entries, 2, null);
       code.visitInsn(Opcodes.ICONST_0);
       code.visitInsn(Opcodes.IRETURN);
       return new Size(0, 0);
     }
+  }
 
-    /**
-     * {@code switch (System.identityHashCode(event.getClass()))}, whose cases are the handled
-     * classes' identity hashes (fixed for the life of a class), each a chain of the classes that
-     * share it: one class, unless two hashes collide.
-     */
-    private void hashSwitch(MethodVisitor code, String owner) {
-      Map<Integer, List<Entry>> byHash = new TreeMap<>();
+  /**
+   * The routing of the event in local {@code event} to the aggregate in local 3, cast to its class:
+   * up to {@link #CHAIN_LIMIT} handlers it compares the event's class with each handled class in
+   * turn, in discovery order; beyond, it switches on the identity hash of the event's class first,
+   * then compares with the one or few classes of that hash. After a handler returns it jumps to
+   * {@code applied}, or returns {@code true} if that is null; an event no handler takes falls
+   * through to the code that follows.
+   */
+  private static void route(
+      MethodVisitor code,
+      String owner,
+      Class<?> aggregateType,
+      List<Entry> entries,
+      int event,
+      Label applied) {
+    if (entries.size() <= CHAIN_LIMIT) {
       for (Entry entry : entries) {
-        byHash
-            .computeIfAbsent(System.identityHashCode(entry.eventType()), h -> new ArrayList<>())
-            .add(entry);
+        callIfExactly(code, owner, aggregateType, entry, event, applied);
       }
-      int[] hashes = byHash.keySet().stream().mapToInt(Integer::intValue).toArray();
-      Label[] cases = new Label[hashes.length];
-      for (int i = 0; i < cases.length; i++) {
-        cases[i] = new Label();
-      }
-      Label unhandled = new Label();
-      code.visitVarInsn(Opcodes.ALOAD, 2);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
-      code.visitMethodInsn(
-          Opcodes.INVOKESTATIC, SYSTEM, "identityHashCode", "(L" + OBJECT + ";)I", false);
-      code.visitLookupSwitchInsn(unhandled, hashes, cases);
-      int i = 0;
-      for (List<Entry> sameHash : byHash.values()) {
-        code.visitLabel(cases[i++]);
-        for (Entry entry : sameHash) {
-          callIfExactly(code, owner, entry);
-        }
-        code.visitJumpInsn(Opcodes.GOTO, unhandled);
-      }
-      code.visitLabel(unhandled);
+    } else {
+      hashSwitch(code, owner, aggregateType, entries, event, applied);
     }
+  }
 
-    /**
-     * {@code if (event.getClass() == Type.class) { aggregate.handleType((Type) event); return true;
-     * }}. It calls {@code getClass()} for each comparison: the JIT merges the calls into one load
-     * of the class pointer, where a {@code Class} kept in a local would stay live, and loaded, for
-     * deoptimisation.
-     */
-    private void callIfExactly(MethodVisitor code, String owner, Entry entry) {
-      Label next = new Label();
-      code.visitVarInsn(Opcodes.ALOAD, 2);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
-      code.visitLdcInsn(Type.getType(entry.eventType()));
-      code.visitJumpInsn(Opcodes.IF_ACMPNE, next);
-      if (!entry.direct()) {
-        code.visitFieldInsn(
-            Opcodes.GETSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
+  /**
+   * {@code switch (System.identityHashCode(event.getClass()))}, whose cases are the handled
+   * classes' identity hashes (fixed for the life of a class), each a chain of the classes that
+   * share it: one class, unless two hashes collide.
+   */
+  private static void hashSwitch(
+      MethodVisitor code,
+      String owner,
+      Class<?> aggregateType,
+      List<Entry> entries,
+      int event,
+      Label applied) {
+    Map<Integer, List<Entry>> byHash = new TreeMap<>();
+    for (Entry entry : entries) {
+      byHash
+          .computeIfAbsent(System.identityHashCode(entry.eventType()), h -> new ArrayList<>())
+          .add(entry);
+    }
+    int[] hashes = byHash.keySet().stream().mapToInt(Integer::intValue).toArray();
+    Label[] cases = new Label[hashes.length];
+    for (int i = 0; i < cases.length; i++) {
+      cases[i] = new Label();
+    }
+    Label unhandled = new Label();
+    code.visitVarInsn(Opcodes.ALOAD, event);
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
+    code.visitMethodInsn(
+        Opcodes.INVOKESTATIC, SYSTEM, "identityHashCode", "(L" + OBJECT + ";)I", false);
+    code.visitLookupSwitchInsn(unhandled, hashes, cases);
+    int i = 0;
+    for (List<Entry> sameHash : byHash.values()) {
+      code.visitLabel(cases[i++]);
+      for (Entry entry : sameHash) {
+        callIfExactly(code, owner, aggregateType, entry, event, applied);
       }
-      code.visitVarInsn(Opcodes.ALOAD, 3);
-      code.visitVarInsn(Opcodes.ALOAD, 2);
-      code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(entry.eventType()));
-      Method handler = entry.method();
-      if (entry.direct()) {
-        code.visitMethodInsn(
-            Opcodes.INVOKEVIRTUAL,
-            // A private method is not inherited: name the class that declares it.
-            Modifier.isPrivate(handler.getModifiers())
-                ? Type.getInternalName(handler.getDeclaringClass())
-                : Type.getInternalName(aggregateType),
-            handler.getName(),
-            Type.getMethodDescriptor(handler),
-            false);
-      } else {
-        code.visitMethodInsn(
-            Opcodes.INVOKEVIRTUAL,
-            HANDLE,
-            "invokeExact",
-            entry.handleDescriptor(aggregateType),
-            false);
-      }
+      code.visitJumpInsn(Opcodes.GOTO, unhandled);
+    }
+    code.visitLabel(unhandled);
+  }
+
+  /**
+   * {@code if (event.getClass() == Type.class) { aggregate.handleType((Type) event); return true;
+   * }} (or {@code goto applied}). It calls {@code getClass()} for each comparison: the JIT merges
+   * the calls into one load of the class pointer, where a {@code Class} kept in a local would stay
+   * live, and loaded, for deoptimisation.
+   */
+  private static void callIfExactly(
+      MethodVisitor code,
+      String owner,
+      Class<?> aggregateType,
+      Entry entry,
+      int event,
+      Label applied) {
+    Label next = new Label();
+    code.visitVarInsn(Opcodes.ALOAD, event);
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
+    code.visitLdcInsn(Type.getType(entry.eventType()));
+    code.visitJumpInsn(Opcodes.IF_ACMPNE, next);
+    if (!entry.direct()) {
+      code.visitFieldInsn(
+          Opcodes.GETSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
+    }
+    code.visitVarInsn(Opcodes.ALOAD, 3);
+    code.visitVarInsn(Opcodes.ALOAD, event);
+    code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(entry.eventType()));
+    Method handler = entry.method();
+    if (entry.direct()) {
+      code.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL,
+          // A private method is not inherited: name the class that declares it.
+          Modifier.isPrivate(handler.getModifiers())
+              ? Type.getInternalName(handler.getDeclaringClass())
+              : Type.getInternalName(aggregateType),
+          handler.getName(),
+          Type.getMethodDescriptor(handler),
+          false);
+    } else {
+      code.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL,
+          HANDLE,
+          "invokeExact",
+          entry.handleDescriptor(aggregateType),
+          false);
+    }
+    if (applied == null) {
       code.visitInsn(Opcodes.ICONST_1);
       code.visitInsn(Opcodes.IRETURN);
-      code.visitLabel(next);
+    } else {
+      code.visitJumpInsn(Opcodes.GOTO, applied);
+    }
+    code.visitLabel(next);
+  }
+
+  /**
+   * {@code applyAsInt(Object aggregate, Object events)} of an {@code EventSourceBased} class: the
+   * replay loop of {@link EventRouter#replay}, written as by hand:
+   *
+   * <pre>{@code
+   * Account account = (Account) aggregate;
+   * List list = (List) events;
+   * int n = list.size();
+   * long last = account.version();
+   * for (int i = 0; i < n; i++) {
+   *   VersionedEvent stored = (VersionedEvent) list.get(i);
+   *   long version = stored.version();
+   *   if (version != last + 1) return i;
+   *   Object event = stored.event();
+   *   if (event.getClass() == MoneyDeposited.class) account.handleMoneyDeposited(...);
+   *   else if ... else return i;
+   *   VERSION.set(account, version);   // EventSourceBased.version
+   *   last = version;
+   * }
+   * return n;
+   * }</pre>
+   *
+   * <p>Locals: 3 the aggregate, 4 the list, 5 its size, 6 the index, 7-8 the last version, 9 the
+   * stored event, 10-11 its version, 12 the event.
+   */
+  private record Replay(Class<?> aggregateType, List<Entry> entries) implements ByteCodeAppender {
+    private static final String LIST = Type.getInternalName(List.class);
+    private static final String STORED = Type.getInternalName(VersionedEvent.class);
+    private static final String BASE = Type.getInternalName(EventSourceBased.class);
+
+    @Override
+    public Size apply(
+        MethodVisitor code, Implementation.Context context, MethodDescription method) {
+      String owner = context.getInstrumentedType().getInternalName();
+      Label loop = new Label();
+      Label stop = new Label();
+      Label applied = new Label();
+      code.visitVarInsn(Opcodes.ALOAD, 1);
+      code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(aggregateType));
+      code.visitVarInsn(Opcodes.ASTORE, 3);
+      code.visitVarInsn(Opcodes.ALOAD, 2);
+      code.visitTypeInsn(Opcodes.CHECKCAST, LIST);
+      code.visitVarInsn(Opcodes.ASTORE, 4);
+      code.visitVarInsn(Opcodes.ALOAD, 4);
+      code.visitMethodInsn(Opcodes.INVOKEINTERFACE, LIST, "size", "()I", true);
+      code.visitVarInsn(Opcodes.ISTORE, 5);
+      code.visitVarInsn(Opcodes.ALOAD, 3);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "version", "()J", false);
+      code.visitVarInsn(Opcodes.LSTORE, 7);
+      code.visitInsn(Opcodes.ICONST_0);
+      code.visitVarInsn(Opcodes.ISTORE, 6);
+
+      code.visitLabel(loop);
+      code.visitVarInsn(Opcodes.ILOAD, 6);
+      code.visitVarInsn(Opcodes.ILOAD, 5);
+      code.visitJumpInsn(Opcodes.IF_ICMPGE, stop);
+      code.visitVarInsn(Opcodes.ALOAD, 4);
+      code.visitVarInsn(Opcodes.ILOAD, 6);
+      code.visitMethodInsn(Opcodes.INVOKEINTERFACE, LIST, "get", "(I)L" + OBJECT + ";", true);
+      code.visitTypeInsn(Opcodes.CHECKCAST, STORED);
+      code.visitVarInsn(Opcodes.ASTORE, 9);
+      code.visitVarInsn(Opcodes.ALOAD, 9);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, STORED, "version", "()J", false);
+      code.visitVarInsn(Opcodes.LSTORE, 10);
+      code.visitVarInsn(Opcodes.LLOAD, 10);
+      code.visitVarInsn(Opcodes.LLOAD, 7);
+      code.visitInsn(Opcodes.LCONST_1);
+      code.visitInsn(Opcodes.LADD);
+      code.visitInsn(Opcodes.LCMP);
+      code.visitJumpInsn(Opcodes.IFNE, stop);
+      code.visitVarInsn(Opcodes.ALOAD, 9);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, STORED, "event", "()L" + OBJECT + ";", false);
+      code.visitVarInsn(Opcodes.ASTORE, 12);
+      route(code, owner, aggregateType, entries, 12, applied);
+      code.visitJumpInsn(Opcodes.GOTO, stop); // no handler here: the caller's to apply or fail
+
+      code.visitLabel(applied);
+      code.visitFieldInsn(
+          Opcodes.GETSTATIC, owner, VERSION_FIELD, Type.getDescriptor(VarHandle.class));
+      code.visitVarInsn(Opcodes.ALOAD, 3);
+      code.visitVarInsn(Opcodes.LLOAD, 10);
+      code.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL,
+          Type.getInternalName(VarHandle.class),
+          "set",
+          "(L" + BASE + ";J)V",
+          false);
+      code.visitVarInsn(Opcodes.LLOAD, 10);
+      code.visitVarInsn(Opcodes.LSTORE, 7);
+      code.visitIincInsn(6, 1);
+      code.visitJumpInsn(Opcodes.GOTO, loop);
+
+      code.visitLabel(stop);
+      code.visitVarInsn(Opcodes.ILOAD, 6);
+      code.visitInsn(Opcodes.IRETURN);
+      return new Size(0, 0);
     }
   }
 
@@ -350,12 +517,41 @@ final class Dispatchers {
    * lookup into the class that declares it: {@code H<i> = privateLookupIn(Declaring.class,
    * lookup()).findVirtual(Declaring.class, name, (Event)void).asType((Aggregate, Event)void)}.
    */
-  private record Initializer(Class<?> aggregateType, List<Entry> entries)
+  private record Initializer(Class<?> aggregateType, List<Entry> entries, boolean replays)
       implements ByteCodeAppender {
     @Override
     public Size apply(
         MethodVisitor code, Implementation.Context context, MethodDescription method) {
       String owner = context.getInstrumentedType().getInternalName();
+      if (replays) {
+        // VERSION = privateLookupIn(EventSourceBased.class, lookup())
+        //     .findVarHandle(EventSourceBased.class, "version", long.class)
+        Type base = Type.getType(EventSourceBased.class);
+        code.visitLdcInsn(base);
+        code.visitMethodInsn(Opcodes.INVOKESTATIC, HANDLES, "lookup", "()L" + LOOKUP + ";", false);
+        code.visitMethodInsn(
+            Opcodes.INVOKESTATIC,
+            HANDLES,
+            "privateLookupIn",
+            "(L" + CLASS + ";L" + LOOKUP + ";)L" + LOOKUP + ";",
+            false);
+        code.visitLdcInsn(base);
+        code.visitLdcInsn("version");
+        code.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/Long", "TYPE", "L" + CLASS + ";");
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            LOOKUP,
+            "findVarHandle",
+            "(L"
+                + CLASS
+                + ";Ljava/lang/String;L"
+                + CLASS
+                + ";)"
+                + Type.getDescriptor(VarHandle.class),
+            false);
+        code.visitFieldInsn(
+            Opcodes.PUTSTATIC, owner, VERSION_FIELD, Type.getDescriptor(VarHandle.class));
+      }
       for (Entry entry : entries) {
         code.visitLdcInsn(Type.getType(entry.eventType()));
         code.visitInsn(Opcodes.POP);

@@ -2,6 +2,7 @@ package io.cqrs.internal;
 
 import io.cqrs.EventSourceBased;
 import io.cqrs.MissingHandlerException;
+import io.cqrs.VersionedEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
+import java.util.function.ToIntBiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +41,9 @@ public final class EventRouter {
   private final List<Class<?>> eventTypes;
   private final BiPredicate<Object, Object> dispatcher;
 
+  /** The generated replay loop of an {@code EventSourceBased} class; null for other classes. */
+  private final ToIntBiFunction<Object, Object> replayer;
+
   private EventRouter(Class<?> aggregateType) {
     this.aggregateType = aggregateType;
     Map<Class<?>, Method> found = new LinkedHashMap<>();
@@ -54,6 +59,12 @@ public final class EventRouter {
     this.eventTypes = List.copyOf(found.keySet());
     this.dispatcher =
         Dispatchers.of(lookup(aggregateType), aggregateType, List.copyOf(found.values()));
+    @SuppressWarnings("unchecked")
+    ToIntBiFunction<Object, Object> loop =
+        dispatcher instanceof ToIntBiFunction<?, ?> generated
+            ? (ToIntBiFunction<Object, Object>) generated
+            : null;
+    this.replayer = loop;
   }
 
   /** The router of an aggregate class, built on first use. */
@@ -98,6 +109,20 @@ public final class EventRouter {
     if (!dispatcher.test(aggregate, event)) {
       throw missing(event.getClass());
     }
+  }
+
+  /**
+   * Applies committed events to {@code aggregate}, an {@code EventSourceBased} of this router's
+   * class, from the first, as long as each one's version follows the aggregate's and its class has
+   * a handler here, setting the aggregate's version after each: the hot path of a load, generated
+   * per aggregate class (see {@link Dispatchers}).
+   *
+   * @return how many it applied; the event at that index, if any, is one it did not apply (a gap,
+   *     an event without a handler, or one that upcasters split), which the caller handles
+   * @throws Throwable whatever a handler threw; the events before it are applied
+   */
+  public int replay(Object aggregate, List<VersionedEvent> events) throws Throwable {
+    return replayer.applyAsInt(aggregate, events);
   }
 
   /** Fails eagerly, with the expected signature, unless a handler for {@code eventType} exists. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.EventSourceBased;
+import io.cqrs.VersionedEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
@@ -17,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
+import java.util.function.LongSupplier;
+import java.util.function.ToIntBiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +96,48 @@ class DispatchersTest {
         .hasMessage("cannot apply");
   }
 
+  /**
+   * The generated replay loop of an aggregate class: it applies events while their versions follow
+   * the aggregate's and it has their handlers, setting the version after each, and stops at the
+   * first other one, which it leaves to its caller.
+   */
+  @SuppressWarnings("unchecked")
+  private static void replayThroughTheLoop(
+      BiPredicate<Object, Object> dispatcher,
+      EventSourceBased counter,
+      Object added,
+      Object subtracted,
+      LongSupplier total) {
+    assertThat(dispatcher).isInstanceOf(ToIntBiFunction.class);
+    ToIntBiFunction<Object, Object> loop = (ToIntBiFunction<Object, Object>) dispatcher;
+    String id = counter.id();
+    List<VersionedEvent> events =
+        List.of(
+            VersionedEvent.of(id, 1, added, "c"),
+            VersionedEvent.of(id, 2, subtracted, "c"),
+            VersionedEvent.of(id, 3, new Unknown(), "c"),
+            VersionedEvent.of(id, 5, added, "c"));
+
+    assertThat(loop.applyAsInt(counter, events)).isEqualTo(2); // no handler for the third
+    assertThat(counter.version()).isEqualTo(2);
+    assertThat(total.getAsLong()).isEqualTo(3);
+    assertThat(loop.applyAsInt(counter, events.subList(3, 4))).isZero(); // 5 does not follow 2
+    assertThat(counter.version()).isEqualTo(2);
+    assertThat(total.getAsLong()).isEqualTo(3);
+  }
+
+  @Test
+  void the_replay_loop_of_an_aggregate_is_generated_in_the_same_class() throws Exception {
+    Counter counter = new Counter("r-1");
+    BiPredicate<Object, Object> dispatcher =
+        Dispatchers.of(
+            MethodHandles.privateLookupIn(Counter.class, MethodHandles.lookup()),
+            Counter.class,
+            handlers(Counter.class));
+
+    replayThroughTheLoop(dispatcher, counter, new Added(5), new Subtracted(2), () -> counter.total);
+  }
+
   @Test
   void on_the_class_path_the_dispatcher_is_a_hidden_nestmate_of_the_aggregate() throws Exception {
     MethodHandles.Lookup lookup =
@@ -132,6 +177,20 @@ class DispatchersTest {
     EventRouter router = EventRouter.of(type);
     router.dispatch(counter, new IsolatedCounter.Added(10));
     assertThat(type.getField("total").getLong(counter)).isEqualTo(13);
+
+    Object replayed = type.getConstructor(String.class).newInstance("i-2");
+    replayThroughTheLoop(
+        dispatcher,
+        (EventSourceBased) replayed,
+        new IsolatedCounter.Added(5),
+        new IsolatedCounter.Subtracted(2),
+        () -> {
+          try {
+            return type.getField("total").getLong(replayed);
+          } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+          }
+        });
   }
 
   /** Defines one class itself, from the parent's bytes, and leaves every other to the parent. */

@@ -198,10 +198,7 @@ final class Dispatchers {
             .modifiers(TypeManifestation.FINAL, SyntheticState.SYNTHETIC)
             // A JDK interface, so that the class depends on nothing in io.cqrs.internal, which a
             // module-info will not export to the aggregate's module.
-            .implement(
-                TypeDescription.Generic.Builder.parameterizedType(
-                        BiPredicate.class, Object.class, Object.class)
-                    .build())
+            .implement(ofObjects(BiPredicate.class))
             .method(ElementMatchers.named("test"))
             .intercept(new Implementation.Simple(new Routing(aggregateType, entries)))
             .initializer(
@@ -212,32 +209,33 @@ final class Dispatchers {
                     .writerFlags(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS));
     if (EventSourceBased.class.isAssignableFrom(aggregateType)) {
       builder =
-          builder
-              .implement(
-                  TypeDescription.Generic.Builder.parameterizedType(
-                          ToIntBiFunction.class, Object.class, Object.class)
-                      .build())
-              .method(ElementMatchers.named("applyAsInt"))
-              .intercept(new Implementation.Simple(new Replay(aggregateType, entries)))
-              .defineField(
-                  VERSION_FIELD,
-                  VarHandle.class,
-                  Visibility.PRIVATE,
-                  Ownership.STATIC,
-                  FieldManifestation.FINAL);
+          constant(
+              builder
+                  .implement(ofObjects(ToIntBiFunction.class))
+                  .method(ElementMatchers.named("applyAsInt"))
+                  .intercept(new Implementation.Simple(new Replay(aggregateType, entries))),
+              VERSION_FIELD,
+              VarHandle.class);
     }
     for (Entry entry : entries) {
       if (!entry.direct()) {
-        builder =
-            builder.defineField(
-                entry.field(),
-                MethodHandle.class,
-                Visibility.PRIVATE,
-                Ownership.STATIC,
-                FieldManifestation.FINAL);
+        builder = constant(builder, entry.field(), MethodHandle.class);
       }
     }
     return builder.make();
+  }
+
+  /** {@code generic<Object, Object>}, such as {@code BiPredicate<Object, Object>}. */
+  private static TypeDescription.Generic ofObjects(Class<?> generic) {
+    return TypeDescription.Generic.Builder.parameterizedType(generic, Object.class, Object.class)
+        .build();
+  }
+
+  /** Adds {@code private static final Type name}, which the static initializer sets. */
+  private static DynamicType.Builder<?> constant(
+      DynamicType.Builder<?> builder, String name, Class<?> type) {
+    return builder.defineField(
+        name, type, Visibility.PRIVATE, Ownership.STATIC, FieldManifestation.FINAL);
   }
 
   /**
@@ -527,14 +525,7 @@ final class Dispatchers {
         // VERSION = privateLookupIn(EventSourceBased.class, lookup())
         //     .findVarHandle(EventSourceBased.class, "version", long.class)
         Type base = Type.getType(EventSourceBased.class);
-        code.visitLdcInsn(base);
-        code.visitMethodInsn(Opcodes.INVOKESTATIC, HANDLES, "lookup", "()L" + LOOKUP + ";", false);
-        code.visitMethodInsn(
-            Opcodes.INVOKESTATIC,
-            HANDLES,
-            "privateLookupIn",
-            "(L" + CLASS + ";L" + LOOKUP + ";)L" + LOOKUP + ";",
-            false);
+        privateLookupIn(code, base);
         code.visitLdcInsn(base);
         code.visitLdcInsn("version");
         code.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/Long", "TYPE", "L" + CLASS + ";");
@@ -562,14 +553,7 @@ final class Dispatchers {
         }
         Method handler = entry.method();
         Type declaring = Type.getType(handler.getDeclaringClass());
-        code.visitLdcInsn(declaring);
-        code.visitMethodInsn(Opcodes.INVOKESTATIC, HANDLES, "lookup", "()L" + LOOKUP + ";", false);
-        code.visitMethodInsn(
-            Opcodes.INVOKESTATIC,
-            HANDLES,
-            "privateLookupIn",
-            "(L" + CLASS + ";L" + LOOKUP + ";)L" + LOOKUP + ";",
-            false);
+        privateLookupIn(code, declaring);
         code.visitLdcInsn(declaring);
         code.visitLdcInsn(handler.getName());
         code.visitLdcInsn(Type.getMethodType(Type.getMethodDescriptor(handler)));
@@ -590,6 +574,18 @@ final class Dispatchers {
             Opcodes.PUTSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
       }
       return new Size(0, 0);
+    }
+
+    /** {@code MethodHandles.privateLookupIn(Target.class, MethodHandles.lookup())}. */
+    private static void privateLookupIn(MethodVisitor code, Type target) {
+      code.visitLdcInsn(target);
+      code.visitMethodInsn(Opcodes.INVOKESTATIC, HANDLES, "lookup", "()L" + LOOKUP + ";", false);
+      code.visitMethodInsn(
+          Opcodes.INVOKESTATIC,
+          HANDLES,
+          "privateLookupIn",
+          "(L" + CLASS + ";L" + LOOKUP + ";)L" + LOOKUP + ";",
+          false);
     }
   }
 }

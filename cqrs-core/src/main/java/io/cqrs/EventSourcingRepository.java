@@ -338,19 +338,26 @@ public final class EventSourcingRepository {
         notMarked(first, e);
         return;
       }
-      if (marked instanceof CompletableFuture<Void> done
-          && done.isDone()
-          && !done.isCompletedExceptionally()) {
+      // Exactly a CompletableFuture: a minimal stage (completedStage, minimalCompletionStage)
+      // is a subclass whose isDone() throws.
+      if (marked != null
+          && marked.getClass() == CompletableFuture.class
+          && ((CompletableFuture<Void>) marked).isDone()
+          && !((CompletableFuture<Void>) marked).isCompletedExceptionally()) {
         // Marked on this thread (RelayStore's default, the in-memory store): no callback to
         // register, so the stage does not escape and the JIT need not allocate it.
         return;
       }
-      marked.whenComplete(
-          (ignored, failure) -> {
-            if (failure != null) {
-              notMarked(first, failure);
-            }
-          });
+      try {
+        marked.whenComplete(
+            (ignored, failure) -> {
+              if (failure != null) {
+                notMarked(first, failure);
+              }
+            });
+      } catch (RuntimeException e) { // a null stage, or one that refuses callbacks
+        notMarked(first, e);
+      }
     }
   }
 

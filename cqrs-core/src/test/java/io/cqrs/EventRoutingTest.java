@@ -583,4 +583,94 @@ class EventRoutingTest {
     assertThat(aggregate.seen).containsExactly("a@0");
     assertThat(aggregate.version()).isEqualTo(1);
   }
+
+  @Test
+  void a_failure_after_replay_resumed_past_a_split_names_its_event() {
+    Watcher aggregate = new Watcher("w-1");
+    List<VersionedEvent> events =
+        stream(
+            1,
+            new Opened("a"),
+            new SplitEvent("Both", List.of(new Renamed("b1"), new Renamed("b2"))),
+            new Renamed("c"),
+            new Exploded("late"));
+
+    assertThatThrownBy(() -> aggregate.replayAll(events))
+        .isInstanceOf(EventHandlingException.class)
+        .hasMessageContaining("Exploded")
+        .hasRootCauseMessage("late");
+    assertThat(aggregate.seen).containsExactly("a@0", "b1@1", "b2@1", "c@2");
+    assertThat(aggregate.version()).isEqualTo(3);
+  }
+
+  record Counted(int n) {}
+
+  record Measured(long n) {}
+
+  record Named(String name) {}
+
+  /** Handlers that return something, which routing accepts and ignores. */
+  static final class Returning extends EventSourceBased {
+    long total;
+    String name;
+
+    Returning(String id) {
+      super(id);
+    }
+
+    int handleCounted(Counted e) {
+      total += e.n();
+      return e.n();
+    }
+
+    private long handleMeasured(Measured e) {
+      total += e.n();
+      return total;
+    }
+
+    String handleNamed(Named e) {
+      name = e.name();
+      return name;
+    }
+  }
+
+  @Test
+  void handlers_that_return_a_value_replay_and_route_as_void_ones() {
+    Returning aggregate = new Returning("r-1");
+
+    aggregate.replayAll(
+        stream(1, new Counted(2), new Measured(3), new Named("ada"), new Counted(4)));
+
+    assertThat(aggregate.total).isEqualTo(9);
+    assertThat(aggregate.name).isEqualTo("ada");
+    assertThat(aggregate.version()).isEqualTo(4);
+  }
+
+  @Test
+  void with_fifty_event_types_replay_stops_at_a_gap_and_at_an_event_without_a_handler() {
+    List<VersionedEvent> handled = new ArrayList<>();
+    for (int type = 0; type < WideAggregate.TYPES; type++) {
+      handled.add(VersionedEvent.of("w-1", type + 1, WideAggregate.event(type, type), "c"));
+    }
+    List<VersionedEvent> withUnhandled = new ArrayList<>(handled.subList(0, 30));
+    withUnhandled.add(VersionedEvent.of("w-1", 31, new Opened("x"), "c"));
+    WideAggregate first = new WideAggregate("w-1");
+
+    assertThatThrownBy(() -> first.replayAll(withUnhandled))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessageContaining("handleOpened(Opened)");
+    assertThat(first.version()).isEqualTo(30);
+
+    List<VersionedEvent> withGap = new ArrayList<>(handled.subList(0, 40));
+    withGap.add(VersionedEvent.of("w-1", 42, WideAggregate.event(41, 41), "c"));
+    WideAggregate second = new WideAggregate("w-1");
+
+    assertThatThrownBy(() -> second.replayAll(withGap))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("expected version 41 but got 42");
+    assertThat(second.version()).isEqualTo(40);
+    for (int type = 0; type < 40; type++) {
+      assertThat(second.received[type]).as("W%d's handler", type).isEqualTo(type);
+    }
+  }
 }

@@ -12,12 +12,15 @@ import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.Subscription;
+import io.cqrs.testing.ForwardingRelayStore;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class EventSourcingRepositoryTest {
@@ -261,6 +264,38 @@ class EventSourcingRepositoryTest {
     assertThat(marking.readLog(1, 10))
         .extracting(entry -> entry.event().version(), LoggedEvent::published)
         .containsExactly(tuple(1L, false), tuple(2L, true));
+  }
+
+  @Test
+  void whatever_stage_a_store_answers_a_mark_with_the_save_that_committed_succeeds() {
+    List<Supplier<CompletionStage<Void>>> answers =
+        List.of(
+            () -> CompletableFuture.completedStage(null), // a minimal stage: isDone() throws
+            () -> CompletableFuture.failedStage(new TransientCqrsException("store down")),
+            () -> new CompletableFuture<Void>().minimalCompletionStage(),
+            () -> CompletableFuture.completedFuture(null),
+            () -> null);
+    for (int i = 0; i < answers.size(); i++) {
+      Supplier<CompletionStage<Void>> answer = answers.get(i);
+      InMemoryEventStreamRepository memory = new InMemoryEventStreamRepository();
+      ForwardingRelayStore answering =
+          new ForwardingRelayStore(memory) {
+            @Override
+            public CompletionStage<Void> markPublishedAsync(
+                String streamId, long fromVersion, long toVersion) {
+              return answer.get();
+            }
+          };
+      RecordingBus published = new RecordingBus(store);
+      EventSourcingRepository repository =
+          EventSourcingRepository.builder(answering, registry).publisher(published).build();
+
+      List<VersionedEvent> committed = repository.save(Wallet.open("w-" + i, "ada"), "c-" + i);
+
+      assertThat(committed).as("answer %d", i).hasSize(1);
+      assertThat(published.published).as("answer %d", i).containsExactly(committed);
+      assertThat(memory.version("w-" + i)).as("answer %d", i).isOne();
+    }
   }
 
   // ---------------------------------------------------------------- snapshot policies

@@ -392,6 +392,14 @@ final class Dispatchers {
           handler.getName(),
           Type.getMethodDescriptor(handler),
           false);
+      // A handler may return something (routing accepts any return type): drop it, so that every
+      // path reaches the loop's labels with an empty stack.
+      Class<?> returned = handler.getReturnType();
+      if (returned == long.class || returned == double.class) {
+        code.visitInsn(Opcodes.POP2);
+      } else if (returned != void.class) {
+        code.visitInsn(Opcodes.POP);
+      }
     } else {
       code.visitMethodInsn(
           Opcodes.INVOKEVIRTUAL,

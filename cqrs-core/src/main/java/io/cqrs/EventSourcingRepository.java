@@ -340,10 +340,10 @@ public final class EventSourcingRepository {
       }
       // Exactly a CompletableFuture: a minimal stage (completedStage, minimalCompletionStage)
       // is a subclass whose isDone() throws.
-      if (marked != null
-          && marked.getClass() == CompletableFuture.class
-          && ((CompletableFuture<Void>) marked).isDone()
-          && !((CompletableFuture<Void>) marked).isCompletedExceptionally()) {
+      if (marked instanceof CompletableFuture<Void> future
+          && future.getClass() == CompletableFuture.class
+          && future.isDone()
+          && !future.isCompletedExceptionally()) {
         // Marked on this thread (RelayStore's default, the in-memory store): no callback to
         // register, so the stage does not escape and the JIT need not allocate it.
         return;

@@ -272,10 +272,7 @@ final class Dispatchers {
 
   /**
    * {@code test(Object aggregate, Object event)}: the aggregate cast once to its class (local 3),
-   * then the handler of the event's class, then {@code return false}. Up to {@link #CHAIN_LIMIT}
-   * handlers it compares the event's class with each handled class in turn, in discovery order;
-   * beyond, it switches on the identity hash of the event's class first, then compares with the one
-   * or few classes of that hash.
+   * then the handler of the event's class ({@link EventRouting}), then {@code return false}.
    */
   private record Routing(Class<?> aggregateType, List<Entry> entries) implements ByteCodeAppender {
     @Override
@@ -285,7 +282,7 @@ final class Dispatchers {
       code.visitVarInsn(Opcodes.ALOAD, 1);
       code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(aggregateType));
       code.visitVarInsn(Opcodes.ASTORE, 3);
-      route(code, owner, aggregateType, entries, 2, null);
+      new EventRouting(owner, aggregateType, entries, 2, null).emit(code);
       code.visitInsn(Opcodes.ICONST_0);
       code.visitInsn(Opcodes.IRETURN);
       return new Size(0, 0);
@@ -293,128 +290,115 @@ final class Dispatchers {
   }
 
   /**
-   * The routing of the event in local {@code event} to the aggregate in local 3, cast to its class:
-   * up to {@link #CHAIN_LIMIT} handlers it compares the event's class with each handled class in
-   * turn, in discovery order; beyond, it switches on the identity hash of the event's class first,
-   * then compares with the one or few classes of that hash. After a handler returns it jumps to
-   * {@code applied}, or returns {@code true} if that is null; an event no handler takes falls
-   * through to the code that follows.
+   * The routing of the event in local {@code event} to the aggregate in local 3, cast to its class,
+   * as the generated class {@code owner} does it in {@code test} and in its replay loop: up to
+   * {@link #CHAIN_LIMIT} handlers it compares the event's class with each handled class in turn, in
+   * discovery order; beyond, it switches on the identity hash of the event's class first, then
+   * compares with the one or few classes of that hash. After a handler returns it jumps to {@code
+   * applied}, or returns {@code true} if that is null; an event no handler takes falls through to
+   * the code that follows.
    */
-  private static void route(
-      MethodVisitor code,
-      String owner,
-      Class<?> aggregateType,
-      List<Entry> entries,
-      int event,
-      Label applied) {
-    if (entries.size() <= CHAIN_LIMIT) {
+  private record EventRouting(
+      String owner, Class<?> aggregateType, List<Entry> entries, int event, Label applied) {
+
+    void emit(MethodVisitor code) {
+      if (entries.size() <= CHAIN_LIMIT) {
+        for (Entry entry : entries) {
+          callIfExactly(code, entry);
+        }
+      } else {
+        hashSwitch(code);
+      }
+    }
+
+    /**
+     * {@code switch (System.identityHashCode(event.getClass()))}, whose cases are the handled
+     * classes' identity hashes (fixed for the life of a class), each a chain of the classes that
+     * share it: one class, unless two hashes collide.
+     */
+    private void hashSwitch(MethodVisitor code) {
+      Map<Integer, List<Entry>> byHash = new TreeMap<>();
       for (Entry entry : entries) {
-        callIfExactly(code, owner, aggregateType, entry, event, applied);
+        byHash
+            .computeIfAbsent(System.identityHashCode(entry.eventType()), h -> new ArrayList<>())
+            .add(entry);
       }
-    } else {
-      hashSwitch(code, owner, aggregateType, entries, event, applied);
-    }
-  }
-
-  /**
-   * {@code switch (System.identityHashCode(event.getClass()))}, whose cases are the handled
-   * classes' identity hashes (fixed for the life of a class), each a chain of the classes that
-   * share it: one class, unless two hashes collide.
-   */
-  private static void hashSwitch(
-      MethodVisitor code,
-      String owner,
-      Class<?> aggregateType,
-      List<Entry> entries,
-      int event,
-      Label applied) {
-    Map<Integer, List<Entry>> byHash = new TreeMap<>();
-    for (Entry entry : entries) {
-      byHash
-          .computeIfAbsent(System.identityHashCode(entry.eventType()), h -> new ArrayList<>())
-          .add(entry);
-    }
-    int[] hashes = byHash.keySet().stream().mapToInt(Integer::intValue).toArray();
-    Label[] cases = new Label[hashes.length];
-    for (int i = 0; i < cases.length; i++) {
-      cases[i] = new Label();
-    }
-    Label unhandled = new Label();
-    code.visitVarInsn(Opcodes.ALOAD, event);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
-    code.visitMethodInsn(
-        Opcodes.INVOKESTATIC, SYSTEM, "identityHashCode", "(L" + OBJECT + ";)I", false);
-    code.visitLookupSwitchInsn(unhandled, hashes, cases);
-    int i = 0;
-    for (List<Entry> sameHash : byHash.values()) {
-      code.visitLabel(cases[i++]);
-      for (Entry entry : sameHash) {
-        callIfExactly(code, owner, aggregateType, entry, event, applied);
+      int[] hashes = byHash.keySet().stream().mapToInt(Integer::intValue).toArray();
+      Label[] cases = new Label[hashes.length];
+      for (int i = 0; i < cases.length; i++) {
+        cases[i] = new Label();
       }
-      code.visitJumpInsn(Opcodes.GOTO, unhandled);
-    }
-    code.visitLabel(unhandled);
-  }
-
-  /**
-   * {@code if (event.getClass() == Type.class) { aggregate.handleType((Type) event); return true;
-   * }} (or {@code goto applied}). It calls {@code getClass()} for each comparison: the JIT merges
-   * the calls into one load of the class pointer, where a {@code Class} kept in a local would stay
-   * live, and loaded, for deoptimisation.
-   */
-  private static void callIfExactly(
-      MethodVisitor code,
-      String owner,
-      Class<?> aggregateType,
-      Entry entry,
-      int event,
-      Label applied) {
-    Label next = new Label();
-    code.visitVarInsn(Opcodes.ALOAD, event);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
-    code.visitLdcInsn(Type.getType(entry.eventType()));
-    code.visitJumpInsn(Opcodes.IF_ACMPNE, next);
-    if (!entry.direct()) {
-      code.visitFieldInsn(
-          Opcodes.GETSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
-    }
-    code.visitVarInsn(Opcodes.ALOAD, 3);
-    code.visitVarInsn(Opcodes.ALOAD, event);
-    code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(entry.eventType()));
-    Method handler = entry.method();
-    if (entry.direct()) {
+      Label unhandled = new Label();
+      code.visitVarInsn(Opcodes.ALOAD, event);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
       code.visitMethodInsn(
-          Opcodes.INVOKEVIRTUAL,
-          // A private method is not inherited: name the class that declares it.
-          Modifier.isPrivate(handler.getModifiers())
-              ? Type.getInternalName(handler.getDeclaringClass())
-              : Type.getInternalName(aggregateType),
-          handler.getName(),
-          Type.getMethodDescriptor(handler),
-          false);
-      // A handler may return something (routing accepts any return type): drop it, so that every
-      // path reaches the loop's labels with an empty stack.
-      Class<?> returned = handler.getReturnType();
-      if (returned == long.class || returned == double.class) {
-        code.visitInsn(Opcodes.POP2);
-      } else if (returned != void.class) {
-        code.visitInsn(Opcodes.POP);
+          Opcodes.INVOKESTATIC, SYSTEM, "identityHashCode", "(L" + OBJECT + ";)I", false);
+      code.visitLookupSwitchInsn(unhandled, hashes, cases);
+      int i = 0;
+      for (List<Entry> sameHash : byHash.values()) {
+        code.visitLabel(cases[i++]);
+        for (Entry entry : sameHash) {
+          callIfExactly(code, entry);
+        }
+        code.visitJumpInsn(Opcodes.GOTO, unhandled);
       }
-    } else {
-      code.visitMethodInsn(
-          Opcodes.INVOKEVIRTUAL,
-          HANDLE,
-          "invokeExact",
-          entry.handleDescriptor(aggregateType),
-          false);
+      code.visitLabel(unhandled);
     }
-    if (applied == null) {
-      code.visitInsn(Opcodes.ICONST_1);
-      code.visitInsn(Opcodes.IRETURN);
-    } else {
-      code.visitJumpInsn(Opcodes.GOTO, applied);
+
+    /**
+     * {@code if (event.getClass() == Type.class) { aggregate.handleType((Type) event); return true;
+     * }} (or {@code goto applied}). It calls {@code getClass()} for each comparison: the JIT merges
+     * the calls into one load of the class pointer, where a {@code Class} kept in a local would
+     * stay live, and loaded, for deoptimisation.
+     */
+    private void callIfExactly(MethodVisitor code, Entry entry) {
+      Label next = new Label();
+      code.visitVarInsn(Opcodes.ALOAD, event);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, OBJECT, "getClass", "()L" + CLASS + ";", false);
+      code.visitLdcInsn(Type.getType(entry.eventType()));
+      code.visitJumpInsn(Opcodes.IF_ACMPNE, next);
+      if (!entry.direct()) {
+        code.visitFieldInsn(
+            Opcodes.GETSTATIC, owner, entry.field(), Type.getDescriptor(MethodHandle.class));
+      }
+      code.visitVarInsn(Opcodes.ALOAD, 3);
+      code.visitVarInsn(Opcodes.ALOAD, event);
+      code.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(entry.eventType()));
+      Method handler = entry.method();
+      if (entry.direct()) {
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            // A private method is not inherited: name the class that declares it.
+            Modifier.isPrivate(handler.getModifiers())
+                ? Type.getInternalName(handler.getDeclaringClass())
+                : Type.getInternalName(aggregateType),
+            handler.getName(),
+            Type.getMethodDescriptor(handler),
+            false);
+        // A handler may return something (routing accepts any return type): drop it, so that every
+        // path reaches the loop's labels with an empty stack.
+        Class<?> returned = handler.getReturnType();
+        if (returned == long.class || returned == double.class) {
+          code.visitInsn(Opcodes.POP2);
+        } else if (returned != void.class) {
+          code.visitInsn(Opcodes.POP);
+        }
+      } else {
+        code.visitMethodInsn(
+            Opcodes.INVOKEVIRTUAL,
+            HANDLE,
+            "invokeExact",
+            entry.handleDescriptor(aggregateType),
+            false);
+      }
+      if (applied == null) {
+        code.visitInsn(Opcodes.ICONST_1);
+        code.visitInsn(Opcodes.IRETURN);
+      } else {
+        code.visitJumpInsn(Opcodes.GOTO, applied);
+      }
+      code.visitLabel(next);
     }
-    code.visitLabel(next);
   }
 
   /**
@@ -490,7 +474,7 @@ final class Dispatchers {
       code.visitVarInsn(Opcodes.ALOAD, 9);
       code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, STORED, "event", "()L" + OBJECT + ";", false);
       code.visitVarInsn(Opcodes.ASTORE, 12);
-      route(code, owner, aggregateType, entries, 12, applied);
+      new EventRouting(owner, aggregateType, entries, 12, applied).emit(code);
       code.visitJumpInsn(Opcodes.GOTO, stop); // no handler here: the caller's to apply or fail
 
       code.visitLabel(applied);

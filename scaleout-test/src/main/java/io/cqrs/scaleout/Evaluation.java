@@ -1,5 +1,6 @@
 package io.cqrs.scaleout;
 
+import io.cqrs.scaleout.Outcomes.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,8 @@ final class Evaluation {
   private final FaultLog faults;
   private final List<SentCommand> sent;
   private final int duplicatesPublished;
+  private final long warmupCommands;
+  private final Duration warmup;
   private final StoreContents store;
   private final ReadModelContents views;
   private final QueueState queues;
@@ -33,6 +36,8 @@ final class Evaluation {
       FaultLog faults,
       List<SentCommand> sent,
       int duplicatesPublished,
+      long warmupCommands,
+      Duration warmup,
       StoreContents store,
       ReadModelContents views,
       QueueState queues,
@@ -46,6 +51,8 @@ final class Evaluation {
     this.faults = faults;
     this.sent = sent;
     this.duplicatesPublished = duplicatesPublished;
+    this.warmupCommands = warmupCommands;
+    this.warmup = warmup;
     this.store = store;
     this.views = views;
     this.queues = queues;
@@ -82,6 +89,9 @@ final class Evaluation {
         duplicatesPublished,
         invariants.outcomes().counts(),
         invariants.outcomes().rejectionsByReason(),
+        warmupCommands,
+        warmup,
+        measured(invariants.outcomes()),
         firstSent(),
         publishing,
         settledAfter,
@@ -95,6 +105,18 @@ final class Evaluation {
         connections(),
         nodeLoss,
         timeline(invariants.outcomes()));
+  }
+
+  /**
+   * The publishers' commands with an outcome: those with a send time (the harness's openings and
+   * warm-up have none), each counted once.
+   */
+  private long measured(Outcomes outcomes) {
+    return sent.stream()
+        .filter(command -> command.sentAt() > 0)
+        .map(command -> outcomes.of(command.messageId()))
+        .filter(outcome -> outcome == Outcome.ACCEPTED || outcome == Outcome.REJECTED)
+        .count();
   }
 
   /**

@@ -44,7 +44,7 @@ import java.util.concurrent.locks.LockSupport;
  * in time.
  */
 public final class Publisher {
-  private static final int BATCH = 20;
+  static final int BATCH = 20;
   private static final int PROGRESS_EVERY = 100;
   private static final Duration RESEND_DEADLINE = Duration.ofSeconds(90);
   private static final Duration RESEND_PAUSE = Duration.ofMillis(250);

@@ -35,37 +35,37 @@ final class Quiescence {
   private final BrokerControl broker;
   private final String prefix;
   private final PrintStream progress;
-  private final Supplier<Duration> clock;
+  private final LogTail log = new LogTail();
   private List<String> queues;
   private Duration settledAt;
 
-  /**
-   * @param clock the run's clock, which {@link #settledAt()} reads
-   */
   Quiescence(
-      EventStreamRepository store,
-      BrokerControl broker,
-      String prefix,
-      PrintStream progress,
-      Supplier<Duration> clock) {
+      EventStreamRepository store, BrokerControl broker, String prefix, PrintStream progress) {
     this.store = store;
     this.broker = broker;
     this.prefix = prefix;
     this.progress = progress;
-    this.clock = clock;
   }
 
   /**
-   * When the run settled, on the run's clock: the first of the polls in a row over {@link
-   * #STABLE_FOR} that found it settled; {@code null} unless {@link #await} returned true.
+   * When the run last settled, on the clock its {@link #await} was given: the first of the polls in
+   * a row over {@link #STABLE_FOR} that found it settled; {@code null} unless that {@link #await}
+   * returned true.
    */
   Duration settledAt() {
     return settledAt;
   }
 
-  /** Waits for quiescence; false if the timeout passed first. */
-  boolean await(Duration timeout) {
-    Readings readings = new Readings();
+  /**
+   * Waits for quiescence; false if the timeout passed first. A second wait (after a warm-up, say)
+   * reads on from the log entries the first one read.
+   *
+   * @param clock the clock {@link #settledAt()} is read on
+   */
+  boolean await(Duration timeout, Supplier<Duration> clock) {
+    settledAt = null;
+    queues = null; // the workers may have declared more since the last wait
+    Readings readings = new Readings(clock);
     try {
       Await.await("the run to settle").atMost(timeout).pollInterval(POLL).until(readings::settled);
       return true;
@@ -76,10 +76,14 @@ final class Quiescence {
 
   /** The readings so far: how many in a row found everything settled and the log unchanged. */
   private final class Readings {
-    private final LogTail log = new LogTail();
+    private final Supplier<Duration> clock;
     private long lastSize = -1;
     private int stable;
     private int polls;
+
+    Readings(Supplier<Duration> clock) {
+      this.clock = clock;
+    }
 
     /** Takes one reading; true once the readings were settled for {@link #STABLE_FOR}. */
     boolean settled() {

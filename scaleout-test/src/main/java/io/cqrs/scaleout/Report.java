@@ -39,20 +39,22 @@ public final class Report {
     if (!throughput.isEmpty()) {
       md.append("\n## Throughput by number of workers\n\n");
       md.append(
-          "| workers | commands | duplicates published | accepted | rejected | conflicts retried"
-              + " | seconds | commands/s | commands per worker | invariants"
-              + " | load average (1, 5, 15 min) |\n");
-      md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+          "| workers | warm-up (cold) | commands | duplicates published | accepted | rejected"
+              + " | conflicts retried | measured | seconds | commands/s | commands per worker"
+              + " | invariants | load average (1, 5, 15 min) |\n");
+      md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
       for (RunResult r : throughput) {
         md.append(
             String.format(
-                "| %d | %d | %d | %d | %d | %d | %.1f | %.0f | %s | %s | %s |%n",
+                "| %d | %s | %d | %d | %d | %d | %d | %d | %.1f | %.0f | %s | %s | %s |%n",
                 r.config().workers(),
+                warmup(r),
                 r.sent(),
                 r.duplicatesPublished(),
                 r.outcomes().getOrDefault(Outcome.ACCEPTED, 0L),
                 r.outcomes().getOrDefault(Outcome.REJECTED, 0L),
                 r.conflicts(),
+                r.measured(),
                 r.secondsToSettle(),
                 r.commandsPerSecond(),
                 r.workerShare().stream()
@@ -62,10 +64,16 @@ public final class Report {
                 r.loadAverage()));
       }
       md.append(
-          "\nCommands (and their duplicates) are sent as fast as the broker confirms them; seconds"
-              + " run from the first command sent until the run was first found quiet (queues"
-              + " empty, relay and processors caught up), and commands/s divides the commands with"
-              + " an outcome by them. Every process of these runs (workers, publishers,"
+          "\nBefore the clock starts, the harness sends the warm-up's commands and waits until the"
+              + " workers have settled them, so that the figure is that of warm workers; the"
+              + " warm-up column gives its size, how long it took and its own pace, that of"
+              + " workers starting cold. Then the publishers send their commands (and their"
+              + " duplicates) as fast as the broker confirms them; seconds run from their first"
+              + " command sent until the run was first found quiet (queues empty, relay and"
+              + " processors caught up), and commands/s divides the measured commands (the"
+              + " publishers' commands with an outcome) by them. Commands, accepted and rejected"
+              + " count every command of the run, warm-up and openings included, and every"
+              + " invariant covers them all. Every process of these runs (workers, publishers,"
               + " CouchbaseMock, RabbitMQ) and whatever else runs on the machine share the same "
               + Runtime.getRuntime().availableProcessors()
               + " core(s): here more workers add contention rather than capacity, so the figures"
@@ -181,6 +189,15 @@ public final class Report {
     return md.toString();
   }
 
+  /** A throughput run's warm-up: its commands, seconds and commands/s, or {@code none}. */
+  private static String warmup(RunResult r) {
+    return r.warmupCommands() == 0
+        ? "none"
+        : String.format(
+            "%d in %.1f s, %.0f/s",
+            r.warmupCommands(), r.warmup().toMillis() / 1000.0, r.warmupCommandsPerSecond());
+  }
+
   /** The run's charts and the link to their table. */
   private static String overTime(RunResult r) {
     return TimelineCharts.markdown(TimelineCharts.ChartFiles.of(name(r)), CHARTS, r.timeline());
@@ -264,8 +281,9 @@ public final class Report {
   }
 
   /**
-   * Writes the throughput runs' figures as JSON, {@code [{"workers": 1, "commandsPerSecond":
-   * 123.4}, ...]}, in the order of the runs.
+   * Writes the throughput runs' figures as JSON, {@code [{"workers": 1, "commandsPerSecond": 123.4,
+   * "measuredCommands": 600, "seconds": 4.9, "warmupCommands": 600, "warmupCommandsPerSecond":
+   * 98.2}, ...]}, in the order of the runs.
    */
   public static void writeThroughput(Path file, List<RunResult> throughput) throws IOException {
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -273,6 +291,10 @@ public final class Report {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("workers", r.config().workers());
       row.put("commandsPerSecond", Math.round(r.commandsPerSecond() * 10) / 10.0);
+      row.put("measuredCommands", r.measured());
+      row.put("seconds", Math.round(r.secondsToSettle() * 10) / 10.0);
+      row.put("warmupCommands", r.warmupCommands());
+      row.put("warmupCommandsPerSecond", Math.round(r.warmupCommandsPerSecond() * 10) / 10.0);
       rows.add(row);
     }
     Files.createDirectories(file.getParent());

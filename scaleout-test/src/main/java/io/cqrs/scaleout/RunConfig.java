@@ -33,6 +33,11 @@ import java.util.Objects;
  *     the run's connections once a third of the commands are sent, and start it again at two thirds
  *     ({@link NodeKill}); only for a run on a cluster
  * @param poisonMessages malformed commands sent on purpose, which must end in the dead-letter queue
+ * @param warmupCommands commands the harness sends before the run's clock starts, and waits to see
+ *     settled, so that the workers' JVMs have loaded and compiled the command path before the
+ *     publishers start (a production worker is measured warm); they are part of the run, and every
+ *     invariant covers them, but not of its commands/s ({@link RunResult#commandsPerSecond()}); 0
+ *     for none
  * @param quiescenceTimeout how long the queues and the relay may take to settle after publishing
  * @param seed seeds every publisher's plan
  */
@@ -51,6 +56,7 @@ public record RunConfig(
     boolean slowConsumer,
     boolean killBrokerNode,
     int poisonMessages,
+    int warmupCommands,
     Duration quiescenceTimeout,
     long seed) {
 
@@ -63,11 +69,14 @@ public record RunConfig(
         || commandsPerPublisher < 1
         || hotAccounts < 2
         || publishRate < 0
+        || poisonMessages < 0
+        || warmupCommands < 0
         || duplicatePercent < 0
         || duplicatePercent > 100) {
       throw new IllegalArgumentException(
           "workers, publishers and commandsPerPublisher must be >= 1, hotAccounts >= 2,"
-              + " publishRate >= 0 and duplicatePercent 0..100: "
+              + " publishRate, poisonMessages and warmupCommands >= 0 and duplicatePercent"
+              + " 0..100: "
               + this);
     }
   }
@@ -98,8 +107,11 @@ public record RunConfig(
    * A run without faults, with another number of workers and {@link #THROUGHPUT_PUBLISHERS}
    * publishers sending commands as fast as the broker confirms them, for throughput. It publishes
    * the same share of duplicates: redeliveries are part of the work a deployment does.
+   *
+   * @param warmup commands the harness sends and sees settled before the clock starts ({@link
+   *     #warmupCommands()})
    */
-  public RunConfig throughputRun(int workerCount, int commandsEach) {
+  public RunConfig throughputRun(int workerCount, int commandsEach, int warmup) {
     return new RunConfig(
         "throughput: " + workerCount + " worker(s), no faults",
         workerCount,
@@ -115,6 +127,7 @@ public record RunConfig(
         false,
         false,
         0,
+        warmup,
         quiescenceTimeout,
         seed);
   }

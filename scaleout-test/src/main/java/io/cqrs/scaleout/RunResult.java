@@ -16,6 +16,12 @@ import java.util.Map;
  * @param duplicatesPublished commands the publishers published a second time on purpose
  * @param outcomes how many commands had each outcome
  * @param rejections rejections by exception type
+ * @param warmupCommands commands the harness sent before the run's clock started ({@link
+ *     RunConfig#warmupCommands()}), duplicates not counted; part of {@code sent}
+ * @param warmup how long those took from the first sent until the workers had settled them, or
+ *     {@link Duration#ZERO} without a warm-up
+ * @param measured commands the publishers sent that had an outcome (accepted or rejected): what
+ *     {@link #commandsPerSecond()} counts, so neither the openings nor the warm-up
  * @param firstSent when the publishers sent their first command, on the run's clock, which starts
  *     as they are launched (as do the faults' times and the timeline)
  * @param publishing on the run's clock, when the last command was confirmed
@@ -44,6 +50,9 @@ public record RunResult(
     long duplicatesPublished,
     Map<Outcome, Long> outcomes,
     Map<String, Long> rejections,
+    long warmupCommands,
+    Duration warmup,
+    long measured,
     Duration firstSent,
     Duration publishing,
     Duration settled,
@@ -63,11 +72,20 @@ public record RunResult(
     return checks.stream().allMatch(Check::holds);
   }
 
-  /** Commands with an outcome per second, from the first sent until the run settled. */
+  /**
+   * The publishers' commands with an outcome per second, from the first sent until the run settled;
+   * the warm-up before it is not in the figure ({@link #warmupCommandsPerSecond()}).
+   */
   public double commandsPerSecond() {
-    long done =
-        outcomes.getOrDefault(Outcome.ACCEPTED, 0L) + outcomes.getOrDefault(Outcome.REJECTED, 0L);
-    return done / Math.max(0.001, secondsToSettle());
+    return measured / Math.max(0.001, secondsToSettle());
+  }
+
+  /**
+   * The warm-up's commands per second, from its first sent until the workers had settled them: the
+   * pace of workers that start cold; 0 without a warm-up.
+   */
+  public double warmupCommandsPerSecond() {
+    return warmup.isZero() ? 0 : warmupCommands / (warmup.toMillis() / 1000.0);
   }
 
   /** Seconds from the first command sent until the run settled. */

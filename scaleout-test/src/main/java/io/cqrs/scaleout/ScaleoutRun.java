@@ -1,6 +1,7 @@
 package io.cqrs.scaleout;
 
 import com.rabbitmq.client.ConnectionFactory;
+import io.cqrs.Command;
 import io.cqrs.EventSerializer;
 import io.cqrs.TypeRegistry;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
@@ -49,6 +50,9 @@ public final class ScaleoutRun {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration PUBLISH_TIMEOUT = Duration.ofMinutes(10);
   private static final Duration READ_MODEL_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The publisher name, and message id prefix, of the warm-up's commands. */
+  static final String WARMUP = "warmup";
 
   private final RunConfig config;
   private final Servers servers;
@@ -164,6 +168,16 @@ public final class ScaleoutRun {
       } catch (ConditionTimeoutException e) {
         throw new IllegalStateException("the hot accounts were not opened within " + START_TIMEOUT);
       }
+      Quiescence quiet = new Quiescence(store, broker, prefix, progress);
+      int duplicates = 0;
+      Duration warmup = Duration.ZERO;
+      if (config.warmupCommands() > 0) {
+        List<SentCommand> publications = warmupPublications();
+        List<SentCommand> commands = SentCommand.distinct(publications);
+        warmup = warmUp(bus, quiet, publications);
+        sent.addAll(commands);
+        duplicates += publications.size() - commands.size();
+      }
       // The run's clock starts here, so that the poison messages are on the charts too.
       faults.start();
       Poison poison = Poison.send(servers.rabbitFactory(), prefix, config.poisonMessages());
@@ -175,7 +189,6 @@ public final class ScaleoutRun {
       List<ChildProcess> publishers = processes.startPublishers(config);
       injector.runWhile(publishers, slow);
       Duration publishing = faults.elapsed();
-      int duplicates = 0;
       for (ChildProcess publisher : publishers) {
         int status = publisher.awaitExit(PUBLISH_TIMEOUT);
         processes.ended(publisher, status);
@@ -195,8 +208,7 @@ public final class ScaleoutRun {
               + " of them twice, in "
               + publishing.toSeconds()
               + " s");
-      Quiescence quiet = new Quiescence(store, broker, prefix, progress, faults::elapsed);
-      boolean settled = quiet.await(config.quiescenceTimeout());
+      boolean settled = quiet.await(config.quiescenceTimeout(), faults::elapsed);
       Duration settledAfter = settled ? quiet.settledAt() : faults.elapsed();
       QueueState queues = quiet.finalState(poison);
       StoreContents contents = StoreContents.read(store, streamIds(sent));
@@ -214,6 +226,8 @@ public final class ScaleoutRun {
                   faults,
                   sent,
                   duplicates,
+                  config.warmupCommands(),
+                  warmup,
                   contents,
                   views,
                   queues,
@@ -233,6 +247,54 @@ public final class ScaleoutRun {
                   : "INVARIANTS VIOLATED:\n" + Report.failures(result)));
       return result;
     }
+  }
+
+  /**
+   * The warm-up's publications: a plan like a publisher's ({@link CommandPlan#generate}, under the
+   * name {@value #WARMUP}) with the same share of duplicates, with no send time, so that neither
+   * the run's figure nor its timeline counts them.
+   */
+  private List<SentCommand> warmupPublications() {
+    return CommandPlan.publications(
+        CommandPlan.generate(WARMUP, config.seed(), config.accounts(), config.warmupCommands()),
+        config.duplicatePercent(),
+        config.seed() ^ WARMUP.hashCode());
+  }
+
+  /**
+   * Sends the warm-up through the harness's bus, in the publishers' batches, and waits until the
+   * workers have settled it (queues empty, relay and processors caught up, the transfers it started
+   * finished), so that the run's clock starts on warm workers and an empty backlog.
+   *
+   * @return how long the warm-up took from its first command sent until it was found settled
+   */
+  private Duration warmUp(RabbitCommandBus bus, Quiescence quiet, List<SentCommand> publications) {
+    long start = System.nanoTime();
+    for (int from = 0; from < publications.size(); from += Publisher.BATCH) {
+      List<Command> batch = new ArrayList<>(Publisher.BATCH);
+      for (SentCommand command :
+          publications.subList(from, Math.min(publications.size(), from + Publisher.BATCH))) {
+        batch.add(CommandPlan.toCommand(command, types));
+      }
+      bus.publish(batch);
+    }
+    if (!quiet.await(
+        config.quiescenceTimeout(), () -> Duration.ofNanos(System.nanoTime() - start))) {
+      throw new IllegalStateException(
+          "the warm-up's "
+              + config.warmupCommands()
+              + " commands did not settle within "
+              + config.quiescenceTimeout());
+    }
+    Duration took = quiet.settledAt();
+    say(
+        String.format(
+            "warm-up: %d commands (%d publications) settled in %.1f s, %.0f commands/s",
+            config.warmupCommands(),
+            publications.size(),
+            took.toMillis() / 1000.0,
+            config.warmupCommands() / Math.max(0.001, took.toMillis() / 1000.0)));
+    return took;
   }
 
   /**

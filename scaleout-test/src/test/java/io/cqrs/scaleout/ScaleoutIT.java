@@ -45,6 +45,13 @@ class ScaleoutIT {
   /** Commands per publisher of the default run's 1-worker throughput run: well under 2 minutes. */
   private static final int CI_THROUGHPUT_COMMANDS_EACH = 200;
 
+  /**
+   * Commands the harness sends and sees settled before each throughput run's clock starts, unless
+   * {@code -Dscaleout.warmup=N} says otherwise (0 measures the workers' cold start too): about the
+   * number a cold worker here needs before it handles commands at its steady pace.
+   */
+  private static final int WARMUP_COMMANDS = Integer.getInteger("scaleout.warmup", 600);
+
   private static final boolean CLUSTER = Boolean.getBoolean("scaleout.cluster");
 
   @Test
@@ -64,7 +71,9 @@ class ScaleoutIT {
       throughput.add(
           new ScaleoutRun(
                   config.throughputRun(
-                      workers, all ? THROUGHPUT_COMMANDS_EACH : CI_THROUGHPUT_COMMANDS_EACH),
+                      workers,
+                      all ? THROUGHPUT_COMMANDS_EACH : CI_THROUGHPUT_COMMANDS_EACH,
+                      WARMUP_COMMANDS),
                   servers,
                   TARGET.resolve("scaleout"),
                   System.out)
@@ -83,6 +92,12 @@ class ScaleoutIT {
     for (RunResult r : throughput) {
       assertThat(r.passed()).as(Report.failures(r)).isTrue();
       assertChartsShowTheTables(file, report, r);
+      // The warm-up ran and settled before the clock, and the figure counts the publishers' only.
+      assertThat(r.warmupCommands()).isEqualTo(r.config().warmupCommands());
+      assertThat(r.warmup().isZero()).isEqualTo(r.config().warmupCommands() == 0);
+      assertThat(r.measured())
+          .as("measured: the publishers' commands, every one with an outcome")
+          .isEqualTo((long) r.config().publishers() * r.config().commandsPerPublisher());
     }
     assertThroughputFile(throughput);
     assertNothingLeftOnTheBroker(servers, throughput, run);
@@ -163,8 +178,9 @@ class ScaleoutIT {
         run.outcomes().getOrDefault(Outcome.ACCEPTED, 0L)
             + run.outcomes().getOrDefault(Outcome.REJECTED, 0L);
     assertThat(run.timeline().completed())
-        .as("commands dated on the timeline")
-        .isEqualTo(decided - run.config().hotAccounts());
+        .as("commands dated on the timeline: all but the openings and the warm-up")
+        .isEqualTo(decided - run.config().hotAccounts() - run.warmupCommands())
+        .isEqualTo(run.measured());
   }
 
   /** The throughput file names each run's workers and commands/s, as the report does. */
@@ -177,6 +193,10 @@ class ScaleoutIT {
           .isEqualTo(throughput.get(i).config().workers());
       assertThat(rows.get(i).get("commandsPerSecond").asDouble())
           .isCloseTo(throughput.get(i).commandsPerSecond(), within(0.05));
+      assertThat(rows.get(i).get("measuredCommands").asLong())
+          .isEqualTo(throughput.get(i).measured());
+      assertThat(rows.get(i).get("warmupCommands").asLong())
+          .isEqualTo(throughput.get(i).config().warmupCommands());
     }
   }
 
@@ -217,6 +237,7 @@ class ScaleoutIT {
         false,
         false,
         2,
+        0,
         // The backlog left when the publishers finish takes under a minute on a quiet machine and
         // up to two with other builds sharing the cores (load average 10 or more); this is the
         // limit, not a wait: the run goes on as soon as it has settled.
@@ -241,6 +262,7 @@ class ScaleoutIT {
         true,
         false,
         3,
+        0,
         // The first soak here (load average 10 to 26) needed 300 s for 6000 commands.
         Duration.ofSeconds(420),
         11L);
@@ -265,6 +287,7 @@ class ScaleoutIT {
         false,
         true,
         2,
+        0,
         Duration.ofSeconds(240),
         13L);
   }

@@ -205,6 +205,22 @@ public final class ChildProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code line} to the process's standard input, for a process that waits for a word from
+   * the harness (a publisher started with {@code --wait-for-go}).
+   *
+   * @throws UncheckedIOException if the process no longer reads it
+   */
+  public void tell(String line) {
+    try {
+      var in = process.getOutputStream();
+      in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      in.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + " did not take '" + line + "'; see " + log, e);
+    }
+  }
+
   /** Kills the process if it still runs. */
   @Override
   public void close() {

@@ -121,7 +121,8 @@ final class Evaluation {
 
   /**
    * When the publishers sent their first command, on the run's clock: the clock starts as they are
-   * launched, and a JVM takes a few seconds to start.
+   * launched, and a JVM takes a few seconds to start (after a warm-up, as they are told to go,
+   * their JVMs started and connected).
    */
   private Duration firstSent() {
     long first = sent.stream().mapToLong(SentCommand::sentAt).filter(t -> t > 0).min().orElse(0);

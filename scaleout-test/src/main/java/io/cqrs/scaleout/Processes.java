@@ -118,8 +118,13 @@ final class Processes implements AutoCloseable {
     return worker;
   }
 
-  /** Starts the publishers; they run on their own and exit when done. */
-  List<ChildProcess> startPublishers(RunConfig config) {
+  /**
+   * Starts the publishers; they run on their own and exit when done.
+   *
+   * @param waitForGo whether each connects, prints {@code READY} and waits for {@code GO} ({@link
+   *     ChildProcess#tell}) before it sends
+   */
+  List<ChildProcess> startPublishers(RunConfig config, boolean waitForGo) {
     List<ChildProcess> publishers = new ArrayList<>();
     for (int i = 1; i <= config.publishers(); i++) {
       String id = "p" + i;
@@ -132,6 +137,7 @@ final class Processes implements AutoCloseable {
               "--seed", String.valueOf(config.seed()),
               "--rate", String.valueOf(config.publishRate()),
               "--duplicates", String.valueOf(config.duplicatePercent()),
+              "--wait-for-go", String.valueOf(waitForGo),
               "--out", directory.resolve(id + ".jsonl").toString());
       ChildProcess publisher =
           ChildProcess.start(

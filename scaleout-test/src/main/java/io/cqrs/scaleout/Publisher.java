@@ -9,8 +9,10 @@ import io.cqrs.example.bank.InfrastructureOptions.Bus;
 import io.cqrs.example.bank.InfrastructureOptions.Store;
 import io.cqrs.example.bank.domain.BankTypes;
 import io.cqrs.rabbitmq.RabbitCommandBus;
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,18 +32,19 @@ import java.util.concurrent.locks.LockSupport;
  * harness to check against the store and to chart.
  *
  * <p>Usage: {@code Publisher --prefix P --id p1 --accounts a,b,c --count N --seed S --out FILE
- * [--rate R] [--duplicates D]} with the broker from {@code CQRS_RABBITMQ_URI} (one URI, or one per
- * node of a cluster separated by commas, as example-bank takes it) and the queue type from {@code
- * CQRS_RABBITMQ_QUEUE_TYPE} ({@code classic} by default), so that its bus is built as the workers'
- * are. With a rate, it sends at most R commands per second, so that its commands are spread over
- * the run rather than sent at once. With duplicates, D % of the N commands are published a second
- * time with the same message id, some right after the original and some later ({@link
- * CommandPlan#publications}); the second publication is logged as a line of its own, marked {@code
- * duplicate}. A batch the broker did not confirm (for instance while the harness closes connections
- * or stops the broker) is sent again with the same message ids until a deadline; the workers'
- * deduplication makes a resent command harmless. Prints {@code SENT n} (first publications) as it
- * goes and {@code DONE n d} (commands, duplicates) at the end; exits 1 if a batch could not be sent
- * in time.
+ * [--rate R] [--duplicates D] [--wait-for-go true]} with the broker from {@code CQRS_RABBITMQ_URI}
+ * (one URI, or one per node of a cluster separated by commas, as example-bank takes it) and the
+ * queue type from {@code CQRS_RABBITMQ_QUEUE_TYPE} ({@code classic} by default), so that its bus is
+ * built as the workers' are. With a rate, it sends at most R commands per second, so that its
+ * commands are spread over the run rather than sent at once. With duplicates, D % of the N commands
+ * are published a second time with the same message id, some right after the original and some
+ * later ({@link CommandPlan#publications}); the second publication is logged as a line of its own,
+ * marked {@code duplicate}. A batch the broker did not confirm (for instance while the harness
+ * closes connections or stops the broker) is sent again with the same message ids until a deadline;
+ * the workers' deduplication makes a resent command harmless. Prints {@code SENT n} (first
+ * publications) as it goes and {@code DONE n d} (commands, duplicates) at the end; exits 1 if a
+ * batch could not be sent in time. With {@code --wait-for-go true} it connects, prints {@code
+ * READY} and sends nothing until it reads {@code GO} on standard input.
  */
 public final class Publisher {
   static final int BATCH = 20;
@@ -69,6 +72,7 @@ public final class Publisher {
     Path out = Path.of(Options.required(options, "out"));
     int rate = Integer.parseInt(options.getOrDefault("rate", "0"));
     int duplicatePercent = Integer.parseInt(options.getOrDefault("duplicates", "0"));
+    boolean waitForGo = Boolean.parseBoolean(options.getOrDefault("wait-for-go", "false"));
     TypeRegistry types = BankTypes.registry();
     List<SentCommand> publications =
         CommandPlan.publications(
@@ -81,6 +85,9 @@ public final class Publisher {
             .connectionName(prefix + "-publisher-" + id)
             .queueType(broker.rabbitmqQueueType())
             .build()) {
+      if (waitForGo) {
+        awaitGo();
+      }
       int sent = send(publications, bus, types, out, rate, System.out);
       System.out.println("DONE " + sent + " " + (publications.size() - sent));
     } catch (IllegalStateException e) {
@@ -88,6 +95,24 @@ public final class Publisher {
       System.exit(1);
     }
     System.exit(0);
+  }
+
+  /**
+   * Says {@code READY} (its JVM started, its plan made, its bus connected) and waits for the line
+   * {@code GO} on standard input, so that a run can start its clock on publishers that are ready to
+   * send rather than on JVMs starting.
+   *
+   * @throws IllegalStateException if standard input ends or says anything else
+   */
+  private static void awaitGo() throws IOException {
+    System.out.println("READY");
+    System.out.flush();
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line = in.readLine();
+    if (!"GO".equals(line)) {
+      throw new IllegalStateException("expected GO on standard input, got " + line);
+    }
   }
 
   /**

@@ -28,8 +28,8 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class Quiescence {
   private static final Duration STABLE_FOR = Duration.ofSeconds(2);
-  private static final Duration POLL = Duration.ofMillis(200);
-  private static final int PROGRESS_EVERY = 5; // polls: a line a second
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final int PROGRESS_EVERY = 10; // polls: a line a second
 
   private final EventStreamRepository store;
   private final BrokerControl broker;
@@ -101,7 +101,7 @@ final class Quiescence {
       if (pending > 0) {
         // Not settled whatever the store says: the store is not read while messages are queued,
         // so that the polls do not compete with the workers for the cores and the simulator
-        // (reading the log's new and unpublished entries five times a second cost the harness
+        // (reading the log's new and unpublished entries at every poll cost the harness
         // about half the CPU the worker used). The first poll that finds the queues empty reads
         // everything since, and needs the log unchanged at the next one to settle, as before.
         stable = 0;

@@ -206,7 +206,8 @@ public final class Report {
   /** When the run's commands were sent and when it settled, on the run's clock. */
   private static String clock(RunResult r) {
     return String.format(
-        "On the run's clock (from the publishers' launch, as the faults and the charts): first"
+        "On the run's clock (from the publishers' launch, or their go after a warm-up, as the"
+            + " faults and the charts): first"
             + " command sent at %.1f s, last confirmed at %.1f s, settled at %.1f s, so %.1f s"
             + " from the first command to quiescence.",
         r.firstSent().toMillis() / 1000.0,

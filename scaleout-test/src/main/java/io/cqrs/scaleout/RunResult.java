@@ -23,7 +23,8 @@ import java.util.Map;
  * @param measured commands the publishers sent that had an outcome (accepted or rejected): what
  *     {@link #commandsPerSecond()} counts, so neither the openings nor the warm-up
  * @param firstSent when the publishers sent their first command, on the run's clock, which starts
- *     as they are launched (as do the faults' times and the timeline)
+ *     as they are launched, or after a warm-up as they are told to go (as do the faults' times and
+ *     the timeline)
  * @param publishing on the run's clock, when the last command was confirmed
  * @param settled on the run's clock, when the run was first found quiet (queues empty, relay and
  *     processors caught up, then confirmed by further polls)

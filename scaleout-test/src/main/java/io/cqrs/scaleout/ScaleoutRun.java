@@ -171,12 +171,21 @@ public final class ScaleoutRun {
       Quiescence quiet = new Quiescence(store, broker, prefix, progress);
       int duplicates = 0;
       Duration warmup = Duration.ZERO;
+      List<ChildProcess> publishers;
       if (config.warmupCommands() > 0) {
+        // Started first, so that their JVMs start and connect while the workers warm up, and the
+        // clock starts on publishers ready to send, as a service's clients would be.
+        publishers = processes.startPublishers(config, true);
         List<SentCommand> publications = warmupPublications();
         List<SentCommand> commands = SentCommand.distinct(publications);
         warmup = warmUp(bus, quiet, publications);
         sent.addAll(commands);
         duplicates += publications.size() - commands.size();
+        for (ChildProcess publisher : publishers) {
+          publisher.awaitMarker("READY", START_TIMEOUT);
+        }
+      } else {
+        publishers = List.of();
       }
       // The run's clock starts here, so that the poison messages are on the charts too.
       faults.start();
@@ -186,7 +195,11 @@ public final class ScaleoutRun {
             config.poisonMessages() + " poison",
             config.poisonMessages() + " poison messages sent to the command exchange");
       }
-      List<ChildProcess> publishers = processes.startPublishers(config);
+      if (publishers.isEmpty()) {
+        publishers = processes.startPublishers(config, false);
+      } else {
+        publishers.forEach(publisher -> publisher.tell("GO"));
+      }
       injector.runWhile(publishers, slow);
       Duration publishing = faults.elapsed();
       for (ChildProcess publisher : publishers) {

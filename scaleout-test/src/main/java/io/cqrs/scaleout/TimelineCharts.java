@@ -85,7 +85,8 @@ final class TimelineCharts {
   private static JFreeChart chart(
       String title, String valueLabel, XYSeriesCollection data, Timeline timeline, boolean legend) {
     NumberAxis time =
-        new NumberAxis("seconds since the publishers were launched (the run's clock)");
+        new NumberAxis(
+            "seconds since the publishers were launched or told to go (the run's clock)");
     NumberAxis value = new NumberAxis(valueLabel);
     value.setAutoRangeIncludesZero(true);
     // From 0, and far enough to show a fault after the last outcome (a worker killed against the

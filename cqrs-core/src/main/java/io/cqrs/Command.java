@@ -13,7 +13,9 @@ import java.util.Objects;
  * class, so no bus carries a command that would be read back as another one.
  *
  * @param messageId unique id of this command message
- * @param correlationId id shared by the command and every event it causes
+ * @param correlationId id shared by the command and every event it causes; a command that starts a
+ *     correlation ({@link #create(Object)}, or a builder given no correlation id) has its own
+ *     message id as its correlation id
  * @param causationId id of the message that caused this command, or {@code null}
  * @param commandType the body's logical type name: {@link TypeRegistry#logicalName} of {@code
  *     body}'s class, checked on construction
@@ -52,19 +54,27 @@ public record Command(
     }
   }
 
-  /** Wraps a command body in a new envelope with a fresh correlation id. */
+  /**
+   * Wraps a command body in a new envelope that starts a correlation: its fresh message id is its
+   * correlation id too.
+   */
   public static Command create(Object body) {
-    return create(body, Ids.newId());
+    String id = Ids.newId();
+    return create(id, body, id);
   }
 
   /** Wraps a command body in a new envelope that joins an existing correlation id. */
   public static Command create(Object body, String correlationId) {
     // What builder(body).correlationId(correlationId).build() makes, without the builder, which
     // the JIT did not always optimize away on the command path (issue 14).
+    return create(Ids.newId(), body, correlationId);
+  }
+
+  private static Command create(String messageId, Object body, String correlationId) {
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(correlationId, "correlationId");
     return new Command(
-        Ids.newId(),
+        messageId,
         correlationId,
         null,
         TypeRegistry.logicalName(body.getClass()),
@@ -75,7 +85,7 @@ public record Command(
 
   /**
    * A builder of an envelope for {@code body}, its type name worked out from the body's class.
-   * Without further settings: a fresh message id, a fresh correlation id, created now.
+   * Without further settings: a fresh message id, which is also its correlation id, created now.
    */
   public static Builder builder(Object body) {
     return new Builder(body);
@@ -103,7 +113,7 @@ public record Command(
       return this;
     }
 
-    /** The correlation id (default: a fresh one). */
+    /** The correlation id (default: the message id: the command starts a correlation). */
     public Builder correlationId(String correlationId) {
       this.correlationId = Objects.requireNonNull(correlationId, "correlationId");
       return this;
@@ -128,9 +138,10 @@ public record Command(
     }
 
     public Command build() {
+      String id = messageId != null ? messageId : Ids.newId();
       return new Command(
-          messageId != null ? messageId : Ids.newId(),
-          correlationId != null ? correlationId : Ids.newId(),
+          id,
+          correlationId != null ? correlationId : id,
           causationId,
           TypeRegistry.logicalName(body.getClass()),
           created != null ? created : Instant.now(),

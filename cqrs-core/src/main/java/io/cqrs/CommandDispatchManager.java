@@ -264,13 +264,12 @@ public final class CommandDispatchManager implements AutoCloseable {
       return Earlier.NONE;
     }
     Earlier found = Earlier.NONE;
-    for (VersionedEvent event : errorLog.eventsByCorrelationId(command.correlationId())) {
-      if (command.messageId().equals(event.causationId())) {
-        if (event.version() > 0) {
-          return Earlier.EFFECT;
-        }
-        found = Earlier.FAILED;
+    for (VersionedEvent event :
+        errorLog.eventsCausedBy(command.correlationId(), command.messageId())) {
+      if (event.version() > 0) {
+        return Earlier.EFFECT;
       }
+      found = Earlier.FAILED;
     }
     return found;
   }

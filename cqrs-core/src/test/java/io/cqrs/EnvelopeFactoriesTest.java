@@ -79,10 +79,27 @@ class EnvelopeFactoriesTest {
     Command given =
         Command.builder(new Credit("a", 1)).messageId("m-1").correlationId("c-1").build();
     Command fresh = Command.builder(new Credit("a", 1)).build();
+    Command another = Command.builder(new Credit("a", 1)).build();
+    Command named = Command.builder(new Credit("a", 1)).messageId("m-2").build();
 
     assertThat(given.messageId()).isEqualTo("m-1");
     assertThat(given.correlationId()).isEqualTo("c-1");
-    assertThat(fresh.messageId()).isNotBlank().isNotEqualTo(fresh.correlationId());
+    // A command given no correlation starts its own, named after its message.
+    assertThat(fresh.messageId()).isNotBlank().isNotEqualTo(another.messageId());
+    assertThat(fresh.correlationId()).isEqualTo(fresh.messageId());
+    assertThat(named.correlationId()).isEqualTo("m-2");
+  }
+
+  @Test
+  void a_created_command_starts_a_correlation_named_after_it_unless_it_joins_one() {
+    Command first = Command.create(new Credit("a", 1));
+    Command second = Command.create(new Credit("a", 1));
+    Command joining = Command.create(new Credit("a", 1), first.correlationId());
+
+    assertThat(first.correlationId()).isEqualTo(first.messageId());
+    assertThat(second.messageId()).isNotEqualTo(first.messageId());
+    assertThat(joining.correlationId()).isEqualTo(first.messageId());
+    assertThat(joining.messageId()).isNotEqualTo(first.messageId());
   }
 
   @Test

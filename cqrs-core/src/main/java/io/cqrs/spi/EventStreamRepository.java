@@ -4,7 +4,9 @@ import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -184,4 +186,22 @@ public interface EventStreamRepository {
    * (andrewwebber's {@code GetIntegrationEventsByCorrelationID}).
    */
   List<VersionedEvent> eventsByCorrelationId(String correlationId);
+
+  /**
+   * The events of correlation {@code correlationId} that {@code causationId} caused (whose {@link
+   * VersionedEvent#causationId()} equals it), stream events and integration events alike, in commit
+   * order: what a command with that message id left, for {@link io.cqrs.CommandDispatchManager}'s
+   * deduplication. The default filters {@link #eventsByCorrelationId}; a store whose index knows
+   * each commit's cause reads only the commits the command caused.
+   */
+  default List<VersionedEvent> eventsCausedBy(String correlationId, String causationId) {
+    Objects.requireNonNull(causationId, "causationId");
+    List<VersionedEvent> caused = new ArrayList<>();
+    for (VersionedEvent event : eventsByCorrelationId(correlationId)) {
+      if (causationId.equals(event.causationId())) {
+        caused.add(event);
+      }
+    }
+    return caused;
+  }
 }

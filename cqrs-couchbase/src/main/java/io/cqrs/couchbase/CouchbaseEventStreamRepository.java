@@ -301,6 +301,21 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
+   * <p>Reads the correlation's index and only the commits it lists with this cause: one operation
+   * when the command caused nothing (an {@code exists} for a command whose id is its correlation
+   * id), whatever the number of commits in the correlation. Commits indexed before causes were
+   * recorded are read to find out.
+   */
+  @Override
+  public List<VersionedEvent> eventsCausedBy(String correlationId, String causationId) {
+    Objects.requireNonNull(correlationId, "correlationId");
+    Objects.requireNonNull(causationId, "causationId");
+    return logReader.byCause(correlationId, causationId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>Costs one round trip when {@code fromVersion} starts a commit (as after each save); a range
    * starting inside a commit first reads the stream's head.
    */

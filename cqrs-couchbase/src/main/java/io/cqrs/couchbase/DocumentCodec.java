@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The JSON of every document the repository writes, and strict reading of it: a document that is
@@ -388,8 +389,13 @@ final class DocumentCodec {
     }
   }
 
-  /** The log sequences a correlation index document lists. */
+  /** The log sequences a correlation index document lists, in the order appended. */
   List<Long> sequences(String key, byte[] json) {
+    return correlation(key, json).sequences();
+  }
+
+  /** A correlation index document's sequences and, where every entry has one, their causes. */
+  CorrelationEntries correlation(String key, byte[] json) {
     // Written by sub-document appends alone, so it carries no layout version.
     JsonNode node;
     try {
@@ -408,7 +414,42 @@ final class DocumentCodec {
       }
       seqs.add(value.longValue());
     }
-    return seqs;
+    JsonNode causeArray = node.get("c");
+    if (causeArray == null || !causeArray.isArray() || causeArray.size() != seqs.size()) {
+      // Entries appended without a cause (an earlier layout, or an append that set "q" alone):
+      // "c" no longer lines up with "q", so no entry's cause can be trusted.
+      return new CorrelationEntries(seqs, null);
+    }
+    List<String> causes = new ArrayList<>(seqs.size());
+    for (JsonNode cause : causeArray) {
+      causes.add(cause.isTextual() ? cause.textValue() : null);
+    }
+    return new CorrelationEntries(seqs, causes);
+  }
+
+  /**
+   * The entries of a correlation index document.
+   *
+   * @param sequences the log sequences, in the order appended (at least once each)
+   * @param causes entry for entry, the causation id of that commit's events of the correlation, or
+   *     {@code null} where unknown (none, or several); {@code null} as a whole if the document does
+   *     not hold one for every entry
+   */
+  record CorrelationEntries(List<Long> sequences, List<String> causes) {
+    /**
+     * The distinct sequences, ascending, that may hold events {@code causationId} caused: those
+     * recorded with that cause or with none known.
+     */
+    List<Long> causedBy(String causationId) {
+      TreeSet<Long> seqs = new TreeSet<>();
+      for (int i = 0; i < sequences.size(); i++) {
+        String cause = causes == null ? null : causes.get(i);
+        if (cause == null || cause.equals(causationId)) {
+          seqs.add(sequences.get(i));
+        }
+      }
+      return new ArrayList<>(seqs);
+    }
   }
 
   ObjectNode document(String kind) {

@@ -23,6 +23,7 @@ import com.couchbase.client.java.kv.StoreSemantics;
 import io.cqrs.SerializationException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -331,6 +332,24 @@ final class Kv {
             mutateInOptions().storeSemantics(StoreSemantics.UPSERT).durability(durability))
         .then()
         .onErrorMap(e -> CouchbaseErrors.map("array append to '" + key + "'", e));
+  }
+
+  /**
+   * Appends {@code seq} to the array {@code "q"} and {@code cause} (a string, or {@code null}) to
+   * the array {@code "c"} of a correlation index document, in one atomic mutation, creating the
+   * document and the arrays if needed: the two arrays stay aligned, entry for entry, whatever
+   * appends run concurrently.
+   */
+  Mono<Void> appendIndexEntryAsync(String key, long seq, String cause) {
+    return reactive
+        .mutateIn(
+            key,
+            List.of(
+                MutateInSpec.arrayAppend("q", List.of(seq)).createPath(),
+                MutateInSpec.arrayAppend("c", Collections.singletonList(cause)).createPath()),
+            mutateInOptions().storeSemantics(StoreSemantics.UPSERT).durability(durability))
+        .then()
+        .onErrorMap(e -> CouchbaseErrors.map("index append to '" + key + "'", e));
   }
 
   /** A numeric field of a document with the document's CAS; empty if the document is missing. */

@@ -4,6 +4,8 @@ import static io.cqrs.couchbase.TestEvents.batch;
 import static io.cqrs.couchbase.TestEvents.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.LoggedEvent;
 import java.util.ArrayList;
@@ -149,6 +151,62 @@ class CouchbaseIntegrationLogIT extends RepositoryIT {
     assertThat(repository.eventsByCorrelationId(winner.get(0).correlationId()))
         .containsExactlyElementsOf(winner);
     assertThat(ids(repository.load("a"))).isEqualTo(ids(winner));
+  }
+
+  @Test
+  void the_index_records_each_commits_cause_beside_its_sequence() throws Exception {
+    VersionedEvent first = caused("a", 1, "corr-c", "cmd-1");
+    repository.save("a", 0, List.of(first));
+    repository.save("b", 0, List.of(caused("b", 1, "corr-c", "cmd-2")));
+    // Two causes in one commit: its entry's cause is unknown.
+    repository.save(
+        "c", 0, List.of(caused("c", 1, "corr-c", "cmd-3"), caused("c", 2, "corr-c", "cmd-4")));
+
+    JsonNode index = new ObjectMapper().readTree(raw(keys.correlation("corr-c")).orElseThrow());
+    assertThat(index.get("q")).hasSize(3);
+    assertThat(index.get("c").toString()).isEqualTo("[\"cmd-1\",\"cmd-2\",null]");
+    assertThat(repository.eventsCausedBy("corr-c", "cmd-1")).containsExactly(first);
+    assertThat(repository.eventsCausedBy("corr-c", "cmd-4"))
+        .extracting(VersionedEvent::sourceId)
+        .containsExactly("c");
+  }
+
+  @Test
+  void commits_indexed_without_their_cause_are_still_found_by_cause() {
+    // A commit indexed as an earlier layout did ("q" alone), whose writer died before claiming it;
+    // the log reader completes it, indexing it again with its cause.
+    VersionedEvent old = caused("a", 1, "corr-l", "cmd-1");
+    long seq = kv.increment(keys.sequence());
+    Kv.await(kv.appendAsync(keys.correlation("corr-l"), "q", seq), "append");
+    kv.insert(keys.log(seq), codec.commit("a", List.of(old)));
+    assertThat(repository.readLog(1, 100)).extracting(LoggedEvent::event).containsExactly(old);
+    // Then commits indexed with their causes, which no longer line up with the sequences.
+    VersionedEvent next = caused("a", 2, "corr-l", "cmd-2");
+    repository.save("a", 1, List.of(next));
+
+    assertThat(repository.eventsCausedBy("corr-l", "cmd-1")).containsExactly(old);
+    assertThat(repository.eventsCausedBy("corr-l", "cmd-2")).containsExactly(next);
+    assertThat(repository.eventsCausedBy("corr-l", "cmd-3")).isEmpty();
+    assertThat(repository.eventsByCorrelationId("corr-l")).containsExactly(old, next);
+  }
+
+  /** Event {@code version} of a stream under {@code correlationId}, caused by {@code cause}. */
+  private static VersionedEvent caused(
+      String stream, long version, String correlationId, String cause) {
+    VersionedEvent event =
+        TestEvents.event(stream, version, new TestEvents.Deposited(version), correlationId);
+    return new VersionedEvent(
+        event.id(),
+        event.correlationId(),
+        cause,
+        event.sourceId(),
+        event.actor(),
+        event.onBehalfOf(),
+        event.version(),
+        event.eventType(),
+        event.created(),
+        event.event(),
+        event.metadata());
   }
 
   private List<VersionedEvent> save(String stream, long expected, int count) {

@@ -129,6 +129,38 @@ class DocumentCodecTest {
         .isInstanceOf(SerializationException.class);
   }
 
+  @Test
+  void a_correlation_index_knows_each_entrys_cause_while_its_arrays_line_up() {
+    DocumentCodec.CorrelationEntries aligned =
+        codec.correlation("k", json("{\"q\":[7,3,5,3],\"c\":[\"m-1\",\"m-2\",null,\"m-2\"]}"));
+
+    assertThat(aligned.sequences()).containsExactly(7L, 3L, 5L, 3L);
+    assertThat(aligned.causes()).containsExactly("m-1", "m-2", null, "m-2");
+    // Those with the cause and those whose cause is unknown, once each, in log order.
+    assertThat(aligned.causedBy("m-2")).containsExactly(3L, 5L);
+    assertThat(aligned.causedBy("m-1")).containsExactly(5L, 7L);
+    assertThat(aligned.causedBy("m-9")).containsExactly(5L);
+    // Causes that are not strings are unknown too.
+    assertThat(codec.correlation("k", json("{\"q\":[1,2],\"c\":[4,\"m\"]}")).causedBy("x"))
+        .containsExactly(1L);
+  }
+
+  @Test
+  void a_correlation_index_whose_causes_do_not_line_up_lists_every_entry() {
+    // Written before causes were recorded, or partly by such a writer: no cause can be trusted.
+    for (String doc :
+        List.of(
+            "{\"q\":[4,2]}",
+            "{\"q\":[4,2,9],\"c\":[\"m-1\",\"m-2\"]}",
+            "{\"q\":[4,2],\"c\":\"m-1\"}")) {
+      DocumentCodec.CorrelationEntries entries = codec.correlation("k", json(doc));
+      assertThat(entries.causes()).as(doc).isNull();
+      assertThat(entries.causedBy("m-1"))
+          .as(doc)
+          .containsExactlyElementsOf(entries.sequences().stream().distinct().sorted().toList());
+    }
+  }
+
   private static byte[] json(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
   }

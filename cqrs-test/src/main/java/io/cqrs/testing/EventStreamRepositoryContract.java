@@ -577,6 +577,10 @@ public abstract class EventStreamRepositoryContract {
     assertRejected(() -> repository.readLog(1, 0), IllegalArgumentException.class, "maxEvents");
     assertRejected(
         () -> repository.eventsByCorrelationId(null), NullPointerException.class, "correlationId");
+    assertRejected(
+        () -> repository.eventsCausedBy(null, "m"), NullPointerException.class, "correlationId");
+    assertRejected(
+        () -> repository.eventsCausedBy("c", null), NullPointerException.class, "causationId");
   }
 
   @Test
@@ -771,6 +775,42 @@ public abstract class EventStreamRepositoryContract {
     assertThat(repository.eventsByCorrelationId("nobody")).isEmpty();
   }
 
+  @Test
+  void events_caused_by_a_message_are_those_of_its_correlation_that_name_it_as_cause() {
+    // The command that starts the correlation (its message id is the correlation id), two that
+    // join it, a commit whose events name two causes, a failure, and another correlation.
+    VersionedEvent root = caused("root", 1, "corr", "corr");
+    repository.save("root", 0, List.of(root));
+    VersionedEvent a = caused("a", 1, "corr", "cmd-a");
+    repository.save("a", 0, List.of(a));
+    List<VersionedEvent> b =
+        List.of(caused("b", 1, "corr", "cmd-b"), caused("b", 2, "corr", "cmd-b"));
+    repository.save("b", 0, b);
+    List<VersionedEvent> mixed = happened("m", 1, 2, "corr"); // caused by cause-1 and cause-2
+    repository.save("m", 0, mixed);
+    VersionedEvent failed = integrationEvent("corr");
+    repository.recordIntegrationEvent(failed);
+    // One commit, two correlations, one cause: each correlation sees its own event only.
+    List<VersionedEvent> split =
+        List.of(caused("x", 1, "corr", "cmd-x"), caused("x", 2, "corr-2", "cmd-x"));
+    repository.save("x", 0, split);
+    VersionedEvent later = caused("a", 2, "corr", "cmd-a");
+    repository.save("a", 1, List.of(later));
+
+    assertThat(repository.eventsCausedBy("corr", "corr")).containsExactly(root);
+    assertThat(repository.eventsCausedBy("corr", "cmd-a")).containsExactly(a, later);
+    assertThat(repository.eventsCausedBy("corr", "cmd-b")).containsExactlyElementsOf(b);
+    assertThat(repository.eventsCausedBy("corr", "cause-2")).containsExactly(mixed.get(1));
+    assertThat(repository.eventsCausedBy("corr", failed.causationId())).containsExactly(failed);
+    assertThat(repository.eventsCausedBy("corr", "cmd-x")).containsExactly(split.get(0));
+    assertThat(repository.eventsCausedBy("corr-2", "cmd-x")).containsExactly(split.get(1));
+    assertThat(repository.eventsCausedBy("corr", "cmd-nobody")).isEmpty();
+    assertThat(repository.eventsCausedBy("corr-2", "cmd-a")).isEmpty();
+    // A command that starts a correlation and caused nothing yet: no index at all.
+    assertThat(repository.eventsCausedBy("fresh", "fresh")).isEmpty();
+    assertThat(repository.eventsCausedBy("fresh", "other")).isEmpty();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Events {@code from .. from+count-1} of a stream, under a fresh correlation id. */
@@ -799,6 +839,23 @@ public abstract class EventStreamRepositoryContract {
               Map.of("n", Long.toString(version))));
     }
     return events;
+  }
+
+  /** Event {@code version} of a stream, under {@code correlationId}, caused by {@code cause}. */
+  private static VersionedEvent caused(
+      String stream, long version, String correlationId, String cause) {
+    return new VersionedEvent(
+        id(),
+        correlationId,
+        cause,
+        stream,
+        "actor",
+        null,
+        version,
+        "Happened",
+        Instant.now(),
+        new Happened(stream, (int) version),
+        Map.of());
   }
 
   private List<VersionedEvent> saveHappened(String stream, long expected, int count) {

@@ -89,4 +89,9 @@ public abstract class ForwardingEventStreamRepository implements EventStreamRepo
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     return delegate.eventsByCorrelationId(correlationId);
   }
+
+  @Override
+  public List<VersionedEvent> eventsCausedBy(String correlationId, String causationId) {
+    return delegate.eventsCausedBy(correlationId, causationId);
+  }
 }

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * A store decorator through which a test orders the steps of competing deliveries: each call a
- * delivery makes to look a command up ({@link #eventsByCorrelationId}), to load ({@link #load}) or
- * to commit ({@link #save}) waits for that delivery's turn in a {@link Turnstile}. The thread of a
- * delivery says which party it is with {@link #as}; other threads pass freely.
+ * delivery makes to look a command up ({@link #eventsCausedBy}, {@link #eventsByCorrelationId}), to
+ * load ({@link #load}) or to commit ({@link #save}) waits for that delivery's turn in a {@link
+ * Turnstile}. The thread of a delivery says which party it is with {@link #as}; other threads pass
+ * freely.
  */
 final class ScheduledStore extends ForwardingEventStreamRepository {
   private final Turnstile turnstile;
@@ -59,5 +60,10 @@ final class ScheduledStore extends ForwardingEventStreamRepository {
   @Override
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     return step(() -> super.eventsByCorrelationId(correlationId));
+  }
+
+  @Override
+  public List<VersionedEvent> eventsCausedBy(String correlationId, String causationId) {
+    return step(() -> super.eventsCausedBy(correlationId, causationId));
   }
 }

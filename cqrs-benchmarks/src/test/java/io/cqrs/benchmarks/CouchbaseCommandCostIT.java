@@ -91,11 +91,11 @@ class CouchbaseCommandCostIT {
   /**
    * Deduplication: an {@code exists} of the command's correlation index (missing for a new command
    * that starts its correlation, as {@link Command#create(Object)} makes it). Load, from the cache:
-   * a get of the claim after the cached version, which is missing. Save: the head lookup (version,
-   * type, command, last commit) and the sequence increment; the index append and the commit insert;
-   * the claim insert; the head mutation. Mark: an add to the claim, whose last version the store
-   * knows because it has just written it. Nine in all; the issue asks for at most six (see
-   * docs/couchbase.md, "KV operations per command").
+   * an {@code exists} of the claim after the cached version, which is missing. Save: the head
+   * lookup (version, type, command, last commit) and the sequence increment; the index append and
+   * the commit insert; the claim insert; the head mutation. Mark: an add to the claim, whose last
+   * version the store knows because it has just written it. Nine in all; the issue asks for at most
+   * six (see docs/couchbase.md, "KV operations per command").
    */
   @Test
   void a_command_on_a_warm_cache_costs_nine_kv_operations() throws Exception {

@@ -11,11 +11,11 @@ import reactor.core.publisher.Mono;
 /**
  * The correlation index: lists a log sequence in the document of every correlation id its events
  * carry ({@code "q"}), and beside it, entry for entry, the cause of that commit's events of the
- * correlation ({@code "c"}: their causation id, the command's message id, or {@code null} if they
- * have none or several), so that a deduplication look-up reads only the commits its command caused.
- * Appends are server-side and at least once (readers deduplicate), so the writer of a commit and a
- * reader completing it may both append the same sequence; each appends both arrays in one atomic
- * mutation, so they stay aligned.
+ * correlation ({@code "c"}: the {@linkplain KeyLayout#causeTag tag} of their causation id, the
+ * command's message id, or {@code null} if they have none or several), so that a deduplication
+ * look-up reads only the commits its command caused. Appends are server-side and at least once
+ * (readers deduplicate), so the writer of a commit and a reader completing it may both append the
+ * same sequence; each appends both arrays in one atomic mutation, so they stay aligned.
  */
 final class CorrelationIndex {
   private final Kv kv;
@@ -40,7 +40,10 @@ final class CorrelationIndex {
     return Flux.fromIterable(causes.entrySet())
         .flatMap(
             entry ->
-                kv.appendIndexEntryAsync(keys.correlation(entry.getKey()), seq, entry.getValue()))
+                kv.appendIndexEntryAsync(
+                    keys.correlation(entry.getKey()),
+                    seq,
+                    entry.getValue() == null ? null : KeyLayout.causeTag(entry.getValue())))
         .then();
   }
 

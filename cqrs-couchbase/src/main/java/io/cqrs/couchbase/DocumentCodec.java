@@ -431,20 +431,20 @@ final class DocumentCodec {
    * The entries of a correlation index document.
    *
    * @param sequences the log sequences, in the order appended (at least once each)
-   * @param causes entry for entry, the causation id of that commit's events of the correlation, or
-   *     {@code null} where unknown (none, or several); {@code null} as a whole if the document does
-   *     not hold one for every entry
+   * @param causes entry for entry, the tag of the causation id of that commit's events of the
+   *     correlation ({@link KeyLayout#causeTag}), or {@code null} where unknown (none, or several);
+   *     {@code null} as a whole if the document does not hold one for every entry
    */
   record CorrelationEntries(List<Long> sequences, List<String> causes) {
     /**
-     * The distinct sequences, ascending, that may hold events {@code causationId} caused: those
-     * recorded with that cause or with none known.
+     * The distinct sequences, ascending, that may hold events of the cause tagged {@code tag}:
+     * those recorded with that tag or with none known.
      */
-    List<Long> causedBy(String causationId) {
+    List<Long> causedBy(String tag) {
       TreeSet<Long> seqs = new TreeSet<>();
       for (int i = 0; i < sequences.size(); i++) {
         String cause = causes == null ? null : causes.get(i);
-        if (cause == null || cause.equals(causationId)) {
+        if (cause == null || cause.equals(tag)) {
           seqs.add(sequences.get(i));
         }
       }

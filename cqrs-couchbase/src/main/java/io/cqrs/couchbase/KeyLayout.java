@@ -3,6 +3,8 @@ package io.cqrs.couchbase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -156,6 +158,23 @@ final class KeyLayout {
    */
   static String commandHash(String commandId) {
     return sha256(commandId).substring(0, 32);
+  }
+
+  /**
+   * The tag under which the correlation index records a commit's cause: the first 64 bits of the
+   * causation id's SHA-256 in base64url (11 characters), so that an entry costs the same whatever
+   * the id's length or characters. Two causes share a tag only by a SHA-256 prefix collision, and
+   * then a look-up reads a commit it did not need, and filters its events by their own causation
+   * id.
+   */
+  static String causeTag(String causationId) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(causationId.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
   }
 
   /** A stream id shortened for messages, so a huge id does not flood a log. */

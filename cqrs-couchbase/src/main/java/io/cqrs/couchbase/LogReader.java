@@ -148,10 +148,10 @@ final class LogReader {
 
   /**
    * The events of {@code correlationId} that {@code causationId} caused. Reads the index, then only
-   * the commits it lists with that cause (or with none known). A command that starts its own
-   * correlation (its id is the correlation id, as for every command a client sends) is looked up
-   * first with {@code exists}: its index is missing unless it was handled before, and a get would
-   * answer that usual miss with an exception, which costs more than the read.
+   * the commits it lists with that cause's tag (or with none known). A command that starts its own
+   * correlation (its id is the correlation id, as {@link io.cqrs.Command#create(Object)} makes it)
+   * is looked up first with {@code exists}: its index is missing unless it was handled before, and
+   * a get would answer that usual miss with an exception, which costs more than the read.
    */
   List<VersionedEvent> byCause(String correlationId, String causationId) {
     String key = keys.correlation(correlationId);
@@ -162,7 +162,8 @@ final class LogReader {
     if (index.isEmpty()) {
       return List.of();
     }
-    List<Long> seqs = codec.correlation(key, index.get().content()).causedBy(causationId);
+    List<Long> seqs =
+        codec.correlation(key, index.get().content()).causedBy(KeyLayout.causeTag(causationId));
     if (seqs.isEmpty()) {
       return List.of();
     }

@@ -164,7 +164,13 @@ class CouchbaseIntegrationLogIT extends RepositoryIT {
 
     JsonNode index = new ObjectMapper().readTree(raw(keys.correlation("corr-c")).orElseThrow());
     assertThat(index.get("q")).hasSize(3);
-    assertThat(index.get("c").toString()).isEqualTo("[\"cmd-1\",\"cmd-2\",null]");
+    assertThat(index.get("c").toString())
+        .isEqualTo(
+            "[\""
+                + KeyLayout.causeTag("cmd-1")
+                + "\",\""
+                + KeyLayout.causeTag("cmd-2")
+                + "\",null]");
     assertThat(repository.eventsCausedBy("corr-c", "cmd-1")).containsExactly(first);
     assertThat(repository.eventsCausedBy("corr-c", "cmd-4"))
         .extracting(VersionedEvent::sourceId)

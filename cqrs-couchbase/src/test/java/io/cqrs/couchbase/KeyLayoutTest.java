@@ -88,4 +88,16 @@ class KeyLayoutTest {
   private static int utf8(String text) {
     return text.getBytes(StandardCharsets.UTF_8).length;
   }
+
+  @Test
+  void a_cause_tag_is_eleven_url_safe_characters_whatever_the_id() {
+    String huge = "m".repeat(100_000);
+    String odd = "\u0000ü\n\"{}[]\ud83d\ude00";
+    for (String id : java.util.List.of("cmd-1", huge, odd, "")) {
+      assertThat(KeyLayout.causeTag(id)).hasSize(11).matches("[A-Za-z0-9_-]{11}");
+      assertThat(KeyLayout.causeTag(id)).isEqualTo(KeyLayout.causeTag(new String(id)));
+    }
+    assertThat(KeyLayout.causeTag("cmd-1")).isNotEqualTo(KeyLayout.causeTag("cmd-2"));
+    assertThat(KeyLayout.causeTag(huge)).isNotEqualTo(KeyLayout.causeTag(huge + "m"));
+  }
 }

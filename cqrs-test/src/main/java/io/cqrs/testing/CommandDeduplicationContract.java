@@ -100,7 +100,20 @@ public abstract class CommandDeduplicationContract {
   void two_deliveries_take_effect_once_in_every_order_of_check_load_and_commit() throws Exception {
     // Each delivery: look the command up, load the counter, commit.
     for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
-      assertOneEffectOfTwoDeliveries(schedule, true, Command.create(new Add("c", 5)), 6);
+      assertOneEffectOfTwoDeliveries(schedule, true, new Add("c", 5), false, 6);
+    }
+  }
+
+  @Test
+  void two_deliveries_of_a_command_joining_a_correlation_take_effect_once_in_every_order()
+      throws Exception {
+    // As a process manager's step: the command joins a correlation that already holds another
+    // command's commit and events with no cause, which a look-up must read past, not stop at.
+    for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
+      assertOneEffectOfTwoDeliveries(schedule, true, new Add("c", 5), true, 6);
+    }
+    for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
+      assertOneEffectOfTwoDeliveries(schedule, true, new Open("o"), true, 0);
     }
   }
 
@@ -109,7 +122,7 @@ public abstract class CommandDeduplicationContract {
       throws Exception {
     // Without deduplicate(true) there is no lookup: only the commit can stop the second effect.
     for (List<Integer> schedule : Turnstile.interleavings(2, 2)) {
-      assertOneEffectOfTwoDeliveries(schedule, false, Command.create(new Add("c", 5)), 6);
+      assertOneEffectOfTwoDeliveries(schedule, false, new Add("c", 5), false, 6);
     }
   }
 
@@ -120,29 +133,42 @@ public abstract class CommandDeduplicationContract {
     // open: its refusal is the first delivery's effect, not an outcome of its own. Steps: look
     // up, load, then commit or (refused) look up again.
     for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
-      assertOneEffectOfTwoDeliveries(schedule, true, Command.create(new Open("o")), 0);
+      assertOneEffectOfTwoDeliveries(schedule, true, new Open("o"), false, 0);
     }
     for (List<Integer> schedule : Turnstile.interleavings(2, 2)) {
-      assertOneEffectOfTwoDeliveries(schedule, false, Command.create(new Open("o")), 0);
+      assertOneEffectOfTwoDeliveries(schedule, false, new Open("o"), false, 0);
     }
   }
 
   /**
-   * Two deliveries of {@code command} on two threads, their store calls in the order of {@code
-   * schedule}: both must return normally, with one effect, no recorded failure, and the counter at
-   * {@code total}.
+   * Two deliveries of a command with {@code body} on two threads, their store calls in the order of
+   * {@code schedule}: both must return normally, with one effect, no recorded failure, and the
+   * counter at {@code total}.
+   *
+   * @param joins whether the command joins the correlation of an earlier command (which also holds
+   *     events without a cause) instead of starting its own
    */
   private void assertOneEffectOfTwoDeliveries(
-      List<Integer> schedule, boolean lookup, Command command, int total) throws Exception {
+      List<Integer> schedule, boolean lookup, Object body, boolean joins, int total)
+      throws Exception {
     TypeRegistry types = types();
     EventStreamRepository store = newStore(types);
     ScheduledStore scheduled = new ScheduledStore(store, new Turnstile(schedule));
     CommandDispatchManager manager = manager(types, scheduled, lookup, 10);
     // Another command first, so that a stream exists and versions are not all 1.
-    manager.dispatch(Command.create(new Add("c", 1)));
-    Command add = command;
+    Command first = Command.create(new Add("c", 1));
+    manager.dispatch(first);
+    if (joins) {
+      store.save(
+          "uncaused",
+          0,
+          List.of(
+              VersionedEvent.of("uncaused", 1, new Added(7), first.correlationId()),
+              VersionedEvent.of("uncaused", 2, new Added(8), first.correlationId())));
+    }
+    Command add = joins ? Command.create(body, first.correlationId()) : Command.create(body);
     String stream =
-        add.body() instanceof Add body ? body.counterId() : add.bodyAs(Open.class).counterId();
+        add.body() instanceof Add adding ? adding.counterId() : add.bodyAs(Open.class).counterId();
 
     ExecutorService deliveries = Executors.newFixedThreadPool(2);
     try {
@@ -210,6 +236,40 @@ public abstract class CommandDeduplicationContract {
 
     assertThat(effectsOf(store, "c", add.messageId())).isOne();
     assertThat(load(types, store, "c").total).isEqualTo(106);
+  }
+
+  // ---------------------------------------------------------------- a rejection is an outcome
+
+  @Test
+  void
+      a_rejected_command_redelivered_is_not_handled_again_whether_it_starts_or_joins_a_correlation()
+          throws Exception {
+    TypeRegistry types = types();
+    EventStreamRepository store = newStore(types);
+    CommandDispatchManager manager = manager(types, store, true, 3);
+    Command first = Command.create(new Add("c", 1));
+    manager.dispatch(first);
+    // The correlation the joining command joins: another command's commit, events without a
+    // cause, and the commits of two more commands.
+    store.save(
+        "uncaused",
+        0,
+        List.of(VersionedEvent.of("uncaused", 1, new Added(7), first.correlationId())));
+    manager.dispatch(Command.create(new Add("d", 2), first.correlationId()));
+    Command starts = Command.create(new Open("c"));
+    Command joins = Command.create(new Open("c"), first.correlationId());
+
+    for (Command refused : List.of(starts, joins)) {
+      assertThatThrownBy(() -> manager.dispatch(refused)).isInstanceOf(IllegalStateException.class);
+      manager.dispatch(refused); // the redelivery: found rejected before, not handled again
+      manager.dispatch(Command.create(new Add("c", 1), first.correlationId()));
+
+      assertThat(store.eventsCausedBy(refused.correlationId(), refused.messageId()))
+          .as("what %s left", refused.messageId())
+          .singleElement()
+          .satisfies(e -> assertThat(e.event()).isInstanceOf(io.cqrs.CommandFailed.class));
+    }
+    assertThat(load(types, store, "c").total).isEqualTo(3);
   }
 
   // ---------------------------------------------------------------- stress

@@ -796,6 +796,11 @@ public abstract class EventStreamRepositoryContract {
     repository.save("x", 0, split);
     VersionedEvent later = caused("a", 2, "corr", "cmd-a");
     repository.save("a", 1, List.of(later));
+    // Events without a cause: alone in a commit, and beside one with a cause.
+    repository.save("n", 0, List.of(caused("n", 1, "corr", null), caused("n", 2, "corr", null)));
+    List<VersionedEvent> half =
+        List.of(caused("h", 1, "corr", "cmd-h"), caused("h", 2, "corr", null));
+    repository.save("h", 0, half);
 
     assertThat(repository.eventsCausedBy("corr", "corr")).containsExactly(root);
     assertThat(repository.eventsCausedBy("corr", "cmd-a")).containsExactly(a, later);
@@ -806,6 +811,8 @@ public abstract class EventStreamRepositoryContract {
     assertThat(repository.eventsCausedBy("corr-2", "cmd-x")).containsExactly(split.get(1));
     assertThat(repository.eventsCausedBy("corr", "cmd-nobody")).isEmpty();
     assertThat(repository.eventsCausedBy("corr-2", "cmd-a")).isEmpty();
+    assertThat(repository.eventsCausedBy("corr", "cmd-h")).containsExactly(half.get(0));
+    assertThat(repository.eventsByCorrelationId("corr")).hasSize(13);
     // A command that starts a correlation and caused nothing yet: no index at all.
     assertThat(repository.eventsCausedBy("fresh", "fresh")).isEmpty();
     assertThat(repository.eventsCausedBy("fresh", "other")).isEmpty();

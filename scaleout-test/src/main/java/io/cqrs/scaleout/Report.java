@@ -73,7 +73,9 @@ public final class Report {
               + " processors caught up), and commands/s divides the measured commands (the"
               + " publishers' commands with an outcome) by them. Commands, accepted and rejected"
               + " count every command of the run, warm-up and openings included, and every"
-              + " invariant covers them all. Every process of these runs (workers, publishers,"
+              + " invariant covers them all; commands per worker counts what each worker handled"
+              + " according to its log, the transfer process's commands included. Every process of"
+              + " these runs (workers, publishers,"
               + " CouchbaseMock, RabbitMQ) and whatever else runs on the machine share the same "
               + Runtime.getRuntime().availableProcessors()
               + " core(s): here more workers add contention rather than capacity, so the figures"

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param broker which RabbitMQ the run used, and how long a private node took to start
  * @param processes each process, with its role, pid and how it ended
  * @param sent commands sent (openings included), each counted once
- * @param duplicatesPublished commands the publishers published a second time on purpose
+ * @param duplicatesPublished commands the publishers (and the warm-up) published a second time on
+ *     purpose
  * @param outcomes how many commands had each outcome
  * @param rejections rejections by exception type
  * @param warmupCommands commands the harness sent before the run's clock started ({@link

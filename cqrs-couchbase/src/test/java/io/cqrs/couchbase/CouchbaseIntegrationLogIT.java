@@ -199,20 +199,10 @@ class CouchbaseIntegrationLogIT extends RepositoryIT {
   /** Event {@code version} of a stream under {@code correlationId}, caused by {@code cause}. */
   private static VersionedEvent caused(
       String stream, long version, String correlationId, String cause) {
-    VersionedEvent event =
-        TestEvents.event(stream, version, new TestEvents.Deposited(version), correlationId);
-    return new VersionedEvent(
-        event.id(),
-        event.correlationId(),
-        cause,
-        event.sourceId(),
-        event.actor(),
-        event.onBehalfOf(),
-        event.version(),
-        event.eventType(),
-        event.created(),
-        event.event(),
-        event.metadata());
+    return VersionedEvent.builder(stream, version, new TestEvents.Deposited(version))
+        .correlationId(correlationId)
+        .causationId(cause)
+        .build();
   }
 
   private List<VersionedEvent> save(String stream, long expected, int count) {

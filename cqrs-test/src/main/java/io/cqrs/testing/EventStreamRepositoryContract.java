@@ -851,18 +851,10 @@ public abstract class EventStreamRepositoryContract {
   /** Event {@code version} of a stream, under {@code correlationId}, caused by {@code cause}. */
   private static VersionedEvent caused(
       String stream, long version, String correlationId, String cause) {
-    return new VersionedEvent(
-        id(),
-        correlationId,
-        cause,
-        stream,
-        "actor",
-        null,
-        version,
-        "Happened",
-        Instant.now(),
-        new Happened(stream, (int) version),
-        Map.of());
+    return VersionedEvent.builder(stream, version, new Happened(stream, (int) version))
+        .correlationId(correlationId)
+        .causationId(cause)
+        .build();
   }
 
   private List<VersionedEvent> saveHappened(String stream, long expected, int count) {

@@ -160,8 +160,13 @@ public final class Publisher {
     return sent;
   }
 
-  private static void publishUntilConfirmed(
-      RabbitCommandBus bus, List<Command> commands, PrintStream log) {
+  /**
+   * Publishes {@code commands} until the broker confirms them, sending them again (same message
+   * ids) after a refusal or a timeout, until {@link #RESEND_DEADLINE}.
+   *
+   * @throws IllegalStateException if the deadline passes first
+   */
+  static void publishUntilConfirmed(RabbitCommandBus bus, List<Command> commands, PrintStream log) {
     long deadline = System.nanoTime() + RESEND_DEADLINE.toNanos();
     while (true) {
       try {

@@ -289,7 +289,8 @@ public final class ScaleoutRun {
           publications.subList(from, Math.min(publications.size(), from + Publisher.BATCH))) {
         batch.add(CommandPlan.toCommand(command, types));
       }
-      bus.publish(batch);
+      // As a publisher does: a batch the broker did not confirm in time is sent again.
+      Publisher.publishUntilConfirmed(bus, batch, progress);
     }
     if (!quiet.await(
         config.quiescenceTimeout(), () -> Duration.ofNanos(System.nanoTime() - start))) {

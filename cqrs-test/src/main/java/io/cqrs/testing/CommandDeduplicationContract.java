@@ -241,9 +241,8 @@ public abstract class CommandDeduplicationContract {
   // ---------------------------------------------------------------- a rejection is an outcome
 
   @Test
-  void
-      a_rejected_command_redelivered_is_not_handled_again_whether_it_starts_or_joins_a_correlation()
-          throws Exception {
+  void a_redelivered_rejected_command_is_not_handled_again_starting_or_joining_a_correlation()
+      throws Exception {
     TypeRegistry types = types();
     EventStreamRepository store = newStore(types);
     CommandDispatchManager manager = manager(types, store, true, 3);

@@ -574,7 +574,9 @@ public final class TrackingEventProcessor implements EventProcessor {
             }
             List<LoggedEvent> page = events.readLogEvents(handled + 1, batchSize);
             if (page.isEmpty()) {
-              checkpoint(); // caught up: the log's end is where a restart should resume
+              // Caught up: the log's end is where a restart should resume, once what is in flight
+              // has completed; a slow stage does not stop the segment from reading on.
+              checkpointCompleted();
               awaitChange(idleWait);
               continue;
             }
@@ -763,6 +765,34 @@ public final class TrackingEventProcessor implements EventProcessor {
       savedAt = clock.millis();
     }
 
+    /**
+     * Saves the checkpoint at what has completed without waiting for the events still in flight:
+     * just before the oldest of them, or at what was handled if none is. Stages that completed are
+     * settled first (a failed one rewinds, as in {@link #settle}). A checkpoint still never passes
+     * an event whose stage has not completed, and the segment goes on reading while one is slow.
+     */
+    private void checkpointCompleted() throws Exception {
+      while (!inFlight.isEmpty() && inFlight.peekFirst().stage().isDone()) {
+        Started oldest = inFlight.peekFirst();
+        try {
+          AsyncStarts.await(oldest.stage());
+          inFlight.removeFirst();
+        } catch (Exception e) {
+          rewind(oldest);
+          return; // the events from the failed one on are read again before any checkpoint
+        }
+      }
+      if (inFlight.isEmpty()) {
+        checkpoint();
+        return;
+      }
+      long completed = inFlight.peekFirst().entry().position() - 1;
+      if (completed > saved && holdsClaim() && !halted) {
+        store.saveCheckpoint(claim, completed, clock.instant());
+        saved = completed;
+      }
+    }
+
     /** Waits while the processor is paused, saying so to {@link #pause()}. */
     private void park() {
       lock.lock();
@@ -947,15 +977,17 @@ public final class TrackingEventProcessor implements EventProcessor {
      * #handler} or {@link #projection}.
      *
      * <p>Each segment keeps at most {@link #batchSize} events in flight, and waits for all of them
-     * before it saves a checkpoint: a checkpoint never passes an event whose stage has not
-     * completed. A stage that fails (or a handler that throws) rewinds the segment to its event:
-     * the events started after it are handled again, and the failed event is retried with the
-     * policy of a synchronous handler (back-off, {@link #maxAttempts}, then a dead letter or {@link
-     * #stopOnFailure}), waiting for its stage each time. Events of one stream are started in order,
-     * but their effects may complete in any order; a handler that needs them ordered must order
-     * them itself (a channel's publishes keep their order). Interceptors run around the call that
-     * starts the work and find the stage in {@link io.cqrs.interceptor.Handling#pending()}: metrics
-     * and traces end when it completes.
+     * before it saves a checkpoint while busy: a checkpoint never passes an event whose stage has
+     * not completed. At the log's end it saves the checkpoint at what has completed and reads on,
+     * so a slow stage does not hold up the events committed after it. A stage that fails (or a
+     * handler that throws) rewinds the segment to its event: the events started after it are
+     * handled again, and the failed event is retried with the policy of a synchronous handler
+     * (back-off, {@link #maxAttempts}, then a dead letter or {@link #stopOnFailure}), waiting for
+     * its stage each time. Events of one stream are started in order, but their effects may
+     * complete in any order; a handler that needs them ordered must order them itself (a channel's
+     * publishes keep their order). Interceptors run around the call that starts the work and find
+     * the stage in {@link io.cqrs.interceptor.Handling#pending()}: metrics and traces end when it
+     * completes.
      */
     public Builder asyncHandler(
         Function<? super VersionedEvent, ? extends CompletionStage<?>> handler) {

@@ -3,8 +3,10 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingEventStreamRepository;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -73,13 +76,50 @@ class AsyncHandlerTest {
     for (int i = 0; i < 4; i++) {
       stages.get(i).complete(null);
     }
-    // The fifth effect is not done: no checkpoint may pass it, and none lands before it.
-    assertThat(checkpoint("async")).isZero();
+    // The fifth effect is not done: at the log's end the checkpoint moves to what has completed,
+    // and never past the fifth.
+    Await.until("checkpoint at the fourth", () -> checkpoint("async") == positionOf(4));
+    assertThat(checkpoint("async")).isLessThan(positionOf(5));
     stages.get(4).complete(null);
 
     Await.until("checkpoint at the end", () -> checkpoint("async") == positionOf(5));
     assertThat(startedVersions).containsExactly(1L, 2L, 3L, 4L, 5L);
     assertThat(processor.lag().caughtUp()).isTrue();
+  }
+
+  @Test
+  void a_slow_stage_at_the_logs_end_does_not_hold_up_the_events_committed_after_it() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    AtomicInteger emptyReads = new AtomicInteger();
+    EventStreamRepository counting =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            List<LoggedEvent> page = super.readLogEvents(fromPosition, maxEvents);
+            if (page.isEmpty()) {
+              emptyReads.incrementAndGet();
+            }
+            return page;
+          }
+        };
+    start(EventProcessor.tracking("slow", counting, store).asyncHandler(this::held));
+    Await.until("the first started", () -> stages.size() == 1);
+    // The segment has found the log's end while the first stage is still in flight.
+    int before = emptyReads.get();
+    Await.until("the log's end read", () -> emptyReads.get() > before);
+
+    Ledgers.append(store, "ledger", 1, CREATED);
+
+    Await.until("the second started while the first is held", () -> stages.size() == 2);
+    assertThat(stages.get(0)).isNotDone();
+    assertThat(checkpoint("slow")).isZero();
+    stages.get(1).complete(null);
+    // The second completed, the first not: the checkpoint may not pass the first.
+    int afterSecond = emptyReads.get();
+    Await.until("two more reads of the log's end", () -> emptyReads.get() > afterSecond + 1);
+    assertThat(checkpoint("slow")).isZero();
+    stages.get(0).complete(null);
+    Await.until("checkpoint at the end", () -> checkpoint("slow") == positionOf(2));
   }
 
   @Test

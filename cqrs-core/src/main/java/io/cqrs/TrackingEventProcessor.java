@@ -44,11 +44,12 @@ import org.slf4j.LoggerFactory;
  * that stops renewing its claims, and hand segments to a process that joins.
  *
  * <p><b>Delivery.</b> At least once: a segment saves its checkpoint (the last log position it has
- * handled) when it reaches the end of the log, after at most {@code batchSize} log positions or
- * {@code checkpointInterval} (1 s) while busy, when it pauses and when it stops; never after every
- * read, which cost a store write per poll. After a crash, a lost claim or a hand-over the events
- * since the last checkpoint are handled again. A handler gets an exactly-once effect in one of two
- * ways:
+ * handled, or with an {@linkplain Builder#asyncHandler asynchronous handler} the last before the
+ * oldest event whose stage is still open) when it reaches the end of the log, after at most {@code
+ * batchSize} log positions or {@code checkpointInterval} (1 s) while busy, when it pauses and when
+ * it stops; never after every read, which cost a store write per poll. After a crash, a lost claim
+ * or a hand-over the events since the last checkpoint are handled again. A handler gets an
+ * exactly-once effect in one of two ways:
  *
  * <ul>
  *   <li>a {@link Projection} ({@link Builder#projection}): the read model stores each stream's
@@ -582,7 +583,11 @@ public final class TrackingEventProcessor implements EventProcessor {
             }
             handlePage(page);
             if (sinceSave >= batchSize || clock.millis() - savedAt >= checkpointIntervalMillis) {
-              checkpoint();
+              if (page.size() < batchSize) {
+                checkpointCompleted(); // the read reached the log's end: do not wait, read on
+              } else {
+                checkpoint();
+              }
             }
             storeFailures = 0;
           } catch (ClaimLostException e) {
@@ -717,10 +722,16 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     private void rewind(Started failed) throws Exception {
       for (Started started : inFlight) {
-        started.stage().exceptionally(e -> null).join(); // let the dropped ones finish first
+        // Let the dropped ones finish first, unless the segment is stopping.
+        if (!awaitStage(started.stage())) {
+          break;
+        }
       }
       inFlight.clear();
       handled = failed.entry().position() - 1;
+      if (!active()) {
+        return; // stopping: the checkpoint stays before the failed event
+      }
       if (!handle(failed.entry())) {
         stopped = true; // stopOnFailure: the checkpoint stays before this event
         return;
@@ -978,16 +989,16 @@ public final class TrackingEventProcessor implements EventProcessor {
      *
      * <p>Each segment keeps at most {@link #batchSize} events in flight, and waits for all of them
      * before it saves a checkpoint while busy: a checkpoint never passes an event whose stage has
-     * not completed. At the log's end it saves the checkpoint at what has completed and reads on,
-     * so a slow stage does not hold up the events committed after it. A stage that fails (or a
-     * handler that throws) rewinds the segment to its event: the events started after it are
-     * handled again, and the failed event is retried with the policy of a synchronous handler
-     * (back-off, {@link #maxAttempts}, then a dead letter or {@link #stopOnFailure}), waiting for
-     * its stage each time. Events of one stream are started in order, but their effects may
-     * complete in any order; a handler that needs them ordered must order them itself (a channel's
-     * publishes keep their order). Interceptors run around the call that starts the work and find
-     * the stage in {@link io.cqrs.interceptor.Handling#pending()}: metrics and traces end when it
-     * completes.
+     * not completed. When a read reaches the log's end it saves the checkpoint at what has
+     * completed and reads on, so a slow stage does not hold up the events committed after it (until
+     * {@link #batchSize} events are in flight). A stage that fails (or a handler that throws)
+     * rewinds the segment to its event: the events started after it are handled again, and the
+     * failed event is retried with the policy of a synchronous handler (back-off, {@link
+     * #maxAttempts}, then a dead letter or {@link #stopOnFailure}), waiting for its stage each
+     * time. Events of one stream are started in order, but their effects may complete in any order;
+     * a handler that needs them ordered must order them itself (a channel's publishes keep their
+     * order). Interceptors run around the call that starts the work and find the stage in {@link
+     * io.cqrs.interceptor.Handling#pending()}: metrics and traces end when it completes.
      */
     public Builder asyncHandler(
         Function<? super VersionedEvent, ? extends CompletionStage<?>> handler) {
@@ -1048,8 +1059,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     /**
      * The longest a busy segment goes without saving its checkpoint (default 1 s): while events
      * keep coming, a segment saves every {@link #batchSize} log positions or after this long,
-     * whichever is first, and always when it reaches the end of the log, pauses or stops. Longer
-     * intervals cost fewer checkpoint writes and repeat more events after a crash.
+     * whichever is first, and always when it reaches the end of the log (with an asynchronous
+     * handler, up to the oldest stage still open), pauses or stops. Longer intervals cost fewer
+     * checkpoint writes and repeat more events after a crash.
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
       Objects.requireNonNull(checkpointInterval, "checkpointInterval");

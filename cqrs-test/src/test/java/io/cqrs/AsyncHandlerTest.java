@@ -62,6 +62,20 @@ class AsyncHandlerTest {
         .orElseThrow();
   }
 
+  /** The store, counting the reads of the log that found its end. */
+  private EventStreamRepository countingEmptyReads(AtomicInteger emptyReads) {
+    return new ForwardingEventStreamRepository(store) {
+      @Override
+      public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+        List<LoggedEvent> page = super.readLogEvents(fromPosition, maxEvents);
+        if (page.isEmpty()) {
+          emptyReads.incrementAndGet();
+        }
+        return page;
+      }
+    };
+  }
+
   private long checkpoint(String name) {
     return store.segments(name).get(0).checkpoint();
   }
@@ -91,18 +105,11 @@ class AsyncHandlerTest {
   void a_slow_stage_at_the_logs_end_does_not_hold_up_the_events_committed_after_it() {
     Ledgers.append(store, "ledger", 1, CREATED);
     AtomicInteger emptyReads = new AtomicInteger();
-    EventStreamRepository counting =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            List<LoggedEvent> page = super.readLogEvents(fromPosition, maxEvents);
-            if (page.isEmpty()) {
-              emptyReads.incrementAndGet();
-            }
-            return page;
-          }
-        };
-    start(EventProcessor.tracking("slow", counting, store).asyncHandler(this::held));
+    EventStreamRepository counting = countingEmptyReads(emptyReads);
+    start(
+        EventProcessor.tracking("slow", counting, store)
+            .checkpointInterval(Duration.ofHours(1)) // the interval's own case is the next test
+            .asyncHandler(this::held));
     Await.until("the first started", () -> stages.size() == 1);
     // The segment has found the log's end while the first stage is still in flight.
     int before = emptyReads.get();
@@ -120,6 +127,35 @@ class AsyncHandlerTest {
     assertThat(checkpoint("slow")).isZero();
     stages.get(0).complete(null);
     Await.until("checkpoint at the end", () -> checkpoint("slow") == positionOf(2));
+  }
+
+  @Test
+  void a_slow_stage_does_not_hold_up_later_events_when_the_interval_checkpoint_falls_due() {
+    // An interval so short that every page is followed by an interval checkpoint: those that
+    // reach the log's end must not wait for the held stage either.
+    Ledgers.append(store, "ledger", 1, CREATED);
+    AtomicInteger emptyReads = new AtomicInteger();
+    EventStreamRepository counting = countingEmptyReads(emptyReads);
+    start(
+        EventProcessor.tracking("due", counting, store)
+            .checkpointInterval(Duration.ofNanos(1))
+            .asyncHandler(this::held));
+    for (int n = 1; n <= 3; n++) {
+      int expected = n;
+      Await.until("event " + n + " started", () -> stages.size() == expected);
+      int before = emptyReads.get();
+      Await.until("the log's end read", () -> emptyReads.get() > before);
+      if (n < 3) {
+        Ledgers.append(store, "ledger", 1, CREATED);
+      }
+    }
+
+    assertThat(stages.get(0)).isNotDone();
+    assertThat(checkpoint("due")).isZero();
+    stages.get(1).complete(null);
+    stages.get(2).complete(null);
+    stages.get(0).complete(null);
+    Await.until("checkpoint at the end", () -> checkpoint("due") == positionOf(3));
   }
 
   @Test

@@ -92,7 +92,7 @@ public final class TransferProcess {
     cqrs.processor(
         EventProcessor.tracking(name, cqrs.store())
             // The process waits for no confirm before the next event: a segment pipelines its
-            // publishes and waits for them all only before each checkpoint.
+            // publishes; its checkpoint never passes one that is not confirmed yet.
             .asyncHandler(
                 event -> {
                   Function<VersionedEvent, CompletableFuture<Void>> step =

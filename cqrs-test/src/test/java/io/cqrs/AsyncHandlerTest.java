@@ -62,18 +62,33 @@ class AsyncHandlerTest {
         .orElseThrow();
   }
 
-  /** The store, counting the reads of the log that found its end. */
-  private EventStreamRepository countingEmptyReads(AtomicInteger emptyReads) {
-    return new ForwardingEventStreamRepository(store) {
-      @Override
-      public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-        List<LoggedEvent> page = super.readLogEvents(fromPosition, maxEvents);
-        if (page.isEmpty()) {
-          emptyReads.incrementAndGet();
-        }
-        return page;
-      }
-    };
+  /**
+   * One event in the log, and a processor with {@link #held} stages on it whose reads of the log's
+   * end are counted in {@code emptyReads}.
+   */
+  private void startOnOneEvent(String name, Duration interval, AtomicInteger emptyReads) {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    EventStreamRepository counting =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            List<LoggedEvent> page = super.readLogEvents(fromPosition, maxEvents);
+            if (page.isEmpty()) {
+              emptyReads.incrementAndGet();
+            }
+            return page;
+          }
+        };
+    start(
+        EventProcessor.tracking(name, counting, store)
+            .checkpointInterval(interval)
+            .asyncHandler(this::held));
+  }
+
+  /** Waits until the segment has read the log's end once more. */
+  private static void awaitLogEndRead(AtomicInteger emptyReads) {
+    int before = emptyReads.get();
+    Await.until("the log's end read", () -> emptyReads.get() > before);
   }
 
   private long checkpoint(String name) {
@@ -103,17 +118,12 @@ class AsyncHandlerTest {
 
   @Test
   void a_slow_stage_at_the_logs_end_does_not_hold_up_the_events_committed_after_it() {
-    Ledgers.append(store, "ledger", 1, CREATED);
     AtomicInteger emptyReads = new AtomicInteger();
-    EventStreamRepository counting = countingEmptyReads(emptyReads);
-    start(
-        EventProcessor.tracking("slow", counting, store)
-            .checkpointInterval(Duration.ofHours(1)) // the interval's own case is the next test
-            .asyncHandler(this::held));
+    // An interval of an hour: the interval's own case is the next test.
+    startOnOneEvent("slow", Duration.ofHours(1), emptyReads);
     Await.until("the first started", () -> stages.size() == 1);
     // The segment has found the log's end while the first stage is still in flight.
-    int before = emptyReads.get();
-    Await.until("the log's end read", () -> emptyReads.get() > before);
+    awaitLogEndRead(emptyReads);
 
     Ledgers.append(store, "ledger", 1, CREATED);
 
@@ -133,18 +143,12 @@ class AsyncHandlerTest {
   void a_slow_stage_does_not_hold_up_later_events_when_the_interval_checkpoint_falls_due() {
     // An interval so short that every page is followed by an interval checkpoint: those that
     // reach the log's end must not wait for the held stage either.
-    Ledgers.append(store, "ledger", 1, CREATED);
     AtomicInteger emptyReads = new AtomicInteger();
-    EventStreamRepository counting = countingEmptyReads(emptyReads);
-    start(
-        EventProcessor.tracking("due", counting, store)
-            .checkpointInterval(Duration.ofNanos(1))
-            .asyncHandler(this::held));
+    startOnOneEvent("due", Duration.ofNanos(1), emptyReads);
     for (int n = 1; n <= 3; n++) {
       int expected = n;
       Await.until("event " + n + " started", () -> stages.size() == expected);
-      int before = emptyReads.get();
-      Await.until("the log's end read", () -> emptyReads.get() > before);
+      awaitLogEndRead(emptyReads);
       if (n < 3) {
         Ledgers.append(store, "ledger", 1, CREATED);
       }

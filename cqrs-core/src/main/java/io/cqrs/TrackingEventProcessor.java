@@ -687,11 +687,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         if (!awaitStage(oldest.stage())) {
           return false; // stopping: the way out waits for what is in flight, for a bounded time
         }
-        try {
-          AsyncStarts.await(oldest.stage());
-          inFlight.removeFirst();
-        } catch (Exception e) {
-          rewind(oldest);
+        if (!retire(oldest)) {
           return false;
         }
         if (!all) {
@@ -699,6 +695,21 @@ public final class TrackingEventProcessor implements EventProcessor {
         }
       }
       return true;
+    }
+
+    /**
+     * Takes the oldest event in flight, whose stage is done, off the list; if the stage failed,
+     * rewinds the segment to it ({@link #rewind}) and returns false.
+     */
+    private boolean retire(Started oldest) throws Exception {
+      try {
+        AsyncStarts.await(oldest.stage());
+        inFlight.removeFirst();
+        return true;
+      } catch (Exception e) {
+        rewind(oldest);
+        return false;
+      }
     }
 
     /** Waits for a stage to complete while the segment is active; false if it stopped first. */
@@ -768,10 +779,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (!settle(true)) {
         return; // rewound: the events from the failed one on are read again before any checkpoint
       }
-      if (handled > saved && holdsClaim() && !halted) {
-        store.saveCheckpoint(claim, handled, clock.instant());
-        saved = handled;
-      }
+      saveCheckpointAt(handled);
       sinceSave = 0;
       savedAt = clock.millis();
     }
@@ -784,12 +792,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     private void checkpointCompleted() throws Exception {
       while (!inFlight.isEmpty() && inFlight.peekFirst().stage().isDone()) {
-        Started oldest = inFlight.peekFirst();
-        try {
-          AsyncStarts.await(oldest.stage());
-          inFlight.removeFirst();
-        } catch (Exception e) {
-          rewind(oldest);
+        if (!retire(inFlight.peekFirst())) {
           return; // the events from the failed one on are read again before any checkpoint
         }
       }
@@ -797,10 +800,14 @@ public final class TrackingEventProcessor implements EventProcessor {
         checkpoint();
         return;
       }
-      long completed = inFlight.peekFirst().entry().position() - 1;
-      if (completed > saved && holdsClaim() && !halted) {
-        store.saveCheckpoint(claim, completed, clock.instant());
-        saved = completed;
+      saveCheckpointAt(inFlight.peekFirst().entry().position() - 1);
+    }
+
+    /** Saves the checkpoint at {@code position} if that moves it and the claim still allows it. */
+    private void saveCheckpointAt(long position) throws Exception {
+      if (position > saved && holdsClaim() && !halted) {
+        store.saveCheckpoint(claim, position, clock.instant());
+        saved = position;
       }
     }
 

@@ -168,13 +168,9 @@ final class KeyLayout {
    * id.
    */
   static String causeTag(String causationId) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(causationId.getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-    }
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(Arrays.copyOf(sha256Digest(causationId), 8));
   }
 
   /** A stream id shortened for messages, so a huge id does not flood a log. */
@@ -189,10 +185,12 @@ final class KeyLayout {
   }
 
   static String sha256(String text) {
+    return HexFormat.of().formatHex(sha256Digest(text));
+  }
+
+  private static byte[] sha256Digest(String text) {
     try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
     }

@@ -135,6 +135,13 @@ public final class CommandPlan {
     return publications;
   }
 
+  /** The bus commands for planned ones ({@link #toCommand}), in their order. */
+  public static List<Command> toCommands(List<SentCommand> sent, TypeRegistry types) {
+    List<Command> commands = new ArrayList<>(sent.size());
+    sent.forEach(command -> commands.add(toCommand(command, types)));
+    return commands;
+  }
+
   /** The bus command for a planned one, with its deterministic message and correlation id. */
   public static Command toCommand(SentCommand sent, TypeRegistry types) {
     Object body =

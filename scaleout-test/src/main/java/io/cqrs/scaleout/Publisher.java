@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -141,8 +140,7 @@ public final class Publisher {
         }
         List<SentCommand> batch =
             publications.subList(from, Math.min(publications.size(), from + BATCH));
-        List<Command> commands = new ArrayList<>(batch.size());
-        batch.forEach(c -> commands.add(CommandPlan.toCommand(c, types)));
+        List<Command> commands = CommandPlan.toCommands(batch, types);
         long sentAt = System.currentTimeMillis();
         publishUntilConfirmed(bus, commands, log);
         for (SentCommand command : batch) {

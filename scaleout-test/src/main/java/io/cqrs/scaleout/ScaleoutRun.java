@@ -284,11 +284,10 @@ public final class ScaleoutRun {
   private Duration warmUp(RabbitCommandBus bus, Quiescence quiet, List<SentCommand> publications) {
     long start = System.nanoTime();
     for (int from = 0; from < publications.size(); from += Publisher.BATCH) {
-      List<Command> batch = new ArrayList<>(Publisher.BATCH);
-      for (SentCommand command :
-          publications.subList(from, Math.min(publications.size(), from + Publisher.BATCH))) {
-        batch.add(CommandPlan.toCommand(command, types));
-      }
+      List<Command> batch =
+          CommandPlan.toCommands(
+              publications.subList(from, Math.min(publications.size(), from + Publisher.BATCH)),
+              types);
       // As a publisher does: a batch the broker did not confirm in time is sent again.
       Publisher.publishUntilConfirmed(bus, batch, progress);
     }

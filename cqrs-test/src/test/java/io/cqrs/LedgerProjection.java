@@ -28,7 +28,6 @@ final class LedgerProjection implements Projection {
 
   @Override
   public void apply(VersionedEvent event) {
-    applications.incrementAndGet();
     entries.compute(
         event.sourceId(),
         (id, entry) -> {
@@ -41,6 +40,8 @@ final class LedgerProjection implements Projection {
           long total = entry == null ? 0 : entry.total();
           return new Entry(event.version(), total + event.eventAs(Deposited.class).amount());
         });
+    // Counted after the entry is updated: a test that waits for N applications then reads entries.
+    applications.incrementAndGet();
   }
 
   Map<String, Entry> entries() {

@@ -46,7 +46,7 @@ class EventProcessorStoreOutageTest {
     try (TrackingEventProcessor processor =
         EventProcessor.tracking("flaky", store, new FlakyHeartbeats(store, 2))
             .handler(event -> handled.incrementAndGet())
-            .claimTtl(Duration.ofMillis(90))
+            .claimTtl(Duration.ofSeconds(1))
             .idleWait(Duration.ofMillis(5))
             .build()) {
       processor.start();

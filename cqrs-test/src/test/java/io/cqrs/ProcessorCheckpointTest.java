@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -89,7 +90,10 @@ class ProcessorCheckpointTest {
                 .checkpointInterval(NEVER)
                 .handler(chained(5, () -> {})));
 
-    Await.until("caught up", () -> processor.lag().caughtUp());
+    // The recorder notes a checkpoint after the store saved it: wait for the last one too.
+    Await.until(
+        "caught up and the last checkpoint recorded",
+        () -> processor.lag().caughtUp() && processors.saved.contains(positionOf(5)));
 
     // Five reads of one event each, then an empty one: one checkpoint, at the end.
     assertThat(processors.saved).containsExactly(positionOf(5));
@@ -105,7 +109,10 @@ class ProcessorCheckpointTest {
                 .checkpointInterval(NEVER)
                 .handler(chained(10, () -> {})));
 
-    Await.until("caught up", () -> processor.lag().caughtUp());
+    // The recorder notes a checkpoint after the store saved it: wait for the last one too.
+    Await.until(
+        "caught up and the last checkpoint recorded",
+        () -> processor.lag().caughtUp() && processors.saved.contains(positionOf(10)));
 
     assertThat(processors.saved)
         .containsExactly(positionOf(3), positionOf(6), positionOf(9), positionOf(10));
@@ -117,7 +124,10 @@ class ProcessorCheckpointTest {
     TrackingEventProcessor processor =
         start(tracking("history").batchSize(4).checkpointInterval(NEVER).handler(event -> {}));
 
-    Await.until("caught up", () -> processor.lag().caughtUp());
+    // The recorder notes a checkpoint after the store saved it: wait for the last one too.
+    Await.until(
+        "caught up and the last checkpoint recorded",
+        () -> processor.lag().caughtUp() && processors.saved.contains(positionOf(10)));
 
     assertThat(processors.saved).containsExactly(positionOf(4), positionOf(8), positionOf(10));
   }
@@ -133,7 +143,10 @@ class ProcessorCheckpointTest {
                 .checkpointInterval(Duration.ofSeconds(1))
                 .handler(chained(5, () -> clock.advance(Duration.ofMillis(600)))));
 
-    Await.until("caught up", () -> processor.lag().caughtUp());
+    // The recorder notes a checkpoint after the store saved it: wait for the last one too.
+    Await.until(
+        "caught up and the last checkpoint recorded",
+        () -> processor.lag().caughtUp() && processors.saved.contains(positionOf(5)));
 
     // 1.2 s after the start at event 2, 1.2 s later at event 4, then at the end of the log.
     assertThat(processors.saved).containsExactly(positionOf(2), positionOf(4), positionOf(5));
@@ -170,7 +183,7 @@ class ProcessorCheckpointTest {
 
     Thread closing = new Thread(processor::close);
     closing.start();
-    Await.until("close waits for the segment", () -> closing.getState() == Thread.State.WAITING);
+    Await.until("close waits for the segment", () -> joining(closing));
     blocker.release.countDown();
     closing.join();
 
@@ -193,7 +206,7 @@ class ProcessorCheckpointTest {
 
     Thread crash = new Thread(crashing::halt); // as SIGKILL would: no final checkpoint
     crash.start();
-    Await.until("halt waits for the segment", () -> crash.getState() == Thread.State.WAITING);
+    Await.until("halt waits for the segment", () -> joining(crash));
     first.release.countDown();
     crash.join();
     assertThat(first.versions).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
@@ -250,6 +263,19 @@ class ProcessorCheckpointTest {
         release.await();
       }
     }
+  }
+
+  /**
+   * Whether {@code thread} is in {@code Thread.join}, as close and halt are while the segment's
+   * worker finishes: its state alone would also say WAITING while it waits for the processor's
+   * lock.
+   */
+  private static boolean joining(Thread thread) {
+    return Arrays.stream(thread.getStackTrace())
+        .anyMatch(
+            frame ->
+                frame.getClassName().equals(Thread.class.getName())
+                    && frame.getMethodName().equals("join"));
   }
 
   /** The store's processor part, recording the checkpoints saved and those it refused. */

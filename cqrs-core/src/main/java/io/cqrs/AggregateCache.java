@@ -3,6 +3,7 @@ package io.cqrs;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cqrs.spi.Snapshot;
+import java.util.Objects;
 
 /**
  * A bounded, per-process cache of the latest committed state of aggregates, for an {@link
@@ -11,9 +12,9 @@ import io.cqrs.spi.Snapshot;
  * <p>A load of a cached aggregate restores its state from memory and asks the store only for the
  * events after the cached version, one read of the stream's head when no other process wrote since;
  * a save puts the committed state back; a failed save (a conflict with another writer, say) evicts
- * it. Entries hold the state serialized, as a snapshot is ({@link Snapshot}), never the aggregate
- * object a command handler changes, so an aggregate changed by a command that then fails leaves
- * nothing behind in the cache.
+ * it. Entries hold the state serialized, as a snapshot is ({@link Snapshot}; UTF-8 bytes here),
+ * never the aggregate object a command handler changes, so an aggregate changed by a command that
+ * then fails leaves nothing behind in the cache.
  *
  * <p>Correct under any number of processes and threads: an entry is a state the stream had at its
  * version when this process committed or read it, and every load reads what was committed after it,
@@ -32,7 +33,7 @@ import io.cqrs.spi.Snapshot;
  * on. Thread-safe (Caffeine); bounded by the number of aggregates, least recently used first out.
  */
 public final class AggregateCache {
-  private final Cache<String, Snapshot> entries;
+  private final Cache<String, Entry> entries;
 
   private AggregateCache(long maximumSize) {
     this.entries = Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
@@ -69,18 +70,31 @@ public final class AggregateCache {
   }
 
   /** The cached state of the aggregate, or {@code null}; counts a hit or a miss. */
-  Snapshot get(String aggregateId) {
+  Entry get(String aggregateId) {
     return entries.getIfPresent(aggregateId);
   }
 
-  /** Keeps {@code state} unless the cache holds a later version already. */
-  void put(Snapshot state) {
+  /** Keeps {@code entry} unless the cache holds a later version already. */
+  void put(Entry entry) {
     entries
         .asMap()
         .merge(
-            state.streamId(),
-            state,
+            entry.aggregateId(),
+            entry,
             (held, offered) -> offered.version() >= held.version() ? offered : held);
+  }
+
+  /**
+   * One aggregate's committed state: its fields as a snapshot writes them, in UTF-8 JSON (bytes,
+   * which Jackson writes and parses faster than a string), at {@code version}. Never changed once
+   * made; the array is not handed out.
+   */
+  record Entry(String aggregateId, long version, String aggregateType, byte[] state) {
+    Entry {
+      Objects.requireNonNull(aggregateId, "aggregateId");
+      Objects.requireNonNull(aggregateType, "aggregateType");
+      Objects.requireNonNull(state, "state");
+    }
   }
 
   /**

@@ -432,7 +432,7 @@ public final class EventSourcingRepository {
   /** The aggregate loaded into {@code aggregate} (or a fresh one), or null if it has no events. */
   private <A extends EventSourceBased> A load(
       String id, Function<String, A> factory, A aggregate, String type, AggregateChain call) {
-    Snapshot entry = cache == null ? null : cachedEntry(id, type);
+    AggregateCache.Entry entry = cache == null ? null : cachedEntry(id, type);
     boolean cached = entry != null && restoreCached(entry, aggregate);
     if (entry != null && !cached) {
       aggregate = create(id, factory); // what a half-read entry set is not kept
@@ -470,8 +470,8 @@ public final class EventSourcingRepository {
    *
    * @throws AggregateTypeMismatchException if it was cached as another type of aggregate
    */
-  private Snapshot cachedEntry(String id, String type) {
-    Snapshot entry = cache.get(id);
+  private AggregateCache.Entry cachedEntry(String id, String type) {
+    AggregateCache.Entry entry = cache.get(id);
     if (entry != null && !entry.aggregateType().equals(type)) {
       throw new AggregateTypeMismatchException(id, entry.aggregateType(), type);
     }
@@ -484,17 +484,17 @@ public final class EventSourcingRepository {
    * @return whether it could; if not, the entry is dropped, its class is not cached again, and
    *     {@code aggregate} may be half restored
    */
-  private boolean restoreCached(Snapshot entry, EventSourceBased aggregate) {
+  private boolean restoreCached(AggregateCache.Entry entry, EventSourceBased aggregate) {
     try {
       snapshots().read(entry, aggregate);
       return true;
     } catch (Exception e) {
       uncacheable.add(aggregate.getClass()); // it would fail again for every aggregate of the class
-      cache.invalidate(entry.streamId());
+      cache.invalidate(entry.aggregateId());
       log.warn(
           "Cached state of {} '{}' cannot be read back, so {} is not cached; loads read its stream",
           entry.aggregateType(),
-          entry.streamId(),
+          entry.aggregateId(),
           entry.aggregateType(),
           e);
       return false;
@@ -507,7 +507,7 @@ public final class EventSourcingRepository {
       return;
     }
     try {
-      cache.put(snapshots().write(aggregate, type));
+      cache.put(snapshots().cacheEntry(aggregate, type));
     } catch (RuntimeException e) {
       uncacheable.add(aggregate.getClass());
       cache.invalidate(aggregate.id());

@@ -3,6 +3,7 @@ package io.cqrs;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.cqrs.spi.Snapshot;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes an aggregate's fields as a snapshot and reads them back into a fresh instance. The
@@ -31,6 +33,10 @@ final class SnapshotCodec {
       };
 
   private final ObjectMapper mapper;
+
+  // A reader per aggregate class, its root deserializer resolved once: the mapper's
+  // readerForUpdating resolved it for every read (a cache lookup and a new reader's set-up).
+  private final ConcurrentHashMap<Class<?>, ObjectReader> readers = new ConcurrentHashMap<>();
 
   SnapshotCodec(EventSerializer serializer) {
     this.mapper =
@@ -63,8 +69,29 @@ final class SnapshotCodec {
   }
 
   void read(Snapshot snapshot, EventSourceBased into) throws Exception {
-    mapper.readerForUpdating(into).readValue(snapshot.state());
+    readerOf(into).readValue(snapshot.state());
     into.restoreVersion(snapshot.version());
+  }
+
+  /** The aggregate's state for {@link AggregateCache}: what {@link #write} stores, as UTF-8. */
+  AggregateCache.Entry cacheEntry(EventSourceBased aggregate, String aggregateType) {
+    try {
+      return new AggregateCache.Entry(
+          aggregate.id(), aggregate.version(), aggregateType, mapper.writeValueAsBytes(aggregate));
+    } catch (Exception e) {
+      throw new SerializationException(
+          "Cannot snapshot " + aggregateType + " '" + aggregate.id() + "'", e);
+    }
+  }
+
+  /** Restores a state {@link #cacheEntry} made into {@code into}. */
+  void read(AggregateCache.Entry entry, EventSourceBased into) throws Exception {
+    readerOf(into).readValue(entry.state());
+    into.restoreVersion(entry.version());
+  }
+
+  private ObjectReader readerOf(EventSourceBased into) {
+    return readers.computeIfAbsent(into.getClass(), mapper::readerFor).withValueToUpdate(into);
   }
 
   private static String fingerprint(Class<?> type) {

@@ -168,6 +168,29 @@ final class CommitResolver {
     keep(new Events(seq, List.copyOf(events), PublicationMarks.NONE), claimKey);
   }
 
+  /**
+   * Records that the server holds the mark {@code first..last} of the whole commit at {@code seq},
+   * claimed at {@code claimKey}: if that commit is kept, its marks are now final and its claim is
+   * not read again. What a reader would find in the claim now (marks only grow), so the answers
+   * stay those of {@link #resolve}; a slot that moved on to another sequence is left alone.
+   */
+  void published(long seq, String claimKey, long first, long last) {
+    int slot = slot(seq);
+    Kept held = kept.get(slot);
+    if (held != null
+        && held.resolution() instanceof Events events
+        && events.seq() == seq
+        && claimKey.equals(held.claimKey())
+        && !events.events().isEmpty()
+        && events.events().get(0).version() == first
+        && events.events().get(events.events().size() - 1).version() == last) {
+      kept.compareAndSet(
+          slot,
+          held,
+          new Kept(new Events(seq, events.events(), PublicationMarks.covering(first, last)), null));
+    }
+  }
+
   /** Resolves {@code seqs}, whose documents were read as {@code documents}, in order. */
   List<Resolution> resolve(List<Long> seqs, List<Optional<Kv.Document>> documents) {
     return resolve(seqs, documents, false);

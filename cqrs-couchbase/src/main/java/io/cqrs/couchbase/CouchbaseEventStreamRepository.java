@@ -124,7 +124,13 @@ public final class CouchbaseEventStreamRepository
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
     this.relay =
         new RelayDocuments(
-            kv, new RelayKv(collection, builder.durability), keys, reader, recent, inFlight);
+            kv,
+            new RelayKv(collection, builder.durability),
+            keys,
+            reader,
+            recent,
+            resolver,
+            inFlight);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 

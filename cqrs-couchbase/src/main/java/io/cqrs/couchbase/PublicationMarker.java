@@ -25,6 +25,7 @@ final class PublicationMarker {
   private final KeyLayout keys;
   private final StreamReader reader;
   private final RecentCommits recent;
+  private final CommitResolver resolver;
   private final InFlight inFlight;
 
   PublicationMarker(
@@ -33,12 +34,14 @@ final class PublicationMarker {
       KeyLayout keys,
       StreamReader reader,
       RecentCommits recent,
+      CommitResolver resolver,
       InFlight inFlight) {
     this.kv = kv;
     this.relayKv = relayKv;
     this.keys = keys;
     this.reader = reader;
     this.recent = recent;
+    this.resolver = resolver;
     this.inFlight = inFlight;
   }
 
@@ -54,17 +57,30 @@ final class PublicationMarker {
   /**
    * Sends the mark of a range {@link #canMarkInBackground} accepted without waiting for it: a lost
    * add only lets the relay publish the events again. The stage completes once the mark is written.
+   * Once the server has a mark of the whole commit, this repository's log readers are told ({@link
+   * CommitResolver#published}), so its relay does not read the claim again to see it.
    */
   CompletionStage<Void> markInBackground(String streamId, long fromVersion, long toVersion) {
     String key = keys.claim(streamId, fromVersion);
-    recent.take(key); // marked: a later mark of the commit needs no shortcut
+    // Marked: a later mark of the commit needs no shortcut.
+    RecentCommits.Claimed claimed = recent.take(key);
+    boolean wholeCommit = claimed != null && toVersion == claimed.last();
     CompletableFuture<Void> done = new CompletableFuture<>();
     inFlight
         .track(
             relayKv.addUniqueAsync(
                 key, PublicationMarks.FIELD, PublicationMarks.range(fromVersion, toVersion)))
         .subscribe(
-            exists -> done.complete(null), done::completeExceptionally, () -> done.complete(null));
+            exists -> {
+              // The add answers false only if the claim is missing, which a commit this
+              // repository claimed never is; then nothing is assumed.
+              if (exists && wholeCommit) {
+                resolver.published(claimed.seq(), key, fromVersion, toVersion);
+              }
+              done.complete(null);
+            },
+            done::completeExceptionally,
+            () -> done.complete(null));
     return done;
   }
 
@@ -92,10 +108,10 @@ final class PublicationMarker {
   private Optional<Long> markCommitAt(String streamId, long version, long toVersion) {
     String key = keys.claim(streamId, version);
     String range = PublicationMarks.range(version, toVersion);
-    long known = recent.take(key);
-    if (known != 0) {
+    RecentCommits.Claimed known = recent.take(key);
+    if (known != null) {
       mark(streamId, version, version, toVersion); // the claim exists: this repository wrote it
-      return Optional.of(known);
+      return Optional.of(known.last());
     }
     var both =
         Kv.await(

@@ -28,6 +28,11 @@ final class PublicationMarks {
     this.bounds = bounds;
   }
 
+  /** The marks of a claim that holds the one mark {@code first..last}. */
+  static PublicationMarks covering(long first, long last) {
+    return new PublicationMarks(new long[] {first, last});
+  }
+
   /** The mark of versions {@code first..last}, as stored. */
   static String range(long first, long last) {
     return first + "-" + last;

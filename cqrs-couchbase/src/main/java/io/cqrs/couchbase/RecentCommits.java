@@ -3,34 +3,38 @@ package io.cqrs.couchbase;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The last version of each commit this repository claimed lately, by claim key. A claim's last
- * version never changes once inserted, so a publication mark of a commit the repository has just
- * saved (what {@link io.cqrs.EventSourcingRepository} marks after each publish) needs no read of
- * the claim: one sub-document add instead of an add and a lookup. Bounded; what it forgets only
- * costs that lookup again.
+ * The last version and log sequence of each commit this repository claimed lately, by claim key. A
+ * claim's last version never changes once inserted, so a publication mark of a commit the
+ * repository has just saved (what {@link io.cqrs.EventSourcingRepository} marks after each publish)
+ * needs no read of the claim: one sub-document add instead of an add and a lookup; and once that
+ * add has landed, the log readers of this repository know the commit is published without reading
+ * the claim ({@link CommitResolver#published}). Bounded; what it forgets only costs those reads
+ * again.
  */
 final class RecentCommits {
   private static final int CAPACITY = 4096;
 
-  private final ConcurrentHashMap<String, Long> lastByClaim = new ConcurrentHashMap<>();
+  /** A commit claimed by this repository: its last version and its log sequence. */
+  record Claimed(long last, long seq) {}
 
-  /** Remembers that the commit claimed at {@code claimKey} ends at {@code last}. */
-  void claimed(String claimKey, long last) {
-    if (lastByClaim.size() >= CAPACITY) {
-      lastByClaim.clear(); // saves that are never marked (no event bus) must not pile up
+  private final ConcurrentHashMap<String, Claimed> byClaim = new ConcurrentHashMap<>();
+
+  /** Remembers that the commit claimed at {@code claimKey} ends at {@code last}, at {@code seq}. */
+  void claimed(String claimKey, long last, long seq) {
+    if (byClaim.size() >= CAPACITY) {
+      byClaim.clear(); // saves that are never marked (no event bus) must not pile up
     }
-    lastByClaim.put(claimKey, last);
+    byClaim.put(claimKey, new Claimed(last, seq));
   }
 
   /** The last version of the commit claimed at {@code claimKey}, or 0 if not known. */
   long last(String claimKey) {
-    Long last = lastByClaim.get(claimKey);
-    return last == null ? 0 : last;
+    Claimed claimed = byClaim.get(claimKey);
+    return claimed == null ? 0 : claimed.last();
   }
 
-  /** The last version of the commit claimed at {@code claimKey}, or 0 if not known; forgets it. */
-  long take(String claimKey) {
-    Long last = lastByClaim.remove(claimKey);
-    return last == null ? 0 : last;
+  /** The commit claimed at {@code claimKey}, or null if not known; forgets it. */
+  Claimed take(String claimKey) {
+    return byClaim.remove(claimKey);
   }
 }

@@ -19,9 +19,10 @@ final class RelayDocuments implements RelayStore {
       KeyLayout keys,
       StreamReader reader,
       RecentCommits recent,
+      CommitResolver resolver,
       InFlight inFlight) {
     this.keys = keys;
-    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent, inFlight);
+    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent, resolver, inFlight);
   }
 
   @Override

@@ -165,7 +165,7 @@ final class StreamWriter {
     String type = expected == 0 ? append.aggregateType() : position.type();
     // Round trip 3: the commit point.
     claim(streamId, expected, stored, last, command, append.commandId(), type);
-    recent.claimed(keys.claim(streamId, first), last);
+    recent.claimed(keys.claim(streamId, first), last, stored.seq());
     resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
     hook.at(Step.CLAIMED);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());

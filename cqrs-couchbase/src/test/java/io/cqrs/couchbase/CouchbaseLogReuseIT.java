@@ -57,6 +57,39 @@ class CouchbaseLogReuseIT extends RepositoryIT {
   }
 
   @Test
+  void a_commit_its_writer_marked_in_the_background_is_known_published_without_its_claim()
+      throws Exception {
+    repository.save("acc-5", 0, batch("acc-5", 0, 2));
+    repository.markPublishedAsync("acc-5", 1, 2).toCompletableFuture().get();
+
+    // The mark is on the server: another process reads it in the claim.
+    assertThat(repository().readLog(1, 10))
+        .extracting(LoggedEvent::published)
+        .containsExactly(true, true);
+    // The writer's own readers (its relay) know it once the add landed: the claim is not read.
+    writeRaw(keys.claim("acc-5", 1), "not json");
+    assertThat(repository.readLog(1, 10))
+        .extracting(LoggedEvent::published)
+        .containsExactly(true, true);
+  }
+
+  @Test
+  void a_background_mark_of_part_of_a_commit_leaves_the_rest_to_be_read_in_the_claim()
+      throws Exception {
+    repository.save("acc-6", 0, batch("acc-6", 0, 2));
+    repository.markPublishedAsync("acc-6", 1, 1).toCompletableFuture().get();
+
+    assertThat(repository.readLog(1, 10))
+        .extracting(LoggedEvent::published)
+        .containsExactly(true, false);
+    // Not marked throughout, so the claim is still read: the relay's later mark shows.
+    repository().markPublished("acc-6", 2, 2);
+    assertThat(repository.readLog(1, 10))
+        .extracting(LoggedEvent::published)
+        .containsExactly(true, true);
+  }
+
+  @Test
   void a_commit_that_lost_its_version_and_a_gap_marker_stay_skipped_and_a_missing_one_is_not_kept()
       throws Exception {
     repository.save("acc-3", 0, batch("acc-3", 0, 1)); // sequence 1

@@ -27,6 +27,17 @@ public abstract class StreamProjection<V> implements Projection {
   private final ViewStore<V> views;
 
   /**
+   * The entry {@link #appliedVersion} read last on this thread, which the version gate asks just
+   * before it applies the stream's next event (under its lock for the stream): {@link #applyAll}
+   * starts from it instead of reading the entry again, one read less per event. Only a hint: used
+   * only for the same stream at the version before the one applied, and the write is conditional on
+   * the entry's CAS, so an entry another process changed since fails the write and is read again.
+   */
+  private final ThreadLocal<LastRead<V>> lastRead = new ThreadLocal<>();
+
+  private record LastRead<V>(String id, Optional<ViewStore.Stored<V>> entry) {}
+
+  /**
    * @param views where the views and applied versions are kept
    */
   protected StreamProjection(ViewStore<V> views) {
@@ -48,7 +59,9 @@ public abstract class StreamProjection<V> implements Projection {
 
   @Override
   public final long appliedVersion(String streamId) {
-    return views.get(streamId).map(ViewStore.Stored::version).orElse(0L);
+    Optional<ViewStore.Stored<V>> entry = views.get(streamId);
+    lastRead.set(new LastRead<>(streamId, entry));
+    return entry.map(ViewStore.Stored::version).orElse(0L);
   }
 
   @Override
@@ -62,8 +75,10 @@ public abstract class StreamProjection<V> implements Projection {
    */
   @Override
   public final void applyAll(String id, long version, List<VersionedEvent> events) {
+    LastRead<V> hint = lastRead(id, version);
     while (true) {
-      Optional<ViewStore.Stored<V>> current = views.get(id);
+      Optional<ViewStore.Stored<V>> current = hint != null ? hint.entry() : views.get(id);
+      hint = null; // a failed write reads the entry again
       long applied = current.map(ViewStore.Stored::version).orElse(0L);
       if (version <= applied) {
         return; // another process applied it between the projector's check and now
@@ -87,6 +102,20 @@ public abstract class StreamProjection<V> implements Projection {
         return;
       }
     }
+  }
+
+  /**
+   * The entry {@link #appliedVersion} just read for {@code id}, if it stands just before {@code
+   * version} (else null: read it); forgets it either way.
+   */
+  private LastRead<V> lastRead(String id, long version) {
+    LastRead<V> last = lastRead.get();
+    if (last == null) {
+      return null;
+    }
+    lastRead.remove();
+    long applied = last.entry().map(ViewStore.Stored::version).orElse(0L);
+    return last.id().equals(id) && applied == version - 1 ? last : null;
   }
 
   /** The entry of a stream (view and applied version, read together), if it has one. */

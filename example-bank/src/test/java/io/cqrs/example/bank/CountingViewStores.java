@@ -1,10 +1,9 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.example.bank.readmodel.ForwardingViewStore;
 import io.cqrs.example.bank.readmodel.ViewStore;
 import io.cqrs.example.bank.readmodel.ViewStores;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,29 +25,14 @@ final class CountingViewStores implements ViewStores {
   public <V> ViewStore<V> open(String model, Class<V> viewType) {
     ViewStore<V> store = views.open(model, viewType);
     AtomicLong count = writes.computeIfAbsent(model, m -> new AtomicLong());
-    return new ViewStore<>() {
-      @Override
-      public Optional<Stored<V>> get(String id) {
-        return store.get(id);
-      }
-
+    return new ForwardingViewStore<>(store) {
       @Override
       public boolean replace(String id, Stored<V> current, V view, long version) {
-        boolean written = store.replace(id, current, view, version);
+        boolean written = super.replace(id, current, view, version);
         if (written) {
           count.incrementAndGet();
         }
         return written;
-      }
-
-      @Override
-      public List<Stored<V>> all() {
-        return store.all();
-      }
-
-      @Override
-      public void clear() {
-        store.clear();
       }
     };
   }

@@ -92,16 +92,14 @@ class ReadModelsTest {
   }
 
   /** A view store whose next write fails, before it changes anything. */
-  private static final class FailingOnce<V> implements ViewStore<V> {
-    private final ViewStore<V> delegate = new InMemoryViewStore<>();
+  private static final class FailingOnce<V> extends ForwardingViewStore<V> {
     private final java.util.concurrent.atomic.AtomicBoolean fail =
         new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicInteger writes =
         new java.util.concurrent.atomic.AtomicInteger();
 
-    @Override
-    public java.util.Optional<Stored<V>> get(String id) {
-      return delegate.get(id);
+    FailingOnce() {
+      super(new InMemoryViewStore<>());
     }
 
     @Override
@@ -110,17 +108,7 @@ class ReadModelsTest {
         throw new IllegalStateException("the view store fails");
       }
       writes.incrementAndGet();
-      return delegate.replace(id, current, view, version);
-    }
-
-    @Override
-    public List<Stored<V>> all() {
-      return delegate.all();
-    }
-
-    @Override
-    public void clear() {
-      delegate.clear();
+      return super.replace(id, current, view, version);
     }
   }
 

@@ -26,16 +26,25 @@ class StreamProjectionReadsTest {
   private static final PasswordHasher HASHER = new PasswordHasher(1_000);
 
   /** Counts reads, and can change an entry behind the read model's back before a write. */
-  static final class CountingStore implements ViewStore<AccountView> {
-    final InMemoryViewStore<AccountView> inner = new InMemoryViewStore<>();
+  static final class CountingStore extends ForwardingViewStore<AccountView> {
+    final InMemoryViewStore<AccountView> inner;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     Runnable beforeNextWrite = () -> {};
 
+    CountingStore() {
+      this(new InMemoryViewStore<>());
+    }
+
+    private CountingStore(InMemoryViewStore<AccountView> inner) {
+      super(inner);
+      this.inner = inner;
+    }
+
     @Override
     public Optional<Stored<AccountView>> get(String id) {
       reads.incrementAndGet();
-      return inner.get(id);
+      return super.get(id);
     }
 
     @Override
@@ -44,17 +53,7 @@ class StreamProjectionReadsTest {
       beforeNextWrite = () -> {};
       before.run();
       writes.incrementAndGet();
-      return inner.replace(id, current, view, version);
-    }
-
-    @Override
-    public List<Stored<AccountView>> all() {
-      return inner.all();
-    }
-
-    @Override
-    public void clear() {
-      inner.clear();
+      return super.replace(id, current, view, version);
     }
   }
 

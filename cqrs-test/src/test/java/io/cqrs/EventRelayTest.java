@@ -113,7 +113,7 @@ class EventRelayTest {
 
     holder.abandon();
     Ledgers.append(store, "ledger-2", 50, Instant.now().minusSeconds(60));
-    Await.until(Duration.ofSeconds(10), () -> "the other relay to take over", other::isLeader);
+    Await.until(Await.DEFAULT_TIMEOUT, () -> "the other relay to take over", other::isLeader);
     Await.until(Duration.ofSeconds(10), () -> "100 applied", () -> ledger.applications() == 100);
 
     assertThat(watch.publishers()).containsExactlyInAnyOrder("first", "second");
@@ -181,7 +181,9 @@ class EventRelayTest {
     return EventRelay.builder(store, watch.watch(owner, bus))
         .owner(owner)
         .grace(Duration.ZERO)
-        .leaseTtl(Duration.ofMillis(500))
+        // Long enough that a holder stalled by a loaded machine keeps its lease (the test asserts
+        // one publisher at a time); the take-over after abandon() waits for it to run out.
+        .leaseTtl(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(20))
         .batchSize(10)
         .build();

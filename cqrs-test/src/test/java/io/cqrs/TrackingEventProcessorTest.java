@@ -116,7 +116,7 @@ class TrackingEventProcessorTest {
         EventProcessor.tracking("shared", store)
             .handler(recorder)
             .segments(4)
-            .claimTtl(Duration.ofSeconds(3));
+            .claimTtl(Duration.ofSeconds(10));
     TrackingEventProcessor a = start(builder.owner("a"));
     Await.until("a holds every segment", () -> a.ownedSegments().size() == 4);
     TrackingEventProcessor b = start(builder.owner("b"));
@@ -141,7 +141,7 @@ class TrackingEventProcessorTest {
         EventProcessor.tracking("three", store)
             .handler(recorder)
             .segments(4)
-            .claimTtl(Duration.ofSeconds(3));
+            .claimTtl(Duration.ofSeconds(10));
     TrackingEventProcessor a = start(builder.owner("a"));
     TrackingEventProcessor b = start(builder.owner("b"));
     TrackingEventProcessor c = start(builder.owner("c"));

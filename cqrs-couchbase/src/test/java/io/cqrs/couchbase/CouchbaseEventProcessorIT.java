@@ -142,7 +142,7 @@ class CouchbaseEventProcessorIT extends RepositoryIT {
                 .handler(recorder)
                 .segments(4)
                 .owner("a")
-                .claimTtl(Duration.ofSeconds(3)));
+                .claimTtl(Duration.ofSeconds(10)));
     Await.until(WAIT, "a holds every segment", () -> a.ownedSegments().size() == 4);
     TrackingEventProcessor b =
         start(
@@ -150,7 +150,7 @@ class CouchbaseEventProcessorIT extends RepositoryIT {
                 .handler(recorder)
                 .segments(4)
                 .owner("b")
-                .claimTtl(Duration.ofSeconds(3)));
+                .claimTtl(Duration.ofSeconds(10)));
 
     Await.until(
         WAIT,

@@ -49,7 +49,9 @@ class CouchbaseFaultIT {
         Cluster.connect(
             mock.connectionString(),
             ClusterOptions.clusterOptions(mock.username(), mock.password())
-                .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofMillis(500)))));
+                // The failures these tests inject end in this timeout, so it is short; not so
+                // short that a healthy operation on a loaded machine runs into it.
+                .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(2)))));
     bucket = cluster.bucket(mock.bucket());
     bucket.waitUntilReady(Duration.ofSeconds(60));
   }

@@ -56,7 +56,7 @@ class AwaitTest {
                     }))
         .isInstanceOf(TimeoutException.class);
 
-    assertThat(checks.get()).isBetween(2, 50);
+    assertThat(checks.get()).isBetween(1, 50);
   }
 
   @Test

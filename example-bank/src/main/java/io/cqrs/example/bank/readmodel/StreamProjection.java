@@ -153,7 +153,9 @@ public abstract class StreamProjection<V> implements Projection {
 
   /** The version of the last event applied to a stream's view; 0 if none. */
   public long version(String id) {
-    return appliedVersion(Objects.requireNonNull(id, "id"));
+    // Not through appliedVersion: a reader's thread (an HTTP request) has no event to apply next,
+    // so it keeps no last read.
+    return views.get(Objects.requireNonNull(id, "id")).map(ViewStore.Stored::version).orElse(0L);
   }
 
   /** How many views there are. */

@@ -137,4 +137,16 @@ class StreamProjectionReadsTest {
     assertThat(accounts.find("john").orElseThrow().balance()).isEqualByComparingTo("7.00");
     assertThat(accounts.version("john")).isEqualTo(3);
   }
+
+  @Test
+  void asking_a_views_version_keeps_no_last_read_for_the_thread() {
+    gate(history.get(0));
+    assertThat(accounts.version("john")).isEqualTo(1); // as an HTTP request would ask
+    int reads = views.reads.get();
+
+    accounts.apply(history.get(1)); // reads the entry itself: nothing was kept for it
+
+    assertThat(views.reads.get()).isEqualTo(reads + 1);
+    assertThat(accounts.version("john")).isEqualTo(2);
+  }
 }

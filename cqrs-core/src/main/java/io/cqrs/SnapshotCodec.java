@@ -48,18 +48,13 @@ final class SnapshotCodec {
   }
 
   Snapshot write(EventSourceBased aggregate, String aggregateType) {
-    try {
-      return new Snapshot(
-          aggregate.id(),
-          aggregate.version(),
-          aggregateType,
-          SCHEMAS.get(aggregate.getClass()),
-          mapper.writeValueAsString(aggregate),
-          Instant.now());
-    } catch (Exception e) {
-      throw new SerializationException(
-          "Cannot snapshot " + aggregateType + " '" + aggregate.id() + "'", e);
-    }
+    return new Snapshot(
+        aggregate.id(),
+        aggregate.version(),
+        aggregateType,
+        SCHEMAS.get(aggregate.getClass()),
+        new String(state(aggregate, aggregateType), StandardCharsets.UTF_8),
+        Instant.now());
   }
 
   /** Whether the snapshot was taken of this aggregate class in its current shape. */
@@ -75,9 +70,16 @@ final class SnapshotCodec {
 
   /** The aggregate's state for {@link AggregateCache}: what {@link #write} stores, as UTF-8. */
   AggregateCache.Entry cacheEntry(EventSourceBased aggregate, String aggregateType) {
+    return new AggregateCache.Entry(
+        aggregate.id(), aggregate.version(), aggregateType, state(aggregate, aggregateType));
+  }
+
+  /**
+   * The aggregate's fields as UTF-8 JSON: the one serialization of a snapshot and a cache entry.
+   */
+  private byte[] state(EventSourceBased aggregate, String aggregateType) {
     try {
-      return new AggregateCache.Entry(
-          aggregate.id(), aggregate.version(), aggregateType, mapper.writeValueAsBytes(aggregate));
+      return mapper.writeValueAsBytes(aggregate);
     } catch (Exception e) {
       throw new SerializationException(
           "Cannot snapshot " + aggregateType + " '" + aggregate.id() + "'", e);

@@ -180,9 +180,9 @@ final class CommitResolver {
     if (held != null
         && held.resolution() instanceof Events events
         && events.seq() == seq
+        // The claim key names the stream and the commit's first version.
         && claimKey.equals(held.claimKey())
         && !events.events().isEmpty()
-        && events.events().get(0).version() == first
         && events.events().get(events.events().size() - 1).version() == last) {
       kept.compareAndSet(
           slot,

@@ -17,6 +17,7 @@ import io.cqrs.couchbase.mock.CouchbaseMockProcess;
 import io.cqrs.spi.LoggedEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +138,24 @@ class CouchbaseFaultIT {
     assertThatThrownBy(
             () -> repository().save("acc-1", 1, batch("acc-1", 1, 1, "corr-f"), "command-f"))
         .isInstanceOf(DuplicateCommandException.class);
+  }
+
+  @Test
+  void a_background_publication_mark_that_fails_leaves_the_commit_unmarked_for_the_relay() {
+    repository().save("acc-1", 0, batch("acc-1", 0, 2));
+    failNext(TEMPORARY_FAILURE, -1, SUBDOC_MUTATION);
+
+    // The repository's own mark of the commit it has just saved: the add times out.
+    assertThatThrownBy(
+            () -> repository().markPublishedAsync("acc-1", 1, 2).toCompletableFuture().get())
+        .isInstanceOf(ExecutionException.class)
+        .hasRootCauseInstanceOf(TimeoutException.class);
+
+    failNext(-1, 0, null);
+    // Its log readers must not take the commit for published: the relay publishes it again.
+    assertThat(repository().readLog(1, 10))
+        .extracting(LoggedEvent::published)
+        .containsExactly(false, false);
   }
 
   /** Makes the next {@code count} operations (-1: all until healed) fail with {@code code}. */

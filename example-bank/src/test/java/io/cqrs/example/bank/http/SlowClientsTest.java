@@ -29,8 +29,12 @@ class SlowClientsTest {
   /** More than Jetty's 250 request threads: if each held one, the normal client would starve. */
   private static final int SLOW_CLIENTS = 300;
 
+  /**
+   * About 1,250 bytes, a minute at the adversary's pace: longer than a loaded machine needs for the
+   * normal client's requests, so the slow clients are still sending while it is served.
+   */
   private static final String REQUEST =
-      "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "p".repeat(200) + "\r\n\r\n";
+      "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "p".repeat(1_200) + "\r\n\r\n";
 
   @Test
   void three_hundred_clients_sending_headers_a_byte_at_a_time_do_not_block_a_normal_client()

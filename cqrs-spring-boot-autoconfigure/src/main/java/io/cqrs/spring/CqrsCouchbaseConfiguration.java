@@ -1,11 +1,13 @@
 package io.cqrs.spring;
 
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.Collection;
 import io.cqrs.EventSerializer;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.spi.EventStreamRepository;
+import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -34,6 +36,7 @@ class CqrsCouchbaseConfiguration {
       CqrsProperties properties, EventSerializer serializer, ObjectProvider<Cluster> clusters) {
     CqrsProperties.Couchbase settings = properties.getStore().getCouchbase();
     String bucketName = required(settings.getBucket(), "cqrs.store.couchbase.bucket");
+    DurabilityLevel durability = durability(settings.getDurability());
     if ((settings.getScope() == null) != (settings.getCollection() == null)) {
       throw new IllegalStateException(
           "cqrs.store.couchbase.scope and cqrs.store.couchbase.collection go together");
@@ -53,6 +56,7 @@ class CqrsCouchbaseConfiguration {
               : bucket.scope(settings.getScope()).collection(settings.getCollection());
       return CouchbaseEventStreamRepository.builder(collection, serializer)
           .keyPrefix(settings.getKeyPrefix())
+          .durability(durability)
           .build();
     }
     CouchbaseEventStreamRepository.Builder builder =
@@ -67,11 +71,26 @@ class CqrsCouchbaseConfiguration {
                 required(settings.getPassword(), "cqrs.store.couchbase.password"))
             .bucket(bucketName)
             .keyPrefix(settings.getKeyPrefix())
+            .durability(durability)
             .connectTimeout(settings.getConnectTimeout());
     if (settings.getScope() != null) {
       builder.collection(settings.getScope(), settings.getCollection());
     }
     return builder.build();
+  }
+
+  private static DurabilityLevel durability(String name) {
+    String normalized = name == null ? "" : name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    for (DurabilityLevel level : DurabilityLevel.values()) {
+      if (level.name().equals(normalized)) {
+        return level;
+      }
+    }
+    throw new IllegalStateException(
+        "cqrs.store.couchbase.durability must be none, majority, majority-and-persist-to-active"
+            + " or persist-to-majority, was '"
+            + name
+            + "'");
   }
 
   static String required(String value, String property) {

@@ -146,6 +146,14 @@ public class CqrsProperties {
     /** How long to wait for the bucket to be ready at start-up. */
     private Duration connectTimeout = Duration.ofSeconds(30);
 
+    /**
+     * The durability every write of the store waits for: none (acknowledged once the active node
+     * holds it in memory), majority, majority-and-persist-to-active or persist-to-majority. With
+     * majority or stronger a save the store reported survives the failover of its active node;
+     * needs a bucket with replicas.
+     */
+    private String durability = "none";
+
     public String getConnectionString() {
       return connectionString;
     }
@@ -208,6 +216,14 @@ public class CqrsProperties {
 
     public void setConnectTimeout(Duration connectTimeout) {
       this.connectTimeout = connectTimeout;
+    }
+
+    public String getDurability() {
+      return durability;
+    }
+
+    public void setDurability(String durability) {
+      this.durability = durability;
     }
   }
 
@@ -309,6 +325,34 @@ public class CqrsProperties {
     /** How long a lost connection waits before each attempt to recover. */
     private Duration recoveryInterval = Duration.ofSeconds(2);
 
+    /**
+     * Whether the buses declare their exchanges, queues and bindings. With false they declare
+     * nothing and only check that what they use exists (an operator declared it): their broker user
+     * then needs no configure permission (docs/security.md).
+     */
+    private boolean declareTopology = true;
+
+    /**
+     * The longest a publish waits for the broker's confirms (and the life of an asynchronous
+     * publication), then it fails saying the messages may have been delivered.
+     */
+    private Duration publishTimeout = Duration.ofSeconds(30);
+
+    /** How many published messages may await the broker's confirm at once. */
+    private int confirmWindow = 1000;
+
+    /**
+     * The heartbeat asked of the broker, in whole seconds; a hung node is noticed after two missed
+     * heartbeats.
+     */
+    private Duration heartbeat = Duration.ofSeconds(5);
+
+    /** The longest TCP connect to one node before the next is tried. */
+    private Duration connectionTimeout = Duration.ofSeconds(5);
+
+    /** The longest AMQP handshake with one node before the next is tried. */
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+
     public String getUri() {
       return uri;
     }
@@ -363,6 +407,54 @@ public class CqrsProperties {
 
     public void setRecoveryInterval(Duration recoveryInterval) {
       this.recoveryInterval = recoveryInterval;
+    }
+
+    public boolean isDeclareTopology() {
+      return declareTopology;
+    }
+
+    public void setDeclareTopology(boolean declareTopology) {
+      this.declareTopology = declareTopology;
+    }
+
+    public Duration getPublishTimeout() {
+      return publishTimeout;
+    }
+
+    public void setPublishTimeout(Duration publishTimeout) {
+      this.publishTimeout = publishTimeout;
+    }
+
+    public int getConfirmWindow() {
+      return confirmWindow;
+    }
+
+    public void setConfirmWindow(int confirmWindow) {
+      this.confirmWindow = confirmWindow;
+    }
+
+    public Duration getHeartbeat() {
+      return heartbeat;
+    }
+
+    public void setHeartbeat(Duration heartbeat) {
+      this.heartbeat = heartbeat;
+    }
+
+    public Duration getConnectionTimeout() {
+      return connectionTimeout;
+    }
+
+    public void setConnectionTimeout(Duration connectionTimeout) {
+      this.connectionTimeout = connectionTimeout;
+    }
+
+    public Duration getHandshakeTimeout() {
+      return handshakeTimeout;
+    }
+
+    public void setHandshakeTimeout(Duration handshakeTimeout) {
+      this.handshakeTimeout = handshakeTimeout;
     }
   }
 

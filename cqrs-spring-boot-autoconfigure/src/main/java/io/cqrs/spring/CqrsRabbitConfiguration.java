@@ -78,7 +78,13 @@ class CqrsRabbitConfiguration {
         .retryDelays(settings.getRetryDelays().toArray(Duration[]::new))
         .prefetch(settings.getPrefetch())
         .unhealthyAfter(settings.getUnhealthyAfter())
-        .recoveryInterval(settings.getRecoveryInterval());
+        .recoveryInterval(settings.getRecoveryInterval())
+        .declareTopology(settings.isDeclareTopology())
+        .publishTimeout(settings.getPublishTimeout())
+        .confirmWindow(settings.getConfirmWindow())
+        .heartbeat(settings.getHeartbeat())
+        .connectionTimeout(settings.getConnectionTimeout())
+        .handshakeTimeout(settings.getHandshakeTimeout());
   }
 
   private static QueueType queueType(String name) {

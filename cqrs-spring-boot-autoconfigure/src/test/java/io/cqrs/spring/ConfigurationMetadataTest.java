@@ -38,6 +38,10 @@ class ConfigurationMetadataTest {
             "cqrs.bus.rabbitmq.uri",
             "cqrs.bus.rabbitmq.queue-type",
             "cqrs.bus.rabbitmq.retry-delays",
+            "cqrs.bus.rabbitmq.declare-topology",
+            "cqrs.bus.rabbitmq.publish-timeout",
+            "cqrs.bus.rabbitmq.heartbeat",
+            "cqrs.store.couchbase.durability",
             "cqrs.bus.command-listeners",
             "cqrs.relay.enabled",
             "cqrs.processors",
@@ -45,6 +49,6 @@ class ConfigurationMetadataTest {
             "cqrs.deduplication.enabled",
             "cqrs.cache.maximum-size",
             "management.health.cqrs.enabled");
-    assertThat(metadata.get("hints").toString()).contains("quorum");
+    assertThat(metadata.get("hints").toString()).contains("quorum", "persist-to-majority");
   }
 }

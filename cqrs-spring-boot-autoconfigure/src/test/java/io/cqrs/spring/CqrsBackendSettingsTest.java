@@ -121,6 +121,46 @@ class CqrsBackendSettingsTest {
   }
 
   @Test
+  void an_unknown_durability_is_refused_before_connecting() {
+    runner
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=b",
+            "cqrs.store.couchbase.connection-string=couchbase://192.0.2.1",
+            "cqrs.store.couchbase.durability=persist-to-everything")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessage(
+                        "cqrs.store.couchbase.durability must be none, majority,"
+                            + " majority-and-persist-to-active or persist-to-majority, was"
+                            + " 'persist-to-everything'"));
+  }
+
+  @Test
+  void the_connection_settings_reach_the_buses_which_check_them_before_connecting() {
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.bus.rabbitmq.heartbeat=1500ms")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "heartbeat must be whole seconds from 1 s to 65535 s, was PT1.5S"));
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.bus.rabbitmq.confirm-window=0")
+        .run(context -> assertThat(context).getFailure().hasStackTraceContaining("confirmWindow"));
+  }
+
+  @Test
   void rabbitmq_buses_without_the_cqrs_rabbitmq_module_say_so() {
     runner
         .withClassLoader(new FilteredClassLoader(RabbitCommandBus.class))

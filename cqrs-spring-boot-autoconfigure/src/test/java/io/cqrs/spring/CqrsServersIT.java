@@ -1,9 +1,15 @@
 package io.cqrs.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.couchbase.client.core.error.FeatureNotAvailableException;
 import com.couchbase.client.java.Cluster;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
 import io.cqrs.Cqrs;
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.rabbitmq.RabbitCommandBus;
@@ -14,6 +20,7 @@ import io.cqrs.spring.TestDomain.Balances;
 import io.cqrs.spring.TestDomain.Deposit;
 import io.cqrs.spring.actuate.CqrsHealthAutoConfiguration;
 import io.cqrs.testing.Await;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +117,63 @@ class CqrsServersIT {
                     .getFailure()
                     .rootCause()
                     .hasMessageContaining("the application has a Couchbase Cluster bean"));
+  }
+
+  @Test
+  void the_durability_property_reaches_the_store() {
+    assumeTrue(
+        couchbase.description().startsWith("CouchbaseMock"),
+        "only CouchbaseMock is known to refuse every synchronous durability");
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString(),
+            "cqrs.store.couchbase.username=" + couchbase.username(),
+            "cqrs.store.couchbase.password=" + couchbase.password(),
+            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix(),
+            "cqrs.store.couchbase.durability=majority")
+        .run(
+            context ->
+                // The simulator has no synchronous durability: the store's first write (a
+                // processor's documents, at start) is refused, which only a durable write is.
+                assertThat(context)
+                    .getFailure()
+                    .hasRootCauseInstanceOf(FeatureNotAvailableException.class)
+                    .hasStackTraceContaining(NonTransientCqrsException.class.getName())
+                    .hasStackTraceContaining("Synchronous Durability"));
+  }
+
+  @Test
+  void with_declare_topology_false_the_buses_declare_nothing_and_name_what_is_missing()
+      throws Exception {
+    rabbit = RabbitTestBroker.get().newNamespace("nodeclare");
+    var factory = rabbit.connectionFactory();
+    runner
+        .withPropertyValues(
+            "spring.rabbitmq.host=" + factory.getHost(),
+            "spring.rabbitmq.port=" + factory.getPort(),
+            "spring.rabbitmq.username=" + factory.getUsername(),
+            "spring.rabbitmq.password=" + factory.getPassword(),
+            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.service=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
+            "cqrs.bus.rabbitmq.declare-topology=false")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("NOT_FOUND")
+                    .hasStackTraceContaining(rabbit.prefix() + "."));
+    try (Connection connection = factory.newConnection()) {
+      Channel channel = connection.createChannel();
+      assertThatThrownBy(() -> channel.exchangeDeclarePassive(rabbit.prefix() + ".commands"))
+          .as("no exchange was declared")
+          .isInstanceOf(IOException.class);
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.cqrs.benchmarks.model.BenchAccount;
 import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.Histories;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.couchbase.testing.KvOperationCounter;
 import io.cqrs.spi.StreamAppend;
 import java.util.List;
 import java.util.UUID;

@@ -6,6 +6,7 @@ import io.cqrs.Command;
 import io.cqrs.VersionedEvent;
 import io.cqrs.benchmarks.model.Deposit;
 import io.cqrs.benchmarks.model.MoneyDeposited;
+import io.cqrs.couchbase.testing.KvOperationCounter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package io.cqrs.benchmarks;
+package io.cqrs.couchbase.testing;
 
 import com.couchbase.client.core.cnc.RequestSpan;
 import com.couchbase.client.core.cnc.RequestTracer;
@@ -35,11 +35,15 @@ import reactor.core.publisher.Mono;
  * for a request chained in a reactive pipeline) while some thread is counting cannot be attributed:
  * it is counted {@linkplain #unattributed apart} so that a benchmark can refuse such a run rather
  * than under-count.
+ *
+ * <p>Give it to the SDK as the environment's request tracer ({@code ClusterOptions.environment(env
+ * -> env.requestTracer(counter))}); {@code CouchbaseCommandCostIT} and the benchmarks count with
+ * it.
  */
-final class KvOperationCounter implements RequestTracer {
+public final class KvOperationCounter implements RequestTracer {
 
   /** One thread's operations while it was counting. Read only when that thread is not counting. */
-  static final class Tally {
+  public static final class Tally {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong dispatches = new AtomicLong();
     private final Map<String, Long> byOperation = new TreeMap<>();
@@ -47,22 +51,22 @@ final class KvOperationCounter implements RequestTracer {
     private long roundTrips;
 
     /** Operations started. */
-    long operations() {
+    public long operations() {
       return operations;
     }
 
     /** Stretches of time with at least one operation in flight. */
-    long roundTrips() {
+    public long roundTrips() {
       return roundTrips;
     }
 
     /** Requests sent to the server: the operations, and any retries of them. */
-    long dispatches() {
+    public long dispatches() {
       return dispatches.get();
     }
 
     /** Operations started, by the SDK's name for them ({@code get}, {@code lookup_in}, …). */
-    Map<String, Long> byOperation() {
+    public Map<String, Long> byOperation() {
       return Map.copyOf(byOperation);
     }
 
@@ -72,7 +76,7 @@ final class KvOperationCounter implements RequestTracer {
      *
      * @throws IllegalStateException if one still is after {@code timeout}
      */
-    void awaitAnswers(Duration timeout) {
+    public void awaitAnswers(Duration timeout) {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (inFlight.get() > 0) {
         if (System.nanoTime() > deadline) {
@@ -83,7 +87,7 @@ final class KvOperationCounter implements RequestTracer {
     }
 
     /** Forgets what was counted. */
-    void reset() {
+    public void reset() {
       operations = 0;
       roundTrips = 0;
       dispatches.set(0);
@@ -115,19 +119,19 @@ final class KvOperationCounter implements RequestTracer {
    * Marks the calling thread as one that runs benchmark code; its operations are never
    * unattributed.
    */
-  void enrol() {
+  public void enrol() {
     enrolled.set(true);
   }
 
   /** Counts the operations the calling thread starts into {@code tally}, until {@link #stop}. */
-  void start(Tally tally) {
+  public void start(Tally tally) {
     enrolled.set(true);
     counting.set(tally);
     countingThreads.incrementAndGet();
   }
 
   /** Stops counting the calling thread's operations. */
-  void stop() {
+  public void stop() {
     if (counting.get() != null) {
       counting.remove();
       countingThreads.decrementAndGet();
@@ -135,7 +139,7 @@ final class KvOperationCounter implements RequestTracer {
   }
 
   /** Operations started on threads that were never enrolled while some thread was counting. */
-  long unattributed() {
+  public long unattributed() {
     return unattributed.get();
   }
 

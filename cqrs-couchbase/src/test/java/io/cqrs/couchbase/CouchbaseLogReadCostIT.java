@@ -1,18 +1,16 @@
-package io.cqrs.benchmarks;
+package io.cqrs.couchbase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.ClusterOptions;
 import io.cqrs.EventSerializer;
-import io.cqrs.TypeRegistry;
-import io.cqrs.benchmarks.model.AccountOpened;
-import io.cqrs.benchmarks.model.BenchAccount;
-import io.cqrs.benchmarks.model.Histories;
-import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import io.cqrs.couchbase.testing.KvOperationCounter;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.StreamAppend;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,39 +18,43 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14: the KV operations of an event processor's poll of the integration log on Couchbase
- * (CouchbaseMock in this JVM), counted by the SDK's request tracer ({@link KvOperationCounter}):
- * {@code readLogEvents}, what tracking processors read, against {@code readLog}, what the relay
- * reads, over commits this repository has just saved and not yet marked published.
+ * counted by the SDK's request tracer ({@link KvOperationCounter}): {@code readLogEvents}, what
+ * tracking processors read, against {@code readLog}, what the relay reads, over commits this
+ * repository has just saved and not yet marked published.
  */
 class CouchbaseLogReadCostIT {
-  private static final TypeRegistry REGISTRY = Histories.registry();
   private static final KvOperationCounter COUNTER = new KvOperationCounter();
+  private static final CouchbaseTestServer SERVER = CouchbaseTestServer.shared();
   private static final int COMMITS = 20;
-  private static MockCouchbase couchbase;
+  private static Cluster cluster;
   private static CouchbaseEventStreamRepository store;
 
   @BeforeAll
   static void start() {
-    couchbase = MockCouchbase.start(COUNTER);
+    // A connection of its own, with the counter as its request tracer.
+    cluster =
+        Cluster.connect(
+            SERVER.connectionString(),
+            ClusterOptions.clusterOptions(SERVER.username(), SERVER.password())
+                .environment(env -> env.requestTracer(COUNTER)));
+    var bucket = cluster.bucket(SERVER.bucketName());
+    bucket.waitUntilReady(Duration.ofSeconds(60));
     store =
         CouchbaseEventStreamRepository.builder(
-                couchbase.collection(), new EventSerializer(REGISTRY))
-            .keyPrefix("logcost-" + UUID.randomUUID().toString().substring(0, 8))
+                bucket.defaultCollection(), new EventSerializer(TestEvents.registry()))
+            .keyPrefix(SERVER.newKeyPrefix())
             .build();
     COUNTER.enrol();
     for (int i = 0; i < COMMITS; i++) {
       String id = "acc-" + i;
-      store.save(
-          StreamAppend.of(
-                  id, 0, Histories.envelopes(id, List.of(new AccountOpened(id, "alice")), REGISTRY))
-              .withAggregateType(TypeRegistry.logicalName(BenchAccount.class)));
+      store.save(id, 0, TestEvents.batch(id, 0, 1));
     }
   }
 
   @AfterAll
   static void stop() {
     store.close();
-    couchbase.close();
+    cluster.disconnect();
   }
 
   private static KvOperationCounter.Tally count(Supplier<List<LoggedEvent>> read, int events) {

@@ -50,6 +50,8 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
   private final Declaration exchange;
   private final Set<String> ordered;
   private final boolean failOnUnroutable;
+  private final UnroutableLog unroutableLog =
+      new UnroutableLog(System::nanoTime, message -> log.warn("Unroutable events: {}", message));
 
   private RabbitEventBus(Builder builder) {
     Settings settings = builder.settings(builder.partitions);
@@ -105,9 +107,10 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
   /**
    * Publishes events in order and returns once the broker has confirmed every one of them.
    *
-   * <p>An event that reaches no queue (no subscription exists yet) is logged as an error, or, with
-   * {@link Builder#failOnUnroutable}, reported by an {@link UnroutableMessageException} after all
-   * events were confirmed.
+   * <p>An event that reaches no queue (no subscription exists yet) is logged (each event type when
+   * it first does, then at most once a minute with a count), or, with {@link
+   * Builder#failOnUnroutable}, reported by an {@link UnroutableMessageException} after all events
+   * were confirmed.
    *
    * @throws BrokerUnavailableException if the broker does not confirm within the publish timeout;
    *     some events may have been published
@@ -188,13 +191,13 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
   }
 
   private void unroutable(List<Returned> returned) {
-    Returned first = returned.get(0);
-    String detail =
-        returned.size() + " event(s) reached no subscription queue, first: " + first.describe();
     if (failOnUnroutable) {
-      throw new UnroutableMessageException(first.message().messageType(), detail);
+      Returned first = returned.get(0);
+      throw new UnroutableMessageException(
+          first.message().messageType(),
+          returned.size() + " event(s) reached no subscription queue, first: " + first.describe());
     }
-    log.error("Unroutable events: {}", detail);
+    unroutableLog.record(returned);
   }
 
   /**
@@ -364,8 +367,10 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
 
     /**
      * Whether {@code publish} throws {@link UnroutableMessageException} when an event reached no
-     * subscription queue (default {@code false}: it is logged as an error, since an event published
-     * before any subscription exists has no one to go to).
+     * subscription queue (default {@code false}: it is logged as a warning, each event type when it
+     * first does and then at most once a minute with a count, since an event published before any
+     * subscription exists has no one to go to, and a service whose read models are tracking
+     * processors may publish every event to an exchange nobody consumes).
      */
     public Builder failOnUnroutable(boolean failOnUnroutable) {
       this.failOnUnroutable = failOnUnroutable;

@@ -242,24 +242,92 @@ public final class EventRelay implements AutoCloseable {
   }
 
   private void run() {
+    int failures = 0;
+    String lastFailure = null;
     while (running) {
-      int published = 0;
+      int published;
       try {
         published = publishPending();
       } catch (RuntimeException e) {
-        log.warn("Relay '{}' pass failed; retrying in {}", name, pollInterval, e);
+        failures++;
+        String failure = e.toString();
+        Duration wait = afterFailure(failures, e);
+        // The whole trace when a failure is new; while the same one repeats, a line now and then
+        // (after 2, 4, 8 … in a row): a relay that cannot get on must not bury the log.
+        if (!failure.equals(lastFailure)) {
+          log.warn("Relay '{}' pass failed; retrying in {}", name, wait, e);
+        } else if (Integer.bitCount(failures) == 1) {
+          log.warn(
+              "Relay '{}' pass failed {} times in a row, the last: {}; retrying in {}",
+              name,
+              failures,
+              failure,
+              wait);
+        }
+        lastFailure = failure;
+        pause(wait);
+        continue;
+      }
+      if (failures > 0) {
+        log.info("Relay '{}' passes again after {} failed", name, failures);
+        failures = 0;
+        lastFailure = null;
       }
       if (published == 0) {
-        pause();
+        pause(pollInterval);
       }
     }
   }
 
-  private void pause() {
+  /**
+   * What a failed pass leads to, and how long to wait before the next. A store or bus that fails
+   * for a while (transient failures) is asked again after the poll interval, doubled with each
+   * failure in a row up to a third of the lease's time, so that the lease is still renewed as soon
+   * as they answer. A failure that will not pass by itself (an event of a type this process's
+   * registry does not know, during a rolling deploy; an event it cannot serialize) gives the lease
+   * up, so that a relay of another process, which may read the event, takes over; this relay tries
+   * again after the lease's time.
+   */
+  private Duration afterFailure(int failures, RuntimeException e) {
+    if (e instanceof CqrsException cqrs && !cqrs.isTransient()) {
+      SegmentClaim held = claim;
+      claim = null;
+      leader = false;
+      if (held != null) {
+        try {
+          leases.release(held);
+          log.warn(
+              "Relay '{}' gave up its lease: it cannot publish what the log holds next ({});"
+                  + " a relay of another process may",
+              name,
+              e.getMessage());
+        } catch (RuntimeException releaseFailed) {
+          e.addSuppressed(releaseFailed);
+        }
+      }
+      return leaseTtl;
+    }
+    return backOff(failures, pollInterval, leaseTtl);
+  }
+
+  /**
+   * The wait after {@code failures} transient failures in a row: the poll interval, doubled with
+   * each, at most a third of the lease's time (never less than the poll interval).
+   */
+  static Duration backOff(int failures, Duration pollInterval, Duration leaseTtl) {
+    Duration cap = leaseTtl.dividedBy(3);
+    if (cap.compareTo(pollInterval) < 0) {
+      cap = pollInterval;
+    }
+    Duration wait = pollInterval.multipliedBy(1L << Math.min(failures - 1, 20));
+    return wait.compareTo(cap) > 0 ? cap : wait;
+  }
+
+  private void pause(Duration wait) {
     lock.lock();
     try {
       if (running) {
-        wakeUp.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+        wakeUp.await(wait.toNanos(), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -173,7 +173,7 @@ public final class TypeRegistry {
     Objects.requireNonNull(type, "type");
     String name = byClass.get(type);
     if (name == null) {
-      throw new UnknownTypeException(type.getName());
+      throw UnknownTypeException.unregisteredClass(type);
     }
     return name;
   }
@@ -185,7 +185,7 @@ public final class TypeRegistry {
     if (type == null) {
       type = aliases.get(name);
       if (type == null) {
-        throw new UnknownTypeException(name);
+        throw UnknownTypeException.unknownName(name);
       }
     }
     return type;

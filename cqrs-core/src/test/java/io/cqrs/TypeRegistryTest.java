@@ -119,7 +119,10 @@ class TypeRegistryTest {
         catchThrowableOfType(UnknownTypeException.class, () -> registry.typeOf("NoSuchEvent"));
 
     assertThat(unknown.typeName()).isEqualTo("NoSuchEvent");
-    assertThat(unknown).hasMessageContaining("'NoSuchEvent'");
+    assertThat(unknown)
+        .hasMessageContaining("'NoSuchEvent'")
+        .hasMessageContaining("alias the name")
+        .hasMessageContaining("rolling deploy");
     assertThat(unknown.isTransient()).isFalse();
   }
 
@@ -127,7 +130,9 @@ class TypeRegistryTest {
   void an_unregistered_class_throws_unknown_type_exception_naming_it() {
     assertThatThrownBy(() -> new TypeRegistry().nameOf(MoneyDeposited.class))
         .isInstanceOf(UnknownTypeException.class)
-        .hasMessageContaining(MoneyDeposited.class.getName());
+        .hasMessageContaining(MoneyDeposited.class.getName())
+        .hasMessageContaining("registerEvents")
+        .hasMessageContaining("registerAggregate");
   }
 
   @Test

@@ -124,6 +124,75 @@ class EventRelayTest {
     subscription.close();
   }
 
+  /** A bus that cannot write the events, as with a type the process cannot serialize. */
+  private static final class UnwritableBus implements EventBus {
+    final java.util.concurrent.atomic.AtomicInteger attempts =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void publish(List<VersionedEvent> events) {
+      attempts.incrementAndGet();
+      throw new SerializationException("Cannot write " + events.get(0).eventType());
+    }
+
+    @Override
+    public io.cqrs.spi.Subscription subscribe(
+        String subscription, int listeners, VersionedEventHandler consumer) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void a_relay_that_cannot_publish_what_the_log_holds_next_gives_its_lease_to_one_that_can()
+      throws Exception {
+    SubscribingEventProcessor subscription =
+        EventProcessor.subscribing("ledger", bus, store).projection(ledger).listeners(1).build();
+    subscription.start();
+    Ledgers.append(store, "ledger-1", 3, Instant.now().minusSeconds(60));
+    UnwritableBus unwritable = new UnwritableBus();
+    EventRelay stuck =
+        EventRelay.builder(store, unwritable)
+            .owner("stuck")
+            .grace(Duration.ZERO)
+            .leaseTtl(Duration.ofHours(1))
+            .build()
+            .start();
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "the stuck relay to try and give its lease up; lease " + lease(),
+        () -> unwritable.attempts.get() >= 1 && lease().owner() == null);
+    assertThat(stuck.isLeader()).isFalse();
+
+    // Within the hour the lease would have lasted, a relay that can publish takes over.
+    EventRelay able = EventRelay.builder(store, bus).owner("able").grace(Duration.ZERO).build();
+    assertThat(able.publishPending()).isEqualTo(3);
+    Await.until(Duration.ofSeconds(10), () -> "3 applied", () -> ledger.applications() == 3);
+    assertThat(unwritable.attempts.get()).as("the stuck relay waits a lease's time").isEqualTo(1);
+    stuck.close();
+    able.close();
+    subscription.close();
+  }
+
+  @Test
+  void a_relay_whose_store_or_bus_keeps_failing_waits_longer_after_each_failure() {
+    Duration poll = Duration.ofMillis(200);
+    Duration lease = Duration.ofSeconds(10);
+
+    assertThat(EventRelay.backOff(1, poll, lease)).isEqualTo(poll);
+    assertThat(EventRelay.backOff(2, poll, lease)).isEqualTo(Duration.ofMillis(400));
+    assertThat(EventRelay.backOff(4, poll, lease)).isEqualTo(Duration.ofMillis(1_600));
+    assertThat(EventRelay.backOff(6, poll, lease))
+        .as("at most a third of the lease, so that it is renewed in time")
+        .isEqualTo(lease.dividedBy(3));
+    assertThat(EventRelay.backOff(1_000, poll, lease)).isEqualTo(lease.dividedBy(3));
+    assertThat(EventRelay.backOff(3, Duration.ofSeconds(5), lease))
+        .as("never less than the poll interval")
+        .isEqualTo(Duration.ofSeconds(5));
+  }
+
   private SegmentState lease() {
     return store.segments(EventRelay.processorName("cqrs-relay")).get(0);
   }

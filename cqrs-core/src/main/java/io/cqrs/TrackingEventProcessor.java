@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -573,7 +574,7 @@ public final class TrackingEventProcessor implements EventProcessor {
               park();
               continue;
             }
-            List<LoggedEvent> page = events.readLogEvents(handled + 1, batchSize);
+            List<LoggedEvent> page = readPage();
             if (page.isEmpty()) {
               // Caught up: the log's end is where a restart should resume, once what is in flight
               // has completed; a slow stage does not stop the segment from reading on.
@@ -626,6 +627,51 @@ public final class TrackingEventProcessor implements EventProcessor {
         changed.signalAll(); // a pause() may wait for this thread
       } finally {
         lock.unlock();
+      }
+    }
+
+    /**
+     * The next page of the log. If the store cannot read it for good (an event of a type this
+     * process's registry does not know, written by a newer build during a rolling deploy), the
+     * events before the one it cannot read are read one at a time and handled, so that the segment
+     * stops exactly there, saying where; another process, whose registry knows the type, goes on
+     * from that checkpoint once it holds the segment.
+     */
+    private List<LoggedEvent> readPage() {
+      try {
+        return events.readLogEvents(handled + 1, batchSize);
+      } catch (RuntimeException e) {
+        if (isTransient(e)) {
+          throw e;
+        }
+        List<LoggedEvent> readable = new ArrayList<>();
+        long from = handled + 1;
+        while (readable.size() < batchSize) {
+          List<LoggedEvent> one;
+          try {
+            one = events.readLogEvents(from, 1);
+          } catch (RuntimeException single) {
+            if (readable.isEmpty()) {
+              throw new NonTransientCqrsException(
+                  "Processor '"
+                      + name
+                      + "' segment "
+                      + segment
+                      + " cannot read the log after position "
+                      + handled
+                      + " (handled up to there): "
+                      + single.getMessage(),
+                  single);
+            }
+            return readable;
+          }
+          if (one.isEmpty()) {
+            return readable;
+          }
+          readable.add(one.get(0));
+          from = one.get(0).position() + 1;
+        }
+        return readable;
       }
     }
 

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
+import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingEventStreamRepository;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,6 +90,40 @@ class TrackingEventProcessorTest {
     assertThat(processor.lag()).isEqualTo(new ProcessorLag(107, 107));
     assertThat(processor.ownedSegments()).containsExactly(0);
     assertThat(recorder.versions.get("ledger-5")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+  }
+
+  /**
+   * A rolling deploy: a newer build wrote an event whose type this process's registry does not
+   * know, at position 4. The segment handles what it can read before it, stops there with its
+   * checkpoint there and says where, instead of failing its whole page unhandled.
+   */
+  @Test
+  void an_event_this_process_cannot_read_stops_the_segment_right_before_it_saying_where() {
+    Ledgers.append(store, "ledger-0", 6, CREATED);
+    EventStreamRepository unreadableAtFour =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            if (fromPosition <= 4 && fromPosition + maxEvents > 4) {
+              throw new UnknownTypeException("Frozen");
+            }
+            return super.readLogEvents(fromPosition, maxEvents);
+          }
+        };
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("ledgers", unreadableAtFour, store).handler(recorder));
+
+    Await.until("the segment stopped", () -> processor.failure() != null);
+    assertThat(recorder.versions.get("ledger-0")).containsExactly(1L, 2L, 3L);
+    assertThat(processor.failure())
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasMessageContaining("Processor 'ledgers' segment 0 cannot read the log after position 3")
+        .hasMessageContaining("Unknown type 'Frozen'")
+        .hasCauseInstanceOf(UnknownTypeException.class);
+    Await.until(
+        "the checkpoint at the last event handled",
+        () -> store.segments("ledgers").get(0).checkpoint() == 3);
   }
 
   @Test

@@ -267,7 +267,7 @@ public final class EventSourcingRepository {
     } catch (RuntimeException e) {
       log.warn(
           "Snapshot of '{}' at version {} failed; the save stands and loading replays events",
-          aggregate.id(),
+          shown(aggregate.id()),
           aggregate.version(),
           e);
     }
@@ -317,7 +317,7 @@ public final class EventSourcingRepository {
     log.warn(
         "Committed {} event(s) of '{}' but could not publish them; the relay will",
         events.size(),
-        events.get(0).sourceId(),
+        shown(events.get(0).sourceId()),
         failure);
   }
 
@@ -364,7 +364,7 @@ public final class EventSourcingRepository {
   private static void notMarked(VersionedEvent first, Throwable failure) {
     log.debug(
         "Could not mark events of '{}' published; the relay may send them again",
-        first.sourceId(),
+        shown(first.sourceId()),
         failure);
   }
 
@@ -494,7 +494,7 @@ public final class EventSourcingRepository {
       log.warn(
           "Cached state of {} '{}' cannot be read back, so {} is not cached; loads read its stream",
           entry.aggregateType(),
-          entry.aggregateId(),
+          shown(entry.aggregateId()),
           entry.aggregateType(),
           e);
       return false;
@@ -518,13 +518,32 @@ public final class EventSourcingRepository {
     }
   }
 
+  /**
+   * Longest aggregate id a log line shows in full: ids come from commands, and input can be huge.
+   */
+  static final int MAX_SHOWN_ID = 200;
+
+  /** {@code id} as a log line shows it: cut to {@link #MAX_SHOWN_ID} characters, saying so. */
+  static String shown(String id) {
+    if (id == null || id.length() <= MAX_SHOWN_ID) {
+      return id;
+    }
+    int cut = MAX_SHOWN_ID;
+    if (Character.isHighSurrogate(id.charAt(cut - 1))) {
+      cut--; // never half a character
+    }
+    return id.substring(0, cut) + "... (" + (id.length() - cut) + " characters cut)";
+  }
+
   private <A extends EventSourceBased> A restoreSnapshot(
       A aggregate, String id, String type, Function<String, A> factory) {
     Optional<Snapshot> snapshot;
     try {
       snapshot = store.loadSnapshot(id);
+    } catch (IllegalArgumentException e) {
+      throw e; // an id the store refuses (too long, blank): reading its events would fail too
     } catch (RuntimeException e) {
-      log.warn("Snapshot of '{}' could not be read; replaying its stream", id, e);
+      log.warn("Snapshot of '{}' could not be read; replaying its stream", shown(id), e);
       return aggregate;
     }
     if (snapshot.isEmpty()) {
@@ -536,14 +555,14 @@ public final class EventSourcingRepository {
       throw new AggregateTypeMismatchException(id, snapshot.get().aggregateType(), type);
     }
     if (!snapshots().matches(snapshot.get(), aggregate.getClass(), type)) {
-      log.info("Snapshot of '{}' was taken of another shape of {}; replaying", id, type);
+      log.info("Snapshot of '{}' was taken of another shape of {}; replaying", shown(id), type);
       return aggregate;
     }
     try {
       snapshots().read(snapshot.get(), aggregate);
       return aggregate;
     } catch (Exception e) {
-      log.warn("Snapshot of '{}' is unreadable; replaying its stream", id, e);
+      log.warn("Snapshot of '{}' is unreadable; replaying its stream", shown(id), e);
       return create(id, factory);
     }
   }

@@ -22,8 +22,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -55,6 +58,7 @@ import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 public class CqrsAutoConfiguration {
   private static final String STORE_TYPE = "cqrs.store.type";
   private static final String BUS_TYPE = "cqrs.bus.type";
+  private static final Logger log = LoggerFactory.getLogger(CqrsAutoConfiguration.class);
 
   /** The auto-configuration; Spring creates it. */
   public CqrsAutoConfiguration() {}
@@ -121,12 +125,16 @@ public class CqrsAutoConfiguration {
       ObjectProvider<EventBus> eventBus,
       ObjectProvider<CqrsConfigurer> configurers,
       ConfigurableListableBeanFactory beanFactory) {
+    EventStreamRepository theStore =
+        required(store, "an event store", STORE_TYPE, properties.getStore().getType());
+    CommandBus theCommandBus =
+        required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType());
+    checkBackends(properties, theStore, theCommandBus);
     Cqrs.Builder builder =
         Cqrs.builder()
             .types(types)
-            .store(required(store, "an event store", STORE_TYPE, properties.getStore().getType()))
-            .commandBus(
-                required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType()))
+            .store(theStore)
+            .commandBus(theCommandBus)
             .eventBus(required(eventBus, "an event bus", BUS_TYPE, properties.getBus().getType()))
             .service(properties.getService())
             .commandListeners(properties.getBus().getCommandListeners())
@@ -164,6 +172,40 @@ public class CqrsAutoConfiguration {
     return new CqrsLifecycle(cqrs, properties, configurers, beanFactory);
   }
 
+  /**
+   * Refuses settings of a store or bus that is not the one in use (a RabbitMQ URI beside the
+   * in-memory buses is a forgotten {@code cqrs.bus.type}), and warns of an in-memory store behind
+   * buses that other processes share: each instance would keep events of its own.
+   */
+  static void checkBackends(
+      CqrsProperties properties, EventStreamRepository store, CommandBus commandBus) {
+    CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
+    if (store instanceof InMemoryEventStreamRepository
+        && (couchbase.getBucket() != null || couchbase.getConnectionString() != null)) {
+      throw new IllegalStateException(
+          "cqrs.store.couchbase.* is set, but the store is in memory (cqrs.store.type="
+              + properties.getStore().getType().toString().toLowerCase(Locale.ROOT)
+              + "): set cqrs.store.type=couchbase to use Couchbase, or remove those settings");
+    }
+    if (commandBus instanceof InMemoryCommandBus
+        && properties.getBus().getRabbitmq().getUri() != null) {
+      throw new IllegalStateException(
+          "cqrs.bus.rabbitmq.uri is set, but the buses are in memory (cqrs.bus.type="
+              + properties.getBus().getType().toString().toLowerCase(Locale.ROOT)
+              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ, or remove the URI");
+    }
+    if (store instanceof InMemoryEventStreamRepository
+        && !(commandBus instanceof InMemoryCommandBus)) {
+      log.warn(
+          "The event store is in memory while the command bus ({}) reaches other processes:"
+              + " every instance of service '{}' keeps events of its own, and the commands they"
+              + " share go to whichever takes them. Run one instance, or use a shared store"
+              + " (cqrs.store.type=couchbase).",
+          commandBus.getClass().getSimpleName(),
+          properties.getService());
+    }
+  }
+
   private static <T> T required(
       ObjectProvider<T> provider, String what, String property, Object value) {
     T bean = provider.getIfUnique();
@@ -174,8 +216,10 @@ public class CqrsAutoConfiguration {
               + " bean: "
               + property
               + "="
-              + value.toString().toLowerCase(java.util.Locale.ROOT)
-              + " found none (is its cqrs module on the class path?) or more than one"
+              + value.toString().toLowerCase(Locale.ROOT)
+              + " found none (is its cqrs module, io.cqrs:cqrs-"
+              + value.toString().toLowerCase(Locale.ROOT)
+              + ", on the class path?) or more than one"
               + " (mark one @Primary)");
     }
     return bean;

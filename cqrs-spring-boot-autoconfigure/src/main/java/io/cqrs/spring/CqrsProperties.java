@@ -14,7 +14,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * aggregate cache and the health thresholds. Every property has a default that suits a single
  * in-memory application; {@code docs/spring-boot.md} lists them with examples.
  */
-@ConfigurationProperties("cqrs")
+// Unknown cqrs.* keys fail the start: a misspelt setting (cqrs.bus.typ) must not be dropped in
+// silence, leaving the application on its defaults.
+@ConfigurationProperties(prefix = "cqrs", ignoreUnknownFields = false)
 public class CqrsProperties {
   /**
    * The command service: instances with the same name compete for its commands, and the relay and

@@ -161,6 +161,49 @@ class CqrsBackendSettingsTest {
   }
 
   @Test
+  void a_misspelt_cqrs_property_fails_the_start_naming_it() {
+    runner
+        .withPropertyValues("cqrs.bus.typ=rabbitmq")
+        .run(context -> assertThat(context).getFailure().hasStackTraceContaining("cqrs.bus.typ"));
+    runner
+        .withPropertyValues("cqrs.processors.rows.segmnts=4")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.processors.rows.segmnts"));
+  }
+
+  @Test
+  void a_rabbitmq_uri_beside_the_in_memory_buses_is_a_forgotten_bus_type() {
+    runner
+        .withPropertyValues("cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessage(
+                        "cqrs.bus.rabbitmq.uri is set, but the buses are in memory"
+                            + " (cqrs.bus.type=memory): set cqrs.bus.type=rabbitmq to use"
+                            + " RabbitMQ, or remove the URI"));
+  }
+
+  @Test
+  void couchbase_settings_beside_the_in_memory_store_are_a_forgotten_store_type() {
+    runner
+        .withPropertyValues("cqrs.store.couchbase.bucket=orders")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.store.couchbase.* is set, but the store is in memory"
+                            + " (cqrs.store.type=memory): set cqrs.store.type=couchbase"));
+  }
+
+  @Test
   void rabbitmq_buses_without_the_cqrs_rabbitmq_module_say_so() {
     runner
         .withClassLoader(new FilteredClassLoader(RabbitCommandBus.class))
@@ -171,6 +214,7 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessageContaining(
-                        "cqrs needs a command bus bean: cqrs.bus.type=rabbitmq found none"));
+                        "cqrs needs a command bus bean: cqrs.bus.type=rabbitmq found none (is its"
+                            + " cqrs module, io.cqrs:cqrs-rabbitmq, on the class path?)"));
   }
 }

@@ -75,6 +75,7 @@ public final class Cqrs implements AutoCloseable {
 
   private Cqrs(Builder builder) {
     builder.types.validateUpcasters();
+    builder.types.validateAggregates();
     this.types = builder.types;
     this.owned = new ArrayList<>();
     this.store = builder.store != null ? builder.store : own(new InMemoryEventStreamRepository());
@@ -466,7 +467,8 @@ public final class Cqrs implements AutoCloseable {
      * The instance, not started.
      *
      * @throws IllegalStateException if a type's chain of upcasters has a gap (see {@link
-     *     TypeRegistry#validateUpcasters()})
+     *     TypeRegistry#validateUpcasters()}), or an aggregate handles an event type that is not
+     *     registered ({@link TypeRegistry#validateAggregates()})
      */
     public Cqrs build() {
       return new Cqrs(this);

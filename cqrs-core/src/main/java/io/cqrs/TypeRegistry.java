@@ -475,6 +475,36 @@ public final class TypeRegistry {
         "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
   }
 
+  /**
+   * Checks that every event type a registered aggregate has a {@code handle<EventName>} method for
+   * is registered too: its events could be neither saved nor read back otherwise, and the omission
+   * would show only at the first save of one ({@link UnknownTypeException}) or, in another process,
+   * at the first read. {@link Cqrs.Builder#build()} calls it.
+   *
+   * @throws IllegalStateException naming the aggregate, its handler and the unregistered type
+   */
+  public void validateAggregates() {
+    for (Class<?> type : Set.copyOf(byClass.keySet())) {
+      if (!EventSourceBased.class.isAssignableFrom(type)) {
+        continue;
+      }
+      for (Class<?> handled :
+          EventRouter.of(type.asSubclass(EventSourceBased.class)).handledTypes()) {
+        if (!isRegistered(handled)) {
+          throw new IllegalStateException(
+              type.getName()
+                  + " handles "
+                  + handled.getName()
+                  + " (handle"
+                  + handled.getSimpleName()
+                  + "), which is not registered: list it among the aggregate's events"
+                  + " (registerAggregate, Cqrs.Builder.aggregate) or register it with"
+                  + " registerEvents");
+        }
+      }
+    }
+  }
+
   /** Whether a class is registered. */
   public boolean isRegistered(Class<?> type) {
     return byClass.containsKey(type);

@@ -26,6 +26,35 @@ class TypeRegistryTest {
   @TypeName("MoneyDeposited")
   record Impostor(long amount) {}
 
+  record AccountFrozen() {}
+
+  static final class Account extends EventSourceBased {
+    Account(String id) {
+      super(id);
+    }
+
+    private void handleMoneyDeposited(MoneyDeposited event) {}
+
+    private void handleAccountFrozen(AccountFrozen event) {}
+  }
+
+  @Test
+  void an_aggregate_handling_an_unregistered_event_type_fails_the_build_naming_both() {
+    Cqrs.Builder builder = Cqrs.builder().aggregate(Account.class, MoneyDeposited.class);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(Account.class.getName() + " handles " + AccountFrozen.class.getName())
+        .hasMessageContaining("(handleAccountFrozen)")
+        .hasMessageContaining("registerEvents");
+
+    TypeRegistry complete =
+        new TypeRegistry().registerAggregate(Account.class, MoneyDeposited.class);
+    complete.registerEvents(AccountFrozen.class); // registered apart: as good
+    complete.validateAggregates();
+    Cqrs.builder().types(complete).build().close();
+  }
+
   @Test
   void the_logical_name_is_the_simple_name_by_default() {
     assertThat(TypeRegistry.logicalName(MoneyDeposited.class)).isEqualTo("MoneyDeposited");

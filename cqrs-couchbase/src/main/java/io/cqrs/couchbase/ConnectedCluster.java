@@ -1,11 +1,19 @@
 package io.cqrs.couchbase;
 
+import com.couchbase.client.core.error.TimeoutException;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
+import io.cqrs.CqrsException;
+import io.cqrs.NonTransientCqrsException;
+import io.cqrs.TransientCqrsException;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A cluster connection the repository opened itself, and so closes. */
 final class ConnectedCluster implements AutoCloseable {
@@ -46,12 +54,60 @@ final class ConnectedCluster implements AutoCloseable {
               ? bucket.defaultCollection()
               : bucket.scope(scopeName).collection(collectionName);
       return new ConnectedCluster(cluster, collection);
+    } catch (TimeoutException e) {
+      cluster.disconnect();
+      throw notReady(settings, timeout, e);
     } catch (RuntimeException e) {
       cluster.disconnect();
       throw CouchbaseErrors.map(
           "opening bucket '" + settings.bucketName() + "' at '" + settings.connectionString() + "'",
           e);
     }
+  }
+
+  /**
+   * A bucket that was not ready in time. The SDK says why only inside the timeout's context (its KV
+   * connections' last failed attempt: a bucket that is missing or that the user may not open,
+   * credentials refused); that answer is the message, and it makes the failure non-transient, since
+   * retrying cannot cure a wrong name or password. Without one (nothing answered in time) it is
+   * transient.
+   */
+  static CqrsException notReady(Settings settings, Duration timeout, TimeoutException e) {
+    Set<String> answers = lastConnectFailures(String.valueOf(e.getMessage()));
+    String opening =
+        "Couchbase bucket '"
+            + settings.bucketName()
+            + "' at '"
+            + settings.connectionString()
+            + "' was not ready within "
+            + timeout;
+    if (answers.isEmpty()) {
+      return new TransientCqrsException(
+          opening + ": no answer; check that the cluster runs and is reachable from here", e);
+    }
+    return new NonTransientCqrsException(
+        opening
+            + " for user '"
+            + settings.username()
+            + "'; the server answered: "
+            + String.join("; ", answers)
+            + ". Check the bucket's name, the user's password and its roles on the bucket",
+        e);
+  }
+
+  private static final Pattern LAST_FAILURE =
+      Pattern.compile("\"lastConnectAttemptFailure\":\"((?:[^\"\\\\]|\\\\.)*?)(?: \\{|\")");
+
+  /**
+   * The distinct reasons of the failed connection attempts the SDK lists in a timeout's context.
+   */
+  static Set<String> lastConnectFailures(String message) {
+    Set<String> found = new LinkedHashSet<>();
+    Matcher matcher = LAST_FAILURE.matcher(message);
+    while (matcher.find() && found.size() < 4) {
+      found.add(matcher.group(1).replace("\\\"", "\"").strip());
+    }
+    return found;
   }
 
   Collection collection() {

@@ -1,0 +1,60 @@
+package io.cqrs.couchbase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.couchbase.client.core.error.UnambiguousTimeoutException;
+import io.cqrs.NonTransientCqrsException;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A store that connects itself to a bucket it cannot open says why: the server's answer, which the
+ * SDK keeps inside its timeout's context, and not a retryable "timed out".
+ */
+class CouchbaseOpenBucketIT {
+  private final CouchbaseTestServer server = CouchbaseTestServer.shared();
+
+  private CouchbaseEventStreamRepository.Builder builder(String password, String bucket) {
+    return CouchbaseEventStreamRepository.builder(
+            server.connectionString(), TestEvents.serializer())
+        .credentials(server.username(), password)
+        .bucket(bucket)
+        .connectTimeout(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void a_bucket_that_does_not_exist_fails_for_good_with_the_servers_answer() {
+    assertThatThrownBy(() -> builder(server.password(), "nosuchbucket").build())
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasMessageStartingWith("Couchbase bucket 'nosuchbucket' at '" + server.connectionString())
+        .hasMessageContaining("was not ready within PT3S for user '" + server.username() + "'")
+        .hasMessageContaining("the server answered: ")
+        .hasMessageContaining("\"nosuchbucket\" is not present")
+        .hasMessageContaining("Check the bucket's name, the user's password and its roles")
+        .hasCauseInstanceOf(UnambiguousTimeoutException.class);
+  }
+
+  @Test
+  void refused_credentials_fail_for_good_without_the_password() {
+    assertThatThrownBy(() -> builder("not-the-password", server.bucketName()).build())
+        .isInstanceOf(NonTransientCqrsException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-password"));
+  }
+
+  @Test
+  void a_timeout_without_an_answer_stays_transient() {
+    ConnectedCluster.Settings settings =
+        new ConnectedCluster.Settings("couchbase://192.0.2.1", "app", "secret", "orders");
+    UnambiguousTimeoutException timeout =
+        new UnambiguousTimeoutException("WaitUntilReady timed out in stage WAIT_FOR_CONFIG", null);
+
+    assertThat(ConnectedCluster.notReady(settings, Duration.ofSeconds(30), timeout))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasMessage(
+            "Couchbase bucket 'orders' at 'couchbase://192.0.2.1' was not ready within PT30S: no"
+                + " answer; check that the cluster runs and is reachable from here");
+  }
+}

@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AddressResolver;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.AuthenticationFailureException;
@@ -106,6 +107,18 @@ final class BrokerConnection implements AutoCloseable {
             own.getHandshakeTimeout(),
             attempt);
       } catch (IOException e) {
+        String refusal = refusal(e);
+        if (refusal != null) {
+          throw new NonTransientCqrsException(
+              "RabbitMQ at "
+                  + broker
+                  + " refused connection '"
+                  + name
+                  + "': "
+                  + refusal
+                  + " (does the virtual host exist, and may the user use it?)",
+              e);
+        }
         throw new BrokerUnavailableException(
             broker, "cannot open connection '" + name + "': no node took it (last: " + e + ")", e);
       }
@@ -115,6 +128,26 @@ final class BrokerConnection implements AutoCloseable {
     opened.listen();
     log.info("Opened connection '{}' to node {}", name, status.node());
     return opened;
+  }
+
+  /**
+   * The broker's reason when it closed a connection during its opening for good: a virtual host
+   * that does not exist ({@code NOT_ALLOWED}, 530) or that the user may not use ({@code
+   * ACCESS_REFUSED}, 403). Null for anything a retry may cure.
+   */
+  static String refusal(Throwable failure) {
+    for (Throwable e = failure; e != null; e = e.getCause()) {
+      if (e instanceof ShutdownSignalException signal
+          && signal.getReason() instanceof AMQP.Connection.Close close
+          && (close.getReplyCode() == AMQP.NOT_ALLOWED
+              || close.getReplyCode() == AMQP.ACCESS_REFUSED)) {
+        return close.getReplyText();
+      }
+      if (e.getCause() == e) {
+        break;
+      }
+    }
+    return null;
   }
 
   private void listen() {

@@ -174,6 +174,15 @@ public class CqrsLifecycle implements SmartLifecycle {
       if (settings.getBatchSize() != null) {
         builder.batchSize(settings.getBatchSize());
       }
+      if (settings.getClaimTtl() != null) {
+        builder.claimTtl(settings.getClaimTtl());
+      }
+      if (settings.getMaxAttempts() != null) {
+        builder.maxAttempts(settings.getMaxAttempts());
+      }
+      if (settings.isStopOnFailure()) {
+        builder.stopOnFailure();
+      }
       cqrs.processor(builder.build());
       names.add(name);
       projections.add(name);

@@ -548,6 +548,48 @@ public class CqrsProperties {
     /** Log positions a segment reads and handles before saving its checkpoint (default 256). */
     private Integer batchSize;
 
+    /**
+     * How long a segment's claim lasts without renewal (default 30s): how long the segments of a
+     * process that died unannounced wait before another process takes them.
+     */
+    private Duration claimTtl;
+
+    /**
+     * How often an event is tried when its handler throws a non-transient exception (default 3)
+     * before it is dead-lettered, or the segment stops (stop-on-failure).
+     */
+    private Integer maxAttempts;
+
+    /**
+     * Whether a segment stops at an event that keeps failing (keeping its claim and checkpoint; the
+     * processors health is then DOWN) instead of dead-lettering it and going on.
+     */
+    private boolean stopOnFailure = false;
+
+    public Duration getClaimTtl() {
+      return claimTtl;
+    }
+
+    public void setClaimTtl(Duration claimTtl) {
+      this.claimTtl = claimTtl;
+    }
+
+    public Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    public void setMaxAttempts(Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
+
+    public boolean isStopOnFailure() {
+      return stopOnFailure;
+    }
+
+    public void setStopOnFailure(boolean stopOnFailure) {
+      this.stopOnFailure = stopOnFailure;
+    }
+
     public int getSegments() {
       return segments;
     }

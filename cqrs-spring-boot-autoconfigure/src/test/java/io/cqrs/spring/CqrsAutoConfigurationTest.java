@@ -161,6 +161,66 @@ class CqrsAutoConfigurationTest {
             });
   }
 
+  /** A read model whose every write fails. */
+  @Configuration(proxyBeanMethods = false)
+  static class FailingReadModel {
+    @Bean
+    io.cqrs.Projection failing() {
+      return new io.cqrs.Projection() {
+        @Override
+        public long appliedVersion(String sourceId) {
+          return 0;
+        }
+
+        @Override
+        public void apply(io.cqrs.VersionedEvent event) {
+          throw new IllegalStateException("read model bug");
+        }
+      };
+    }
+  }
+
+  @Test
+  void a_processors_failure_settings_reach_its_segments() {
+    runner
+        .withUserConfiguration(FailingReadModel.class)
+        .withPropertyValues(
+            "cqrs.processors.failing.max-attempts=1",
+            "cqrs.processors.failing.stop-on-failure=true",
+            "cqrs.processors.failing.claim-ttl=20s")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              cqrs.send(new Deposit("acc-1", BigDecimal.ONE));
+              TrackingEventProcessor failing =
+                  (TrackingEventProcessor)
+                      cqrs.processors().stream()
+                          .filter(processor -> processor.name().equals("failing"))
+                          .findFirst()
+                          .orElseThrow();
+              Await.until("the segment stopped at the event", () -> failing.failure() != null);
+              assertThat(failing.failure()).hasMessageContaining("read model bug");
+              assertThat(failing.deadLettered()).isZero();
+            });
+    runner
+        .withUserConfiguration(FailingReadModel.class)
+        .withPropertyValues("cqrs.processors.failing.max-attempts=0")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("maxAttempts must be >= 1, was 0"));
+    runner
+        .withUserConfiguration(FailingReadModel.class)
+        .withPropertyValues("cqrs.processors.failing.claim-ttl=1ms")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("claimTtl must be at least 30 ms"));
+  }
+
   @Test
   void by_default_the_relay_runs_and_no_aggregate_is_cached() {
     runner.run(

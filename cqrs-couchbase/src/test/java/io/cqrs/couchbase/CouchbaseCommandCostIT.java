@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
 import io.cqrs.AggregateCache;
 import io.cqrs.Command;
@@ -20,7 +19,6 @@ import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.testing.Await;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,14 +72,8 @@ class CouchbaseCommandCostIT {
   @BeforeAll
   static void start() {
     // A connection of its own, with the counter as its request tracer.
-    cluster =
-        Cluster.connect(
-            SERVER.connectionString(),
-            ClusterOptions.clusterOptions(SERVER.username(), SERVER.password())
-                .environment(env -> env.requestTracer(COUNTER)));
-    var bucket = cluster.bucket(SERVER.bucketName());
-    bucket.waitUntilReady(Duration.ofSeconds(60));
-    collection = bucket.defaultCollection();
+    cluster = SERVER.connect(env -> env.requestTracer(COUNTER));
+    collection = cluster.bucket(SERVER.bucketName()).defaultCollection();
     store =
         CouchbaseEventStreamRepository.builder(collection, new EventSerializer(REGISTRY))
             .keyPrefix(PREFIX)

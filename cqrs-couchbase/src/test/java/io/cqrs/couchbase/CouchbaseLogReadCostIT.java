@@ -3,12 +3,10 @@ package io.cqrs.couchbase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.ClusterOptions;
 import io.cqrs.EventSerializer;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.couchbase.testing.KvOperationCounter;
 import io.cqrs.spi.LoggedEvent;
-import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -32,16 +30,11 @@ class CouchbaseLogReadCostIT {
   @BeforeAll
   static void start() {
     // A connection of its own, with the counter as its request tracer.
-    cluster =
-        Cluster.connect(
-            SERVER.connectionString(),
-            ClusterOptions.clusterOptions(SERVER.username(), SERVER.password())
-                .environment(env -> env.requestTracer(COUNTER)));
-    var bucket = cluster.bucket(SERVER.bucketName());
-    bucket.waitUntilReady(Duration.ofSeconds(60));
+    cluster = SERVER.connect(env -> env.requestTracer(COUNTER));
     store =
         CouchbaseEventStreamRepository.builder(
-                bucket.defaultCollection(), new EventSerializer(TestEvents.registry()))
+                cluster.bucket(SERVER.bucketName()).defaultCollection(),
+                new EventSerializer(TestEvents.registry()))
             .keyPrefix(SERVER.newKeyPrefix())
             .build();
     COUNTER.enrol();

@@ -23,6 +23,8 @@ import io.cqrs.testing.Await;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
@@ -152,16 +154,7 @@ class CqrsServersIT {
     rabbit = RabbitTestBroker.get().newNamespace("nodeclare");
     var factory = rabbit.connectionFactory();
     runner
-        .withPropertyValues(
-            "spring.rabbitmq.host=" + factory.getHost(),
-            "spring.rabbitmq.port=" + factory.getPort(),
-            "spring.rabbitmq.username=" + factory.getUsername(),
-            "spring.rabbitmq.password=" + factory.getPassword(),
-            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
-            "cqrs.bus.type=rabbitmq",
-            "cqrs.service=" + rabbit.prefix(),
-            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
-            "cqrs.bus.rabbitmq.declare-topology=false")
+        .withPropertyValues(springRabbit("cqrs.bus.rabbitmq.declare-topology=false"))
         .run(
             context ->
                 assertThat(context)
@@ -179,17 +172,8 @@ class CqrsServersIT {
   @Test
   void the_rabbitmq_buses_connect_with_spring_boots_rabbitmq_settings() {
     rabbit = RabbitTestBroker.get().newNamespace("boot");
-    var factory = rabbit.connectionFactory();
     runner
-        .withPropertyValues(
-            "spring.rabbitmq.host=" + factory.getHost(),
-            "spring.rabbitmq.port=" + factory.getPort(),
-            "spring.rabbitmq.username=" + factory.getUsername(),
-            "spring.rabbitmq.password=" + factory.getPassword(),
-            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
-            "cqrs.bus.type=rabbitmq",
-            "cqrs.service=" + rabbit.prefix(),
-            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix())
+        .withPropertyValues(springRabbit())
         .run(
             context -> {
               assertThat(context).hasNotFailed();
@@ -233,19 +217,10 @@ class CqrsServersIT {
   void the_command_bus_health_is_down_while_its_connection_is_closed_and_up_once_recovered() {
     rabbit = RabbitTestBroker.get().newNamespace("health");
     rabbit.requireAdmin();
-    var factory = rabbit.connectionFactory();
     runner
         .withPropertyValues(
-            "spring.rabbitmq.host=" + factory.getHost(),
-            "spring.rabbitmq.port=" + factory.getPort(),
-            "spring.rabbitmq.username=" + factory.getUsername(),
-            "spring.rabbitmq.password=" + factory.getPassword(),
-            "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
-            "cqrs.bus.type=rabbitmq",
-            "cqrs.service=" + rabbit.prefix(),
-            "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
-            "cqrs.bus.rabbitmq.unhealthy-after=0s",
-            "cqrs.bus.rabbitmq.recovery-interval=5s")
+            springRabbit(
+                "cqrs.bus.rabbitmq.unhealthy-after=0s", "cqrs.bus.rabbitmq.recovery-interval=5s"))
         .run(
             context -> {
               HealthIndicator commands =
@@ -263,6 +238,28 @@ class CqrsServersIT {
                   "the command bus UP again",
                   () -> commands.health().getStatus().equals(Status.UP));
             });
+  }
+
+  /**
+   * Spring Boot's RabbitMQ settings for the test namespace's broker (Spring AMQP's connection
+   * factory then connects the buses), with the namespace as cqrs's service and prefix, and {@code
+   * more} properties.
+   */
+  private String[] springRabbit(String... more) {
+    var factory = rabbit.connectionFactory();
+    List<String> properties =
+        new ArrayList<>(
+            List.of(
+                "spring.rabbitmq.host=" + factory.getHost(),
+                "spring.rabbitmq.port=" + factory.getPort(),
+                "spring.rabbitmq.username=" + factory.getUsername(),
+                "spring.rabbitmq.password=" + factory.getPassword(),
+                "spring.rabbitmq.virtual-host=" + factory.getVirtualHost(),
+                "cqrs.bus.type=rabbitmq",
+                "cqrs.service=" + rabbit.prefix(),
+                "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix()));
+    properties.addAll(List.of(more));
+    return properties.toArray(String[]::new);
   }
 
   /** Every queue of the broker with its type, one "name\ttype" per line (rabbitmqctl). */

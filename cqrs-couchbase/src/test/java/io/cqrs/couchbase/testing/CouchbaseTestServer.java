@@ -4,11 +4,13 @@ import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
 import com.couchbase.client.java.Collection;
+import com.couchbase.client.java.env.ClusterEnvironment;
 import io.cqrs.couchbase.mock.CouchbaseMockProcess;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.couchbase.BucketDefinition;
 import org.testcontainers.couchbase.CouchbaseContainer;
@@ -106,6 +108,19 @@ public final class CouchbaseTestServer {
   /** The bucket's default collection. */
   public Collection collection() {
     return collection;
+  }
+
+  /**
+   * A connection of the caller's own to this server, with the SDK environment {@code environment}
+   * sets up (a request tracer, timeouts), its bucket ready; the caller disconnects it.
+   */
+  public Cluster connect(Consumer<ClusterEnvironment.Builder> environment) {
+    Cluster own =
+        Cluster.connect(
+            connectionString,
+            ClusterOptions.clusterOptions(username, password).environment(environment));
+    own.bucket(bucketName).waitUntilReady(READY_TIMEOUT);
+    return own;
   }
 
   /** A key prefix no other test of any run has used, so that a test sees only its own data. */

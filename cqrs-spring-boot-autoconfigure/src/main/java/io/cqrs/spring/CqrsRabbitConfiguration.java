@@ -117,7 +117,9 @@ class CqrsRabbitConfiguration {
     if (application != null && uri != null) {
       throw new IllegalStateException(
           "cqrs.bus.rabbitmq.uri is set, but the application has a RabbitMQ connection factory"
-              + " (spring.rabbitmq.*): the buses connect with its settings; remove one");
+              + " (Spring Boot makes one from spring.rabbitmq.* whenever Spring AMQP is on the class"
+              + " path, to localhost:5672 unless told otherwise): the buses connect with its"
+              + " settings, so set spring.rabbitmq.* instead of the URI, or remove Spring AMQP");
     }
     if (application != null) {
       return application;

@@ -250,7 +250,9 @@ public final class EventRelay implements AutoCloseable {
         published = publishPending();
       } catch (RuntimeException e) {
         failures++;
-        String failure = e.toString();
+        // Failures are the same when their classes are: messages name keys and request contexts
+        // that differ from one attempt to the next.
+        String failure = kind(e);
         Duration wait = afterFailure(failures, e);
         // The whole trace when a failure is new; while the same one repeats, a line now and then
         // (after 2, 4, 8 … in a row): a relay that cannot get on must not bury the log.
@@ -261,14 +263,14 @@ public final class EventRelay implements AutoCloseable {
               "Relay '{}' pass failed {} times in a row, the last: {}; retrying in {}",
               name,
               failures,
-              failure,
+              e.toString(),
               wait);
         }
         lastFailure = failure;
         pause(wait);
         continue;
       }
-      if (failures > 0) {
+      if (failures > 0 && leader) {
         log.info("Relay '{}' passes again after {} failed", name, failures);
         failures = 0;
         lastFailure = null;
@@ -277,6 +279,16 @@ public final class EventRelay implements AutoCloseable {
         pause(pollInterval);
       }
     }
+  }
+
+  /** A failure's exception classes, outermost first: what tells one failure from another. */
+  private static String kind(Throwable failure) {
+    StringBuilder kind = new StringBuilder();
+    int depth = 0;
+    for (Throwable e = failure; e != null && depth < 4; e = e.getCause(), depth++) {
+      kind.append(e.getClass().getName()).append('<');
+    }
+    return kind.toString();
   }
 
   /**

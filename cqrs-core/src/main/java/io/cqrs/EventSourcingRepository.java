@@ -540,10 +540,13 @@ public final class EventSourcingRepository {
     Optional<Snapshot> snapshot;
     try {
       snapshot = store.loadSnapshot(id);
-    } catch (IllegalArgumentException e) {
-      throw e; // an id the store refuses (too long, blank): reading its events would fail too
     } catch (RuntimeException e) {
-      log.warn("Snapshot of '{}' could not be read; replaying its stream", shown(id), e);
+      // The reason first: a store that refuses the id (too long, blank) refuses its replay too.
+      log.warn(
+          "Snapshot of '{}' could not be read ({}); replaying its stream",
+          shown(id),
+          e.toString(),
+          e);
       return aggregate;
     }
     if (snapshot.isEmpty()) {

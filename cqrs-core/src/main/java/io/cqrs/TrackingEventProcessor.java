@@ -651,6 +651,9 @@ public final class TrackingEventProcessor implements EventProcessor {
           try {
             one = events.readLogEvents(from, 1);
           } catch (RuntimeException single) {
+            if (isTransient(single)) {
+              throw single; // the store failed for now: the run loop retries
+            }
             if (readable.isEmpty()) {
               throw new NonTransientCqrsException(
                   "Processor '"
@@ -666,6 +669,9 @@ public final class TrackingEventProcessor implements EventProcessor {
             return readable;
           }
           if (one.isEmpty()) {
+            if (readable.isEmpty()) {
+              throw e; // the page failed, yet nothing alone: not an event it cannot read
+            }
             return readable;
           }
           readable.add(one.get(0));

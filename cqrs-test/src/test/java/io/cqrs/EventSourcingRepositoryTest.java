@@ -614,16 +614,6 @@ class EventSourcingRepositoryTest {
   }
 
   @Test
-  void an_id_the_store_refuses_fails_the_load_with_the_stores_reason_not_a_snapshot_warning() {
-    EventSourcingRepository repository = repository(SnapshotPolicy.every(2));
-    store.failLoadSnapshot =
-        new IllegalArgumentException("streamId 'x...' is 5242884 bytes long; at most 221");
-
-    assertThatThrownBy(() -> repository.find("x".repeat(5_000_000), Wallet::new))
-        .isSameAs(store.failLoadSnapshot);
-  }
-
-  @Test
   void ids_in_log_lines_are_cut_to_a_bounded_length() {
     assertThat(EventSourcingRepository.shown("w-1")).isEqualTo("w-1");
     String huge = "a".repeat(199) + "\uD83D\uDE00" + "b".repeat(5_000_000);

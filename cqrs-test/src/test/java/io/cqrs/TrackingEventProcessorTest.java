@@ -126,6 +126,34 @@ class TrackingEventProcessorTest {
         () -> store.segments("ledgers").get(0).checkpoint() == 3);
   }
 
+  /**
+   * A store whose page read fails for good while reading one event at a time finds nothing: the
+   * segment stops with the store's failure rather than taking the empty read for the log's end and
+   * failing the same page every idle wait, unseen.
+   */
+  @Test
+  void a_page_that_fails_for_good_with_nothing_to_read_alone_stops_the_segment() {
+    Ledgers.append(store, "ledger-0", 2, CREATED);
+    UnknownTypeException broken = new UnknownTypeException("Frozen");
+    EventStreamRepository inconsistent =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            if (maxEvents > 1) {
+              throw broken;
+            }
+            return List.of();
+          }
+        };
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("ledgers", inconsistent, store).handler(recorder));
+
+    Await.until("the segment stopped", () -> processor.failure() != null);
+    assertThat(processor.failure()).isSameAs(broken);
+    assertThat(recorder.count()).isZero();
+  }
+
   @Test
   void a_restart_resumes_after_the_checkpoint_and_handles_only_new_events() {
     appendStreams(4, 250);

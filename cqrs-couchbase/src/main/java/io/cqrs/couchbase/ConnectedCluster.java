@@ -10,6 +10,7 @@ import io.cqrs.NonTransientCqrsException;
 import io.cqrs.TransientCqrsException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -67,10 +68,10 @@ final class ConnectedCluster implements AutoCloseable {
 
   /**
    * A bucket that was not ready in time. The SDK says why only inside the timeout's context (its KV
-   * connections' last failed attempt: a bucket that is missing or that the user may not open,
-   * credentials refused); that answer is the message, and it makes the failure non-transient, since
-   * retrying cannot cure a wrong name or password. Without one (nothing answered in time) it is
-   * transient.
+   * connections' last failed attempts), and that is the message. An answer that only a setting can
+   * cure (a bucket that is missing or that the user may not open, credentials refused) makes the
+   * failure non-transient; anything else (a refused or timed-out TCP connection: a cluster still
+   * starting, or unreachable) stays transient.
    */
   static CqrsException notReady(Settings settings, Duration timeout, TimeoutException e) {
     Set<String> answers = lastConnectFailures(String.valueOf(e.getMessage()));
@@ -85,6 +86,14 @@ final class ConnectedCluster implements AutoCloseable {
       return new TransientCqrsException(
           opening + ": no answer; check that the cluster runs and is reachable from here", e);
     }
+    if (answers.stream().noneMatch(ConnectedCluster::refusal)) {
+      return new TransientCqrsException(
+          opening
+              + ": "
+              + String.join("; ", answers)
+              + ". Check that the cluster runs and is reachable from here",
+          e);
+    }
     return new NonTransientCqrsException(
         opening
             + " for user '"
@@ -93,6 +102,16 @@ final class ConnectedCluster implements AutoCloseable {
             + String.join("; ", answers)
             + ". Check the bucket's name, the user's password and its roles on the bucket",
         e);
+  }
+
+  /** Whether the server's answer refuses the bucket or the user: a setting to fix. */
+  private static boolean refusal(String answer) {
+    String lower = answer.toLowerCase(Locale.ROOT);
+    return lower.contains("no_access")
+        || lower.contains("is not present")
+        || lower.contains("privileges")
+        || lower.contains("authentication")
+        || lower.contains("sasl");
   }
 
   private static final Pattern LAST_FAILURE =

@@ -7,6 +7,7 @@ import com.couchbase.client.core.error.UnambiguousTimeoutException;
 import io.cqrs.NonTransientCqrsException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,26 @@ class CouchbaseOpenBucketIT {
     assertThatThrownBy(() -> builder("not-the-password", server.bucketName()).build())
         .isInstanceOf(NonTransientCqrsException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-password"));
+  }
+
+  @Test
+  void a_cluster_that_refuses_connections_stays_transient() throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    String nowhere = "couchbase://127.0.0.1:" + closed + "=kv,127.0.0.1:" + closed + "=manager";
+
+    assertThatThrownBy(
+            () ->
+                CouchbaseEventStreamRepository.builder(nowhere, TestEvents.serializer())
+                    .credentials("app", "secret")
+                    .bucket("orders")
+                    .connectTimeout(Duration.ofSeconds(3))
+                    .build())
+        .isInstanceOf(TransientCqrsException.class)
+        .hasMessageStartingWith("Couchbase bucket 'orders' at '" + nowhere + "'")
+        .hasMessageContaining("reachable from here");
   }
 
   @Test

@@ -132,15 +132,18 @@ final class BrokerConnection implements AutoCloseable {
 
   /**
    * The broker's reason when it closed a connection during its opening for good: a virtual host
-   * that does not exist ({@code NOT_ALLOWED}, 530) or that the user may not use ({@code
-   * ACCESS_REFUSED}, 403). Null for anything a retry may cure.
+   * that does not exist ({@code NOT_ALLOWED - vhost … not found}) or that the user may not use
+   * ({@code ACCESS_REFUSED}). Null for anything a retry may cure, such as the other {@code
+   * NOT_ALLOWED} answers (a virtual host that is down while its node recovers, a connection limit
+   * reached).
    */
   static String refusal(Throwable failure) {
     for (Throwable e = failure; e != null; e = e.getCause()) {
       if (e instanceof ShutdownSignalException signal
           && signal.getReason() instanceof AMQP.Connection.Close close
-          && (close.getReplyCode() == AMQP.NOT_ALLOWED
-              || close.getReplyCode() == AMQP.ACCESS_REFUSED)) {
+          && (close.getReplyCode() == AMQP.ACCESS_REFUSED
+              || (close.getReplyCode() == AMQP.NOT_ALLOWED
+                  && String.valueOf(close.getReplyText()).contains("not found")))) {
         return close.getReplyText();
       }
       if (e.getCause() == e) {

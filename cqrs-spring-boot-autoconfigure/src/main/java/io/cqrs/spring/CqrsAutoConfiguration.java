@@ -181,18 +181,21 @@ public class CqrsAutoConfiguration {
       CqrsProperties properties, EventStreamRepository store, CommandBus commandBus) {
     CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
     if (store instanceof InMemoryEventStreamRepository
-        && (couchbase.getBucket() != null || couchbase.getConnectionString() != null)) {
+        && (couchbase.getBucket() != null
+            || couchbase.getConnectionString() != null
+            || !"none".equalsIgnoreCase(couchbase.getDurability().trim()))) {
       throw new IllegalStateException(
           "cqrs.store.couchbase.* is set, but the store is in memory (cqrs.store.type="
               + properties.getStore().getType().toString().toLowerCase(Locale.ROOT)
               + "): set cqrs.store.type=couchbase to use Couchbase, or remove those settings");
     }
+    CqrsProperties.Rabbitmq rabbitmq = properties.getBus().getRabbitmq();
     if (commandBus instanceof InMemoryCommandBus
-        && properties.getBus().getRabbitmq().getUri() != null) {
+        && (rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology())) {
       throw new IllegalStateException(
-          "cqrs.bus.rabbitmq.uri is set, but the buses are in memory (cqrs.bus.type="
+          "cqrs.bus.rabbitmq.* is set, but the buses are in memory (cqrs.bus.type="
               + properties.getBus().getType().toString().toLowerCase(Locale.ROOT)
-              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ, or remove the URI");
+              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ, or remove those settings");
     }
     if (store instanceof InMemoryEventStreamRepository
         && !(commandBus instanceof InMemoryCommandBus)) {
@@ -217,9 +220,13 @@ public class CqrsAutoConfiguration {
               + property
               + "="
               + value.toString().toLowerCase(Locale.ROOT)
-              + " found none (is its cqrs module, io.cqrs:cqrs-"
-              + value.toString().toLowerCase(Locale.ROOT)
-              + ", on the class path?) or more than one"
+              + " found none"
+              + (value.toString().equalsIgnoreCase("memory")
+                  ? ""
+                  : " (is its cqrs module, io.cqrs:cqrs-"
+                      + value.toString().toLowerCase(Locale.ROOT)
+                      + ", on the class path?)")
+              + " or more than one"
               + " (mark one @Primary)");
     }
     return bean;

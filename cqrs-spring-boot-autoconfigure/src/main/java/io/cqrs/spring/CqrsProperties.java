@@ -345,15 +345,22 @@ public class CqrsProperties {
 
     /**
      * The heartbeat asked of the broker, in whole seconds; a hung node is noticed after two missed
-     * heartbeats.
+     * heartbeats. Unset: the application's connection factory's (spring.rabbitmq.requested-
+     * heartbeat), else 5s.
      */
-    private Duration heartbeat = Duration.ofSeconds(5);
+    private Duration heartbeat;
 
-    /** The longest TCP connect to one node before the next is tried. */
-    private Duration connectionTimeout = Duration.ofSeconds(5);
+    /**
+     * The longest TCP connect to one node before the next is tried. Unset: the application's
+     * connection factory's, else 5s.
+     */
+    private Duration connectionTimeout;
 
-    /** The longest AMQP handshake with one node before the next is tried. */
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    /**
+     * The longest AMQP handshake with one node before the next is tried. Unset: the application's
+     * connection factory's, else 10s.
+     */
+    private Duration handshakeTimeout;
 
     public String getUri() {
       return uri;

@@ -71,6 +71,17 @@ class CqrsRabbitConfiguration {
     if (!broker.addresses().isEmpty()) {
       builder.addresses(broker.addresses().toArray(String[]::new));
     }
+    // Left unset, these keep what the application's connection factory says (Spring Boot's
+    // spring.rabbitmq.requested-heartbeat and connection-timeout), or the bus's own defaults.
+    if (settings.getHeartbeat() != null) {
+      builder.heartbeat(settings.getHeartbeat());
+    }
+    if (settings.getConnectionTimeout() != null) {
+      builder.connectionTimeout(settings.getConnectionTimeout());
+    }
+    if (settings.getHandshakeTimeout() != null) {
+      builder.handshakeTimeout(settings.getHandshakeTimeout());
+    }
     return builder
         .prefix(settings.getPrefix())
         .connectionName(properties.getService() + suffix)
@@ -81,10 +92,7 @@ class CqrsRabbitConfiguration {
         .recoveryInterval(settings.getRecoveryInterval())
         .declareTopology(settings.isDeclareTopology())
         .publishTimeout(settings.getPublishTimeout())
-        .confirmWindow(settings.getConfirmWindow())
-        .heartbeat(settings.getHeartbeat())
-        .connectionTimeout(settings.getConnectionTimeout())
-        .handshakeTimeout(settings.getHandshakeTimeout());
+        .confirmWindow(settings.getConfirmWindow());
   }
 
   private static QueueType queueType(String name) {

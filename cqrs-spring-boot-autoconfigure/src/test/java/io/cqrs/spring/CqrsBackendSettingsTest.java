@@ -184,13 +184,31 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessage(
-                        "cqrs.bus.rabbitmq.uri is set, but the buses are in memory"
+                        "cqrs.bus.rabbitmq.* is set, but the buses are in memory"
                             + " (cqrs.bus.type=memory): set cqrs.bus.type=rabbitmq to use"
-                            + " RabbitMQ, or remove the URI"));
+                            + " RabbitMQ, or remove those settings"));
+    runner
+        .withPropertyValues("cqrs.bus.rabbitmq.declare-topology=false")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.bus.rabbitmq.* is set, but the buses are in memory"));
   }
 
   @Test
   void couchbase_settings_beside_the_in_memory_store_are_a_forgotten_store_type() {
+    runner
+        .withPropertyValues("cqrs.store.couchbase.durability=majority")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.store.couchbase.* is set, but the store is in memory"));
     runner
         .withPropertyValues("cqrs.store.couchbase.bucket=orders")
         .run(

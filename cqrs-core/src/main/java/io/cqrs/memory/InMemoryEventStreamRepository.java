@@ -2,6 +2,7 @@ package io.cqrs.memory;
 
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
+import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
@@ -15,6 +16,7 @@ import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,11 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * wait for each other; the integration log and correlation index are appended under one short lock
  * while the stream's lock is held, so the log's order agrees with every stream's order. The log is
  * read without any lock (see {@code IntegrationLog}), so a relay or a rebuild walking it never
- * holds up a commit. Events are kept as the objects given, so they should be immutable (records).
- * {@link #loadStream} returns an immutable view that shares the stream's storage rather than a copy
- * (see {@code AppendOnlyEvents}), so loading a long stream costs no copying. Each stream remembers
- * the ids of the commands its commits were the effect of, for as long as the store lives, and the
- * aggregate type its first save named.
+ * holds up a commit. Events are kept as the objects given, so they should be immutable (records); a
+ * store made with {@link #serializing} keeps what its serializer reads back instead, so that what
+ * cannot travel fails here too. {@link #loadStream} returns an immutable view that shares the
+ * stream's storage rather than a copy (see {@code AppendOnlyEvents}), so loading a long stream
+ * costs no copying. Each stream remembers the ids of the commands its commits were the effect of,
+ * for as long as the store lives, and the aggregate type its first save named.
  *
  * <p>It is also a {@link RelayStore} and a {@link ProcessorStore}: publication marks and event
  * processors' segment claims and checkpoints (the relay's lease among them) live here too, so the
@@ -48,10 +51,44 @@ public final class InMemoryEventStreamRepository
   private final IntegrationLog log = new IntegrationLog();
   private final Object logLock = new Object();
   private final ProcessorTable processors = new ProcessorTable();
+  private final EventSerializer serializer; // null: events are kept as given
+
+  /** A store that keeps events as the objects given. */
+  public InMemoryEventStreamRepository() {
+    this.serializer = null;
+  }
+
+  private InMemoryEventStreamRepository(EventSerializer serializer) {
+    this.serializer = Objects.requireNonNull(serializer, "serializer");
+  }
+
+  /**
+   * A store that keeps what {@code serializer} reads back of what it writes, as a store on disk or
+   * a bus does: an event the serializer cannot write or read back (a type not registered, a class
+   * in which Jackson finds no property, a body no creator takes) fails its save before anything is
+   * stored, so that a test or a prototype in memory meets it where production would, and not only
+   * once the events travel. Each event costs a serialization and a read.
+   */
+  public static InMemoryEventStreamRepository serializing(EventSerializer serializer) {
+    return new InMemoryEventStreamRepository(serializer);
+  }
+
+  /** The events as the store keeps them: round-tripped through the serializer, if it has one. */
+  private List<VersionedEvent> kept(List<VersionedEvent> events) {
+    if (serializer == null) {
+      return events;
+    }
+    List<VersionedEvent> copies = new ArrayList<>(events.size());
+    for (VersionedEvent event : events) {
+      copies.add(serializer.deserializeEvent(serializer.serialize(event)));
+    }
+    return copies;
+  }
 
   @Override
   public void save(StreamAppend append) {
     Objects.requireNonNull(append, "append");
+    List<VersionedEvent> events = kept(append.events());
     String streamId = append.streamId();
     String commandId = append.commandId();
     AppendOnlyEvents stream = streams.get(streamId); // most saves append to a stream that exists
@@ -71,8 +108,8 @@ public final class InMemoryEventStreamRepository
       } else {
         append.checkType(stream.aggregateType());
       }
-      stream.append(append.events(), commandId);
-      appendToLog(append.events(), stream);
+      stream.append(events, commandId);
+      appendToLog(events, stream);
     }
   }
 
@@ -133,7 +170,7 @@ public final class InMemoryEventStreamRepository
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
-    appendToLog(List.of(event), null);
+    appendToLog(kept(List.of(event)), null);
   }
 
   @Override

@@ -87,12 +87,16 @@ public class CqrsAutoConfiguration {
     return mapper == null ? new EventSerializer(types) : new EventSerializer(types, mapper);
   }
 
-  /** The in-memory store, unless {@code cqrs.store.type} names another. */
+  /**
+   * The in-memory store, unless {@code cqrs.store.type} names another. It keeps what the serializer
+   * reads back of each event, so that an event that could not be stored or sent in production fails
+   * its save here too.
+   */
   @Bean
   @ConditionalOnMissingBean(EventStreamRepository.class)
   @ConditionalOnProperty(name = STORE_TYPE, havingValue = "memory", matchIfMissing = true)
-  public InMemoryEventStreamRepository cqrsStore() {
-    return new InMemoryEventStreamRepository();
+  public InMemoryEventStreamRepository cqrsStore(EventSerializer serializer) {
+    return InMemoryEventStreamRepository.serializing(serializer);
   }
 
   /** The in-memory command bus, unless {@code cqrs.bus.type} names another. */

@@ -221,6 +221,34 @@ class CqrsAutoConfigurationTest {
                     .hasStackTraceContaining("claimTtl must be at least 30 ms"));
   }
 
+  /** An event class in which Jackson finds no property: it could be neither stored nor sent. */
+  static final class Opaque {
+    private final String name;
+
+    Opaque(String name) {
+      this.name = name;
+    }
+
+    String name() {
+      return name;
+    }
+  }
+
+  @Test
+  void the_in_memory_store_refuses_an_event_that_could_not_travel() {
+    runner.run(
+        context -> {
+          context.getBean(TypeRegistry.class).registerEvents(Opaque.class);
+          EventStreamRepository store = context.getBean(EventStreamRepository.class);
+          io.cqrs.VersionedEvent opaque =
+              io.cqrs.VersionedEvent.builder("o-1", 1, new Opaque("x")).build();
+          org.assertj.core.api.Assertions.assertThatThrownBy(
+                  () -> store.save("o-1", 0, List.of(opaque)))
+              .isInstanceOf(io.cqrs.SerializationException.class);
+          assertThat(store.version("o-1")).isZero();
+        });
+  }
+
   @Test
   void by_default_the_relay_runs_and_no_aggregate_is_cached() {
     runner.run(

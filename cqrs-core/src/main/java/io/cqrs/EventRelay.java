@@ -308,11 +308,13 @@ public final class EventRelay implements AutoCloseable {
       if (held != null) {
         try {
           leases.release(held);
-          log.warn(
-              "Relay '{}' gave up its lease: it cannot publish what the log holds next ({});"
-                  + " a relay of another process may",
-              name,
-              e.getMessage());
+          if (Integer.bitCount(failures) == 1) { // as quiet as the failure's own lines
+            log.warn(
+                "Relay '{}' gave up its lease: it cannot publish what the log holds next ({});"
+                    + " a relay of another process may",
+                name,
+                e.getMessage());
+          }
         } catch (RuntimeException releaseFailed) {
           e.addSuppressed(releaseFailed);
         }

@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import io.cqrs.CqrsException;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,14 @@ final class CommitResolver {
   record Missing(long seq) implements Resolution {}
 
   /**
+   * A document this process cannot read for good (an event type its registry does not know, a
+   * corrupted document), answered by {@link #resolveWindow} in its place so that a reader can
+   * return what precedes it; the sequences after it in the window are not resolved (they answer
+   * this too). Never kept.
+   */
+  record Unreadable(long seq, RuntimeException failure) implements Resolution {}
+
+  /**
    * Resolves {@code seqs} in order, reading only what it does not know yet. A commit's events and
    * whether it won its version never change once resolved, nor does a skipped sequence, so those
    * are kept in a ring of {@value #KEPT} slots (commits of at most {@value #KEPT_EVENTS} events),
@@ -101,7 +110,7 @@ final class CommitResolver {
             Mono.zip(kv.getAllAsync(logKeys), kv.getAllAsync(refreshKeys)),
             "read of " + seqs.size() + " log sequences from " + keys.log(seqs.get(0)));
     if (!unknown.isEmpty()) {
-      List<Resolution> resolved = resolve(unknown, fetched.getT1(), true);
+      List<Resolution> resolved = resolve(unknown, fetched.getT1(), true, true);
       for (int j = 0; j < resolved.size(); j++) {
         out[unknownAt.get(j)] = resolved.get(j);
       }
@@ -193,18 +202,33 @@ final class CommitResolver {
 
   /** Resolves {@code seqs}, whose documents were read as {@code documents}, in order. */
   List<Resolution> resolve(List<Long> seqs, List<Optional<Kv.Document>> documents) {
-    return resolve(seqs, documents, false);
+    return resolve(seqs, documents, false, false);
   }
 
+  /**
+   * With {@code lenient}, a document that cannot be read for good ends the resolution there: it and
+   * every later sequence answer {@link Unreadable}; without, its failure is thrown.
+   */
   private List<Resolution> resolve(
-      List<Long> seqs, List<Optional<Kv.Document>> documents, boolean keep) {
+      List<Long> seqs, List<Optional<Kv.Document>> documents, boolean keep, boolean lenient) {
     List<LogDocument> decoded = new ArrayList<>(seqs.size());
     List<String> claimKeys = new ArrayList<>();
+    int readable = seqs.size();
+    RuntimeException unreadable = null;
     for (int i = 0; i < seqs.size(); i++) {
       String key = keys.log(seqs.get(i));
       Optional<Kv.Document> stored = documents.get(i);
-      LogDocument document =
-          stored.isPresent() ? codec.log(key, stored.get().content(), null) : null;
+      LogDocument document;
+      try {
+        document = stored.isPresent() ? codec.log(key, stored.get().content(), null) : null;
+      } catch (CqrsException e) {
+        if (!lenient || e.isTransient()) {
+          throw e;
+        }
+        readable = i;
+        unreadable = e;
+        break;
+      }
       decoded.add(document);
       if (document instanceof LogDocument.Commit commit) {
         claimKeys.add(keys.claim(commit.streamId(), commit.first()));
@@ -215,6 +239,10 @@ final class CommitResolver {
     int claimIndex = 0;
     for (int i = 0; i < seqs.size(); i++) {
       long seq = seqs.get(i);
+      if (i >= readable) {
+        resolved.add(new Unreadable(seq, unreadable));
+        continue;
+      }
       LogDocument document = decoded.get(i);
       Resolution resolution;
       String claimKey = null;

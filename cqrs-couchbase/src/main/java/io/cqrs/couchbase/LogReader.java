@@ -86,6 +86,12 @@ final class LogReader {
         seqs.add(s);
       }
       for (CommitResolver.Resolution resolution : resolver.resolveWindow(seqs, marks)) {
+        if (resolution instanceof CommitResolver.Unreadable unreadable) {
+          if (!out.isEmpty()) {
+            return out; // what precedes it; the next read, starting there, fails on it
+          }
+          throw unreadable.failure();
+        }
         if (resolution instanceof CommitResolver.Missing) {
           missingSince.putIfAbsent(resolution.seq(), System.nanoTime());
           if (!out.isEmpty()) {

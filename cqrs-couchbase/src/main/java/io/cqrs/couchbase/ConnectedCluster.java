@@ -74,13 +74,27 @@ final class ConnectedCluster implements AutoCloseable {
    * starting, or unreachable) stays transient.
    */
   static CqrsException notReady(Settings settings, Duration timeout, TimeoutException e) {
+    return notReady(
+        settings.bucketName(), settings.connectionString(), settings.username(), timeout, e);
+  }
+
+  /**
+   * {@link #notReady(Settings, Duration, TimeoutException)} for a bucket of a cluster connected
+   * elsewhere, whose connection string and user may be unknown (null).
+   */
+  static CqrsException notReady(
+      String bucketName,
+      String connectionString,
+      String username,
+      Duration timeout,
+      TimeoutException e) {
     Set<String> answers = lastConnectFailures(String.valueOf(e.getMessage()));
     String opening =
         "Couchbase bucket '"
-            + settings.bucketName()
-            + "' at '"
-            + settings.connectionString()
-            + "' was not ready within "
+            + bucketName
+            + "'"
+            + (connectionString == null ? "" : " at '" + connectionString + "'")
+            + " was not ready within "
             + timeout;
     if (answers.isEmpty()) {
       return new TransientCqrsException(
@@ -96,9 +110,8 @@ final class ConnectedCluster implements AutoCloseable {
     }
     return new NonTransientCqrsException(
         opening
-            + " for user '"
-            + settings.username()
-            + "'; the server answered: "
+            + (username == null ? "" : " for user '" + username + "'")
+            + "; the server answered: "
             + String.join("; ", answers)
             + ". Check the bucket's name, the user's password and its roles on the bucket",
         e);

@@ -1,6 +1,8 @@
 package io.cqrs.couchbase;
 
+import com.couchbase.client.core.error.TimeoutException;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
+import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Collection;
 import io.cqrs.AggregateTypeMismatchException;
 import io.cqrs.ConcurrencyException;
@@ -132,6 +134,26 @@ public final class CouchbaseEventStreamRepository
             resolver,
             inFlight);
     this.processors = new ProcessorDocuments(kv, keys, codec);
+  }
+
+  /**
+   * Waits until a bucket of a cluster the caller connected is ready, failing as a repository that
+   * connects itself does: with what the server answered, which the SDK keeps inside its timeout (a
+   * bucket that is missing or that the user may not open: a {@link
+   * io.cqrs.NonTransientCqrsException}), or as a {@link TransientCqrsException} when nothing
+   * answered (a cluster down, starting or unreachable).
+   *
+   * @return {@code bucket}, ready
+   */
+  public static Bucket awaitReady(Bucket bucket, Duration timeout) {
+    Objects.requireNonNull(bucket, "bucket");
+    Objects.requireNonNull(timeout, "timeout");
+    try {
+      bucket.waitUntilReady(timeout);
+      return bucket;
+    } catch (TimeoutException e) {
+      throw ConnectedCluster.notReady(bucket.name(), null, null, timeout, e);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.couchbase.client.core.error.UnambiguousTimeoutException;
+import com.couchbase.client.java.Cluster;
 import io.cqrs.NonTransientCqrsException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
@@ -36,6 +37,29 @@ class CouchbaseOpenBucketIT {
         .hasMessageContaining("\"nosuchbucket\" is not present")
         .hasMessageContaining("Check the bucket's name, the user's password and its roles")
         .hasCauseInstanceOf(UnambiguousTimeoutException.class);
+  }
+
+  @Test
+  void a_bucket_of_the_applications_own_cluster_fails_the_same_way() {
+    // A connection of its own: a bucket that never opens leaves the cluster's later waits
+    // reporting it, so the shared connection must not see it.
+    Cluster own = server.connect(env -> {});
+    try {
+      assertThat(
+              CouchbaseEventStreamRepository.awaitReady(
+                      own.bucket(server.bucketName()), Duration.ofSeconds(30))
+                  .name())
+          .isEqualTo(server.bucketName());
+      assertThatThrownBy(
+              () ->
+                  CouchbaseEventStreamRepository.awaitReady(
+                      own.bucket("nosuchbucket"), Duration.ofSeconds(3)))
+          .isInstanceOf(NonTransientCqrsException.class)
+          .hasMessageStartingWith("Couchbase bucket 'nosuchbucket' was not ready within PT3S")
+          .hasMessageContaining("\"nosuchbucket\" is not present");
+    } finally {
+      own.disconnect();
+    }
   }
 
   @Test

@@ -48,8 +48,9 @@ class CqrsCouchbaseConfiguration {
             "cqrs.store.couchbase.connection-string is set, but the application has a Couchbase"
                 + " Cluster bean (spring.couchbase.*): the store uses that cluster; remove one");
       }
-      Bucket bucket = cluster.bucket(bucketName);
-      bucket.waitUntilReady(settings.getConnectTimeout());
+      Bucket bucket =
+          CouchbaseEventStreamRepository.awaitReady(
+              cluster.bucket(bucketName), settings.getConnectTimeout());
       Collection collection =
           settings.getScope() == null
               ? bucket.defaultCollection()

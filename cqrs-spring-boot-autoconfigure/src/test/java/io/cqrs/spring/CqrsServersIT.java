@@ -64,6 +64,30 @@ class CqrsServersIT {
   }
 
   @Test
+  void a_bucket_spring_boots_cluster_cannot_open_fails_the_start_with_the_servers_answer() {
+    runner
+        .withPropertyValues(
+            "spring.couchbase.connection-string=" + couchbase.connectionString(),
+            "spring.couchbase.username=" + couchbase.username(),
+            "spring.couchbase.password=" + couchbase.password(),
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=nosuchbucket",
+            "cqrs.store.couchbase.connect-timeout=3s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(com.couchbase.client.core.error.UnambiguousTimeoutException.class)
+                    .satisfies(
+                        cause ->
+                            assertThat(context.getStartupFailure())
+                                .hasStackTraceContaining(
+                                    "Couchbase bucket 'nosuchbucket' was not ready within PT3S;"
+                                        + " the server answered")));
+  }
+
+  @Test
   void the_couchbase_store_uses_spring_boots_cluster_when_there_is_one() {
     runner
         .withPropertyValues(

@@ -540,8 +540,13 @@ public final class EventSourcingRepository {
     Optional<Snapshot> snapshot;
     try {
       snapshot = store.loadSnapshot(id);
+    } catch (IllegalArgumentException e) {
+      // An argument the store refuses, most often the id itself (too long, blank), which its
+      // replay refuses next: the reason, without a trace for each such command.
+      log.warn(
+          "Snapshot of '{}' could not be read ({}); replaying its stream", shown(id), e.toString());
+      return aggregate;
     } catch (RuntimeException e) {
-      // The reason first: a store that refuses the id (too long, blank) refuses its replay too.
       log.warn(
           "Snapshot of '{}' could not be read ({}); replaying its stream",
           shown(id),

@@ -137,7 +137,11 @@ final class ConnectedCluster implements AutoCloseable {
     Set<String> found = new LinkedHashSet<>();
     Matcher matcher = LAST_FAILURE.matcher(message);
     while (matcher.find() && found.size() < 4) {
-      found.add(matcher.group(1).replace("\\\"", "\"").strip());
+      String answer = matcher.group(1).replace("\\\"", "\"").strip();
+      while (answer.endsWith(".")) {
+        answer = answer.substring(0, answer.length() - 1); // the message goes on after it
+      }
+      found.add(answer);
     }
     return found;
   }

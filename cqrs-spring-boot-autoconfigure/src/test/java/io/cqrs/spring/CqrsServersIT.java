@@ -67,12 +67,9 @@ class CqrsServersIT {
   void a_bucket_spring_boots_cluster_cannot_open_fails_the_start_with_the_servers_answer() {
     runner
         .withPropertyValues(
-            "spring.couchbase.connection-string=" + couchbase.connectionString(),
-            "spring.couchbase.username=" + couchbase.username(),
-            "spring.couchbase.password=" + couchbase.password(),
-            "cqrs.store.type=couchbase",
-            "cqrs.store.couchbase.bucket=nosuchbucket",
-            "cqrs.store.couchbase.connect-timeout=3s")
+            springCouchbase(
+                "cqrs.store.couchbase.bucket=nosuchbucket",
+                "cqrs.store.couchbase.connect-timeout=3s"))
         .run(
             context ->
                 assertThat(context)
@@ -91,12 +88,9 @@ class CqrsServersIT {
   void the_couchbase_store_uses_spring_boots_cluster_when_there_is_one() {
     runner
         .withPropertyValues(
-            "spring.couchbase.connection-string=" + couchbase.connectionString(),
-            "spring.couchbase.username=" + couchbase.username(),
-            "spring.couchbase.password=" + couchbase.password(),
-            "cqrs.store.type=couchbase",
-            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
-            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix())
+            springCouchbase(
+                "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+                "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix()))
         .run(
             context -> {
               assertThat(context).hasNotFailed().hasSingleBean(Cluster.class);
@@ -131,12 +125,9 @@ class CqrsServersIT {
   void a_connection_string_beside_spring_boots_cluster_is_refused() {
     runner
         .withPropertyValues(
-            "spring.couchbase.connection-string=" + couchbase.connectionString(),
-            "spring.couchbase.username=" + couchbase.username(),
-            "spring.couchbase.password=" + couchbase.password(),
-            "cqrs.store.type=couchbase",
-            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
-            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString())
+            springCouchbase(
+                "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+                "cqrs.store.couchbase.connection-string=" + couchbase.connectionString()))
         .run(
             context ->
                 assertThat(context)
@@ -262,6 +253,22 @@ class CqrsServersIT {
                   "the command bus UP again",
                   () -> commands.health().getStatus().equals(Status.UP));
             });
+  }
+
+  /**
+   * Spring Boot's Couchbase settings for the test server, the store type couchbase, and {@code
+   * more}.
+   */
+  private String[] springCouchbase(String... more) {
+    List<String> properties =
+        new ArrayList<>(
+            List.of(
+                "spring.couchbase.connection-string=" + couchbase.connectionString(),
+                "spring.couchbase.username=" + couchbase.username(),
+                "spring.couchbase.password=" + couchbase.password(),
+                "cqrs.store.type=couchbase"));
+    properties.addAll(List.of(more));
+    return properties.toArray(String[]::new);
   }
 
   /**

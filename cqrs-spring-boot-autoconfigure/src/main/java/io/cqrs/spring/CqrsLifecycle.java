@@ -39,6 +39,7 @@ public class CqrsLifecycle implements SmartLifecycle {
   private final ConfigurableListableBeanFactory beanFactory;
   private volatile boolean running;
   private boolean started;
+  private final Set<String> projectionNames = new LinkedHashSet<>();
 
   /**
    * A lifecycle for {@code cqrs}, registering what {@code beanFactory} holds.
@@ -83,6 +84,18 @@ public class CqrsLifecycle implements SmartLifecycle {
               + unknown
               + "; the processors are "
               + processors);
+    }
+    Set<String> builtElsewhere = new LinkedHashSet<>(properties.getProcessors().keySet());
+    builtElsewhere.removeAll(projectionNames);
+    if (!builtElsewhere.isEmpty()) {
+      // Settings that would be dropped in silence: the application built these processors.
+      throw new IllegalStateException(
+          "cqrs.processors."
+              + builtElsewhere.iterator().next()
+              + ".* cannot apply: the starter builds processors from Projection beans only, and "
+              + builtElsewhere
+              + " is built by the application (an EventProcessor bean or a CqrsConfigurer); set"
+              + " its segments, batch size and failure handling on its builder");
     }
     cqrs.start();
     running = true;
@@ -186,6 +199,7 @@ public class CqrsLifecycle implements SmartLifecycle {
       cqrs.processor(builder.build());
       names.add(name);
       projections.add(name);
+      projectionNames.add(name);
     }
     if (!projections.isEmpty()) {
       log.debug("Projections run as tracking processors: {}", projections);

@@ -291,6 +291,33 @@ class CqrsAutoConfigurationTest {
                         "cqrs.processors names no registered processor: [balance]"));
   }
 
+  /** A processor the application builds itself. */
+  @Configuration(proxyBeanMethods = false)
+  static class OwnProcessor {
+    @Bean
+    EventProcessor audit(EventStreamRepository store) {
+      return EventProcessor.tracking("audit", store).handler(event -> {}).build();
+    }
+  }
+
+  @Test
+  void processor_settings_for_a_processor_the_application_built_fail_the_start() {
+    runner
+        .withUserConfiguration(OwnProcessor.class)
+        .withPropertyValues("cqrs.processors.audit.segments=2")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.processors.audit.* cannot apply: the starter builds processors from"
+                            + " Projection beans only"));
+    runner
+        .withUserConfiguration(OwnProcessor.class)
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
   @Test
   void auto_startup_off_leaves_the_cqrs_unstarted() {
     runner

@@ -14,10 +14,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -95,6 +97,9 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<Integer, Worker> workers = new HashMap<>();
+  // Segments this process stopped at an event it cannot read and gave up, so that a process that
+  // can read it takes them; the coordinator's own, never claimed again here.
+  private final Set<Integer> givenUp = new HashSet<>();
   private final LongAdder deadLettered = new LongAdder();
   private final ProcessorDeadLetters deadLetters;
   private volatile int segments;
@@ -379,6 +384,17 @@ public final class TrackingEventProcessor implements EventProcessor {
     int share = count / live + (mine < count % live ? 1 : 0);
 
     for (Worker worker : snapshotWorkers()) {
+      if (worker.unreadable) {
+        // Its checkpoint stands right before the event; a process that reads it goes on.
+        stopWorker(worker, true);
+        givenUp.add(worker.segment);
+        log.warn(
+            "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
+                + " it over",
+            name,
+            worker.segment);
+        continue;
+      }
       Optional<SegmentClaim> renewed =
           store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
       if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
@@ -396,7 +412,7 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     for (int i = 0; i < count && workerCount() < share && running; i++) {
       int segment = (mine * (count / live) + i) % count;
-      if (hasWorker(segment)) {
+      if (hasWorker(segment) || givenUp.contains(segment)) {
         continue;
       }
       store
@@ -537,6 +553,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile SegmentClaim claim;
     volatile boolean stopped;
     volatile boolean parked;
+    volatile boolean unreadable; // stopped at an event the store cannot read for this process
     // The worker thread's own state: the last position handled (or started), the last saved.
     private long handled;
     private long saved;
@@ -614,6 +631,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           failure = e;
         }
         log.error("Processor '{}' stopped segment {}", name, segment, e);
+        unreadable = e instanceof UnreadableLogException;
         stopped = true;
       }
       if (!halted && saved != Long.MAX_VALUE) {
@@ -655,7 +673,7 @@ public final class TrackingEventProcessor implements EventProcessor {
               throw single; // the store failed for now: the run loop retries
             }
             if (readable.isEmpty()) {
-              throw new NonTransientCqrsException(
+              throw new UnreadableLogException(
                   "Processor '"
                       + name
                       + "' segment "
@@ -995,6 +1013,15 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     private void backOff(int attempt) {
       Retries.backOff(attempt);
+    }
+  }
+
+  /** A segment's log cannot be read on by this process: see {@code readPage}. */
+  private static final class UnreadableLogException extends NonTransientCqrsException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadableLogException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

@@ -127,6 +127,51 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * The rolling deploy, with both builds running: the older process stops its segment right before
+   * the event it cannot read and gives the segment up, and the newer process takes it over from
+   * there, at once rather than after the older one leaves.
+   */
+  @Test
+  void a_segment_given_up_at_an_unreadable_event_is_taken_over_by_a_process_that_reads_it() {
+    Ledgers.append(store, "ledger-0", 6, CREATED);
+    EventStreamRepository olderBuild =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            if (fromPosition <= 4 && fromPosition + maxEvents > 4) {
+              throw new UnknownTypeException("Frozen");
+            }
+            return super.readLogEvents(fromPosition, maxEvents);
+          }
+        };
+    Recorder older = new Recorder();
+    TrackingEventProcessor olderProcess =
+        start(
+            EventProcessor.tracking("ledgers", olderBuild, store)
+                .owner("older")
+                .claimTtl(Duration.ofMinutes(10))
+                .handler(older));
+    Await.until(
+        "the older process to give the segment up",
+        () -> olderProcess.failure() != null && store.segments("ledgers").get(0).owner() == null);
+    assertThat(store.segments("ledgers").get(0).checkpoint()).isEqualTo(3);
+
+    Recorder newer = new Recorder();
+    TrackingEventProcessor newerProcess =
+        start(
+            EventProcessor.tracking("ledgers", store)
+                .owner("newer")
+                .claimTtl(Duration.ofMinutes(10))
+                .handler(newer));
+
+    Await.until("the newer process to handle the rest", () -> newer.count() == 3);
+    assertThat(newer.versions.get("ledger-0")).containsExactly(4L, 5L, 6L);
+    assertThat(older.versions.get("ledger-0")).containsExactly(1L, 2L, 3L);
+    assertThat(newerProcess.ownedSegments()).containsExactly(0);
+    assertThat(olderProcess.ownedSegments()).isEmpty();
+  }
+
+  /**
    * A store whose page read fails for good while reading one event at a time finds nothing: the
    * segment stops with the store's failure rather than taking the empty read for the log's end and
    * failing the same page every idle wait, unseen.

@@ -351,7 +351,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           // meanwhile workers stop on their own if their claims run out unrenewed.
           log.warn("Processor '{}' could not coordinate, retrying: {}", name, e.toString());
         }
-        awaitChange(claimTtl.dividedBy(3));
+        awaitCoordination(claimTtl.dividedBy(3));
       }
     } catch (Throwable e) {
       failure = e; // whatever stopped it, failure() must say so
@@ -498,6 +498,28 @@ public final class TrackingEventProcessor implements EventProcessor {
     lock.lock();
     try {
       return workers.containsKey(segment);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The coordinator's wait between rounds: until a change is signalled or {@code timeout} passes,
+   * at most 50 ms while a worker waits to be given up (a round that failed on the store comes round
+   * again soon, without spinning). That check and the wait are one step under the lock, and a
+   * worker signals under it after marking itself, so the signal cannot fall between them and leave
+   * the segment held for a whole round.
+   */
+  private void awaitCoordination(Duration timeout) {
+    lock.lock();
+    try {
+      if (running) {
+        boolean givingUp = workers.values().stream().anyMatch(worker -> worker.unreadable);
+        changed.awaitNanos(givingUp ? Math.min(timeout.toNanos(), 50_000_000L) : timeout.toNanos());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
     } finally {
       lock.unlock();
     }

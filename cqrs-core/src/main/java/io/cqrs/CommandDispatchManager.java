@@ -6,6 +6,7 @@ import io.cqrs.interceptor.Outcome;
 import io.cqrs.internal.Attempts;
 import io.cqrs.internal.HandlingChain;
 import io.cqrs.internal.SameMessage;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.Subscription;
@@ -315,14 +316,7 @@ public final class CommandDispatchManager implements AutoCloseable {
    * quote its input, and input can be huge, but the error log keeps every failure for good.
    */
   static String bounded(String message) {
-    if (message.length() <= MAX_FAILURE_MESSAGE) {
-      return message;
-    }
-    int cut = MAX_FAILURE_MESSAGE;
-    if (Character.isHighSurrogate(message.charAt(cut - 1))) {
-      cut--; // never half a character
-    }
-    return message.substring(0, cut) + "... (" + (message.length() - cut) + " characters cut)";
+    return Texts.cut(message, MAX_FAILURE_MESSAGE);
   }
 
   /** Stops receiving; in-flight commands finish first. */

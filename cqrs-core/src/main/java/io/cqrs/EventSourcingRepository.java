@@ -5,6 +5,7 @@ import io.cqrs.interceptor.AggregateInterceptor;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.AggregateChain;
 import io.cqrs.internal.Ids;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
@@ -525,14 +526,7 @@ public final class EventSourcingRepository {
 
   /** {@code id} as a log line shows it: cut to {@link #MAX_SHOWN_ID} characters, saying so. */
   static String shown(String id) {
-    if (id == null || id.length() <= MAX_SHOWN_ID) {
-      return id;
-    }
-    int cut = MAX_SHOWN_ID;
-    if (Character.isHighSurrogate(id.charAt(cut - 1))) {
-      cut--; // never half a character
-    }
-    return id.substring(0, cut) + "... (" + (id.length() - cut) + " characters cut)";
+    return Texts.cut(id, MAX_SHOWN_ID);
   }
 
   private <A extends EventSourceBased> A restoreSnapshot(
@@ -540,18 +534,15 @@ public final class EventSourcingRepository {
     Optional<Snapshot> snapshot;
     try {
       snapshot = store.loadSnapshot(id);
-    } catch (IllegalArgumentException e) {
-      // An argument the store refuses, most often the id itself (too long, blank), which its
-      // replay refuses next: the reason, without a trace for each such command.
-      log.warn(
-          "Snapshot of '{}' could not be read ({}); replaying its stream", shown(id), e.toString());
-      return aggregate;
     } catch (RuntimeException e) {
+      // An IllegalArgumentException is an argument the store refuses, most often the id itself
+      // (too long, blank), which its replay refuses next: its reason, without a trace for each.
+      Throwable trace = e instanceof IllegalArgumentException ? null : e;
       log.warn(
           "Snapshot of '{}' could not be read ({}); replaying its stream",
           shown(id),
           e.toString(),
-          e);
+          trace);
       return aggregate;
     }
     if (snapshot.isEmpty()) {

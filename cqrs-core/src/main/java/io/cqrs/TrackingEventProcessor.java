@@ -674,8 +674,8 @@ public final class TrackingEventProcessor implements EventProcessor {
      * The next page of the log. If the store cannot read it for good (an event of a type this
      * process's registry does not know, written by a newer build during a rolling deploy), the
      * events before the one it cannot read are read one at a time and handled, so that the segment
-     * stops exactly there, saying where; another process, whose registry knows the type, goes on
-     * from that checkpoint once it holds the segment.
+     * stops exactly there, saying where, and is given up: another process, whose registry knows the
+     * type, goes on from that checkpoint.
      */
     private List<LoggedEvent> readPage() {
       try {

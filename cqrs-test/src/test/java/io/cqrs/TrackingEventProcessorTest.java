@@ -93,6 +93,22 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * The store as a build whose registry lacks the type of the event at {@code position} reads it:
+   * every read that includes that position fails, as on a store that decodes what it reads.
+   */
+  private EventStreamRepository unreadableAt(long position) {
+    return new ForwardingEventStreamRepository(store) {
+      @Override
+      public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+        if (fromPosition <= position && fromPosition + maxEvents > position) {
+          throw new UnknownTypeException("Frozen");
+        }
+        return super.readLogEvents(fromPosition, maxEvents);
+      }
+    };
+  }
+
+  /**
    * A rolling deploy: a newer build wrote an event whose type this process's registry does not
    * know, at position 4. The segment handles what it can read before it, stops there with its
    * checkpoint there and says where, instead of failing its whole page unhandled.
@@ -100,16 +116,7 @@ class TrackingEventProcessorTest {
   @Test
   void an_event_this_process_cannot_read_stops_the_segment_right_before_it_saying_where() {
     Ledgers.append(store, "ledger-0", 6, CREATED);
-    EventStreamRepository unreadableAtFour =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            if (fromPosition <= 4 && fromPosition + maxEvents > 4) {
-              throw new UnknownTypeException("Frozen");
-            }
-            return super.readLogEvents(fromPosition, maxEvents);
-          }
-        };
+    EventStreamRepository unreadableAtFour = unreadableAt(4);
     Recorder recorder = new Recorder();
     TrackingEventProcessor processor =
         start(EventProcessor.tracking("ledgers", unreadableAtFour, store).handler(recorder));
@@ -134,16 +141,7 @@ class TrackingEventProcessorTest {
   @Test
   void a_segment_given_up_at_an_unreadable_event_is_taken_over_by_a_process_that_reads_it() {
     Ledgers.append(store, "ledger-0", 6, CREATED);
-    EventStreamRepository olderBuild =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            if (fromPosition <= 4 && fromPosition + maxEvents > 4) {
-              throw new UnknownTypeException("Frozen");
-            }
-            return super.readLogEvents(fromPosition, maxEvents);
-          }
-        };
+    EventStreamRepository olderBuild = unreadableAt(4);
     Recorder older = new Recorder();
     TrackingEventProcessor olderProcess =
         start(

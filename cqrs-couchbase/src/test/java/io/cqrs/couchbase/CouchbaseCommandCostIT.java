@@ -9,10 +9,10 @@ import io.cqrs.AggregateCache;
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.EventSerializer;
-import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
+import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.couchbase.testing.KvOperationCounter;
 import io.cqrs.memory.InMemoryEventBus;
@@ -52,22 +52,6 @@ class CouchbaseCommandCostIT {
   private static CommandDispatchManager manager;
 
   record Deposit(String accountId, long amount) {}
-
-  static final class Account extends EventSourceBased {
-    private long balance;
-
-    Account(String id) {
-      super(id);
-    }
-
-    void deposit(long amount) {
-      update(new TestEvents.Deposited(amount));
-    }
-
-    private void handleDeposited(TestEvents.Deposited event) {
-      balance += event.amount();
-    }
-  }
 
   @BeforeAll
   static void start() {

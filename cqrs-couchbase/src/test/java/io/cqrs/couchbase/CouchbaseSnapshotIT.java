@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.EventSerializer;
-import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
+import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.spi.Snapshot;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,27 +26,6 @@ class CouchbaseSnapshotIT extends RepositoryIT {
       CouchbaseEventStreamRepository.builder(collection, new EventSerializer(registry))
           .keyPrefix(prefix)
           .build();
-
-  /** An aggregate whose balance is its snapshot state. */
-  static final class Account extends EventSourceBased {
-    private long balance;
-
-    Account(String id) {
-      super(id);
-    }
-
-    void deposit(long amount) {
-      update(new TestEvents.Deposited(amount));
-    }
-
-    long balance() {
-      return balance;
-    }
-
-    private void handleDeposited(TestEvents.Deposited event) {
-      balance += event.amount();
-    }
-  }
 
   @Test
   void unreadable_snapshot_documents_are_ignored() {

@@ -1,6 +1,7 @@
 package io.cqrs.couchbase;
 
 import io.cqrs.EventSerializer;
+import io.cqrs.EventSourceBased;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import java.time.Instant;
@@ -16,6 +17,27 @@ final class TestEvents {
   record Deposited(long amount) {}
 
   record Noted(String text) {}
+
+  /** An account of Deposited events, whose balance is its (snapshot) state. */
+  static final class Account extends EventSourceBased {
+    private long balance;
+
+    Account(String id) {
+      super(id);
+    }
+
+    void deposit(long amount) {
+      update(new TestEvents.Deposited(amount));
+    }
+
+    long balance() {
+      return balance;
+    }
+
+    private void handleDeposited(TestEvents.Deposited event) {
+      balance += event.amount();
+    }
+  }
 
   static TypeRegistry registry() {
     return new TypeRegistry().registerEvents(Deposited.class, Noted.class);

@@ -146,9 +146,6 @@ final class BrokerConnection implements AutoCloseable {
                   && String.valueOf(close.getReplyText()).contains("not found")))) {
         return close.getReplyText();
       }
-      if (e.getCause() == e) {
-        break;
-      }
     }
     return null;
   }

@@ -81,17 +81,17 @@ class CqrsCouchbaseConfiguration {
   }
 
   private static DurabilityLevel durability(String name) {
-    String normalized = name == null ? "" : name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    for (DurabilityLevel level : DurabilityLevel.values()) {
-      if (level.name().equals(normalized)) {
-        return level;
-      }
+    try {
+      return DurabilityLevel.valueOf(
+          String.valueOf(name).trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      // The enum's own message adds nothing to this one.
+      throw new IllegalStateException(
+          "cqrs.store.couchbase.durability must be none, majority, majority-and-persist-to-active"
+              + " or persist-to-majority, was '"
+              + name
+              + "'");
     }
-    throw new IllegalStateException(
-        "cqrs.store.couchbase.durability must be none, majority, majority-and-persist-to-active"
-            + " or persist-to-majority, was '"
-            + name
-            + "'");
   }
 
   static String required(String value, String property) {

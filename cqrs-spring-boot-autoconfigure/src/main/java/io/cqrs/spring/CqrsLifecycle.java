@@ -5,9 +5,7 @@ import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -169,7 +167,6 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   private Set<String> registerProcessors() {
     Set<String> names = new LinkedHashSet<>();
-    List<String> projections = new ArrayList<>();
     for (String name : beanFactory.getBeanNamesForType(EventProcessor.class)) {
       EventProcessor processor = beanFactory.getBean(name, EventProcessor.class);
       cqrs.processor(processor);
@@ -198,11 +195,10 @@ public class CqrsLifecycle implements SmartLifecycle {
       }
       cqrs.processor(builder.build());
       names.add(name);
-      projections.add(name);
       projectionNames.add(name);
     }
-    if (!projections.isEmpty()) {
-      log.debug("Projections run as tracking processors: {}", projections);
+    if (!projectionNames.isEmpty()) {
+      log.debug("Projections run as tracking processors: {}", projectionNames);
     }
     return names;
   }

@@ -103,16 +103,7 @@ class CqrsServersIT {
 
   @Test
   void without_a_cluster_bean_the_couchbase_store_connects_itself() {
-    new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
-        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
-        .withPropertyValues(
-            "cqrs.store.type=couchbase",
-            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString(),
-            "cqrs.store.couchbase.username=" + couchbase.username(),
-            "cqrs.store.couchbase.password=" + couchbase.password(),
-            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
-            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix())
+    selfConnecting()
         .run(
             context -> {
               assertThat(context).hasNotFailed().doesNotHaveBean(Cluster.class);
@@ -141,17 +132,8 @@ class CqrsServersIT {
     assumeTrue(
         couchbase.description().startsWith("CouchbaseMock"),
         "only CouchbaseMock is known to refuse every synchronous durability");
-    new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
-        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
-        .withPropertyValues(
-            "cqrs.store.type=couchbase",
-            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString(),
-            "cqrs.store.couchbase.username=" + couchbase.username(),
-            "cqrs.store.couchbase.password=" + couchbase.password(),
-            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
-            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix(),
-            "cqrs.store.couchbase.durability=majority")
+    selfConnecting()
+        .withPropertyValues("cqrs.store.couchbase.durability=majority")
         .run(
             context ->
                 // The simulator has no synchronous durability: the store's first write (a
@@ -253,6 +235,23 @@ class CqrsServersIT {
                   "the command bus UP again",
                   () -> commands.health().getStatus().equals(Status.UP));
             });
+  }
+
+  /**
+   * The application without Spring Boot's Couchbase support, its store connecting itself to the
+   * test server with a key prefix of its own.
+   */
+  private ApplicationContextRunner selfConnecting() {
+    return new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+        .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.connection-string=" + couchbase.connectionString(),
+            "cqrs.store.couchbase.username=" + couchbase.username(),
+            "cqrs.store.couchbase.password=" + couchbase.password(),
+            "cqrs.store.couchbase.bucket=" + couchbase.bucketName(),
+            "cqrs.store.couchbase.key-prefix=" + couchbase.newKeyPrefix());
   }
 
   /**

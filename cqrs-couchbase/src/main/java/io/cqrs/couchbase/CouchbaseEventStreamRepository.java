@@ -5,6 +5,7 @@ import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Collection;
 import io.cqrs.AggregateTypeMismatchException;
+import io.cqrs.ClaimLostException;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.EventSerializer;
@@ -95,6 +96,7 @@ public final class CouchbaseEventStreamRepository
   private final RelayDocuments relay;
   private final ProcessorDocuments processors;
   private final InFlight inFlight;
+  private final OwedMarks owed = new OwedMarks();
 
   private CouchbaseEventStreamRepository(
       Builder builder, Collection collection, ConnectedCluster owned) {
@@ -122,7 +124,7 @@ public final class CouchbaseEventStreamRepository
             builder.saveHook,
             inFlight,
             resolver);
-    this.logReader = new LogReader(kv, keys, codec, resolver, builder.gapGracePeriod);
+    this.logReader = new LogReader(kv, keys, codec, resolver, owed, builder.gapGracePeriod);
     this.snapshots = new SnapshotStore(kv, keys, codec, maxDocumentBytes);
     this.relay =
         new RelayDocuments(
@@ -132,7 +134,8 @@ public final class CouchbaseEventStreamRepository
             reader,
             recent,
             resolver,
-            inFlight);
+            inFlight,
+            owed);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
@@ -385,18 +388,43 @@ public final class CouchbaseEventStreamRepository
   @Override
   public Optional<SegmentClaim> claim(
       String processor, int segment, String owner, Instant now, Duration ttl) {
-    return processors.claim(processor, segment, owner, now, ttl);
+    Optional<SegmentClaim> got = processors.claim(processor, segment, owner, now, ttl);
+    if (OwedMarks.isRelay(processor)) {
+      // A relay of this process leads, or not: marks of what this process publishes are owed
+      // while it does, and written once it does not.
+      if (got.isPresent()) {
+        if (owed.leased(processor, ttl, got.get().checkpoint())) {
+          relay.relayedThrough(got.get().checkpoint());
+        }
+      } else {
+        relay.writeOwed(owed.lost(processor));
+      }
+    }
+    return got;
   }
 
   /** {@inheritDoc} Two round trips (a get, then a CAS replace), more only after a lost race. */
   @Override
   public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-    processors.saveCheckpoint(claim, position, now);
+    try {
+      processors.saveCheckpoint(claim, position, now);
+    } catch (ClaimLostException e) {
+      if (OwedMarks.isRelay(claim.processor())) {
+        relay.writeOwed(owed.lost(claim.processor()));
+      }
+      throw e;
+    }
+    if (OwedMarks.isRelay(claim.processor()) && owed.passed(claim.processor(), position)) {
+      relay.relayedThrough(position);
+    }
   }
 
   /** {@inheritDoc} Two round trips (a get, then a CAS replace). */
   @Override
   public void release(SegmentClaim claim) {
+    if (OwedMarks.isRelay(claim.processor())) {
+      relay.writeOwed(owed.lost(claim.processor()));
+    }
     processors.release(claim);
   }
 
@@ -436,6 +464,7 @@ public final class CouchbaseEventStreamRepository
    */
   @Override
   public void close() {
+    relay.writeOwed(owed.drain());
     try {
       inFlight.await(CLOSE_WAIT);
     } catch (InterruptedException e) {

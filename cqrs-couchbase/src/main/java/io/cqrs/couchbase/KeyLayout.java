@@ -77,6 +77,14 @@ final class KeyLayout {
     return prefix + "::seq";
   }
 
+  /**
+   * How far a relay has passed the log that its own process published without marks: {@code
+   * {"f":1,"c":position}} (see {@code docs/couchbase-relay.md}).
+   */
+  String relayed() {
+    return prefix + "::relayed";
+  }
+
   /** The document of log sequence {@code seq}: a commit, an integration event or a marker. */
   String log(long seq) {
     return prefix + "::log::" + seq;

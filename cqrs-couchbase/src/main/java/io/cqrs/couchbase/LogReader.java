@@ -45,21 +45,34 @@ final class LogReader {
   private final KeyLayout keys;
   private final DocumentCodec codec;
   private final CommitResolver resolver;
+  private final OwedMarks owed;
   private final long graceNanos;
   private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
   private final SharedRead sharedTop;
 
-  LogReader(Kv kv, KeyLayout keys, DocumentCodec codec, CommitResolver resolver, Duration grace) {
+  LogReader(
+      Kv kv,
+      KeyLayout keys,
+      DocumentCodec codec,
+      CommitResolver resolver,
+      OwedMarks owed,
+      Duration grace) {
     this.kv = kv;
     this.keys = keys;
     this.codec = codec;
     this.resolver = resolver;
+    this.owed = owed;
     this.graceNanos = grace.toNanos();
     this.sharedTop = new SharedRead(() -> kv.counter(keys.sequence()));
   }
 
   static long position(long seq, int index) {
     return (seq - 1) * POSITIONS_PER_SEQUENCE + index + 1;
+  }
+
+  /** The log sequence that holds {@code position} (at least 1). */
+  static long sequenceOf(long position) {
+    return (position - 1) / POSITIONS_PER_SEQUENCE + 1;
   }
 
   List<LoggedEvent> read(long fromPosition, int maxEvents) {
@@ -72,8 +85,46 @@ final class LogReader {
    * log's end from a counter read it may share with concurrent readers ({@link SharedRead}).
    */
   List<LoggedEvent> read(long fromPosition, int maxEvents, boolean marks) {
+    List<LoggedEvent> out = entries(fromPosition, maxEvents, marks);
+    return marks ? relayed(out) : out;
+  }
+
+  /**
+   * Reports published, as well, the unmarked events a relay has passed: the relay passes an event
+   * only once it reached the bus, and a process whose own relay leads does not mark what its
+   * repository published ({@link OwedMarks}). How far: this process's relay's checkpoint if it
+   * leads, else what the relays recorded ({@link KeyLayout#relayed}), read only if an event needs
+   * it.
+   */
+  private List<LoggedEvent> relayed(List<LoggedEvent> out) {
+    int first = 0;
+    while (first < out.size()
+        && (out.get(first).published() || out.get(first).event().version() == 0)) {
+      first++;
+    }
+    if (first == out.size()) {
+      return out;
+    }
+    long through = owed.passedThrough();
+    if (through < 0) {
+      String key = keys.relayed();
+      through =
+          kv.get(key)
+              .map(doc -> DocumentCodec.number(codec.read(key, doc.content(), null), "c"))
+              .orElse(0L);
+    }
+    for (int i = first; i < out.size(); i++) {
+      LoggedEvent entry = out.get(i);
+      if (!entry.published() && entry.position() <= through) {
+        out.set(i, new LoggedEvent(entry.position(), entry.event(), true));
+      }
+    }
+    return out;
+  }
+
+  private List<LoggedEvent> entries(long fromPosition, int maxEvents, boolean marks) {
     forgetOldGaps();
-    long firstSeq = (fromPosition - 1) / POSITIONS_PER_SEQUENCE + 1;
+    long firstSeq = sequenceOf(fromPosition);
     int firstIndex = (int) ((fromPosition - 1) % POSITIONS_PER_SEQUENCE);
     long top = marks ? kv.counter(keys.sequence()) : sharedTop.get();
     List<LoggedEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
@@ -108,7 +159,10 @@ final class LogReader {
               return out;
             }
             VersionedEvent event = list.get(i);
-            boolean published = events.marks().covers(event.version());
+            // Published: marked in its claim, or by this process while its relay leads.
+            boolean published =
+                events.marks().covers(event.version())
+                    || owed.covers(events.seq(), event.version());
             out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
         }

@@ -2,9 +2,13 @@ package io.cqrs.couchbase;
 
 import io.cqrs.SerializationException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -20,6 +24,8 @@ import reactor.core.publisher.Mono;
  * Versions past the stream's end are ignored.
  */
 final class PublicationMarker {
+  private static final Logger log = LoggerFactory.getLogger(PublicationMarker.class);
+
   private final Kv kv;
   private final RelayKv relayKv;
   private final KeyLayout keys;
@@ -27,6 +33,7 @@ final class PublicationMarker {
   private final RecentCommits recent;
   private final CommitResolver resolver;
   private final InFlight inFlight;
+  private final OwedMarks owed;
 
   PublicationMarker(
       Kv kv,
@@ -35,7 +42,8 @@ final class PublicationMarker {
       StreamReader reader,
       RecentCommits recent,
       CommitResolver resolver,
-      InFlight inFlight) {
+      InFlight inFlight,
+      OwedMarks owed) {
     this.kv = kv;
     this.relayKv = relayKv;
     this.keys = keys;
@@ -43,6 +51,7 @@ final class PublicationMarker {
     this.recent = recent;
     this.resolver = resolver;
     this.inFlight = inFlight;
+    this.owed = owed;
   }
 
   /**
@@ -65,6 +74,12 @@ final class PublicationMarker {
     // Marked: a later mark of the commit needs no shortcut.
     RecentCommits.Claimed claimed = recent.take(key);
     boolean wholeCommit = claimed != null && toVersion == claimed.last();
+    write(owed.expired());
+    if (wholeCommit && owed.owe(claimed.seq(), key, fromVersion, toVersion)) {
+      // This process's relay leads: it learns here that the commit is published.
+      resolver.published(claimed.seq(), key, fromVersion, toVersion);
+      return CompletableFuture.completedFuture(null);
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     inFlight
         .track(
@@ -82,6 +97,54 @@ final class PublicationMarker {
             done::completeExceptionally,
             () -> done.complete(null));
     return done;
+  }
+
+  /**
+   * Writes marks that were owed ({@link OwedMarks}) in the background: this process's relay no
+   * longer leads, so another relay reads the claims. A mark that fails is logged: the events are
+   * then published again by that relay (at least once).
+   */
+  void write(List<OwedMarks.Owed> marks) {
+    // One line for a batch that fails (a store that is down fails every mark alike).
+    AtomicBoolean warned = new AtomicBoolean();
+    for (OwedMarks.Owed mark : marks) {
+      inFlight
+          .track(
+              relayKv.addUniqueAsync(
+                  mark.claimKey(),
+                  PublicationMarks.FIELD,
+                  PublicationMarks.range(mark.first(), mark.last())))
+          .subscribe(
+              null,
+              e -> {
+                if (warned.compareAndSet(false, true)) {
+                  log.warn(
+                      "Could not write {} publication mark(s) this process owed, the first on"
+                          + " '{}' ({}); a relay may publish their events again",
+                      marks.size(),
+                      mark.claimKey(),
+                      e.toString());
+                }
+              });
+    }
+  }
+
+  /**
+   * Records, without waiting, that this process's relay has passed the log up to {@code position}
+   * and forgotten marks it was owed there: readers of other processes find those commits unmarked,
+   * and this document says they reached the bus ({@link LogReader}). A lost write only leaves them
+   * looking unpublished to those readers until the next one.
+   */
+  void relayedThrough(long position) {
+    inFlight
+        .track(kv.upsertCreatingAsync(keys.relayed(), Map.of("f", 1, "c", position)))
+        .subscribe(
+            null,
+            e ->
+                log.debug(
+                    "Could not record that the relay passed position {}: {}",
+                    position,
+                    e.toString()));
   }
 
   void mark(String streamId, long fromVersion, long toVersion) {

@@ -2,6 +2,7 @@ package io.cqrs.couchbase;
 
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.StreamPreconditions;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,9 +21,21 @@ final class RelayDocuments implements RelayStore {
       StreamReader reader,
       RecentCommits recent,
       CommitResolver resolver,
-      InFlight inFlight) {
+      InFlight inFlight,
+      OwedMarks owed) {
     this.keys = keys;
-    this.marker = new PublicationMarker(kv, relayKv, keys, reader, recent, resolver, inFlight);
+    this.marker =
+        new PublicationMarker(kv, relayKv, keys, reader, recent, resolver, inFlight, owed);
+  }
+
+  /** Records, in the background, how far this process's relay passed marks it was owed. */
+  void relayedThrough(long position) {
+    marker.relayedThrough(position);
+  }
+
+  /** Writes, in the background, marks that were owed while this process's relay led. */
+  void writeOwed(List<OwedMarks.Owed> marks) {
+    marker.write(marks);
   }
 
   @Override

@@ -8,6 +8,7 @@ import com.couchbase.client.java.Collection;
 import io.cqrs.AggregateCache;
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
+import io.cqrs.EventRelay;
 import io.cqrs.EventSerializer;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.TypeRegistry;
@@ -19,6 +20,7 @@ import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.testing.Await;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,24 +65,32 @@ class CouchbaseCommandCostIT {
             .keyPrefix(PREFIX)
             .build();
     bus = new InMemoryEventBus();
+    manager = commandPath(store, bus);
+    COUNTER.enrol();
+  }
+
+  /**
+   * The command path counted: {@link CommandDispatchManager} with {@code deduplicate(true)} over a
+   * repository with a warm cache, publishing to {@code bus}.
+   */
+  private static CommandDispatchManager commandPath(
+      CouchbaseEventStreamRepository store, InMemoryEventBus bus) {
     EventSourcingRepository repository =
         EventSourcingRepository.builder(store, REGISTRY)
             .cache(AggregateCache.maximumSize(1_000))
             .publisher(bus)
             .build();
-    manager =
-        CommandDispatchManager.builder(null, REGISTRY)
-            .errorLog(store)
-            .deduplicate(true)
-            .build()
-            .registerCommandHandler(
-                Deposit.class,
-                (deposit, command) -> {
-                  Account account = repository.get(deposit.accountId(), Account::new);
-                  account.deposit(deposit.amount());
-                  repository.save(account, command);
-                });
-    COUNTER.enrol();
+    return CommandDispatchManager.builder(null, REGISTRY)
+        .errorLog(store)
+        .deduplicate(true)
+        .build()
+        .registerCommandHandler(
+            Deposit.class,
+            (deposit, command) -> {
+              Account account = repository.get(deposit.accountId(), Account::new);
+              account.deposit(deposit.amount());
+              repository.save(account, command);
+            });
   }
 
   @AfterAll
@@ -148,6 +158,61 @@ class CouchbaseCommandCostIT {
     assertThat(store.load(account, 1))
         .extracting(VersionedEvent::version)
         .containsExactly(1L, 2L, 3L);
+  }
+
+  /**
+   * In the process whose relay holds the lease, the mark is not written: the relay learns in memory
+   * that the repository published the commit (docs/couchbase-relay.md, "Marks a leading relay's
+   * process keeps"). Eight operations.
+   */
+  @Test
+  void a_command_in_the_process_of_the_leading_relay_costs_eight_kv_operations() throws Exception {
+    try (CouchbaseEventStreamRepository leading =
+            CouchbaseEventStreamRepository.builder(collection, new EventSerializer(REGISTRY))
+                .keyPrefix(PREFIX)
+                .build();
+        InMemoryEventBus events = new InMemoryEventBus();
+        EventRelay relay =
+            EventRelay.builder(leading, events)
+                .owner("cost")
+                .leaseTtl(Duration.ofMinutes(5))
+                .grace(Duration.ofMinutes(5))
+                .build()) {
+      CommandDispatchManager path = commandPath(leading, events);
+      relay.publishPending(); // takes the lease; no thread renews it while counted
+      assertThat(relay.isLeader()).isTrue();
+      String account = openAccount();
+      path.dispatch(Command.create(new Deposit(account, 1))); // loads the account into the cache
+      KvOperationCounter.Tally tally = new KvOperationCounter.Tally();
+
+      COUNTER.start(tally);
+      try {
+        path.dispatch(Command.create(new Deposit(account, 1)));
+      } finally {
+        COUNTER.stop();
+      }
+
+      System.out.printf(
+          "[CouchbaseCommandCostIT] one command on a warm cache, its relay leading: %d KV"
+              + " operations %s%n",
+          tally.operations(), new TreeMap<>(tally.byOperation()));
+      assertThat(tally.byOperation())
+          .isEqualTo(
+              Map.of(
+                  "exists", 2L,
+                  "lookup_in", 1L,
+                  "increment", 1L,
+                  "mutate_in", 2L,
+                  "insert", 2L));
+      assertThat(tally.operations()).isEqualTo(8);
+      assertThat(COUNTER.unattributed()).isZero();
+      assertThat(
+              leading.readLog(1, 100_000).stream()
+                  .filter(logged -> logged.event().sourceId().equals(account))
+                  .map(LoggedEvent::published)
+                  .toList())
+          .containsExactly(false, true, true);
+    }
   }
 
   /**

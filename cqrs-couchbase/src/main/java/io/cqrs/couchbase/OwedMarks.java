@@ -1,0 +1,175 @@
+package io.cqrs.couchbase;
+
+import io.cqrs.EventRelay;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Publication marks this repository did not write because a relay of its own process held the lease
+ * on the log: marks it owes the store until that relay has passed the commits (see {@code
+ * docs/couchbase-relay.md}, "Marks a leading relay's process keeps").
+ *
+ * <p>A mark only spares the relay publishing a commit again, and the relay that would read it is in
+ * this process: it learns from here, in memory, what the repository published, so the mark's
+ * sub-document add (one KV operation per command) is left out. The relay's checkpoint, once past a
+ * commit, makes its mark useless to every relay after it, so owed marks below the checkpoint are
+ * forgotten. A relay that loses or gives up the lease, or stops renewing it, leaves others to read
+ * the claims: the marks still owed are then handed back to be written. A process that dies owing
+ * marks leaves commits that the next relay publishes again, which publication at least once allows
+ * (consumers deduplicate by version); nothing is lost, since no mark is owed before the bus has
+ * confirmed the events.
+ *
+ * <p>Bounded: beyond {@link #capacity} owed marks a mark is written as before. Thread-safe; {@link
+ * #owe} and the hand-back are serialised, so no mark is owed after the lease was lost.
+ */
+final class OwedMarks {
+  /** How many marks may be owed at once: a relay more commits behind gets them written. */
+  static final int CAPACITY = 8192;
+
+  private static final String RELAY = EventRelay.processorName("");
+
+  /** A mark not written: versions {@code first..last}, the whole commit claimed at the key. */
+  record Owed(long seq, String claimKey, long first, long last) {}
+
+  /** A lease held by a relay of this process: until when (nano time), and how far it passed. */
+  private record Lease(long expiresAt, long checkpoint) {}
+
+  private final int capacity;
+  private final LongSupplier nanoTime;
+  private final Map<String, Lease> leases = new HashMap<>();
+  private final NavigableMap<Long, Owed> owed = new TreeMap<>();
+
+  OwedMarks() {
+    this(CAPACITY, System::nanoTime);
+  }
+
+  OwedMarks(int capacity, LongSupplier nanoTime) {
+    this.capacity = capacity;
+    this.nanoTime = nanoTime;
+  }
+
+  /** Whether {@code processor} is an {@link EventRelay}'s lease. */
+  static boolean isRelay(String processor) {
+    return processor.startsWith(RELAY);
+  }
+
+  /**
+   * A relay of this process took or renewed its lease for {@code ttl} from now, its checkpoint at
+   * {@code checkpoint}. The lease counts as held until {@code ttl} has passed on this process's
+   * clock: a relay renews it with each pass.
+   */
+  synchronized boolean leased(String processor, Duration ttl, long checkpoint) {
+    leases.put(processor, new Lease(nanoTime.getAsLong() + ttl.toNanos(), checkpoint));
+    return forgetPassed();
+  }
+
+  /**
+   * The relay's checkpoint reached {@code position}: commits before it need no mark any more.
+   *
+   * @return whether marks were forgotten, so that the store records how far the relay passed
+   */
+  synchronized boolean passed(String processor, long position) {
+    Lease lease = leases.get(processor);
+    if (lease != null && position > lease.checkpoint()) {
+      leases.put(processor, new Lease(lease.expiresAt(), position));
+      return forgetPassed();
+    }
+    return false;
+  }
+
+  /**
+   * How far every relay of this process that leads has passed the log (the least of their
+   * checkpoints): whatever precedes it reached the bus, marked or not. -1 if none leads.
+   */
+  synchronized long passedThrough() {
+    return leading() ? leastCheckpoint() : -1;
+  }
+
+  /**
+   * Owes the mark of the whole commit at {@code seq} instead of writing it, if a relay of this
+   * process holds an unexpired lease and there is room.
+   *
+   * @return whether the mark is owed; if not, the caller writes it
+   */
+  synchronized boolean owe(long seq, String claimKey, long first, long last) {
+    if (!leading() || owed.size() >= capacity) {
+      return false;
+    }
+    owed.put(seq, new Owed(seq, claimKey, first, last));
+    return true;
+  }
+
+  /** Whether the event at {@code version} of the commit at {@code seq} is owed a mark. */
+  synchronized boolean covers(long seq, long version) {
+    Owed mark = owed.get(seq);
+    return mark != null && mark.first() <= version && version <= mark.last();
+  }
+
+  /**
+   * The relay lost or gave up its lease on {@code processor}: the marks owed, to be written now,
+   * unless a lease of another relay of this process still runs.
+   */
+  synchronized List<Owed> lost(String processor) {
+    leases.remove(processor);
+    return leading() ? List.of() : handBack();
+  }
+
+  /** The marks owed if every lease of this process has run out unrenewed, to be written now. */
+  synchronized List<Owed> expired() {
+    return owed.isEmpty() || leading() ? List.of() : handBack();
+  }
+
+  /** Every mark owed, to be written now: the repository closes. */
+  synchronized List<Owed> drain() {
+    leases.clear();
+    return handBack();
+  }
+
+  /** How many marks are owed now. */
+  synchronized int size() {
+    return owed.size();
+  }
+
+  private boolean leading() {
+    long now = nanoTime.getAsLong();
+    leases.values().removeIf(lease -> now - lease.expiresAt() >= 0);
+    return !leases.isEmpty();
+  }
+
+  private List<Owed> handBack() {
+    List<Owed> back = new ArrayList<>(owed.values());
+    owed.clear();
+    return back;
+  }
+
+  private long leastCheckpoint() {
+    long least = Long.MAX_VALUE;
+    for (Lease lease : leases.values()) {
+      least = Math.min(least, lease.checkpoint());
+    }
+    return least == Long.MAX_VALUE ? 0 : least;
+  }
+
+  /**
+   * Forgets the marks of commits every leading relay of this process has passed.
+   *
+   * @return whether any was forgotten
+   */
+  private boolean forgetPassed() {
+    long passed = leastCheckpoint();
+    if (passed == 0) {
+      return false;
+    }
+    // The commit holding the checkpoint may be passed only in part: its mark is kept.
+    var before = owed.headMap(LogReader.sequenceOf(passed), false);
+    boolean any = !before.isEmpty();
+    before.clear();
+    return any;
+  }
+}

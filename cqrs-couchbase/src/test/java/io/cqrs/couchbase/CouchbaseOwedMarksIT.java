@@ -1,0 +1,241 @@
+package io.cqrs.couchbase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.EventRelay;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.VersionedEvent;
+import io.cqrs.VersionedEventHandler;
+import io.cqrs.couchbase.TestEvents.Account;
+import io.cqrs.spi.EventBus;
+import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.Subscription;
+import io.cqrs.testing.Await;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A process whose own relay holds the lease writes no publication marks for what its repository
+ * publishes: its relay learns it in memory (docs/couchbase-relay.md, "Marks a leading relay's
+ * process keeps"). These tests try to lose an event with that: the process dies owing marks, its
+ * relay loses the lease to another process's, or gives it up.
+ */
+class CouchbaseOwedMarksIT extends RepositoryIT {
+  private static final Duration TTL = Duration.ofSeconds(30);
+
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private final Deliveries deliveries = new Deliveries();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+  }
+
+  @Test
+  void the_leading_relays_process_writes_no_marks_and_no_relay_publishes_its_commits_again() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero(); // takes the lease
+    List<String> streams = deposit(a, 3);
+
+    assertThat(deliveries.each()).hasSize(3).containsOnlyKeys(deliveries.keys(streams));
+    for (String stream : streams) {
+      assertThat(raw(keys.claim(stream, 1))).get().asString().doesNotContain("\"p\"");
+    }
+    assertThat(a.readLog(1, 100)).allMatch(LoggedEvent::published);
+    assertThat(relayA.publishPending()).isZero(); // passes them: the owed marks are forgotten
+
+    assertThat(a.readLog(1, 100)).allMatch(LoggedEvent::published);
+    // A reader of another process finds the claims unmarked, and how far the relay passed.
+    CouchbaseEventStreamRepository reader = store();
+    Await.until(
+        "the log published for another process's reader",
+        () -> reader.readLog(1, 100).stream().allMatch(LoggedEvent::published));
+    // Another process's relay, once the lease is its, starts past what the first relay passed.
+    CouchbaseEventStreamRepository b = store();
+    EventRelay relayB = relay(b, "b", later(), Duration.ZERO);
+    assertThat(relayB.publishPending()).isZero();
+    assertThat(relayB.isLeader()).isTrue();
+    assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  @Test
+  void a_commit_too_large_to_be_kept_in_memory_is_known_published_from_its_owed_mark() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero();
+    Account account = new Account(prefix + "-large");
+    for (int i = 0; i <= CommitResolver.KEPT_EVENTS; i++) {
+      account.deposit(1);
+    }
+    EventSourcingRepository.builder(a, TestEvents.registry())
+        .publisher(deliveries)
+        .build()
+        .save(account, "bulk");
+    assertThat(deliveries.each()).hasSize(CommitResolver.KEPT_EVENTS + 1);
+
+    assertThat(relayA.publishPending()).isZero();
+
+    assertThat(raw(keys.claim(account.id(), 1))).get().asString().doesNotContain("\"p\"");
+    assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  @Test
+  void a_process_that_dies_owing_marks_loses_no_event() {
+    CouchbaseEventStreamRepository a = builder().build(); // never closed: it dies
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero();
+    List<String> streams = deposit(a, 3);
+    assertThat(deliveries.each()).hasSize(3);
+    assertThat(store().readLog(1, 100)).noneMatch(LoggedEvent::published);
+
+    // The lease runs out; another process's relay finds the commits unmarked and publishes them
+    // again (at least once), past the dead relay's checkpoint.
+    CouchbaseEventStreamRepository b = store();
+    EventRelay relayB = relay(b, "b", later(), Duration.ZERO);
+
+    assertThat(relayB.publishPending()).isEqualTo(3);
+    assertThat(deliveries.each())
+        .containsOnlyKeys(deliveries.keys(streams))
+        .allSatisfy((event, times) -> assertThat(times).isEqualTo(2));
+  }
+
+  @Test
+  void a_relay_that_loses_its_lease_writes_the_marks_it_owed() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero();
+    List<String> streams = deposit(a, 2);
+    // Another process's relay takes the lease (on its clock the first's has run out) and, its
+    // grace not over, leaves the young commits to the fast path.
+    CouchbaseEventStreamRepository b = store();
+    assertThat(relay(b, "b", later(), Duration.ofDays(1)).publishPending()).isZero();
+
+    assertThat(relayA.publishPending()).isZero(); // refused the lease: hands the marks back
+    assertThat(relayA.isLeader()).isFalse();
+
+    Await.until(
+        "the owed marks written",
+        () ->
+            streams.stream().allMatch(s -> raw(keys.claim(s, 1)).orElseThrow().contains("\"p\"")));
+    assertThat(relay(b, "b", later(), Duration.ZERO).publishPending()).isZero();
+    assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  @Test
+  void a_relay_that_gives_its_lease_up_writes_the_marks_it_owed() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero();
+    List<String> streams = deposit(a, 2);
+
+    relayA.close();
+
+    Await.until(
+        "the owed marks written",
+        () ->
+            streams.stream().allMatch(s -> raw(keys.claim(s, 1)).orElseThrow().contains("\"p\"")));
+    CouchbaseEventStreamRepository b = store();
+    assertThat(relay(b, "b", Clock.systemUTC(), Duration.ZERO).publishPending()).isZero();
+    assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  @Test
+  void without_a_leading_relay_in_the_process_every_mark_is_written() {
+    CouchbaseEventStreamRepository a = store();
+    // A relay of another process leads.
+    assertThat(relay(store(), "b", Clock.systemUTC(), Duration.ofDays(1)).publishPending())
+        .isZero();
+    List<String> streams = deposit(a, 2);
+
+    Await.until(
+        "the marks written",
+        () ->
+            streams.stream().allMatch(s -> raw(keys.claim(s, 1)).orElseThrow().contains("\"p\"")));
+  }
+
+  /**
+   * One deposit on each of {@code count} new accounts, saved and published through {@code store}.
+   */
+  private List<String> deposit(CouchbaseEventStreamRepository store, int count) {
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(store, TestEvents.registry()).publisher(deliveries).build();
+    List<String> streams = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Account account = new Account(prefix + "-acc-" + i);
+      account.deposit(10);
+      repository.save(account, "deposit-" + i);
+      streams.add(account.id());
+    }
+    return streams;
+  }
+
+  private CouchbaseEventStreamRepository store() {
+    CouchbaseEventStreamRepository store = builder().build();
+    closing.add(store);
+    return store;
+  }
+
+  private EventRelay relay(
+      CouchbaseEventStreamRepository store, String owner, Clock clock, Duration grace) {
+    EventRelay relay =
+        EventRelay.builder(store, deliveries)
+            .owner(owner)
+            .clock(clock)
+            .grace(grace)
+            .leaseTtl(TTL)
+            .build();
+    closing.add(relay);
+    return relay;
+  }
+
+  /** A clock on which every lease taken now has run out. */
+  private static Clock later() {
+    return Clock.fixed(Instant.now().plus(TTL.multipliedBy(4)), ZoneOffset.UTC);
+  }
+
+  /** Counts each event published, by stream and version, whoever publishes it. */
+  private static final class Deliveries implements EventBus {
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+    @Override
+    public void publish(List<VersionedEvent> events) {
+      for (VersionedEvent event : events) {
+        counts
+            .computeIfAbsent(event.sourceId() + "@" + event.version(), k -> new AtomicInteger())
+            .incrementAndGet();
+      }
+    }
+
+    Map<String, Integer> each() {
+      Map<String, Integer> each = new TreeMap<>();
+      counts.forEach((event, times) -> each.put(event, times.get()));
+      return each;
+    }
+
+    String[] keys(List<String> streams) {
+      return streams.stream().map(stream -> stream + "@1").toArray(String[]::new);
+    }
+
+    @Override
+    public Subscription subscribe(
+        String subscription, int listeners, VersionedEventHandler consumer) {
+      throw new UnsupportedOperationException("publish only");
+    }
+
+    @Override
+    public void close() {}
+  }
+}

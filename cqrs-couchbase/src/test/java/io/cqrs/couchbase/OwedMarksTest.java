@@ -1,0 +1,160 @@
+package io.cqrs.couchbase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.EventRelay;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class OwedMarksTest {
+  private static final String RELAY = EventRelay.processorName("cqrs-relay");
+  private static final Duration TTL = Duration.ofSeconds(10);
+
+  private final AtomicLong now = new AtomicLong(1_000);
+  private final OwedMarks marks = new OwedMarks(3, now::get);
+
+  private static long position(long seq) {
+    return LogReader.position(seq, 0);
+  }
+
+  @Test
+  void only_a_relay_lease_counts() {
+    assertThat(OwedMarks.isRelay(RELAY)).isTrue();
+    assertThat(OwedMarks.isRelay("ledger")).isFalse();
+    assertThat(OwedMarks.isRelay("my-relay:x")).isFalse();
+  }
+
+  @Test
+  void nothing_is_owed_without_a_lease_of_this_process() {
+    assertThat(marks.owe(1, "k1", 1, 1)).isFalse();
+    assertThat(marks.covers(1, 1)).isFalse();
+  }
+
+  @Test
+  void a_mark_owed_while_the_relay_leads_covers_its_commit_only() {
+    marks.leased(RELAY, TTL, 0);
+
+    assertThat(marks.owe(5, "k5", 3, 4)).isTrue();
+
+    assertThat(marks.covers(5, 3)).isTrue();
+    assertThat(marks.covers(5, 4)).isTrue();
+    assertThat(marks.covers(5, 5)).isFalse();
+    assertThat(marks.covers(6, 3)).isFalse();
+  }
+
+  @Test
+  void beyond_its_capacity_marks_are_written() {
+    marks.leased(RELAY, TTL, 0);
+    for (long seq = 1; seq <= 3; seq++) {
+      assertThat(marks.owe(seq, "k" + seq, 1, 1)).isTrue();
+    }
+
+    assertThat(marks.owe(4, "k4", 1, 1)).isFalse();
+    assertThat(marks.covers(4, 1)).isFalse();
+  }
+
+  @Test
+  void a_checkpoint_forgets_the_commits_before_it_and_keeps_the_one_it_is_in() {
+    marks.leased(RELAY, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+    marks.owe(2, "k2", 1, 2);
+    marks.owe(3, "k3", 1, 1);
+
+    marks.passed(RELAY, LogReader.position(2, 0)); // the first event of sequence 2 only
+
+    assertThat(marks.size()).isEqualTo(2);
+    assertThat(marks.covers(1, 1)).isFalse();
+    assertThat(marks.covers(2, 2)).isTrue();
+    // What is forgotten is not handed back to be written: the relay has passed it.
+    assertThat(marks.lost(RELAY)).extracting(OwedMarks.Owed::seq).containsExactly(2L, 3L);
+  }
+
+  @Test
+  void a_lease_taken_with_a_checkpoint_forgets_what_that_checkpoint_passed() {
+    marks.leased(RELAY, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+    marks.owe(2, "k2", 1, 1);
+
+    marks.leased(RELAY, TTL, position(2));
+
+    assertThat(marks.drain()).extracting(OwedMarks.Owed::seq).containsExactly(2L);
+  }
+
+  @Test
+  void a_lost_lease_hands_every_owed_mark_back_and_owes_no_more() {
+    marks.leased(RELAY, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+    marks.owe(2, "k2", 1, 1);
+
+    assertThat(marks.lost(RELAY))
+        .containsExactly(new OwedMarks.Owed(1, "k1", 1, 1), new OwedMarks.Owed(2, "k2", 1, 1));
+
+    assertThat(marks.size()).isZero();
+    assertThat(marks.covers(1, 1)).isFalse();
+    assertThat(marks.owe(3, "k3", 1, 1)).isFalse();
+  }
+
+  @Test
+  void while_another_relay_of_this_process_leads_nothing_is_handed_back() {
+    String other = EventRelay.processorName("audit");
+    marks.leased(RELAY, TTL, 0);
+    marks.leased(other, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+
+    assertThat(marks.lost(RELAY)).isEmpty();
+    assertThat(marks.covers(1, 1)).isTrue();
+    assertThat(marks.lost(other)).hasSize(1);
+  }
+
+  @Test
+  void a_lease_not_renewed_within_its_time_owes_nothing_and_hands_its_marks_back() {
+    marks.leased(RELAY, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+    now.addAndGet(TTL.toNanos() - 1);
+    assertThat(marks.expired()).isEmpty();
+    assertThat(marks.owe(2, "k2", 1, 1)).isTrue();
+
+    now.addAndGet(1);
+
+    assertThat(marks.owe(3, "k3", 1, 1)).isFalse();
+    assertThat(marks.expired()).extracting(OwedMarks.Owed::seq).containsExactly(1L, 2L);
+    assertThat(marks.expired()).isEmpty();
+  }
+
+  @Test
+  void a_renewal_extends_the_lease() {
+    marks.leased(RELAY, TTL, 0);
+    now.addAndGet(TTL.toNanos() - 1);
+    marks.leased(RELAY, TTL, 0);
+    now.addAndGet(TTL.toNanos() - 1);
+
+    assertThat(marks.owe(1, "k1", 1, 1)).isTrue();
+  }
+
+  @Test
+  void how_far_the_log_is_passed_is_known_while_a_relay_leads() {
+    assertThat(marks.passedThrough()).isEqualTo(-1);
+    assertThat(marks.leased(RELAY, TTL, position(3))).isFalse(); // nothing owed to forget
+    assertThat(marks.passedThrough()).isEqualTo(position(3));
+    marks.owe(4, "k4", 1, 1);
+
+    assertThat(marks.passed(RELAY, position(4))).isFalse(); // the commit holding it is kept
+    assertThat(marks.passed(RELAY, position(5))).isTrue();
+    assertThat(marks.passed(RELAY, position(5))).isFalse();
+
+    assertThat(marks.passedThrough()).isEqualTo(position(5));
+    marks.lost(RELAY);
+    assertThat(marks.passedThrough()).isEqualTo(-1);
+  }
+
+  @Test
+  void a_checkpoint_of_a_relay_that_does_not_lead_here_changes_nothing() {
+    marks.leased(RELAY, TTL, 0);
+    marks.owe(1, "k1", 1, 1);
+
+    marks.passed(EventRelay.processorName("elsewhere"), position(5));
+
+    assertThat(marks.covers(1, 1)).isTrue();
+  }
+}

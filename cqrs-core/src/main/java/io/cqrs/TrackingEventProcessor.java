@@ -1074,6 +1074,16 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (name.isBlank() || name.chars().anyMatch(Character::isISOControl)) {
         throw new IllegalArgumentException("name must be non-blank text, was '" + name + "'");
       }
+      if (name.startsWith(EventRelay.processorName(""))) {
+        // A store tells the relay's lease by it (the Couchbase store owes publication marks while
+        // a relay of its process leads), and a relay of that name would share its segments.
+        throw new IllegalArgumentException(
+            "name must not start with '"
+                + EventRelay.processorName("")
+                + "', which is kept for EventRelay's lease; was '"
+                + name
+                + "'");
+      }
       this.events = Objects.requireNonNull(events, "store");
       this.store = Objects.requireNonNull(store, "processors");
     }

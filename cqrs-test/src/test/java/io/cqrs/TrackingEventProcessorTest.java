@@ -484,6 +484,9 @@ class TrackingEventProcessorTest {
         .hasMessageContaining("handler");
     assertThatThrownBy(() -> EventProcessor.tracking(" ", store))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EventProcessor.tracking(EventRelay.processorName("audit"), store))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kept for EventRelay's lease");
     assertThatThrownBy(() -> EventProcessor.tracking("x", store).segments(0))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> EventProcessor.tracking("x", store).batchSize(0))

@@ -179,9 +179,10 @@ final class CommitResolver {
 
   /**
    * Records that the server holds the mark {@code first..last} of the whole commit at {@code seq},
-   * claimed at {@code claimKey}: if that commit is kept, its marks are now final and its claim is
-   * not read again. What a reader would find in the claim now (marks only grow), so the answers
-   * stay those of {@link #resolve}; a slot that moved on to another sequence is left alone.
+   * claimed at {@code claimKey}, or that this process owes it ({@link OwedMarks}): if that commit
+   * is kept, its marks are now final and its claim is not read again. What a reader would find in
+   * the claim now (marks only grow), or what the owed mark says until it is written or the relay
+   * has passed the commit; a slot that moved on to another sequence is left alone.
    */
   void published(long seq, String claimKey, long first, long last) {
     int slot = slot(seq);

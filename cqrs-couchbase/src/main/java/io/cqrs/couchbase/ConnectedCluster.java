@@ -9,6 +9,7 @@ import io.cqrs.CqrsException;
 import io.cqrs.NonTransientCqrsException;
 import io.cqrs.TransientCqrsException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -49,20 +50,79 @@ final class ConnectedCluster implements AutoCloseable {
     }
     try {
       Bucket bucket = cluster.bucket(settings.bucketName());
-      bucket.waitUntilReady(timeout);
+      await(
+          bucket,
+          timeout,
+          (waited, e) ->
+              notReady(
+                  settings.bucketName(),
+                  settings.connectionString(),
+                  settings.username(),
+                  waited,
+                  timeout,
+                  e));
       Collection collection =
           scopeName == null
               ? bucket.defaultCollection()
               : bucket.scope(scopeName).collection(collectionName);
       return new ConnectedCluster(cluster, collection);
-    } catch (TimeoutException e) {
-      cluster.disconnect();
-      throw notReady(settings, timeout, e);
     } catch (RuntimeException e) {
+      if (e instanceof CqrsException) {
+        cluster.disconnect();
+        throw e;
+      }
       cluster.disconnect();
       throw CouchbaseErrors.map(
           "opening bucket '" + settings.bucketName() + "' at '" + settings.connectionString() + "'",
           e);
+    }
+  }
+
+  /** How long the server must keep refusing a bucket before a wait for it ends early. */
+  static final Duration REFUSED_FOR = Duration.ofSeconds(10);
+
+  /** How long each wait for the bucket lasts before the answers so far are looked at. */
+  private static final Duration SLICE = Duration.ofSeconds(1);
+
+  /** What a wait that timed out says, given how long it waited. */
+  interface NotReady {
+    CqrsException after(Duration waited, TimeoutException e);
+  }
+
+  /**
+   * Waits until {@code bucket} is ready, at most {@code timeout}, and throws what {@code notReady}
+   * makes of the SDK's timeout if it is not. The wait is made in slices of a second so that an
+   * answer only a setting can cure (a missing bucket, refused credentials) ends it once the server
+   * has given it for {@link #REFUSED_FOR} in a row, instead of at the timeout (30 s by default): a
+   * bucket being created is answered "not present" for a moment, which that much patience outlasts.
+   */
+  static void await(Bucket bucket, Duration timeout, NotReady notReady) {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    long refusedSince = 0;
+    boolean refused = false;
+    while (true) {
+      long sliceStart = System.nanoTime();
+      long left = deadline - sliceStart;
+      try {
+        bucket.waitUntilReady(
+            Duration.ofNanos(Math.max(1_000_000, Math.min(SLICE.toNanos(), left))));
+        return;
+      } catch (TimeoutException e) {
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
+          throw notReady.after(timeout, e);
+        }
+        CqrsException said = notReady.after(Duration.ofNanos(now - start), e);
+        if (said.isTransient()) {
+          refused = false;
+        } else if (!refused) {
+          refused = true;
+          refusedSince = sliceStart;
+        } else if (now - refusedSince >= REFUSED_FOR.toNanos()) {
+          throw said;
+        }
+      }
     }
   }
 
@@ -75,17 +135,24 @@ final class ConnectedCluster implements AutoCloseable {
    */
   static CqrsException notReady(Settings settings, Duration timeout, TimeoutException e) {
     return notReady(
-        settings.bucketName(), settings.connectionString(), settings.username(), timeout, e);
+        settings.bucketName(),
+        settings.connectionString(),
+        settings.username(),
+        timeout,
+        timeout,
+        e);
   }
 
   /**
    * {@link #notReady(Settings, Duration, TimeoutException)} for a bucket of a cluster connected
-   * elsewhere, whose connection string and user may be unknown (null).
+   * elsewhere, whose connection string and user may be unknown (null), after a wait of {@code
+   * waited} (less than {@code timeout} if it ended early).
    */
   static CqrsException notReady(
       String bucketName,
       String connectionString,
       String username,
+      Duration waited,
       Duration timeout,
       TimeoutException e) {
     Set<String> answers = lastConnectFailures(String.valueOf(e.getMessage()));
@@ -95,7 +162,14 @@ final class ConnectedCluster implements AutoCloseable {
             + "'"
             + (connectionString == null ? "" : " at '" + connectionString + "'")
             + " was not ready within "
-            + timeout;
+            + (waited.compareTo(timeout) < 0
+                ? waited.truncatedTo(ChronoUnit.MILLIS)
+                    + " (of "
+                    + timeout
+                    + " allowed: the server kept refusing it for "
+                    + REFUSED_FOR.toSeconds()
+                    + " s)"
+                : timeout);
     if (answers.isEmpty()) {
       return new TransientCqrsException(
           opening + ": no answer; check that the cluster runs and is reachable from here", e);

@@ -1,6 +1,5 @@
 package io.cqrs.couchbase;
 
-import com.couchbase.client.core.error.TimeoutException;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Bucket;
 import com.couchbase.client.java.Collection;
@@ -135,7 +134,8 @@ public final class CouchbaseEventStreamRepository
             recent,
             resolver,
             inFlight,
-            owed);
+            owed,
+            codec);
     this.processors = new ProcessorDocuments(kv, keys, codec);
   }
 
@@ -143,20 +143,20 @@ public final class CouchbaseEventStreamRepository
    * Waits until a bucket of a cluster the caller connected is ready, failing as a repository that
    * connects itself does: with what the server answered, which the SDK keeps inside its timeout (a
    * bucket that is missing or that the user may not open: a {@link
-   * io.cqrs.NonTransientCqrsException}), or as a {@link TransientCqrsException} when nothing
-   * answered (a cluster down, starting or unreachable).
+   * io.cqrs.NonTransientCqrsException}, as soon as the server has refused the bucket for 10 s in a
+   * row), or as a {@link TransientCqrsException} when nothing answered (a cluster down, starting or
+   * unreachable).
    *
    * @return {@code bucket}, ready
    */
   public static Bucket awaitReady(Bucket bucket, Duration timeout) {
     Objects.requireNonNull(bucket, "bucket");
     Objects.requireNonNull(timeout, "timeout");
-    try {
-      bucket.waitUntilReady(timeout);
-      return bucket;
-    } catch (TimeoutException e) {
-      throw ConnectedCluster.notReady(bucket.name(), null, null, timeout, e);
-    }
+    ConnectedCluster.await(
+        bucket,
+        timeout,
+        (waited, e) -> ConnectedCluster.notReady(bucket.name(), null, null, waited, timeout, e));
+    return bucket;
   }
 
   /**
@@ -388,18 +388,9 @@ public final class CouchbaseEventStreamRepository
   @Override
   public Optional<SegmentClaim> claim(
       String processor, int segment, String owner, Instant now, Duration ttl) {
+    long askedAt = owed.now();
     Optional<SegmentClaim> got = processors.claim(processor, segment, owner, now, ttl);
-    if (OwedMarks.isRelay(processor)) {
-      // A relay of this process leads, or not: marks of what this process publishes are owed
-      // while it does, and written once it does not.
-      if (got.isPresent()) {
-        if (owed.leased(processor, ttl, got.get().checkpoint())) {
-          relay.relayedThrough(got.get().checkpoint());
-        }
-      } else {
-        relay.writeOwed(owed.lost(processor));
-      }
-    }
+    relay.claimed(processor, ttl, got, askedAt);
     return got;
   }
 
@@ -409,22 +400,16 @@ public final class CouchbaseEventStreamRepository
     try {
       processors.saveCheckpoint(claim, position, now);
     } catch (ClaimLostException e) {
-      if (OwedMarks.isRelay(claim.processor())) {
-        relay.writeOwed(owed.lost(claim.processor()));
-      }
+      relay.lost(claim.processor());
       throw e;
     }
-    if (OwedMarks.isRelay(claim.processor()) && owed.passed(claim.processor(), position)) {
-      relay.relayedThrough(position);
-    }
+    relay.checkpointSaved(claim.processor(), position);
   }
 
   /** {@inheritDoc} Two round trips (a get, then a CAS replace). */
   @Override
   public void release(SegmentClaim claim) {
-    if (OwedMarks.isRelay(claim.processor())) {
-      relay.writeOwed(owed.lost(claim.processor()));
-    }
+    relay.lost(claim.processor());
     processors.release(claim);
   }
 
@@ -464,7 +449,7 @@ public final class CouchbaseEventStreamRepository
    */
   @Override
   public void close() {
-    relay.writeOwed(owed.drain());
+    relay.close();
     try {
       inFlight.await(CLOSE_WAIT);
     } catch (InterruptedException e) {

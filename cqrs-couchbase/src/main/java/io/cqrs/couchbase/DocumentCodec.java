@@ -537,6 +537,34 @@ final class DocumentCodec {
     return value.textValue();
   }
 
+  /**
+   * The document that says how far a relay passed the log without marks ({@link
+   * KeyLayout#relayed}).
+   */
+  byte[] relayed(long position) {
+    ObjectNode node = document(null);
+    node.put("c", position);
+    return write(node);
+  }
+
+  /**
+   * The position a {@link KeyLayout#relayed} document holds.
+   *
+   * @throws io.cqrs.SerializationException naming the key, if it holds no position
+   */
+  long relayed(String key, byte[] json) {
+    JsonNode node = read(key, json, null);
+    try {
+      long position = number(node, "c");
+      if (position < 0) {
+        throw new IllegalArgumentException("field 'c' must be >= 0");
+      }
+      return position;
+    } catch (IllegalArgumentException e) {
+      throw corrupt(key, null, e);
+    }
+  }
+
   static long number(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {

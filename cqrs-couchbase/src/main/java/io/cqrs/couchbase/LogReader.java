@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.LoggedEvent;
@@ -90,36 +91,58 @@ final class LogReader {
   }
 
   /**
-   * Reports published, as well, the unmarked events a relay has passed: the relay passes an event
+   * Reports published, as well, the unmarked events a relay has passed: a relay passes an event
    * only once it reached the bus, and a process whose own relay leads does not mark what its
-   * repository published ({@link OwedMarks}). How far: this process's relay's checkpoint if it
-   * leads, else what the relays recorded ({@link KeyLayout#relayed}), read only if an event needs
-   * it.
+   * repository published ({@link OwedMarks}). How far: this process's leading relay's checkpoint,
+   * or what the relays recorded ({@link KeyLayout#relayed}), whichever is further; the record is
+   * read only for an event neither covers, at most once a second, and never forgotten (it only
+   * rises). A relay that starts again from an earlier checkpoint (a reset, a new name) thus does
+   * not publish again what its predecessors passed without marks.
    */
   private List<LoggedEvent> relayed(List<LoggedEvent> out) {
-    int first = 0;
-    while (first < out.size()
-        && (out.get(first).published() || out.get(first).event().version() == 0)) {
-      first++;
-    }
-    if (first == out.size()) {
-      return out;
-    }
-    long through = owed.passedThrough();
-    if (through < 0) {
-      String key = keys.relayed();
-      through =
-          kv.get(key)
-              .map(doc -> DocumentCodec.number(codec.read(key, doc.content(), null), "c"))
-              .orElse(0L);
-    }
-    for (int i = first; i < out.size(); i++) {
+    long through = Math.max(owed.passedThrough(), relayedSeen);
+    boolean read = false;
+    for (int i = 0; i < out.size(); i++) {
       LoggedEvent entry = out.get(i);
-      if (!entry.published() && entry.position() <= through) {
+      if (entry.published() || entry.event().version() == 0) {
+        continue;
+      }
+      if (entry.position() > through && !read) {
+        read = true;
+        through = Math.max(through, readRelayed());
+      }
+      if (entry.position() <= through) {
         out.set(i, new LoggedEvent(entry.position(), entry.event(), true));
       }
     }
     return out;
+  }
+
+  private static final long RELAYED_READ_NANOS = 1_000_000_000L;
+  private volatile long relayedSeen;
+  private volatile boolean relayedWarned;
+  private volatile long relayedReadAt = System.nanoTime() - RELAYED_READ_NANOS;
+
+  /** The relays' record, read again if the last read is a second old; a bad one counts as none. */
+  private long readRelayed() {
+    long now = System.nanoTime();
+    if (now - relayedReadAt < RELAYED_READ_NANOS) {
+      return relayedSeen;
+    }
+    relayedReadAt = now;
+    String key = keys.relayed();
+    try {
+      long found = kv.get(key).map(doc -> codec.relayed(key, doc.content())).orElse(0L);
+      if (found > relayedSeen) {
+        relayedSeen = found;
+      }
+    } catch (SerializationException e) {
+      if (!relayedWarned) {
+        relayedWarned = true; // once: it is read every second while it stays so
+        log.warn("Ignoring '{}', which the relays write: {}", key, e.getMessage());
+      }
+    }
+    return relayedSeen;
   }
 
   private List<LoggedEvent> entries(long fromPosition, int maxEvents, boolean marks) {
@@ -162,7 +185,7 @@ final class LogReader {
             // Published: marked in its claim, or by this process while its relay leads.
             boolean published =
                 events.marks().covers(event.version())
-                    || owed.covers(events.seq(), event.version());
+                    || (marks && owed.covers(events.seq(), event.version()));
             out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
         }

@@ -44,6 +44,9 @@ final class OwedMarks {
   private final LongSupplier nanoTime;
   private final Map<String, Lease> leases = new HashMap<>();
   private final NavigableMap<Long, Owed> owed = new TreeMap<>();
+  // Read without the lock by log readers that find nothing owed, the usual case off the leader.
+  private volatile int owedCount;
+  private boolean closed;
 
   OwedMarks() {
     this(CAPACITY, System::nanoTime);
@@ -54,19 +57,44 @@ final class OwedMarks {
     this.nanoTime = nanoTime;
   }
 
-  /** Whether {@code processor} is an {@link EventRelay}'s lease. */
+  /**
+   * Whether {@code processor} is an {@link EventRelay}'s lease: the prefix is kept for relays
+   * ({@link io.cqrs.TrackingEventProcessor} refuses such names).
+   */
   static boolean isRelay(String processor) {
     return processor.startsWith(RELAY);
   }
 
+  /** The nano time now, to pass to {@link #leased} as the time a claim was asked for. */
+  long now() {
+    return nanoTime.getAsLong();
+  }
+
   /**
-   * A relay of this process took or renewed its lease for {@code ttl} from now, its checkpoint at
-   * {@code checkpoint}. The lease counts as held until {@code ttl} has passed on this process's
-   * clock: a relay renews it with each pass.
+   * A relay of this process took or renewed its lease for {@code ttl} from {@code askedAt} (the
+   * nano time before the claim was asked for), its checkpoint at {@code checkpoint}. The lease
+   * counts as held here for two thirds of {@code ttl} only: other processes judge it on their own
+   * clocks, and a relay renews it with each pass (at most a third of the lease apart, even while
+   * failing).
+   *
+   * @return whether marks were forgotten, so that the store records how far the relay passed
    */
-  synchronized boolean leased(String processor, Duration ttl, long checkpoint) {
-    leases.put(processor, new Lease(nanoTime.getAsLong() + ttl.toNanos(), checkpoint));
+  synchronized boolean leased(String processor, Duration ttl, long checkpoint, long askedAt) {
+    if (closed) {
+      return false;
+    }
+    leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, checkpoint));
     return forgetPassed();
+  }
+
+  /** How long until the lease this process holds runs out here, in nanos; 0 if none runs. */
+  synchronized long nanosLeft() {
+    long now = nanoTime.getAsLong();
+    long left = 0;
+    for (Lease lease : leases.values()) {
+      left = Math.max(left, lease.expiresAt() - now);
+    }
+    return left;
   }
 
   /**
@@ -98,17 +126,23 @@ final class OwedMarks {
    * @return whether the mark is owed; if not, the caller writes it
    */
   synchronized boolean owe(long seq, String claimKey, long first, long last) {
-    if (!leading() || owed.size() >= capacity) {
+    if (closed || !leading() || owed.size() >= capacity) {
       return false;
     }
     owed.put(seq, new Owed(seq, claimKey, first, last));
+    owedCount = owed.size();
     return true;
   }
 
   /** Whether the event at {@code version} of the commit at {@code seq} is owed a mark. */
-  synchronized boolean covers(long seq, long version) {
-    Owed mark = owed.get(seq);
-    return mark != null && mark.first() <= version && version <= mark.last();
+  boolean covers(long seq, long version) {
+    if (owedCount == 0) {
+      return false;
+    }
+    synchronized (this) {
+      Owed mark = owed.get(seq);
+      return mark != null && mark.first() <= version && version <= mark.last();
+    }
   }
 
   /**
@@ -125,8 +159,9 @@ final class OwedMarks {
     return owed.isEmpty() || leading() ? List.of() : handBack();
   }
 
-  /** Every mark owed, to be written now: the repository closes. */
+  /** Every mark owed, to be written now: the repository closes, and owes none from now on. */
   synchronized List<Owed> drain() {
+    closed = true;
     leases.clear();
     return handBack();
   }
@@ -145,6 +180,7 @@ final class OwedMarks {
   private List<Owed> handBack() {
     List<Owed> back = new ArrayList<>(owed.values());
     owed.clear();
+    owedCount = 0;
     return back;
   }
 
@@ -170,6 +206,7 @@ final class OwedMarks {
     var before = owed.headMap(LogReader.sequenceOf(passed), false);
     boolean any = !before.isEmpty();
     before.clear();
+    owedCount = owed.size();
     return any;
   }
 }

@@ -2,7 +2,6 @@ package io.cqrs.couchbase;
 
 import io.cqrs.SerializationException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -34,6 +33,7 @@ final class PublicationMarker {
   private final CommitResolver resolver;
   private final InFlight inFlight;
   private final OwedMarks owed;
+  private final DocumentCodec codec;
 
   PublicationMarker(
       Kv kv,
@@ -43,7 +43,8 @@ final class PublicationMarker {
       RecentCommits recent,
       CommitResolver resolver,
       InFlight inFlight,
-      OwedMarks owed) {
+      OwedMarks owed,
+      DocumentCodec codec) {
     this.kv = kv;
     this.relayKv = relayKv;
     this.keys = keys;
@@ -52,6 +53,7 @@ final class PublicationMarker {
     this.resolver = resolver;
     this.inFlight = inFlight;
     this.owed = owed;
+    this.codec = codec;
   }
 
   /**
@@ -132,12 +134,14 @@ final class PublicationMarker {
   /**
    * Records, without waiting, that this process's relay has passed the log up to {@code position}
    * and forgotten marks it was owed there: readers of other processes find those commits unmarked,
-   * and this document says they reached the bus ({@link LogReader}). A lost write only leaves them
-   * looking unpublished to those readers until the next one.
+   * and this document says they reached the bus ({@link LogReader}). The value only rises (a CAS
+   * loop: a pass's write may land after a later one's, or a replaced relay's after its
+   * successor's). A lost write only leaves them looking unpublished to those readers until the
+   * next.
    */
   void relayedThrough(long position) {
     inFlight
-        .track(kv.upsertCreatingAsync(keys.relayed(), Map.of("f", 1, "c", position)))
+        .track(raiseRelayed(position, 0))
         .subscribe(
             null,
             e ->
@@ -145,6 +149,30 @@ final class PublicationMarker {
                     "Could not record that the relay passed position {}: {}",
                     position,
                     e.toString()));
+  }
+
+  private static final int RELAYED_ATTEMPTS = 4;
+
+  private Mono<Void> raiseRelayed(long position, int attempt) {
+    if (attempt >= RELAYED_ATTEMPTS) {
+      return Mono.empty(); // others keep raising it: one of them is above this
+    }
+    String key = keys.relayed();
+    byte[] json = codec.relayed(position);
+    return kv.getAsync(key)
+        .flatMap(
+            found -> {
+              if (found.isEmpty()) {
+                return kv.insertAsync(key, json)
+                    .flatMap(
+                        cas -> cas != 0 ? Mono.<Void>empty() : raiseRelayed(position, attempt + 1));
+              }
+              if (codec.relayed(key, found.get().content()) >= position) {
+                return Mono.<Void>empty();
+              }
+              return kv.replaceAsync(key, json, found.get().cas())
+                  .flatMap(done -> done ? Mono.<Void>empty() : raiseRelayed(position, attempt + 1));
+            });
   }
 
   void mark(String streamId, long fromVersion, long toVersion) {

@@ -1,9 +1,13 @@
 package io.cqrs.couchbase;
 
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.StreamPreconditions;
-import java.util.List;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.core.publisher.Mono;
 
 /**
  * The {@link RelayStore} half of {@link CouchbaseEventStreamRepository}: validates arguments and
@@ -13,6 +17,8 @@ import java.util.concurrent.CompletionStage;
 final class RelayDocuments implements RelayStore {
   private final KeyLayout keys;
   private final PublicationMarker marker;
+  private final OwedMarks owed;
+  private final AtomicBoolean expiryCheck = new AtomicBoolean();
 
   RelayDocuments(
       Kv kv,
@@ -22,20 +28,69 @@ final class RelayDocuments implements RelayStore {
       RecentCommits recent,
       CommitResolver resolver,
       InFlight inFlight,
-      OwedMarks owed) {
+      OwedMarks owed,
+      DocumentCodec codec) {
     this.keys = keys;
+    this.owed = owed;
     this.marker =
-        new PublicationMarker(kv, relayKv, keys, reader, recent, resolver, inFlight, owed);
+        new PublicationMarker(kv, relayKv, keys, reader, recent, resolver, inFlight, owed, codec);
   }
 
-  /** Records, in the background, how far this process's relay passed marks it was owed. */
-  void relayedThrough(long position) {
-    marker.relayedThrough(position);
+  /**
+   * A claim of {@code processor} was asked for at {@code askedAt} ({@link OwedMarks#now}) and
+   * answered {@code got}: if it is a relay's lease, this process's relay leads, and marks of what
+   * this process publishes are owed while it does, or it does not, and the marks owed are written.
+   */
+  void claimed(String processor, Duration ttl, Optional<SegmentClaim> got, long askedAt) {
+    if (!OwedMarks.isRelay(processor)) {
+      return;
+    }
+    if (got.isEmpty()) {
+      lost(processor);
+      return;
+    }
+    if (owed.leased(processor, ttl, got.get().checkpoint(), askedAt)) {
+      marker.relayedThrough(got.get().checkpoint());
+    }
+    checkExpiryLater();
   }
 
-  /** Writes, in the background, marks that were owed while this process's relay led. */
-  void writeOwed(List<OwedMarks.Owed> marks) {
-    marker.write(marks);
+  /** The relay's checkpoint was saved at {@code position}: the marks it passed are forgotten. */
+  void checkpointSaved(String processor, long position) {
+    if (OwedMarks.isRelay(processor) && owed.passed(processor, position)) {
+      marker.relayedThrough(position);
+    }
+  }
+
+  /** A relay lease was lost or given up: the marks owed are written, unless another relay leads. */
+  void lost(String processor) {
+    if (OwedMarks.isRelay(processor)) {
+      marker.write(owed.lost(processor));
+    }
+  }
+
+  /** The repository closes: every mark owed is written (close waits for them), none owed after. */
+  void close() {
+    marker.write(owed.drain());
+  }
+
+  /**
+   * Writes the marks owed once the lease runs out here without a renewal (a relay whose thread died
+   * or hangs), even if no command comes to notice: one timer at a time, at the lease's end.
+   */
+  private void checkExpiryLater() {
+    if (!expiryCheck.compareAndSet(false, true)) {
+      return;
+    }
+    Mono.delay(Duration.ofNanos(Math.max(owed.nanosLeft(), 1_000_000)))
+        .subscribe(
+            tick -> {
+              expiryCheck.set(false);
+              marker.write(owed.expired());
+              if (owed.nanosLeft() > 0) {
+                checkExpiryLater();
+              }
+            });
   }
 
   @Override

@@ -10,7 +10,9 @@ import io.cqrs.TransientCqrsException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A store that connects itself to a bucket it cannot open says why: the server's answer, which the
@@ -37,6 +39,28 @@ class CouchbaseOpenBucketIT {
         .hasMessageContaining("\"nosuchbucket\" is not present")
         .hasMessageContaining("Check the bucket's name, the user's password and its roles")
         .hasCauseInstanceOf(UnambiguousTimeoutException.class);
+  }
+
+  /**
+   * A refusal the server keeps giving ends the wait long before a generous timeout: the failure
+   * says how long it waited and why. (Without the early end, the build waits out the timeout.)
+   */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void a_bucket_the_server_keeps_refusing_fails_without_waiting_out_the_timeout() {
+    assertThatThrownBy(
+            () ->
+                builder(server.password(), "nosuchbucket")
+                    .connectTimeout(Duration.ofMinutes(30))
+                    .build())
+        .isInstanceOf(NonTransientCqrsException.class)
+        .hasMessageContaining(
+            "(of PT30M allowed: the server kept refusing it for "
+                + ConnectedCluster.REFUSED_FOR.toSeconds()
+                + " s) for user '"
+                + server.username()
+                + "'")
+        .hasMessageContaining("\"nosuchbucket\" is not present");
   }
 
   @Test

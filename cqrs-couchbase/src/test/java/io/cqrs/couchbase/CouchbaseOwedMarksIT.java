@@ -71,6 +71,36 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
   }
 
+  /**
+   * A relay that starts again from an earlier checkpoint (its processor reset, or a relay of a new
+   * name) finds the commits whose marks were owed and forgotten unmarked: it must not publish them
+   * all again, in this process or another.
+   */
+  @Test
+  void a_relay_reset_to_the_start_does_not_publish_again_what_was_passed_without_marks() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relayA.publishPending()).isZero();
+    deposit(a, 3);
+    assertThat(relayA.publishPending()).isZero(); // passes them: the owed marks are forgotten
+    relayA.close();
+    String processor = EventRelay.processorName("cqrs-relay");
+    Await.until(
+        "the relay's passage recorded",
+        () -> raw(keys.relayed()).filter(doc -> doc.contains("\"c\"")).isPresent());
+    a.reset(processor, 0, Instant.now());
+
+    EventRelay again = relay(a, "a2", Clock.systemUTC(), Duration.ZERO);
+    assertThat(again.publishPending()).isZero();
+    again.close();
+    a.reset(processor, 0, Instant.now());
+    assertThat(relay(store(), "b", later(), Duration.ZERO).publishPending()).isZero();
+
+    assertThat(deliveries.each())
+        .hasSize(3)
+        .allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
   @Test
   void a_commit_too_large_to_be_kept_in_memory_is_known_published_from_its_owed_mark() {
     CouchbaseEventStreamRepository a = store();

@@ -33,7 +33,7 @@ class OwedMarksTest {
 
   @Test
   void a_mark_owed_while_the_relay_leads_covers_its_commit_only() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
 
     assertThat(marks.owe(5, "k5", 3, 4)).isTrue();
 
@@ -45,7 +45,7 @@ class OwedMarksTest {
 
   @Test
   void beyond_its_capacity_marks_are_written() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
     for (long seq = 1; seq <= 3; seq++) {
       assertThat(marks.owe(seq, "k" + seq, 1, 1)).isTrue();
     }
@@ -56,7 +56,7 @@ class OwedMarksTest {
 
   @Test
   void a_checkpoint_forgets_the_commits_before_it_and_keeps_the_one_it_is_in() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
     marks.owe(2, "k2", 1, 2);
     marks.owe(3, "k3", 1, 1);
@@ -72,18 +72,18 @@ class OwedMarksTest {
 
   @Test
   void a_lease_taken_with_a_checkpoint_forgets_what_that_checkpoint_passed() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
     marks.owe(2, "k2", 1, 1);
 
-    marks.leased(RELAY, TTL, position(2));
+    marks.leased(RELAY, TTL, position(2), now.get());
 
     assertThat(marks.drain()).extracting(OwedMarks.Owed::seq).containsExactly(2L);
   }
 
   @Test
   void a_lost_lease_hands_every_owed_mark_back_and_owes_no_more() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
     marks.owe(2, "k2", 1, 1);
 
@@ -98,8 +98,8 @@ class OwedMarksTest {
   @Test
   void while_another_relay_of_this_process_leads_nothing_is_handed_back() {
     String other = EventRelay.processorName("audit");
-    marks.leased(RELAY, TTL, 0);
-    marks.leased(other, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
+    marks.leased(other, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
 
     assertThat(marks.lost(RELAY)).isEmpty();
@@ -108,26 +108,42 @@ class OwedMarksTest {
   }
 
   @Test
-  void a_lease_not_renewed_within_its_time_owes_nothing_and_hands_its_marks_back() {
-    marks.leased(RELAY, TTL, 0);
+  void a_lease_counts_here_for_two_thirds_of_its_time_from_when_it_was_asked_for() {
+    long askedAt = now.get();
+    now.addAndGet(1_000_000); // the claim took a millisecond
+    marks.leased(RELAY, TTL, 0, askedAt);
     marks.owe(1, "k1", 1, 1);
-    now.addAndGet(TTL.toNanos() - 1);
+    now.set(askedAt + TTL.toNanos() / 3 * 2 - 1);
     assertThat(marks.expired()).isEmpty();
+    assertThat(marks.nanosLeft()).isEqualTo(1);
     assertThat(marks.owe(2, "k2", 1, 1)).isTrue();
 
     now.addAndGet(1);
 
+    assertThat(marks.nanosLeft()).isZero();
     assertThat(marks.owe(3, "k3", 1, 1)).isFalse();
     assertThat(marks.expired()).extracting(OwedMarks.Owed::seq).containsExactly(1L, 2L);
     assertThat(marks.expired()).isEmpty();
   }
 
   @Test
+  void once_drained_nothing_is_owed_whatever_a_relay_still_does() {
+    marks.leased(RELAY, TTL, 0, now.get());
+    marks.owe(1, "k1", 1, 1);
+
+    assertThat(marks.drain()).hasSize(1);
+
+    assertThat(marks.leased(RELAY, TTL, 0, now.get())).isFalse();
+    assertThat(marks.owe(2, "k2", 1, 1)).isFalse();
+    assertThat(marks.passedThrough()).isEqualTo(-1);
+  }
+
+  @Test
   void a_renewal_extends_the_lease() {
-    marks.leased(RELAY, TTL, 0);
-    now.addAndGet(TTL.toNanos() - 1);
-    marks.leased(RELAY, TTL, 0);
-    now.addAndGet(TTL.toNanos() - 1);
+    marks.leased(RELAY, TTL, 0, now.get());
+    now.addAndGet(TTL.toNanos() / 2);
+    marks.leased(RELAY, TTL, 0, now.get());
+    now.addAndGet(TTL.toNanos() / 2);
 
     assertThat(marks.owe(1, "k1", 1, 1)).isTrue();
   }
@@ -135,7 +151,7 @@ class OwedMarksTest {
   @Test
   void how_far_the_log_is_passed_is_known_while_a_relay_leads() {
     assertThat(marks.passedThrough()).isEqualTo(-1);
-    assertThat(marks.leased(RELAY, TTL, position(3))).isFalse(); // nothing owed to forget
+    assertThat(marks.leased(RELAY, TTL, position(3), now.get())).isFalse(); // nothing to forget
     assertThat(marks.passedThrough()).isEqualTo(position(3));
     marks.owe(4, "k4", 1, 1);
 
@@ -150,7 +166,7 @@ class OwedMarksTest {
 
   @Test
   void a_checkpoint_of_a_relay_that_does_not_lead_here_changes_nothing() {
-    marks.leased(RELAY, TTL, 0);
+    marks.leased(RELAY, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
 
     marks.passed(EventRelay.processorName("elsewhere"), position(5));

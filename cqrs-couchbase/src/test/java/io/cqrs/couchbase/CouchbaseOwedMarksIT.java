@@ -46,8 +46,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void the_leading_relays_process_writes_no_marks_and_no_relay_publishes_its_commits_again() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero(); // takes the lease
+    EventRelay relayA = leading(a);
     List<String> streams = deposit(a, 3);
 
     assertThat(deliveries.each()).hasSize(3).containsOnlyKeys(deliveries.keys(streams));
@@ -79,8 +78,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void a_relay_reset_to_the_start_does_not_publish_again_what_was_passed_without_marks() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero();
+    EventRelay relayA = leading(a);
     deposit(a, 3);
     assertThat(relayA.publishPending()).isZero(); // passes them: the owed marks are forgotten
     relayA.close();
@@ -104,8 +102,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void a_commit_too_large_to_be_kept_in_memory_is_known_published_from_its_owed_mark() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero();
+    EventRelay relayA = leading(a);
     Account account = new Account(prefix + "-large");
     for (int i = 0; i <= CommitResolver.KEPT_EVENTS; i++) {
       account.deposit(1);
@@ -125,8 +122,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void a_process_that_dies_owing_marks_loses_no_event() {
     CouchbaseEventStreamRepository a = builder().build(); // never closed: it dies
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero();
+    leading(a);
     List<String> streams = deposit(a, 3);
     assertThat(deliveries.each()).hasSize(3);
     assertThat(store().readLog(1, 100)).noneMatch(LoggedEvent::published);
@@ -145,8 +141,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void a_relay_that_loses_its_lease_writes_the_marks_it_owed() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero();
+    EventRelay relayA = leading(a);
     List<String> streams = deposit(a, 2);
     // Another process's relay takes the lease (on its clock the first's has run out) and, its
     // grace not over, leaves the young commits to the fast path.
@@ -156,10 +151,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(relayA.publishPending()).isZero(); // refused the lease: hands the marks back
     assertThat(relayA.isLeader()).isFalse();
 
-    Await.until(
-        "the owed marks written",
-        () ->
-            streams.stream().allMatch(s -> raw(keys.claim(s, 1)).orElseThrow().contains("\"p\"")));
+    awaitMarked(streams);
     assertThat(relay(b, "b", later(), Duration.ZERO).publishPending()).isZero();
     assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
   }
@@ -167,16 +159,12 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   @Test
   void a_relay_that_gives_its_lease_up_writes_the_marks_it_owed() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = relay(a, "a", Clock.systemUTC(), Duration.ZERO);
-    assertThat(relayA.publishPending()).isZero();
+    EventRelay relayA = leading(a);
     List<String> streams = deposit(a, 2);
 
     relayA.close();
 
-    Await.until(
-        "the owed marks written",
-        () ->
-            streams.stream().allMatch(s -> raw(keys.claim(s, 1)).orElseThrow().contains("\"p\"")));
+    awaitMarked(streams);
     CouchbaseEventStreamRepository b = store();
     assertThat(relay(b, "b", Clock.systemUTC(), Duration.ZERO).publishPending()).isZero();
     assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
@@ -190,6 +178,19 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
         .isZero();
     List<String> streams = deposit(a, 2);
 
+    awaitMarked(streams);
+  }
+
+  /** A relay of {@code store}'s process, which has taken the lease (its first pass, on nothing). */
+  private EventRelay leading(CouchbaseEventStreamRepository store) {
+    EventRelay relay = relay(store, "a", Clock.systemUTC(), Duration.ZERO);
+    assertThat(relay.publishPending()).isZero();
+    assertThat(relay.isLeader()).isTrue();
+    return relay;
+  }
+
+  /** Waits until the claims of {@code streams}' first commits carry a publication mark. */
+  private void awaitMarked(List<String> streams) {
     Await.until(
         "the marks written",
         () ->

@@ -78,11 +78,19 @@ final class ConnectedCluster implements AutoCloseable {
     }
   }
 
-  /** How long the server must keep refusing a bucket before a wait for it ends early. */
-  static final Duration REFUSED_FOR = Duration.ofSeconds(10);
+  /**
+   * How long the server must keep refusing a bucket before a wait for it ends early: a third of the
+   * timeout, at least 10 s (so 10 s with the default 30 s).
+   */
+  static Duration refusedFor(Duration timeout) {
+    Duration third = timeout.dividedBy(3);
+    return third.compareTo(MIN_REFUSED_FOR) > 0 ? third : MIN_REFUSED_FOR;
+  }
 
-  /** How long each wait for the bucket lasts before the answers so far are looked at. */
-  private static final Duration SLICE = Duration.ofSeconds(1);
+  private static final Duration MIN_REFUSED_FOR = Duration.ofSeconds(10);
+
+  /** The first wait for the bucket before the answers so far are looked at; each next doubles. */
+  private static final Duration FIRST_SLICE = Duration.ofSeconds(1);
 
   /** What a wait that timed out says, given how long it waited. */
   interface NotReady {
@@ -91,35 +99,39 @@ final class ConnectedCluster implements AutoCloseable {
 
   /**
    * Waits until {@code bucket} is ready, at most {@code timeout}, and throws what {@code notReady}
-   * makes of the SDK's timeout if it is not. The wait is made in slices of a second so that an
-   * answer only a setting can cure (a missing bucket, refused credentials) ends it once the server
-   * has given it for {@link #REFUSED_FOR} in a row, instead of at the timeout (30 s by default): a
-   * bucket being created is answered "not present" for a moment, which that much patience outlasts.
+   * makes of the SDK's timeout if it is not. The wait is made in slices (1 s, then doubling, so
+   * that a slow cluster's readiness probe still fits one) so that an answer only a setting can cure
+   * (a missing bucket, refused credentials) ends it once the server has given it for {@link
+   * #refusedFor} in a row, instead of at the timeout (30 s by default): a bucket being created is
+   * answered "not present" for a moment, which that much patience outlasts, and a caller that sets
+   * a longer timeout to wait for a cluster being set up gets longer patience.
    */
   static void await(Bucket bucket, Duration timeout, NotReady notReady) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
+    long patience = refusedFor(timeout).toNanos();
+    long slice = FIRST_SLICE.toNanos();
     long refusedSince = 0;
     boolean refused = false;
     while (true) {
       long sliceStart = System.nanoTime();
       long left = deadline - sliceStart;
       try {
-        bucket.waitUntilReady(
-            Duration.ofNanos(Math.max(1_000_000, Math.min(SLICE.toNanos(), left))));
+        bucket.waitUntilReady(Duration.ofNanos(Math.max(1_000_000, Math.min(slice, left))));
         return;
       } catch (TimeoutException e) {
         long now = System.nanoTime();
         if (now - deadline >= 0) {
           throw notReady.after(timeout, e);
         }
+        slice = Math.min(slice * 2, patience);
         CqrsException said = notReady.after(Duration.ofNanos(now - start), e);
         if (said.isTransient()) {
           refused = false;
         } else if (!refused) {
           refused = true;
           refusedSince = sliceStart;
-        } else if (now - refusedSince >= REFUSED_FOR.toNanos()) {
+        } else if (now - refusedSince >= patience) {
           throw said;
         }
       }
@@ -167,7 +179,7 @@ final class ConnectedCluster implements AutoCloseable {
                     + " (of "
                     + timeout
                     + " allowed: the server kept refusing it for "
-                    + REFUSED_FOR.toSeconds()
+                    + refusedFor(timeout).toSeconds()
                     + " s)"
                 : timeout);
     if (answers.isEmpty()) {

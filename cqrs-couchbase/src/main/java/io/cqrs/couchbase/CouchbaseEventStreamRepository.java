@@ -143,9 +143,9 @@ public final class CouchbaseEventStreamRepository
    * Waits until a bucket of a cluster the caller connected is ready, failing as a repository that
    * connects itself does: with what the server answered, which the SDK keeps inside its timeout (a
    * bucket that is missing or that the user may not open: a {@link
-   * io.cqrs.NonTransientCqrsException}, as soon as the server has refused the bucket for 10 s in a
-   * row), or as a {@link TransientCqrsException} when nothing answered (a cluster down, starting or
-   * unreachable).
+   * io.cqrs.NonTransientCqrsException}, as soon as the server has refused the bucket for a third of
+   * {@code timeout} in a row, at least 10 s), or as a {@link TransientCqrsException} when nothing
+   * answered (a cluster down, starting or unreachable).
    *
    * @return {@code bucket}, ready
    */

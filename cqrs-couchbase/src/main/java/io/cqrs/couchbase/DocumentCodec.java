@@ -537,29 +537,39 @@ final class DocumentCodec {
     return value.textValue();
   }
 
-  /**
-   * The document that says how far a relay passed the log without marks ({@link
-   * KeyLayout#relayed}).
-   */
-  byte[] relayed(long position) {
+  /** The document of the ranges relays passed without marks ({@link KeyLayout#relayed}). */
+  byte[] relayed(PassedRanges passed) {
     ObjectNode node = document(null);
-    node.put("c", position);
+    var ranges = node.putArray("r");
+    for (long[] range : passed.ranges()) {
+      ranges.addArray().add(range[0]).add(range[1]);
+    }
     return write(node);
   }
 
   /**
-   * The position a {@link KeyLayout#relayed} document holds.
+   * The ranges a {@link KeyLayout#relayed} document holds.
    *
-   * @throws io.cqrs.SerializationException naming the key, if it holds no position
+   * @throws io.cqrs.SerializationException naming the key, if it is malformed
    */
-  long relayed(String key, byte[] json) {
+  PassedRanges relayed(String key, byte[] json) {
     JsonNode node = read(key, json, null);
     try {
-      long position = number(node, "c");
-      if (position < 0) {
-        throw new IllegalArgumentException("field 'c' must be >= 0");
+      JsonNode ranges = node.get("r");
+      if (ranges == null || !ranges.isArray()) {
+        throw new IllegalArgumentException("field 'r' must be an array of [from, to]");
       }
-      return position;
+      List<long[]> parsed = new ArrayList<>(ranges.size());
+      for (JsonNode range : ranges) {
+        if (!range.isArray()
+            || range.size() != 2
+            || !range.get(0).canConvertToExactIntegral()
+            || !range.get(1).canConvertToExactIntegral()) {
+          throw new IllegalArgumentException("field 'r' must be an array of [from, to]");
+        }
+        parsed.add(new long[] {range.get(0).asLong(), range.get(1).asLong()});
+      }
+      return PassedRanges.of(parsed);
     } catch (IllegalArgumentException e) {
       throw corrupt(key, null, e);
     }

@@ -78,8 +78,8 @@ final class KeyLayout {
   }
 
   /**
-   * How far a relay has passed the log that its own process published without marks: {@code
-   * {"f":1,"c":position}} (see {@code docs/couchbase-relay.md}).
+   * The log positions relays passed without the marks their own process owed: {@code
+   * {"f":1,"r":[[from,to],...]}} ({@link PassedRanges}, {@code docs/couchbase-relay.md}).
    */
   String relayed() {
     return prefix + "::relayed";

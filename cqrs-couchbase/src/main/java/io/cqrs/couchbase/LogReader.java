@@ -91,58 +91,62 @@ final class LogReader {
   }
 
   /**
-   * Reports published, as well, the unmarked events a relay has passed: a relay passes an event
-   * only once it reached the bus, and a process whose own relay leads does not mark what its
-   * repository published ({@link OwedMarks}). How far: this process's leading relay's checkpoint,
-   * or what the relays recorded ({@link KeyLayout#relayed}), whichever is further; the record is
-   * read only for an event neither covers, at most once a second, and never forgotten (it only
-   * rises). A relay that starts again from an earlier checkpoint (a reset, a new name) thus does
-   * not publish again what its predecessors passed without marks.
+   * Reports published, as well, the unmarked stream events a relay has passed: a relay passes an
+   * event only once it reached the bus, and a process whose own relay leads does not mark what its
+   * repository published ({@link OwedMarks}). Which: the current run of this process's leading
+   * relay, and the runs the relays recorded ({@link PassedRanges}, read only for an event neither
+   * covers, at most once a second). A relay that starts again from an earlier checkpoint (a reset,
+   * a new name) thus does not publish again what its predecessors passed without marks, and events
+   * an operator's reset skipped stay unpublished.
    */
   private List<LoggedEvent> relayed(List<LoggedEvent> out) {
-    long through = Math.max(owed.passedThrough(), relayedSeen);
+    long[] run = owed.passedRun();
+    PassedRanges recorded = passedSeen;
     boolean read = false;
     for (int i = 0; i < out.size(); i++) {
       LoggedEvent entry = out.get(i);
       if (entry.published() || entry.event().version() == 0) {
         continue;
       }
-      if (entry.position() > through && !read) {
+      long position = entry.position();
+      boolean passed =
+          (run != null && run[0] < position && position <= run[1]) || recorded.covers(position);
+      if (!passed && !read) {
         read = true;
-        through = Math.max(through, readRelayed());
+        recorded = readPassed();
+        passed = recorded.covers(position);
       }
-      if (entry.position() <= through) {
-        out.set(i, new LoggedEvent(entry.position(), entry.event(), true));
+      if (passed) {
+        out.set(i, new LoggedEvent(position, entry.event(), true));
       }
     }
     return out;
   }
 
-  private static final long RELAYED_READ_NANOS = 1_000_000_000L;
-  private volatile long relayedSeen;
-  private volatile boolean relayedWarned;
-  private volatile long relayedReadAt = System.nanoTime() - RELAYED_READ_NANOS;
+  private static final long PASSED_READ_NANOS = 1_000_000_000L;
+  private volatile PassedRanges passedSeen = PassedRanges.NONE;
+  private volatile long passedReadAt = System.nanoTime() - PASSED_READ_NANOS;
+  private volatile boolean passedWarned;
 
   /** The relays' record, read again if the last read is a second old; a bad one counts as none. */
-  private long readRelayed() {
+  private PassedRanges readPassed() {
     long now = System.nanoTime();
-    if (now - relayedReadAt < RELAYED_READ_NANOS) {
-      return relayedSeen;
+    if (now - passedReadAt < PASSED_READ_NANOS) {
+      return passedSeen;
     }
-    relayedReadAt = now;
+    passedReadAt = now;
     String key = keys.relayed();
     try {
-      long found = kv.get(key).map(doc -> codec.relayed(key, doc.content())).orElse(0L);
-      if (found > relayedSeen) {
-        relayedSeen = found;
-      }
+      passedSeen =
+          kv.get(key).map(doc -> codec.relayed(key, doc.content())).orElse(PassedRanges.NONE);
     } catch (SerializationException e) {
-      if (!relayedWarned) {
-        relayedWarned = true; // once: it is read every second while it stays so
+      if (!passedWarned) {
+        passedWarned = true; // once: it is read every second while it stays so
         log.warn("Ignoring '{}', which the relays write: {}", key, e.getMessage());
       }
+      passedSeen = PassedRanges.NONE;
     }
-    return relayedSeen;
+    return passedSeen;
   }
 
   private List<LoggedEvent> entries(long fromPosition, int maxEvents, boolean marks) {

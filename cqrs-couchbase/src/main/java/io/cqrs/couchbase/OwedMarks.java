@@ -37,8 +37,11 @@ final class OwedMarks {
   /** A mark not written: versions {@code first..last}, the whole commit claimed at the key. */
   record Owed(long seq, String claimKey, long first, long last) {}
 
-  /** A lease held by a relay of this process: until when (nano time), and how far it passed. */
-  private record Lease(long expiresAt, long checkpoint) {}
+  /**
+   * A lease held by a relay of this process: until when (nano time), the checkpoint it took the
+   * lease at, and the checkpoint it has reached since, without a break.
+   */
+  private record Lease(long expiresAt, long since, long checkpoint) {}
 
   private final int capacity;
   private final LongSupplier nanoTime;
@@ -77,14 +80,21 @@ final class OwedMarks {
    * clocks, and a relay renews it with each pass (at most a third of the lease apart, even while
    * failing).
    *
-   * @return whether marks were forgotten, so that the store records how far the relay passed
+   * <p>The positions it passes from here on, while it keeps the lease and its checkpoint moves only
+   * by its own passes, are one unbroken run: a checkpoint other than the one it last saved (another
+   * relay's passes in between, an operator's reset) starts a new run.
+   *
+   * @return the run {@code (since, checkpoint]} to record as passed if marks were forgotten (see
+   *     {@link PassedRanges}), else null
    */
-  synchronized boolean leased(String processor, Duration ttl, long checkpoint, long askedAt) {
+  synchronized long[] leased(String processor, Duration ttl, long checkpoint, long askedAt) {
     if (closed) {
-      return false;
+      return null;
     }
-    leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, checkpoint));
-    return forgetPassed();
+    Lease held = leases.get(processor);
+    long since = held != null && held.checkpoint() == checkpoint ? held.since() : checkpoint;
+    leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, since, checkpoint));
+    return forgetPassed() ? run(processor) : null;
   }
 
   /** How long until the lease this process holds runs out here, in nanos; 0 if none runs. */
@@ -100,23 +110,40 @@ final class OwedMarks {
   /**
    * The relay's checkpoint reached {@code position}: commits before it need no mark any more.
    *
-   * @return whether marks were forgotten, so that the store records how far the relay passed
+   * @return the run to record as passed if marks were forgotten, else null (see {@link #leased})
    */
-  synchronized boolean passed(String processor, long position) {
+  synchronized long[] passed(String processor, long position) {
     Lease lease = leases.get(processor);
     if (lease != null && position > lease.checkpoint()) {
-      leases.put(processor, new Lease(lease.expiresAt(), position));
-      return forgetPassed();
+      leases.put(processor, new Lease(lease.expiresAt(), lease.since(), position));
+      return forgetPassed() ? run(processor) : null;
     }
-    return false;
+    return null;
+  }
+
+  private long[] run(String processor) {
+    Lease lease = leases.get(processor);
+    return lease == null || lease.checkpoint() <= lease.since()
+        ? null
+        : new long[] {lease.since(), lease.checkpoint()};
   }
 
   /**
-   * How far every relay of this process that leads has passed the log (the least of their
-   * checkpoints): whatever precedes it reached the bus, marked or not. -1 if none leads.
+   * The positions every relay of this process that leads has passed in its current run, {@code
+   * (since, through]}: whatever stream event lies there reached the bus, marked or not. Null if
+   * none leads, or it has passed nothing yet.
    */
-  synchronized long passedThrough() {
-    return leading() ? leastCheckpoint() : -1;
+  synchronized long[] passedRun() {
+    if (!leading()) {
+      return null;
+    }
+    long since = 0;
+    long through = Long.MAX_VALUE;
+    for (Lease lease : leases.values()) {
+      since = Math.max(since, lease.since());
+      through = Math.min(through, lease.checkpoint());
+    }
+    return through > since ? new long[] {since, through} : null;
   }
 
   /**

@@ -132,46 +132,50 @@ final class PublicationMarker {
   }
 
   /**
-   * Records, without waiting, that this process's relay has passed the log up to {@code position}
-   * and forgotten marks it was owed there: readers of other processes find those commits unmarked,
-   * and this document says they reached the bus ({@link LogReader}). The value only rises (a CAS
-   * loop: a pass's write may land after a later one's, or a replaced relay's after its
-   * successor's). A lost write only leaves them looking unpublished to those readers until the
-   * next.
+   * Records, without waiting, that this process's relay passed the positions {@code (from, to]} in
+   * one unbroken run and forgot marks it was owed there: readers of other processes find those
+   * commits unmarked, and this document says they reached the bus ({@link LogReader}). The run is
+   * added to the ranges already there ({@link PassedRanges}) with a CAS, so that no write undoes
+   * another; a malformed document is replaced. A lost write only leaves those events looking
+   * unpublished to those readers until a later run covers them.
    */
-  void relayedThrough(long position) {
+  void recordPassed(long from, long to) {
     inFlight
-        .track(raiseRelayed(position, 0))
+        .track(addPassed(from, to, 0))
         .subscribe(
             null,
             e ->
                 log.debug(
-                    "Could not record that the relay passed position {}: {}",
-                    position,
-                    e.toString()));
+                    "Could not record that the relay passed ({}, {}]: {}", from, to, e.toString()));
   }
 
-  private static final int RELAYED_ATTEMPTS = 4;
+  private static final int RECORD_ATTEMPTS = 4;
 
-  private Mono<Void> raiseRelayed(long position, int attempt) {
-    if (attempt >= RELAYED_ATTEMPTS) {
-      return Mono.empty(); // others keep raising it: one of them is above this
+  private Mono<Void> addPassed(long from, long to, int attempt) {
+    if (attempt >= RECORD_ATTEMPTS) {
+      return Mono.empty(); // contended: a later run covers this one
     }
     String key = keys.relayed();
-    byte[] json = codec.relayed(position);
     return kv.getAsync(key)
         .flatMap(
             found -> {
               if (found.isEmpty()) {
-                return kv.insertAsync(key, json)
+                return kv.insertAsync(key, codec.relayed(PassedRanges.NONE.with(from, to)))
                     .flatMap(
-                        cas -> cas != 0 ? Mono.<Void>empty() : raiseRelayed(position, attempt + 1));
+                        cas -> cas != 0 ? Mono.<Void>empty() : addPassed(from, to, attempt + 1));
               }
-              if (codec.relayed(key, found.get().content()) >= position) {
+              PassedRanges now;
+              try {
+                now = codec.relayed(key, found.get().content());
+              } catch (SerializationException e) {
+                log.warn("Replacing '{}', which was malformed: {}", key, e.getMessage());
+                now = PassedRanges.NONE;
+              }
+              if (now.holds(from, to)) {
                 return Mono.<Void>empty();
               }
-              return kv.replaceAsync(key, json, found.get().cas())
-                  .flatMap(done -> done ? Mono.<Void>empty() : raiseRelayed(position, attempt + 1));
+              return kv.replaceAsync(key, codec.relayed(now.with(from, to)), found.get().cas())
+                  .flatMap(done -> done ? Mono.<Void>empty() : addPassed(from, to, attempt + 1));
             });
   }
 

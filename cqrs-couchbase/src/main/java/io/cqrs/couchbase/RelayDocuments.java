@@ -49,16 +49,21 @@ final class RelayDocuments implements RelayStore {
       lost(processor);
       return;
     }
-    if (owed.leased(processor, ttl, got.get().checkpoint(), askedAt)) {
-      marker.relayedThrough(got.get().checkpoint());
+    long[] run = owed.leased(processor, ttl, got.get().checkpoint(), askedAt);
+    if (run != null) {
+      marker.recordPassed(run[0], run[1]);
     }
     checkExpiryLater();
   }
 
   /** The relay's checkpoint was saved at {@code position}: the marks it passed are forgotten. */
   void checkpointSaved(String processor, long position) {
-    if (OwedMarks.isRelay(processor) && owed.passed(processor, position)) {
-      marker.relayedThrough(position);
+    if (!OwedMarks.isRelay(processor)) {
+      return;
+    }
+    long[] run = owed.passed(processor, position);
+    if (run != null) {
+      marker.recordPassed(run[0], run[1]);
     }
   }
 
@@ -90,7 +95,8 @@ final class RelayDocuments implements RelayStore {
               if (owed.nanosLeft() > 0) {
                 checkExpiryLater();
               }
-            });
+            },
+            e -> expiryCheck.set(false)); // a scheduler that refused it: the next claim tries again
   }
 
   @Override

@@ -133,9 +133,9 @@ class OwedMarksTest {
 
     assertThat(marks.drain()).hasSize(1);
 
-    assertThat(marks.leased(RELAY, TTL, 0, now.get())).isFalse();
+    assertThat(marks.leased(RELAY, TTL, 0, now.get())).isNull();
     assertThat(marks.owe(2, "k2", 1, 1)).isFalse();
-    assertThat(marks.passedThrough()).isEqualTo(-1);
+    assertThat(marks.passedRun()).isNull();
   }
 
   @Test
@@ -149,19 +149,36 @@ class OwedMarksTest {
   }
 
   @Test
-  void how_far_the_log_is_passed_is_known_while_a_relay_leads() {
-    assertThat(marks.passedThrough()).isEqualTo(-1);
-    assertThat(marks.leased(RELAY, TTL, position(3), now.get())).isFalse(); // nothing to forget
-    assertThat(marks.passedThrough()).isEqualTo(position(3));
+  void the_run_a_relay_passed_is_known_while_it_leads_and_recorded_when_marks_are_forgotten() {
+    assertThat(marks.passedRun()).isNull();
+    assertThat(marks.leased(RELAY, TTL, position(3), now.get())).isNull(); // nothing to forget
+    assertThat(marks.passedRun()).isNull(); // nothing passed yet in this run
     marks.owe(4, "k4", 1, 1);
 
-    assertThat(marks.passed(RELAY, position(4))).isFalse(); // the commit holding it is kept
-    assertThat(marks.passed(RELAY, position(5))).isTrue();
-    assertThat(marks.passed(RELAY, position(5))).isFalse();
+    assertThat(marks.passed(RELAY, position(4))).isNull(); // the commit holding it is kept
+    assertThat(marks.passed(RELAY, position(5))).containsExactly(position(3), position(5));
+    assertThat(marks.passed(RELAY, position(6))).isNull(); // nothing more forgotten
+    assertThat(marks.leased(RELAY, TTL, position(6), now.get())).isNull(); // a renewal
 
-    assertThat(marks.passedThrough()).isEqualTo(position(5));
+    assertThat(marks.passedRun()).containsExactly(position(3), position(6));
     marks.lost(RELAY);
-    assertThat(marks.passedThrough()).isEqualTo(-1);
+    assertThat(marks.passedRun()).isNull();
+  }
+
+  @Test
+  void a_checkpoint_the_relay_did_not_reach_itself_starts_a_new_run() {
+    marks.leased(RELAY, TTL, position(3), now.get());
+    marks.passed(RELAY, position(5));
+    marks.owe(7, "k7", 1, 1);
+
+    // Another relay passed on, or an operator reset the processor, between two leases.
+    // The mark of 7 is forgotten (whoever moved the checkpoint passed it), but no run is recorded:
+    // this relay passed nothing from there itself.
+    assertThat(marks.leased(RELAY, TTL, position(9), now.get())).isNull();
+    assertThat(marks.size()).isZero();
+    assertThat(marks.passedRun()).isNull();
+    marks.owe(10, "k10", 1, 1);
+    assertThat(marks.passed(RELAY, position(11))).containsExactly(position(9), position(11));
   }
 
   @Test

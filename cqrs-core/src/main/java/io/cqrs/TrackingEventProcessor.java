@@ -14,12 +14,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -98,8 +96,11 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final Condition changed = lock.newCondition();
   private final Map<Integer, Worker> workers = new HashMap<>();
   // Segments this process stopped at an event it cannot read and gave up, so that a process that
-  // can read it takes them; the coordinator's own, never claimed again here.
-  private final Set<Integer> givenUp = new HashSet<>();
+  // can read it takes them, and when to try them again here (the event may have been repaired);
+  // then those tried again, until they pass the event. The coordinator's own.
+  private final Map<Integer, Instant> givenUp = new HashMap<>();
+  private final Map<Integer, GivenUp> retried = new HashMap<>();
+  private final Duration unreadableRetry;
   private final LongAdder deadLettered = new LongAdder();
   private final ProcessorDeadLetters deadLetters;
   private volatile int segments;
@@ -123,6 +124,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.batchSize = builder.batchSize;
     this.owner = builder.owner != null ? builder.owner : Ids.newId();
     this.claimTtl = builder.claimTtl;
+    this.unreadableRetry = builder.unreadableRetry;
     this.idleWait = builder.idleWait;
     this.clock = builder.clock;
     this.maxAttempts = builder.maxAttempts;
@@ -387,18 +389,22 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (worker.unreadable) {
         // Its checkpoint stands right before the event; a process that reads it goes on.
         stopWorker(worker, true);
-        givenUp.add(worker.segment);
+        givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
+        // Read after the worker's thread ended (stopWorker joins it).
+        retried.put(worker.segment, new GivenUp(worker.handled, failure));
         log.warn(
             "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
-                + " it over",
+                + " it over, and this one tries again in {}",
             name,
-            worker.segment);
+            worker.segment,
+            unreadableRetry);
         continue;
       }
       Optional<SegmentClaim> renewed =
           store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
       if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
         worker.claim = renewed.get();
+        passedUnreadable(worker.segment, renewed.get().checkpoint());
       } else {
         log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
         stopWorker(worker, false);
@@ -412,12 +418,43 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     for (int i = 0; i < count && workerCount() < share && running; i++) {
       int segment = (mine * (count / live) + i) % count;
-      if (hasWorker(segment) || givenUp.contains(segment)) {
+      if (hasWorker(segment) || !due(segment)) {
         continue;
       }
       store
           .claim(name, segment, owner, clock.instant(), claimTtl)
           .ifPresent(claim -> startWorker(claim));
+    }
+  }
+
+  /** A segment given up at {@code checkpoint}, which stopped it with {@code failure}. */
+  private record GivenUp(long checkpoint, Throwable failure) {}
+
+  /** Whether this process may claim {@code segment}: not given up, or its retry is due. */
+  private boolean due(int segment) {
+    Instant retryAt = givenUp.get(segment);
+    if (retryAt == null) {
+      return true;
+    }
+    if (clock.instant().isBefore(retryAt)) {
+      return false;
+    }
+    givenUp.remove(segment);
+    return true;
+  }
+
+  /**
+   * A segment tried again after it was given up has saved a checkpoint past the event it could not
+   * read (repaired, say): its failure is over, so {@link #failure()} no longer reports it.
+   */
+  private void passedUnreadable(int segment, long checkpoint) {
+    GivenUp was = retried.get(segment);
+    if (was != null && checkpoint > was.checkpoint()) {
+      retried.remove(segment);
+      if (failure == was.failure()) {
+        failure = null;
+        log.info("Processor '{}' segment {} reads on past where it had stopped", name, segment);
+      }
     }
   }
 
@@ -1063,6 +1100,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private int batchSize = 256;
     private String owner;
     private Duration claimTtl = Duration.ofSeconds(30);
+    private Duration unreadableRetry = Duration.ofMinutes(5);
     private Duration idleWait = Duration.ofMillis(100);
     private Clock clock = Clock.systemUTC();
     private int maxAttempts = 3;
@@ -1207,6 +1245,22 @@ public final class TrackingEventProcessor implements EventProcessor {
         throw new IllegalArgumentException("claimTtl must be at least 30 ms, was " + claimTtl);
       }
       this.claimTtl = claimTtl;
+      return this;
+    }
+
+    /**
+     * How long after giving a segment up at an event it cannot read (an unknown type, a corrupted
+     * document) this process tries the segment again, if no process that reads the event has taken
+     * it (default 5 minutes): the event may have been repaired. Until one reads past it, {@link
+     * TrackingEventProcessor#failure()} says where it stopped, and each try that fails logs again.
+     */
+    public Builder unreadableRetry(Duration unreadableRetry) {
+      Objects.requireNonNull(unreadableRetry, "unreadableRetry");
+      if (unreadableRetry.isNegative() || unreadableRetry.isZero()) {
+        throw new IllegalArgumentException(
+            "unreadableRetry must be positive, was " + unreadableRetry);
+      }
+      this.unreadableRetry = unreadableRetry;
       return this;
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +168,45 @@ class TrackingEventProcessorTest {
     assertThat(older.versions.get("ledger-0")).containsExactly(1L, 2L, 3L);
     assertThat(newerProcess.ownedSegments()).containsExactly(0);
     assertThat(olderProcess.ownedSegments()).isEmpty();
+  }
+
+  /**
+   * A segment given up at an event this process cannot read is tried again after {@code
+   * unreadableRetry}, in case the event was repaired: once it reads, the segment handles it and the
+   * rest, and {@link TrackingEventProcessor#failure()} no longer reports the stop.
+   */
+  @Test
+  void a_segment_given_up_is_tried_again_and_goes_on_once_the_event_reads() {
+    Ledgers.append(store, "ledger-0", 6, CREATED);
+    AtomicBoolean repaired = new AtomicBoolean();
+    EventStreamRepository repairable =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            if (!repaired.get() && fromPosition <= 4 && fromPosition + maxEvents > 4) {
+              throw new UnknownTypeException("Frozen");
+            }
+            return super.readLogEvents(fromPosition, maxEvents);
+          }
+        };
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("ledgers", repairable, store)
+                .claimTtl(Duration.ofMillis(600)) // the coordinator's round: every 200 ms
+                .unreadableRetry(Duration.ofMillis(300))
+                .handler(recorder));
+    Await.until(
+        "the segment given up",
+        () -> processor.failure() != null && store.segments("ledgers").get(0).owner() == null);
+    assertThat(recorder.count()).isEqualTo(3);
+
+    repaired.set(true);
+
+    Await.until("the rest handled", () -> recorder.count() == 6);
+    assertThat(recorder.versions.get("ledger-0")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    Await.until("the stop no longer reported", () -> processor.failure() == null);
+    assertThat(processor.ownedSegments()).containsExactly(0);
   }
 
   /**

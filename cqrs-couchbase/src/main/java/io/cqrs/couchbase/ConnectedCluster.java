@@ -67,11 +67,10 @@ final class ConnectedCluster implements AutoCloseable {
               : bucket.scope(scopeName).collection(collectionName);
       return new ConnectedCluster(cluster, collection);
     } catch (RuntimeException e) {
+      cluster.disconnect();
       if (e instanceof CqrsException) {
-        cluster.disconnect();
         throw e;
       }
-      cluster.disconnect();
       throw CouchbaseErrors.map(
           "opening bucket '" + settings.bucketName() + "' at '" + settings.connectionString() + "'",
           e);
@@ -116,8 +115,10 @@ final class ConnectedCluster implements AutoCloseable {
     while (true) {
       long sliceStart = System.nanoTime();
       long left = deadline - sliceStart;
+      // A refusal already seen ends the wait when its patience runs out, not at a slice's end.
+      long wait = refused ? Math.min(slice, refusedSince + patience - sliceStart) : slice;
       try {
-        bucket.waitUntilReady(Duration.ofNanos(Math.max(1_000_000, Math.min(slice, left))));
+        bucket.waitUntilReady(Duration.ofNanos(Math.max(1_000_000, Math.min(wait, left))));
         return;
       } catch (TimeoutException e) {
         long now = System.nanoTime();

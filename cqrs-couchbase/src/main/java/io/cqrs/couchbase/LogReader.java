@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -95,9 +96,9 @@ final class LogReader {
    * event only once it reached the bus, and a process whose own relay leads does not mark what its
    * repository published ({@link OwedMarks}). Which: the current run of this process's leading
    * relay, and the runs the relays recorded ({@link PassedRanges}, read only for an event neither
-   * covers, at most once a second). A relay that starts again from an earlier checkpoint (a reset,
-   * a new name) thus does not publish again what its predecessors passed without marks, and events
-   * an operator's reset skipped stay unpublished.
+   * covers, about once a second at most). A relay that starts again from an earlier checkpoint (a
+   * reset, a new name) thus does not publish again what its predecessors passed without marks, and
+   * events an operator's reset skipped stay unpublished.
    */
   private List<LoggedEvent> relayed(List<LoggedEvent> out) {
     long[] run = owed.passedRun();
@@ -125,16 +126,16 @@ final class LogReader {
 
   private static final long PASSED_READ_NANOS = 1_000_000_000L;
   private volatile PassedRanges passedSeen = PassedRanges.NONE;
-  private volatile long passedReadAt = System.nanoTime() - PASSED_READ_NANOS;
+  private final AtomicLong passedReadAt = new AtomicLong(System.nanoTime() - PASSED_READ_NANOS);
   private volatile boolean passedWarned;
 
   /** The relays' record, read again if the last read is a second old; a bad one counts as none. */
   private PassedRanges readPassed() {
     long now = System.nanoTime();
-    if (now - passedReadAt < PASSED_READ_NANOS) {
-      return passedSeen;
+    long last = passedReadAt.get();
+    if (now - last < PASSED_READ_NANOS || !passedReadAt.compareAndSet(last, now)) {
+      return passedSeen; // read within the second, or being read by another reader now
     }
-    passedReadAt = now;
     String key = keys.relayed();
     try {
       passedSeen =

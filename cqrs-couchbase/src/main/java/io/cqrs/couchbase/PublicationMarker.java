@@ -107,6 +107,9 @@ final class PublicationMarker {
    * then published again by that relay (at least once).
    */
   void write(List<OwedMarks.Owed> marks) {
+    if (marks.isEmpty()) {
+      return;
+    }
     // One line for a batch that fails (a store that is down fails every mark alike).
     AtomicBoolean warned = new AtomicBoolean();
     for (OwedMarks.Owed mark : marks) {
@@ -121,8 +124,8 @@ final class PublicationMarker {
               e -> {
                 if (warned.compareAndSet(false, true)) {
                   log.warn(
-                      "Could not write {} publication mark(s) this process owed, the first on"
-                          + " '{}' ({}); a relay may publish their events again",
+                      "Could not write {} publication mark(s) this process owed, one on '{}'"
+                          + " ({}); a relay may publish their events again",
                       marks.size(),
                       mark.claimKey(),
                       e.toString());

@@ -49,10 +49,7 @@ final class RelayDocuments implements RelayStore {
       lost(processor);
       return;
     }
-    long[] run = owed.leased(processor, ttl, got.get().checkpoint(), askedAt);
-    if (run != null) {
-      marker.recordPassed(run[0], run[1]);
-    }
+    passed(owed.leased(processor, ttl, got.get().checkpoint(), askedAt));
     checkExpiryLater();
   }
 
@@ -61,7 +58,56 @@ final class RelayDocuments implements RelayStore {
     if (!OwedMarks.isRelay(processor)) {
       return;
     }
-    long[] run = owed.passed(processor, position);
+    passed(owed.passed(processor, position));
+  }
+
+  /** How often at most the relays' record is written: each write is a get and a CAS replace. */
+  private static final long RECORD_EVERY_NANOS = 2_000_000_000L;
+
+  private final Object recording = new Object();
+  private long[] unrecorded; // the run to record next; guarded by recording
+  private long recordedAt = System.nanoTime() - RECORD_EVERY_NANOS; // guarded by recording
+  private final AtomicBoolean recordLater = new AtomicBoolean();
+
+  /**
+   * A pass forgot owed marks in {@code run} (null: none): the run goes into the relays' record, at
+   * most every {@link #RECORD_EVERY_NANOS} (a quiet relay forgets a mark or two per pass, and two
+   * operations per pass would cost more than the marks), the last one by a timer, so that readers
+   * of other processes see it within seconds even if no pass follows.
+   */
+  private void passed(long[] run) {
+    if (run == null) {
+      return;
+    }
+    long wait;
+    synchronized (recording) {
+      if (unrecorded != null && unrecorded[0] != run[0]) {
+        marker.recordPassed(unrecorded[0], unrecorded[1]); // an earlier run: keep it whole
+      }
+      unrecorded = run;
+      wait = recordedAt + RECORD_EVERY_NANOS - System.nanoTime();
+    }
+    if (wait <= 0) {
+      record();
+    } else if (recordLater.compareAndSet(false, true)) {
+      Mono.delay(Duration.ofNanos(wait))
+          .subscribe(
+              tick -> {
+                recordLater.set(false);
+                record();
+              },
+              e -> recordLater.set(false));
+    }
+  }
+
+  /** Writes the run not yet recorded, if any. */
+  private void record() {
+    long[] run;
+    synchronized (recording) {
+      run = unrecorded;
+      unrecorded = null;
+      recordedAt = System.nanoTime();
+    }
     if (run != null) {
       marker.recordPassed(run[0], run[1]);
     }
@@ -70,12 +116,14 @@ final class RelayDocuments implements RelayStore {
   /** A relay lease was lost or given up: the marks owed are written, unless another relay leads. */
   void lost(String processor) {
     if (OwedMarks.isRelay(processor)) {
+      record();
       marker.write(owed.lost(processor));
     }
   }
 
   /** The repository closes: every mark owed is written (close waits for them), none owed after. */
   void close() {
+    record();
     marker.write(owed.drain());
   }
 

@@ -190,6 +190,29 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
   }
 
+  /**
+   * A relay that stops renewing its lease without giving it up (its thread hung or died) leaves the
+   * marks owed: once the lease has run out on this process's clock, a timer writes them, with no
+   * command or pass needed to notice.
+   */
+  @Test
+  void a_relay_that_stops_renewing_its_lease_has_its_owed_marks_written_by_a_timer() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay hung =
+        EventRelay.builder(a, deliveries)
+            .owner("hung")
+            .grace(Duration.ZERO)
+            .leaseTtl(Duration.ofMillis(900)) // counts here for 600 ms
+            .pollInterval(Duration.ofMillis(100))
+            .build();
+    closing.add(hung);
+    assertThat(hung.publishPending()).isZero(); // takes the lease, and never renews it
+    List<String> streams = deposit(a, 2);
+    assertThat(raw(keys.claim(streams.get(0), 1))).get().asString().doesNotContain("\"p\"");
+
+    awaitMarked(streams);
+  }
+
   @Test
   void a_relay_that_gives_its_lease_up_writes_the_marks_it_owed() {
     CouchbaseEventStreamRepository a = store();

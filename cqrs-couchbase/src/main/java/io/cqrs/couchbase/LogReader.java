@@ -96,9 +96,9 @@ final class LogReader {
    * event only once it reached the bus, and a process whose own relay leads does not mark what its
    * repository published ({@link OwedMarks}). Which: the current run of this process's leading
    * relay, and the runs the relays recorded ({@link PassedRanges}, read only for an event neither
-   * covers, about once a second at most). A relay that starts again from an earlier checkpoint (a
-   * reset, a new name) thus does not publish again what its predecessors passed without marks, and
-   * events an operator's reset skipped stay unpublished.
+   * covers, about four times a second at most). A relay that starts again from an earlier
+   * checkpoint (a reset, a new name) thus does not publish again what its predecessors passed
+   * without marks, and events an operator's reset skipped stay unpublished.
    */
   private List<LoggedEvent> relayed(List<LoggedEvent> out) {
     long[] run = owed.passedRun();
@@ -124,17 +124,17 @@ final class LogReader {
     return out;
   }
 
-  private static final long PASSED_READ_NANOS = 1_000_000_000L;
+  private static final long PASSED_READ_NANOS = 250_000_000L;
   private volatile PassedRanges passedSeen = PassedRanges.NONE;
   private final AtomicLong passedReadAt = new AtomicLong(System.nanoTime() - PASSED_READ_NANOS);
   private volatile boolean passedWarned;
 
-  /** The relays' record, read again if the last read is a second old; a bad one counts as none. */
+  /** The relays' record, read again if the last read is 250 ms old; a bad one counts as none. */
   private PassedRanges readPassed() {
     long now = System.nanoTime();
     long last = passedReadAt.get();
     if (now - last < PASSED_READ_NANOS || !passedReadAt.compareAndSet(last, now)) {
-      return passedSeen; // read within the second, or being read by another reader now
+      return passedSeen; // read just now, or being read by another reader now
     }
     String key = keys.relayed();
     try {
@@ -142,7 +142,7 @@ final class LogReader {
           kv.get(key).map(doc -> codec.relayed(key, doc.content())).orElse(PassedRanges.NONE);
     } catch (SerializationException e) {
       if (!passedWarned) {
-        passedWarned = true; // once: it is read every second while it stays so
+        passedWarned = true; // once: it is read again and again while it stays so
         log.warn("Ignoring '{}', which the relays write: {}", key, e.getMessage());
       }
       passedSeen = PassedRanges.NONE;

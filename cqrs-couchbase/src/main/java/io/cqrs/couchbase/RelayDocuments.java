@@ -61,8 +61,11 @@ final class RelayDocuments implements RelayStore {
     passed(owed.passed(processor, position));
   }
 
-  /** How often at most the relays' record is written: each write is a get and a CAS replace. */
-  private static final long RECORD_EVERY_NANOS = 2_000_000_000L;
+  /**
+   * How often at most the relays' record is written: each write is a get and a CAS replace, and
+   * readers of other processes see what the relay passed only once it is written.
+   */
+  private static final long RECORD_EVERY_NANOS = 250_000_000L;
 
   private final Object recording = new Object();
   private long[] unrecorded; // the run to record next; guarded by recording

@@ -193,6 +193,9 @@ public class CqrsLifecycle implements SmartLifecycle {
       if (settings.isStopOnFailure()) {
         builder.stopOnFailure();
       }
+      if (settings.getUnreadableRetry() != null) {
+        builder.unreadableRetry(settings.getUnreadableRetry());
+      }
       cqrs.processor(builder.build());
       names.add(name);
       projectionNames.add(name);

@@ -573,6 +573,20 @@ public class CqrsProperties {
      */
     private boolean stopOnFailure = false;
 
+    /**
+     * How long after giving a segment up at an event this process cannot read it tries the segment
+     * again, if no other process took it (default 5m): the event may have been repaired.
+     */
+    private Duration unreadableRetry;
+
+    public Duration getUnreadableRetry() {
+      return unreadableRetry;
+    }
+
+    public void setUnreadableRetry(Duration unreadableRetry) {
+      this.unreadableRetry = unreadableRetry;
+    }
+
     public Duration getClaimTtl() {
       return claimTtl;
     }

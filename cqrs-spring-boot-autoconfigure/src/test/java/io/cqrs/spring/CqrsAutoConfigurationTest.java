@@ -205,6 +205,14 @@ class CqrsAutoConfigurationTest {
             });
     runner
         .withUserConfiguration(FailingReadModel.class)
+        .withPropertyValues("cqrs.processors.failing.unreadable-retry=0s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("unreadableRetry must be positive, was PT0S"));
+    runner
+        .withUserConfiguration(FailingReadModel.class)
         .withPropertyValues("cqrs.processors.failing.max-attempts=0")
         .run(
             context ->

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -98,10 +99,17 @@ class TrackingEventProcessorTest {
    * every read that includes that position fails, as on a store that decodes what it reads.
    */
   private EventStreamRepository unreadableAt(long position) {
+    return unreadableAt(position, () -> false);
+  }
+
+  /** {@link #unreadableAt(long)} until {@code repaired} says the event reads. */
+  private EventStreamRepository unreadableAt(long position, BooleanSupplier repaired) {
     return new ForwardingEventStreamRepository(store) {
       @Override
       public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-        if (fromPosition <= position && fromPosition + maxEvents > position) {
+        if (!repaired.getAsBoolean()
+            && fromPosition <= position
+            && fromPosition + maxEvents > position) {
           throw new UnknownTypeException("Frozen");
         }
         return super.readLogEvents(fromPosition, maxEvents);
@@ -179,16 +187,7 @@ class TrackingEventProcessorTest {
   void a_segment_given_up_is_tried_again_and_goes_on_once_the_event_reads() {
     Ledgers.append(store, "ledger-0", 6, CREATED);
     AtomicBoolean repaired = new AtomicBoolean();
-    EventStreamRepository repairable =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            if (!repaired.get() && fromPosition <= 4 && fromPosition + maxEvents > 4) {
-              throw new UnknownTypeException("Frozen");
-            }
-            return super.readLogEvents(fromPosition, maxEvents);
-          }
-        };
+    EventStreamRepository repairable = unreadableAt(4, repaired::get);
     Recorder recorder = new Recorder();
     TrackingEventProcessor processor =
         start(

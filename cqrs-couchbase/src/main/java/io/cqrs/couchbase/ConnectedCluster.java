@@ -144,22 +144,9 @@ final class ConnectedCluster implements AutoCloseable {
    * connections' last failed attempts), and that is the message. An answer that only a setting can
    * cure (a bucket that is missing or that the user may not open, credentials refused) makes the
    * failure non-transient; anything else (a refused or timed-out TCP connection: a cluster still
-   * starting, or unreachable) stays transient.
-   */
-  static CqrsException notReady(Settings settings, Duration timeout, TimeoutException e) {
-    return notReady(
-        settings.bucketName(),
-        settings.connectionString(),
-        settings.username(),
-        timeout,
-        timeout,
-        e);
-  }
-
-  /**
-   * {@link #notReady(Settings, Duration, TimeoutException)} for a bucket of a cluster connected
-   * elsewhere, whose connection string and user may be unknown (null), after a wait of {@code
-   * waited} (less than {@code timeout} if it ended early).
+   * starting, or unreachable) stays transient. The connection string and user may be unknown (null:
+   * a cluster connected elsewhere); {@code waited} is less than {@code timeout} if the wait ended
+   * early.
    */
   static CqrsException notReady(
       String bucketName,

@@ -115,12 +115,13 @@ class CouchbaseOpenBucketIT {
 
   @Test
   void a_timeout_without_an_answer_stays_transient() {
-    ConnectedCluster.Settings settings =
-        new ConnectedCluster.Settings("couchbase://192.0.2.1", "app", "secret", "orders");
+    Duration thirtySeconds = Duration.ofSeconds(30);
     UnambiguousTimeoutException timeout =
         new UnambiguousTimeoutException("WaitUntilReady timed out in stage WAIT_FOR_CONFIG", null);
 
-    assertThat(ConnectedCluster.notReady(settings, Duration.ofSeconds(30), timeout))
+    assertThat(
+            ConnectedCluster.notReady(
+                "orders", "couchbase://192.0.2.1", "app", thirtySeconds, thirtySeconds, timeout))
         .isInstanceOf(TransientCqrsException.class)
         .hasMessage(
             "Couchbase bucket 'orders' at 'couchbase://192.0.2.1' was not ready within PT30S: no"

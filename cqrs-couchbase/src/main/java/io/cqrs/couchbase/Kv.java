@@ -277,12 +277,15 @@ final class Kv {
 
   /** Whether {@code path} exists in a document; false if the document is missing. */
   boolean pathExists(String key, String path) {
-    return await(
-        reactive
-            .lookupIn(key, List.of(LookupInSpec.exists(path)))
-            .map(result -> result.exists(0))
-            .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(false)),
-        "lookup of '" + path + "' in '" + key + "'");
+    return await(pathExistsAsync(key, path), "lookup of '" + path + "' in '" + key + "'");
+  }
+
+  /** {@link #pathExists}, without waiting. */
+  Mono<Boolean> pathExistsAsync(String key, String path) {
+    return reactive
+        .lookupIn(key, List.of(LookupInSpec.exists(path)))
+        .map(result -> result.exists(0))
+        .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(false));
   }
 
   /** Increments a counter, creating it at 1; returns the new value. */

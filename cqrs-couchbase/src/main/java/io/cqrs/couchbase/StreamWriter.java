@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -22,9 +23,11 @@ import reactor.core.publisher.Mono;
  * <ol>
  *   <li>at once: check that the expected version is the stream's end (the head, and claims past it)
  *       and that no commit up to it is the effect of the same command (the head's command set, and
- *       the claims past it); and take a log sequence from the global counter. If the sequence is
- *       not above that of the commit the new one follows (the counter answered before that commit
- *       took its own), take another: the log's order must agree with every stream's;
+ *       the claims past it; on a long stream, the command's bucket as well, read with the head if
+ *       an earlier save of this writer saw the head's archive mark, else after it); and take a log
+ *       sequence from the global counter. If the sequence is not above that of the commit the new
+ *       one follows (the counter answered before that commit took its own), take another: the log's
+ *       order must agree with every stream's;
  *   <li>at once: append the sequence to the correlation index and insert the commit document under
  *       it ({@link LogWriter#storeCommit});
  *   <li>insert the claim on the first new version, naming the sequence and the command: the commit
@@ -43,6 +46,9 @@ final class StreamWriter {
   private static final Logger log = LoggerFactory.getLogger(StreamWriter.class);
   private static final int HEAD_ATTEMPTS = 8;
 
+  /** How many streams' archive marks a writer remembers; beyond, it forgets them all. */
+  static final int KNOWN_ARCHIVES = 4096;
+
   private final Kv kv;
   private final KeyLayout keys;
   private final DocumentCodec codec;
@@ -53,6 +59,17 @@ final class StreamWriter {
   private final Hook hook;
   private final InFlight inFlight;
   private final CommitResolver resolver;
+
+  /**
+   * The archive mark ({@code "a"}: archived through, pages) of streams whose head had pages when a
+   * save's head lookup read it, recorded once that lookup was answered: see {@link
+   * #bucketReadAhead} for why a command bucket read sent after it may go with the next save's head
+   * lookup.
+   */
+  private final ConcurrentHashMap<String, Archived> archives = new ConcurrentHashMap<>();
+
+  /** A head's archive mark: the last version it moved to pages, and how many pages it has. */
+  private record Archived(long through, long pages) {}
 
   StreamWriter(
       Kv kv,
@@ -124,11 +141,20 @@ final class StreamWriter {
     long expected = append.expectedVersion();
     long first = expected + 1;
     long last = append.lastVersion();
-    // Round trip 1: the stream's end and a log sequence at once.
+    // Round trip 1: the stream's end and a log sequence at once; on a stream whose head has moved
+    // commands to buckets, the command's bucket too, if an earlier lookup saw the head's archive.
+    Archived known = command == null ? null : archives.get(streamId);
     var checked =
         Kv.await(
             Mono.zip(
                 Settled.of(kv.incrementAsync(keys.sequence()), "increment of the log sequence"),
+                known == null
+                    ? Mono.just(NOT_READ)
+                    : Settled.of(
+                        kv.pathExistsAsync(
+                            keys.commandBucket(streamId, command),
+                            DocumentCodec.COMMANDS + "." + command),
+                        "lookup of a command of '" + KeyLayout.shown(streamId) + "'"),
                 Settled.of(
                     Mono.defer(
                         () -> {
@@ -140,7 +166,10 @@ final class StreamWriter {
     long seq = checked.getT1().get();
     Position position;
     try {
-      position = locate(append, command, checked.getT2().get());
+      Optional<StreamReader.HeadCheck> head = checked.getT3().get();
+      remember(streamId, head);
+      Boolean inBucket = bucketReadAhead(known, checked.getT2(), head);
+      position = locate(append, command, head, inBucket);
     } catch (RuntimeException e) {
       logWriter.giveBack(seq); // so that log readers need not wait for it
       throw e;
@@ -214,6 +243,42 @@ final class StreamWriter {
     return Mono.empty();
   }
 
+  /** A command bucket read that was not sent. */
+  private static final Settled<Boolean> NOT_READ = new Settled<>(null, null);
+
+  /** Records the archive mark of a head with pages, which a later save's bucket read relies on. */
+  private void remember(String streamId, Optional<StreamReader.HeadCheck> head) {
+    if (head.isEmpty() || head.get().pages() == 0) {
+      return;
+    }
+    if (archives.size() >= KNOWN_ARCHIVES) {
+      archives.clear(); // forgetting costs a sequential bucket read, never a wrong answer
+    }
+    archives.put(streamId, new Archived(head.get().archivedThrough(), head.get().pages()));
+  }
+
+  /**
+   * Whether the command's bucket, read in the same round trip as the head, holds the command; null
+   * if that read does not count and the bucket must be read after the head.
+   *
+   * <p>The bucket must be read after the head, because an archiver copies a command to its bucket
+   * before it replaces the head without it: a read before the head's could miss a command that the
+   * head no longer lists. A read sent with the head's lookup is not ordered with it, but it was
+   * sent after an earlier lookup, already answered, saw the archive mark {@code known}. If this
+   * lookup sees the same mark, no archiver replaced the head in between (a mark only grows, and
+   * every replace changes it), so a command missing from the head now was missing from it then too,
+   * or was moved out before then, and was in its bucket before the read was sent.
+   */
+  private static Boolean bucketReadAhead(
+      Archived known, Settled<Boolean> read, Optional<StreamReader.HeadCheck> head) {
+    if (known == null || read.failure() != null || head.isEmpty()) {
+      return null;
+    }
+    boolean unchanged =
+        head.get().archivedThrough() == known.through() && head.get().pages() == known.pages();
+    return unchanged ? read.value() : null;
+  }
+
   /**
    * Checks that {@code expected} is where the stream ends, that the stream holds no effect of the
    * command, and that it was created for the append's aggregate type, if both are known. The head
@@ -222,7 +287,10 @@ final class StreamWriter {
    * racing writer) is caught by the claim insert, the commit point.
    */
   private Position locate(
-      StreamAppend append, String command, Optional<StreamReader.HeadCheck> head) {
+      StreamAppend append,
+      String command,
+      Optional<StreamReader.HeadCheck> head,
+      Boolean inBucket) {
     String streamId = append.streamId();
     long expected = append.expectedVersion();
     String commandId = append.commandId();
@@ -234,11 +302,16 @@ final class StreamWriter {
     }
     long archivedThrough = head.map(StreamReader.HeadCheck::archivedThrough).orElse(0L);
     if (command != null && head.isPresent() && head.get().pages() > 0) {
-      // The head has moved older commands to buckets: read the command's bucket now, after the
-      // head. An archiver copies commands to their buckets before it replaces the head without
-      // them, so a command missing from the head read above was in its bucket before this read.
-      String bucket = keys.commandBucket(streamId, command);
-      if (kv.pathExists(bucket, DocumentCodec.COMMANDS + "." + command)) {
+      // The head has moved older commands to buckets: read the command's bucket after the head,
+      // unless a read sent with it counts (bucketReadAhead). An archiver copies commands to their
+      // buckets before it replaces the head without them, so a command missing from the head read
+      // above was in its bucket before this read.
+      boolean found =
+          inBucket != null
+              ? inBucket
+              : kv.pathExists(
+                  keys.commandBucket(streamId, command), DocumentCodec.COMMANDS + "." + command);
+      if (found) {
         throw new DuplicateCommandException(streamId, commandId);
       }
     }

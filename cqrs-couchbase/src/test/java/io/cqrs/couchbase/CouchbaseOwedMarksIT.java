@@ -12,6 +12,7 @@ import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ChildJvm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,12 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A process whose own relay holds the lease writes no publication marks for what its repository
  * publishes: its relay learns it in memory (docs/couchbase-relay.md, "Marks a leading relay's
- * process keeps"). These tests try to lose an event with that: the process dies owing marks, its
- * relay loses the lease to another process's, or gives it up.
+ * process keeps"). These tests try to lose an event with that: the process dies owing marks (or is
+ * killed before it owes one), its relay loses the lease to another process's, or gives it up.
  */
 class CouchbaseOwedMarksIT extends RepositoryIT {
   private static final Duration TTL = Duration.ofSeconds(30);
@@ -170,6 +173,34 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(deliveries.each())
         .containsOnlyKeys(deliveries.keys(streams))
         .allSatisfy((event, times) -> assertThat(times).isEqualTo(2));
+  }
+
+  /**
+   * A process killed with SIGKILL ({@link PublishChild}) right after its bus took a commit's events
+   * and before the repository learnt it (nothing owed, nothing marked), or once the repository owed
+   * the commit's mark to its leading relay (owed, never written): either way the commit is left
+   * unmarked, and the relay that takes the lease next publishes it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"PUBLISHED", "OWED"})
+  void a_process_killed_after_its_bus_took_the_events_loses_no_event(String park) throws Exception {
+    String account = prefix + "-killed";
+    List<String> output;
+    try (ChildJvm child = ChildJvm.start(PublishChild.class, Map.of(), childArgs(park, account))) {
+      child.awaitLine("PARKED", Duration.ofSeconds(120));
+      child.kill();
+      output = child.output();
+    }
+    assertThat(output).contains("PUBLISHED " + account + "@1");
+    assertThat(raw(keys.claim(account, 1))).get().asString().doesNotContain("\"p\"");
+    CouchbaseEventStreamRepository b = store();
+    assertThat(b.readLog(1, 100)).noneMatch(LoggedEvent::published);
+
+    // The dead relay's lease runs out; the next relay finds the commit unmarked and publishes it.
+    EventRelay relayB = relay(b, "b", later(), Duration.ZERO);
+    assertThat(relayB.publishPending()).isOne();
+    assertThat(deliveries.each()).isEqualTo(Map.of(account + "@1", 1));
+    assertThat(b.readLog(1, 100)).allMatch(LoggedEvent::published);
   }
 
   @Test

@@ -31,14 +31,15 @@ import reactor.core.publisher.Mono;
  *
  * <p>So a head never stops naming anything before its pages and buckets hold it: a reader that sees
  * {@code p} pages finds all of them, and a command is always in the head or in its bucket (a save
- * reads the bucket after the head, see {@link StreamWriter}). An archiver that dies after step 1 or
- * 2 leaves a page or bucket entries that the head also still lists; the next archiver finds the
- * page taken, reads it, and goes on with what it holds (it may hold fewer commits than this
- * archiver would have moved, never others: the head lists commits in order and only ever appends).
- * A lost CAS race reads the head again: if only saves moved it (they append), the archiver replaces
- * it as it is now, without copying the commands again; if another archiver replaced it, it starts
- * over. None of it is waited for by a save; a failure is logged and the next save of the stream
- * tries again.
+ * reads the bucket after the head, or with it when the head's archive mark has not changed since an
+ * earlier lookup: every replace adds a page, see {@link StreamWriter}). An archiver that dies after
+ * step 1 or 2 leaves a page or bucket entries that the head also still lists; the next archiver
+ * finds the page taken, reads it, and goes on with what it holds (it may hold fewer commits than
+ * this archiver would have moved, never others: the head lists commits in order and only ever
+ * appends). A lost CAS race reads the head again: if only saves moved it (they append), the
+ * archiver replaces it as it is now, without copying the commands again; if another archiver
+ * replaced it, it starts over. None of it is waited for by a save; a failure is logged and the next
+ * save of the stream tries again.
  */
 final class HeadArchive {
   private static final Logger log = LoggerFactory.getLogger(HeadArchive.class);

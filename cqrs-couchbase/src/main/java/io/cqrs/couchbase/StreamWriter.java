@@ -96,7 +96,10 @@ final class StreamWriter {
 
   /** The points between a save's writes, where a test stops or holds a save. */
   enum Step {
-    /** The increment has been sent; the head lookup of the same round trip has not. */
+    /**
+     * The increment (and a command bucket read sent ahead, if any) has been sent; the head lookup
+     * of the same round trip has not.
+     */
     SEQUENCE_ASKED,
     /** Round trip 1 is done: a sequence is taken and the stream's end checked; nothing written. */
     CHECKED,

@@ -149,9 +149,11 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
     // The head is due again at this version: its archive then moves the duplicate's commit.
     long target = archived + 2 * WINDOW;
 
+    Map<String, Long> sentBeforeTheHeadLookup = new TreeMap<>();
     atHeadLookup.set(
         () -> {
           atHeadLookup.set(null);
+          sentBeforeTheHeadLookup.putAll(COUNTER_TALLY.get().byOperation());
           // The increment and the bucket read have been sent with this lookup: let them answer.
           COUNTER_TALLY.get().awaitAnswers(Duration.ofSeconds(30));
           // Another writer saves until its archiver has moved the duplicate's commit to a page.
@@ -168,6 +170,9 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
                         () -> writer.save("long", target, batch("long", target, 1), duplicate))
                     .isInstanceOf(DuplicateCommandException.class));
 
+    assertThat(sentBeforeTheHeadLookup)
+        .as("sent with the head lookup")
+        .isEqualTo(Map.of("increment", 1L, "lookup_in", 1L));
     assertThat(tally.byOperation().get("lookup_in"))
         .as("the bucket read ahead, the head lookup, and the bucket read after it")
         .isEqualTo(3);

@@ -217,6 +217,9 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(relayA.isLeader()).isFalse();
 
     awaitMarked(streams);
+    // What the repository publishes after the lease was lost is marked, not owed.
+    List<String> after = deposit(a, 1, "after-");
+    awaitMarked(after);
     assertThat(relay(b, "b", later(), Duration.ZERO).publishPending()).isZero();
     assertThat(deliveries.each()).allSatisfy((event, times) -> assertThat(times).isOne());
   }
@@ -289,11 +292,16 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
    * One deposit on each of {@code count} new accounts, saved and published through {@code store}.
    */
   private List<String> deposit(CouchbaseEventStreamRepository store, int count) {
+    return deposit(store, count, "");
+  }
+
+  /** {@link #deposit}, to accounts whose ids hold {@code tag}. */
+  private List<String> deposit(CouchbaseEventStreamRepository store, int count, String tag) {
     EventSourcingRepository repository =
         EventSourcingRepository.builder(store, TestEvents.registry()).publisher(deliveries).build();
     List<String> streams = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Account account = new Account(prefix + "-acc-" + i);
+      Account account = new Account(prefix + "-acc-" + tag + i);
       account.deposit(10);
       repository.save(account, "deposit-" + i);
       streams.add(account.id());

@@ -86,10 +86,11 @@ public final class AggregateCache {
 
   /**
    * One aggregate's committed state: its fields as a snapshot writes them, in UTF-8 JSON (bytes,
-   * which Jackson writes and parses faster than a string), at {@code version}. Never changed once
-   * made; the array is not handed out.
+   * which Jackson writes and parses faster than a string), at {@code version}, made at {@code tick}
+   * of {@link CommandLookups#tick}, after every commit up to {@code version} was committed. Never
+   * changed once made; the array is not handed out.
    */
-  record Entry(String aggregateId, long version, String aggregateType, byte[] state) {
+  record Entry(String aggregateId, long version, String aggregateType, byte[] state, long tick) {
     Entry {
       Objects.requireNonNull(aggregateId, "aggregateId");
       Objects.requireNonNull(aggregateType, "aggregateType");

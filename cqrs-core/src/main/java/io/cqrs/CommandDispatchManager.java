@@ -177,11 +177,12 @@ public final class CommandDispatchManager implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       attempts.next();
       try {
+        long lookedUpAfter = deduplicate ? CommandLookups.tick() : 0;
         if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
           log.debug("Command {} was handled before; not handling it again", command.messageId());
           return false;
         }
-        registered.handle(command);
+        handleLookedUp(registered, command, lookedUpAfter);
         // One line per handled command at debug: lets an operator (and the scale-out test) see
         // how commands spread over competing processes.
         log.debug("Handled {} ({})", command.commandType(), command.messageId());
@@ -220,6 +221,26 @@ public final class CommandDispatchManager implements AutoCloseable {
         }
         throw e;
       }
+    }
+  }
+
+  /**
+   * Runs the handler; with deduplication, inside what its look-up (sent after tick {@code
+   * lookedUpAfter}, finding no effect) proves, which lets a repository save on a cached aggregate
+   * without the store checking the command again ({@link CommandLookups}).
+   */
+  private void handleLookedUp(Registered<?> registered, Command command, long lookedUpAfter)
+      throws Exception {
+    if (!deduplicate) {
+      registered.handle(command);
+      return;
+    }
+    CommandLookups.Lookup lookup =
+        CommandLookups.enter(command.messageId(), command.correlationId(), errorLog, lookedUpAfter);
+    try {
+      registered.handle(command);
+    } finally {
+      CommandLookups.leave(lookup);
     }
   }
 

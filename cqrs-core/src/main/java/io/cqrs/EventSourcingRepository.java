@@ -183,7 +183,21 @@ public final class EventSourcingRepository {
       String causationId,
       String commandId) {
     try {
-      store.save(new StreamAppend(aggregate.id(), previousVersion, events, commandId, type));
+      StreamAppend append =
+          new StreamAppend(aggregate.id(), previousVersion, events, commandId, type);
+      if (commandId != null
+          && cache != null
+          && CommandLookups.proven(
+              this,
+              store,
+              aggregate.id(),
+              previousVersion,
+              commandId,
+              events.get(0).correlationId())) {
+        store.saveChecked(append); // see CommandLookups: the cache and the look-up proved it
+      } else {
+        store.save(append);
+      }
     } catch (RuntimeException e) {
       if (cache != null) {
         cache.invalidate(aggregate.id()); // a conflict: another writer is ahead of what we held
@@ -458,6 +472,9 @@ public final class EventSourcingRepository {
     }
     if (events.isEmpty() && aggregate.version() == 0) {
       return null;
+    }
+    if (cached && events.isEmpty()) {
+      CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick());
     }
     aggregate.replayAll(events);
     if (!cached || !events.isEmpty()) {

@@ -71,7 +71,11 @@ final class SnapshotCodec {
   /** The aggregate's state for {@link AggregateCache}: what {@link #write} stores, as UTF-8. */
   AggregateCache.Entry cacheEntry(EventSourceBased aggregate, String aggregateType) {
     return new AggregateCache.Entry(
-        aggregate.id(), aggregate.version(), aggregateType, state(aggregate, aggregateType));
+        aggregate.id(),
+        aggregate.version(),
+        aggregateType,
+        state(aggregate, aggregateType),
+        CommandLookups.tick());
   }
 
   /**

@@ -38,15 +38,20 @@ final class ObservedStore extends ForwardingEventStreamRepository {
 
   @Override
   public void save(StreamAppend append) {
-    calls.add(
-        "save "
-            + append.streamId()
-            + " @"
-            + append.expectedVersion()
-            + " +"
-            + append.events().size());
-    beforeSave.accept(append.streamId());
+    observeSave("save ", append);
     super.save(append);
+  }
+
+  @Override
+  public void saveChecked(StreamAppend append) {
+    observeSave("checked save ", append);
+    super.saveChecked(append);
+  }
+
+  private void observeSave(String kind, StreamAppend append) {
+    calls.add(
+        kind + append.streamId() + " @" + append.expectedVersion() + " +" + append.events().size());
+    beforeSave.accept(append.streamId());
   }
 
   @Override

@@ -61,6 +61,24 @@ public interface EventStreamRepository {
   void save(StreamAppend append);
 
   /**
+   * {@link #save(StreamAppend)}, for a caller that has already proven what a store's save checks
+   * before it writes: that {@code expectedVersion} ends a commit of the stream (the caller read the
+   * stream up to it, and found nothing after it), and, for an append with a command id, that no
+   * commit up to {@code expectedVersion} is that command's effect (a look-up of the command's
+   * effects with {@link #eventsCausedBy} found none, and was sent after every one of those commits
+   * had been read). {@link io.cqrs.EventSourcingRepository} calls it for a command whose {@link
+   * io.cqrs.CommandDispatchManager} deduplicates, on an aggregate from its cache.
+   *
+   * <p>A store may skip those checks and rely on its commit being exclusive per version: it must
+   * still refuse, with {@link ConcurrencyException} or {@link DuplicateCommandException} as {@link
+   * #save(StreamAppend)} does, a save whose version another writer committed meanwhile. The default
+   * is {@link #save(StreamAppend)}.
+   */
+  default void saveChecked(StreamAppend append) {
+    save(append);
+  }
+
+  /**
    * Appends {@code events} to a stream, all or nothing: {@link #save(StreamAppend)} for no command
    * and no aggregate type.
    *

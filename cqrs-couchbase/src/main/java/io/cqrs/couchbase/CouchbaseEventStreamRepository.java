@@ -208,6 +208,24 @@ public final class CouchbaseEventStreamRepository
    */
   @Override
   public void save(StreamAppend append) {
+    save(append, false);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here: when this repository has the stream's head standing at the expected version (its own
+   * last update of it), the save takes a log sequence without reading the head, and moves the head
+   * with the CAS it remembers: one KV operation less per command, the round trips unchanged. Else
+   * it saves as {@link #save(StreamAppend)} does. See {@code docs/couchbase.md}, "Saves a command
+   * has checked".
+   */
+  @Override
+  public void saveChecked(StreamAppend append) {
+    save(append, true);
+  }
+
+  private void save(StreamAppend append, boolean checked) {
     Objects.requireNonNull(append, "append");
     String streamId = keys.checkStreamId(append.streamId());
     List<VersionedEvent> events = append.events();
@@ -225,7 +243,11 @@ public final class CouchbaseEventStreamRepository
     String type = append.expectedVersion() == 0 ? append.aggregateType() : null;
     byte[] commit = codec.commit(streamId, events, command, type);
     checkSize(commit, "Batch of " + events.size() + " events for stream", streamId);
-    writer.save(append, commit, command);
+    if (checked) {
+      writer.saveChecked(append, commit, command);
+    } else {
+      writer.save(append, commit, command);
+    }
   }
 
   /**
@@ -440,6 +462,11 @@ public final class CouchbaseEventStreamRepository
   @Override
   public void leave(String processor, String owner) {
     processors.leave(processor, owner);
+  }
+
+  /** Waits until the head updates and marks sent without waiting are done; for tests. */
+  void awaitBackgroundWrites() throws InterruptedException {
+    inFlight.await(CLOSE_WAIT);
   }
 
   /**

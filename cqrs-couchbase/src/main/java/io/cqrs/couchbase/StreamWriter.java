@@ -46,8 +46,8 @@ final class StreamWriter {
   private static final Logger log = LoggerFactory.getLogger(StreamWriter.class);
   private static final int HEAD_ATTEMPTS = 8;
 
-  /** How many streams' archive marks a writer remembers; beyond, it forgets them all. */
-  static final int KNOWN_ARCHIVES = 4096;
+  /** How many streams' heads and archive marks a writer remembers; beyond, it forgets them. */
+  static final int KNOWN_STREAMS = 4096;
 
   private final Kv kv;
   private final KeyLayout keys;
@@ -70,6 +70,17 @@ final class StreamWriter {
 
   /** A head's archive mark: the last version it moved to pages, and how many pages it has. */
   private record Archived(long through, long pages) {}
+
+  /**
+   * Where this writer's own last update left each stream's head (at most {@link #KNOWN_STREAMS}
+   * streams): its version, its CAS after the update, and the version it had archived through. A
+   * {@link #saveChecked checked save} at that version moves the head with that CAS without reading
+   * it first.
+   */
+  private final ConcurrentHashMap<String, HeadState> heads = new ConcurrentHashMap<>();
+
+  /** A head as this writer's update left it. */
+  private record HeadState(long version, long cas, long archivedThrough) {}
 
   StreamWriter(
       Kv kv,
@@ -170,7 +181,7 @@ final class StreamWriter {
     Position position;
     try {
       Optional<StreamReader.HeadCheck> head = checked.getT3().get();
-      remember(streamId, head);
+      rememberArchive(streamId, head);
       Boolean inBucket = bucketReadAhead(known, checked.getT2(), head);
       position = locate(append, command, head, inBucket);
     } catch (RuntimeException e) {
@@ -206,6 +217,55 @@ final class StreamWriter {
   }
 
   /**
+   * Saves a commit whose caller has proven that the expected version ends a commit and that no
+   * commit up to it is the command's effect ({@link
+   * io.cqrs.spi.EventStreamRepository#saveChecked}): the head lookup of round trip 1 only re-checks
+   * that, so it is left out, and the increment alone makes the round trip. Its sequence is above
+   * that of the commit the new one follows, since that commit was claimed, and so had taken its
+   * sequence, before the caller's proof, which came before this save. The claim stays exclusive: a
+   * writer that committed the version meanwhile, for this command or another, makes this save fail
+   * as {@link #save} would. The head moves with the CAS this writer's last update of it returned;
+   * if the head is not known to stand at the expected version, the save is {@link #save}.
+   */
+  void saveChecked(StreamAppend append, byte[] commit, String command) {
+    String streamId = append.streamId();
+    long expected = append.expectedVersion();
+    HeadState head = heads.get(streamId);
+    if (head == null || head.version() != expected || expected == 0) {
+      save(append, commit, command);
+      return;
+    }
+    long first = expected + 1;
+    long last = append.lastVersion();
+    try {
+      // Round trip 1: a log sequence.
+      long seq = kv.increment(keys.sequence());
+      hook.at(Step.CHECKED);
+      // Round trip 2: the index entries and the commit document at once.
+      LogWriter.Stored stored =
+          logWriter.storeCommit(
+              seq,
+              commit,
+              append.events(),
+              "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
+      hook.at(Step.STORED);
+      // Round trip 3: the commit point.
+      claim(streamId, expected, stored, last, command, append.commandId(), null);
+      recent.claimed(keys.claim(streamId, first), last, stored.seq());
+      resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
+      hook.at(Step.CLAIMED);
+      moveHeadInBackground(
+          streamId,
+          new Position(head.version(), head.cas(), List.of(), null, 0, head.archivedThrough()),
+          List.of(new StreamHead.Entry(first, last, stored.seq(), command)),
+          null);
+    } catch (RuntimeException e) {
+      heads.remove(streamId, head); // another writer may be ahead: read the head next time
+      throw e;
+    }
+  }
+
+  /**
    * Sends the head's update and returns: it needs no answer, since a head that lags (or never
    * moves, if this process dies now) only makes readers and the next writer follow the claims past
    * it, and the next save of the stream repairs it.
@@ -217,14 +277,14 @@ final class StreamWriter {
     inFlight
         .track(
             updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
-                .then(
-                    Mono.defer(
-                        () ->
-                            archive.due(last, position.archivedThrough())
-                                ? archive
-                                    .archive(streamId)
-                                    .onErrorResume(e -> archiveFailed(streamId, e))
-                                : Mono.<Void>empty())))
+                .flatMap(
+                    cas -> {
+                      boolean due = archive.due(last, position.archivedThrough());
+                      rememberHead(streamId, due ? 0 : cas, last, position.archivedThrough());
+                      return due
+                          ? archive.archive(streamId).onErrorResume(e -> archiveFailed(streamId, e))
+                          : Mono.<Void>empty();
+                    }))
         .subscribe(
             null,
             e ->
@@ -246,15 +306,34 @@ final class StreamWriter {
     return Mono.empty();
   }
 
+  /**
+   * Records where this writer's update left the head of {@code streamId}: at {@code version} with
+   * {@code cas}, archived through {@code archivedThrough}; or, with {@code cas} 0 (another writer
+   * moved it, or an archive is about to replace it), forgets it.
+   */
+  private void rememberHead(String streamId, long cas, long version, long archivedThrough) {
+    if (cas == 0) {
+      heads.remove(streamId);
+      return;
+    }
+    if (heads.size() >= KNOWN_STREAMS) {
+      heads.clear(); // forgetting costs a head lookup on the next save, never a wrong answer
+    }
+    heads.merge(
+        streamId,
+        new HeadState(version, cas, archivedThrough),
+        (held, offered) -> offered.version() >= held.version() ? offered : held);
+  }
+
   /** A command bucket read that was not sent. */
   private static final Settled<Boolean> NOT_READ = new Settled<>(null, null);
 
   /** Records the archive mark of a head with pages, which a later save's bucket read relies on. */
-  private void remember(String streamId, Optional<StreamReader.HeadCheck> head) {
+  private void rememberArchive(String streamId, Optional<StreamReader.HeadCheck> head) {
     if (head.isEmpty() || head.get().pages() == 0) {
       return;
     }
-    if (archives.size() >= KNOWN_ARCHIVES) {
+    if (archives.size() >= KNOWN_STREAMS) {
       archives.clear(); // forgetting costs a sequential bucket read, never a wrong answer
     }
     archives.put(streamId, new Archived(head.get().archivedThrough(), head.get().pages()));
@@ -397,9 +476,11 @@ final class StreamWriter {
   /**
    * Moves the head from {@code version} to the end of {@code added}, appending their entries, with
    * CAS so that the head only ever lists the stream's commits contiguously. Sent from the saving
-   * thread; a retry after a lost race runs on the thread that read the answer.
+   * thread; a retry after a lost race runs on the thread that read the answer. Emits the head's CAS
+   * after this writer's update, or 0 if another writer moved it past the commits first, or this one
+   * gave up.
    */
-  private Mono<Void> updateHead(
+  private Mono<Long> updateHead(
       String streamId,
       long version,
       long cas,
@@ -415,7 +496,7 @@ final class StreamWriter {
           KeyLayout.shown(streamId),
           target,
           HEAD_ATTEMPTS);
-      return Mono.empty();
+      return Mono.just(0L);
     }
     List<StreamHead.Entry> missing = new ArrayList<>();
     for (StreamHead.Entry entry : added) {
@@ -430,7 +511,7 @@ final class StreamWriter {
     return written.flatMap(
         done -> {
           if (done != 0) {
-            return Mono.empty();
+            return Mono.just(done);
           }
           return reader
               .headVersionAsync(streamId)
@@ -438,7 +519,7 @@ final class StreamWriter {
                   now -> {
                     long nowVersion = now.map(Kv.NumberField::value).orElse(0L);
                     if (nowVersion >= target) {
-                      return Mono.empty(); // another writer moved it past our commit, listing it
+                      return Mono.just(0L); // another writer moved it past our commit, listing it
                     }
                     long nowCas = now.map(Kv.NumberField::cas).orElse(0L);
                     return updateHead(streamId, nowVersion, nowCas, added, type, attempt + 1);

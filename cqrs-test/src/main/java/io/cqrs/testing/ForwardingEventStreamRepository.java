@@ -20,7 +20,8 @@ import java.util.Optional;
  * overloads that only reshape their arguments ({@code save(String, long, List)}, {@code
  * save(String, long, List, String)}, {@code load(String, long)}, {@code load(String)}) are not:
  * they reach the delegate through {@link #save(StreamAppend)} and {@link #loadStream}, so a
- * subclass that overrides those two sees every save and every load.
+ * subclass that overrides those two, and {@link #saveChecked} (a save the caller has checked, which
+ * reaches the delegate's own), sees every save and every load.
  *
  * <p>It is an {@link EventStreamRepository} and nothing else, whatever the delegate is: a store
  * built on it hides the delegate's publication marks and processor claims, as a store without them
@@ -38,6 +39,11 @@ public abstract class ForwardingEventStreamRepository implements EventStreamRepo
   @Override
   public void save(StreamAppend append) {
     delegate.save(append);
+  }
+
+  @Override
+  public void saveChecked(StreamAppend append) {
+    delegate.saveChecked(append);
   }
 
   @Override

@@ -48,6 +48,15 @@ final class ScheduledStore extends ForwardingEventStreamRepository {
   }
 
   @Override
+  public void saveChecked(StreamAppend append) {
+    step(
+        () -> {
+          super.saveChecked(append);
+          return null;
+        });
+  }
+
+  @Override
   public EventStream loadStream(String streamId, long fromVersion) {
     return step(() -> super.loadStream(streamId, fromVersion));
   }

@@ -1,0 +1,135 @@
+package io.cqrs;
+
+import io.cqrs.spi.EventStreamRepository;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a command being handled on this thread has proven before its handler ran, so that its save
+ * need not prove it again in the store ({@link EventStreamRepository#saveChecked}).
+ *
+ * <p>{@link CommandDispatchManager} with {@code deduplicate(true)} looks the command's effects up
+ * before its handler runs, in its error log's store; if it finds none, every commit that store had
+ * claimed before the look-up was sent is known not to be the command's effect (a store indexes a
+ * commit before it claims it). An {@link AggregateCache} entry holds a state whose commits were all
+ * claimed before the entry was made. Both events take a tick of one process-wide clock: an entry
+ * ticked before the look-up holds only commits the look-up covered. A repository that loads such an
+ * entry and finds nothing committed after it (its {@link EventStreamRepository#loadStreamAfter})
+ * can tell its store, when it saves the command's effect right after that version: the version ends
+ * a commit, and no commit up to it is the command's effect. The store's exclusive commit still
+ * refuses a save whose version another writer took in the meantime, whatever its command.
+ *
+ * <p>Thread-confined: a lookup is entered on the thread that runs the handler and left when it
+ * returns; a handler that saves on another thread saves unchecked, as without a lookup.
+ */
+final class CommandLookups {
+  private static final AtomicLong CLOCK = new AtomicLong();
+  private static final ThreadLocal<Lookup> CURRENT = new ThreadLocal<>();
+
+  private CommandLookups() {}
+
+  /** A tick of the process-wide clock: later than every tick taken before it, in any thread. */
+  static long tick() {
+    return CLOCK.incrementAndGet();
+  }
+
+  /**
+   * A look-up that found no effect of command {@code commandId} in {@code store}, sent after tick
+   * {@code sentAfter}, and the aggregates loaded from the cache since.
+   */
+  static final class Lookup {
+    private final String commandId;
+    private final String correlationId;
+    private final EventStreamRepository store;
+    private final long sentAfter;
+    private final Lookup outer;
+    private List<Loaded> loaded;
+
+    private Lookup(
+        String commandId,
+        String correlationId,
+        EventStreamRepository store,
+        long sentAfter,
+        Lookup outer) {
+      this.commandId = commandId;
+      this.correlationId = correlationId;
+      this.store = store;
+      this.sentAfter = sentAfter;
+      this.outer = outer;
+    }
+  }
+
+  /** An aggregate of {@code repository} loaded from a cache entry ticked at {@code tick}. */
+  private record Loaded(Object repository, String aggregateId, long version, long tick) {}
+
+  /**
+   * Enters the handling of {@code commandId} of correlation {@code correlationId}, whose look-up in
+   * {@code store}, sent after tick {@code sentAfter}, found no effect; {@link #leave} with what it
+   * returns, in a {@code finally}.
+   */
+  static Lookup enter(
+      String commandId, String correlationId, EventStreamRepository store, long sentAfter) {
+    Lookup lookup = new Lookup(commandId, correlationId, store, sentAfter, CURRENT.get());
+    CURRENT.set(lookup);
+    return lookup;
+  }
+
+  /** Leaves {@code lookup}: the thread is back in what it handled before, if anything. */
+  static void leave(Lookup lookup) {
+    if (lookup.outer == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(lookup.outer);
+    }
+  }
+
+  /**
+   * {@code repository} loaded {@code aggregateId} at {@code version} from a cache entry ticked at
+   * {@code tick}, and its store had nothing after that version; a no-op outside a lookup.
+   */
+  static void loadedFromCache(Object repository, String aggregateId, long version, long tick) {
+    Lookup lookup = CURRENT.get();
+    if (lookup == null) {
+      return;
+    }
+    if (lookup.loaded == null) {
+      lookup.loaded = new ArrayList<>(2);
+    }
+    lookup.loaded.add(new Loaded(repository, aggregateId, version, tick));
+  }
+
+  /**
+   * Whether a save by {@code repository} into {@code store} of {@code aggregateId}'s events after
+   * {@code expectedVersion}, as the effect of {@code commandId} in correlation {@code
+   * correlationId}, is proven not to repeat an effect of the command and to start right after a
+   * commit: the command's look-up in this store (which reads the correlation's index, so the events
+   * must be of the correlation it looked in) found none, and the aggregate was loaded at {@code
+   * expectedVersion} from a cache entry ticked before it.
+   */
+  static boolean proven(
+      Object repository,
+      EventStreamRepository store,
+      String aggregateId,
+      long expectedVersion,
+      String commandId,
+      String correlationId) {
+    Lookup lookup = CURRENT.get();
+    if (lookup == null
+        || lookup.loaded == null
+        || lookup.store != store
+        || !lookup.commandId.equals(commandId)
+        || !lookup.correlationId.equals(correlationId)) {
+      return false;
+    }
+    for (Loaded loaded : lookup.loaded) {
+      if (loaded.repository() == repository
+          && loaded.aggregateId().equals(aggregateId)
+          && loaded.version() == expectedVersion
+          && loaded.tick() < lookup.sentAfter) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@link EventSourcingRepository#save(EventSourceBased, Command)} commits only if the stream holds
  * no effect of the same command, checked in the same atomic step as the commit, and a {@link
  * DuplicateCommandException} from that save counts as "handled by an earlier delivery" (global
- * handlers do not run again). See {@link Builder#deduplicate} for rejections.
+ * handlers do not run again). See {@link Builder#deduplicate} for rejections, and {@link
+ * Builder#lookupProvesEffects} for letting its look-up stand for that check, under a rule.
  *
  * <p>Commands received from the bus through {@link #listen} are handled the same way, with one
  * difference in what goes back to the bus: a rejection by the domain (any exception that is not a
@@ -59,6 +60,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final TypeRegistry registry;
   private final EventStreamRepository errorLog;
   private final boolean deduplicate;
+  private final boolean lookupProvesEffects;
   private final int maxAttempts;
   private final Duration maxBackoff;
   private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
@@ -72,6 +74,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     this.registry = builder.registry;
     this.errorLog = builder.errorLog;
     this.deduplicate = builder.deduplicate;
+    this.lookupProvesEffects = builder.lookupProvesEffects;
     this.maxAttempts = builder.maxAttempts;
     this.maxBackoff = builder.maxBackoff;
     this.interceptors = links(builder.interceptors);
@@ -177,7 +180,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       attempts.next();
       try {
-        long lookedUpAfter = deduplicate ? CommandLookups.tick() : 0;
+        long lookedUpAfter = lookupProvesEffects ? CommandLookups.tick() : 0;
         if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
           log.debug("Command {} was handled before; not handling it again", command.messageId());
           return false;
@@ -225,13 +228,13 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   /**
-   * Runs the handler; with deduplication, inside what its look-up (sent after tick {@code
-   * lookedUpAfter}, finding no effect) proves, which lets a repository save on a cached aggregate
-   * without the store checking the command again ({@link CommandLookups}).
+   * Runs the handler; with {@code lookupProvesEffects}, inside what its look-up (sent after tick
+   * {@code lookedUpAfter}, finding no effect) proves, which lets a repository save on a cached
+   * aggregate without the store checking the command again ({@link CommandLookups}).
    */
   private void handleLookedUp(Registered<?> registered, Command command, long lookedUpAfter)
       throws Exception {
-    if (!deduplicate) {
+    if (!lookupProvesEffects) {
       registered.handle(command);
       return;
     }
@@ -370,6 +373,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     private final TypeRegistry registry;
     private EventStreamRepository errorLog;
     private boolean deduplicate;
+    private boolean lookupProvesEffects;
     private int maxAttempts = 10;
     private Duration maxBackoff = Duration.ofMillis(50);
     private Interceptors interceptors = Interceptors.none();
@@ -394,11 +398,34 @@ public final class CommandDispatchManager implements AutoCloseable {
      * domain's answer might have changed since, and that a redelivery of a handled command skips
      * the handler's work. Only final outcomes are recorded, so a command that failed transiently
      * runs again. A rejection and a racing delivery that succeeds can still both happen, since the
-     * rejection commits nothing to check against; an effect never happens twice. Costs one
-     * correlation lookup per attempt. Needs {@link #errorLog}.
+     * rejection commits nothing to check against; an effect never happens twice (unless {@link
+     * #lookupProvesEffects} is on and its rule broken). Costs one correlation lookup per attempt.
+     * Needs {@link #errorLog}.
      */
     public Builder deduplicate(boolean deduplicate) {
       this.deduplicate = deduplicate;
+      return this;
+    }
+
+    /**
+     * Lets the deduplication look-up stand for the store's own check of the command (default
+     * false). The look-up reads the command's correlation for events its message id caused; where
+     * it found none, a repository with an {@link AggregateCache} saves the command's effect on a
+     * cached aggregate through {@link EventStreamRepository#saveChecked}, which a store may make
+     * cheaper by skipping its check that no commit of the stream carries the command id (on
+     * Couchbase, one KV operation per command: docs/couchbase.md, "Saves a command has checked").
+     *
+     * <p>Turn it on only where every delivery of a message id carries the same correlation id, and
+     * every effect of a command is saved with {@link EventSourcingRepository#save(EventSourceBased,
+     * Command)} (so its events name the command as their cause). Redeliveries by a command bus,
+     * {@link Command#create(Object)}, {@link Command#reactingTo} and example-bank's idempotency
+     * keys all keep to it. A client that sends a message id again under another correlation id
+     * would find the look-up blind to the first effect, and with this on the command would take
+     * effect twice; with it off, the store refuses the second effect as always. Needs {@link
+     * #deduplicate}.
+     */
+    public Builder lookupProvesEffects(boolean lookupProvesEffects) {
+      this.lookupProvesEffects = lookupProvesEffects;
       return this;
     }
 
@@ -433,11 +460,15 @@ public final class CommandDispatchManager implements AutoCloseable {
     /**
      * The manager; it consumes nothing until {@code start}.
      *
-     * @throws IllegalStateException if {@code deduplicate(true)} was asked for without an error log
+     * @throws IllegalStateException if {@code deduplicate(true)} was asked for without an error
+     *     log, or {@code lookupProvesEffects(true)} without {@code deduplicate(true)}
      */
     public CommandDispatchManager build() {
       if (deduplicate && errorLog == null) {
         throw new IllegalStateException("deduplicate needs errorLog(store) to look commands up in");
+      }
+      if (lookupProvesEffects && !deduplicate) {
+        throw new IllegalStateException("lookupProvesEffects needs deduplicate(true)");
       }
       return new CommandDispatchManager(this);
     }

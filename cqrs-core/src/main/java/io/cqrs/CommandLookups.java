@@ -10,15 +10,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * need not prove it again in the store ({@link EventStreamRepository#saveChecked}).
  *
  * <p>{@link CommandDispatchManager} with {@code deduplicate(true)} looks the command's effects up
- * before its handler runs, in its error log's store; if it finds none, every commit that store had
- * claimed before the look-up was sent is known not to be the command's effect (a store indexes a
- * commit before it claims it). An {@link AggregateCache} entry holds a state whose commits were all
- * claimed before the entry was made. Both events take a tick of one process-wide clock: an entry
- * ticked before the look-up holds only commits the look-up covered. A repository that loads such an
- * entry and finds nothing committed after it (its {@link EventStreamRepository#loadStreamAfter})
- * can tell its store, when it saves the command's effect right after that version: the version ends
- * a commit, and no commit up to it is the command's effect. The store's exclusive commit still
- * refuses a save whose version another writer took in the meantime, whatever its command.
+ * before its handler runs, in its error log's store; if it finds none, no commit of the command's
+ * correlation that the store had claimed before the look-up was sent is the command's effect (a
+ * store indexes a commit before it claims it). With {@code lookupProvesEffects(true)} the user
+ * vouches that every delivery of a message id carries the same correlation id, so that this covers
+ * every effect of the command; only then is a lookup entered here. An {@link AggregateCache} entry
+ * holds a state whose commits were all claimed before the entry was made. Both events take a tick
+ * of one process-wide clock: an entry ticked before the look-up holds only commits the look-up
+ * covered. A repository that loads such an entry and finds nothing committed after it (its {@link
+ * EventStreamRepository#loadStreamAfter}) can tell its store, when it saves the command's effect
+ * right after that version: the version ends a commit, and no commit up to it is the command's
+ * effect. The store's exclusive commit still refuses a save whose version another writer took in
+ * the meantime, whatever its command.
  *
  * <p>Thread-confined: a lookup is entered on the thread that runs the handler and left when it
  * returns; a handler that saves on another thread saves unchecked, as without a lookup.

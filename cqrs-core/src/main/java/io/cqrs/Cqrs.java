@@ -104,6 +104,7 @@ public final class Cqrs implements AutoCloseable {
         CommandDispatchManager.builder(commandBus, types)
             .errorLog(store)
             .deduplicate(builder.deduplicate)
+            .lookupProvesEffects(builder.lookupProvesEffects)
             .interceptors(interceptors)
             .build();
     this.relay =
@@ -340,6 +341,7 @@ public final class Cqrs implements AutoCloseable {
     private final Map<String, Integer> subscriptionListeners = new LinkedHashMap<>();
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
+    private boolean lookupProvesEffects;
     private boolean relay = true;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
     private AggregateCache aggregateCache;
@@ -420,10 +422,21 @@ public final class Cqrs implements AutoCloseable {
 
     /**
      * Whether the command dispatch manager also remembers rejections (default true; see {@link
-     * CommandDispatchManager.Builder#deduplicate}). Effects are exactly-once either way.
+     * CommandDispatchManager.Builder#deduplicate}). Effects are exactly-once either way (unless
+     * {@link #lookupProvesEffects} is on and its rule broken).
      */
     public Builder deduplicate(boolean deduplicate) {
       this.deduplicate = deduplicate;
+      return this;
+    }
+
+    /**
+     * Whether the deduplication look-up stands for the store's own check of a command on a cached
+     * aggregate (default false; see {@link CommandDispatchManager.Builder#lookupProvesEffects} for
+     * what it saves and the rule it needs: every delivery of a message id with one correlation id).
+     */
+    public Builder lookupProvesEffects(boolean lookupProvesEffects) {
+      this.lookupProvesEffects = lookupProvesEffects;
       return this;
     }
 

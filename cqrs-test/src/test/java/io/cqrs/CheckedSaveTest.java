@@ -33,6 +33,7 @@ class CheckedSaveTest {
     return CommandDispatchManager.builder(null, TYPES)
         .errorLog(store)
         .deduplicate(deduplicate)
+        .lookupProvesEffects(deduplicate)
         .build()
         .registerCommandHandler(Deposit.class, deposit);
   }
@@ -77,6 +78,21 @@ class CheckedSaveTest {
     repository.save(loaded, Command.create(new Deposit(wallet, BigDecimal.ONE)));
 
     assertThat(saves()).containsExactly("save w-1 @1 +1", "save w-1 @2 +1");
+  }
+
+  @Test
+  void deduplication_without_lookup_proves_effects_saves_ordinarily() throws Exception {
+    String wallet = cachedWallet();
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, TYPES)
+            .errorLog(store)
+            .deduplicate(true)
+            .build()
+            .registerCommandHandler(Deposit.class, deposit);
+
+    manager.dispatch(Command.create(new Deposit(wallet, BigDecimal.ONE)));
+
+    assertThat(saves()).containsExactly("save w-1 @1 +1");
   }
 
   @Test
@@ -177,6 +193,7 @@ class CheckedSaveTest {
         CommandDispatchManager.builder(null, TYPES)
             .errorLog(store)
             .deduplicate(true)
+            .lookupProvesEffects(true)
             .build()
             .registerCommandHandler(Deposit.class, deposit)
             .registerCommandHandler(

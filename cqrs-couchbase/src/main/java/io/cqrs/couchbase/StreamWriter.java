@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,15 +73,27 @@ final class StreamWriter {
   private record Archived(long through, long pages) {}
 
   /**
-   * Where this writer's own last update left each stream's head (at most {@link #KNOWN_STREAMS}
-   * streams): its version, its CAS after the update, and the version it had archived through. A
-   * {@link #saveChecked checked save} at that version moves the head with that CAS without reading
-   * it first.
+   * Where this writer's own last update of each stream's head leaves it (at most {@link
+   * #KNOWN_STREAMS} streams), recorded when the update is sent: a {@link #saveChecked checked save}
+   * at that version moves the head on with the CAS that update returns, once it has, without
+   * reading the head.
    */
   private final ConcurrentHashMap<String, HeadState> heads = new ConcurrentHashMap<>();
 
-  /** A head as this writer's update left it. */
-  private record HeadState(long version, long cas, long archivedThrough) {}
+  /**
+   * A head as this writer's update leaves it: at {@code version}, and what {@code after} completes
+   * with once the update is answered.
+   */
+  private record HeadState(long version, CompletableFuture<HeadAfter> after) {}
+
+  /**
+   * The head after this writer's update: its CAS, and the version it had archived through as far as
+   * the writer knows; {@link #UNKNOWN} if the update did not land as the writer's or an archive
+   * followed it.
+   */
+  private record HeadAfter(long cas, long archivedThrough) {}
+
+  private static final HeadAfter UNKNOWN = new HeadAfter(0, 0);
 
   StreamWriter(
       Kv kv,
@@ -213,7 +226,11 @@ final class StreamWriter {
     hook.at(Step.CLAIMED);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
     added.add(new StreamHead.Entry(first, last, stored.seq(), command));
-    moveHeadInBackground(streamId, position, added, type);
+    moveHeadInBackground(
+        streamId,
+        updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
+            .map(cas -> new HeadAfter(cas, position.archivedThrough())),
+        last);
   }
 
   /**
@@ -254,11 +271,37 @@ final class StreamWriter {
       recent.claimed(keys.claim(streamId, first), last, stored.seq());
       resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
       hook.at(Step.CLAIMED);
+      List<StreamHead.Entry> added =
+          List.of(new StreamHead.Entry(first, last, stored.seq(), command));
       moveHeadInBackground(
           streamId,
-          new Position(head.version(), head.cas(), List.of(), null, 0, head.archivedThrough()),
-          List.of(new StreamHead.Entry(first, last, stored.seq(), command)),
-          null);
+          Mono.fromFuture(head.after())
+              .flatMap(
+                  before ->
+                      before.cas() != 0
+                          ? updateHead(streamId, expected, before.cas(), added, null, 0)
+                              .map(cas -> new HeadAfter(cas, before.archivedThrough()))
+                          // The update before did not land as ours: read where the head stands.
+                          : reader
+                              .headCheckAsync(streamId, null)
+                              .flatMap(
+                                  now ->
+                                      updateHead(
+                                              streamId,
+                                              now.map(StreamReader.HeadCheck::version).orElse(0L),
+                                              now.map(StreamReader.HeadCheck::cas).orElse(0L),
+                                              added,
+                                              null,
+                                              1)
+                                          .map(
+                                              cas ->
+                                                  new HeadAfter(
+                                                      cas,
+                                                      now.map(
+                                                              StreamReader.HeadCheck
+                                                                  ::archivedThrough)
+                                                          .orElse(0L))))),
+          last);
     } catch (RuntimeException e) {
       heads.remove(streamId, head); // another writer may be ahead: read the head next time
       throw e;
@@ -268,30 +311,34 @@ final class StreamWriter {
   /**
    * Sends the head's update and returns: it needs no answer, since a head that lags (or never
    * moves, if this process dies now) only makes readers and the next writer follow the claims past
-   * it, and the next save of the stream repairs it.
+   * it, and the next save of the stream repairs it. Records where it leaves the head, at {@code
+   * last}, so that the next checked save of the stream chains its own update on it.
+   *
+   * @param update the update, emitting the head's CAS after it (0 if it did not land as ours) and
+   *     the version the head had archived through
    */
-  private void moveHeadInBackground(
-      String streamId, Position position, List<StreamHead.Entry> added, String type) {
-    long first = added.get(added.size() - 1).first();
-    long last = added.get(added.size() - 1).last();
+  private void moveHeadInBackground(String streamId, Mono<HeadAfter> update, long last) {
+    CompletableFuture<HeadAfter> after = new CompletableFuture<>();
+    rememberHead(streamId, new HeadState(last, after));
     inFlight
         .track(
-            updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
+            update
                 .flatMap(
-                    cas -> {
-                      boolean due = archive.due(last, position.archivedThrough());
-                      rememberHead(streamId, due ? 0 : cas, last, position.archivedThrough());
+                    head -> {
+                      boolean due = archive.due(last, head.archivedThrough());
+                      // An archive replaces the head: its CAS and archive mark are then unknown.
+                      after.complete(due || head.cas() == 0 ? UNKNOWN : head);
                       return due
                           ? archive.archive(streamId).onErrorResume(e -> archiveFailed(streamId, e))
                           : Mono.<Void>empty();
-                    }))
+                    })
+                .doFinally(signal -> after.complete(UNKNOWN)))
         .subscribe(
             null,
             e ->
                 log.warn(
-                    "Committed versions {}..{} of stream '{}' but could not move its head; readers"
+                    "Committed version {} of stream '{}' but could not move its head; readers"
                         + " follow the claims and the next save repairs it",
-                    first,
                     last,
                     KeyLayout.shown(streamId),
                     e));
@@ -307,22 +354,15 @@ final class StreamWriter {
   }
 
   /**
-   * Records where this writer's update left the head of {@code streamId}: at {@code version} with
-   * {@code cas}, archived through {@code archivedThrough}; or, with {@code cas} 0 (another writer
-   * moved it, or an archive is about to replace it), forgets it.
+   * Records that this writer's update being sent leaves the head of {@code streamId} at {@code
+   * state}, unless a record of a later version is there already.
    */
-  private void rememberHead(String streamId, long cas, long version, long archivedThrough) {
-    if (cas == 0) {
-      heads.remove(streamId);
-      return;
-    }
+  private void rememberHead(String streamId, HeadState state) {
     if (heads.size() >= KNOWN_STREAMS) {
       heads.clear(); // forgetting costs a head lookup on the next save, never a wrong answer
     }
     heads.merge(
-        streamId,
-        new HeadState(version, cas, archivedThrough),
-        (held, offered) -> offered.version() >= held.version() ? offered : held);
+        streamId, state, (held, offered) -> offered.version() >= held.version() ? offered : held);
   }
 
   /** A command bucket read that was not sent. */
@@ -503,6 +543,17 @@ final class StreamWriter {
       if (entry.first() > version) {
         missing.add(entry);
       }
+    }
+    if (!missing.isEmpty() && missing.get(0).first() != version + 1) {
+      // The head stands below the commits this writer knows of (a failover lost commits it had
+      // listed, say): appending would leave a gap in it. Readers follow the claims past it.
+      log.warn(
+          "Head of stream '{}' is at version {}, below the commits being added from {}; left for"
+              + " readers to follow the claims",
+          KeyLayout.shown(streamId),
+          version,
+          missing.get(0).first());
+      return Mono.just(0L);
     }
     Mono<Long> written =
         cas == 0

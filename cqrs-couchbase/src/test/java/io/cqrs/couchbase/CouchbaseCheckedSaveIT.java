@@ -50,6 +50,9 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     }
   }
 
+  /** How many saves of {@link #a} read the head in round trip 1: ordinary, not checked. */
+  private final AtomicInteger headLookups = new AtomicInteger();
+
   /** Where the next save of {@link #a} dies, if anywhere. */
   private final AtomicReference<StreamWriter.Step> dieAt = new AtomicReference<>();
 
@@ -59,6 +62,9 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
           .gapGracePeriod(SHORT_GRACE)
           .saveHook(
               step -> {
+                if (step == StreamWriter.Step.SEQUENCE_ASKED) {
+                  headLookups.incrementAndGet(); // an ordinary save's round trip 1
+                }
                 if (dieAt.compareAndSet(step, null)) {
                   throw new Died(step);
                 }
@@ -85,6 +91,11 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
    */
   private static CommandDispatchManager commandPath(
       CouchbaseEventStreamRepository store, Runnable beforeLoad) {
+    return commandPath(store, beforeLoad, true);
+  }
+
+  private static CommandDispatchManager commandPath(
+      CouchbaseEventStreamRepository store, Runnable beforeLoad, boolean lookupProvesEffects) {
     EventSourcingRepository repository =
         EventSourcingRepository.builder(store, REGISTRY)
             .cache(AggregateCache.maximumSize(100))
@@ -92,6 +103,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     return CommandDispatchManager.builder(null, REGISTRY)
         .errorLog(store)
         .deduplicate(true)
+        .lookupProvesEffects(lookupProvesEffects)
         .build()
         .registerCommandHandler(
             Deposit.class,
@@ -149,9 +161,9 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
 
   /**
    * The same race across two processes: the second delivery's process has the aggregate cached from
-   * before, looks up (none), then the first process commits the effect; the second's load finds
-   * that commit after its cached version, so nothing proves its save, whose check finds the
-   * command.
+   * before, looks up (none), then the first process commits the effect through a checked save; the
+   * second's load finds that commit after its cached version, so nothing proves its save (it is an
+   * ordinary one), whose check finds the command.
    */
   @Test
   void a_delivery_in_another_process_finds_its_twins_effect_after_its_cached_version()
@@ -182,6 +194,31 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     second.get(60, TimeUnit.SECONDS);
 
     assertThat(deposits(account)).containsExactly(1L, 1L, 2L, 3L, 100L);
+  }
+
+  /**
+   * A client that sends a message id again under another correlation id (the rule {@code
+   * lookupProvesEffects} needs, broken): the second delivery's look-up reads the other correlation
+   * and finds nothing, so with the option off its save is an ordinary one and the store's check of
+   * the command refuses the second effect.
+   */
+  @Test
+  void a_message_id_sent_again_in_another_correlation_takes_effect_once_without_the_option()
+      throws Exception {
+    CommandDispatchManager path = commandPath(a, () -> {}, false);
+    String account = openAccount(path);
+    Command first =
+        Command.builder(new Deposit(account, 100))
+            .messageId("pay-42")
+            .correlationId("request-1")
+            .build();
+    Command again = Command.builder(new Deposit(account, 100)).messageId("pay-42").build();
+
+    path.dispatch(first);
+    a.awaitBackgroundWrites();
+    path.dispatch(again);
+
+    assertThat(deposits(account)).containsExactly(1L, 1L, 100L);
   }
 
   /**
@@ -256,6 +293,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     String account = openAccount(path);
     Command command = Command.create(new Deposit(account, 100));
 
+    headLookups.set(0);
     dieAt.set(step);
     try {
       path.dispatch(command);
@@ -263,6 +301,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
       // nothing after the step runs, not even the dispatch manager's record of a failure
     }
     assertThat(dieAt.get()).as("the checked save reached " + step).isNull();
+    assertThat(headLookups.get()).as("head lookups of the checked save").isZero();
     path.dispatch(command); // delivered again
     path.dispatch(command);
 

@@ -89,8 +89,9 @@ class CouchbaseCommandCostIT {
   }
 
   /**
-   * The command path counted: {@link CommandDispatchManager} with {@code deduplicate(true)} over a
-   * repository with a warm cache, publishing to {@code bus}.
+   * The command path counted: {@link CommandDispatchManager} with {@code deduplicate(true)} and
+   * {@code lookupProvesEffects(true)} over a repository with a warm cache, publishing to {@code
+   * bus}.
    */
   private static CommandDispatchManager commandPath(
       CouchbaseEventStreamRepository store, InMemoryEventBus bus) {
@@ -102,6 +103,7 @@ class CouchbaseCommandCostIT {
     return CommandDispatchManager.builder(null, REGISTRY)
         .errorLog(store)
         .deduplicate(true)
+        .lookupProvesEffects(true)
         .build()
         .registerCommandHandler(
             Deposit.class,

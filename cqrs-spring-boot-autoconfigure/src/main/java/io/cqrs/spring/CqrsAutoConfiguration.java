@@ -146,6 +146,7 @@ public class CqrsAutoConfiguration {
             .publishAsynchronously(properties.getBus().isPublishAsynchronously())
             .relay(properties.getRelay().isEnabled())
             .deduplicate(properties.getDeduplication().isEnabled())
+            .lookupProvesEffects(properties.getDeduplication().isLookupProvesEffects())
             .snapshotPolicy(snapshotPolicy(properties.getSnapshots()));
     if (properties.getCache().getMaximumSize() > 0) {
       builder.aggregateCache(AggregateCache.maximumSize(properties.getCache().getMaximumSize()));

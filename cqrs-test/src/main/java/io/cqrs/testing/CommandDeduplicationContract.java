@@ -3,6 +3,7 @@ package io.cqrs.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.AggregateCache;
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.ConcurrencyException;
@@ -117,6 +118,20 @@ public abstract class CommandDeduplicationContract {
     }
   }
 
+  /**
+   * Both deliveries in one process whose repository caches the counter, with {@code
+   * lookupProvesEffects}: a delivery whose look-up and cached load prove the command has no effect
+   * saves with {@link EventStreamRepository#saveChecked}, which a store may make without checking
+   * the command again. In every order of the look-up, the load from the cache (the store's {@code
+   * loadStreamAfter}) and the commit, only one may take effect.
+   */
+  @Test
+  void two_deliveries_on_a_cached_aggregate_take_effect_once_in_every_order() throws Exception {
+    for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
+      assertOneEffectOfTwoDeliveries(schedule, true, true, new Add("c", 5), false, 6);
+    }
+  }
+
   @Test
   void two_deliveries_take_effect_once_in_every_order_of_load_and_commit_without_lookup()
       throws Exception {
@@ -151,10 +166,16 @@ public abstract class CommandDeduplicationContract {
   private void assertOneEffectOfTwoDeliveries(
       List<Integer> schedule, boolean lookup, Object body, boolean joins, int total)
       throws Exception {
+    assertOneEffectOfTwoDeliveries(schedule, lookup, false, body, joins, total);
+  }
+
+  private void assertOneEffectOfTwoDeliveries(
+      List<Integer> schedule, boolean lookup, boolean cached, Object body, boolean joins, int total)
+      throws Exception {
     TypeRegistry types = types();
     EventStreamRepository store = newStore(types);
     ScheduledStore scheduled = new ScheduledStore(store, new Turnstile(schedule));
-    CommandDispatchManager manager = manager(types, scheduled, lookup, 10);
+    CommandDispatchManager manager = manager(null, types, scheduled, lookup, 10, cached);
     // Another command first, so that a stream exists and versions are not all 1.
     Command first = Command.create(new Add("c", 1));
     manager.dispatch(first);
@@ -348,10 +369,31 @@ public abstract class CommandDeduplicationContract {
       EventStreamRepository store,
       boolean lookup,
       int maxAttempts) {
-    EventSourcingRepository repository = repository(types, store);
+    return manager(bus, types, store, lookup, maxAttempts, false);
+  }
+
+  /**
+   * With {@code cached}, the handlers' repository keeps an {@link AggregateCache} and the look-up
+   * stands for the store's check ({@code lookupProvesEffects}).
+   */
+  private static CommandDispatchManager manager(
+      InMemoryCommandBus bus,
+      TypeRegistry types,
+      EventStreamRepository store,
+      boolean lookup,
+      int maxAttempts,
+      boolean cached) {
+    EventSourcingRepository repository =
+        cached
+            ? EventSourcingRepository.builder(store, types)
+                .snapshotPolicy(SnapshotPolicy.never())
+                .cache(AggregateCache.maximumSize(100))
+                .build()
+            : repository(types, store);
     return CommandDispatchManager.builder(bus, types)
         .errorLog(store)
         .deduplicate(lookup)
+        .lookupProvesEffects(lookup && cached)
         .maxAttempts(maxAttempts)
         .maxBackoff(java.time.Duration.ofMillis(5))
         .build()

@@ -89,6 +89,10 @@ public final class Bank implements AutoCloseable {
             // Hot accounts are loaded by every command: keep their state here, so a load reads
             // only what other workers committed since.
             .aggregateCache(AggregateCache.maximumSize(10_000))
+            // Every message id here keeps one correlation id (the HTTP API's idempotency keys
+            // start their own, the transfer's steps react to its events, the bus redelivers as
+            // sent), so the deduplication look-up may stand for the store's check of a command.
+            .lookupProvesEffects(true)
             .commandListeners(builder.commandListeners)
             // Outermost, so that what the others log while a message is handled names it.
             .interceptors(new MdcInterceptor())

@@ -209,21 +209,9 @@ final class StreamWriter {
       seq = kv.increment(keys.sequence());
     }
     hook.at(Step.CHECKED);
-    // Round trip 2: the index entries and the commit document at once.
-    LogWriter.Stored stored =
-        logWriter.storeCommit(
-            seq,
-            commit,
-            append.events(),
-            "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
-    hook.at(Step.STORED);
     // A new stream records its type in its first claim; an existing one keeps what it has.
     String type = expected == 0 ? append.aggregateType() : position.type();
-    // Round trip 3: the commit point.
-    claim(streamId, expected, stored, last, command, append.commandId(), type);
-    recent.claimed(keys.claim(streamId, first), last, stored.seq());
-    resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
-    hook.at(Step.CLAIMED);
+    LogWriter.Stored stored = storeAndClaim(append, seq, commit, command, type);
     List<StreamHead.Entry> added = new ArrayList<>(position.beyond());
     added.add(new StreamHead.Entry(first, last, stored.seq(), command));
     moveHeadInBackground(
@@ -231,6 +219,31 @@ final class StreamWriter {
         updateHead(streamId, position.headVersion(), position.headCas(), added, type, 0)
             .map(cas -> new HeadAfter(cas, position.archivedThrough())),
         last);
+  }
+
+  /**
+   * Round trips 2 and 3 of a save that has taken sequence {@code seq}: the index entries and the
+   * commit document at once, then the claim, the commit point ({@code type} recorded in it if the
+   * stream is new).
+   */
+  private LogWriter.Stored storeAndClaim(
+      StreamAppend append, long seq, byte[] commit, String command, String type) {
+    String streamId = append.streamId();
+    long expected = append.expectedVersion();
+    long first = expected + 1;
+    long last = append.lastVersion();
+    LogWriter.Stored stored =
+        logWriter.storeCommit(
+            seq,
+            commit,
+            append.events(),
+            "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
+    hook.at(Step.STORED);
+    claim(streamId, expected, stored, last, command, append.commandId(), type);
+    recent.claimed(keys.claim(streamId, first), last, stored.seq());
+    resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
+    hook.at(Step.CLAIMED);
+    return stored;
   }
 
   /**
@@ -258,19 +271,7 @@ final class StreamWriter {
       // Round trip 1: a log sequence.
       long seq = kv.increment(keys.sequence());
       hook.at(Step.CHECKED);
-      // Round trip 2: the index entries and the commit document at once.
-      LogWriter.Stored stored =
-          logWriter.storeCommit(
-              seq,
-              commit,
-              append.events(),
-              "versions " + first + ".." + last + " of stream '" + KeyLayout.shown(streamId) + "'");
-      hook.at(Step.STORED);
-      // Round trip 3: the commit point.
-      claim(streamId, expected, stored, last, command, append.commandId(), null);
-      recent.claimed(keys.claim(streamId, first), last, stored.seq());
-      resolver.committed(stored.seq(), append.events(), keys.claim(streamId, first));
-      hook.at(Step.CLAIMED);
+      LogWriter.Stored stored = storeAndClaim(append, seq, commit, command, null);
       List<StreamHead.Entry> added =
           List.of(new StreamHead.Entry(first, last, stored.seq(), command));
       moveHeadInBackground(

@@ -396,6 +396,11 @@ final class StreamReader {
     return commit;
   }
 
+  /** {@link #claimsAfter}, without waiting. */
+  Mono<List<StreamHead.Entry>> claimsAfterAsync(String streamId, long version) {
+    return Mono.defer(() -> claimsAfterAsync(streamId, version, new ArrayList<>()));
+  }
+
   private Mono<List<StreamHead.Entry>> claimsAfterAsync(
       String streamId, long version, List<StreamHead.Entry> found) {
     String key = keys.claim(streamId, version + 1);

@@ -282,31 +282,46 @@ final class StreamWriter {
                       before.cas() != 0
                           ? updateHead(streamId, expected, before.cas(), added, null, 0)
                               .map(cas -> new HeadAfter(cas, before.archivedThrough()))
-                          // The update before did not land as ours: read where the head stands.
-                          : reader
-                              .headCheckAsync(streamId, null)
-                              .flatMap(
-                                  now ->
-                                      updateHead(
-                                              streamId,
-                                              now.map(StreamReader.HeadCheck::version).orElse(0L),
-                                              now.map(StreamReader.HeadCheck::cas).orElse(0L),
-                                              added,
-                                              null,
-                                              1)
-                                          .map(
-                                              cas ->
-                                                  new HeadAfter(
-                                                      cas,
-                                                      now.map(
-                                                              StreamReader.HeadCheck
-                                                                  ::archivedThrough)
-                                                          .orElse(0L))))),
+                          : repairHead(streamId, last)),
           last);
     } catch (RuntimeException e) {
       heads.remove(streamId, head); // another writer may be ahead: read the head next time
       throw e;
     }
+  }
+
+  /**
+   * Moves the head on to {@code last} as an ordinary save would, for a checked save whose writer's
+   * update before did not land as its own (it failed, another writer moved the head first, an
+   * archive followed it): reads the head and the claims past it, and appends them all, its own
+   * commit among them. Emits the head after it, or {@link #UNKNOWN}'s CAS if the head stands at or
+   * past {@code last} already or this writer lost the race again.
+   */
+  private Mono<HeadAfter> repairHead(String streamId, long last) {
+    return reader
+        .headCheckAsync(streamId, null)
+        .flatMap(
+            now -> {
+              long at = now.map(StreamReader.HeadCheck::version).orElse(0L);
+              long archivedThrough = now.map(StreamReader.HeadCheck::archivedThrough).orElse(0L);
+              if (at >= last) {
+                return Mono.just(new HeadAfter(0, archivedThrough)); // moved past us already
+              }
+              long cas = now.map(StreamReader.HeadCheck::cas).orElse(0L);
+              return reader
+                  .claimsAfterAsync(streamId, at)
+                  .flatMap(
+                      beyond -> {
+                        if (beyond.isEmpty()) {
+                          return Mono.just(new HeadAfter(0, archivedThrough));
+                        }
+                        // No head yet: the first claim records the stream's type.
+                        String type =
+                            now.map(StreamReader.HeadCheck::type).orElse(beyond.get(0).type());
+                        return updateHead(streamId, at, cas, beyond, type, 1)
+                            .map(moved -> new HeadAfter(moved, archivedThrough));
+                      });
+            });
   }
 
   /**
@@ -530,6 +545,9 @@ final class StreamWriter {
       int attempt) {
     String key = keys.head(streamId);
     long target = added.get(added.size() - 1).last();
+    if (version >= target) {
+      return Mono.just(0L); // the head lists the commits already
+    }
     if (attempt >= HEAD_ATTEMPTS) {
       log.warn(
           "Head of stream '{}' is still behind version {} after {} attempts; readers follow"

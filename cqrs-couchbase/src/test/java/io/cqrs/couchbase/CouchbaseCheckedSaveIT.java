@@ -247,6 +247,46 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
   }
 
   /**
+   * Checked saves back to back, each head update chained on the one before still on its way, then
+   * the head gone (as if a head update had failed, or its first insert never landed): the next
+   * checked saves read the head and the claims past it and put every commit back, in order, with
+   * the stream's type, none of them reading the head before it commits.
+   */
+  @Test
+  void checked_saves_chain_their_head_updates_and_repair_a_head_left_behind() throws Exception {
+    CommandDispatchManager path = commandPath(a, () -> {});
+    String account = openAccount(path);
+    headLookups.set(0);
+
+    for (int i = 0; i < 3; i++) {
+      path.dispatch(Command.create(new Deposit(account, 10 + i)));
+    }
+    a.awaitBackgroundWrites();
+    assertThat(headEntries(account)).containsExactly(1L, 2L, 3L, 4L, 5L);
+
+    collection.remove(keys.head(account));
+    for (int i = 0; i < 2; i++) {
+      path.dispatch(Command.create(new Deposit(account, 20 + i)));
+    }
+    a.awaitBackgroundWrites();
+
+    assertThat(headLookups.get()).as("saves that read the head first").isZero();
+    assertThat(headEntries(account)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    JsonNode head = JSON.readTree(raw(keys.head(account)).orElseThrow());
+    assertThat(head.path("v").asLong()).isEqualTo(7);
+    assertThat(head.path("t").asText()).isEqualTo(TypeRegistry.logicalName(Account.class));
+    assertThat(deposits(account)).containsExactly(1L, 1L, 10L, 11L, 12L, 20L, 21L);
+  }
+
+  /** The last version of each commit the head of {@code stream} lists, in order. */
+  private List<Long> headEntries(String stream) throws Exception {
+    JsonNode entries = JSON.readTree(raw(keys.head(stream)).orElseThrow()).path("c");
+    List<Long> lasts = new java.util.ArrayList<>();
+    entries.forEach(entry -> lasts.add(entry.get(0).asLong()));
+    return lasts;
+  }
+
+  /**
    * A checked save skips the head lookup, not the exclusive claim: where another process committed
    * the expected version's successor since, the save is refused as a conflict, or as a duplicate if
    * that commit was its command's effect, and its commit document is abandoned.

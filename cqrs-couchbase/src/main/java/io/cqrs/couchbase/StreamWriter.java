@@ -293,9 +293,10 @@ final class StreamWriter {
   /**
    * Moves the head on to {@code last} as an ordinary save would, for a checked save whose writer's
    * update before did not land as its own (it failed, another writer moved the head first, an
-   * archive followed it): reads the head and the claims past it, and appends them all, its own
-   * commit among them. Emits the head after it, or {@link #UNKNOWN}'s CAS if the head stands at or
-   * past {@code last} already or this writer lost the race again.
+   * archive followed it): reads the head and the claims past it, and appends them up to its own
+   * commit (the head of a later commit of this writer is that commit's update's to move). Emits the
+   * head after it, or {@link #UNKNOWN}'s CAS if the head stands at or past {@code last} already or
+   * this writer lost the race again.
    */
   private Mono<HeadAfter> repairHead(String streamId, long last) {
     return reader
@@ -310,6 +311,10 @@ final class StreamWriter {
               long cas = now.map(StreamReader.HeadCheck::cas).orElse(0L);
               return reader
                   .claimsAfterAsync(streamId, at)
+                  .map(
+                      // Only up to this commit: this writer's later saves, whose updates follow
+                      // this one, append theirs, and expect the head to stand at this commit.
+                      chain -> chain.stream().filter(entry -> entry.last() <= last).toList())
                   .flatMap(
                       beyond -> {
                         if (beyond.isEmpty()) {

@@ -317,7 +317,10 @@ final class StreamWriter {
                       chain -> chain.stream().filter(entry -> entry.last() <= last).toList())
                   .flatMap(
                       beyond -> {
-                        if (beyond.isEmpty()) {
+                        if (beyond.isEmpty() || beyond.get(beyond.size() - 1).last() != last) {
+                          // The chain does not reach this commit (a claim removed by hand): the
+                          // head is left to the next ordinary save, and the next checked save's
+                          // update must not trust where this one would leave it.
                           return Mono.just(new HeadAfter(0, archivedThrough));
                         }
                         // No head yet: the first claim records the stream's type.

@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -93,6 +94,18 @@ class CheckedSaveTest {
     manager.dispatch(Command.create(new Deposit(wallet, BigDecimal.ONE)));
 
     assertThat(saves()).containsExactly("save w-1 @1 +1");
+  }
+
+  @Test
+  void lookup_proves_effects_without_deduplication_is_refused_when_built() {
+    assertThatThrownBy(
+            () ->
+                CommandDispatchManager.builder(null, TYPES)
+                    .errorLog(store)
+                    .lookupProvesEffects(true)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("lookupProvesEffects needs deduplicate(true)");
   }
 
   @Test

@@ -229,10 +229,19 @@ final class OwedMarks {
     if (passed == 0) {
       return false;
     }
-    // The commit holding the checkpoint may be passed only in part: its mark is kept.
-    var before = owed.headMap(LogReader.sequenceOf(passed), false);
+    long seq = LogReader.sequenceOf(passed);
+    var before = owed.headMap(seq, false);
     boolean any = !before.isEmpty();
     before.clear();
+    // The commit holding the checkpoint may be passed only in part: its mark is kept unless the
+    // checkpoint is at its last event. Kept, the mark of a log's last commit would stay owed (and
+    // the run unrecorded) for as long as nothing is committed after it.
+    Owed holding = owed.get(seq);
+    if (holding != null
+        && passed >= LogReader.position(seq, (int) (holding.last() - holding.first()))) {
+      owed.remove(seq);
+      any = true;
+    }
     owedCount = owed.size();
     return any;
   }

@@ -75,6 +75,34 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   }
 
   /**
+   * The log's last commit, passed by a pass that forgets no mark before it (here the only commit;
+   * in the scale-out run, one whose predecessors other processes committed and marked): its owed
+   * mark is forgotten and the run recorded, so that readers of other processes find it published
+   * although nothing is committed after it. The commit holding the relay's checkpoint was always
+   * kept owed, in case it was passed in part; one passed whole stayed owed, and unrecorded, until a
+   * later commit came.
+   */
+  @Test
+  void the_last_commit_passed_whole_is_published_for_other_processes() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = leading(a);
+    List<String> streams = deposit(a, 1);
+    assertThat(relayA.publishPending()).isZero(); // passes it, owed
+
+    CouchbaseEventStreamRepository reader = store();
+    Await.until(
+        "the commit published for another process's reader",
+        () -> {
+          List<LoggedEvent> log = reader.readLog(1, 100);
+          return log.size() == 1 && log.get(0).published();
+        });
+    assertThat(raw(keys.claim(streams.get(0), 1))).get().asString().doesNotContain("\"p\"");
+    assertThat(deliveries.each())
+        .hasSize(1)
+        .allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  /**
    * A relay that starts again from an earlier checkpoint (its processor reset, or a relay of a new
    * name) finds the commits whose marks were owed and forgotten unmarked: it must not publish them
    * all again, in this process or another.

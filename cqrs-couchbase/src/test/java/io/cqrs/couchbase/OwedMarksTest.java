@@ -70,13 +70,31 @@ class OwedMarksTest {
     assertThat(marks.lost(RELAY)).extracting(OwedMarks.Owed::seq).containsExactly(2L, 3L);
   }
 
+  /**
+   * A checkpoint at a commit's last event has passed it whole: kept, the mark of a log's last
+   * commit stayed owed, and the run unrecorded, for as long as nothing was committed after it, so
+   * that other processes' readers found that event unpublished (seen in the scale-out run).
+   */
+  @Test
+  void a_checkpoint_at_the_last_event_of_a_commit_forgets_it_and_returns_the_run() {
+    marks.leased(RELAY, TTL, 0, now.get());
+    marks.owe(2, "k2", 1, 2);
+
+    assertThat(marks.passed(RELAY, LogReader.position(2, 0))).isNull(); // in part: kept
+    assertThat(marks.passed(RELAY, LogReader.position(2, 1)))
+        .containsExactly(0L, LogReader.position(2, 1));
+
+    assertThat(marks.size()).isZero();
+    assertThat(marks.covers(2, 2)).isFalse();
+  }
+
   @Test
   void a_lease_taken_with_a_checkpoint_forgets_what_that_checkpoint_passed() {
     marks.leased(RELAY, TTL, 0, now.get());
     marks.owe(1, "k1", 1, 1);
-    marks.owe(2, "k2", 1, 1);
+    marks.owe(2, "k2", 1, 2);
 
-    marks.leased(RELAY, TTL, position(2), now.get());
+    marks.leased(RELAY, TTL, position(2), now.get()); // the first of commit 2's two events
 
     assertThat(marks.drain()).extracting(OwedMarks.Owed::seq).containsExactly(2L);
   }
@@ -155,9 +173,10 @@ class OwedMarksTest {
     assertThat(marks.passedRun()).isNull(); // nothing passed yet in this run
     marks.owe(4, "k4", 1, 1);
 
-    assertThat(marks.passed(RELAY, position(4))).isNull(); // the commit holding it is kept
-    assertThat(marks.passed(RELAY, position(5))).containsExactly(position(3), position(5));
-    assertThat(marks.passed(RELAY, position(6))).isNull(); // nothing more forgotten
+    // Its only event: the commit is passed whole, and the run is recorded (the log may end here).
+    assertThat(marks.passed(RELAY, position(4))).containsExactly(position(3), position(4));
+    assertThat(marks.passed(RELAY, position(5))).isNull(); // nothing more forgotten
+    assertThat(marks.passed(RELAY, position(6))).isNull();
     assertThat(marks.leased(RELAY, TTL, position(6), now.get())).isNull(); // a renewal
 
     assertThat(marks.passedRun()).containsExactly(position(3), position(6));

@@ -43,30 +43,11 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     return version;
   }
 
-  private JsonNode head(String stream) {
-    try {
-      return JSON.readTree(raw(keys.head(stream)).orElseThrow());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  /** Waits until the head stands at {@code version} and no longer spans twice the window. */
-  private void awaitSettled(String stream, long version) {
-    Await.until(
-        "the head of " + stream + " at " + version + " and archived",
-        () -> {
-          JsonNode head = head(stream);
-          return head.path("v").asLong() == version
-              && version - head.path("a").path(0).asLong() < 2 * WINDOW;
-        });
-  }
-
   @Test
   void a_long_stream_keeps_a_bounded_head_and_loads_every_event_from_any_version()
       throws Exception {
     long last = writeCommits(repository, "acc-1", 60);
-    awaitSettled("acc-1", last);
+    awaitHeadArchived("acc-1", last, WINDOW);
 
     JsonNode head = head("acc-1");
     assertThat(head.path("f").asInt()).isEqualTo(DocumentCodec.PAGED_FORMAT);
@@ -141,7 +122,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
   @Test
   void every_command_stays_refused_after_its_commit_moved_to_a_page() throws Exception {
     long last = writeCommits(repository, "acc-2", 40);
-    awaitSettled("acc-2", last);
+    awaitHeadArchived("acc-2", last, WINDOW);
     assertThat(head("acc-2").path("a").path(1).asLong()).isPositive();
 
     for (long version = 0; version < last; version++) {
@@ -212,7 +193,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     }
     assertThat(refused.get()).as("duplicates refused while racing").isPositive();
     assertThat(repository.load("acc-3")).hasSize(80);
-    awaitSettled("acc-3", 80);
+    awaitHeadArchived("acc-3", 80, WINDOW);
     assertThat(head("acc-3").path("a").path(1).asLong()).isPositive();
   }
 
@@ -236,7 +217,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
 
     long next = last;
     repository.save("acc-4", next, batch("acc-4", next, 1), "command-after");
-    awaitSettled("acc-4", last + 1);
+    awaitHeadArchived("acc-4", last + 1, WINDOW);
 
     JsonNode archived = head("acc-4");
     assertThat(archived.path("a").path(1).asLong()).isGreaterThanOrEqualTo(2);
@@ -261,7 +242,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
   @Test
   void a_corrupt_or_missing_page_fails_the_loads_that_need_it_and_no_other() throws Exception {
     long last = writeCommits(repository, "acc-5", 30);
-    awaitSettled("acc-5", last);
+    awaitHeadArchived("acc-5", last, WINDOW);
     long archivedThrough = head("acc-5").path("a").path(0).asLong();
 
     writeRaw(

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.AggregateCache;
 import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
@@ -39,7 +38,6 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
       new TypeRegistry()
           .registerAggregate(Account.class, TestEvents.Deposited.class)
           .registerCommands(Deposit.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   record Deposit(String accountId, long amount) {}
 
@@ -237,7 +235,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     path.dispatch(Command.create(new Deposit(account, 5)));
     a.awaitBackgroundWrites();
 
-    JsonNode moved = JSON.readTree(raw(keys.head(account)).orElseThrow());
+    JsonNode moved = head(account);
     assertThat(moved.path("v").asLong()).isEqualTo(3);
     assertThat(moved.path("c")).hasSize(3);
     assertThat(moved.path("c").get(2).get(0).asLong()).isEqualTo(3);
@@ -283,21 +281,13 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
       versions.add(version);
     }
     assertThat(headEntries(account)).isEqualTo(versions);
-    JsonNode head = JSON.readTree(raw(keys.head(account)).orElseThrow());
+    JsonNode head = head(account);
     assertThat(head.path("v").asLong()).isEqualTo(36);
     assertThat(head.path("t").asText()).isEqualTo(TypeRegistry.logicalName(Account.class));
     assertThat(deposits(account)).isEqualTo(deposited);
     try (CouchbaseEventStreamRepository fresh = store()) {
       assertThat(fresh.load(account, 1)).hasSize(36); // reads the whole head
     }
-  }
-
-  /** The last version of each commit the head of {@code stream} lists, in order. */
-  private List<Long> headEntries(String stream) throws Exception {
-    JsonNode entries = JSON.readTree(raw(keys.head(stream)).orElseThrow()).path("c");
-    List<Long> lasts = new java.util.ArrayList<>();
-    entries.forEach(entry -> lasts.add(entry.get(0).asLong()));
-    return lasts;
   }
 
   /**

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +31,6 @@ class CouchbaseHeadArchiveRaceIT extends RepositoryIT {
   /** A writer that never archives (its window is wider than the stream), playing other saves. */
   private CouchbaseEventStreamRepository wide() {
     return builder().headWindow(1_000).build();
-  }
-
-  private JsonNode head(String stream) {
-    try {
-      return JSON.readTree(raw(keys.head(stream)).orElseThrow());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /**

@@ -5,14 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.couchbase.client.java.Cluster;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.couchbase.testing.KvOperationCounter;
-import io.cqrs.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,7 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class CouchbaseLongStreamSaveIT extends RepositoryIT {
   private static final int WINDOW = 4;
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final KvOperationCounter COUNTER = new KvOperationCounter();
   private static Cluster counted;
 
@@ -81,9 +75,9 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
   void a_save_on_a_stream_with_pages_reads_the_command_bucket_with_the_head() {
     long end = archivedStream("long");
     writer.save("long", end, batch("long", end, 1), "seen"); // its lookup sees the archive mark
-    awaitHead("long", end + 1);
+    awaitHeadArchived("long", end + 1, WINDOW);
     writer.save("short", 0, batch("short", 0, 1), "first");
-    awaitHead("short", 1);
+    awaitHeadArchived("short", 1, WINDOW);
     Map<String, Long> sentBeforeTheHeadLookup = new TreeMap<>();
     atHeadLookup.set(() -> sentBeforeTheHeadLookup.putAll(COUNTER_TALLY.get().byOperation()));
 
@@ -111,7 +105,7 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
     long end = archivedStream("long");
     long archived = head("long").path("a").path(0).asLong();
     writer.save("long", end, batch("long", end, 1), "seen");
-    awaitHead("long", end + 1);
+    awaitHeadArchived("long", end + 1, WINDOW);
     String moved = "command-" + (archived - 1); // the command of the commit ending at `archived`
     Map<String, Long> sentBeforeTheHeadLookup = new TreeMap<>();
     atHeadLookup.set(() -> sentBeforeTheHeadLookup.putAll(COUNTER_TALLY.get().byOperation()));
@@ -143,7 +137,7 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
     long end = archivedStream("long");
     long archived = head("long").path("a").path(0).asLong();
     writer.save("long", end, batch("long", end, 1), "seen"); // records the archive mark
-    awaitHead("long", end + 1);
+    awaitHeadArchived("long", end + 1, WINDOW);
     assertThat(end + 1 - archived).as("not due again yet").isLessThan(2 * WINDOW);
     String duplicate = "command-" + (archived + 1); // in the head's commands, not yet in a page
     // The head is due again at this version: its archive then moves the duplicate's commit.
@@ -160,7 +154,7 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
           for (long version = end + 1; version < target; version++) {
             other.save("long", version, batch("long", version, 1), "other-" + version);
           }
-          awaitHead("long", target);
+          awaitHeadArchived("long", target, WINDOW);
           assertThat(head("long").path("a").path(0).asLong()).isGreaterThan(archived + 1);
         });
     KvOperationCounter.Tally tally =
@@ -203,31 +197,11 @@ class CouchbaseLongStreamSaveIT extends RepositoryIT {
     while (true) {
       writer.save(stream, version, batch(stream, version, 1), "command-" + version);
       version++;
-      awaitHead(stream, version);
+      awaitHeadArchived(stream, version, WINDOW);
       long archived = head(stream).path("a").path(0).asLong();
       if (archived > 0 && version - archived + 2 < 2 * WINDOW) {
         return version;
       }
-    }
-  }
-
-  /** Waits until the head of {@code stream} stands at {@code version}, its archive done. */
-  private void awaitHead(String stream, long version) {
-    Await.until(
-        "the head of " + stream + " at " + version + ", archived",
-        () -> {
-          JsonNode head = head(stream);
-          return head.path("v").asLong() == version
-              && version - head.path("a").path(0).asLong() < 2 * WINDOW;
-        });
-  }
-
-  private JsonNode head(String stream) {
-    try {
-      var raw = raw(keys.head(stream));
-      return raw.isEmpty() ? JSON.missingNode() : JSON.readTree(raw.get());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

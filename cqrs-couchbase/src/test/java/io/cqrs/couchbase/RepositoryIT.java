@@ -3,9 +3,16 @@ package io.cqrs.couchbase;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.kv.UpsertOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
+import io.cqrs.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -16,6 +23,7 @@ import java.util.TreeMap;
  */
 abstract class RepositoryIT {
   static final Duration SHORT_GRACE = Duration.ofMillis(300);
+  private static final ObjectMapper HEAD_JSON = new ObjectMapper();
 
   final CouchbaseTestServer server = CouchbaseTestServer.shared();
   final Collection collection = server.collection();
@@ -51,6 +59,38 @@ abstract class RepositoryIT {
 
   Optional<String> raw(String key) {
     return kv.get(key).map(doc -> new String(doc.content(), StandardCharsets.UTF_8));
+  }
+
+  /** The head document of {@code stream}, or a missing node where it has none. */
+  JsonNode head(String stream) {
+    try {
+      Optional<String> raw = raw(keys.head(stream));
+      return raw.isEmpty() ? HEAD_JSON.missingNode() : HEAD_JSON.readTree(raw.get());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The last version of each commit the head of {@code stream} lists, in order. */
+  List<Long> headEntries(String stream) {
+    List<Long> lasts = new ArrayList<>();
+    head(stream).path("c").forEach(entry -> lasts.add(entry.get(0).asLong()));
+    return lasts;
+  }
+
+  /**
+   * Waits until the head of {@code stream} stands at {@code version}, its archive done: it lists
+   * less than twice {@code window} versions past its archive mark. (Head updates are sent without
+   * waiting, and an archive follows the update that makes it due.)
+   */
+  void awaitHeadArchived(String stream, long version, int window) {
+    Await.until(
+        "the head of " + stream + " at " + version + ", archived",
+        () -> {
+          JsonNode head = head(stream);
+          return head.path("v").asLong() == version
+              && version - head.path("a").path(0).asLong() < 2L * window;
+        });
   }
 
   void writeRaw(String key, String content) {

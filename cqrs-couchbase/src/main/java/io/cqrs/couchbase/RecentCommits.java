@@ -1,7 +1,5 @@
 package io.cqrs.couchbase;
 
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * The last version and log sequence of each commit this repository claimed lately, by claim key. A
  * claim's last version never changes once inserted, so a publication mark of a commit the
@@ -17,13 +15,11 @@ final class RecentCommits {
   /** A commit claimed by this repository: its last version and its log sequence. */
   record Claimed(long last, long seq) {}
 
-  private final ConcurrentHashMap<String, Claimed> byClaim = new ConcurrentHashMap<>();
+  // Forgotten at capacity: saves that are never marked (no event bus) must not pile up.
+  private final ForgetfulMap<String, Claimed> byClaim = new ForgetfulMap<>(CAPACITY);
 
   /** Remembers that the commit claimed at {@code claimKey} ends at {@code last}, at {@code seq}. */
   void claimed(String claimKey, long last, long seq) {
-    if (byClaim.size() >= CAPACITY) {
-      byClaim.clear(); // saves that are never marked (no event bus) must not pile up
-    }
     byClaim.put(claimKey, new Claimed(last, seq));
   }
 

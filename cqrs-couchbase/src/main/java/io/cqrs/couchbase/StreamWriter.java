@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -67,7 +66,7 @@ final class StreamWriter {
    * #bucketReadAhead} for why a command bucket read sent after it may go with the next save's head
    * lookup.
    */
-  private final ConcurrentHashMap<String, Archived> archives = new ConcurrentHashMap<>();
+  private final ForgetfulMap<String, Archived> archives = new ForgetfulMap<>(KNOWN_STREAMS);
 
   /** A head's archive mark: the last version it moved to pages, and how many pages it has. */
   private record Archived(long through, long pages) {}
@@ -78,7 +77,7 @@ final class StreamWriter {
    * at that version moves the head on with the CAS that update returns, once it has, without
    * reading the head.
    */
-  private final ConcurrentHashMap<String, HeadState> heads = new ConcurrentHashMap<>();
+  private final ForgetfulMap<String, HeadState> heads = new ForgetfulMap<>(KNOWN_STREAMS);
 
   /**
    * A head as this writer's update leaves it: at {@code version}, and what {@code after} completes
@@ -382,9 +381,7 @@ final class StreamWriter {
    * state}, unless a record of a later version is there already.
    */
   private void rememberHead(String streamId, HeadState state) {
-    if (heads.size() >= KNOWN_STREAMS) {
-      heads.clear(); // forgetting costs a head lookup on the next save, never a wrong answer
-    }
+    // Forgotten at capacity: that costs a head lookup on the next save, never a wrong answer.
     heads.merge(
         streamId, state, (held, offered) -> offered.version() >= held.version() ? offered : held);
   }
@@ -397,9 +394,7 @@ final class StreamWriter {
     if (head.isEmpty() || head.get().pages() == 0) {
       return;
     }
-    if (archives.size() >= KNOWN_STREAMS) {
-      archives.clear(); // forgetting costs a sequential bucket read, never a wrong answer
-    }
+    // Forgotten at capacity: that costs a sequential bucket read, never a wrong answer.
     archives.put(streamId, new Archived(head.get().archivedThrough(), head.get().pages()));
   }
 

@@ -139,22 +139,27 @@ final class ProcessorDeadLetters {
     }
   }
 
-  /** Reads what the log holds beyond the last fold, up to its head; guarded by {@code this}. */
+  /**
+   * Reads what the log holds beyond the last fold, up to its head; guarded by {@code this}. A page
+   * may hold fewer entries than asked for before the head (a store reads "at most" that many, and
+   * stops at a commit not written yet, a slow writer's): only an empty read ends the fold there,
+   * and the next fold reads on from the last entry taken, so nothing after such a stop is skipped.
+   */
   private void fold() {
     long head = events.logHead();
     while (folded < head) {
       List<LoggedEvent> page = events.readLog(folded + 1, PAGE);
-      boolean end = page.size() < PAGE;
-      long last = folded;
+      if (page.isEmpty()) {
+        return; // the log's end, or a commit not written yet: the next fold reads on from here
+      }
       for (LoggedEvent entry : page) {
         if (entry.position() > head) {
-          end = true; // positions come in order: nothing at or below the head is left
-          break;
+          folded = head; // positions come in order: nothing at or below the head is left
+          return;
         }
         take(entry.event());
-        last = entry.position();
+        folded = entry.position();
       }
-      folded = end ? head : last;
     }
   }
 

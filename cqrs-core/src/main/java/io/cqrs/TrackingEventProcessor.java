@@ -67,7 +67,10 @@ import org.slf4j.LoggerFactory;
  * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint,
  * and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
  * processor. A store that fails transiently (a timeout) is tried again; any other store failure
- * stops the processor, and {@link #failure()} says why.
+ * stops the segment, which keeps its claim as with {@code stopOnFailure}, and {@link #failure()}
+ * says why. A segment whose thread stopped on a claim that ran out on this process's clock (a
+ * stalled thread, or a renewal that landed just after its check) is claimed afresh by the next
+ * coordination round, from its checkpoint, if no other process took it.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.
@@ -386,6 +389,17 @@ public final class TrackingEventProcessor implements EventProcessor {
     int share = count / live + (mine < count % live ? 1 : 0);
 
     for (Worker worker : snapshotWorkers()) {
+      if (worker.expired) {
+        // Its thread stopped on a claim it found run out (a renewal can land just after that
+        // check) or lost: renewing for it would hold the segment with nothing working on it. It
+        // is claimed afresh below, from its checkpoint, if it is still this process's to hold.
+        stopWorker(worker, false);
+        log.info(
+            "Processor '{}' segment {} stopped on an expired claim; claiming it again",
+            name,
+            worker.segment);
+        continue;
+      }
       if (worker.unreadable) {
         // Its checkpoint stands right before the event; a process that reads it goes on.
         stopWorker(worker, true);
@@ -613,6 +627,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile boolean stopped;
     volatile boolean parked;
     volatile boolean unreadable; // stopped at an event the store cannot read for this process
+    volatile boolean expired; // stopped on a claim that ran out on this clock, or was lost
     // The worker thread's own state: the last position handled (or started), the last saved.
     private long handled;
     private long saved;
@@ -680,6 +695,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         }
       } catch (ClaimLostException e) {
         log.warn("Processor '{}' stops segment {}: {}", name, segment, e.getMessage());
+        expired = true;
         stopped = true;
         saved = Long.MAX_VALUE; // nothing more may be written under this claim
       } catch (Throwable e) {
@@ -796,7 +812,8 @@ public final class TrackingEventProcessor implements EventProcessor {
       CompletableFuture<?> stage;
       try {
         stage = starts.start(starter, entry.event());
-      } catch (Exception e) {
+      } catch (Exception | Error e) {
+        rethrowIfFatal(e);
         stage = CompletableFuture.failedFuture(e); // a start that throws fails like its stage
       }
       inFlight.add(new Started(entry, stage));
@@ -835,9 +852,19 @@ public final class TrackingEventProcessor implements EventProcessor {
         AsyncStarts.await(oldest.stage());
         inFlight.removeFirst();
         return true;
-      } catch (Exception e) {
+      } catch (Exception | Error e) {
+        // An Error (an assertion, a stack overflow in the handler) is retried and dead-lettered
+        // like a synchronous handler's; only a fatal one stops the processor.
+        rethrowIfFatal(e);
         rewind(oldest);
         return false;
+      }
+    }
+
+    /** Throws {@code e} on if it is a fatal error ({@link BusHealth#isFatal}), which stops all. */
+    private static void rethrowIfFatal(Throwable e) {
+      if (e instanceof Error error && BusHealth.isFatal(error)) {
+        throw error;
       }
     }
 
@@ -975,6 +1002,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         return true;
       }
       log.warn("Processor '{}' segment {}: claim expired before renewal, stopping", name, segment);
+      expired = true;
       stopped = true;
       return false;
     }

@@ -224,4 +224,37 @@ class AsyncHandlerTest {
         .singleElement()
         .satisfies(letter -> assertThat(letter.message()).isEqualTo("never"));
   }
+
+  /**
+   * An {@code Error} that is not fatal (an assertion, a stack overflow in the handler's code), from
+   * a stage or thrown by the start itself, goes through the retry policy and the dead letters like
+   * any failure of a synchronous handler, and the events after it are handled.
+   */
+  @Test
+  void a_stage_failing_with_an_error_is_dead_lettered_and_the_segment_goes_on() {
+    Ledgers.append(store, "ledger", 4, CREATED);
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("errors", store)
+                .maxAttempts(1)
+                .asyncHandler(
+                    event -> {
+                      startedVersions.add(event.version());
+                      if (event.version() == 2) {
+                        return CompletableFuture.failedFuture(new AssertionError("stage"));
+                      }
+                      if (event.version() == 3) {
+                        throw new AssertionError("start");
+                      }
+                      return CompletableFuture.completedFuture(null);
+                    }));
+
+    Await.until("both dead-lettered", () -> processor.deadLettered() == 2);
+    Await.until("caught up", () -> processor.lag().caughtUp());
+    assertThat(processor.failure()).isNull();
+    assertThat(processor.deadLetters())
+        .extracting(letter -> letter.message())
+        .containsExactly("stage", "start");
+    assertThat(startedVersions).contains(4L);
+  }
 }

@@ -279,6 +279,78 @@ class ProcessorCheckpointTest {
   }
 
   /** The store's processor part, recording the checkpoints saved and those it refused. */
+  /**
+   * The coordinator renews a claim before it runs out and hands the renewal to the segment's
+   * thread; between the two, that thread found its old claim run out on the clock and stopped. The
+   * renewal kept the token, so the segment stayed this process's, renewed every round, with no
+   * thread working it: its events waited for ever, and nothing reported a failure. The next round
+   * must notice the stopped thread and start the segment again from its checkpoint.
+   */
+  @Test
+  void a_segment_that_stopped_on_its_claim_while_the_renewal_landed_is_started_again()
+      throws Exception {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch renew = new CountDownLatch(1);
+    CountDownLatch renewed = new CountDownLatch(1);
+    CountDownLatch hand = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ProcessorStore racing =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public Optional<SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration ttl) {
+            if (!armed.compareAndSet(true, false)) {
+              return super.claim(processor, segment, owner, now, ttl);
+            }
+            entered.countDown();
+            awaitQuietly(renew);
+            // The renewal is read off the clock the test has moved on meanwhile.
+            Optional<SegmentClaim> claim =
+                super.claim(processor, segment, owner, clock.instant(), ttl);
+            renewed.countDown();
+            awaitQuietly(hand); // held: the segment's thread still has the claim from before
+            return claim;
+          }
+        };
+    List<Long> handled = new CopyOnWriteArrayList<>();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("renewal", store, racing)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(event -> handled.add(event.version())));
+    Await.until("the first event handled", () -> handled.contains(1L));
+
+    armed.set(true);
+    entered.await(); // the coordinator's next round is renewing
+    clock.advance(Duration.ofMillis(250)); // the segment's claim still holds for 50 ms
+    renew.countDown();
+    renewed.await(); // renewed until 300 ms from now, same token; not yet handed over
+    clock.advance(Duration.ofMillis(100)); // the segment's own claim has run out
+    Ledgers.append(store, "ledger", 1, CREATED);
+    Await.until("the segment's thread stopped", () -> !segmentThreadAlive("renewal"));
+    hand.countDown();
+
+    Await.until("the second event handled", () -> handled.contains(2L));
+    assertThat(handled).containsExactly(1L, 2L);
+    assertThat(processor.ownedSegments()).containsExactly(0);
+    assertThat(processor.failure()).isNull();
+  }
+
+  private static boolean segmentThreadAlive(String processor) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(thread -> thread.getName().equals("cqrs-processor-" + processor + "-0"));
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static final class SavedCheckpoints extends ForwardingProcessorStore {
     final List<Long> saved = new CopyOnWriteArrayList<>();
     final List<Long> refused = new CopyOnWriteArrayList<>();

@@ -628,6 +628,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile boolean parked;
     volatile boolean unreadable; // stopped at an event the store cannot read for this process
     volatile boolean expired; // stopped on a claim that ran out on this clock, or was lost
+    private boolean stopping; // a handler's failure is rethrown because the segment is stopping
     // The worker thread's own state: the last position handled (or started), the last saved.
     private long handled;
     private long saved;
@@ -699,13 +700,23 @@ public final class TrackingEventProcessor implements EventProcessor {
         stopped = true;
         saved = Long.MAX_VALUE; // nothing more may be written under this claim
       } catch (Throwable e) {
-        if (BusHealth.isFatal(e)) {
-          failure = e;
-          running = false;
+        if (stopping && !BusHealth.isFatal(e)) {
+          // The handler failed while the segment was being stopped (a hand-over, close): the
+          // event stays after the checkpoint for whoever works the segment next, which applies
+          // the retry policy; nothing failed for good here.
+          log.info(
+              "Processor '{}' segment {} stopped while handling an event, which stays after the"
+                  + " checkpoint: {}",
+              name,
+              segment,
+              e.toString());
         } else {
+          if (BusHealth.isFatal(e)) {
+            running = false;
+          }
           failure = e;
+          log.error("Processor '{}' stopped segment {}", name, segment, e);
         }
-        log.error("Processor '{}' stopped segment {}", name, segment, e);
         unreadable = e instanceof UnreadableLogException;
         stopped = true;
       }
@@ -1017,6 +1028,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           return true;
         } catch (Exception e) {
           if (!active()) {
+            stopping = true; // not a failure of the event: see run()
             throw e;
           }
           if (isTransient(e)) {

@@ -280,6 +280,41 @@ class ProcessorCheckpointTest {
 
   /** The store's processor part, recording the checkpoints saved and those it refused. */
   /**
+   * A handler that fails while the processor closes (or hands the segment over) has not failed for
+   * good: the event stays after the checkpoint for whoever works the segment next, and {@code
+   * failure()}, which health reports, stays clear.
+   */
+  @Test
+  void a_handler_failing_while_the_processor_closes_is_not_reported_as_a_failure()
+      throws Exception {
+    Ledgers.append(store, "ledger", 2, CREATED);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TrackingEventProcessor processor =
+        start(
+            tracking("closing-failure")
+                .maxAttempts(3)
+                .handler(
+                    event -> {
+                      if (event.version() == 2) {
+                        entered.countDown();
+                        release.await();
+                        throw new IllegalStateException("failed while closing");
+                      }
+                    }));
+    entered.await();
+
+    Thread closing = new Thread(processor::close);
+    closing.start();
+    Await.until("close waits for the segment", () -> joining(closing));
+    release.countDown();
+    closing.join();
+
+    assertThat(processor.failure()).isNull();
+    assertThat(checkpoint("closing-failure")).isEqualTo(positionOf(1));
+  }
+
+  /**
    * The coordinator renews a claim before it runs out and hands the renewal to the segment's
    * thread; between the two, that thread found its old claim run out on the clock and stopped. The
    * renewal kept the token, so the segment stayed this process's, renewed every round, with no

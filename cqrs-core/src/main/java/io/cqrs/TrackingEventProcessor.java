@@ -389,6 +389,10 @@ public final class TrackingEventProcessor implements EventProcessor {
     int share = count / live + (mine < count % live ? 1 : 0);
 
     for (Worker worker : snapshotWorkers()) {
+      if (worker.leaving) {
+        renewLeaving(worker);
+        continue;
+      }
       if (worker.expired) {
         // Its thread stopped on a claim it found run out (a renewal can land just after that
         // check) or lost: renewing for it would hold the segment with nothing working on it. It
@@ -425,9 +429,9 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
     }
 
-    List<Worker> held = snapshotWorkers();
+    List<Worker> held = snapshotWorkers().stream().filter(worker -> !worker.leaving).toList();
     for (int i = held.size() - 1; i >= share; i--) {
-      stopWorker(held.get(i), true); // hand over the highest segments first
+      handOver(held.get(i)); // the highest segments first
     }
 
     for (int i = 0; i < count && workerCount() < share && running; i++) {
@@ -498,6 +502,41 @@ public final class TrackingEventProcessor implements EventProcessor {
     worker.thread.start();
   }
 
+  /**
+   * Hands a segment over without waiting for its thread, which saves its checkpoint and releases
+   * the claim on its way out ({@link Worker#leave}): a handler or stage that takes its time must
+   * not hold up the rounds that renew the process's other claims, which would run out meanwhile and
+   * be taken, only to be lost and claimed back. The claim is renewed while the thread finishes.
+   */
+  private void handOver(Worker worker) {
+    worker.leaving = true;
+    worker.stop();
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Renews the claim of a segment being handed over until its thread has released it; never once it
+   * has (a renewal then would claim the segment anew).
+   */
+  private void renewLeaving(Worker worker) {
+    synchronized (worker) {
+      if (worker.released) {
+        return;
+      }
+      Optional<SegmentClaim> renewed =
+          store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
+      if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
+        worker.claim = renewed.get();
+      }
+      // Otherwise another process took it: the store refuses the thread's last checkpoint.
+    }
+  }
+
   /** Stops a worker; with {@code release}, saves its checkpoint and gives up its claim. */
   private void stopWorker(Worker worker, boolean release) {
     worker.stop();
@@ -516,7 +555,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     } finally {
       lock.unlock();
     }
-    if (release) {
+    if (release && !worker.leaving) { // a leaving worker released its claim itself
       try {
         store.release(worker.claim);
       } catch (RuntimeException e) {
@@ -536,10 +575,11 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
   }
 
+  /** The segments this process works and keeps: those being handed over do not count. */
   private int workerCount() {
     lock.lock();
     try {
-      return workers.size();
+      return (int) workers.values().stream().filter(worker -> !worker.leaving).count();
     } finally {
       lock.unlock();
     }
@@ -628,6 +668,8 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile boolean parked;
     volatile boolean unreadable; // stopped at an event the store cannot read for this process
     volatile boolean expired; // stopped on a claim that ran out on this clock, or was lost
+    volatile boolean leaving; // handed over: its thread releases the claim on its way out
+    private boolean released; // guarded by this worker: its claim released on the way out
     private boolean stopping; // a handler's failure is rethrown because the segment is stopping
     // The worker thread's own state: the last position handled (or started), the last saved.
     private long handled;
@@ -726,9 +768,33 @@ public final class TrackingEventProcessor implements EventProcessor {
           saveOnStop(handled);
         }
       }
+      if (leaving && !halted) {
+        leave();
+      }
       lock.lock();
       try {
         changed.signalAll(); // a pause() may wait for this thread
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * The way out of a segment handed over ({@link #handOver}): releases the claim, after which the
+     * coordinator no longer renews it, and leaves the process's segments.
+     */
+    private void leave() {
+      synchronized (this) {
+        released = true;
+        try {
+          store.release(claim);
+        } catch (RuntimeException e) {
+          log.warn("Processor '{}' could not release segment {}", name, segment, e);
+        }
+      }
+      lock.lock();
+      try {
+        workers.remove(segment, this);
       } finally {
         lock.unlock();
       }

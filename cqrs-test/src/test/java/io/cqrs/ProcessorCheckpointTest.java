@@ -280,6 +280,112 @@ class ProcessorCheckpointTest {
 
   /** The store's processor part, recording the checkpoints saved and those it refused. */
   /**
+   * A process that hands a segment over, whose handler is still working on it, must not stop
+   * renewing its other claims meanwhile: the coordinator used to wait for the segment's thread, so
+   * every other claim ran out, was taken by the process that joined, and was lost and claimed back
+   * (events handled twice, claims flapping). Here the hand-over waits on a handler that never
+   * returns until the test says so, while the clock moves past the claims' first expiry.
+   */
+  @Test
+  void a_hand_over_waiting_on_a_slow_handler_keeps_the_other_claims_renewed() throws Exception {
+    String first = streamOfSegment(0);
+    String second = streamOfSegment(1);
+    java.util.concurrent.atomic.AtomicInteger roundsWithTwo =
+        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicLong renewedSegmentZeroAt = new AtomicLong();
+    ProcessorStore watched =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+            List<String> members = super.heartbeat(processor, owner, now, ttl);
+            if (members.size() == 2) {
+              roundsWithTwo.incrementAndGet();
+            }
+            return members;
+          }
+
+          @Override
+          public Optional<SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration ttl) {
+            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, ttl);
+            if (segment == 0 && claim.isPresent()) {
+              renewedSegmentZeroAt.accumulateAndGet(now.toEpochMilli(), Math::max);
+            }
+            return claim;
+          }
+        };
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TrackingEventProcessor leaving =
+        start(
+            EventProcessor.tracking("handover", store, watched)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(
+                    event -> {
+                      if (event.sourceId().equals(second)) {
+                        entered.countDown();
+                        release.await();
+                      }
+                    }));
+    Await.until("both segments held", () -> leaving.ownedSegments().equals(List.of(0, 1)));
+    long token = store.segments("handover").get(0).token();
+    Ledgers.append(store, second, 1, CREATED);
+    entered.await();
+
+    List<String> joinedSaw = new CopyOnWriteArrayList<>();
+    TrackingEventProcessor joining =
+        start(
+            EventProcessor.tracking("handover", store)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(event -> joinedSaw.add(event.sourceId())));
+
+    try {
+      awaitRenewalsDuringHandOver(roundsWithTwo, renewedSegmentZeroAt);
+      assertThat(store.segments("handover").get(0).token()).isEqualTo(token);
+      assertThat(joining.ownedSegments()).isEmpty(); // segment 1 is still being handed over
+    } finally {
+      release.countDown(); // a failure must not leave the handler, and close, waiting for ever
+    }
+    Await.until("segment 1 handed over", () -> joining.ownedSegments().equals(List.of(1)));
+    assertThat(leaving.ownedSegments()).containsExactly(0);
+    assertThat(store.segments("handover").get(0).token()).isEqualTo(token);
+    Ledgers.append(store, first, 1, CREATED);
+    Ledgers.append(store, second, 1, CREATED);
+    Await.until(
+        "the second stream's next event handled by its new owner", () -> joinedSaw.size() == 1);
+    assertThat(joinedSaw).containsExactly(second); // not the event the first owner handled
+  }
+
+  /**
+   * Waits for the rounds after the one that handed segment 1 over, and for segment 0's renewals
+   * while the clock moves past the claims taken before.
+   */
+  private void awaitRenewalsDuringHandOver(
+      java.util.concurrent.atomic.AtomicInteger roundsWithTwo, AtomicLong renewedSegmentZeroAt) {
+    // The round that saw the new member handed segment 1 over; the next rounds come regardless.
+    Await.until("two rounds seeing both members", () -> roundsWithTwo.get() >= 2);
+    clock.advance(Duration.ofMillis(200));
+    long moved = clock.millis();
+    Await.until(
+        "segment 0 renewed after the clock moved", () -> renewedSegmentZeroAt.get() >= moved);
+    clock.advance(Duration.ofMillis(200)); // past the claims taken before the clock moved
+    long movedAgain = clock.millis();
+    Await.until("segment 0 renewed again", () -> renewedSegmentZeroAt.get() >= movedAgain);
+  }
+
+  /** A stream that the two-segment processors of these tests handle in {@code segment}. */
+  private static String streamOfSegment(int segment) {
+    for (int i = 0; ; i++) {
+      String stream = "ledger-" + i;
+      if (TrackingEventProcessor.segmentOf(stream, 2) == segment) {
+        return stream;
+      }
+    }
+  }
+
+  /**
    * A handler that fails while the processor closes (or hands the segment over) has not failed for
    * good: the event stays after the checkpoint for whoever works the segment next, and {@code
    * failure()}, which health reports, stays clear.

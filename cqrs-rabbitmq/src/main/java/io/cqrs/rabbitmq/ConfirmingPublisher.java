@@ -59,10 +59,14 @@ final class ConfirmingPublisher implements AutoCloseable {
    *     within {@code timeout}
    * @throws io.cqrs.NonTransientCqrsException if the broker closed the channel over a message (an
    *     exchange that does not exist, say)
+   * @throws IllegalArgumentException if a message is beyond what AMQP can carry ({@link
+   *     MessageLimits}): a short string too long is found before anything is sent, content headers
+   *     larger than the connection's {@code frame_max} when that message's turn comes
    * @throws IllegalStateException if the publisher is closed
    */
   List<Returned> publish(List<OutboundMessage> messages, Duration timeout) {
     ensureAccepting();
+    MessageLimits.check(messages);
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Returned> returned = new ArrayList<>(0);
     List<OutboundMessage> remaining = messages;
@@ -101,13 +105,17 @@ final class ConfirmingPublisher implements AutoCloseable {
    * the confirm window is full (back-pressure, bounded by {@code timeout}); if the connection is
    * down, or messages are lost on the way, a publisher thread sends them again after recovery,
    * until {@code timeout} has passed. The future completes on {@code completions}, never on the
-   * connection's I/O thread.
+   * connection's I/O thread. A message whose content headers are larger than the connection's
+   * {@code frame_max} fails the future with {@link IllegalArgumentException}.
    *
+   * @throws IllegalArgumentException if a short string of a message is too long ({@link
+   *     MessageLimits}); nothing is sent
    * @throws IllegalStateException if the publisher is closed
    */
   CompletableFuture<List<Returned>> publishAsync(
       List<OutboundMessage> messages, Duration timeout, Executor completions) {
     ensureAccepting();
+    MessageLimits.check(messages);
     return async.publish(messages, timeout, completions);
   }
 

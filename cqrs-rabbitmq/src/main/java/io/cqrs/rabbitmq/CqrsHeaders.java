@@ -5,8 +5,8 @@ package io.cqrs.rabbitmq;
  *
  * <p>The failure headers ({@link #ATTEMPTS}, {@link #EXCEPTION}, {@link #REASON}, {@link #QUEUE},
  * {@link #DEAD_LETTERED_AT}, {@link #ORIGINAL_EXCHANGE}, {@link #ORIGINAL_ROUTING_KEY}, {@link
- * #REPLAYED}) are written by the framework only: on a message as it was published they are ignored,
- * and the framework's copies of it do not carry them on.
+ * #ORIGINAL_USER_ID}, {@link #REPLAYED}) are written by the framework only: on a message as it was
+ * published they are ignored, and the framework's copies of it do not carry them on.
  *
  * <p>Every message also carries the standard properties: {@code message_id} (the event id or
  * command message id), {@code correlation_id}, {@code type} (the logical type name), {@code
@@ -39,6 +39,13 @@ public final class CqrsHeaders {
 
   /** The routing key the message was first published with. */
   public static final String ORIGINAL_ROUTING_KEY = "x-cqrs-original-routing-key";
+
+  /**
+   * The {@code user_id} property the message was first published with, which the broker had checked
+   * against its publisher's user. The framework's copies do not carry the property itself: the
+   * broker refuses a publish whose {@code user_id} is not the publishing connection's user.
+   */
+  public static final String ORIGINAL_USER_ID = "x-cqrs-original-user-id";
 
   /** The queue from which the message was retried or dead-lettered. */
   public static final String QUEUE = "x-cqrs-queue";

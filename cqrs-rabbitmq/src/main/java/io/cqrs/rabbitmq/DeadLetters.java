@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * Counts, shows and replays a subscription's dead letters. A replayed message goes back to the
  * queue it failed in, without its failure headers and with {@link CqrsHeaders#REPLAYED} counted up,
  * so it gets all its attempts again; it is removed from the dead-letter queue only once the broker
- * has confirmed the copy.
+ * has confirmed the copy. It goes to that queue alone: like every copy the framework publishes, it
+ * keeps no sender-selected routes ({@code CC}, {@code BCC}) and no {@code user_id}.
  */
 final class DeadLetters {
   private static final int BATCH = 500;
@@ -150,7 +151,7 @@ final class DeadLetters {
               topology.replayExchange(),
               topology.replayRoutingKey(),
               original.getType(),
-              original.builder().headers(replayHeaders(original.getHeaders())).build(),
+              FailureRouter.copyProperties(original, replayHeaders(original.getHeaders())).build(),
               response.getBody()));
     }
     List<Returned> returned = publisher.publish(copies, timeout);
@@ -161,6 +162,10 @@ final class DeadLetters {
     }
   }
 
+  /**
+   * A dead letter's headers for its replay: without its failure, without what the broker and the
+   * publisher added on the way (sender-selected routes included), its replay count counted up.
+   */
   static Map<String, Object> replayHeaders(Map<String, Object> original) {
     Map<String, Object> headers = FailureRouter.withoutBrokerHeaders(original);
     Object replayed = headers.get(CqrsHeaders.REPLAYED);

@@ -26,7 +26,8 @@ import java.util.Set;
  *
  * <p>A publisher that may write to the prefix's failure exchange ({@link Names#failureExchange})
  * can still make a message look replayed (that route is the queue's own name): it gains nothing but
- * an original route and replay count of its choosing; attempts and reasons stay the framework's.
+ * an original route, original user id and replay count of its choosing; attempts and reasons stay
+ * the framework's.
  */
 final class DeliveryOrigin {
   /** Framework headers that say what happened to a message; never taken from a publisher. */
@@ -39,11 +40,19 @@ final class DeliveryOrigin {
           CqrsHeaders.DEAD_LETTERED_AT,
           CqrsHeaders.ORIGINAL_EXCHANGE,
           CqrsHeaders.ORIGINAL_ROUTING_KEY,
+          CqrsHeaders.ORIGINAL_USER_ID,
           CqrsHeaders.REPLAYED);
 
-  /** What a retried or replayed message keeps of them (the rest is written anew). */
+  /**
+   * What a retried or replayed message keeps of them: where it came from, and its replay count (the
+   * rest is written anew).
+   */
   private static final Set<String> ROUTE =
-      Set.of(CqrsHeaders.ORIGINAL_EXCHANGE, CqrsHeaders.ORIGINAL_ROUTING_KEY, CqrsHeaders.REPLAYED);
+      Set.of(
+          CqrsHeaders.ORIGINAL_EXCHANGE,
+          CqrsHeaders.ORIGINAL_ROUTING_KEY,
+          CqrsHeaders.ORIGINAL_USER_ID,
+          CqrsHeaders.REPLAYED);
 
   private final List<String> retryQueues;
   private final String replayExchange;

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import io.cqrs.CqrsException;
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +21,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The attempt count and every failure header come from the framework's own path ({@link
  * DeliveryOrigin}), never from what a publisher put on the message; every dead letter the framework
- * writes carries {@link CqrsHeaders#REASON}.
+ * writes carries {@link CqrsHeaders#REASON}. A copy goes to the one queue chosen here: it keeps no
+ * sender-selected routes ({@code CC}, {@code BCC}) and no {@code user_id} of the original.
  */
 final class FailureRouter {
   private static final Logger log = LoggerFactory.getLogger(FailureRouter.class);
+
+  /**
+   * The headers of RabbitMQ's sender-selected distribution: the broker routes a message by the
+   * routing keys they list as well as by its own, and keeps {@code CC} on delivery. A copy that
+   * kept a publisher's would reach, through the failure exchange, any queue of the prefix bound
+   * there.
+   */
+  private static final List<String> SENDER_SELECTED_ROUTES = List.of("CC", "BCC");
 
   private final ConfirmingPublisher publisher;
   private final Duration publishTimeout;
@@ -92,7 +102,11 @@ final class FailureRouter {
     return headers;
   }
 
-  /** A copy of the headers without those the broker or the publisher add on the way. */
+  /**
+   * A copy of the headers without those the broker or the publisher add on the way, and without the
+   * sender-selected routes ({@code CC}, {@code BCC}), which would send the copy to more queues than
+   * the one the framework chose.
+   */
   static Map<String, Object> withoutBrokerHeaders(Map<String, Object> original) {
     Map<String, Object> headers = new HashMap<>(original == null ? Map.of() : original);
     headers
@@ -103,12 +117,27 @@ final class FailureRouter {
                     || name.startsWith("x-first-death")
                     || name.startsWith("x-last-death"));
     headers.remove(CqrsHeaders.PUBLISH_SEQ);
+    headers.keySet().removeAll(SENDER_SELECTED_ROUTES);
     return headers;
+  }
+
+  /**
+   * The properties of a copy the framework publishes: the original's, with {@code headers}, but
+   * without its {@code user_id}. The broker refuses a publish whose {@code user_id} is not the
+   * publishing connection's user (a channel error that would refuse the copy on every try), so the
+   * original's goes into {@link CqrsHeaders#ORIGINAL_USER_ID} of {@code headers} instead.
+   */
+  static AMQP.BasicProperties.Builder copyProperties(
+      AMQP.BasicProperties original, Map<String, Object> headers) {
+    if (original.getUserId() != null) {
+      headers.put(CqrsHeaders.ORIGINAL_USER_ID, original.getUserId());
+    }
+    return original.builder().headers(headers).userId(null);
   }
 
   private Disposition publishCopy(Inbound delivery, String queue, Map<String, Object> headers) {
     AMQP.BasicProperties properties =
-        delivery.properties().builder().headers(headers).deliveryMode(2).expiration(null).build();
+        copyProperties(delivery.properties(), headers).deliveryMode(2).expiration(null).build();
     OutboundMessage copy =
         new OutboundMessage(
             failureExchange, queue, delivery.properties().getType(), properties, delivery.body());
@@ -122,6 +151,12 @@ final class FailureRouter {
         return Disposition.REJECT;
       }
       return Disposition.ACK;
+    } catch (NonTransientCqrsException | IllegalArgumentException e) {
+      // The broker refused the copy itself (a channel error), or the client cannot encode it: it
+      // would be refused again on every pass, each running the handler once more. The broker's
+      // own dead-lettering of the original is all that is left.
+      log.error("Cannot move {} to {}; rejecting it: {}", delivery.describe(), queue, e.toString());
+      return Disposition.REJECT;
     } catch (CqrsException | IllegalStateException e) {
       log.warn("Cannot move {} to {}; requeueing it: {}", delivery.describe(), queue, e.toString());
       return Disposition.REQUEUE;

@@ -1,5 +1,6 @@
 package io.cqrs.rabbitmq;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
@@ -11,10 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The connection and channel that messages are published on: one confirm-mode channel at a time on
  * the bus's publishing connection, replaced by a fresh one when it was closed (by a channel error,
- * or a connection not yet recovered), each with the {@link ConfirmTracker} of what it has not had
- * confirmed. The publishers above see only whether it can be used now, a wait for that, {@link
- * #transmit}, and whether it was closed; which connection and channel carry a message is decided
- * here alone.
+ * or a connection not yet recovered) or its numbering was lost (the client refused a message it had
+ * already counted), each with the {@link ConfirmTracker} of what it has not had confirmed. The
+ * publishers above see only whether it can be used now, a wait for that, {@link #transmit}, and
+ * whether it was closed; which connection and channel carry a message is decided here alone.
  *
  * <p>Thread-safe: any thread transmits, holding a lock only to pair a sequence number with its
  * {@code basic.publish} (the lock also guards replacing the channel). Acks, nacks, returns and the
@@ -92,6 +93,8 @@ final class PublishChannel implements AutoCloseable {
    *
    * @return whether it was handed over: {@code false} if the channel or connection is down, in
    *     which case the caller stops sending until the connection has recovered
+   * @throws IllegalArgumentException if the message's content headers do not fit in the
+   *     connection's {@code frame_max} ({@link MessageLimits}), or the client refuses to encode it
    * @throws RuntimeException anything else that went wrong, after settling the message as lost
    */
   boolean transmit(PendingMessage pending) {
@@ -99,14 +102,11 @@ final class PublishChannel implements AutoCloseable {
     try {
       ConfirmTracker tracker = confirms();
       long seq = channel.getNextPublishSeqNo();
-      Object generation = tracker.add(seq, pending);
       OutboundMessage message = pending.message;
-      channel.basicPublish(
-          message.exchange(),
-          message.routingKey(),
-          true,
-          message.propertiesWithSeq(seq),
-          message.body());
+      AMQP.BasicProperties properties = message.propertiesWithSeq(seq);
+      MessageLimits.checkHeaderFrame(message, properties, channel.getConnection().getFrameMax());
+      Object generation = tracker.add(seq, pending);
+      publish(message, properties);
       if (tracker.lostSince(generation)) {
         // The channel went down while we published: its pending messages were failed already.
         pending.settle(PendingMessage.Outcome.LOST);
@@ -124,6 +124,45 @@ final class PublishChannel implements AutoCloseable {
       throw e;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Hands the message to the channel. Under lock. The client counts it in the channel's publish
+   * sequence before it encodes it; if it then refuses it (anything but a failed write, which closes
+   * the connection), nothing was sent, the broker's delivery tags now lag one behind this channel's
+   * numbers, and every later confirm would settle the wrong message. So the channel is given up:
+   * its unconfirmed messages are settled as lost (their calls publish them again), and the next
+   * message opens a fresh channel, numbered from 1 again.
+   */
+  private void publish(OutboundMessage message, AMQP.BasicProperties properties)
+      throws IOException {
+    try {
+      channel.basicPublish(
+          message.exchange(), message.routingKey(), true, properties, message.body());
+    } catch (ShutdownSignalException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn(
+          "The AMQP client refused to send a message ({}); replacing the publishing channel, whose"
+              + " sequence numbers no longer match the broker's, and publishing its unconfirmed"
+              + " messages again",
+          e.toString());
+      Channel refused = channel;
+      ConfirmTracker lost = confirms;
+      channel = null;
+      confirms = null;
+      lost.lost(null);
+      abortQuietly(refused);
+      throw e;
+    }
+  }
+
+  private static void abortQuietly(Channel channel) {
+    try {
+      channel.abort();
+    } catch (IOException | ShutdownSignalException e) {
+      log.debug("Aborting the publishing channel failed", e);
     }
   }
 

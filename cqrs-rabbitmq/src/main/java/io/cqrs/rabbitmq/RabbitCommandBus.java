@@ -92,6 +92,10 @@ public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
    *     commands of the call were delivered
    * @throws BrokerUnavailableException if the broker does not confirm within the publish timeout;
    *     some commands may have been published
+   * @throws IllegalArgumentException if a command is beyond what AMQP carries: a message id,
+   *     correlation id or type name longer than 255 bytes in UTF-8 (nothing is published), or
+   *     metadata carried as headers (the trace context) larger than the connection's {@code
+   *     frame_max}
    * @throws IllegalStateException if the bus is closed
    */
   @Override
@@ -119,6 +123,9 @@ public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
    * some commands of a failed call may have been delivered.
    *
    * @throws NullPointerException if {@code commands} is or holds null (nothing is published)
+   * @throws IllegalArgumentException if a command's message id, correlation id or type name is
+   *     longer than 255 bytes in UTF-8 (nothing is published); metadata carried as headers larger
+   *     than the connection's {@code frame_max} fails the future with it
    * @throws IllegalStateException if the bus is closed
    */
   @Override

@@ -114,6 +114,9 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
    *
    * @throws BrokerUnavailableException if the broker does not confirm within the publish timeout;
    *     some events may have been published
+   * @throws IllegalArgumentException if an event is beyond what AMQP carries: an id, correlation id
+   *     or type name longer than 255 bytes in UTF-8 (nothing is published), or metadata carried as
+   *     headers (the trace context) larger than the connection's {@code frame_max}
    * @throws IllegalStateException if the bus is closed
    */
   @Override
@@ -146,6 +149,9 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
    *
    * @throws NullPointerException if {@code events} is or holds null (nothing is published)
    * @throws io.cqrs.SerializationException if an event cannot be serialized (nothing is published)
+   * @throws IllegalArgumentException if an event's id, correlation id or type name is longer than
+   *     255 bytes in UTF-8 (nothing is published); metadata carried as headers larger than the
+   *     connection's {@code frame_max} fails the future with it
    * @throws IllegalStateException if the bus is closed
    */
   @Override

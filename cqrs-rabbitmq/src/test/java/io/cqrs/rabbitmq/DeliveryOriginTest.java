@@ -89,7 +89,7 @@ class DeliveryOriginTest {
   }
 
   @Test
-  void copies_of_a_retried_or_replayed_message_keep_its_first_route_and_replay_count() {
+  void copies_of_a_retried_or_replayed_message_keep_its_first_route_user_and_replay_count() {
     Map<String, Object> retried = new HashMap<>(forgedFailure());
     retried.put("x-death", List.of(death(RETRY_1, "expired")));
     Map<String, Object> replayed = new HashMap<>(forgedFailure());
@@ -102,6 +102,7 @@ class DeliveryOriginTest {
           .containsOnlyKeys(
               CqrsHeaders.ORIGINAL_EXCHANGE,
               CqrsHeaders.ORIGINAL_ROUTING_KEY,
+              CqrsHeaders.ORIGINAL_USER_ID,
               CqrsHeaders.REPLAYED);
     }
   }
@@ -115,7 +116,10 @@ class DeliveryOriginTest {
     assertThat(ordered.previousAttempts(delivery("", QUEUE + ".p0", headers))).isZero();
     assertThat(ordered.headersForCopy(delivery(QUEUE + ".hash", "", forgedFailure())))
         .containsOnlyKeys(
-            CqrsHeaders.ORIGINAL_EXCHANGE, CqrsHeaders.ORIGINAL_ROUTING_KEY, CqrsHeaders.REPLAYED);
+            CqrsHeaders.ORIGINAL_EXCHANGE,
+            CqrsHeaders.ORIGINAL_ROUTING_KEY,
+            CqrsHeaders.ORIGINAL_USER_ID,
+            CqrsHeaders.REPLAYED);
   }
 
   private static Map<String, Object> forgedFailure() {
@@ -127,6 +131,7 @@ class DeliveryOriginTest {
         CqrsHeaders.DEAD_LETTERED_AT, "1970-01-01T00:00:00Z",
         CqrsHeaders.ORIGINAL_EXCHANGE, "forged-exchange",
         CqrsHeaders.ORIGINAL_ROUTING_KEY, "Forged",
+        CqrsHeaders.ORIGINAL_USER_ID, "forged-user",
         CqrsHeaders.REPLAYED, 5,
         CqrsHeaders.PUBLISH_SEQ, 17L);
   }

@@ -2,6 +2,8 @@ package io.cqrs.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.rabbitmq.client.AMQP;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,37 @@ class FailureHeadersTest {
                 "account-1"));
 
     assertThat(headers).containsOnlyKeys(CqrsHeaders.SOURCE_ID);
+  }
+
+  @Test
+  void copies_and_replays_drop_the_sender_selected_routes_that_would_send_them_to_more_queues() {
+    Map<String, Object> forged =
+        Map.of(
+            "CC",
+            List.of("shop.events.billing"),
+            "BCC",
+            List.of("shop.commands.payments"),
+            CqrsHeaders.SOURCE_ID,
+            "account-1");
+
+    assertThat(FailureRouter.withoutBrokerHeaders(forged)).containsOnlyKeys(CqrsHeaders.SOURCE_ID);
+    assertThat(DeadLetters.replayHeaders(forged))
+        .containsOnlyKeys(CqrsHeaders.SOURCE_ID, CqrsHeaders.REPLAYED);
+  }
+
+  @Test
+  void a_copy_carries_the_original_user_id_in_a_header_not_in_the_property_the_broker_checks() {
+    AMQP.BasicProperties original =
+        new AMQP.BasicProperties.Builder().userId("api").messageId("m-1").type("AddItem").build();
+    Map<String, Object> headers = new HashMap<>(Map.of(CqrsHeaders.SOURCE_ID, "account-1"));
+
+    AMQP.BasicProperties copy = FailureRouter.copyProperties(original, headers).build();
+
+    assertThat(copy.getUserId()).isNull();
+    assertThat(copy.getMessageId()).isEqualTo("m-1");
+    assertThat(copy.getHeaders())
+        .containsEntry(CqrsHeaders.ORIGINAL_USER_ID, "api")
+        .containsEntry(CqrsHeaders.SOURCE_ID, "account-1");
   }
 
   @Test

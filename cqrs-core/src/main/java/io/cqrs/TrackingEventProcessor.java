@@ -395,9 +395,12 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
       if (worker.expired) {
         // Its thread stopped on a claim it found run out (a renewal can land just after that
-        // check) or lost: renewing for it would hold the segment with nothing working on it. It
-        // is claimed afresh below, from its checkpoint, if it is still this process's to hold.
-        stopWorker(worker, false);
+        // check) or lost: renewing for it as a working segment would hold the segment with nothing
+        // working on it. It leaves like a segment handed over, without this thread waiting for its
+        // stages to settle, and is claimed afresh from its checkpoint once it has left, if it is
+        // still this process's to hold.
+        worker.leaving = true;
+        renewLeaving(worker);
         log.info(
             "Processor '{}' segment {} stopped on an expired claim; claiming it again",
             name,
@@ -528,12 +531,30 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (worker.released) {
         return;
       }
+      if (!worker.thread.isAlive()) {
+        // Its thread had ended before it was handed over (stopped on a failure, say), or ended
+        // without seeing it was: it will not leave on its own, so the coordinator lets it go.
+        worker.leave();
+        return;
+      }
       Optional<SegmentClaim> renewed =
           store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
       if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
         worker.claim = renewed.get();
+      } else if (renewed.isPresent()) {
+        // The old claim had run out and this is a new one, which the leaving thread does not
+        // hold (its release would not free it): let it go at once.
+        releaseQuietly(renewed.get());
       }
       // Otherwise another process took it: the store refuses the thread's last checkpoint.
+    }
+  }
+
+  private void releaseQuietly(SegmentClaim claim) {
+    try {
+      store.release(claim);
+    } catch (RuntimeException e) {
+      log.warn("Processor '{}' could not release segment {}", name, claim.segment(), e);
     }
   }
 
@@ -555,7 +576,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     } finally {
       lock.unlock();
     }
-    if (release && !worker.leaving) { // a leaving worker released its claim itself
+    if (release && worker.leaving) {
+      worker.leave(); // released already on its way out, unless its thread ended before that
+    } else if (release) {
       try {
         store.release(worker.claim);
       } catch (RuntimeException e) {
@@ -785,6 +808,9 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     private void leave() {
       synchronized (this) {
+        if (released) {
+          return;
+        }
         released = true;
         try {
           store.release(claim);

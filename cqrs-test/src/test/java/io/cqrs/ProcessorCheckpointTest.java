@@ -359,6 +359,120 @@ class ProcessorCheckpointTest {
   }
 
   /**
+   * A segment whose thread had already stopped (on a failure, with {@code stopOnFailure}) when a
+   * joining process made it this process's to hand over: there is no thread left to release it on
+   * its way out, so the coordinator does, and the process keeps its share, not one segment more.
+   */
+  @Test
+  void a_segment_stopped_on_a_failure_is_still_handed_over() {
+    String second = streamOfSegment(1);
+    TrackingEventProcessor failing =
+        start(
+            EventProcessor.tracking("stopped-handover", store)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .stopOnFailure()
+                .maxAttempts(1)
+                .handler(
+                    event -> {
+                      if (event.sourceId().equals(second)) {
+                        throw new IllegalStateException("broken");
+                      }
+                    }));
+    Await.until("both segments held", () -> failing.ownedSegments().equals(List.of(0, 1)));
+    Ledgers.append(store, second, 1, CREATED);
+    Await.until("segment 1 stopped", () -> failing.failure() != null);
+
+    TrackingEventProcessor joining =
+        start(
+            EventProcessor.tracking("stopped-handover", store)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(event -> {}));
+
+    Await.until("segment 1 handed over", () -> joining.ownedSegments().equals(List.of(1)));
+    assertThat(failing.ownedSegments()).containsExactly(0);
+  }
+
+  /**
+   * A segment whose thread stopped on a claim that ran out waits, on its way out, for its
+   * asynchronous stages (up to a claim's lifetime); the coordinator must not wait with it, or the
+   * process's other claims run out meanwhile. Here only segment 1's thread sees a clock past its
+   * claim, and its one stage never completes until the test ends.
+   */
+  @Test
+  void a_segment_stopping_on_an_expired_claim_does_not_hold_up_the_coordinator() {
+    String second = streamOfSegment(1);
+    java.util.concurrent.atomic.AtomicBoolean segmentOneLate =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Clock perThread =
+        new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            boolean late =
+                segmentOneLate.get()
+                    && Thread.currentThread().getName().equals("cqrs-processor-stall-1");
+            return late ? clock.instant().plus(Duration.ofHours(1)) : clock.instant();
+          }
+        };
+    java.util.concurrent.atomic.AtomicInteger heartbeats =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ProcessorStore counting =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+            heartbeats.incrementAndGet();
+            return super.heartbeat(processor, owner, now, ttl);
+          }
+        };
+    java.util.concurrent.CompletableFuture<Void> held =
+        new java.util.concurrent.CompletableFuture<>();
+    CountDownLatch stageStarted = new CountDownLatch(1);
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("stall", store, counting)
+            .segments(2)
+            .claimTtl(Duration.ofSeconds(3))
+            .idleWait(Duration.ofMillis(5))
+            .clock(perThread)
+            .asyncHandler(
+                event -> {
+                  if (event.sourceId().equals(second) && event.version() == 1) {
+                    stageStarted.countDown();
+                    return held;
+                  }
+                  return java.util.concurrent.CompletableFuture.completedFuture(null);
+                })
+            .build();
+    started.add(processor);
+    processor.start();
+    try {
+      Await.until("both segments held", () -> processor.ownedSegments().equals(List.of(0, 1)));
+      Ledgers.append(store, second, 1, CREATED); // its stage stays in flight
+      Await.until("the stage started", () -> stageStarted.getCount() == 0);
+      Thread segmentOne = segmentThread("stall", 1);
+      segmentOneLate.set(true);
+      Ledgers.append(store, second, 1, CREATED); // read on a claim run out: the segment stops
+      int before = heartbeats.get();
+      // Its stage holds that thread for up to a claim's lifetime (3 s); rounds come every second.
+      Await.until(
+          "two rounds while segment 1's thread waits for its stage",
+          () -> heartbeats.get() >= before + 2 && segmentOne.isAlive());
+    } finally {
+      held.complete(null);
+    }
+  }
+
+  /**
    * Waits for the rounds after the one that handed segment 1 over, and for segment 0's renewals
    * while the clock moves past the claims taken before.
    */
@@ -482,6 +596,14 @@ class ProcessorCheckpointTest {
   private static boolean segmentThreadAlive(String processor) {
     return Thread.getAllStackTraces().keySet().stream()
         .anyMatch(thread -> thread.getName().equals("cqrs-processor-" + processor + "-0"));
+  }
+
+  /** The thread working {@code segment} of {@code processor} now. */
+  private static Thread segmentThread(String processor, int segment) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals("cqrs-processor-" + processor + "-" + segment))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

@@ -2,7 +2,6 @@ package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import io.cqrs.CqrsException;
-import io.cqrs.NonTransientCqrsException;
 import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,10 +150,11 @@ final class FailureRouter {
         return Disposition.REJECT;
       }
       return Disposition.ACK;
-    } catch (NonTransientCqrsException | IllegalArgumentException e) {
-      // The broker refused the copy itself (a channel error), or the client cannot encode it: it
-      // would be refused again on every pass, each running the handler once more. The broker's
-      // own dead-lettering of the original is all that is left.
+    } catch (IllegalArgumentException e) {
+      // The client cannot encode the copy: it would be refused again on every pass, each running
+      // the handler once more. The broker's own dead-lettering of the original is all that is
+      // left. (A channel error is not taken for the copy's own: any message on the shared
+      // publishing channel can cause one, and every message then in flight on it is failed.)
       log.error("Cannot move {} to {}; rejecting it: {}", delivery.describe(), queue, e.toString());
       return Disposition.REJECT;
     } catch (CqrsException | IllegalStateException e) {

@@ -1140,6 +1140,10 @@ public final class TrackingEventProcessor implements EventProcessor {
           }
           return giveUp(entry, e);
         } catch (Error e) {
+          if (!active() && !BusHealth.isFatal(e)) {
+            stopping = true; // as for an exception: not a failure of the event, see run()
+            throw e;
+          }
           if (BusHealth.isFatal(e) || ++attempts >= maxAttempts) {
             if (BusHealth.isFatal(e)) {
               throw e;

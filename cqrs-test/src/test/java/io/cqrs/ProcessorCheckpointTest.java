@@ -18,11 +18,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * When a tracking processor saves its checkpoint: at the end of the log, every {@code batchSize}
@@ -290,8 +295,7 @@ class ProcessorCheckpointTest {
   void a_hand_over_waiting_on_a_slow_handler_keeps_the_other_claims_renewed() throws Exception {
     String first = streamOfSegment(0);
     String second = streamOfSegment(1);
-    java.util.concurrent.atomic.AtomicInteger roundsWithTwo =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger roundsWithTwo = new AtomicInteger();
     AtomicLong renewedSegmentZeroAt = new AtomicLong();
     ProcessorStore watched =
         new ForwardingProcessorStore(store) {
@@ -403,8 +407,7 @@ class ProcessorCheckpointTest {
   @Test
   void a_segment_stopping_on_an_expired_claim_does_not_hold_up_the_coordinator() {
     String second = streamOfSegment(1);
-    java.util.concurrent.atomic.AtomicBoolean segmentOneLate =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean segmentOneLate = new AtomicBoolean();
     Clock perThread =
         new Clock() {
           @Override
@@ -425,8 +428,7 @@ class ProcessorCheckpointTest {
             return late ? clock.instant().plus(Duration.ofHours(1)) : clock.instant();
           }
         };
-    java.util.concurrent.atomic.AtomicInteger heartbeats =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger heartbeats = new AtomicInteger();
     ProcessorStore counting =
         new ForwardingProcessorStore(store) {
           @Override
@@ -435,8 +437,7 @@ class ProcessorCheckpointTest {
             return super.heartbeat(processor, owner, now, ttl);
           }
         };
-    java.util.concurrent.CompletableFuture<Void> held =
-        new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Void> held = new CompletableFuture<>();
     CountDownLatch stageStarted = new CountDownLatch(1);
     TrackingEventProcessor processor =
         EventProcessor.tracking("stall", store, counting)
@@ -450,7 +451,7 @@ class ProcessorCheckpointTest {
                     stageStarted.countDown();
                     return held;
                   }
-                  return java.util.concurrent.CompletableFuture.completedFuture(null);
+                  return CompletableFuture.completedFuture(null);
                 })
             .build();
     started.add(processor);
@@ -477,7 +478,7 @@ class ProcessorCheckpointTest {
    * while the clock moves past the claims taken before.
    */
   private void awaitRenewalsDuringHandOver(
-      java.util.concurrent.atomic.AtomicInteger roundsWithTwo, AtomicLong renewedSegmentZeroAt) {
+      AtomicInteger roundsWithTwo, AtomicLong renewedSegmentZeroAt) {
     // The round that saw the new member handed segment 1 over; the next rounds come regardless.
     Await.until("two rounds seeing both members", () -> roundsWithTwo.get() >= 2);
     clock.advance(Duration.ofMillis(200));
@@ -504,8 +505,9 @@ class ProcessorCheckpointTest {
    * good: the event stays after the checkpoint for whoever works the segment next, and {@code
    * failure()}, which health reports, stays clear.
    */
-  @Test
-  void a_handler_failing_while_the_processor_closes_is_not_reported_as_a_failure()
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void a_handler_failing_while_the_processor_closes_is_not_reported_as_a_failure(boolean error)
       throws Exception {
     Ledgers.append(store, "ledger", 2, CREATED);
     CountDownLatch entered = new CountDownLatch(1);
@@ -519,6 +521,9 @@ class ProcessorCheckpointTest {
                       if (event.version() == 2) {
                         entered.countDown();
                         release.await();
+                        if (error) {
+                          throw new AssertionError("failed while closing");
+                        }
                         throw new IllegalStateException("failed while closing");
                       }
                     }));
@@ -531,6 +536,7 @@ class ProcessorCheckpointTest {
     closing.join();
 
     assertThat(processor.failure()).isNull();
+    assertThat(processor.deadLettered()).isZero(); // nor a dead letter written on the way out
     assertThat(checkpoint("closing-failure")).isEqualTo(positionOf(1));
   }
 
@@ -549,8 +555,7 @@ class ProcessorCheckpointTest {
     CountDownLatch renew = new CountDownLatch(1);
     CountDownLatch renewed = new CountDownLatch(1);
     CountDownLatch hand = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean armed =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean armed = new AtomicBoolean();
     ProcessorStore racing =
         new ForwardingProcessorStore(store) {
           @Override

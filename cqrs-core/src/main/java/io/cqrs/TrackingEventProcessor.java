@@ -513,6 +513,11 @@ public final class TrackingEventProcessor implements EventProcessor {
    */
   private void handOver(Worker worker) {
     worker.leaving = true;
+    stopSignalled(worker);
+  }
+
+  /** Stops {@code worker} and wakes it, wherever it waits for a change. */
+  private void stopSignalled(Worker worker) {
     worker.stop();
     lock.lock();
     try {
@@ -560,13 +565,7 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /** Stops a worker; with {@code release}, saves its checkpoint and gives up its claim. */
   private void stopWorker(Worker worker, boolean release) {
-    worker.stop();
-    lock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    stopSignalled(worker);
     if (worker.thread != Thread.currentThread()) {
       joinQuietly(worker.thread);
     }
@@ -579,11 +578,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     if (release && worker.leaving) {
       worker.leave(); // released already on its way out, unless its thread ended before that
     } else if (release) {
-      try {
-        store.release(worker.claim);
-      } catch (RuntimeException e) {
-        log.warn("Processor '{}' could not release segment {}", name, worker.segment, e);
-      }
+      releaseQuietly(worker.claim);
     }
   }
 
@@ -812,11 +807,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           return;
         }
         released = true;
-        try {
-          store.release(claim);
-        } catch (RuntimeException e) {
-          log.warn("Processor '{}' could not release segment {}", name, segment, e);
-        }
+        releaseQuietly(claim);
       }
       lock.lock();
       try {

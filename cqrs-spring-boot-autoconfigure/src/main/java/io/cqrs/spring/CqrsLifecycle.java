@@ -18,13 +18,14 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Ties the {@link Cqrs} to the application context. When the context starts (after every bean is
- * created, in the last lifecycle phase, so after the web server) it registers the context's {@link
- * CommandHandler} beans (each for the command type it declares), runs each {@link Projection} bean
- * as a tracking processor named after the bean ({@code cqrs.processors.<name>.*}), registers each
- * {@link EventProcessor} bean, runs the {@link CqrsConfigurer}s' {@code register}, and starts the
- * {@link Cqrs}. When the context stops it closes the {@link Cqrs} first of all lifecycle beans
- * (commands, subscriptions, processors and relay stop, in-flight work finishing), before the web
- * server and before the store and buses are closed.
+ * created, in phase {@link #PHASE}, before the web server and the application's own message
+ * listeners) it registers the context's {@link CommandHandler} beans (each for the command type it
+ * declares), runs each {@link Projection} bean as a tracking processor named after the bean ({@code
+ * cqrs.processors.<name>.*}), registers each {@link EventProcessor} bean, runs the {@link
+ * CqrsConfigurer}s' {@code register}, and starts the {@link Cqrs}. When the context stops it closes
+ * the {@link Cqrs} after the web server has drained its requests and stopped (commands,
+ * subscriptions, processors and relay stop, in-flight work finishing), before the store and buses
+ * are closed.
  *
  * <p>A {@link Cqrs} runs once: started again after a stop, this throws.
  */
@@ -124,10 +125,20 @@ public class CqrsLifecycle implements SmartLifecycle {
     return properties.isAutoStartup();
   }
 
-  /** The last phase: started after, and stopped before, every other lifecycle bean. */
+  /**
+   * The phase of a {@link CqrsLifecycle}: below Spring Boot's web server ({@code DEFAULT_PHASE -
+   * 2048} to start and stop it, {@code DEFAULT_PHASE - 1024} for its graceful shutdown) and the
+   * message listener containers of the default phase, so that the {@link Cqrs} takes commands
+   * before the first request can send one and goes on handling them until the last request has been
+   * answered: a command accepted while the server drained was otherwise never handled (in memory,
+   * where nothing else would consume it) and one sent before the start refused.
+   */
+  public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+  /** {@link #PHASE}: started before, and stopped after, the web server and message listeners. */
   @Override
   public int getPhase() {
-    return SmartLifecycle.DEFAULT_PHASE;
+    return PHASE;
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})

@@ -34,8 +34,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -118,6 +120,71 @@ class CqrsAutoConfigurationTest {
     @Bean
     CommandHandler<Withdraw> withdrawHandler() {
       return (withdraw, command) -> handled.add(withdraw);
+    }
+  }
+
+  /**
+   * A lifecycle bean in the phase of the web server's graceful shutdown stands for a request still
+   * being answered: it finds cqrs running when it starts, and a command it sends while it stops is
+   * handled, not accepted into a queue nobody reads any more.
+   */
+  @Test
+  void cqrs_runs_before_the_web_server_starts_and_until_its_graceful_shutdown_is_over() {
+    AtomicReference<List<String>> seen = new AtomicReference<>();
+    runner
+        .withUserConfiguration(LambdaHandler.class, Draining.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              seen.set(context.getBean(Draining.class).seen);
+              assertThat(seen.get()).containsExactly("started with cqrs running");
+            });
+    assertThat(seen.get())
+        .containsExactly("started with cqrs running", "command handled while stopping");
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class Draining {
+    final List<String> seen = new CopyOnWriteArrayList<>();
+
+    @Bean
+    SmartLifecycle drainingServer(
+        ObjectProvider<CqrsLifecycle> lifecycle, ObjectProvider<Cqrs> cqrs, LambdaHandler handler) {
+      return new SmartLifecycle() {
+        private volatile boolean running;
+
+        @Override
+        public void start() {
+          running = true;
+          boolean cqrsRunning = lifecycle.getObject().isRunning();
+          seen.add("started with cqrs " + (cqrsRunning ? "running" : "not running"));
+        }
+
+        @Override
+        public void stop() {
+          running = false;
+          try {
+            cqrs.getObject().send(new Withdraw("late", BigDecimal.ONE));
+            Await.until(
+                "the command sent while stopping handled",
+                () -> handler.handled.stream().anyMatch(w -> w.accountId().equals("late")));
+            seen.add("command handled while stopping");
+          } catch (RuntimeException | AssertionError e) {
+            seen.add("command lost while stopping: " + e);
+          }
+        }
+
+        @Override
+        public boolean isRunning() {
+          return running;
+        }
+
+        /** Spring Boot's phase for the graceful shutdown of its web server. */
+        @Override
+        public int getPhase() {
+          return SmartLifecycle.DEFAULT_PHASE - 1024;
+        }
+      };
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +34,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+import org.springframework.core.env.Environment;
 
 /**
  * Builds the application's {@link Cqrs} from {@code cqrs.*} properties and the beans it finds: the
@@ -128,12 +134,13 @@ public class CqrsAutoConfiguration {
       ObjectProvider<CommandBus> commandBus,
       ObjectProvider<EventBus> eventBus,
       ObjectProvider<CqrsConfigurer> configurers,
-      ConfigurableListableBeanFactory beanFactory) {
+      ConfigurableListableBeanFactory beanFactory,
+      Environment environment) {
     EventStreamRepository theStore =
         required(store, "an event store", STORE_TYPE, properties.getStore().getType());
     CommandBus theCommandBus =
         required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType());
-    checkBackends(properties, theStore, theCommandBus);
+    checkBackends(properties, theStore, theCommandBus, environment);
     Cqrs.Builder builder =
         Cqrs.builder()
             .types(types)
@@ -178,27 +185,53 @@ public class CqrsAutoConfiguration {
   }
 
   /**
+   * The properties under {@code prefix} that the environment sets, in any of Spring's spellings
+   * (properties, YAML, environment variables): a setting of a backend not in use must fail the
+   * start even where it equals the default or a field the check below does not read.
+   */
+  static List<String> setUnder(Environment environment, String prefix) {
+    ConfigurationPropertyName root = ConfigurationPropertyName.of(prefix);
+    Set<String> found = new TreeSet<>();
+    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+      if (source instanceof IterableConfigurationPropertySource iterable) {
+        iterable.filter(root::isAncestorOf).stream().forEach(name -> found.add(name.toString()));
+      }
+    }
+    return List.copyOf(found);
+  }
+
+  /**
    * Refuses settings of a store or bus that is not the one in use (a RabbitMQ URI beside the
    * in-memory buses is a forgotten {@code cqrs.bus.type}), and warns of an in-memory store behind
    * buses that other processes share: each instance would keep events of its own.
    */
   static void checkBackends(
-      CqrsProperties properties, EventStreamRepository store, CommandBus commandBus) {
+      CqrsProperties properties,
+      EventStreamRepository store,
+      CommandBus commandBus,
+      Environment environment) {
     CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
+    List<String> couchbaseSet = setUnder(environment, "cqrs.store.couchbase");
     if (store instanceof InMemoryEventStreamRepository
-        && (couchbase.getBucket() != null
+        && (!couchbaseSet.isEmpty()
+            || couchbase.getBucket() != null
             || couchbase.getConnectionString() != null
             || !"none".equalsIgnoreCase(couchbase.getDurability().trim()))) {
       throw new IllegalStateException(
-          "cqrs.store.couchbase.* is set, but the store is in memory (cqrs.store.type="
+          "cqrs.store.couchbase.* is set"
+              + (couchbaseSet.isEmpty() ? "" : " (" + String.join(", ", couchbaseSet) + ")")
+              + ", but the store is in memory (cqrs.store.type="
               + properties.getStore().getType().toString().toLowerCase(Locale.ROOT)
               + "): set cqrs.store.type=couchbase to use Couchbase, or remove those settings");
     }
     CqrsProperties.Rabbitmq rabbitmq = properties.getBus().getRabbitmq();
+    List<String> rabbitmqSet = setUnder(environment, "cqrs.bus.rabbitmq");
     if (commandBus instanceof InMemoryCommandBus
-        && (rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology())) {
+        && (!rabbitmqSet.isEmpty() || rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology())) {
       throw new IllegalStateException(
-          "cqrs.bus.rabbitmq.* is set, but the buses are in memory (cqrs.bus.type="
+          "cqrs.bus.rabbitmq.* is set"
+              + (rabbitmqSet.isEmpty() ? "" : " (" + String.join(", ", rabbitmqSet) + ")")
+              + ", but the buses are in memory (cqrs.bus.type="
               + properties.getBus().getType().toString().toLowerCase(Locale.ROOT)
               + "): set cqrs.bus.type=rabbitmq to use RabbitMQ, or remove those settings");
     }

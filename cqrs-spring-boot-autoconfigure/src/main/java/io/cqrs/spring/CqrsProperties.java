@@ -472,27 +472,12 @@ public class CqrsProperties {
     /** Whether the relay runs (when the store supports it). */
     private boolean enabled = true;
 
-    /**
-     * Whether the look-up stands for the store's own check of a command on a cached aggregate (one
-     * Couchbase KV operation less per command); only where every delivery of a message id carries
-     * the same correlation id. Needs {@code enabled}.
-     */
-    private boolean lookupProvesEffects = false;
-
     public boolean isEnabled() {
       return enabled;
     }
 
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
-    }
-
-    public boolean isLookupProvesEffects() {
-      return lookupProvesEffects;
-    }
-
-    public void setLookupProvesEffects(boolean lookupProvesEffects) {
-      this.lookupProvesEffects = lookupProvesEffects;
     }
   }
 

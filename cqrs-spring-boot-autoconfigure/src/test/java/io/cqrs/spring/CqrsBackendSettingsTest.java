@@ -105,6 +105,48 @@ class CqrsBackendSettingsTest {
                     .hasMessageContaining("cqrs.bus.rabbitmq.uri is set, but the application has"));
   }
 
+  /**
+   * A RabbitMQ setting without {@code cqrs.bus.type}, as with Spring AMQP's connection and no URI
+   * of cqrs's own, must not start on the in-memory buses in silence, whatever the setting.
+   */
+  @Test
+  void a_rabbitmq_setting_without_the_bus_type_fails_the_start_naming_it() {
+    runner
+        .withPropertyValues("cqrs.bus.rabbitmq.queue-type=quorum")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.bus.rabbitmq.* is set (cqrs.bus.rabbitmq.queue-type), but the buses"
+                            + " are in memory"));
+  }
+
+  @Test
+  void a_couchbase_setting_without_the_store_type_fails_the_start_naming_it() {
+    runner
+        .withPropertyValues("cqrs.store.couchbase.key-prefix=bank")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.store.couchbase.* is set (cqrs.store.couchbase.key-prefix), but the"
+                            + " store is in memory"));
+  }
+
+  /** The relay had a copy of the deduplication's setting that nothing read; it is refused now. */
+  @Test
+  void the_relays_lookup_proves_effects_is_not_a_setting() {
+    runner
+        .withPropertyValues("cqrs.relay.lookup-proves-effects=true")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.relay.lookup-proves-effects"));
+  }
+
   @Test
   void an_unknown_queue_type_is_refused() {
     runner
@@ -184,8 +226,8 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessage(
-                        "cqrs.bus.rabbitmq.* is set, but the buses are in memory"
-                            + " (cqrs.bus.type=memory): set cqrs.bus.type=rabbitmq to use"
+                        "cqrs.bus.rabbitmq.* is set (cqrs.bus.rabbitmq.uri), but the buses are in"
+                            + " memory (cqrs.bus.type=memory): set cqrs.bus.type=rabbitmq to use"
                             + " RabbitMQ, or remove those settings"));
     runner
         .withPropertyValues("cqrs.bus.rabbitmq.declare-topology=false")
@@ -195,7 +237,8 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessageStartingWith(
-                        "cqrs.bus.rabbitmq.* is set, but the buses are in memory"));
+                        "cqrs.bus.rabbitmq.* is set (cqrs.bus.rabbitmq.declare-topology), but the"
+                            + " buses are in memory"));
   }
 
   @Test
@@ -208,7 +251,7 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessageStartingWith(
-                        "cqrs.store.couchbase.* is set, but the store is in memory"));
+                        "cqrs.store.couchbase.* is set (cqrs.store.couchbase.durability), but the store is in memory"));
     runner
         .withPropertyValues("cqrs.store.couchbase.bucket=orders")
         .run(
@@ -217,8 +260,8 @@ class CqrsBackendSettingsTest {
                     .getFailure()
                     .rootCause()
                     .hasMessageStartingWith(
-                        "cqrs.store.couchbase.* is set, but the store is in memory"
-                            + " (cqrs.store.type=memory): set cqrs.store.type=couchbase"));
+                        "cqrs.store.couchbase.* is set (cqrs.store.couchbase.bucket), but the store"
+                            + " is in memory (cqrs.store.type=memory): set cqrs.store.type=couchbase"));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.cqrs.TrackingEventProcessor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -46,7 +47,7 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
         up = false;
       }
       if (processor instanceof TrackingEventProcessor tracking) {
-        up &= lag(tracking.lag(), details);
+        up &= lag(tracking::lag, details);
       }
       processors.put(processor.name(), details);
     }
@@ -55,7 +56,7 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
       EventRelay relay = cqrs.relay().get();
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("leader", relay.isLeader());
-      up &= lag(relay.lag(), details);
+      up &= lag(relay::lag, details);
       builder.withDetail("relay", details);
     }
     if (maxLag != null) {
@@ -64,8 +65,19 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
     return (up ? builder : builder.down()).build();
   }
 
-  /** Adds the lag; false if it is over the limit. */
-  private boolean lag(ProcessorLag lag, Map<String, Object> details) {
+  /**
+   * Adds the lag, which reads the store; false if it is over the limit, or if the store could not
+   * say: a store that fails makes this indicator DOWN with the error, and must not fail the whole
+   * health endpoint, which would hide every other component's state.
+   */
+  private boolean lag(Supplier<ProcessorLag> read, Map<String, Object> details) {
+    ProcessorLag lag;
+    try {
+      lag = read.get();
+    } catch (RuntimeException e) {
+      details.put("lag", "unknown: " + e);
+      return false;
+    }
     details.put("lag", lag.positionsBehind());
     return maxLag == null || lag.positionsBehind() <= maxLag;
   }

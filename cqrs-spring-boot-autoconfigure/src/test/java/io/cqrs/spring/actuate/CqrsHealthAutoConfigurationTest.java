@@ -3,16 +3,22 @@ package io.cqrs.spring.actuate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TransientCqrsException;
+import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spring.CqrsAutoConfiguration;
 import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.TestDomain;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingEventStreamRepository;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -121,6 +127,41 @@ class CqrsHealthAutoConfigurationTest {
                 false));
     assertThat(health.getDetails().get("connections").toString())
         .contains("app-commands/consume", "connected=false", "connection reset");
+  }
+
+  /**
+   * A store that fails while the lag is read (Couchbase away) makes the processors DOWN with the
+   * error; it must not throw out of the indicator, which fails the whole health endpoint and hides
+   * every other component's state.
+   */
+  @Test
+  void processors_are_down_with_the_error_when_the_store_cannot_say_their_lag() {
+    AtomicBoolean failing = new AtomicBoolean();
+    InMemoryEventStreamRepository memory = new InMemoryEventStreamRepository();
+    EventStreamRepository store =
+        new ForwardingEventStreamRepository(memory) {
+          @Override
+          public long logHead() {
+            if (failing.get()) {
+              throw new TransientCqrsException("the store is away");
+            }
+            return super.logHead();
+          }
+        };
+    try (Cqrs cqrs = Cqrs.builder().store(store).relay(false).build()) {
+      cqrs.processor(EventProcessor.tracking("rows", store, memory).handler(event -> {}).build());
+      cqrs.start();
+      ProcessorsHealthIndicator indicator = new ProcessorsHealthIndicator(cqrs, null);
+      assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+
+      failing.set(true);
+      Health health = indicator.health();
+
+      assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(health.getDetails().get("processors").toString())
+          .contains("unknown: ")
+          .contains("the store is away");
+    }
   }
 
   @Test

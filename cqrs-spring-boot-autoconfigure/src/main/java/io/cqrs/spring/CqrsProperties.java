@@ -557,7 +557,15 @@ public class CqrsProperties {
       return maximumSize;
     }
 
+    /**
+     * @throws IllegalArgumentException if negative (a negative size kept no cache in silence; the
+     *     binder names the property)
+     */
     public void setMaximumSize(long maximumSize) {
+      if (maximumSize < 0) {
+        throw new IllegalArgumentException(
+            "cqrs.cache.maximum-size must be 0 (no cache) or more, was " + maximumSize);
+      }
       this.maximumSize = maximumSize;
     }
   }
@@ -655,7 +663,14 @@ public class CqrsProperties {
       return maxLag;
     }
 
+    /**
+     * @throws IllegalArgumentException if negative (the processors would be DOWN for good; the
+     *     binder names the property)
+     */
     public void setMaxLag(Long maxLag) {
+      if (maxLag != null && maxLag < 0) {
+        throw new IllegalArgumentException("cqrs.health.max-lag must be 0 or more, was " + maxLag);
+      }
       this.maxLag = maxLag;
     }
   }

@@ -135,6 +135,27 @@ class CqrsBackendSettingsTest {
                             + " store is in memory"));
   }
 
+  @Test
+  void a_negative_cache_size_or_maximum_lag_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues("cqrs.cache.maximum-size=-5")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.cache.maximum-size")
+                    .hasStackTraceContaining(
+                        "cqrs.cache.maximum-size must be 0 (no cache) or more, was -5"));
+    runner
+        .withPropertyValues("cqrs.health.max-lag=-1")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.health.max-lag")
+                    .hasStackTraceContaining("cqrs.health.max-lag must be 0 or more, was -1"));
+  }
+
   /** The relay had a copy of the deduplication's setting that nothing read; it is refused now. */
   @Test
   void the_relays_lookup_proves_effects_is_not_a_setting() {

@@ -428,7 +428,12 @@ public final class TrackingEventProcessor implements EventProcessor {
         passedUnreadable(worker.segment, renewed.get().checkpoint());
       } else {
         log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
-        stopWorker(worker, false);
+        if (renewed.isPresent()) {
+          releaseQuietly(renewed.get()); // a new claim of a segment whose old one had run out
+        }
+        // Left without waiting for a handler that takes its time, as a hand-over is; its writes
+        // under the lost claim are refused, and its release of it frees nothing.
+        handOver(worker);
       }
     }
 

@@ -363,6 +363,64 @@ class ProcessorCheckpointTest {
   }
 
   /**
+   * A segment another process took over while its handler is still working: the coordinator must
+   * not wait for that handler before it renews the process's other claims.
+   */
+  @Test
+  void a_segment_lost_while_its_handler_works_does_not_hold_up_the_other_claims() throws Exception {
+    String second = streamOfSegment(1);
+    AtomicLong renewedSegmentZeroAt = new AtomicLong();
+    CountDownLatch lossSeen = new CountDownLatch(1);
+    ProcessorStore watched =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public Optional<SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration ttl) {
+            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, ttl);
+            if (segment == 0 && claim.isPresent()) {
+              renewedSegmentZeroAt.accumulateAndGet(now.toEpochMilli(), Math::max);
+            }
+            if (segment == 1 && claim.isEmpty()) {
+              lossSeen.countDown(); // a round found segment 1 taken
+            }
+            return claim;
+          }
+        };
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TrackingEventProcessor losing =
+        start(
+            EventProcessor.tracking("lost", store, watched)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(
+                    event -> {
+                      if (event.sourceId().equals(second)) {
+                        entered.countDown();
+                        release.await();
+                      }
+                    }));
+    Await.until("both segments held", () -> losing.ownedSegments().equals(List.of(0, 1)));
+    Ledgers.append(store, second, 1, CREATED);
+    entered.await();
+    try {
+      // Another process takes segment 1 over, its claim run out on that process's clock.
+      Instant later = clock.instant().plus(Duration.ofMinutes(1));
+      assertThat(store.claim("lost", 1, "thief", later, Duration.ofMinutes(5))).isPresent();
+      lossSeen.await(); // the round that found it lost has decided what to do with its thread
+      clock.advance(Duration.ofMillis(200));
+      long moved = clock.millis();
+      Await.until(
+          "segment 0 renewed while the lost segment's handler works",
+          () -> renewedSegmentZeroAt.get() >= moved);
+    } finally {
+      release.countDown();
+    }
+    Await.until("segment 1 left", () -> losing.ownedSegments().equals(List.of(0)));
+    assertThat(store.segments("lost").get(1).owner()).isEqualTo("thief");
+  }
+
+  /**
    * A segment whose thread had already stopped (on a failure, with {@code stopOnFailure}) when a
    * joining process made it this process's to hand over: there is no thread left to release it on
    * its way out, so the coordinator does, and the process keeps its share, not one segment more.

@@ -320,19 +320,7 @@ class ProcessorCheckpointTest {
         };
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    TrackingEventProcessor leaving =
-        start(
-            EventProcessor.tracking("handover", store, watched)
-                .segments(2)
-                .claimTtl(Duration.ofMillis(300))
-                .handler(
-                    event -> {
-                      if (event.sourceId().equals(second)) {
-                        entered.countDown();
-                        release.await();
-                      }
-                    }));
-    Await.until("both segments held", () -> leaving.ownedSegments().equals(List.of(0, 1)));
+    TrackingEventProcessor leaving = blockingOn(second, "handover", watched, entered, release);
     long token = store.segments("handover").get(0).token();
     Ledgers.append(store, second, 1, CREATED);
     entered.await();
@@ -388,19 +376,7 @@ class ProcessorCheckpointTest {
         };
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    TrackingEventProcessor losing =
-        start(
-            EventProcessor.tracking("lost", store, watched)
-                .segments(2)
-                .claimTtl(Duration.ofMillis(300))
-                .handler(
-                    event -> {
-                      if (event.sourceId().equals(second)) {
-                        entered.countDown();
-                        release.await();
-                      }
-                    }));
-    Await.until("both segments held", () -> losing.ownedSegments().equals(List.of(0, 1)));
+    TrackingEventProcessor losing = blockingOn(second, "lost", watched, entered, release);
     Ledgers.append(store, second, 1, CREATED);
     entered.await();
     try {
@@ -537,6 +513,33 @@ class ProcessorCheckpointTest {
     clock.advance(Duration.ofMillis(200)); // past the claims taken before the clock moved
     long movedAgain = clock.millis();
     Await.until("segment 0 renewed again", () -> renewedSegmentZeroAt.get() >= movedAgain);
+  }
+
+  /**
+   * A two-segment processor on {@code processors} with a claim lifetime of 300 ms whose handler, on
+   * each event of {@code stream}, counts down {@code entered} and waits for {@code release};
+   * started, with both segments held.
+   */
+  private TrackingEventProcessor blockingOn(
+      String stream,
+      String name,
+      ProcessorStore processors,
+      CountDownLatch entered,
+      CountDownLatch release) {
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking(name, store, processors)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .handler(
+                    event -> {
+                      if (event.sourceId().equals(stream)) {
+                        entered.countDown();
+                        release.await();
+                      }
+                    }));
+    Await.until("both segments held", () -> processor.ownedSegments().equals(List.of(0, 1)));
+    return processor;
   }
 
   /** A stream that the two-segment processors of these tests handle in {@code segment}. */

@@ -201,6 +201,27 @@ public class CqrsAutoConfiguration {
   }
 
   /**
+   * Refuses the settings under {@code prefix}, of a backend not in use: those the environment sets,
+   * named in the message, or {@code boundSet} (properties bound some other way).
+   *
+   * @param notInUse why the backend is not in use and how to use it
+   */
+  private static void refuseUnused(
+      Environment environment, String prefix, boolean boundSet, String notInUse) {
+    List<String> set = setUnder(environment, prefix);
+    if (set.isEmpty() && !boundSet) {
+      return;
+    }
+    throw new IllegalStateException(
+        prefix
+            + ".* is set"
+            + (set.isEmpty() ? "" : " (" + String.join(", ", set) + ")")
+            + ", but "
+            + notInUse
+            + ", or remove those settings");
+  }
+
+  /**
    * Refuses settings of a store or bus that is not the one in use (a RabbitMQ URI beside the
    * in-memory buses is a forgotten {@code cqrs.bus.type}), and warns of an in-memory store behind
    * buses that other processes share: each instance would keep events of its own.
@@ -210,30 +231,27 @@ public class CqrsAutoConfiguration {
       EventStreamRepository store,
       CommandBus commandBus,
       Environment environment) {
-    CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
-    List<String> couchbaseSet = setUnder(environment, "cqrs.store.couchbase");
-    if (store instanceof InMemoryEventStreamRepository
-        && (!couchbaseSet.isEmpty()
-            || couchbase.getBucket() != null
-            || couchbase.getConnectionString() != null
-            || !"none".equalsIgnoreCase(couchbase.getDurability().trim()))) {
-      throw new IllegalStateException(
-          "cqrs.store.couchbase.* is set"
-              + (couchbaseSet.isEmpty() ? "" : " (" + String.join(", ", couchbaseSet) + ")")
-              + ", but the store is in memory (cqrs.store.type="
+    if (store instanceof InMemoryEventStreamRepository) {
+      CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
+      refuseUnused(
+          environment,
+          "cqrs.store.couchbase",
+          couchbase.getBucket() != null
+              || couchbase.getConnectionString() != null
+              || !"none".equalsIgnoreCase(couchbase.getDurability().trim()),
+          "the store is in memory (cqrs.store.type="
               + properties.getStore().getType().toString().toLowerCase(Locale.ROOT)
-              + "): set cqrs.store.type=couchbase to use Couchbase, or remove those settings");
+              + "): set cqrs.store.type=couchbase to use Couchbase");
     }
-    CqrsProperties.Rabbitmq rabbitmq = properties.getBus().getRabbitmq();
-    List<String> rabbitmqSet = setUnder(environment, "cqrs.bus.rabbitmq");
-    if (commandBus instanceof InMemoryCommandBus
-        && (!rabbitmqSet.isEmpty() || rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology())) {
-      throw new IllegalStateException(
-          "cqrs.bus.rabbitmq.* is set"
-              + (rabbitmqSet.isEmpty() ? "" : " (" + String.join(", ", rabbitmqSet) + ")")
-              + ", but the buses are in memory (cqrs.bus.type="
+    if (commandBus instanceof InMemoryCommandBus) {
+      CqrsProperties.Rabbitmq rabbitmq = properties.getBus().getRabbitmq();
+      refuseUnused(
+          environment,
+          "cqrs.bus.rabbitmq",
+          rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology(),
+          "the buses are in memory (cqrs.bus.type="
               + properties.getBus().getType().toString().toLowerCase(Locale.ROOT)
-              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ, or remove those settings");
+              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ");
     }
     if (store instanceof InMemoryEventStreamRepository
         && !(commandBus instanceof InMemoryCommandBus)) {

@@ -283,6 +283,45 @@ class ProcessorCheckpointTest {
                     && frame.getMethodName().equals("join"));
   }
 
+  /**
+   * The store's processor part as one process's coordinator uses it, recording its rounds: every
+   * heartbeat, those that found two members, the latest clock time segment 0 was claimed or renewed
+   * at, and the first claim of segment 1 that was refused (another process holds it).
+   */
+  static final class Rounds extends ForwardingProcessorStore {
+    final AtomicInteger heartbeats = new AtomicInteger();
+    final AtomicInteger withTwoMembers = new AtomicInteger();
+    final AtomicLong segmentZeroRenewedAt = new AtomicLong();
+    final CountDownLatch segmentOneRefused = new CountDownLatch(1);
+
+    Rounds(ProcessorStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
+      heartbeats.incrementAndGet();
+      List<String> members = super.heartbeat(processor, owner, now, ttl);
+      if (members.size() == 2) {
+        withTwoMembers.incrementAndGet();
+      }
+      return members;
+    }
+
+    @Override
+    public Optional<SegmentClaim> claim(
+        String processor, int segment, String owner, Instant now, Duration ttl) {
+      Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, ttl);
+      if (segment == 0 && claim.isPresent()) {
+        segmentZeroRenewedAt.accumulateAndGet(now.toEpochMilli(), Math::max);
+      }
+      if (segment == 1 && claim.isEmpty()) {
+        segmentOneRefused.countDown();
+      }
+      return claim;
+    }
+  }
+
   /** The store's processor part, recording the checkpoints saved and those it refused. */
   /**
    * A process that hands a segment over, whose handler is still working on it, must not stop
@@ -295,29 +334,7 @@ class ProcessorCheckpointTest {
   void a_hand_over_waiting_on_a_slow_handler_keeps_the_other_claims_renewed() throws Exception {
     String first = streamOfSegment(0);
     String second = streamOfSegment(1);
-    AtomicInteger roundsWithTwo = new AtomicInteger();
-    AtomicLong renewedSegmentZeroAt = new AtomicLong();
-    ProcessorStore watched =
-        new ForwardingProcessorStore(store) {
-          @Override
-          public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
-            List<String> members = super.heartbeat(processor, owner, now, ttl);
-            if (members.size() == 2) {
-              roundsWithTwo.incrementAndGet();
-            }
-            return members;
-          }
-
-          @Override
-          public Optional<SegmentClaim> claim(
-              String processor, int segment, String owner, Instant now, Duration ttl) {
-            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, ttl);
-            if (segment == 0 && claim.isPresent()) {
-              renewedSegmentZeroAt.accumulateAndGet(now.toEpochMilli(), Math::max);
-            }
-            return claim;
-          }
-        };
+    Rounds watched = new Rounds(store);
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     TrackingEventProcessor leaving = blockingOn(second, "handover", watched, entered, release);
@@ -334,7 +351,7 @@ class ProcessorCheckpointTest {
                 .handler(event -> joinedSaw.add(event.sourceId())));
 
     try {
-      awaitRenewalsDuringHandOver(roundsWithTwo, renewedSegmentZeroAt);
+      awaitRenewalsDuringHandOver(watched);
       assertThat(store.segments("handover").get(0).token()).isEqualTo(token);
       assertThat(joining.ownedSegments()).isEmpty(); // segment 1 is still being handed over
     } finally {
@@ -357,23 +374,7 @@ class ProcessorCheckpointTest {
   @Test
   void a_segment_lost_while_its_handler_works_does_not_hold_up_the_other_claims() throws Exception {
     String second = streamOfSegment(1);
-    AtomicLong renewedSegmentZeroAt = new AtomicLong();
-    CountDownLatch lossSeen = new CountDownLatch(1);
-    ProcessorStore watched =
-        new ForwardingProcessorStore(store) {
-          @Override
-          public Optional<SegmentClaim> claim(
-              String processor, int segment, String owner, Instant now, Duration ttl) {
-            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, ttl);
-            if (segment == 0 && claim.isPresent()) {
-              renewedSegmentZeroAt.accumulateAndGet(now.toEpochMilli(), Math::max);
-            }
-            if (segment == 1 && claim.isEmpty()) {
-              lossSeen.countDown(); // a round found segment 1 taken
-            }
-            return claim;
-          }
-        };
+    Rounds watched = new Rounds(store);
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     TrackingEventProcessor losing = blockingOn(second, "lost", watched, entered, release);
@@ -383,12 +384,13 @@ class ProcessorCheckpointTest {
       // Another process takes segment 1 over, its claim run out on that process's clock.
       Instant later = clock.instant().plus(Duration.ofMinutes(1));
       assertThat(store.claim("lost", 1, "thief", later, Duration.ofMinutes(5))).isPresent();
-      lossSeen.await(); // the round that found it lost has decided what to do with its thread
+      // The round that found it lost has decided what to do with its thread.
+      watched.segmentOneRefused.await();
       clock.advance(Duration.ofMillis(200));
       long moved = clock.millis();
       Await.until(
           "segment 0 renewed while the lost segment's handler works",
-          () -> renewedSegmentZeroAt.get() >= moved);
+          () -> watched.segmentZeroRenewedAt.get() >= moved);
     } finally {
       release.countDown();
     }
@@ -453,15 +455,7 @@ class ProcessorCheckpointTest {
             return clock.millis() + (late ? Duration.ofHours(1).toMillis() : 0);
           }
         };
-    AtomicInteger heartbeats = new AtomicInteger();
-    ProcessorStore counting =
-        new ForwardingProcessorStore(store) {
-          @Override
-          public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
-            heartbeats.incrementAndGet();
-            return super.heartbeat(processor, owner, now, ttl);
-          }
-        };
+    Rounds counting = new Rounds(store);
     CompletableFuture<Void> held = new CompletableFuture<>();
     CountDownLatch stageStarted = new CountDownLatch(1);
     TrackingEventProcessor processor =
@@ -488,11 +482,11 @@ class ProcessorCheckpointTest {
       Thread segmentOne = segmentThread("stall", 1);
       segmentOneLate.set(true);
       Ledgers.append(store, second, 1, CREATED); // read on a claim run out: the segment stops
-      int before = heartbeats.get();
+      int before = counting.heartbeats.get();
       // Its stage holds that thread for up to a claim's lifetime (3 s); rounds come every second.
       Await.until(
           "two rounds while segment 1's thread waits for its stage",
-          () -> heartbeats.get() >= before + 2 && segmentOne.isAlive());
+          () -> counting.heartbeats.get() >= before + 2 && segmentOne.isAlive());
     } finally {
       held.complete(null);
     }
@@ -502,17 +496,17 @@ class ProcessorCheckpointTest {
    * Waits for the rounds after the one that handed segment 1 over, and for segment 0's renewals
    * while the clock moves past the claims taken before.
    */
-  private void awaitRenewalsDuringHandOver(
-      AtomicInteger roundsWithTwo, AtomicLong renewedSegmentZeroAt) {
+  private void awaitRenewalsDuringHandOver(Rounds rounds) {
     // The round that saw the new member handed segment 1 over; the next rounds come regardless.
-    Await.until("two rounds seeing both members", () -> roundsWithTwo.get() >= 2);
+    Await.until("two rounds seeing both members", () -> rounds.withTwoMembers.get() >= 2);
     clock.advance(Duration.ofMillis(200));
     long moved = clock.millis();
     Await.until(
-        "segment 0 renewed after the clock moved", () -> renewedSegmentZeroAt.get() >= moved);
+        "segment 0 renewed after the clock moved",
+        () -> rounds.segmentZeroRenewedAt.get() >= moved);
     clock.advance(Duration.ofMillis(200)); // past the claims taken before the clock moved
     long movedAgain = clock.millis();
-    Await.until("segment 0 renewed again", () -> renewedSegmentZeroAt.get() >= movedAgain);
+    Await.until("segment 0 renewed again", () -> rounds.segmentZeroRenewedAt.get() >= movedAgain);
   }
 
   /**

@@ -117,47 +117,49 @@ class FrameworkCopiesIT {
   @Test
   void a_command_with_its_publishers_user_id_is_dead_lettered_once_not_requeued_forever()
       throws Exception {
-    RabbitCommandBus commands =
-        commandBus(
-            command -> {
-              count(command);
-              if (command.messageId().startsWith("from-api")) {
-                throw new NonTransientCqrsException("no retry can fix this");
-              }
-              handled.add(command.messageId());
-            });
-    User api = apiUser();
-    Command command = signed("from-api-1");
-
-    publishRawCommand(serializer.serialize(command), Map.of(), command.messageId(), api);
-
-    Await.until(WAIT, () -> attempts + " attempts", () -> commands.deadLetterCount("orders") == 1);
-    awaitCommandsHandledSoFar(commands);
-    assertThat(attempts.get("from-api-1")).as("attempts").hasValue(1);
-    assertDeadLetteredByTheFramework(commands, CqrsHeaders.REASON_NON_TRANSIENT, 1, api.name());
+    failWithThePublishersUserId(
+        "from-api-1",
+        new NonTransientCqrsException("no retry can fix this"),
+        1,
+        CqrsHeaders.REASON_NON_TRANSIENT);
   }
 
   @Test
   void a_command_with_its_publishers_user_id_is_retried_and_dead_lettered_with_that_user()
+      throws Exception {
+    failWithThePublishersUserId(
+        "from-api-2",
+        new IllegalStateException("orders are down"),
+        2,
+        CqrsHeaders.REASON_HANDLER_FAILED);
+  }
+
+  /**
+   * Publishes command {@code messageId} as the api user, with its {@code user_id}, to a consumer
+   * that fails it with {@code failure} every time; it must take {@code expectedAttempts} attempts
+   * and end as one dead letter of {@code reason} that names the user.
+   */
+  private void failWithThePublishersUserId(
+      String messageId, RuntimeException failure, int expectedAttempts, String reason)
       throws Exception {
     RabbitCommandBus commands =
         commandBus(
             command -> {
               count(command);
               if (command.messageId().startsWith("from-api")) {
-                throw new IllegalStateException("orders are down");
+                throw failure;
               }
               handled.add(command.messageId());
             });
     User api = apiUser();
-    Command command = signed("from-api-2");
+    Command command = signed(messageId);
 
     publishRawCommand(serializer.serialize(command), Map.of(), command.messageId(), api);
 
     Await.until(WAIT, () -> attempts + " attempts", () -> commands.deadLetterCount("orders") == 1);
     awaitCommandsHandledSoFar(commands);
-    assertThat(attempts.get("from-api-2")).as("attempts").hasValue(2);
-    assertDeadLetteredByTheFramework(commands, CqrsHeaders.REASON_HANDLER_FAILED, 2, api.name());
+    assertThat(attempts.get(messageId)).as("attempts").hasValue(expectedAttempts);
+    assertDeadLetteredByTheFramework(commands, reason, expectedAttempts, api.name());
   }
 
   /** A command service "orders" of AddItem, with one retry after 50 ms. */

@@ -9,12 +9,16 @@ import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point of an application: a store, a command bus and an event bus (in memory unless
@@ -50,6 +54,11 @@ import java.util.Optional;
  * without it, events a crash kept from the bus would stay unpublished. Thread-safe.
  */
 public final class Cqrs implements AutoCloseable {
+  /** The default {@link Builder#shutdownTimeout}. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  private static final Logger log = LoggerFactory.getLogger(Cqrs.class);
+
   private final TypeRegistry types;
   private final EventStreamRepository store;
   private final CommandBus commandBus;
@@ -65,7 +74,9 @@ public final class Cqrs implements AutoCloseable {
   private final List<AutoCloseable> owned;
   private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
   private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
+  private final Duration shutdownTimeout;
   private State state = State.NEW;
+  private volatile String closing = "nothing"; // the part the shutdown waits for
 
   private enum State {
     NEW,
@@ -87,6 +98,7 @@ public final class Cqrs implements AutoCloseable {
         interceptors.eventBus(
             builder.eventBus != null ? builder.eventBus : own(new InMemoryEventBus()));
     this.service = builder.service;
+    this.shutdownTimeout = builder.shutdownTimeout;
     this.commandListeners = builder.commandListeners;
     this.eventListeners = builder.eventListeners;
     this.subscriptionListeners = Map.copyOf(builder.subscriptionListeners);
@@ -281,6 +293,18 @@ public final class Cqrs implements AutoCloseable {
    * Stops taking commands, stops the event subscriptions, the processors and the relay (in-flight
    * work finishes first, processors save their checkpoints), then closes the buses and the store
    * this instance created. Idempotent.
+   *
+   * <p>Waits at most the {@linkplain Builder#shutdownTimeout shutdown timeout}. A handler that has
+   * not returned by then is left to finish on its own thread: every other part is asked to stop at
+   * once, this method logs which part still waits and returns, and the rest of the shutdown (the
+   * buses and store last) goes on in the background as soon as the handler returns. Nothing is lost
+   * by leaving early: the unfinished message is not acknowledged, so the broker delivers it again,
+   * and a processor segment's claim runs out, so another process takes it over from its last
+   * checkpoint. Called from a handler of this instance, it waits the whole timeout, since the
+   * shutdown waits for that handler.
+   *
+   * @throws RuntimeException the first part's failure to close, the others' suppressed in it, when
+   *     the shutdown completed in time
    */
   @Override
   public synchronized void close() {
@@ -288,15 +312,44 @@ public final class Cqrs implements AutoCloseable {
       return;
     }
     state = State.CLOSED;
-    List<RuntimeException> failures = new ArrayList<>();
-    run(commands::close, failures);
-    subscriptions.values().forEach(manager -> run(manager::close, failures));
-    processors.values().forEach(processor -> run(processor::close, failures));
+    commands.stop(); // no command is taken while the shutdown waits for those in hand
+    List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
+    Thread shutdown = new Thread(() -> closeParts(failures), "cqrs-shutdown-" + service);
+    shutdown.setDaemon(true);
+    shutdown.start();
+    if (!awaitShutdown(shutdown)) {
+      stopParts();
+      log.warn(
+          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
+              + " returned. Everything else was asked to stop; the rest of the shutdown goes on"
+              + " when that handler returns. Its message stays unacknowledged (a broker delivers it"
+              + " again); a processor segment keeps its claim until the claim runs out and another"
+              + " process takes the segment over.",
+          service,
+          shutdownTimeout,
+          closing);
+      return;
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
+  }
+
+  /** The parts closed in order, each after the one before has finished. */
+  private void closeParts(List<RuntimeException> failures) {
+    step("the commands of service '" + service + "'", commands::close, failures);
+    subscriptions.forEach(
+        (name, manager) -> step("subscription '" + name + "'", manager::close, failures));
+    processors.forEach(
+        (name, processor) -> step("processor '" + name + "'", processor::close, failures));
     if (relay != null) {
-      run(relay::close, failures);
+      step("the relay", relay::close, failures);
     }
     for (AutoCloseable part : owned) {
-      run(
+      step(
+          part.toString(),
           () -> {
             try {
               part.close();
@@ -308,11 +361,35 @@ public final class Cqrs implements AutoCloseable {
           },
           failures);
     }
-    if (!failures.isEmpty()) {
-      RuntimeException first = failures.get(0);
-      failures.subList(1, failures.size()).forEach(first::addSuppressed);
-      throw first;
+  }
+
+  /** One part of the shutdown, named for the log should it not finish in time. */
+  private void step(String part, Runnable close, List<RuntimeException> failures) {
+    closing = part;
+    run(close, failures);
+  }
+
+  /** Asks every part to stop without waiting: the shutdown ran out of time. */
+  private void stopParts() {
+    run(commands::stop, new ArrayList<>());
+    subscriptions.values().forEach(manager -> run(manager::stop, new ArrayList<>()));
+    processors.values().forEach(processor -> run(processor::stop, new ArrayList<>()));
+  }
+
+  /** Whether the shutdown thread finished within the timeout; an interrupt stops the wait. */
+  private boolean awaitShutdown(Thread shutdown) {
+    try {
+      // At least a millisecond: join(0) would wait for ever. Saturated: a timeout of centuries
+      // is as good as for ever.
+      long millis =
+          shutdownTimeout.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0
+              ? Long.MAX_VALUE
+              : Math.max(1, shutdownTimeout.toMillis());
+      shutdown.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    return !shutdown.isAlive();
   }
 
   private static void run(Runnable step, List<RuntimeException> failures) {
@@ -346,6 +423,7 @@ public final class Cqrs implements AutoCloseable {
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
     private AggregateCache aggregateCache;
     private Interceptors interceptors = Interceptors.none();
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
     private Builder() {}
 
@@ -459,6 +537,24 @@ public final class Cqrs implements AutoCloseable {
      */
     public Builder aggregateCache(AggregateCache aggregateCache) {
       this.aggregateCache = Objects.requireNonNull(aggregateCache, "aggregateCache");
+      return this;
+    }
+
+    /**
+     * How long {@link Cqrs#close()} waits for handlers in flight to finish (default {@link
+     * #DEFAULT_SHUTDOWN_TIMEOUT}, 30 seconds, as a Spring application's default graceful shutdown
+     * phase): a handler that takes longer is left to finish in the background, see {@link
+     * Cqrs#close()}.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder shutdownTimeout(Duration shutdownTimeout) {
+      Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "shutdownTimeout must be positive, was " + shutdownTimeout);
+      }
+      this.shutdownTimeout = shutdownTimeout;
       return this;
     }
 

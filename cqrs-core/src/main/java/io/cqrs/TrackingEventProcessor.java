@@ -318,17 +318,29 @@ public final class TrackingEventProcessor implements EventProcessor {
    */
   @Override
   public void close() {
-    Thread stopping;
+    Thread stopping = signalStop();
+    if (stopping != null && stopping != Thread.currentThread()) {
+      joinQuietly(stopping);
+    }
+  }
+
+  /**
+   * Asks every segment to stop after the event in hand, as {@link #close()} does, without waiting:
+   * each saves its checkpoint and gives up its claim on its own way out.
+   */
+  @Override
+  public void stop() {
+    signalStop();
+  }
+
+  private Thread signalStop() {
     lock.lock();
     try {
       running = false;
       changed.signalAll();
-      stopping = coordinator;
+      return coordinator;
     } finally {
       lock.unlock();
-    }
-    if (stopping != null && stopping != Thread.currentThread()) {
-      joinQuietly(stopping);
     }
   }
 

@@ -2,6 +2,7 @@ package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
@@ -11,8 +12,11 @@ import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -175,6 +179,59 @@ class CqrsTest {
   }
 
   @Test
+  void a_handler_that_does_not_return_holds_close_only_for_the_shutdown_timeout() throws Exception {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("totals", store).handler(e -> {}).build();
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger interrupted = new AtomicInteger();
+    Cqrs cqrs =
+        counters()
+            .service("stuck-service")
+            .store(store)
+            .shutdownTimeout(Duration.ofMillis(200))
+            .build();
+    cqrs.onCommand(
+        Add.class,
+        (add, command) -> {
+          handling.countDown();
+          while (true) {
+            try {
+              release.await(); // a handler that does not return until the test says so
+              return;
+            } catch (InterruptedException e) {
+              interrupted.incrementAndGet(); // close() must leave the handler's thread alone
+            }
+          }
+        });
+    cqrs.processor(processor).start();
+    Await.until("the processor to claim its segment", () -> !processor.ownedSegments().isEmpty());
+    cqrs.send(new Add("c-1", 1));
+    assertThat(handling.await(30, TimeUnit.SECONDS)).isTrue();
+
+    // Without the timeout, close() waited for the handler for ever.
+    assertTimeoutPreemptively(Duration.ofSeconds(30), cqrs::close);
+
+    assertThat(release.getCount()).isEqualTo(1); // returned while the handler still runs
+    // Everything else was asked to stop: the processor, closed only after the commands in order,
+    // gives up its segment although the shutdown still waits for the handler.
+    Await.until("the processor to stop", () -> processor.ownedSegments().isEmpty());
+    assertThat(shutdownThread("stuck-service")).isPresent();
+
+    release.countDown();
+    Await.until("the shutdown to finish", () -> shutdownThread("stuck-service").isEmpty());
+    assertThat(interrupted.get()).isZero();
+    cqrs.close(); // idempotent, and at once
+  }
+
+  private static Optional<Thread> shutdownThread(String service) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals("cqrs-shutdown-" + service))
+        .findFirst();
+  }
+
+  @Test
   void events_the_bus_refused_at_commit_are_published_by_the_relay() {
     // A bus that refuses the first publish: the save commits, the fast path fails, and only the
     // relay that Cqrs runs by default can publish the event.
@@ -252,6 +309,9 @@ class CqrsTest {
     assertThatThrownBy(() -> Cqrs.builder().eventListeners("s", 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("eventListeners");
+    assertThatThrownBy(() -> Cqrs.builder().shutdownTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("shutdownTimeout");
     assertThatThrownBy(() -> Cqrs.builder().store(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("store");

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -154,6 +155,7 @@ final class ListenerGroup<T> {
   private final class Listeners implements Subscription, BusConsumers.Running {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     @Override
     public String name() {
@@ -187,9 +189,17 @@ final class ListenerGroup<T> {
       closed = true;
     }
 
+    /**
+     * Stops the threads and waits for their messages in hand; only the first call waits, so that a
+     * bus closed after a {@link io.cqrs.Cqrs#close()} that gave up on a handler that does not
+     * return does not wait for it again, for ever.
+     */
     @Override
     public void close() {
       closed = true;
+      if (!closing.compareAndSet(false, true)) {
+        return;
+      }
       try {
         for (Thread thread : threads) {
           if (thread == Thread.currentThread()) {

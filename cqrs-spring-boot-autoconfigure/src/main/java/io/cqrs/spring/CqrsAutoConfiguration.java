@@ -148,6 +148,7 @@ public class CqrsAutoConfiguration {
             .commandBus(theCommandBus)
             .eventBus(required(eventBus, "an event bus", BUS_TYPE, properties.getBus().getType()))
             .service(properties.getService())
+            .shutdownTimeout(properties.getShutdownTimeout())
             .commandListeners(properties.getBus().getCommandListeners())
             .eventListeners(properties.getBus().getEventListeners())
             .publishAsynchronously(properties.getBus().isPublishAsynchronously())

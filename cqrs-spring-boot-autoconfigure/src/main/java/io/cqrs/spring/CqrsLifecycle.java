@@ -105,7 +105,11 @@ public class CqrsLifecycle implements SmartLifecycle {
         cqrs.processors().size());
   }
 
-  /** Closes the {@link Cqrs}: in-flight commands and events finish, checkpoints are saved. */
+  /**
+   * Closes the {@link Cqrs}: in-flight commands and events finish, checkpoints are saved; for at
+   * most {@code cqrs.shutdown-timeout} (see {@link Cqrs#close()}), so that a handler that does not
+   * return cannot hold the application's shutdown for ever.
+   */
   @Override
   public synchronized void stop() {
     if (running) {

@@ -1,5 +1,6 @@
 package io.cqrs.spring;
 
+import io.cqrs.Cqrs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,13 @@ public class CqrsProperties {
   /** Whether handlers and processors start with the application context. */
   private boolean autoStartup = true;
 
+  /**
+   * How long stopping waits for handlers in flight; one that takes longer is left to finish in the
+   * background (its message is delivered again, a processor's claim runs out) so that a stuck
+   * handler cannot hold the shutdown for ever.
+   */
+  private Duration shutdownTimeout = Cqrs.DEFAULT_SHUTDOWN_TIMEOUT;
+
   private final Store store = new Store();
   private final Bus bus = new Bus();
   private final Relay relay = new Relay();
@@ -57,6 +65,21 @@ public class CqrsProperties {
 
   public void setAutoStartup(boolean autoStartup) {
     this.autoStartup = autoStartup;
+  }
+
+  public Duration getShutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  /**
+   * @throws IllegalArgumentException if not positive (the binder names the property)
+   */
+  public void setShutdownTimeout(Duration shutdownTimeout) {
+    if (shutdownTimeout == null || shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "cqrs.shutdown-timeout must be positive, was " + shutdownTimeout);
+    }
+    this.shutdownTimeout = shutdownTimeout;
   }
 
   public Store getStore() {

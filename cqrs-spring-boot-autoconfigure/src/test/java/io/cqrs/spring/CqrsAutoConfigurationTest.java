@@ -1,6 +1,7 @@
 package io.cqrs.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -29,9 +30,12 @@ import io.cqrs.spring.TestDomain.Withdraw;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
@@ -429,6 +433,47 @@ class CqrsAutoConfigurationTest {
               assertThat(closed).containsExactly("command bus closed after the cqrs stopped");
               assertThat(balances.ownedSegments()).isEmpty();
             });
+  }
+
+  /**
+   * A handler that does not return must not hold the application's shutdown for ever: the context
+   * closes once cqrs.shutdown-timeout has passed, with the processor told to stop meanwhile.
+   */
+  @Test
+  void a_handler_that_does_not_return_holds_the_context_close_only_for_the_shutdown_timeout() {
+    runner
+        .withUserConfiguration(StuckHandler.class)
+        .withPropertyValues("cqrs.shutdown-timeout=200ms")
+        .run(
+            context -> {
+              StuckHandler stuck = context.getBean(StuckHandler.class);
+              TrackingEventProcessor balances =
+                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+              Await.until(
+                  "the processor claims its segment", () -> !balances.ownedSegments().isEmpty());
+              context.getBean(Cqrs.class).send(new Withdraw("acc-3", BigDecimal.ONE));
+              assertThat(stuck.handling.await(30, TimeUnit.SECONDS)).isTrue();
+
+              assertTimeoutPreemptively(Duration.ofSeconds(30), context::close);
+
+              assertThat(stuck.release.getCount()).isEqualTo(1); // it still runs
+              Await.until("the processor to stop", () -> balances.ownedSegments().isEmpty());
+              stuck.release.countDown();
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class StuckHandler {
+    final CountDownLatch handling = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Bean
+    CommandHandler<Withdraw> stuckWithdrawHandler() {
+      return (withdraw, command) -> {
+        handling.countDown();
+        release.await();
+      };
+    }
   }
 
   /** A command bus that records, when closed, whether the Cqrs was still running. */

@@ -156,6 +156,17 @@ class CqrsBackendSettingsTest {
                     .hasStackTraceContaining("cqrs.health.max-lag must be 0 or more, was -1"));
   }
 
+  @Test
+  void a_shutdown_timeout_that_is_not_positive_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues("cqrs.shutdown-timeout=0s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.shutdown-timeout must be positive, was PT0S"));
+  }
+
   /** The relay had a copy of the deduplication's setting that nothing read; it is refused now. */
   @Test
   void the_relays_lookup_proves_effects_is_not_a_setting() {

@@ -28,6 +28,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanCurrentlyInCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -163,8 +166,38 @@ public class CqrsAutoConfiguration {
     if (!interceptors.isEmpty()) {
       builder.interceptors(interceptors.toArray());
     }
-    configurers.orderedStream().forEach(configurer -> configurer.configure(builder));
+    try {
+      configurers.orderedStream().forEach(configurer -> configurer.configure(builder));
+    } catch (BeansException e) {
+      throw needsWhatItConfigures(e);
+    }
     return builder.build();
+  }
+
+  /**
+   * A configurer bean that needs the {@link Cqrs} (directly, through the repository, or through a
+   * bean that needs either) cannot be made while the {@link Cqrs} it configures is being built;
+   * Spring's own message names the beans in the circle but not the way out, so this one does.
+   */
+  private static BeansException needsWhatItConfigures(BeansException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BeanCurrentlyInCreationException inCreation) {
+        // Whichever bean of the circle was asked for first ('cqrs', 'cqrsRepository', a handler
+        // that needs the repository) is the one found in creation.
+        return new BeanCreationException(
+            "cqrs",
+            "A CqrsConfigurer bean needs the Cqrs it configures (directly, through the"
+                + " EventSourcingRepository or through a bean that needs either: '"
+                + inCreation.getBeanName()
+                + "' was being made), and the Cqrs is built only after every configurer's"
+                + " configure(builder): inject"
+                + " ObjectProvider<EventSourcingRepository> (or ObjectProvider<Cqrs>) and call"
+                + " getObject() in register(Cqrs), which runs once the Cqrs exists, or use"
+                + " cqrs.repository() there",
+            e);
+      }
+    }
+    return e;
   }
 
   /** The repository of every aggregate: {@code get(id, Account::new)}, {@code save(...)}. */

@@ -435,6 +435,56 @@ class CqrsAutoConfigurationTest {
             });
   }
 
+  @Test
+  void a_configurer_that_needs_the_repository_fails_the_start_saying_how_to_get_it() {
+    runner
+        .withUserConfiguration(RepositoryConfigurer.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("A CqrsConfigurer bean needs the Cqrs it configures")
+                    .hasStackTraceContaining("ObjectProvider<EventSourcingRepository>"));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class RepositoryConfigurer {
+    @Bean
+    CqrsConfigurer auditing(EventSourcingRepository accounts) {
+      return new CqrsConfigurer() {};
+    }
+  }
+
+  /** The way out the failure above names works: the repository is there in register(). */
+  @Test
+  void a_configurer_gets_the_repository_through_an_object_provider_in_register() {
+    runner
+        .withUserConfiguration(ProvidedRepositoryConfigurer.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              ProvidedRepositoryConfigurer configurer =
+                  context.getBean(ProvidedRepositoryConfigurer.class);
+              assertThat(configurer.registered.get())
+                  .isSameAs(context.getBean(Cqrs.class).repository());
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class ProvidedRepositoryConfigurer {
+    final AtomicReference<EventSourcingRepository> registered = new AtomicReference<>();
+
+    @Bean
+    CqrsConfigurer auditing(ObjectProvider<EventSourcingRepository> accounts) {
+      return new CqrsConfigurer() {
+        @Override
+        public void register(Cqrs cqrs) {
+          registered.set(accounts.getObject());
+        }
+      };
+    }
+  }
+
   /**
    * A handler that does not return must not hold the application's shutdown for ever: the context
    * closes once cqrs.shutdown-timeout has passed, with the processor told to stop meanwhile.

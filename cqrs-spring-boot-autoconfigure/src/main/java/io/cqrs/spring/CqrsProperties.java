@@ -55,6 +55,11 @@ public class CqrsProperties {
     return service != null && !service.isBlank() ? service : applicationName;
   }
 
+  /** Whether {@code cqrs.service} is set, rather than the name falling back. */
+  boolean isServiceSet() {
+    return service != null && !service.isBlank();
+  }
+
   public void setService(String service) {
     this.service = service;
   }

@@ -84,7 +84,7 @@ class CqrsRabbitConfiguration {
     }
     return builder
         .prefix(settings.getPrefix())
-        .connectionName(properties.getService() + suffix)
+        .connectionName(rabbitService(properties) + suffix)
         .queueType(queueType(settings.getQueueType()))
         .retryDelays(settings.getRetryDelays().toArray(Duration[]::new))
         .prefetch(settings.getPrefetch())
@@ -93,6 +93,32 @@ class CqrsRabbitConfiguration {
         .declareTopology(settings.isDeclareTopology())
         .publishTimeout(settings.getPublishTimeout())
         .confirmWindow(settings.getConfirmWindow());
+  }
+
+  /**
+   * The service name, which names RabbitMQ queues and connections: without whitespace or control
+   * characters. Checked here so that the failure names the property the application sets (the
+   * builder's would name its own {@code connectionName}), e.g. a {@code spring.application.name} of
+   * {@code My Bank}.
+   */
+  static String rabbitService(CqrsProperties properties) {
+    String service = properties.getService();
+    if (service
+        .codePoints()
+        .anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+      throw new IllegalStateException(
+          "The service name '"
+              + service
+              + "' ("
+              + (properties.isServiceSet()
+                  ? "cqrs.service"
+                  : "spring.application.name, as cqrs.service is not set")
+              + ") names the RabbitMQ queues and connections and must not contain whitespace or"
+              + " control characters: set cqrs.service to a name without them, e.g. '"
+              + service.strip().replaceAll("[\\s\\p{Cntrl}]+", "-")
+              + "'");
+    }
+    return service;
   }
 
   private static QueueType queueType(String name) {

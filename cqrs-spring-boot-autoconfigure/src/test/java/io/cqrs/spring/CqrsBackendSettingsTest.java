@@ -179,6 +179,38 @@ class CqrsBackendSettingsTest {
                     .hasStackTraceContaining("cqrs.relay.lookup-proves-effects"));
   }
 
+  /**
+   * An application named with a space ran in memory but failed on RabbitMQ naming the builder's
+   * connectionName, which the application never set; the failure names the property now.
+   */
+  @Test
+  void a_service_name_with_whitespace_on_rabbitmq_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "spring.application.name=My Bank")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "The service name 'My Bank' (spring.application.name, as cqrs.service is"
+                            + " not set) names the RabbitMQ queues")
+                    .hasStackTraceContaining(
+                        "set cqrs.service to a name without them, e.g." + " 'My-Bank'"));
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.service=pay\tments")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("(cqrs.service) names the RabbitMQ queues"));
+  }
+
   @Test
   void an_unknown_queue_type_is_refused() {
     runner

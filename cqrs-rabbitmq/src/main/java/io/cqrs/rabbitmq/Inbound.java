@@ -7,18 +7,12 @@ import java.util.Map;
 /**
  * One delivery, as a listener received it.
  *
- * @param generation which incarnation of the listener's channel delivered it
  * @param queue the queue it came from
  * @param envelope delivery tag, exchange and routing key
  * @param properties its AMQP properties
  * @param body its body
  */
-record Inbound(
-    long generation,
-    String queue,
-    Envelope envelope,
-    AMQP.BasicProperties properties,
-    byte[] body) {
+record Inbound(String queue, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
 
   /** A header's value, or {@code null}. */
   Object header(String name) {

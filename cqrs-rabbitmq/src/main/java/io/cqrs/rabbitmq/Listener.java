@@ -5,7 +5,11 @@ import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.recovery.AutorecoveringChannel;
+import com.rabbitmq.client.impl.recovery.RecoveryAwareChannelN;
 import io.cqrs.CqrsException;
 import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import io.cqrs.spi.BusHealth;
@@ -36,10 +40,21 @@ import org.slf4j.LoggerFactory;
  * error ({@link BusHealth#isFatal}): then the delivery is left unacknowledged and the {@link
  * ConsumerWatch} stops every listener of the bus. {@link #isConsuming()} tells whether this
  * listener consumes right now, as {@code health()} counts it.
+ *
+ * <p>When the channel dies, the broker redelivers whatever it had delivered and was not yet
+ * acknowledged, to the recovered channel or to another consumer; the copies this listener still
+ * holds must not be handled, or the message is handled twice, and on an ordered partition perhaps
+ * out of order. The copies are not only those queued here: the client's dispatch pool may hand over
+ * deliveries of the dead channel after it died, even after the recovered channel's first ones,
+ * since it dispatches the two channels' deliveries independently. So the listener tells them apart
+ * by delivery tag: the client numbers tags on across recoveries (a recovered channel's tags start
+ * above the highest that the dead one received), and when the channel dies, the connection's I/O
+ * thread has read all that the dead channel will ever deliver. Every tag up to the dead channel's
+ * highest is skipped, whenever it arrives; the recovered channel's never are.
  */
 final class Listener implements DeliveryHandler.Control {
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
-  private static final Inbound STOP = new Inbound(-1, "", null, null, null);
+  private static final Inbound STOP = new Inbound("", null, null, null);
 
   private final BrokerConnection connection;
   private final String threadName;
@@ -50,7 +65,10 @@ final class Listener implements DeliveryHandler.Control {
   private final ConsumerWatch watch;
   private final List<Deliveries> consumers = new ArrayList<>();
   private final BlockingDeque<Inbound> inbox = new LinkedBlockingDeque<>();
-  private final AtomicLong generation = new AtomicLong();
+
+  /** Every delivery tag up to this one came from a channel incarnation that died. */
+  private final AtomicLong deadUpTo = new AtomicLong();
+
   private final CountDownLatch stopping = new CountDownLatch(1);
   private volatile Channel channel;
   private volatile Thread worker;
@@ -76,27 +94,16 @@ final class Listener implements DeliveryHandler.Control {
 
   /** Opens the channel, sets the prefetch, starts consuming and starts the thread. */
   void start() {
-    Channel opened = connection.createChannel();
+    start(connection.createChannel());
+  }
+
+  /**
+   * Starts on a channel opened elsewhere: {@link #start()} without the connection, so that tests
+   * can drive a channel, its death and its recovery by hand.
+   */
+  void start(Channel opened) {
     channel = opened;
-    // Deliveries of a channel incarnation that died are redelivered by the broker: drop ours.
-    opened.addShutdownListener(
-        cause -> {
-          long dead = generation.getAndIncrement();
-          inbox.removeIf(delivery -> delivery.generation() == dead);
-          if (!cause.isInitiatedByApplication() && stopping.getCount() != 0) {
-            // A connection failure is recovered with every channel on it; a channel error is not.
-            boolean recovers = cause.isHardError();
-            watch.lost(
-                "Listener "
-                    + threadName
-                    + " of "
-                    + queues
-                    + " lost its channel: "
-                    + Failures.reply(cause)
-                    + (recovers ? "" : " (a channel error, which recovery does not undo)"),
-                !recovers);
-          }
-        });
+    watchIncarnations(opened);
     try {
       opened.basicQos(prefetch);
       for (String queue : queues) {
@@ -112,6 +119,82 @@ final class Listener implements DeliveryHandler.Control {
     worker = new Thread(this::run, threadName);
     worker.setDaemon(true);
     worker.start();
+  }
+
+  /**
+   * Fences off the deliveries of each channel incarnation that dies, and reports the loss.
+   *
+   * <p>The client runs a channel's shutdown listeners on the connection's I/O thread, after the
+   * channel's last delivery was read and before it lets recovery begin: the dead incarnation's
+   * highest tag is final then, and no later incarnation has delivered anything, so the fence holds
+   * back nothing live.
+   */
+  private void watchIncarnations(Channel opened) {
+    opened.addShutdownListener(
+        cause -> {
+          fenceUpTo(receivedUpTo(opened));
+          if (!cause.isInitiatedByApplication() && stopping.getCount() != 0) {
+            // A connection failure is recovered with every channel on it; a channel error is not.
+            boolean recovers = cause.isHardError();
+            watch.lost(
+                "Listener "
+                    + threadName
+                    + " of "
+                    + queues
+                    + " lost its channel: "
+                    + Failures.reply(cause)
+                    + (recovers ? "" : " (a channel error, which recovery does not undo)"),
+                !recovers);
+          }
+        });
+    if (opened instanceof AutorecoveringChannel recovering) {
+      fenceOnRecovery(recovering);
+    }
+  }
+
+  /**
+   * Raises the fence, when recovery starts a new incarnation, to the tag offset that the client
+   * gives it: every tag at or below it belongs to an incarnation before (the client itself no
+   * longer acknowledges them), and the new incarnation consumes only after this. The fence is exact
+   * then in any order of events; it backs up the shutdown listener's.
+   */
+  private void fenceOnRecovery(AutorecoveringChannel recovering) {
+    recovering.addRecoveryListener(
+        new RecoveryListener() {
+          @Override
+          public void handleRecoveryStarted(Recoverable recoverable) {
+            if (recovering.getDelegate() instanceof RecoveryAwareChannelN recovered) {
+              fenceUpTo(recovered.getActiveDeliveryTagOffset());
+            }
+          }
+
+          @Override
+          public void handleRecovery(Recoverable recoverable) {}
+        });
+  }
+
+  /**
+   * The highest delivery tag that the channel's current incarnation, or any before it, has
+   * received. The client's {@link RecoveryAwareChannelN} adds to each raw tag an offset that a
+   * recovered incarnation inherits as the dead one's offset plus the highest raw tag it received,
+   * so tags grow across recoveries. A channel that does not recover receives nothing more.
+   */
+  private static long receivedUpTo(Channel channel) {
+    if (channel instanceof AutorecoveringChannel recovering
+        && recovering.getDelegate() instanceof RecoveryAwareChannelN current) {
+      return current.getActiveDeliveryTagOffset() + current.getMaxSeenDeliveryTag();
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /** Skips, from now on, every delivery up to {@code tag}, and drops those already queued. */
+  private void fenceUpTo(long tag) {
+    deadUpTo.accumulateAndGet(tag, Math::max);
+    inbox.removeIf(this::isDead);
+  }
+
+  private boolean isDead(Inbound delivery) {
+    return delivery != STOP && delivery.envelope().getDeliveryTag() <= deadUpTo.get();
   }
 
   /** Asks the listener to stop after the message in hand; does not wait. */
@@ -169,7 +252,7 @@ final class Listener implements DeliveryHandler.Control {
           if (stopping.getCount() == 0) {
             return; // the rest go back to their queues when the channel closes
           }
-          if (delivery.generation() == generation.get()) {
+          if (!isDead(delivery)) {
             Disposition disposition = handle(delivery);
             if (disposition == null) {
               return; // fatal: unacknowledged, it goes back to its queue with the channel
@@ -303,7 +386,7 @@ final class Listener implements DeliveryHandler.Control {
     @Override
     public void handleDelivery(
         String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-      inbox.offerLast(new Inbound(generation.get(), queue, envelope, properties, body));
+      inbox.offerLast(new Inbound(queue, envelope, properties, body));
     }
 
     @Override

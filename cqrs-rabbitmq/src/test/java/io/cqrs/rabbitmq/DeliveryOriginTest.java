@@ -156,6 +156,6 @@ class DeliveryOriginTest {
     AMQP.BasicProperties properties =
         new AMQP.BasicProperties.Builder().type("ItemAdded").headers(headers).build();
     return new Inbound(
-        0, queue, new Envelope(1, false, exchange, routingKey), properties, new byte[0]);
+        queue, new Envelope(1, false, exchange, routingKey), properties, new byte[0]);
   }
 }

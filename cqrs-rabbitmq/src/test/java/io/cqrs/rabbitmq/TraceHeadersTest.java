@@ -24,7 +24,6 @@ class TraceHeadersTest {
 
   private static Inbound delivery(Map<String, Object> headers) {
     return new Inbound(
-        1,
         "q",
         new Envelope(1, false, "x", "k"),
         new AMQP.BasicProperties.Builder().headers(headers).build(),

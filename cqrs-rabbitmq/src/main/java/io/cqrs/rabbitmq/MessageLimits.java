@@ -131,10 +131,13 @@ final class MessageLimits {
         + abbreviate(message.messageType());
   }
 
-  private static String abbreviate(String text) {
-    return text == null || text.length() <= 64
-        ? "'" + text + "'"
-        : "'" + text.substring(0, 64) + "...'";
+  /** The first 64 characters, never half a surrogate pair (which would print as '?'). */
+  static String abbreviate(String text) {
+    if (text == null || text.length() <= 64) {
+      return "'" + text + "'";
+    }
+    int end = Character.isHighSurrogate(text.charAt(63)) ? 63 : 64;
+    return "'" + text.substring(0, end) + "...'";
   }
 
   /**

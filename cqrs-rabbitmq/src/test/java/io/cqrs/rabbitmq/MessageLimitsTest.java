@@ -14,6 +14,17 @@ import org.junit.jupiter.api.Test;
 class MessageLimitsTest {
 
   @Test
+  void an_id_quoted_in_a_refusal_is_cut_between_characters_not_inside_a_surrogate_pair() {
+    String id = "x".repeat(63) + "\uD83D\uDE00".repeat(10); // an emoji across the 64th char
+
+    String quoted = MessageLimits.abbreviate(id);
+
+    assertThat(quoted).isEqualTo("'" + "x".repeat(63) + "...'");
+    assertThat(MessageLimits.abbreviate("x".repeat(64))).isEqualTo("'" + "x".repeat(64) + "'");
+    assertThat(MessageLimits.abbreviate("x".repeat(65))).isEqualTo("'" + "x".repeat(64) + "...'");
+  }
+
+  @Test
   void a_short_string_is_measured_in_bytes_of_utf8_not_in_chars() {
     String fits = "é".repeat(127) + "x"; // 255 bytes
     String tooLong = "é".repeat(128); // 128 chars, 256 bytes

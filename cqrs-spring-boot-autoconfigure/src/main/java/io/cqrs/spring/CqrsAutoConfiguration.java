@@ -145,20 +145,25 @@ public class CqrsAutoConfiguration {
         required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType());
     checkBackends(properties, theStore, theCommandBus, environment);
     Cqrs.Builder builder =
-        Cqrs.builder()
-            .types(types)
-            .store(theStore)
-            .commandBus(theCommandBus)
-            .eventBus(required(eventBus, "an event bus", BUS_TYPE, properties.getBus().getType()))
-            .service(properties.getService())
-            .shutdownTimeout(properties.getShutdownTimeout())
-            .commandListeners(properties.getBus().getCommandListeners())
-            .eventListeners(properties.getBus().getEventListeners())
-            .publishAsynchronously(properties.getBus().isPublishAsynchronously())
-            .relay(properties.getRelay().isEnabled())
-            .deduplicate(properties.getDeduplication().isEnabled())
-            .lookupProvesEffects(properties.getDeduplication().isLookupProvesEffects())
-            .snapshotPolicy(snapshotPolicy(properties.getSnapshots()));
+        SettingErrors.naming(
+            "cqrs.bus.",
+            CqrsProperties.Bus.class,
+            () ->
+                Cqrs.builder()
+                    .types(types)
+                    .store(theStore)
+                    .commandBus(theCommandBus)
+                    .eventBus(
+                        required(eventBus, "an event bus", BUS_TYPE, properties.getBus().getType()))
+                    .service(properties.getService())
+                    .shutdownTimeout(properties.getShutdownTimeout())
+                    .commandListeners(properties.getBus().getCommandListeners())
+                    .eventListeners(properties.getBus().getEventListeners())
+                    .publishAsynchronously(properties.getBus().isPublishAsynchronously())
+                    .relay(properties.getRelay().isEnabled())
+                    .deduplicate(properties.getDeduplication().isEnabled())
+                    .lookupProvesEffects(properties.getDeduplication().isLookupProvesEffects())
+                    .snapshotPolicy(snapshotPolicy(properties.getSnapshots())));
     if (properties.getCache().getMaximumSize() > 0) {
       builder.aggregateCache(AggregateCache.maximumSize(properties.getCache().getMaximumSize()));
     }

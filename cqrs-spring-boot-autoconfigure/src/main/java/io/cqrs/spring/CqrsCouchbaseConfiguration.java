@@ -77,7 +77,8 @@ class CqrsCouchbaseConfiguration {
     if (settings.getScope() != null) {
       builder.collection(settings.getScope(), settings.getCollection());
     }
-    return builder.build();
+    return SettingErrors.naming(
+        "cqrs.store.couchbase.", CqrsProperties.Couchbase.class, builder::build);
   }
 
   private static DurabilityLevel durability(String name) {

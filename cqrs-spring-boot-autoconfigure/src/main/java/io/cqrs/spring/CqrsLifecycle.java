@@ -191,27 +191,11 @@ public class CqrsLifecycle implements SmartLifecycle {
       Projection projection = beanFactory.getBean(name, Projection.class);
       CqrsProperties.Processor settings =
           properties.getProcessors().getOrDefault(name, new CqrsProperties.Processor());
-      TrackingEventProcessor.Builder builder =
-          EventProcessor.tracking(name, cqrs.store())
-              .projection(projection)
-              .interceptors(cqrs.interceptors())
-              .segments(settings.getSegments());
-      if (settings.getBatchSize() != null) {
-        builder.batchSize(settings.getBatchSize());
-      }
-      if (settings.getClaimTtl() != null) {
-        builder.claimTtl(settings.getClaimTtl());
-      }
-      if (settings.getMaxAttempts() != null) {
-        builder.maxAttempts(settings.getMaxAttempts());
-      }
-      if (settings.isStopOnFailure()) {
-        builder.stopOnFailure();
-      }
-      if (settings.getUnreadableRetry() != null) {
-        builder.unreadableRetry(settings.getUnreadableRetry());
-      }
-      cqrs.processor(builder.build());
+      cqrs.processor(
+          SettingErrors.naming(
+              "cqrs.processors." + name + ".",
+              CqrsProperties.Processor.class,
+              () -> tracking(name, projection, settings)));
       names.add(name);
       projectionNames.add(name);
     }
@@ -219,5 +203,31 @@ public class CqrsLifecycle implements SmartLifecycle {
       log.debug("Projections run as tracking processors: {}", projectionNames);
     }
     return names;
+  }
+
+  /** The tracking processor of a projection bean, with its {@code cqrs.processors} settings. */
+  private TrackingEventProcessor tracking(
+      String name, Projection projection, CqrsProperties.Processor settings) {
+    TrackingEventProcessor.Builder builder =
+        EventProcessor.tracking(name, cqrs.store())
+            .projection(projection)
+            .interceptors(cqrs.interceptors())
+            .segments(settings.getSegments());
+    if (settings.getBatchSize() != null) {
+      builder.batchSize(settings.getBatchSize());
+    }
+    if (settings.getClaimTtl() != null) {
+      builder.claimTtl(settings.getClaimTtl());
+    }
+    if (settings.getMaxAttempts() != null) {
+      builder.maxAttempts(settings.getMaxAttempts());
+    }
+    if (settings.isStopOnFailure()) {
+      builder.stopOnFailure();
+    }
+    if (settings.getUnreadableRetry() != null) {
+      builder.unreadableRetry(settings.getUnreadableRetry());
+    }
+    return builder.build();
   }
 }

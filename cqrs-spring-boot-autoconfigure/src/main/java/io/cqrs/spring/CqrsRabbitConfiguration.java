@@ -47,7 +47,10 @@ class CqrsRabbitConfiguration {
         broker.uris() != null
             ? RabbitCommandBus.builder(broker.uris(), serializer)
             : RabbitCommandBus.builder(broker.factory(), serializer);
-    return configure(builder, broker, properties, "-commands").build();
+    return SettingErrors.naming(
+        "cqrs.bus.rabbitmq.",
+        CqrsProperties.Rabbitmq.class,
+        () -> configure(builder, broker, properties, "-commands").build());
   }
 
   @Bean
@@ -62,7 +65,10 @@ class CqrsRabbitConfiguration {
         broker.uris() != null
             ? RabbitEventBus.builder(broker.uris(), serializer)
             : RabbitEventBus.builder(broker.factory(), serializer);
-    return configure(builder, broker, properties, "-events").build();
+    return SettingErrors.naming(
+        "cqrs.bus.rabbitmq.",
+        CqrsProperties.Rabbitmq.class,
+        () -> configure(builder, broker, properties, "-events").build());
   }
 
   private static <B extends RabbitBusBuilder<B>> B configure(

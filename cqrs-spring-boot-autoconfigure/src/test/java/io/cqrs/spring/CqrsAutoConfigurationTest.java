@@ -281,7 +281,8 @@ class CqrsAutoConfigurationTest {
             context ->
                 assertThat(context)
                     .getFailure()
-                    .hasStackTraceContaining("unreadableRetry must be positive, was PT0S"));
+                    .hasStackTraceContaining(
+                        "cqrs.processors.failing.unreadable-retry: unreadableRetry must be positive, was PT0S"));
     runner
         .withUserConfiguration(FailingReadModel.class)
         .withPropertyValues("cqrs.processors.failing.max-attempts=0")
@@ -289,7 +290,8 @@ class CqrsAutoConfigurationTest {
             context ->
                 assertThat(context)
                     .getFailure()
-                    .hasStackTraceContaining("maxAttempts must be >= 1, was 0"));
+                    .hasStackTraceContaining(
+                        "cqrs.processors.failing.max-attempts: maxAttempts must be >= 1, was 0"));
     runner
         .withUserConfiguration(FailingReadModel.class)
         .withPropertyValues("cqrs.processors.failing.claim-ttl=1ms")
@@ -297,7 +299,8 @@ class CqrsAutoConfigurationTest {
             context ->
                 assertThat(context)
                     .getFailure()
-                    .hasStackTraceContaining("claimTtl must be at least 30 ms"));
+                    .hasStackTraceContaining(
+                        "cqrs.processors.failing.claim-ttl: claimTtl must be at least 30 ms"));
   }
 
   /** An event class in which Jackson finds no property: it could be neither stored nor sent. */

@@ -156,6 +156,19 @@ class CqrsBackendSettingsTest {
                     .hasStackTraceContaining("cqrs.health.max-lag must be 0 or more, was -1"));
   }
 
+  /** The builders name their own settings; the failure names the property the application set. */
+  @Test
+  void a_listener_count_the_builder_refuses_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues("cqrs.bus.command-listeners=0")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.bus.command-listeners: commandListeners must be >= 1"));
+  }
+
   @Test
   void a_shutdown_timeout_that_is_not_positive_fails_the_start_naming_the_property() {
     runner
@@ -257,13 +270,18 @@ class CqrsBackendSettingsTest {
                 assertThat(context)
                     .getFailure()
                     .hasStackTraceContaining(
-                        "heartbeat must be whole seconds from 1 s to 65535 s, was PT1.5S"));
+                        "cqrs.bus.rabbitmq.heartbeat: heartbeat must be whole seconds from 1 s to"
+                            + " 65535 s, was PT1.5S"));
     runner
         .withPropertyValues(
             "cqrs.bus.type=rabbitmq",
             "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
             "cqrs.bus.rabbitmq.confirm-window=0")
-        .run(context -> assertThat(context).getFailure().hasStackTraceContaining("confirmWindow"));
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.bus.rabbitmq.confirm-window: confirmWindow"));
   }
 
   @Test

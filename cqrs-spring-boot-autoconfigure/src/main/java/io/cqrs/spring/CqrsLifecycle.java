@@ -27,7 +27,11 @@ import org.springframework.util.ClassUtils;
  * subscriptions, processors and relay stop, in-flight work finishing), before the store and buses
  * are closed.
  *
- * <p>A {@link Cqrs} runs once: started again after a stop, this throws.
+ * <p>A {@link Cqrs} runs once: started again after a stop, this throws. So it takes no part in a
+ * context's {@code pause()} and {@code restart()} ({@link #isPauseable()} is false): it keeps
+ * running until the context stops or closes. The Spring TestContext Framework pauses a cached test
+ * context while other test classes run and restarts it when a class needs it again, which otherwise
+ * closed the {@link Cqrs} and then failed the restart.
  */
 public class CqrsLifecycle implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(CqrsLifecycle.class);
@@ -122,6 +126,12 @@ public class CqrsLifecycle implements SmartLifecycle {
   @Override
   public boolean isRunning() {
     return running;
+  }
+
+  /** Never: a pause would close the {@link Cqrs}, which cannot start again. */
+  @Override
+  public boolean isPauseable() {
+    return false;
   }
 
   @Override

@@ -411,6 +411,34 @@ class CqrsAutoConfigurationTest {
             });
   }
 
+  /**
+   * The TestContext Framework pauses a cached context while other test classes run and restarts it
+   * later: cqrs stays running through both, where the pause had closed it and the restart failed.
+   */
+  @Test
+  void a_paused_and_restarted_context_keeps_cqrs_running() {
+    runner.run(
+        context -> {
+          CqrsLifecycle lifecycle = context.getBean(CqrsLifecycle.class);
+          Cqrs cqrs = context.getBean(Cqrs.class);
+          Balances balances = context.getBean(Balances.class);
+
+          context.pause();
+          assertThat(lifecycle.isRunning()).isTrue();
+          cqrs.send(new Deposit("acc-p", new BigDecimal("1.00")));
+          Await.until(
+              "the deposit handled while paused",
+              () -> new BigDecimal("1.00").equals(balances.balances.get("acc-p")));
+
+          context.restart();
+          assertThat(context).hasNotFailed();
+          cqrs.send(new Deposit("acc-p", new BigDecimal("2.00")));
+          Await.until(
+              "the deposit handled after the restart",
+              () -> new BigDecimal("3.00").equals(balances.balances.get("acc-p")));
+        });
+  }
+
   @Test
   void closing_the_context_closes_the_cqrs_before_the_buses() {
     List<String> closed = new CopyOnWriteArrayList<>();

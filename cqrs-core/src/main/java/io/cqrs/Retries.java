@@ -21,7 +21,12 @@ final class Retries {
 
   /** Parks for a jittered time that doubles with {@code attempt}, up to a second. */
   static void backOff(int attempt) {
+    LockSupport.parkNanos(backOffNanos(attempt));
+  }
+
+  /** The jittered time {@link #backOff} waits, for a caller that waits its own way. */
+  static long backOffNanos(int attempt) {
     long maxNanos = Math.min(MAX_BACKOFF.toNanos(), 1_000_000L << Math.min(attempt, 20));
-    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
+    return ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1);
   }
 }

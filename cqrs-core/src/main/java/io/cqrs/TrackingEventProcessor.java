@@ -1140,10 +1140,12 @@ public final class TrackingEventProcessor implements EventProcessor {
                 e.toString());
             backOff(++attempts);
             attempts = Math.min(attempts, 10);
+            stopIfStopped(e);
             continue;
           }
           if (++attempts < maxAttempts) {
             backOff(attempts);
+            stopIfStopped(e);
             continue;
           }
           return giveUp(entry, e);
@@ -1159,7 +1161,19 @@ public final class TrackingEventProcessor implements EventProcessor {
             return giveUp(entry, e);
           }
           backOff(attempts);
+          stopIfStopped(e);
         }
+      }
+    }
+
+    /**
+     * Rethrows the handler's last failure, as one during a stop (see {@code run()}), if the segment
+     * was stopped while it backed off: the event stays after the checkpoint, not tried again here.
+     */
+    private <T extends Throwable> void stopIfStopped(T failure) throws T {
+      if (!active()) {
+        stopping = true;
+        throw failure;
       }
     }
 
@@ -1214,8 +1228,23 @@ public final class TrackingEventProcessor implements EventProcessor {
       return true;
     }
 
+    /**
+     * Waits before a retry, as {@link Retries#backOff} would, but no longer than until the segment
+     * is stopped (a stop signals {@code changed}): a close or hand-over does not wait out a
+     * back-off of up to a second, and the handler is not tried again after it.
+     */
     private void backOff(int attempt) {
-      Retries.backOff(attempt);
+      long nanos = Retries.backOffNanos(attempt);
+      lock.lock();
+      try {
+        while (active() && nanos > 0) {
+          nanos = changed.awaitNanos(nanos);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // as a park would: the flag stays, the wait ends
+      } finally {
+        lock.unlock();
+      }
     }
   }
 

@@ -122,6 +122,44 @@ class TrackingEventProcessorTest {
    * know, at position 4. The segment handles what it can read before it, stops there with its
    * checkpoint there and says where, instead of failing its whole page unhandled.
    */
+  /**
+   * A close while a handler's transient failure is being backed off (up to a second) ends the
+   * back-off at once and does not try the handler again; the event stays after the checkpoint.
+   */
+  @Test
+  void a_close_during_a_retry_back_off_stops_without_trying_the_handler_again() {
+    Ledgers.append(store, "ledger-0", 1, CREATED);
+    AtomicInteger calls = new AtomicInteger();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("flaky", store)
+                .handler(
+                    event -> {
+                      calls.incrementAndGet();
+                      throw new TransientCqrsException("the read model's database is away");
+                    }));
+    // The tenth back-off waits half a second to a second: long enough to find the thread in it.
+    Await.until("ten attempts", () -> calls.get() >= 10);
+    Thread worker = workerThread("flaky", 0);
+    Await.until("the worker backing off", () -> worker.getState() == Thread.State.TIMED_WAITING);
+    int before = calls.get();
+
+    processor.close();
+
+    assertThat(worker.isAlive()).isFalse();
+    assertThat(calls.get()).isEqualTo(before); // not tried again after the stop
+    assertThat(processor.failure()).isNull(); // a stop, not a failure of the event
+    assertThat(store.segments("flaky").get(0).checkpoint()).isZero(); // the event is still due
+  }
+
+  private static Thread workerThread(String processor, int segment) {
+    String name = "cqrs-processor-" + processor + "-" + segment;
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no thread " + name));
+  }
+
   @Test
   void an_event_this_process_cannot_read_stops_the_segment_right_before_it_saying_where() {
     Ledgers.append(store, "ledger-0", 6, CREATED);

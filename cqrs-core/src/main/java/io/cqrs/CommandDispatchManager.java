@@ -343,16 +343,6 @@ public final class CommandDispatchManager implements AutoCloseable {
     return Texts.cut(message, MAX_FAILURE_MESSAGE);
   }
 
-  /**
-   * Asks every subscription to stop taking messages after those in hand, without waiting; {@link
-   * #close()} waits.
-   */
-  public void stop() {
-    for (Subscription subscription : subscriptions) {
-      subscription.stop();
-    }
-  }
-
   /** Stops receiving; in-flight commands finish first. */
   @Override
   public void close() {

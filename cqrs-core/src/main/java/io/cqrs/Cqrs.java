@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,6 @@ public final class Cqrs implements AutoCloseable {
   private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
   private final Duration shutdownTimeout;
   private State state = State.NEW;
-  private volatile String closing = "nothing"; // the part the shutdown waits for
 
   private enum State {
     NEW,
@@ -292,111 +292,190 @@ public final class Cqrs implements AutoCloseable {
   /**
    * Stops taking commands, stops the event subscriptions, the processors and the relay (in-flight
    * work finishes first, processors save their checkpoints), then closes the buses and the store
-   * this instance created. Idempotent.
+   * this instance created. Idempotent: a call after the first returns at once.
    *
    * <p>Waits at most the {@linkplain Builder#shutdownTimeout shutdown timeout}. A handler that has
-   * not returned by then is left to finish on its own thread: every other part is asked to stop at
-   * once, this method logs which part still waits and returns, and the rest of the shutdown (the
-   * buses and store last) goes on in the background as soon as the handler returns. Nothing is lost
-   * by leaving early: the unfinished message is not acknowledged, so the broker delivers it again,
-   * and a processor segment's claim runs out, so another process takes it over from its last
-   * checkpoint. Called from a handler of this instance, it waits the whole timeout, since the
-   * shutdown waits for that handler.
+   * not returned by then is left to finish on its own thread: every part not yet closed is closed
+   * at once, each on a thread of its own so that none waits for another, this method logs which
+   * part still waits and returns, and the buses and store this instance created close once all of
+   * them have (what fails then is logged). Nothing is lost by leaving early: the unfinished message
+   * is not acknowledged, so a broker delivers it again, and a processor segment stuck in a handler
+   * keeps its claim only until the claim runs out. Called from a handler of this instance, it waits
+   * the whole timeout, since the shutdown waits for that handler.
    *
    * @throws RuntimeException the first part's failure to close, the others' suppressed in it, when
-   *     the shutdown completed in time
+   *     the shutdown completed in time (an {@link Error} likewise)
    */
   @Override
-  public synchronized void close() {
-    if (state == State.CLOSED) {
-      return;
+  public void close() {
+    Shutdown shutdown;
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+      shutdown = new Shutdown(parts());
     }
-    state = State.CLOSED;
-    commands.stop(); // no command is taken while the shutdown waits for those in hand
-    List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
-    Thread shutdown = new Thread(() -> closeParts(failures), "cqrs-shutdown-" + service);
-    shutdown.setDaemon(true);
     shutdown.start();
-    if (!awaitShutdown(shutdown)) {
-      stopParts();
-      log.warn(
-          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
-              + " returned. Everything else was asked to stop; the rest of the shutdown goes on"
-              + " when that handler returns. Its message stays unacknowledged (a broker delivers it"
-              + " again); a processor segment keeps its claim until the claim runs out and another"
-              + " process takes the segment over.",
-          service,
-          shutdownTimeout,
-          closing);
+    shutdown.awaitWithin(shutdownTimeout);
+    if (shutdown.leftToFinish()) {
+      shutdown.abandon();
       return;
     }
-    if (!failures.isEmpty()) {
-      RuntimeException first = failures.get(0);
-      failures.subList(1, failures.size()).forEach(first::addSuppressed);
-      throw first;
-    }
+    shutdown.rethrow();
   }
 
-  /** The parts closed in order, each after the one before has finished. */
-  private void closeParts(List<RuntimeException> failures) {
-    step("the commands of service '" + service + "'", commands::close, failures);
+  /**
+   * The parts in the order they close: commands, subscriptions, processors and relay (which run
+   * handlers or publish), then what this instance created (the buses and the store).
+   */
+  private List<Part> parts() {
+    List<Part> parts = new ArrayList<>();
+    parts.add(new Part("the commands of service '" + service + "'", commands::close, true));
     subscriptions.forEach(
-        (name, manager) -> step("subscription '" + name + "'", manager::close, failures));
+        (name, manager) ->
+            parts.add(new Part("subscription '" + name + "'", manager::close, true)));
     processors.forEach(
-        (name, processor) -> step("processor '" + name + "'", processor::close, failures));
+        (name, processor) ->
+            parts.add(new Part("processor '" + name + "'", processor::close, true)));
     if (relay != null) {
-      step("the relay", relay::close, failures);
+      parts.add(new Part("the relay", relay::close, true));
     }
     for (AutoCloseable part : owned) {
-      step(
-          part.toString(),
-          () -> {
-            try {
-              part.close();
-            } catch (RuntimeException e) {
-              throw e;
-            } catch (Exception e) {
-              throw new IllegalStateException("Could not close " + part, e);
-            }
-          },
-          failures);
+      parts.add(
+          new Part(
+              part.toString(),
+              () -> {
+                try {
+                  part.close();
+                } catch (RuntimeException e) {
+                  throw e;
+                } catch (Exception e) {
+                  throw new IllegalStateException("Could not close " + part, e);
+                }
+              },
+              false));
     }
+    return parts;
   }
 
-  /** One part of the shutdown, named for the log should it not finish in time. */
-  private void step(String part, Runnable close, List<RuntimeException> failures) {
-    closing = part;
-    run(close, failures);
-  }
+  /**
+   * One part of the shutdown.
+   *
+   * @param running whether it runs handlers or publishes (closed at once when time runs out), not a
+   *     bus or store that those may still use
+   */
+  private record Part(String name, Runnable close, boolean running) {}
 
-  /** Asks every part to stop without waiting: the shutdown ran out of time. */
-  private void stopParts() {
-    run(commands::stop, new ArrayList<>());
-    subscriptions.values().forEach(manager -> run(manager::stop, new ArrayList<>()));
-    processors.values().forEach(processor -> run(processor::stop, new ArrayList<>()));
-  }
+  /**
+   * The shutdown of one {@link Cqrs}: its parts closed in order on a thread of its own, which the
+   * caller waits for at most the shutdown timeout.
+   */
+  private final class Shutdown {
+    private final List<Part> parts;
+    private final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+    // RUNNING until either the shutdown thread finishes (DONE: the caller reports its failures)
+    // or the caller stops waiting (LATE: the thread logs them when it finishes).
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int LATE = 2;
+    private final AtomicInteger outcome = new AtomicInteger(RUNNING);
+    private volatile String closing = "nothing";
 
-  /** Whether the shutdown thread finished within the timeout; an interrupt stops the wait. */
-  private boolean awaitShutdown(Thread shutdown) {
-    try {
-      // At least a millisecond: join(0) would wait for ever. Saturated: a timeout of centuries
-      // is as good as for ever.
-      long millis =
-          shutdownTimeout.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0
-              ? Long.MAX_VALUE
-              : Math.max(1, shutdownTimeout.toMillis());
-      shutdown.join(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    Shutdown(List<Part> parts) {
+      this.parts = parts;
+      this.thread = new Thread(this::run, "cqrs-shutdown-" + service);
+      thread.setDaemon(true);
     }
-    return !shutdown.isAlive();
-  }
 
-  private static void run(Runnable step, List<RuntimeException> failures) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      failures.add(e);
+    void start() {
+      thread.start();
+    }
+
+    private void run() {
+      for (Part part : parts) {
+        closing = part.name();
+        close(part);
+      }
+      if (!outcome.compareAndSet(RUNNING, DONE)) {
+        // The caller has gone: nobody else will hear of what failed.
+        synchronized (failures) {
+          failures.forEach(e -> log.warn("cqrs '{}' could not close a part", service, e));
+        }
+        log.info("cqrs '{}' finished stopping, after its shutdown timeout", service);
+      }
+    }
+
+    /** Closes one part; whatever it throws is kept and the shutdown goes on with the next. */
+    private void close(Part part) {
+      try {
+        part.close().run();
+      } catch (Throwable e) { // an Error too: the parts after it must still close
+        failures.add(e);
+      }
+    }
+
+    /** Waits for the shutdown at most {@code timeout}; an interrupt ends the wait. */
+    void awaitWithin(Duration timeout) {
+      try {
+        // At least a millisecond: join(0) would wait for ever. Saturated: a timeout of centuries
+        // is as good as for ever.
+        long millis =
+            timeout.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0
+                ? Long.MAX_VALUE
+                : Math.max(1, timeout.toMillis());
+        thread.join(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /**
+     * Whether the shutdown has not finished, which leaves it to finish on its own (and log what
+     * fails); otherwise every failure is in for {@link #rethrow}.
+     */
+    boolean leftToFinish() {
+      return outcome.compareAndSet(RUNNING, LATE);
+    }
+
+    /**
+     * Leaves the shutdown to finish on its own: closes every part that runs handlers at once, each
+     * on a thread of its own (closing twice is harmless), so that every subscription and processor
+     * is being closed before the caller goes on (a bus closed after this finds its subscriptions
+     * closing and does not wait for them again); the buses and store close after.
+     */
+    void abandon() {
+      String waitingFor = closing;
+      for (Part part : parts) {
+        if (part.running()) {
+          Thread closer = new Thread(() -> close(part), thread.getName() + "-" + part.name());
+          closer.setDaemon(true);
+          closer.start();
+        }
+      }
+      log.warn(
+          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
+              + " returned. Everything else is being closed; the buses and store this instance"
+              + " made close when that handler returns. Its message stays unacknowledged (a broker"
+              + " delivers it again); a processor segment keeps its claim until the claim runs out"
+              + " and another process takes the segment over.",
+          service,
+          shutdownTimeout,
+          waitingFor);
+    }
+
+    /** Throws the first failure to close, the others suppressed in it. */
+    void rethrow() {
+      if (failures.isEmpty()) {
+        return;
+      }
+      Throwable first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      if (first instanceof Error error) {
+        throw error;
+      }
+      throw (RuntimeException) first;
     }
   }
 

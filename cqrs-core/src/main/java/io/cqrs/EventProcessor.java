@@ -3,7 +3,6 @@ package io.cqrs;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.ProcessorStore;
-import io.cqrs.spi.Subscription;
 import java.util.Objects;
 
 /**
@@ -84,13 +83,6 @@ public interface EventProcessor extends AutoCloseable {
 
   /** Why the processor stopped handling in this process, or {@code null} while all is well. */
   Throwable failure();
-
-  /**
-   * Asks the processor to stop after the events in hand, without waiting for them; {@link #close()}
-   * then waits (see {@link Subscription#stop()} for why). The default does nothing: {@link
-   * #close()} alone stops.
-   */
-  default void stop() {}
 
   /** Stops consuming; handlers in flight finish first. Idempotent. */
   @Override

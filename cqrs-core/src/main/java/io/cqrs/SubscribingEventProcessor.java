@@ -131,21 +131,6 @@ public final class SubscribingEventProcessor implements EventProcessor {
     return failure;
   }
 
-  /** Asks the subscription to stop after the events in hand, without waiting for them. */
-  @Override
-  public void stop() {
-    Subscription stopping;
-    lock.lock();
-    try {
-      stopping = subscription;
-    } finally {
-      lock.unlock();
-    }
-    if (stopping != null) {
-      stopping.stop();
-    }
-  }
-
   @Override
   public void close() {
     Subscription closing;

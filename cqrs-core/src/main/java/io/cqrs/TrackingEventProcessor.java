@@ -318,29 +318,17 @@ public final class TrackingEventProcessor implements EventProcessor {
    */
   @Override
   public void close() {
-    Thread stopping = signalStop();
-    if (stopping != null && stopping != Thread.currentThread()) {
-      joinQuietly(stopping);
-    }
-  }
-
-  /**
-   * Asks every segment to stop after the event in hand, as {@link #close()} does, without waiting:
-   * each saves its checkpoint and gives up its claim on its own way out.
-   */
-  @Override
-  public void stop() {
-    signalStop();
-  }
-
-  private Thread signalStop() {
+    Thread stopping;
     lock.lock();
     try {
       running = false;
       changed.signalAll();
-      return coordinator;
+      stopping = coordinator;
     } finally {
       lock.unlock();
+    }
+    if (stopping != null && stopping != Thread.currentThread()) {
+      joinQuietly(stopping);
     }
   }
 
@@ -496,8 +484,18 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
   }
 
+  /**
+   * Stops every segment. Each leaves as a segment handed over does, releasing its own claim on its
+   * way out, and all are told before any is waited for: a handler that takes its time (or never
+   * returns) on one segment does not keep the others' claims from the processes that would take
+   * them over.
+   */
   private void stopAll() {
-    for (Worker worker : snapshotWorkers()) {
+    List<Worker> all = snapshotWorkers();
+    for (Worker worker : all) {
+      handOver(worker);
+    }
+    for (Worker worker : all) {
       stopWorker(worker, true);
     }
     try {

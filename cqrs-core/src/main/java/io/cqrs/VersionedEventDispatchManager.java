@@ -103,16 +103,6 @@ public final class VersionedEventDispatchManager implements AutoCloseable {
     return this;
   }
 
-  /**
-   * Asks every subscription to stop taking messages after those in hand, without waiting; {@link
-   * #close()} waits.
-   */
-  public void stop() {
-    for (Subscription subscription : subscriptions) {
-      subscription.stop();
-    }
-  }
-
   /** Stops every subscription started by {@link #listen}; in-flight events finish first. */
   @Override
   public void close() {

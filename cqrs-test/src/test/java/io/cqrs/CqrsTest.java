@@ -25,6 +25,8 @@ class CqrsTest {
 
   record Added(int amount) {}
 
+  record Reset(String counterId) {}
+
   static final class Counter extends EventSourceBased {
     Counter(String id) {
       super(id);
@@ -223,6 +225,54 @@ class CqrsTest {
     Await.until("the shutdown to finish", () -> shutdownThread("stuck-service").isEmpty());
     assertThat(interrupted.get()).isZero();
     cqrs.close(); // idempotent, and at once
+  }
+
+  /**
+   * Two handlers that do not return, a command's and a subscription's: close() returns after the
+   * timeout, and so does closing the application's own event bus afterwards (as Spring closes its
+   * bean), which had waited for the subscription's handler for ever: the subscription was still
+   * open, so the bus's close was the first to wait for it.
+   */
+  @Test
+  void a_bus_closed_after_a_shutdown_that_timed_out_does_not_wait_for_a_stuck_handler()
+      throws Exception {
+    InMemoryEventBus events = new InMemoryEventBus();
+    CountDownLatch commandHandling = new CountDownLatch(1);
+    CountDownLatch eventHandling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Cqrs cqrs =
+        counters()
+            .service("two-stuck")
+            .eventBus(events)
+            .shutdownTimeout(Duration.ofMillis(200))
+            .build();
+    handleAdds(cqrs);
+    cqrs.onCommand(
+        Reset.class,
+        (reset, command) -> {
+          commandHandling.countDown();
+          release.await();
+        });
+    cqrs.onEvent(
+        "slow",
+        Added.class,
+        event -> {
+          eventHandling.countDown();
+          release.await();
+        });
+    cqrs.start();
+    cqrs.send(new Add("c-1", 1));
+    assertThat(eventHandling.await(30, TimeUnit.SECONDS)).isTrue();
+    cqrs.send(new Reset("c-1"));
+    assertThat(commandHandling.await(30, TimeUnit.SECONDS)).isTrue();
+
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(30), cqrs::close);
+      assertTimeoutPreemptively(Duration.ofSeconds(30), events::close);
+    } finally {
+      release.countDown();
+    }
+    Await.until("the shutdown to finish", () -> shutdownThread("two-stuck").isEmpty());
   }
 
   private static Optional<Thread> shutdownThread(String service) {

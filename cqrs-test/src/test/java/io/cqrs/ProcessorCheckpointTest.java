@@ -196,6 +196,59 @@ class ProcessorCheckpointTest {
     assertThat(store.segments("closing").get(0).owner()).isNull();
   }
 
+  /**
+   * A handler that does not return on one segment must not keep the other segments' claims from the
+   * processes that would take them over: each segment releases its own on its way out.
+   */
+  @Test
+  void close_releases_the_other_segments_while_one_handler_has_not_returned() throws Exception {
+    String stuck = streamIn(0, 2);
+    String free = streamIn(1, 2);
+    Ledgers.append(store, stuck, 1, CREATED);
+    Ledgers.append(store, free, 1, CREATED);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> handled = new CopyOnWriteArrayList<>();
+    TrackingEventProcessor processor =
+        start(
+            tracking("two")
+                .segments(2)
+                .handler(
+                    event -> {
+                      handled.add(event.sourceId());
+                      if (event.sourceId().equals(stuck)) {
+                        entered.countDown();
+                        release.await();
+                      }
+                    }));
+    entered.await();
+    Await.until("segment 1 handled its event", () -> handled.contains(free));
+
+    Thread closing = new Thread(processor::close);
+    closing.start();
+    try {
+      Await.until(
+          "segment 1 released while segment 0's handler runs",
+          () -> store.segments("two").get(1).owner() == null);
+      assertThat(closing.isAlive()).isTrue();
+      assertThat(store.segments("two").get(0).owner()).isNotNull();
+    } finally {
+      release.countDown(); // a failure above must not leave the close (and the suite) hanging
+    }
+    closing.join();
+    assertThat(store.segments("two").get(0).owner()).isNull();
+  }
+
+  /** A stream name whose events fall in {@code segment} of {@code segments}. */
+  private static String streamIn(int segment, int segments) {
+    for (int i = 0; ; i++) {
+      String stream = "ledger-" + i;
+      if (TrackingEventProcessor.segmentOf(stream, segments) == segment) {
+        return stream;
+      }
+    }
+  }
+
   @Test
   void a_crash_replays_only_the_events_after_the_last_checkpoint() throws Exception {
     Ledgers.append(store, "ledger", 10, CREATED);

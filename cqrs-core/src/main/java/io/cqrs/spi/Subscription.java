@@ -13,14 +13,6 @@ public interface Subscription extends AutoCloseable {
    */
   BusHealth health();
 
-  /**
-   * Asks the subscription to stop taking new messages after those in hand, without waiting for
-   * them; {@link #close()} then waits. {@link io.cqrs.Cqrs#close()} asks every part of an
-   * application this way when its shutdown timeout has passed, so that only a handler that does not
-   * return is left running. The default does nothing: {@link #close()} alone stops.
-   */
-  default void stop() {}
-
   /** Stops taking new messages, lets in-flight handlers finish and acknowledge, then returns. */
   @Override
   void close();

@@ -155,7 +155,7 @@ final class BusCore implements AutoCloseable {
         new RabbitSubscription(topology.name(), started, subscriptions::remove, this::health);
     subscriptions.add(subscription);
     if (watch.isStopped()) {
-      subscription.stop(); // a fatal error raced with this call
+      subscription.stopListeners(); // a fatal error raced with this call
     }
     return subscription;
   }
@@ -208,7 +208,7 @@ final class BusCore implements AutoCloseable {
 
   /** After a fatal error: every listener stops after the message in hand; nothing waits. */
   private void stopListeners() {
-    subscriptions.forEach(RabbitSubscription::stop);
+    subscriptions.forEach(RabbitSubscription::stopListeners);
   }
 
   private <T> DeliveryHandler handler(

@@ -45,13 +45,8 @@ final class RabbitSubscription implements Subscription {
     return listeners;
   }
 
-  /**
-   * Asks every listener to stop after the message in hand (a fatal error, a shutdown running out of
-   * time); does not wait. The prefetched rest go back to the queue as each listener's channel
-   * closes.
-   */
-  @Override
-  public void stop() {
+  /** Asks every listener to stop after the message in hand (a fatal error); does not wait. */
+  void stopListeners() {
     listeners.forEach(Listener::stop);
   }
 

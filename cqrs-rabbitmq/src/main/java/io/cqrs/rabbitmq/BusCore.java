@@ -215,7 +215,8 @@ final class BusCore implements AutoCloseable {
       SubscriptionTopology topology,
       MessageProcessor.Decoder<T> decoder,
       MessageProcessor.Consumer<T> consumer) {
-    FailureRouter failures = new FailureRouter(publisher, settings.publishTimeout(), topology);
+    FailureRouter failures =
+        new FailureRouter(publisher::publish, settings.publishTimeout(), topology);
     return topology.ordered()
         ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
         : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);

@@ -22,11 +22,22 @@ interface DeliveryHandler {
     void flushAcks();
 
     /**
-     * Waits, unless the listener stops first.
+     * Waits, unless the listener stops or the channel that delivered the message in hand dies
+     * first.
      *
-     * @return {@code true} if the listener is stopping
+     * @return {@code true} if the message in hand is to be given up: the listener is stopping, or
+     *     {@link #channelDied}
      */
     boolean awaitStop(Duration delay);
+
+    /**
+     * Whether the channel that delivered the message in hand has died since. The broker then has
+     * the message again and delivers it anew (to this listener's recovered channel, or to another
+     * consumer, perhaps the partition's new active one): it is not to be retried, copied to a retry
+     * queue or dead-lettered, only settled with {@link Disposition#REQUEUE}, which does nothing for
+     * a dead channel's delivery.
+     */
+    boolean channelDied();
   }
 
   /** Handles one delivery and says how to settle it. */

@@ -34,15 +34,21 @@ final class FailureRouter {
    */
   private static final List<String> SENDER_SELECTED_ROUTES = List.of("CC", "BCC");
 
-  private final ConfirmingPublisher publisher;
+  /** How the copies go out: {@link ConfirmingPublisher#publish}, or a test's stand-in. */
+  @FunctionalInterface
+  interface Publisher {
+    /** Publishes and waits for the confirms; returns the messages the broker could not route. */
+    List<Returned> publish(List<OutboundMessage> messages, Duration timeout);
+  }
+
+  private final Publisher publisher;
   private final Duration publishTimeout;
   private final String deadLetterQueue;
   private final String failureExchange;
   private final List<String> retryQueues;
   private final DeliveryOrigin origin;
 
-  FailureRouter(
-      ConfirmingPublisher publisher, Duration publishTimeout, SubscriptionTopology topology) {
+  FailureRouter(Publisher publisher, Duration publishTimeout, SubscriptionTopology topology) {
     this.publisher = publisher;
     this.publishTimeout = publishTimeout;
     this.deadLetterQueue = topology.deadLetterQueue();

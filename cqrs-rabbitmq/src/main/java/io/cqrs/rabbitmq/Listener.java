@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  * by delivery tag: the client numbers tags on across recoveries (a recovered channel's tags start
  * above the highest that the dead one received), and when the channel dies, the connection's I/O
  * thread has read all that the dead channel will ever deliver. Every tag up to the dead channel's
- * highest is skipped, whenever it arrives; the recovered channel's never are.
+ * highest is skipped, whenever it arrives; the recovered channel's never are. The delivery in hand
+ * when the channel dies is the broker's again too: a handler retrying it in place stops waiting
+ * ({@link #awaitStop}), and learns not to copy it to a retry or dead-letter queue ({@link
+ * #channelDied}).
  */
 final class Listener implements DeliveryHandler.Control {
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -72,6 +75,7 @@ final class Listener implements DeliveryHandler.Control {
   private final CountDownLatch stopping = new CountDownLatch(1);
   private volatile Channel channel;
   private volatile Thread worker;
+  private Inbound inHand; // the listener thread's own
   private long lastUnacked;
   private int unacked;
 
@@ -124,10 +128,12 @@ final class Listener implements DeliveryHandler.Control {
   /**
    * Fences off the deliveries of each channel incarnation that dies, and reports the loss.
    *
-   * <p>The client runs a channel's shutdown listeners on the connection's I/O thread, after the
-   * channel's last delivery was read and before it lets recovery begin: the dead incarnation's
-   * highest tag is final then, and no later incarnation has delivered anything, so the fence holds
-   * back nothing live.
+   * <p>The client runs a channel's shutdown listeners after the channel's last delivery was read,
+   * and as a rule before it lets recovery begin: the dead incarnation's highest tag is final then.
+   * Not always, though: when a write fails, the client's "Error On Write" thread and the I/O thread
+   * both shut the connection down, and whichever loses the race to notify the channels may still be
+   * running their shutdown listeners while the other has begun recovery and put a new incarnation
+   * in place ({@link #receivedUpTo}).
    */
   private void watchIncarnations(Channel opened) {
     opened.addShutdownListener(
@@ -156,7 +162,8 @@ final class Listener implements DeliveryHandler.Control {
    * Raises the fence, when recovery starts a new incarnation, to the tag offset that the client
    * gives it: every tag at or below it belongs to an incarnation before (the client itself no
    * longer acknowledges them), and the new incarnation consumes only after this. The fence is exact
-   * then in any order of events; it backs up the shutdown listener's.
+   * then in any order of events; it backs up the shutdown listener's, and is the only one when that
+   * runs late. The new incarnation has no consumer until the broker's consume-ok.
    */
   private void fenceOnRecovery(AutorecoveringChannel recovering) {
     recovering.addRecoveryListener(
@@ -166,6 +173,7 @@ final class Listener implements DeliveryHandler.Control {
             if (recovering.getDelegate() instanceof RecoveryAwareChannelN recovered) {
               fenceUpTo(recovered.getActiveDeliveryTagOffset());
             }
+            consumers.forEach(deliveries -> deliveries.active = false);
           }
 
           @Override
@@ -174,23 +182,43 @@ final class Listener implements DeliveryHandler.Control {
   }
 
   /**
-   * The highest delivery tag that the channel's current incarnation, or any before it, has
-   * received. The client's {@link RecoveryAwareChannelN} adds to each raw tag an offset that a
-   * recovered incarnation inherits as the dead one's offset plus the highest raw tag it received,
-   * so tags grow across recoveries. A channel that does not recover receives nothing more.
+   * The highest delivery tag that the channel's dead incarnation, or any before it, has received;
+   * or 0 when the channel's current incarnation is open: the shutdown is then an earlier
+   * incarnation's, which recovery has replaced and fences off as it starts ({@link
+   * #fenceOnRecovery}), and the tags the current one received are live. The client's {@link
+   * RecoveryAwareChannelN} adds to each raw tag an offset that a recovered incarnation inherits as
+   * the dead one's offset plus the highest raw tag it received, so tags grow across recoveries. A
+   * channel that does not recover receives nothing more.
    */
   private static long receivedUpTo(Channel channel) {
     if (channel instanceof AutorecoveringChannel recovering
         && recovering.getDelegate() instanceof RecoveryAwareChannelN current) {
-      return current.getActiveDeliveryTagOffset() + current.getMaxSeenDeliveryTag();
+      // One read of the delegate: recovery may replace it meanwhile.
+      return current.isOpen()
+          ? 0
+          : current.getActiveDeliveryTagOffset() + current.getMaxSeenDeliveryTag();
     }
     return Long.MAX_VALUE;
   }
 
-  /** Skips, from now on, every delivery up to {@code tag}, and drops those already queued. */
+  /**
+   * Whether a shutdown signal is about the channel's current incarnation, rather than one that
+   * recovery has already replaced: a current incarnation that is open has not shut down.
+   */
+  private boolean aboutCurrentIncarnation() {
+    Channel current =
+        channel instanceof AutorecoveringChannel recovering ? recovering.getDelegate() : channel;
+    return !current.isOpen();
+  }
+
+  /**
+   * Skips, from now on, every delivery up to {@code tag}, drops those already queued, and wakes the
+   * listener thread if it waits on the one in hand ({@link #awaitStop}).
+   */
   private void fenceUpTo(long tag) {
     deadUpTo.accumulateAndGet(tag, Math::max);
     inbox.removeIf(this::isDead);
+    LockSupport.unpark(worker);
   }
 
   private boolean isDead(Inbound delivery) {
@@ -201,6 +229,7 @@ final class Listener implements DeliveryHandler.Control {
   void stop() {
     stopping.countDown();
     inbox.offerFirst(STOP);
+    LockSupport.unpark(worker);
   }
 
   /**
@@ -287,6 +316,7 @@ final class Listener implements DeliveryHandler.Control {
    * @return {@code null} after a fatal error, which has stopped the bus
    */
   private Disposition handle(Inbound delivery) {
+    inHand = delivery;
     try {
       return handler.handle(delivery, this);
     } catch (Throwable e) { // an Error must not end the thread, or the bus loses a consumer unseen
@@ -346,14 +376,27 @@ final class Listener implements DeliveryHandler.Control {
     unacked = 0;
   }
 
+  /** {@inheritDoc} Woken by {@link #stop} and by {@link #fenceUpTo}, whichever thread runs them. */
   @Override
   public boolean awaitStop(Duration delay) {
-    try {
-      return stopping.await(delay.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
+    long deadline = System.nanoTime() + delay.toNanos();
+    while (stopping.getCount() != 0 && !channelDied()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      LockSupport.parkNanos(this, left);
+      if (Thread.currentThread().isInterrupted()) {
+        return true;
+      }
     }
+    return true;
+  }
+
+  @Override
+  public boolean channelDied() {
+    Inbound delivery = inHand;
+    return delivery != null && isDead(delivery);
   }
 
   private void closeChannel() {
@@ -378,9 +421,15 @@ final class Listener implements DeliveryHandler.Control {
       active = true; // also after connection recovery has consumed again
     }
 
+    /**
+     * Runs on the dispatch pool of the incarnation that shut down, which may be after the recovered
+     * one's consume-ok: a later incarnation's state is not this signal's to change.
+     */
     @Override
     public void handleShutdownSignal(String consumerTag, ShutdownSignalException signal) {
-      active = false;
+      if (aboutCurrentIncarnation()) {
+        active = false;
+      }
     }
 
     @Override

@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * queues, or, for ordered subscriptions, in place, holding back the rest of the partition so that
  * the order is kept.
  *
+ * <p>A failed message whose channel died meanwhile ({@link Control#channelDied}) goes nowhere: the
+ * broker delivers it again, and a retry or dead-letter copy would be a second message beside that
+ * redelivery (on an ordered partition, one the new active consumer may already have handled).
+ *
  * <p>"Failure" means any {@link Throwable} the consumer (or the decoder) throws, {@code Error}s
  * included, except a fatal one ({@link BusHealth#isFatal}): that is not retried or dead-lettered
  * but thrown on to the {@link Listener}, which stops the bus and leaves the message unacknowledged.
@@ -70,27 +74,27 @@ final class MessageProcessor<T> implements DeliveryHandler {
     try {
       message = decoder.decode(delivery);
     } catch (UnknownTypeException e) {
-      return failures.deadLetter(delivery, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
+      return deadLetter(delivery, control, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
     } catch (RuntimeException e) {
-      return failures.deadLetter(delivery, CqrsHeaders.REASON_MALFORMED, attempt, e);
+      return deadLetter(delivery, control, CqrsHeaders.REASON_MALFORMED, attempt, e);
     } catch (Error e) { // a type's class that cannot load, say: not the body's fault, so retried
       rethrowIfFatal(e);
-      return failures.retryOrDeadLetter(delivery, attempt, e);
+      return retryOrDeadLetter(delivery, control, attempt, e);
     }
     return inPlaceDelays == null
-        ? handleOnce(delivery, message, attempt)
+        ? handleOnce(delivery, message, attempt, control)
         : handleInPlace(delivery, message, attempt, control);
   }
 
-  private Disposition handleOnce(Inbound delivery, T message, int attempt) {
+  private Disposition handleOnce(Inbound delivery, T message, int attempt, Control control) {
     Throwable failure = attempt(message);
     if (failure == null) {
       return Disposition.ACK;
     }
     if (isNonTransient(failure)) {
-      return failures.deadLetter(delivery, CqrsHeaders.REASON_NON_TRANSIENT, attempt, failure);
+      return deadLetter(delivery, control, CqrsHeaders.REASON_NON_TRANSIENT, attempt, failure);
     }
-    return failures.retryOrDeadLetter(delivery, attempt, failure);
+    return retryOrDeadLetter(delivery, control, attempt, failure);
   }
 
   private Disposition handleInPlace(Inbound delivery, T message, int attempt, Control control) {
@@ -100,10 +104,10 @@ final class MessageProcessor<T> implements DeliveryHandler {
         return Disposition.ACK;
       }
       if (isNonTransient(failure)) {
-        return failures.deadLetter(delivery, CqrsHeaders.REASON_NON_TRANSIENT, current, failure);
+        return deadLetter(delivery, control, CqrsHeaders.REASON_NON_TRANSIENT, current, failure);
       }
       if (current > inPlaceDelays.size()) {
-        return failures.deadLetter(delivery, CqrsHeaders.REASON_HANDLER_FAILED, current, failure);
+        return deadLetter(delivery, control, CqrsHeaders.REASON_HANDLER_FAILED, current, failure);
       }
       Duration delay = inPlaceDelays.get(current - 1);
       log.info(
@@ -114,10 +118,37 @@ final class MessageProcessor<T> implements DeliveryHandler {
           Failures.summary(failure));
       control.flushAcks();
       if (control.awaitStop(delay)) {
-        // Back to the head of its partition, so whoever takes over keeps the order.
+        // Back to the head of its partition, so whoever takes over keeps the order; after the
+        // channel died, the broker has put it back already.
         return Disposition.REQUEUE;
       }
     }
+  }
+
+  private Disposition deadLetter(
+      Inbound delivery, Control control, String reason, int attempts, Throwable failure) {
+    return leftToBroker(delivery, control, failure)
+        ? Disposition.REQUEUE
+        : failures.deadLetter(delivery, reason, attempts, failure);
+  }
+
+  private Disposition retryOrDeadLetter(
+      Inbound delivery, Control control, int attempt, Throwable failure) {
+    return leftToBroker(delivery, control, failure)
+        ? Disposition.REQUEUE
+        : failures.retryOrDeadLetter(delivery, attempt, failure);
+  }
+
+  /** Whether the delivery's channel died, so that the broker, not a copy, takes the message on. */
+  private static boolean leftToBroker(Inbound delivery, Control control, Throwable failure) {
+    if (!control.channelDied()) {
+      return false;
+    }
+    log.info(
+        "{} failed after its channel died; the broker delivers it again: {}",
+        delivery.describe(),
+        Failures.summary(failure));
+    return true;
   }
 
   /** Runs the consumer; returns what it threw, or {@code null}; throws on a fatal error. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -63,6 +64,7 @@ public final class EventRelay implements AutoCloseable {
   private final int batchSize;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wakeUp = lock.newCondition();
+  private final LongAdder deadLettered = new LongAdder();
   private volatile boolean running;
   private volatile boolean leader;
   private volatile SegmentClaim claim;
@@ -191,7 +193,7 @@ public final class EventRelay implements AutoCloseable {
     long checkpoint = lease.checkpoint();
     List<LoggedEvent> entries = store.readLog(checkpoint + 1, batchSize);
     Instant youngest = clock.instant().minus(grace);
-    List<VersionedEvent> toPublish = new ArrayList<>();
+    List<LoggedEvent> toPublish = new ArrayList<>();
     long advanceTo = checkpoint;
     boolean blocked = false;
     for (LoggedEvent entry : entries) {
@@ -202,14 +204,16 @@ public final class EventRelay implements AutoCloseable {
           blocked = true;
           break;
         }
-        toPublish.add(event);
+        toPublish.add(entry);
       }
       advanceTo = entry.position();
     }
+    int published = 0;
     if (!toPublish.isEmpty()) {
-      bus.publish(toPublish);
-      markPublished(toPublish);
-      log.info("Relay '{}' published {} event(s) the fast path had not", name, toPublish.size());
+      published = publish(toPublish);
+      // Dead-lettered ones too: their record stands for them, and no relay tries them again.
+      markPublished(toPublish.stream().map(LoggedEvent::event).toList());
+      log.info("Relay '{}' published {} event(s) the fast path had not", name, published);
     }
     if (advanceTo > checkpoint) {
       try {
@@ -223,7 +227,72 @@ public final class EventRelay implements AutoCloseable {
         return new Pass(toPublish.size(), false);
       }
     }
-    return new Pass(toPublish.size(), !blocked && entries.size() == batchSize);
+    return new Pass(published, !blocked && entries.size() == batchSize);
+  }
+
+  /**
+   * Publishes the events; returns how many went out. The bus refuses with an {@link
+   * IllegalArgumentException} an event it can never carry (too large for the broker, an id or
+   * header too long for its protocol): no retry, and no relay of another process, would publish it,
+   * and retrying the batch would hold back every event after it for good. The events then go one at
+   * a time, and each one refused is recorded as a dead letter in the integration log ({@link
+   * EventProcessingFailed} naming this relay) instead: the event stays in the store, and processors
+   * reading the log still get it; only the bus's subscribers do not.
+   */
+  private int publish(List<LoggedEvent> entries) {
+    try {
+      bus.publish(entries.stream().map(LoggedEvent::event).toList());
+      return entries.size();
+    } catch (IllegalArgumentException refused) {
+      int published = 0;
+      for (LoggedEvent entry : entries) {
+        try {
+          bus.publish(List.of(entry.event()));
+          published++;
+        } catch (IllegalArgumentException e) {
+          deadLetter(entry, e);
+        }
+      }
+      return published;
+    }
+  }
+
+  private void deadLetter(LoggedEvent entry, IllegalArgumentException refusal) {
+    VersionedEvent event = entry.event();
+    store.recordIntegrationEvent(
+        VersionedEvent.builder(
+                name + "@" + entry.position(),
+                0,
+                new EventProcessingFailed(
+                    name,
+                    entry.position(),
+                    event.id(),
+                    event.eventType(),
+                    event.sourceId(),
+                    event.version(),
+                    refusal.getClass().getName(),
+                    String.valueOf(refusal.getMessage())))
+            .correlationId(event.correlationId())
+            .causationId(event.id())
+            .build());
+    deadLettered.increment();
+    log.error(
+        "Relay '{}' dead-letters {} (position {}) of stream '{}', version {}: the bus refuses to"
+            + " carry it, so its subscribers will not get it (processors reading the log do)",
+        name,
+        event.eventType(),
+        entry.position(),
+        event.sourceId(),
+        event.version(),
+        refusal);
+  }
+
+  /**
+   * How many events this relay recorded as dead letters since it was built: events the bus refused
+   * to carry at all (see the integration log's {@link EventProcessingFailed} records naming it).
+   */
+  public long deadLettered() {
+    return deadLettered.sum();
   }
 
   private void markPublished(List<VersionedEvent> events) {

@@ -75,6 +75,67 @@ class EventRelayTest {
     subscription.close();
   }
 
+  /**
+   * An event the bus refuses to carry at all (an IllegalArgumentException: too large for the
+   * broker, an id too long for AMQP) held back every event after it for good, since the relay
+   * retried the batch for ever. It is dead-lettered now, and the rest go out.
+   */
+  @Test
+  void an_event_the_bus_refuses_to_carry_is_dead_lettered_and_the_events_after_it_go_out() {
+    List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    bus.subscribe("seen", 1, event -> delivered.add(event.sourceId()));
+    EventBus refusing =
+        new EventBus() {
+          @Override
+          public void publish(List<VersionedEvent> events) {
+            for (VersionedEvent event : events) {
+              if (event.sourceId().equals("poison")) {
+                throw new IllegalArgumentException("Cannot publish " + event.id() + ": too large");
+              }
+            }
+            bus.publish(events);
+          }
+
+          @Override
+          public io.cqrs.spi.Subscription subscribe(
+              String name, int listeners, VersionedEventHandler consumer) {
+            return bus.subscribe(name, listeners, consumer);
+          }
+
+          @Override
+          public void close() {}
+        };
+    Ledger before = new Ledger("before");
+    before.deposit(1);
+    Ledger poison = new Ledger("poison");
+    poison.deposit(2);
+    Ledger after = new Ledger("after");
+    after.deposit(3);
+    EventSourcingRepository unpublished = repository(new DeadEventBus());
+    unpublished.save(before, "corr-1");
+    unpublished.save(poison, "corr-2");
+    unpublished.save(after, "corr-3");
+    EventRelay relay = EventRelay.builder(store, refusing).grace(Duration.ZERO).build();
+
+    assertThat(relay.publishPending()).isEqualTo(2);
+
+    Await.until("both deliveries", () -> delivered.size() == 2);
+    assertThat(delivered).containsExactly("before", "after");
+    assertThat(relay.deadLettered()).isEqualTo(1);
+    List<EventProcessingFailed> letters =
+        store.readLog(1, 100).stream()
+            .map(entry -> entry.event().event())
+            .filter(EventProcessingFailed.class::isInstance)
+            .map(EventProcessingFailed.class::cast)
+            .toList();
+    assertThat(letters).hasSize(1);
+    assertThat(letters.get(0).processor()).isEqualTo(relay.name());
+    assertThat(letters.get(0).sourceId()).isEqualTo("poison");
+    assertThat(letters.get(0).message()).contains("too large");
+    assertThat(relay.publishPending()).isZero(); // not tried again
+    assertThat(relay.deadLettered()).isEqualTo(1);
+  }
+
   @Test
   void events_the_fast_path_published_are_not_published_again() {
     Ledger account = new Ledger("ledger-1");

@@ -136,10 +136,15 @@ final class CqrsMeters {
         .register(registry);
   }
 
-  /** Registers {@code cqrs.relay.lag}. */
+  /** Registers {@code cqrs.relay.lag} and {@code cqrs.relay.dead.letters}. */
   void relay(EventRelay relay) {
     Gauge.builder("cqrs.relay.lag", relay, r -> r.lag().positionsBehind())
         .description("Log positions between the log's head and the relay's checkpoint")
+        .tags(tags)
+        .tag("relay", relay.name())
+        .register(registry);
+    FunctionCounter.builder("cqrs.relay.dead.letters", relay, EventRelay::deadLettered)
+        .description("Events this process's relay dead-lettered: the bus refused to carry them")
         .tags(tags)
         .tag("relay", relay.name())
         .register(registry);

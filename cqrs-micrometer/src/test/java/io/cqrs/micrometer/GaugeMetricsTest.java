@@ -97,6 +97,10 @@ class GaugeMetricsTest {
       Await.until(
           "the relay walked past the published event",
           () -> meters.gauge("cqrs.relay.lag", "relay", "bank-relay") == 0);
+      // Bound with it, reading the relay's own count (none here; EventRelayTest makes some).
+      assertThat(
+              registry.find("cqrs.relay.dead.letters").tag("relay", "bank-relay").functionCounter())
+          .isNotNull();
     }
   }
 

@@ -43,7 +43,11 @@ final class BusCore implements AutoCloseable {
     this.settings = settings;
     this.publishing = publishing;
     this.publisher =
-        new ConfirmingPublisher(publishing, settings.confirmWindow(), settings.publishTimeout());
+        new ConfirmingPublisher(
+            publishing,
+            settings.confirmWindow(),
+            settings.publishTimeout(),
+            settings.maxMessageBytes());
     this.watch = new ConsumerWatch(settings.connectionName(), this::stopListeners);
     if (settings.completions() == null) {
       ownCompletions =

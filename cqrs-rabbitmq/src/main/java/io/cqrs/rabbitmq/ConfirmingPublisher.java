@@ -39,15 +39,22 @@ final class ConfirmingPublisher implements AutoCloseable {
   private final Permits window;
   private final AsyncPublisher async;
   private final Duration drainTimeout;
+  private final int maxBodyBytes;
   private volatile boolean closing; // no new calls; those in flight may finish
 
-  ConfirmingPublisher(BrokerConnection connection, int window, Duration drainTimeout) {
+  /**
+   * @param maxBodyBytes the largest body a message may have ({@link
+   *     RabbitBusBuilder#maxMessageBytes}); a larger one is refused before anything is sent
+   */
+  ConfirmingPublisher(
+      BrokerConnection connection, int window, Duration drainTimeout, int maxBodyBytes) {
     this.channel = new PublishChannel(connection);
     Supplier<BrokerUnavailableException> exhausted =
         () -> PublishErrors.unavailable(channel, drainTimeout);
     this.window = new Permits(window, connection.broker(), exhausted);
     this.async = new AsyncPublisher(channel, this.window, window, exhausted);
     this.drainTimeout = drainTimeout;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   /**
@@ -60,13 +67,14 @@ final class ConfirmingPublisher implements AutoCloseable {
    * @throws io.cqrs.NonTransientCqrsException if the broker closed the channel over a message (an
    *     exchange that does not exist, say)
    * @throws IllegalArgumentException if a message is beyond what AMQP can carry ({@link
-   *     MessageLimits}): a short string too long is found before anything is sent, content headers
-   *     larger than the connection's {@code frame_max} when that message's turn comes
+   *     MessageLimits}): a short string too long or a body over the bus's maximum is found before
+   *     anything is sent, content headers larger than the connection's {@code frame_max} when that
+   *     message's turn comes
    * @throws IllegalStateException if the publisher is closed
    */
   List<Returned> publish(List<OutboundMessage> messages, Duration timeout) {
     ensureAccepting();
-    MessageLimits.check(messages);
+    MessageLimits.check(messages, maxBodyBytes);
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Returned> returned = new ArrayList<>(0);
     List<OutboundMessage> remaining = messages;
@@ -108,14 +116,14 @@ final class ConfirmingPublisher implements AutoCloseable {
    * connection's I/O thread. A message whose content headers are larger than the connection's
    * {@code frame_max} fails the future with {@link IllegalArgumentException}.
    *
-   * @throws IllegalArgumentException if a short string of a message is too long ({@link
-   *     MessageLimits}); nothing is sent
+   * @throws IllegalArgumentException if a short string of a message is too long, or its body over
+   *     the bus's maximum ({@link MessageLimits}); nothing is sent
    * @throws IllegalStateException if the publisher is closed
    */
   CompletableFuture<List<Returned>> publishAsync(
       List<OutboundMessage> messages, Duration timeout, Executor completions) {
     ensureAccepting();
-    MessageLimits.check(messages);
+    MessageLimits.check(messages, maxBodyBytes);
     return async.publish(messages, timeout, completions);
   }
 

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * What the AMQP client refuses to encode, checked before a message is handed to a channel: a short
  * string (exchange, routing key, a property such as {@code correlation_id}, a header's name) longer
- * than 255 bytes in UTF-8, and content headers larger than the connection's {@code frame_max}. The
+ * than 255 bytes in UTF-8, and content headers larger than the connection's {@code frame_max}; and
+ * a body larger than the bus allows, which the broker would refuse by closing the channel. The
  * client counts a message in its channel's publish sequence before it encodes it, so a message it
  * refuses then would shift every later confirm onto the wrong message; checked here, it fails
  * alone, with a message that names the limit.
@@ -36,13 +37,37 @@ final class MessageLimits {
   private MessageLimits() {}
 
   /**
-   * Checks every message of a call before any of it is sent.
+   * Checks every message of a call before any of it is sent: its short strings, and its body
+   * against {@code maxBodyBytes}.
    *
    * @throws IllegalArgumentException naming the message, the part that is too long and the limit
    */
-  static void check(List<OutboundMessage> messages) {
+  static void check(List<OutboundMessage> messages, int maxBodyBytes) {
     for (OutboundMessage message : messages) {
       check(message);
+      body(message, maxBodyBytes);
+    }
+  }
+
+  /**
+   * Checks a body against the bus's maximum ({@link RabbitBusBuilder#maxMessageBytes}): a broker
+   * refuses a body over its {@code max_message_size} by closing the channel, which fails every
+   * other message in flight on it, and the client's consumers refuse one over their inbound limit
+   * by closing the connection, again on every redelivery.
+   *
+   * @throws IllegalArgumentException naming the message, its size and the limit
+   */
+  static void body(OutboundMessage message, int maxBodyBytes) {
+    int size = message.body().length;
+    if (size > maxBodyBytes) {
+      throw new IllegalArgumentException(
+          "Cannot publish "
+              + what(message)
+              + ": its body is "
+              + size
+              + " bytes, more than the bus's maxMessageBytes of "
+              + maxBodyBytes
+              + " (RabbitMQ 4's default max_message_size is 16 MiB; raise both together)");
     }
   }
 

@@ -17,6 +17,12 @@ import java.util.concurrent.Executor;
  */
 public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     permits RabbitEventBus.Builder, RabbitCommandBus.Builder {
+  /** The default {@link #maxMessageBytes}: 16 MiB, RabbitMQ 4's default max_message_size. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  /** The largest {@link #maxMessageBytes}: 64 MiB, the AMQP client's limit of an inbound body. */
+  public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
   private final ConnectionFactory factory;
   private final EventSerializer serializer;
   private String prefix = "cqrs";
@@ -24,6 +30,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private String exchange;
   private Duration publishTimeout = Duration.ofSeconds(30);
   private int confirmWindow = 1000;
+  private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private int prefetch = 250;
   private List<Duration> retryDelays =
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
@@ -87,6 +94,31 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   /** How many published messages may await the broker's confirm at once (default 1000). */
   public B confirmWindow(int confirmWindow) {
     this.confirmWindow = atLeastOne("confirmWindow", confirmWindow);
+    return self();
+  }
+
+  /**
+   * The largest body a published message may have, in bytes (default {@link
+   * #DEFAULT_MAX_MESSAGE_BYTES}, 16 MiB: RabbitMQ 4's default {@code max_message_size}; at most
+   * {@link #MAX_MESSAGE_BYTES}, 64 MiB, the AMQP client's limit of a body it receives). A larger
+   * body fails its own {@code publish} with {@link IllegalArgumentException} before anything is
+   * sent. Without the check the broker refuses it by closing the publishing channel, which fails
+   * every other message in flight on it, and one that a broker took (RabbitMQ 3's limit is 128 MiB)
+   * but that is over the client's inbound limit closes every consumer's connection it reaches, on
+   * every redelivery. Raise it together with the broker's {@code max_message_size}. (Decoding an
+   * envelope also refuses a single string over 20 MB, Jackson's limit.)
+   *
+   * @throws IllegalArgumentException if below 1 or above {@link #MAX_MESSAGE_BYTES}
+   */
+  public B maxMessageBytes(int maxMessageBytes) {
+    if (maxMessageBytes < 1 || maxMessageBytes > MAX_MESSAGE_BYTES) {
+      throw new IllegalArgumentException(
+          "maxMessageBytes must be from 1 to "
+              + MAX_MESSAGE_BYTES
+              + " (64 MiB, the AMQP client's inbound limit), was "
+              + maxMessageBytes);
+    }
+    this.maxMessageBytes = maxMessageBytes;
     return self();
   }
 
@@ -274,6 +306,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
         connectionName,
         publishTimeout,
         confirmWindow,
+        maxMessageBytes,
         prefetch,
         retryDelays,
         partitions,

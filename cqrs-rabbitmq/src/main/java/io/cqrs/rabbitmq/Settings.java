@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
  * @param connectionName the name the bus's connections show in the broker's tools
  * @param publishTimeout how long {@code publish} may wait for the broker
  * @param confirmWindow how many published messages may await confirms at once
+ * @param maxMessageBytes the largest body a published message may have
  * @param prefetch how many unacknowledged messages each listener may hold
  * @param retryDelays the delays before the second, third … attempt of a failed message
  * @param partitions how many partitions an ordered subscription has
@@ -32,6 +33,7 @@ record Settings(
     String connectionName,
     Duration publishTimeout,
     int confirmWindow,
+    int maxMessageBytes,
     int prefetch,
     List<Duration> retryDelays,
     int partitions,

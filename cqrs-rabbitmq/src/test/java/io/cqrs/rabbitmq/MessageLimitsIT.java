@@ -108,6 +108,33 @@ class MessageLimitsIT {
     assertThat(handled).doesNotContain(huge.id());
   }
 
+  /**
+   * A body over the bus's maximum fails its own publish before anything is sent; the broker would
+   * have closed the shared publishing channel over it, failing the others in flight.
+   */
+  @Test
+  void a_body_over_the_maximum_fails_clearly_and_later_commands_are_confirmed() {
+    RabbitCommandBus bus =
+        namespace.track(
+            namespace
+                .commandBusBuilder(serializer)
+                .publishTimeout(PUBLISH_TIMEOUT)
+                .maxMessageBytes(4096)
+                .build());
+    bus.subscribe("orders", Set.of("AddItem"), 1, command -> handled.add(command.messageId()));
+    Command tooLarge = Command.create(new TestMessages.AddItem("x".repeat(10_000), 1));
+    Command next = TestMessages.addItem("next");
+
+    Throwable refused = catchThrowable(() -> bus.publish(tooLarge));
+    bus.publish(next);
+
+    assertThat(refused)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("more than the bus's maxMessageBytes of 4096");
+    Await.until(WAIT, () -> "handled " + handled, () -> handled.contains(next.messageId()));
+    assertThat(handled).doesNotContain(tooLarge.messageId());
+  }
+
   @Test
   void a_message_the_client_refuses_after_numbering_it_does_not_shift_later_confirms() {
     String queue = namespace.prefix() + ".limits";
@@ -123,7 +150,9 @@ class MessageLimitsIT {
             namespace.prefix() + "-publisher",
             System.nanoTime() + WAIT.toNanos());
     try (connection;
-        ConfirmingPublisher publisher = new ConfirmingPublisher(connection, 16, PUBLISH_TIMEOUT)) {
+        ConfirmingPublisher publisher =
+            new ConfirmingPublisher(
+                connection, 16, PUBLISH_TIMEOUT, RabbitBusBuilder.DEFAULT_MAX_MESSAGE_BYTES)) {
       // A header value the client cannot encode: MessageLimits passes it (it only measures), the
       // client numbers the message, then refuses it without sending anything.
       OutboundMessage unencodable = message(queue, Map.of("x-big", BigInteger.ONE));

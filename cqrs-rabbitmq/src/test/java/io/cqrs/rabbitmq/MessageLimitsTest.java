@@ -25,6 +25,16 @@ class MessageLimitsTest {
   }
 
   @Test
+  void a_body_over_the_maximum_is_refused_naming_its_size_and_the_setting() {
+    OutboundMessage message = message(props(), Map.of()); // a body of 10 bytes
+
+    assertThatCode(() -> MessageLimits.check(List.of(message), 10)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> MessageLimits.check(List.of(message), 9))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("its body is 10 bytes, more than the bus's maxMessageBytes of 9");
+  }
+
+  @Test
   void a_short_string_is_measured_in_bytes_of_utf8_not_in_chars() {
     String fits = "é".repeat(127) + "x"; // 255 bytes
     String tooLong = "é".repeat(128); // 128 chars, 256 bytes

@@ -37,6 +37,9 @@ class RabbitBusBuilderTest {
     assertThatThrownBy(() -> builder.connectionName(" ")).hasMessageContaining("connectionName");
     assertThatThrownBy(() -> builder.confirmWindow(0)).hasMessageContaining("confirmWindow");
     assertThatThrownBy(() -> builder.prefetch(0)).hasMessageContaining("prefetch");
+    assertThatThrownBy(() -> builder.maxMessageBytes(0)).hasMessageContaining("maxMessageBytes");
+    assertThatThrownBy(() -> builder.maxMessageBytes(RabbitBusBuilder.MAX_MESSAGE_BYTES + 1))
+        .hasMessageContaining("maxMessageBytes must be from 1 to 67108864");
     assertThatThrownBy(() -> builder.partitions(0)).hasMessageContaining("partitions");
     assertThatThrownBy(() -> builder.publishTimeout(Duration.ZERO))
         .hasMessageContaining("publishTimeout");

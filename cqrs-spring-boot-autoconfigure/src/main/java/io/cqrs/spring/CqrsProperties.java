@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code cqrs.*} properties: which store and buses to use and how to reach them, the command
@@ -372,6 +373,13 @@ public class CqrsProperties {
     private int confirmWindow = 1000;
 
     /**
+     * The largest body a published message may have (RabbitMQ 4's default max_message_size); a
+     * larger one fails its publish with a clear error instead of the broker closing the shared
+     * publishing channel. At most 64MB, the AMQP client's inbound limit.
+     */
+    private DataSize maxMessageSize = DataSize.ofMegabytes(16);
+
+    /**
      * The heartbeat asked of the broker, in whole seconds; a hung node is noticed after two missed
      * heartbeats. Unset: the application's connection factory's (spring.rabbitmq.requested-
      * heartbeat), else 5s.
@@ -460,6 +468,23 @@ public class CqrsProperties {
 
     public void setPublishTimeout(Duration publishTimeout) {
       this.publishTimeout = publishTimeout;
+    }
+
+    public DataSize getMaxMessageSize() {
+      return maxMessageSize;
+    }
+
+    /**
+     * @throws IllegalArgumentException if below 1 byte or above 64MB (the binder names the
+     *     property)
+     */
+    public void setMaxMessageSize(DataSize maxMessageSize) {
+      long bytes = maxMessageSize == null ? 0 : maxMessageSize.toBytes();
+      if (bytes < 1 || bytes > DataSize.ofMegabytes(64).toBytes()) {
+        throw new IllegalArgumentException(
+            "cqrs.bus.rabbitmq.max-message-size must be from 1B to 64MB, was " + maxMessageSize);
+      }
+      this.maxMessageSize = maxMessageSize;
     }
 
     public int getConfirmWindow() {

@@ -98,7 +98,8 @@ class CqrsRabbitConfiguration {
         .recoveryInterval(settings.getRecoveryInterval())
         .declareTopology(settings.isDeclareTopology())
         .publishTimeout(settings.getPublishTimeout())
-        .confirmWindow(settings.getConfirmWindow());
+        .confirmWindow(settings.getConfirmWindow())
+        .maxMessageBytes((int) settings.getMaxMessageSize().toBytes());
   }
 
   /**

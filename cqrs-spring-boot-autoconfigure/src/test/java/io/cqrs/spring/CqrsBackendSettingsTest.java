@@ -225,6 +225,22 @@ class CqrsBackendSettingsTest {
   }
 
   @Test
+  void a_max_message_size_over_the_clients_inbound_limit_fails_the_start_naming_it() {
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.bus.rabbitmq.max-message-size=65MB")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.bus.rabbitmq.max-message-size must be from 1B to 64MB, was"
+                            + " 68157440B"));
+  }
+
+  @Test
   void an_unknown_queue_type_is_refused() {
     runner
         .withPropertyValues(

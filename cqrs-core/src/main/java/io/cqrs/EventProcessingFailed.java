@@ -1,12 +1,15 @@
 package io.cqrs;
 
+import io.cqrs.spi.LoggedEvent;
+
 /**
  * The dead letter of an {@link EventProcessor}: recorded in the integration log, under the failed
  * event's correlation id, when a handler failed on an event for good and the processor went on
  * without it. {@link TrackingEventProcessor#deadLetters()} lists a processor's dead letters that
  * are not resolved yet, and {@link TrackingEventProcessor#replayDeadLetter} hands the event to the
  * handler again and records the outcome as an {@link EventProcessingRetried} entry. They can also
- * be found with {@code eventsByCorrelationId} or by reading the log.
+ * be found with {@code eventsByCorrelationId} or by reading the log. The {@link EventRelay} records
+ * one, under its own name, for an event the bus refused to carry at all.
  *
  * @param processor the processor's name
  * @param position the event's position in the integration log
@@ -25,4 +28,28 @@ public record EventProcessingFailed(
     String sourceId,
     long version,
     String errorType,
-    String message) {}
+    String message) {
+
+  /**
+   * The integration event that records {@code entry} failed for {@code processor} with {@code
+   * error}: keyed {@code <processor>@<position>}, under the event's correlation id, caused by it.
+   */
+  static VersionedEvent of(String processor, LoggedEvent entry, Throwable error) {
+    VersionedEvent event = entry.event();
+    return VersionedEvent.builder(
+            processor + "@" + entry.position(),
+            0,
+            new EventProcessingFailed(
+                processor,
+                entry.position(),
+                event.id(),
+                event.eventType(),
+                event.sourceId(),
+                event.version(),
+                error.getClass().getName(),
+                String.valueOf(error.getMessage())))
+        .correlationId(event.correlationId())
+        .causationId(event.id())
+        .build();
+  }
+}

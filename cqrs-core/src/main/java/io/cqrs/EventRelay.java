@@ -231,25 +231,27 @@ public final class EventRelay implements AutoCloseable {
   }
 
   /**
-   * Publishes the events; returns how many went out. The bus refuses with an {@link
-   * IllegalArgumentException} an event it can never carry (too large for the broker, an id or
-   * header too long for its protocol): no retry, and no relay of another process, would publish it,
-   * and retrying the batch would hold back every event after it for good. The events then go one at
-   * a time, and each one refused is recorded as a dead letter in the integration log ({@link
-   * EventProcessingFailed} naming this relay) instead: the event stays in the store, and processors
-   * reading the log still get it; only the bus's subscribers do not.
+   * Publishes the events; returns how many went out. A bus refuses an event it can never carry with
+   * {@link UnpublishableMessageException} (larger than it allows, an id or header too long for its
+   * protocol): retrying the batch would hold back every event after it for good. The events then go
+   * one at a time (those of the batch the bus had sent before it refused go again: at least once),
+   * and each one refused is recorded as a dead letter in the integration log ({@link
+   * EventProcessingFailed} naming this relay's processor, {@code relay:<name>}) and marked
+   * published: the event stays in the store, and processors reading the log still get it; only the
+   * bus's subscribers do not. Every process's bus must allow the same (a relay with smaller limits
+   * dead-letters what another could carry).
    */
   private int publish(List<LoggedEvent> entries) {
     try {
       bus.publish(entries.stream().map(LoggedEvent::event).toList());
       return entries.size();
-    } catch (IllegalArgumentException refused) {
+    } catch (UnpublishableMessageException refused) {
       int published = 0;
       for (LoggedEvent entry : entries) {
         try {
           bus.publish(List.of(entry.event()));
           published++;
-        } catch (IllegalArgumentException e) {
+        } catch (UnpublishableMessageException e) {
           deadLetter(entry, e);
         }
       }
@@ -257,24 +259,9 @@ public final class EventRelay implements AutoCloseable {
     }
   }
 
-  private void deadLetter(LoggedEvent entry, IllegalArgumentException refusal) {
+  private void deadLetter(LoggedEvent entry, UnpublishableMessageException refusal) {
     VersionedEvent event = entry.event();
-    store.recordIntegrationEvent(
-        VersionedEvent.builder(
-                name + "@" + entry.position(),
-                0,
-                new EventProcessingFailed(
-                    name,
-                    entry.position(),
-                    event.id(),
-                    event.eventType(),
-                    event.sourceId(),
-                    event.version(),
-                    refusal.getClass().getName(),
-                    String.valueOf(refusal.getMessage())))
-            .correlationId(event.correlationId())
-            .causationId(event.id())
-            .build());
+    store.recordIntegrationEvent(EventProcessingFailed.of(processor, entry, refusal));
     deadLettered.increment();
     log.error(
         "Relay '{}' dead-letters {} (position {}) of stream '{}', version {}: the bus refuses to"

@@ -486,9 +486,9 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /**
    * Stops every segment. Each leaves as a segment handed over does, releasing its own claim on its
-   * way out, and all are told before any is waited for: a handler that takes its time (or never
-   * returns) on one segment does not keep the others' claims from the processes that would take
-   * them over.
+   * way out (a worker that saw the close first releases it then too, see {@code run()}), and all
+   * are told before any is waited for: a handler that takes its time (or never returns) on one
+   * segment does not keep the others' claims from the processes that would take them over.
    */
   private void stopAll() {
     List<Worker> all = snapshotWorkers();
@@ -801,7 +801,10 @@ public final class TrackingEventProcessor implements EventProcessor {
           saveOnStop(handled);
         }
       }
-      if (leaving && !halted) {
+      // Handed over, or the processor is closing: the claim goes as soon as this segment is done,
+      // not when the coordinator has waited for every segment before it (one of which may be
+      // stuck in a handler). A crash (halt) releases nothing.
+      if ((leaving || !running) && !halted) {
         leave();
       }
       lock.lock();
@@ -1206,22 +1209,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           entry.position(),
           event.sourceId(),
           error);
-      events.recordIntegrationEvent(
-          VersionedEvent.builder(
-                  name + "@" + entry.position(),
-                  0,
-                  new EventProcessingFailed(
-                      name,
-                      entry.position(),
-                      event.id(),
-                      event.eventType(),
-                      event.sourceId(),
-                      event.version(),
-                      error.getClass().getName(),
-                      String.valueOf(error.getMessage())))
-              .correlationId(event.correlationId())
-              .causationId(event.id())
-              .build());
+      events.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
       deadLettered.increment();
       return true;
     }

@@ -76,7 +76,7 @@ class EventRelayTest {
   }
 
   /**
-   * An event the bus refuses to carry at all (an IllegalArgumentException: too large for the
+   * An event the bus refuses to carry at all (UnpublishableMessageException: too large for the
    * broker, an id too long for AMQP) held back every event after it for good, since the relay
    * retried the batch for ever. It is dead-lettered now, and the rest go out.
    */
@@ -90,7 +90,8 @@ class EventRelayTest {
           public void publish(List<VersionedEvent> events) {
             for (VersionedEvent event : events) {
               if (event.sourceId().equals("poison")) {
-                throw new IllegalArgumentException("Cannot publish " + event.id() + ": too large");
+                throw new UnpublishableMessageException(
+                    "Cannot publish " + event.id() + ": too large");
               }
             }
             bus.publish(events);
@@ -129,11 +130,41 @@ class EventRelayTest {
             .map(EventProcessingFailed.class::cast)
             .toList();
     assertThat(letters).hasSize(1);
-    assertThat(letters.get(0).processor()).isEqualTo(relay.name());
+    assertThat(letters.get(0).processor()).isEqualTo("relay:" + relay.name());
     assertThat(letters.get(0).sourceId()).isEqualTo("poison");
     assertThat(letters.get(0).message()).contains("too large");
     assertThat(relay.publishPending()).isZero(); // not tried again
     assertThat(relay.deadLettered()).isEqualTo(1);
+  }
+
+  /** Any other refusal (a bug, an interceptor's) is retried, never dead-lettered. */
+  @Test
+  void an_illegal_argument_that_is_not_about_the_event_is_retried_not_dead_lettered() {
+    EventBus failing =
+        new EventBus() {
+          @Override
+          public void publish(List<VersionedEvent> events) {
+            throw new IllegalArgumentException("an interceptor's bug");
+          }
+
+          @Override
+          public io.cqrs.spi.Subscription subscribe(
+              String name, int listeners, VersionedEventHandler consumer) {
+            return bus.subscribe(name, listeners, consumer);
+          }
+
+          @Override
+          public void close() {}
+        };
+    Ledger ledger = new Ledger("ledger-1");
+    ledger.deposit(1);
+    repository(new DeadEventBus()).save(ledger, "corr-1");
+    EventRelay relay = EventRelay.builder(store, failing).grace(Duration.ZERO).build();
+
+    assertThatThrownBy(relay::publishPending).hasMessageContaining("an interceptor's bug");
+
+    assertThat(relay.deadLettered()).isZero();
+    assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(false);
   }
 
   @Test

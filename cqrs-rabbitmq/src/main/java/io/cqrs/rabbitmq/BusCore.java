@@ -220,7 +220,7 @@ final class BusCore implements AutoCloseable {
       MessageProcessor.Decoder<T> decoder,
       MessageProcessor.Consumer<T> consumer) {
     FailureRouter failures =
-        new FailureRouter(publisher::publish, settings.publishTimeout(), topology);
+        new FailureRouter(publisher::publishCopies, settings.publishTimeout(), topology);
     return topology.ordered()
         ? MessageProcessor.retryingInPlace(decoder, consumer, failures, settings.retryDelays())
         : MessageProcessor.retryingThroughBroker(decoder, consumer, failures);

@@ -73,6 +73,20 @@ final class ConfirmingPublisher implements AutoCloseable {
    * @throws IllegalStateException if the publisher is closed
    */
   List<Returned> publish(List<OutboundMessage> messages, Duration timeout) {
+    return publish(messages, timeout, maxBodyBytes);
+  }
+
+  /**
+   * {@link #publish}, for the framework's copies of messages the broker already took (retries, dead
+   * letters, their replays): their bodies are not held to the bus's maximum, which may have been
+   * lowered since, or be another process's, so that one large letter never blocks a replay.
+   */
+  List<Returned> publishCopies(List<OutboundMessage> messages, Duration timeout) {
+    return publish(messages, timeout, Integer.MAX_VALUE);
+  }
+
+  private List<Returned> publish(
+      List<OutboundMessage> messages, Duration timeout, int maxBodyBytes) {
     ensureAccepting();
     MessageLimits.check(messages, maxBodyBytes);
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -154,7 +154,7 @@ final class DeadLetters {
               FailureRouter.copyProperties(original, replayHeaders(original.getHeaders())).build(),
               response.getBody()));
     }
-    List<Returned> returned = publisher.publish(copies, timeout);
+    List<Returned> returned = publisher.publishCopies(copies, timeout);
     if (!returned.isEmpty()) {
       // Closing the channel without an ack leaves the fetched messages in the dead-letter queue.
       throw new NonTransientCqrsException(

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
+import io.cqrs.UnpublishableMessageException;
 import java.io.IOException;
 import java.util.Date;
 import java.util.List;
@@ -60,7 +61,7 @@ final class MessageLimits {
   static void body(OutboundMessage message, int maxBodyBytes) {
     int size = message.body().length;
     if (size > maxBodyBytes) {
-      throw new IllegalArgumentException(
+      throw new UnpublishableMessageException(
           "Cannot publish "
               + what(message)
               + ": its body is "
@@ -114,10 +115,11 @@ final class MessageLimits {
     try {
       size = sent.toFrame(0, message.body().length).size();
     } catch (IOException e) {
-      throw new IllegalArgumentException("Cannot encode the properties of " + what(message), e);
+      throw new UnpublishableMessageException(
+          "Cannot encode the properties of " + what(message), e);
     }
     if (size > frameMax) {
-      throw new IllegalArgumentException(
+      throw new UnpublishableMessageException(
           "Cannot publish "
               + what(message)
               + ": its properties and headers take "
@@ -135,7 +137,7 @@ final class MessageLimits {
     }
     int bytes = utf8Length(value);
     if (bytes > SHORT_STRING_BYTES) {
-      throw new IllegalArgumentException(
+      throw new UnpublishableMessageException(
           "Cannot publish "
               + what(message)
               + ": its "
@@ -149,7 +151,7 @@ final class MessageLimits {
   }
 
   /** The message's type and id for an exception message, each cut short if long. */
-  private static String what(OutboundMessage message) {
+  static String what(OutboundMessage message) {
     return "message "
         + abbreviate(message.properties().getMessageId())
         + " of type "

@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.cqrs.UnpublishableMessageException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
@@ -154,6 +155,12 @@ final class PublishChannel implements AutoCloseable {
       confirms = null;
       lost.lost(null);
       abortQuietly(refused);
+      if (e instanceof IllegalArgumentException && !(e instanceof UnpublishableMessageException)) {
+        // What the client cannot encode (a header value of a type AMQP has not) it never will.
+        throw new UnpublishableMessageException(
+            "The AMQP client cannot encode " + MessageLimits.what(message) + ": " + e.getMessage(),
+            e);
+      }
       throw e;
     }
   }

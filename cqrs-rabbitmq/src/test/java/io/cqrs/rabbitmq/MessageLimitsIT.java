@@ -135,6 +135,54 @@ class MessageLimitsIT {
     assertThat(handled).doesNotContain(tooLarge.messageId());
   }
 
+  /**
+   * The framework's copies of a message the broker took are not held to the bus's maximum: a
+   * process with a smaller limit than the sender's still dead-letters it with its reason (refused,
+   * the copy became a broker rejection that kept no reason).
+   */
+  @Test
+  void a_dead_letter_copy_is_not_held_to_the_consuming_buss_maximum() {
+    RabbitEventBus sender = namespace.track(namespace.eventBus(serializer));
+    RabbitEventBus consumer =
+        namespace.track(
+            namespace
+                .eventBusBuilder(serializer)
+                .retryDelays()
+                .maxMessageBytes(4096)
+                .publishTimeout(PUBLISH_TIMEOUT)
+                .build());
+    consumer.subscribe(
+        "audit",
+        1,
+        event -> {
+          throw new io.cqrs.NonTransientCqrsException("cannot take it");
+        });
+    VersionedEvent large =
+        new VersionedEvent(
+            "large-event",
+            "corr-large",
+            null,
+            "large",
+            "tester",
+            null,
+            1,
+            "ItemAdded",
+            java.time.Instant.now(),
+            new TestMessages.ItemAdded("x".repeat(8_000), 1), // a body over 4096 bytes
+            Map.of());
+
+    sender.publish(List.of(large));
+
+    Await.until(WAIT, () -> "a dead letter", () -> consumer.deadLetterCount("audit") == 1);
+    Map<String, Object> headers =
+        namespace
+            .withChannel(channel -> channel.basicGet(consumer.deadLetterQueue("audit"), true))
+            .getProps()
+            .getHeaders();
+    assertThat(String.valueOf(headers.get(CqrsHeaders.REASON)))
+        .isEqualTo(CqrsHeaders.REASON_NON_TRANSIENT);
+  }
+
   @Test
   void a_message_the_client_refuses_after_numbering_it_does_not_shift_later_confirms() {
     String queue = namespace.prefix() + ".limits";

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -381,6 +384,8 @@ public final class Cqrs implements AutoCloseable {
     private static final int DONE = 1;
     private static final int LATE = 2;
     private final AtomicInteger outcome = new AtomicInteger(RUNNING);
+    private final CountDownLatch abandoned = new CountDownLatch(1);
+    private final List<Thread> closers = new CopyOnWriteArrayList<>();
     private volatile String closing = "nothing";
 
     Shutdown(List<Part> parts) {
@@ -394,7 +399,12 @@ public final class Cqrs implements AutoCloseable {
     }
 
     private void run() {
+      boolean ownedYet = false;
       for (Part part : parts) {
+        if (!part.running() && !ownedYet) {
+          ownedYet = true;
+          awaitClosers(); // the buses and store only once nothing that may use them still runs
+        }
         closing = part.name();
         close(part);
       }
@@ -404,6 +414,21 @@ public final class Cqrs implements AutoCloseable {
           failures.forEach(e -> log.warn("cqrs '{}' could not close a part", service, e));
         }
         log.info("cqrs '{}' finished stopping, after its shutdown timeout", service);
+      }
+    }
+
+    /** If the caller left early, waits for the parts it had closed at once (see abandon). */
+    private void awaitClosers() {
+      if (outcome.get() != LATE) {
+        return;
+      }
+      try {
+        abandoned.await(); // abandon() has started every closer
+        for (Thread closer : closers) {
+          closer.join();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
@@ -441,23 +466,50 @@ public final class Cqrs implements AutoCloseable {
 
     /**
      * Leaves the shutdown to finish on its own: closes every part that runs handlers at once, each
-     * on a thread of its own (closing twice is harmless), so that every subscription and processor
-     * is being closed before the caller goes on (a bus closed after this finds its subscriptions
-     * closing and does not wait for them again); the buses and store close after.
+     * on a thread of its own (closing twice is harmless; a closer logs what fails), so that every
+     * subscription and processor is being closed before the caller goes on (a bus closed after this
+     * finds its subscriptions closing and does not wait for them again); the buses and store this
+     * instance made close once those closes are done too.
      */
     void abandon() {
       String waitingFor = closing;
+      List<CountDownLatch> entered = new ArrayList<>();
       for (Part part : parts) {
         if (part.running()) {
-          Thread closer = new Thread(() -> close(part), thread.getName() + "-" + part.name());
+          CountDownLatch started = new CountDownLatch(1);
+          entered.add(started);
+          Thread closer =
+              new Thread(
+                  () -> {
+                    started.countDown();
+                    try {
+                      part.close().run();
+                    } catch (Throwable e) { // logged here: the caller has gone
+                      log.warn("cqrs '{}' could not close {}", service, part.name(), e);
+                    }
+                  },
+                  thread.getName() + "-" + part.name());
           closer.setDaemon(true);
+          closers.add(closer);
           closer.start();
+        }
+      }
+      abandoned.countDown();
+      // Each closer is on its way into its part's close() before the caller goes on to close what
+      // it owns (a bus, whose close would otherwise be the first to wait for a stuck handler). Its
+      // first steps are a few instructions; the wait is bounded all the same.
+      for (CountDownLatch started : entered) {
+        try {
+          started.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
         }
       }
       log.warn(
           "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
               + " returned. Everything else is being closed; the buses and store this instance"
-              + " made close when that handler returns. Its message stays unacknowledged (a broker"
+              + " made close once that handler has returned. Its message stays unacknowledged (a broker"
               + " delivers it again); a processor segment keeps its claim until the claim runs out"
               + " and another process takes the segment over.",
           service,

@@ -154,8 +154,19 @@ public final class EventRelay implements AutoCloseable {
    * @return how many events this call published
    */
   public int publishPending() {
+    return publishPending(false);
+  }
+
+  /**
+   * {@link #publishPending()}; on the relay's own thread ({@code untilStopped}) it ends between
+   * passes once the relay is closing, rather than walking the whole backlog first.
+   */
+  private int publishPending(boolean untilStopped) {
     int published = 0;
     while (true) {
+      if (untilStopped && !running) {
+        return published;
+      }
       leader = acquire();
       if (!leader) {
         return published;
@@ -303,7 +314,7 @@ public final class EventRelay implements AutoCloseable {
     while (running) {
       int published;
       try {
-        published = publishPending();
+        published = publishPending(true);
       } catch (RuntimeException e) {
         failures++;
         // Failures are the same when their classes are: messages name keys and request contexts
@@ -414,7 +425,9 @@ public final class EventRelay implements AutoCloseable {
 
   /** Stops relaying and gives up the lease so another relay can take over at once. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    // Synchronized: a second close waits for the first to have stopped the thread, instead of
+    // releasing the lease under a pass still running.
     stopThread();
     SegmentClaim held = claim;
     claim = null;

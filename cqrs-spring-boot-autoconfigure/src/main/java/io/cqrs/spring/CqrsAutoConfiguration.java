@@ -191,11 +191,11 @@ public class CqrsAutoConfiguration {
         // that needs the repository) is the one found in creation.
         return new BeanCreationException(
             "cqrs",
-            "A CqrsConfigurer bean needs the Cqrs it configures (directly, through the"
-                + " EventSourcingRepository or through a bean that needs either: '"
+            "A CqrsConfigurer bean, or a bean it needs, is in a circular reference ('"
                 + inCreation.getBeanName()
-                + "' was being made), and the Cqrs is built only after every configurer's"
-                + " configure(builder): inject"
+                + "' was being made). If it needs the Cqrs it configures (directly, through the"
+                + " EventSourcingRepository or through a bean that needs either), that Cqrs is"
+                + " built only after every configurer's configure(builder): inject"
                 + " ObjectProvider<EventSourcingRepository> (or ObjectProvider<Cqrs>) and call"
                 + " getObject() in register(Cqrs), which runs once the Cqrs exists, or use"
                 + " cqrs.repository() there",

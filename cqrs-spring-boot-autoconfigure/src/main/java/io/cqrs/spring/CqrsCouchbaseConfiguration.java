@@ -55,30 +55,38 @@ class CqrsCouchbaseConfiguration {
           settings.getScope() == null
               ? bucket.defaultCollection()
               : bucket.scope(settings.getScope()).collection(settings.getCollection());
-      return CouchbaseEventStreamRepository.builder(collection, serializer)
-          .keyPrefix(settings.getKeyPrefix())
-          .durability(durability)
-          .build();
+      return SettingErrors.naming(
+          "cqrs.store.couchbase.",
+          CqrsProperties.Couchbase.class,
+          () ->
+              CouchbaseEventStreamRepository.builder(collection, serializer)
+                  .keyPrefix(settings.getKeyPrefix())
+                  .durability(durability)
+                  .build());
     }
-    CouchbaseEventStreamRepository.Builder builder =
-        CouchbaseEventStreamRepository.builder(
-                required(
-                    settings.getConnectionString(),
-                    "cqrs.store.couchbase.connection-string (or spring.couchbase.connection-string"
-                        + " for a Cluster bean)"),
-                serializer)
-            .credentials(
-                required(settings.getUsername(), "cqrs.store.couchbase.username"),
-                required(settings.getPassword(), "cqrs.store.couchbase.password"))
-            .bucket(bucketName)
-            .keyPrefix(settings.getKeyPrefix())
-            .durability(durability)
-            .connectTimeout(settings.getConnectTimeout());
-    if (settings.getScope() != null) {
-      builder.collection(settings.getScope(), settings.getCollection());
-    }
+    String connectionString =
+        required(
+            settings.getConnectionString(),
+            "cqrs.store.couchbase.connection-string (or spring.couchbase.connection-string"
+                + " for a Cluster bean)");
+    String username = required(settings.getUsername(), "cqrs.store.couchbase.username");
+    String password = required(settings.getPassword(), "cqrs.store.couchbase.password");
     return SettingErrors.naming(
-        "cqrs.store.couchbase.", CqrsProperties.Couchbase.class, builder::build);
+        "cqrs.store.couchbase.",
+        CqrsProperties.Couchbase.class,
+        () -> {
+          CouchbaseEventStreamRepository.Builder builder =
+              CouchbaseEventStreamRepository.builder(connectionString, serializer)
+                  .credentials(username, password)
+                  .bucket(bucketName)
+                  .keyPrefix(settings.getKeyPrefix())
+                  .durability(durability)
+                  .connectTimeout(settings.getConnectTimeout());
+          if (settings.getScope() != null) {
+            builder.collection(settings.getScope(), settings.getCollection());
+          }
+          return builder.build();
+        });
   }
 
   private static DurabilityLevel durability(String name) {

@@ -122,7 +122,7 @@ class CqrsRabbitConfiguration {
                   : "spring.application.name, as cqrs.service is not set")
               + ") names the RabbitMQ queues and connections and must not contain whitespace or"
               + " control characters: set cqrs.service to a name without them, e.g. '"
-              + service.strip().replaceAll("[\\s\\p{Cntrl}]+", "-")
+              + service.strip().replaceAll("(?U)[\\s\\p{Cntrl}]+", "-")
               + "'");
     }
     return service;

@@ -474,7 +474,8 @@ class CqrsAutoConfigurationTest {
             context ->
                 assertThat(context)
                     .getFailure()
-                    .hasStackTraceContaining("A CqrsConfigurer bean needs the Cqrs it configures")
+                    .hasStackTraceContaining(
+                        "A CqrsConfigurer bean, or a bean it needs, is in a circular reference")
                     .hasStackTraceContaining("ObjectProvider<EventSourcingRepository>"));
   }
 

@@ -65,6 +65,7 @@ public final class EventRelay implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wakeUp = lock.newCondition();
   private final LongAdder deadLettered = new LongAdder();
+  private final ProcessorDeadLetters deadLetters;
   private volatile boolean running;
   private volatile boolean leader;
   private volatile SegmentClaim claim;
@@ -84,6 +85,9 @@ public final class EventRelay implements AutoCloseable {
     this.grace = builder.grace;
     this.pollInterval = builder.pollInterval;
     this.batchSize = builder.batchSize;
+    // A replay publishes the event again, once: the bus either carries it now or refuses it again.
+    this.deadLetters =
+        new ProcessorDeadLetters(processor, store, event -> bus.publish(List.of(event)), 1);
   }
 
   /**
@@ -283,6 +287,29 @@ public final class EventRelay implements AutoCloseable {
         event.sourceId(),
         event.version(),
         refusal);
+  }
+
+  /**
+   * The relay's dead letters that no replay has resolved, oldest first: events the bus refused to
+   * carry at all, recorded by the relay of any process with this name. The first call reads the
+   * whole log, later ones only what was committed since.
+   */
+  public List<ProcessorDeadLetter> deadLetters() {
+    return deadLetters.open();
+  }
+
+  /**
+   * Publishes the event of one dead letter again, once, and records the outcome in the log ({@link
+   * EventProcessingRetried}): {@code REPLAYED} resolves it everywhere (say, after {@code
+   * maxMessageBytes} and the broker's limit were raised), {@code FAILED} leaves it listed with the
+   * new reason. Works whether or not the relay runs here.
+   *
+   * @param failureId the {@link ProcessorDeadLetter#id() id} of the dead letter
+   * @return what happened; {@code NOT_FOUND} for an id that names no open dead letter of this relay
+   * @throws IllegalStateException if the log no longer holds the event at the recorded position
+   */
+  public DeadLetterReplay replayDeadLetter(String failureId) {
+    return deadLetters.replay(failureId);
   }
 
   /**

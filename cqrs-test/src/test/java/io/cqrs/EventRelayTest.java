@@ -83,13 +83,15 @@ class EventRelayTest {
   @Test
   void an_event_the_bus_refuses_to_carry_is_dead_lettered_and_the_events_after_it_go_out() {
     List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean carries =
+        new java.util.concurrent.atomic.AtomicBoolean();
     bus.subscribe("seen", 1, event -> delivered.add(event.sourceId()));
     EventBus refusing =
         new EventBus() {
           @Override
           public void publish(List<VersionedEvent> events) {
             for (VersionedEvent event : events) {
-              if (event.sourceId().equals("poison")) {
+              if (event.sourceId().equals("poison") && !carries.get()) {
                 throw new UnpublishableMessageException(
                     "Cannot publish " + event.id() + ": too large");
               }
@@ -135,6 +137,18 @@ class EventRelayTest {
     assertThat(letters.get(0).message()).contains("too large");
     assertThat(relay.publishPending()).isZero(); // not tried again
     assertThat(relay.deadLettered()).isEqualTo(1);
+
+    // Listed, and replayed once the bus carries it (its limit raised, say).
+    List<ProcessorDeadLetter> open = relay.deadLetters();
+    assertThat(open).extracting(ProcessorDeadLetter::sourceId).containsExactly("poison");
+    assertThat(relay.replayDeadLetter(open.get(0).id()).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.FAILED);
+    assertThat(relay.deadLetters()).hasSize(1);
+    carries.set(true);
+    assertThat(relay.replayDeadLetter(open.get(0).id()).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+    Await.until("the replayed event delivered", () -> delivered.contains("poison"));
+    assertThat(relay.deadLetters()).isEmpty();
   }
 
   /** Any other refusal (a bug, an interceptor's) is retried, never dead-lettered. */

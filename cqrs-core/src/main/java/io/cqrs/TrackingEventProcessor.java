@@ -189,7 +189,10 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /**
    * Stops handling events in this process, keeping its claims, until {@link #resume()}: returns
-   * once every segment here has finished the event in hand and handles no more.
+   * once every segment here has finished the event in hand and handles no more. A handler being
+   * retried (one that keeps failing, its database away) is not waited for: the retry ends, and the
+   * event, still after the checkpoint, is tried afresh on resume. An asynchronous handler's stages
+   * in flight are waited for.
    */
   @Override
   public void pause() {
@@ -761,8 +764,8 @@ public final class TrackingEventProcessor implements EventProcessor {
           } catch (ClaimLostException e) {
             throw e;
           } catch (RuntimeException e) {
-            if (!isTransient(e)) {
-              throw e;
+            if (!isTransient(e) || stopping) {
+              throw e; // stopping: a handler's failure the stop cut short, not the store's
             }
             log.warn("Processor '{}' segment {}: the store failed, retrying", name, segment, e);
             backOff(++storeFailures);
@@ -903,9 +906,15 @@ public final class TrackingEventProcessor implements EventProcessor {
             if (!start(entry)) {
               return; // rewound to a failed event, or stopped at it
             }
-          } else if (!handle(entry)) {
-            stopped = true; // stopOnFailure: the checkpoint stays before this event
-            return;
+          } else {
+            try {
+              if (!handle(entry)) {
+                stopped = true; // stopOnFailure: the checkpoint stays before this event
+                return;
+              }
+            } catch (PausedDuringRetry paused) {
+              return; // the event stays after the checkpoint and is tried again on resume
+            }
           }
         }
         handled = entry.position();
@@ -1139,13 +1148,13 @@ public final class TrackingEventProcessor implements EventProcessor {
                 event.eventType(),
                 entry.position(),
                 e.toString());
-            backOff(++attempts);
+            backOff(++attempts, true);
             attempts = Math.min(attempts, 10);
             stopIfStopped(e);
             continue;
           }
           if (++attempts < maxAttempts) {
-            backOff(attempts);
+            backOff(attempts, true);
             stopIfStopped(e);
             continue;
           }
@@ -1161,7 +1170,7 @@ public final class TrackingEventProcessor implements EventProcessor {
             }
             return giveUp(entry, e);
           }
-          backOff(attempts);
+          backOff(attempts, true);
           stopIfStopped(e);
         }
       }
@@ -1176,6 +1185,18 @@ public final class TrackingEventProcessor implements EventProcessor {
         stopping = true;
         throw failure;
       }
+      if (pausable()) {
+        throw PausedDuringRetry.INSTANCE;
+      }
+    }
+
+    /**
+     * Whether a pause may end a retry: one that fails for a while (a database away) must not keep
+     * {@link #pause()} from returning. Handled one at a time only: a failed asynchronous stage is
+     * retried where its in-flight bookkeeping is, not here.
+     */
+    private boolean pausable() {
+      return paused && starts == null;
     }
 
     private boolean giveUp(LoggedEvent entry, Throwable error) {
@@ -1220,10 +1241,15 @@ public final class TrackingEventProcessor implements EventProcessor {
      * back-off of up to a second, and the handler is not tried again after it.
      */
     private void backOff(int attempt) {
+      backOff(attempt, false);
+    }
+
+    /** {@link #backOff(int)}, ending early for a pause too where {@code endOnPause}. */
+    private void backOff(int attempt, boolean endOnPause) {
       long nanos = Retries.backOffNanos(attempt);
       lock.lock();
       try {
-        while (active() && nanos > 0) {
+        while (active() && !(endOnPause && pausable()) && nanos > 0) {
           nanos = changed.awaitNanos(nanos);
         }
       } catch (InterruptedException e) {
@@ -1231,6 +1257,16 @@ public final class TrackingEventProcessor implements EventProcessor {
       } finally {
         lock.unlock();
       }
+    }
+  }
+
+  /** A retry given up for a {@link #pause()}: the event is tried again on resume. */
+  private static final class PausedDuringRetry extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    static final PausedDuringRetry INSTANCE = new PausedDuringRetry();
+
+    private PausedDuringRetry() {
+      super("paused during a retry", null, false, false);
     }
   }
 

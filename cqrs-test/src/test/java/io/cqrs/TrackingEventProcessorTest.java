@@ -2,6 +2,7 @@ package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventStreamRepository;
@@ -150,6 +151,41 @@ class TrackingEventProcessorTest {
     assertThat(calls.get()).isEqualTo(before); // not tried again after the stop
     assertThat(processor.failure()).isNull(); // a stop, not a failure of the event
     assertThat(store.segments("flaky").get(0).checkpoint()).isZero(); // the event is still due
+  }
+
+  /**
+   * pause() waited for ever while a handler failed transiently (a database away): the retry never
+   * finished. A pause now ends the retry; the event stays after the checkpoint and is tried again
+   * on resume.
+   */
+  @Test
+  void pause_returns_while_a_handler_keeps_failing_and_resume_tries_the_event_again() {
+    Ledgers.append(store, "ledger-0", 1, CREATED);
+    AtomicInteger calls = new AtomicInteger();
+    AtomicBoolean away = new AtomicBoolean(true);
+    List<Long> handled = new CopyOnWriteArrayList<>();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("pausing", store)
+                .handler(
+                    event -> {
+                      calls.incrementAndGet();
+                      if (away.get()) {
+                        throw new TransientCqrsException("the read model's database is away");
+                      }
+                      handled.add(event.version());
+                    }));
+    Await.until("retrying", () -> calls.get() >= 3);
+
+    assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+
+    assertThat(processor.isPaused()).isTrue();
+    assertThat(handled).isEmpty();
+    assertThat(store.segments("pausing").get(0).checkpoint()).isZero();
+    away.set(false);
+    processor.resume();
+    Await.until("the event handled after the resume", () -> handled.contains(1L));
+    assertThat(processor.failure()).isNull();
   }
 
   private static Thread workerThread(String processor, int segment) {

@@ -474,6 +474,41 @@ public final class Cqrs implements AutoCloseable {
     void abandon() {
       String waitingFor = closing;
       List<CountDownLatch> entered = new ArrayList<>();
+      try {
+        startClosers(entered);
+      } finally {
+        abandoned.countDown(); // the shutdown thread waits on it whatever happened here
+      }
+      // Each closer is on its way into its part's close() before the caller goes on to close what
+      // it owns (a bus, whose close would otherwise be the first to wait for a stuck handler). Its
+      // first steps are a few instructions; the wait is bounded all the same.
+      boolean interrupted = false;
+      for (CountDownLatch started : entered) {
+        while (true) {
+          try {
+            started.await(1, TimeUnit.SECONDS);
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true; // the wait is short and bounded: finish it, then say so
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      log.warn(
+          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
+              + " returned. Everything else is being closed; the buses and store this instance"
+              + " made close once that handler has returned. Its message stays unacknowledged (a broker"
+              + " delivers it again); a processor segment keeps its claim until the claim runs out"
+              + " and another process takes the segment over.",
+          service,
+          shutdownTimeout,
+          waitingFor);
+    }
+
+    /** Starts a closer per part that runs handlers, each counting {@code entered} down first. */
+    private void startClosers(List<CountDownLatch> entered) {
       for (Part part : parts) {
         if (part.running()) {
           CountDownLatch started = new CountDownLatch(1);
@@ -494,27 +529,6 @@ public final class Cqrs implements AutoCloseable {
           closer.start();
         }
       }
-      abandoned.countDown();
-      // Each closer is on its way into its part's close() before the caller goes on to close what
-      // it owns (a bus, whose close would otherwise be the first to wait for a stuck handler). Its
-      // first steps are a few instructions; the wait is bounded all the same.
-      for (CountDownLatch started : entered) {
-        try {
-          started.await(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      log.warn(
-          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
-              + " returned. Everything else is being closed; the buses and store this instance"
-              + " made close once that handler has returned. Its message stays unacknowledged (a broker"
-              + " delivers it again); a processor segment keeps its claim until the claim runs out"
-              + " and another process takes the segment over.",
-          service,
-          shutdownTimeout,
-          waitingFor);
     }
 
     /** Throws the first failure to close, the others suppressed in it. */

@@ -166,7 +166,11 @@ final class ProcessorDeadLetters {
   private void take(VersionedEvent event) {
     if (event.event() instanceof EventProcessingFailed failed
         && failed.processor().equals(processor)) {
-      open.put(event.id(), ProcessorDeadLetter.of(event.id(), failed));
+      // One letter per log position: a pass that failed after recording it (a crash, a store
+      // error, a relay's stalled pass) records the same event's letter again on its next try.
+      if (open.values().stream().noneMatch(letter -> letter.position() == failed.position())) {
+        open.put(event.id(), ProcessorDeadLetter.of(event.id(), failed));
+      }
     } else if (event.event() instanceof EventProcessingRetried retried
         && retried.processor().equals(processor)) {
       if (retried.succeeded()) {

@@ -392,6 +392,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     int share = count / live + (mine < count % live ? 1 : 0);
 
     for (Worker worker : snapshotWorkers()) {
+      if (!running) {
+        return; // closing: each worker releases its own claim, and stopAll waits for them
+      }
       if (worker.leaving) {
         renewLeaving(worker);
         continue;
@@ -740,7 +743,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         while (active()) {
           try {
             if (paused) {
-              checkpoint(); // pause() returns with the checkpoint at what was handled
+              checkpointBeforePause(); // pause() returns with the checkpoint at what was handled
               park();
               continue;
             }
@@ -1103,6 +1106,26 @@ public final class TrackingEventProcessor implements EventProcessor {
       } finally {
         parked = false;
         lock.unlock();
+      }
+    }
+
+    /**
+     * The checkpoint a pause leaves; a store that is away (often the handler's database too, whose
+     * outage the pause answers) must not keep the segment from parking: the checkpoint then stays
+     * earlier, and the events after it are handled again after the resume, at least once.
+     */
+    private void checkpointBeforePause() throws Exception {
+      try {
+        checkpoint();
+      } catch (RuntimeException e) {
+        if (!isTransient(e)) {
+          throw e;
+        }
+        log.warn(
+            "Processor '{}' segment {} pauses without saving its checkpoint: {}",
+            name,
+            segment,
+            e.toString());
       }
     }
 

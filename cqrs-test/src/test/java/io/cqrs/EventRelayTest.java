@@ -138,6 +138,16 @@ class EventRelayTest {
     assertThat(relay.publishPending()).isZero(); // not tried again
     assertThat(relay.deadLettered()).isEqualTo(1);
 
+    // A pass that failed after recording the letter records it again on its next try: one letter.
+    LoggedEvent poisonEntry =
+        store.readLog(1, 100).stream()
+            .filter(entry -> entry.event().sourceId().equals("poison"))
+            .findFirst()
+            .orElseThrow();
+    store.recordIntegrationEvent(
+        EventProcessingFailed.of(
+            "relay:" + relay.name(), poisonEntry, new UnpublishableMessageException("again")));
+
     // Listed, and replayed once the bus carries it (its limit raised, say).
     List<ProcessorDeadLetter> open = relay.deadLetters();
     assertThat(open).extracting(ProcessorDeadLetter::sourceId).containsExactly("poison");

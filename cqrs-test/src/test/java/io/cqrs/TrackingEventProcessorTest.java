@@ -188,6 +188,44 @@ class TrackingEventProcessorTest {
     assertThat(processor.failure()).isNull();
   }
 
+  /**
+   * The same outage often takes the handler's database and the checkpoint's store: a pause must
+   * park the segment even when its checkpoint cannot be saved (it stays earlier: at least once).
+   */
+  @Test
+  void pause_returns_while_both_the_handler_and_the_checkpoint_store_are_away() {
+    Ledgers.append(store, "ledger-0", 2, CREATED);
+    AtomicBoolean away = new AtomicBoolean(true);
+    List<Long> handled = new CopyOnWriteArrayList<>();
+    io.cqrs.spi.ProcessorStore flaky =
+        new io.cqrs.testing.ForwardingProcessorStore(store) {
+          @Override
+          public void saveCheckpoint(io.cqrs.spi.SegmentClaim claim, long position, Instant now) {
+            if (away.get()) {
+              throw new TransientCqrsException("the store is away too");
+            }
+            super.saveCheckpoint(claim, position, now);
+          }
+        };
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("both-away", store, flaky)
+                .handler(
+                    event -> {
+                      if (event.version() == 2 && away.get()) {
+                        throw new TransientCqrsException("the read model's database is away");
+                      }
+                      handled.add(event.version());
+                    }));
+    Await.until("event 1 handled", () -> handled.contains(1L));
+
+    assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+
+    away.set(false);
+    processor.resume();
+    Await.until("event 2 handled after the resume", () -> handled.contains(2L));
+  }
+
   private static Thread workerThread(String processor, int segment) {
     String name = "cqrs-processor-" + processor + "-" + segment;
     return Thread.getAllStackTraces().keySet().stream()

@@ -87,27 +87,16 @@ class EventRelayTest {
         new java.util.concurrent.atomic.AtomicBoolean();
     bus.subscribe("seen", 1, event -> delivered.add(event.sourceId()));
     EventBus refusing =
-        new EventBus() {
-          @Override
-          public void publish(List<VersionedEvent> events) {
-            for (VersionedEvent event : events) {
-              if (event.sourceId().equals("poison") && !carries.get()) {
-                throw new UnpublishableMessageException(
-                    "Cannot publish " + event.id() + ": too large");
+        publishingThrough(
+            events -> {
+              for (VersionedEvent event : events) {
+                if (event.sourceId().equals("poison") && !carries.get()) {
+                  throw new UnpublishableMessageException(
+                      "Cannot publish " + event.id() + ": too large");
+                }
               }
-            }
-            bus.publish(events);
-          }
-
-          @Override
-          public io.cqrs.spi.Subscription subscribe(
-              String name, int listeners, VersionedEventHandler consumer) {
-            return bus.subscribe(name, listeners, consumer);
-          }
-
-          @Override
-          public void close() {}
-        };
+              bus.publish(events);
+            });
     Ledger before = new Ledger("before");
     before.deposit(1);
     Ledger poison = new Ledger("poison");
@@ -165,21 +154,10 @@ class EventRelayTest {
   @Test
   void an_illegal_argument_that_is_not_about_the_event_is_retried_not_dead_lettered() {
     EventBus failing =
-        new EventBus() {
-          @Override
-          public void publish(List<VersionedEvent> events) {
-            throw new IllegalArgumentException("an interceptor's bug");
-          }
-
-          @Override
-          public io.cqrs.spi.Subscription subscribe(
-              String name, int listeners, VersionedEventHandler consumer) {
-            return bus.subscribe(name, listeners, consumer);
-          }
-
-          @Override
-          public void close() {}
-        };
+        publishingThrough(
+            events -> {
+              throw new IllegalArgumentException("an interceptor's bug");
+            });
     Ledger ledger = new Ledger("ledger-1");
     ledger.deposit(1);
     repository(new DeadEventBus()).save(ledger, "corr-1");
@@ -189,6 +167,25 @@ class EventRelayTest {
 
     assertThat(relay.deadLettered()).isZero();
     assertThat(store.readLog(1, 10)).extracting(LoggedEvent::published).containsOnly(false);
+  }
+
+  /** A bus whose publish is {@code publish}; it subscribes to the test's in-memory bus. */
+  private EventBus publishingThrough(java.util.function.Consumer<List<VersionedEvent>> publish) {
+    return new EventBus() {
+      @Override
+      public void publish(List<VersionedEvent> events) {
+        publish.accept(events);
+      }
+
+      @Override
+      public io.cqrs.spi.Subscription subscribe(
+          String name, int listeners, VersionedEventHandler consumer) {
+        return bus.subscribe(name, listeners, consumer);
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 
   @Test

@@ -191,8 +191,8 @@ public final class TrackingEventProcessor implements EventProcessor {
    * Stops handling events in this process, keeping its claims, until {@link #resume()}: returns
    * once every segment here has finished the event in hand and handles no more. A handler being
    * retried (one that keeps failing, its database away) is not waited for: the retry ends, and the
-   * event, still after the checkpoint, is tried afresh on resume. An asynchronous handler's stages
-   * in flight are waited for.
+   * event, still after the checkpoint, is tried afresh on resume (an asynchronous handler's failed
+   * stage likewise). An asynchronous handler's stages in flight are waited for.
    */
   @Override
   public void pause() {
@@ -1023,9 +1023,13 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (!active()) {
         return; // stopping: the checkpoint stays before the failed event
       }
-      if (!handle(failed.entry())) {
-        stopped = true; // stopOnFailure: the checkpoint stays before this event
-        return;
+      try {
+        if (!handle(failed.entry())) {
+          stopped = true; // stopOnFailure: the checkpoint stays before this event
+          return;
+        }
+      } catch (PausedDuringRetry paused) {
+        return; // as for a stop: the checkpoint stays before the failed event, tried on resume
       }
       handled = failed.entry().position();
     }
@@ -1215,11 +1219,11 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /**
      * Whether a pause may end a retry: one that fails for a while (a database away) must not keep
-     * {@link #pause()} from returning. Handled one at a time only: a failed asynchronous stage is
-     * retried where its in-flight bookkeeping is, not here.
+     * {@link #pause()} from returning. Both callers of {@link #handle} catch it where the event
+     * stays after the checkpoint: the page loop, and the rewind to a failed asynchronous stage.
      */
     private boolean pausable() {
-      return paused && starts == null;
+      return paused;
     }
 
     private boolean giveUp(LoggedEvent entry, Throwable error) {

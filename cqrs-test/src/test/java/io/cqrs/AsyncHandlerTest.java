@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventStreamRepository;
@@ -83,6 +84,40 @@ class AsyncHandlerTest {
         EventProcessor.tracking(name, counting, store)
             .checkpointInterval(interval)
             .asyncHandler(this::held));
+  }
+
+  /**
+   * A failed stage is retried through the handler; while its failure lasts (a database away), a
+   * pause ends the retry instead of waiting for it, and the event is started again on resume.
+   */
+  @Test
+  void pause_returns_while_a_failed_stage_keeps_failing_and_resume_starts_it_again() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    AtomicBoolean away = new AtomicBoolean(true);
+    AtomicInteger attempts = new AtomicInteger();
+    List<Long> done = new CopyOnWriteArrayList<>();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("async-pause", store)
+                .asyncHandler(
+                    event -> {
+                      attempts.incrementAndGet();
+                      if (away.get()) {
+                        return CompletableFuture.failedFuture(
+                            new TransientCqrsException("the database is away"));
+                      }
+                      done.add(event.version());
+                      return CompletableFuture.completedFuture(null);
+                    }));
+    Await.until("retrying", () -> attempts.get() >= 3);
+
+    assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+
+    assertThat(done).isEmpty();
+    assertThat(checkpoint("async-pause")).isZero();
+    away.set(false);
+    processor.resume();
+    Await.until("the event done after the resume", () -> done.contains(1L));
   }
 
   /** Waits until the segment has read the log's end once more. */

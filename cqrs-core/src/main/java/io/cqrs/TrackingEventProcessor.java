@@ -1205,8 +1205,8 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /**
      * Rethrows the handler's last failure, as one during a stop (see {@code run()}), if the segment
-     * was stopped while it backed off, or ends the retry with {@link PausedDuringRetry} for a pause:
-     * either way the event stays after the checkpoint and is not tried again here.
+     * was stopped while it backed off, or ends the retry with {@link PausedDuringRetry} for a
+     * pause: either way the event stays after the checkpoint and is not tried again here.
      */
     private <T extends Throwable> void stopIfStopped(T failure) throws T {
       if (!active()) {

@@ -440,11 +440,7 @@ public final class CommandDispatchManager implements AutoCloseable {
 
     /** The longest random pause between conflicting attempts (default 50 ms). */
     public Builder maxBackoff(Duration maxBackoff) {
-      Objects.requireNonNull(maxBackoff, "maxBackoff");
-      if (maxBackoff.isNegative() || maxBackoff.isZero()) {
-        throw new IllegalArgumentException("maxBackoff must be positive, was " + maxBackoff);
-      }
-      this.maxBackoff = maxBackoff;
+      this.maxBackoff = Durations.positive("maxBackoff", maxBackoff);
       return this;
     }
 

@@ -694,12 +694,7 @@ public final class Cqrs implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
-      Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
-      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "shutdownTimeout must be positive, was " + shutdownTimeout);
-      }
-      this.shutdownTimeout = shutdownTimeout;
+      this.shutdownTimeout = Durations.positive("shutdownTimeout", shutdownTimeout);
       return this;
     }
 

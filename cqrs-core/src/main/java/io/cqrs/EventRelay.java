@@ -535,7 +535,7 @@ public final class EventRelay implements AutoCloseable {
      * repeated by whoever leads next.
      */
     public Builder leaseTtl(Duration leaseTtl) {
-      this.leaseTtl = requirePositive(leaseTtl, "leaseTtl");
+      this.leaseTtl = Durations.positive("leaseTtl", leaseTtl);
       return this;
     }
 
@@ -551,7 +551,7 @@ public final class EventRelay implements AutoCloseable {
 
     /** How long an idle relay waits before it reads the log again (default 200 ms). */
     public Builder pollInterval(Duration pollInterval) {
-      this.pollInterval = requirePositive(pollInterval, "pollInterval");
+      this.pollInterval = Durations.positive("pollInterval", pollInterval);
       return this;
     }
 
@@ -586,14 +586,6 @@ public final class EventRelay implements AutoCloseable {
       Objects.requireNonNull(value, setting);
       if (value.isBlank()) {
         throw new IllegalArgumentException(setting + " must not be blank");
-      }
-      return value;
-    }
-
-    private static Duration requirePositive(Duration value, String setting) {
-      Objects.requireNonNull(value, setting);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(setting + " must be positive, was " + value);
       }
       return value;
     }

@@ -1177,12 +1177,12 @@ public final class TrackingEventProcessor implements EventProcessor {
                 e.toString());
             backOff(++attempts, true);
             attempts = Math.min(attempts, 10);
-            stopIfStopped(e);
+            endRetryIfStoppedOrPaused(e);
             continue;
           }
           if (++attempts < maxAttempts) {
             backOff(attempts, true);
-            stopIfStopped(e);
+            endRetryIfStoppedOrPaused(e);
             continue;
           }
           return giveUp(entry, e);
@@ -1198,33 +1198,27 @@ public final class TrackingEventProcessor implements EventProcessor {
             return giveUp(entry, e);
           }
           backOff(attempts, true);
-          stopIfStopped(e);
+          endRetryIfStoppedOrPaused(e);
         }
       }
     }
 
     /**
-     * Rethrows the handler's last failure, as one during a stop (see {@code run()}), if the segment
-     * was stopped while it backed off, or ends the retry with {@link PausedDuringRetry} for a
-     * pause: either way the event stays after the checkpoint and is not tried again here.
+     * Ends a retry the segment's stop or pause came upon while it backed off: rethrows the
+     * handler's last failure as one during a stop (see {@code run()}), or throws {@link
+     * PausedDuringRetry} for a pause, so that a handler that fails for a while (a database away)
+     * does not keep {@link #pause()} from returning. Either way the event stays after the
+     * checkpoint and is not tried again here; both callers of {@link #handle} (the page loop, the
+     * rewind to a failed asynchronous stage) catch the pause.
      */
-    private <T extends Throwable> void stopIfStopped(T failure) throws T {
+    private <T extends Throwable> void endRetryIfStoppedOrPaused(T failure) throws T {
       if (!active()) {
         stopping = true;
         throw failure;
       }
-      if (pausable()) {
+      if (paused) {
         throw PausedDuringRetry.INSTANCE;
       }
-    }
-
-    /**
-     * Whether a pause may end a retry: one that fails for a while (a database away) must not keep
-     * {@link #pause()} from returning. Both callers of {@link #handle} catch it where the event
-     * stays after the checkpoint: the page loop, and the rewind to a failed asynchronous stage.
-     */
-    private boolean pausable() {
-      return paused;
     }
 
     private boolean giveUp(LoggedEvent entry, Throwable error) {
@@ -1277,7 +1271,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       long nanos = Retries.backOffNanos(attempt);
       lock.lock();
       try {
-        while (active() && !(endOnPause && pausable()) && nanos > 0) {
+        while (active() && !(endOnPause && paused) && nanos > 0) {
           nanos = changed.awaitNanos(nanos);
         }
       } catch (InterruptedException e) {
@@ -1443,12 +1437,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * checkpoint writes and repeat more events after a crash.
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
-      Objects.requireNonNull(checkpointInterval, "checkpointInterval");
-      if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
-        throw new IllegalArgumentException(
-            "checkpointInterval must be positive, was " + checkpointInterval);
-      }
-      this.checkpointInterval = checkpointInterval;
+      this.checkpointInterval = Durations.positive("checkpointInterval", checkpointInterval);
       return this;
     }
 
@@ -1478,22 +1467,13 @@ public final class TrackingEventProcessor implements EventProcessor {
      * TrackingEventProcessor#failure()} says where it stopped, and each try that fails logs again.
      */
     public Builder unreadableRetry(Duration unreadableRetry) {
-      Objects.requireNonNull(unreadableRetry, "unreadableRetry");
-      if (unreadableRetry.isNegative() || unreadableRetry.isZero()) {
-        throw new IllegalArgumentException(
-            "unreadableRetry must be positive, was " + unreadableRetry);
-      }
-      this.unreadableRetry = unreadableRetry;
+      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry);
       return this;
     }
 
     /** How long a caught-up segment waits before it reads the log again (default 100 ms). */
     public Builder idleWait(Duration idleWait) {
-      Objects.requireNonNull(idleWait, "idleWait");
-      if (idleWait.isNegative() || idleWait.isZero()) {
-        throw new IllegalArgumentException("idleWait must be positive, was " + idleWait);
-      }
-      this.idleWait = idleWait;
+      this.idleWait = Durations.positive("idleWait", idleWait);
       return this;
     }
 

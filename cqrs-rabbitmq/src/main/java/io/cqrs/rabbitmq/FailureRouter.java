@@ -34,7 +34,7 @@ final class FailureRouter {
    */
   private static final List<String> SENDER_SELECTED_ROUTES = List.of("CC", "BCC");
 
-  /** How the copies go out: {@link ConfirmingPublisher#publish}, or a test's stand-in. */
+  /** How the copies go out: {@link ConfirmingPublisher#publishCopies}, or a test's stand-in. */
   @FunctionalInterface
   interface Publisher {
     /** Publishes and waits for the confirms; returns the messages the broker could not route. */

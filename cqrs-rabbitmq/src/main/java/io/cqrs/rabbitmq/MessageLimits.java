@@ -56,9 +56,9 @@ final class MessageLimits {
    * other message in flight on it, and the client's consumers refuse one over their inbound limit
    * by closing the connection, again on every redelivery.
    *
-   * @throws IllegalArgumentException naming the message, its size and the limit
+   * @throws UnpublishableMessageException naming the message, its size and the limit
    */
-  static void body(OutboundMessage message, int maxBodyBytes) {
+  private static void body(OutboundMessage message, int maxBodyBytes) {
     int size = message.body().length;
     if (size > maxBodyBytes) {
       throw new UnpublishableMessageException(

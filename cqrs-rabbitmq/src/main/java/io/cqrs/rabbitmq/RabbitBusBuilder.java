@@ -101,12 +101,13 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * The largest body a published message may have, in bytes (default {@link
    * #DEFAULT_MAX_MESSAGE_BYTES}, 16 MiB: RabbitMQ 4's default {@code max_message_size}; at most
    * {@link #MAX_MESSAGE_BYTES}, 64 MiB, the AMQP client's limit of a body it receives). A larger
-   * body fails its own {@code publish} with {@link IllegalArgumentException} before anything is
-   * sent. Without the check the broker refuses it by closing the publishing channel, which fails
-   * every other message in flight on it, and one that a broker took (RabbitMQ 3's limit is 128 MiB)
-   * but that is over the client's inbound limit closes every consumer's connection it reaches, on
-   * every redelivery. Raise it together with the broker's {@code max_message_size}. (Decoding an
-   * envelope also refuses a single string over 20 MB, Jackson's limit.)
+   * body fails its own {@code publish} with {@link io.cqrs.UnpublishableMessageException} (an
+   * {@code IllegalArgumentException}) before anything is sent. Without the check the broker refuses
+   * it by closing the publishing channel, which fails every other message in flight on it, and one
+   * that a broker took (RabbitMQ 3's limit is 128 MiB) but that is over the client's inbound limit
+   * closes every consumer's connection it reaches, on every redelivery. Raise it together with the
+   * broker's {@code max_message_size}. (Decoding an envelope also refuses a single string over 20
+   * MB, Jackson's limit.)
    *
    * @throws IllegalArgumentException if below 1 or above {@link #MAX_MESSAGE_BYTES}
    */

@@ -1,6 +1,7 @@
 package io.cqrs.spring;
 
 import io.cqrs.Cqrs;
+import io.cqrs.rabbitmq.RabbitBusBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -480,7 +481,8 @@ public class CqrsProperties {
      */
     public void setMaxMessageSize(DataSize maxMessageSize) {
       long bytes = maxMessageSize == null ? 0 : maxMessageSize.toBytes();
-      if (bytes < 1 || bytes > DataSize.ofMegabytes(64).toBytes()) {
+      // The bus's own bound (a constant, inlined: no RabbitMQ class is loaded here).
+      if (bytes < 1 || bytes > RabbitBusBuilder.MAX_MESSAGE_BYTES) {
         throw new IllegalArgumentException(
             "cqrs.bus.rabbitmq.max-message-size must be from 1B to 64MB, was " + maxMessageSize);
       }

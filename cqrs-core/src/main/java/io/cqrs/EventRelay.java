@@ -12,9 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -65,6 +67,17 @@ public final class EventRelay implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wakeUp = lock.newCondition();
   private final LongAdder deadLettered = new LongAdder();
+
+  /** Serializes passes: the relay thread's and {@link #publishPending()} callers'. */
+  private final ReentrantLock passing = new ReentrantLock();
+
+  /**
+   * Log positions this relay dead-lettered whose publication mark is not written yet; guarded by
+   * {@link #passing}. A pass that fails after recording a letter (the bus failed on a later event,
+   * the mark failed) reads the event again on its next try: it is not recorded or counted again.
+   */
+  private final Set<Long> letteredUnmarked = new HashSet<>();
+
   private final ProcessorDeadLetters deadLetters;
   private volatile boolean running;
   private volatile boolean leader;
@@ -171,11 +184,17 @@ public final class EventRelay implements AutoCloseable {
       if (untilStopped && !running) {
         return published;
       }
-      leader = acquire();
-      if (!leader) {
-        return published;
+      Pass pass;
+      passing.lock();
+      try {
+        leader = acquire();
+        if (!leader) {
+          return published;
+        }
+        pass = onePass(claim);
+      } finally {
+        passing.unlock();
       }
-      Pass pass = onePass(claim);
       published += pass.published;
       if (!pass.moreToRead) {
         return published;
@@ -228,6 +247,7 @@ public final class EventRelay implements AutoCloseable {
       published = publish(toPublish);
       // Dead-lettered ones too: their record stands for them, and no relay tries them again.
       markPublished(toPublish.stream().map(LoggedEvent::event).toList());
+      toPublish.forEach(entry -> letteredUnmarked.remove(entry.position()));
       log.info("Relay '{}' published {} event(s) the fast path had not", name, published);
     }
     if (advanceTo > checkpoint) {
@@ -275,8 +295,12 @@ public final class EventRelay implements AutoCloseable {
   }
 
   private void deadLetter(LoggedEvent entry, UnpublishableMessageException refusal) {
+    if (letteredUnmarked.contains(entry.position())) {
+      return; // recorded by an earlier pass of this relay that failed before marking it
+    }
     VersionedEvent event = entry.event();
     store.recordIntegrationEvent(EventProcessingFailed.of(processor, entry, refusal));
+    letteredUnmarked.add(entry.position());
     deadLettered.increment();
     log.error(
         "Relay '{}' dead-letters {} (position {}) of stream '{}', version {}: the bus refuses to"

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,9 @@ final class ProcessorDeadLetters {
   private final EventStreamRepository events;
   private final VersionedEventHandler handler;
   private final int maxAttempts;
+
+  /** Held by a replay from its look-up to its record: replays in one process go one at a time. */
+  private final ReentrantLock replaying = new ReentrantLock();
 
   /** Open dead letters by failure id, in log order; guarded by {@code this}. */
   private final Map<String, ProcessorDeadLetter> open = new LinkedHashMap<>();
@@ -58,11 +62,23 @@ final class ProcessorDeadLetters {
 
   /**
    * Hands the failed event to the handler again, with the processor's retry policy, and records the
-   * outcome in the log. Racing replays of one dead letter may both reach the handler: its version
-   * gate (or its own idempotency) makes the second one a no-op, as for any redelivery.
+   * outcome in the log. Replays in one process go one at a time, and each looks the letter up
+   * afresh: a second replay of a letter the first resolved (an operator's double click) finds it
+   * resolved ({@code NOT_FOUND}) and does not hand the event over again. Replays racing in two
+   * processes may both reach the handler: its version gate (or its own idempotency) makes the
+   * second one a no-op, as for any redelivery.
    */
   DeadLetterReplay replay(String failureId) {
     Objects.requireNonNull(failureId, "failureId");
+    replaying.lock();
+    try {
+      return replayAlone(failureId);
+    } finally {
+      replaying.unlock();
+    }
+  }
+
+  private DeadLetterReplay replayAlone(String failureId) {
     ProcessorDeadLetter letter = find(failureId);
     if (letter == null) {
       return new DeadLetterReplay(DeadLetterReplay.Outcome.NOT_FOUND, null);

@@ -150,6 +150,115 @@ class EventRelayTest {
     assertThat(relay.deadLetters()).isEmpty();
   }
 
+  /**
+   * A pass that fails after recording a dead letter (here the bus fails on the event after it, the
+   * broker away) reads the refused event again on its next try: it recorded and counted it again,
+   * one more failure record in the log for every failed pass while the broker stayed away.
+   */
+  @Test
+  void a_pass_that_fails_after_dead_lettering_does_not_record_the_letter_again() {
+    java.util.concurrent.atomic.AtomicInteger brokerAway =
+        new java.util.concurrent.atomic.AtomicInteger(3);
+    EventBus flapping =
+        publishingThrough(
+            events -> {
+              for (VersionedEvent event : events) {
+                if (event.sourceId().equals("poison")) {
+                  throw new UnpublishableMessageException("Cannot publish " + event.id());
+                }
+                if (event.sourceId().equals("after") && brokerAway.getAndDecrement() > 0) {
+                  throw new IllegalStateException("broker away");
+                }
+              }
+              bus.publish(events);
+            });
+    Ledger poison = new Ledger("poison");
+    poison.deposit(1);
+    Ledger after = new Ledger("after");
+    after.deposit(2);
+    EventSourcingRepository unpublished = repository(new DeadEventBus());
+    unpublished.save(poison, "corr-1");
+    unpublished.save(after, "corr-2");
+    EventRelay relay = EventRelay.builder(store, flapping).grace(Duration.ZERO).build();
+
+    for (int pass = 0; pass < 3; pass++) {
+      assertThatThrownBy(relay::publishPending).hasMessageContaining("broker away");
+    }
+    assertThat(relay.publishPending()).isEqualTo(1);
+
+    assertThat(relay.deadLettered()).isEqualTo(1);
+    assertThat(store.readLog(1, 100))
+        .filteredOn(entry -> entry.event().event() instanceof EventProcessingFailed)
+        .hasSize(1);
+    assertThat(store.readLog(1, 100))
+        .filteredOn(entry -> entry.event().sourceId().equals("poison"))
+        .extracting(LoggedEvent::published)
+        .containsExactly(true);
+  }
+
+  /**
+   * Two replays of one relay dead letter at once (an operator's double click): the bus has no
+   * version gate, so both published the event. Replays in one process now go one at a time, and the
+   * second finds the letter resolved.
+   */
+  @Test
+  void two_racing_replays_of_a_relay_dead_letter_publish_it_once() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean carries =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger published =
+        new java.util.concurrent.atomic.AtomicInteger();
+    EventBus refusing =
+        publishingThrough(
+            events -> {
+              if (!carries.get()) {
+                throw new UnpublishableMessageException("Cannot publish: too large");
+              }
+              published.incrementAndGet();
+              inside.countDown();
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Ledger poison = new Ledger("poison");
+    poison.deposit(1);
+    repository(new DeadEventBus()).save(poison, "corr-1");
+    EventRelay relay = EventRelay.builder(store, refusing).grace(Duration.ZERO).build();
+    assertThat(relay.publishPending()).isZero();
+    String id = relay.deadLetters().get(0).id();
+    carries.set(true);
+    ExecutorService replays = Executors.newFixedThreadPool(2);
+    try {
+      Future<DeadLetterReplay> first = replays.submit(() -> relay.replayDeadLetter(id));
+      assertThat(inside.await(10, TimeUnit.SECONDS)).as("the first replay publishing").isTrue();
+      Thread[] second = new Thread[1];
+      Future<DeadLetterReplay> secondReplay =
+          replays.submit(
+              () -> {
+                second[0] = Thread.currentThread();
+                return relay.replayDeadLetter(id);
+              });
+      Await.until(
+          "the second replay to wait for the first",
+          () ->
+              second[0] != null
+                  && java.util.concurrent.locks.LockSupport.getBlocker(second[0]) != null);
+      release.countDown();
+
+      assertThat(first.get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+      assertThat(secondReplay.get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeadLetterReplay.Outcome.NOT_FOUND);
+      assertThat(published).as("publications of the replayed event").hasValue(1);
+    } finally {
+      release.countDown();
+      replays.shutdownNow();
+    }
+  }
+
   /** Any other refusal (a bug, an interceptor's) is retried, never dead-lettered. */
   @Test
   void an_illegal_argument_that_is_not_about_the_event_is_retried_not_dead_lettered() {

@@ -192,7 +192,9 @@ public final class TrackingEventProcessor implements EventProcessor {
    * once every segment here has finished the event in hand and handles no more. A handler being
    * retried (one that keeps failing, its database away) is not waited for: the retry ends, and the
    * event, still after the checkpoint, is tried afresh on resume (an asynchronous handler's failed
-   * stage likewise). An asynchronous handler's stages in flight are waited for.
+   * stage likewise). An asynchronous handler's stages in flight are waited for. Returns early if
+   * {@link #resume()} ends the pause meanwhile; called from a handler of this processor, it does
+   * not wait for that handler's own segment, which parks once the handler returns.
    */
   @Override
   public void pause() {
@@ -200,7 +202,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     try {
       paused = true;
       changed.signalAll();
-      while (workers.values().stream().anyMatch(w -> !w.parked && w.thread.isAlive())) {
+      // Not for a worker that is not parked and never will: resumed meanwhile, or the caller's own
+      // (a handler that pauses its processor parks once it returns).
+      while (paused
+          && workers.values().stream()
+              .anyMatch(
+                  w -> !w.parked && w.thread.isAlive() && w.thread != Thread.currentThread())) {
         changed.awaitUninterruptibly();
       }
     } finally {

@@ -615,6 +615,80 @@ class TrackingEventProcessorTest {
     assertThat(recorder.count()).isEqualTo(5);
   }
 
+  /**
+   * pause() waited for every worker to park, and a resume() meanwhile let the worker go on: it
+   * never parked, and pause() waited until the next pause or close.
+   */
+  @Test
+  void a_pause_that_a_resume_ends_returns() throws Exception {
+    appendStreams(1, 2);
+    java.util.concurrent.CountDownLatch inHandler = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("resumed", store)
+                .handler(
+                    event -> {
+                      inHandler.countDown();
+                      release.await();
+                      recorder.handle(event);
+                    }));
+    Thread pausing = new Thread(processor::pause, "pausing");
+    try {
+      assertThat(inHandler.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      pausing.start();
+      Await.until("pause() waiting", () -> pausing.getState() == Thread.State.WAITING);
+      processor.resume();
+      release.countDown();
+
+      pausing.join(Duration.ofSeconds(10).toMillis());
+      assertThat(pausing.isAlive()).as("pause() still waiting").isFalse();
+      Await.until("the events handled", () -> recorder.count() == 2);
+      assertThat(processor.isPaused()).isFalse();
+    } finally {
+      release.countDown();
+      processor.close();
+    }
+  }
+
+  /** A handler that pauses its own processor deadlocked: pause() waited for its own segment. */
+  @Test
+  void a_handler_that_pauses_its_processor_returns_and_the_processor_pauses() {
+    appendStreams(1, 1);
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor[] self = new TrackingEventProcessor[1];
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("self-pausing", store)
+            .handler(
+                event -> {
+                  recorder.handle(event);
+                  if (event.version() == 1) {
+                    self[0].pause();
+                  }
+                })
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    self[0] = processor;
+    processor.start();
+    try {
+      Await.until("the first event handled", () -> recorder.count() == 1);
+      // Returns once the worker parks, which it does only if the handler's own pause() returned.
+      assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+      Ledgers.append(store, "ledger-0", 1, CREATED);
+      assertThat(processor.isPaused()).isTrue();
+      assertThat(processor.lag().positionsBehind()).isEqualTo(1);
+      assertThat(recorder.count()).isEqualTo(1);
+      processor.resume();
+      Await.until("resumed", () -> recorder.count() == 2);
+    } finally {
+      // A deadlocked handler would hold close() for ever: close on a thread of its own.
+      Thread closing = new Thread(processor::close, "closing");
+      closing.setDaemon(true);
+      closing.start();
+    }
+  }
+
   @Test
   void a_different_segment_count_for_an_existing_processor_is_refused_at_start() {
     TrackingEventProcessor first =

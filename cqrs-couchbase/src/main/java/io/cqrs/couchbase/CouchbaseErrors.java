@@ -2,6 +2,7 @@ package io.cqrs.couchbase;
 
 import com.couchbase.client.core.error.CouchbaseException;
 import com.couchbase.client.core.error.DocumentLockedException;
+import com.couchbase.client.core.error.DurabilityAmbiguousException;
 import com.couchbase.client.core.error.RequestCanceledException;
 import com.couchbase.client.core.error.ServerOutOfMemoryException;
 import com.couchbase.client.core.error.ServiceNotAvailableException;
@@ -15,8 +16,9 @@ import io.cqrs.TransientCqrsException;
 
 /**
  * Maps SDK exceptions to the framework's at the adapter boundary, cause kept: what a retry may cure
- * (timeouts, a busy or briefly unreachable server) becomes {@link TransientCqrsException},
- * everything else {@link NonTransientCqrsException}.
+ * (timeouts, a busy or briefly unreachable server) becomes {@link TransientCqrsException}, and so
+ * does a write whose outcome is unknown (a timeout, a synchronous-durability write the server could
+ * not confirm, a wait interrupted); everything else {@link NonTransientCqrsException}.
  */
 final class CouchbaseErrors {
   private CouchbaseErrors() {}
@@ -33,6 +35,24 @@ final class CouchbaseErrors {
     if (error instanceof TimeoutException) {
       return new TransientCqrsException(
           "Couchbase " + operation + " timed out; it may or may not have taken effect", error);
+    }
+    if (error instanceof DurabilityAmbiguousException) {
+      // A synchronous-durability write caught by a failover or a replica outage: the server may
+      // still commit it. Not a final failure (a command must not be recorded as failed on it):
+      // the caller finds out by reading, as after a timeout.
+      return new TransientCqrsException(
+          "Couchbase "
+              + operation
+              + " could not be confirmed durable; it may or may not have taken effect",
+          error);
+    }
+    if (error instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      return new TransientCqrsException(
+          "Couchbase "
+              + operation
+              + " was interrupted while waiting; it may or may not have taken effect",
+          error);
     }
     if (isTransient(error)) {
       return new TransientCqrsException(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.couchbase.client.core.error.AmbiguousTimeoutException;
 import com.couchbase.client.core.error.CouchbaseException;
+import com.couchbase.client.core.error.DurabilityAmbiguousException;
 import com.couchbase.client.core.error.TemporaryFailureException;
 import com.couchbase.client.core.error.UnambiguousTimeoutException;
 import com.couchbase.client.core.error.context.ErrorContext;
@@ -30,6 +31,32 @@ class CouchbaseErrorsTest {
         .hasMessageContaining("may or may not");
     assertThat(CouchbaseErrors.map("get", new UnambiguousTimeoutException("slow", null)))
         .isInstanceOf(TransientCqrsException.class);
+  }
+
+  /**
+   * A synchronous-durability write a failover caught may still commit: it was non-transient, so a
+   * command dispatcher recorded the command as failed for good (every redelivery then found it
+   * failed) although its effect could land. A wait interrupted is as ambiguous.
+   */
+  @Test
+  void a_write_whose_durability_is_ambiguous_or_whose_wait_was_interrupted_is_transient() {
+    DurabilityAmbiguousException ambiguous = new DurabilityAmbiguousException(null);
+
+    assertThat(CouchbaseErrors.map("insert of 'k'", ambiguous))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasCause(ambiguous)
+        .hasMessageContaining("may or may not");
+
+    InterruptedException interrupted = new InterruptedException();
+    try {
+      assertThat(CouchbaseErrors.map("insert of 'k'", interrupted))
+          .isInstanceOf(TransientCqrsException.class)
+          .hasCause(interrupted)
+          .hasMessageContaining("may or may not");
+      assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
   }
 
   @Test

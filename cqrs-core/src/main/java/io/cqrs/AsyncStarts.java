@@ -46,6 +46,16 @@ final class AsyncStarts {
     return event -> await(start(chain, event));
   }
 
+  /**
+   * Throws {@code failure} as it is (a stage's failure is an {@code Exception} or an {@code
+   * Error}), for a caller that declares {@code throws Exception}; the return type lets it write
+   * {@code throw rethrow(e)}.
+   */
+  @SuppressWarnings("unchecked")
+  static <T extends Throwable> T rethrow(Throwable failure) throws T {
+    throw (T) failure;
+  }
+
   /** Waits for {@code stage}, throwing what it failed with. */
   static void await(CompletableFuture<?> stage) throws Exception {
     try {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -987,7 +988,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         // An Error (an assertion, a stack overflow in the handler) is retried and dead-lettered
         // like a synchronous handler's; only a fatal one stops the processor.
         rethrowIfFatal(e);
-        rewind(oldest);
+        rewind(oldest, e);
         return false;
       }
     }
@@ -1018,7 +1019,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       return true;
     }
 
-    private void rewind(Started failed) throws Exception {
+    private void rewind(Started failed, Throwable failure) throws Exception {
       for (Started started : inFlight) {
         // Let the dropped ones finish first, unless the segment is stopping.
         if (!awaitStage(started.stage())) {
@@ -1031,7 +1032,7 @@ public final class TrackingEventProcessor implements EventProcessor {
         return; // stopping: the checkpoint stays before the failed event
       }
       try {
-        if (!handle(failed.entry())) {
+        if (!handle(failed.entry(), failure)) {
           stopped = true; // stopOnFailure: the checkpoint stays before this event
           return;
         }
@@ -1164,12 +1165,29 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /** Handles one event with the retry policy; false if the segment must stop. */
     private boolean handle(LoggedEvent entry) throws Exception {
+      return handle(entry, null);
+    }
+
+    /**
+     * {@link #handle(LoggedEvent)} for an event whose first attempt already ended with {@code
+     * firstFailure} (an asynchronous handler's failed stage), or null: the retry policy counts it,
+     * so the event is tried {@code maxAttempts} times in all, not once more.
+     */
+    private boolean handle(LoggedEvent entry, Throwable firstFailure) throws Exception {
       VersionedEvent event = entry.event();
       int attempts = 0;
+      Throwable pending = firstFailure;
       while (true) {
         try {
-          handler.handle(event);
+          if (pending != null) {
+            Throwable first = pending;
+            pending = null;
+            throw AsyncStarts.<RuntimeException>rethrow(first);
+          }
+          handleOnce(event);
           return true;
+        } catch (PausedDuringRetry paused) {
+          throw paused;
         } catch (Exception e) {
           if (!active()) {
             stopping = true; // not a failure of the event: see run()
@@ -1208,6 +1226,23 @@ public final class TrackingEventProcessor implements EventProcessor {
           endRetryIfStoppedOrPaused(e);
         }
       }
+    }
+
+    /**
+     * Runs the handler on an event once. An asynchronous handler's stage is waited for while the
+     * segment is active (a retried stage that never completes must not hold {@link #close()} for
+     * ever): a stop ends the wait, and the event stays after the checkpoint.
+     */
+    private void handleOnce(VersionedEvent event) throws Exception {
+      if (starts == null) {
+        handler.handle(event);
+        return;
+      }
+      CompletableFuture<?> stage = starts.start(starter, event);
+      if (!awaitStage(stage)) {
+        throw new CancellationException("The segment stopped while a retried stage ran");
+      }
+      AsyncStarts.await(stage);
     }
 
     /**

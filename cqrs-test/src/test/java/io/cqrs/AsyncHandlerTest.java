@@ -44,6 +44,13 @@ class AsyncHandlerTest {
     return processor;
   }
 
+  /** A stage the test never completes (closeAll() does, so a failing test still ends). */
+  private CompletableFuture<Void> never() {
+    CompletableFuture<Void> stage = new CompletableFuture<>();
+    stages.add(stage);
+    return stage;
+  }
+
   /** Starts each event's work and leaves its stage for the test to complete. */
   private CompletableFuture<Void> held(VersionedEvent event) {
     startedVersions.add(event.version());
@@ -258,6 +265,35 @@ class AsyncHandlerTest {
     assertThat(processor.deadLetters())
         .singleElement()
         .satisfies(letter -> assertThat(letter.message()).isEqualTo("never"));
+    // maxAttempts counts the first stage: it was tried once more than that before.
+    assertThat(startedVersions).filteredOn(version -> version == 2).hasSize(2);
+  }
+
+  /**
+   * A failed stage is retried through the synchronous retry policy, which waited for the retried
+   * stage with no bound: one that never completed (a confirm that never comes) held close() for
+   * ever. A stop now ends that wait; the event stays after the checkpoint.
+   */
+  @Test
+  void a_close_while_a_retried_stage_never_completes_returns() {
+    Ledgers.append(store, "ledger", 1, CREATED);
+    AtomicInteger calls = new AtomicInteger();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("hanging", store)
+                .maxAttempts(3)
+                .asyncHandler(
+                    event ->
+                        calls.incrementAndGet() == 1
+                            ? CompletableFuture.failedFuture(new IllegalStateException("first"))
+                            : never()));
+    Await.until("the retried stage started", () -> calls.get() == 2);
+
+    assertTimeoutPreemptively(Duration.ofSeconds(30), processor::close);
+
+    assertThat(calls).hasValue(2);
+    assertThat(processor.failure()).isNull();
+    assertThat(store.segments("hanging").get(0).checkpoint()).isZero();
   }
 
   /**

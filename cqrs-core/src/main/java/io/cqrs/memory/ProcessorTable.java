@@ -159,6 +159,11 @@ final class ProcessorTable implements ProcessorStore {
       }
       for (Segment s : state.segments) {
         s.checkpoint = position;
+        // Every earlier claim is fenced, as the Couchbase store's reset does: a checkpoint its
+        // holder sent before the claim expired, arriving now, must not undo the reset.
+        s.token++;
+        s.owner = null;
+        s.expiresAt = null;
       }
     }
   }

@@ -217,6 +217,11 @@ public abstract class ProcessorStoreContract {
         .containsExactly(20L, 20L);
     assertThatThrownBy(() -> store.saveCheckpoint(claim, 60, T0.plus(TTL)))
         .isInstanceOf(ClaimLostException.class);
+    // A write the holder sent before its claim expired (its clock read then), that arrives after
+    // the reset: fenced too, whatever its clock says, or the replay would be skipped.
+    assertThatThrownBy(() -> store.saveCheckpoint(claim, 60, T0.plusSeconds(1)))
+        .isInstanceOf(ClaimLostException.class);
+    assertThat(store.segments(processor).get(1).checkpoint()).isEqualTo(20);
   }
 
   @Test

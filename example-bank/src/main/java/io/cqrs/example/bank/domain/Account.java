@@ -31,9 +31,10 @@ import java.util.regex.Pattern;
  * over an at-least-once bus, so it remembers which transfers it has paid, refused, received or
  * refunded. A redelivered step finds its earlier decision and does nothing, and a refused step is
  * recorded ({@link TransferDebitRefused}, {@link TransferCreditRefused}) so the process can react.
- * A refund is always accepted, even by an account closed meanwhile: money a transfer took must be
- * able to come back. (These records grow with the account's transfers; a bank with long-lived
- * accounts would prune them once each transfer is final.)
+ * A refund is always accepted, even by an account closed meanwhile or one whose balance it takes
+ * past {@link Money#MAX}: money a transfer took must be able to come back. (These records grow with
+ * the account's transfers; a bank with long-lived accounts would prune them once each transfer is
+ * final.)
  */
 public final class Account extends EventSourceBased {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
@@ -125,11 +126,18 @@ public final class Account extends EventSourceBased {
     update(new PasswordChanged(valid));
   }
 
-  /** Puts money in. */
+  /**
+   * Puts money in.
+   *
+   * @throws BalanceLimitException if the balance would exceed {@link Money#MAX}; nothing is
+   *     recorded
+   */
   public void credit(BigDecimal amount) {
     BigDecimal valid = Money.amount(amount);
     requireOpen();
-    Money.balance(balance.add(valid)); // refuses a credit that would pass Money.MAX
+    if (balance.add(valid).compareTo(Money.MAX) > 0) {
+      throw new BalanceLimitException(id(), balance, valid);
+    }
     update(new AccountCredited(valid, null));
   }
 
@@ -200,6 +208,12 @@ public final class Account extends EventSourceBased {
 
   /**
    * Gives back exactly what this account paid for a transfer; a refund already made is left alone.
+   *
+   * <p>A refund is never refused, not even when it takes the balance past {@link Money#MAX}: the
+   * money left this account, and refusing it back would leave it nowhere. A balance can pass {@link
+   * Money#MAX} this way only (the account took deposits while a transfer it paid was still under
+   * way); it then takes no credit and receives no transfer until debits bring it back below, and
+   * nothing overflows, as balances are exact {@link BigDecimal}s.
    *
    * @throws IllegalStateException if this account never paid the transfer
    */

@@ -16,10 +16,25 @@ public final class Money {
   /** Zero, with two decimals. */
   public static final BigDecimal ZERO = BigDecimal.ZERO.setScale(2, RoundingMode.UNNECESSARY);
 
-  /** The largest amount or balance the bank handles: 13 digits before the decimal point. */
+  /**
+   * The largest amount the bank handles, and the largest balance a deposit or a received transfer
+   * may bring an account to: 13 digits before the decimal point. Only a refund may take a balance
+   * past it (see {@link Account#refundTransfer}).
+   */
   public static final BigDecimal MAX = new BigDecimal("9999999999999.99");
 
+  private static final long INTEGER_DIGITS = integerDigits(MAX);
+
   private Money() {}
+
+  /**
+   * How many digits a value has before the decimal point (zero or less for a fraction below one),
+   * in a {@code long}: precision minus scale overflows an {@code int} for a scale near {@code
+   * Integer.MIN_VALUE}, as {@code 1E+2147483647} has.
+   */
+  public static long integerDigits(BigDecimal value) {
+    return (long) value.precision() - value.scale();
+  }
 
   /**
    * A positive amount to credit, debit or transfer, with two decimals.
@@ -54,10 +69,17 @@ public final class Money {
     return text.length() <= 40 ? text : text.substring(0, 40) + "...";
   }
 
+  /**
+   * {@code value} with two decimals, judged on its precision and scale before anything is scaled: a
+   * value such as 1E+999999999 must be refused, not expanded. A zero is zero whatever its scale
+   * ({@code 0E-1500}, {@code -0E+2147483647}), which the digit count below would misjudge.
+   */
   private static BigDecimal normalise(String what, BigDecimal value) {
     Objects.requireNonNull(value, what);
-    // Checked before any scaling: a value such as 1E+999999999 must be refused, not expanded.
-    if (value.precision() - value.scale() > MAX.precision() - MAX.scale()) {
+    if (value.signum() == 0) {
+      return ZERO;
+    }
+    if (integerDigits(value) > INTEGER_DIGITS) {
       throw new IllegalArgumentException(what + " must not exceed " + MAX);
     }
     BigDecimal stripped = value.stripTrailingZeros();

@@ -8,10 +8,15 @@ import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankService;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
+import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
 import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
+import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
+import io.cqrs.example.bank.domain.AccountEvent.AccountOpened;
+import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
 import io.cqrs.example.bank.domain.Money;
+import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
 import io.cqrs.example.bank.http.ApiJson.AccountJson;
@@ -35,6 +40,7 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -52,14 +58,24 @@ import java.util.stream.Collectors;
  */
 final class BankApi implements AutoCloseable {
   private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-  private static final String REQUEST_DIGEST = "bank.requestDigest";
+  private static final String PASSWORD = "password";
   private static final Map<String, String> RETRY_AFTER = Map.of("Retry-After", "1");
+  private static final int MAX_KEY_LENGTH = 200;
+  private static final Pattern NUMBER = Pattern.compile("[0-9]+(?:[.,][0-9]+)*");
+
+  /** The command metadata that holds the request's digest (see {@link Submission}). */
+  static final String REQUEST_DIGEST = "bank.requestDigest";
 
   /** How many password hashes requests make at once. */
   static final int CONCURRENT_HASHES = 2;
 
+  /** What a customer sees in place of each number in the reason of a transfer that failed. */
+  static final String HIDDEN_AMOUNT = "(amount hidden)";
+
   private final Semaphore hashes = new Semaphore(CONCURRENT_HASHES);
-  private static final int MAX_KEY_LENGTH = 200;
+
+  /** Checks a password against a recorded hash; any hasher reads any hash's iteration count. */
+  private final PasswordHasher passwords = new PasswordHasher();
 
   private final Bank bank;
   private final BankService service;
@@ -228,20 +244,39 @@ final class BankApi implements AutoCloseable {
   }
 
   /**
-   * One request's command: who sends it, its message id, and a digest of what was asked (the
-   * operation and the body, canonical), which travels in the command's metadata to its events.
+   * One request's command: who sends it, its message id, a digest of what was asked, which travels
+   * in the command's metadata to its events, and the password the request sets, if any.
+   *
+   * <p>The digest covers the operation and the body, canonical, but never a password: an unsalted
+   * digest of a body that holds one is a password hash that anyone who reads the store, the bus or
+   * a backup could crack at GPU speed. Nor is it keyed instead: no secret is shared by every
+   * process of a scaled-out service and kept across restarts, and the digest must compare across
+   * both. A password is compared with the salted hash its command recorded instead ({@link
+   * #requireSameRequest}).
    */
-  private record Submission(User user, String messageId, String digest) {}
+  private record Submission(User user, String messageId, String digest, String password) {
+    @Override
+    public String toString() {
+      return "Submission[" + user.name() + ", " + messageId + "]"; // never the password
+    }
+  }
 
   private static Submission submission(Context ctx, User user, String operation, JsonBody body) {
-    String digest = Digests.sha256(operation + "\n" + (body == null ? "" : body.canonical()));
-    return new Submission(user, messageId(ctx, user, operation), digest);
+    String canonical = body == null ? "" : body.canonicalWithout(PASSWORD);
+    String password = body != null && body.has(PASSWORD) ? body.text(PASSWORD) : null;
+    return new Submission(
+        user,
+        messageId(ctx, user, operation),
+        Digests.sha256(operation + "\n" + canonical),
+        password);
   }
 
   /**
    * Sends or runs a command and answers with its status (see the class comment). A retried request
    * whose command already has an outcome gets that outcome again, and the command is neither made
-   * (no password hashed) nor sent again; a key reused for another request is refused with 422.
+   * (no password hashed) nor sent again; a key reused for another request is refused with 422, also
+   * when the two raced: both found no outcome, both ran, and the store kept only the first, whose
+   * outcome is not the second's to report.
    */
   private void submit(
       Context ctx, Submission submission, String resource, int succeeded, Supplier<Object> body) {
@@ -249,7 +284,7 @@ final class BankApi implements AutoCloseable {
     List<VersionedEvent> recorded = service.eventsOfCorrelation(messageId);
     CommandStatus earlier = CommandStatus.of(messageId, recorded, resource);
     if (!earlier.isPending()) {
-      requireSameRequest(recorded, submission);
+      requireSameRequest(recorded, submission, null);
       answer(ctx, earlier, succeeded);
       return;
     }
@@ -270,34 +305,94 @@ final class BankApi implements AutoCloseable {
       return;
     }
     service.execute(command);
-    CommandStatus outcome = status(messageId, resource);
+    recorded = service.eventsOfCorrelation(messageId);
+    requireSameRequest(recorded, submission, command.body());
+    CommandStatus outcome = CommandStatus.of(messageId, recorded, resource);
     answer(
         ctx,
         outcome.isPending() ? CommandStatus.unchanged(messageId, resource) : outcome,
         succeeded);
   }
 
-  /** Refuses a request whose key names an earlier command that asked for something else. */
-  private static void requireSameRequest(List<VersionedEvent> recorded, Submission submission) {
-    for (VersionedEvent event : recorded) {
-      if (submission.messageId().equals(event.causationId())) {
-        String digest = event.metadata().get(REQUEST_DIGEST);
-        if (digest != null && !digest.equals(submission.digest())) {
-          throw new ApiException(
-              422,
-              "idempotency_key_reused",
-              IDEMPOTENCY_KEY + " was used before for another request; use a new key",
-              IDEMPOTENCY_KEY,
-              Map.of());
-        }
-        return;
-      }
+  /**
+   * Refuses a request whose key names a command that asked for something else: the digest its
+   * outcome carries differs from this request's, or it set a password this request does not set.
+   * The outcome is the command's events if it took effect, else its recorded failure: the one
+   * {@link CommandStatus} reports. A failure records no password hash, so a rejected command's
+   * password is not compared (its retry is rejected again, whatever the password).
+   *
+   * @param made the command this request made and ran, or {@code null} if it made none
+   */
+  private void requireSameRequest(
+      List<VersionedEvent> recorded, Submission submission, Object made) {
+    List<VersionedEvent> outcome = outcome(submission.messageId(), recorded);
+    if (outcome.isEmpty()) {
+      return;
+    }
+    String digest = outcome.get(0).metadata().get(REQUEST_DIGEST);
+    if (digest != null && !digest.equals(submission.digest())) {
+      throw keyReused();
+    }
+    String recordedHash = passwordHash(outcome);
+    if (submission.password() == null || recordedHash == null) {
+      return;
+    }
+    // This request's own command recorded its own hash; only another request's hash is checked,
+    // at the cost of hashing the password again.
+    if (!recordedHash.equals(passwordHash(made))
+        && !hashing(() -> passwords.matches(submission.password(), recordedHash))) {
+      throw keyReused();
     }
   }
 
+  /** The events of what a command did: its effects if it had any, else its recorded failure. */
+  private static List<VersionedEvent> outcome(String messageId, List<VersionedEvent> recorded) {
+    List<VersionedEvent> caused =
+        recorded.stream().filter(event -> messageId.equals(event.causationId())).toList();
+    List<VersionedEvent> effects = caused.stream().filter(event -> event.version() > 0).toList();
+    return effects.isEmpty() ? caused : effects;
+  }
+
+  /** The password hash a command or one of its events holds, or {@code null}. */
+  private static String passwordHash(Object message) {
+    if (message instanceof OpenAccount open) {
+      return open.passwordHash();
+    }
+    if (message instanceof ChangePassword change) {
+      return change.newPasswordHash();
+    }
+    if (message instanceof AccountOpened opened) {
+      return opened.passwordHash();
+    }
+    if (message instanceof PasswordChanged changed) {
+      return changed.newPasswordHash();
+    }
+    return null;
+  }
+
+  private static String passwordHash(List<VersionedEvent> events) {
+    for (VersionedEvent event : events) {
+      String hash = passwordHash(event.event());
+      if (hash != null) {
+        return hash;
+      }
+    }
+    return null;
+  }
+
+  private static ApiException keyReused() {
+    return new ApiException(
+        422,
+        "idempotency_key_reused",
+        IDEMPOTENCY_KEY + " was used before for another request; use a new key",
+        IDEMPOTENCY_KEY,
+        Map.of());
+  }
+
   /**
-   * Makes a command that hashes a password (PBKDF2, a third of a second of a core), if a hashing
-   * slot is free: at most {@link #CONCURRENT_HASHES} at once, the others answered 503 at once.
+   * Hashes a password (PBKDF2, a third of a second of a core) or checks one against a hash, if a
+   * hashing slot is free: at most {@link #CONCURRENT_HASHES} at once, the others answered 503 at
+   * once.
    */
   private <T> T hashing(Supplier<T> work) {
     if (!hashes.tryAcquire()) {
@@ -309,10 +404,6 @@ final class BankApi implements AutoCloseable {
     } finally {
       hashes.release();
     }
-  }
-
-  private CommandStatus status(String messageId, String resource) {
-    return CommandStatus.of(messageId, service.eventsOfCorrelation(messageId), resource);
   }
 
   private void answer(Context ctx, CommandStatus status, int succeeded) {
@@ -436,7 +527,8 @@ final class BankApi implements AutoCloseable {
 
   /**
    * A transfer as a customer sees it: why it failed, without amounts. A reason may quote a balance
-   * ("the source account holds 1234.56"), which the other account's owner must not learn.
+   * ("the source account holds 1234.56"), which the other account's owner must not learn, not even
+   * its number of digits: each number becomes the same {@link #HIDDEN_AMOUNT}.
    */
   private static TransferView shown(User user, TransferView view) {
     if (user.admin() || view.reason() == null) {
@@ -448,7 +540,7 @@ final class BankApi implements AutoCloseable {
         view.toAccountId(),
         view.amount(),
         view.state(),
-        view.reason().replaceAll("[0-9]", "#"));
+        NUMBER.matcher(view.reason()).replaceAll(HIDDEN_AMOUNT));
   }
 
   // ---- authentication and ownership
@@ -489,19 +581,9 @@ final class BankApi implements AutoCloseable {
     }
   }
 
-  /** {@code application/json}, with parameters such as a charset or none. */
-  private static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    int semicolon = contentType.indexOf(';');
-    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
-    return type.strip().equalsIgnoreCase("application/json");
-  }
-
   private JsonBody body(Context ctx, String... fields) {
     byte[] bytes = ctx.bodyAsBytes();
-    if (bytes.length > 0 && !isJson(ctx.contentType())) {
+    if (bytes.length > 0 && !CrossSiteRequests.isJson(ctx.contentType())) {
       throw new ApiException(415, "unsupported_media_type", "Send the body as application/json");
     }
     return JsonBody.parse(mapper, bytes, fields);

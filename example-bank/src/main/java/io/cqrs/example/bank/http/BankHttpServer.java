@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * {@code /metrics} needs HTTP Basic credentials of an {@link ApiUsers} user (401 without, 403 on
  * another user's account; the {@code /admin} routes need an administrator, see {@link
  * DeadLetterApi}). Every error is an RFC 9457 problem ({@link Problem}) naming the field at fault
- * where there is one.
+ * where there is one, those Jetty answers itself included ({@link JettyProblems}). A request that
+ * may change state must be JSON or carry {@code X-Requested-With}, which no form of another site
+ * can send ({@link CrossSiteRequests}).
  *
  * <p>Hostile clients: a body is at most {@link #MAX_BODY_BYTES}; Jetty reads requests on selector
  * threads, so a client that sends its headers a byte at a time holds no request thread, and a
@@ -144,6 +146,7 @@ public final class BankHttpServer implements AutoCloseable {
         Javalin.create(
             config -> {
               common(config, settings, mapper);
+              config.routes.beforeMatched(CrossSiteRequests::check);
               Console.serve(config);
               api.routes(config.routes);
               new DeadLetterApi(bank, new Authentication(settings.users())).routes(config.routes);
@@ -192,6 +195,7 @@ public final class BankHttpServer implements AutoCloseable {
     config.http.defaultContentType = "application/json";
     config.jetty.host = settings.host();
     config.jetty.port = settings.port();
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
     config.jetty.modifyHttpConfiguration(
         http -> {
           http.setSendServerVersion(false);

@@ -5,6 +5,7 @@ import io.cqrs.TransientCqrsException;
 import io.cqrs.example.bank.domain.AccountClosedException;
 import io.cqrs.example.bank.domain.AccountNotEmptyException;
 import io.cqrs.example.bank.domain.AlreadyExistsException;
+import io.cqrs.example.bank.domain.BalanceLimitException;
 import io.cqrs.example.bank.domain.BankException;
 import io.cqrs.example.bank.domain.InsufficientFundsException;
 import io.cqrs.example.bank.domain.UnknownAccountException;
@@ -94,6 +95,9 @@ final class ErrorMapping {
     if (is(errorType, AccountNotEmptyException.class)) {
       return new Failure(409, "account_not_empty", message);
     }
+    if (is(errorType, BalanceLimitException.class)) {
+      return new Failure(409, "balance_limit", message);
+    }
     if (is(errorType, AlreadyExistsException.class)) {
       return new Failure(409, "already_exists", message);
     }
@@ -120,12 +124,14 @@ final class ErrorMapping {
     }
   }
 
-  private static String code(int status) {
+  /** The problem code of a status Javalin or Jetty answered with. */
+  static String code(int status) {
     return switch (status) {
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "too_large";
       case 415 -> "unsupported_media_type";
+      case 431 -> "headers_too_large";
       default -> status >= 500 ? "internal_error" : "bad_request";
     };
   }

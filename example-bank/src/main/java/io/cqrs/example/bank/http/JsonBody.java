@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.example.bank.domain.Money;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +34,7 @@ final class JsonBody {
   /** ASCII digits only: BigDecimal also reads other scripts' digits, which no client means. */
   private static final Pattern ASCII_NUMBER = Pattern.compile("[+-]?[0-9.]+([eE][+-]?[0-9]+)?");
 
-  private static final int MAX_INTEGER_DIGITS = Money.MAX.precision() - Money.MAX.scale();
+  private static final long MAX_INTEGER_DIGITS = Money.integerDigits(Money.MAX);
 
   private final JsonNode node;
 
@@ -105,16 +107,23 @@ final class JsonBody {
     return value;
   }
 
-  /** A required positive amount: a JSON number or a string such as {@code "12.50"}. */
+  /**
+   * A required positive amount, a JSON number or a string such as {@code "12.50"}, normalised by
+   * {@link Money#amount}: what a command carries is always two decimals, whatever the client wrote
+   * ({@code 5}, {@code "5.000"}, {@code 0.5E1}).
+   */
   BigDecimal amount(String field) {
     BigDecimal amount = decimal(field, required(field));
     if (amount.signum() <= 0) {
       throw ApiException.invalid(field, "Field '" + field + "' must be positive");
     }
-    return amount;
+    return normalised(field, Money::amount, amount);
   }
 
-  /** An optional amount that may be zero, {@code otherwise} when absent. */
+  /**
+   * An optional amount that may be zero, normalised by {@link Money#balance}, or {@code otherwise}
+   * when absent.
+   */
   BigDecimal balance(String field, BigDecimal otherwise) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
@@ -124,7 +133,21 @@ final class JsonBody {
     if (amount.signum() < 0) {
       throw ApiException.invalid(field, "Field '" + field + "' must not be negative");
     }
-    return amount;
+    return normalised(field, Money::balance, amount);
+  }
+
+  /**
+   * {@code amount} as {@code rule} normalises it. {@link #decimal} has checked what the rule
+   * checks, so this refuses nothing the checks let through; if the two ever disagree, the client
+   * still gets a 400 naming the field rather than a 500.
+   */
+  private static BigDecimal normalised(
+      String field, UnaryOperator<BigDecimal> rule, BigDecimal amount) {
+    try {
+      return rule.apply(amount);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(field, "Field '" + field + "' is not a valid amount");
+    }
   }
 
   private JsonNode required(String field) {
@@ -138,7 +161,8 @@ final class JsonBody {
   /**
    * An amount within {@link Money}'s bounds (at most two decimals, at most {@link Money#MAX}),
    * checked on precision and scale alone: {@code 1E-999999999} is refused without ever being
-   * written out in full.
+   * written out in full. A zero is {@link Money#ZERO} whatever its sign and exponent: {@code
+   * 0E-1500} must not reach a command as it is, which a bus would write out as 1500 zeros.
    */
   private static BigDecimal decimal(String field, JsonNode value) {
     BigDecimal amount = null;
@@ -150,14 +174,16 @@ final class JsonBody {
       try {
         amount = new BigDecimal(value.textValue().strip());
       } catch (NumberFormatException e) {
-        // Reported below, like any other value that is not a number.
+        // Reported below, like any other value that is not a number (an exponent beyond an int).
       }
     }
     if (amount == null) {
       throw ApiException.invalid(field, "Field '" + field + "' must be a number such as 12.50");
     }
-    if (amount.precision() - amount.scale() > MAX_INTEGER_DIGITS
-        || amount.abs().compareTo(Money.MAX) > 0) {
+    if (amount.signum() == 0) {
+      return Money.ZERO;
+    }
+    if (Money.integerDigits(amount) > MAX_INTEGER_DIGITS || amount.abs().compareTo(Money.MAX) > 0) {
       throw ApiException.invalid(field, "Field '" + field + "' must not exceed " + Money.MAX);
     }
     if (amount.scale() > 2 && amount.stripTrailingZeros().scale() > 2) {
@@ -200,13 +226,23 @@ final class JsonBody {
     return text;
   }
 
+  /** Whether the body has {@code field}, {@code null} or not. */
+  boolean has(String field) {
+    return node.has(field);
+  }
+
   /**
-   * The body in one canonical form (keys sorted at every level), so that the same request sent
-   * again with its keys in another order or other spacing reads as the same.
+   * The body without its top-level field {@code left} in one canonical form (keys sorted at every
+   * level), so that the same request sent again with its keys in another order or other spacing
+   * reads as the same.
    */
-  String canonical() {
+  String canonicalWithout(String left) {
+    JsonNode kept = node;
+    if (node.has(left)) {
+      kept = ((ObjectNode) node).deepCopy().without(left);
+    }
     StringBuilder out = new StringBuilder();
-    canonical(node, out);
+    canonical(kept, out);
     return out.toString();
   }
 

@@ -277,6 +277,42 @@ class AccountTest {
   }
 
   @Test
+  void a_refund_past_the_balance_limit_is_accepted_and_the_account_takes_no_money_until_below() {
+    AggregateFixture<Account> fixture =
+        fixture()
+            .given(
+                ID,
+                new AccountOpened("John", "Snow", "john@cqrs.example", HASH, Money.MAX),
+                new AccountDebited(money("100.00"), "t-1"),
+                new AccountCredited(money("100.00"), null));
+    BigDecimal past = Money.MAX.add(money("100.00"));
+
+    fixture
+        .when(new RefundAccountForTransfer(ID, "t-1"))
+        .then(new AccountRefunded(money("100.00"), "t-1"));
+    var credit =
+        fixture.when(new CreditAccount(ID, money("0.01"))).thenFails(BalanceLimitException.class);
+    fixture
+        .when(new CreditAccountForTransfer(ID, "t-2", money("0.01")))
+        .then(
+            new TransferCreditRefused(
+                "t-2", money("0.01"), "the destination account would exceed " + Money.MAX));
+    Account refunded = fixture.repository().get(ID, Account::new);
+
+    assertThat(credit.failure())
+        .hasMessageContaining("holds " + past.toPlainString() + ", cannot credit 0.01");
+    assertThat(refunded.balance()).isEqualTo(past);
+    // Debits bring it back below the limit, after which it takes deposits again.
+    fixture
+        .when(new DebitAccount(ID, money("100.01")))
+        .then(new AccountDebited(money("100.01"), null));
+    fixture
+        .when(new CreditAccount(ID, money("0.01")))
+        .then(new AccountCredited(money("0.01"), null));
+    assertThat(fixture.repository().get(ID, Account::new).balance()).isEqualTo(Money.MAX);
+  }
+
+  @Test
   void a_refund_of_a_transfer_the_account_never_paid_is_refused() {
     fixture()
         .given(ID, OPENED_WITH_100)

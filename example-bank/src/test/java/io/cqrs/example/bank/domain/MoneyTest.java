@@ -46,6 +46,28 @@ class MoneyTest {
   }
 
   @Test
+  void exponents_near_the_int_limits_are_judged_without_overflow() {
+    // precision - scale overflows an int here: the check must still see 2^31 digits.
+    assertThatThrownBy(() -> Money.amount(new BigDecimal("1E+2147483647")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not exceed");
+    assertThatThrownBy(() -> Money.balance(new BigDecimal("9E+2147483647")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not exceed");
+    assertThatThrownBy(() -> Money.amount(new BigDecimal("1E-2147483647")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most two decimals");
+  }
+
+  @Test
+  void a_zero_is_zero_with_two_decimals_whatever_its_sign_and_exponent() {
+    for (String zero : new String[] {"0E-1500", "0E-2147483647", "0E+2147483647", "-0E+5"}) {
+      assertThat(Money.balance(new BigDecimal(zero))).as(zero).isEqualTo(Money.ZERO);
+      assertThat(Money.balance(new BigDecimal(zero)).toPlainString()).isEqualTo("0.00");
+    }
+  }
+
+  @Test
   void a_missing_amount_is_named() {
     assertThatThrownBy(() -> Money.amount(null))
         .isInstanceOf(NullPointerException.class)

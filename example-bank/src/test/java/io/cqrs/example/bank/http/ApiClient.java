@@ -67,7 +67,9 @@ record ApiClient(HttpClient http, URI base, String name, String secret) {
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null && !headers.containsKey("Content-Type")) {
+    // A JSON client: a POST without a body says application/json too, as the API asks of every
+    // request that may change state (CrossSiteRequests).
+    if ((body != null || !method.equals("GET")) && !headers.containsKey("Content-Type")) {
       request.header("Content-Type", "application/json");
     }
     if (name != null) {

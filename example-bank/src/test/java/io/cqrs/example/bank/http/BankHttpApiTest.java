@@ -444,6 +444,72 @@ class BankHttpApiTest {
   }
 
   @Test
+  void a_hidden_amount_reveals_not_even_its_number_of_digits() throws Exception {
+    String small = alice.open("Xia", "5.00");
+    String large = alice.open("Yan", "12345.67");
+    String to = bob.open("Zoe", "0.00");
+
+    String fromSmall = alice.transfer(small, to, "99999").body().get("commandId").asText();
+    String fromLarge = alice.transfer(large, to, "99999").body().get("commandId").asText();
+    awaitFinal(root, fromSmall);
+    awaitFinal(root, fromLarge);
+    String seenSmall = bob.get("/transfers/" + fromSmall).body().get("reason").asText();
+    String seenLarge = bob.get("/transfers/" + fromLarge).body().get("reason").asText();
+
+    assertThat(root.get("/transfers/" + fromLarge).body().get("reason").asText())
+        .contains("12345.67");
+    assertThat(seenSmall).isEqualTo(seenLarge).contains(BankApi.HIDDEN_AMOUNT);
+    assertThat(seenLarge).doesNotContainPattern("[0-9]");
+  }
+
+  @Test
+  void a_state_changing_request_a_form_of_another_site_could_send_is_refused() throws Exception {
+    String id = alice.open("Cy", "0.00");
+    String close = "/accounts/" + id + "/close";
+
+    // What a form can send, with the credentials a browser cached for this origin.
+    for (String type :
+        List.of(
+            "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain")) {
+      assertProblem(
+          alice.send("POST", close, "", Map.of("Content-Type", type)),
+          415,
+          "unsupported_media_type",
+          "application/json");
+      assertProblem(
+          root.send(
+              "POST",
+              "/admin/dead-letters/queues/commands/" + Bank.COMMAND_SERVICE + "/replay",
+              "",
+              Map.of("Content-Type", type)),
+          415,
+          "unsupported_media_type",
+          "X-Requested-With");
+    }
+    assertProblem(bodiless(close, Map.of()), 415, "unsupported_media_type", "application/json");
+    assertThat(bank.repository().store().version(id)).isEqualTo(1);
+    // A page of this origin (the console) marks its requests; a JSON client says application/json.
+    assertThat(bodiless(close, Map.of(Console.REQUESTED_WITH, "cqrs-console")).status())
+        .isEqualTo(200);
+    assertThat(alice.post(close, null).status()).isEqualTo(200);
+  }
+
+  /** A POST with no body and no content type, with alice's credentials and {@code headers}. */
+  private static Reply bodiless(String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.uri().resolve(path.substring(1)))
+            .header("Authorization", basic("alice"))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    headers.forEach(request::header);
+    HttpResponse<String> response =
+        alice.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(
+        response.statusCode(),
+        response.body().isEmpty() ? null : ApiClient.JSON.readTree(response.body()),
+        response);
+  }
+
+  @Test
   void a_transfer_between_other_users_accounts_answers_403() throws Exception {
     String from = alice.open("Vic", "5.00");
     String to = alice.open("Wes", "0.00");

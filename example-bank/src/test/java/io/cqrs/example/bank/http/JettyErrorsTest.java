@@ -1,0 +1,105 @@
+package io.cqrs.example.bank.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests Jetty refuses before Javalin sees them are answered with problems too. They are written
+ * on a raw socket: {@link java.net.http.HttpClient} refuses to send most of them.
+ */
+class JettyErrorsTest {
+  private static ServedBank served;
+
+  @BeforeAll
+  static void start() {
+    served = ServedBank.inMemory();
+  }
+
+  @AfterAll
+  static void stop() {
+    served.close();
+  }
+
+  /** A response as status line, headers and body. */
+  private record Raw(String head, String body) {
+    int status() {
+      return Integer.parseInt(head.substring(9, 12));
+    }
+
+    String contentType() {
+      for (String line : head.split("\r\n")) {
+        if (line.regionMatches(true, 0, "Content-Type:", 0, 13)) {
+          return line.substring(13).strip();
+        }
+      }
+      return null;
+    }
+  }
+
+  private static Raw send(String request) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", served.server().port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        all.write(buffer, 0, n);
+      }
+      String response = all.toString(StandardCharsets.UTF_8);
+      int end = response.indexOf("\r\n\r\n");
+      return new Raw(response.substring(0, end), response.substring(end + 4));
+    }
+  }
+
+  private static void assertProblem(Raw reply, int status, String code) throws Exception {
+    assertThat(reply.status()).as(reply.head()).isEqualTo(status);
+    assertThat(reply.contentType()).as(reply.head()).startsWith(Problem.CONTENT_TYPE);
+    JsonNode problem = ApiClient.JSON.readTree(reply.body());
+    assertThat(problem.get("status").asInt()).isEqualTo(status);
+    assertThat(problem.get("code").asText()).isEqualTo(code);
+    assertThat(problem.get("type").asText()).isEqualTo("urn:cqrs:bank:problem:" + code);
+  }
+
+  @Test
+  void headers_over_8_kib_answer_a_431_problem() throws Exception {
+    Raw reply =
+        send(
+            "GET /accounts HTTP/1.1\r\nHost: bank\r\nX-Big: "
+                + "a".repeat(9_000)
+                + "\r\nConnection: close\r\n\r\n");
+
+    assertProblem(reply, 431, "headers_too_large");
+  }
+
+  @Test
+  void a_control_character_in_a_header_value_answers_a_400_problem() throws Exception {
+    Raw reply =
+        send(
+            "GET /accounts HTTP/1.1\r\nHost: bank\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n");
+
+    assertProblem(reply, 400, "bad_request");
+  }
+
+  @Test
+  void an_overlong_utf8_path_answers_a_400_problem_whatever_the_method() throws Exception {
+    for (String method : new String[] {"GET", "POST", "DELETE"}) {
+      Raw reply =
+          send(method + " /accounts/%C0%AF HTTP/1.1\r\nHost: bank\r\nConnection: close\r\n\r\n");
+
+      assertProblem(reply, 400, "bad_request");
+      assertThat(reply.body()).doesNotContain("%C0");
+    }
+  }
+}

@@ -111,6 +111,10 @@ public final class TrackingEventProcessor implements EventProcessor {
   private volatile boolean running;
   private volatile boolean paused;
   private volatile boolean halted;
+
+  /** The members the last heartbeat listed; the coordinator thread's own. */
+  private List<String> lastMembers;
+
   private volatile Throwable failure;
   private Thread coordinator;
 
@@ -384,10 +388,26 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
   }
 
-  /** One round: heartbeat, renew what is held, give up or claim to reach the fair share. */
+  /**
+   * One round: heartbeat, renew what is held, give up or claim to reach the fair share. A transient
+   * store failure on one segment does not end the round: the others are still renewed (a store that
+   * fails now and then must not keep the last segments of the list from ever being renewed, and
+   * their claims from running out), and the first such failure is thrown at the round's end.
+   */
   private void rebalance() {
+    RuntimeException[] firstFailure = new RuntimeException[1];
     Instant now = clock.instant();
-    List<String> members = store.heartbeat(name, owner, now, claimTtl);
+    List<String> members;
+    try {
+      members = store.heartbeat(name, owner, now, claimTtl);
+      lastMembers = members;
+    } catch (RuntimeException e) {
+      if (!isTransient(e) || lastMembers == null) {
+        throw e;
+      }
+      firstFailure[0] = e; // renew what is held with the members of the last round
+      members = lastMembers;
+    }
     int count = segments;
     int mine = members.indexOf(owner);
     if (mine < 0) {
@@ -403,52 +423,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (!running) {
         return; // closing: each worker releases its own claim, and stopAll waits for them
       }
-      if (worker.leaving) {
-        renewLeaving(worker);
-        continue;
-      }
-      if (worker.expired) {
-        // Its thread stopped on a claim it found run out (a renewal can land just after that
-        // check) or lost: renewing for it as a working segment would hold the segment with nothing
-        // working on it. It leaves like a segment handed over, without this thread waiting for its
-        // stages to settle, and is claimed afresh from its checkpoint once it has left, if it is
-        // still this process's to hold.
-        worker.leaving = true;
-        renewLeaving(worker);
-        log.info(
-            "Processor '{}' segment {} stopped on an expired claim; claiming it again",
-            name,
-            worker.segment);
-        continue;
-      }
-      if (worker.unreadable) {
-        // Its checkpoint stands right before the event; a process that reads it goes on.
-        stopWorker(worker, true);
-        givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
-        // Read after the worker's thread ended (stopWorker joins it).
-        retried.put(worker.segment, new GivenUp(worker.handled, failure));
-        log.warn(
-            "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
-                + " it over, and this one tries again in {}",
-            name,
-            worker.segment,
-            unreadableRetry);
-        continue;
-      }
-      Optional<SegmentClaim> renewed =
-          store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
-      if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
-        worker.claim = renewed.get();
-        passedUnreadable(worker.segment, renewed.get().checkpoint());
-      } else {
-        log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
-        if (renewed.isPresent()) {
-          releaseQuietly(renewed.get()); // a new claim of a segment whose old one had run out
-        }
-        // Left without waiting for a handler that takes its time, as a hand-over is; its writes
-        // under the lost claim are refused, and its release of it frees nothing.
-        handOver(worker);
-      }
+      tolerating(firstFailure, () -> renewOrLeave(worker));
     }
 
     List<Worker> held = snapshotWorkers().stream().filter(worker -> !worker.leaving).toList();
@@ -461,9 +436,81 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (hasWorker(segment) || !due(segment)) {
         continue;
       }
-      store
-          .claim(name, segment, owner, clock.instant(), claimTtl)
-          .ifPresent(claim -> startWorker(claim));
+      tolerating(
+          firstFailure,
+          () ->
+              store
+                  .claim(name, segment, owner, clock.instant(), claimTtl)
+                  .ifPresent(claim -> startWorker(claim)));
+    }
+    if (firstFailure[0] != null) {
+      throw firstFailure[0];
+    }
+  }
+
+  /** Runs {@code step}; a transient failure is kept in {@code firstFailure} (the first one). */
+  private void tolerating(RuntimeException[] firstFailure, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      if (!isTransient(e)) {
+        throw e;
+      }
+      if (firstFailure[0] == null) {
+        firstFailure[0] = e;
+      } else if (firstFailure[0] != e) {
+        firstFailure[0].addSuppressed(e);
+      }
+    }
+  }
+
+  /** Renews a worker's claim, or lets it leave: what a round does for each worker it holds. */
+  private void renewOrLeave(Worker worker) {
+    if (worker.leaving) {
+      renewLeaving(worker);
+      return;
+    }
+    if (worker.expired) {
+      // Its thread stopped on a claim it found run out (a renewal can land just after that
+      // check) or lost: renewing for it as a working segment would hold the segment with nothing
+      // working on it. It leaves like a segment handed over, without this thread waiting for its
+      // stages to settle, and is claimed afresh from its checkpoint once it has left, if it is
+      // still this process's to hold.
+      worker.leaving = true;
+      renewLeaving(worker);
+      log.info(
+          "Processor '{}' segment {} stopped on an expired claim; claiming it again",
+          name,
+          worker.segment);
+      return;
+    }
+    if (worker.unreadable) {
+      // Its checkpoint stands right before the event; a process that reads it goes on.
+      stopWorker(worker, true);
+      givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
+      // Read after the worker's thread ended (stopWorker joins it).
+      retried.put(worker.segment, new GivenUp(worker.handled, failure));
+      log.warn(
+          "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
+              + " it over, and this one tries again in {}",
+          name,
+          worker.segment,
+          unreadableRetry);
+      return;
+    }
+    Optional<SegmentClaim> renewed =
+        store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
+    if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
+      worker.claim = renewed.get();
+      passedUnreadable(worker.segment, renewed.get().checkpoint());
+    } else {
+      log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
+      if (renewed.isPresent()) {
+        releaseQuietly(renewed.get()); // a new claim of a segment whose old one had run out
+      }
+      // Left without waiting for a handler that takes its time, as a hand-over is; its writes
+      // under the lost claim are refused, and its release of it frees nothing.
+      handOver(worker);
     }
   }
 

@@ -39,6 +39,50 @@ class EventProcessorStoreOutageTest {
     }
   }
 
+  /**
+   * A renewal that failed transiently ended the whole round: the segments after it in the list were
+   * not renewed that round, and with a store failing on one segment's document, never, so their
+   * claims ran out and their workers stopped. The round now goes on past a failed renewal.
+   */
+  @Test
+  void a_renewal_that_fails_does_not_keep_the_other_segments_from_being_renewed() {
+    AtomicInteger segmentOneClaims = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean failSegmentZero =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ProcessorStore failingOnSegmentZero =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public java.util.Optional<io.cqrs.spi.SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration ttl) {
+            if (segment == 0 && failSegmentZero.get()) {
+              throw new TransientCqrsException("segment 0's document timed out");
+            }
+            java.util.Optional<io.cqrs.spi.SegmentClaim> claim =
+                super.claim(processor, segment, owner, now, ttl);
+            if (segment == 1 && claim.isPresent()) {
+              segmentOneClaims.incrementAndGet();
+            }
+            return claim;
+          }
+        };
+    try (TrackingEventProcessor processor =
+        EventProcessor.tracking("half-flaky", store, failingOnSegmentZero)
+            .handler(event -> {})
+            .segments(2)
+            .claimTtl(Duration.ofMillis(600))
+            .idleWait(Duration.ofMillis(5))
+            .build()) {
+      processor.start();
+      Await.until("both segments held", () -> processor.ownedSegments().size() == 2);
+      failSegmentZero.set(true);
+      int before = segmentOneClaims.get();
+
+      Await.until("segment 1 renewed in three rounds", () -> segmentOneClaims.get() >= before + 3);
+      assertThat(processor.ownedSegments()).contains(1);
+      assertThat(processor.failure()).isNull();
+    }
+  }
+
   @Test
   void a_transient_store_failure_while_coordinating_is_retried_not_fatal() {
     Ledgers.append(store, "ledger-1", 5, CREATED);

@@ -65,13 +65,16 @@ import org.slf4j.LoggerFactory;
  * exception is retried {@code maxAttempts} times; then, by default, an {@link
  * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
  * with the next event ({@link #deadLetters()} lists them, {@link #replayDeadLetter} replays one);
- * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint,
- * and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
- * processor. A store that fails transiently (a timeout) is tried again; any other store failure
- * stops the segment, which keeps its claim as with {@code stopOnFailure}, and {@link #failure()}
- * says why. A segment whose thread stopped on a claim that ran out on this process's clock (a
- * stalled thread, or a renewal that landed just after its check) is claimed afresh by the next
- * coordination round, from its checkpoint, if no other process took it.
+ * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint
+ * while it stays within this process's share (a joining process that makes it its own takes it
+ * over), and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
+ * processor. A store that fails transiently (a timeout) is tried again; any other store failure of
+ * a segment stops the segment, which keeps its claim as with {@code stopOnFailure}, and {@link
+ * #failure()} says why; one of the coordinating thread (a segment document that cannot be read)
+ * stops the processor in this process, every segment released. A segment whose thread stopped on a
+ * claim that ran out on this process's clock (a stalled thread, or a renewal that landed just after
+ * its check) is claimed afresh by the next coordination round, from its checkpoint, if no other
+ * process took it.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.

@@ -402,8 +402,16 @@ public final class TrackingEventProcessor implements EventProcessor {
     Instant now = clock.instant();
     List<String> members;
     try {
-      members = store.heartbeat(name, owner, now, claimTtl);
-      lastMembers = members;
+      if (sittingOut(now)) {
+        // A segment given up here waits for a process that can read it: this one stops saying it
+        // is a member, so that the others' shares grow by it once its membership runs out, and
+        // one of them takes the segment even when each holds its share already (a rolling
+        // deploy's newer process). Its own share it reckons with the members it knew last.
+        members = lastMembers;
+      } else {
+        members = store.heartbeat(name, owner, now, claimTtl);
+        lastMembers = members;
+      }
     } catch (RuntimeException e) {
       if (!isTransient(e) || lastMembers == null) {
         throw e;
@@ -515,6 +523,14 @@ public final class TrackingEventProcessor implements EventProcessor {
       // under the lost claim are refused, and its release of it frees nothing.
       handOver(worker);
     }
+  }
+
+  /**
+   * Whether this process sits out of the membership: it gave a segment up at an event it cannot
+   * read, and its retry is not due yet (see {@link #rebalance}).
+   */
+  private boolean sittingOut(Instant now) {
+    return lastMembers != null && givenUp.values().stream().anyMatch(now::isBefore);
   }
 
   /** A segment given up at {@code checkpoint}, which stopped it with {@code failure}. */

@@ -291,6 +291,61 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * The rolling deploy with both builds holding their share: the older process gave its segment up
+   * at an event it cannot read, and the newer one, at its share already, never claimed it, so the
+   * segment stood still until the older process tried again, and failed again, every {@code
+   * unreadableRetry}. The older process now sits out of the membership meanwhile, so the newer
+   * one's share grows by the segment and it takes it over.
+   */
+  @Test
+  void a_segment_given_up_is_taken_over_by_a_process_that_holds_its_share_already() {
+    java.util.concurrent.atomic.AtomicLong poison =
+        new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    EventStreamRepository olderBuild =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            long position = poison.get();
+            if (fromPosition <= position && fromPosition + maxEvents > position) {
+              throw new UnknownTypeException("Frozen");
+            }
+            return super.readLogEvents(fromPosition, maxEvents);
+          }
+        };
+    Recorder newer = new Recorder();
+    TrackingEventProcessor newerProcess =
+        start(
+            EventProcessor.tracking("ledgers", store)
+                .owner("newer")
+                .segments(2)
+                .claimTtl(Duration.ofMillis(600))
+                .handler(newer));
+    TrackingEventProcessor olderProcess =
+        start(
+            EventProcessor.tracking("ledgers", olderBuild, store)
+                .owner("older")
+                .segments(2)
+                .claimTtl(Duration.ofMillis(600))
+                .handler(new Recorder()));
+    Await.until(
+        "a segment each",
+        () -> newerProcess.ownedSegments().size() == 1 && olderProcess.ownedSegments().size() == 1);
+    int oldSegment = olderProcess.ownedSegments().get(0);
+    String stream = "ledger-0";
+    for (int i = 1; TrackingEventProcessor.segmentOf(stream, 2) != oldSegment; i++) {
+      stream = "ledger-" + i;
+    }
+    poison.set(store.logHead() + 1);
+    Ledgers.append(store, stream, 1, CREATED);
+
+    Await.until("the older process to give its segment up", () -> olderProcess.failure() != null);
+    Await.until(
+        "the newer process to take it over and handle the event",
+        () -> newerProcess.ownedSegments().size() == 2 && newer.count() == 1);
+    assertThat(olderProcess.ownedSegments()).isEmpty();
+  }
+
+  /**
    * A segment given up at an event this process cannot read is tried again after {@code
    * unreadableRetry}, in case the event was repaired: once it reads, the segment handles it and the
    * rest, and {@link TrackingEventProcessor#failure()} no longer reports the stop.

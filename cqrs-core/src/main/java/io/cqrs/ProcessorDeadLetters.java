@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +31,11 @@ final class ProcessorDeadLetters {
   private final VersionedEventHandler handler;
   private final int maxAttempts;
 
-  /** Held by a replay from its look-up to its record: replays in one process go one at a time. */
-  private final ReentrantLock replaying = new ReentrantLock();
+  /**
+   * Per failure id, held by a replay from its look-up to its record: replays of one letter in one
+   * process go one at a time, and one stuck replay holds up no other letter's.
+   */
+  private final Map<String, ReentrantLock> replaying = new ConcurrentHashMap<>();
 
   /** Open dead letters by failure id, in log order; guarded by {@code this}. */
   private final Map<String, ProcessorDeadLetter> open = new LinkedHashMap<>();
@@ -62,7 +66,7 @@ final class ProcessorDeadLetters {
 
   /**
    * Hands the failed event to the handler again, with the processor's retry policy, and records the
-   * outcome in the log. Replays in one process go one at a time, and each looks the letter up
+   * outcome in the log. Replays of one letter in one process go one at a time, and each looks it up
    * afresh: a second replay of a letter the first resolved (an operator's double click) finds it
    * resolved ({@code NOT_FOUND}) and does not hand the event over again. Replays racing in two
    * processes may both reach the handler: its version gate (or its own idempotency) makes the
@@ -70,11 +74,16 @@ final class ProcessorDeadLetters {
    */
   DeadLetterReplay replay(String failureId) {
     Objects.requireNonNull(failureId, "failureId");
-    replaying.lock();
+    if (find(failureId) == null) {
+      // Before a lock is made for it: the locks are one per letter ever open, not per id asked.
+      return new DeadLetterReplay(DeadLetterReplay.Outcome.NOT_FOUND, null);
+    }
+    ReentrantLock lock = replaying.computeIfAbsent(failureId, id -> new ReentrantLock());
+    lock.lock();
     try {
       return replayAlone(failureId);
     } finally {
-      replaying.unlock();
+      lock.unlock();
     }
   }
 

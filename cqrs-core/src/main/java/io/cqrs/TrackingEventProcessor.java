@@ -200,9 +200,10 @@ public final class TrackingEventProcessor implements EventProcessor {
    * once every segment here has finished the event in hand and handles no more. A handler being
    * retried (one that keeps failing, its database away) is not waited for: the retry ends, and the
    * event, still after the checkpoint, is tried afresh on resume (an asynchronous handler's failed
-   * stage likewise). An asynchronous handler's stages in flight are waited for. Returns early if
-   * {@link #resume()} ends the pause meanwhile; called from a handler of this processor, it does
-   * not wait for that handler's own segment, which parks once the handler returns.
+   * stage likewise). An asynchronous handler's stages in flight are waited for, a retried one too.
+   * Returns early if {@link #resume()} ends the pause meanwhile or the processor closes; called
+   * from a handler of this processor (on any of its segments), it only asks for the pause and
+   * returns: each segment parks once its handler returns.
    */
   @Override
   public void pause() {
@@ -210,12 +211,15 @@ public final class TrackingEventProcessor implements EventProcessor {
     try {
       paused = true;
       changed.signalAll();
-      // Not for a worker that is not parked and never will: resumed meanwhile, or the caller's own
-      // (a handler that pauses its processor parks once it returns).
+      // A handler (or a stage's callback on a worker) that pauses its processor does not wait:
+      // its own worker parks once it returns, and two that waited for each other would hang.
+      if (workers.values().stream().anyMatch(w -> w.thread == Thread.currentThread())) {
+        return;
+      }
+      // Nor for a worker that is not parked and never will be: resumed meanwhile, or closing.
       while (paused
-          && workers.values().stream()
-              .anyMatch(
-                  w -> !w.parked && w.thread.isAlive() && w.thread != Thread.currentThread())) {
+          && running
+          && workers.values().stream().anyMatch(w -> !w.parked && !w.ended && w.thread.isAlive())) {
         changed.awaitUninterruptibly();
       }
     } finally {
@@ -402,15 +406,14 @@ public final class TrackingEventProcessor implements EventProcessor {
     Instant now = clock.instant();
     List<String> members;
     try {
+      members = store.heartbeat(name, owner, now, claimTtl);
+      lastMembers = members;
       if (sittingOut(now)) {
-        // A segment given up here waits for a process that can read it: this one stops saying it
-        // is a member, so that the others' shares grow by it once its membership runs out, and
-        // one of them takes the segment even when each holds its share already (a rolling
-        // deploy's newer process). Its own share it reckons with the members it knew last.
-        members = lastMembers;
-      } else {
-        members = store.heartbeat(name, owner, now, claimTtl);
-        lastMembers = members;
+        // A segment given up here waits for a process that can read it: this one leaves the
+        // membership again at once (its own share it reckons with the list it just got), so
+        // that the others' shares grow by it and one of them takes the segment even when each
+        // holds its share already (a rolling deploy's newer process).
+        store.leave(name, owner);
       }
     } catch (RuntimeException e) {
       if (!isTransient(e) || lastMembers == null) {
@@ -530,7 +533,7 @@ public final class TrackingEventProcessor implements EventProcessor {
    * read, and its retry is not due yet (see {@link #rebalance}).
    */
   private boolean sittingOut(Instant now) {
-    return lastMembers != null && givenUp.values().stream().anyMatch(now::isBefore);
+    return givenUp.values().stream().anyMatch(now::isBefore);
   }
 
   /** A segment given up at {@code checkpoint}, which stopped it with {@code failure}. */
@@ -782,6 +785,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile boolean unreadable; // stopped at an event the store cannot read for this process
     volatile boolean expired; // stopped on a claim that ran out on this clock, or was lost
     volatile boolean leaving; // handed over: its thread releases the claim on its way out
+    volatile boolean ended; // its thread is past its last handler and will not park
     private boolean released; // guarded by this worker: its claim released on the way out
     private boolean stopping; // a handler's failure is rethrown because the segment is stopping
     // The worker thread's own state: the last position handled (or started), the last saved.
@@ -889,6 +893,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
       lock.lock();
       try {
+        ended = true;
         changed.signalAll(); // a pause() may wait for this thread
       } finally {
         lock.unlock();
@@ -1110,23 +1115,45 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /**
      * Waits for the events in flight on the way out, at most a claim's lifetime in all (a stage
-     * that never completes must not hold up {@link #close()} for ever); the checkpoint stays before
-     * the first that failed or did not complete in time.
+     * that never completes must not hold up {@link #close()} for ever), and never past a tenth of a
+     * lifetime before the claim runs out: a closing processor's coordinator no longer renews it,
+     * and a checkpoint saved after it ran out would be refused, losing what did complete. The
+     * checkpoint stays before the first that failed or did not complete in time.
      */
     private void settleQuietly() {
       long deadline = System.nanoTime() + claimTtl.toNanos();
       for (Started started : inFlight) {
-        try {
-          started.stage().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (Exception e) {
-          if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-          }
+        if (!settledInTime(started.stage(), deadline)) {
           handled = started.entry().position() - 1;
           break;
         }
       }
       inFlight.clear();
+    }
+
+    /** Whether {@code stage} completed normally in time (see {@link #settleQuietly}). */
+    private boolean settledInTime(CompletableFuture<?> stage, long deadline) {
+      while (true) {
+        // The claim as renewed last: a segment handed over is still renewed while it leaves.
+        long claimEnds =
+            Duration.between(clock.instant(), claim.expiresAt()).toNanos()
+                - claimTtl.toNanos() / 10;
+        long wait = Math.min(deadline - System.nanoTime(), claimEnds);
+        if (wait <= 0 && !stage.isDone()) {
+          return false;
+        }
+        try {
+          stage.get(Math.max(0, Math.min(wait, idleWait.toNanos())), TimeUnit.NANOSECONDS);
+          return true;
+        } catch (TimeoutException e) {
+          // look at the claim again
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        } catch (ExecutionException | CancellationException e) {
+          return false;
+        }
+      }
     }
 
     /**
@@ -1276,6 +1303,7 @@ public final class TrackingEventProcessor implements EventProcessor {
             endRetryIfStoppedOrPaused(e);
             continue;
           }
+          endRetryIfStoppedOrPaused(e); // paused meanwhile: tried afresh on resume, not given up
           return giveUp(entry, e);
         } catch (Error e) {
           if (!active() && !BusHealth.isFatal(e)) {
@@ -1296,8 +1324,8 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /**
      * Runs the handler on an event once. An asynchronous handler's stage is waited for while the
-     * segment is active (a retried stage that never completes must not hold {@link #close()} for
-     * ever): a stop ends the wait, and the event stays after the checkpoint.
+     * segment is active, then as on the way out (a retried stage that never completes must not hold
+     * {@link #close()} for ever): the event then stays after the checkpoint.
      */
     private void handleOnce(VersionedEvent event) throws Exception {
       if (starts == null) {
@@ -1305,7 +1333,11 @@ public final class TrackingEventProcessor implements EventProcessor {
         return;
       }
       CompletableFuture<?> stage = starts.start(starter, event);
-      if (!awaitStage(stage)) {
+      // Stopping: as on the way out, the stage gets a claim's lifetime at most (and not past the
+      // claim), so that the next owner does not run the event beside it.
+      if (!awaitStage(stage)
+          && !settledInTime(stage, System.nanoTime() + claimTtl.toNanos())
+          && !stage.isDone()) {
         throw new CancellationException("The segment stopped while a retried stage ran");
       }
       AsyncStarts.await(stage);
@@ -1383,7 +1415,10 @@ public final class TrackingEventProcessor implements EventProcessor {
           nanos = changed.awaitNanos(nanos);
         }
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // as a park would: the flag stays, the wait ends
+        // As a park does: the flag stays and the segment stops. A retry would fail at once on the
+        // flag (a store call that blocks), again and again without waiting.
+        Thread.currentThread().interrupt();
+        stopped = true;
       } finally {
         lock.unlock();
       }

@@ -245,6 +245,29 @@ class AsyncHandlerTest {
     assertThat(processor.failure()).isNull();
   }
 
+  /**
+   * On the way out a segment waited up to a claim's lifetime for a stage that did not complete,
+   * while nothing renewed its claim any more (the coordinator is closing): the claim ran out first,
+   * and the checkpoint of the stages that had completed was refused, so they were handled again by
+   * the next owner. The wait now ends before the claim does.
+   */
+  @Test
+  void a_close_saves_the_checkpoint_of_what_completed_before_the_claim_runs_out() {
+    Ledgers.append(store, "ledger", 2, CREATED);
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("closing", store)
+                .claimTtl(Duration.ofMillis(1500))
+                .checkpointInterval(Duration.ofHours(1))
+                .asyncHandler(this::held));
+    Await.until("both started", () -> stages.size() == 2);
+    stages.get(0).complete(null); // version 2's stage never completes
+
+    processor.close();
+
+    assertThat(store.segments("closing").get(0).checkpoint()).isEqualTo(positionOf(1));
+  }
+
   @Test
   void a_stage_that_keeps_failing_is_dead_lettered_like_a_failing_handler() {
     Ledgers.append(store, "ledger", 3, CREATED);

@@ -154,6 +154,33 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * A handler that restores an interrupt and fails transiently: the back-off kept the flag and
+   * returned at once, and the retry failed again at once, a hot loop that flooded the log. An
+   * interrupt during a back-off now stops the segment, as one during a park does.
+   */
+  @Test
+  void an_interrupt_during_a_retry_back_off_stops_the_segment_instead_of_spinning() {
+    Ledgers.append(store, "ledger-0", 1, CREATED);
+    AtomicInteger calls = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Thread> worker =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    start(
+        EventProcessor.tracking("interrupted", store)
+            .handler(
+                event -> {
+                  calls.incrementAndGet();
+                  worker.set(Thread.currentThread());
+                  Thread.currentThread().interrupt();
+                  throw new TransientCqrsException("the database is away");
+                }));
+
+    Await.until(
+        "the segment's thread to end", () -> worker.get() != null && !worker.get().isAlive());
+    assertThat(calls).hasValue(1);
+    assertThat(store.segments("interrupted").get(0).checkpoint()).isZero();
+  }
+
+  /**
    * pause() waited for ever while a handler failed transiently (a database away): the retry never
    * finished. A pause now ends the retry; the event stays after the checkpoint and is tried again
    * on resume.
@@ -693,7 +720,9 @@ class TrackingEventProcessorTest {
     try {
       assertThat(inHandler.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       pausing.start();
-      Await.until("pause() waiting", () -> pausing.getState() == Thread.State.WAITING);
+      Await.until(
+          "pause() waiting",
+          () -> processor.isPaused() && pausing.getState() == Thread.State.WAITING);
       processor.resume();
       release.countDown();
 
@@ -737,11 +766,95 @@ class TrackingEventProcessorTest {
       processor.resume();
       Await.until("resumed", () -> recorder.count() == 2);
     } finally {
-      // A deadlocked handler would hold close() for ever: close on a thread of its own.
-      Thread closing = new Thread(processor::close, "closing");
-      closing.setDaemon(true);
-      closing.start();
+      closeWithin(processor, Duration.ofSeconds(10));
     }
+  }
+
+  /**
+   * Two handlers on two segments that paused their processor at once each waited for the other's
+   * segment to park, and neither could: both hung, and close() with them.
+   */
+  @Test
+  void handlers_on_two_segments_that_pause_at_once_do_not_wait_for_each_other() throws Exception {
+    java.util.concurrent.CyclicBarrier bothIn = new java.util.concurrent.CyclicBarrier(2);
+    Recorder recorder = new Recorder();
+    TrackingEventProcessor[] self = new TrackingEventProcessor[1];
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("both-pausing", store)
+            .segments(2)
+            .handler(
+                event -> {
+                  bothIn.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                  self[0].pause();
+                  recorder.handle(event);
+                })
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    self[0] = processor;
+    processor.start();
+    try {
+      Await.until("both segments held", () -> processor.ownedSegments().size() == 2);
+      for (int segment = 0; segment < 2; segment++) {
+        String stream = "ledger-0";
+        for (int i = 1; TrackingEventProcessor.segmentOf(stream, 2) != segment; i++) {
+          stream = "ledger-" + i;
+        }
+        Ledgers.append(store, stream, 1, CREATED);
+      }
+
+      Await.until("both handlers returned", () -> recorder.count() == 2);
+      assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+      assertThat(processor.isPaused()).isTrue();
+    } finally {
+      closeWithin(processor, Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * A handler that pauses its processor (say, on finding its database away) and then fails, on its
+   * last attempt: the event was dead-lettered. It stays after the checkpoint for the resume now.
+   */
+  @Test
+  void a_handler_that_pauses_then_fails_on_its_last_attempt_is_not_dead_lettered() {
+    appendStreams(1, 1);
+    AtomicInteger calls = new AtomicInteger();
+    TrackingEventProcessor[] self = new TrackingEventProcessor[1];
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("pause-then-fail", store)
+            .maxAttempts(1)
+            .handler(
+                event -> {
+                  if (calls.incrementAndGet() == 1) {
+                    self[0].pause();
+                    throw new IllegalStateException("the database is away");
+                  }
+                })
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    self[0] = processor;
+    started.add(processor);
+    processor.start();
+
+    Await.until("the first call", () -> calls.get() == 1);
+    assertTimeoutPreemptively(Duration.ofSeconds(30), processor::pause);
+    assertThat(processor.deadLettered()).isZero();
+    processor.resume();
+    Await.until("tried again on resume", () -> calls.get() == 2);
+    Await.until("caught up", () -> processor.lag().caughtUp());
+    assertThat(processor.deadLettered()).isZero();
+  }
+
+  /** Closes on a thread of its own (a deadlocked handler would hold close() for ever). */
+  private static void closeWithin(TrackingEventProcessor processor, Duration timeout) {
+    Thread closing = new Thread(processor::close, "closing");
+    closing.setDaemon(true);
+    closing.start();
+    try {
+      closing.join(timeout.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertThat(closing.isAlive()).as("close() still waiting").isFalse();
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
@@ -253,6 +254,58 @@ class EventRelayTest {
       assertThat(secondReplay.get(10, TimeUnit.SECONDS).outcome())
           .isEqualTo(DeadLetterReplay.Outcome.NOT_FOUND);
       assertThat(published).as("publications of the replayed event").hasValue(1);
+    } finally {
+      release.countDown();
+      replays.shutdownNow();
+    }
+  }
+
+  /** A replay stuck in the bus holds up the replays of its own letter only, not of others. */
+  @Test
+  void a_stuck_replay_does_not_hold_up_the_replay_of_another_letter() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean carries =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    EventBus refusing =
+        publishingThrough(
+            events -> {
+              if (!carries.get()) {
+                throw new UnpublishableMessageException("Cannot publish: too large");
+              }
+              if (events.get(0).sourceId().equals("stuck")) {
+                inside.countDown();
+                try {
+                  release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            });
+    for (String id : List.of("stuck", "other")) {
+      Ledger ledger = new Ledger(id);
+      ledger.deposit(1);
+      repository(new DeadEventBus()).save(ledger, "corr-" + id);
+    }
+    EventRelay relay = EventRelay.builder(store, refusing).grace(Duration.ZERO).build();
+    assertThat(relay.publishPending()).isZero();
+    List<ProcessorDeadLetter> letters = relay.deadLetters();
+    assertThat(letters).extracting(ProcessorDeadLetter::sourceId).containsExactly("stuck", "other");
+    carries.set(true);
+    ExecutorService replays = Executors.newSingleThreadExecutor();
+    try {
+      Future<DeadLetterReplay> stuck =
+          replays.submit(() -> relay.replayDeadLetter(letters.get(0).id()));
+      assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(10),
+          () ->
+              assertThat(relay.replayDeadLetter(letters.get(1).id()).outcome())
+                  .isEqualTo(DeadLetterReplay.Outcome.REPLAYED));
+      release.countDown();
+      assertThat(stuck.get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
     } finally {
       release.countDown();
       replays.shutdownNow();

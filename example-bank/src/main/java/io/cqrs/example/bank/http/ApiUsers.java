@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -33,22 +32,42 @@ import java.util.regex.Pattern;
  * <p>A PBKDF2 check costs tens to hundreds of milliseconds by design, so it is rationed: a verified
  * credential is remembered for {@link #REMEMBERED} and a refused one for {@link #REFUSED_FOR}
  * (under a digest of it, never the secret), so neither is checked again; at most {@link
- * #CONCURRENT_CHECKS} checks run at once and a request finding none free is answered 503 at once
- * (no request thread waits); and a client address whose checks failed {@link
- * #MAX_FAILURES_PER_MINUTE} times in a minute is answered 429 without a check. A flood of wrong
- * secrets thus costs at most two cores' worth of checks and never a request thread. Thread-safe.
+ * #CONCURRENT_CHECKS} checks run at once, a request finding none free waits its turn up to {@link
+ * #CHECK_WAIT} behind at most {@link #WAITING_CHECKS} others and is answered 503 beyond that
+ * ({@link CheckSlots}). A flood of wrong secrets thus costs at most two cores' worth of checks and
+ * a bounded number of request threads.
+ *
+ * <p>Online guessing is throttled per client address and user name: once checks for one name from
+ * one address failed {@link #MAX_FAILURES_PER_MINUTE} times in a minute, that name's sign-ins from
+ * that address are answered 429 without a check (a correct secret too, else the throttle would let
+ * guesses through). A remembered credential is never throttled: it needs no check. Behind a reverse
+ * proxy every client has the proxy's address, so one client's guessing must not refuse everyone's
+ * sign-ins: it refuses only new sign-ins as the names it guessed, and its guesses at unknown names
+ * are counted the same way, so that the throttle does not tell which names exist. Thread-safe.
  */
 public final class ApiUsers {
   /** How long a verified credential is remembered. */
   public static final Duration REMEMBERED = Duration.ofMinutes(10);
 
-  /** How many slow secret checks run at once; a request finding none free is answered 503. */
+  /** How many slow secret checks run at once. */
   public static final int CONCURRENT_CHECKS = 2;
+
+  /**
+   * How many requests may wait for a check to be free; beyond them a request is answered 503. About
+   * what the checks get through in {@link #CHECK_WAIT} at a third of a second each.
+   */
+  public static final int WAITING_CHECKS = 30;
+
+  /** How long a request waits for a check to be free before it is answered 503. */
+  public static final Duration CHECK_WAIT = Duration.ofSeconds(5);
 
   /** How long a refused credential is answered 401 without a check. */
   public static final Duration REFUSED_FOR = Duration.ofMinutes(1);
 
-  /** How many failed checks a client address may cause in a minute before it is answered 429. */
+  /**
+   * How many failed checks for one user name a client address may cause in a minute before its
+   * sign-ins as that name are answered 429.
+   */
   public static final int MAX_FAILURES_PER_MINUTE = 20;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -66,7 +85,7 @@ public final class ApiUsers {
 
   private final Map<String, Entry> entries;
   private final PasswordHasher hasher = new PasswordHasher();
-  private final Semaphore checks = new Semaphore(CONCURRENT_CHECKS, true);
+  private final CheckSlots checks = new CheckSlots(CONCURRENT_CHECKS, WAITING_CHECKS, CHECK_WAIT);
   private final Cache<String, User> verified =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(REMEMBERED).build();
   private final Cache<String, Boolean> refused =
@@ -200,7 +219,8 @@ public final class ApiUsers {
   /**
    * The user an {@code Authorization: Basic} header proves, if it does.
    *
-   * @throws ApiException 503 if too many checks are waiting
+   * @throws ApiException 503 if too many checks are waiting, 429 if sign-ins as the name failed too
+   *     often
    */
   Optional<User> authenticate(String authorization) {
     return authenticate(authorization, "");
@@ -210,7 +230,8 @@ public final class ApiUsers {
    * The user an {@code Authorization: Basic} header proves, if it does, for a request from {@code
    * client} (its address).
    *
-   * @throws ApiException 503 if every check slot is taken, 429 if the client failed too often
+   * @throws ApiException 503 if no check was free in time, 429 if the client's sign-ins as the name
+   *     failed too often
    */
   Optional<User> authenticate(String authorization, String client) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -239,15 +260,17 @@ public final class ApiUsers {
     if (refused.getIfPresent(key) != null) {
       return Optional.empty();
     }
-    AtomicInteger failed = failures.get(client, c -> new AtomicInteger());
-    if (failed.get() >= MAX_FAILURES_PER_MINUTE) {
+    // By address and name: a client behind a shared proxy refuses only the names it guessed.
+    String guesser = digest(client + "\n" + name);
+    AtomicInteger failed = failures.getIfPresent(guesser);
+    if (failed != null && failed.get() >= MAX_FAILURES_PER_MINUTE) {
       throw new ApiException(
           429, "too_many_failures", "Too many failed sign-ins; wait a minute", null, RETRY_LATER);
     }
     Entry entry = entries.get(name);
     boolean matches = check(secret, entry == null ? decoyHash : entry.hash()) && entry != null;
     if (!matches) {
-      failed.incrementAndGet();
+      failures.get(guesser, g -> new AtomicInteger()).incrementAndGet();
       refused.put(key, Boolean.TRUE);
       return Optional.empty();
     }
@@ -256,16 +279,11 @@ public final class ApiUsers {
   }
 
   private boolean check(String secret, String hash) {
-    if (!checks.tryAcquire()) {
-      throw new ApiException(
-          503, "busy", "Too many sign-ins at once; please retry", null, Map.of("Retry-After", "1"));
-    }
-    slowChecks.incrementAndGet();
-    try {
-      return hasher.matches(secret, hash);
-    } finally {
-      checks.release();
-    }
+    return checks.run(
+        () -> {
+          slowChecks.incrementAndGet();
+          return hasher.matches(secret, hash);
+        });
   }
 
   private String digest(String credentials) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +53,10 @@ import org.slf4j.LoggerFactory;
  * may change state must be JSON or carry {@code X-Requested-With}, which no form of another site
  * can send ({@link CrossSiteRequests}).
  *
- * <p>Hostile clients: a body is at most {@link #MAX_BODY_BYTES}; Jetty reads requests on selector
- * threads, so a client that sends its headers a byte at a time holds no request thread, and a
- * connection silent for {@link Settings#idleTimeout()} is closed. (A request body is read on a
- * request thread; Jetty's minimum data rate is not used because it counts the time a request waited
- * for a thread, so it refuses small bodies under load.)
+ * <p>Hostile clients ({@link Limits}): a body is at most {@link #MAX_BODY_BYTES}; Jetty reads
+ * headers without a request thread; a connection silent for the idle timeout is closed, and so is
+ * one whose request's headers or body take longer than their deadlines however it paces the bytes
+ * ({@link RequestDeadlines}); beyond the connection limit new connections wait to be accepted.
  */
 public final class BankHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BankHttpServer.class);
@@ -86,7 +86,7 @@ public final class BankHttpServer implements AutoCloseable {
    * @param metrics the text of {@code GET /metrics} (a Prometheus registry's scrape)
    * @param commandsOverBus whether commands go over the bus and answer 202 (RabbitMQ), rather than
    *     run in the request (an in-process bus)
-   * @param idleTimeout how long a connection may stay silent, mid-request or between requests
+   * @param limits what one client may take of the server
    */
   public record Settings(
       String host,
@@ -94,41 +94,106 @@ public final class BankHttpServer implements AutoCloseable {
       ApiUsers users,
       Supplier<String> metrics,
       boolean commandsOverBus,
-      Duration idleTimeout) {
-    /** The default {@link #idleTimeout}. */
-    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
-
+      Limits limits) {
     public Settings {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(users, "users");
       Objects.requireNonNull(metrics, "metrics");
-      Objects.requireNonNull(idleTimeout, "idleTimeout");
+      Objects.requireNonNull(limits, "limits");
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
       }
-      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-        throw new IllegalArgumentException("idleTimeout must be positive, was " + idleTimeout);
-      }
     }
 
-    /** Settings with no metrics, commands run in the request, and the default idle timeout. */
+    /** Settings with no metrics, commands run in the request, and the default limits. */
     public static Settings of(String host, int port, ApiUsers users) {
-      return new Settings(host, port, users, () -> "", false, IDLE_TIMEOUT);
+      return new Settings(host, port, users, () -> "", false, Limits.DEFAULT);
     }
 
     /** These settings with {@code metrics} as the text of {@code GET /metrics}. */
     public Settings withMetrics(Supplier<String> metrics) {
-      return new Settings(host, port, users, metrics, commandsOverBus, idleTimeout);
+      return new Settings(host, port, users, metrics, commandsOverBus, limits);
     }
 
     /** These settings with commands sent over the bus (202 Accepted) or run in the request. */
     public Settings withCommandsOverBus(boolean overBus) {
-      return new Settings(host, port, users, metrics, overBus, idleTimeout);
+      return new Settings(host, port, users, metrics, overBus, limits);
     }
 
-    /** These settings with another idle timeout. */
-    public Settings withIdleTimeout(Duration timeout) {
-      return new Settings(host, port, users, metrics, commandsOverBus, timeout);
+    /** These settings with other limits. */
+    public Settings withLimits(Limits limits) {
+      return new Settings(host, port, users, metrics, commandsOverBus, limits);
+    }
+  }
+
+  /**
+   * What one client may take of the server, whatever pace it keeps its bytes at. The idle timeout
+   * alone does not bound a request, since every byte resets it: the header and body timeouts do
+   * ({@link RequestDeadlines}).
+   *
+   * @param idleTimeout how long a connection may stay silent, mid-request or between requests
+   * @param headerTimeout how long a request's headers may take to arrive in full, from their first
+   *     byte (a new connection's first request: from the connection's opening). Reading headers
+   *     holds no request thread, but holds a connection
+   * @param bodyTimeout how long a request's body may take to arrive in full, from the server's
+   *     starting to read it, which it does after authentication; reading holds a request thread
+   * @param maxConnections how many connections may be open at once; further ones wait in the
+   *     operating system's queue of unaccepted connections (refused once that is full) until one
+   *     closes. Each takes a file descriptor: keep it well under the process's limit, which the JVM
+   *     raises to the hard one ({@code ulimit -Hn}) on Linux
+   */
+  public record Limits(
+      Duration idleTimeout, Duration headerTimeout, Duration bodyTimeout, int maxConnections) {
+    /** The default {@link #maxConnections}. */
+    public static final int MAX_CONNECTIONS = 1_000;
+
+    /**
+     * The defaults: silent at most 30 s, headers (at most 8 KiB) within 20 s, a body (at most 64
+     * KiB) within 30 s, {@value #MAX_CONNECTIONS} connections.
+     */
+    public static final Limits DEFAULT =
+        new Limits(
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(20),
+            Duration.ofSeconds(30),
+            MAX_CONNECTIONS);
+
+    public Limits {
+      positive(idleTimeout, "idleTimeout");
+      positive(headerTimeout, "headerTimeout");
+      positive(bodyTimeout, "bodyTimeout");
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException(
+            "maxConnections must be at least 1, was " + maxConnections);
+      }
+    }
+
+    private static void positive(Duration timeout, String name) {
+      Objects.requireNonNull(timeout, name);
+      if (timeout.toMillis() < 1) {
+        throw new IllegalArgumentException(
+            name + " must be at least a millisecond, was " + timeout);
+      }
+    }
+
+    /** These limits with another idle timeout. */
+    public Limits withIdleTimeout(Duration timeout) {
+      return new Limits(timeout, headerTimeout, bodyTimeout, maxConnections);
+    }
+
+    /** These limits with another header timeout. */
+    public Limits withHeaderTimeout(Duration timeout) {
+      return new Limits(idleTimeout, timeout, bodyTimeout, maxConnections);
+    }
+
+    /** These limits with another body timeout. */
+    public Limits withBodyTimeout(Duration timeout) {
+      return new Limits(idleTimeout, headerTimeout, timeout, maxConnections);
+    }
+
+    /** These limits with another connection limit. */
+    public Limits withMaxConnections(int max) {
+      return new Limits(idleTimeout, headerTimeout, bodyTimeout, max);
     }
   }
 
@@ -165,8 +230,7 @@ public final class BankHttpServer implements AutoCloseable {
    */
   public static BankHttpServer startOperations(
       Bank bank, String host, int port, Supplier<String> metrics) {
-    Settings settings =
-        new Settings(host, port, ApiUsers.none(), metrics, true, Settings.IDLE_TIMEOUT);
+    Settings settings = new Settings(host, port, ApiUsers.none(), metrics, true, Limits.DEFAULT);
     ObjectMapper mapper = ApiJson.mapper();
     Readiness readiness = new Readiness(bank);
     Javalin app =
@@ -195,22 +259,30 @@ public final class BankHttpServer implements AutoCloseable {
     config.http.defaultContentType = "application/json";
     config.jetty.host = settings.host();
     config.jetty.port = settings.port();
-    config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
+    Limits limits = settings.limits();
+    RequestDeadlines deadlines = new RequestDeadlines(limits.headerTimeout(), limits.bodyTimeout());
+    config.jetty.modifyServer(
+        server -> {
+          server.setErrorHandler(new JettyProblems());
+          // Javalin puts its own handler inside this one, so it sees every request first.
+          server.setHandler(deadlines);
+        });
     config.jetty.modifyHttpConfiguration(
         http -> {
           http.setSendServerVersion(false);
           http.setRequestHeaderSize(MAX_HEADER_BYTES);
-          http.setIdleTimeout(settings.idleTimeout().toMillis());
+          http.setIdleTimeout(limits.idleTimeout().toMillis());
         });
-    // The one connector, so that its idle timeout is ours: a connection that sends nothing (a slow
-    // client between header bytes included) for this long is closed; reading it holds no request
-    // thread meanwhile.
+    // The one connector, so that its idle timeout, connection limit and deadlines are ours.
     config.jetty.addConnector(
         (server, http) -> {
           ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
           connector.setHost(settings.host());
           connector.setPort(settings.port());
-          connector.setIdleTimeout(settings.idleTimeout().toMillis());
+          connector.setIdleTimeout(limits.idleTimeout().toMillis());
+          // At the limit Jetty stops accepting: the next connections wait in the backlog.
+          connector.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+          connector.addEventListener(deadlines.connections());
           return connector;
         });
     config.routes.exception(Exception.class, (e, ctx) -> problem(ctx, ErrorMapping.of(e)));

@@ -12,12 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Whether this instance can take work ({@code GET /ready}): the store answers a read within {@link
@@ -27,13 +29,16 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The report is made at most once per {@link #PROBE_INTERVAL} whatever the request rate (the
  * store probe and the lag reads included), so a client polling {@code /ready} cannot turn into load
- * on the store. Its reasons are short and fixed; failures' texts (which may name hosts) are only in
- * the details, for administrators ({@link Report#brief()} is what others get).
+ * on the store, and by one request at a time: while it is made (up to {@link #STORE_TIMEOUT} when
+ * the store is slow) the others get the last report at once rather than queue on request threads;
+ * only the very first report is waited for. Its reasons are short and fixed; failures' texts (which
+ * may name hosts) are only in the details, for administrators ({@link Report#brief()} is what
+ * others get).
  */
 final class Readiness implements AutoCloseable {
   static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
   static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
-  private static final String PROBE_ID = "bank-readiness-probe";
+  static final String PROBE_ID = "bank-readiness-probe";
 
   private final Bank bank;
   private final ExecutorService probes =
@@ -43,12 +48,23 @@ final class Readiness implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
           });
-  private long reportedAt = Long.MIN_VALUE;
-  private Report report;
+  private final long probeIntervalNanos;
+  private final Duration storeTimeout;
+  private final AtomicReference<CompletableFuture<Report>> making = new AtomicReference<>();
+  private volatile Made last;
 
   Readiness(Bank bank) {
-    this.bank = bank;
+    this(bank, PROBE_INTERVAL, STORE_TIMEOUT);
   }
+
+  Readiness(Bank bank, Duration probeInterval, Duration storeTimeout) {
+    this.bank = bank;
+    this.probeIntervalNanos = probeInterval.toNanos();
+    this.storeTimeout = storeTimeout;
+  }
+
+  /** A report and when it was made ({@link System#nanoTime()}). */
+  private record Made(Report report, long at) {}
 
   /** What {@code GET /ready} answers. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -92,14 +108,41 @@ final class Readiness implements AutoCloseable {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Processor(String name, boolean paused, String failure, Long lag) {}
 
-  /** The report, made afresh at most once per {@link #PROBE_INTERVAL}. */
-  synchronized Report check() {
-    long now = System.nanoTime();
-    if (report == null || now - reportedAt >= PROBE_INTERVAL.toNanos()) {
-      report = make();
-      reportedAt = System.nanoTime();
+  /**
+   * The report, made afresh at most once per probe interval and by one caller at a time: the others
+   * get the last one meanwhile (or wait for the first).
+   */
+  Report check() {
+    Made made = last;
+    if (fresh(made)) {
+      return made.report();
     }
-    return report;
+    CompletableFuture<Report> mine = new CompletableFuture<>();
+    CompletableFuture<Report> running = making.compareAndExchange(null, mine);
+    if (running != null) {
+      return made != null ? made.report() : running.join();
+    }
+    try {
+      // Another caller may have made one between the first look and taking the turn.
+      Made again = last;
+      if (fresh(again)) {
+        mine.complete(again.report());
+        return again.report();
+      }
+      Report report = make();
+      last = new Made(report, System.nanoTime());
+      mine.complete(report);
+      return report;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      making.set(null);
+    }
+  }
+
+  private boolean fresh(Made made) {
+    return made != null && System.nanoTime() - made.at() < probeIntervalNanos;
   }
 
   private Report make() {
@@ -174,11 +217,11 @@ final class Readiness implements AutoCloseable {
   private String storeProblem() {
     Future<Long> probe = probes.submit(() -> bank.infrastructure().store().version(PROBE_ID));
     try {
-      probe.get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      probe.get(storeTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return null;
     } catch (TimeoutException e) {
       probe.cancel(true);
-      return "no answer within " + STORE_TIMEOUT.toMillis() + " ms";
+      return "no answer within " + storeTimeout.toMillis() + " ms";
     } catch (ExecutionException e) {
       return String.valueOf(e.getCause());
     } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.cqrs.example.bank.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.example.bank.Await;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,12 +12,21 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Who may call the API: configuration read strictly, secrets never in the clear. */
+/**
+ * Who may call the API: configuration read strictly, secrets never in the clear, slow checks
+ * rationed and guessing throttled.
+ */
 class ApiUsersTest {
   private static final PasswordHasher CHEAP = new PasswordHasher(1_000);
 
@@ -45,18 +55,129 @@ class ApiUsersTest {
   }
 
   @Test
-  void a_client_address_that_keeps_failing_is_answered_429_without_a_check() {
-    ApiUsers users = ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1"));
+  void a_client_that_keeps_failing_as_one_name_is_answered_429_for_that_name_alone() {
+    ApiUsers users =
+        ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1") + ",bob:" + CHEAP.hash("his-secret-1"));
+    String proxy = "10.0.0.66";
     for (int i = 0; i < ApiUsers.MAX_FAILURES_PER_MINUTE; i++) {
-      assertThat(users.authenticate(basic("ada", "guess-" + i), "10.0.0.66")).isEmpty();
+      assertThat(users.authenticate(basic("ada", "guess-" + i), proxy)).isEmpty();
+      assertThat(users.authenticate(basic("nobody", "guess-" + i), proxy)).isEmpty();
     }
     long checks = users.slowChecks();
 
-    assertThatThrownBy(() -> users.authenticate(basic("ada", "her-secret-1"), "10.0.0.66"))
+    assertThatThrownBy(() -> users.authenticate(basic("ada", "her-secret-1"), proxy))
         .isInstanceOf(ApiException.class)
         .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(429));
+    assertThatThrownBy(() -> users.authenticate(basic("nobody", "guess-x"), proxy))
+        .as("an unknown name is throttled alike: the throttle does not tell which names exist")
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(429));
     assertThat(users.slowChecks()).isEqualTo(checks);
+    assertThat(users.authenticate(basic("bob", "his-secret-1"), proxy))
+        .as("another user behind the same proxy")
+        .isPresent();
     assertThat(users.authenticate(basic("ada", "her-secret-1"), "10.0.0.7")).isPresent();
+  }
+
+  @Test
+  void a_remembered_credential_is_never_refused_by_the_failure_throttle() {
+    ApiUsers users = ApiUsers.parse("ada:" + CHEAP.hash("her-secret-1"));
+    String proxy = "10.0.0.66";
+    assertThat(users.authenticate(basic("ada", "her-secret-1"), proxy)).isPresent();
+    for (int i = 0; i < ApiUsers.MAX_FAILURES_PER_MINUTE + 5; i++) {
+      try {
+        users.authenticate(basic("ada", "guess-" + i), proxy);
+      } catch (ApiException throttled) {
+        assertThat(throttled.status()).isEqualTo(429);
+      }
+    }
+    long checks = users.slowChecks();
+
+    assertThat(users.authenticate(basic("ada", "her-secret-1"), proxy)).isPresent();
+    assertThat(users.slowChecks()).as("answered from memory").isEqualTo(checks);
+  }
+
+  @Test
+  void a_burst_of_sign_ins_waits_for_a_free_check_and_only_those_beyond_the_queue_get_503()
+      throws Exception {
+    CheckSlots slots = new CheckSlots(2, 1, Duration.ofSeconds(30));
+    CountDownLatch running = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      for (int i = 0; i < 2; i++) {
+        threads.submit(
+            () ->
+                slots.run(
+                    () -> {
+                      running.countDown();
+                      return awaitQuietly(release);
+                    }));
+      }
+      assertThat(running.await(10, TimeUnit.SECONDS)).as("both checks run").isTrue();
+      CompletableFuture<Boolean> third = new CompletableFuture<>();
+      Thread waiting =
+          new Thread(
+              () -> {
+                try {
+                  third.complete(slots.run(() -> true));
+                } catch (RuntimeException e) {
+                  third.completeExceptionally(e);
+                }
+              });
+      waiting.start();
+      Await.await("the third sign-in to wait for a check")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> third.isDone() || waiting.getState() == Thread.State.TIMED_WAITING);
+
+      assertThatThrownBy(() -> slots.run(() -> true))
+          .as("the fourth finds the queue full")
+          .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(503));
+      release.countDown();
+      assertThat(third.get(10, TimeUnit.SECONDS))
+          .as("the third was served once a check ended")
+          .isTrue();
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void a_sign_in_that_waited_past_the_wait_gets_503_busy() throws Exception {
+    CheckSlots slots = new CheckSlots(1, 5, Duration.ofMillis(100));
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      thread.submit(
+          () ->
+              slots.run(
+                  () -> {
+                    running.countDown();
+                    return awaitQuietly(release);
+                  }));
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThatThrownBy(() -> slots.run(() -> true))
+          .isInstanceOf(ApiException.class)
+          .satisfies(
+              e -> {
+                assertThat(((ApiException) e).status()).isEqualTo(503);
+                assertThat(((ApiException) e).code()).isEqualTo("busy");
+              });
+    } finally {
+      release.countDown();
+      thread.shutdownNow();
+    }
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   @Test

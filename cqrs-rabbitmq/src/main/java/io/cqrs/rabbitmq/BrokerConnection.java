@@ -152,16 +152,7 @@ final class BrokerConnection implements AutoCloseable {
 
   private void listen() {
     connection.addShutdownListener(this::lost);
-    connection.addBlockedListener(
-        reason -> {
-          log.warn("Broker {} blocks connection '{}': {}", status.node(), name, reason);
-          blockedReason = reason;
-        },
-        () -> {
-          log.info("Broker {} unblocked connection '{}'", status.node(), name);
-          blockedReason = null;
-          signal();
-        });
+    connection.addBlockedListener(this::blocked, this::unblocked);
     ((Recoverable) connection)
         .addRecoveryListener(
             new RecoveryListener() {
@@ -183,10 +174,26 @@ final class BrokerConnection implements AutoCloseable {
             });
   }
 
+  /** The broker blocks publishing on this connection (a memory or disk alarm). */
+  void blocked(String reason) {
+    log.warn("Broker {} blocks connection '{}': {}", status.node(), name, reason);
+    blockedReason = reason;
+  }
+
+  private void unblocked() {
+    log.info("Broker {} unblocked connection '{}'", status.node(), name);
+    blockedReason = null;
+    signal();
+  }
+
   private void lost(ShutdownSignalException cause) {
     if (cause.isInitiatedByApplication()) {
       return;
     }
+    // A block is the dead connection's: no unblock will ever come for it, and a recovered one
+    // starts unblocked (the broker blocks it again at its first publish if the alarm lasts).
+    // Kept, it stopped publishing for good while health said the connection was up.
+    blockedReason = null;
     recovering = true;
     Throwable driver = cause.getCause();
     status.lost(Failures.reply(cause) + (driver == null ? "" : " (" + driver + ")"));

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,10 +27,19 @@ final class DeadLetters {
   private static final Duration RETURN_POLL = Duration.ofMillis(5);
 
   private final BrokerConnection connection;
-  private final ConfirmingPublisher publisher;
+  private final CopyPublisher publisher;
   private final Duration timeout;
 
+  /** What publishes the copies: {@link ConfirmingPublisher#publishCopies}; a seam for tests. */
+  interface CopyPublisher {
+    List<Returned> publishCopies(List<OutboundMessage> copies, Duration timeout);
+  }
+
   DeadLetters(BrokerConnection connection, ConfirmingPublisher publisher, Duration timeout) {
+    this(connection, publisher::publishCopies, timeout);
+  }
+
+  DeadLetters(BrokerConnection connection, CopyPublisher publisher, Duration timeout) {
     this.connection = connection;
     this.publisher = publisher;
     this.timeout = timeout;
@@ -112,6 +122,10 @@ final class DeadLetters {
     return withChannel(
         topology,
         channel -> {
+          // The channel recovers with the connection, and an ack of a delivery of the dead one is
+          // dropped without a word: the broker has put the batch back in the dead-letter queue.
+          AtomicBoolean lost = new AtomicBoolean();
+          channel.addShutdownListener(cause -> lost.set(true));
           long limit = Math.min(max, channel.messageCount(topology.deadLetterQueue()));
           long replayed = 0;
           while (replayed < limit) {
@@ -121,6 +135,20 @@ final class DeadLetters {
               break;
             }
             republish(topology, fetched);
+            if (lost.get()) {
+              // Going on would fetch and publish the same messages again in this call.
+              throw new BrokerUnavailableException(
+                  connection.broker(),
+                  "the connection was lost while replaying dead letters of '"
+                      + topology.name()
+                      + "': "
+                      + replayed
+                      + " replayed; "
+                      + fetched.size()
+                      + " more were published again but stay in the dead-letter queue, so a later"
+                      + " replay publishes them once more",
+                  null);
+            }
             long lastTag = fetched.get(fetched.size() - 1).getEnvelope().getDeliveryTag();
             channel.basicAck(lastTag, true);
             replayed += fetched.size();

@@ -2,6 +2,7 @@ package io.cqrs.rabbitmq;
 
 import com.rabbitmq.client.ShutdownSignalException;
 import io.cqrs.NonTransientCqrsException;
+import io.cqrs.UnpublishableMessageException;
 import java.time.Duration;
 
 /**
@@ -62,19 +63,25 @@ final class PublishErrors {
    *
    * @param refusal why the broker closed a channel of the round, or {@code null}
    * @param notPublished how many messages are left to send
-   * @throws NonTransientCqrsException naming the broker's reply
+   * @throws NonTransientCqrsException naming the broker's reply; {@link
+   *     UnpublishableMessageException} for a body larger than the broker takes
    */
   static void failIfRefused(String broker, ShutdownSignalException refusal, int notPublished) {
     if (refusal != null && notPublished > 0) {
-      throw new NonTransientCqrsException(
+      String message =
           "RabbitMQ at "
               + broker
               + " closed the publishing channel: "
               + Failures.reply(refusal)
               + "; "
               + notPublished
-              + " message(s) not published",
-          refusal);
+              + " message(s) not confirmed (those sent before the refused one may have been"
+              + " delivered)";
+      if (Refusals.tooLarge(refusal)) {
+        // What the bus can never carry: a relay dead-letters it rather than retrying for ever.
+        throw new UnpublishableMessageException(message, refusal);
+      }
+      throw new NonTransientCqrsException(message, refusal);
     }
   }
 }

@@ -40,7 +40,10 @@ abstract class PublishRound {
    */
   private int sent;
 
-  /** Set by {@link #collect}: why the broker closed a channel that lost one of its messages. */
+  /**
+   * Set by {@link #collect}: why the broker closed a channel that lost one of its messages, if the
+   * broker's reply may be about one of them ({@link Refusals#implicates}).
+   */
   private ShutdownSignalException refusal;
 
   PublishRound(List<OutboundMessage> messages, Permits window) {
@@ -102,8 +105,11 @@ abstract class PublishRound {
         case LOST -> {
           again.add(p.message);
           ConfirmTracker channel = p.sentOn;
-          if (refusal == null && channel != null) {
-            refusal = channel.refusal();
+          ShutdownSignalException closed = channel == null ? null : channel.refusal();
+          // Only a refusal that may be about this message is this round's: another publication's
+          // bad message on the shared channel does not make this one's fail.
+          if (refusal == null && closed != null && Refusals.implicates(closed, p.message)) {
+            refusal = closed;
           }
         }
       }

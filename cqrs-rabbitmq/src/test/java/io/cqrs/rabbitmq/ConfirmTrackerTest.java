@@ -164,6 +164,59 @@ class ConfirmTrackerTest {
     assertThat(pending.sentOn).isSameAs(tracker);
   }
 
+  /**
+   * The broker closed the shared channel over one publication's message (an exchange that does not
+   * exist): the other publications' messages lost with it failed too, as non-transient. Only the
+   * round whose message the refusal names reports it now; the others send theirs again.
+   */
+  @Test
+  void a_refusal_is_reported_only_by_the_round_whose_message_it_names() {
+    OutboundMessage bad =
+        new OutboundMessage("x", "k", "Type", new AMQP.BasicProperties(), null, new byte[] {1});
+    OutboundMessage good =
+        new OutboundMessage(
+            "events", "k", "Type", new AMQP.BasicProperties(), null, new byte[] {1});
+    PublishRound badRound = sent(bad);
+    PublishRound goodRound = sent(good);
+
+    tracker.lost(channelError()); // "no exchange 'x'"
+
+    assertThat(badRound.collect(new ArrayList<>())).containsExactly(bad);
+    assertThat(badRound.refusal()).isNotNull();
+    assertThat(goodRound.collect(new ArrayList<>())).containsExactly(good);
+    assertThat(goodRound.refusal()).as("sent again, not failed").isNull();
+  }
+
+  /** A body the broker refuses as too large is a message the bus can never carry. */
+  @Test
+  void a_body_the_broker_refuses_as_too_large_is_unpublishable_and_implicates_large_bodies_only() {
+    ShutdownSignalException tooLarge =
+        new ShutdownSignalException(
+            false,
+            false,
+            new AMQImpl.Channel.Close(
+                406,
+                "PRECONDITION_FAILED - message size 20 is larger than configured max size 10",
+                60,
+                40),
+            null);
+    OutboundMessage large =
+        new OutboundMessage("e", "k", "Type", new AMQP.BasicProperties(), null, new byte[20]);
+    OutboundMessage small =
+        new OutboundMessage("e", "k", "Type", new AMQP.BasicProperties(), null, new byte[5]);
+
+    assertThat(Refusals.implicates(tooLarge, large)).isTrue();
+    assertThat(Refusals.implicates(tooLarge, small)).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> PublishErrors.failIfRefused("b", tooLarge, 1))
+        .isInstanceOf(io.cqrs.UnpublishableMessageException.class)
+        .hasMessageContaining("larger than configured max size");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> PublishErrors.failIfRefused("b", channelError(), 1))
+        .isInstanceOf(io.cqrs.NonTransientCqrsException.class)
+        .hasMessageContaining("no exchange 'x'");
+  }
+
   /** Sends the messages in one round, each tracked under the next sequence number. */
   private PublishRound sent(OutboundMessage... messages) {
     PublishRound round = new CountingRound(List.of(messages));

@@ -124,6 +124,10 @@ final class AsyncPublication {
       fail(e);
       return;
     }
+    if (System.nanoTime() - deadline >= 0) {
+      fail(PublishErrors.unavailable(channel, timeout)); // as the blocking publish does
+      return;
+    }
     log.debug("Publishing {} unconfirmed messages again", again.size());
     attemptLater(again, 0);
   }

@@ -180,7 +180,8 @@ final class BrokerConnection implements AutoCloseable {
     blockedReason = reason;
   }
 
-  private void unblocked() {
+  /** The broker unblocked it (and, for tests, the instant before a block is reported). */
+  void unblocked() {
     log.info("Broker {} unblocked connection '{}'", status.node(), name);
     blockedReason = null;
     signal();

@@ -101,6 +101,11 @@ final class ConfirmingPublisher implements AutoCloseable {
       List<OutboundMessage> again = round.collect(returned);
       PublishErrors.failIfRefused(channel.broker(), round.refusal(), again.size());
       if (!again.isEmpty()) {
+        if (System.nanoTime() - deadline >= 0) {
+          // Not sent in time (the channel held by a write the broker holds back): a connection
+          // that is up must not make this loop spin past the deadline.
+          throw PublishErrors.unavailable(channel, timeout);
+        }
         log.debug("Publishing {} unconfirmed messages again", again.size());
       }
       remaining = again;

@@ -6,6 +6,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.cqrs.UnpublishableMessageException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PublishChannel implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PublishChannel.class);
+
+  /** How long {@link #close()} waits for a publish in progress to leave the channel. */
+  private static final Duration CLOSE_LOCK_WAIT = Duration.ofSeconds(5);
 
   private final BrokerConnection connection;
   private final ReentrantLock lock = new ReentrantLock();
@@ -98,8 +102,20 @@ final class PublishChannel implements AutoCloseable {
    *     connection's {@code frame_max} ({@link MessageLimits}), or the client refuses to encode it
    * @throws RuntimeException anything else that went wrong, after settling the message as lost
    */
-  boolean transmit(PendingMessage pending) {
-    lock.lock();
+  boolean transmit(PendingMessage pending, long deadlineNanos) {
+    // Bounded: a thread whose socket write the broker holds back (a resource alarm that began after
+    // its check) keeps the lock until the block lifts; the others wait for it only until their
+    // deadline, and their calls then fail as for a connection that did not come back in time.
+    try {
+      if (!lock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        pending.settle(PendingMessage.Outcome.LOST);
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pending.settle(PendingMessage.Outcome.LOST);
+      return false;
+    }
     try {
       ConfirmTracker tracker = confirms();
       long seq = channel.getNextPublishSeqNo();
@@ -201,7 +217,20 @@ final class PublishChannel implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    lock.lock();
+    try {
+      if (!lock.tryLock(CLOSE_LOCK_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        // A publish is stuck writing to a broker that holds the socket back; closing the
+        // connection, which comes next, ends its write.
+        log.warn(
+            "A publish is still writing to {} after {}; closing without waiting for it",
+            broker(),
+            CLOSE_LOCK_WAIT);
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     try {
       if (channel != null) {
         channel.abort();

@@ -23,9 +23,10 @@ abstract class PublishRound {
     /**
      * Publishes {@code message}, settling it as lost if that fails.
      *
+     * @param deadlineNanos a {@link System#nanoTime()} deadline for waiting to send
      * @return whether it was handed over; if not, the round sends no more
      */
-    boolean transmit(PendingMessage message);
+    boolean transmit(PendingMessage message, long deadlineNanos);
   }
 
   private final List<OutboundMessage> messages;
@@ -66,7 +67,7 @@ abstract class PublishRound {
       pending[sent] = added;
       unsettled.incrementAndGet();
       sent++;
-      if (!transmitter.transmit(added)) {
+      if (!transmitter.transmit(added, deadlineNanos)) {
         break;
       }
     }

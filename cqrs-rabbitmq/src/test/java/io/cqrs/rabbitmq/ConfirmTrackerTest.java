@@ -222,7 +222,7 @@ class ConfirmTrackerTest {
     PublishRound round = new CountingRound(List.of(messages));
     round.send(
         System.nanoTime(),
-        pending -> {
+        (pending, deadline) -> {
           tracker.add(nextSeq++, pending);
           return true;
         });

@@ -36,7 +36,7 @@ class PublishRoundTest {
 
     round.send(
         deadline(),
-        pending -> {
+        (pending, deadline) -> {
           long seq = transmitted.incrementAndGet();
           tracker.add(seq, pending);
           tracker.acked(seq, false); // confirmed before the next is sent
@@ -55,7 +55,7 @@ class PublishRoundTest {
 
     round.send(
         deadline(),
-        pending -> {
+        (pending, deadline) -> {
           if (transmitted.incrementAndGet() == 2) {
             pending.settle(PendingMessage.Outcome.LOST); // as PublishChannel does
             return false;
@@ -80,7 +80,7 @@ class PublishRoundTest {
             () ->
                 round.send(
                     System.nanoTime(),
-                    pending -> {
+                    (pending, deadline) -> {
                       tracker.add(transmitted.incrementAndGet(), pending);
                       return true;
                     }))
@@ -139,7 +139,7 @@ class PublishRoundTest {
     WaitingRound round = new WaitingRound(List.of(messages), window);
     round.send(
         deadline(),
-        pending -> {
+        (pending, deadline) -> {
           tracker.add(transmitted.incrementAndGet(), pending);
           return true;
         });

@@ -129,6 +129,18 @@ final class DeadLetters {
           long limit = Math.min(max, channel.messageCount(topology.deadLetterQueue()));
           long replayed = 0;
           while (replayed < limit) {
+            if (lost.get()) {
+              // Lost after the last ack: it may not have reached the broker, which would then
+              // hand the same letters out again.
+              throw new BrokerUnavailableException(
+                  connection.broker(),
+                  "the connection was lost while replaying dead letters of '"
+                      + topology.name()
+                      + "' after "
+                      + replayed
+                      + " were replayed; the last of them may still be in the dead-letter queue",
+                  null);
+            }
             int batch = (int) Math.min(BATCH, limit - replayed);
             List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), batch);
             if (fetched.isEmpty()) {

@@ -32,7 +32,8 @@ final class PublishChannel implements AutoCloseable {
   private final BrokerConnection connection;
   private final ReentrantLock lock = new ReentrantLock();
   private Channel channel; // guarded by lock
-  private ConfirmTracker confirms; // guarded by lock; the confirms of channel
+  // Written under lock; volatile so that close() can settle its messages without the lock.
+  private volatile ConfirmTracker confirms; // the confirms of channel
   private volatile boolean closed;
 
   PublishChannel(BrokerConnection connection) {
@@ -219,12 +220,19 @@ final class PublishChannel implements AutoCloseable {
     closed = true;
     try {
       if (!lock.tryLock(CLOSE_LOCK_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-        // A publish is stuck writing to a broker that holds the socket back; closing the
-        // connection, which comes next, ends its write.
+        // A publish is stuck writing to a broker that holds the socket back (a resource alarm).
+        // Its channel cannot be aborted without waiting for the same socket, but the messages
+        // awaiting confirms are settled as lost now (ConfirmTracker.lost is thread-safe), so no
+        // call waits for them past the close; the stuck write itself ends only when the broker
+        // reads again or the socket fails.
         log.warn(
             "A publish is still writing to {} after {}; closing without waiting for it",
             broker(),
             CLOSE_LOCK_WAIT);
+        ConfirmTracker stuck = confirms;
+        if (stuck != null) {
+          stuck.lost(null);
+        }
         return;
       }
     } catch (InterruptedException e) {

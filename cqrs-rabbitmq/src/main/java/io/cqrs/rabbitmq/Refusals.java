@@ -17,11 +17,12 @@ import java.util.regex.Pattern;
  */
 final class Refusals {
   // RabbitMQ's words: "NOT_FOUND - no exchange 'x' in vhost '/'" and "ACCESS_REFUSED - access to
-  // exchange 'x' in vhost '/' refused for user 'u'"; "PRECONDITION_FAILED - message size 20000000
-  // is larger than configured max size 16777216".
+  // exchange 'x' in vhost '/' refused for user 'u'" (the default exchange named 'amq.default');
+  // "PRECONDITION_FAILED - message size 20000000 is larger than configured max size 16777216"
+  // ("than max size" when the limit is the broker's own maximum).
   private static final Pattern EXCHANGE = Pattern.compile("exchange '(.*?)' in vhost '");
   private static final Pattern SIZE =
-      Pattern.compile("message size (\\d+) is larger than configured max size (\\d+)");
+      Pattern.compile("message size (\\d+) is larger than (?:configured )?max size (\\d+)");
 
   private Refusals() {}
 
@@ -34,7 +35,7 @@ final class Refusals {
     return switch (close.getReplyCode()) {
       case AMQP.NOT_FOUND, AMQP.ACCESS_REFUSED -> {
         Matcher exchange = EXCHANGE.matcher(text);
-        yield !exchange.find() || exchange.group(1).equals(message.exchange());
+        yield !exchange.find() || exchangeName(exchange.group(1)).equals(message.exchange());
       }
       case AMQP.PRECONDITION_FAILED -> {
         Matcher size = SIZE.matcher(text);
@@ -42,6 +43,11 @@ final class Refusals {
       }
       default -> true;
     };
+  }
+
+  /** The exchange a reply names as a message names it: the broker calls the default one so. */
+  private static String exchangeName(String named) {
+    return named.equals("amq.default") ? "" : named;
   }
 
   /** Whether {@code refusal} is the broker's refusal of a body larger than it takes. */

@@ -207,6 +207,31 @@ class ConfirmTrackerTest {
 
     assertThat(Refusals.implicates(tooLarge, large)).isTrue();
     assertThat(Refusals.implicates(tooLarge, small)).isFalse();
+    // At the broker's own maximum its words lose "configured".
+    ShutdownSignalException overMaximum =
+        new ShutdownSignalException(
+            false,
+            false,
+            new AMQImpl.Channel.Close(
+                406, "PRECONDITION_FAILED - message size 20 is larger than max size 10", 60, 40),
+            null);
+    assertThat(Refusals.implicates(overMaximum, small)).isFalse();
+    assertThat(Refusals.tooLarge(overMaximum)).isTrue();
+    // The broker names the default exchange 'amq.default'.
+    ShutdownSignalException defaultRefused =
+        new ShutdownSignalException(
+            false,
+            false,
+            new AMQImpl.Channel.Close(
+                403,
+                "ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user 'u'",
+                60,
+                40),
+            null);
+    OutboundMessage toDefault =
+        new OutboundMessage("", "q", "Type", new AMQP.BasicProperties(), null, new byte[] {1});
+    assertThat(Refusals.implicates(defaultRefused, toDefault)).isTrue();
+    assertThat(Refusals.implicates(defaultRefused, large)).isFalse();
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> PublishErrors.failIfRefused("b", tooLarge, 1))
         .isInstanceOf(io.cqrs.UnpublishableMessageException.class)

@@ -14,12 +14,13 @@ class PublishErrorsTest {
   private static final String BROKER = "rabbit:5672/";
 
   @Test
-  void a_refusal_names_the_broker_and_its_reply_and_counts_what_was_not_published() {
+  void a_refusal_names_the_broker_and_its_reply_and_counts_what_was_not_confirmed() {
     assertThatThrownBy(() -> PublishErrors.failIfRefused(BROKER, channelError(), 2))
         .isInstanceOf(NonTransientCqrsException.class)
         .hasMessage(
             "RabbitMQ at rabbit:5672/ closed the publishing channel: NOT_FOUND - no exchange 'x'"
-                + " in vhost '/'; 2 message(s) not published");
+                + " in vhost '/'; 2 message(s) not confirmed (those sent before the refused one"
+                + " may have been delivered)");
   }
 
   @Test

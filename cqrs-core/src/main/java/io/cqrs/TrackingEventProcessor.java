@@ -203,7 +203,9 @@ public final class TrackingEventProcessor implements EventProcessor {
    * stage likewise). An asynchronous handler's stages in flight are waited for, a retried one too.
    * Returns early if {@link #resume()} ends the pause meanwhile or the processor closes; called
    * from a handler of this processor (on any of its segments), it only asks for the pause and
-   * returns: each segment parks once its handler returns.
+   * returns: each segment parks once its handler returns. Not from a callback of an asynchronous
+   * handler's stage on a thread of its own: the segments wait for that stage, and the pause for
+   * them (ask for it on another thread, or from the handler itself).
    */
   @Override
   public void pause() {

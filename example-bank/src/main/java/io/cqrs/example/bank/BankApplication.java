@@ -159,6 +159,12 @@ public final class BankApplication {
     start(bank, options, err);
     BankHttpServer.Settings settings =
         BankHttpServer.Settings.of(options.http().host(), options.http().port(), users)
+            .withLimits(
+                new BankHttpServer.Limits(
+                    BankHttpServer.Limits.DEFAULT.idleTimeout(),
+                    BankHttpServer.Limits.DEFAULT.headerTimeout(),
+                    BankHttpServer.Limits.DEFAULT.bodyTimeout(),
+                    options.http().maxConnections()))
             .withMetrics(telemetry::scrape)
             .withCommandsOverBus(
                 options.infrastructure().bus() == InfrastructureOptions.Bus.RABBITMQ);

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank;
 
+import io.cqrs.example.bank.http.BankHttpServer;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,6 +25,15 @@ final class HttpOptions {
       description = "The port, 0 for any free one (default: ${DEFAULT-VALUE}).")
   int port = DEFAULT_PORT;
 
+  @Option(
+      names = "--max-connections",
+      converter = OptionConverters.MaxConnections.class,
+      defaultValue = "" + BankHttpServer.Limits.MAX_CONNECTIONS,
+      description =
+          "HTTP connections open at once, 1 to 100000; more wait to be accepted (default:"
+              + " ${DEFAULT-VALUE}). Each takes a file descriptor.")
+  int maxConnections = BankHttpServer.Limits.MAX_CONNECTIONS;
+
   /** The address to bind. */
   String host() {
     return host;
@@ -32,5 +42,10 @@ final class HttpOptions {
   /** The port; 0 for any free one. */
   int port() {
     return port;
+  }
+
+  /** How many connections may be open at once. */
+  int maxConnections() {
+    return maxConnections;
   }
 }

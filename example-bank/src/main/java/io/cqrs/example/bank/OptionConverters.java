@@ -33,6 +33,14 @@ final class OptionConverters {
     }
   }
 
+  /** How many HTTP connections may be open at once: 1 to 100,000. */
+  static final class MaxConnections implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      return number(value, 1, 100_000);
+    }
+  }
+
   /** A key and name prefix, as {@link InfrastructureOptions#prefix()} takes it. */
   static final class Prefix implements ITypeConverter<String> {
     @Override

@@ -64,6 +64,9 @@ class BankCommandLineTest {
         "serve --listeners 65 | Invalid value for option '--listeners': must be a number from 1 to"
             + " 64, was '65'",
         "--listeners 2 | Unknown options: '--listeners', '2'",
+        "serve --max-connections 0 | Invalid value for option '--max-connections': must be a"
+            + " number from 1 to 100000, was '0'",
+        "worker --max-connections 10 | Unknown options: '--max-connections', '10'",
         "--prefix no.spaces! | Invalid value for option '--prefix': must be 1 to 40 characters of"
             + " [A-Za-z0-9_.-], was 'no.spaces!'",
         "worker --store couchbase --bus rabbitmq --host 0.0.0.0 | --host is for worker with"

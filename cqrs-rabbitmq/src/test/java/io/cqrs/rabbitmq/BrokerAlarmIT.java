@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Address;
-import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,15 +55,7 @@ class BrokerAlarmIT {
     String queue = namespace.prefix() + ".alarmed";
     namespace.deleteQueueOnClose(queue);
     namespace.withChannel(channel -> channel.queueDeclare(queue, true, false, false, null));
-    ConnectionFactory factory = namespace.connectionFactory();
-    BrokerConnection connection =
-        BrokerConnection.open(
-            factory,
-            BrokerAddresses.of(
-                List.of(new Address(factory.getHost(), factory.getPort())),
-                factory.getVirtualHost()),
-            namespace.prefix() + "-publisher",
-            System.nanoTime() + WAIT.toNanos());
+    BrokerConnection connection = namespace.brokerConnection("publisher", WAIT);
     String watermark =
         admin.run("eval", "vm_memory_monitor:get_vm_memory_high_watermark().").strip();
     ConfirmingPublisher publisher =

@@ -3,8 +3,6 @@ package io.cqrs.rabbitmq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Address;
-import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,15 +44,7 @@ class BrokerBlockIT {
     String queue = namespace.prefix() + ".blocked";
     namespace.deleteQueueOnClose(queue);
     namespace.withChannel(channel -> channel.queueDeclare(queue, true, false, false, null));
-    ConnectionFactory factory = namespace.connectionFactory();
-    BrokerConnection connection =
-        BrokerConnection.open(
-            factory,
-            BrokerAddresses.of(
-                List.of(new Address(factory.getHost(), factory.getPort())),
-                factory.getVirtualHost()),
-            namespace.prefix() + "-publisher",
-            System.nanoTime() + WAIT.toNanos());
+    BrokerConnection connection = namespace.brokerConnection("publisher", WAIT);
     try (connection;
         ConfirmingPublisher publisher =
             new ConfirmingPublisher(

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Address;
-import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -71,15 +69,7 @@ class DeadLetterReplayRecoveryIT {
     SubscriptionTopology topology =
         new SubscriptionTopology(
             "replay", queue, List.of(queue), List.of(), List.of(), false, "", queue, "");
-    ConnectionFactory factory = namespace.connectionFactory();
-    BrokerConnection connection =
-        BrokerConnection.open(
-            factory,
-            BrokerAddresses.of(
-                List.of(new Address(factory.getHost(), factory.getPort())),
-                factory.getVirtualHost()),
-            namespace.prefix() + "-publishing",
-            System.nanoTime() + WAIT.toNanos());
+    BrokerConnection connection = namespace.brokerConnection("publishing", WAIT);
     AtomicBoolean cut = new AtomicBoolean();
     try (connection;
         ConfirmingPublisher publisher =

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.Command;
 import io.cqrs.EventSerializer;
@@ -188,15 +187,7 @@ class MessageLimitsIT {
     String queue = namespace.prefix() + ".limits";
     namespace.deleteQueueOnClose(queue);
     namespace.withChannel(channel -> channel.queueDeclare(queue, true, false, false, null));
-    ConnectionFactory factory = namespace.connectionFactory();
-    BrokerConnection connection =
-        BrokerConnection.open(
-            factory,
-            BrokerAddresses.of(
-                List.of(new Address(factory.getHost(), factory.getPort())),
-                factory.getVirtualHost()),
-            namespace.prefix() + "-publisher",
-            System.nanoTime() + WAIT.toNanos());
+    BrokerConnection connection = namespace.brokerConnection("publisher", WAIT);
     try (connection;
         ConfirmingPublisher publisher =
             new ConfirmingPublisher(

@@ -55,6 +55,22 @@ public final class RabbitNamespace implements AutoCloseable {
     return broker.connectionFactory();
   }
 
+  /**
+   * A connection of the framework's own ({@link BrokerConnection}) to the broker, named {@code
+   * prefix-suffix}, for tests that drive a publisher or dead letters without a bus.
+   */
+  BrokerConnection brokerConnection(String suffix, java.time.Duration wait) {
+    ConnectionFactory factory = connectionFactory();
+    return BrokerConnection.open(
+        factory,
+        BrokerAddresses.of(
+            java.util.List.of(
+                new com.rabbitmq.client.Address(factory.getHost(), factory.getPort())),
+            factory.getVirtualHost()),
+        prefix + "-" + suffix,
+        System.nanoTime() + wait.toNanos());
+  }
+
   /** The type of the queues this namespace's bus builders declare. */
   public QueueType queueType() {
     return queueType;

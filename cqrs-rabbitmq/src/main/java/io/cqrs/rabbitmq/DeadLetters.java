@@ -132,14 +132,11 @@ final class DeadLetters {
             if (lost.get()) {
               // Lost after the last ack: it may not have reached the broker, which would then
               // hand the same letters out again.
-              throw new BrokerUnavailableException(
-                  connection.broker(),
-                  "the connection was lost while replaying dead letters of '"
-                      + topology.name()
-                      + "' after "
+              throw lostWhileReplaying(
+                  topology,
+                  "' after "
                       + replayed
-                      + " were replayed; the last of them may still be in the dead-letter queue",
-                  null);
+                      + " were replayed; the last of them may still be in the dead-letter queue");
             }
             int batch = (int) Math.min(BATCH, limit - replayed);
             List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), batch);
@@ -149,17 +146,14 @@ final class DeadLetters {
             republish(topology, fetched);
             if (lost.get()) {
               // Going on would fetch and publish the same messages again in this call.
-              throw new BrokerUnavailableException(
-                  connection.broker(),
-                  "the connection was lost while replaying dead letters of '"
-                      + topology.name()
-                      + "': "
+              throw lostWhileReplaying(
+                  topology,
+                  "': "
                       + replayed
                       + " replayed; "
                       + fetched.size()
                       + " more were published again but stay in the dead-letter queue, so a later"
-                      + " replay publishes them once more",
-                  null);
+                      + " replay publishes them once more");
             }
             long lastTag = fetched.get(fetched.size() - 1).getEnvelope().getDeliveryTag();
             channel.basicAck(lastTag, true);
@@ -167,6 +161,15 @@ final class DeadLetters {
           }
           return replayed;
         });
+  }
+
+  /** A replay that lost its channel: {@code outcome} says what became of the letters. */
+  private BrokerUnavailableException lostWhileReplaying(
+      SubscriptionTopology topology, String outcome) {
+    return new BrokerUnavailableException(
+        connection.broker(),
+        "the connection was lost while replaying dead letters of '" + topology.name() + outcome,
+        null);
   }
 
   private static List<GetResponse> fetch(Channel channel, String queue, int max)

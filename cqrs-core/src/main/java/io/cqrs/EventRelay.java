@@ -78,6 +78,9 @@ public final class EventRelay implements AutoCloseable {
    */
   private final Set<Long> letteredUnmarked = new HashSet<>();
 
+  /** Set by {@link #close()}: no pass takes the lease after it. */
+  private volatile boolean closed;
+
   private final ProcessorDeadLetters deadLetters;
   private volatile boolean running;
   private volatile boolean leader;
@@ -169,8 +172,13 @@ public final class EventRelay implements AutoCloseable {
    * take) the lease.
    *
    * @return how many events this call published
+   * @throws IllegalStateException once the relay is {@linkplain #close() closed}
    */
   public int publishPending() {
+    if (closed) {
+      throw new IllegalStateException(
+          "EventRelay '" + name + "' is closed: a pass would take its lease again and hold it");
+    }
     return publishPending(false);
   }
 
@@ -187,6 +195,9 @@ public final class EventRelay implements AutoCloseable {
       Pass pass;
       passing.lock();
       try {
+        if (closed) {
+          return published; // closed between two passes of this call
+        }
         leader = acquire();
         if (!leader) {
           return published;
@@ -420,11 +431,14 @@ public final class EventRelay implements AutoCloseable {
    */
   private Duration afterFailure(int failures, RuntimeException e) {
     if (e instanceof CqrsException cqrs && !cqrs.isTransient()) {
-      SegmentClaim held = claim;
-      claim = null;
-      leader = false;
-      if (held != null) {
-        try {
+      // Under the pass lock: a publishPending() caller's pass on this lease would otherwise lose it
+      // midway and see its checkpoint refused (its batch then published once more).
+      passing.lock();
+      try {
+        SegmentClaim held = claim;
+        claim = null;
+        leader = false;
+        if (held != null) {
           leases.release(held);
           if (Integer.bitCount(failures) == 1) { // as quiet as the failure's own lines
             log.warn(
@@ -433,9 +447,11 @@ public final class EventRelay implements AutoCloseable {
                 name,
                 e.getMessage());
           }
-        } catch (RuntimeException releaseFailed) {
-          e.addSuppressed(releaseFailed);
         }
+      } catch (RuntimeException releaseFailed) {
+        e.addSuppressed(releaseFailed);
+      } finally {
+        passing.unlock();
       }
       return leaseTtl;
     }
@@ -474,22 +490,47 @@ public final class EventRelay implements AutoCloseable {
     stopThread();
   }
 
-  /** Stops relaying and gives up the lease so another relay can take over at once. */
+  /**
+   * Stops relaying and gives up the lease so another relay can take over at once. A pass that a
+   * {@link #publishPending()} caller is running is waited for (at most the lease's time) and ends
+   * the call; later calls fail.
+   */
   @Override
   public synchronized void close() {
     // Synchronized: a second close waits for the first to have stopped the thread, instead of
     // releasing the lease under a pass still running.
+    closed = true;
     stopThread();
-    SegmentClaim held = claim;
-    claim = null;
+    // A publishPending() caller's pass may still run on the lease: released under it, its
+    // checkpoint would be refused and its batch published again by the next holder. Wait for it,
+    // at most the lease's time (after which the lease has expired anyway).
+    boolean between;
     try {
+      between = passing.tryLock(leaseTtl.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      between = false;
+    }
+    if (!between) {
+      log.warn(
+          "Relay '{}' closed during a pass that did not end; its lease expires after {}",
+          name,
+          leaseTtl);
+      leader = false;
+      return;
+    }
+    try {
+      SegmentClaim held = claim;
+      claim = null;
+      leader = false;
       if (held != null) {
         leases.release(held);
       }
     } catch (RuntimeException e) {
       log.warn("Relay '{}' could not release its lease; it expires after {}", name, leaseTtl, e);
+    } finally {
+      passing.unlock();
     }
-    leader = false;
   }
 
   private void stopThread() {

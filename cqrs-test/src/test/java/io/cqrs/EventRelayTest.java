@@ -521,6 +521,55 @@ class EventRelayTest {
     }
   }
 
+  /**
+   * close() released the lease under a pass a publishPending() caller was running: the pass's
+   * checkpoint was then refused, and the next relay published its batch again. close() now waits
+   * for the pass; a later publishPending() fails instead of taking the lease again and holding it.
+   */
+  @Test
+  void close_waits_for_a_callers_pass_so_its_checkpoint_holds_and_nothing_goes_out_twice()
+      throws Exception {
+    Ledgers.append(store, "ledger-1", 3, Instant.now().minusSeconds(60)); // never published
+    ParkingBus parking = new ParkingBus(bus);
+    EventRelay closing =
+        EventRelay.builder(store, parking).owner("closing").grace(Duration.ZERO).build();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> pass = threads.submit(closing::publishPending);
+      parking.awaitParked(Duration.ofSeconds(10)); // published, checkpoint not saved yet
+      Thread[] closer = new Thread[1];
+      Future<?> close =
+          threads.submit(
+              () -> {
+                closer[0] = Thread.currentThread();
+                closing.close();
+              });
+      Await.until(
+          "close() to wait for the pass",
+          () ->
+              closer[0] != null
+                  && java.util.concurrent.locks.LockSupport.getBlocker(closer[0]) != null);
+      assertThat(lease().owner()).as("the lease, while the pass runs").isEqualTo("closing");
+      parking.release();
+
+      assertThat(pass.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+      close.get(10, TimeUnit.SECONDS);
+      assertThat(checkpoint()).as("the pass's checkpoint").isEqualTo(3);
+      assertThat(lease().owner()).as("the lease, released after the pass").isNull();
+      PublisherWatch watch = new PublisherWatch();
+      EventRelay next = relay("next", watch);
+      assertThat(next.publishPending()).as("published again by the next holder").isZero();
+      next.close();
+      assertThatThrownBy(closing::publishPending)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("closed");
+      assertThat(lease().owner()).as("the lease, after the closed relay was asked").isNull();
+    } finally {
+      parking.release();
+      threads.shutdownNow();
+    }
+  }
+
   private EventRelay relay(String owner, PublisherWatch watch) {
     return EventRelay.builder(store, watch.watch(owner, bus))
         .owner(owner)

@@ -1,11 +1,18 @@
 package io.cqrs;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Objects;
 
 /**
@@ -17,11 +24,20 @@ import java.util.Objects;
  * <p>The settings:
  *
  * <ul>
- *   <li>{@code java.time} types as ISO-8601 text ({@link JavaTimeModule}, no timestamps);
+ *   <li>{@code java.time} types as ISO-8601 text ({@link JavaTimeModule}, no timestamps); a {@link
+ *       java.time.ZonedDateTime} is written with its zone id and an {@link
+ *       java.time.OffsetDateTime} or {@code ZonedDateTime} reads back in the offset and zone it was
+ *       written in, not moved to UTC ({@code 2024-01-01T00:30+01:00[Europe/Berlin]} stays on the
+ *       first of January);
  *   <li>numbers with a fraction read as {@link java.math.BigDecimal} and written plain, and JSON
- *       trees keep trailing zeros, so an amount of {@code 10.50} comes back as {@code 10.50};
+ *       trees keep trailing zeros, so an amount of {@code 10.50} comes back as {@code 10.50}; a
+ *       {@code BigDecimal} whose scale is beyond what can be written plain ({@code 1e30000000}, ten
+ *       characters that a handler's arithmetic would spend minutes on) is refused on reading;
  *   <li>unknown properties are ignored (an event class may lose fields over time);
- *   <li>anything after a document's closing brace is an error.
+ *   <li>anything after a document's closing brace is an error;
+ *   <li>no default typing, even when the caller's mapper has it: a message never names the classes
+ *       its values are built as (an {@code Object} field cannot be made a {@code java.net.URL} or
+ *       any other class on the class path).
  * </ul>
  *
  * <p>Each call returns a new mapper the caller owns: changing it changes nothing elsewhere.
@@ -43,9 +59,15 @@ public final class ObjectMappers {
   }
 
   private static ObjectMapper apply(ObjectMapper mapper) {
+    mapper.deactivateDefaultTyping();
     return mapper
         .registerModule(new JavaTimeModule())
+        .registerModule(
+            new SimpleModule("cqrs-bounded-decimals")
+                .addDeserializer(BigDecimal.class, new BoundedBigDecimals()))
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .enable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
+        .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -53,5 +75,45 @@ public final class ObjectMappers {
         // Envelopes pass through JSON trees, whose default strips trailing zeros: 10.50 would
         // come back as 10.5, which is not equal() to it (money keeps its scale).
         .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+  }
+
+  /**
+   * Reads a {@link BigDecimal} and refuses one whose plain text (as this mapper writes it) would be
+   * longer than the parser reads as one number ({@code StreamReadConstraints}' maximum number
+   * length, 1,000 characters by default): what is read must read again once written. It is the
+   * exponent that matters: {@code 1e30000000} is ten characters.
+   */
+  private static final class BoundedBigDecimals extends NumberDeserializers.BigDecimalDeserializer {
+    @Override
+    public BigDecimal deserialize(JsonParser p, DeserializationContext context) throws IOException {
+      BigDecimal value = super.deserialize(p, context);
+      if (value == null) {
+        return null;
+      }
+      int max = p.streamReadConstraints().getMaxNumberLength();
+      long plain = plainLength(value);
+      if (plain > max) {
+        throw InvalidFormatException.from(
+            p,
+            "Number out of range: a decimal of scale "
+                + value.scale()
+                + " would be "
+                + plain
+                + " characters written plain (at most "
+                + max
+                + ")",
+            p.getText(),
+            BigDecimal.class);
+      }
+      return value;
+    }
+  }
+
+  /** The length of {@code value.toPlainString()}, without making the string. */
+  static long plainLength(BigDecimal value) {
+    long scale = value.scale();
+    long precision = value.precision();
+    long digits = scale <= 0 ? precision - scale : Math.max(precision, scale + 1);
+    return digits + (scale > 0 ? 1 : 0) + (value.signum() < 0 ? 1 : 0);
   }
 }

@@ -463,6 +463,27 @@ class EventSerializerTest {
         .isEqualTo(command);
   }
 
+  /** An amount of 1e30000000 (ten characters) read fine and hung the handler adding to it. */
+  @Test
+  void a_command_whose_amount_could_not_be_written_back_is_refused_on_both_paths()
+      throws Exception {
+    Command command = Command.create(new RequestTransfer("a", "b", BigDecimal.ONE));
+    String json =
+        new String(serializer.serialize(command), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(json).contains("\"amount\":1");
+    byte[] bytes =
+        json.replace("\"amount\":1", "\"amount\":1e30000000")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ObjectNode tree = (ObjectNode) serializer.mapper().readTree(bytes);
+
+    assertThatThrownBy(() -> serializer.deserializeCommand(bytes))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("written plain");
+    assertThatThrownBy(() -> serializer.commandFromTree(tree))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("written plain");
+  }
+
   @Test
   void a_command_the_one_pass_reader_does_not_expect_goes_to_the_tree_with_its_message()
       throws Exception {

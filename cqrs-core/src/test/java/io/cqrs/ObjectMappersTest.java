@@ -6,8 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.jsontype.impl.LaissezFaireSubTypeValidator;
 import java.math.BigDecimal;
+import java.net.URL;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ObjectMappersTest {
@@ -48,5 +56,73 @@ class ObjectMappersTest {
     assertThat(configured.isEnabled(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)).isFalse();
     assertThat(own.isEnabled(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)).isTrue();
     assertThat(own.readTree("{} {}").isObject()).isTrue();
+  }
+
+  record Scheduled(ZonedDateTime at, OffsetDateTime offset) {}
+
+  /**
+   * Jackson's defaults moved both to UTC on reading (2023-12-31T23:30Z): a handler replaying the
+   * event saw another day than the one that raised it.
+   */
+  @Test
+  void zoned_and_offset_times_read_back_in_their_own_zone_and_offset() throws Exception {
+    ObjectMapper mapper = ObjectMappers.create();
+    ZonedDateTime berlin = ZonedDateTime.of(2024, 1, 1, 0, 30, 0, 0, ZoneId.of("Europe/Berlin"));
+    Scheduled scheduled = new Scheduled(berlin, berlin.toOffsetDateTime());
+
+    String json = mapper.writeValueAsString(scheduled);
+    Scheduled read = mapper.readValue(json, Scheduled.class);
+
+    assertThat(json).contains("2024-01-01T00:30:00+01:00[Europe/Berlin]");
+    assertThat(read).isEqualTo(scheduled);
+    assertThat(read.at().toLocalDate()).isEqualTo(berlin.toLocalDate());
+    assertThat(mapper.readTree(json).get("offset").asText()).isEqualTo("2024-01-01T00:30:00+01:00");
+  }
+
+  record Anything(Object data) {}
+
+  /**
+   * An application mapper with default typing, handed to cqrs, made every message name the classes
+   * its values are built as: a message could make an Object field any class on the class path.
+   */
+  @Test
+  void an_application_mappers_default_typing_is_not_inherited() throws Exception {
+    ObjectMapper own =
+        new ObjectMapper()
+            .activateDefaultTyping(
+                LaissezFaireSubTypeValidator.instance, ObjectMapper.DefaultTyping.NON_FINAL);
+    ObjectMapper mapper = ObjectMappers.configure(own);
+
+    Anything read = mapper.readValue("{\"data\":[\"java.net.URL\",\"http://x\"]}", Anything.class);
+    String written = mapper.writeValueAsString(new Anything(new ArrayList<>(List.of("x"))));
+
+    assertThat(read.data()).isInstanceOf(List.class).isNotInstanceOf(URL.class);
+    assertThat(written).isEqualTo("{\"data\":[\"x\"]}");
+    assertThat(own.writeValueAsString(new Anything(new ArrayList<>()))).contains("java.util");
+  }
+
+  /**
+   * 1e30000000 is ten characters (under any length limit) that read as a decimal the same mapper
+   * cannot write back, and whose arithmetic in a handler runs for minutes. What is read must read
+   * again once written plain: at most the parser's 1,000 characters.
+   */
+  @Test
+  void a_decimal_that_could_not_be_written_back_is_refused_on_reading() throws Exception {
+    ObjectMapper mapper = ObjectMappers.create();
+
+    for (String number : List.of("1e30000000", "1e-30000000", "1E+1000", "1e-999", "-1e-998")) {
+      assertThatThrownBy(() -> mapper.readValue("{\"amount\":" + number + "}", Payment.class))
+          .as(number)
+          .isInstanceOf(InvalidFormatException.class)
+          .hasMessageContaining("written plain");
+    }
+    for (String number : List.of("1E+999", "1e-998", "-1e-997", "-123.45")) {
+      BigDecimal read = mapper.readValue("{\"amount\":" + number + "}", Payment.class).amount();
+      String written = mapper.writeValueAsString(new Payment(read, null));
+      assertThat(mapper.readValue(written, Payment.class).amount())
+          .as(number)
+          .isEqualByComparingTo(read);
+      assertThat(ObjectMappers.plainLength(read)).isEqualTo(read.toPlainString().length());
+    }
   }
 }

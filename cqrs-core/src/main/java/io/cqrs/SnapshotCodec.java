@@ -2,26 +2,38 @@ package io.cqrs;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.cqrs.spi.Snapshot;
 import java.lang.reflect.Field;
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes an aggregate's fields as a snapshot and reads them back into a fresh instance. The
  * aggregate's non-static, non-transient fields (of its class and superclasses below {@link
- * EventSourceBased}) are its state; their names and types, and the aggregate's {@link
- * TypeName#revision()} above 1, make the schema fingerprint, so a snapshot of an older shape of the
- * class is recognised and ignored (and the stream replayed).
+ * EventSourceBased}) are its state; their names and types, the aggregate's {@link
+ * TypeName#revision()} above 1 and the shapes of the application's classes those fields hold
+ * ({@link #schemaText}) make the schema fingerprint, so a snapshot of an older shape of the class
+ * is recognised and ignored (and the stream replayed). A snapshot whose state names a property the
+ * class no longer has is unreadable, and so replayed too, for what the fingerprint cannot see (a
+ * subclass of a field's declared type, a custom serializer's change).
  */
 final class SnapshotCodec {
   private static final ClassValue<String> SCHEMAS =
@@ -44,7 +56,8 @@ final class SnapshotCodec {
             .sharedMapper()
             .copy()
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
-            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   }
 
   Snapshot write(EventSourceBased aggregate, String aggregateType) {
@@ -101,12 +114,32 @@ final class SnapshotCodec {
   }
 
   private static String fingerprint(Class<?> type) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(schemaText(type).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+
+  /**
+   * What the fingerprint is a digest of: the aggregate's fields, its revision, and the shapes of
+   * the application's own classes its fields hold (a value object, a record, an event kept as
+   * state, an element of a collection, the permitted subclasses of a sealed type), however deep. A
+   * field of {@code Owner} whose record went from {@code (name)} to {@code (firstName, lastName)}
+   * changes the fingerprint, so the old snapshot is replayed instead of read as an owner of nulls.
+   */
+  static String schemaText(Class<?> type) {
     List<String> fields = new ArrayList<>();
+    Deque<Class<?>> held = new ArrayDeque<>();
     for (Class<?> c = type; c != null && c != EventSourceBased.class; c = c.getSuperclass()) {
       for (Field field : c.getDeclaredFields()) {
         int modifiers = field.getModifiers();
         if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
           fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
+          applicationClasses(field.getGenericType(), held);
         }
       }
     }
@@ -118,13 +151,92 @@ final class SnapshotCodec {
     if (revision > 1) {
       fields.add("revision=" + revision);
     }
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(String.join(";", fields).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    // Likewise an aggregate whose fields hold only the JDK's types keeps its fingerprint.
+    List<String> shapes = new ArrayList<>();
+    Set<Class<?>> seen = new HashSet<>(List.of(type));
+    while (!held.isEmpty()) {
+      Class<?> nested = held.poll();
+      if (seen.add(nested)) {
+        shapes.add(shapeOf(nested, held));
+      }
     }
+    if (!shapes.isEmpty()) {
+      shapes.sort(null);
+      fields.add("holds=" + String.join(";", shapes));
+    }
+    return String.join(";", fields);
+  }
+
+  /** One class's shape: its fields (or constants), revision and permitted subclasses. */
+  private static String shapeOf(Class<?> type, Deque<Class<?>> held) {
+    StringBuilder shape = new StringBuilder(type.getName()).append('{');
+    if (type.isEnum()) {
+      for (Object constant : type.getEnumConstants()) {
+        shape.append(((Enum<?>) constant).name()).append(',');
+      }
+    } else {
+      List<String> fields = new ArrayList<>();
+      for (Class<?> c = type; c != null && !isJdk(c); c = c.getSuperclass()) {
+        for (Field field : c.getDeclaredFields()) {
+          int modifiers = field.getModifiers();
+          if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
+            fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
+            applicationClasses(field.getGenericType(), held);
+          }
+        }
+      }
+      fields.sort(null);
+      shape.append(String.join(",", fields));
+    }
+    if (type.isSealed()) {
+      List<String> permitted = new ArrayList<>();
+      for (Class<?> subclass : type.getPermittedSubclasses()) {
+        permitted.add(subclass.getName());
+        held.add(subclass);
+      }
+      permitted.sort(null);
+      shape.append("|permits ").append(String.join(",", permitted));
+    }
+    int revision = TypeRegistry.revisionOf(type);
+    if (revision > 1) {
+      shape.append("|revision=").append(revision);
+    }
+    return shape.append('}').toString();
+  }
+
+  /** Adds the classes in {@code type} (its raw class, arguments, bounds) that are not the JDK's. */
+  private static void applicationClasses(Type type, Deque<Class<?>> into) {
+    if (type instanceof Class<?> c) {
+      if (c.isArray()) {
+        applicationClasses(c.getComponentType(), into);
+      } else if (!c.isPrimitive() && !isJdk(c)) {
+        into.add(c);
+      }
+    } else if (type instanceof ParameterizedType p) {
+      applicationClasses(p.getRawType(), into);
+      for (Type argument : p.getActualTypeArguments()) {
+        applicationClasses(argument, into);
+      }
+    } else if (type instanceof GenericArrayType a) {
+      applicationClasses(a.getGenericComponentType(), into);
+    } else if (type instanceof WildcardType w) {
+      for (Type bound : w.getUpperBounds()) {
+        applicationClasses(bound, into);
+      }
+      for (Type bound : w.getLowerBounds()) {
+        applicationClasses(bound, into);
+      }
+    }
+    // A type variable's bound names no class the field's values are made as: the aggregate's
+    // fields are of concrete types, or Jackson could not read them back either.
+  }
+
+  private static boolean isJdk(Class<?> type) {
+    String name = type.getName();
+    return name.startsWith("java.")
+        || name.startsWith("javax.")
+        || name.startsWith("jdk.")
+        || name.startsWith("sun.")
+        || name.startsWith("com.sun.");
   }
 }

@@ -253,6 +253,29 @@ public final class EventSerializer {
     return event != null ? event : fromTree(read(json));
   }
 
+  /**
+   * The current name of the type that an event envelope in UTF-8 JSON was written as: its {@code
+   * eventType}, an {@linkplain TypeRegistry#alias alias} read as the name it stands for, {@code
+   * cqrs.SplitEvent} as it is. It is not the {@link VersionedEvent#eventType()} that {@link
+   * #deserializeEvent} reads where upcasters turn the stored event into one event of another type
+   * (a split into one part, which reads as that event rather than as a {@link SplitEvent}); a
+   * transport that names a message's type beside its body, as an earlier version named it from this
+   * stored type, holds the two to this rather than to the upcast event's type. Reads the JSON
+   * again: meant for that rare case, not for every message.
+   *
+   * @throws UnknownTypeException if {@code eventType} is not registered
+   * @throws SerializationException if the JSON is not an envelope with an {@code eventType}
+   */
+  public String storedEventType(byte[] json) {
+    JsonNode node = read(json);
+    if (!node.isObject()) {
+      throw new SerializationException(
+          "An event envelope must be a JSON object, was " + node.getNodeType());
+    }
+    String eventType = text(node, "eventType", true);
+    return SPLIT_EVENT.equals(eventType) ? eventType : registry.nameOf(registry.typeOf(eventType));
+  }
+
   /** The command envelope as a JSON tree: the same JSON as {@link #serialize(Command)}. */
   public ObjectNode toTree(Command command) {
     Objects.requireNonNull(command, "command");

@@ -119,6 +119,27 @@ public final class MetadataKey<T> {
     }
   }
 
+  /**
+   * Whether {@code metadata} with {@code more} added (replacing entries of the same keys) is within
+   * {@link #MAX_ENTRIES}, {@link #MAX_KEY_LENGTH} and {@link #MAX_TOTAL_LENGTH}: whether an
+   * envelope's {@code withMetadata(more)} would be accepted. For what adds entries of its own to
+   * messages it did not make, as tracing adds {@link #TRACEPARENT} to every message it sees: a
+   * message its sender filled to the limits is legal, and must not become illegal because such a
+   * component is switched on, so the component asks first and passes the message on as it is where
+   * its entries do not fit.
+   */
+  public static boolean fits(Map<String, String> metadata, Map<String, String> more) {
+    Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(more, "more");
+    Bounds bounds = new Bounds();
+    metadata.forEach(bounds);
+    bounds.base = metadata;
+    more.forEach(bounds);
+    return bounds.problem == null
+        && (long) metadata.size() + bounds.added <= MAX_ENTRIES
+        && bounds.total <= MAX_TOTAL_LENGTH;
+  }
+
   private static boolean withinBounds(Map<String, String> metadata) {
     Bounds bounds = new Bounds();
     metadata.forEach(bounds);
@@ -147,10 +168,16 @@ public final class MetadataKey<T> {
     }
   }
 
-  /** Adds up the characters of metadata entries and notes the first malformed one. */
+  /**
+   * Adds up the characters of metadata entries and notes the first malformed one. Once {@code base}
+   * is set, the entries that follow are added to it: one replacing an entry of {@code base} takes
+   * that entry's characters off the total, any other counts as {@code added}.
+   */
   private static final class Bounds implements java.util.function.BiConsumer<String, String> {
     long total;
     String problem;
+    Map<String, String> base;
+    int added;
 
     @Override
     public void accept(String key, String value) {
@@ -162,6 +189,14 @@ public final class MetadataKey<T> {
       } else if (value == null) {
         problem = " has no value for metadata '" + key + "'";
       } else {
+        if (base != null) {
+          String replaced = base.get(key);
+          if (replaced == null) {
+            added++;
+          } else {
+            total -= key.length() + replaced.length();
+          }
+        }
         total += key.length() + value.length();
       }
     }

@@ -107,4 +107,36 @@ class EnvelopeMetadataTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("m-1");
   }
+
+  @Test
+  void fits_says_whether_with_metadata_would_accept_the_entries() {
+    Map<String, String> full = new HashMap<>();
+    for (int i = 0; i < MetadataKey.MAX_ENTRIES; i++) {
+      full.put("k" + i, "v");
+    }
+    Map<String, String> trace = Map.of("traceparent", "00-" + "1".repeat(32) + "-2-01");
+    Map<String, String> oneShort = new HashMap<>(full);
+    oneShort.remove("k0");
+    // At the character limit: a replacement of the same length fits, one character more does not.
+    Map<String, String> atCharacters = Map.of("big", "x".repeat(MetadataKey.MAX_TOTAL_LENGTH - 3));
+
+    assertThat(MetadataKey.fits(full, trace)).isFalse();
+    assertThatThrownBy(() -> command(full).withMetadata(trace))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(MetadataKey.fits(full, Map.of("k0", "w"))).isTrue(); // replaces, adds nothing
+    assertThat(MetadataKey.fits(oneShort, trace)).isTrue();
+    assertThat(command(oneShort).withMetadata(trace).metadata()).hasSize(MetadataKey.MAX_ENTRIES);
+    assertThat(
+            MetadataKey.fits(
+                atCharacters, Map.of("big", "y".repeat(MetadataKey.MAX_TOTAL_LENGTH - 3))))
+        .isTrue();
+    assertThat(
+            MetadataKey.fits(
+                atCharacters, Map.of("big", "y".repeat(MetadataKey.MAX_TOTAL_LENGTH - 2))))
+        .isFalse();
+    assertThat(MetadataKey.fits(atCharacters, Map.of("k", ""))).isFalse();
+    assertThat(MetadataKey.fits(Map.of(), Map.of(" ", "x"))).isFalse();
+    assertThat(MetadataKey.fits(Map.of(), Map.of("k".repeat(MetadataKey.MAX_KEY_LENGTH + 1), "x")))
+        .isFalse();
+  }
 }

@@ -184,6 +184,35 @@ class SplittingUpcasterTest {
   }
 
   @Test
+  void an_event_that_splits_into_one_of_another_type_still_tells_the_type_it_was_stored_as() {
+    TypeRegistry becomesADeposit =
+        new TypeRegistry()
+            .registerEvents(Opened.class, Deposited.class)
+            .alias("AccountOpened", Opened.class)
+            .splittingUpcaster(
+                Opened.class,
+                1,
+                List.of(Deposited.class),
+                opened ->
+                    List.of(
+                        SplittingUpcaster.part(
+                            Deposited.class,
+                            2,
+                            opened.objectNode().put("amount", 1).put("currency", "EUR"))));
+    EventSerializer reader = new EventSerializer(becomesADeposit);
+    byte[] opened = stored("a", 1, "Opened", "{\"owner\":\"x\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] underAlias =
+        stored("a", 1, "AccountOpened", "{\"owner\":\"x\"}").getBytes(StandardCharsets.UTF_8);
+
+    assertThat(reader.deserializeEvent(opened).eventType()).isEqualTo("Deposited");
+    assertThat(reader.storedEventType(opened)).isEqualTo("Opened");
+    assertThat(reader.storedEventType(underAlias)).isEqualTo("Opened");
+    VersionedEvent split = read(stored("acc-1", 7, "Opened", "{\"owner\":\"ada\",\"deposit\":10}"));
+    assertThat(serializer.storedEventType(serializer.serialize(split)))
+        .isEqualTo("cqrs.SplitEvent");
+  }
+
+  @Test
   void registration_mistakes_of_splitting_upcasters_fail_at_start_up_naming_type_and_revisions() {
     assertThatThrownBy(() -> contractTypes().upcaster(Opened.class, 1, payload -> payload))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,6 +1,7 @@
 package io.cqrs.opentelemetry;
 
 import io.cqrs.Command;
+import io.cqrs.MetadataKey;
 import io.cqrs.VersionedEvent;
 import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
@@ -25,8 +26,11 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * OpenTelemetry tracing of commands, events and aggregates: one interceptor that takes part in
@@ -61,8 +65,9 @@ import java.util.function.Function;
  * <p>Each handling span is current while the handler runs, so spans the handler starts nest under
  * it. A failure sets status ERROR and records the exception; {@code cqrs.outcome} holds the {@link
  * Outcome#tag() outcome}. Metadata that holds no valid trace context (a forged {@code traceparent})
- * is ignored by the propagator and never fails a message. See {@code docs/observability.md} for the
- * attributes.
+ * is ignored by the propagator and never fails a message; nor does metadata at {@link
+ * MetadataKey}'s limits, which has no room for the context: that message goes on as it is,
+ * untraced. See {@code docs/observability.md} for the attributes.
  *
  * <p>Immutable and thread-safe; one instance serves every component of an application.
  */
@@ -79,8 +84,16 @@ public final class CqrsTracing
   /** The default {@link Builder#replayAge}, as Axon's time limit for joining a trace. */
   public static final Duration DEFAULT_REPLAY_AGE = Duration.ofMinutes(2);
 
+  private static final Logger log = LoggerFactory.getLogger(CqrsTracing.class);
+
   private final MessageSpans spans;
   private final TraceContexts contexts;
+
+  /**
+   * Whether a message has gone on without its trace context for want of room (see {@link
+   * #untraced}).
+   */
+  private final AtomicBoolean warnedUntraced = new AtomicBoolean();
 
   private CqrsTracing(Builder builder) {
     this.spans =
@@ -338,7 +351,13 @@ public final class CqrsTracing
   /**
    * The message as it goes on from {@code span}: a copy with {@code context} in its metadata, or
    * the message itself where it already carries its trace, not sampled (see {@link
-   * TraceContexts.Parent#carriesUnsampled}).
+   * TraceContexts.Parent#carriesUnsampled}), or where the context does not fit in its metadata.
+   *
+   * <p>A message whose sender filled its metadata to {@link MetadataKey}'s limits is legal, and one
+   * without a trace context is common (an untraced client, a service not yet upgraded, a save
+   * outside a handler): the copy with a {@code traceparent} added would be refused, failing a
+   * handling, a publish or the relay over what tracing alone added. Such a message goes on as it
+   * is, untraced or with the context it already carries; only the trace loses a link.
    */
   private <M> M carrying(
       M message,
@@ -347,9 +366,60 @@ public final class CqrsTracing
       Span span,
       TraceContexts.Parent parent,
       BiFunction<M, Map<String, String>, M> withMetadata) {
-    return parent.carriesUnsampled(span)
-        ? message
-        : withMetadata.apply(message, contexts.inject(context, metadata));
+    if (parent.carriesUnsampled(span)) {
+      return message;
+    }
+    Map<String, String> trace = contexts.inject(context, metadata);
+    if (trace.isEmpty()) {
+      return message;
+    }
+    if (!MetadataKey.fits(metadata, trace)) {
+      untraced(message, metadata);
+      return message;
+    }
+    return withMetadata.apply(message, trace);
+  }
+
+  /**
+   * Logs a message that went on without its span's context: the first at WARN, so that whoever
+   * turned tracing on learns why some traces break off, and the rest at DEBUG, since a sender that
+   * fills its metadata does so for every message and a line each would bury the log.
+   */
+  private void untraced(Object message, Map<String, String> metadata) {
+    boolean first = !warnedUntraced.get() && warnedUntraced.compareAndSet(false, true);
+    if (!first && !log.isDebugEnabled()) {
+      return;
+    }
+    long characters = 0;
+    for (Map.Entry<String, String> entry : metadata.entrySet()) {
+      characters += entry.getKey().length() + entry.getValue().length();
+    }
+    String text =
+        describe(message)
+            + " has no room in its metadata for its span's trace context ("
+            + metadata.size()
+            + " entries of "
+            + characters
+            + " characters; at most "
+            + MetadataKey.MAX_ENTRIES
+            + " and "
+            + MetadataKey.MAX_TOTAL_LENGTH
+            + "): it goes on without it, and what it causes is not joined to this span";
+    if (first) {
+      log.warn("{}. Logged once; later such messages at DEBUG", text);
+    } else {
+      log.debug(text);
+    }
+  }
+
+  private static String describe(Object message) {
+    if (message instanceof Command command) {
+      return "Command " + command.messageId() + " (" + command.commandType() + ")";
+    }
+    if (message instanceof VersionedEvent event) {
+      return "Event " + event.id() + " (" + event.eventType() + ")";
+    }
+    return String.valueOf(message);
   }
 
   @Override

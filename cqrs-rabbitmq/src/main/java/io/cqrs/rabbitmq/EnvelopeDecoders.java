@@ -21,7 +21,9 @@ import io.cqrs.VersionedEvent;
  * io.cqrs.TypeRegistry#alias type alias}, sent by a publisher of an earlier version) agrees, and so
  * does the type an event was published as by an earlier version whose upcasters now split or drop
  * it ({@link SplitEvent}): the one message is handed on as one envelope, whose parts the consumer's
- * handlers get in order before it is acked.
+ * handlers get in order before it is acked. So does that type where its upcasters now turn it into
+ * one event of another type (a split into one part, which reads as that event): the property is
+ * held to the type the body's envelope was written as ({@link EventSerializer#storedEventType}).
  */
 final class EnvelopeDecoders {
   private static final String SPLIT_EVENT = TypeRegistry.logicalName(SplitEvent.class);
@@ -49,7 +51,9 @@ final class EnvelopeDecoders {
                   && !SPLIT_EVENT.equals(delivery.properties().getType())
               ? split.storedType()
               : event.eventType();
-      requireType(serializer, delivery, bodyType, "event", event.id());
+      if (!agrees(serializer, delivery, bodyType) && !upcastFrom(serializer, delivery, event)) {
+        throw disagree(delivery, bodyType, "event", event.id());
+      }
       return TraceHeaders.onto(event, delivery);
     };
   }
@@ -57,27 +61,51 @@ final class EnvelopeDecoders {
   static MessageProcessor.Decoder<Command> commands(EventSerializer serializer) {
     return delivery -> {
       Command command = serializer.deserializeCommand(delivery.body());
-      requireType(serializer, delivery, command.commandType(), "command", command.messageId());
+      if (!agrees(serializer, delivery, command.commandType())) {
+        throw disagree(delivery, command.commandType(), "command", command.messageId());
+      }
       return TraceHeaders.onto(command, delivery);
     };
   }
 
-  private static void requireType(
-      EventSerializer serializer, Inbound delivery, String bodyType, String kind, String id) {
+  /**
+   * Whether the delivery's type property is absent, or names {@code bodyType} or an alias of it.
+   */
+  private static boolean agrees(EventSerializer serializer, Inbound delivery, String bodyType) {
     String type = delivery.properties().getType();
-    if (type != null && !type.equals(bodyType) && !sameType(serializer, type, bodyType)) {
-      throw new SerializationException(
-          "Message of type '"
-              + type
-              + "' from "
-              + delivery.queue()
-              + " carries "
-              + kind
-              + " "
-              + id
-              + " of type '"
-              + bodyType
-              + "'; its type property and its body disagree");
+    return type == null || type.equals(bodyType) || sameType(serializer, type, bodyType);
+  }
+
+  /**
+   * Whether the delivery's type property names the type the body's envelope was written as, which
+   * upcasters read as one event of another type: a splitting upcaster with one part is how an old
+   * type becomes another existing one, and a message an earlier version published under the old
+   * type must be consumed (and a dead letter of it replayed, which keeps the property), not
+   * refused. The body's JSON is read again for its stored type, only here, where the two types
+   * differ; a type property that names neither that type nor the body's still disagrees.
+   */
+  private static boolean upcastFrom(
+      EventSerializer serializer, Inbound delivery, VersionedEvent event) {
+    if (event.isSplit()) {
+      return false; // held to its stored type above already
     }
+    return sameType(
+        serializer, delivery.properties().getType(), serializer.storedEventType(delivery.body()));
+  }
+
+  private static SerializationException disagree(
+      Inbound delivery, String bodyType, String kind, String id) {
+    return new SerializationException(
+        "Message of type '"
+            + delivery.properties().getType()
+            + "' from "
+            + delivery.queue()
+            + " carries "
+            + kind
+            + " "
+            + id
+            + " of type '"
+            + bodyType
+            + "'; its type property and its body disagree");
   }
 }

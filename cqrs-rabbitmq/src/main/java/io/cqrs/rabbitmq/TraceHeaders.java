@@ -6,15 +6,19 @@ import io.cqrs.VersionedEvent;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries the W3C trace context of a message's metadata ({@link MetadataKey#TRACEPARENT}, {@link
  * MetadataKey#TRACESTATE}) in AMQP headers of the same names as well, where tracing tools that read
  * the broker look for it, and takes it back from there on consume. A header that is not a valid
  * trace context (a forged or oversized one) is ignored; a valid one wins over the body's copy, and
- * a {@code tracestate} the body has but the winning header does not is blanked.
+ * a {@code tracestate} the body has but the winning header does not is blanked. A header whose
+ * context does not fit in the body's metadata (one at {@link MetadataKey}'s limits) is ignored too.
  */
 final class TraceHeaders {
+  private static final Logger log = LoggerFactory.getLogger(TraceHeaders.class);
   private static final String TRACEPARENT = MetadataKey.TRACEPARENT.name();
   private static final String TRACESTATE = MetadataKey.TRACESTATE.name();
   private static final Pattern PARENT =
@@ -51,8 +55,28 @@ final class TraceHeaders {
     return trace == null ? command : command.withMetadata(trace);
   }
 
-  /** The headers' trace context where it is valid and not what the body has; else null. */
+  /**
+   * The headers' trace context where it is valid, not what the body has, and fits in the body's
+   * metadata; else null. A body whose metadata is at {@link MetadataKey}'s limits is a legal
+   * message, and a trace header beside it (one a tracing agent added, say) must not make it one
+   * that fails to decode, is dead-lettered as malformed, and fails again on every replay, which
+   * keeps the headers: such a message keeps the body's metadata, and whatever trace that carries.
+   */
   private static Map<String, String> trace(Inbound delivery, Map<String, String> metadata) {
+    Map<String, String> trace = headerTrace(delivery, metadata);
+    if (trace == null || MetadataKey.fits(metadata, trace)) {
+      return trace;
+    }
+    log.debug(
+        "{}: the trace context of its headers does not fit in its metadata ({} entries); it keeps"
+            + " the body's",
+        delivery.describe(),
+        metadata.size());
+    return null;
+  }
+
+  /** The headers' trace context where it is valid and not what the body has; else null. */
+  private static Map<String, String> headerTrace(Inbound delivery, Map<String, String> metadata) {
     String parent = text(delivery.header(TRACEPARENT));
     if (parent == null || !PARENT.matcher(parent).matches()) {
       return null;

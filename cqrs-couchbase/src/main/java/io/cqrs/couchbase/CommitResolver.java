@@ -265,12 +265,35 @@ final class CommitResolver {
     return resolved;
   }
 
+  /**
+   * A prepared commit that a correlation index at its size limit cannot list: nobody can ever claim
+   * it, since a claim needs the listing first (and the index document only grows), so it is
+   * abandoned as its writer abandons it, and the log goes on past it. Left prepared, it stopped
+   * every log reader at its sequence for good.
+   */
+  private Resolution abandoned(
+      long seq, LogDocument.Commit commit, CorrelationIndexFullException full) {
+    log.error(
+        "Abandoning prepared commit {} of stream '{}' (versions {}..{}): {}",
+        seq,
+        KeyLayout.shown(commit.streamId()),
+        commit.first(),
+        commit.last(),
+        full.getMessage());
+    kv.replace(keys.log(seq), codec.marker(DocumentCodec.ABORTED), 0);
+    return new Skip(seq);
+  }
+
   private Resolution resolveCommit(
       long seq, LogDocument.Commit commit, Optional<Kv.Document> claim) {
     String key = keys.claim(commit.streamId(), commit.first());
     Optional<Kv.Document> holder = claim;
     if (holder.isEmpty()) {
-      index.appendNow(seq, commit.events());
+      try {
+        index.appendNow(seq, commit.events());
+      } catch (CorrelationIndexFullException full) {
+        return abandoned(seq, commit, full);
+      }
       if (kv.insert(key, codec.claim(seq, commit.last(), commit.command(), commit.type())) != 0) {
         log.info(
             "Completed prepared commit {} of stream '{}' (versions {}..{}) for its writer",

@@ -1,6 +1,11 @@
 package io.cqrs.couchbase;
 
+import com.couchbase.client.core.error.ValueTooLargeException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.cqrs.VersionedEvent;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +20,12 @@ import reactor.core.publisher.Mono;
  * command's message id, or {@code null} if they have none or several), so that a deduplication
  * look-up reads only the commits its command caused. Appends are server-side and at least once
  * (readers deduplicate), so the writer of a commit and a reader completing it may both append the
- * same sequence; each appends both arrays in one atomic mutation, so they stay aligned.
+ * same sequence; each appends both arrays in one atomic mutation, so they stay aligned. A document
+ * at Couchbase's size limit takes no more entries: see {@link CorrelationIndexFullException}.
  */
 final class CorrelationIndex {
+  private static final JsonFactory JSON = new JsonFactory();
+
   private final Kv kv;
   private final KeyLayout keys;
 
@@ -39,12 +47,73 @@ final class CorrelationIndex {
     }
     return Flux.fromIterable(causes.entrySet())
         .flatMap(
-            entry ->
-                kv.appendIndexEntryAsync(
-                    keys.correlation(entry.getKey()),
-                    seq,
-                    entry.getValue() == null ? null : KeyLayout.causeTag(entry.getValue())))
+            entry -> {
+              String key = keys.correlation(entry.getKey());
+              return kv.appendIndexEntryAsync(
+                      key,
+                      seq,
+                      entry.getValue() == null ? null : KeyLayout.causeTag(entry.getValue()))
+                  .onErrorResume(
+                      CorrelationIndex::tooLarge, e -> listedDespite(key, entry.getKey(), seq, e));
+            })
         .then();
+  }
+
+  /**
+   * After an append the server refused because the document would outgrow its size limit: done if
+   * the document lists {@code seq} already (an append of the same entry by the commit's writer or a
+   * reader completing it landed first, which is what filled it), else {@link
+   * CorrelationIndexFullException}. An append of that entry can then never land (the document only
+   * grows), so the commit can never be claimed, and its writer or a log reader may abandon it.
+   * Reads the whole document, only in this case.
+   */
+  private Mono<Void> listedDespite(String key, String correlationId, long seq, Throwable refused) {
+    return kv.getAsync(key)
+        .onErrorMap(e -> CouchbaseErrors.map("get of '" + key + "'", e))
+        .flatMap(
+            document -> {
+              if (document.isPresent() && lists(document.get().content(), seq)) {
+                return Mono.<Void>empty();
+              }
+              return Mono.<Void>error(
+                  new CorrelationIndexFullException(correlationId, seq, refused));
+            });
+  }
+
+  /** Whether the index document's {@code "q"} holds {@code seq}, read without building a tree. */
+  static boolean lists(byte[] document, long seq) {
+    try (JsonParser parser = JSON.createParser(document)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("q".equals(field) && value == JsonToken.START_ARRAY) {
+          while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() == JsonToken.VALUE_NUMBER_INT
+                && parser.getLongValue() == seq) {
+              return true;
+            }
+          }
+          return false;
+        }
+        parser.skipChildren();
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // not an index document: it cannot list the sequence either
+    }
+  }
+
+  /** Whether {@code e} is (or is caused by) the server's refusal of a value over its size limit. */
+  static boolean tooLarge(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ValueTooLargeException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@link #append}, waiting for it. */

@@ -113,6 +113,12 @@ final class LogWriter {
         closedBefore(seq, subject);
         continue;
       }
+      if (indexFailure instanceof CorrelationIndexFullException full) {
+        // The document can never be claimed (its entry can never be listed): abandon it, so that
+        // log readers skip it at once rather than each find that out again.
+        abandon(new Stored(seq, cas), subject);
+        throw full;
+      }
       if (indexFailure != null) {
         indexAgain(seq, events, subject, indexFailure);
       }
@@ -176,18 +182,15 @@ final class LogWriter {
 
   /**
    * Marks a stored commit as abandoned after its writer lost the race for the stream's version, so
-   * that log readers skip it without checking its claim. Best effort: readers check the claim
-   * anyway.
+   * that log readers skip it without checking its claim, or after its correlation index refused it
+   * ({@link CorrelationIndexFullException}). Best effort: readers check the claim anyway, and
+   * abandon a commit whose index is full themselves.
    */
-  void abandon(Stored stored, String streamId) {
+  void abandon(Stored stored, String subject) {
     try {
       kv.replace(keys.log(stored.seq()), codec.marker(DocumentCodec.ABORTED), stored.cas());
     } catch (RuntimeException e) {
-      log.debug(
-          "Could not mark abandoned commit {} of stream '{}'",
-          stored.seq(),
-          KeyLayout.shown(streamId),
-          e);
+      log.debug("Could not mark abandoned commit {} ({})", stored.seq(), subject, e);
     }
   }
 

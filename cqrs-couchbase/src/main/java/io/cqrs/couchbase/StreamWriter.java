@@ -504,7 +504,7 @@ final class StreamWriter {
       if (holder.seq() == stored.seq()) {
         return; // a log reader found our commit prepared and completed it for us
       }
-      logWriter.abandon(stored, streamId);
+      logWriter.abandon(stored, "stream '" + KeyLayout.shown(streamId) + "'");
       if (command != null && command.equals(holder.command())) {
         throw new DuplicateCommandException(streamId, commandId); // another delivery won
       }

@@ -6,9 +6,9 @@ import java.lang.invoke.MethodType;
 
 /**
  * CouchbaseMock's command line with TCP_NODELAY on and sub-document parses memoised: patches the
- * mock ({@link TcpNoDelayPatch}, {@link SubdocParsePatch}), prints each patch's {@code APPLIED}
- * line, then runs {@code com.couchbase.mock.CouchbaseMock}'s {@code main} with the same arguments.
- * {@link CouchbaseMockProcess} starts mocks this way; by hand:
+ * mock ({@link TcpNoDelayPatch}, {@link SubdocParsePatch}, {@link ItemSizePatch}), prints each
+ * patch's {@code APPLIED} line, then runs {@code com.couchbase.mock.CouchbaseMock}'s {@code main}
+ * with the same arguments. {@link CouchbaseMockProcess} starts mocks this way; by hand:
  *
  * <pre>
  * java -cp CouchbaseMock-1.5.27.jar:byte-buddy.jar:cqrs-couchbase-mock.jar \
@@ -26,6 +26,8 @@ public final class CouchbaseMockMain {
     System.out.println(TcpNoDelayPatch.APPLIED);
     SubdocParsePatch.apply();
     System.out.println(SubdocParsePatch.APPLIED);
+    ItemSizePatch.apply();
+    System.out.println(ItemSizePatch.APPLIED);
     System.out.flush();
     // Looked up by name after the patches: a direct call would not load the patched classes before
     // them, but this keeps the order obvious.

@@ -47,7 +47,7 @@ public final class CouchbaseMockProcess implements AutoCloseable {
 
   /** The lines {@link CouchbaseMockMain} prints once each patch took. */
   private static final List<String> PATCHES =
-      List.of(TcpNoDelayPatch.APPLIED, SubdocParsePatch.APPLIED);
+      List.of(TcpNoDelayPatch.APPLIED, SubdocParsePatch.APPLIED, ItemSizePatch.APPLIED);
 
   private final Process process;
   private final Socket control;

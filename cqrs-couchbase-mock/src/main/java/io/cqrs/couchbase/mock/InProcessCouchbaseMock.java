@@ -41,6 +41,7 @@ public final class InProcessCouchbaseMock implements AutoCloseable {
     Objects.requireNonNull(password, "password");
     TcpNoDelayPatch.apply();
     SubdocParsePatch.apply();
+    ItemSizePatch.apply();
     BucketConfiguration configuration = new BucketConfiguration();
     configuration.type = com.couchbase.mock.Bucket.BucketType.COUCHBASE;
     configuration.numNodes = 1;

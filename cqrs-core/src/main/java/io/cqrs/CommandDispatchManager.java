@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * difference in what goes back to the bus: a rejection by the domain (any exception that is not a
  * {@link CqrsException}) is recorded and the command consumed, since redelivery would only repeat
  * it; transient failures are rethrown so the bus redelivers the command, and non-transient
- * framework failures (no handler, unknown type) are rethrown so the bus dead-letters it.
+ * framework failures (no handler, unknown type, an {@link InterceptorFailedException}) are rethrown
+ * so the bus dead-letters it.
  *
  * <p>Register handlers before {@link #listen}. Thread-safe.
  */
@@ -67,7 +68,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final List<CommandHandler<Object>> globalHandlers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final HandlingChain.Link<Command>[] interceptors;
-  private final HandlingChain.Terminal<Command> terminal = this::handle;
+  private final HandlingChain.Terminal<Command> terminal = new Handler();
 
   private CommandDispatchManager(Builder builder) {
     this.bus = builder.bus;
@@ -136,11 +137,22 @@ public final class CommandDispatchManager implements AutoCloseable {
       handle(command, Attempts.UNCOUNTED);
       return;
     }
-    try {
-      HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
-    } catch (InterceptorFailedException e) {
-      recordFailure(command, e);
-      throw e;
+    HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
+  }
+
+  /**
+   * The end of the interceptors' chain: {@link #handle}, which records the handler's failures
+   * itself, and the recording of what the chain failed with instead (an interceptor's failure).
+   */
+  private final class Handler implements HandlingChain.Terminal<Command> {
+    @Override
+    public Outcome run(Command command, Attempts attempts) throws Exception {
+      return handle(command, attempts);
+    }
+
+    @Override
+    public void interceptorFailed(Command command, InterceptorFailedException failure) {
+      recordFailure(command, failure);
     }
   }
 
@@ -182,21 +194,26 @@ public final class CommandDispatchManager implements AutoCloseable {
       try {
         long lookedUpAfter = lookupProvesEffects ? CommandLookups.tick() : 0;
         if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
-          log.debug("Command {} was handled before; not handling it again", command.messageId());
+          log.debug(
+              "Command {} was handled before; not handling it again",
+              Texts.shown(command.messageId()));
           return false;
         }
         handleLookedUp(registered, command, lookedUpAfter);
         // One line per handled command at debug: lets an operator (and the scale-out test) see
         // how commands spread over competing processes.
-        log.debug("Handled {} ({})", command.commandType(), command.messageId());
+        log.debug(
+            "Handled {} ({})",
+            Texts.shown(command.commandType()),
+            Texts.shown(command.messageId()));
         return true;
       } catch (DuplicateCommandException e) {
         // The store found this command's effect already committed, in the same atomic step that
         // would have committed it again: another delivery won. Nothing to record or retry.
         log.debug(
             "Command {} took effect in an earlier delivery ({})",
-            command.messageId(),
-            e.streamId());
+            Texts.shown(command.messageId()),
+            Texts.shown(e.streamId()));
         return false;
       } catch (ConcurrencyException e) {
         if (attempt >= maxAttempts) {
@@ -204,7 +221,8 @@ public final class CommandDispatchManager implements AutoCloseable {
           // handled; the caller (or the bus, by redelivering and at last dead-lettering) decides.
           throw e;
         }
-        log.debug("Conflict on {} (attempt {}), retrying", command.commandType(), attempt);
+        log.debug(
+            "Conflict on {} (attempt {}), retrying", Texts.shown(command.commandType()), attempt);
         backOff(attempt);
       } catch (TransientCqrsException e) {
         throw e;
@@ -215,8 +233,8 @@ public final class CommandDispatchManager implements AutoCloseable {
           // exists": the command took effect, so this delivery must not report it rejected.
           log.debug(
               "Command {} failed ({}) after an earlier delivery took effect; handled",
-              command.messageId(),
-              e.toString());
+              Texts.shown(command.messageId()),
+              Texts.shown(e));
           return false;
         }
         if (earlier == Earlier.NONE) {
@@ -269,7 +287,10 @@ public final class CommandDispatchManager implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       log.info(
-          "Command {} ({}) rejected: {}", command.commandType(), command.messageId(), e.toString());
+          "Command {} ({}) rejected: {}",
+          Texts.shown(command.commandType()),
+          Texts.shown(command.messageId()),
+          Texts.shown(e));
     }
   }
 
@@ -331,7 +352,7 @@ public final class CommandDispatchManager implements AutoCloseable {
               .causedBy(command)
               .build());
     } catch (RuntimeException e) {
-      log.warn("Could not record the failure of command {}", command.messageId(), e);
+      log.warn("Could not record the failure of command {}", Texts.shown(command.messageId()), e);
     }
   }
 

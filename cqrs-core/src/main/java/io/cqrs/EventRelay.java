@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import io.cqrs.internal.Ids;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -317,9 +318,9 @@ public final class EventRelay implements AutoCloseable {
         "Relay '{}' dead-letters {} (position {}) of stream '{}', version {}: the bus refuses to"
             + " carry it, so its subscribers will not get it (processors reading the log do)",
         name,
-        event.eventType(),
+        Texts.shown(event.eventType()),
         entry.position(),
-        event.sourceId(),
+        Texts.shown(event.sourceId()),
         event.version(),
         refusal);
   }

@@ -541,9 +541,12 @@ public final class EventSourcingRepository {
    */
   static final int MAX_SHOWN_ID = 200;
 
-  /** {@code id} as a log line shows it: cut to {@link #MAX_SHOWN_ID} characters, saying so. */
+  /**
+   * {@code id} as a log line shows it: cut to {@link #MAX_SHOWN_ID} characters, saying so, and
+   * {@linkplain Texts#printable printable}, so that a forged id cannot forge log lines.
+   */
   static String shown(String id) {
-    return Texts.cut(id, MAX_SHOWN_ID);
+    return Texts.printable(Texts.cut(id, MAX_SHOWN_ID));
   }
 
   private <A extends EventSourceBased> A restoreSnapshot(

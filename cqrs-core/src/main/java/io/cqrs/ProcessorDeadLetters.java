@@ -1,5 +1,6 @@
 package io.cqrs;
 
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -112,10 +113,17 @@ final class ProcessorDeadLetters {
             .build());
     if (failure == null) {
       log.info(
-          "Processor '{}' replayed dead letter {} ({})", processor, failureId, event.eventType());
+          "Processor '{}' replayed dead letter {} ({})",
+          processor,
+          Texts.shown(failureId),
+          Texts.shown(event.eventType()));
       return new DeadLetterReplay(DeadLetterReplay.Outcome.REPLAYED, letter);
     }
-    log.warn("Processor '{}' failed again on dead letter {}", processor, failureId, failure);
+    log.warn(
+        "Processor '{}' failed again on dead letter {}",
+        processor,
+        Texts.shown(failureId),
+        failure);
     return new DeadLetterReplay(
         DeadLetterReplay.Outcome.FAILED,
         letter.failedAgain(failure.getClass().getName(), String.valueOf(failure.getMessage())));

@@ -2,6 +2,7 @@ package io.cqrs;
 
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.Ids;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -870,7 +871,7 @@ public final class TrackingEventProcessor implements EventProcessor {
                   + " checkpoint: {}",
               name,
               segment,
-              e.toString());
+              Texts.shown(e));
         } else {
           if (BusHealth.isFatal(e)) {
             running = false;
@@ -1292,9 +1293,9 @@ public final class TrackingEventProcessor implements EventProcessor {
             log.warn(
                 "Processor '{}' retries {} at position {}: {}",
                 name,
-                event.eventType(),
+                Texts.shown(event.eventType()),
                 entry.position(),
-                e.toString());
+                Texts.shown(e));
             backOff(++attempts, true);
             attempts = Math.min(attempts, 10);
             endRetryIfStoppedOrPaused(e);
@@ -1371,9 +1372,9 @@ public final class TrackingEventProcessor implements EventProcessor {
             "Processor '{}' segment {} stops at {} (position {}) of stream '{}'",
             name,
             segment,
-            event.eventType(),
+            Texts.shown(event.eventType()),
             entry.position(),
-            event.sourceId(),
+            Texts.shown(event.sourceId()),
             error);
         return false;
       }
@@ -1390,9 +1391,9 @@ public final class TrackingEventProcessor implements EventProcessor {
       log.warn(
           "Processor '{}' dead-letters {} (position {}) of stream '{}'",
           name,
-          event.eventType(),
+          Texts.shown(event.eventType()),
           entry.position(),
-          event.sourceId(),
+          Texts.shown(event.sourceId()),
           error);
       events.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
       deadLettered.increment();

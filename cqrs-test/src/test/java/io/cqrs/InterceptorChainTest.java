@@ -297,17 +297,14 @@ class InterceptorChainTest {
       AtomicInteger runs = new AtomicInteger();
       manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
 
-      // Swapping fails before the handler ran: a failure of the message, with the reason inside.
+      // Either is a failure of the message, with the reason inside.
       Throwable thrown =
           catchThrowable(
               () -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))));
-      if (bad == swapping) {
-        assertThat(thrown)
-            .isInstanceOf(InterceptorFailedException.class)
-            .hasCauseInstanceOf(IllegalArgumentException.class);
-      } else {
-        assertThat(thrown).isInstanceOf(IllegalStateException.class);
-      }
+      assertThat(thrown)
+          .isInstanceOf(InterceptorFailedException.class)
+          .hasCauseInstanceOf(
+              bad == swapping ? IllegalArgumentException.class : IllegalStateException.class);
       assertThat(runs.get()).isLessThanOrEqualTo(1);
     }
   }
@@ -321,7 +318,7 @@ class InterceptorChainTest {
             .build();
 
     assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(InterceptorFailedException.class)
         .hasMessageContaining("without proceeding with the SAVE");
   }
 
@@ -388,7 +385,7 @@ class InterceptorChainTest {
     manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
 
     assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(InterceptorFailedException.class)
         .hasMessageContaining("returned without proceeding");
     assertThat(runs.get()).isZero();
 
@@ -397,7 +394,7 @@ class InterceptorChainTest {
             .eventHandler("audit", event -> runs.incrementAndGet());
     assertThatThrownBy(
             () -> handler.handle(VersionedEvent.of("w-1", 1, new Wallet.Opened("o"), "c")))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOf(InterceptorFailedException.class);
     assertThat(runs.get()).isZero();
   }
 
@@ -405,7 +402,11 @@ class InterceptorChainTest {
   void an_aggregate_chain_refuses_a_second_proceed_even_when_an_inner_link_skipped() {
     AggregateInterceptor twice =
         call -> {
-          call.proceed();
+          try {
+            call.proceed();
+          } catch (InterceptorFailedException skipped) {
+            // proceeds again all the same
+          }
           call.proceed();
         };
     AggregateInterceptor skipping = call -> {};
@@ -415,8 +416,8 @@ class InterceptorChainTest {
             .build();
 
     assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("called twice");
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasRootCauseMessage("proceed() was called twice by an aggregate interceptor");
   }
 
   @Test
@@ -520,7 +521,11 @@ class InterceptorChainTest {
     AtomicInteger runs = new AtomicInteger();
     CommandHandlerInterceptor twice =
         handling -> {
-          handling.proceed();
+          try {
+            handling.proceed();
+          } catch (InterceptorFailedException skipped) {
+            // proceeds again all the same
+          }
           return handling.proceed();
         };
     CommandHandlerInterceptor once = Handling::proceed;
@@ -536,8 +541,8 @@ class InterceptorChainTest {
     // The inner link proceeds again after the handler ran.
     Throwable innerTwice = catchThrowable(() -> dispatch(runs, once, twice));
     assertThat(innerTwice)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("proceed() was called twice by an interceptor");
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasRootCauseMessage("proceed() was called twice by an interceptor");
     assertThat(runs).hasValue(1);
   }
 
@@ -556,7 +561,11 @@ class InterceptorChainTest {
     List<Command> published = new CopyOnWriteArrayList<>();
     CommandDispatchInterceptor twice =
         dispatch -> {
-          dispatch.proceed();
+          try {
+            dispatch.proceed();
+          } catch (IllegalStateException skipped) {
+            // proceeds again all the same
+          }
           return dispatch.proceed();
         };
     CommandDispatchInterceptor skipping = dispatch -> CompletableFuture.completedFuture(null);
@@ -582,7 +591,8 @@ class InterceptorChainTest {
             .build();
 
     assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
-        .isInstanceOf(UnsupportedOperationException.class);
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasCauseInstanceOf(UnsupportedOperationException.class);
     assertThat(store.version("w-1")).isZero();
   }
 
@@ -684,5 +694,203 @@ class InterceptorChainTest {
     Command reaction = Command.reactingTo(event, new Deposit("w-1", BigDecimal.ONE));
 
     assertThat(reaction.metadata()).containsEntry("tenant", "acme").doesNotContainKey("actor");
+  }
+
+  /** Records the outcome it sees of the rest of the chain, as a metrics interceptor would. */
+  private static CommandHandlerInterceptor observing(List<String> outcomes) {
+    return handling -> {
+      try {
+        Outcome outcome = handling.proceed();
+        outcomes.add(outcome == null ? "none" : outcome.tag());
+        return outcome;
+      } catch (Exception e) {
+        outcomes.add(Outcome.of(e).tag());
+        throw e;
+      }
+    };
+  }
+
+  @Test
+  void a_command_from_the_bus_an_interceptor_did_not_hand_on_is_dead_lettered_not_acknowledged() {
+    CommandHandlerInterceptor skipping = handling -> Outcome.SUCCEEDED;
+    CommandHandlerInterceptor noOutcome =
+        handling -> {
+          handling.proceed();
+          return null;
+        };
+    for (CommandHandlerInterceptor bad : List.of(skipping, noOutcome)) {
+      List<String> outer = new CopyOnWriteArrayList<>();
+      InMemoryCommandBus bus = new InMemoryCommandBus(1);
+      InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+      CommandDispatchManager manager =
+          CommandDispatchManager.builder(bus, Wallet.types())
+              .errorLog(store)
+              .interceptors(Interceptors.of(observing(outer), bad))
+              .build();
+      AtomicInteger runs = new AtomicInteger();
+      manager.registerCommandHandler(Deposit.class, (d, c) -> runs.incrementAndGet());
+      manager.listen("wallets", 1);
+      try {
+        Command command = Command.create(new Deposit("w-1", BigDecimal.ONE));
+        bus.publish(command);
+
+        Await.until("the command dead-lettered", () -> !bus.deadLetters().isEmpty());
+        assertThat(outer).as("what the outer link saw").containsExactly("failed");
+        assertThat(store.eventsByCorrelationId(command.correlationId()))
+            .singleElement()
+            .satisfies(
+                failed ->
+                    assertThat(failed.eventAs(CommandFailed.class).errorType())
+                        .isEqualTo(InterceptorFailedException.class.getName()));
+        assertThat(runs).hasValue(bad == skipping ? 0 : 1);
+      } finally {
+        manager.close();
+        bus.close();
+      }
+    }
+  }
+
+  @Test
+  void an_event_an_interceptor_did_not_hand_on_is_dead_lettered_and_fails_for_the_links_outside()
+      throws Exception {
+    List<String> outer = new CopyOnWriteArrayList<>();
+    EventHandlerInterceptor observing =
+        handling -> {
+          try {
+            Outcome outcome = handling.proceed();
+            outer.add(outcome.tag());
+            return outcome;
+          } catch (Exception e) {
+            outer.add(Outcome.of(e).tag());
+            throw e;
+          }
+        };
+    EventHandlerInterceptor skipping = handling -> Outcome.SUCCEEDED;
+    AtomicInteger runs = new AtomicInteger();
+    try (InMemoryEventBus bus = new InMemoryEventBus(1);
+        EventProcessor processor =
+            EventProcessor.subscribing("audit", bus, new InMemoryEventStreamRepository())
+                .handler(event -> runs.incrementAndGet())
+                .interceptors(Interceptors.of(observing, skipping))
+                .build()) {
+      processor.start();
+      bus.publish(List.of(VersionedEvent.of("w-1", 1, new Wallet.Opened("o"), "c")));
+
+      Await.until("the event dead-lettered", () -> !bus.deadLetters().isEmpty());
+      assertThat(bus.deadLetters().get(0).reason())
+          .contains(InterceptorFailedException.class.getSimpleName());
+      assertThat(outer).as("what the outer link saw").containsExactly("failed");
+      assertThat(runs).hasValue(0);
+    }
+  }
+
+  @Test
+  void what_an_inner_interceptor_throws_fails_every_link_while_the_handlers_own_passes_unchanged() {
+    List<String> outer = new CopyOnWriteArrayList<>();
+    CommandHandlerInterceptor throwing =
+        handling -> {
+          if (handling.message().bodyAs(Deposit.class).amount().signum() == 0) {
+            throw new IllegalArgumentException("the interceptor's own");
+          }
+          return handling.proceed();
+        };
+    CommandHandlerInterceptor middle = Handling::proceed;
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, Wallet.types())
+            .interceptors(Interceptors.of(observing(outer), middle, throwing))
+            .build();
+    manager.registerCommandHandler(
+        Deposit.class,
+        (deposit, command) -> {
+          throw new IllegalArgumentException("the domain says no");
+        });
+
+    assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ZERO))))
+        .isInstanceOf(InterceptorFailedException.class)
+        .hasRootCauseMessage("the interceptor's own");
+    assertThatThrownBy(() -> manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the domain says no");
+    assertThat(outer).containsExactly("failed", "rejected");
+  }
+
+  @Test
+  void an_inner_aggregate_interceptors_failure_or_skip_is_a_failure_to_the_links_further_out() {
+    List<String> outer = new CopyOnWriteArrayList<>();
+    AggregateInterceptor observing =
+        call -> {
+          try {
+            call.proceed();
+            outer.add("succeeded");
+          } catch (RuntimeException e) {
+            outer.add(Outcome.of(e).tag());
+            throw e;
+          }
+        };
+    AggregateInterceptor throwing =
+        call -> {
+          throw new IllegalArgumentException("the interceptor's own");
+        };
+    AggregateInterceptor skipping = call -> {};
+    for (AggregateInterceptor bad : List.of(throwing, skipping)) {
+      InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+      EventSourcingRepository repository =
+          EventSourcingRepository.builder(store, Wallet.types())
+              .interceptors(Interceptors.of(observing, bad))
+              .build();
+
+      assertThatThrownBy(() -> repository.save(Wallet.open("w-1", "o"), "c"))
+          .isInstanceOf(InterceptorFailedException.class)
+          .hasMessageContaining("the save of");
+      assertThat(store.version("w-1")).isZero();
+    }
+    assertThat(outer).containsExactly("failed", "failed");
+  }
+
+  @Test
+  void an_outer_dispatch_interceptor_sees_the_call_fail_when_an_inner_one_never_proceeded() {
+    List<String> outcomes = new CopyOnWriteArrayList<>();
+    CommandDispatchInterceptor observing =
+        dispatch -> {
+          try {
+            CompletableFuture<Void> sent = dispatch.proceed();
+            outcomes.add(sent.isCompletedExceptionally() ? "failed" : "sent");
+            return sent;
+          } catch (RuntimeException e) {
+            outcomes.add("failed");
+            throw e;
+          }
+        };
+    CommandDispatchInterceptor skipping = dispatch -> CompletableFuture.completedFuture(null);
+    List<Command> published = new CopyOnWriteArrayList<>();
+    CommandBus bus = Interceptors.of(observing, skipping).commandBus(recordingBus(published));
+
+    assertThatThrownBy(() -> bus.publish(Command.create(new Deposit("w-1", BigDecimal.ONE))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("returned without proceeding");
+    assertThat(outcomes).containsExactly("failed");
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void a_handler_interceptor_may_not_change_who_sent_the_command() throws Exception {
+    CommandHandlerInterceptor impersonating =
+        handling -> handling.proceed(handling.message().withMetadata("actor", "mallory"));
+    CommandHandlerInterceptor delegating =
+        handling -> handling.proceed(handling.message().withMetadata("onBehalfOf", "mallory"));
+    for (CommandHandlerInterceptor bad : List.of(impersonating, delegating)) {
+      try (Cqrs cqrs = wallets(bad)) {
+        Command command =
+            Command.create(new Deposit("w-1", BigDecimal.ONE))
+                .withMetadata(MetadataKey.ACTOR, "alice")
+                .withMetadata(MetadataKey.ON_BEHALF_OF, "bob");
+
+        assertThatThrownBy(() -> cqrs.commands().dispatch(command))
+            .isInstanceOf(InterceptorFailedException.class)
+            .hasCauseInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("metadata only");
+        assertThat(cqrs.store().version("w-1")).as("nothing stored").isZero();
+      }
+    }
   }
 }

@@ -49,6 +49,8 @@ public interface AggregateCall {
    *
    * @throws RuntimeException what the repository threw, e.g. a {@link io.cqrs.ConcurrencyException}
    *     from a save
+   * @throws InterceptorFailedException if an interceptor further in failed or broke the chain's
+   *     contract, or if this one proceeds a second time
    */
   void proceed();
 }

@@ -46,6 +46,9 @@ public interface Handling<M> {
    * @return {@link Outcome#SUCCEEDED}, or {@link Outcome#DUPLICATE} where an earlier delivery of
    *     the command took effect
    * @throws Exception what the handler threw; {@link Outcome#of(Throwable)} names it
+   * @throws InterceptorFailedException if an interceptor further in failed before the handler ran
+   *     or broke the chain's contract (returned without proceeding, or no outcome), or if this one
+   *     proceeds a second time: {@link Outcome#FAILED}
    */
   default Outcome proceed() throws Exception {
     return proceed(message());

@@ -2,6 +2,7 @@ package io.cqrs.interceptor;
 
 import io.cqrs.Command;
 import io.cqrs.VersionedEvent;
+import io.cqrs.internal.Texts;
 import org.slf4j.MDC;
 
 /**
@@ -139,25 +140,11 @@ public final class MdcInterceptor
 
   /**
    * {@code value} as it may go into a log line: ids come from messages, which a client may have
-   * forged, and a line break in one would forge log lines. Control characters become {@code ?}, and
-   * a value longer than ids are is cut.
+   * forged, and a line break in one would forge log lines. Control characters become {@code ?}
+   * ({@link Texts#printable}), and a value longer than ids are is cut.
    */
   static String printable(String value) {
-    int length = Math.min(value.length(), MAX_VALUE_LENGTH);
-    for (int i = 0; i < length; i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        return clean(value, length);
-      }
-    }
-    return length == value.length() ? value : value.substring(0, length) + "…";
-  }
-
-  private static String clean(String value, int length) {
-    StringBuilder clean = new StringBuilder(length + 1);
-    for (int i = 0; i < length; i++) {
-      char c = value.charAt(i);
-      clean.append(Character.isISOControl(c) ? '?' : c);
-    }
-    return length == value.length() ? clean.toString() : clean.append('…').toString();
+    return Texts.printable(
+        value.length() <= MAX_VALUE_LENGTH ? value : value.substring(0, MAX_VALUE_LENGTH) + "…");
   }
 }

@@ -1,9 +1,11 @@
 package io.cqrs.internal;
 
 import io.cqrs.Command;
+import io.cqrs.CqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.InterceptorFailedException;
 import java.util.List;
 
 /**
@@ -56,19 +58,11 @@ public abstract class AggregateChain implements AggregateCall {
   /**
    * Runs the first link (or the load or save where there are none).
    *
-   * @throws IllegalStateException if an interceptor returned without proceeding, or swallowed the
-   *     repository's failure
+   * @throws InterceptorFailedException if an interceptor failed before the load or save ran, or
+   *     returned without proceeding, swallowed the repository's failure or proceeded twice
    */
   public final void run() {
     proceed();
-    if (!reached) {
-      throw new IllegalStateException(
-          "An aggregate interceptor returned without proceeding with the " + kind);
-    }
-    if (!ran) {
-      throw new IllegalStateException(
-          "An aggregate interceptor swallowed the failure of the " + kind + " of " + aggregateId);
-    }
   }
 
   /** What a load replayed, or a save committed. */
@@ -121,10 +115,22 @@ public abstract class AggregateChain implements AggregateCall {
     return found;
   }
 
+  /**
+   * Runs link {@code next}, or the load or save after the last one, and checks what the link did:
+   * at each link, so that every link further out sees a failure of one further in as a failure, not
+   * as the repository's outcome (a metrics interceptor would count a save an inner link skipped as
+   * succeeded, and an exception an inner link threw as a rejection by the domain).
+   *
+   * <p>What a link throws before the load or save ran becomes an {@link
+   * InterceptorFailedException}, a failure of the command whose handler called the repository,
+   * unless it is the framework's own ({@link CqrsException}); so does a link that returns without
+   * proceeding or swallows the repository's failure, whose caller would take the save for done.
+   * What the repository threw passes unchanged.
+   */
   @Override
   public final void proceed() {
     if (unwound) {
-      throw new IllegalStateException("proceed() was called twice by an aggregate interceptor");
+      throw broken("proceed() was called twice by an aggregate interceptor");
     }
     int link = next++;
     try {
@@ -132,11 +138,32 @@ public abstract class AggregateChain implements AggregateCall {
         reached = true;
         perform();
         ran = true;
-      } else {
+        return;
+      }
+      try {
         links[link].interceptAggregate(this);
+      } catch (RuntimeException e) {
+        if (!reached && !(e instanceof CqrsException)) {
+          throw new InterceptorFailedException(this, e);
+        }
+        throw e;
+      }
+      if (!reached) {
+        throw broken("An aggregate interceptor returned without proceeding with the " + kind);
+      }
+      if (!ran) {
+        throw broken(
+            "An aggregate interceptor swallowed the failure of the "
+                + kind
+                + " of "
+                + Texts.shown(aggregateId));
       }
     } finally {
       unwound = true;
     }
+  }
+
+  private InterceptorFailedException broken(String contract) {
+    return new InterceptorFailedException(this, new IllegalStateException(contract));
   }
 }

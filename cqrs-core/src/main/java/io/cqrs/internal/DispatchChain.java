@@ -100,6 +100,12 @@ public abstract class DispatchChain<M> implements Dispatch<M> {
       messages = received;
       link = from;
     }
+    // Checked at each link, not only by run(): a link further out must see the call fail, not
+    // time or trace as sent a publish that never reached the bus.
+    if (!reached) {
+      throw new IllegalStateException(
+          "An interceptor returned without proceeding: the bus never got " + next);
+    }
     if (result == null) {
       throw new IllegalStateException(
           links[from + 1].getClass().getName() + " returned no future from intercept(dispatch)");

@@ -33,6 +33,14 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
   @FunctionalInterface
   public interface Terminal<M> {
     Outcome run(M message, Attempts attempts) throws Exception;
+
+    /**
+     * Told that the handling of {@code message} fails with {@code failure}, which an interceptor
+     * threw or the chain made of what one did wrong, not the handler ({@link #run} threw nothing of
+     * it): for a caller that records failures of the handler where they happen, and would otherwise
+     * not see this one. Nothing by default.
+     */
+    default void interceptorFailed(M message, InterceptorFailedException failure) {}
   }
 
   private final Link<M>[] links;
@@ -43,6 +51,7 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
   private int link; // the running link
   private int proceeded = -1; // the innermost link that has proceeded
   private boolean reached; // whether the last link handed the message to the handler
+  private Exception handlerFailure; // what the handler threw, which passes every link unchanged
   private int attempts;
   private final PendingWork pending; // an asynchronous handler's work, if this handling has any
 
@@ -56,7 +65,13 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
     this.pending = PendingWork.claim();
   }
 
-  /** Runs {@code message} through {@code links} to {@code terminal}. */
+  /**
+   * Runs {@code message} through {@code links} to {@code terminal}.
+   *
+   * @throws InterceptorFailedException if an interceptor failed before the handler ran, or broke
+   *     the chain's contract (see {@code through}); {@code terminal} is told
+   * @throws Exception what the handler threw
+   */
   public static <M> Outcome run(
       Link<M>[] links,
       M message,
@@ -68,25 +83,51 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
       return terminal.run(message, Attempts.UNCOUNTED);
     }
     HandlingChain<M> chain = new HandlingChain<>(links, message, component, terminal, sameMessage);
-    Outcome outcome;
     try {
-      outcome = links[0].intercept(chain);
-    } catch (Exception e) {
-      // What an interceptor threw before the handler ran is no rejection by the domain: unless it
-      // may pass (transient) or is the framework's own, it is a failure of the message.
-      if (!chain.reached && !(e instanceof CqrsException)) {
-        throw new InterceptorFailedException(message, e);
+      return chain.through(0, message);
+    } catch (InterceptorFailedException e) {
+      if (e != chain.handlerFailure) {
+        terminal.interceptorFailed(message, e);
       }
       throw e;
     }
-    if (!chain.reached) {
-      throw new IllegalStateException(
-          "An interceptor returned without proceeding: the handler never saw " + message);
+  }
+
+  /**
+   * Runs link {@code at}, which receives {@code received}, and checks what it did: at each link, so
+   * that every link further out sees a failure of one further in as a failure, not as the handler's
+   * outcome (a metrics interceptor would count a command an inner link skipped as succeeded, and an
+   * exception an inner link threw as the domain's rejection).
+   *
+   * <p>What a link throws before the handler ran is no rejection by the domain: unless it may pass
+   * (transient) or is the framework's own ({@link CqrsException}), it becomes an {@link
+   * InterceptorFailedException}, a failure of the message. So does a link that returns without
+   * proceeding, or with no outcome: the handler did not run, or no one can tell how it ended, and a
+   * bus must not acknowledge the message as handled. What the handler threw passes unchanged.
+   */
+  private Outcome through(int at, M received) throws Exception {
+    Outcome outcome;
+    try {
+      outcome = links[at].intercept(this);
+    } catch (Exception e) {
+      if (!reached && !(e instanceof CqrsException)) {
+        throw new InterceptorFailedException(received, e);
+      }
+      throw e;
+    }
+    if (!reached) {
+      throw broken(
+          received,
+          "An interceptor returned without proceeding: the handler never saw the message");
     }
     if (outcome == null) {
-      throw new IllegalStateException("An interceptor returned no outcome for " + message);
+      throw broken(received, "An interceptor returned no outcome");
     }
     return outcome;
+  }
+
+  private static InterceptorFailedException broken(Object message, String contract) {
+    return new InterceptorFailedException(message, new IllegalStateException(contract));
   }
 
   @Override
@@ -119,7 +160,7 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
   public Outcome proceed(M next) throws Exception {
     int from = link;
     if (from <= proceeded) {
-      throw new IllegalStateException("proceed() was called twice by an interceptor");
+      throw broken(message, "proceed() was called twice by an interceptor");
     }
     proceeded = from;
     if (next == null || !sameMessage.test(message, next)) {
@@ -131,13 +172,18 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
     }
     if (from + 1 == links.length) {
       reached = true;
-      return terminal.run(next, this);
+      try {
+        return terminal.run(next, this);
+      } catch (Exception e) {
+        handlerFailure = e;
+        throw e;
+      }
     }
     M received = message;
     message = next;
     link = from + 1;
     try {
-      return links[from + 1].intercept(this);
+      return through(from + 1, next);
     } finally {
       message = received;
       link = from;

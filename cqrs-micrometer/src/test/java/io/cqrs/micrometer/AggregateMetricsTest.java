@@ -7,6 +7,9 @@ import io.cqrs.AggregateCache;
 import io.cqrs.Command;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.Cqrs;
+import io.cqrs.interceptor.AggregateCall;
+import io.cqrs.interceptor.AggregateInterceptor;
+import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.micrometer.Account.Deposit;
 import io.cqrs.micrometer.Account.Open;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -84,6 +87,30 @@ class AggregateMetricsTest {
     assertThat(meters.counted(CACHE, "result", "miss"))
         .as("without a cache every load is a miss")
         .isEqualTo(2);
+  }
+
+  @Test
+  void a_save_an_interceptor_inside_the_metrics_failed_counts_as_failed_not_as_rejected() {
+    AggregateInterceptor refusing =
+        call -> {
+          if (call.kind() == AggregateCall.Kind.SAVE) {
+            throw new IllegalArgumentException("the interceptor's own");
+          }
+          call.proceed();
+        };
+    try (Cqrs cqrs = Account.cqrs().interceptors(CqrsMetrics.of(registry), refusing).build()) {
+      Account.handle(cqrs);
+      cqrs.start();
+
+      assertThatThrownBy(() -> dispatch(cqrs, new Open("a-1")))
+          .isInstanceOf(InterceptorFailedException.class);
+    }
+
+    assertThat(meters.timed(SAVE, "aggregate", "Account", "outcome", "failed")).isEqualTo(1);
+    assertThat(meters.timed(SAVE, "aggregate", "Account", "outcome", "rejected")).isZero();
+    assertThat(meters.timed("cqrs.commands.handled", "command", "Open", "outcome", "failed"))
+        .as("the command's failure, not the domain's rejection")
+        .isEqualTo(1);
   }
 
   private static void dispatch(Cqrs cqrs, Object body) throws Exception {

@@ -8,7 +8,11 @@ import io.cqrs.ConcurrencyException;
 import io.cqrs.Cqrs;
 import io.cqrs.MissingHandlerException;
 import io.cqrs.TransientCqrsException;
+import io.cqrs.interceptor.CommandHandlerInterceptor;
+import io.cqrs.interceptor.InterceptorFailedException;
 import io.cqrs.interceptor.Interceptors;
+import io.cqrs.interceptor.Outcome;
+import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.micrometer.Account.Deposit;
 import io.cqrs.micrometer.Account.Open;
 import io.cqrs.spi.CommandBus;
@@ -164,6 +168,49 @@ class CommandMetricsTest {
     assertThat(refused).isCompletedExceptionally();
     assertThat(reading.timed(DISPATCHED, "command", "Open", "outcome", "failed")).isEqualTo(1);
     assertThat(reading.timed(DISPATCHED, "command", "Open", "outcome", "succeeded")).isZero();
+  }
+
+  @Test
+  void an_interceptor_that_throws_inside_the_metrics_counts_the_command_failed_not_rejected() {
+    CommandHandlerInterceptor throwing =
+        handling -> {
+          throw new IllegalArgumentException("the interceptor's own");
+        };
+    try (Cqrs cqrs = Account.cqrs().interceptors(CqrsMetrics.of(registry), throwing).build()) {
+      Account.handle(cqrs);
+      cqrs.start();
+
+      assertThatThrownBy(() -> cqrs.commands().dispatch(Command.create(new Open("a-1"))))
+          .isInstanceOf(InterceptorFailedException.class);
+    }
+
+    assertThat(handled("Open", "direct", "failed")).isEqualTo(1);
+    assertThat(handled("Open", "direct", "rejected")).isZero();
+  }
+
+  @Test
+  void
+      a_command_an_interceptor_inside_the_metrics_never_handed_on_counts_failed_and_dead_letters() {
+    CommandHandlerInterceptor skipping = handling -> Outcome.SUCCEEDED;
+    InMemoryCommandBus bus = new InMemoryCommandBus(1);
+    try (Cqrs cqrs =
+        Account.cqrs()
+            .service("bank")
+            .commandBus(bus)
+            .interceptors(CqrsMetrics.of(registry), skipping)
+            .build()) {
+      Account.handle(cqrs);
+      cqrs.start();
+
+      cqrs.send(new Open("a-1"));
+      Await.until("the command dead-lettered", () -> !bus.deadLetters().isEmpty());
+      assertThat(cqrs.repository().find("a-1", Account::new)).isEmpty();
+    } finally {
+      bus.close();
+    }
+
+    assertThat(handled("Open", "bank", "failed")).isEqualTo(1);
+    assertThat(handled("Open", "bank", "succeeded")).isZero();
   }
 
   private long handled(String command, String component, String outcome) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cqrs.Command;
 import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
+import io.cqrs.TrackingEventProcessor;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.Interceptors;
+import io.cqrs.interceptor.Outcome;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.micrometer.Account.Deposit;
 import io.cqrs.micrometer.Account.Deposited;
@@ -20,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class EventMetricsTest {
@@ -160,6 +165,42 @@ class EventMetricsTest {
         .isGreaterThanOrEqualTo(3);
     assertThat(handled(meters, "Deposited", "rejected")).as("the failed stage").isEqualTo(1);
     assertThat(handled(meters, "Opened", "succeeded")).isEqualTo(1);
+  }
+
+  @Test
+  void an_event_an_interceptor_inside_the_metrics_never_handed_on_counts_as_failed()
+      throws Exception {
+    EventHandlerInterceptor skippingDeposits =
+        handling ->
+            handling.message().event() instanceof Deposited
+                ? Outcome.SUCCEEDED
+                : handling.proceed();
+    AtomicInteger deposits = new AtomicInteger();
+    try (Cqrs cqrs = Account.cqrs().build()) {
+      Account.handle(cqrs);
+      TrackingEventProcessor processor =
+          EventProcessor.tracking("ledger", cqrs.store())
+              .handler(
+                  event -> {
+                    if (event.event() instanceof Deposited) {
+                      deposits.incrementAndGet();
+                    }
+                  })
+              .maxAttempts(2)
+              .idleWait(Duration.ofMillis(10))
+              .interceptors(Interceptors.of(CqrsMetrics.of(registry), skippingDeposits))
+              .build();
+      cqrs.processor(processor);
+      cqrs.start();
+
+      dispatch(cqrs, new Open("a-1"));
+      dispatch(cqrs, new Deposit("a-1", 5));
+      Await.until("the deposit dead-lettered", () -> processor.deadLettered() == 1);
+    }
+
+    assertThat(deposits).as("the handler never saw it").hasValue(0);
+    assertThat(handled("Deposited", "ledger", "failed")).as("maxAttempts(2)").isEqualTo(2);
+    assertThat(handled("Deposited", "ledger", "succeeded")).isZero();
   }
 
   private static long handled(Meters meters, String event, String outcome) {

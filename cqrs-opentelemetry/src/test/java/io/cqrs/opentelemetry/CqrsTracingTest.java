@@ -12,6 +12,9 @@ import io.cqrs.MetadataKey;
 import io.cqrs.Projection;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.interceptor.CommandHandlerInterceptor;
+import io.cqrs.interceptor.InterceptorFailedException;
+import io.cqrs.interceptor.Outcome;
 import io.cqrs.opentelemetry.Bank.Deposit;
 import io.cqrs.opentelemetry.Bank.Deposited;
 import io.cqrs.opentelemetry.Bank.Notify;
@@ -384,6 +387,40 @@ class CqrsTracingTest {
                   .containsEntry(
                       AttributeKey.stringKey("exception.message"), "a deposit of -5 is refused");
             });
+  }
+
+  @Test
+  void an_interceptor_inside_the_tracing_that_fails_or_skips_the_handler_gives_a_failed_span() {
+    CommandHandlerInterceptor failing =
+        handling -> {
+          if (handling.message().bodyAs(Deposit.class).amount() < 0) {
+            throw new IllegalArgumentException("the interceptor's own");
+          }
+          return Outcome.SUCCEEDED; // and the handler never ran
+        };
+    cqrs = Bank.builder().interceptors(CqrsTracing.of(spans.sdk()), failing).build();
+    Bank.handleDeposits(cqrs);
+
+    for (int amount : new int[] {-5, 5}) {
+      Command command = Command.create(new Deposit("acc-1", amount));
+      assertThatThrownBy(() -> cqrs.commands().dispatch(command))
+          .isInstanceOf(InterceptorFailedException.class);
+
+      SpanData process =
+          spans.await(
+              "process Deposit",
+              span ->
+                  command
+                      .messageId()
+                      .equals(
+                          span.getAttributes()
+                              .get(AttributeKey.stringKey("messaging.message.id"))));
+      assertThat(process.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+      assertThat(process.getAttributes().asMap())
+          .containsEntry(AttributeKey.stringKey("cqrs.outcome"), "failed")
+          .containsEntry(
+              AttributeKey.stringKey("error.type"), InterceptorFailedException.class.getName());
+    }
   }
 
   @Test

@@ -18,14 +18,15 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.BeansException;
@@ -33,10 +34,11 @@ import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanCurrentlyInCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -68,6 +70,13 @@ public class CqrsAutoConfiguration {
   private static final String STORE_TYPE = "cqrs.store.type";
   private static final String BUS_TYPE = "cqrs.bus.type";
   private static final Logger log = LoggerFactory.getLogger(CqrsAutoConfiguration.class);
+  private static final List<Class<?>> INTERCEPTOR_TYPES =
+      List.of(
+          CommandDispatchInterceptor.class,
+          CommandHandlerInterceptor.class,
+          EventPublishInterceptor.class,
+          EventHandlerInterceptor.class,
+          AggregateInterceptor.class);
 
   /** The auto-configuration; Spring creates it. */
   public CqrsAutoConfiguration() {}
@@ -103,7 +112,7 @@ public class CqrsAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean(EventStreamRepository.class)
-  @ConditionalOnProperty(name = STORE_TYPE, havingValue = "memory", matchIfMissing = true)
+  @ConditionalOnCqrsType(property = STORE_TYPE, value = "memory")
   public InMemoryEventStreamRepository cqrsStore(EventSerializer serializer) {
     return InMemoryEventStreamRepository.serializing(serializer);
   }
@@ -111,7 +120,7 @@ public class CqrsAutoConfiguration {
   /** The in-memory command bus, unless {@code cqrs.bus.type} names another. */
   @Bean
   @ConditionalOnMissingBean(CommandBus.class)
-  @ConditionalOnProperty(name = BUS_TYPE, havingValue = "memory", matchIfMissing = true)
+  @ConditionalOnCqrsType(property = BUS_TYPE, value = "memory")
   public InMemoryCommandBus cqrsCommandBus() {
     return new InMemoryCommandBus();
   }
@@ -119,7 +128,7 @@ public class CqrsAutoConfiguration {
   /** The in-memory event bus, unless {@code cqrs.bus.type} names another. */
   @Bean
   @ConditionalOnMissingBean(EventBus.class)
-  @ConditionalOnProperty(name = BUS_TYPE, havingValue = "memory", matchIfMissing = true)
+  @ConditionalOnCqrsType(property = BUS_TYPE, value = "memory")
   public InMemoryEventBus cqrsEventBus() {
     return new InMemoryEventBus();
   }
@@ -143,7 +152,14 @@ public class CqrsAutoConfiguration {
         required(store, "an event store", STORE_TYPE, properties.getStore().getType());
     CommandBus theCommandBus =
         required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType());
-    checkBackends(properties, theStore, theCommandBus, environment);
+    checkDeduplication(properties.getDeduplication());
+    checkBackends(
+        properties,
+        theStore,
+        theCommandBus,
+        autoConfigured(beanFactory, theStore, EventStreamRepository.class),
+        autoConfigured(beanFactory, theCommandBus, CommandBus.class),
+        environment);
     Cqrs.Builder builder =
         SettingErrors.naming(
             "cqrs.bus.",
@@ -226,17 +242,27 @@ public class CqrsAutoConfiguration {
   /**
    * The properties under {@code prefix} that the environment sets, in any of Spring's spellings
    * (properties, YAML, environment variables): a setting of a backend not in use must fail the
-   * start even where it equals the default or a field the check below does not read.
+   * start even where it equals the default or a field the check below does not read. A key set to
+   * nothing ({@code cqrs.bus.rabbitmq.uri=${RABBIT_URI:}}, in properties every environment shares)
+   * sets nothing.
    */
   static List<String> setUnder(Environment environment, String prefix) {
     ConfigurationPropertyName root = ConfigurationPropertyName.of(prefix);
     Set<String> found = new TreeSet<>();
     for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
       if (source instanceof IterableConfigurationPropertySource iterable) {
-        iterable.filter(root::isAncestorOf).stream().forEach(name -> found.add(name.toString()));
+        iterable.filter(root::isAncestorOf).stream()
+            .filter(name -> !isEmpty(iterable.getConfigurationProperty(name)))
+            .forEach(name -> found.add(name.toString()));
       }
     }
     return List.copyOf(found);
+  }
+
+  private static boolean isEmpty(ConfigurationProperty property) {
+    return property != null
+        && property.getValue() instanceof CharSequence value
+        && value.toString().isBlank();
   }
 
   /**
@@ -261,16 +287,39 @@ public class CqrsAutoConfiguration {
   }
 
   /**
+   * Refuses {@code lookup-proves-effects} without {@code enabled}: the dispatch manager's own
+   * refusal ({@code lookupProvesEffects needs deduplicate(true)}) names neither property.
+   */
+  static void checkDeduplication(CqrsProperties.Deduplication deduplication) {
+    if (deduplication.isLookupProvesEffects() && !deduplication.isEnabled()) {
+      throw new IllegalStateException(
+          "cqrs.deduplication.lookup-proves-effects=true needs cqrs.deduplication.enabled=true"
+              + " (the look-up it relies on), which is false: enable deduplication or remove"
+              + " lookup-proves-effects");
+    }
+  }
+
+  /**
    * Refuses settings of a store or bus that is not the one in use (a RabbitMQ URI beside the
    * in-memory buses is a forgotten {@code cqrs.bus.type}), and warns of an in-memory store behind
    * buses that other processes share: each instance would keep events of its own.
+   *
+   * <p>Only the type properties and the auto-configured beans are judged: a store or bus bean of
+   * the application's replaces whatever {@code cqrs.store.*} or {@code cqrs.bus.*} describe, on
+   * purpose (an in-memory store in a test of an application configured for Couchbase), so its
+   * settings are not a forgotten type.
+   *
+   * @param storeAutoConfigured whether {@code store} is this auto-configuration's
+   * @param busAutoConfigured whether {@code commandBus} is this auto-configuration's
    */
   static void checkBackends(
       CqrsProperties properties,
       EventStreamRepository store,
       CommandBus commandBus,
+      boolean storeAutoConfigured,
+      boolean busAutoConfigured,
       Environment environment) {
-    if (store instanceof InMemoryEventStreamRepository) {
+    if (storeAutoConfigured && properties.getStore().getType() == CqrsProperties.StoreType.MEMORY) {
       CqrsProperties.Couchbase couchbase = properties.getStore().getCouchbase();
       refuseUnused(
           environment,
@@ -278,19 +327,17 @@ public class CqrsAutoConfiguration {
           couchbase.getBucket() != null
               || couchbase.getConnectionString() != null
               || !"none".equalsIgnoreCase(couchbase.getDurability().trim()),
-          "the store is in memory (cqrs.store.type="
-              + properties.getStore().getType().toString().toLowerCase(Locale.ROOT)
-              + "): set cqrs.store.type=couchbase to use Couchbase");
+          "the store is in memory (cqrs.store.type=memory): set cqrs.store.type=couchbase to use"
+              + " Couchbase");
     }
-    if (commandBus instanceof InMemoryCommandBus) {
+    if (busAutoConfigured && properties.getBus().getType() == CqrsProperties.BusType.MEMORY) {
       CqrsProperties.Rabbitmq rabbitmq = properties.getBus().getRabbitmq();
       refuseUnused(
           environment,
           "cqrs.bus.rabbitmq",
           rabbitmq.getUri() != null || !rabbitmq.isDeclareTopology(),
-          "the buses are in memory (cqrs.bus.type="
-              + properties.getBus().getType().toString().toLowerCase(Locale.ROOT)
-              + "): set cqrs.bus.type=rabbitmq to use RabbitMQ");
+          "the buses are in memory (cqrs.bus.type=memory): set cqrs.bus.type=rabbitmq to use"
+              + " RabbitMQ");
     }
     if (store instanceof InMemoryEventStreamRepository
         && !(commandBus instanceof InMemoryCommandBus)) {
@@ -302,6 +349,12 @@ public class CqrsAutoConfiguration {
           commandBus.getClass().getSimpleName(),
           properties.getService());
     }
+  }
+
+  /** Whether {@code bean} is the one a {@code @Bean} method of this class made. */
+  private static boolean autoConfigured(
+      ConfigurableListableBeanFactory beanFactory, Object bean, Class<?> type) {
+    return BeanOrigin.madeBy(beanFactory, bean, type, CqrsAutoConfiguration.class.getName());
   }
 
   private static <T> T required(
@@ -335,16 +388,17 @@ public class CqrsAutoConfiguration {
     };
   }
 
-  /** Every bean that implements an interceptor interface, once, in {@code @Order}. */
+  /**
+   * Every bean that implements an interceptor interface, once, in {@code @Order}: of its class, or
+   * of its {@code @Bean} method. The library's interceptors are final classes without an order, so
+   * the method's is the only one an application can give them; sorting the instances alone would
+   * not see it (Spring's {@code orderedStream()} does, but for one type at a time, and an
+   * interceptor of one type may have to run around one of another).
+   */
   private static List<Object> interceptors(ConfigurableListableBeanFactory beanFactory) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     List<Object> found = new ArrayList<>();
-    Stream.of(
-            CommandDispatchInterceptor.class,
-            CommandHandlerInterceptor.class,
-            EventPublishInterceptor.class,
-            EventHandlerInterceptor.class,
-            AggregateInterceptor.class)
+    INTERCEPTOR_TYPES.stream()
         .flatMap(type -> beanFactory.getBeanProvider(type).stream())
         .forEach(
             interceptor -> {
@@ -352,7 +406,41 @@ public class CqrsAutoConfiguration {
                 found.add(interceptor);
               }
             });
-    found.sort(AnnotationAwareOrderComparator.INSTANCE);
+    Map<Object, String> names = new IdentityHashMap<>();
+    for (Class<?> type : INTERCEPTOR_TYPES) {
+      for (String name : beanFactory.getBeanNamesForType(type)) {
+        if (beanFactory.containsSingleton(name)) {
+          names.putIfAbsent(beanFactory.getSingleton(name), name);
+        }
+      }
+    }
+    found.sort(
+        AnnotationAwareOrderComparator.INSTANCE.withSourceProvider(
+            interceptor -> orderSource(beanFactory, interceptor, names.get(interceptor))));
     return found;
+  }
+
+  /**
+   * Where the order of the bean named {@code name} is declared, as Spring looks for it when it
+   * orders beans it injects: its {@code @Bean} method, then the type it was declared as. Null (the
+   * instance's own {@code Ordered} or class annotation) for a bean that is not a singleton.
+   */
+  private static Object orderSource(
+      ConfigurableListableBeanFactory beanFactory, Object bean, String name) {
+    if (name == null
+        || !beanFactory.containsBeanDefinition(name)
+        || !(beanFactory.getMergedBeanDefinition(name) instanceof RootBeanDefinition definition)) {
+      return null;
+    }
+    List<Object> sources = new ArrayList<>(2);
+    Method factoryMethod = definition.getResolvedFactoryMethod();
+    if (factoryMethod != null) {
+      sources.add(factoryMethod);
+    }
+    Class<?> targetType = definition.getTargetType();
+    if (targetType != null && targetType != bean.getClass()) {
+      sources.add(targetType);
+    }
+    return sources.toArray();
   }
 }

@@ -11,7 +11,6 @@ import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -27,7 +26,7 @@ import org.springframework.context.annotation.Configuration;
       "io.cqrs.couchbase.CouchbaseEventStreamRepository",
       "com.couchbase.client.java.Cluster"
     })
-@ConditionalOnProperty(name = "cqrs.store.type", havingValue = "couchbase")
+@ConditionalOnCqrsType(property = "cqrs.store.type", value = "couchbase")
 class CqrsCouchbaseConfiguration {
 
   @Bean

@@ -5,11 +5,14 @@ import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.SmartLifecycle;
@@ -157,10 +160,29 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   @SuppressWarnings({"rawtypes", "unchecked"})
   private void registerCommandHandlers() {
-    for (String name : beanFactory.getBeanNamesForType(CommandHandler.class)) {
+    for (String name : candidates(CommandHandler.class)) {
       CommandHandler handler = beanFactory.getBean(name, CommandHandler.class);
       cqrs.onCommand(commandType(name, handler), handler);
     }
+  }
+
+  /**
+   * The names of the beans of {@code type} that the application would have injected: not the hidden
+   * target of a scoped proxy ({@code scopedTarget.<name>}, beside the proxy itself, which would
+   * otherwise be registered a second time, a projection as a second processor), nor a bean declared
+   * not to be an autowire candidate.
+   */
+  private List<String> candidates(Class<?> type) {
+    List<String> names = new ArrayList<>();
+    for (String name : beanFactory.getBeanNamesForType(type)) {
+      if (ScopedProxyUtils.isScopedTarget(name)
+          || (beanFactory.containsBeanDefinition(name)
+              && !beanFactory.getMergedBeanDefinition(name).isAutowireCandidate())) {
+        continue;
+      }
+      names.add(name);
+    }
+    return names;
   }
 
   /** The command type of a handler bean: from its @Bean method's return type or its class. */
@@ -192,12 +214,12 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   private Set<String> registerProcessors() {
     Set<String> names = new LinkedHashSet<>();
-    for (String name : beanFactory.getBeanNamesForType(EventProcessor.class)) {
+    for (String name : candidates(EventProcessor.class)) {
       EventProcessor processor = beanFactory.getBean(name, EventProcessor.class);
       cqrs.processor(processor);
       names.add(processor.name());
     }
-    for (String name : beanFactory.getBeanNamesForType(Projection.class)) {
+    for (String name : candidates(Projection.class)) {
       Projection projection = beanFactory.getBean(name, Projection.class);
       CqrsProperties.Processor settings =
           properties.getProcessors().getOrDefault(name, new CqrsProperties.Processor());

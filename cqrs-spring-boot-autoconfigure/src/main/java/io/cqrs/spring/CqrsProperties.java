@@ -246,7 +246,16 @@ public class CqrsProperties {
       return connectTimeout;
     }
 
+    /**
+     * @throws IllegalArgumentException if not positive (the binder names the property): checked
+     *     here, as the store's builder checks it only when the store connects itself, not on the
+     *     application's {@code Cluster}
+     */
     public void setConnectTimeout(Duration connectTimeout) {
+      if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "cqrs.store.couchbase.connect-timeout must be positive, was " + connectTimeout);
+      }
       this.connectTimeout = connectTimeout;
     }
 
@@ -403,8 +412,9 @@ public class CqrsProperties {
       return uri;
     }
 
+    /** An empty or blank URI ({@code cqrs.bus.rabbitmq.uri=${RABBIT_URI:}}) is no URI. */
     public void setUri(String uri) {
-      this.uri = uri;
+      this.uri = uri == null || uri.isBlank() ? null : uri;
     }
 
     public String getPrefix() {
@@ -556,7 +566,14 @@ public class CqrsProperties {
       return every;
     }
 
+    /**
+     * @throws IllegalArgumentException if not 1 or more (the binder names the property; the
+     *     policy's own refusal named its {@code events})
+     */
     public void setEvery(long every) {
+      if (every < 1) {
+        throw new IllegalArgumentException("cqrs.snapshots.every must be 1 or more, was " + every);
+      }
       this.every = every;
     }
   }

@@ -15,7 +15,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
@@ -30,7 +29,7 @@ import org.springframework.util.ClassUtils;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = {"io.cqrs.rabbitmq.RabbitCommandBus", "com.rabbitmq.client.Channel"})
-@ConditionalOnProperty(name = "cqrs.bus.type", havingValue = "rabbitmq")
+@ConditionalOnCqrsType(property = "cqrs.bus.type", value = "rabbitmq")
 class CqrsRabbitConfiguration {
   private static final String SPRING_AMQP_FACTORY =
       "org.springframework.amqp.rabbit.connection.AbstractConnectionFactory";
@@ -155,7 +154,7 @@ class CqrsRabbitConfiguration {
         application = new BrokerSettings(factory, List.of(), null);
       }
     }
-    if (application != null && uri != null) {
+    if (application != null && uri != null && !uri.isBlank()) {
       throw new IllegalStateException(
           "cqrs.bus.rabbitmq.uri is set, but the application has a RabbitMQ connection factory"
               + " (Spring Boot makes one from spring.rabbitmq.* whenever Spring AMQP is on the class"

@@ -11,8 +11,14 @@ import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
 import io.cqrs.EventSerializer;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.TypeRegistry;
+import io.cqrs.VersionedEvent;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.Dispatch;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.Handling;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
@@ -39,11 +45,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.CustomScopeConfigurer;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
+import org.springframework.context.support.SimpleThreadScope;
+import org.springframework.core.annotation.Order;
 
 class CqrsAutoConfigurationTest {
   private final ApplicationContextRunner runner =
@@ -618,6 +629,78 @@ class CqrsAutoConfigurationTest {
               cqrs.send(new Deposit("acc-3", BigDecimal.TEN));
               Await.until("the deposit stored", () -> store.version("acc-3") == 1);
             });
+  }
+
+  /**
+   * The library's interceptors are final classes without an order: {@code @Order} on their
+   * {@code @Bean} methods is the only way to order them, and was ignored (they ran in declaration
+   * order, and by interceptor type first).
+   */
+  @Test
+  void interceptors_run_in_the_order_of_their_bean_methods_whatever_their_types() {
+    runner
+        .withUserConfiguration(OrderedInterceptors.class)
+        .run(
+            context ->
+                assertThat(context.getBean(Cqrs.class).interceptors().all())
+                    .containsExactly(context.getBean("outer"), context.getBean("inner")));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OrderedInterceptors {
+    @Bean
+    @Order(2)
+    CommandDispatchInterceptor inner() {
+      return Dispatch::proceed;
+    }
+
+    @Bean
+    @Order(1)
+    EventHandlerInterceptor outer() {
+      return Handling::proceed;
+    }
+  }
+
+  /**
+   * A scoped proxy hides its target under a second bean name ({@code scopedTarget.rows}) of the
+   * same type, which ran as a second processor.
+   */
+  @Test
+  void a_scoped_proxy_projection_runs_as_one_processor_named_after_the_bean() {
+    runner
+        .withUserConfiguration(ScopedProjection.class)
+        .run(
+            context ->
+                assertThat(context.getBean(Cqrs.class).processors())
+                    .extracting(EventProcessor::name)
+                    .containsExactlyInAnyOrder("balances", "rows"));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class ScopedProjection {
+    @Bean
+    static CustomScopeConfigurer threadScope() {
+      CustomScopeConfigurer configurer = new CustomScopeConfigurer();
+      configurer.addScope("thread", new SimpleThreadScope());
+      return configurer;
+    }
+
+    @Bean
+    @Scope(scopeName = "thread", proxyMode = ScopedProxyMode.TARGET_CLASS)
+    Rows rows() {
+      return new Rows();
+    }
+  }
+
+  /** A projection Spring can proxy: not final. */
+  static class Rows implements Projection {
+    @Override
+    public long appliedVersion(String streamId) {
+      return 0;
+    }
+
+    @Override
+    public void apply(VersionedEvent event) {}
   }
 
   @Test

@@ -2,7 +2,11 @@ package io.cqrs.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.couchbase.client.java.Cluster;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.rabbitmq.RabbitCommandBus;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
@@ -360,6 +364,118 @@ class CqrsBackendSettingsTest {
                     .hasMessageStartingWith(
                         "cqrs.store.couchbase.* is set (cqrs.store.couchbase.bucket), but the store"
                             + " is in memory (cqrs.store.type=memory): set cqrs.store.type=couchbase"));
+  }
+
+  /**
+   * A store of the application's replaces the one {@code cqrs.store.*} describes, on purpose (an
+   * in-memory store in a test of an application configured for Couchbase): its type is not a
+   * forgotten {@code cqrs.store.type}, as it was taken to be, in a message that said the store was
+   * in memory with {@code cqrs.store.type=couchbase}.
+   */
+  @Test
+  void
+      an_in_memory_store_of_the_application_replaces_the_couchbase_settings_without_refusing_them() {
+    runner
+        .withBean(InMemoryEventStreamRepository.class, InMemoryEventStreamRepository::new)
+        .withPropertyValues("cqrs.store.type=couchbase", "cqrs.store.couchbase.bucket=events")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  @Test
+  void in_memory_buses_of_the_application_replace_the_rabbitmq_settings_without_refusing_them() {
+    runner
+        .withBean(InMemoryCommandBus.class, InMemoryCommandBus::new)
+        .withBean(InMemoryEventBus.class, InMemoryEventBus::new)
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq", "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /**
+   * The binder takes {@code rabbit-mq} for RabbitMQ, but the buses were made only for the text
+   * {@code rabbitmq}: the start failed asking whether cqrs-rabbitmq was on the class path.
+   */
+  @Test
+  void a_store_or_bus_type_spelt_as_the_binder_takes_it_selects_that_store_or_bus() {
+    runner
+        .withClassLoader(new FilteredClassLoader(AbstractConnectionFactory.class))
+        .withPropertyValues("cqrs.bus.type=rabbit-mq")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith("Missing setting: cqrs.bus.rabbitmq.uri"));
+    runner
+        .withPropertyValues("cqrs.store.type=Couch_Base")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessage("Missing setting: cqrs.store.couchbase.bucket"));
+  }
+
+  @Test
+  void snapshots_every_under_one_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues("cqrs.snapshots.mode=every", "cqrs.snapshots.every=0")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("cqrs.snapshots.every must be 1 or more, was 0"));
+  }
+
+  @Test
+  void lookup_proves_effects_without_deduplication_fails_the_start_naming_both_properties() {
+    runner
+        .withPropertyValues(
+            "cqrs.deduplication.enabled=false", "cqrs.deduplication.lookup-proves-effects=true")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.deduplication.lookup-proves-effects=true needs"
+                            + " cqrs.deduplication.enabled=true"));
+  }
+
+  /**
+   * {@code cqrs.bus.rabbitmq.uri=${RABBIT_URI:}}, in properties every environment shares, sets no
+   * URI: it was refused as a URI set beside the in-memory buses (or beside Spring AMQP's factory).
+   */
+  @Test
+  void an_empty_rabbitmq_uri_is_no_uri() {
+    runner
+        .withPropertyValues("cqrs.bus.rabbitmq.uri=")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /**
+   * On the application's {@code Cluster} the store's builder, which checks the timeout, is not
+   * used: the timeout went unchecked to the wait for the bucket.
+   */
+  @Test
+  void a_connect_timeout_that_is_not_positive_fails_before_the_cluster_is_used() {
+    runner
+        .withBean(
+            Cluster.class,
+            () -> {
+              throw new AssertionError("the Cluster is used before the settings are checked");
+            },
+            definition -> definition.setLazyInit(true))
+        .withPropertyValues(
+            "cqrs.store.type=couchbase",
+            "cqrs.store.couchbase.bucket=b",
+            "cqrs.store.couchbase.connect-timeout=0s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.store.couchbase.connect-timeout must be positive, was PT0S"));
   }
 
   @Test

@@ -18,6 +18,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * processor or the relay is more log positions behind than that; UP otherwise. Details per
  * processor: paused, failure, lag (positions behind, read from the store at each call); for the
  * relay: its lag and whether this process leads it.
+ *
+ * <p>Once a lag could not be read in a call, the others of that call are not read: they are
+ * reported unknown with the same error. Each read waits the store's timeout while the store is
+ * unreachable, one after the other, which held the health endpoint for as many timeouts as there
+ * are processors.
  */
 public final class ProcessorsHealthIndicator implements HealthIndicator {
   private final Cqrs cqrs;
@@ -36,6 +41,7 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
 
   @Override
   public Health health() {
+    LagReads reads = new LagReads();
     boolean up = true;
     Map<String, Object> processors = new LinkedHashMap<>();
     for (EventProcessor processor : cqrs.processors()) {
@@ -47,7 +53,7 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
         up = false;
       }
       if (processor instanceof TrackingEventProcessor tracking) {
-        up &= lag(tracking::lag, details);
+        up &= reads.lag(tracking::lag, details);
       }
       processors.put(processor.name(), details);
     }
@@ -56,7 +62,7 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
       EventRelay relay = cqrs.relay().get();
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("leader", relay.isLeader());
-      up &= lag(relay::lag, details);
+      up &= reads.lag(relay::lag, details);
       builder.withDetail("relay", details);
     }
     if (maxLag != null) {
@@ -65,20 +71,31 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
     return (up ? builder : builder.down()).build();
   }
 
-  /**
-   * Adds the lag, which reads the store; false if it is over the limit, or if the store could not
-   * say: a store that fails makes this indicator DOWN with the error, and must not fail the whole
-   * health endpoint, which would hide every other component's state.
-   */
-  private boolean lag(Supplier<ProcessorLag> read, Map<String, Object> details) {
-    ProcessorLag lag;
-    try {
-      lag = read.get();
-    } catch (RuntimeException e) {
-      details.put("lag", "unknown: " + e);
-      return false;
+  /** The lag reads of one {@link #health()} call, which stop at the first that fails. */
+  private final class LagReads {
+    private RuntimeException failed;
+
+    /**
+     * Adds the lag, which reads the store; false if it is over the limit, or if the store could not
+     * say: a store that fails makes this indicator DOWN with the error, and must not fail the whole
+     * health endpoint, which would hide every other component's state. After a read failed, the
+     * store is not asked again: the lag is unknown with that read's error.
+     */
+    boolean lag(Supplier<ProcessorLag> read, Map<String, Object> details) {
+      if (failed != null) {
+        details.put("lag", "unknown (not read, as an earlier read failed): " + failed);
+        return false;
+      }
+      ProcessorLag lag;
+      try {
+        lag = read.get();
+      } catch (RuntimeException e) {
+        failed = e;
+        details.put("lag", "unknown: " + e);
+        return false;
+      }
+      details.put("lag", lag.positionsBehind());
+      return maxLag == null || lag.positionsBehind() <= maxLag;
     }
-    details.put("lag", lag.positionsBehind());
-    return maxLag == null || lag.positionsBehind() <= maxLag;
   }
 }

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -161,6 +162,46 @@ class CqrsHealthAutoConfigurationTest {
       assertThat(health.getDetails().get("processors").toString())
           .contains("unknown: ")
           .contains("the store is away");
+    }
+  }
+
+  /**
+   * Each read of an unreachable store waits its timeout: read for every processor and the relay,
+   * one after the other, they held the health endpoint for as many timeouts.
+   */
+  @Test
+  void once_the_store_failed_a_lag_read_the_other_processors_lag_is_not_read() {
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicInteger failedReads = new AtomicInteger();
+    Thread caller = Thread.currentThread();
+    InMemoryEventStreamRepository memory = new InMemoryEventStreamRepository();
+    EventStreamRepository store =
+        new ForwardingEventStreamRepository(memory) {
+          @Override
+          public long logHead() {
+            if (failing.get() && Thread.currentThread() == caller) {
+              failedReads.incrementAndGet();
+              throw new TransientCqrsException("the store is away");
+            }
+            return super.logHead();
+          }
+        };
+    try (Cqrs cqrs = Cqrs.builder().store(store).relay(false).build()) {
+      for (String name : List.of("rows", "totals", "audit")) {
+        cqrs.processor(EventProcessor.tracking(name, store, memory).handler(event -> {}).build());
+      }
+      cqrs.start();
+      ProcessorsHealthIndicator indicator = new ProcessorsHealthIndicator(cqrs, null);
+      failing.set(true);
+
+      Health health = indicator.health();
+
+      assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(failedReads).hasValue(1);
+      assertThat(health.getDetails().get("processors").toString())
+          .contains("rows={paused=false, lag=unknown: ")
+          .contains("totals={paused=false, lag=unknown (not read, as an earlier read failed): ")
+          .contains("audit={paused=false, lag=unknown (not read, as an earlier read failed): ");
     }
   }
 

@@ -132,18 +132,8 @@ final class SnapshotCodec {
    * changes the fingerprint, so the old snapshot is replayed instead of read as an owner of nulls.
    */
   static String schemaText(Class<?> type) {
-    List<String> fields = new ArrayList<>();
     Deque<Class<?>> held = new ArrayDeque<>();
-    for (Class<?> c = type; c != null && c != EventSourceBased.class; c = c.getSuperclass()) {
-      for (Field field : c.getDeclaredFields()) {
-        int modifiers = field.getModifiers();
-        if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
-          fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
-          applicationClasses(field.getGenericType(), held);
-        }
-      }
-    }
-    fields.sort(null);
+    List<String> fields = fieldsOf(type, EventSourceBased.class, held);
     // A revision of the aggregate's own (@TypeName) invalidates its snapshots on purpose, for a
     // change the fields do not show (an upcaster that folds old events differently, say).
     // Revision 1 adds nothing, so the fingerprints of aggregates never revised stay as they were.
@@ -167,6 +157,26 @@ final class SnapshotCodec {
     return String.join(";", fields);
   }
 
+  /**
+   * The state fields of {@code type} and its superclasses up to {@code upTo} (exclusive) or the
+   * first of the JDK's, as {@code Declaring.name:genericType}, sorted; the application's classes
+   * their types name are added to {@code held}.
+   */
+  private static List<String> fieldsOf(Class<?> type, Class<?> upTo, Deque<Class<?>> held) {
+    List<String> fields = new ArrayList<>();
+    for (Class<?> c = type; c != null && c != upTo && !isJdk(c); c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        int modifiers = field.getModifiers();
+        if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
+          fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
+          applicationClasses(field.getGenericType(), held);
+        }
+      }
+    }
+    fields.sort(null);
+    return fields;
+  }
+
   /** One class's shape: its fields (or constants), revision and permitted subclasses. */
   private static String shapeOf(Class<?> type, Deque<Class<?>> held) {
     StringBuilder shape = new StringBuilder(type.getName()).append('{');
@@ -175,18 +185,7 @@ final class SnapshotCodec {
         shape.append(((Enum<?>) constant).name()).append(',');
       }
     } else {
-      List<String> fields = new ArrayList<>();
-      for (Class<?> c = type; c != null && !isJdk(c); c = c.getSuperclass()) {
-        for (Field field : c.getDeclaredFields()) {
-          int modifiers = field.getModifiers();
-          if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
-            fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
-            applicationClasses(field.getGenericType(), held);
-          }
-        }
-      }
-      fields.sort(null);
-      shape.append(String.join(",", fields));
+      shape.append(String.join(",", fieldsOf(type, null, held)));
     }
     if (type.isSealed()) {
       List<String> permitted = new ArrayList<>();

@@ -191,6 +191,7 @@ public final class CommandDispatchManager implements AutoCloseable {
       throws Exception {
     for (int attempt = 1; ; attempt++) {
       attempts.next();
+      CommandAttempt tried = null;
       try {
         long lookedUpAfter = lookupProvesEffects ? CommandLookups.tick() : 0;
         if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
@@ -199,50 +200,85 @@ public final class CommandDispatchManager implements AutoCloseable {
               Texts.shown(command.messageId()));
           return false;
         }
-        handleLookedUp(registered, command, lookedUpAfter);
-        // One line per handled command at debug: lets an operator (and the scale-out test) see
-        // how commands spread over competing processes.
-        log.debug(
-            "Handled {} ({})",
-            Texts.shown(command.commandType()),
-            Texts.shown(command.messageId()));
-        return true;
-      } catch (DuplicateCommandException e) {
-        // The store found this command's effect already committed, in the same atomic step that
-        // would have committed it again: another delivery won. Nothing to record or retry.
-        log.debug(
-            "Command {} took effect in an earlier delivery ({})",
-            Texts.shown(command.messageId()),
-            Texts.shown(e.streamId()));
-        return false;
-      } catch (ConcurrencyException e) {
-        if (attempt >= maxAttempts) {
-          // Transient: not an outcome. Recording it would make a redelivery believe the command
-          // handled; the caller (or the bus, by redelivering and at last dead-lettering) decides.
-          throw e;
+        tried = CommandAttempt.enter(command.messageId());
+        try {
+          handleLookedUp(registered, command, lookedUpAfter);
+        } finally {
+          CommandAttempt.leave(tried);
         }
-        log.debug(
-            "Conflict on {} (attempt {}), retrying", Texts.shown(command.commandType()), attempt);
-        backOff(attempt);
-      } catch (TransientCqrsException e) {
-        throw e;
-      } catch (Exception | AssertionError e) {
-        Earlier earlier = outcomeBeside(command, e);
-        if (earlier == Earlier.EFFECT) {
-          // A racing delivery committed first and this one failed on what it saw, e.g. "already
-          // exists": the command took effect, so this delivery must not report it rejected.
+        if (log.isDebugEnabled()) {
+          // One line per handled command at debug: lets an operator (and the scale-out test) see
+          // how commands spread over competing processes.
           log.debug(
-              "Command {} failed ({}) after an earlier delivery took effect; handled",
-              Texts.shown(command.messageId()),
-              Texts.shown(e));
+              "Handled {} ({})",
+              Texts.shown(command.commandType()),
+              Texts.shown(command.messageId()));
+        }
+        return true;
+      } catch (Exception | AssertionError e) {
+        if (tried != null && tried.committedAny()) {
+          // This attempt committed part of the effect, then failed. The store now holds an effect
+          // of the command, which a retry's look-up or a save refused as a duplicate would take
+          // for an earlier delivery's, dropping the rest and counting the command handled.
+          CommandPartiallyAppliedException partial =
+              new CommandPartiallyAppliedException(command, tried.streams(), e);
+          recordFailure(command, partial, false);
+          throw partial;
+        }
+        if (!retry(command, e, attempt)) {
           return false;
         }
-        if (earlier == Earlier.NONE) {
-          recordFailure(command, e);
-        }
-        throw e;
       }
     }
+  }
+
+  /**
+   * What a failure of an attempt that committed nothing leads to: true to try again (a conflict,
+   * with attempts left), false if an earlier delivery took effect; otherwise throws.
+   */
+  private boolean retry(Command command, Throwable failure, int attempt) throws Exception {
+    if (failure instanceof DuplicateCommandException e) {
+      // The store found this command's effect already committed, in the same atomic step that
+      // would have committed it again: another delivery won. Nothing to record or retry.
+      log.debug(
+          "Command {} took effect in an earlier delivery ({})",
+          Texts.shown(command.messageId()),
+          Texts.shown(e.streamId()));
+      return false;
+    }
+    if (failure instanceof ConcurrencyException e) {
+      if (attempt >= maxAttempts) {
+        // Transient: not an outcome. Recording it would make a redelivery believe the command
+        // handled; the caller (or the bus, by redelivering and at last dead-lettering) decides.
+        throw e;
+      }
+      log.debug(
+          "Conflict on {} (attempt {}), retrying", Texts.shown(command.commandType()), attempt);
+      backOff(attempt);
+      return true;
+    }
+    if (failure instanceof TransientCqrsException e) {
+      throw e;
+    }
+    Earlier earlier = outcomeBeside(command, failure);
+    if (earlier == Earlier.EFFECT) {
+      // A racing delivery committed first and this one failed on what it saw, e.g. "already
+      // exists": the command took effect, so this delivery must not report it rejected.
+      log.debug(
+          "Command {} failed ({}) after an earlier delivery took effect; handled",
+          Texts.shown(command.messageId()),
+          Texts.shown(failure));
+      return false;
+    }
+    if (earlier == Earlier.NONE) {
+      // A failure of the framework (no handler, an event it could not read) is dead-lettered by
+      // the bus, so that a replay after the repair runs the command: not its outcome.
+      recordFailure(command, failure, failure instanceof CqrsException);
+    }
+    if (failure instanceof Exception e) {
+      throw e;
+    }
+    throw (Error) failure;
   }
 
   /**
@@ -315,7 +351,9 @@ public final class CommandDispatchManager implements AutoCloseable {
       if (event.version() > 0) {
         return Earlier.EFFECT;
       }
-      found = Earlier.FAILED;
+      if (!(event.event() instanceof CommandFailed failed && failed.retryable())) {
+        found = Earlier.FAILED;
+      }
     }
     return found;
   }
@@ -336,6 +374,14 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   private void recordFailure(Command command, Throwable error) {
+    recordFailure(command, error, error instanceof CqrsException);
+  }
+
+  /**
+   * Records a {@link CommandFailed}; {@code retryable} if a later delivery is to be handled again
+   * (see {@link CommandFailed#retryable}).
+   */
+  private void recordFailure(Command command, Throwable error, boolean retryable) {
     if (errorLog == null) {
       return;
     }
@@ -348,7 +394,8 @@ public final class CommandDispatchManager implements AutoCloseable {
                       command.messageId(),
                       command.commandType(),
                       error.getClass().getName(),
-                      bounded(String.valueOf(error.getMessage()))))
+                      bounded(String.valueOf(error.getMessage())),
+                      retryable))
               .causedBy(command)
               .build());
     } catch (RuntimeException e) {

@@ -204,6 +204,9 @@ public final class EventSourcingRepository {
       }
       throw e;
     }
+    if (causationId != null) {
+      CommandAttempt.committed(causationId, aggregate.id());
+    }
     long newVersion = previousVersion + events.size();
     aggregate.markCommitted(newVersion, causationId);
     remember(aggregate, type);

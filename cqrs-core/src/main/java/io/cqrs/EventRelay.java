@@ -238,14 +238,20 @@ public final class EventRelay implements AutoCloseable {
   private Pass onePass(SegmentClaim lease) {
     long checkpoint = lease.checkpoint();
     List<LoggedEvent> entries = store.readLog(checkpoint + 1, batchSize);
-    Instant youngest = clock.instant().minus(grace);
+    Instant now = clock.instant();
+    Instant youngest = now.minus(grace);
+    // An event dated more than a grace period ahead comes from a writer whose clock is ahead of
+    // this one's: waiting for it to age would hold back every event after it for as long as the
+    // clocks disagree. Its fast path has had the time this relay can judge; publish it (at least
+    // once: the fast path may publish it too).
+    Instant future = now.plus(grace);
     List<LoggedEvent> toPublish = new ArrayList<>();
     long advanceTo = checkpoint;
     boolean blocked = false;
     for (LoggedEvent entry : entries) {
       VersionedEvent event = entry.event();
       if (!entry.published() && event.version() > 0) {
-        if (event.created().isAfter(youngest)) {
+        if (event.created().isAfter(youngest) && !event.created().isAfter(future)) {
           // The fast path may still be publishing it: look again at the next pass.
           blocked = true;
           break;
@@ -605,7 +611,11 @@ public final class EventRelay implements AutoCloseable {
       return this;
     }
 
-    /** How long a commit is left to the fast path before the relay publishes it (default 2 s). */
+    /**
+     * How long a commit is left to the fast path before the relay publishes it (default 2 s),
+     * counted from its events' creation time. One dated more than this ahead of the relay's clock
+     * (its writer's clock is ahead) is published at once rather than waited for.
+     */
     public Builder grace(Duration grace) {
       Objects.requireNonNull(grace, "grace");
       if (grace.isNegative()) {

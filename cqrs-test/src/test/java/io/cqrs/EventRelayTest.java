@@ -371,6 +371,30 @@ class EventRelayTest {
     assertThat(checkpoint()).isZero();
   }
 
+  /**
+   * An event its writer dated an hour ahead (a clock that is ahead) stopped every pass at it for
+   * that hour, holding back every unpublished event after it, from any process.
+   */
+  @Test
+  void an_event_dated_beyond_the_grace_period_ahead_does_not_hold_back_the_events_after_it() {
+    Ledgers.append(store, "ledger-ahead", 1, Instant.now().plus(Duration.ofHours(1)));
+    Ledgers.append(store, "ledger-1", 2, Instant.now().minusSeconds(300));
+    EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ofSeconds(10)).build();
+
+    assertThat(relay.publishPending()).isEqualTo(3);
+    assertThat(checkpoint()).isEqualTo(store.readLog(1, 10).get(2).position());
+  }
+
+  @Test
+  void an_event_dated_ahead_within_the_grace_period_is_still_left_to_the_fast_path() {
+    Ledgers.append(store, "ledger-ahead", 1, Instant.now().plusSeconds(5));
+    Ledgers.append(store, "ledger-1", 2, Instant.now().minusSeconds(300));
+    EventRelay relay = EventRelay.builder(store, bus).grace(Duration.ofSeconds(60)).build();
+
+    assertThat(relay.publishPending()).isZero();
+    assertThat(checkpoint()).isZero();
+  }
+
   @Test
   void of_two_relays_only_one_publishes_at_a_time_and_a_dead_holder_is_replaced() throws Exception {
     SubscribingEventProcessor subscription =

@@ -13,7 +13,15 @@ interface DeliveryHandler {
     /** Not done: back to its queue, in its position, for any listener. */
     REQUEUE,
     /** Give up: the broker dead-letters it to the queue's dead-letter queue. */
-    REJECT
+    REJECT,
+    /**
+     * Not done, and nothing may pass it: the listener leaves it unacknowledged, reports itself lost
+     * for good and closes its channel, which returns it to its queue ahead of everything the
+     * listener had prefetched, all in their order. For an ordered partition's message that can be
+     * neither handled nor moved to the dead-letter queue: with {@link #REQUEUE} the listener would
+     * go on with the later messages it holds, which would overtake it.
+     */
+    GIVE_BACK
   }
 
   /** What a handler may ask of its listener. */

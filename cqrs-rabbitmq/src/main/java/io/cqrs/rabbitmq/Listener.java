@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * One listener: a channel with a prefetch limit that consumes one or more queues, and a thread of
  * its own that handles the deliveries one at a time, in the order the channel received them.
  *
+ * <p>The prefetch limit is the listener's, split evenly among its consumers ({@link
+ * #prefetchPerConsumer}): RabbitMQ counts {@code basic.qos} per consumer, so one limit per consumer
+ * would let a listener of eight partitions hold eight times as many messages. A limit shared by the
+ * channel ({@code global=true}) is what RabbitMQ has deprecated, and quorum queues refuse it.
+ *
  * <p>The client's dispatch thread only queues deliveries; the listener thread takes all that are
  * queued at once, then decodes and handles them one by one. Because deliveries are settled in
  * order, acknowledgements are batched with {@code multiple=true}: after {@code ackBatch} messages,
@@ -38,8 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whatever the handler throws, the thread goes on with the next delivery, unless it is a fatal
  * error ({@link BusHealth#isFatal}): then the delivery is left unacknowledged and the {@link
- * ConsumerWatch} stops every listener of the bus. {@link #isConsuming()} tells whether this
- * listener consumes right now, as {@code health()} counts it.
+ * ConsumerWatch} stops every listener of the bus. A handler that gives a delivery back ({@link
+ * Disposition#GIVE_BACK}) stops this listener alone, the delivery unacknowledged, and reports it
+ * lost for good. An interrupt a handler leaves set is cleared, and a wait for a retry goes on when
+ * interrupted: only {@link #stop} ends a listener, and an interrupt that still reaches its wait for
+ * deliveries is reported as its end. {@link #isConsuming()} tells whether this listener consumes
+ * right now, as {@code health()} counts it.
  *
  * <p>When the channel dies, the broker redelivers whatever it had delivered and was not yet
  * acknowledged, to the recovered channel or to another consumer; the copies this listener still
@@ -63,6 +72,7 @@ final class Listener implements DeliveryHandler.Control {
   private final String threadName;
   private final List<String> queues;
   private final int prefetch;
+  private final int prefetchPerConsumer;
   private final int ackBatch;
   private final DeliveryHandler handler;
   private final ConsumerWatch watch;
@@ -91,9 +101,21 @@ final class Listener implements DeliveryHandler.Control {
     this.threadName = threadName;
     this.queues = List.copyOf(queues);
     this.prefetch = prefetch;
-    this.ackBatch = ackBatch;
+    this.prefetchPerConsumer = prefetchPerConsumer(prefetch, this.queues.size());
+    // A consumer whose whole share waits for an acknowledgement gets nothing more meanwhile.
+    this.ackBatch = Math.max(1, Math.min(ackBatch, prefetchPerConsumer / 2));
     this.handler = handler;
     this.watch = watch;
+  }
+
+  /**
+   * Each consumer's share of a listener's {@code prefetch}: an equal one, at least 1, so that a
+   * listener holds at most {@code prefetch} unacknowledged messages (or one per queue, if it
+   * consumes more queues than that). Equal, because the client's connection recovery sets one
+   * per-consumer limit, the last one set, before it consumes again.
+   */
+  static int prefetchPerConsumer(int prefetch, int consumers) {
+    return Math.max(1, prefetch / Math.max(1, consumers));
   }
 
   /** Opens the channel, sets the prefetch, starts consuming and starts the thread. */
@@ -109,7 +131,7 @@ final class Listener implements DeliveryHandler.Control {
     channel = opened;
     watchIncarnations(opened);
     try {
-      opened.basicQos(prefetch);
+      opened.basicQos(prefetchPerConsumer); // per consumer: global QoS is deprecated
       for (String queue : queues) {
         Deliveries deliveries = new Deliveries(opened, queue);
         consumers.add(deliveries);
@@ -286,6 +308,10 @@ final class Listener implements DeliveryHandler.Control {
             if (disposition == null) {
               return; // fatal: unacknowledged, it goes back to its queue with the channel
             }
+            if (disposition == Disposition.GIVE_BACK) {
+              gaveBack(delivery);
+              return; // unacknowledged: it and the rest go back in order with the channel
+            }
             settle(delivery, disposition);
             if (unacked >= ackBatch) {
               flushAcks();
@@ -298,6 +324,10 @@ final class Listener implements DeliveryHandler.Control {
         }
       }
     } catch (InterruptedException e) {
+      // Only stop() ends a listener; an interrupt from elsewhere must not end it unseen.
+      if (stopping.getCount() != 0) {
+        ended(e);
+      }
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) { // the listener's own failure: handle() keeps the rest
       ended(e);
@@ -331,7 +361,38 @@ final class Listener implements DeliveryHandler.Control {
           transientFailure ? "requeued" : "rejected",
           e);
       return transientFailure ? Disposition.REQUEUE : Disposition.REJECT;
+    } finally {
+      clearInterrupt(delivery);
     }
+  }
+
+  /**
+   * Clears an interrupt that handling left set (a handler that restores the flag after catching
+   * {@link InterruptedException}, or the publisher doing so for a copy): nothing of the bus
+   * interrupts a listener, which only {@link #stop} ends, and with the flag set the next wait for
+   * deliveries would throw and end the thread, leaving the queue without this consumer.
+   */
+  private static void clearInterrupt(Inbound delivery) {
+    if (Thread.interrupted()) {
+      log.warn(
+          "Handling {} left the listener thread's interrupt flag set; cleared it: the listener"
+              + " goes on",
+          delivery.describe());
+    }
+  }
+
+  /** After {@link Disposition#GIVE_BACK}: the listener is lost until the process restarts. */
+  private void gaveBack(Inbound delivery) {
+    watch.lost(
+        "Listener "
+            + threadName
+            + " of "
+            + queues
+            + " stopped and gave back "
+            + delivery.describe()
+            + " with every message it held, in order: it could be neither handled nor moved to"
+            + " the dead-letter queue",
+        true);
   }
 
   private void ended(Throwable e) {
@@ -386,8 +447,10 @@ final class Listener implements DeliveryHandler.Control {
         return false;
       }
       LockSupport.parkNanos(this, left);
-      if (Thread.currentThread().isInterrupted()) {
-        return true;
+      if (Thread.interrupted()) {
+        // Not a stop (stop() unparks): giving up the message here would let later ones overtake
+        // it on an ordered partition. Cleared, or parkNanos would return at once from now on.
+        log.warn("Listener {} was interrupted while waiting to retry; it waits on", threadName);
       }
     }
     return true;

@@ -13,9 +13,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A body that does not decode, or names an unknown type, goes straight to the dead-letter queue:
  * no retry can cure it. So does a message whose consumer throws a non-transient {@link
- * CqrsException} (a missing handler, say). Any other failure is retried: through the broker's retry
- * queues, or, for ordered subscriptions, in place, holding back the rest of the partition so that
- * the order is kept.
+ * CqrsException} (a missing handler, say). Any other failure (a decoding {@code Error} included) is
+ * retried: through the broker's retry queues, or, for ordered subscriptions, in place, holding back
+ * the rest of the partition so that the order is kept.
+ *
+ * <p>On an ordered subscription a failed message is never handed back for a requeue while its
+ * channel lives: the broker would put it back at the head of its partition, but the listener would
+ * go on with the later messages it had already prefetched, which then overtake it. So when the
+ * dead-letter copy cannot be published (the broker blocks publishers for longer than the publish
+ * timeout, the user may not write to the failure exchange, the exchange was deleted), the copy is
+ * tried again in place after each retry delay; if it still cannot be published, the message is
+ * {@linkplain Disposition#GIVE_BACK given back}: the listener stops and closes its channel, which
+ * returns the message and everything prefetched behind it to the partition in their order.
  *
  * <p>A failed message whose channel died meanwhile ({@link Control#channelDied}) goes nowhere: the
  * broker delivers it again, and a retry or dead-letter copy would be a second message beside that
@@ -70,6 +79,9 @@ final class MessageProcessor<T> implements DeliveryHandler {
   @Override
   public Disposition handle(Inbound delivery, Control control) {
     int attempt = failures.attemptOf(delivery);
+    if (inPlaceDelays != null) {
+      return handleInPlace(delivery, attempt, control);
+    }
     T message;
     try {
       message = decoder.decode(delivery);
@@ -81,12 +93,6 @@ final class MessageProcessor<T> implements DeliveryHandler {
       rethrowIfFatal(e);
       return retryOrDeadLetter(delivery, control, attempt, e);
     }
-    return inPlaceDelays == null
-        ? handleOnce(delivery, message, attempt, control)
-        : handleInPlace(delivery, message, attempt, control);
-  }
-
-  private Disposition handleOnce(Inbound delivery, T message, int attempt, Control control) {
     Throwable failure = attempt(message);
     if (failure == null) {
       return Disposition.ACK;
@@ -97,17 +103,34 @@ final class MessageProcessor<T> implements DeliveryHandler {
     return retryOrDeadLetter(delivery, control, attempt, failure);
   }
 
-  private Disposition handleInPlace(Inbound delivery, T message, int attempt, Control control) {
+  /**
+   * Decodes and handles the message, again after each delay while it fails, then dead-letters it. A
+   * decoding {@code Error} is retried like a consumer's failure: it is the class path's, not the
+   * body's, and may pass (a class whose static initializer failed on a resource that is back).
+   */
+  private Disposition handleInPlace(Inbound delivery, int attempt, Control control) {
     for (int current = attempt; ; current++) {
-      Throwable failure = attempt(message);
+      Throwable failure;
+      try {
+        failure = attempt(decoder.decode(delivery));
+      } catch (UnknownTypeException e) {
+        return deadLetterInPlace(delivery, control, CqrsHeaders.REASON_UNKNOWN_TYPE, current, e);
+      } catch (RuntimeException e) {
+        return deadLetterInPlace(delivery, control, CqrsHeaders.REASON_MALFORMED, current, e);
+      } catch (Error e) {
+        rethrowIfFatal(e);
+        failure = e;
+      }
       if (failure == null) {
         return Disposition.ACK;
       }
       if (isNonTransient(failure)) {
-        return deadLetter(delivery, control, CqrsHeaders.REASON_NON_TRANSIENT, current, failure);
+        return deadLetterInPlace(
+            delivery, control, CqrsHeaders.REASON_NON_TRANSIENT, current, failure);
       }
       if (current > inPlaceDelays.size()) {
-        return deadLetter(delivery, control, CqrsHeaders.REASON_HANDLER_FAILED, current, failure);
+        return deadLetterInPlace(
+            delivery, control, CqrsHeaders.REASON_HANDLER_FAILED, current, failure);
       }
       Duration delay = inPlaceDelays.get(current - 1);
       log.info(
@@ -121,6 +144,40 @@ final class MessageProcessor<T> implements DeliveryHandler {
         // Back to the head of its partition, so whoever takes over keeps the order; after the
         // channel died, the broker has put it back already.
         return Disposition.REQUEUE;
+      }
+    }
+  }
+
+  /**
+   * Dead-letters a message of an ordered partition, trying the copy again after each retry delay
+   * while it cannot be published, and gives the message back ({@link Disposition#GIVE_BACK}) when
+   * it never could: a requeue would let the partition's later messages, which the listener already
+   * holds, overtake it. A copy the broker takes but cannot route (the dead-letter queue is gone) is
+   * not tried again: the message is rejected, as on any subscription.
+   */
+  private Disposition deadLetterInPlace(
+      Inbound delivery, Control control, String reason, int attempts, Throwable failure) {
+    for (int copy = 0; ; copy++) {
+      Disposition moved = deadLetter(delivery, control, reason, attempts, failure);
+      if (moved != Disposition.REQUEUE || control.channelDied()) {
+        return moved;
+      }
+      if (copy >= inPlaceDelays.size()) {
+        log.error(
+            "Cannot dead-letter {} after {} tries; giving it back with the rest of its partition,"
+                + " in order",
+            delivery.describe(),
+            copy + 1);
+        return Disposition.GIVE_BACK;
+      }
+      Duration delay = inPlaceDelays.get(copy);
+      log.warn(
+          "Cannot dead-letter {}; trying again in {}, holding back its partition",
+          delivery.describe(),
+          delay);
+      control.flushAcks();
+      if (control.awaitStop(delay)) {
+        return Disposition.REQUEUE; // stopping, or the broker has it back: the order is kept
       }
     }
   }
@@ -151,7 +208,11 @@ final class MessageProcessor<T> implements DeliveryHandler {
     return true;
   }
 
-  /** Runs the consumer; returns what it threw, or {@code null}; throws on a fatal error. */
+  /**
+   * Runs the consumer; returns what it threw, or {@code null}; throws on a fatal error. An
+   * interrupt the consumer leaves set is cleared here, before it fails the copy this message may
+   * need or cuts a retry's wait short; the listener logs it ({@link Listener}).
+   */
   private Throwable attempt(T message) {
     try {
       consumer.accept(message);
@@ -159,6 +220,10 @@ final class MessageProcessor<T> implements DeliveryHandler {
     } catch (Throwable e) {
       rethrowIfFatal(e);
       return e;
+    } finally {
+      if (Thread.interrupted()) {
+        log.warn("A consumer left the listener thread's interrupt flag set; cleared it");
+      }
     }
   }
 

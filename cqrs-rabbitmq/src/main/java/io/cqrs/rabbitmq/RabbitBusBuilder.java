@@ -34,6 +34,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private int prefetch = 250;
   private List<Duration> retryDelays =
       List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
+  private Duration consumerTimeout = Duration.ofMinutes(30);
   private Duration recoveryInterval;
   private Duration heartbeat;
   private Duration connectionTimeout;
@@ -123,7 +124,12 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     return self();
   }
 
-  /** How many unacknowledged messages each listener may hold (default 250). */
+  /**
+   * How many unacknowledged messages each listener may hold (default 250), split evenly among the
+   * queues it consumes (the partitions of an ordered subscription), at least one each. Every
+   * message a listener holds must be acknowledged within the broker's {@code consumer_timeout}
+   * ({@link #consumerTimeout}): keep {@code prefetch} times a handler's time well below it.
+   */
   public B prefetch(int prefetch) {
     this.prefetch = atLeastOne("prefetch", prefetch);
     return self();
@@ -132,7 +138,9 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   /**
    * The delays before the second, third … attempt of a message whose consumer threw (default 1 s,
    * 10 s, 60 s). A message is dead-lettered after {@code delays.length + 1} failed attempts; no
-   * delays means no retries.
+   * delays means no retries. An ordered subscription retries in place, holding the event
+   * unacknowledged meanwhile, so there the delays must add up to less than {@link #consumerTimeout}
+   * ({@code build()} refuses them otherwise).
    */
   public B retryDelays(Duration... delays) {
     Objects.requireNonNull(delays, "retryDelays");
@@ -141,6 +149,45 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     }
     this.retryDelays = List.of(delays);
     return self();
+  }
+
+  /**
+   * The broker's {@code consumer_timeout} (default 30 minutes, RabbitMQ's default); set it to match
+   * the broker's setting, which the bus cannot read. The broker closes a channel that holds a
+   * delivery unacknowledged for longer, with {@code PRECONDITION_FAILED}: the listener is lost for
+   * good, and its messages go back to their queues. An ordered subscription retries a failed event
+   * in place, unacknowledged, for the sum of {@link #retryDelays}; were that to reach this timeout,
+   * a poison event would come back after each such loss and never reach the dead-letter queue, so
+   * the event bus's {@code build()} refuses it. Only that is checked: a listener's {@link
+   * #prefetch} times a handler's time counts against it too.
+   */
+  public B consumerTimeout(Duration consumerTimeout) {
+    this.consumerTimeout = positive("consumerTimeout", consumerTimeout);
+    return self();
+  }
+
+  /**
+   * Throws unless the retries in place of an ordered subscription end within {@link
+   * #consumerTimeout}.
+   *
+   * @param ordered the ordered subscriptions, for the message
+   */
+  void requireRetriesInPlaceWithinConsumerTimeout(Object ordered) {
+    Duration total = retryDelays.stream().reduce(Duration.ZERO, Duration::plus);
+    if (total.compareTo(consumerTimeout) >= 0) {
+      throw new IllegalArgumentException(
+          "retryDelays add up to "
+              + total
+              + ", which reaches consumerTimeout "
+              + consumerTimeout
+              + ": the ordered subscriptions "
+              + ordered
+              + " retry a failed event in place, unacknowledged, and the broker closes a"
+              + " channel whose delivery stays unacknowledged for longer than its consumer_timeout,"
+              + " so a poison event would come back for ever instead of reaching the dead-letter"
+              + " queue. Shorten the delays, or raise the broker's consumer_timeout and"
+              + " consumerTimeout with it");
+    }
   }
 
   /**

@@ -387,12 +387,17 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
      * Connects and declares the event exchange (or checks that it exists, with {@code
      * declareTopology(false)}).
      *
+     * @throws IllegalArgumentException if there are ordered subscriptions and the retry delays add
+     *     up to the {@link #consumerTimeout}
      * @throws BrokerUnavailableException if the broker cannot be reached
      * @throws io.cqrs.NonTransientCqrsException if the broker refuses the credentials or the
      *     declaration (no configure permission), or, with {@code declareTopology(false)}, the
      *     exchange does not exist
      */
     public RabbitEventBus build() {
+      if (!ordered.isEmpty()) {
+        requireRetriesInPlaceWithinConsumerTimeout(ordered);
+      }
       return new RabbitEventBus(this);
     }
   }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +51,34 @@ class ConsumerFailureIT {
   @AfterEach
   void cleanUp() {
     namespace.close();
+  }
+
+  @Test
+  void a_consumer_that_leaves_the_interrupt_flag_set_does_not_end_its_listener() {
+    RabbitEventBus bus = namespace.eventBus(serializer);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    bus.subscribe(
+        "interrupted",
+        1,
+        event -> {
+          handled.add(event.id());
+          if (interrupted.compareAndSet(false, true)) {
+            // As a handler does that catches InterruptedException and restores the flag.
+            Thread.currentThread().interrupt();
+          }
+        });
+    VersionedEvent first = TestMessages.event("first", 1);
+    bus.publish(List.of(first));
+    Await.until(WAIT, () -> "the first event", () -> handled.contains(first.id()));
+
+    List<VersionedEvent> later = TestMessages.events(10);
+    bus.publish(later);
+
+    Await.until(
+        WAIT,
+        () -> handled.size() + " handled, health " + bus.health(),
+        () -> later.stream().map(VersionedEvent::id).allMatch(handled::contains));
+    assertThat(bus.health().consumers()).isEqualTo(1);
   }
 
   @ParameterizedTest

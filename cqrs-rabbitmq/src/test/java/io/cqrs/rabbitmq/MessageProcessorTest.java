@@ -10,6 +10,7 @@ import io.cqrs.rabbitmq.DeliveryHandler.Disposition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +85,86 @@ class MessageProcessorTest {
         .satisfies(copy -> assertThat(copy.routingKey()).isEqualTo("shop.events.billing.dlq"));
   }
 
+  @Test
+  void an_ordered_message_whose_decoding_throws_an_error_is_retried_in_place() {
+    AtomicInteger decodes = new AtomicInteger();
+    AtomicInteger handled = new AtomicInteger();
+    MessageProcessor<Inbound> processor =
+        MessageProcessor.retryingInPlace(
+            delivery -> {
+              if (decodes.incrementAndGet() == 1) {
+                throw new NoClassDefFoundError("Could not initialize class ItemAdded");
+              }
+              return delivery;
+            },
+            message -> handled.incrementAndGet(),
+            failures(ordered()),
+            List.of(Duration.ofMillis(1)));
+
+    assertThat(processor.handle(DELIVERY, control)).isEqualTo(Disposition.ACK);
+    assertThat(decodes).hasValue(2);
+    assertThat(handled).hasValue(1);
+    assertThat(copies).isEmpty();
+  }
+
+  @Test
+  void an_ordered_message_whose_decoding_keeps_failing_is_dead_lettered_after_its_retries() {
+    MessageProcessor<Inbound> processor =
+        MessageProcessor.retryingInPlace(
+            delivery -> {
+              control.attempts++;
+              throw new NoClassDefFoundError("Could not initialize class ItemAdded");
+            },
+            message -> {},
+            failures(ordered()),
+            List.of(Duration.ofMillis(1), Duration.ofMillis(1)));
+
+    assertThat(processor.handle(DELIVERY, control)).isEqualTo(Disposition.ACK);
+    assertThat(control.attempts).isEqualTo(3);
+    assertThat(copies)
+        .singleElement()
+        .satisfies(
+            copy -> {
+              assertThat(copy.routingKey()).isEqualTo("shop.events.billing.dlq");
+              assertThat(copy.headers())
+                  .containsEntry(CqrsHeaders.REASON, CqrsHeaders.REASON_HANDLER_FAILED)
+                  .containsEntry(CqrsHeaders.ATTEMPTS, 3);
+            });
+  }
+
+  @Test
+  void an_ordered_message_whose_dead_letter_copy_cannot_be_published_is_given_back_not_requeued() {
+    AtomicInteger tries = new AtomicInteger();
+    MessageProcessor<Inbound> processor =
+        MessageProcessor.retryingInPlace(
+            delivery -> delivery,
+            message -> {
+              throw new io.cqrs.NonTransientCqrsException("no handler");
+            },
+            refusing(ordered(), tries, Integer.MAX_VALUE),
+            List.of(Duration.ofMillis(1), Duration.ofMillis(1)));
+
+    assertThat(processor.handle(DELIVERY, control)).isEqualTo(Disposition.GIVE_BACK);
+    assertThat(tries).hasValue(3); // the first try and one after each delay
+  }
+
+  @Test
+  void an_ordered_dead_letter_copy_refused_once_is_published_on_the_next_try() {
+    AtomicInteger tries = new AtomicInteger();
+    MessageProcessor<Inbound> processor =
+        MessageProcessor.retryingInPlace(
+            delivery -> delivery,
+            message -> {
+              throw new io.cqrs.NonTransientCqrsException("no handler");
+            },
+            refusing(ordered(), tries, 1),
+            List.of(Duration.ofMillis(1)));
+
+    assertThat(processor.handle(DELIVERY, control)).isEqualTo(Disposition.ACK);
+    assertThat(tries).hasValue(2);
+    assertThat(copies).singleElement();
+  }
+
   /** A consumer that fails every attempt; on attempt {@code dies} the channel dies first. */
   private MessageProcessor.Consumer<Inbound> failingAndThenLosingTheChannelOnAttempt(int dies) {
     return message -> {
@@ -97,6 +178,20 @@ class MessageProcessorTest {
   private FailureRouter failures(SubscriptionTopology topology) {
     return new FailureRouter(
         (messages, timeout) -> {
+          copies.addAll(messages);
+          return List.of();
+        },
+        Duration.ofSeconds(1),
+        topology);
+  }
+
+  /** Failures whose publisher refuses the first {@code refusals} copies, as a broker away would. */
+  private FailureRouter refusing(SubscriptionTopology topology, AtomicInteger tries, int refusals) {
+    return new FailureRouter(
+        (messages, timeout) -> {
+          if (tries.incrementAndGet() <= refusals) {
+            throw new BrokerUnavailableException("broker", "blocked by an alarm", null);
+          }
           copies.addAll(messages);
           return List.of();
         },

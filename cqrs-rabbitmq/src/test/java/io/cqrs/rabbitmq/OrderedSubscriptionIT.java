@@ -3,6 +3,7 @@ package io.cqrs.rabbitmq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.EventSerializer;
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.testing.Await;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -126,6 +129,115 @@ class OrderedSubscriptionIT {
         () -> handled.getOrDefault("flaky", List.of()).size() == 10);
     assertThat(handled.get("flaky")).containsExactlyElementsOf(versions(10));
     assertThat(failures.get("flaky")).hasValue(3);
+  }
+
+  @Test
+  void an_event_that_cannot_be_dead_lettered_is_not_overtaken_by_later_events_of_its_stream() {
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    RabbitEventBus first = onePartitionBus();
+    first.subscribe(
+        SUBSCRIPTION,
+        1,
+        event -> {
+          record(event);
+          if (event.version() == 1 && failedOnce.compareAndSet(false, true)) {
+            throw new NonTransientCqrsException("version 1 fails on its first delivery");
+          }
+        });
+    // Its dead-letter copy cannot be published: the broker refuses the failure exchange.
+    namespace.withChannel(channel -> channel.exchangeDelete(namespace.prefix() + ".failures"));
+
+    // From a bus of its own: the refused copies close the first bus's publishing channel, which
+    // would fail these in flight and publish them again.
+    onePartitionBus().publish(TestMessages.stream("blocked", 5));
+
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> "handled " + handled + ", health " + first.health(),
+        () -> first.health().needsRestart() || handledVersions("blocked").containsAll(versions(5)));
+    if (first.health().needsRestart()) {
+      assertThat(first.health().lastFailure().description()).contains("gave back");
+      // A restart: subscribing declares the failure exchange again.
+      onePartitionBus().subscribe(SUBSCRIPTION, 1, this::record);
+      Await.until(
+          Duration.ofSeconds(30),
+          () -> "handled " + handled,
+          () -> handledVersions("blocked").containsAll(versions(5)));
+    }
+    assertNeverBehind(handledVersions("blocked"));
+  }
+
+  @Test
+  void a_listener_of_four_partitions_holds_no_more_unacknowledged_events_than_its_prefetch() {
+    int published = 40; // of 40 sources: every partition gets some
+    CountDownLatch release = new CountDownLatch(1);
+    RabbitEventBus bus =
+        namespace.track(
+            namespace
+                .eventBusBuilder(serializer)
+                .orderedSubscriptions(SUBSCRIPTION)
+                .partitions(4)
+                .prefetch(5)
+                .build());
+    bus.subscribe(SUBSCRIPTION, 1, event -> release.await());
+    List<String> partitions =
+        IntStream.range(0, 4)
+            .mapToObj(i -> Names.partition(namespace.prefix() + ".events." + SUBSCRIPTION, i))
+            .toList();
+    try {
+      bus.publish(TestMessages.events(published));
+
+      // One each at least, and the handler holds one; what it holds beyond is the question.
+      Await.until(
+          Duration.ofSeconds(30),
+          () -> unacknowledged(partitions, published) + " unacknowledged",
+          () -> unacknowledged(partitions, published) >= 4);
+      assertThat(unacknowledged(partitions, published)).isLessThanOrEqualTo(5);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** Published minus ready: what the broker has delivered and not had acknowledged. */
+  private long unacknowledged(List<String> partitions, int published) {
+    long ready =
+        namespace.withChannel(
+            channel -> {
+              long sum = 0;
+              for (String partition : partitions) {
+                sum += channel.messageCount(partition);
+              }
+              return sum;
+            });
+    return published - ready;
+  }
+
+  private RabbitEventBus onePartitionBus() {
+    return namespace.track(
+        namespace
+            .eventBusBuilder(serializer)
+            .orderedSubscriptions(SUBSCRIPTION)
+            .partitions(1)
+            .retryDelays(Duration.ofMillis(50))
+            .build());
+  }
+
+  private List<Long> handledVersions(String aggregate) {
+    List<Long> versions = handled.getOrDefault(aggregate, List.of());
+    synchronized (versions) {
+      return List.copyOf(versions);
+    }
+  }
+
+  /** No version handled after a later one: only repeats of the latest (at least once). */
+  private static void assertNeverBehind(List<Long> versions) {
+    long highest = 0;
+    for (int i = 0; i < versions.size(); i++) {
+      assertThat(versions.get(i))
+          .as("version at %d of %s", i, versions)
+          .isGreaterThanOrEqualTo(highest);
+      highest = versions.get(i);
+    }
   }
 
   private RabbitEventBus orderedBus() {

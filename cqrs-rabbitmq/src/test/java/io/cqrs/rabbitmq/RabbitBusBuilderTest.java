@@ -54,6 +54,46 @@ class RabbitBusBuilderTest {
   }
 
   @Test
+  void ordered_retry_delays_that_add_up_to_the_consumer_timeout_are_refused_before_connecting() {
+    RabbitEventBus.Builder builder =
+        RabbitEventBus.builder(factory, serializer)
+            .orderedSubscriptions("ledger")
+            .retryDelays(Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(10));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("retryDelays add up to PT30M")
+        .hasMessageContaining("consumerTimeout PT30M")
+        .hasMessageContaining("[ledger]")
+        .hasMessageContaining("consumer_timeout");
+    assertThatThrownBy(
+            () ->
+                builder.consumerTimeout(Duration.ofSeconds(5)).retryDelays().consumerTimeout(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("consumerTimeout");
+    assertThatThrownBy(() -> builder.consumerTimeout(Duration.ZERO))
+        .hasMessageContaining("consumerTimeout must be positive");
+  }
+
+  @Test
+  void ordered_retry_delays_below_the_consumer_timeout_pass_the_check() {
+    RabbitEventBus.Builder builder =
+        RabbitEventBus.builder(factory, serializer)
+            .orderedSubscriptions("ledger")
+            .retryDelays(Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(10))
+            .consumerTimeout(Duration.ofMinutes(31));
+
+    builder.requireRetriesInPlaceWithinConsumerTimeout("[ledger]"); // does not throw
+    assertThatThrownBy(
+            () ->
+                builder
+                    .consumerTimeout(Duration.ofMinutes(1))
+                    .retryDelays(Duration.ofSeconds(30), Duration.ofSeconds(30))
+                    .requireRetriesInPlaceWithinConsumerTimeout("[ledger]"))
+        .hasMessageContaining("retryDelays add up to PT1M");
+  }
+
+  @Test
   void settings_default_to_production_values_and_take_the_callers_choices() {
     Executor completions = Executors.newSingleThreadExecutor();
     Settings defaults = RabbitCommandBus.builder(factory, serializer).settings(1);

@@ -357,7 +357,7 @@ public class CqrsProperties {
         new ArrayList<>(
             List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)));
 
-    /** Unacknowledged messages per listener. */
+    /** Unacknowledged messages per listener, split among the queues it consumes. */
     private int prefetch = 250;
 
     /** How long a connection may be down before the bus reports itself unhealthy. */

@@ -1,68 +1,108 @@
 package io.cqrs;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * What one attempt at handling a command has committed, on the thread that runs its handler: the
- * streams an {@link EventSourcingRepository} saved the command's effect to. {@link
- * CommandDispatchManager} reads the store to tell whether a command took effect, and the store
- * cannot tell this attempt's commits from those of an earlier delivery: a handler that committed to
- * one stream and then failed (a conflict on its second save, an exception after its first) looked
- * like a delivery that lost a race to an earlier one, and the rest of its effect was dropped while
- * the command counted as handled. With this record the manager knows the effect is this attempt's
- * own, and partial ({@link CommandPartiallyAppliedException}).
+ * What the attempts at handling commands running on a thread have committed: the streams an {@link
+ * EventSourcingRepository} saved each command's effect to. {@link CommandDispatchManager} reads the
+ * store to tell whether a command took effect, and the store cannot tell an attempt's own commits
+ * from those of an earlier delivery: a handler that committed to one stream and then failed (a
+ * conflict on its second save, an exception after its first) looked like a delivery that lost a
+ * race to an earlier one, and the rest of its effect was dropped while the command counted as
+ * handled. With this record the manager knows the effect is the attempt's own, and partial ({@link
+ * CommandPartiallyAppliedException}).
  *
- * <p>Thread-confined, like {@link CommandLookups}: a handler that saves on another thread is not
- * seen, and its failures are judged by the store alone, as before.
+ * <p>One per thread, reused: an attempt is a frame of it (a handler may dispatch another command on
+ * its thread, whose attempt is a frame inside), so that the command path allocates nothing for it
+ * unless a handler commits to a second stream. Thread-confined, like {@link CommandLookups}: a
+ * handler that saves on another thread is not seen, and its failures are judged by the store alone,
+ * as before.
  */
 final class CommandAttempt {
   private static final ThreadLocal<CommandAttempt> CURRENT = new ThreadLocal<>();
 
-  private final String commandId;
-  private final CommandAttempt outer;
-  private List<String> streams;
+  private String[] commands = new String[4];
+  private String[] firstStreams = new String[4];
+  private List<?>[] moreStreams = new List<?>[4];
+  private int depth;
 
-  private CommandAttempt(String commandId, CommandAttempt outer) {
-    this.commandId = commandId;
-    this.outer = outer;
-  }
+  private CommandAttempt() {}
 
-  /** Starts an attempt at command {@code commandId} on this thread (inside any running one). */
-  static CommandAttempt enter(String commandId) {
-    CommandAttempt attempt = new CommandAttempt(commandId, CURRENT.get());
-    CURRENT.set(attempt);
-    return attempt;
-  }
-
-  /** Ends {@code attempt}; the one it was entered inside, if any, is current again. */
-  static void leave(CommandAttempt attempt) {
-    if (attempt.outer == null) {
-      CURRENT.remove();
-    } else {
-      CURRENT.set(attempt.outer);
+  /** This thread's record. */
+  static CommandAttempt onThisThread() {
+    CommandAttempt attempts = CURRENT.get();
+    if (attempts == null) {
+      attempts = new CommandAttempt();
+      CURRENT.set(attempts);
     }
+    return attempts;
   }
 
-  /** Tells the attempt running on this thread, if it handles {@code causationId}, of a commit. */
+  /** Starts an attempt at command {@code commandId}; returns its frame, for {@link #leave}. */
+  int enter(String commandId) {
+    if (depth == commands.length) {
+      commands = Arrays.copyOf(commands, depth * 2);
+      firstStreams = Arrays.copyOf(firstStreams, depth * 2);
+      moreStreams = Arrays.copyOf(moreStreams, depth * 2);
+    }
+    commands[depth] = commandId;
+    firstStreams[depth] = null;
+    moreStreams[depth] = null;
+    return depth++;
+  }
+
+  /** Ends the attempt of {@code frame} (and any left open inside it). */
+  void leave(int frame) {
+    for (int i = frame; i < depth; i++) {
+      commands[i] = null;
+      firstStreams[i] = null;
+      moreStreams[i] = null;
+    }
+    depth = frame;
+  }
+
+  /** The streams the attempt of {@code frame} committed its command's effect to, in order. */
+  @SuppressWarnings("unchecked")
+  List<String> committed(int frame) {
+    if (frame >= depth || firstStreams[frame] == null) {
+      return List.of();
+    }
+    List<String> streams = new ArrayList<>();
+    streams.add(firstStreams[frame]);
+    if (moreStreams[frame] != null) {
+      streams.addAll((List<String>) moreStreams[frame]);
+    }
+    return streams;
+  }
+
+  /**
+   * Tells the innermost attempt running on this thread, if it handles {@code causationId}, of a
+   * commit to {@code streamId}.
+   */
+  @SuppressWarnings("unchecked")
   static void committed(String causationId, String streamId) {
-    CommandAttempt attempt = CURRENT.get();
-    if (attempt != null && attempt.commandId.equals(causationId)) {
-      if (attempt.streams == null) {
-        attempt.streams = new ArrayList<>(2);
+    CommandAttempt attempts = CURRENT.get();
+    if (attempts == null || attempts.depth == 0) {
+      return;
+    }
+    int top = attempts.depth - 1;
+    if (!attempts.commands[top].equals(causationId)) {
+      return;
+    }
+    String first = attempts.firstStreams[top];
+    if (first == null) {
+      attempts.firstStreams[top] = streamId;
+    } else if (!first.equals(streamId)) {
+      List<String> more = (List<String>) attempts.moreStreams[top];
+      if (more == null) {
+        more = new ArrayList<>(2);
+        attempts.moreStreams[top] = more;
       }
-      if (!attempt.streams.contains(streamId)) {
-        attempt.streams.add(streamId);
+      if (!more.contains(streamId)) {
+        more.add(streamId);
       }
     }
-  }
-
-  /** The streams this attempt committed the command's effect to, in the order it did. */
-  List<String> streams() {
-    return streams == null ? List.of() : List.copyOf(streams);
-  }
-
-  boolean committedAny() {
-    return streams != null;
   }
 }

@@ -189,9 +189,10 @@ public final class CommandDispatchManager implements AutoCloseable {
    */
   private boolean runWithRetries(Registered<?> registered, Command command, Attempts attempts)
       throws Exception {
+    CommandAttempt thisThread = CommandAttempt.onThisThread();
     for (int attempt = 1; ; attempt++) {
       attempts.next();
-      CommandAttempt tried = null;
+      CommandPartiallyAppliedException partial = null;
       try {
         long lookedUpAfter = lookupProvesEffects ? CommandLookups.tick() : 0;
         if (deduplicate && earlierOutcome(command) != Earlier.NONE) {
@@ -200,11 +201,21 @@ public final class CommandDispatchManager implements AutoCloseable {
               Texts.shown(command.messageId()));
           return false;
         }
-        tried = CommandAttempt.enter(command.messageId());
+        int frame = thisThread.enter(command.messageId());
         try {
           handleLookedUp(registered, command, lookedUpAfter);
+        } catch (Exception | AssertionError e) {
+          List<String> committed = thisThread.committed(frame);
+          if (!committed.isEmpty()) {
+            // This attempt committed part of the effect, then failed. The store now holds an
+            // effect of the command, which a retry's look-up or a save refused as a duplicate
+            // would take for an earlier delivery's, dropping the rest and counting it handled.
+            partial = new CommandPartiallyAppliedException(command, committed, e);
+            throw partial;
+          }
+          throw e;
         } finally {
-          CommandAttempt.leave(tried);
+          thisThread.leave(frame);
         }
         if (log.isDebugEnabled()) {
           // One line per handled command at debug: lets an operator (and the scale-out test) see
@@ -216,12 +227,7 @@ public final class CommandDispatchManager implements AutoCloseable {
         }
         return true;
       } catch (Exception | AssertionError e) {
-        if (tried != null && tried.committedAny()) {
-          // This attempt committed part of the effect, then failed. The store now holds an effect
-          // of the command, which a retry's look-up or a save refused as a duplicate would take
-          // for an earlier delivery's, dropping the rest and counting the command handled.
-          CommandPartiallyAppliedException partial =
-              new CommandPartiallyAppliedException(command, tried.streams(), e);
+        if (e == partial) {
           recordFailure(command, partial, false);
           throw partial;
         }

@@ -34,6 +34,8 @@ class PartialEffectTest {
 
   record Refused(String walletId) {}
 
+  record Outer(String walletId) {}
+
   private final ObservedStore store = new ObservedStore();
   private final TypeRegistry registry = Wallet.types();
   private final EventSourcingRepository repository =
@@ -198,6 +200,33 @@ class PartialEffectTest {
         .hasCauseInstanceOf(IllegalStateException.class)
         .hasMessageContaining("after saving");
     assertThat(failuresOf(command)).hasSize(1);
+  }
+
+  /**
+   * A handler that dispatches another command on its thread, which commits, and then fails: the
+   * commit is the other command's effect, not a part of its own.
+   */
+  @ParameterizedTest(name = "deduplicate {0}")
+  @ValueSource(booleans = {true, false})
+  void a_commit_of_a_command_dispatched_inside_a_handler_is_not_that_handlers_effect(
+      boolean deduplicate) {
+    open("w-1");
+    CommandDispatchManager manager = manager(deduplicate);
+    manager.registerCommandHandler(
+        Outer.class,
+        (body, command) -> {
+          manager.dispatch(Command.create(new Credit(body.walletId())));
+          throw new IllegalStateException("outer fails");
+        });
+    Command outer = Command.create(new Outer("w-1"));
+
+    assertThatThrownBy(() -> manager.dispatch(outer))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("outer fails");
+    assertThat(repository.get("w-1", Wallet::new).balance()).isEqualByComparingTo("1");
+    assertThat(failuresOf(outer))
+        .singleElement()
+        .satisfies(f -> assertThat(f.errorType()).isEqualTo("java.lang.IllegalStateException"));
   }
 
   /**

@@ -53,8 +53,17 @@ final class CommandAttempt {
     return depth++;
   }
 
-  /** Ends the attempt of {@code frame} (and any left open inside it). */
+  /**
+   * Ends the attempt of {@code frame} (and any left open inside it). What it committed counts for
+   * the attempt it ran inside as well if that one handles the same command (a handler that hands
+   * its command on to another manager): those commits are that attempt's effect too.
+   */
   void leave(int frame) {
+    if (frame > 0 && firstStreams[frame] != null && commands[frame - 1].equals(commands[frame])) {
+      for (String stream : committed(frame)) {
+        record(frame - 1, commands[frame], stream);
+      }
+    }
     for (int i = frame; i < depth; i++) {
       commands[i] = null;
       firstStreams[i] = null;
@@ -84,21 +93,24 @@ final class CommandAttempt {
   @SuppressWarnings("unchecked")
   static void committed(String causationId, String streamId) {
     CommandAttempt attempts = CURRENT.get();
-    if (attempts == null || attempts.depth == 0) {
+    if (attempts != null && attempts.depth > 0) {
+      attempts.record(attempts.depth - 1, causationId, streamId);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void record(int frame, String causationId, String streamId) {
+    if (!commands[frame].equals(causationId)) {
       return;
     }
-    int top = attempts.depth - 1;
-    if (!attempts.commands[top].equals(causationId)) {
-      return;
-    }
-    String first = attempts.firstStreams[top];
+    String first = firstStreams[frame];
     if (first == null) {
-      attempts.firstStreams[top] = streamId;
+      firstStreams[frame] = streamId;
     } else if (!first.equals(streamId)) {
-      List<String> more = (List<String>) attempts.moreStreams[top];
+      List<String> more = (List<String>) moreStreams[frame];
       if (more == null) {
         more = new ArrayList<>(2);
-        attempts.moreStreams[top] = more;
+        moreStreams[frame] = more;
       }
       if (!more.contains(streamId)) {
         more.add(streamId);

@@ -204,16 +204,20 @@ public final class CommandDispatchManager implements AutoCloseable {
         int frame = thisThread.enter(command.messageId());
         try {
           handleLookedUp(registered, command, lookedUpAfter);
-        } catch (Exception | AssertionError e) {
+        } catch (Throwable e) {
           List<String> committed = thisThread.committed(frame);
           if (!committed.isEmpty()) {
-            // This attempt committed part of the effect, then failed. The store now holds an
-            // effect of the command, which a retry's look-up or a save refused as a duplicate
-            // would take for an earlier delivery's, dropping the rest and counting it handled.
+            // This attempt committed part of the effect, then failed (an Error too: a redelivery
+            // would find the part as well). The store now holds an effect of the command, which a
+            // retry's look-up or a save refused as a duplicate would take for an earlier
+            // delivery's, dropping the rest and counting it handled.
             partial = new CommandPartiallyAppliedException(command, committed, e);
             throw partial;
           }
-          throw e;
+          if (e instanceof Exception exception) {
+            throw exception;
+          }
+          throw (Error) e;
         } finally {
           thisThread.leave(frame);
         }
@@ -279,7 +283,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     if (earlier == Earlier.NONE) {
       // A failure of the framework (no handler, an event it could not read) is dead-lettered by
       // the bus, so that a replay after the repair runs the command: not its outcome.
-      recordFailure(command, failure, failure instanceof CqrsException);
+      recordFailure(command, failure, retryable(failure));
     }
     if (failure instanceof Exception e) {
       throw e;
@@ -380,7 +384,20 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   private void recordFailure(Command command, Throwable error) {
-    recordFailure(command, error, error instanceof CqrsException);
+    recordFailure(command, error, retryable(error));
+  }
+
+  /**
+   * Whether a failure is the framework's, which a bus dead-letters so that a replay after the
+   * repair runs the command (no handler, an interceptor's failure, a message or event it could not
+   * read), rather than the command's outcome. Not every {@link CqrsException}: an aggregate that
+   * does not exist, or is of another type, is the domain's answer to this command.
+   */
+  static boolean retryable(Throwable failure) {
+    return failure instanceof MissingHandlerException
+        || failure instanceof InterceptorFailedException
+        || failure instanceof SerializationException
+        || failure instanceof UnknownTypeException;
   }
 
   /**

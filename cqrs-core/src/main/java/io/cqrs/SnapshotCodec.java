@@ -1,8 +1,8 @@
 package io.cqrs;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.cqrs.spi.Snapshot;
@@ -31,9 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * EventSourceBased}) are its state; their names and types, the aggregate's {@link
  * TypeName#revision()} above 1 and the shapes of the application's classes those fields hold
  * ({@link #schemaText}) make the schema fingerprint, so a snapshot of an older shape of the class
- * is recognised and ignored (and the stream replayed). A snapshot whose state names a property the
- * class no longer has is unreadable, and so replayed too, for what the fingerprint cannot see (a
- * subclass of a field's declared type, a custom serializer's change).
+ * is recognised and ignored (and the stream replayed). Unknown properties are ignored on reading,
+ * as everywhere: a value object may write one its class has no field for (an annotated getter),
+ * which would otherwise make every snapshot of it unreadable.
  */
 final class SnapshotCodec {
   private static final ClassValue<String> SCHEMAS =
@@ -56,8 +56,7 @@ final class SnapshotCodec {
             .sharedMapper()
             .copy()
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
-            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
   }
 
   Snapshot write(EventSourceBased aggregate, String aggregateType) {
@@ -127,9 +126,10 @@ final class SnapshotCodec {
   /**
    * What the fingerprint is a digest of: the aggregate's fields, its revision, and the shapes of
    * the application's own classes its fields hold (a value object, a record, an event kept as
-   * state, an element of a collection, the permitted subclasses of a sealed type), however deep. A
-   * field of {@code Owner} whose record went from {@code (name)} to {@code (firstName, lastName)}
-   * changes the fingerprint, so the old snapshot is replayed instead of read as an owner of nulls.
+   * state, an element of a collection, the permitted subclasses of a sealed type, the subtypes a
+   * {@code @JsonSubTypes} names), however deep. A field of {@code Owner} whose record went from
+   * {@code (name)} to {@code (firstName, lastName)} changes the fingerprint, so the old snapshot is
+   * replayed instead of read as an owner of nulls.
    */
   static String schemaText(Class<?> type) {
     Deque<Class<?>> held = new ArrayDeque<>();
@@ -186,6 +186,16 @@ final class SnapshotCodec {
       }
     } else {
       shape.append(String.join(",", fieldsOf(type, null, held)));
+    }
+    JsonSubTypes subtypes = type.getAnnotation(JsonSubTypes.class);
+    if (subtypes != null) {
+      List<String> named = new ArrayList<>();
+      for (JsonSubTypes.Type subtype : subtypes.value()) {
+        named.add(subtype.value().getName());
+        held.add(subtype.value());
+      }
+      named.sort(null);
+      shape.append("|subtypes ").append(String.join(",", named));
     }
     if (type.isSealed()) {
       List<String> permitted = new ArrayList<>();

@@ -23,6 +23,17 @@ class SnapshotCodecTest {
 
   record Debit(BigDecimal amount, Tier tier) implements Entry {}
 
+  @com.fasterxml.jackson.annotation.JsonTypeInfo(
+      use = com.fasterxml.jackson.annotation.JsonTypeInfo.Id.NAME)
+  @com.fasterxml.jackson.annotation.JsonSubTypes({
+    @com.fasterxml.jackson.annotation.JsonSubTypes.Type(Circle.class)
+  })
+  abstract static class Shape {}
+
+  static final class Circle extends Shape {
+    double radius;
+  }
+
   /** A value that holds itself: the walk over held classes ends. */
   static final class Node {
     Node next;
@@ -34,6 +45,7 @@ class SnapshotCodecTest {
     private List<Entry> entries;
     private Map<String, Tier[]> tiers;
     private Node chain;
+    private Shape shape;
     private String name;
 
     Household(String id) {
@@ -68,6 +80,8 @@ class SnapshotCodecTest {
         .contains(Credit.class.getName() + ".amount:class java.math.BigDecimal")
         .contains(Debit.class.getName() + ".tier:")
         .contains(Node.class.getName() + ".next:")
+        .contains("|subtypes " + Circle.class.getName())
+        .contains(Circle.class.getName() + ".radius:double")
         .doesNotContain("java.lang.String{");
   }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,6 +36,8 @@ class PartialEffectTest {
   record Refused(String walletId) {}
 
   record Outer(String walletId) {}
+
+  record CreditBothThenError(String first, String second) {}
 
   private final ObservedStore store = new ObservedStore();
   private final TypeRegistry registry = Wallet.types();
@@ -89,6 +92,15 @@ class PartialEffectTest {
           Wallet wallet = repository.get(body.walletId(), Wallet::new);
           wallet.deposit(BigDecimal.ONE);
           repository.save(wallet, command);
+        });
+    manager.registerCommandHandler(
+        CreditBothThenError.class,
+        (body, command) -> {
+          handlerRuns.incrementAndGet();
+          Wallet first = repository.get(body.first(), Wallet::new);
+          first.deposit(BigDecimal.ONE);
+          repository.save(first, command);
+          throw new StackOverflowError("deep");
         });
     manager.registerCommandHandler(
         Refused.class,
@@ -227,6 +239,111 @@ class PartialEffectTest {
     assertThat(failuresOf(outer))
         .singleElement()
         .satisfies(f -> assertThat(f.errorType()).isEqualTo("java.lang.IllegalStateException"));
+  }
+
+  /** An Error after a save left the same partial effect, which a redelivery took as handled. */
+  @ParameterizedTest(name = "deduplicate {0}")
+  @ValueSource(booleans = {true, false})
+  void an_error_after_a_save_fails_the_command_as_partially_applied(boolean deduplicate) {
+    open("w-1", "w-2");
+    CommandDispatchManager manager = manager(deduplicate);
+    Command command = Command.create(new CreditBothThenError("w-1", "w-2"));
+
+    assertThatThrownBy(() -> manager.dispatch(command))
+        .isInstanceOf(CommandPartiallyAppliedException.class)
+        .hasCauseInstanceOf(StackOverflowError.class);
+    assertThat(failuresOf(command)).hasSize(1);
+  }
+
+  /**
+   * A handler that hands its own command on to another manager: the other's commits are this
+   * attempt's effect too, so a failure after them is partial, not an earlier delivery's effect.
+   */
+  @ParameterizedTest(name = "deduplicate {0}")
+  @ValueSource(booleans = {true, false})
+  void commits_of_the_same_command_handed_on_to_another_manager_count_for_the_handler(
+      boolean deduplicate) {
+    open("w-1");
+    CommandDispatchManager inner = manager(deduplicate);
+    CommandDispatchManager outer =
+        CommandDispatchManager.builder(null, registry)
+            .errorLog(store)
+            .deduplicate(deduplicate)
+            .build();
+    outer.registerCommandHandler(
+        Credit.class,
+        (body, command) -> {
+          inner.dispatch(command);
+          throw new IllegalStateException("after handing on");
+        });
+    Command command = Command.create(new Credit("w-1"));
+
+    assertThatThrownBy(() -> outer.dispatch(command))
+        .isInstanceOfSatisfying(
+            CommandPartiallyAppliedException.class,
+            e -> assertThat(e.committedStreams()).containsExactly("w-1"));
+  }
+
+  /**
+   * An aggregate interceptor that failed after the load had run was taken for the domain's
+   * rejection: recorded as the command's outcome, so that the redelivery after the repair was not
+   * handled.
+   */
+  @Test
+  void an_aggregate_interceptor_failing_after_the_load_is_a_failure_the_command_is_retried_after()
+      throws Exception {
+    open("w-1");
+    AtomicBoolean broken = new AtomicBoolean(true);
+    io.cqrs.interceptor.AggregateInterceptor audit =
+        call -> {
+          call.proceed();
+          if (broken.get() && call.kind() == io.cqrs.interceptor.AggregateCall.Kind.LOAD) {
+            throw new IllegalStateException("audit log unavailable");
+          }
+        };
+    EventSourcingRepository audited =
+        EventSourcingRepository.builder(store, registry)
+            .snapshotPolicy(SnapshotPolicy.never())
+            .interceptors(Interceptors.of(audit))
+            .build();
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(null, registry).errorLog(store).deduplicate(true).build();
+    manager.registerCommandHandler(
+        Credit.class,
+        (body, command) -> {
+          Wallet wallet = audited.get(body.walletId(), Wallet::new);
+          wallet.deposit(BigDecimal.ONE);
+          audited.save(wallet, command);
+        });
+    Command command = Command.create(new Credit("w-1"));
+    assertThatThrownBy(() -> manager.dispatch(command))
+        .isInstanceOf(InterceptorFailedException.class);
+    assertThat(failuresOf(command))
+        .singleElement()
+        .satisfies(f -> assertThat(f.retryable()).isTrue());
+
+    broken.set(false);
+    manager.dispatch(command);
+
+    assertThat(repository.get("w-1", Wallet::new).balance()).isEqualByComparingTo("1");
+  }
+
+  /** An aggregate that does not exist is the domain's answer, not a failure to retry. */
+  @Test
+  void a_command_on_an_aggregate_that_does_not_exist_does_not_run_again_when_delivered_again()
+      throws Exception {
+    CommandDispatchManager manager = manager(true);
+    Command command = Command.create(new Credit("no-such-wallet"));
+    assertThatThrownBy(() -> manager.dispatch(command))
+        .isInstanceOf(AggregateNotFoundException.class);
+    assertThat(failuresOf(command))
+        .singleElement()
+        .satisfies(f -> assertThat(f.retryable()).isFalse());
+    open("no-such-wallet");
+
+    manager.dispatch(command);
+
+    assertThat(handlerRuns).hasValue(1);
   }
 
   /**

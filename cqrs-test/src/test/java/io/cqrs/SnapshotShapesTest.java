@@ -8,8 +8,8 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * A snapshot taken by an earlier build, whose aggregate held a value of another shape, must be
- * replayed rather than read into the new shape.
+ * Snapshots of aggregates that hold values of the application's classes: read when they are of the
+ * current shape (a snapshot of another shape has another fingerprint: {@code SnapshotCodecTest}).
  */
 class SnapshotShapesTest {
   record Owner(String firstName, String lastName) {}
@@ -45,28 +45,63 @@ class SnapshotShapesTest {
           .snapshotPolicy(SnapshotPolicy.every(1))
           .build();
 
+  /** A value whose class writes a property it has no field for (an annotated getter). */
+  record Amount(java.math.BigDecimal value) {
+    @com.fasterxml.jackson.annotation.JsonProperty("display")
+    String display() {
+      return value + " EUR";
+    }
+  }
+
+  record Priced(java.math.BigDecimal value) {}
+
+  static final class Shop extends EventSourceBased {
+    private Amount price;
+
+    Shop(String id) {
+      super(id);
+    }
+
+    static Shop priced(String id, String value) {
+      Shop shop = new Shop(id);
+      shop.update(new Priced(new java.math.BigDecimal(value)));
+      return shop;
+    }
+
+    Amount price() {
+      return price;
+    }
+
+    private void handlePriced(Priced e) {
+      price = new Amount(e.value());
+    }
+  }
+
   /**
-   * An earlier build's Owner was (name). Its snapshot, under the fingerprint this build computed
-   * before nested shapes counted, read as an owner of nulls (the unknown "name" ignored), and the
-   * next snapshot kept the nulls for good.
+   * Reading snapshots strictly (unknown properties refused) made every snapshot of such an
+   * aggregate unreadable, replayed on each load, with a warning each time.
    */
   @Test
-  void a_snapshot_whose_held_value_has_a_property_the_class_lost_is_replayed() {
-    repository.save(Household.named("h-1", "John", "Doe"), "c-1");
-    Snapshot taken = store.loadSnapshot("h-1").orElseThrow();
+  void a_snapshot_of_a_value_that_writes_a_property_it_has_no_field_for_is_read() {
+    EventSourcingRepository shops =
+        EventSourcingRepository.builder(
+                store, new TypeRegistry().registerAggregate(Shop.class, Priced.class))
+            .snapshotPolicy(SnapshotPolicy.every(1))
+            .build();
+    shops.save(Shop.priced("s-1", "9.90"), "c-1");
+    Snapshot taken = store.loadSnapshot("s-1").orElseThrow();
+    assertThat(taken.state()).contains("\"display\":\"9.90 EUR\"");
     store.saveSnapshot(
         new Snapshot(
-            "h-1",
+            "s-1",
             taken.version(),
             taken.aggregateType(),
             taken.schema(),
-            "{\"owner\":{\"name\":\"John Doe\"}}",
+            taken.state().replace("9.90", "1.00"),
             Instant.now()));
 
-    Household loaded = repository.get("h-1", Household::new);
-
-    assertThat(loaded.owner()).isEqualTo(new Owner("John", "Doe"));
-    assertThat(loaded.version()).isEqualTo(1);
+    assertThat(shops.get("s-1", Shop::new).price())
+        .isEqualTo(new Amount(new java.math.BigDecimal("1.00")));
   }
 
   @Test

@@ -32,6 +32,7 @@ public abstract class AggregateChain implements AggregateCall {
   private boolean unwound; // a proceed() has returned or thrown: no link may proceed again
   private boolean reached;
   private boolean ran;
+  private RuntimeException repositoryFailure; // what the load or save threw: passes every link
 
   /**
    * A call through {@code links} to {@link #perform()}. Interceptors see {@code events}
@@ -121,7 +122,7 @@ public abstract class AggregateChain implements AggregateCall {
    * as the repository's outcome (a metrics interceptor would count a save an inner link skipped as
    * succeeded, and an exception an inner link threw as a rejection by the domain).
    *
-   * <p>What a link throws before the load or save ran becomes an {@link
+   * <p>What a link throws, before the load or save ran or after it, becomes an {@link
    * InterceptorFailedException}, a failure of the command whose handler called the repository,
    * unless it is the framework's own ({@link CqrsException}); so does a link that returns without
    * proceeding or swallows the repository's failure, whose caller would take the save for done.
@@ -136,14 +137,21 @@ public abstract class AggregateChain implements AggregateCall {
     try {
       if (link == links.length) {
         reached = true;
-        perform();
+        try {
+          perform();
+        } catch (RuntimeException e) {
+          repositoryFailure = e;
+          throw e;
+        }
         ran = true;
         return;
       }
       try {
         links[link].interceptAggregate(this);
       } catch (RuntimeException e) {
-        if (!reached && !(e instanceof CqrsException)) {
+        // What a link threw, before the load or save or after it, is the link's failure, unless it
+        // is the framework's own or what the repository threw, passed on.
+        if (e != repositoryFailure && !(e instanceof CqrsException)) {
           throw new InterceptorFailedException(this, e);
         }
         throw e;

@@ -99,18 +99,22 @@ public final class HandlingChain<M> implements Handling<M>, Attempts {
    * outcome (a metrics interceptor would count a command an inner link skipped as succeeded, and an
    * exception an inner link threw as the domain's rejection).
    *
-   * <p>What a link throws before the handler ran is no rejection by the domain: unless it may pass
-   * (transient) or is the framework's own ({@link CqrsException}), it becomes an {@link
-   * InterceptorFailedException}, a failure of the message. So does a link that returns without
-   * proceeding, or with no outcome: the handler did not run, or no one can tell how it ended, and a
-   * bus must not acknowledge the message as handled. What the handler threw passes unchanged.
+   * <p>What a link throws (before the handler ran or after it) is no rejection by the domain:
+   * unless it may pass (transient) or is the framework's own ({@link CqrsException}), it becomes an
+   * {@link InterceptorFailedException}, a failure of the message. So does a link that returns
+   * without proceeding, or with no outcome: the handler did not run, or no one can tell how it
+   * ended, and a bus must not acknowledge the message as handled. What the handler threw passes
+   * unchanged.
    */
   private Outcome through(int at, M received) throws Exception {
     Outcome outcome;
     try {
       outcome = links[at].intercept(this);
     } catch (Exception e) {
-      if (!reached && !(e instanceof CqrsException)) {
+      // What a link threw, before the handler ran or after it, is the link's failure, unless it is
+      // the framework's own or the handler's, passed on: an audit interceptor failing after a
+      // handler that committed is no rejection by the domain.
+      if (e != handlerFailure && !(e instanceof CqrsException)) {
         throw new InterceptorFailedException(received, e);
       }
       throw e;

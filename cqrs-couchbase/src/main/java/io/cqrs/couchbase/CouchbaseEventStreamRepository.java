@@ -464,6 +464,11 @@ public final class CouchbaseEventStreamRepository
     processors.leave(processor, owner);
   }
 
+  /** How many writes sent without waiting are in flight now; for tests. */
+  int backgroundWrites() {
+    return inFlight.count();
+  }
+
   /** Waits until the head updates and marks sent without waiting are done; for tests. */
   void awaitBackgroundWrites() throws InterruptedException {
     inFlight.await(CLOSE_WAIT);

@@ -38,10 +38,10 @@ final class OwedMarks {
   record Owed(long seq, String claimKey, long first, long last) {}
 
   /**
-   * A lease held by a relay of this process: until when (nano time), the checkpoint it took the
-   * lease at, and the checkpoint it has reached since, without a break.
+   * A lease held by a relay of this process: until when (nano time), its fencing token, the
+   * checkpoint it took the lease at, and the checkpoint it has reached since, without a break.
    */
-  private record Lease(long expiresAt, long since, long checkpoint) {}
+  private record Lease(long expiresAt, long token, long since, long checkpoint) {}
 
   private final int capacity;
   private final LongSupplier nanoTime;
@@ -75,25 +75,34 @@ final class OwedMarks {
 
   /**
    * A relay of this process took or renewed its lease for {@code ttl} from {@code askedAt} (the
-   * nano time before the claim was asked for), its checkpoint at {@code checkpoint}. The lease
-   * counts as held here for two thirds of {@code ttl} only: other processes judge it on their own
-   * clocks, and a relay renews it with each pass (at most a third of the lease apart, even while
-   * failing).
+   * nano time before the claim was asked for), with fencing {@code token}, its checkpoint at {@code
+   * checkpoint}. The lease counts as held here for two thirds of {@code ttl} only: other processes
+   * judge it on their own clocks, and a relay renews it with each pass (at most a third of the
+   * lease apart, even while failing).
    *
    * <p>The positions it passes from here on, while it keeps the lease and its checkpoint moves only
-   * by its own passes, are one unbroken run: a checkpoint other than the one it last saved (another
+   * by its own passes, are one unbroken run. A renewal with the token this process last held proves
+   * that no one else held the lease in between (any new claim, and an operator's reset, takes a new
+   * token), so whatever moved the checkpoint was this relay's own passes: the run goes on, even
+   * past the checkpoint it last saved here, which it does not know of when a write that landed
+   * reported a failure. Any other token with a checkpoint other than the one it last saved (another
    * relay's passes in between, an operator's reset) starts a new run.
    *
    * @return the run {@code (since, checkpoint]} to record as passed if marks were forgotten (see
    *     {@link PassedRanges}), else null
    */
-  synchronized long[] leased(String processor, Duration ttl, long checkpoint, long askedAt) {
+  synchronized long[] leased(
+      String processor, Duration ttl, long checkpoint, long token, long askedAt) {
     if (closed) {
       return null;
     }
     Lease held = leases.get(processor);
-    long since = held != null && held.checkpoint() == checkpoint ? held.since() : checkpoint;
-    leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, since, checkpoint));
+    boolean unbroken =
+        held != null
+            && (held.token() == token || held.checkpoint() == checkpoint)
+            && checkpoint >= held.since();
+    long since = unbroken ? held.since() : checkpoint;
+    leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, token, since, checkpoint));
     return forgetPassed() ? run(processor) : null;
   }
 
@@ -115,7 +124,7 @@ final class OwedMarks {
   synchronized long[] passed(String processor, long position) {
     Lease lease = leases.get(processor);
     if (lease != null && position > lease.checkpoint()) {
-      leases.put(processor, new Lease(lease.expiresAt(), lease.since(), position));
+      leases.put(processor, new Lease(lease.expiresAt(), lease.token(), lease.since(), position));
       return forgetPassed() ? run(processor) : null;
     }
     return null;

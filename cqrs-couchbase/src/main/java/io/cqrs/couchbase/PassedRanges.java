@@ -10,8 +10,11 @@ import java.util.List;
  * it took the lease, so that every unmarked stream event inside one reached the bus. A range is
  * never stretched across a jump of the checkpoint that no relay made by passing events (an
  * operator's reset past some): the events skipped there stay unpublished, and are published if the
- * relay is later reset back before them. Immutable; sorted, merged, at most {@value #MOST} ranges
- * (the oldest go first: forgetting one only makes its events look unpublished).
+ * relay is later reset back before them. So ranges are merged only where they touch or overlap,
+ * never across a gap, even to save room. Immutable; disjoint, at most {@value #MOST} ranges, kept
+ * in the order they were last recorded (what is stored, and readers of any order accept): beyond
+ * that the one recorded longest ago goes (forgetting one only makes its events look unpublished),
+ * never the one just added, which a relay reset back below the others records lowest in the log.
  */
 final class PassedRanges {
   /** The most ranges kept: more only follow a reset each. */
@@ -19,7 +22,7 @@ final class PassedRanges {
 
   static final PassedRanges NONE = new PassedRanges(new long[0]);
 
-  // from0, to0, from1, to1, ...: sorted, disjoint and not touching.
+  // from0, to0, from1, to1, ...: disjoint and not touching, the one recorded last at the end.
   private final long[] bounds;
 
   private PassedRanges(long[] bounds) {
@@ -27,7 +30,7 @@ final class PassedRanges {
   }
 
   /**
-   * The ranges {@code [[from, to], ...]} as stored.
+   * The ranges {@code [[from, to], ...]} as stored, the one recorded last at the end.
    *
    * @throws IllegalArgumentException if a range is not two positions {@code 0 <= from < to}
    */
@@ -42,9 +45,12 @@ final class PassedRanges {
     return merged;
   }
 
-  /** These ranges and {@code (from, to]}, merged with those it touches. */
+  /**
+   * These ranges and {@code (from, to]}, merged with those it touches and recorded last; these
+   * ranges themselves if one holds it already.
+   */
   PassedRanges with(long from, long to) {
-    if (to <= from) {
+    if (to <= from || holds(from, to)) {
       return this;
     }
     List<long[]> out = new ArrayList<>();
@@ -61,7 +67,6 @@ final class PassedRanges {
       }
     }
     out.add(new long[] {newFrom, newTo});
-    out.sort((a, b) -> Long.compare(a[0], b[0]));
     int skip = Math.max(0, out.size() - MOST);
     long[] merged = new long[(out.size() - skip) * 2];
     for (int i = skip; i < out.size(); i++) {
@@ -69,6 +74,30 @@ final class PassedRanges {
       merged[(i - skip) * 2 + 1] = out.get(i)[1];
     }
     return new PassedRanges(merged);
+  }
+
+  /** These ranges and {@code other}'s, recorded after these in {@code other}'s order. */
+  PassedRanges with(PassedRanges other) {
+    PassedRanges merged = this;
+    for (int i = 0; i < other.bounds.length; i += 2) {
+      merged = merged.with(other.bounds[i], other.bounds[i + 1]);
+    }
+    return merged;
+  }
+
+  /** Whether there is no range. */
+  boolean isEmpty() {
+    return bounds.length == 0;
+  }
+
+  /** Whether every range of {@code other} is inside one of these already. */
+  boolean holds(PassedRanges other) {
+    for (int i = 0; i < other.bounds.length; i += 2) {
+      if (!holds(other.bounds[i], other.bounds[i + 1])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code (from, to]} is inside one range already. */
@@ -91,7 +120,7 @@ final class PassedRanges {
     return false;
   }
 
-  /** The ranges as stored: {@code [[from, to], ...]}. */
+  /** The ranges as stored: {@code [[from, to], ...]}, the one recorded last at the end. */
   List<long[]> ranges() {
     List<long[]> ranges = new ArrayList<>(bounds.length / 2);
     for (int i = 0; i < bounds.length; i += 2) {
@@ -110,10 +139,13 @@ final class PassedRanges {
     return Arrays.hashCode(bounds);
   }
 
+  /** The ranges in log order, for people. */
   @Override
   public String toString() {
+    List<long[]> sorted = ranges();
+    sorted.sort((a, b) -> Long.compare(a[0], b[0]));
     StringBuilder text = new StringBuilder();
-    for (long[] range : ranges()) {
+    for (long[] range : sorted) {
       text.append(text.length() == 0 ? "" : " ").append('(').append(range[0]).append(", ");
       text.append(range[1]).append(']');
     }

@@ -135,37 +135,34 @@ final class PublicationMarker {
   }
 
   /**
-   * Records, without waiting, that this process's relay passed the positions {@code (from, to]} in
-   * one unbroken run and forgot marks it was owed there: readers of other processes find those
-   * commits unmarked, and this document says they reached the bus ({@link LogReader}). The run is
-   * added to the ranges already there ({@link PassedRanges}) with a CAS, so that no write undoes
-   * another; a malformed document is replaced. A lost write only leaves those events looking
-   * unpublished to those readers until a later run covers them.
+   * Records that this process's relay passed {@code runs}, each in one unbroken run, and forgot
+   * marks it was owed there: readers of other processes find those commits unmarked, and this
+   * document says they reached the bus ({@link LogReader}). The runs are added to the ranges
+   * already there ({@link PassedRanges}) with a CAS, so that no write undoes another; a malformed
+   * document is replaced, and one that would not change is not written. Counted in flight, so that
+   * a closing repository waits for it.
+   *
+   * @return a stage that emits true once the document holds the runs, false if it was changed by
+   *     others at every attempt, or fails as the store did; the caller keeps the runs to record
+   *     again unless it emits true
    */
-  void recordPassed(long from, long to) {
-    inFlight
-        .track(addPassed(from, to, 0))
-        .subscribe(
-            null,
-            e ->
-                log.debug(
-                    "Could not record that the relay passed ({}, {}]: {}", from, to, e.toString()));
+  Mono<Boolean> recordPassed(PassedRanges runs) {
+    return inFlight.track(addPassed(runs, 0));
   }
 
   private static final int RECORD_ATTEMPTS = 4;
 
-  private Mono<Void> addPassed(long from, long to, int attempt) {
+  private Mono<Boolean> addPassed(PassedRanges runs, int attempt) {
     if (attempt >= RECORD_ATTEMPTS) {
-      return Mono.empty(); // contended: a later run covers this one
+      return Mono.just(false); // contended: the caller tries again later
     }
     String key = keys.relayed();
     return kv.getAsync(key)
         .flatMap(
             found -> {
               if (found.isEmpty()) {
-                return kv.insertAsync(key, codec.relayed(PassedRanges.NONE.with(from, to)))
-                    .flatMap(
-                        cas -> cas != 0 ? Mono.<Void>empty() : addPassed(from, to, attempt + 1));
+                return kv.insertAsync(key, codec.relayed(PassedRanges.NONE.with(runs)))
+                    .flatMap(cas -> cas != 0 ? Mono.just(true) : addPassed(runs, attempt + 1));
               }
               PassedRanges now;
               try {
@@ -174,11 +171,12 @@ final class PublicationMarker {
                 log.warn("Replacing '{}', which was malformed: {}", key, e.getMessage());
                 now = PassedRanges.NONE;
               }
-              if (now.holds(from, to)) {
-                return Mono.<Void>empty();
+              PassedRanges merged = now.with(runs);
+              if (merged.equals(now)) {
+                return Mono.just(true); // held already: nothing to write
               }
-              return kv.replaceAsync(key, codec.relayed(now.with(from, to)), found.get().cas())
-                  .flatMap(done -> done ? Mono.<Void>empty() : addPassed(from, to, attempt + 1));
+              return kv.replaceAsync(key, codec.relayed(merged), found.get().cas())
+                  .flatMap(done -> done ? Mono.just(true) : addPassed(runs, attempt + 1));
             });
   }
 

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -15,6 +17,8 @@ import reactor.core.publisher.Mono;
  * and checkpoint are a processor's claim ({@link ProcessorDocuments}).
  */
 final class RelayDocuments implements RelayStore {
+  private static final Logger log = LoggerFactory.getLogger(RelayDocuments.class);
+
   private final KeyLayout keys;
   private final PublicationMarker marker;
   private final OwedMarks owed;
@@ -49,7 +53,8 @@ final class RelayDocuments implements RelayStore {
       lost(processor);
       return;
     }
-    passed(owed.leased(processor, ttl, got.get().checkpoint(), askedAt));
+    SegmentClaim lease = got.get();
+    passed(owed.leased(processor, ttl, lease.checkpoint(), lease.token(), askedAt));
     checkExpiryLater();
   }
 
@@ -68,26 +73,29 @@ final class RelayDocuments implements RelayStore {
   private static final long RECORD_EVERY_NANOS = 250_000_000L;
 
   private final Object recording = new Object();
-  private long[] unrecorded; // the run to record next; guarded by recording
+  // The runs to record next, and those whose write failed; guarded by recording.
+  private PassedRanges unrecorded = PassedRanges.NONE;
   private long recordedAt = System.nanoTime() - RECORD_EVERY_NANOS; // guarded by recording
+  private boolean closed; // guarded by recording
+  private boolean triedAgainAtClose; // guarded by recording
   private final AtomicBoolean recordLater = new AtomicBoolean();
 
   /**
    * A pass forgot owed marks in {@code run} (null: none): the run goes into the relays' record, at
    * most every {@link #RECORD_EVERY_NANOS} (a quiet relay forgets a mark or two per pass, and two
    * operations per pass would cost more than the marks), the last one by a timer, so that readers
-   * of other processes see it within seconds even if no pass follows.
+   * of other processes see it within seconds even if no pass follows. A pass that forgot nothing
+   * still writes the runs whose write failed: with the log quiet, no pass forgets anything again.
    */
   private void passed(long[] run) {
-    if (run == null) {
-      return;
-    }
     long wait;
     synchronized (recording) {
-      if (unrecorded != null && unrecorded[0] != run[0]) {
-        marker.recordPassed(unrecorded[0], unrecorded[1]); // an earlier run: keep it whole
+      if (run != null) {
+        unrecorded = unrecorded.with(run[0], run[1]);
       }
-      unrecorded = run;
+      if (unrecorded.isEmpty()) {
+        return;
+      }
       wait = recordedAt + RECORD_EVERY_NANOS - System.nanoTime();
     }
     if (wait <= 0) {
@@ -103,16 +111,56 @@ final class RelayDocuments implements RelayStore {
     }
   }
 
-  /** Writes the run not yet recorded, if any. */
+  /**
+   * Writes the runs not yet recorded, if any. A write that fails or loses every CAS puts its runs
+   * back, beside any recorded since, for the next pass, the lease's loss or the repository's close
+   * to write: dropped, they would leave commits looking unpublished to other processes for good,
+   * and published again by a relay reset back. One that fails once the repository closes is tried
+   * once more (the repository waits for it, as for any write in flight), then given up.
+   */
   private void record() {
-    long[] run;
+    PassedRanges runs;
     synchronized (recording) {
-      run = unrecorded;
-      unrecorded = null;
+      runs = unrecorded;
+      unrecorded = PassedRanges.NONE;
       recordedAt = System.nanoTime();
     }
-    if (run != null) {
-      marker.recordPassed(run[0], run[1]);
+    if (runs.isEmpty()) {
+      return;
+    }
+    marker
+        .recordPassed(runs)
+        .subscribe(
+            recorded -> {
+              if (!recorded) {
+                notRecorded(runs, "the document was changed by others at every attempt");
+              }
+            },
+            e -> notRecorded(runs, e.toString()));
+  }
+
+  private void notRecorded(PassedRanges runs, String why) {
+    boolean again;
+    boolean givenUp;
+    synchronized (recording) {
+      unrecorded = runs.with(unrecorded); // the newer runs recorded last
+      again = closed && !triedAgainAtClose;
+      givenUp = closed && triedAgainAtClose;
+      triedAgainAtClose |= closed;
+      if (givenUp) {
+        unrecorded = PassedRanges.NONE;
+      }
+    }
+    if (again) {
+      record(); // the repository closes: its last chance
+    } else if (givenUp) {
+      log.warn(
+          "Could not record that the relay passed {} ({}): readers of other processes find those"
+              + " commits unpublished, and a relay reset back before them publishes them again",
+          runs,
+          why);
+    } else {
+      log.debug("Could not record that the relay passed {}, to try again: {}", runs, why);
     }
   }
 
@@ -124,8 +172,14 @@ final class RelayDocuments implements RelayStore {
     }
   }
 
-  /** The repository closes: every mark owed is written (close waits for them), none owed after. */
+  /**
+   * The repository closes: the runs not yet recorded are written, and every mark owed (close waits
+   * for them), none owed after.
+   */
   void close() {
+    synchronized (recording) {
+      closed = true;
+    }
     record();
     marker.write(owed.drain());
   }

@@ -3,6 +3,9 @@ package io.cqrs.couchbase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.couchbase.client.java.json.JsonArray;
+import com.couchbase.client.java.json.JsonObject;
+import com.couchbase.client.java.kv.GetResult;
 import io.cqrs.EventRelay;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.VersionedEvent;
@@ -10,6 +13,8 @@ import io.cqrs.VersionedEventHandler;
 import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.spi.SegmentClaim;
+import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ChildJvm;
@@ -103,6 +108,68 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   }
 
   /**
+   * The write of the relays' record fails once (here the document is locked; a timeout, or a server
+   * that is briefly away, does the same) and the log goes quiet: no later pass forgets a mark, so
+   * none records a new run. The run whose write failed must still be written, by a later pass, and
+   * not dropped, which would leave the commits looking unpublished to other processes.
+   */
+  @Test
+  void a_record_of_what_the_relay_passed_whose_write_failed_is_written_by_a_later_pass() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = leading(a);
+    List<String> streams = deposit(a, 3);
+    GetResult locked = lockRelayed();
+
+    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
+    collection.unlock(keys.relayed(), locked.cas());
+
+    CouchbaseEventStreamRepository reader = store();
+    Await.until(
+        "the log published for another process's reader",
+        () -> {
+          assertThat(relayA.publishPending()).isZero(); // a pass on a quiet log
+          return reader.readLog(1, 100).stream().allMatch(LoggedEvent::published);
+        });
+    relayA.close();
+    reader.reset(EventRelay.processorName("cqrs-relay"), 0, Instant.now());
+    assertThat(relay(reader, "b", Clock.systemUTC(), Duration.ZERO).publishPending()).isZero();
+    assertThat(deliveries.each())
+        .containsOnlyKeys(deliveries.keys(streams))
+        .allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  /**
+   * As above, but the relay gives its lease up right after the pass whose record failed, and no
+   * pass follows: giving the lease up, or closing the repository, writes the run.
+   */
+  @Test
+  void
+      a_record_of_what_the_relay_passed_whose_write_failed_is_written_when_it_gives_up_its_lease() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = leading(a);
+    deposit(a, 3);
+    GetResult locked = lockRelayed();
+
+    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
+    collection.unlock(keys.relayed(), locked.cas());
+    relayA.close();
+    a.close(); // waits for the record's write
+
+    assertThat(store().readLog(1, 100)).hasSize(3).allMatch(LoggedEvent::published);
+  }
+
+  /**
+   * Locks the relays' record, created empty, so that its writes fail until it is unlocked: the lock
+   * outlasts any test, and is released by the test.
+   */
+  private GetResult lockRelayed() {
+    collection.upsert(keys.relayed(), JsonObject.create().put("f", 1).put("r", JsonArray.create()));
+    return collection.getAndLock(keys.relayed(), Duration.ofSeconds(30));
+  }
+
+  /**
    * A relay that starts again from an earlier checkpoint (its processor reset, or a relay of a new
    * name) finds the commits whose marks were owed and forgotten unmarked: it must not publish them
    * all again, in this process or another.
@@ -128,6 +195,43 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
 
     assertThat(deliveries.each())
         .hasSize(3)
+        .allSatisfy((event, times) -> assertThat(times).isOne());
+  }
+
+  /**
+   * The relay's checkpoint write lands but its answer is lost (a KV timeout, an ambiguous
+   * durability outcome): the relay's process never learns the checkpoint it reached, and finds it
+   * at its next renewal, with the same token. The commits it passed there, their marks owed and now
+   * forgotten, must still be recorded as passed: for other processes' readers, and for a relay
+   * reset back. Here a second repository writes that checkpoint under the relay's claim, standing
+   * for the write whose answer was lost.
+   */
+  @Test
+  void a_checkpoint_write_that_lands_without_an_answer_still_records_what_the_relay_passed() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = leading(a);
+    List<String> streams = deposit(a, 3);
+    List<LoggedEvent> log = a.readLog(1, 100);
+    long last = log.get(log.size() - 1).position();
+    String processor = EventRelay.processorName("cqrs-relay");
+    CouchbaseEventStreamRepository b = store();
+    SegmentState lease = b.segments(processor).get(0);
+    b.saveCheckpoint(
+        new SegmentClaim(
+            processor, 0, lease.owner(), lease.token(), lease.checkpoint(), lease.expiresAt()),
+        last,
+        Instant.now());
+
+    assertThat(relayA.publishPending()).isZero(); // renews the lease: its checkpoint moved
+    relayA.close();
+    a.close(); // waits for the record's write
+
+    CouchbaseEventStreamRepository c = store();
+    assertThat(c.readLog(1, 100)).hasSize(3).allMatch(LoggedEvent::published);
+    c.reset(processor, 0, Instant.now());
+    assertThat(relay(c, "b", Clock.systemUTC(), Duration.ZERO).publishPending()).isZero();
+    assertThat(deliveries.each())
+        .containsOnlyKeys(deliveries.keys(streams))
         .allSatisfy((event, times) -> assertThat(times).isOne());
   }
 

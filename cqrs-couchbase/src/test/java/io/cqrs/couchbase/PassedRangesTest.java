@@ -44,6 +44,30 @@ class PassedRangesTest {
     assertThat(ranges.covers(PassedRanges.MOST * 10L + 5)).isTrue();
   }
 
+  /**
+   * A relay reset back below every range records a run lower in the log than all of them: with the
+   * ranges full, the lowest went, which was that run, so the record never held it (and each attempt
+   * wrote the same document again). The one recorded longest ago goes instead; no gap is merged
+   * over to make room, since a gap may be what a reset skipped, unpublished.
+   */
+  @Test
+  void beyond_the_most_ranges_a_run_below_them_all_is_kept_and_the_one_recorded_longest_ago_goes() {
+    PassedRanges full = PassedRanges.NONE;
+    for (int i = 0; i < PassedRanges.MOST; i++) {
+      full = full.with(1000 + i * 10L, 1000 + i * 10L + 5);
+    }
+
+    PassedRanges after = full.with(0, 500);
+
+    assertThat(after.ranges()).hasSize(PassedRanges.MOST);
+    assertThat(after.holds(0, 500)).isTrue();
+    assertThat(after.covers(1003)).isFalse(); // recorded first
+    assertThat(after.covers(1013)).isTrue();
+    assertThat(after.covers(1017)).isFalse(); // a gap stays a gap
+    assertThat(after.with(0, 500)).isSameAs(after); // held: nothing to write again
+    assertThat(codec.relayed("p::relayed", codec.relayed(after))).isEqualTo(after);
+  }
+
   @Test
   void the_document_reads_back_what_was_written() {
     PassedRanges ranges = PassedRanges.NONE.with(0, 7).with(9, 12);

@@ -373,6 +373,8 @@ public final class EventSerializer {
       return node;
     } catch (IOException e) {
       throw new SerializationException("Malformed JSON: " + e.getMessage(), e);
+    } catch (ObjectMappers.DecimalOutOfRangeException e) {
+      throw new SerializationException(e.getMessage(), e);
     }
   }
 

@@ -2,14 +2,18 @@ package io.cqrs;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -32,7 +36,8 @@ import java.util.Objects;
  *   <li>numbers with a fraction read as {@link java.math.BigDecimal} and written plain, and JSON
  *       trees keep trailing zeros, so an amount of {@code 10.50} comes back as {@code 10.50}; a
  *       {@code BigDecimal} whose scale is beyond what can be written plain ({@code 1e30000000}, ten
- *       characters that a handler's arithmetic would spend minutes on) is refused on reading;
+ *       characters that a handler's arithmetic would spend minutes on) is refused on reading, typed
+ *       or not ({@code Object}, {@code Map<String, Object>} and tree fields too);
  *   <li>unknown properties are ignored (an event class may lose fields over time);
  *   <li>anything after a document's closing brace is an error;
  *   <li>no default typing, even when the caller's mapper has it: a message never names the classes
@@ -64,7 +69,9 @@ public final class ObjectMappers {
         .registerModule(new JavaTimeModule())
         .registerModule(
             new SimpleModule("cqrs-bounded-decimals")
-                .addDeserializer(BigDecimal.class, new BoundedBigDecimals()))
+                .addDeserializer(BigDecimal.class, new BoundedBigDecimals())
+                .addDeserializer(Object.class, new BoundedUntyped()))
+        .setNodeFactory(BoundedNodes.INSTANCE)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
         .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
@@ -94,19 +101,76 @@ public final class ObjectMappers {
       long plain = plainLength(value);
       if (plain > max) {
         throw InvalidFormatException.from(
-            p,
-            "Number out of range: a decimal of scale "
-                + value.scale()
-                + " would be "
-                + plain
-                + " characters written plain (at most "
-                + max
-                + ")",
-            p.getText(),
-            BigDecimal.class);
+            p, outOfRange(value, plain, max), p.getText(), BigDecimal.class);
       }
       return value;
     }
+  }
+
+  /**
+   * Values of {@code Object}, {@code Map<String, Object>} or {@code List<Object>} fields: a decimal
+   * among them is held to what {@link BoundedBigDecimals} holds typed ones to. Nested maps and
+   * lists are read through this same deserializer.
+   */
+  private static final class BoundedUntyped extends UntypedObjectDeserializer {
+    private static final long serialVersionUID = 1L;
+
+    BoundedUntyped() {
+      super((com.fasterxml.jackson.databind.JavaType) null, null);
+    }
+
+    @Override
+    public Object deserialize(JsonParser p, DeserializationContext context) throws IOException {
+      Object value = super.deserialize(p, context);
+      if (value instanceof BigDecimal decimal) {
+        long plain = plainLength(decimal);
+        int max = p.streamReadConstraints().getMaxNumberLength();
+        if (plain > max) {
+          throw InvalidFormatException.from(
+              p, outOfRange(decimal, plain, max), p.getText(), BigDecimal.class);
+        }
+      }
+      return value;
+    }
+  }
+
+  /** JSON trees (envelopes are read through them): a decimal node is held to the same bound. */
+  private static final class BoundedNodes extends JsonNodeFactory {
+    private static final long serialVersionUID = 1L;
+    static final BoundedNodes INSTANCE = new BoundedNodes();
+
+    @Override
+    public ValueNode numberNode(BigDecimal value) {
+      if (value != null) {
+        long plain = plainLength(value);
+        if (plain > StreamReadConstraints.DEFAULT_MAX_NUM_LEN) {
+          throw new DecimalOutOfRangeException(
+              outOfRange(value, plain, StreamReadConstraints.DEFAULT_MAX_NUM_LEN));
+        }
+      }
+      return super.numberNode(value);
+    }
+  }
+
+  /**
+   * What {@link BoundedNodes} throws: a tree cannot hold the decimal (see {@link EventSerializer}).
+   */
+  static final class DecimalOutOfRangeException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    DecimalOutOfRangeException(String message) {
+      super(message);
+    }
+  }
+
+  private static String outOfRange(BigDecimal value, long plain, int max) {
+    return "Number out of range: a decimal of scale "
+        + value.scale()
+        + " would be "
+        + plain
+        + " characters written plain (at most "
+        + max
+        + ")";
   }
 
   /** The length of {@code value.toPlainString()}, without making the string. */

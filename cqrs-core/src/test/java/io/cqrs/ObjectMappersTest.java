@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -124,5 +125,44 @@ class ObjectMappersTest {
           .isEqualByComparingTo(read);
       assertThat(ObjectMappers.plainLength(read)).isEqualTo(read.toPlainString().length());
     }
+  }
+
+  record Untyped(java.util.Map<String, Object> attributes, Object any, JsonNode tree) {}
+
+  /** Untyped fields and trees read decimals past the typed bound (1e30000000 in a map). */
+  @Test
+  void a_decimal_that_could_not_be_written_back_is_refused_in_untyped_fields_and_trees() {
+    ObjectMapper mapper = ObjectMappers.create();
+
+    for (String json :
+        List.of(
+            "{\"attributes\":{\"x\":1e30000000}}",
+            "{\"attributes\":{\"nested\":[1,{\"y\":1e-30000000}]}}",
+            "{\"any\":1e30000000}",
+            "{\"tree\":{\"x\":1e30000000}}")) {
+      assertThatThrownBy(() -> mapper.readValue(json, Untyped.class))
+          .as(json)
+          .hasMessageContaining("written plain");
+    }
+    assertThatThrownBy(() -> mapper.readTree("{\"x\":1e30000000}"))
+        .hasMessageContaining("written plain");
+  }
+
+  @Test
+  void untyped_fields_and_trees_read_ordinary_numbers_as_before() throws Exception {
+    ObjectMapper mapper = ObjectMappers.create();
+
+    Untyped read =
+        mapper.readValue(
+            "{\"attributes\":{\"x\":10.50,\"n\":3,\"l\":[1.5,{\"s\":\"t\"}]},\"any\":2.25,"
+                + "\"tree\":{\"y\":1.10}}",
+            Untyped.class);
+
+    assertThat(read.attributes().get("x")).isEqualTo(new BigDecimal("10.50"));
+    assertThat(read.attributes().get("n")).isEqualTo(3);
+    assertThat(read.attributes().get("l"))
+        .isEqualTo(List.of(new BigDecimal("1.5"), java.util.Map.of("s", "t")));
+    assertThat(read.any()).isEqualTo(new BigDecimal("2.25"));
+    assertThat(read.tree().get("y").decimalValue()).isEqualTo(new BigDecimal("1.10"));
   }
 }

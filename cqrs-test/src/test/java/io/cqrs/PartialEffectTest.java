@@ -59,12 +59,8 @@ class PartialEffectTest {
         CreditBoth.class,
         (body, command) -> {
           handlerRuns.incrementAndGet();
-          Wallet first = repository.get(body.first(), Wallet::new);
-          first.deposit(BigDecimal.ONE);
-          repository.save(first, command);
-          Wallet second = repository.get(body.second(), Wallet::new);
-          second.deposit(BigDecimal.ONE);
-          repository.save(second, command);
+          credit(body.first(), command);
+          credit(body.second(), command);
         });
     manager.registerCommandHandler(
         CreditTwice.class,
@@ -80,26 +76,20 @@ class PartialEffectTest {
         CreditThenFail.class,
         (body, command) -> {
           handlerRuns.incrementAndGet();
-          Wallet wallet = repository.get(body.walletId(), Wallet::new);
-          wallet.deposit(BigDecimal.ONE);
-          repository.save(wallet, command);
+          credit(body.walletId(), command);
           throw new IllegalStateException("after saving");
         });
     manager.registerCommandHandler(
         Credit.class,
         (body, command) -> {
           handlerRuns.incrementAndGet();
-          Wallet wallet = repository.get(body.walletId(), Wallet::new);
-          wallet.deposit(BigDecimal.ONE);
-          repository.save(wallet, command);
+          credit(body.walletId(), command);
         });
     manager.registerCommandHandler(
         CreditBothThenError.class,
         (body, command) -> {
           handlerRuns.incrementAndGet();
-          Wallet first = repository.get(body.first(), Wallet::new);
-          first.deposit(BigDecimal.ONE);
-          repository.save(first, command);
+          credit(body.first(), command);
           throw new StackOverflowError("deep");
         });
     manager.registerCommandHandler(
@@ -113,6 +103,13 @@ class PartialEffectTest {
 
   private CommandDispatchManager manager(boolean deduplicate) {
     return manager(deduplicate, Interceptors.none());
+  }
+
+  /** A handler's step: loads {@code walletId}, deposits 1 and saves. */
+  private void credit(String walletId, Command command) {
+    Wallet wallet = repository.get(walletId, Wallet::new);
+    wallet.deposit(BigDecimal.ONE);
+    repository.save(wallet, command);
   }
 
   private void open(String... ids) {

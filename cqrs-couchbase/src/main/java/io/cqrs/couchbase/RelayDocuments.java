@@ -81,6 +81,13 @@ final class RelayDocuments implements RelayStore {
   private final AtomicBoolean recordLater = new AtomicBoolean();
 
   /**
+   * How long after a failed write its runs are written again, unless something writes them first.
+   */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+  private final AtomicBoolean retryLater = new AtomicBoolean();
+
+  /**
    * A pass forgot owed marks in {@code run} (null: none): the run goes into the relays' record, at
    * most every {@link #RECORD_EVERY_NANOS} (a quiet relay forgets a mark or two per pass, and two
    * operations per pass would cost more than the marks), the last one by a timer, so that readers
@@ -161,6 +168,24 @@ final class RelayDocuments implements RelayStore {
           why);
     } else {
       log.debug("Could not record that the relay passed {}, to try again: {}", runs, why);
+      retryLater();
+    }
+  }
+
+  /**
+   * Writes the runs put back after a failed write again in {@link #RETRY_AFTER}, should nothing
+   * write them before: with the log quiet, or the relay gone from this process, no pass would, and
+   * they would wait for the repository's close. One retry pending at a time.
+   */
+  private void retryLater() {
+    if (retryLater.compareAndSet(false, true)) {
+      Mono.delay(RETRY_AFTER)
+          .subscribe(
+              tick -> {
+                retryLater.set(false);
+                record();
+              },
+              e -> retryLater.set(false));
     }
   }
 

@@ -161,6 +161,27 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
   }
 
   /**
+   * As above, but nothing follows the failed write: no pass (the log is quiet), no loss of the
+   * lease, no close. The runs put back waited for the repository's close; a retry writes them.
+   */
+  @Test
+  void a_record_whose_write_failed_is_written_again_though_nothing_else_happens() {
+    CouchbaseEventStreamRepository a = store();
+    EventRelay relayA = leading(a);
+    deposit(a, 3);
+    GetResult locked = lockRelayed();
+
+    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
+    collection.unlock(keys.relayed(), locked.cas());
+
+    Await.until(
+        "another process to read the passed commits as published",
+        () -> store().readLog(1, 100).stream().allMatch(LoggedEvent::published));
+    assertThat(store().readLog(1, 100)).hasSize(3);
+  }
+
+  /**
    * Locks the relays' record, created empty, so that its writes fail until it is unlocked: the lock
    * outlasts any test, and is released by the test.
    */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.ObjectMappers;
 import io.cqrs.VersionedEvent;
@@ -35,7 +36,10 @@ final class ApiJson {
         ObjectMappers.create()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             // "{...} trailing" is not one JSON document: refuse it rather than ignore the rest.
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Bodies are checked field by field (JsonBody): an amount of any scale reaches the
+            // check that names its field ("at most two decimals"), not cqrs's bound on trees.
+            .setNodeFactory(JsonNodeFactory.instance);
     mapper.getFactory().setStreamReadConstraints(JsonBody.constraints());
     return mapper;
   }

@@ -20,8 +20,13 @@ import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.CqrsProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 
 /**
  * What the bank adds to the auto-configured cqrs: its types, its read models (each a projection
@@ -38,6 +43,31 @@ public class BankConfiguration {
   @Bean
   TypeRegistry bankTypes() {
     return BankTypes.registry();
+  }
+
+  /**
+   * Request bodies read strictly by the JSON mapper that reads {@code @RequestBody} (Spring Boot
+   * 4's Jackson 3 {@code JsonMapper}): an unknown field, a duplicate key, a null for a primitive or
+   * data after the object is refused (a 400 from {@link BankProblems}) rather than ignored.
+   */
+  @Bean
+  JsonMapperBuilderCustomizer strictRequestBodies() {
+    return builder ->
+        builder
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(
+                DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+                DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
+                DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** Request bodies over 64 KiB refused with 413 before anything reads them. */
+  @Bean
+  FilterRegistrationBean<RequestSizeLimit> requestSizeLimit() {
+    FilterRegistrationBean<RequestSizeLimit> registration =
+        new FilterRegistrationBean<>(new RequestSizeLimit());
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    return registration;
   }
 
   /** Hashes passwords before they go into a command. */

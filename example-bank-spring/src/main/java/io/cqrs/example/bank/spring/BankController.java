@@ -29,6 +29,10 @@ import org.springframework.web.bind.annotation.RestController;
  * The bank's HTTP API. Writes put a command on the bus and answer {@code 202 Accepted} with the ids
  * to follow it by; a worker handles it, and the read models (the {@code GET}s) show the outcome
  * once their processors have applied its events.
+ *
+ * <p>Every request is checked ({@link Requests}) before a command is made or a password hashed; one
+ * that fails is answered {@code 400 application/problem+json} naming the field ({@link
+ * BankProblems}).
  */
 @RestController
 public class BankController {
@@ -64,45 +68,50 @@ public class BankController {
   /** Opens an account; the password is hashed here and never leaves the process in clear. */
   @PostMapping("/accounts")
   @ResponseStatus(HttpStatus.ACCEPTED)
-  public Accepted openAccount(@RequestBody NewAccount account) {
+  public Accepted openAccount(@RequestBody(required = false) NewAccount account) {
+    Requests.body(account);
+    String firstName = Requests.name("firstName", account.firstName());
+    String lastName = Requests.name("lastName", account.lastName());
+    String email = Requests.email("email", account.email());
+    String password = Requests.password("password", account.password());
+    BigDecimal balance = Requests.balance("balance", account.balance());
     String id = UUID.randomUUID().toString();
     Command sent =
         cqrs.send(
-            new OpenAccount(
-                id,
-                account.firstName(),
-                account.lastName(),
-                account.email(),
-                passwords.hash(account.password()),
-                account.balance() == null ? BigDecimal.ZERO : account.balance()));
+            new OpenAccount(id, firstName, lastName, email, passwords.hash(password), balance));
     return new Accepted(id, sent.correlationId());
   }
 
   /** Credits an account. */
   @PostMapping("/accounts/{id}/credits")
   @ResponseStatus(HttpStatus.ACCEPTED)
-  public Accepted credit(@PathVariable("id") String id, @RequestBody Amount amount) {
-    return new Accepted(id, cqrs.send(new CreditAccount(id, amount.amount())).correlationId());
+  public Accepted credit(
+      @PathVariable("id") String id, @RequestBody(required = false) Amount amount) {
+    Requests.id("id", id);
+    BigDecimal valid = Requests.amount("amount", Requests.body(amount).amount());
+    return new Accepted(id, cqrs.send(new CreditAccount(id, valid)).correlationId());
   }
 
   /** Debits an account. */
   @PostMapping("/accounts/{id}/debits")
   @ResponseStatus(HttpStatus.ACCEPTED)
-  public Accepted debit(@PathVariable("id") String id, @RequestBody Amount amount) {
-    return new Accepted(id, cqrs.send(new DebitAccount(id, amount.amount())).correlationId());
+  public Accepted debit(
+      @PathVariable("id") String id, @RequestBody(required = false) Amount amount) {
+    Requests.id("id", id);
+    BigDecimal valid = Requests.amount("amount", Requests.body(amount).amount());
+    return new Accepted(id, cqrs.send(new DebitAccount(id, valid)).correlationId());
   }
 
   /** Asks for a transfer; its id is the correlation id of every command and event it causes. */
   @PostMapping("/transfers")
   @ResponseStatus(HttpStatus.ACCEPTED)
-  public Accepted transfer(@RequestBody NewTransfer transfer) {
+  public Accepted transfer(@RequestBody(required = false) NewTransfer transfer) {
+    Requests.body(transfer);
+    String from = Requests.id("fromAccountId", transfer.fromAccountId());
+    String to = Requests.id("toAccountId", transfer.toAccountId());
+    BigDecimal amount = Requests.amount("amount", transfer.amount());
     String id = UUID.randomUUID().toString();
-    cqrs.commandBus()
-        .publish(
-            Command.create(
-                new CreateMoneyTransfer(
-                    id, transfer.fromAccountId(), transfer.toAccountId(), transfer.amount()),
-                id));
+    cqrs.commandBus().publish(Command.create(new CreateMoneyTransfer(id, from, to, amount), id));
     return new Accepted(id, id);
   }
 
@@ -115,12 +124,12 @@ public class BankController {
   /** One account, as the accounts read model has it; 404 until its events are applied. */
   @GetMapping("/accounts/{id}")
   public ResponseEntity<AccountView> account(@PathVariable("id") String id) {
-    return ResponseEntity.of(accounts.find(id));
+    return ResponseEntity.of(accounts.find(Requests.id("id", id)));
   }
 
   /** One transfer, as the transfers read model has it. */
   @GetMapping("/transfers/{id}")
   public ResponseEntity<TransferView> transfer(@PathVariable("id") String id) {
-    return ResponseEntity.of(transfers.find(id));
+    return ResponseEntity.of(transfers.find(Requests.id("id", id)));
   }
 }

@@ -1,0 +1,90 @@
+package io.cqrs.example.bank.spring;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Refused requests as {@code 400 application/problem+json} whose detail names the field at fault
+ * (and whose {@code field} property is its name): an {@link InvalidRequestException}, and a body
+ * the JSON mapper could not read (malformed JSON, an unknown or duplicate field, a value of the
+ * wrong type). Nothing of the request has been done when either is answered.
+ */
+@RestControllerAdvice
+class BankProblems extends ResponseEntityExceptionHandler {
+  private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
+
+  @ExceptionHandler(InvalidRequestException.class)
+  ResponseEntity<ProblemDetail> invalid(InvalidRequestException e) {
+    return badRequest(e.field(), e.getMessage());
+  }
+
+  @Override
+  protected ResponseEntity<Object> handleHttpMessageNotReadable(
+      HttpMessageNotReadableException ex,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    ResponseEntity<ProblemDetail> problem = unreadable(ex);
+    return ResponseEntity.status(problem.getStatusCode())
+        .contentType(problem.getHeaders().getContentType())
+        .body(problem.getBody());
+  }
+
+  private static ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException ex) {
+    JacksonException json = null;
+    for (Throwable cause = ex; cause != null && json == null; cause = cause.getCause()) {
+      if (cause instanceof JacksonException jackson) {
+        json = jackson;
+      }
+    }
+    if (json == null) {
+      return badRequest("body", "The request body must be a JSON object");
+    }
+    if (json instanceof UnrecognizedPropertyException unknown) {
+      String field = Requests.printable(String.valueOf(unknown.getPropertyName()));
+      return badRequest(field, "Unknown field '" + field + "'");
+    }
+    String message = String.valueOf(json.getOriginalMessage());
+    if (message.startsWith("Duplicate")) {
+      Matcher quoted = QUOTED.matcher(message);
+      String field = quoted.find() ? Requests.printable(quoted.group(1)) : "body";
+      return badRequest(field, "Duplicate field '" + field + "'");
+    }
+    String field = field(json.getPath());
+    if (field != null) {
+      return badRequest(field, "Field '" + field + "' has the wrong type or is not a valid value");
+    }
+    return badRequest("body", "Malformed JSON: the request body must be a JSON object");
+  }
+
+  private static String field(List<JacksonException.Reference> path) {
+    for (int i = path.size() - 1; i >= 0; i--) {
+      String name = path.get(i).getPropertyName();
+      if (name != null) {
+        return Requests.printable(name);
+      }
+    }
+    return null;
+  }
+
+  private static ResponseEntity<ProblemDetail> badRequest(String field, String detail) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+    problem.setProperty("field", field);
+    return ResponseEntity.status(HttpStatus.BAD_REQUEST)
+        .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
+  }
+}

@@ -1,0 +1,251 @@
+package io.cqrs.example.bank.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cqrs.Command;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.Dispatch;
+import io.cqrs.testing.Await;
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
+
+/**
+ * The Spring Boot bank, in memory, refusing hostile requests as example-bank does: each bad body or
+ * id is answered {@code 400 application/problem+json} naming the field, and no command reaches the
+ * bus (a dispatch interceptor records every command sent); a body over 64 KiB is answered 413.
+ */
+@SpringBootTest(
+    classes = BankSpringApplication.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(BankSpringValidationIT.Recording.class)
+@DirtiesContext
+class BankSpringValidationIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Value("${local.server.port}")
+  private int port;
+
+  @Autowired private RecordingDispatches recorded;
+
+  private List<Command> dispatched;
+
+  /** Records every command put on the bus. */
+  static final class RecordingDispatches implements CommandDispatchInterceptor {
+    final List<Command> dispatched = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletableFuture<Void> interceptDispatch(Dispatch<Command> dispatch) {
+      dispatched.addAll(dispatch.messages());
+      return dispatch.proceed();
+    }
+  }
+
+  @TestConfiguration
+  static class Recording {
+    @Bean
+    RecordingDispatches recordingDispatches() {
+      return new RecordingDispatches();
+    }
+  }
+
+  @BeforeEach
+  void dispatched() {
+    dispatched = recorded.dispatched;
+  }
+
+  @Test
+  void bad_credits_are_refused_naming_the_field_and_send_no_command() throws Exception {
+    String id = openAccount("10.00");
+
+    Map<String, String> badBodies =
+        Map.ofEntries(
+            Map.entry("{}", "amount"),
+            Map.entry("{\"amount\":null}", "amount"),
+            Map.entry("{\"amount\":-1}", "amount"),
+            Map.entry("{\"amount\":0}", "amount"),
+            Map.entry("{\"amount\":1.001}", "amount"),
+            Map.entry("{\"amount\":1e30000000}", "amount"),
+            Map.entry("{\"amount\":1e-30000000}", "amount"),
+            Map.entry("{\"amount\":1e3000000000}", "amount"),
+            Map.entry("{\"amount\":10000000000000}", "amount"),
+            Map.entry("{\"amount\":\"lots\"}", "amount"),
+            Map.entry("{\"amount\":[1]}", "amount"),
+            Map.entry("{\"amount\":1,\"extra\":1}", "extra"),
+            Map.entry("{\"amount\":1,\"amount\":2}", "amount"),
+            Map.entry("null", "body"),
+            Map.entry("", "body"),
+            Map.entry("[]", "body"),
+            Map.entry("{\"amount\":", "body"));
+    int before = dispatched.size();
+    for (Map.Entry<String, String> bad : badBodies.entrySet()) {
+      assertBadRequest(post("/accounts/" + id + "/credits", bad.getKey()), bad.getValue());
+    }
+    assertBadRequest(post("/accounts/-bad/credits", "{\"amount\":1}"), "id");
+    assertBadRequest(post("/accounts/" + "a".repeat(101) + "/debits", "{\"amount\":1}"), "id");
+    assertBadRequest(get("/accounts/a%0Ab"), "id");
+    assertThat(dispatched).as("no command from a refused request").hasSize(before);
+
+    assertThat(post("/accounts/" + id + "/credits", "{\"amount\":1}").statusCode()).isEqualTo(202);
+    Await.until(
+        "the good credit in the read model",
+        () -> new BigDecimal("11.00").compareTo(balance(id)) == 0);
+    assertThat(dispatched).hasSize(before + 1);
+  }
+
+  @Test
+  void bad_accounts_are_refused_naming_the_field_before_any_password_is_hashed() throws Exception {
+    String good =
+        "\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
+            + "\"password\":\"correct horse\"";
+    Map<String, String> badBodies =
+        Map.ofEntries(
+            Map.entry(account(good, "password", null), "password"),
+            Map.entry(account(good, "password", "\"short\""), "password"),
+            Map.entry(account(good, "password", "\"" + "p".repeat(129) + "\""), "password"),
+            Map.entry(account(good, "password", "\"        \""), "password"),
+            Map.entry(account(good, "firstName", null), "firstName"),
+            Map.entry(account(good, "lastName", "\"  \""), "lastName"),
+            Map.entry(account(good, "lastName", "\"" + "l".repeat(101) + "\""), "lastName"),
+            Map.entry(account(good, "firstName", "\"Ada\\nINFO forged\""), "firstName"),
+            Map.entry(account(good, "email", "\"nobody\""), "email"),
+            Map.entry(account(good, "email", "\"" + "e".repeat(250) + "@x.org\""), "email"),
+            Map.entry("{" + good + ",\"balance\":-1}", "balance"),
+            Map.entry("{" + good + ",\"balance\":1.001}", "balance"),
+            Map.entry("{" + good + ",\"balance\":1e30000000}", "balance"),
+            Map.entry("{" + good + ",\"admin\":true}", "admin"),
+            Map.entry("{" + good + ",\"email\":\"eve@example.com\"}", "email"),
+            Map.entry("null", "body"));
+    int before = dispatched.size();
+    for (Map.Entry<String, String> bad : badBodies.entrySet()) {
+      assertBadRequest(post("/accounts", bad.getKey()), bad.getValue());
+    }
+    assertThat(dispatched).as("no command from a refused request").hasSize(before);
+  }
+
+  @Test
+  void a_short_password_is_a_400_not_a_500() throws Exception {
+    assertBadRequest(
+        post(
+            "/accounts",
+            "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
+                + "\"password\":\"short\"}"),
+        "password");
+  }
+
+  @Test
+  void a_body_over_64_kib_is_refused_with_413() throws Exception {
+    String big = "{\"amount\":1,\"pad\":\"" + "x".repeat(64 * 1024) + "\"}";
+    int before = dispatched.size();
+
+    HttpResponse<String> sized = post("/accounts/a1/credits", big);
+    assertThat(sized.statusCode()).isEqualTo(413);
+    assertThat(sized.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+
+    HttpResponse<String> chunked =
+        send(
+            HttpRequest.newBuilder(uri("/accounts/a1/credits"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(big.getBytes())))
+                .build());
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(dispatched).hasSize(before);
+  }
+
+  private static String account(String good, String field, String value) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree("{" + good + "}");
+    node.remove(field);
+    if (value != null) {
+      node.set(field, JSON.readTree(value));
+    }
+    return JSON.writeValueAsString(node);
+  }
+
+  private String openAccount(String balance) throws Exception {
+    HttpResponse<String> opened =
+        post(
+            "/accounts",
+            "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
+                + "\"password\":\"correct horse\",\"balance\":"
+                + balance
+                + "}");
+    assertThat(opened.statusCode()).as(opened.body()).isEqualTo(202);
+    String id = JSON.readTree(opened.body()).get("id").asText();
+    Await.until("the account in the read model", () -> balance(id) != null);
+    return id;
+  }
+
+  private static void assertBadRequest(HttpResponse<String> response, String field)
+      throws Exception {
+    String what = response.request().uri() + " -> " + response.body();
+    assertThat(response.statusCode()).as(what).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .as(what)
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    JsonNode problem = JSON.readTree(response.body());
+    assertThat(problem.path("status").asInt()).as(what).isEqualTo(400);
+    assertThat(problem.path("field").asText()).as(what).isEqualTo(field);
+    assertThat(problem.path("detail").asText()).as(what).contains(field);
+  }
+
+  private BigDecimal balance(String accountId) {
+    HttpResponse<String> response = get("/accounts/" + accountId);
+    if (response.statusCode() == 404) {
+      return null;
+    }
+    assertThat(response.statusCode()).isEqualTo(200);
+    try {
+      return JSON.readTree(response.body()).get("balance").decimalValue();
+    } catch (Exception e) {
+      throw new IllegalStateException("Not JSON: " + response.body(), e);
+    }
+  }
+
+  private HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+  }
+
+  private HttpResponse<String> post(String path, String json) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(request.uri() + " failed", e);
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+}

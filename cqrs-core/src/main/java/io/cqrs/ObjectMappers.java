@@ -94,14 +94,8 @@ public final class ObjectMappers {
     @Override
     public BigDecimal deserialize(JsonParser p, DeserializationContext context) throws IOException {
       BigDecimal value = super.deserialize(p, context);
-      if (value == null) {
-        return null;
-      }
-      int max = p.streamReadConstraints().getMaxNumberLength();
-      long plain = plainLength(value);
-      if (plain > max) {
-        throw InvalidFormatException.from(
-            p, outOfRange(value, plain, max), p.getText(), BigDecimal.class);
+      if (value != null) {
+        requireWritable(p, value);
       }
       return value;
     }
@@ -123,14 +117,22 @@ public final class ObjectMappers {
     public Object deserialize(JsonParser p, DeserializationContext context) throws IOException {
       Object value = super.deserialize(p, context);
       if (value instanceof BigDecimal decimal) {
-        long plain = plainLength(decimal);
-        int max = p.streamReadConstraints().getMaxNumberLength();
-        if (plain > max) {
-          throw InvalidFormatException.from(
-              p, outOfRange(decimal, plain, max), p.getText(), BigDecimal.class);
-        }
+        requireWritable(p, decimal);
       }
       return value;
+    }
+  }
+
+  /**
+   * Refuses {@code value} if its plain text would be longer than {@code p} reads as one number: the
+   * bound of {@link BoundedBigDecimals} and {@link BoundedUntyped}.
+   */
+  private static void requireWritable(JsonParser p, BigDecimal value) throws IOException {
+    int max = p.streamReadConstraints().getMaxNumberLength();
+    long plain = plainLength(value);
+    if (plain > max) {
+      throw InvalidFormatException.from(
+          p, outOfRange(value, plain, max), p.getText(), BigDecimal.class);
     }
   }
 

@@ -101,12 +101,22 @@ final class Browser implements AutoCloseable, AfterTestExecutionCallback {
       Files.copy(shot, FAILURES.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
       Files.writeString(
           FAILURES.resolve(name + ".html"), driver.getPageSource(), StandardCharsets.UTF_8);
+      // Where only the build's output is kept (CI), what the page showed is in it too.
+      Object text = script("return document.body.innerText;");
+      System.err.printf(
+          "%s failed; the page showed (%s has its screenshot and markup):%n%s%n",
+          name, FAILURES.toAbsolutePath(), shown(String.valueOf(text)));
     } catch (IOException e) {
       throw new UncheckedIOException("Could not keep the failed test's screenshot", e);
     } catch (RuntimeException e) {
       // A browser that died with the test has no screenshot to give; the test's own failure says
       // what happened.
     }
+  }
+
+  /** At most the first 4,000 characters of {@code text}. */
+  private static String shown(String text) {
+    return text.length() <= 4_000 ? text : text.substring(0, 4_000) + " [...]";
   }
 
   @Override

@@ -38,11 +38,23 @@ final class ConsolePage {
     browser.byId("sign-in-form").findElement(By.cssSelector("button[type=submit]")).click();
   }
 
-  /** Signs in and waits for the signed-in page. */
+  /**
+   * Signs in and waits for the signed-in page to show the read models' first answer, as a person
+   * would before pressing anything: until then the page above the forms may still change height,
+   * and a click while it moves can land beside its button.
+   */
   ConsolePage signInAs(String user) {
     signIn(user, ApiClient.SECRETS.get(user));
     browser.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    browser
+        .waiting()
+        .withMessage(() -> "the read models' first answer; the page says: " + live())
+        .until(driver -> live().startsWith("Read models as of"));
     return this;
+  }
+
+  private String live() {
+    return browser.byId("live").getText();
   }
 
   void fill(String id, String text) {
@@ -60,6 +72,11 @@ final class ConsolePage {
     fill("open-balance", initialBalance);
     Entry command = submit(() -> button("open-form", "Open account").click());
     assertThat(command.status()).as(command.detail()).isEqualTo("succeeded");
+    // The new row goes into the accounts table above the forms: the next click waits for it.
+    browser
+        .waiting()
+        .withMessage(() -> "a row for the account opened by " + command.id())
+        .until(driver -> balance(command.id()) != null);
     return command.id();
   }
 
@@ -89,6 +106,7 @@ final class ConsolePage {
   private void awaitChoice(String selectId, String value) {
     browser
         .waiting()
+        .withMessage(() -> "#" + selectId + " to offer " + value)
         .until(
             driver ->
                 !driver
@@ -110,7 +128,10 @@ final class ConsolePage {
   Entry submit(Runnable action) {
     int before = commandEntries().size();
     action.run();
-    browser.waiting().until(driver -> commandEntries().size() > before);
+    browser
+        .waiting()
+        .withMessage(() -> "a new entry in the command list, which has " + before)
+        .until(driver -> commandEntries().size() > before);
     WebElement entry = commandEntries().get(0);
     browser
         .waiting()

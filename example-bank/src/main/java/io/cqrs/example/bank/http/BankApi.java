@@ -2,6 +2,7 @@ package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.Command;
+import io.cqrs.CommandFailed;
 import io.cqrs.MetadataKey;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.Bank;
@@ -276,7 +277,8 @@ final class BankApi implements AutoCloseable {
    * whose command already has an outcome gets that outcome again, and the command is neither made
    * (no password hashed) nor sent again; a key reused for another request is refused with 422, also
    * when the two raced: both found no outcome, both ran, and the store kept only the first, whose
-   * outcome is not the second's to report.
+   * outcome is not the second's to report. A command that failed for a reason of the server's own
+   * has no outcome ({@link CommandStatus}): its retry runs it again, as the dispatcher would.
    */
   private void submit(
       Context ctx, Submission submission, String resource, int succeeded, Supplier<Object> body) {
@@ -345,10 +347,17 @@ final class BankApi implements AutoCloseable {
     }
   }
 
-  /** The events of what a command did: its effects if it had any, else its recorded failure. */
+  /**
+   * The events of what a command did: its effects if it had any, else its recorded failure. A
+   * retryable failure is no outcome ({@link CommandStatus}): the request that ran the command again
+   * is not compared with the one that failed.
+   */
   private static List<VersionedEvent> outcome(String messageId, List<VersionedEvent> recorded) {
     List<VersionedEvent> caused =
-        recorded.stream().filter(event -> messageId.equals(event.causationId())).toList();
+        recorded.stream()
+            .filter(event -> messageId.equals(event.causationId()))
+            .filter(event -> !(event.event() instanceof CommandFailed failed && failed.retryable()))
+            .toList();
     List<VersionedEvent> effects = caused.stream().filter(event -> event.version() > 0).toList();
     return effects.isEmpty() ? caused : effects;
   }

@@ -12,6 +12,11 @@ import java.util.List;
  * with the reason), or neither yet ({@code pending}). The API's commands share their message id as
  * correlation id, so one lookup by correlation id finds both; it works on any instance.
  *
+ * <p>A {@link CommandFailed#retryable() retryable} failure (the server's own: an interceptor that
+ * failed, an event it could not read) is no outcome, as the dispatcher sees it too: the command is
+ * handled again when it comes again (a retried request, a replayed dead letter), so it stays {@code
+ * pending} until then rather than reading as rejected for good.
+ *
  * @param commandId the command's message id
  * @param status {@code pending}, {@code succeeded} or {@code rejected}
  * @param version the stream's version after the command's events; {@code null} unless succeeded
@@ -52,7 +57,9 @@ record CommandStatus(
         continue;
       }
       if (event.event() instanceof CommandFailed failure) {
-        failed = failure;
+        if (!failure.retryable()) {
+          failed = failure;
+        }
       } else if (event.version() > 0) {
         caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
         version = Math.max(version, event.version());

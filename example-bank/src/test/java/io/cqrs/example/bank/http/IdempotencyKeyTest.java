@@ -3,6 +3,7 @@ package io.cqrs.example.bank.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.Command;
+import io.cqrs.CommandFailed;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
 import io.cqrs.example.bank.domain.AccountCommand.CreditAccount;
@@ -22,9 +23,10 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an {@code Idempotency-Key} promises: one effect per key, and a key reused for another
- * request refused with 422, whether the two requests come one after the other or race; and what the
- * request digest that checks it reveals (nothing of a password).
+ * What an {@code Idempotency-Key} promises: one effect per key, a failure of the server's own that
+ * does not use the key up, and a key reused for another request refused with 422, whether the two
+ * requests come one after the other or race; and what the request digest that checks it reveals
+ * (nothing of a password).
  */
 class IdempotencyKeyTest {
   private static final String OPEN =
@@ -51,6 +53,31 @@ class IdempotencyKeyTest {
         if (!arrived.await(ApiClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
           throw new AssertionError("the racing requests never met in the handler");
         }
+      }
+      return handling.proceed();
+    }
+  }
+
+  /**
+   * A dependency of the command handlers that fails every command of one type, before its handler
+   * runs, until repaired: a failure of the server's own, which the dispatcher records as retryable.
+   */
+  private static final class Outage implements CommandHandlerInterceptor {
+    private final Class<?> type;
+    private volatile boolean down = true;
+
+    Outage(Class<?> type) {
+      this.type = type;
+    }
+
+    void repair() {
+      down = false;
+    }
+
+    @Override
+    public Outcome interceptCommand(Handling<Command> handling) throws Exception {
+      if (down && type.isInstance(handling.message().body())) {
+        throw new IllegalStateException("the test's dependency is down");
       }
       return handling.proceed();
     }
@@ -120,6 +147,38 @@ class IdempotencyKeyTest {
       String hash = served.bank().service().findAccount(id).orElseThrow().passwordHash();
       assertThat(new PasswordHasher().matches("second-Passw0rd", hash)).isTrue();
       assertThat(served.bank().repository().store().version(id)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void a_request_retried_after_a_failure_of_the_server_runs_again_and_takes_effect_once()
+      throws Exception {
+    Outage outage = new Outage(CreditAccount.class);
+    try (ServedBank served = ServedBank.inMemory(outage)) {
+      ApiClient alice = ApiClient.as("alice", served.uri());
+      String id = alice.open("Val", "0.00");
+      String credit = "/accounts/" + id + "/credit";
+
+      Reply failed = alice.post(credit, "{\"amount\":5}", "credit-1");
+      outage.repair();
+      Reply retried = alice.post(credit, "{\"amount\":5}", "credit-1");
+      Reply again = alice.post(credit, "{\"amount\":5}", "credit-1");
+
+      assertThat(failed.status()).as(failed.raw().body()).isEqualTo(500);
+      // The failure was the server's, not the command's outcome: the retry runs it.
+      assertThat(retried.status()).as(retried.raw().body()).isEqualTo(200);
+      String commandId = retried.body().get("commandId").asText();
+      assertThat(served.bank().service().eventsOfCorrelation(commandId))
+          .as("the failure is recorded under the command")
+          .anyMatch(event -> event.event() instanceof CommandFailed f && f.retryable());
+      assertThat(retried.body().get("version").asLong()).isEqualTo(2);
+      assertThat(again.status()).as(again.raw().body()).isEqualTo(200);
+      assertThat(again.body().get("commandId")).isEqualTo(retried.body().get("commandId"));
+      assertThat(served.bank().service().findAccount(id).orElseThrow().balance())
+          .isEqualTo(new BigDecimal("5.00"));
+      assertThat(served.bank().repository().store().version(id)).isEqualTo(2);
+      Reply status = alice.get("/commands/" + commandId);
+      assertThat(status.body().get("status").asText()).isEqualTo("succeeded");
     }
   }
 

@@ -202,19 +202,16 @@ final class JsonBody {
       throw ApiException.invalid(
           field, "Field '" + field + "' must be at most " + MAX_TEXT + " characters");
     }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-        continue;
-      }
-      if (Character.isSurrogate(c)) {
+    // By code point: a pair's character is checked too (the tag characters U+E0000 to U+E007F,
+    // invisible formatting characters, are pairs), and a surrogate left alone is one of its own.
+    for (int i = 0; i < text.length(); ) {
+      int point = text.codePointAt(i);
+      i += Character.charCount(point);
+      int type = Character.getType(point);
+      if (type == Character.SURROGATE) {
         throw ApiException.invalid(
             field, "Field '" + field + "' is not valid Unicode (a lone surrogate)");
       }
-      int type = Character.getType(c);
       if (type == Character.CONTROL
           || type == Character.FORMAT
           || type == Character.LINE_SEPARATOR

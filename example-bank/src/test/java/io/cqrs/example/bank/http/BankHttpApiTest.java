@@ -581,6 +581,11 @@ class BankHttpApiTest {
         alice.post("/accounts/" + id + "/email", "{\"email\":\"a\\u0000@b.example\"}"),
         "email",
         "control");
+    // An invisible tag character (U+E0041), written as a surrogate pair.
+    assertInvalid(
+        alice.post("/accounts/" + id + "/email", "{\"email\":\"a\\udb40\\udc41@b.example\"}"),
+        "email",
+        "formatting");
     assertInvalid(
         alice.post(
             "/accounts",

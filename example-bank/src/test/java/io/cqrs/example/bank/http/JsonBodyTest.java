@@ -9,7 +9,10 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** How a request body's amounts are read: what reaches a command is always two decimals. */
+/**
+ * How a request body's amounts and text are read: what reaches a command is always two decimals,
+ * and text without control or formatting characters.
+ */
 class JsonBodyTest {
   private static final ObjectMapper MAPPER = ApiJson.mapper();
 
@@ -87,5 +90,25 @@ class JsonBodyTest {
     // Beyond an int: BigDecimal cannot hold it at all.
     assertRefused("{\"amount\":\"1e2147483648\"}", "must be a number", false);
     assertRefused("{\"amount\":\"1e-2147483649\"}", "must be a number", true);
+  }
+
+  @Test
+  void formatting_characters_beyond_the_basic_plane_are_refused_like_those_within_it() {
+    // U+200E (left-to-right mark), U+E0041 (tag latin capital letter A: invisible, a surrogate
+    // pair), U+1D173 (musical symbol begin beam): each a formatting character.
+    for (String hidden : new String[] {"\u200E", "\uDB40\uDC41", "\uD834\uDD73"}) {
+      assertThatThrownBy(() -> JsonBody.checkedText("firstName", "Ann" + hidden))
+          .as("U+%X", "Ann".concat(hidden).codePointAt(3))
+          .isInstanceOfSatisfying(
+              ApiException.class, e -> assertThat(e.field()).isEqualTo("firstName"))
+          .hasMessageContaining("control or formatting characters");
+    }
+    // A pair that is a letter (U+1D400, mathematical bold capital A) or an emoji is text.
+    assertThat(JsonBody.checkedText("firstName", "Ann\uD835\uDC00\uD83D\uDE00"))
+        .isEqualTo("Ann\uD835\uDC00\uD83D\uDE00");
+    for (String lone : new String[] {"\uD835", "\uDC00", "\uDC00\uD835"}) {
+      assertThatThrownBy(() -> JsonBody.checkedText("firstName", "Ann" + lone))
+          .hasMessageContaining("lone surrogate");
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.spring;
 
+import io.cqrs.example.bank.request.FieldRules;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,13 +55,13 @@ class BankProblems extends ResponseEntityExceptionHandler {
       return badRequest("body", "The request body must be a JSON object");
     }
     if (json instanceof UnrecognizedPropertyException unknown) {
-      String field = Requests.printable(String.valueOf(unknown.getPropertyName()));
+      String field = FieldRules.printable(String.valueOf(unknown.getPropertyName()));
       return badRequest(field, "Unknown field '" + field + "'");
     }
     String message = String.valueOf(json.getOriginalMessage());
     if (message.startsWith("Duplicate")) {
       Matcher quoted = QUOTED.matcher(message);
-      String field = quoted.find() ? Requests.printable(quoted.group(1)) : "body";
+      String field = quoted.find() ? FieldRules.printable(quoted.group(1)) : "body";
       return badRequest(field, "Duplicate field '" + field + "'");
     }
     String field = field(json.getPath());
@@ -74,7 +75,7 @@ class BankProblems extends ResponseEntityExceptionHandler {
     for (int i = path.size() - 1; i >= 0; i--) {
       String name = path.get(i).getPropertyName();
       if (name != null) {
-        return Requests.printable(name);
+        return FieldRules.printable(name);
       }
     }
     return null;

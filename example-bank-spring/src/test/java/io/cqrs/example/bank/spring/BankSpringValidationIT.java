@@ -128,6 +128,8 @@ class BankSpringValidationIT {
             Map.entry(account(good, "lastName", "\"  \""), "lastName"),
             Map.entry(account(good, "lastName", "\"" + "l".repeat(101) + "\""), "lastName"),
             Map.entry(account(good, "firstName", "\"Ada\\nINFO forged\""), "firstName"),
+            // An invisible tag character (U+E0041), a surrogate pair in UTF-16.
+            Map.entry(account(good, "lastName", "\"Love\\uDB40\\uDC41lace\""), "lastName"),
             Map.entry(account(good, "email", "\"nobody\""), "email"),
             Map.entry(account(good, "email", "\"" + "e".repeat(250) + "@x.org\""), "email"),
             Map.entry("{" + good + ",\"balance\":-1}", "balance"),

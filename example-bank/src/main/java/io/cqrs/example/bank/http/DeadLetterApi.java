@@ -7,6 +7,7 @@ import io.cqrs.EventProcessor;
 import io.cqrs.ProcessorDeadLetter;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.example.bank.Bank;
+import io.cqrs.example.bank.request.FieldRules;
 import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.QueuedDeadLetter;
 import io.javalin.config.RoutesConfig;
@@ -145,7 +146,7 @@ final class DeadLetterApi {
           "max must be a whole number from 1 to "
               + Long.MAX_VALUE
               + ", was '"
-              + JsonBody.printable(value)
+              + FieldRules.printable(value)
               + "'");
     }
     return max;

@@ -6,24 +6,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.example.bank.domain.Money;
+import io.cqrs.example.bank.request.FieldRules;
+import io.cqrs.example.bank.request.InvalidFieldException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.UnaryOperator;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * A request's JSON object, read strictly: malformed JSON, trailing data after the object, a
  * duplicate key, a field that is not expected, a missing field, a field of the wrong type, text
  * that is not well-formed Unicode or holds control characters, an id that does not match {@link
- * #ID}, and an amount outside {@link Money}'s bounds each become a 400 that names the field, before
- * any command is made. The domain checks values further (an email address's form, a name's length).
+ * FieldRules#ID}, and an amount outside {@link Money}'s bounds each become a 400 that names the
+ * field, before any command is made ({@link FieldRules}, which example-bank-spring applies too).
+ * The domain checks values further (an email address's form, a name's length).
  */
 final class JsonBody {
-  /** What an id looks like: the bank's UUIDs, and any short, printable name a test picks. */
-  static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
   /** The longest text field taken; the domain's limits are lower still. */
   static final int MAX_TEXT = 1_000;
@@ -33,8 +34,6 @@ final class JsonBody {
 
   /** ASCII digits only: BigDecimal also reads other scripts' digits, which no client means. */
   private static final Pattern ASCII_NUMBER = Pattern.compile("[+-]?[0-9.]+([eE][+-]?[0-9]+)?");
-
-  private static final long MAX_INTEGER_DIGITS = Money.integerDigits(Money.MAX);
 
   private final JsonNode node;
 
@@ -66,9 +65,9 @@ final class JsonBody {
       String name = names.next();
       if (!expected.contains(name)) {
         throw ApiException.invalid(
-            printable(name),
+            FieldRules.printable(name),
             "Unknown field '"
-                + printable(name)
+                + FieldRules.printable(name)
                 + "'; expected "
                 + (expected.isEmpty() ? "none" : String.join(", ", new TreeSet<>(expected))));
       }
@@ -85,44 +84,33 @@ final class JsonBody {
     return checkedText(field, value.textValue());
   }
 
-  /** A required id field (see {@link #ID}). */
+  /** A required id field (see {@link FieldRules#ID}). */
   String id(String field) {
     return id(field, text(field));
   }
 
   /**
-   * {@code value} if it is an id (see {@link #ID}).
+   * {@code value} if it is an id (see {@link FieldRules#ID}).
    *
    * @throws ApiException 400 naming {@code field} otherwise
    */
   static String id(String field, String value) {
-    if (value == null || !ID.matcher(value).matches()) {
-      throw ApiException.invalid(
-          field,
-          "'"
-              + field
-              + "' must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or"
-              + " digit");
-    }
-    return value;
+    return checked(() -> FieldRules.id(field, value));
   }
 
   /**
    * A required positive amount, a JSON number or a string such as {@code "12.50"}, normalised by
-   * {@link Money#amount}: what a command carries is always two decimals, whatever the client wrote
-   * ({@code 5}, {@code "5.000"}, {@code 0.5E1}).
+   * {@link FieldRules#amount}: what a command carries is always two decimals, whatever the client
+   * wrote ({@code 5}, {@code "5.000"}, {@code 0.5E1}).
    */
   BigDecimal amount(String field) {
     BigDecimal amount = decimal(field, required(field));
-    if (amount.signum() <= 0) {
-      throw ApiException.invalid(field, "Field '" + field + "' must be positive");
-    }
-    return normalised(field, Money::amount, amount);
+    return checked(() -> FieldRules.amount(field, amount));
   }
 
   /**
-   * An optional amount that may be zero, normalised by {@link Money#balance}, or {@code otherwise}
-   * when absent.
+   * An optional amount that may be zero, normalised by {@link FieldRules#balance}, or {@code
+   * otherwise} when absent.
    */
   BigDecimal balance(String field, BigDecimal otherwise) {
     JsonNode value = node.get(field);
@@ -130,24 +118,7 @@ final class JsonBody {
       return otherwise;
     }
     BigDecimal amount = decimal(field, value);
-    if (amount.signum() < 0) {
-      throw ApiException.invalid(field, "Field '" + field + "' must not be negative");
-    }
-    return normalised(field, Money::balance, amount);
-  }
-
-  /**
-   * {@code amount} as {@code rule} normalises it. {@link #decimal} has checked what the rule
-   * checks, so this refuses nothing the checks let through; if the two ever disagree, the client
-   * still gets a 400 naming the field rather than a 500.
-   */
-  private static BigDecimal normalised(
-      String field, UnaryOperator<BigDecimal> rule, BigDecimal amount) {
-    try {
-      return rule.apply(amount);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid(field, "Field '" + field + "' is not a valid amount");
-    }
+    return checked(() -> FieldRules.balance(field, amount, otherwise));
   }
 
   private JsonNode required(String field) {
@@ -159,15 +130,14 @@ final class JsonBody {
   }
 
   /**
-   * An amount within {@link Money}'s bounds (at most two decimals, at most {@link Money#MAX}),
-   * checked on precision and scale alone: {@code 1E-999999999} is refused without ever being
-   * written out in full. A zero is {@link Money#ZERO} whatever its sign and exponent: {@code
-   * 0E-1500} must not reach a command as it is, which a bus would write out as 1500 zeros.
+   * The number a field holds, a JSON number (read exactly: the mapper reads floats as BigDecimal)
+   * or a string of ASCII digits of at most {@value #MAX_AMOUNT_CHARS} characters; {@link
+   * FieldRules} judges its value.
    */
   private static BigDecimal decimal(String field, JsonNode value) {
     BigDecimal amount = null;
     if (value.isNumber()) {
-      amount = value.decimalValue(); // exact: the mapper reads floats as BigDecimal
+      amount = value.decimalValue();
     } else if (value.isTextual()
         && value.textValue().length() <= MAX_AMOUNT_CHARS
         && ASCII_NUMBER.matcher(value.textValue().strip()).matches()) {
@@ -180,47 +150,24 @@ final class JsonBody {
     if (amount == null) {
       throw ApiException.invalid(field, "Field '" + field + "' must be a number such as 12.50");
     }
-    if (amount.signum() == 0) {
-      return Money.ZERO;
-    }
-    if (Money.integerDigits(amount) > MAX_INTEGER_DIGITS || amount.abs().compareTo(Money.MAX) > 0) {
-      throw ApiException.invalid(field, "Field '" + field + "' must not exceed " + Money.MAX);
-    }
-    if (amount.scale() > 2 && amount.stripTrailingZeros().scale() > 2) {
-      throw ApiException.invalid(field, "Field '" + field + "' must have at most two decimals");
-    }
     return amount;
   }
 
   /**
-   * {@code text} if it is well-formed Unicode (no lone surrogate) without control or formatting
-   * characters (no line breaks to forge log lines, no bidirectional overrides), at most {@link
-   * #MAX_TEXT} characters.
+   * {@code text} if it is well-formed Unicode without control or formatting characters, at most
+   * {@link #MAX_TEXT} characters ({@link FieldRules#text}).
    */
   static String checkedText(String field, String text) {
-    if (text.length() > MAX_TEXT) {
-      throw ApiException.invalid(
-          field, "Field '" + field + "' must be at most " + MAX_TEXT + " characters");
+    return checked(() -> FieldRules.text(field, text, MAX_TEXT));
+  }
+
+  /** What {@code rule} returns; its refusal as this API's 400 naming the field. */
+  private static <T> T checked(Supplier<T> rule) {
+    try {
+      return rule.get();
+    } catch (InvalidFieldException e) {
+      throw ApiException.invalid(e.field(), e.getMessage());
     }
-    // By code point: a pair's character is checked too (the tag characters U+E0000 to U+E007F,
-    // invisible formatting characters, are pairs), and a surrogate left alone is one of its own.
-    for (int i = 0; i < text.length(); ) {
-      int point = text.codePointAt(i);
-      i += Character.charCount(point);
-      int type = Character.getType(point);
-      if (type == Character.SURROGATE) {
-        throw ApiException.invalid(
-            field, "Field '" + field + "' is not valid Unicode (a lone surrogate)");
-      }
-      if (type == Character.CONTROL
-          || type == Character.FORMAT
-          || type == Character.LINE_SEPARATOR
-          || type == Character.PARAGRAPH_SEPARATOR) {
-        throw ApiException.invalid(
-            field, "Field '" + field + "' must not hold control or formatting characters");
-      }
-    }
-    return text;
   }
 
   /** Whether the body has {@code field}, {@code null} or not. */
@@ -271,16 +218,6 @@ final class JsonBody {
     static String quote(String text) {
       return com.fasterxml.jackson.databind.node.TextNode.valueOf(text).toString();
     }
-  }
-
-  /** A client's field name, fit to be echoed in an error: printable, at most 100 characters. */
-  static String printable(String name) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < name.length() && out.length() < 100; i++) {
-      char c = name.charAt(i);
-      out.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
-    }
-    return out.toString();
   }
 
   /** The limits the mapper reads request bodies with (documents, numbers, nesting). */

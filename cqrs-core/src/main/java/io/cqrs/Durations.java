@@ -20,4 +20,21 @@ final class Durations {
     }
     return value;
   }
+
+  /**
+   * {@code value}, if positive and at most {@code max}: for a setting that is added to a clock's
+   * instant or counted in nanoseconds, where a "never" such as {@code ChronoUnit.FOREVER} would
+   * overflow far from where it was set.
+   *
+   * @throws IllegalArgumentException naming {@code setting} and the value if zero, negative or
+   *     longer than {@code max}
+   */
+  static Duration positive(String setting, Duration value, Duration max) {
+    positive(setting, value);
+    if (value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          setting + " must be at most " + max.toDays() + " days, was " + value);
+    }
+    return value;
+  }
 }

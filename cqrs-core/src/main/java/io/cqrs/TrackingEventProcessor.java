@@ -502,11 +502,14 @@ public final class TrackingEventProcessor implements EventProcessor {
       return;
     }
     if (worker.unreadable) {
-      // Its checkpoint stands right before the event; a process that reads it goes on.
-      stopWorker(worker, true);
+      // Its checkpoint stands right before the event; a process that reads it goes on. It leaves
+      // as a segment handed over does, without this thread waiting for it: on its way out it may
+      // wait for its stages up to a claim's lifetime, and the process's other claims, unrenewed
+      // meanwhile, would run out.
       givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
-      // Read after the worker's thread ended (stopWorker joins it).
-      retried.put(worker.segment, new GivenUp(worker.handled, failure));
+      retried.put(worker.segment, new GivenUp(worker.unreadableAfter, failure));
+      worker.leaving = true;
+      renewLeaving(worker);
       log.warn(
           "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
               + " it over, and this one tries again in {}",
@@ -724,7 +727,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     lock.lock();
     try {
       if (running) {
-        boolean givingUp = workers.values().stream().anyMatch(worker -> worker.unreadable);
+        boolean givingUp = workers.values().stream().anyMatch(Worker::awaitsGivingUp);
         changed.awaitNanos(givingUp ? Math.min(timeout.toNanos(), 50_000_000L) : timeout.toNanos());
       }
     } catch (InterruptedException e) {
@@ -786,6 +789,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     volatile boolean stopped;
     volatile boolean parked;
     volatile boolean unreadable; // stopped at an event the store cannot read for this process
+    long unreadableAfter; // the position handled before that event; published by unreadable
     volatile boolean expired; // stopped on a claim that ran out on this clock, or was lost
     volatile boolean leaving; // handed over: its thread releases the claim on its way out
     volatile boolean ended; // its thread is past its last handler and will not park
@@ -811,6 +815,15 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     boolean active() {
       return !stopped && running;
+    }
+
+    /**
+     * Whether the coordinator has yet to give this segment up: it stopped at an event it cannot
+     * read, and is not leaving yet, or its thread ended before it saw it was (it will not release
+     * the claim on its own).
+     */
+    boolean awaitsGivingUp() {
+      return unreadable && (!leaving || ended);
     }
 
     // The loop is long because it is the hot path and its state (what is handled, what is saved,
@@ -879,6 +892,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           failure = e;
           log.error("Processor '{}' stopped segment {}", name, segment, e);
         }
+        unreadableAfter = handled; // before the way out settles, and may lower, what was handled
         unreadable = e instanceof UnreadableLogException;
         stopped = true;
       }
@@ -1453,6 +1467,10 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /** Settings of a {@link TrackingEventProcessor}. */
   public static final class Builder {
+    // The longest any duration setting may be: each is added to the clock's instant or waited for
+    // in nanoseconds, which a "never" (ChronoUnit.FOREVER, centuries) overflows.
+    private static final Duration LONGEST = Duration.ofDays(365);
+
     private final String name;
     private final EventStreamRepository events;
     private final ProcessorStore store;
@@ -1580,10 +1598,11 @@ public final class TrackingEventProcessor implements EventProcessor {
      * keep coming, a segment saves every {@link #batchSize} log positions or after this long,
      * whichever is first, and always when it reaches the end of the log (with an asynchronous
      * handler, up to the oldest stage still open), pauses or stops. Longer intervals cost fewer
-     * checkpoint writes and repeat more events after a crash.
+     * checkpoint writes and repeat more events after a crash. At most 365 days.
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
-      this.checkpointInterval = Durations.positive("checkpointInterval", checkpointInterval);
+      this.checkpointInterval =
+          Durations.positive("checkpointInterval", checkpointInterval, LONGEST);
       return this;
     }
 
@@ -1596,13 +1615,14 @@ public final class TrackingEventProcessor implements EventProcessor {
     /**
      * How long a claim lasts without renewal (default 30 s): how long the segments of a process
      * that died unannounced wait before another takes them. Claims are renewed every third of it.
+     * From 30 ms to 365 days.
      */
     public Builder claimTtl(Duration claimTtl) {
       Objects.requireNonNull(claimTtl, "claimTtl");
       if (claimTtl.compareTo(Duration.ofMillis(30)) < 0) {
         throw new IllegalArgumentException("claimTtl must be at least 30 ms, was " + claimTtl);
       }
-      this.claimTtl = claimTtl;
+      this.claimTtl = Durations.positive("claimTtl", claimTtl, LONGEST);
       return this;
     }
 
@@ -1611,15 +1631,19 @@ public final class TrackingEventProcessor implements EventProcessor {
      * document) this process tries the segment again, if no process that reads the event has taken
      * it (default 5 minutes): the event may have been repaired. Until one reads past it, {@link
      * TrackingEventProcessor#failure()} says where it stopped, and each try that fails logs again.
+     * At most 365 days.
      */
     public Builder unreadableRetry(Duration unreadableRetry) {
-      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry);
+      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry, LONGEST);
       return this;
     }
 
-    /** How long a caught-up segment waits before it reads the log again (default 100 ms). */
+    /**
+     * How long a caught-up segment waits before it reads the log again (default 100 ms, at most 365
+     * days).
+     */
     public Builder idleWait(Duration idleWait) {
-      this.idleWait = Durations.positive("idleWait", idleWait);
+      this.idleWait = Durations.positive("idleWait", idleWait, LONGEST);
       return this;
     }
 

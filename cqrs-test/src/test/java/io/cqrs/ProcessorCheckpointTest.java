@@ -3,11 +3,13 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingEventStreamRepository;
 import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -544,6 +548,105 @@ class ProcessorCheckpointTest {
       Await.until("two more rounds", () -> counting.heartbeats.get() >= before + 2);
     } finally {
       held.complete(null);
+    }
+  }
+
+  /**
+   * A segment that stops at an event this process cannot read waits, on its way out, for its
+   * asynchronous stages in flight (up to a claim's lifetime: a broker that holds its confirms). The
+   * coordinator gave such a segment up by joining its thread, so meanwhile it renewed none of the
+   * process's other claims: a segment still working on the events before that one (its handler
+   * slow) lost its claim, and another process took it over while its handler ran. The segment must
+   * leave as a segment handed over does, its claim renewed until its thread releases it. Here
+   * segment 0's handler works on an earlier event, and segment 1's stage holds its thread, until
+   * the test lets them go.
+   */
+  @Test
+  void a_segment_given_up_at_an_unreadable_event_does_not_hold_up_the_other_claims()
+      throws Exception {
+    String first = streamOfSegment(0);
+    String second = streamOfSegment(1);
+    AtomicLong poison = new AtomicLong(Long.MAX_VALUE);
+    EventStreamRepository olderBuild =
+        new ForwardingEventStreamRepository(store) {
+          @Override
+          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
+            long position = poison.get();
+            if (fromPosition <= position && fromPosition + maxEvents > position) {
+              throw new UnknownTypeException("Frozen");
+            }
+            return super.readLogEvents(fromPosition, maxEvents);
+          }
+        };
+    Rounds watched = new Rounds(store);
+    CountDownLatch working = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    HeldStage held = new HeldStage();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("giving-up", olderBuild, watched)
+                .segments(2)
+                .claimTtl(Duration.ofMillis(300))
+                .asyncHandler(
+                    event -> {
+                      if (event.sourceId().equals(first)) {
+                        working.countDown();
+                        awaitQuietly(done);
+                        return CompletableFuture.completedFuture(null);
+                      }
+                      return held;
+                    }));
+    Await.until("both segments held", () -> processor.ownedSegments().equals(List.of(0, 1)));
+    long token = store.segments("giving-up").get(0).token();
+    try {
+      Ledgers.append(store, first, 1, CREATED);
+      working.await(); // segment 0's handler works on it
+      Ledgers.append(store, second, 1, CREATED); // segment 1's stage stays in flight
+      long started = store.logHead();
+      poison.set(started + 1);
+      Ledgers.append(store, second, 1, CREATED); // this process cannot read it
+      held.waitedFor.await(); // segment 1 stopped there, and its thread waits for the stage
+
+      clock.advance(Duration.ofMillis(200));
+      long moved = clock.millis();
+      Await.until(
+          "segment 0 renewed while segment 1 leaves",
+          () -> watched.segmentZeroRenewedAt.get() >= moved);
+      // That round renews segment 1's claim after segment 0's: the clock moves on after it.
+      int rounds = watched.heartbeats.get();
+      Await.until("the next round", () -> watched.heartbeats.get() > rounds);
+      clock.advance(Duration.ofMillis(200)); // past the claims taken before the clock moved
+      long movedAgain = clock.millis();
+      Await.until(
+          "segment 0 renewed again", () -> watched.segmentZeroRenewedAt.get() >= movedAgain);
+      assertThat(store.segments("giving-up").get(0).token()).isEqualTo(token);
+      assertThat(processor.failure())
+          .hasMessageContaining("segment 1 cannot read the log after position " + started);
+
+      held.complete(null);
+      Await.until(
+          "segment 1 given up",
+          () ->
+              store.segments("giving-up").get(1).owner() == null
+                  && processor.ownedSegments().equals(List.of(0)));
+      assertThat(store.segments("giving-up").get(1).checkpoint()).isEqualTo(started);
+    } finally {
+      done.countDown();
+      held.complete(null);
+    }
+  }
+
+  /**
+   * A stage that holds whoever waits for it with a time limit until it completes, as a stage whose
+   * confirm is late holds a segment's way out for up to a claim's lifetime.
+   */
+  private static final class HeldStage extends CompletableFuture<Void> {
+    final CountDownLatch waitedFor = new CountDownLatch(1);
+
+    @Override
+    public Void get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException {
+      waitedFor.countDown();
+      return get();
     }
   }
 

@@ -12,6 +12,7 @@ import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingEventStreamRepository;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -884,6 +885,34 @@ class TrackingEventProcessorTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> EventProcessor.tracking("x", store).batchSize(0))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /**
+   * A duration the processor cannot add to its clock was taken, and failed far from where it was
+   * set: an {@code unreadableRetry} of "never" ({@code ChronoUnit.FOREVER}) overflowed when the
+   * first event this process could not read gave a segment up, which ended the coordination and
+   * stopped every segment of the processor here instead of that one; a claim lifetime of centuries
+   * overflowed its wait between rounds at start. Each is refused when set, naming the setting.
+   */
+  @Test
+  void a_duration_too_long_to_reckon_with_is_refused_when_set() {
+    Duration forever = ChronoUnit.FOREVER.getDuration();
+    TrackingEventProcessor.Builder builder = EventProcessor.tracking("x", store);
+    assertThatThrownBy(() -> builder.unreadableRetry(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unreadableRetry must be at most");
+    assertThatThrownBy(() -> builder.claimTtl(Duration.ofDays(365L * 300)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("claimTtl must be at most");
+    assertThatThrownBy(() -> builder.idleWait(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("idleWait must be at most");
+    assertThatThrownBy(() -> builder.checkpointInterval(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("checkpointInterval must be at most");
+    assertThat(builder.unreadableRetry(Duration.ofDays(365)).claimTtl(Duration.ofDays(365)))
+        .as("a year is still taken")
+        .isSameAs(builder);
   }
 
   @Test

@@ -529,7 +529,7 @@ public final class CommandDispatchManager implements AutoCloseable {
       return this;
     }
 
-    /** The longest random pause between conflicting attempts (default 50 ms). */
+    /** The longest random pause between conflicting attempts (default 50 ms, at most 365 days). */
     public Builder maxBackoff(Duration maxBackoff) {
       this.maxBackoff = Durations.positive("maxBackoff", maxBackoff);
       return this;

@@ -691,7 +691,7 @@ public final class Cqrs implements AutoCloseable {
      * phase): a handler that takes longer is left to finish in the background, see {@link
      * Cqrs#close()}.
      *
-     * @throws IllegalArgumentException if not positive
+     * @throws IllegalArgumentException if not positive, or longer than 365 days
      */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
       this.shutdownTimeout = Durations.positive("shutdownTimeout", shutdownTimeout);

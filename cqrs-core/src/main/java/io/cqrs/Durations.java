@@ -5,35 +5,50 @@ import java.util.Objects;
 
 /** The check every builder makes of a duration setting. Stateless. */
 final class Durations {
+  /**
+   * The longest any duration setting may be. Each is added to a clock's instant or waited for in
+   * nanoseconds somewhere, far from where it was set, which a "never" ({@code ChronoUnit.FOREVER},
+   * centuries) overflows: refused when set, rather than failing a retry, a shutdown or a processor
+   * later.
+   */
+  static final Duration LONGEST = Duration.ofDays(365);
+
   private Durations() {}
 
   /**
-   * {@code value}, if positive.
+   * {@code value}, if positive and at most {@link #LONGEST}.
    *
    * @throws NullPointerException naming {@code setting} if null
-   * @throws IllegalArgumentException naming {@code setting} and the value if zero or negative
+   * @throws IllegalArgumentException naming {@code setting} and the value if zero, negative or
+   *     longer than {@link #LONGEST}
    */
   static Duration positive(String setting, Duration value) {
     Objects.requireNonNull(value, setting);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(setting + " must be positive, was " + value);
     }
-    return value;
+    return atMostLongest(setting, value);
   }
 
   /**
-   * {@code value}, if positive and at most {@code max}: for a setting that is added to a clock's
-   * instant or counted in nanoseconds, where a "never" such as {@code ChronoUnit.FOREVER} would
-   * overflow far from where it was set.
+   * {@code value}, if zero or positive and at most {@link #LONGEST}.
    *
-   * @throws IllegalArgumentException naming {@code setting} and the value if zero, negative or
-   *     longer than {@code max}
+   * @throws NullPointerException naming {@code setting} if null
+   * @throws IllegalArgumentException naming {@code setting} and the value if negative or longer
+   *     than {@link #LONGEST}
    */
-  static Duration positive(String setting, Duration value, Duration max) {
-    positive(setting, value);
-    if (value.compareTo(max) > 0) {
+  static Duration notNegative(String setting, Duration value) {
+    Objects.requireNonNull(value, setting);
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(setting + " must not be negative, was " + value);
+    }
+    return atMostLongest(setting, value);
+  }
+
+  private static Duration atMostLongest(String setting, Duration value) {
+    if (value.compareTo(LONGEST) > 0) {
       throw new IllegalArgumentException(
-          setting + " must be at most " + max.toDays() + " days, was " + value);
+          setting + " must be at most " + LONGEST.toDays() + " days, was " + value);
     }
     return value;
   }

@@ -604,7 +604,7 @@ public final class EventRelay implements AutoCloseable {
      * How long the lease lasts without renewal (default 10 s): the longest hand-over time. The
      * lease is renewed before each pass, so a pass (reading, publishing and marking {@link
      * #batchSize} entries) must end within it, or its checkpoint write is refused and the pass is
-     * repeated by whoever leads next.
+     * repeated by whoever leads next. At most 365 days.
      */
     public Builder leaseTtl(Duration leaseTtl) {
       this.leaseTtl = Durations.positive("leaseTtl", leaseTtl);
@@ -614,18 +614,18 @@ public final class EventRelay implements AutoCloseable {
     /**
      * How long a commit is left to the fast path before the relay publishes it (default 2 s),
      * counted from its events' creation time. One dated more than this ahead of the relay's clock
-     * (its writer's clock is ahead) is published at once rather than waited for.
+     * (its writer's clock is ahead) is published at once rather than waited for. From zero to 365
+     * days.
      */
     public Builder grace(Duration grace) {
-      Objects.requireNonNull(grace, "grace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("grace must not be negative, was " + grace);
-      }
-      this.grace = grace;
+      this.grace = Durations.notNegative("grace", grace);
       return this;
     }
 
-    /** How long an idle relay waits before it reads the log again (default 200 ms). */
+    /**
+     * How long an idle relay waits before it reads the log again (default 200 ms, at most 365
+     * days).
+     */
     public Builder pollInterval(Duration pollInterval) {
       this.pollInterval = Durations.positive("pollInterval", pollInterval);
       return this;

@@ -1467,10 +1467,6 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /** Settings of a {@link TrackingEventProcessor}. */
   public static final class Builder {
-    // The longest any duration setting may be: each is added to the clock's instant or waited for
-    // in nanoseconds, which a "never" (ChronoUnit.FOREVER, centuries) overflows.
-    private static final Duration LONGEST = Duration.ofDays(365);
-
     private final String name;
     private final EventStreamRepository events;
     private final ProcessorStore store;
@@ -1601,8 +1597,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * checkpoint writes and repeat more events after a crash. At most 365 days.
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
-      this.checkpointInterval =
-          Durations.positive("checkpointInterval", checkpointInterval, LONGEST);
+      this.checkpointInterval = Durations.positive("checkpointInterval", checkpointInterval);
       return this;
     }
 
@@ -1622,7 +1617,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (claimTtl.compareTo(Duration.ofMillis(30)) < 0) {
         throw new IllegalArgumentException("claimTtl must be at least 30 ms, was " + claimTtl);
       }
-      this.claimTtl = Durations.positive("claimTtl", claimTtl, LONGEST);
+      this.claimTtl = Durations.positive("claimTtl", claimTtl);
       return this;
     }
 
@@ -1634,7 +1629,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * At most 365 days.
      */
     public Builder unreadableRetry(Duration unreadableRetry) {
-      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry, LONGEST);
+      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry);
       return this;
     }
 
@@ -1643,7 +1638,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * days).
      */
     public Builder idleWait(Duration idleWait) {
-      this.idleWait = Durations.positive("idleWait", idleWait, LONGEST);
+      this.idleWait = Durations.positive("idleWait", idleWait);
       return this;
     }
 

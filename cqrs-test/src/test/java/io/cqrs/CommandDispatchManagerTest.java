@@ -11,6 +11,7 @@ import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -216,6 +217,10 @@ class CommandDispatchManagerTest {
     assertThatThrownBy(() -> builder.maxBackoff(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxBackoff");
+    // A "never" would overflow where the first conflict's back-off is reckoned, not here.
+    assertThatThrownBy(() -> builder.maxBackoff(ChronoUnit.FOREVER.getDuration()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBackoff must be at most 365 days");
     assertThatThrownBy(() -> builder.errorLog(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("errorLog");

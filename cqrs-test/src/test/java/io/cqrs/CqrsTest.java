@@ -10,6 +10,7 @@ import io.cqrs.spi.EventBus;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -362,6 +363,10 @@ class CqrsTest {
     assertThatThrownBy(() -> Cqrs.builder().shutdownTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shutdownTimeout");
+    // Waited for in milliseconds at close(), where a "never" would overflow.
+    assertThatThrownBy(() -> Cqrs.builder().shutdownTimeout(ChronoUnit.FOREVER.getDuration()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("shutdownTimeout must be at most 365 days");
     assertThatThrownBy(() -> Cqrs.builder().store(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("store");

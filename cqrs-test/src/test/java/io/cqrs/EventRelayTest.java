@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -604,6 +605,29 @@ class EventRelayTest {
         .pollInterval(Duration.ofMillis(20))
         .batchSize(10)
         .build();
+  }
+
+  @Test
+  void a_duration_too_long_to_reckon_with_is_refused_when_set() {
+    // Each is added to the clock's instant or waited for in nanoseconds, where a "never" would
+    // overflow in the middle of a pass or a close.
+    Duration forever = ChronoUnit.FOREVER.getDuration();
+    EventRelay.Builder builder = EventRelay.builder(store, bus);
+    assertThatThrownBy(() -> builder.leaseTtl(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leaseTtl must be at most 365 days");
+    assertThatThrownBy(() -> builder.grace(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("grace must be at most 365 days");
+    assertThatThrownBy(() -> builder.grace(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("grace must not be negative");
+    assertThatThrownBy(() -> builder.pollInterval(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pollInterval must be at most 365 days");
+    assertThat(builder.leaseTtl(Duration.ofDays(365)).grace(Duration.ZERO))
+        .as("a year, and no grace, are still taken")
+        .isSameAs(builder);
   }
 
   @Test

@@ -23,6 +23,9 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   /** The largest {@link #maxMessageBytes}: 64 MiB, the AMQP client's limit of an inbound body. */
   public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+  /** The longest any duration setting may be (see {@link #positive}). */
+  static final Duration LONGEST = Duration.ofDays(365);
+
   private final ConnectionFactory factory;
   private final EventSerializer serializer;
   private String prefix = "cqrs";
@@ -282,11 +285,12 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * longer than this.
    */
   public B unhealthyAfter(Duration unhealthyAfter) {
-    this.unhealthyAfter = Objects.requireNonNull(unhealthyAfter, "unhealthyAfter");
+    Objects.requireNonNull(unhealthyAfter, "unhealthyAfter");
     if (unhealthyAfter.isNegative()) {
       throw new IllegalArgumentException(
           "unhealthyAfter must not be negative, was " + unhealthyAfter);
     }
+    this.unhealthyAfter = atMostLongest("unhealthyAfter", unhealthyAfter);
     return self();
   }
 
@@ -379,10 +383,23 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
     return value;
   }
 
+  /**
+   * {@code value}, if positive and at most {@link #LONGEST}: each duration is waited for in
+   * nanoseconds or milliseconds somewhere, far from where it was set, which a "never" ({@code
+   * ChronoUnit.FOREVER}) overflows (a publishTimeout of it failed every publish).
+   */
   private static Duration positive(String setting, Duration value) {
     Objects.requireNonNull(value, setting);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(setting + " must be positive, was " + value);
+    }
+    return atMostLongest(setting, value);
+  }
+
+  private static Duration atMostLongest(String setting, Duration value) {
+    if (value.compareTo(LONGEST) > 0) {
+      throw new IllegalArgumentException(
+          setting + " must be at most " + LONGEST.toDays() + " days, was " + value);
     }
     return value;
   }

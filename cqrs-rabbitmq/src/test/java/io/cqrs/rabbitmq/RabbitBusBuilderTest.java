@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,13 @@ class RabbitBusBuilderTest {
     assertThatThrownBy(() -> builder.partitions(0)).hasMessageContaining("partitions");
     assertThatThrownBy(() -> builder.publishTimeout(Duration.ZERO))
         .hasMessageContaining("publishTimeout");
+    // Waited for in nanoseconds at every publish, where a "never" would overflow.
+    assertThatThrownBy(() -> builder.publishTimeout(ChronoUnit.FOREVER.getDuration()))
+        .hasMessageContaining("publishTimeout must be at most 365 days");
+    assertThatThrownBy(() -> builder.unhealthyAfter(ChronoUnit.FOREVER.getDuration()))
+        .hasMessageContaining("unhealthyAfter must be at most 365 days");
+    assertThatThrownBy(() -> builder.retryDelays(ChronoUnit.FOREVER.getDuration()))
+        .hasMessageContaining("retryDelays[] must be at most 365 days");
     assertThatThrownBy(() -> builder.recoveryInterval(Duration.ofSeconds(-1)))
         .hasMessageContaining("recoveryInterval");
     assertThatThrownBy(() -> builder.retryDelays(Duration.ofSeconds(1), null))

@@ -680,12 +680,20 @@ public final class CouchbaseEventStreamRepository
       return this;
     }
 
-    /** How long {@link #build()} waits for the bucket when connecting itself (default 30 s). */
+    /**
+     * How long {@link #build()} waits for the bucket when connecting itself (default 30 s, at most
+     * 365 days).
+     */
     public Builder connectTimeout(Duration connectTimeout) {
       Objects.requireNonNull(connectTimeout, "connectTimeout");
       if (connectTimeout.isNegative() || connectTimeout.isZero()) {
         throw new IllegalArgumentException(
             "connectTimeout must be positive, was " + connectTimeout);
+      }
+      if (connectTimeout.compareTo(Duration.ofDays(365)) > 0) {
+        // Reckoned in nanoseconds while the bucket is awaited, which a "never" overflows.
+        throw new IllegalArgumentException(
+            "connectTimeout must be at most 365 days, was " + connectTimeout);
       }
       this.connectTimeout = connectTimeout;
       return this;

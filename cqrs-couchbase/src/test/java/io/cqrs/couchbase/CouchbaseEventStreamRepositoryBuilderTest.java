@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.couchbase.client.java.Collection;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
 
 /** Settings are validated when set, without touching the network. */
@@ -28,6 +29,9 @@ class CouchbaseEventStreamRepositoryBuilderTest {
     assertThatThrownBy(() -> builder.loadConcurrency(0)).hasMessageContaining("loadConcurrency");
     assertThatThrownBy(() -> builder.connectTimeout(Duration.ofSeconds(-1)))
         .hasMessageContaining("connectTimeout");
+    // Reckoned in nanoseconds while the bucket is awaited, where a "never" would overflow.
+    assertThatThrownBy(() -> builder.connectTimeout(ChronoUnit.FOREVER.getDuration()))
+        .hasMessageContaining("connectTimeout must be at most 365 days");
   }
 
   @Test

@@ -43,10 +43,21 @@ final class Authentication {
 
   /**
    * Whether the request carries an administrator's valid credentials, without a 401: for routes
-   * open to anyone that show an administrator more.
+   * open to anyone that show an administrator more. Credentials the sign-in throttle or the busy
+   * checks refuse (429, 503) are no administrator's either: such a route answers as it would
+   * anyone, since its own answer ({@code /ready}'s) must not depend on them.
    */
   boolean isAdmin(Context ctx) {
-    return ctx.header("Authorization") != null
-        && users.authenticate(ctx.header("Authorization"), ctx.ip()).map(User::admin).orElse(false);
+    if (ctx.header("Authorization") == null) {
+      return false;
+    }
+    try {
+      return users
+          .authenticate(ctx.header("Authorization"), ctx.ip())
+          .map(User::admin)
+          .orElse(false);
+    } catch (ApiException refused) {
+      return false;
+    }
   }
 }

@@ -103,6 +103,26 @@ class BankHttpApiTest {
     assertThat(root.get("/ready").body().has("commandBus")).isTrue();
   }
 
+  /**
+   * A probe or monitor that sends credentials the server refuses (a rotated secret) must still
+   * learn whether the instance is ready: were the sign-in throttle's 429 (or the checks' 503) its
+   * answer, a load balancer would take a ready instance out.
+   */
+  @Test
+  void ready_answers_with_the_brief_report_whatever_the_sign_in_throttle_says_of_its_credentials()
+      throws Exception {
+    // A refused credential is remembered: each attempt guesses anew, as the throttle counts.
+    for (int i = 0; i <= ApiUsers.MAX_FAILURES_PER_MINUTE; i++) {
+      Reply ready = new ApiClient(alice.http(), alice.base(), "prober", "guess-" + i).get("/ready");
+
+      assertThat(ready.status()).as("attempt %d: %s", i, ready.raw().body()).isEqualTo(200);
+      assertThat(ready.body().get("status").asText()).isEqualTo("ready");
+      assertThat(ready.body().has("commandBus")).isFalse();
+    }
+    ApiClient guessing = new ApiClient(alice.http(), alice.base(), "prober", "guess-again");
+    assertProblem(guessing.get("/accounts"), 429, "too_many_failures", "Too many failed sign-ins");
+  }
+
   @Test
   void ready_answers_503_with_the_reason_once_a_fatal_error_stopped_a_bus() throws Exception {
     BankInfrastructure stopping = BankInfrastructure.inMemory();

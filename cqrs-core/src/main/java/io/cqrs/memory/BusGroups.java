@@ -44,7 +44,7 @@ final class BusGroups<T> {
     }
     this.bus = bus;
     this.maxAttempts = maxAttempts;
-    this.deadLetters = new DeadLetterShelf<>(maxAttempts, messageId, type);
+    this.deadLetters = new DeadLetterShelf<>(messageId, type);
     this.consumers = new BusConsumers(bus);
   }
 

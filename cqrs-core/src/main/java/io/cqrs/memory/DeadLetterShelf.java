@@ -14,35 +14,40 @@ import java.util.function.Function;
  * replays race, and a look sees them all in place.
  */
 final class DeadLetterShelf<T> {
-  private final List<DeadLetter<T>> letters = new ArrayList<>();
-  private final int maxAttempts;
+  /** A dead letter, and whether its listener gave up on it at once for a non-transient failure. */
+  private record Shelved<T>(DeadLetter<T> letter, boolean nonTransient) {
+    String name() {
+      return letter.subscription();
+    }
+  }
+
+  private final List<Shelved<T>> letters = new ArrayList<>();
   private final Function<T, String> messageId;
   private final Function<T, String> type;
 
-  DeadLetterShelf(int maxAttempts, Function<T, String> messageId, Function<T, String> type) {
-    this.maxAttempts = maxAttempts;
+  DeadLetterShelf(Function<T, String> messageId, Function<T, String> type) {
     this.messageId = messageId;
     this.type = type;
   }
 
-  synchronized void add(DeadLetter<T> letter) {
-    letters.add(letter);
+  synchronized void add(DeadLetter<T> letter, boolean nonTransient) {
+    letters.add(new Shelved<>(letter, nonTransient));
   }
 
   synchronized List<DeadLetter<T>> all() {
-    return List.copyOf(letters);
+    return letters.stream().map(Shelved::letter).toList();
   }
 
   synchronized long count(String name) {
     Objects.requireNonNull(name, "name");
-    return letters.stream().filter(letter -> letter.subscription().equals(name)).count();
+    return letters.stream().filter(shelved -> shelved.name().equals(name)).count();
   }
 
   synchronized List<QueuedDeadLetter> peek(String name, int max) {
     Objects.requireNonNull(name, "name");
     requireNotNegative(max);
     return letters.stream()
-        .filter(letter -> letter.subscription().equals(name))
+        .filter(shelved -> shelved.name().equals(name))
         .limit(max)
         .map(this::queued)
         .toList();
@@ -60,23 +65,21 @@ final class DeadLetterShelf<T> {
       return 0;
     }
     List<T> taken = new ArrayList<>();
-    for (Iterator<DeadLetter<T>> it = letters.iterator(); it.hasNext() && taken.size() < max; ) {
-      DeadLetter<T> letter = it.next();
-      if (letter.subscription().equals(name)) {
+    for (Iterator<Shelved<T>> it = letters.iterator(); it.hasNext() && taken.size() < max; ) {
+      Shelved<T> shelved = it.next();
+      if (shelved.name().equals(name)) {
         it.remove();
-        taken.add(letter.message());
+        taken.add(shelved.letter().message());
       }
     }
     taken.forEach(group::offer);
     return taken.size();
   }
 
-  private QueuedDeadLetter queued(DeadLetter<T> letter) {
-    // A group gives up before its last attempt only on a non-transient failure.
+  private QueuedDeadLetter queued(Shelved<T> shelved) {
+    DeadLetter<T> letter = shelved.letter();
     String reason =
-        letter.attempts() < maxAttempts
-            ? QueuedDeadLetter.NON_TRANSIENT
-            : QueuedDeadLetter.HANDLER_FAILED;
+        shelved.nonTransient() ? QueuedDeadLetter.NON_TRANSIENT : QueuedDeadLetter.HANDLER_FAILED;
     return new QueuedDeadLetter(
         messageId.apply(letter.message()),
         type.apply(letter.message()),

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,14 +31,17 @@ final class ListenerGroup<T> {
 
   private final String name;
   private final int maxAttempts;
-  private final Consumer<DeadLetter<T>> deadLetters;
+  private final BiConsumer<DeadLetter<T>, Boolean> deadLetters;
   private final BusConsumers consumers;
   private final HandOff<T> queue = new HandOff<>();
   private final AtomicInteger unfinished = new AtomicInteger();
   private final AtomicInteger threadIds = new AtomicInteger();
 
   ListenerGroup(
-      String name, int maxAttempts, Consumer<DeadLetter<T>> deadLetters, BusConsumers consumers) {
+      String name,
+      int maxAttempts,
+      BiConsumer<DeadLetter<T>, Boolean> deadLetters,
+      BusConsumers consumers) {
     this.name = name;
     this.maxAttempts = maxAttempts;
     this.deadLetters = deadLetters;
@@ -123,7 +126,8 @@ final class ListenerGroup<T> {
   }
 
   /**
-   * Tries a message up to {@code maxAttempts} times, then dead-letters it.
+   * Tries a message up to {@code maxAttempts} times, or once if it fails non-transiently, then
+   * dead-letters it, saying which.
    *
    * @return a fatal error the handler threw, after which the message was not tried again, or {@code
    *     null}
@@ -148,7 +152,10 @@ final class ListenerGroup<T> {
       }
     }
     log.warn("Dead-lettering a message of subscription '{}'", name, last);
-    deadLetters.accept(new DeadLetter<>(name, message, BusConsumers.summary(last), attempt));
+    // Said here, not inferred from the attempts: with maxAttempts 1 both kinds take one.
+    boolean nonTransient = last instanceof CqrsException cqrs && !cqrs.isTransient();
+    deadLetters.accept(
+        new DeadLetter<>(name, message, BusConsumers.summary(last), attempt), nonTransient);
     return null;
   }
 

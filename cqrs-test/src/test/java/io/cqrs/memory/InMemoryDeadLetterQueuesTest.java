@@ -169,6 +169,31 @@ class InMemoryDeadLetterQueuesTest {
 
   @ParameterizedTest
   @EnumSource(Kind.class)
+  void a_non_transient_failure_shows_as_such_on_a_bus_that_tries_everything_once(Kind kind) {
+    try (Bus bus = kind.open(1)) {
+      AtomicInteger calls = new AtomicInteger();
+      bus.subscribe(
+          "a",
+          (id, n) -> {
+            if (calls.incrementAndGet() == 1) {
+              throw new MissingHandlerException("no handler", Object.class, Ping.class);
+            }
+            throw new IllegalStateException("poison");
+          });
+      bus.publish(2);
+
+      awaitDeadLetters(bus, "a", 2);
+
+      assertThat(bus.queues().peekDeadLetters("a", 2))
+          .extracting(QueuedDeadLetter::reason, QueuedDeadLetter::attempts)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(QueuedDeadLetter.NON_TRANSIENT, 1),
+              org.assertj.core.groups.Tuple.tuple(QueuedDeadLetter.HANDLER_FAILED, 1));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Kind.class)
   void a_name_with_no_queue_has_no_dead_letters_and_a_replay_of_it_takes_none(Kind kind) {
     try (Bus bus = kind.open(1)) {
       bus.subscribe("a", new Listener(n -> true));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.cqrs.Command;
+import io.cqrs.MissingHandlerException;
 import io.cqrs.TypeRegistry;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.spi.BusHealth;
@@ -514,6 +515,41 @@ public abstract class CommandBusContract {
     bus.publish(dead);
 
     drill.racingReplaysTakeEachOnce(dead, ids(dead), this::publishMarker);
+  }
+
+  @Test
+  void a_replay_of_one_takes_the_oldest_dead_letter_of_its_own_service_only() throws Exception {
+    Received<Command> received = received();
+    DeadLetterDrill<Command> drill = new DeadLetterDrill<>(bus, "replayed-service", received);
+    DeadLetterDrill<Command> other = new DeadLetterDrill<>(bus, "bystander-service", received());
+    subscribe(bus, "replayed-service", Set.of(THIS), 1, drill::handle);
+    subscribe(bus, "bystander-service", Set.of(THAT), 1, other::handle);
+
+    bus.publish(List.of(doThat(1), doThat(2)));
+    other.awaitDeadLetters(2); // older than the ones a replay of this service may take
+    bus.publish(doThese(3));
+
+    drill.replaysOnlyTheOldestOfItsOwnQueue(3, other, 2, this::publishMarker);
+  }
+
+  @Test
+  void a_non_transient_failure_is_dead_lettered_after_one_attempt() {
+    AtomicInteger attempts = new AtomicInteger();
+    DeadLetterDrill<Command> drill = new DeadLetterDrill<>(bus, "unhandled-service", received());
+    subscribe(
+        bus,
+        "unhandled-service",
+        Set.of(THIS),
+        1,
+        command -> {
+          attempts.incrementAndGet();
+          throw new MissingHandlerException("no handler here", Object.class, DoThis.class);
+        });
+
+    bus.publish(doThis("unhandled", 1));
+
+    drill.aNonTransientFailureIsDeadLetteredAtOnce(
+        attempts, MissingHandlerException.class.getName());
   }
 
   private Command publishMarker() {

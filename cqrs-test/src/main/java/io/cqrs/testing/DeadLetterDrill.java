@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The dead-letter tests of the bus contracts, for buses that implement {@link DeadLetterQueues}: a
@@ -120,6 +121,64 @@ final class DeadLetterDrill<T> {
     received.awaitIds(dead);
     assertReceivedOnce(deadIds, publishMarker);
     assertThat(queues.deadLetterCount(name)).isZero();
+  }
+
+  /**
+   * Once {@code dead} wait in this queue and {@code otherDead} in {@code other}'s, and both
+   * consumers are cured: a replay of at most one sends back only the oldest of this queue, the one
+   * a look shows first, and leaves the rest of it, and every dead letter of the other queue, where
+   * they were.
+   */
+  void replaysOnlyTheOldestOfItsOwnQueue(
+      int dead, DeadLetterDrill<T> other, int otherDead, Publisher<T> publishMarker)
+      throws Exception {
+    awaitDeadLetters(dead);
+    other.awaitDeadLetters(otherDead);
+    List<QueuedDeadLetter> shown = queues.peekDeadLetters(name, 10);
+    List<QueuedDeadLetter> otherShown = queues.peekDeadLetters(other.name, 10);
+    assertThat(shown).hasSize(dead);
+    assertThat(otherShown).hasSize(otherDead);
+    cure();
+    other.cure();
+
+    assertThat(queues.replayDeadLetters(name, 0)).isZero();
+    assertThat(queues.replayDeadLetters(name, 1)).isOne();
+
+    String oldest = shown.get(0).messageId();
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "the replayed " + oldest + "; received " + received.ids(),
+        () -> received.ids().contains(oldest));
+    T marker = publishMarker.publish();
+    received.awaitIds(List.of(marker));
+    assertThat(received.ids())
+        .as("what this queue's consumer got after a replay of one")
+        .containsExactly(oldest, received.idOf(marker));
+    assertThat(queues.deadLetterCount(name)).isEqualTo(dead - 1L);
+    assertThat(queues.peekDeadLetters(name, 10)).isEqualTo(shown.subList(1, dead));
+    assertThat(queues.deadLetterCount(other.name)).isEqualTo(otherDead);
+    assertThat(queues.peekDeadLetters(other.name, 10)).isEqualTo(otherShown);
+    assertThat(other.received.ids())
+        .as("the other queue's dead letters stay where they are")
+        .doesNotContainAnyElementsOf(otherShown.stream().map(QueuedDeadLetter::messageId).toList());
+  }
+
+  /**
+   * Once a consumer that throws a non-transient framework failure has had {@code message}
+   * dead-lettered: it was tried once, and a look says why.
+   */
+  void aNonTransientFailureIsDeadLetteredAtOnce(AtomicInteger attempts, String failureType) {
+    awaitDeadLetters(1);
+
+    assertThat(attempts).as("attempts: a retry cannot cure a non-transient failure").hasValue(1);
+    assertThat(queues.peekDeadLetters(name, 1))
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.reason()).isEqualTo(QueuedDeadLetter.NON_TRANSIENT);
+              assertThat(letter.attempts()).isOne();
+              assertThat(letter.failure()).contains(failureType);
+            });
   }
 
   /**

@@ -4,6 +4,7 @@ import static io.cqrs.testing.BusHealths.consumersOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.MissingHandlerException;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.BusHealth;
@@ -424,6 +425,31 @@ public abstract class EventBusContract {
     assertThat(after.ids()).doesNotContainAnyElementsOf(ids(early));
   }
 
+  @Test
+  void an_event_published_while_its_subscription_closes_is_not_lost() throws Exception {
+    Received<VersionedEvent> before = received();
+    Subscription closing = subscribe(bus, "handed-on", 1, before::record);
+    VersionedEvent early = happened("early", 1);
+    bus.publish(List.of(early));
+    before.awaitIds(List.of(early)); // its listener is up, waiting for the next event
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+    Await.until(
+        "the closing subscription to stop consuming", () -> closing.health().consumers() == 0);
+    // While close() runs, its listener may still be waiting for a message: the one it now gets
+    // it must hand on (or handle), never drop.
+    VersionedEvent late = happened("late", 2);
+    bus.publish(List.of(late));
+    closed.get(Await.DEFAULT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    Received<VersionedEvent> after = received();
+    subscribe(bus, "handed-on", 1, after::record);
+
+    Await.until(
+        Await.DEFAULT_TIMEOUT,
+        () -> "the late event; before: " + before.ids() + ", after: " + after.ids(),
+        () -> before.ids().contains(late.id()) || after.ids().contains(late.id()));
+  }
+
   // ---------------------------------------------------------------- asynchronous publishing
 
   @Test
@@ -556,6 +582,40 @@ public abstract class EventBusContract {
     bus.publish(dead);
 
     drill.racingReplaysTakeEachOnce(dead, ids(dead), this::publishMarker);
+  }
+
+  @Test
+  void a_replay_of_one_takes_the_oldest_dead_letter_of_its_own_subscription_only()
+      throws Exception {
+    DeadLetterDrill<VersionedEvent> other = new DeadLetterDrill<>(bus, "bystander", received());
+    subscribe(bus, "bystander", 1, other::handle);
+    bus.publish(happened(2)); // the bystander's alone: the other subscription does not exist yet
+    Received<VersionedEvent> received = received();
+    DeadLetterDrill<VersionedEvent> drill = new DeadLetterDrill<>(bus, "replayed", received);
+    subscribe(bus, "replayed", 1, drill::handle);
+
+    bus.publish(happened(3));
+
+    drill.replaysOnlyTheOldestOfItsOwnQueue(3, other, 5, this::publishMarker);
+  }
+
+  @Test
+  void a_non_transient_failure_is_dead_lettered_after_one_attempt() {
+    AtomicInteger attempts = new AtomicInteger();
+    DeadLetterDrill<VersionedEvent> drill = new DeadLetterDrill<>(bus, "unhandled", received());
+    subscribe(
+        bus,
+        "unhandled",
+        1,
+        event -> {
+          attempts.incrementAndGet();
+          throw new MissingHandlerException("no handler here", Object.class, Happened.class);
+        });
+
+    bus.publish(happened(1));
+
+    drill.aNonTransientFailureIsDeadLetteredAtOnce(
+        attempts, MissingHandlerException.class.getName());
   }
 
   private VersionedEvent publishMarker() {

@@ -129,6 +129,19 @@ public abstract class EventStreamRepositoryContract {
   }
 
   @Test
+  void a_batch_of_hundreds_of_events_commits_whole_in_order_between_small_ones() {
+    List<VersionedEvent> all = new ArrayList<>(saveHappened("s", 0, 1, "small"));
+    // One commit larger than the first buffers a store may size for a stream or for its log (the
+    // in-memory store's log chunks hold 256 entries), under one correlation id that spans them.
+    all.addAll(saveHappened("s", 1, 300, "large"));
+    all.addAll(saveHappened("s", 301, 2, "small-again"));
+
+    assertNothingBut(all);
+    assertThat(repository.load("s", 290)).containsExactlyElementsOf(all.subList(289, 303));
+    assertEachEventOnceInStreamOrder(readWholeLog());
+  }
+
+  @Test
   void loading_from_a_version_returns_that_version_and_later_ones() {
     List<VersionedEvent> saved = saveHappened("s", 0, 5);
 
@@ -641,6 +654,21 @@ public abstract class EventStreamRepositoryContract {
     Snapshot loaded = repository.loadSnapshot("s").orElseThrow();
     assertThat(loaded.version()).isEqualTo(7);
     assertThat(loaded.state()).isEqualTo("{\"n\":7}");
+  }
+
+  @Test
+  void a_snapshot_of_the_stored_version_replaces_it() {
+    // Not older, so not ignored: a rewrite of the latest state in a new shape (after the class
+    // changed) is the one loaded from now on, instead of one every load would have to replay past.
+    repository.saveSnapshot(
+        new Snapshot("s", 7, "Account", "schema-1", "{\"n\":7}", Instant.now()));
+    repository.saveSnapshot(
+        new Snapshot("s", 7, "Account", "schema-2", "{\"count\":7}", Instant.now()));
+
+    Snapshot loaded = repository.loadSnapshot("s").orElseThrow();
+    assertThat(loaded.version()).isEqualTo(7);
+    assertThat(loaded.schema()).isEqualTo("schema-2");
+    assertThat(loaded.state()).isEqualTo("{\"count\":7}");
   }
 
   @Test

@@ -34,6 +34,10 @@ final class Received<T> {
     }
   }
 
+  String idOf(T message) {
+    return id.apply(message);
+  }
+
   List<String> ids() {
     return idsOf(messages());
   }

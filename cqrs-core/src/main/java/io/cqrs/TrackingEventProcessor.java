@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -105,8 +106,9 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final Map<Integer, Worker> workers = new HashMap<>();
   // Segments this process stopped at an event it cannot read and gave up, so that a process that
   // can read it takes them, and when to try them again here (the event may have been repaired);
-  // then those tried again, until they pass the event. The coordinator's own.
-  private final Map<Integer, Instant> givenUp = new HashMap<>();
+  // then those tried again, until they pass the event. The coordinator's own, but for the retry
+  // time a leaving segment's thread sets again when it releases the claim (Worker#leave).
+  private final Map<Integer, Instant> givenUp = new ConcurrentHashMap<>();
   private final Map<Integer, GivenUp> retried = new HashMap<>();
   private final Duration unreadableRetry;
   private final LongAdder deadLettered = new LongAdder();
@@ -506,16 +508,18 @@ public final class TrackingEventProcessor implements EventProcessor {
       // as a segment handed over does, without this thread waiting for it: on its way out it may
       // wait for its stages up to a claim's lifetime, and the process's other claims, unrenewed
       // meanwhile, would run out.
+      // Sitting out starts now; the retry is counted again from the release (Worker#leave), which
+      // may come up to a claim's lifetime later.
       givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
       retried.put(worker.segment, new GivenUp(worker.unreadableAfter, failure));
       worker.leaving = true;
-      renewLeaving(worker);
       log.warn(
           "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
               + " it over, and this one tries again in {}",
           name,
           worker.segment,
           unreadableRetry);
+      renewLeaving(worker);
       return;
     }
     Optional<SegmentClaim> renewed =
@@ -928,6 +932,12 @@ public final class TrackingEventProcessor implements EventProcessor {
         }
         released = true;
         releaseQuietly(claim);
+      }
+      if (unreadable) {
+        // Given up: the retry is due unreadableRetry after the release, not after the coordinator
+        // saw the stop, or a way out that took that long would let this process claim the segment
+        // back at once, before a process that can read the event has had it.
+        givenUp.put(segment, clock.instant().plus(unreadableRetry));
       }
       lock.lock();
       try {

@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -349,6 +351,7 @@ class ProcessorCheckpointTest {
     final AtomicInteger heartbeats = new AtomicInteger();
     final AtomicInteger withTwoMembers = new AtomicInteger();
     final AtomicLong segmentZeroRenewedAt = new AtomicLong();
+    final Set<Long> segmentOneTokens = ConcurrentHashMap.newKeySet(); // one per claim, not renewal
     final CountDownLatch segmentOneRefused = new CountDownLatch(1);
 
     Rounds(ProcessorStore delegate) {
@@ -374,6 +377,9 @@ class ProcessorCheckpointTest {
       }
       if (segment == 1 && claim.isEmpty()) {
         segmentOneRefused.countDown();
+      }
+      if (segment == 1 && claim.isPresent()) {
+        segmentOneTokens.add(claim.get().token());
       }
       return claim;
     }
@@ -587,6 +593,8 @@ class ProcessorCheckpointTest {
             EventProcessor.tracking("giving-up", olderBuild, watched)
                 .segments(2)
                 .claimTtl(Duration.ofMillis(300))
+                // Shorter than the way out below takes on the clock: the retry must still wait.
+                .unreadableRetry(Duration.ofMillis(300))
                 .asyncHandler(
                     event -> {
                       if (event.sourceId().equals(first)) {
@@ -600,12 +608,16 @@ class ProcessorCheckpointTest {
     long token = store.segments("giving-up").get(0).token();
     try {
       Ledgers.append(store, first, 1, CREATED);
-      working.await(); // segment 0's handler works on it
+      assertThat(working.await(Await.DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+          .as("segment 0's handler works on it")
+          .isTrue();
       Ledgers.append(store, second, 1, CREATED); // segment 1's stage stays in flight
       long started = store.logHead();
       poison.set(started + 1);
       Ledgers.append(store, second, 1, CREATED); // this process cannot read it
-      held.waitedFor.await(); // segment 1 stopped there, and its thread waits for the stage
+      assertThat(held.waitedFor.await(Await.DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+          .as("segment 1 stopped there, and its thread waits for the stage")
+          .isTrue();
 
       clock.advance(Duration.ofMillis(200));
       long moved = clock.millis();
@@ -622,6 +634,15 @@ class ProcessorCheckpointTest {
       assertThat(store.segments("giving-up").get(0).token()).isEqualTo(token);
       assertThat(processor.failure())
           .hasMessageContaining("segment 1 cannot read the log after position " + started);
+      // The way out takes longer still on the clock, past the retry counted from the stop (which
+      // the coordinator saw by the rounds above).
+      for (int step = 0; step < 2; step++) {
+        clock.advance(Duration.ofMillis(200));
+        long now = clock.millis();
+        Await.until("segment 0 renewed", () -> watched.segmentZeroRenewedAt.get() >= now);
+      }
+
+      int claims = watched.segmentOneTokens.size(); // renewals since keep the token
 
       held.complete(null);
       Await.until(
@@ -630,6 +651,16 @@ class ProcessorCheckpointTest {
               store.segments("giving-up").get(1).owner() == null
                   && processor.ownedSegments().equals(List.of(0)));
       assertThat(store.segments("giving-up").get(1).checkpoint()).isEqualTo(started);
+
+      // The retry is counted from the release: with the clock still, rounds go by and this
+      // process does not claim segment 1 back; once the clock passes the retry, it does.
+      int released = watched.heartbeats.get();
+      Await.until("three rounds after the release", () -> watched.heartbeats.get() >= released + 3);
+      assertThat(watched.segmentOneTokens)
+          .as("claims of segment 1 before its retry is due")
+          .hasSize(claims);
+      clock.advance(Duration.ofMillis(300));
+      Await.until("segment 1 tried again", () -> watched.segmentOneTokens.size() > claims);
     } finally {
       done.countDown();
       held.complete(null);

@@ -691,10 +691,16 @@ public final class Cqrs implements AutoCloseable {
      * phase): a handler that takes longer is left to finish in the background, see {@link
      * Cqrs#close()}.
      *
-     * @throws IllegalArgumentException if not positive, or longer than 365 days
+     * @throws IllegalArgumentException if not positive (any longer duration is taken: the wait is
+     *     capped, so a timeout of centuries waits as for ever)
      */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
-      this.shutdownTimeout = Durations.positive("shutdownTimeout", shutdownTimeout);
+      Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "shutdownTimeout must be positive, was " + shutdownTimeout);
+      }
+      this.shutdownTimeout = shutdownTimeout;
       return this;
     }
 

@@ -8,8 +8,8 @@ final class Durations {
   /**
    * The longest any duration setting may be. Each is added to a clock's instant or waited for in
    * nanoseconds somewhere, far from where it was set, which a "never" ({@code ChronoUnit.FOREVER},
-   * centuries) overflows: refused when set, rather than failing a retry, a shutdown or a processor
-   * later.
+   * centuries) overflows: refused when set, rather than failing a retry, a relay pass or a
+   * processor later.
    */
   static final Duration LONGEST = Duration.ofDays(365);
 

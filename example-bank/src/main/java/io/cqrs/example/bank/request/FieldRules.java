@@ -99,8 +99,8 @@ public final class FieldRules {
   }
 
   /**
-   * A client's text, fit to be echoed in an error or a log line: control characters and surrogates
-   * replaced with '?', at most 100 characters.
+   * A client's text, fit to be echoed in an error: control characters and surrogates replaced with
+   * '?', at most 100 characters.
    */
   public static String printable(String text) {
     StringBuilder out = new StringBuilder();

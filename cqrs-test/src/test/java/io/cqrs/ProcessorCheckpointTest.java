@@ -9,7 +9,6 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
-import io.cqrs.testing.ForwardingEventStreamRepository;
 import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -573,17 +572,7 @@ class ProcessorCheckpointTest {
     String first = streamOfSegment(0);
     String second = streamOfSegment(1);
     AtomicLong poison = new AtomicLong(Long.MAX_VALUE);
-    EventStreamRepository olderBuild =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            long position = poison.get();
-            if (fromPosition <= position && fromPosition + maxEvents > position) {
-              throw new UnknownTypeException("Frozen");
-            }
-            return super.readLogEvents(fromPosition, maxEvents);
-          }
-        };
+    EventStreamRepository olderBuild = OlderBuild.reading(store, poison::get);
     Rounds watched = new Rounds(store);
     CountDownLatch working = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);

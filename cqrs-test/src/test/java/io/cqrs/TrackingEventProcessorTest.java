@@ -106,17 +106,7 @@ class TrackingEventProcessorTest {
 
   /** {@link #unreadableAt(long)} until {@code repaired} says the event reads. */
   private EventStreamRepository unreadableAt(long position, BooleanSupplier repaired) {
-    return new ForwardingEventStreamRepository(store) {
-      @Override
-      public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-        if (!repaired.getAsBoolean()
-            && fromPosition <= position
-            && fromPosition + maxEvents > position) {
-          throw new UnknownTypeException("Frozen");
-        }
-        return super.readLogEvents(fromPosition, maxEvents);
-      }
-    };
+    return OlderBuild.reading(store, () -> repaired.getAsBoolean() ? Long.MAX_VALUE : position);
   }
 
   /**
@@ -329,17 +319,7 @@ class TrackingEventProcessorTest {
   void a_segment_given_up_is_taken_over_by_a_process_that_holds_its_share_already() {
     java.util.concurrent.atomic.AtomicLong poison =
         new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
-    EventStreamRepository olderBuild =
-        new ForwardingEventStreamRepository(store) {
-          @Override
-          public List<LoggedEvent> readLogEvents(long fromPosition, int maxEvents) {
-            long position = poison.get();
-            if (fromPosition <= position && fromPosition + maxEvents > position) {
-              throw new UnknownTypeException("Frozen");
-            }
-            return super.readLogEvents(fromPosition, maxEvents);
-          }
-        };
+    EventStreamRepository olderBuild = OlderBuild.reading(store, poison::get);
     Recorder newer = new Recorder();
     TrackingEventProcessor newerProcess =
         start(

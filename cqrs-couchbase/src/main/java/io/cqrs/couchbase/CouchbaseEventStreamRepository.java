@@ -416,9 +416,16 @@ public final class CouchbaseEventStreamRepository
     return got;
   }
 
-  /** {@inheritDoc} Two round trips (a get, then a CAS replace), more only after a lost race. */
+  /**
+   * {@inheritDoc} Two round trips (a get, then a CAS replace), more only after a lost race. A relay
+   * whose checkpoint passes commits this process owes marks for first records the run it passed
+   * (two round trips more), so that the checkpoint never stands past commits only this process's
+   * memory knows to be published; if that record cannot be written, nothing is saved and a {@link
+   * io.cqrs.TransientCqrsException} says so.
+   */
   @Override
   public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+    relay.beforeCheckpoint(claim.processor(), position);
     try {
       processors.saveCheckpoint(claim, position, now);
     } catch (ClaimLostException e) {

@@ -130,6 +130,26 @@ final class OwedMarks {
     return null;
   }
 
+  /**
+   * The run a checkpoint of {@code processor} at {@code position} would pass if saving it may
+   * forget a mark this process owes, {@code (since, position]}; null if it forgets none. Asked
+   * before the checkpoint is saved, so that the run is recorded first ({@link
+   * RelayDocuments#beforeCheckpoint}): a process killed between the checkpoint's save and the
+   * record would leave those commits looking unpublished for good, since every later relay starts
+   * past them.
+   */
+  synchronized long[] wouldPass(String processor, long position) {
+    Lease lease = leases.get(processor);
+    if (lease == null || position <= lease.checkpoint() || position <= lease.since()) {
+      return null;
+    }
+    Long first = owed.isEmpty() ? null : owed.firstKey();
+    if (first == null || first > LogReader.sequenceOf(position)) {
+      return null;
+    }
+    return new long[] {lease.since(), position};
+  }
+
   private long[] run(String processor) {
     Lease lease = leases.get(processor);
     return lease == null || lease.checkpoint() <= lease.since()

@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import io.cqrs.TransientCqrsException;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.StreamPreconditions;
@@ -58,12 +59,72 @@ final class RelayDocuments implements RelayStore {
     checkExpiryLater();
   }
 
+  /**
+   * Before the relay's checkpoint is saved at {@code position}: if saving it may forget marks this
+   * process owes, records the run it passes in the relays' record first, and waits for it. The
+   * record is what tells readers of other processes that those commits reached the bus once the
+   * marks are forgotten; written after the checkpoint (as it was, in the background), a process
+   * killed in between left them looking unpublished for good, since every later relay starts past
+   * the checkpoint (a scale-out run with a SIGKILL left 22 so).
+   *
+   * @throws TransientCqrsException if the record could not be written: the checkpoint is then not
+   *     saved, the marks stay owed, and the relay's pass is repeated
+   */
+  void beforeCheckpoint(String processor, long position) {
+    if (!OwedMarks.isRelay(processor)) {
+      return;
+    }
+    long[] run = owed.wouldPass(processor, position);
+    if (run == null) {
+      return;
+    }
+    PassedRanges runs = PassedRanges.NONE.with(run[0], run[1]);
+    Boolean recorded;
+    try {
+      recorded = marker.recordPassed(runs).block();
+    } catch (RuntimeException e) {
+      throw notRecordedAhead(runs, e.toString(), e);
+    }
+    if (!Boolean.TRUE.equals(recorded)) {
+      throw notRecordedAhead(runs, "the document was changed by others at every attempt", null);
+    }
+    recordedAhead = run;
+  }
+
+  /**
+   * The failure of {@link #beforeCheckpoint}. The run is still true (the relay saves a checkpoint
+   * only once everything before it reached the bus), so it is written again a second later, as a
+   * failed background write is: readers of other processes then see those commits published even if
+   * no pass follows.
+   */
+  private TransientCqrsException notRecordedAhead(PassedRanges runs, String why, Throwable cause) {
+    synchronized (recording) {
+      unrecorded = unrecorded.with(runs);
+    }
+    retryLater();
+    return new TransientCqrsException(
+        "Could not record that the relay passed "
+            + runs
+            + " before saving its checkpoint ("
+            + why
+            + "); the checkpoint is not saved and the pass is repeated",
+        cause);
+  }
+
+  // The run beforeCheckpoint recorded last: the save it preceded need not record it again.
+  private volatile long[] recordedAhead;
+
   /** The relay's checkpoint was saved at {@code position}: the marks it passed are forgotten. */
   void checkpointSaved(String processor, long position) {
     if (!OwedMarks.isRelay(processor)) {
       return;
     }
-    passed(owed.passed(processor, position));
+    long[] run = owed.passed(processor, position);
+    long[] ahead = recordedAhead;
+    if (run != null && ahead != null && ahead[0] <= run[0] && run[1] <= ahead[1]) {
+      run = null; // recorded before the checkpoint was saved
+    }
+    passed(run);
   }
 
   /**

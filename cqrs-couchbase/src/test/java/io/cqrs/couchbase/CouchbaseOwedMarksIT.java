@@ -1,6 +1,7 @@
 package io.cqrs.couchbase;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.couchbase.client.java.json.JsonArray;
@@ -8,6 +9,7 @@ import com.couchbase.client.java.json.JsonObject;
 import com.couchbase.client.java.kv.GetResult;
 import io.cqrs.EventRelay;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
 import io.cqrs.couchbase.TestEvents.Account;
@@ -120,7 +122,8 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     List<String> streams = deposit(a, 3);
     GetResult locked = lockRelayed();
 
-    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    // Passes them, but the record of the run cannot be written first: nothing is saved.
+    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
     Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
     collection.unlock(keys.relayed(), locked.cas());
 
@@ -151,7 +154,8 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     deposit(a, 3);
     GetResult locked = lockRelayed();
 
-    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    // Passes them, but the record of the run cannot be written first: nothing is saved.
+    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
     Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
     collection.unlock(keys.relayed(), locked.cas());
     relayA.close();
@@ -171,7 +175,8 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     deposit(a, 3);
     GetResult locked = lockRelayed();
 
-    assertThat(relayA.publishPending()).isZero(); // passes them: the record's write fails
+    // Passes them, but the record of the run cannot be written first: nothing is saved.
+    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
     Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
     collection.unlock(keys.relayed(), locked.cas());
 
@@ -179,6 +184,41 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
         "another process to read the passed commits as published",
         () -> store().readLog(1, 100).stream().allMatch(LoggedEvent::published));
     assertThat(store().readLog(1, 100)).hasSize(3);
+  }
+
+  /**
+   * A process whose relay leads is killed after its relay saved a checkpoint past commits whose
+   * marks it owed, before the record of the run it passed was written (the record was written in
+   * the background, after the checkpoint): every later relay starts past those commits, and every
+   * other process reads them as unpublished for good (a scale-out run with a SIGKILL left 22 so).
+   * Here the record's writes fail while the process "dies" (it is never closed, and the record
+   * stays locked until the other relay has run): the checkpoint must not stand past them.
+   */
+  @Test
+  void a_process_killed_before_it_recorded_what_its_relay_passed_loses_no_event() {
+    CouchbaseEventStreamRepository a = builder().build(); // never closed: it dies
+    EventRelay relayA = leading(a);
+    List<String> streams = deposit(a, 3);
+    GetResult locked = lockRelayed();
+    try {
+      try {
+        relayA.publishPending(); // passes them; the record of the run cannot be written
+      } catch (TransientCqrsException notRecorded) {
+        // So the checkpoint was not saved either.
+      }
+
+      // The lease runs out; another process's relay starts from the checkpoint the dead one
+      // saved, and finds the commits unmarked and unrecorded: it publishes them again.
+      CouchbaseEventStreamRepository b = store();
+      EventRelay relayB = relay(b, "b", later(), Duration.ZERO);
+      assertThat(relayB.publishPending()).isEqualTo(3);
+      assertThat(b.readLog(1, 100)).hasSize(3).allMatch(LoggedEvent::published);
+      assertThat(deliveries.each())
+          .containsOnlyKeys(deliveries.keys(streams))
+          .allSatisfy((event, times) -> assertThat(times).isEqualTo(2));
+    } finally {
+      collection.unlock(keys.relayed(), locked.cas());
+    }
   }
 
   /**

@@ -228,6 +228,13 @@ public final class EventRelay implements AutoCloseable {
     Optional<SegmentClaim> got = leases.claim(processor, 0, owner, clock.instant(), leaseTtl);
     if (got.isPresent() && held != null && got.get().token() != held.token()) {
       log.warn("Relay '{}' lost its lease since its last pass and took it again", name);
+    } else if (got.isPresent() && held == null) {
+      // Which process leads, and from where, is what a diagnosis of a stuck or repeated
+      // publication needs first; logged once per change, not per pass.
+      log.info(
+          "Relay '{}' leads as '{}' from log position {}", name, owner, got.get().checkpoint());
+    } else if (got.isEmpty() && held != null) {
+      log.info("Relay '{}' no longer leads: another relay holds the lease", name);
     }
     claim = got.orElse(null);
     return got.isPresent();

@@ -24,6 +24,12 @@ final class Processes implements AutoCloseable {
   private static final String CONNECTION_RECOVERY_LOG =
       "-Dorg.slf4j.simpleLogger.log.io.cqrs.rabbitmq.ConnectionStatus=info";
 
+  /**
+   * Which worker's relay leads, from where, and what it published that the fast path had not: what
+   * a run whose log does not settle is diagnosed from.
+   */
+  private static final String RELAY_LOG = "-Dorg.slf4j.simpleLogger.log.io.cqrs.EventRelay=info";
+
   private static final List<String> JVM =
       List.of(
           "-Xmx256m",
@@ -33,7 +39,8 @@ final class Processes implements AutoCloseable {
           // Conflicts and skipped duplicates are logged at debug; the harness counts those lines.
           "-Dorg.slf4j.simpleLogger.log.io.cqrs.CommandDispatchManager=debug",
           BROKER_CONNECTIONS_LOG,
-          CONNECTION_RECOVERY_LOG);
+          CONNECTION_RECOVERY_LOG,
+          RELAY_LOG);
 
   /**
    * Extra JVM options for every worker, from {@code -Dscaleout.workerJvmOptions} (separated by

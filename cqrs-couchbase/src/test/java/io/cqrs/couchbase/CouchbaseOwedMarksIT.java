@@ -120,12 +120,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     CouchbaseEventStreamRepository a = store();
     EventRelay relayA = leading(a);
     List<String> streams = deposit(a, 3);
-    GetResult locked = lockRelayed();
-
-    // Passes them, but the record of the run cannot be written first: nothing is saved.
-    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
-    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
-    collection.unlock(keys.relayed(), locked.cas());
+    passWithTheRecordLocked(a, relayA);
 
     CouchbaseEventStreamRepository reader = store();
     Await.until(
@@ -152,12 +147,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     CouchbaseEventStreamRepository a = store();
     EventRelay relayA = leading(a);
     deposit(a, 3);
-    GetResult locked = lockRelayed();
-
-    // Passes them, but the record of the run cannot be written first: nothing is saved.
-    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
-    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
-    collection.unlock(keys.relayed(), locked.cas());
+    passWithTheRecordLocked(a, relayA);
     relayA.close();
     a.close(); // waits for the record's write
 
@@ -173,12 +163,7 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     CouchbaseEventStreamRepository a = store();
     EventRelay relayA = leading(a);
     deposit(a, 3);
-    GetResult locked = lockRelayed();
-
-    // Passes them, but the record of the run cannot be written first: nothing is saved.
-    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
-    Await.until("the record's write failed", () -> a.backgroundWrites() == 0);
-    collection.unlock(keys.relayed(), locked.cas());
+    passWithTheRecordLocked(a, relayA);
 
     Await.until(
         "another process to read the passed commits as published",
@@ -219,6 +204,18 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     } finally {
       collection.unlock(keys.relayed(), locked.cas());
     }
+  }
+
+  /**
+   * A pass of {@code relay} (on {@code store}) while the relays' record is locked: it passes the
+   * commits, but the record of the run cannot be written first, so nothing is saved and the pass
+   * fails; the record is unlocked once the write has failed.
+   */
+  private void passWithTheRecordLocked(CouchbaseEventStreamRepository store, EventRelay relay) {
+    GetResult locked = lockRelayed();
+    assertThatThrownBy(relay::publishPending).isInstanceOf(TransientCqrsException.class);
+    Await.until("the record's write failed", () -> store.backgroundWrites() == 0);
+    collection.unlock(keys.relayed(), locked.cas());
   }
 
   /**

@@ -11,10 +11,13 @@ import java.util.Objects;
  *
  * <p>A load of a cached aggregate restores its state from memory and asks the store only for the
  * events after the cached version, one read of the stream's head when no other process wrote since;
- * a save puts the committed state back; a failed save (a conflict with another writer, say) evicts
- * it. Entries hold the state serialized, as a snapshot is ({@link Snapshot}; UTF-8 bytes here),
- * never the aggregate object a command handler changes, so an aggregate changed by a command that
- * then fails leaves nothing behind in the cache.
+ * a save puts the committed state back; a save that lost to another writer keeps the entry (a state
+ * the stream had; the next load reads what came after it) and any other failed save evicts it. A
+ * command handler's load can leave that read for later ({@link
+ * CommandDispatchManager.Builder#deferCacheChecks}), except from an entry another writer was lately
+ * found to write after. Entries hold the state serialized, as a snapshot is ({@link Snapshot};
+ * UTF-8 bytes here), never the aggregate object a command handler changes, so an aggregate changed
+ * by a command that then fails leaves nothing behind in the cache.
  *
  * <p>Correct under any number of processes and threads: an entry is a state the stream had at its
  * version when this process committed or read it, and every load reads what was committed after it,
@@ -85,16 +88,54 @@ public final class AggregateCache {
   }
 
   /**
+   * Keeps {@code entry}, the state a save of this process committed, unless the cache holds a later
+   * version already; it is as {@linkplain Entry#contended contended} as the entry it follows.
+   */
+  void putSaved(Entry entry) {
+    entries
+        .asMap()
+        .merge(
+            entry.aggregateId(),
+            entry,
+            (held, offered) ->
+                offered.version() >= held.version()
+                    ? offered.withContended(held.contended())
+                    : held);
+  }
+
+  /** Marks the aggregate's entry, if any, {@linkplain Entry#contended contended} or not. */
+  void contended(String aggregateId, boolean contended) {
+    entries.asMap().computeIfPresent(aggregateId, (id, held) -> held.withContended(contended));
+  }
+
+  /**
    * One aggregate's committed state: its fields as a snapshot writes them, in UTF-8 JSON (bytes,
    * which Jackson writes and parses faster than a string), at {@code version}, made at {@code tick}
    * of {@link CommandLookups#tick}, after every commit up to {@code version} was committed. Never
    * changed once made; the array is not handed out.
+   *
+   * <p>{@code contended}: the last look at the stream found another writer's commits after what
+   * this process held (or a save of this process lost to one), so the next load from the entry asks
+   * the store at once even where a command handler could leave that for later ({@link
+   * CommandDispatchManager.Builder#deferCacheChecks}); a look that finds nothing new clears it.
    */
-  record Entry(String aggregateId, long version, String aggregateType, byte[] state, long tick) {
+  record Entry(
+      String aggregateId,
+      long version,
+      String aggregateType,
+      byte[] state,
+      long tick,
+      boolean contended) {
     Entry {
       Objects.requireNonNull(aggregateId, "aggregateId");
       Objects.requireNonNull(aggregateType, "aggregateType");
       Objects.requireNonNull(state, "state");
+    }
+
+    Entry withContended(boolean contended) {
+      return contended == this.contended
+          ? this
+          : new Entry(aggregateId, version, aggregateType, state, tick, contended);
     }
   }
 

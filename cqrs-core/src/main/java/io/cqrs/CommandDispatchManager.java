@@ -62,6 +62,7 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final EventStreamRepository errorLog;
   private final boolean deduplicate;
   private final boolean lookupProvesEffects;
+  private final boolean deferCacheChecks;
   private final int maxAttempts;
   private final Duration maxBackoff;
   private final Map<String, Registered<?>> handlers = new ConcurrentHashMap<>();
@@ -76,6 +77,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     this.errorLog = builder.errorLog;
     this.deduplicate = builder.deduplicate;
     this.lookupProvesEffects = builder.lookupProvesEffects;
+    this.deferCacheChecks = builder.deferCacheChecks;
     this.maxAttempts = builder.maxAttempts;
     this.maxBackoff = builder.maxBackoff;
     this.interceptors = links(builder.interceptors);
@@ -294,18 +296,40 @@ public final class CommandDispatchManager implements AutoCloseable {
   /**
    * Runs the handler; with {@code lookupProvesEffects}, inside what its look-up (sent after tick
    * {@code lookedUpAfter}, finding no effect) proves, which lets a repository save on a cached
-   * aggregate without the store checking the command again ({@link CommandLookups}).
+   * aggregate without the store checking the command again; with {@code deferCacheChecks}, letting
+   * its loads from a cache go unchecked until its first save, and checking those still unchecked
+   * before its outcome counts ({@link CommandLookups}).
    */
   private void handleLookedUp(Registered<?> registered, Command command, long lookedUpAfter)
       throws Exception {
-    if (!lookupProvesEffects) {
+    if (!lookupProvesEffects && !deferCacheChecks) {
       registered.handle(command);
       return;
     }
     CommandLookups.Lookup lookup =
-        CommandLookups.enter(command.messageId(), command.correlationId(), errorLog, lookedUpAfter);
+        CommandLookups.enter(
+            command.messageId(),
+            command.correlationId(),
+            lookupProvesEffects ? errorLog : null,
+            lookedUpAfter,
+            deferCacheChecks);
     try {
-      registered.handle(command);
+      try {
+        registered.handle(command);
+      } catch (TransientCqrsException | DuplicateCommandException e) {
+        throw e; // not an outcome
+      } catch (Exception | AssertionError e) {
+        // A rejection decided on what a cache held is an outcome only if the cache was right:
+        // stale, the check's conflict is retried; the store away, its failure is not an outcome.
+        try {
+          CommandLookups.checkUnchecked(lookup);
+        } catch (RuntimeException unchecked) {
+          unchecked.addSuppressed(e);
+          throw unchecked;
+        }
+        throw e;
+      }
+      CommandLookups.checkUnchecked(lookup);
     } finally {
       CommandLookups.leave(lookup);
     }
@@ -465,6 +489,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     private EventStreamRepository errorLog;
     private boolean deduplicate;
     private boolean lookupProvesEffects;
+    private boolean deferCacheChecks;
     private int maxAttempts = 10;
     private Duration maxBackoff = Duration.ofMillis(50);
     private Interceptors interceptors = Interceptors.none();
@@ -517,6 +542,29 @@ public final class CommandDispatchManager implements AutoCloseable {
      */
     public Builder lookupProvesEffects(boolean lookupProvesEffects) {
       this.lookupProvesEffects = lookupProvesEffects;
+      return this;
+    }
+
+    /**
+     * Lets a command handler's loads from an {@link AggregateCache} leave their check for later
+     * (default false). A load from the cache normally asks the store whether anything was committed
+     * after the cached version (on Couchbase, one KV operation). With this on, a handler's loads up
+     * to its first save do not: a save of an aggregate right after the version it was loaded at is
+     * checked by the store's exclusive commit anyway (a stale version is a conflict, and the
+     * handler runs again on the stream's state), every other load of the handler is checked just
+     * before that save is sent, loads after it are checked at once, and the loads of a handler that
+     * saves nothing (a rejection, say) are checked before its outcome counts. A stale one is a
+     * conflict, retried as one. On Couchbase this makes a command on a cached aggregate one KV
+     * operation and one round trip cheaper (docs/couchbase.md, "KV operations per command").
+     *
+     * <p>What a handler decides is still decided on the stream's latest state, but it may first run
+     * on a stale one and then again: turn it on only where a command handler's effects are its
+     * saves, made on the handler's own thread, and not other messages or calls it makes on what it
+     * loaded (those would be made on the stale state before the retry). Loads outside a command
+     * handler (queries, event handlers) are always checked at once.
+     */
+    public Builder deferCacheChecks(boolean deferCacheChecks) {
+      this.deferCacheChecks = deferCacheChecks;
       return this;
     }
 

@@ -23,6 +23,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * effect. The store's exclusive commit still refuses a save whose version another writer took in
  * the meantime, whatever its command.
  *
+ * <p>With {@code deferCacheChecks(true)} a handler's loads from the cache, up to its first save, do
+ * not ask the store whether anything was committed after the cached version; they are entered here
+ * as unchecked instead. A save's exclusive commit refuses a stale version by itself, so a save of
+ * the aggregate right after the version it was loaded at is its own check; every other unchecked
+ * load is checked before that save is sent ({@link #beforeSave}), and the loads of a handler that
+ * saved nothing are checked before its outcome counts ({@link #checkUnchecked}). A stale one is a
+ * conflict: the attempt is tried again, on the stream's state.
+ *
  * <p>Thread-confined: a lookup is entered on the thread that runs the handler and left when it
  * returns; a handler that saves on another thread saves unchecked, as without a lookup.
  */
@@ -44,27 +52,53 @@ final class CommandLookups {
   static final class Lookup {
     private final String commandId;
     private final String correlationId;
-    private final EventStreamRepository store;
+    private final EventStreamRepository store; // null: the look-up proves nothing
     private final long sentAfter;
+    private final boolean defersChecks;
     private final Lookup outer;
     private List<Loaded> loaded;
+    private boolean saved; // a save was sent in this handling: later loads are checked at once
 
     private Lookup(
         String commandId,
         String correlationId,
         EventStreamRepository store,
         long sentAfter,
+        boolean defersChecks,
         Lookup outer) {
       this.commandId = commandId;
       this.correlationId = correlationId;
       this.store = store;
       this.sentAfter = sentAfter;
+      this.defersChecks = defersChecks;
       this.outer = outer;
     }
   }
 
-  /** An aggregate of {@code repository} loaded from a cache entry ticked at {@code tick}. */
-  private record Loaded(Object repository, String aggregateId, long version, long tick) {}
+  /**
+   * An aggregate of {@code repository} loaded at {@code version} from a cache entry ticked at
+   * {@code tick}; {@code unchecked} while nobody asked the store whether the stream moved on since.
+   */
+  private static final class Loaded {
+    private final EventSourcingRepository repository;
+    private final String aggregateId;
+    private final long version;
+    private final long tick;
+    private boolean unchecked;
+
+    private Loaded(
+        EventSourcingRepository repository,
+        String aggregateId,
+        long version,
+        long tick,
+        boolean unchecked) {
+      this.repository = repository;
+      this.aggregateId = aggregateId;
+      this.version = version;
+      this.tick = tick;
+      this.unchecked = unchecked;
+    }
+  }
 
   /**
    * Enters the handling of {@code commandId} of correlation {@code correlationId}, whose look-up in
@@ -73,9 +107,41 @@ final class CommandLookups {
    */
   static Lookup enter(
       String commandId, String correlationId, EventStreamRepository store, long sentAfter) {
-    Lookup lookup = new Lookup(commandId, correlationId, store, sentAfter, CURRENT.get());
+    return enter(commandId, correlationId, store, sentAfter, false);
+  }
+
+  /**
+   * Enters the handling of {@code commandId}: with a {@code store} as {@link #enter(String, String,
+   * EventStreamRepository, long)} does, and, if {@code defersChecks}, letting its cached loads up
+   * to its first save go unchecked ({@code store} may then be null: the look-up proves nothing).
+   */
+  static Lookup enter(
+      String commandId,
+      String correlationId,
+      EventStreamRepository store,
+      long sentAfter,
+      boolean defersChecks) {
+    Lookup lookup =
+        new Lookup(commandId, correlationId, store, sentAfter, defersChecks, CURRENT.get());
     CURRENT.set(lookup);
     return lookup;
+  }
+
+  /**
+   * Whether a load from the cache on this thread may leave its check for later: the handling it is
+   * part of defers checks and has sent no save yet (nor has any handling it runs inside).
+   */
+  static boolean mayDeferCheck() {
+    Lookup lookup = CURRENT.get();
+    if (lookup == null || !lookup.defersChecks) {
+      return false;
+    }
+    for (Lookup l = lookup; l != null; l = l.outer) {
+      if (l.saved) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Leaves {@code lookup}: the thread is back in what it handled before, if anything. */
@@ -89,9 +155,15 @@ final class CommandLookups {
 
   /**
    * {@code repository} loaded {@code aggregateId} at {@code version} from a cache entry ticked at
-   * {@code tick}, and its store had nothing after that version; a no-op outside a lookup.
+   * {@code tick}, and its store had nothing after that version, or, if {@code unchecked} (only
+   * where {@link #mayDeferCheck}), was not asked; a no-op outside a lookup.
    */
-  static void loadedFromCache(Object repository, String aggregateId, long version, long tick) {
+  static void loadedFromCache(
+      EventSourcingRepository repository,
+      String aggregateId,
+      long version,
+      long tick,
+      boolean unchecked) {
     Lookup lookup = CURRENT.get();
     if (lookup == null) {
       return;
@@ -99,7 +171,60 @@ final class CommandLookups {
     if (lookup.loaded == null) {
       lookup.loaded = new ArrayList<>(2);
     }
-    lookup.loaded.add(new Loaded(repository, aggregateId, version, tick));
+    lookup.loaded.add(new Loaded(repository, aggregateId, version, tick, unchecked));
+  }
+
+  /**
+   * Before {@code repository} sends a save of {@code aggregateId}'s events after {@code
+   * expectedVersion}: checks every unchecked load of this handling, and of those it runs inside,
+   * but the one this save checks itself (the same aggregate at that version: its commit is refused
+   * if the stream moved on), so that nothing is written on a state the stream has left. From now on
+   * loads are checked at once. A no-op outside a lookup.
+   *
+   * @throws ConcurrencyException if one of them is stale (its cache entry is dropped)
+   */
+  static void beforeSave(
+      EventSourcingRepository repository, String aggregateId, long expectedVersion) {
+    for (Lookup lookup = CURRENT.get(); lookup != null; lookup = lookup.outer) {
+      lookup.saved = true;
+      if (lookup.loaded == null) {
+        continue;
+      }
+      for (Loaded loaded : lookup.loaded) {
+        if (!loaded.unchecked) {
+          continue;
+        }
+        if (loaded.repository == repository
+            && loaded.aggregateId.equals(aggregateId)
+            && loaded.version == expectedVersion) {
+          loaded.unchecked = false; // the commit checks it
+          continue;
+        }
+        check(loaded);
+      }
+    }
+  }
+
+  /**
+   * Checks the loads of {@code lookup} still unchecked: before the outcome of a handling that saved
+   * nothing counts (a rejection, say, decided on what the cache held).
+   *
+   * @throws ConcurrencyException if one of them is stale (its cache entry is dropped)
+   */
+  static void checkUnchecked(Lookup lookup) {
+    if (lookup.loaded == null) {
+      return;
+    }
+    for (Loaded loaded : lookup.loaded) {
+      if (loaded.unchecked) {
+        check(loaded);
+      }
+    }
+  }
+
+  private static void check(Loaded loaded) {
+    loaded.repository.checkCached(loaded.aggregateId, loaded.version);
+    loaded.unchecked = false;
   }
 
   /**
@@ -111,7 +236,7 @@ final class CommandLookups {
    * expectedVersion} from a cache entry ticked before it.
    */
   static boolean proven(
-      Object repository,
+      EventSourcingRepository repository,
       EventStreamRepository store,
       String aggregateId,
       long expectedVersion,
@@ -120,16 +245,17 @@ final class CommandLookups {
     Lookup lookup = CURRENT.get();
     if (lookup == null
         || lookup.loaded == null
+        || lookup.store == null
         || lookup.store != store
         || !lookup.commandId.equals(commandId)
         || !lookup.correlationId.equals(correlationId)) {
       return false;
     }
     for (Loaded loaded : lookup.loaded) {
-      if (loaded.repository() == repository
-          && loaded.aggregateId().equals(aggregateId)
-          && loaded.version() == expectedVersion
-          && loaded.tick() < lookup.sentAfter) {
+      if (loaded.repository == repository
+          && loaded.aggregateId.equals(aggregateId)
+          && loaded.version == expectedVersion
+          && loaded.tick < lookup.sentAfter) {
         return true;
       }
     }

@@ -120,6 +120,7 @@ public final class Cqrs implements AutoCloseable {
             .errorLog(store)
             .deduplicate(builder.deduplicate)
             .lookupProvesEffects(builder.lookupProvesEffects)
+            .deferCacheChecks(builder.deferCacheChecks)
             .interceptors(interceptors)
             .build();
     this.relay =
@@ -564,6 +565,7 @@ public final class Cqrs implements AutoCloseable {
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
     private boolean lookupProvesEffects;
+    private boolean deferCacheChecks;
     private boolean relay = true;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
     private AggregateCache aggregateCache;
@@ -660,6 +662,16 @@ public final class Cqrs implements AutoCloseable {
      */
     public Builder lookupProvesEffects(boolean lookupProvesEffects) {
       this.lookupProvesEffects = lookupProvesEffects;
+      return this;
+    }
+
+    /**
+     * Whether a command handler's loads from the {@link #aggregateCache} leave their check for
+     * later (default false; see {@link CommandDispatchManager.Builder#deferCacheChecks} for what it
+     * saves and the rule it needs: a command handler's effects are its saves).
+     */
+    public Builder deferCacheChecks(boolean deferCacheChecks) {
+      this.deferCacheChecks = deferCacheChecks;
       return this;
     }
 

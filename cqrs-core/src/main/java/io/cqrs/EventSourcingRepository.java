@@ -182,6 +182,8 @@ public final class EventSourcingRepository {
       long previousVersion,
       String causationId,
       String commandId) {
+    // Loads a command handler left unchecked are checked before anything is written on them.
+    CommandLookups.beforeSave(this, aggregate.id(), previousVersion);
     try {
       StreamAppend append =
           new StreamAppend(aggregate.id(), previousVersion, events, commandId, type);
@@ -198,9 +200,16 @@ public final class EventSourcingRepository {
       } else {
         store.save(append);
       }
+    } catch (ConcurrencyException e) {
+      if (cache != null) {
+        // Another writer is ahead of what we held: still a state the stream had, from which the
+        // next load reads what came after it, at once.
+        cache.contended(aggregate.id(), true);
+      }
+      throw e;
     } catch (RuntimeException e) {
       if (cache != null) {
-        cache.invalidate(aggregate.id()); // a conflict: another writer is ahead of what we held
+        cache.invalidate(aggregate.id()); // the save's outcome may be unknown: read the stream
       }
       throw e;
     }
@@ -209,7 +218,7 @@ public final class EventSourcingRepository {
     }
     long newVersion = previousVersion + events.size();
     aggregate.markCommitted(newVersion, causationId);
-    remember(aggregate, type);
+    remember(aggregate, type, Remembered.SAVED);
     if (snapshotPolicy.shouldSnapshot(aggregate, previousVersion, newVersion)) {
       snapshot(aggregate);
     }
@@ -458,6 +467,16 @@ public final class EventSourcingRepository {
     if (!cached && !(snapshotPolicy instanceof SnapshotPolicy.Never)) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
+    if (cached && !entry.contended() && aggregate.version() > 0 && CommandLookups.mayDeferCheck()) {
+      // A command handler's load, checked by its save's commit or before its outcome counts.
+      CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick(), true);
+      if (call != null) {
+        call.fromCache(true);
+        call.events(List.of());
+        call.found(true);
+      }
+      return aggregate;
+    }
     // A cached aggregate stands at a version its stream reached after a commit: the store need
     // only say whether anything came after it (one read on Couchbase).
     EventStream stream =
@@ -477,13 +496,32 @@ public final class EventSourcingRepository {
       return null;
     }
     if (cached && events.isEmpty()) {
-      CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick());
+      CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick(), false);
+      if (entry.contended()) {
+        cache.contended(id, false); // nobody wrote since: loads may defer their check again
+      }
     }
     aggregate.replayAll(events);
-    if (!cached || !events.isEmpty()) {
-      remember(aggregate, type);
+    if (!cached) {
+      remember(aggregate, type, Remembered.READ);
+    } else if (!events.isEmpty()) {
+      remember(aggregate, type, Remembered.CAUGHT_UP);
     }
     return aggregate;
+  }
+
+  /**
+   * Checks a load from the cache left unchecked ({@link CommandLookups}): whether the stream has
+   * anything after {@code version}.
+   *
+   * @throws ConcurrencyException if it has: the cache's entry is dropped, so that the next load
+   *     reads the stream
+   */
+  void checkCached(String id, long version) {
+    if (!store.loadStreamAfter(id, version).events().isEmpty()) {
+      cache.contended(id, true); // the retry's load reads what came after it
+      throw new ConcurrencyException(id, version, -1);
+    }
   }
 
   /**
@@ -522,13 +560,28 @@ public final class EventSourcingRepository {
     }
   }
 
+  /** How the state being cached was come by. */
+  private enum Remembered {
+    /** Read from the stream, with no entry before it. */
+    READ,
+    /** Read from an entry and the commits of another writer after it: contended. */
+    CAUGHT_UP,
+    /** Committed by this process: as contended as the entry before it. */
+    SAVED
+  }
+
   /** Puts the aggregate's committed state in the cache, if there is one and it can hold it. */
-  private void remember(EventSourceBased aggregate, String type) {
+  private void remember(EventSourceBased aggregate, String type, Remembered how) {
     if (cache == null || uncacheable.contains(aggregate.getClass())) {
       return;
     }
     try {
-      cache.put(snapshots().cacheEntry(aggregate, type));
+      AggregateCache.Entry entry = snapshots().cacheEntry(aggregate, type);
+      switch (how) {
+        case READ -> cache.put(entry);
+        case CAUGHT_UP -> cache.put(entry.withContended(true));
+        case SAVED -> cache.putSaved(entry);
+      }
     } catch (RuntimeException e) {
       uncacheable.add(aggregate.getClass());
       cache.invalidate(aggregate.id());

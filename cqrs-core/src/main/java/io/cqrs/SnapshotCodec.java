@@ -87,7 +87,8 @@ final class SnapshotCodec {
         aggregate.version(),
         aggregateType,
         state(aggregate, aggregateType),
-        CommandLookups.tick());
+        CommandLookups.tick(),
+        false);
   }
 
   /**

@@ -94,6 +94,14 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
 
   private static CommandDispatchManager commandPath(
       CouchbaseEventStreamRepository store, Runnable beforeLoad, boolean lookupProvesEffects) {
+    return commandPath(store, beforeLoad, lookupProvesEffects, false);
+  }
+
+  private static CommandDispatchManager commandPath(
+      CouchbaseEventStreamRepository store,
+      Runnable beforeLoad,
+      boolean lookupProvesEffects,
+      boolean deferCacheChecks) {
     EventSourcingRepository repository =
         EventSourcingRepository.builder(store, REGISTRY)
             .cache(AggregateCache.maximumSize(100))
@@ -102,6 +110,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
         .errorLog(store)
         .deduplicate(true)
         .lookupProvesEffects(lookupProvesEffects)
+        .deferCacheChecks(deferCacheChecks)
         .build()
         .registerCommandHandler(
             Deposit.class,
@@ -121,6 +130,44 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     path.dispatch(Command.create(new Deposit(id, 1))); // loads it into the cache, moves the head
     a.awaitBackgroundWrites();
     return id;
+  }
+
+  /**
+   * With {@code deferCacheChecks}, a load from the cache asks the store nothing, so a save on an
+   * entry another process made stale goes out checked, without its head lookup: its claim must be
+   * what refuses it. The refused commit must leave nothing a reader sees (its document abandoned,
+   * its index entry filtered), and the retry must save on the stream's state, once.
+   */
+  @Test
+  void a_checked_save_on_an_entry_another_process_made_stale_is_refused_by_its_claim()
+      throws Exception {
+    CommandDispatchManager here = commandPath(a, () -> {}, true, true);
+    String id = openAccount(here); // cached here at version 2
+    commandPath(b, () -> {}, true, true).dispatch(Command.create(new Deposit(id, 10))); // v3
+    b.awaitBackgroundWrites();
+    headLookups.set(0);
+    Command deposit = Command.create(new Deposit(id, 100));
+
+    here.dispatch(deposit);
+    a.awaitBackgroundWrites();
+
+    // The first attempt's save was checked (no head lookup) and lost to the claim at version 3;
+    // the retry read the stream and saved ordinarily, after it.
+    assertThat(headLookups.get()).isEqualTo(1);
+    assertThat(b.load(id, 1)).extracting(VersionedEvent::version).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(b.load(id, 4))
+        .singleElement()
+        .satisfies(e -> assertThat(e.causationId()).isEqualTo(deposit.messageId()));
+    assertThat(b.eventsByCorrelationId(deposit.correlationId()))
+        .singleElement()
+        .extracting(VersionedEvent::version)
+        .isEqualTo(4L);
+    assertThat(
+            b.readLog(1, 100_000).stream()
+                .filter(logged -> logged.event().sourceId().equals(id))
+                .map(logged -> logged.event().version())
+                .toList())
+        .containsExactly(1L, 2L, 3L, 4L);
   }
 
   /**

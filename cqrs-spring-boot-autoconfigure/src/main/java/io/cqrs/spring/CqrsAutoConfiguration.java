@@ -179,6 +179,7 @@ public class CqrsAutoConfiguration {
                     .relay(properties.getRelay().isEnabled())
                     .deduplicate(properties.getDeduplication().isEnabled())
                     .lookupProvesEffects(properties.getDeduplication().isLookupProvesEffects())
+                    .deferCacheChecks(properties.getCache().isDeferChecks())
                     .snapshotPolicy(snapshotPolicy(properties.getSnapshots())));
     if (properties.getCache().getMaximumSize() > 0) {
       builder.aggregateCache(AggregateCache.maximumSize(properties.getCache().getMaximumSize()));

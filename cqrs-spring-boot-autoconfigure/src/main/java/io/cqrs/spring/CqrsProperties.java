@@ -625,6 +625,21 @@ public class CqrsProperties {
     /** Aggregates kept; 0 (the default) keeps none. */
     private long maximumSize = 0;
 
+    /**
+     * Whether a command handler's loads from the cache leave their check of the store for later:
+     * the save's commit, or a check before a rejection counts (one Couchbase KV operation less per
+     * command); only where a command handler's effects are its saves.
+     */
+    private boolean deferChecks = false;
+
+    public boolean isDeferChecks() {
+      return deferChecks;
+    }
+
+    public void setDeferChecks(boolean deferChecks) {
+      this.deferChecks = deferChecks;
+    }
+
     public long getMaximumSize() {
       return maximumSize;
     }

@@ -48,6 +48,7 @@ class ConfigurationMetadataTest {
             "cqrs.snapshots.mode",
             "cqrs.deduplication.enabled",
             "cqrs.cache.maximum-size",
+            "cqrs.cache.defer-checks",
             "management.health.cqrs.enabled");
     assertThat(metadata.get("hints").toString()).contains("quorum", "persist-to-majority");
   }

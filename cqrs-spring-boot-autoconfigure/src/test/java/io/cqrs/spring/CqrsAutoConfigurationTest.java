@@ -51,6 +51,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Scope;
 import org.springframework.context.annotation.ScopedProxyMode;
 import org.springframework.context.support.SimpleThreadScope;
@@ -64,7 +65,17 @@ class CqrsAutoConfigurationTest {
 
   /** The application of most tests: an aggregate, a command handler and a read model. */
   @Configuration(proxyBeanMethods = false)
+  @Import(Accounts.class)
   static class Bank {
+    @Bean
+    Balances balances() {
+      return new Balances();
+    }
+  }
+
+  /** The aggregate and its command handler. */
+  @Configuration(proxyBeanMethods = false)
+  static class Accounts {
     @Bean
     CqrsConfigurer accounts() {
       return new CqrsConfigurer() {
@@ -78,11 +89,6 @@ class CqrsAutoConfigurationTest {
     @Bean
     DepositHandler depositHandler(EventSourcingRepository accounts) {
       return new DepositHandler(accounts);
-    }
-
-    @Bean
-    Balances balances() {
-      return new Balances();
     }
   }
 
@@ -775,5 +781,52 @@ class CqrsAutoConfigurationTest {
               assertThat(cqrs.store().version("acc-7")).isEqualTo(3);
               assertThat(cqrs.store().loadSnapshot("acc-7")).isEmpty();
             });
+  }
+
+  /**
+   * The application's own store: in memory, counting the loads that ask what came after a version
+   * (beside {@link Accounts}, with no read model, which would need a processor store).
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class CountingStore {
+    static final java.util.concurrent.atomic.AtomicInteger LOADS_AFTER =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Bean
+    EventStreamRepository store() {
+      return new io.cqrs.testing.ForwardingEventStreamRepository(
+          new InMemoryEventStreamRepository()) {
+        @Override
+        public io.cqrs.spi.EventStream loadStreamAfter(String streamId, long readVersion) {
+          LOADS_AFTER.incrementAndGet();
+          return super.loadStreamAfter(streamId, readVersion);
+        }
+      };
+    }
+  }
+
+  @Test
+  void with_cache_defer_checks_a_command_on_a_cached_aggregate_asks_the_store_nothing_first() {
+    for (boolean defer : new boolean[] {false, true}) {
+      CountingStore.LOADS_AFTER.set(0);
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+          .withUserConfiguration(Accounts.class, CountingStore.class)
+          .withPropertyValues("cqrs.cache.maximum-size=10", "cqrs.cache.defer-checks=" + defer)
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                Cqrs cqrs = context.getBean(Cqrs.class);
+                for (int i = 0; i < 3; i++) {
+                  cqrs.commands().dispatch(Command.create(new Deposit("acc-8", BigDecimal.ONE)));
+                }
+                assertThat(cqrs.store().version("acc-8")).isEqualTo(3);
+              });
+      // The second and third deposits load from the cache: checked by a load each, or by their
+      // saves' commits.
+      assertThat(CountingStore.LOADS_AFTER.get())
+          .as("defer-checks=" + defer)
+          .isEqualTo(defer ? 0 : 2);
+    }
   }
 }

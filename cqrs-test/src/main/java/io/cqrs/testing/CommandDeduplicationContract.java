@@ -132,6 +132,19 @@ public abstract class CommandDeduplicationContract {
     }
   }
 
+  /**
+   * The same with {@code deferCacheChecks}: the loads from the cache ask the store nothing, so the
+   * store sees each delivery's look-up and commit only (and a retry's load and commit), and the
+   * commit alone must refuse a delivery that saves on a version the other took.
+   */
+  @Test
+  void two_deliveries_on_a_cached_aggregate_that_defer_their_checks_take_effect_once()
+      throws Exception {
+    for (List<Integer> schedule : Turnstile.interleavings(3, 3)) {
+      assertOneEffectOfTwoDeliveries(schedule, true, true, true, new Add("c", 5), false, 6);
+    }
+  }
+
   @Test
   void two_deliveries_take_effect_once_in_every_order_of_load_and_commit_without_lookup()
       throws Exception {
@@ -172,10 +185,22 @@ public abstract class CommandDeduplicationContract {
   private void assertOneEffectOfTwoDeliveries(
       List<Integer> schedule, boolean lookup, boolean cached, Object body, boolean joins, int total)
       throws Exception {
+    assertOneEffectOfTwoDeliveries(schedule, lookup, cached, false, body, joins, total);
+  }
+
+  private void assertOneEffectOfTwoDeliveries(
+      List<Integer> schedule,
+      boolean lookup,
+      boolean cached,
+      boolean defers,
+      Object body,
+      boolean joins,
+      int total)
+      throws Exception {
     TypeRegistry types = types();
     EventStreamRepository store = newStore(types);
     ScheduledStore scheduled = new ScheduledStore(store, new Turnstile(schedule));
-    CommandDispatchManager manager = manager(null, types, scheduled, lookup, 10, cached);
+    CommandDispatchManager manager = manager(null, types, scheduled, lookup, 10, cached, defers);
     // Another command first, so that a stream exists and versions are not all 1.
     Command first = Command.create(new Add("c", 1));
     manager.dispatch(first);
@@ -369,12 +394,13 @@ public abstract class CommandDeduplicationContract {
       EventStreamRepository store,
       boolean lookup,
       int maxAttempts) {
-    return manager(bus, types, store, lookup, maxAttempts, false);
+    return manager(bus, types, store, lookup, maxAttempts, false, false);
   }
 
   /**
    * With {@code cached}, the handlers' repository keeps an {@link AggregateCache} and the look-up
-   * stands for the store's check ({@code lookupProvesEffects}).
+   * stands for the store's check ({@code lookupProvesEffects}); with {@code defers}, the handlers'
+   * loads from it leave their check for later ({@code deferCacheChecks}).
    */
   private static CommandDispatchManager manager(
       InMemoryCommandBus bus,
@@ -382,7 +408,8 @@ public abstract class CommandDeduplicationContract {
       EventStreamRepository store,
       boolean lookup,
       int maxAttempts,
-      boolean cached) {
+      boolean cached,
+      boolean defers) {
     EventSourcingRepository repository =
         cached
             ? EventSourcingRepository.builder(store, types)
@@ -394,6 +421,7 @@ public abstract class CommandDeduplicationContract {
         .errorLog(store)
         .deduplicate(lookup)
         .lookupProvesEffects(lookup && cached)
+        .deferCacheChecks(defers)
         .maxAttempts(maxAttempts)
         .maxBackoff(java.time.Duration.ofMillis(5))
         .build()

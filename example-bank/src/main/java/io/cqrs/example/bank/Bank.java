@@ -93,6 +93,10 @@ public final class Bank implements AutoCloseable {
             // start their own, the transfer's steps react to its events, the bus redelivers as
             // sent), so the deduplication look-up may stand for the store's check of a command.
             .lookupProvesEffects(true)
+            // A command handler's only effects are its saves, so its loads from the cache need no
+            // read of the store before it saves: the save's commit refuses a stale version, and a
+            // handler that saves nothing has its loads checked before its rejection counts.
+            .deferCacheChecks(true)
             .commandListeners(builder.commandListeners)
             // Outermost, so that what the others log while a message is handled names it.
             .interceptors(new MdcInterceptor())

@@ -1,0 +1,290 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CommandDispatchManager.Builder#deferCacheChecks}: a command handler's loads from the cache
+ * do not ask the store whether the stream moved on, and yet nothing the handler decides on a stale
+ * entry takes effect or counts as its outcome. Each test makes the cache stale the way another
+ * process does, by committing to the store behind this repository's back, and shows the decision
+ * made again on the stream's state.
+ */
+class DeferredCacheChecksTest {
+  record Deposit(String walletId, BigDecimal amount) {}
+
+  record Withdraw(String walletId, BigDecimal amount) {}
+
+  /** Withdraws if the wallet holds enough, else does nothing: a decision without a save. */
+  record WithdrawIfCovered(String walletId, BigDecimal amount) {}
+
+  /** Deposits into {@code target} what {@code source} holds: saves an aggregate it did not read. */
+  record MatchBalance(String source, String target) {}
+
+  /** Deposits into two wallets, one save after the other. */
+  record DepositBoth(String first, String second, BigDecimal amount) {}
+
+  private static final TypeRegistry TYPES =
+      Wallet.types()
+          .registerCommands(
+              Deposit.class,
+              Withdraw.class,
+              WithdrawIfCovered.class,
+              MatchBalance.class,
+              DepositBoth.class);
+
+  private final ObservedStore store = new ObservedStore();
+  private final AggregateCache cache = AggregateCache.maximumSize(10);
+  private final EventSourcingRepository repository =
+      EventSourcingRepository.builder(store, TYPES).cache(cache).build();
+
+  private CommandDispatchManager manager(boolean defer) {
+    return CommandDispatchManager.builder(null, TYPES)
+        .errorLog(store)
+        .deduplicate(true)
+        .lookupProvesEffects(true)
+        .deferCacheChecks(defer)
+        .build()
+        .registerCommandHandler(
+            Deposit.class,
+            (command, envelope) -> {
+              Wallet wallet = repository.get(command.walletId(), Wallet::new);
+              wallet.deposit(command.amount());
+              repository.save(wallet, envelope);
+            })
+        .registerCommandHandler(
+            Withdraw.class,
+            (command, envelope) -> {
+              Wallet wallet = repository.get(command.walletId(), Wallet::new);
+              wallet.withdraw(command.amount());
+              repository.save(wallet, envelope);
+            })
+        .registerCommandHandler(
+            WithdrawIfCovered.class,
+            (command, envelope) -> {
+              Wallet wallet = repository.get(command.walletId(), Wallet::new);
+              if (wallet.balance().compareTo(command.amount()) >= 0) {
+                wallet.withdraw(command.amount());
+                repository.save(wallet, envelope);
+              }
+            })
+        .registerCommandHandler(
+            MatchBalance.class,
+            (command, envelope) -> {
+              BigDecimal held = repository.get(command.source(), Wallet::new).balance();
+              Wallet target = repository.get(command.target(), Wallet::new);
+              target.deposit(held);
+              repository.save(target, envelope);
+            })
+        .registerCommandHandler(
+            DepositBoth.class,
+            (command, envelope) -> {
+              Wallet first = repository.get(command.first(), Wallet::new);
+              first.deposit(command.amount());
+              repository.save(first, envelope);
+              Wallet second = repository.get(command.second(), Wallet::new);
+              second.deposit(command.amount());
+              repository.save(second, envelope);
+            });
+  }
+
+  /** Opens a wallet holding {@code balance} through the repository, so that the cache holds it. */
+  private void cachedWallet(String id, BigDecimal balance) {
+    Wallet wallet = Wallet.open(id, "ann");
+    if (balance.signum() > 0) {
+      wallet.deposit(balance);
+    }
+    repository.save(wallet, "opening");
+    repository.get(id, Wallet::new);
+  }
+
+  /**
+   * Another process deposits into the wallet: the store moves on, this process's cache does not.
+   */
+  private void depositElsewhere(String id, BigDecimal amount) {
+    long version = store.delegate.version(id);
+    store.delegate.save(
+        id,
+        version,
+        List.of(
+            VersionedEvent.builder(id, version + 1, new Wallet.Deposited(amount))
+                .correlationId("elsewhere")
+                .build()));
+  }
+
+  /** The wallet as the store holds it, read by a repository with no cache. */
+  private BigDecimal storedBalance(String id) {
+    return EventSourcingRepository.builder(store.delegate, TYPES)
+        .build()
+        .get(id, Wallet::new)
+        .balance();
+  }
+
+  private List<String> failuresRecorded(Command command) {
+    return store.delegate.eventsByCorrelationId(command.correlationId()).stream()
+        .filter(event -> event.event() instanceof CommandFailed)
+        .map(event -> ((CommandFailed) event.event()).message())
+        .toList();
+  }
+
+  @Test
+  void a_command_that_saves_on_a_cached_aggregate_does_not_ask_the_store_before_its_save()
+      throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    cachedWallet("w-2", BigDecimal.ZERO);
+    store.calls.clear();
+
+    manager(true).dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+    manager(false).dispatch(Command.create(new Deposit("w-2", BigDecimal.ONE)));
+
+    assertThat(store.calls)
+        .filteredOn(call -> call.startsWith("load ") || call.contains("save"))
+        .containsExactly("checked save w-1 @1 +1", "load w-2 after 1", "checked save w-2 @1 +1");
+  }
+
+  @Test
+  void a_rejection_decided_on_a_stale_entry_is_not_the_outcome_the_command_runs_again()
+      throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    depositElsewhere("w-1", new BigDecimal("100"));
+    Command withdraw = Command.create(new Withdraw("w-1", new BigDecimal("50")));
+
+    manager(true).dispatch(withdraw);
+
+    assertThat(storedBalance("w-1")).isEqualByComparingTo("50");
+    assertThat(failuresRecorded(withdraw)).isEmpty();
+  }
+
+  @Test
+  void a_rejection_on_a_cached_entry_the_store_confirms_is_recorded_once_checked()
+      throws Exception {
+    cachedWallet("w-1", BigDecimal.ONE);
+    store.calls.clear();
+    Command withdraw = Command.create(new Withdraw("w-1", new BigDecimal("50")));
+
+    assertThatThrownBy(() -> manager(true).dispatch(withdraw))
+        .isInstanceOf(Wallet.InsufficientFunds.class);
+
+    assertThat(store.calls).contains("load w-1 after 2");
+    assertThat(failuresRecorded(withdraw)).singleElement().asString().contains("holds 1");
+  }
+
+  @Test
+  void a_handler_that_saves_nothing_on_a_stale_entry_runs_again_on_the_stream() throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    depositElsewhere("w-1", new BigDecimal("100"));
+
+    manager(true).dispatch(Command.create(new WithdrawIfCovered("w-1", new BigDecimal("30"))));
+
+    assertThat(storedBalance("w-1")).isEqualByComparingTo("70");
+  }
+
+  @Test
+  void a_save_on_a_stale_entry_conflicts_and_runs_again_with_one_effect() throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    depositElsewhere("w-1", new BigDecimal("100"));
+    store.calls.clear();
+
+    manager(true).dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+
+    assertThat(storedBalance("w-1")).isEqualByComparingTo("101");
+    assertThat(store.calls)
+        .filteredOn(call -> call.contains("save"))
+        .containsExactly("checked save w-1 @1 +1", "save w-1 @2 +1");
+  }
+
+  @Test
+  void a_save_decided_on_another_stale_aggregate_waits_for_its_check() throws Exception {
+    cachedWallet("source", new BigDecimal("5"));
+    cachedWallet("target", BigDecimal.ZERO);
+    depositElsewhere("source", new BigDecimal("100"));
+    store.calls.clear();
+
+    manager(true).dispatch(Command.create(new MatchBalance("source", "target")));
+
+    assertThat(storedBalance("target")).isEqualByComparingTo("105");
+    // The stale source was checked before any save was sent: no save on the cached 5.
+    assertThat(store.calls)
+        .filteredOn(call -> call.contains("save") || call.startsWith("load "))
+        .startsWith("load source after 2");
+  }
+
+  @Test
+  void loads_after_the_first_save_are_checked_at_once() throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    cachedWallet("w-2", BigDecimal.ZERO);
+    depositElsewhere("w-2", new BigDecimal("100"));
+    store.calls.clear();
+
+    // Deferred, the second wallet's stale entry would make its save conflict after the first
+    // save committed: a partly applied command. Checked at once, it loads what came after it.
+    manager(true).dispatch(Command.create(new DepositBoth("w-1", "w-2", BigDecimal.ONE)));
+
+    assertThat(storedBalance("w-1")).isEqualByComparingTo("1");
+    assertThat(storedBalance("w-2")).isEqualByComparingTo("101");
+    assertThat(store.calls)
+        .filteredOn(call -> call.contains("save") || call.startsWith("load "))
+        .containsExactly("checked save w-1 @1 +1", "load w-2 after 1", "save w-2 @2 +1");
+  }
+
+  @Test
+  void a_load_outside_a_command_handler_is_checked_at_once() {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    depositElsewhere("w-1", BigDecimal.TEN);
+
+    assertThat(repository.get("w-1", Wallet::new).balance()).isEqualByComparingTo("10");
+  }
+
+  @Test
+  void a_store_away_when_a_rejection_is_checked_leaves_no_outcome_recorded() throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    Command withdraw = Command.create(new Withdraw("w-1", BigDecimal.TEN));
+    CommandDispatchManager manager = manager(true);
+    store.afterLoad =
+        streamId -> {
+          throw new TransientCqrsException("store away");
+        };
+
+    assertThatThrownBy(() -> manager.dispatch(withdraw))
+        .isInstanceOf(TransientCqrsException.class)
+        .hasMessage("store away")
+        .satisfies(
+            e ->
+                assertThat(e.getSuppressed())
+                    .singleElement()
+                    .isInstanceOf(Wallet.InsufficientFunds.class));
+    assertThat(failuresRecorded(withdraw)).isEmpty();
+
+    store.afterLoad = streamId -> {};
+    assertThatThrownBy(() -> manager.dispatch(withdraw))
+        .isInstanceOf(Wallet.InsufficientFunds.class);
+    assertThat(failuresRecorded(withdraw)).hasSize(1);
+  }
+
+  /**
+   * An aggregate another writer writes too: once a load found its commits, the next command's load
+   * asks the store at once instead of saving on what is likely stale; once a load finds nothing
+   * new, loads defer their check again.
+   */
+  @Test
+  void an_entry_another_writer_wrote_after_is_checked_at_once_until_nothing_new_is_found()
+      throws Exception {
+    cachedWallet("w-1", BigDecimal.ZERO);
+    CommandDispatchManager manager = manager(true);
+    depositElsewhere("w-1", BigDecimal.TEN);
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))); // conflicts, runs again
+    store.calls.clear();
+
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+    manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
+
+    assertThat(store.calls)
+        .filteredOn(call -> call.startsWith("load ") || call.contains("save"))
+        .containsExactly("load w-1 after 3", "checked save w-1 @3 +1", "checked save w-1 @4 +1");
+    assertThat(storedBalance("w-1")).isEqualByComparingTo("13");
+  }
+}

@@ -127,6 +127,9 @@ public final class CommandDispatchManager implements AutoCloseable {
    * Handles one command on the calling thread.
    *
    * @throws MissingHandlerException if no handler is registered for its type
+   * @throws ConcurrencyException if called from a command handler whose loads from a cache, left
+   *     unchecked ({@link Builder#deferCacheChecks}), are stale: the command would be decided on
+   *     them, so it is not handled and the calling handler runs again
    * @throws Exception whatever the handler threw on its last attempt
    */
   public void dispatch(Command command) throws Exception {
@@ -135,6 +138,8 @@ public final class CommandDispatchManager implements AutoCloseable {
 
   private void dispatch(Command command, String component) throws Exception {
     Objects.requireNonNull(command, "command");
+    // From a command handler: what it left unchecked is checked before the command it decided on.
+    CommandLookups.beforeDispatch();
     if (interceptors.length == 0) {
       handle(command, Attempts.UNCOUNTED);
       return;
@@ -553,9 +558,11 @@ public final class CommandDispatchManager implements AutoCloseable {
      * checked by the store's exclusive commit anyway (a stale version is a conflict, and the
      * handler runs again on the stream's state), every other load of the handler is checked just
      * before that save is sent, loads after it are checked at once, and the loads of a handler that
-     * saves nothing (a rejection, say) are checked before its outcome counts. A stale one is a
-     * conflict, retried as one. On Couchbase this makes a command on a cached aggregate one KV
-     * operation and one round trip cheaper (docs/couchbase.md, "KV operations per command").
+     * saves nothing (a rejection, say) are checked before its outcome counts. A command the handler
+     * dispatches on its thread counts as a save: its loads are checked before it, and at once
+     * after. A stale one is a conflict, retried as one. On Couchbase this makes a command on a
+     * cached aggregate one KV operation and one round trip cheaper (docs/couchbase.md, "KV
+     * operations per command").
      *
      * <p>What a handler decides is still decided on the stream's latest state, but it may first run
      * on a stale one and then again: turn it on only where a command handler's effects are its

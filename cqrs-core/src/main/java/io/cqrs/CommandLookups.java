@@ -14,14 +14,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * correlation that the store had claimed before the look-up was sent is the command's effect (a
  * store indexes a commit before it claims it). With {@code lookupProvesEffects(true)} the user
  * vouches that every delivery of a message id carries the same correlation id, so that this covers
- * every effect of the command; only then is a lookup entered here. An {@link AggregateCache} entry
- * holds a state whose commits were all claimed before the entry was made. Both events take a tick
- * of one process-wide clock: an entry ticked before the look-up holds only commits the look-up
- * covered. A repository that loads such an entry and finds nothing committed after it (its {@link
- * EventStreamRepository#loadStreamAfter}) can tell its store, when it saves the command's effect
- * right after that version: the version ends a commit, and no commit up to it is the command's
- * effect. The store's exclusive commit still refuses a save whose version another writer took in
- * the meantime, whatever its command.
+ * every effect of the command; only then does a lookup prove anything (one is entered with {@code
+ * deferCacheChecks} too, with nothing to prove). An {@link AggregateCache} entry holds a state
+ * whose commits were all claimed before the entry was made. Both events take a tick of one
+ * process-wide clock: an entry ticked before the look-up holds only commits the look-up covered. A
+ * repository that loads such an entry and finds nothing committed after it (its {@link
+ * EventStreamRepository#loadStreamAfter}), or leaves that for later (below), can tell its store,
+ * when it saves the command's effect right after that version: the version ends a commit, and no
+ * commit up to it is the command's effect. The store's exclusive commit still refuses a save whose
+ * version another writer took in the meantime, whatever its command.
  *
  * <p>With {@code deferCacheChecks(true)} a handler's loads from the cache, up to its first save, do
  * not ask the store whether anything was committed after the cached version; they are entered here
@@ -97,6 +98,13 @@ final class CommandLookups {
       this.version = version;
       this.tick = tick;
       this.unchecked = unchecked;
+    }
+
+    /** Whether a save by {@code repository} of {@code aggregateId} after {@code version} is its. */
+    private boolean savedBy(EventSourcingRepository repository, String aggregateId, long version) {
+      return this.repository == repository
+          && this.aggregateId.equals(aggregateId)
+          && this.version == version;
     }
   }
 
@@ -178,10 +186,12 @@ final class CommandLookups {
    * Before {@code repository} sends a save of {@code aggregateId}'s events after {@code
    * expectedVersion}: checks every unchecked load of this handling, and of those it runs inside,
    * but the one this save checks itself (the same aggregate at that version: its commit is refused
-   * if the stream moved on), so that nothing is written on a state the stream has left. From now on
-   * loads are checked at once. A no-op outside a lookup.
+   * if the stream moved on; it counts as checked once the commit succeeded, {@link #committed}), so
+   * that nothing is written on a state the stream has left. From now on loads are checked at once.
+   * A no-op outside a lookup.
    *
-   * @throws ConcurrencyException if one of them is stale (its cache entry is dropped)
+   * @throws ConcurrencyException if one of them is stale (its cache entry is kept, marked
+   *     contended, so that the retry's load reads what came after it)
    */
   static void beforeSave(
       EventSourcingRepository repository, String aggregateId, long expectedVersion) {
@@ -191,17 +201,47 @@ final class CommandLookups {
         continue;
       }
       for (Loaded loaded : lookup.loaded) {
-        if (!loaded.unchecked) {
-          continue;
+        if (loaded.unchecked && !loaded.savedBy(repository, aggregateId, expectedVersion)) {
+          check(loaded);
         }
-        if (loaded.repository == repository
-            && loaded.aggregateId.equals(aggregateId)
-            && loaded.version == expectedVersion) {
-          loaded.unchecked = false; // the commit checks it
-          continue;
-        }
-        check(loaded);
       }
+    }
+  }
+
+  /**
+   * {@code repository} committed {@code aggregateId}'s events right after {@code expectedVersion}:
+   * the loads of it at that version were the stream's latest state, checked by the commit. Only a
+   * commit that succeeded checks them: one refused as stale leaves them unchecked, so that a
+   * handler that goes on (catching the conflict) is checked before anything else counts.
+   */
+  static void committed(
+      EventSourcingRepository repository, String aggregateId, long expectedVersion) {
+    for (Lookup lookup = CURRENT.get(); lookup != null; lookup = lookup.outer) {
+      if (lookup.loaded == null) {
+        continue;
+      }
+      for (Loaded loaded : lookup.loaded) {
+        if (loaded.unchecked && loaded.savedBy(repository, aggregateId, expectedVersion)) {
+          loaded.unchecked = false;
+        }
+      }
+    }
+  }
+
+  /**
+   * Before a command is dispatched on this thread, from a command handler if one runs here: the
+   * nested command is an effect of what that handler loaded, as a save is, so every unchecked load
+   * of the handlings running here is checked first and loads from now on are checked at once. A
+   * stale load then fails the dispatch with a conflict that the handler's own retry resolves (its
+   * load reads the stream), instead of failing the nested command's save, whose retries would find
+   * the same stale load each time, or leaving the nested handling's loads unchecked where its
+   * manager does not defer checks. A no-op outside a lookup.
+   *
+   * @throws ConcurrencyException if one of them is stale
+   */
+  static void beforeDispatch() {
+    if (CURRENT.get() != null) {
+      beforeSave(null, null, -1);
     }
   }
 
@@ -209,7 +249,8 @@ final class CommandLookups {
    * Checks the loads of {@code lookup} still unchecked: before the outcome of a handling that saved
    * nothing counts (a rejection, say, decided on what the cache held).
    *
-   * @throws ConcurrencyException if one of them is stale (its cache entry is dropped)
+   * @throws ConcurrencyException if one of them is stale (its cache entry is kept, marked
+   *     contended)
    */
   static void checkUnchecked(Lookup lookup) {
     if (lookup.loaded == null) {

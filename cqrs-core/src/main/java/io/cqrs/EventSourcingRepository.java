@@ -213,6 +213,7 @@ public final class EventSourcingRepository {
       }
       throw e;
     }
+    CommandLookups.committed(this, aggregate.id(), previousVersion);
     if (causationId != null) {
       CommandAttempt.committed(causationId, aggregate.id());
     }
@@ -514,8 +515,8 @@ public final class EventSourcingRepository {
    * Checks a load from the cache left unchecked ({@link CommandLookups}): whether the stream has
    * anything after {@code version}.
    *
-   * @throws ConcurrencyException if it has: the cache's entry is dropped, so that the next load
-   *     reads the stream
+   * @throws ConcurrencyException if it has: the cache's entry is kept, marked contended, so that
+   *     the next load reads what came after it at once
    */
   void checkCached(String id, long version) {
     if (!store.loadStreamAfter(id, version).events().isEmpty()) {

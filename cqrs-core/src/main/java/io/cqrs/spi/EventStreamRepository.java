@@ -63,13 +63,15 @@ public interface EventStreamRepository {
   /**
    * {@link #save(StreamAppend)}, for a caller that has already proven what a store's save checks
    * before it writes: that {@code expectedVersion} ends a commit of the stream (the caller read the
-   * stream up to it, and found nothing after it), and, for an append with a command id, that no
-   * commit up to {@code expectedVersion} is that command's effect (a look-up of the command's
-   * effects with {@link #eventsCausedBy} found none, and was sent after every one of those commits
-   * had been read), and, for an append with an aggregate type, that the stream is of that type (it
-   * read the stream as one). {@link io.cqrs.EventSourcingRepository} calls it for a command whose
-   * {@link io.cqrs.CommandDispatchManager} deduplicates with {@code lookupProvesEffects}, on an
-   * aggregate from its cache.
+   * stream up to it, and found nothing after it, or, with {@code deferCacheChecks}, did not look
+   * again since: the version still ends a commit, and a commit after it must make this save fail as
+   * below), and, for an append with a command id, that no commit up to {@code expectedVersion} is
+   * that command's effect (a look-up of the command's effects with {@link #eventsCausedBy} found
+   * none, and was sent after every one of those commits had been read), and, for an append with an
+   * aggregate type, that the stream is of that type (it read the stream as one). {@link
+   * io.cqrs.EventSourcingRepository} calls it for a command whose {@link
+   * io.cqrs.CommandDispatchManager} deduplicates with {@code lookupProvesEffects}, on an aggregate
+   * from its cache.
    *
    * <p>A store may skip those checks and rely on its commit being exclusive per version: it must
    * still refuse, with {@link ConcurrencyException} or {@link DuplicateCommandException} as {@link

@@ -103,9 +103,35 @@ public final class AggregateCache {
                     : held);
   }
 
-  /** Marks the aggregate's entry, if any, {@linkplain Entry#contended contended} or not. */
-  void contended(String aggregateId, boolean contended) {
-    entries.asMap().computeIfPresent(aggregateId, (id, held) -> held.withContended(contended));
+  /**
+   * Marks the aggregate's entry, if any, {@linkplain Entry#contended contended}: a new entry, so
+   * that a look at the stream that began before this mark cannot clear it ({@link #uncontended}).
+   */
+  void contended(String aggregateId) {
+    entries
+        .asMap()
+        .computeIfPresent(
+            aggregateId,
+            (id, held) ->
+                new Entry(
+                    held.aggregateId(),
+                    held.version(),
+                    held.aggregateType(),
+                    held.state(),
+                    held.tick(),
+                    true));
+  }
+
+  /**
+   * Clears the {@linkplain Entry#contended contended} mark of {@code entry}, which a look at the
+   * stream found current, if the cache still holds that very entry: a mark set since (another
+   * conflict) or a newer entry stays.
+   */
+  void uncontended(Entry entry) {
+    entries
+        .asMap()
+        .computeIfPresent(
+            entry.aggregateId(), (id, held) -> held == entry ? held.withContended(false) : held);
   }
 
   /**

@@ -204,7 +204,7 @@ public final class EventSourcingRepository {
       if (cache != null) {
         // Another writer is ahead of what we held: still a state the stream had, from which the
         // next load reads what came after it, at once.
-        cache.contended(aggregate.id(), true);
+        cache.contended(aggregate.id());
       }
       throw e;
     } catch (RuntimeException e) {
@@ -499,7 +499,7 @@ public final class EventSourcingRepository {
     if (cached && events.isEmpty()) {
       CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick(), false);
       if (entry.contended()) {
-        cache.contended(id, false); // nobody wrote since: loads may defer their check again
+        cache.uncontended(entry); // nobody wrote since: loads may defer their check again
       }
     }
     aggregate.replayAll(events);
@@ -520,7 +520,7 @@ public final class EventSourcingRepository {
    */
   void checkCached(String id, long version) {
     if (!store.loadStreamAfter(id, version).events().isEmpty()) {
-      cache.contended(id, true); // the retry's load reads what came after it
+      cache.contended(id); // the retry's load reads what came after it
       throw new ConcurrencyException(id, version, -1);
     }
   }

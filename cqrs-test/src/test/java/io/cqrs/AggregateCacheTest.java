@@ -183,4 +183,23 @@ class AggregateCacheTest {
       throw new AssertionError(e);
     }
   }
+
+  /**
+   * A load that found a contended entry current clears the mark; a conflict that marked the entry
+   * again while that load was looking must not be cleared by it.
+   */
+  @Test
+  void a_contended_mark_set_while_a_load_was_looking_is_not_cleared_by_that_load() {
+    AggregateCache marks = AggregateCache.maximumSize(10);
+    marks.put(new AggregateCache.Entry("w-1", 1, "Wallet", new byte[] {'{', '}'}, 1, false));
+    marks.contended("w-1");
+    AggregateCache.Entry looked = marks.get("w-1"); // a load probes the stream from here
+
+    marks.contended("w-1"); // meanwhile a save conflicts
+    marks.uncontended(looked); // the probe found nothing new
+
+    assertThat(marks.get("w-1").contended()).isTrue();
+    marks.uncontended(marks.get("w-1"));
+    assertThat(marks.get("w-1").contended()).isFalse();
+  }
 }

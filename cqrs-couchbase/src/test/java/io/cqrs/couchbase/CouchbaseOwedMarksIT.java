@@ -393,6 +393,37 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
     assertThat(b.readLog(1, 100)).allMatch(LoggedEvent::published);
   }
 
+  /**
+   * A process killed with SIGKILL ({@link PublishChild}, {@code PASSED}) right after a pass of its
+   * leading relay passed the commit whose mark it owed: the mark was forgotten, never written, and
+   * the relay's checkpoint stands after the commit. What tells every other process that the commit
+   * reached the bus is the relays' record of the run the pass passed, which must be written before
+   * the checkpoint: when it was written after it, in the background, a kill here left the commit
+   * unpublished for good to every reader (the scale-out run's 22 events).
+   */
+  @Test
+  void a_process_killed_right_after_its_relay_passed_what_it_owed_leaves_it_published()
+      throws Exception {
+    String account = prefix + "-passed";
+    List<String> output;
+    try (ChildJvm child =
+        ChildJvm.start(PublishChild.class, Map.of(), childArgs("PASSED", account))) {
+      child.awaitLine("PARKED", Duration.ofSeconds(120));
+      child.kill();
+      output = child.output();
+    }
+    assertThat(output).containsOnlyOnce("PUBLISHED " + account + "@1");
+    assertThat(raw(keys.claim(account, 1))).get().asString().doesNotContain("\"p\"");
+
+    CouchbaseEventStreamRepository b = store();
+    assertThat(b.readLog(1, 100))
+        .singleElement()
+        .satisfies(e -> assertThat(e.published()).isTrue());
+    // Nor does the relay that takes the lease next publish it again.
+    assertThat(relay(b, "b", later(), Duration.ZERO).publishPending()).isZero();
+    assertThat(deliveries.each()).isEmpty();
+  }
+
   @Test
   void a_relay_that_loses_its_lease_writes_the_marks_it_owed() {
     CouchbaseEventStreamRepository a = store();

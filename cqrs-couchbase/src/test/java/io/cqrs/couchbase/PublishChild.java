@@ -20,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * <park> <account>}. Its bus prints {@code PUBLISHED <stream>@<version>} for each event it takes.
  * With {@code park} {@code PUBLISHED} the bus parks right after printing, before the repository
  * learns the events are out (so no mark is owed or written); with {@code OWED} the process parks
- * once the save has returned, its mark owed to the store and not written. It prints {@code PARKED}
+ * once the save has returned, its mark owed to the store and not written; with {@code PASSED} its
+ * relay then makes one more pass, which passes the commit whose mark it owed (forgetting the mark,
+ * recording the run), and the process parks once that pass has returned. It prints {@code PARKED}
  * and blocks for good, so that the test can kill it there.
  */
 public final class PublishChild {
@@ -74,6 +76,9 @@ public final class PublishChild {
         .publisher(bus)
         .build()
         .save(account, "deposit");
+    if (args[5].equals("PASSED")) {
+      relay.publishPending();
+    }
     park();
   }
 

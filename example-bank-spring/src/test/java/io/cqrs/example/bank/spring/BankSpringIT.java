@@ -10,14 +10,12 @@ import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -50,7 +48,12 @@ class BankSpringIT {
   private static RabbitNamespace rabbit;
   private static ConfigurableApplicationContext worker;
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private BankClient bank;
+
+  @BeforeEach
+  void client() {
+    bank = new BankClient(port);
+  }
 
   @Value("${local.server.port}")
   private int port;
@@ -123,20 +126,21 @@ class BankSpringIT {
     assertThat(worker.getBean(Cqrs.class).commands().commandTypes()).contains("OpenAccount");
 
     HttpResponse<String> opened =
-        post(
+        bank.post(
             "/accounts",
             "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
                 + "\"password\":\"correct horse\",\"balance\":100.50}");
     assertThat(opened.statusCode()).isEqualTo(202);
     String id = JSON.readTree(opened.body()).get("id").asText();
 
-    Await.until("the account in the read model", () -> balance(id) != null);
-    assertThat(balance(id)).isEqualByComparingTo("100.50");
+    Await.until("the account in the read model", () -> bank.balance(id) != null);
+    assertThat(bank.balance(id)).isEqualByComparingTo("100.50");
 
-    assertThat(post("/accounts/" + id + "/credits", "{\"amount\":9.50}").statusCode())
+    assertThat(bank.post("/accounts/" + id + "/credits", "{\"amount\":9.50}").statusCode())
         .isEqualTo(202);
     Await.until(
-        "the credit in the read model", () -> new BigDecimal("110.00").compareTo(balance(id)) == 0);
+        "the credit in the read model",
+        () -> new BigDecimal("110.00").compareTo(bank.balance(id)) == 0);
   }
 
   @Test
@@ -161,50 +165,9 @@ class BankSpringIT {
     Await.until("health UP again", () -> "UP".equals(health().path("status").asText()));
   }
 
-  private BigDecimal balance(String accountId) {
-    HttpResponse<String> response = get("/accounts/" + accountId);
-    if (response.statusCode() == 404) {
-      return null;
-    }
-    assertThat(response.statusCode()).isEqualTo(200);
-    return readTree(response.body()).get("balance").decimalValue();
-  }
-
   private JsonNode health() {
-    HttpResponse<String> response = get("/actuator/health");
+    HttpResponse<String> response = bank.get("/actuator/health");
     assertThat(response.statusCode()).isIn(200, 503);
-    return readTree(response.body());
-  }
-
-  private static JsonNode readTree(String body) {
-    try {
-      return JSON.readTree(body);
-    } catch (Exception e) {
-      throw new IllegalStateException("Not JSON: " + body, e);
-    }
-  }
-
-  private HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET().build());
-  }
-
-  private HttpResponse<String> post(String path, String json) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build());
-  }
-
-  private HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(request.uri() + " failed", e);
-    }
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return BankClient.json(response.body());
   }
 }

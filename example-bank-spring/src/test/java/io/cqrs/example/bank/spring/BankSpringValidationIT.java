@@ -10,8 +10,6 @@ import io.cqrs.interceptor.Dispatch;
 import io.cqrs.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -41,7 +39,7 @@ import org.springframework.test.annotation.DirtiesContext;
 class BankSpringValidationIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private BankClient bank;
 
   @Value("${local.server.port}")
   private int port;
@@ -72,6 +70,7 @@ class BankSpringValidationIT {
   @BeforeEach
   void dispatched() {
     dispatched = recorded.dispatched;
+    bank = new BankClient(port);
   }
 
   @Test
@@ -99,17 +98,18 @@ class BankSpringValidationIT {
             Map.entry("{\"amount\":", "body"));
     int before = dispatched.size();
     for (Map.Entry<String, String> bad : badBodies.entrySet()) {
-      assertBadRequest(post("/accounts/" + id + "/credits", bad.getKey()), bad.getValue());
+      assertBadRequest(bank.post("/accounts/" + id + "/credits", bad.getKey()), bad.getValue());
     }
-    assertBadRequest(post("/accounts/-bad/credits", "{\"amount\":1}"), "id");
-    assertBadRequest(post("/accounts/" + "a".repeat(101) + "/debits", "{\"amount\":1}"), "id");
-    assertBadRequest(get("/accounts/a%0Ab"), "id");
+    assertBadRequest(bank.post("/accounts/-bad/credits", "{\"amount\":1}"), "id");
+    assertBadRequest(bank.post("/accounts/" + "a".repeat(101) + "/debits", "{\"amount\":1}"), "id");
+    assertBadRequest(bank.get("/accounts/a%0Ab"), "id");
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
 
-    assertThat(post("/accounts/" + id + "/credits", "{\"amount\":1}").statusCode()).isEqualTo(202);
+    assertThat(bank.post("/accounts/" + id + "/credits", "{\"amount\":1}").statusCode())
+        .isEqualTo(202);
     Await.until(
         "the good credit in the read model",
-        () -> new BigDecimal("11.00").compareTo(balance(id)) == 0);
+        () -> new BigDecimal("11.00").compareTo(bank.balance(id)) == 0);
     assertThat(dispatched).hasSize(before + 1);
   }
 
@@ -140,7 +140,7 @@ class BankSpringValidationIT {
             Map.entry("null", "body"));
     int before = dispatched.size();
     for (Map.Entry<String, String> bad : badBodies.entrySet()) {
-      assertBadRequest(post("/accounts", bad.getKey()), bad.getValue());
+      assertBadRequest(bank.post("/accounts", bad.getKey()), bad.getValue());
     }
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
   }
@@ -148,7 +148,7 @@ class BankSpringValidationIT {
   @Test
   void a_short_password_is_a_400_not_a_500() throws Exception {
     assertBadRequest(
-        post(
+        bank.post(
             "/accounts",
             "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
                 + "\"password\":\"short\"}"),
@@ -160,14 +160,14 @@ class BankSpringValidationIT {
     String big = "{\"amount\":1,\"pad\":\"" + "x".repeat(64 * 1024) + "\"}";
     int before = dispatched.size();
 
-    HttpResponse<String> sized = post("/accounts/a1/credits", big);
+    HttpResponse<String> sized = bank.post("/accounts/a1/credits", big);
     assertThat(sized.statusCode()).isEqualTo(413);
     assertThat(sized.headers().firstValue("Content-Type"))
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
 
     HttpResponse<String> chunked =
-        send(
-            HttpRequest.newBuilder(uri("/accounts/a1/credits"))
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts/a1/credits"))
                 .header("Content-Type", "application/json")
                 .POST(
                     HttpRequest.BodyPublishers.ofInputStream(
@@ -189,7 +189,7 @@ class BankSpringValidationIT {
 
   private String openAccount(String balance) throws Exception {
     HttpResponse<String> opened =
-        post(
+        bank.post(
             "/accounts",
             "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
                 + "\"password\":\"correct horse\",\"balance\":"
@@ -197,7 +197,7 @@ class BankSpringValidationIT {
                 + "}");
     assertThat(opened.statusCode()).as(opened.body()).isEqualTo(202);
     String id = JSON.readTree(opened.body()).get("id").asText();
-    Await.until("the account in the read model", () -> balance(id) != null);
+    Await.until("the account in the read model", () -> bank.balance(id) != null);
     return id;
   }
 
@@ -212,42 +212,5 @@ class BankSpringValidationIT {
     assertThat(problem.path("status").asInt()).as(what).isEqualTo(400);
     assertThat(problem.path("field").asText()).as(what).isEqualTo(field);
     assertThat(problem.path("detail").asText()).as(what).contains(field);
-  }
-
-  private BigDecimal balance(String accountId) {
-    HttpResponse<String> response = get("/accounts/" + accountId);
-    if (response.statusCode() == 404) {
-      return null;
-    }
-    assertThat(response.statusCode()).isEqualTo(200);
-    try {
-      return JSON.readTree(response.body()).get("balance").decimalValue();
-    } catch (Exception e) {
-      throw new IllegalStateException("Not JSON: " + response.body(), e);
-    }
-  }
-
-  private HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET().build());
-  }
-
-  private HttpResponse<String> post(String path, String json) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build());
-  }
-
-  private HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(request.uri() + " failed", e);
-    }
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
   }
 }

@@ -153,6 +153,7 @@ public class CqrsAutoConfiguration {
     CommandBus theCommandBus =
         required(commandBus, "a command bus", BUS_TYPE, properties.getBus().getType());
     checkDeduplication(properties.getDeduplication());
+    checkSnapshots(properties.getSnapshots(), environment);
     checkBackends(
         properties,
         theStore,
@@ -184,7 +185,12 @@ public class CqrsAutoConfiguration {
     if (properties.getCache().getMaximumSize() > 0) {
       builder.aggregateCache(AggregateCache.maximumSize(properties.getCache().getMaximumSize()));
     }
-    List<Object> interceptors = interceptors(beanFactory);
+    List<Object> interceptors;
+    try {
+      interceptors = interceptors(beanFactory);
+    } catch (BeansException e) {
+      throw interceptorNeedsWhatItIntercepts(e);
+    }
     if (!interceptors.isEmpty()) {
       builder.interceptors(interceptors.toArray());
     }
@@ -216,6 +222,29 @@ public class CqrsAutoConfiguration {
                 + " ObjectProvider<EventSourcingRepository> (or ObjectProvider<Cqrs>) and call"
                 + " getObject() in register(Cqrs), which runs once the Cqrs exists, or use"
                 + " cqrs.repository() there",
+            e);
+      }
+    }
+    return e;
+  }
+
+  /**
+   * An interceptor bean is handed to the {@link Cqrs} as it is built, so one that needs the {@link
+   * Cqrs} (or the repository, or a bean that needs either: an auditing interceptor that loads
+   * aggregates) is in a circle that Spring's message names without the way out.
+   */
+  private static BeansException interceptorNeedsWhatItIntercepts(BeansException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BeanCurrentlyInCreationException inCreation) {
+        return new BeanCreationException(
+            "cqrs",
+            "An interceptor bean, or a bean it needs, is in a circular reference ('"
+                + inCreation.getBeanName()
+                + "' was being made). Interceptors are handed to the Cqrs as it is built, so one"
+                + " cannot take the Cqrs, the EventSourcingRepository or a bean that needs either"
+                + " as a constructor or @Bean method argument: inject"
+                + " ObjectProvider<EventSourcingRepository> (or ObjectProvider<Cqrs>) and call"
+                + " getObject() when intercepting",
             e);
       }
     }
@@ -297,6 +326,21 @@ public class CqrsAutoConfiguration {
           "cqrs.deduplication.lookup-proves-effects=true needs cqrs.deduplication.enabled=true"
               + " (the look-up it relies on), which is false: enable deduplication or remove"
               + " lookup-proves-effects");
+    }
+  }
+
+  /**
+   * Refuses {@code cqrs.snapshots.every} beside a mode that takes no count: {@code every=50} alone
+   * left the default {@code when-suggested} in force, the count dropped in silence.
+   */
+  static void checkSnapshots(CqrsProperties.Snapshots snapshots, Environment environment) {
+    if (snapshots.getMode() != CqrsProperties.SnapshotMode.EVERY
+        && setUnder(environment, "cqrs.snapshots").contains("cqrs.snapshots.every")) {
+      throw new IllegalStateException(
+          "cqrs.snapshots.every is set, but cqrs.snapshots.mode is "
+              + snapshots.getMode().name().toLowerCase(Locale.ROOT).replace('_', '-')
+              + ", which takes no count: set cqrs.snapshots.mode=every, or remove"
+              + " cqrs.snapshots.every");
     }
   }
 

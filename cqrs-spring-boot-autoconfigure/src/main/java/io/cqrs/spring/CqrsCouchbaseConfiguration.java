@@ -8,6 +8,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.spi.EventStreamRepository;
 import java.util.Locale;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -32,7 +33,10 @@ class CqrsCouchbaseConfiguration {
   @Bean
   @ConditionalOnMissingBean(EventStreamRepository.class)
   CouchbaseEventStreamRepository cqrsStore(
-      CqrsProperties properties, EventSerializer serializer, ObjectProvider<Cluster> clusters) {
+      CqrsProperties properties,
+      EventSerializer serializer,
+      ObjectProvider<Cluster> clusters,
+      ListableBeanFactory beanFactory) {
     CqrsProperties.Couchbase settings = properties.getStore().getCouchbase();
     String bucketName = required(settings.getBucket(), "cqrs.store.couchbase.bucket");
     DurabilityLevel durability = durability(settings.getDurability());
@@ -40,13 +44,14 @@ class CqrsCouchbaseConfiguration {
       throw new IllegalStateException(
           "cqrs.store.couchbase.scope and cqrs.store.couchbase.collection go together");
     }
+    // Judged before the application's Cluster is made (which connects): one Cluster bean is the
+    // one the store would use.
+    if (beanFactory.getBeanNamesForType(Cluster.class, true, false).length == 1) {
+      refuseOwnConnection(settings);
+    }
     Cluster cluster = clusters.getIfUnique();
     if (cluster != null) {
-      if (settings.getConnectionString() != null) {
-        throw new IllegalStateException(
-            "cqrs.store.couchbase.connection-string is set, but the application has a Couchbase"
-                + " Cluster bean (spring.couchbase.*): the store uses that cluster; remove one");
-      }
+      refuseOwnConnection(settings);
       Bucket bucket =
           CouchbaseEventStreamRepository.awaitReady(
               cluster.bucket(bucketName), settings.getConnectTimeout());
@@ -86,6 +91,25 @@ class CqrsCouchbaseConfiguration {
           }
           return builder.build();
         });
+  }
+
+  /**
+   * Refuses the settings of the store's own connection beside the application's {@code Cluster},
+   * which the store uses instead: a connection string would be a second pool, and credentials would
+   * be dropped in silence (the store would run as Spring Boot's {@code spring.couchbase.username}).
+   */
+  private static void refuseOwnConnection(CqrsProperties.Couchbase settings) {
+    if (settings.getConnectionString() != null) {
+      throw new IllegalStateException(
+          "cqrs.store.couchbase.connection-string is set, but the application has a Couchbase"
+              + " Cluster bean (spring.couchbase.*): the store uses that cluster; remove one");
+    }
+    if (settings.getUsername() != null || settings.getPassword() != null) {
+      throw new IllegalStateException(
+          "cqrs.store.couchbase.username and .password apply only when the store connects itself,"
+              + " but the application has a Couchbase Cluster bean (spring.couchbase.*): the store"
+              + " uses that cluster and its credentials (spring.couchbase.username); remove them");
+    }
   }
 
   private static DurabilityLevel durability(String name) {

@@ -6,8 +6,10 @@ import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
 import io.cqrs.TrackingEventProcessor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -160,9 +162,25 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   @SuppressWarnings({"rawtypes", "unchecked"})
   private void registerCommandHandlers() {
+    Map<Class<?>, String> handledBy = new HashMap<>();
     for (String name : candidates(CommandHandler.class)) {
       CommandHandler handler = beanFactory.getBean(name, CommandHandler.class);
-      cqrs.onCommand(commandType(name, handler), handler);
+      Class<?> type = commandType(name, handler);
+      String other = handledBy.putIfAbsent(type, name);
+      if (other != null) {
+        // The dispatch manager's refusal names the command type only: which beans?
+        throw new IllegalStateException(
+            "Command handler beans '"
+                + other
+                + "' and '"
+                + name
+                + "' both handle "
+                + type.getName()
+                + ": a command type has one handler. Remove one, mark one"
+                + " @Bean(autowireCandidate = false) if it is only a delegate of the other, or"
+                + " handle both in one bean");
+      }
+      cqrs.onCommand(type, handler);
     }
   }
 

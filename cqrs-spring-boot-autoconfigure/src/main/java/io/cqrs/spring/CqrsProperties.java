@@ -178,6 +178,13 @@ public class CqrsProperties {
     /** How long to wait for the bucket to be ready at start-up. */
     private Duration connectTimeout = Duration.ofSeconds(30);
 
+    // The store builder's own bound (Couchbase's classes are not loaded here).
+    private static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofDays(365);
+
+    private static String unsetIfBlank(String value) {
+      return value == null || value.isBlank() ? null : value;
+    }
+
     /**
      * The durability every write of the store waits for: none (acknowledged once the active node
      * holds it in memory), majority, majority-and-persist-to-active or persist-to-majority. With
@@ -190,48 +197,54 @@ public class CqrsProperties {
       return connectionString;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setConnectionString(String connectionString) {
-      this.connectionString = connectionString;
+      this.connectionString = unsetIfBlank(connectionString);
     }
 
     public String getUsername() {
       return username;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setUsername(String username) {
-      this.username = username;
+      this.username = unsetIfBlank(username);
     }
 
     public String getPassword() {
       return password;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setPassword(String password) {
-      this.password = password;
+      this.password = unsetIfBlank(password);
     }
 
     public String getBucket() {
       return bucket;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setBucket(String bucket) {
-      this.bucket = bucket;
+      this.bucket = unsetIfBlank(bucket);
     }
 
     public String getScope() {
       return scope;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setScope(String scope) {
-      this.scope = scope;
+      this.scope = unsetIfBlank(scope);
     }
 
     public String getCollection() {
       return collection;
     }
 
+    /** Empty or blank ({@code ${COUCHBASE_X:}}) is unset. */
     public void setCollection(String collection) {
-      this.collection = collection;
+      this.collection = unsetIfBlank(collection);
     }
 
     public String getKeyPrefix() {
@@ -247,14 +260,22 @@ public class CqrsProperties {
     }
 
     /**
-     * @throws IllegalArgumentException if not positive (the binder names the property): checked
-     *     here, as the store's builder checks it only when the store connects itself, not on the
-     *     application's {@code Cluster}
+     * @throws IllegalArgumentException if not positive, or longer than 365 days (the binder names
+     *     the property): checked here, as the store's builder checks it only when the store
+     *     connects itself, not on the application's {@code Cluster}, where the wait for the bucket,
+     *     reckoned in nanoseconds, overflowed on a longer one
      */
     public void setConnectTimeout(Duration connectTimeout) {
       if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
         throw new IllegalArgumentException(
             "cqrs.store.couchbase.connect-timeout must be positive, was " + connectTimeout);
+      }
+      if (connectTimeout.compareTo(LONGEST_CONNECT_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            "cqrs.store.couchbase.connect-timeout must be at most "
+                + LONGEST_CONNECT_TIMEOUT.toDays()
+                + " days, was "
+                + connectTimeout);
       }
       this.connectTimeout = connectTimeout;
     }
@@ -263,8 +284,9 @@ public class CqrsProperties {
       return durability;
     }
 
+    /** Empty or blank is unset: {@code none}. */
     public void setDurability(String durability) {
-      this.durability = durability;
+      this.durability = durability == null || durability.isBlank() ? "none" : durability;
     }
   }
 

@@ -99,13 +99,14 @@ public final class AggregateCache {
             entry,
             (held, offered) ->
                 offered.version() >= held.version()
-                    ? offered.withContended(held.contended())
+                    ? offered.withContention(held.contention())
                     : held);
   }
 
   /**
-   * Marks the aggregate's entry, if any, {@linkplain Entry#contended contended}: a new entry, so
-   * that a look at the stream that began before this mark cannot clear it ({@link #uncontended}).
+   * Marks the aggregate's entry, if any, {@linkplain Entry#contended contended}: its next {@value
+   * #QUIET_LOOKS} loads look at the stream at once. A new entry, so that a look that began before
+   * this mark cannot count against it ({@link #quietLook}).
    */
   void contended(String aggregateId) {
     entries
@@ -119,20 +120,31 @@ public final class AggregateCache {
                     held.aggregateType(),
                     held.state(),
                     held.tick(),
-                    true));
+                    QUIET_LOOKS));
   }
 
   /**
-   * Clears the {@linkplain Entry#contended contended} mark of {@code entry}, which a look at the
-   * stream found current, if the cache still holds that very entry: a mark set since (another
-   * conflict) or a newer entry stays.
+   * A look at the stream from {@code entry} found nothing new: one quiet look fewer owed before its
+   * loads may defer their look again, if the cache still holds that very entry (a mark set since,
+   * by another conflict, or a newer entry stays as it is).
    */
-  void uncontended(Entry entry) {
+  void quietLook(Entry entry) {
     entries
         .asMap()
         .computeIfPresent(
-            entry.aggregateId(), (id, held) -> held == entry ? held.withContended(false) : held);
+            entry.aggregateId(),
+            (id, held) ->
+                held == entry && held.contention() > 0
+                    ? held.withContention(held.contention() - 1)
+                    : held);
   }
+
+  /**
+   * How many looks in a row must find nothing new after another writer was found writing an
+   * aggregate before its loads may defer their look again: an aggregate two processes keep writing
+   * in turn would otherwise conflict at every other command.
+   */
+  static final int QUIET_LOOKS = 8;
 
   /**
    * One aggregate's committed state: its fields as a snapshot writes them, in UTF-8 JSON (bytes,
@@ -140,10 +152,11 @@ public final class AggregateCache {
    * of {@link CommandLookups#tick}, after every commit up to {@code version} was committed. Never
    * changed once made; the array is not handed out.
    *
-   * <p>{@code contended}: the last look at the stream found another writer's commits after what
-   * this process held (or a save of this process lost to one), so the next load from the entry asks
-   * the store at once even where a command handler could leave that for later ({@link
-   * CommandDispatchManager.Builder#deferCacheChecks}); a look that finds nothing new clears it.
+   * <p>{@code contention}: how many more looks at the stream must find nothing new before a load
+   * from the entry may leave its look for later ({@link
+   * CommandDispatchManager.Builder#deferCacheChecks}); {@value #QUIET_LOOKS} once a look found
+   * another writer's commits after what this process held (or a save of this process lost to one),
+   * 0 for an entry no one was found to contend.
    */
   record Entry(
       String aggregateId,
@@ -151,17 +164,22 @@ public final class AggregateCache {
       String aggregateType,
       byte[] state,
       long tick,
-      boolean contended) {
+      int contention) {
     Entry {
       Objects.requireNonNull(aggregateId, "aggregateId");
       Objects.requireNonNull(aggregateType, "aggregateType");
       Objects.requireNonNull(state, "state");
     }
 
-    Entry withContended(boolean contended) {
-      return contended == this.contended
+    /** Whether a load from this entry must look at the stream at once. */
+    boolean contended() {
+      return contention > 0;
+    }
+
+    Entry withContention(int contention) {
+      return contention == this.contention
           ? this
-          : new Entry(aggregateId, version, aggregateType, state, tick, contended);
+          : new Entry(aggregateId, version, aggregateType, state, tick, contention);
     }
   }
 

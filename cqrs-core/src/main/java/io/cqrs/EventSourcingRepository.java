@@ -499,7 +499,7 @@ public final class EventSourcingRepository {
     if (cached && events.isEmpty()) {
       CommandLookups.loadedFromCache(this, id, aggregate.version(), entry.tick(), false);
       if (entry.contended()) {
-        cache.uncontended(entry); // nobody wrote since: loads may defer their check again
+        cache.quietLook(entry); // nobody wrote since: after a few such, loads may defer again
       }
     }
     aggregate.replayAll(events);
@@ -580,7 +580,7 @@ public final class EventSourcingRepository {
       AggregateCache.Entry entry = snapshots().cacheEntry(aggregate, type);
       switch (how) {
         case READ -> cache.put(entry);
-        case CAUGHT_UP -> cache.put(entry.withContended(true));
+        case CAUGHT_UP -> cache.put(entry.withContention(AggregateCache.QUIET_LOOKS));
         case SAVED -> cache.putSaved(entry);
       }
     } catch (RuntimeException e) {

@@ -88,7 +88,7 @@ final class SnapshotCodec {
         aggregateType,
         state(aggregate, aggregateType),
         CommandLookups.tick(),
-        false);
+        0);
   }
 
   /**

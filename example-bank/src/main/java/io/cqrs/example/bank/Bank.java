@@ -95,8 +95,9 @@ public final class Bank implements AutoCloseable {
             .lookupProvesEffects(true)
             // A command handler's only effects are its saves, so its loads from the cache need no
             // read of the store before it saves: the save's commit refuses a stale version, and a
-            // handler that saves nothing has its loads checked before its rejection counts.
-            .deferCacheChecks(true)
+            // handler that saves nothing has its loads checked before its rejection counts. Where
+            // competing processes take an account's commands in turn it costs more than it saves.
+            .deferCacheChecks(builder.deferCacheChecks)
             .commandListeners(builder.commandListeners)
             // Outermost, so that what the others log while a message is handled names it.
             .interceptors(new MdcInterceptor())
@@ -287,6 +288,7 @@ public final class Bank implements AutoCloseable {
     private String journalSubscription = JOURNAL;
     private int readModelSegments = READ_MODEL_SEGMENTS;
     private boolean updatesReadModels = true;
+    private boolean deferCacheChecks = true;
     private final List<Object> interceptors = new ArrayList<>();
 
     private Builder(BankInfrastructure infrastructure) {
@@ -299,6 +301,18 @@ public final class Bank implements AutoCloseable {
      */
     public Builder interceptors(List<Object> interceptors) {
       this.interceptors.addAll(interceptors);
+      return this;
+    }
+
+    /**
+     * Whether command handlers' loads from the aggregate cache leave their check of the store to
+     * their saves' commits (default true; {@link Cqrs.Builder#deferCacheChecks}): one Couchbase KV
+     * operation less per command where this process is the only one taking an account's commands,
+     * more conflicts where several worker processes compete for them (docs/scaleout.md), so {@code
+     * worker} processes turn it off.
+     */
+    public Builder deferCacheChecks(boolean deferCacheChecks) {
+      this.deferCacheChecks = deferCacheChecks;
       return this;
     }
 

@@ -112,6 +112,12 @@ public final class BankApplication {
   private static Bank bank(
       BankOptions options, BankInfrastructure infrastructure, BankTelemetry telemetry) {
     Bank.Builder bank = Bank.builder(infrastructure).interceptors(telemetry.interceptors());
+    if (options.mode() == Mode.WORKER) {
+      // Workers are scaled out and compete for commands: each one's cache entries are often stale,
+      // and a deferred check then costs a lost race where a probe costs one read
+      // (docs/scaleout.md).
+      bank.deferCacheChecks(false);
+    }
     if (options.mode() == Mode.SERVE || options.mode() == Mode.WORKER) {
       bank.listeners(options.listeners())
           .journal(

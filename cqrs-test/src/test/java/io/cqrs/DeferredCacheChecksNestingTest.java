@@ -3,7 +3,6 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -52,10 +51,9 @@ class DeferredCacheChecksNestingTest {
               WithdrawThroughOther.class,
               DepositOrGiveUp.class);
 
-  private final ObservedStore store = new ObservedStore();
-  private final AggregateCache cache = AggregateCache.maximumSize(10);
-  private final EventSourcingRepository repository =
-      EventSourcingRepository.builder(store, TYPES).cache(cache).build();
+  private final StaleCaches fixture = new StaleCaches(TYPES);
+  private final ObservedStore store = fixture.store;
+  private final EventSourcingRepository repository = fixture.repository;
   private final AtomicInteger deposits = new AtomicInteger();
 
   /** A manager that does not defer its checks, for commands handed on to it. */
@@ -124,41 +122,6 @@ class DeferredCacheChecksNestingTest {
             });
   }
 
-  private void cachedWallet(String id, BigDecimal balance) {
-    Wallet wallet = Wallet.open(id, "ann");
-    if (balance.signum() > 0) {
-      wallet.deposit(balance);
-    }
-    repository.save(wallet, "opening");
-    repository.get(id, Wallet::new);
-  }
-
-  /** Another process deposits: the store moves on, this process's cache does not. */
-  private void depositElsewhere(String id, BigDecimal amount) {
-    long version = store.delegate.version(id);
-    store.delegate.save(
-        id,
-        version,
-        List.of(
-            VersionedEvent.builder(id, version + 1, new Wallet.Deposited(amount))
-                .correlationId("elsewhere")
-                .build()));
-  }
-
-  private BigDecimal storedBalance(String id) {
-    return EventSourcingRepository.builder(store.delegate, TYPES)
-        .build()
-        .get(id, Wallet::new)
-        .balance();
-  }
-
-  private List<String> failuresRecorded(String correlationId) {
-    return store.delegate.eventsByCorrelationId(correlationId).stream()
-        .filter(event -> event.event() instanceof CommandFailed)
-        .map(event -> ((CommandFailed) event.event()).message())
-        .toList();
-  }
-
   /**
    * The nested command saves the aggregate the handler loaded, at the version the handler loaded it
    * at: its refused commit must not count as the handler's load checked, or the handler goes on to
@@ -167,15 +130,15 @@ class DeferredCacheChecksNestingTest {
   @Test
   void a_nested_command_refused_on_a_stale_entry_leaves_the_handlers_load_unchecked()
       throws Exception {
-    cachedWallet("source", new BigDecimal("5"));
-    cachedWallet("target", BigDecimal.ZERO);
-    depositElsewhere("source", new BigDecimal("100"));
+    fixture.cachedWallet("source", new BigDecimal("5"));
+    fixture.cachedWallet("target", BigDecimal.ZERO);
+    fixture.depositElsewhere("source", new BigDecimal("100"));
 
     manager().dispatch(Command.create(new TopUpThenMatch("source", "target")));
 
-    assertThat(storedBalance("source")).isEqualByComparingTo("106");
+    assertThat(fixture.storedBalance("source")).isEqualByComparingTo("106");
     // Decided on what the stream held (105), not on the cached 5.
-    assertThat(storedBalance("target")).isEqualByComparingTo("105");
+    assertThat(fixture.storedBalance("target")).isEqualByComparingTo("105");
   }
 
   /**
@@ -185,14 +148,14 @@ class DeferredCacheChecksNestingTest {
   @Test
   void a_nested_command_does_not_retry_on_the_stale_load_of_the_handler_that_dispatched_it()
       throws Exception {
-    cachedWallet("source", new BigDecimal("5"));
-    cachedWallet("target", BigDecimal.ZERO);
-    depositElsewhere("source", new BigDecimal("100"));
+    fixture.cachedWallet("source", new BigDecimal("5"));
+    fixture.cachedWallet("target", BigDecimal.ZERO);
+    fixture.depositElsewhere("source", new BigDecimal("100"));
     store.calls.clear();
 
     manager().dispatch(Command.create(new ReadThenDepositElsewhere("source", "target")));
 
-    assertThat(storedBalance("target")).isEqualByComparingTo("1");
+    assertThat(fixture.storedBalance("target")).isEqualByComparingTo("1");
     assertThat(deposits).hasValue(1);
     // One look at the stale entry before the nested command, one by the handler's retry.
     assertThat(store.calls).filteredOn("load source after 2"::equals).hasSize(2);
@@ -205,14 +168,14 @@ class DeferredCacheChecksNestingTest {
   @Test
   void a_manager_that_does_not_defer_decides_on_the_stream_inside_a_handler_that_does()
       throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", new BigDecimal("100"));
     Command command = Command.create(new WithdrawThroughOther("w-1", new BigDecimal("50")));
 
     manager().dispatch(command);
 
-    assertThat(failuresRecorded(command.correlationId())).isEmpty();
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("50");
+    assertThat(fixture.failuresRecorded(command.correlationId())).isEmpty();
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("50");
   }
 
   /**
@@ -221,13 +184,13 @@ class DeferredCacheChecksNestingTest {
    */
   @Test
   void a_rejection_after_a_refused_save_of_a_stale_entry_is_not_the_outcome() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", new BigDecimal("100"));
     Command command = Command.create(new DepositOrGiveUp("w-1", BigDecimal.ONE));
 
     manager().dispatch(command);
 
-    assertThat(failuresRecorded(command.correlationId())).isEmpty();
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("101");
+    assertThat(fixture.failuresRecorded(command.correlationId())).isEmpty();
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("101");
   }
 }

@@ -37,10 +37,9 @@ class DeferredCacheChecksTest {
               MatchBalance.class,
               DepositBoth.class);
 
-  private final ObservedStore store = new ObservedStore();
-  private final AggregateCache cache = AggregateCache.maximumSize(10);
-  private final EventSourcingRepository repository =
-      EventSourcingRepository.builder(store, TYPES).cache(cache).build();
+  private final StaleCaches fixture = new StaleCaches(TYPES);
+  private final ObservedStore store = fixture.store;
+  private final EventSourcingRepository repository = fixture.repository;
 
   private CommandDispatchManager manager(boolean defer) {
     return CommandDispatchManager.builder(null, TYPES)
@@ -92,50 +91,11 @@ class DeferredCacheChecksTest {
             });
   }
 
-  /** Opens a wallet holding {@code balance} through the repository, so that the cache holds it. */
-  private void cachedWallet(String id, BigDecimal balance) {
-    Wallet wallet = Wallet.open(id, "ann");
-    if (balance.signum() > 0) {
-      wallet.deposit(balance);
-    }
-    repository.save(wallet, "opening");
-    repository.get(id, Wallet::new);
-  }
-
-  /**
-   * Another process deposits into the wallet: the store moves on, this process's cache does not.
-   */
-  private void depositElsewhere(String id, BigDecimal amount) {
-    long version = store.delegate.version(id);
-    store.delegate.save(
-        id,
-        version,
-        List.of(
-            VersionedEvent.builder(id, version + 1, new Wallet.Deposited(amount))
-                .correlationId("elsewhere")
-                .build()));
-  }
-
-  /** The wallet as the store holds it, read by a repository with no cache. */
-  private BigDecimal storedBalance(String id) {
-    return EventSourcingRepository.builder(store.delegate, TYPES)
-        .build()
-        .get(id, Wallet::new)
-        .balance();
-  }
-
-  private List<String> failuresRecorded(Command command) {
-    return store.delegate.eventsByCorrelationId(command.correlationId()).stream()
-        .filter(event -> event.event() instanceof CommandFailed)
-        .map(event -> ((CommandFailed) event.event()).message())
-        .toList();
-  }
-
   @Test
   void a_command_that_saves_on_a_cached_aggregate_does_not_ask_the_store_before_its_save()
       throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    cachedWallet("w-2", BigDecimal.ZERO);
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.cachedWallet("w-2", BigDecimal.ZERO);
     store.calls.clear();
 
     manager(true).dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
@@ -149,20 +109,20 @@ class DeferredCacheChecksTest {
   @Test
   void a_rejection_decided_on_a_stale_entry_is_not_the_outcome_the_command_runs_again()
       throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", new BigDecimal("100"));
     Command withdraw = Command.create(new Withdraw("w-1", new BigDecimal("50")));
 
     manager(true).dispatch(withdraw);
 
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("50");
-    assertThat(failuresRecorded(withdraw)).isEmpty();
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("50");
+    assertThat(fixture.failuresRecorded(withdraw.correlationId())).isEmpty();
   }
 
   @Test
   void a_rejection_on_a_cached_entry_the_store_confirms_is_recorded_once_checked()
       throws Exception {
-    cachedWallet("w-1", BigDecimal.ONE);
+    fixture.cachedWallet("w-1", BigDecimal.ONE);
     store.calls.clear();
     Command withdraw = Command.create(new Withdraw("w-1", new BigDecimal("50")));
 
@@ -170,28 +130,31 @@ class DeferredCacheChecksTest {
         .isInstanceOf(Wallet.InsufficientFunds.class);
 
     assertThat(store.calls).contains("load w-1 after 2");
-    assertThat(failuresRecorded(withdraw)).singleElement().asString().contains("holds 1");
+    assertThat(fixture.failuresRecorded(withdraw.correlationId()))
+        .singleElement()
+        .asString()
+        .contains("holds 1");
   }
 
   @Test
   void a_handler_that_saves_nothing_on_a_stale_entry_runs_again_on_the_stream() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", new BigDecimal("100"));
 
     manager(true).dispatch(Command.create(new WithdrawIfCovered("w-1", new BigDecimal("30"))));
 
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("70");
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("70");
   }
 
   @Test
   void a_save_on_a_stale_entry_conflicts_and_runs_again_with_one_effect() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", new BigDecimal("100"));
     store.calls.clear();
 
     manager(true).dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
 
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("101");
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("101");
     assertThat(store.calls)
         .filteredOn(call -> call.contains("save"))
         .containsExactly("checked save w-1 @1 +1", "save w-1 @2 +1");
@@ -199,14 +162,14 @@ class DeferredCacheChecksTest {
 
   @Test
   void a_save_decided_on_another_stale_aggregate_waits_for_its_check() throws Exception {
-    cachedWallet("source", new BigDecimal("5"));
-    cachedWallet("target", BigDecimal.ZERO);
-    depositElsewhere("source", new BigDecimal("100"));
+    fixture.cachedWallet("source", new BigDecimal("5"));
+    fixture.cachedWallet("target", BigDecimal.ZERO);
+    fixture.depositElsewhere("source", new BigDecimal("100"));
     store.calls.clear();
 
     manager(true).dispatch(Command.create(new MatchBalance("source", "target")));
 
-    assertThat(storedBalance("target")).isEqualByComparingTo("105");
+    assertThat(fixture.storedBalance("target")).isEqualByComparingTo("105");
     // The stale source was checked before any save was sent: no save on the cached 5.
     assertThat(store.calls)
         .filteredOn(call -> call.contains("save") || call.startsWith("load "))
@@ -215,17 +178,17 @@ class DeferredCacheChecksTest {
 
   @Test
   void loads_after_the_first_save_are_checked_at_once() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    cachedWallet("w-2", BigDecimal.ZERO);
-    depositElsewhere("w-2", new BigDecimal("100"));
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.cachedWallet("w-2", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-2", new BigDecimal("100"));
     store.calls.clear();
 
     // Deferred, the second wallet's stale entry would make its save conflict after the first
     // save committed: a partly applied command. Checked at once, it loads what came after it.
     manager(true).dispatch(Command.create(new DepositBoth("w-1", "w-2", BigDecimal.ONE)));
 
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("1");
-    assertThat(storedBalance("w-2")).isEqualByComparingTo("101");
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("1");
+    assertThat(fixture.storedBalance("w-2")).isEqualByComparingTo("101");
     assertThat(store.calls)
         .filteredOn(call -> call.contains("save") || call.startsWith("load "))
         .containsExactly("checked save w-1 @1 +1", "load w-2 after 1", "save w-2 @2 +1");
@@ -233,15 +196,15 @@ class DeferredCacheChecksTest {
 
   @Test
   void a_load_outside_a_command_handler_is_checked_at_once() {
-    cachedWallet("w-1", BigDecimal.ZERO);
-    depositElsewhere("w-1", BigDecimal.TEN);
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.depositElsewhere("w-1", BigDecimal.TEN);
 
     assertThat(repository.get("w-1", Wallet::new).balance()).isEqualByComparingTo("10");
   }
 
   @Test
   void a_store_away_when_a_rejection_is_checked_leaves_no_outcome_recorded() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
     Command withdraw = Command.create(new Withdraw("w-1", BigDecimal.TEN));
     CommandDispatchManager manager = manager(true);
     store.afterLoad =
@@ -257,12 +220,12 @@ class DeferredCacheChecksTest {
                 assertThat(e.getSuppressed())
                     .singleElement()
                     .isInstanceOf(Wallet.InsufficientFunds.class));
-    assertThat(failuresRecorded(withdraw)).isEmpty();
+    assertThat(fixture.failuresRecorded(withdraw.correlationId())).isEmpty();
 
     store.afterLoad = streamId -> {};
     assertThatThrownBy(() -> manager.dispatch(withdraw))
         .isInstanceOf(Wallet.InsufficientFunds.class);
-    assertThat(failuresRecorded(withdraw)).hasSize(1);
+    assertThat(fixture.failuresRecorded(withdraw.correlationId())).hasSize(1);
   }
 
   /**
@@ -274,9 +237,9 @@ class DeferredCacheChecksTest {
   @Test
   void an_entry_another_writer_wrote_after_is_checked_at_once_until_quiet_looks_find_nothing_new()
       throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
     CommandDispatchManager manager = manager(true);
-    depositElsewhere("w-1", BigDecimal.TEN);
+    fixture.depositElsewhere("w-1", BigDecimal.TEN);
     manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))); // conflicts, runs again
     store.calls.clear();
 
@@ -291,15 +254,16 @@ class DeferredCacheChecksTest {
         .filteredOn(call -> call.contains("save"))
         .hasSize(commands)
         .allMatch(call -> call.startsWith("checked save"));
-    assertThat(storedBalance("w-1")).isEqualByComparingTo(String.valueOf(10 + 1 + commands));
+    assertThat(fixture.storedBalance("w-1"))
+        .isEqualByComparingTo(String.valueOf(10 + 1 + commands));
   }
 
   /** Another process writes between this process's commands: every load looks at once. */
   @Test
   void an_aggregate_two_writers_write_in_turn_stays_checked_at_once() throws Exception {
-    cachedWallet("w-1", BigDecimal.ZERO);
+    fixture.cachedWallet("w-1", BigDecimal.ZERO);
     CommandDispatchManager manager = manager(true);
-    depositElsewhere("w-1", BigDecimal.TEN);
+    fixture.depositElsewhere("w-1", BigDecimal.TEN);
     manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE))); // conflicts, runs again
     store.calls.clear();
 
@@ -307,13 +271,13 @@ class DeferredCacheChecksTest {
     // to trust the entry again.
     for (int i = 0; i < 16; i++) {
       if (i % 4 == 3) {
-        depositElsewhere("w-1", BigDecimal.TEN);
+        fixture.depositElsewhere("w-1", BigDecimal.TEN);
       }
       manager.dispatch(Command.create(new Deposit("w-1", BigDecimal.ONE)));
     }
 
     // No save went out on a stale version: the looks found the other writer's commits first.
     assertThat(store.calls).filteredOn(call -> call.contains("save")).hasSize(16);
-    assertThat(storedBalance("w-1")).isEqualByComparingTo("67"); // 10 + 1, then 4 × 10 + 16
+    assertThat(fixture.storedBalance("w-1")).isEqualByComparingTo("67"); // 10 + 1, then 4 × 10 + 16
   }
 }

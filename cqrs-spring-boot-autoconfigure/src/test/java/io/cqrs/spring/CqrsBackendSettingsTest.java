@@ -2,7 +2,6 @@ package io.cqrs.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.couchbase.client.java.Cluster;
 import io.cqrs.couchbase.CouchbaseEventStreamRepository;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
@@ -459,13 +458,7 @@ class CqrsBackendSettingsTest {
    */
   @Test
   void a_connect_timeout_that_is_not_positive_fails_before_the_cluster_is_used() {
-    runner
-        .withBean(
-            Cluster.class,
-            () -> {
-              throw new AssertionError("the Cluster is used before the settings are checked");
-            },
-            definition -> definition.setLazyInit(true))
+    CqrsMisconfigurationTest.withUntouchableCluster(runner)
         .withPropertyValues(
             "cqrs.store.type=couchbase",
             "cqrs.store.couchbase.bucket=b",

@@ -19,8 +19,10 @@ class CqrsMisconfigurationTest {
       new ApplicationContextRunner()
           .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class));
 
-  /** A Cluster bean that fails the test if the store makes (and so connects) it. */
-  private ApplicationContextRunner withUntouchableCluster() {
+  /**
+   * {@code runner} with a Cluster bean that fails the test if the store makes (and so connects) it.
+   */
+  static ApplicationContextRunner withUntouchableCluster(ApplicationContextRunner runner) {
     return runner.withBean(
         Cluster.class,
         () -> {
@@ -83,7 +85,7 @@ class CqrsMisconfigurationTest {
    */
   @Test
   void an_absurdly_long_connect_timeout_fails_before_the_cluster_is_used_naming_the_property() {
-    withUntouchableCluster()
+    withUntouchableCluster(runner)
         .withPropertyValues(
             "cqrs.store.type=couchbase",
             "cqrs.store.couchbase.bucket=b",
@@ -104,7 +106,7 @@ class CqrsMisconfigurationTest {
    */
   @Test
   void own_connection_settings_beside_a_cluster_bean_fail_before_the_cluster_is_made() {
-    withUntouchableCluster()
+    withUntouchableCluster(runner)
         .withPropertyValues(
             "cqrs.store.type=couchbase",
             "cqrs.store.couchbase.bucket=b",
@@ -118,7 +120,7 @@ class CqrsMisconfigurationTest {
                     .hasMessageStartingWith(
                         "cqrs.store.couchbase.username and .password apply only when the store"
                             + " connects itself"));
-    withUntouchableCluster()
+    withUntouchableCluster(runner)
         .withPropertyValues(
             "cqrs.store.type=couchbase",
             "cqrs.store.couchbase.bucket=b",

@@ -286,7 +286,6 @@ final class CommandLookups {
     Lookup lookup = CURRENT.get();
     if (lookup == null
         || lookup.loaded == null
-        || lookup.store == null
         || lookup.store != store
         || !lookup.commandId.equals(commandId)
         || !lookup.correlationId.equals(correlationId)) {

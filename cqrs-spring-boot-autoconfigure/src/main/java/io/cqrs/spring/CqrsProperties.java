@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -51,6 +52,14 @@ public class CqrsProperties {
 
   /** Settings of the tracking processors that run projection beans, by processor (bean) name. */
   private final Map<String, Processor> processors = new LinkedHashMap<>();
+
+  /**
+   * {@code value}, or null if it is empty or blank: a key set to nothing ({@code ${COUCHBASE_X:}}
+   * where the variable is unset) is not a setting.
+   */
+  private static String unsetIfBlank(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
 
   /** {@code cqrs.service}, else {@code spring.application.name}, else {@code app}. */
   public String getService() {
@@ -181,10 +190,6 @@ public class CqrsProperties {
     // The store builder's own bound (Couchbase's classes are not loaded here).
     private static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofDays(365);
 
-    private static String unsetIfBlank(String value) {
-      return value == null || value.isBlank() ? null : value;
-    }
-
     /**
      * The durability every write of the store waits for: none (acknowledged once the active node
      * holds it in memory), majority, majority-and-persist-to-active or persist-to-majority. With
@@ -286,7 +291,7 @@ public class CqrsProperties {
 
     /** Empty or blank is unset: {@code none}. */
     public void setDurability(String durability) {
-      this.durability = durability == null || durability.isBlank() ? "none" : durability;
+      this.durability = Objects.requireNonNullElse(unsetIfBlank(durability), "none");
     }
   }
 
@@ -436,7 +441,7 @@ public class CqrsProperties {
 
     /** An empty or blank URI ({@code cqrs.bus.rabbitmq.uri=${RABBIT_URI:}}) is no URI. */
     public void setUri(String uri) {
-      this.uri = uri == null || uri.isBlank() ? null : uri;
+      this.uri = unsetIfBlank(uri);
     }
 
     public String getPrefix() {

@@ -2,6 +2,7 @@ package io.cqrs.example.bank;
 
 import io.cqrs.AggregateCache;
 import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.example.bank.domain.AccountCommandHandlers;
@@ -18,8 +19,10 @@ import io.cqrs.interceptor.MdcInterceptor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
@@ -164,13 +167,27 @@ public final class Bank implements AutoCloseable {
   /**
    * Forgets the read models' views and replays the whole integration log into them with processors
    * of a fresh generation, beside the live ones (the version gate and the views' writes make each
-   * event count once).
+   * event count once). The live read-model processors of this process are paused while the views
+   * are cleared, so none writes a view that the clear then loses from an index; a bank whose read
+   * models other processes feed as well is rebuilt with {@code rebuild} (blue/green, into fresh
+   * views) instead.
    *
    * @return the log head the replay caught up with
    * @throws TimeoutException if it had not caught up within {@code timeout}
    */
   public long rebuildReadModels(Duration timeout) throws TimeoutException {
-    readModels.clear();
+    Set<String> live = new HashSet<>();
+    for (String model : BankReadModels.MODELS) {
+      live.add(BankReadModels.processorName(model, generation));
+    }
+    List<EventProcessor> paused =
+        cqrs.processors().stream().filter(p -> live.contains(p.name())).toList();
+    paused.forEach(EventProcessor::pause);
+    try {
+      readModels.clear();
+    } finally {
+      paused.forEach(EventProcessor::resume);
+    }
     return readModels.replay("rebuild-" + UUID.randomUUID().toString().substring(0, 8), 1, timeout);
   }
 

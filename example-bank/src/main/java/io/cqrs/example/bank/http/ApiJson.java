@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,7 +104,15 @@ final class ApiJson {
    * A list from a read model: the readable entries, and a marker for each stream whose view could
    * not be read (it is left out, reported, and never fails the whole list).
    */
-  record ListJson<T>(List<T> items, List<Unreadable> unreadable) {}
+  /**
+   * One page of a listing.
+   *
+   * @param next the {@code after} of the next page; absent on the last
+   */
+  record ListJson<T>(
+      List<T> items,
+      List<Unreadable> unreadable,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String next) {}
 
   /** A view that could not be read. */
   record Unreadable(String id, String problem) {

@@ -27,7 +27,7 @@ import io.cqrs.example.bank.http.ApiJson.TransferJson;
 import io.cqrs.example.bank.http.ApiJson.Unreadable;
 import io.cqrs.example.bank.http.ApiUsers.User;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
-import io.cqrs.example.bank.readmodel.StreamProjection.Listing;
+import io.cqrs.example.bank.readmodel.StreamProjection.Page;
 import io.cqrs.example.bank.readmodel.TransfersReadModel.TransferView;
 import io.cqrs.example.bank.readmodel.ViewStore.Stored;
 import io.javalin.config.RoutesConfig;
@@ -36,13 +36,11 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The bank's routes.
@@ -465,17 +463,24 @@ final class BankApi implements AutoCloseable {
 
   // ---- queries
 
+  /**
+   * A page of the user's accounts (every account, for an administrator), by id: read through the
+   * owner's index, so a customer's listing reads that customer's accounts only.
+   */
   private void accounts(Context ctx) {
     User user = authenticate(ctx);
-    Listing<AccountView> listing = bank.accounts().list();
+    PageRequest request = PageRequest.of(ctx);
+    Page<AccountView> page =
+        user.admin()
+            ? bank.accounts().page(null, request.after(), request.limit())
+            : bank.accounts().ownedBy(user.name(), request.after(), request.limit());
     List<AccountJson> accounts =
-        listing.entries().stream()
-            .filter(entry -> user.admin() || user.name().equals(entry.view().owner()))
+        page.entries().stream()
             .map(entry -> AccountJson.of(entry.view(), entry.version()))
             .toList();
     // Only administrators see which documents of others are broken.
-    List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
-    ctx.json(new ListJson<>(accounts, unreadable));
+    List<Unreadable> unreadable = user.admin() ? Unreadable.of(page.unreadable()) : List.of();
+    ctx.json(new ListJson<>(accounts, unreadable, page.next()));
   }
 
   private void account(Context ctx) {
@@ -494,28 +499,25 @@ final class BankApi implements AutoCloseable {
     ctx.json(events);
   }
 
+  /**
+   * A page of the transfers from or to the user's accounts (every transfer, for an administrator),
+   * by id: read through the owner's index and each of those accounts' transfer index.
+   */
   private void transfers(Context ctx) {
     User user = authenticate(ctx);
-    Listing<TransferView> listing = bank.transfers().list();
-    Set<String> own =
+    PageRequest request = PageRequest.of(ctx);
+    Page<TransferView> page =
         user.admin()
-            ? Set.of()
-            : bank.accounts().list().entries().stream()
-                .map(Stored::view)
-                .filter(view -> user.name().equals(view.owner()))
-                .map(AccountView::id)
-                .collect(Collectors.toSet());
+            ? bank.transfers().page(null, request.after(), request.limit())
+            : bank.transfers()
+                .involving(
+                    bank.accounts().idsOwnedBy(user.name()), request.after(), request.limit());
     List<TransferJson> transfers =
-        listing.entries().stream()
-            .filter(
-                entry ->
-                    user.admin()
-                        || own.contains(entry.view().fromAccountId())
-                        || own.contains(entry.view().toAccountId()))
+        page.entries().stream()
             .map(entry -> TransferJson.of(shown(user, entry.view()), entry.version()))
             .toList();
-    List<Unreadable> unreadable = user.admin() ? Unreadable.of(listing.unreadable()) : List.of();
-    ctx.json(new ListJson<>(transfers, unreadable));
+    List<Unreadable> unreadable = user.admin() ? Unreadable.of(page.unreadable()) : List.of();
+    ctx.json(new ListJson<>(transfers, unreadable, page.next()));
   }
 
   private void transferView(Context ctx) {

@@ -11,6 +11,8 @@ import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * The accounts read model (andrewwebber's {@code ReadModelAccounts}): id, name, email address,
@@ -74,6 +76,36 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
    */
   public AccountsReadModel(ViewStore<AccountView> views) {
     super(views);
+  }
+
+  /** The index key of an owner's accounts. */
+  public static String ownerKey(String owner) {
+    return "owner:" + Objects.requireNonNull(owner, "owner");
+  }
+
+  /** An account is filed under its owner, if it has one. */
+  @Override
+  protected Set<String> keys(AccountView view) {
+    // A view stored before accounts had owners reads its owner as null.
+    return view.owner() == null || view.owner().isEmpty()
+        ? Set.of()
+        : Set.of(ownerKey(view.owner()));
+  }
+
+  /**
+   * A page of the accounts of {@code owner}, by id, read through the owner's index: its cost
+   * follows the owner's accounts, not the bank's (see {@link #page(Set, String, int)}).
+   */
+  public Page<AccountView> ownedBy(String owner, String after, int limit) {
+    return page(Set.of(ownerKey(owner)), after, limit);
+  }
+
+  /**
+   * The ids of {@code owner}'s accounts, from the owner's index (an account's owner never changes):
+   * one read, whatever else the bank holds. May name an account whose view is about to be written.
+   */
+  public Set<String> idsOwnedBy(String owner) {
+    return indexed(ownerKey(owner));
   }
 
   @Override

@@ -13,17 +13,28 @@ import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.kv.GetResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,14 +46,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Couchbase has no listing by key without a query service, so an index document {@code
  * <keyPrefix>::index} lists every id; an id is added (CAS loop, idempotent) before its first view
- * is written, so the index never misses a view; {@link #all()} skips ids whose view is not written
- * yet. Driver failures become {@link TransientCqrsException}: the bus redelivers the event.
+ * is written, so the index never misses a view; readers skip ids whose view is not written yet. An
+ * index of a key ({@link #index}) is a document {@code <keyPrefix>::index::<key>} of the same shape
+ * ({@link #indexKey(String)}). An index is one document, so it holds what fits in Couchbase's 20
+ * MiB: about 400,000 ids of 50 characters. Driver failures become {@link TransientCqrsException}:
+ * the bus redelivers the event.
  *
  * @param <V> the view type, a record Jackson can read and write
  */
 final class CouchbaseViewStore<V> implements ViewStore<V> {
   private static final Logger log = LoggerFactory.getLogger(CouchbaseViewStore.class);
   private static final int INDEX_ATTEMPTS = 100;
+
+  /** Documents read at once by {@link #get(java.util.Collection)}. */
+  private static final int WINDOW = 256;
+
+  /** Couchbase's longest key, in bytes. */
+  private static final int MAX_KEY_BYTES = 250;
+
+  private static final Pattern PLAIN_KEY = Pattern.compile("[!-\"$-~]+");
 
   private final Collection collection;
   private final String keyPrefix;
@@ -70,7 +92,7 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     byte[] document = encode(view, version);
     try {
       if (current == null) {
-        addToIndex(id);
+        addToIndex(indexKey(), id);
         collection.insert(key, document, insertOptions().transcoder(RawJsonTranscoder.INSTANCE));
       } else {
         collection.replace(
@@ -87,33 +109,113 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
   }
 
   @Override
-  public List<Stored<V>> all() {
-    List<Stored<V>> all = new ArrayList<>();
-    for (String id : indexedIds()) {
-      get(id).ifPresent(all::add);
-    }
-    return all;
+  public void index(String key, String id) {
+    Objects.requireNonNull(id, "id");
+    addToIndex(indexKey(Objects.requireNonNull(key, "key")), id);
   }
 
   @Override
-  public Listing<V> list() {
-    List<Stored<V>> entries = new ArrayList<>();
+  public Set<String> ids() {
+    return indexedIds(indexKey());
+  }
+
+  @Override
+  public Set<String> indexed(String key) {
+    return indexedIds(indexKey(Objects.requireNonNull(key, "key")));
+  }
+
+  /** Reads the indexes in parallel, as {@link #get(java.util.Collection)} reads entries. */
+  @Override
+  public Set<String> indexed(java.util.Collection<String> keys) {
+    List<String> documents = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      documents.add(indexKey(Objects.requireNonNull(key, "key")));
+    }
+    Set<String> ids = new HashSet<>();
+    readAll(
+        documents,
+        (document, result) -> tree(document, result).path("ids").forEach(n -> ids.add(n.asText())));
+    return ids;
+  }
+
+  /**
+   * Reads the documents in parallel, at most {@link #WINDOW} at a time: a page of a listing costs
+   * one round trip, not one per entry, and a listing of every entry does not queue them all in the
+   * driver at once.
+   */
+  @Override
+  public Listing<V> get(java.util.Collection<String> ids) {
+    Map<String, String> byKey = new LinkedHashMap<>();
+    for (String id : ids) {
+      byKey.put(key(Objects.requireNonNull(id, "id")), id);
+    }
+    List<Stored<V>> entries = new ArrayList<>(byKey.size());
     List<String> unreadable = new ArrayList<>();
-    for (String id : indexedIds()) {
-      try {
-        get(id).ifPresent(entries::add);
-      } catch (SerializationException e) {
-        // The document is there but is not a view: report it, serve the others.
-        log.warn("Skipping an unreadable read-model document: {}", e.getMessage());
-        unreadable.add(id);
+    readAll(
+        List.copyOf(byKey.keySet()),
+        (key, result) -> {
+          try {
+            entries.add(decode(key, result));
+          } catch (SerializationException e) {
+            // The document is there but is not a view: report it, serve the others.
+            log.warn("Skipping an unreadable read-model document: {}", e.getMessage());
+            unreadable.add(byKey.get(key));
+          }
+        });
+    return new Listing<>(entries, unreadable);
+  }
+
+  /**
+   * Reads {@code keys} at most {@link #WINDOW} at a time in parallel, and hands each document found
+   * to {@code found} in the order of {@code keys}, on this thread; keys without a document are
+   * skipped.
+   */
+  private void readAll(List<String> keys, BiConsumer<String, GetResult> found) {
+    for (int from = 0; from < keys.size(); from += WINDOW) {
+      int to = Math.min(keys.size(), from + WINDOW);
+      List<CompletableFuture<GetResult>> reads = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) {
+        try {
+          reads.add(
+              collection
+                  .async()
+                  .get(keys.get(i), getOptions().transcoder(RawJsonTranscoder.INSTANCE)));
+        } catch (CouchbaseException e) {
+          throw new TransientCqrsException(
+              "Could not read read-model document '" + keys.get(i) + "'", e);
+        }
+      }
+      for (int i = from; i < to; i++) {
+        Optional<GetResult> result = awaited(keys.get(i), reads.get(i - from));
+        if (result.isPresent()) {
+          found.accept(keys.get(i), result.get());
+        }
       }
     }
-    return new Listing<>(entries, unreadable);
+  }
+
+  private static Optional<GetResult> awaited(String key, CompletableFuture<GetResult> read) {
+    try {
+      return Optional.of(read.join());
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof DocumentNotFoundException) {
+        return Optional.empty();
+      }
+      throw new TransientCqrsException(
+          "Could not read read-model document '" + key + "'", e.getCause());
+    } catch (CancellationException e) {
+      throw new TransientCqrsException("Could not read read-model document '" + key + "'", e);
+    }
+  }
+
+  @Override
+  public void dropIndex(String key) {
+    remove(indexKey(Objects.requireNonNull(key, "key")));
   }
 
   @Override
   public void clear() {
-    for (String id : indexedIds()) {
+    for (String id : indexedIds(indexKey())) {
       remove(key(id));
     }
     remove(indexKey());
@@ -129,27 +231,47 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     }
   }
 
-  private Set<String> indexedIds() {
+  private Set<String> indexedIds(String key) {
     Set<String> ids = new LinkedHashSet<>();
-    read(indexKey())
-        .ifPresent(
-            result -> tree(indexKey(), result).path("ids").forEach(n -> ids.add(n.asText())));
+    read(key).ifPresent(result -> idsOf(key, indexDocument(key, result), ids));
     return ids;
   }
 
-  private void addToIndex(String id) {
-    String key = indexKey();
+  /**
+   * An index document as read: an object whose {@code ids}, if any, is an array of strings.
+   *
+   * @throws SerializationException naming the document otherwise (someone wrote it by hand)
+   */
+  private ObjectNode indexDocument(String key, GetResult result) {
+    JsonNode document = tree(key, result);
+    JsonNode ids = document.get("ids");
+    if (!document.isObject() || (ids != null && !ids.isArray())) {
+      throw new SerializationException(
+          "Read-model index '" + key + "' is not an object with an array of ids");
+    }
+    return (ObjectNode) document;
+  }
+
+  private static void idsOf(String key, ObjectNode index, Set<String> into) {
+    for (JsonNode id : index.path("ids")) {
+      if (!id.isTextual()) {
+        throw new SerializationException(
+            "Read-model index '" + key + "' lists " + id.getNodeType() + " " + id + ", not an id");
+      }
+      into.add(id.asText());
+    }
+  }
+
+  private void addToIndex(String key, String id) {
     for (int attempt = 0; attempt < INDEX_ATTEMPTS; attempt++) {
       Optional<GetResult> index = read(key);
-      ObjectNode document =
-          index.map(r -> (ObjectNode) tree(key, r)).orElseGet(json::createObjectNode);
-      ArrayNode ids = document.withArray("ids");
-      for (JsonNode existing : ids) {
-        if (existing.asText().equals(id)) {
-          return;
-        }
+      ObjectNode document = index.map(r -> indexDocument(key, r)).orElseGet(json::createObjectNode);
+      Set<String> filed = new HashSet<>();
+      idsOf(key, document, filed);
+      if (filed.contains(id)) {
+        return;
       }
-      ids.add(id);
+      document.withArray("ids").add(id);
       byte[] bytes = bytes(document);
       try {
         if (index.isEmpty()) {
@@ -221,5 +343,25 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
 
   private String indexKey() {
     return keyPrefix + "::index";
+  }
+
+  /**
+   * The document of the index of {@code key}: {@code <keyPrefix>::index::<key>} where that is a key
+   * Couchbase takes and nothing can mistake for another (printable ASCII without {@code #}, at most
+   * {@link #MAX_KEY_BYTES} bytes), else {@code <keyPrefix>::index::#<SHA-256 of key>}.
+   */
+  String indexKey(String key) {
+    String plain = keyPrefix + "::index::" + key;
+    if (PLAIN_KEY.matcher(key).matches()
+        && plain.getBytes(StandardCharsets.UTF_8).length <= MAX_KEY_BYTES) {
+      return plain;
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return keyPrefix + "::index::#" + HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java platform has SHA-256", e);
+    }
   }
 }

@@ -2,10 +2,16 @@ package io.cqrs.example.bank.readmodel;
 
 import io.cqrs.Projection;
 import io.cqrs.VersionedEvent;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A read model that keeps one immutable view per event stream, folded from the stream's events in
@@ -47,6 +53,16 @@ public abstract class StreamProjection<V> implements Projection {
   /** Whether this read model follows the stream of {@code event}. */
   @Override
   public abstract boolean follows(VersionedEvent event);
+
+  /**
+   * The index keys a view is filed under (none by default): {@link #page(Set, String, int)} lists
+   * the views of a key by reading its index, not every view. A key is filed before the first write
+   * of a view that has it, so an index never misses a view; a view that loses a key stays filed
+   * under it, and readers skip it.
+   */
+  protected Set<String> keys(V view) {
+    return Set.of();
+  }
 
   /**
    * The next view of a stream.
@@ -94,12 +110,27 @@ public abstract class StreamProjection<V> implements Projection {
                 + " at version "
                 + applied);
       }
-      V next = current.map(ViewStore.Stored::view).orElse(null);
+      V before = current.map(ViewStore.Stored::view).orElse(null);
+      V next = before;
       for (VersionedEvent event : events) {
         next = evolve(next, event);
       }
+      fileKeys(id, before, next);
       if (views.replace(id, current.orElse(null), next, version)) {
         return;
+      }
+    }
+  }
+
+  /** Files {@code id} under each key {@code next} has and {@code before} had not. */
+  private void fileKeys(String id, V before, V next) {
+    if (next == null) {
+      return;
+    }
+    Set<String> had = before == null ? Set.of() : keys(before);
+    for (String key : keys(next)) {
+      if (!had.contains(key)) {
+        views.index(key, id);
       }
     }
   }
@@ -158,13 +189,80 @@ public abstract class StreamProjection<V> implements Projection {
     return views.get(Objects.requireNonNull(id, "id")).map(ViewStore.Stored::version).orElse(0L);
   }
 
+  /**
+   * One page of views, in the order of their stream ids: at most {@code limit} of those whose ids
+   * come after {@code after}, of every view ({@code keys} {@code null}) or of the views filed under
+   * any of {@code keys} that still have it. Reads the index (or the indexes of the keys) and the
+   * page's entries only, so its cost follows the page and the keys' indexes, not the whole model.
+   *
+   * @param after the last stream id of the page before, or {@code null} for the first page
+   * @param limit the most entries to read, at least 1
+   */
+  public Page<V> page(Set<String> keys, String after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    TreeSet<String> ids = new TreeSet<>(keys == null ? views.ids() : views.indexed(keys));
+    NavigableSet<String> rest = after == null ? ids : ids.tailSet(after, false);
+    List<String> chosen = new ArrayList<>(Math.min(limit, rest.size()));
+    for (String id : rest) {
+      if (chosen.size() == limit) {
+        break;
+      }
+      chosen.add(id);
+    }
+    String next = rest.size() > chosen.size() ? chosen.get(chosen.size() - 1) : null;
+    ViewStore.Listing<V> listing = views.get(chosen);
+    List<ViewStore.Stored<V>> entries = new ArrayList<>(listing.entries().size());
+    for (ViewStore.Stored<V> entry : listing.entries()) {
+      if (keys == null || !Collections.disjoint(keys, keys(entry.view()))) {
+        entries.add(entry);
+      }
+    }
+    return new Page<>(entries, listing.unreadable().stream().sorted().toList(), next);
+  }
+
+  /**
+   * The ids filed under {@code key}: of every stream whose view had the key, including one whose
+   * view is not written yet (see {@link ViewStore#index}).
+   */
+  protected Set<String> indexed(String key) {
+    return views.indexed(Objects.requireNonNull(key, "key"));
+  }
+
+  /**
+   * What {@link #page} found.
+   *
+   * @param entries the page's readable views, each with the version it reflects, by stream id
+   * @param unreadable the ids of the page's streams whose view could not be read
+   * @param next the {@code after} of the next page, or {@code null} if this is the last
+   */
+  public record Page<V>(List<ViewStore.Stored<V>> entries, List<String> unreadable, String next) {
+    public Page {
+      entries = List.copyOf(entries);
+      unreadable = List.copyOf(unreadable);
+    }
+  }
+
   /** How many views there are. */
   public int size() {
     return views.all().size();
   }
 
-  /** Forgets every view, before a rebuild. */
+  /**
+   * Forgets every view, before a rebuild in place, and then the indexes of the keys its views had
+   * (an index of a key no view has now, such as an email address changed long ago, stays: readers
+   * skip what it lists). Views first: a clear that fails half way leaves indexes listing ids, which
+   * readers skip, never a view its index lost. Only while nothing writes views (the processors
+   * feeding this read model paused or stopped, in every process): an event applied meanwhile could
+   * be filed under an index dropped after it.
+   */
   public final void clear() {
+    Set<String> keys = new HashSet<>();
+    for (ViewStore.Stored<V> entry : views.list().entries()) {
+      keys.addAll(keys(entry.view()));
+    }
     views.clear();
+    keys.forEach(views::dropIndex);
   }
 }

@@ -10,7 +10,10 @@ import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferFailed;
 import io.cqrs.example.bank.domain.TransferState;
 import java.math.BigDecimal;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /** The transfers read model: each transfer's accounts, amount and state. */
 public final class TransfersReadModel extends StreamProjection<TransfersReadModel.TransferView> {
@@ -43,6 +46,29 @@ public final class TransfersReadModel extends StreamProjection<TransfersReadMode
    */
   public TransfersReadModel(ViewStore<TransferView> views) {
     super(views);
+  }
+
+  /** The index key of the transfers from or to an account. */
+  public static String accountKey(String accountId) {
+    return "account:" + Objects.requireNonNull(accountId, "accountId");
+  }
+
+  /** A transfer is filed under both its accounts. */
+  @Override
+  protected Set<String> keys(TransferView view) {
+    return Set.of(accountKey(view.fromAccountId()), accountKey(view.toAccountId()));
+  }
+
+  /**
+   * A page of the transfers from or to any of {@code accountIds}, by id, read through the accounts'
+   * indexes (see {@link #page(Set, String, int)}).
+   */
+  public Page<TransferView> involving(Set<String> accountIds, String after, int limit) {
+    Set<String> keys = new HashSet<>();
+    for (String id : accountIds) {
+      keys.add(accountKey(id));
+    }
+    return page(keys, after, limit);
   }
 
   @Override

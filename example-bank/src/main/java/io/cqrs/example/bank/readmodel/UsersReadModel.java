@@ -7,8 +7,10 @@ import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The users read model (andrewwebber's {@code UsersModel}): who owns each account, and the hash to
@@ -73,10 +75,34 @@ public final class UsersReadModel extends StreamProjection<UsersReadModel.UserVi
     return user;
   }
 
-  /** The user with this email address, as the login of a web front end would look it up. */
+  /** A user is filed under its email address, in lower case. */
+  @Override
+  protected Set<String> keys(UserView view) {
+    return Set.of(emailKey(view.email()));
+  }
+
+  private static String emailKey(String email) {
+    return "email:" + email.strip().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The user with this email address, as the login of a web front end would look it up: read
+   * through the address's index, not every user.
+   */
   public Optional<UserView> findByEmail(String email) {
     Objects.requireNonNull(email, "email");
-    return all().stream().filter(user -> user.email().equalsIgnoreCase(email.strip())).findFirst();
+    Set<String> keys = Set.of(emailKey(email));
+    String after = null;
+    do {
+      Page<UserView> page = page(keys, after, 64);
+      for (ViewStore.Stored<UserView> entry : page.entries()) {
+        if (entry.view().email().equalsIgnoreCase(email.strip())) {
+          return Optional.of(entry.view());
+        }
+      }
+      after = page.next();
+    } while (after != null);
+    return Optional.empty();
   }
 
   /** Every user, by name. */

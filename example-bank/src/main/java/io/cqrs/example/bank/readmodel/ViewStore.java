@@ -1,12 +1,23 @@
 package io.cqrs.example.bank.readmodel;
 
+import io.cqrs.SerializationException;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where a read model keeps its views: one entry per event stream, holding the view and the version
  * of the stream's last applied event together, so that both change in one atomic write (the rule of
  * {@link io.cqrs.Projection}).
+ *
+ * <p>Besides the entries a store keeps indexes: of every id ({@link #ids()}), and of the ids filed
+ * under a key ({@link #index}), such as an account's owner, so that a reader asking for one owner's
+ * views reads those, not every view. An index is written before the view it lists and never loses
+ * an id, so it may list ids whose view is not written yet, or no longer has the key: readers skip
+ * those.
  *
  * <p>Implementations are thread-safe; several processes may share a store that lives on a server,
  * and {@link #replace} decides between them.
@@ -35,16 +46,58 @@ public interface ViewStore<V> {
    */
   boolean replace(String id, Stored<V> current, V view, long version);
 
-  /** Every entry, in no particular order. */
-  List<Stored<V>> all();
+  /**
+   * Files {@code id} under {@code key}, so that {@link #indexed(String) indexed(key)} lists it from
+   * now on; does nothing if it is filed there already.
+   *
+   * @throws io.cqrs.TransientCqrsException if the store cannot be reached
+   */
+  void index(String key, String id);
+
+  /** Every id that has an entry or is about to, in no particular order. */
+  Set<String> ids();
+
+  /** The ids filed under {@code key} with {@link #index}, in no particular order. */
+  Set<String> indexed(String key);
+
+  /** The ids filed under any of {@code keys}: their union. */
+  default Set<String> indexed(Collection<String> keys) {
+    Set<String> ids = new HashSet<>();
+    for (String key : keys) {
+      ids.addAll(indexed(Objects.requireNonNull(key, "key")));
+    }
+    return ids;
+  }
 
   /**
-   * Every entry that can be read, and the ids of those that cannot (a document someone corrupted):
-   * one bad entry must not hide all the others. A store whose entries are always readable lists
-   * none.
+   * The entries of {@code ids} that can be read, in the order of {@code ids}, and the ids whose
+   * entry cannot be (a document someone corrupted): one bad entry must not hide the others. Ids
+   * without an entry are left out. A store whose entries are always readable lists none unreadable.
+   */
+  Listing<V> get(Collection<String> ids);
+
+  /**
+   * Every entry, in no particular order.
+   *
+   * @throws SerializationException if an entry cannot be read
+   */
+  default List<Stored<V>> all() {
+    Listing<V> listing = list();
+    if (!listing.unreadable().isEmpty()) {
+      throw new SerializationException(
+          listing.unreadable().size()
+              + " read-model entries cannot be read, among them '"
+              + listing.unreadable().get(0)
+              + "'");
+    }
+    return listing.entries();
+  }
+
+  /**
+   * Every entry that can be read, and the ids of those that cannot (see {@link #get(Collection)}).
    */
   default Listing<V> list() {
-    return new Listing<>(all(), List.of());
+    return get(ids());
   }
 
   /**
@@ -60,6 +113,9 @@ public interface ViewStore<V> {
     }
   }
 
-  /** Removes every entry, before a rebuild. */
+  /** Removes the index of {@code key}; the entries it listed stay. */
+  void dropIndex(String key);
+
+  /** Removes every entry and the index of every id, before a rebuild (not the keyed indexes). */
   void clear();
 }

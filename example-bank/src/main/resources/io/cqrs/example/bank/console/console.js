@@ -168,6 +168,9 @@
     for (const id of ['accounts', 'transfers', 'history-table', 'processors']) {
       $(id).tBodies[0].replaceChildren();
     }
+    for (const id of ['accounts-more', 'transfers-more']) {
+      $(id).hidden = true;
+    }
     $('history').hidden = true;
     $('app').hidden = true;
     $('session').hidden = true;
@@ -233,6 +236,7 @@
     }
     rows.forEach((row) => row.remove());
     $('accounts-empty').hidden = items.length > 0;
+    showMore('accounts-more', reply.body.next, items.length, 'accounts');
     const unreadable = reply.body.unreadable || [];
     $('accounts-unreadable').textContent = unreadable.length
       ? unreadable.length + ' account document(s) could not be read: '
@@ -310,6 +314,14 @@
         return row;
       }));
     $('transfers-empty').hidden = items.length > 0;
+    showMore('transfers-more', reply.body.next, items.length, 'transfers');
+  }
+
+  // A listing answers one page (the API's first 100, by id); a console that fetched every page
+  // each second would read the whole read model as often.
+  function showMore(id, next, shown, what) {
+    $(id).hidden = !next;
+    $(id).textContent = next ? 'Showing the first ' + shown + ' ' + what + ' by id; there are more.' : '';
   }
 
   // ---- history

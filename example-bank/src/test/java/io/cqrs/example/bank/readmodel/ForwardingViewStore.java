@@ -1,8 +1,10 @@
 package io.cqrs.example.bank.readmodel;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@link ViewStore} that hands every call to another: the tests' view stores that count or fail
@@ -28,6 +30,31 @@ public class ForwardingViewStore<V> implements ViewStore<V> {
   }
 
   @Override
+  public void index(String key, String id) {
+    delegate.index(key, id);
+  }
+
+  @Override
+  public Set<String> ids() {
+    return delegate.ids();
+  }
+
+  @Override
+  public Set<String> indexed(String key) {
+    return delegate.indexed(key);
+  }
+
+  @Override
+  public Set<String> indexed(Collection<String> keys) {
+    return delegate.indexed(keys);
+  }
+
+  @Override
+  public Listing<V> get(Collection<String> ids) {
+    return delegate.get(ids);
+  }
+
+  @Override
   public List<Stored<V>> all() {
     return delegate.all();
   }
@@ -35,6 +62,11 @@ public class ForwardingViewStore<V> implements ViewStore<V> {
   @Override
   public Listing<V> list() {
     return delegate.list();
+  }
+
+  @Override
+  public void dropIndex(String key) {
+    delegate.dropIndex(key);
   }
 
   @Override

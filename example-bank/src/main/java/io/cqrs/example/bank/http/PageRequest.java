@@ -1,0 +1,76 @@
+package io.cqrs.example.bank.http;
+
+import io.cqrs.example.bank.request.FieldRules;
+import io.javalin.http.Context;
+import java.util.List;
+
+/**
+ * The page a listing request asks for: {@code ?limit=n}, a whole number from 1 to {@link
+ * #MAX_LIMIT} (default {@link #DEFAULT_LIMIT}), and {@code ?after=<id>}, the {@code next} of the
+ * page before (absent for the first). A listing reads at most {@code limit} entries, whatever the
+ * read model holds.
+ *
+ * @param after the last id of the page before, or {@code null}
+ * @param limit the most entries the page holds
+ */
+record PageRequest(String after, int limit) {
+  /** A page's entries when the request names no limit. */
+  static final int DEFAULT_LIMIT = 100;
+
+  /** The most entries a page may hold. */
+  static final int MAX_LIMIT = 500;
+
+  /**
+   * The page {@code ctx} asks for.
+   *
+   * @throws ApiException 400 for a limit or cursor that is not one, or either given twice
+   */
+  static PageRequest of(Context ctx) {
+    String after = single(ctx, "after");
+    return new PageRequest(
+        after == null ? null : JsonBody.id("after", after), limit(single(ctx, "limit")));
+  }
+
+  /** The limit {@code value} says: {@link #DEFAULT_LIMIT} if absent. */
+  static int limit(String value) {
+    if (value == null) {
+      return DEFAULT_LIMIT;
+    }
+    // Plain ASCII digits only (no sign, no spaces, no exponent), at most three of them.
+    if (!value.isEmpty()
+        && value.length() <= 3
+        && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      int limit = Integer.parseInt(value);
+      if (limit >= 1 && limit <= MAX_LIMIT) {
+        return limit;
+      }
+    }
+    throw ApiException.invalid(
+        "limit",
+        "limit must be a whole number from 1 to "
+            + MAX_LIMIT
+            + ", was '"
+            + FieldRules.printable(value)
+            + "'");
+  }
+
+  /**
+   * A query parameter given at most once (two values would leave the page to chance), and whose
+   * value decodes: Javalin drops a value that is not well-formed percent-encoding ({@code %ZZ}, a
+   * lone {@code %}) and keeps the name, which must not read as "absent" (a damaged cursor would
+   * answer the first page again, and a client following it loop for ever).
+   */
+  private static String single(Context ctx, String name) {
+    List<String> values = ctx.queryParams(name);
+    if (values.size() > 1) {
+      throw ApiException.invalid(name, name + " must be given at most once");
+    }
+    if (values.isEmpty()) {
+      if (ctx.queryParamMap().containsKey(name)) {
+        throw ApiException.invalid(name, name + " is not well-formed percent-encoding");
+      }
+      return null;
+    }
+    return values.get(0);
+  }
+}

@@ -34,9 +34,19 @@ final class ProcessorDeadLetters {
 
   /**
    * Per failure id, held by a replay from its look-up to its record: replays of one letter in one
-   * process go one at a time, and one stuck replay holds up no other letter's.
+   * process go one at a time, and one stuck replay holds up no other letter's. An entry lives while
+   * a replay of its letter runs or waits, so the map holds the letters being replayed, not every
+   * letter ever replayed.
    */
-  private final Map<String, ReentrantLock> replaying = new ConcurrentHashMap<>();
+  private final Map<String, Turn> replaying = new ConcurrentHashMap<>();
+
+  /** The lock of one letter's replays, and how many replays hold it or wait for it. */
+  private static final class Turn {
+    final ReentrantLock lock = new ReentrantLock();
+
+    /** Replays holding or waiting for the lock; changed only inside the map's compute. */
+    int replays;
+  }
 
   /** Open dead letters by failure id, in log order; guarded by {@code this}. */
   private final Map<String, ProcessorDeadLetter> open = new LinkedHashMap<>();
@@ -76,16 +86,32 @@ final class ProcessorDeadLetters {
   DeadLetterReplay replay(String failureId) {
     Objects.requireNonNull(failureId, "failureId");
     if (find(failureId) == null) {
-      // Before a lock is made for it: the locks are one per letter ever open, not per id asked.
+      // Before a lock is made for it: an id no letter has takes no turn.
       return new DeadLetterReplay(DeadLetterReplay.Outcome.NOT_FOUND, null);
     }
-    ReentrantLock lock = replaying.computeIfAbsent(failureId, id -> new ReentrantLock());
-    lock.lock();
+    Turn turn =
+        replaying.compute(
+            failureId,
+            (id, existing) -> {
+              Turn joined = existing == null ? new Turn() : existing;
+              joined.replays++;
+              return joined;
+            });
     try {
-      return replayAlone(failureId);
+      turn.lock.lock();
+      try {
+        return replayAlone(failureId);
+      } finally {
+        turn.lock.unlock();
+      }
     } finally {
-      lock.unlock();
+      replaying.computeIfPresent(failureId, (id, left) -> --left.replays == 0 ? null : left);
     }
+  }
+
+  /** How many letters have a replay running or waiting; for tests. */
+  int replaysInProgress() {
+    return replaying.size();
   }
 
   private DeadLetterReplay replayAlone(String failureId) {

@@ -317,6 +317,11 @@ public final class TrackingEventProcessor implements EventProcessor {
     return deadLetters.replay(failureId);
   }
 
+  /** How many dead letters have a replay running or waiting in this process; for tests. */
+  int deadLetterReplaysInProgress() {
+    return deadLetters.replaysInProgress();
+  }
+
   /**
    * Moves every segment's checkpoint to {@code position} (0: handle the whole log again), for
    * example after clearing the read model. Only while the processor runs nowhere: call it before

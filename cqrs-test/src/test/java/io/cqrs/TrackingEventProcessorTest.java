@@ -17,10 +17,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -608,6 +614,73 @@ class TrackingEventProcessorTest {
     assertThat(failed.errorType()).isEqualTo(IllegalArgumentException.class.getName());
     assertThat(failed.message()).isEqualTo("cannot take version 3");
     assertThat(processor.failure()).isNull();
+  }
+
+  @Test
+  void a_letters_replay_lock_lives_while_its_replays_run_and_wait_and_no_longer() throws Exception {
+    appendStreams(3, 3);
+    Set<String> poisoned = ConcurrentHashMap.newKeySet();
+    poisoned.addAll(List.of("ledger-0", "ledger-1", "ledger-2"));
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean hold = new AtomicBoolean();
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("locks", store)
+                .maxAttempts(1)
+                .handler(
+                    event -> {
+                      if (event.version() == 2 && poisoned.contains(event.sourceId())) {
+                        if (hold.compareAndSet(true, false)) {
+                          inside.countDown();
+                          release.await();
+                          poisoned.remove(event.sourceId());
+                          return;
+                        }
+                        throw new IllegalArgumentException("poisoned");
+                      }
+                    }));
+    Await.until("three dead letters", () -> processor.deadLetters().size() == 3);
+    List<String> ids = processor.deadLetters().stream().map(ProcessorDeadLetter::id).toList();
+
+    // Failed replays, successful ones and ids of no letter leave no lock behind.
+    assertThat(processor.replayDeadLetter(ids.get(0)).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.FAILED);
+    poisoned.remove("ledger-0");
+    poisoned.remove("ledger-1");
+    assertThat(processor.replayDeadLetter(ids.get(0)).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+    assertThat(processor.replayDeadLetter(ids.get(1)).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+    assertThat(processor.replayDeadLetter("no-such-letter").outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.NOT_FOUND);
+    assertThat(processor.deadLetterReplaysInProgress()).isZero();
+
+    // Two replays of one letter, the first held inside the handler: one lock while they run.
+    hold.set(true);
+    CompletableFuture<DeadLetterReplay> first =
+        CompletableFuture.supplyAsync(() -> processor.replayDeadLetter(ids.get(2)));
+    assertThat(inside.await(20, TimeUnit.SECONDS)).isTrue();
+    Thread[] waiting = new Thread[1];
+    CompletableFuture<DeadLetterReplay> second =
+        CompletableFuture.supplyAsync(
+            () -> {
+              waiting[0] = Thread.currentThread();
+              return processor.replayDeadLetter(ids.get(2));
+            });
+    Await.until(
+        "the second replay to wait for the first",
+        () ->
+            waiting[0] != null
+                && LockSupport.getBlocker(waiting[0]) instanceof AbstractQueuedSynchronizer);
+    assertThat(processor.deadLetterReplaysInProgress()).isOne();
+    release.countDown();
+
+    assertThat(first.get(20, TimeUnit.SECONDS).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+    assertThat(second.get(20, TimeUnit.SECONDS).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.NOT_FOUND);
+    assertThat(processor.deadLetterReplaysInProgress()).isZero();
   }
 
   @Test

@@ -16,7 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
+import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.ResolvableType;
 import org.springframework.util.ClassUtils;
@@ -84,8 +87,16 @@ public class CqrsLifecycle implements SmartLifecycle {
     Set<String> processors = registerProcessors();
     configurers.orderedStream().forEach(configurer -> configurer.register(cqrs));
     cqrs.processors().forEach(processor -> processors.add(processor.name()));
-    Set<String> unknown = new LinkedHashSet<>(properties.getProcessors().keySet());
-    unknown.removeAll(processors);
+    Set<String> unknown = new LinkedHashSet<>();
+    Set<String> builtElsewhere = new LinkedHashSet<>();
+    for (String key : properties.getProcessors().keySet()) {
+      String named = processorNamed(key, processors);
+      if (named == null) {
+        unknown.add(key);
+      } else if (!projectionNames.contains(named)) {
+        builtElsewhere.add(key);
+      }
+    }
     if (!unknown.isEmpty()) {
       throw new IllegalStateException(
           "cqrs.processors names no registered processor: "
@@ -93,8 +104,6 @@ public class CqrsLifecycle implements SmartLifecycle {
               + "; the processors are "
               + processors);
     }
-    Set<String> builtElsewhere = new LinkedHashSet<>(properties.getProcessors().keySet());
-    builtElsewhere.removeAll(projectionNames);
     if (!builtElsewhere.isEmpty()) {
       // Settings that would be dropped in silence: the application built these processors.
       throw new IllegalStateException(
@@ -193,14 +202,28 @@ public class CqrsLifecycle implements SmartLifecycle {
   private List<String> candidates(Class<?> type) {
     List<String> names = new ArrayList<>();
     for (String name : beanFactory.getBeanNamesForType(type)) {
-      if (ScopedProxyUtils.isScopedTarget(name)
-          || (beanFactory.containsBeanDefinition(name)
-              && !beanFactory.getMergedBeanDefinition(name).isAutowireCandidate())) {
+      if (ScopedProxyUtils.isScopedTarget(name) || !candidate(name)) {
         continue;
       }
       names.add(name);
     }
     return names;
+  }
+
+  /**
+   * Whether the bean named {@code name} takes part as a handler, projection or processor: not one
+   * declared {@code autowireCandidate = false} or {@code defaultCandidate = false}, which the
+   * application keeps for injection by name or qualifier only; the interceptors are found through
+   * {@code getBeanProvider(type).stream()}, which skips both as well.
+   */
+  private boolean candidate(String name) {
+    if (!beanFactory.containsBeanDefinition(name)) {
+      return true; // a singleton registered as an instance: no definition to say otherwise
+    }
+    BeanDefinition definition = beanFactory.getMergedBeanDefinition(name);
+    return definition.isAutowireCandidate()
+        && !(definition instanceof AbstractBeanDefinition declared
+            && !declared.isDefaultCandidate());
   }
 
   /** The command type of a handler bean: from its @Bean method's return type or its class. */
@@ -239,11 +262,12 @@ public class CqrsLifecycle implements SmartLifecycle {
     }
     for (String name : candidates(Projection.class)) {
       Projection projection = beanFactory.getBean(name, Projection.class);
+      String key = settingsKey(name);
       CqrsProperties.Processor settings =
-          properties.getProcessors().getOrDefault(name, new CqrsProperties.Processor());
+          properties.getProcessors().getOrDefault(key, new CqrsProperties.Processor());
       cqrs.processor(
           SettingErrors.naming(
-              "cqrs.processors." + name + ".",
+              "cqrs.processors." + key + ".",
               CqrsProperties.Processor.class,
               () -> tracking(name, projection, settings)));
       names.add(name);
@@ -253,6 +277,42 @@ public class CqrsLifecycle implements SmartLifecycle {
       log.debug("Projections run as tracking processors: {}", projectionNames);
     }
     return names;
+  }
+
+  /**
+   * The key of {@code cqrs.processors} that holds the settings of processor {@code name}: the name
+   * as it is, or its dashed form ({@code balance-view} for a bean {@code balanceView}), as Spring
+   * Boot writes property names; the name itself if neither is set.
+   *
+   * @throws IllegalStateException if both are set: which one applies would be left to chance
+   */
+  private String settingsKey(String name) {
+    String dashed = DataObjectPropertyName.toDashedForm(name);
+    Map<String, CqrsProperties.Processor> settings = properties.getProcessors();
+    if (!dashed.equals(name) && settings.containsKey(name) && settings.containsKey(dashed)) {
+      throw new IllegalStateException(
+          "cqrs.processors."
+              + name
+              + " and cqrs.processors."
+              + dashed
+              + " both set processor '"
+              + name
+              + "': keep one");
+    }
+    return settings.containsKey(dashed) ? dashed : name;
+  }
+
+  /** The processor a {@code cqrs.processors} key names (as it is or dashed), or null. */
+  private static String processorNamed(String key, Set<String> processors) {
+    if (processors.contains(key)) {
+      return key;
+    }
+    for (String name : processors) {
+      if (DataObjectPropertyName.toDashedForm(name).equals(key)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /** The tracking processor of a projection bean, with its {@code cqrs.processors} settings. */

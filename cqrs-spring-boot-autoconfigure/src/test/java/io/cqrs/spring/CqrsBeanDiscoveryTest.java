@@ -1,0 +1,141 @@
+package io.cqrs.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cqrs.Cqrs;
+import io.cqrs.EventProcessor;
+import io.cqrs.EventSourcingRepository;
+import io.cqrs.TrackingEventProcessor;
+import io.cqrs.interceptor.CommandDispatchInterceptor;
+import io.cqrs.interceptor.Dispatch;
+import io.cqrs.spring.TestDomain.Account;
+import io.cqrs.spring.TestDomain.Balances;
+import io.cqrs.spring.TestDomain.DepositHandler;
+import io.cqrs.spring.TestDomain.MoneyDeposited;
+import io.cqrs.testing.Await;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Which beans the starter takes part in the application, and how it finds their settings: a
+ * projection bean's {@code cqrs.processors} settings under its name or its dashed form, as Spring
+ * Boot writes property names; beans kept from injection by type ({@code defaultCandidate = false})
+ * take no part, handlers and projections as interceptors.
+ */
+class CqrsBeanDiscoveryTest {
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+          .withUserConfiguration(Aggregate.class);
+
+  @Configuration(proxyBeanMethods = false)
+  static class Aggregate {
+    @Bean
+    CqrsConfigurer accounts() {
+      return new CqrsConfigurer() {
+        @Override
+        public void configure(Cqrs.Builder builder) {
+          builder.aggregate(Account.class, MoneyDeposited.class);
+        }
+      };
+    }
+  }
+
+  /** A read model whose bean name is in camel case. */
+  @Configuration(proxyBeanMethods = false)
+  static class CamelCaseReadModel {
+    @Bean
+    Balances balanceView() {
+      return new Balances();
+    }
+  }
+
+  @Test
+  void a_projections_settings_are_found_under_its_dashed_name() {
+    runner
+        .withUserConfiguration(CamelCaseReadModel.class)
+        .withPropertyValues("cqrs.processors.balance-view.segments=3")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              TrackingEventProcessor processor =
+                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+              assertThat(processor.name()).isEqualTo("balanceView");
+              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
+            });
+  }
+
+  @Test
+  void a_projections_settings_under_its_name_and_its_dashed_name_fail_the_start() {
+    runner
+        .withUserConfiguration(CamelCaseReadModel.class)
+        .withPropertyValues(
+            "cqrs.processors.balanceView.segments=3", "cqrs.processors.balance-view.segments=2")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("cqrs.processors.balanceView")
+                    .hasMessageContaining("cqrs.processors.balance-view")
+                    .hasMessageContaining("keep one"));
+  }
+
+  @Test
+  void a_dashed_key_of_no_processor_still_fails_the_start() {
+    runner
+        .withUserConfiguration(CamelCaseReadModel.class)
+        .withPropertyValues("cqrs.processors.balance-views.segments=3")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "cqrs.processors names no registered processor: [balance-views]")
+                    .hasMessageContaining("balanceView"));
+  }
+
+  /** A handler, a read model and an interceptor kept from injection by type. */
+  @Configuration(proxyBeanMethods = false)
+  static class NotDefaultCandidates {
+    @Bean(defaultCandidate = false)
+    DepositHandler qualifiedHandler(EventSourcingRepository accounts) {
+      return new DepositHandler(accounts);
+    }
+
+    @Bean(defaultCandidate = false)
+    Balances qualifiedReadModel() {
+      return new Balances();
+    }
+
+    @Bean(defaultCandidate = false)
+    CommandDispatchInterceptor qualifiedInterceptor() {
+      return new CommandDispatchInterceptor() {
+        @Override
+        public CompletableFuture<Void> interceptDispatch(Dispatch<io.cqrs.Command> dispatch) {
+          throw new IllegalStateException("not an interceptor of the application's");
+        }
+      };
+    }
+  }
+
+  @Test
+  void
+      beans_that_are_not_default_candidates_take_no_part_handlers_and_projections_as_interceptors() {
+    runner
+        .withUserConfiguration(NotDefaultCandidates.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              assertThat(cqrs.commands().commandTypes()).doesNotContain("Deposit");
+              assertThat(cqrs.processors()).extracting(EventProcessor::name).isEmpty();
+              assertThat(context.getBean("qualifiedHandler")).isInstanceOf(DepositHandler.class);
+            });
+  }
+}

@@ -50,6 +50,10 @@ public class CqrsLifecycle implements SmartLifecycle {
   private final ConfigurableListableBeanFactory beanFactory;
   private volatile boolean running;
   private boolean started;
+
+  /** Why the first start failed, if it did: what a start tried again says. */
+  private RuntimeException failedStart;
+
   private final Set<String> projectionNames = new LinkedHashSet<>();
 
   /**
@@ -79,10 +83,23 @@ public class CqrsLifecycle implements SmartLifecycle {
    */
   @Override
   public synchronized void start() {
+    if (failedStart != null) {
+      throw new IllegalStateException(
+          "A Cqrs runs once, and its start failed: " + failedStart.getMessage(), failedStart);
+    }
     if (started) {
       throw new IllegalStateException("A Cqrs runs once; it cannot be started after a stop");
     }
     started = true;
+    try {
+      startOnce();
+    } catch (RuntimeException e) {
+      failedStart = e;
+      throw e;
+    }
+  }
+
+  private void startOnce() {
     registerCommandHandlers();
     Set<String> processors = registerProcessors();
     configurers.orderedStream().forEach(configurer -> configurer.register(cqrs));

@@ -1,6 +1,7 @@
 package io.cqrs.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
@@ -136,6 +137,24 @@ class CqrsBeanDiscoveryTest {
               assertThat(cqrs.commands().commandTypes()).doesNotContain("Deposit");
               assertThat(cqrs.processors()).extracting(EventProcessor::name).isEmpty();
               assertThat(context.getBean("qualifiedHandler")).isInstanceOf(DepositHandler.class);
+            });
+  }
+
+  @Test
+  void a_manual_start_tried_again_after_it_failed_says_why_the_first_failed() {
+    runner
+        .withPropertyValues("cqrs.auto-startup=false", "cqrs.processors.nowhere.segments=2")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              CqrsLifecycle lifecycle = context.getBean(CqrsLifecycle.class);
+
+              assertThatThrownBy(lifecycle::start)
+                  .hasMessageContaining("cqrs.processors names no registered processor: [nowhere]");
+              assertThatThrownBy(lifecycle::start)
+                  .hasMessageContaining("its start failed")
+                  .hasMessageContaining("cqrs.processors names no registered processor: [nowhere]")
+                  .hasMessageNotContaining("after a stop");
             });
   }
 }

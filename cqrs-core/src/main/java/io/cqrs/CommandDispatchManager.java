@@ -8,6 +8,7 @@ import io.cqrs.internal.HandlingChain;
 import io.cqrs.internal.SameMessage;
 import io.cqrs.internal.Texts;
 import io.cqrs.spi.CommandBus;
+import io.cqrs.spi.DurationSettings;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.Subscription;
 import java.time.Duration;
@@ -586,7 +587,7 @@ public final class CommandDispatchManager implements AutoCloseable {
 
     /** The longest random pause between conflicting attempts (default 50 ms, at most 365 days). */
     public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = Durations.positive("maxBackoff", maxBackoff);
+      this.maxBackoff = DurationSettings.positive("maxBackoff", maxBackoff);
       return this;
     }
 

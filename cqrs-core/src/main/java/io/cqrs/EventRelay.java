@@ -2,6 +2,7 @@ package io.cqrs;
 
 import io.cqrs.internal.Ids;
 import io.cqrs.internal.Texts;
+import io.cqrs.spi.DurationSettings;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -614,7 +615,7 @@ public final class EventRelay implements AutoCloseable {
      * repeated by whoever leads next. At most 365 days.
      */
     public Builder leaseTtl(Duration leaseTtl) {
-      this.leaseTtl = Durations.positive("leaseTtl", leaseTtl);
+      this.leaseTtl = DurationSettings.positive("leaseTtl", leaseTtl);
       return this;
     }
 
@@ -625,7 +626,7 @@ public final class EventRelay implements AutoCloseable {
      * days.
      */
     public Builder grace(Duration grace) {
-      this.grace = Durations.notNegative("grace", grace);
+      this.grace = DurationSettings.notNegative("grace", grace);
       return this;
     }
 
@@ -634,7 +635,7 @@ public final class EventRelay implements AutoCloseable {
      * days).
      */
     public Builder pollInterval(Duration pollInterval) {
-      this.pollInterval = Durations.positive("pollInterval", pollInterval);
+      this.pollInterval = DurationSettings.positive("pollInterval", pollInterval);
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.Ids;
 import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.spi.DurationSettings;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.ProcessorStore;
@@ -1612,7 +1613,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * checkpoint writes and repeat more events after a crash. At most 365 days.
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
-      this.checkpointInterval = Durations.positive("checkpointInterval", checkpointInterval);
+      this.checkpointInterval = DurationSettings.positive("checkpointInterval", checkpointInterval);
       return this;
     }
 
@@ -1632,7 +1633,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       if (claimTtl.compareTo(Duration.ofMillis(30)) < 0) {
         throw new IllegalArgumentException("claimTtl must be at least 30 ms, was " + claimTtl);
       }
-      this.claimTtl = Durations.positive("claimTtl", claimTtl);
+      this.claimTtl = DurationSettings.positive("claimTtl", claimTtl);
       return this;
     }
 
@@ -1644,7 +1645,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * At most 365 days.
      */
     public Builder unreadableRetry(Duration unreadableRetry) {
-      this.unreadableRetry = Durations.positive("unreadableRetry", unreadableRetry);
+      this.unreadableRetry = DurationSettings.positive("unreadableRetry", unreadableRetry);
       return this;
     }
 
@@ -1653,7 +1654,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      * days).
      */
     public Builder idleWait(Duration idleWait) {
-      this.idleWait = Durations.positive("idleWait", idleWait);
+      this.idleWait = DurationSettings.positive("idleWait", idleWait);
       return this;
     }
 

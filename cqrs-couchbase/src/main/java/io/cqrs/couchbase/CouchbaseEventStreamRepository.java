@@ -11,6 +11,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.spi.DurationSettings;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -692,17 +693,8 @@ public final class CouchbaseEventStreamRepository
      * 365 days).
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      Objects.requireNonNull(connectTimeout, "connectTimeout");
-      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "connectTimeout must be positive, was " + connectTimeout);
-      }
-      if (connectTimeout.compareTo(Duration.ofDays(365)) > 0) {
-        // Reckoned in nanoseconds while the bucket is awaited, which a "never" overflows.
-        throw new IllegalArgumentException(
-            "connectTimeout must be at most 365 days, was " + connectTimeout);
-      }
-      this.connectTimeout = connectTimeout;
+      // Reckoned in nanoseconds while the bucket is awaited, which a "never" overflows.
+      this.connectTimeout = DurationSettings.positive("connectTimeout", connectTimeout);
       return this;
     }
 

@@ -4,6 +4,7 @@ import com.rabbitmq.client.Address;
 import com.rabbitmq.client.AddressResolver;
 import com.rabbitmq.client.ConnectionFactory;
 import io.cqrs.EventSerializer;
+import io.cqrs.spi.DurationSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +23,6 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
 
   /** The largest {@link #maxMessageBytes}: 64 MiB, the AMQP client's limit of an inbound body. */
   public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
-  /** The longest any duration setting may be (see {@link #positive}). */
-  static final Duration LONGEST = Duration.ofDays(365);
 
   private final ConnectionFactory factory;
   private final EventSerializer serializer;
@@ -91,7 +89,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * an address that refuses connections fails them at once.
    */
   public B publishTimeout(Duration publishTimeout) {
-    this.publishTimeout = positive("publishTimeout", publishTimeout);
+    this.publishTimeout = DurationSettings.positive("publishTimeout", publishTimeout);
     return self();
   }
 
@@ -148,7 +146,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   public B retryDelays(Duration... delays) {
     Objects.requireNonNull(delays, "retryDelays");
     for (Duration delay : delays) {
-      positive("retryDelays[]", delay);
+      DurationSettings.positive("retryDelays[]", delay);
     }
     this.retryDelays = List.of(delays);
     return self();
@@ -165,7 +163,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * #prefetch} times a handler's time counts against it too.
    */
   public B consumerTimeout(Duration consumerTimeout) {
-    this.consumerTimeout = positive("consumerTimeout", consumerTimeout);
+    this.consumerTimeout = DurationSettings.positive("consumerTimeout", consumerTimeout);
     return self();
   }
 
@@ -239,7 +237,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * every node.
    */
   public B recoveryInterval(Duration recoveryInterval) {
-    this.recoveryInterval = positive("recoveryInterval", recoveryInterval);
+    this.recoveryInterval = DurationSettings.positive("recoveryInterval", recoveryInterval);
     return self();
   }
 
@@ -250,7 +248,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * with its own {@code heartbeat} setting.
    */
   public B heartbeat(Duration heartbeat) {
-    positive("heartbeat", heartbeat);
+    DurationSettings.positive("heartbeat", heartbeat);
     if (heartbeat.toNanos() % 1_000_000_000L != 0 || heartbeat.toSeconds() > 65535) {
       throw new IllegalArgumentException(
           "heartbeat must be whole seconds from 1 s to 65535 s, was " + heartbeat);
@@ -285,12 +283,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
    * longer than this.
    */
   public B unhealthyAfter(Duration unhealthyAfter) {
-    Objects.requireNonNull(unhealthyAfter, "unhealthyAfter");
-    if (unhealthyAfter.isNegative()) {
-      throw new IllegalArgumentException(
-          "unhealthyAfter must not be negative, was " + unhealthyAfter);
-    }
-    this.unhealthyAfter = atMostLongest("unhealthyAfter", unhealthyAfter);
+    this.unhealthyAfter = DurationSettings.notNegative("unhealthyAfter", unhealthyAfter);
     return self();
   }
 
@@ -375,31 +368,10 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   }
 
   private static Duration positiveMillis(String setting, Duration value) {
-    positive(setting, value);
+    DurationSettings.positive(setting, value);
     if (value.toMillis() < 1 || value.toMillis() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
           setting + " must be from 1 ms to " + Integer.MAX_VALUE + " ms, was " + value);
-    }
-    return value;
-  }
-
-  /**
-   * {@code value}, if positive and at most {@link #LONGEST}: each duration is waited for in
-   * nanoseconds or milliseconds somewhere, far from where it was set, which a "never" ({@code
-   * ChronoUnit.FOREVER}) overflows (a publishTimeout of it failed every publish).
-   */
-  private static Duration positive(String setting, Duration value) {
-    Objects.requireNonNull(value, setting);
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(setting + " must be positive, was " + value);
-    }
-    return atMostLongest(setting, value);
-  }
-
-  private static Duration atMostLongest(String setting, Duration value) {
-    if (value.compareTo(LONGEST) > 0) {
-      throw new IllegalArgumentException(
-          setting + " must be at most " + LONGEST.toDays() + " days, was " + value);
     }
     return value;
   }

@@ -2,6 +2,7 @@ package io.cqrs.spring;
 
 import io.cqrs.Cqrs;
 import io.cqrs.rabbitmq.RabbitBusBuilder;
+import io.cqrs.spi.DurationSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -188,7 +189,6 @@ public class CqrsProperties {
     private Duration connectTimeout = Duration.ofSeconds(30);
 
     // The store builder's own bound (Couchbase's classes are not loaded here).
-    private static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofDays(365);
 
     /**
      * The durability every write of the store waits for: none (acknowledged once the active node
@@ -275,10 +275,10 @@ public class CqrsProperties {
         throw new IllegalArgumentException(
             "cqrs.store.couchbase.connect-timeout must be positive, was " + connectTimeout);
       }
-      if (connectTimeout.compareTo(LONGEST_CONNECT_TIMEOUT) > 0) {
+      if (connectTimeout.compareTo(DurationSettings.LONGEST) > 0) {
         throw new IllegalArgumentException(
             "cqrs.store.couchbase.connect-timeout must be at most "
-                + LONGEST_CONNECT_TIMEOUT.toDays()
+                + DurationSettings.LONGEST.toDays()
                 + " days, was "
                 + connectTimeout);
       }

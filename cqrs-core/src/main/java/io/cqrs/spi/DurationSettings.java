@@ -1,19 +1,22 @@
-package io.cqrs;
+package io.cqrs.spi;
 
 import java.time.Duration;
 import java.util.Objects;
 
-/** The check every builder makes of a duration setting. Stateless. */
-final class Durations {
+/**
+ * The check every builder of the framework and its adapters makes of a duration setting, for
+ * builders of other adapters to make alike. Stateless.
+ */
+public final class DurationSettings {
   /**
    * The longest any duration setting may be. Each is added to a clock's instant or waited for in
    * nanoseconds somewhere, far from where it was set, which a "never" ({@code ChronoUnit.FOREVER},
    * centuries) overflows: refused when set, rather than failing a retry, a relay pass or a
    * processor later.
    */
-  static final Duration LONGEST = Duration.ofDays(365);
+  public static final Duration LONGEST = Duration.ofDays(365);
 
-  private Durations() {}
+  private DurationSettings() {}
 
   /**
    * {@code value}, if positive and at most {@link #LONGEST}.
@@ -22,7 +25,7 @@ final class Durations {
    * @throws IllegalArgumentException naming {@code setting} and the value if zero, negative or
    *     longer than {@link #LONGEST}
    */
-  static Duration positive(String setting, Duration value) {
+  public static Duration positive(String setting, Duration value) {
     Objects.requireNonNull(value, setting);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(setting + " must be positive, was " + value);
@@ -37,7 +40,7 @@ final class Durations {
    * @throws IllegalArgumentException naming {@code setting} and the value if negative or longer
    *     than {@link #LONGEST}
    */
-  static Duration notNegative(String setting, Duration value) {
+  public static Duration notNegative(String setting, Duration value) {
     Objects.requireNonNull(value, setting);
     if (value.isNegative()) {
       throw new IllegalArgumentException(setting + " must not be negative, was " + value);

@@ -21,19 +21,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,25 +38,24 @@ import org.slf4j.LoggerFactory;
  * event and then replaced with the CAS it was read with, so view and version change in one atomic
  * write and, of several processes applying the same event, exactly one succeeds.
  *
- * <p>Couchbase has no listing by key without a query service, so an index document {@code
- * <keyPrefix>::index} lists every id; an id is added (CAS loop, idempotent) before its first view
- * is written, so the index never misses a view; readers skip ids whose view is not written yet. An
- * index of a key ({@link #index}) is a document {@code <keyPrefix>::index::<key>} of the same shape
- * ({@link #indexKey(String)}). An index is one document, so it holds what fits in Couchbase's 20
- * MiB: about 400,000 ids of 50 characters. Driver failures become {@link TransientCqrsException}:
- * the bus redelivers the event.
+ * <p>Couchbase has no listing by key without a query service, so an index {@code
+ * <keyPrefix>::index} lists every id; an id is added before its first view is written, so the index
+ * never misses a view; readers skip ids whose view is not written yet. An index of a key ({@link
+ * #index}) is {@code <keyPrefix>::index::<key>} ({@link #indexKey(String)}). Each index is a base
+ * document and chunks of at most {@link #INDEX_CHUNK} ids ({@link CouchbaseIdIndex}): filing an id
+ * reads and writes one small document however many the index holds. Driver failures become {@link
+ * TransientCqrsException}: the bus redelivers the event.
  *
  * @param <V> the view type, a record Jackson can read and write
  */
 final class CouchbaseViewStore<V> implements ViewStore<V> {
   private static final Logger log = LoggerFactory.getLogger(CouchbaseViewStore.class);
-  private static final int INDEX_ATTEMPTS = 100;
 
-  /** Documents read at once by {@link #get(java.util.Collection)}. */
-  private static final int WINDOW = 256;
+  /** The most ids an index document holds: about 50 KB of ids. */
+  static final int INDEX_CHUNK = 1000;
 
-  /** Couchbase's longest key, in bytes. */
-  private static final int MAX_KEY_BYTES = 250;
+  /** Couchbase's longest key, in bytes, less the room of a chunk's suffix ({@code #<n>}). */
+  private static final int MAX_KEY_BYTES = 250 - 11;
 
   private static final Pattern PLAIN_KEY = Pattern.compile("[!-\"$-~]+");
 
@@ -70,13 +63,23 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
   private final String keyPrefix;
   private final Class<V> viewType;
   private final ObjectMapper json;
+  private final CouchbaseIdIndex indexes;
 
   CouchbaseViewStore(
       Collection collection, String keyPrefix, Class<V> viewType, ObjectMapper json) {
+    this(collection, keyPrefix, viewType, json, INDEX_CHUNK);
+  }
+
+  /**
+   * @param chunk the most ids an index document holds (tests use small ones)
+   */
+  CouchbaseViewStore(
+      Collection collection, String keyPrefix, Class<V> viewType, ObjectMapper json, int chunk) {
     this.collection = collection;
     this.keyPrefix = keyPrefix;
     this.viewType = viewType;
     this.json = json;
+    this.indexes = new CouchbaseIdIndex(collection, json, chunk);
   }
 
   @Override
@@ -92,7 +95,7 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     byte[] document = encode(view, version);
     try {
       if (current == null) {
-        addToIndex(indexKey(), id);
+        indexes.add(indexKey(), id);
         collection.insert(key, document, insertOptions().transcoder(RawJsonTranscoder.INSTANCE));
       } else {
         collection.replace(
@@ -111,17 +114,17 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
   @Override
   public void index(String key, String id) {
     Objects.requireNonNull(id, "id");
-    addToIndex(indexKey(Objects.requireNonNull(key, "key")), id);
+    indexes.add(indexKey(Objects.requireNonNull(key, "key")), id);
   }
 
   @Override
   public Set<String> ids() {
-    return indexedIds(indexKey());
+    return indexes.ids(List.of(indexKey()));
   }
 
   @Override
   public Set<String> indexed(String key) {
-    return indexedIds(indexKey(Objects.requireNonNull(key, "key")));
+    return indexes.ids(List.of(indexKey(Objects.requireNonNull(key, "key"))));
   }
 
   /** Reads the indexes in parallel, as {@link #get(java.util.Collection)} reads entries. */
@@ -131,11 +134,7 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     for (String key : keys) {
       documents.add(indexKey(Objects.requireNonNull(key, "key")));
     }
-    Set<String> ids = new HashSet<>();
-    readAll(
-        documents,
-        (document, result) -> tree(document, result).path("ids").forEach(n -> ids.add(n.asText())));
-    return ids;
+    return indexes.ids(documents);
   }
 
   /**
@@ -151,7 +150,8 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     }
     List<Stored<V>> entries = new ArrayList<>(byKey.size());
     List<String> unreadable = new ArrayList<>();
-    readAll(
+    CouchbaseIdIndex.readAll(
+        collection,
         List.copyOf(byKey.keySet()),
         (key, result) -> {
           try {
@@ -165,60 +165,17 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     return new Listing<>(entries, unreadable);
   }
 
-  /**
-   * Reads {@code keys} at most {@link #WINDOW} at a time in parallel, and hands each document found
-   * to {@code found} in the order of {@code keys}, on this thread; keys without a document are
-   * skipped.
-   */
-  private void readAll(List<String> keys, BiConsumer<String, GetResult> found) {
-    for (int from = 0; from < keys.size(); from += WINDOW) {
-      int to = Math.min(keys.size(), from + WINDOW);
-      List<CompletableFuture<GetResult>> reads = new ArrayList<>(to - from);
-      for (int i = from; i < to; i++) {
-        try {
-          reads.add(
-              collection
-                  .async()
-                  .get(keys.get(i), getOptions().transcoder(RawJsonTranscoder.INSTANCE)));
-        } catch (CouchbaseException e) {
-          throw new TransientCqrsException(
-              "Could not read read-model document '" + keys.get(i) + "'", e);
-        }
-      }
-      for (int i = from; i < to; i++) {
-        Optional<GetResult> result = awaited(keys.get(i), reads.get(i - from));
-        if (result.isPresent()) {
-          found.accept(keys.get(i), result.get());
-        }
-      }
-    }
-  }
-
-  private static Optional<GetResult> awaited(String key, CompletableFuture<GetResult> read) {
-    try {
-      return Optional.of(read.join());
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof DocumentNotFoundException) {
-        return Optional.empty();
-      }
-      throw new TransientCqrsException(
-          "Could not read read-model document '" + key + "'", e.getCause());
-    } catch (CancellationException e) {
-      throw new TransientCqrsException("Could not read read-model document '" + key + "'", e);
-    }
-  }
-
   @Override
   public void dropIndex(String key) {
-    remove(indexKey(Objects.requireNonNull(key, "key")));
+    indexes.remove(indexKey(Objects.requireNonNull(key, "key")));
   }
 
   @Override
   public void clear() {
-    for (String id : indexedIds(indexKey())) {
+    for (String id : ids()) {
       remove(key(id));
     }
-    remove(indexKey());
+    indexes.remove(indexKey());
   }
 
   private void remove(String key) {
@@ -229,68 +186,6 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
     } catch (CouchbaseException e) {
       throw new TransientCqrsException("Could not remove read-model document '" + key + "'", e);
     }
-  }
-
-  private Set<String> indexedIds(String key) {
-    Set<String> ids = new LinkedHashSet<>();
-    read(key).ifPresent(result -> idsOf(key, indexDocument(key, result), ids));
-    return ids;
-  }
-
-  /**
-   * An index document as read: an object whose {@code ids}, if any, is an array of strings.
-   *
-   * @throws SerializationException naming the document otherwise (someone wrote it by hand)
-   */
-  private ObjectNode indexDocument(String key, GetResult result) {
-    JsonNode document = tree(key, result);
-    JsonNode ids = document.get("ids");
-    if (!document.isObject() || (ids != null && !ids.isArray())) {
-      throw new SerializationException(
-          "Read-model index '" + key + "' is not an object with an array of ids");
-    }
-    return (ObjectNode) document;
-  }
-
-  private static void idsOf(String key, ObjectNode index, Set<String> into) {
-    for (JsonNode id : index.path("ids")) {
-      if (!id.isTextual()) {
-        throw new SerializationException(
-            "Read-model index '" + key + "' lists " + id.getNodeType() + " " + id + ", not an id");
-      }
-      into.add(id.asText());
-    }
-  }
-
-  private void addToIndex(String key, String id) {
-    for (int attempt = 0; attempt < INDEX_ATTEMPTS; attempt++) {
-      Optional<GetResult> index = read(key);
-      ObjectNode document = index.map(r -> indexDocument(key, r)).orElseGet(json::createObjectNode);
-      Set<String> filed = new HashSet<>();
-      idsOf(key, document, filed);
-      if (filed.contains(id)) {
-        return;
-      }
-      document.withArray("ids").add(id);
-      byte[] bytes = bytes(document);
-      try {
-        if (index.isEmpty()) {
-          collection.insert(key, bytes, insertOptions().transcoder(RawJsonTranscoder.INSTANCE));
-        } else {
-          collection.replace(
-              key,
-              bytes,
-              replaceOptions().cas(index.get().cas()).transcoder(RawJsonTranscoder.INSTANCE));
-        }
-        return;
-      } catch (DocumentExistsException | CasMismatchException | DocumentNotFoundException e) {
-        // Another writer added an id first: read the index again.
-      } catch (CouchbaseException e) {
-        throw new TransientCqrsException("Could not update read-model index '" + key + "'", e);
-      }
-    }
-    throw new TransientCqrsException(
-        "Read-model index '" + key + "' kept changing over " + INDEX_ATTEMPTS + " attempts");
   }
 
   private Optional<GetResult> read(String key) {

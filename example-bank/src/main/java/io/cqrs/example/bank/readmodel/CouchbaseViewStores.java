@@ -16,6 +16,7 @@ import java.util.Objects;
  */
 public final class CouchbaseViewStores implements ViewStores {
   private final Collection collection;
+  private final int chunk;
   private final String namespace;
   // Amounts as strings: a JSON number would lose their scale (100.00 read back as 100.0).
   private final ObjectMapper json =
@@ -28,6 +29,14 @@ public final class CouchbaseViewStores implements ViewStores {
    * @param namespace the start of every key, e.g. the application's key prefix
    */
   public CouchbaseViewStores(Collection collection, String namespace) {
+    this(collection, namespace, CouchbaseViewStore.INDEX_CHUNK);
+  }
+
+  /**
+   * @param chunk the most ids an index document holds (tests use small ones)
+   */
+  CouchbaseViewStores(Collection collection, String namespace, int chunk) {
+    this.chunk = chunk;
     this.collection = Objects.requireNonNull(collection, "collection");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     if (namespace.isBlank() || namespace.contains("::")) {
@@ -44,6 +53,10 @@ public final class CouchbaseViewStores implements ViewStores {
   @Override
   public <V> ViewStore<V> open(String model, Class<V> viewType) {
     return new CouchbaseViewStore<>(
-        collection, namespace + "::rm::" + Objects.requireNonNull(model, "model"), viewType, json);
+        collection,
+        namespace + "::rm::" + Objects.requireNonNull(model, "model"),
+        viewType,
+        json,
+        chunk);
   }
 }

@@ -3,12 +3,18 @@ package io.cqrs.example.bank.readmodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.codec.RawStringTranscoder;
+import com.couchbase.client.java.kv.GetOptions;
 import com.couchbase.client.java.kv.UpsertOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.SerializationException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,12 +24,74 @@ import org.junit.jupiter.api.Test;
  */
 class CouchbaseViewStoreIndexIT extends ViewStoreIndexContract {
   private final CouchbaseTestServer couchbase = CouchbaseTestServer.shared();
+  private static final int CHUNK = 7;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
   private final String namespace = couchbase.newKeyPrefix();
 
   @Override
   ViewStore<AccountView> store() {
-    return new CouchbaseViewStores(couchbase.collection(), namespace)
+    return new CouchbaseViewStores(couchbase.collection(), namespace, CHUNK)
         .open("accounts", AccountView.class);
+  }
+
+  private Optional<JsonNode> document(String key) {
+    try {
+      return Optional.of(
+          MAPPER.readTree(
+              couchbase
+                  .collection()
+                  .get(key, GetOptions.getOptions().transcoder(RawJsonTranscoder.INSTANCE))
+                  .contentAs(byte[].class)));
+    } catch (DocumentNotFoundException e) {
+      return Optional.empty();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void no_index_document_holds_more_than_its_chunk_and_dropping_removes_them_all() {
+    CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
+    for (int i = 0; i < 40; i++) {
+      views.index("owner:many", "id-" + i);
+    }
+    String base = views.indexKey("owner:many");
+
+    JsonNode head = document(base).orElseThrow();
+    long chunks = head.path("chunks").asLong();
+    assertThat(chunks).isEqualTo(5); // 7 in the base, 33 in five chunks of 7
+    assertThat(head.path("ids").size()).isLessThanOrEqualTo(CHUNK);
+    for (long i = 1; i <= chunks; i++) {
+      assertThat(document(base + "#" + i).orElseThrow().path("ids").size()).isBetween(1, CHUNK);
+    }
+    assertThat(views.indexed("owner:many")).hasSize(40);
+
+    views.dropIndex("owner:many");
+
+    assertThat(document(base)).isEmpty();
+    for (long i = 1; i <= chunks; i++) {
+      assertThat(document(base + "#" + i)).isEmpty();
+    }
+    assertThat(views.indexed("owner:many")).isEmpty();
+  }
+
+  @Test
+  void a_chunk_a_crashed_filer_inserted_but_did_not_count_is_read_and_then_counted() {
+    CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
+    for (int i = 0; i < CHUNK; i++) {
+      views.index("owner:crash", "id-" + i); // the base is full
+    }
+    String base = views.indexKey("owner:crash");
+    // A filer inserted chunk 1 with its id, and died before the base counted it.
+    overwrite(base + "#1", "{\"ids\":[\"orphan\"]}");
+
+    assertThat(views.indexed("owner:crash")).contains("orphan").hasSize(CHUNK + 1);
+
+    views.index("owner:crash", "after");
+
+    assertThat(document(base).orElseThrow().path("chunks").asLong()).isEqualTo(1);
+    assertThat(views.indexed("owner:crash")).contains("orphan", "after").hasSize(CHUNK + 2);
   }
 
   @Test
@@ -70,7 +138,16 @@ class CouchbaseViewStoreIndexIT extends ViewStoreIndexContract {
   @Test
   void an_index_document_of_another_shape_fails_filing_and_reading_naming_it() {
     CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
-    for (String content : List.of("[]", "{\"ids\": 5}", "{\"ids\": [1, {}]}", "{not json")) {
+    for (String content :
+        List.of(
+            "[]",
+            "{\"ids\": 5}",
+            "{\"ids\": [1, {}]}",
+            "{not json",
+            "{\"ids\": [], \"chunks\": -1}",
+            "{\"ids\": [], \"chunks\": 1.5}",
+            "{\"ids\": [], \"chunks\": \"x\"}",
+            "{\"ids\": [], \"chunks\": 99999999999999999999}")) {
       overwrite(views.indexKey("owner:alice"), content);
 
       assertThatThrownBy(() -> views.index("owner:alice", "a-1"))

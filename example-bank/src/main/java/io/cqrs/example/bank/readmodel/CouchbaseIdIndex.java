@@ -166,12 +166,21 @@ final class CouchbaseIdIndex {
   }
 
   private void removeDocument(String key) {
+    remove(collection, key);
+  }
+
+  /**
+   * Removes a read-model document, if it is there.
+   *
+   * @throws TransientCqrsException if the store cannot be reached
+   */
+  static void remove(Collection collection, String key) {
     try {
       collection.remove(key);
     } catch (DocumentNotFoundException e) {
       // Gone already.
     } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not remove read-model index '" + key + "'", e);
+      throw new TransientCqrsException("Could not remove read-model document '" + key + "'", e);
     }
   }
 
@@ -222,12 +231,21 @@ final class CouchbaseIdIndex {
   }
 
   private Optional<GetResult> read(String key) {
+    return read(collection, key);
+  }
+
+  /**
+   * A read-model document as stored, if it is there.
+   *
+   * @throws TransientCqrsException if the store cannot be reached
+   */
+  static Optional<GetResult> read(Collection collection, String key) {
     try {
       return Optional.of(collection.get(key, getOptions().transcoder(RawJsonTranscoder.INSTANCE)));
     } catch (DocumentNotFoundException e) {
       return Optional.empty();
     } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not read read-model index '" + key + "'", e);
+      throw new TransientCqrsException("Could not read read-model document '" + key + "'", e);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.cqrs.example.bank.readmodel;
 
-import static com.couchbase.client.java.kv.GetOptions.getOptions;
 import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
 import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 
@@ -179,23 +178,11 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
   }
 
   private void remove(String key) {
-    try {
-      collection.remove(key);
-    } catch (DocumentNotFoundException e) {
-      // Gone already.
-    } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not remove read-model document '" + key + "'", e);
-    }
+    CouchbaseIdIndex.remove(collection, key);
   }
 
   private Optional<GetResult> read(String key) {
-    try {
-      return Optional.of(collection.get(key, getOptions().transcoder(RawJsonTranscoder.INSTANCE)));
-    } catch (DocumentNotFoundException e) {
-      return Optional.empty();
-    } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not read read-model document '" + key + "'", e);
-    }
+    return CouchbaseIdIndex.read(collection, key);
   }
 
   private Stored<V> decode(String key, GetResult result) {

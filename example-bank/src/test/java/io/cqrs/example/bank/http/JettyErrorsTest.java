@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,48 @@ class JettyErrorsTest {
     assertThat(problem.get("status").asInt()).isEqualTo(status);
     assertThat(problem.get("code").asText()).isEqualTo(code);
     assertThat(problem.get("type").asText()).isEqualTo("urn:cqrs:bank:problem:" + code);
+  }
+
+  /**
+   * A page parameter whose value is not even well-formed percent-encoding ({@code %ZZ}, a lone
+   * {@code %}) is refused like any other bad value: Javalin decodes such a value to nothing and
+   * keeps the name, and a listing that took it for "absent" would serve the first page again to a
+   * client following a damaged cursor, for ever.
+   */
+  @Test
+  void a_page_parameter_whose_percent_encoding_is_malformed_answers_a_400_naming_it()
+      throws Exception {
+    String alice =
+        Base64.getEncoder()
+            .encodeToString(
+                ("alice:" + ApiClient.SECRETS.get("alice")).getBytes(StandardCharsets.UTF_8));
+    for (String path : List.of("/accounts", "/transfers")) {
+      for (String query :
+          List.of(
+              "limit=%ZZ",
+              "limit=5%",
+              "after=%",
+              "after=%C3%28",
+              "after=%FF",
+              "after=a%00",
+              "limit=5&after=%")) {
+        Raw reply =
+            send(
+                "GET "
+                    + path
+                    + "?"
+                    + query
+                    + " HTTP/1.1\r\nHost: bank\r\nAuthorization: Basic "
+                    + alice
+                    + "\r\nConnection: close\r\n\r\n");
+
+        assertProblem(reply, 400, "invalid_field");
+        String field = ApiClient.JSON.readTree(reply.body()).path("field").asText();
+        assertThat(field)
+            .as(path + "?" + query)
+            .isEqualTo(query.contains("after") ? "after" : "limit");
+      }
+    }
   }
 
   @Test

@@ -1,22 +1,28 @@
 package io.cqrs.example.bank.readmodel;
 
 import static com.couchbase.client.java.kv.GetOptions.getOptions;
-import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
-import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 
-import com.couchbase.client.core.error.CasMismatchException;
 import com.couchbase.client.core.error.CouchbaseException;
-import com.couchbase.client.core.error.DocumentExistsException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.core.error.subdoc.DeltaInvalidException;
+import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
+import com.couchbase.client.core.error.subdoc.NumberTooBigException;
+import com.couchbase.client.core.error.subdoc.PathMismatchException;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.kv.GetResult;
+import com.couchbase.client.java.kv.IncrementOptions;
+import com.couchbase.client.java.kv.MutateInOptions;
+import com.couchbase.client.java.kv.MutateInSpec;
+import com.couchbase.client.java.kv.StoreSemantics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
+import io.cqrs.example.bank.request.FieldRules;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,23 +34,30 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 
 /**
- * Sets of ids in Couchbase documents of at most {@code chunk} ids each, so that filing an id reads
- * and writes one small document whatever the set holds (one document of every id would be read and
- * written whole for each new one, and hold what fits in 20 MiB).
+ * Sets of ids in Couchbase documents of at most {@code chunk} ids each, filed without
+ * read-modify-write: filing an id takes a slot from a counter ({@code increment}, atomic on the
+ * server) and appends the id to the slot's chunk ({@code arrayAppend}, atomic on the server,
+ * creating the chunk), two operations whatever the index holds and however many processes file at
+ * once, none of which can make another retry.
  *
- * <p>An index named {@code base} is the document {@code base} ({@code {"ids": [...], "chunks": n}})
- * and its chunks {@code base#1} to {@code base#n} ({@code {"ids": [...]}}); ids go into the base
- * until it is full, then into the last chunk, then into a new one. A new chunk is inserted (only
- * one filer can) before the base counts it, so a crash between the two leaves chunk {@code n+1}
- * uncounted: readers read it as well, and the next filer that finds it counts it. So an index never
- * loses an id it took, and lists an id at most a few times after retries (readers take a set).
- * Writes are CAS-conditional and retried.
+ * <p>An index named {@code base} is the counter {@code base#n} (the slots taken) and the chunks
+ * {@code base#1}, {@code base#2}, ... ({@code {"ids": [...]}}), slot {@code s} in chunk {@code (s -
+ * 1) / chunk + 1}. A document {@code base} itself ({@code {"ids": [...]}}) is what builds before
+ * these chunks wrote: read, never written. A filer that dies between its two operations leaves its
+ * slot empty (the chunk holds fewer ids), and the event it was filing for is handled again, taking
+ * another slot; so an index never loses an id it took, and lists an id at most a few times after
+ * retries (readers take a set).
+ *
+ * <p>{@link #remove} must not run while ids are filed in the same index (a read model is cleared
+ * only while nothing writes it): a slot taken before the removal and filled after it would be left
+ * behind.
  */
 final class CouchbaseIdIndex {
-  private static final int ATTEMPTS = 100;
-
   /** Documents read at once by {@link #readAll}. */
   static final int WINDOW = 256;
+
+  /** The most slots a counter may hold: a hundred million ids. */
+  private static final long MAX_SLOTS = 100_000_000L;
 
   private final Collection collection;
   private final ObjectMapper json;
@@ -59,129 +72,108 @@ final class CouchbaseIdIndex {
     this.chunk = chunk;
   }
 
-  /** Files {@code id} in the index {@code base}, unless its base or last chunk has it. */
+  /** Files {@code id} in the index {@code base}: a slot, then the id in the slot's chunk. */
   void add(String base, String id) {
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Optional<GetResult> head = read(base);
-      ObjectNode document = head.map(r -> document(base, r)).orElseGet(json::createObjectNode);
-      Set<String> first = ids(base, document);
-      if (first.contains(id)) {
-        return;
-      }
-      long chunks = chunks(base, document);
-      if (chunks == 0 && first.size() < chunk) {
-        document.withArray("ids").add(id);
-        if (head.isEmpty() ? insert(base, document) : replace(base, document, head.get().cas())) {
-          return;
-        }
-        continue; // another filer came first: read again
-      }
-      if (chunks > 0 && addToLast(base + "#" + chunks, id)) {
-        return;
-      }
-      // The last chunk is full (or the base, without chunks): a new chunk, counted after.
-      ObjectNode fresh = json.createObjectNode();
-      fresh.withArray("ids").add(id);
-      boolean inserted = insert(base + "#" + (chunks + 1), fresh);
-      count(base, chunks + 1); // ours, or one a filer inserted and did not count (it crashed)
-      if (inserted) {
-        return;
-      }
+    String counter = counter(base);
+    long slot;
+    try {
+      slot =
+          collection
+              .binary()
+              .increment(counter, IncrementOptions.incrementOptions().initial(1))
+              .content();
+    } catch (CouchbaseException e) {
+      throw failure("Could not take a slot of read-model index '" + counter + "'", e);
     }
-    throw new TransientCqrsException(
-        "Read-model index '" + base + "' kept changing over " + ATTEMPTS + " attempts");
+    String key = base + "#" + ((slot - 1) / chunk + 1);
+    try {
+      collection.mutateIn(
+          key,
+          List.of(MutateInSpec.arrayAppend("ids", List.of(id)).createPath()),
+          MutateInOptions.mutateInOptions().storeSemantics(StoreSemantics.UPSERT));
+    } catch (CouchbaseException e) {
+      throw failure("Could not file '" + id + "' in read-model index '" + key + "'", e);
+    }
   }
 
   /**
-   * Adds {@code id} to the last chunk if it has room (or has it already); false if it is full or
-   * another filer changed it first.
+   * A failure of a write: a document that is not an index (someone wrote it by hand) is a {@link
+   * SerializationException}, anything else transient.
    */
-  private boolean addToLast(String key, String id) {
-    Optional<GetResult> last = read(key);
-    if (last.isEmpty()) {
-      // Counted, then removed by a clear that stopped half way: made again.
-      ObjectNode fresh = json.createObjectNode();
-      fresh.withArray("ids").add(id);
-      return insert(key, fresh);
+  private static RuntimeException failure(String message, CouchbaseException e) {
+    if (e instanceof DocumentNotJsonException
+        || e instanceof PathMismatchException
+        || e instanceof DeltaInvalidException
+        || e instanceof NumberTooBigException) {
+      return new SerializationException(message + ": it is not an index document", e);
     }
-    ObjectNode document = document(key, last.get());
-    Set<String> ids = ids(key, document);
-    if (ids.contains(id)) {
-      return true;
-    }
-    if (ids.size() >= chunk) {
-      return false;
-    }
-    document.withArray("ids").add(id);
-    return replace(key, document, last.get().cas());
+    return new TransientCqrsException(message, e);
   }
 
-  /** Makes the base count at least {@code chunks} chunks. */
-  private void count(String base, long chunks) {
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Optional<GetResult> head = read(base);
-      ObjectNode document = head.map(r -> document(base, r)).orElseGet(json::createObjectNode);
-      if (chunks(base, document) >= chunks) {
-        return;
-      }
-      document.put("chunks", chunks);
-      if (head.isEmpty() ? insert(base, document) : replace(base, document, head.get().cas())) {
-        return;
-      }
-    }
-    throw new TransientCqrsException(
-        "Read-model index '" + base + "' kept changing over " + ATTEMPTS + " attempts");
+  private static String counter(String base) {
+    return base + "#n";
   }
 
-  /** The ids of the indexes {@code bases}: every base, then all their chunks, read in parallel. */
+  /**
+   * The ids of the indexes {@code bases}: their counters and the documents of earlier builds, then
+   * every chunk the counters reach, read in parallel.
+   */
   Set<String> ids(List<String> bases) {
     Set<String> ids = new HashSet<>();
+    List<String> firstRead = new ArrayList<>(bases.size() * 2);
+    for (String base : bases) {
+      firstRead.add(base);
+      firstRead.add(counter(base));
+    }
     List<String> chunkKeys = new ArrayList<>();
     readAll(
         collection,
-        bases,
-        (base, result) -> {
-          ObjectNode document = document(base, result);
-          ids.addAll(ids(base, document));
-          // One more than counted: a chunk inserted by a filer that crashed before counting it.
-          for (long i = 1; i <= chunks(base, document) + 1; i++) {
-            chunkKeys.add(base + "#" + i);
+        firstRead,
+        (key, result) -> {
+          if (key.endsWith("#n")) {
+            String base = key.substring(0, key.length() - 2);
+            for (long i = 1; i <= chunks(key, result); i++) {
+              chunkKeys.add(base + "#" + i);
+            }
+          } else {
+            ids.addAll(ids(key, document(key, result)));
           }
         });
     readAll(collection, chunkKeys, (key, result) -> ids.addAll(ids(key, document(key, result))));
     return ids;
   }
 
-  /** Removes the index {@code base}: its chunks, then the base that counts them. */
-  void remove(String base) {
-    Optional<GetResult> head = read(base);
-    if (head.isEmpty()) {
-      return;
-    }
-    long chunks = chunks(base, document(base, head.get()));
-    for (long i = chunks + 1; i >= 1; i--) {
-      removeDocument(base + "#" + i);
-    }
-    removeDocument(base);
-  }
-
-  private void removeDocument(String key) {
-    remove(collection, key);
-  }
-
-  /**
-   * Removes a read-model document, if it is there.
-   *
-   * @throws TransientCqrsException if the store cannot be reached
-   */
-  static void remove(Collection collection, String key) {
+  /** How many chunks the slots of a counter reach. */
+  private long chunks(String key, GetResult result) {
+    String text = new String(result.contentAs(byte[].class), StandardCharsets.US_ASCII).strip();
+    long slots;
     try {
-      collection.remove(key);
-    } catch (DocumentNotFoundException e) {
-      // Gone already.
-    } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not remove read-model document '" + key + "'", e);
+      slots = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      slots = -1;
     }
+    if (slots < 0 || slots > MAX_SLOTS) {
+      throw new SerializationException(
+          "Read-model index counter '"
+              + key
+              + "' holds '"
+              + FieldRules.printable(text)
+              + "', not a count of at most "
+              + MAX_SLOTS);
+    }
+    return (slots + chunk - 1) / chunk;
+  }
+
+  /** Removes the index {@code base}: its chunks, its counter and a document of earlier builds. */
+  void remove(String base) {
+    Optional<GetResult> counter = read(collection, counter(base));
+    if (counter.isPresent()) {
+      for (long i = chunks(counter(base), counter.get()); i >= 1; i--) {
+        remove(collection, base + "#" + i);
+      }
+    }
+    remove(collection, counter(base));
+    remove(collection, base);
   }
 
   /**
@@ -216,22 +208,19 @@ final class CouchbaseIdIndex {
     return ids;
   }
 
-  private static long chunks(String key, ObjectNode index) {
-    JsonNode chunks = index.get("chunks");
-    if (chunks == null) {
-      return 0;
+  /**
+   * Removes a read-model document, if it is there.
+   *
+   * @throws TransientCqrsException if the store cannot be reached
+   */
+  static void remove(Collection collection, String key) {
+    try {
+      collection.remove(key);
+    } catch (DocumentNotFoundException e) {
+      // Gone already.
+    } catch (CouchbaseException e) {
+      throw new TransientCqrsException("Could not remove read-model document '" + key + "'", e);
     }
-    if (!chunks.canConvertToExactIntegral()
-        || chunks.asLong() < 0
-        || chunks.asLong() > Integer.MAX_VALUE) {
-      throw new SerializationException(
-          "Read-model index '" + key + "' counts " + chunks + " chunks, not a whole number");
-    }
-    return chunks.asLong();
-  }
-
-  private Optional<GetResult> read(String key) {
-    return read(collection, key);
   }
 
   /**
@@ -246,40 +235,6 @@ final class CouchbaseIdIndex {
       return Optional.empty();
     } catch (CouchbaseException e) {
       throw new TransientCqrsException("Could not read read-model document '" + key + "'", e);
-    }
-  }
-
-  /** Inserts {@code document}; false if one is there already. */
-  private boolean insert(String key, ObjectNode document) {
-    try {
-      collection.insert(
-          key, bytes(document), insertOptions().transcoder(RawJsonTranscoder.INSTANCE));
-      return true;
-    } catch (DocumentExistsException e) {
-      return false;
-    } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not write read-model index '" + key + "'", e);
-    }
-  }
-
-  /** Replaces the document read with {@code cas}; false if another writer changed it first. */
-  private boolean replace(String key, ObjectNode document, long cas) {
-    try {
-      collection.replace(
-          key, bytes(document), replaceOptions().cas(cas).transcoder(RawJsonTranscoder.INSTANCE));
-      return true;
-    } catch (CasMismatchException | DocumentNotFoundException e) {
-      return false;
-    } catch (CouchbaseException e) {
-      throw new TransientCqrsException("Could not write read-model index '" + key + "'", e);
-    }
-  }
-
-  private byte[] bytes(JsonNode document) {
-    try {
-      return json.writeValueAsBytes(document);
-    } catch (IOException e) {
-      throw new SerializationException("Could not write a read-model index", e);
     }
   }
 

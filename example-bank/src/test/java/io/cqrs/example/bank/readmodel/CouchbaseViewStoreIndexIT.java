@@ -7,14 +7,21 @@ import com.couchbase.client.core.error.DocumentNotFoundException;
 import com.couchbase.client.java.codec.RawJsonTranscoder;
 import com.couchbase.client.java.codec.RawStringTranscoder;
 import com.couchbase.client.java.kv.GetOptions;
+import com.couchbase.client.java.kv.IncrementOptions;
 import com.couchbase.client.java.kv.UpsertOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.SerializationException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,47 +58,82 @@ class CouchbaseViewStoreIndexIT extends ViewStoreIndexContract {
   }
 
   @Test
-  void no_index_document_holds_more_than_its_chunk_and_dropping_removes_them_all() {
+  void filers_at_once_fill_every_chunk_to_its_bound_and_dropping_removes_them_all()
+      throws Exception {
     CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
-    for (int i = 0; i < 40; i++) {
-      views.index("owner:many", "id-" + i);
+    int writers = 8;
+    int each = 30;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < each; i++) {
+                    views.index("owner:many", "w" + writer + "-" + i);
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> future : done) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
     }
     String base = views.indexKey("owner:many");
+    int ids = writers * each;
+    int chunks = (ids + CHUNK - 1) / CHUNK;
 
-    JsonNode head = document(base).orElseThrow();
-    long chunks = head.path("chunks").asLong();
-    assertThat(chunks).isEqualTo(5); // 7 in the base, 33 in five chunks of 7
-    assertThat(head.path("ids").size()).isLessThanOrEqualTo(CHUNK);
-    for (long i = 1; i <= chunks; i++) {
-      assertThat(document(base + "#" + i).orElseThrow().path("ids").size()).isBetween(1, CHUNK);
+    assertThat(counter(base + "#n")).isEqualTo(ids); // one slot each: no write was retried
+    for (int i = 1; i <= chunks; i++) {
+      // Every chunk full but the last: filers at once never leave one part-filled.
+      assertThat(document(base + "#" + i).orElseThrow().path("ids").size())
+          .isEqualTo(i < chunks ? CHUNK : ids - (chunks - 1) * CHUNK);
     }
-    assertThat(views.indexed("owner:many")).hasSize(40);
+    assertThat(document(base + "#" + (chunks + 1))).isEmpty();
+    assertThat(views.indexed("owner:many")).hasSize(ids);
 
     views.dropIndex("owner:many");
 
-    assertThat(document(base)).isEmpty();
-    for (long i = 1; i <= chunks; i++) {
+    for (int i = 1; i <= chunks; i++) {
       assertThat(document(base + "#" + i)).isEmpty();
     }
+    assertThat(document(base + "#n")).isEmpty();
     assertThat(views.indexed("owner:many")).isEmpty();
   }
 
+  private long counter(String key) {
+    return Long.parseLong(
+        couchbase
+            .collection()
+            .get(key, GetOptions.getOptions().transcoder(RawJsonTranscoder.INSTANCE))
+            .contentAs(String.class));
+  }
+
   @Test
-  void a_chunk_a_crashed_filer_inserted_but_did_not_count_is_read_and_then_counted() {
+  void a_slot_a_dead_filer_left_empty_is_skipped_and_an_index_of_earlier_builds_is_read() {
     CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
-    for (int i = 0; i < CHUNK; i++) {
-      views.index("owner:crash", "id-" + i); // the base is full
-    }
-    String base = views.indexKey("owner:crash");
-    // A filer inserted chunk 1 with its id, and died before the base counted it.
-    overwrite(base + "#1", "{\"ids\":[\"orphan\"]}");
+    String base = views.indexKey("owner:old");
+    // Builds before chunks kept an index as one document; and a filer took slot 1 and died.
+    overwrite(base, "{\"ids\":[\"old-1\",\"old-2\"]}");
+    couchbase
+        .collection()
+        .binary()
+        .increment(base + "#n", IncrementOptions.incrementOptions().initial(1));
 
-    assertThat(views.indexed("owner:crash")).contains("orphan").hasSize(CHUNK + 1);
+    views.index("owner:old", "new");
 
-    views.index("owner:crash", "after");
-
-    assertThat(document(base).orElseThrow().path("chunks").asLong()).isEqualTo(1);
-    assertThat(views.indexed("owner:crash")).contains("orphan", "after").hasSize(CHUNK + 2);
+    assertThat(views.indexed("owner:old")).containsExactlyInAnyOrder("old-1", "old-2", "new");
+    assertThat(document(base + "#1").orElseThrow().path("ids")).hasSize(1);
+    views.dropIndex("owner:old");
+    assertThat(document(base)).isEmpty();
+    assertThat(views.indexed("owner:old")).isEmpty();
   }
 
   @Test
@@ -136,26 +178,39 @@ class CouchbaseViewStoreIndexIT extends ViewStoreIndexContract {
   }
 
   @Test
-  void an_index_document_of_another_shape_fails_filing_and_reading_naming_it() {
+  void an_index_document_of_another_shape_fails_filing_or_reading_naming_it() {
     CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
+    String base = views.indexKey("owner:alice");
     for (String content :
-        List.of(
-            "[]",
-            "{\"ids\": 5}",
-            "{\"ids\": [1, {}]}",
-            "{not json",
-            "{\"ids\": [], \"chunks\": -1}",
-            "{\"ids\": [], \"chunks\": 1.5}",
-            "{\"ids\": [], \"chunks\": \"x\"}",
-            "{\"ids\": [], \"chunks\": 99999999999999999999}")) {
-      overwrite(views.indexKey("owner:alice"), content);
-
-      assertThatThrownBy(() -> views.index("owner:alice", "a-1"))
+        List.of("[]", "{\"ids\": 5}", "{\"ids\": [1, {}]}", "{not json", "\"text\"")) {
+      // A chunk: reading it fails, and so does filing into one whose ids cannot take one more.
+      overwrite(base + "#1", content);
+      if (!content.contains("[1, {}]")) {
+        overwrite(base + "#n", "0");
+        assertThatThrownBy(() -> views.index("owner:alice", "a-1"))
+            .as(content)
+            .isInstanceOf(SerializationException.class)
+            .hasMessageContaining("owner:alice");
+      }
+      overwrite(base + "#n", "1");
+      assertThatThrownBy(() -> views.indexed("owner:alice"))
           .as(content)
           .isInstanceOf(SerializationException.class)
           .hasMessageContaining("owner:alice");
+      // A document of earlier builds: reading fails.
+      couchbase.collection().remove(base + "#1");
+      couchbase.collection().remove(base + "#n");
+      overwrite(base, content);
       assertThatThrownBy(() -> views.indexed("owner:alice"))
           .as(content)
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("owner:alice");
+      couchbase.collection().remove(base);
+    }
+    for (String counter : List.of("abc", "-1", "1.5", "99999999999999999999", "1000000000")) {
+      overwrite(base + "#n", counter);
+      assertThatThrownBy(() -> views.indexed("owner:alice"))
+          .as(counter)
           .isInstanceOf(SerializationException.class)
           .hasMessageContaining("owner:alice");
     }

@@ -400,7 +400,11 @@ public final class BankInfrastructure implements AutoCloseable {
             namespace + "::rm::generation",
             namespace + "::rm::accounts::index",
             namespace + "::rm::users::index",
-            namespace + "::rm::transfers::index");
+            namespace + "::rm::transfers::index",
+            // The counters of the indexes' slots (CouchbaseIdIndex), which this build writes.
+            namespace + "::rm::accounts::index#n",
+            namespace + "::rm::users::index#n",
+            namespace + "::rm::transfers::index#n");
     // A get, not exists(): CouchbaseMock, which the tests run on, has no GET_META.
     for (String key : keys) {
       try {

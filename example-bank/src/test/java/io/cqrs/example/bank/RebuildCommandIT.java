@@ -84,6 +84,25 @@ class RebuildCommandIT {
   }
 
   @Test
+  void a_namespace_that_holds_read_model_views_only_is_found_to_hold_documents() {
+    String namespace = uniquePrefix();
+    try (BankInfrastructure infrastructure = infrastructure(uniquePrefix(), servers)) {
+      assertThat(infrastructure.holdsDocuments(namespace)).isFalse();
+      // Views a rebuild wrote there, and no event log: listed in their index's chunks only.
+      assertThat(
+              accountViews(namespace)
+                  .replace(
+                      "a-1",
+                      null,
+                      new AccountView("a-1", "F", "L", "f@bank.example", BigDecimal.ONE, false),
+                      1))
+          .isTrue();
+
+      assertThat(infrastructure.holdsDocuments(namespace)).isTrue();
+    }
+  }
+
+  @Test
   void rebuild_refuses_a_generation_whose_views_are_another_banks_live_read_models()
       throws Exception {
     String prefix = uniquePrefix();

@@ -137,9 +137,9 @@ final class CouchbaseViewStore<V> implements ViewStore<V> {
   }
 
   /**
-   * Reads the documents in parallel, at most {@link #WINDOW} at a time: a page of a listing costs
-   * one round trip, not one per entry, and a listing of every entry does not queue them all in the
-   * driver at once.
+   * Reads the documents in parallel, at most {@link CouchbaseIdIndex#WINDOW} at a time: a page of a
+   * listing costs one round trip, not one per entry, and a listing of every entry does not queue
+   * them all in the driver at once.
    */
   @Override
   public Listing<V> get(java.util.Collection<String> ids) {

@@ -10,6 +10,7 @@ import io.cqrs.example.bank.domain.AccountEvent.AccountRefunded;
 import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import java.math.BigDecimal;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -101,11 +102,16 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
   }
 
   /**
-   * The ids of {@code owner}'s accounts, from the owner's index (an account's owner never changes):
-   * one read, whatever else the bank holds. May name an account whose view is about to be written.
+   * The ids of {@code owner}'s accounts: read through the owner's index, and each checked against
+   * its view, so an id the index holds for any reason (a namespace reused with old documents) is
+   * not taken for one of the owner's.
    */
   public Set<String> idsOwnedBy(String owner) {
-    return indexed(ownerKey(owner));
+    Set<String> ids = new HashSet<>();
+    for (AccountView view : filed(ownerKey(owner))) {
+      ids.add(view.id());
+    }
+    return ids;
   }
 
   @Override

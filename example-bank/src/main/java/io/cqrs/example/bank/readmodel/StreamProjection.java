@@ -223,11 +223,18 @@ public abstract class StreamProjection<V> implements Projection {
   }
 
   /**
-   * The ids filed under {@code key}: of every stream whose view had the key, including one whose
-   * view is not written yet (see {@link ViewStore#index}).
+   * The views filed under {@code key} that have it now, read in one pass over its index (an index
+   * may list an id whose view is not written yet, or no longer has the key: those are left out).
    */
-  protected Set<String> indexed(String key) {
-    return views.indexed(Objects.requireNonNull(key, "key"));
+  protected List<V> filed(String key) {
+    Objects.requireNonNull(key, "key");
+    List<V> found = new ArrayList<>();
+    for (ViewStore.Stored<V> entry : views.get(views.indexed(key)).entries()) {
+      if (keys(entry.view()).contains(key)) {
+        found.add(entry.view());
+      }
+    }
+    return found;
   }
 
   /**

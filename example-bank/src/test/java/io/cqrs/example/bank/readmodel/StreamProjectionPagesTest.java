@@ -193,11 +193,23 @@ class StreamProjectionPagesTest {
         .hasMessageContaining("crashed before the view's write");
 
     // Filed under alice already, the view not written: listed by no page, and no failure.
-    assertThat(accounts.idsOwnedBy("alice")).containsExactly("acc-1");
+    assertThat(accountViews.indexed(AccountsReadModel.ownerKey("alice"))).containsExactly("acc-1");
+    assertThat(accounts.idsOwnedBy("alice")).isEmpty();
     assertThat(accounts.ownedBy("alice", null, 10).entries()).isEmpty();
     // The redelivery writes the view, filed once.
     opened.forEach(accounts::apply);
     assertThat(ids(accounts.ownedBy("alice", null, 10))).containsExactly("acc-1");
+  }
+
+  @Test
+  void an_id_an_owners_index_holds_for_another_owners_account_is_not_taken_for_the_owners() {
+    open("alice-1", "alice");
+    open("bob-1", "bob");
+    // A namespace reused with old documents, say: alice's index names bob's account.
+    accountViews.index(AccountsReadModel.ownerKey("alice"), "bob-1");
+
+    assertThat(accounts.idsOwnedBy("alice")).containsExactly("alice-1");
+    assertThat(ids(accounts.ownedBy("alice", null, 10))).containsExactly("alice-1");
   }
 
   @Test

@@ -14,14 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.SerializationException;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,29 +57,7 @@ class CouchbaseViewStoreIndexIT extends ViewStoreIndexContract {
     CouchbaseViewStore<AccountView> views = (CouchbaseViewStore<AccountView>) store();
     int writers = 8;
     int each = 30;
-    ExecutorService pool = Executors.newFixedThreadPool(writers);
-    CountDownLatch start = new CountDownLatch(1);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int w = 0; w < writers; w++) {
-        int writer = w;
-        done.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < each; i++) {
-                    views.index("owner:many", "w" + writer + "-" + i);
-                  }
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> future : done) {
-        future.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    fileAtOnce(views, "owner:many", writers, each);
     String base = views.indexKey("owner:many");
     int ids = writers * each;
     int chunks = (ids + CHUNK - 1) / CHUNK;

@@ -105,8 +105,18 @@ abstract class ViewStoreIndexContract {
   @Test
   void writers_filing_under_one_key_at_once_lose_no_id() throws Exception {
     ViewStore<AccountView> views = store();
-    int writers = 8;
-    int each = 25;
+
+    fileAtOnce(views, "owner:shared", 8, 25);
+
+    assertThat(views.indexed("owner:shared")).hasSize(8 * 25);
+  }
+
+  /**
+   * Files {@code each} ids under {@code key} from each of {@code writers} threads, all started at
+   * once: {@code w<writer>-<i>}.
+   */
+  static void fileAtOnce(ViewStore<AccountView> views, String key, int writers, int each)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(writers);
     CountDownLatch start = new CountDownLatch(1);
     try {
@@ -118,7 +128,7 @@ abstract class ViewStoreIndexContract {
                 () -> {
                   start.await();
                   for (int i = 0; i < each; i++) {
-                    views.index("owner:shared", "w" + writer + "-" + i);
+                    views.index(key, "w" + writer + "-" + i);
                   }
                   return null;
                 }));
@@ -130,8 +140,6 @@ abstract class ViewStoreIndexContract {
     } finally {
       pool.shutdownNow();
     }
-
-    assertThat(views.indexed("owner:shared")).hasSize(writers * each);
   }
 
   @Test

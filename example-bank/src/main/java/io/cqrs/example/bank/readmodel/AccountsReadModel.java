@@ -158,9 +158,4 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
   public List<AccountView> all() {
     return all(ORDER);
   }
-
-  /** Every readable account, by name, and the ids of unreadable ones. */
-  public Listing<AccountView> list() {
-    return list(ORDER);
-  }
 }

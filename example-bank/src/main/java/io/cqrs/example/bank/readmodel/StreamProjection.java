@@ -164,24 +164,6 @@ public abstract class StreamProjection<V> implements Projection {
     return views.all().stream().map(ViewStore.Stored::view).sorted(order).toList();
   }
 
-  /**
-   * Every view that can be read, in the given order, and the ids of those that cannot (see {@link
-   * ViewStore#list()}).
-   */
-  public Listing<V> list(Comparator<? super V> order) {
-    ViewStore.Listing<V> listing = views.list();
-    Comparator<ViewStore.Stored<V>> byView = Comparator.comparing(ViewStore.Stored::view, order);
-    return new Listing<>(listing.entries().stream().sorted(byView).toList(), listing.unreadable());
-  }
-
-  /**
-   * What {@link #list} found.
-   *
-   * @param entries the readable views, each with the version it reflects (read together), in order
-   * @param unreadable the ids of the streams whose view could not be read
-   */
-  public record Listing<V>(List<ViewStore.Stored<V>> entries, List<String> unreadable) {}
-
   /** The version of the last event applied to a stream's view; 0 if none. */
   public long version(String id) {
     // Not through appliedVersion: a reader's thread (an HTTP request) has no event to apply next,

@@ -111,9 +111,4 @@ public final class TransfersReadModel extends StreamProjection<TransfersReadMode
   public List<TransferView> all() {
     return all(Comparator.comparing(TransferView::id));
   }
-
-  /** Every readable transfer, by id, and the ids of unreadable ones. */
-  public Listing<TransferView> list() {
-    return list(Comparator.comparing(TransferView::id));
-  }
 }

@@ -91,18 +91,10 @@ public final class UsersReadModel extends StreamProjection<UsersReadModel.UserVi
    */
   public Optional<UserView> findByEmail(String email) {
     Objects.requireNonNull(email, "email");
-    Set<String> keys = Set.of(emailKey(email));
-    String after = null;
-    do {
-      Page<UserView> page = page(keys, after, 64);
-      for (ViewStore.Stored<UserView> entry : page.entries()) {
-        if (entry.view().email().equalsIgnoreCase(email.strip())) {
-          return Optional.of(entry.view());
-        }
-      }
-      after = page.next();
-    } while (after != null);
-    return Optional.empty();
+    // The first by id, as the pages of the read model order them.
+    return filed(emailKey(email)).stream()
+        .filter(user -> user.email().equalsIgnoreCase(email.strip()))
+        .min(Comparator.comparing(UserView::id));
   }
 
   /** Every user, by name. */

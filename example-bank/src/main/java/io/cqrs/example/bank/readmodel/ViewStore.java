@@ -48,7 +48,8 @@ public interface ViewStore<V> {
 
   /**
    * Files {@code id} under {@code key}, so that {@link #indexed(String) indexed(key)} lists it from
-   * now on; does nothing if it is filed there already.
+   * now on; filing it again changes nothing a reader sees ({@code indexed} is a set), though a
+   * store may keep the id twice.
    *
    * @throws io.cqrs.TransientCqrsException if the store cannot be reached
    */

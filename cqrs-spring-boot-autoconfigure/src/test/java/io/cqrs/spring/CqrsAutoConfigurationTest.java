@@ -75,17 +75,8 @@ class CqrsAutoConfigurationTest {
 
   /** The aggregate and its command handler. */
   @Configuration(proxyBeanMethods = false)
+  @Import(TestDomain.AccountAggregate.class)
   static class Accounts {
-    @Bean
-    CqrsConfigurer accounts() {
-      return new CqrsConfigurer() {
-        @Override
-        public void configure(Cqrs.Builder builder) {
-          builder.aggregate(Account.class, MoneyDeposited.class);
-        }
-      };
-    }
-
     @Bean
     DepositHandler depositHandler(EventSourcingRepository accounts) {
       return new DepositHandler(accounts);

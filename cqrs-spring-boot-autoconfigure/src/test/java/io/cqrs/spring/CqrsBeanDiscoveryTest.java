@@ -9,10 +9,8 @@ import io.cqrs.EventSourcingRepository;
 import io.cqrs.TrackingEventProcessor;
 import io.cqrs.interceptor.CommandDispatchInterceptor;
 import io.cqrs.interceptor.Dispatch;
-import io.cqrs.spring.TestDomain.Account;
 import io.cqrs.spring.TestDomain.Balances;
 import io.cqrs.spring.TestDomain.DepositHandler;
-import io.cqrs.spring.TestDomain.MoneyDeposited;
 import io.cqrs.testing.Await;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -31,20 +29,7 @@ class CqrsBeanDiscoveryTest {
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
           .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
-          .withUserConfiguration(Aggregate.class);
-
-  @Configuration(proxyBeanMethods = false)
-  static class Aggregate {
-    @Bean
-    CqrsConfigurer accounts() {
-      return new CqrsConfigurer() {
-        @Override
-        public void configure(Cqrs.Builder builder) {
-          builder.aggregate(Account.class, MoneyDeposited.class);
-        }
-      };
-    }
-  }
+          .withUserConfiguration(TestDomain.AccountAggregate.class);
 
   /** A read model whose bean name is in camel case. */
   @Configuration(proxyBeanMethods = false)

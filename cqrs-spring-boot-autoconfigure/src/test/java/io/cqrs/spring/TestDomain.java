@@ -2,6 +2,7 @@ package io.cqrs.spring;
 
 import io.cqrs.Command;
 import io.cqrs.CommandHandler;
+import io.cqrs.Cqrs;
 import io.cqrs.EventSourceBased;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.Projection;
@@ -10,10 +11,26 @@ import java.math.BigDecimal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /** A one-aggregate domain the auto-configuration tests run (the actuator's tests too). */
 public final class TestDomain {
   private TestDomain() {}
+
+  /** Registers {@link Account}, whose events are {@link MoneyDeposited}: every test app's start. */
+  @Configuration(proxyBeanMethods = false)
+  public static class AccountAggregate {
+    @Bean
+    CqrsConfigurer accounts() {
+      return new CqrsConfigurer() {
+        @Override
+        public void configure(Cqrs.Builder builder) {
+          builder.aggregate(Account.class, MoneyDeposited.class);
+        }
+      };
+    }
+  }
 
   public record Deposit(String accountId, BigDecimal amount) {}
 

@@ -10,7 +10,6 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spring.CqrsAutoConfiguration;
-import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.TestDomain;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingEventStreamRepository;
@@ -29,6 +28,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 class CqrsHealthAutoConfigurationTest {
   private final ApplicationContextRunner runner =
@@ -38,17 +38,8 @@ class CqrsHealthAutoConfigurationTest {
           .withUserConfiguration(HealthBank.class);
 
   @Configuration(proxyBeanMethods = false)
+  @Import(TestDomain.AccountAggregate.class)
   static class HealthBank {
-    @Bean
-    CqrsConfigurer accounts() {
-      return new CqrsConfigurer() {
-        @Override
-        public void configure(Cqrs.Builder builder) {
-          builder.aggregate(TestDomain.Account.class, TestDomain.MoneyDeposited.class);
-        }
-      };
-    }
-
     @Bean
     TestDomain.DepositHandler depositHandler(EventSourcingRepository accounts) {
       return new TestDomain.DepositHandler(accounts);

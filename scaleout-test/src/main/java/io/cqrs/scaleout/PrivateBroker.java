@@ -67,6 +67,33 @@ public final class PrivateBroker implements AutoCloseable {
   }
 
   /**
+   * Waits until the node's pid file holds its pid: {@code rabbitmq-server -detached} creates the
+   * file empty and writes the pid a moment later, and {@code rabbitmqctl wait} on an empty file
+   * fails at once ({@code garbage_in_pid_file}) instead of waiting.
+   */
+  private void awaitPidWritten(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        if (Files.readString(pidFile()).strip().matches("[0-9]+")) {
+          return;
+        }
+      } catch (IOException e) {
+        // Not there yet.
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no pid in " + pidFile() + " after " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + pidFile(), e);
+      }
+    }
+  }
+
+  /**
    * Starts a node whose files live under {@code baseDirectory} and waits until it accepts
    * connections.
    *
@@ -88,6 +115,7 @@ public final class PrivateBroker implements AutoCloseable {
     run(List.of(server.getPath(), "-detached"), environment, Duration.ofSeconds(60));
     PrivateBroker broker = new PrivateBroker(node, amqpPort, directory, environment, ctl);
     try {
+      broker.awaitPidWritten(timeout);
       broker.ctl(
           "wait", "--timeout", String.valueOf(timeout.toSeconds()), broker.pidFile().toString());
     } catch (RuntimeException e) {

@@ -141,6 +141,14 @@ final class AppendOnlyEvents {
     return new View(events, from, size);
   }
 
+  /**
+   * An immutable view of at most {@code max} events from index {@code from} (0-based), ending at
+   * the current end at the latest.
+   */
+  List<VersionedEvent> view(int from, int max) {
+    return new View(events, from, from + Math.min(max, size - from));
+  }
+
   /** A read-only window on an array whose slots in the window never change. */
   private static final class View extends AbstractList<VersionedEvent> implements RandomAccess {
     private final VersionedEvent[] events;

@@ -130,6 +130,22 @@ public final class InMemoryEventStreamRepository
   }
 
   @Override
+  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    StreamPreconditions.checkLoadRange(streamId, fromVersion, maxEvents);
+    AppendOnlyEvents stream = streams.get(streamId);
+    if (stream == null) {
+      return new EventStream(streamId, null, List.of());
+    }
+    synchronized (stream) {
+      if (fromVersion > stream.size()) {
+        return new EventStream(streamId, stream.aggregateType(), List.of());
+      }
+      return new EventStream(
+          streamId, stream.aggregateType(), stream.view((int) fromVersion - 1, maxEvents));
+    }
+  }
+
+  @Override
   public long version(String streamId) {
     StreamPreconditions.checkStreamId(streamId);
     AppendOnlyEvents stream = streams.get(streamId);

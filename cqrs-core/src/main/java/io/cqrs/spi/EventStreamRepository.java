@@ -124,6 +124,32 @@ public interface EventStreamRepository {
   EventStream loadStream(String streamId, long fromVersion);
 
   /**
+   * At most {@code maxEvents} events of a stream, those with the lowest versions {@code >=
+   * fromVersion}, in version order (fewer if the stream ends first, empty if it has none there),
+   * and the aggregate type the stream recorded when it was created (null if none): a page of a
+   * stream that may be long, such as its history shown to a user. A store reads what it needs for
+   * that page, not the rest of the stream; the stores of this project read whole commits, so at
+   * most one commit's events more than the page. The next page starts at the last version returned
+   * plus one.
+   *
+   * <p>The default loads the whole rest of the stream with {@link #loadStream(String, long)} and
+   * keeps the first events: correct for any store, bounded only in what it returns. Stores that
+   * keep long streams override it.
+   *
+   * @param maxEvents the most events to return, at least 1
+   * @throws IllegalArgumentException if {@code fromVersion} or {@code maxEvents} is below 1
+   */
+  default EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    StreamPreconditions.checkLoadRange(streamId, fromVersion, maxEvents);
+    EventStream stream = loadStream(streamId, fromVersion);
+    List<VersionedEvent> events = stream.events();
+    return events.size() <= maxEvents
+        ? stream
+        : new EventStream(
+            streamId, stream.aggregateType(), List.copyOf(events.subList(0, maxEvents)));
+  }
+
+  /**
    * The events committed after {@code readVersion}, in version order, for a caller that has read
    * the stream up to {@code readVersion} (an aggregate held in a cache): {@code readVersion} ends a
    * commit of the stream, so a store can answer "nothing new" by probing for the commit after it,

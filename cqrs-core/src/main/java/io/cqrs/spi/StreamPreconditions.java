@@ -92,6 +92,15 @@ public final class StreamPreconditions {
     }
   }
 
+  /** Fails unless {@code fromVersion} and {@code maxEvents} are at least 1. */
+  public static void checkLoadRange(String streamId, long fromVersion, int maxEvents) {
+    checkFromVersion(streamId, fromVersion);
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException(
+          "maxEvents must be >= 1, was " + maxEvents + " for stream '" + streamId + "'");
+    }
+  }
+
   /** Fails unless the log read arguments are usable. */
   public static void checkLogRead(long fromPosition, int maxEvents) {
     if (fromPosition < 1) {

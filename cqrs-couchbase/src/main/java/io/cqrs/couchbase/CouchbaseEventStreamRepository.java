@@ -267,6 +267,21 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
+   * <p>One read of the head, then in parallel the commit documents the page needs (and, from early
+   * in a long stream, the head's pages of archived commits a window of 16 at a time from the one
+   * holding {@code fromVersion}); the claims past a lagging head are followed only as far as the
+   * page reaches.
+   */
+  @Override
+  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    keys.checkStreamId(streamId);
+    StreamPreconditions.checkLoadRange(streamId, fromVersion, maxEvents);
+    return reader.load(streamId, fromVersion, maxEvents);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One existence probe ({@code exists}, a metadata read) of the claim that would start the
    * commit after {@code readVersion}, when nothing was committed since; a {@linkplain #loadStream
    * load} from there otherwise.

@@ -216,6 +216,54 @@ final class StreamReader {
     return load(streamId, readVersion + 1);
   }
 
+  /**
+   * At most {@code maxEvents} events with version {@code >= fromVersion}, in order: the head, then
+   * only the pages, commits and claims past the head that hold them (whole commits, so at most one
+   * commit's events more are read than returned). A page from early in a long stream reads the
+   * head's pages a window at a time from the one holding {@code fromVersion}, not all of them; one
+   * from its end walks the claims past a lagging head only as far as the page reaches.
+   */
+  EventStream load(String streamId, long fromVersion, int maxEvents) {
+    StreamHead head = head(streamId);
+    List<StreamHead.Entry> wanted = commitsFrom(streamId, head, fromVersion, maxEvents);
+    long missing = maxEvents - eventsFrom(wanted, fromVersion);
+    List<StreamHead.Entry> beyond;
+    List<Optional<Kv.Document>> documents;
+    if (missing <= 0) {
+      beyond = List.of();
+      documents = kv.getAll(logKeys(wanted));
+    } else {
+      var both =
+          Kv.await(
+              Mono.zip(
+                  kv.getAllAsync(logKeys(wanted)),
+                  claimsAfterAsync(
+                      streamId, head.version(), new ArrayList<>(), fromVersion, missing)),
+              "load of stream '" + KeyLayout.shown(streamId) + "'");
+      documents = both.getT1();
+      beyond = both.getT2();
+    }
+    List<VersionedEvent> events = new ArrayList<>((int) Math.min(maxEvents, 1024));
+    collect(streamId, wanted, documents, fromVersion, maxEvents, events);
+    if (!beyond.isEmpty()) {
+      collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, maxEvents, events);
+    }
+    return new EventStream(streamId, type(head, beyond), events);
+  }
+
+  /** How many events of {@code entries} have a version {@code >= fromVersion}. */
+  private static long eventsFrom(List<StreamHead.Entry> entries, long fromVersion) {
+    long count = 0;
+    for (StreamHead.Entry entry : entries) {
+      count += eventsFrom(entry, fromVersion);
+    }
+    return count;
+  }
+
+  private static long eventsFrom(StreamHead.Entry entry, long fromVersion) {
+    return entry.last() < fromVersion ? 0 : entry.last() - Math.max(entry.first(), fromVersion) + 1;
+  }
+
   private EventStream load(String streamId, long fromVersion, StreamHead head) {
     List<StreamHead.Entry> wanted = commitsFrom(streamId, head, fromVersion);
     // The head's commits and the claims past the head are read at the same time.
@@ -237,20 +285,45 @@ final class StreamReader {
    * archived version, its pages') that end at or after {@code fromVersion}, in version order.
    */
   List<StreamHead.Entry> commitsFrom(String streamId, StreamHead head, long fromVersion) {
+    return commitsFrom(streamId, head, fromVersion, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #commitsFrom(String, StreamHead, long)}, ending with the first commit that brings the
+   * events at or after {@code fromVersion} to {@code maxEvents}.
+   */
+  private List<StreamHead.Entry> commitsFrom(
+      String streamId, StreamHead head, long fromVersion, long maxEvents) {
     List<StreamHead.Entry> wanted = new ArrayList<>();
+    long[] count = {0};
     if (fromVersion <= head.archivedThrough()) {
-      for (StreamHead.Entry entry : archivedCommits(streamId, head, fromVersion)) {
-        if (entry.last() >= fromVersion) {
-          wanted.add(entry);
+      for (StreamHead.Entry entry : archivedCommits(streamId, head, fromVersion, maxEvents)) {
+        if (take(entry, fromVersion, maxEvents, wanted, count)) {
+          return wanted;
         }
       }
     }
     for (StreamHead.Entry entry : head.commits()) {
-      if (entry.last() >= fromVersion) {
-        wanted.add(entry);
+      if (take(entry, fromVersion, maxEvents, wanted, count)) {
+        return wanted;
       }
     }
     return wanted;
+  }
+
+  /** Adds a commit that holds events wanted; true once {@code maxEvents} are reached. */
+  private static boolean take(
+      StreamHead.Entry entry,
+      long fromVersion,
+      long maxEvents,
+      List<StreamHead.Entry> wanted,
+      long[] count) {
+    long events = eventsFrom(entry, fromVersion);
+    if (events > 0) {
+      wanted.add(entry);
+      count[0] += events;
+    }
+    return count[0] >= maxEvents;
   }
 
   /** Up to this many pages a load reads all at once; beyond, it first looks for where to start. */
@@ -264,10 +337,10 @@ final class StreamReader {
    * load from late in a long stream does not read every page from the first.
    */
   private List<StreamHead.Entry> archivedCommits(
-      String streamId, StreamHead head, long fromVersion) {
+      String streamId, StreamHead head, long fromVersion, long maxEvents) {
     long first = 0;
     long offset = 0;
-    if (head.pages() > PAGES_READ_WHOLE) {
+    if (head.pages() > PAGES_READ_WHOLE && fromVersion > 1) {
       // The last page that follows a version before fromVersion holds it: pages are contiguous.
       long low = 0;
       long high = head.pages() - 1;
@@ -283,21 +356,33 @@ final class StreamReader {
       }
       first = low;
     }
-    List<String> pageKeys = new ArrayList<>();
-    for (long page = first; page < head.pages(); page++) {
-      pageKeys.add(keys.headPage(streamId, page));
-    }
-    List<Optional<Kv.Document>> pages = kv.getAll(pageKeys);
+    // A bounded read takes the pages a window at a time and stops once they hold its events;
+    // an unbounded one reads them all at once.
+    long window = maxEvents == Long.MAX_VALUE ? head.pages() : PAGES_READ_WHOLE;
     List<StreamHead.Entry> commits = new ArrayList<>();
-    for (int i = 0; i < pages.size(); i++) {
-      String key = pageKeys.get(i);
-      if (pages.get(i).isEmpty()) {
-        throw missingPage(streamId, head, first + i);
+    long wanted = 0;
+    long page = first;
+    while (page < head.pages()) {
+      List<String> pageKeys = new ArrayList<>();
+      for (long end = Math.min(head.pages(), page + window); page < end; page++) {
+        pageKeys.add(keys.headPage(streamId, page));
       }
-      List<StreamHead.Entry> entries =
-          codec.headPage(key, pages.get(i).get().content(), streamId, offset);
-      commits.addAll(entries);
-      offset = entries.get(entries.size() - 1).last();
+      List<Optional<Kv.Document>> pages = kv.getAll(pageKeys);
+      long firstOfWindow = page - pageKeys.size();
+      for (int i = 0; i < pages.size(); i++) {
+        String key = pageKeys.get(i);
+        if (pages.get(i).isEmpty()) {
+          throw missingPage(streamId, head, firstOfWindow + i);
+        }
+        List<StreamHead.Entry> entries =
+            codec.headPage(key, pages.get(i).get().content(), streamId, offset);
+        commits.addAll(entries);
+        wanted += eventsFrom(entries, fromVersion);
+        offset = entries.get(entries.size() - 1).last();
+      }
+      if (wanted >= maxEvents) {
+        return commits;
+      }
     }
     if (offset != head.archivedThrough()) {
       throw DocumentCodec.corrupt(
@@ -357,9 +442,23 @@ final class StreamReader {
       List<Optional<Kv.Document>> documents,
       long fromVersion,
       List<VersionedEvent> out) {
+    collect(streamId, entries, documents, fromVersion, Integer.MAX_VALUE, out);
+  }
+
+  /** Adds the commits' events from {@code fromVersion} on until {@code out} holds {@code max}. */
+  private void collect(
+      String streamId,
+      List<StreamHead.Entry> entries,
+      List<Optional<Kv.Document>> documents,
+      long fromVersion,
+      int max,
+      List<VersionedEvent> out) {
     for (int i = 0; i < entries.size(); i++) {
       LogDocument.Commit commit = commit(streamId, entries.get(i), documents.get(i));
       for (VersionedEvent event : commit.events()) {
+        if (out.size() == max) {
+          return;
+        }
         if (event.version() >= fromVersion) {
           out.add(event);
         }
@@ -403,6 +502,15 @@ final class StreamReader {
 
   private Mono<List<StreamHead.Entry>> claimsAfterAsync(
       String streamId, long version, List<StreamHead.Entry> found) {
+    return claimsAfterAsync(streamId, version, found, 1, Long.MAX_VALUE);
+  }
+
+  /**
+   * The claims after {@code version}, followed until one is missing or those found hold {@code
+   * wanted} events at or after {@code fromVersion}.
+   */
+  private Mono<List<StreamHead.Entry>> claimsAfterAsync(
+      String streamId, long version, List<StreamHead.Entry> found, long fromVersion, long wanted) {
     String key = keys.claim(streamId, version + 1);
     return kv.getAsync(key)
         .flatMap(
@@ -413,7 +521,10 @@ final class StreamReader {
               StreamHead.Entry entry =
                   codec.claim(key, claim.get().content(), streamId, version + 1);
               found.add(entry);
-              return claimsAfterAsync(streamId, entry.last(), found);
+              long left = wanted - eventsFrom(entry, fromVersion);
+              return left <= 0
+                  ? Mono.just(found)
+                  : claimsAfterAsync(streamId, entry.last(), found, fromVersion, left);
             });
   }
 }

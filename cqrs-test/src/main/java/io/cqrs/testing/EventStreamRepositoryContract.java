@@ -159,6 +159,61 @@ public abstract class EventStreamRepositoryContract {
   }
 
   @Test
+  void a_bounded_load_returns_the_first_events_from_a_version_for_every_cut_through_commits() {
+    // Commits of 1, 3, 5, 1 and 2 events: pages cut through a commit, end at its last event, and
+    // start inside one.
+    List<VersionedEvent> all = new ArrayList<>();
+    for (int size : new int[] {1, 3, 5, 1, 2}) {
+      all.addAll(saveHappened("s", all.size(), size));
+    }
+
+    for (int from = 1; from <= all.size() + 2; from++) {
+      for (int max = 1; max <= all.size() + 1; max++) {
+        List<VersionedEvent> rest = all.subList(Math.min(from - 1, all.size()), all.size());
+        assertThat(repository.loadStream("s", from, max).events())
+            .as("from %d, at most %d", from, max)
+            .containsExactlyElementsOf(rest.subList(0, Math.min(max, rest.size())));
+      }
+    }
+    assertThat(repository.loadStream("s", 1, Integer.MAX_VALUE).events())
+        .containsExactlyElementsOf(all);
+    assertThat(repository.loadStream("s", Long.MAX_VALUE, Integer.MAX_VALUE).events()).isEmpty();
+    assertThat(repository.loadStream("never-written", 1, 10).events()).isEmpty();
+  }
+
+  @Test
+  void pages_of_a_bounded_load_read_a_long_stream_exactly_once_each() {
+    List<VersionedEvent> all = new ArrayList<>();
+    for (int commit = 0; commit < 40; commit++) {
+      all.addAll(saveHappened("s", all.size(), 1 + commit % 4));
+    }
+
+    List<VersionedEvent> paged = new ArrayList<>();
+    long from = 1;
+    while (true) {
+      List<VersionedEvent> page = repository.loadStream("s", from, 7).events();
+      if (page.isEmpty()) {
+        break;
+      }
+      assertThat(page.size()).isLessThanOrEqualTo(7);
+      paged.addAll(page);
+      from = page.get(page.size() - 1).version() + 1;
+    }
+    assertThat(paged).containsExactlyElementsOf(all);
+  }
+
+  @Test
+  void a_bounded_load_reports_the_streams_aggregate_type() {
+    List<VersionedEvent> first = happened("s", 1, 3, "c-" + id());
+    repository.save(io.cqrs.spi.StreamAppend.of("s", 0, first).withAggregateType("Ledger"));
+    repository.save("s", 3, happened("s", 4, 2, "c-" + id()));
+
+    assertThat(repository.loadStream("s", 1, 2).aggregateType()).isEqualTo("Ledger");
+    assertThat(repository.loadStream("s", 2, 1).events()).containsExactly(first.get(1));
+    assertThat(repository.loadStream("s", 4, 1).aggregateType()).isEqualTo("Ledger");
+  }
+
+  @Test
   void a_stream_that_was_never_written_is_at_version_zero_and_loads_empty() {
     assertThat(repository.version("never-written")).isZero();
     assertThat(repository.load("never-written")).isEmpty();
@@ -583,6 +638,15 @@ public abstract class EventStreamRepositoryContract {
     assertRejected(() -> repository.load("", 1), IllegalArgumentException.class, "streamId");
     assertRejected(() -> repository.load("s", 0), IllegalArgumentException.class, "fromVersion");
     assertRejected(() -> repository.load("s", -3), IllegalArgumentException.class, "fromVersion");
+    assertRejected(
+        () -> repository.loadStream("s", 0, 5), IllegalArgumentException.class, "fromVersion");
+    assertRejected(
+        () -> repository.loadStream("s", 1, 0), IllegalArgumentException.class, "maxEvents");
+    assertRejected(
+        () -> repository.loadStream("s", 1, Integer.MIN_VALUE),
+        IllegalArgumentException.class,
+        "maxEvents");
+    assertRejected(() -> repository.loadStream(null, 1, 5), NullPointerException.class, "streamId");
     assertRejected(() -> repository.version(null), NullPointerException.class, "streamId");
     assertRejected(() -> repository.version(" "), IllegalArgumentException.class, "streamId");
     assertRejected(() -> repository.loadSnapshot(null), NullPointerException.class, "streamId");

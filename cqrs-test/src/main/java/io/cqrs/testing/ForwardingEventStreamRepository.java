@@ -16,12 +16,13 @@ import java.util.Optional;
  * {@code super}.
  *
  * <p>Every method a store may answer in its own way is forwarded, the SPI's default methods ({@link
- * #loadStreamAfter}, {@link #readLogEvents}) included, so callers get the delegate's answer. The
- * overloads that only reshape their arguments ({@code save(String, long, List)}, {@code
- * save(String, long, List, String)}, {@code load(String, long)}, {@code load(String)}) are not:
- * they reach the delegate through {@link #save(StreamAppend)} and {@link #loadStream}, so a
- * subclass that overrides those two, and {@link #saveChecked} (a save the caller has checked, which
- * reaches the delegate's own), sees every save and every load.
+ * #loadStreamAfter}, the bounded {@link #loadStream(String, long, int)}, {@link #readLogEvents})
+ * included, so callers get the delegate's answer. The overloads that only reshape their arguments
+ * ({@code save(String, long, List)}, {@code save(String, long, List, String)}, {@code load(String,
+ * long)}, {@code load(String)}) are not: they reach the delegate through {@link
+ * #save(StreamAppend)} and {@link #loadStream}, so a subclass that overrides those two, and {@link
+ * #saveChecked} (a save the caller has checked, which reaches the delegate's own), sees every save
+ * and every load.
  *
  * <p>It is an {@link EventStreamRepository} and nothing else, whatever the delegate is: a store
  * built on it hides the delegate's publication marks and processor claims, as a store without them
@@ -54,6 +55,11 @@ public abstract class ForwardingEventStreamRepository implements EventStreamRepo
   @Override
   public EventStream loadStreamAfter(String streamId, long readVersion) {
     return delegate.loadStreamAfter(streamId, readVersion);
+  }
+
+  @Override
+  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    return delegate.loadStream(streamId, fromVersion, maxEvents);
   }
 
   @Override

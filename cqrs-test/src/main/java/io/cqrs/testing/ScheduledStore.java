@@ -67,6 +67,11 @@ final class ScheduledStore extends ForwardingEventStreamRepository {
   }
 
   @Override
+  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    return step(() -> super.loadStream(streamId, fromVersion, maxEvents));
+  }
+
+  @Override
   public List<VersionedEvent> eventsByCorrelationId(String correlationId) {
     return step(() -> super.eventsByCorrelationId(correlationId));
   }

@@ -172,13 +172,52 @@ public final class BankService {
   }
 
   /**
-   * Every event of an account, oldest first.
+   * A page of an account's events, oldest first: those after version {@code after}, at most {@code
+   * limit} of them. The store reads that page (and the commit holding the event after it), not the
+   * rest of the account's history.
    *
+   * @param after the version the page follows: 0 for the first page, the last version of the page
+   *     before for the next
+   * @param limit the most events the page holds, at least 1
    * @throws UnknownAccountException if there is no such account
+   * @throws IllegalArgumentException if {@code after} is negative or {@code limit} below 1 or
+   *     {@code Integer.MAX_VALUE}
    */
-  public List<VersionedEvent> history(String accountId) {
+  public HistoryPage history(String accountId, long after, int limit) {
+    if (after < 0) {
+      throw new IllegalArgumentException("after must be at least 0, was " + after);
+    }
+    if (limit < 1 || limit == Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "limit must be from 1 to " + (Integer.MAX_VALUE - 1) + ", was " + limit);
+    }
     AggregateLookup.account(repository, accountId);
-    return repository.store().load(accountId);
+    if (after == Long.MAX_VALUE) {
+      return new HistoryPage(List.of(), false);
+    }
+    // One event more than the page tells whether another page follows.
+    List<VersionedEvent> events =
+        repository.store().loadStream(accountId, after + 1, limit + 1).events();
+    return events.size() > limit
+        ? new HistoryPage(List.copyOf(events.subList(0, limit)), true)
+        : new HistoryPage(events, false);
+  }
+
+  /**
+   * A page of an account's history.
+   *
+   * @param events the page's events, oldest first
+   * @param more whether events follow the page's last
+   */
+  public record HistoryPage(List<VersionedEvent> events, boolean more) {
+    public HistoryPage {
+      events = List.copyOf(events);
+    }
+
+    /** The {@code after} of the next page (the page's last version), or null if none follows. */
+    public Long next() {
+      return more ? events.get(events.size() - 1).version() : null;
+    }
   }
 
   /** Every event recorded under a correlation id, error events included, in commit order. */

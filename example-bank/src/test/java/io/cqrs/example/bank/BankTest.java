@@ -189,6 +189,7 @@ class BankTest {
 
   @Test
   void the_history_of_an_unknown_account_is_refused() {
-    assertThatThrownBy(() -> service.history("nobody")).isInstanceOf(UnknownAccountException.class);
+    assertThatThrownBy(() -> service.history("nobody", 0, 10))
+        .isInstanceOf(UnknownAccountException.class);
   }
 }

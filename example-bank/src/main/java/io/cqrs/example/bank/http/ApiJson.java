@@ -114,6 +114,14 @@ final class ApiJson {
       List<Unreadable> unreadable,
       @JsonInclude(JsonInclude.Include.NON_NULL) String next) {}
 
+  /**
+   * One page of an account's history.
+   *
+   * @param next the {@code after} of the next page; absent on the last
+   */
+  record HistoryJson(
+      List<EventJson> items, @JsonInclude(JsonInclude.Include.NON_NULL) String next) {}
+
   /** A view that could not be read. */
   record Unreadable(String id, String problem) {
     static List<Unreadable> of(List<String> ids) {

@@ -22,6 +22,7 @@ import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
 import io.cqrs.example.bank.http.ApiJson.AccountJson;
 import io.cqrs.example.bank.http.ApiJson.EventJson;
+import io.cqrs.example.bank.http.ApiJson.HistoryJson;
 import io.cqrs.example.bank.http.ApiJson.ListJson;
 import io.cqrs.example.bank.http.ApiJson.TransferJson;
 import io.cqrs.example.bank.http.ApiJson.Unreadable;
@@ -491,12 +492,19 @@ final class BankApi implements AutoCloseable {
     ctx.json(AccountJson.of(entry.view(), entry.version()));
   }
 
+  /**
+   * A page of an account's events, oldest first: {@code ?after=<version>} (0 by default) and {@code
+   * ?limit=} as for listings; {@code next} names the {@code after} of the page that follows.
+   */
   private void history(Context ctx) {
     User user = authenticate(ctx);
     String id = ownedAccount(ctx, user);
+    PageRequest.Versions request = PageRequest.Versions.of(ctx);
+    BankService.HistoryPage page = service.history(id, request.after(), request.limit());
     List<EventJson> events =
-        service.history(id).stream().map(event -> EventJson.of(mapper, event)).toList();
-    ctx.json(events);
+        page.events().stream().map(event -> EventJson.of(mapper, event)).toList();
+    Long next = page.next();
+    ctx.json(new HistoryJson(events, next == null ? null : Long.toString(next)));
   }
 
   /**

@@ -31,6 +31,48 @@ record PageRequest(String after, int limit) {
         after == null ? null : JsonBody.id("after", after), limit(single(ctx, "limit")));
   }
 
+  /**
+   * The page of a stream's events {@code ctx} asks for: {@code ?after=<version>}, a whole number
+   * from 0 (the default: from the first event) to {@link Long#MAX_VALUE}, and {@code ?limit=n} as
+   * for a listing.
+   *
+   * @param after the version the page follows
+   * @param limit the most events the page holds
+   */
+  record Versions(long after, int limit) {
+    /**
+     * The page {@code ctx} asks for.
+     *
+     * @throws ApiException 400 for a limit or version that is not one, or either given twice
+     */
+    static Versions of(Context ctx) {
+      String after = single(ctx, "after");
+      return new Versions(
+          after == null ? 0 : version("after", after), PageRequest.limit(single(ctx, "limit")));
+    }
+  }
+
+  /** The version {@code value} names: plain ASCII digits, 0 to {@link Long#MAX_VALUE}. */
+  static long version(String name, String value) {
+    if (!value.isEmpty()
+        && value.length() <= 19
+        && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        return Long.parseLong(value);
+      } catch (NumberFormatException beyondLong) {
+        // 19 digits above Long.MAX_VALUE: refused below
+      }
+    }
+    throw ApiException.invalid(
+        name,
+        name
+            + " must be a version, a whole number from 0 to "
+            + Long.MAX_VALUE
+            + ", was '"
+            + FieldRules.printable(value)
+            + "'");
+  }
+
   /** The limit {@code value} says: {@link #DEFAULT_LIMIT} if absent. */
   static int limit(String value) {
     if (value == null) {

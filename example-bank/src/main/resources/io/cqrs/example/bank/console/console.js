@@ -10,6 +10,7 @@
   const COMMAND_POLL_PATIENT_MILLIS = 5000; // once a command has been pending for a while
   const COMMAND_PATIENCE_MILLIS = 30000;
   const SEND_ATTEMPTS = 3;
+  const HISTORY_SHOWN = 100; // an account's last events; the API answers pages of its history
 
   const state = {
     user: null,
@@ -168,7 +169,7 @@
     for (const id of ['accounts', 'transfers', 'history-table', 'processors']) {
       $(id).tBodies[0].replaceChildren();
     }
-    for (const id of ['accounts-more', 'transfers-more']) {
+    for (const id of ['accounts-more', 'transfers-more', 'history-more']) {
       $(id).hidden = true;
     }
     $('history').hidden = true;
@@ -341,10 +342,17 @@
     if (!force && version === state.historyVersion) {
       return;
     }
-    const reply = await api('GET', '/accounts/' + encodeURIComponent(state.historyOf) + '/history');
+    // The page after (version - HISTORY_SHOWN) holds the last events the account's listing knows
+    // of, and any newer ones up to the page's size.
+    const after = Math.max(0, version - HISTORY_SHOWN);
+    const reply = await api('GET', '/accounts/' + encodeURIComponent(state.historyOf)
+      + '/history?after=' + after + '&limit=' + HISTORY_SHOWN);
     state.historyVersion = version;
+    $('history-more').hidden = after === 0;
+    $('history-more').textContent = after === 0 ? ''
+      : 'Showing the last ' + reply.body.items.length + ' events; ' + after + ' earlier ones are not shown.';
     $('history-table').tBodies[0].replaceChildren(
-      ...reply.body.map((e) => {
+      ...reply.body.items.map((e) => {
         const row = document.createElement('tr');
         row.dataset.version = e.version;
         cell(row, e.version, 'num');

@@ -238,7 +238,7 @@ class DeadLetterApiTest {
   }
 
   private long credits(String account) throws Exception {
-    JsonNode history = alice.get("/accounts/" + account + "/history").body();
+    JsonNode history = alice.get("/accounts/" + account + "/history?limit=500").body().get("items");
     return StreamSupport.stream(history.spliterator(), false)
         .filter(e -> e.path("type").asText().equals("AccountCredited"))
         .count();

@@ -64,6 +64,15 @@ final class SegmentDocuments {
         return new Attempt(null, current);
       }
       // A renewal keeps the token; any new claim, even the same owner's after expiry, fences.
+      if (!held && current.token() == Long.MAX_VALUE) {
+        // Only a document written by hand gets here (a token grows by one per claim): the next
+        // token would wrap to a negative one that no reader accepts, and fence nothing.
+        throw DocumentCodec.corrupt(
+            key,
+            null,
+            new IllegalArgumentException(
+                "its token " + Long.MAX_VALUE + " has no successor to fence it with"));
+      }
       long token = held ? current.token() : current.token() + 1;
       if (write(key, new Segment(token, current.checkpoint(), owner, until, current.cas()))) {
         SegmentClaim claim =

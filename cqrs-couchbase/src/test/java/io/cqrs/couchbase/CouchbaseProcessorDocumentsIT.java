@@ -103,6 +103,34 @@ class CouchbaseProcessorDocumentsIT extends RepositoryIT {
   }
 
   @Test
+  void a_segment_whose_token_has_no_successor_refuses_a_new_claim_and_keeps_its_document() {
+    CouchbaseEventStreamRepository store = repository();
+    store.segmentCount("view", 1);
+    String key = prefix + "::pseg::0::view";
+    String atTheEnd = "{\"f\":1,\"t\":" + Long.MAX_VALUE + ",\"c\":3}";
+    writeRaw(key, atTheEnd);
+
+    assertThatThrownBy(() -> store.claim("view", 0, "b", T0, TTL))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(key)
+        .hasMessageContaining("no successor");
+    assertThat(raw(key)).contains(atTheEnd);
+    assertThat(store.segments("view").get(0).token()).isEqualTo(Long.MAX_VALUE);
+
+    // One below: the claim takes the last token, and the next new claim is refused.
+    writeRaw(key, "{\"f\":1,\"t\":" + (Long.MAX_VALUE - 1) + ",\"c\":3}");
+    SegmentClaim last = store.claim("view", 0, "b", T0, TTL).orElseThrow();
+    assertThat(last.token()).isEqualTo(Long.MAX_VALUE);
+    store.saveCheckpoint(last, 4, T0);
+    assertThat(store.claim("view", 0, "b", T0, TTL))
+        .as("a renewal keeps its token")
+        .hasValueSatisfying(renewed -> assertThat(renewed.token()).isEqualTo(Long.MAX_VALUE));
+    assertThatThrownBy(() -> store.claim("view", 0, "c", T0.plus(TTL).plusSeconds(1), TTL))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("no successor");
+  }
+
+  @Test
   void a_corrupted_segment_count_fails_naming_its_key() {
     writeRaw(prefix + "::proc::view", "{\"f\":1,\"n\":0}");
 

@@ -1,6 +1,7 @@
 package io.cqrs;
 
 import io.cqrs.interceptor.Interceptors;
+import io.cqrs.internal.Texts;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
@@ -606,12 +607,29 @@ public final class Cqrs implements AutoCloseable {
 
     /**
      * The service name (default {@code "app"}): instances with the same name compete for its
-     * commands, and the relay is named after it.
+     * commands, and the relay is named after it. It goes into thread names, log lines and the names
+     * of queues and processor documents, so it may hold no control character (a line break in it
+     * would forge log lines) and no unpaired surrogate.
+     *
+     * @throws IllegalArgumentException if it is blank or holds such a character
      */
     public Builder service(String service) {
       Objects.requireNonNull(service, "service");
       if (service.isBlank()) {
         throw new IllegalArgumentException("service must not be blank");
+      }
+      for (int i = 0; i < service.length(); i++) {
+        char c = service.charAt(i);
+        boolean unpaired =
+            Character.isHighSurrogate(c)
+                ? i + 1 == service.length() || !Character.isLowSurrogate(service.charAt(++i))
+                : Character.isLowSurrogate(c);
+        if (Character.isISOControl(c) || unpaired) {
+          throw new IllegalArgumentException(
+              "service must hold no control characters or unpaired surrogates, was '"
+                  + Texts.printable(service)
+                  + "'");
+        }
       }
       this.service = service;
       return this;

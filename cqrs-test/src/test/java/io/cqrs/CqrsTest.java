@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.cqrs.internal.Texts;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventBus;
@@ -351,6 +352,21 @@ class CqrsTest {
     assertThatThrownBy(() -> Cqrs.builder().service(" "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("service");
+    for (String forged :
+        List.of(
+            "bank\nWARN forged line",
+            "bank\r",
+            "\u0000bank",
+            "bank\u0085",
+            "bank\ud800",
+            "\udc00")) {
+      assertThatThrownBy(() -> Cqrs.builder().service(forged))
+          .as(Texts.printable(forged))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("service")
+          .hasMessageNotContaining("\n");
+    }
+    assertThat(Cqrs.builder().service("bank-\uD83C\uDFE6 east")).isNotNull(); // a pair, a space
     assertThatThrownBy(() -> Cqrs.builder().commandListeners(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("commandListeners");

@@ -245,10 +245,27 @@ final class StreamReader {
     }
     List<VersionedEvent> events = new ArrayList<>((int) Math.min(maxEvents, 1024));
     collect(streamId, wanted, documents, fromVersion, maxEvents, events);
-    if (!beyond.isEmpty()) {
-      collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, maxEvents, events);
-    }
+    List<StreamHead.Entry> held = holding(beyond, fromVersion);
+    collect(streamId, held, kv.getAll(logKeys(held)), fromVersion, maxEvents, events);
     return new EventStream(streamId, type(head, beyond), events);
+  }
+
+  /**
+   * The commits of {@code entries} that hold a version {@code >= fromVersion}: the claims past a
+   * lagging head are followed from the head, but the commits before the load's first version need
+   * not be read.
+   */
+  private static List<StreamHead.Entry> holding(List<StreamHead.Entry> entries, long fromVersion) {
+    if (entries.isEmpty() || entries.get(0).last() >= fromVersion) {
+      return entries;
+    }
+    List<StreamHead.Entry> held = new ArrayList<>(entries.size());
+    for (StreamHead.Entry entry : entries) {
+      if (entry.last() >= fromVersion) {
+        held.add(entry);
+      }
+    }
+    return held;
   }
 
   /** How many events of {@code entries} have a version {@code >= fromVersion}. */
@@ -276,7 +293,8 @@ final class StreamReader {
     List<StreamHead.Entry> beyond = both.getT2();
     List<VersionedEvent> events = new ArrayList<>();
     collect(streamId, wanted, both.getT1(), fromVersion, events);
-    collect(streamId, beyond, kv.getAll(logKeys(beyond)), fromVersion, events);
+    List<StreamHead.Entry> held = holding(beyond, fromVersion);
+    collect(streamId, held, kv.getAll(logKeys(held)), fromVersion, events);
     return new EventStream(streamId, type(head, beyond), events);
   }
 
@@ -379,9 +397,11 @@ final class StreamReader {
         commits.addAll(entries);
         wanted += eventsFrom(entries, fromVersion);
         offset = entries.get(entries.size() - 1).last();
-      }
-      if (wanted >= maxEvents) {
-        return commits;
+        if (wanted >= maxEvents) {
+          // Enough: the window's later pages are not looked at, as if never read (a page missing
+          // or corrupted there fails the loads that need it, not this one).
+          return commits;
+        }
       }
     }
     if (offset != head.archivedThrough()) {

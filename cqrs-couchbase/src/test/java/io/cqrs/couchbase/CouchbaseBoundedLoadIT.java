@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.couchbase.client.java.Cluster;
+import io.cqrs.SerializationException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.couchbase.testing.CouchbaseTestServer;
 import io.cqrs.couchbase.testing.KvOperationCounter;
@@ -100,16 +101,7 @@ class CouchbaseBoundedLoadIT extends RepositoryIT {
 
   @Test
   void a_page_past_a_lagging_head_follows_only_the_claims_it_needs() {
-    store.save("lagging", 0, batch("lagging", 0, 1));
-    awaitHeadArchived("lagging", 1, WINDOW);
-    dieAfterClaim.set(true);
-    for (long version = 1; version <= 12; version++) {
-      long expected = version;
-      assertThatThrownBy(() -> store.save("lagging", expected, batch("lagging", expected, 1)))
-          .hasMessageContaining("dies after its claim");
-    }
-    dieAfterClaim.set(false);
-    assertThat(head("lagging").path("v").asLong()).as("the head lags").isEqualTo(1);
+    laggingStream("lagging", 12);
     List<VersionedEvent> all = store.load("lagging");
     assertThat(all).hasSize(13);
 
@@ -119,6 +111,56 @@ class CouchbaseBoundedLoadIT extends RepositoryIT {
     assertThat(page.operations())
         .as("the head, the three claims after it, their three commits")
         .isEqualTo(Map.of("lookup_in", 1L, "get", 6L));
+  }
+
+  @Test
+  void a_load_far_past_a_lagging_head_reads_the_claims_up_to_it_but_only_its_own_commits() {
+    laggingStream("lagging", 12);
+    List<VersionedEvent> all = store.load("lagging");
+
+    Counted<List<VersionedEvent>> page = counted(() -> store.loadStream("lagging", 13, 1).events());
+    Counted<List<VersionedEvent>> rest = counted(() -> store.loadStream("lagging", 12).events());
+
+    assertThat(page.value()).containsExactlyElementsOf(all.subList(12, 13));
+    assertThat(page.operations())
+        .as("the head, the twelve claims after it, the last one's commit")
+        .isEqualTo(Map.of("lookup_in", 1L, "get", 13L));
+    assertThat(rest.value()).containsExactlyElementsOf(all.subList(11, 13));
+    assertThat(rest.operations())
+        .as("an unbounded load: the head and its next claim, the claims, two commits")
+        .isEqualTo(Map.of("lookup_in", 1L, "get", 1L + 13 + 2));
+  }
+
+  @Test
+  void a_missing_page_fails_the_loads_that_need_it_and_no_other() {
+    archivedStream("gap", 120);
+    List<VersionedEvent> all = store.load("gap");
+    collection.remove(keys.headPage("gap", 5));
+
+    assertThat(store.loadStream("gap", 1, 3).events()).containsExactlyElementsOf(all.subList(0, 3));
+    assertThatThrownBy(() -> store.loadStream("gap", 1, 40))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("page 5");
+    assertThatThrownBy(() -> store.load("gap", 1))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("page 5");
+  }
+
+  /** Commits one event, then {@code dead} commits of writers that die after their claims. */
+  private void laggingStream(String stream, int dead) {
+    store.save(stream, 0, batch(stream, 0, 1));
+    awaitHeadArchived(stream, 1, WINDOW);
+    dieAfterClaim.set(true);
+    try {
+      for (long version = 1; version <= dead; version++) {
+        long expected = version;
+        assertThatThrownBy(() -> store.save(stream, expected, batch(stream, expected, 1)))
+            .hasMessageContaining("dies after its claim");
+      }
+    } finally {
+      dieAfterClaim.set(false);
+    }
+    assertThat(head(stream).path("v").asLong()).as("the head lags").isEqualTo(1);
   }
 
   /**

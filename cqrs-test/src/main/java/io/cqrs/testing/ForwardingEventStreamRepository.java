@@ -20,8 +20,9 @@ import java.util.Optional;
  * included, so callers get the delegate's answer. The overloads that only reshape their arguments
  * ({@code save(String, long, List)}, {@code save(String, long, List, String)}, {@code load(String,
  * long)}, {@code load(String)}) are not: they reach the delegate through {@link
- * #save(StreamAppend)} and {@link #loadStream}, so a subclass that overrides those two, and {@link
- * #saveChecked} (a save the caller has checked, which reaches the delegate's own), sees every save
+ * #save(StreamAppend)} and {@link #loadStream(String, long)}, so a subclass that overrides those
+ * two, {@link #saveChecked} (a save the caller has checked, which reaches the delegate's own),
+ * {@link #loadStreamAfter} and the bounded {@link #loadStream(String, long, int)} sees every save
  * and every load.
  *
  * <p>It is an {@link EventStreamRepository} and nothing else, whatever the delegate is: a store

@@ -4,6 +4,7 @@ import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
@@ -17,6 +18,7 @@ import io.cqrs.example.bank.domain.MoneyTransfer;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.domain.UnknownAccountException;
+import io.cqrs.spi.EventStream;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +41,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Thread-safe.
  */
 public final class BankService {
+  /** The type an account's stream records. */
+  private static final String ACCOUNT_TYPE = TypeRegistry.logicalName(Account.class);
+
   private final Cqrs cqrs;
   private final EventSourcingRepository repository;
   private final PasswordHasher passwords;
@@ -191,13 +196,24 @@ public final class BankService {
       throw new IllegalArgumentException(
           "limit must be from 1 to " + (Integer.MAX_VALUE - 1) + ", was " + limit);
     }
-    AggregateLookup.account(repository, accountId);
+    Objects.requireNonNull(accountId, "accountId");
+    // One event more than the page tells whether another page follows. The page's read also says
+    // whose stream it is: the account is checked without loading it (which, its aggregate not
+    // cached, would replay it from its last snapshot).
+    EventStream page =
+        after == Long.MAX_VALUE
+            ? repository.store().loadStream(accountId, Long.MAX_VALUE, 1)
+            : repository.store().loadStream(accountId, after + 1, limit + 1);
+    if (page.aggregateType() == null) {
+      // No stream, or one written before streams recorded their type: the lookup tells.
+      AggregateLookup.account(repository, accountId);
+    } else if (!page.aggregateType().equals(ACCOUNT_TYPE)) {
+      throw new UnknownAccountException(accountId);
+    }
     if (after == Long.MAX_VALUE) {
       return new HistoryPage(List.of(), false);
     }
-    // One event more than the page tells whether another page follows.
-    List<VersionedEvent> events =
-        repository.store().loadStream(accountId, after + 1, limit + 1).events();
+    List<VersionedEvent> events = page.events();
     return events.size() > limit
         ? new HistoryPage(List.copyOf(events.subList(0, limit)), true)
         : new HistoryPage(events, false);

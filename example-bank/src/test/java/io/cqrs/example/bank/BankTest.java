@@ -188,8 +188,29 @@ class BankTest {
   }
 
   @Test
-  void the_history_of_an_unknown_account_is_refused() {
+  void the_history_of_an_unknown_account_is_refused() throws Exception {
     assertThatThrownBy(() -> service.history("nobody", 0, 10))
         .isInstanceOf(UnknownAccountException.class);
+    String ada =
+        service.openAccount("Ada", "Lovelace", "ada@cqrs.example", "$password", BigDecimal.TEN);
+    String bob =
+        service.openAccount("Bob", "Babbage", "bob@cqrs.example", "$password", BigDecimal.ONE);
+    String transfer = service.transfer(ada, bob, new BigDecimal("3"));
+    service.awaitTransfer(transfer, TIMEOUT);
+    // A transfer's stream is not an account's, whichever page is asked for.
+    for (long after : new long[] {0, 1, 100, Long.MAX_VALUE}) {
+      assertThatThrownBy(() -> service.history(transfer, after, 10))
+          .as("after " + after)
+          .isInstanceOf(UnknownAccountException.class);
+    }
+    assertThat(service.history(ada, 0, 1).events()).hasSize(1);
+    assertThat(service.history(ada, 0, 1).more()).isTrue();
+    assertThat(service.history(ada, Long.MAX_VALUE, 1).events()).isEmpty();
+    assertThatThrownBy(() -> service.history(ada, -1, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("after");
+    assertThatThrownBy(() -> service.history(ada, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("limit");
   }
 }

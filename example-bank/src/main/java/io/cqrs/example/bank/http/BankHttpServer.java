@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * POST /accounts                  201 {firstName, lastName, email, password, initialBalance?}
  * GET  /accounts                  200 {items, unreadable}: the user's accounts (read model)
  * GET  /accounts/{id}             200 the account (read model)
- * GET  /accounts/{id}/history     200 its events, oldest first
+ * GET  /accounts/{id}/history     200 {items, next}: a page of its events after ?after=<version>
  * POST /accounts/{id}/credit      200 {amount}
  * POST /accounts/{id}/debit       200 {amount}; 409 insufficient_funds
  * POST /accounts/{id}/email       200 {email}

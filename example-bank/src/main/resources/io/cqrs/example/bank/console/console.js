@@ -342,15 +342,22 @@
     if (!force && version === state.historyVersion) {
       return;
     }
-    // The page after (version - HISTORY_SHOWN) holds the last events the account's listing knows
-    // of, and any newer ones up to the page's size.
+    // The page after (version - HISTORY_SHOWN) ends at the last event the account's listing knows
+    // of; an account the listing does not show (beyond its first page) starts from the first.
     const after = Math.max(0, version - HISTORY_SHOWN);
     const reply = await api('GET', '/accounts/' + encodeURIComponent(state.historyOf)
       + '/history?after=' + after + '&limit=' + HISTORY_SHOWN);
     state.historyVersion = version;
-    $('history-more').hidden = after === 0;
-    $('history-more').textContent = after === 0 ? ''
-      : 'Showing the last ' + reply.body.items.length + ' events; ' + after + ' earlier ones are not shown.';
+    const notes = [];
+    if (after > 0) {
+      notes.push(after + ' earlier events are not shown.');
+    }
+    if (reply.body.next) {
+      notes.push('Later events follow these.');
+    }
+    $('history-more').hidden = notes.length === 0;
+    $('history-more').textContent = notes.length === 0 ? ''
+      : 'Showing ' + reply.body.items.length + ' events. ' + notes.join(' ');
     $('history-table').tBodies[0].replaceChildren(
       ...reply.body.items.map((e) => {
         const row = document.createElement('tr');

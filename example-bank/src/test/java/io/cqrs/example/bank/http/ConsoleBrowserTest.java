@@ -57,6 +57,28 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void a_long_history_shows_its_last_events_and_says_how_many_earlier_ones_it_leaves_out()
+      throws Exception {
+    ApiClient bob = ApiClient.as("bob", served.uri());
+    String account = bob.open("Dan", "1.00");
+    for (int i = 0; i < 110; i++) {
+      ApiClient.Reply credit = bob.post("/accounts/" + account + "/credit", "{\"amount\":1}");
+      assertThat(credit.status()).as(credit.raw().body()).isLessThan(300);
+    }
+    long version = served.infrastructure().store().version(account);
+    page.load().signInAs("bob");
+    page.awaitBalance(account, "111.00");
+
+    java.util.List<java.util.List<String>> history = page.history(account);
+
+    assertThat(history).hasSize(100);
+    assertThat(history.get(0).get(0)).isEqualTo(Long.toString(version - 99));
+    assertThat(history.get(99).get(0)).isEqualTo(Long.toString(version));
+    assertThat(browser.byId("history-more").getText())
+        .isEqualTo("Showing 100 events. " + (version - 100) + " earlier events are not shown.");
+  }
+
+  @Test
   void a_wrong_secret_is_reported_on_the_page() {
     page.load().signIn("alice", "not-alice-secret");
 

@@ -41,6 +41,10 @@ class HistoryPagesTest {
   private static ServedBank served;
   private static ApiClient alice;
   private static String account;
+
+  /** Another account whose loads are recorded, for a test of its own. */
+  private static volatile String watched;
+
   private static long version;
 
   /**
@@ -60,7 +64,7 @@ class HistoryPagesTest {
                 throw e.getCause();
               }
               if (method.getName().startsWith("loadStream")
-                  && args[0].equals(account)
+                  && (args[0].equals(account) || args[0].equals(watched))
                   && result instanceof EventStream stream) {
                 loads.add(method.getName() + "/" + args.length + " " + stream.events().size());
               }
@@ -135,6 +139,8 @@ class HistoryPagesTest {
 
   @Test
   void a_page_asks_the_store_for_its_events_and_one_more_not_the_whole_stream() throws Exception {
+    // The account in the aggregate cache (another test empties it), as it is after its commands.
+    served.bank().service().findAccount(account).orElseThrow();
     loads.clear();
 
     Reply page = alice.get("/accounts/" + account + "/history?after=3&limit=4");
@@ -144,6 +150,54 @@ class HistoryPagesTest {
     // The page's load: five events (one to tell that more follow). The account's own lookup reads
     // from its cached version onwards: nothing.
     assertThat(loads).contains("loadStream/3 5").allMatch(load -> !load.endsWith(" " + version));
+  }
+
+  @Test
+  void a_page_of_a_long_history_not_cached_reads_the_page_and_the_account_from_its_snapshot()
+      throws Exception {
+    String kims = alice.open("Kim", "1.00");
+    for (int i = 0; i < 230; i++) {
+      Reply credit = alice.post("/accounts/" + kims + "/credit", "{\"amount\":1}");
+      assertThat(credit.status()).as(credit.raw().body()).isLessThan(300);
+    }
+    watched = kims;
+    served.bank().repository().cache().orElseThrow().invalidateAll();
+    loads.clear();
+
+    Reply page = alice.get("/accounts/" + kims + "/history?after=3&limit=1");
+
+    assertThat(versions(page)).containsExactly(4L);
+    // The owner is checked on the account (the write model), loaded from its last snapshot (one
+    // every 100 events): at most 100 events, not its 231; the page is one event and one more.
+    assertThat(loads).contains("loadStream/3 2").hasSize(2);
+    assertThat(loads)
+        .filteredOn(load -> !load.equals("loadStream/3 2"))
+        .singleElement()
+        .satisfies(
+            load ->
+                assertThat(Integer.parseInt(load.substring(load.indexOf(' ') + 1)))
+                    .isLessThan(100));
+  }
+
+  @Test
+  void another_kind_of_stream_or_none_is_not_an_account() throws Exception {
+    // Accounts of their own: the others' pages stay as they are.
+    String from = alice.open("Ines", "5.00");
+    String to = alice.open("Jo", "0.00");
+    Reply sent = alice.transfer(from, to, "1");
+    assertThat(sent.status()).as(sent.raw().body()).isEqualTo(202);
+    String transfer = sent.body().get("commandId").asText();
+    org.awaitility.Awaitility.await()
+        .atMost(ApiClient.TIMEOUT)
+        .until(() -> store.version(transfer) > 0);
+
+    for (String id : List.of(transfer, "nobody")) {
+      for (String after : List.of("0", "1", Long.toString(Long.MAX_VALUE))) {
+        Reply reply = alice.get("/accounts/" + id + "/history?after=" + after);
+        assertThat(reply.status()).as(id + " after " + after).isIn(403, 404);
+        assertThat(reply.raw().body()).doesNotContain("items");
+      }
+    }
   }
 
   @Test

@@ -81,6 +81,9 @@ public final class BankService {
       String password,
       BigDecimal initialBalance,
       String owner) {
+    // Hashing takes a fifth of a second on purpose: a request the account would refuse anyway
+    // must not cost it.
+    Account.checkOpening(firstName, lastName, email, initialBalance, owner);
     return new OpenAccount(
         accountId, firstName, lastName, email, passwords.hash(password), initialBalance, owner);
   }

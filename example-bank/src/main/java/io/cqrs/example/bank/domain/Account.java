@@ -80,6 +80,26 @@ public final class Account extends EventSourceBased {
   }
 
   /**
+   * Checks what {@link #open} checks but the password hash, and nothing else: a caller that must
+   * hash a password first (an expensive step) refuses a malformed request before it.
+   *
+   * @throws IllegalArgumentException as {@link #open(String, String, String, String, String,
+   *     BigDecimal, String)} would, but for the hash
+   */
+  public static void checkOpening(
+      String firstName, String lastName, String email, BigDecimal initialBalance, String owner) {
+    Objects.requireNonNull(owner, "owner");
+    if (owner.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "owner must be at most " + MAX_NAME_LENGTH + " characters");
+    }
+    name("firstName", firstName);
+    name("lastName", lastName);
+    email(email);
+    Money.balance(initialBalance);
+  }
+
+  /**
    * Opens a new account that belongs to {@code owner}, the API user who may use it.
    *
    * @throws IllegalArgumentException as {@link #open(String, String, String, String, String,

@@ -21,7 +21,7 @@ final class Authentication {
    */
   User user(Context ctx) {
     return users
-        .authenticate(ctx.header("Authorization"), ctx.ip())
+        .authenticate(RequestHeaders.single(ctx, "Authorization"), ctx.ip())
         .orElseThrow(
             () ->
                 new ApiException(
@@ -48,12 +48,12 @@ final class Authentication {
    * anyone, since its own answer ({@code /ready}'s) must not depend on them.
    */
   boolean isAdmin(Context ctx) {
-    if (ctx.header("Authorization") == null) {
+    if (RequestHeaders.single(ctx, "Authorization") == null) {
       return false;
     }
     try {
       return users
-          .authenticate(ctx.header("Authorization"), ctx.ip())
+          .authenticate(RequestHeaders.single(ctx, "Authorization"), ctx.ip())
           .map(User::admin)
           .orElse(false);
     } catch (ApiException refused) {

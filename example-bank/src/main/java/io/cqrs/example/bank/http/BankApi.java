@@ -445,7 +445,7 @@ final class BankApi implements AutoCloseable {
    * {@code Idempotency-Key} header, or a fresh one without that header.
    */
   private static String messageId(Context ctx, User user, String operation) {
-    String key = ctx.header(IDEMPOTENCY_KEY);
+    String key = RequestHeaders.single(ctx, IDEMPOTENCY_KEY);
     if (key == null) {
       return UUID.randomUUID().toString();
     }

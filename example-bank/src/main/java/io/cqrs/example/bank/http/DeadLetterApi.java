@@ -70,7 +70,7 @@ final class DeadLetterApi {
 
   private void replayQueue(Context ctx) {
     authentication.admin(ctx);
-    String bus = ctx.pathParam("bus");
+    String bus = JsonBody.id("bus", ctx.pathParam("bus"));
     String name = JsonBody.id("name", ctx.pathParam("name"));
     Queue queue =
         queues().stream()

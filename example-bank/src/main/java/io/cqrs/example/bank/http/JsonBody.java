@@ -1,7 +1,9 @@
 package io.cqrs.example.bank.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,6 +43,15 @@ final class JsonBody {
     this.node = node;
   }
 
+  /** Where in the body the parser stopped, if it says: " at line 1, column 12". */
+  private static String where(JsonProcessingException e) {
+    JsonLocation location = e.getLocation();
+    if (location == null || location.getLineNr() < 1 || location.getColumnNr() < 1) {
+      return "";
+    }
+    return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+  }
+
   /**
    * Parses a body that may hold only {@code fields}.
    *
@@ -50,10 +61,23 @@ final class JsonBody {
     JsonNode node;
     try {
       node = body.length == 0 ? null : mapper.readTree(body);
+    } catch (StreamConstraintsException e) {
+      throw ApiException.badRequest(
+          "Malformed JSON: nested too deeply, or a number or text too long" + where(e));
     } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("Malformed JSON: " + e.getOriginalMessage());
+      // Jackson's own message quotes the body's bytes and names its settings: the place only,
+      // but for a field given twice, whose name is all the message holds (and a problem's detail
+      // shows only plain characters of it).
+      String message = e.getOriginalMessage();
+      throw ApiException.badRequest(
+          message != null && message.startsWith("Duplicate field '")
+              ? "Malformed JSON: " + message
+              : "Malformed JSON" + where(e));
     } catch (IOException e) {
       throw ApiException.badRequest("Unreadable request body");
+    } catch (NumberFormatException | ArithmeticException e) {
+      // A number BigDecimal cannot hold (an exponent beyond an int: 1e99999999999).
+      throw ApiException.badRequest("The request body holds a number out of range");
     }
     if (node == null || !node.isObject()) {
       throw ApiException.badRequest(

@@ -29,24 +29,57 @@ record Problem(
   static final String CONTENT_TYPE = "application/problem+json";
 
   private static final int MAX_DETAIL = 500;
+  private static final int MAX_INSTANCE = 200;
+  private static final int MAX_FIELD = 100;
 
   static Problem of(int status, String code, String detail, String instance, String field) {
     return new Problem(
         "urn:cqrs:bank:problem:" + code,
         title(status),
         status,
-        bounded(detail),
-        instance,
+        shown(detail, MAX_DETAIL),
+        shown(instance, MAX_INSTANCE),
         code,
-        field);
+        shown(field, MAX_FIELD));
   }
 
-  /** A detail is written back to the client: never echo an unbounded input. */
-  private static String bounded(String detail) {
-    if (detail == null || detail.length() <= MAX_DETAIL) {
-      return detail;
+  /**
+   * Text written back to the client, which may echo what it sent: never unbounded, and with every
+   * character that is not plain text made {@code ?} (controls, which would forge lines in a log
+   * that records the answer; format characters such as U+202E, which reorder what a reader sees, or
+   * U+200B, which hides; line and paragraph separators; unpaired surrogates).
+   */
+  static String shown(String text, int max) {
+    if (text == null) {
+      return null;
     }
-    return detail.substring(0, MAX_DETAIL) + "...";
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 3);
+    int i = 0;
+    while (i < text.length() && out.length() < max) {
+      int point = text.codePointAt(i);
+      int length = Character.charCount(point);
+      if (plain(point)) {
+        out.append(text, i, i + length);
+      } else {
+        out.append('?');
+      }
+      i += length;
+    }
+    return i < text.length() ? out.append("...").toString() : out.toString();
+  }
+
+  private static boolean plain(int point) {
+    return switch (Character.getType(point)) {
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE,
+          Character.PRIVATE_USE,
+          Character.UNASSIGNED ->
+          false;
+      default -> true;
+    };
   }
 
   private static String title(int status) {
@@ -59,6 +92,8 @@ record Problem(
       case 409 -> "Conflict";
       case 413 -> "Content Too Large";
       case 415 -> "Unsupported Media Type";
+      case 422 -> "Unprocessable Content";
+      case 429 -> "Too Many Requests";
       case 431 -> "Request Header Fields Too Large";
       case 500 -> "Internal Server Error";
       case 503 -> "Service Unavailable";

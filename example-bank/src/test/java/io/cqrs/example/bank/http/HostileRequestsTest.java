@@ -1,0 +1,182 @@
+package io.cqrs.example.bank.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cqrs.example.bank.http.ApiClient.Reply;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an adversarial run against the service found (2026-12-06), each request as it was sent: the
+ * answer is a 400 that names what is wrong, echoes nothing a reader or a log could be fooled by,
+ * and names none of the server's libraries; a request the server could read one way and a proxy
+ * another is refused; a request the account would refuse costs no password hash.
+ */
+class HostileRequestsTest {
+  /** Characters that must never come back as they were sent. */
+  private static final List<String> HIDDEN =
+      List.of("\u0001", "\u007f", "\u0085", "\u2028", "\u2029", "\u200b", "\u202e", "\ufeff");
+
+  private static ServedBank served;
+  private static ApiClient alice;
+  private static ApiClient root;
+  private static String account;
+
+  @BeforeAll
+  static void start() throws Exception {
+    served = ServedBank.inMemory();
+    alice = ApiClient.as("alice", served.uri());
+    root = ApiClient.as("root", served.uri());
+    account = alice.open("Hostile", "1.00");
+  }
+
+  @AfterAll
+  static void stop() {
+    served.close();
+  }
+
+  private static void assertShownPlainly(Reply reply) {
+    String body = reply.raw().body();
+    for (String hidden : HIDDEN) {
+      assertThat(body).as("U+%04X echoed", (int) hidden.charAt(0)).doesNotContain(hidden);
+    }
+    // Jackson's messages name its settings and quote the source; none of that goes back.
+    assertThat(body)
+        .doesNotContain("JsonReadFeature")
+        .doesNotContain("StreamReadConstraints")
+        .doesNotContain("StreamReadFeature")
+        .doesNotContain("REDACTED")
+        .doesNotContain("java.math");
+  }
+
+  @Test
+  void malformed_json_says_where_and_echoes_nothing_of_the_body() throws Exception {
+    for (String body :
+        List.of(
+            "{\"amount\":x\u0001\u0002\u007f\u0085y}",
+            "{\"amount\":tru\u202ee}",
+            "{\"amount\":NaN}",
+            "{\"amount\":1",
+            "{\"amount\":" + "[".repeat(30) + "1" + "]".repeat(30) + "}",
+            "{\"amount\":" + "9".repeat(2000) + "}")) {
+      Reply reply = alice.post("/accounts/" + account + "/credit", body);
+
+      assertThat(reply.status()).as(body).isEqualTo(400);
+      assertThat(reply.code()).isEqualTo("bad_request");
+      assertThat(reply.detail())
+          .matches(
+              "Malformed JSON(: nested too deeply, or a number or text too long)?( at line .*)?");
+      assertShownPlainly(reply);
+    }
+    assertThat(alice.post("/accounts/" + account + "/credit", "{\"amount\":x}").detail())
+        .isEqualTo("Malformed JSON at line 1, column 11");
+  }
+
+  @Test
+  void a_number_beyond_any_exponent_is_a_bad_request_not_an_echo_of_the_parser() throws Exception {
+    for (String number : List.of("1e99999999999", "-1e99999999999", "1e2147483648")) {
+      Reply reply = alice.post("/accounts/" + account + "/credit", "{\"amount\":" + number + "}");
+
+      assertThat(reply.status()).as(number).isEqualTo(400);
+      assertThat(reply.detail()).isEqualTo("The request body holds a number out of range");
+      assertShownPlainly(reply);
+    }
+  }
+
+  @Test
+  void invisible_and_reordering_characters_in_a_field_name_or_path_come_back_as_question_marks()
+      throws Exception {
+    Reply unknown =
+        alice.post("/accounts/" + account + "/credit", "{\"a\u2028\u200b\u202e\u0085<b>\":1}");
+
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.body().get("field").asText()).isEqualTo("a????<b>");
+    assertShownPlainly(unknown);
+
+    Reply bus =
+        root.post("/admin/dead-letters/queues/%3Cscript%3E%E2%80%AE%C2%85x/bank/replay", null);
+    assertThat(bus.status()).isEqualTo(400);
+    assertThat(bus.body().get("field").asText()).isEqualTo("bus");
+    assertShownPlainly(bus);
+  }
+
+  @Test
+  void a_problems_instance_is_bounded_and_every_status_has_its_title() throws Exception {
+    Reply longPath = alice.get("/accounts/" + "a".repeat(5_000));
+
+    assertThat(longPath.status()).isIn(400, 404);
+    assertThat(longPath.body().get("instance").asText()).hasSizeLessThanOrEqualTo(203);
+    Reply conflicting =
+        alice.post("/accounts/" + account + "/credit", "{\"amount\":1}", "key-" + account);
+    assertThat(conflicting.status()).isLessThan(300);
+    Reply reused =
+        alice.post("/accounts/" + account + "/credit", "{\"amount\":2}", "key-" + account);
+    assertThat(reused.status()).isEqualTo(422);
+    assertThat(reused.body().get("title").asText()).isEqualTo("Unprocessable Content");
+  }
+
+  @Test
+  void credentials_or_an_idempotency_key_given_twice_are_refused() throws Exception {
+    String alices = basic("alice", ApiClient.SECRETS.get("alice"));
+    String bobs = basic("bob", ApiClient.SECRETS.get("bob"));
+    HttpResponse<String> twoUsers =
+        send(
+            HttpRequest.newBuilder(uri("/accounts"))
+                .header("Authorization", alices)
+                .header("Authorization", bobs)
+                .GET());
+    assertThat(twoUsers.statusCode()).isEqualTo(400);
+    assertThat(twoUsers.body()).contains("Authorization");
+
+    HttpResponse<String> twoKeys =
+        send(
+            HttpRequest.newBuilder(uri("/accounts/" + account + "/credit"))
+                .header("Authorization", alices)
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "first")
+                .header("Idempotency-Key", "second")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}")));
+    assertThat(twoKeys.statusCode()).isEqualTo(400);
+    assertThat(twoKeys.body()).contains("Idempotency-Key");
+  }
+
+  @Test
+  void an_opening_the_account_would_refuse_is_refused_before_the_password_is_hashed() {
+    // A null password cannot be hashed: the refusal of the address, not the hasher's failure,
+    // shows which came first.
+    assertThatThrownBy(
+            () ->
+                served
+                    .bank()
+                    .service()
+                    .openAccountCommand(
+                        "id", "Eve", "Adams", "not-an-address", null, BigDecimal.ONE, "alice"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("email");
+  }
+
+  private static String basic(String user, String secret) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static URI uri(String path) {
+    return served.uri().resolve(path.substring(1));
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return alice
+        .http()
+        .send(request.timeout(ApiClient.TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

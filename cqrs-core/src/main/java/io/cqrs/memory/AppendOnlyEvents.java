@@ -136,11 +136,6 @@ final class AppendOnlyEvents {
     }
   }
 
-  /** An immutable view of the events from index {@code from} (0-based) to the current end. */
-  List<VersionedEvent> view(int from) {
-    return new View(events, from, size);
-  }
-
   /**
    * An immutable view of at most {@code max} events from index {@code from} (0-based), ending at
    * the current end at the latest.

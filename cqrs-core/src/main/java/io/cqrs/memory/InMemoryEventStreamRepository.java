@@ -116,6 +116,16 @@ public final class InMemoryEventStreamRepository
   @Override
   public EventStream loadStream(String streamId, long fromVersion) {
     StreamPreconditions.checkFromVersion(streamId, fromVersion);
+    return slice(streamId, fromVersion, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
+    StreamPreconditions.checkLoadRange(streamId, fromVersion, maxEvents);
+    return slice(streamId, fromVersion, maxEvents);
+  }
+
+  private EventStream slice(String streamId, long fromVersion, int maxEvents) {
     AppendOnlyEvents stream = streams.get(streamId);
     if (stream == null) {
       return new EventStream(streamId, null, List.of());
@@ -125,21 +135,6 @@ public final class InMemoryEventStreamRepository
         return new EventStream(streamId, stream.aggregateType(), List.of());
       }
       // A view, not a copy: the slots it covers are never written again.
-      return new EventStream(streamId, stream.aggregateType(), stream.view((int) fromVersion - 1));
-    }
-  }
-
-  @Override
-  public EventStream loadStream(String streamId, long fromVersion, int maxEvents) {
-    StreamPreconditions.checkLoadRange(streamId, fromVersion, maxEvents);
-    AppendOnlyEvents stream = streams.get(streamId);
-    if (stream == null) {
-      return new EventStream(streamId, null, List.of());
-    }
-    synchronized (stream) {
-      if (fromVersion > stream.size()) {
-        return new EventStream(streamId, stream.aggregateType(), List.of());
-      }
       return new EventStream(
           streamId, stream.aggregateType(), stream.view((int) fromVersion - 1, maxEvents));
     }

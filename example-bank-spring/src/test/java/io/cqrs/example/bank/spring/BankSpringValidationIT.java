@@ -91,6 +91,9 @@ class BankSpringValidationIT {
             Map.entry("{\"amount\":\"lots\"}", "amount"),
             Map.entry("{\"amount\":[1]}", "amount"),
             Map.entry("{\"amount\":1,\"extra\":1}", "extra"),
+            // A name that reorders (U+202E), hides (U+200B) or breaks lines (U+2028) comes back
+            // with those characters as '?'.
+            Map.entry("{\"amount\":1,\"a\u202e\u200b\u2028b\":1}", "a???b"),
             Map.entry("{\"amount\":1,\"amount\":2}", "amount"),
             Map.entry("null", "body"),
             Map.entry("", "body"),

@@ -99,16 +99,29 @@ public final class FieldRules {
   }
 
   /**
-   * A client's text, fit to be echoed in an error: control characters and surrogates replaced with
-   * '?', at most 100 characters.
+   * A client's text, fit to be echoed in an error: control and format characters (U+200B, which
+   * hides, U+202E, which reorders what a reader sees), line and paragraph separators and surrogates
+   * replaced with '?', at most 100 characters.
    */
   public static String printable(String text) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < text.length() && out.length() < 100; i++) {
       char c = text.charAt(i);
-      out.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+      out.append(shown(c) ? c : '?');
     }
     return out.toString();
+  }
+
+  private static boolean shown(char c) {
+    return switch (Character.getType(c)) {
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE ->
+          false;
+      default -> true;
+    };
   }
 
   /** The refusal of a required field that is absent (or JSON's {@code null}). */

@@ -131,14 +131,7 @@ final class DeadLetterApi {
     if (value == null) {
       return Long.MAX_VALUE;
     }
-    long max = 0;
-    if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      try {
-        max = Long.parseLong(value);
-      } catch (NumberFormatException e) {
-        // above Long.MAX_VALUE: refused below like 0
-      }
-    }
+    long max = PageRequest.wholeNumber(value);
     if (max < 1) {
       throw new ApiException(
           400,

@@ -54,14 +54,9 @@ record PageRequest(String after, int limit) {
 
   /** The version {@code value} names: plain ASCII digits, 0 to {@link Long#MAX_VALUE}. */
   static long version(String name, String value) {
-    if (!value.isEmpty()
-        && value.length() <= 19
-        && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      try {
-        return Long.parseLong(value);
-      } catch (NumberFormatException beyondLong) {
-        // 19 digits above Long.MAX_VALUE: refused below
-      }
+    long version = value.length() <= 19 ? wholeNumber(value) : -1;
+    if (version >= 0) {
+      return version;
     }
     throw ApiException.invalid(
         name,
@@ -78,14 +73,10 @@ record PageRequest(String after, int limit) {
     if (value == null) {
       return DEFAULT_LIMIT;
     }
-    // Plain ASCII digits only (no sign, no spaces, no exponent), at most three of them.
-    if (!value.isEmpty()
-        && value.length() <= 3
-        && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      int limit = Integer.parseInt(value);
-      if (limit >= 1 && limit <= MAX_LIMIT) {
-        return limit;
-      }
+    // At most three digits.
+    long limit = value.length() <= 3 ? wholeNumber(value) : -1;
+    if (limit >= 1 && limit <= MAX_LIMIT) {
+      return (int) limit;
     }
     throw ApiException.invalid(
         "limit",
@@ -94,6 +85,21 @@ record PageRequest(String after, int limit) {
             + ", was '"
             + FieldRules.printable(value)
             + "'");
+  }
+
+  /**
+   * The number {@code value} writes in plain ASCII digits (no sign, no spaces, no exponent, no
+   * other script's digits), or -1 if it is not one or exceeds {@link Long#MAX_VALUE}.
+   */
+  static long wholeNumber(String value) {
+    if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException beyondLong) {
+      return -1;
+    }
   }
 
   /**

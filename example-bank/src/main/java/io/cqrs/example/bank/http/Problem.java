@@ -1,6 +1,7 @@
 package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.cqrs.example.bank.request.FieldRules;
 
 /**
  * An error response body as RFC 9457 defines it ({@code application/problem+json}), with two
@@ -68,18 +69,10 @@ record Problem(
     return i < text.length() ? out.append("...").toString() : out.toString();
   }
 
+  /** {@link FieldRules#plain}, and neither private-use nor unassigned. */
   private static boolean plain(int point) {
-    return switch (Character.getType(point)) {
-      case Character.CONTROL,
-          Character.FORMAT,
-          Character.LINE_SEPARATOR,
-          Character.PARAGRAPH_SEPARATOR,
-          Character.SURROGATE,
-          Character.PRIVATE_USE,
-          Character.UNASSIGNED ->
-          false;
-      default -> true;
-    };
+    int type = Character.getType(point);
+    return FieldRules.plain(point) && type != Character.PRIVATE_USE && type != Character.UNASSIGNED;
   }
 
   private static String title(int status) {

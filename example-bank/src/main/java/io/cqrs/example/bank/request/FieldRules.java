@@ -107,13 +107,17 @@ public final class FieldRules {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < text.length() && out.length() < 100; i++) {
       char c = text.charAt(i);
-      out.append(shown(c) ? c : '?');
+      out.append(plain(c) ? c : '?');
     }
     return out.toString();
   }
 
-  private static boolean shown(char c) {
-    return switch (Character.getType(c)) {
+  /**
+   * Whether a character (or code point) may be echoed as it is: not a control or format character,
+   * a line or paragraph separator, or a surrogate.
+   */
+  public static boolean plain(int codePoint) {
+    return switch (Character.getType(codePoint)) {
       case Character.CONTROL,
           Character.FORMAT,
           Character.LINE_SEPARATOR,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,6 +37,11 @@ record ApiClient(HttpClient http, URI base, String name, String secret) {
             + "\nroot:"
             + cheap.hash(SECRETS.get("root"))
             + ":admin");
+  }
+
+  /** {@code value} percent-encoded for a query string (a space as %20, not +). */
+  static String encoded(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   static ApiClient as(String user, URI base) {

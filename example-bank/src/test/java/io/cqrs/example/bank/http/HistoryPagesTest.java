@@ -13,8 +13,6 @@ import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -234,12 +232,12 @@ class HistoryPagesTest {
             "00000000000000000000001",
             "\u0663", // an Arabic-Indic three
             "1\u0000")) {
-      Reply reply = alice.get(path + "?after=" + encoded(after));
+      Reply reply = alice.get(path + "?after=" + ApiClient.encoded(after));
       assertThat(reply.status()).as("after '" + after + "'").isEqualTo(400);
       assertThat(reply.body().get("field").asText()).isEqualTo("after");
     }
     for (String limit : List.of("0", "501", "-1", "1e2", "\u0665")) {
-      Reply reply = alice.get(path + "?limit=" + encoded(limit));
+      Reply reply = alice.get(path + "?limit=" + ApiClient.encoded(limit));
       assertThat(reply.status()).as("limit '" + limit + "'").isEqualTo(400);
       assertThat(reply.body().get("field").asText()).isEqualTo("limit");
     }
@@ -248,9 +246,5 @@ class HistoryPagesTest {
       assertThat(reply.status()).as(query).isEqualTo(400);
     }
     assertThat(versions(alice.get(path + "?after=0&limit=1"))).containsExactly(1L);
-  }
-
-  private static String encoded(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -11,8 +11,6 @@ import io.cqrs.example.bank.readmodel.ViewStores;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -176,12 +174,12 @@ class ListingPagesTest {
             "5\u0000");
     for (String path : List.of("/accounts", "/transfers")) {
       for (String limit : badLimits) {
-        Reply reply = alice.get(path + "?limit=" + encoded(limit));
+        Reply reply = alice.get(path + "?limit=" + ApiClient.encoded(limit));
         assertThat(reply.status()).as(path + " limit '" + limit + "'").isEqualTo(400);
         assertThat(reply.body().get("field").asText()).isEqualTo("limit");
       }
       for (String after : List.of("", "-a", "a/b", "a b", "x".repeat(101), "a\nb", "é")) {
-        Reply reply = alice.get(path + "?after=" + encoded(after));
+        Reply reply = alice.get(path + "?after=" + ApiClient.encoded(after));
         assertThat(reply.status()).as(path + " after '" + after + "'").isEqualTo(400);
         assertThat(reply.body().get("field").asText()).isEqualTo("after");
       }
@@ -193,9 +191,5 @@ class ListingPagesTest {
       assertThat(alice.get(path + "?limit=1&after=zzz").body().get("items").size()).isZero();
     }
     assertThat(Set.copyOf(ids(alice.get("/accounts?limit=1")))).hasSize(1);
-  }
-
-  private static String encoded(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

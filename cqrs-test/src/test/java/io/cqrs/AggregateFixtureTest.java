@@ -128,6 +128,19 @@ class AggregateFixtureTest {
   }
 
   @Test
+  void a_command_dispatched_again_with_its_message_id_takes_effect_once() {
+    AggregateFixture<Wallet> fixture =
+        fixtureWithHandlers().given("w-1", new Opened("ada"), new Deposited(TEN));
+    Command withdraw = Command.create(new Withdraw("w-1", THREE));
+
+    fixture.when(withdraw).then(new Withdrawn(THREE));
+    fixture.when(withdraw).then();
+    // The same body under another message id is another command.
+    fixture.when(new Withdraw("w-1", THREE)).then(new Withdrawn(THREE));
+    assertThat(fixture.repository().get("w-1", Wallet::new).balance()).isEqualByComparingTo("4.00");
+  }
+
+  @Test
   void a_rejected_command_fails_with_the_domain_exception() {
     fixtureWithHandlers()
         .given("w-1", new Opened("ada"))

@@ -169,9 +169,20 @@ public final class AggregateFixture<A extends EventSourceBased> {
    */
   public Outcome when(Object commandBody) {
     Objects.requireNonNull(commandBody, "commandBody");
+    return when(Command.create(commandBody));
+  }
+
+  /**
+   * Dispatches a command as it is, with its message id, correlation id and metadata, to the
+   * handlers registered with {@link #withCommandHandlers}: a command dispatched twice is a
+   * redelivery, which the store takes effect once on each stream; the events the handler commits
+   * are what {@code then} checks (none for a duplicate).
+   */
+  public Outcome when(Command command) {
+    Objects.requireNonNull(command, "command");
     long before = store.readLog(1, Integer.MAX_VALUE).size();
     try {
-      commands.dispatch(Command.create(commandBody));
+      commands.dispatch(command);
     } catch (Exception | AssertionError e) {
       return new Outcome(List.of(), e);
     }

@@ -11,12 +11,8 @@ import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
 import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
 import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
 import java.math.BigDecimal;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,13 +24,14 @@ import java.util.regex.Pattern;
  * command leaves no trace in the stream.
  *
  * <p>Transfers are different: the account is one step of a {@link MoneyTransfer} process that runs
- * over an at-least-once bus, so it remembers which transfers it has paid, refused, received or
- * refunded. A redelivered step finds its earlier decision and does nothing, and a refused step is
- * recorded ({@link TransferDebitRefused}, {@link TransferCreditRefused}) so the process can react.
- * A refund is always accepted, even by an account closed meanwhile or one whose balance it takes
- * past {@link Money#MAX}: money a transfer took must be able to come back. (These records grow with
- * the account's transfers; a bank with long-lived accounts would prune them once each transfer is
- * final.)
+ * over an at-least-once bus. A refused step is recorded ({@link TransferDebitRefused}, {@link
+ * TransferCreditRefused}) so the process can react. A redelivered step takes no effect, yet the
+ * account remembers nothing per transfer, so its state (and its snapshots) stay the same size
+ * however many transfers it makes: every sender of a step gives it the same message id ({@code
+ * <transferId>/<CommandType>}), {@link AccountCommandHandlers} refuses a step under any other, and
+ * the store commits a command to a stream at most once. A refund is always accepted, even by an
+ * account closed meanwhile or one whose balance it takes past {@link Money#MAX}: money a transfer
+ * took must be able to come back.
  */
 public final class Account extends EventSourceBased {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
@@ -51,10 +48,6 @@ public final class Account extends EventSourceBased {
   private String passwordHash;
   private BigDecimal balance = Money.ZERO;
   private boolean closed;
-  private Set<String> decidedDebits = new HashSet<>();
-  private Map<String, BigDecimal> paidTransfers = new HashMap<>();
-  private Set<String> decidedCredits = new HashSet<>();
-  private Set<String> refundedTransfers = new HashSet<>();
 
   /** An empty account with the given id, for the repository to replay history into. */
   public Account(String id) {
@@ -190,13 +183,13 @@ public final class Account extends EventSourceBased {
     update(new AccountClosed());
   }
 
-  /** Pays a transfer, or records why it cannot; a transfer already decided is left alone. */
+  /**
+   * Pays a transfer, or records why it cannot. Called again for the same transfer, it decides
+   * again: the step's command takes effect once (see the class comment), not this method.
+   */
   public void debitForTransfer(String transferId, BigDecimal amount) {
     Objects.requireNonNull(transferId, "transferId");
     BigDecimal valid = Money.amount(amount);
-    if (decidedDebits.contains(transferId)) {
-      return;
-    }
     if (closed) {
       update(new TransferDebitRefused(transferId, valid, "the source account is closed"));
     } else if (balance.compareTo(valid) < 0) {
@@ -208,13 +201,13 @@ public final class Account extends EventSourceBased {
     }
   }
 
-  /** Receives a transfer, or records why it cannot; a transfer already decided is left alone. */
+  /**
+   * Receives a transfer, or records why it cannot. Called again for the same transfer, it decides
+   * again: the step's command takes effect once (see the class comment), not this method.
+   */
   public void creditForTransfer(String transferId, BigDecimal amount) {
     Objects.requireNonNull(transferId, "transferId");
     BigDecimal valid = Money.amount(amount);
-    if (decidedCredits.contains(transferId)) {
-      return;
-    }
     if (closed) {
       update(new TransferCreditRefused(transferId, valid, "the destination account is closed"));
     } else if (balance.add(valid).compareTo(Money.MAX) > 0) {
@@ -227,7 +220,9 @@ public final class Account extends EventSourceBased {
   }
 
   /**
-   * Gives back exactly what this account paid for a transfer; a refund already made is left alone.
+   * Gives back what this account paid for a transfer whose destination refused it: the transfer's
+   * amount, which is what its debit took. The transfer, not this account, remembers that the debit
+   * happened: it asks for a refund only once it recorded the debit and the destination's refusal.
    *
    * <p>A refund is never refused, not even when it takes the balance past {@link Money#MAX}: the
    * money left this account, and refusing it back would leave it nowhere. A balance can pass {@link
@@ -235,23 +230,31 @@ public final class Account extends EventSourceBased {
    * way); it then takes no credit and receives no transfer until debits bring it back below, and
    * nothing overflows, as balances are exact {@link BigDecimal}s.
    *
-   * @throws IllegalStateException if this account never paid the transfer
+   * @throws IllegalStateException if this account is not the transfer's source, or the transfer is
+   *     not waiting for a refund ({@link TransferState#COMPENSATING})
    */
-  public void refundTransfer(String transferId) {
-    Objects.requireNonNull(transferId, "transferId");
-    if (refundedTransfers.contains(transferId)) {
-      return;
-    }
-    BigDecimal paid = paidTransfers.get(transferId);
-    if (paid == null) {
+  public void refundTransfer(MoneyTransfer transfer) {
+    Objects.requireNonNull(transfer, "transfer");
+    if (!id().equals(transfer.fromAccountId())) {
       throw new IllegalStateException(
           "Account "
               + id()
-              + " has not paid transfer "
-              + transferId
-              + "; there is nothing to refund");
+              + " did not pay transfer "
+              + transfer.id()
+              + " (its source is "
+              + transfer.fromAccountId()
+              + "); there is nothing to refund");
     }
-    update(new AccountRefunded(paid, transferId));
+    if (transfer.state() != TransferState.COMPENSATING) {
+      throw new IllegalStateException(
+          "Transfer "
+              + transfer.id()
+              + " is "
+              + transfer.state()
+              + ", not waiting for a refund from account "
+              + id());
+    }
+    update(new AccountRefunded(Money.amount(transfer.amount()), transfer.id()));
   }
 
   /** The API user the account belongs to, or {@link #NO_OWNER}. */
@@ -309,22 +312,14 @@ public final class Account extends EventSourceBased {
 
   private void handleAccountCredited(AccountCredited event) {
     balance = balance.add(event.amount());
-    if (event.transferId() != null) {
-      decidedCredits.add(event.transferId());
-    }
   }
 
   private void handleAccountDebited(AccountDebited event) {
     balance = balance.subtract(event.amount());
-    if (event.transferId() != null) {
-      decidedDebits.add(event.transferId());
-      paidTransfers.put(event.transferId(), event.amount());
-    }
   }
 
   private void handleAccountRefunded(AccountRefunded event) {
     balance = balance.add(event.amount());
-    refundedTransfers.add(event.transferId());
   }
 
   private void handleAccountClosed(AccountClosed event) {
@@ -332,11 +327,11 @@ public final class Account extends EventSourceBased {
   }
 
   private void handleTransferDebitRefused(TransferDebitRefused event) {
-    decidedDebits.add(event.transferId());
+    // A refusal changes nothing here; the transfer reacts to it.
   }
 
   private void handleTransferCreditRefused(TransferCreditRefused event) {
-    decidedCredits.add(event.transferId());
+    // A refusal changes nothing here; the transfer reacts to it.
   }
 
   private static String name(String field, String value) {

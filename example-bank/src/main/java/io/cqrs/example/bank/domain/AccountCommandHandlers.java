@@ -3,6 +3,7 @@ package io.cqrs.example.bank.domain;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
+import io.cqrs.TypeRegistry;
 import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
 import io.cqrs.example.bank.domain.AccountCommand.ChangePassword;
 import io.cqrs.example.bank.domain.AccountCommand.CloseAccount;
@@ -12,6 +13,7 @@ import io.cqrs.example.bank.domain.AccountCommand.DebitAccount;
 import io.cqrs.example.bank.domain.AccountCommand.DebitAccountForTransfer;
 import io.cqrs.example.bank.domain.AccountCommand.OpenAccount;
 import io.cqrs.example.bank.domain.AccountCommand.RefundAccountForTransfer;
+import java.util.function.Function;
 
 /**
  * The command handlers of {@link Account}: each loads the account from its history, calls one
@@ -44,14 +46,19 @@ public final class AccountCommandHandlers {
     on.command(CreditAccount.class, (c, account) -> account.credit(c.amount()));
     on.command(DebitAccount.class, (c, account) -> account.debit(c.amount()));
     on.command(CloseAccount.class, (c, account) -> account.close());
-    on.command(
+    on.step(
         DebitAccountForTransfer.class,
+        DebitAccountForTransfer::transferId,
         (c, account) -> account.debitForTransfer(c.transferId(), c.amount()));
-    on.command(
+    on.step(
         CreditAccountForTransfer.class,
+        CreditAccountForTransfer::transferId,
         (c, account) -> account.creditForTransfer(c.transferId(), c.amount()));
-    on.command(
-        RefundAccountForTransfer.class, (c, account) -> account.refundTransfer(c.transferId()));
+    on.step(
+        RefundAccountForTransfer.class,
+        RefundAccountForTransfer::transferId,
+        (c, account) ->
+            account.refundTransfer(AggregateLookup.transfer(repository, c.transferId())));
   }
 
   private static Account open(EventSourcingRepository repository, OpenAccount open) {
@@ -76,6 +83,33 @@ public final class AccountCommandHandlers {
       commands.register(
           type,
           (body, command) -> {
+            Account account = AggregateLookup.account(repository, body.accountId());
+            action.apply(body, account);
+            repository.save(account, command);
+          });
+    }
+
+    /**
+     * A step of a transfer: refused unless it comes with the message id every sender of that step
+     * gives it, so that the store, which commits a command to a stream at most once, lets it take
+     * effect once however often and by whomever it is sent. The account keeps no record of its
+     * transfers for this.
+     */
+    <C extends AccountCommand> void step(
+        Class<C> type, Function<C, String> transferId, AccountAction<C> action) {
+      commands.register(
+          type,
+          (body, command) -> {
+            String expected = TransferProcess.stepMessageId(transferId.apply(body), type);
+            if (!expected.equals(command.messageId())) {
+              throw new IllegalArgumentException(
+                  TypeRegistry.logicalName(type)
+                      + " must be sent with message id "
+                      + expected
+                      + ", the one every sender of that transfer's step uses, so that it takes"
+                      + " effect once; it came with "
+                      + command.messageId());
+            }
             Account account = AggregateLookup.account(repository, body.accountId());
             action.apply(body, account);
             repository.save(account, command);

@@ -51,12 +51,12 @@ import java.util.function.Function;
  * a restart resumes where it stopped. Every command joins the transfer's correlation id and names
  * the event that caused it. The processor delivers at least once (events after the last checkpoint
  * are handled again after a crash or a hand-over), so before acting the process loads the transfer
- * and acts only if the transfer is still waiting for that step; the aggregates ignore repeated
- * steps as well, so a duplicate that slips through changes nothing. Each command's message id is
- * derived from the transfer and the step ({@code <transferId>/<CommandType>}, each step happens
- * once per transfer), so the same step sent twice (an event handled again, or by two instances) is
- * one message to a deduplicating {@link io.cqrs.CommandDispatchManager}: at least once from the log
- * is exactly once in effect. The process keeps no state of its own: any number of instances may
+ * and acts only if the transfer is still waiting for that step. Each command's message id is
+ * derived from the transfer and the step ({@link #stepMessageId}, each step happens once per
+ * transfer), so the same step sent twice (an event handled again, or by two instances) is one
+ * command, which the store commits to the aggregate's stream at most once: at least once from the
+ * log is exactly once in effect. The accounts refuse a step under any other id, so they need no
+ * memory of their transfers. The process keeps no state of its own: any number of instances may
  * share its processor's segments.
  *
  * <p>It publishes with {@link CommandBus#publishAsync(Command)} through the processor's {@link
@@ -223,7 +223,15 @@ public final class TransferProcess {
 
   /** The command of one step of a transfer, with the message id every sender of it agrees on. */
   static Command command(String transferId, Object body, VersionedEvent cause) {
-    return Command.reactingTo(
-        cause, body, transferId + "/" + TypeRegistry.logicalName(body.getClass()));
+    return Command.reactingTo(cause, body, stepMessageId(transferId, body.getClass()));
+  }
+
+  /**
+   * The message id of a transfer's step, {@code <transferId>/<CommandType>}: each step happens once
+   * per transfer, so every sender of it gives it this id, and the aggregate that takes it refuses
+   * it under another.
+   */
+  static String stepMessageId(String transferId, Class<?> stepType) {
+    return transferId + "/" + TypeRegistry.logicalName(stepType);
   }
 }

@@ -2,6 +2,7 @@ package io.cqrs.example.bank.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.Command;
 import io.cqrs.EventSourcingRepository;
 import io.cqrs.SnapshotPolicy;
 import io.cqrs.example.bank.domain.AccountCommand.ChangeEmailAddress;
@@ -22,6 +23,10 @@ import io.cqrs.example.bank.domain.AccountEvent.EmailAddressChanged;
 import io.cqrs.example.bank.domain.AccountEvent.PasswordChanged;
 import io.cqrs.example.bank.domain.AccountEvent.TransferCreditRefused;
 import io.cqrs.example.bank.domain.AccountEvent.TransferDebitRefused;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCompleted;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreated;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferCreditRefused;
+import io.cqrs.example.bank.domain.TransferEvent.MoneyTransferDebited;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.AggregateFixture;
 import java.math.BigDecimal;
@@ -209,23 +214,66 @@ class AccountTest {
         .thenFails(AccountClosedException.class);
   }
 
+  /** A transfer's step as the transfer process sends it: under the step's message id. */
+  private static Command step(String transferId, Object body) {
+    return Command.builder(body)
+        .messageId(TransferProcess.stepMessageId(transferId, body.getClass()))
+        .build();
+  }
+
+  private static BigDecimal balance(AggregateFixture<Account> fixture) {
+    return fixture.repository().get(ID, Account::new).balance();
+  }
+
   @Test
   void a_transfer_is_paid_once_even_when_its_command_is_delivered_again() {
     AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+    Command debit = step("t-1", new DebitAccountForTransfer(ID, "t-1", money("30")));
 
+    fixture.when(debit).then(new AccountDebited(money("30.00"), "t-1"));
+    fixture.when(debit).then();
+
+    assertThat(balance(fixture)).isEqualTo(money("70.00"));
+  }
+
+  @Test
+  void a_transfer_step_under_another_message_id_is_refused_and_changes_nothing() {
+    AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+    Command paid = step("t-1", new DebitAccountForTransfer(ID, "t-1", money("30")));
+    fixture.when(paid).then(new AccountDebited(money("30.00"), "t-1"));
+
+    // A second sender that made up its own id, for a step taken already and for a new one.
+    var again =
+        fixture
+            .when(new DebitAccountForTransfer(ID, "t-1", money("30")))
+            .thenFails(IllegalArgumentException.class);
     fixture
-        .when(new DebitAccountForTransfer(ID, "t-1", money("30")))
-        .then(new AccountDebited(money("30.00"), "t-1"));
-    fixture.when(new DebitAccountForTransfer(ID, "t-1", money("30"))).then();
+        .when(new CreditAccountForTransfer(ID, "t-2", money("5")))
+        .thenFails(IllegalArgumentException.class);
+    // Another transfer's id, or another step's, is no better.
+    fixture
+        .when(
+            Command.builder(new DebitAccountForTransfer(ID, "t-3", money("30")))
+                .messageId(paid.messageId())
+                .build())
+        .thenFails(IllegalArgumentException.class);
+    fixture
+        .when(
+            Command.builder(new RefundAccountForTransfer(ID, "t-1"))
+                .messageId(paid.messageId())
+                .build())
+        .thenFails(IllegalArgumentException.class);
 
-    assertThat(fixture.repository().get(ID, Account::new).balance()).isEqualTo(money("70.00"));
+    assertThat(again.failure())
+        .hasMessageContaining("must be sent with message id t-1/DebitAccountForTransfer");
+    assertThat(balance(fixture)).isEqualTo(money("70.00"));
   }
 
   @Test
   void a_transfer_beyond_the_balance_is_refused_and_the_refusal_recorded() {
     fixture()
         .given(ID, OPENED_WITH_100)
-        .when(new DebitAccountForTransfer(ID, "t-1", money("500")))
+        .when(step("t-1", new DebitAccountForTransfer(ID, "t-1", money("500"))))
         .then(
             new TransferDebitRefused(
                 "t-1", money("500.00"), "insufficient funds: the source account holds 100.00"));
@@ -233,14 +281,20 @@ class AccountTest {
 
   @Test
   void a_refused_transfer_stays_refused_when_the_balance_grows_before_a_redelivery() {
-    fixture()
-        .given(
-            ID,
-            OPENED_WITH_100,
-            new TransferDebitRefused("t-1", money("500.00"), "insufficient funds"),
-            new AccountCredited(money("1000.00"), null))
-        .when(new DebitAccountForTransfer(ID, "t-1", money("500")))
-        .then();
+    AggregateFixture<Account> fixture = fixture().given(ID, OPENED_WITH_100);
+    Command debit = step("t-1", new DebitAccountForTransfer(ID, "t-1", money("500")));
+    fixture
+        .when(debit)
+        .then(
+            new TransferDebitRefused(
+                "t-1", money("500.00"), "insufficient funds: the source account holds 100.00"));
+    fixture
+        .when(new CreditAccount(ID, money("1000")))
+        .then(new AccountCredited(money("1000.00"), null));
+
+    fixture.when(debit).then();
+
+    assertThat(balance(fixture)).isEqualTo(money("1100.00"));
   }
 
   @Test
@@ -252,28 +306,40 @@ class AccountTest {
                 OPENED_WITH_100,
                 new AccountDebited(money("100.00"), null),
                 new AccountClosed());
+    Command credit = step("t-1", new CreditAccountForTransfer(ID, "t-1", money("20")));
 
     fixture
-        .when(new CreditAccountForTransfer(ID, "t-1", money("20")))
+        .when(credit)
         .then(
             new TransferCreditRefused("t-1", money("20.00"), "the destination account is closed"));
-    fixture.when(new CreditAccountForTransfer(ID, "t-1", money("20"))).then();
+    fixture.when(credit).then();
+  }
+
+  /** Transfer {@code t-1} of 20.00 from this account, whose destination refused the credit. */
+  private static AggregateFixture<Account> awaitingRefund(AggregateFixture<Account> fixture) {
+    return fixture.given(
+        "t-1",
+        new MoneyTransferCreated(ID, "acc-2", money("20.00")),
+        new MoneyTransferDebited(ID, money("20.00")),
+        new MoneyTransferCreditRefused("the destination account is closed"));
   }
 
   @Test
   void a_refund_gives_back_what_the_transfer_took_once_even_to_a_closed_account() {
     AggregateFixture<Account> fixture =
-        fixture()
-            .given(
-                ID,
-                new AccountOpened("John", "Snow", "john@cqrs.example", HASH, money("20.00")),
-                new AccountDebited(money("20.00"), "t-1"),
-                new AccountClosed());
+        awaitingRefund(
+            fixture()
+                .given(
+                    ID,
+                    new AccountOpened("John", "Snow", "john@cqrs.example", HASH, money("20.00")),
+                    new AccountDebited(money("20.00"), "t-1"),
+                    new AccountClosed()));
+    Command refund = step("t-1", new RefundAccountForTransfer(ID, "t-1"));
 
-    fixture
-        .when(new RefundAccountForTransfer(ID, "t-1"))
-        .then(new AccountRefunded(money("20.00"), "t-1"));
-    fixture.when(new RefundAccountForTransfer(ID, "t-1")).then();
+    fixture.when(refund).then(new AccountRefunded(money("20.00"), "t-1"));
+    fixture.when(refund).then();
+
+    assertThat(balance(fixture)).isEqualTo(money("20.00"));
   }
 
   @Test
@@ -284,16 +350,21 @@ class AccountTest {
                 ID,
                 new AccountOpened("John", "Snow", "john@cqrs.example", HASH, Money.MAX),
                 new AccountDebited(money("100.00"), "t-1"),
-                new AccountCredited(money("100.00"), null));
+                new AccountCredited(money("100.00"), null))
+            .given(
+                "t-1",
+                new MoneyTransferCreated(ID, "acc-2", money("100.00")),
+                new MoneyTransferDebited(ID, money("100.00")),
+                new MoneyTransferCreditRefused("the destination account is closed"));
     BigDecimal past = Money.MAX.add(money("100.00"));
 
     fixture
-        .when(new RefundAccountForTransfer(ID, "t-1"))
+        .when(step("t-1", new RefundAccountForTransfer(ID, "t-1")))
         .then(new AccountRefunded(money("100.00"), "t-1"));
     var credit =
         fixture.when(new CreditAccount(ID, money("0.01"))).thenFails(BalanceLimitException.class);
     fixture
-        .when(new CreditAccountForTransfer(ID, "t-2", money("0.01")))
+        .when(step("t-2", new CreditAccountForTransfer(ID, "t-2", money("0.01"))))
         .then(
             new TransferCreditRefused(
                 "t-2", money("0.01"), "the destination account would exceed " + Money.MAX));
@@ -313,25 +384,83 @@ class AccountTest {
   }
 
   @Test
-  void a_refund_of_a_transfer_the_account_never_paid_is_refused() {
-    fixture()
-        .given(ID, OPENED_WITH_100)
-        .when(new RefundAccountForTransfer(ID, "t-1"))
+  void a_refund_is_refused_unless_its_transfer_took_this_accounts_money_and_waits_for_it() {
+    AggregateFixture<Account> fixture =
+        fixture()
+            .given(ID, OPENED_WITH_100)
+            .given("acc-2", OPENED_WITH_100)
+            .given("t-1", new MoneyTransferCreated(ID, "acc-2", money("20.00")))
+            .given(
+                "t-2",
+                new MoneyTransferCreated(ID, "acc-2", money("20.00")),
+                new MoneyTransferDebited(ID, money("20.00")),
+                new MoneyTransferCompleted("acc-2", money("20.00")));
+    fixture.given(
+        "t-4",
+        new MoneyTransferCreated(ID, "acc-2", money("20.00")),
+        new MoneyTransferDebited(ID, money("20.00")),
+        new MoneyTransferCreditRefused("closed"));
+    fixture.given(
+        "t-3",
+        new MoneyTransferCreated("acc-2", ID, money("20.00")),
+        new MoneyTransferDebited("acc-2", money("20.00")),
+        new MoneyTransferCreditRefused("closed"));
+
+    // Not debited yet; completed; to another account than its source (either way); none at all.
+    var created =
+        fixture
+            .when(step("t-1", new RefundAccountForTransfer(ID, "t-1")))
+            .thenFails(IllegalStateException.class);
+    fixture
+        .when(step("t-2", new RefundAccountForTransfer(ID, "t-2")))
         .thenFails(IllegalStateException.class);
+    var notSource =
+        fixture
+            .when(step("t-4", new RefundAccountForTransfer("acc-2", "t-4")))
+            .thenFails(IllegalStateException.class);
+    fixture
+        .when(step("t-3", new RefundAccountForTransfer(ID, "t-3")))
+        .thenFails(IllegalStateException.class);
+    fixture
+        .when(step("t-9", new RefundAccountForTransfer(ID, "t-9")))
+        .thenFails(UnknownTransferException.class);
+
+    assertThat(created.failure())
+        .hasMessage("Transfer t-1 is CREATED, not waiting for a refund from account " + ID);
+    assertThat(notSource.failure())
+        .hasMessage(
+            "Account acc-2 did not pay transfer t-4 (its source is "
+                + ID
+                + "); there is nothing to refund");
+    assertThat(balance(fixture)).isEqualTo(money("100.00"));
+    assertThat(fixture.repository().get("acc-2", Account::new).balance())
+        .isEqualTo(money("100.00"));
   }
 
   @Test
-  void an_account_restored_from_a_snapshot_remembers_its_balance_and_transfers() {
+  void an_account_restored_from_a_snapshot_keeps_its_balance_and_does_not_grow_with_transfers() {
     InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    EventSourcingRepository repository =
+        EventSourcingRepository.builder(store, BankTypes.registry())
+            .snapshotPolicy(SnapshotPolicy.every(10))
+            .build();
     Account account = Account.open(ID, "John", "Snow", "john@cqrs.example", HASH, money("100"));
     account.debitForTransfer("t-1", money("40"));
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 8; i++) {
+      account.creditForTransfer("in-" + i, money("1"));
+    }
+    repository.save(account, "correlation");
+    int afterTen = store.loadSnapshot(ID).orElseThrow().state().length();
+    // 1,000 transfers more, each with its own id: paid, received, refused.
+    for (int i = 0; i < 1_000; i++) {
+      account.debitForTransfer("out-" + i, money("1"));
+      account.creditForTransfer("in-more-" + i, money("1"));
+    }
+    account.debitForTransfer("too-much", money("1000000"));
+    for (int i = 0; i < 9; i++) {
       account.credit(money("1"));
     }
-    EventSourcingRepository.builder(store, BankTypes.registry())
-        .snapshotPolicy(SnapshotPolicy.every(10))
-        .build()
-        .save(account, "correlation");
+    repository.save(account, "correlation");
     // A store holding the snapshot alone: what is restored can only come from the snapshot.
     InMemoryEventStreamRepository snapshotOnly = new InMemoryEventStreamRepository();
     snapshotOnly.saveSnapshot(store.loadSnapshot(ID).orElseThrow());
@@ -341,11 +470,11 @@ class AccountTest {
             .snapshotPolicy(SnapshotPolicy.every(10))
             .build()
             .get(ID, Account::new);
-    restored.debitForTransfer("t-1", money("40"));
 
-    assertThat(restored.version()).isEqualTo(12);
-    assertThat(restored.balance()).isEqualTo(money("70.00"));
+    assertThat(restored.version()).isEqualTo(2_020);
+    assertThat(restored.balance()).isEqualTo(money("77.00"));
     assertThat(restored.email()).isEqualTo("john@cqrs.example");
-    assertThat(restored.pendingEvents()).isEmpty();
+    assertThat(snapshotOnly.loadSnapshot(ID).orElseThrow().state().length())
+        .isLessThanOrEqualTo(afterTen);
   }
 }

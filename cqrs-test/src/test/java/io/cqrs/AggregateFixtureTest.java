@@ -133,8 +133,11 @@ class AggregateFixtureTest {
         fixtureWithHandlers().given("w-1", new Opened("ada"), new Deposited(TEN));
     Command withdraw = Command.create(new Withdraw("w-1", THREE));
 
+    Object sameCommand = withdraw; // a Command where an Object is expected is not wrapped again
+
     fixture.when(withdraw).then(new Withdrawn(THREE));
     fixture.when(withdraw).then();
+    fixture.when(sameCommand).then();
     // The same body under another message id is another command.
     fixture.when(new Withdraw("w-1", THREE)).then(new Withdrawn(THREE));
     assertThat(fixture.repository().get("w-1", Wallet::new).balance()).isEqualByComparingTo("4.00");

@@ -164,12 +164,13 @@ public final class AggregateFixture<A extends EventSourceBased> {
   }
 
   /**
-   * Dispatches a command body to the handlers registered with {@link #withCommandHandlers}; the
-   * events the handler commits are what {@code then} checks.
+   * Dispatches a command body to the handlers registered with {@link #withCommandHandlers}, in a
+   * new envelope (a {@link Command} given here is dispatched as it is, as {@link #when(Command)});
+   * the events the handler commits are what {@code then} checks.
    */
   public Outcome when(Object commandBody) {
     Objects.requireNonNull(commandBody, "commandBody");
-    return when(Command.create(commandBody));
+    return when(commandBody instanceof Command command ? command : Command.create(commandBody));
   }
 
   /**

@@ -94,6 +94,13 @@ public final class AccountCommandHandlers {
      * gives it, so that the store, which commits a command to a stream at most once, lets it take
      * effect once however often and by whomever it is sent. The account keeps no record of its
      * transfers for this.
+     *
+     * <p>Where the dispatch manager lets its look-up stand for the store's check ({@code
+     * lookupProvesEffects}, on in {@code Bank}), that also needs every delivery of a step to carry
+     * the same correlation id, the framework's rule for that option: {@link
+     * io.cqrs.Command#reactingTo}, with which {@link TransferProcess} sends every step, keeps its
+     * transfer's correlation. A sender that sent a step again under its id but another correlation
+     * could have it applied twice to a cached account.
      */
     <C extends AccountCommand> void step(
         Class<C> type, Function<C, String> transferId, AccountAction<C> action) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.example.bank.domain.Money;
 import io.cqrs.example.bank.request.FieldRules;
 import io.cqrs.example.bank.request.InvalidFieldException;
+import io.cqrs.example.bank.request.Utf8;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Iterator;
@@ -58,6 +59,11 @@ final class JsonBody {
    * @throws ApiException 400 if it is not such a JSON object
    */
   static JsonBody parse(ObjectMapper mapper, byte[] body, String... fields) {
+    int malformed = Utf8.firstMalformedByte(body);
+    if (malformed >= 0) {
+      throw ApiException.badRequest(
+          "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
+    }
     JsonNode node;
     try {
       node = body.length == 0 ? null : mapper.readTree(body);

@@ -125,6 +125,56 @@ class HostileRequestsTest {
   }
 
   @Test
+  void a_body_that_is_not_well_formed_utf8_is_refused_before_the_parser_reads_it()
+      throws Exception {
+    String alices = basic("alice", ApiClient.SECRETS.get("alice"));
+    // Overlong forms of '1' (C0 B1) and of '/' (C0 AF), an encoded surrogate (ED A0 80), a code
+    // point past U+10FFFF (F4 90 80 80), a truncated sequence, a UTF-16 body with its BOM.
+    List<byte[]> bodies =
+        List.of(
+            bytes("{\"amount\":\"", 0xC0, 0xB1, '"', '}'),
+            bytes("{\"am", 0xC0, 0xAF, 'o', 'u', 'n', 't', '"', ':', '1', '}'),
+            bytes("{\"amount\":1,\"x\":\"", 0xED, 0xA0, 0x80, '"', '}'),
+            bytes("{\"amount\":1,\"x\":\"", 0xF4, 0x90, 0x80, 0x80, '"', '}'),
+            bytes("{\"amount\":1,\"x\":\"", 0xE2, 0x82),
+            "{\"amount\":1}".getBytes(StandardCharsets.UTF_16));
+    for (byte[] body : bodies) {
+      HttpResponse<String> refused =
+          send(
+              HttpRequest.newBuilder(uri("/accounts/" + account + "/credit"))
+                  .header("Authorization", alices)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+
+      // The credit is handled before its answer: a 400 is a credit not made.
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      assertThat(refused.body()).contains("The request body is not well-formed UTF-8 (at byte ");
+    }
+    // A byte order mark in UTF-8 is well-formed, and so is any character spelled in UTF-8.
+    assertThat(
+            send(HttpRequest.newBuilder(uri("/accounts/" + account + "/credit"))
+                    .header("Authorization", alices)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            bytes(
+                                "", 0xEF, 0xBB, 0xBF, '{', '"', 'a', 'm', 'o', 'u', 'n', 't', '"',
+                                ':', '1', '}'))))
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  /** The bytes of {@code text} in UTF-8, then {@code more}, each the low 8 bits of an int. */
+  private static byte[] bytes(String text, int... more) {
+    byte[] start = text.getBytes(StandardCharsets.UTF_8);
+    byte[] all = java.util.Arrays.copyOf(start, start.length + more.length);
+    for (int i = 0; i < more.length; i++) {
+      all[start.length + i] = (byte) more[i];
+    }
+    return all;
+  }
+
+  @Test
   void credentials_or_an_idempotency_key_given_twice_are_refused() throws Exception {
     String alices = basic("alice", ApiClient.SECRETS.get("alice"));
     String bobs = basic("bob", ApiClient.SECRETS.get("bob"));

@@ -27,6 +27,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * What the bank adds to the auto-configured cqrs: its types, its read models (each a projection
@@ -47,8 +50,9 @@ public class BankConfiguration {
 
   /**
    * Request bodies read strictly by the JSON mapper that reads {@code @RequestBody} (Spring Boot
-   * 4's Jackson 3 {@code JsonMapper}): an unknown field, a duplicate key, a null for a primitive or
-   * data after the object is refused (a 400 from {@link BankProblems}) rather than ignored.
+   * 4's Jackson 3 {@code JsonMapper}): an unknown field, a duplicate key, a null for a primitive,
+   * data after the object, or a number or boolean where text belongs ({@code "firstName": 5}) is
+   * refused (a 400 from {@link BankProblems}) rather than ignored or coerced.
    */
   @Bean
   JsonMapperBuilderCustomizer strictRequestBodies() {
@@ -58,14 +62,24 @@ public class BankConfiguration {
             .enable(
                 DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
                 DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
-                DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+                DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .withCoercionConfig(
+                LogicalType.Textual,
+                text ->
+                    text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
   }
 
-  /** Request bodies over 64 KiB refused with 413 before anything reads them. */
+  /**
+   * Query strings, bodies and the error page's path checked before Tomcat or Spring parse anything
+   * ({@link RequestGate}): bodies over 64 KiB, bodies that are not UTF-8 JSON, malformed
+   * percent-encoding.
+   */
   @Bean
-  FilterRegistrationBean<RequestSizeLimit> requestSizeLimit() {
-    FilterRegistrationBean<RequestSizeLimit> registration =
-        new FilterRegistrationBean<>(new RequestSizeLimit());
+  FilterRegistrationBean<RequestGate> requestGate() {
+    FilterRegistrationBean<RequestGate> registration =
+        new FilterRegistrationBean<>(new RequestGate());
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
   }

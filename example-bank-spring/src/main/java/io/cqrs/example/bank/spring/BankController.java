@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -108,7 +109,7 @@ public class BankController {
   public Accepted transfer(@RequestBody(required = false) NewTransfer transfer) {
     Requests.body(transfer);
     String from = Requests.id("fromAccountId", transfer.fromAccountId());
-    String to = Requests.id("toAccountId", transfer.toAccountId());
+    String to = Requests.destination("toAccountId", transfer.toAccountId(), from);
     BigDecimal amount = Requests.amount("amount", transfer.amount());
     String id = UUID.randomUUID().toString();
     cqrs.commandBus().publish(Command.create(new CreateMoneyTransfer(id, from, to, amount), id));
@@ -123,13 +124,21 @@ public class BankController {
 
   /** One account, as the accounts read model has it; 404 until its events are applied. */
   @GetMapping("/accounts/{id}")
-  public ResponseEntity<AccountView> account(@PathVariable("id") String id) {
-    return ResponseEntity.of(accounts.find(Requests.id("id", id)));
+  public AccountView account(@PathVariable("id") String id) {
+    String valid = Requests.id("id", id);
+    return accounts.find(valid).orElseThrow(() -> notFound("No account '" + valid + "'"));
   }
 
-  /** One transfer, as the transfers read model has it. */
+  /** One transfer, as the transfers read model has it; 404 until its events are applied. */
   @GetMapping("/transfers/{id}")
-  public ResponseEntity<TransferView> transfer(@PathVariable("id") String id) {
-    return ResponseEntity.of(transfers.find(Requests.id("id", id)));
+  public TransferView transfer(@PathVariable("id") String id) {
+    String valid = Requests.id("id", id);
+    return transfers.find(valid).orElseThrow(() -> notFound("No transfer '" + valid + "'"));
+  }
+
+  /** A 404 problem; {@code detail} names only an id that passed {@link Requests#id}. */
+  private static ErrorResponseException notFound(String detail) {
+    return new ErrorResponseException(
+        HttpStatus.NOT_FOUND, ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, detail), null);
   }
 }

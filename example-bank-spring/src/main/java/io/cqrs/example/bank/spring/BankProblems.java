@@ -14,6 +14,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -30,6 +31,31 @@ class BankProblems extends ResponseEntityExceptionHandler {
   @ExceptionHandler(InvalidRequestException.class)
   ResponseEntity<ProblemDetail> invalid(InvalidRequestException e) {
     return badRequest(e.field(), e.getMessage());
+  }
+
+  /**
+   * Spring Boot 4.0's health endpoint fails with this on a nested path whose first part names no
+   * contributor ({@code /actuator/health/x/y}), where one part answers 404: a 404 here too, not a
+   * 500 and an error logged for each such request. Any other such exception is not this handler's.
+   */
+  @ExceptionHandler(IllegalStateException.class)
+  ResponseEntity<ProblemDetail> unknownHealthPath(
+      IllegalStateException e, jakarta.servlet.http.HttpServletRequest request) {
+    if (!"'contributor' must not be null".equals(e.getMessage())
+        || !request.getRequestURI().startsWith("/actuator/health/")) {
+      throw e;
+    }
+    return problem(HttpStatus.NOT_FOUND, "No health contributor at this path");
+  }
+
+  /** An unknown path: said without the path, which the client knows and may have made long. */
+  @Override
+  protected ResponseEntity<Object> handleNoResourceFoundException(
+      NoResourceFoundException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    ResponseEntity<ProblemDetail> problem = problem(HttpStatus.NOT_FOUND, "No such resource");
+    return ResponseEntity.status(problem.getStatusCode())
+        .contentType(problem.getHeaders().getContentType())
+        .body(problem.getBody());
   }
 
   @Override
@@ -87,5 +113,11 @@ class BankProblems extends ResponseEntityExceptionHandler {
     return ResponseEntity.status(HttpStatus.BAD_REQUEST)
         .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
         .body(problem);
+  }
+
+  private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
+    return ResponseEntity.status(status)
+        .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
+        .body(ProblemDetail.forStatusAndDetail(status, detail));
   }
 }

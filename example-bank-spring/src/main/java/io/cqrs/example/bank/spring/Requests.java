@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.spring;
 
+import io.cqrs.example.bank.domain.Account;
 import io.cqrs.example.bank.domain.Money;
 import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.request.FieldRules;
@@ -49,15 +50,29 @@ final class Requests {
   }
 
   /**
-   * A required email address, at most {@value #MAX_EMAIL} characters; the domain checks its form.
+   * A required email address, at most {@value #MAX_EMAIL} characters, of the form the domain takes
+   * ({@link Account#checkEmail}): one the account would refuse is refused here, before a password
+   * is hashed and an opening sent that could only fail.
    */
   static String email(String field, String value) {
     String text = text(field, value, MAX_EMAIL);
-    if (!text.contains("@")) {
+    try {
+      Account.checkEmail(text);
+    } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(
           field, "Field '" + field + "' must be an address like ada@example.org");
     }
     return text;
+  }
+
+  /** The id of a transfer's destination: another account than its source. */
+  static String destination(String field, String value, String source) {
+    String id = id(field, value);
+    if (id.equals(source)) {
+      throw new InvalidRequestException(
+          field, "Field '" + field + "' must name another account than the source");
+    }
+    return id;
   }
 
   /**

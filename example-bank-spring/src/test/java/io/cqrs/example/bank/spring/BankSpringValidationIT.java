@@ -18,10 +18,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
@@ -36,6 +39,7 @@ import org.springframework.test.annotation.DirtiesContext;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import(BankSpringValidationIT.Recording.class)
 @DirtiesContext
+@ExtendWith(OutputCaptureExtension.class)
 class BankSpringValidationIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -134,6 +138,14 @@ class BankSpringValidationIT {
             // An invisible tag character (U+E0041), a surrogate pair in UTF-16.
             Map.entry(account(good, "lastName", "\"Love\\uDB40\\uDC41lace\""), "lastName"),
             Map.entry(account(good, "email", "\"nobody\""), "email"),
+            // Addresses the account would refuse: refused here, before a hash and a command.
+            Map.entry(account(good, "email", "\"a b@c d\""), "email"),
+            Map.entry(account(good, "email", "\"ada@\""), "email"),
+            Map.entry(account(good, "email", "\"@\""), "email"),
+            // Numbers and booleans are not text: refused, not read as "5" or "true".
+            Map.entry(account(good, "firstName", "5"), "firstName"),
+            Map.entry(account(good, "lastName", "true"), "lastName"),
+            Map.entry(account(good, "email", "1.5"), "email"),
             Map.entry(account(good, "email", "\"" + "e".repeat(250) + "@x.org\""), "email"),
             Map.entry("{" + good + ",\"balance\":-1}", "balance"),
             Map.entry("{" + good + ",\"balance\":1.001}", "balance"),
@@ -146,6 +158,92 @@ class BankSpringValidationIT {
       assertBadRequest(bank.post("/accounts", bad.getKey()), bad.getValue());
     }
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
+  }
+
+  @Test
+  void a_transfer_to_its_own_source_is_refused_before_a_command_is_sent() throws Exception {
+    int before = dispatched.size();
+
+    assertBadRequest(
+        bank.post("/transfers", "{\"fromAccountId\":\"a1\",\"toAccountId\":\"a1\",\"amount\":1}"),
+        "toAccountId");
+    assertThat(dispatched).hasSize(before);
+  }
+
+  /**
+   * What an adversarial run found (2026-12-06), each request as it was sent: a 500 with an error
+   * logged, a client's line breaks written into the log, a 404 with no body, a body read as what it
+   * does not say. Each is now a problem of the right status, and nothing reaches the log.
+   */
+  @Test
+  void hostile_requests_get_a_problem_not_a_500_and_write_nothing_to_the_log(CapturedOutput log)
+      throws Exception {
+    int before = dispatched.size();
+    String multipart = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n";
+
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts"))
+                .header("Content-Type", "multipart/form-data; boundary=x")
+                .POST(HttpRequest.BodyPublishers.ofString(multipart))
+                .build()),
+        415);
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts/a1"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("a=%"))
+                .build()),
+        415);
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts/a1/credits"))
+                .header("Content-Type", "application/json; charset=utf-16")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}"))
+                .build()),
+        415);
+    assertProblem(bank.get("/actuator/health/x/y"), 404);
+    assertProblem(bank.get("/error"), 404);
+    HttpResponse<String> forged =
+        bank.get("/actuator/metrics/jvm.memory.used?tag=%0d%0a2026-12-06%20ERROR%20FORGED:%ff");
+    assertProblem(forged, 400);
+    assertProblem(bank.get("/accounts/a1?x=%C0%B1"), 400);
+    HttpResponse<String> unknownPath = bank.get("/foo/%E2%80%AE" + "A".repeat(3000));
+    assertProblem(unknownPath, 404);
+    assertThat(BankClient.json(unknownPath.body()).path("detail").asText())
+        .isEqualTo("No such resource");
+    HttpResponse<String> noAccount = bank.get("/accounts/no-such-account");
+    assertProblem(noAccount, 404);
+    assertThat(BankClient.json(noAccount.body()).path("detail").asText())
+        .isEqualTo("No account 'no-such-account'");
+    assertProblem(bank.get("/transfers/no-such-transfer"), 404);
+    // The overlong C0 B1, which Jackson alone reads as "1".
+    byte[] overlong = {
+      '{', '"', 'a', 'm', 'o', 'u', 'n', 't', '"', ':', '"', (byte) 0xC0, (byte) 0xB1, '"', '}'
+    };
+    HttpResponse<String> malformed =
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts/a1/credits"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(overlong))
+                .build());
+    assertProblem(malformed, 400);
+    assertThat(malformed.body()).contains("not well-formed UTF-8 (at byte 11)");
+
+    assertThat(dispatched).as("no command from a refused request").hasSize(before);
+    assertThat(log.getAll()).doesNotContain("FORGED").doesNotContain(" ERROR ");
+    // What the gate lets through still works: a well-formed query, a JSON body in UTF-8.
+    assertThat(bank.get("/actuator/metrics/jvm.memory.used?tag=area:heap").statusCode())
+        .isEqualTo(200);
+  }
+
+  private static void assertProblem(HttpResponse<String> response, int status) {
+    String what = response.request().uri() + " -> " + response.body();
+    assertThat(response.statusCode()).as(what).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .as(what)
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(BankClient.json(response.body()).path("status").asInt()).as(what).isEqualTo(status);
   }
 
   @Test

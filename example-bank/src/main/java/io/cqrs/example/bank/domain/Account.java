@@ -123,6 +123,18 @@ public final class Account extends EventSourceBased {
     return account;
   }
 
+  /**
+   * An email address as an account keeps it (stripped, in lower case), checked as opening an
+   * account or changing its address checks it: for a caller that must refuse a malformed address
+   * before it sends the command.
+   *
+   * @throws IllegalArgumentException if it is not an address like ada@example.org, or longer than
+   *     254 characters
+   */
+  public static String checkEmail(String email) {
+    return email(email);
+  }
+
   /** Changes the email address; changing it to the address it already has records nothing. */
   public void changeEmailAddress(String newEmail) {
     String valid = email(newEmail);

@@ -1,0 +1,233 @@
+package io.cqrs.example.bank.spring;
+
+import io.cqrs.example.bank.request.Utf8;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * What every request passes before Tomcat or Spring parse anything of it, each refusal a {@code
+ * application/problem+json}:
+ *
+ * <ul>
+ *   <li>a query string that is not well-formed percent-encoded UTF-8: 400 (Tomcat's parser would
+ *       fail on it later, and log the client's decoded bytes, line breaks included, at ERROR);
+ *   <li>a body over {@value #MAX_BODY} bytes (example-bank's limit): 413, at once when its {@code
+ *       Content-Length} says so, else (a chunked body) once that many bytes have been read;
+ *   <li>a body that is not JSON ({@code application/json} or {@code application/*+json}, in UTF-8):
+ *       415, so that no form or multipart parser ever reads one;
+ *   <li>a JSON body that is not well-formed UTF-8: 400 ({@link Utf8}: Jackson alone reads the
+ *       overlong {@code C0 B1} as {@code 1});
+ *   <li>a request for Spring's error page itself ({@code /error}, which only Tomcat's error
+ *       dispatch should reach): 404.
+ * </ul>
+ *
+ * A body within the limit is read here, so what reads it after never reads more.
+ */
+final class RequestGate extends OncePerRequestFilter {
+  /** The largest request body taken, in bytes. */
+  static final int MAX_BODY = 64 * 1024;
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    if ("/error".equals(request.getServletPath())) {
+      problem(response, 404, "Not Found", "No endpoint " + request.getMethod() + " /error");
+      return;
+    }
+    String query = request.getQueryString();
+    if (query != null && !wellFormedQuery(query)) {
+      problem(
+          response,
+          400,
+          "Bad Request",
+          "The query string must be percent-encoded UTF-8 (a '%' followed by two hex digits)");
+      return;
+    }
+    long length = request.getContentLengthLong();
+    boolean chunked = request.getHeader("Transfer-Encoding") != null;
+    if (length > MAX_BODY) {
+      tooLarge(response);
+      return;
+    }
+    if (length <= 0 && !chunked) {
+      chain.doFilter(request, response);
+      return;
+    }
+    if (!isUtf8Json(request.getContentType())) {
+      problem(
+          response, 415, "Unsupported Media Type", "Send the body as application/json, in UTF-8");
+      return;
+    }
+    byte[] body;
+    try (InputStream in = request.getInputStream()) {
+      body = in.readNBytes(MAX_BODY + 1);
+    }
+    if (body.length > MAX_BODY) {
+      tooLarge(response);
+      return;
+    }
+    int malformed = Utf8.firstMalformedByte(body);
+    if (malformed >= 0) {
+      problem(
+          response,
+          400,
+          "Bad Request",
+          "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
+      return;
+    }
+    chain.doFilter(new Buffered(request, body), response);
+  }
+
+  /** {@code application/json} or {@code application/*+json}, with no charset or UTF-8. */
+  static boolean isUtf8Json(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    MediaType type;
+    try {
+      type = MediaType.parseMediaType(contentType);
+    } catch (InvalidMediaTypeException e) {
+      return false;
+    }
+    boolean json =
+        type.getType().equalsIgnoreCase("application")
+            && (type.getSubtype().equalsIgnoreCase("json")
+                || type.getSubtype().toLowerCase(Locale.ROOT).endsWith("+json"));
+    String charset = type.getParameter("charset");
+    return json
+        && (charset == null
+            || charset.equalsIgnoreCase("utf-8")
+            || charset.equalsIgnoreCase("\"utf-8\""));
+  }
+
+  /**
+   * Whether every {@code %} of {@code query} is followed by two hex digits, and what the escapes
+   * and the rest decode to is well-formed UTF-8.
+   */
+  static boolean wellFormedQuery(String query) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(query.length());
+    for (int i = 0; i < query.length(); i++) {
+      char c = query.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= query.length()) {
+          return false;
+        }
+        int high = Character.digit(query.charAt(i + 1), 16);
+        int low = Character.digit(query.charAt(i + 2), 16);
+        if (high < 0 || low < 0) {
+          return false;
+        }
+        bytes.write(high << 4 | low);
+        i += 2;
+      } else if (c <= 0xFF) {
+        bytes.write(c); // a raw byte of the request line, as Tomcat hands it on (ISO-8859-1)
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      } else {
+        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(encoded, 0, encoded.length);
+      }
+    }
+    return Utf8.firstMalformedByte(bytes.toByteArray()) < 0;
+  }
+
+  private static void tooLarge(HttpServletResponse response) throws IOException {
+    response.setHeader("Connection", "close");
+    problem(
+        response,
+        413,
+        "Content Too Large",
+        "The request body must be at most " + MAX_BODY + " bytes");
+  }
+
+  /** Answers a problem whose detail is this class's own text, never the client's. */
+  private static void problem(HttpServletResponse response, int status, String title, String detail)
+      throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/problem+json");
+    response
+        .getOutputStream()
+        .write(
+            ("{\"type\":\"about:blank\",\"title\":\""
+                    + title
+                    + "\",\"status\":"
+                    + status
+                    + ",\"detail\":\""
+                    + detail
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The request with its body already read. */
+  private static final class Buffered extends HttpServletRequestWrapper {
+    private final byte[] body;
+
+    Buffered(HttpServletRequest request, byte[] body) {
+      super(request);
+      this.body = body;
+    }
+
+    @Override
+    public int getContentLength() {
+      return body.length;
+    }
+
+    @Override
+    public long getContentLengthLong() {
+      return body.length;
+    }
+
+    @Override
+    public ServletInputStream getInputStream() {
+      ByteArrayInputStream in = new ByteArrayInputStream(body);
+      return new ServletInputStream() {
+        @Override
+        public int read() {
+          return in.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          return in.read(b, off, len);
+        }
+
+        @Override
+        public boolean isFinished() {
+          return in.available() == 0;
+        }
+
+        @Override
+        public boolean isReady() {
+          return true;
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+          throw new UnsupportedOperationException("The body is already read");
+        }
+      };
+    }
+
+    @Override
+    public BufferedReader getReader() {
+      return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+    }
+  }
+}

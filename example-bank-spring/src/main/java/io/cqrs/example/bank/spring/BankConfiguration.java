@@ -18,9 +18,12 @@ import io.cqrs.example.bank.readmodel.ViewStores;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.CqrsProperties;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -82,6 +85,19 @@ public class BankConfiguration {
         new FilterRegistrationBean<>(new RequestGate());
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
+  }
+
+  /**
+   * Tomcat's own error answers, which no servlet sees (a malformed request line or path, a header
+   * too large), as problems too ({@link ProblemReportValve}) instead of Tomcat's HTML page.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemReports() {
+    return factory ->
+        factory.addContextCustomizers(
+            context ->
+                ((StandardHost) context.getParent())
+                    .setErrorReportValveClass(ProblemReportValve.class.getName()));
   }
 
   /** Hashes passwords before they go into a command. */

@@ -230,6 +230,25 @@ class BankSpringValidationIT {
     assertProblem(malformed, 400);
     assertThat(malformed.body()).contains("not well-formed UTF-8 (at byte 11)");
 
+    // What Tomcat answers itself, before any servlet: a problem too, not its HTML page.
+    for (String path : List.of("/accounts/a%2F", "/accounts/a%00b", "/accounts/%ff%fe")) {
+      assertProblem(bank.get(path), 400);
+    }
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts"))
+                .header("X-Big", "a".repeat(9000))
+                .GET()
+                .build()),
+        400);
+    HttpResponse<String> trace =
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts"))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody())
+                .build());
+    assertProblem(trace, 405);
+    assertThat(BankClient.json(trace.body()).path("instance").asText()).isEqualTo("/accounts");
+
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
     assertThat(log.getAll()).doesNotContain("FORGED").doesNotContain(" ERROR ");
     // What the gate lets through still works: a well-formed query, a JSON body in UTF-8.

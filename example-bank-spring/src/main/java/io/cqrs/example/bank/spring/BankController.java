@@ -9,10 +9,11 @@ import io.cqrs.example.bank.domain.PasswordHasher;
 import io.cqrs.example.bank.domain.TransferCommand.CreateMoneyTransfer;
 import io.cqrs.example.bank.readmodel.AccountsReadModel;
 import io.cqrs.example.bank.readmodel.AccountsReadModel.AccountView;
+import io.cqrs.example.bank.readmodel.StreamProjection;
 import io.cqrs.example.bank.readmodel.TransfersReadModel;
 import io.cqrs.example.bank.readmodel.TransfersReadModel.TransferView;
+import io.cqrs.example.bank.readmodel.ViewStore;
 import java.math.BigDecimal;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -23,6 +24,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -116,10 +118,25 @@ public class BankController {
     return new Accepted(id, id);
   }
 
-  /** Every account, as the accounts read model has it. */
+  /** A page of a listing and the {@code after} of the next page ({@code null} for the last). */
+  public record Page<T>(List<T> items, String next) {}
+
+  /**
+   * A page of the accounts, as the accounts read model has them, in the order of their ids: at most
+   * {@code limit} (1 to {@value Requests#MAX_LIMIT}, default {@value Requests#DEFAULT_LIMIT}) after
+   * the id {@code after}. It reads the page's views only, so an answer stays small however many
+   * accounts there are.
+   */
   @GetMapping("/accounts")
-  public List<AccountView> accounts() {
-    return accounts.all(Comparator.comparing(AccountView::id));
+  public Page<AccountView> accounts(
+      @RequestParam(name = "after", required = false) String after,
+      @RequestParam(name = "limit", required = false) String limit) {
+    StreamProjection.Page<AccountView> page =
+        accounts.page(
+            null,
+            after == null ? null : Requests.id("after", after),
+            Requests.limit("limit", limit));
+    return new Page<>(page.entries().stream().map(ViewStore.Stored::view).toList(), page.next());
   }
 
   /** One account, as the accounts read model has it; 404 until its events are applied. */

@@ -23,7 +23,32 @@ final class Requests {
   /** The longest email address (the domain's limit). */
   static final int MAX_EMAIL = 254;
 
+  /** The most entries a page of a listing holds. */
+  static final int MAX_LIMIT = 500;
+
+  /** The entries a page holds when the request does not say. */
+  static final int DEFAULT_LIMIT = 100;
+
   private Requests() {}
+
+  /**
+   * A page's size: 1 to {@value #MAX_LIMIT} in plain ASCII digits (no sign, no exponent, no
+   * spaces), {@value #DEFAULT_LIMIT} if absent.
+   */
+  static int limit(String field, String value) {
+    if (value == null) {
+      return DEFAULT_LIMIT;
+    }
+    if (value.isEmpty()
+        || value.length() > 3
+        || !value.chars().allMatch(c -> c >= '0' && c <= '9')
+        || Integer.parseInt(value) < 1
+        || Integer.parseInt(value) > MAX_LIMIT) {
+      throw new InvalidRequestException(
+          field, "Parameter '" + field + "' must be a whole number from 1 to " + MAX_LIMIT);
+    }
+    return Integer.parseInt(value);
+  }
 
   /** {@code value} if it is an id ({@link FieldRules#id}). */
   static String id(String field, String value) {

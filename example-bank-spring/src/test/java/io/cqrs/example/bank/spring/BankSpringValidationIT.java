@@ -266,6 +266,33 @@ class BankSpringValidationIT {
   }
 
   @Test
+  void the_accounts_listing_answers_pages_and_refuses_bad_parameters() throws Exception {
+    List<String> opened = List.of(openAccount("1.00"), openAccount("2.00"), openAccount("3.00"));
+
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String after = null;
+    int pages = 0;
+    do {
+      HttpResponse<String> page =
+          bank.get("/accounts?limit=2" + (after == null ? "" : "&after=" + after));
+      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+      JsonNode body = BankClient.json(page.body());
+      assertThat(body.path("items").size()).isBetween(1, 2);
+      body.path("items").forEach(item -> seen.add(item.path("id").asText()));
+      after = body.path("next").isNull() ? null : body.path("next").asText();
+      pages++;
+    } while (after != null && pages < 1_000);
+
+    assertThat(seen).containsAll(opened).doesNotHaveDuplicates().isSorted();
+    assertThat(pages).isEqualTo((seen.size() + 1) / 2);
+    for (String limit : List.of("0", "501", "-1", "1e2", "%201", "1,2", "", "9999999999")) {
+      assertBadRequest(bank.get("/accounts?limit=" + limit), "limit");
+    }
+    assertBadRequest(bank.get("/accounts?limit=1&limit=2"), "limit");
+    assertBadRequest(bank.get("/accounts?after=..%2Fx"), "after");
+  }
+
+  @Test
   void a_short_password_is_a_400_not_a_500() throws Exception {
     assertBadRequest(
         bank.post(

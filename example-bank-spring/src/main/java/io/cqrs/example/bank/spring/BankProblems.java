@@ -16,6 +16,7 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
@@ -86,8 +87,7 @@ class BankProblems extends ResponseEntityExceptionHandler {
     }
     String message = String.valueOf(json.getOriginalMessage());
     if (message.startsWith("Duplicate")) {
-      Matcher quoted = QUOTED.matcher(message);
-      String field = quoted.find() ? FieldRules.printable(quoted.group(1)) : "body";
+      String field = FieldRules.printable(duplicateName(json, message));
       return badRequest(field, "Duplicate field '" + field + "'");
     }
     String field = field(json.getPath());
@@ -95,6 +95,21 @@ class BankProblems extends ResponseEntityExceptionHandler {
       return badRequest(field, "Field '" + field + "' has the wrong type or is not a valid value");
     }
     return badRequest("body", "Malformed JSON: the request body must be a JSON object");
+  }
+
+  /**
+   * The name given twice: the parser's current name (the message quotes it unescaped, so a name
+   * holding a quote would be cut at it), else what the message quotes, else "body".
+   */
+  private static String duplicateName(JacksonException json, String message) {
+    if (json instanceof StreamReadException read && read.processor() != null) {
+      String name = read.processor().currentName();
+      if (name != null) {
+        return name;
+      }
+    }
+    Matcher quoted = QUOTED.matcher(message);
+    return quoted.find() ? quoted.group(1) : "body";
   }
 
   private static String field(List<JacksonException.Reference> path) {

@@ -99,6 +99,8 @@ class BankSpringValidationIT {
             // with those characters as '?'.
             Map.entry("{\"amount\":1,\"a\u202e\u200b\u2028b\":1}", "a???b"),
             Map.entry("{\"amount\":1,\"amount\":2}", "amount"),
+            // A duplicate name holding a quote is named whole, not cut at the quote.
+            Map.entry("{\"amount\":1,\"a\\\"b\":1,\"a\\\"b\":2}", "a\"b"),
             Map.entry("null", "body"),
             Map.entry("", "body"),
             Map.entry("[]", "body"),

@@ -69,6 +69,13 @@ final class BankApi implements AutoCloseable {
   /** How many password hashes requests make at once. */
   static final int CONCURRENT_HASHES = 2;
 
+  /**
+   * The most accounts a customer (a user who is not an administrator) may open: a customer's
+   * listings read each of their accounts' transfer index, so without a bound one user could make
+   * every such request cost the store thousands of reads.
+   */
+  static final int MAX_ACCOUNTS_PER_CUSTOMER = 100;
+
   /** What a customer sees in place of each number in the reason of a transfer that failed. */
   static final String HIDDEN_AMOUNT = "(amount hidden)";
 
@@ -145,11 +152,30 @@ final class BankApi implements AutoCloseable {
         submission,
         "/accounts/" + id,
         201,
-        () ->
-            hashing(
-                () ->
-                    service.openAccountCommand(
-                        id, firstName, lastName, email, password, initialBalance, user.name())));
+        () -> {
+          requireRoomForAnAccount(user);
+          return hashing(
+              () ->
+                  service.openAccountCommand(
+                      id, firstName, lastName, email, password, initialBalance, user.name()));
+        });
+  }
+
+  /**
+   * Refuses a customer's new account beyond {@link #MAX_ACCOUNTS_PER_CUSTOMER}, counted in the
+   * accounts read model: openings racing each other can pass the bound by those the read model has
+   * not applied yet, a few at most, since each costs a password hash and at most {@value
+   * #CONCURRENT_HASHES} run at once. A retry of an opening that took effect is answered before this
+   * (its outcome is found by its key), so it is never refused by its own account.
+   */
+  private void requireRoomForAnAccount(User user) {
+    if (!user.admin()
+        && bank.accounts().idsOwnedBy(user.name()).size() >= MAX_ACCOUNTS_PER_CUSTOMER) {
+      throw new ApiException(
+          409,
+          "account_limit",
+          "A customer may hold at most " + MAX_ACCOUNTS_PER_CUSTOMER + " accounts");
+    }
   }
 
   private void credit(Context ctx) {

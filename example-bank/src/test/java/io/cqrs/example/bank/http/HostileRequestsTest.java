@@ -175,6 +175,58 @@ class HostileRequestsTest {
   }
 
   @Test
+  void a_customer_may_hold_at_most_a_hundred_accounts_and_a_retried_opening_still_gets_its_answer()
+      throws Exception {
+    ApiClient bob = ApiClient.as("bob", served.uri());
+    String opening =
+        "{\"firstName\":\"Bob\",\"lastName\":\"Many\",\"email\":\"bob@cqrs.example\","
+            + "\"password\":\"$ecretPassw0rd\"}";
+    Reply first = bob.post("/accounts", opening, "bobs-first");
+    assertThat(first.status()).as(first.raw().body()).isEqualTo(201);
+    // The rest of Bob's hundred and of root's, opened by command: no password hash each.
+    String hash = new io.cqrs.example.bank.domain.PasswordHasher(1_000).hash("$ecretPassw0rd");
+    for (String owner : List.of("bob", "root")) {
+      int count = owner.equals("bob") ? BankApi.MAX_ACCOUNTS_PER_CUSTOMER - 1 : 100;
+      for (int i = 0; i < count; i++) {
+        served
+            .bank()
+            .cqrs()
+            .commandBus()
+            .publish(
+                io.cqrs.Command.create(
+                    new io.cqrs.example.bank.domain.AccountCommand.OpenAccount(
+                        owner + "-many-" + i,
+                        "Many",
+                        "Accounts",
+                        owner + "@cqrs.example",
+                        hash,
+                        BigDecimal.ZERO,
+                        owner)));
+      }
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(ApiClient.TIMEOUT)
+        .until(
+            () ->
+                served.bank().accounts().idsOwnedBy("bob").size()
+                        == BankApi.MAX_ACCOUNTS_PER_CUSTOMER
+                    && served.bank().accounts().idsOwnedBy("root").size() >= 100);
+
+    Reply refused = bob.post("/accounts", opening, "bobs-one-too-many");
+
+    assertThat(refused.status()).as(refused.raw().body()).isEqualTo(409);
+    assertThat(refused.detail()).isEqualTo("A customer may hold at most 100 accounts");
+    assertThat(served.bank().accounts().idsOwnedBy("bob")).hasSize(100);
+    // A retry of an opening that took effect is answered with its outcome, not refused.
+    Reply retried = bob.post("/accounts", opening, "bobs-first");
+    assertThat(retried.status()).as(retried.raw().body()).isEqualTo(201);
+    assertThat(retried.body().get("commandId").asText())
+        .isEqualTo(first.body().get("commandId").asText());
+    // An administrator is not a customer.
+    assertThat(root.post("/accounts", opening).status()).isEqualTo(201);
+  }
+
+  @Test
   void credentials_or_an_idempotency_key_given_twice_are_refused() throws Exception {
     String alices = basic("alice", ApiClient.SECRETS.get("alice"));
     String bobs = basic("bob", ApiClient.SECRETS.get("bob"));

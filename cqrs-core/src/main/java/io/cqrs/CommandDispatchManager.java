@@ -568,8 +568,11 @@ public final class CommandDispatchManager implements AutoCloseable {
      * <p>What a handler decides is still decided on the stream's latest state, but it may first run
      * on a stale one and then again: turn it on only where a command handler's effects are its
      * saves, made on the handler's own thread, and not other messages or calls it makes on what it
-     * loaded (those would be made on the stale state before the retry). Loads outside a command
-     * handler (queries, event handlers) are always checked at once.
+     * loaded (those would be made on the stale state before the retry; and with {@link
+     * #deduplicate} on, an effect written to the store other than by a save, such as an event
+     * recorded with the command as its cause, is found by the retry's look-up and taken for the
+     * command's outcome, so the retry never runs and the stale effect stands). Loads outside a
+     * command handler (queries, event handlers) are always checked at once.
      */
     public Builder deferCacheChecks(boolean deferCacheChecks) {
       this.deferCacheChecks = deferCacheChecks;

@@ -89,10 +89,6 @@ public abstract class EventSourceBased {
     return onlyPending == null ? List.of() : List.of(onlyPending);
   }
 
-  /**
-   * Whether the aggregate asks for a snapshot after the next save; the repository's snapshot policy
-   * decides whether it is taken. Override to ask, for example when replay gets costly.
-   */
   /** How many events are pending; for the repository, which reads them without a list. */
   final int pendingCount() {
     return pending != null ? pending.size() : onlyPending != null ? 1 : 0;
@@ -103,6 +99,11 @@ public abstract class EventSourceBased {
     return pending != null ? pending.get(index) : onlyPending;
   }
 
+  /**
+   * Whether the aggregate asks for a snapshot, after a save or after a load that replayed events
+   * (one the cache did not serve); the repository's snapshot policy decides whether it is taken
+   * ({@link SnapshotPolicy#whenSuggested()}). Override to ask, for example when replay gets costly.
+   */
   public boolean suggestSnapshot() {
     return false;
   }

@@ -1,5 +1,7 @@
 package io.cqrs;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cqrs.interceptor.AggregateCall;
 import io.cqrs.interceptor.AggregateInterceptor;
 import io.cqrs.interceptor.Interceptors;
@@ -53,6 +55,11 @@ public final class EventSourcingRepository {
   private final AggregateCache cache; // null: none
   private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
+  // The version of each stream a load last tried to snapshot: a load writes at most one snapshot
+  // per stream and version, so one that cannot be read back (or written), or that the other
+  // revision of a class ignores during a rolling deploy, is not written again by every load.
+  private final Cache<String, Long> snapshottedOnLoad =
+      Caffeine.newBuilder().maximumSize(10_000).build();
 
   private EventSourcingRepository(Builder builder) {
     this.store = builder.store;
@@ -288,16 +295,42 @@ public final class EventSourcingRepository {
     return codec;
   }
 
-  private void snapshot(EventSourceBased aggregate) {
+  /**
+   * The snapshot a load found missing: none was written (a stream older than the policy, a write
+   * that failed) or the one there was of another shape and ignored. Taken as the save would have,
+   * so the next loads do not replay it all again; at most once per stream and version in this
+   * repository (see {@link #snapshottedOnLoad}), but for a write that failed transiently, which a
+   * later load tries again.
+   */
+  private void snapshotOnLoad(EventSourceBased aggregate) {
+    String id = aggregate.id();
+    long version = aggregate.version();
+    Long tried = snapshottedOnLoad.asMap().put(id, version);
+    if (tried != null && tried >= version) {
+      return;
+    }
+    if (!snapshot(aggregate)) {
+      snapshottedOnLoad.asMap().remove(id, version);
+    }
+  }
+
+  /**
+   * Writes the aggregate's snapshot; a failure is logged, never thrown.
+   *
+   * @return false if the write failed transiently (the store away), so that trying again may do
+   */
+  private boolean snapshot(EventSourceBased aggregate) {
     try {
       store.saveSnapshot(
           snapshots().write(aggregate, TypeRegistry.logicalName(aggregate.getClass())));
+      return true;
     } catch (RuntimeException e) {
       log.warn(
-          "Snapshot of '{}' at version {} failed; the save stands and loading replays events",
+          "Snapshot of '{}' at version {} failed; the save or load stands, and loads replay events",
           shown(aggregate.id()),
           aggregate.version(),
           e);
+      return !(e instanceof TransientCqrsException);
     }
   }
 
@@ -502,8 +535,13 @@ public final class EventSourcingRepository {
         cache.quietLook(entry); // nobody wrote since: after a few such, loads may defer again
       }
     }
+    long replayedFrom = aggregate.version();
     aggregate.replayAll(events);
     if (!cached) {
+      if (!events.isEmpty()
+          && snapshotPolicy.shouldSnapshot(aggregate, replayedFrom, aggregate.version())) {
+        snapshotOnLoad(aggregate);
+      }
       remember(aggregate, type, Remembered.READ);
     } else if (!events.isEmpty()) {
       remember(aggregate, type, Remembered.CAUGHT_UP);

@@ -3,16 +3,21 @@ package io.cqrs;
 import java.util.Objects;
 
 /**
- * Decides after each save whether to snapshot the aggregate. A failed snapshot write never fails
- * the save.
+ * Decides after each save whether to snapshot the aggregate, and after each load that replayed
+ * events (not one served by the cache) whether a snapshot is missing: a load from {@code
+ * previousVersion} (its snapshot's version, or 0 without a usable one) to {@code newVersion} that
+ * the policy would have snapshotted as a save writes one, so a stream written before the policy, or
+ * whose snapshot failed or is of another shape, is replayed whole once, not on every load. A failed
+ * snapshot write never fails the save or the load.
  */
 @FunctionalInterface
 public interface SnapshotPolicy {
 
   /**
-   * @param aggregate the aggregate just saved
-   * @param previousVersion its version before the save
-   * @param newVersion its version after the save
+   * @param aggregate the aggregate just saved, or just loaded
+   * @param previousVersion its version before the save (for a load: the version the replay started
+   *     from)
+   * @param newVersion its version after the save or the load
    */
   boolean shouldSnapshot(EventSourceBased aggregate, long previousVersion, long newVersion);
 

@@ -118,8 +118,12 @@ public class BankController {
     return new Accepted(id, id);
   }
 
-  /** A page of a listing and the {@code after} of the next page ({@code null} for the last). */
-  public record Page<T>(List<T> items, String next) {}
+  /**
+   * A page of a listing: its items, the ids of the page's entries that could not be read (a
+   * document someone corrupted; one bad entry does not hide the others), and the {@code after} of
+   * the next page ({@code null} for the last).
+   */
+  public record Page<T>(List<T> items, List<String> unreadable, String next) {}
 
   /**
    * A page of the accounts, as the accounts read model has them, in the order of their ids: at most
@@ -136,7 +140,10 @@ public class BankController {
             null,
             after == null ? null : Requests.id("after", after),
             Requests.limit("limit", limit));
-    return new Page<>(page.entries().stream().map(ViewStore.Stored::view).toList(), page.next());
+    return new Page<>(
+        page.entries().stream().map(ViewStore.Stored::view).toList(),
+        page.unreadable(),
+        page.next());
   }
 
   /** One account, as the accounts read model has it; 404 until its events are applied. */

@@ -95,7 +95,10 @@ final class RequestGate extends OncePerRequestFilter {
     chain.doFilter(new Buffered(request, body), response);
   }
 
-  /** {@code application/json} or {@code application/*+json}, with no charset or UTF-8. */
+  /**
+   * {@code application/json} or {@code application/*+json}, with no charset, UTF-8, or US-ASCII (a
+   * subset of UTF-8).
+   */
   static boolean isUtf8Json(String contentType) {
     if (contentType == null) {
       return false;
@@ -111,10 +114,13 @@ final class RequestGate extends OncePerRequestFilter {
             && (type.getSubtype().equalsIgnoreCase("json")
                 || type.getSubtype().toLowerCase(Locale.ROOT).endsWith("+json"));
     String charset = type.getParameter("charset");
+    if (charset != null && charset.length() >= 2 && charset.startsWith("\"")) {
+      charset = charset.substring(1, charset.length() - 1);
+    }
     return json
         && (charset == null
             || charset.equalsIgnoreCase("utf-8")
-            || charset.equalsIgnoreCase("\"utf-8\""));
+            || charset.equalsIgnoreCase("us-ascii"));
   }
 
   /**

@@ -253,7 +253,18 @@ class BankSpringValidationIT {
 
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
     assertThat(log.getAll()).doesNotContain("FORGED").doesNotContain(" ERROR ");
-    // What the gate lets through still works: a well-formed query, a JSON body in UTF-8.
+    // What the gate lets through still works: a well-formed query, a JSON body in UTF-8 (or
+    // US-ASCII, its subset) with a quoted or capitalised charset.
+    for (String type :
+        List.of("application/json; charset=\"UTF-8\"", "Application/JSON; Charset=us-ascii")) {
+      HttpResponse<String> credit =
+          bank.send(
+              HttpRequest.newBuilder(bank.uri("/accounts/a1/credits"))
+                  .header("Content-Type", type)
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}"))
+                  .build());
+      assertThat(credit.statusCode()).as(type + " -> " + credit.body()).isEqualTo(202);
+    }
     assertThat(bank.get("/actuator/metrics/jvm.memory.used?tag=area:heap").statusCode())
         .isEqualTo(200);
   }
@@ -280,6 +291,7 @@ class BankSpringValidationIT {
       assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
       JsonNode body = BankClient.json(page.body());
       assertThat(body.path("items").size()).isBetween(1, 2);
+      assertThat(body.path("unreadable").isArray()).isTrue();
       body.path("items").forEach(item -> seen.add(item.path("id").asText()));
       after = body.path("next").isNull() ? null : body.path("next").asText();
       pages++;

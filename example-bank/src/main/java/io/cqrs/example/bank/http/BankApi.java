@@ -162,15 +162,15 @@ final class BankApi implements AutoCloseable {
   }
 
   /**
-   * Refuses a customer's new account beyond {@link #MAX_ACCOUNTS_PER_CUSTOMER}, counted in the
-   * accounts read model: openings racing each other can pass the bound by those the read model has
-   * not applied yet, a few at most, since each costs a password hash and at most {@value
-   * #CONCURRENT_HASHES} run at once. A retry of an opening that took effect is answered before this
-   * (its outcome is found by its key), so it is never refused by its own account.
+   * Refuses a customer's new account beyond {@link #MAX_ACCOUNTS_PER_CUSTOMER}, closed ones
+   * included, counted in the accounts read model's index of the owner (one read): openings can pass
+   * the bound by those the read model has not filed yet, normally a few (each opening costs a
+   * password hash, at most {@value #CONCURRENT_HASHES} at once), more while its processor lags or
+   * is paused. A retry of an opening that took effect is answered before this (its outcome is found
+   * by its key), so it is never refused by its own account.
    */
   private void requireRoomForAnAccount(User user) {
-    if (!user.admin()
-        && bank.accounts().idsOwnedBy(user.name()).size() >= MAX_ACCOUNTS_PER_CUSTOMER) {
+    if (!user.admin() && bank.accounts().countFiledFor(user.name()) >= MAX_ACCOUNTS_PER_CUSTOMER) {
       throw new ApiException(
           409,
           "account_limit",

@@ -102,6 +102,14 @@ public final class AccountsReadModel extends StreamProjection<AccountsReadModel.
   }
 
   /**
+   * How many accounts {@code owner}'s index lists, read from the index alone (one read, not one per
+   * account): closed accounts included, and, rarely, an id whose view is not written yet.
+   */
+  public int countFiledFor(String owner) {
+    return indexed(ownerKey(owner)).size();
+  }
+
+  /**
    * The ids of {@code owner}'s accounts: read through the owner's index, and each checked against
    * its view, so an id the index holds for any reason (a namespace reused with old documents) is
    * not taken for one of the owner's.

@@ -205,6 +205,14 @@ public abstract class StreamProjection<V> implements Projection {
   }
 
   /**
+   * The ids filed under {@code key}, read from its index alone (no view is read): it may list an id
+   * whose view is not written yet or no longer has the key.
+   */
+  protected Set<String> indexed(String key) {
+    return views.indexed(Objects.requireNonNull(key, "key"));
+  }
+
+  /**
    * The views filed under {@code key} that have it now, read in one pass over its index (an index
    * may list an id whose view is not written yet, or no longer has the key: those are left out).
    */

@@ -70,17 +70,23 @@ final class RequestGate extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    if (!isUtf8Json(request.getContentType())) {
-      problem(
-          response, 415, "Unsupported Media Type", "Send the body as application/json, in UTF-8");
+    boolean json = isUtf8Json(request.getContentType());
+    if (!json && !chunked) {
+      unsupported(response);
       return;
     }
+    // A chunked body of another type is read too (no parser reads it here), to tell an empty one,
+    // which is no body, from one this service does not take.
     byte[] body;
     try (InputStream in = request.getInputStream()) {
       body = in.readNBytes(MAX_BODY + 1);
     }
     if (body.length > MAX_BODY) {
       tooLarge(response);
+      return;
+    }
+    if (!json && body.length > 0) {
+      unsupported(response);
       return;
     }
     int malformed = Utf8.firstMalformedByte(body);
@@ -152,6 +158,10 @@ final class RequestGate extends OncePerRequestFilter {
       }
     }
     return Utf8.firstMalformedByte(bytes.toByteArray()) < 0;
+  }
+
+  private static void unsupported(HttpServletResponse response) throws IOException {
+    problem(response, 415, "Unsupported Media Type", "Send the body as application/json, in UTF-8");
   }
 
   private static void tooLarge(HttpServletResponse response) throws IOException {

@@ -204,6 +204,24 @@ class BankSpringValidationIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}"))
                 .build()),
         415);
+    // A chunked body of another type is refused too; an empty one is no body (400, not 415).
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts"))
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream("x".getBytes())))
+                .build()),
+        415);
+    assertProblem(
+        bank.send(
+            HttpRequest.newBuilder(bank.uri("/accounts"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(new byte[0])))
+                .build()),
+        400);
     assertProblem(bank.get("/actuator/health/x/y"), 404);
     assertProblem(bank.get("/error"), 404);
     HttpResponse<String> forged =

@@ -23,11 +23,11 @@ final class Requests {
   /** The longest email address (the domain's limit). */
   static final int MAX_EMAIL = 254;
 
-  /** The most entries a page of a listing holds. */
-  static final int MAX_LIMIT = 500;
+  /** The most entries a page of a listing holds (example-bank's). */
+  static final int MAX_LIMIT = FieldRules.MAX_PAGE_SIZE;
 
-  /** The entries a page holds when the request does not say. */
-  static final int DEFAULT_LIMIT = 100;
+  /** The entries a page holds when the request does not say (example-bank's). */
+  static final int DEFAULT_LIMIT = FieldRules.DEFAULT_PAGE_SIZE;
 
   private Requests() {}
 
@@ -39,15 +39,12 @@ final class Requests {
     if (value == null) {
       return DEFAULT_LIMIT;
     }
-    if (value.isEmpty()
-        || value.length() > 3
-        || !value.chars().allMatch(c -> c >= '0' && c <= '9')
-        || Integer.parseInt(value) < 1
-        || Integer.parseInt(value) > MAX_LIMIT) {
+    int limit = FieldRules.pageSize(value);
+    if (limit < 1) {
       throw new InvalidRequestException(
           field, "Parameter '" + field + "' must be a whole number from 1 to " + MAX_LIMIT);
     }
-    return Integer.parseInt(value);
+    return limit;
   }
 
   /** {@code value} if it is an id ({@link FieldRules#id}). */

@@ -131,7 +131,7 @@ final class DeadLetterApi {
     if (value == null) {
       return Long.MAX_VALUE;
     }
-    long max = PageRequest.wholeNumber(value);
+    long max = FieldRules.wholeNumber(value);
     if (max < 1) {
       throw new ApiException(
           400,

@@ -15,10 +15,10 @@ import java.util.List;
  */
 record PageRequest(String after, int limit) {
   /** A page's entries when the request names no limit. */
-  static final int DEFAULT_LIMIT = 100;
+  static final int DEFAULT_LIMIT = FieldRules.DEFAULT_PAGE_SIZE;
 
   /** The most entries a page may hold. */
-  static final int MAX_LIMIT = 500;
+  static final int MAX_LIMIT = FieldRules.MAX_PAGE_SIZE;
 
   /**
    * The page {@code ctx} asks for.
@@ -54,7 +54,7 @@ record PageRequest(String after, int limit) {
 
   /** The version {@code value} names: plain ASCII digits, 0 to {@link Long#MAX_VALUE}. */
   static long version(String name, String value) {
-    long version = value.length() <= 19 ? wholeNumber(value) : -1;
+    long version = value.length() <= 19 ? FieldRules.wholeNumber(value) : -1;
     if (version >= 0) {
       return version;
     }
@@ -73,10 +73,9 @@ record PageRequest(String after, int limit) {
     if (value == null) {
       return DEFAULT_LIMIT;
     }
-    // At most three digits.
-    long limit = value.length() <= 3 ? wholeNumber(value) : -1;
-    if (limit >= 1 && limit <= MAX_LIMIT) {
-      return (int) limit;
+    int limit = FieldRules.pageSize(value);
+    if (limit > 0) {
+      return limit;
     }
     throw ApiException.invalid(
         "limit",
@@ -85,21 +84,6 @@ record PageRequest(String after, int limit) {
             + ", was '"
             + FieldRules.printable(value)
             + "'");
-  }
-
-  /**
-   * The number {@code value} writes in plain ASCII digits (no sign, no spaces, no exponent, no
-   * other script's digits), or -1 if it is not one or exceeds {@link Long#MAX_VALUE}.
-   */
-  static long wholeNumber(String value) {
-    if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException beyondLong) {
-      return -1;
-    }
   }
 
   /**

@@ -18,7 +18,37 @@ public final class FieldRules {
 
   private static final long MAX_INTEGER_DIGITS = Money.integerDigits(Money.MAX);
 
+  /** The most entries a page of a listing holds. */
+  public static final int MAX_PAGE_SIZE = 500;
+
+  /** The entries a page of a listing holds when the request does not say. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+
   private FieldRules() {}
+
+  /**
+   * The number {@code value} writes in plain ASCII digits (no sign, no spaces, no exponent, no
+   * other script's digits), or -1 if it is not one or exceeds {@link Long#MAX_VALUE}.
+   */
+  public static long wholeNumber(String value) {
+    if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException beyondLong) {
+      return -1;
+    }
+  }
+
+  /**
+   * The page size {@code value} asks for: 1 to {@link #MAX_PAGE_SIZE} in at most three plain ASCII
+   * digits, or -1 if it is not one (each service words its own refusal).
+   */
+  public static int pageSize(String value) {
+    long size = value.length() <= 3 ? wholeNumber(value) : -1;
+    return size >= 1 && size <= MAX_PAGE_SIZE ? (int) size : -1;
+  }
 
   /** {@code value} if it is an id (see {@link #ID}). */
   public static String id(String field, String value) {

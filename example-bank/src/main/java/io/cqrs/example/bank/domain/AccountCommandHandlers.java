@@ -1,5 +1,6 @@
 package io.cqrs.example.bank.domain;
 
+import io.cqrs.Command;
 import io.cqrs.CommandDispatchManager;
 import io.cqrs.Cqrs;
 import io.cqrs.EventSourcingRepository;
@@ -80,13 +81,14 @@ public final class AccountCommandHandlers {
   /** Registers handlers that load the command's account, apply an action and save. */
   private record Registrar(CommandRegistry commands, EventSourcingRepository repository) {
     <C extends AccountCommand> void command(Class<C> type, AccountAction<C> action) {
-      commands.register(
-          type,
-          (body, command) -> {
-            Account account = AggregateLookup.account(repository, body.accountId());
-            action.apply(body, account);
-            repository.save(account, command);
-          });
+      commands.register(type, (body, command) -> apply(body, command, action));
+    }
+
+    private <C extends AccountCommand> void apply(
+        C body, Command command, AccountAction<C> action) {
+      Account account = AggregateLookup.account(repository, body.accountId());
+      action.apply(body, account);
+      repository.save(account, command);
     }
 
     /**
@@ -117,9 +119,7 @@ public final class AccountCommandHandlers {
                       + " effect once; it came with "
                       + command.messageId());
             }
-            Account account = AggregateLookup.account(repository, body.accountId());
-            action.apply(body, account);
-            repository.save(account, command);
+            apply(body, command, action);
           });
     }
   }

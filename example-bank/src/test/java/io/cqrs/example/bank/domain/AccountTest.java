@@ -315,12 +315,16 @@ class AccountTest {
     fixture.when(credit).then();
   }
 
-  /** Transfer {@code t-1} of 20.00 from this account, whose destination refused the credit. */
-  private static AggregateFixture<Account> awaitingRefund(AggregateFixture<Account> fixture) {
+  /**
+   * Transfer {@code transferId} of {@code amount} from account {@code from} to {@code to}, which
+   * refused the credit: waiting for its source's refund.
+   */
+  private static AggregateFixture<Account> awaitingRefund(
+      AggregateFixture<Account> fixture, String transferId, String from, String to, String amount) {
     return fixture.given(
-        "t-1",
-        new MoneyTransferCreated(ID, "acc-2", money("20.00")),
-        new MoneyTransferDebited(ID, money("20.00")),
+        transferId,
+        new MoneyTransferCreated(from, to, money(amount)),
+        new MoneyTransferDebited(from, money(amount)),
         new MoneyTransferCreditRefused("the destination account is closed"));
   }
 
@@ -333,7 +337,11 @@ class AccountTest {
                     ID,
                     new AccountOpened("John", "Snow", "john@cqrs.example", HASH, money("20.00")),
                     new AccountDebited(money("20.00"), "t-1"),
-                    new AccountClosed()));
+                    new AccountClosed()),
+            "t-1",
+            ID,
+            "acc-2",
+            "20.00");
     Command refund = step("t-1", new RefundAccountForTransfer(ID, "t-1"));
 
     fixture.when(refund).then(new AccountRefunded(money("20.00"), "t-1"));
@@ -345,17 +353,17 @@ class AccountTest {
   @Test
   void a_refund_past_the_balance_limit_is_accepted_and_the_account_takes_no_money_until_below() {
     AggregateFixture<Account> fixture =
-        fixture()
-            .given(
-                ID,
-                new AccountOpened("John", "Snow", "john@cqrs.example", HASH, Money.MAX),
-                new AccountDebited(money("100.00"), "t-1"),
-                new AccountCredited(money("100.00"), null))
-            .given(
-                "t-1",
-                new MoneyTransferCreated(ID, "acc-2", money("100.00")),
-                new MoneyTransferDebited(ID, money("100.00")),
-                new MoneyTransferCreditRefused("the destination account is closed"));
+        awaitingRefund(
+            fixture()
+                .given(
+                    ID,
+                    new AccountOpened("John", "Snow", "john@cqrs.example", HASH, Money.MAX),
+                    new AccountDebited(money("100.00"), "t-1"),
+                    new AccountCredited(money("100.00"), null)),
+            "t-1",
+            ID,
+            "acc-2",
+            "100.00");
     BigDecimal past = Money.MAX.add(money("100.00"));
 
     fixture
@@ -395,16 +403,8 @@ class AccountTest {
                 new MoneyTransferCreated(ID, "acc-2", money("20.00")),
                 new MoneyTransferDebited(ID, money("20.00")),
                 new MoneyTransferCompleted("acc-2", money("20.00")));
-    fixture.given(
-        "t-4",
-        new MoneyTransferCreated(ID, "acc-2", money("20.00")),
-        new MoneyTransferDebited(ID, money("20.00")),
-        new MoneyTransferCreditRefused("closed"));
-    fixture.given(
-        "t-3",
-        new MoneyTransferCreated("acc-2", ID, money("20.00")),
-        new MoneyTransferDebited("acc-2", money("20.00")),
-        new MoneyTransferCreditRefused("closed"));
+    awaitingRefund(fixture, "t-4", ID, "acc-2", "20.00");
+    awaitingRefund(fixture, "t-3", "acc-2", ID, "20.00");
 
     // Not debited yet; completed; to another account than its source (either way); none at all.
     var created =

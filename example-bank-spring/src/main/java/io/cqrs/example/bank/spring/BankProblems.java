@@ -53,7 +53,11 @@ class BankProblems extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleNoResourceFoundException(
       NoResourceFoundException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    ResponseEntity<ProblemDetail> problem = problem(HttpStatus.NOT_FOUND, "No such resource");
+    return untyped(problem(HttpStatus.NOT_FOUND, "No such resource"));
+  }
+
+  /** A problem as the base class's handlers return it. */
+  private static ResponseEntity<Object> untyped(ResponseEntity<ProblemDetail> problem) {
     return ResponseEntity.status(problem.getStatusCode())
         .contentType(problem.getHeaders().getContentType())
         .body(problem.getBody());
@@ -65,10 +69,7 @@ class BankProblems extends ResponseEntityExceptionHandler {
       HttpHeaders headers,
       HttpStatusCode status,
       WebRequest request) {
-    ResponseEntity<ProblemDetail> problem = unreadable(ex);
-    return ResponseEntity.status(problem.getStatusCode())
-        .contentType(problem.getHeaders().getContentType())
-        .body(problem.getBody());
+    return untyped(unreadable(ex));
   }
 
   private static ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException ex) {
@@ -123,11 +124,9 @@ class BankProblems extends ResponseEntityExceptionHandler {
   }
 
   private static ResponseEntity<ProblemDetail> badRequest(String field, String detail) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
-    problem.setProperty("field", field);
-    return ResponseEntity.status(HttpStatus.BAD_REQUEST)
-        .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
-        .body(problem);
+    ResponseEntity<ProblemDetail> problem = problem(HttpStatus.BAD_REQUEST, detail);
+    problem.getBody().setProperty("field", field);
+    return problem;
   }
 
   private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {

@@ -30,19 +30,32 @@ public final class ProblemReportValve extends ErrorReportValve {
     if (!ioAllowed.get()) {
       return;
     }
-    HttpStatus known = HttpStatus.resolve(status);
-    String title = known == null ? "Error" : known.getReasonPhrase();
     try {
       response.setContentType("application/problem+json");
       response.setCharacterEncoding("UTF-8");
       Writer writer = response.getReporter();
       if (writer != null) {
-        writer.write(
-            "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}");
+        writer.write(body(status, null));
         response.finishResponse();
       }
     } catch (IOException | IllegalStateException e) {
       // The client went away, or the response cannot take a body: nothing more to say.
     }
+  }
+
+  /**
+   * A problem's JSON, written by hand where no message converter runs (this valve, {@link
+   * RequestGate}): the status, its reason phrase as the title, and {@code detail} if not null. The
+   * detail must be the service's own text (it is not escaped), never the client's.
+   */
+  static String body(int status, String detail) {
+    HttpStatus known = HttpStatus.resolve(status);
+    String title = known == null ? "Error" : known.getReasonPhrase();
+    return "{\"type\":\"about:blank\",\"title\":\""
+        + title
+        + "\",\"status\":"
+        + status
+        + (detail == null ? "" : ",\"detail\":\"" + detail + "\"")
+        + "}";
   }
 }

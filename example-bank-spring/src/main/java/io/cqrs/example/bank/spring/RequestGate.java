@@ -48,7 +48,7 @@ final class RequestGate extends OncePerRequestFilter {
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     if ("/error".equals(request.getServletPath())) {
-      problem(response, 404, "Not Found", "No endpoint " + request.getMethod() + " /error");
+      problem(response, 404, "No endpoint " + request.getMethod() + " /error");
       return;
     }
     String query = request.getQueryString();
@@ -56,7 +56,6 @@ final class RequestGate extends OncePerRequestFilter {
       problem(
           response,
           400,
-          "Bad Request",
           "The query string must be percent-encoded UTF-8 (a '%' followed by two hex digits)");
       return;
     }
@@ -92,10 +91,7 @@ final class RequestGate extends OncePerRequestFilter {
     int malformed = Utf8.firstMalformedByte(body);
     if (malformed >= 0) {
       problem(
-          response,
-          400,
-          "Bad Request",
-          "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
+          response, 400, "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
       return;
     }
     chain.doFilter(new Buffered(request, body), response);
@@ -161,34 +157,22 @@ final class RequestGate extends OncePerRequestFilter {
   }
 
   private static void unsupported(HttpServletResponse response) throws IOException {
-    problem(response, 415, "Unsupported Media Type", "Send the body as application/json, in UTF-8");
+    problem(response, 415, "Send the body as application/json, in UTF-8");
   }
 
   private static void tooLarge(HttpServletResponse response) throws IOException {
     response.setHeader("Connection", "close");
-    problem(
-        response,
-        413,
-        "Content Too Large",
-        "The request body must be at most " + MAX_BODY + " bytes");
+    problem(response, 413, "The request body must be at most " + MAX_BODY + " bytes");
   }
 
   /** Answers a problem whose detail is this class's own text, never the client's. */
-  private static void problem(HttpServletResponse response, int status, String title, String detail)
+  private static void problem(HttpServletResponse response, int status, String detail)
       throws IOException {
     response.setStatus(status);
     response.setContentType("application/problem+json");
     response
         .getOutputStream()
-        .write(
-            ("{\"type\":\"about:blank\",\"title\":\""
-                    + title
-                    + "\",\"status\":"
-                    + status
-                    + ",\"detail\":\""
-                    + detail
-                    + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        .write(ProblemReportValve.body(status, detail).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The request with its body already read. */

@@ -220,7 +220,9 @@ public final class EventSerializer {
       }
       parts.add(read);
     }
-    return parts(text(value, "storedType", true), parts);
+    // The stored type's current name, as a split made here has it (an alias read as its type):
+    // the bus holds a message's type property to it. A type this process does not know is refused.
+    return parts(registry.nameOf(registry.typeOf(text(value, "storedType", true))), parts);
   }
 
   /**

@@ -11,6 +11,7 @@ import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,9 +20,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -165,17 +168,107 @@ final class SnapshotCodec {
    */
   private static List<String> fieldsOf(Class<?> type, Class<?> upTo, Deque<Class<?>> held) {
     List<String> fields = new ArrayList<>();
+    // What each superclass's type variables stand for in {@code type}: a field {@code S state} of
+    // {@code StateAggregate<S>} holds what {@code Account extends StateAggregate<Owner>} binds,
+    // which Jackson reads it as, so that class's shape is part of the fingerprint.
+    Map<TypeVariable<?>, Type> bindings = new HashMap<>();
     for (Class<?> c = type; c != null && c != upTo && !isJdk(c); c = c.getSuperclass()) {
       for (Field field : c.getDeclaredFields()) {
         int modifiers = field.getModifiers();
         if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
-          fields.add(c.getName() + "." + field.getName() + ":" + field.getGenericType());
-          applicationClasses(field.getGenericType(), held);
+          Type declared = field.getGenericType();
+          String text = c.getName() + "." + field.getName() + ":" + declared;
+          if (hasTypeVariable(declared)) {
+            // Only such fields' text changes, so other aggregates keep their fingerprints.
+            text += "=" + bound(declared, bindings, held, 0);
+          } else {
+            applicationClasses(declared, held);
+          }
+          fields.add(text);
+        }
+      }
+      if (c.getGenericSuperclass() instanceof ParameterizedType superclass
+          && superclass.getRawType() instanceof Class<?> raw) {
+        TypeVariable<?>[] variables = raw.getTypeParameters();
+        Type[] arguments = superclass.getActualTypeArguments();
+        for (int i = 0; i < variables.length && i < arguments.length; i++) {
+          bindings.put(variables[i], arguments[i]);
         }
       }
     }
     fields.sort(null);
     return fields;
+  }
+
+  /**
+   * {@code type} with its type variables replaced by what {@code bindings} binds them to, as text;
+   * the application's classes it then names are added to {@code held}. A variable bound to nothing
+   * (the class being fingerprinted is generic itself) stays its name.
+   */
+  private static String bound(
+      Type type, Map<TypeVariable<?>, Type> bindings, Deque<Class<?>> held, int depth) {
+    if (depth > 64) {
+      return "?"; // a type that names itself through its bounds: nothing more to learn from it
+    }
+    if (type instanceof TypeVariable<?> variable) {
+      Type argument = bindings.get(variable);
+      return argument == null ? variable.getName() : bound(argument, bindings, held, depth + 1);
+    }
+    if (type instanceof ParameterizedType p) {
+      List<String> arguments = new ArrayList<>();
+      for (Type argument : p.getActualTypeArguments()) {
+        arguments.add(bound(argument, bindings, held, depth + 1));
+      }
+      return bound(p.getRawType(), bindings, held, depth + 1)
+          + "<"
+          + String.join(",", arguments)
+          + ">";
+    }
+    if (type instanceof GenericArrayType a) {
+      return bound(a.getGenericComponentType(), bindings, held, depth + 1) + "[]";
+    }
+    if (type instanceof WildcardType w) {
+      StringBuilder text = new StringBuilder("?");
+      for (Type upper : w.getUpperBounds()) {
+        text.append(" extends ").append(bound(upper, bindings, held, depth + 1));
+      }
+      for (Type lower : w.getLowerBounds()) {
+        text.append(" super ").append(bound(lower, bindings, held, depth + 1));
+      }
+      return text.toString();
+    }
+    applicationClasses(type, held);
+    return type.getTypeName();
+  }
+
+  private static boolean hasTypeVariable(Type type) {
+    if (type instanceof TypeVariable<?>) {
+      return true;
+    }
+    if (type instanceof ParameterizedType p) {
+      for (Type argument : p.getActualTypeArguments()) {
+        if (hasTypeVariable(argument)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (type instanceof GenericArrayType a) {
+      return hasTypeVariable(a.getGenericComponentType());
+    }
+    if (type instanceof WildcardType w) {
+      for (Type bound : w.getUpperBounds()) {
+        if (hasTypeVariable(bound)) {
+          return true;
+        }
+      }
+      for (Type bound : w.getLowerBounds()) {
+        if (hasTypeVariable(bound)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** One class's shape: its fields (or constants), revision and permitted subclasses. */
@@ -237,8 +330,8 @@ final class SnapshotCodec {
         applicationClasses(bound, into);
       }
     }
-    // A type variable's bound names no class the field's values are made as: the aggregate's
-    // fields are of concrete types, or Jackson could not read them back either.
+    // A type variable is resolved by fieldsOf where a subclass binds it; one bound to nothing
+    // names no class the field's values are made as.
   }
 
   private static boolean isJdk(Class<?> type) {

@@ -2,6 +2,7 @@ package io.cqrs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.internal.EventRouter;
+import io.cqrs.spi.BusHealth;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * already taken fails.
  */
 public final class TypeRegistry {
+  /** The name envelopes of a {@link SplitEvent} carry, which no other type may take. */
+  private static final String SPLIT_EVENT = "cqrs.SplitEvent";
+
   private final Map<String, Class<?>> byName = new ConcurrentHashMap<>();
   private final Map<Class<?>, String> byClass = new ConcurrentHashMap<>();
   private final Map<String, Class<?>> aliases = new ConcurrentHashMap<>();
@@ -197,8 +201,8 @@ public final class TypeRegistry {
    * revision carries on: an envelope without one is at revision 1 of {@code type}.
    *
    * @throws UnknownTypeException if {@code type} is not registered
-   * @throws IllegalArgumentException if {@code oldName} is blank, a registered type's name, or an
-   *     alias of another type
+   * @throws IllegalArgumentException if {@code oldName} is blank, a registered type's name (or
+   *     {@code cqrs.SplitEvent}, the framework's), or an alias of another type
    */
   public synchronized TypeRegistry alias(String oldName, Class<?> type) {
     Objects.requireNonNull(oldName, "oldName");
@@ -206,7 +210,7 @@ public final class TypeRegistry {
     if (oldName.isBlank()) {
       throw new IllegalArgumentException("An alias of " + current + " must not be blank");
     }
-    if (byName.containsKey(oldName)) {
+    if (byName.containsKey(oldName) || SPLIT_EVENT.equals(oldName)) {
       throw new IllegalArgumentException(
           "'" + oldName + "' cannot be an alias of " + current + ": it names a registered type");
     }
@@ -406,7 +410,7 @@ public final class TypeRegistry {
       }
       try {
         upcast = ((Upcaster) upcaster).upcast(upcast);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         throw failed(name, step, e);
       }
       if (upcast == null) {
@@ -432,7 +436,7 @@ public final class TypeRegistry {
     List<SplittingUpcaster.Part> parts;
     try {
       parts = splitter.upcaster().upcast(payload);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       throw failed(name, step, e);
     }
     if (parts == null) {
@@ -470,7 +474,14 @@ public final class TypeRegistry {
         "The upcaster of " + name + " from revision " + step + " made a part of " + what);
   }
 
-  private static SerializationException failed(String name, int step, RuntimeException e) {
+  /**
+   * An upcaster's failure as the reader's: any exception or error, a stack overflow included,
+   * except those after which the JVM cannot be trusted ({@link BusHealth#isFatal}), which go on.
+   */
+  private static SerializationException failed(String name, int step, Throwable e) {
+    if (e instanceof Error error && BusHealth.isFatal(error)) {
+      throw error;
+    }
     return new SerializationException(
         "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
   }
@@ -521,6 +532,15 @@ public final class TypeRegistry {
     Map<String, Class<?>> batch = new java.util.LinkedHashMap<>();
     for (Class<?> type : types) {
       String name = logicalName(Objects.requireNonNull(type, argument + "[]"));
+      if (SPLIT_EVENT.equals(name) && type != SplitEvent.class) {
+        // Envelopes under this name are read as splits, never through the registry.
+        throw new IllegalArgumentException(
+            "Type name '"
+                + name
+                + "' is the framework's own (SplitEvent); give "
+                + type.getName()
+                + " another @TypeName");
+      }
       Class<?> previous = byName.get(name);
       if (previous == null) {
         previous = aliases.get(name);

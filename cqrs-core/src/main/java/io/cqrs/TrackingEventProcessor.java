@@ -347,20 +347,26 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * Stops handling: each segment finishes the event in hand, saves its checkpoint and gives up its
    * claim, and this process leaves the processor's members, so the others take its segments over at
-   * once. Idempotent.
+   * once. Idempotent. Called from a handler of this processor (on any of its segments), it only
+   * asks for the stop and returns: each segment stops once its handler returns, as from another
+   * thread.
    */
   @Override
   public void close() {
     Thread stopping;
+    boolean fromWorker;
     lock.lock();
     try {
       running = false;
       changed.signalAll();
       stopping = coordinator;
+      // The coordinator joins every worker on its way out: a worker that joined the coordinator
+      // here would wait for it for ever, and so would every later close().
+      fromWorker = workers.values().stream().anyMatch(w -> w.thread == Thread.currentThread());
     } finally {
       lock.unlock();
     }
-    if (stopping != null && stopping != Thread.currentThread()) {
+    if (stopping != null && stopping != Thread.currentThread() && !fromWorker) {
       joinQuietly(stopping);
     }
   }

@@ -80,7 +80,10 @@ public final class Cqrs implements AutoCloseable {
   private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
   private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
   private final Duration shutdownTimeout;
-  private State state = State.NEW;
+  private volatile State state = State.NEW;
+
+  /** Set when {@link #close()} returns (done or given up): {@link #send} refuses from then on. */
+  private volatile boolean closed;
 
   private enum State {
     NEW,
@@ -287,10 +290,36 @@ public final class Cqrs implements AutoCloseable {
     return this;
   }
 
-  /** Sends a command in a new envelope on the command bus; returns the envelope sent. */
+  /**
+   * Sends a command in a new envelope on the command bus; returns the envelope sent.
+   *
+   * @throws IllegalStateException if {@link #close()} has returned: no command sent now would be
+   *     handled here, and an in-memory bus would lose it (while it closes, sends still go to the
+   *     bus, so that a handler finishing its work can send what it causes); or if this instance is
+   *     not started yet and the bus has no listener for a command it handles ({@link #start()}
+   *     subscribes them)
+   * @throws UnroutableMessageException if no service subscribed to the command's type
+   */
   public Command send(Object body) {
+    if (closed) {
+      throw new IllegalStateException(
+          "Cqrs of service '" + service + "' is closed: it sends no more commands");
+    }
     Command command = Command.create(body);
-    commandBus.publish(command);
+    try {
+      commandBus.publish(command);
+    } catch (UnroutableMessageException e) {
+      if (state == State.NEW && commands.commandTypes().contains(command.commandType())) {
+        throw new IllegalStateException(
+            "Cqrs of service '"
+                + service
+                + "' is not started: start() subscribes its handler of "
+                + command.commandType()
+                + " (nothing was sent)",
+            e);
+      }
+      throw e;
+    }
     return command;
   }
 
@@ -323,6 +352,7 @@ public final class Cqrs implements AutoCloseable {
     }
     shutdown.start();
     shutdown.awaitWithin(shutdownTimeout);
+    closed = true;
     if (shutdown.leftToFinish()) {
       shutdown.abandon();
       return;

@@ -1,5 +1,6 @@
 package io.cqrs.memory;
 
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.QueuedDeadLetter;
 import io.cqrs.spi.Subscription;
@@ -8,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The named listener groups of one in-memory bus (a command bus's services, an event bus's
@@ -17,6 +20,8 @@ import java.util.function.Function;
  * routes a message to its groups. Thread-safe.
  */
 final class BusGroups<T> {
+  private static final Logger log = LoggerFactory.getLogger(BusGroups.class);
+
   private final String bus;
   private final int maxAttempts;
   private final Map<String, ListenerGroup<T>> groups = new ConcurrentHashMap<>();
@@ -31,6 +36,7 @@ final class BusGroups<T> {
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final DeadLetterShelf<T> deadLetters;
   private final BusConsumers consumers;
+  private final Function<T, String> describe;
   private volatile boolean closed;
 
   /**
@@ -46,6 +52,8 @@ final class BusGroups<T> {
     this.maxAttempts = maxAttempts;
     this.deadLetters = new DeadLetterShelf<>(messageId, type);
     this.consumers = new BusConsumers(bus);
+    this.describe =
+        message -> Texts.shown(type.apply(message)) + " " + Texts.shown(messageId.apply(message));
   }
 
   /** Throws if the bus is closed. */
@@ -66,7 +74,8 @@ final class BusGroups<T> {
     synchronized (groups) {
       ListenerGroup<T> group =
           groups.computeIfAbsent(
-              name, n -> new ListenerGroup<>(n, maxAttempts, deadLetters::add, consumers));
+              name,
+              n -> new ListenerGroup<>(n, maxAttempts, deadLetters::add, consumers, describe));
       if (groups.size() != all.length) {
         all = groups.values().toArray(all);
       }
@@ -111,11 +120,27 @@ final class BusGroups<T> {
     return consumers.health();
   }
 
-  /** Closes the bus: no publish or subscribe from now on, and every listener stops. */
+  /**
+   * Closes the bus: no publish or subscribe from now on, and every listener stops, each group's
+   * last one after handling what was queued. What is still queued then (published with no listener
+   * left, or more than a drain takes) is gone with the bus: an in-memory bus keeps nothing, and
+   * says so in a warning per group.
+   */
   void close() {
     closed = true;
     consumers.close();
     subscriptions.forEach(Subscription::close);
     subscriptions.clear();
+    for (ListenerGroup<T> group : all) {
+      int left = group.unfinished();
+      if (left > 0) {
+        log.warn(
+            "{} closed with {} message(s) of '{}' not handled (queued, or in a handler that had not"
+                + " returned): an in-memory bus keeps nothing, so they are lost",
+            bus,
+            left,
+            group.name());
+      }
+    }
   }
 }

@@ -6,10 +6,12 @@ import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,16 +35,25 @@ final class ListenerGroup<T> {
   private final int maxAttempts;
   private final BiConsumer<DeadLetter<T>, Boolean> deadLetters;
   private final BusConsumers consumers;
+
+  /** A message as a log line names it: its type and id, printable. */
+  private final Function<T, String> describe;
+
   private final HandOff<T> queue = new HandOff<>();
   private final AtomicInteger unfinished = new AtomicInteger();
   private final AtomicInteger threadIds = new AtomicInteger();
+
+  /** The subscriptions started on this group, until each is closed. */
+  private final List<Listeners> subscriptions = new CopyOnWriteArrayList<>();
 
   ListenerGroup(
       String name,
       int maxAttempts,
       BiConsumer<DeadLetter<T>, Boolean> deadLetters,
-      BusConsumers consumers) {
+      BusConsumers consumers,
+      Function<T, String> describe) {
     this.name = name;
+    this.describe = describe;
     this.maxAttempts = maxAttempts;
     this.deadLetters = deadLetters;
     this.consumers = consumers;
@@ -56,6 +67,15 @@ final class ListenerGroup<T> {
   /** Whether every message offered has been handled or dead-lettered. */
   boolean isIdle() {
     return unfinished.get() == 0;
+  }
+
+  /** How many messages were offered and are neither handled nor dead-lettered. */
+  int unfinished() {
+    return unfinished.get();
+  }
+
+  String name() {
+    return name;
   }
 
   /**
@@ -82,6 +102,7 @@ final class ListenerGroup<T> {
     }
     running.threads.forEach(Thread::start);
     consumers.add(running);
+    subscriptions.add(running);
     return running;
   }
 
@@ -90,9 +111,12 @@ final class ListenerGroup<T> {
       while (!running.closed) {
         T message = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
         if (message == null) {
+          if (running.draining) {
+            return; // closing, and nothing is left: done
+          }
           continue;
         }
-        if (running.closed) {
+        if (running.closed || (running.draining && running.drainBudget.decrementAndGet() < 0)) {
           queue.addFirst(message); // closed or stopped while waiting: for the next listener
           return;
         }
@@ -151,7 +175,12 @@ final class ListenerGroup<T> {
         }
       }
     }
-    log.warn("Dead-lettering a message of subscription '{}'", name, last);
+    log.warn(
+        "Dead-lettering {} of '{}' after {} attempt(s)",
+        describe.apply(message),
+        name,
+        attempt,
+        last);
     // Said here, not inferred from the attempts: with maxAttempts 1 both kinds take one.
     boolean nonTransient = last instanceof CqrsException cqrs && !cqrs.isTransient();
     deadLetters.accept(
@@ -163,6 +192,15 @@ final class ListenerGroup<T> {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
+
+    /**
+     * Closing as the group's last subscription: the listeners handle what was queued when the close
+     * began ({@link #drainBudget} messages at most, so that handlers which send more to the group
+     * do not keep them for ever), then stop.
+     */
+    private volatile boolean draining;
+
+    private final AtomicInteger drainBudget = new AtomicInteger();
 
     @Override
     public String name() {
@@ -199,13 +237,28 @@ final class ListenerGroup<T> {
     /**
      * Stops the threads and waits for their messages in hand; only the first call waits, so that a
      * bus closed after a {@link io.cqrs.Cqrs#close()} that gave up on a handler that does not
-     * return does not wait for it again, for ever.
+     * return does not wait for it again, for ever (a second call stops the listeners at once).
+     *
+     * <p>The group's last subscription first handles what is queued (no broker keeps it for a later
+     * listener, and the process may be about to exit): the messages queued when the close began, as
+     * many as were offered and not finished then, while its listeners live. Others stop after their
+     * message in hand and leave the queue to the subscriptions that stay.
      */
     @Override
     public void close() {
-      closed = true;
       if (!closing.compareAndSet(false, true)) {
+        closed = true;
         return;
+      }
+      boolean othersListen = false;
+      for (Listeners other : subscriptions) {
+        othersListen |= other != this && !other.closing.get();
+      }
+      if (othersListen || consumers.isStopped()) {
+        closed = true;
+      } else {
+        drainBudget.set(unfinished.get());
+        draining = true;
       }
       try {
         for (Thread thread : threads) {
@@ -220,6 +273,8 @@ final class ListenerGroup<T> {
           }
         }
       } finally {
+        closed = true;
+        subscriptions.remove(this);
         consumers.remove(this);
       }
     }

@@ -1,0 +1,175 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.spi.Subscription;
+import io.cqrs.testing.Await;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an in-memory bus holds when its listeners stop: no broker keeps it for a later process, so a
+ * graceful close handles what was queued, says what it could not, and a closed {@link Cqrs} refuses
+ * to send rather than queue a command nobody will handle.
+ */
+class InMemoryShutdownTest {
+  record Ping(String id) {}
+
+  record Pong(String id) {}
+
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Logger busLog = (Logger) LoggerFactory.getLogger("io.cqrs.memory.BusGroups");
+
+  @AfterEach
+  void unwatch() {
+    busLog.detachAppender(appender);
+    busLog.setAdditive(true);
+    busLog.setLevel(null);
+    appender.stop();
+  }
+
+  private void watchBusLog() {
+    busLog.setLevel(Level.DEBUG);
+    busLog.setAdditive(false);
+    busLog.addAppender(appender);
+    appender.start();
+  }
+
+  private List<String> busLines() {
+    synchronized (appender) {
+      return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
+  /** The thread {@link Cqrs#close()} closes the parts on, once it waits for a listener to end. */
+  private static boolean shutdownWaits(String service) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(
+            thread ->
+                thread.getName().equals("cqrs-shutdown-" + service)
+                    && thread.getState() == Thread.State.WAITING);
+  }
+
+  @Test
+  void commands_queued_when_close_begins_are_handled_before_it_returns() throws Exception {
+    Cqrs cqrs = Cqrs.builder().service("draining").build();
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger handled = new AtomicInteger();
+    cqrs.onCommand(
+        Ping.class,
+        (ping, command) -> {
+          handling.countDown();
+          release.await(); // the first holds the listener while the rest queue
+          handled.incrementAndGet();
+        });
+    cqrs.start();
+    for (int i = 0; i < 20; i++) {
+      cqrs.send(new Ping("p-" + i));
+    }
+    assertThat(handling.await(30, TimeUnit.SECONDS)).isTrue();
+
+    Thread closer = new Thread(cqrs::close, "closer");
+    closer.start();
+    // The shutdown is in the commands' close, waiting for the listener: 19 commands are queued.
+    Await.until("the shutdown to wait for the listener", () -> shutdownWaits("draining"));
+    release.countDown();
+    closer.join(TimeUnit.SECONDS.toMillis(30));
+
+    assertThat(closer.isAlive()).isFalse();
+    // Before: the listener stopped after the command in hand, and 19 sent commands were dropped.
+    assertThat(handled.get()).isEqualTo(20);
+  }
+
+  @Test
+  void a_handler_that_keeps_sending_to_its_own_queue_does_not_hold_the_close_open() {
+    watchBusLog();
+    InMemoryCommandBus bus = new InMemoryCommandBus();
+    AtomicInteger handled = new AtomicInteger();
+    Subscription subscription =
+        bus.subscribe(
+            "echo",
+            Set.of(TypeRegistry.logicalName(Ping.class)),
+            1,
+            command -> {
+              handled.incrementAndGet();
+              bus.publish(Command.create(new Ping("again"))); // for ever
+            });
+    bus.publish(Command.create(new Ping("first")));
+    Await.until("the echo to run", () -> handled.get() > 10);
+
+    // The drain takes what was queued when the close began, not what its handlers add after.
+    assertTimeoutPreemptively(Duration.ofSeconds(30), subscription::close);
+    int atClose = handled.get();
+    bus.close();
+
+    assertThat(handled.get()).isEqualTo(atClose);
+    assertThat(busLines())
+        .singleElement()
+        .asString()
+        .startsWith("InMemoryCommandBus closed with 1 message(s) of 'echo' not handled")
+        .contains("they are lost");
+  }
+
+  @Test
+  void a_bus_closed_with_nothing_queued_says_nothing() {
+    watchBusLog();
+    InMemoryCommandBus bus = new InMemoryCommandBus();
+    AtomicInteger handled = new AtomicInteger();
+    bus.subscribe(
+        "quiet", Set.of(TypeRegistry.logicalName(Ping.class)), 1, c -> handled.incrementAndGet());
+    bus.publish(Command.create(new Ping("one")));
+    Await.until("the command to be handled", bus::isIdle);
+
+    bus.close();
+
+    assertThat(handled.get()).isEqualTo(1);
+    assertThat(busLines()).isEmpty();
+  }
+
+  @Test
+  void a_closed_cqrs_refuses_to_send() {
+    Cqrs cqrs = Cqrs.builder().service("closed").build();
+    cqrs.onCommand(Ping.class, (ping, command) -> {});
+    cqrs.start();
+    cqrs.close();
+
+    assertThatThrownBy(() -> cqrs.send(new Ping("late")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cqrs of service 'closed' is closed: it sends no more commands");
+  }
+
+  @Test
+  void a_cqrs_not_started_says_so_rather_than_that_nobody_handles_the_command() {
+    Cqrs cqrs = Cqrs.builder().service("early").build();
+    cqrs.onCommand(Ping.class, (ping, command) -> {});
+    try {
+      assertThatThrownBy(() -> cqrs.send(new Ping("early")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "Cqrs of service 'early' is not started: start() subscribes its handler of "
+                  + TypeRegistry.logicalName(Ping.class)
+                  + " (nothing was sent)")
+          .hasCauseInstanceOf(UnroutableMessageException.class);
+      // A type it does not handle is another service's: that nobody took it is the news.
+      assertThatThrownBy(() -> cqrs.send(new Pong("o")))
+          .isInstanceOf(UnroutableMessageException.class);
+    } finally {
+      cqrs.close();
+    }
+  }
+}

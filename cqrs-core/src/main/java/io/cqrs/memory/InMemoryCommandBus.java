@@ -1,6 +1,7 @@
 package io.cqrs.memory;
 
 import io.cqrs.Command;
+import io.cqrs.EventSerializer;
 import io.cqrs.UnroutableMessageException;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.CommandBus;
@@ -23,10 +24,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * kept in {@link #deadLetters()} until {@linkplain #replayDeadLetters replayed}; that holds for
  * {@code Error}s too. A fatal error ({@link BusHealth#isFatal}) stops every listener of the bus
  * instead, and the command stays queued; see {@link #health()}.
+ *
+ * <p>A bus made with {@link #serializing} delivers what its serializer reads back of each command
+ * rather than the object sent, as a broker's consumer would get it: a command that could not be
+ * sent between processes (a type not registered, a body Jackson cannot read back) fails its {@code
+ * publish} here too, instead of passing every test in memory and being dead-lettered in production.
  */
 public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   private final BusGroups<Command> services;
   private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
+
+  /** Reads each command back before it is routed; {@code null} to pass the object as sent. */
+  private final EventSerializer serializer;
 
   /** A bus that tries each command three times before dead-lettering it. */
   public InMemoryCommandBus() {
@@ -35,22 +44,44 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
 
   /** A bus that tries each command {@code maxAttempts} times before dead-lettering it. */
   public InMemoryCommandBus(int maxAttempts) {
+    this(maxAttempts, null);
+  }
+
+  private InMemoryCommandBus(int maxAttempts, EventSerializer serializer) {
     this.services =
         new BusGroups<>(
             "InMemoryCommandBus", maxAttempts, Command::messageId, Command::commandType);
+    this.serializer = serializer;
   }
 
+  /**
+   * A bus that delivers what {@code serializer} reads back of each command (see the class comment),
+   * trying each three times before dead-lettering it: for tests of an application that will send
+   * its commands through a broker.
+   */
+  public static InMemoryCommandBus serializing(EventSerializer serializer) {
+    return new InMemoryCommandBus(3, Objects.requireNonNull(serializer, "serializer"));
+  }
+
+  /**
+   * @throws io.cqrs.SerializationException if the bus is {@linkplain #serializing serializing} and
+   *     a command cannot be written or read back (nothing of the list is published then)
+   * @throws io.cqrs.UnknownTypeException likewise, for a command type its registry does not hold
+   */
   @Override
   public void publish(List<Command> commands) {
     Objects.requireNonNull(commands, "commands");
     services.ensureOpen();
+    List<Command> sent = new ArrayList<>(commands.size());
     List<List<ListenerGroup<Command>>> routes = new ArrayList<>(commands.size());
     for (Command command : commands) {
-      routes.add(route(command));
+      Command delivered = readBack(command);
+      sent.add(delivered);
+      routes.add(route(delivered));
     }
-    for (int i = 0; i < commands.size(); i++) {
+    for (int i = 0; i < sent.size(); i++) {
       for (ListenerGroup<Command> group : routes.get(i)) {
-        group.offer(commands.get(i));
+        group.offer(sent.get(i));
       }
     }
   }
@@ -59,11 +90,20 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   @Override
   public void publish(Command command) {
     services.ensureOpen();
-    List<ListenerGroup<Command>> route = route(command);
+    Command delivered = readBack(command);
+    List<ListenerGroup<Command>> route = route(delivered);
     int groups = route.size();
     for (int i = 0; i < groups; i++) {
-      route.get(i).offer(command); // routes only grow, so every index below the size holds
+      route.get(i).offer(delivered); // routes only grow, so every index below the size holds
     }
+  }
+
+  /** What a consumer gets of {@code command}: itself, or what the serializer reads back of it. */
+  private Command readBack(Command command) {
+    Objects.requireNonNull(command, "commands[]");
+    return serializer == null
+        ? command
+        : serializer.deserializeCommand(serializer.serialize(command));
   }
 
   /** The listener groups {@code command} goes to; unroutable if none. */

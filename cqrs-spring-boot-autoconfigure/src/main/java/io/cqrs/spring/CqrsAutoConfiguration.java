@@ -117,12 +117,16 @@ public class CqrsAutoConfiguration {
     return InMemoryEventStreamRepository.serializing(serializer);
   }
 
-  /** The in-memory command bus, unless {@code cqrs.bus.type} names another. */
+  /**
+   * The in-memory command bus, unless {@code cqrs.bus.type} names another. It delivers what the
+   * serializer reads back of each command, as the store keeps what it reads back of each event, so
+   * that a command that could not be sent through RabbitMQ fails its send here too.
+   */
   @Bean
   @ConditionalOnMissingBean(CommandBus.class)
   @ConditionalOnCqrsType(property = BUS_TYPE, value = "memory")
-  public InMemoryCommandBus cqrsCommandBus() {
-    return new InMemoryCommandBus();
+  public InMemoryCommandBus cqrsCommandBus(EventSerializer serializer) {
+    return InMemoryCommandBus.serializing(serializer);
   }
 
   /** The in-memory event bus, unless {@code cqrs.bus.type} names another. */

@@ -423,6 +423,25 @@ class EventRoutingTest {
         .hasMessageEndingWith("which does not match");
   }
 
+  /** A handler whose name lost a letter: it takes the event, so the message points at it. */
+  static final class Misnamed extends EventSourceBased {
+    Misnamed(String id) {
+      super(id);
+    }
+
+    private void handleAccountCredit(AccountCredited e) {}
+  }
+
+  @Test
+  void a_method_taking_the_event_under_another_name_is_reported_as_a_near_miss() {
+    assertThatThrownBy(
+            () -> new TypeRegistry().registerAggregate(Misnamed.class, AccountCredited.class))
+        .isInstanceOf(MissingHandlerException.class)
+        .hasMessage(
+            "Misnamed has no method handleAccountCredited(AccountCredited); found"
+                + " handleAccountCredit(AccountCredited), which does not match");
+  }
+
   @Test
   void a_static_handler_is_not_a_handler_and_is_reported_as_static() {
     assertThatThrownBy(() -> new TypeRegistry().registerAggregate(NearMisses.class, Opened.class))

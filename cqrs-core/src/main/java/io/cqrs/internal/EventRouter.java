@@ -144,7 +144,13 @@ public final class EventRouter {
         c != null && c != EventSourceBased.class && c != Object.class;
         c = c.getSuperclass()) {
       for (Method method : c.getDeclaredMethods()) {
-        if (method.getName().equals("handle" + eventType.getSimpleName())) {
+        // The right name with other parameters, or the event as the one parameter of a method
+        // named otherwise (handleClose(Closed)): what a typo leaves.
+        boolean takesTheEvent =
+            method.getParameterCount() == 1
+                && method.getParameterTypes()[0] == eventType
+                && !method.isSynthetic();
+        if (method.getName().equals("handle" + eventType.getSimpleName()) || takesTheEvent) {
           nearMisses.add(
               method.getName()
                   + List.of(method.getParameterTypes()).stream()

@@ -11,6 +11,7 @@ import io.cqrs.spi.EventBus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -44,7 +45,7 @@ class CqrsRabbitConfiguration {
     BrokerSettings broker = broker(properties, factories, beanFactory);
     RabbitCommandBus.Builder builder =
         broker.uris() != null
-            ? RabbitCommandBus.builder(broker.uris(), serializer)
+            ? fromUri(() -> RabbitCommandBus.builder(broker.uris(), serializer))
             : RabbitCommandBus.builder(broker.factory(), serializer);
     return SettingErrors.naming(
         "cqrs.bus.rabbitmq.",
@@ -62,12 +63,24 @@ class CqrsRabbitConfiguration {
     BrokerSettings broker = broker(properties, factories, beanFactory);
     RabbitEventBus.Builder builder =
         broker.uris() != null
-            ? RabbitEventBus.builder(broker.uris(), serializer)
+            ? fromUri(() -> RabbitEventBus.builder(broker.uris(), serializer))
             : RabbitEventBus.builder(broker.factory(), serializer);
     return SettingErrors.naming(
         "cqrs.bus.rabbitmq.",
         CqrsProperties.Rabbitmq.class,
         () -> configure(builder, broker, properties, "-events").build());
+  }
+
+  /**
+   * A builder from {@code cqrs.bus.rabbitmq.uri}; a URI the builder refuses (it names the list it
+   * was given, {@code amqpUris[0]}) is refused naming the property.
+   */
+  private static <B> B fromUri(Supplier<B> builder) {
+    try {
+      return builder.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cqrs.bus.rabbitmq.uri: " + e.getMessage(), e);
+    }
   }
 
   private static <B extends RabbitBusBuilder<B>> B configure(

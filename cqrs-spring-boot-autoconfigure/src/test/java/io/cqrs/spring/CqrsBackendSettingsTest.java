@@ -95,6 +95,21 @@ class CqrsBackendSettingsTest {
   }
 
   @Test
+  void a_uri_the_bus_refuses_is_refused_naming_the_property() {
+    runner
+        .withClassLoader(new FilteredClassLoader(AbstractConnectionFactory.class))
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq", "cqrs.bus.rabbitmq.uri=http://guest:guest@127.0.0.1:5672")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "IllegalArgumentException: cqrs.bus.rabbitmq.uri: amqpUris[0] must start"
+                            + " with amqp:// or amqps://, was 'http'"));
+  }
+
+  @Test
   void rabbitmq_with_a_uri_and_an_application_connection_factory_is_refused() {
     runner
         .withBean(com.rabbitmq.client.ConnectionFactory.class)

@@ -9,8 +9,10 @@ import io.cqrs.spi.QueuedDeadLetter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -68,7 +70,7 @@ final class DeadLetters {
     return withChannel(
         topology,
         channel -> {
-          List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), max);
+          List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), max, null);
           if (!fetched.isEmpty()) {
             long lastTag = fetched.get(fetched.size() - 1).getEnvelope().getDeliveryTag();
             channel.basicNack(lastTag, true, true);
@@ -114,7 +116,9 @@ final class DeadLetters {
 
   /**
    * Replays up to {@code max} dead letters, oldest first; messages that fail again during the call
-   * are not replayed twice by it.
+   * are not replayed twice by it. It stops at the first fetch that finds fewer letters than it
+   * asked for, or a letter it replayed already (a racing call took letters ahead of it, so what
+   * comes next may be its own replays, failed again): the rest are the next call's.
    *
    * @return how many were replayed
    */
@@ -128,6 +132,10 @@ final class DeadLetters {
           channel.addShutdownListener(cause -> lost.set(true));
           long limit = Math.min(max, channel.messageCount(topology.deadLetterQueue()));
           long replayed = 0;
+          // The message ids this call replayed: a letter that failed again meanwhile is back at
+          // the queue's tail, and racing calls taking letters ahead of it can bring it within
+          // this call's reach before the limit is met.
+          Set<String> replayedIds = new HashSet<>();
           while (replayed < limit) {
             if (lost.get()) {
               // Lost after the last ack: it may not have reached the broker, which would then
@@ -139,7 +147,8 @@ final class DeadLetters {
                       + " were replayed; the last of them may still be in the dead-letter queue");
             }
             int batch = (int) Math.min(BATCH, limit - replayed);
-            List<GetResponse> fetched = fetch(channel, topology.deadLetterQueue(), batch);
+            List<GetResponse> fetched =
+                fetch(channel, topology.deadLetterQueue(), batch, replayedIds);
             if (fetched.isEmpty()) {
               break;
             }
@@ -158,6 +167,11 @@ final class DeadLetters {
             long lastTag = fetched.get(fetched.size() - 1).getEnvelope().getDeliveryTag();
             channel.basicAck(lastTag, true);
             replayed += fetched.size();
+            if (fetched.size() < batch) {
+              // The queue held no more letters of this call's (what came after them came back
+              // from this call's replays, or is newer than the call): the rest is the next call's.
+              break;
+            }
           }
           return replayed;
         });
@@ -172,12 +186,22 @@ final class DeadLetters {
         null);
   }
 
-  private static List<GetResponse> fetch(Channel channel, String queue, int max)
-      throws IOException {
+  /**
+   * Takes up to {@code max} letters; with {@code replayedIds}, stopping short at the first whose
+   * message id is in it (a letter this call replayed, failed again: put back, not taken) and adding
+   * the ids of those taken.
+   */
+  private static List<GetResponse> fetch(
+      Channel channel, String queue, int max, Set<String> replayedIds) throws IOException {
     List<GetResponse> fetched = new ArrayList<>(max);
     for (int i = 0; i < max; i++) {
       GetResponse response = channel.basicGet(queue, false);
       if (response == null) {
+        break;
+      }
+      String id = response.getProps().getMessageId();
+      if (replayedIds != null && id != null && !replayedIds.add(id)) {
+        channel.basicReject(response.getEnvelope().getDeliveryTag(), true);
         break;
       }
       fetched.add(response);

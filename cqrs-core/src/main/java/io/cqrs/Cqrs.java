@@ -82,9 +82,6 @@ public final class Cqrs implements AutoCloseable {
   private final Duration shutdownTimeout;
   private volatile State state = State.NEW;
 
-  /** Set when {@link #close()} returns (done or given up): {@link #send} refuses from then on. */
-  private volatile boolean closed;
-
   private enum State {
     NEW,
     STARTED,
@@ -293,30 +290,22 @@ public final class Cqrs implements AutoCloseable {
   /**
    * Sends a command in a new envelope on the command bus; returns the envelope sent.
    *
-   * @throws IllegalStateException if {@link #close()} has returned: no command sent now would be
-   *     handled here, and an in-memory bus would lose it (while it closes, sends still go to the
-   *     bus, so that a handler finishing its work can send what it causes); or if this instance is
-   *     not started yet and the bus has no listener for a command it handles ({@link #start()}
-   *     subscribes them)
-   * @throws UnroutableMessageException if no service subscribed to the command's type
+   * @throws UnroutableMessageException if no service subscribed to the command's type (saying so,
+   *     or, for a command this instance handles, that it is not started yet: {@link #start()}
+   *     subscribes its handlers)
    */
   public Command send(Object body) {
-    if (closed) {
-      throw new IllegalStateException(
-          "Cqrs of service '" + service + "' is closed: it sends no more commands");
-    }
     Command command = Command.create(body);
     try {
       commandBus.publish(command);
     } catch (UnroutableMessageException e) {
       if (state == State.NEW && commands.commandTypes().contains(command.commandType())) {
-        throw new IllegalStateException(
-            "Cqrs of service '"
+        throw new UnroutableMessageException(
+            command.commandType(),
+            "cqrs '"
                 + service
-                + "' is not started: start() subscribes its handler of "
-                + command.commandType()
-                + " (nothing was sent)",
-            e);
+                + "' is not started, and start() subscribes its handler of it; nothing was"
+                + " published");
       }
       throw e;
     }
@@ -352,7 +341,6 @@ public final class Cqrs implements AutoCloseable {
     }
     shutdown.start();
     shutdown.awaitWithin(shutdownTimeout);
-    closed = true;
     if (shutdown.leftToFinish()) {
       shutdown.abandon();
       return;

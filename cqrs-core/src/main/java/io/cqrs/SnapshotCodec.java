@@ -178,8 +178,10 @@ final class SnapshotCodec {
         if (!Modifier.isStatic(modifiers) && !Modifier.isTransient(modifiers)) {
           Type declared = field.getGenericType();
           String text = c.getName() + "." + field.getName() + ":" + declared;
-          if (hasTypeVariable(declared)) {
-            // Only such fields' text changes, so other aggregates keep their fingerprints.
+          if (isBound(declared, bindings, 0)) {
+            // Only fields whose variables a subclass binds change their text, so every other
+            // aggregate keeps its fingerprint (a held Range<T> is taken raw, its T bound to
+            // nothing).
             text += "=" + bound(declared, bindings, held, 0);
           } else {
             applicationClasses(declared, held);
@@ -241,29 +243,35 @@ final class SnapshotCodec {
     return type.getTypeName();
   }
 
-  private static boolean hasTypeVariable(Type type) {
-    if (type instanceof TypeVariable<?>) {
-      return true;
+  /** Whether some type variable in {@code type} is bound, through {@code bindings}, to a type. */
+  private static boolean isBound(Type type, Map<TypeVariable<?>, Type> bindings, int depth) {
+    if (depth > 64) {
+      return false;
+    }
+    if (type instanceof TypeVariable<?> variable) {
+      Type argument = bindings.get(variable);
+      return argument != null
+          && (!(argument instanceof TypeVariable<?>) || isBound(argument, bindings, depth + 1));
     }
     if (type instanceof ParameterizedType p) {
       for (Type argument : p.getActualTypeArguments()) {
-        if (hasTypeVariable(argument)) {
+        if (isBound(argument, bindings, depth + 1)) {
           return true;
         }
       }
       return false;
     }
     if (type instanceof GenericArrayType a) {
-      return hasTypeVariable(a.getGenericComponentType());
+      return isBound(a.getGenericComponentType(), bindings, depth + 1);
     }
     if (type instanceof WildcardType w) {
       for (Type bound : w.getUpperBounds()) {
-        if (hasTypeVariable(bound)) {
+        if (isBound(bound, bindings, depth + 1)) {
           return true;
         }
       }
       for (Type bound : w.getLowerBounds()) {
-        if (hasTypeVariable(bound)) {
+        if (isBound(bound, bindings, depth + 1)) {
           return true;
         }
       }

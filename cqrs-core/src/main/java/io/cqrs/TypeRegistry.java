@@ -210,9 +210,17 @@ public final class TypeRegistry {
     if (oldName.isBlank()) {
       throw new IllegalArgumentException("An alias of " + current + " must not be blank");
     }
-    if (byName.containsKey(oldName) || SPLIT_EVENT.equals(oldName)) {
+    if (byName.containsKey(oldName)) {
       throw new IllegalArgumentException(
           "'" + oldName + "' cannot be an alias of " + current + ": it names a registered type");
+    }
+    if (SPLIT_EVENT.equals(oldName)) {
+      throw new IllegalArgumentException(
+          "'"
+              + oldName
+              + "' cannot be an alias of "
+              + current
+              + ": it is the framework's own name");
     }
     Class<?> previous = aliases.putIfAbsent(oldName, type);
     if (previous != null && previous != type) {

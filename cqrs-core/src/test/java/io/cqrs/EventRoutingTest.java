@@ -420,7 +420,7 @@ class EventRoutingTest {
         .hasMessageStartingWith("NearMisses has no method handleAccountCredited(AccountCredited)")
         .hasMessageContaining("handleAccountCredited(Object)")
         .hasMessageContaining("handleAccountCredited(AccountCredited, long)")
-        .hasMessageEndingWith("which does not match");
+        .hasMessageEndingWith("which do not match");
   }
 
   /** A handler whose name lost a letter: it takes the event, so the message points at it. */

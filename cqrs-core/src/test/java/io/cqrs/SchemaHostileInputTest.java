@@ -322,6 +322,6 @@ class SchemaHostileInputTest {
                     .registerEvents(Other.class)
                     .alias("cqrs.SplitEvent", Other.class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("it names a registered type");
+        .hasMessageContaining("it is the framework's own name");
   }
 }

@@ -17,14 +17,14 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
  * What an in-memory bus holds when its listeners stop: no broker keeps it for a later process, so a
- * graceful close handles what was queued, says what it could not, and a closed {@link Cqrs} refuses
- * to send rather than queue a command nobody will handle.
+ * graceful close handles what was queued and says what it could not.
  */
 class InMemoryShutdownTest {
   record Ping(String id) {}
@@ -142,15 +142,77 @@ class InMemoryShutdownTest {
   }
 
   @Test
-  void a_closed_cqrs_refuses_to_send() {
-    Cqrs cqrs = Cqrs.builder().service("closed").build();
-    cqrs.onCommand(Ping.class, (ping, command) -> {});
-    cqrs.start();
-    cqrs.close();
+  void a_closed_cqrs_still_sends_to_a_bus_another_service_listens_on() throws Exception {
+    InMemoryCommandBus bus = new InMemoryCommandBus(); // shared, as a Spring bean would be
+    CountDownLatch handled = new CountDownLatch(1);
+    Cqrs other = Cqrs.builder().service("other").commandBus(bus).build();
+    other.onCommand(Ping.class, (ping, command) -> handled.countDown());
+    other.start();
+    Cqrs sender = Cqrs.builder().service("sender").commandBus(bus).build();
+    sender.start();
+    sender.close();
+    try {
+      sender.send(new Ping("after-close"));
+      assertThat(handled.await(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      other.close();
+      bus.close();
+    }
+  }
 
-    assertThatThrownBy(() -> cqrs.send(new Ping("late")))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Cqrs of service 'closed' is closed: it sends no more commands");
+  @Test
+  void a_subscription_closed_from_its_own_handler_leaves_the_queue_and_does_not_hang()
+      throws Exception {
+    // Its other listener, draining, would take the next message and wait for the lock the
+    // closing handler holds while that handler waited for it: a deadlock.
+    InMemoryCommandBus bus = new InMemoryCommandBus();
+    Object lock = new Object();
+    CountDownLatch slowStarted = new CountDownLatch(1);
+    CountDownLatch releaseSlow = new CountDownLatch(1);
+    CountDownLatch closeReturned = new CountDownLatch(1);
+    AtomicReference<Thread> closer = new AtomicReference<>();
+    AtomicReference<Subscription> subscription = new AtomicReference<>();
+    AtomicInteger worked = new AtomicInteger();
+    subscription.set(
+        bus.subscribe(
+            "locked",
+            Set.of(TypeRegistry.logicalName(Ping.class)),
+            2,
+            command -> {
+              switch (((Ping) command.body()).id()) {
+                case "slow" -> {
+                  slowStarted.countDown();
+                  releaseSlow.await();
+                }
+                case "stop" -> {
+                  synchronized (lock) {
+                    closer.set(Thread.currentThread());
+                    subscription.get().close();
+                    closeReturned.countDown();
+                  }
+                }
+                default -> {
+                  synchronized (lock) {
+                    worked.incrementAndGet();
+                  }
+                }
+              }
+            }));
+    try {
+      bus.publish(Command.create(new Ping("slow")));
+      assertThat(slowStarted.await(30, TimeUnit.SECONDS)).isTrue();
+      bus.publish(List.of(Command.create(new Ping("stop")), Command.create(new Ping("work"))));
+      Await.until(
+          "the closing handler to wait for the other listener",
+          () -> closer.get() != null && closer.get().getState() == Thread.State.WAITING);
+      releaseSlow.countDown();
+
+      assertThat(closeReturned.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(worked.get()).isZero(); // left queued: the bus's close below says so
+    } finally {
+      releaseSlow.countDown();
+      bus.close();
+    }
   }
 
   @Test
@@ -159,12 +221,12 @@ class InMemoryShutdownTest {
     cqrs.onCommand(Ping.class, (ping, command) -> {});
     try {
       assertThatThrownBy(() -> cqrs.send(new Ping("early")))
-          .isInstanceOf(IllegalStateException.class)
+          .isInstanceOf(UnroutableMessageException.class)
           .hasMessage(
-              "Cqrs of service 'early' is not started: start() subscribes its handler of "
+              "No subscriber for "
                   + TypeRegistry.logicalName(Ping.class)
-                  + " (nothing was sent)")
-          .hasCauseInstanceOf(UnroutableMessageException.class);
+                  + ": cqrs 'early' is not started, and start() subscribes its handler of it;"
+                  + " nothing was published");
       // A type it does not handle is another service's: that nobody took it is the news.
       assertThatThrownBy(() -> cqrs.send(new Pong("o")))
           .isInstanceOf(UnroutableMessageException.class);

@@ -166,7 +166,9 @@ public final class EventRouter {
             + expected
             + (nearMisses.isEmpty()
                 ? ""
-                : "; found " + String.join(", ", nearMisses) + ", which does not match");
+                : "; found "
+                    + String.join(", ", nearMisses)
+                    + (nearMisses.size() == 1 ? ", which does not match" : ", which do not match"));
     return new MissingHandlerException(message, aggregateType, eventType);
   }
 

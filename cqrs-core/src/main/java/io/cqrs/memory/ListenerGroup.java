@@ -242,7 +242,8 @@ final class ListenerGroup<T> {
      * <p>The group's last subscription first handles what is queued (no broker keeps it for a later
      * listener, and the process may be about to exit): the messages queued when the close began, as
      * many as were offered and not finished then, while its listeners live. Others stop after their
-     * message in hand and leave the queue to the subscriptions that stay.
+     * message in hand and leave the queue to the subscriptions that stay, and so does a
+     * subscription closed from one of its own handlers.
      */
     @Override
     public void close() {
@@ -252,9 +253,12 @@ final class ListenerGroup<T> {
       }
       boolean othersListen = false;
       for (Listeners other : subscriptions) {
-        othersListen |= other != this && !other.closing.get();
+        othersListen |= other != this && !other.closing.get() && other.alive() > 0;
       }
-      if (othersListen || consumers.isStopped()) {
+      // Closed from one of its own handlers, it drains nothing: that handler may hold what the
+      // others' handlers need (a lock), and this call waits for them.
+      boolean fromOwnHandler = threads.contains(Thread.currentThread());
+      if (othersListen || fromOwnHandler || consumers.isStopped()) {
         closed = true;
       } else {
         drainBudget.set(unfinished.get());

@@ -135,16 +135,17 @@ public final class EventRelay implements AutoCloseable {
   }
 
   /**
-   * How far the relay's checkpoint is behind the integration log, whoever holds the lease: the log
-   * positions still to walk, to publish what the fast path did not and to pass over what it did. It
-   * stays near 0 while a relay runs; a value that keeps growing means no relay runs, or the bus
-   * refuses what it publishes. Reads the store (its log head and the relay's checkpoint).
+   * How far the relay's checkpoint is behind the integration log, whoever holds the lease: what it
+   * still has to walk ({@link ProcessorLag#behind()}), to publish what the fast path did not and to
+   * pass over what it did. It stays near 0 while a relay runs; a value that keeps growing means no
+   * relay runs, or the bus refuses what it publishes. Reads the store (its log head and the relay's
+   * checkpoint).
    */
   public ProcessorLag lag() {
     long head = store.logHead();
     long checkpoint =
         leases.segments(processor).stream().mapToLong(SegmentState::checkpoint).min().orElse(0);
-    return new ProcessorLag(head, checkpoint);
+    return new ProcessorLag(head, checkpoint, store.logDistance(checkpoint, head));
   }
 
   /** Whether this relay held the lease at its last pass. */

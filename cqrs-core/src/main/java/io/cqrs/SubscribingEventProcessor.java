@@ -7,6 +7,7 @@ import io.cqrs.spi.Subscription;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The {@link EventProcessor} that consumes a subscription of an {@link EventBus}: the broker keeps
@@ -35,7 +36,8 @@ public final class SubscribingEventProcessor implements EventProcessor {
   private SubscribingEventProcessor(Builder builder) {
     this.name = builder.name;
     this.bus = builder.bus;
-    this.handler = builder.interceptors.eventHandler(builder.name, builder.handler);
+    VersionedEventHandler chain = builder.interceptors.eventHandler(builder.name, builder.handler);
+    this.handler = builder.wants == null ? chain : VersionGate.only(builder.wants, chain);
     this.listeners = builder.listeners;
   }
 
@@ -156,6 +158,9 @@ public final class SubscribingEventProcessor implements EventProcessor {
     private int listeners = 1;
     private Interceptors interceptors = Interceptors.none();
 
+    /** A projection's filter of the events its gate considers, or null for a handler's. */
+    private Predicate<VersionedEvent> wants;
+
     private Builder(String name, EventBus bus, EventStreamRepository store) {
       this.name = Objects.requireNonNull(name, "name");
       if (name.isBlank()) {
@@ -168,6 +173,7 @@ public final class SubscribingEventProcessor implements EventProcessor {
     /** Handles each event at least once. One of this and {@link #projection} is required. */
     public Builder handler(VersionedEventHandler handler) {
       this.handler = PartsHandler.of(Objects.requireNonNull(handler, "handler"));
+      this.wants = null;
       return this;
     }
 
@@ -177,8 +183,9 @@ public final class SubscribingEventProcessor implements EventProcessor {
      * TrackingEventProcessor.Builder#projection}).
      */
     public Builder projection(Projection projection) {
-      this.handler =
-          new VersionGate(Objects.requireNonNull(projection, "projection"), store)::handle;
+      VersionGate gate = new VersionGate(Objects.requireNonNull(projection, "projection"), store);
+      this.handler = gate::handle;
+      this.wants = gate::wants;
       return this;
     }
 

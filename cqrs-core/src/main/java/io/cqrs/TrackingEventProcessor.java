@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,6 +131,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.events = builder.events;
     this.store = builder.store;
     VersionedEventHandler chain = builder.interceptors.eventHandler(builder.name, builder.handler);
+    if (builder.wants != null) {
+      chain = VersionGate.only(builder.wants, chain);
+    }
     this.starts = builder.starts;
     this.starter = starts == null ? null : chain;
     // Retries, dead letters and their replays wait for each event's stage.
@@ -266,7 +270,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     long head = events.logHead();
     List<SegmentState> states = store.segments(name);
     long lowest = states.stream().mapToLong(SegmentState::checkpoint).min().orElse(0);
-    return new ProcessorLag(head, lowest);
+    return new ProcessorLag(head, lowest, events.logDistance(lowest, head));
   }
 
   /**
@@ -1506,6 +1510,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     private boolean stopOnFailure;
     private Interceptors interceptors = Interceptors.none();
 
+    /** A projection's filter of the events its gate considers, or null for a handler's. */
+    private Predicate<VersionedEvent> wants;
+
     private Builder(String name, EventStreamRepository events, ProcessorStore store) {
       this.name = Objects.requireNonNull(name, "name");
       if (name.isBlank() || name.chars().anyMatch(Character::isISOControl)) {
@@ -1531,6 +1538,7 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     public Builder handler(VersionedEventHandler handler) {
       this.handler = PartsHandler.of(Objects.requireNonNull(handler, "handler"));
+      this.wants = null;
       this.starts = null;
       return this;
     }
@@ -1560,6 +1568,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       Objects.requireNonNull(handler, "asyncHandler");
       this.starts = new AsyncStarts();
       this.handler = PartsHandler.of(starts.starting(handler));
+      this.wants = null;
       return this;
     }
 
@@ -1571,8 +1580,9 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     public Builder projection(Projection projection) {
       this.starts = null;
-      this.handler =
-          new VersionGate(Objects.requireNonNull(projection, "projection"), events)::handle;
+      VersionGate gate = new VersionGate(Objects.requireNonNull(projection, "projection"), events);
+      this.handler = gate::handle;
+      this.wants = gate::wants;
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.cqrs.spi.EventStreamRepository;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The version gate in front of a {@link Projection}: each stream's events are applied exactly once
@@ -29,6 +30,25 @@ final class VersionGate {
     for (int i = 0; i < STRIPES; i++) {
       locks[i] = new ReentrantLock();
     }
+  }
+
+  /**
+   * Whether {@link #handle} would consider {@code event} at all: a stream event of a stream the
+   * projection follows. A processor asks before its interceptors run, so that metrics and traces
+   * count what the read model looked at, not every event of the log.
+   */
+  boolean wants(VersionedEvent event) {
+    return event.version() != 0 && follows(event);
+  }
+
+  /** {@code handler}, called only for the events {@code wants} accepts; the others are done. */
+  static VersionedEventHandler only(
+      Predicate<VersionedEvent> wants, VersionedEventHandler handler) {
+    return event -> {
+      if (wants.test(event)) {
+        handler.handle(event);
+      }
+    };
   }
 
   /**

@@ -224,6 +224,16 @@ public interface EventStreamRepository {
   long logHead();
 
   /**
+   * How far {@code toPosition} is past {@code fromPosition}, in the unit a lag is reported in
+   * ({@link io.cqrs.ProcessorLag#behind()}): events, where positions are dense, as the default
+   * counts ({@code toPosition - fromPosition}, never below 0); a store whose positions skip numbers
+   * counts what it can without reading the log, and says what.
+   */
+  default long logDistance(long fromPosition, long toPosition) {
+    return Math.max(0, toPosition - fromPosition);
+  }
+
+  /**
    * Records an event that belongs to no stream, such as {@link io.cqrs.CommandFailed}, in the
    * integration log and the correlation index (andrewwebber's {@code SaveIntegrationEvent}).
    */

@@ -353,6 +353,19 @@ public final class CouchbaseEventStreamRepository
     return logReader.head();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here it counts commits (each save is one), since positions skip numbers between them: the
+   * log sequences past the one {@code fromPosition} is in, up to {@code toPosition}'s, and 1 where
+   * both are in one commit. A position inside a commit counts that commit as done, so the count may
+   * be one short while a reader is part-way through a commit.
+   */
+  @Override
+  public long logDistance(long fromPosition, long toPosition) {
+    return LogReader.commitsBetween(fromPosition, toPosition);
+  }
+
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");

@@ -77,6 +77,19 @@ final class LogReader {
     return (position - 1) / POSITIONS_PER_SEQUENCE + 1;
   }
 
+  /**
+   * The commits from {@code fromPosition} to {@code toPosition}: the sequences past the one {@code
+   * fromPosition} is in (none before the first event), 1 where both are in one commit, 0 unless
+   * {@code toPosition} is past {@code fromPosition}.
+   */
+  static long commitsBetween(long fromPosition, long toPosition) {
+    if (toPosition <= fromPosition) {
+      return 0;
+    }
+    long from = fromPosition <= 0 ? 0 : sequenceOf(fromPosition);
+    return Math.max(1, sequenceOf(toPosition) - from);
+  }
+
   List<LoggedEvent> read(long fromPosition, int maxEvents) {
     return read(fromPosition, maxEvents, true);
   }

@@ -107,6 +107,25 @@ class CouchbaseEventProcessorIT extends RepositoryIT {
   }
 
   @Test
+  void a_lag_counts_the_commits_a_processor_has_not_handled() {
+    Recorder recorder = new Recorder();
+    append("acc-0", 0, 2);
+    TrackingEventProcessor processor =
+        start(EventProcessor.tracking("ledgers", process()).handler(recorder));
+    Await.until(WAIT, "caught up", () -> processor.lag().caughtUp());
+    assertThat(processor.lag().behind()).isZero();
+    processor.close();
+
+    for (int s = 1; s <= 3; s++) {
+      append("acc-" + s, 0, 4); // three commits of four events each
+    }
+
+    // Before: the difference of positions, about 3 * 2^20 here.
+    assertThat(processor.lag().behind()).isEqualTo(3);
+    assertThat(processor.lag().positionsBehind()).isGreaterThan(2L << 20);
+  }
+
+  @Test
   void a_restart_in_a_new_process_resumes_after_the_checkpoint_and_handles_only_new_events() {
     for (int s = 0; s < 4; s++) {
       append("acc-" + s, 0, 10);

@@ -123,8 +123,10 @@ final class CqrsMeters {
 
   /** Registers {@code cqrs.processor.lag} and {@code cqrs.processor.dead.letters}. */
   void processor(TrackingEventProcessor processor) {
-    Gauge.builder("cqrs.processor.lag", processor, p -> p.lag().positionsBehind())
-        .description("Log positions between the log's head and the processor's lowest checkpoint")
+    Gauge.builder("cqrs.processor.lag", processor, p -> p.lag().behind())
+        .description(
+            "How far the processor's lowest checkpoint is behind the log's head: events in"
+                + " memory, commits on Couchbase")
         .tags(tags)
         .tag("processor", processor.name())
         .register(registry);
@@ -138,8 +140,10 @@ final class CqrsMeters {
 
   /** Registers {@code cqrs.relay.lag} and {@code cqrs.relay.dead.letters}. */
   void relay(EventRelay relay) {
-    Gauge.builder("cqrs.relay.lag", relay, r -> r.lag().positionsBehind())
-        .description("Log positions between the log's head and the relay's checkpoint")
+    Gauge.builder("cqrs.relay.lag", relay, r -> r.lag().behind())
+        .description(
+            "How far the relay's checkpoint is behind the log's head: events in memory, commits"
+                + " on Couchbase")
         .tags(tags)
         .tag("relay", relay.name())
         .register(registry);

@@ -224,8 +224,9 @@ public final class CqrsMetrics
   }
 
   /**
-   * Adds {@code cqrs.processor.lag}, a gauge of how many log positions {@code processor} is behind
-   * ({@link TrackingEventProcessor#lag()}, which reads the store at each scrape), and {@code
+   * Adds {@code cqrs.processor.lag}, a gauge of how far {@code processor} is behind ({@link
+   * io.cqrs.ProcessorLag#behind()} of {@link TrackingEventProcessor#lag()}, which reads the store
+   * at each scrape: events in memory, commits on Couchbase), and {@code
    * cqrs.processor.dead.letters}, a count of the events this process dead-lettered ({@link
    * TrackingEventProcessor#deadLettered()}), both tagged {@code processor}. They hold the processor
    * weakly, as Micrometer's gauges do.
@@ -236,8 +237,9 @@ public final class CqrsMetrics
   }
 
   /**
-   * Adds {@code cqrs.relay.lag}, a gauge of how many log positions the relay's checkpoint is behind
-   * the log ({@link EventRelay#lag()}, which reads the store at each scrape), tagged {@code relay}.
+   * Adds {@code cqrs.relay.lag}, a gauge of how far the relay's checkpoint is behind the log
+   * ({@link io.cqrs.ProcessorLag#behind()} of {@link EventRelay#lag()}, which reads the store at
+   * each scrape), tagged {@code relay}.
    */
   public CqrsMetrics bindRelay(EventRelay relay) {
     meters.relay(Objects.requireNonNull(relay, "relay"));

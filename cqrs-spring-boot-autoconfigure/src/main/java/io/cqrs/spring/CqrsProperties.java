@@ -768,8 +768,8 @@ public class CqrsProperties {
   /** The Actuator health of cqrs. */
   public static class Health {
     /**
-     * Log positions a processor or the relay may be behind before the processors' health is DOWN;
-     * unset: lag is reported, never DOWN.
+     * How far a processor or the relay may be behind before the processors' health is DOWN, in
+     * events (in memory) or commits (on Couchbase); unset: lag is reported, never DOWN.
      */
     private Long maxLag;
 

@@ -94,6 +94,11 @@ public abstract class ForwardingEventStreamRepository implements EventStreamRepo
   }
 
   @Override
+  public long logDistance(long fromPosition, long toPosition) {
+    return delegate.logDistance(fromPosition, toPosition);
+  }
+
+  @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     delegate.recordIntegrationEvent(event);
   }

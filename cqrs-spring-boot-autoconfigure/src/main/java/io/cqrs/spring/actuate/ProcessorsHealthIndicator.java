@@ -94,8 +94,8 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
         details.put("lag", "unknown: " + e);
         return false;
       }
-      details.put("lag", lag.positionsBehind());
-      return maxLag == null || lag.positionsBehind() <= maxLag;
+      details.put("lag", lag.behind());
+      return maxLag == null || lag.behind() <= maxLag;
     }
   }
 }

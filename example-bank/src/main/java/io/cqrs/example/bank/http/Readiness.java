@@ -199,7 +199,7 @@ final class Readiness implements AutoCloseable {
   private static Long lag(EventRelay relay) {
     try {
       ProcessorLag lag = relay.lag();
-      return lag.positionsBehind();
+      return lag.behind();
     } catch (RuntimeException e) {
       return null;
     }
@@ -207,7 +207,7 @@ final class Readiness implements AutoCloseable {
 
   private static Long lag(TrackingEventProcessor processor) {
     try {
-      return processor.lag().positionsBehind();
+      return processor.lag().behind();
     } catch (RuntimeException e) {
       return null;
     }

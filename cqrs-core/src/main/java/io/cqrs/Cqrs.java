@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,15 +233,39 @@ public final class Cqrs implements AutoCloseable {
    * event exactly once in effect (see {@link TrackingEventProcessor.Builder#projection}). The way
    * to build read models; before {@link #start()}.
    *
+   * <p>It runs on one segment, so one process at a time handles its events (another takes over when
+   * that one stops, or within the claim's 30 s when it dies); {@link #processor(String, Projection,
+   * Consumer)} spreads it over several processes.
+   *
    * @param name the processor's name, unique per store and stable across restarts
    * @throws IllegalArgumentException if the store keeps no processor state, or the name is taken
    */
   public synchronized Cqrs processor(String name, Projection projection) {
-    return processor(
-        EventProcessor.tracking(name, store)
-            .projection(projection)
-            .interceptors(interceptors)
-            .build());
+    return processor(name, projection, settings -> {});
+  }
+
+  /**
+   * Runs a read model as {@link #processor(String, Projection)} does, with the processor's settings
+   * given to {@code settings} before it is built: {@code segments} above all, the most processes
+   * that can share its work (fixed in the store by the first start: a different count needs a new
+   * name), and {@code claimTtl}, how long a dead process's segments wait. The processor gets this
+   * instance's interceptors as the others do, which one built by hand and passed to {@link
+   * #processor(EventProcessor)} would have to be given.
+   *
+   * <pre>{@code
+   * cqrs.processor("balances", balances, p -> p.segments(8).claimTtl(Duration.ofSeconds(10)));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the store keeps no processor state, the name is taken, or a
+   *     setting is out of range
+   */
+  public synchronized Cqrs processor(
+      String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
+    Objects.requireNonNull(settings, "settings");
+    TrackingEventProcessor.Builder builder =
+        EventProcessor.tracking(name, store).projection(projection).interceptors(interceptors);
+    settings.accept(builder);
+    return processor(builder.build());
   }
 
   /**
@@ -295,7 +320,19 @@ public final class Cqrs implements AutoCloseable {
    *     subscribes its handlers)
    */
   public Command send(Object body) {
-    Command command = Command.create(body);
+    return send(Command.create(body));
+  }
+
+  /**
+   * Sends a command envelope as it is, keeping its message id: a client's retry of a command under
+   * the id it was first sent with ({@code Command.builder(body).messageId(id).build()}), which the
+   * store's deduplication lets take effect once however often it comes.
+   *
+   * @return {@code command}
+   * @throws UnroutableMessageException as {@link #send(Object)}
+   */
+  public Command send(Command command) {
+    Objects.requireNonNull(command, "command");
     try {
       commandBus.publish(command);
     } catch (UnroutableMessageException e) {

@@ -134,6 +134,50 @@ class CqrsTest {
   }
 
   @Test
+  void a_processor_given_settings_runs_them_with_the_instances_interceptors() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    Totals totals = new Totals();
+    List<String> intercepted = new CopyOnWriteArrayList<>();
+    io.cqrs.interceptor.EventHandlerInterceptor seen =
+        handling -> {
+          intercepted.add(handling.component());
+          return handling.proceed();
+        };
+    try (Cqrs cqrs = counters().store(store).interceptors(seen).build()) {
+      handleAdds(cqrs);
+      cqrs.processor("spread", totals, p -> p.segments(4));
+      cqrs.start();
+      cqrs.send(new Add("c-1", 2));
+      Await.until("the add applied", () -> totals.appliedVersion("c-1") == 1);
+    }
+    // The segments asked for, in the store (the one-segment overload makes one).
+    assertThat(store.segments("spread")).hasSize(4);
+    assertThat(intercepted).contains("spread");
+    assertThatThrownBy(() -> counters().build().processor("bad", totals, p -> p.segments(0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("segments must be in [1, 1024], was 0");
+  }
+
+  @Test
+  void a_command_sent_again_under_its_message_id_takes_effect_once() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    Totals totals = new Totals();
+    try (Cqrs cqrs = counters().store(store).build()) {
+      handleAdds(cqrs);
+      cqrs.processor("totals", totals);
+      cqrs.start();
+      Command first = Command.builder(new Add("c-1", 2)).messageId("client-retry-1").build();
+
+      assertThat(cqrs.send(first)).isSameAs(first);
+      cqrs.send(Command.builder(new Add("c-1", 2)).messageId("client-retry-1").build()); // a retry
+      cqrs.send(new Add("c-1", 5)); // then another command, so the retry has had its turn
+      Await.until("the later add applied", () -> totals.appliedVersion("c-1") == 2);
+    }
+    // Before send(Command), a Command passed to send(Object) became the body of a new one.
+    assertThat(totals.entries).containsEntry("c-1", new Totals.Entry(2, 7));
+  }
+
+  @Test
   void a_processor_name_is_registered_once_and_before_start() {
     try (Cqrs cqrs = counters().build()) {
       cqrs.processor("totals", new Totals());

@@ -249,8 +249,9 @@ public final class Cqrs implements AutoCloseable {
    * given to {@code settings} before it is built: {@code segments} above all, the most processes
    * that can share its work (fixed in the store by the first start: a different count needs a new
    * name), and {@code claimTtl}, how long a dead process's segments wait. The processor gets this
-   * instance's interceptors as the others do, which one built by hand and passed to {@link
-   * #processor(EventProcessor)} would have to be given.
+   * instance's interceptors as the others do (outermost; interceptors the settings give it run
+   * inside them), which one built by hand and passed to {@link #processor(EventProcessor)} would
+   * have to be given.
    *
    * <pre>{@code
    * cqrs.processor("balances", balances, p -> p.segments(8).claimTtl(Duration.ofSeconds(10)));
@@ -263,8 +264,11 @@ public final class Cqrs implements AutoCloseable {
       String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
     Objects.requireNonNull(settings, "settings");
     TrackingEventProcessor.Builder builder =
-        EventProcessor.tracking(name, store).projection(projection).interceptors(interceptors);
+        EventProcessor.tracking(name, store).projection(projection);
     settings.accept(builder);
+    // This instance's interceptors outermost, then any the settings gave the processor.
+    Interceptors own = builder.interceptors();
+    builder.interceptors(own == interceptors ? interceptors : interceptors.with(own));
     return processor(builder.build());
   }
 
@@ -320,7 +324,8 @@ public final class Cqrs implements AutoCloseable {
    *     subscribes its handlers)
    */
   public Command send(Object body) {
-    return send(Command.create(body));
+    // A Command typed as Object (a List<Object> sent one by one) is an envelope, not a body.
+    return send(body instanceof Command command ? command : Command.create(body));
   }
 
   /**

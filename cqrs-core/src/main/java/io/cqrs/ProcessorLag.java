@@ -9,8 +9,9 @@ package io.cqrs;
  * @param checkpoint the lowest checkpoint of the processor's segments: every event up to this
  *     position has been handled by every segment
  * @param behind how far that is, as the store counts it ({@link
- *     io.cqrs.spi.EventStreamRepository#logDistance}): events in memory, commits on Couchbase; what
- *     metrics and health checks show and compare with a threshold
+ *     io.cqrs.spi.EventStreamRepository#logDistance}): events in memory, log sequences (commits,
+ *     and saves a conflict refused) on Couchbase; what metrics and health checks show and compare
+ *     with a threshold
  */
 public record ProcessorLag(long headPosition, long checkpoint, long behind) {
 

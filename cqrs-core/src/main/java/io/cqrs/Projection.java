@@ -21,7 +21,9 @@ public interface Projection {
   /**
    * Whether this read model follows the stream of {@code event} (default: every stream). Events of
    * streams it does not follow never reach {@link #appliedVersion} or {@link #apply}, so a read
-   * model of one aggregate type is not asked for the versions of the others' streams.
+   * model of one aggregate type is not asked for the versions of the others' streams; nor do they
+   * reach its processor's interceptors (metrics, traces). It may be asked more than once per event,
+   * so it should be a cheap, pure test of the event.
    */
   default boolean follows(VersionedEvent event) {
     return true;

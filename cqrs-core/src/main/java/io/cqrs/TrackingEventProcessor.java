@@ -1586,6 +1586,11 @@ public final class TrackingEventProcessor implements EventProcessor {
       return this;
     }
 
+    /** The interceptors set so far ({@link Interceptors#none()} unless set). */
+    Interceptors interceptors() {
+      return interceptors;
+    }
+
     /**
      * Runs the {@link io.cqrs.interceptor.EventHandlerInterceptor}s among {@code interceptors}
      * around the handling of every event, each attempt apart (none by default); {@link

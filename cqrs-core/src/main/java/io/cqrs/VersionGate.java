@@ -41,11 +41,21 @@ final class VersionGate {
     return event.version() != 0 && follows(event);
   }
 
-  /** {@code handler}, called only for the events {@code wants} accepts; the others are done. */
+  /**
+   * {@code handler}, called only for the events {@code wants} accepts; the others are done. An
+   * event {@code wants} fails on goes to the handler, whose gate fails on it again inside the
+   * interceptors, so that metrics and traces see the failure and retries and dead letters follow.
+   */
   static VersionedEventHandler only(
       Predicate<VersionedEvent> wants, VersionedEventHandler handler) {
     return event -> {
-      if (wants.test(event)) {
+      boolean wanted;
+      try {
+        wanted = wants.test(event);
+      } catch (RuntimeException e) {
+        wanted = true;
+      }
+      if (wanted) {
         handler.handle(event);
       }
     };

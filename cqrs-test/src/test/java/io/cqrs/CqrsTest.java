@@ -153,6 +153,29 @@ class CqrsTest {
     // The segments asked for, in the store (the one-segment overload makes one).
     assertThat(store.segments("spread")).hasSize(4);
     assertThat(intercepted).contains("spread");
+
+    // Interceptors the settings give it run inside the instance's, which they do not replace.
+    List<String> order = new CopyOnWriteArrayList<>();
+    io.cqrs.interceptor.EventHandlerInterceptor outer =
+        handling -> {
+          order.add("instance");
+          return handling.proceed();
+        };
+    io.cqrs.interceptor.EventHandlerInterceptor inner =
+        handling -> {
+          order.add("settings");
+          return handling.proceed();
+        };
+    Totals more = new Totals();
+    try (Cqrs cqrs = counters().interceptors(outer).build()) {
+      handleAdds(cqrs);
+      cqrs.processor(
+          "layered", more, p -> p.interceptors(io.cqrs.interceptor.Interceptors.of(inner)));
+      cqrs.start();
+      cqrs.send(new Add("c-2", 1));
+      Await.until("the add applied", () -> more.appliedVersion("c-2") == 1);
+    }
+    assertThat(order).containsExactly("instance", "settings");
     assertThatThrownBy(() -> counters().build().processor("bad", totals, p -> p.segments(0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("segments must be in [1, 1024], was 0");
@@ -175,6 +198,14 @@ class CqrsTest {
     }
     // Before send(Command), a Command passed to send(Object) became the body of a new one.
     assertThat(totals.entries).containsEntry("c-1", new Totals.Entry(2, 7));
+
+    // So it would still, typed as Object (a List<Object> sent one by one), without the check.
+    try (Cqrs cqrs = counters().store(store).build()) {
+      handleAdds(cqrs);
+      cqrs.start();
+      Object envelope = Command.builder(new Add("c-1", 1)).messageId("client-retry-2").build();
+      assertThat(cqrs.send(envelope)).isSameAs(envelope);
+    }
   }
 
   @Test

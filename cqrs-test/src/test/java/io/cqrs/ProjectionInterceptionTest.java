@@ -24,7 +24,7 @@ class ProjectionInterceptionTest {
   private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
 
   /** Follows the streams whose id starts with {@code followed}. */
-  static final class Followed implements Projection {
+  static class Followed implements Projection {
     final Map<String, Long> versions = new ConcurrentHashMap<>();
 
     @Override
@@ -86,5 +86,45 @@ class ProjectionInterceptionTest {
         .containsOnly(Map.entry("followed-1", 2L), Map.entry("followed-2", 1L));
     // Before: every event of the log, "other-1@1".."other-1@3" and the integration event too.
     assertThat(intercepted).containsExactly("followed-1@1", "followed-1@2", "followed-2@1");
+  }
+
+  @Test
+  void a_follows_that_throws_fails_inside_the_interceptors() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    Ledgers.append(store, "s-1", 1, CREATED);
+    List<String> outcomes = new CopyOnWriteArrayList<>();
+    EventHandlerInterceptor recording =
+        handling -> {
+          try {
+            var outcome = handling.proceed();
+            outcomes.add(outcome.tag());
+            return outcome;
+          } catch (Exception e) {
+            outcomes.add("threw " + e.getMessage());
+            throw e;
+          }
+        };
+    Projection broken =
+        new Followed() {
+          @Override
+          public boolean follows(VersionedEvent event) {
+            throw new IllegalStateException("follows broke");
+          }
+        };
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("broken", store)
+            .projection(broken)
+            .interceptors(Interceptors.of(recording))
+            .maxAttempts(1)
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    try {
+      Await.until("the event dead-lettered", () -> processor.deadLettered() == 1);
+    } finally {
+      processor.close();
+    }
+    // The metrics and traces around it see the failure, as around any handler's.
+    assertThat(outcomes).containsExactly("threw follows broke");
   }
 }

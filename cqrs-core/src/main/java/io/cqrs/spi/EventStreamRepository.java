@@ -227,7 +227,8 @@ public interface EventStreamRepository {
    * How far {@code toPosition} is past {@code fromPosition}, in the unit a lag is reported in
    * ({@link io.cqrs.ProcessorLag#behind()}): events, where positions are dense, as the default
    * counts ({@code toPosition - fromPosition}, never below 0); a store whose positions skip numbers
-   * counts what it can without reading the log, and says what.
+   * counts what it can without reading the log, and says what. A decorator of a store must forward
+   * it: the default would count that store's positions.
    */
   default long logDistance(long fromPosition, long toPosition) {
     return Math.max(0, toPosition - fromPosition);

@@ -356,10 +356,12 @@ public final class CouchbaseEventStreamRepository
   /**
    * {@inheritDoc}
    *
-   * <p>Here it counts commits (each save is one), since positions skip numbers between them: the
-   * log sequences past the one {@code fromPosition} is in, up to {@code toPosition}'s, and 1 where
-   * both are in one commit. A position inside a commit counts that commit as done, so the count may
-   * be one short while a reader is part-way through a commit.
+   * <p>Here it counts log sequences, since positions skip numbers between them: the sequences past
+   * the one {@code fromPosition} is in, up to {@code toPosition}'s, and 1 where both are in one
+   * commit. Each commit takes one, and so does each save a conflict refused (a sequence given back
+   * leaves a gap), so on a stream that conflicts a lot the count runs ahead of the commits. A
+   * position inside a commit counts that commit as done, so the count may be one short while a
+   * reader is part-way through a commit. Exact counts would need the log read.
    */
   @Override
   public long logDistance(long fromPosition, long toPosition) {

@@ -78,9 +78,10 @@ final class LogReader {
   }
 
   /**
-   * The commits from {@code fromPosition} to {@code toPosition}: the sequences past the one {@code
-   * fromPosition} is in (none before the first event), 1 where both are in one commit, 0 unless
-   * {@code toPosition} is past {@code fromPosition}.
+   * The log sequences (commits, and saves refused after taking one) from {@code fromPosition} to
+   * {@code toPosition}: the sequences past the one {@code fromPosition} is in (none before the
+   * first event), 1 where both are in one commit, 0 unless {@code toPosition} is past {@code
+   * fromPosition}.
    */
   static long commitsBetween(long fromPosition, long toPosition) {
     if (toPosition <= fromPosition) {

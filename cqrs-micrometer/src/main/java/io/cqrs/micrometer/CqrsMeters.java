@@ -126,7 +126,7 @@ final class CqrsMeters {
     Gauge.builder("cqrs.processor.lag", processor, p -> p.lag().behind())
         .description(
             "How far the processor's lowest checkpoint is behind the log's head: events in"
-                + " memory, commits on Couchbase")
+                + " memory, log sequences on Couchbase")
         .tags(tags)
         .tag("processor", processor.name())
         .register(registry);
@@ -142,8 +142,8 @@ final class CqrsMeters {
   void relay(EventRelay relay) {
     Gauge.builder("cqrs.relay.lag", relay, r -> r.lag().behind())
         .description(
-            "How far the relay's checkpoint is behind the log's head: events in memory, commits"
-                + " on Couchbase")
+            "How far the relay's checkpoint is behind the log's head: events in memory, log"
+                + " sequences on Couchbase")
         .tags(tags)
         .tag("relay", relay.name())
         .register(registry);

@@ -226,7 +226,7 @@ public final class CqrsMetrics
   /**
    * Adds {@code cqrs.processor.lag}, a gauge of how far {@code processor} is behind ({@link
    * io.cqrs.ProcessorLag#behind()} of {@link TrackingEventProcessor#lag()}, which reads the store
-   * at each scrape: events in memory, commits on Couchbase), and {@code
+   * at each scrape: events in memory, log sequences on Couchbase), and {@code
    * cqrs.processor.dead.letters}, a count of the events this process dead-lettered ({@link
    * TrackingEventProcessor#deadLettered()}), both tagged {@code processor}. They hold the processor
    * weakly, as Micrometer's gauges do.

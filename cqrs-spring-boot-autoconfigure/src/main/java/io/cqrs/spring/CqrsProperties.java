@@ -769,7 +769,8 @@ public class CqrsProperties {
   public static class Health {
     /**
      * How far a processor or the relay may be behind before the processors' health is DOWN, in
-     * events (in memory) or commits (on Couchbase); unset: lag is reported, never DOWN.
+     * events (in memory) or log sequences, about one per commit (on Couchbase); unset: lag is
+     * reported, never DOWN.
      */
     private Long maxLag;
 

@@ -15,9 +15,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * The health of the event processors and the relay: DOWN when a processor has stopped handling on a
  * failure ({@link EventProcessor#failure()}), or when {@code maxLag} is set and a tracking
- * processor or the relay is more log positions behind than that; UP otherwise. Details per
- * processor: paused, failure, lag (positions behind, read from the store at each call); for the
- * relay: its lag and whether this process leads it.
+ * processor or the relay is further behind than that ({@link io.cqrs.ProcessorLag#behind()}: events
+ * in memory, log sequences on Couchbase); UP otherwise. Details per processor: paused, failure, lag
+ * (read from the store at each call); for the relay: its lag and whether this process leads it.
  *
  * <p>Once a lag could not be read in a call, the others of that call are not read: they are
  * reported unknown with the same error. Each read waits the store's timeout while the store is
@@ -32,7 +32,8 @@ public final class ProcessorsHealthIndicator implements HealthIndicator {
    * An indicator of {@code cqrs}'s processors.
    *
    * @param cqrs whose processors and relay to report
-   * @param maxLag the positions behind that make it DOWN, or null for never
+   * @param maxLag how far behind makes it DOWN ({@link io.cqrs.ProcessorLag#behind()}), or null for
+   *     never
    */
   public ProcessorsHealthIndicator(Cqrs cqrs, Long maxLag) {
     this.cqrs = Objects.requireNonNull(cqrs, "cqrs");

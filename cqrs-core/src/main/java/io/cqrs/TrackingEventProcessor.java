@@ -112,6 +112,13 @@ public final class TrackingEventProcessor implements EventProcessor {
   // time a leaving segment's thread sets again when it releases the claim (Worker#leave).
   private final Map<Integer, Instant> givenUp = new ConcurrentHashMap<>();
   private final Map<Integer, GivenUp> retried = new HashMap<>();
+
+  /**
+   * What stopped each segment here that stopped on a failure, so that one segment's failure passing
+   * does not make {@link #failure()} forget another's.
+   */
+  private final Map<Integer, Throwable> segmentFailures = new ConcurrentHashMap<>();
+
   private final Duration unreadableRetry;
   private final LongAdder deadLettered = new LongAdder();
   private final ProcessorDeadLetters deadLetters;
@@ -527,7 +534,8 @@ public final class TrackingEventProcessor implements EventProcessor {
       // Sitting out starts now; the retry is counted again from the release (Worker#leave), which
       // may come up to a claim's lifetime later.
       givenUp.put(worker.segment, clock.instant().plus(unreadableRetry));
-      retried.put(worker.segment, new GivenUp(worker.unreadableAfter, failure));
+      retried.put(
+          worker.segment, new GivenUp(worker.unreadableAfter, segmentFailures.get(worker.segment)));
       worker.leaving = true;
       log.warn(
           "Processor '{}' gave up segment {}, which it cannot read on; a process that can takes"
@@ -586,9 +594,12 @@ public final class TrackingEventProcessor implements EventProcessor {
     GivenUp was = retried.get(segment);
     if (was != null && checkpoint > was.checkpoint()) {
       retried.remove(segment);
-      if (failure == was.failure()) {
-        failure = null;
+      if (was.failure() != null && segmentFailures.remove(segment, was.failure())) {
         log.info("Processor '{}' segment {} reads on past where it had stopped", name, segment);
+      }
+      if (failure == was.failure()) {
+        // Another segment that is still stopped here is still news.
+        failure = segmentFailures.values().stream().findFirst().orElse(null);
       }
     }
   }
@@ -910,6 +921,7 @@ public final class TrackingEventProcessor implements EventProcessor {
             running = false;
           }
           failure = e;
+          segmentFailures.put(segment, e);
           log.error("Processor '{}' stopped segment {}", name, segment, e);
         }
         unreadableAfter = handled; // before the way out settles, and may lower, what was handled
@@ -1205,7 +1217,13 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     private void checkpoint() throws Exception {
       if (!settle(true)) {
-        return; // rewound: the events from the failed one on are read again before any checkpoint
+        // Rewound: the events from the failed one on are read again, and every event before it
+        // completed, so the checkpoint may go that far (pause() returns with it saved). Stopping
+        // with stages still in flight: it stays where it is.
+        if (inFlight.isEmpty()) {
+          saveCheckpointAt(handled);
+        }
+        return;
       }
       saveCheckpointAt(handled);
       sinceSave = 0;
@@ -1408,6 +1426,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       VersionedEvent event = entry.event();
       if (stopOnFailure) {
         failure = error;
+        segmentFailures.put(segment, error);
         log.error(
             "Processor '{}' segment {} stops at {} (position {}) of stream '{}'",
             name,

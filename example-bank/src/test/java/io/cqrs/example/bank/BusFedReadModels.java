@@ -1,10 +1,10 @@
 package io.cqrs.example.bank;
 
 import io.cqrs.EventProcessor;
-import io.cqrs.Projection;
 import io.cqrs.SubscribingEventProcessor;
-import io.cqrs.VersionedEvent;
 import io.cqrs.example.bank.readmodel.BankReadModels;
+import io.cqrs.interceptor.EventHandlerInterceptor;
+import io.cqrs.interceptor.Interceptors;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.EventStreamRepository;
 import java.util.ArrayList;
@@ -41,7 +41,8 @@ final class BusFedReadModels implements AutoCloseable {
               AtomicInteger count = deliveries.computeIfAbsent(model, m -> new AtomicInteger());
               processors.add(
                   EventProcessor.subscribing(subscription + "-" + model, bus, store)
-                      .projection(counting(projection, count))
+                      .projection(projection)
+                      .interceptors(Interceptors.of(counting(count)))
                       .listeners(listeners)
                       .build());
             });
@@ -53,27 +54,15 @@ final class BusFedReadModels implements AutoCloseable {
     }
   }
 
-  /** A projection that counts the deliveries of events of the streams it follows. */
-  private static Projection counting(Projection projection, AtomicInteger count) {
-    return new Projection() {
-      @Override
-      public boolean follows(VersionedEvent event) {
-        boolean follows = projection.follows(event);
-        if (follows) {
-          count.incrementAndGet();
-        }
-        return follows;
-      }
-
-      @Override
-      public long appliedVersion(String streamId) {
-        return projection.appliedVersion(streamId);
-      }
-
-      @Override
-      public void apply(VersionedEvent event) throws Exception {
-        projection.apply(event);
-      }
+  /**
+   * Counts each delivery the processor hands its projection: its interceptors run only around the
+   * events of the streams the projection follows (a count kept in {@code follows} would count
+   * twice, as a processor may ask it more than once per event).
+   */
+  private static EventHandlerInterceptor counting(AtomicInteger count) {
+    return handling -> {
+      count.incrementAndGet();
+      return handling.proceed();
     };
   }
 

@@ -507,9 +507,11 @@ public final class EventRelay implements AutoCloseable {
   }
 
   /**
-   * Stops relaying and gives up the lease so another relay can take over at once. A pass that a
-   * {@link #publishPending()} caller is running is waited for (at most the lease's time) and ends
-   * the call; later calls fail.
+   * Stops relaying and gives up the lease so another relay can take over at once. A pass that is
+   * running (the relay's own, or a {@link #publishPending()} caller's, which then ends the call) is
+   * waited for, at most about twice the lease's time; one that does not end by then (a publish the
+   * bus never returns from) keeps the lease until it runs out, and close() returns. Later calls
+   * fail.
    */
   @Override
   public synchronized void close() {
@@ -564,7 +566,9 @@ public final class EventRelay implements AutoCloseable {
     }
     if (running != null && running != Thread.currentThread()) {
       try {
-        running.join();
+        // At most the lease's time: a pass stuck in the bus (a publish that never returns) must
+        // not hold close() for ever; its lease runs out on its own (see close()).
+        running.join(Math.max(1, leaseTtl.toMillis()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -603,7 +607,14 @@ public final class EventRelay implements AutoCloseable {
       return this;
     }
 
-    /** This relay's owner name in the lease (default: pid and a random id). */
+    /**
+     * This relay's owner name in the lease (default: pid and a random id). It must be unique among
+     * the relays running at once: the store knows a relay by it, so a second relay given the same
+     * name (a fixed name in every process's configuration) takes the lease as a renewal of the
+     * first's, and both publish and checkpoint at once. Reusing the name of a process that is gone
+     * is what it is for: a restart takes its lease back at once instead of waiting for it to
+     * expire.
+     */
     public Builder owner(String owner) {
       this.owner = requireText(owner, "owner");
       return this;

@@ -1657,7 +1657,13 @@ public final class TrackingEventProcessor implements EventProcessor {
       return this;
     }
 
-    /** This process's id among the processes that run the processor (default: a fresh id). */
+    /**
+     * This process's id among the processes that run the processor (default: a fresh id). It must
+     * be unique among the processes running at once: the store knows a claim's owner by it, so two
+     * processes given one id (a fixed name in every process's configuration) are one owner to it,
+     * renew each other's claims and both handle the same segments, with both checkpoints accepted.
+     * Reusing the id of a process that is gone lets a restart take its segments back at once.
+     */
     public Builder owner(String owner) {
       this.owner = Objects.requireNonNull(owner, "owner");
       return this;

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -114,10 +115,18 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final Map<Integer, GivenUp> retried = new HashMap<>();
 
   /**
-   * What stopped each segment here that stopped on a failure, so that one segment's failure passing
-   * does not make {@link #failure()} forget another's.
+   * What stopped each segment here that stopped on a failure (or gave up at an event it cannot
+   * read), until it runs here again or reads past that event: one segment's recovery does not make
+   * {@link #failure()} forget another's, nor bring back one that is over. {@link #failure} itself
+   * holds only what stopped the processor (a fatal error, the coordinator's failure).
    */
-  private final Map<Integer, Throwable> segmentFailures = new ConcurrentHashMap<>();
+  private final Map<Integer, SegmentFailure> segmentFailures = new ConcurrentHashMap<>();
+
+  /** Orders {@link #segmentFailures}: {@link #failure()} reports the latest. */
+  private final AtomicLong failures = new AtomicLong();
+
+  /** What stopped a segment, and when among the others ({@link #failures}). */
+  private record SegmentFailure(Throwable failure, long order) {}
 
   private final Duration unreadableRetry;
   private final LongAdder deadLettered = new LongAdder();
@@ -286,7 +295,17 @@ public final class TrackingEventProcessor implements EventProcessor {
    */
   @Override
   public Throwable failure() {
-    return failure;
+    Throwable processorFailure = failure;
+    if (processorFailure != null) {
+      return processorFailure;
+    }
+    SegmentFailure latest = null;
+    for (SegmentFailure segmentFailure : segmentFailures.values()) {
+      if (latest == null || segmentFailure.order() > latest.order()) {
+        latest = segmentFailure;
+      }
+    }
+    return latest == null ? null : latest.failure();
   }
 
   /**
@@ -571,7 +590,12 @@ public final class TrackingEventProcessor implements EventProcessor {
   }
 
   /** A segment given up at {@code checkpoint}, which stopped it with {@code failure}. */
-  private record GivenUp(long checkpoint, Throwable failure) {}
+  private record GivenUp(long checkpoint, SegmentFailure failure) {}
+
+  /** Records what stopped {@code segment} here, the latest failure {@link #failure()} reports. */
+  private void stoppedBy(int segment, Throwable failure) {
+    segmentFailures.put(segment, new SegmentFailure(failure, this.failures.incrementAndGet()));
+  }
 
   /** Whether this process may claim {@code segment}: not given up, or its retry is due. */
   private boolean due(int segment) {
@@ -596,10 +620,6 @@ public final class TrackingEventProcessor implements EventProcessor {
       retried.remove(segment);
       if (was.failure() != null && segmentFailures.remove(segment, was.failure())) {
         log.info("Processor '{}' segment {} reads on past where it had stopped", name, segment);
-      }
-      if (failure == was.failure()) {
-        // Another segment that is still stopped here is still news.
-        failure = segmentFailures.values().stream().findFirst().orElse(null);
       }
     }
   }
@@ -636,6 +656,11 @@ public final class TrackingEventProcessor implements EventProcessor {
       workers.put(claim.segment(), worker);
     } finally {
       lock.unlock();
+    }
+    // The segment runs here again: what stopped it before is over, unless it is the retry of an
+    // event it could not read, whose failure stands until it reads past it (passedUnreadable).
+    if (!retried.containsKey(claim.segment())) {
+      segmentFailures.remove(claim.segment());
     }
     worker.thread.start();
   }
@@ -919,9 +944,9 @@ public final class TrackingEventProcessor implements EventProcessor {
         } else {
           if (BusHealth.isFatal(e)) {
             running = false;
+            failure = e; // the processor's, not only this segment's
           }
-          failure = e;
-          segmentFailures.put(segment, e);
+          stoppedBy(segment, e);
           log.error("Processor '{}' stopped segment {}", name, segment, e);
         }
         unreadableAfter = handled; // before the way out settles, and may lower, what was handled
@@ -1425,8 +1450,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private boolean giveUp(LoggedEvent entry, Throwable error) {
       VersionedEvent event = entry.event();
       if (stopOnFailure) {
-        failure = error;
-        segmentFailures.put(segment, error);
+        stoppedBy(segment, error);
         log.error(
             "Processor '{}' segment {} stops at {} (position {}) of stream '{}'",
             name,

@@ -221,7 +221,8 @@ class AsyncAndFailureAdversaryTest {
   /**
    * pause() returns with the checkpoint saved at what was handled: three stages in flight when the
    * pause comes; the first completes, the second fails (its retry ends for the pause), the third
-   * completes. The rewind to the second ends the pause's checkpoint without saving.
+   * completes. Before its fix, the rewind to the second ended the pause's checkpoint without
+   * saving; pause() now returns with it at the first.
    */
   @Test
   void pause_returns_with_the_checkpoint_at_what_was_handled_after_a_failed_stage()

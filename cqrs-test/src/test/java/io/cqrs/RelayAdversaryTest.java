@@ -166,7 +166,8 @@ class RelayAdversaryTest {
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Relays sharing an owner name both lead: the lease is renewed for either with the same token.
+   * The relay's own pass stuck in a publish the bus never returns from: close() returns after about
+   * twice the lease's time, leaving the lease to run out (it waited for ever before).
    */
   @Test
   void close_returns_while_the_relays_own_pass_is_stuck_in_the_bus() throws Exception {

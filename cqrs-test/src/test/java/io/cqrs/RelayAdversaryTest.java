@@ -6,11 +6,10 @@ import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
-import io.cqrs.testing.ForwardingRelayStore;
+import io.cqrs.testing.ForwardingRelayProcessorStore;
 import io.cqrs.testing.ParkingBus;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,7 +76,7 @@ class RelayAdversaryTest {
   }
 
   /** The in-memory store behind hooks: a store, a relay store and a processor store. */
-  static final class Rigged extends ForwardingRelayStore implements ProcessorStore {
+  static final class Rigged extends ForwardingRelayProcessorStore {
     final InMemoryEventStreamRepository target;
     volatile Consumer<String> onMark = s -> {};
     volatile Consumer<Optional<SegmentClaim>> afterClaim = c -> {};
@@ -94,46 +93,11 @@ class RelayAdversaryTest {
     }
 
     @Override
-    public int segmentCount(String processor, int segments) {
-      return target.segmentCount(processor, segments);
-    }
-
-    @Override
     public Optional<SegmentClaim> claim(
         String processor, int segment, String owner, Instant now, Duration ttl) {
       Optional<SegmentClaim> got = target.claim(processor, segment, owner, now, ttl);
       afterClaim.accept(got);
       return got;
-    }
-
-    @Override
-    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-      target.saveCheckpoint(claim, position, now);
-    }
-
-    @Override
-    public void release(SegmentClaim claim) {
-      target.release(claim);
-    }
-
-    @Override
-    public List<SegmentState> segments(String processor) {
-      return target.segments(processor);
-    }
-
-    @Override
-    public void reset(String processor, long position, Instant now) {
-      target.reset(processor, position, now);
-    }
-
-    @Override
-    public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
-      return target.heartbeat(processor, owner, now, ttl);
-    }
-
-    @Override
-    public void leave(String processor, String owner) {
-      target.leave(processor, owner);
     }
   }
 

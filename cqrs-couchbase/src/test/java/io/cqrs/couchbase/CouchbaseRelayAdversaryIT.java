@@ -9,12 +9,11 @@ import io.cqrs.VersionedEventHandler;
 import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
-import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
-import io.cqrs.testing.ForwardingRelayStore;
+import io.cqrs.testing.ForwardingRelayProcessorStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +55,7 @@ class CouchbaseRelayAdversaryIT extends RepositoryIT {
   }
 
   /** A Couchbase store behind a hook after each claim. */
-  static final class Rigged extends ForwardingRelayStore implements ProcessorStore {
+  static final class Rigged extends ForwardingRelayProcessorStore {
     final CouchbaseEventStreamRepository target;
     final AtomicBoolean parkNextClaim = new AtomicBoolean();
     final CountDownLatch parked = new CountDownLatch(1);
@@ -65,11 +64,6 @@ class CouchbaseRelayAdversaryIT extends RepositoryIT {
     Rigged(CouchbaseEventStreamRepository target) {
       super(target);
       this.target = target;
-    }
-
-    @Override
-    public int segmentCount(String processor, int segments) {
-      return target.segmentCount(processor, segments);
     }
 
     @Override
@@ -85,36 +79,6 @@ class CouchbaseRelayAdversaryIT extends RepositoryIT {
         }
       }
       return got;
-    }
-
-    @Override
-    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-      target.saveCheckpoint(claim, position, now);
-    }
-
-    @Override
-    public void release(SegmentClaim claim) {
-      target.release(claim);
-    }
-
-    @Override
-    public List<SegmentState> segments(String processor) {
-      return target.segments(processor);
-    }
-
-    @Override
-    public void reset(String processor, long position, Instant now) {
-      target.reset(processor, position, now);
-    }
-
-    @Override
-    public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
-      return target.heartbeat(processor, owner, now, ttl);
-    }
-
-    @Override
-    public void leave(String processor, String owner) {
-      target.leave(processor, owner);
     }
   }
 

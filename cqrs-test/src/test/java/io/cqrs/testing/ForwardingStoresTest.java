@@ -66,6 +66,9 @@ class ForwardingStoresTest {
   /** A delegate's type for a store that is both. */
   interface RelayRepository extends EventStreamRepository, RelayStore {}
 
+  /** A delegate's type for a store that is all three. */
+  interface RelayProcessorRepository extends EventStreamRepository, RelayStore, ProcessorStore {}
+
   private final List<Call> received = new CopyOnWriteArrayList<>();
 
   record Call(String signature, List<Object> arguments) {}
@@ -76,6 +79,9 @@ class ForwardingStoresTest {
             EventStreamRepository.class,
             delegate -> new ForwardingEventStreamRepository(delegate) {}),
         forwarder(RelayRepository.class, delegate -> new ForwardingRelayStore(delegate) {}),
+        forwarder(
+            RelayProcessorRepository.class,
+            delegate -> new ForwardingRelayProcessorStore(delegate) {}),
         forwarder(ProcessorStore.class, delegate -> new ForwardingProcessorStore(delegate) {}));
   }
 

@@ -33,7 +33,7 @@ import java.util.Objects;
  */
 public final class EventSerializer {
   /** The type name of a {@link SplitEvent}, which is read here, not through the registry. */
-  private static final String SPLIT_EVENT = TypeRegistry.logicalName(SplitEvent.class);
+  private static final String SPLIT_EVENT = TypeRegistry.SPLIT_EVENT;
 
   private final TypeRegistry registry;
   private final ObjectMapper mapper;

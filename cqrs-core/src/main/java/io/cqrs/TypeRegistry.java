@@ -24,9 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * already taken fails.
  */
 public final class TypeRegistry {
-  /** The name envelopes of a {@link SplitEvent} carry, which no other type may take. */
-  private static final String SPLIT_EVENT = "cqrs.SplitEvent";
-
   private final Map<String, Class<?>> byName = new ConcurrentHashMap<>();
   private final Map<Class<?>, String> byClass = new ConcurrentHashMap<>();
   private final Map<String, Class<?>> aliases = new ConcurrentHashMap<>();
@@ -59,6 +56,13 @@ public final class TypeRegistry {
           return computeLogicalName(type);
         }
       };
+
+  /**
+   * The name envelopes of a {@link SplitEvent} carry, which {@link EventSerializer} reads as a
+   * split, never through a registry, and which no other type may take. After {@link
+   * #LOGICAL_NAMES}, which it is computed with.
+   */
+  static final String SPLIT_EVENT = logicalName(SplitEvent.class);
 
   /** The logical name of a class: its {@link TypeName} value, else its simple name. */
   public static String logicalName(Class<?> type) {

@@ -72,12 +72,12 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   public void publish(List<Command> commands) {
     Objects.requireNonNull(commands, "commands");
     services.ensureOpen();
-    List<Command> sent = new ArrayList<>(commands.size());
-    List<List<ListenerGroup<Command>>> routes = new ArrayList<>(commands.size());
-    for (Command command : commands) {
-      Command delivered = readBack(command);
-      sent.add(delivered);
-      routes.add(route(delivered));
+    // Read back first, all of them: one that fails publishes nothing of the list.
+    List<Command> sent =
+        serializer == null ? commands : commands.stream().map(this::readBack).toList();
+    List<List<ListenerGroup<Command>>> routes = new ArrayList<>(sent.size());
+    for (Command command : sent) {
+      routes.add(route(command));
     }
     for (int i = 0; i < sent.size(); i++) {
       for (ListenerGroup<Command> group : routes.get(i)) {

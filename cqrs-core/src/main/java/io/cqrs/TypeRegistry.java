@@ -372,6 +372,25 @@ public final class TypeRegistry {
   }
 
   /**
+   * The lowest revision of a registered type whose payloads this registry can read: from there an
+   * upcaster (one to one or {@linkplain #splittingUpcaster splitting}) is registered for every step
+   * up to the type's current revision. The current revision itself when the step below it has none.
+   * A payload of a revision below this one fails to read ("No upcaster of ..."); {@code SchemaLock}
+   * (cqrs-test) checks it against the revisions an application has stored.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   */
+  public int readableFrom(Class<?> type) {
+    String name = nameOf(type);
+    int lowest = revisionOf(type);
+    Object[] chain = upcasters.get(name);
+    while (chain != null && lowest > 1 && chain[lowest - 1] != null) {
+      lowest--;
+    }
+    return lowest;
+  }
+
+  /**
    * One event an upcast payload became: its type and its JSON at the type's current revision.
    *
    * @param type the event's registered type

@@ -222,6 +222,21 @@ class SchemaEvolutionTest {
         .hasMessageContaining("No upcaster of OwnerNamed from revision 1 to 2");
   }
 
+  @Test
+  void readable_from_is_the_lowest_revision_the_upcasters_reach_the_current_one_from() {
+    assertThat(registry().readableFrom(OwnerNamed.class)).isEqualTo(1);
+    assertThat(registry().readableFrom(MoneyDeposited.class)).isEqualTo(1);
+    assertThat(registry().readableFrom(AccountClosed.class)).isEqualTo(1); // never revised
+    TypeRegistry fromTwo =
+        new TypeRegistry()
+            .registerEvents(OwnerNamed.class, MoneyDeposited.class)
+            .upcaster(OwnerNamed.class, 2, payload -> payload);
+    assertThat(fromTwo.readableFrom(OwnerNamed.class)).isEqualTo(2);
+    assertThat(fromTwo.readableFrom(MoneyDeposited.class)).isEqualTo(2); // no upcaster at all
+    assertThatThrownBy(() -> fromTwo.readableFrom(Deposit.class))
+        .isInstanceOf(UnknownTypeException.class);
+  }
+
   /** A till that pays out only what was paid in, per currency. */
   static final class Till extends EventSourceBased {
     private final java.util.Map<String, BigDecimal> cash = new java.util.HashMap<>();

@@ -1,0 +1,344 @@
+package io.cqrs.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.cqrs.EventSerializer;
+import io.cqrs.EventSourceBased;
+import io.cqrs.TypeName;
+import io.cqrs.TypeRegistry;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each class pair below is one message type (one {@code @TypeName}) in two versions of an
+ * application: a registry of the first version records the file, one of the second checks against
+ * it.
+ */
+class SchemaLockTest {
+  @TempDir Path dir;
+  Path file;
+
+  @BeforeEach
+  void file() {
+    file = dir.resolve("schemas.json");
+  }
+
+  // --- version 1 of the application ---
+  @TypeName("Deposited")
+  record Deposited1(String accountId, BigDecimal amount, Owner owner) {}
+
+  record Owner(String name, Tier tier) {}
+
+  enum Tier {
+    BASIC,
+    GOLD
+  }
+
+  @TypeName("Counted")
+  record Counted1(int count, float ratio) {}
+
+  record Closed(String accountId) {}
+
+  record Open(String accountId) {}
+
+  static final class Account extends EventSourceBased {
+    Account(String id) {
+      super(id);
+    }
+
+    void handleOpen(Open e) {}
+  }
+
+  // --- version 2: the changes ---
+  @TypeName("Deposited")
+  record DepositedRenamed(String accountId, BigDecimal total, Owner owner) {}
+
+  @TypeName("Deposited")
+  record DepositedAdded(String accountId, BigDecimal amount, Owner owner, String memo) {}
+
+  @TypeName("Deposited")
+  record DepositedAsText(String accountId, String amount, Owner owner) {}
+
+  @TypeName("Deposited")
+  record DepositedJavaRenamed(
+      String accountId, @JsonProperty("amount") BigDecimal value, Owner owner) {}
+
+  @TypeName(value = "Deposited", revision = 2)
+  record Deposited2(String accountId, BigDecimal total, Owner owner) {}
+
+  @TypeName(value = "Deposited", revision = 3)
+  record Deposited3(String accountId, BigDecimal total, Owner owner, String memo) {}
+
+  @TypeName("Deposited")
+  record DepositedOwnerChanged(String accountId, BigDecimal amount, OwnerRenamed owner) {}
+
+  record OwnerRenamed(String fullName, Tier tier) {}
+
+  @TypeName("Deposited")
+  record DepositedTierLost(String accountId, BigDecimal amount, OwnerTierLost owner) {}
+
+  record OwnerTierLost(String name, TierLost tier) {}
+
+  enum TierLost {
+    BASIC
+  }
+
+  @TypeName("Deposited")
+  record DepositedTierGained(String accountId, BigDecimal amount, OwnerTierGained owner) {}
+
+  record OwnerTierGained(String name, TierGained tier) {}
+
+  enum TierGained {
+    BASIC,
+    GOLD,
+    PLATINUM
+  }
+
+  @TypeName("Counted")
+  record CountedWidened(long count, double ratio) {}
+
+  @TypeName("Counted")
+  record CountedNarrowed(short count, float ratio) {}
+
+  @TypeName("Shut")
+  record Shut(String accountId) {}
+
+  private static TypeRegistry version1() {
+    return new TypeRegistry().registerEvents(Deposited1.class, Counted1.class, Closed.class);
+  }
+
+  private SchemaLock lock(TypeRegistry registry) {
+    return SchemaLock.of(registry).file(file);
+  }
+
+  private void recordVersion1() {
+    assertThatThrownBy(() -> lock(version1()).verify())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("Recorded the JSON shapes of 3 message types")
+        .hasMessageContaining("commit that file");
+    assertThat(file).exists();
+  }
+
+  @Test
+  void aFirstRunWritesTheRecordAndFailsThenTheSameTypesPass() throws Exception {
+    recordVersion1();
+    String written = Files.readString(file);
+    lock(version1()).verify();
+    assertThat(Files.readString(file)).isEqualTo(written);
+    assertThat(written)
+        .contains("\"Deposited\"", "\"Counted\"", "\"Closed\"", "\"tier\"", "\"GOLD\"")
+        .doesNotContain("CommandFailed"); // the framework's own types are not recorded
+  }
+
+  @Test
+  void anAggregateIsNotRecordedItsEventsAre() throws Exception {
+    lockFirst(new TypeRegistry().registerAggregate(Account.class, Open.class));
+    assertThat(Files.readString(file)).contains("\"Open\"").doesNotContain("\"Account\"");
+  }
+
+  @Test
+  void aRenamedPropertyAtTheSameRevisionFailsAndTheRecordStays() throws Exception {
+    recordVersion1();
+    String before = Files.readString(file);
+    TypeRegistry v2 =
+        new TypeRegistry().registerEvents(DepositedRenamed.class, Counted1.class, Closed.class);
+    assertThatThrownBy(() -> lock(v2).verify())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining(
+            "Deposited at revision 1: property 'amount' was removed (stored values of it would be"
+                + " ignored)")
+        .hasMessageContaining(
+            "give DepositedRenamed @TypeName(revision = 2) and an upcaster from revision 1");
+    assertThat(Files.readString(file)).isEqualTo(before);
+  }
+
+  @Test
+  void anAddedPropertyPassesAndIsRecorded() throws Exception {
+    recordVersion1();
+    lock(new TypeRegistry().registerEvents(DepositedAdded.class, Counted1.class, Closed.class))
+        .verify();
+    assertThat(Files.readString(file)).contains("\"memo\"");
+    // Recorded now: taking it away again at the same revision fails.
+    assertThatThrownBy(() -> lock(version1()).verify())
+        .hasMessageContaining("property 'memo' was removed");
+  }
+
+  @Test
+  void requireUpToDateFailsOnARecordThatWouldBeRewritten() throws Exception {
+    recordVersion1();
+    String before = Files.readString(file);
+    TypeRegistry v2 =
+        new TypeRegistry().registerEvents(DepositedAdded.class, Counted1.class, Closed.class);
+    assertThatThrownBy(() -> lock(v2).requireUpToDate(true).verify())
+        .hasMessageContaining("is not up to date");
+    assertThat(Files.readString(file)).isEqualTo(before);
+    lock(version1()).requireUpToDate(true).verify();
+  }
+
+  @Test
+  void aChangedPropertyTypeFailsButANumberMayWiden() {
+    recordVersion1();
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry()
+                        .registerEvents(DepositedAsText.class, Counted1.class, Closed.class))
+                    .verify())
+        .hasMessageContaining("'amount' changed from java.math.BigDecimal to java.lang.String");
+    lock(new TypeRegistry().registerEvents(Deposited1.class, CountedWidened.class, Closed.class))
+        .verify();
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry()
+                        .registerEvents(Deposited1.class, CountedNarrowed.class, Closed.class))
+                    .verify())
+        .hasMessageContaining("'count' changed from java.lang.Long to java.lang.Short");
+  }
+
+  @Test
+  void aJavaRenameThatKeepsTheJsonNamePasses() {
+    recordVersion1();
+    lock(new TypeRegistry()
+            .registerEvents(DepositedJavaRenamed.class, Counted1.class, Closed.class))
+        .requireUpToDate(true)
+        .verify();
+  }
+
+  @Test
+  void nestedValueObjectsAndEnumsAreCheckedToo() {
+    recordVersion1();
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry()
+                        .registerEvents(DepositedOwnerChanged.class, Counted1.class, Closed.class))
+                    .verify())
+        .hasMessageContaining("property 'owner.name' was removed");
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry()
+                        .registerEvents(DepositedTierLost.class, Counted1.class, Closed.class))
+                    .verify())
+        .hasMessageContaining("'owner.tier' lost the enum constants [GOLD]");
+    lock(new TypeRegistry().registerEvents(DepositedTierGained.class, Counted1.class, Closed.class))
+        .verify();
+  }
+
+  @Test
+  void aNewRevisionPassesOnlyWithUpcastersFromTheOldestStoredOne() throws Exception {
+    recordVersion1();
+    TypeRegistry withoutUpcaster =
+        new TypeRegistry().registerEvents(Deposited2.class, Counted1.class, Closed.class);
+    assertThatThrownBy(() -> lock(withoutUpcaster).verify())
+        .hasMessageContaining(
+            "Deposited is at revision 2 and stored messages of it are at revision 1, but its"
+                + " upcasters start at revision 2: register the upcasters from revision 1 to 2");
+
+    TypeRegistry v2 =
+        new TypeRegistry().registerEvents(Deposited2.class, Counted1.class, Closed.class);
+    v2.upcaster(Deposited2.class, 1, p -> p.set("total", p.remove("amount")));
+    lock(v2).verify();
+    String record = Files.readString(file);
+    assertThat(record).contains("\"1\"", "\"2\"", "\"amount\"", "\"total\"");
+
+    // Revision 3 with an upcaster from 2 only: revision 1 is stored too.
+    TypeRegistry v3 =
+        new TypeRegistry().registerEvents(Deposited3.class, Counted1.class, Closed.class);
+    v3.upcaster(Deposited3.class, 2, p -> p);
+    assertThatThrownBy(() -> lock(v3).verify())
+        .hasMessageContaining(
+            "stored messages of it are at revision 1 to 2, but its upcasters start at revision 2");
+    v3.upcaster(Deposited3.class, 1, p -> p.set("total", p.remove("amount")));
+    lock(v3).verify();
+
+    // Going back to an older class is refused.
+    assertThatThrownBy(() -> lock(v2).verify())
+        .hasMessageContaining("Deposited is at revision 2, but revision 3 is recorded");
+  }
+
+  @Test
+  void aRemovedTypeFailsARenameWithAnAliasPassesAndTheAliasStaysRequired() throws Exception {
+    recordVersion1();
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry().registerEvents(Deposited1.class, Counted1.class)).verify())
+        .hasMessageContaining(
+            "Closed is recorded but neither registered nor an alias: its stored events (or queued"
+                + " commands) would fail to read");
+
+    TypeRegistry renamed =
+        new TypeRegistry().registerEvents(Deposited1.class, Counted1.class, Shut.class);
+    renamed.alias("Closed", Shut.class);
+    lock(renamed).verify();
+    String record = Files.readString(file);
+    assertThat(record).contains("\"Shut\"").doesNotContain("\"Closed\" : {");
+    assertThat(record).contains("\"aliases\" : [ \"Closed\" ]");
+
+    assertThatThrownBy(
+            () ->
+                lock(new TypeRegistry()
+                        .registerEvents(Deposited1.class, Counted1.class, Shut.class))
+                    .verify())
+        .hasMessageContaining("'Closed', an old name of Shut, is no longer an alias of Shut");
+  }
+
+  /** A value type written as its {@code @JsonValue}. */
+  record Money(BigDecimal amount) {
+    @JsonValue
+    BigDecimal value() {
+      return amount;
+    }
+  }
+
+  @TypeName("Paid")
+  record Paid(Money money, List<Owner> payers, Map<String, Tier> tiers, String[] notes) {}
+
+  @TypeName("Paid")
+  record PaidPayersChanged(
+      Money money, List<OwnerRenamed> payers, Map<String, Tier> tiers, String[] notes) {}
+
+  @Test
+  void collectionsArraysMapsAndJsonValuesAreSeenThrough() throws Exception {
+    lockFirst(new TypeRegistry().registerEvents(Paid.class));
+    assertThat(Files.readString(file))
+        .contains(
+            "\"money\" : \"java.math.BigDecimal\"",
+            "\"elements\"",
+            "\"keys\"",
+            "\"elements\" : \"java.lang.String\"");
+    assertThatThrownBy(
+            () -> lock(new TypeRegistry().registerEvents(PaidPayersChanged.class)).verify())
+        .hasMessageContaining("property 'payers[].name' was removed");
+  }
+
+  @Test
+  void theApplicationsMapperNamesTheProperties() throws Exception {
+    ObjectMapper snake =
+        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    TypeRegistry registry = new TypeRegistry().registerEvents(Deposited1.class);
+    assertThatThrownBy(
+            () -> SchemaLock.of(new EventSerializer(registry, snake)).file(file).verify())
+        .hasMessageContaining("Recorded");
+    assertThat(Files.readString(file)).contains("\"account_id\"");
+  }
+
+  @Test
+  void aFileOfAnotherFormatIsRefusedClearly() throws Exception {
+    Files.writeString(file, "{\"types\": []}");
+    assertThatThrownBy(() -> lock(version1()).verify())
+        .hasMessageContaining("is not a record of message shapes");
+  }
+
+  private void lockFirst(TypeRegistry registry) {
+    assertThatThrownBy(() -> lock(registry).verify()).hasMessageContaining("Recorded");
+  }
+}

@@ -27,7 +27,8 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private final ConnectionFactory factory;
   private final EventSerializer serializer;
   private String prefix = "cqrs";
-  private String connectionName;
+  private final String connectionSuffix; // "events" or "commands"
+  private String connectionName; // null: <prefix>-<connectionSuffix>
   private String exchange;
   private Duration publishTimeout = Duration.ofSeconds(30);
   private int confirmWindow = 1000;
@@ -47,10 +48,10 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   private QueueType queueType = QueueType.CLASSIC;
   private boolean declareTopology = true;
 
-  RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionName) {
+  RabbitBusBuilder(ConnectionFactory factory, EventSerializer serializer, String connectionSuffix) {
     this.factory = Objects.requireNonNull(factory, "connectionFactory");
     this.serializer = Objects.requireNonNull(serializer, "serializer");
-    this.connectionName = connectionName;
+    this.connectionSuffix = connectionSuffix;
   }
 
   abstract B self();
@@ -65,8 +66,9 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
   }
 
   /**
-   * The name the bus's connections carry in the broker's tools (default {@code cqrs-events} or
-   * {@code cqrs-commands}); {@code /publish} and {@code /consume} are appended.
+   * The name the bus's connections carry in the broker's tools (default {@code <prefix>-events} or
+   * {@code <prefix>-commands}, so {@code cqrs-events} without a prefix and {@code shop-commands}
+   * with {@code prefix("shop")}); {@code /publish} and {@code /consume} are appended.
    */
   public B connectionName(String connectionName) {
     this.connectionName = Names.requireValid("connectionName", connectionName);
@@ -348,7 +350,7 @@ public abstract sealed class RabbitBusBuilder<B extends RabbitBusBuilder<B>>
         nodes,
         unhealthyAfter,
         names,
-        connectionName,
+        connectionName != null ? connectionName : prefix + "-" + connectionSuffix,
         publishTimeout,
         confirmWindow,
         maxMessageBytes,

@@ -324,7 +324,7 @@ public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
   /** Settings of a {@link RabbitCommandBus}; see {@link RabbitBusBuilder} for all of them. */
   public static final class Builder extends RabbitBusBuilder<Builder> {
     private Builder(ConnectionFactory factory, EventSerializer serializer) {
-      super(factory, serializer, "cqrs-commands");
+      super(factory, serializer, "commands");
     }
 
     @Override

@@ -342,7 +342,7 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
     private boolean failOnUnroutable;
 
     private Builder(ConnectionFactory factory, EventSerializer serializer) {
-      super(factory, serializer, "cqrs-events");
+      super(factory, serializer, "events");
     }
 
     @Override

@@ -123,6 +123,14 @@ class RabbitBusBuilderTest {
     assertThat(defaults.factory().isAutomaticRecoveryEnabled()).isTrue();
     assertThat(defaults.completions()).as("null: a pool of the bus's own").isNull();
     assertThat(defaults.declareTopology()).isTrue();
+    assertThat(chosen.connectionName()).as("named after the prefix").isEqualTo("shop-events");
+    assertThat(
+            RabbitCommandBus.builder(factory, serializer)
+                .prefix("shop")
+                .connectionName("till-7")
+                .settings(1)
+                .connectionName())
+        .isEqualTo("till-7");
     assertThat(chosen.names().eventExchange()).isEqualTo("shop.all-events");
     assertThat(chosen.names().eventQueue("p")).isEqualTo("shop.events.p");
     assertThat(chosen.confirmWindow()).isEqualTo(64);

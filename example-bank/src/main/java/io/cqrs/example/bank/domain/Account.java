@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * <transferId>/<CommandType>}), {@link AccountCommandHandlers} refuses a step under any other, and
  * the store commits a command to a stream at most once. A refund is always accepted, even by an
  * account closed meanwhile or one whose balance it takes past {@link Money#MAX}: money a transfer
- * took must be able to come back.
+ * took must be able to come back, and a closed account pays it out ({@link #debit}).
  */
 public final class Account extends EventSourceBased {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
@@ -167,13 +167,18 @@ public final class Account extends EventSourceBased {
   }
 
   /**
-   * Takes money out.
+   * Takes money out. A closed account still pays out what a refund brought back after it closed (a
+   * transfer it paid was refused once the close had emptied it), so that no money stays in it for
+   * good; with nothing left it refuses as closed.
    *
    * @throws InsufficientFundsException if the balance is lower than the amount; nothing is recorded
+   * @throws AccountClosedException if the account is closed and empty
    */
   public void debit(BigDecimal amount) {
     BigDecimal valid = Money.amount(amount);
-    requireOpen();
+    if (closed && balance.signum() == 0) {
+      throw new AccountClosedException(id());
+    }
     if (balance.compareTo(valid) < 0) {
       throw new InsufficientFundsException(id(), balance, valid);
     }

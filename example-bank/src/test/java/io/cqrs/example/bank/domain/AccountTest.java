@@ -348,6 +348,13 @@ class AccountTest {
     fixture.when(refund).then();
 
     assertThat(balance(fixture)).isEqualTo(money("20.00"));
+    // Closed, it still pays out what came back, and only that; then it refuses as closed.
+    fixture.when(new CreditAccount(ID, money("1.00"))).thenFails(AccountClosedException.class);
+    fixture.when(new DebitAccount(ID, money("20.01"))).thenFails(InsufficientFundsException.class);
+    fixture
+        .when(new DebitAccount(ID, money("20.00")))
+        .then(new AccountDebited(money("20.00"), null));
+    fixture.when(new DebitAccount(ID, money("0.01"))).thenFails(AccountClosedException.class);
   }
 
   @Test

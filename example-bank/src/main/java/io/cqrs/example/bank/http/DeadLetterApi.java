@@ -72,6 +72,7 @@ final class DeadLetterApi {
     authentication.admin(ctx);
     String bus = JsonBody.id("bus", ctx.pathParam("bus"));
     String name = JsonBody.id("name", ctx.pathParam("name"));
+    long max = max(ctx);
     Queue queue =
         queues().stream()
             .filter(q -> q.bus().equals(bus) && q.name().equals(name))
@@ -82,7 +83,7 @@ final class DeadLetterApi {
                         404,
                         "not_found",
                         "No dead-letter queue '" + name + "' on bus '" + bus + "'"));
-    long replayed = queue.queues().replayDeadLetters(name, max(ctx.queryParam("max")));
+    long replayed = queue.queues().replayDeadLetters(name, max);
     ctx.json(Map.of("replayed", replayed));
   }
 
@@ -125,17 +126,25 @@ final class DeadLetterApi {
 
   /**
    * The {@code max} of a queue replay: every dead letter when absent, else a whole number from 1 to
-   * {@link Long#MAX_VALUE} in plain ASCII digits (no sign, no exponent, no spaces).
+   * {@link Long#MAX_VALUE} in plain ASCII digits (no sign, no exponent, no spaces), given once.
+   * Javalin drops a value that is not well-formed percent-encoding ({@code %ZZ}) and keeps the
+   * name, which must not read as absent: that would replay every dead letter.
    */
-  static long max(String value) {
-    if (value == null) {
+  static long max(Context ctx) {
+    List<String> values = ctx.queryParams("max");
+    if (values.size() > 1) {
+      throw invalidMax("max must be given at most once");
+    }
+    if (values.isEmpty()) {
+      if (ctx.queryParamMap().containsKey("max")) {
+        throw invalidMax("max is not well-formed percent-encoding");
+      }
       return Long.MAX_VALUE;
     }
+    String value = values.get(0);
     long max = FieldRules.wholeNumber(value);
     if (max < 1) {
-      throw new ApiException(
-          400,
-          "invalid_max",
+      throw invalidMax(
           "max must be a whole number from 1 to "
               + Long.MAX_VALUE
               + ", was '"
@@ -143,6 +152,10 @@ final class DeadLetterApi {
               + "'");
     }
     return max;
+  }
+
+  private static ApiException invalidMax(String message) {
+    return new ApiException(400, "invalid_max", message);
   }
 
   // ---- what the bank has

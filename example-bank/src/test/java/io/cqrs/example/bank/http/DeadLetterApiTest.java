@@ -152,7 +152,8 @@ class DeadLetterApiTest {
             "99999999999999999999",
             "9999999999999999999",
             "",
-            "x")) {
+            "x",
+            "1&max=1000")) {
       Reply refused = root.post(path + "?max=" + bad, "");
       DeadLetterChecks.assertProblem(refused, 400, "invalid_max");
     }

@@ -116,6 +116,30 @@ class JettyErrorsTest {
     }
   }
 
+  /**
+   * The same for a dead-letter replay's {@code max}: read as absent, {@code ?max=%ZZ} replayed
+   * every dead letter of the queue instead of none.
+   */
+  @Test
+  void a_replay_max_whose_percent_encoding_is_malformed_answers_a_400_and_replays_nothing()
+      throws Exception {
+    String root =
+        Base64.getEncoder()
+            .encodeToString(
+                ("root:" + ApiClient.SECRETS.get("root")).getBytes(StandardCharsets.UTF_8));
+    for (String max : List.of("%ZZ", "%", "5%", "1&max=1000")) {
+      Raw reply =
+          send(
+              "POST /admin/dead-letters/queues/commands/bank/replay?max="
+                  + max
+                  + " HTTP/1.1\r\nHost: bank\r\nAuthorization: Basic "
+                  + root
+                  + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+      assertProblem(reply, 400, "invalid_max");
+    }
+  }
+
   @Test
   void headers_over_8_kib_answer_a_431_problem() throws Exception {
     Raw reply =

@@ -1,17 +1,19 @@
 package io.cqrs.testing;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationConfig;
+import com.fasterxml.jackson.databind.PropertyName;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.NameTransformer;
 import io.cqrs.EventSerializer;
 import io.cqrs.EventSourceBased;
 import io.cqrs.ObjectMappers;
@@ -47,37 +49,50 @@ import java.util.TreeSet;
  * }
  * }</pre>
  *
- * <p>{@link #verify()} fails, listing each problem with what to do about it, when:
+ * <p>The file records each type as Jackson <em>writes</em> it, through the mapper the application's
+ * {@link EventSerializer} uses ({@link #of(EventSerializer)}): property names as written ({@code
+ * JsonProperty}, naming strategies, {@code JsonUnwrapped} flattened), records, beans and fields, a
+ * {@code JsonValue}'s type, the elements, keys and values of collections, arrays and maps, each
+ * enum value as written with the constant it stands for, and whether an any-getter writes more.
+ * Each run checks the record against what the classes now <em>read</em>. {@link #verify()} fails,
+ * listing each problem with what to do about it, when:
  *
  * <ul>
- *   <li>a type at a recorded revision lost a property, or a property's type changed (other than
- *       widening a number: {@code int} to {@code long}, any number to {@code BigDecimal}), or an
- *       enum lost a constant, however deep in the application's value objects: give the type a new
+ *   <li>at a recorded revision, a stored property is no longer read (renamed, removed, made
+ *       read-only, a creator reading another name; an any-setter reads everything), a property's
+ *       type changed (other than a number widened without loss: {@code int} to {@code long} or
+ *       {@code double}, an integer to {@code BigDecimal}; not {@code double} to {@code BigDecimal},
+ *       which cannot read a stored {@code NaN}; not {@code Integer} to {@code int}, which reads a
+ *       stored null as 0), a property became required, or an enum value reads as another constant
+ *       or not at all, however deep in the application's value objects: give the type a new
  *       {@code @TypeName(revision = n)} and an upcaster from the recorded revision;
- *   <li>a type's revision went up but its upcasters do not reach the current revision from the
- *       lowest revision recorded ({@link TypeRegistry#readableFrom});
+ *   <li>the upcasters do not reach the current revision from the oldest revision recorded, or from
+ *       the oldest they reached when the type was first recorded ({@link
+ *       TypeRegistry#readableFrom}), at any revision;
  *   <li>a revision went down;
- *   <li>a recorded type, or a recorded alias, is neither registered nor an {@linkplain
- *       TypeRegistry#alias alias} any more: stored events (or queued commands) of it would fail
- *       with {@code UnknownTypeException}.
+ *   <li>a recorded type name is neither registered nor an {@linkplain TypeRegistry#alias alias} any
+ *       more: stored events (or queued commands) of it would fail with {@code
+ *       UnknownTypeException};
+ *   <li>a recorded name is now an alias whose recorded shape the type it reads as does not read, at
+ *       that revision (the class, or the shape recorded for that revision).
  * </ul>
  *
- * <p>Changes stored messages can take (a type or property added, an enum constant added, a revision
- * with upcasters from the lowest recorded one, a type renamed with an alias of its old name) pass,
- * and the file is rewritten to record them: commit it with the change, as the test compares with
- * what the file says, not with what is deployed. With {@link #requireUpToDate(boolean)
- * requireUpToDate(true)} (in CI, say) a file that is not up to date fails instead of being
- * rewritten. Without a file, {@code verify} writes one and fails, so that a build never passes
- * against a record nobody committed.
+ * <p>Changes stored messages can take (a type, a property or an enum constant added, a property
+ * renamed with {@code JsonAlias}, made write-only, a revision with upcasters from the oldest one
+ * recorded, a type renamed with an alias of its old name, which the file keeps as an entry of its
+ * own) pass, and the file is rewritten to record them: commit it with the change, as the test
+ * compares with what the file says, not with what is deployed. With {@link
+ * #requireUpToDate(boolean) requireUpToDate(true)} (in CI, say) a file that is not up to date fails
+ * instead of being rewritten. Without a file, {@code verify} writes one and fails, so that a build
+ * never passes against a record nobody committed.
  *
- * <p>The shapes are Jackson's view of the classes, through the mapper the application's {@link
- * EventSerializer} uses ({@link #of(EventSerializer)}): property names as written ({@code
- * JsonProperty}, naming strategies), the properties of records, beans and fields, a {@code
- * JsonValue}'s type, the element, key and value types of collections, maps and arrays, and the
- * constants of enums. Not seen: a custom serializer's output, polymorphic subtypes beyond the
- * declared type, and a change of what a value means while its shape stays; those need a revision by
- * hand. Aggregates (their snapshots carry a fingerprint of their own) and the framework's own types
- * are not recorded.
+ * <p>Not seen: a custom serializer's or deserializer's output, a value written as an array ({@code
+ * JsonFormat(shape = ARRAY)}: reordered components pass), polymorphic types ({@code JsonTypeInfo}'s
+ * type id and subtypes), an {@code Optional} (cqrs's mapper writes none), what upcasters do to a
+ * payload, and a change of what a value means while its shape stays; those need a revision by hand.
+ * A class that holds itself is recorded by its class name where it recurs, so renaming such a class
+ * fails though its JSON stayed. Aggregates (their snapshots carry a fingerprint of their own) and
+ * the framework's own types are not recorded.
  */
 public final class SchemaLock {
   /** Where {@link #verify()} keeps the record unless {@link #file} says otherwise. */
@@ -89,7 +104,9 @@ public final class SchemaLock {
   private final TypeRegistry registry;
   private final ObjectMapper mapper;
   private final ObjectMapper fileMapper =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private Path file = DEFAULT_FILE;
   private boolean requireUpToDate;
 
@@ -178,8 +195,9 @@ public final class SchemaLock {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The record: {"format": "cqrs-schemas", "version": 1, "types": {name: {"aliases": [...],
-  // "revisions": {"1": shape, ...}}}}, names and properties sorted so that the file diffs well.
+  // The record: {"format": "cqrs-schemas", "version": 1, "types": {name: {"aliasOf": current name,
+  // only for an old name; "readableFrom": n, only below the newest revision; "revisions": {"1":
+  // shape, ...}}}}, names and properties sorted so that the file diffs well.
 
   private ObjectNode record() {
     ObjectNode types = JsonNodeFactory.instance.objectNode();
@@ -188,14 +206,17 @@ public final class SchemaLock {
       if (!recorded(type)) {
         continue;
       }
+      int revision = TypeRegistry.revisionOf(type);
       ObjectNode entry = types.putObject(name);
-      ArrayNode aliases = entry.putArray("aliases");
-      registry.aliasesOf(name).forEach(aliases::add);
+      int readable = registry.readableFrom(type);
+      if (readable < revision) {
+        entry.put("readableFrom", readable);
+      }
       entry
           .putObject("revisions")
           .set(
-              Integer.toString(TypeRegistry.revisionOf(type)),
-              shape(mapper.constructType(type), new ArrayDeque<>()));
+              Integer.toString(revision),
+              shape(mapper.constructType(type), new ArrayDeque<>(), false));
     }
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("format", FORMAT);
@@ -210,75 +231,131 @@ public final class SchemaLock {
   }
 
   /**
-   * A type's shape as Jackson writes it: a text for a scalar (the JDK's types, boxed), {@code
-   * {"enum": [...]}}, {@code {"elements": shape}}, {@code {"keys": shape, "values": shape}}, {@code
-   * {"properties": {...}}} for a bean, record or value class, and {@code {"ref": class}} where a
-   * class holds itself.
+   * A type's shape as Jackson writes it ({@code reading} false, what the file records) or reads it
+   * ({@code reading} true, what a record is checked against): a text for a scalar (the JDK's types;
+   * a primitive by its own name, as it reads no null), {@code {"enum": {written value: constant}}},
+   * {@code {"elements": shape}}, {@code {"keys": shape, "values": shape}}, {@code {"properties":
+   * {...}}} for a bean, record or value class (reading: under every name it reads, its aliases
+   * included, with {@code "required"} names and {@code "any": true} for an any-setter; writing:
+   * {@code "any": true} for an any-getter), and {@code {"ref": class}} where a class holds itself.
    */
-  private JsonNode shape(JavaType type, Deque<Class<?>> path) {
+  private JsonNode shape(JavaType type, Deque<Class<?>> path, boolean reading) {
     JsonNodeFactory nodes = JsonNodeFactory.instance;
     Class<?> raw = type.getRawClass();
     if (type.isReferenceType()) {
-      return shape(type.getReferencedType(), path); // Optional<T>: a T that may be absent
+      return shape(type.getReferencedType(), path, reading); // Optional<T>: a T that may be absent
     }
     if (type.isMapLikeType()) {
       ObjectNode map = nodes.objectNode();
-      map.set("keys", shape(type.getKeyType(), path));
-      map.set("values", shape(type.getContentType(), path));
+      map.set("keys", shape(type.getKeyType(), path, reading));
+      map.set("values", shape(type.getContentType(), path, reading));
       return map;
     }
     if ((type.isArrayType() && raw != byte[].class && raw != char[].class)
         || type.isCollectionLikeType()) {
-      return nodes.objectNode().set("elements", shape(type.getContentType(), path));
+      return nodes.objectNode().set("elements", shape(type.getContentType(), path, reading));
     }
     if (raw.isEnum()) {
-      SerializationConfig config = mapper.getSerializationConfig();
-      Set<String> names = new TreeSet<>();
+      // What Jackson writes for each constant: its name, a @JsonProperty or @JsonValue, or its
+      // ordinal under @JsonFormat(shape = NUMBER); the constant it stands for.
+      Map<String, String> values = new TreeMap<>();
       for (Object constant : raw.getEnumConstants()) {
-        names.add(enumName(config, (Enum<?>) constant));
+        JsonNode written = mapper.valueToTree(constant);
+        values.put(
+            written.isTextual() ? written.asText() : written.toString(),
+            ((Enum<?>) constant).name());
       }
       ObjectNode enumeration = nodes.objectNode();
-      names.forEach(enumeration.putArray("enum")::add);
+      ObjectNode map = enumeration.putObject("enum");
+      values.forEach(map::put);
       return enumeration;
     }
     if (raw.isPrimitive() || scalar(raw)) {
-      return new TextNode(boxed(raw).getName());
+      return new TextNode(raw.getName());
     }
     if (path.contains(raw)) {
       return nodes.objectNode().put("ref", raw.getName());
     }
-    BeanDescription description = mapper.getSerializationConfig().introspect(type);
-    AnnotatedMember value = description.findJsonValueAccessor();
+    BeanDescription written = mapper.getSerializationConfig().introspect(type);
+    AnnotatedMember value = written.findJsonValueAccessor();
     path.push(raw);
     try {
       if (value != null) {
-        return shape(value.getType(), path);
+        return shape(value.getType(), path, reading);
       }
-      ObjectNode properties = nodes.objectNode();
-      Map<String, JsonNode> sorted = new TreeMap<>();
-      for (BeanPropertyDefinition property : description.findProperties()) {
-        if (property.couldSerialize() && !property.getPrimaryType().hasRawClass(Void.class)) {
-          sorted.put(property.getName(), shape(property.getPrimaryType(), path));
+      ObjectNode bean = nodes.objectNode();
+      Map<String, JsonNode> properties = new TreeMap<>();
+      Set<String> required = new TreeSet<>();
+      boolean any;
+      if (reading) {
+        BeanDescription read = mapper.getDeserializationConfig().introspect(type);
+        for (BeanPropertyDefinition property : read.findProperties()) {
+          if (property.couldDeserialize()) {
+            JsonNode shape = property(property, path, true, properties);
+            if (shape != null) {
+              for (PropertyName alias : property.findAliases()) {
+                properties.put(alias.getSimpleName(), shape);
+              }
+              if (property.isRequired()) {
+                required.add(property.getName());
+              }
+            }
+          }
         }
+        any = read.findAnySetterAccessor() != null;
+      } else {
+        for (BeanPropertyDefinition property : written.findProperties()) {
+          if (property.couldSerialize()) {
+            property(property, path, false, properties);
+          }
+        }
+        any = written.findAnyGetter() != null;
       }
-      properties.putObject("properties").setAll(sorted);
-      return properties;
+      bean.putObject("properties").setAll(properties);
+      if (!required.isEmpty()) {
+        required.forEach(bean.putArray("required")::add);
+      }
+      if (any) {
+        bean.put("any", true);
+      }
+      return bean;
     } finally {
       path.pop();
     }
   }
 
-  private static String enumName(SerializationConfig config, Enum<?> constant) {
-    // What Jackson writes for the constant: its @JsonProperty name if it has one.
-    String[] names =
-        config
-            .getAnnotationIntrospector()
-            .findEnumValues(
-                config,
-                config.introspectClassAnnotations(constant.getDeclaringClass()).getClassInfo(),
-                new Enum<?>[] {constant},
-                new String[1]);
-    return names[0] != null ? names[0] : constant.name();
+  /**
+   * Adds one property's shape to {@code properties} under its name, or, for a {@code JsonUnwrapped}
+   * one, the properties of its value under the names it writes them at; returns the shape it added
+   * under the property's own name, null for an unwrapped one.
+   */
+  private JsonNode property(
+      BeanPropertyDefinition property,
+      Deque<Class<?>> path,
+      boolean reading,
+      Map<String, JsonNode> properties) {
+    JavaType type = property.getPrimaryType();
+    if (type.hasRawClass(Void.class)) {
+      return null;
+    }
+    JsonNode shape = shape(type, path, reading);
+    AnnotatedMember member = property.getPrimaryMember();
+    NameTransformer unwrapping =
+        member == null
+            ? null
+            : mapper
+                .getSerializationConfig()
+                .getAnnotationIntrospector()
+                .findUnwrappingNameTransformer(member);
+    if (unwrapping != null && shape.has("properties")) {
+      shape
+          .get("properties")
+          .fields()
+          .forEachRemaining(p -> properties.put(unwrapping.transform(p.getKey()), p.getValue()));
+      return null;
+    }
+    properties.put(property.getName(), shape);
+    return shape;
   }
 
   private static boolean scalar(Class<?> type) {
@@ -290,30 +367,13 @@ public final class SchemaLock {
         || type == char[].class;
   }
 
-  private static Class<?> boxed(Class<?> type) {
-    if (!type.isPrimitive()) {
-      return type;
-    }
-    return switch (type.getName()) {
-      case "int" -> Integer.class;
-      case "long" -> Long.class;
-      case "double" -> Double.class;
-      case "float" -> Float.class;
-      case "boolean" -> Boolean.class;
-      case "char" -> Character.class;
-      case "byte" -> Byte.class;
-      case "short" -> Short.class;
-      default -> Void.class;
-    };
-  }
-
   // ---------------------------------------------------------------------------------------------
   // The comparison.
 
   /**
-   * What the file should say now: every recorded type (under its current name, its old names among
-   * its aliases) with the revisions it was recorded at, and every current type at its current
-   * revision; {@code problems} gets what stored messages could no longer take.
+   * What the file should say now: every recorded type with the revisions it was recorded at (an old
+   * name that is now an alias as it was recorded, with the name it reads as), and every current
+   * type at its current revision; {@code problems} gets what stored messages could no longer take.
    */
   private ObjectNode merge(ObjectNode recorded, ObjectNode current, List<String> problems) {
     if (!FORMAT.equals(recorded.path("format").asText())
@@ -324,11 +384,12 @@ public final class SchemaLock {
     }
     ObjectNode merged = current.deepCopy();
     ObjectNode types = (ObjectNode) merged.get("types");
-    for (Iterator<Map.Entry<String, JsonNode>> it = recorded.get("types").fields();
-        it.hasNext(); ) {
+    ObjectNode recordedTypes = (ObjectNode) recorded.get("types");
+    for (Iterator<Map.Entry<String, JsonNode>> it = recordedTypes.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String name = entry.getKey();
       JsonNode was = entry.getValue();
+      TreeMap<Integer, JsonNode> revisions = revisions(name, was);
       Class<?> type;
       try {
         type = registry.typeOf(name);
@@ -350,65 +411,65 @@ public final class SchemaLock {
         continue;
       }
       String now = registry.nameOf(type);
-      for (JsonNode alias : was.path("aliases")) {
-        Class<?> target = null;
-        try {
-          target = registry.typeOf(alias.asText());
-        } catch (RuntimeException unknown) {
-          // reported below
+      int oldest =
+          Math.min(revisions.firstKey(), was.path("readableFrom").asInt(Integer.MAX_VALUE));
+      if (name.equals(now)) {
+        check(name, type, revisions, oldest, problems);
+        ObjectNode target = (ObjectNode) types.get(now);
+        ObjectNode merging = (ObjectNode) target.get("revisions");
+        TreeMap<Integer, JsonNode> all = new TreeMap<>(revisions);
+        merging.fields().forEachRemaining(r -> all.put(Integer.parseInt(r.getKey()), r.getValue()));
+        merging.removeAll();
+        all.forEach((revision, shape) -> merging.set(revision.toString(), shape));
+        int readable = Math.min(oldest, registry.readableFrom(type));
+        target.remove("readableFrom");
+        if (readable < all.lastKey()) {
+          target.put("readableFrom", readable);
         }
-        if (target != type) {
-          problems.add(
-              "'"
-                  + alias.asText()
-                  + "', an old name of "
-                  + name
-                  + ", is no longer an alias of "
-                  + now
-                  + ": messages stored under it would fail to read. Keep TypeRegistry.alias(\""
-                  + alias.asText()
-                  + "\", "
-                  + type.getSimpleName()
-                  + ".class)");
-        }
+        // readableFrom first, as record() writes it
+        JsonNode kept = target.remove("revisions");
+        target.set("revisions", kept);
+      } else {
+        checkAlias(name, now, type, revisions, oldest, recordedTypes.path(now), problems);
+        ObjectNode kept = was.deepCopy();
+        kept.remove("aliasOf");
+        ObjectNode alias = types.putObject(name);
+        alias.put("aliasOf", now);
+        alias.setAll(kept);
       }
-      check(name, now, type, was.path("revisions"), problems);
-      ObjectNode target = (ObjectNode) types.get(now);
-      ObjectNode revisions = (ObjectNode) target.get("revisions");
-      Map<Integer, JsonNode> byRevision = new TreeMap<>();
-      was.path("revisions")
-          .fields()
-          .forEachRemaining(r -> byRevision.put(revision(r.getKey()), r.getValue()));
-      revisions.fields().forEachRemaining(r -> byRevision.put(revision(r.getKey()), r.getValue()));
-      revisions.removeAll();
-      byRevision.forEach((revision, shape) -> revisions.set(revision.toString(), shape));
-      Set<String> aliases = new TreeSet<>();
-      target.path("aliases").forEach(a -> aliases.add(a.asText()));
-      was.path("aliases").forEach(a -> aliases.add(a.asText()));
-      if (!name.equals(now)) {
-        aliases.add(name);
-      }
-      ArrayNode list = target.putArray("aliases");
-      aliases.forEach(list::add);
     }
+    // Sorted by name, as record() writes them.
+    Map<String, JsonNode> sorted = new TreeMap<>();
+    types.fields().forEachRemaining(t -> sorted.put(t.getKey(), t.getValue()));
+    types.removeAll();
+    types.setAll(sorted);
     return merged;
   }
 
-  private void check(String name, String now, Class<?> type, JsonNode revisions, List<String> out) {
-    TreeMap<Integer, JsonNode> recordedRevisions = new TreeMap<>();
-    revisions
+  private TreeMap<Integer, JsonNode> revisions(String name, JsonNode entry) {
+    TreeMap<Integer, JsonNode> revisions = new TreeMap<>();
+    entry
+        .path("revisions")
         .fields()
-        .forEachRemaining(r -> recordedRevisions.put(revision(r.getKey()), r.getValue()));
-    if (recordedRevisions.isEmpty()) {
+        .forEachRemaining(r -> revisions.put(revision(r.getKey()), r.getValue()));
+    if (revisions.isEmpty()) {
       throw new AssertionError(file + ": " + name + " has no revisions recorded");
     }
-    String called = name.equals(now) ? name : name + " (now " + now + ")";
+    return revisions;
+  }
+
+  /** A recorded type under its current name, against its class and upcasters. */
+  private void check(
+      String name,
+      Class<?> type,
+      TreeMap<Integer, JsonNode> revisions,
+      int oldest,
+      List<String> out) {
     int revision = TypeRegistry.revisionOf(type);
-    int newest = recordedRevisions.lastKey();
-    int oldest = recordedRevisions.firstKey();
+    int newest = revisions.lastKey();
     if (revision < newest) {
       out.add(
-          called
+          name
               + " is at revision "
               + revision
               + ", but revision "
@@ -416,16 +477,18 @@ public final class SchemaLock {
               + " is recorded: revisions only go up (messages of revision "
               + newest
               + " are stored)");
-    } else if (revision == newest) {
+      return;
+    }
+    if (revision == newest) {
       List<String> changes = new ArrayList<>();
       compare(
           "",
-          recordedRevisions.get(newest),
-          shape(mapper.constructType(type), new ArrayDeque<>()),
+          revisions.get(newest),
+          shape(mapper.constructType(type), new ArrayDeque<>(), true),
           changes);
       for (String change : changes) {
         out.add(
-            called
+            name
                 + " at revision "
                 + revision
                 + ": "
@@ -439,41 +502,120 @@ public final class SchemaLock {
                 + ") and an upcaster from revision "
                 + revision);
       }
-    } else {
-      int readable = registry.readableFrom(type);
-      if (readable > oldest) {
+    }
+    upcastable(name, name, type, oldest, revisions.lastKey(), out);
+  }
+
+  /**
+   * Whether the upcasters of {@code type} read {@code name}'s stored revisions from {@code oldest}.
+   */
+  private void upcastable(
+      String name, String now, Class<?> type, int oldest, int newest, List<String> out) {
+    int revision = TypeRegistry.revisionOf(type);
+    int readable = registry.readableFrom(type);
+    if (oldest < revision && readable > oldest) {
+      out.add(
+          name
+              + (name.equals(now) ? "" : " (now " + now + ")")
+              + " is at revision "
+              + revision
+              + " and stored messages of it are at revision "
+              + oldest
+              + (oldest >= newest ? "" : " to " + newest)
+              + ", but its upcasters start at revision "
+              + readable
+              + ": register the upcasters from revision "
+              + oldest
+              + " to "
+              + readable
+              + " (TypeRegistry.upcaster)");
+    }
+  }
+
+  /**
+   * A recorded type whose name is now an alias of {@code type}: its stored messages read as {@code
+   * type} at their revisions, through its upcasters. At a revision {@code type} is at, its shape is
+   * checked against the class; at an older one against {@code type}'s recorded shape there, which
+   * the upcasters were written for.
+   */
+  private void checkAlias(
+      String name,
+      String now,
+      Class<?> type,
+      TreeMap<Integer, JsonNode> revisions,
+      int oldest,
+      JsonNode target,
+      List<String> out) {
+    int revision = TypeRegistry.revisionOf(type);
+    for (Map.Entry<Integer, JsonNode> stored : revisions.entrySet()) {
+      int at = stored.getKey();
+      List<String> changes = new ArrayList<>();
+      if (at == revision) {
+        compare(
+            "",
+            stored.getValue(),
+            shape(mapper.constructType(type), new ArrayDeque<>(), true),
+            changes);
+      } else if (at < revision && target.path("revisions").has(Integer.toString(at))) {
+        compare("", stored.getValue(), target.path("revisions").get(Integer.toString(at)), changes);
+      } else if (at > revision) {
+        changes.add("recorded at revision " + at + ", above " + now + "'s " + revision);
+      }
+      for (String change : changes) {
         out.add(
-            called
-                + " is at revision "
-                + revision
-                + " and stored messages of it are at revision "
-                + oldest
-                + (oldest == newest ? "" : " to " + newest)
-                + ", but its upcasters start at revision "
-                + readable
-                + ": register the upcasters from revision "
-                + oldest
-                + " to "
-                + readable
-                + " (TypeRegistry.upcaster)");
+            name
+                + " (an alias of "
+                + now
+                + ") at revision "
+                + at
+                + ": "
+                + change
+                + ". Its stored messages read as "
+                + now
+                + " at revision "
+                + at
+                + ": give the alias a type of its own, or make "
+                + now
+                + "'s revision "
+                + at
+                + " read them");
       }
     }
+    upcastable(name, now, type, oldest, revisions.lastKey(), out);
   }
 
   private int revision(String key) {
+    int revision;
     try {
-      return Integer.parseInt(key);
+      revision = Integer.parseInt(key);
     } catch (NumberFormatException e) {
       throw new AssertionError(file + ": '" + key + "' is not a revision", e);
     }
+    if (revision < 1) {
+      throw new AssertionError(file + ": '" + key + "' is not a revision (they start at 1)");
+    }
+    return revision;
   }
 
-  /** Adds to {@code changes} every way {@code now} cannot read what {@code was} wrote. */
+  /**
+   * Adds to {@code changes} every way {@code now} (a reading shape, or a recorded one) cannot read
+   * what {@code was} (a recorded, written shape) says is stored.
+   */
   private static void compare(String at, JsonNode was, JsonNode now, List<String> changes) {
     String where = at.isEmpty() ? "" : "'" + at + "' ";
     if (was.isTextual()) {
       if (!now.isTextual() || !readsAs(was.asText(), now.asText())) {
-        changes.add(where + "changed from " + describe(was) + " to " + describe(now));
+        changes.add(
+            where
+                + "changed from "
+                + describe(was)
+                + " to "
+                + describe(now)
+                + (now.isTextual() && isPrimitive(now.asText()) && !isPrimitive(was.asText())
+                    ? " (a stored null would read as "
+                        + ("boolean".equals(now.asText()) ? "false" : "0")
+                        + ")"
+                    : ""));
       }
       return;
     }
@@ -485,33 +627,57 @@ public final class SchemaLock {
     switch (kind) {
       case "properties" -> {
         JsonNode properties = now.get("properties");
+        boolean absorbs = now.path("any").asBoolean();
+        Set<String> stored = new TreeSet<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = was.get("properties").fields();
             it.hasNext(); ) {
           Map.Entry<String, JsonNode> property = it.next();
+          stored.add(property.getKey());
           String path = at.isEmpty() ? property.getKey() : at + "." + property.getKey();
           JsonNode then = properties.get(property.getKey());
-          if (then == null) {
-            changes.add(
-                "property '" + path + "' was removed (stored values of it would be ignored)");
-          } else {
+          if (then != null) {
             compare(path, property.getValue(), then, changes);
+          } else if (!absorbs) {
+            changes.add(
+                "property '" + path + "' is no longer read (stored values of it would be lost)");
           }
+        }
+        for (JsonNode required : now.path("required")) {
+          if (!stored.contains(required.asText())) {
+            String path = at.isEmpty() ? required.asText() : at + "." + required.asText();
+            changes.add(
+                "property '" + path + "' is required, but stored values were written without it");
+          }
+        }
+        if (was.path("any").asBoolean() && !absorbs) {
+          changes.add(
+              (at.isEmpty() ? "the" : "'" + at + "''s")
+                  + " properties kept through @JsonAnyGetter are no longer read (no @JsonAnySetter):"
+                  + " they would be lost");
         }
       }
       case "enum" -> {
-        Set<String> constants = new TreeSet<>();
-        now.get("enum").forEach(c -> constants.add(c.asText()));
+        JsonNode values = now.get("enum");
         List<String> lost = new ArrayList<>();
         was.get("enum")
-            .forEach(
-                c -> {
-                  if (!constants.contains(c.asText())) {
-                    lost.add(c.asText());
+            .fields()
+            .forEachRemaining(
+                v -> {
+                  JsonNode then = values.get(v.getKey());
+                  if (then == null) {
+                    lost.add(v.getKey());
+                  } else if (!then.asText().equals(v.getValue().asText())) {
+                    lost.add(
+                        v.getKey()
+                            + " (read as "
+                            + then.asText()
+                            + ", was "
+                            + v.getValue().asText()
+                            + ")");
                   }
                 });
         if (!lost.isEmpty()) {
-          changes.add(
-              where + "lost the enum constants " + lost + " (stored ones would fail to read)");
+          changes.add(where + "no longer reads the enum values " + lost + " as stored");
         }
       }
       case "elements" -> compare(at + "[]", was.get("elements"), now.get("elements"), changes);
@@ -530,28 +696,62 @@ public final class SchemaLock {
   /** The numbers a stored number of the recorded type reads as without loss. */
   private static final Map<String, Set<String>> WIDENINGS =
       Map.of(
-          "java.lang.Byte", Set.of("java.lang.Short", "java.lang.Integer", "java.lang.Long"),
-          "java.lang.Short", Set.of("java.lang.Integer", "java.lang.Long"),
-          "java.lang.Integer", Set.of("java.lang.Long"),
-          "java.lang.Float", Set.of("java.lang.Double"));
+          "java.lang.Byte",
+          Set.of(
+              "java.lang.Short",
+              "java.lang.Integer",
+              "java.lang.Long",
+              "java.lang.Float",
+              "java.lang.Double",
+              "java.math.BigInteger",
+              "java.math.BigDecimal"),
+          "java.lang.Short",
+          Set.of(
+              "java.lang.Integer",
+              "java.lang.Long",
+              "java.lang.Float",
+              "java.lang.Double",
+              "java.math.BigInteger",
+              "java.math.BigDecimal"),
+          "java.lang.Integer",
+          Set.of(
+              "java.lang.Long", "java.lang.Double", "java.math.BigInteger", "java.math.BigDecimal"),
+          "java.lang.Long",
+          Set.of("java.math.BigInteger", "java.math.BigDecimal"),
+          "java.lang.Float",
+          Set.of("java.lang.Double"),
+          "java.math.BigInteger",
+          Set.of("java.math.BigDecimal"));
 
   private static boolean readsAs(String was, String now) {
     if (was.equals(now)) {
       return true;
     }
-    boolean integral =
-        Set.of("java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long")
-            .contains(was);
-    if (integral && (now.equals("java.math.BigInteger") || now.equals("java.math.BigDecimal"))) {
-      return true;
+    if (isPrimitive(now) && !isPrimitive(was)) {
+      return false; // a stored null would read as 0 or false
     }
-    if ((was.equals("java.lang.Float")
-            || was.equals("java.lang.Double")
-            || was.equals("java.math.BigInteger"))
-        && now.equals("java.math.BigDecimal")) {
-      return true;
-    }
-    return WIDENINGS.getOrDefault(was, Set.of()).contains(now);
+    String from = boxed(was);
+    String to = boxed(now);
+    // Not float or double to BigDecimal: a stored NaN or Infinity does not read as one.
+    return from.equals(to) || WIDENINGS.getOrDefault(from, Set.of()).contains(to);
+  }
+
+  private static boolean isPrimitive(String name) {
+    return !name.contains(".") && !name.contains("[");
+  }
+
+  private static String boxed(String name) {
+    return switch (name) {
+      case "int" -> "java.lang.Integer";
+      case "long" -> "java.lang.Long";
+      case "double" -> "java.lang.Double";
+      case "float" -> "java.lang.Float";
+      case "boolean" -> "java.lang.Boolean";
+      case "char" -> "java.lang.Character";
+      case "byte" -> "java.lang.Byte";
+      case "short" -> "java.lang.Short";
+      default -> name;
+    };
   }
 
   private static String describe(JsonNode shape) {
@@ -580,15 +780,18 @@ public final class SchemaLock {
   }
 
   private ObjectNode read() {
+    JsonNode node;
     try {
-      JsonNode node = fileMapper.readTree(Files.readString(file, StandardCharsets.UTF_8));
-      if (!(node instanceof ObjectNode object)) {
-        throw new AssertionError(file + " is not a JSON object");
-      }
-      return object;
+      node = fileMapper.readTree(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new AssertionError(file + " is not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + file, e);
     }
+    if (!(node instanceof ObjectNode object)) {
+      throw new AssertionError(file + " is not a JSON object");
+    }
+    return object;
   }
 
   private void write(ObjectNode record) {

@@ -156,8 +156,8 @@ class SchemaLockTest {
     assertThatThrownBy(() -> lock(v2).verify())
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining(
-            "Deposited at revision 1: property 'amount' was removed (stored values of it would be"
-                + " ignored)")
+            "Deposited at revision 1: property 'amount' is no longer read (stored values of it would be"
+                + " lost)")
         .hasMessageContaining(
             "give DepositedRenamed @TypeName(revision = 2) and an upcaster from revision 1");
     assertThat(Files.readString(file)).isEqualTo(before);
@@ -171,7 +171,7 @@ class SchemaLockTest {
     assertThat(Files.readString(file)).contains("\"memo\"");
     // Recorded now: taking it away again at the same revision fails.
     assertThatThrownBy(() -> lock(version1()).verify())
-        .hasMessageContaining("property 'memo' was removed");
+        .hasMessageContaining("property 'memo' is no longer read");
   }
 
   @Test
@@ -202,7 +202,7 @@ class SchemaLockTest {
                 lock(new TypeRegistry()
                         .registerEvents(Deposited1.class, CountedNarrowed.class, Closed.class))
                     .verify())
-        .hasMessageContaining("'count' changed from java.lang.Long to java.lang.Short");
+        .hasMessageContaining("'count' changed from long to short");
   }
 
   @Test
@@ -222,13 +222,13 @@ class SchemaLockTest {
                 lock(new TypeRegistry()
                         .registerEvents(DepositedOwnerChanged.class, Counted1.class, Closed.class))
                     .verify())
-        .hasMessageContaining("property 'owner.name' was removed");
+        .hasMessageContaining("property 'owner.name' is no longer read");
     assertThatThrownBy(
             () ->
                 lock(new TypeRegistry()
                         .registerEvents(DepositedTierLost.class, Counted1.class, Closed.class))
                     .verify())
-        .hasMessageContaining("'owner.tier' lost the enum constants [GOLD]");
+        .hasMessageContaining("'owner.tier' no longer reads the enum values [GOLD] as stored");
     lock(new TypeRegistry().registerEvents(DepositedTierGained.class, Counted1.class, Closed.class))
         .verify();
   }
@@ -280,15 +280,15 @@ class SchemaLockTest {
     renamed.alias("Closed", Shut.class);
     lock(renamed).verify();
     String record = Files.readString(file);
-    assertThat(record).contains("\"Shut\"").doesNotContain("\"Closed\" : {");
-    assertThat(record).contains("\"aliases\" : [ \"Closed\" ]");
+    assertThat(record).contains("\"Shut\" : {", "\"Closed\" : {", "\"aliasOf\" : \"Shut\"");
+    lock(renamed).requireUpToDate(true).verify(); // the rewrite is stable
 
     assertThatThrownBy(
             () ->
                 lock(new TypeRegistry()
                         .registerEvents(Deposited1.class, Counted1.class, Shut.class))
                     .verify())
-        .hasMessageContaining("'Closed', an old name of Shut, is no longer an alias of Shut");
+        .hasMessageContaining("Closed is recorded but neither registered nor an alias");
   }
 
   /** A value type written as its {@code @JsonValue}. */
@@ -317,7 +317,7 @@ class SchemaLockTest {
             "\"elements\" : \"java.lang.String\"");
     assertThatThrownBy(
             () -> lock(new TypeRegistry().registerEvents(PaidPayersChanged.class)).verify())
-        .hasMessageContaining("property 'payers[].name' was removed");
+        .hasMessageContaining("property 'payers[].name' is no longer read");
   }
 
   @Test

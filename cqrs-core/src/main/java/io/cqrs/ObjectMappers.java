@@ -5,8 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
 import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
@@ -14,9 +16,11 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ValueNode;
+import com.fasterxml.jackson.databind.ser.std.NumberSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Objects;
 
 /**
@@ -37,7 +41,12 @@ import java.util.Objects;
  *       trees keep trailing zeros, so an amount of {@code 10.50} comes back as {@code 10.50}; a
  *       {@code BigDecimal} whose scale is beyond what can be written plain ({@code 1e30000000}, ten
  *       characters that a handler's arithmetic would spend minutes on) is refused on reading, typed
- *       or not ({@code Object}, {@code Map<String, Object>} and tree fields too);
+ *       or not ({@code Object}, {@code Map<String, Object>} and tree fields too), and a {@code
+ *       BigDecimal} or {@code BigInteger} longer than that is refused on writing, so that nothing
+ *       is stored that no reader could read;
+ *   <li>property names and strings read however long they were written (Jackson's own read limits,
+ *       50,000 and 20,000,000 characters, are lifted: every input cqrs parses is bounded whole
+ *       first, by a document's, a message's or a request's size);
  *   <li>unknown properties are ignored (an event class may lose fields over time);
  *   <li>anything after a document's closing brace is an error;
  *   <li>no default typing, even when the caller's mapper has it: a message never names the classes
@@ -65,12 +74,29 @@ public final class ObjectMappers {
 
   private static ObjectMapper apply(ObjectMapper mapper) {
     mapper.deactivateDefaultTyping();
+    // What is written must read again. Jackson bounds reads only: a property name over 50,000
+    // characters or a string over 20,000,000 was written (into a commit document, say) and every
+    // later read of it failed. Every input here is bounded whole before it is parsed (a store's
+    // document size, a bus's message size, an HTTP body limit), so names and strings read as long
+    // as they were written; numbers keep the parser's bound, and writing holds them to it.
+    mapper
+        .getFactory()
+        .setStreamReadConstraints(
+            mapper
+                .getFactory()
+                .streamReadConstraints()
+                .rebuild()
+                .maxNameLength(Integer.MAX_VALUE)
+                .maxStringLength(Integer.MAX_VALUE)
+                .build());
     return mapper
         .registerModule(new JavaTimeModule())
         .registerModule(
             new SimpleModule("cqrs-bounded-decimals")
                 .addDeserializer(BigDecimal.class, new BoundedBigDecimals())
-                .addDeserializer(Object.class, new BoundedUntyped()))
+                .addDeserializer(Object.class, new BoundedUntyped())
+                .addSerializer(BigDecimal.class, new BoundedNumberWriter(BigDecimal.class))
+                .addSerializer(BigInteger.class, new BoundedNumberWriter(BigInteger.class)))
         .setNodeFactory(BoundedNodes.INSTANCE)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
@@ -136,6 +162,53 @@ public final class ObjectMappers {
     }
   }
 
+  /**
+   * Writes a {@link BigDecimal} or {@link BigInteger} only if its text is no longer than a parser
+   * reads as one number ({@code StreamReadConstraints}' default, 1,000 characters): a number
+   * written longer ({@code BigInteger.TEN.pow(1000)}, {@code 1E+1000} written plain) would be
+   * stored, and every read of it refused, a commit no process could load again.
+   */
+  private static final class BoundedNumberWriter extends NumberSerializer {
+    private static final long serialVersionUID = 1L;
+
+    BoundedNumberWriter(Class<? extends Number> type) {
+      super(type);
+    }
+
+    @Override
+    public void serialize(Number value, JsonGenerator json, SerializerProvider provider)
+        throws IOException {
+      long length =
+          value instanceof BigDecimal decimal
+              ? plainLength(decimal)
+              : integerLength((BigInteger) value);
+      if (length > StreamReadConstraints.DEFAULT_MAX_NUM_LEN) {
+        throw JsonMappingException.from(
+            provider,
+            "Number out of range: a "
+                + value.getClass().getSimpleName()
+                + " of "
+                + length
+                + " characters cannot be written (at most "
+                + StreamReadConstraints.DEFAULT_MAX_NUM_LEN
+                + ", what a reader reads as one number)");
+      }
+      super.serialize(value, json, provider);
+    }
+  }
+
+  /**
+   * The length of {@code value.toString()}, or 0 for a number far below the bound (the text is made
+   * only for one near it).
+   */
+  static long integerLength(BigInteger value) {
+    // 3,300 bits are at most 994 decimal digits.
+    if (value.bitLength() < 3_300) {
+      return 0;
+    }
+    return value.toString().length();
+  }
+
   /** JSON trees (envelopes are read through them): a decimal node is held to the same bound. */
   private static final class BoundedNodes extends JsonNodeFactory {
     private static final long serialVersionUID = 1L;
@@ -149,6 +222,19 @@ public final class ObjectMappers {
           throw new DecimalOutOfRangeException(
               outOfRange(value, plain, StreamReadConstraints.DEFAULT_MAX_NUM_LEN));
         }
+      }
+      return super.numberNode(value);
+    }
+
+    @Override
+    public ValueNode numberNode(BigInteger value) {
+      if (value != null && integerLength(value) > StreamReadConstraints.DEFAULT_MAX_NUM_LEN) {
+        throw new DecimalOutOfRangeException(
+            "Number out of range: an integer of "
+                + integerLength(value)
+                + " characters (at most "
+                + StreamReadConstraints.DEFAULT_MAX_NUM_LEN
+                + ")");
       }
       return super.numberNode(value);
     }

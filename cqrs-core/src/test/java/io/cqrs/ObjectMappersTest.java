@@ -165,4 +165,59 @@ class ObjectMappersTest {
     assertThat(read.any()).isEqualTo(new BigDecimal("2.25"));
     assertThat(read.tree().get("y").decimalValue()).isEqualTo(new BigDecimal("1.10"));
   }
+
+  record Counted(java.math.BigInteger count, Object any, java.util.Map<String, Object> more) {}
+
+  record Named(java.util.Map<String, String> tags, String text) {}
+
+  /**
+   * What is written must read again: an event with a 1,001-character number was stored and every
+   * read of its commit refused, so the number is refused on writing, typed or not.
+   */
+  @Test
+  void a_number_no_reader_could_read_is_refused_on_writing() throws Exception {
+    ObjectMapper mapper = ObjectMappers.create();
+    java.math.BigInteger tooLong = java.math.BigInteger.TEN.pow(1_000); // 1,001 digits
+    BigDecimal tooLongPlain = new BigDecimal("1E+1000");
+
+    for (Object value :
+        List.of(
+            new Counted(tooLong, null, null),
+            new Counted(null, tooLong, null),
+            new Counted(null, tooLongPlain, null),
+            new Counted(null, null, java.util.Map.of("x", List.of(tooLong))),
+            new Payment(tooLongPlain, null))) {
+      assertThatThrownBy(() -> mapper.writeValueAsString(value))
+          .as(value.getClass().getSimpleName())
+          .isInstanceOf(JsonProcessingException.class)
+          .hasMessageContaining("cannot be written (at most 1000");
+    }
+    assertThatThrownBy(() -> mapper.getNodeFactory().numberNode(tooLong))
+        .hasMessageContaining("Number out of range");
+
+    java.math.BigInteger longest = java.math.BigInteger.TEN.pow(999); // 1,000 characters
+    String written =
+        mapper.writeValueAsString(new Counted(longest, new BigDecimal("1E+999"), null));
+    Counted read = mapper.readValue(written, Counted.class);
+    assertThat(read.count()).isEqualTo(longest);
+    assertThat(new BigDecimal(read.any().toString()))
+        .isEqualByComparingTo(new BigDecimal("1E+999"));
+  }
+
+  /**
+   * Jackson reads names of at most 50,000 characters and strings of at most 20,000,000 by default,
+   * and writes any: a commit with a longer one was stored and no process could load it.
+   */
+  @Test
+  void names_and_strings_read_however_long_they_were_written() throws Exception {
+    ObjectMapper mapper = ObjectMappers.create();
+    Named named = new Named(java.util.Map.of("k".repeat(50_001), "v"), "x".repeat(20_000_001));
+
+    Named read = mapper.readValue(mapper.writeValueAsBytes(named), Named.class);
+
+    assertThat(read.tags()).containsOnlyKeys("k".repeat(50_001));
+    assertThat(read.text()).hasSize(20_000_001);
+    assertThat(mapper.readTree(mapper.writeValueAsBytes(named)).get("text").asText())
+        .hasSize(20_000_001);
+  }
 }

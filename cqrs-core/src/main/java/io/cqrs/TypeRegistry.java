@@ -420,12 +420,7 @@ public final class TypeRegistry {
     }
     String name = nameOf(type);
     if (revision > current) {
-      throw new SerializationException(
-          name
-              + " at revision "
-              + revision
-              + " was written by a newer version of the application: this one knows revision "
-              + current);
+      throw new NewerRevisionException(name, revision, current);
     }
     Object[] chain = upcasters.get(name);
     ObjectNode upcast = payload;

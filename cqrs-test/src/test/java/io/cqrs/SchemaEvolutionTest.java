@@ -162,8 +162,15 @@ class SchemaEvolutionTest {
             .replace("\"eventType\"", "\"revision\":3,\"eventType\"");
 
     assertThatThrownBy(() -> serializer.deserializeEvent(utf8(fromTheFuture)))
-        .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("MoneyDeposited at revision 3 was written by a newer version");
+        .isInstanceOf(NewerRevisionException.class)
+        .hasMessageContaining("MoneyDeposited at revision 3 was written by a newer version")
+        .satisfies(
+            e -> {
+              NewerRevisionException newer = (NewerRevisionException) e;
+              assertThat(newer.typeName()).isEqualTo("MoneyDeposited");
+              assertThat(newer.revision()).isEqualTo(3);
+              assertThat(newer.knownRevision()).isEqualTo(2);
+            });
     String malformed = fromTheFuture.replace("\"revision\":3", "\"revision\":\"three\"");
     assertThatThrownBy(() -> serializer.deserializeEvent(utf8(malformed)))
         .isInstanceOf(SerializationException.class)

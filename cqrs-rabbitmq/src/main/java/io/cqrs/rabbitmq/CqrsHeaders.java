@@ -71,5 +71,12 @@ public final class CqrsHeaders {
   /** {@link #REASON}: the envelope names a type that the registry does not hold. */
   public static final String REASON_UNKNOWN_TYPE = "unknown-type";
 
+  /**
+   * {@link #REASON}: the envelope is at a revision of its type newer than this consumer knows
+   * ({@link io.cqrs.NewerRevisionException}): a newer version of the application wrote it, and it
+   * reads once the consumers run that version; replay it then.
+   */
+  public static final String REASON_NEWER_REVISION = "newer-revision";
+
   private CqrsHeaders() {}
 }

@@ -1,6 +1,7 @@
 package io.cqrs.rabbitmq;
 
 import io.cqrs.CqrsException;
+import io.cqrs.NewerRevisionException;
 import io.cqrs.UnknownTypeException;
 import io.cqrs.spi.BusHealth;
 import java.time.Duration;
@@ -88,7 +89,7 @@ final class MessageProcessor<T> implements DeliveryHandler {
     } catch (UnknownTypeException e) {
       return deadLetter(delivery, control, CqrsHeaders.REASON_UNKNOWN_TYPE, attempt, e);
     } catch (RuntimeException e) {
-      return deadLetter(delivery, control, CqrsHeaders.REASON_MALFORMED, attempt, e);
+      return deadLetter(delivery, control, undecodable(e), attempt, e);
     } catch (Error e) { // a type's class that cannot load, say: not the body's fault, so retried
       rethrowIfFatal(e);
       return retryOrDeadLetter(delivery, control, attempt, e);
@@ -116,7 +117,7 @@ final class MessageProcessor<T> implements DeliveryHandler {
       } catch (UnknownTypeException e) {
         return deadLetterInPlace(delivery, control, CqrsHeaders.REASON_UNKNOWN_TYPE, current, e);
       } catch (RuntimeException e) {
-        return deadLetterInPlace(delivery, control, CqrsHeaders.REASON_MALFORMED, current, e);
+        return deadLetterInPlace(delivery, control, undecodable(e), current, e);
       } catch (Error e) {
         rethrowIfFatal(e);
         failure = e;
@@ -231,6 +232,20 @@ final class MessageProcessor<T> implements DeliveryHandler {
     if (BusHealth.isFatal(e)) {
       throw (VirtualMachineError) e;
     }
+  }
+
+  /**
+   * Why a message that did not decode is dead-lettered: {@code newer-revision} when a newer version
+   * of the application wrote it (it reads once this consumer runs that version; replay it then),
+   * else {@code malformed-message}.
+   */
+  private static String undecodable(RuntimeException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof NewerRevisionException) {
+        return CqrsHeaders.REASON_NEWER_REVISION;
+      }
+    }
+    return CqrsHeaders.REASON_MALFORMED;
   }
 
   private static boolean isNonTransient(Throwable failure) {

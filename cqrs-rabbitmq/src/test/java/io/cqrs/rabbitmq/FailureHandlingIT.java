@@ -150,25 +150,39 @@ class FailureHandlingIT {
     unknown.put("eventType", "NoSuchEvent");
     publishRaw("ItemAdded", "{not json".getBytes(StandardCharsets.UTF_8));
     publishRaw("NoSuchEvent", serializer.mapper().writeValueAsBytes(unknown));
+    // Written by a newer version of the application (a rolling deployment): not malformed, which
+    // an operator would purge, but waiting for this consumer's upgrade.
+    publishRaw(
+        "ItemAdded",
+        new String(serializer.serialize(TestMessages.event("n", 1)), StandardCharsets.UTF_8)
+            .replace(",\"event\":", ",\"revision\":99,\"event\":")
+            .getBytes(StandardCharsets.UTF_8));
     VersionedEvent valid = TestMessages.event("v", 1);
 
     bus.publish(List.of(valid));
 
     Await.until(WAIT, () -> "valid event not handled", () -> handled.contains(valid.id()));
-    Await.until(WAIT, () -> "dead letters missing", () -> bus.deadLetterCount("strict") == 2);
+    Await.until(WAIT, () -> "dead letters missing", () -> bus.deadLetterCount("strict") == 3);
     assertThat(calls).as("consumer calls").hasValue(1);
     List<GetResponse> dead =
-        List.of(take(bus.deadLetterQueue("strict")), take(bus.deadLetterQueue("strict")));
+        List.of(
+            take(bus.deadLetterQueue("strict")),
+            take(bus.deadLetterQueue("strict")),
+            take(bus.deadLetterQueue("strict")));
     assertThat(dead)
         .extracting(d -> text(d.getProps().getHeaders(), CqrsHeaders.REASON))
-        .containsExactlyInAnyOrder(CqrsHeaders.REASON_MALFORMED, CqrsHeaders.REASON_UNKNOWN_TYPE);
+        .containsExactlyInAnyOrder(
+            CqrsHeaders.REASON_MALFORMED,
+            CqrsHeaders.REASON_UNKNOWN_TYPE,
+            CqrsHeaders.REASON_NEWER_REVISION);
     assertThat(dead)
         .extracting(d -> d.getProps().getHeaders().get(CqrsHeaders.ATTEMPTS))
         .containsOnly(1);
     assertThat(dead)
         .extracting(d -> text(d.getProps().getHeaders(), CqrsHeaders.EXCEPTION))
         .anySatisfy(e -> assertThat(e).contains("SerializationException"))
-        .anySatisfy(e -> assertThat(e).contains("UnknownTypeException").contains("NoSuchEvent"));
+        .anySatisfy(e -> assertThat(e).contains("UnknownTypeException").contains("NoSuchEvent"))
+        .anySatisfy(e -> assertThat(e).contains("NewerRevisionException").contains("revision 99"));
   }
 
   @Test

@@ -54,6 +54,16 @@ final class KeyLayout {
     if (streamId.isBlank()) {
       throw new IllegalArgumentException("streamId must not be blank, was '" + streamId + "'");
     }
+    int unpaired = unpairedSurrogate(streamId);
+    if (unpaired >= 0) {
+      // UTF-8 has no encoding for it: the SDK writes '?' instead, and two streams share keys.
+      throw new IllegalArgumentException(
+          "streamId '"
+              + shown(streamId)
+              + "' has an unpaired surrogate at index "
+              + unpaired
+              + " (no UTF-8 for it): it cannot be part of a Couchbase key");
+    }
     int bytes = utf8Length(streamId);
     if (bytes > maxStreamIdBytes) {
       throw new IllegalArgumentException(
@@ -196,9 +206,35 @@ final class KeyLayout {
     return HexFormat.of().formatHex(sha256Digest(text));
   }
 
+  /** The index of the first surrogate in {@code text} that is not half of a pair, or -1. */
+  static int unpairedSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The digest of {@code text}'s UTF-8 bytes; of a text UTF-8 cannot encode (an unpaired surrogate,
+   * which {@code getBytes} turns into '?', so that {@code "order-\uD83D"} and {@code "order-?"}
+   * hashed alike and the second command was refused as the first's duplicate), of a 0xFF byte,
+   * which no UTF-8 text holds, and its UTF-16 code units.
+   */
   private static byte[] sha256Digest(String text) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      if (unpairedSurrogate(text) >= 0) {
+        digest.update((byte) 0xFF);
+        return digest.digest(text.getBytes(StandardCharsets.UTF_16BE));
+      }
+      return digest.digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
     }

@@ -69,6 +69,49 @@ class CouchbaseBadInputIT extends RepositoryIT {
     assertThat(documents()).isEqualTo(before);
   }
 
+  /**
+   * UTF-8 has no encoding for an unpaired surrogate; the SDK writes '?' instead, so {@code
+   * "acc-\uD83D"} (a truncated emoji) and {@code "acc-?"} shared their keys.
+   */
+  @Test
+  void a_stream_id_with_an_unpaired_surrogate_is_rejected_and_nothing_is_written() {
+    Map<String, String> before = documents();
+
+    for (String id : List.of("acc-\uD83D", "acc-\uDE00", "\uDE00\uD83D")) {
+      assertThatThrownBy(() -> repository.save(id, 0, batch(id, 0, 1)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unpaired surrogate");
+      assertThatThrownBy(() -> repository.load(id)).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(documents()).isEqualTo(before);
+    repository.save("acc-\uD83D\uDE00", 0, batch("acc-\uD83D\uDE00", 0, 1)); // a whole emoji
+    repository.save("acc-?", 0, batch("acc-?", 0, 1));
+    assertThat(repository.load("acc-?")).hasSize(1);
+  }
+
+  /**
+   * Command ids are hashed, not keys: one with an unpaired surrogate hashed as its '?' twin did,
+   * and the second command was refused as the first's duplicate, its effect dropped.
+   */
+  @Test
+  void command_ids_that_differ_only_by_an_unpaired_surrogate_are_two_commands() throws Exception {
+    repository.save(STREAM, 0, batch(STREAM, 0, 1), "order-\uD83D");
+    repository.save(STREAM, 1, batch(STREAM, 1, 1), "order-?");
+
+    assertThat(repository.load(STREAM)).hasSize(2);
+    assertThat(KeyLayout.commandHash("order-\uD83D"))
+        .isNotEqualTo(KeyLayout.commandHash("order-?"));
+    String wellFormed = "order-\uD83D\uDE00";
+    assertThat(KeyLayout.commandHash(wellFormed))
+        .as("well-formed ids hash as before, as their UTF-8, so stored commands keep their names")
+        .isEqualTo(
+            java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(wellFormed.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .substring(0, 32));
+  }
+
   @Test
   void a_stream_id_too_long_for_a_key_is_rejected_naming_it_and_the_limit() {
     int max = keys.maxStreamIdBytes();

@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -84,6 +86,13 @@ public final class ApiUsers {
   private record Entry(User user, String hash) {}
 
   private final Map<String, Entry> entries;
+
+  /** Per user, the places of requests handled at once ({@link Authentication}). */
+  private final Map<String, Semaphore> requests = new ConcurrentHashMap<>();
+
+  /** How many requests of one user are handled at once, at most. */
+  static final int MAX_REQUESTS_PER_USER = 8;
+
   private final PasswordHasher hasher = new PasswordHasher();
   private final CheckSlots checks = new CheckSlots(CONCURRENT_CHECKS, WAITING_CHECKS, CHECK_WAIT);
   private final Cache<String, User> verified =
@@ -214,6 +223,11 @@ public final class ApiUsers {
   /** How many users there are. */
   public int size() {
     return entries.size();
+  }
+
+  /** The places of {@code user}'s requests handled at once: {@link #MAX_REQUESTS_PER_USER}. */
+  Semaphore requestPlaces(User user) {
+    return requests.computeIfAbsent(user.name(), name -> new Semaphore(MAX_REQUESTS_PER_USER));
   }
 
   /**

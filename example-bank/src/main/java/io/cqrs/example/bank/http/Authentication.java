@@ -3,6 +3,8 @@ package io.cqrs.example.bank.http;
 import io.cqrs.example.bank.http.ApiUsers.User;
 import io.javalin.http.Context;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Who sent a request: its HTTP Basic credentials checked against the {@link ApiUsers}, for every
@@ -20,16 +22,70 @@ final class Authentication {
    * requests get one browsers do not answer with a dialog: {@link Console#challenge}).
    */
   User user(Context ctx) {
-    return users
-        .authenticate(RequestHeaders.single(ctx, "Authorization"), ctx.ip())
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    401,
-                    "unauthorized",
-                    "Sign in with HTTP Basic authentication",
-                    null,
-                    Map.of("WWW-Authenticate", Console.challenge(ctx))));
+    User user =
+        users
+            .authenticate(RequestHeaders.single(ctx, "Authorization"), ctx.ip())
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        401,
+                        "unauthorized",
+                        "Sign in with HTTP Basic authentication",
+                        null,
+                        Map.of("WWW-Authenticate", Console.challenge(ctx))));
+    takePlace(ctx, user);
+    return user;
+  }
+
+  /**
+   * Takes one of the user's places of requests handled at once ({@link
+   * ApiUsers#MAX_REQUESTS_PER_USER}) for this request, which {@link #release} gives back when it is
+   * answered; 429 if all are taken. Without it one customer's bodies sent a byte at a time held 247
+   * of Jetty's 250 request threads (each for up to the body deadline, and again), and every other
+   * user's requests, {@code /health} included, waited.
+   */
+  private void takePlace(Context ctx, User user) {
+    if (ctx.attribute(PLACE) != null) {
+      return; // taken by an earlier check of this request
+    }
+    Semaphore places = users.requestPlaces(user);
+    if (!places.tryAcquire()) {
+      throw new ApiException(
+          429,
+          "too_many_requests",
+          "At most "
+              + ApiUsers.MAX_REQUESTS_PER_USER
+              + " of a user's requests are handled at once; retry once one is answered",
+          null,
+          Map.of("Retry-After", "1"));
+    }
+    ctx.attribute(PLACE, new Place(places));
+  }
+
+  /** Gives back the place this request took, if it took one; after every request. */
+  static void release(Context ctx) {
+    Place place = ctx.attribute(PLACE);
+    if (place != null) {
+      place.release();
+    }
+  }
+
+  private static final String PLACE = "bank.requestPlace";
+
+  /** A place taken, given back once however often {@link #release} runs. */
+  private static final class Place {
+    private final Semaphore places;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    Place(Semaphore places) {
+      this.places = places;
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        places.release();
+      }
+    }
   }
 
   /** The request's user if an administrator: 401 without valid credentials, 403 for a customer. */

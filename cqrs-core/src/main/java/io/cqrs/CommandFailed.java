@@ -1,8 +1,10 @@
 package io.cqrs;
 
 /**
- * The error event recorded under a command's correlation id when the command fails for good
- * (andrewwebber's {@code DeliverCQRSError}).
+ * The error event recorded under a command's correlation id when the command fails (andrewwebber's
+ * {@code DeliverCQRSError}): for good when the domain rejected it, or, {@link #retryable()}, in the
+ * framework, where a replay of the dead-lettered command after the repair may still succeed; the
+ * record stays in the log beside the effect then.
  *
  * @param commandId the failed command's message id
  * @param commandType the failed command's logical type

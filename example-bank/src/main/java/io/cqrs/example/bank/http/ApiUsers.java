@@ -91,7 +91,7 @@ public final class ApiUsers {
   private final Map<String, Semaphore> requests = new ConcurrentHashMap<>();
 
   /** How many requests of one user are handled at once, at most. */
-  static final int MAX_REQUESTS_PER_USER = 8;
+  static final int MAX_REQUESTS_PER_USER = 32;
 
   private final PasswordHasher hasher = new PasswordHasher();
   private final CheckSlots checks = new CheckSlots(CONCURRENT_CHECKS, WAITING_CHECKS, CHECK_WAIT);

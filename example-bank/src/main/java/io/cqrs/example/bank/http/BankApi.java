@@ -71,10 +71,11 @@ final class BankApi implements AutoCloseable {
   static final int CONCURRENT_HASHES = 2;
 
   /**
-   * How long a request waits its turn for a hashing slot: a user's {@link
-   * ApiUsers#MAX_REQUESTS_PER_USER} requests ahead of it take about a second and a half.
+   * How long a request waits its turn for a hashing slot: one user's {@link
+   * ApiUsers#MAX_REQUESTS_PER_USER} requests ahead of it, a third of a second each on two slots,
+   * take about five seconds.
    */
-  static final java.time.Duration HASH_WAIT = java.time.Duration.ofSeconds(3);
+  static final java.time.Duration HASH_WAIT = java.time.Duration.ofSeconds(10);
 
   /**
    * The most accounts a customer (a user who is not an administrator) may open: a customer's

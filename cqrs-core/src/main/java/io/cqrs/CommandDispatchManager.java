@@ -210,8 +210,10 @@ public final class CommandDispatchManager implements AutoCloseable {
           return false;
         }
         int frame = thisThread.enter(command.messageId());
+        boolean committedNothing;
         try {
           handleLookedUp(registered, command, lookedUpAfter);
+          committedNothing = thisThread.committed(frame).isEmpty();
         } catch (Throwable e) {
           List<String> committed = thisThread.committed(frame);
           if (!committed.isEmpty()) {
@@ -228,6 +230,9 @@ public final class CommandDispatchManager implements AutoCloseable {
           throw (Error) e;
         } finally {
           thisThread.leave(frame);
+        }
+        if (deduplicate && committedNothing) {
+          recordHandled(command);
         }
         if (log.isDebugEnabled()) {
           // One line per handled command at debug: lets an operator (and the scale-out test) see
@@ -457,6 +462,28 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   /**
+   * Records a {@link CommandHandled}: the handler decided to do nothing, which is the command's
+   * outcome as much as an effect or a rejection is. A failure to record it is logged; the command
+   * stays handled.
+   */
+  private void recordHandled(Command command) {
+    try {
+      errorLog.recordIntegrationEvent(
+          VersionedEvent.builder(
+                  command.messageId(),
+                  0,
+                  new CommandHandled(command.messageId(), command.commandType()))
+              .causedBy(command)
+              .build());
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not record that command {} was handled without effect",
+          Texts.shown(command.messageId()),
+          e);
+    }
+  }
+
+  /**
    * A failure's message cut to {@link #MAX_FAILURE_MESSAGE} characters: what a handler threw may
    * quote its input, and input can be huge, but the error log keeps every failure for good.
    */
@@ -513,16 +540,17 @@ public final class CommandDispatchManager implements AutoCloseable {
 
     /**
      * Makes outcomes final, not only effects: before each attempt the error log's store is asked
-     * whether an event caused by this command (its message id as causation id) or its {@link
-     * CommandFailed} is there already, and if so the command is not handled again. Effects are
-     * exactly-once without this (the save refuses a second effect atomically); what this adds is
-     * that a redelivery of a command that was <em>rejected</em> is not run again, where the
-     * domain's answer might have changed since, and that a redelivery of a handled command skips
-     * the handler's work. Only final outcomes are recorded, so a command that failed transiently
-     * runs again. A rejection and a racing delivery that succeeds can still both happen, since the
-     * rejection commits nothing to check against; an effect never happens twice (unless {@link
-     * #lookupProvesEffects} is on and its rule broken). Costs one correlation lookup per attempt.
-     * Needs {@link #errorLog}.
+     * whether an event caused by this command (its message id as causation id), its {@link
+     * CommandFailed} or its {@link CommandHandled} (recorded when a handler returns having
+     * committed nothing on its thread) is there already, and if so the command is not handled
+     * again. Effects are exactly-once without this (the save refuses a second effect atomically);
+     * what this adds is that a redelivery of a command that was <em>rejected</em> is not run again,
+     * where the domain's answer might have changed since, and that a redelivery of a handled
+     * command skips the handler's work. Only final outcomes are recorded, so a command that failed
+     * transiently runs again. A rejection and a racing delivery that succeeds can still both
+     * happen, since the rejection commits nothing to check against; an effect never happens twice
+     * (unless {@link #lookupProvesEffects} is on and its rule broken). Costs one correlation lookup
+     * per attempt. Needs {@link #errorLog}.
      */
     public Builder deduplicate(boolean deduplicate) {
       this.deduplicate = deduplicate;

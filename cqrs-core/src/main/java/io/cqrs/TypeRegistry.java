@@ -42,7 +42,11 @@ public final class TypeRegistry {
 
   /** Creates a registry that already holds the framework's own event types. */
   public TypeRegistry() {
-    registerEvents(CommandFailed.class, EventProcessingFailed.class, EventProcessingRetried.class);
+    registerEvents(
+        CommandFailed.class,
+        CommandHandled.class,
+        EventProcessingFailed.class,
+        EventProcessingRetried.class);
   }
 
   /**

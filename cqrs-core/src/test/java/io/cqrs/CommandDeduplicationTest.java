@@ -117,4 +117,52 @@ class CommandDeduplicationTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("errorLog");
   }
+
+  record SetTo(String counterId, int total) {}
+
+  /**
+   * A decision to do nothing is an outcome: a command that found the counter at its target changed
+   * nothing, a later command moved the counter, and the first one's redelivery (a client's retry)
+   * set it back, a second effect of one command, until such outcomes were recorded.
+   */
+  @Test
+  void a_redelivered_command_that_changed_nothing_is_not_handled_again() throws Exception {
+    CommandDispatchManager commands = manager(true);
+    AtomicInteger setRuns = new AtomicInteger();
+    commands.registerCommandHandler(
+        SetTo.class,
+        (set, envelope) -> {
+          setRuns.incrementAndGet();
+          Counter counter = repository.get(set.counterId(), Counter::new);
+          if (counter.total != set.total()) {
+            counter.add(set.total() - counter.total);
+          }
+          repository.save(counter, envelope);
+        });
+    commands.dispatch(Command.create(new Add("counter-1", 5)));
+    Command setToFive = Command.create(new SetTo("counter-1", 5));
+
+    commands.dispatch(setToFive); // already 5: nothing to do
+    commands.dispatch(Command.create(new Add("counter-1", 3)));
+    commands.dispatch(setToFive); // again
+
+    assertThat(setRuns).hasValue(1);
+    assertThat(repository.get("counter-1", Counter::new).total).isEqualTo(8);
+    assertThat(store.eventsCausedBy(setToFive.correlationId(), setToFive.messageId()))
+        .extracting(VersionedEvent::event)
+        .containsExactly(new CommandHandled(setToFive.messageId(), "SetTo"));
+  }
+
+  @Test
+  void without_deduplication_nothing_is_recorded_for_a_command_that_changed_nothing()
+      throws Exception {
+    CommandDispatchManager commands = manager(false);
+    commands.dispatch(Command.create(new Add("counter-1", 0)));
+    Command nothing = Command.create(new SetTo("counter-1", 0));
+    commands.registerCommandHandler(SetTo.class, (set, envelope) -> {});
+
+    commands.dispatch(nothing);
+
+    assertThat(store.eventsCausedBy(nothing.correlationId(), nothing.messageId())).isEmpty();
+  }
 }

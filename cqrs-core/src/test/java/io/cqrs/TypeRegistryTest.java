@@ -170,7 +170,8 @@ class TypeRegistryTest {
 
     assertThat(registry.names())
         .containsExactlyInAnyOrder(
-            "CommandFailed", "EventProcessingFailed", "EventProcessingRetried");
+            "CommandFailed", "CommandHandled", "EventProcessingFailed", "EventProcessingRetried");
+    assertThat(registry.typeOf("CommandHandled")).isEqualTo(CommandHandled.class);
     assertThat(registry.typeOf("EventProcessingFailed")).isEqualTo(EventProcessingFailed.class);
     assertThat(registry.typeOf("EventProcessingRetried")).isEqualTo(EventProcessingRetried.class);
     assertThat(registry.typeOf("CommandFailed")).isEqualTo(CommandFailed.class);

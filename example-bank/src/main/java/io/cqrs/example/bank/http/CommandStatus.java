@@ -2,6 +2,7 @@ package io.cqrs.example.bank.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cqrs.CommandFailed;
+import io.cqrs.CommandHandled;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +10,10 @@ import java.util.List;
 /**
  * What became of a command, read from the store: the events it caused ({@code succeeded}, with the
  * version of its stream after them), the {@link CommandFailed} recorded for it ({@code rejected},
- * with the reason), or neither yet ({@code pending}). The API's commands share their message id as
- * correlation id, so one lookup by correlation id finds both; it works on any instance.
+ * with the reason), the {@link CommandHandled} recorded for one that changed nothing ({@code
+ * succeeded}, no events), or none of these yet ({@code pending}). The API's commands share their
+ * message id as correlation id, so one lookup by correlation id finds both; it works on any
+ * instance.
  *
  * <p>A {@link CommandFailed#retryable() retryable} failure (the server's own: an interceptor that
  * failed, an event it could not read) is no outcome, as the dispatcher sees it too: the command is
@@ -52,11 +55,14 @@ record CommandStatus(
     List<EventRef> caused = new ArrayList<>();
     long version = 0;
     CommandFailed failed = null;
+    boolean handled = false;
     for (VersionedEvent event : events) {
       if (!commandId.equals(event.causationId())) {
         continue;
       }
-      if (event.event() instanceof CommandFailed failure) {
+      if (event.event() instanceof CommandHandled) {
+        handled = true;
+      } else if (event.event() instanceof CommandFailed failure) {
         if (!failure.retryable()) {
           failed = failure;
         }
@@ -75,6 +81,9 @@ record CommandStatus(
               ? new Rejection("failed", 500, "The command failed; the server log has the details")
               : new Rejection(mapped.code(), mapped.status(), mapped.detail());
       return new CommandStatus(commandId, REJECTED, null, List.of(), rejection, resource);
+    }
+    if (handled) {
+      return unchanged(commandId, resource);
     }
     return new CommandStatus(commandId, PENDING, null, List.of(), null, resource);
   }

@@ -150,6 +150,43 @@ class IdempotencyKeyTest {
     }
   }
 
+  /**
+   * An adversary's retry: a request that changed nothing (the address it set was the account's
+   * already) recorded no outcome, so its retry, after another request had changed the address, ran
+   * again and set it back; and its key took a request of another body. The first answer stands.
+   */
+  @Test
+  void a_retry_of_a_request_that_changed_nothing_is_answered_again_and_changes_nothing()
+      throws Exception {
+    try (ServedBank served = ServedBank.inMemory()) {
+      ApiClient alice = ApiClient.as("alice", served.uri());
+      String id =
+          alice
+              .post("/accounts", OPEN.formatted("first-Passw0rd"))
+              .body()
+              .get("commandId")
+              .asText();
+      String email = "/accounts/" + id + "/email";
+      Reply same = alice.post(email, "{\"email\":\"ada@cqrs.example\"}", "mail-1");
+      assertThat(same.status()).as(same.raw().body()).isEqualTo(200);
+      assertThat(same.body().get("status").asText()).isEqualTo("succeeded");
+      Reply changed = alice.post(email, "{\"email\":\"new@cqrs.example\"}");
+      assertThat(changed.status()).isEqualTo(200);
+
+      Reply retried = alice.post(email, "{\"email\":\"ada@cqrs.example\"}", "mail-1");
+      Reply other = alice.post(email, "{\"email\":\"other@cqrs.example\"}", "mail-1");
+
+      assertThat(retried.status()).as(retried.raw().body()).isEqualTo(200);
+      assertThat(retried.body().get("status").asText()).isEqualTo("succeeded");
+      assertThat(retried.body().get("events")).isEmpty();
+      assertKeyReused(other);
+      assertThat(served.bank().service().findAccount(id).orElseThrow().email())
+          .as("the retry did not set the address back")
+          .isEqualTo("new@cqrs.example");
+      assertThat(served.bank().repository().store().version(id)).isEqualTo(2);
+    }
+  }
+
   @Test
   void a_request_retried_after_a_failure_of_the_server_runs_again_and_takes_effect_once()
       throws Exception {

@@ -205,7 +205,9 @@ public final class CouchbaseEventStreamRepository
    * @throws AggregateTypeMismatchException if the stream was created for another aggregate type;
    *     nothing was written
    * @throws TransientCqrsException if Couchbase did not answer in time; a timeout while claiming
-   *     the version leaves the outcome unknown, so reload the stream before retrying
+   *     the version leaves the outcome unknown, and a log reader may still complete the commit
+   *     after a reload showed the old version: retry the save at the same expected version, which
+   *     either commits once or conflicts because it was committed
    */
   @Override
   public void save(StreamAppend append) {

@@ -143,7 +143,9 @@ final class LogWriter {
               + " as log sequence "
               + seq
               + " but could not index it, so it was not claimed: it may or may not be committed"
-              + " (a log reader completes it); reload the stream to find out",
+              + " (a log reader may complete it later, so a reload showing the old version does"
+              + " not settle it; retrying the save at the same expected version does: a conflict"
+              + " then if it was committed)",
           again);
     }
   }

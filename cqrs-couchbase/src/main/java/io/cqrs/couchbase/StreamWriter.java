@@ -517,7 +517,9 @@ final class StreamWriter {
               + last
               + " of stream '"
               + KeyLayout.shown(streamId)
-              + "' may or may not have been committed; reload the stream to find out",
+              + "' may or may not have been committed, and may still be by a log reader: a"
+              + " reload showing the old version does not settle it; retrying the save at the"
+              + " same expected version does (a conflict then if it was committed)",
           e);
     }
   }

@@ -69,6 +69,18 @@ public final class BankApplication {
     if (options.mode() == Mode.DECLARE_TOPOLOGY) {
       return declareTopology(options, out, err);
     }
+    // The API's users are a setting like the others: checked before anything connects (a bad one
+    // was found only after the exchanges were declared, and failed with a stack trace).
+    ApiUsers users = null;
+    if (options.mode() == Mode.SERVE) {
+      try {
+        users = ApiUsers.fromEnvironment(environment).orElse(null);
+      } catch (IllegalArgumentException e) {
+        err.println("example-bank: " + e.getMessage());
+        err.println("Run 'example-bank serve --help' for usage.");
+        return USAGE;
+      }
+    }
     // Closed in reverse order: the bank's subscriptions, the infrastructure, the telemetry (which
     // exports the last spans), then the signal.
     try (ShutdownSignal shutdown = new ShutdownSignal(stop);
@@ -78,7 +90,7 @@ public final class BankApplication {
       int status =
           switch (options.mode()) {
             case DEMO -> demo(bank, out);
-            case SERVE -> serve(bank, options, environment, telemetry, out, err, shutdown);
+            case SERVE -> serve(bank, options, users, telemetry, out, err, shutdown);
             case WORKER -> worker(bank, options, telemetry, out, err, shutdown);
             case REBUILD -> rebuild(bank, options, out, err);
             case DECLARE_TOPOLOGY -> throw new IllegalStateException("runs without a bank");
@@ -140,16 +152,19 @@ public final class BankApplication {
     return new Scenario(bank, out).run().inSync() ? OK : FAILED;
   }
 
+  /**
+   * @param users the API's users from the environment, or {@code null} for a generated
+   *     administrator
+   */
   private static int serve(
       Bank bank,
       BankOptions options,
-      Map<String, String> environment,
+      ApiUsers users,
       BankTelemetry telemetry,
       PrintStream out,
       PrintStream err,
       ShutdownSignal shutdown)
       throws Exception {
-    ApiUsers users = ApiUsers.fromEnvironment(environment).orElse(null);
     if (users == null) {
       ApiUsers.Generated generated = ApiUsers.generate();
       out.println(

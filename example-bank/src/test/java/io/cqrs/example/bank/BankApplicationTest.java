@@ -100,6 +100,27 @@ class BankApplicationTest {
         .contains("--help' for usage.");
   }
 
+  /**
+   * The API's users are checked before anything connects, as a usage error: an adversary's bad
+   * entry under RabbitMQ was found only after the exchanges were declared, and exited 1 with a
+   * stack trace. The broker here is one that does not exist, so reaching it would fail otherwise.
+   */
+  @Test
+  void bad_api_users_are_a_usage_error_before_anything_connects() {
+    Map<String, String> environment =
+        Map.of(
+            "BANK_API_USERS", "not an entry",
+            "CQRS_RABBITMQ_URI", "amqp://u:p@127.0.0.1:1/%2f");
+
+    int status = run(environment, "serve", "--bus", "rabbitmq", "--port", "0");
+
+    assertThat(status).as(err()).isEqualTo(2);
+    assertThat(err())
+        .contains("example-bank: BANK_API_USERS")
+        .contains("Run 'example-bank serve --help' for usage.")
+        .doesNotContain("\tat ");
+  }
+
   @Test
   void couchbase_and_rabbitmq_need_their_connection_settings() {
     assertThat(run(NO_ENVIRONMENT, "--store", "couchbase")).isEqualTo(2);

@@ -176,24 +176,52 @@ public final class ApiUsers {
    *     malformed
    */
   public static Optional<ApiUsers> fromEnvironment(Map<String, String> environment) {
-    String inline = environment.get(USERS_VARIABLE);
-    String file = environment.get(USERS_FILE_VARIABLE);
+    // A blank variable counts as unset, as the CQRS_* ones do.
+    String inline = unlessBlank(environment.get(USERS_VARIABLE));
+    String file = unlessBlank(environment.get(USERS_FILE_VARIABLE));
     if (inline != null && file != null) {
       throw new IllegalArgumentException(
           "set " + USERS_VARIABLE + " or " + USERS_FILE_VARIABLE + ", not both");
     }
     if (inline != null) {
-      return Optional.of(parse(inline));
+      return Optional.of(parse(USERS_VARIABLE, inline));
     }
     if (file != null) {
+      String text;
       try {
-        return Optional.of(parse(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
+        text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
       } catch (IOException | InvalidPathException e) {
+        String why =
+            e instanceof java.nio.file.NoSuchFileException
+                ? "no such file"
+                : e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied"
+                    : e instanceof java.nio.charset.MalformedInputException
+                        ? "not UTF-8 text"
+                        : e.getMessage();
         throw new IllegalArgumentException(
-            USERS_FILE_VARIABLE + ": cannot read '" + file + "': " + e.getMessage(), e);
+            USERS_FILE_VARIABLE + ": cannot read '" + file + "': " + why, e);
       }
+      // A byte order mark, as some editors save UTF-8, is not part of the first user's name.
+      return Optional.of(
+          parse(
+              USERS_FILE_VARIABLE + " ('" + file + "')",
+              text.startsWith("\uFEFF") ? text.substring(1) : text));
     }
     return Optional.empty();
+  }
+
+  /** {@link #parse(String)}, its error naming where the entries came from. */
+  private static ApiUsers parse(String source, String entries) {
+    try {
+      return parse(entries);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String unlessBlank(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   /** No users: every request that needs one is answered 401 (endpoints for operators only). */

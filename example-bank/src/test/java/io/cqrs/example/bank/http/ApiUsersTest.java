@@ -217,6 +217,35 @@ class ApiUsersTest {
     assertThat(ApiUsers.fromEnvironment(Map.of())).isEmpty();
   }
 
+  /**
+   * A file saved with a byte order mark reads as one without (its first user was refused as a bad
+   * name); a blank variable counts as unset; a missing file is named as missing.
+   */
+  @Test
+  void a_users_file_with_a_byte_order_mark_a_blank_variable_and_a_missing_file(
+      @TempDir Path directory) throws Exception {
+    Path file = directory.resolve("users");
+    Files.writeString(file, "\uFEFFada:" + CHEAP.hash("ada-secret-1") + "\n");
+
+    ApiUsers users =
+        ApiUsers.fromEnvironment(Map.of("BANK_API_USERS_FILE", file.toString())).orElseThrow();
+
+    assertThat(users.authenticate(basic("ada", "ada-secret-1")))
+        .contains(new ApiUsers.User("ada", false));
+    assertThat(ApiUsers.fromEnvironment(Map.of("BANK_API_USERS", " "))).isEmpty();
+    assertThat(
+            ApiUsers.fromEnvironment(
+                    Map.of("BANK_API_USERS", "", "BANK_API_USERS_FILE", file.toString()))
+                .orElseThrow()
+                .size())
+        .isEqualTo(1);
+    assertThatThrownBy(
+            () ->
+                ApiUsers.fromEnvironment(
+                    Map.of("BANK_API_USERS_FILE", directory.resolve("missing").toString())))
+        .hasMessageEndingWith("': no such file");
+  }
+
   @Test
   void a_generated_administrator_signs_in_with_the_printed_secret_and_its_entry_keeps_it() {
     ApiUsers.Generated generated = ApiUsers.generate();

@@ -219,18 +219,22 @@ public final class Account extends EventSourceBased {
   }
 
   /**
-   * Receives a transfer, or records why it cannot. Called again for the same transfer, it decides
-   * again: the step's command takes effect once (see the class comment), not this method.
+   * Receives a transfer, or records why it cannot: only a closed account refuses one. Called again
+   * for the same transfer, it decides again: the step's command takes effect once (see the class
+   * comment), not this method.
+   *
+   * <p>Not even past {@link Money#MAX}, which bounds what the owner credits: whether a transfer
+   * went through must not depend on the destination's balance, which its sender may not learn. A
+   * transfer refused for taking the balance past the limit told its sender whether the balance was
+   * above the limit less the amount, and an adversary's search of such transfers (each refused one
+   * refunded, costing nothing) found another customer's exact balance. A balance past the limit
+   * takes no credit until debits bring it back below, as after a refund.
    */
   public void creditForTransfer(String transferId, BigDecimal amount) {
     Objects.requireNonNull(transferId, "transferId");
     BigDecimal valid = Money.amount(amount);
     if (closed) {
       update(new TransferCreditRefused(transferId, valid, "the destination account is closed"));
-    } else if (balance.add(valid).compareTo(Money.MAX) > 0) {
-      update(
-          new TransferCreditRefused(
-              transferId, valid, "the destination account would exceed " + Money.MAX));
     } else {
       update(new AccountCredited(valid, transferId));
     }

@@ -126,7 +126,12 @@ class ListingPagesTest {
     // Her two accounts (checked against their views) and her one transfer; Bob's other three
     // transfers are not read for her.
     assertThat(read).isEqualTo(3);
-    assertThat(ids(bob.get("/transfers"))).contains(transferId).hasSize(4);
+    // Bob, the destination, sees it once it is on its way (debited): not one its source could not
+    // pay, which anyone could send him by the thousand (TransfersReadModel.keys).
+    Awaitility.await()
+        .atMost(ApiClient.TIMEOUT)
+        .untilAsserted(
+            () -> assertThat(ids(bob.get("/transfers"))).contains(transferId).hasSize(4));
   }
 
   @Test

@@ -3,20 +3,26 @@ package io.cqrs;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.BeanProperty;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationConfig;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
 import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ValueNode;
-import com.fasterxml.jackson.databind.ser.std.NumberSerializer;
+import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
+import com.fasterxml.jackson.databind.ser.ContextualSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -95,8 +101,9 @@ public final class ObjectMappers {
             new SimpleModule("cqrs-bounded-decimals")
                 .addDeserializer(BigDecimal.class, new BoundedBigDecimals())
                 .addDeserializer(Object.class, new BoundedUntyped())
-                .addSerializer(BigDecimal.class, new BoundedNumberWriter(BigDecimal.class))
-                .addSerializer(BigInteger.class, new BoundedNumberWriter(BigInteger.class)))
+                .setSerializerModifier(
+                    new BoundedNumberWriters(
+                        mapper.getFactory().streamReadConstraints().getMaxNumberLength())))
         .setNodeFactory(BoundedNodes.INSTANCE)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
@@ -163,26 +170,85 @@ public final class ObjectMappers {
   }
 
   /**
-   * Writes a {@link BigDecimal} or {@link BigInteger} only if its text is no longer than a parser
-   * reads as one number ({@code StreamReadConstraints}' default, 1,000 characters): a number
-   * written longer ({@code BigInteger.TEN.pow(1000)}, {@code 1E+1000} written plain) would be
-   * stored, and every read of it refused, a commit no process could load again.
+   * Wraps whatever serializer writes a {@link BigDecimal} or {@link BigInteger} (Jackson's, or one
+   * of the application's own, which stays in charge of the output) so that it writes only a number
+   * a reader of this mapper reads: no longer than the parser's maximum number length (1,000
+   * characters by default). A number written longer ({@code BigInteger.TEN.pow(1000)}, {@code
+   * 1E+1000} written plain) was stored, and every read of it refused: a commit no process could
+   * load again.
    */
-  private static final class BoundedNumberWriter extends NumberSerializer {
+  private static final class BoundedNumberWriters extends BeanSerializerModifier {
     private static final long serialVersionUID = 1L;
+    private final int max;
 
-    BoundedNumberWriter(Class<? extends Number> type) {
-      super(type);
+    BoundedNumberWriters(int max) {
+      this.max = max;
     }
 
     @Override
-    public void serialize(Number value, JsonGenerator json, SerializerProvider provider)
+    @SuppressWarnings("unchecked")
+    public JsonSerializer<?> modifySerializer(
+        SerializationConfig config, BeanDescription description, JsonSerializer<?> serializer) {
+      Class<?> type = description.getBeanClass();
+      if (type == BigDecimal.class || type == BigInteger.class) {
+        return new BoundedNumberWriter((JsonSerializer<Object>) serializer, max);
+      }
+      return serializer;
+    }
+  }
+
+  /** One {@link BoundedNumberWriters} serializer: checks the number, then lets its own write it. */
+  private static final class BoundedNumberWriter extends JsonSerializer<Object>
+      implements ContextualSerializer {
+    private final JsonSerializer<Object> delegate;
+    private final int max;
+
+    BoundedNumberWriter(JsonSerializer<Object> delegate, int max) {
+      this.delegate = delegate;
+      this.max = max;
+    }
+
+    @Override
+    public void serialize(Object value, JsonGenerator json, SerializerProvider provider)
         throws IOException {
+      check(value, provider);
+      delegate.serialize(value, json, provider);
+    }
+
+    @Override
+    public void serializeWithType(
+        Object value, JsonGenerator json, SerializerProvider provider, TypeSerializer types)
+        throws IOException {
+      check(value, provider);
+      delegate.serializeWithType(value, json, provider, types);
+    }
+
+    @Override
+    public boolean isEmpty(SerializerProvider provider, Object value) {
+      return delegate.isEmpty(provider, value);
+    }
+
+    @Override
+    public Class<Object> handledType() {
+      return delegate.handledType();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public JsonSerializer<?> createContextual(SerializerProvider provider, BeanProperty property)
+        throws JsonMappingException {
+      JsonSerializer<?> contextual = provider.handlePrimaryContextualization(delegate, property);
+      return contextual == delegate
+          ? this
+          : new BoundedNumberWriter((JsonSerializer<Object>) contextual, max);
+    }
+
+    private void check(Object value, SerializerProvider provider) throws JsonMappingException {
       long length =
           value instanceof BigDecimal decimal
               ? plainLength(decimal)
-              : integerLength((BigInteger) value);
-      if (length > StreamReadConstraints.DEFAULT_MAX_NUM_LEN) {
+              : value instanceof BigInteger integer ? integerLength(integer) : 0;
+      if (length > max) {
         throw JsonMappingException.from(
             provider,
             "Number out of range: a "
@@ -190,23 +256,22 @@ public final class ObjectMappers {
                 + " of "
                 + length
                 + " characters cannot be written (at most "
-                + StreamReadConstraints.DEFAULT_MAX_NUM_LEN
+                + max
                 + ", what a reader reads as one number)");
       }
-      super.serialize(value, json, provider);
     }
   }
 
   /**
-   * The length of {@code value.toString()}, or 0 for a number far below the bound (the text is made
+   * The number of digits of {@code value}, or 0 for a number far below the bound (the text is made
    * only for one near it).
    */
   static long integerLength(BigInteger value) {
-    // 3,300 bits are at most 994 decimal digits.
+    // 3,300 bits are at most 994 decimal digits. The sign is not counted: a parser bounds digits.
     if (value.bitLength() < 3_300) {
       return 0;
     }
-    return value.toString().length();
+    return value.abs().toString().length();
   }
 
   /** JSON trees (envelopes are read through them): a decimal node is held to the same bound. */

@@ -137,7 +137,9 @@ final class KeyLayout {
    */
   String correlation(String correlationId) {
     String key = prefix + "::corr::" + correlationId;
-    if (utf8Length(key) <= MAX_KEY_BYTES) {
+    // One with an unpaired surrogate is hashed too: the SDK would write '?' for it, sharing the key
+    // of the id with '?' (harmless, as readers filter, but a needless read).
+    if (utf8Length(key) <= MAX_KEY_BYTES && unpairedSurrogate(correlationId) < 0) {
       return key;
     }
     return prefix + "::corrh::" + sha256(correlationId);
@@ -164,7 +166,7 @@ final class KeyLayout {
   private String processorKey(String infix, String hashedInfix, String segment, String processor) {
     // The segment goes before the name, so no name can make one processor's key another's.
     int longest = utf8Length(prefix + "::pseg::" + Integer.MAX_VALUE + "::" + processor);
-    return longest <= MAX_KEY_BYTES
+    return longest <= MAX_KEY_BYTES && unpairedSurrogate(processor) < 0
         ? prefix + infix + segment + processor
         : prefix + hashedInfix + segment + sha256(processor);
   }

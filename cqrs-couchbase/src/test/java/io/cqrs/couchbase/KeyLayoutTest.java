@@ -100,4 +100,20 @@ class KeyLayoutTest {
     assertThat(KeyLayout.causeTag("cmd-1")).isNotEqualTo(KeyLayout.causeTag("cmd-2"));
     assertThat(KeyLayout.causeTag(huge)).isNotEqualTo(KeyLayout.causeTag(huge + "m"));
   }
+
+  /** The SDK writes '?' for an unpaired surrogate: such an id is hashed into its key instead. */
+  @Test
+  void correlation_ids_and_processor_names_with_an_unpaired_surrogate_get_keys_of_their_own() {
+    KeyLayout keys = new KeyLayout("cqrs");
+    assertThat(bytes(keys.correlation("order-\uD83D")))
+        .isNotEqualTo(bytes(keys.correlation("order-?")));
+    assertThat(keys.correlation("order-\uD83D")).startsWith("cqrs::corrh::");
+    assertThat(keys.correlation("order-\uD83D\uDE00")).isEqualTo("cqrs::corr::order-\uD83D\uDE00");
+    assertThat(bytes(keys.processorSegment("p\uD83D", 0)))
+        .isNotEqualTo(bytes(keys.processorSegment("p?", 0)));
+  }
+
+  private static byte[] bytes(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
 }

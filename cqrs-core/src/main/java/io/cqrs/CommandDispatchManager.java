@@ -62,6 +62,15 @@ public final class CommandDispatchManager implements AutoCloseable {
   private final TypeRegistry registry;
   private final EventStreamRepository errorLog;
   private final boolean deduplicate;
+  private final boolean recordNoEffect;
+
+  /**
+   * The command this thread's dispatch handled without committing anything, marked by {@link
+   * #runWithRetries} and recorded by {@link #dispatch} once the whole chain (global handlers and
+   * interceptors too) succeeded; cleared by every dispatch.
+   */
+  private final ThreadLocal<Command> noEffect = new ThreadLocal<>();
+
   private final boolean lookupProvesEffects;
   private final boolean deferCacheChecks;
   private final int maxAttempts;
@@ -77,6 +86,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     this.registry = builder.registry;
     this.errorLog = builder.errorLog;
     this.deduplicate = builder.deduplicate;
+    this.recordNoEffect = builder.recordNoEffect;
     this.lookupProvesEffects = builder.lookupProvesEffects;
     this.deferCacheChecks = builder.deferCacheChecks;
     this.maxAttempts = builder.maxAttempts;
@@ -141,11 +151,21 @@ public final class CommandDispatchManager implements AutoCloseable {
     Objects.requireNonNull(command, "command");
     // From a command handler: what it left unchecked is checked before the command it decided on.
     CommandLookups.beforeDispatch();
-    if (interceptors.length == 0) {
-      handle(command, Attempts.UNCOUNTED);
-      return;
+    try {
+      if (interceptors.length == 0) {
+        handle(command, Attempts.UNCOUNTED);
+      } else {
+        HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
+      }
+    } catch (Exception | Error e) {
+      noEffect.remove();
+      throw e;
     }
-    HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
+    Command handled = noEffect.get();
+    noEffect.remove();
+    if (handled == command) {
+      recordHandled(command);
+    }
   }
 
   /**
@@ -231,8 +251,8 @@ public final class CommandDispatchManager implements AutoCloseable {
         } finally {
           thisThread.leave(frame);
         }
-        if (deduplicate && committedNothing) {
-          recordHandled(command);
+        if (recordNoEffect && committedNothing) {
+          noEffect.set(command); // recorded once the global handlers and interceptors succeed
         }
         if (log.isDebugEnabled()) {
           // One line per handled command at debug: lets an operator (and the scale-out test) see
@@ -521,6 +541,7 @@ public final class CommandDispatchManager implements AutoCloseable {
     private final TypeRegistry registry;
     private EventStreamRepository errorLog;
     private boolean deduplicate;
+    private boolean recordNoEffect;
     private boolean lookupProvesEffects;
     private boolean deferCacheChecks;
     private int maxAttempts = 10;
@@ -541,19 +562,34 @@ public final class CommandDispatchManager implements AutoCloseable {
     /**
      * Makes outcomes final, not only effects: before each attempt the error log's store is asked
      * whether an event caused by this command (its message id as causation id), its {@link
-     * CommandFailed} or its {@link CommandHandled} (recorded when a handler returns having
-     * committed nothing on its thread) is there already, and if so the command is not handled
-     * again. Effects are exactly-once without this (the save refuses a second effect atomically);
-     * what this adds is that a redelivery of a command that was <em>rejected</em> is not run again,
-     * where the domain's answer might have changed since, and that a redelivery of a handled
-     * command skips the handler's work. Only final outcomes are recorded, so a command that failed
-     * transiently runs again. A rejection and a racing delivery that succeeds can still both
-     * happen, since the rejection commits nothing to check against; an effect never happens twice
-     * (unless {@link #lookupProvesEffects} is on and its rule broken). Costs one correlation lookup
-     * per attempt. Needs {@link #errorLog}.
+     * CommandFailed} or its {@link CommandHandled} (with {@link #recordNoEffect}) is there already,
+     * and if so the command is not handled again. Effects are exactly-once without this (the save
+     * refuses a second effect atomically); what this adds is that a redelivery of a command that
+     * was <em>rejected</em> is not run again, where the domain's answer might have changed since,
+     * and that a redelivery of a handled command skips the handler's work. Only final outcomes are
+     * recorded, so a command that failed transiently runs again. A rejection and a racing delivery
+     * that succeeds can still both happen, since the rejection commits nothing to check against; an
+     * effect never happens twice (unless {@link #lookupProvesEffects} is on and its rule broken).
+     * Costs one correlation lookup per attempt. Needs {@link #errorLog}.
      */
     public Builder deduplicate(boolean deduplicate) {
       this.deduplicate = deduplicate;
+      return this;
+    }
+
+    /**
+     * Whether a command whose handler returned without committing anything on its thread records a
+     * {@link CommandHandled} (default false; needs {@link #deduplicate}): a decision to do nothing
+     * is then an outcome like an effect or a rejection, and a later delivery (a client's retry, a
+     * redelivery) is not handled again on state other commands may have changed since, where it
+     * could take effect after all. It costs one integration-log write per such command (on
+     * Couchbase, as a {@link CommandFailed} does), is recorded once the global handlers and
+     * interceptors succeeded, and adds a type processes of an older build cannot read (turn it on
+     * once every process runs this one). A handler that hands its command to another thread to
+     * dispatch must not use it: the command would be found handled there.
+     */
+    public Builder recordNoEffect(boolean recordNoEffect) {
+      this.recordNoEffect = recordNoEffect;
       return this;
     }
 
@@ -640,6 +676,9 @@ public final class CommandDispatchManager implements AutoCloseable {
     public CommandDispatchManager build() {
       if (deduplicate && errorLog == null) {
         throw new IllegalStateException("deduplicate needs errorLog(store) to look commands up in");
+      }
+      if (recordNoEffect && !deduplicate) {
+        throw new IllegalStateException("recordNoEffect needs deduplicate(true)");
       }
       if (lookupProvesEffects && !deduplicate) {
         throw new IllegalStateException("lookupProvesEffects needs deduplicate(true)");

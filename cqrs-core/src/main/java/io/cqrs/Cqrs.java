@@ -122,6 +122,7 @@ public final class Cqrs implements AutoCloseable {
             .errorLog(store)
             .deduplicate(builder.deduplicate)
             .lookupProvesEffects(builder.lookupProvesEffects)
+            .recordNoEffect(builder.recordNoEffect)
             .deferCacheChecks(builder.deferCacheChecks)
             .interceptors(interceptors)
             .build();
@@ -626,6 +627,7 @@ public final class Cqrs implements AutoCloseable {
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
     private boolean lookupProvesEffects;
+    private boolean recordNoEffect;
     private boolean deferCacheChecks;
     private boolean relay = true;
     private SnapshotPolicy snapshotPolicy = SnapshotPolicy.whenSuggested();
@@ -740,6 +742,16 @@ public final class Cqrs implements AutoCloseable {
      */
     public Builder lookupProvesEffects(boolean lookupProvesEffects) {
       this.lookupProvesEffects = lookupProvesEffects;
+      return this;
+    }
+
+    /**
+     * Whether a command handled without effect records a {@link CommandHandled}, so that a later
+     * delivery is not handled again (default false; see {@link
+     * CommandDispatchManager.Builder#recordNoEffect} for its cost and when not to use it).
+     */
+    public Builder recordNoEffect(boolean recordNoEffect) {
+      this.recordNoEffect = recordNoEffect;
       return this;
     }
 

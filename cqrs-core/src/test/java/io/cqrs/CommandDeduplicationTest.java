@@ -39,9 +39,14 @@ class CommandDeduplicationTest {
   private final AtomicInteger runs = new AtomicInteger();
 
   private CommandDispatchManager manager(boolean deduplicate) {
+    return manager(deduplicate, false);
+  }
+
+  private CommandDispatchManager manager(boolean deduplicate, boolean recordNoEffect) {
     return CommandDispatchManager.builder(null, types)
         .errorLog(store)
         .deduplicate(deduplicate)
+        .recordNoEffect(recordNoEffect)
         .build()
         .registerCommandHandler(
             Add.class,
@@ -127,7 +132,7 @@ class CommandDeduplicationTest {
    */
   @Test
   void a_redelivered_command_that_changed_nothing_is_not_handled_again() throws Exception {
-    CommandDispatchManager commands = manager(true);
+    CommandDispatchManager commands = manager(true, true);
     AtomicInteger setRuns = new AtomicInteger();
     commands.registerCommandHandler(
         SetTo.class,
@@ -153,10 +158,42 @@ class CommandDeduplicationTest {
         .containsExactly(new CommandHandled(setToFive.messageId(), "SetTo"));
   }
 
+  /**
+   * Recorded once everything after the handler succeeded too: a global handler that fails after a
+   * handler that changed nothing leaves the command's failure alone, not a second outcome.
+   */
   @Test
-  void without_deduplication_nothing_is_recorded_for_a_command_that_changed_nothing()
+  void a_global_handler_failing_after_a_command_that_changed_nothing_records_one_outcome()
       throws Exception {
-    CommandDispatchManager commands = manager(false);
+    CommandDispatchManager commands = manager(true, true);
+    commands.registerCommandHandler(SetTo.class, (set, envelope) -> {});
+    commands.registerGlobalHandler(
+        (body, envelope) -> {
+          throw new IllegalStateException("audit down");
+        });
+    Command nothing = Command.create(new SetTo("counter-1", 0));
+
+    assertThatThrownBy(() -> commands.dispatch(nothing)).hasMessage("audit down");
+
+    assertThat(store.eventsCausedBy(nothing.correlationId(), nothing.messageId()))
+        .extracting(e -> e.event().getClass().getSimpleName())
+        .containsExactly("CommandFailed");
+  }
+
+  @Test
+  void recording_no_effect_needs_deduplication() {
+    assertThatThrownBy(
+            () ->
+                CommandDispatchManager.builder(null, types)
+                    .errorLog(store)
+                    .recordNoEffect(true)
+                    .build())
+        .hasMessageContaining("recordNoEffect needs deduplicate(true)");
+  }
+
+  @Test
+  void without_recording_nothing_is_recorded_for_a_command_that_changed_nothing() throws Exception {
+    CommandDispatchManager commands = manager(true);
     commands.dispatch(Command.create(new Add("counter-1", 0)));
     Command nothing = Command.create(new SetTo("counter-1", 0));
     commands.registerCommandHandler(SetTo.class, (set, envelope) -> {});

@@ -96,6 +96,8 @@ public final class Bank implements AutoCloseable {
             // start their own, the transfer's steps react to its events, the bus redelivers as
             // sent), so the deduplication look-up may stand for the store's check of a command.
             .lookupProvesEffects(true)
+            // A retried request that changed nothing is answered again, not run on newer state.
+            .recordNoEffect(true)
             // A command handler's only effects are its saves, so its loads from the cache need no
             // read of the store before it saves: the save's commit refuses a stale version, and a
             // handler that saves nothing has its loads checked before its rejection counts. Where

@@ -184,6 +184,7 @@ public class CqrsAutoConfiguration {
                     .relay(properties.getRelay().isEnabled())
                     .deduplicate(properties.getDeduplication().isEnabled())
                     .lookupProvesEffects(properties.getDeduplication().isLookupProvesEffects())
+                    .recordNoEffect(properties.getDeduplication().isRecordNoEffect())
                     .deferCacheChecks(properties.getCache().isDeferChecks())
                     .snapshotPolicy(snapshotPolicy(properties.getSnapshots())));
     if (properties.getCache().getMaximumSize() > 0) {
@@ -330,6 +331,12 @@ public class CqrsAutoConfiguration {
           "cqrs.deduplication.lookup-proves-effects=true needs cqrs.deduplication.enabled=true"
               + " (the look-up it relies on), which is false: enable deduplication or remove"
               + " lookup-proves-effects");
+    }
+    if (deduplication.isRecordNoEffect() && !deduplication.isEnabled()) {
+      throw new IllegalStateException(
+          "cqrs.deduplication.record-no-effect=true needs cqrs.deduplication.enabled=true"
+              + " (the look-up that reads what it records), which is false: enable deduplication"
+              + " or remove record-no-effect");
     }
   }
 

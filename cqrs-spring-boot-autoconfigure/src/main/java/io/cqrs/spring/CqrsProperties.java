@@ -630,6 +630,21 @@ public class CqrsProperties {
      */
     private boolean lookupProvesEffects = false;
 
+    /**
+     * Whether a command handled without effect records that outcome ({@code CommandHandled}), so
+     * that a later delivery is not handled again on newer state; one integration-log write per such
+     * command, a type older builds cannot read. Needs {@code enabled}.
+     */
+    private boolean recordNoEffect = false;
+
+    public boolean isRecordNoEffect() {
+      return recordNoEffect;
+    }
+
+    public void setRecordNoEffect(boolean recordNoEffect) {
+      this.recordNoEffect = recordNoEffect;
+    }
+
     public boolean isEnabled() {
       return enabled;
     }

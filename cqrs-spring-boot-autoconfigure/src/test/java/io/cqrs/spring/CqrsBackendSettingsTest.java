@@ -456,6 +456,48 @@ class CqrsBackendSettingsTest {
                             + " cqrs.deduplication.enabled=true"));
   }
 
+  @Test
+  void record_no_effect_without_deduplication_fails_the_start_naming_both_properties() {
+    runner
+        .withPropertyValues(
+            "cqrs.deduplication.enabled=false", "cqrs.deduplication.record-no-effect=true")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "cqrs.deduplication.record-no-effect=true needs"
+                            + " cqrs.deduplication.enabled=true"));
+  }
+
+  /** The property reaches the dispatch manager: a command that changed nothing is recorded. */
+  @Test
+  void record_no_effect_records_a_command_that_changed_nothing() {
+    runner
+        .withPropertyValues("cqrs.deduplication.record-no-effect=true")
+        .withBean(
+            io.cqrs.spring.CqrsConfigurer.class,
+            () ->
+                new io.cqrs.spring.CqrsConfigurer() {
+                  @Override
+                  public void register(io.cqrs.Cqrs cqrs) {
+                    cqrs.onCommand(NoOp.class, (noOp, command) -> {});
+                  }
+                })
+        .run(
+            context -> {
+              io.cqrs.Cqrs cqrs = context.getBean(io.cqrs.Cqrs.class);
+              io.cqrs.Command sent = io.cqrs.Command.create(new NoOp("x"));
+              cqrs.commands().dispatch(sent);
+              assertThat(cqrs.store().eventsCausedBy(sent.correlationId(), sent.messageId()))
+                  .extracting(e -> e.event().getClass().getSimpleName())
+                  .containsExactly("CommandHandled");
+            });
+  }
+
+  record NoOp(String id) {}
+
   /**
    * {@code cqrs.bus.rabbitmq.uri=${RABBIT_URI:}}, in properties every environment shares, sets no
    * URI: it was refused as a URI set beside the in-memory buses (or beside Spring AMQP's factory).

@@ -140,6 +140,35 @@ class JettyErrorsTest {
     }
   }
 
+  /**
+   * A chunked body over the limit is too large as a Content-Length one is: it was answered 400 "the
+   * request body could not be read" (Javalin's limit hit while reading).
+   */
+  @Test
+  void a_chunked_body_over_64_kib_answers_a_413_problem() throws Exception {
+    String alice =
+        Base64.getEncoder()
+            .encodeToString(
+                ("alice:" + ApiClient.SECRETS.get("alice")).getBytes(StandardCharsets.UTF_8));
+    String chunk = "x".repeat(8_192);
+    StringBuilder request =
+        new StringBuilder(
+            "POST /accounts HTTP/1.1\r\nHost: bank\r\nAuthorization: Basic "
+                + alice
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n");
+    for (int i = 0; i < 9; i++) { // 72 KiB
+      request
+          .append(Integer.toHexString(chunk.length()))
+          .append("\r\n")
+          .append(chunk)
+          .append("\r\n");
+    }
+    request.append("0\r\n\r\n");
+
+    assertProblem(send(request.toString()), 413, "too_large");
+  }
+
   @Test
   void headers_over_8_kib_answer_a_431_problem() throws Exception {
     Raw reply =

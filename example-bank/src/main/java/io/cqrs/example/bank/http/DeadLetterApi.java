@@ -131,17 +131,10 @@ final class DeadLetterApi {
    * name, which must not read as absent: that would replay every dead letter.
    */
   static long max(Context ctx) {
-    List<String> values = ctx.queryParams("max");
-    if (values.size() > 1) {
-      throw invalidMax("max must be given at most once");
-    }
-    if (values.isEmpty()) {
-      if (ctx.queryParamMap().containsKey("max")) {
-        throw invalidMax("max is not well-formed percent-encoding");
-      }
+    String value = PageRequest.single(ctx, "max", DeadLetterApi::invalidMax);
+    if (value == null) {
       return Long.MAX_VALUE;
     }
-    String value = values.get(0);
     long max = FieldRules.wholeNumber(value);
     if (max < 1) {
       throw invalidMax(

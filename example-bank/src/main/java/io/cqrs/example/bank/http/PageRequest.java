@@ -3,6 +3,7 @@ package io.cqrs.example.bank.http;
 import io.cqrs.example.bank.request.FieldRules;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The page a listing request asks for: {@code ?limit=n}, a whole number from 1 to {@link
@@ -93,13 +94,21 @@ record PageRequest(String after, int limit) {
    * answer the first page again, and a client following it loop for ever).
    */
   private static String single(Context ctx, String name) {
+    return single(ctx, name, message -> ApiException.invalid(name, message));
+  }
+
+  /**
+   * {@link #single(Context, String)} for any query parameter, refused with what {@code invalid}
+   * makes of the reason (the dead-letter replay's {@code max} has a problem code of its own).
+   */
+  static String single(Context ctx, String name, Function<String, ApiException> invalid) {
     List<String> values = ctx.queryParams(name);
     if (values.size() > 1) {
-      throw ApiException.invalid(name, name + " must be given at most once");
+      throw invalid.apply(name + " must be given at most once");
     }
     if (values.isEmpty()) {
       if (ctx.queryParamMap().containsKey(name)) {
-        throw ApiException.invalid(name, name + " is not well-formed percent-encoding");
+        throw invalid.apply(name + " is not well-formed percent-encoding");
       }
       return null;
     }

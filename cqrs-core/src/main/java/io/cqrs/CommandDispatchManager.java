@@ -151,12 +151,13 @@ public final class CommandDispatchManager implements AutoCloseable {
     Objects.requireNonNull(command, "command");
     // From a command handler: what it left unchecked is checked before the command it decided on.
     CommandLookups.beforeDispatch();
+    if (!recordNoEffect) {
+      // Nothing to mark or record: no thread-local look-up on every command.
+      runChain(command, component);
+      return;
+    }
     try {
-      if (interceptors.length == 0) {
-        handle(command, Attempts.UNCOUNTED);
-      } else {
-        HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
-      }
+      runChain(command, component);
     } catch (Exception | Error e) {
       noEffect.remove();
       throw e;
@@ -165,6 +166,14 @@ public final class CommandDispatchManager implements AutoCloseable {
     noEffect.remove();
     if (handled == command) {
       recordHandled(command);
+    }
+  }
+
+  private void runChain(Command command, String component) throws Exception {
+    if (interceptors.length == 0) {
+      handle(command, Attempts.UNCOUNTED);
+    } else {
+      HandlingChain.run(interceptors, command, component, terminal, SameMessage::commands);
     }
   }
 

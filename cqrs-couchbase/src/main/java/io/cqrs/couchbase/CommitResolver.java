@@ -5,6 +5,7 @@ import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,9 +86,15 @@ final class CommitResolver {
     List<Integer> unknownAt = new ArrayList<>();
     List<Integer> refreshAt = new ArrayList<>();
     List<String> refreshKeys = new ArrayList<>();
+    Kept large = this.large.get();
     for (int i = 0; i < seqs.size(); i++) {
       long seq = seqs.get(i);
       Kept kept = this.kept.get(slot(seq));
+      if ((kept == null || kept.resolution().seq() != seq)
+          && large != null
+          && large.resolution().seq() == seq) {
+        kept = large;
+      }
       if (kept == null || kept.resolution().seq() != seq) {
         unknown.add(seq);
         unknownAt.add(i);
@@ -128,7 +135,7 @@ final class CommitResolver {
                 .content();
         Events now = new Events(events.seq(), events.events(), codec.marks(key, claim, stream));
         out[refreshAt.get(j)] = now;
-        keep(now, key);
+        keep(now, key, true);
       }
     }
     return List.of(out);
@@ -148,20 +155,47 @@ final class CommitResolver {
 
   private final AtomicReferenceArray<Kept> kept = new AtomicReferenceArray<>(KEPT);
 
+  /**
+   * The last commit of more than {@link #KEPT_EVENTS} events that a log read resolved, held while
+   * readers go through it page by page (a relay or processor batch stops inside a bulk import's
+   * commit and the next one resumes there): without it every page fetched and decoded the whole
+   * commit again, quadratic in its size. Released once a read has returned its last event ({@link
+   * #passed}), so a process holds at most one such commit, while a reader is in it; another reader
+   * still in it then reads it again once.
+   */
+  private final AtomicReference<Kept> large = new AtomicReference<>();
+
+  /** A log read has returned the last event of the commit at {@code seq}. */
+  void passed(long seq) {
+    Kept held = large.get();
+    if (held != null && held.resolution().seq() == seq) {
+      large.compareAndSet(held, null);
+    }
+  }
+
   private static int slot(long seq) {
     return (int) (seq & (KEPT - 1));
   }
 
   private void keep(Resolution resolution, String claimKey) {
+    keep(resolution, claimKey, false);
+  }
+
+  /** With {@code read}, for a log read: a large commit is then held ({@link #large}). */
+  private void keep(Resolution resolution, String claimKey, boolean read) {
     if (resolution instanceof Events events) {
-      if (events.events().size() > KEPT_EVENTS) {
-        return;
-      }
       boolean marked = true;
       for (VersionedEvent event : events.events()) {
         marked &= events.marks().covers(event.version());
       }
-      kept.set(slot(resolution.seq()), new Kept(resolution, marked ? null : claimKey));
+      Kept held = new Kept(resolution, marked ? null : claimKey);
+      if (events.events().size() > KEPT_EVENTS) {
+        if (read) {
+          large.set(held);
+        }
+        return;
+      }
+      kept.set(slot(resolution.seq()), held);
     } else if (resolution instanceof Skip) {
       kept.set(slot(resolution.seq()), new Kept(resolution, null));
     }
@@ -187,18 +221,33 @@ final class CommitResolver {
   void published(long seq, String claimKey, long first, long last) {
     int slot = slot(seq);
     Kept held = kept.get(slot);
-    if (held != null
+    if (covers(held, seq, claimKey, last)) {
+      kept.compareAndSet(slot, held, marked(held, first, last));
+    }
+    Kept bulk = large.get();
+    if (covers(bulk, seq, claimKey, last)) {
+      large.compareAndSet(bulk, marked(bulk, first, last));
+    }
+  }
+
+  /**
+   * Whether {@code held} is the commit at {@code seq}, claimed at {@code claimKey}, to {@code
+   * last}.
+   */
+  private static boolean covers(Kept held, long seq, String claimKey, long last) {
+    return held != null
         && held.resolution() instanceof Events events
         && events.seq() == seq
         // The claim key names the stream and the commit's first version.
         && claimKey.equals(held.claimKey())
         && !events.events().isEmpty()
-        && events.events().get(events.events().size() - 1).version() == last) {
-      kept.compareAndSet(
-          slot,
-          held,
-          new Kept(new Events(seq, events.events(), PublicationMarks.covering(first, last)), null));
-    }
+        && events.events().get(events.events().size() - 1).version() == last;
+  }
+
+  private static Kept marked(Kept held, long first, long last) {
+    Events events = (Events) held.resolution();
+    return new Kept(
+        new Events(events.seq(), events.events(), PublicationMarks.covering(first, last)), null);
   }
 
   /** Resolves {@code seqs}, whose documents were read as {@code documents}, in order. */
@@ -258,7 +307,7 @@ final class CommitResolver {
         resolution = new Skip(seq);
       }
       if (keep) {
-        keep(resolution, claimKey);
+        keep(resolution, claimKey, true);
       }
       resolved.add(resolution);
     }

@@ -207,6 +207,7 @@ final class LogReader {
                     || (marks && owed.covers(events.seq(), event.version()));
             out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
+          resolver.passed(events.seq());
         }
         seq = resolution.seq() + 1;
       }

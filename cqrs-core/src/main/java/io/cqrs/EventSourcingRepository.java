@@ -60,6 +60,10 @@ public final class EventSourcingRepository {
   // revision of a class ignores during a rolling deploy, is not written again by every load.
   private final Cache<String, Long> snapshottedOnLoad =
       Caffeine.newBuilder().maximumSize(10_000).build();
+  // Streams a save found behind the version this process had loaded them at: a snapshot above the
+  // stream's end (or acknowledged commits lost in a failover) would otherwise be restored by every
+  // load, and every save conflict, for good. Their loads replay the stream instead.
+  private final Cache<String, Long> behindLoaded = Caffeine.newBuilder().maximumSize(1_000).build();
 
   private EventSourcingRepository(Builder builder) {
     this.store = builder.store;
@@ -208,7 +212,9 @@ public final class EventSourcingRepository {
         store.save(append);
       }
     } catch (ConcurrencyException e) {
-      if (cache != null) {
+      if (e.actual() >= 0 && e.actual() < previousVersion) {
+        behindLoaded(aggregate.id(), type, previousVersion, e.actual());
+      } else if (cache != null) {
         // Another writer is ahead of what we held: still a state the stream had, from which the
         // next load reads what came after it, at once.
         cache.contended(aggregate.id());
@@ -493,12 +499,14 @@ public final class EventSourcingRepository {
   /** The aggregate loaded into {@code aggregate} (or a fresh one), or null if it has no events. */
   private <A extends EventSourceBased> A load(
       String id, Function<String, A> factory, A aggregate, String type, AggregateChain call) {
-    AggregateCache.Entry entry = cache == null ? null : cachedEntry(id, type);
+    AggregateCache.Entry entry = cache == null ? null : cachedEntry(id, type, aggregate.getClass());
     boolean cached = entry != null && restoreCached(entry, aggregate);
     if (entry != null && !cached) {
       aggregate = create(id, factory); // what a half-read entry set is not kept
     }
-    if (!cached && !(snapshotPolicy instanceof SnapshotPolicy.Never)) {
+    if (!cached
+        && !(snapshotPolicy instanceof SnapshotPolicy.Never)
+        && behindLoaded.getIfPresent(id) == null) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
     if (cached && !entry.contended() && aggregate.version() > 0 && CommandLookups.mayDeferCheck()) {
@@ -564,14 +572,43 @@ public final class EventSourcingRepository {
   }
 
   /**
-   * The cached state of the aggregate, or {@code null} if the cache does not hold it.
-   *
-   * @throws AggregateTypeMismatchException if it was cached as another type of aggregate
+   * A save found the stream at {@code actual}, behind the version {@code loaded} it loaded the
+   * aggregate at: that state was never the stream's (a snapshot written above its end, or commits
+   * lost after they were acknowledged). Drops the cached entry and has later loads of the stream
+   * replay it, not restore its snapshot, so that the retry of the save can succeed.
    */
-  private AggregateCache.Entry cachedEntry(String id, String type) {
+  private void behindLoaded(String id, String type, long loaded, long actual) {
+    if (cache != null) {
+      cache.invalidate(id);
+    }
+    if (behindLoaded.asMap().put(id, actual) == null) {
+      log.error(
+          "{} '{}' was loaded at version {}, but its stream ends at version {}: a snapshot above"
+              + " the stream's end, or commits lost after they were acknowledged. Loads of it"
+              + " replay the stream from now on, ignoring its snapshot",
+          type,
+          shown(id),
+          loaded,
+          actual);
+    }
+  }
+
+  /**
+   * The cached state of the aggregate, or {@code null} if the cache does not hold it as {@code
+   * type}. An entry of another type is a miss, not a mismatch: the stream's recorded type (or its
+   * snapshot's) decides, as it does without a cache, so that a load answers the same whether or not
+   * this process holds an entry (a stream created with no type recorded loads as any class). An
+   * entry of a class found uncacheable since it was made is dropped: saves no longer update it, so
+   * serving it would replay everything committed after it, never from a snapshot.
+   */
+  private AggregateCache.Entry cachedEntry(String id, String type, Class<?> aggregateClass) {
     AggregateCache.Entry entry = cache.get(id);
-    if (entry != null && !entry.aggregateType().equals(type)) {
-      throw new AggregateTypeMismatchException(id, entry.aggregateType(), type);
+    if (entry == null || !entry.aggregateType().equals(type)) {
+      return null;
+    }
+    if (!uncacheable.isEmpty() && uncacheable.contains(aggregateClass)) {
+      cache.invalidate(id);
+      return null;
     }
     return entry;
   }

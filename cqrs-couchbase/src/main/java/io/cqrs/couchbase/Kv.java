@@ -9,6 +9,7 @@ import com.couchbase.client.core.error.CasMismatchException;
 import com.couchbase.client.core.error.CouchbaseException;
 import com.couchbase.client.core.error.DocumentExistsException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
+import com.couchbase.client.core.error.subdoc.PathMismatchException;
 import com.couchbase.client.core.msg.ResponseStatus;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
@@ -284,8 +285,35 @@ final class Kv {
   Mono<Boolean> pathExistsAsync(String key, String path) {
     return reactive
         .lookupIn(key, List.of(LookupInSpec.exists(path)))
-        .map(result -> result.exists(0))
+        .map(result -> exists(result, 0, key, path))
         .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(false));
+  }
+
+  /**
+   * Whether the {@code exists} spec at {@code index} found {@code path}. {@code exists} alone also
+   * answers false where a field on the path is not an object (a document changed by hand): taken
+   * for "absent", a head whose command set is a number let a recorded command take effect again.
+   *
+   * @throws SerializationException if a field on the path is not an object
+   */
+  private static boolean exists(LookupInResult result, int index, String key, String path) {
+    if (result.exists(index)) {
+      return true;
+    }
+    try {
+      result.contentAsBytes(index); // throws why the path is absent: cheap, no I/O
+    } catch (PathMismatchException e) {
+      throw new SerializationException(
+          "'"
+              + path
+              + "' cannot be looked up in '"
+              + key
+              + "': a field on the path is not an object",
+          e);
+    } catch (RuntimeException e) {
+      return false; // the path is not there
+    }
+    return false;
   }
 
   /** Increments a counter, creating it at 1; returns the new value. */
@@ -391,7 +419,7 @@ final class Kv {
               for (int i = 1; i <= fieldPaths.size(); i++) {
                 fields.add(result.exists(i) ? result.contentAsBytes(i) : null);
               }
-              boolean exists = path != null && result.exists(fieldPaths.size() + 1);
+              boolean exists = path != null && exists(result, fieldPaths.size() + 1, key, path);
               return Optional.of(new NumberAndFields(number.value(), number.cas(), fields, exists));
             })
         .onErrorResume(DocumentNotFoundException.class, e -> Mono.just(Optional.empty()))

@@ -177,6 +177,28 @@ class CouchbaseBadInputIT extends RepositoryIT {
     assertThat(documents()).isEqualTo(before);
   }
 
+  /**
+   * The head's command set ("m") is read by a path inside it: when it is not an object, the path
+   * cannot be there, and a save that took that for "not recorded" applied a command's effect again
+   * and then could not move the head.
+   */
+  @Test
+  void a_head_whose_command_set_is_not_an_object_fails_saves_of_commands_naming_the_stream() {
+    repository.save(STREAM, 0, batch(STREAM, 0, 2, "corr-1"), "command-1");
+    String head = raw(keys.head(STREAM)).orElseThrow();
+    assertThat(head).contains("\"m\":{");
+    for (String bad : List.of("7", "[]", "\"text\"", "null")) {
+      writeRaw(keys.head(STREAM), head.replaceFirst("\"m\":\\{[^}]*}", "\"m\":" + bad));
+      Map<String, String> before = documents();
+
+      assertCorrupt(
+          () -> repository.save(STREAM, 2, batch(STREAM, 2, 1), "command-1"), keys.head(STREAM));
+      assertCorrupt(
+          () -> repository.save(STREAM, 2, batch(STREAM, 2, 1), "command-2"), keys.head(STREAM));
+      assertThat(documents()).as("m = " + bad).isEqualTo(before);
+    }
+  }
+
   @Test
   void a_head_without_a_version_fails_naming_the_stream_and_changes_nothing() {
     save(STREAM, 0, 1, "corr-1");

@@ -207,8 +207,9 @@ final class JsonBody {
 
   /**
    * The body without its top-level field {@code left} in one canonical form (keys sorted at every
-   * level), so that the same request sent again with its keys in another order or other spacing
-   * reads as the same.
+   * level, numbers by value), so that the same request sent again with its keys in another order,
+   * other spacing or a number written another way ({@code 5}, {@code 5.00}, {@code 0.5e1}) reads as
+   * the same.
    */
   String canonicalWithout(String left) {
     JsonNode kept = node;
@@ -238,6 +239,9 @@ final class JsonBody {
         out.append(',');
       }
       out.append(']');
+    } else if (node.isNumber()) {
+      // By value, in BigDecimal's own scientific form: never expanded (1e999999 stays short).
+      out.append(node.decimalValue().stripTrailingZeros());
     } else {
       out.append(node.toString());
     }

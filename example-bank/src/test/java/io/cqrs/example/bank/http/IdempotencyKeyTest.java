@@ -187,6 +187,35 @@ class IdempotencyKeyTest {
     }
   }
 
+  /**
+   * A retry whose client wrote the same amount another way (a decimal type serialised again) is the
+   * same request: numbers compare by value. Before, {@code 5} and {@code 5.00} digested apart and
+   * the retry was refused as a reused key.
+   */
+  @Test
+  void a_retry_that_writes_the_same_number_another_way_is_the_same_request() throws Exception {
+    try (ServedBank served = ServedBank.inMemory()) {
+      ApiClient alice = ApiClient.as("alice", served.uri());
+      String id = alice.open("Val", "0.00");
+      String credit = "/accounts/" + id + "/credit";
+
+      Reply first = alice.post(credit, "{\"amount\":5}", "credit-1");
+      Reply decimals = alice.post(credit, "{\"amount\":5.00}", "credit-1");
+      Reply exponent = alice.post(credit, "{\"amount\":0.5e1}", "credit-1");
+      Reply other = alice.post(credit, "{\"amount\":5.01}", "credit-1");
+      Reply text = alice.post(credit, "{\"amount\":\"5\"}", "credit-1");
+
+      assertThat(first.status()).as(first.raw().body()).isEqualTo(200);
+      assertThat(decimals.status()).as(decimals.raw().body()).isEqualTo(200);
+      assertThat(exponent.status()).as(exponent.raw().body()).isEqualTo(200);
+      assertThat(decimals.body().get("commandId")).isEqualTo(first.body().get("commandId"));
+      assertKeyReused(other);
+      assertKeyReused(text); // a string is another request, even one the API reads alike
+      assertThat(served.bank().service().findAccount(id).orElseThrow().balance())
+          .isEqualTo(new BigDecimal("5.00"));
+    }
+  }
+
   @Test
   void a_request_retried_after_a_failure_of_the_server_runs_again_and_takes_effect_once()
       throws Exception {

@@ -46,10 +46,11 @@ import org.slf4j.LoggerFactory;
  * reactions such as sending an e-mail.
  *
  * <p>{@link #start()} starts the processors, subscribes the event handlers (so no event published
- * from then on is missed), then starts the relay, then takes commands. {@link #close()} stops in
- * the opposite order: commands, event handlers, processors, relay, then the buses and the store
- * this instance created (a store or bus passed in belongs to the caller and stays open). Each part
- * stays usable on its own: this class only builds and orders them.
+ * from then on is missed), then starts the relay, then takes commands. {@link #close()} stops the
+ * processors first (a process manager's step sent while one drains still finds the command
+ * listeners), then commands, event handlers, relay, then the buses and the store this instance
+ * created (a store or bus passed in belongs to the caller and stays open). Each part stays usable
+ * on its own: this class only builds and orders them.
  *
  * <p>{@link Builder#interceptors Interceptors} run around every command sent and handled, every
  * event published and handled and every aggregate loaded and saved; metrics, tracing and the SLF4J
@@ -356,9 +357,9 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * Stops taking commands, stops the event subscriptions, the processors and the relay (in-flight
-   * work finishes first, processors save their checkpoints), then closes the buses and the store
-   * this instance created. Idempotent: a call after the first returns at once.
+   * Stops the processors (they save their checkpoints), stops taking commands, stops the event
+   * subscriptions and the relay (in-flight work finishes first), then closes the buses and the
+   * store this instance created. Idempotent: a call after the first returns at once.
    *
    * <p>Waits at most the {@linkplain Builder#shutdownTimeout shutdown timeout}. A handler that has
    * not returned by then is left to finish on its own thread: every part not yet closed is closed
@@ -392,18 +393,26 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * The parts in the order they close: commands, subscriptions, processors and relay (which run
+   * The parts in the order they close: processors, commands, subscriptions and relay (which run
    * handlers or publish), then what this instance created (the buses and the store).
+   *
+   * <p>Processors first: process managers run on them, and a step one sends while it drains must
+   * still find this instance's command listeners (on an in-memory bus, a command queued after they
+   * closed is lost, and the processor has saved its checkpoint past the event that sent it, so no
+   * restart sends it again). Commands next, so that the events their draining handlers publish
+   * still reach the subscriptions. A subscription that sends commands while it drains (a process
+   * manager on a subscription) finds them closed: on an in-memory bus those are lost, which is one
+   * reason process managers belong on processors.
    */
   private List<Part> parts() {
     List<Part> parts = new ArrayList<>();
+    processors.forEach(
+        (name, processor) ->
+            parts.add(new Part("processor '" + name + "'", processor::close, true)));
     parts.add(new Part("the commands of service '" + service + "'", commands::close, true));
     subscriptions.forEach(
         (name, manager) ->
             parts.add(new Part("subscription '" + name + "'", manager::close, true)));
-    processors.forEach(
-        (name, processor) ->
-            parts.add(new Part("processor '" + name + "'", processor::close, true)));
     if (relay != null) {
       parts.add(new Part("the relay", relay::close, true));
     }

@@ -264,9 +264,36 @@ public final class Cqrs implements AutoCloseable {
    */
   public synchronized Cqrs processor(
       String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
+    Objects.requireNonNull(projection, "projection");
     Objects.requireNonNull(settings, "settings");
-    TrackingEventProcessor.Builder builder =
-        EventProcessor.tracking(name, store).projection(projection);
+    return processor(
+        name,
+        builder -> {
+          builder.projection(projection);
+          settings.accept(builder);
+        });
+  }
+
+  /**
+   * Runs a tracking processor on this instance's store whose handler {@code settings} gives ({@code
+   * handler}, {@code asyncHandler} or {@code projection}) with its other settings: how a process
+   * manager runs, each step a command sent with a message id derived from the process (see
+   * docs/architecture.md, "Process managers"). It gets this instance's interceptors (metrics,
+   * tracing, the MDC) as {@link #processor(String, Projection, Consumer)} gives them, and is closed
+   * before the commands, so a step it sends while it drains is still handled here.
+   *
+   * <pre>{@code
+   * cqrs.processor("fulfilment", p -> p.asyncHandler(saga::on).segments(4));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the store keeps no processor state, the name is taken, or a
+   *     setting is out of range
+   * @throws IllegalStateException if the settings gave no handler
+   */
+  public synchronized Cqrs processor(
+      String name, Consumer<TrackingEventProcessor.Builder> settings) {
+    Objects.requireNonNull(settings, "settings");
+    TrackingEventProcessor.Builder builder = EventProcessor.tracking(name, store);
     settings.accept(builder);
     // This instance's interceptors outermost, then any the settings gave the processor.
     Interceptors own = builder.interceptors();

@@ -165,13 +165,15 @@ public final class EventSerializer {
     json.writeStringField("onBehalfOf", event.onBehalfOf());
     json.writeNumberField("version", event.version());
     json.writeStringField("eventType", event.eventType());
-    writeRevision(json, event.event());
+    Object payload = event.event();
+    ObjectNode pinned = payload instanceof SplitEvent ? null : pinned(payload);
+    writeRevision(json, payload, pinned);
     json.writeStringField("created", Instants.format(event.created()));
     json.writeFieldName("event");
-    if (event.event() instanceof SplitEvent split) {
+    if (payload instanceof SplitEvent split) {
       writeSplit(json, split);
     } else {
-      mapper.writeValue(json, event.event());
+      writePayload(json, payload, pinned);
     }
     writeMetadata(json, event.metadata());
     json.writeEndObject();
@@ -190,9 +192,10 @@ public final class EventSerializer {
     for (Object part : split.events()) {
       json.writeStartObject();
       json.writeStringField("eventType", TypeRegistry.logicalName(part.getClass()));
-      writeRevision(json, part);
+      ObjectNode pinned = pinned(part);
+      writeRevision(json, part, pinned);
       json.writeFieldName("event");
-      mapper.writeValue(json, part);
+      writePayload(json, part, pinned);
       json.writeEndObject();
     }
     json.writeEndArray();
@@ -226,14 +229,58 @@ public final class EventSerializer {
   }
 
   /**
-   * The payload type's revision, where it is above 1: an envelope without one is at revision 1, so
-   * the JSON of types that never changed stays as it was. Before the payload, so that a reader
-   * knows it when the payload comes.
+   * The revision the payload is written at, where it is above 1: an envelope without one is at
+   * revision 1, so the JSON of types that never changed stays as it was. Before the payload, so
+   * that a reader knows it when the payload comes. The type's {@linkplain
+   * TypeRegistry#writeRevision pinned} revision where {@code pinned} holds its JSON at it.
    */
-  private static void writeRevision(JsonGenerator json, Object payload) throws IOException {
-    int revision = TypeRegistry.revisionOf(payload.getClass());
+  private void writeRevision(JsonGenerator json, Object payload, ObjectNode pinned)
+      throws IOException {
+    int revision =
+        pinned == null
+            ? TypeRegistry.revisionOf(payload.getClass())
+            : registry.writeRevisionOf(payload.getClass());
     if (revision > 1) {
       json.writeNumberField("revision", revision);
+    }
+  }
+
+  /**
+   * The payload's JSON at its type's {@linkplain TypeRegistry#writeRevision pinned} revision, or
+   * {@code null} where it is written as it is (no pin: the writers' fast path).
+   */
+  private ObjectNode pinned(Object payload) {
+    if (!registry.hasPinnedWrites()) {
+      return null;
+    }
+    Class<?> type = payload.getClass();
+    int revision = registry.writeRevisionOf(type);
+    if (revision == TypeRegistry.revisionOf(type)) {
+      return null;
+    }
+    JsonNode tree;
+    try {
+      tree = mapper.valueToTree(payload);
+    } catch (IllegalArgumentException e) {
+      throw new SerializationException("Cannot write " + registry.nameOf(type), e);
+    }
+    if (!(tree instanceof ObjectNode object)) {
+      throw new SerializationException(
+          registry.nameOf(type)
+              + " is written at revision "
+              + revision
+              + ", but its JSON is not an object a downcaster can work on: "
+              + tree.getNodeType());
+    }
+    return registry.downcast(type, object, revision);
+  }
+
+  private void writePayload(JsonGenerator json, Object payload, ObjectNode pinned)
+      throws IOException {
+    if (pinned == null) {
+      mapper.writeValue(json, payload);
+    } else {
+      mapper.writeTree(json, pinned);
     }
   }
 
@@ -337,10 +384,11 @@ public final class EventSerializer {
     json.writeStringField("correlationId", command.correlationId());
     json.writeStringField("causationId", command.causationId());
     json.writeStringField("commandType", command.commandType());
-    writeRevision(json, command.body());
+    ObjectNode pinned = pinned(command.body());
+    writeRevision(json, command.body(), pinned);
     json.writeStringField("created", Instants.format(command.created()));
     json.writeFieldName("body");
-    mapper.writeValue(json, command.body());
+    writePayload(json, command.body(), pinned);
     writeMetadata(json, command.metadata());
     json.writeEndObject();
   }

@@ -34,6 +34,15 @@ public final class TypeRegistry {
    */
   private final Map<String, Object[]> upcasters = new ConcurrentHashMap<>();
 
+  /** Per current type name, the downcaster from each revision (index) to the one below. */
+  private final Map<String, Downcaster[]> downcasters = new ConcurrentHashMap<>();
+
+  /** The revision each type with a {@linkplain #writeRevision pinned} one is written at. */
+  private final Map<Class<?>, Integer> writeRevisions = new ConcurrentHashMap<>();
+
+  /** Whether any type's write revision is pinned: the writers' fast path asks only this. */
+  private volatile boolean pinnedWrites;
+
   /** A {@link SplittingUpcaster} and the types it declared its parts to be. */
   private record Splitter(SplittingUpcaster upcaster, Set<Class<?>> partTypes) {}
 
@@ -325,6 +334,156 @@ public final class TypeRegistry {
     }
     chain[fromRevision] = upcaster;
     return this;
+  }
+
+  /**
+   * Registers the downcaster of a registered type from {@code fromRevision} to the revision below,
+   * for writing the type at a {@linkplain #writeRevision pinned} revision.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code fromRevision} is not above 1 and at most the type's
+   *     revision, or the step has a downcaster already; the message names the type and the
+   *     revisions
+   */
+  public synchronized TypeRegistry downcaster(
+      Class<?> type, int fromRevision, Downcaster downcaster) {
+    Objects.requireNonNull(downcaster, "downcaster");
+    String name = nameOf(type);
+    int current = revisionOf(type);
+    if (fromRevision < 2 || fromRevision > current) {
+      throw new IllegalArgumentException(
+          "A downcaster of "
+              + name
+              + " from revision "
+              + fromRevision
+              + " has nothing to downcast: "
+              + name
+              + " is at revision "
+              + current
+              + (current == 1
+                  ? ", the first"
+                  : ", so downcasters go from revision " + current + " down to 2"));
+    }
+    Downcaster[] chain = downcasters.computeIfAbsent(name, n -> new Downcaster[current + 1]);
+    if (chain[fromRevision] != null) {
+      throw new IllegalArgumentException(
+          "Two downcasters of "
+              + name
+              + " from revision "
+              + fromRevision
+              + " to "
+              + (fromRevision - 1));
+    }
+    chain[fromRevision] = downcaster;
+    return this;
+  }
+
+  /**
+   * Writes a registered type at {@code revision}, below its current one, by its {@linkplain
+   * #downcaster downcasters}: for the first step of a rolling deployment of a revision bump, while
+   * processes of the previous version, which read only the old revision, still run (see
+   * docs/schema-evolution.md, "Rolling deployments"). Every writer of envelopes (stores, buses, the
+   * relay) then writes the type so; this registry reads it back through its upcasters. At the
+   * type's current revision, the pin is removed.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code revision} is not from 1 to the type's revision
+   * @throws IllegalStateException if a downcaster from the current revision down to {@code
+   *     revision} is missing, or this registry could not read {@code revision} back (an upcaster
+   *     from it up to the current revision is missing)
+   */
+  public synchronized TypeRegistry writeRevision(Class<?> type, int revision) {
+    String name = nameOf(type);
+    int current = revisionOf(type);
+    if (revision < 1 || revision > current) {
+      throw new IllegalArgumentException(
+          name
+              + " cannot be written at revision "
+              + revision
+              + ": it is at revision "
+              + current
+              + ", so it can be written at revisions 1 to "
+              + current);
+    }
+    if (revision == current) {
+      writeRevisions.remove(type);
+      return this;
+    }
+    Downcaster[] chain = downcasters.get(name);
+    for (int step = current; step > revision; step--) {
+      if (chain == null || chain[step] == null) {
+        throw new IllegalStateException(
+            name
+                + " cannot be written at revision "
+                + revision
+                + ": no downcaster from revision "
+                + step
+                + " to "
+                + (step - 1));
+      }
+    }
+    int readable = readableFrom(type);
+    if (readable > revision) {
+      throw new IllegalStateException(
+          name
+              + " cannot be written at revision "
+              + revision
+              + ": this registry could not read it back (no upcaster from revision "
+              + (readable - 1)
+              + " to "
+              + readable
+              + ")");
+    }
+    writeRevisions.put(type, revision);
+    pinnedWrites = true;
+    return this;
+  }
+
+  /**
+   * The revision a registered type's payloads are written at: its {@linkplain #writeRevision
+   * pinned} one, else its current one ({@link #revisionOf}).
+   */
+  public int writeRevisionOf(Class<?> type) {
+    if (pinnedWrites) {
+      Integer pinned = writeRevisions.get(type);
+      if (pinned != null) {
+        return pinned;
+      }
+    }
+    return revisionOf(type);
+  }
+
+  /** Whether a type's write revision is pinned: {@link #writeRevisionOf} may then differ. */
+  boolean hasPinnedWrites() {
+    return pinnedWrites;
+  }
+
+  /**
+   * {@code payload}, the JSON of {@code type} at its current revision (the caller's own copy),
+   * brought down to {@code revision} by its downcasters.
+   *
+   * @throws SerializationException if a downcaster fails or returns nothing
+   */
+  ObjectNode downcast(Class<?> type, ObjectNode payload, int revision) {
+    String name = nameOf(type);
+    Downcaster[] chain = downcasters.get(name);
+    ObjectNode down = payload;
+    for (int step = revisionOf(type); step > revision; step--) {
+      try {
+        down = chain[step].downcast(down);
+      } catch (RuntimeException | Error e) {
+        if (e instanceof Error error && BusHealth.isFatal(error)) {
+          throw error;
+        }
+        throw new SerializationException(
+            "The downcaster of " + name + " from revision " + step + " failed: " + e, e);
+      }
+      if (down == null) {
+        throw new SerializationException(
+            "The downcaster of " + name + " from revision " + step + " returned no payload");
+      }
+    }
+    return down;
   }
 
   /**

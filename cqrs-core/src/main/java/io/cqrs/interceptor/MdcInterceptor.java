@@ -144,7 +144,14 @@ public final class MdcInterceptor
    * ({@link Texts#printable}), and a value longer than ids are is cut.
    */
   static String printable(String value) {
-    return Texts.printable(
-        value.length() <= MAX_VALUE_LENGTH ? value : value.substring(0, MAX_VALUE_LENGTH) + "…");
+    if (value.length() <= MAX_VALUE_LENGTH) {
+      return Texts.printable(value);
+    }
+    // Never half a character: a surrogate pair is kept whole or cut whole, as Texts.cut does.
+    int cut =
+        Character.isHighSurrogate(value.charAt(MAX_VALUE_LENGTH - 1))
+            ? MAX_VALUE_LENGTH - 1
+            : MAX_VALUE_LENGTH;
+    return Texts.printable(value.substring(0, cut) + "…");
   }
 }

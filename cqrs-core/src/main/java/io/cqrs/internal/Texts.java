@@ -38,17 +38,26 @@ public final class Texts {
     }
     int length = text.length();
     for (int i = 0; i < length; i++) {
-      if (Character.isISOControl(text.charAt(i))) {
+      if (breaksLines(text.charAt(i))) {
         return clean(text);
       }
     }
     return text;
   }
 
+  /**
+   * Whether {@code c} may end a line for a reader of the log: a control character, or U+2028 LINE
+   * SEPARATOR or U+2029 PARAGRAPH SEPARATOR, which are not control characters but end lines for
+   * editors, JavaScript and Python's {@code splitlines}.
+   */
+  private static boolean breaksLines(char c) {
+    return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+  }
+
   private static String clean(String text) {
     char[] chars = text.toCharArray();
     for (int i = 0; i < chars.length; i++) {
-      if (Character.isISOControl(chars[i])) {
+      if (breaksLines(chars[i])) {
         chars[i] = '?';
       }
     }

@@ -229,6 +229,11 @@ public final class CqrsTracing
     try {
       Outcome outcome = handling.proceed(traced);
       pending = handling.pending();
+      if (pending != null) {
+        // Before the stage can end the span (at once, where it is complete already, or on the
+        // thread that completes it): an attribute set on an ended span is dropped.
+        span.setAttribute(TraceKeys.ATTEMPTS, (long) handling.attempts());
+      }
       if (pending == null) {
         SpanOutcomes.outcome(span, outcome);
       } else {
@@ -253,8 +258,8 @@ public final class CqrsTracing
       throw failure;
     } finally {
       scope.close();
-      span.setAttribute(TraceKeys.ATTEMPTS, (long) handling.attempts());
       if (pending == null) {
+        span.setAttribute(TraceKeys.ATTEMPTS, (long) handling.attempts());
         span.end();
       }
     }

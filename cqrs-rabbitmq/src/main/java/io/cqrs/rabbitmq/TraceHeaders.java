@@ -78,7 +78,7 @@ final class TraceHeaders {
   /** The headers' trace context where it is valid and not what the body has; else null. */
   private static Map<String, String> headerTrace(Inbound delivery, Map<String, String> metadata) {
     String parent = text(delivery.header(TRACEPARENT));
-    if (parent == null || !PARENT.matcher(parent).matches()) {
+    if (parent == null || !validParent(parent)) {
       return null;
     }
     String state = text(delivery.header(TRACESTATE));
@@ -94,6 +94,27 @@ final class TraceHeaders {
     }
     // A new parent without a state of its own must not keep the body's: that belongs to another.
     return Map.of(TRACEPARENT, parent, TRACESTATE, state == null ? "" : state);
+  }
+
+  /**
+   * Whether {@code parent} is a W3C {@code traceparent} a propagator reads as a context: of the
+   * shape, and not version {@code ff} (forbidden) nor an all-zero trace or parent id (invalid). One
+   * that only has the shape would replace the body's valid context with "no context".
+   */
+  private static boolean validParent(String parent) {
+    return PARENT.matcher(parent).matches()
+        && !parent.startsWith("ff")
+        && !allZero(parent, 3, 35)
+        && !allZero(parent, 36, 52);
+  }
+
+  private static boolean allZero(String text, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (text.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String text(Object header) {

@@ -166,7 +166,7 @@ public final class EventSerializer {
     json.writeNumberField("version", event.version());
     json.writeStringField("eventType", event.eventType());
     Object payload = event.event();
-    ObjectNode pinned = payload instanceof SplitEvent ? null : pinned(payload);
+    Pinned pinned = payload instanceof SplitEvent ? null : pinned(payload);
     writeRevision(json, payload, pinned);
     json.writeStringField("created", Instants.format(event.created()));
     json.writeFieldName("event");
@@ -192,7 +192,7 @@ public final class EventSerializer {
     for (Object part : split.events()) {
       json.writeStartObject();
       json.writeStringField("eventType", TypeRegistry.logicalName(part.getClass()));
-      ObjectNode pinned = pinned(part);
+      Pinned pinned = pinned(part);
       writeRevision(json, part, pinned);
       json.writeFieldName("event");
       writePayload(json, part, pinned);
@@ -234,22 +234,22 @@ public final class EventSerializer {
    * that a reader knows it when the payload comes. The type's {@linkplain
    * TypeRegistry#writeRevision pinned} revision where {@code pinned} holds its JSON at it.
    */
-  private void writeRevision(JsonGenerator json, Object payload, ObjectNode pinned)
+  private static void writeRevision(JsonGenerator json, Object payload, Pinned pinned)
       throws IOException {
-    int revision =
-        pinned == null
-            ? TypeRegistry.revisionOf(payload.getClass())
-            : registry.writeRevisionOf(payload.getClass());
+    int revision = pinned == null ? TypeRegistry.revisionOf(payload.getClass()) : pinned.revision();
     if (revision > 1) {
       json.writeNumberField("revision", revision);
     }
   }
 
+  /** A payload's JSON at the revision its type's writes are pinned to, below its current one. */
+  private record Pinned(int revision, ObjectNode payload) {}
+
   /**
    * The payload's JSON at its type's {@linkplain TypeRegistry#writeRevision pinned} revision, or
    * {@code null} where it is written as it is (no pin: the writers' fast path).
    */
-  private ObjectNode pinned(Object payload) {
+  private Pinned pinned(Object payload) {
     if (!registry.hasPinnedWrites()) {
       return null;
     }
@@ -272,15 +272,14 @@ public final class EventSerializer {
               + ", but its JSON is not an object a downcaster can work on: "
               + tree.getNodeType());
     }
-    return registry.downcast(type, object, revision);
+    return new Pinned(revision, registry.downcast(type, object, revision));
   }
 
-  private void writePayload(JsonGenerator json, Object payload, ObjectNode pinned)
-      throws IOException {
+  private void writePayload(JsonGenerator json, Object payload, Pinned pinned) throws IOException {
     if (pinned == null) {
       mapper.writeValue(json, payload);
     } else {
-      mapper.writeTree(json, pinned);
+      mapper.writeTree(json, pinned.payload());
     }
   }
 
@@ -384,7 +383,7 @@ public final class EventSerializer {
     json.writeStringField("correlationId", command.correlationId());
     json.writeStringField("causationId", command.causationId());
     json.writeStringField("commandType", command.commandType());
-    ObjectNode pinned = pinned(command.body());
+    Pinned pinned = pinned(command.body());
     writeRevision(json, command.body(), pinned);
     json.writeStringField("created", Instants.format(command.created()));
     json.writeFieldName("body");

@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start()} starts the processors, subscribes the event handlers (so no event published
  * from then on is missed), then starts the relay, then takes commands. {@link #close()} stops the
- * processors first (a process manager's step sent while one drains still finds the command
- * listeners), then commands, event handlers, relay, then the buses and the store this instance
- * created (a store or bus passed in belongs to the caller and stays open). Each part stays usable
- * on its own: this class only builds and orders them.
+ * tracking processors first (a process manager's step sent while one drains still finds the command
+ * listeners), then commands, event handlers and subscribing processors, relay, then the buses and
+ * the store this instance created (a store or bus passed in belongs to the caller and stays open).
+ * Each part stays usable on its own: this class only builds and orders them.
  *
  * <p>{@link Builder#interceptors Interceptors} run around every command sent and handled, every
  * event published and handled and every aggregate loaded and saved; metrics, tracing and the SLF4J
@@ -384,9 +384,10 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * Stops the processors (they save their checkpoints), stops taking commands, stops the event
-   * subscriptions and the relay (in-flight work finishes first), then closes the buses and the
-   * store this instance created. Idempotent: a call after the first returns at once.
+   * Stops the tracking processors (they save their checkpoints), stops taking commands, stops the
+   * event subscriptions, the subscribing processors and the relay (in-flight work finishes first),
+   * then closes the buses and the store this instance created. Idempotent: a call after the first
+   * returns at once.
    *
    * <p>Waits at most the {@linkplain Builder#shutdownTimeout shutdown timeout}. A handler that has
    * not returned by then is left to finish on its own thread: every part not yet closed is closed
@@ -420,26 +421,37 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * The parts in the order they close: processors, commands, subscriptions and relay (which run
-   * handlers or publish), then what this instance created (the buses and the store).
+   * The parts in the order they close: processors that read the store's log, commands, event
+   * subscriptions (and processors fed by one), relay (all of which run handlers or publish), then
+   * what this instance created (the buses and the store).
    *
-   * <p>Processors first: process managers run on them, and a step one sends while it drains must
+   * <p>Log readers first: process managers run on them, and a step one sends while it drains must
    * still find this instance's command listeners (on an in-memory bus, a command queued after they
    * closed is lost, and the processor has saved its checkpoint past the event that sent it, so no
-   * restart sends it again). Commands next, so that the events their draining handlers publish
-   * still reach the subscriptions. A subscription that sends commands while it drains (a process
-   * manager on a subscription) finds them closed: on an in-memory bus those are lost, which is one
-   * reason process managers belong on processors.
+   * restart sends it again); what the commands commit after they stop, they read from their
+   * checkpoints next time. Commands next, so that the events their draining handlers publish still
+   * reach the subscriptions, which have no checkpoint to read them from later. A subscription that
+   * sends commands while it drains (a process manager on a subscription) finds them closed: on an
+   * in-memory bus those are lost, which is one reason process managers belong on log readers.
    */
   private List<Part> parts() {
     List<Part> parts = new ArrayList<>();
     processors.forEach(
-        (name, processor) ->
-            parts.add(new Part("processor '" + name + "'", processor::close, true)));
+        (name, processor) -> {
+          if (!(processor instanceof SubscribingEventProcessor)) {
+            parts.add(new Part("processor '" + name + "'", processor::close, true));
+          }
+        });
     parts.add(new Part("the commands of service '" + service + "'", commands::close, true));
     subscriptions.forEach(
         (name, manager) ->
             parts.add(new Part("subscription '" + name + "'", manager::close, true)));
+    processors.forEach(
+        (name, processor) -> {
+          if (processor instanceof SubscribingEventProcessor) {
+            parts.add(new Part("processor '" + name + "'", processor::close, true));
+          }
+        });
     if (relay != null) {
       parts.add(new Part("the relay", relay::close, true));
     }

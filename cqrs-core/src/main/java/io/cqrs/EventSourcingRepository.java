@@ -60,10 +60,6 @@ public final class EventSourcingRepository {
   // revision of a class ignores during a rolling deploy, is not written again by every load.
   private final Cache<String, Long> snapshottedOnLoad =
       Caffeine.newBuilder().maximumSize(10_000).build();
-  // Streams a save found behind the version this process had loaded them at: a snapshot above the
-  // stream's end (or acknowledged commits lost in a failover) would otherwise be restored by every
-  // load, and every save conflict, for good. Their loads replay the stream instead.
-  private final Cache<String, Long> behindLoaded = Caffeine.newBuilder().maximumSize(1_000).build();
 
   private EventSourcingRepository(Builder builder) {
     this.store = builder.store;
@@ -504,9 +500,7 @@ public final class EventSourcingRepository {
     if (entry != null && !cached) {
       aggregate = create(id, factory); // what a half-read entry set is not kept
     }
-    if (!cached
-        && !(snapshotPolicy instanceof SnapshotPolicy.Never)
-        && behindLoaded.getIfPresent(id) == null) {
+    if (!cached && !(snapshotPolicy instanceof SnapshotPolicy.Never)) {
       aggregate = restoreSnapshot(aggregate, id, type, factory);
     }
     if (cached && !entry.contended() && aggregate.version() > 0 && CommandLookups.mayDeferCheck()) {
@@ -574,18 +568,37 @@ public final class EventSourcingRepository {
   /**
    * A save found the stream at {@code actual}, behind the version {@code loaded} it loaded the
    * aggregate at: that state was never the stream's (a snapshot written above its end, or commits
-   * lost after they were acknowledged). Drops the cached entry and has later loads of the stream
-   * replay it, not restore its snapshot, so that the retry of the save can succeed.
+   * lost after they were acknowledged). Drops the cached entry and discards the stream's snapshot
+   * if it is above the stream's end, so that every process's next load replays what the stream
+   * holds and the retry of the save can succeed; a store that cannot discard it leaves the stream
+   * stuck, as the error says.
    */
   private void behindLoaded(String id, String type, long loaded, long actual) {
     if (cache != null) {
       cache.invalidate(id);
     }
-    if (behindLoaded.asMap().put(id, actual) == null) {
+    boolean discarded;
+    try {
+      discarded = store.discardSnapshot(id, actual);
+    } catch (RuntimeException e) {
+      log.error("Snapshot of '{}' could not be discarded", shown(id), e);
+      discarded = false;
+    }
+    if (discarded) {
       log.error(
-          "{} '{}' was loaded at version {}, but its stream ends at version {}: a snapshot above"
-              + " the stream's end, or commits lost after they were acknowledged. Loads of it"
-              + " replay the stream from now on, ignoring its snapshot",
+          "{} '{}' was loaded at version {}, but its stream ends at version {}: its snapshot was"
+              + " above the stream's end (written by hand, or of commits lost after they were"
+              + " acknowledged) and is discarded; loads replay the stream",
+          type,
+          shown(id),
+          loaded,
+          actual);
+    } else {
+      log.error(
+          "{} '{}' was loaded at version {}, but its stream ends at version {}: a snapshot or"
+              + " cached state above the stream's end, or commits lost after they were"
+              + " acknowledged. If its snapshot is above the stream's end and stays, every save"
+              + " of it conflicts until the snapshot is removed",
           type,
           shown(id),
           loaded,

@@ -407,6 +407,7 @@ public final class TypeRegistry {
     }
     if (revision == current) {
       writeRevisions.remove(type);
+      pinnedWrites = !writeRevisions.isEmpty(); // the writers' fast path back once none is pinned
       return this;
     }
     Downcaster[] chain = downcasters.get(name);

@@ -168,6 +168,19 @@ public final class InMemoryEventStreamRepository
   }
 
   @Override
+  public boolean discardSnapshot(String streamId, long aboveVersion) {
+    StreamPreconditions.checkStreamId(streamId);
+    boolean[] removed = {false};
+    snapshots.computeIfPresent(
+        streamId,
+        (id, snapshot) -> {
+          removed[0] = snapshot.version() > aboveVersion;
+          return removed[0] ? null : snapshot;
+        });
+    return removed[0];
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     StreamPreconditions.checkLogRead(fromPosition, maxEvents);
     return log.read(fromPosition, maxEvents);

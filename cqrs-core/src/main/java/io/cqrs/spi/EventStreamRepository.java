@@ -196,6 +196,20 @@ public interface EventStreamRepository {
   Optional<Snapshot> loadSnapshot(String streamId);
 
   /**
+   * Removes the stream's snapshot if its version is above {@code aboveVersion}: a state the stream
+   * never reached (written by hand, or describing commits lost after they were acknowledged), which
+   * a later snapshot could never replace since an older one is ignored. {@link
+   * io.cqrs.EventSourcingRepository} calls it when a save finds the stream behind the version it
+   * loaded. A snapshot at or below {@code aboveVersion} stays. The default removes nothing and
+   * answers false; a decorator of a store must forward it.
+   *
+   * @return whether a snapshot was removed
+   */
+  default boolean discardSnapshot(String streamId, long aboveVersion) {
+    return false;
+  }
+
+  /**
    * Reads the integration log: committed events with position {@code >= fromPosition}, in commit
    * order, at most {@code maxEvents} of them. Positions start at 1, only increase, and may skip
    * numbers; pass the last position read plus one to continue.

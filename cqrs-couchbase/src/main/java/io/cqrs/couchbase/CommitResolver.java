@@ -2,10 +2,11 @@ package io.cqrs.couchbase;
 
 import io.cqrs.CqrsException;
 import io.cqrs.VersionedEvent;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,14 +87,11 @@ final class CommitResolver {
     List<Integer> unknownAt = new ArrayList<>();
     List<Integer> refreshAt = new ArrayList<>();
     List<String> refreshKeys = new ArrayList<>();
-    Kept large = this.large.get();
     for (int i = 0; i < seqs.size(); i++) {
       long seq = seqs.get(i);
       Kept kept = this.kept.get(slot(seq));
-      if ((kept == null || kept.resolution().seq() != seq)
-          && large != null
-          && large.resolution().seq() == seq) {
-        kept = large;
+      if (kept == null || kept.resolution().seq() != seq) {
+        kept = large(seq);
       }
       if (kept == null || kept.resolution().seq() != seq) {
         unknown.add(seq);
@@ -155,21 +153,51 @@ final class CommitResolver {
 
   private final AtomicReferenceArray<Kept> kept = new AtomicReferenceArray<>(KEPT);
 
+  /** How many commits of more than {@link #KEPT_EVENTS} events are held at most. */
+  static final int LARGE_KEPT = 4;
+
   /**
-   * The last commit of more than {@link #KEPT_EVENTS} events that a log read resolved, held while
-   * readers go through it page by page (a relay or processor batch stops inside a bulk import's
-   * commit and the next one resumes there): without it every page fetched and decoded the whole
-   * commit again, quadratic in its size. Released once a read has returned its last event ({@link
-   * #passed}), so a process holds at most one such commit, while a reader is in it; another reader
-   * still in it then reads it again once.
+   * The last commits of more than {@link #KEPT_EVENTS} events that log reads resolved, least
+   * recently used first, held while readers go through them page by page (a relay or processor
+   * batch stops inside a bulk import's commit and the next one resumes there): without them every
+   * page fetched and decoded the whole commit again, quadratic in its size. Several, so that
+   * readers in different large commits (the relay one import behind the processors, a processor
+   * rebuilding from the start) do not push each other's out at every page. Each is released once a
+   * read has returned its last event ({@link #passed}); another reader still in it then reads it
+   * again once. So a process holds at most {@value #LARGE_KEPT} such commits, those its readers are
+   * in (or stopped in). Guarded by itself.
    */
-  private final AtomicReference<Kept> large = new AtomicReference<>();
+  private final ArrayDeque<Kept> large = new ArrayDeque<>(LARGE_KEPT);
+
+  /** The held large commit at {@code seq}, now the most recently used; null if none. */
+  private Kept large(long seq) {
+    synchronized (large) {
+      for (Iterator<Kept> it = large.iterator(); it.hasNext(); ) {
+        Kept held = it.next();
+        if (held.resolution().seq() == seq) {
+          it.remove();
+          large.addLast(held);
+          return held;
+        }
+      }
+      return null;
+    }
+  }
+
+  private void holdLarge(Kept held) {
+    synchronized (large) {
+      large.removeIf(other -> other.resolution().seq() == held.resolution().seq());
+      if (large.size() == LARGE_KEPT) {
+        large.removeFirst();
+      }
+      large.addLast(held);
+    }
+  }
 
   /** A log read has returned the last event of the commit at {@code seq}. */
   void passed(long seq) {
-    Kept held = large.get();
-    if (held != null && held.resolution().seq() == seq) {
-      large.compareAndSet(held, null);
+    synchronized (large) {
+      large.removeIf(held -> held.resolution().seq() == seq);
     }
   }
 
@@ -191,7 +219,7 @@ final class CommitResolver {
       Kept held = new Kept(resolution, marked ? null : claimKey);
       if (events.events().size() > KEPT_EVENTS) {
         if (read) {
-          large.set(held);
+          holdLarge(held);
         }
         return;
       }
@@ -224,9 +252,17 @@ final class CommitResolver {
     if (covers(held, seq, claimKey, last)) {
       kept.compareAndSet(slot, held, marked(held, first, last));
     }
-    Kept bulk = large.get();
-    if (covers(bulk, seq, claimKey, last)) {
-      large.compareAndSet(bulk, marked(bulk, first, last));
+    synchronized (large) {
+      Kept bulk = null;
+      for (Kept other : large) {
+        if (covers(other, seq, claimKey, last)) {
+          bulk = other;
+        }
+      }
+      if (bulk != null) {
+        large.remove(bulk); // held on, with its marks now final
+        large.addLast(marked(bulk, first, last));
+      }
     }
   }
 

@@ -315,6 +315,12 @@ public final class CouchbaseEventStreamRepository
     return snapshots.load(keys.checkStreamId(streamId));
   }
 
+  /** {@inheritDoc} A get, then a remove with its CAS: a snapshot written since stays. */
+  @Override
+  public boolean discardSnapshot(String streamId, long aboveVersion) {
+    return snapshots.discard(keys.checkStreamId(streamId), aboveVersion);
+  }
+
   /**
    * {@inheritDoc}
    *

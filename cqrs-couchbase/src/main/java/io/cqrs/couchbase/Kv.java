@@ -3,6 +3,7 @@ package io.cqrs.couchbase;
 import static com.couchbase.client.java.kv.IncrementOptions.incrementOptions;
 import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
 import static com.couchbase.client.java.kv.MutateInOptions.mutateInOptions;
+import static com.couchbase.client.java.kv.RemoveOptions.removeOptions;
 import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 
 import com.couchbase.client.core.error.CasMismatchException;
@@ -243,6 +244,18 @@ final class Kv {
       return false;
     } catch (RuntimeException e) {
       throw CouchbaseErrors.map("replace of '" + key + "'", e);
+    }
+  }
+
+  /** Removes a document if its CAS is still {@code cas}; false if it changed or vanished. */
+  boolean remove(String key, long cas) {
+    try {
+      collection.remove(key, removeOptions().cas(cas).durability(durability));
+      return true;
+    } catch (CasMismatchException | DocumentNotFoundException e) {
+      return false;
+    } catch (RuntimeException e) {
+      throw CouchbaseErrors.map("remove of '" + key + "'", e);
     }
   }
 

@@ -67,6 +67,33 @@ final class SnapshotStore {
             + " attempts");
   }
 
+  /**
+   * Removes the snapshot if its version is above {@code aboveVersion}, with the CAS it was read
+   * with: one replaced since (by a newer snapshot, or a good one) is left to be looked at again.
+   */
+  boolean discard(String streamId, long aboveVersion) {
+    String key = keys.snapshot(streamId);
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      Optional<Kv.Document> stored = kv.get(key);
+      if (stored.isEmpty()) {
+        return false;
+      }
+      Optional<Snapshot> current = decode(key, stored.get().content(), streamId);
+      if (current.isPresent() && current.get().version() <= aboveVersion) {
+        return false;
+      }
+      if (kv.remove(key, stored.get().cas())) {
+        return true;
+      }
+    }
+    throw new TransientCqrsException(
+        "Snapshot of stream '"
+            + KeyLayout.shown(streamId)
+            + "' kept being replaced by other writers while it was being discarded; gave up after "
+            + ATTEMPTS
+            + " attempts");
+  }
+
   Optional<Snapshot> load(String streamId) {
     String key = keys.snapshot(streamId);
     return kv.get(key).flatMap(doc -> decode(key, doc.content(), streamId));

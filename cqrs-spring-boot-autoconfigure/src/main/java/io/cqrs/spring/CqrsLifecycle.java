@@ -31,9 +31,9 @@ import org.springframework.util.ClassUtils;
  * declares), runs each {@link Projection} bean as a tracking processor named after the bean ({@code
  * cqrs.processors.<name>.*}), registers each {@link EventProcessor} bean, runs the {@link
  * CqrsConfigurer}s' {@code register}, and starts the {@link Cqrs}. When the context stops it closes
- * the {@link Cqrs} after the web server has drained its requests and stopped (commands,
- * subscriptions, processors and relay stop, in-flight work finishing), before the store and buses
- * are closed.
+ * the {@link Cqrs} after the web server has drained its requests and stopped (the processors that
+ * read the store's log, then commands, subscriptions and relay stop, in-flight work finishing; see
+ * {@link Cqrs#close()}), before the store and buses are closed.
  *
  * <p>A {@link Cqrs} runs once: started again after a stop, this throws. So it takes no part in a
  * context's {@code pause()} and {@code restart()} ({@link #isPauseable()} is false): it keeps

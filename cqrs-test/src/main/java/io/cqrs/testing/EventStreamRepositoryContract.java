@@ -234,6 +234,25 @@ public abstract class EventStreamRepositoryContract {
     assertThat(repository.load("stream-a-2")).isEmpty();
   }
 
+  /**
+   * A snapshot above the stream's end is discarded, one at or below it stays, and a lower snapshot
+   * can be stored again afterwards (an older one is otherwise ignored).
+   */
+  @Test
+  void discard_snapshot_removes_only_a_snapshot_above_the_version() {
+    saveHappened("s", 0, 2);
+    repository.saveSnapshot(snapshot("s", 5, "{\"forged\":true}"));
+
+    assertThat(repository.discardSnapshot("s", 5)).isFalse();
+    assertThat(repository.loadSnapshot("s")).isPresent();
+    assertThat(repository.discardSnapshot("s", 2)).isTrue();
+    assertThat(repository.loadSnapshot("s")).isEmpty();
+    assertThat(repository.discardSnapshot("s", 2)).isFalse();
+    assertThat(repository.discardSnapshot("never-saved", 0)).isFalse();
+    repository.saveSnapshot(snapshot("s", 2, "{}"));
+    assertThat(repository.loadSnapshot("s").orElseThrow().version()).isEqualTo(2);
+  }
+
   @Test
   void a_new_repository_sees_nothing_written_through_an_earlier_one() {
     saveHappened("s", 0, 2);

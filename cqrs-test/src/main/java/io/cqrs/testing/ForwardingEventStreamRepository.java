@@ -79,6 +79,11 @@ public abstract class ForwardingEventStreamRepository implements EventStreamRepo
   }
 
   @Override
+  public boolean discardSnapshot(String streamId, long aboveVersion) {
+    return delegate.discardSnapshot(streamId, aboveVersion);
+  }
+
+  @Override
   public List<LoggedEvent> readLog(long fromPosition, int maxEvents) {
     return delegate.readLog(fromPosition, maxEvents);
   }

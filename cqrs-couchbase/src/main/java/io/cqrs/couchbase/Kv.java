@@ -11,6 +11,7 @@ import com.couchbase.client.core.error.CouchbaseException;
 import com.couchbase.client.core.error.DocumentExistsException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
 import com.couchbase.client.core.error.subdoc.PathMismatchException;
+import com.couchbase.client.core.error.subdoc.PathNotFoundException;
 import com.couchbase.client.core.msg.ResponseStatus;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Collection;
@@ -315,6 +316,8 @@ final class Kv {
     }
     try {
       result.contentAsBytes(index); // throws why the path is absent: cheap, no I/O
+    } catch (PathNotFoundException e) {
+      return false; // the path is not there
     } catch (PathMismatchException e) {
       throw new SerializationException(
           "'"
@@ -324,7 +327,8 @@ final class Kv {
               + "': a field on the path is not an object",
           e);
     } catch (RuntimeException e) {
-      return false; // the path is not there
+      // Any other answer is not "absent": taken so, a recorded command would take effect again.
+      throw CouchbaseErrors.map("lookup of '" + path + "' in '" + key + "'", e);
     }
     return false;
   }

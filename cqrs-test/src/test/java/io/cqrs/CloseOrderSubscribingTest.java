@@ -18,46 +18,6 @@ import org.junit.jupiter.api.Test;
 class CloseOrderSubscribingTest {
   record Open(String id) {}
 
-  /** Counts {@code closing} down when its close begins, then closes the processor. */
-  record ClosingWatched(EventProcessor processor, CountDownLatch closing)
-      implements EventProcessor {
-    @Override
-    public String name() {
-      return processor.name();
-    }
-
-    @Override
-    public void start() {
-      processor.start();
-    }
-
-    @Override
-    public void pause() {
-      processor.pause();
-    }
-
-    @Override
-    public void resume() {
-      processor.resume();
-    }
-
-    @Override
-    public boolean isPaused() {
-      return processor.isPaused();
-    }
-
-    @Override
-    public Throwable failure() {
-      return processor.failure();
-    }
-
-    @Override
-    public void close() {
-      closing.countDown();
-      processor.close();
-    }
-  }
-
   @Test
   void a_subscribing_processor_gets_the_events_of_a_command_drained_by_close() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
@@ -90,7 +50,7 @@ class CloseOrderSubscribingTest {
     // begun. Registered after the subscribing processor: an order that closed every processor
     // before the commands, in registration order, would have closed that one already.
     cqrs.processor(
-        new ClosingWatched(
+        new ProcessManagerShutdownTest.ClosingWatched(
             EventProcessor.tracking("marker", cqrs.store()).handler(event -> {}).build(), closing));
     cqrs.start();
     Thread sender = new Thread(() -> cqrs.send(new Open("t-1")));

@@ -3,6 +3,11 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.ProcessManagerShutdownTest.Follow;
+import io.cqrs.ProcessManagerShutdownTest.Followed;
+import io.cqrs.ProcessManagerShutdownTest.Open;
+import io.cqrs.ProcessManagerShutdownTest.Opened;
+import io.cqrs.ProcessManagerShutdownTest.Thing;
 import io.cqrs.interceptor.EventHandlerInterceptor;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.Await;
@@ -18,32 +23,6 @@ import org.junit.jupiter.api.Test;
  * read model's processor has them.
  */
 class CqrsProcessManagerTest {
-  record Open(String id) {}
-
-  record Follow(String id) {}
-
-  record Opened(String id) {}
-
-  record Followed(String id) {}
-
-  static final class Thing extends EventSourceBased {
-    Thing(String id) {
-      super(id);
-    }
-
-    void open() {
-      update(new Opened(id()));
-    }
-
-    void follow() {
-      update(new Followed(id()));
-    }
-
-    private void handleOpened(Opened e) {}
-
-    private void handleFollowed(Followed e) {}
-  }
-
   private static Cqrs app(InMemoryEventStreamRepository store, List<String> seen) {
     EventHandlerInterceptor watch =
         handling -> {

@@ -54,6 +54,8 @@ class ForwardingStoresTest {
           42L,
           int.class,
           7,
+          boolean.class,
+          true, // the SPI's defaults answer false
           Optional.class,
           Optional.of("answer"),
           List.class,

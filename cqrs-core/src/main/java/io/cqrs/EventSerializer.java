@@ -260,8 +260,11 @@ public final class EventSerializer {
     }
     JsonNode tree;
     try {
-      tree = mapper.valueToTree(payload);
-    } catch (IllegalArgumentException e) {
+      // Through the JSON text the unpinned write would be, not valueToTree: its token buffer,
+      // forced to BigDecimal by this mapper, widened a float to a double's digits (0.1f became
+      // 0.10000000149011612).
+      tree = mapper.readTree(mapper.writeValueAsBytes(payload));
+    } catch (IOException | IllegalArgumentException e) {
       throw new SerializationException("Cannot write " + registry.nameOf(type), e);
     }
     if (!(tree instanceof ObjectNode object)) {

@@ -130,6 +130,31 @@ class DowncastingTest {
     assertThat(v1.deserializeEvent(asStored).event()).isEqualTo(new V1.OrderPlaced("o-1", 5));
   }
 
+  @TypeName(value = "Priced", revision = 2)
+  record Priced(float price, java.util.Map<String, Object> extra) {}
+
+  /**
+   * A pinned write is the JSON the unpinned write would be, brought down: a float stays as written
+   * (built with {@code valueToTree}, whose buffer the serializer's mapper forces to BigDecimal,
+   * 0.1f became 0.10000000149011612, found by the rolling-deployment IT's author).
+   */
+  @Test
+  void a_pinned_write_keeps_a_float_as_the_unpinned_write_has_it() throws Exception {
+    TypeRegistry pinned =
+        new TypeRegistry()
+            .registerEvents(Priced.class)
+            .upcaster(Priced.class, 1, payload -> payload)
+            .downcaster(Priced.class, 2, payload -> payload)
+            .writeRevision(Priced.class, 1);
+    Priced priced = new Priced(0.1f, java.util.Map.of("discount", 2.2f));
+
+    byte[] json = new EventSerializer(pinned).serialize(VersionedEvent.of("s", 1, priced, "c"));
+
+    JsonNode event = tree(json).get("event");
+    assertThat(event.get("price").asText()).isEqualTo("0.1");
+    assertThat(event.get("extra").get("discount").asText()).isEqualTo("2.2");
+  }
+
   @Test
   void a_pin_needs_every_downcaster_and_an_upcaster_back_naming_the_missing_step() {
     TypeRegistry noDowncaster =

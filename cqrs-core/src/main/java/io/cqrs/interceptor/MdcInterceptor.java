@@ -147,11 +147,7 @@ public final class MdcInterceptor
     if (value.length() <= MAX_VALUE_LENGTH) {
       return Texts.printable(value);
     }
-    // Never half a character: a surrogate pair is kept whole or cut whole, as Texts.cut does.
-    int cut =
-        Character.isHighSurrogate(value.charAt(MAX_VALUE_LENGTH - 1))
-            ? MAX_VALUE_LENGTH - 1
-            : MAX_VALUE_LENGTH;
-    return Texts.printable(value.substring(0, cut) + "…");
+    return Texts.printable(
+        value.substring(0, Texts.wholeCharacters(value, MAX_VALUE_LENGTH)) + "…");
   }
 }

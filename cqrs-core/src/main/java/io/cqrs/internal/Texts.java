@@ -20,11 +20,16 @@ public final class Texts {
     if (text == null || text.length() <= max) {
       return text;
     }
-    int cut = max;
-    if (Character.isHighSurrogate(text.charAt(cut - 1))) {
-      cut--;
-    }
+    int cut = wholeCharacters(text, max);
     return text.substring(0, cut) + "... (" + (text.length() - cut) + " characters cut)";
+  }
+
+  /**
+   * Where to cut {@code text}, longer than {@code max}, to keep at most {@code max} chars and never
+   * half a character: {@code max}, or one less where a surrogate pair would be split.
+   */
+  public static int wholeCharacters(String text, int max) {
+    return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
   }
 
   /**

@@ -40,9 +40,6 @@ public final class TypeRegistry {
   /** The revision each type with a {@linkplain #writeRevision pinned} one is written at. */
   private final Map<Class<?>, Integer> writeRevisions = new ConcurrentHashMap<>();
 
-  /** Whether any type's write revision is pinned: the writers' fast path asks only this. */
-  private volatile boolean pinnedWrites;
-
   /** A {@link SplittingUpcaster} and the types it declared its parts to be. */
   private record Splitter(SplittingUpcaster upcaster, Set<Class<?>> partTypes) {}
 
@@ -407,7 +404,6 @@ public final class TypeRegistry {
     }
     if (revision == current) {
       writeRevisions.remove(type);
-      pinnedWrites = !writeRevisions.isEmpty(); // the writers' fast path back once none is pinned
       return this;
     }
     Downcaster[] chain = downcasters.get(name);
@@ -436,7 +432,6 @@ public final class TypeRegistry {
               + ")");
     }
     writeRevisions.put(type, revision);
-    pinnedWrites = true;
     return this;
   }
 
@@ -445,18 +440,16 @@ public final class TypeRegistry {
    * pinned} one, else its current one ({@link #revisionOf}).
    */
   public int writeRevisionOf(Class<?> type) {
-    if (pinnedWrites) {
-      Integer pinned = writeRevisions.get(type);
-      if (pinned != null) {
-        return pinned;
-      }
-    }
-    return revisionOf(type);
+    Integer pinned = writeRevisions.get(type);
+    return pinned != null ? pinned : revisionOf(type);
   }
 
-  /** Whether a type's write revision is pinned: {@link #writeRevisionOf} may then differ. */
+  /**
+   * Whether a type's write revision is pinned: {@link #writeRevisionOf} may then differ. The
+   * writers' fast path asks only this.
+   */
   boolean hasPinnedWrites() {
-    return pinnedWrites;
+    return !writeRevisions.isEmpty();
   }
 
   /**
@@ -473,11 +466,7 @@ public final class TypeRegistry {
       try {
         down = chain[step].downcast(down);
       } catch (RuntimeException | Error e) {
-        if (e instanceof Error error && BusHealth.isFatal(error)) {
-          throw error;
-        }
-        throw new SerializationException(
-            "The downcaster of " + name + " from revision " + step + " failed: " + e, e);
+        throw failed("downcaster", name, step, e);
       }
       if (down == null) {
         throw new SerializationException(
@@ -601,7 +590,7 @@ public final class TypeRegistry {
       try {
         upcast = ((Upcaster) upcaster).upcast(upcast);
       } catch (RuntimeException | Error e) {
-        throw failed(name, step, e);
+        throw failed("upcaster", name, step, e);
       }
       if (upcast == null) {
         throw new SerializationException(
@@ -627,7 +616,7 @@ public final class TypeRegistry {
     try {
       parts = splitter.upcaster().upcast(payload);
     } catch (RuntimeException | Error e) {
-      throw failed(name, step, e);
+      throw failed("upcaster", name, step, e);
     }
     if (parts == null) {
       throw new SerializationException(
@@ -665,15 +654,16 @@ public final class TypeRegistry {
   }
 
   /**
-   * An upcaster's failure as the reader's: any exception or error, a stack overflow included,
-   * except those after which the JVM cannot be trusted ({@link BusHealth#isFatal}), which go on.
+   * An upcaster's or downcaster's failure as the reader's or writer's: any exception or error, a
+   * stack overflow included, except those after which the JVM cannot be trusted ({@link
+   * BusHealth#isFatal}), which go on.
    */
-  private static SerializationException failed(String name, int step, Throwable e) {
+  private static SerializationException failed(String kind, String name, int step, Throwable e) {
     if (e instanceof Error error && BusHealth.isFatal(error)) {
       throw error;
     }
     return new SerializationException(
-        "The upcaster of " + name + " from revision " + step + " failed: " + e, e);
+        "The " + kind + " of " + name + " from revision " + step + " failed: " + e, e);
   }
 
   /**

@@ -205,10 +205,6 @@ final class CommitResolver {
     return (int) (seq & (KEPT - 1));
   }
 
-  private void keep(Resolution resolution, String claimKey) {
-    keep(resolution, claimKey, false);
-  }
-
   /** With {@code read}, for a log read: a large commit is then held ({@link #large}). */
   private void keep(Resolution resolution, String claimKey, boolean read) {
     if (resolution instanceof Events events) {
@@ -236,7 +232,7 @@ final class CommitResolver {
    * at {@code claimKey}, as for any kept commit not marked throughout).
    */
   void committed(long seq, List<VersionedEvent> events, String claimKey) {
-    keep(new Events(seq, List.copyOf(events), PublicationMarks.NONE), claimKey);
+    keep(new Events(seq, List.copyOf(events), PublicationMarks.NONE), claimKey, false);
   }
 
   /**

@@ -207,7 +207,9 @@ final class LogReader {
                     || (marks && owed.covers(events.seq(), event.version()));
             out.add(new LoggedEvent(position(events.seq(), i), event, published));
           }
-          resolver.passed(events.seq());
+          if (list.size() > CommitResolver.KEPT_EVENTS) {
+            resolver.passed(events.seq()); // only such a commit can be held for its readers
+          }
         }
         seq = resolution.seq() + 1;
       }

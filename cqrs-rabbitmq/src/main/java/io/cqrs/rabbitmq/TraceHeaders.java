@@ -21,8 +21,15 @@ final class TraceHeaders {
   private static final Logger log = LoggerFactory.getLogger(TraceHeaders.class);
   private static final String TRACEPARENT = MetadataKey.TRACEPARENT.name();
   private static final String TRACESTATE = MetadataKey.TRACESTATE.name();
+
+  /**
+   * A W3C {@code traceparent} a propagator reads as a context: of the shape, and not version {@code
+   * ff} (forbidden) nor an all-zero trace or parent id (invalid). One that only had the shape would
+   * replace the body's valid context with "no context".
+   */
   private static final Pattern PARENT =
-      Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+      Pattern.compile("(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+
   private static final Pattern STATE = Pattern.compile("[\\x20-\\x7e]{1,512}");
 
   private TraceHeaders() {}
@@ -78,7 +85,7 @@ final class TraceHeaders {
   /** The headers' trace context where it is valid and not what the body has; else null. */
   private static Map<String, String> headerTrace(Inbound delivery, Map<String, String> metadata) {
     String parent = text(delivery.header(TRACEPARENT));
-    if (parent == null || !validParent(parent)) {
+    if (parent == null || !PARENT.matcher(parent).matches()) {
       return null;
     }
     String state = text(delivery.header(TRACESTATE));
@@ -94,27 +101,6 @@ final class TraceHeaders {
     }
     // A new parent without a state of its own must not keep the body's: that belongs to another.
     return Map.of(TRACEPARENT, parent, TRACESTATE, state == null ? "" : state);
-  }
-
-  /**
-   * Whether {@code parent} is a W3C {@code traceparent} a propagator reads as a context: of the
-   * shape, and not version {@code ff} (forbidden) nor an all-zero trace or parent id (invalid). One
-   * that only has the shape would replace the body's valid context with "no context".
-   */
-  private static boolean validParent(String parent) {
-    return PARENT.matcher(parent).matches()
-        && !parent.startsWith("ff")
-        && !allZero(parent, 3, 35)
-        && !allZero(parent, 36, 52);
-  }
-
-  private static boolean allZero(String text, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (text.charAt(i) != '0') {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static String text(Object header) {

@@ -453,12 +453,46 @@ public final class TypeRegistry {
   }
 
   /**
-   * {@code payload}, the JSON of {@code type} at its current revision (the caller's own copy),
-   * brought down to {@code revision} by its downcasters.
+   * The lowest revision a registered type can be written at: from its current revision down to it a
+   * {@linkplain #downcaster downcaster} is registered for every step. The current revision itself
+   * when the step below it has none. {@code SchemaLock} (cqrs-test) checks what the downcasters
+   * write against what each of these revisions read.
    *
+   * @throws UnknownTypeException if {@code type} is not registered
+   */
+  public int writableDownTo(Class<?> type) {
+    String name = nameOf(type);
+    int lowest = revisionOf(type);
+    Downcaster[] chain = downcasters.get(name);
+    while (chain != null && lowest > 1 && chain[lowest] != null) {
+      lowest--;
+    }
+    return lowest;
+  }
+
+  /**
+   * {@code payload}, the JSON of {@code type} at its current revision (the caller's own copy, which
+   * the downcasters may change), brought down to {@code revision} by its downcasters: what a
+   * process whose write revision of the type is pinned there writes.
+   *
+   * @throws UnknownTypeException if {@code type} is not registered
+   * @throws IllegalArgumentException if {@code revision} is below {@link #writableDownTo} or above
+   *     the type's current revision
    * @throws SerializationException if a downcaster fails or returns nothing
    */
-  ObjectNode downcast(Class<?> type, ObjectNode payload, int revision) {
+  public ObjectNode downcast(Class<?> type, ObjectNode payload, int revision) {
+    Objects.requireNonNull(payload, "payload");
+    int lowest = writableDownTo(type);
+    if (revision < lowest || revision > revisionOf(type)) {
+      throw new IllegalArgumentException(
+          nameOf(type)
+              + " cannot be brought down to revision "
+              + revision
+              + ": its downcasters reach revisions "
+              + lowest
+              + " to "
+              + revisionOf(type));
+    }
     String name = nameOf(type);
     Downcaster[] chain = downcasters.get(name);
     ObjectNode down = payload;

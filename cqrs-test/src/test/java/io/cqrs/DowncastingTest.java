@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -192,6 +194,18 @@ class DowncastingTest {
     assertThat(
             registry.writeRevision(V2.OrderPlaced.class, 1).writeRevisionOf(V2.OrderPlaced.class))
         .isEqualTo(1);
+
+    assertThat(registry.writableDownTo(V2.OrderPlaced.class)).isEqualTo(1);
+    assertThat(noDowncaster.writableDownTo(V2.OrderPlaced.class)).isEqualTo(2);
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("quantity", 3);
+    assertThat(registry.downcast(V2.OrderPlaced.class, payload, 1).toString())
+        .isEqualTo("{\"qty\":3}");
+    assertThatThrownBy(
+            () ->
+                noDowncaster.downcast(
+                    V2.OrderPlaced.class, JsonNodeFactory.instance.objectNode(), 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("its downcasters reach revisions 2 to 2");
   }
 
   @Test

@@ -74,7 +74,12 @@ import java.util.TreeSet;
  *       more: stored events (or queued commands) of it would fail with {@code
  *       UnknownTypeException};
  *   <li>a recorded name is now an alias whose recorded shape the type it reads as does not read, at
- *       that revision (the class, or the shape recorded for that revision).
+ *       that revision (the class, or the shape recorded for that revision);
+ *   <li>the {@linkplain TypeRegistry#downcaster downcasters} of a type bring a payload of its
+ *       current revision (every property filled with a value of its type) down to a recorded
+ *       revision without a property that revision reads, or with a value of another JSON type, an
+ *       enum value it does not have, or fail: what processes of the older version would read while
+ *       the type's writes are pinned ({@link TypeRegistry#writeRevision}).
  * </ul>
  *
  * <p>Changes stored messages can take (a type, a property or an enum constant added, a property
@@ -504,6 +509,217 @@ public final class SchemaLock {
       }
     }
     upcastable(name, name, type, oldest, revisions.lastKey(), out);
+    downcastable(name, type, revisions, out);
+  }
+
+  /**
+   * What the downcasters of {@code type} write at each recorded revision they reach, against what
+   * that revision reads: a payload of the current revision with every property filled (a value of
+   * its type, one element in each collection) is brought down, and each property the recorded shape
+   * has must be there, with a value of its type. A pinned write is read by processes of the older
+   * version, which no test of the newer one runs: a property the downcaster forgot to put back (a
+   * rename it did not undo) reads there as null, silently.
+   */
+  private void downcastable(
+      String name, Class<?> type, TreeMap<Integer, JsonNode> revisions, List<String> out) {
+    int revision = TypeRegistry.revisionOf(type);
+    int lowest = registry.writableDownTo(type);
+    if (lowest >= revision) {
+      return;
+    }
+    JsonNode sample = sample(shape(mapper.constructType(type), new ArrayDeque<>(), false), 0);
+    if (!(sample instanceof ObjectNode payload)) {
+      return; // written as a scalar (@JsonValue): no properties to check
+    }
+    for (int at = revision - 1; at >= lowest; at--) {
+      JsonNode stored = revisions.get(at);
+      if (stored == null) {
+        continue; // never recorded here: no shape to check against
+      }
+      ObjectNode down;
+      try {
+        down = registry.downcast(type, payload.deepCopy(), at);
+      } catch (RuntimeException e) {
+        out.add(
+            name
+                + ": its downcasters fail to write a payload of revision "
+                + revision
+                + " at revision "
+                + at
+                + " ("
+                + e.getMessage()
+                + ")");
+        continue;
+      }
+      List<String> wrong = new ArrayList<>();
+      conforms("", down, stored, wrong);
+      for (String problem : wrong) {
+        out.add(
+            name
+                + " written at revision "
+                + at
+                + " by its downcasters (a pinned write, TypeRegistry.writeRevision): "
+                + problem
+                + ". Processes that read revision "
+                + at
+                + " would take it so: make the downcaster from revision "
+                + (at + 1)
+                + " write what revision "
+                + at
+                + " reads");
+      }
+    }
+  }
+
+  /** A value of {@code shape}, a written shape, with every property filled; null where unknown. */
+  private static JsonNode sample(JsonNode shape, int depth) {
+    JsonNodeFactory nodes = JsonNodeFactory.instance;
+    if (depth > 16) {
+      return nodes.nullNode();
+    }
+    if (shape.isTextual()) {
+      return switch (kind(shape.asText())) {
+        case TEXT -> nodes.textNode("x");
+        case INTEGER -> nodes.numberNode(7);
+        case DECIMAL -> nodes.numberNode(new java.math.BigDecimal("7.5"));
+        case BOOLEAN -> nodes.booleanNode(true);
+        case OTHER -> nodes.nullNode();
+      };
+    }
+    if (shape.has("enum")) {
+      Iterator<String> written = shape.get("enum").fieldNames();
+      return written.hasNext() ? nodes.textNode(written.next()) : nodes.nullNode();
+    }
+    if (shape.has("elements")) {
+      return nodes.arrayNode().add(sample(shape.get("elements"), depth + 1));
+    }
+    if (shape.has("values")) {
+      return nodes.objectNode().set("k", sample(shape.get("values"), depth + 1));
+    }
+    if (shape.has("properties")) {
+      ObjectNode bean = nodes.objectNode();
+      shape
+          .get("properties")
+          .fields()
+          .forEachRemaining(p -> bean.set(p.getKey(), sample(p.getValue(), depth + 1)));
+      return bean;
+    }
+    return nodes.nullNode(); // a class that holds itself ("ref")
+  }
+
+  /** Adds to {@code problems} where {@code value} is not what {@code shape} (recorded) reads. */
+  private static void conforms(String at, JsonNode value, JsonNode shape, List<String> problems) {
+    String where = at.isEmpty() ? "the payload" : "'" + at + "'";
+    if (value.isNull() || value.isMissingNode()) {
+      if (shape.isTextual() && isPrimitive(shape.asText())) {
+        problems.add(where + " is null, which a " + shape.asText() + " reads as its default");
+      }
+      return;
+    }
+    if (shape.isTextual()) {
+      Kind kind = kind(shape.asText());
+      boolean fits =
+          switch (kind) {
+            case TEXT -> value.isTextual();
+            case INTEGER -> value.isIntegralNumber();
+            case DECIMAL -> value.isNumber();
+            case BOOLEAN -> value.isBoolean();
+            case OTHER -> true;
+          };
+      if (!fits) {
+        problems.add(
+            where
+                + " is written as "
+                + value.getNodeType()
+                + ", where a "
+                + shape.asText()
+                + " is read");
+      }
+      return;
+    }
+    if (shape.has("enum")) {
+      String written = value.isTextual() ? value.asText() : value.toString();
+      if (!shape.get("enum").has(written)) {
+        problems.add(
+            where
+                + " is written as "
+                + value
+                + ", which is none of the values read: "
+                + iterable(shape.get("enum").fieldNames()));
+      }
+      return;
+    }
+    if (shape.has("elements")) {
+      if (!value.isArray()) {
+        problems.add(where + " is written as " + value.getNodeType() + ", where a list is read");
+        return;
+      }
+      for (JsonNode element : value) {
+        conforms(at + "[]", element, shape.get("elements"), problems);
+      }
+      return;
+    }
+    if (shape.has("values")) {
+      if (!value.isObject()) {
+        problems.add(where + " is written as " + value.getNodeType() + ", where a map is read");
+        return;
+      }
+      value
+          .fields()
+          .forEachRemaining(e -> conforms(at + "{}", e.getValue(), shape.get("values"), problems));
+      return;
+    }
+    if (shape.has("properties")) {
+      if (!value.isObject()) {
+        problems.add(where + " is written as " + value.getNodeType() + ", where an object is read");
+        return;
+      }
+      shape
+          .get("properties")
+          .fields()
+          .forEachRemaining(
+              p -> {
+                String path = at.isEmpty() ? p.getKey() : at + "." + p.getKey();
+                if (!value.has(p.getKey())) {
+                  problems.add(
+                      "no '"
+                          + path
+                          + "' is written, which is read (as null; write it, or write null"
+                          + " explicitly where the newer revision has nothing for it)");
+                } else {
+                  conforms(path, value.get(p.getKey()), p.getValue(), problems);
+                }
+              });
+    }
+  }
+
+  /** What JSON a scalar type reads, as far as a check of a downcaster's output needs to know. */
+  private enum Kind {
+    TEXT,
+    INTEGER,
+    DECIMAL,
+    BOOLEAN,
+    OTHER
+  }
+
+  private static Kind kind(String type) {
+    return switch (type) {
+      case "java.lang.String", "char", "java.lang.Character" -> Kind.TEXT;
+      case "int",
+          "long",
+          "short",
+          "byte",
+          "java.lang.Integer",
+          "java.lang.Long",
+          "java.lang.Short",
+          "java.lang.Byte",
+          "java.math.BigInteger" ->
+          Kind.INTEGER;
+      case "double", "float", "java.lang.Double", "java.lang.Float", "java.math.BigDecimal" ->
+          Kind.DECIMAL;
+      case "boolean", "java.lang.Boolean" -> Kind.BOOLEAN;
+      default -> Kind.OTHER;
+    };
   }
 
   /**

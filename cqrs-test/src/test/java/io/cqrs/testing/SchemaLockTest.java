@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cqrs.Downcaster;
 import io.cqrs.EventSerializer;
 import io.cqrs.EventSourceBased;
 import io.cqrs.TypeName;
@@ -263,6 +265,68 @@ class SchemaLockTest {
     // Going back to an older class is refused.
     assertThatThrownBy(() -> lock(v2).verify())
         .hasMessageContaining("Deposited is at revision 2, but revision 3 is recorded");
+  }
+
+  /** Version 2 with an upcaster from revision 1 and {@code downcaster} back to it. */
+  private static TypeRegistry version2Writing1(Downcaster downcaster) {
+    TypeRegistry v2 =
+        new TypeRegistry().registerEvents(Deposited2.class, Counted1.class, Closed.class);
+    v2.upcaster(Deposited2.class, 1, p -> p.set("total", p.remove("amount")));
+    v2.downcaster(Deposited2.class, 2, downcaster);
+    return v2;
+  }
+
+  @Test
+  void downcastersMustWriteWhatTheOlderRevisionReads() throws Exception {
+    recordVersion1();
+
+    // A rename the downcaster does not undo: revision 1's readers would read amount as null.
+    assertThatThrownBy(() -> lock(version2Writing1(p -> p)).verify())
+        .hasMessageContaining(
+            "Deposited written at revision 1 by its downcasters (a pinned write,"
+                + " TypeRegistry.writeRevision): no 'amount' is written, which is read")
+        .hasMessageContaining("make the downcaster from revision 2 write what revision 1 reads");
+    // Undone, but as text where revision 1 reads a number; and a nested property dropped.
+    assertThatThrownBy(
+            () ->
+                lock(version2Writing1(
+                        p -> {
+                          p.put("amount", p.remove("total").asText());
+                          ((ObjectNode) p.get("owner")).remove("tier");
+                          return p;
+                        }))
+                    .verify())
+        .hasMessageContaining("'amount' is written as STRING, where a java.math.BigDecimal is read")
+        .hasMessageContaining("no 'owner.tier' is written");
+    // An enum value revision 1 does not have.
+    assertThatThrownBy(
+            () ->
+                lock(version2Writing1(
+                        p -> {
+                          p.set("amount", p.remove("total"));
+                          ((ObjectNode) p.get("owner")).put("tier", "PLATINUM");
+                          return p;
+                        }))
+                    .verify())
+        .hasMessageContaining(
+            "'owner.tier' is written as \"PLATINUM\", which is none of the values");
+    // A downcaster that fails.
+    assertThatThrownBy(
+            () ->
+                lock(version2Writing1(
+                        p -> {
+                          throw new IllegalStateException("not written yet");
+                        }))
+                    .verify())
+        .hasMessageContaining("its downcasters fail to write a payload of revision 2 at revision 1")
+        .hasMessageContaining("not written yet");
+
+    lock(version2Writing1(
+            p -> {
+              p.set("amount", p.remove("total"));
+              return p;
+            }))
+        .verify();
   }
 
   @Test

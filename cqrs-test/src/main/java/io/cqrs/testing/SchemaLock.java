@@ -20,19 +20,33 @@ import io.cqrs.ObjectMappers;
 import io.cqrs.TypeRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.Period;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Currency;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * A test that an application's message types still read what it has stored: the JSON shape of every
@@ -571,8 +585,32 @@ public final class SchemaLock {
     }
   }
 
+  /**
+   * Values of the JDK's types a message commonly holds beyond text, numbers and booleans, which a
+   * downcaster may parse: written through the application's mapper, they have the form its messages
+   * have.
+   */
+  private static final Map<String, Object> SAMPLES =
+      Map.ofEntries(
+          Map.entry("java.time.Instant", Instant.parse("2026-01-02T03:04:05.678Z")),
+          Map.entry("java.time.LocalDate", LocalDate.of(2026, 1, 2)),
+          Map.entry("java.time.LocalDateTime", LocalDateTime.of(2026, 1, 2, 3, 4, 5)),
+          Map.entry("java.time.LocalTime", LocalTime.of(3, 4, 5)),
+          Map.entry(
+              "java.time.OffsetDateTime",
+              OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 0, ZoneOffset.ofHours(1))),
+          Map.entry(
+              "java.time.ZonedDateTime", ZonedDateTime.of(2026, 1, 2, 3, 4, 5, 0, ZoneOffset.UTC)),
+          Map.entry("java.time.Duration", Duration.ofSeconds(90)),
+          Map.entry("java.time.Period", Period.ofDays(3)),
+          Map.entry("java.time.YearMonth", YearMonth.of(2026, 1)),
+          Map.entry("java.util.UUID", UUID.fromString("00000000-0000-4000-8000-000000000007")),
+          Map.entry("java.net.URI", URI.create("https://example.com/x")),
+          Map.entry("java.util.Currency", Currency.getInstance("EUR")),
+          Map.entry("java.util.Locale", Locale.UK));
+
   /** A value of {@code shape}, a written shape, with every property filled; null where unknown. */
-  private static JsonNode sample(JsonNode shape, int depth) {
+  private JsonNode sample(JsonNode shape, int depth) {
     JsonNodeFactory nodes = JsonNodeFactory.instance;
     if (depth > 16) {
       return nodes.nullNode();
@@ -583,7 +621,10 @@ public final class SchemaLock {
         case INTEGER -> nodes.numberNode(7);
         case DECIMAL -> nodes.numberNode(new java.math.BigDecimal("7.5"));
         case BOOLEAN -> nodes.booleanNode(true);
-        case OTHER -> nodes.nullNode();
+        case OTHER -> {
+          Object value = SAMPLES.get(shape.asText());
+          yield value == null ? nodes.nullNode() : mapper.valueToTree(value);
+        }
       };
     }
     if (shape.has("enum")) {

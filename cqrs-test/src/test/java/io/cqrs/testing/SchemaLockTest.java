@@ -16,8 +16,12 @@ import io.cqrs.TypeRegistry;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -327,6 +331,33 @@ class SchemaLockTest {
               return p;
             }))
         .verify();
+  }
+
+  @TypeName("Scheduled")
+  record Scheduled1(String id, String day) {}
+
+  @TypeName(value = "Scheduled", revision = 2)
+  record Scheduled2(String id, Instant at, UUID batch) {}
+
+  @Test
+  void aDowncasterThatParsesTimesAndIdsIsGivenRealOnes() {
+    lockFirst(new TypeRegistry().registerEvents(Scheduled1.class));
+    TypeRegistry v2 = new TypeRegistry().registerEvents(Scheduled2.class);
+    v2.upcaster(
+        Scheduled2.class,
+        1,
+        p -> p.put("at", p.remove("day").asText() + "T00:00:00Z").put("batch", (String) null));
+    // Revision 1 held the day only: the downcaster parses the instant (and reads the id's form).
+    v2.downcaster(
+        Scheduled2.class,
+        2,
+        p -> {
+          LocalDate day =
+              LocalDate.ofInstant(Instant.parse(p.remove("at").asText()), ZoneOffset.UTC);
+          UUID.fromString(p.remove("batch").asText());
+          return p.put("day", day.toString());
+        });
+    lock(v2).verify();
   }
 
   @Test

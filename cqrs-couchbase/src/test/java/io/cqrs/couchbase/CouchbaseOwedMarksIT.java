@@ -16,10 +16,10 @@ import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.SegmentClaim;
-import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ChildJvm;
+import io.cqrs.testing.ForwardingRelayProcessorStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -261,24 +262,42 @@ class CouchbaseOwedMarksIT extends RepositoryIT {
    * durability outcome): the relay's process never learns the checkpoint it reached, and finds it
    * at its next renewal, with the same token. The commits it passed there, their marks owed and now
    * forgotten, must still be recorded as passed: for other processes' readers, and for a relay
-   * reset back. Here a second repository writes that checkpoint under the relay's claim, standing
-   * for the write whose answer was lost.
+   * reset back. Here the relay's write goes through a second repository, so that the relay's own
+   * store never sees it land, and the relay is told it failed: a write whose answer was lost.
    */
   @Test
   void a_checkpoint_write_that_lands_without_an_answer_still_records_what_the_relay_passed() {
     CouchbaseEventStreamRepository a = store();
-    EventRelay relayA = leading(a);
-    List<String> streams = deposit(a, 3);
-    List<LoggedEvent> log = a.readLog(1, 100);
-    long last = log.get(log.size() - 1).position();
-    String processor = EventRelay.processorName("cqrs-relay");
     CouchbaseEventStreamRepository b = store();
-    SegmentState lease = b.segments(processor).get(0);
-    b.saveCheckpoint(
-        new SegmentClaim(
-            processor, 0, lease.owner(), lease.token(), lease.checkpoint(), lease.expiresAt()),
-        last,
-        Instant.now());
+    AtomicBoolean loseAnswer = new AtomicBoolean();
+    ForwardingRelayProcessorStore answerLost =
+        new ForwardingRelayProcessorStore(a) {
+          @Override
+          public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+            if (loseAnswer.compareAndSet(true, false)) {
+              b.saveCheckpoint(claim, position, now); // lands, unseen by the relay's store
+              throw new TransientCqrsException("the checkpoint write's answer was lost");
+            }
+            super.saveCheckpoint(claim, position, now);
+          }
+        };
+    EventRelay relayA =
+        EventRelay.builder(answerLost, deliveries)
+            .owner("a")
+            .grace(Duration.ZERO)
+            .leaseTtl(TTL)
+            .build();
+    closing.add(relayA);
+    assertThat(relayA.publishPending()).isZero();
+    assertThat(relayA.isLeader()).isTrue();
+    List<String> streams = deposit(a, 3);
+    String processor = EventRelay.processorName("cqrs-relay");
+    loseAnswer.set(true);
+    assertThatThrownBy(relayA::publishPending).isInstanceOf(TransientCqrsException.class);
+    List<LoggedEvent> log = a.readLog(1, 100);
+    assertThat(b.segments(processor).get(0).checkpoint())
+        .as("the write landed")
+        .isEqualTo(log.get(log.size() - 1).position());
 
     assertThat(relayA.publishPending()).isZero(); // renews the lease: its checkpoint moved
     relayA.close();

@@ -343,6 +343,61 @@ final class DocumentCodec {
     }
   }
 
+  /**
+   * What a log document holds without its events read: its kind, and for a commit its stream and
+   * versions; {@code events} is how many events it holds. For a reader that needs positions only
+   * (the log's head), which must not fail on an event whose type or revision this process cannot
+   * read.
+   *
+   * @param streamId the commit's stream, else null
+   * @param first the commit's first version, else 0
+   */
+  record LogShape(String kind, String streamId, long first, int events) {}
+
+  /**
+   * Reads a log document's {@link LogShape}, checked as {@link #log} checks it but for the events'
+   * payloads.
+   *
+   * @throws SerializationException if it is not a log document of this layout
+   */
+  LogShape logShape(String key, byte[] json) {
+    JsonNode node = read(key, json, null);
+    String kind = node.path("k").asText("");
+    try {
+      switch (kind) {
+        case COMMIT:
+          String streamId = node.path("s").textValue();
+          if (streamId == null) {
+            throw new IllegalArgumentException("field 's' must be the stream id");
+          }
+          long first = number(node, "v0");
+          long last = number(node, "v1");
+          return new LogShape(kind, streamId, first, eventCount(node, first, last));
+        case INTEGRATION:
+          return new LogShape(kind, null, 0, eventCount(node, 1, Long.MAX_VALUE));
+        case GAP:
+        case ABORTED:
+          return new LogShape(kind, null, 0, 0);
+        default:
+          throw new IllegalArgumentException("unknown kind '" + kind + "'");
+      }
+    } catch (RuntimeException e) {
+      throw corrupt(key, node.path("s").isTextual() ? node.path("s").textValue() : null, e);
+    }
+  }
+
+  private static int eventCount(JsonNode node, long first, long last) {
+    JsonNode array = node.get("e");
+    if (array == null || !array.isArray() || array.isEmpty()) {
+      throw new IllegalArgumentException("field 'e' must be a non-empty array of events");
+    }
+    if (last != Long.MAX_VALUE && array.size() != last - first + 1) {
+      throw new IllegalArgumentException(
+          "holds " + array.size() + " events for versions " + first + ".." + last);
+    }
+    return array.size();
+  }
+
   StreamHead.Entry claim(String key, byte[] json, String stream, long first) {
     JsonNode node = read(key, json, stream);
     try {

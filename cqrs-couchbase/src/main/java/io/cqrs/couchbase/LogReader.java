@@ -1,5 +1,6 @@
 package io.cqrs.couchbase;
 
+import io.cqrs.NonTransientCqrsException;
 import io.cqrs.SerializationException;
 import io.cqrs.TransientCqrsException;
 import io.cqrs.VersionedEvent;
@@ -230,14 +231,61 @@ final class LogReader {
       if (document.isEmpty()) {
         continue; // in flight, or a writer that died before its insert
       }
-      CommitResolver.Resolution resolution =
-          resolver.resolve(List.of(seq), List.of(document)).get(0);
+      CommitResolver.Resolution resolution;
+      try {
+        resolution = resolver.resolve(List.of(seq), List.of(document)).get(0);
+      } catch (NonTransientCqrsException unreadable) {
+        long position = unreadableHead(seq, document.get(), unreadable);
+        if (position > 0) {
+          return position;
+        }
+        continue;
+      }
       if (resolution instanceof CommitResolver.Events events) {
         return position(seq, events.events().size() - 1);
       }
     }
     // Nothing readable in the scanned window: everything below it counts as read.
     return lowest == 1 ? 0 : (lowest - 1) * POSITIONS_PER_SEQUENCE;
+  }
+
+  /**
+   * The head at log document {@code seq}, whose events this process cannot read (a type its
+   * registry does not know, a newer revision: a newer build's, or another service's that shares the
+   * log): the position of its last event if it is committed, or 0 if it is not a commit of the log
+   * (a prepared commit, which this process cannot complete without its events and so does not
+   * count, as for a write in flight; a commit that lost its stream's version). A position needs no
+   * event read, and failing here made every lag of such a process unknown and its store's health
+   * DOWN.
+   *
+   * @throws NonTransientCqrsException {@code unreadable}, if the document is not a log document at
+   *     all
+   */
+  private long unreadableHead(
+      long seq, Kv.Document document, NonTransientCqrsException unreadable) {
+    String key = keys.log(seq);
+    DocumentCodec.LogShape shape;
+    try {
+      shape = codec.logShape(key, document.content());
+    } catch (RuntimeException e) {
+      unreadable.addSuppressed(e);
+      throw unreadable;
+    }
+    switch (shape.kind()) {
+      case DocumentCodec.INTEGRATION:
+        return position(seq, shape.events() - 1);
+      case DocumentCodec.COMMIT:
+        String claimKey = keys.claim(shape.streamId(), shape.first());
+        Optional<Kv.Document> claim = kv.get(claimKey);
+        if (claim.isEmpty()
+            || codec.claim(claimKey, claim.get().content(), shape.streamId(), shape.first()).seq()
+                != seq) {
+          return 0;
+        }
+        return position(seq, shape.events() - 1);
+      default:
+        return 0;
+    }
   }
 
   List<VersionedEvent> byCorrelationId(String correlationId) {

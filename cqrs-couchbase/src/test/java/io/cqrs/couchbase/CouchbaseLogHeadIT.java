@@ -69,4 +69,39 @@ class CouchbaseLogHeadIT extends RepositoryIT {
     assertThat(store.logHead()).isEqualTo(LogReader.position(seq, 1));
     assertThat(raw(keys.claim("acc-2", 1))).isPresent();
   }
+
+  @Test
+  void a_prepared_commit_this_process_cannot_read_is_not_counted_until_it_is_completed() {
+    CouchbaseEventStreamRepository older =
+        CouchbaseEventStreamRepository.builder(
+                collection,
+                new io.cqrs.EventSerializer(
+                    new io.cqrs.TypeRegistry().registerEvents(TestEvents.Deposited.class)))
+            .keyPrefix(prefix)
+            .build();
+    try {
+      store.save("acc-1", 0, batch("acc-1", 0, 2));
+      long committed = store.logHead();
+
+      // A newer build's writer stored its commit, of a type the older build does not know, and
+      // died before claiming the version: the older process cannot complete it, so it does not
+      // count it, as for a write in flight.
+      long seq = kv.increment(keys.sequence());
+      kv.insert(
+          keys.log(seq),
+          codec.commit(
+              "acc-2",
+              List.of(
+                  TestEvents.event("acc-2", 1, new TestEvents.Noted("a"), "corr-2"),
+                  TestEvents.event("acc-2", 2, new TestEvents.Noted("b"), "corr-2"))));
+      assertThat(older.logHead()).isEqualTo(committed);
+      assertThat(raw(keys.claim("acc-2", 1))).isEmpty();
+
+      // A process that reads it completes it; then every process counts it.
+      assertThat(store.logHead()).isEqualTo(LogReader.position(seq, 1));
+      assertThat(older.logHead()).isEqualTo(LogReader.position(seq, 1));
+    } finally {
+      older.close();
+    }
+  }
 }

@@ -89,4 +89,31 @@ class CouchbaseUnreadableLogIT {
       processor.close();
     }
   }
+
+  /**
+   * The log's head is a position, which needs no event read: a process whose registry does not know
+   * the type of the newest commit's events (a rolling deploy's older build, or a read-model service
+   * that registers only the types it follows) still reads it. It failed with the unknown type, so
+   * every lag of that process was unknown and the Spring Boot health of its store was DOWN.
+   */
+  @Test
+  void the_log_head_is_read_whatever_the_types_of_the_newest_commit() {
+    newer.save("acc-1", 0, TestEvents.batch("acc-1", 0, 2));
+    newer.save(
+        "acc-1", 2, List.of(TestEvents.event("acc-1", 3, new TestEvents.Noted("new"), "corr-new")));
+    newer.recordIntegrationEvent(
+        TestEvents.event("cmd-1", 0, new TestEvents.Noted("integration"), "corr-int"));
+    long head = newer.logHead();
+
+    assertThat(older.logHead()).isEqualTo(head);
+
+    newer.save(
+        "acc-2",
+        0,
+        List.of(
+            TestEvents.event("acc-2", 1, new TestEvents.Noted("a"), "corr-2"),
+            TestEvents.event("acc-2", 2, new TestEvents.Noted("b"), "corr-2")));
+
+    assertThat(older.logHead()).isEqualTo(newer.logHead()).isGreaterThan(head);
+  }
 }

@@ -62,9 +62,15 @@ public class CqrsProperties {
     return value == null || value.isBlank() ? null : value;
   }
 
-  /** {@code cqrs.service}, else {@code spring.application.name}, else {@code app}. */
+  /**
+   * {@code cqrs.service}, else {@code spring.application.name}, else {@code app}; a name set to
+   * nothing ({@code spring.application.name=${APP_NAME:}}) is no name.
+   */
   public String getService() {
-    return service != null && !service.isBlank() ? service : applicationName;
+    if (service != null && !service.isBlank()) {
+      return service;
+    }
+    return applicationName == null || applicationName.isBlank() ? "app" : applicationName;
   }
 
   /** Whether {@code cqrs.service} is set, rather than the name falling back. */

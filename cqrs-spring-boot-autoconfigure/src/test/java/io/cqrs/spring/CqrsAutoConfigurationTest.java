@@ -368,6 +368,28 @@ class CqrsAutoConfigurationTest {
                     .isEqualTo("payments-relay"));
   }
 
+  /**
+   * {@code spring.application.name=${APP_NAME:}} with the variable unset is a key set to nothing,
+   * which is not a setting: the service falls back to {@code app}, as with no name at all. The
+   * start failed with "service must not be blank", which names neither property.
+   */
+  @Test
+  void an_application_name_set_to_nothing_falls_back_to_app() {
+    runner
+        .withPropertyValues("spring.application.name=")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(CqrsProperties.class).getService()).isEqualTo("app");
+              assertThat(context.getBean(Cqrs.class).relay().get().name()).isEqualTo("app-relay");
+            });
+    runner
+        .withPropertyValues("spring.application.name= ", "cqrs.service=")
+        .run(
+            context ->
+                assertThat(context.getBean(CqrsProperties.class).getService()).isEqualTo("app"));
+  }
+
   @Test
   void a_processor_setting_that_names_no_processor_fails_the_start() {
     runner

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -316,16 +317,38 @@ public class CqrsLifecycle implements SmartLifecycle {
               + name
               + "': keep one");
     }
-    return settings.containsKey(dashed) ? dashed : name;
+    if (settings.containsKey(dashed)) {
+      return dashed;
+    }
+    if (settings.containsKey(name)) {
+      return name;
+    }
+    // Only an environment variable's key: when the file sets the name or the dashed form too, the
+    // binder gave that entry the variable's values, which take precedence (the same property).
+    String environment = environmentForm(name);
+    return settings.containsKey(environment) ? environment : name;
   }
 
-  /** The processor a {@code cqrs.processors} key names (as it is or dashed), or null. */
+  /**
+   * The key an environment variable gives processor {@code name}: {@code
+   * CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS} binds to the map key {@code balanceview}, as Spring Boot
+   * binds map keys from the environment in lower case, without the dashes a variable cannot hold.
+   */
+  private static String environmentForm(String name) {
+    return DataObjectPropertyName.toDashedForm(name).replace("-", "").toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The processor a {@code cqrs.processors} key names (as it is, dashed, or as an environment
+   * variable gives it), or null.
+   */
   private static String processorNamed(String key, Set<String> processors) {
     if (processors.contains(key)) {
       return key;
     }
     for (String name : processors) {
-      if (DataObjectPropertyName.toDashedForm(name).equals(key)) {
+      if (DataObjectPropertyName.toDashedForm(name).equals(key)
+          || environmentForm(name).equals(key)) {
         return name;
       }
     }

@@ -55,6 +55,61 @@ class CqrsBeanDiscoveryTest {
             });
   }
 
+  /**
+   * An environment variable is how a container sets it ({@code
+   * CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS}), and Spring Boot binds such a variable to the map key
+   * {@code balanceview}: map keys from the environment are lower case, and an underscore would
+   * split the key. The start failed with "cqrs.processors names no registered processor:
+   * [balanceview]", so a camel-case projection's processor could not be configured from the
+   * environment at all.
+   */
+  @Test
+  void a_projections_settings_are_found_from_an_environment_variable() {
+    runner
+        .withUserConfiguration(CamelCaseReadModel.class)
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new org.springframework.core.env.SystemEnvironmentPropertySource(
+                            "systemEnvironment",
+                            java.util.Map.of("CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS", "3"))))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              TrackingEventProcessor processor =
+                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+              assertThat(processor.name()).isEqualTo("balanceView");
+              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
+            });
+  }
+
+  /** The environment overrides a file's setting of the same processor, as for any property. */
+  @Test
+  void an_environment_variable_overrides_the_files_setting_of_a_projection() {
+    runner
+        .withUserConfiguration(CamelCaseReadModel.class)
+        .withPropertyValues("cqrs.processors.balance-view.segments=2")
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new org.springframework.core.env.SystemEnvironmentPropertySource(
+                            "systemEnvironment",
+                            java.util.Map.of("CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS", "3"))))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              TrackingEventProcessor processor =
+                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
+            });
+  }
+
   @Test
   void a_projections_settings_under_its_name_and_its_dashed_name_fail_the_start() {
     runner

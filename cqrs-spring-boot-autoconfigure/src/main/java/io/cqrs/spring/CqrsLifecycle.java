@@ -273,12 +273,28 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   private Set<String> registerProcessors() {
     Set<String> names = new LinkedHashSet<>();
+    Map<String, String> processorBeans = new HashMap<>();
     for (String name : candidates(EventProcessor.class)) {
       EventProcessor processor = beanFactory.getBean(name, EventProcessor.class);
       cqrs.processor(processor);
       names.add(processor.name());
+      processorBeans.put(processor.name(), name);
     }
     for (String name : candidates(Projection.class)) {
+      String processorBean = processorBeans.get(name);
+      if (processorBean != null) {
+        // Cqrs's own refusal says only that the name is taken, not that the starter took it.
+        throw new IllegalStateException(
+            "Projection bean '"
+                + name
+                + "' runs as a tracking processor of that name, and EventProcessor bean '"
+                + processorBean
+                + "' is a processor of that name too. If the processor bean runs this"
+                + " projection, declare the projection @Bean(defaultCandidate = false) and inject"
+                + " it with @Qualifier(\""
+                + name
+                + "\"): a projection bean that takes part runs in a processor of its own as well");
+      }
       Projection projection = beanFactory.getBean(name, Projection.class);
       String key = settingsKey(name);
       CqrsProperties.Processor settings =

@@ -141,6 +141,70 @@ class CqrsBeanDiscoveryTest {
                     .hasMessageContaining("balanceView"));
   }
 
+  /**
+   * A processor built by hand (for a setting without a property, such as the checkpoint interval)
+   * that runs a projection bean under the bean's name: the starter runs that bean as a processor of
+   * the same name too.
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class HandBuiltProcessorOfAProjectionBean {
+    @Bean
+    Balances balances() {
+      return new Balances();
+    }
+
+    @Bean
+    EventProcessor balancesProcessor(io.cqrs.spi.EventStreamRepository store, Balances balances) {
+      return EventProcessor.tracking("balances", store)
+          .projection(balances)
+          .checkpointInterval(java.time.Duration.ofMillis(200))
+          .build();
+    }
+  }
+
+  @Test
+  void a_processor_bean_named_as_a_projection_bean_fails_the_start_naming_both_and_the_way_out() {
+    runner
+        .withUserConfiguration(HandBuiltProcessorOfAProjectionBean.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("Projection bean 'balances'")
+                    .hasMessageContaining("EventProcessor bean 'balancesProcessor'")
+                    .hasMessageContaining("defaultCandidate = false"));
+  }
+
+  /** The way out the message gives: the projection bean kept from injection by type. */
+  @Configuration(proxyBeanMethods = false)
+  static class HandBuiltProcessorOfAQualifiedProjection {
+    @Bean(defaultCandidate = false)
+    Balances balances() {
+      return new Balances();
+    }
+
+    @Bean
+    EventProcessor balancesProcessor(
+        io.cqrs.spi.EventStreamRepository store,
+        @org.springframework.beans.factory.annotation.Qualifier("balances") Balances balances) {
+      return EventProcessor.tracking("balances", store).projection(balances).build();
+    }
+  }
+
+  @Test
+  void a_projection_bean_kept_from_injection_by_type_runs_only_in_the_processor_built_by_hand() {
+    runner
+        .withUserConfiguration(HandBuiltProcessorOfAQualifiedProjection.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(Cqrs.class).processors())
+                  .extracting(EventProcessor::name)
+                  .containsExactly("balances");
+            });
+  }
+
   /** A handler, a read model and an interceptor kept from injection by type. */
   @Configuration(proxyBeanMethods = false)
   static class NotDefaultCandidates {

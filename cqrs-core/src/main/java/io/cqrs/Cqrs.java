@@ -349,8 +349,8 @@ public final class Cqrs implements AutoCloseable {
    * Sends a command in a new envelope on the command bus; returns the envelope sent.
    *
    * @throws UnroutableMessageException if no service subscribed to the command's type (saying so,
-   *     or, for a command this instance handles, that it is not started yet: {@link #start()}
-   *     subscribes its handlers)
+   *     or, before {@link #start()}, that this instance is not started yet: {@link #start()}
+   *     subscribes its handlers, and on the in-memory bus nothing else could take the command)
    */
   public Command send(Object body) {
     // A Command typed as Object (a List<Object> sent one by one) is an envelope, not a body.
@@ -369,16 +369,31 @@ public final class Cqrs implements AutoCloseable {
     Objects.requireNonNull(command, "command");
     try {
       commandBus.publish(command);
-    } catch (UnroutableMessageException e) {
-      if (state == State.NEW && commands.commandTypes().contains(command.commandType())) {
-        throw new UnroutableMessageException(
-            command.commandType(),
-            "cqrs '"
-                + service
-                + "' is not started, and start() subscribes its handler of it; nothing was"
-                + " published");
+    } catch (UnroutableMessageException | UnknownTypeException e) {
+      if (state != State.NEW
+          || (e instanceof UnknownTypeException unknown
+              && !command.commandType().equals(unknown.typeName()))) {
+        throw e;
       }
-      throw e;
+      // Before the start no handler of this instance is subscribed, and one registered at the start
+      // (the Spring Boot starter's handler beans) has not registered its command type either: the
+      // in-memory bus then refused the command as of no service, or as of an unknown type.
+      UnroutableMessageException notStarted =
+          new UnroutableMessageException(
+              command.commandType(),
+              commands.commandTypes().contains(command.commandType())
+                  ? "cqrs '"
+                      + service
+                      + "' is not started, and start() subscribes its handler of it; nothing was"
+                      + " published"
+                  : "cqrs '"
+                      + service
+                      + "' is not started and has no handler of it yet (start() subscribes the"
+                      + " handlers registered by then; the Spring Boot starter registers the"
+                      + " context's handler beans as it starts), and no service is subscribed to"
+                      + " it; nothing was published");
+      notStarted.initCause(e);
+      throw notStarted;
     }
     return command;
   }

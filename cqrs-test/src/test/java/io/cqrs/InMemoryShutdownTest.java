@@ -215,6 +215,42 @@ class InMemoryShutdownTest {
     }
   }
 
+  /**
+   * A handler registered only as the instance starts (the Spring Boot starter registers the
+   * context's handler beans then, so with {@code cqrs.auto-startup=false} none is registered before
+   * the start): the serializing in-memory bus refused the command as of an unknown type, "During a
+   * rolling deploy a newer build may have written it", or as of no service at all.
+   */
+  @Test
+  void a_cqrs_not_started_whose_handler_is_not_registered_yet_says_it_is_not_started()
+      throws InterruptedException {
+    TypeRegistry types = new TypeRegistry();
+    Cqrs cqrs =
+        Cqrs.builder()
+            .service("deferred")
+            .types(types)
+            .commandBus(
+                io.cqrs.memory.InMemoryCommandBus.serializing(new io.cqrs.EventSerializer(types)))
+            .build();
+    try {
+      assertThatThrownBy(() -> cqrs.send(new Ping("early")))
+          .isInstanceOf(UnroutableMessageException.class)
+          .hasMessageContaining("cqrs 'deferred' is not started and has no handler of it yet");
+      types.registerCommands(Ping.class);
+      assertThatThrownBy(() -> cqrs.send(new Ping("early")))
+          .isInstanceOf(UnroutableMessageException.class)
+          .hasMessageContaining("cqrs 'deferred' is not started and has no handler of it yet");
+
+      CountDownLatch handled = new CountDownLatch(1);
+      cqrs.onCommand(Ping.class, (ping, command) -> handled.countDown());
+      cqrs.start();
+      cqrs.send(new Ping("later"));
+      assertThat(handled.await(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      cqrs.close();
+    }
+  }
+
   @Test
   void a_cqrs_not_started_says_so_rather_than_that_nobody_handles_the_command() {
     Cqrs cqrs = Cqrs.builder().service("early").build();

@@ -442,6 +442,32 @@ class CqrsAutoConfigurationTest {
   }
 
   /**
+   * With auto-startup off, a command sent before the start was refused as if no service handled it
+   * ("no service subscribed to it"), though the context has its handler: the starter registers the
+   * handler beans as it starts. The refusal says that this instance is not started.
+   */
+  @Test
+  void a_command_sent_before_a_deferred_start_is_refused_saying_cqrs_is_not_started() {
+    runner
+        .withPropertyValues("cqrs.auto-startup=false", "cqrs.service=ledger")
+        .run(
+            context -> {
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              org.assertj.core.api.Assertions.assertThatThrownBy(
+                      () -> cqrs.send(new Deposit("acc-e", BigDecimal.ONE)))
+                  .isInstanceOf(io.cqrs.UnroutableMessageException.class)
+                  .hasMessageContaining("cqrs 'ledger' is not started");
+
+              context.getBean(CqrsLifecycle.class).start();
+              cqrs.send(new Deposit("acc-e", BigDecimal.ONE));
+              Balances balances = context.getBean(Balances.class);
+              Await.until(
+                  "the deposit handled after the start",
+                  () -> BigDecimal.ONE.equals(balances.balances.get("acc-e")));
+            });
+  }
+
+  /**
    * The TestContext Framework pauses a cached context while other test classes run and restarts it
    * later: cqrs stays running through both, where the pause had closed it and the restart failed.
    */

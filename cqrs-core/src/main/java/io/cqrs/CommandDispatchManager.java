@@ -396,12 +396,41 @@ public final class CommandDispatchManager implements AutoCloseable {
     } catch (CqrsException e) {
       throw e;
     } catch (Exception e) {
+      if (looksLikeABug(e)) {
+        // Recorded and counted as any rejection, but a rejection by the domain is one line, and
+        // this is most likely a defect in the handler: whoever reads the log needs where it was.
+        log.warn(
+            "Command {} ({}) rejected by an exception that looks like a bug in its handler, not a"
+                + " rule of the domain: {}",
+            Texts.shown(command.commandType()),
+            Texts.shown(command.messageId()),
+            Texts.shown(e),
+            e);
+        return;
+      }
       log.info(
           "Command {} ({}) rejected: {}",
           Texts.shown(command.commandType()),
           Texts.shown(command.messageId()),
           Texts.shown(e));
     }
+  }
+
+  /**
+   * Whether a handler's exception is one the JVM throws for a programming error (a null
+   * dereferenced, a bad cast or index, a division by zero, an unsupported operation of an immutable
+   * collection) rather than one a domain rule throws on purpose.
+   */
+  static boolean looksLikeABug(Throwable e) {
+    return e instanceof NullPointerException
+        || e instanceof ClassCastException
+        || e instanceof IndexOutOfBoundsException
+        || e instanceof ArithmeticException
+        || e instanceof ArrayStoreException
+        || e instanceof NegativeArraySizeException
+        || e instanceof UnsupportedOperationException
+        || e instanceof IllegalMonitorStateException
+        || e instanceof java.util.ConcurrentModificationException;
   }
 
   /** What an earlier delivery of a command left in the store. */

@@ -1,0 +1,97 @@
+package io.cqrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.cqrs.memory.InMemoryCommandBus;
+import io.cqrs.memory.InMemoryEventStreamRepository;
+import io.cqrs.testing.Await;
+import java.math.BigDecimal;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A handler's NullPointerException was logged as a domain rejection: one INFO line with the message
+ * only, so the stack trace of what is most likely a bug was nowhere. It is still recorded and
+ * counted as a rejection, but logged at WARN with its stack trace.
+ */
+class HandlerBugLoggingTest {
+  record Deposit(String walletId, BigDecimal amount) {}
+
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Logger logger = (Logger) LoggerFactory.getLogger(CommandDispatchManager.class);
+
+  @BeforeEach
+  void watch() {
+    logger.setLevel(Level.DEBUG);
+    logger.setAdditive(false);
+    logger.addAppender(appender);
+    appender.start();
+  }
+
+  @AfterEach
+  void unwatch() {
+    logger.detachAppender(appender);
+    logger.setAdditive(true);
+    logger.setLevel(null);
+    appender.stop();
+  }
+
+  private List<ILoggingEvent> rejections() {
+    synchronized (appender) {
+      return appender.list.stream()
+          .filter(event -> event.getFormattedMessage().contains("rejected"))
+          .toList();
+    }
+  }
+
+  @Test
+  void a_bug_in_a_handler_is_logged_with_its_stack_trace_and_a_domain_rule_in_one_line() {
+    InMemoryCommandBus bus = new InMemoryCommandBus();
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    CommandDispatchManager manager =
+        CommandDispatchManager.builder(bus, Wallet.types()).errorLog(store).build();
+    manager.registerCommandHandler(
+        Deposit.class,
+        (deposit, command) -> {
+          if (deposit.amount().signum() <= 0) {
+            throw new IllegalArgumentException("no deposit of nothing");
+          }
+          String missing = deposit.walletId().equals("w-null") ? null : deposit.walletId();
+          missing.length(); // the handler's bug
+        });
+    manager.listen("wallets", 1);
+    try {
+      bus.publish(
+          List.of(
+              Command.create(new Deposit("w-1", BigDecimal.ZERO)),
+              Command.create(new Deposit("w-null", BigDecimal.ONE))));
+      Await.until("both rejections logged", () -> rejections().size() == 2);
+
+      ILoggingEvent rule = rejections().get(0);
+      assertThat(rule.getLevel()).isEqualTo(Level.INFO);
+      assertThat(rule.getFormattedMessage()).contains("no deposit of nothing");
+      assertThat(rule.getThrowableProxy()).isNull();
+      ILoggingEvent bug = rejections().get(1);
+      assertThat(bug.getLevel()).isEqualTo(Level.WARN);
+      assertThat(bug.getFormattedMessage()).contains("looks like a bug in its handler");
+      assertThat(bug.getThrowableProxy()).isNotNull();
+      assertThat(bug.getThrowableProxy().getClassName())
+          .isEqualTo(NullPointerException.class.getName());
+      assertThat(bug.getThrowableProxy().getStackTraceElementProxyArray()).isNotEmpty();
+      // Recorded as any rejection: a later delivery is not handled again.
+      assertThat(store.readLog(1, 10))
+          .extracting(entry -> entry.event().eventType())
+          .containsOnly("CommandFailed");
+    } finally {
+      manager.close();
+      bus.close();
+    }
+  }
+}

@@ -132,7 +132,11 @@ public class CqrsLifecycle implements SmartLifecycle {
               + " is built by the application (an EventProcessor bean or a CqrsConfigurer); set"
               + " its segments, batch size and failure handling on its builder");
     }
-    cqrs.start();
+    try {
+      cqrs.start();
+    } catch (IllegalStateException refused) {
+      throw namingSegments(refused);
+    }
     running = true;
     log.info(
         "cqrs started: service '{}', {} command type(s), {} processor(s)",
@@ -369,6 +373,30 @@ public class CqrsLifecycle implements SmartLifecycle {
       }
     }
     return null;
+  }
+
+  /**
+   * A projection's processor refused to start at a segment count other than the one its store fixed
+   * on its first start: restated with the property that set the count, which the processor's own
+   * message cannot name.
+   */
+  private IllegalStateException namingSegments(IllegalStateException refused) {
+    String message = refused.getMessage();
+    if (message == null || !message.contains(" segments in the store, not ")) {
+      return refused;
+    }
+    for (String name : projectionNames) {
+      if (message.startsWith("Processor '" + name + "' has ")) {
+        return new IllegalStateException(
+            "cqrs.processors."
+                + DataObjectPropertyName.toDashedForm(name)
+                + ".segments: "
+                + message
+                + " (the count is fixed in the store by the processor's first start)",
+            refused);
+      }
+    }
+    return refused;
   }
 
   /** The tracking processor of a projection bean, with its {@code cqrs.processors} settings. */

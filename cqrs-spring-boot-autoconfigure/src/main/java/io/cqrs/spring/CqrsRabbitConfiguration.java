@@ -8,6 +8,7 @@ import io.cqrs.rabbitmq.RabbitCommandBus;
 import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.EventBus;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -137,8 +138,28 @@ class CqrsRabbitConfiguration {
               + service.strip().replaceAll("(?U)[\\s\\p{Cntrl}]+", "-")
               + "'");
     }
+    int bytes = service.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_SERVICE_BYTES) {
+      throw new IllegalStateException(
+          "The service name ("
+              + (properties.isServiceSet()
+                  ? "cqrs.service"
+                  : "spring.application.name, as cqrs.service is not set")
+              + ") is "
+              + bytes
+              + " bytes long in UTF-8: it names the RabbitMQ queues and connections, whose names"
+              + " allow it at most "
+              + MAX_SERVICE_BYTES
+              + ": set cqrs.service to a shorter name");
+    }
     return service;
   }
+
+  /**
+   * The longest service name the buses take: the connection names add {@code -commands} (9 bytes)
+   * to it, within the buses' 200 bytes for a name.
+   */
+  static final int MAX_SERVICE_BYTES = 191;
 
   private static QueueType queueType(String name) {
     try {

@@ -240,6 +240,26 @@ class CqrsAutoConfigurationTest {
             });
   }
 
+  /**
+   * A projection's segment count changed after its first start: the processor's refusal named no
+   * property, though the count came from one.
+   */
+  @Test
+  void a_segment_count_other_than_the_stores_fails_the_start_naming_the_property() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    store.segmentCount("balances", 1); // the first start's count
+    runner
+        .withBean(EventStreamRepository.class, () -> store)
+        .withPropertyValues("cqrs.processors.balances.segments=4")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.processors.balances.segments: Processor 'balances' has 1 segments in"
+                            + " the store, not 4"));
+  }
+
   /** A read model whose every write fails. */
   @Configuration(proxyBeanMethods = false)
   static class FailingReadModel {

@@ -242,6 +242,35 @@ class CqrsBackendSettingsTest {
                     .hasStackTraceContaining("(cqrs.service) names the RabbitMQ queues"));
   }
 
+  /** A service name too long for RabbitMQ's names failed naming the builder's connectionName. */
+  @Test
+  void a_service_name_too_long_for_rabbitmq_fails_the_start_naming_the_property() {
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.service=" + "s".repeat(192))
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "The service name (cqrs.service) is 192 bytes long in UTF-8")
+                    .hasStackTraceContaining("at most 191: set cqrs.service to a shorter name"));
+    runner
+        .withPropertyValues(
+            "cqrs.bus.type=rabbitmq",
+            "cqrs.bus.rabbitmq.uri=amqp://guest:guest@192.0.2.1:5672",
+            "cqrs.service=" + "s".repeat(191))
+        .run(
+            context ->
+                assertThat(context)
+                    .as("the longest name passes, and the bus goes on to connect")
+                    .getFailure()
+                    .hasStackTraceContaining("is unavailable: cannot open connection")
+                    .hasStackTraceContaining("s".repeat(191) + "-commands"));
+  }
+
   @Test
   void a_max_message_size_over_the_clients_inbound_limit_fails_the_start_naming_it() {
     runner

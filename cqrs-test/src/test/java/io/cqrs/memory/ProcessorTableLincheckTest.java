@@ -185,7 +185,7 @@ public class ProcessorTableLincheckTest {
                 .then("saveCheckpoint", 1, 0, 3, 1)
                 .post("segments")
                 .build())
-        .iterations(6)
+        .iterations(4)
         .invocationsPerIteration(150)
         .threads(3)
         .actorsPerThread(2)

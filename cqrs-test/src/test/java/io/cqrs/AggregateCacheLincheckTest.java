@@ -122,8 +122,8 @@ public class AggregateCacheLincheckTest {
   @Test
   void stress() {
     new StressOptions()
-        .iterations(10)
-        .invocationsPerIteration(150)
+        .iterations(6)
+        .invocationsPerIteration(100)
         .threads(3)
         .actorsPerThread(3)
         .actorsBefore(1)

@@ -696,14 +696,7 @@ final class DocumentCodec {
 
   private List<VersionedEvent> events(JsonNode node, long first, long last) {
     JsonNode array = node.get("e");
-    if (array == null || !array.isArray() || array.isEmpty()) {
-      throw new IllegalArgumentException("field 'e' must be a non-empty array of events");
-    }
-    if (last != Long.MAX_VALUE && array.size() != last - first + 1) {
-      throw new IllegalArgumentException(
-          "holds " + array.size() + " events for versions " + first + ".." + last);
-    }
-    List<VersionedEvent> events = new ArrayList<>(array.size());
+    List<VersionedEvent> events = new ArrayList<>(eventCount(node, first, last));
     for (JsonNode event : array) {
       events.add(serializer.fromTree(event));
     }

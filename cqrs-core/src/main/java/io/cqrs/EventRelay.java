@@ -88,17 +88,6 @@ public final class EventRelay implements AutoCloseable {
   private volatile boolean leader;
   private volatile SegmentClaim claim;
   private volatile boolean segmentCountFixed;
-
-  /**
-   * The highest checkpoint this relay found under its lease or saved there, set before each save;
-   * guarded by {@link #passing}. A renewal that finds the stored one above it saw another relay
-   * write under this lease (see {@link #sharedOwner}).
-   */
-  private long written;
-
-  /** Why this relay stopped for good: another relay runs under its owner name; or null. */
-  private volatile IllegalStateException sharedOwner;
-
   private Thread thread;
 
   private EventRelay(Builder builder) {
@@ -237,18 +226,8 @@ public final class EventRelay implements AutoCloseable {
       }
       segmentCountFixed = true;
     }
-    if (sharedOwner != null) {
-      throw new IllegalStateException(sharedOwner.getMessage(), sharedOwner);
-    }
     SegmentClaim held = claim;
     Optional<SegmentClaim> got = leases.claim(processor, 0, owner, clock.instant(), leaseTtl);
-    boolean renewed = got.isPresent() && held != null && got.get().token() == held.token();
-    if (renewed && got.get().checkpoint() > written) {
-      throw sharedOwner(got.get().checkpoint());
-    }
-    if (got.isPresent() && !renewed) {
-      written = got.get().checkpoint();
-    }
     if (got.isPresent() && held != null && got.get().token() != held.token()) {
       log.warn("Relay '{}' lost its lease since its last pass and took it again", name);
     } else if (got.isPresent() && held == null) {
@@ -261,34 +240,6 @@ public final class EventRelay implements AutoCloseable {
     }
     claim = got.orElse(null);
     return got.isPresent();
-  }
-
-  /**
-   * Stops this relay for good, as a crash would (the lease stays with the other relay, which goes
-   * on), and returns why: the lease's checkpoint moved past everything this relay found or saved
-   * under it, and only a relay renewing the same lease can write there, so another relay runs under
-   * this one's owner name. Both would publish and checkpoint at once; one stopping loudly is the
-   * lesser harm. Never a false alarm: this relay records its saves before sending them, and a
-   * checkpoint never moves back.
-   */
-  private IllegalStateException sharedOwner(long stored) {
-    IllegalStateException failure =
-        new IllegalStateException(
-            "Relay '"
-                + name
-                + "': its lease's checkpoint moved to "
-                + stored
-                + ", past the "
-                + written
-                + " this relay saved: another relay runs under the same owner '"
-                + owner
-                + "'. Owners must be unique among the relays running at once (leave owner unset"
-                + " for a fresh id); this relay stops, the other goes on");
-    sharedOwner = failure;
-    leader = false;
-    claim = null;
-    running = false;
-    return failure;
   }
 
   private record Pass(int published, boolean moreToRead) {}
@@ -328,7 +279,6 @@ public final class EventRelay implements AutoCloseable {
     }
     if (advanceTo > checkpoint) {
       try {
-        written = Math.max(written, advanceTo);
         leases.saveCheckpoint(lease, advanceTo, clock.instant());
       } catch (ClaimLostException e) {
         // Stalled past the lease and replaced: the batch went out once more (at least once), but
@@ -444,10 +394,6 @@ public final class EventRelay implements AutoCloseable {
       try {
         published = publishPending(true);
       } catch (RuntimeException e) {
-        if (sharedOwner != null) {
-          log.error("Relay '{}' stopped", name, e);
-          return;
-        }
         failures++;
         // Failures are the same when their classes are: messages name keys and request contexts
         // that differ from one attempt to the next.
@@ -665,10 +611,9 @@ public final class EventRelay implements AutoCloseable {
      * This relay's owner name in the lease (default: pid and a random id). It must be unique among
      * the relays running at once: the store knows a relay by it, so a second relay given the same
      * name (a fixed name in every process's configuration) takes the lease as a renewal of the
-     * first's, and both publish and checkpoint at once until one finds the lease's checkpoint moved
-     * past what it saved: that one stops for good, {@link EventRelay#publishPending()} throwing an
-     * {@code IllegalStateException} that says why. Reusing the name of a process that is gone is
-     * what it is for: a restart takes its lease back at once instead of waiting for it to expire.
+     * first's, and both publish and checkpoint at once. Reusing the name of a process that is gone
+     * is what it is for: a restart takes its lease back at once instead of waiting for it to
+     * expire.
      */
     public Builder owner(String owner) {
       this.owner = requireText(owner, "owner");

@@ -436,14 +436,6 @@ public final class TrackingEventProcessor implements EventProcessor {
           worker.stop();
           joinQuietly(worker.thread);
         }
-        // Their claims stay in the store until they run out, as a crash leaves them, but no
-        // thread of this process works a segment any more.
-        lock.lock();
-        try {
-          workers.clear();
-        } finally {
-          lock.unlock();
-        }
       } else {
         stopAll();
       }
@@ -576,13 +568,8 @@ public final class TrackingEventProcessor implements EventProcessor {
     Optional<SegmentClaim> renewed =
         store.claim(name, worker.segment, owner, clock.instant(), claimTtl);
     if (renewed.isPresent() && renewed.get().token() == worker.claim.token()) {
-      long stored = renewed.get().checkpoint();
-      long written = worker.written;
-      if (stored > written) {
-        sharedOwner(worker.segment, written, stored);
-      }
       worker.claim = renewed.get();
-      passedUnreadable(worker.segment, stored);
+      passedUnreadable(worker.segment, renewed.get().checkpoint());
     } else {
       log.warn("Processor '{}' lost segment {} to another process", name, worker.segment);
       if (renewed.isPresent()) {
@@ -592,34 +579,6 @@ public final class TrackingEventProcessor implements EventProcessor {
       // under the lost claim are refused, and its release of it frees nothing.
       handOver(worker);
     }
-  }
-
-  /**
-   * Stops the processor as a crash would (no final checkpoint, no release: the claims stay with the
-   * other process, which goes on) and throws, which ends coordination with {@link #failure()}
-   * saying why: the segment's checkpoint moved past every position this process found or wrote
-   * under its claim, and only a process that renews the same claim can write there, so another
-   * process runs this processor under this one's owner. Both would handle the same events at once,
-   * their checkpoints both accepted: one stopping loudly is the lesser harm. Never a false alarm:
-   * this process's own writes are recorded before they are sent, the checkpoint never moves back,
-   * and a reset is refused while a segment is claimed.
-   */
-  private void sharedOwner(int segment, long written, long stored) {
-    halted = true;
-    running = false;
-    throw new IllegalStateException(
-        "Processor '"
-            + name
-            + "' segment "
-            + segment
-            + ": its checkpoint moved to "
-            + stored
-            + " under this process's claim, past the "
-            + written
-            + " this process wrote: another process runs it under the same owner '"
-            + owner
-            + "'. Owners must be unique among the processes running at once (leave owner unset for"
-            + " a fresh id); this process stops the processor, the other goes on");
   }
 
   /**
@@ -895,10 +854,6 @@ public final class TrackingEventProcessor implements EventProcessor {
     // The worker thread's own state: the last position handled (or started), the last saved.
     private long handled;
     private long saved;
-    // The highest checkpoint this worker found under its claim or asked the store to save, set
-    // before each save: a renewal that finds the stored checkpoint above it saw another process
-    // write under this claim, which only a process given the same owner can (see sharedOwner).
-    volatile long written;
     private int sinceSave;
     private long savedAt;
     private final ArrayDeque<Started> inFlight = new ArrayDeque<>();
@@ -906,7 +861,6 @@ public final class TrackingEventProcessor implements EventProcessor {
     Worker(SegmentClaim claim) {
       this.segment = claim.segment();
       this.claim = claim;
-      this.written = claim.checkpoint();
       this.thread = new Thread(this::run, "cqrs-processor-" + name + "-" + segment);
       thread.setDaemon(true);
     }
@@ -1323,16 +1277,8 @@ public final class TrackingEventProcessor implements EventProcessor {
     /** Saves the checkpoint at {@code position} if that moves it and the claim still allows it. */
     private void saveCheckpointAt(long position) throws Exception {
       if (position > saved && holdsClaim() && !halted) {
-        wrote(position);
         store.saveCheckpoint(claim, position, clock.instant());
         saved = position;
-      }
-    }
-
-    /** Records a checkpoint about to be saved under the claim, before the store sees it. */
-    private void wrote(long position) {
-      if (position > written) {
-        written = position;
       }
     }
 
@@ -1377,7 +1323,6 @@ public final class TrackingEventProcessor implements EventProcessor {
     /** The last checkpoint, on the way out, if the claim still allows it. */
     private void saveOnStop(long handled) {
       try {
-        wrote(handled);
         store.saveCheckpoint(claim, handled, clock.instant());
       } catch (ClaimLostException e) {
         log.debug("Processor '{}' segment {}: no final checkpoint, {}", name, segment, e);
@@ -1739,11 +1684,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     /**
      * This process's id among the processes that run the processor (default: a fresh id). It must
      * be unique among the processes running at once: the store knows a claim's owner by it, so two
-     * processes given one id (a fixed name in every process's configuration) are one owner to it
-     * and renew each other's claims. A process that finds its segment's checkpoint moved past what
-     * it wrote under its claim stops as a crash would, {@link TrackingEventProcessor#failure()}
-     * saying so; until then both handle the same events. Reusing the id of a process that is gone
-     * lets a restart take its segments back at once.
+     * processes given one id (a fixed name in every process's configuration) are one owner to it,
+     * renew each other's claims and both handle the same segments, with both checkpoints accepted.
+     * Reusing the id of a process that is gone lets a restart take its segments back at once.
      */
     public Builder owner(String owner) {
       this.owner = Objects.requireNonNull(owner, "owner");

@@ -502,58 +502,6 @@ class EventRelayTest {
   }
 
   @Test
-  void a_relay_given_another_running_relays_owner_name_stops_saying_so_and_the_other_goes_on() {
-    Instant t0 = Instant.now();
-    Ledgers.append(store, "ledger-1", 3, t0.minusSeconds(60)); // committed, never published
-    // One owner name in both processes' configuration: the store takes each one's claim for a
-    // renewal of the other's, so both lead.
-    EventRelay first = EventRelay.builder(store, bus).owner("relay").grace(Duration.ZERO).build();
-    EventRelay second = EventRelay.builder(store, bus).owner("relay").grace(Duration.ZERO).build();
-    assertThat(first.publishPending()).isEqualTo(3);
-    assertThat(second.publishPending()).as("it starts from the first's checkpoint").isZero();
-    Ledgers.append(store, "ledger-2", 2, t0.minusSeconds(60));
-    assertThat(second.publishPending()).isEqualTo(2);
-
-    // The first finds the lease's checkpoint moved under its own claim: only a relay under its
-    // name could have moved it.
-    assertThatThrownBy(first::publishPending)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("another relay runs under the same owner 'relay'")
-        .hasMessageContaining("moved to 5, past the 3 this relay saved");
-    assertThat(first.isLeader()).isFalse();
-    assertThatThrownBy(first::publishPending)
-        .as("stopped for good")
-        .isInstanceOf(IllegalStateException.class);
-    first.close();
-    assertThat(lease().owner()).as("the lease stays with the other").isEqualTo("relay");
-    Ledgers.append(store, "ledger-3", 1, t0.minusSeconds(60));
-    assertThat(second.publishPending()).isEqualTo(1);
-    assertThat(second.isLeader()).isTrue();
-    assertThat(checkpoint()).isEqualTo(6);
-    second.close();
-  }
-
-  @Test
-  void a_relay_that_takes_back_the_lease_of_its_own_name_after_a_restart_goes_on() {
-    Instant t0 = Instant.now();
-    Ledgers.append(store, "ledger-1", 3, t0.minusSeconds(60));
-    EventRelay before = EventRelay.builder(store, bus).owner("pod-0").grace(Duration.ZERO).build();
-    assertThat(before.publishPending()).isEqualTo(3);
-    before.abandon(); // died: its lease is still live
-
-    // What a fixed name is for: the restarted process takes its lease back at once, and since
-    // the relay before it writes nothing more, nothing looks shared.
-    EventRelay after = EventRelay.builder(store, bus).owner("pod-0").grace(Duration.ZERO).build();
-    for (int i = 0; i < 3; i++) {
-      Ledgers.append(store, "ledger-" + (i + 2), 1, t0.minusSeconds(60));
-      assertThat(after.publishPending()).isEqualTo(1);
-    }
-    assertThat(after.isLeader()).isTrue();
-    assertThat(checkpoint()).isEqualTo(6);
-    after.close();
-  }
-
-  @Test
   void a_relay_that_stalled_past_its_lease_cannot_save_its_checkpoint_after_another_took_over()
       throws Exception {
     Instant t0 = Instant.now();

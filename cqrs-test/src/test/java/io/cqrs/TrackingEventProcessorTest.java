@@ -462,62 +462,6 @@ class TrackingEventProcessorTest {
   }
 
   @Test
-  void a_process_given_another_running_process_owner_stops_saying_so_and_the_other_goes_on()
-      throws Exception {
-    appendStreams(1, 5);
-    Recorder first = new Recorder();
-    TrackingEventProcessor a =
-        start(
-            EventProcessor.tracking("twins", store)
-                .handler(first)
-                .claimTtl(Duration.ofMillis(300))
-                .owner("same"));
-    Await.until(
-        "the first handled the history", () -> store.segments("twins").get(0).checkpoint() == 5);
-    // The second process, given the same owner (one name in every process's configuration): the
-    // store takes its claim for a renewal of the first's. Its handler holds the first new event,
-    // so it writes nothing while the first moves the checkpoint on.
-    CountDownLatch held = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Recorder second = new Recorder();
-    TrackingEventProcessor b =
-        start(
-            EventProcessor.tracking("twins", store)
-                .handler(
-                    event -> {
-                      second.handle(event);
-                      held.countDown();
-                      release.await();
-                    })
-                .claimTtl(Duration.ofMillis(300))
-                .owner("same"));
-    try {
-      Ledgers.append(store, "ledger-0", 3, CREATED);
-      assertThat(held.await(10, TimeUnit.SECONDS)).as("the second handles too").isTrue();
-      Await.until(
-          "the first handled the new events",
-          () -> store.segments("twins").get(0).checkpoint() == 8);
-
-      Await.until("the second stops", () -> b.failure() != null);
-      assertThat(b.failure())
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("another process runs it under the same owner 'same'")
-          .hasMessageContaining("moved to 8 under this process's claim, past the 5");
-      assertThat(a.failure()).isNull();
-    } finally {
-      release.countDown();
-    }
-    // The claim stays the first's (the second stops as a crash would, releasing nothing), and the
-    // first goes on alone.
-    Ledgers.append(store, "ledger-0", 2, CREATED);
-    Await.until("the first handled the later events", () -> first.count() == 10);
-    assertThat(a.ownedSegments()).containsExactly(0);
-    assertThat(b.ownedSegments()).isEmpty();
-    assertThat(second.versions.get("ledger-0")).containsExactly(6L);
-    assertThat(a.failure()).isNull();
-  }
-
-  @Test
   void three_processes_share_four_segments_two_one_and_one() {
     appendStreams(20, 5);
     Recorder recorder = new Recorder();

@@ -2,12 +2,9 @@ package io.cqrs.couchbase;
 
 import static io.cqrs.couchbase.TestEvents.batch;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.EventProcessor;
-import io.cqrs.EventRelay;
 import io.cqrs.TrackingEventProcessor;
-import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.testing.Await;
@@ -159,36 +156,5 @@ class CouchbaseFencingAdversaryIT extends RepositoryIT {
     assertThat(parking.saved).isEmpty();
     assertThat(pb.segments("fence").get(0).owner()).isEqualTo("B");
     assertThat(pb.segments("fence").get(0).checkpoint()).isEqualTo(bCheckpoint);
-  }
-
-  @Test
-  void a_relay_given_another_running_relays_owner_name_stops_and_the_other_goes_on() {
-    writer.save("acct-1", 0, batch("acct-1", 0, 3)); // committed, never published
-    InMemoryEventBus bus = new InMemoryEventBus();
-    // Two processes, one owner name in both configurations: each takes the lease as a renewal of
-    // the other's.
-    EventRelay first =
-        EventRelay.builder(process(), bus).owner("relay").grace(Duration.ZERO).build();
-    EventRelay second =
-        EventRelay.builder(process(), bus).owner("relay").grace(Duration.ZERO).build();
-    try {
-      assertThat(first.publishPending()).isEqualTo(3);
-      assertThat(second.publishPending()).isZero();
-      writer.save("acct-2", 0, batch("acct-2", 0, 2));
-      assertThat(second.publishPending()).isEqualTo(2);
-
-      assertThatThrownBy(first::publishPending)
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("another relay runs under the same owner 'relay'");
-      assertThat(first.isLeader()).isFalse();
-      first.close();
-      writer.save("acct-3", 0, batch("acct-3", 0, 1));
-      assertThat(second.publishPending()).isEqualTo(1);
-      assertThat(second.isLeader()).isTrue();
-    } finally {
-      first.close();
-      second.close();
-      bus.close();
-    }
   }
 }

@@ -628,6 +628,7 @@ public final class SchemaLock {
       };
     }
     if (shape.has("enum")) {
+      // As text: the record does not say whether a value was written as a number.
       Iterator<String> written = shape.get("enum").fieldNames();
       return written.hasNext() ? nodes.textNode(written.next()) : nodes.nullNode();
     }
@@ -635,7 +636,10 @@ public final class SchemaLock {
       return nodes.arrayNode().add(sample(shape.get("elements"), depth + 1));
     }
     if (shape.has("values")) {
-      return nodes.objectNode().set("k", sample(shape.get("values"), depth + 1));
+      // A key of the map's key type, as JSON writes every key: as text.
+      JsonNode key = shape.has("keys") ? sample(shape.get("keys"), depth + 1) : nodes.nullNode();
+      String name = key.isNull() ? "k" : key.isTextual() ? key.asText() : key.toString();
+      return nodes.objectNode().set(name, sample(shape.get("values"), depth + 1));
     }
     if (shape.has("properties")) {
       ObjectNode bean = nodes.objectNode();

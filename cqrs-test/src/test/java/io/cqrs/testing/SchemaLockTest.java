@@ -339,6 +339,41 @@ class SchemaLockTest {
   @TypeName(value = "Scheduled", revision = 2)
   record Scheduled2(String id, Instant at, UUID batch) {}
 
+  @TypeName("Tallied")
+  record Tallied1(Map<String, Integer> byDay) {}
+
+  @TypeName(value = "Tallied", revision = 2)
+  record Tallied2(Map<LocalDate, Integer> byDay, Level level) {}
+
+  enum Level {
+    @JsonProperty("1")
+    LOW,
+    @JsonProperty("2")
+    HIGH
+  }
+
+  @Test
+  void aDowncasterThatParsesMapKeysIsGivenKeysOfTheirType() {
+    lockFirst(new TypeRegistry().registerEvents(Tallied1.class));
+    TypeRegistry v2 = new TypeRegistry().registerEvents(Tallied2.class);
+    v2.upcaster(Tallied2.class, 1, p -> p.put("level", "1"));
+    // Revision 1 keyed the tallies by ISO week day name; the downcaster parses each date key.
+    v2.downcaster(
+        Tallied2.class,
+        2,
+        p -> {
+          ObjectNode byDay = p.putObject("byDayNames");
+          p.remove("byDay")
+              .fields()
+              .forEachRemaining(
+                  e -> byDay.set(LocalDate.parse(e.getKey()).getDayOfWeek().name(), e.getValue()));
+          p.set("byDay", p.remove("byDayNames"));
+          p.remove("level");
+          return p;
+        });
+    lock(v2).verify();
+  }
+
   @Test
   void aDowncasterThatParsesTimesAndIdsIsGivenRealOnes() {
     lockFirst(new TypeRegistry().registerEvents(Scheduled1.class));

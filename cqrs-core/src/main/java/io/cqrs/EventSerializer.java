@@ -275,7 +275,7 @@ public final class EventSerializer {
               + ", but its JSON is not an object a downcaster can work on: "
               + tree.getNodeType());
     }
-    return new Pinned(revision, registry.downcast(type, object, revision));
+    return new Pinned(revision, registry.downcastPinned(type, object, revision));
   }
 
   private void writePayload(JsonGenerator json, Object payload, Pinned pinned) throws IOException {

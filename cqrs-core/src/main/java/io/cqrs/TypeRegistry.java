@@ -483,7 +483,8 @@ public final class TypeRegistry {
   public ObjectNode downcast(Class<?> type, ObjectNode payload, int revision) {
     Objects.requireNonNull(payload, "payload");
     int lowest = writableDownTo(type);
-    if (revision < lowest || revision > revisionOf(type)) {
+    int current = revisionOf(type);
+    if (revision < lowest || revision > current) {
       throw new IllegalArgumentException(
           nameOf(type)
               + " cannot be brought down to revision "
@@ -491,8 +492,17 @@ public final class TypeRegistry {
               + ": its downcasters reach revisions "
               + lowest
               + " to "
-              + revisionOf(type));
+              + current);
     }
+    return downcastPinned(type, payload, revision);
+  }
+
+  /**
+   * {@link #downcast} for a writer of a {@linkplain #writeRevision pinned} type, without the range
+   * check: the pin was refused unless every downcaster down to it is registered, and they cannot be
+   * removed.
+   */
+  ObjectNode downcastPinned(Class<?> type, ObjectNode payload, int revision) {
     String name = nameOf(type);
     Downcaster[] chain = downcasters.get(name);
     ObjectNode down = payload;

@@ -12,12 +12,16 @@ import io.cqrs.interceptor.Dispatch;
 import io.cqrs.spring.TestDomain.Balances;
 import io.cqrs.spring.TestDomain.DepositHandler;
 import io.cqrs.testing.Await;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Which beans the starter takes part in the application, and how it finds their settings: a
@@ -40,19 +44,31 @@ class CqrsBeanDiscoveryTest {
     }
   }
 
+  /** The camel-case projection runs in processor {@code balanceView}, on three segments. */
+  private static void balanceViewRunsThreeSegments(AssertableApplicationContext context) {
+    assertThat(context).hasNotFailed();
+    TrackingEventProcessor processor =
+        (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
+    assertThat(processor.name()).isEqualTo("balanceView");
+    Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
+  }
+
+  /** What a container's {@code CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS=3} puts in the environment. */
+  private static void threeSegmentsFromTheEnvironment(ConfigurableApplicationContext context) {
+    context
+        .getEnvironment()
+        .getPropertySources()
+        .addFirst(
+            new SystemEnvironmentPropertySource(
+                "systemEnvironment", Map.of("CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS", "3")));
+  }
+
   @Test
   void a_projections_settings_are_found_under_its_dashed_name() {
     runner
         .withUserConfiguration(CamelCaseReadModel.class)
         .withPropertyValues("cqrs.processors.balance-view.segments=3")
-        .run(
-            context -> {
-              assertThat(context).hasNotFailed();
-              TrackingEventProcessor processor =
-                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
-              assertThat(processor.name()).isEqualTo("balanceView");
-              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
-            });
+        .run(CqrsBeanDiscoveryTest::balanceViewRunsThreeSegments);
   }
 
   /**
@@ -67,23 +83,8 @@ class CqrsBeanDiscoveryTest {
   void a_projections_settings_are_found_from_an_environment_variable() {
     runner
         .withUserConfiguration(CamelCaseReadModel.class)
-        .withInitializer(
-            context ->
-                context
-                    .getEnvironment()
-                    .getPropertySources()
-                    .addFirst(
-                        new org.springframework.core.env.SystemEnvironmentPropertySource(
-                            "systemEnvironment",
-                            java.util.Map.of("CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS", "3"))))
-        .run(
-            context -> {
-              assertThat(context).hasNotFailed();
-              TrackingEventProcessor processor =
-                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
-              assertThat(processor.name()).isEqualTo("balanceView");
-              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
-            });
+        .withInitializer(CqrsBeanDiscoveryTest::threeSegmentsFromTheEnvironment)
+        .run(CqrsBeanDiscoveryTest::balanceViewRunsThreeSegments);
   }
 
   /** The environment overrides a file's setting of the same processor, as for any property. */
@@ -92,22 +93,8 @@ class CqrsBeanDiscoveryTest {
     runner
         .withUserConfiguration(CamelCaseReadModel.class)
         .withPropertyValues("cqrs.processors.balance-view.segments=2")
-        .withInitializer(
-            context ->
-                context
-                    .getEnvironment()
-                    .getPropertySources()
-                    .addFirst(
-                        new org.springframework.core.env.SystemEnvironmentPropertySource(
-                            "systemEnvironment",
-                            java.util.Map.of("CQRS_PROCESSORS_BALANCEVIEW_SEGMENTS", "3"))))
-        .run(
-            context -> {
-              assertThat(context).hasNotFailed();
-              TrackingEventProcessor processor =
-                  (TrackingEventProcessor) context.getBean(Cqrs.class).processors().get(0);
-              Await.until("three segments owned", () -> processor.ownedSegments().size() == 3);
-            });
+        .withInitializer(CqrsBeanDiscoveryTest::threeSegmentsFromTheEnvironment)
+        .run(CqrsBeanDiscoveryTest::balanceViewRunsThreeSegments);
   }
 
   @Test

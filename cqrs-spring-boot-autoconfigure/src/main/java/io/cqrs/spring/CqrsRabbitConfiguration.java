@@ -130,9 +130,7 @@ class CqrsRabbitConfiguration {
           "The service name '"
               + service
               + "' ("
-              + (properties.isServiceSet()
-                  ? "cqrs.service"
-                  : "spring.application.name, as cqrs.service is not set")
+              + serviceSetting(properties)
               + ") names the RabbitMQ queues and connections and must not contain whitespace or"
               + " control characters: set cqrs.service to a name without them, e.g. '"
               + service.strip().replaceAll("(?U)[\\s\\p{Cntrl}]+", "-")
@@ -142,9 +140,7 @@ class CqrsRabbitConfiguration {
     if (bytes > MAX_SERVICE_BYTES) {
       throw new IllegalStateException(
           "The service name ("
-              + (properties.isServiceSet()
-                  ? "cqrs.service"
-                  : "spring.application.name, as cqrs.service is not set")
+              + serviceSetting(properties)
               + ") is "
               + bytes
               + " bytes long in UTF-8: it names the RabbitMQ queues and connections, whose names"
@@ -153,6 +149,13 @@ class CqrsRabbitConfiguration {
               + ": set cqrs.service to a shorter name");
     }
     return service;
+  }
+
+  /** Which property named the service, for a failure that asks to change it. */
+  private static String serviceSetting(CqrsProperties properties) {
+    return properties.isServiceSet()
+        ? "cqrs.service"
+        : "spring.application.name, as cqrs.service is not set";
   }
 
   /**

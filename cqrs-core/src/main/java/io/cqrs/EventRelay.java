@@ -98,7 +98,10 @@ public final class EventRelay implements AutoCloseable {
     this.name = builder.name;
     this.processor = processorName(builder.name);
     this.clock = builder.clock;
-    this.owner = builder.owner;
+    this.owner =
+        builder.owner != null
+            ? Ids.instanceOf(builder.owner)
+            : ProcessHandle.current().pid() + "-" + Ids.newId();
     this.leaseTtl = builder.leaseTtl;
     this.grace = builder.grace;
     this.pollInterval = builder.pollInterval;
@@ -153,7 +156,10 @@ public final class EventRelay implements AutoCloseable {
     return leader;
   }
 
-  /** The owner name this relay takes the lease under. */
+  /**
+   * The owner id this relay takes the lease under: the process id and a random id, or the name
+   * given to {@link Builder#owner} followed by {@code '#'} and a random suffix.
+   */
   public String owner() {
     return owner;
   }
@@ -580,7 +586,7 @@ public final class EventRelay implements AutoCloseable {
     private final EventStreamRepository store;
     private final EventBus bus;
     private String name = "cqrs-relay";
-    private String owner = ProcessHandle.current().pid() + "-" + Ids.newId();
+    private String owner;
     private Duration leaseTtl = Duration.ofSeconds(10);
     private Duration grace = Duration.ofSeconds(2);
     private Duration pollInterval = Duration.ofMillis(200);
@@ -608,12 +614,14 @@ public final class EventRelay implements AutoCloseable {
     }
 
     /**
-     * This relay's owner name in the lease (default: pid and a random id). It must be unique among
-     * the relays running at once: the store knows a relay by it, so a second relay given the same
-     * name (a fixed name in every process's configuration) takes the lease as a renewal of the
-     * first's, and both publish and checkpoint at once. Reusing the name of a process that is gone
-     * is what it is for: a restart takes its lease back at once instead of waiting for it to
-     * expire.
+     * A name for this relay in the lease, shown wherever the lease is (default: the process id and
+     * a random id). Each relay built adds a random suffix to it ({@code name#5f0c2a9e1b7d}, see
+     * {@link EventRelay#owner()}), so the store never takes two relays for one owner, even when
+     * every process's configuration gives the same name: one leads and the other stands by. A relay
+     * restarted after a crash therefore waits for its predecessor's lease to run out ({@link
+     * #leaseTtl}); a relay closed cleanly gave it up.
+     *
+     * @throws IllegalArgumentException if the name is blank
      */
     public Builder owner(String owner) {
       this.owner = requireText(owner, "owner");

@@ -157,7 +157,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.checkpointIntervalMillis = builder.checkpointInterval.toMillis();
     this.requestedSegments = builder.segments;
     this.batchSize = builder.batchSize;
-    this.owner = builder.owner != null ? builder.owner : Ids.newId();
+    this.owner = builder.owner != null ? Ids.instanceOf(builder.owner) : Ids.newId();
     this.claimTtl = builder.claimTtl;
     this.unreadableRetry = builder.unreadableRetry;
     this.idleWait = builder.idleWait;
@@ -177,7 +177,10 @@ public final class TrackingEventProcessor implements EventProcessor {
     return name;
   }
 
-  /** This process's id among the processes that run the processor. */
+  /**
+   * This processor's id among the processes that run it, as the store records its claims: a fresh
+   * id, or the name given to {@link Builder#owner} followed by {@code '#'} and a random suffix.
+   */
   public String owner() {
     return owner;
   }
@@ -1682,14 +1685,22 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
 
     /**
-     * This process's id among the processes that run the processor (default: a fresh id). It must
-     * be unique among the processes running at once: the store knows a claim's owner by it, so two
-     * processes given one id (a fixed name in every process's configuration) are one owner to it,
-     * renew each other's claims and both handle the same segments, with both checkpoints accepted.
-     * Reusing the id of a process that is gone lets a restart take its segments back at once.
+     * A name for this process among the processes that run the processor, shown wherever claims are
+     * (default: a fresh id). Each processor built adds a random suffix to it ({@code
+     * name#5f0c2a9e1b7d}, see {@link TrackingEventProcessor#owner()}), so the store never takes two
+     * processes for one owner, even when every process's configuration gives the same name: they
+     * share the segments as any two processes do. A process restarted after a crash therefore waits
+     * for its predecessor's claims to run out ({@link #claimTtl}), as one with the default does; a
+     * process that stopped cleanly released them.
+     *
+     * @throws IllegalArgumentException if the name is blank
      */
     public Builder owner(String owner) {
-      this.owner = Objects.requireNonNull(owner, "owner");
+      Objects.requireNonNull(owner, "owner");
+      if (owner.isBlank()) {
+        throw new IllegalArgumentException("owner must not be blank");
+      }
+      this.owner = owner;
       return this;
     }
 

@@ -174,9 +174,9 @@ class AsyncAndFailureAdversaryTest {
                     }));
     // a hands segment 1 over on its next round after b's heartbeat; its worker waits for the
     // held stage.
-    Await.until("b heartbeats", () -> byOwner.containsKey("b"));
-    int aRounds = byOwner.get("a").get();
-    Await.until("a's round after b joined", () -> byOwner.get("a").get() >= aRounds + 2);
+    Await.until("b heartbeats", () -> byOwner.containsKey(b.owner()));
+    int aRounds = byOwner.get(a.owner()).get();
+    Await.until("a's round after b joined", () -> byOwner.get(a.owner()).get() >= aRounds + 2);
     assertThat(a.ownedSegments()).as("the leaving segment still here").contains(1);
     assertThat(b.ownedSegments()).isEmpty();
     Ledgers.append(store, stream, 1, CREATED); // committed while the stage is held

@@ -446,6 +446,26 @@ class EventRelayTest {
   }
 
   @Test
+  void two_relays_given_one_owner_name_are_two_owners_to_the_lease_and_one_of_them_leads() {
+    Ledgers.append(store, "ledger-1", 3, Instant.now().minusSeconds(60));
+    Ledgers.append(store, "ledger-2", 2, Instant.now().minusSeconds(60));
+    // A fixed name in every process's configuration: the store must still tell the relays apart.
+    EventRelay first = EventRelay.builder(store, bus).owner("node").grace(Duration.ZERO).build();
+    EventRelay second = EventRelay.builder(store, bus).owner("node").grace(Duration.ZERO).build();
+
+    assertThat(first.publishPending()).isEqualTo(5);
+    assertThat(first.isLeader()).isTrue();
+    Ledgers.append(store, "ledger-3", 2, Instant.now().minusSeconds(60));
+    assertThat(second.publishPending()).as("the second stands by").isZero();
+    assertThat(second.isLeader()).isFalse();
+    assertThat(first.owner()).startsWith("node#").isNotEqualTo(second.owner());
+    assertThat(lease().owner()).isEqualTo(first.owner());
+    assertThat(first.publishPending()).as("the first still leads").isEqualTo(2);
+    first.close();
+    second.close();
+  }
+
+  @Test
   void a_relay_that_cannot_publish_what_the_log_holds_next_gives_its_lease_to_one_that_can()
       throws Exception {
     SubscribingEventProcessor subscription =
@@ -537,7 +557,7 @@ class EventRelayTest {
           .isEqualTo(3);
       assertThat(stalled.isLeader()).isFalse();
       assertThat(lease().checkpoint()).as("the stalled relay's write was refused").isZero();
-      assertThat(lease().owner()).isEqualTo("successor");
+      assertThat(lease().owner()).isEqualTo(successor.owner());
       assertThat(stalled.publishPending()).isZero();
       assertThat(stalled.isLeader()).isFalse();
     } finally {
@@ -574,7 +594,7 @@ class EventRelayTest {
           () ->
               closer[0] != null
                   && java.util.concurrent.locks.LockSupport.getBlocker(closer[0]) != null);
-      assertThat(lease().owner()).as("the lease, while the pass runs").isEqualTo("closing");
+      assertThat(lease().owner()).as("the lease, while the pass runs").isEqualTo(closing.owner());
       parking.release();
 
       assertThat(pass.get(10, TimeUnit.SECONDS)).isEqualTo(3);

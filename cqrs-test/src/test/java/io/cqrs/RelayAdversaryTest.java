@@ -244,7 +244,7 @@ class RelayAdversaryTest {
     AtomicBoolean parkNext = new AtomicBoolean(true);
     store.afterClaim =
         got -> {
-          if (got.isPresent() && got.get().owner().equals("a") && parkNext.getAndSet(false)) {
+          if (got.isPresent() && got.get().owner().equals(a.owner()) && parkNext.getAndSet(false)) {
             parked.countDown();
             try {
               release.await(30, TimeUnit.SECONDS);
@@ -261,7 +261,7 @@ class RelayAdversaryTest {
     release.countDown();
     passA.get(10, TimeUnit.SECONDS);
     assertThat(lease().checkpoint()).isEqualTo(successorCheckpoint);
-    assertThat(lease().owner()).isEqualTo("b");
+    assertThat(lease().owner()).isEqualTo(b.owner());
     assertThat(a.isLeader()).isFalse();
     Ledgers.append(memory, "s", 2, t0.minusSeconds(30));
     assertThat(b.publishPending()).isEqualTo(2);

@@ -462,6 +462,35 @@ class TrackingEventProcessorTest {
   }
 
   @Test
+  void processes_configured_with_one_owner_name_still_split_the_segments_and_handle_each_once() {
+    appendStreams(40, 10);
+    Recorder recorder = new Recorder();
+    // A fixed name in every process's configuration: to the store they must be two owners, or
+    // each renews the other's claims and both handle every segment.
+    TrackingEventProcessor.Builder builder =
+        EventProcessor.tracking("named", store)
+            .handler(recorder)
+            .segments(4)
+            .claimTtl(Duration.ofSeconds(10))
+            .owner("node");
+    TrackingEventProcessor a = start(builder);
+    Await.until("a holds every segment", () -> a.ownedSegments().size() == 4);
+    TrackingEventProcessor b = start(builder);
+
+    Await.until(
+        "the segments are shared 2 and 2",
+        () -> a.ownedSegments().size() == 2 && b.ownedSegments().size() == 2);
+    Ledgers.append(store, "ledger-late", 5, CREATED);
+    Await.until("everything handled", () -> a.lag().caughtUp() && recorder.count() >= 405);
+
+    assertThat(recorder.count()).isEqualTo(405);
+    recorder.versions.remove("ledger-late");
+    assertInVersionOrderWithoutRepeats(recorder, 40, 10);
+    assertThat(a.ownedSegments()).doesNotContainAnyElementsOf(b.ownedSegments());
+    assertThat(a.owner()).startsWith("node#").isNotEqualTo(b.owner());
+  }
+
+  @Test
   void three_processes_share_four_segments_two_one_and_one() {
     appendStreams(20, 5);
     Recorder recorder = new Recorder();
@@ -520,7 +549,7 @@ class TrackingEventProcessorTest {
     Await.until("a took every segment", () -> a.ownedSegments().size() == 3);
     Await.until("a caught up", () -> a.lag().caughtUp());
     List<SegmentState> states = store.segments("crashy");
-    assertThat(states).allMatch(state -> "a".equals(state.owner()));
+    assertThat(states).allMatch(state -> a.owner().equals(state.owner()));
     // At least once: each stream got every version, in order; a repeat can only follow the crash.
     applied.forEach(
         (stream, versions) -> {

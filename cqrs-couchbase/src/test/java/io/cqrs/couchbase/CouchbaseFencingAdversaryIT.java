@@ -154,7 +154,7 @@ class CouchbaseFencingAdversaryIT extends RepositoryIT {
     parking.go.countDown();
     Await.until("A's save decided", () -> !parking.refused.isEmpty() || !parking.saved.isEmpty());
     assertThat(parking.saved).isEmpty();
-    assertThat(pb.segments("fence").get(0).owner()).isEqualTo("B");
+    assertThat(pb.segments("fence").get(0).owner()).isEqualTo(b.owner());
     assertThat(pb.segments("fence").get(0).checkpoint()).isEqualTo(bCheckpoint);
   }
 }

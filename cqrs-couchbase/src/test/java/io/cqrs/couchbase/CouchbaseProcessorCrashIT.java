@@ -141,10 +141,12 @@ class CouchbaseProcessorCrashIT extends RepositoryIT {
     assertLedgerIsAFoldAppliedOnce();
   }
 
+  /** The names the children gave their processors: the owner ids before their random suffix. */
   private Set<String> owners() {
     return store.segments("shared").stream()
         .map(SegmentState::owner)
         .filter(o -> o != null)
+        .map(o -> o.substring(0, o.indexOf('#')))
         .collect(Collectors.toCollection(TreeSet::new));
   }
 }

@@ -417,11 +417,25 @@ public final class CommandDispatchManager implements AutoCloseable {
   }
 
   /**
-   * Whether a handler's exception is one the JVM throws for a programming error (a null
-   * dereferenced, a bad cast or index, a division by zero, an unsupported operation of an immutable
-   * collection) rather than one a domain rule throws on purpose.
+   * Whether a handler's exception is, or was caused by, one the JVM throws for a programming error
+   * (a null dereferenced, a bad cast or index, a division by zero, an unsupported operation of an
+   * immutable collection) rather than one a domain rule throws on purpose. The causes count: a
+   * {@code NullPointerException} inside a {@code CompletionException} or an application's own
+   * wrapper is the same bug.
    */
   static boolean looksLikeABug(Throwable e) {
+    Throwable seen = e;
+    for (int depth = 0; seen != null && depth < 16; depth++) {
+      if (isProgrammingError(seen)) {
+        return true;
+      }
+      Throwable cause = seen.getCause();
+      seen = cause == seen ? null : cause;
+    }
+    return false;
+  }
+
+  private static boolean isProgrammingError(Throwable e) {
     return e instanceof NullPointerException
         || e instanceof ClassCastException
         || e instanceof IndexOutOfBoundsException

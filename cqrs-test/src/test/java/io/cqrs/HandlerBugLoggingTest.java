@@ -11,6 +11,7 @@ import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.Await;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,13 @@ class HandlerBugLoggingTest {
           if (deposit.amount().signum() <= 0) {
             throw new IllegalArgumentException("no deposit of nothing");
           }
+          if (deposit.walletId().equals("w-wrapped")) {
+            // An asynchronous step's NPE arrives wrapped: the same bug.
+            throw new CompletionException(new IllegalStateException(new NullPointerException()));
+          }
+          if (deposit.walletId().equals("w-rule-with-cause")) {
+            throw new IllegalStateException("wallet closed", new IllegalArgumentException("x"));
+          }
           String missing = deposit.walletId().equals("w-null") ? null : deposit.walletId();
           missing.length(); // the handler's bug
         });
@@ -71,8 +79,10 @@ class HandlerBugLoggingTest {
       bus.publish(
           List.of(
               Command.create(new Deposit("w-1", BigDecimal.ZERO)),
-              Command.create(new Deposit("w-null", BigDecimal.ONE))));
-      Await.until("both rejections logged", () -> rejections().size() == 2);
+              Command.create(new Deposit("w-null", BigDecimal.ONE)),
+              Command.create(new Deposit("w-wrapped", BigDecimal.ONE)),
+              Command.create(new Deposit("w-rule-with-cause", BigDecimal.ONE))));
+      Await.until("four rejections logged", () -> rejections().size() == 4);
 
       ILoggingEvent rule = rejections().get(0);
       assertThat(rule.getLevel()).isEqualTo(Level.INFO);
@@ -85,9 +95,17 @@ class HandlerBugLoggingTest {
       assertThat(bug.getThrowableProxy().getClassName())
           .isEqualTo(NullPointerException.class.getName());
       assertThat(bug.getThrowableProxy().getStackTraceElementProxyArray()).isNotEmpty();
+      ILoggingEvent wrapped = rejections().get(2);
+      assertThat(wrapped.getLevel()).isEqualTo(Level.WARN);
+      assertThat(wrapped.getThrowableProxy().getClassName())
+          .isEqualTo(CompletionException.class.getName());
+      ILoggingEvent ruleWithCause = rejections().get(3);
+      assertThat(ruleWithCause.getLevel()).isEqualTo(Level.INFO);
+      assertThat(ruleWithCause.getFormattedMessage()).contains("wallet closed");
       // Recorded as any rejection: a later delivery is not handled again.
       assertThat(store.readLog(1, 10))
           .extracting(entry -> entry.event().eventType())
+          .hasSize(4)
           .containsOnly("CommandFailed");
     } finally {
       manager.close();

@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,7 @@ public final class Cqrs implements AutoCloseable {
   private final List<AutoCloseable> owned;
   private final Map<String, VersionedEventDispatchManager> subscriptions = new LinkedHashMap<>();
   private final Map<String, EventProcessor> processors = new LinkedHashMap<>();
+  private BiConsumer<String, TrackingEventProcessor.Builder> processorSettings = (name, p) -> {};
   private final Duration shutdownTimeout;
   private volatile State state = State.NEW;
 
@@ -295,10 +297,28 @@ public final class Cqrs implements AutoCloseable {
     Objects.requireNonNull(settings, "settings");
     TrackingEventProcessor.Builder builder = EventProcessor.tracking(name, store);
     settings.accept(builder);
+    processorSettings.accept(name, builder);
     // This instance's interceptors outermost, then any the settings gave the processor.
     Interceptors own = builder.interceptors();
     builder.interceptors(own == interceptors ? interceptors : interceptors.with(own));
     return processor(builder.build());
+  }
+
+  /**
+   * Settings given to each tracking processor built from here on by name ({@link #processor(String,
+   * Consumer)}, {@link #processor(String, Projection, Consumer)}, {@link #processor(String,
+   * Projection)}), after the application's own, with the processor's name: how configuration kept
+   * outside the code reaches processors built in it (the Spring Boot starter gives a processor its
+   * {@code cqrs.processors.<name>.*} properties this way, overriding what the code set). Added to
+   * any given before; not applied to a processor passed built ({@link #processor(EventProcessor)});
+   * before {@link #start()}.
+   */
+  public synchronized Cqrs processorSettings(
+      BiConsumer<String, TrackingEventProcessor.Builder> settings) {
+    requireNew("processorSettings");
+    Objects.requireNonNull(settings, "settings");
+    processorSettings = processorSettings.andThen(settings);
+    return this;
   }
 
   /**

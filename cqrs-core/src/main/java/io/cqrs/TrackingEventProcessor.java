@@ -1762,7 +1762,15 @@ public final class TrackingEventProcessor implements EventProcessor {
      * keeps its claim and checkpoint, and {@link TrackingEventProcessor#failure()} says why.
      */
     public Builder stopOnFailure() {
-      this.stopOnFailure = true;
+      return stopOnFailure(true);
+    }
+
+    /**
+     * Whether a segment stops at an event that keeps failing ({@link #stopOnFailure()}) or
+     * dead-letters it and goes on (the default): for settings that come from configuration.
+     */
+    public Builder stopOnFailure(boolean stopOnFailure) {
+      this.stopOnFailure = stopOnFailure;
       return this;
     }
 

@@ -134,6 +134,30 @@ class CqrsTest {
   }
 
   @Test
+  void processor_settings_reach_processors_built_by_name_after_their_own_and_not_built_ones() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    List<String> given = new CopyOnWriteArrayList<>();
+    try (Cqrs cqrs = counters().store(store).build()) {
+      handleAdds(cqrs);
+      cqrs.processorSettings(
+          (name, p) -> {
+            given.add(name);
+            p.segments(3); // configuration over the code's 2
+          });
+      cqrs.processor("spread", new Totals(), p -> p.segments(2));
+      cqrs.processor("plain", new Totals());
+      cqrs.processor(EventProcessor.tracking("built", store).handler(event -> {}).build());
+      cqrs.start();
+      assertThatThrownBy(() -> cqrs.processorSettings((name, p) -> {}))
+          .isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(given).containsExactly("spread", "plain");
+    assertThat(store.segments("spread")).hasSize(3);
+    assertThat(store.segments("plain")).hasSize(3);
+    assertThat(store.segments("built")).hasSize(1);
+  }
+
+  @Test
   void a_processor_given_settings_runs_them_with_the_instances_interceptors() {
     InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
     Totals totals = new Totals();

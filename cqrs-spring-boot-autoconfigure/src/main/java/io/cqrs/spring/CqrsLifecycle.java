@@ -56,6 +56,7 @@ public class CqrsLifecycle implements SmartLifecycle {
   private RuntimeException failedStart;
 
   private final Set<String> projectionNames = new LinkedHashSet<>();
+  private final Set<String> configuredInCode = new LinkedHashSet<>();
 
   /**
    * A lifecycle for {@code cqrs}, registering what {@code beanFactory} holds.
@@ -103,6 +104,7 @@ public class CqrsLifecycle implements SmartLifecycle {
   private void startOnce() {
     registerCommandHandlers();
     Set<String> processors = registerProcessors();
+    cqrs.processorSettings(this::fromProperties);
     configurers.orderedStream().forEach(configurer -> configurer.register(cqrs));
     cqrs.processors().forEach(processor -> processors.add(processor.name()));
     Set<String> unknown = new LinkedHashSet<>();
@@ -111,7 +113,7 @@ public class CqrsLifecycle implements SmartLifecycle {
       String named = processorNamed(key, processors);
       if (named == null) {
         unknown.add(key);
-      } else if (!projectionNames.contains(named)) {
+      } else if (!projectionNames.contains(named) && !configuredInCode.contains(named)) {
         builtElsewhere.add(key);
       }
     }
@@ -127,10 +129,12 @@ public class CqrsLifecycle implements SmartLifecycle {
       throw new IllegalStateException(
           "cqrs.processors."
               + builtElsewhere.iterator().next()
-              + ".* cannot apply: the starter builds processors from Projection beans only, and "
+              + ".* cannot apply: "
               + builtElsewhere
-              + " is built by the application (an EventProcessor bean or a CqrsConfigurer); set"
-              + " its segments, batch size and failure handling on its builder");
+              + " is built by the application (an EventProcessor bean, or passed built to"
+              + " Cqrs.processor(EventProcessor)); set its segments, batch size and failure"
+              + " handling on its builder, or build it in CqrsConfigurer.register with"
+              + " Cqrs.processor(name, settings), which the properties reach");
     }
     try {
       cqrs.start();
@@ -399,14 +403,41 @@ public class CqrsLifecycle implements SmartLifecycle {
     return refused;
   }
 
+  /**
+   * Gives a processor the application builds by name in {@link CqrsConfigurer#register} ({@link
+   * Cqrs#processor(String, java.util.function.Consumer)}, a process manager's way) the {@code
+   * cqrs.processors} properties set for it, over what its code set: an operator tunes it as a
+   * projection's.
+   */
+  private void fromProperties(String name, TrackingEventProcessor.Builder builder) {
+    String key = settingsKey(name);
+    CqrsProperties.Processor settings = properties.getProcessors().get(key);
+    if (settings == null) {
+      return;
+    }
+    configuredInCode.add(name);
+    SettingErrors.naming(
+        "cqrs.processors." + key + ".",
+        CqrsProperties.Processor.class,
+        () -> apply(settings, builder));
+  }
+
   /** The tracking processor of a projection bean, with its {@code cqrs.processors} settings. */
   private TrackingEventProcessor tracking(
       String name, Projection projection, CqrsProperties.Processor settings) {
     TrackingEventProcessor.Builder builder =
         EventProcessor.tracking(name, cqrs.store())
             .projection(projection)
-            .interceptors(cqrs.interceptors())
-            .segments(settings.getSegments());
+            .interceptors(cqrs.interceptors());
+    return apply(settings, builder).build();
+  }
+
+  /** The settings the configuration set, and only those: the builder keeps its own otherwise. */
+  private static TrackingEventProcessor.Builder apply(
+      CqrsProperties.Processor settings, TrackingEventProcessor.Builder builder) {
+    if (settings.segmentsSet()) {
+      builder.segments(settings.getSegments());
+    }
     if (settings.getBatchSize() != null) {
       builder.batchSize(settings.getBatchSize());
     }
@@ -416,12 +447,12 @@ public class CqrsLifecycle implements SmartLifecycle {
     if (settings.getMaxAttempts() != null) {
       builder.maxAttempts(settings.getMaxAttempts());
     }
-    if (settings.isStopOnFailure()) {
-      builder.stopOnFailure();
+    if (settings.stopOnFailureSet()) {
+      builder.stopOnFailure(settings.isStopOnFailure());
     }
     if (settings.getUnreadableRetry() != null) {
       builder.unreadableRetry(settings.getUnreadableRetry());
     }
-    return builder.build();
+    return builder;
   }
 }

@@ -731,6 +731,11 @@ public class CqrsProperties {
      */
     private boolean stopOnFailure = false;
 
+    /** Whether the configuration set {@code segments} and {@code stop-on-failure} at all. */
+    private boolean segmentsSet;
+
+    private boolean stopOnFailureSet;
+
     /**
      * How long after giving a segment up at an event this process cannot read it tries the segment
      * again, if no other process took it (default 5m): the event may have been repaired.
@@ -767,6 +772,20 @@ public class CqrsProperties {
 
     public void setStopOnFailure(boolean stopOnFailure) {
       this.stopOnFailure = stopOnFailure;
+      this.stopOnFailureSet = true;
+    }
+
+    /**
+     * Whether {@code segments} was set, to its default or not: a processor built in code keeps its
+     * own otherwise.
+     */
+    boolean segmentsSet() {
+      return segmentsSet;
+    }
+
+    /** Whether {@code stop-on-failure} was set. */
+    boolean stopOnFailureSet() {
+      return stopOnFailureSet;
     }
 
     public int getSegments() {
@@ -775,6 +794,7 @@ public class CqrsProperties {
 
     public void setSegments(int segments) {
       this.segments = segments;
+      this.segmentsSet = true;
     }
 
     public Integer getBatchSize() {

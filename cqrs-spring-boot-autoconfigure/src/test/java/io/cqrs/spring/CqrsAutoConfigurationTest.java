@@ -443,11 +443,83 @@ class CqrsAutoConfigurationTest {
                     .getFailure()
                     .rootCause()
                     .hasMessageStartingWith(
-                        "cqrs.processors.audit.* cannot apply: the starter builds processors from"
-                            + " Projection beans only"));
+                        "cqrs.processors.audit.* cannot apply: [audit] is built by the"
+                            + " application"));
     runner
         .withUserConfiguration(OwnProcessor.class)
         .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /** A process manager built in code, as docs/spring-boot.md shows, with its builder's settings. */
+  @Configuration(proxyBeanMethods = false)
+  static class ProcessManager {
+    @Bean
+    CqrsConfigurer fulfilment() {
+      return new CqrsConfigurer() {
+        @Override
+        public void register(Cqrs cqrs) {
+          cqrs.processor(
+              "fulfilment",
+              p ->
+                  p.handler(
+                          event -> {
+                            throw new IllegalStateException("the step failed");
+                          })
+                      .segments(2));
+        }
+      };
+    }
+  }
+
+  private static TrackingEventProcessor fulfilment(Cqrs cqrs) {
+    return (TrackingEventProcessor)
+        cqrs.processors().stream().filter(p -> p.name().equals("fulfilment")).findFirst().get();
+  }
+
+  /**
+   * A process manager built with Cqrs.processor(name, settings) took no cqrs.processors.<name>.*
+   * properties (the start was refused); an operator tunes it as a projection's processor, the
+   * properties over the code's settings, and a setting the properties leave out stays the code's.
+   */
+  @Test
+  void a_processor_built_in_code_by_name_takes_the_properties_set_for_it() {
+    runner
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues(
+            "cqrs.processors.fulfilment.segments=3",
+            "cqrs.processors.fulfilment.stop-on-failure=true",
+            "cqrs.processors.fulfilment.max-attempts=1")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Cqrs cqrs = context.getBean(Cqrs.class);
+              TrackingEventProcessor fulfilment = fulfilment(cqrs);
+              Await.until("three segments claimed", () -> fulfilment.ownedSegments().size() == 3);
+              cqrs.send(new Deposit("acc-pm", BigDecimal.ONE));
+              Await.until("stopped at the failing event", () -> fulfilment.failure() != null);
+              assertThat(fulfilment.deadLettered()).isZero();
+            });
+    runner
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.batch-size=64")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              TrackingEventProcessor fulfilment = fulfilment(context.getBean(Cqrs.class));
+              Await.until(
+                  "the code's two segments claimed", () -> !fulfilment.ownedSegments().isEmpty());
+              assertThat(fulfilment.ownedSegments()).containsExactly(0, 1);
+            });
+    runner
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.batch-size=0")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "IllegalArgumentException: cqrs.processors.fulfilment.batch-size:"
+                            + " batchSize must be"));
   }
 
   @Test

@@ -50,8 +50,7 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
   private final Declaration exchange;
   private final Set<String> ordered;
   private final boolean failOnUnroutable;
-  private final UnroutableLog unroutableLog =
-      new UnroutableLog(System::nanoTime, message -> log.warn("Unroutable events: {}", message));
+  private final UnroutableLog unroutableLog;
 
   private RabbitEventBus(Builder builder) {
     Settings settings = builder.settings(builder.partitions);
@@ -60,6 +59,12 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
     this.serializer = builder.serializer();
     this.ordered = Set.copyOf(builder.ordered);
     this.failOnUnroutable = builder.failOnUnroutable;
+    this.unroutableLog =
+        new UnroutableLog(
+            System::nanoTime,
+            builder.warnOnUnroutable
+                ? message -> log.warn("Unroutable events: {}", message)
+                : message -> log.debug("Unroutable events: {}", message));
     this.core = BusCore.open(settings, List.of(exchange));
   }
 
@@ -340,6 +345,7 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
     private final Set<String> ordered = new LinkedHashSet<>();
     private int partitions = 8;
     private boolean failOnUnroutable;
+    private boolean warnOnUnroutable = true;
 
     private Builder(ConnectionFactory factory, EventSerializer serializer) {
       super(factory, serializer, "events");
@@ -380,6 +386,18 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
      */
     public Builder failOnUnroutable(boolean failOnUnroutable) {
       this.failOnUnroutable = failOnUnroutable;
+      return this;
+    }
+
+    /**
+     * Whether events that reached no subscription queue are logged as a warning (default {@code
+     * true}) or at DEBUG: {@code false} for a service whose read models are all tracking
+     * processors, where every event reaching no queue is expected and the warnings (one per event
+     * type a minute) would be noise. The count per event type is kept either way; {@link
+     * #failOnUnroutable} goes before this.
+     */
+    public Builder warnOnUnroutable(boolean warnOnUnroutable) {
+      this.warnOnUnroutable = warnOnUnroutable;
       return this;
     }
 

@@ -92,6 +92,8 @@ final class UnroutableLog {
         + events.get(0).describe()
         + ". No subscription of the bus receives this type yet (tracking processors read the"
         + " store's log and need none); the events stay in the store. Reported again at most once"
-        + " a minute, with a count; failOnUnroutable(true) makes it an error of the publish.";
+        + " a minute, with a count; failOnUnroutable(true) makes it an error of the publish,"
+        + " warnOnUnroutable(false) a DEBUG line (the starter's"
+        + " cqrs.bus.rabbitmq.unroutable-events).";
   }
 }

@@ -139,6 +139,39 @@ class TopologyIT {
             e -> assertThat(((UnroutableMessageException) e).messageType()).isEqualTo("ItemAdded"));
   }
 
+  /**
+   * A service whose read models are all tracking processors publishes every event to an exchange
+   * nobody consumes: a warning per event type a minute was noise it could not turn off.
+   * slf4j-simple (this module's test logger) writes to the current System.err, at WARN here.
+   */
+  @Test
+  void unroutable_events_are_a_warning_unless_the_bus_is_told_they_are_expected() {
+    RabbitEventBus warning = namespace.eventBus(serializer);
+    RabbitEventBus quiet =
+        namespace.track(namespace.eventBusBuilder(serializer).warnOnUnroutable(false).build());
+
+    String quietOutput = standardError(() -> quiet.publish(List.of(TestMessages.event("q", 1))));
+    String warningOutput =
+        standardError(() -> warning.publish(List.of(TestMessages.event("w", 1))));
+
+    assertThat(quietOutput).doesNotContain("Unroutable events");
+    assertThat(warningOutput)
+        .contains("WARN RabbitEventBus - Unroutable events: 1 event(s) of type");
+  }
+
+  /** What {@code action} wrote to System.err on this thread's watch; the publish logs on it. */
+  private static String standardError(Runnable action) {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   @Test
   void publishing_to_an_exchange_an_operator_deleted_fails_at_once_as_non_transient() {
     RabbitEventBus bus = namespace.eventBus(serializer);

@@ -441,6 +441,32 @@ public class CqrsProperties {
      */
     private Duration handshakeTimeout;
 
+    /**
+     * What the event bus does with an event that reached no subscription queue: warn (logged as a
+     * warning, each event type when it first does and then at most once a minute with a count),
+     * debug (the same at DEBUG, for a service whose read models are all tracking processors, where
+     * it is expected) or fail (the publish throws, after every event was confirmed).
+     */
+    private UnroutableEvents unroutableEvents = UnroutableEvents.WARN;
+
+    /** What the event bus does with an event that reached no subscription queue. */
+    public enum UnroutableEvents {
+      /** Logged as a warning, each type when it first does, then once a minute with a count. */
+      WARN,
+      /** Logged the same way at DEBUG: expected where the read models read the store's log. */
+      DEBUG,
+      /** The publish throws {@code UnroutableMessageException} after every event was confirmed. */
+      FAIL
+    }
+
+    public UnroutableEvents getUnroutableEvents() {
+      return unroutableEvents;
+    }
+
+    public void setUnroutableEvents(UnroutableEvents unroutableEvents) {
+      this.unroutableEvents = unroutableEvents;
+    }
+
     public String getUri() {
       return uri;
     }

@@ -69,7 +69,17 @@ class CqrsRabbitConfiguration {
     return SettingErrors.naming(
         "cqrs.bus.rabbitmq.",
         CqrsProperties.Rabbitmq.class,
-        () -> configure(builder, broker, properties, "-events").build());
+        () -> unroutable(configure(builder, broker, properties, "-events"), properties).build());
+  }
+
+  /** The event bus's handling of events that reached no queue, from {@code unroutable-events}. */
+  private static RabbitEventBus.Builder unroutable(
+      RabbitEventBus.Builder builder, CqrsProperties properties) {
+    CqrsProperties.Rabbitmq.UnroutableEvents unroutable =
+        properties.getBus().getRabbitmq().getUnroutableEvents();
+    return builder
+        .failOnUnroutable(unroutable == CqrsProperties.Rabbitmq.UnroutableEvents.FAIL)
+        .warnOnUnroutable(unroutable != CqrsProperties.Rabbitmq.UnroutableEvents.DEBUG);
   }
 
   /**

@@ -210,6 +210,55 @@ class CqrsServersIT {
             });
   }
 
+  /**
+   * The Bank's read model is a tracking processor, so its events reach no queue: a warning per type
+   * a minute unless {@code cqrs.bus.rabbitmq.unroutable-events=debug} says that is expected.
+   * slf4j-simple (the test logger) writes to the current System.err at INFO and above.
+   */
+  @Test
+  void unroutable_events_warn_by_default_and_are_quiet_when_the_property_says_they_are_expected() {
+    rabbit = RabbitTestBroker.get().newNamespace("unroutable");
+    assertThat(depositOutput(rabbit, "cqrs.bus.rabbitmq.unroutable-events=warn"))
+        .contains("WARN")
+        .contains("Unroutable events: 1 event(s) of type 'MoneyDeposited'");
+    assertThat(depositOutput(rabbit, "cqrs.bus.rabbitmq.unroutable-events=debug"))
+        .doesNotContain("Unroutable events");
+  }
+
+  /** What System.err got while a deposit was handled and its event published on the bus. */
+  private static String depositOutput(RabbitNamespace rabbit, String setting) {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      new ApplicationContextRunner()
+          .withClassLoader(new FilteredClassLoader(AbstractConnectionFactory.class))
+          .withConfiguration(AutoConfigurations.of(CqrsAutoConfiguration.class))
+          .withUserConfiguration(CqrsAutoConfigurationTest.Bank.class)
+          .withPropertyValues(
+              "cqrs.bus.type=rabbitmq",
+              "cqrs.bus.rabbitmq.uri=" + rabbit.broker().amqpUri(),
+              "cqrs.service=" + rabbit.prefix(),
+              "cqrs.bus.rabbitmq.prefix=" + rabbit.prefix(),
+              setting)
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                Cqrs cqrs = context.getBean(Cqrs.class);
+                depositReachesTheReadModel(cqrs, context.getBean(Balances.class));
+                // Marked published once the publish returned, after what it logged.
+                Await.until(
+                    "the deposit published",
+                    () ->
+                        cqrs.store().readLog(1, 10).stream()
+                            .allMatch(io.cqrs.spi.LoggedEvent::published));
+              });
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+
   @Test
   void the_command_bus_health_is_down_while_its_connection_is_closed_and_up_once_recovered() {
     rabbit = RabbitTestBroker.get().newNamespace("health");

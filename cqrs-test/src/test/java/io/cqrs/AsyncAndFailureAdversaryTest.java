@@ -197,16 +197,19 @@ class AsyncAndFailureAdversaryTest {
     Ledgers.append(store, "p", 2, CREATED);
     CompletableFuture<Void> never = new CompletableFuture<>();
     stages.add(never);
+    List<Long> started = new CopyOnWriteArrayList<>();
     TrackingEventProcessor processor =
         start(
             EventProcessor.tracking("pausing", store, counting)
                 .claimTtl(Duration.ofMillis(900))
                 .asyncHandler(
-                    event ->
-                        event.version() == 1 ? never : CompletableFuture.completedFuture(null)));
-    Await.until(
-        "the checkpoint before the held stage, and the second started",
-        () -> processor.ownedSegments().size() == 1);
+                    event -> {
+                      started.add(event.version());
+                      return event.version() == 1 ? never : CompletableFuture.completedFuture(null);
+                    }));
+    // Waiting for the claim alone let pause() come before the held stage started, with nothing in
+    // flight to wait for (a flaky failure in CI).
+    Await.until("the held stage and the second started", () -> started.size() == 2);
     Thread pauser = new Thread(processor::pause, "pauser");
     pauser.start();
     Await.until(

@@ -411,7 +411,13 @@ public final class Cqrs implements AutoCloseable {
                       + "' is not started and has no handler of it yet (start() subscribes the"
                       + " handlers registered by then; the Spring Boot starter registers the"
                       + " context's handler beans as it starts), and no service is subscribed to"
-                      + " it; nothing was published");
+                      + " it"
+                      + (e instanceof UnknownTypeException
+                          ? "; nor is the type registered, which a command another service"
+                              + " handles must be for the bus to carry it"
+                              + " (TypeRegistry.registerCommands)"
+                          : "")
+                      + "; nothing was published");
       notStarted.initCause(e);
       throw notStarted;
     }

@@ -189,8 +189,9 @@ public final class TrackingEventProcessor implements EventProcessor {
    * Starts handling: fixes the segment count in the store on first use, claims this process's share
    * of the segments and starts handling them; returns without waiting for the catch-up.
    *
-   * @throws IllegalStateException if the store holds another segment count for this processor, or
-   *     the processor was started already
+   * @throws SegmentCountMismatchException if the store holds another segment count for this
+   *     processor
+   * @throws IllegalStateException if the processor was started already
    */
   @Override
   public void start() {
@@ -201,16 +202,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
       int fixed = store.segmentCount(name, requestedSegments);
       if (fixed != requestedSegments) {
-        throw new IllegalStateException(
-            "Processor '"
-                + name
-                + "' has "
-                + fixed
-                + " segments in the store, not "
-                + requestedSegments
-                + ": use "
-                + fixed
-                + ", or a new processor name to change the count");
+        throw new SegmentCountMismatchException(name, fixed, requestedSegments);
       }
       segments = fixed;
       running = true;

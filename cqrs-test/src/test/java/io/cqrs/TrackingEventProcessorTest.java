@@ -949,7 +949,13 @@ class TrackingEventProcessorTest {
     TrackingEventProcessor other =
         EventProcessor.tracking("fixed", store).handler(e -> {}).segments(8).build();
     assertThatThrownBy(other::start)
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOfSatisfying(
+            SegmentCountMismatchException.class,
+            e -> {
+              assertThat(e.processor()).isEqualTo("fixed");
+              assertThat(e.stored()).isEqualTo(4);
+              assertThat(e.requested()).isEqualTo(8);
+            })
         .hasMessageContaining("has 4 segments in the store, not 8");
   }
 

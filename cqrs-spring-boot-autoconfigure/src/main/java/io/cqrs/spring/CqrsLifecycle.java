@@ -4,6 +4,7 @@ import io.cqrs.CommandHandler;
 import io.cqrs.Cqrs;
 import io.cqrs.EventProcessor;
 import io.cqrs.Projection;
+import io.cqrs.SegmentCountMismatchException;
 import io.cqrs.TrackingEventProcessor;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,7 @@ public class CqrsLifecycle implements SmartLifecycle {
 
   private final Set<String> projectionNames = new LinkedHashSet<>();
   private final Set<String> configuredInCode = new LinkedHashSet<>();
+  private final Set<String> segmentsFromProperties = new LinkedHashSet<>();
 
   /**
    * A lifecycle for {@code cqrs}, registering what {@code beanFactory} holds.
@@ -385,22 +387,18 @@ public class CqrsLifecycle implements SmartLifecycle {
    * message cannot name.
    */
   private IllegalStateException namingSegments(IllegalStateException refused) {
-    String message = refused.getMessage();
-    if (message == null || !message.contains(" segments in the store, not ")) {
+    if (!(refused instanceof SegmentCountMismatchException mismatch)
+        || !(projectionNames.contains(mismatch.processor())
+            || segmentsFromProperties.contains(mismatch.processor()))) {
       return refused;
     }
-    for (String name : projectionNames) {
-      if (message.startsWith("Processor '" + name + "' has ")) {
-        return new IllegalStateException(
-            "cqrs.processors."
-                + DataObjectPropertyName.toDashedForm(name)
-                + ".segments: "
-                + message
-                + " (the count is fixed in the store by the processor's first start)",
-            refused);
-      }
-    }
-    return refused;
+    return new IllegalStateException(
+        "cqrs.processors."
+            + DataObjectPropertyName.toDashedForm(mismatch.processor())
+            + ".segments: "
+            + mismatch.getMessage()
+            + " (the count is fixed in the store by the processor's first start)",
+        refused);
   }
 
   /**
@@ -416,6 +414,9 @@ public class CqrsLifecycle implements SmartLifecycle {
       return;
     }
     configuredInCode.add(name);
+    if (settings.segmentsSet()) {
+      segmentsFromProperties.add(name);
+    }
     SettingErrors.naming(
         "cqrs.processors." + key + ".",
         CqrsProperties.Processor.class,

@@ -258,6 +258,38 @@ class CqrsAutoConfigurationTest {
                     .hasStackTraceContaining(
                         "cqrs.processors.balances.segments: Processor 'balances' has 1 segments in"
                             + " the store, not 4"));
+    // A process manager built in code whose count came from the property: named the same way.
+    InMemoryEventStreamRepository managed = new InMemoryEventStreamRepository();
+    managed.segmentCount("fulfilment", 2);
+    runner
+        .withBean(EventStreamRepository.class, () -> managed)
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.segments=5")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.processors.fulfilment.segments: Processor 'fulfilment' has 2"
+                            + " segments in the store, not 5"));
+    // Its count from its code: the processor's own refusal, naming no property.
+    InMemoryEventStreamRepository coded = new InMemoryEventStreamRepository();
+    coded.segmentCount("fulfilment", 3);
+    runner
+        .withBean(EventStreamRepository.class, () -> coded)
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.batch-size=10")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "SegmentCountMismatchException: Processor 'fulfilment' has 3 segments in"
+                            + " the store, not 2")
+                    .satisfies(
+                        failure ->
+                            assertThat(org.assertj.core.util.Throwables.getStackTrace(failure))
+                                .doesNotContain("cqrs.processors.fulfilment.segments")));
   }
 
   /** A read model whose every write fails. */
@@ -507,7 +539,7 @@ class CqrsAutoConfigurationTest {
               assertThat(context).hasNotFailed();
               TrackingEventProcessor fulfilment = fulfilment(context.getBean(Cqrs.class));
               Await.until(
-                  "the code's two segments claimed", () -> !fulfilment.ownedSegments().isEmpty());
+                  "the code's two segments claimed", () -> fulfilment.ownedSegments().size() == 2);
               assertThat(fulfilment.ownedSegments()).containsExactly(0, 1);
             });
     runner

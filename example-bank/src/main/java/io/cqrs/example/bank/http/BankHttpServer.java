@@ -48,10 +48,11 @@ import org.slf4j.LoggerFactory;
  * {@code Location} (see {@link BankApi}). Every route but {@code /health}, {@code /ready} and
  * {@code /metrics} needs HTTP Basic credentials of an {@link ApiUsers} user (401 without, 403 on
  * another user's account; the {@code /admin} routes need an administrator, see {@link
- * DeadLetterApi}). Every error is an RFC 9457 problem ({@link Problem}) naming the field at fault
- * where there is one, those Jetty answers itself included ({@link JettyProblems}). A request that
- * may change state must be JSON or carry {@code X-Requested-With}, which no form of another site
- * can send ({@link CrossSiteRequests}).
+ * DeadLetterApi}). {@code HEAD} of any {@code GET} route answers what the {@code GET} would, status
+ * and headers, without the body ({@link HeadRequests}). Every error is an RFC 9457 problem ({@link
+ * Problem}) naming the field at fault where there is one, those Jetty answers itself included
+ * ({@link JettyProblems}). A request that may change state must be JSON or carry {@code
+ * X-Requested-With}, which no form of another site can send ({@link CrossSiteRequests}).
  *
  * <p>Hostile clients ({@link Limits}): a body is at most {@link #MAX_BODY_BYTES}; Jetty reads
  * headers without a request thread; a connection silent for the idle timeout is closed, and so is
@@ -264,7 +265,9 @@ public final class BankHttpServer implements AutoCloseable {
     config.jetty.modifyServer(
         server -> {
           server.setErrorHandler(new JettyProblems());
-          // Javalin puts its own handler inside this one, so it sees every request first.
+          // Javalin puts its own handler inside the innermost of these, so they see every request
+          // first: the deadlines, then HEAD turned into GET.
+          deadlines.setHandler(new HeadRequests());
           server.setHandler(deadlines);
         });
     config.jetty.modifyHttpConfiguration(

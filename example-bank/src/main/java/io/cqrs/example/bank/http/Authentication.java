@@ -100,18 +100,15 @@ final class Authentication {
   /**
    * Whether the request carries an administrator's valid credentials, without a 401: for routes
    * open to anyone that show an administrator more. Credentials the sign-in throttle or the busy
-   * checks refuse (429, 503) are no administrator's either: such a route answers as it would
-   * anyone, since its own answer ({@code /ready}'s) must not depend on them.
+   * checks refuse (429, 503), and an {@code Authorization} header given more than once (which
+   * {@link #user} refuses with a 400), are no administrator's either: such a route answers as it
+   * would anyone, since its own answer ({@code /ready}'s) must not depend on them.
    */
   boolean isAdmin(Context ctx) {
-    if (RequestHeaders.single(ctx, "Authorization") == null) {
-      return false;
-    }
     try {
-      return users
-          .authenticate(RequestHeaders.single(ctx, "Authorization"), ctx.ip())
-          .map(User::admin)
-          .orElse(false);
+      String authorization = RequestHeaders.single(ctx, "Authorization");
+      return authorization != null
+          && users.authenticate(authorization, ctx.ip()).map(User::admin).orElse(false);
     } catch (ApiException refused) {
       return false;
     }

@@ -6,7 +6,9 @@ import java.util.Enumeration;
 /**
  * Headers a request may give at most once. Given twice, the server would read the first and a proxy
  * in front of it might act on the last (credentials, an idempotency key): such a request is refused
- * rather than read one way here and another there.
+ * rather than read one way here and another there, by every route that needs the header. A route
+ * open to anyone ({@code /ready}) takes repeated credentials for none instead ({@link
+ * Authentication#isAdmin}).
  */
 final class RequestHeaders {
   private RequestHeaders() {}

@@ -123,6 +123,37 @@ class BankHttpApiTest {
     assertProblem(guessing.get("/accounts"), 429, "too_many_failures", "Too many failed sign-ins");
   }
 
+  /**
+   * {@code /ready} needs no credentials, so a repeated (or forged) {@code Authorization} header
+   * must not fail the probe: such credentials are nobody's, and get the brief report, as on {@code
+   * /health} and {@code /metrics}, which never read them. Every route that needs credentials
+   * refuses them with one 400 problem naming the header, before any effect.
+   */
+  @Test
+  void authorization_given_twice_is_nobodys_on_the_open_routes_and_refused_on_the_others()
+      throws Exception {
+    String id = alice.open("Twice", "1.00");
+    Map<String, String> again = Map.of("Authorization", basic("root"));
+
+    for (String open : List.of("/ready", "/health", "/metrics")) {
+      assertThat(root.send("GET", open, null, again).status()).as(open).isEqualTo(200);
+    }
+    Reply ready = root.send("GET", "/ready", null, again);
+    assertThat(ready.body().get("status").asText()).isEqualTo("ready");
+    assertThat(ready.body().has("commandBus")).as("the details are an administrator's").isFalse();
+    for (String[] route :
+        List.of(
+            new String[] {"GET", "/accounts", null},
+            new String[] {"GET", "/accounts/" + id, null},
+            new String[] {"POST", "/accounts/" + id + "/credit", "{\"amount\":1}"},
+            new String[] {"GET", "/commands/" + id, null},
+            new String[] {"GET", "/admin/dead-letters", null})) {
+      Reply refused = root.send(route[0], route[1], route[2], again);
+      assertInvalid(refused, "Authorization", "Authorization must be given at most once");
+    }
+    assertThat(alice.balance(id)).isEqualTo(new BigDecimal("1.00"));
+  }
+
   @Test
   void ready_answers_503_with_the_reason_once_a_fatal_error_stopped_a_bus() throws Exception {
     BankInfrastructure stopping = BankInfrastructure.inMemory();

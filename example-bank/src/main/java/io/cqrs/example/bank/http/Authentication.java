@@ -4,7 +4,8 @@ import io.cqrs.example.bank.http.ApiUsers.User;
 import io.javalin.http.Context;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.server.Request;
 
 /**
  * Who sent a request: its HTTP Basic credentials checked against the {@link ApiUsers}, for every
@@ -39,10 +40,16 @@ final class Authentication {
 
   /**
    * Takes one of the user's places of requests handled at once ({@link
-   * ApiUsers#MAX_REQUESTS_PER_USER}) for this request, which {@link #release} gives back when it is
-   * answered; 429 if all are taken. Without it one customer's bodies sent a byte at a time held 247
-   * of Jetty's 250 request threads (each for up to the body deadline, and again), and every other
-   * user's requests, {@code /health} included, waited.
+   * ApiUsers#MAX_REQUESTS_PER_USER}) for this request, given back once Jetty has written its
+   * response or given up on it; 429 if all are taken. Without it one customer's bodies sent a byte
+   * at a time held 247 of Jetty's 250 request threads (each for up to the body deadline, and
+   * again), and every other user's requests, {@code /health} included, waited.
+   *
+   * <p>Not when the route returns: Javalin writes the response after the route and its after
+   * handlers, on the same request thread, and a client that reads nothing keeps that thread in the
+   * write until the idle timeout. Given back then, the places bounded nothing for such a client.
+   * Jetty's completion of the exchange comes once, when the last byte is written or when the write
+   * fails (the client gone, the idle timeout), so no place is lost either way.
    */
   private void takePlace(Context ctx, User user) {
     if (ctx.attribute(PLACE) != null) {
@@ -59,34 +66,18 @@ final class Authentication {
           null,
           Map.of("Retry-After", "1"));
     }
-    ctx.attribute(PLACE, new Place(places));
-  }
-
-  /** Gives back the place this request took, if it took one; after every request. */
-  static void release(Context ctx) {
-    Place place = ctx.attribute(PLACE);
-    if (place != null) {
-      place.release();
+    try {
+      Request.addCompletionListener(
+          ServletContextRequest.getServletContextRequest(ctx.req()), failure -> places.release());
+    } catch (RuntimeException | Error e) {
+      places.release();
+      throw e;
     }
+    ctx.attribute(PLACE, Boolean.TRUE);
   }
 
+  /** The request attribute that says this request took a place. */
   private static final String PLACE = "bank.requestPlace";
-
-  /** A place taken, given back once however often {@link #release} runs. */
-  private static final class Place {
-    private final Semaphore places;
-    private final AtomicBoolean released = new AtomicBoolean();
-
-    Place(Semaphore places) {
-      this.places = places;
-    }
-
-    void release() {
-      if (released.compareAndSet(false, true)) {
-        places.release();
-      }
-    }
-  }
 
   /** The request's user if an administrator: 401 without valid credentials, 403 for a customer. */
   User admin(Context ctx) {

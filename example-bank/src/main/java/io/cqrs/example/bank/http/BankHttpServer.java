@@ -288,7 +288,6 @@ public final class BankHttpServer implements AutoCloseable {
           connector.addEventListener(deadlines.connections());
           return connector;
         });
-    config.routes.after(Authentication::release);
     config.routes.exception(Exception.class, (e, ctx) -> problem(ctx, ErrorMapping.of(e)));
     // Javalin answers its own (a body over the limit) unless told otherwise for this very type.
     config.routes.exception(

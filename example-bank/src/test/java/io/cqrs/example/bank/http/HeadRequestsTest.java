@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cqrs.example.bank.Bank;
 import io.cqrs.example.bank.BankInfrastructure;
 import io.cqrs.example.bank.domain.PasswordHasher;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,6 +66,36 @@ class HeadRequestsTest {
       for (String path : List.of("accounts", "transfers", "admin/dead-letters")) {
         assertHeadIsGetWithoutBody(served.uri().resolve(path), 401);
       }
+    }
+  }
+
+  /**
+   * A response too large for Jetty to buffer goes out chunked; its {@code HEAD} says so and sends
+   * no chunk, not even the last, so that the connection's next response is read from its first
+   * byte.
+   */
+  @Test
+  void head_of_a_chunked_response_leaves_the_connection_to_the_next_request() throws Exception {
+    String large = METRICS.repeat(20_000);
+    try (BankInfrastructure infrastructure = BankInfrastructure.inMemory();
+        Bank bank = Bank.create(infrastructure, new PasswordHasher(1_000));
+        BankHttpServer endpoints =
+            BankHttpServer.startOperations(bank, "127.0.0.1", 0, () -> large);
+        Socket socket = new Socket("127.0.0.1", endpoints.port())) {
+      assertHeadIsGetWithoutBody(endpoints.uri().resolve("metrics"), 200);
+      socket.setSoTimeout((int) ApiClient.TIMEOUT.toMillis());
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n"
+                  + "Connection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(answers).startsWith("HTTP/1.1 200").containsIgnoringCase("chunked");
+      String next = answers.substring(answers.indexOf("\r\n\r\n") + 4);
+      assertThat(next).startsWith("HTTP/1.1 200").endsWith("{\"status\":\"up\"}");
     }
   }
 

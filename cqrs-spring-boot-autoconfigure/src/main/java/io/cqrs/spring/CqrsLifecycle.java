@@ -133,9 +133,10 @@ public class CqrsLifecycle implements SmartLifecycle {
               + builtElsewhere.iterator().next()
               + ".* cannot apply: "
               + builtElsewhere
-              + " is built by the application (an EventProcessor bean, or passed built to"
-              + " Cqrs.processor(EventProcessor)); set its segments, batch size and failure"
-              + " handling on its builder, or build it in CqrsConfigurer.register with"
+              + " is built by the application outside CqrsConfigurer.register (an EventProcessor"
+              + " bean, one passed built to Cqrs.processor(EventProcessor), or one registered on"
+              + " the Cqrs before the starter started it); set its segments, batch size and"
+              + " failure handling on its builder, or build it in CqrsConfigurer.register with"
               + " Cqrs.processor(name, settings), which the properties reach");
     }
     try {

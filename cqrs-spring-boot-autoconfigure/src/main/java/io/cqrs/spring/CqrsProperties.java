@@ -51,7 +51,11 @@ public class CqrsProperties {
   private final Cache cache = new Cache();
   private final Health health = new Health();
 
-  /** Settings of the tracking processors that run projection beans, by processor (bean) name. */
+  /**
+   * Settings of tracking processors by processor name: those that run projection beans (by bean
+   * name), and those the application builds by name in a CqrsConfigurer's register with
+   * Cqrs.processor(name, settings), whose own settings these override.
+   */
   private final Map<String, Processor> processors = new LinkedHashMap<>();
 
   /**
@@ -442,21 +446,22 @@ public class CqrsProperties {
     private Duration handshakeTimeout;
 
     /**
-     * What the event bus does with an event that reached no subscription queue: warn (logged as a
-     * warning, each event type when it first does and then at most once a minute with a count),
-     * debug (the same at DEBUG, for a service whose read models are all tracking processors, where
-     * it is expected) or fail (the publish throws, after every event was confirmed).
+     * How the event bus logs an event that reached no subscription queue: warn (a warning, each
+     * event type when it first does and then at most once a minute with a count) or debug (the same
+     * at DEBUG, for a service whose read models are all tracking processors, where it is expected).
      */
     private UnroutableEvents unroutableEvents = UnroutableEvents.WARN;
 
-    /** What the event bus does with an event that reached no subscription queue. */
+    /**
+     * How the event bus logs an event that reached no subscription queue. Failing the publish
+     * ({@code RabbitEventBus.Builder.failOnUnroutable}) has no property: the relay, which publishes
+     * under the starter, would stop at such an event and publish the rest of its batch again.
+     */
     public enum UnroutableEvents {
       /** Logged as a warning, each type when it first does, then once a minute with a count. */
       WARN,
       /** Logged the same way at DEBUG: expected where the read models read the store's log. */
-      DEBUG,
-      /** The publish throws {@code UnroutableMessageException} after every event was confirmed. */
-      FAIL
+      DEBUG
     }
 
     public UnroutableEvents getUnroutableEvents() {

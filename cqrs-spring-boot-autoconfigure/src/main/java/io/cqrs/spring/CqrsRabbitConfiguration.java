@@ -72,14 +72,12 @@ class CqrsRabbitConfiguration {
         () -> unroutable(configure(builder, broker, properties, "-events"), properties).build());
   }
 
-  /** The event bus's handling of events that reached no queue, from {@code unroutable-events}. */
+  /** How the event bus logs events that reached no queue, from {@code unroutable-events}. */
   private static RabbitEventBus.Builder unroutable(
       RabbitEventBus.Builder builder, CqrsProperties properties) {
-    CqrsProperties.Rabbitmq.UnroutableEvents unroutable =
-        properties.getBus().getRabbitmq().getUnroutableEvents();
-    return builder
-        .failOnUnroutable(unroutable == CqrsProperties.Rabbitmq.UnroutableEvents.FAIL)
-        .warnOnUnroutable(unroutable != CqrsProperties.Rabbitmq.UnroutableEvents.DEBUG);
+    return builder.warnOnUnroutable(
+        properties.getBus().getRabbitmq().getUnroutableEvents()
+            != CqrsProperties.Rabbitmq.UnroutableEvents.DEBUG);
   }
 
   /**

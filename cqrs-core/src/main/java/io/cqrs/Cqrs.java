@@ -305,6 +305,25 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
+   * Runs a read model kept in this process's memory (a map): its processor keeps its checkpoints in
+   * memory too ({@link EventProcessor#local}), so it reads the whole log from the start at every
+   * start and, in each process, every stream. On a store that keeps checkpoints (Couchbase), {@link
+   * #processor(String, Projection)} would resume such a read model after the stored checkpoint with
+   * the map empty, and split the streams among the processes. It gets this instance's interceptors;
+   * before {@link #start()}.
+   *
+   * @throws IllegalArgumentException if the name is taken
+   */
+  public synchronized Cqrs localProcessor(String name, Projection projection) {
+    Objects.requireNonNull(projection, "projection");
+    return processor(
+        EventProcessor.local(name, store)
+            .projection(projection)
+            .interceptors(interceptors)
+            .build());
+  }
+
+  /**
    * Settings given to each tracking processor built from here on by name ({@link #processor(String,
    * Consumer)}, {@link #processor(String, Projection, Consumer)}, {@link #processor(String,
    * Projection)}), after the application's own, with the processor's name: how configuration kept

@@ -51,6 +51,20 @@ public interface EventProcessor extends AutoCloseable {
   }
 
   /**
+   * A builder of a tracking processor whose checkpoints and claims this process keeps in its own
+   * memory: it reads the log of {@code store} from the start at every start and runs every segment
+   * here, whatever other processes run under the name. For a read model kept in this process's
+   * memory (a map), which a restart empties and which no other process shares: under {@link
+   * #tracking(String, EventStreamRepository)} on a store that keeps checkpoints (Couchbase), such a
+   * read model would lose what came before the stored checkpoint at a restart, and each process
+   * would hold only the events of the segments it happened to run.
+   */
+  static TrackingEventProcessor.Builder local(String name, EventStreamRepository store) {
+    return TrackingEventProcessor.builder(
+        name, Objects.requireNonNull(store, "store"), io.cqrs.memory.InMemoryProcessors.create());
+  }
+
+  /**
    * A builder of a processor that consumes subscription {@code name} of {@code bus}; {@code store}
    * is where a {@link Projection}'s version gate reads events the bus has not delivered yet.
    */

@@ -15,6 +15,12 @@ import java.util.List;
  * be lost). For an in-memory map, one synchronized update of the entry that holds both is enough;
  * for a document store, keep the version in the read-model document and write it with the document
  * (with a CAS replace where several processes share the document).
+ *
+ * <p>A read model lasts as long as its processor's checkpoint must: a map, which a restart empties
+ * and no other process shares, runs on {@link Cqrs#localProcessor} ({@link EventProcessor#local}),
+ * which rebuilds it from the start of the log at every start; one in a database runs on {@link
+ * Cqrs#processor(String, Projection)}, whose checkpoint the store keeps across restarts and whose
+ * segments several processes share.
  */
 public interface Projection {
 

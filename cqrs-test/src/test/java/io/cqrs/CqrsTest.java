@@ -157,6 +157,50 @@ class CqrsTest {
     assertThat(store.segments("built")).hasSize(1);
   }
 
+  /**
+   * A read model in a map on a store that keeps checkpoints (an adopter followed the README on
+   * Couchbase): under processor(...) a restart resumed after the stored checkpoint with the map
+   * empty, and of two processes one held every stream and the other none. localProcessor rebuilds
+   * it from the start at every start, in every process.
+   */
+  @Test
+  void a_local_processor_rebuilds_a_memory_read_model_at_every_start_and_in_every_process() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    try (Cqrs first = counters().store(store).build()) {
+      handleAdds(first);
+      Totals before = new Totals();
+      first.localProcessor("totals", before);
+      first.start();
+      first.send(new Add("c-1", 2));
+      first.send(new Add("c-2", 7));
+      Await.until("both applied", () -> before.entries.size() == 2);
+    }
+
+    Totals a = new Totals();
+    Totals b = new Totals();
+    try (Cqrs processA = counters().store(store).build();
+        Cqrs processB = counters().store(store).build()) {
+      handleAdds(processA);
+      handleAdds(processB);
+      processA.localProcessor("totals", a);
+      processB.localProcessor("totals", b);
+      processA.start();
+      processB.start();
+      processA.send(new Add("c-1", 3));
+      Await.until(
+          "every stream in both, with the add after the restart",
+          () -> a.appliedVersion("c-1") == 2 && b.appliedVersion("c-1") == 2);
+      Await.until(
+          "c-2 in both", () -> a.appliedVersion("c-2") == 1 && b.appliedVersion("c-2") == 1);
+    }
+    for (Totals totals : List.of(a, b)) {
+      assertThat(totals.entries)
+          .containsEntry("c-1", new Totals.Entry(2, 5))
+          .containsEntry("c-2", new Totals.Entry(1, 7));
+    }
+    assertThat(store.segments("totals")).as("nothing of it kept in the store").isEmpty();
+  }
+
   @Test
   void a_processor_given_settings_runs_them_with_the_instances_interceptors() {
     InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();

@@ -86,6 +86,12 @@ final class CommandAttempt {
     return streams;
   }
 
+  /** The message id of the command whose handling runs on this thread (innermost), or null. */
+  static String handling() {
+    CommandAttempt attempts = CURRENT.get();
+    return attempts == null || attempts.depth == 0 ? null : attempts.commands[attempts.depth - 1];
+  }
+
   /**
    * Tells the innermost attempt running on this thread, if it handles {@code causationId}, of a
    * commit to {@code streamId}.

@@ -55,6 +55,8 @@ public final class EventSourcingRepository {
   private final AggregateCache cache; // null: none
   private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
+  // Whether a save by correlation id inside a command's handling was logged: once is enough.
+  private volatile boolean warnedUntiedSave;
   // The version of each stream a load last tried to snapshot: a load writes at most one snapshot
   // per stream and version, so one that cannot be read back (or written), or that the other
   // revision of a class ignores during a rolling deploy, is not written again by every load.
@@ -93,7 +95,10 @@ public final class EventSourcingRepository {
   }
 
   /**
-   * Commits the aggregate's pending events under a correlation id and publishes them.
+   * Commits the aggregate's pending events under a correlation id and publishes them: not as any
+   * command's effect, so not at most once. A command handler passes its command instead ({@link
+   * #save(EventSourceBased, Command)}); called while a command is handled on this thread, this logs
+   * a warning (once per repository).
    *
    * @return the committed events in version order, an immutable list; empty if nothing was pending
    * @throws ConcurrencyException if the stream moved on since the aggregate was loaded; nothing was
@@ -102,6 +107,18 @@ public final class EventSourcingRepository {
    */
   public List<VersionedEvent> save(EventSourceBased aggregate, String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
+    String handling = CommandAttempt.handling();
+    if (handling != null && !warnedUntiedSave) {
+      warnedUntiedSave = true;
+      log.warn(
+          "{} '{}' saved with save(aggregate, correlationId) while command {} is handled on this"
+              + " thread: the commit is not recorded as that command's effect, so a redelivery of"
+              + " the command takes effect again. Pass the command: save(aggregate, command)"
+              + " (logged once per repository)",
+          aggregate.getClass().getSimpleName(),
+          shown(aggregate.id()),
+          Texts.printable(handling));
+    }
     return save(aggregate, correlationId, null, Map.of(), null, null);
   }
 

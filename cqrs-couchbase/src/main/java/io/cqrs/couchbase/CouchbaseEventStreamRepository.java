@@ -538,9 +538,15 @@ public final class CouchbaseEventStreamRepository
     }
   }
 
+  /**
+   * Refuses a document over {@code maxDocumentBytes} with a {@link SerializationException}: a
+   * failure of what could be written, not of the caller's arguments, so that a command whose effect
+   * is too large is recorded as a retryable failure and dead-lettered by its bus, for a replay once
+   * the limit or the event is changed, instead of counting as a rejection by the domain.
+   */
   private void checkSize(byte[] document, String what, String streamId) {
     if (document.length > maxDocumentBytes) {
-      throw new IllegalArgumentException(
+      throw new SerializationException(
           what
               + " '"
               + KeyLayout.shown(streamId)

@@ -31,7 +31,7 @@ class CouchbaseBadInputIT extends RepositoryIT {
             TestEvents.event(STREAM, 5, new TestEvents.Noted(sevenMegabytes), "corr-huge"));
 
     assertThatThrownBy(() -> repository.save(STREAM, 2, huge))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(SerializationException.class)
         .hasMessageContaining("'" + STREAM + "'")
         .hasMessageContaining(String.valueOf(CouchbaseEventStreamRepository.MAX_DOCUMENT_BYTES))
         .hasMessageContaining("nothing was written");
@@ -52,10 +52,53 @@ class CouchbaseBadInputIT extends RepositoryIT {
                     0,
                     List.of(
                         TestEvents.event(STREAM, 1, new TestEvents.Noted("y".repeat(5000)), "c"))))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(SerializationException.class)
         .hasMessageContaining("'" + STREAM + "'")
         .hasMessageContaining("4096");
     assertThat(documents()).isEqualTo(before);
+  }
+
+  record OpenWithHistory(String accountId) {}
+
+  /**
+   * An adopter's command whose event was over the document limit counted as a rejection by the
+   * domain (an IllegalArgumentException): logged at INFO, recorded as its outcome and never
+   * dead-lettered, so nothing was left to replay once the limit was raised. It is a failure of what
+   * could be written now, recorded as retryable and thrown for the bus to dead-letter.
+   */
+  @Test
+  void a_command_whose_effect_is_over_the_limit_is_a_retryable_failure_not_a_rejection() {
+    CouchbaseEventStreamRepository small = builder().maxDocumentBytes(4096).build();
+    io.cqrs.EventSourcingRepository accounts =
+        io.cqrs.EventSourcingRepository.builder(small, TestEvents.registry()).build();
+    io.cqrs.CommandDispatchManager manager =
+        io.cqrs.CommandDispatchManager.builder(null, TestEvents.registry())
+            .errorLog(small)
+            .build()
+            .registerCommandHandler(
+                OpenWithHistory.class,
+                (open, command) -> {
+                  TestEvents.Account account = new TestEvents.Account(open.accountId());
+                  for (int i = 0; i < 200; i++) {
+                    account.deposit(i);
+                  }
+                  accounts.save(account, command);
+                });
+    io.cqrs.Command command = io.cqrs.Command.create(new OpenWithHistory(STREAM));
+
+    assertThatThrownBy(() -> manager.dispatch(command))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("4096");
+    assertThat(small.readLog(1, 100))
+        .extracting(LoggedEvent::event)
+        .filteredOn(event -> event.eventType().equals("CommandFailed"))
+        .singleElement()
+        .satisfies(
+            failed ->
+                assertThat(failed.eventAs(io.cqrs.CommandFailed.class).retryable())
+                    .as("a later delivery is handled again")
+                    .isTrue());
+    assertThat(small.load(STREAM)).isEmpty();
   }
 
   @Test

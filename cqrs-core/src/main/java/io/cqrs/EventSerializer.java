@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.cqrs.internal.Instants;
+import io.cqrs.internal.Texts;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -18,6 +19,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * JSON for {@link VersionedEvent} and {@link Command} envelopes, on Jackson.
@@ -38,6 +41,8 @@ public final class EventSerializer {
   private final TypeRegistry registry;
   private final ObjectMapper mapper;
   private final EnvelopeStreamReader streamReader;
+  // Payload classes whose first written payload was read back: see readBackOnce.
+  private final Set<Class<?>> readBack = ConcurrentHashMap.newKeySet();
 
   /** A serializer with the settings of {@link ObjectMappers#create()}. */
   public EventSerializer(TypeRegistry registry) {
@@ -280,10 +285,41 @@ public final class EventSerializer {
 
   private void writePayload(JsonGenerator json, Object payload, Pinned pinned) throws IOException {
     if (pinned == null) {
+      if (!readBack.contains(payload.getClass())) {
+        readBackOnce(payload);
+      }
       mapper.writeValue(json, payload);
     } else {
       mapper.writeTree(json, pinned.payload());
     }
+  }
+
+  /**
+   * Reads the first payload of each class written back from its JSON before it is written: a class
+   * Jackson can write but not read (a field of an interface type without type information, a record
+   * its constructor cannot take back) would be stored and published, and then fail every load of
+   * its stream and stop every processor at it, in the processes that read it from JSON. One read
+   * per class and serializer; a class whose later values alone cannot be read (a subtype seen only
+   * later) is not caught.
+   *
+   * @throws SerializationException if the payload cannot be read back; nothing is written
+   */
+  private void readBackOnce(Object payload) {
+    Class<?> type = payload.getClass();
+    try {
+      mapper.readValue(mapper.writeValueAsBytes(payload), type);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SerializationException(
+          "Events of type "
+              + TypeRegistry.logicalName(type)
+              + " ("
+              + type.getName()
+              + ") can be written as JSON but not read back, so a stored one would make its stream"
+              + " unreadable; nothing was written. Jackson: "
+              + Texts.shown(e),
+          e);
+    }
+    readBack.add(type);
   }
 
   private static void writeMetadata(JsonGenerator json, Map<String, String> metadata)

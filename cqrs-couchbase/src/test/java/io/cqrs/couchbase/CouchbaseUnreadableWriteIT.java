@@ -37,6 +37,12 @@ class CouchbaseUnreadableWriteIT extends RepositoryIT {
 
   record Priced(BigDecimal price) {}
 
+  interface Shape {}
+
+  record Square(int side) implements Shape {}
+
+  record Drawn(Shape shape) {}
+
   private static final TypeRegistry TYPES =
       new TypeRegistry()
           .registerEvents(
@@ -44,7 +50,8 @@ class CouchbaseUnreadableWriteIT extends RepositoryIT {
               TestEvents.Noted.class,
               Tagged.class,
               Counted.class,
-              Priced.class);
+              Priced.class,
+              Drawn.class);
 
   private CouchbaseEventStreamRepository store() {
     return CouchbaseEventStreamRepository.builder(collection, new EventSerializer(TYPES))
@@ -101,6 +108,27 @@ class CouchbaseUnreadableWriteIT extends RepositoryIT {
     CouchbaseEventStreamRepository other = store();
     assertThat(other.load("number")).isEmpty();
     assertThat(raw(keys.claim("number", 1))).isEmpty();
+    assertThat(relayed(other, 2)).containsExactlyInAnyOrder("before", "after");
+  }
+
+  /**
+   * An adopter's event with a field of an interface type: Jackson wrote it, the save succeeded, and
+   * every later load of the stream and every processor of another process failed at it. Read back
+   * before it is written, it is refused and nothing is written.
+   */
+  @Test
+  void an_event_jackson_can_write_but_not_read_is_refused_and_nothing_is_written() {
+    CouchbaseEventStreamRepository writer = store();
+    writer.save("before", 0, List.of(event("before", new TestEvents.Deposited(1))));
+    assertThatThrownBy(
+            () -> writer.save("drawn", 0, List.of(event("drawn", new Drawn(new Square(2))))))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("can be written as JSON but not read back");
+    writer.save("after", 0, List.of(event("after", new TestEvents.Deposited(2))));
+
+    CouchbaseEventStreamRepository other = store();
+    assertThat(other.load("drawn")).isEmpty();
+    assertThat(raw(keys.claim("drawn", 1))).isEmpty();
     assertThat(relayed(other, 2)).containsExactlyInAnyOrder("before", "after");
   }
 

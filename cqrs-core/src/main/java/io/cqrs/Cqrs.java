@@ -444,6 +444,18 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
+   * What became of {@code command} so far, from the store (what the store recorded as caused by
+   * it): the events it caused, its recorded rejection, or pending (see {@link CommandOutcome} for
+   * what is recorded under which settings). Any process can ask, whichever handled the command; a
+   * sender that must know polls until it is no longer pending.
+   */
+  public CommandOutcome outcome(Command command) {
+    Objects.requireNonNull(command, "command");
+    return CommandOutcome.of(
+        command.messageId(), store.eventsCausedBy(command.correlationId(), command.messageId()));
+  }
+
+  /**
    * Stops the tracking processors (they save their checkpoints), stops taking commands, stops the
    * event subscriptions, the subscribing processors and the relay (in-flight work finishes first),
    * then closes the buses and the store this instance created. Idempotent: a call after the first
@@ -732,6 +744,8 @@ public final class Cqrs implements AutoCloseable {
     private int commandListeners = 1;
     private int eventListeners = 1;
     private final Map<String, Integer> subscriptionListeners = new LinkedHashMap<>();
+    private final Map<Class<? extends EventSourceBased>, Class<?>[]> aggregates =
+        new LinkedHashMap<>();
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
     private boolean lookupProvesEffects;
@@ -745,15 +759,27 @@ public final class Cqrs implements AutoCloseable {
 
     private Builder() {}
 
-    /** The type registry (default: a new one); {@link #aggregate} registers into it. */
+    /**
+     * The type registry (default: a new one), the one the store's and buses' serializer is made on;
+     * {@link #aggregate} registers into it, and aggregates registered before this call are
+     * registered into it too.
+     */
     public Builder types(TypeRegistry types) {
-      this.types = Objects.requireNonNull(types, "types");
+      Objects.requireNonNull(types, "types");
+      // Aggregates registered before went into the registry this one replaces: into this one too,
+      // or a types(...) after aggregate(...) would drop them, and every command fail at run time.
+      for (Map.Entry<Class<? extends EventSourceBased>, Class<?>[]> registered :
+          aggregates.entrySet()) {
+        types.registerAggregate(registered.getKey(), registered.getValue());
+      }
+      this.types = types;
       return this;
     }
 
     /** Registers an aggregate and its events, checking its handlers eagerly. */
     public Builder aggregate(Class<? extends EventSourceBased> aggregateType, Class<?>... events) {
       types.registerAggregate(aggregateType, events);
+      aggregates.put(aggregateType, events.clone());
       return this;
     }
 

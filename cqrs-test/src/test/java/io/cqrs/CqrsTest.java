@@ -86,6 +86,107 @@ class CqrsTest {
     }
   }
 
+  record Touch(String counterId) {}
+
+  /**
+   * An adopter found no way to learn what became of a command but reading example-bank's sources: a
+   * rejection was an INFO line and an event under the correlation id. outcome() reads it.
+   */
+  @Test
+  void the_outcome_of_a_command_is_what_the_store_recorded_for_it() {
+    TypeRegistry types = new TypeRegistry().registerCommands(Add.class, Reset.class, Touch.class);
+    try (Cqrs cqrs = counters().types(types).recordNoEffect(true).build()) {
+      handleAdds(cqrs);
+      cqrs.onCommand(
+          Reset.class,
+          (reset, command) -> {
+            throw new IllegalStateException("counters cannot be reset");
+          });
+      cqrs.onCommand(Touch.class, (touch, command) -> {}); // handled, no effect
+      cqrs.start();
+
+      Command never = Command.create(new Add("c-0", 1));
+      assertThat(cqrs.outcome(never).status()).isEqualTo(CommandOutcome.Status.PENDING);
+
+      Command added = cqrs.send(new Add("c-1", 2));
+      Command refused = cqrs.send(new Reset("c-1"));
+      Command touched = cqrs.send(new Touch("c-1"));
+      Await.until(
+          Await.DEFAULT_TIMEOUT,
+          () ->
+              "three outcomes, were "
+                  + List.of(cqrs.outcome(added), cqrs.outcome(refused), cqrs.outcome(touched))
+                  + " in "
+                  + cqrs.store().eventsByCorrelationId(refused.correlationId()),
+          () ->
+              !cqrs.outcome(added).isPending()
+                  && !cqrs.outcome(refused).isPending()
+                  && !cqrs.outcome(touched).isPending());
+
+      CommandOutcome success = cqrs.outcome(added);
+      assertThat(success.status()).isEqualTo(CommandOutcome.Status.SUCCEEDED);
+      assertThat(success.events())
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.sourceId()).isEqualTo("c-1");
+                assertThat(event.eventAs(Added.class).amount()).isEqualTo(2);
+              });
+      CommandOutcome rejection = cqrs.outcome(refused);
+      assertThat(rejection.status()).isEqualTo(CommandOutcome.Status.REJECTED);
+      assertThat(rejection.failure().message()).contains("counters cannot be reset");
+      assertThat(rejection.events()).isEmpty();
+      CommandOutcome noEffect = cqrs.outcome(touched);
+      assertThat(noEffect.status()).isEqualTo(CommandOutcome.Status.SUCCEEDED);
+      assertThat(noEffect.events()).isEmpty();
+    }
+  }
+
+  /**
+   * types(...) after aggregate(...) replaced the registry the aggregate was registered into: the
+   * instance built and started, and every command failed at run time (its events of no registered
+   * type). The aggregates registered before go into the new registry too.
+   */
+  @Test
+  void a_registry_given_after_the_aggregates_gets_them_too() {
+    TypeRegistry types = new TypeRegistry();
+    try (Cqrs cqrs = counters().types(types).build()) {
+      assertThat(types.nameOf(Added.class)).isEqualTo(TypeRegistry.logicalName(Added.class));
+      handleAdds(cqrs);
+      cqrs.start();
+      Command added = cqrs.send(new Add("c-1", 1));
+      Await.until("the add took effect", () -> !cqrs.outcome(added).isPending());
+      assertThat(cqrs.outcome(added).status()).isEqualTo(CommandOutcome.Status.SUCCEEDED);
+    }
+  }
+
+  /** A retryable failure (the framework's, not the domain's) is no outcome: still pending. */
+  @Test
+  void a_retryable_failure_leaves_the_outcome_pending() {
+    Command command = Command.create(new Add("c-1", 1));
+    VersionedEvent failed =
+        VersionedEvent.builder(
+                command.messageId(),
+                0,
+                new CommandFailed(
+                    command.messageId(), "Add", "io.cqrs.MissingHandlerException", "none", true))
+            .correlationId(command.correlationId())
+            .causationId(command.messageId())
+            .build();
+    assertThat(CommandOutcome.of(command.messageId(), List.of(failed)).status())
+        .isEqualTo(CommandOutcome.Status.PENDING);
+    VersionedEvent refused =
+        VersionedEvent.builder(
+                command.messageId(),
+                0,
+                new CommandFailed(command.messageId(), "Add", "x.Rule", "no", false))
+            .correlationId(command.correlationId())
+            .causationId(command.messageId())
+            .build();
+    assertThat(CommandOutcome.of(command.messageId(), List.of(failed, refused)).status())
+        .isEqualTo(CommandOutcome.Status.REJECTED);
+  }
+
   /** A read model of counter totals that keeps each stream's applied version with its total. */
   static final class Totals implements Projection {
     record Entry(long version, int total) {}

@@ -3,9 +3,7 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.Await;
@@ -15,7 +13,6 @@ import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A handler's NullPointerException was logged as a domain rejection: one INFO line with the message
@@ -25,31 +22,20 @@ import org.slf4j.LoggerFactory;
 class HandlerBugLoggingTest {
   record Deposit(String walletId, BigDecimal amount) {}
 
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-  private final Logger logger = (Logger) LoggerFactory.getLogger(CommandDispatchManager.class);
+  private LogCapture log;
 
   @BeforeEach
   void watch() {
-    logger.setLevel(Level.DEBUG);
-    logger.setAdditive(false);
-    logger.addAppender(appender);
-    appender.start();
+    log = LogCapture.start(CommandDispatchManager.class);
   }
 
   @AfterEach
   void unwatch() {
-    logger.detachAppender(appender);
-    logger.setAdditive(true);
-    logger.setLevel(null);
-    appender.stop();
+    log.close();
   }
 
   private List<ILoggingEvent> rejections() {
-    synchronized (appender) {
-      return appender.list.stream()
-          .filter(event -> event.getFormattedMessage().contains("rejected"))
-          .toList();
-    }
+    return log.events(event -> event.getFormattedMessage().contains("rejected"));
   }
 
   @Test

@@ -3,9 +3,7 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import java.math.BigDecimal;
@@ -13,7 +11,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * An adopter's handler saved with save(aggregate, correlationId) instead of save(aggregate,
@@ -23,29 +20,20 @@ import org.slf4j.LoggerFactory;
 class UntiedSaveWarningTest {
   record Deposit(String walletId, BigDecimal amount) {}
 
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-  private final Logger logger = (Logger) LoggerFactory.getLogger(EventSourcingRepository.class);
+  private LogCapture log;
 
   @BeforeEach
   void watch() {
-    logger.setLevel(Level.DEBUG);
-    logger.setAdditive(false);
-    logger.addAppender(appender);
-    appender.start();
+    log = LogCapture.start(EventSourcingRepository.class);
   }
 
   @AfterEach
   void unwatch() {
-    logger.detachAppender(appender);
-    logger.setAdditive(true);
-    logger.setLevel(null);
-    appender.stop();
+    log.close();
   }
 
   private List<ILoggingEvent> warnings() {
-    synchronized (appender) {
-      return appender.list.stream().filter(event -> event.getLevel() == Level.WARN).toList();
-    }
+    return log.events(event -> event.getLevel() == Level.WARN);
   }
 
   @Test

@@ -3,17 +3,18 @@ package io.cqrs.example.bank.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cqrs.CommandFailed;
 import io.cqrs.CommandHandled;
+import io.cqrs.CommandOutcome;
 import io.cqrs.VersionedEvent;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What became of a command, read from the store: the events it caused ({@code succeeded}, with the
- * version of its stream after them), the {@link CommandFailed} recorded for it ({@code rejected},
- * with the reason), the {@link CommandHandled} recorded for one that changed nothing ({@code
- * succeeded}, no events), or none of these yet ({@code pending}). The API's commands share their
- * message id as correlation id, so one lookup by correlation id finds both; it works on any
- * instance.
+ * What became of a command, read from the store ({@link CommandOutcome}, in the API's terms): the
+ * events it caused ({@code succeeded}, with the version of its stream after them), the {@link
+ * CommandFailed} recorded for it ({@code rejected}, with the reason), the {@link CommandHandled}
+ * recorded for one that changed nothing ({@code succeeded}, no events), or none of these yet
+ * ({@code pending}). The API's commands share their message id as correlation id, so one lookup by
+ * correlation id finds both; it works on any instance.
  *
  * <p>A {@link CommandFailed#retryable() retryable} failure (the server's own: an interceptor that
  * failed, an event it could not read) is no outcome, as the dispatcher sees it too: the command is
@@ -52,40 +53,34 @@ record CommandStatus(
    * @param events every event of the correlation id
    */
   static CommandStatus of(String commandId, List<VersionedEvent> events, String resource) {
-    List<EventRef> caused = new ArrayList<>();
-    long version = 0;
-    CommandFailed failed = null;
-    boolean handled = false;
-    for (VersionedEvent event : events) {
-      if (!commandId.equals(event.causationId())) {
-        continue;
-      }
-      if (event.event() instanceof CommandHandled) {
-        handled = true;
-      } else if (event.event() instanceof CommandFailed failure) {
-        if (!failure.retryable()) {
-          failed = failure;
+    CommandOutcome outcome = CommandOutcome.of(commandId, events);
+    switch (outcome.status()) {
+      case SUCCEEDED -> {
+        if (outcome.events().isEmpty()) {
+          return unchanged(commandId, resource);
         }
-      } else if (event.version() > 0) {
-        caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
-        version = Math.max(version, event.version());
+        List<EventRef> caused = new ArrayList<>();
+        long version = 0;
+        for (VersionedEvent event : outcome.events()) {
+          caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
+          version = Math.max(version, event.version());
+        }
+        return new CommandStatus(
+            commandId, SUCCEEDED, version, List.copyOf(caused), null, resource);
+      }
+      case REJECTED -> {
+        CommandFailed failed = outcome.failure();
+        ErrorMapping.Failure mapped = ErrorMapping.rejection(failed.errorType(), failed.message());
+        Rejection rejection =
+            mapped == null
+                ? new Rejection("failed", 500, "The command failed; the server log has the details")
+                : new Rejection(mapped.code(), mapped.status(), mapped.detail());
+        return new CommandStatus(commandId, REJECTED, null, List.of(), rejection, resource);
+      }
+      default -> {
+        return new CommandStatus(commandId, PENDING, null, List.of(), null, resource);
       }
     }
-    if (!caused.isEmpty()) {
-      return new CommandStatus(commandId, SUCCEEDED, version, List.copyOf(caused), null, resource);
-    }
-    if (failed != null) {
-      ErrorMapping.Failure mapped = ErrorMapping.rejection(failed.errorType(), failed.message());
-      Rejection rejection =
-          mapped == null
-              ? new Rejection("failed", 500, "The command failed; the server log has the details")
-              : new Rejection(mapped.code(), mapped.status(), mapped.detail());
-      return new CommandStatus(commandId, REJECTED, null, List.of(), rejection, resource);
-    }
-    if (handled) {
-      return unchanged(commandId, resource);
-    }
-    return new CommandStatus(commandId, PENDING, null, List.of(), null, resource);
   }
 
   /** A command that was handled and changed nothing (a new email address equal to the old). */

@@ -14,15 +14,16 @@ import java.util.Objects;
  * <p>A {@linkplain CommandFailed#retryable() retryable} failure (the framework's own: no handler,
  * an interceptor that failed, an event it could not read) is no outcome, as the dispatcher sees it
  * too: the command is handled again when it comes again (a redelivery, a replayed dead letter), so
- * it stays {@code PENDING} until then. Two settings decide what can be seen: without {@link
- * Cqrs.Builder#deduplicate deduplicate} (on by default) rejections are not recorded and stay {@code
- * PENDING}, and without {@link Cqrs.Builder#recordNoEffect recordNoEffect} (off by default) neither
- * is a command handled without effect.
+ * it stays {@code PENDING} until then. Without {@link Cqrs.Builder#recordNoEffect recordNoEffect}
+ * (off by default) a command handled without effect is not recorded and stays {@code PENDING}.
+ * {@code SUCCEEDED} shows at a handler's first commit: one that commits to several aggregates and
+ * then fails is {@code PARTIAL} once its failure is recorded, a moment later.
  *
  * @param commandId the command's message id
  * @param status what became of it
- * @param events the events it caused, in commit order; empty unless {@code SUCCEEDED} with effect
- * @param failure the recorded failure; {@code null} unless {@code REJECTED}
+ * @param events the events it caused, in commit order; empty unless it took effect ({@code
+ *     SUCCEEDED} with effect, {@code PARTIAL})
+ * @param failure the recorded failure; {@code null} unless {@code REJECTED} or {@code PARTIAL}
  */
 public record CommandOutcome(
     String commandId, Status status, List<VersionedEvent> events, CommandFailed failure) {
@@ -34,7 +35,12 @@ public record CommandOutcome(
     /** It took effect (its events), or was handled without effect and recorded so. */
     SUCCEEDED,
     /** The handler refused it: {@link CommandOutcome#failure()} says why. */
-    REJECTED
+    REJECTED,
+    /**
+     * It took part of its effect and then failed ({@link CommandPartiallyAppliedException}): its
+     * events and its failure are both recorded.
+     */
+    PARTIAL
   }
 
   /** Checks the values and copies the events. */
@@ -42,8 +48,10 @@ public record CommandOutcome(
     Objects.requireNonNull(commandId, "commandId");
     Objects.requireNonNull(status, "status");
     events = List.copyOf(events);
-    if ((status == Status.REJECTED) != (failure != null)) {
-      throw new IllegalArgumentException("a failure goes with REJECTED, and only with it");
+    boolean failed = status == Status.REJECTED || status == Status.PARTIAL;
+    if (failed != (failure != null)) {
+      throw new IllegalArgumentException(
+          "a failure goes with REJECTED or PARTIAL, and only with them");
     }
   }
 
@@ -71,7 +79,9 @@ public record CommandOutcome(
       }
     }
     if (!caused.isEmpty()) {
-      return new CommandOutcome(commandId, Status.SUCCEEDED, caused, null);
+      return failed == null
+          ? new CommandOutcome(commandId, Status.SUCCEEDED, caused, null)
+          : new CommandOutcome(commandId, Status.PARTIAL, caused, failed);
     }
     if (failed != null) {
       return new CommandOutcome(commandId, Status.REJECTED, List.of(), failed);

@@ -294,8 +294,15 @@ public final class Cqrs implements AutoCloseable {
    */
   public synchronized Cqrs processor(
       String name, Consumer<TrackingEventProcessor.Builder> settings) {
+    return processor(name, EventProcessor.tracking(name, store), settings);
+  }
+
+  /** Builds a tracking processor from {@code builder} with these settings, and registers it. */
+  private Cqrs processor(
+      String name,
+      TrackingEventProcessor.Builder builder,
+      Consumer<TrackingEventProcessor.Builder> settings) {
     Objects.requireNonNull(settings, "settings");
-    TrackingEventProcessor.Builder builder = EventProcessor.tracking(name, store);
     settings.accept(builder);
     processorSettings.accept(name, builder);
     // This instance's interceptors outermost, then any the settings gave the processor.
@@ -310,27 +317,44 @@ public final class Cqrs implements AutoCloseable {
    * start and, in each process, every stream. On a store that keeps checkpoints (Couchbase), {@link
    * #processor(String, Projection)} would resume such a read model after the stored checkpoint with
    * the map empty, and split the streams among the processes. It gets this instance's interceptors;
-   * before {@link #start()}.
+   * before {@link #start()}. Its dead letters still go to the store's log under its name, which
+   * local processors of that name in other processes share (listed and resolved there too): where
+   * they matter, give each process's a name of its own.
    *
    * @throws IllegalArgumentException if the name is taken
    */
   public synchronized Cqrs localProcessor(String name, Projection projection) {
+    return localProcessor(name, projection, settings -> {});
+  }
+
+  /**
+   * Runs a read model kept in this process's memory as {@link #localProcessor(String, Projection)}
+   * does, with the processor's settings given to {@code settings} before it is built (and those of
+   * {@link #processorSettings} after them, as for {@link #processor(String, Consumer)}).
+   *
+   * @throws IllegalArgumentException if the name is taken, or a setting is out of range
+   */
+  public synchronized Cqrs localProcessor(
+      String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
     Objects.requireNonNull(projection, "projection");
+    Objects.requireNonNull(settings, "settings");
     return processor(
-        EventProcessor.local(name, store)
-            .projection(projection)
-            .interceptors(interceptors)
-            .build());
+        name,
+        EventProcessor.local(name, store),
+        builder -> {
+          builder.projection(projection);
+          settings.accept(builder);
+        });
   }
 
   /**
    * Settings given to each tracking processor built from here on by name ({@link #processor(String,
    * Consumer)}, {@link #processor(String, Projection, Consumer)}, {@link #processor(String,
-   * Projection)}), after the application's own, with the processor's name: how configuration kept
-   * outside the code reaches processors built in it (the Spring Boot starter gives a processor its
-   * {@code cqrs.processors.<name>.*} properties this way, overriding what the code set). Added to
-   * any given before; not applied to a processor passed built ({@link #processor(EventProcessor)});
-   * before {@link #start()}.
+   * Projection)}, {@link #localProcessor(String, Projection)}), after the application's own, with
+   * the processor's name: how configuration kept outside the code reaches processors built in it
+   * (the Spring Boot starter gives a processor its {@code cqrs.processors.<name>.*} properties this
+   * way, overriding what the code set). Added to any given before; not applied to a processor
+   * passed built ({@link #processor(EventProcessor)}); before {@link #start()}.
    */
   public synchronized Cqrs processorSettings(
       BiConsumer<String, TrackingEventProcessor.Builder> settings) {
@@ -744,8 +768,12 @@ public final class Cqrs implements AutoCloseable {
     private int commandListeners = 1;
     private int eventListeners = 1;
     private final Map<String, Integer> subscriptionListeners = new LinkedHashMap<>();
-    private final Map<Class<? extends EventSourceBased>, Class<?>[]> aggregates =
-        new LinkedHashMap<>();
+    private final List<AggregateRegistration> aggregates = new ArrayList<>();
+
+    /** One {@link #aggregate} call, for a registry given after it. */
+    private record AggregateRegistration(
+        Class<? extends EventSourceBased> type, Class<?>[] events) {}
+
     private boolean publishAsynchronously;
     private boolean deduplicate = true;
     private boolean lookupProvesEffects;
@@ -768,9 +796,8 @@ public final class Cqrs implements AutoCloseable {
       Objects.requireNonNull(types, "types");
       // Aggregates registered before went into the registry this one replaces: into this one too,
       // or a types(...) after aggregate(...) would drop them, and every command fail at run time.
-      for (Map.Entry<Class<? extends EventSourceBased>, Class<?>[]> registered :
-          aggregates.entrySet()) {
-        types.registerAggregate(registered.getKey(), registered.getValue());
+      for (AggregateRegistration registered : aggregates) {
+        types.registerAggregate(registered.type(), registered.events());
       }
       this.types = types;
       return this;
@@ -779,7 +806,7 @@ public final class Cqrs implements AutoCloseable {
     /** Registers an aggregate and its events, checking its handlers eagerly. */
     public Builder aggregate(Class<? extends EventSourceBased> aggregateType, Class<?>... events) {
       types.registerAggregate(aggregateType, events);
-      aggregates.put(aggregateType, events.clone());
+      aggregates.add(new AggregateRegistration(aggregateType, events.clone()));
       return this;
     }
 

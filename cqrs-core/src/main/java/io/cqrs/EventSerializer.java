@@ -306,8 +306,14 @@ public final class EventSerializer {
    */
   private void readBackOnce(Object payload) {
     Class<?> type = payload.getClass();
+    byte[] written;
     try {
-      mapper.readValue(mapper.writeValueAsBytes(payload), type);
+      written = mapper.writeValueAsBytes(payload);
+    } catch (IOException | IllegalArgumentException e) {
+      return; // not writable at all: the write itself says so, with the stream
+    }
+    try {
+      mapper.readValue(written, type);
     } catch (IOException | IllegalArgumentException e) {
       throw new SerializationException(
           "Events of type "

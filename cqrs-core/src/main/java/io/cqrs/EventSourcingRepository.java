@@ -56,7 +56,8 @@ public final class EventSourcingRepository {
   private final AggregateInterceptor[] interceptors;
   private final Set<Class<?>> uncacheable = ConcurrentHashMap.newKeySet();
   // Whether a save by correlation id inside a command's handling was logged: once is enough.
-  private volatile boolean warnedUntiedSave;
+  private final java.util.concurrent.atomic.AtomicBoolean warnedUntiedSave =
+      new java.util.concurrent.atomic.AtomicBoolean();
   // The version of each stream a load last tried to snapshot: a load writes at most one snapshot
   // per stream and version, so one that cannot be read back (or written), or that the other
   // revision of a class ignores during a rolling deploy, is not written again by every load.
@@ -108,8 +109,9 @@ public final class EventSourcingRepository {
   public List<VersionedEvent> save(EventSourceBased aggregate, String correlationId) {
     Objects.requireNonNull(correlationId, "correlationId");
     String handling = CommandAttempt.handling();
-    if (handling != null && !warnedUntiedSave) {
-      warnedUntiedSave = true;
+    if (handling != null
+        && !warnedUntiedSave.get()
+        && warnedUntiedSave.compareAndSet(false, true)) {
       log.warn(
           "{} '{}' saved with save(aggregate, correlationId) while command {} is handled on this"
               + " thread: the commit is not recorded as that command's effect, so a redelivery of"

@@ -160,6 +160,51 @@ class CqrsTest {
     }
   }
 
+  /**
+   * A handler that committed to one aggregate and then failed: the dispatcher records the partial
+   * effect's failure beside its events, and the outcome shows both (it said SUCCEEDED, a review).
+   */
+  @Test
+  void a_partly_applied_command_is_partial_with_its_events_and_its_failure() {
+    Command command = Command.create(new Add("c-1", 1));
+    VersionedEvent added =
+        VersionedEvent.builder("c-1", 1, new Added(1))
+            .correlationId(command.correlationId())
+            .causationId(command.messageId())
+            .build();
+    VersionedEvent failed =
+        VersionedEvent.builder(
+                command.messageId(),
+                0,
+                new CommandFailed(
+                    command.messageId(),
+                    "Add",
+                    CommandPartiallyAppliedException.class.getName(),
+                    "the second save conflicted",
+                    false))
+            .correlationId(command.correlationId())
+            .causationId(command.messageId())
+            .build();
+    CommandOutcome outcome = CommandOutcome.of(command.messageId(), List.of(added, failed));
+    assertThat(outcome.status()).isEqualTo(CommandOutcome.Status.PARTIAL);
+    assertThat(outcome.events()).containsExactly(added);
+    assertThat(outcome.failure().message()).isEqualTo("the second save conflicted");
+  }
+
+  /** Two aggregate(...) calls for one class, then types(...): both calls' events reach it. */
+  @Test
+  void a_registry_given_after_two_registrations_of_one_aggregate_gets_both() {
+    TypeRegistry types = new TypeRegistry();
+    try (Cqrs cqrs =
+        Cqrs.builder()
+            .aggregate(Counter.class, Added.class)
+            .aggregate(Counter.class)
+            .types(types)
+            .build()) {
+      assertThat(types.nameOf(Added.class)).isEqualTo(TypeRegistry.logicalName(Added.class));
+    }
+  }
+
   /** A retryable failure (the framework's, not the domain's) is no outcome: still pending. */
   @Test
   void a_retryable_failure_leaves_the_outcome_pending() {
@@ -247,12 +292,13 @@ class CqrsTest {
           });
       cqrs.processor("spread", new Totals(), p -> p.segments(2));
       cqrs.processor("plain", new Totals());
+      cqrs.localProcessor("mine", new Totals());
       cqrs.processor(EventProcessor.tracking("built", store).handler(event -> {}).build());
       cqrs.start();
       assertThatThrownBy(() -> cqrs.processorSettings((name, p) -> {}))
           .isInstanceOf(IllegalStateException.class);
     }
-    assertThat(given).containsExactly("spread", "plain");
+    assertThat(given).containsExactly("spread", "plain", "mine");
     assertThat(store.segments("spread")).hasSize(3);
     assertThat(store.segments("plain")).hasSize(3);
     assertThat(store.segments("built")).hasSize(1);

@@ -22,10 +22,11 @@ import java.util.List;
  * pending} until then rather than reading as rejected for good.
  *
  * @param commandId the command's message id
- * @param status {@code pending}, {@code succeeded} or {@code rejected}
+ * @param status {@code pending}, {@code succeeded}, {@code rejected} or {@code partial} (part of
+ *     its effect committed, then it failed: its events and its rejection both)
  * @param version the stream's version after the command's events; {@code null} unless succeeded
  * @param events the command's events, oldest first
- * @param rejection why it was refused; {@code null} unless rejected
+ * @param rejection why it was refused; {@code null} unless rejected or partial
  * @param resource the path of what the command made or changed, or {@code null}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -40,6 +41,7 @@ record CommandStatus(
   static final String PENDING = "pending";
   static final String SUCCEEDED = "succeeded";
   static final String REJECTED = "rejected";
+  static final String PARTIAL = "partial";
 
   /** One event a command caused. */
   record EventRef(String type, String streamId, long version) {}
@@ -59,28 +61,50 @@ record CommandStatus(
         if (outcome.events().isEmpty()) {
           return unchanged(commandId, resource);
         }
-        List<EventRef> caused = new ArrayList<>();
-        long version = 0;
-        for (VersionedEvent event : outcome.events()) {
-          caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
-          version = Math.max(version, event.version());
-        }
         return new CommandStatus(
-            commandId, SUCCEEDED, version, List.copyOf(caused), null, resource);
+            commandId, SUCCEEDED, version(outcome), caused(outcome), null, resource);
       }
       case REJECTED -> {
-        CommandFailed failed = outcome.failure();
-        ErrorMapping.Failure mapped = ErrorMapping.rejection(failed.errorType(), failed.message());
-        Rejection rejection =
-            mapped == null
-                ? new Rejection("failed", 500, "The command failed; the server log has the details")
-                : new Rejection(mapped.code(), mapped.status(), mapped.detail());
-        return new CommandStatus(commandId, REJECTED, null, List.of(), rejection, resource);
+        return new CommandStatus(
+            commandId, REJECTED, null, List.of(), rejection(outcome.failure()), resource);
+      }
+      case PARTIAL -> {
+        // Some of its effect committed, then it failed: both are recorded, and both are shown.
+        return new CommandStatus(
+            commandId,
+            PARTIAL,
+            version(outcome),
+            caused(outcome),
+            rejection(outcome.failure()),
+            resource);
       }
       default -> {
         return new CommandStatus(commandId, PENDING, null, List.of(), null, resource);
       }
     }
+  }
+
+  private static List<EventRef> caused(CommandOutcome outcome) {
+    List<EventRef> caused = new ArrayList<>();
+    for (VersionedEvent event : outcome.events()) {
+      caused.add(new EventRef(event.eventType(), event.sourceId(), event.version()));
+    }
+    return List.copyOf(caused);
+  }
+
+  private static long version(CommandOutcome outcome) {
+    long version = 0;
+    for (VersionedEvent event : outcome.events()) {
+      version = Math.max(version, event.version());
+    }
+    return version;
+  }
+
+  private static Rejection rejection(CommandFailed failed) {
+    ErrorMapping.Failure mapped = ErrorMapping.rejection(failed.errorType(), failed.message());
+    return mapped == null
+        ? new Rejection("failed", 500, "The command failed; the server log has the details")
+        : new Rejection(mapped.code(), mapped.status(), mapped.detail());
   }
 
   /** A command that was handled and changed nothing (a new email address equal to the old). */

@@ -266,14 +266,18 @@ public final class Cqrs implements AutoCloseable {
    */
   public synchronized Cqrs processor(
       String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
+    return processor(name, projecting(projection, settings));
+  }
+
+  /** {@code settings} after the projection the processor runs. */
+  private static Consumer<TrackingEventProcessor.Builder> projecting(
+      Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
     Objects.requireNonNull(projection, "projection");
     Objects.requireNonNull(settings, "settings");
-    return processor(
-        name,
-        builder -> {
-          builder.projection(projection);
-          settings.accept(builder);
-        });
+    return builder -> {
+      builder.projection(projection);
+      settings.accept(builder);
+    };
   }
 
   /**
@@ -336,15 +340,7 @@ public final class Cqrs implements AutoCloseable {
    */
   public synchronized Cqrs localProcessor(
       String name, Projection projection, Consumer<TrackingEventProcessor.Builder> settings) {
-    Objects.requireNonNull(projection, "projection");
-    Objects.requireNonNull(settings, "settings");
-    return processor(
-        name,
-        EventProcessor.local(name, store),
-        builder -> {
-          builder.projection(projection);
-          settings.accept(builder);
-        });
+    return processor(name, EventProcessor.local(name, store), projecting(projection, settings));
   }
 
   /**

@@ -321,9 +321,8 @@ public final class Cqrs implements AutoCloseable {
    * start and, in each process, every stream. On a store that keeps checkpoints (Couchbase), {@link
    * #processor(String, Projection)} would resume such a read model after the stored checkpoint with
    * the map empty, and split the streams among the processes. It gets this instance's interceptors;
-   * before {@link #start()}. Its dead letters still go to the store's log under its name, which
-   * local processors of that name in other processes share (listed and resolved there too): where
-   * they matter, give each process's a name of its own.
+   * before {@link #start()}. Its dead letters are this process's own: recorded in the store's log
+   * under {@code name#owner}, listed and replayed only by the processor that recorded them.
    *
    * @throws IllegalArgumentException if the name is taken
    */

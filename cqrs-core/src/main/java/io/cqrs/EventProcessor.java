@@ -61,7 +61,10 @@ public interface EventProcessor extends AutoCloseable {
    */
   static TrackingEventProcessor.Builder local(String name, EventStreamRepository store) {
     return TrackingEventProcessor.builder(
-        name, Objects.requireNonNull(store, "store"), io.cqrs.memory.InMemoryProcessors.create());
+            name,
+            Objects.requireNonNull(store, "store"),
+            io.cqrs.memory.InMemoryProcessors.create())
+        .local();
   }
 
   /**

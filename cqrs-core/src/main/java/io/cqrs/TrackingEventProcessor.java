@@ -98,6 +98,16 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final int requestedSegments;
   private final int batchSize;
   private final String owner;
+
+  /**
+   * The processor its dead-letter records name: the processor's name, or for a {@link
+   * EventProcessor#local local} one {@code name#owner}, since each process's local processor of a
+   * name is a read model of its own whose letters no other process can replay (see {@link
+   * #deadLetters()}).
+   */
+  private final String deadLetterName;
+
+  private final boolean local;
   private final Duration claimTtl;
   private final Duration idleWait;
   private final Clock clock;
@@ -164,7 +174,9 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.clock = builder.clock;
     this.maxAttempts = builder.maxAttempts;
     this.stopOnFailure = builder.stopOnFailure;
-    this.deadLetters = new ProcessorDeadLetters(name, events, handler, maxAttempts);
+    this.local = builder.local;
+    this.deadLetterName = local ? name + "#" + owner : name;
+    this.deadLetters = new ProcessorDeadLetters(deadLetterName, events, handler, maxAttempts);
   }
 
   /** See {@link EventProcessor#tracking(String, EventStreamRepository, ProcessorStore)}. */
@@ -315,8 +327,11 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * The dead letters of this processor that no replay has resolved, oldest first: its {@link
    * EventProcessingFailed} entries in the integration log, recorded by any process that runs it,
-   * each with the reason of its last failure. The first call reads the whole log, later ones only
-   * what was committed since.
+   * each with the reason of its last failure. A {@link EventProcessor#local local} processor's are
+   * those of this instance alone (recorded under {@code name#owner}): each process's is a read
+   * model of its own, rebuilt at every start, so a letter of another process's, or of this
+   * process's before a restart, is not one a replay here could resolve. The first call reads the
+   * whole log, later ones only what was committed since.
    */
   public List<ProcessorDeadLetter> deadLetters() {
     return deadLetters.open();
@@ -1442,6 +1457,15 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
     }
 
+    /**
+     * Whether a dead-letter record is of this processor's name: its own, or for a local processor
+     * that of a local processor of its name in another process (handling those could make two
+     * processes dead-letter each other's records forever).
+     */
+    private boolean ownRecord(String processor) {
+      return processor.equals(deadLetterName) || local && processor.startsWith(name + "#");
+    }
+
     private boolean giveUp(LoggedEvent entry, Throwable error) {
       VersionedEvent event = entry.event();
       if (stopOnFailure) {
@@ -1456,9 +1480,9 @@ public final class TrackingEventProcessor implements EventProcessor {
             error);
         return false;
       }
-      if (event.event() instanceof EventProcessingFailed letter && letter.processor().equals(name)
+      if (event.event() instanceof EventProcessingFailed letter && ownRecord(letter.processor())
           || event.event() instanceof EventProcessingRetried retried
-              && retried.processor().equals(name)) {
+              && ownRecord(retried.processor())) {
         log.warn(
             "Processor '{}' skips its own dead-letter record at position {} that failed",
             name,
@@ -1473,7 +1497,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           entry.position(),
           Texts.shown(event.sourceId()),
           error);
-      events.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
+      events.recordIntegrationEvent(EventProcessingFailed.of(deadLetterName, entry, error));
       deadLettered.increment();
       return true;
     }
@@ -1546,6 +1570,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private Clock clock = Clock.systemUTC();
     private int maxAttempts = 3;
     private boolean stopOnFailure;
+    private boolean local;
     private Interceptors interceptors = Interceptors.none();
 
     /** A projection's filter of the events its gate considers, or null for a handler's. */
@@ -1673,6 +1698,12 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     public Builder checkpointInterval(Duration checkpointInterval) {
       this.checkpointInterval = DurationSettings.positive("checkpointInterval", checkpointInterval);
+      return this;
+    }
+
+    /** Marks the processor {@link EventProcessor#local local}: its dead letters are its own. */
+    Builder local() {
+      this.local = true;
       return this;
     }
 

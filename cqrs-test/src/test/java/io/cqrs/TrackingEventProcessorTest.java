@@ -645,6 +645,66 @@ class TrackingEventProcessorTest {
     assertThat(processor.failure()).isNull();
   }
 
+  /**
+   * Local processors of one name in two processes are two read models: each lists and replays only
+   * its own dead letters, and a restarted one none of its predecessor's. Neither hands the other's
+   * letters to its handler either: one that fails on every record would otherwise dead-letter the
+   * other's letter, and the other that one, for ever.
+   */
+  @Test
+  void local_processors_of_one_name_keep_their_dead_letters_apart() {
+    appendStreams(2, 2);
+    Set<String> poisoned = ConcurrentHashMap.newKeySet();
+    poisoned.add("ledger-1");
+    VersionedEventHandler failing =
+        event -> {
+          if (event.event() instanceof EventProcessingFailed
+              || event.version() == 2 && poisoned.contains(event.sourceId())) {
+            throw new IllegalArgumentException("poisoned");
+          }
+        };
+    TrackingEventProcessor a = startLocal("view", failing);
+    TrackingEventProcessor b = startLocal("view", failing);
+    Await.until(
+        "both caught up, a letter each",
+        () ->
+            a.lag().caughtUp()
+                && b.lag().caughtUp()
+                && a.deadLetters().size() == 1
+                && b.deadLetters().size() == 1);
+    ProcessorDeadLetter ofA = a.deadLetters().get(0);
+    ProcessorDeadLetter ofB = b.deadLetters().get(0);
+    assertThat(ofA.id()).isNotEqualTo(ofB.id());
+    assertThat(ofA.processor()).isEqualTo("view#" + a.owner());
+    assertThat(ofB.processor()).isEqualTo("view#" + b.owner());
+    VersionedEvent poison = store.load("ledger-1").get(1);
+    assertThat(
+            store.eventsByCorrelationId(poison.correlationId()).stream()
+                .filter(e -> e.event() instanceof EventProcessingFailed))
+        .as("one letter per processor, none of a letter")
+        .hasSize(2);
+
+    assertThat(b.replayDeadLetter(ofA.id()).outcome())
+        .isEqualTo(DeadLetterReplay.Outcome.NOT_FOUND);
+    poisoned.clear();
+    assertThat(a.replayDeadLetter(ofA.id()).outcome()).isEqualTo(DeadLetterReplay.Outcome.REPLAYED);
+    assertThat(a.deadLetters()).isEmpty();
+    assertThat(b.deadLetters()).containsExactly(ofB);
+
+    a.close();
+    TrackingEventProcessor restarted = startLocal("view", failing);
+    Await.until("the restarted one caught up", () -> restarted.lag().caughtUp());
+    assertThat(restarted.deadLetters()).as("b's letter is b's").isEmpty();
+  }
+
+  private TrackingEventProcessor startLocal(String name, VersionedEventHandler handler) {
+    return start(
+        EventProcessor.local(name, store)
+            .maxAttempts(1)
+            .checkpointInterval(Duration.ofMillis(1))
+            .handler(handler));
+  }
+
   @Test
   void a_letters_replay_lock_lives_while_its_replays_run_and_wait_and_no_longer() throws Exception {
     appendStreams(3, 3);

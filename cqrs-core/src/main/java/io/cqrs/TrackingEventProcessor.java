@@ -288,6 +288,14 @@ public final class TrackingEventProcessor implements EventProcessor {
     }
   }
 
+  /**
+   * Whether the processor keeps its checkpoints in this process's memory ({@link
+   * EventProcessor#local}): it reads the whole log at every start and runs every segment here.
+   */
+  public boolean isLocal() {
+    return local;
+  }
+
   /** How far the processor is behind the log, over all segments, whoever holds them. */
   public ProcessorLag lag() {
     long head = events.logHead();

@@ -139,6 +139,7 @@ public class CqrsLifecycle implements SmartLifecycle {
               + " failure handling on its builder, or build it in CqrsConfigurer.register with"
               + " Cqrs.processor(name, settings), which the properties reach");
     }
+    refuseLocalDisagreeingWithCode();
     try {
       cqrs.start();
     } catch (IllegalStateException refused) {
@@ -383,6 +384,38 @@ public class CqrsLifecycle implements SmartLifecycle {
   }
 
   /**
+   * Refuses {@code cqrs.processors.<name>.local} for a processor built in code whose code chose the
+   * other kind: where its checkpoints live is the code's choice ({@link Cqrs#localProcessor} or
+   * {@link Cqrs#processor(String, java.util.function.Consumer)}), which a property cannot turn
+   * around on a built processor, and ignoring it would leave the operator believing otherwise.
+   */
+  private void refuseLocalDisagreeingWithCode() {
+    for (EventProcessor processor : cqrs.processors()) {
+      String name = processor.name();
+      if (!configuredInCode.contains(name)) {
+        continue;
+      }
+      String key = settingsKey(name);
+      Boolean local = properties.getProcessors().get(key).getLocal();
+      boolean isLocal = processor instanceof TrackingEventProcessor t && t.isLocal();
+      if (local != null && local != isLocal) {
+        throw new IllegalStateException(
+            "cqrs.processors."
+                + key
+                + ".local="
+                + local
+                + " cannot apply: processor '"
+                + name
+                + "' is built in CqrsConfigurer.register with "
+                + (isLocal ? "Cqrs.localProcessor" : "Cqrs.processor")
+                + ", which chose where its checkpoints live; choose in the code ("
+                + (isLocal ? "Cqrs.processor" : "Cqrs.localProcessor")
+                + "), or remove the property");
+      }
+    }
+  }
+
+  /**
    * A projection's processor refused to start at a segment count other than the one its store fixed
    * on its first start: restated with the property that set the count, which the processor's own
    * message cannot name.
@@ -428,7 +461,9 @@ public class CqrsLifecycle implements SmartLifecycle {
   private TrackingEventProcessor tracking(
       String name, Projection projection, CqrsProperties.Processor settings) {
     TrackingEventProcessor.Builder builder =
-        EventProcessor.tracking(name, cqrs.store())
+        (Boolean.TRUE.equals(settings.getLocal())
+                ? EventProcessor.local(name, cqrs.store())
+                : EventProcessor.tracking(name, cqrs.store()))
             .projection(projection)
             .interceptors(cqrs.interceptors());
     return apply(settings, builder).build();

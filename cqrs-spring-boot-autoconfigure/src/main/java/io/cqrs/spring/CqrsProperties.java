@@ -762,6 +762,15 @@ public class CqrsProperties {
      */
     private boolean stopOnFailure = false;
 
+    /**
+     * Whether a projection bean's processor keeps its checkpoints in this process's memory, reading
+     * the whole log at every start and every stream in every process: for a read model kept in
+     * memory (a map), which a processor whose checkpoints the store keeps would resume after the
+     * stored checkpoint, empty, and split among the processes. A processor built in code chooses in
+     * code (Cqrs.localProcessor); this property must then agree with it.
+     */
+    private Boolean local;
+
     /** Whether the configuration set {@code segments} and {@code stop-on-failure} at all. */
     private boolean segmentsSet;
 
@@ -772,6 +781,14 @@ public class CqrsProperties {
      * again, if no other process took it (default 5m): the event may have been repaired.
      */
     private Duration unreadableRetry;
+
+    public Boolean getLocal() {
+      return local;
+    }
+
+    public void setLocal(Boolean local) {
+      this.local = local;
+    }
 
     public Duration getUnreadableRetry() {
       return unreadableRetry;

@@ -509,6 +509,61 @@ class CqrsAutoConfigurationTest {
   }
 
   /**
+   * A projection in a map over a store that keeps checkpoints resumed after the stored checkpoint
+   * at a restart, the map empty (an adopter's read model, lost): with {@code local=true} its
+   * processor reads the whole log at every start and keeps nothing in the store.
+   */
+  @Test
+  void a_local_projection_rebuilds_its_memory_read_model_at_every_start() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    ApplicationContextRunner onStore =
+        runner
+            .withUserConfiguration(Accounts.class)
+            .withBean(EventStreamRepository.class, () -> store)
+            .withPropertyValues("cqrs.processors.balances.local=true");
+    onStore.run(
+        context -> {
+          assertThat(context).hasNotFailed();
+          Cqrs cqrs = context.getBean(Cqrs.class);
+          assertThat(((TrackingEventProcessor) cqrs.processors().get(0)).isLocal()).isTrue();
+          cqrs.send(new Deposit("acc-local", BigDecimal.TEN));
+          Balances balances = context.getBean(Balances.class);
+          Await.until("applied", () -> balances.appliedVersion("acc-local") == 1);
+        });
+    onStore.run(
+        context -> {
+          Balances balances = context.getBean(Balances.class);
+          Await.until(
+              "the deposit before the restart applied again",
+              () -> balances.appliedVersion("acc-local") == 1);
+          assertThat(balances.balances).containsEntry("acc-local", BigDecimal.TEN);
+        });
+    assertThat(store.segments("balances")).as("no checkpoint in the store").isEmpty();
+  }
+
+  /**
+   * A processor built in code chose where its checkpoints live; a property saying otherwise fails.
+   */
+  @Test
+  void a_local_property_against_the_code_of_a_processor_built_by_name_fails_the_start() {
+    runner
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.local=true")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "cqrs.processors.fulfilment.local=true cannot apply: processor"
+                            + " 'fulfilment' is built in CqrsConfigurer.register with"
+                            + " Cqrs.processor"));
+    runner
+        .withUserConfiguration(ProcessManager.class)
+        .withPropertyValues("cqrs.processors.fulfilment.local=false")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /**
    * A process manager built with Cqrs.processor(name, settings) took no cqrs.processors.<name>.*
    * properties (the start was refused); an operator tunes it as a projection's processor, the
    * properties over the code's settings, and a setting the properties leave out stays the code's.

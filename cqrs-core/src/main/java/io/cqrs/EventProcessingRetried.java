@@ -13,7 +13,8 @@ package io.cqrs;
  * @param eventId the event's id
  * @param succeeded whether the handler took the event this time
  * @param errorType the exception's class name if it failed again, else {@code null}
- * @param message the exception's message if it failed again, else {@code null}
+ * @param message the exception's message if it failed again (cut as {@link
+ *     EventProcessingFailed#message()} is), else {@code null}
  */
 public record EventProcessingRetried(
     String processor,

@@ -133,7 +133,7 @@ final class ProcessorDeadLetters {
                     event.id(),
                     failure == null,
                     failure == null ? null : failure.getClass().getName(),
-                    failure == null ? null : String.valueOf(failure.getMessage())))
+                    failure == null ? null : bounded(failure)))
             .correlationId(event.correlationId())
             .causationId(failureId)
             .build());
@@ -152,7 +152,12 @@ final class ProcessorDeadLetters {
         failure);
     return new DeadLetterReplay(
         DeadLetterReplay.Outcome.FAILED,
-        letter.failedAgain(failure.getClass().getName(), String.valueOf(failure.getMessage())));
+        letter.failedAgain(failure.getClass().getName(), bounded(failure)));
+  }
+
+  /** A failure's message as a letter keeps it: cut as a recorded command failure's is. */
+  private static String bounded(Throwable failure) {
+    return CommandDispatchManager.bounded(String.valueOf(failure.getMessage()));
   }
 
   private LoggedEvent failedEvent(ProcessorDeadLetter letter) {

@@ -646,6 +646,44 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * What a handler threw may quote its input, which may be huge: a dead letter kept the whole
+   * message in the log for good (on Couchbase a letter over the document limit could not be
+   * recorded at all). The letter and its failed replay keep it cut, as a recorded command failure.
+   */
+  @Test
+  void a_dead_letter_keeps_a_huge_failure_message_cut() {
+    appendStreams(1, 1);
+    String huge = "x".repeat(200_000);
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.tracking("quoting", store)
+                .maxAttempts(1)
+                .handler(
+                    event -> {
+                      throw new IllegalArgumentException("cannot take " + huge);
+                    }));
+    Await.until("dead-lettered", () -> processor.deadLetters().size() == 1);
+    ProcessorDeadLetter letter = processor.deadLetters().get(0);
+    assertThat(letter.message())
+        .startsWith("cannot take xxx")
+        .endsWith("characters cut)")
+        .hasSizeLessThan(CommandDispatchManager.MAX_FAILURE_MESSAGE + 40);
+
+    DeadLetterReplay replay = processor.replayDeadLetter(letter.id());
+    assertThat(replay.outcome()).isEqualTo(DeadLetterReplay.Outcome.FAILED);
+    assertThat(replay.deadLetter().message())
+        .hasSizeLessThan(CommandDispatchManager.MAX_FAILURE_MESSAGE + 40);
+    VersionedEvent failed = store.load("ledger-0").get(0);
+    assertThat(
+            store.eventsByCorrelationId(failed.correlationId()).stream()
+                .filter(e -> e.event() instanceof EventProcessingRetried)
+                .map(e -> e.eventAs(EventProcessingRetried.class).message()))
+        .singleElement()
+        .satisfies(
+            message -> assertThat(message).endsWith("characters cut)").hasSizeLessThan(1100));
+  }
+
+  /**
    * Local processors of one name in two processes are two read models: each lists and replays only
    * its own dead letters, and a restarted one none of its predecessor's. Neither hands the other's
    * letters to its handler either: one that fails on every record would otherwise dead-letter the

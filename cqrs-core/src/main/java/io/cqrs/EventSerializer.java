@@ -178,7 +178,7 @@ public final class EventSerializer {
     if (payload instanceof SplitEvent split) {
       writeSplit(json, split);
     } else {
-      writePayload(json, payload, pinned);
+      writePayload(json, payload, pinned, false);
     }
     writeMetadata(json, event.metadata());
     json.writeEndObject();
@@ -200,7 +200,7 @@ public final class EventSerializer {
       Pinned pinned = pinned(part);
       writeRevision(json, part, pinned);
       json.writeFieldName("event");
-      writePayload(json, part, pinned);
+      writePayload(json, part, pinned, false);
       json.writeEndObject();
     }
     json.writeEndArray();
@@ -283,10 +283,11 @@ public final class EventSerializer {
     return new Pinned(revision, registry.downcastPinned(type, object, revision));
   }
 
-  private void writePayload(JsonGenerator json, Object payload, Pinned pinned) throws IOException {
+  private void writePayload(JsonGenerator json, Object payload, Pinned pinned, boolean command)
+      throws IOException {
     if (pinned == null) {
       if (!readBack.contains(payload.getClass())) {
-        readBackOnce(payload);
+        readBackOnce(payload, command);
       }
       mapper.writeValue(json, payload);
     } else {
@@ -304,7 +305,7 @@ public final class EventSerializer {
    *
    * @throws SerializationException if the payload cannot be read back; nothing is written
    */
-  private void readBackOnce(Object payload) {
+  private void readBackOnce(Object payload, boolean command) {
     Class<?> type = payload.getClass();
     byte[] written;
     try {
@@ -316,12 +317,16 @@ public final class EventSerializer {
       mapper.readValue(written, type);
     } catch (IOException | IllegalArgumentException e) {
       throw new SerializationException(
-          "Events of type "
+          (command ? "Commands" : "Events")
+              + " of type "
               + TypeRegistry.logicalName(type)
               + " ("
               + type.getName()
-              + ") can be written as JSON but not read back, so a stored one would make its stream"
-              + " unreadable; nothing was written. Jackson: "
+              + ") can be written as JSON but not read back, so "
+              + (command
+                  ? "a sent one would fail in every process that receives it"
+                  : "a stored one would make its stream unreadable")
+              + "; nothing was written. Jackson: "
               + Texts.shown(e),
           e);
     }
@@ -432,7 +437,7 @@ public final class EventSerializer {
     writeRevision(json, command.body(), pinned);
     json.writeStringField("created", Instants.format(command.created()));
     json.writeFieldName("body");
-    writePayload(json, command.body(), pinned);
+    writePayload(json, command.body(), pinned, true);
     writeMetadata(json, command.metadata());
     json.writeEndObject();
   }

@@ -96,6 +96,22 @@ class EventSerializerTest {
         .isEqualTo(deposited.event());
   }
 
+  record Draw(Shape shape) {}
+
+  /** A command body that cannot be read back is refused too, and the refusal says command. */
+  @Test
+  void a_command_that_can_be_written_but_not_read_back_is_refused_naming_it_a_command() {
+    TypeRegistry types = new TypeRegistry().registerCommands(Draw.class);
+    EventSerializer drawing = new EventSerializer(types);
+    Command draw = Command.builder(new Draw(new Square(2))).build();
+
+    assertThatThrownBy(() -> drawing.serialize(draw))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageStartingWith("Commands of type Draw")
+        .hasMessageContaining("a sent one would fail in every process that receives it")
+        .hasMessageContaining("nothing was written");
+  }
+
   @Test
   void an_event_envelope_round_trips_with_every_field() {
     VersionedEvent event =

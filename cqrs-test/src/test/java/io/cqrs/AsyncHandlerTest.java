@@ -305,6 +305,9 @@ class AsyncHandlerTest {
         start(
             EventProcessor.tracking("hanging", store)
                 .maxAttempts(3)
+                // The stop waits for the stage at most the claim's life, then gives it up: short
+                // here, or the test waits out the default 30 s.
+                .claimTtl(Duration.ofSeconds(3))
                 .asyncHandler(
                     event ->
                         calls.incrementAndGet() == 1

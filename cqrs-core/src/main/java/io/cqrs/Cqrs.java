@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -524,13 +526,17 @@ public final class Cqrs implements AutoCloseable {
    * reach the subscriptions, which have no checkpoint to read them from later. A subscription that
    * sends commands while it drains (a process manager on a subscription) finds them closed: on an
    * in-memory bus those are lost, which is one reason process managers belong on log readers.
+   *
+   * <p>The log readers close together, each on a thread of its own: each one's close saves its
+   * checkpoints, releases its claims and leaves, and with the store slow or gone (each call waiting
+   * out its timeout) one after another made a shutdown last the sum of theirs, not the longest.
    */
   private List<Part> parts() {
     List<Part> parts = new ArrayList<>();
     processors.forEach(
         (name, processor) -> {
           if (!(processor instanceof SubscribingEventProcessor)) {
-            parts.add(new Part("processor '" + name + "'", processor::close, true));
+            parts.add(new Part("processor '" + name + "'", processor::close, true, true));
           }
         });
     parts.add(new Part("the commands of service '" + service + "'", commands::close, true));
@@ -569,8 +575,13 @@ public final class Cqrs implements AutoCloseable {
    *
    * @param running whether it runs handlers or publishes (closed at once when time runs out), not a
    *     bus or store that those may still use
+   * @param together whether it closes at the same time as the parts of that kind beside it
    */
-  private record Part(String name, Runnable close, boolean running) {}
+  private record Part(String name, Runnable close, boolean running, boolean together) {
+    Part(String name, Runnable close, boolean running) {
+      this(name, close, running, false);
+    }
+  }
 
   /**
    * The shutdown of one {@link Cqrs}: its parts closed in order on a thread of its own, which the
@@ -588,7 +599,9 @@ public final class Cqrs implements AutoCloseable {
     private final AtomicInteger outcome = new AtomicInteger(RUNNING);
     private final CountDownLatch abandoned = new CountDownLatch(1);
     private final List<Thread> closers = new CopyOnWriteArrayList<>();
-    private volatile String closing = "nothing";
+
+    /** The parts being closed now, for the warning when time runs out. */
+    private final Set<String> closing = ConcurrentHashMap.newKeySet();
 
     Shutdown(List<Part> parts) {
       this.parts = parts;
@@ -602,13 +615,19 @@ public final class Cqrs implements AutoCloseable {
 
     private void run() {
       boolean ownedYet = false;
-      for (Part part : parts) {
+      int next = 0;
+      while (next < parts.size()) {
+        Part part = parts.get(next);
         if (!part.running() && !ownedYet) {
           ownedYet = true;
           awaitClosers(); // the buses and store only once nothing that may use them still runs
         }
-        closing = part.name();
-        close(part);
+        int end = next + 1;
+        while (part.together() && end < parts.size() && parts.get(end).together()) {
+          end++;
+        }
+        closeTogether(parts.subList(next, end));
+        next = end;
       }
       if (!outcome.compareAndSet(RUNNING, DONE)) {
         // The caller has gone: nobody else will hear of what failed.
@@ -634,12 +653,60 @@ public final class Cqrs implements AutoCloseable {
       }
     }
 
-    /** Closes one part; whatever it throws is kept and the shutdown goes on with the next. */
-    private void close(Part part) {
+    /**
+     * Closes {@code group}: one part here, several each on a thread of its own, returning when all
+     * are closed. What they throw is kept in the parts' order, and the shutdown goes on.
+     */
+    private void closeTogether(List<Part> group) {
+      if (group.size() == 1) {
+        Throwable failure = close(group.get(0));
+        if (failure != null) {
+          failures.add(failure);
+        }
+        return;
+      }
+      Throwable[] failed = new Throwable[group.size()];
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < group.size(); i++) {
+        int index = i;
+        Part part = group.get(i);
+        Thread closer =
+            new Thread(() -> failed[index] = close(part), thread.getName() + "-" + part.name());
+        closer.setDaemon(true);
+        threads.add(closer);
+        closer.start();
+      }
+      boolean interrupted = false;
+      for (Thread closer : threads) {
+        while (true) {
+          try {
+            closer.join(); // join's happens-before makes failed[] visible here
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true; // nobody interrupts this thread; finish the shutdown regardless
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      for (Throwable failure : failed) {
+        if (failure != null) {
+          failures.add(failure);
+        }
+      }
+    }
+
+    /** Closes one part, returning what it threw (an {@link Error} too) or {@code null}. */
+    private Throwable close(Part part) {
+      closing.add(part.name());
       try {
         part.close().run();
+        return null;
       } catch (Throwable e) { // an Error too: the parts after it must still close
-        failures.add(e);
+        return e;
+      } finally {
+        closing.remove(part.name());
       }
     }
 
@@ -674,7 +741,8 @@ public final class Cqrs implements AutoCloseable {
      * instance made close once those closes are done too.
      */
     void abandon() {
-      String waitingFor = closing;
+      List<String> open = new ArrayList<>(closing);
+      String waitingFor = open.isEmpty() ? "nothing" : String.join(", ", open);
       List<CountDownLatch> entered = new ArrayList<>();
       try {
         startClosers(entered);

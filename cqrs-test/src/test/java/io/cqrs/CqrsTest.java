@@ -8,8 +8,10 @@ import io.cqrs.internal.Texts;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.EventBus;
+import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -470,6 +473,48 @@ class CqrsTest {
     given.publish(List.of(VersionedEvent.of("c-9", 1, new Added(1), "corr")));
     Await.until("the caller's bus still delivers", () -> received.get() == 1);
     given.close();
+  }
+
+  /**
+   * With the store slow or gone, each processor's close waits out a timeout per call (checkpoint,
+   * release, leave), and closing the log readers one after another made the shutdown last the sum.
+   * Here each one's leave waits until the other's has begun: closed one after another, the first
+   * waited in vain.
+   */
+  @Test
+  void close_stops_the_log_readers_together() {
+    InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
+    CountDownLatch bothLeaving = new CountDownLatch(2);
+    AtomicBoolean leftAlone = new AtomicBoolean();
+    ProcessorStore slowToLeave =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public void leave(String processor, String owner) {
+            bothLeaving.countDown();
+            try {
+              if (!bothLeaving.await(20, TimeUnit.SECONDS)) {
+                leftAlone.set(true);
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.leave(processor, owner);
+          }
+        };
+    Cqrs cqrs = counters().store(store).shutdownTimeout(Duration.ofMinutes(2)).build();
+    TrackingEventProcessor first =
+        EventProcessor.tracking("first", store, slowToLeave).handler(e -> {}).build();
+    TrackingEventProcessor second =
+        EventProcessor.tracking("second", store, slowToLeave).handler(e -> {}).build();
+    cqrs.processor(first).processor(second).start();
+    Await.until(
+        "both claimed their segment",
+        () -> !first.ownedSegments().isEmpty() && !second.ownedSegments().isEmpty());
+
+    cqrs.close();
+
+    assertThat(leftAlone).as("a processor left while the other had not begun to").isFalse();
+    assertThat(bothLeaving.getCount()).isZero();
   }
 
   @Test

@@ -18,8 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -584,8 +583,9 @@ public final class Cqrs implements AutoCloseable {
   }
 
   /**
-   * The shutdown of one {@link Cqrs}: its parts closed in order on a thread of its own, which the
-   * caller waits for at most the shutdown timeout.
+   * The shutdown of one {@link Cqrs}: its parts closed in order on a thread of its own (the log
+   * readers together, see {@link #parts()}), which the caller waits for at most the shutdown
+   * timeout.
    */
   private final class Shutdown {
     private final List<Part> parts;
@@ -600,8 +600,10 @@ public final class Cqrs implements AutoCloseable {
     private final CountDownLatch abandoned = new CountDownLatch(1);
     private final List<Thread> closers = new CopyOnWriteArrayList<>();
 
-    /** The parts being closed now, for the warning when time runs out. */
-    private final Set<String> closing = ConcurrentHashMap.newKeySet();
+    /**
+     * The parts being closed now by their place in {@link #parts}, for the warning on a timeout.
+     */
+    private final Map<Integer, String> closing = new ConcurrentSkipListMap<>();
 
     Shutdown(List<Part> parts) {
       this.parts = parts;
@@ -626,7 +628,7 @@ public final class Cqrs implements AutoCloseable {
         while (part.together() && end < parts.size() && parts.get(end).together()) {
           end++;
         }
-        closeTogether(parts.subList(next, end));
+        closeTogether(next, end);
         next = end;
       }
       if (!outcome.compareAndSet(RUNNING, DONE)) {
@@ -654,27 +656,32 @@ public final class Cqrs implements AutoCloseable {
     }
 
     /**
-     * Closes {@code group}: one part here, several each on a thread of its own, returning when all
-     * are closed. What they throw is kept in the parts' order, and the shutdown goes on.
+     * Closes the parts from {@code from} to {@code to} (exclusive): one here, several each on a
+     * thread of its own, returning when all are closed. What they throw is kept in the parts'
+     * order, and the shutdown goes on.
      */
-    private void closeTogether(List<Part> group) {
-      if (group.size() == 1) {
-        Throwable failure = close(group.get(0));
-        if (failure != null) {
-          failures.add(failure);
-        }
-        return;
-      }
-      Throwable[] failed = new Throwable[group.size()];
+    private void closeTogether(int from, int to) {
+      Throwable[] failed = new Throwable[to - from];
       List<Thread> threads = new ArrayList<>();
-      for (int i = 0; i < group.size(); i++) {
+      for (int i = from; i < to; i++) {
         int index = i;
-        Part part = group.get(i);
         Thread closer =
-            new Thread(() -> failed[index] = close(part), thread.getName() + "-" + part.name());
-        closer.setDaemon(true);
-        threads.add(closer);
-        closer.start();
+            to - from == 1
+                ? null
+                : new Thread(
+                    () -> failed[index - from] = close(index),
+                    thread.getName() + "-" + parts.get(index).name());
+        if (closer != null) {
+          closer.setDaemon(true);
+          try {
+            closer.start();
+            threads.add(closer);
+            continue;
+          } catch (Throwable e) { // no thread to be had (OutOfMemoryError): close it here
+            log.debug("cqrs '{}' closes {} on the shutdown thread", service, index, e);
+          }
+        }
+        failed[index - from] = close(index);
       }
       boolean interrupted = false;
       for (Thread closer : threads) {
@@ -697,16 +704,17 @@ public final class Cqrs implements AutoCloseable {
       }
     }
 
-    /** Closes one part, returning what it threw (an {@link Error} too) or {@code null}. */
-    private Throwable close(Part part) {
-      closing.add(part.name());
+    /** Closes part {@code index}, returning what it threw (an {@link Error} too) or null. */
+    private Throwable close(int index) {
+      Part part = parts.get(index);
+      closing.put(index, part.name());
       try {
         part.close().run();
         return null;
       } catch (Throwable e) { // an Error too: the parts after it must still close
         return e;
       } finally {
-        closing.remove(part.name());
+        closing.remove(index);
       }
     }
 
@@ -741,7 +749,7 @@ public final class Cqrs implements AutoCloseable {
      * instance made close once those closes are done too.
      */
     void abandon() {
-      List<String> open = new ArrayList<>(closing);
+      List<String> open = new ArrayList<>(closing.values());
       String waitingFor = open.isEmpty() ? "nothing" : String.join(", ", open);
       List<CountDownLatch> entered = new ArrayList<>();
       try {
@@ -767,11 +775,12 @@ public final class Cqrs implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       log.warn(
-          "cqrs '{}' did not stop within {}: the shutdown waits for a handler of {} that has not"
-              + " returned. Everything else is being closed; the buses and store this instance"
-              + " made close once that handler has returned. Its message stays unacknowledged (a broker"
-              + " delivers it again); a processor segment keeps its claim until the claim runs out"
-              + " and another process takes the segment over.",
+          "cqrs '{}' did not stop within {}: the shutdown still waits for {} to close (a handler"
+              + " that has not returned, or a store or broker slow to answer). Everything else is"
+              + " being closed; the buses and store this instance made close once that is done. A"
+              + " message still being handled stays unacknowledged (a broker delivers it again); a"
+              + " processor segment keeps its claim until the claim runs out and another process"
+              + " takes the segment over.",
           service,
           shutdownTimeout,
           waitingFor);
@@ -796,7 +805,12 @@ public final class Cqrs implements AutoCloseable {
                   thread.getName() + "-" + part.name());
           closer.setDaemon(true);
           closers.add(closer);
-          closer.start();
+          try {
+            closer.start();
+          } catch (Throwable e) { // no thread to be had: the shutdown thread closes it in turn
+            started.countDown();
+            log.warn("cqrs '{}' could not start a thread to close {}", service, part.name(), e);
+          }
         }
       }
     }

@@ -322,8 +322,8 @@ public final class Cqrs implements AutoCloseable {
    * start and, in each process, every stream. On a store that keeps checkpoints (Couchbase), {@link
    * #processor(String, Projection)} would resume such a read model after the stored checkpoint with
    * the map empty, and split the streams among the processes. It gets this instance's interceptors;
-   * before {@link #start()}. Its dead letters are this process's own: recorded in the store's log
-   * under {@code name#owner}, listed and replayed only by the processor that recorded them.
+   * before {@link #start()}. Its dead letters are kept in its memory too, listed and replayed by it
+   * alone.
    *
    * @throws IllegalArgumentException if the name is taken
    */

@@ -18,9 +18,9 @@ import io.cqrs.spi.LoggedEvent;
  * @param sourceId the failed event's stream
  * @param version the failed event's version
  * @param errorType the last exception's class name
- * @param message the last exception's message, cut to {@link
- *     CommandDispatchManager#MAX_FAILURE_MESSAGE} characters (what a handler threw may quote its
- *     input, and the log keeps every letter for good)
+ * @param message the last exception's message, cut after {@link
+ *     CommandDispatchManager#MAX_FAILURE_MESSAGE} characters, saying how many were cut (what a
+ *     handler threw may quote its input, and the log keeps every letter for good)
  */
 public record EventProcessingFailed(
     String processor,

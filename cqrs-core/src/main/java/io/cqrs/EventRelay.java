@@ -108,7 +108,7 @@ public final class EventRelay implements AutoCloseable {
     this.batchSize = builder.batchSize;
     // A replay publishes the event again, once: the bus either carries it now or refuses it again.
     this.deadLetters =
-        new ProcessorDeadLetters(processor, store, event -> bus.publish(List.of(event)), 1);
+        new ProcessorDeadLetters(processor, store, store, event -> bus.publish(List.of(event)), 1);
   }
 
   /**

@@ -8,8 +8,7 @@ import java.util.Objects;
  *
  * @param id the id of the {@link EventProcessingFailed} entry, which {@link
  *     TrackingEventProcessor#replayDeadLetter} takes
- * @param processor the processor's name ({@code name#owner} for a {@link EventProcessor#local
- *     local} processor's, which are its own)
+ * @param processor the processor's name
  * @param position the failed event's position in the integration log
  * @param eventId the failed event's id
  * @param eventType the failed event's logical type

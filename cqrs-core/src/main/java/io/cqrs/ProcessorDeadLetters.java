@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * opens a dead letter, an {@link EventProcessingRetried} entry that succeeded closes it, one that
  * failed gives it a new reason. So every process that runs the processor sees the same list. The
  * ledger is folded from the log incrementally: the first look reads the whole log (an operator's
- * call, not a hot path), later ones only what was committed since, up to the log head.
+ * call, not a hot path), later ones only what was committed since, up to the log head. A {@link
+ * EventProcessor#local local} processor's ledger is a log in its own memory instead, as its
+ * checkpoints are: each process's is a read model of its own, rebuilt at every start.
  */
 final class ProcessorDeadLetters {
   private static final Logger log = LoggerFactory.getLogger(ProcessorDeadLetters.class);
@@ -29,6 +31,10 @@ final class ProcessorDeadLetters {
 
   private final String processor;
   private final EventStreamRepository events;
+
+  /** Where the letters and replays are recorded and folded from. */
+  private final EventStreamRepository letters;
+
   private final VersionedEventHandler handler;
   private final int maxAttempts;
 
@@ -56,10 +62,12 @@ final class ProcessorDeadLetters {
   ProcessorDeadLetters(
       String processor,
       EventStreamRepository events,
+      EventStreamRepository letters,
       VersionedEventHandler handler,
       int maxAttempts) {
     this.processor = processor;
     this.events = events;
+    this.letters = letters;
     this.handler = handler;
     this.maxAttempts = maxAttempts;
   }
@@ -122,7 +130,7 @@ final class ProcessorDeadLetters {
     LoggedEvent entry = failedEvent(letter);
     Throwable failure = handle(entry.event());
     VersionedEvent event = entry.event();
-    events.recordIntegrationEvent(
+    letters.recordIntegrationEvent(
         VersionedEvent.builder(
                 processor + "@" + letter.position() + "/retry",
                 0,
@@ -210,9 +218,9 @@ final class ProcessorDeadLetters {
    * and the next fold reads on from the last entry taken, so nothing after such a stop is skipped.
    */
   private void fold() {
-    long head = events.logHead();
+    long head = letters.logHead();
     while (folded < head) {
-      List<LoggedEvent> page = events.readLog(folded + 1, PAGE);
+      List<LoggedEvent> page = letters.readLog(folded + 1, PAGE);
       if (page.isEmpty()) {
         return; // the log's end, or a commit not written yet: the next fold reads on from here
       }

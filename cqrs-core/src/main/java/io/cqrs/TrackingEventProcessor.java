@@ -3,6 +3,7 @@ package io.cqrs;
 import io.cqrs.interceptor.Interceptors;
 import io.cqrs.internal.Ids;
 import io.cqrs.internal.Texts;
+import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.DurationSettings;
 import io.cqrs.spi.EventStreamRepository;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -88,6 +90,12 @@ public final class TrackingEventProcessor implements EventProcessor {
   private static final Logger log = LoggerFactory.getLogger(TrackingEventProcessor.class);
   private static final int CLAIM_CHECK_MASK = 31; // every 32 events
 
+  /** The logical types of dead-letter records, whose own letters are not dead-lettered again. */
+  private static final Set<String> DEAD_LETTER_TYPES =
+      Set.of(
+          TypeRegistry.logicalName(EventProcessingFailed.class),
+          TypeRegistry.logicalName(EventProcessingRetried.class));
+
   private final String name;
   private final EventStreamRepository events;
   private final ProcessorStore store;
@@ -100,12 +108,11 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final String owner;
 
   /**
-   * The processor its dead-letter records name: the processor's name, or for a {@link
-   * EventProcessor#local local} one {@code name#owner}, since each process's local processor of a
-   * name is a read model of its own whose letters no other process can replay (see {@link
-   * #deadLetters()}).
+   * Where its dead letters are recorded: the store's integration log, or for a {@link
+   * EventProcessor#local local} processor a log in its own memory, as its checkpoints are (see
+   * {@link #deadLetters()}).
    */
-  private final String deadLetterName;
+  private final EventStreamRepository letters;
 
   private final boolean local;
   private final Duration claimTtl;
@@ -175,8 +182,8 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.maxAttempts = builder.maxAttempts;
     this.stopOnFailure = builder.stopOnFailure;
     this.local = builder.local;
-    this.deadLetterName = local ? name + "#" + owner : name;
-    this.deadLetters = new ProcessorDeadLetters(deadLetterName, events, handler, maxAttempts);
+    this.letters = local ? new InMemoryEventStreamRepository() : events;
+    this.deadLetters = new ProcessorDeadLetters(name, events, letters, handler, maxAttempts);
   }
 
   /** See {@link EventProcessor#tracking(String, EventStreamRepository, ProcessorStore)}. */
@@ -336,10 +343,10 @@ public final class TrackingEventProcessor implements EventProcessor {
    * The dead letters of this processor that no replay has resolved, oldest first: its {@link
    * EventProcessingFailed} entries in the integration log, recorded by any process that runs it,
    * each with the reason of its last failure. A {@link EventProcessor#local local} processor's are
-   * those of this instance alone (recorded under {@code name#owner}): each process's is a read
-   * model of its own, rebuilt at every start, so a letter of another process's, or of this
-   * process's before a restart, is not one a replay here could resolve. The first call reads the
-   * whole log, later ones only what was committed since.
+   * kept in its memory instead, as its checkpoints are, and are this instance's alone: each
+   * process's is a read model of its own, rebuilt at every start (which meets a poison event again
+   * and lists it again). The first call reads the whole log, later ones only what was committed
+   * since.
    */
   public List<ProcessorDeadLetter> deadLetters() {
     return deadLetters.open();
@@ -1465,15 +1472,6 @@ public final class TrackingEventProcessor implements EventProcessor {
       }
     }
 
-    /**
-     * Whether a dead-letter record is of this processor's name: its own, or for a local processor
-     * that of a local processor of its name in another process (handling those could make two
-     * processes dead-letter each other's records forever).
-     */
-    private boolean ownRecord(String processor) {
-      return processor.equals(deadLetterName) || local && processor.startsWith(name + "#");
-    }
-
     private boolean giveUp(LoggedEvent entry, Throwable error) {
       VersionedEvent event = entry.event();
       if (stopOnFailure) {
@@ -1488,15 +1486,27 @@ public final class TrackingEventProcessor implements EventProcessor {
             error);
         return false;
       }
-      if (event.event() instanceof EventProcessingFailed letter && ownRecord(letter.processor())
+      if (event.event() instanceof EventProcessingFailed letter && letter.processor().equals(name)
           || event.event() instanceof EventProcessingRetried retried
-              && ownRecord(retried.processor())) {
+              && retried.processor().equals(name)) {
         log.warn(
             "Processor '{}' skips its own dead-letter record at position {} that failed",
             name,
             entry.position(),
             error);
         return true; // a dead letter of a dead letter (or of its replay) would loop forever
+      }
+      if (event.event() instanceof EventProcessingFailed letter
+          && DEAD_LETTER_TYPES.contains(letter.eventType())) {
+        // Two processors whose handlers fail on dead-letter records would otherwise each
+        // dead-letter the other's letter about their own, for ever.
+        log.warn(
+            "Processor '{}' skips the dead-letter record at position {} that failed: it is one"
+                + " about another dead-letter record",
+            name,
+            entry.position(),
+            error);
+        return true;
       }
       log.warn(
           "Processor '{}' dead-letters {} (position {}) of stream '{}'",
@@ -1505,7 +1515,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           entry.position(),
           Texts.shown(event.sourceId()),
           error);
-      events.recordIntegrationEvent(EventProcessingFailed.of(deadLetterName, entry, error));
+      letters.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
       deadLettered.increment();
       return true;
     }
@@ -1709,7 +1719,10 @@ public final class TrackingEventProcessor implements EventProcessor {
       return this;
     }
 
-    /** Marks the processor {@link EventProcessor#local local}: its dead letters are its own. */
+    /**
+     * Marks the processor {@link EventProcessor#local local}: its dead letters are kept in its
+     * memory.
+     */
     Builder local() {
       this.local = true;
       return this;

@@ -3,7 +3,9 @@ package io.cqrs.memory;
 import io.cqrs.ConcurrencyException;
 import io.cqrs.DuplicateCommandException;
 import io.cqrs.EventSerializer;
+import io.cqrs.SerializationException;
 import io.cqrs.VersionedEvent;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.EventStream;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
@@ -53,6 +55,12 @@ public final class InMemoryEventStreamRepository
   private final ProcessorTable processors = new ProcessorTable();
   private final EventSerializer serializer; // null: events are kept as given
 
+  /**
+   * The most bytes of JSON one save or integration event may take with a serializer: Couchbase's
+   * limit on a document (its commit documents hold a save's events), 20 MiB.
+   */
+  public static final int MAX_SAVE_BYTES = 20 * 1024 * 1024;
+
   /** A store that keeps events as the objects given. */
   public InMemoryEventStreamRepository() {
     this.serializer = null;
@@ -67,20 +75,41 @@ public final class InMemoryEventStreamRepository
    * a bus does: an event the serializer cannot write or read back (a type not registered, a class
    * in which Jackson finds no property, a body no creator takes) fails its save before anything is
    * stored, so that a test or a prototype in memory meets it where production would, and not only
-   * once the events travel. Each event costs a serialization and a read.
+   * once the events travel. Each event costs a serialization and a read. A save whose events take
+   * more than {@link #MAX_SAVE_BYTES} as JSON (Couchbase's limit on the document that holds them)
+   * is refused too, with a {@link io.cqrs.SerializationException}, as that store refuses it.
    */
   public static InMemoryEventStreamRepository serializing(EventSerializer serializer) {
     return new InMemoryEventStreamRepository(serializer);
   }
 
-  /** The events as the store keeps them: round-tripped through the serializer, if it has one. */
-  private List<VersionedEvent> kept(List<VersionedEvent> events) {
+  /**
+   * The events as the store keeps them: round-tripped through the serializer, if it has one, and
+   * refused over {@link #MAX_SAVE_BYTES} in all, before anything is stored.
+   */
+  private List<VersionedEvent> kept(List<VersionedEvent> events, String what, String streamId) {
     if (serializer == null) {
       return events;
     }
     List<VersionedEvent> copies = new ArrayList<>(events.size());
+    long bytes = 0;
     for (VersionedEvent event : events) {
-      copies.add(serializer.deserializeEvent(serializer.serialize(event)));
+      byte[] json = serializer.serialize(event);
+      bytes += json.length;
+      if (bytes > MAX_SAVE_BYTES) {
+        throw new SerializationException(
+            what
+                + " '"
+                + Texts.shown(streamId)
+                + "' takes more than the "
+                + MAX_SAVE_BYTES
+                + " bytes of JSON a Couchbase document may hold ("
+                + bytes
+                + " bytes by its event "
+                + (copies.size() + 1)
+                + "); nothing was written");
+      }
+      copies.add(serializer.deserializeEvent(json));
     }
     return copies;
   }
@@ -88,7 +117,11 @@ public final class InMemoryEventStreamRepository
   @Override
   public void save(StreamAppend append) {
     Objects.requireNonNull(append, "append");
-    List<VersionedEvent> events = kept(append.events());
+    List<VersionedEvent> events =
+        kept(
+            append.events(),
+            "Batch of " + append.events().size() + " events for stream",
+            append.streamId());
     String streamId = append.streamId();
     String commandId = append.commandId();
     AppendOnlyEvents stream = streams.get(streamId); // most saves append to a stream that exists
@@ -194,7 +227,8 @@ public final class InMemoryEventStreamRepository
   @Override
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
-    appendToLog(kept(List.of(event)), null);
+    appendToLog(
+        kept(List.of(event), "Integration event " + event.id() + " of", event.sourceId()), null);
   }
 
   @Override

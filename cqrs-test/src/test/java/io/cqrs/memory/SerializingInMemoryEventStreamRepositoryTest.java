@@ -53,6 +53,42 @@ class SerializingInMemoryEventStreamRepositoryTest extends EventStreamRepository
     assertThat(store.readLog(1, 10)).isEmpty();
   }
 
+  record Noted(String text) {}
+
+  /**
+   * Couchbase refuses a commit document over 20 MiB; in memory the same save succeeded, so a test
+   * on memory passed what production refuses. The serializing store refuses it too, storing
+   * nothing, and takes a save just under the limit.
+   */
+  @Test
+  void a_save_over_couchbases_document_limit_fails_and_nothing_is_stored() {
+    TypeRegistry types = new TypeRegistry().registerEvents(Noted.class);
+    InMemoryEventStreamRepository store =
+        InMemoryEventStreamRepository.serializing(new EventSerializer(types));
+    String half = "x".repeat(InMemoryEventStreamRepository.MAX_SAVE_BYTES / 2);
+    List<VersionedEvent> two =
+        List.of(
+            VersionedEvent.builder("n-1", 1, new Noted(half)).build(),
+            VersionedEvent.builder("n-1", 2, new Noted(half)).build());
+
+    assertThatThrownBy(() -> store.save("n-1", 0, two))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageStartingWith("Batch of 2 events for stream 'n-1' takes more than the 20971520")
+        .hasMessageContaining("by its event 2")
+        .hasMessageEndingWith("nothing was written");
+    assertThat(store.version("n-1")).isZero();
+    assertThat(store.readLog(1, 10)).isEmpty();
+
+    store.save("n-1", 0, two.subList(0, 1));
+    assertThat(store.version("n-1")).isEqualTo(1);
+    assertThatThrownBy(
+            () ->
+                store.recordIntegrationEvent(
+                    VersionedEvent.builder("note", 0, new Noted(half + half)).build()))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageStartingWith("Integration event ");
+  }
+
   @Test
   void what_is_kept_is_a_copy_read_back_equal_to_what_was_saved() {
     TypeRegistry types = new TypeRegistry().registerEvents(Deposited.class);

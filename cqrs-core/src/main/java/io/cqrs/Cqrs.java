@@ -678,7 +678,8 @@ public final class Cqrs implements AutoCloseable {
             threads.add(closer);
             continue;
           } catch (Throwable e) { // no thread to be had (OutOfMemoryError): close it here
-            log.debug("cqrs '{}' closes {} on the shutdown thread", service, index, e);
+            log.debug(
+                "cqrs '{}' closes {} on the shutdown thread", service, parts.get(index).name(), e);
           }
         }
         failed[index - from] = close(index);

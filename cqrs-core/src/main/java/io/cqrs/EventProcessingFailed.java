@@ -8,8 +8,9 @@ import io.cqrs.spi.LoggedEvent;
  * without it. {@link TrackingEventProcessor#deadLetters()} lists a processor's dead letters that
  * are not resolved yet, and {@link TrackingEventProcessor#replayDeadLetter} hands the event to the
  * handler again and records the outcome as an {@link EventProcessingRetried} entry. They can also
- * be found with {@code eventsByCorrelationId} or by reading the log. The {@link EventRelay} records
- * one, under its own name, for an event the bus refused to carry at all.
+ * be found with {@code eventsByCorrelationId} or by reading the log, except those of a {@link
+ * EventProcessor#local local} processor, which it keeps in its own memory. The {@link EventRelay}
+ * records one, under its own name, for an event the bus refused to carry at all.
  *
  * @param processor the processor's name
  * @param position the event's position in the integration log

@@ -4,10 +4,12 @@ import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -56,6 +58,9 @@ final class ProcessorDeadLetters {
 
   /** Open dead letters by failure id, in log order; guarded by {@code this}. */
   private final Map<String, ProcessorDeadLetter> open = new LinkedHashMap<>();
+
+  /** The log positions of the open letters, guarded by {@code this}: one letter per position. */
+  private final Set<Long> openPositions = new HashSet<>();
 
   private long folded;
 
@@ -240,13 +245,16 @@ final class ProcessorDeadLetters {
         && failed.processor().equals(processor)) {
       // One letter per log position: a pass that failed after recording it (a crash, a store
       // error, a relay's stalled pass) records the same event's letter again on its next try.
-      if (open.values().stream().noneMatch(letter -> letter.position() == failed.position())) {
+      if (openPositions.add(failed.position())) {
         open.put(event.id(), ProcessorDeadLetter.of(event.id(), failed));
       }
     } else if (event.event() instanceof EventProcessingRetried retried
         && retried.processor().equals(processor)) {
       if (retried.succeeded()) {
-        open.remove(retried.failureId());
+        ProcessorDeadLetter resolved = open.remove(retried.failureId());
+        if (resolved != null) {
+          openPositions.remove(resolved.position());
+        }
       } else {
         open.computeIfPresent(
             retried.failureId(),

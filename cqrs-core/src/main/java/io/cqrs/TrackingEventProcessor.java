@@ -70,18 +70,19 @@ import org.slf4j.LoggerFactory;
  * <p><b>Failures.</b> A handler that throws a {@link TransientCqrsException} or an I/O exception is
  * retried with back-off until it succeeds (the segment waits; its lag shows it). Any other
  * exception is retried {@code maxAttempts} times; then, by default, an {@link
- * EventProcessingFailed} dead letter is recorded in the integration log and the processor goes on
- * with the next event ({@link #deadLetters()} lists them, {@link #replayDeadLetter} replays one);
- * with {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint
- * while it stays within this process's share (a joining process that makes it its own takes it
- * over), and {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole
- * processor. A store that fails transiently (a timeout) is tried again; any other store failure of
- * a segment stops the segment, which keeps its claim as with {@code stopOnFailure}, and {@link
- * #failure()} says why; one of the coordinating thread (a segment document that cannot be read)
- * stops the processor in this process, every segment released. A segment whose thread stopped on a
- * claim that ran out on this process's clock (a stalled thread, or a renewal that landed just after
- * its check) is claimed afresh by the next coordination round, from its checkpoint, if no other
- * process took it.
+ * EventProcessingFailed} dead letter is recorded in the integration log (a {@link
+ * EventProcessor#local local} processor's in its own memory) and the processor goes on with the
+ * next event ({@link #deadLetters()} lists them, {@link #replayDeadLetter} replays one); with
+ * {@link Builder#stopOnFailure()} the segment stops instead, keeps its claim and checkpoint while
+ * it stays within this process's share (a joining process that makes it its own takes it over), and
+ * {@link #failure()} says why. A fatal error ({@link BusHealth#isFatal}) stops the whole processor.
+ * A store that fails transiently (a timeout) is tried again; any other store failure of a segment
+ * stops the segment, which keeps its claim as with {@code stopOnFailure}, and {@link #failure()}
+ * says why; one of the coordinating thread (a segment document that cannot be read) stops the
+ * processor in this process, every segment released. A segment whose thread stopped on a claim that
+ * ran out on this process's clock (a stalled thread, or a renewal that landed just after its check)
+ * is claimed afresh by the next coordination round, from its checkpoint, if no other process took
+ * it.
  *
  * <p>Thread-safe. {@link #start()} starts one coordinating thread and one thread per segment this
  * process holds; {@link #close()} stops them, saves the checkpoints and gives up the claims.
@@ -89,6 +90,12 @@ import org.slf4j.LoggerFactory;
 public final class TrackingEventProcessor implements EventProcessor {
   private static final Logger log = LoggerFactory.getLogger(TrackingEventProcessor.class);
   private static final int CLAIM_CHECK_MASK = 31; // every 32 events
+
+  /**
+   * The most records (letters and replays) a {@link EventProcessor#local local} processor keeps in
+   * its in-memory ledger; a letter beyond them is logged and counted, not kept.
+   */
+  static final int MAX_LOCAL_LEDGER = 10_000;
 
   /** The logical types of dead-letter records, whose own letters are not dead-lettered again. */
   private static final Set<String> DEAD_LETTER_TYPES =
@@ -115,6 +122,7 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final EventStreamRepository letters;
 
   private final boolean local;
+  private final int localLedgerLimit;
   private final Duration claimTtl;
   private final Duration idleWait;
   private final Clock clock;
@@ -182,6 +190,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.maxAttempts = builder.maxAttempts;
     this.stopOnFailure = builder.stopOnFailure;
     this.local = builder.local;
+    this.localLedgerLimit = builder.localLedgerLimit;
     this.letters = local ? new InMemoryEventStreamRepository() : events;
     this.deadLetters = new ProcessorDeadLetters(name, events, letters, handler, maxAttempts);
   }
@@ -333,7 +342,8 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * How many events this process has dead-lettered since the processor was built: {@link
    * EventProcessingFailed} entries it recorded after a handler failed {@code maxAttempts} times. A
-   * count for metrics; the dead letters themselves are in the integration log.
+   * count for metrics; the dead letters themselves are in the integration log (a {@link
+   * EventProcessor#local local} processor's in its memory, at most 10,000 records of them).
    */
   public long deadLettered() {
     return deadLettered.sum();
@@ -358,7 +368,9 @@ public final class TrackingEventProcessor implements EventProcessor {
    * same retries ({@code maxAttempts}; transient failures a few more times, with back-off), then
    * records an {@link EventProcessingRetried} entry in the log. A success resolves the dead letter
    * everywhere; a failure leaves it listed with the new reason, which the result holds. Works
-   * whether or not this processor runs here.
+   * whether or not this processor runs here, except for a {@link EventProcessor#local local}
+   * processor: its letters are in the memory of the instance that recorded them, and only that
+   * instance replays them (and records the outcome there).
    *
    * <p>Racing replays of one dead letter (two calls, two processes) may both reach the handler: as
    * for any redelivery, the version gate of a {@link Builder#projection projection}, or the
@@ -1490,7 +1502,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           || event.event() instanceof EventProcessingRetried retried
               && retried.processor().equals(name)) {
         log.warn(
-            "Processor '{}' skips its own dead-letter record at position {} that failed",
+            "Processor '{}' skips a dead-letter record of its name at position {} that failed",
             name,
             entry.position(),
             error);
@@ -1515,8 +1527,18 @@ public final class TrackingEventProcessor implements EventProcessor {
           entry.position(),
           Texts.shown(event.sourceId()),
           error);
-      letters.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
       deadLettered.increment();
+      if (local && letters.logHead() >= localLedgerLimit) {
+        // Its ledger is heap: a handler that rejects a common event would fill it at each start.
+        log.warn(
+            "Processor '{}' keeps no more dead letters in memory ({} records): the one at"
+                + " position {} is only logged",
+            name,
+            localLedgerLimit,
+            entry.position());
+        return true;
+      }
+      letters.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
       return true;
     }
 
@@ -1589,6 +1611,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private int maxAttempts = 3;
     private boolean stopOnFailure;
     private boolean local;
+    private int localLedgerLimit = MAX_LOCAL_LEDGER;
     private Interceptors interceptors = Interceptors.none();
 
     /** A projection's filter of the events its gate considers, or null for a handler's. */
@@ -1725,6 +1748,12 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     Builder local() {
       this.local = true;
+      return this;
+    }
+
+    /** For tests: the records a local processor keeps (default {@link #MAX_LOCAL_LEDGER}). */
+    Builder localLedgerLimit(int records) {
+      this.localLedgerLimit = records;
       return this;
     }
 

@@ -724,6 +724,26 @@ class TrackingEventProcessorTest {
   }
 
   /**
+   * A local processor's ledger is heap: a handler that rejects a common event would fill it at each
+   * start. Beyond its limit a letter is logged and counted, not kept.
+   */
+  @Test
+  void a_local_processor_keeps_no_more_letters_than_its_limit() {
+    appendStreams(4, 1);
+    TrackingEventProcessor processor =
+        start(
+            EventProcessor.local("bounded", store)
+                .localLedgerLimit(2)
+                .maxAttempts(1)
+                .handler(
+                    event -> {
+                      throw new IllegalArgumentException("poisoned");
+                    }));
+    Await.until("all four failed", () -> processor.deadLettered() == 4);
+    assertThat(processor.deadLetters()).hasSize(2);
+  }
+
+  /**
    * Two processors whose handlers fail on dead-letter records (an audit trail of every record, say)
    * dead-lettered each other's letters for ever: each letter about the other's letter was one more
    * record to fail on. A letter about a dead-letter record is not dead-lettered again, so the chain

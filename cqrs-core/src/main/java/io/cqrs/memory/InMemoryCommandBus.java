@@ -2,7 +2,9 @@ package io.cqrs.memory;
 
 import io.cqrs.Command;
 import io.cqrs.EventSerializer;
+import io.cqrs.UnpublishableMessageException;
 import io.cqrs.UnroutableMessageException;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.CommandConsumer;
@@ -55,9 +57,17 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   }
 
   /**
+   * The largest command, as JSON, a {@linkplain #serializing serializing} bus carries: RabbitMQ 4's
+   * default {@code max_message_size} and the RabbitMQ buses' default {@code maxMessageBytes}, 16
+   * MiB.
+   */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  /**
    * A bus that delivers what {@code serializer} reads back of each command (see the class comment),
    * trying each three times before dead-lettering it: for tests of an application that will send
-   * its commands through a broker.
+   * its commands through a broker. A command over {@link #MAX_MESSAGE_BYTES} as JSON is refused
+   * with an {@link io.cqrs.UnpublishableMessageException}, as the RabbitMQ bus refuses it.
    */
   public static InMemoryCommandBus serializing(EventSerializer serializer) {
     return new InMemoryCommandBus(3, Objects.requireNonNull(serializer, "serializer"));
@@ -101,9 +111,24 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
   /** What a consumer gets of {@code command}: itself, or what the serializer reads back of it. */
   private Command readBack(Command command) {
     Objects.requireNonNull(command, "commands[]");
-    return serializer == null
-        ? command
-        : serializer.deserializeCommand(serializer.serialize(command));
+    if (serializer == null) {
+      return command;
+    }
+    byte[] json = serializer.serialize(command);
+    if (json.length > MAX_MESSAGE_BYTES) {
+      throw new UnpublishableMessageException(
+          "Cannot publish command "
+              + Texts.shown(command.commandType())
+              + " "
+              + Texts.shown(command.messageId())
+              + ": its body is "
+              + json.length
+              + " bytes, more than the "
+              + MAX_MESSAGE_BYTES
+              + " a RabbitMQ bus carries by default (RabbitMQ 4's max_message_size); nothing of"
+              + " the list was published");
+    }
+    return serializer.deserializeCommand(json);
   }
 
   /** The listener groups {@code command} goes to; unroutable if none. */

@@ -8,6 +8,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.SerializationException;
 import io.cqrs.TypeRegistry;
 import io.cqrs.UnknownTypeException;
+import io.cqrs.UnpublishableMessageException;
 import io.cqrs.testing.Await;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +98,26 @@ class SerializingInMemoryCommandBusTest {
     assertThatThrownBy(() -> bus.publish(Command.create(new NoCreator("x", 0))))
         .isInstanceOf(SerializationException.class);
     assertThat(bus.isIdle()).isTrue();
+  }
+
+  /**
+   * A command over RabbitMQ's default 16 MiB passed the serializing bus and failed in production:
+   * refused here too, as the RabbitMQ bus refuses it, and nothing of its list published.
+   */
+  @Test
+  void a_command_over_the_rabbitmq_default_size_fails_its_send_and_nothing_is_published() {
+    listen();
+    Command small = Command.create(new Open("a-1"));
+    Command huge = Command.create(new Open("x".repeat(InMemoryCommandBus.MAX_MESSAGE_BYTES)));
+
+    assertThatThrownBy(() -> bus.publish(List.of(small, huge)))
+        .isInstanceOf(UnpublishableMessageException.class)
+        .hasMessageContaining("Cannot publish command Open " + huge.messageId())
+        .hasMessageContaining("more than the 16777216");
+
+    bus.publish(Command.create(new Open("after")));
+    Await.until("the later command to arrive", () -> !received.isEmpty());
+    assertThat(received).extracting(c -> ((Open) c.body()).id()).containsExactly("after");
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.cqrs.spi.EventBus;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
+import io.cqrs.spi.SerializingPart;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -70,6 +73,14 @@ public final class Cqrs implements AutoCloseable {
 
   private final TypeRegistry types;
   private final EventStreamRepository store;
+
+  /** What the store and the buses given carry: see {@link #requireOneRegistry}. */
+  private final Set<String> storeCarries;
+
+  private final Set<String> eventBusCarries;
+  private final CommandBus givenCommandBus;
+  private final EventBus givenEventBus;
+
   private final CommandBus commandBus;
   private final EventBus eventBus;
   private final EventSourcingRepository repository;
@@ -134,6 +145,63 @@ public final class Cqrs implements AutoCloseable {
         builder.relay && store instanceof RelayStore && store instanceof ProcessorStore
             ? EventRelay.builder(store, eventBus).name(service + "-relay").build()
             : null;
+    Set<String> events = new TreeSet<>();
+    Set<String> aggregates = new TreeSet<>();
+    for (Builder.AggregateRegistration registered : builder.aggregates) {
+      aggregates.add(types.nameOf(registered.type()));
+      for (Class<?> event : registered.events()) {
+        events.add(types.nameOf(event));
+      }
+    }
+    Set<String> stored = new TreeSet<>(events);
+    stored.addAll(aggregates); // snapshots are written under the aggregate's type
+    this.storeCarries = Collections.unmodifiableSet(stored);
+    this.eventBusCarries = Collections.unmodifiableSet(events);
+    this.givenCommandBus = builder.commandBus;
+    this.givenEventBus = builder.eventBus;
+    requireOneRegistry(false);
+  }
+
+  /**
+   * Refuses a store or bus whose serializer's registry lacks a type it will carry (see {@link
+   * SerializingPart}): the aggregates' events and the aggregates (snapshots) for the store, the
+   * events for the event bus, the handled command types for the command bus (at start, once {@code
+   * onCommand} registered them). An adopter built the store's serializer on one registry and gave
+   * {@link Builder#types} none, and every save failed at run time on an event type the application
+   * had registered, in the other registry.
+   *
+   * @throws IllegalStateException naming the part and the types its serializer does not hold
+   */
+  private void requireOneRegistry(boolean commandsToo) {
+    requireRegistered("store", store, storeCarries);
+    requireRegistered("event bus", givenEventBus, eventBusCarries);
+    if (commandsToo) {
+      requireRegistered("command bus", givenCommandBus, commands.commandTypes());
+    }
+  }
+
+  private void requireRegistered(String part, Object component, Set<String> carried) {
+    if (!(component instanceof SerializingPart serializing)) {
+      return;
+    }
+    TypeRegistry theirs = serializing.serializer().map(EventSerializer::registry).orElse(null);
+    if (theirs == null || theirs == types) {
+      return;
+    }
+    Set<String> missing = new TreeSet<>(carried);
+    missing.removeAll(theirs.names());
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "The "
+              + part
+              + "'s EventSerializer is made on another TypeRegistry than this Cqrs's (the one"
+              + " given to types(...), or a new one without it), and does not hold "
+              + Texts.cut(missing.toString(), Texts.MAX_SHOWN_FAILURE)
+              + ", which the "
+              + part
+              + " is to carry: every save or send of them would fail. Make them one registry:"
+              + " build the serializer on the registry passed to types(...)");
+    }
   }
 
   /** A builder with in-memory store and buses and a new type registry. */
@@ -385,6 +453,7 @@ public final class Cqrs implements AutoCloseable {
    */
   public synchronized Cqrs start() {
     requireNew("start");
+    requireOneRegistry(true); // onCommand(...) registered the command types since build()
     state = State.STARTED;
     try {
       processors.values().forEach(EventProcessor::start);

@@ -456,6 +456,56 @@ class CqrsTest {
     }
   }
 
+  /**
+   * An adopter built the store's serializer on one registry and gave types(...) none: the aggregate
+   * registered into the instance's registry, the store's serializer did not know its event, and
+   * every save failed at run time naming a type the application had registered. Refused at build,
+   * and (for command types onCommand registers later) at start.
+   */
+  @Test
+  void a_store_or_bus_serializing_with_another_registry_is_refused_naming_the_missing_types() {
+    TypeRegistry storeTypes = new TypeRegistry();
+    assertThatThrownBy(
+            () ->
+                counters()
+                    .store(
+                        InMemoryEventStreamRepository.serializing(new EventSerializer(storeTypes)))
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("The store's EventSerializer is made on another TypeRegistry")
+        .hasMessageContaining("[Added, Counter]");
+
+    TypeRegistry busTypes = new TypeRegistry().registerEvents(Added.class);
+    Cqrs cqrs =
+        counters()
+            .commandBus(
+                io.cqrs.memory.InMemoryCommandBus.serializing(new EventSerializer(busTypes)))
+            .build();
+    try {
+      handleAdds(cqrs);
+      assertThatThrownBy(cqrs::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("The command bus's EventSerializer")
+          .hasMessageContaining("[Add]");
+    } finally {
+      cqrs.close();
+    }
+
+    TypeRegistry one = new TypeRegistry();
+    try (Cqrs same =
+        counters()
+            .types(one)
+            .store(InMemoryEventStreamRepository.serializing(new EventSerializer(one)))
+            .commandBus(io.cqrs.memory.InMemoryCommandBus.serializing(new EventSerializer(one)))
+            .build()) {
+      handleAdds(same);
+      same.start();
+      same.send(new Add("c-1", 2));
+      Await.until(
+          "the add saved through the serializing store", () -> same.store().version("c-1") == 1);
+    }
+  }
+
   @Test
   void close_stops_everything_and_closes_only_the_parts_it_created() {
     InMemoryEventBus given = new InMemoryEventBus();

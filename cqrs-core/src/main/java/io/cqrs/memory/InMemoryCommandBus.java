@@ -10,11 +10,13 @@ import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.CommandConsumer;
 import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.QueuedDeadLetter;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,7 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * sent between processes (a type not registered, a body Jackson cannot read back) fails its {@code
  * publish} here too, instead of passing every test in memory and being dead-lettered in production.
  */
-public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
+public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues, SerializingPart {
   private final BusGroups<Command> services;
   private final Map<String, List<ListenerGroup<Command>>> byType = new ConcurrentHashMap<>();
 
@@ -71,6 +73,12 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues {
    */
   public static InMemoryCommandBus serializing(EventSerializer serializer) {
     return new InMemoryCommandBus(3, Objects.requireNonNull(serializer, "serializer"));
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.ofNullable(serializer);
   }
 
   /**

@@ -13,6 +13,7 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
@@ -47,7 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * order, as the fast path marks them.
  */
 public final class InMemoryEventStreamRepository
-    implements EventStreamRepository, RelayStore, ProcessorStore {
+    implements EventStreamRepository, RelayStore, ProcessorStore, SerializingPart {
   private final Map<String, AppendOnlyEvents> streams = new ConcurrentHashMap<>();
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final IntegrationLog log = new IntegrationLog();
@@ -81,6 +82,12 @@ public final class InMemoryEventStreamRepository
    */
   public static InMemoryEventStreamRepository serializing(EventSerializer serializer) {
     return new InMemoryEventStreamRepository(serializer);
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.ofNullable(serializer);
   }
 
   /**

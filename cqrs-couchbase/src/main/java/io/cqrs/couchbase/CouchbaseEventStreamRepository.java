@@ -19,6 +19,7 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.spi.StreamPreconditions;
@@ -63,7 +64,7 @@ import java.util.concurrent.CompletionStage;
  * EventSerializer)}).
  */
 public final class CouchbaseEventStreamRepository
-    implements EventStreamRepository, RelayStore, ProcessorStore, AutoCloseable {
+    implements EventStreamRepository, RelayStore, ProcessorStore, SerializingPart, AutoCloseable {
   /** The key prefix used unless {@link Builder#keyPrefix} sets one. */
   public static final String DEFAULT_KEY_PREFIX = "cqrs";
 
@@ -88,6 +89,7 @@ public final class CouchbaseEventStreamRepository
   private final KeyLayout keys;
   private final DocumentCodec codec;
   private final int maxDocumentBytes;
+  private final EventSerializer serializer;
   private final StreamReader reader;
   private final StreamWriter writer;
   private final LogWriter logWriter;
@@ -103,6 +105,7 @@ public final class CouchbaseEventStreamRepository
     this.owned = owned;
     this.keys = builder.keys;
     this.codec = new DocumentCodec(builder.serializer);
+    this.serializer = builder.serializer;
     this.maxDocumentBytes = builder.maxDocumentBytes;
     Kv kv = new Kv(collection, builder.loadConcurrency, builder.durability);
     this.reader = new StreamReader(kv, keys, codec);
@@ -536,6 +539,12 @@ public final class CouchbaseEventStreamRepository
     if (owned != null) {
       owned.close();
     }
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.of(serializer);
   }
 
   /**

@@ -11,10 +11,12 @@ import io.cqrs.spi.CommandBus;
 import io.cqrs.spi.CommandConsumer;
 import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.QueuedDeadLetter;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Subscription;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +34,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
  */
-public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
+public final class RabbitCommandBus implements CommandBus, DeadLetterQueues, SerializingPart {
   private final BusCore core;
   private final EventSerializer serializer;
   private final Declaration exchange;
@@ -43,6 +45,12 @@ public final class RabbitCommandBus implements CommandBus, DeadLetterQueues {
         Declaration.exchange(settings.names().commandExchange(), BuiltinExchangeType.DIRECT);
     this.serializer = builder.serializer();
     this.core = BusCore.open(settings, List.of(exchange));
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.of(serializer);
   }
 
   /**

@@ -11,12 +11,14 @@ import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.QueuedDeadLetter;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Subscription;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Closing the bus closes its subscriptions and the connections it opened.
  */
-public final class RabbitEventBus implements EventBus, DeadLetterQueues {
+public final class RabbitEventBus implements EventBus, DeadLetterQueues, SerializingPart {
   private static final Logger log = LoggerFactory.getLogger(RabbitEventBus.class);
 
   private final BusCore core;
@@ -66,6 +68,12 @@ public final class RabbitEventBus implements EventBus, DeadLetterQueues {
                 ? message -> log.warn("Unroutable events: {}", message)
                 : message -> log.debug("Unroutable events: {}", message));
     this.core = BusCore.open(settings, List.of(exchange));
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.of(serializer);
   }
 
   /**

@@ -74,11 +74,9 @@ public final class Cqrs implements AutoCloseable {
   private final TypeRegistry types;
   private final EventStreamRepository store;
 
-  /** What the store and the buses given carry: see {@link #requireOneRegistry}. */
-  private final Set<String> storeCarries;
-
-  private final Set<String> eventBusCarries;
+  /** The buses as given, not wrapped in interceptors: see {@link #requireOneRegistry}. */
   private final CommandBus givenCommandBus;
+
   private final EventBus givenEventBus;
 
   private final CommandBus commandBus;
@@ -145,18 +143,6 @@ public final class Cqrs implements AutoCloseable {
         builder.relay && store instanceof RelayStore && store instanceof ProcessorStore
             ? EventRelay.builder(store, eventBus).name(service + "-relay").build()
             : null;
-    Set<String> events = new TreeSet<>();
-    Set<String> aggregates = new TreeSet<>();
-    for (Builder.AggregateRegistration registered : builder.aggregates) {
-      aggregates.add(types.nameOf(registered.type()));
-      for (Class<?> event : registered.events()) {
-        events.add(types.nameOf(event));
-      }
-    }
-    Set<String> stored = new TreeSet<>(events);
-    stored.addAll(aggregates); // snapshots are written under the aggregate's type
-    this.storeCarries = Collections.unmodifiableSet(stored);
-    this.eventBusCarries = Collections.unmodifiableSet(events);
     this.givenCommandBus = builder.commandBus;
     this.givenEventBus = builder.eventBus;
     requireOneRegistry(false);
@@ -164,17 +150,28 @@ public final class Cqrs implements AutoCloseable {
 
   /**
    * Refuses a store or bus whose serializer's registry lacks a type it will carry (see {@link
-   * SerializingPart}): the aggregates' events and the aggregates (snapshots) for the store, the
-   * events for the event bus, the handled command types for the command bus (at start, once {@code
-   * onCommand} registered them). An adopter built the store's serializer on one registry and gave
-   * {@link Builder#types} none, and every save failed at run time on an event type the application
-   * had registered, in the other registry.
+   * SerializingPart}): every event an aggregate of this instance's registry handles, for the store
+   * and the event bus (however the aggregate and its events were registered), and the handled
+   * command types for the command bus (at start, once {@code onCommand} registered them). Not the
+   * aggregate types: the repository writes snapshots with its own codec, which the store keeps as
+   * text. An adopter built the store's serializer on one registry and gave {@link Builder#types}
+   * none, and every save failed at run time on an event type the application had registered, in the
+   * other registry.
    *
    * @throws IllegalStateException naming the part and the types its serializer does not hold
    */
   private void requireOneRegistry(boolean commandsToo) {
-    requireRegistered("store", store, storeCarries);
-    requireRegistered("event bus", givenEventBus, eventBusCarries);
+    Set<String> events = new TreeSet<>();
+    for (String name : types.names()) {
+      Class<?> type = types.typeOf(name);
+      if (EventSourceBased.class.isAssignableFrom(type)) {
+        for (Class<?> handled : io.cqrs.internal.EventRouter.of(type).handledTypes()) {
+          events.add(types.nameOf(handled));
+        }
+      }
+    }
+    requireRegistered("store", store, events);
+    requireRegistered("event bus", givenEventBus, events);
     if (commandsToo) {
       requireRegistered("command bus", givenCommandBus, commands.commandTypes());
     }
@@ -188,8 +185,13 @@ public final class Cqrs implements AutoCloseable {
     if (theirs == null || theirs == types) {
       return;
     }
-    Set<String> missing = new TreeSet<>(carried);
-    missing.removeAll(theirs.names());
+    Set<String> missing = new TreeSet<>();
+    for (String name : carried) {
+      Class<?> type = types.typeOf(name);
+      if (!theirs.isRegistered(type) || !theirs.nameOf(type).equals(name)) {
+        missing.add(name); // not held, or held under another name
+      }
+    }
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
           "The "

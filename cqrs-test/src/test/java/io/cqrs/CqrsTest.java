@@ -473,7 +473,8 @@ class CqrsTest {
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("The store's EventSerializer is made on another TypeRegistry")
-        .hasMessageContaining("[Added, Counter]");
+        .hasMessageContaining("[Added]")
+        .hasMessageNotContaining("Counter");
 
     TypeRegistry busTypes = new TypeRegistry().registerEvents(Added.class);
     Cqrs cqrs =

@@ -58,9 +58,15 @@ public final class InMemoryEventStreamRepository
 
   /**
    * The most bytes of JSON one save or integration event may take with a serializer: Couchbase's
-   * limit on a document (its commit documents hold a save's events), 20 MiB.
+   * limit on a document (its commit documents hold a save's events), 20 MiB. The store counts the
+   * events' JSON and what a Couchbase commit document adds around them (its fields, the stream id,
+   * the aggregate type, one comma per event), a little more than that, so that it refuses what
+   * Couchbase would refuse.
    */
   public static final int MAX_SAVE_BYTES = 20 * 1024 * 1024;
+
+  /** More than a Couchbase commit document's own fields take: see {@link #MAX_SAVE_BYTES}. */
+  private static final int DOCUMENT_OVERHEAD = 256;
 
   /** A store that keeps events as the objects given. */
   public InMemoryEventStreamRepository() {
@@ -77,8 +83,9 @@ public final class InMemoryEventStreamRepository
    * in which Jackson finds no property, a body no creator takes) fails its save before anything is
    * stored, so that a test or a prototype in memory meets it where production would, and not only
    * once the events travel. Each event costs a serialization and a read. A save whose events take
-   * more than {@link #MAX_SAVE_BYTES} as JSON (Couchbase's limit on the document that holds them)
-   * is refused too, with a {@link io.cqrs.SerializationException}, as that store refuses it.
+   * more than {@link #MAX_SAVE_BYTES} as JSON with the document around them (Couchbase's limit on
+   * the document that holds them) is refused too, with a {@link io.cqrs.SerializationException}, as
+   * that store refuses it.
    */
   public static InMemoryEventStreamRepository serializing(EventSerializer serializer) {
     return new InMemoryEventStreamRepository(serializer);
@@ -94,12 +101,20 @@ public final class InMemoryEventStreamRepository
    * The events as the store keeps them: round-tripped through the serializer, if it has one, and
    * refused over {@link #MAX_SAVE_BYTES} in all, before anything is stored.
    */
-  private List<VersionedEvent> kept(List<VersionedEvent> events, String what, String streamId) {
+  private List<VersionedEvent> kept(
+      List<VersionedEvent> events, String what, String streamId, String aggregateType) {
     if (serializer == null) {
       return events;
     }
     List<VersionedEvent> copies = new ArrayList<>(events.size());
-    long bytes = 0;
+    // What a Couchbase commit document holds besides the events: its fields and command hash (under
+    // 160 bytes), the stream id and the aggregate type (as UTF-8, at most 4 bytes a char), a comma
+    // between events.
+    long bytes =
+        DOCUMENT_OVERHEAD
+            + 4L * streamId.length()
+            + (aggregateType == null ? 0 : 4L * aggregateType.length())
+            + Math.max(0, events.size() - 1);
     for (VersionedEvent event : events) {
       byte[] json = serializer.serialize(event);
       bytes += json.length;
@@ -128,7 +143,8 @@ public final class InMemoryEventStreamRepository
         kept(
             append.events(),
             "Batch of " + append.events().size() + " events for stream",
-            append.streamId());
+            append.streamId(),
+            append.aggregateType());
     String streamId = append.streamId();
     String commandId = append.commandId();
     AppendOnlyEvents stream = streams.get(streamId); // most saves append to a stream that exists
@@ -235,7 +251,8 @@ public final class InMemoryEventStreamRepository
   public void recordIntegrationEvent(VersionedEvent event) {
     Objects.requireNonNull(event, "event");
     appendToLog(
-        kept(List.of(event), "Integration event " + event.id() + " of", event.sourceId()), null);
+        kept(List.of(event), "Integration event " + event.id() + " of", event.sourceId(), null),
+        null);
   }
 
   @Override

@@ -1,15 +1,20 @@
 package io.cqrs.memory;
 
+import io.cqrs.EventSerializer;
+import io.cqrs.UnpublishableMessageException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.VersionedEventHandler;
+import io.cqrs.internal.Texts;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.spi.DeadLetterQueues;
 import io.cqrs.spi.EventBus;
 import io.cqrs.spi.QueuedDeadLetter;
+import io.cqrs.spi.SerializingPart;
 import io.cqrs.spi.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.RandomAccess;
 
 /**
@@ -21,8 +26,16 @@ import java.util.RandomAccess;
  * BusHealth#isFatal}) stops every listener of the bus instead, and the event stays queued; see
  * {@link #health()}.
  */
-public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
+public final class InMemoryEventBus implements EventBus, DeadLetterQueues, SerializingPart {
+  /**
+   * The largest event, as JSON, a {@linkplain #serializing serializing} bus carries: RabbitMQ 4's
+   * default {@code max_message_size} and the RabbitMQ buses' default {@code maxMessageBytes}, 16
+   * MiB.
+   */
+  public static final int MAX_MESSAGE_BYTES = InMemoryCommandBus.MAX_MESSAGE_BYTES;
+
   private final BusGroups<VersionedEvent> groups;
+  private final EventSerializer serializer; // null: events are delivered as given
 
   /** A bus that tries each event three times before dead-lettering it. */
   public InMemoryEventBus() {
@@ -31,9 +44,32 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
 
   /** A bus that tries each event {@code maxAttempts} times before dead-lettering it. */
   public InMemoryEventBus(int maxAttempts) {
+    this(maxAttempts, null);
+  }
+
+  private InMemoryEventBus(int maxAttempts, EventSerializer serializer) {
     this.groups =
         new BusGroups<>(
             "InMemoryEventBus", maxAttempts, VersionedEvent::id, VersionedEvent::eventType);
+    this.serializer = serializer;
+  }
+
+  /**
+   * A bus that delivers what {@code serializer} reads back of each event, as a broker does, trying
+   * each three times before dead-lettering it: for tests of an application whose events will travel
+   * through RabbitMQ. An event that cannot be written or read back fails its publish with a {@link
+   * io.cqrs.SerializationException}, and one over {@link #MAX_MESSAGE_BYTES} as JSON with an {@link
+   * UnpublishableMessageException}, as the RabbitMQ bus refuses it; nothing of its list is
+   * published then.
+   */
+  public static InMemoryEventBus serializing(EventSerializer serializer) {
+    return new InMemoryEventBus(3, Objects.requireNonNull(serializer, "serializer"));
+  }
+
+  /** The serializer it writes and reads with (see {@link SerializingPart}). */
+  @Override
+  public Optional<EventSerializer> serializer() {
+    return Optional.ofNullable(serializer);
   }
 
   @Override
@@ -46,11 +82,38 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues {
       Objects.requireNonNull(events.get(i), "events[]");
     }
     groups.ensureOpen();
+    if (serializer != null) {
+      events = readBack(events); // all of them first: one that fails publishes nothing of the list
+    }
     for (ListenerGroup<VersionedEvent> group : groups.all()) {
       for (int i = 0; i < count; i++) {
         group.offer(events.get(i));
       }
     }
+  }
+
+  private List<VersionedEvent> readBack(List<VersionedEvent> events) {
+    List<VersionedEvent> copies = new ArrayList<>(events.size());
+    for (VersionedEvent event : events) {
+      byte[] json = serializer.serialize(event);
+      if (json.length > MAX_MESSAGE_BYTES) {
+        throw new UnpublishableMessageException(
+            "Cannot publish event "
+                + Texts.shown(event.eventType())
+                + " "
+                + Texts.shown(event.id())
+                + " of stream '"
+                + Texts.shown(event.sourceId())
+                + "': its body is "
+                + json.length
+                + " bytes, more than the "
+                + MAX_MESSAGE_BYTES
+                + " a RabbitMQ bus carries by default (RabbitMQ 4's max_message_size); nothing of"
+                + " the list was published");
+      }
+      copies.add(serializer.deserializeEvent(json));
+    }
+    return copies;
   }
 
   @Override

@@ -129,12 +129,16 @@ public class CqrsAutoConfiguration {
     return InMemoryCommandBus.serializing(serializer);
   }
 
-  /** The in-memory event bus, unless {@code cqrs.bus.type} names another. */
+  /**
+   * The in-memory event bus, unless {@code cqrs.bus.type} names another. Like the command bus it
+   * delivers what the serializer reads back, so that an event RabbitMQ would refuse (over its
+   * default 16 MiB) fails its publish here too.
+   */
   @Bean
   @ConditionalOnMissingBean(EventBus.class)
   @ConditionalOnCqrsType(property = BUS_TYPE, value = "memory")
-  public InMemoryEventBus cqrsEventBus() {
-    return new InMemoryEventBus();
+  public InMemoryEventBus cqrsEventBus(EventSerializer serializer) {
+    return InMemoryEventBus.serializing(serializer);
   }
 
   /**

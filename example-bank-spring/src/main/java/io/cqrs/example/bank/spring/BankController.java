@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -69,7 +70,7 @@ public class BankController {
   public record Accepted(String id, String correlationId) {}
 
   /** Opens an account; the password is hashed here and never leaves the process in clear. */
-  @PostMapping("/accounts")
+  @PostMapping(value = "/accounts", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.ACCEPTED)
   public Accepted openAccount(@RequestBody(required = false) NewAccount account) {
     Requests.body(account);
@@ -86,7 +87,7 @@ public class BankController {
   }
 
   /** Credits an account. */
-  @PostMapping("/accounts/{id}/credits")
+  @PostMapping(value = "/accounts/{id}/credits", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.ACCEPTED)
   public Accepted credit(
       @PathVariable("id") String id, @RequestBody(required = false) Amount amount) {
@@ -96,7 +97,7 @@ public class BankController {
   }
 
   /** Debits an account. */
-  @PostMapping("/accounts/{id}/debits")
+  @PostMapping(value = "/accounts/{id}/debits", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.ACCEPTED)
   public Accepted debit(
       @PathVariable("id") String id, @RequestBody(required = false) Amount amount) {
@@ -106,7 +107,7 @@ public class BankController {
   }
 
   /** Asks for a transfer; its id is the correlation id of every command and event it causes. */
-  @PostMapping("/transfers")
+  @PostMapping(value = "/transfers", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.ACCEPTED)
   public Accepted transfer(@RequestBody(required = false) NewTransfer transfer) {
     Requests.body(transfer);

@@ -4,6 +4,7 @@ import io.cqrs.example.bank.request.FieldRules;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -47,6 +48,16 @@ class BankProblems extends ResponseEntityExceptionHandler {
       throw e;
     }
     return problem(HttpStatus.NOT_FOUND, "No health contributor at this path");
+  }
+
+  /**
+   * More query parameters than Tomcat parses (1,000): the client's request, a 400 problem. Tomcat's
+   * exception is an {@link IllegalStateException}, which went to {@code unknownHealthPath}, was
+   * thrown on and logged as a servlet failure with its stack trace for every such request.
+   */
+  @ExceptionHandler(InvalidParameterException.class)
+  ResponseEntity<ProblemDetail> tooManyParameters(InvalidParameterException e) {
+    return problem(HttpStatus.BAD_REQUEST, "The request has more parameters than are read");
   }
 
   /** An unknown path: said without the path, which the client knows and may have made long. */

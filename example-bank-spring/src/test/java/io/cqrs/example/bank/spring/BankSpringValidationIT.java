@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -268,6 +269,21 @@ class BankSpringValidationIT {
                 .build());
     assertProblem(trace, 405);
     assertThat(BankClient.json(trace.body()).path("instance").asText()).isEqualTo("/accounts");
+
+    // More parameters than Tomcat reads: logged as a servlet failure with its trace each time.
+    assertProblem(bank.get("/accounts?" + String.join("&", Collections.nCopies(3000, "a"))), 400);
+    // A write the client says it cannot take the answer of: refused before the command is sent
+    // (it was sent, then answered 406, and a client's retry sent it again).
+    for (String path : List.of("/accounts", "/accounts/a1/credits", "/transfers")) {
+      HttpResponse<String> unacceptable =
+          bank.send(
+              HttpRequest.newBuilder(bank.uri(path))
+                  .header("Content-Type", "application/json")
+                  .header("Accept", "text/html")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}"))
+                  .build());
+      assertThat(unacceptable.statusCode()).as(path).isEqualTo(406);
+    }
 
     assertThat(dispatched).as("no command from a refused request").hasSize(before);
     assertThat(log.getAll()).doesNotContain("FORGED").doesNotContain(" ERROR ");

@@ -233,6 +233,10 @@ class BankSpringValidationIT {
     assertProblem(unknownPath, 404);
     assertThat(BankClient.json(unknownPath.body()).path("detail").asText())
         .isEqualTo("No such resource");
+    // Its instance, which Spring fills with the path, is cut as example-bank's is.
+    assertThat(BankClient.json(unknownPath.body()).path("instance").asText())
+        .startsWith("/foo/")
+        .hasSizeBetween(190, ProblemInstances.MAX_INSTANCE);
     HttpResponse<String> noAccount = bank.get("/accounts/no-such-account");
     assertProblem(noAccount, 404);
     assertThat(BankClient.json(noAccount.body()).path("detail").asText())

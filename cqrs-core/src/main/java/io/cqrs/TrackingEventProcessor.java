@@ -1527,7 +1527,6 @@ public final class TrackingEventProcessor implements EventProcessor {
           entry.position(),
           Texts.shown(event.sourceId()),
           error);
-      deadLettered.increment();
       if (local && letters.logHead() >= localLedgerLimit) {
         // Its ledger is heap: a handler that rejects a common event would fill it at each start.
         log.warn(
@@ -1536,9 +1535,11 @@ public final class TrackingEventProcessor implements EventProcessor {
             name,
             localLedgerLimit,
             entry.position());
+        deadLettered.increment();
         return true;
       }
       letters.recordIntegrationEvent(EventProcessingFailed.of(name, entry, error));
+      deadLettered.increment(); // after the record: a store that failed it has the event retried
       return true;
     }
 

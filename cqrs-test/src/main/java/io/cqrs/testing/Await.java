@@ -35,6 +35,14 @@ public final class Await {
   }
 
   /**
+   * Like {@link #until(String, BooleanSupplier)}, with a failure message computed when {@link
+   * #DEFAULT_TIMEOUT} passes (to show the state the test saw then).
+   */
+  public static void until(Supplier<String> what, BooleanSupplier condition) {
+    until(DEFAULT_TIMEOUT, what, condition);
+  }
+
+  /**
    * Returns as soon as {@code condition} holds; fails with an {@link AssertionError} naming {@code
    * what} if it does not hold within {@code timeout}.
    */

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * A {@link CommandBus} in memory: each service has a queue that its listener threads compete for,
@@ -123,12 +124,28 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues, S
       return command;
     }
     byte[] json = serializer.serialize(command);
+    requireCarried(
+        json,
+        () ->
+            "command "
+                + Texts.shown(command.commandType())
+                + " "
+                + Texts.shown(command.messageId()));
+    return serializer.deserializeCommand(json);
+  }
+
+  /**
+   * Refuses a message a RabbitMQ bus would not carry by default, as the serializing in-memory buses
+   * do.
+   *
+   * @param what the message, as the refusal names it ("command Open 1f2e..."), made only then
+   * @throws UnpublishableMessageException if {@code json} is over {@link #MAX_MESSAGE_BYTES}
+   */
+  static void requireCarried(byte[] json, Supplier<String> what) {
     if (json.length > MAX_MESSAGE_BYTES) {
       throw new UnpublishableMessageException(
-          "Cannot publish command "
-              + Texts.shown(command.commandType())
-              + " "
-              + Texts.shown(command.messageId())
+          "Cannot publish "
+              + what.get()
               + ": its body is "
               + json.length
               + " bytes, more than the "
@@ -136,7 +153,6 @@ public final class InMemoryCommandBus implements CommandBus, DeadLetterQueues, S
               + " a RabbitMQ bus carries by default (RabbitMQ 4's max_message_size); nothing of"
               + " the list was published");
     }
-    return serializer.deserializeCommand(json);
   }
 
   /** The listener groups {@code command} goes to; unroutable if none. */

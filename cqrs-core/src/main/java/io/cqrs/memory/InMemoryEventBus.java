@@ -96,21 +96,16 @@ public final class InMemoryEventBus implements EventBus, DeadLetterQueues, Seria
     List<VersionedEvent> copies = new ArrayList<>(events.size());
     for (VersionedEvent event : events) {
       byte[] json = serializer.serialize(event);
-      if (json.length > MAX_MESSAGE_BYTES) {
-        throw new UnpublishableMessageException(
-            "Cannot publish event "
-                + Texts.shown(event.eventType())
-                + " "
-                + Texts.shown(event.id())
-                + " of stream '"
-                + Texts.shown(event.sourceId())
-                + "': its body is "
-                + json.length
-                + " bytes, more than the "
-                + MAX_MESSAGE_BYTES
-                + " a RabbitMQ bus carries by default (RabbitMQ 4's max_message_size); nothing of"
-                + " the list was published");
-      }
+      InMemoryCommandBus.requireCarried(
+          json,
+          () ->
+              "event "
+                  + Texts.shown(event.eventType())
+                  + " "
+                  + Texts.shown(event.id())
+                  + " of stream '"
+                  + Texts.shown(event.sourceId())
+                  + "'");
       copies.add(serializer.deserializeEvent(json));
     }
     return copies;

@@ -73,6 +73,30 @@ final class OsProcesses {
   }
 
   /**
+   * Every live process that has {@code option} among its arguments, with the argument after it: the
+   * {@code -home} of every Erlang VM, say.
+   */
+  static Map<Long, String> argumentAfter(String option) {
+    Map<Long, String> found = new java.util.HashMap<>();
+    try (Stream<Path> entries = Files.list(PROC)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        String name = entry.getFileName().toString();
+        if (name.chars().allMatch(Character::isDigit)) {
+          long pid = Long.parseLong(name);
+          List<String> args = arguments(pid);
+          int at = args.indexOf(option);
+          if (at >= 0 && at + 1 < args.size() && isAlive(pid)) {
+            found.put(pid, args.get(at + 1));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot list " + PROC, e);
+    }
+    return found;
+  }
+
+  /**
    * Sends a signal by name ({@code STOP}, {@code CONT}) with {@code kill}: the JDK sends only
    * SIGTERM and SIGKILL.
    */

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -19,13 +21,20 @@ final class RabbitClusterPorts {
   private static final int PORT_MIN = 20_000;
   private static final int PORT_MAX = 32_000;
 
+  /**
+   * Every port this JVM has handed out: a port is given once, since a caller may hold it unbound
+   * for a while (a TLS listener's port, picked before the node's own) and a later pick would find
+   * it free.
+   */
+  private static final Set<Integer> GIVEN = new HashSet<>();
+
   private RabbitClusterPorts() {}
 
   /**
    * For each node, three free ports: AMQP, distribution, and the first of ten for the CLI tools.
    * All are held open while they are picked, so that none is given twice.
    */
-  static List<int[]> pick(int size) {
+  static synchronized List<int[]> pick(int size) {
     List<ServerSocket> held = new ArrayList<>();
     List<int[]> ports = new ArrayList<>();
     try {
@@ -45,12 +54,18 @@ final class RabbitClusterPorts {
       List<ServerSocket> range = new ArrayList<>();
       try {
         for (int port = first; port < first + count; port++) {
+          if (GIVEN.contains(port)) {
+            throw new IOException("Given before: " + port);
+          }
           ServerSocket socket = new ServerSocket();
           range.add(socket);
           socket.setReuseAddress(false);
           socket.bind(new InetSocketAddress(port)); // the wildcard, so any listener conflicts
         }
         held.addAll(range);
+        for (int port = first; port < first + count; port++) {
+          GIVEN.add(port);
+        }
         return first;
       } catch (IOException taken) {
         range.forEach(RabbitClusterPorts::closeQuietly);

@@ -60,9 +60,11 @@ final class RabbitClusterRuns {
 
   /**
    * Kills the nodes of every run whose owning JVM is gone and deletes the run. Runs of live JVMs,
-   * this one's and concurrent builds', and directories without an owner file, are left alone.
+   * this one's and concurrent builds', and directories without an owner file, are left alone. Kills
+   * too every node of a run whose directory is gone ({@link #killOrphans}).
    */
   static void removeStale() {
+    killOrphans();
     if (!Files.isDirectory(ROOT)) {
       return;
     }
@@ -76,6 +78,36 @@ final class RabbitClusterRuns {
       }
     } catch (IOException | RuntimeException e) {
       log.warn("Could not remove stale RabbitMQ cluster runs in {}", ROOT, e);
+    }
+  }
+
+  /**
+   * Kills the nodes whose run directory no longer exists: a JVM killed while its shutdown hook
+   * deleted the run, or a node that started booting after the hook had looked for the run's
+   * processes. Such a node has no owner file left to be found by, and holds its ports for ever: a
+   * later run picking one of them for a listener of its own (a TLS port, say) may be answered by
+   * this node instead. A live run always has its directory, made before any of its nodes starts.
+   */
+  static void killOrphans() {
+    try {
+      List<Long> orphans = new java.util.ArrayList<>();
+      OsProcesses.argumentAfter("-home")
+          .forEach(
+              (pid, home) -> {
+                Path path = Path.of(home);
+                if (path.startsWith(ROOT)
+                    && path.getNameCount() == ROOT.getNameCount() + 2
+                    && !Files.isDirectory(path.getParent())) {
+                  orphans.add(pid);
+                }
+              });
+      if (!orphans.isEmpty()) {
+        log.info("Killing RabbitMQ nodes {} whose runs in {} are gone", orphans, ROOT);
+        OsProcesses.kill(orphans);
+        OsProcesses.awaitGone(orphans, GONE_TIMEOUT);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Could not kill orphaned RabbitMQ cluster nodes", e);
     }
   }
 

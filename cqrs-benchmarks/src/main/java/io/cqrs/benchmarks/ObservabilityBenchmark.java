@@ -93,6 +93,7 @@ public class ObservabilityBenchmark {
     private OpenTelemetrySdk openTelemetry;
     private PrometheusMeterRegistry registry;
     private volatile CountDownLatch deposited;
+    private HandTraced handTraced;
 
     /**
      * Builds and starts a fresh application and opens the accounts; not measured. Once per
@@ -127,7 +128,9 @@ public class ObservabilityBenchmark {
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
       }
-      if (tracing() && metrics()) {
+      if (byHand()) {
+        // No interceptors: the handlers below start the spans themselves.
+      } else if (tracing() && metrics()) {
         builder.interceptors(
             new MdcInterceptor(), CqrsTracing.of(openTelemetry), CqrsMetrics.of(registry));
       } else if (tracing()) {
@@ -137,14 +140,24 @@ public class ObservabilityBenchmark {
       }
       cqrs = builder.build();
       EventSourcingRepository repository = cqrs.repository();
-      cqrs.onCommand(
-          Deposit.class,
-          (deposit, command) -> {
-            BenchAccount account = repository.get(deposit.accountId(), BenchAccount::new);
-            account.deposit(deposit.amount());
-            repository.save(account, command);
-          });
-      cqrs.onEvent("deposits", MoneyDeposited.class, event -> deposited.countDown());
+      if (byHand()) {
+        handTraced = new HandTraced(openTelemetry);
+        cqrs.onCommand(
+            Deposit.class, (deposit, command) -> handTraced.deposit(repository, deposit, command));
+        cqrs.onEvent(
+            "deposits",
+            MoneyDeposited.class,
+            event -> handTraced.deposited(event, deposited::countDown));
+      } else {
+        cqrs.onCommand(
+            Deposit.class,
+            (deposit, command) -> {
+              BenchAccount account = repository.get(deposit.accountId(), BenchAccount::new);
+              account.deposit(deposit.amount());
+              repository.save(account, command);
+            });
+        cqrs.onEvent("deposits", MoneyDeposited.class, event -> deposited.countDown());
+      }
       cqrs.start();
       // Opened through the repository, which caches them: the store keeps no events to load.
       for (String id : IDS) {
@@ -157,6 +170,11 @@ public class ObservabilityBenchmark {
     abstract boolean metrics();
 
     abstract boolean tracing();
+
+    /** Whether the handlers and the sender trace by hand, with no interceptors. */
+    boolean byHand() {
+      return false;
+    }
 
     /** Which traces are recorded: every one, unless a variant samples. */
     Sampler sampler() {
@@ -259,6 +277,28 @@ public class ObservabilityBenchmark {
     }
   }
 
+  /**
+   * The application without interceptors, traced by hand with the same SDK set-up as {@link
+   * Tracing}: the least a program needs for the same trace (see {@link HandTraced}).
+   */
+  @State(Scope.Benchmark)
+  public static class ByHand extends App {
+    @Override
+    boolean metrics() {
+      return false;
+    }
+
+    @Override
+    boolean tracing() {
+      return true;
+    }
+
+    @Override
+    boolean byHand() {
+      return true;
+    }
+  }
+
   /** Without interceptors: the baseline. */
   @Benchmark
   public void plain(Plain app) throws InterruptedException {
@@ -287,6 +327,19 @@ public class ObservabilityBenchmark {
   @Benchmark
   public void tracingOnly(Tracing app) throws InterruptedException {
     send(app);
+  }
+
+  /**
+   * Without interceptors, the sender and the handlers tracing by hand: the floor under {@code
+   * tracingOnly}, what the SDK's six spans and two propagations cost whoever makes them.
+   */
+  @Benchmark
+  public void tracedByHand(ByHand byHand) throws InterruptedException {
+    App app = byHand;
+    for (int i = 0; i < COMMANDS; i++) {
+      app.handTraced.publish(app.cqrs, Command.create(new Deposit(IDS[i], 1)));
+    }
+    app.awaitDeposits();
   }
 
   /** A command per account through the command bus, until the subscriber saw every deposit. */

@@ -218,6 +218,10 @@ final class Targets {
             "Issue 16. In-memory command path with the MDC, metrics (Prometheus registry) and"
                 + " tracing (SDK, every trace sampled, spans dropped) on: at most 10% slower than"
                 + " with none",
-            "ObservabilityBenchmark", "observed", "plain", Map.of(), 1 / TEN_PERCENT));
+            "ObservabilityBenchmark", "observed", "plain", Map.of(), 1 / TEN_PERCENT),
+        Target.ratio(
+            "Issue 16. Tracing (SDK, every trace sampled, spans dropped): at most 10% slower than"
+                + " the same six spans and two propagations written by hand on the same SDK",
+            "ObservabilityBenchmark", "tracingOnly", "tracedByHand", Map.of(), 1 / TEN_PERCENT));
   }
 }

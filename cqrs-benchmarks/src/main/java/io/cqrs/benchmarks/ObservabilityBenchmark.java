@@ -18,6 +18,7 @@ import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -122,8 +123,7 @@ public class ObservabilityBenchmark {
                 .setTracerProvider(
                     SdkTracerProvider.builder()
                         .setSampler(sampler())
-                        .addSpanProcessor(
-                            BatchSpanProcessor.builder(new DroppingExporter()).build())
+                        .addSpanProcessor(spanProcessor())
                         .build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
@@ -174,6 +174,11 @@ public class ObservabilityBenchmark {
     /** Whether the handlers and the sender trace by hand, with no interceptors. */
     boolean byHand() {
       return false;
+    }
+
+    /** Where spans go: batched to an exporter that drops them (a test looks at them instead). */
+    SpanProcessor spanProcessor() {
+      return BatchSpanProcessor.builder(new DroppingExporter()).build();
     }
 
     /** Which traces are recorded: every one, unless a variant samples. */

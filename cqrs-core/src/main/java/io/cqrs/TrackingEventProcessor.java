@@ -161,6 +161,14 @@ public final class TrackingEventProcessor implements EventProcessor {
   private volatile boolean paused;
   private volatile boolean halted;
 
+  /**
+   * Set when a write to the processor store failed during {@link #close()} (a final checkpoint, a
+   * release): the store is taken to be gone, and the close's other writes (the other releases, the
+   * leave) are skipped rather than each waiting out its own timeout. Claims and membership expire
+   * on their own, within the claim's time to live.
+   */
+  private volatile boolean storeFailedClosing;
+
   /** The members the last heartbeat listed; the coordinator thread's own. */
   private List<String> lastMembers;
 
@@ -414,9 +422,11 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * Stops handling: each segment finishes the event in hand, saves its checkpoint and gives up its
    * claim, and this process leaves the processor's members, so the others take its segments over at
-   * once. Idempotent. Called from a handler of this processor (on any of its segments), it only
-   * asks for the stop and returns: each segment stops once its handler returns, as from another
-   * thread.
+   * once. With the store failing (a final checkpoint or a release refused or timed out), the rest
+   * of those writes are skipped rather than each waiting out its timeout: the claims and the
+   * membership run out within the claim's time to live, when the others take the segments over.
+   * Idempotent. Called from a handler of this processor (on any of its segments), it only asks for
+   * the stop and returns: each segment stops once its handler returns, as from another thread.
    */
   @Override
   public void close() {
@@ -675,6 +685,14 @@ public final class TrackingEventProcessor implements EventProcessor {
     for (Worker worker : all) {
       stopWorker(worker, true);
     }
+    if (storeFailedClosing) {
+      log.info(
+          "Processor '{}' does not leave its members: the store failed while closing, so its"
+              + " membership is left to run out (within {})",
+          name,
+          claimTtl);
+      return;
+    }
     try {
       store.leave(name, owner);
     } catch (RuntimeException e) {
@@ -753,10 +771,29 @@ public final class TrackingEventProcessor implements EventProcessor {
   }
 
   private void releaseQuietly(SegmentClaim claim) {
+    if (!running && storeFailedClosing) {
+      log.info(
+          "Processor '{}' leaves segment {} claimed: the store failed while closing, so its claim"
+              + " is left to run out (within {})",
+          name,
+          claim.segment(),
+          claimTtl);
+      return;
+    }
     try {
       store.release(claim);
     } catch (RuntimeException e) {
+      storeFailedWhileClosing();
       log.warn("Processor '{}' could not release segment {}", name, claim.segment(), e);
+    }
+  }
+
+  /**
+   * Notes, if the processor is closing, that the store failed (see {@link #storeFailedClosing}).
+   */
+  private void storeFailedWhileClosing() {
+    if (!running) {
+      storeFailedClosing = true;
     }
   }
 
@@ -1364,6 +1401,7 @@ public final class TrackingEventProcessor implements EventProcessor {
       } catch (ClaimLostException e) {
         log.debug("Processor '{}' segment {}: no final checkpoint, {}", name, segment, e);
       } catch (RuntimeException e) {
+        storeFailedWhileClosing();
         log.warn("Processor '{}' segment {}: final checkpoint failed", name, segment, e);
       }
     }

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.spi.ProcessorStore;
+import io.cqrs.spi.SegmentClaim;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -102,5 +104,133 @@ class EventProcessorStoreOutageTest {
       assertThat(processor.failure()).isNull();
       assertThat(processor.ownedSegments()).containsExactly(0);
     }
+  }
+
+  /**
+   * A processor store that passes through until it goes down, then fails every checkpoint, release
+   * and leave at once, counting them: a store that has gone away, without its timeouts.
+   */
+  private static final class GoingDown extends ForwardingProcessorStore {
+    final AtomicBoolean down = new AtomicBoolean();
+    final AtomicInteger checkpoints = new AtomicInteger();
+    final AtomicInteger releases = new AtomicInteger();
+    final AtomicInteger leaves = new AtomicInteger();
+
+    GoingDown(ProcessorStore target) {
+      super(target);
+    }
+
+    @Override
+    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+      if (down.get()) {
+        checkpoints.incrementAndGet();
+        throw new TransientCqrsException("checkpoint timed out");
+      }
+      super.saveCheckpoint(claim, position, now);
+    }
+
+    @Override
+    public void release(SegmentClaim claim) {
+      if (down.get()) {
+        releases.incrementAndGet();
+        throw new TransientCqrsException("release timed out");
+      }
+      super.release(claim);
+    }
+
+    @Override
+    public void leave(String processor, String owner) {
+      if (down.get()) {
+        leaves.incrementAndGet();
+        throw new TransientCqrsException("leave timed out");
+      }
+      super.leave(processor, owner);
+    }
+  }
+
+  /**
+   * Closing with the store gone cost a timeout per write in turn: the final checkpoint, then the
+   * release, then the leave (about 7.5 s on Couchbase's defaults). Once the checkpoint has failed,
+   * the claim and the membership are left to run out instead.
+   */
+  @Test
+  void a_close_whose_final_checkpoint_fails_does_not_release_or_leave() {
+    GoingDown processors = new GoingDown(store);
+    AtomicInteger handled = new AtomicInteger();
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("closing-on-outage", store, processors)
+            .handler(event -> handled.incrementAndGet())
+            .claimTtl(Duration.ofSeconds(30))
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    processors.down.set(true);
+    Ledgers.append(store, "ledger-1", 1, CREATED); // handled, its checkpoint refused
+    Await.until(
+        "the event handled and its checkpoint tried",
+        () -> handled.get() == 1 && processors.checkpoints.get() >= 1);
+    int before = processors.checkpoints.get();
+
+    processor.close();
+
+    assertThat(processors.checkpoints.get()).as("the final checkpoint").isEqualTo(before + 1);
+    assertThat(processors.releases.get()).as("releases").isZero();
+    assertThat(processors.leaves.get()).as("leaves").isZero();
+  }
+
+  /** With nothing to checkpoint, a release that fails is the only write tried. */
+  @Test
+  void a_close_whose_release_fails_does_not_leave() {
+    GoingDown processors = new GoingDown(store);
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("releasing-on-outage", store, processors)
+            .handler(event -> {})
+            .claimTtl(Duration.ofSeconds(30))
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    processors.down.set(true);
+
+    processor.close();
+
+    assertThat(processors.checkpoints.get()).as("checkpoints").isZero();
+    assertThat(processors.releases.get()).as("releases").isEqualTo(1);
+    assertThat(processors.leaves.get()).as("leaves").isZero();
+  }
+
+  /** With the store up, a close releases and leaves as before. */
+  @Test
+  void a_close_with_the_store_up_releases_and_leaves() {
+    AtomicInteger releases = new AtomicInteger();
+    AtomicInteger leaves = new AtomicInteger();
+    ProcessorStore counting =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public void release(SegmentClaim claim) {
+            releases.incrementAndGet();
+            super.release(claim);
+          }
+
+          @Override
+          public void leave(String processor, String owner) {
+            leaves.incrementAndGet();
+            super.leave(processor, owner);
+          }
+        };
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("closing-healthy", store, counting)
+            .handler(event -> {})
+            .claimTtl(Duration.ofSeconds(30))
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+
+    processor.close();
+
+    assertThat(releases.get()).isEqualTo(1);
+    assertThat(leaves.get()).isEqualTo(1);
   }
 }

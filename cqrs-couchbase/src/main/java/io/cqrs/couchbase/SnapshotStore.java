@@ -23,6 +23,12 @@ final class SnapshotStore {
   private final DocumentCodec codec;
   private final int maxDocumentBytes;
 
+  /**
+   * Runs in {@link #discard} between reading the snapshot and removing it; for tests, which put
+   * another writer there.
+   */
+  private volatile Runnable beforeRemove = () -> {};
+
   SnapshotStore(Kv kv, KeyLayout keys, DocumentCodec codec, int maxDocumentBytes) {
     this.kv = kv;
     this.keys = keys;
@@ -82,6 +88,7 @@ final class SnapshotStore {
       if (current.isPresent() && current.get().version() <= aboveVersion) {
         return false;
       }
+      beforeRemove.run();
       if (kv.remove(key, stored.get().cas())) {
         return true;
       }
@@ -92,6 +99,11 @@ final class SnapshotStore {
             + "' kept being replaced by other writers while it was being discarded; gave up after "
             + ATTEMPTS
             + " attempts");
+  }
+
+  /** Sets what {@link #discard} runs between its read and its remove; for tests. */
+  void beforeRemove(Runnable step) {
+    this.beforeRemove = step;
   }
 
   Optional<Snapshot> load(String streamId) {

@@ -116,6 +116,54 @@ class CouchbaseSnapshotIT extends RepositoryIT {
     assertThat(repository.loadSnapshot("acc-1")).get().extracting(Snapshot::version).isEqualTo(40L);
   }
 
+  /**
+   * A discard reads the snapshot, finds it above the stream's end and removes it with the CAS it
+   * read: a good snapshot written in between (another process's, at or below the end) must stay,
+   * and the discard must answer that it removed nothing. A remove without the CAS would delete the
+   * good snapshot; a discard that trusted its first read would report a removal.
+   */
+  @Test
+  void a_snapshot_written_between_a_discards_read_and_its_remove_stays() {
+    SnapshotStore snapshots =
+        new SnapshotStore(kv, keys, new DocumentCodec(new EventSerializer(registry)), 1 << 20);
+    snapshots.save(snapshot("acc-1", 9)); // above the stream's end, 5
+    java.util.concurrent.atomic.AtomicInteger raced =
+        new java.util.concurrent.atomic.AtomicInteger();
+    snapshots.beforeRemove(
+        () -> {
+          if (raced.getAndIncrement() == 0) {
+            // Another writer replaces it meanwhile with one the stream reached (a replace with
+            // CAS, as SnapshotStore.save makes, of whatever is there).
+            kv.replace(
+                keys.snapshot("acc-1"),
+                raw(keys.snapshot("acc-1"))
+                    .orElseThrow()
+                    .replace("\"v\":9", "\"v\":4")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                kv.get(keys.snapshot("acc-1")).orElseThrow().cas());
+          }
+        });
+
+    boolean discarded = snapshots.discard("acc-1", 5);
+
+    assertThat(discarded).as("a removal reported").isFalse();
+    assertThat(raced.get()).as("removes tried").isEqualTo(1);
+    assertThat(repository.loadSnapshot("acc-1")).get().extracting(Snapshot::version).isEqualTo(4L);
+  }
+
+  /** Without a writer in between, the discard removes the snapshot above the stream's end. */
+  @Test
+  void a_snapshot_above_the_streams_end_is_discarded() {
+    repository.saveSnapshot(snapshot("acc-1", 9));
+
+    assertThat(repository.discardSnapshot("acc-1", 5)).isTrue();
+    assertThat(repository.loadSnapshot("acc-1")).isEmpty();
+    assertThat(repository.discardSnapshot("acc-1", 5)).as("nothing left").isFalse();
+    repository.saveSnapshot(snapshot("acc-1", 5));
+    assertThat(repository.discardSnapshot("acc-1", 5)).as("at the end: kept").isFalse();
+    assertThat(repository.loadSnapshot("acc-1")).isPresent();
+  }
+
   private static Snapshot snapshot(String stream, long version) {
     return new Snapshot(
         stream, version, "Account", "schema-1", "{\"balance\":" + version + "}", Instant.now());

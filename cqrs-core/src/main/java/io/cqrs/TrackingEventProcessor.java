@@ -162,12 +162,18 @@ public final class TrackingEventProcessor implements EventProcessor {
   private volatile boolean halted;
 
   /**
-   * Set when a write to the processor store failed during {@link #close()} (a final checkpoint, a
-   * release): the store is taken to be gone, and the close's other writes (the other releases, the
-   * leave) are skipped rather than each waiting out its own timeout. Claims and membership expire
-   * on their own, within the claim's time to live.
+   * Set when a write to the processor store failed slowly during {@link #close()} (a final
+   * checkpoint or a release that took {@link #SLOW_FAILURE_MILLIS} or more to fail, as a timeout
+   * does): the store is taken to be gone, and the close's remaining releases and its leave are
+   * skipped rather than each waiting out its own timeout. Claims and membership expire on their
+   * own, within the claim's time to live. A failure that comes back quickly (contention, a refusal)
+   * costs nothing to follow with the other writes, and leaving claims to expire would make the
+   * other processes wait for nothing.
    */
   private volatile boolean storeFailedClosing;
+
+  /** How long a failed store write during close takes before the store counts as gone. */
+  static final long SLOW_FAILURE_MILLIS = 1_000;
 
   /** The members the last heartbeat listed; the coordinator thread's own. */
   private List<String> lastMembers;
@@ -422,11 +428,12 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * Stops handling: each segment finishes the event in hand, saves its checkpoint and gives up its
    * claim, and this process leaves the processor's members, so the others take its segments over at
-   * once. With the store failing (a final checkpoint or a release refused or timed out), the rest
-   * of those writes are skipped rather than each waiting out its timeout: the claims and the
-   * membership run out within the claim's time to live, when the others take the segments over.
-   * Idempotent. Called from a handler of this processor (on any of its segments), it only asks for
-   * the stop and returns: each segment stops once its handler returns, as from another thread.
+   * once. With the store gone (a final checkpoint or a release that failed after a second or more,
+   * as a timeout does), the remaining releases and the leave are skipped rather than each waiting
+   * out its timeout: the claims and the membership run out within the claim's time to live, when
+   * the others take the segments over. Idempotent. Called from a handler of this processor (on any
+   * of its segments), it only asks for the stop and returns: each segment stops once its handler
+   * returns, as from another thread.
    */
   @Override
   public void close() {
@@ -705,7 +712,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     lock.lock();
     try {
       if (!running) {
-        store.release(claim);
+        releaseQuietly(claim);
         return;
       }
       workers.put(claim.segment(), worker);
@@ -780,19 +787,21 @@ public final class TrackingEventProcessor implements EventProcessor {
           claimTtl);
       return;
     }
+    long started = clock.millis();
     try {
       store.release(claim);
     } catch (RuntimeException e) {
-      storeFailedWhileClosing();
+      storeFailedWhileClosing(started);
       log.warn("Processor '{}' could not release segment {}", name, claim.segment(), e);
     }
   }
 
   /**
-   * Notes, if the processor is closing, that the store failed (see {@link #storeFailedClosing}).
+   * Notes, if the processor is closing, that a store write begun at {@code startedMillis} failed
+   * slowly (see {@link #storeFailedClosing}).
    */
-  private void storeFailedWhileClosing() {
-    if (!running) {
+  private void storeFailedWhileClosing(long startedMillis) {
+    if (!running && clock.millis() - startedMillis >= SLOW_FAILURE_MILLIS) {
       storeFailedClosing = true;
     }
   }
@@ -1396,12 +1405,13 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /** The last checkpoint, on the way out, if the claim still allows it. */
     private void saveOnStop(long handled) {
+      long started = clock.millis();
       try {
         store.saveCheckpoint(claim, handled, clock.instant());
       } catch (ClaimLostException e) {
         log.debug("Processor '{}' segment {}: no final checkpoint, {}", name, segment, e);
       } catch (RuntimeException e) {
-        storeFailedWhileClosing();
+        storeFailedWhileClosing(started);
         log.warn("Processor '{}' segment {}: final checkpoint failed", name, segment, e);
       }
     }

@@ -108,23 +108,38 @@ class EventProcessorStoreOutageTest {
 
   /**
    * A processor store that passes through until it goes down, then fails every checkpoint, release
-   * and leave at once, counting them: a store that has gone away, without its timeouts.
+   * and leave, counting them. Gone for good ({@code slow}), each failure takes the processor's
+   * clock {@link #TIMEOUT} forward first, as a timeout takes that long; else it fails at once, as a
+   * contended or refused write does.
    */
   private static final class GoingDown extends ForwardingProcessorStore {
+    static final Duration TIMEOUT = Duration.ofMillis(2_500);
+
     final AtomicBoolean down = new AtomicBoolean();
     final AtomicInteger checkpoints = new AtomicInteger();
     final AtomicInteger releases = new AtomicInteger();
     final AtomicInteger leaves = new AtomicInteger();
+    private final ProcessorCheckpointTest.MutableClock clock;
+    private final boolean slow;
 
-    GoingDown(ProcessorStore target) {
+    GoingDown(ProcessorStore target, ProcessorCheckpointTest.MutableClock clock, boolean slow) {
       super(target);
+      this.clock = clock;
+      this.slow = slow;
+    }
+
+    private TransientCqrsException failure(String what) {
+      if (slow) {
+        clock.advance(TIMEOUT);
+      }
+      return new TransientCqrsException(what + (slow ? " timed out" : " contended"));
     }
 
     @Override
     public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
       if (down.get()) {
         checkpoints.incrementAndGet();
-        throw new TransientCqrsException("checkpoint timed out");
+        throw failure("checkpoint");
       }
       super.saveCheckpoint(claim, position, now);
     }
@@ -133,7 +148,7 @@ class EventProcessorStoreOutageTest {
     public void release(SegmentClaim claim) {
       if (down.get()) {
         releases.incrementAndGet();
-        throw new TransientCqrsException("release timed out");
+        throw failure("release");
       }
       super.release(claim);
     }
@@ -142,7 +157,7 @@ class EventProcessorStoreOutageTest {
     public void leave(String processor, String owner) {
       if (down.get()) {
         leaves.incrementAndGet();
-        throw new TransientCqrsException("leave timed out");
+        throw failure("leave");
       }
       super.leave(processor, owner);
     }
@@ -154,13 +169,15 @@ class EventProcessorStoreOutageTest {
    * the claim and the membership are left to run out instead.
    */
   @Test
-  void a_close_whose_final_checkpoint_fails_does_not_release_or_leave() {
-    GoingDown processors = new GoingDown(store);
+  void a_close_whose_final_checkpoint_times_out_does_not_release_or_leave() {
+    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
+    GoingDown processors = new GoingDown(store, clock, true);
     AtomicInteger handled = new AtomicInteger();
     TrackingEventProcessor processor =
         EventProcessor.tracking("closing-on-outage", store, processors)
             .handler(event -> handled.incrementAndGet())
-            .claimTtl(Duration.ofSeconds(30))
+            .clock(clock)
+            .claimTtl(Duration.ofHours(1)) // the clock jumps with each failure
             .idleWait(Duration.ofMillis(5))
             .build();
     processor.start();
@@ -174,19 +191,22 @@ class EventProcessorStoreOutageTest {
 
     processor.close();
 
-    assertThat(processors.checkpoints.get()).as("the final checkpoint").isEqualTo(before + 1);
+    // The worker retries its refused checkpoint until it sees the close: one or more tries.
+    assertThat(processors.checkpoints.get()).as("the final checkpoint").isGreaterThan(before);
     assertThat(processors.releases.get()).as("releases").isZero();
     assertThat(processors.leaves.get()).as("leaves").isZero();
   }
 
-  /** With nothing to checkpoint, a release that fails is the only write tried. */
+  /** With nothing to checkpoint, a release that times out is the only write tried. */
   @Test
-  void a_close_whose_release_fails_does_not_leave() {
-    GoingDown processors = new GoingDown(store);
+  void a_close_whose_release_times_out_does_not_leave() {
+    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
+    GoingDown processors = new GoingDown(store, clock, true);
     TrackingEventProcessor processor =
         EventProcessor.tracking("releasing-on-outage", store, processors)
             .handler(event -> {})
-            .claimTtl(Duration.ofSeconds(30))
+            .clock(clock)
+            .claimTtl(Duration.ofHours(1))
             .idleWait(Duration.ofMillis(5))
             .build();
     processor.start();
@@ -198,6 +218,32 @@ class EventProcessorStoreOutageTest {
     assertThat(processors.checkpoints.get()).as("checkpoints").isZero();
     assertThat(processors.releases.get()).as("releases").isEqualTo(1);
     assertThat(processors.leaves.get()).as("leaves").isZero();
+  }
+
+  /**
+   * A release that fails at once (a contended or refused write: the store answers) is no sign the
+   * store is gone: the leave is still tried, so that the other processes need not wait for the
+   * membership to run out.
+   */
+  @Test
+  void a_close_whose_release_fails_at_once_still_leaves() {
+    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
+    GoingDown processors = new GoingDown(store, clock, false);
+    TrackingEventProcessor processor =
+        EventProcessor.tracking("contended-on-close", store, processors)
+            .handler(event -> {})
+            .clock(clock)
+            .claimTtl(Duration.ofHours(1))
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    processors.down.set(true);
+
+    processor.close();
+
+    assertThat(processors.releases.get()).as("releases").isEqualTo(1);
+    assertThat(processors.leaves.get()).as("leaves").isEqualTo(1);
   }
 
   /** With the store up, a close releases and leaves as before. */

@@ -95,7 +95,8 @@ final class RabbitClusterRuns {
           .forEach(
               (pid, home) -> {
                 Path path = Path.of(home);
-                if (path.startsWith(ROOT)
+                if (ownedByThisUser(pid)
+                    && path.startsWith(ROOT)
                     && path.getNameCount() == ROOT.getNameCount() + 2
                     && !Files.isDirectory(path.getParent())) {
                   orphans.add(pid);
@@ -109,6 +110,14 @@ final class RabbitClusterRuns {
     } catch (RuntimeException e) {
       log.warn("Could not kill orphaned RabbitMQ cluster nodes", e);
     }
+  }
+
+  /** Whether this user runs the process: another user's node is not ours to kill, nor can be. */
+  private static boolean ownedByThisUser(long pid) {
+    return ProcessHandle.of(pid)
+        .flatMap(process -> process.info().user())
+        .map(user -> user.equals(System.getProperty("user.name")))
+        .orElse(false);
   }
 
   /**

@@ -92,9 +92,10 @@ class RabbitClusterRunsTest {
 
   /** A process with {@code -home home} among its arguments, alive until killed. */
   private Process fakeNode(Path home) throws IOException {
-    // "; true" keeps the shell from exec'ing sleep, which would drop the arguments.
+    // The shell waits on its standard input, a pipe this JVM holds: no child of its own that
+    // killing the shell would leave behind.
     Process process =
-        new ProcessBuilder("sh", "-c", "sleep 600; true", "beam", "-home", home.toString())
+        new ProcessBuilder("sh", "-c", "read line", "beam", "-home", home.toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();

@@ -26,11 +26,10 @@ import java.util.Map;
  * ({@code publish Deposit}, {@code process Deposit}, {@code load} and {@code save BenchAccount},
  * {@code publish MoneyDeposited}, {@code process MoneyDeposited}), parented the same way, the W3C
  * context written into the command's and the event's metadata and read back by their handlers, and
- * the attributes a user of OpenTelemetry's messaging conventions would set (message spans: system,
- * operation, destination, message and conversation ids, consumer group; aggregate spans: type, id,
- * version, events; an outcome on each). What the framework adds on top (the handler's command
- * carrying its process span's context, the replay age, load's cache and found flags) is left out:
- * this is the floor that no tracing on the same SDK can go under.
+ * the same attributes as {@code CqrsTracing} sets ({@code ObservabilityVariantsTest} compares them)
+ * but for what only the framework knows: whether a load came from the cache and how many events it
+ * read. What the framework adds on top (the handler's command carrying its process span's context,
+ * the replay age) is left out too: this is the floor that no tracing on the same SDK can go under.
  */
 final class HandTraced {
   private static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
@@ -54,6 +53,18 @@ final class HandTraced {
       AttributeKey.longKey("cqrs.aggregate.version");
   private static final AttributeKey<Long> EVENTS = AttributeKey.longKey("cqrs.aggregate.events");
   private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("cqrs.outcome");
+  private static final AttributeKey<String> CAUSATION_ID =
+      AttributeKey.stringKey("cqrs.causation_id");
+  private static final AttributeKey<String> COMPONENT = AttributeKey.stringKey("cqrs.component");
+  private static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("cqrs.attempts");
+  private static final AttributeKey<Boolean> FOUND =
+      AttributeKey.booleanKey("cqrs.aggregate.found");
+
+  /** The component that handles the commands: the application's command service. */
+  private static final String SERVICE = "app";
+
+  /** The subscription that handles the events. */
+  private static final String SUBSCRIPTION = "deposits";
 
   private static final String SUCCEEDED = "succeeded";
 
@@ -91,7 +102,6 @@ final class HandTraced {
     span.setAttribute(CONVERSATION_ID, command.correlationId());
     try (Scope scope = span.makeCurrent()) {
       cqrs.commandBus().publish(command.withMetadata(inject(Context.current())));
-      span.setAttribute(OUTCOME, SUCCEEDED);
     } finally {
       span.end();
     }
@@ -108,13 +118,15 @@ final class HandTraced {
             .startSpan();
     message(process, "process", "process", command.commandType(), command.messageId());
     process.setAttribute(CONVERSATION_ID, command.correlationId());
-    process.setAttribute(CONSUMER_GROUP, "deposits");
+    process.setAttribute(COMPONENT, SERVICE);
+    process.setAttribute(CONSUMER_GROUP, SERVICE);
+    process.setAttribute(ATTEMPTS, 1L); // a hand-written handler tries once
     try (Scope processing = process.makeCurrent()) {
       BenchAccount account;
       Span load = aggregate("load BenchAccount", deposit.accountId());
       try (Scope loading = load.makeCurrent()) {
         account = repository.get(deposit.accountId(), BenchAccount::new);
-        load.setAttribute(AGGREGATE_VERSION, account.version());
+        load.setAttribute(FOUND, account.version() > 0);
         load.setAttribute(OUTCOME, SUCCEEDED);
       } finally {
         load.end();
@@ -133,10 +145,11 @@ final class HandTraced {
           publish.setAttribute(CONVERSATION_ID, event.correlationId());
           publish.setAttribute(AGGREGATE_ID, event.sourceId());
           publish.setAttribute(AGGREGATE_VERSION, event.version());
-          publish.setAttribute(OUTCOME, SUCCEEDED);
+          publish.setAttribute(CAUSATION_ID, event.causationId());
         } finally {
           publish.end();
         }
+        save.setAttribute(CAUSATION_ID, command.messageId());
         save.setAttribute(EVENTS, (long) saved.size());
         save.setAttribute(AGGREGATE_VERSION, saved.get(saved.size() - 1).version());
         save.setAttribute(OUTCOME, SUCCEEDED);
@@ -160,7 +173,10 @@ final class HandTraced {
             .startSpan();
     message(process, "process", "process", event.eventType(), event.id());
     process.setAttribute(CONVERSATION_ID, event.correlationId());
-    process.setAttribute(CONSUMER_GROUP, "deposits");
+    process.setAttribute(CAUSATION_ID, event.causationId());
+    process.setAttribute(COMPONENT, SUBSCRIPTION);
+    process.setAttribute(CONSUMER_GROUP, SUBSCRIPTION);
+    process.setAttribute(ATTEMPTS, 1L);
     process.setAttribute(AGGREGATE_ID, event.sourceId());
     process.setAttribute(AGGREGATE_VERSION, event.version());
     try (Scope scope = process.makeCurrent()) {

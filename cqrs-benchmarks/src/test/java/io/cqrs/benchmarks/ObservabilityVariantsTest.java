@@ -30,8 +30,10 @@ class ObservabilityVariantsTest {
 
   @Test
   void tracing_by_hand_makes_the_trace_that_the_interceptor_makes() throws Exception {
-    Set<Set<Shape>> byInterceptor = traces(false);
-    Set<Set<Shape>> byHand = traces(true);
+    Map<String, Set<String>> interceptorKeys = new java.util.HashMap<>();
+    Map<String, Set<String>> handKeys = new java.util.HashMap<>();
+    Set<Set<Shape>> byInterceptor = traces(false, interceptorKeys);
+    Set<Set<Shape>> byHand = traces(true, handKeys);
 
     Set<Shape> expected =
         Set.of(
@@ -43,13 +45,19 @@ class ObservabilityVariantsTest {
             new Shape("process MoneyDeposited", "CONSUMER", "publish MoneyDeposited"));
     assertThat(byInterceptor).containsExactly(expected);
     assertThat(byHand).containsExactly(expected);
+    // The same attributes, but for what only the framework knows of a load.
+    Set<String> loadKeys = new java.util.HashSet<>(handKeys.get("load BenchAccount"));
+    loadKeys.addAll(Set.of("cqrs.aggregate.cached", "cqrs.aggregate.events"));
+    handKeys.put("load BenchAccount", loadKeys);
+    assertThat(handKeys).isEqualTo(interceptorKeys);
   }
 
   /**
    * Runs one invocation (a command to each account) of the variant with its spans collected, and
    * returns the distinct shapes of the traces the commands started.
    */
-  private static Set<Set<Shape>> traces(boolean byHand) throws Exception {
+  private static Set<Set<Shape>> traces(boolean byHand, Map<String, Set<String>> keysByName)
+      throws Exception {
     Collecting exporter = new Collecting();
     ObservabilityBenchmark.App collected =
         byHand
@@ -96,6 +104,14 @@ class ObservabilityVariantsTest {
           trace.stream().collect(Collectors.toMap(SpanData::getSpanId, Function.identity()));
       List<Shape> shape = new ArrayList<>();
       for (SpanData span : trace) {
+        Set<String> keys =
+            span.getAttributes().asMap().keySet().stream()
+                .map(io.opentelemetry.api.common.AttributeKey::getKey)
+                .collect(Collectors.toSet());
+        Set<String> before = keysByName.putIfAbsent(span.getName(), keys);
+        assertThat(before == null ? keys : before)
+            .as("every %s span has the same attributes", span.getName())
+            .isEqualTo(keys);
         SpanData parent = byId.get(span.getParentSpanId());
         shape.add(
             new Shape(

@@ -18,8 +18,12 @@ import io.cqrs.example.bank.readmodel.ViewStores;
 import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.CqrsProperties;
+import java.time.Clock;
+import java.time.Duration;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -77,12 +81,18 @@ public class BankConfiguration {
   /**
    * Query strings, bodies and the error page's path checked before Tomcat or Spring parse anything
    * ({@link RequestGate}): bodies over 64 KiB, bodies that are not UTF-8 JSON, malformed
-   * percent-encoding.
+   * percent-encoding, bodies that take longer than {@code bank.http.body-timeout} (10 s), and more
+   * than {@code bank.http.body-readers} (32) bodies arriving at once. A bean {@code bankHttpClock}
+   * (a test's) replaces the system clock the body timeout is measured with.
    */
   @Bean
-  FilterRegistrationBean<RequestGate> requestGate() {
+  FilterRegistrationBean<RequestGate> requestGate(
+      @Value("${bank.http.body-readers:32}") int bodyReaders,
+      @Value("${bank.http.body-timeout:10s}") Duration bodyTimeout,
+      @Qualifier("bankHttpClock") ObjectProvider<Clock> clock) {
     FilterRegistrationBean<RequestGate> registration =
-        new FilterRegistrationBean<>(new RequestGate());
+        new FilterRegistrationBean<>(
+            new RequestGate(bodyReaders, bodyTimeout, clock.getIfAvailable(Clock::systemUTC)));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
   }

@@ -14,8 +14,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -34,7 +38,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *   <li>a JSON body that is not well-formed UTF-8: 400 ({@link Utf8}: Jackson alone reads the
  *       overlong {@code C0 B1} as {@code 1});
  *   <li>a request for Spring's error page itself ({@code /error}, which only Tomcat's error
- *       dispatch should reach): 404.
+ *       dispatch should reach): 404;
+ *   <li>a body not complete within the body timeout of this filter starting to read it: 408, and a
+ *       body whose client stopped sending for Tomcat's connection timeout (each read's limit) or
+ *       went away: 408 or 400; each closes the connection;
+ *   <li>a body while as many requests as the body-reader limit are reading theirs: 503 with {@code
+ *       Retry-After}, at once. A body takes a request thread while it arrives, and a client may
+ *       send it a byte at a time: without the limit, a few hundred slow clients held every thread
+ *       of Tomcat's pool, and the health endpoint went unanswered until they stopped.
  * </ul>
  *
  * A body within the limit is read here, so what reads it after never reads more.
@@ -42,6 +53,34 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class RequestGate extends OncePerRequestFilter {
   /** The largest request body taken, in bytes. */
   static final int MAX_BODY = 64 * 1024;
+
+  private final int bodyReaders;
+  private final Semaphore readers;
+  private final long bodyTimeoutMillis;
+  private final Clock clock;
+
+  /**
+   * @param bodyReaders how many requests may be reading their bodies at once
+   * @param bodyTimeout how long a body may take to arrive, from the first read of it
+   * @param clock what the body timeout is measured with
+   */
+  RequestGate(int bodyReaders, Duration bodyTimeout, Clock clock) {
+    if (bodyReaders < 1) {
+      throw new IllegalArgumentException("bodyReaders must be at least 1, was " + bodyReaders);
+    }
+    if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+      throw new IllegalArgumentException("bodyTimeout must be positive, was " + bodyTimeout);
+    }
+    this.bodyReaders = bodyReaders;
+    this.readers = new Semaphore(bodyReaders);
+    this.bodyTimeoutMillis = bodyTimeout.toMillis();
+    this.clock = clock;
+  }
+
+  /** How many requests are reading their bodies now; for tests. */
+  int bodiesBeingRead() {
+    return bodyReaders - readers.availablePermits();
+  }
 
   @Override
   protected void doFilterInternal(
@@ -76,9 +115,20 @@ final class RequestGate extends OncePerRequestFilter {
     }
     // A chunked body of another type is read too (no parser reads it here), to tell an empty one,
     // which is no body, from one this service does not take.
+    if (!readers.tryAcquire()) {
+      response.setHeader("Retry-After", "1");
+      response.setHeader("Connection", "close");
+      problem(response, 503, "Too many requests are sending their bodies; please retry");
+      return;
+    }
     byte[] body;
-    try (InputStream in = request.getInputStream()) {
-      body = in.readNBytes(MAX_BODY + 1);
+    try {
+      body = readBody(request, length, response);
+    } finally {
+      readers.release();
+    }
+    if (body == null) {
+      return; // answered
     }
     if (body.length > MAX_BODY) {
       tooLarge(response);
@@ -95,6 +145,57 @@ final class RequestGate extends OncePerRequestFilter {
       return;
     }
     chain.doFilter(new Buffered(request, body), response);
+  }
+
+  /**
+   * The body, at most {@code MAX_BODY + 1} bytes of it; or null, the request answered, if it did
+   * not arrive within the body timeout, or the client stopped sending or went away.
+   */
+  private byte[] readBody(HttpServletRequest request, long length, HttpServletResponse response)
+      throws IOException {
+    long deadline = clock.millis() + bodyTimeoutMillis;
+    ByteArrayOutputStream body =
+        new ByteArrayOutputStream(length > 0 ? (int) Math.min(length, MAX_BODY + 1) : 1024);
+    byte[] chunk = new byte[8192];
+    try (InputStream in = request.getInputStream()) {
+      while (body.size() <= MAX_BODY) {
+        if (clock.millis() - deadline >= 0) {
+          late(response, "The request body did not arrive within the time allowed");
+          return null;
+        }
+        int read = in.read(chunk, 0, Math.min(chunk.length, MAX_BODY + 1 - body.size()));
+        if (read < 0) {
+          break;
+        }
+        body.write(chunk, 0, read);
+      }
+    } catch (IOException e) {
+      // Tomcat's read timeout (the connection timeout, per read) or a client gone mid-body.
+      if (timedOut(e)) {
+        late(response, "The client stopped sending the request body");
+      } else {
+        response.setHeader("Connection", "close");
+        problem(response, 400, "The request body could not be read");
+      }
+      return null;
+    }
+    return body.toByteArray();
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void late(HttpServletResponse response, String detail) throws IOException {
+    // Closing the connection: Tomcat would otherwise swallow the rest of the body at the client's
+    // pace before reading the next request.
+    response.setHeader("Connection", "close");
+    problem(response, 408, detail);
   }
 
   /**

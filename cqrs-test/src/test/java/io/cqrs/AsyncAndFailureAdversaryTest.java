@@ -8,6 +8,7 @@ import io.cqrs.spi.EventStreamRepository;
 import io.cqrs.spi.LoggedEvent;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
+import io.cqrs.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ class AsyncAndFailureAdversaryTest {
     String other = streamIn(1, 2, "b-");
     AtomicLong poison = new AtomicLong(Long.MAX_VALUE);
     EventStreamRepository reader = OlderBuild.reading(store, poison::get);
-    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
+    MutableClock clock = new MutableClock(CREATED);
     List<String> handled = new CopyOnWriteArrayList<>();
     TrackingEventProcessor processor =
         start(

@@ -7,6 +7,7 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
+import io.cqrs.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -119,10 +120,10 @@ class EventProcessorStoreOutageTest {
     final AtomicInteger checkpoints = new AtomicInteger();
     final AtomicInteger releases = new AtomicInteger();
     final AtomicInteger leaves = new AtomicInteger();
-    private final ProcessorCheckpointTest.MutableClock clock;
+    private final MutableClock clock;
     private final boolean slow;
 
-    GoingDown(ProcessorStore target, ProcessorCheckpointTest.MutableClock clock, boolean slow) {
+    GoingDown(ProcessorStore target, MutableClock clock, boolean slow) {
       super(target);
       this.clock = clock;
       this.slow = slow;
@@ -170,7 +171,7 @@ class EventProcessorStoreOutageTest {
    */
   @Test
   void a_close_whose_final_checkpoint_times_out_does_not_release_or_leave() {
-    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
+    MutableClock clock = new MutableClock(CREATED);
     GoingDown processors = new GoingDown(store, clock, true);
     AtomicInteger handled = new AtomicInteger();
     TrackingEventProcessor processor =
@@ -200,17 +201,8 @@ class EventProcessorStoreOutageTest {
   /** With nothing to checkpoint, a release that times out is the only write tried. */
   @Test
   void a_close_whose_release_times_out_does_not_leave() {
-    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
-    GoingDown processors = new GoingDown(store, clock, true);
-    TrackingEventProcessor processor =
-        EventProcessor.tracking("releasing-on-outage", store, processors)
-            .handler(event -> {})
-            .clock(clock)
-            .claimTtl(Duration.ofHours(1))
-            .idleWait(Duration.ofMillis(5))
-            .build();
-    processor.start();
-    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    GoingDown processors = new GoingDown(store, new MutableClock(CREATED), true);
+    TrackingEventProcessor processor = startedIdle("releasing-on-outage", processors);
     processors.down.set(true);
 
     processor.close();
@@ -227,23 +219,31 @@ class EventProcessorStoreOutageTest {
    */
   @Test
   void a_close_whose_release_fails_at_once_still_leaves() {
-    ProcessorCheckpointTest.MutableClock clock = new ProcessorCheckpointTest.MutableClock();
-    GoingDown processors = new GoingDown(store, clock, false);
-    TrackingEventProcessor processor =
-        EventProcessor.tracking("contended-on-close", store, processors)
-            .handler(event -> {})
-            .clock(clock)
-            .claimTtl(Duration.ofHours(1))
-            .idleWait(Duration.ofMillis(5))
-            .build();
-    processor.start();
-    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    GoingDown processors = new GoingDown(store, new MutableClock(CREATED), false);
+    TrackingEventProcessor processor = startedIdle("contended-on-close", processors);
     processors.down.set(true);
 
     processor.close();
 
     assertThat(processors.releases.get()).as("releases").isEqualTo(1);
     assertThat(processors.leaves.get()).as("leaves").isEqualTo(1);
+  }
+
+  /**
+   * A started processor of one segment, holding it, on {@code processors} and its clock, with
+   * nothing to handle.
+   */
+  private TrackingEventProcessor startedIdle(String name, GoingDown processors) {
+    TrackingEventProcessor processor =
+        EventProcessor.tracking(name, store, processors)
+            .handler(event -> {})
+            .clock(processors.clock)
+            .claimTtl(Duration.ofHours(1)) // the clock jumps with each slow failure
+            .idleWait(Duration.ofMillis(5))
+            .build();
+    processor.start();
+    Await.until("the segment held", () -> processor.ownedSegments().size() == 1);
+    return processor;
   }
 
   /** With the store up, a close releases and leaves as before. */

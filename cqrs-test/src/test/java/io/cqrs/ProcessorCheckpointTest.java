@@ -10,11 +10,10 @@ import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
+import io.cqrs.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +44,7 @@ class ProcessorCheckpointTest {
 
   private final InMemoryEventStreamRepository store = new InMemoryEventStreamRepository();
   private final SavedCheckpoints processors = new SavedCheckpoints(store);
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = new MutableClock(CREATED);
   private final List<TrackingEventProcessor> started = new ArrayList<>();
 
   @AfterEach
@@ -509,7 +508,7 @@ class ProcessorCheckpointTest {
     AtomicBoolean segmentOneLate = new AtomicBoolean();
     // The test's clock, an hour later on segment 1's thread once it is late.
     Clock perThread =
-        new MutableClock() {
+        new MutableClock(CREATED) {
           @Override
           public long millis() {
             boolean late =
@@ -860,35 +859,6 @@ class ProcessorCheckpointTest {
         refused.add(position);
         throw e;
       }
-    }
-  }
-
-  /** A clock a test moves by hand. */
-  static class MutableClock extends Clock {
-    private final AtomicLong millis = new AtomicLong(CREATED.toEpochMilli());
-
-    void advance(Duration by) {
-      millis.addAndGet(by.toMillis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public long millis() {
-      return millis.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
     }
   }
 }

@@ -10,11 +10,11 @@ import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.spi.Subscription;
 import io.cqrs.testing.ForwardingRelayProcessorStore;
+import io.cqrs.testing.MutableClock;
 import io.cqrs.testing.ParkingBus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,34 +44,6 @@ class RelayAdversaryTest {
   void tearDown() {
     threads.shutdownNow();
     bus.close();
-  }
-
-  /** A clock the test moves. */
-  static final class MovableClock extends Clock {
-    final AtomicReference<Instant> now;
-
-    MovableClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(i -> i.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 
   /** The in-memory store behind hooks: a store, a relay store and a processor store. */
@@ -225,7 +196,7 @@ class RelayAdversaryTest {
     CountDownLatch release = new CountDownLatch(1);
     Recording recA = new Recording();
     Recording recB = new Recording();
-    MovableClock clockA = new MovableClock(t0);
+    MutableClock clockA = new MutableClock(t0);
     EventRelay a =
         EventRelay.builder(store, recA)
             .owner("a")
@@ -273,7 +244,7 @@ class RelayAdversaryTest {
   void a_lease_that_runs_out_during_a_pass_loses_nothing() {
     Instant t0 = Instant.now();
     Ledgers.append(memory, "s", 6, t0.minusSeconds(60));
-    MovableClock clock = new MovableClock(t0);
+    MutableClock clock = new MutableClock(t0);
     Recording slow = new Recording();
     slow.before = events -> clock.advance(Duration.ofSeconds(11));
     EventRelay relay =
@@ -295,7 +266,7 @@ class RelayAdversaryTest {
   void the_grace_period_is_measured_on_the_relays_clock() {
     Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
     Ledgers.append(memory, "s", 1, t0);
-    MovableClock clock = new MovableClock(t0.plusSeconds(2));
+    MutableClock clock = new MutableClock(t0.plusSeconds(2));
     Recording rec = new Recording();
     EventRelay relay =
         EventRelay.builder(memory, rec).grace(Duration.ofSeconds(2)).clock(clock).build();

@@ -9,17 +9,14 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
-import java.time.Clock;
+import io.cqrs.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,25 +49,6 @@ class CouchbaseFencingAdversaryIT extends RepositoryIT {
             .build();
     opened.add(repository);
     return repository;
-  }
-
-  static final class Clk extends Clock {
-    final AtomicLong millis = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
   }
 
   static final class Parking extends ForwardingProcessorStore {
@@ -111,7 +89,7 @@ class CouchbaseFencingAdversaryIT extends RepositoryIT {
     CouchbaseEventStreamRepository pa = process();
     Parking parking = new Parking(pa);
     last = parking;
-    Clk clockA = new Clk();
+    MutableClock clockA = new MutableClock();
     List<Long> aGot = new CopyOnWriteArrayList<>();
     TrackingEventProcessor a =
         EventProcessor.tracking("fence", pa, parking)
@@ -128,8 +106,8 @@ class CouchbaseFencingAdversaryIT extends RepositoryIT {
 
     // A reset by an operator whose clock finds A's claim run out
     CouchbaseEventStreamRepository pc = process();
-    Clk clockC = new Clk();
-    clockC.millis.addAndGet(Duration.ofMinutes(5).toMillis());
+    MutableClock clockC = new MutableClock();
+    clockC.advance(Duration.ofMinutes(5));
     TrackingEventProcessor c =
         EventProcessor.tracking("fence", pc, pc).clock(clockC).handler(e -> {}).build();
     c.resetTo(0);

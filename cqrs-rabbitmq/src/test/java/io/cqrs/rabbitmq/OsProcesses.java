@@ -54,21 +54,13 @@ final class OsProcesses {
    */
   static List<Long> withArguments(String option, String value) {
     List<Long> found = new ArrayList<>();
-    try (Stream<Path> entries = Files.list(PROC)) {
-      for (Path entry : (Iterable<Path>) entries::iterator) {
-        String name = entry.getFileName().toString();
-        if (name.chars().allMatch(Character::isDigit)) {
-          long pid = Long.parseLong(name);
-          List<String> args = arguments(pid);
-          int at = args.indexOf(option);
-          if (at >= 0 && at + 1 < args.size() && args.get(at + 1).equals(value) && isAlive(pid)) {
-            found.add(pid);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("Cannot list " + PROC, e);
-    }
+    argumentAfter(option)
+        .forEach(
+            (pid, argument) -> {
+              if (argument.equals(value)) {
+                found.add(pid);
+              }
+            });
     return found;
   }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +127,10 @@ public final class TrackingEventProcessor implements EventProcessor {
   private final Duration claimTtl;
   private final Duration idleWait;
   private final Clock clock;
+
+  /** Measures how long a store write took to fail ({@link #storeFailedClosing}): monotonic. */
+  private final LongSupplier nanoTime;
+
   private final int maxAttempts;
   private final boolean stopOnFailure;
 
@@ -162,18 +167,20 @@ public final class TrackingEventProcessor implements EventProcessor {
   private volatile boolean halted;
 
   /**
-   * Set when a write to the processor store failed slowly during {@link #close()} (a final
-   * checkpoint or a release that took {@link #SLOW_FAILURE_MILLIS} or more to fail, as a timeout
-   * does): the store is taken to be gone, and the close's remaining releases and its leave are
-   * skipped rather than each waiting out its own timeout. Claims and membership expire on their
-   * own, within the claim's time to live. A failure that comes back quickly (contention, a refusal)
-   * costs nothing to follow with the other writes, and leaving claims to expire would make the
-   * other processes wait for nothing.
+   * Set when a write to the processor store failed slowly while the processor stops ({@link
+   * #close()}, or a fatal failure): a final checkpoint or a release that took a second or more to
+   * fail ({@link #SLOW_FAILURE_NANOS}, on a monotonic clock), as a timeout does. The store is taken
+   * to be gone, and the remaining releases and the leave are skipped rather than each waiting out
+   * its own timeout; claims and membership expire on their own, within the claim's time to live. A
+   * failure that comes back quickly (contention, a refusal) costs nothing to follow with the other
+   * writes, and leaving claims to expire would make the other processes wait for nothing. (A pause
+   * of the JVM during a quick failure can make it look slow: the claims then expire as after a
+   * crash.)
    */
   private volatile boolean storeFailedClosing;
 
   /** How long a failed store write during close takes before the store counts as gone. */
-  static final long SLOW_FAILURE_MILLIS = 1_000;
+  static final long SLOW_FAILURE_NANOS = 1_000_000_000L;
 
   /** The members the last heartbeat listed; the coordinator thread's own. */
   private List<String> lastMembers;
@@ -201,6 +208,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     this.unreadableRetry = builder.unreadableRetry;
     this.idleWait = builder.idleWait;
     this.clock = builder.clock;
+    this.nanoTime = builder.nanoTime;
     this.maxAttempts = builder.maxAttempts;
     this.stopOnFailure = builder.stopOnFailure;
     this.local = builder.local;
@@ -787,7 +795,7 @@ public final class TrackingEventProcessor implements EventProcessor {
           claimTtl);
       return;
     }
-    long started = clock.millis();
+    long started = nanoTime.getAsLong();
     try {
       store.release(claim);
     } catch (RuntimeException e) {
@@ -797,11 +805,11 @@ public final class TrackingEventProcessor implements EventProcessor {
   }
 
   /**
-   * Notes, if the processor is closing, that a store write begun at {@code startedMillis} failed
+   * Notes, if the processor is stopping, that a store write begun at {@code startedNanos} failed
    * slowly (see {@link #storeFailedClosing}).
    */
-  private void storeFailedWhileClosing(long startedMillis) {
-    if (!running && clock.millis() - startedMillis >= SLOW_FAILURE_MILLIS) {
+  private void storeFailedWhileClosing(long startedNanos) {
+    if (!running && nanoTime.getAsLong() - startedNanos >= SLOW_FAILURE_NANOS) {
       storeFailedClosing = true;
     }
   }
@@ -1405,7 +1413,7 @@ public final class TrackingEventProcessor implements EventProcessor {
 
     /** The last checkpoint, on the way out, if the claim still allows it. */
     private void saveOnStop(long handled) {
-      long started = clock.millis();
+      long started = nanoTime.getAsLong();
       try {
         store.saveCheckpoint(claim, handled, clock.instant());
       } catch (ClaimLostException e) {
@@ -1657,6 +1665,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     private Duration unreadableRetry = Duration.ofMinutes(5);
     private Duration idleWait = Duration.ofMillis(100);
     private Clock clock = Clock.systemUTC();
+    private LongSupplier nanoTime = System::nanoTime;
     private int maxAttempts = 3;
     private boolean stopOnFailure;
     private boolean local;
@@ -1797,6 +1806,15 @@ public final class TrackingEventProcessor implements EventProcessor {
      */
     Builder local() {
       this.local = true;
+      return this;
+    }
+
+    /**
+     * For tests: the monotonic time, in nanoseconds, that a failed store write is timed with
+     * (default {@link System#nanoTime}).
+     */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
       return this;
     }
 

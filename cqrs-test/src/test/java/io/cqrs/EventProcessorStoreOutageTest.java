@@ -7,12 +7,12 @@ import io.cqrs.spi.ProcessorStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingProcessorStore;
-import io.cqrs.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,8 +110,8 @@ class EventProcessorStoreOutageTest {
   /**
    * A processor store that passes through until it goes down, then fails every checkpoint, release
    * and leave, counting them. Gone for good ({@code slow}), each failure takes the processor's
-   * clock {@link #TIMEOUT} forward first, as a timeout takes that long; else it fails at once, as a
-   * contended or refused write does.
+   * monotonic time ({@link #nanos}) {@link #TIMEOUT} forward first, as a timeout takes that long;
+   * else it fails at once, as a contended or refused write does.
    */
   private static final class GoingDown extends ForwardingProcessorStore {
     static final Duration TIMEOUT = Duration.ofMillis(2_500);
@@ -120,18 +120,20 @@ class EventProcessorStoreOutageTest {
     final AtomicInteger checkpoints = new AtomicInteger();
     final AtomicInteger releases = new AtomicInteger();
     final AtomicInteger leaves = new AtomicInteger();
-    private final MutableClock clock;
+
+    /** The processor's monotonic time, in nanoseconds, which only the failures move. */
+    final AtomicLong nanos = new AtomicLong();
+
     private final boolean slow;
 
-    GoingDown(ProcessorStore target, MutableClock clock, boolean slow) {
+    GoingDown(ProcessorStore target, boolean slow) {
       super(target);
-      this.clock = clock;
       this.slow = slow;
     }
 
     private TransientCqrsException failure(String what) {
       if (slow) {
-        clock.advance(TIMEOUT);
+        nanos.addAndGet(TIMEOUT.toNanos());
       }
       return new TransientCqrsException(what + (slow ? " timed out" : " contended"));
     }
@@ -171,14 +173,12 @@ class EventProcessorStoreOutageTest {
    */
   @Test
   void a_close_whose_final_checkpoint_times_out_does_not_release_or_leave() {
-    MutableClock clock = new MutableClock(CREATED);
-    GoingDown processors = new GoingDown(store, clock, true);
+    GoingDown processors = new GoingDown(store, true);
     AtomicInteger handled = new AtomicInteger();
     TrackingEventProcessor processor =
         EventProcessor.tracking("closing-on-outage", store, processors)
             .handler(event -> handled.incrementAndGet())
-            .clock(clock)
-            .claimTtl(Duration.ofHours(1)) // the clock jumps with each failure
+            .nanoTime(processors.nanos::get)
             .idleWait(Duration.ofMillis(5))
             .build();
     processor.start();
@@ -201,7 +201,7 @@ class EventProcessorStoreOutageTest {
   /** With nothing to checkpoint, a release that times out is the only write tried. */
   @Test
   void a_close_whose_release_times_out_does_not_leave() {
-    GoingDown processors = new GoingDown(store, new MutableClock(CREATED), true);
+    GoingDown processors = new GoingDown(store, true);
     TrackingEventProcessor processor = startedIdle("releasing-on-outage", processors);
     processors.down.set(true);
 
@@ -219,7 +219,7 @@ class EventProcessorStoreOutageTest {
    */
   @Test
   void a_close_whose_release_fails_at_once_still_leaves() {
-    GoingDown processors = new GoingDown(store, new MutableClock(CREATED), false);
+    GoingDown processors = new GoingDown(store, false);
     TrackingEventProcessor processor = startedIdle("contended-on-close", processors);
     processors.down.set(true);
 
@@ -230,15 +230,14 @@ class EventProcessorStoreOutageTest {
   }
 
   /**
-   * A started processor of one segment, holding it, on {@code processors} and its clock, with
+   * A started processor of one segment, holding it, on {@code processors} and its time, with
    * nothing to handle.
    */
   private TrackingEventProcessor startedIdle(String name, GoingDown processors) {
     TrackingEventProcessor processor =
         EventProcessor.tracking(name, store, processors)
             .handler(event -> {})
-            .clock(processors.clock)
-            .claimTtl(Duration.ofHours(1)) // the clock jumps with each slow failure
+            .nanoTime(processors.nanos::get)
             .idleWait(Duration.ofMillis(5))
             .build();
     processor.start();

@@ -20,6 +20,7 @@ import io.cqrs.spring.CqrsConfigurer;
 import io.cqrs.spring.CqrsProperties;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -81,9 +82,9 @@ public class BankConfiguration {
   /**
    * Query strings, bodies and the error page's path checked before Tomcat or Spring parse anything
    * ({@link RequestGate}): bodies over 64 KiB, bodies that are not UTF-8 JSON, malformed
-   * percent-encoding, bodies that take longer than {@code bank.http.body-timeout} (10 s), and more
-   * than {@code bank.http.body-readers} (32) bodies arriving at once. A bean {@code bankHttpClock}
-   * (a test's) replaces the system clock the body timeout is measured with.
+   * percent-encoding, chunked bodies, bodies that take longer than {@code bank.http.body-timeout}
+   * (10 s), and more than {@code bank.http.body-readers} (32) bodies arriving at once. A bean
+   * {@code bankHttpClock} (a test's) replaces the monotonic time the body timeout is measured with.
    */
   @Bean
   FilterRegistrationBean<RequestGate> requestGate(
@@ -92,9 +93,24 @@ public class BankConfiguration {
       @Qualifier("bankHttpClock") ObjectProvider<Clock> clock) {
     FilterRegistrationBean<RequestGate> registration =
         new FilterRegistrationBean<>(
-            new RequestGate(bodyReaders, bodyTimeout, clock.getIfAvailable(Clock::systemUTC)));
+            new RequestGate(bodyReaders, bodyTimeout, nanoTime(clock.getIfAvailable())));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
+  }
+
+  private static LongSupplier nanoTime(Clock clock) {
+    return clock == null ? System::nanoTime : () -> clock.millis() * 1_000_000L;
+  }
+
+  /**
+   * Connections of requests {@link RequestGate} refused are closed without reading the rest of
+   * their bodies ({@link UnreadBodyValve}).
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> unreadBodies() {
+    // On the engine, outermost: the close it asks for is an error state, which inside the host
+    // would have Tomcat forward the response to the error page, replacing the refusal's problem.
+    return factory -> factory.addEngineValves(new UnreadBodyValve());
   }
 
   /**

@@ -16,10 +16,11 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -39,47 +40,58 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *       overlong {@code C0 B1} as {@code 1});
  *   <li>a request for Spring's error page itself ({@code /error}, which only Tomcat's error
  *       dispatch should reach): 404;
+ *   <li>a body sent without a {@code Content-Length} (chunked): 411. A chunked body's framing is
+ *       read by Tomcat inside a single read, across as many packets as a client cares to send, so
+ *       no deadline between reads could bound it;
  *   <li>a body not complete within the body timeout of this filter starting to read it: 408, and a
  *       body whose client stopped sending for Tomcat's connection timeout (each read's limit) or
- *       went away: 408 or 400; each closes the connection;
+ *       went away: 408 or 400;
  *   <li>a body while as many requests as the body-reader limit are reading theirs: 503 with {@code
  *       Retry-After}, at once. A body takes a request thread while it arrives, and a client may
  *       send it a byte at a time: without the limit, a few hundred slow clients held every thread
  *       of Tomcat's pool, and the health endpoint went unanswered until they stopped.
  * </ul>
  *
- * A body within the limit is read here, so what reads it after never reads more.
+ * A body within the limit is read here, so what reads it after never reads more. Every refusal
+ * closes the connection without reading what is left of the body ({@link UnreadBodyValve}): Tomcat
+ * would otherwise read it on the request thread, at the client's pace, before closing.
  */
 final class RequestGate extends OncePerRequestFilter {
   /** The largest request body taken, in bytes. */
   static final int MAX_BODY = 64 * 1024;
 
-  private final int bodyReaders;
+  /**
+   * The request attribute that marks a request this filter refused: {@link UnreadBodyValve} closes
+   * its connection without reading the rest of its body.
+   */
+  static final String REFUSED = RequestGate.class.getName() + ".refused";
+
   private final Semaphore readers;
-  private final long bodyTimeoutMillis;
-  private final Clock clock;
+  private final AtomicInteger reading = new AtomicInteger();
+  private final long bodyTimeoutNanos;
+  private final LongSupplier nanoTime;
 
   /**
    * @param bodyReaders how many requests may be reading their bodies at once
    * @param bodyTimeout how long a body may take to arrive, from the first read of it
-   * @param clock what the body timeout is measured with
+   * @param nanoTime the monotonic time the body timeout is measured with, in nanoseconds ({@link
+   *     System#nanoTime} but in tests)
    */
-  RequestGate(int bodyReaders, Duration bodyTimeout, Clock clock) {
+  RequestGate(int bodyReaders, Duration bodyTimeout, LongSupplier nanoTime) {
     if (bodyReaders < 1) {
       throw new IllegalArgumentException("bodyReaders must be at least 1, was " + bodyReaders);
     }
     if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
       throw new IllegalArgumentException("bodyTimeout must be positive, was " + bodyTimeout);
     }
-    this.bodyReaders = bodyReaders;
     this.readers = new Semaphore(bodyReaders);
-    this.bodyTimeoutMillis = bodyTimeout.toMillis();
-    this.clock = clock;
+    this.bodyTimeoutNanos = bodyTimeout.toNanos();
+    this.nanoTime = nanoTime;
   }
 
-  /** How many requests are reading their bodies now; for tests. */
+  /** How many requests are reading their bodies now, their deadlines set; for tests. */
   int bodiesBeingRead() {
-    return bodyReaders - readers.availablePermits();
+    return reading.get();
   }
 
   @Override
@@ -87,38 +99,38 @@ final class RequestGate extends OncePerRequestFilter {
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     if ("/error".equals(request.getServletPath())) {
-      problem(response, 404, "No endpoint " + request.getMethod() + " /error");
+      problem(request, response, 404, "No endpoint " + request.getMethod() + " /error");
       return;
     }
     String query = request.getQueryString();
     if (query != null && !wellFormedQuery(query)) {
       problem(
+          request,
           response,
           400,
           "The query string must be percent-encoded UTF-8 (a '%' followed by two hex digits)");
       return;
     }
     long length = request.getContentLengthLong();
-    boolean chunked = request.getHeader("Transfer-Encoding") != null;
-    if (length > MAX_BODY) {
-      tooLarge(response);
+    if (request.getHeader("Transfer-Encoding") != null) {
+      problem(request, response, 411, "Send the request body with a Content-Length");
       return;
     }
-    if (length <= 0 && !chunked) {
+    if (length > MAX_BODY) {
+      tooLarge(request, response);
+      return;
+    }
+    if (length <= 0) {
       chain.doFilter(request, response);
       return;
     }
-    boolean json = isUtf8Json(request.getContentType());
-    if (!json && !chunked) {
-      unsupported(response);
+    if (!isUtf8Json(request.getContentType())) {
+      unsupported(request, response);
       return;
     }
-    // A chunked body of another type is read too (no parser reads it here), to tell an empty one,
-    // which is no body, from one this service does not take.
     if (!readers.tryAcquire()) {
       response.setHeader("Retry-After", "1");
-      response.setHeader("Connection", "close");
-      problem(response, 503, "Too many requests are sending their bodies; please retry");
+      problem(request, response, 503, "Too many requests are sending their bodies; please retry");
       return;
     }
     byte[] body;
@@ -131,17 +143,16 @@ final class RequestGate extends OncePerRequestFilter {
       return; // answered
     }
     if (body.length > MAX_BODY) {
-      tooLarge(response);
-      return;
-    }
-    if (!json && body.length > 0) {
-      unsupported(response);
+      tooLarge(request, response); // more than its Content-Length said: a broken client
       return;
     }
     int malformed = Utf8.firstMalformedByte(body);
     if (malformed >= 0) {
       problem(
-          response, 400, "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
+          request,
+          response,
+          400,
+          "The request body is not well-formed UTF-8 (at byte " + malformed + ")");
       return;
     }
     chain.doFilter(new Buffered(request, body), response);
@@ -153,14 +164,25 @@ final class RequestGate extends OncePerRequestFilter {
    */
   private byte[] readBody(HttpServletRequest request, long length, HttpServletResponse response)
       throws IOException {
-    long deadline = clock.millis() + bodyTimeoutMillis;
-    ByteArrayOutputStream body =
-        new ByteArrayOutputStream(length > 0 ? (int) Math.min(length, MAX_BODY + 1) : 1024);
+    long deadline = nanoTime.getAsLong() + bodyTimeoutNanos;
+    reading.incrementAndGet();
+    try {
+      return readBody(request, length, response, deadline);
+    } finally {
+      reading.decrementAndGet();
+    }
+  }
+
+  private byte[] readBody(
+      HttpServletRequest request, long length, HttpServletResponse response, long deadline)
+      throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(length, MAX_BODY + 1));
     byte[] chunk = new byte[8192];
     try (InputStream in = request.getInputStream()) {
       while (body.size() <= MAX_BODY) {
-        if (clock.millis() - deadline >= 0) {
-          late(response, "The request body did not arrive within the time allowed");
+        if (nanoTime.getAsLong() - deadline >= 0) {
+          problem(
+              request, response, 408, "The request body did not arrive within the time allowed");
           return null;
         }
         int read = in.read(chunk, 0, Math.min(chunk.length, MAX_BODY + 1 - body.size()));
@@ -172,10 +194,9 @@ final class RequestGate extends OncePerRequestFilter {
     } catch (IOException e) {
       // Tomcat's read timeout (the connection timeout, per read) or a client gone mid-body.
       if (timedOut(e)) {
-        late(response, "The client stopped sending the request body");
+        problem(request, response, 408, "The client stopped sending the request body");
       } else {
-        response.setHeader("Connection", "close");
-        problem(response, 400, "The request body could not be read");
+        problem(request, response, 400, "The request body could not be read");
       }
       return null;
     }
@@ -189,13 +210,6 @@ final class RequestGate extends OncePerRequestFilter {
       }
     }
     return false;
-  }
-
-  private static void late(HttpServletResponse response, String detail) throws IOException {
-    // Closing the connection: Tomcat would otherwise swallow the rest of the body at the client's
-    // pace before reading the next request.
-    response.setHeader("Connection", "close");
-    problem(response, 408, detail);
   }
 
   /**
@@ -257,18 +271,26 @@ final class RequestGate extends OncePerRequestFilter {
     return Utf8.firstMalformedByte(bytes.toByteArray()) < 0;
   }
 
-  private static void unsupported(HttpServletResponse response) throws IOException {
-    problem(response, 415, "Send the body as application/json, in UTF-8");
-  }
-
-  private static void tooLarge(HttpServletResponse response) throws IOException {
-    response.setHeader("Connection", "close");
-    problem(response, 413, "The request body must be at most " + MAX_BODY + " bytes");
-  }
-
-  /** Answers a problem whose detail is this class's own text, never the client's. */
-  private static void problem(HttpServletResponse response, int status, String detail)
+  private static void unsupported(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
+    problem(request, response, 415, "Send the body as application/json, in UTF-8");
+  }
+
+  private static void tooLarge(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    problem(request, response, 413, "The request body must be at most " + MAX_BODY + " bytes");
+  }
+
+  /**
+   * Refuses the request with a problem whose detail is this class's own text, never the client's,
+   * and closes its connection once answered, leaving what is left of its body unread ({@link
+   * #REFUSED}).
+   */
+  private static void problem(
+      HttpServletRequest request, HttpServletResponse response, int status, String detail)
+      throws IOException {
+    request.setAttribute(REFUSED, Boolean.TRUE);
+    response.setHeader("Connection", "close");
     response.setStatus(status);
     response.setContentType("application/problem+json");
     response

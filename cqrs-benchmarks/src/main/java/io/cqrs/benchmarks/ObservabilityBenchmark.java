@@ -71,7 +71,7 @@ public class ObservabilityBenchmark {
   }
 
   /** An exporter that drops every span: the SDK's own work is measured, not an export. */
-  static final class DroppingExporter implements SpanExporter {
+  static class DroppingExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
       return CompletableResultCode.ofSuccess();
@@ -287,17 +287,7 @@ public class ObservabilityBenchmark {
    * Tracing}: the least a program needs for the same trace (see {@link HandTraced}).
    */
   @State(Scope.Benchmark)
-  public static class ByHand extends App {
-    @Override
-    boolean metrics() {
-      return false;
-    }
-
-    @Override
-    boolean tracing() {
-      return true;
-    }
-
+  public static class ByHand extends Tracing {
     @Override
     boolean byHand() {
       return true;

@@ -95,6 +95,7 @@ public class ObservabilityBenchmark {
     private PrometheusMeterRegistry registry;
     private volatile CountDownLatch deposited;
     private HandTraced handTraced;
+    private HandMetered handMetered;
 
     /**
      * Builds and starts a fresh application and opens the accounts; not measured. Once per
@@ -140,7 +141,7 @@ public class ObservabilityBenchmark {
       }
       cqrs = builder.build();
       EventSourcingRepository repository = cqrs.repository();
-      if (byHand()) {
+      if (byHand() && tracing()) {
         handTraced = new HandTraced(openTelemetry);
         cqrs.onCommand(
             Deposit.class, (deposit, command) -> handTraced.deposit(repository, deposit, command));
@@ -148,6 +149,11 @@ public class ObservabilityBenchmark {
             "deposits",
             MoneyDeposited.class,
             event -> handTraced.deposited(event, deposited::countDown));
+      } else if (byHand()) {
+        handMetered = new HandMetered(registry);
+        cqrs.onCommand(
+            Deposit.class, (deposit, command) -> handMetered.deposit(repository, deposit));
+        cqrs.onEvent("deposits", MoneyDeposited.class, event -> handMetered.deposited(deposited));
       } else {
         cqrs.onCommand(
             Deposit.class,
@@ -168,6 +174,11 @@ public class ObservabilityBenchmark {
     }
 
     abstract boolean metrics();
+
+    /** The registry the meters are recorded in, if {@link #metrics()}; for tests. */
+    PrometheusMeterRegistry registry() {
+      return registry;
+    }
 
     abstract boolean tracing();
 
@@ -294,6 +305,18 @@ public class ObservabilityBenchmark {
     }
   }
 
+  /**
+   * The application without interceptors, its meters recorded by hand on the same registry as
+   * {@link Metrics}: the least a program needs for the same meters (see {@link HandMetered}).
+   */
+  @State(Scope.Benchmark)
+  public static class MetersByHand extends Metrics {
+    @Override
+    boolean byHand() {
+      return true;
+    }
+  }
+
   /** Without interceptors: the baseline. */
   @Benchmark
   public void plain(Plain app) throws InterruptedException {
@@ -333,6 +356,19 @@ public class ObservabilityBenchmark {
     App app = byHand;
     for (int i = 0; i < COMMANDS; i++) {
       app.handTraced.publish(app.cqrs, Command.create(new Deposit(IDS[i], 1)));
+    }
+    app.awaitDeposits();
+  }
+
+  /**
+   * Without interceptors, the sender and the handlers recording their meters by hand: the floor
+   * under {@code metricsOnly}.
+   */
+  @Benchmark
+  public void meteredByHand(MetersByHand byHand) throws InterruptedException {
+    App app = byHand;
+    for (int i = 0; i < COMMANDS; i++) {
+      app.handMetered.publish(app.cqrs, Command.create(new Deposit(IDS[i], 1)));
     }
     app.awaitDeposits();
   }

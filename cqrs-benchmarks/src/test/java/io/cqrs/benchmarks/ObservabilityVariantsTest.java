@@ -52,6 +52,72 @@ class ObservabilityVariantsTest {
   }
 
   /**
+   * {@code meteredByHand} is the baseline of {@code metricsOnly} only if it records the same
+   * meters: the same names and tags, each as often, but for the events' publication, which a
+   * program without interceptors cannot time.
+   */
+  @Test
+  void metering_by_hand_records_the_meters_that_the_interceptor_records() throws Exception {
+    Map<String, Long> byInterceptor = meters(new ObservabilityBenchmark.Metrics(), false);
+    Map<String, Long> byHand = meters(new ObservabilityBenchmark.MetersByHand(), true);
+
+    byInterceptor.keySet().removeIf(id -> id.startsWith("cqrs.events.published"));
+    assertThat(byHand).isEqualTo(byInterceptor);
+    assertThat(byHand)
+        .containsEntry(
+            "cqrs.commands.handled[tag(command=Deposit), tag(component=app), tag(outcome=succeeded)]",
+            (long) ObservabilityBenchmark.COMMANDS);
+  }
+
+  /** The meters one invocation recorded into, as {@code name[tags]}, with their counts. */
+  private static Map<String, Long> meters(ObservabilityBenchmark.App app, boolean byHand)
+      throws Exception {
+    ObservabilityBenchmark benchmark = new ObservabilityBenchmark();
+    app.start();
+    try {
+      Map<String, Long> before = counts(app); // the accounts' openings
+      app.expect();
+      if (byHand) {
+        benchmark.meteredByHand((ObservabilityBenchmark.MetersByHand) app);
+      } else {
+        benchmark.metricsOnly((ObservabilityBenchmark.Metrics) app);
+      }
+      // The event handler's timer records just after it counted the deposit down.
+      String handled =
+          "cqrs.events.handled[tag(component=deposits), tag(event=MoneyDeposited),"
+              + " tag(outcome=succeeded)]";
+      Await.until(
+          () -> "event handlings timed: " + counts(app).get(handled),
+          () -> counts(app).getOrDefault(handled, 0L) == ObservabilityBenchmark.COMMANDS);
+      Map<String, Long> recorded = new java.util.TreeMap<>();
+      counts(app)
+          .forEach(
+              (id, count) -> {
+                long added = count - before.getOrDefault(id, 0L);
+                if (added > 0) {
+                  recorded.put(id, added);
+                }
+              });
+      return recorded;
+    } finally {
+      app.stop();
+    }
+  }
+
+  /** Every timer's and counter's count in the app's registry, by {@code name[tags]}. */
+  private static Map<String, Long> counts(ObservabilityBenchmark.App app) {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    for (io.micrometer.core.instrument.Meter meter : app.registry().getMeters()) {
+      if (meter instanceof io.micrometer.core.instrument.Timer timer) {
+        counts.put(meter.getId().getName() + meter.getId().getTags(), timer.count());
+      } else if (meter instanceof io.micrometer.core.instrument.Counter counter) {
+        counts.put(meter.getId().getName() + meter.getId().getTags(), (long) counter.count());
+      }
+    }
+    return counts;
+  }
+
+  /**
    * Runs one invocation (a command to each account) of the variant with its spans collected, and
    * returns the distinct shapes of the traces the commands started.
    */

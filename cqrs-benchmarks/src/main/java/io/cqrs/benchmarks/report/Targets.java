@@ -222,6 +222,10 @@ final class Targets {
         Target.ratio(
             "Issue 16. Tracing (SDK, every trace sampled, spans dropped): at most 10% slower than"
                 + " the same six spans and two propagations written by hand on the same SDK",
-            "ObservabilityBenchmark", "tracingOnly", "tracedByHand", Map.of(), 1 / TEN_PERCENT));
+            "ObservabilityBenchmark", "tracingOnly", "tracedByHand", Map.of(), 1 / TEN_PERCENT),
+        Target.ratio(
+            "Issue 16. Metrics (Prometheus registry): at most 10% slower than the same meters"
+                + " recorded by hand on the same registry",
+            "ObservabilityBenchmark", "metricsOnly", "meteredByHand", Map.of(), 1 / TEN_PERCENT));
   }
 }

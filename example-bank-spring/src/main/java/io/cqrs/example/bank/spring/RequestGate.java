@@ -45,7 +45,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *       no deadline between reads could bound it;
  *   <li>a body not complete within the body timeout of this filter starting to read it: 408, and a
  *       body whose client stopped sending for Tomcat's connection timeout (each read's limit) or
- *       went away: 408 or 400;
+ *       went away: 408 or 400 (Tomcat, whose read failed, answers those itself through the error
+ *       page, without this filter's detail);
  *   <li>a body while as many requests as the body-reader limit are reading theirs: 503 with {@code
  *       Retry-After}, at once. A body takes a request thread while it arrives, and a client may
  *       send it a byte at a time: without the limit, a few hundred slow clients held every thread

@@ -45,6 +45,8 @@ import org.springframework.test.annotation.DirtiesContext;
       "bank.http.body-readers=2",
       "bank.http.body-timeout=10s",
       "server.tomcat.connection-timeout=30s",
+      // Tomcat's default, so that UnreadBodyValve alone keeps refused bodies unread here.
+      "server.tomcat.max-swallow-size=2MB",
       "server.tomcat.threads.max=4",
       "server.tomcat.threads.min-spare=1"
     })
@@ -145,6 +147,22 @@ class BankSpringSlowClientIT {
 
     assertThat(answerAndClose(chunked)).startsWith("HTTP/1.1 411");
     assertThat(answerAndClose(oversized)).startsWith("HTTP/1.1 413");
+  }
+
+  @Test
+  void requests_tomcat_refuses_itself_are_closed_with_their_bodies_unread() throws IOException {
+    Socket trace = connect();
+    send(
+        trace,
+        "TRACE /actuator/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{");
+    Socket encodedSlash = connect();
+    send(
+        encodedSlash,
+        "POST /accounts%2Fx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{");
+
+    assertThat(answerAndClose(trace)).startsWith("HTTP/1.1 405");
+    assertThat(answerAndClose(encodedSlash)).startsWith("HTTP/1.1 400");
   }
 
   private Socket connect() throws IOException {

@@ -40,7 +40,14 @@ final class UnreadBodyValve extends ValveBase {
       return false;
     }
     org.apache.coyote.Request coyote = request.getCoyoteRequest();
-    long length = coyote.getContentLengthLong();
+    long length;
+    try {
+      length = coyote.getContentLengthLong();
+    } catch (IllegalArgumentException malformed) {
+      // Two Content-Length headers, or one that is not a number: refused already (400), and its
+      // body's end unknown. Thrown here, it reached Tomcat's log with a stack trace per request.
+      return true;
+    }
     return length > coyote.getBytesRead()
         || (length < 0 && coyote.getMimeHeaders().getHeader("Transfer-Encoding") != null);
   }

@@ -20,10 +20,13 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -52,6 +55,7 @@ import org.springframework.test.annotation.DirtiesContext;
     })
 @Import(BankSpringSlowClientIT.TestClock.class)
 @DirtiesContext
+@ExtendWith(OutputCaptureExtension.class)
 class BankSpringSlowClientIT {
   private static final String OPEN =
       "{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\","
@@ -163,6 +167,24 @@ class BankSpringSlowClientIT {
 
     assertThat(answerAndClose(trace)).startsWith("HTTP/1.1 405");
     assertThat(answerAndClose(encodedSlash)).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void malformed_content_lengths_are_refused_and_closed_without_a_line_in_the_log(
+      CapturedOutput log) throws IOException {
+    for (String lengths :
+        List.of(
+            "Content-Length: 2\r\nContent-Length: 3", "Content-Length: -1", "Content-Length: x")) {
+      Socket socket = connect();
+      send(
+          socket,
+          "POST /accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              + lengths
+              + "\r\n\r\n{}");
+
+      assertThat(answerAndClose(socket)).as(lengths).startsWith("HTTP/1.1 400");
+    }
+    assertThat(log.getAll()).doesNotContain("ERROR").doesNotContain("Exception");
   }
 
   private Socket connect() throws IOException {

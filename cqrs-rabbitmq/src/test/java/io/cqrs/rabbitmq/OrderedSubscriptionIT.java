@@ -267,13 +267,19 @@ class OrderedSubscriptionIT {
     publisher.publish(interleaved);
   }
 
+  /**
+   * Waits until every aggregate's last version was handled. Not until each has as many handlings as
+   * versions: where a hand-over replays events (quorum queues), the replays made that count before
+   * the last version arrived, and the order check then found it missing.
+   */
   private void awaitAllHandled() {
     Await.until(
         Duration.ofSeconds(90),
         () -> handled.values().stream().mapToInt(List::size).sum() + " events handled",
         () ->
             handled.size() == AGGREGATES
-                && handled.values().stream().allMatch(versions -> versions.size() >= VERSIONS));
+                && handled.values().stream()
+                    .allMatch(versions -> versions.contains((long) VERSIONS)));
   }
 
   private void assertEveryAggregateInVersionOrder() {

@@ -143,10 +143,6 @@ final class RequestGate extends OncePerRequestFilter {
     if (body == null) {
       return; // answered
     }
-    if (body.length > MAX_BODY) {
-      tooLarge(request, response); // more than its Content-Length said: a broken client
-      return;
-    }
     int malformed = Utf8.firstMalformedByte(body);
     if (malformed >= 0) {
       problem(
@@ -160,8 +156,9 @@ final class RequestGate extends OncePerRequestFilter {
   }
 
   /**
-   * The body, at most {@code MAX_BODY + 1} bytes of it; or null, the request answered, if it did
-   * not arrive within the body timeout, or the client stopped sending or went away.
+   * The body, at most its {@code length} (its Content-Length, at most {@link #MAX_BODY}); or null,
+   * the request answered, if it did not arrive within the body timeout, or the client stopped
+   * sending or went away.
    */
   private byte[] readBody(HttpServletRequest request, long length, HttpServletResponse response)
       throws IOException {
@@ -177,16 +174,16 @@ final class RequestGate extends OncePerRequestFilter {
   private byte[] readBody(
       HttpServletRequest request, long length, HttpServletResponse response, long deadline)
       throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(length, MAX_BODY + 1));
+    ByteArrayOutputStream body = new ByteArrayOutputStream((int) length);
     byte[] chunk = new byte[8192];
     try (InputStream in = request.getInputStream()) {
-      while (body.size() <= MAX_BODY) {
+      while (body.size() < length) {
         if (nanoTime.getAsLong() - deadline >= 0) {
           problem(
               request, response, 408, "The request body did not arrive within the time allowed");
           return null;
         }
-        int read = in.read(chunk, 0, Math.min(chunk.length, MAX_BODY + 1 - body.size()));
+        int read = in.read(chunk, 0, (int) Math.min(chunk.length, length - body.size()));
         if (read < 0) {
           break;
         }

@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.apache.catalina.core.StandardHost;
+import org.apache.coyote.ContinueResponseTiming;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
@@ -111,6 +113,24 @@ public class BankConfiguration {
     // On the engine, outermost: the close it asks for is an error state, which inside the host
     // would have Tomcat forward the response to the error page, replacing the refusal's problem.
     return factory -> factory.addEngineValves(new UnreadBodyValve());
+  }
+
+  /**
+   * A client that asks {@code Expect: 100-continue} is told to send its body only once the
+   * application reads it ({@link RequestGate} does, after its checks), not as soon as the headers
+   * are in (Tomcat's default): a request refused 411, 413, 415 or 503 is answered before its client
+   * has sent a byte of the body, and the connection closes without it.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> continueOnRead() {
+    return factory ->
+        factory.addConnectorCustomizers(
+            connector -> {
+              if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                http.setContinueResponseTiming(
+                    ContinueResponseTiming.ON_REQUEST_BODY_READ.toString());
+              }
+            });
   }
 
   /**

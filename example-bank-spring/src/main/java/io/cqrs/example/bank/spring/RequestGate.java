@@ -61,12 +61,6 @@ final class RequestGate extends OncePerRequestFilter {
   /** The largest request body taken, in bytes. */
   static final int MAX_BODY = 64 * 1024;
 
-  /**
-   * The request attribute that marks a request this filter refused: {@link UnreadBodyValve} closes
-   * its connection without reading the rest of its body.
-   */
-  static final String REFUSED = RequestGate.class.getName() + ".refused";
-
   private final Semaphore readers;
   private final AtomicInteger reading = new AtomicInteger();
   private final long bodyTimeoutNanos;
@@ -282,12 +276,11 @@ final class RequestGate extends OncePerRequestFilter {
   /**
    * Refuses the request with a problem whose detail is this class's own text, never the client's,
    * and closes its connection once answered, leaving what is left of its body unread ({@link
-   * #REFUSED}).
+   * UnreadBodyValve}: every status here is 400 or more).
    */
   private static void problem(
       HttpServletRequest request, HttpServletResponse response, int status, String detail)
       throws IOException {
-    request.setAttribute(REFUSED, Boolean.TRUE);
     response.setHeader("Connection", "close");
     response.setStatus(status);
     response.setContentType("application/problem+json");

@@ -8,15 +8,15 @@ import org.apache.catalina.valves.ValveBase;
 import org.apache.coyote.ActionCode;
 
 /**
- * Closes the connection of a refused request without reading what is left of its body: one {@link
- * RequestGate} refused, or one answered 400 or more with its body not read to its end (Tomcat's own
- * refusals, a {@code TRACE} or a path with {@code %2F}, which never reach the filter). After a
- * response, Tomcat reads ("swallows") the rest of an unread body on the request thread before it
- * takes the next request, at whatever pace the client sends it, up to {@code
- * server.tomcat.max-swallow-size}; an answer with {@code Connection: close} does not stop it. A
- * slow client refused 408 or 503 would so keep its thread for as long as the body that the refusal
- * was meant to spare it. ({@code server.tomcat.max-swallow-size=0} is the backstop for what this
- * valve does not see: a body with a {@code Content-Length} is then never swallowed.)
+ * Closes the connection of a refused request without reading what is left of its body: one answered
+ * 400 or more with its body not read to its end, whether {@link RequestGate} refused it or Tomcat
+ * did (a {@code TRACE} or a path with {@code %2F}, which never reach the filter). After a response,
+ * Tomcat reads ("swallows") the rest of an unread body on the request thread before it takes the
+ * next request, at whatever pace the client sends it, up to {@code server.tomcat.max-swallow-size};
+ * an answer with {@code Connection: close} does not stop it. A slow client refused 408 or 503 would
+ * so keep its thread for as long as the body that the refusal was meant to spare it. ({@code
+ * server.tomcat.max-swallow-size=0} is the backstop for what this valve does not see: a body with a
+ * {@code Content-Length} is then never swallowed.)
  */
 final class UnreadBodyValve extends ValveBase {
   UnreadBodyValve() {
@@ -28,7 +28,7 @@ final class UnreadBodyValve extends ValveBase {
     try {
       getNext().invoke(request, response);
     } finally {
-      if (request.getAttribute(RequestGate.REFUSED) != null || refusedUnread(request, response)) {
+      if (refusedUnread(request, response)) {
         request.getCoyoteRequest().action(ActionCode.DISABLE_SWALLOW_INPUT, null);
       }
     }

@@ -36,10 +36,11 @@ import org.springframework.test.annotation.DirtiesContext;
  * The Spring Boot bank against clients that send their bodies slowly or not at all, on a Tomcat of
  * four request threads: a body past its deadline is refused 408; bodies beyond the reader limit are
  * refused 503 at once, so that the other threads stay free and the health endpoint answers; a
- * chunked body is refused 411 and one too large by its length 413. Each refused connection closes
- * as soon as it is answered: Tomcat's read timeout is 30 s here, and a client whose connection
- * stayed open to have the rest of its body read would wait that long, past the 10 s this test's
- * reads allow. The body deadline is measured on a clock the test moves; nothing here sleeps.
+ * chunked body is refused 411 and one too large by its length 413; a client that asks to be told to
+ * go on ({@code Expect: 100-continue}) is refused before it sends its body. Each refused connection
+ * closes as soon as it is answered: Tomcat's read timeout is 30 s here, and a client whose
+ * connection stayed open to have the rest of its body read would wait that long, past the 10 s this
+ * test's reads allow. The body deadline is measured on a clock the test moves; nothing here sleeps.
  */
 @SpringBootTest(
     classes = BankSpringApplication.class,
@@ -185,6 +186,52 @@ class BankSpringSlowClientIT {
       assertThat(answerAndClose(socket)).as(lengths).startsWith("HTTP/1.1 400");
     }
     assertThat(log.getAll()).doesNotContain("ERROR").doesNotContain("Exception");
+  }
+
+  @Test
+  void a_client_expecting_100_continue_is_refused_before_it_sends_its_body() throws IOException {
+    startBody(100);
+    startBody(100);
+    Await.until("both readers busy", () -> gate.getFilter().bodiesBeingRead() == 2);
+    String expecting =
+        "POST /accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            + "Content-Length: 100\r\nContent-Type: ";
+    Socket busy = connect();
+    send(busy, expecting + "application/json\r\n\r\n");
+    Socket notJson = connect();
+    send(notJson, expecting + "text/plain\r\n\r\n");
+
+    // Tomcat's default would tell both to go on first ("HTTP/1.1 100"), and they would send 100
+    // bytes only to have them refused.
+    assertThat(answerAndClose(busy)).startsWith("HTTP/1.1 503");
+    assertThat(answerAndClose(notJson)).startsWith("HTTP/1.1 415");
+
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    Await.until("the readers' places free", () -> gate.getFilter().bodiesBeingRead() == 0);
+    Socket accepted = connect();
+    send(
+        accepted,
+        "POST /accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            + "Content-Type: application/json\r\nContent-Length: "
+            + OPEN.getBytes(StandardCharsets.UTF_8).length
+            + "\r\nConnection: close\r\n\r\n");
+    assertThat(firstLine(accepted))
+        .as("told to go on once the gate reads")
+        .startsWith("HTTP/1.1 100");
+    send(accepted, OPEN);
+    assertThat(answerAndClose(accepted)).contains("HTTP/1.1 202");
+  }
+
+  /** The first line the server sends, read byte by byte so nothing after it is consumed. */
+  private static String firstLine(Socket socket) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    InputStream in = socket.getInputStream();
+    for (int b; (b = in.read()) >= 0 && b != '\n'; ) {
+      line.write(b);
+    }
+    return line.toString(StandardCharsets.US_ASCII);
   }
 
   private Socket connect() throws IOException {

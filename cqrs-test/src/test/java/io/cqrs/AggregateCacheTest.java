@@ -3,6 +3,7 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.testing.OwnThread;
 import java.math.BigDecimal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -107,8 +108,7 @@ class AggregateCacheTest {
             await(writerDone);
           }
         };
-    CompletableFuture<Wallet> reader =
-        CompletableFuture.supplyAsync(() -> cached.get("w-1", Wallet::new));
+    CompletableFuture<Wallet> reader = OwnThread.supplyAsync(() -> cached.get("w-1", Wallet::new));
     await(readerLoaded);
     Wallet written = cached.get("w-1", Wallet::new);
     written.deposit(new BigDecimal("4"));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cqrs.spi.Snapshot;
 import io.cqrs.spi.StreamAppend;
 import io.cqrs.testing.ForwardingEventStreamRepository;
+import io.cqrs.testing.OwnThread;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -115,7 +116,7 @@ class CacheAdversaryTest {
             await(release);
           }
         };
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> a.save(slow, "c-2"));
+    CompletableFuture<Void> writer = OwnThread.runAsync(() -> a.save(slow, "c-2"));
     await(committed);
     Wallet next = a.get("w-1", Wallet::new); // entry at 1: reads 2 after it, caches 2
     next.deposit(BigDecimal.TEN);
@@ -152,7 +153,7 @@ class CacheAdversaryTest {
             await(release);
           }
         };
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> a.save(wallet, "c-2"));
+    CompletableFuture<Void> writer = OwnThread.runAsync(() -> a.save(wallet, "c-2"));
     await(snapshotting);
     Wallet theirs = b.get("w-1", Wallet::new); // from the snapshot of 1 and event 2
     theirs.deposit(BigDecimal.TEN);
@@ -174,7 +175,7 @@ class CacheAdversaryTest {
     a.save(Wallet.open("w-1", "ada"), "c-1");
     Wallet first = a.get("w-1", Wallet::new);
     first.deposit(new BigDecimal("5")); // never saved
-    Wallet second = CompletableFuture.supplyAsync(() -> a.get("w-1", Wallet::new)).get();
+    Wallet second = OwnThread.supplyAsync(() -> a.get("w-1", Wallet::new)).get();
     Wallet third = a.get("w-1", Wallet::new);
 
     assertThat(second).isNotSameAs(first).isNotSameAs(third);
@@ -236,7 +237,7 @@ class CacheAdversaryTest {
       Command twice = Command.create(new Deposit(id, BigDecimal.ONE));
 
       CompletableFuture<Void> delivery =
-          CompletableFuture.runAsync(
+          OwnThread.runAsync(
               () -> {
                 try {
                   slow.dispatch(twice);
@@ -431,8 +432,8 @@ class CacheAdversaryTest {
             }
           }
         };
-    CompletableFuture<Void> one = CompletableFuture.runAsync(writer);
-    CompletableFuture<Void> two = CompletableFuture.runAsync(writer);
+    CompletableFuture<Void> one = OwnThread.runAsync(writer);
+    CompletableFuture<Void> two = OwnThread.runAsync(writer);
     one.get(60, TimeUnit.SECONDS);
     two.get(60, TimeUnit.SECONDS);
 

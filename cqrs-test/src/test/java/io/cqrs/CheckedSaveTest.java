@@ -3,6 +3,7 @@ package io.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cqrs.testing.OwnThread;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -150,7 +151,7 @@ class CheckedSaveTest {
     CommandDispatchManager plain = manager(true, deposit);
 
     CompletableFuture<Void> second =
-        CompletableFuture.runAsync(
+        OwnThread.runAsync(
             () -> {
               try {
                 parking.dispatch(twice);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cqrs.testing.OwnThread;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +50,7 @@ class DowncastPinRaceTest {
     VersionedEvent event =
         VersionedEvent.of("o-1", 1, new DowncastingTest.V2.OrderPlaced("o-1", 3), "c-1");
 
-    CompletableFuture<byte[]> written =
-        CompletableFuture.supplyAsync(() -> serializer.serialize(event));
+    CompletableFuture<byte[]> written = OwnThread.supplyAsync(() -> serializer.serialize(event));
     assertThat(inDowncaster.await(10, TimeUnit.SECONDS)).isTrue();
     registry.writeRevision(DowncastingTest.V2.OrderPlaced.class, 2); // step 2: the pin is dropped
     release.countDown();

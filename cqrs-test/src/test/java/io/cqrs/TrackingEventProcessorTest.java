@@ -10,6 +10,7 @@ import io.cqrs.spi.LoggedEvent;
 import io.cqrs.spi.SegmentState;
 import io.cqrs.testing.Await;
 import io.cqrs.testing.ForwardingEventStreamRepository;
+import io.cqrs.testing.OwnThread;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -869,11 +870,11 @@ class TrackingEventProcessorTest {
     // Two replays of one letter, the first held inside the handler: one lock while they run.
     hold.set(true);
     CompletableFuture<DeadLetterReplay> first =
-        CompletableFuture.supplyAsync(() -> processor.replayDeadLetter(ids.get(2)));
+        OwnThread.supplyAsync(() -> processor.replayDeadLetter(ids.get(2)));
     assertThat(inside.await(20, TimeUnit.SECONDS)).isTrue();
     Thread[] waiting = new Thread[1];
     CompletableFuture<DeadLetterReplay> second =
-        CompletableFuture.supplyAsync(
+        OwnThread.supplyAsync(
             () -> {
               waiting[0] = Thread.currentThread();
               return processor.replayDeadLetter(ids.get(2));

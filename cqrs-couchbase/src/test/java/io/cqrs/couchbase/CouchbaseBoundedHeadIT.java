@@ -11,6 +11,7 @@ import io.cqrs.DuplicateCommandException;
 import io.cqrs.SerializationException;
 import io.cqrs.VersionedEvent;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.OwnThread;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -151,7 +152,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
     CountDownLatch started = new CountDownLatch(1);
     AtomicInteger refused = new AtomicInteger();
     CompletableFuture<Void> writer =
-        CompletableFuture.runAsync(
+        OwnThread.runAsync(
             () -> {
               long version = 0;
               for (int n = 0; n < 80; n++) {
@@ -163,7 +164,7 @@ class CouchbaseBoundedHeadIT extends RepositoryIT {
               }
             });
     CompletableFuture<Void> duplicates =
-        CompletableFuture.runAsync(
+        OwnThread.runAsync(
             () -> {
               await(started);
               int n = 0;

@@ -13,6 +13,7 @@ import io.cqrs.SnapshotPolicy;
 import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.couchbase.TestEvents.Account;
+import io.cqrs.testing.OwnThread;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -132,7 +133,7 @@ class CouchbaseCacheAdversaryIT extends RepositoryIT {
     Command twice = Command.create(new Deposit(id, 100));
     armed.set(true);
 
-    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> dispatch(slow, twice));
+    CompletableFuture<Void> first = OwnThread.runAsync(() -> dispatch(slow, twice));
     await(parked);
     fast.dispatch(twice);
     release.countDown();

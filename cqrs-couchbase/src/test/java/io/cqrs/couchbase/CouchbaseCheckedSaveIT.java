@@ -15,6 +15,7 @@ import io.cqrs.TypeRegistry;
 import io.cqrs.VersionedEvent;
 import io.cqrs.couchbase.TestEvents.Account;
 import io.cqrs.spi.StreamAppend;
+import io.cqrs.testing.OwnThread;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -194,7 +195,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     String account = openAccount(path);
     Command twice = Command.create(new Deposit(account, 100));
 
-    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> dispatch(path, twice));
+    CompletableFuture<Void> second = OwnThread.runAsync(() -> dispatch(path, twice));
     await(secondLookedUp);
     dispatch(path, twice);
     a.awaitBackgroundWrites(); // the writer knows where its head update left the head
@@ -232,7 +233,7 @@ class CouchbaseCheckedSaveIT extends RepositoryIT {
     a.awaitBackgroundWrites();
     Command twice = Command.create(new Deposit(account, 100));
 
-    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> dispatch(inB, twice));
+    CompletableFuture<Void> second = OwnThread.runAsync(() -> dispatch(inB, twice));
     await(secondLookedUp);
     inA.dispatch(twice);
     firstDone.countDown();

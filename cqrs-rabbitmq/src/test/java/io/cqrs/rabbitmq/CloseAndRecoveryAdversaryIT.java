@@ -7,6 +7,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.OwnThread;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +61,7 @@ class CloseAndRecoveryAdversaryIT {
     List<VersionedEvent> events = TestMessages.events(5);
     bus.publish(events);
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> closing = CompletableFuture.runAsync(bus::close);
+    CompletableFuture<Void> closing = OwnThread.runAsync(bus::close);
     Await.until(Duration.ofSeconds(10), () -> "closing begun", () -> !bus.health().healthy());
     release.countDown();
     closing.get(30, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.OwnThread;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -370,7 +371,7 @@ class ClusterFailoverIT {
     private final CompletableFuture<Void> done;
 
     private Publishing(RabbitEventBus bus, int events, boolean async) {
-      done = CompletableFuture.runAsync(() -> run(bus, events, async));
+      done = OwnThread.runAsync(() -> run(bus, events, async));
     }
 
     /** Publishes {@code events} events with {@code publish}, waiting for each batch. */

@@ -9,6 +9,7 @@ import io.cqrs.EventSerializer;
 import io.cqrs.VersionedEvent;
 import io.cqrs.spi.BusHealth;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.OwnThread;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,8 +75,7 @@ class ConnectionRecoveryIT {
             });
     RabbitEventBus publisher = namespace.eventBus(serializer);
     List<VersionedEvent> events = TestMessages.events(EVENTS);
-    CompletableFuture<Void> publishing =
-        CompletableFuture.runAsync(() -> publishPaced(publisher, events));
+    CompletableFuture<Void> publishing = OwnThread.runAsync(() -> publishPaced(publisher, events));
 
     Await.until(
         Duration.ofSeconds(30),
@@ -149,7 +149,7 @@ class ConnectionRecoveryIT {
       bus.publish(List.of(TestMessages.event("b", 1)));
       proxy.stop();
       List<VersionedEvent> during = TestMessages.stream("b", 20);
-      CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> bus.publish(during));
+      CompletableFuture<Void> publishing = OwnThread.runAsync(() -> bus.publish(during));
 
       proxy.start();
 

@@ -105,7 +105,7 @@ final class DeadLetterDrill<T> {
     List<CompletableFuture<Long>> replays = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       replays.add(
-          CompletableFuture.supplyAsync(
+          OwnThread.supplyAsync(
               () -> {
                 awaitQuietly(start);
                 return queues.replayDeadLetters(name, dead.size());

@@ -390,7 +390,7 @@ public abstract class EventBusContract {
     assertThat(entered.await(Await.DEFAULT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
     CompletableFuture<Boolean> closed =
-        CompletableFuture.supplyAsync(
+        OwnThread.supplyAsync(
             () -> {
               subscription.close();
               return finished.get();
@@ -433,7 +433,7 @@ public abstract class EventBusContract {
     bus.publish(List.of(early));
     before.awaitIds(List.of(early)); // its listener is up, waiting for the next event
 
-    CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+    CompletableFuture<Void> closed = OwnThread.runAsync(closing::close);
     Await.until(
         "the closing subscription to stop consuming", () -> closing.health().consumers() == 0);
     // While close() runs, its listener may still be waiting for a message: the one it now gets

@@ -140,7 +140,7 @@ public abstract class ProcessorDeadLetterContract {
     CompletableFuture<DeadLetterReplay> first = replayHeldInsideApply(processor, id, release);
     Thread[] second = new Thread[1];
     CompletableFuture<DeadLetterReplay> secondReplay =
-        CompletableFuture.supplyAsync(
+        OwnThread.supplyAsync(
             () -> {
               second[0] = Thread.currentThread();
               return processor.replayDeadLetter(id);
@@ -234,7 +234,7 @@ public abstract class ProcessorDeadLetterContract {
     CountDownLatch inside = new CountDownLatch(1);
     tally.holdFirstApply(inside, release);
     CompletableFuture<DeadLetterReplay> replay =
-        CompletableFuture.supplyAsync(() -> processor.replayDeadLetter(id));
+        OwnThread.supplyAsync(() -> processor.replayDeadLetter(id));
     assertThat(inside.await(HOLD.toSeconds(), TimeUnit.SECONDS))
         .as("the first replay inside")
         .isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cqrs.rabbitmq.QueueType;
+import io.cqrs.testing.OwnThread;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -352,7 +353,7 @@ class BankApplicationTest {
     CountDownLatch stop = new CountDownLatch(1);
     PrintStream printer = new PrintStream(out, true, StandardCharsets.UTF_8);
     CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
+        OwnThread.supplyAsync(
             () ->
                 BankApplication.run(
                     new String[] {"serve", "--port", "0"},

@@ -6,6 +6,7 @@ import io.cqrs.Command;
 import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.spi.BusHealth;
+import io.cqrs.testing.OwnThread;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +99,7 @@ class BusWatchTest {
 
   private CompletableFuture<Integer> watch(ShutdownSignal shutdown, Supplier<BankHealth> health) {
     PrintStream printer = new PrintStream(err, true, StandardCharsets.UTF_8);
-    return CompletableFuture.supplyAsync(
+    return OwnThread.supplyAsync(
         () -> {
           try {
             return BusWatch.await(shutdown, health, INTERVAL, printer);

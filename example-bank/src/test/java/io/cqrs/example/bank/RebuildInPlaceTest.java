@@ -13,6 +13,7 @@ import io.cqrs.memory.InMemoryCommandBus;
 import io.cqrs.memory.InMemoryEventBus;
 import io.cqrs.memory.InMemoryEventStreamRepository;
 import io.cqrs.testing.Await;
+import io.cqrs.testing.OwnThread;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -89,7 +90,7 @@ class RebuildInPlaceTest {
 
     Thread[] rebuilding = new Thread[1];
     CompletableFuture<Long> rebuild =
-        CompletableFuture.supplyAsync(
+        OwnThread.supplyAsync(
             () -> {
               rebuilding[0] = Thread.currentThread();
               try {

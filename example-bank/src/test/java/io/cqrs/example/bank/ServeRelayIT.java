@@ -9,6 +9,7 @@ import io.cqrs.rabbitmq.RabbitEventBus;
 import io.cqrs.rabbitmq.RabbitNamespace;
 import io.cqrs.rabbitmq.RabbitTestBroker;
 import io.cqrs.spi.LoggedEvent;
+import io.cqrs.testing.OwnThread;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,7 @@ class ServeRelayIT {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       CompletableFuture<Integer> serve =
-          CompletableFuture.supplyAsync(
+          OwnThread.supplyAsync(
               () ->
                   BankApplication.run(
                       new String[] {

@@ -2,6 +2,7 @@ package io.cqrs.example.bank.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cqrs.testing.OwnThread;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -183,7 +184,7 @@ class RequestGateTest {
             });
     MockFilterChain slowChain = new MockFilterChain();
     CompletableFuture<Void> held =
-        CompletableFuture.runAsync(
+        OwnThread.runAsync(
             () -> {
               try {
                 gate.doFilter(slow, new MockHttpServletResponse(), slowChain);

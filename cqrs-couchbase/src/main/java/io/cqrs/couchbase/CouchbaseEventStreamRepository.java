@@ -467,7 +467,7 @@ public final class CouchbaseEventStreamRepository
    */
   @Override
   public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-    relay.beforeCheckpoint(claim.processor(), position);
+    relay.beforeCheckpoint(claim.processor(), claim.token(), position);
     try {
       processors.saveCheckpoint(claim, position, now);
     } catch (ClaimLostException e) {
@@ -511,6 +511,11 @@ public final class CouchbaseEventStreamRepository
   @Override
   public void leave(String processor, String owner) {
     processors.leave(processor, owner);
+  }
+
+  /** The publication marks this repository owes; for tests. */
+  OwedMarks owedMarks() {
+    return owed;
   }
 
   /** How many writes sent without waiting are in flight now; for tests. */

@@ -47,6 +47,11 @@ final class OwedMarks {
   private final LongSupplier nanoTime;
   private final Map<String, Lease> leases = new HashMap<>();
   private final NavigableMap<Long, Owed> owed = new TreeMap<>();
+  // Handed back (to be written) and not yet acknowledged written: no checkpoint may pass them
+  // first.
+  private final NavigableMap<Long, Owed> unwritten = new TreeMap<>();
+  // Handed back by forgetPassed (below a new run's start), for the caller to send.
+  private final List<Owed> toSend = new ArrayList<>();
   // Read without the lock by log readers that find nothing owed, the usual case off the leader.
   private volatile int owedCount;
   private boolean closed;
@@ -138,9 +143,12 @@ final class OwedMarks {
    * record would leave those commits looking unpublished for good, since every later relay starts
    * past them.
    */
-  synchronized long[] wouldPass(String processor, long position) {
+  synchronized long[] wouldPass(String processor, long token, long position) {
     Lease lease = leases.get(processor);
-    if (lease == null || position <= lease.checkpoint() || position <= lease.since()) {
+    if (lease == null
+        || lease.token() != token
+        || position <= lease.checkpoint()
+        || position <= lease.since()) {
       return null;
     }
     Long first = owed.isEmpty() ? null : owed.firstKey();
@@ -233,8 +241,28 @@ final class OwedMarks {
     return !leases.isEmpty();
   }
 
+  /** The mark was written: a checkpoint may pass its commit. */
+  synchronized void written(Owed mark) {
+    unwritten.remove(mark.seq(), mark);
+  }
+
+  /** The marks handed back and not yet known written, of commits at or before {@code seq}. */
+  synchronized List<Owed> unwrittenUpTo(long seq) {
+    return new ArrayList<>(unwritten.headMap(seq, true).values());
+  }
+
+  /** The marks forgetPassed handed back, to be written now. */
+  synchronized List<Owed> takeToSend() {
+    List<Owed> out = new ArrayList<>(toSend);
+    toSend.clear();
+    return out;
+  }
+
   private List<Owed> handBack() {
     List<Owed> back = new ArrayList<>(owed.values());
+    for (Owed mark : back) {
+      unwritten.put(mark.seq(), mark);
+    }
     owed.clear();
     owedCount = 0;
     return back;
@@ -260,7 +288,22 @@ final class OwedMarks {
     }
     long seq = LogReader.sequenceOf(passed);
     var before = owed.headMap(seq, false);
-    boolean any = !before.isEmpty();
+    boolean any = false;
+    long since = Long.MAX_VALUE;
+    for (Lease lease : leases.values()) {
+      since = Math.min(since, lease.since());
+    }
+    for (Owed mark : before.values()) {
+      if (LogReader.position(mark.seq(), (int) (mark.last() - mark.first())) <= since) {
+        // Passed before the run that forgets it began (a checkpoint this process did not move
+        // by passing it, or a lease entry dropped meanwhile): no run recorded covers it, so it is
+        // written instead.
+        unwritten.put(mark.seq(), mark);
+        toSend.add(mark);
+      } else {
+        any = true;
+      }
+    }
     before.clear();
     // The commit holding the checkpoint may be passed only in part: its mark is kept unless the
     // checkpoint is at its last event. Kept, the mark of a log's last commit would stay owed (and
@@ -269,7 +312,12 @@ final class OwedMarks {
     if (holding != null
         && passed >= LogReader.position(seq, (int) (holding.last() - holding.first()))) {
       owed.remove(seq);
-      any = true;
+      if (LogReader.position(seq, (int) (holding.last() - holding.first())) <= since) {
+        unwritten.put(seq, holding);
+        toSend.add(holding);
+      } else {
+        any = true;
+      }
     }
     owedCount = owed.size();
     return any;

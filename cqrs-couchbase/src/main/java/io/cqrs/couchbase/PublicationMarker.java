@@ -120,7 +120,7 @@ final class PublicationMarker {
                   PublicationMarks.FIELD,
                   PublicationMarks.range(mark.first(), mark.last())))
           .subscribe(
-              null,
+              done -> owed.written(mark),
               e -> {
                 if (warned.compareAndSet(false, true)) {
                   log.warn(
@@ -131,6 +131,22 @@ final class PublicationMarker {
                       e.toString());
                 }
               });
+    }
+  }
+
+  /**
+   * Writes handed-back marks now and waits for them: a relay's checkpoint is about to pass their
+   * commits, which this process's readers took for published from the marks it owed.
+   */
+  void writeNow(List<OwedMarks.Owed> marks) {
+    for (OwedMarks.Owed mark : marks) {
+      Kv.await(
+          relayKv.addUniqueAsync(
+              mark.claimKey(),
+              PublicationMarks.FIELD,
+              PublicationMarks.range(mark.first(), mark.last())),
+          "publication mark on '" + mark.claimKey() + "'");
+      owed.written(mark);
     }
   }
 

@@ -5,6 +5,7 @@ import io.cqrs.spi.RelayStore;
 import io.cqrs.spi.SegmentClaim;
 import io.cqrs.spi.StreamPreconditions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,6 +57,7 @@ final class RelayDocuments implements RelayStore {
     }
     SegmentClaim lease = got.get();
     passed(owed.leased(processor, ttl, lease.checkpoint(), lease.token(), askedAt));
+    marker.write(owed.takeToSend());
     checkExpiryLater();
   }
 
@@ -70,11 +72,25 @@ final class RelayDocuments implements RelayStore {
    * @throws TransientCqrsException if the record could not be written: the checkpoint is then not
    *     saved, the marks stay owed, and the relay's pass is repeated
    */
-  void beforeCheckpoint(String processor, long position) {
+  void beforeCheckpoint(String processor, long token, long position) {
     if (!OwedMarks.isRelay(processor)) {
       return;
     }
-    long[] run = owed.wouldPass(processor, position);
+    List<OwedMarks.Owed> due = owed.unwrittenUpTo(LogReader.sequenceOf(position));
+    if (!due.isEmpty()) {
+      try {
+        marker.writeNow(due);
+      } catch (RuntimeException e) {
+        throw new TransientCqrsException(
+            "Could not write "
+                + due.size()
+                + " handed-back publication mark(s) before saving the"
+                + " relay's checkpoint past them; the checkpoint is not saved and the pass is"
+                + " repeated",
+            e);
+      }
+    }
+    long[] run = owed.wouldPass(processor, token, position);
     if (run == null) {
       return;
     }
@@ -120,6 +136,7 @@ final class RelayDocuments implements RelayStore {
       return;
     }
     long[] run = owed.passed(processor, position);
+    marker.write(owed.takeToSend());
     long[] ahead = recordedAhead;
     if (run != null && ahead != null && ahead[0] <= run[0] && run[1] <= ahead[1]) {
       run = null; // recorded before the checkpoint was saved

@@ -226,4 +226,57 @@ class OwedMarksTest {
 
     assertThat(marks.covers(1, 1)).isTrue();
   }
+
+  /**
+   * A relay that lost its lease to another relay of the same name in this process (a stuck pass of
+   * a closed relay, a second instance) must not record a run from the new lease's start: its
+   * checkpoint write is about to be refused, and the run could cover an event the new lease's relay
+   * has yet to publish (an operator reset it back for that).
+   */
+  @Test
+  void only_the_lease_holder_s_checkpoint_records_a_run() {
+    marks.leased(RELAY, TTL, position(3), 8, now.get()); // the new lease, token 8
+    marks.owe(4, "k4", 1, 1);
+
+    assertThat(marks.wouldPass(RELAY, 7, position(4))).as("the fenced relay, token 7").isNull();
+    assertThat(marks.wouldPass(RELAY, 8, position(4))).containsExactly(position(3), position(4));
+  }
+
+  /**
+   * An owed mark ends in one of three places: still owed, handed back to be written, or inside a
+   * run returned for the record. Here a log reader of this process drops the expired lease's entry
+   * without handing anything back; the relay, mid-pass, saves its checkpoint past the commit (no
+   * lease found) and renews with the same token: the renewal starts a new run at the checkpoint,
+   * which cannot cover the commit, so its mark must be handed back rather than forgotten.
+   */
+  @Test
+  void an_owed_mark_is_never_forgotten_without_being_recorded_or_handed_back() {
+    marks.leased(RELAY, TTL, position(1), 7, now.get());
+    assertThat(marks.owe(2, "k2", 1, 1)).isTrue();
+
+    now.addAndGet(TTL.toNanos() / 3 * 2); // a pause past two thirds of the lease
+    assertThat(marks.passedRun()).isNull(); // another reader of this process
+    long[] ahead = marks.wouldPass(RELAY, 7, position(2)); // the relay's save, past the commit
+    long[] saved = marks.passed(RELAY, position(2));
+    long[] renewed = marks.leased(RELAY, TTL, position(2), 7, now.get()); // same token
+
+    assertThat(ahead).isNull();
+    assertThat(saved).isNull();
+    assertThat(renewed).isNull();
+    assertThat(marks.takeToSend()).extracting(OwedMarks.Owed::seq).containsExactly(2L);
+    assertThat(marks.unwrittenUpTo(2)).extracting(OwedMarks.Owed::seq).containsExactly(2L);
+  }
+
+  @Test
+  void a_handed_back_mark_stays_unwritten_until_its_write_is_acknowledged() {
+    marks.leased(RELAY, TTL, 0, 1, now.get());
+    marks.owe(2, "k2", 1, 1);
+    marks.owe(5, "k5", 1, 1);
+
+    java.util.List<OwedMarks.Owed> back = marks.lost(RELAY);
+
+    assertThat(marks.unwrittenUpTo(4)).extracting(OwedMarks.Owed::seq).containsExactly(2L);
+    marks.written(back.get(0));
+    assertThat(marks.unwrittenUpTo(5)).extracting(OwedMarks.Owed::seq).containsExactly(5L);
+  }
 }

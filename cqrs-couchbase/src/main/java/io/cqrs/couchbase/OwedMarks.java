@@ -108,7 +108,7 @@ final class OwedMarks {
             && checkpoint >= held.since();
     long since = unbroken ? held.since() : checkpoint;
     leases.put(processor, new Lease(askedAt + ttl.toNanos() / 3 * 2, token, since, checkpoint));
-    return forgetPassed() ? run(processor) : null;
+    return forgetPassed(processor) ? run(processor) : null;
   }
 
   /** How long until the lease this process holds runs out here, in nanos; 0 if none runs. */
@@ -130,7 +130,7 @@ final class OwedMarks {
     Lease lease = leases.get(processor);
     if (lease != null && position > lease.checkpoint()) {
       leases.put(processor, new Lease(lease.expiresAt(), lease.token(), lease.since(), position));
-      return forgetPassed() ? run(processor) : null;
+      return forgetPassed(processor) ? run(processor) : null;
     }
     return null;
   }
@@ -156,6 +156,26 @@ final class OwedMarks {
       return null;
     }
     return new long[] {lease.since(), position};
+  }
+
+  /**
+   * What a checkpoint save at {@code position} must do first: write these marks, record the run.
+   */
+  record Guard(List<Owed> write, long[] run) {}
+
+  /**
+   * One atomic answer for {@link RelayDocuments#beforeCheckpoint}: the handed-back marks the save
+   * passes and, when no run can be recorded for it (no lease here, another token), the owed marks
+   * it passes too; a hand-back after this answer is covered by the run or by the writes.
+   */
+  synchronized Guard guard(String processor, long token, long position) {
+    long seq = LogReader.sequenceOf(position);
+    List<Owed> write = new ArrayList<>(unwritten.headMap(seq, true).values());
+    long[] run = wouldPass(processor, token, position);
+    if (run == null) {
+      write.addAll(owed.headMap(seq, true).values());
+    }
+    return new Guard(write, run);
   }
 
   private long[] run(String processor) {
@@ -220,7 +240,10 @@ final class OwedMarks {
 
   /** The marks owed if every lease of this process has run out unrenewed, to be written now. */
   synchronized List<Owed> expired() {
-    return owed.isEmpty() || leading() ? List.of() : handBack();
+    List<Owed> out = owed.isEmpty() || leading() ? new ArrayList<>() : handBack();
+    out.addAll(toSend);
+    toSend.clear();
+    return out;
   }
 
   /** Every mark owed, to be written now: the repository closes, and owes none from now on. */
@@ -237,7 +260,10 @@ final class OwedMarks {
 
   private boolean leading() {
     long now = nanoTime.getAsLong();
-    leases.values().removeIf(lease -> now - lease.expiresAt() >= 0);
+    boolean dropped = leases.values().removeIf(lease -> now - lease.expiresAt() >= 0);
+    if (dropped && leases.isEmpty() && !owed.isEmpty()) {
+      toSend.addAll(handBack()); // unwritten at once: a checkpoint writes them before passing them
+    }
     return !leases.isEmpty();
   }
 
@@ -281,7 +307,7 @@ final class OwedMarks {
    *
    * @return whether any was forgotten
    */
-  private boolean forgetPassed() {
+  private boolean forgetPassed(String processor) {
     long passed = leastCheckpoint();
     if (passed == 0) {
       return false;
@@ -289,12 +315,10 @@ final class OwedMarks {
     long seq = LogReader.sequenceOf(passed);
     var before = owed.headMap(seq, false);
     boolean any = false;
-    long since = Long.MAX_VALUE;
-    for (Lease lease : leases.values()) {
-      since = Math.min(since, lease.since());
-    }
+    // Only the caller's run is returned for the record: a mark it does not cover whole is written.
+    long since = leases.get(processor).since();
     for (Owed mark : before.values()) {
-      if (LogReader.position(mark.seq(), (int) (mark.last() - mark.first())) <= since) {
+      if (LogReader.position(mark.seq(), 0) <= since) {
         // Passed before the run that forgets it began (a checkpoint this process did not move
         // by passing it, or a lease entry dropped meanwhile): no run recorded covers it, so it is
         // written instead.
@@ -312,7 +336,7 @@ final class OwedMarks {
     if (holding != null
         && passed >= LogReader.position(seq, (int) (holding.last() - holding.first()))) {
       owed.remove(seq);
-      if (LogReader.position(seq, (int) (holding.last() - holding.first())) <= since) {
+      if (LogReader.position(seq, 0) <= since) {
         unwritten.put(seq, holding);
         toSend.add(holding);
       } else {

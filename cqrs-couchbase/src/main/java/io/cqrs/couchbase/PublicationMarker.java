@@ -1,6 +1,7 @@
 package io.cqrs.couchbase;
 
 import io.cqrs.SerializationException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -139,15 +140,20 @@ final class PublicationMarker {
    * commits, which this process's readers took for published from the marks it owed.
    */
   void writeNow(List<OwedMarks.Owed> marks) {
+    // All at once, each acknowledged as it lands: one round trip for the lot, not one per mark.
+    List<Mono<Boolean>> writes = new ArrayList<>(marks.size());
     for (OwedMarks.Owed mark : marks) {
-      Kv.await(
-          relayKv.addUniqueAsync(
-              mark.claimKey(),
-              PublicationMarks.FIELD,
-              PublicationMarks.range(mark.first(), mark.last())),
-          "publication mark on '" + mark.claimKey() + "'");
-      owed.written(mark);
+      writes.add(
+          relayKv
+              .addUniqueAsync(
+                  mark.claimKey(),
+                  PublicationMarks.FIELD,
+                  PublicationMarks.range(mark.first(), mark.last()))
+              .doOnSuccess(done -> owed.written(mark)));
     }
+    Kv.await(
+        Mono.when(writes),
+        marks.size() + " publication mark(s), one on '" + marks.get(0).claimKey() + "'");
   }
 
   /**

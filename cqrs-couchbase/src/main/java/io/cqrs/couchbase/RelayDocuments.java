@@ -76,7 +76,8 @@ final class RelayDocuments implements RelayStore {
     if (!OwedMarks.isRelay(processor)) {
       return;
     }
-    List<OwedMarks.Owed> due = owed.unwrittenUpTo(LogReader.sequenceOf(position));
+    OwedMarks.Guard guard = owed.guard(processor, token, position);
+    List<OwedMarks.Owed> due = guard.write();
     if (!due.isEmpty()) {
       try {
         marker.writeNow(due);
@@ -90,7 +91,7 @@ final class RelayDocuments implements RelayStore {
             e);
       }
     }
-    long[] run = owed.wouldPass(processor, token, position);
+    long[] run = guard.run();
     if (run == null) {
       return;
     }

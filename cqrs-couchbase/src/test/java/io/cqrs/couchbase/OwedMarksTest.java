@@ -190,11 +190,12 @@ class OwedMarksTest {
     marks.passed(RELAY, position(5));
     marks.owe(7, "k7", 1, 1);
 
-    // Another relay passed on, or an operator reset the processor, between two leases.
-    // The mark of 7 is forgotten (whoever moved the checkpoint passed it), but no run is recorded:
-    // this relay passed nothing from there itself.
+    // Another relay passed on, or an operator reset the processor, between two leases. No run is
+    // recorded (this relay passed nothing from there itself), so the mark of 7, which the new run
+    // cannot cover, is handed back to be written instead of forgotten.
     assertThat(marks.leased(RELAY, TTL, position(9), 2, now.get())).isNull();
     assertThat(marks.size()).isZero();
+    assertThat(marks.takeToSend()).extracting(OwedMarks.Owed::seq).containsExactly(7L);
     assertThat(marks.passedRun()).isNull();
     marks.owe(10, "k10", 1, 1);
     assertThat(marks.passed(RELAY, position(11))).containsExactly(position(9), position(11));
@@ -278,5 +279,113 @@ class OwedMarksTest {
     assertThat(marks.unwrittenUpTo(4)).extracting(OwedMarks.Owed::seq).containsExactly(2L);
     marks.written(back.get(0));
     assertThat(marks.unwrittenUpTo(5)).extracting(OwedMarks.Owed::seq).containsExactly(5L);
+  }
+
+  // An owed mark must end owed, handed back (toSend/unwritten), or inside a run returned
+  // for the record; each test below failed with one left in none of them.
+
+  private boolean handedBack(long seq) {
+    return marks.unwrittenUpTo(Long.MAX_VALUE / 2).stream().anyMatch(m -> m.seq() == seq);
+  }
+
+  /**
+   * Two relay names in this process (the doc allows it: marks are owed up to the lesser
+   * checkpoint). Relay RELAY passed commit 5 (published it itself with no grace) before the fast
+   * path owed its mark, so no run was recorded ahead. Relay "audit" is then reset forward past it:
+   * its lease's claim forgets the mark because the least "since" of the two leases (RELAY's, 0) is
+   * before it, but the run returned is audit's, which is empty. Nothing writes or records it.
+   */
+  @Test
+  void a_second_relay_name_reset_forward_does_not_forget_a_mark_no_recorded_run_covers() {
+    String other = EventRelay.processorName("audit");
+    marks.leased(RELAY, TTL, 0, 1, now.get());
+    marks.leased(other, TTL, 0, 1, now.get());
+    assertThat(marks.passed(RELAY, position(20))).isNull(); // audit still at 0: nothing forgotten
+    assertThat(marks.owe(5, "k5", 1, 1)).isTrue(); // the fast path's mark, owed after the pass
+
+    long[] run = marks.leased(other, TTL, position(30), 2, now.get()); // audit reset forward
+
+    boolean owed = marks.covers(5, 1);
+    boolean recorded = run != null && run[0] < position(5) && position(5) <= run[1];
+    assertThat(owed || handedBack(5) || recorded)
+        .as(
+            "mark of 5: owed %s, handed back %s, run returned %s",
+            owed, handedBack(5), run == null ? null : java.util.Arrays.toString(run))
+        .isTrue();
+  }
+
+  /**
+   * An operator resets the relay into the middle of commit 2 (versions 1..3; the checkpoint at its
+   * first event), whose whole mark is owed. The relay's pass then goes past the commit: the mark is
+   * forgotten and the run (since, checkpoint] recorded, which does not cover the commit's first
+   * event. That event reached the bus (the fast path published the whole commit) and is now neither
+   * marked nor recorded: other processes' readers report it unpublished for good.
+   */
+  @Test
+  void a_run_starting_inside_an_owed_commit_does_not_forget_its_mark() {
+    marks.leased(RELAY, TTL, 0, 1, now.get());
+    assertThat(marks.owe(2, "k2", 1, 3)).isTrue();
+
+    long inside = LogReader.position(2, 0);
+    assertThat(marks.leased(RELAY, TTL, inside, 2, now.get())).isNull(); // the reset's new token
+    long[] ahead = marks.wouldPass(RELAY, 2, position(3));
+    long[] run = marks.passed(RELAY, position(3));
+
+    long firstEvent = LogReader.position(2, 0);
+    boolean recorded =
+        (run != null && run[0] < firstEvent && firstEvent <= run[1])
+            || (ahead != null && ahead[0] < firstEvent && firstEvent <= ahead[1]);
+    assertThat(marks.covers(2, 1) || handedBack(2) || recorded)
+        .as(
+            "the commit's first event: owed, handed back, or in a run returned (run %s)",
+            run == null ? null : java.util.Arrays.toString(run))
+        .isTrue();
+  }
+
+  /**
+   * The lease runs out on this process's clock and a log reader (the relay's own read) drops its
+   * entry without handing the owed mark back. The relay's checkpoint save that follows passes the
+   * commit: at that moment the mark is neither handed back (beforeCheckpoint writes none) nor is a
+   * run returned to record ahead; it is only written in the background once the relay renews (or
+   * the expiry timer fires). A process killed in between leaves the commit passed, unmarked and
+   * unrecorded, which the record-ahead design exists to prevent.
+   */
+  @Test
+  void a_checkpoint_after_a_silent_lease_drop_passes_no_owed_mark_unrecorded() {
+    marks.leased(RELAY, TTL, position(1), 7, now.get());
+    assertThat(marks.owe(2, "k2", 1, 1)).isTrue();
+
+    now.addAndGet(TTL.toNanos() / 3 * 2);
+    assertThat(marks.passedRun()).isNull(); // the relay's own log read drops the lease entry
+
+    // What beforeCheckpoint consults, for a save at position(2) with token 7:
+    OwedMarks.Guard guard = marks.guard(RELAY, 7, position(2));
+    boolean writtenFirst = !guard.write().isEmpty();
+    long[] ahead = guard.run();
+    assertThat(writtenFirst || ahead != null)
+        .as("the save past commit 2 writes its mark first or records its run first")
+        .isTrue();
+  }
+
+  /**
+   * beforeCheckpoint asks unwrittenUpTo, then wouldPass, in two calls. The expiry timer (another
+   * thread) may hand the owed mark back between them: the first call found it still owed (nothing
+   * to write), the second finds no lease (no run to record), so the save passes the commit while
+   * its mark is only in flight in the background. If that write fails and this process's relay does
+   * not save again (another process leads now), or the process dies, the commit is passed, unmarked
+   * and unrecorded: the case the commit claims to close.
+   */
+  @Test
+  void a_hand_back_between_before_checkpoint_s_two_questions_leaves_the_save_unguarded() {
+    marks.leased(RELAY, TTL, position(1), 7, now.get());
+    assertThat(marks.owe(2, "k2", 1, 1)).isTrue();
+
+    OwedMarks.Guard guard = marks.guard(RELAY, 7, position(2)); // sketch: one atomic question
+    now.addAndGet(TTL.toNanos() / 3 * 2);
+    assertThat(marks.expired()).hasSize(1); // the timer, on its own thread
+
+    assertThat(!guard.write().isEmpty() || guard.run() != null)
+        .as("the save past commit 2 writes its mark first or records its run first")
+        .isTrue();
   }
 }

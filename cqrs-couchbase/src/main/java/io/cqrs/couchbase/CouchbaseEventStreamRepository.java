@@ -198,8 +198,6 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
    * @throws IllegalArgumentException also if the stream id does not fit in a key, or the batch is
    *     larger than a document may be; nothing was written
    * @throws ConcurrencyException if another save took the version first; nothing was written
@@ -218,13 +216,11 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Here: when this repository has the stream's head standing at the expected version (its own
-   * last update of it), the save takes a log sequence without reading the head, and moves the head
-   * with the CAS it remembers: one KV operation less per command, the round trips unchanged. Else
-   * it saves as {@link #save(StreamAppend)} does. See {@code docs/couchbase.md}, "Saves a command
-   * has checked".
+   * Here: when this repository has the stream's head standing at the expected version (its own last
+   * update of it), the save takes a log sequence without reading the head, and moves the head with
+   * the CAS it remembers: one KV operation less per command, the round trips unchanged. Else it
+   * saves as {@link #save(StreamAppend)} does. See {@code docs/couchbase.md}, "Saves a command has
+   * checked".
    */
   @Override
   public void saveChecked(StreamAppend append) {
@@ -257,9 +253,7 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>The type comes from the same read of the stream's head as the events' commits: it costs no
+   * The type comes from the same read of the stream's head as the events' commits: it costs no
    * extra request.
    */
   @Override
@@ -270,10 +264,8 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>One read of the head, then in parallel the commit documents the page needs (and, from early
-   * in a long stream, the head's pages of archived commits a window of 16 at a time from the one
+   * One read of the head, then in parallel the commit documents the page needs (and, from early in
+   * a long stream, the head's pages of archived commits a window of 16 at a time from the one
    * holding {@code fromVersion}); the claims past a lagging head are followed only as far as the
    * page reaches.
    */
@@ -285,11 +277,9 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>One existence probe ({@code exists}, a metadata read) of the claim that would start the
-   * commit after {@code readVersion}, when nothing was committed since; a {@linkplain #loadStream
-   * load} from there otherwise.
+   * One existence probe ({@code exists}, a metadata read) of the claim that would start the commit
+   * after {@code readVersion}, when nothing was committed since; a {@linkplain #loadStream load}
+   * from there otherwise.
    */
   @Override
   public EventStream loadStreamAfter(String streamId, long readVersion) {
@@ -312,22 +302,20 @@ public final class CouchbaseEventStreamRepository
     snapshots.save(snapshot);
   }
 
-  /** {@inheritDoc} A snapshot document that cannot be read is logged and treated as absent. */
+  /** A snapshot document that cannot be read is logged and treated as absent. */
   @Override
   public Optional<Snapshot> loadSnapshot(String streamId) {
     return snapshots.load(keys.checkStreamId(streamId));
   }
 
-  /** {@inheritDoc} A get, then a remove with its CAS: a snapshot written since stays. */
+  /** A get, then a remove with its CAS: a snapshot written since stays. */
   @Override
   public boolean discardSnapshot(String streamId, long aboveVersion) {
     return snapshots.discard(keys.checkStreamId(streamId), aboveVersion);
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>A position whose write is still in flight holds back the events after it. If it is the first
+   * A position whose write is still in flight holds back the events after it. If it is the first
    * position asked for, this call waits for it, at most the {@linkplain Builder#gapGracePeriod gap
    * grace period}, and then skips it for good.
    */
@@ -338,10 +326,8 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Here the resolved commits of the last 1,024 log sequences, including those this repository
-   * has just committed, are answered from memory without reading their claims again, and readers
+   * Here the resolved commits of the last 1,024 log sequences, including those this repository has
+   * just committed, are answered from memory without reading their claims again, and readers
    * polling at the same time share one read of the log's end; an event processor's poll of a log
    * that has not moved costs one counter read among all of them.
    */
@@ -352,9 +338,7 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Here positions skip numbers: an event's position is {@code (seq - 1) * 2^20 + index + 1} for
+   * Here positions skip numbers: an event's position is {@code (seq - 1) * 2^20 + index + 1} for
    * the {@code index}-th event of the commit at log sequence {@code seq} (see {@code
    * docs/couchbase.md}), so a difference of positions counts commits in its upper bits, not events.
    * Costs one counter read and one document read per sequence looked at from the top.
@@ -365,14 +349,12 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Here it counts log sequences, since positions skip numbers between them: the sequences past
-   * the one {@code fromPosition} is in, up to {@code toPosition}'s, and 1 where both are in one
-   * commit. Each commit takes one, and so does each save a conflict refused (a sequence given back
-   * leaves a gap), so on a stream that conflicts a lot the count runs ahead of the commits. A
-   * position inside a commit counts that commit as done, so the count may be one short while a
-   * reader is part-way through a commit. Exact counts would need the log read.
+   * Here it counts log sequences, since positions skip numbers between them: the sequences past the
+   * one {@code fromPosition} is in, up to {@code toPosition}'s, and 1 where both are in one commit.
+   * Each commit takes one, and so does each save a conflict refused (a sequence given back leaves a
+   * gap), so on a stream that conflicts a lot the count runs ahead of the commits. A position
+   * inside a commit counts that commit as done, so the count may be one short while a reader is
+   * part-way through a commit. Exact counts would need the log read.
    */
   @Override
   public long logDistance(long fromPosition, long toPosition) {
@@ -394,12 +376,10 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Reads the correlation's index and only the commits it lists with this cause: one operation
-   * when the command caused nothing (an {@code exists} for a command whose id is its correlation
-   * id), whatever the number of commits in the correlation. Commits indexed before causes were
-   * recorded are read to find out.
+   * Reads the correlation's index and only the commits it lists with this cause: one operation when
+   * the command caused nothing (an {@code exists} for a command whose id is its correlation id),
+   * whatever the number of commits in the correlation. Commits indexed before causes were recorded
+   * are read to find out.
    */
   @Override
   public List<VersionedEvent> eventsCausedBy(String correlationId, String causationId) {
@@ -409,9 +389,7 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Costs one round trip when {@code fromVersion} starts a commit (as after each save); a range
+   * Costs one round trip when {@code fromVersion} starts a commit (as after each save); a range
    * starting inside a commit first reads the stream's head.
    */
   @Override
@@ -420,9 +398,7 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>A range this repository has just saved as one commit (what {@link
+   * A range this repository has just saved as one commit (what {@link
    * io.cqrs.EventSourcingRepository} marks after each publish) is sent as one sub-document add and
    * not waited for; {@link #close()} waits for marks in flight. Any other range is marked as {@link
    * #markPublished} does, on the caller's thread.
@@ -433,20 +409,14 @@ public final class CouchbaseEventStreamRepository
     return relay.markPublishedAsync(streamId, fromVersion, toVersion);
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>One get and, on first use, one insert; free once this repository has read the count.
-   */
+  /** One get and, on first use, one insert; free once this repository has read the count. */
   @Override
   public int segmentCount(String processor, int segments) {
     return processors.segmentCount(processor, segments);
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Two round trips (a get, then an insert or a CAS replace), more only after a lost race. The
+   * Two round trips (a get, then an insert or a CAS replace), more only after a lost race. The
    * claim's end is kept to the millisecond, rounded down.
    */
   @Override
@@ -459,10 +429,10 @@ public final class CouchbaseEventStreamRepository
   }
 
   /**
-   * {@inheritDoc} Two round trips (a get, then a CAS replace), more only after a lost race. A relay
-   * whose checkpoint passes commits this process owes marks for first records the run it passed
-   * (two round trips more), so that the checkpoint never stands past commits only this process's
-   * memory knows to be published; if that record cannot be written, nothing is saved and a {@link
+   * Two round trips (a get, then a CAS replace), more only after a lost race. A relay whose
+   * checkpoint passes commits this process owes marks for first records the run it passed (two
+   * round trips more), so that the checkpoint never stands past commits only this process's memory
+   * knows to be published; if that record cannot be written, nothing is saved and a {@link
    * io.cqrs.TransientCqrsException} says so.
    */
   @Override
@@ -477,32 +447,30 @@ public final class CouchbaseEventStreamRepository
     relay.checkpointSaved(claim.processor(), position);
   }
 
-  /** {@inheritDoc} Two round trips (a get, then a CAS replace). */
+  /** Two round trips (a get, then a CAS replace). */
   @Override
   public void release(SegmentClaim claim) {
     relay.lost(claim.processor());
     processors.release(claim);
   }
 
-  /** {@inheritDoc} One parallel fan-out of gets, one per segment. */
+  /** One parallel fan-out of gets, one per segment. */
   @Override
   public List<SegmentState> segments(String processor) {
     return processors.segments(processor);
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>Claims every segment for the reset first (four round trips per segment in all), so a
-   * processor starting meanwhile finds them taken; if a segment is claimed, the segments already
-   * taken are given back unchanged.
+   * Claims every segment for the reset first (four round trips per segment in all), so a processor
+   * starting meanwhile finds them taken; if a segment is claimed, the segments already taken are
+   * given back unchanged.
    */
   @Override
   public void reset(String processor, long position, Instant now) {
     processors.reset(processor, position, now);
   }
 
-  /** {@inheritDoc} Two round trips (a get, then an insert or a CAS replace). */
+  /** Two round trips (a get, then an insert or a CAS replace). */
   @Override
   public List<String> heartbeat(String processor, String owner, Instant now, Duration ttl) {
     return processors.heartbeat(processor, owner, now, ttl);

@@ -437,7 +437,7 @@ final class Listener implements DeliveryHandler.Control {
     unacked = 0;
   }
 
-  /** {@inheritDoc} Woken by {@link #stop} and by {@link #fenceUpTo}, whichever thread runs them. */
+  /** Woken by {@link #stop} and by {@link #fenceUpTo}, whichever thread runs them. */
   @Override
   public boolean awaitStop(Duration delay) {
     long deadline = System.nanoTime() + delay.toNanos();

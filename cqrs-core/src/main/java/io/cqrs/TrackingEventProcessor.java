@@ -1576,6 +1576,16 @@ public final class TrackingEventProcessor implements EventProcessor {
             error);
         return true;
       }
+      // Only the segment's owner dead-letters: a process that took the segment over meanwhile
+      // (this one paused, or its clock behind) may have handled the event since, and a letter of
+      // it would be listed, alerted on and replayed for nothing. A checkpoint save at 0, below any
+      // saved one, writes nothing but is refused with ClaimLostException (which stops the segment)
+      // unless the claim is still the segment's. Only a takeover in the moment between this
+      // probe and the record below can still leave such a letter.
+      if (!holdsClaim()) {
+        return false;
+      }
+      store.saveCheckpoint(claim, 0, clock.instant());
       log.warn(
           "Processor '{}' dead-letters {} (position {}) of stream '{}'",
           name,

@@ -697,6 +697,7 @@ public final class TrackingEventProcessor implements EventProcessor {
     for (Worker worker : all) {
       handOver(worker);
     }
+    awaitLeaving(all);
     for (Worker worker : all) {
       stopWorker(worker, true);
     }
@@ -712,6 +713,41 @@ public final class TrackingEventProcessor implements EventProcessor {
       store.leave(name, owner);
     } catch (RuntimeException e) {
       log.warn("Processor '{}' could not leave its members", name, e);
+    }
+  }
+
+  /**
+   * Waits for the threads of the segments handed over at a stop to end, renewing their claims a
+   * third of a claim's lifetime apart meanwhile, as a round does during a hand-over: a handler
+   * still running when the processor closes keeps its segment's claim until it is done, so that no
+   * other process takes the segment and handles the same event beside it. Not once the store has
+   * failed while closing (the claims are then left to run out).
+   */
+  private void awaitLeaving(List<Worker> all) {
+    long renewEveryMillis = Math.max(1, claimTtl.toMillis() / 3);
+    for (Worker worker : all) {
+      while (worker.thread != Thread.currentThread() && worker.thread.isAlive()) {
+        try {
+          worker.thread.join(renewEveryMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (!worker.thread.isAlive() || storeFailedClosing) {
+          continue;
+        }
+        for (Worker leaving : all) {
+          try {
+            renewLeaving(leaving);
+          } catch (RuntimeException e) {
+            log.warn(
+                "Processor '{}' could not renew segment {} while closing",
+                name,
+                leaving.segment,
+                e);
+          }
+        }
+      }
     }
   }
 

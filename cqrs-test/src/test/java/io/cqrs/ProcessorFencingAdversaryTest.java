@@ -11,11 +11,16 @@ import io.cqrs.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +142,117 @@ class ProcessorFencingAdversaryTest {
         .isEmpty();
     assertThat(b.deadLetters()).isEmpty();
     assertThat(a.deadLettered()).isZero();
+  }
+
+  /**
+   * A closing process whose handler takes longer than what is left of its claim: a hand-over renews
+   * a leaving segment's claim until its thread releases it, but close() stops the rounds that
+   * renew, so the claim runs out under the handler; another process then takes the segment and
+   * handles the same event beside it, and the closing segment's final checkpoint is refused. The
+   * clock moves a third of a claim at a time, each time giving a renewal (had there been one) the
+   * chance to land.
+   */
+  @Test
+  void a_closing_segment_inside_a_slow_handler_keeps_its_claim_until_it_releases_it()
+      throws Exception {
+    Duration ttl = Duration.ofSeconds(3);
+    MutableClock clock = new MutableClock(T0);
+    Ledgers.append(store, "ledger", 1, T0);
+    long position = store.readLog(1, 10).get(0).position();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = latch();
+    AtomicBoolean aInside = new AtomicBoolean();
+    List<String> overlaps = new CopyOnWriteArrayList<>();
+    AtomicLong renewedAt = new AtomicLong();
+    ForwardingProcessorStore storeA =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public Optional<SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration t) {
+            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, t);
+            claim.ifPresent(c -> renewedAt.accumulateAndGet(now.toEpochMilli(), Math::max));
+            return claim;
+          }
+        };
+    TrackingEventProcessor a =
+        start(
+            EventProcessor.tracking("closing", store, storeA)
+                .claimTtl(ttl)
+                .clock(clock)
+                .handler(
+                    event -> {
+                      if (event.version() == 0) {
+                        return;
+                      }
+                      aInside.set(true);
+                      entered.countDown();
+                      release.await();
+                      aInside.set(false);
+                    }));
+    entered.await();
+    Thread closing = new Thread(a::close);
+    closing.start();
+    Await.until(
+        "close waits for the segment",
+        () ->
+            Arrays.stream(closing.getStackTrace())
+                .anyMatch(
+                    f ->
+                        f.getClassName().equals(Thread.class.getName())
+                            && f.getMethodName().equals("join")));
+
+    for (int step = 0; step < 4; step++) {
+      clock.advance(ttl.dividedBy(3));
+      long moved = clock.millis();
+      try {
+        Await.until(Duration.ofSeconds(3), "a renewal", () -> renewedAt.get() >= moved);
+      } catch (AssertionError none) {
+        // no renewal while closing: the claim runs out on the clock
+      }
+    }
+
+    List<Long> bGot = new CopyOnWriteArrayList<>();
+    CountDownLatch bTried = new CountDownLatch(1);
+    AtomicReference<Boolean> bClaimed = new AtomicReference<>();
+    ForwardingProcessorStore storeB =
+        new ForwardingProcessorStore(store) {
+          @Override
+          public Optional<SegmentClaim> claim(
+              String processor, int segment, String owner, Instant now, Duration t) {
+            Optional<SegmentClaim> claim = super.claim(processor, segment, owner, now, t);
+            bClaimed.compareAndSet(null, claim.isPresent());
+            bTried.countDown();
+            return claim;
+          }
+        };
+    TrackingEventProcessor b =
+        start(
+            EventProcessor.tracking("closing", store, storeB)
+                .claimTtl(ttl)
+                .clock(clock)
+                .handler(
+                    event -> {
+                      if (event.version() > 0) {
+                        if (aInside.get()) {
+                          overlaps.add("B handled version " + event.version() + " inside A's");
+                        }
+                        bGot.add(event.version());
+                      }
+                    }));
+    try {
+      // B's first claim of the segment is decided (a B whose share is none never tries)
+      bTried.await(5, TimeUnit.SECONDS);
+      if (Boolean.TRUE.equals(bClaimed.get())) {
+        Await.until("B handled what it claimed", () -> !bGot.isEmpty());
+      }
+      assertThat(overlaps).as("two owners inside one segment's event at once").isEmpty();
+    } finally {
+      release.countDown();
+    }
+    closing.join();
+    assertThat(store.segments("closing").get(0).checkpoint())
+        .as("A's final checkpoint after the event in hand")
+        .isGreaterThanOrEqualTo(position);
   }
 
   /**

@@ -164,10 +164,22 @@ final class JsonBody {
    * or a string of ASCII digits of at most {@value #MAX_AMOUNT_CHARS} characters; {@link
    * FieldRules} judges its value.
    */
+  /**
+   * Whether {@code number} was written with an exponent beyond an int ({@code 1e2147483648}): JDK
+   * 17's {@code BigDecimal} refuses to parse one, later JDKs (25) take it with the least scale
+   * there is. Refused alike on every JDK, as JDK 17 does.
+   */
+  private static boolean beyondAnInt(BigDecimal number) {
+    return number.scale() == Integer.MIN_VALUE;
+  }
+
   private static BigDecimal decimal(String field, JsonNode value) {
     BigDecimal amount = null;
     if (value.isNumber()) {
       amount = value.decimalValue();
+      if (beyondAnInt(amount)) {
+        throw ApiException.badRequest("The request body holds a number out of range");
+      }
     } else if (value.isTextual()
         && value.textValue().length() <= MAX_AMOUNT_CHARS
         && ASCII_NUMBER.matcher(value.textValue().strip()).matches()) {
@@ -175,6 +187,9 @@ final class JsonBody {
         amount = new BigDecimal(value.textValue().strip());
       } catch (NumberFormatException e) {
         // Reported below, like any other value that is not a number (an exponent beyond an int).
+      }
+      if (amount != null && beyondAnInt(amount)) {
+        amount = null;
       }
     }
     if (amount == null) {

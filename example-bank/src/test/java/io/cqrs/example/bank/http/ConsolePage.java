@@ -174,6 +174,16 @@ final class ConsolePage {
     browser
         .waiting()
         .until(ExpectedConditions.textToBe(By.id("history-title"), "History of " + accountId));
+    // The title is set before the rows are fetched; the title takes the focus (from the button just
+    // clicked) once they are in.
+    browser
+        .waiting()
+        .until(
+            driver ->
+                "history-title"
+                    .equals(
+                        browser.script(
+                            "return document.activeElement && document.activeElement.id;")));
     return browser.byId("history-table").findElements(By.cssSelector("tbody tr")).stream()
         .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList())
         .toList();

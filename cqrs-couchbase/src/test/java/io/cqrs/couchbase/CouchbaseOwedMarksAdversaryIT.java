@@ -75,24 +75,7 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
     a.reset(PROCESSOR, skippedAt, Instant.now()); // an operator skips it
 
     MutableClock clock1 = new MutableClock(Instant.now());
-    AtomicBoolean park = new AtomicBoolean();
-    CountDownLatch parked = new CountDownLatch(1);
-    CountDownLatch resume = new CountDownLatch(1);
-    ForwardingRelayProcessorStore parking =
-        new ForwardingRelayProcessorStore(a) {
-          @Override
-          public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-            if (park.compareAndSet(true, false)) {
-              parked.countDown();
-              try {
-                resume.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            super.saveCheckpoint(claim, position, now);
-          }
-        };
+    ParkingCheckpoints parking = new ParkingCheckpoints(a);
     EventRelay r1 =
         EventRelay.builder(parking, deliveries)
             .owner("r1")
@@ -105,9 +88,9 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
     assertThat(r1.isLeader()).isTrue();
     List<String> streams = deposit(a, 1); // published by the fast path, its mark owed
 
-    park.set(true);
+    parking.armed.set(true);
     Future<Integer> pass = executor.submit(r1::publishPending);
-    assertThat(parked.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(parking.parked.await(30, TimeUnit.SECONDS)).isTrue();
 
     // r1 stalls past its lease. The operator resets the relay back to the start, to publish the
     // skipped event; a second relay of this process (same name) takes the lease. Its grace keeps
@@ -118,7 +101,7 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
     assertThat(r2.publishPending()).isZero();
     assertThat(r2.isLeader()).isTrue();
 
-    resume.countDown();
+    parking.resume.countDown();
     assertThat(pass.get(30, TimeUnit.SECONDS)).isZero();
     assertThat(r1.isLeader()).as("r1's checkpoint write was fenced").isFalse();
     a.awaitBackgroundWrites();
@@ -154,24 +137,7 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
       throws Exception {
     CouchbaseEventStreamRepository a = store();
     MutableClock storeClock = new MutableClock(Instant.now()); // the store never sees it expire
-    AtomicBoolean park = new AtomicBoolean();
-    CountDownLatch parked = new CountDownLatch(1);
-    CountDownLatch resume = new CountDownLatch(1);
-    ForwardingRelayProcessorStore parking =
-        new ForwardingRelayProcessorStore(a) {
-          @Override
-          public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-            if (park.compareAndSet(true, false)) {
-              parked.countDown();
-              try {
-                resume.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            super.saveCheckpoint(claim, position, now);
-          }
-        };
+    ParkingCheckpoints parking = new ParkingCheckpoints(a);
     EventRelay r1 =
         EventRelay.builder(parking, deliveries)
             .owner("r1")
@@ -188,12 +154,12 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
     // The owed mark, once handed back, cannot land until its write has failed.
     GetResult locked = collection.getAndLock(keys.claim(streams.get(0), 1), Duration.ofSeconds(30));
 
-    park.set(true);
+    parking.armed.set(true);
     Future<Integer> pass = executor.submit(r1::publishPending);
-    assertThat(parked.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(parking.parked.await(30, TimeUnit.SECONDS)).isTrue();
     // Paused past two thirds of the lease: the timer hands the owed mark back.
     Await.until("the owed mark handed back", () -> owed.size() == 0);
-    resume.countDown();
+    parking.resume.countDown();
     passTolerating(pass); // the checkpoint may be refused (TransientCqrsException) and retried
     Await.until("the handed-back mark's write given up", () -> a.backgroundWrites() == 0);
     collection.unlock(keys.claim(streams.get(0), 1), locked.cas());
@@ -227,24 +193,7 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
   void a_close_racing_a_pass_leaves_the_commit_marked_or_recorded(boolean lockClaim)
       throws Exception {
     CouchbaseEventStreamRepository a = builder().build(); // closed by the test
-    AtomicBoolean park = new AtomicBoolean();
-    CountDownLatch parked = new CountDownLatch(1);
-    CountDownLatch resume = new CountDownLatch(1);
-    ForwardingRelayProcessorStore parking =
-        new ForwardingRelayProcessorStore(a) {
-          @Override
-          public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
-            if (park.compareAndSet(true, false)) {
-              parked.countDown();
-              try {
-                resume.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            super.saveCheckpoint(claim, position, now);
-          }
-        };
+    ParkingCheckpoints parking = new ParkingCheckpoints(a);
     EventRelay r1 =
         EventRelay.builder(parking, deliveries)
             .owner("r1")
@@ -260,11 +209,11 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
             ? collection.getAndLock(keys.claim(streams.get(0), 1), Duration.ofSeconds(30))
             : null;
 
-    park.set(true);
+    parking.armed.set(true);
     Future<Integer> pass = executor.submit(r1::publishPending);
-    assertThat(parked.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(parking.parked.await(30, TimeUnit.SECONDS)).isTrue();
     a.close(); // hands the owed mark back and waits for it
-    resume.countDown();
+    parking.resume.countDown();
     passTolerating(pass); // the checkpoint may be refused (TransientCqrsException) and retried
     long checkpoint = store().segments(PROCESSOR).get(0).checkpoint();
     if (locked != null) {
@@ -521,5 +470,29 @@ class CouchbaseOwedMarksAdversaryIT extends RepositoryIT {
 
     @Override
     public void close() {}
+  }
+
+  /** A relay's store whose next checkpoint save, once armed, parks until resumed. */
+  private static final class ParkingCheckpoints extends ForwardingRelayProcessorStore {
+    final AtomicBoolean armed = new AtomicBoolean();
+    final CountDownLatch parked = new CountDownLatch(1);
+    final CountDownLatch resume = new CountDownLatch(1);
+
+    ParkingCheckpoints(CouchbaseEventStreamRepository store) {
+      super(store);
+    }
+
+    @Override
+    public void saveCheckpoint(SegmentClaim claim, long position, Instant now) {
+      if (armed.compareAndSet(true, false)) {
+        parked.countDown();
+        try {
+          resume.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.saveCheckpoint(claim, position, now);
+    }
   }
 }

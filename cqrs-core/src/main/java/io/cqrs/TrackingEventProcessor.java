@@ -718,28 +718,39 @@ public final class TrackingEventProcessor implements EventProcessor {
 
   /**
    * Waits for the threads of the segments handed over at a stop to end, renewing their claims a
-   * third of a claim's lifetime apart meanwhile, as a round does during a hand-over: a handler
-   * still running when the processor closes keeps its segment's claim until it is done, so that no
-   * other process takes the segment and handles the same event beside it. Not once the store has
-   * failed while closing (the claims are then left to run out).
+   * third of a claim's lifetime apart (one cadence for all) meanwhile, as a round does during a
+   * hand-over: a handler still running when the processor closes keeps its segment's claim until it
+   * is done, so that no other process takes the segment and handles the same event beside it. Not
+   * once the store has failed while closing (the claims are then left to run out).
    */
   private void awaitLeaving(List<Worker> all) {
-    long renewEveryMillis = Math.max(1, claimTtl.toMillis() / 3);
+    // One cadence for all of them, on the wall clock the joins wait on: a renewal per join that
+    // timed out would be put off by each thread that ended just before its timeout, and a few
+    // segments ending one after another would let a claim still held run out.
+    long renewEveryNanos = Math.max(1, claimTtl.toNanos() / 3);
+    long nextRenewal = System.nanoTime() + renewEveryNanos;
     for (Worker worker : all) {
       while (worker.thread != Thread.currentThread() && worker.thread.isAlive()) {
-        try {
-          worker.thread.join(renewEveryMillis);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
+        long wait = nextRenewal - System.nanoTime();
+        if (wait > 0) {
+          try {
+            TimeUnit.NANOSECONDS.timedJoin(worker.thread, wait);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          continue; // ended, or the renewal is due: look again
         }
-        if (!worker.thread.isAlive() || storeFailedClosing) {
-          continue;
-        }
+        nextRenewal = System.nanoTime() + renewEveryNanos;
         for (Worker leaving : all) {
+          if (storeFailedClosing) {
+            break; // the claims are left to run out
+          }
+          long started = nanoTime.getAsLong();
           try {
             renewLeaving(leaving);
           } catch (RuntimeException e) {
+            storeFailedWhileClosing(started);
             log.warn(
                 "Processor '{}' could not renew segment {} while closing",
                 name,

@@ -436,12 +436,15 @@ public final class TrackingEventProcessor implements EventProcessor {
   /**
    * Stops handling: each segment finishes the event in hand, saves its checkpoint and gives up its
    * claim, and this process leaves the processor's members, so the others take its segments over at
-   * once. With the store gone (a final checkpoint or a release that failed after a second or more,
-   * as a timeout does), the remaining releases and the leave are skipped rather than each waiting
-   * out its timeout: the claims and the membership run out within the claim's time to live, when
-   * the others take the segments over. Idempotent. Called from a handler of this processor (on any
-   * of its segments), it only asks for the stop and returns: each segment stops once its handler
-   * returns, as from another thread.
+   * once. It waits for a handler still running, and renews that segment's claim meanwhile, a third
+   * of the claim's time to live apart, so that no other process takes the segment and runs the same
+   * event beside it: a handler that never returns keeps close waiting, and the segment claimed, for
+   * as long as the process lives, as it would a hand-over. With the store gone (a final checkpoint
+   * or a release that failed after a second or more, as a timeout does), the remaining releases and
+   * the leave are skipped rather than each waiting out its timeout: the claims and the membership
+   * run out within the claim's time to live, when the others take the segments over. Idempotent.
+   * Called from a handler of this processor (on any of its segments), it only asks for the stop and
+   * returns: each segment stops once its handler returns, as from another thread.
    */
   @Override
   public void close() {

@@ -170,7 +170,7 @@ final class OwedMarks {
    */
   synchronized Guard guard(String processor, long token, long position) {
     long seq = LogReader.sequenceOf(position);
-    List<Owed> write = new ArrayList<>(unwritten.headMap(seq, true).values());
+    List<Owed> write = unwrittenUpTo(seq);
     long[] run = wouldPass(processor, token, position);
     if (run == null) {
       write.addAll(owed.headMap(seq, true).values());
@@ -284,6 +284,12 @@ final class OwedMarks {
     return out;
   }
 
+  /** A mark no recorded run covers: to be written (by the caller) instead of forgotten. */
+  private void sendInstead(Owed mark) {
+    unwritten.put(mark.seq(), mark);
+    toSend.add(mark);
+  }
+
   private List<Owed> handBack() {
     List<Owed> back = new ArrayList<>(owed.values());
     for (Owed mark : back) {
@@ -322,8 +328,7 @@ final class OwedMarks {
         // Passed before the run that forgets it began (a checkpoint this process did not move
         // by passing it, or a lease entry dropped meanwhile): no run recorded covers it, so it is
         // written instead.
-        unwritten.put(mark.seq(), mark);
-        toSend.add(mark);
+        sendInstead(mark);
       } else {
         any = true;
       }
@@ -337,8 +342,7 @@ final class OwedMarks {
         && passed >= LogReader.position(seq, (int) (holding.last() - holding.first()))) {
       owed.remove(seq);
       if (LogReader.position(seq, 0) <= since) {
-        unwritten.put(seq, holding);
-        toSend.add(holding);
+        sendInstead(holding);
       } else {
         any = true;
       }
